@@ -1,0 +1,3 @@
+export { runCli, ExitCode, type CliStreams } from "./run-cli.js";
+export { createProgram } from "./program.js";
+export { TOOL_VERSION } from "./version.js";

@@ -1,0 +1,106 @@
+/**
+ * Stable error codes. Codes never change meaning; new ones may be added.
+ * Reports count anomalies by these same codes.
+ */
+export const ErrorCode = {
+  /** The file does not start with a known capture magic number. */
+  badMagic: "E_BAD_MAGIC",
+  /** A record, block or header ends before its declared length. */
+  truncated: "E_TRUNCATED",
+  /** A pcapng block length is impossible (too small, unaligned, or mismatched trailer). */
+  badBlockLength: "E_BAD_BLOCK_LENGTH",
+  /** A link-layer type tickscope cannot decode. */
+  unknownLinkType: "E_UNKNOWN_LINK_TYPE",
+  /** A packet's timestamp is earlier than the previous packet's. */
+  timestampBackwards: "E_TIMESTAMP_BACKWARDS",
+  /** An IPv4/IPv6 header is malformed. */
+  badIpHeader: "E_BAD_IP_HEADER",
+  /** A UDP length field disagrees with the IP payload. */
+  badUdpLength: "E_BAD_UDP_LENGTH",
+  /** A TCP header is malformed. */
+  badTcpHeader: "E_BAD_TCP_HEADER",
+  /** A fragmented datagram never completed (timeout, memory bound, or capture end). */
+  incompleteFragment: "E_INCOMPLETE_FRAGMENT",
+  /** Fragments overlap (possible evasion attempt). */
+  overlappingFragment: "E_OVERLAPPING_FRAGMENT",
+  /** The capture is not in a supported version of its format. */
+  unsupportedVersion: "E_UNSUPPORTED_VERSION",
+  /** A game-server log line could not be parsed. */
+  badLogLine: "E_BAD_LOG_LINE",
+  /** A protocol definition failed validation. */
+  definitionInvalid: "E_DEFINITION_INVALID",
+  /** A datagram did not match the protocol definition. */
+  decodeFailed: "E_DECODE_FAILED",
+  /** A value is outside the min/max/enum declared in the definition. */
+  valueOutOfRange: "E_VALUE_OUT_OF_RANGE",
+  /** A length or count exceeds the maximum declared in the definition. */
+  lengthExceeded: "E_LENGTH_EXCEEDED",
+  /** AEAD authentication failed (wrong key or tampered packet). */
+  decryptFailed: "E_DECRYPT_FAILED",
+  /** No key is available for an encrypted packet. */
+  keyMissing: "E_KEY_MISSING",
+  /** A value cannot be encoded with the definition (encoder side). */
+  encodeFailed: "E_ENCODE_FAILED",
+  /** A caller passed an invalid option. */
+  invalidOption: "E_INVALID_OPTION",
+  /** A file could not be read. */
+  io: "E_IO",
+} as const;
+
+/** One of the stable {@link ErrorCode} values. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const marker = Symbol.for("tickscope.error");
+
+/** Extra context attached to a {@link TickscopeError}. */
+export interface TickscopeErrorDetails {
+  /** Byte offset in the file or datagram where the problem was found. */
+  readonly offset?: number;
+  /** Path of the field being decoded, e.g. `snapshot.entities[3].position.x`. */
+  readonly fieldPath?: string;
+  /** Index of the packet in the capture (0-based). */
+  readonly packetIndex?: number;
+  /** A hint telling the user what to do about it. */
+  readonly hint?: string;
+  /** The underlying error, if any. */
+  readonly cause?: unknown;
+}
+
+/**
+ * The one error class of tickscope. Every thrown error carries a stable
+ * {@link ErrorCode}; use {@link TickscopeError.isInstance} rather than
+ * `instanceof` so errors from another copy of the package are recognized.
+ */
+export class TickscopeError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCodeValue;
+  /** Byte offset where the problem was found, if known. */
+  readonly offset: number | undefined;
+  /** Field path where decoding failed, if known. */
+  readonly fieldPath: string | undefined;
+  /** Packet index, if known. */
+  readonly packetIndex: number | undefined;
+  /** What the user can do about it. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCodeValue, message: string, details: TickscopeErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = "TickscopeError";
+    this.code = code;
+    this.offset = details.offset;
+    this.fieldPath = details.fieldPath;
+    this.packetIndex = details.packetIndex;
+    this.hint = details.hint;
+    Object.defineProperty(this, marker, { value: true });
+  }
+
+  /** True for any tickscope error, including ones from another copy of this package. */
+  static isInstance(value: unknown): value is TickscopeError {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+  }
+}
+
+/** True when `value` is a {@link TickscopeError} with the given code. */
+export function hasErrorCode(value: unknown, code: ErrorCodeValue): value is TickscopeError {
+  return TickscopeError.isInstance(value) && value.code === code;
+}

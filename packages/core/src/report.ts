@@ -1,0 +1,85 @@
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+/** One input of a report (a capture, a log, a definition) identified by name and size. */
+export const ReportInputSchema = Type.Object({
+  kind: Type.String({ description: "capture, serverCapture, log, protocol, keys" }),
+  name: Type.String(),
+  bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+  sha256: Type.Optional(Type.String()),
+});
+
+/** One input of a report. */
+export type ReportInput = Static<typeof ReportInputSchema>;
+
+/**
+ * The envelope around every report: which tool made it, from what, with which
+ * options. `generatedAt` is injectable so reports are byte-identical in tests.
+ */
+export function ReportEnvelopeSchema<Body extends TSchema>(body: Body) {
+  return Type.Object({
+    tool: Type.Literal("tickscope"),
+    toolVersion: Type.String(),
+    generatedAt: Type.String({ description: "ISO-8601; injected for deterministic output" }),
+    inputs: Type.Array(ReportInputSchema),
+    options: Type.Record(Type.String(), Type.Unknown()),
+    report: body,
+  });
+}
+
+/** The envelope around every report. */
+export interface ReportEnvelope<Body> {
+  tool: "tickscope";
+  toolVersion: string;
+  generatedAt: string;
+  inputs: ReportInput[];
+  options: Record<string, unknown>;
+  report: Body;
+}
+
+/** Options of {@link createReportEnvelope}. */
+export interface ReportEnvelopeOptions {
+  toolVersion: string;
+  inputs?: ReportInput[];
+  options?: Record<string, unknown>;
+  /** Fixed timestamp for deterministic output; defaults to the Unix epoch (never the wall clock). */
+  generatedAt?: string;
+}
+
+/** Wraps a report body in the standard envelope. */
+export function createReportEnvelope<Body>(report: Body, options: ReportEnvelopeOptions): ReportEnvelope<Body> {
+  return {
+    tool: "tickscope",
+    toolVersion: options.toolVersion,
+    generatedAt: options.generatedAt ?? "1970-01-01T00:00:00.000Z",
+    inputs: options.inputs ?? [],
+    options: options.options ?? {},
+    report,
+  };
+}
+
+/**
+ * Serializes a report deterministically: object keys keep insertion order,
+ * bigints become strings, byte arrays become hex, non-finite numbers become null.
+ */
+export function stringifyReport(value: unknown, indent = 2): string {
+  return JSON.stringify(value, reportReplacer, indent);
+}
+
+function reportReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array) return bytesToHex(value);
+  if (typeof value === "number" && !Number.isFinite(value)) return null;
+  return value;
+}
+
+const HEX_DIGITS = "0123456789abcdef";
+
+/** Lower-case hex of a byte array. */
+export function bytesToHex(bytes: Uint8Array): string {
+  let text = "";
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index]!;
+    text += HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 15]!;
+  }
+  return text;
+}
