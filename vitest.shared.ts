@@ -9,6 +9,7 @@ const root = dirname(fileURLToPath(import.meta.url));
  * maps to the source files.
  */
 export const workspaceAliases = [
+  { find: /^@tickscope-test\/support$/, replacement: join(root, "test-support/index.ts") },
   { find: /^@tickscope\/([a-z-]+)\/([a-z-]+)$/, replacement: join(root, "packages/$1/src/$2/index.ts") },
   { find: /^@tickscope\/([a-z-]+)$/, replacement: join(root, "packages/$1/src/index.ts") },
 ];
