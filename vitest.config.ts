@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { workspaceAliases } from "./vitest.shared";
+import { workspaceAliases } from "./vitest.shared.ts";
 
 /**
  * Root test configuration: one run over every package (each package's own

@@ -8,6 +8,7 @@ export * from "./roles.js";
 export * from "./game-message.js";
 export * from "./log-event.js";
 export * from "./analyzer.js";
+export * from "./datagram-decoder.js";
 export * from "./finding.js";
 export * from "./recommendation.js";
 export * from "./report.js";

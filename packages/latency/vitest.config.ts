@@ -1,0 +1,7 @@
+import { defineProject } from "vitest/config";
+import { workspaceAliases } from "../../vitest.shared.ts";
+
+export default defineProject({
+  resolve: { alias: workspaceAliases },
+  test: { name: "latency", include: ["src/**/*.test.ts"] },
+});
