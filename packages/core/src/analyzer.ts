@@ -16,6 +16,11 @@ export interface PacketObservation {
   payloadLength: number;
   /** Link-layer frames the datagram took (> 1 when IP-fragmented). */
   frameCount: number;
+  /**
+   * The transport payload, when the producer has it: a view valid only during
+   * the `onPacket` call (copy what you keep). Used e.g. by compression trials.
+   */
+  payload?: Uint8Array;
 }
 
 /** A decode problem in one datagram (failed AEAD tag, value out of range, bad length...). */
