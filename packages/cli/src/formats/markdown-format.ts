@@ -1,0 +1,92 @@
+import { formatTimeUs, type Finding, type Recommendation } from "@tickscope/core";
+import type { AnalyzeResult } from "../analyze-result.js";
+import type { ReportTable } from "../analysis-section.js";
+import type { ReportFormat } from "./report-format.js";
+
+const MAX_TABLE_ROWS = 50;
+
+function escapeCell(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "number" ? formatNumber(value) : String(value);
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** Formats a number for humans: integers as is, others with up to 3 decimals. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  return String(Math.round(value * 1000) / 1000);
+}
+
+/** Renders rows as a GitHub-flavoured Markdown table (at most 50 rows, then a count). */
+export function renderMarkdownTable(rows: Record<string, unknown>[]): string {
+  if (rows.length === 0) return "_none_\n";
+  const columns = Object.keys(rows[0]!);
+  const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => " --- ").join("|")}|`];
+  for (const row of rows.slice(0, MAX_TABLE_ROWS)) lines.push(`| ${columns.map((column) => escapeCell(row[column])).join(" | ")} |`);
+  if (rows.length > MAX_TABLE_ROWS) lines.push(`\n… ${rows.length - MAX_TABLE_ROWS} more rows in the CSV/JSON output`);
+  return `${lines.join("\n")}\n`;
+}
+
+function findingRows(findings: readonly Finding[]): Record<string, unknown>[] {
+  return findings.map((finding) => ({
+    severity: finding.severity,
+    kind: finding.kind,
+    start: formatTimeUs(finding.startUs),
+    durationMs: (finding.endUs - finding.startUs) / 1000,
+    who: finding.player ?? finding.session ?? "",
+    summary: finding.summary,
+  }));
+}
+
+function recommendationRows(recommendations: readonly Recommendation[]): Record<string, unknown>[] {
+  return recommendations.map((recommendation) => ({
+    change: recommendation.title,
+    metric: recommendation.metric,
+    before: recommendation.before,
+    after: recommendation.after,
+    measured: recommendation.verified ? "yes" : "no (estimate)",
+    how: recommendation.method,
+  }));
+}
+
+function renderTable(table: ReportTable): string {
+  return `#### ${table.name}\n\n${renderMarkdownTable(table.rows)}`;
+}
+
+/** Renders the human summary: the answers first, details after. */
+export function renderMarkdown(result: AnalyzeResult): string {
+  const parts: string[] = ["# tickscope report\n"];
+  const packets = result.captures.reduce((sum, capture) => sum + capture.packets, 0);
+  parts.push(
+    `${result.captures.length} capture(s), ${packets} packets, ${result.sessions.length} session(s). ` +
+      `tickscope ${result.toolVersion}.\n`,
+  );
+  const decodeAnomalyCount = Object.values(result.decodeAnomalies).reduce((sum, count) => sum + count, 0);
+  if (decodeAnomalyCount > 0) {
+    parts.push(`Decode anomalies: ${Object.entries(result.decodeAnomalies).map(([code, count]) => `${code} × ${count}`).join(", ")}.\n`);
+  }
+  parts.push("## Answers\n");
+  if (result.sections.length === 0) parts.push("No analysis ran.\n");
+  for (const section of result.sections) {
+    parts.push(`### ${section.analysis}: ${section.question}\n`);
+    parts.push(`${section.answer.map((sentence) => `- ${sentence}`).join("\n")}\n`);
+  }
+  parts.push("## Details\n");
+  for (const section of result.sections) {
+    parts.push(`### ${section.analysis}\n`);
+    if (section.findings.length > 0) parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings))}`);
+    if (section.recommendations.length > 0) {
+      parts.push(`#### recommendations\n\n${renderMarkdownTable(recommendationRows(section.recommendations))}`);
+    }
+    for (const table of section.tables) parts.push(renderTable(table));
+  }
+  return parts.join("\n");
+}
+
+/** `--format md`: a human summary, the five answers first, details after. */
+export const markdownFormat: ReportFormat = {
+  name: "md",
+  description: "human summary: the answers first, details after",
+  render: (result) => [{ fileName: "report.md", text: renderMarkdown(result) }],
+};
