@@ -1,5 +1,8 @@
 import { Command } from "commander";
+import { registerDecodeCommand } from "./commands/decode.js";
 import { registerInspectCommand } from "./commands/inspect.js";
+import { registerProtocolCommand } from "./commands/protocol.js";
+import { registerSchemaCommand } from "./commands/schema.js";
 import { TOOL_VERSION } from "./version.js";
 
 /**
@@ -11,8 +14,12 @@ export function createProgram(): Command {
   const program = new Command("tickscope")
     .description("Netcode analysis for custom UDP game protocols: latency, loss, bandwidth, anticheat, regions.")
     .version(TOOL_VERSION)
+    .option("--verbose", "print stack traces of errors")
     .showHelpAfterError()
     .exitOverride();
   registerInspectCommand(program);
+  registerDecodeCommand(program);
+  registerProtocolCommand(program);
+  registerSchemaCommand(program);
   return program;
 }

@@ -1,4 +1,4 @@
-import { CommanderError } from "commander";
+import { CommanderError, type Command } from "commander";
 import { TickscopeError } from "@tickscope/core";
 import { createProgram } from "./program.js";
 
@@ -23,10 +23,15 @@ export interface CliStreams {
  */
 export async function runCli(args: readonly string[], streams: CliStreams): Promise<number> {
   const program = createProgram();
-  program.configureOutput({
-    writeOut: (text) => void streams.stdout.write(text),
-    writeErr: (text) => void streams.stderr.write(text),
-  });
+  const output = {
+    writeOut: (text: string) => void streams.stdout.write(text),
+    writeErr: (text: string) => void streams.stderr.write(text),
+  };
+  const configure = (command: Command): void => {
+    command.configureOutput(output);
+    for (const child of command.commands) configure(child);
+  };
+  configure(program);
   program.setOptionValue("streams", streams);
   const verbose = args.includes("--verbose");
   try {
