@@ -3,5 +3,5 @@ import { workspaceAliases } from "../../vitest.shared.ts";
 
 export default defineProject({
   resolve: { alias: workspaceAliases },
-  test: { name: "bandwidth", include: ["src/**/*.test.ts"] },
+  test: { name: "bandwidth", include: ["src/**/*.test.ts"], testTimeout: 120_000 },
 });

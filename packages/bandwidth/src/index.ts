@@ -1,0 +1,48 @@
+export { createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
+export type {
+  BandwidthCost,
+  BandwidthPlan,
+  BandwidthRecommendation,
+  BandwidthReport,
+  BandwidthTotals,
+  BudgetPlan,
+  ChannelBandwidth,
+  CompressionByType,
+  CompressionReport,
+  CompressionTrial,
+  FieldBandwidth,
+  MeasuredWindow,
+  MessageTypeBandwidth,
+  MinuteBandwidth,
+  PacketSizeBucket,
+  PacketSizeReport,
+  PlanStep,
+  SessionDirectionBandwidth,
+} from "./bandwidth-report.js";
+export { BandwidthReportSchema } from "./report-schema.js";
+export { BandwidthAccounting, type AccountingOptions } from "./accounting.js";
+export { BitReader, BitWriter } from "./bit-io.js";
+export {
+  LayoutReencoder,
+  dequantizeValue,
+  quantizeValue,
+  type MessageLayout,
+  type WireField,
+  type WireType,
+} from "./layout-reencoder.js";
+export type {
+  DeltaSpec,
+  EncodingVariant,
+  EntityArrayDescription,
+  LeafDescription,
+  LeafKind,
+  LeafVisitor,
+  QuantizationSpec,
+  Reencoder,
+} from "./reencoder.js";
+export { runTrial, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
+export { RetainedTrace, type RetainedMessage } from "./trace.js";
+export { deriveQuantization, toleranceFor, type QuantizationPlan, type QuantizedLeaf } from "./quantization.js";
+export { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
+export { runCompressionTrials, trainDictionary } from "./compression.js";
+export { parseBandwidth, parseTolerances } from "./options.js";

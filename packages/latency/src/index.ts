@@ -1,0 +1,42 @@
+export { AckRttTracker, type AckRttTrackerOptions } from "./ack-rtt-tracker.js";
+export {
+  CauseTimeline,
+  compareCauses,
+  type CauseTimelineOptions,
+  type SpikeCause,
+  type SpikeCauseKind,
+} from "./cause-timeline.js";
+export { EchoRttTracker, type EchoRttTrackerOptions } from "./echo-rtt-tracker.js";
+export { InterarrivalJitter, SmoothedRtt } from "./interarrival-jitter.js";
+export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
+export {
+  LatencyReportSchema,
+  type LatencyMinuteReport,
+  type LatencyPercentiles,
+  type LatencyReport,
+  type LatencySeriesReport,
+  type LatencySessionReport,
+  type LatencySpikeReport,
+  type LatencyStreamReport,
+  type PlayerExperience,
+  type SpikeCauseReport,
+} from "./latency-report.js";
+export { LogEventTimeline } from "./log-event-timeline.js";
+export { DEFAULT_SKETCH_RELATIVE_ACCURACY, QuantileSketch } from "./quantile-sketch.js";
+export { RunningStatistics } from "./running-statistics.js";
+export { LATENCY_METHODS, type LatencyMethod, type LatencySample, type LatencySampleSink } from "./rtt-sample.js";
+export { sequenceWidth, unwrapNearest } from "./sequence-unwrapper.js";
+export { normalUpperTailLog10, poissonUpperTailLog10, surpriseToScore } from "./significance.js";
+export { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
+export {
+  CaptureMatcher,
+  OneWayDelayEstimator,
+  lowerEnvelope,
+  payloadHash,
+  type CaptureMatcherOptions,
+  type CaptureRecord,
+  type ClockModel,
+  type MatchedPair,
+  type OneWayDelayEstimatorOptions,
+  type OneWayDelayReport,
+} from "./one-way-delay.js";

@@ -1,1 +1,36 @@
-export {};
+export { BitReader, BitWriter, bytesToHex, hexToBytes } from "./bits.js";
+export {
+  compileProtocol,
+  CompiledProtocol,
+  type CompileProtocolOptions,
+  type DecodedDatagram,
+  type DecodedMessageFields,
+  type EncodeContext,
+  type MessageToEncode,
+} from "./compile-protocol.js";
+export {
+  FIELD_TYPE_NAMES,
+  PROTOCOL_ROLE_NAMES,
+  ProtocolDefinitionSchema,
+  type BodyDefinition,
+  type BytePartDefinition,
+  type ConditionDefinition,
+  type FieldDefinition,
+  type MessageDefinition,
+  type ProtocolDefinition,
+  type SelectDefinition,
+  type TransformDefinition,
+} from "./definition-schema.js";
+export { parseKeyFile, ProtocolKeyStore, type KeyFileEntry, type KeyProvider, type KeyRequest } from "./key-file.js";
+export { IDENTIFIER_PATTERN, MAX_NESTING_DEPTH } from "./plan.js";
+export {
+  registerProtocolPlugin,
+  unregisterProtocolPlugin,
+  type FieldPlugin,
+  type PluginContext,
+  type ProtocolPlugin,
+  type TransformPlugin,
+} from "./plugins.js";
+export { parseProtocolDefinition, validateProtocolDefinition } from "./validate.js";
+export { formatProtocolSummary, summarizeProtocol, type MessageSummary, type ProtocolSummary, type RoleSummary } from "./summarize.js";
+export { decoderSource, encoderSource } from "./codegen.js";

@@ -1,0 +1,229 @@
+import {
+  AnomalyCounter,
+  type DecodeAnomaly,
+  type GameMessage,
+  type MessageAnalyzer,
+  type PacketObservation,
+  type Session,
+  type Severity,
+} from "@tickscope/core";
+import type { AnticheatFinding, AnticheatReport, PlayerVerdict } from "./anticheat-report.js";
+import { MITIGATIONS } from "./cheat-kind.js";
+import { combineConfidence, type DetectorEvent, type SessionDetector } from "./detector.js";
+import { BotTimingDetector } from "./detectors/bot-timing-detector.js";
+import { FakeLatencyDetector } from "./detectors/fake-latency-detector.js";
+import { InputFloodingDetector } from "./detectors/input-flooding-detector.js";
+import { lagSwitchFinding, LagSwitchDetector, type LagSwitchEvent } from "./detectors/lag-switch-detector.js";
+import { MovementDetector } from "./detectors/movement-detector.js";
+import { ReplayDetector } from "./detectors/replay-detector.js";
+import { RewindDetector } from "./detectors/rewind-detector.js";
+import { SpeedhackDetector } from "./detectors/speedhack-detector.js";
+import { TamperingDetector } from "./detectors/tampering-detector.js";
+import { resolveAnticheatOptions, type AnticheatOptions } from "./options.js";
+import { auditProtocol } from "./protocol-audit.js";
+import { SessionTimeline } from "./session-timeline.js";
+
+interface SessionState {
+  timeline: SessionTimeline;
+  label: string | undefined;
+  detectors: SessionDetector[];
+  lagSwitch: LagSwitchDetector;
+  serverMessages: number;
+}
+
+function severityOf(confidence: number): Severity {
+  return confidence >= 0.9 ? "high" : confidence >= 0.7 ? "medium" : "low";
+}
+
+/**
+ * Streaming anticheat analysis: a {@link MessageAnalyzer} running every
+ * detector (speedhack, lag switch, fake latency, tampering, replay, rewind
+ * abuse, movement, input flooding, bot timing) per session with fixed memory
+ * per session, plus the static protocol audit when `options.protocol` is
+ * given. Works from `GameMessage.roles` only, so any protocol with a
+ * definition (or any message stream a team builds itself) can be analyzed.
+ */
+export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
+  /** Analysis name. */
+  readonly name = "anticheat";
+  /** The resolved options (defaults applied). */
+  readonly options: AnticheatOptions;
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly anomalies = new AnomalyCounter();
+  private packets = 0;
+  private lastSessionId = "";
+  private lastSession: SessionState | undefined;
+
+  constructor(options: Partial<AnticheatOptions> = {}) {
+    this.options = resolveAnticheatOptions(options);
+  }
+
+  private state(sessionId: string): SessionState {
+    if (sessionId === this.lastSessionId && this.lastSession !== undefined) return this.lastSession;
+    let state = this.sessions.get(sessionId);
+    if (state === undefined) {
+      const options = this.options;
+      const timeline = new SessionTimeline(sessionId, options);
+      const speedhack = new SpeedhackDetector(options);
+      speedhack.attach(timeline);
+      const lagSwitch = new LagSwitchDetector(options, sessionId);
+      state = {
+        timeline,
+        label: undefined,
+        lagSwitch,
+        serverMessages: 0,
+        detectors: [
+          speedhack,
+          lagSwitch,
+          new FakeLatencyDetector(options),
+          new TamperingDetector(options),
+          new ReplayDetector(options),
+          new RewindDetector(options),
+          new MovementDetector(options),
+          new InputFloodingDetector(options),
+          new BotTimingDetector(options),
+        ],
+      };
+      this.sessions.set(sessionId, state);
+    }
+    this.lastSessionId = sessionId;
+    this.lastSession = state;
+    return state;
+  }
+
+  /** Registers a session (its player label names the player in findings). */
+  onSession(session: Session): void {
+    const state = this.state(session.id);
+    if (session.player !== undefined) state.label = session.player;
+  }
+
+  /** Counts datagrams (detectors work from decoded messages and anomalies). */
+  onPacket(packet: PacketObservation): void {
+    this.packets += 1;
+    this.state(packet.sessionId).timeline.touch(packet.tUs);
+  }
+
+  /** Feeds one decoded message to every detector of its session. */
+  onMessage(message: GameMessage): void {
+    const state = this.state(message.sessionId);
+    const timeline = state.timeline;
+    timeline.touch(message.tUs);
+    const detectors = state.detectors;
+    if (message.direction === "clientToServer") {
+      const claimedUs = timeline.claimedUs(message);
+      timeline.observeClient(message, claimedUs);
+      for (let index = 0; index < detectors.length; index++) detectors[index]!.onClientMessage?.(message, claimedUs, timeline);
+    } else {
+      state.serverMessages += 1;
+      timeline.observeServer(message);
+      for (let index = 0; index < detectors.length; index++) detectors[index]!.onServerMessage?.(message, timeline);
+    }
+  }
+
+  /** Counts a decode anomaly; client-side ones feed the tampering detector. */
+  onAnomaly(anomaly: DecodeAnomaly): void {
+    this.anomalies.add(anomaly.code, anomaly.packetIndex);
+    if (anomaly.direction !== "clientToServer") return;
+    const state = this.state(anomaly.sessionId);
+    for (const detector of state.detectors) detector.onClientAnomaly?.(anomaly, state.timeline);
+  }
+
+  /** Runs the end-of-capture checks and returns the report (deterministic order). */
+  finish(): AnticheatReport {
+    const options = this.options;
+    const sessionIds = [...this.sessions.keys()].sort();
+    const lagEvents: LagSwitchEvent[] = [];
+    const perSession = new Map<string, DetectorEvent[]>();
+    let clientMessages = 0;
+    let serverMessages = 0;
+    for (const sessionId of sessionIds) {
+      const state = this.sessions.get(sessionId)!;
+      state.timeline.flush();
+      const events: DetectorEvent[] = [];
+      for (const detector of state.detectors) detector.finish(state.timeline, events);
+      perSession.set(sessionId, events);
+      lagEvents.push(...state.lagSwitch.events);
+      clientMessages += state.timeline.clientMessages;
+      serverMessages += state.serverMessages;
+    }
+    const shared = sharedOutages(lagEvents, options.lagSwitchSharedOutageSessions);
+    const findings: AnticheatFinding[] = [];
+    const players: PlayerVerdict[] = [];
+    for (const sessionId of sessionIds) {
+      const state = this.sessions.get(sessionId)!;
+      const events = perSession.get(sessionId)!;
+      const kept = state.lagSwitch.events.filter((event) => !shared.has(event));
+      const lag = lagSwitchFinding(kept, kept.length === 0 ? 0 : state.lagSwitch.droppedEvents);
+      if (lag !== undefined) events.push(lag);
+      const player = state.label ?? state.timeline.player;
+      events.sort((a, b) => a.startUs - b.startUs || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+      for (const event of events) {
+        findings.push({
+          id: "",
+          analysis: "anticheat",
+          kind: event.kind,
+          severity: severityOf(event.confidence),
+          startUs: event.startUs,
+          endUs: event.endUs,
+          session: sessionId,
+          player,
+          confidence: event.confidence,
+          summary: event.summary,
+          evidence: { values: event.values, packetIndices: event.packetIndices },
+          mitigation: MITIGATIONS[event.kind],
+        });
+      }
+      const score = combineConfidence(events.map((event) => event.confidence));
+      players.push({
+        player,
+        session: sessionId,
+        verdict: score >= options.cheatingScore ? "cheating" : score >= options.suspiciousScore ? "suspicious" : "clean",
+        score,
+        kinds: [...new Set(events.map((event) => event.kind))].sort(),
+      });
+    }
+    findings.forEach((finding, index) => {
+      finding.id = `anticheat.${finding.kind}.${index + 1}`;
+    });
+    return {
+      analysis: "anticheat",
+      findings,
+      audit: options.protocol === undefined ? [] : auditProtocol(options.protocol),
+      players,
+      summary: {
+        sessions: sessionIds.length,
+        clientMessages,
+        serverMessages,
+        packets: this.packets,
+        anomalies: this.anomalies.toCounts(),
+        sharedOutagesDiscarded: shared.size,
+      },
+    };
+  }
+}
+
+/**
+ * Lag-switch events that overlap flushes in at least `minOtherSessions` other
+ * sessions: the path (ISP, server uplink) stalled, not one client's switch.
+ */
+export function sharedOutages(events: readonly LagSwitchEvent[], minOtherSessions: number): Set<LagSwitchEvent> {
+  const result = new Set<LagSwitchEvent>();
+  if (minOtherSessions <= 0) return result;
+  const sorted = [...events].sort((a, b) => a.gapStartUs - b.gapStartUs);
+  for (let index = 0; index < sorted.length; index++) {
+    const event = sorted[index]!;
+    const others = new Set<string>();
+    for (let other = 0; other < sorted.length; other++) {
+      const candidate = sorted[other]!;
+      if (candidate.gapStartUs > event.gapEndUs) break;
+      if (candidate.sessionId !== event.sessionId && candidate.gapEndUs >= event.gapStartUs) others.add(candidate.sessionId);
+    }
+    if (others.size >= minOtherSessions) result.add(event);
+  }
+  return result;
+}
+
+/** Creates the anticheat analyzer (see {@link AnticheatAnalyzer}). */
+export function createAnticheatAnalyzer(options: Partial<AnticheatOptions> = {}): AnticheatAnalyzer {
+  return new AnticheatAnalyzer(options);
+}

@@ -1,0 +1,219 @@
+import type { GameMessage } from "@tickscope/core";
+import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { AnticheatOptions } from "../options.js";
+import type { SessionTimeline } from "../session-timeline.js";
+
+/** One flush after an outgoing silence, kept for the cross-session (shared outage) check. */
+export interface LagSwitchEvent {
+  sessionId: string;
+  gapStartUs: number;
+  gapEndUs: number;
+  gapMs: number;
+  flushedMessages: number;
+  oldestAgeMs: number;
+  ackedServerPackets: number;
+  serverPacketsDuringGap: number;
+  /** How long the acknowledgements of the newest message created in the silence were stale beyond one RTT, ms (−1 when unknown). */
+  acknowledgementFrozenMs: number;
+  positionJump: number;
+  packetIndices: number[];
+}
+
+interface Candidate {
+  gapStartUs: number;
+  gapEndUs: number;
+  serverDatagramsAtStart: number;
+  serverDatagramsAtEnd: number;
+  ackAtStart: number | undefined;
+  lastHeldAck: number | undefined;
+  /** Expected arrival (claimed time + clock offset) of the newest message created inside the silence. */
+  latestExpectedUs: number;
+  /** Its ack. */
+  latestAck: number | undefined;
+  flushed: number;
+  maxAgeUs: number;
+  positionAtStart: [number, number, number] | undefined;
+  lastHeldPosition: [number, number, number] | undefined;
+  packetIndices: number[];
+}
+
+/**
+ * Lag switch: the client's uplink falls silent, then a burst of messages
+ * arrives whose send times are old (they were held, not lost). Real outages
+ * differ in three ways, all checked: lost packets never flush; a two-way stall
+ * freezes the client's acks of server packets during the silence (the client
+ * received nothing), while a lag switch keeps acking (it only blocks
+ * outgoing); and a path outage hits other sessions at the same time (checked
+ * by the analyzer across sessions).
+ */
+export class LagSwitchDetector implements SessionDetector {
+  private lastArrivalUs = Number.NaN;
+  private lastPacketIndex = -1;
+  private lastAck: number | undefined;
+  private lastPosition: [number, number, number] | undefined;
+  private candidate: Candidate | undefined;
+  private ackBits = 16;
+  /** Flushes that passed the single-session checks (bounded). */
+  readonly events: LagSwitchEvent[] = [];
+  /** Flush events beyond the bound (counted only). */
+  droppedEvents = 0;
+
+  constructor(
+    private readonly options: AnticheatOptions,
+    private readonly sessionId: string,
+  ) {}
+
+  onClientMessage(message: GameMessage, claimedUs: number | undefined, timeline: SessionTimeline): void {
+    const tUs = message.tUs;
+    const roles = message.roles;
+    const newDatagram = message.packetIndex !== this.lastPacketIndex;
+    const expectedUs = claimedUs === undefined ? Number.NaN : claimedUs + timeline.clockOffsetUs;
+    const candidate = this.candidate;
+    if (candidate !== undefined && newDatagram) {
+      // The flush is over once messages created after the silence arrive, or after the window.
+      if (expectedUs > candidate.gapEndUs || tUs - candidate.gapEndUs > this.options.lagSwitchFlushWindowMs * 1000) {
+        this.evaluate(candidate, timeline);
+        this.candidate = undefined;
+      }
+    }
+    if (newDatagram && this.lastArrivalUs === this.lastArrivalUs && tUs - this.lastArrivalUs >= this.options.lagSwitchMinGapMs * 1000) {
+      if (this.candidate !== undefined) this.evaluate(this.candidate, timeline);
+      this.candidate = {
+        gapStartUs: this.lastArrivalUs,
+        gapEndUs: tUs,
+        serverDatagramsAtStart: this.serverAtLastArrival,
+        serverDatagramsAtEnd: timeline.serverDatagrams,
+        ackAtStart: this.lastAck,
+        lastHeldAck: undefined,
+        latestExpectedUs: Number.NaN,
+        latestAck: undefined,
+        flushed: 0,
+        maxAgeUs: 0,
+        positionAtStart: this.lastPosition,
+        lastHeldPosition: undefined,
+        packetIndices: [],
+      };
+    }
+    const open = this.candidate;
+    if (open !== undefined && claimedUs !== undefined && newDatagram) {
+      const ageUs = tUs - expectedUs;
+      if (ageUs >= this.options.lagSwitchMinAgeFraction * (open.gapEndUs - open.gapStartUs)) {
+        open.flushed += 1;
+        if (ageUs > open.maxAgeUs) open.maxAgeUs = ageUs;
+        if (roles.ack !== undefined) open.lastHeldAck = roles.ack;
+        addEvidencePacket(open.packetIndices, message.packetIndex);
+      }
+      if (expectedUs <= open.gapEndUs && !(expectedUs <= open.latestExpectedUs)) {
+        // The newest message created inside the silence: what had the client received by then?
+        open.latestExpectedUs = expectedUs;
+        open.latestAck = roles.ack;
+        if (roles.position !== undefined) open.lastHeldPosition = [roles.position.x, roles.position.y, roles.position.z];
+      }
+    }
+    if (roles.ack !== undefined) this.lastAck = roles.ack;
+    if (roles.sequenceBits !== undefined) this.ackBits = roles.sequenceBits;
+    if (roles.position !== undefined && this.candidate === undefined) this.lastPosition = [roles.position.x, roles.position.y, roles.position.z];
+    if (newDatagram) {
+      this.lastArrivalUs = tUs;
+      this.lastPacketIndex = message.packetIndex;
+      this.serverAtLastArrival = timeline.serverDatagrams;
+    }
+  }
+
+  private serverAtLastArrival = 0;
+
+  private evaluate(candidate: Candidate, timeline: SessionTimeline): void {
+    const gapUs = candidate.gapEndUs - candidate.gapStartUs;
+    if (candidate.flushed < this.options.lagSwitchMinFlushMessages) return;
+    if (candidate.maxAgeUs < this.options.lagSwitchMinAgeFraction * gapUs) return;
+    const serverPackets = candidate.serverDatagramsAtEnd - candidate.serverDatagramsAtStart;
+    let acked = Number.NaN;
+    let frozenMs = -1;
+    if (timeline.serverDatagrams > 0 && serverPackets < 2) return; // the server was silent too: nothing to compare
+    const ackedAtUs = candidate.latestAck === undefined ? Number.NaN : timeline.serverDatagramTimeUs(candidate.latestAck);
+    const insideUs = candidate.latestExpectedUs - candidate.gapStartUs;
+    if (!Number.isNaN(ackedAtUs) && insideUs > 0) {
+      // The newest message created inside the silence acknowledges server datagrams up to
+      // `ackedAtUs`. A client that kept receiving (outgoing blocked only) acknowledged one sent
+      // about one RTT earlier; in a two-way stall the acknowledgements froze when the silence began.
+      const recentRttMs = timeline.recentRttMs();
+      const rttMs = Number.isNaN(recentRttMs) ? 0 : recentRttMs;
+      frozenMs = Math.max(0, (candidate.latestExpectedUs - ackedAtUs) / 1000 - rttMs);
+      if (frozenMs > (1 - this.options.lagSwitchMinAckFraction) * (insideUs / 1000)) return;
+    } else if (candidate.ackAtStart !== undefined && candidate.lastHeldAck !== undefined && serverPackets >= 2) {
+      const modulus = 2 ** Math.min(this.ackBits, 32);
+      acked = (((candidate.lastHeldAck - candidate.ackAtStart) % modulus) + modulus) % modulus;
+      if (acked > modulus / 2) acked = 0;
+      if (acked < this.options.lagSwitchMinAckFraction * serverPackets) return;
+    } else if (gapUs < this.options.lagSwitchNoAckMinGapMs * 1000) {
+      return;
+    }
+    if (this.events.length >= this.options.maxEventsPerSession) {
+      this.droppedEvents += 1;
+      return;
+    }
+    let jump = 0;
+    if (candidate.positionAtStart !== undefined && candidate.lastHeldPosition !== undefined) {
+      const [x0, y0, z0] = candidate.positionAtStart;
+      const [x1, y1, z1] = candidate.lastHeldPosition;
+      jump = Math.hypot(x1 - x0, y1 - y0, z1 - z0);
+    }
+    this.events.push({
+      sessionId: this.sessionId,
+      gapStartUs: candidate.gapStartUs,
+      gapEndUs: candidate.gapEndUs,
+      gapMs: round3(gapUs / 1000),
+      flushedMessages: candidate.flushed,
+      oldestAgeMs: round3(candidate.maxAgeUs / 1000),
+      ackedServerPackets: Number.isNaN(acked) ? -1 : acked,
+      serverPacketsDuringGap: serverPackets,
+      acknowledgementFrozenMs: round3(frozenMs),
+      positionJump: round3(jump),
+      packetIndices: candidate.packetIndices,
+    });
+  }
+
+  finish(timeline: SessionTimeline, _events: DetectorEvent[]): void {
+    if (this.candidate !== undefined) this.evaluate(this.candidate, timeline);
+    this.candidate = undefined;
+  }
+}
+
+/** Turns the lag-switch events of one session that survived the shared-outage check into one finding. */
+export function lagSwitchFinding(events: readonly LagSwitchEvent[], droppedEvents: number): DetectorEvent | undefined {
+  if (events.length === 0) return undefined;
+  let miss = 1;
+  let longestMs = 0;
+  let totalFlushed = 0;
+  let maxJump = 0;
+  const packetIndices: number[] = [];
+  for (const event of events) {
+    const probability = event.gapMs >= 1000 ? 0.9 : event.gapMs >= 700 ? 0.8 : 0.6;
+    miss *= 1 - probability;
+    longestMs = Math.max(longestMs, event.gapMs);
+    totalFlushed += event.flushedMessages;
+    maxJump = Math.max(maxJump, event.positionJump);
+    for (const index of event.packetIndices) addEvidencePacket(packetIndices, index);
+  }
+  const first = events[0]!;
+  const last = events[events.length - 1]!;
+  return {
+    kind: "lagSwitch",
+    startUs: first.gapStartUs,
+    endUs: last.gapEndUs,
+    confidence: round3(Math.min(0.99, 1 - miss)),
+    summary: `${events.length + droppedEvents} outgoing silences (longest ${longestMs} ms) each followed by a flush of held messages while the client kept acknowledging server packets.`,
+    values: {
+      events: events.length + droppedEvents,
+      longestSilenceMs: longestMs,
+      flushedMessages: totalFlushed,
+      firstSilenceMs: first.gapMs,
+      firstOldestAgeMs: first.oldestAgeMs,
+      firstAckedServerPackets: first.ackedServerPackets,
+      firstServerPacketsDuringSilence: first.serverPacketsDuringGap,
+      firstAcknowledgementFrozenMs: first.acknowledgementFrozenMs,
+      maxPositionJump: maxJump,
+    },
+    packetIndices,
+  };
+}

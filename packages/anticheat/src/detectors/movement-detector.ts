@@ -1,0 +1,104 @@
+import type { GameMessage } from "@tickscope/core";
+import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { AnticheatOptions } from "../options.js";
+
+/**
+ * Movement: straight-line speed of the client's own position over windows of
+ * claimed time (a lower bound of the path speed, so curves never inflate it)
+ * above the maximum speed, and teleports (a jump beyond `teleportDistance`
+ * faster than three times the maximum speed). Claimed time is used so
+ * network bursts and lag-switch flushes do not look like speed.
+ */
+export class MovementDetector implements SessionDetector {
+  private anchorX = 0;
+  private anchorY = 0;
+  private anchorZ = 0;
+  private anchorUs = Number.NaN;
+  private lastX = 0;
+  private lastY = 0;
+  private lastZ = 0;
+  private lastUs = Number.NaN;
+  private violations = 0;
+  private teleports = 0;
+  private maxSpeed = 0;
+  private maxJump = 0;
+  private firstEventUs = Number.NaN;
+  private lastEventUs = Number.NaN;
+  private readonly packetIndices: number[] = [];
+
+  constructor(private readonly options: AnticheatOptions) {}
+
+  onClientMessage(message: GameMessage, claimedUs: number | undefined): void {
+    const position = message.roles.position;
+    if (position === undefined) return;
+    const tUs = claimedUs ?? message.tUs;
+    const { x, y, z } = position;
+    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
+    if (Number.isNaN(this.lastUs)) {
+      this.setAnchor(x, y, z, tUs);
+      this.setLast(x, y, z, tUs);
+      return;
+    }
+    if (tUs <= this.lastUs) return;
+    const limit = this.options.maxSpeedUnitsPerSecond;
+    const jump = Math.hypot(x - this.lastX, y - this.lastY, z - this.lastZ);
+    const stepSeconds = (tUs - this.lastUs) / 1e6;
+    if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
+      this.teleports += 1;
+      this.maxJump = Math.max(this.maxJump, jump);
+      this.mark(message);
+      this.setAnchor(x, y, z, tUs);
+    } else if (tUs - this.anchorUs >= this.options.movementWindowMs * 1000) {
+      const distance = Math.hypot(x - this.anchorX, y - this.anchorY, z - this.anchorZ);
+      const speed = distance / ((tUs - this.anchorUs) / 1e6);
+      if (speed > limit * this.options.speedToleranceFactor) {
+        this.violations += 1;
+        this.maxSpeed = Math.max(this.maxSpeed, speed);
+        this.mark(message);
+      }
+      this.setAnchor(x, y, z, tUs);
+    }
+    this.setLast(x, y, z, tUs);
+  }
+
+  private setAnchor(x: number, y: number, z: number, tUs: number): void {
+    this.anchorX = x;
+    this.anchorY = y;
+    this.anchorZ = z;
+    this.anchorUs = tUs;
+  }
+
+  private setLast(x: number, y: number, z: number, tUs: number): void {
+    this.lastX = x;
+    this.lastY = y;
+    this.lastZ = z;
+    this.lastUs = tUs;
+  }
+
+  private mark(message: GameMessage): void {
+    if (Number.isNaN(this.firstEventUs)) this.firstEventUs = message.tUs;
+    this.lastEventUs = message.tUs;
+    addEvidencePacket(this.packetIndices, message.packetIndex);
+  }
+
+  finish(_timeline: unknown, events: DetectorEvent[]): void {
+    if (this.teleports === 0 && this.violations < this.options.movementMinViolations) return;
+    const ratio = this.maxSpeed / this.options.maxSpeedUnitsPerSecond;
+    events.push({
+      kind: "movement",
+      startUs: this.firstEventUs,
+      endUs: this.lastEventUs,
+      confidence: round3(Math.min(0.99, 0.6 + 0.05 * Math.min(this.violations, 6) + (this.teleports > 0 ? 0.2 : 0))),
+      summary: `${this.violations} windows faster than the ${this.options.maxSpeedUnitsPerSecond} units/s limit (max ${round3(this.maxSpeed)} units/s) and ${this.teleports} teleports (max jump ${round3(this.maxJump)} units).`,
+      values: {
+        speedViolations: this.violations,
+        maxSpeedUnitsPerSecond: round3(this.maxSpeed),
+        speedRatio: round3(ratio),
+        teleports: this.teleports,
+        maxJumpUnits: round3(this.maxJump),
+        limitUnitsPerSecond: this.options.maxSpeedUnitsPerSecond,
+      },
+      packetIndices: [...this.packetIndices],
+    });
+  }
+}

@@ -1,0 +1,85 @@
+import type { GameMessage } from "@tickscope/core";
+import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { AnticheatOptions } from "../options.js";
+import type { SessionTimeline } from "../session-timeline.js";
+
+/**
+ * Speedhack / timing: the rate of the client's claimed clock (send time or
+ * tick) against arrival time, over a sliding window of one-second
+ * lower-envelope points (queueing removed). The slope is the median of slopes
+ * between points half a window apart, so a stall or flush cannot move it.
+ * A slope off 1 by more than the tolerance (default 2%, 100× crystal drift),
+ * sustained, means the client claims more (or less) time than really passed.
+ */
+export class SpeedhackDetector implements SessionDetector {
+  private violations = 0;
+  private evaluations = 0;
+  private worstRate = 1;
+  private rateSum = 0;
+  private firstViolationUs = Number.NaN;
+  private lastViolationUs = Number.NaN;
+  private readonly packetIndices: number[] = [];
+  private lastPacketIndex = -1;
+  private readonly slopes: number[] = [];
+
+  constructor(private readonly options: AnticheatOptions) {}
+
+  /** Hooks the timeline's window close. */
+  attach(timeline: SessionTimeline): void {
+    timeline.onWindowClosed = () => this.evaluate(timeline);
+  }
+
+  onClientMessage(message: GameMessage): void {
+    this.lastPacketIndex = message.packetIndex;
+  }
+
+  private evaluate(timeline: SessionTimeline): void {
+    const arrival = timeline.envelopeArrivalUs;
+    const claimed = timeline.envelopeClaimedUs;
+    const count = arrival.length;
+    if (count < this.options.speedhackWindowPoints) return;
+    const half = count >> 1;
+    const slopes = this.slopes;
+    slopes.length = 0;
+    for (let index = 0; index + half < count; index++) {
+      const deltaArrival = arrival.at(index + half) - arrival.at(index);
+      if (deltaArrival > 0) slopes.push((claimed.at(index + half) - claimed.at(index)) / deltaArrival);
+    }
+    if (slopes.length === 0) return;
+    slopes.sort((a, b) => a - b);
+    const rate = slopes[slopes.length >> 1]!;
+    this.evaluations += 1;
+    if (Math.abs(rate - 1) > this.options.clockRateTolerance) {
+      this.violations += 1;
+      this.rateSum += rate;
+      if (Math.abs(rate - 1) > Math.abs(this.worstRate - 1)) this.worstRate = rate;
+      const endUs = arrival.at(count - 1);
+      if (Number.isNaN(this.firstViolationUs)) this.firstViolationUs = arrival.at(0);
+      this.lastViolationUs = endUs;
+      addEvidencePacket(this.packetIndices, this.lastPacketIndex);
+    }
+  }
+
+  finish(_timeline: SessionTimeline, events: DetectorEvent[]): void {
+    if (this.violations < this.options.speedhackMinViolations) return;
+    const meanRate = this.rateSum / this.violations;
+    const excess = Math.abs(meanRate - 1) / this.options.clockRateTolerance;
+    const sustained = this.violations / Math.max(1, this.evaluations);
+    const confidence = round3(Math.min(0.99, 0.5 + 0.2 * Math.min(excess - 1, 2) + 0.1 * sustained));
+    events.push({
+      kind: "speedhack",
+      startUs: this.firstViolationUs,
+      endUs: this.lastViolationUs,
+      confidence: Math.max(0.5, confidence),
+      summary: `Client clock ran at ${round3(meanRate)}× real time (tolerance ±${this.options.clockRateTolerance * 100}%) in ${this.violations} of ${this.evaluations} windows.`,
+      values: {
+        meanClockRate: round3(meanRate),
+        worstClockRate: round3(this.worstRate),
+        violatingWindows: this.violations,
+        evaluatedWindows: this.evaluations,
+        toleranceRate: this.options.clockRateTolerance,
+      },
+      packetIndices: [...this.packetIndices],
+    });
+  }
+}

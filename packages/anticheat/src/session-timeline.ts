@@ -1,0 +1,204 @@
+import type { GameMessage } from "@tickscope/core";
+import type { AnticheatOptions } from "./options.js";
+import { NumberRing } from "./ring-buffer.js";
+
+const WINDOW_US = 1_000_000;
+const OFFSET_WINDOWS = 16;
+const MAX_PENDING_ECHOES = 32;
+const RTT_SAMPLES = 128;
+const SERVER_SEQUENCE_SLOTS = 256;
+
+/**
+ * Shared per-session state every detector reads: the client's claimed clock
+ * against arrival time (lower envelope per second, so queueing does not bias
+ * it), RTT measured from echo pairs, and the server's packet count (to tell
+ * one-way from two-way outages through acks). Memory is fixed per session.
+ */
+export class SessionTimeline {
+  /** Player label (session label, `playerId` role, or the session id). */
+  player: string;
+  /** Client messages seen. */
+  clientMessages = 0;
+  /** Server datagrams seen (distinct packet indices, server to client). */
+  serverDatagrams = 0;
+  /** First and last time seen, µs. */
+  firstUs = Number.NaN;
+  lastUs = Number.NaN;
+  /** Lower-envelope points, one per closed one-second window: arrival µs and claimed µs. */
+  readonly envelopeArrivalUs: NumberRing;
+  readonly envelopeClaimedUs: NumberRing;
+  /** Minimum (arrival − claimed) per closed window, for the clock offset. */
+  private readonly windowMinDelay = new NumberRing(OFFSET_WINDOWS);
+  private windowIndex = Number.NaN;
+  private windowBestDelay = Number.POSITIVE_INFINITY;
+  private windowBestArrival = 0;
+  private windowBestClaimed = 0;
+  private offsetUs = Number.NaN;
+  /** RTTs of echoes the server asked for (true RTT when captured at the server), ms. */
+  private readonly serverAskedRttMs = new NumberRing(RTT_SAMPLES);
+  /** RTTs of echoes the client asked for (true RTT when captured at the client), ms. */
+  private readonly clientAskedRttMs = new NumberRing(RTT_SAMPLES);
+  private serverAskedAverageMs = Number.NaN;
+  private clientAskedAverageMs = Number.NaN;
+  /** Latest measured RTT of the preferred echo kind, ms (NaN before the first). */
+  lastRttMs = Number.NaN;
+  /** Exponentially smoothed RTT of the preferred kind (gain 1/8, as TCP's SRTT), ms. */
+  smoothedRttMs = Number.NaN;
+  /** Increments with every RTT sample of the preferred kind. */
+  rttSerial = 0;
+  private readonly pendingEchoes = new Map<string, number>();
+  private lastServerPacketIndex = -1;
+  private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
+  private readonly serverSendUs = new Float64Array(SERVER_SEQUENCE_SLOTS);
+  /** Callback run when a one-second envelope window closes (speedhack detector). */
+  onWindowClosed: (() => void) | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly options: AnticheatOptions,
+  ) {
+    this.player = sessionId;
+    this.envelopeArrivalUs = new NumberRing(options.speedhackWindowPoints);
+    this.envelopeClaimedUs = new NumberRing(options.speedhackWindowPoints);
+  }
+
+  /** The client's claimed time of a message: `sendTime`, else `tick` × tick length, else undefined. */
+  claimedUs(message: GameMessage): number | undefined {
+    const roles = message.roles;
+    if (roles.sendTimeUs !== undefined) return roles.sendTimeUs;
+    if (roles.tick !== undefined) return roles.tick * this.options.tickIntervalUs;
+    return undefined;
+  }
+
+  /** Estimated clock offset (arrival − claimed at zero queueing), µs; NaN until known. */
+  get clockOffsetUs(): number {
+    return this.offsetUs;
+  }
+
+  /** How long a message waited beyond the fastest path (queueing + holding), µs; NaN until the offset is known. */
+  ageUs(arrivalUs: number, claimedUs: number): number {
+    return arrivalUs - claimedUs - this.offsetUs;
+  }
+
+  /** Updates time bounds. */
+  touch(tUs: number): void {
+    if (!(this.firstUs <= tUs)) this.firstUs = Number.isNaN(this.firstUs) ? tUs : Math.min(this.firstUs, tUs);
+    if (!(this.lastUs >= tUs)) this.lastUs = tUs;
+  }
+
+  /** Feeds a client-to-server message (before the detectors see it). */
+  observeClient(message: GameMessage, claimedUs: number | undefined): void {
+    this.clientMessages += 1;
+    if (message.roles.playerId !== undefined && this.player === this.sessionId) this.player = String(message.roles.playerId);
+    this.observeEcho(message);
+    if (claimedUs === undefined) return;
+    const tUs = message.tUs;
+    const index = Math.floor(tUs / WINDOW_US);
+    if (index !== this.windowIndex) {
+      this.closeWindow();
+      this.windowIndex = index;
+    }
+    const delay = tUs - claimedUs;
+    if (delay < this.windowBestDelay) {
+      this.windowBestDelay = delay;
+      this.windowBestArrival = tUs;
+      this.windowBestClaimed = claimedUs;
+      if (!(delay >= this.offsetUs)) this.offsetUs = delay;
+    }
+  }
+
+  /** Feeds a server-to-client message. */
+  observeServer(message: GameMessage): void {
+    if (message.packetIndex !== this.lastServerPacketIndex) {
+      this.lastServerPacketIndex = message.packetIndex;
+      this.serverDatagrams += 1;
+      const sequence = message.roles.sequence;
+      if (sequence !== undefined) {
+        const slot = ((sequence % SERVER_SEQUENCE_SLOTS) + SERVER_SEQUENCE_SLOTS) % SERVER_SEQUENCE_SLOTS;
+        this.serverSequences[slot] = sequence;
+        this.serverSendUs[slot] = message.tUs;
+      }
+    }
+    this.observeEcho(message);
+  }
+
+  private observeEcho(message: GameMessage): void {
+    const key = message.roles.echoKey;
+    if (key === undefined) return;
+    const phaseKey = message.direction === "clientToServer" ? "c" : "s";
+    if (message.roles.echoPhase === "reply") {
+      const requestKey = (phaseKey === "c" ? "s" : "c") + key;
+      const requestUs = this.pendingEchoes.get(requestKey);
+      if (requestUs === undefined) return;
+      this.pendingEchoes.delete(requestKey);
+      const rttMs = (message.tUs - requestUs) / 1000;
+      if (!(rttMs >= 0)) return;
+      // The side near the capture point sees the real RTT for its own requests and only
+      // the peer's processing time for the peer's: prefer the kind with the larger average.
+      const serverAsked = phaseKey === "c";
+      if (serverAsked) {
+        this.serverAskedRttMs.push(rttMs);
+        this.serverAskedAverageMs = Number.isNaN(this.serverAskedAverageMs) ? rttMs : this.serverAskedAverageMs + (rttMs - this.serverAskedAverageMs) / 8;
+      } else {
+        this.clientAskedRttMs.push(rttMs);
+        this.clientAskedAverageMs = Number.isNaN(this.clientAskedAverageMs) ? rttMs : this.clientAskedAverageMs + (rttMs - this.clientAskedAverageMs) / 8;
+      }
+      if (serverAsked === this.prefersServerAsked()) {
+        this.lastRttMs = rttMs;
+        this.smoothedRttMs = Number.isNaN(this.smoothedRttMs) ? rttMs : this.smoothedRttMs + (rttMs - this.smoothedRttMs) / 8;
+        this.rttSerial += 1;
+      }
+      return;
+    }
+    if (this.pendingEchoes.size >= MAX_PENDING_ECHOES) {
+      const oldest = this.pendingEchoes.keys().next().value as string;
+      this.pendingEchoes.delete(oldest);
+    }
+    this.pendingEchoes.set(phaseKey + key, message.tUs);
+  }
+
+  /** Capture time of the server datagram with this sequence (recent ones only), NaN when unknown. */
+  serverDatagramTimeUs(sequence: number): number {
+    const slot = ((sequence % SERVER_SEQUENCE_SLOTS) + SERVER_SEQUENCE_SLOTS) % SERVER_SEQUENCE_SLOTS;
+    return this.serverSequences[slot] === sequence ? this.serverSendUs[slot]! : Number.NaN;
+  }
+
+  private prefersServerAsked(): boolean {
+    return !(this.clientAskedAverageMs > this.serverAskedAverageMs) || Number.isNaN(this.clientAskedAverageMs) && !Number.isNaN(this.serverAskedAverageMs);
+  }
+
+  /** Median of the last (up to) 16 RTT samples of the preferred kind, ms; NaN before the first. Robust to one stalled echo. */
+  recentRttMs(): number {
+    const ring = this.measuredRttMs;
+    const count = Math.min(16, ring.length);
+    if (count === 0) return Number.NaN;
+    const values: number[] = [];
+    for (let index = ring.length - count; index < ring.length; index++) values.push(ring.at(index));
+    values.sort((a, b) => a - b);
+    return values[count >> 1]!;
+  }
+
+  /** Measured RTT samples (ms) of the preferred echo kind, newest kept. */
+  get measuredRttMs(): NumberRing {
+    if (Number.isNaN(this.clientAskedAverageMs)) return this.serverAskedRttMs;
+    if (Number.isNaN(this.serverAskedAverageMs)) return this.clientAskedRttMs;
+    return this.prefersServerAsked() ? this.serverAskedRttMs : this.clientAskedRttMs;
+  }
+
+  private closeWindow(): void {
+    if (this.windowBestDelay === Number.POSITIVE_INFINITY) return;
+    this.envelopeArrivalUs.push(this.windowBestArrival);
+    this.envelopeClaimedUs.push(this.windowBestClaimed);
+    this.windowMinDelay.push(this.windowBestDelay);
+    let offset = this.windowBestDelay;
+    for (let index = 0; index < this.windowMinDelay.length; index++) offset = Math.min(offset, this.windowMinDelay.at(index));
+    this.offsetUs = offset;
+    this.windowBestDelay = Number.POSITIVE_INFINITY;
+    this.onWindowClosed?.();
+  }
+
+  /** Closes the open window (end of capture). */
+  flush(): void {
+    this.closeWindow();
+  }
+}

@@ -1,0 +1,470 @@
+import type { Direction, FieldRecord, GameMessage, PacketObservation } from "@tickscope/core";
+import type {
+  BandwidthTotals,
+  ChannelBandwidth,
+  FieldBandwidth,
+  MessageTypeBandwidth,
+  MinuteBandwidth,
+  PacketSizeReport,
+  SessionDirectionBandwidth,
+} from "./bandwidth-report.js";
+import { copyFields } from "./field-values.js";
+import type { Reencoder } from "./reencoder.js";
+
+/** Options of {@link BandwidthAccounting}. */
+export interface AccountingOptions {
+  /** Link MTU in bytes (IP packet size limit). */
+  mtuBytes: number;
+  /** IP + UDP header bytes added to a payload to get its IP size (28 for IPv4). */
+  ipUdpHeaderBytes: number;
+  /** Re-encoder giving field widths (per-field accounting needs it). */
+  reencoder?: Reencoder;
+  /** Streams (session × direction × type) whose previous message is kept for change rates. */
+  maxChangeStreams: number;
+  /**
+   * Count fields in `onMessage` (default true). The analyzer turns this off and
+   * calls {@link BandwidthAccounting.countFields} on its retained window instead.
+   */
+  countFieldsOnMessage?: boolean;
+}
+
+/** The parts of a message per-field accounting needs. */
+export type FieldCountedMessage = Pick<GameMessage, "sessionId" | "direction" | "type" | "byteLength" | "fields">;
+
+interface StreamCounters {
+  session: string;
+  direction: Direction;
+  packets: number;
+  wireBytes: number;
+  payloadBytes: number;
+  firstUs: number;
+  lastUs: number;
+  seconds: Map<number, number>;
+}
+
+interface TypeCounters {
+  type: string;
+  direction: Direction;
+  messages: number;
+  bytes: number;
+}
+
+interface ChannelCounters {
+  channel: string;
+  direction: Direction;
+  messages: number;
+  bytes: number;
+  resent: number;
+}
+
+interface FieldCounters {
+  type: string;
+  field: string;
+  bitsPerValue: number;
+  values: number;
+  bits: number;
+  changes: number;
+  compared: number;
+}
+
+const MAX_PAYLOAD = 65536;
+const SIZE_BUCKET_BYTES = 128;
+const SIZE_BUCKETS = 12;
+
+function round(value: number, digits = 6): number {
+  if (!Number.isFinite(value)) return 0;
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Per-second rate of `amount` over `durationUs` (0 when the duration is 0). */
+export function perSecond(amount: number, durationUs: number): number {
+  return durationUs > 0 ? round((amount * 1e6) / durationUs, 3) : 0;
+}
+
+function ratio(part: number, whole: number): number {
+  return whole > 0 ? round(part / whole) : 0;
+}
+
+/**
+ * Streaming byte accounting: per session and direction, message type, channel,
+ * field (bits), packet sizes, MTU share, fragmentation, per minute and peak
+ * second. State is bounded by the number of sessions, types, fields and
+ * seconds with traffic.
+ */
+export class BandwidthAccounting {
+  private readonly streams = new Map<string, StreamCounters>();
+  private readonly types = new Map<string, TypeCounters>();
+  private readonly channels = new Map<string, ChannelCounters>();
+  private readonly fields = new Map<string, FieldCounters>();
+  private readonly previousFields = new Map<string, FieldRecord>();
+  private readonly sizeCounts = new Uint32Array(MAX_PAYLOAD + 1);
+  private readonly seconds = new Map<number, { bytes: number; packets: number }>();
+  private firstUs = Number.NaN;
+  private lastUs = Number.NaN;
+  private packets = 0;
+  private messages = 0;
+  private messageBytes = 0;
+  private wireBytes = 0;
+  private payloadBytes = 0;
+  private sumMtuShare = 0;
+  private maxMtuShare = 0;
+  private overMtu = 0;
+  private fragmented = 0;
+  private extraFrames = 0;
+  private sawPacketObservations = false;
+  private pendingPacketIndex = -1;
+  private pending: PacketObservation | undefined;
+  private currentMessage: FieldCountedMessage | undefined;
+  private fieldWindowUs: number | undefined;
+  private readonly visit = (path: string, bits: number, changed: boolean): void => {
+    const message = this.currentMessage!;
+    const key = `${message.type}\u0000${path}`;
+    let counters = this.fields.get(key);
+    if (counters === undefined) {
+      counters = { type: message.type, field: path, bitsPerValue: bits, values: 0, bits: 0, changes: 0, compared: 0 };
+      this.fields.set(key, counters);
+    }
+    counters.values += 1;
+    counters.bits += bits;
+    if (this.hasPrevious) {
+      counters.compared += 1;
+      if (changed) counters.changes += 1;
+    }
+    this.leafBits += bits;
+  };
+  private hasPrevious = false;
+  private leafBits = 0;
+
+  constructor(private readonly options: AccountingOptions) {}
+
+  /** Counts one datagram. */
+  onPacket(packet: PacketObservation): void {
+    this.sawPacketObservations = true;
+    this.pending = undefined;
+    this.countPacket(packet);
+  }
+
+  /** Counts one decoded message (and its datagram when no packet observations are fed). */
+  onMessage(message: GameMessage): void {
+    if (!this.sawPacketObservations) this.synthesizePacket(message);
+    this.messages += 1;
+    this.messageBytes += message.byteLength;
+    const typeKey = `${message.type}\u0000${message.direction}`;
+    let type = this.types.get(typeKey);
+    if (type === undefined) {
+      type = { type: message.type, direction: message.direction, messages: 0, bytes: 0 };
+      this.types.set(typeKey, type);
+    }
+    type.messages += 1;
+    type.bytes += message.byteLength;
+    const channel = message.roles.channel;
+    if (channel !== undefined) {
+      const channelKey = `${String(channel)}\u0000${message.direction}`;
+      let counters = this.channels.get(channelKey);
+      if (counters === undefined) {
+        counters = { channel: String(channel), direction: message.direction, messages: 0, bytes: 0, resent: 0 };
+        this.channels.set(channelKey, counters);
+      }
+      counters.messages += 1;
+      counters.bytes += message.byteLength;
+      if ((message.roles.resendCount ?? 0) > 0) counters.resent += 1;
+    }
+    if (this.options.countFieldsOnMessage !== false) this.countFields(message, true);
+  }
+
+  /**
+   * Counts the bits of each field of one message (needs a re-encoder) and
+   * whether each changed since the previous message of its stream. With
+   * `copy` false the message is kept by reference as the next "previous".
+   */
+  countFields(message: FieldCountedMessage, copy: boolean): void {
+    const reencoder = this.options.reencoder;
+    if (reencoder === undefined) return;
+    const streamKey = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const previous = this.previousFields.get(streamKey);
+    this.currentMessage = message;
+    this.hasPrevious = previous !== undefined;
+    this.leafBits = 0;
+    let known = false;
+    try {
+      known = reencoder.visitLeaves(message.type, message.fields, previous, this.visit);
+    } catch {
+      known = false;
+    }
+    this.currentMessage = undefined;
+    if (!known) return;
+    const framingKey = `${message.type}\u0000(framing)`;
+    let framing = this.fields.get(framingKey);
+    if (framing === undefined) {
+      framing = { type: message.type, field: "(framing)", bitsPerValue: 0, values: 0, bits: 0, changes: 0, compared: 0 };
+      this.fields.set(framingKey, framing);
+    }
+    framing.values += 1;
+    framing.bits += Math.max(0, message.byteLength * 8 - this.leafBits);
+    if (previous !== undefined || this.previousFields.size < this.options.maxChangeStreams) {
+      this.previousFields.set(streamKey, copy ? copyFields(message.fields) : message.fields);
+    }
+  }
+
+  private synthesizePacket(message: GameMessage): void {
+    if (message.packetIndex !== this.pendingPacketIndex) {
+      this.flushPending();
+      this.pendingPacketIndex = message.packetIndex;
+      this.pending = {
+        sessionId: message.sessionId,
+        direction: message.direction,
+        tUs: message.tUs,
+        packetIndex: message.packetIndex,
+        wireLength: message.packetWireLength,
+        payloadLength: 0,
+        frameCount: 1,
+      };
+    }
+    this.pending!.payloadLength += message.byteLength;
+  }
+
+  private flushPending(): void {
+    if (this.pending !== undefined) {
+      const packet = this.pending;
+      this.pending = undefined;
+      this.countPacket(packet);
+    }
+  }
+
+  private countPacket(packet: PacketObservation): void {
+    if (Number.isNaN(this.firstUs)) this.firstUs = packet.tUs;
+    this.lastUs = packet.tUs;
+    this.packets += 1;
+    this.wireBytes += packet.wireLength;
+    this.payloadBytes += packet.payloadLength;
+    this.sizeCounts[Math.min(MAX_PAYLOAD, Math.max(0, packet.payloadLength))] += 1;
+    const ipBytes = packet.payloadLength + this.options.ipUdpHeaderBytes;
+    const share = ipBytes / this.options.mtuBytes;
+    this.sumMtuShare += share;
+    if (share > this.maxMtuShare) this.maxMtuShare = share;
+    if (ipBytes > this.options.mtuBytes) this.overMtu += 1;
+    if (packet.frameCount > 1) {
+      this.fragmented += 1;
+      this.extraFrames += packet.frameCount - 1;
+    }
+    const second = Math.floor((packet.tUs - this.firstUs) / 1e6);
+    let bin = this.seconds.get(second);
+    if (bin === undefined) {
+      bin = { bytes: 0, packets: 0 };
+      this.seconds.set(second, bin);
+    }
+    bin.bytes += packet.wireLength;
+    bin.packets += 1;
+    const streamKey = `${packet.sessionId}\u0000${packet.direction}`;
+    let stream = this.streams.get(streamKey);
+    if (stream === undefined) {
+      stream = {
+        session: packet.sessionId,
+        direction: packet.direction,
+        packets: 0,
+        wireBytes: 0,
+        payloadBytes: 0,
+        firstUs: packet.tUs,
+        lastUs: packet.tUs,
+        seconds: new Map(),
+      };
+      this.streams.set(streamKey, stream);
+    }
+    stream.packets += 1;
+    stream.wireBytes += packet.wireLength;
+    stream.payloadBytes += packet.payloadLength;
+    stream.lastUs = packet.tUs;
+    stream.seconds.set(second, (stream.seconds.get(second) ?? 0) + packet.wireLength);
+  }
+
+  /** Duration from the first to the last packet, µs (0 before two packets). */
+  get durationUs(): number {
+    this.flushPending();
+    return Number.isNaN(this.firstUs) ? 0 : this.lastUs - this.firstUs;
+  }
+
+  /** Mean header bytes (wire − payload) per packet of a session direction (undefined when unseen). */
+  headerBytesPerPacket(session: string, direction: Direction): number | undefined {
+    this.flushPending();
+    const stream = this.streams.get(`${session}\u0000${direction}`);
+    if (stream === undefined || stream.packets === 0) return undefined;
+    return (stream.wireBytes - stream.payloadBytes) / stream.packets;
+  }
+
+  /** Whether packet observations (not only messages) were fed. */
+  get hasPacketObservations(): boolean {
+    return this.sawPacketObservations;
+  }
+
+  /** Totals. */
+  totals(): BandwidthTotals {
+    const durationUs = this.durationUs;
+    let peak = 0;
+    for (const bin of this.seconds.values()) if (bin.bytes > peak) peak = bin.bytes;
+    const headerBytes = this.wireBytes - this.payloadBytes;
+    return {
+      packets: this.packets,
+      messages: this.messages,
+      wireBytes: this.wireBytes,
+      payloadBytes: this.payloadBytes,
+      headerBytes,
+      durationMs: round(durationUs / 1000, 3),
+      bytesPerSecond: perSecond(this.wireBytes, durationUs),
+      payloadBytesPerSecond: perSecond(this.payloadBytes, durationUs),
+      packetsPerSecond: perSecond(this.packets, durationUs),
+      headerShare: ratio(headerBytes, this.wireBytes),
+      peakBytesPerSecond: peak,
+    };
+  }
+
+  /** Per session and direction, sorted by session then direction. */
+  bySession(): SessionDirectionBandwidth[] {
+    this.flushPending();
+    const result: SessionDirectionBandwidth[] = [];
+    for (const stream of this.streams.values()) {
+      const durationUs = stream.lastUs - stream.firstUs;
+      let peak = 0;
+      for (const bytes of stream.seconds.values()) if (bytes > peak) peak = bytes;
+      result.push({
+        session: stream.session,
+        direction: stream.direction,
+        packets: stream.packets,
+        wireBytes: stream.wireBytes,
+        payloadBytes: stream.payloadBytes,
+        bytesPerSecond: perSecond(stream.wireBytes, durationUs),
+        packetsPerSecond: perSecond(stream.packets, durationUs),
+        peakBytesPerSecond: peak,
+        headerShare: ratio(stream.wireBytes - stream.payloadBytes, stream.wireBytes),
+      });
+    }
+    return result.sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
+  }
+
+  /** Per message type and direction, most bytes first. */
+  byMessageType(): MessageTypeBandwidth[] {
+    const durationUs = this.durationUs;
+    return [...this.types.values()]
+      .map((type) => ({
+        type: type.type,
+        direction: type.direction,
+        messages: type.messages,
+        bytes: type.bytes,
+        bytesPerSecond: perSecond(type.bytes, durationUs),
+        share: ratio(type.bytes, this.messageBytes),
+      }))
+      .sort((a, b) => b.bytes - a.bytes || compareText(a.type, b.type) || compareText(a.direction, b.direction));
+  }
+
+  /** Per channel and direction, most bytes first. */
+  byChannel(): ChannelBandwidth[] {
+    const durationUs = this.durationUs;
+    return [...this.channels.values()]
+      .map((channel) => ({
+        channel: channel.channel,
+        direction: channel.direction,
+        messages: channel.messages,
+        bytes: channel.bytes,
+        bytesPerSecond: perSecond(channel.bytes, durationUs),
+        share: ratio(channel.bytes, this.messageBytes),
+        resentMessages: channel.resent,
+      }))
+      .sort((a, b) => b.bytes - a.bytes || compareText(a.channel, b.channel) || compareText(a.direction, b.direction));
+  }
+
+  /** Sets the span the per-field counts cover (their bits/s use it instead of the capture duration). */
+  setFieldWindow(durationUs: number): void {
+    this.fieldWindowUs = durationUs;
+  }
+
+  /** Per field of each message type, most bits first. */
+  byField(): FieldBandwidth[] {
+    const durationUs = this.fieldWindowUs ?? this.durationUs;
+    const typeBits = new Map<string, number>();
+    for (const field of this.fields.values()) typeBits.set(field.type, (typeBits.get(field.type) ?? 0) + field.bits);
+    return [...this.fields.values()]
+      .map((field) => ({
+        type: field.type,
+        field: field.field,
+        bitsPerValue: field.bitsPerValue,
+        values: field.values,
+        bits: field.bits,
+        bitsPerSecond: perSecond(field.bits, durationUs),
+        share: ratio(field.bits, typeBits.get(field.type) ?? 0),
+        changeRate: field.field === "(framing)" ? 1 : ratio(field.changes, field.compared),
+      }))
+      .sort((a, b) => b.bits - a.bits || compareText(a.type, b.type) || compareText(a.field, b.field));
+  }
+
+  /** Packet sizes, MTU share and fragmentation. */
+  packetSizes(): PacketSizeReport {
+    this.flushPending();
+    const histogram = [];
+    for (let bucket = 0; bucket < SIZE_BUCKETS; bucket++) {
+      histogram.push({ minBytes: bucket * SIZE_BUCKET_BYTES, maxBytes: bucket === SIZE_BUCKETS - 1 ? MAX_PAYLOAD : (bucket + 1) * SIZE_BUCKET_BYTES - 1, packets: 0 });
+    }
+    let max = 0;
+    for (let size = 0; size <= MAX_PAYLOAD; size++) {
+      const count = this.sizeCounts[size]!;
+      if (count === 0) continue;
+      max = size;
+      histogram[Math.min(SIZE_BUCKETS - 1, Math.floor(size / SIZE_BUCKET_BYTES))]!.packets += count;
+    }
+    return {
+      p50PayloadBytes: this.percentile(0.5),
+      p95PayloadBytes: this.percentile(0.95),
+      p99PayloadBytes: this.percentile(0.99),
+      maxPayloadBytes: max,
+      meanPayloadBytes: this.packets > 0 ? round(this.payloadBytes / this.packets, 3) : 0,
+      histogram,
+      mtuBytes: this.options.mtuBytes,
+      meanMtuShare: this.packets > 0 ? round(this.sumMtuShare / this.packets) : 0,
+      maxMtuShare: round(this.maxMtuShare),
+      overMtuPackets: this.overMtu,
+      fragmentedPackets: this.fragmented,
+      fragmentedShare: ratio(this.fragmented, this.packets),
+      extraFrames: this.extraFrames,
+    };
+  }
+
+  /** Nearest-rank percentile of payload sizes. */
+  private percentile(quantile: number): number {
+    if (this.packets === 0) return 0;
+    const rank = Math.max(1, Math.ceil(quantile * this.packets));
+    let seen = 0;
+    for (let size = 0; size <= MAX_PAYLOAD; size++) {
+      seen += this.sizeCounts[size]!;
+      if (seen >= rank) return size;
+    }
+    /* c8 ignore next */
+    return MAX_PAYLOAD;
+  }
+
+  /** Per minute from the first packet, with the peak one-second bin of each minute. */
+  perMinute(): MinuteBandwidth[] {
+    this.flushPending();
+    const minutes = new Map<number, MinuteBandwidth>();
+    const lastSecond = Math.floor(this.durationUs / 1e6);
+    for (const [second, bin] of this.seconds) {
+      const minute = Math.floor(second / 60);
+      let entry = minutes.get(minute);
+      if (entry === undefined) {
+        entry = { minute, startUs: this.firstUs + minute * 60e6, packets: 0, wireBytes: 0, bytesPerSecond: 0, peakBytesPerSecond: 0 };
+        minutes.set(minute, entry);
+      }
+      entry.packets += bin.packets;
+      entry.wireBytes += bin.bytes;
+      if (bin.bytes > entry.peakBytesPerSecond) entry.peakBytesPerSecond = bin.bytes;
+    }
+    for (const entry of minutes.values()) {
+      // The last minute may be partial: rate over the seconds it covers.
+      const seconds = Math.min(60, Math.max(1, lastSecond - entry.minute * 60 + 1));
+      entry.bytesPerSecond = round(entry.wireBytes / seconds, 3);
+    }
+    return [...minutes.values()].sort((a, b) => a.minute - b.minute);
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

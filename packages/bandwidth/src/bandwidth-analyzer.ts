@@ -1,0 +1,620 @@
+import {
+  AnomalyCounter,
+  ErrorCode,
+  TickscopeError,
+  type DecodeAnomaly,
+  type GameMessage,
+  type MessageAnalyzer,
+  type PacketObservation,
+} from "@tickscope/core";
+import { BandwidthAccounting } from "./accounting.js";
+import type {
+  BandwidthPlan,
+  BandwidthRecommendation,
+  BandwidthReport,
+  BudgetPlan,
+  CompressionReport,
+  MeasuredWindow,
+  PlanStep,
+} from "./bandwidth-report.js";
+import { runCompressionTrials } from "./compression.js";
+import { PacketObserver } from "./packet-observer.js";
+import { deriveQuantization, observeRanges, type QuantizationPlan } from "./quantization.js";
+import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
+import type { EncodingVariant, Reencoder } from "./reencoder.js";
+import { RetainedTrace } from "./trace.js";
+import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
+
+/** Options of {@link createBandwidthAnalyzer}. All are optional. */
+export interface BandwidthOptions {
+  /** Re-encoder of the protocol; without it field-level changes are out (accounting, compression, aggregation and redundancy remain). */
+  reencoder?: Reencoder;
+  /** Largest error allowed per leaf path or path segment (`position` → 0.01), game units. */
+  tolerances?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+  /** Tolerance of float leaves no entry names. Default 0.001. */
+  defaultTolerance?: number;
+  /** Largest interpolation error accepted for update-rate reduction. Default 0.1. */
+  maxInterpolationError?: number;
+  /** Relevance radius for interest management (game units); off when absent. */
+  relevanceRadius?: number;
+  /** Downstream budget per session, bits/s (payload + headers); the plan gets a variant that meets it with the least error. */
+  budgetBitsPerSecond?: number;
+  /** Link MTU. Default 1500. */
+  mtuBytes?: number;
+  /** IP + UDP header bytes per datagram. Default 28 (IPv4). */
+  ipUdpHeaderBytes?: number;
+  /** Messages retained (copied) for re-encoding trials. Default 200 000. */
+  maxRetainedMessages?: number;
+  /** Leaf values retained for trials. Default 20 000 000. */
+  maxRetainedLeafValues?: number;
+  /** Payload bytes sampled for compression trials. Default 1 MiB. */
+  maxCompressionSampleBytes?: number;
+  /** Datagrams sampled for compression trials. Default 20 000. */
+  maxCompressionSamplePackets?: number;
+  /** Aggregation window, ms. Default 16. */
+  aggregationWindowMs?: number;
+  /** Bits a delta-encoded message spends naming its baseline. Default 16. */
+  baselineReferenceBits?: number;
+}
+
+function toMap(value: BandwidthOptions["tolerances"]): Map<string, number> {
+  if (value === undefined) return new Map();
+  if (value instanceof Map) return new Map(value);
+  return new Map(Object.entries(value as Record<string, number>));
+}
+
+function round(value: number, digits = 6): number {
+  if (!Number.isFinite(value)) return 0;
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function savings(before: number, after: number): number {
+  return before > 0 ? round((before - after) / before) : 0;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(value > 0) || !Number.isFinite(value)) throw new TickscopeError(ErrorCode.invalidOption, `${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+/**
+ * Creates the streaming bandwidth analyzer: byte accounting over all traffic,
+ * and ranked recommendations measured by re-encoding a bounded window of the
+ * captured messages (delta encoding, quantization, update rate, interest
+ * management), by exact byte arithmetic on the datagrams (duplicates,
+ * aggregation), or by compressing a payload sample. `finish()` returns the
+ * {@link BandwidthReport}.
+ */
+export function createBandwidthAnalyzer(options: BandwidthOptions = {}): MessageAnalyzer<BandwidthReport> {
+  const settings = {
+    reencoder: options.reencoder,
+    tolerances: toMap(options.tolerances),
+    defaultTolerance: positive("defaultTolerance", options.defaultTolerance, 0.001),
+    maxInterpolationError: positive("maxInterpolationError", options.maxInterpolationError, 0.1),
+    relevanceRadius: options.relevanceRadius === undefined ? undefined : positive("relevanceRadius", options.relevanceRadius, 1),
+    budgetBitsPerSecond: options.budgetBitsPerSecond === undefined ? undefined : positive("budgetBitsPerSecond", options.budgetBitsPerSecond, 1),
+    mtuBytes: positive("mtuBytes", options.mtuBytes, 1500),
+    ipUdpHeaderBytes: options.ipUdpHeaderBytes ?? 28,
+    baselineReferenceBits: options.baselineReferenceBits ?? 16,
+  };
+  for (const [name, value] of settings.tolerances) positive(`tolerance ${name}`, value, 1);
+  const accounting = new BandwidthAccounting({
+    mtuBytes: settings.mtuBytes,
+    ipUdpHeaderBytes: settings.ipUdpHeaderBytes,
+    reencoder: settings.reencoder,
+    maxChangeStreams: 100_000,
+    countFieldsOnMessage: false,
+  });
+  const trace = new RetainedTrace(
+    positive("maxRetainedMessages", options.maxRetainedMessages, 200_000),
+    positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 20_000_000),
+  );
+  const observer = new PacketObserver({
+    maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),
+    maxSamplePackets: positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 20_000),
+    duplicateWindow: 32,
+    aggregationWindowUs: positive("aggregationWindowMs", options.aggregationWindowMs, 16) * 1000,
+    maxAggregatePayloadBytes: settings.mtuBytes - settings.ipUdpHeaderBytes,
+    aggregationFramingBytes: 2,
+  });
+  const anomalies = new AnomalyCounter();
+  let finished: BandwidthReport | undefined;
+  return {
+    name: "bandwidth",
+    onPacket(packet: PacketObservation): void {
+      accounting.onPacket(packet);
+      observer.onPacket(packet);
+    },
+    onMessage(message: GameMessage): void {
+      accounting.onMessage(message);
+      observer.onMessage(message);
+      trace.offer(message);
+    },
+    onAnomaly(anomaly: DecodeAnomaly): void {
+      anomalies.add(anomaly.code, anomaly.packetIndex);
+    },
+    finish(): BandwidthReport {
+      finished ??= buildReport(settings, accounting, trace, observer, anomalies);
+      return finished;
+    },
+  };
+}
+
+interface Settings {
+  reencoder: Reencoder | undefined;
+  tolerances: Map<string, number>;
+  defaultTolerance: number;
+  maxInterpolationError: number;
+  relevanceRadius: number | undefined;
+  budgetBitsPerSecond: number | undefined;
+  mtuBytes: number;
+  ipUdpHeaderBytes: number;
+  baselineReferenceBits: number;
+}
+
+const UPDATE_RATE_CANDIDATES = [2, 3, 4, 6];
+
+function buildReport(
+  settings: Settings,
+  accounting: BandwidthAccounting,
+  trace: RetainedTrace,
+  observer: PacketObserver,
+  anomalies: AnomalyCounter,
+): BandwidthReport {
+  const notes: string[] = [];
+  const recommendations: BandwidthRecommendation[] = [];
+  const messages = trace.messages;
+  const reencoder = settings.reencoder;
+  const traceSeconds = trace.durationUs / 1e6;
+  const windowScope = `first ${messages.length} of ${trace.offered} decoded messages (${round(traceSeconds, 3)} s)`;
+
+  // Per-field bits and change rates over the retained window.
+  if (reencoder !== undefined) {
+    for (const message of messages) accounting.countFields(message, false);
+    accounting.setFieldWindow(trace.durationUs);
+  }
+
+  // Identity: re-encode in the original layout; sizes must match the capture.
+  let mismatches = 0;
+  const identity = runTrial(messages, reencoder, { variant: {} }, (message, _fields, bytes) => {
+    if (bytes.length !== message.byteLength) mismatches += 1;
+  });
+  const before = identity.bytes;
+  if (identity.encodeFailures > 0) anomalies.add(ErrorCode.encodeFailed, identity.encodeFailures);
+  if (reencoder === undefined) {
+    notes.push("No re-encoder (protocol layout) was given: field-level changes (quantization, delta encoding, interest management) are out; accounting, update rate, compression, aggregation and redundancy remain.");
+  } else if (identity.reencodedMessages === 0 && messages.length > 0) {
+    notes.push("The re-encoder knows none of the decoded message types: field-level changes are out.");
+  }
+  if (mismatches > 0) {
+    notes.push(`${mismatches} messages re-encoded in the original layout differ in size from the capture: figures compare re-encoded sizes with re-encoded sizes.`);
+  }
+  if (trace.truncated) notes.push(`Re-encoding trials cover the ${windowScope}; accounting covers all traffic.`);
+
+  const trialRecommendation = (
+    id: string,
+    kind: string,
+    title: string,
+    trial: TrialResult,
+    cost: BandwidthRecommendation["cost"],
+    method: string,
+    details: BandwidthRecommendation["details"],
+  ): BandwidthRecommendation => ({
+    id,
+    analysis: "bandwidth",
+    kind,
+    title,
+    metric: "messageBytes",
+    bytesBefore: before,
+    bytesAfter: trial.bytes,
+    savingsRatio: savings(before, trial.bytes),
+    bytesPerSecondSaved: traceSeconds > 0 ? round((before - trial.bytes) / traceSeconds, 3) : 0,
+    verified: true,
+    method,
+    scope: windowScope,
+    cost,
+    details: sortKeys(details),
+  });
+
+  // Trials the plan can reuse, by the plan steps they correspond to.
+  const knownTrials = new Map<string, TrialResult>();
+
+  // Quantization.
+  let quantization: QuantizationPlan | undefined;
+  if (reencoder !== undefined && identity.reencodedMessages > 0) {
+    quantization = deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance);
+    if (quantization.specs.size > 0) {
+      const trial = runTrial(messages, reencoder, { variant: { quantize: quantization.specs } });
+      knownTrials.set("quantization", trial);
+      const worst = quantization.leaves.reduce((a, b) => (b.maxError > a.maxError ? b : a));
+      const example = quantization.leaves.reduce((a, b) => (b.originalBits - b.bits > a.originalBits - a.bits ? b : a));
+      recommendations.push(
+        trialRecommendation(
+          "bandwidth.quantization",
+          "quantization",
+          `Quantize ${quantization.leaves.length} fields to their observed ranges within tolerance (e.g. ${example.path}: ${example.originalBits} → ${example.bits} bits)`,
+          trial,
+          { maxError: round(quantization.maxError, 9), addedDelayMs: 0, note: "ranges are those observed in the window; values outside clamp" },
+          "re-encoded every retained message with the quantized layout",
+          { fieldsQuantized: quantization.leaves.length, worstField: worst.path, defaultTolerance: settings.defaultTolerance },
+        ),
+      );
+    } else {
+      notes.push("Quantization: no numeric field would shrink within its tolerance.");
+    }
+  }
+
+  // Delta encoding.
+  let baselineMode: MeasuredWindow["baselineMode"] = "none";
+  const delta: EncodingVariant["delta"] = { baselineReferenceBits: settings.baselineReferenceBits };
+  if (reencoder !== undefined && identity.reencodedMessages > 0) {
+    const trial = runTrial(messages, reencoder, { variant: { delta } });
+    // The mode that matters is the one of the direction carrying the most message bytes.
+    const heavy = identity.streams.reduce<Record<string, number>>((sums, stream) => {
+      sums[stream.direction] = (sums[stream.direction] ?? 0) + stream.bytes;
+      return sums;
+    }, {});
+    const mainDirection = (heavy.clientToServer ?? 0) > (heavy.serverToClient ?? 0) ? "clientToServer" : "serverToClient";
+    const mainFallbacks = trial.lastSentByDirection[mainDirection];
+    baselineMode = trial.ackedBaselines > 0 ? (mainFallbacks > 0 ? "mixed" : "lastAcknowledged") : trial.lastSentBaselines > 0 ? "lastSent" : "none";
+    for (const direction of ["clientToServer", "serverToClient"] as const) {
+      const fallbacks = trial.lastSentByDirection[direction];
+      if (fallbacks > 0) {
+        notes.push(`Delta encoding (${direction}): ${fallbacks} messages had no acknowledged baseline (the peer sends no ack roles for them) and were measured against the last sent message, which a lost packet would break.`);
+      }
+    }
+    recommendations.push(
+      trialRecommendation(
+        "bandwidth.delta",
+        "deltaEncoding",
+        baselineMode === "lastSent"
+          ? "Delta-encode messages against the last sent message (no acks seen): unchanged fields and entities cost one bit"
+          : "Delta-encode messages against the last acknowledged state: unchanged fields and entities cost one bit",
+        trial,
+        { maxError: 0, addedDelayMs: 0, note: `lossless; sender keeps a history per client and names the baseline with ${settings.baselineReferenceBits} bits` },
+        "re-encoded every retained message against its baseline (ack roles in the trace)",
+        { baselineMode, ackedBaselines: trial.ackedBaselines, lastSentBaselines: trial.lastSentBaselines, noBaseline: trial.noBaseline },
+      ),
+    );
+  }
+
+  // Update-rate reduction.
+  let chosenRate: InterpolationError | undefined;
+  const rateTypes = stateTypes(messages);
+  if (rateTypes.length > 0) {
+    // Candidates in increasing order; a coarser rate never interpolates better, so stop at the first miss.
+    for (const every of UPDATE_RATE_CANDIDATES) {
+      const result = measureInterpolationError(messages, rateTypes, every, reencoder);
+      if (result.measuredMessages === 0) break;
+      if (chosenRate === undefined || result.maxError <= settings.maxInterpolationError) chosenRate = result;
+      if (result.maxError > settings.maxInterpolationError) break;
+    }
+    if (chosenRate !== undefined) {
+      const updateEvery = new Map(rateTypes.map((type) => [type, chosenRate!.every]));
+      const trial = runTrial(messages, reencoder, { variant: {}, updateEvery });
+      const addedDelayMs = round(((chosenRate.every - 1) * chosenRate.medianIntervalUs) / 1000, 3);
+      recommendations.push(
+        trialRecommendation(
+          "bandwidth.updateRate",
+          "updateRate",
+          `Send ${rateTypes.join(", ")} once every ${chosenRate.every} updates and interpolate`,
+          trial,
+          { maxError: round(chosenRate.maxError, 9), addedDelayMs, note: `receiver interpolates between kept updates (worst field ${chosenRate.worstPath || "n/a"})` },
+          "kept one message in N per stream; interpolation error measured on every dropped message",
+          {
+            every: chosenRate.every,
+            withinTolerance: chosenRate.maxError <= settings.maxInterpolationError,
+            maxInterpolationError: settings.maxInterpolationError,
+            messagesDropped: trial.droppedMessages,
+          },
+        ),
+      );
+      if (chosenRate.maxError > settings.maxInterpolationError) chosenRate = undefined;
+    }
+  }
+
+  // Interest management.
+  if (settings.relevanceRadius !== undefined) {
+    if (reencoder === undefined) {
+      notes.push("Interest management needs a re-encoder to measure; skipped.");
+    } else {
+      const trial = runTrial(messages, reencoder, { variant: {}, relevanceRadius: settings.relevanceRadius });
+      if (trial.entitiesDropped === 0) {
+        notes.push(`Interest management: no entity was farther than ${settings.relevanceRadius} from its receiving player (or positions/player ids are unknown).`);
+      } else {
+        recommendations.push(
+          trialRecommendation(
+            "bandwidth.interest",
+            "interestManagement",
+            `Send only entities within ${settings.relevanceRadius} units of the receiving player`,
+            trial,
+            { maxError: 0, addedDelayMs: 0, note: "far entities are not updated; add hysteresis so entities do not pop at the edge" },
+            "re-encoded snapshots without the entities beyond the radius",
+            { relevanceRadius: settings.relevanceRadius, entitiesDropped: trial.entitiesDropped },
+          ),
+        );
+      }
+    }
+  }
+
+  // Duplicates and aggregation (exact arithmetic on captured datagrams).
+  const totals = accounting.totals();
+  const totalSeconds = totals.durationMs / 1000;
+  const packetRecommendation = (
+    id: string,
+    kind: string,
+    title: string,
+    bytesBefore: number,
+    bytesAfter: number,
+    cost: BandwidthRecommendation["cost"],
+    method: string,
+    verified: boolean,
+    details: BandwidthRecommendation["details"],
+    metric = "wireBytes",
+  ): BandwidthRecommendation => ({
+    id,
+    analysis: "bandwidth",
+    kind,
+    title,
+    metric,
+    bytesBefore,
+    bytesAfter,
+    savingsRatio: savings(bytesBefore, bytesAfter),
+    bytesPerSecondSaved: totalSeconds > 0 ? round((bytesBefore - bytesAfter) / totalSeconds, 3) : 0,
+    verified,
+    method,
+    scope: `all ${totals.packets} datagrams (${round(totalSeconds, 3)} s)`,
+    cost,
+    details: sortKeys(details),
+  });
+  if (observer.duplicatePackets > 0) {
+    recommendations.push(
+      packetRecommendation(
+        "bandwidth.duplicates",
+        "redundancy",
+        `Stop sending ${observer.duplicatePackets} byte-identical duplicate datagrams`,
+        observer.wireBytes,
+        observer.wireBytes - observer.duplicateWireBytes,
+        { maxError: 0, addedDelayMs: 0 },
+        "removed datagrams whose payload equals one of the previous 32 of the same stream (FNV-1a + length)",
+        true,
+        { duplicatePackets: observer.duplicatePackets, firstDuplicatePacketIndex: observer.duplicateExamples[0] ?? -1 },
+      ),
+    );
+  }
+  if (observer.packets > 0 && observer.aggregatedWireBytes < observer.wireBytes) {
+    recommendations.push(
+      packetRecommendation(
+        "bandwidth.aggregation",
+        "aggregation",
+        `Aggregate datagrams sent within ${observer.options.aggregationWindowUs / 1000} ms of each other (${observer.packets} → ${observer.aggregatedPackets} datagrams)`,
+        observer.wireBytes,
+        observer.aggregatedWireBytes,
+        { maxError: 0, addedDelayMs: observer.options.aggregationWindowUs / 1000, note: "a datagram waits up to the window for others; 2-byte length prefix per merged datagram" },
+        "packed the captured datagrams of each stream in send order into datagrams ≤ MTU; saved bytes are the headers of the merged datagrams",
+        true,
+        { packetsBefore: observer.packets, packetsAfter: observer.aggregatedPackets },
+      ),
+    );
+  }
+
+  // Redundancy estimates from the trace.
+  let resentBytes = 0;
+  let resentMessages = 0;
+  for (const message of messages) {
+    if ((message.roles.resendCount ?? 0) > 0) {
+      resentBytes += message.byteLength;
+      resentMessages += 1;
+    }
+  }
+  if (resentMessages > 0) {
+    const rec = trialRecommendation(
+      "bandwidth.resends",
+      "redundancy",
+      `${resentMessages} retransmitted messages: resend only state that changed since (estimate)`,
+      { ...identity, bytes: identity.bytes - resentBytes },
+      { maxError: 0, addedDelayMs: 0, note: "upper bound: assumes no retransmission is needed" },
+      "estimate: bytes of messages with resendCount > 0",
+      { resentMessages },
+    );
+    rec.verified = false;
+    recommendations.push(rec);
+  }
+
+  // Compression.
+  const compression: CompressionReport = runCompressionTrials(observer.samples);
+  if (compression.sampledPackets === 0) {
+    notes.push("Compression trials need datagram payloads (PacketObservation.payload); none were given.");
+  } else {
+    const perPacket = compression.trials.filter((trial) => trial.mode !== "perStream");
+    const best = perPacket.reduce((a, b) => (b.savingsRatio > a.savingsRatio ? b : a));
+    const sampleSeconds = (observer.samples[observer.samples.length - 1]!.tUs - observer.samples[0]!.tUs) / 1e6;
+    const perStream = compression.trials.find((trial) => trial.mode === "perStream")!;
+    recommendations.push({
+      id: "bandwidth.compression",
+      analysis: "bandwidth",
+      kind: "compression",
+      title: `Compress each datagram with ${best.algorithm}${best.mode === "perPacketDictionary" ? " and a trained dictionary" : ""}`,
+      metric: "payloadBytes",
+      bytesBefore: best.bytesBefore,
+      bytesAfter: best.bytesAfter,
+      savingsRatio: best.savingsRatio,
+      bytesPerSecondSaved: sampleSeconds > 0 ? round(((best.bytesBefore - best.bytesAfter) * (compression.sampledBytes / best.bytesBefore)) / sampleSeconds, 3) : 0,
+      verified: true,
+      method: "compressed the sampled payloads (dictionary: trained on the first half, measured on the second)",
+      scope: `sample of ${compression.sampledPackets} datagrams (${compression.sampledBytes} payload bytes)`,
+      cost: { maxError: 0, addedDelayMs: 0, note: "CPU per datagram on both ends" },
+      details: sortKeys({ mode: best.mode, perStreamSavingsRatio: perStream.savingsRatio, zstd: "unavailable in this runtime" }),
+    });
+  }
+
+  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, delta, chosenRate, rateTypes, knownTrials);
+
+  recommendations.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
+  const measuredWindow: MeasuredWindow = {
+    messages: messages.length,
+    messageShare: trace.offered > 0 ? round(messages.length / trace.offered) : 0,
+    startUs: messages[0]?.tUs ?? 0,
+    endUs: messages[messages.length - 1]?.tUs ?? 0,
+    baselineMode,
+    reencodeSizeMismatches: mismatches,
+  };
+  return {
+    analysis: "bandwidth",
+    totals,
+    bySession: accounting.bySession(),
+    byChannel: accounting.byChannel(),
+    byMessageType: accounting.byMessageType(),
+    byField: accounting.byField(),
+    packetSizes: accounting.packetSizes(),
+    perMinute: accounting.perMinute(),
+    recommendations,
+    plan,
+    compression,
+    measuredWindow,
+    notes,
+    anomalies: anomalies.toCounts(),
+  };
+}
+
+function sortKeys<T extends Record<string, unknown>>(value: T): T {
+  const result: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) result[key] = value[key];
+  return result as T;
+}
+
+function buildPlan(
+  settings: Settings,
+  accounting: BandwidthAccounting,
+  messages: RetainedTrace["messages"],
+  reencoder: Reencoder | undefined,
+  before: number,
+  traceSeconds: number,
+  quantization: QuantizationPlan | undefined,
+  delta: NonNullable<EncodingVariant["delta"]>,
+  rate: InterpolationError | undefined,
+  rateTypes: readonly string[],
+  knownTrials: ReadonlyMap<string, TrialResult>,
+): BandwidthPlan {
+  const applied: string[] = [];
+  const steps: PlanStep[] = [];
+  const config: TrialConfig = { variant: {} };
+  let maxError = 0;
+  let addedDelayMs = 0;
+  let after = before;
+  const step = (kind: string, title: string, stepError: number, stepDelayMs: number): void => {
+    applied.push(kind);
+    const trial = knownTrials.get(applied.join("+")) ?? runTrial(messages, reencoder, config);
+    maxError = Math.max(maxError, stepError);
+    addedDelayMs += stepDelayMs;
+    if (trial.bytes >= after) return;
+    after = trial.bytes;
+    steps.push({ kind, title, bytesAfter: after, savingsRatio: savings(before, after), maxError: round(maxError, 9), addedDelayMs: round(addedDelayMs, 3), verified: true });
+  };
+  if (quantization !== undefined && quantization.specs.size > 0) {
+    config.variant = { ...config.variant, quantize: quantization.specs };
+    step("quantization", "Quantize fields to their observed ranges within tolerance", quantization.maxError, 0);
+  }
+  if (reencoder !== undefined && messages.some((message) => reencoder.leaves(message.type) !== undefined)) {
+    config.variant = { ...config.variant, delta };
+    step("deltaEncoding", "Delta-encode against the last acknowledged state", 0, 0);
+  }
+  if (rate !== undefined) {
+    config.updateEvery = new Map(rateTypes.map((type) => [type, rate.every]));
+    step("updateRate", `Send state once every ${rate.every} updates and interpolate`, rate.maxError, ((rate.every - 1) * rate.medianIntervalUs) / 1000);
+  }
+  if (settings.relevanceRadius !== undefined && reencoder !== undefined) {
+    config.relevanceRadius = settings.relevanceRadius;
+    step("interestManagement", `Send only entities within ${settings.relevanceRadius} units`, 0, 0);
+  }
+  const megabits = (bytes: number): number => (traceSeconds > 0 ? round((bytes * 8) / traceSeconds / 1e6, 6) : 0);
+  const plan: BandwidthPlan = {
+    steps,
+    bytesBefore: before,
+    bytesAfter: after,
+    savingsRatio: savings(before, after),
+    megabitsPerSecondBefore: megabits(before),
+    megabitsPerSecondAfter: megabits(after),
+  };
+  if (settings.budgetBitsPerSecond !== undefined) {
+    plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes);
+  }
+  return plan;
+}
+
+const TOLERANCE_SCALES = [1, 2, 4, 8, 16, 32, 64];
+const BUDGET_RATES = [1, 2, 3, 4];
+
+function findBudgetVariant(
+  settings: Settings,
+  accounting: BandwidthAccounting,
+  messages: RetainedTrace["messages"],
+  reencoder: Reencoder | undefined,
+  before: number,
+  traceSeconds: number,
+  delta: NonNullable<EncodingVariant["delta"]>,
+  rateTypes: readonly string[],
+): BudgetPlan {
+  const budget = settings.budgetBitsPerSecond!;
+  const worstRate = (trial: TrialResult): number => {
+    let worst = 0;
+    for (const stream of trial.streams) {
+      if (stream.direction !== "serverToClient") continue;
+      const header = accounting.headerBytesPerPacket(stream.session, stream.direction) ?? settings.ipUdpHeaderBytes + 14;
+      const bits = traceSeconds > 0 ? ((stream.bytes + stream.packets * header) * 8) / traceSeconds : 0;
+      if (bits > worst) worst = bits;
+    }
+    return worst;
+  };
+  let best: BudgetPlan | undefined;
+  let fallback: BudgetPlan | undefined;
+  const canQuantize = reencoder !== undefined && messages.some((message) => reencoder.leaves(message.type) !== undefined);
+  const observed = canQuantize ? observeRanges(messages, reencoder!) : undefined;
+  const scales = canQuantize ? TOLERANCE_SCALES : [1];
+  for (const every of BUDGET_RATES) {
+    if (every > 1 && rateTypes.length === 0) break;
+    const rate = every > 1 ? measureInterpolationError(messages, rateTypes, every, reencoder) : undefined;
+    const evaluate = (scale: number): BudgetPlan => {
+      const quantization = canQuantize ? deriveQuantization(messages, reencoder!, settings.tolerances, settings.defaultTolerance, scale, observed) : undefined;
+      const config: TrialConfig = { variant: canQuantize ? { quantize: quantization!.specs, delta } : {} };
+      if (every > 1) config.updateEvery = new Map(rateTypes.map((type) => [type, every]));
+      if (settings.relevanceRadius !== undefined) config.relevanceRadius = settings.relevanceRadius;
+      const trial = runTrial(messages, reencoder, config);
+      const worst = worstRate(trial);
+      const candidate: BudgetPlan = {
+        budgetBitsPerSecond: budget,
+        met: worst <= budget,
+        worstSessionBitsPerSecond: round(worst, 3),
+        toleranceScale: scale,
+        updateEvery: every,
+        maxError: round(Math.max(quantization?.maxError ?? 0, rate?.maxError ?? 0), 9),
+        addedDelayMs: rate === undefined ? 0 : round(((every - 1) * rate.medianIntervalUs) / 1000, 3),
+        bytesAfter: trial.bytes,
+        savingsRatio: savings(before, trial.bytes),
+      };
+      if (fallback === undefined || candidate.worstSessionBitsPerSecond < fallback.worstSessionBitsPerSecond) fallback = candidate;
+      return candidate;
+    };
+    // Coarser tolerances only shrink the traffic: binary-search the finest scale that meets the budget.
+    let low = 0;
+    let high = scales.length - 1;
+    let fit: BudgetPlan | undefined;
+    const coarsest = evaluate(scales[high]!);
+    if (!coarsest.met) continue;
+    fit = coarsest;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const candidate = evaluate(scales[middle]!);
+      if (candidate.met) {
+        fit = candidate;
+        high = middle;
+      } else {
+        low = middle + 1;
+      }
+    }
+    if (best === undefined || fit.maxError < best.maxError) best = fit;
+  }
+  return best ?? fallback!;
+}

@@ -1,0 +1,239 @@
+import type { Direction } from "@tickscope/core";
+
+/** Whole-capture totals. Bytes are frame bytes on the wire unless named `payload`. */
+export interface BandwidthTotals {
+  packets: number;
+  messages: number;
+  wireBytes: number;
+  payloadBytes: number;
+  /** Link + IP + UDP header bytes (wire − payload). */
+  headerBytes: number;
+  durationMs: number;
+  bytesPerSecond: number;
+  payloadBytesPerSecond: number;
+  packetsPerSecond: number;
+  /** headerBytes / wireBytes. */
+  headerShare: number;
+  /** Highest wire bytes in any one-second bin (bins start at the first packet). */
+  peakBytesPerSecond: number;
+}
+
+/** Traffic of one session in one direction. */
+export interface SessionDirectionBandwidth {
+  session: string;
+  direction: Direction;
+  packets: number;
+  wireBytes: number;
+  payloadBytes: number;
+  bytesPerSecond: number;
+  packetsPerSecond: number;
+  peakBytesPerSecond: number;
+  headerShare: number;
+}
+
+/** Message bytes of one message type in one direction. */
+export interface MessageTypeBandwidth {
+  type: string;
+  direction: Direction;
+  messages: number;
+  bytes: number;
+  bytesPerSecond: number;
+  /** Share of all decoded message bytes. */
+  share: number;
+}
+
+/** Message bytes of one channel (role `channel`) in one direction. */
+export interface ChannelBandwidth {
+  channel: string;
+  direction: Direction;
+  messages: number;
+  bytes: number;
+  bytesPerSecond: number;
+  share: number;
+  /** Messages with resendCount > 0. */
+  resentMessages: number;
+}
+
+/** Bits spent on one field (leaf path) of one message type. */
+export interface FieldBandwidth {
+  type: string;
+  field: string;
+  /** Encoded width of one value (for byte strings: the length prefix). */
+  bitsPerValue: number;
+  values: number;
+  bits: number;
+  bitsPerSecond: number;
+  /** Share of the type's message bits. */
+  share: number;
+  /** Share of values that differ from the same field (same entity) in the previous message of the stream. */
+  changeRate: number;
+}
+
+/** One bucket of the packet payload size distribution. */
+export interface PacketSizeBucket {
+  minBytes: number;
+  maxBytes: number;
+  packets: number;
+}
+
+/** Packet size distribution, MTU use and fragmentation. */
+export interface PacketSizeReport {
+  /** Payload bytes percentiles (exact). */
+  p50PayloadBytes: number;
+  p95PayloadBytes: number;
+  p99PayloadBytes: number;
+  maxPayloadBytes: number;
+  meanPayloadBytes: number;
+  histogram: PacketSizeBucket[];
+  mtuBytes: number;
+  /** Mean of (payload + IP/UDP header) / MTU. */
+  meanMtuShare: number;
+  maxMtuShare: number;
+  /** Datagrams whose IP size exceeds the MTU. */
+  overMtuPackets: number;
+  /** Datagrams that took more than one link-layer frame. */
+  fragmentedPackets: number;
+  fragmentedShare: number;
+  /** Frames beyond the first, summed. */
+  extraFrames: number;
+}
+
+/** Traffic of one minute (from the first packet). */
+export interface MinuteBandwidth {
+  minute: number;
+  startUs: number;
+  packets: number;
+  wireBytes: number;
+  bytesPerSecond: number;
+  peakBytesPerSecond: number;
+}
+
+/** Cost of a recommendation. */
+export interface BandwidthCost {
+  /** Largest absolute error introduced in a value (game units), measured. */
+  maxError: number;
+  /** Latency the change adds, ms. */
+  addedDelayMs: number;
+  note?: string;
+}
+
+/**
+ * One ranked protocol change. `verified` is true only when `bytesAfter` was
+ * measured (re-encoding the captured messages, or exact byte arithmetic on the
+ * captured datagrams named in `method`); estimates say `estimate` in `method`.
+ */
+export interface BandwidthRecommendation {
+  id: string;
+  analysis: "bandwidth";
+  kind: string;
+  title: string;
+  /** What before/after count (e.g. `messageBytes` of the measured window). */
+  metric: string;
+  bytesBefore: number;
+  bytesAfter: number;
+  savingsRatio: number;
+  /** (bytesBefore − bytesAfter) per second of the measured scope. */
+  bytesPerSecondSaved: number;
+  verified: boolean;
+  method: string;
+  /** What the figures cover (window, sample). */
+  scope: string;
+  cost: BandwidthCost;
+  /** Kind-specific numbers (sorted keys). */
+  details: Record<string, number | string | boolean>;
+}
+
+/** One step of the combined plan. */
+export interface PlanStep {
+  kind: string;
+  title: string;
+  bytesAfter: number;
+  /** Cumulative savings after this step. */
+  savingsRatio: number;
+  maxError: number;
+  addedDelayMs: number;
+  verified: boolean;
+}
+
+/** The variant of the plan chosen to meet a bandwidth budget. */
+export interface BudgetPlan {
+  budgetBitsPerSecond: number;
+  met: boolean;
+  /** Highest per-session downstream rate (payload + headers) after the variant, bits/s. */
+  worstSessionBitsPerSecond: number;
+  toleranceScale: number;
+  updateEvery: number;
+  maxError: number;
+  addedDelayMs: number;
+  bytesAfter: number;
+  savingsRatio: number;
+}
+
+/** Changes applied in order with cumulative, re-encoded savings. */
+export interface BandwidthPlan {
+  steps: PlanStep[];
+  bytesBefore: number;
+  bytesAfter: number;
+  savingsRatio: number;
+  /** Mbit/s of message payload before and after over the measured window. */
+  megabitsPerSecondBefore: number;
+  megabitsPerSecondAfter: number;
+  budget?: BudgetPlan;
+}
+
+/** One compression trial on the payload sample. */
+export interface CompressionTrial {
+  algorithm: string;
+  mode: "perPacket" | "perStream" | "perPacketDictionary";
+  bytesBefore: number;
+  bytesAfter: number;
+  savingsRatio: number;
+}
+
+/** Compression effectiveness for packets whose first message has a given type. */
+export interface CompressionByType {
+  type: string;
+  packets: number;
+  bytesBefore: number;
+  deflateBytesAfter: number;
+  savingsRatio: number;
+}
+
+/** Compression trials on the bounded payload sample. */
+export interface CompressionReport {
+  sampledPackets: number;
+  sampledBytes: number;
+  trials: CompressionTrial[];
+  byMessageType: CompressionByType[];
+}
+
+/** What part of the traffic the re-encoding trials covered. */
+export interface MeasuredWindow {
+  messages: number;
+  /** Share of all decoded messages retained for trials. */
+  messageShare: number;
+  startUs: number;
+  endUs: number;
+  /** How delta baselines were chosen. */
+  baselineMode: "lastAcknowledged" | "lastSent" | "mixed" | "none";
+  /** Messages whose re-encoding in the original layout did not give their captured size. */
+  reencodeSizeMismatches: number;
+}
+
+/** The bandwidth report returned by `finish()`. */
+export interface BandwidthReport {
+  analysis: "bandwidth";
+  totals: BandwidthTotals;
+  bySession: SessionDirectionBandwidth[];
+  byChannel: ChannelBandwidth[];
+  byMessageType: MessageTypeBandwidth[];
+  byField: FieldBandwidth[];
+  packetSizes: PacketSizeReport;
+  perMinute: MinuteBandwidth[];
+  recommendations: BandwidthRecommendation[];
+  plan: BandwidthPlan;
+  compression: CompressionReport;
+  measuredWindow: MeasuredWindow;
+  notes: string[];
+  anomalies: Record<string, number>;
+}

@@ -1,0 +1,121 @@
+import type { EntityRoles, FieldRecord, FieldValue, MessageRoles } from "@tickscope/core";
+
+/** Deep copy of a decoded field value (byte arrays are copied, other leaves are immutable). */
+export function copyFieldValue(value: FieldValue): FieldValue {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Uint8Array) return value.slice();
+  if (Array.isArray(value)) return (value as readonly FieldValue[]).map(copyFieldValue);
+  const result: Record<string, FieldValue> = {};
+  for (const key of Object.keys(value)) result[key] = copyFieldValue((value as Record<string, FieldValue>)[key]!);
+  return result;
+}
+
+/** Deep copy of a message's fields. */
+export function copyFields(fields: FieldRecord): FieldRecord {
+  return copyFieldValue(fields) as FieldRecord;
+}
+
+/** The roles the bandwidth analysis keeps for a retained message (copied). */
+export interface RetainedRoles {
+  sequence?: number;
+  ack?: number;
+  ackBits?: number;
+  ackBitsWidth?: number;
+  channel?: number | string;
+  resendCount?: number;
+  playerId?: number;
+  position?: { x: number; y: number; z: number };
+  entities?: readonly EntityRoles[];
+}
+
+/** Copies the roles the bandwidth analysis needs. */
+export function copyRoles(roles: MessageRoles): RetainedRoles {
+  const result: RetainedRoles = {};
+  if (roles.sequence !== undefined) result.sequence = roles.sequence;
+  if (roles.ack !== undefined) result.ack = roles.ack;
+  if (roles.ackBits !== undefined) result.ackBits = roles.ackBits;
+  if (roles.ackBitsWidth !== undefined) result.ackBitsWidth = roles.ackBitsWidth;
+  if (roles.channel !== undefined) result.channel = roles.channel;
+  if (roles.resendCount !== undefined) result.resendCount = roles.resendCount;
+  if (roles.playerId !== undefined) result.playerId = roles.playerId;
+  if (roles.position !== undefined) result.position = { x: roles.position.x, y: roles.position.y, z: roles.position.z };
+  if (roles.entities !== undefined) {
+    result.entities = roles.entities.map((entity) => {
+      const copy: EntityRoles = { entityId: entity.entityId };
+      if (entity.position !== undefined) copy.position = { x: entity.position.x, y: entity.position.y, z: entity.position.z };
+      return copy;
+    });
+  }
+  return result;
+}
+
+/**
+ * Walks two field trees of the same shape in parallel and calls `onNumber` for
+ * every numeric leaf pair, with the path (`entities[].position.x`). Arrays are
+ * compared index by index up to the shorter length.
+ */
+export function forEachNumberPair(
+  a: FieldValue | undefined,
+  b: FieldValue | undefined,
+  path: string,
+  onNumber: (path: string, a: number, b: number) => void,
+): void {
+  if (typeof a === "number" && typeof b === "number") {
+    onNumber(path, a, b);
+    return;
+  }
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return;
+  if (a instanceof Uint8Array || b instanceof Uint8Array) return;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const length = Math.min(a.length, b.length);
+    const elementPath = `${path}[]`;
+    for (let index = 0; index < length; index++) forEachNumberPair(a[index], b[index], elementPath, onNumber);
+    return;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) return;
+  const left = a as Record<string, FieldValue>;
+  const right = b as Record<string, FieldValue>;
+  for (const key of Object.keys(left)) {
+    forEachNumberPair(left[key], right[key], path === "" ? key : `${path}.${key}`, onNumber);
+  }
+}
+
+/**
+ * Flattens the numeric leaves of a field tree into `into`, keyed by
+ * `path#index...` (array indices kept, or the element's `keyField` value for
+ * keyed arrays named in `keyFields`).
+ */
+export function flattenNumbers(
+  value: FieldValue | undefined,
+  path: string,
+  keyFields: ReadonlyMap<string, string>,
+  into: Map<string, number>,
+  key = "",
+): void {
+  if (typeof value === "number") {
+    into.set(key === "" ? path : `${path}#${key}`, value);
+    return;
+  }
+  if (value === null || value === undefined || typeof value !== "object" || value instanceof Uint8Array) return;
+  if (Array.isArray(value)) {
+    const keyField = keyFields.get(path);
+    const elementPath = `${path}[]`;
+    for (let index = 0; index < value.length; index++) {
+      const item = value[index] as FieldValue;
+      let elementKey: string = String(index);
+      if (keyField !== undefined && item !== null && typeof item === "object" && !Array.isArray(item) && !(item instanceof Uint8Array)) {
+        elementKey = String((item as Record<string, FieldValue>)[keyField]);
+      }
+      flattenNumbers(item, elementPath, keyFields, into, key === "" ? elementKey : `${key}/${elementKey}`);
+    }
+    return;
+  }
+  const record = value as Record<string, FieldValue>;
+  for (const name of Object.keys(record)) flattenNumbers(record[name], path === "" ? name : `${path}.${name}`, keyFields, into, key);
+}
+
+/** Leaf path of a flattened key (`entities[].position.x#12` → `entities[].position.x`). */
+export function pathOfFlatKey(flatKey: string): string {
+  const hash = flatKey.indexOf("#");
+  return hash < 0 ? flatKey : flatKey.slice(0, hash);
+}

@@ -1,0 +1,620 @@
+import { ErrorCode, TickscopeError, type FieldRecord, type FieldValue } from "@tickscope/core";
+import { BitReader, BitWriter } from "./bit-io.js";
+import type {
+  EncodingVariant,
+  EntityArrayDescription,
+  LeafDescription,
+  LeafKind,
+  LeafVisitor,
+  QuantizationSpec,
+  Reencoder,
+} from "./reencoder.js";
+
+/** Encoded type of a field in a {@link MessageLayout}. */
+export type WireType =
+  | { kind: "uint"; bits: number }
+  | { kind: "int"; bits: number }
+  | { kind: "float32" }
+  | { kind: "float64" }
+  | { kind: "bool" }
+  | { kind: "quantized"; min: number; max: number; bits: number }
+  | { kind: "bytes"; lengthBits: number }
+  | { kind: "struct"; fields: readonly WireField[] }
+  | { kind: "array"; countBits: number; element: WireType; keyField?: string; entities?: boolean; fixedCount?: number };
+
+/** A named field of a struct or message. */
+export interface WireField {
+  name: string;
+  type: WireType;
+}
+
+/**
+ * Bit-level layout of one message type: a type id, then the frame fields (sent
+ * as they are: never quantized nor delta-encoded, e.g. a type byte and a length
+ * prefix), then the fields in order, most-significant bit first, padded to a
+ * whole byte.
+ */
+export interface MessageLayout {
+  type: string;
+  typeId: number;
+  typeIdBits: number;
+  frame?: readonly WireField[];
+  fields: readonly WireField[];
+}
+
+type Struct = { readonly [field: string]: FieldValue };
+
+function asStruct(value: FieldValue | undefined, path: string): Struct {
+  if (value === null || value === undefined || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new TickscopeError(ErrorCode.encodeFailed, `expected a struct at ${path}`, { fieldPath: path });
+  }
+  return value as Struct;
+}
+
+function asArray(value: FieldValue | undefined, path: string): readonly FieldValue[] {
+  if (!Array.isArray(value)) throw new TickscopeError(ErrorCode.encodeFailed, `expected an array at ${path}`, { fieldPath: path });
+  return value as readonly FieldValue[];
+}
+
+function asNumber(value: FieldValue | undefined, path: string): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  throw new TickscopeError(ErrorCode.encodeFailed, `expected a number at ${path}`, { fieldPath: path });
+}
+
+/** Integer sent for `value` under a quantization (clamped to the representable range). */
+export function quantizeValue(value: number, spec: QuantizationSpec): number {
+  const maximum = 2 ** spec.bits - 1;
+  const integer = Math.round((value - spec.min) / spec.step);
+  if (!(integer > 0)) return 0;
+  return integer > maximum ? maximum : integer;
+}
+
+/** Value a receiver decodes from a quantized integer. */
+export function dequantizeValue(integer: number, spec: QuantizationSpec): number {
+  return spec.min + integer * spec.step;
+}
+
+function leafKind(type: WireType): LeafKind | undefined {
+  switch (type.kind) {
+    case "struct":
+    case "array":
+      return undefined;
+    default:
+      return type.kind;
+  }
+}
+
+function leafBits(type: WireType): number {
+  switch (type.kind) {
+    case "uint":
+    case "int":
+    case "quantized":
+      return type.bits;
+    case "float32":
+      return 32;
+    case "float64":
+      return 64;
+    case "bool":
+      return 1;
+    case "bytes":
+      return type.lengthBits;
+    default:
+      return 0;
+  }
+}
+
+function originalQuantization(type: WireType): QuantizationSpec | undefined {
+  if (type.kind !== "quantized") return undefined;
+  return { min: type.min, step: (type.max - type.min) / (2 ** type.bits - 1), bits: type.bits };
+}
+
+/**
+ * The in-package {@link Reencoder}: encodes decoded fields with a small
+ * bit-level layout language (integers, floats, quantized floats, booleans,
+ * byte strings, structs, arrays), and applies variants (quantization, delta
+ * encoding) so their real sizes can be measured and decoded back.
+ */
+export class LayoutReencoder implements Reencoder {
+  private readonly layouts = new Map<string, MessageLayout>();
+  private readonly leafCache = new Map<string, LeafDescription[]>();
+  private readonly writer = new BitWriter(4096);
+
+  constructor(layouts: readonly MessageLayout[]) {
+    for (const layout of layouts) {
+      if (this.layouts.has(layout.type)) {
+        throw new TickscopeError(ErrorCode.invalidOption, `duplicate layout for message type ${layout.type}`);
+      }
+      this.layouts.set(layout.type, layout);
+    }
+  }
+
+  /** @inheritdoc */
+  messageTypes(): string[] {
+    return [...this.layouts.keys()].sort();
+  }
+
+  /** @inheritdoc */
+  leaves(type: string): readonly LeafDescription[] | undefined {
+    const layout = this.layouts.get(type);
+    if (layout === undefined) return undefined;
+    let cached = this.leafCache.get(type);
+    if (cached === undefined) {
+      cached = [];
+      collectLeaves(layout.fields, "", cached);
+      this.leafCache.set(type, cached);
+    }
+    return cached;
+  }
+
+  /** @inheritdoc */
+  entityArrays(type: string): readonly EntityArrayDescription[] {
+    const layout = this.layouts.get(type);
+    if (layout === undefined) return [];
+    const result: EntityArrayDescription[] = [];
+    for (const field of layout.fields) {
+      if (field.type.kind === "array" && (field.type.entities === true || field.type.keyField !== undefined)) {
+        result.push(field.type.keyField === undefined ? { field: field.name } : { field: field.name, keyField: field.type.keyField });
+      }
+    }
+    return result;
+  }
+
+  /** @inheritdoc */
+  visitLeaves(type: string, fields: FieldRecord, previous: FieldRecord | undefined, visitor: LeafVisitor): boolean {
+    const layout = this.layouts.get(type);
+    if (layout === undefined) return false;
+    visitStruct(layout.fields, "", fields, previous, visitor);
+    return true;
+  }
+
+  /** @inheritdoc */
+  encode(type: string, fields: FieldRecord, variant: EncodingVariant, baseline?: FieldRecord): Uint8Array {
+    const layout = this.requireLayout(type);
+    const writer = this.writer;
+    writer.reset();
+    writer.writeUint(layout.typeId, layout.typeIdBits);
+    const context: EncodeContext = { writer, variant };
+    for (const field of layout.frame ?? []) encodeLeaf(writer, field.type, field.name, fields[field.name], undefined);
+    let base: FieldRecord | undefined;
+    if (variant.delta !== undefined) {
+      base = baseline;
+      writer.writeBit(base !== undefined);
+      if (base !== undefined) writer.writeUint(0, variant.delta.baselineReferenceBits);
+    }
+    encodeStructBody(context, layout.fields, "", fields, base, base !== undefined);
+    return writer.finish();
+  }
+
+  /** @inheritdoc */
+  decode(type: string, bytes: Uint8Array, variant: EncodingVariant, baseline?: FieldRecord): FieldRecord {
+    const layout = this.requireLayout(type);
+    const reader = new BitReader(bytes);
+    const typeId = reader.readUint(layout.typeIdBits);
+    if (typeId !== layout.typeId) {
+      throw new TickscopeError(ErrorCode.decodeFailed, `type id ${typeId} is not ${type}`, { fieldPath: type });
+    }
+    const frame: Record<string, FieldValue> = {};
+    for (const field of layout.frame ?? []) frame[field.name] = decodeLeaf(reader, field.type, undefined);
+    let base: FieldRecord | undefined;
+    if (variant.delta !== undefined) {
+      const hasBaseline = reader.readBit();
+      if (hasBaseline) {
+        if (baseline === undefined) {
+          throw new TickscopeError(ErrorCode.decodeFailed, "message is delta-encoded but no baseline was given", { fieldPath: type });
+        }
+        reader.readUint(variant.delta.baselineReferenceBits);
+        base = baseline;
+      }
+    }
+    const context: DecodeContext = { reader, variant };
+    const body = decodeStructBody(context, layout.fields, "", base, base !== undefined) as FieldRecord;
+    return layout.frame === undefined ? body : { ...frame, ...body };
+  }
+
+  private requireLayout(type: string): MessageLayout {
+    const layout = this.layouts.get(type);
+    if (layout === undefined) throw new TickscopeError(ErrorCode.encodeFailed, `no layout for message type ${type}`, { fieldPath: type });
+    return layout;
+  }
+}
+
+function joinPath(prefix: string, name: string): string {
+  return prefix === "" ? name : `${prefix}.${name}`;
+}
+
+function collectLeaves(fields: readonly WireField[], prefix: string, into: LeafDescription[]): void {
+  for (const field of fields) collectLeaf(field.type, joinPath(prefix, field.name), into);
+}
+
+function collectLeaf(type: WireType, path: string, into: LeafDescription[]): void {
+  if (type.kind === "struct") {
+    collectLeaves(type.fields, path, into);
+    return;
+  }
+  if (type.kind === "array") {
+    collectLeaf(type.element, `${path}[]`, into);
+    return;
+  }
+  const description: LeafDescription = { path, kind: leafKind(type)!, bits: leafBits(type) };
+  const quantization = originalQuantization(type);
+  if (quantization !== undefined) description.quantization = quantization;
+  into.push(description);
+}
+
+// ---------------------------------------------------------------- leaf visiting
+
+function visitStruct(fields: readonly WireField[], prefix: string, value: Struct, previous: Struct | undefined, visitor: LeafVisitor): void {
+  for (const field of fields) {
+    visitValue(field.type, joinPath(prefix, field.name), value[field.name], previous === undefined ? undefined : previous[field.name], visitor);
+  }
+}
+
+function visitValue(type: WireType, path: string, value: FieldValue | undefined, previous: FieldValue | undefined, visitor: LeafVisitor): void {
+  if (type.kind === "struct") {
+    const prior = previous !== undefined && previous !== null && typeof previous === "object" ? (previous as Struct) : undefined;
+    visitStruct(type.fields, path, asStruct(value, path), prior, visitor);
+    return;
+  }
+  if (type.kind === "array") {
+    const items = asArray(value, path);
+    const priorItems = Array.isArray(previous) ? (previous as readonly FieldValue[]) : undefined;
+    const elementPath = `${path}[]`;
+    const byKey = priorItems !== undefined && type.keyField !== undefined ? indexByKey(priorItems, type.keyField) : undefined;
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index];
+      let prior: FieldValue | undefined;
+      if (priorItems !== undefined) prior = byKey !== undefined ? byKey.get(keyOf(item, type.keyField!)) : priorItems[index];
+      visitValue(type.element, elementPath, item, prior, visitor);
+    }
+    return;
+  }
+  const bits = type.kind === "bytes" ? type.lengthBits + 8 * bytesLength(value) : leafBits(type);
+  visitor(path, bits, previous === undefined || !sameOriginal(type, value, previous), value);
+}
+
+function bytesLength(value: FieldValue | undefined): number {
+  if (value instanceof Uint8Array) return value.length;
+  if (typeof value === "string") return Buffer.byteLength(value);
+  return 0;
+}
+
+function keyOf(item: FieldValue | undefined, keyField: string): unknown {
+  if (item === null || item === undefined || typeof item !== "object") return undefined;
+  const key = (item as Struct)[keyField];
+  return typeof key === "bigint" ? Number(key) : key;
+}
+
+function indexByKey(items: readonly FieldValue[], keyField: string): Map<unknown, FieldValue> {
+  const map = new Map<unknown, FieldValue>();
+  for (const item of items) map.set(keyOf(item, keyField), item);
+  return map;
+}
+
+function sameBytes(a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/** Equality of two leaf values in their encoded form (`quantize` = the variant's quantization, if any). */
+function sameEncoded(type: WireType, a: FieldValue | undefined, b: FieldValue | undefined, quantize: QuantizationSpec | undefined): boolean {
+  if (type.kind === "bytes") return sameBytes(a, b);
+  if (typeof a !== typeof b && !(typeof a === "number" || typeof a === "bigint")) return false;
+  const x = asNumber(a, "");
+  const y = asNumber(b, "");
+  if (quantize !== undefined) return quantizeValue(x, quantize) === quantizeValue(y, quantize);
+  switch (type.kind) {
+    case "float32":
+      return Object.is(Math.fround(x), Math.fround(y)) || (x === 0 && y === 0);
+    case "quantized": {
+      const spec = originalQuantization(type)!;
+      return quantizeValue(x, spec) === quantizeValue(y, spec);
+    }
+    default:
+      return x === y || (Number.isNaN(x) && Number.isNaN(y));
+  }
+}
+
+function sameOriginal(type: WireType, a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  try {
+    return sameEncoded(type, a, b, undefined);
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- encoding
+
+interface EncodeContext {
+  readonly writer: BitWriter;
+  readonly variant: EncodingVariant;
+}
+
+function planFor(context: EncodeContext | DecodeContext, path: string): QuantizationSpec | undefined {
+  return context.variant.quantize?.get(path);
+}
+
+/** Writes a struct's fields; with a baseline, first one bit "unchanged" (then nothing else). */
+function encodeStructBody(
+  context: EncodeContext,
+  fields: readonly WireField[],
+  prefix: string,
+  value: Struct,
+  base: Struct | undefined,
+  withDelta: boolean,
+  skipField?: string,
+): void {
+  if (withDelta && base !== undefined) {
+    const unchanged = structUnchanged(context, fields, prefix, value, base, skipField);
+    context.writer.writeBit(unchanged);
+    if (unchanged) return;
+  }
+  for (const field of fields) {
+    if (field.name === skipField) continue;
+    const path = joinPath(prefix, field.name);
+    encodeValue(context, field.type, path, value[field.name], base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
+  }
+}
+
+function structUnchanged(context: EncodeContext, fields: readonly WireField[], prefix: string, value: Struct, base: Struct, skipField?: string): boolean {
+  for (const field of fields) {
+    if (field.name === skipField) continue;
+    if (!valueUnchanged(context, field.type, joinPath(prefix, field.name), value[field.name], base[field.name])) return false;
+  }
+  return true;
+}
+
+function valueUnchanged(context: EncodeContext, type: WireType, path: string, value: FieldValue | undefined, base: FieldValue | undefined): boolean {
+  if (base === undefined || base === null) return false;
+  if (type.kind === "struct") return structUnchanged(context, type.fields, path, asStruct(value, path), asStruct(base, path));
+  if (type.kind === "array") {
+    const items = asArray(value, path);
+    const baseItems = asArray(base, path);
+    if (items.length !== baseItems.length) return false;
+    for (let index = 0; index < items.length; index++) {
+      if (!valueUnchanged(context, type.element, `${path}[]`, items[index], baseItems[index])) return false;
+    }
+    return true;
+  }
+  return sameEncoded(type, value, base, planFor(context, path));
+}
+
+function encodeValue(context: EncodeContext, type: WireType, path: string, value: FieldValue | undefined, base: FieldValue | undefined, withDelta: boolean): void {
+  const writer = context.writer;
+  switch (type.kind) {
+    case "struct":
+      encodeStructBody(context, type.fields, path, asStruct(value, path), withDelta && base !== undefined && base !== null ? asStruct(base, path) : undefined, withDelta);
+      return;
+    case "array":
+      encodeArray(context, type, path, asArray(value, path), withDelta && Array.isArray(base) ? (base as readonly FieldValue[]) : undefined, withDelta);
+      return;
+    default:
+      break;
+  }
+  const quantize = planFor(context, path);
+  if (withDelta && base !== undefined) {
+    const unchanged = sameEncoded(type, value, base, quantize);
+    writer.writeBit(unchanged);
+    if (unchanged) return;
+  }
+  encodeLeaf(writer, type, path, value, quantize);
+}
+
+function encodeArray(
+  context: EncodeContext,
+  type: Extract<WireType, { kind: "array" }>,
+  path: string,
+  items: readonly FieldValue[],
+  base: readonly FieldValue[] | undefined,
+  withDelta: boolean,
+): void {
+  const maximum = 2 ** type.countBits - 1;
+  if (items.length > maximum) {
+    throw new TickscopeError(ErrorCode.encodeFailed, `${items.length} elements do not fit ${type.countBits} count bits at ${path}`, { fieldPath: path });
+  }
+  if (type.fixedCount !== undefined && items.length !== type.fixedCount) {
+    throw new TickscopeError(ErrorCode.encodeFailed, `${items.length} elements where ${type.fixedCount} are fixed at ${path}`, { fieldPath: path });
+  }
+  context.writer.writeUint(items.length, type.countBits);
+  const elementPath = `${path}[]`;
+  if (!withDelta || base === undefined) {
+    for (const item of items) encodeValue(context, type.element, elementPath, item, undefined, false);
+    return;
+  }
+  const keyField = type.keyField;
+  if (keyField === undefined || type.element.kind !== "struct") {
+    for (let index = 0; index < items.length; index++) {
+      encodeValue(context, type.element, elementPath, items[index], index < base.length ? base[index] : undefined, true);
+    }
+    return;
+  }
+  // Keyed entities: the key is always sent, then one bit "has a baseline", then the delta.
+  const byKey = indexByKey(base, keyField);
+  const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
+  for (const item of items) {
+    const struct = asStruct(item, elementPath);
+    if (keyType !== undefined) encodeValue(context, keyType, `${elementPath}.${keyField}`, struct[keyField], undefined, false);
+    const prior = byKey.get(keyOf(item, keyField));
+    context.writer.writeBit(prior !== undefined);
+    encodeStructBody(context, type.element.fields, elementPath, struct, prior === undefined ? undefined : asStruct(prior, elementPath), prior !== undefined, keyField);
+  }
+}
+
+function encodeLeaf(writer: BitWriter, type: WireType, path: string, value: FieldValue | undefined, quantize: QuantizationSpec | undefined): void {
+  if (type.kind === "bytes") {
+    const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof Uint8Array ? value : undefined;
+    if (bytes === undefined) throw new TickscopeError(ErrorCode.encodeFailed, `expected bytes at ${path}`, { fieldPath: path });
+    if (bytes.length > 2 ** type.lengthBits - 1) {
+      throw new TickscopeError(ErrorCode.encodeFailed, `${bytes.length} bytes do not fit ${type.lengthBits} length bits at ${path}`, { fieldPath: path });
+    }
+    writer.writeUint(bytes.length, type.lengthBits);
+    writer.writeBytes(bytes);
+    return;
+  }
+  if ((type.kind === "uint" || type.kind === "int") && type.bits > 53 && quantize === undefined) {
+    encodeWideInteger(writer, type.kind === "int", type.bits, value, path);
+    return;
+  }
+  const number = asNumber(value, path);
+  if (quantize !== undefined) {
+    writer.writeUint(quantizeValue(number, quantize), quantize.bits);
+    return;
+  }
+  switch (type.kind) {
+    case "uint":
+      if (!(number >= 0 && number <= 2 ** type.bits - 1) || !Number.isInteger(number)) {
+        throw new TickscopeError(ErrorCode.encodeFailed, `${number} does not fit uint${type.bits} at ${path}`, { fieldPath: path });
+      }
+      writer.writeUint(number, type.bits);
+      return;
+    case "int": {
+      const half = 2 ** (type.bits - 1);
+      if (!(number >= -half && number < half) || !Number.isInteger(number)) {
+        throw new TickscopeError(ErrorCode.encodeFailed, `${number} does not fit int${type.bits} at ${path}`, { fieldPath: path });
+      }
+      writer.writeUint(number < 0 ? number + 2 * half : number, type.bits);
+      return;
+    }
+    case "float32":
+      writer.writeFloat32(number);
+      return;
+    case "float64":
+      writer.writeFloat64(number);
+      return;
+    case "bool":
+      writer.writeBit(number !== 0);
+      return;
+    case "quantized":
+      writer.writeUint(quantizeValue(number, originalQuantization(type)!), type.bits);
+      return;
+    /* c8 ignore next 2 */
+    default:
+      throw new TickscopeError(ErrorCode.encodeFailed, `unsupported leaf at ${path}`, { fieldPath: path });
+  }
+}
+
+// ---------------------------------------------------------------- decoding
+
+interface DecodeContext {
+  readonly reader: BitReader;
+  readonly variant: EncodingVariant;
+}
+
+function decodeStructBody(
+  context: DecodeContext,
+  fields: readonly WireField[],
+  prefix: string,
+  base: Struct | undefined,
+  withDelta: boolean,
+  preset?: Record<string, FieldValue>,
+): Struct {
+  if (withDelta && base !== undefined && context.reader.readBit()) {
+    return preset === undefined ? base : { ...base, ...preset };
+  }
+  const result: Record<string, FieldValue> = preset === undefined ? {} : { ...preset };
+  for (const field of fields) {
+    if (preset !== undefined && field.name in preset) continue;
+    const path = joinPath(prefix, field.name);
+    result[field.name] = decodeValue(context, field.type, path, base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
+  }
+  return result;
+}
+
+function decodeValue(context: DecodeContext, type: WireType, path: string, base: FieldValue | undefined, withDelta: boolean): FieldValue {
+  switch (type.kind) {
+    case "struct":
+      return decodeStructBody(context, type.fields, path, withDelta && base !== undefined ? (base as Struct) : undefined, withDelta);
+    case "array":
+      return decodeArray(context, type, path, withDelta && Array.isArray(base) ? (base as readonly FieldValue[]) : undefined, withDelta);
+    default:
+      break;
+  }
+  if (withDelta && base !== undefined && context.reader.readBit()) return base;
+  return decodeLeaf(context.reader, type, planFor(context, path));
+}
+
+function decodeArray(
+  context: DecodeContext,
+  type: Extract<WireType, { kind: "array" }>,
+  path: string,
+  base: readonly FieldValue[] | undefined,
+  withDelta: boolean,
+): FieldValue[] {
+  const count = type.fixedCount ?? context.reader.readUint(type.countBits);
+  const elementPath = `${path}[]`;
+  const result: FieldValue[] = [];
+  if (!withDelta || base === undefined) {
+    for (let index = 0; index < count; index++) result.push(decodeValue(context, type.element, elementPath, undefined, false));
+    return result;
+  }
+  const keyField = type.keyField;
+  if (keyField === undefined || type.element.kind !== "struct") {
+    for (let index = 0; index < count; index++) {
+      result.push(decodeValue(context, type.element, elementPath, index < base.length ? base[index] : undefined, true));
+    }
+    return result;
+  }
+  const byKey = indexByKey(base, keyField);
+  const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
+  for (let index = 0; index < count; index++) {
+    const preset: Record<string, FieldValue> = {};
+    if (keyType !== undefined) preset[keyField] = decodeValue(context, keyType, `${elementPath}.${keyField}`, undefined, false);
+    const hasBaseline = context.reader.readBit();
+    const prior = hasBaseline ? byKey.get(typeof preset[keyField] === "bigint" ? Number(preset[keyField]) : preset[keyField]) : undefined;
+    if (hasBaseline && prior === undefined) {
+      throw new TickscopeError(ErrorCode.decodeFailed, `baseline has no entity ${String(preset[keyField])} at ${path}`, { fieldPath: path });
+    }
+    result.push(decodeStructBody(context, type.element.fields, elementPath, prior as Struct | undefined, hasBaseline, preset));
+  }
+  return result;
+}
+
+function encodeWideInteger(writer: BitWriter, signed: boolean, bits: number, value: FieldValue | undefined, path: string): void {
+  let big: bigint;
+  if (typeof value === "bigint") big = value;
+  else if (typeof value === "number" && Number.isInteger(value)) big = BigInt(value);
+  else throw new TickscopeError(ErrorCode.encodeFailed, `expected an integer at ${path}`, { fieldPath: path });
+  const modulus = 1n << BigInt(bits);
+  if (signed ? big < -(modulus >> 1n) || big >= modulus >> 1n : big < 0n || big >= modulus) {
+    throw new TickscopeError(ErrorCode.encodeFailed, `${big} does not fit ${signed ? "int" : "uint"}${bits} at ${path}`, { fieldPath: path });
+  }
+  if (big < 0n) big += modulus;
+  writer.writeUint(Number(big >> 32n), bits - 32);
+  writer.writeUint(Number(big & 0xffffffffn), 32);
+}
+
+function decodeWideInteger(reader: BitReader, signed: boolean, bits: number): bigint {
+  const high = BigInt(reader.readUint(bits - 32));
+  let big = (high << 32n) | BigInt(reader.readUint(32));
+  if (signed && big >= 1n << BigInt(bits - 1)) big -= 1n << BigInt(bits);
+  return big;
+}
+
+function decodeLeaf(reader: BitReader, type: WireType, quantize: QuantizationSpec | undefined): FieldValue {
+  if (type.kind === "bytes") return reader.readBytes(reader.readUint(type.lengthBits));
+  if ((type.kind === "uint" || type.kind === "int") && type.bits > 53 && quantize === undefined) return decodeWideInteger(reader, type.kind === "int", type.bits);
+  if (quantize !== undefined) return dequantizeValue(reader.readUint(quantize.bits), quantize);
+  switch (type.kind) {
+    case "uint":
+      return reader.readUint(type.bits);
+    case "int": {
+      const raw = reader.readUint(type.bits);
+      const half = 2 ** (type.bits - 1);
+      return raw >= half ? raw - 2 * half : raw;
+    }
+    case "float32":
+      return reader.readFloat32();
+    case "float64":
+      return reader.readFloat64();
+    case "bool":
+      return reader.readBit();
+    case "quantized":
+      return dequantizeValue(reader.readUint(type.bits), originalQuantization(type)!);
+    /* c8 ignore next 2 */
+    default:
+      throw new TickscopeError(ErrorCode.decodeFailed, "unsupported leaf");
+  }
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import type { PacketObservation } from "@tickscope/core";
+import { PacketObserver, fnv1a } from "./packet-observer.js";
+
+const options = {
+  maxSampleBytes: 25,
+  maxSamplePackets: 10,
+  duplicateWindow: 2,
+  aggregationWindowUs: 10_000,
+  maxAggregatePayloadBytes: 100,
+  aggregationFramingBytes: 2,
+};
+
+function packet(packetIndex: number, tUs: number, payload: number[] | undefined, payloadLength = payload?.length ?? 10): PacketObservation {
+  const observation: PacketObservation = { sessionId: "s", direction: "serverToClient", tUs, packetIndex, wireLength: payloadLength + 42, payloadLength, frameCount: 1 };
+  if (payload !== undefined) observation.payload = new Uint8Array(payload);
+  return observation;
+}
+
+describe("PacketObserver", () => {
+  it("finds byte-identical duplicates within the recent window", () => {
+    const observer = new PacketObserver(options);
+    observer.onPacket(packet(0, 0, [1, 2, 3]));
+    observer.onPacket(packet(1, 100_000, [1, 2, 3]));
+    observer.onPacket(packet(2, 200_000, [4]));
+    observer.onPacket(packet(3, 300_000, [5]));
+    observer.onPacket(packet(4, 400_000, [1, 2, 3])); // fell out of the 2-entry window
+    observer.onPacket(packet(5, 500_000, [5]));
+    expect(observer.duplicatePackets).toBe(2);
+    expect(observer.duplicateWireBytes).toBe(45 + 43);
+    expect(observer.duplicateExamples).toEqual([1, 5]);
+    expect(fnv1a(new Uint8Array([]))).toBe(0x811c9dc5);
+  });
+
+  it("aggregates datagrams of a stream within the window and MTU, exactly", () => {
+    const observer = new PacketObserver(options);
+    observer.onPacket(packet(0, 0, undefined, 40)); // opens a group: 82
+    observer.onPacket(packet(1, 5_000, undefined, 40)); // joins: 42 (payload 40 + 2 framing)
+    observer.onPacket(packet(2, 8_000, undefined, 40)); // would exceed 100 payload bytes: new group 82
+    observer.onPacket(packet(3, 30_000, undefined, 10)); // outside the window: new group 52
+    expect(observer.packets).toBe(4);
+    expect(observer.wireBytes).toBe(82 * 3 + 52);
+    expect(observer.aggregatedPackets).toBe(3);
+    expect(observer.aggregatedWireBytes).toBe(82 + 42 + 82 + 52);
+    expect(observer.samples).toEqual([]);
+  });
+
+  it("samples payload copies within bounds and labels them with the first message type", () => {
+    const observer = new PacketObserver(options);
+    const first = packet(0, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    observer.onPacket(first);
+    first.payload![0] = 99;
+    const message = { sessionId: "s", direction: "serverToClient" as const, tUs: 0, packetIndex: 0, indexInPacket: 0, type: "snap", byteLength: 10, packetWireLength: 52, fields: {}, roles: {} };
+    observer.onMessage(message);
+    observer.onMessage({ ...message, type: "second", indexInPacket: 1 });
+    observer.onPacket(packet(1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
+    observer.onPacket(packet(2, 2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]));
+    observer.onMessage({ ...message, packetIndex: 2 });
+    expect(observer.samples.map((sample) => [sample.packetIndex, sample.payload.length, sample.firstMessageType])).toEqual([
+      [0, 10, "snap"],
+      [1, 11, undefined],
+    ]);
+    expect(observer.samples[0]!.payload[0]).toBe(1);
+    expect(observer.packetsWithPayload).toBe(3);
+  });
+});

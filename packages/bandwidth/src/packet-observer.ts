@@ -1,0 +1,146 @@
+import type { GameMessage, PacketObservation } from "@tickscope/core";
+
+/** A copied payload kept for compression trials. */
+export interface PayloadSample {
+  streamKey: string;
+  packetIndex: number;
+  tUs: number;
+  payload: Uint8Array;
+  /** Type of the first decoded message of the datagram, when decoded. */
+  firstMessageType?: string;
+}
+
+/** Options of {@link PacketObserver}. */
+export interface PacketObserverOptions {
+  /** Payload bytes copied for compression trials. */
+  maxSampleBytes: number;
+  /** Datagrams copied for compression trials. */
+  maxSamplePackets: number;
+  /** Recent payload fingerprints remembered per stream for duplicate detection. */
+  duplicateWindow: number;
+  /** Datagrams of one stream sent within this many µs of a group's first may be aggregated. */
+  aggregationWindowUs: number;
+  /** Largest UDP payload an aggregated datagram may have. */
+  maxAggregatePayloadBytes: number;
+  /** Length prefix bytes each datagram merged into another one needs. */
+  aggregationFramingBytes: number;
+}
+
+interface StreamState {
+  fingerprints: Float64Array;
+  lengths: Int32Array;
+  next: number;
+  groupStartUs: number;
+  groupPayload: number;
+}
+
+/**
+ * Per-datagram observations that need payload bytes or packet timing:
+ * byte-identical duplicates (FNV-1a fingerprint + length over a recent
+ * window), aggregation of datagrams sent close together, and a bounded copy of
+ * payloads for compression trials.
+ */
+export class PacketObserver {
+  /** Payload copies for compression trials, in capture order. */
+  readonly samples: PayloadSample[] = [];
+  /** Duplicate datagrams found. */
+  duplicatePackets = 0;
+  /** Wire bytes of duplicate datagrams. */
+  duplicateWireBytes = 0;
+  /** Example packet indices of duplicates (first 20). */
+  readonly duplicateExamples: number[] = [];
+  /** Datagrams seen / with a payload. */
+  packets = 0;
+  packetsWithPayload = 0;
+  /** Wire bytes seen. */
+  wireBytes = 0;
+  /** Wire bytes after aggregation (measured by packing in send order). */
+  aggregatedWireBytes = 0;
+  /** Datagrams after aggregation. */
+  aggregatedPackets = 0;
+  private sampleBytes = 0;
+  private readonly streams = new Map<string, StreamState>();
+  private lastSample: PayloadSample | undefined;
+
+  /** @param options limits and windows (see {@link PacketObserverOptions}) */
+  constructor(readonly options: PacketObserverOptions) {}
+
+  /** Observes one datagram. */
+  onPacket(packet: PacketObservation): void {
+    this.packets += 1;
+    this.wireBytes += packet.wireLength;
+    const streamKey = `${packet.sessionId}\u0000${packet.direction}`;
+    let stream = this.streams.get(streamKey);
+    if (stream === undefined) {
+      stream = {
+        fingerprints: new Float64Array(this.options.duplicateWindow).fill(-1),
+        lengths: new Int32Array(this.options.duplicateWindow).fill(-1),
+        next: 0,
+        groupStartUs: Number.NEGATIVE_INFINITY,
+        groupPayload: 0,
+      };
+      this.streams.set(streamKey, stream);
+    }
+    this.aggregate(stream, packet);
+    const payload = packet.payload;
+    if (payload === undefined) return;
+    this.packetsWithPayload += 1;
+    const fingerprint = fnv1a(payload);
+    let duplicate = false;
+    for (let index = 0; index < stream.fingerprints.length; index++) {
+      if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === payload.length) {
+        duplicate = true;
+        break;
+      }
+    }
+    if (duplicate) {
+      this.duplicatePackets += 1;
+      this.duplicateWireBytes += packet.wireLength;
+      if (this.duplicateExamples.length < 20) this.duplicateExamples.push(packet.packetIndex);
+    } else if (stream.fingerprints.length > 0) {
+      stream.fingerprints[stream.next] = fingerprint;
+      stream.lengths[stream.next] = payload.length;
+      stream.next = (stream.next + 1) % stream.fingerprints.length;
+    }
+    if (this.samples.length < this.options.maxSamplePackets && this.sampleBytes + payload.length <= this.options.maxSampleBytes) {
+      this.sampleBytes += payload.length;
+      this.lastSample = { streamKey, packetIndex: packet.packetIndex, tUs: packet.tUs, payload: payload.slice() };
+      this.samples.push(this.lastSample);
+    } else {
+      this.lastSample = undefined;
+    }
+  }
+
+  /** Labels the last sampled datagram with the type of its first message. */
+  onMessage(message: GameMessage): void {
+    const sample = this.lastSample;
+    if (sample !== undefined && sample.packetIndex === message.packetIndex && sample.firstMessageType === undefined) {
+      sample.firstMessageType = message.type;
+    }
+  }
+
+  private aggregate(stream: StreamState, packet: PacketObservation): void {
+    const options = this.options;
+    const framed = packet.payloadLength + options.aggregationFramingBytes;
+    if (packet.tUs - stream.groupStartUs <= options.aggregationWindowUs && stream.groupPayload + framed <= options.maxAggregatePayloadBytes) {
+      // Rides in the open group's datagram: its payload (plus framing) only.
+      stream.groupPayload += framed;
+      this.aggregatedWireBytes += framed;
+      return;
+    }
+    stream.groupStartUs = packet.tUs;
+    stream.groupPayload = packet.payloadLength;
+    this.aggregatedPackets += 1;
+    this.aggregatedWireBytes += packet.wireLength;
+  }
+}
+
+/** 32-bit FNV-1a of a byte array. */
+export function fnv1a(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < bytes.length; index++) {
+    hash ^= bytes[index]!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import type { FieldRecord } from "@tickscope/core";
+import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
+import { acknowledgedDirections, runTrial } from "./reencoding-trials.js";
+import type { EncodingVariant } from "./reencoder.js";
+import type { RetainedMessage } from "./trace.js";
+
+const layouts: MessageLayout[] = [
+  { type: "snap", typeId: 1, typeIdBits: 8, fields: [{ name: "sequence", type: { kind: "uint", bits: 16 } }, { name: "value", type: { kind: "uint", bits: 16 } }] },
+  { type: "ack", typeId: 2, typeIdBits: 8, fields: [{ name: "ack", type: { kind: "uint", bits: 16 } }] },
+  {
+    type: "world",
+    typeId: 3,
+    typeIdBits: 8,
+    fields: [
+      {
+        name: "entities",
+        type: {
+          kind: "array",
+          countBits: 8,
+          keyField: "id",
+          element: { kind: "struct", fields: [{ name: "id", type: { kind: "uint", bits: 8 } }, { name: "x", type: { kind: "float32" } }] },
+        },
+      },
+    ],
+  },
+];
+const reencoder = new LayoutReencoder(layouts);
+
+let packetIndex = 0;
+function retained(type: string, direction: RetainedMessage["direction"], tUs: number, fields: FieldRecord, roles: RetainedMessage["roles"] = {}, byteLength = 5): RetainedMessage {
+  return { sessionId: "s", direction, tUs, packetIndex: packetIndex++, type, byteLength, fields, roles };
+}
+
+function snap(tUs: number, sequence: number, value: number): RetainedMessage {
+  return retained("snap", "serverToClient", tUs, { sequence, value }, { sequence });
+}
+
+function ack(tUs: number, value: number, ackBits?: number): RetainedMessage {
+  return retained("ack", "clientToServer", tUs, { ack: value }, ackBits === undefined ? { ack: value } : { ack: value, ackBits, ackBitsWidth: 8 }, 3);
+}
+
+const delta: EncodingVariant = { delta: { baselineReferenceBits: 16 } };
+
+describe("runTrial", () => {
+  it("delta-encodes against the newest acknowledged message and decodes back exactly", () => {
+    const trace = [snap(0, 0, 10), snap(1, 1, 11), ack(2, 0), snap(3, 2, 11), ack(4, 2, 0b1), snap(5, 3, 11)];
+    const baselines: (number | undefined)[] = [];
+    const decoded = new Map<RetainedMessage, FieldRecord>();
+    let sum = 0;
+    const result = runTrial(trace, reencoder, { variant: delta }, (message, sent, bytes, baseline) => {
+      sum += bytes.length;
+      if (message.type === "snap") baselines.push(baseline?.message.roles.sequence);
+      const receiverBaseline = baseline === undefined ? undefined : decoded.get(baseline.message);
+      const back = reencoder.decode(message.type, bytes, delta, receiverBaseline);
+      expect(back).toEqual(sent);
+      decoded.set(message, back);
+    });
+    expect(baselines).toEqual([undefined, undefined, 0, 2]);
+    expect(result.bytes).toBe(sum);
+    expect(result).toMatchObject({ ackedBaselines: 2, noBaseline: 3, lastSentBaselines: 1, reencodedMessages: 6, passthroughMessages: 0 });
+    expect(result.lastSentByDirection).toEqual({ clientToServer: 1, serverToClient: 0 });
+    // snaps without baseline: 8 + 1 + 32 = 41 bits → 6 bytes; seq 2 against seq 0: 8 + 1 + 16 + 1 + (1 + 16) + (1 + 16) = 60 → 8;
+    // seq 3 against seq 2 (value unchanged): 8 + 1 + 16 + 1 + (1 + 16) + 1 = 44 → 6; acks: 8 + 1 + 16 = 25 → 4, then 43 → 6
+    expect(result.bytes).toBe(6 + 6 + 4 + 8 + 6 + 6);
+    expect(result.bytesBefore).toBe(4 * 5 + 2 * 3);
+    expect(result.streams).toEqual([
+      { session: "s", direction: "clientToServer", bytes: 10, packets: 2 },
+      { session: "s", direction: "serverToClient", bytes: 26, packets: 4 },
+    ]);
+    expect([...acknowledgedDirections(trace)]).toEqual(["s\u0000serverToClient"]);
+  });
+
+  it("falls back to the last sent message when the peer sends no acks, and bounds the history", () => {
+    const trace = [snap(0, 0, 1), snap(1, 1, 1), snap(2, 2, 1)];
+    const baselines: (number | undefined)[] = [];
+    const result = runTrial(trace, reencoder, { variant: delta, historySize: 1 }, (message, _sent, _bytes, baseline) => {
+      baselines.push(baseline?.message.roles.sequence);
+    });
+    expect(baselines).toEqual([undefined, 0, 1]);
+    expect(result).toMatchObject({ lastSentBaselines: 2, ackedBaselines: 0, noBaseline: 1 });
+  });
+
+  it("keeps unknown types at their captured size and counts encode failures", () => {
+    const trace = [retained("mystery", "serverToClient", 0, {}, {}, 77), retained("snap", "serverToClient", 1, { sequence: 1, value: "x" }, {}, 9)];
+    const result = runTrial(trace, reencoder, { variant: {} });
+    expect(result).toMatchObject({ bytes: 86, passthroughMessages: 1, encodeFailures: 1 });
+    expect(runTrial(trace, undefined, { variant: {} }).bytes).toBe(86);
+  });
+
+  it("thins state types to one update in N", () => {
+    const trace = [snap(0, 0, 1), snap(1, 1, 2), snap(2, 2, 3), snap(3, 3, 4), snap(4, 4, 5)];
+    const result = runTrial(trace, reencoder, { variant: {}, updateEvery: new Map([["snap", 2]]) });
+    expect(result).toMatchObject({ droppedMessages: 2, reencodedMessages: 3, bytes: 3 * 5 });
+  });
+
+  it("interest management removes entities beyond the radius of the receiving player", () => {
+    const entities = [
+      { id: 1, x: 5 },
+      { id: 2, x: 50 },
+      { id: 3, x: 100 },
+    ];
+    const world = retained("world", "serverToClient", 1, { entities }, {
+      entities: [
+        { entityId: 1, position: { x: 5, y: 0, z: 0 } },
+        { entityId: 2, position: { x: 50, y: 0, z: 0 } },
+        { entityId: 3, position: { x: 100, y: 0, z: 0 } },
+      ],
+    });
+    const input = retained("mystery", "clientToServer", 0, {}, { playerId: 3 }, 4);
+    const sent: FieldRecord[] = [];
+    const result = runTrial([input, world], reencoder, { variant: {}, relevanceRadius: 10 }, (_message, fields) => sent.push(fields));
+    // The viewer is the player's own entity (id 3 at x = 100): entities 1 and 2 are farther than 10.
+    expect(result.entitiesDropped).toBe(2);
+    expect(sent[0]!.entities).toEqual([{ id: 3, x: 100 }]);
+    // 8 + 8 + 1 × 40 = 56 bits → 7 bytes (instead of 8 + 8 + 3 × 40 = 136 bits → 17 bytes)
+    expect(result.bytes).toBe(4 + 7);
+    const withPosition = retained("mystery", "clientToServer", 0, {}, { position: { x: 0, y: 0, z: 0 } }, 4);
+    const near = runTrial([withPosition, world], reencoder, { variant: {}, relevanceRadius: 10 });
+    expect(near.entitiesDropped).toBe(2);
+    const noViewer = runTrial([world], reencoder, { variant: {}, relevanceRadius: 10 });
+    expect(noViewer.entitiesDropped).toBe(0);
+  });
+});

@@ -1,0 +1,275 @@
+import type { Direction, FieldRecord, FieldValue, Vector3 } from "@tickscope/core";
+import type { EncodingVariant, Reencoder } from "./reencoder.js";
+import type { RetainedMessage } from "./trace.js";
+
+/** One re-encoding configuration applied to the retained trace. */
+export interface TrialConfig {
+  /** Encoding changes (quantization, delta). */
+  variant: EncodingVariant;
+  /** Keep one message in `k` per stream for these types (update-rate reduction). */
+  updateEvery?: ReadonlyMap<string, number>;
+  /** Drop entities farther than this from the receiving player (interest management). */
+  relevanceRadius?: number;
+  /** Baseline history kept per stream (sequence → message). */
+  historySize?: number;
+}
+
+/** Bytes after a trial for one session direction. */
+export interface TrialStream {
+  session: string;
+  direction: Direction;
+  bytes: number;
+  /** Datagrams that still carry at least one message. */
+  packets: number;
+}
+
+/** Outcome of one trial. */
+export interface TrialResult {
+  /** Message bytes after the change (re-encoded sizes; captured sizes for types the re-encoder does not know). */
+  bytes: number;
+  /** Message bytes before (captured sizes). */
+  bytesBefore: number;
+  /** Messages re-encoded / kept at their captured size / dropped (rate, none here). */
+  reencodedMessages: number;
+  passthroughMessages: number;
+  droppedMessages: number;
+  /** Delta-encoded messages that had an acknowledged baseline / fell back to the last sent one / had none. */
+  ackedBaselines: number;
+  lastSentBaselines: number;
+  noBaseline: number;
+  /** Fallbacks to the last sent message, per direction. */
+  lastSentByDirection: Record<Direction, number>;
+  /** Entities removed by interest management. */
+  entitiesDropped: number;
+  /** Messages whose re-encoding failed (kept at their captured size). */
+  encodeFailures: number;
+  /** Per session direction, sorted. */
+  streams: TrialStream[];
+}
+
+/** Called for every re-encoded message (the bytes view is valid only during the call). */
+export type EncodedMessageListener = (message: RetainedMessage, sentFields: FieldRecord, bytes: Uint8Array, baseline: RetainedBaseline | undefined) => void;
+
+/** A baseline: the message it came from and the fields that were sent. */
+export interface RetainedBaseline {
+  message: RetainedMessage;
+  fields: FieldRecord;
+}
+
+function opposite(direction: Direction): Direction {
+  return direction === "clientToServer" ? "serverToClient" : "clientToServer";
+}
+
+function distance(a: Vector3, b: Vector3): number {
+  const dx = a.x - b.x;
+  const dy = a.y - b.y;
+  const dz = a.z - b.z;
+  return Math.sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+/** Session directions whose messages are acknowledged by the peer (the peer sends `ack` roles). */
+export function acknowledgedDirections(messages: readonly RetainedMessage[]): Set<string> {
+  const result = new Set<string>();
+  for (const message of messages) {
+    if (message.roles.ack !== undefined) result.add(`${message.sessionId}\u0000${opposite(message.direction)}`);
+  }
+  return result;
+}
+
+/**
+ * Re-encodes the retained trace with one configuration and sums the real
+ * encoded sizes. Delta baselines follow the acknowledgements in the trace:
+ * the baseline of a stream (session, direction, type) is the newest message
+ * whose sequence the peer acknowledged (`ack` + `ackBits`); when the peer sends
+ * no acks, the last sent message of the stream (not loss-tolerant).
+ */
+export function runTrial(
+  messages: readonly RetainedMessage[],
+  reencoder: Reencoder | undefined,
+  config: TrialConfig,
+  listener?: EncodedMessageListener,
+): TrialResult {
+  const historySize = config.historySize ?? 1024;
+  const acked = config.variant.delta === undefined ? new Set<string>() : acknowledgedDirections(messages);
+  const history = new Map<string, Map<number, RetainedBaseline>>();
+  const ackedBaseline = new Map<string, RetainedBaseline>();
+  const lastSent = new Map<string, RetainedBaseline>();
+  const streamsOfDirection = new Map<string, Set<string>>();
+  const keepCounters = new Map<string, number>();
+  const viewers = new Map<string, Vector3>();
+  const playerIds = new Map<string, number>();
+  const streams = new Map<string, TrialStream & { lastPacket: number }>();
+  const result: TrialResult = {
+    bytes: 0,
+    bytesBefore: 0,
+    reencodedMessages: 0,
+    passthroughMessages: 0,
+    droppedMessages: 0,
+    ackedBaselines: 0,
+    lastSentBaselines: 0,
+    noBaseline: 0,
+    lastSentByDirection: { clientToServer: 0, serverToClient: 0 },
+    entitiesDropped: 0,
+    encodeFailures: 0,
+    streams: [],
+  };
+  for (const message of messages) {
+    result.bytesBefore += message.byteLength;
+    const directionKey = `${message.sessionId}\u0000${message.direction}`;
+    const roles = message.roles;
+    if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
+    if (roles.position !== undefined && message.direction === "clientToServer") viewers.set(message.sessionId, roles.position);
+    if (roles.ack !== undefined && config.variant.delta !== undefined) {
+      applyAck(message, history, ackedBaseline, streamsOfDirection);
+    }
+    const streamKey = `${directionKey}\u0000${message.type}`;
+    const every = config.updateEvery?.get(message.type);
+    if (every !== undefined && every > 1) {
+      const count = keepCounters.get(streamKey) ?? 0;
+      keepCounters.set(streamKey, count + 1);
+      if (count % every !== 0) {
+        result.droppedMessages += 1;
+        continue;
+      }
+    }
+    let stream = streams.get(directionKey);
+    if (stream === undefined) {
+      stream = { session: message.sessionId, direction: message.direction, bytes: 0, packets: 0, lastPacket: -1 };
+      streams.set(directionKey, stream);
+    }
+    if (stream.lastPacket !== message.packetIndex) {
+      stream.packets += 1;
+      stream.lastPacket = message.packetIndex;
+    }
+    let fields = message.fields;
+    if (config.relevanceRadius !== undefined && reencoder !== undefined && message.direction === "serverToClient") {
+      const playerId = playerIds.get(message.sessionId);
+      let viewer = viewers.get(message.sessionId);
+      if (viewer === undefined && playerId !== undefined) {
+        const own = roles.entities?.find((entity) => entity.entityId === playerId)?.position;
+        if (own !== undefined) viewer = own;
+      }
+      if (viewer !== undefined) fields = filterFarEntities(reencoder, message, fields, viewer, playerId, config.relevanceRadius, result);
+    }
+    const leaves = reencoder?.leaves(message.type);
+    if (reencoder === undefined || leaves === undefined) {
+      result.passthroughMessages += 1;
+      result.bytes += message.byteLength;
+      stream.bytes += message.byteLength;
+      continue;
+    }
+    let baseline: RetainedBaseline | undefined;
+    if (config.variant.delta !== undefined) {
+      if (acked.has(directionKey) && roles.sequence !== undefined) {
+        baseline = ackedBaseline.get(streamKey);
+        if (baseline !== undefined) result.ackedBaselines += 1;
+      } else {
+        baseline = lastSent.get(streamKey);
+        if (baseline !== undefined) {
+          result.lastSentBaselines += 1;
+          result.lastSentByDirection[message.direction] += 1;
+        }
+      }
+      if (baseline === undefined) result.noBaseline += 1;
+    }
+    let size: number;
+    try {
+      const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
+      size = bytes.length;
+      listener?.(message, fields, bytes, baseline);
+      result.reencodedMessages += 1;
+    } catch {
+      result.encodeFailures += 1;
+      size = message.byteLength;
+    }
+    result.bytes += size;
+    stream.bytes += size;
+    if (config.variant.delta !== undefined) {
+      const sent: RetainedBaseline = { message, fields };
+      lastSent.set(streamKey, sent);
+      if (roles.sequence !== undefined) {
+        let entries = history.get(streamKey);
+        if (entries === undefined) {
+          entries = new Map();
+          history.set(streamKey, entries);
+          let set = streamsOfDirection.get(directionKey);
+          if (set === undefined) {
+            set = new Set();
+            streamsOfDirection.set(directionKey, set);
+          }
+          set.add(streamKey);
+        }
+        entries.delete(roles.sequence);
+        entries.set(roles.sequence, sent);
+        if (entries.size > historySize) entries.delete(entries.keys().next().value!);
+      }
+    }
+  }
+  result.streams = [...streams.values()]
+    .map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }))
+    .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
+  return result;
+}
+
+function applyAck(
+  message: RetainedMessage,
+  history: Map<string, Map<number, RetainedBaseline>>,
+  ackedBaseline: Map<string, RetainedBaseline>,
+  streamsOfDirection: Map<string, Set<string>>,
+): void {
+  const streamKeys = streamsOfDirection.get(`${message.sessionId}\u0000${opposite(message.direction)}`);
+  if (streamKeys === undefined) return;
+  const ack = message.roles.ack!;
+  const ackBits = message.roles.ackBits ?? 0;
+  const width = message.roles.ackBitsWidth ?? (message.roles.ackBits === undefined ? 0 : 32);
+  for (const streamKey of streamKeys) {
+    const entries = history.get(streamKey)!;
+    let best = ackedBaseline.get(streamKey);
+    const consider = (sequence: number): void => {
+      const entry = entries.get(sequence);
+      if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
+    };
+    consider(ack);
+    for (let bit = 0; bit < width; bit++) {
+      if (Math.floor(ackBits / 2 ** bit) % 2 === 1) consider(ack - 1 - bit);
+    }
+    if (best !== undefined) ackedBaseline.set(streamKey, best);
+  }
+}
+
+function filterFarEntities(
+  reencoder: Reencoder,
+  message: RetainedMessage,
+  fields: FieldRecord,
+  viewer: Vector3,
+  playerId: number | undefined,
+  radius: number,
+  result: TrialResult,
+): FieldRecord {
+  const arrays = reencoder.entityArrays(message.type);
+  const entities = message.roles.entities;
+  if (arrays.length === 0 || entities === undefined) return fields;
+  const positions = new Map<number, Vector3>();
+  for (const entity of entities) if (entity.position !== undefined) positions.set(entity.entityId, entity.position);
+  let copy: FieldRecord | undefined;
+  for (const array of arrays) {
+    const items = fields[array.field];
+    if (!Array.isArray(items)) continue;
+    const kept: FieldValue[] = [];
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as FieldValue;
+      let id = index;
+      if (array.keyField !== undefined && item !== null && typeof item === "object" && !Array.isArray(item) && !(item instanceof Uint8Array)) {
+        id = Number((item as Record<string, FieldValue>)[array.keyField]);
+      }
+      const position = positions.get(id);
+      if (position === undefined || id === playerId || distance(position, viewer) <= radius) kept.push(item);
+      else result.entitiesDropped += 1;
+    }
+    if (kept.length !== items.length) {
+      copy ??= { ...fields };
+      copy[array.field] = kept;
+    }
+  }
+  return copy ?? fields;
+}

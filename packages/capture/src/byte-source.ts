@@ -1,0 +1,115 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { ErrorCode, TickscopeError } from "@tickscope/core";
+
+/** What a capture or log can be read from: a file path, a readable stream, or bytes in memory. */
+export type ByteSource = string | Readable | Uint8Array;
+
+/** Default read size for files: large enough to amortize per-chunk work, small enough to stay bounded. */
+export const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/** Display name of a source for reports: the path, `-` for stdin-like streams, `<memory>` for bytes. */
+export function sourceName(source: ByteSource): string {
+  if (typeof source === "string") return source;
+  if (source instanceof Uint8Array) return "<memory>";
+  return "-";
+}
+
+/** True when the bytes start with the gzip magic `1f 8b`. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+async function* rawChunks(source: ByteSource, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  if (source instanceof Uint8Array) {
+    if (source.length > 0) yield source;
+    return;
+  }
+  const stream = typeof source === "string" ? createReadStream(source, { highWaterMark: chunkBytes }) : source;
+  try {
+    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+      if (typeof chunk === "string") yield Buffer.from(chunk, "latin1");
+      else if (chunk.length > 0) yield chunk;
+    }
+  } catch (error) {
+    if (TickscopeError.isInstance(error)) throw error;
+    throw new TickscopeError(ErrorCode.io, `cannot read ${sourceName(source)}: ${(error as Error).message}`, {
+      cause: error,
+      hint: typeof source === "string" ? "check that the file exists and is readable" : undefined,
+    });
+  }
+}
+
+/** Result of {@link openByteStream}: the (decompressed) chunks and whether gzip was detected. */
+export interface ByteStream {
+  /** Chunks of the decompressed content, in order. Each chunk is only valid until the next is requested. */
+  chunks: AsyncIterable<Uint8Array>;
+  /** True when the source was gzip-compressed. */
+  gzip: boolean;
+  /** Set when the gzip stream ended early or was corrupt (the chunks before it are still delivered). */
+  readonly gzipError: () => Error | undefined;
+  /** Releases the source early (closes the file, stops decompression). Safe to call more than once. */
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Opens a source as a stream of byte chunks, transparently gunzipping `.gz`
+ * content (detected by magic, not by file name). Never loads a file whole.
+ * A damaged gzip stream ends the chunks early and is reported by `gzipError`.
+ */
+export async function openByteStream(source: ByteSource, chunkBytes: number = DEFAULT_CHUNK_BYTES): Promise<ByteStream> {
+  const iterator = rawChunks(source, chunkBytes)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) {
+    return { chunks: (async function* () {})(), gzip: false, gzipError: () => undefined, close: async () => {} };
+  }
+  const firstChunk = first.value;
+  if (!isGzip(firstChunk)) {
+    return {
+      gzip: false,
+      gzipError: () => undefined,
+      close: async () => void (await iterator.return?.(undefined)),
+      chunks: (async function* () {
+        yield firstChunk;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      })(),
+    };
+  }
+  let failure: Error | undefined;
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const feed = async (): Promise<void> => {
+    try {
+      let chunk: Uint8Array | undefined = firstChunk;
+      while (chunk !== undefined) {
+        if (!gunzip.write(chunk)) await new Promise<void>((resolve) => gunzip.once("drain", resolve));
+        const next = await iterator.next();
+        chunk = next.done === true ? undefined : next.value;
+      }
+      gunzip.end();
+    } catch (error) {
+      gunzip.destroy(error as Error);
+    }
+  };
+  void feed();
+  return {
+    gzip: true,
+    gzipError: () => failure,
+    close: async () => {
+      gunzip.destroy();
+      await iterator.return?.(undefined);
+    },
+    chunks: (async function* () {
+      try {
+        for await (const chunk of gunzip as AsyncIterable<Uint8Array>) yield chunk;
+      } catch (error) {
+        if (TickscopeError.isInstance(error)) throw error;
+        failure = error as Error;
+      }
+    })(),
+  };
+}

@@ -1,0 +1,203 @@
+import {
+  AnomalyCounter,
+  ErrorCode,
+  type DatagramContext,
+  type DatagramDecoder,
+  type DecodeAnomaly,
+  type Direction,
+  type Flow,
+  type GameMessage,
+  type LogEvent,
+  type MessageAnalyzer,
+  type PacketObservation,
+  type Session,
+} from "@tickscope/core";
+import type { ByteSource } from "./byte-source.js";
+import { FlowTable } from "./flow-table.js";
+import type { ReassemblyOptions } from "./fragment-reassembler.js";
+import type { CapturedPacket } from "./packet-decoder.js";
+import { readCapture, type CaptureSummary, type PcapEngine } from "./read-capture.js";
+
+/** Messages of one (session, direction, type). */
+export interface MessageCount {
+  /** Session id. */
+  session: string;
+  /** Direction. */
+  direction: Direction;
+  /** Message type. */
+  type: string;
+  /** Messages decoded. */
+  count: number;
+  /** Sum of the messages' `byteLength`. */
+  bytes: number;
+}
+
+/** One capture input of the pipeline: a source, optionally with a display name. */
+export type CaptureInput = ByteSource | { source: ByteSource; name?: string };
+
+/** Options of {@link runCapturePipeline}. */
+export interface CapturePipelineOptions {
+  /** Captures, read one after another as one continuous capture (give them in time order). */
+  sources: readonly CaptureInput[];
+  /** Protocol decoder run on every UDP payload of a session. */
+  decoder?: DatagramDecoder;
+  /** Ports identifying servers (see {@link FlowTable}). */
+  serverPorts?: readonly number[];
+  /** Analyzers fed in capture order. */
+  analyzers?: readonly MessageAnalyzer<unknown>[];
+  /** Server-log events merged in time order before the packets (see `readServerLog`). */
+  logEvents?: readonly LogEvent[];
+  /** Also feed TCP sessions to analyzers (never to the decoder). Default false: UDP only. */
+  includeTcp?: boolean;
+  /** Call each analyzer's `finish()` and return the reports. Default true. */
+  finishAnalyzers?: boolean;
+  /** Classic-pcap reader. */
+  pcapEngine?: PcapEngine;
+  /** Fragment reassembly limits. */
+  reassembly?: ReassemblyOptions;
+  /** Flows kept at most. */
+  maxFlows?: number;
+}
+
+/** Result of {@link runCapturePipeline}. */
+export interface CapturePipelineResult {
+  /** One summary per capture, in input order. */
+  captures: CaptureSummary[];
+  /** Flows (UDP and TCP), in order of first packet. */
+  flows: Flow[];
+  /** Sessions (UDP and TCP), in order of first packet. */
+  sessions: Session[];
+  /** Capture anomalies of all captures, by code (codes sorted). */
+  anomalies: Record<string, number>;
+  /** Decode anomalies by code (codes sorted); empty without a decoder. */
+  decodeAnomalies: Record<string, number>;
+  /** Decoded messages per (session, direction, type), sorted by those keys. */
+  messages: MessageCount[];
+  /** Packets handed to analyzers (and the decoder). */
+  datagrams: number;
+  /** Reports of the analyzers, in analyzer order (empty when `finishAnalyzers` is false). */
+  reports: unknown[];
+}
+
+/**
+ * One pass over one or more captures: reads packets, tracks flows and
+ * sessions, runs the protocol decoder on UDP payloads and feeds every analyzer
+ * (`onSession`, `onPacket` with the payload view, `onMessage`, `onAnomaly`,
+ * `onLogEvent`) in capture order. With several captures, packet indices
+ * continue across files (the second file's first packet gets the index after
+ * the first file's last frame) so they stay unique. The `PacketObservation`
+ * passed to `onPacket` is one reused object and its `payload` a view into the
+ * read buffer: copy what you keep. This is what `tickscope analyze` and
+ * `tickscope inspect --protocol` run.
+ */
+export async function runCapturePipeline(options: CapturePipelineOptions): Promise<CapturePipelineResult> {
+  const analyzers = options.analyzers ?? [];
+  const decoder = options.decoder;
+  const includeTcp = options.includeTcp ?? false;
+  const table = new FlowTable({ serverPorts: options.serverPorts, maxFlows: options.maxFlows });
+  const decodeAnomalies = new AnomalyCounter();
+  const messageCounts = new Map<string, MessageCount>();
+  const logEvents = [...(options.logEvents ?? [])].sort((left, right) => left.tUs - right.tUs);
+  let logIndex = 0;
+  let indexOffset = 0;
+  let datagrams = 0;
+  const observation: PacketObservation = {
+    sessionId: "",
+    direction: "clientToServer",
+    tUs: 0,
+    packetIndex: 0,
+    wireLength: 0,
+    payloadLength: 0,
+    frameCount: 1,
+    payload: undefined,
+  };
+  const context: DatagramContext = { sessionId: "", direction: "clientToServer", tUs: 0, packetIndex: 0, packetWireLength: 0 };
+  const onMessage = (message: GameMessage): void => {
+    const key = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    let count = messageCounts.get(key);
+    if (count === undefined) {
+      count = { session: message.sessionId, direction: message.direction, type: message.type, count: 0, bytes: 0 };
+      messageCounts.set(key, count);
+    }
+    count.count += 1;
+    count.bytes += message.byteLength;
+    for (const analyzer of analyzers) analyzer.onMessage(message);
+  };
+  const onAnomaly = (anomaly: DecodeAnomaly): void => {
+    decodeAnomalies.add(anomaly.code, anomaly.packetIndex);
+    for (const analyzer of analyzers) analyzer.onAnomaly?.(anomaly);
+  };
+  const flushLogs = (untilUs: number): void => {
+    while (logIndex < logEvents.length && logEvents[logIndex].tUs <= untilUs) {
+      const event = logEvents[logIndex++];
+      for (const analyzer of analyzers) analyzer.onLogEvent?.(event);
+    }
+  };
+  const onPacket = (packet: CapturedPacket): void => {
+    const seen = table.observe(packet);
+    const entry = seen.entry;
+    if (entry === undefined) return;
+    if (packet.transport !== "udp" && !(includeTcp && packet.transport === "tcp")) return;
+    if (logIndex < logEvents.length) flushLogs(packet.tUs);
+    const packetIndex = packet.index + indexOffset;
+    if (seen.isNew) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+    datagrams += 1;
+    observation.sessionId = entry.id;
+    observation.direction = seen.direction;
+    observation.tUs = packet.tUs;
+    observation.packetIndex = packetIndex;
+    observation.wireLength = packet.wireLength;
+    observation.payloadLength = packet.payload.length;
+    observation.frameCount = packet.frameCount;
+    observation.payload = packet.payload;
+    for (const analyzer of analyzers) analyzer.onPacket?.(observation);
+    if (decoder === undefined || packet.transport !== "udp") return;
+    context.sessionId = entry.id;
+    context.direction = seen.direction;
+    context.tUs = packet.tUs;
+    context.packetIndex = packetIndex;
+    context.packetWireLength = packet.wireLength;
+    try {
+      decoder.decodeDatagram(packet.payload, context, onMessage, onAnomaly);
+    } catch (error) {
+      onAnomaly({
+        sessionId: entry.id,
+        direction: seen.direction,
+        tUs: packet.tUs,
+        packetIndex,
+        code: (error as { code?: string }).code ?? ErrorCode.decodeFailed,
+        detail: `decoder threw: ${(error as Error).message}`,
+      });
+    }
+  };
+  const captures: CaptureSummary[] = [];
+  const anomalyTotals = new Map<string, number>();
+  for (const input of options.sources) {
+    const source = typeof input === "object" && !(input instanceof Uint8Array) && "source" in input ? input.source : (input as ByteSource);
+    const name = typeof input === "object" && !(input instanceof Uint8Array) && "source" in input ? input.name : undefined;
+    const summary = await readCapture(source, { onPacket, pcapEngine: options.pcapEngine, reassembly: options.reassembly, name });
+    captures.push(summary);
+    for (const [code, count] of Object.entries(summary.anomalies)) anomalyTotals.set(code, (anomalyTotals.get(code) ?? 0) + count);
+    indexOffset += summary.packets;
+  }
+  flushLogs(Number.POSITIVE_INFINITY);
+  const messages = [...messageCounts.values()].sort(compareMessageCounts);
+  const reports = (options.finishAnalyzers ?? true) ? analyzers.map((analyzer) => analyzer.finish()) : [];
+  return {
+    captures,
+    flows: table.flows(),
+    sessions: table.sessions(),
+    anomalies: Object.fromEntries([...anomalyTotals.entries()].sort(([left], [right]) => (left < right ? -1 : 1))),
+    decodeAnomalies: decodeAnomalies.toCounts(),
+    messages,
+    datagrams,
+    reports,
+  };
+}
+
+function compareMessageCounts(left: MessageCount, right: MessageCount): number {
+  if (left.session !== right.session) return left.session < right.session ? -1 : 1;
+  if (left.direction !== right.direction) return left.direction < right.direction ? -1 : 1;
+  if (left.type !== right.type) return left.type < right.type ? -1 : 1;
+  return 0;
+}

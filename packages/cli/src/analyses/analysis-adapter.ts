@@ -1,0 +1,32 @@
+import type { MessageAnalyzer, Session } from "@tickscope/core";
+import type { ProtocolDefinition } from "@tickscope/core/protocol";
+import type { AnalysisName, AnalysisSection } from "../analysis-section.js";
+
+/** What an adapter knows about the run when it creates its analyzer. */
+export interface AnalysisContext {
+  /** The protocol definition, when one was given. */
+  definition?: ProtocolDefinition;
+  /** Region label of each session (from `--region name=capture`). */
+  regionOfSession: Map<string, string>;
+  /** Sessions seen, filled in as the pipeline runs (complete when `toSection` is called). */
+  sessions: Session[];
+  /** Per-analysis options from the config file (`tickscope.config.json`), passed through verbatim. */
+  settings: Record<string, unknown>;
+}
+
+/**
+ * Connects one analysis package to `tickscope analyze`: creates its analyzer
+ * and turns its report into an {@link AnalysisSection} (answer sentences,
+ * findings, recommendations, metrics, tables, series). One file per analysis
+ * under `analyses/`: that is where every number of a human report comes from.
+ */
+export interface AnalysisAdapter {
+  /** Analysis name. */
+  readonly name: AnalysisName;
+  /** The question the analysis answers. */
+  readonly question: string;
+  /** Creates the analyzer for one run. */
+  create(context: AnalysisContext): MessageAnalyzer<unknown>;
+  /** Builds the report section from the analyzer's report. */
+  toSection(report: unknown, context: AnalysisContext): AnalysisSection;
+}

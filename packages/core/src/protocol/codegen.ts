@@ -1,0 +1,316 @@
+import { ErrorCode } from "../errors.js";
+import {
+  checkConstraint,
+  checkFits,
+  checkMaximum,
+  decodeFailure,
+  derivedValue,
+  encodeFailure,
+  fixedBytes,
+  quantize,
+  readPrefix,
+  sizeFrom,
+  valueBytes,
+  writePrefix,
+  type DecodeFields,
+  type EncodeFields,
+} from "./codec-runtime.js";
+import { decodeNode, encodeNode, matchCase } from "./interpreter.js";
+import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
+
+/**
+ * Code generation. Safety rules: user-given strings (names, paths, enum values,
+ * plugin names) never appear in the generated source except field names, which
+ * match the identifier pattern, are not reserved, and are emitted through
+ * `JSON.stringify` inside bracket access. Every other value reaches the code
+ * through the constants array `K`; numbers are checked to be finite before use.
+ */
+
+const helpers = {
+  checkConstraint,
+  checkFits,
+  checkMaximum,
+  decodeFailure,
+  derivedValue,
+  encodeFailure,
+  fixedBytes,
+  quantize,
+  readPrefix,
+  sizeFrom,
+  valueBytes,
+  writePrefix,
+  decodeNode,
+  encodeNode,
+  caseIndex(cases: { values: (number | string)[] }[], value: unknown): number {
+    const found = matchCase(cases, value);
+    return found === undefined ? -1 : cases.indexOf(found);
+  },
+  isRecord(value: unknown): boolean {
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  },
+  lengthExceeded: ErrorCode.lengthExceeded,
+  maxZero: MAX_ZERO_SIZE_ELEMENTS,
+};
+
+class Emitter {
+  readonly constants: unknown[] = [];
+  private counter = 0;
+  lines: string[] = [];
+
+  constant(value: unknown): string {
+    this.constants.push(value);
+    return `K[${this.constants.length - 1}]`;
+  }
+  variable(prefix = "v"): string {
+    this.counter += 1;
+    return `${prefix}${this.counter}`;
+  }
+  emit(line: string): void {
+    this.lines.push(line);
+  }
+}
+
+function int(value: number): string {
+  if (!Number.isInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return String(value);
+}
+
+function key(name: string): string {
+  return `[${JSON.stringify(name)}]`;
+}
+
+function refCode(ref: FieldRef): string {
+  return `(s[${int(ref.level)}] === undefined ? undefined : s[${int(ref.level)}]${key(ref.name)})`;
+}
+
+function decodeInt(e: Emitter, target: string, bits: number, signed: boolean, little: boolean): void {
+  if (!signed && !little && (bits === 8 || bits === 16 || bits === 32)) {
+    const p = e.variable("p");
+    e.emit(`if ((r.position & 7) === 0 && r.end - r.position >= ${bits}) { const ${p} = r.position >>> 3; r.position += ${bits};`);
+    if (bits === 8) e.emit(`${target} = b[${p}];`);
+    else if (bits === 16) e.emit(`${target} = (b[${p}] << 8) | b[${p} + 1];`);
+    else e.emit(`${target} = ((b[${p}] << 24) | (b[${p} + 1] << 16) | (b[${p} + 2] << 8) | b[${p} + 3]) >>> 0;`);
+    e.emit(`} else ${target} = r.uint(${bits}, false);`);
+    return;
+  }
+  e.emit(`${target} = r.${signed ? "int" : "uint"}(${int(bits)}, ${little});`);
+}
+
+function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string): void {
+  switch (node.kind) {
+    case "int":
+      if (node.big) e.emit(`${target} = r.${node.signed ? "bigInt" : "bigUint"}(${int(node.bits)}, ${node.little});`);
+      else decodeInt(e, target, node.bits, node.signed, node.little);
+      return;
+    case "varint":
+      e.emit(`${target} = r.varint(${node.zigzag});`);
+      return;
+    case "float":
+      e.emit(`${target} = r.float(${int(node.bits)}, ${node.little});`);
+      return;
+    case "quantized":
+      e.emit(`${target} = ${e.constant(node.min)} + (r.uint(${int(node.bits)}, false) * ${e.constant(node.max - node.min)}) / ${e.constant(node.steps)};`);
+      return;
+    case "bool":
+      e.emit(`${target} = r.uint(${int(node.bits)}, false) !== 0;`);
+      return;
+    case "bytes": {
+      const length = e.variable("n");
+      const spec = node.length;
+      if (spec.kind === "fixed") e.emit(`const ${length} = ${int(spec.bytes)};`);
+      else if (spec.kind === "rest") e.emit(`const ${length} = (r.end - r.position) >>> 3;`);
+      else if (spec.kind === "field") e.emit(`const ${length} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
+      else e.emit(`const ${length} = H.readPrefix(r, ${e.constant(spec.prefix)}, ${path});`);
+      if (node.maxLength !== undefined) e.emit(`if (${length} > ${int(node.maxLength)}) H.checkMaximum(${length}, ${int(node.maxLength)}, ${path});`);
+      if (node.text !== null) e.emit(`${target} = r.text(${length}, ${node.text === "ascii"});`);
+      else e.emit(`${target} = c.copyBytes ? r.bytes(${length}).slice() : r.bytes(${length});`);
+      return;
+    }
+    case "struct": {
+      const record = `o${int(node.level)}`;
+      e.emit(`{ const ${record} = {}; s[${int(node.level)}] = ${record};`);
+      decodeFieldsCode(e, node.fields, node.level, record);
+      e.emit(`${target} = ${record}; }`);
+      return;
+    }
+    case "array": {
+      const list = e.variable("a");
+      const element = e.variable("v");
+      e.emit(`{ const ${list} = []; let ${element};`);
+      const spec = node.count;
+      if (spec.kind === "untilEnd") {
+        const limit = node.maxCount ?? MAX_ZERO_SIZE_ELEMENTS;
+        e.emit(`while (r.end - r.position >= ${int(Math.max(node.minElementBits, 1))}) {`);
+        e.emit(`if (${list}.length >= ${int(limit)}) H.decodeFailure(${path}, ${e.constant(`more than ${limit} elements`)}, H.lengthExceeded);`);
+      } else {
+        const count = e.variable("n");
+        if (spec.kind === "fixed") e.emit(`const ${count} = ${int(spec.count)};`);
+        else if (spec.kind === "field") e.emit(`const ${count} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
+        else e.emit(`const ${count} = H.readPrefix(r, ${e.constant(spec.prefix)}, ${path});`);
+        if (node.maxCount !== undefined) e.emit(`H.checkMaximum(${count}, ${int(node.maxCount)}, ${path});`);
+        e.emit(`H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
+        if (node.minElementBits === 0) e.emit(`H.checkMaximum(${count}, H.maxZero, ${path});`);
+        e.emit(`for (let i = 0; i < ${count}; i++) {`);
+      }
+      decodeNodeCode(e, node.of, element, path);
+      e.emit(`${list}.push(${element}); }`);
+      e.emit(`${target} = ${list}; }`);
+      return;
+    }
+    case "switch": {
+      const index = e.variable("c");
+      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}); switch (${index}) {`);
+      node.cases.forEach((item, caseIndex) => {
+        e.emit(`case ${int(caseIndex)}: {`);
+        decodeNodeCode(e, item.struct, target, path);
+        e.emit("break; }");
+      });
+      e.emit("default: {");
+      if (node.fallback !== undefined) decodeNodeCode(e, node.fallback, target, path);
+      else e.emit(`H.decodeFailure(${path}, ${e.constant(`no case for ${node.on.name}`)});`);
+      e.emit("} } }");
+      return;
+    }
+    case "intBytes":
+    case "plugin":
+      e.emit(`${target} = H.decodeNode(${e.constant(node)}, r, s, c, ${path});`);
+      return;
+  }
+}
+
+function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string): void {
+  for (const field of fields) {
+    const path = e.constant(field.path);
+    const value = e.variable("v");
+    if (field.when !== undefined) e.emit(`if (${e.constant(field.when)}.test(${refCode(field.when.ref)})) {`);
+    e.emit(`r.field = ${path}; let ${value};`);
+    decodeNodeCode(e, field.node, value, path);
+    if (field.constraint !== undefined) e.emit(`H.checkConstraint(${e.constant(field.constraint)}, ${value}, ${path}, c);`);
+    e.emit(`${record}${key(field.name)} = ${value};`);
+    if (field.node.kind === "struct" || field.node.kind === "array" || field.node.kind === "switch") e.emit(`s[${int(level)}] = ${record};`);
+    if (field.when !== undefined) e.emit("}");
+  }
+}
+
+function encodeNodeCode(e: Emitter, node: NodePlan, value: string, path: string): void {
+  switch (node.kind) {
+    case "int":
+      if (node.big) e.emit(`w.big(${value}, ${int(node.bits)}, ${node.signed}, ${node.little});`);
+      else e.emit(`if (typeof ${value} === "bigint") w.big(${value}, ${int(node.bits)}, ${node.signed}, ${node.little}); else w.${node.signed ? "int" : "uint"}(${value}, ${int(node.bits)}, ${node.little});`);
+      return;
+    case "varint":
+      e.emit(`w.varint(${value}, ${node.zigzag});`);
+      return;
+    case "float":
+      e.emit(`w.float(${value}, ${int(node.bits)}, ${node.little});`);
+      return;
+    case "quantized":
+      e.emit(`w.uint(H.quantize(${value}, ${e.constant(node.min)}, ${e.constant(node.max)}, ${e.constant(node.steps)}, ${path}), ${int(node.bits)}, false);`);
+      return;
+    case "bool":
+      e.emit(`w.uint(${value} === true || ${value} === 1 ? 1 : 0, ${int(node.bits)}, false);`);
+      return;
+    case "bytes": {
+      const bytes = e.variable("b");
+      const text = node.text !== null;
+      e.emit(`let ${bytes} = H.valueBytes(${value}, ${e.constant(node.text)}, ${path});`);
+      const spec = node.length;
+      if (spec.kind === "fixed") e.emit(`${bytes} = H.fixedBytes(${bytes}, ${int(spec.bytes)}, ${text}, ${path});`);
+      else if (spec.kind === "prefix") e.emit(`H.writePrefix(w, ${e.constant(spec.prefix)}, ${bytes}.length);`);
+      else if (spec.kind === "field" && !spec.derived) e.emit(`${bytes} = H.fixedBytes(${bytes}, H.sizeFrom(${refCode(spec.ref)}, ${path}), ${text}, ${path});`);
+      e.emit(`w.bytes(${bytes});`);
+      return;
+    }
+    case "struct": {
+      const record = `o${int(node.level)}`;
+      e.emit(`if (!H.isRecord(${value})) H.encodeFailure(${path}, "expected an object");`);
+      e.emit(`{ const ${record} = ${value}; s[${int(node.level)}] = ${record};`);
+      encodeFieldsCode(e, node.fields, node.level, record);
+      e.emit("}");
+      return;
+    }
+    case "array": {
+      const element = e.variable("v");
+      e.emit(`if (!Array.isArray(${value})) H.encodeFailure(${path}, "expected an array");`);
+      const spec = node.count;
+      if (spec.kind === "fixed") e.emit(`if (${value}.length !== ${int(spec.count)}) H.encodeFailure(${path}, ${e.constant(`needs exactly ${spec.count} elements`)});`);
+      else if (spec.kind === "prefix") e.emit(`H.writePrefix(w, ${e.constant(spec.prefix)}, ${value}.length);`);
+      else if (spec.kind === "field" && !spec.derived) e.emit(`if (${value}.length !== H.sizeFrom(${refCode(spec.ref)}, ${path})) H.encodeFailure(${path}, "element count differs from its count field");`);
+      e.emit(`for (const ${element} of ${value}) {`);
+      encodeNodeCode(e, node.of, element, path);
+      e.emit("}");
+      return;
+    }
+    case "switch": {
+      const index = e.variable("c");
+      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}); switch (${index}) {`);
+      node.cases.forEach((item, caseIndex) => {
+        e.emit(`case ${int(caseIndex)}: {`);
+        encodeNodeCode(e, item.struct, value, path);
+        e.emit("break; }");
+      });
+      e.emit("default: {");
+      if (node.fallback !== undefined) encodeNodeCode(e, node.fallback, value, path);
+      else e.emit(`H.encodeFailure(${path}, ${e.constant(`no case for ${node.on.name}`)});`);
+      e.emit("} } }");
+      return;
+    }
+    case "intBytes":
+    case "plugin":
+      e.emit(`H.encodeNode(${e.constant(node)}, ${value}, w, s, c, ${path});`);
+      return;
+  }
+}
+
+function encodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string): void {
+  for (const field of fields) {
+    const path = e.constant(field.path);
+    const value = e.variable("v");
+    if (field.when !== undefined) e.emit(`if (${e.constant(field.when)}.test(${refCode(field.when.ref)})) {`);
+    e.emit(`w.field = ${path}; let ${value};`);
+    if (field.derived?.kind === "frameLength") e.emit(`c.frameLengthPosition = w.position; ${value} = 0;`);
+    else if (field.derived !== undefined) e.emit(`${value} = H.derivedValue(${e.constant(field)}, ${record});`);
+    else e.emit(`${value} = ${record}${key(field.name)};`);
+    if (field.defaultValue !== undefined) e.emit(`if (${value} === undefined) ${value} = ${e.constant(field.defaultValue)};`);
+    else e.emit(`if (${value} === undefined) H.encodeFailure(${path}, "missing value");`);
+    encodeNodeCode(e, field.node, value, path);
+    if (field.node.kind === "struct" || field.node.kind === "array" || field.node.kind === "switch") e.emit(`s[${int(level)}] = ${record};`);
+    if (field.when !== undefined) e.emit("}");
+  }
+}
+
+/** Generated JavaScript source of a decoder (exposed for inspection and tests). */
+export function decoderSource(fields: FieldPlan[], level: number): { source: string; constants: unknown[] } {
+  const e = new Emitter();
+  e.emit(`const b = r.buffer; const o${int(level)} = s[${int(level)}];`);
+  decodeFieldsCode(e, fields, level, `o${int(level)}`);
+  return { source: e.lines.join("\n"), constants: e.constants };
+}
+
+/** Generated JavaScript source of an encoder. */
+export function encoderSource(fields: FieldPlan[], level: number): { source: string; constants: unknown[] } {
+  const e = new Emitter();
+  e.emit(`const o${int(level)} = s[${int(level)}];`);
+  encodeFieldsCode(e, fields, level, `o${int(level)}`);
+  return { source: e.lines.join("\n"), constants: e.constants };
+}
+
+/** Generates a decoder for one field list with `new Function`. */
+export function generateDecoder(fields: FieldPlan[], level: number): DecodeFields {
+  const { source, constants } = decoderSource(fields, level);
+  const factory = new Function("K", "H", `"use strict"; return function decodeFields(r, s, c) {\n${source}\n};`) as (
+    constants: unknown[],
+    helperSet: typeof helpers,
+  ) => DecodeFields;
+  return factory(constants, helpers);
+}
+
+/** Generates an encoder for one field list with `new Function`. */
+export function generateEncoder(fields: FieldPlan[], level: number): EncodeFields {
+  const { source, constants } = encoderSource(fields, level);
+  const factory = new Function("K", "H", `"use strict"; return function encodeFields(w, s, c) {\n${source}\n};`) as (
+    constants: unknown[],
+    helperSet: typeof helpers,
+  ) => EncodeFields;
+  return factory(constants, helpers);
+}

@@ -1,0 +1,379 @@
+import { Type, type TSchema } from "@sinclair/typebox";
+
+/** Every field type keyword of the definition language. */
+export const FIELD_TYPE_NAMES = [
+  "u8", "u16", "u24", "u32", "u48", "u64",
+  "i8", "i16", "i24", "i32", "i48", "i64",
+  "uint", "int", "varint", "f32", "f64", "quantized", "bool",
+  "bytes", "string", "struct", "array", "switch", "ref", "plugin",
+] as const;
+
+/** Role names accepted on fields: the core roles plus `inputCount` (length of an input array). */
+export const PROTOCOL_ROLE_NAMES = [
+  "sequence", "ack", "ackBits", "messageType", "channel", "reliable", "resendCount", "sendTime",
+  "echoTime", "echoId", "tick", "playerId", "entityId", "position.x", "position.y", "position.z",
+  "rotation", "velocity.x", "velocity.y", "velocity.z", "inputSequence", "inputCount", "reportedRtt",
+  "targetTime", "checksum", "mac", "sessionId",
+] as const;
+
+const Literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((value) => Type.Literal(value)));
+
+/** A condition on an earlier field: present when the field equals / is in / is not ... (or is truthy). */
+export const ConditionSchema = Type.Object(
+  {
+    field: Type.String({ description: "name of an earlier field (this struct, an enclosing one, the frame or the datagram header)" }),
+    equals: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+    notEquals: Type.Optional(Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
+    in: Type.Optional(Type.Array(Type.Union([Type.Number(), Type.String()]), { maxItems: 4096 })),
+    notIn: Type.Optional(Type.Array(Type.Union([Type.Number(), Type.String()]), { maxItems: 4096 })),
+    bitsSet: Type.Optional(Type.Integer({ minimum: 0, description: "all bits of this mask are set" })),
+  },
+  { additionalProperties: false },
+);
+
+/** How long a bytes/string value is. */
+export const LengthSchema = Type.Union([
+  Type.Integer({ minimum: 0, description: "fixed length in bytes" }),
+  Type.Literal("rest", { description: "everything up to the end of the enclosing frame" }),
+  Type.Object({ field: Type.String({ description: "earlier field holding the length in bytes" }) }, { additionalProperties: false }),
+  Type.Object({ prefix: Literals(["u8", "u16", "u32", "varint"]) }, { additionalProperties: false }),
+]);
+
+/** How many elements an array has. */
+export const CountSchema = Type.Union([
+  Type.Integer({ minimum: 0, description: "fixed count" }),
+  Type.Literal("untilEnd", { description: "elements until the end of the enclosing frame" }),
+  Type.Object({ field: Type.String({ description: "earlier field holding the count" }) }, { additionalProperties: false }),
+  Type.Object({ prefix: Literals(["u8", "u16", "u32", "varint"]) }, { additionalProperties: false }),
+]);
+
+const fieldProperties = (Self: TSchema) => ({
+  name: Type.Optional(Type.String({ description: "field name: an identifier (letters, digits, _), unique in its struct" })),
+  type: Literals(FIELD_TYPE_NAMES),
+  description: Type.Optional(Type.String()),
+  bits: Type.Optional(Type.Integer({ description: "bit width (uint/int 1-64, quantized 1-32, bool 1-8, f32/f64 implied)" })),
+  byteOrder: Type.Optional(Literals(["big", "little"])),
+  byteLength: Type.Optional(
+    Type.Object({ field: Type.String() }, { additionalProperties: false, description: "uint/int whose byte count (0-8) is an earlier field" }),
+  ),
+  zigzag: Type.Optional(Type.Boolean({ description: "varint: zigzag-encoded signed value" })),
+  min: Type.Optional(Type.Number({ description: "quantized: range low end; other numbers: smallest valid value" })),
+  max: Type.Optional(Type.Number({ description: "quantized: range high end; other numbers: largest valid value" })),
+  enum: Type.Optional(Type.Array(Type.Union([Type.Number(), Type.String()]), { maxItems: 4096 })),
+  length: Type.Optional(LengthSchema),
+  maxLength: Type.Optional(Type.Integer({ minimum: 0 })),
+  encoding: Type.Optional(Literals(["utf8", "ascii"])),
+  fields: Type.Optional(Type.Array(Self, { maxItems: 4096 })),
+  of: Type.Optional(Self),
+  count: Type.Optional(CountSchema),
+  maxCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  on: Type.Optional(Type.String({ description: "switch: earlier field to switch on" })),
+  cases: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          value: Type.Union([Type.Number(), Type.String(), Type.Array(Type.Union([Type.Number(), Type.String()]))]),
+          fields: Type.Array(Self, { maxItems: 4096 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 4096 },
+    ),
+  ),
+  default: Type.Optional(Type.Object({ fields: Type.Array(Self, { maxItems: 4096 }) }, { additionalProperties: false })),
+  ref: Type.Optional(Type.String({ description: "ref: name of a type in `types`" })),
+  plugin: Type.Optional(Type.String({ description: "plugin: registered plugin name" })),
+  options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  when: Type.Optional(ConditionSchema),
+  role: Type.Optional(Literals(PROTOCOL_ROLE_NAMES)),
+  unit: Type.Optional(Literals(["ns", "us", "ms", "s"])),
+  ticksPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "time roles counted in ticks of this rate" })),
+  echoPhase: Type.Optional(Literals(["request", "reply"])),
+});
+
+/** One field (or, without `name`, an anonymous type such as an array element). Recursive. */
+export const FieldSchema = Type.Recursive(
+  (Self) => Type.Object(fieldProperties(Self), { additionalProperties: false }),
+  { $id: "ProtocolField" },
+);
+
+/** A part of an AEAD nonce or associated data. */
+export const BytePartSchema = Type.Union([
+  Type.Object({ hex: Type.String({ pattern: "^([0-9a-fA-F]{2})*$" }) }, { additionalProperties: false }),
+  Type.Object({ ascii: Type.String() }, { additionalProperties: false }),
+  Type.Object({ zeros: Type.Integer({ minimum: 0, maximum: 64 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      field: Type.String(),
+      bytes: Type.Integer({ minimum: 1, maximum: 8 }),
+      byteOrder: Type.Optional(Literals(["big", "little"])),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      uint: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: "^(0x[0-9a-fA-F]+|[0-9]+)$" })]),
+      bytes: Type.Integer({ minimum: 1, maximum: 8 }),
+      byteOrder: Type.Optional(Literals(["big", "little"])),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { datagramBytes: Type.Object({ offset: Type.Integer({ minimum: 0 }), length: Type.Integer({ minimum: 0, maximum: 64 }) }, { additionalProperties: false }) },
+    { additionalProperties: false },
+  ),
+]);
+
+/** Per-direction keys (hex), or one key for both directions. */
+export const KeySetSchema = Type.Object(
+  {
+    both: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
+    clientToServer: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
+    serverToClient: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
+  },
+  { additionalProperties: false },
+);
+
+/** A transform applied to the bytes of a region before decoding it (after the header / frame header). */
+export const TransformSchema = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal("xor"),
+      keyField: Type.String({ description: "earlier field whose value selects the XOR key" }),
+      keys: Type.Record(Type.String({ pattern: "^-?[0-9]+$" }), Type.String({ pattern: "^([0-9a-fA-F]{2})+$" }), {
+        description: "field value -> repeating key (hex); values not listed are not obfuscated",
+      }),
+      when: Type.Optional(ConditionSchema),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal("aead"),
+      algorithm: Literals(["aes-128-gcm", "aes-256-gcm", "chacha20-poly1305", "xchacha20-poly1305"]),
+      nonce: Type.Array(BytePartSchema, { maxItems: 16 }),
+      aad: Type.Optional(Type.Array(BytePartSchema, { maxItems: 16 })),
+      keys: Type.Optional(KeySetSchema),
+      keyName: Type.Optional(Type.String({ description: "name looked up in key files / key providers (default: protocol name)" })),
+      when: Type.Optional(ConditionSchema),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal("plugin"),
+      plugin: Type.String(),
+      options: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      when: Type.Optional(ConditionSchema),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+/** Chooses the message type of a frame. */
+export const SelectSchema = Type.Recursive(
+  (Self) =>
+    Type.Object(
+      {
+        message: Type.Optional(Type.String({ description: "always this message type" })),
+        prefix: Type.Optional(Type.Array(FieldSchema, { maxItems: 64, description: "fields read before choosing (e.g. a type byte)" })),
+        on: Type.Optional(Type.String({ description: "field (header, frame header or prefix) whose value chooses the case" })),
+        cases: Type.Optional(
+          Type.Array(
+            Type.Object(
+              {
+                value: Type.Union([Type.Number(), Type.String(), Type.Array(Type.Union([Type.Number(), Type.String()]))]),
+                message: Type.Optional(Type.String()),
+                select: Type.Optional(Self),
+              },
+              { additionalProperties: false },
+            ),
+            { maxItems: 4096 },
+          ),
+        ),
+        default: Type.Optional(Self),
+      },
+      { additionalProperties: false },
+    ),
+  { $id: "ProtocolSelect" },
+);
+
+/** How the bytes after the datagram header divide into messages. */
+export const BodySchema = Type.Recursive(
+  (Self) =>
+    Type.Object(
+      {
+        repeat: Type.Optional(Literals(["once", "untilEnd"])),
+        maxMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+        frameHeader: Type.Optional(Type.Array(FieldSchema, { maxItems: 64 })),
+        length: Type.Optional(
+          Type.Object(
+            {
+              field: Type.String({ description: "frame header field with the frame length in bytes" }),
+              includesHeader: Type.Optional(Type.Boolean({ description: "the length counts the frame header too" })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        transforms: Type.Optional(Type.Array(TransformSchema, { maxItems: 8 })),
+        select: Type.Optional(SelectSchema),
+        switch: Type.Optional(Type.String({ description: "header field choosing between bodies" })),
+        cases: Type.Optional(
+          Type.Array(
+            Type.Object(
+              { value: Type.Union([Type.Number(), Type.String(), Type.Array(Type.Union([Type.Number(), Type.String()]))]), body: Self },
+              { additionalProperties: false },
+            ),
+            { maxItems: 256 },
+          ),
+        ),
+        default: Type.Optional(Self),
+      },
+      { additionalProperties: false },
+    ),
+  { $id: "ProtocolBody" },
+);
+
+/** One message type. */
+export const MessageSchema = Type.Object(
+  {
+    name: Type.String({ description: "message type name (identifier)" }),
+    description: Type.Optional(Type.String()),
+    channel: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "logical channel, when no field has the channel role" })),
+    reliable: Type.Optional(Type.Boolean()),
+    fields: Type.Array(FieldSchema, { maxItems: 4096 }),
+  },
+  { additionalProperties: false },
+);
+
+/** A complete protocol definition. Plain JSON: clone it, change it, compile it again. */
+export const ProtocolDefinitionSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.String({ description: "protocol name (identifier)" }),
+    version: Type.Optional(Type.String()),
+    description: Type.Optional(Type.String()),
+    byteOrder: Type.Optional(Literals(["big", "little"])),
+    header: Type.Optional(Type.Array(FieldSchema, { maxItems: 256, description: "datagram header; its roles are copied onto every message" })),
+    transforms: Type.Optional(Type.Array(TransformSchema, { maxItems: 8, description: "applied to the bytes after the header" })),
+    body: BodySchema,
+    types: Type.Optional(Type.Record(Type.String(), FieldSchema)),
+    messages: Type.Array(MessageSchema, { minItems: 1, maxItems: 4096 }),
+  },
+  { additionalProperties: false, $id: "ProtocolDefinition" },
+);
+
+type FieldTypeName = (typeof FIELD_TYPE_NAMES)[number];
+type ProtocolRoleName = (typeof PROTOCOL_ROLE_NAMES)[number];
+type CaseValue = number | string | (number | string)[];
+type PrefixKind = "u8" | "u16" | "u32" | "varint";
+
+/** A field presence condition. */
+export interface ConditionDefinition {
+  field: string;
+  equals?: number | string | boolean;
+  notEquals?: number | string | boolean;
+  in?: (number | string)[];
+  notIn?: (number | string)[];
+  bitsSet?: number;
+}
+
+/** One field of a definition (without `name`: an anonymous type, e.g. an array element or a named type). */
+export interface FieldDefinition {
+  name?: string;
+  type: FieldTypeName;
+  description?: string;
+  bits?: number;
+  byteOrder?: "big" | "little";
+  byteLength?: { field: string };
+  zigzag?: boolean;
+  min?: number;
+  max?: number;
+  enum?: (number | string)[];
+  length?: number | "rest" | { field: string } | { prefix: PrefixKind };
+  maxLength?: number;
+  encoding?: "utf8" | "ascii";
+  fields?: FieldDefinition[];
+  of?: FieldDefinition;
+  count?: number | "untilEnd" | { field: string } | { prefix: PrefixKind };
+  maxCount?: number;
+  on?: string;
+  cases?: { value: CaseValue; fields: FieldDefinition[] }[];
+  default?: { fields: FieldDefinition[] };
+  ref?: string;
+  plugin?: string;
+  options?: Record<string, unknown>;
+  when?: ConditionDefinition;
+  role?: ProtocolRoleName;
+  unit?: "ns" | "us" | "ms" | "s";
+  ticksPerSecond?: number;
+  echoPhase?: "request" | "reply";
+}
+
+/** A nonce/AAD part. */
+export type BytePartDefinition =
+  | { hex: string }
+  | { ascii: string }
+  | { zeros: number }
+  | { field: string; bytes: number; byteOrder?: "big" | "little" }
+  | { uint: number | string; bytes: number; byteOrder?: "big" | "little" }
+  | { datagramBytes: { offset: number; length: number } };
+
+/** A byte-region transform. */
+export type TransformDefinition =
+  | { kind: "xor"; keyField: string; keys: Record<string, string>; when?: ConditionDefinition }
+  | {
+      kind: "aead";
+      algorithm: "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305" | "xchacha20-poly1305";
+      nonce: BytePartDefinition[];
+      aad?: BytePartDefinition[];
+      keys?: { both?: string; clientToServer?: string; serverToClient?: string };
+      keyName?: string;
+      when?: ConditionDefinition;
+    }
+  | { kind: "plugin"; plugin: string; options?: Record<string, unknown>; when?: ConditionDefinition };
+
+/** A message selector. */
+export interface SelectDefinition {
+  message?: string;
+  prefix?: FieldDefinition[];
+  on?: string;
+  cases?: { value: CaseValue; message?: string; select?: SelectDefinition }[];
+  default?: SelectDefinition;
+}
+
+/** A body layout. */
+export interface BodyDefinition {
+  repeat?: "once" | "untilEnd";
+  maxMessages?: number;
+  frameHeader?: FieldDefinition[];
+  length?: { field: string; includesHeader?: boolean };
+  transforms?: TransformDefinition[];
+  select?: SelectDefinition;
+  switch?: string;
+  cases?: { value: CaseValue; body: BodyDefinition }[];
+  default?: BodyDefinition;
+}
+
+/** A message type definition. */
+export interface MessageDefinition {
+  name: string;
+  description?: string;
+  channel?: string | number;
+  reliable?: boolean;
+  fields: FieldDefinition[];
+}
+
+/** A protocol definition (the JSON document). Plain JSON: clone it, change it, compile it again. */
+export interface ProtocolDefinition {
+  $schema?: string;
+  name: string;
+  version?: string;
+  description?: string;
+  byteOrder?: "big" | "little";
+  header?: FieldDefinition[];
+  transforms?: TransformDefinition[];
+  body: BodyDefinition;
+  types?: Record<string, FieldDefinition>;
+  messages: MessageDefinition[];
+}

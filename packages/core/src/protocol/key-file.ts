@@ -1,0 +1,84 @@
+import { ErrorCode, TickscopeError } from "../errors.js";
+import type { Direction } from "../session.js";
+import { hexToBytes } from "./bits.js";
+
+/** What a key lookup asks for. */
+export interface KeyRequest {
+  /** Session id of the datagram. */
+  sessionId: string;
+  /** Direction of the datagram. */
+  direction: Direction;
+  /** The transform's key name (default: the protocol name). */
+  keyName: string;
+}
+
+/** Supplies keys per session and direction from code (e.g. from a game server's key log). */
+export type KeyProvider = (request: KeyRequest) => Uint8Array | undefined;
+
+/** One line of a key file. */
+export interface KeyFileEntry {
+  sessionId: string;
+  direction: Direction | "both";
+  key: Uint8Array;
+}
+
+/**
+ * Keys from a key file, in the spirit of SSLKEYLOGFILE: one line per session and
+ * direction, `<sessionId|*> <clientToServer|serverToClient|both> <hex key>`,
+ * `#` starts a comment. Exact session ids win over `*`.
+ */
+export class ProtocolKeyStore {
+  private readonly exact = new Map<string, Uint8Array>();
+  private readonly wildcard = new Map<string, Uint8Array>();
+
+  constructor(entries: readonly KeyFileEntry[] = []) {
+    for (const entry of entries) this.add(entry);
+  }
+
+  /** Adds (or replaces) a key. */
+  add(entry: KeyFileEntry): void {
+    const directions: Direction[] = entry.direction === "both" ? ["clientToServer", "serverToClient"] : [entry.direction];
+    for (const direction of directions) {
+      if (entry.sessionId === "*") this.wildcard.set(direction, entry.key);
+      else this.exact.set(`${entry.sessionId}\u0000${direction}`, entry.key);
+    }
+  }
+
+  /** The key for a session and direction, if any. */
+  lookup(sessionId: string, direction: Direction): Uint8Array | undefined {
+    return this.exact.get(`${sessionId}\u0000${direction}`) ?? this.wildcard.get(direction);
+  }
+
+  /** Number of exact + wildcard keys. */
+  get size(): number {
+    return this.exact.size + this.wildcard.size;
+  }
+
+  /** A {@link KeyProvider} view of this store. */
+  provider(): KeyProvider {
+    return (request) => this.lookup(request.sessionId, request.direction);
+  }
+}
+
+/** Parses key file text; a malformed line throws `E_INVALID_OPTION` naming the line. */
+export function parseKeyFile(text: string): ProtocolKeyStore {
+  const entries: KeyFileEntry[] = [];
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, index) => {
+    const line = raw.replace(/#.*$/, "").trim();
+    if (line === "") return;
+    const parts = line.split(/\s+/);
+    const [sessionId, direction, hex] = parts;
+    if (
+      parts.length !== 3 ||
+      (direction !== "clientToServer" && direction !== "serverToClient" && direction !== "both") ||
+      !/^([0-9a-fA-F]{2})+$/.test(hex)
+    ) {
+      throw new TickscopeError(ErrorCode.invalidOption, `key file line ${index + 1}: expected "<sessionId|*> <clientToServer|serverToClient|both> <hex key>"`, {
+        hint: "one key per line; # starts a comment",
+      });
+    }
+    entries.push({ sessionId, direction, key: hexToBytes(hex) });
+  });
+  return new ProtocolKeyStore(entries);
+}

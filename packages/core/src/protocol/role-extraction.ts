@@ -1,0 +1,323 @@
+import type { FieldRecord, FieldValue } from "../game-message.js";
+import type { EntityRoles, MessageRoles, Vector3 } from "../roles.js";
+import { bytesToHex } from "./bits.js";
+import type { FieldPlan, RolePlan } from "./plan.js";
+
+const UNIT_TO_US = { ns: 0.001, us: 1, ms: 1000, s: 1_000_000 } as const;
+
+function valueAt(record: FieldRecord, path: string[]): FieldValue | undefined {
+  let value: FieldValue | undefined = record;
+  for (const name of path) {
+    if (typeof value !== "object" || value === null || value instanceof Uint8Array || Array.isArray(value)) return undefined;
+    value = (value as FieldRecord)[name];
+  }
+  return value;
+}
+
+function toNumber(value: FieldValue): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return Number.NaN;
+}
+
+function toKey(value: FieldValue): string {
+  if (value instanceof Uint8Array) return bytesToHex(value);
+  return String(value);
+}
+
+function fieldBits(field: FieldPlan): number | undefined {
+  const node = field.node;
+  return node.kind === "int" || node.kind === "quantized" || node.kind === "bool" ? node.bits : undefined;
+}
+
+function timeUs(value: FieldValue, field: FieldPlan): number {
+  const number = toNumber(value);
+  if (field.ticksPerSecond !== undefined) return (number * 1_000_000) / field.ticksPerSecond;
+  return number * UNIT_TO_US[field.unit ?? "us"];
+}
+
+function setVector(current: Vector3 | undefined, axis: string, value: number): Vector3 {
+  const vector = current ?? { x: 0, y: 0, z: 0 };
+  if (axis === "x") vector.x = value;
+  else if (axis === "y") vector.y = value;
+  else vector.z = value;
+  return vector;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Applies one role value to a roles object. */
+function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: string, value: FieldValue, field: FieldPlan): void {
+  switch (role) {
+    case "sequence":
+      roles.sequence = toNumber(value);
+      roles.sequenceBits = fieldBits(field);
+      return;
+    case "ack":
+      roles.ack = toNumber(value);
+      return;
+    case "ackBits":
+      roles.ackBits = toNumber(value);
+      roles.ackBitsWidth = fieldBits(field);
+      return;
+    case "channel":
+      roles.channel = typeof value === "string" ? value : toNumber(value);
+      return;
+    case "reliable":
+      roles.reliable = value === true || toNumber(value) !== 0;
+      return;
+    case "resendCount":
+      roles.resendCount = toNumber(value);
+      return;
+    case "sendTime":
+      roles.sendTimeUs = timeUs(value, field);
+      return;
+    case "echoTime":
+    case "echoId":
+      roles.echoKey = toKey(value);
+      roles.echoPhase = field.echoPhase;
+      return;
+    case "tick":
+      roles.tick = toNumber(value);
+      return;
+    case "playerId":
+      roles.playerId = toNumber(value);
+      return;
+    case "entityId":
+      roles.entityId = toNumber(value);
+      return;
+    case "position.x":
+    case "position.y":
+    case "position.z":
+      roles.position = setVector(roles.position, role.slice(9), toNumber(value));
+      return;
+    case "velocity.x":
+    case "velocity.y":
+    case "velocity.z":
+      roles.velocity = setVector(roles.velocity, role.slice(9), toNumber(value));
+      return;
+    case "rotation": {
+      const number = toNumber(value);
+      const current = roles.rotation;
+      roles.rotation = current === undefined ? number : typeof current === "number" ? [current, number] : [...current, number];
+      return;
+    }
+    case "inputSequence":
+      roles.inputSequence = toNumber(value);
+      return;
+    case "inputCount":
+      roles.inputCount = toNumber(value);
+      return;
+    case "reportedRtt":
+      roles.reportedRttMs = timeUs(value, { ...field, unit: field.unit ?? "ms" }) / 1000;
+      return;
+    case "targetTime":
+      roles.targetTimeUs = timeUs(value, field);
+      return;
+    case "checksum":
+      roles.checksum = toNumber(value);
+      return;
+    case "sessionId":
+      roles.sessionId = toKey(value);
+      return;
+    default:
+      // messageType and mac carry no normalized value.
+      return;
+  }
+}
+
+/** True when the plan has nothing to extract. */
+export function isEmptyRolePlan(plan: RolePlan): boolean {
+  return plan.scalars.length === 0 && plan.entityArrays.length === 0 && plan.inputCountArrays.length === 0;
+}
+
+/** Adds the roles found in `record` (per `plan`) to `roles`. */
+export function extractRoles(plan: RolePlan, record: FieldRecord, roles: MessageRoles): void {
+  const target = roles as Writable<MessageRoles> & Writable<EntityRoles>;
+  for (const scalar of plan.scalars) {
+    const value = scalar.path.length === 1 ? record[scalar.path[0]] : valueAt(record, scalar.path);
+    if (value !== undefined && value !== null) applyRole(target, scalar.role, value, scalar.field);
+  }
+  for (const path of plan.inputCountArrays) {
+    const value = valueAt(record, path);
+    if (Array.isArray(value)) target.inputCount = value.length;
+  }
+  for (const spec of plan.entityArrays) {
+    const value = valueAt(record, spec.path);
+    if (!Array.isArray(value)) continue;
+    const entities: EntityRoles[] = [];
+    for (const element of value as FieldRecord[]) {
+      const entity = { entityId: 0 } as Writable<MessageRoles> & Writable<EntityRoles>;
+      for (const role of spec.entity) {
+        const roleValue = valueAt(element, role.path);
+        if (roleValue !== undefined && roleValue !== null) applyRole(entity, role.role, roleValue, role.field);
+      }
+      const result: Writable<EntityRoles> = { entityId: entity.entityId };
+      if (entity.position !== undefined) result.position = entity.position;
+      if (entity.velocity !== undefined) result.velocity = entity.velocity;
+      if (entity.rotation !== undefined) result.rotation = entity.rotation;
+      entities.push(result);
+    }
+    target.entities = entities;
+  }
+}
+
+/** Role properties a role name can set (for copying header roles). */
+const ROLE_PROPERTIES: Record<string, string[]> = {
+  sequence: ["sequence", "sequenceBits"],
+  ack: ["ack"],
+  ackBits: ["ackBits", "ackBitsWidth"],
+  channel: ["channel"],
+  reliable: ["reliable"],
+  resendCount: ["resendCount"],
+  sendTime: ["sendTimeUs"],
+  echoTime: ["echoKey", "echoPhase"],
+  echoId: ["echoKey", "echoPhase"],
+  tick: ["tick"],
+  playerId: ["playerId"],
+  entityId: ["entityId"],
+  "position.x": ["position"],
+  "position.y": ["position"],
+  "position.z": ["position"],
+  "velocity.x": ["velocity"],
+  "velocity.y": ["velocity"],
+  "velocity.z": ["velocity"],
+  rotation: ["rotation"],
+  inputSequence: ["inputSequence"],
+  inputCount: ["inputCount"],
+  reportedRtt: ["reportedRttMs"],
+  targetTime: ["targetTimeUs"],
+  checksum: ["checksum"],
+  sessionId: ["sessionId"],
+};
+
+/** Builds the roles of one message from its fields and the datagram's header roles. */
+export type RoleBuilder = (fields: FieldRecord, headerRoles: MessageRoles, authenticated: boolean) => MessageRoles;
+
+const roleHelpers = {
+  num: toNumber,
+  key: toKey,
+  vec: setVector,
+  rotation(current: number | readonly number[] | undefined, value: number): number | readonly number[] {
+    return current === undefined ? value : typeof current === "number" ? [current, value] : [...current, value];
+  },
+  extract: extractRoles,
+};
+
+/**
+ * A role builder for one message. `compiled` generates straight-line code with
+ * `new Function` (role names come from a fixed list; field names are checked
+ * identifiers emitted with `JSON.stringify`); otherwise the generic walker runs.
+ */
+export function roleBuilder(
+  plan: RolePlan,
+  headerPlan: RolePlan,
+  defaults: { channel: string | number | undefined; reliable: boolean | undefined },
+  compiled: boolean,
+): RoleBuilder {
+  if (!compiled) {
+    return (fields, headerRoles, authenticated) => {
+      const roles: MessageRoles = { ...headerRoles };
+      extractRoles(plan, fields, roles);
+      if (roles.channel === undefined && defaults.channel !== undefined) roles.channel = defaults.channel;
+      if (roles.reliable === undefined && defaults.reliable !== undefined) roles.reliable = defaults.reliable;
+      if (authenticated) roles.authenticated = true;
+      return roles;
+    };
+  }
+  const constants: unknown[] = [];
+  const constant = (value: unknown): string => {
+    constants.push(value);
+    return `K[${constants.length - 1}]`;
+  };
+  const lines: string[] = ["const r = {}; let v;"];
+  const headerProperties = new Set<string>();
+  for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
+  for (const property of headerProperties) lines.push(`if (h[${JSON.stringify(property)}] !== undefined) r[${JSON.stringify(property)}] = h[${JSON.stringify(property)}];`);
+  const number = "(typeof v === \"number\" ? v : H.num(v))";
+  for (const scalar of plan.scalars) {
+    const field = scalar.field;
+    const access = scalar.path.map((name) => `[${JSON.stringify(name)}]`);
+    if (access.length === 1) lines.push(`v = f${access[0]};`);
+    else {
+      lines.push("v = f;");
+      for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
+    }
+    const bits = field.node.kind === "int" || field.node.kind === "quantized" || field.node.kind === "bool" ? field.node.bits : undefined;
+    const time = (): string => (field.ticksPerSecond !== undefined ? `(${number} * 1000000) / ${constant(field.ticksPerSecond)}` : `${number} * ${constant(UNIT_TO_US[field.unit ?? "us"])}`);
+    let code: string | undefined;
+    switch (scalar.role) {
+      case "sequence":
+        code = `r.sequence = ${number}; r.sequenceBits = ${constant(bits)};`;
+        break;
+      case "ack":
+        code = `r.ack = ${number};`;
+        break;
+      case "ackBits":
+        code = `r.ackBits = ${number}; r.ackBitsWidth = ${constant(bits)};`;
+        break;
+      case "channel":
+        code = `r.channel = typeof v === "string" ? v : ${number};`;
+        break;
+      case "reliable":
+        code = `r.reliable = v === true || ${number} !== 0;`;
+        break;
+      case "resendCount":
+      case "tick":
+      case "playerId":
+      case "entityId":
+      case "inputSequence":
+      case "inputCount":
+      case "checksum":
+        code = `r[${JSON.stringify(scalar.role)}] = ${number};`;
+        break;
+      case "sendTime":
+        code = `r.sendTimeUs = ${time()};`;
+        break;
+      case "targetTime":
+        code = `r.targetTimeUs = ${time()};`;
+        break;
+      case "reportedRtt":
+        code =
+          field.ticksPerSecond !== undefined
+            ? `r.reportedRttMs = ((${number} * 1000000) / ${constant(field.ticksPerSecond)}) / 1000;`
+            : `r.reportedRttMs = (${number} * ${constant(UNIT_TO_US[field.unit ?? "ms"])}) / 1000;`;
+        break;
+      case "echoTime":
+      case "echoId":
+        code = `r.echoKey = H.key(v); r.echoPhase = ${constant(field.echoPhase)};`;
+        break;
+      case "position.x":
+      case "position.y":
+      case "position.z":
+        code = `r.position = H.vec(r.position, ${constant(scalar.role.slice(9))}, ${number});`;
+        break;
+      case "velocity.x":
+      case "velocity.y":
+      case "velocity.z":
+        code = `r.velocity = H.vec(r.velocity, ${constant(scalar.role.slice(9))}, ${number});`;
+        break;
+      case "rotation":
+        code = `r.rotation = H.rotation(r.rotation, ${number});`;
+        break;
+      case "sessionId":
+        code = "r.sessionId = H.key(v);";
+        break;
+      default:
+        code = undefined;
+    }
+    if (code !== undefined) lines.push(`if (v !== undefined && v !== null) { ${code} }`);
+  }
+  if (plan.entityArrays.length > 0 || plan.inputCountArrays.length > 0) {
+    lines.push(`H.extract(${constant({ scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays })}, f, r);`);
+  }
+  if (defaults.channel !== undefined) lines.push(`if (r.channel === undefined) r.channel = ${constant(defaults.channel)};`);
+  if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);
+  lines.push("if (a) r.authenticated = true;", "return r;");
+  const factory = new Function("K", "H", `"use strict"; return function buildRoles(f, h, a) {\n${lines.join("\n")}\n};`) as (
+    constants: unknown[],
+    helperSet: typeof roleHelpers,
+  ) => RoleBuilder;
+  return factory(constants, roleHelpers);
+}

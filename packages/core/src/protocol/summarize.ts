@@ -1,0 +1,102 @@
+import type { ProtocolDefinition } from "./definition-schema.js";
+import type { FieldPlan, RolePlan, TransformPlan } from "./plan.js";
+import { planProtocolDefinition } from "./validate.js";
+
+/** One role-tagged field in a summary. */
+export interface RoleSummary {
+  role: string;
+  /** Field path, e.g. `snapshot.entities[].x`. */
+  field: string;
+}
+
+/** One message type in a summary. */
+export interface MessageSummary {
+  name: string;
+  reliable: boolean | undefined;
+  channel: string | number | undefined;
+  /** Number of fields (frame header and type prefixes included, nested counted). */
+  fieldCount: number;
+  /** Role-tagged fields. */
+  roles: RoleSummary[];
+}
+
+/** What `tickscope protocol check` prints: messages, roles and transforms of a definition. */
+export interface ProtocolSummary {
+  name: string;
+  version: string | undefined;
+  headerRoles: RoleSummary[];
+  transforms: string[];
+  messages: MessageSummary[];
+}
+
+function roleList(plan: RolePlan): RoleSummary[] {
+  const roles: RoleSummary[] = plan.scalars.map((scalar) => ({ role: scalar.role, field: scalar.field.path }));
+  for (const entity of plan.entityArrays) {
+    for (const item of entity.entity) roles.push({ role: `entities[].${item.role}`, field: item.field.path });
+  }
+  for (const path of plan.inputCountArrays) roles.push({ role: "inputCount", field: path.join(".") });
+  return roles;
+}
+
+function countFields(fields: FieldPlan[]): number {
+  let count = 0;
+  const visit = (node: FieldPlan["node"]): void => {
+    if (node.kind === "struct") node.fields.forEach((field) => { count += 1; visit(field.node); });
+    else if (node.kind === "array") visit(node.of);
+    else if (node.kind === "switch") {
+      node.cases.forEach((item) => visit(item.struct));
+      if (node.fallback !== undefined) visit(node.fallback);
+    }
+  };
+  for (const field of fields) {
+    count += 1;
+    visit(field.node);
+  }
+  return count;
+}
+
+function describeTransform(transform: TransformPlan): string {
+  if (transform.kind === "xor") return `xor keyed by ${transform.ref.name}`;
+  if (transform.kind === "aead") return `${transform.algorithm} (key name ${transform.keyName})`;
+  return `plugin ${transform.plugin}`;
+}
+
+/** Validates a definition and summarizes its messages, roles and transforms (throws `E_DEFINITION_INVALID`). */
+export function summarizeProtocol(definition: ProtocolDefinition | unknown): ProtocolSummary {
+  const plan = planProtocolDefinition(definition);
+  const transforms = plan.transforms.map(describeTransform);
+  for (const message of plan.messages) {
+    for (const transform of message.body?.transforms ?? []) {
+      const text = `${describeTransform(transform)} (per frame)`;
+      if (!transforms.includes(text)) transforms.push(text);
+    }
+  }
+  return {
+    name: plan.name,
+    version: (definition as ProtocolDefinition).version,
+    headerRoles: roleList(plan.headerRoles),
+    transforms,
+    messages: plan.messages.map((message) => ({
+      name: message.name,
+      reliable: message.reliable,
+      channel: message.channel,
+      fieldCount: countFields([...message.framePrefix, ...message.fields]),
+      roles: roleList(message.roles),
+    })),
+  };
+}
+
+/** The summary as human-readable lines. */
+export function formatProtocolSummary(summary: ProtocolSummary): string {
+  const lines = [`protocol ${summary.name}${summary.version === undefined ? "" : ` ${summary.version}`}: ${summary.messages.length} message types`];
+  if (summary.headerRoles.length > 0) lines.push(`  header roles: ${summary.headerRoles.map((item) => `${item.role}=${item.field}`).join(", ")}`);
+  if (summary.transforms.length > 0) lines.push(`  transforms: ${summary.transforms.join("; ")}`);
+  for (const message of summary.messages) {
+    const flags = [message.reliable === undefined ? "" : message.reliable ? "reliable" : "unreliable", message.channel === undefined ? "" : `channel ${message.channel}`]
+      .filter((item) => item !== "")
+      .join(", ");
+    const roles = message.roles.map((item) => `${item.role}=${item.field}`).join(", ");
+    lines.push(`  ${message.name}${flags === "" ? "" : ` (${flags})`}: ${message.fieldCount} fields${roles === "" ? "" : `; roles: ${roles}`}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,61 @@
+/**
+ * Benchmark of @tickscope/latency (run with `pnpm --filter @tickscope/latency bench`):
+ * 1. messages/s through LatencyAnalyzer on a pre-generated synthetic match (analysis only);
+ * 2. an end-to-end 100-player, 60 Hz, 30-minute match generated on the fly (≈ 16M datagrams,
+ *    ≈ 27M messages), with wall time and peak RSS. Set LATENCY_BENCH_MINUTES to shorten it.
+ */
+import { LatencyAnalyzer } from "../src/index.js";
+import { streamMatch } from "../src/test-support/streaming-match.js";
+import { generateMatch, matchMessages } from "../src/test-support/synthetic-match.js";
+
+function rssMegabytes(): number {
+  return process.memoryUsage().rss / 1024 / 1024;
+}
+
+const match = generateMatch({
+  seed: 1,
+  durationMs: 60_000,
+  sessions: 40,
+  spikes: [
+    { kind: "lossBurst", startMs: 20_000, durationMs: 200, extraMs: 50 },
+    { kind: "tickStall", startMs: 40_000, durationMs: 150 },
+  ],
+});
+const messages = [...matchMessages(match)];
+for (let round = 0; round < 3; round++) {
+  const analyzer = new LatencyAnalyzer();
+  const started = performance.now();
+  for (const message of messages) analyzer.onMessage(message);
+  const report = analyzer.finish();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `analyzer only: ${messages.length} messages (${match.datagrams.length} datagrams, 40 sessions) in ${seconds.toFixed(3)} s = ` +
+      `${Math.round(messages.length / seconds).toLocaleString("en-US")} messages/s (round ${round + 1}, ${report.findings.length} findings)`,
+  );
+}
+
+const minutes = Number(process.env.LATENCY_BENCH_MINUTES ?? 30);
+let peakRss = rssMegabytes();
+let count = 0;
+let datagrams = 0;
+let lastPacket = -1;
+const started = performance.now();
+const analyzer = new LatencyAnalyzer();
+for (const message of streamMatch({ players: 100, durationSeconds: minutes * 60, serverHz: 60, clientHz: 30 })) {
+  analyzer.onMessage(message);
+  count += 1;
+  if (message.packetIndex !== lastPacket) {
+    lastPacket = message.packetIndex;
+    datagrams += 1;
+    if ((datagrams & 0xfffff) === 0) peakRss = Math.max(peakRss, rssMegabytes());
+  }
+}
+const report = analyzer.finish();
+peakRss = Math.max(peakRss, rssMegabytes());
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  `end-to-end: ${minutes} min, 100 players, 60 Hz: ${datagrams.toLocaleString("en-US")} datagrams, ${count.toLocaleString("en-US")} messages ` +
+    `in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en-US")} messages/s, ` +
+    `${Math.round(datagrams / seconds).toLocaleString("en-US")} datagrams/s), peak RSS ${peakRss.toFixed(0)} MB, ` +
+    `${report.sessions.length} sessions, median RTT ${report.sessions[0]?.rttMs.p50} ms`,
+);

@@ -1,0 +1,323 @@
+import { RunningStatistics } from "./running-statistics.js";
+import { normalUpperTailLog10, poissonUpperTailLog10, surpriseToScore } from "./significance.js";
+
+/** Kinds of candidate spike causes. */
+export type SpikeCauseKind =
+  | "lossBurst"
+  | "queueBuildup"
+  | "snapshotBurst"
+  | "tickStall"
+  | "serverLogEvent"
+  | "retransmissionStorm"
+  | "sharedPath"
+  | "routeChange";
+
+/** One candidate cause of a spike, scored by how unusual its signal is near the spike. */
+export interface SpikeCause {
+  kind: SpikeCauseKind;
+  /** surprise / (surprise + 3), in [0, 1): 0.5 ⇔ p = 0.001. */
+  score: number;
+  /** −log10 of the probability of seeing this much signal by chance in the window. */
+  surprise: number;
+  /** Where the signal peaked relative to the spike start, ms (negative = before). */
+  lagMs: number;
+  /** Numbers behind the score. */
+  evidence: Record<string, number | string>;
+}
+
+/** Options of {@link CauseTimeline}. */
+export interface CauseTimelineOptions {
+  /** Bin width, ms. Default 100. */
+  binMs?: number;
+  /** Bins kept (history for cause search). Default 100 (10 s). */
+  historyBins?: number;
+  /** How far before the spike start causes are searched, ms. Default 1,000. */
+  lookbackMs?: number;
+  /** How far after the spike end causes are searched (effects are seen late), ms. Default 500. */
+  lookaheadMs?: number;
+  /** Message types tracked separately for size surges (more go to `other`). Default 16. */
+  maxMessageTypes?: number;
+}
+
+/** Per-bin features, index into {@link CauseTimeline} rings. */
+const PACKETS = 0;
+const BYTES = 1;
+const MEAN_PACKET_BYTES = 2;
+const LOST = 3;
+const RESENDS = 4;
+const SERVER_GAP = 5;
+const FEATURE_COUNT = 6;
+
+/** Window widths (bins) tried for level features. */
+const WINDOW_WIDTHS = [1, 3, 9];
+
+/**
+ * Minimum standard deviation per feature, absolute and relative to the mean
+ * (perfectly regular traffic would otherwise give infinite z-scores).
+ */
+const STD_FLOOR = [1, 1, 2, 0.1, 0.1, 2];
+const STD_FLOOR_RELATIVE = [0.05, 0.05, 0.1, 0, 0, 0.1];
+
+/**
+ * Bounded per-session history of the signals that can explain a spike,
+ * binned (default 100 ms × 100 bins), plus whole-session running statistics
+ * of each signal so a spike window is compared with the session's own
+ * background (z-scores for levels, Poisson tails for counts).
+ */
+export class CauseTimeline {
+  readonly binUs: number;
+  private readonly historyBins: number;
+  private readonly lookbackUs: number;
+  private readonly lookaheadUs: number;
+  private readonly maxMessageTypes: number;
+  private readonly rings: Float64Array[] = [];
+  private readonly statistics: RunningStatistics[] = [];
+  private readonly totals = new Float64Array(FEATURE_COUNT);
+  private readonly typeRings = new Map<string, Float64Array>();
+  private readonly typeTotals = new Map<string, number>();
+  private currentBin = Number.NaN;
+  private firstBin = Number.NaN;
+  private closedBins = 0;
+
+  constructor(options: CauseTimelineOptions = {}) {
+    this.binUs = (options.binMs ?? 100) * 1000;
+    this.historyBins = Math.max(4, options.historyBins ?? 100);
+    this.lookbackUs = (options.lookbackMs ?? 1000) * 1000;
+    this.lookaheadUs = (options.lookaheadMs ?? 500) * 1000;
+    this.maxMessageTypes = options.maxMessageTypes ?? 16;
+    for (let index = 0; index < FEATURE_COUNT; index++) {
+      this.rings.push(new Float64Array(this.historyBins));
+      this.statistics.push(new RunningStatistics());
+    }
+  }
+
+  /** Moves the clock to `tUs` (closing finished bins); returns the ring slot of `tUs`'s bin (or of the oldest kept bin). */
+  advance(tUs: number): number {
+    const bin = Math.floor(tUs / this.binUs);
+    if (Number.isNaN(this.currentBin)) {
+      this.currentBin = bin;
+      this.firstBin = bin;
+      return this.slot(bin);
+    }
+    if (bin > this.currentBin) {
+      this.closeBin(this.currentBin);
+      const gap = bin - this.currentBin;
+      const cleared = Math.min(gap, this.historyBins);
+      for (let step = 1; step <= cleared; step++) this.clearSlot(this.slot(this.currentBin + step));
+      // Bins between the old and the new current one are empty.
+      for (let step = 1; step < Math.min(gap, 10_000); step++) this.addEmptyStatistics();
+      this.currentBin = bin;
+    }
+    return this.slot(Math.max(bin, this.currentBin - this.historyBins + 1));
+  }
+
+  /** Records one datagram of `bytes` wire bytes at `tUs`. */
+  addPacket(tUs: number, bytes: number): void {
+    const slot = this.advance(tUs);
+    this.rings[PACKETS][slot] += 1;
+    this.rings[BYTES][slot] += bytes;
+    this.totals[PACKETS] += 1;
+    this.totals[BYTES] += bytes;
+  }
+
+  /** Records `bytes` of message `type` at `tUs`. */
+  addMessageBytes(tUs: number, type: string, bytes: number): void {
+    const slot = this.advance(tUs);
+    let key = type;
+    let ring = this.typeRings.get(key);
+    if (ring === undefined) {
+      if (this.typeRings.size >= this.maxMessageTypes) key = "other";
+      ring = this.typeRings.get(key);
+      if (ring === undefined) {
+        ring = new Float64Array(this.historyBins);
+        this.typeRings.set(key, ring);
+      }
+    }
+    ring[slot] += bytes;
+    this.typeTotals.set(key, (this.typeTotals.get(key) ?? 0) + bytes);
+  }
+
+  /** Records `count` packets missing from a sequence (a gap) noticed at `tUs`. */
+  addLoss(tUs: number, count: number): void {
+    const slot = this.advance(tUs);
+    this.rings[LOST][slot] += count;
+    this.totals[LOST] += count;
+  }
+
+  /** Records one retransmission at `tUs`. */
+  addResend(tUs: number): void {
+    const slot = this.advance(tUs);
+    this.rings[RESENDS][slot] += 1;
+    this.totals[RESENDS] += 1;
+  }
+
+  /** Records a silence of the server of `gapMs` that ended at `tUs` with no packet lost in it. */
+  addServerGap(tUs: number, gapMs: number): void {
+    const slot = this.advance(tUs);
+    if (gapMs > this.rings[SERVER_GAP][slot]) this.rings[SERVER_GAP][slot] = gapMs;
+  }
+
+  /**
+   * Scores the session-local causes for a spike `[startUs, endUs]`: each
+   * signal's strongest bin in `[start − lookback, end + lookahead]` against the
+   * session's background distribution, corrected for the number of bins
+   * searched. Returned sorted by surprise, strongest first.
+   */
+  scoreSpike(startUs: number, endUs: number): SpikeCause[] {
+    const window = this.windowBins(startUs, endUs);
+    if (window.length === 0) return [];
+    const causes: SpikeCause[] = [];
+    const startBin = Math.floor(startUs / this.binUs);
+
+    const level = (feature: number, kind: SpikeCauseKind, name: string): void => {
+      const stats = this.statistics[feature];
+      if (stats.count < 10) return;
+      const deviation = Math.max(stats.standardDeviation, STD_FLOOR[feature], STD_FLOOR_RELATIVE[feature] * Math.abs(stats.mean));
+      // Sustained rises count more than one busy bin: scan windows of 1, 3 and 9 bins,
+      // z of the window mean against the background (σ/√w), corrected for the number of windows tried.
+      let bestZ = -Infinity;
+      let bestBin = window[0];
+      let bestValue = Number.NaN;
+      let tests = 0;
+      for (const width of WINDOW_WIDTHS) {
+        if (width > window.length) break;
+        for (let first = 0; first + width <= window.length; first++) {
+          let sum = 0;
+          let count = 0;
+          for (let offset = 0; offset < width; offset++) {
+            const value = this.featureValue(feature, window[first + offset]);
+            if (Number.isNaN(value)) continue;
+            sum += value;
+            count += 1;
+          }
+          if (count < width) continue;
+          tests += 1;
+          const z = ((sum / count - stats.mean) / deviation) * Math.sqrt(width);
+          if (z > bestZ) {
+            bestZ = z;
+            bestBin = window[first];
+            bestValue = sum / count;
+          }
+        }
+      }
+      if (tests === 0) return;
+      const z = bestZ - Math.sqrt(2 * Math.log(Math.max(2, tests)));
+      if (z <= 0) return;
+      const surprise = -normalUpperTailLog10(z);
+      causes.push({
+        kind,
+        score: surpriseToScore(surprise),
+        surprise,
+        lagMs: ((bestBin - startBin) * this.binUs) / 1000,
+        evidence: { [`${name}Peak`]: round3(bestValue), [`${name}Background`]: round3(stats.mean), zScore: round3(bestZ) },
+      });
+    };
+    level(PACKETS, "queueBuildup", "packetsPerBin");
+    level(MEAN_PACKET_BYTES, "snapshotBurst", "meanPacketBytes");
+    level(SERVER_GAP, "tickStall", "serverGapMs");
+
+    const count = (feature: number, kind: SpikeCauseKind, name: string): void => {
+      let observed = 0;
+      let peakBin = window[0];
+      let peak = -1;
+      for (const bin of window) {
+        const value = this.rings[feature][this.slot(bin)];
+        observed += value;
+        if (value > peak) {
+          peak = value;
+          peakBin = bin;
+        }
+      }
+      if (observed <= 0) return;
+      const backgroundBins = Math.max(1, this.closedBins + 1 - window.length);
+      const rate = Math.max(0, this.totals[feature] - observed) / backgroundBins;
+      const expected = Math.max(rate * window.length, 1e-3);
+      const surprise = -poissonUpperTailLog10(Math.round(observed), expected);
+      if (surprise <= 0) return;
+      causes.push({
+        kind,
+        score: surpriseToScore(surprise),
+        surprise,
+        lagMs: ((peakBin - startBin) * this.binUs) / 1000,
+        evidence: { [name]: observed, [`${name}Expected`]: round3(expected) },
+      });
+    };
+    count(LOST, "lossBurst", "lostPackets");
+    count(RESENDS, "retransmissionStorm", "resends");
+
+    const snapshot = causes.find((cause) => cause.kind === "snapshotBurst");
+    if (snapshot !== undefined) {
+      const types = this.responsibleTypes(window);
+      if (types.length > 0) {
+        snapshot.evidence.messageTypes = types.map((entry) => entry.type).join(",");
+        snapshot.evidence.topTypeExcessBytes = Math.round(types[0].excessBytes);
+      }
+    }
+    return causes.sort(compareCauses);
+  }
+
+  /** Message types whose bytes in the window most exceed their background, largest first (≤ 3). */
+  responsibleTypes(window: readonly number[]): { type: string; excessBytes: number }[] {
+    const bins = Math.max(1, this.closedBins + 1);
+    const result: { type: string; excessBytes: number }[] = [];
+    for (const [type, ring] of this.typeRings) {
+      let observed = 0;
+      for (const bin of window) observed += ring[this.slot(bin)];
+      const expected = ((this.typeTotals.get(type) ?? 0) / bins) * window.length;
+      const excess = observed - expected;
+      if (excess > 0) result.push({ type, excessBytes: excess });
+    }
+    result.sort((a, b) => b.excessBytes - a.excessBytes || (a.type < b.type ? -1 : 1));
+    return result.slice(0, 3);
+  }
+
+  /** Bins of `[start − lookback, end + lookahead]` still held in the history. */
+  windowBins(startUs: number, endUs: number): number[] {
+    if (Number.isNaN(this.currentBin)) return [];
+    const first = Math.max(Math.floor((startUs - this.lookbackUs) / this.binUs), this.currentBin - this.historyBins + 1, this.firstBin);
+    const last = Math.min(Math.floor((endUs + this.lookaheadUs) / this.binUs), this.currentBin);
+    const bins: number[] = [];
+    for (let bin = first; bin <= last; bin++) bins.push(bin);
+    return bins;
+  }
+
+  private featureValue(feature: number, bin: number): number {
+    const slot = this.slot(bin);
+    if (feature === MEAN_PACKET_BYTES) {
+      const packets = this.rings[PACKETS][slot];
+      return packets === 0 ? Number.NaN : this.rings[BYTES][slot] / packets;
+    }
+    return this.rings[feature][slot];
+  }
+
+  private closeBin(bin: number): void {
+    this.closedBins += 1;
+    for (let feature = 0; feature < FEATURE_COUNT; feature++) this.statistics[feature].add(this.featureValue(feature, bin));
+  }
+
+  private addEmptyStatistics(): void {
+    this.closedBins += 1;
+    for (let feature = 0; feature < FEATURE_COUNT; feature++) {
+      if (feature !== MEAN_PACKET_BYTES) this.statistics[feature].add(0);
+    }
+  }
+
+  private clearSlot(slot: number): void {
+    for (const ring of this.rings) ring[slot] = 0;
+    for (const ring of this.typeRings.values()) ring[slot] = 0;
+  }
+
+  private slot(bin: number): number {
+    return ((bin % this.historyBins) + this.historyBins) % this.historyBins;
+  }
+}
+
+/** Orders causes by surprise (descending), then kind (deterministic). */
+export function compareCauses(a: SpikeCause, b: SpikeCause): number {
+  return b.surprise - a.surprise || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0);
+}
+
+/** Rounds to 3 decimals (µs precision for ms values). */
+export function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,268 @@
+import { stringifyReport, type Direction, type GameMessage, type MessageRoles } from "@tickscope/core";
+import { describe, expect, it } from "vitest";
+import { LatencyAnalyzer } from "./latency-analyzer.js";
+import { LatencyReportSchema, type LatencyReport } from "./latency-report.js";
+import { firstAffectedSendUs } from "./test-support/evaluate-detection.js";
+import { checkJsonSchema } from "./test-support/json-schema-check.js";
+import { generateMatch, runAnalyzer, type InjectedKind, type SyntheticMatch } from "./test-support/synthetic-match.js";
+
+function message(
+  sessionId: string,
+  direction: Direction,
+  tUs: number,
+  packetIndex: number,
+  roles: MessageRoles,
+  type = "data",
+  byteLength = 40,
+): GameMessage {
+  return { sessionId, direction, tUs, packetIndex, indexInPacket: 0, type, byteLength, packetWireLength: byteLength + 50, fields: {}, roles };
+}
+
+/** Client sends at 30 Hz; each datagram is acked (and each ping answered) exactly `rttMs` later. */
+function constantRtt(rttMs: number, count: number, sessionId = "constant"): GameMessage[] {
+  const messages: GameMessage[] = [];
+  for (let n = 0; n < count; n++) {
+    const sendUs = 1e15 + n * 33_333;
+    const sequence = (65_500 + n) & 0xffff;
+    const roles: MessageRoles = { sequence, sequenceBits: 16, sendTimeUs: sendUs };
+    messages.push(message(sessionId, "clientToServer", sendUs, 0, roles, "input"));
+    messages.push(message(sessionId, "clientToServer", sendUs, 0, { ...roles, echoKey: `p${n}`, echoPhase: "request" }, "ping"));
+    const replyRoles: MessageRoles = { ack: sequence, ackBits: 0xffffffff, ackBitsWidth: 32, sequence: n & 0xffff, sendTimeUs: sendUs + rttMs * 500 };
+    messages.push(message(sessionId, "serverToClient", sendUs + rttMs * 1000, 0, replyRoles, "snapshot"));
+    messages.push(message(sessionId, "serverToClient", sendUs + rttMs * 1000, 0, { ...replyRoles, echoKey: `p${n}`, echoPhase: "reply" }, "pong"));
+  }
+  messages.sort((a, b) => a.tUs - b.tUs);
+  let packetIndex = -1;
+  let last = "";
+  for (const entry of messages) {
+    const key = `${entry.tUs}:${entry.direction}`;
+    if (key !== last) packetIndex += 1;
+    last = key;
+    entry.packetIndex = packetIndex;
+  }
+  return messages;
+}
+
+function analyze(messages: Iterable<GameMessage>, analyzer = new LatencyAnalyzer()): LatencyReport {
+  for (const entry of messages) analyzer.onMessage(entry);
+  return analyzer.finish();
+}
+
+describe("LatencyAnalyzer: measurements", () => {
+  it("measures a constant 45 ms RTT by ack and by echo, with zero jitter and no spikes", () => {
+    const report = analyze(constantRtt(45, 1800));
+    expect(report.sessions).toHaveLength(1);
+    const session = report.sessions[0];
+    expect(session.method).toBe("ack");
+    expect(session.direction).toBe("clientToServer");
+    expect(session.rttMs.samples).toBe(1800);
+    expect(session.rttMs.max).toBe(45);
+    expect(Math.abs(session.rttMs.p50 - 45)).toBeLessThanOrEqual(45 * 0.005);
+    expect(session.rttMs.smoothedMs).toBe(45);
+    const echo = session.series.find((series) => series.method === "echo")!;
+    expect(echo.samples).toBe(1800);
+    expect(echo.max).toBe(45);
+    expect(echo.min).toBe(45);
+    expect(session.jitterMs.rfc3550).toBe(0);
+    expect(session.spikes).toEqual([]);
+    expect(session.perMinute.map((minute) => minute.samples).reduce((a, b) => a + b, 0)).toBe(1800);
+    expect(session.experience.timeAbove50Ms).toBe(0);
+    expect(report.findings).toEqual([]);
+    expect(checkJsonSchema(LatencyReportSchema as unknown as Record<string, unknown>, JSON.parse(stringifyReport(report)))).toEqual([]);
+  });
+
+  it("matches the simulator's ack RTT and RFC 3550 jitter (16-bit wrap, 2–3 messages per datagram, loss, reordering)", () => {
+    const match = generateMatch({ seed: 5, durationMs: 40_000, sessions: 1, jitterMeanMs: 2, lossProbability: 0.02 });
+    const report = runAnalyzer(new LatencyAnalyzer(), match);
+    // Truth: for each client datagram, the first captured server datagram whose ack/ackBits cover it.
+    const truth: number[] = [];
+    const server = match.datagrams.filter((datagram) => datagram.direction === "serverToClient").sort((a, b) => a.arriveUs - b.arriveUs);
+    for (const sent of match.datagrams) {
+      if (sent.direction !== "clientToServer") continue;
+      const ack = server.find(
+        (reply) =>
+          reply.arriveUs >= sent.sendUs &&
+          reply.ack !== undefined &&
+          (reply.ack === sent.sequence || (reply.ack > sent.sequence && reply.ack - sent.sequence <= 32 && ((reply.ackBits! >>> (reply.ack - sent.sequence - 1)) & 1) === 1)),
+      );
+      if (ack !== undefined) truth.push((ack.arriveUs - sent.sendUs) / 1000);
+    }
+    truth.sort((a, b) => a - b);
+    const session = report.sessions[0];
+    expect(session.rttMs.samples).toBe(truth.length);
+    expect(session.rttMs.max).toBeCloseTo(truth[truth.length - 1], 3);
+    expect(Math.abs(session.rttMs.p50 - truth[Math.floor(0.5 * (truth.length - 1))])).toBeLessThanOrEqual(0.005 * 60 + 0.05);
+    expect(Math.abs(session.rttMs.p95 - truth[Math.floor(0.95 * (truth.length - 1))])).toBeLessThanOrEqual(0.005 * 80 + 0.05);
+    // RFC 3550 on the server→client stream, straight from the definition.
+    let jitter = 0;
+    let sum = 0;
+    let max = 0;
+    let previous: { arriveUs: number; sendUs: number } | undefined;
+    for (const datagram of server.filter((entry) => !entry.lost)) {
+      if (previous !== undefined) {
+        jitter += (Math.abs(datagram.arriveUs - previous.arriveUs - (datagram.sendUs - previous.sendUs)) - jitter) / 16;
+        max = Math.max(max, jitter);
+      }
+      sum += jitter;
+      previous = datagram;
+    }
+    const stream = report.streams.find((entry) => entry.direction === "serverToClient")!;
+    expect(stream.packets).toBe(server.length);
+    expect(stream.jitterMs.last).toBeCloseTo(jitter / 1000, 3);
+    expect(stream.jitterMs.max).toBeCloseTo(max / 1000, 3);
+    expect(stream.jitterMs.mean).toBeCloseTo(sum / server.length / 1000, 3);
+    expect(session.jitterMs.rfc3550).toBeCloseTo(jitter / 1000, 3);
+    // The client→server stream is captured at send: constant transit.
+    expect(report.streams.find((entry) => entry.direction === "clientToServer")!.jitterMs.max).toBe(0);
+    expect(stream.pdvMs.p99).toBeGreaterThan(stream.pdvMs.p50);
+  });
+
+  it("takes reported RTT from roles and from server-log events, mapping players to sessions", () => {
+    const analyzer = new LatencyAnalyzer();
+    analyzer.onSession({
+      id: "a",
+      transport: "udp",
+      client: { address: "10.0.0.1", port: 5000 },
+      server: { address: "::1", port: 7777 },
+      firstUs: 0,
+      lastUs: 1,
+      clientToServer: { packets: 0, bytes: 0 },
+      serverToClient: { packets: 0, bytes: 0 },
+      player: "p1",
+    });
+    for (let n = 0; n < 30; n++) {
+      analyzer.onMessage(message("a", "clientToServer", n * 1e6, n, { reportedRttMs: 70 + (n % 3) }));
+      analyzer.onMessage(message("a", "clientToServer", n * 1e6, n, { reportedRttMs: 70 + (n % 3) }, "second"));
+      analyzer.onLogEvent({ tUs: n * 1e6 + 1, type: "ping_report", player: "p1", values: { rttMs: 80 }, labels: {}, line: n + 1 });
+      analyzer.onLogEvent({ tUs: n * 1e6 + 2, type: "ping_report", player: "ghost", values: { pingMs: 90 }, labels: {}, line: n + 1 });
+      analyzer.onLogEvent({ tUs: n * 1e6 + 3, type: "tick", values: { tick: n }, labels: {}, line: n + 1 });
+    }
+    analyzer.onMessage(message("a", "clientToServer", 31e6, 99, { reportedRttMs: -5 }));
+    analyzer.onAnomaly();
+    const report = analyzer.finish();
+    expect(report.sessions.map((session) => session.id)).toEqual(["a", "player:ghost"]);
+    const session = report.sessions[0];
+    expect(session.client).toBe("10.0.0.1:5000");
+    expect(session.server).toBe("[::1]:7777");
+    expect(session.method).toBe("reported");
+    expect(session.series).toHaveLength(1);
+    expect(session.rttMs.samples).toBe(60);
+    expect(session.rttMs.max).toBe(80);
+    expect(report.sessions[1].rttMs.p50).toBeCloseTo(90, 0);
+    expect(report.anomalies).toEqual({ E_DECODE_ANOMALY_SEEN: 1, E_RTT_INVALID: 1 });
+  });
+
+  it("is deterministic and bounded (sessions, spikes, minutes)", () => {
+    const build = () => constantRtt(45, 200, "x").concat(constantRtt(45, 200, "y"));
+    const first = stringifyReport(analyze(build()));
+    expect(stringifyReport(analyze(build()))).toBe(first);
+    const bounded = analyze(build(), new LatencyAnalyzer({ maxSessions: 1 }));
+    expect(bounded.sessions).toHaveLength(1);
+    expect(bounded.anomalies.E_SESSIONS_DROPPED).toBeGreaterThan(0);
+    // Alternating latency every 20 samples: many spikes, one minute per sample minute.
+    const analyzer = new LatencyAnalyzer({ maxSpikesPerSeries: 2, maxMinutesPerSeries: 1, spike: { warmupSamples: 5, minSamples: 1 } });
+    for (let n = 0; n < 400; n++) {
+      analyzer.onMessage(message("z", "clientToServer", n * 1e6, n, { reportedRttMs: Math.floor(n / 20) % 2 === 1 && n % 20 < 3 ? 200 : 40 }));
+    }
+    const report = analyzer.finish();
+    expect(report.sessions[0].spikes).toHaveLength(2);
+    expect(report.sessions[0].perMinute).toHaveLength(1);
+    expect(report.anomalies.E_SPIKES_DROPPED).toBeGreaterThan(0);
+    expect(report.anomalies.E_MINUTES_DROPPED).toBeGreaterThan(0);
+    expect(report.sessions[0].experience.timeAbove150Ms).toBeGreaterThan(0);
+    expect(report.sessions[0].experience.worstMinuteP95Ms).toBe(report.sessions[0].perMinute[0].p95);
+  });
+});
+
+function spikeScenario(kind: InjectedKind, seed = 7, logEvent?: string): { match: SyntheticMatch; report: LatencyReport } {
+  const match = generateMatch({
+    seed,
+    durationMs: 60_000,
+    sessions: 6,
+    spikes: [{ kind, startMs: 30_000, durationMs: 200, extraMs: 50, logEvent, sessions: kind === "tickStall" || kind === "sharedPath" ? undefined : [0] }],
+  });
+  return { match, report: runAnalyzer(new LatencyAnalyzer(), match) };
+}
+
+describe("LatencyAnalyzer: spikes and causes against injected truth", () => {
+  for (const kind of ["lossBurst", "queueBuildup", "snapshotBurst", "tickStall", "sharedPath"] as const) {
+    it(`finds a ${kind} spike at the first affected packet and ranks ${kind} first`, () => {
+      const { match, report } = spikeScenario(kind);
+      const session = report.sessions.find((entry) => entry.id === "s0000")!;
+      expect(session.spikes).toHaveLength(1);
+      const spike = session.spikes[0];
+      const truthStartUs = firstAffectedSendUs(match, 0, kind, match.startUs + 30_000_000);
+      expect(Math.abs(spike.startUs - truthStartUs)).toBeLessThanOrEqual(1000);
+      expect(spike.baselineMs).toBeGreaterThan(52);
+      expect(spike.baselineMs).toBeLessThan(62);
+      expect(spike.peakMs - spike.baselineMs).toBeGreaterThan(40);
+      expect(spike.causes[0].kind).toBe(kind);
+      expect(spike.causes[0].score).toBeGreaterThan(0.5);
+      const finding = report.findings.find((entry) => entry.session === "s0000")!;
+      expect(finding.kind).toBe("latencySpike");
+      expect(finding.summary).toContain("Suggested fix");
+      expect(finding.evidence.values.topCause).toBe(kind);
+      expect(finding.startUs).toBe(spike.startUs);
+      expect(finding.player).toBe("player0");
+      expect(spike.suggestedFix.length).toBeGreaterThan(10);
+      const others = report.sessions.filter((entry) => entry.id !== "s0000");
+      const shared = kind === "tickStall" || kind === "sharedPath";
+      for (const other of others) expect(other.spikes).toHaveLength(shared ? 1 : 0);
+      if (kind === "snapshotBurst") expect(spike.causes[0].evidence.messageTypes).toMatch(/^fullSnapshot/);
+      if (kind === "lossBurst") expect(spike.causes[0].evidence.lostPackets).toBeGreaterThanOrEqual(10);
+      if (kind === "tickStall") expect(spike.causes[0].evidence.serverGapMsPeak).toBeCloseTo(216.667, 2);
+    });
+  }
+
+  it("names a server log event (gc_pause) near a stall and explains away the shared path", () => {
+    const { report } = spikeScenario("tickStall", 7, "gc_pause");
+    for (const session of report.sessions) {
+      const kinds = session.spikes[0].causes.map((cause) => cause.kind);
+      expect(kinds.slice(0, 2).sort()).toEqual(["serverLogEvent", "tickStall"]);
+      expect(session.spikes[0].causes.find((cause) => cause.kind === "serverLogEvent")!.evidence.eventType).toBe("gc_pause");
+    }
+  });
+
+  it("leaves a one-session spike with no traffic cause unexplained (last mile → interpolation delay)", () => {
+    const { report } = spikeScenario("lastMile");
+    const spike = report.sessions[0].spikes[0];
+    expect(spike.causes).toEqual([]);
+    expect(spike.suggestedFix).toMatch(/interpolation delay/);
+    expect(report.findings[0].confidence).toBe(0);
+  });
+
+  it("reports a lasting step as a baseline shift (route change)", () => {
+    const { match, report } = spikeScenario("routeChange");
+    const spike = report.sessions[0].spikes[0];
+    expect(spike.levelShift).toBe(true);
+    expect(spike.startUs).toBe(firstAffectedSendUs(match, 0, "routeChange", match.startUs + 30_000_000));
+    expect(spike.causes[0].kind).toBe("routeChange");
+    expect(spike.causes[0].evidence.shiftMs as number).toBeCloseTo(50, -1);
+    expect(report.findings[0].kind).toBe("latencyBaselineShift");
+    expect(report.sessions[0].experience.timeAbove100Ms).toBeGreaterThan(25_000);
+  });
+
+  it("uses onPacket traffic when the producer gives it (no double counting)", () => {
+    const match = generateMatch({ seed: 3, durationMs: 40_000, sessions: 1, spikes: [{ kind: "queueBuildup", startMs: 20_000, durationMs: 200, extraMs: 60 }] });
+    const analyzer = new LatencyAnalyzer();
+    let lastIndex = -1;
+    const originalOnMessage = analyzer.onMessage.bind(analyzer);
+    analyzer.onMessage = (entry: GameMessage) => {
+      if (entry.packetIndex !== lastIndex) {
+        lastIndex = entry.packetIndex;
+        analyzer.onPacket({
+          sessionId: entry.sessionId,
+          direction: entry.direction,
+          tUs: entry.tUs,
+          packetIndex: entry.packetIndex,
+          wireLength: entry.packetWireLength,
+          payloadLength: entry.packetWireLength - 42,
+          frameCount: 1,
+        });
+      }
+      originalOnMessage(entry);
+    };
+    const report = runAnalyzer(analyzer, match);
+    expect(report.sessions[0].spikes[0].causes[0].kind).toBe("queueBuildup");
+  });
+});

@@ -1,0 +1,732 @@
+import {
+  AnomalyCounter,
+  formatEndpoint,
+  formatTimeUs,
+  type Direction,
+  type Finding,
+  type GameMessage,
+  type LogEvent,
+  type MessageAnalyzer,
+  type PacketObservation,
+  type Session,
+  type Severity,
+} from "@tickscope/core";
+import { AckRttTracker, type AckRttTrackerOptions } from "./ack-rtt-tracker.js";
+import { CauseTimeline, compareCauses, round3, type CauseTimelineOptions, type SpikeCause, type SpikeCauseKind } from "./cause-timeline.js";
+import { EchoRttTracker, type EchoRttTrackerOptions } from "./echo-rtt-tracker.js";
+import { InterarrivalJitter, SmoothedRtt } from "./interarrival-jitter.js";
+import type {
+  LatencyMinuteReport,
+  LatencyPercentiles,
+  LatencyReport,
+  LatencySeriesReport,
+  LatencySessionReport,
+  LatencySpikeReport,
+  LatencyStreamReport,
+} from "./latency-report.js";
+import { LogEventTimeline } from "./log-event-timeline.js";
+import { QuantileSketch } from "./quantile-sketch.js";
+import { LATENCY_METHODS, type LatencyMethod, type LatencySample } from "./rtt-sample.js";
+import { sequenceWidth, unwrapNearest } from "./sequence-unwrapper.js";
+import { poissonUpperTailLog10, surpriseToScore } from "./significance.js";
+import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
+
+/** Options of {@link LatencyAnalyzer}. */
+export interface LatencyAnalyzerOptions {
+  /** Spike detection (margin, MAD multiplier, window...). */
+  spike?: SpikeDetectorOptions;
+  /** Cause history (bin width, lookback...). */
+  causes?: CauseTimelineOptions;
+  /** Ack-based RTT options. */
+  ack?: AckRttTrackerOptions;
+  /** Echo-based RTT options. */
+  echo?: EchoRttTrackerOptions;
+  /** Spikes of other sessions within this many ms count as the same event. Default 250. */
+  sharedWindowMs?: number;
+  /** Causes scoring below this are not listed. Default 0.4 (p = 0.01). */
+  minimumCauseScore?: number;
+  /** Spikes kept per series (more are counted as `E_SPIKES_DROPPED`). Default 1,000. */
+  maxSpikesPerSeries?: number;
+  /** Minute rows kept per series. Default 1,440 (a day). */
+  maxMinutesPerSeries?: number;
+  /** Sessions tracked (more are counted as `E_SESSIONS_DROPPED`). Default 100,000. */
+  maxSessions?: number;
+  /** Log event value names read as a reported RTT in ms. Default `rttMs`, `rtt`, `pingMs`, `ping`, `latencyMs`. */
+  reportedRttLogKeys?: readonly string[];
+}
+
+/** Suggested fix per cause kind. */
+export const SUGGESTED_FIXES: Readonly<Record<SpikeCauseKind | "unexplained", string>> = {
+  lossBurst: "adaptive packet size and redundancy for the lossy link; more interpolation delay to ride out bursts",
+  queueBuildup: "adaptive packet size / send-rate control to keep bytes in flight below the bottleneck queue (bufferbloat)",
+  snapshotBurst: "smaller snapshots: spread full snapshots over several ticks and delta-compress them",
+  tickStall: "fix the server stall (tick loop blocked)",
+  serverLogEvent: "fix the server stall reported by the server log",
+  retransmissionStorm: "adaptive packet size and fewer reliable resends (back off retransmission)",
+  sharedPath: "escalate the route: many sessions spiked together (server uplink or shared network path)",
+  routeChange: "escalate the route: the baseline latency moved (route change)",
+  unexplained: "more interpolation delay (jitter buffer); no server or traffic cause found, likely the player's last mile",
+};
+
+const CAUSE_LABELS: Readonly<Record<SpikeCauseKind, string>> = {
+  lossBurst: "a loss burst",
+  queueBuildup: "queue build-up (traffic rising before the spike)",
+  snapshotBurst: "a packet-size surge",
+  tickStall: "a server tick stall",
+  serverLogEvent: "a server log event",
+  retransmissionStorm: "a retransmission storm",
+  sharedPath: "a shared-path event",
+  routeChange: "a route change",
+};
+
+interface SpikeRecord extends DetectedSpike {
+  causes: SpikeCause[];
+}
+
+interface MinuteState {
+  minute: number;
+  sketch: QuantileSketch;
+}
+
+class SeriesState {
+  readonly sketch = new QuantileSketch();
+  readonly smoothed = new SmoothedRtt();
+  readonly jitter = new InterarrivalJitter();
+  readonly spikes: SpikeRecord[] = [];
+  readonly minutes: LatencyMinuteReport[] = [];
+  current: MinuteState | undefined;
+  readonly aboveUs = [0, 0, 0];
+  previousUs = Number.NaN;
+  firstUs = Number.NaN;
+  lastUs = Number.NaN;
+  readonly detector: SpikeDetector;
+
+  constructor(
+    readonly method: LatencyMethod,
+    readonly direction: Direction,
+    options: SpikeDetectorOptions | undefined,
+    onSpike: (series: SeriesState, spike: DetectedSpike) => void,
+  ) {
+    this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
+  }
+}
+
+interface ReceiveStream {
+  readonly channel: string;
+  highest: number;
+  bits: number;
+  lastPacketIndex: number;
+  lastSequence: number;
+}
+
+interface JitterStream {
+  readonly direction: Direction;
+  readonly channel: string;
+  readonly jitter: InterarrivalJitter;
+  lastPacketIndex: number;
+}
+
+interface SessionState {
+  readonly id: string;
+  client: string;
+  server: string;
+  player: string | undefined;
+  readonly timeline: CauseTimeline;
+  lastPacketIndex: number;
+  usesPacketHook: boolean;
+  lastServerUs: number;
+  lastServerSendUs: number;
+  pendingGapMs: number;
+  pendingGapUs: number;
+  /** Receive streams by direction (0 = client→server), then channel. */
+  readonly receiveStreams: [ReceiveStream[], ReceiveStream[]];
+  readonly series: Map<string, SeriesState>;
+  readonly jitterStreams: Map<string, JitterStream>;
+  /** The same jitter streams by direction, for the hot path. */
+  readonly jitterByDirection: [JitterStream[], JitterStream[]];
+  /** Series by method index × 2 + direction index, for the hot path. */
+  readonly seriesSlots: (SeriesState | undefined)[];
+  lastReportedPacketIndex: number;
+}
+
+const THRESHOLDS_MS = [50, 100, 150];
+const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { ack: 0, echo: 1, oneWay: 2, reported: 3 };
+const MINUTE_US = 60_000_000;
+
+/**
+ * The latency analysis: ack-, echo- and reported RTT per session and
+ * direction, RFC 3550 jitter per stream, percentiles per session and per
+ * minute, spikes over a robust baseline and their candidate causes ranked by
+ * statistical surprise. Streaming; memory bounded per session.
+ */
+export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
+  readonly name = "latency";
+  private readonly options: LatencyAnalyzerOptions;
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly playerSessions = new Map<string, string>();
+  private readonly ack: AckRttTracker;
+  private readonly echo: EchoRttTracker;
+  private readonly logTimeline: LogEventTimeline;
+  private readonly anomalies = new AnomalyCounter();
+  private readonly reportedKeys: readonly string[];
+  private lastUs = Number.NaN;
+
+  constructor(options: LatencyAnalyzerOptions = {}) {
+    this.options = options;
+    const sink = (sample: LatencySample): void => this.addSample(sample);
+    this.ack = new AckRttTracker(sink, options.ack);
+    this.echo = new EchoRttTracker(sink, options.echo);
+    this.logTimeline = new LogEventTimeline(
+      options.causes?.binMs,
+      options.causes?.historyBins,
+      options.causes?.lookbackMs,
+      options.causes?.lookaheadMs,
+    );
+    this.reportedKeys = options.reportedRttLogKeys ?? ["rttMs", "rtt", "pingMs", "ping", "latencyMs"];
+  }
+
+  /** Registers a session's endpoints and player. */
+  onSession(session: Session): void {
+    const state = this.session(session.id);
+    if (state === undefined) return;
+    state.client = formatEndpoint(session.client);
+    state.server = formatEndpoint(session.server);
+    if (session.player !== undefined) {
+      state.player = session.player;
+      this.playerSessions.set(session.player, session.id);
+    }
+  }
+
+  /** Counts a datagram (traffic, gaps) for cause search. */
+  onPacket(packet: PacketObservation): void {
+    const state = this.session(packet.sessionId);
+    if (state === undefined) return;
+    state.usesPacketHook = true;
+    this.packetSeen(state, packet.direction, packet.tUs, packet.wireLength);
+  }
+
+  /** Feeds one decoded message. */
+  onMessage(message: GameMessage): void {
+    const state = this.session(message.sessionId);
+    if (state === undefined) return;
+    const roles = message.roles;
+    const newDatagram = message.packetIndex !== state.lastPacketIndex;
+    if (newDatagram) {
+      state.lastPacketIndex = message.packetIndex;
+      if (!state.usesPacketHook) this.packetSeen(state, message.direction, message.tUs, message.packetWireLength);
+    }
+    state.timeline.addMessageBytes(message.tUs, message.type, message.byteLength);
+    if (roles.sequence !== undefined) this.receiveSequence(state, message, roles.sequence);
+    if (roles.sequence !== undefined || roles.ack !== undefined) this.ack.onMessage(message);
+    if (roles.echoKey !== undefined) this.echo.onMessage(message);
+    if (roles.reportedRttMs !== undefined && message.packetIndex !== state.lastReportedPacketIndex) {
+      state.lastReportedPacketIndex = message.packetIndex;
+      this.addSample({
+        sessionId: message.sessionId,
+        direction: message.direction,
+        method: "reported",
+        tUs: message.tUs,
+        rttMs: roles.reportedRttMs,
+        packetIndex: message.packetIndex,
+      });
+    }
+    if (roles.sendTimeUs !== undefined) {
+      this.receiveSendTime(state, message, roles.sendTimeUs);
+      if (newDatagram && message.direction === "serverToClient") {
+        // The server's own send-time gap tells a stall from a delay onset (which only widens arrival gaps).
+        if (!Number.isNaN(state.lastServerSendUs) && !Number.isNaN(state.pendingGapUs)) {
+          if (roles.sendTimeUs > state.lastServerSendUs) state.pendingGapMs = (roles.sendTimeUs - state.lastServerSendUs) / 1000;
+          else state.pendingGapUs = Number.NaN; // reordered: no gap information
+        }
+        if (Number.isNaN(state.lastServerSendUs) || roles.sendTimeUs > state.lastServerSendUs) state.lastServerSendUs = roles.sendTimeUs;
+      }
+    }
+  }
+
+  /** Counts a decode anomaly (not used for latency, but kept for the report). */
+  onAnomaly(): void {
+    this.anomalies.add("E_DECODE_ANOMALY_SEEN", 0);
+  }
+
+  /** Server-log events: reported RTT values become samples, every type becomes a candidate cause. */
+  onLogEvent(event: LogEvent): void {
+    this.clock(event.tUs);
+    this.logTimeline.add(event.tUs, event.type);
+    const key = this.reportedKeys.find((name) => event.values[name] !== undefined);
+    if (key === undefined) return;
+    const sessionId =
+      (event.session !== undefined ? event.session : undefined) ??
+      (event.player !== undefined ? (this.playerSessions.get(event.player) ?? `player:${event.player}`) : "server");
+    this.addSample({
+      sessionId,
+      direction: "clientToServer",
+      method: "reported",
+      tUs: event.tUs,
+      rttMs: event.values[key],
+      packetIndex: 0,
+    });
+  }
+
+  /** Ends the analysis: closes open spikes, scores shared-path causes, builds the report. */
+  finish(): LatencyReport {
+    const primaries = new Map<string, SeriesState>();
+    for (const state of this.sessions.values()) {
+      for (const series of state.series.values()) {
+        series.detector.finish(series.lastUs);
+        this.closeMinute(series);
+      }
+      const primary = choosePrimary(state);
+      if (primary !== undefined) primaries.set(state.id, primary);
+    }
+    const minimumScore = this.options.minimumCauseScore ?? 0.4;
+    this.scoreSharedPath(primaries, minimumScore);
+    const sessions: LatencySessionReport[] = [];
+    const findings: Finding[] = [];
+    for (const id of [...primaries.keys()].sort()) {
+      const state = this.sessions.get(id)!;
+      const primary = primaries.get(id)!;
+      sessions.push(this.sessionReport(state, primary, minimumScore, findings));
+    }
+    const streams: LatencyStreamReport[] = [];
+    for (const id of [...this.sessions.keys()].sort()) {
+      const state = this.sessions.get(id)!;
+      for (const key of [...state.jitterStreams.keys()].sort()) {
+        const stream = state.jitterStreams.get(key)!;
+        const jitter = stream.jitter;
+        streams.push({
+          session: id,
+          direction: stream.direction,
+          ssrcOrChannel: stream.channel,
+          packets: jitter.packets,
+          jitterMs: { mean: round3(jitter.meanJitterUs / 1000), max: round3(jitter.maxJitterUs / 1000), last: round3(jitter.jitterUs / 1000) },
+          perPacketJitterP95Ms: round3(jitter.perPacketMs.count === 0 ? 0 : jitter.perPacketMs.quantile(0.95)),
+          pdvMs: {
+            p50: round3(jitter.pdvQuantileMs(0.5)),
+            p95: round3(jitter.pdvQuantileMs(0.95)),
+            p99: round3(jitter.pdvQuantileMs(0.99)),
+            max: round3(jitter.pdvQuantileMs(1)),
+          },
+        });
+      }
+    }
+    if (this.ack.retransmissions > 0) this.anomalies.add("E_RTT_RETRANSMISSION_SKIPPED", 0);
+    const anomalies = this.anomalies.toCounts();
+    if (anomalies.E_RTT_RETRANSMISSION_SKIPPED !== undefined) anomalies.E_RTT_RETRANSMISSION_SKIPPED = this.ack.retransmissions;
+    if (this.echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = this.echo.unmatchedReplies;
+    return { sessions, streams, findings, anomalies: sortKeys(anomalies) };
+  }
+
+  private session(id: string): SessionState | undefined {
+    let state = this.sessions.get(id);
+    if (state === undefined) {
+      if (this.sessions.size >= (this.options.maxSessions ?? 100_000)) {
+        this.anomalies.add("E_SESSIONS_DROPPED", 0);
+        return undefined;
+      }
+      state = {
+        id,
+        client: "",
+        server: "",
+        player: undefined,
+        timeline: new CauseTimeline(this.options.causes),
+        lastPacketIndex: -1,
+        usesPacketHook: false,
+        lastServerUs: Number.NaN,
+        lastServerSendUs: Number.NaN,
+        pendingGapMs: 0,
+        pendingGapUs: Number.NaN,
+        receiveStreams: [[], []],
+        jitterByDirection: [[], []],
+        seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
+        series: new Map(),
+        jitterStreams: new Map(),
+        lastReportedPacketIndex: -1,
+      };
+      this.sessions.set(id, state);
+    }
+    return state;
+  }
+
+  private clock(tUs: number): void {
+    if (Number.isNaN(this.lastUs) || tUs > this.lastUs) {
+      this.lastUs = tUs;
+      this.logTimeline.advance(tUs);
+    }
+  }
+
+  private packetSeen(state: SessionState, direction: Direction, tUs: number, wireLength: number): void {
+    this.clock(tUs);
+    state.timeline.addPacket(tUs, wireLength);
+    if (direction !== "serverToClient") return;
+    this.commitGap(state);
+    if (!Number.isNaN(state.lastServerUs)) {
+      state.pendingGapMs = (tUs - state.lastServerUs) / 1000;
+      state.pendingGapUs = tUs;
+    }
+    state.lastServerUs = tUs;
+  }
+
+  private commitGap(state: SessionState): void {
+    if (Number.isNaN(state.pendingGapUs)) return;
+    state.timeline.addServerGap(state.pendingGapUs, state.pendingGapMs);
+    state.pendingGapUs = Number.NaN;
+  }
+
+  private receiveSequence(state: SessionState, message: GameMessage, sequence: number): void {
+    const channel = message.roles.channel === undefined ? "" : String(message.roles.channel);
+    const streams = state.receiveStreams[message.direction === "clientToServer" ? 0 : 1];
+    let stream: ReceiveStream | undefined;
+    for (let index = 0; index < streams.length; index++) {
+      if (streams[index].channel === channel) {
+        stream = streams[index];
+        break;
+      }
+    }
+    if (stream === undefined) {
+      streams.push({ channel, highest: sequence, bits: sequenceWidth(sequence, message.roles.sequenceBits), lastPacketIndex: message.packetIndex, lastSequence: sequence });
+      return;
+    }
+    if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
+    stream.lastPacketIndex = message.packetIndex;
+    stream.lastSequence = sequence;
+    if ((message.roles.resendCount ?? 0) > 0) {
+      state.timeline.addResend(message.tUs);
+      return;
+    }
+    const extended = unwrapNearest(sequence, stream.bits, stream.highest);
+    if (extended <= stream.highest) return;
+    const missing = extended - stream.highest - 1;
+    stream.highest = extended;
+    if (missing > 0) {
+      state.timeline.addLoss(message.tUs, Math.min(missing, 1000));
+      // A silence with lost packets in it is loss, not a server stall.
+      if (message.direction === "serverToClient") state.pendingGapUs = Number.NaN;
+    }
+  }
+
+  private receiveSendTime(state: SessionState, message: GameMessage, sendTimeUs: number): void {
+    const roles = message.roles;
+    const channel = roles.channel !== undefined ? String(roles.channel) : (roles.sessionId ?? "");
+    const streams = state.jitterByDirection[message.direction === "clientToServer" ? 0 : 1];
+    let stream: JitterStream | undefined;
+    for (let index = 0; index < streams.length; index++) {
+      if (streams[index].channel === channel) {
+        stream = streams[index];
+        break;
+      }
+    }
+    if (stream === undefined) {
+      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1 };
+      streams.push(stream);
+      state.jitterStreams.set(`${message.direction}\u0000${channel}`, stream);
+    }
+    if (stream.lastPacketIndex === message.packetIndex) return;
+    stream.lastPacketIndex = message.packetIndex;
+    stream.jitter.add(message.tUs, sendTimeUs);
+  }
+
+  private addSample(sample: LatencySample): void {
+    if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) {
+      this.anomalies.add("E_RTT_INVALID", sample.packetIndex);
+      return;
+    }
+    const state = this.session(sample.sessionId);
+    if (state === undefined) return;
+    const slot = METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1);
+    let series = state.seriesSlots[slot];
+    if (series === undefined) {
+      series = new SeriesState(sample.method, sample.direction, this.options.spike, (owner, spike) => this.onSpike(state, owner, spike));
+      state.seriesSlots[slot] = series;
+      state.series.set(`${sample.method}\u0000${sample.direction}`, series);
+    }
+    series.sketch.add(sample.rttMs);
+    series.smoothed.add(sample.rttMs);
+    series.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
+    if (Number.isNaN(series.firstUs)) series.firstUs = sample.tUs;
+    if (Number.isNaN(series.lastUs) || sample.tUs > series.lastUs) series.lastUs = sample.tUs;
+    if (!Number.isNaN(series.previousUs)) {
+      const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
+      for (let index = 0; index < THRESHOLDS_MS.length; index++) {
+        if (sample.rttMs > THRESHOLDS_MS[index]) series.aboveUs[index] += heldUs;
+      }
+    }
+    series.previousUs = sample.tUs;
+    const minute = Math.floor(sample.tUs / MINUTE_US);
+    if (series.current === undefined || minute > series.current.minute) {
+      this.closeMinute(series);
+      series.current = { minute, sketch: new QuantileSketch() };
+    }
+    series.current.sketch.add(sample.rttMs);
+    series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
+  }
+
+  private closeMinute(series: SeriesState): void {
+    const current = series.current;
+    if (current === undefined) return;
+    series.current = undefined;
+    if (series.minutes.length >= (this.options.maxMinutesPerSeries ?? 1440)) {
+      this.anomalies.add("E_MINUTES_DROPPED", 0);
+      return;
+    }
+    series.minutes.push({ minuteStartUs: current.minute * MINUTE_US, ...percentiles(current.sketch) });
+  }
+
+  private onSpike(state: SessionState, series: SeriesState, spike: DetectedSpike): void {
+    if (series.spikes.length >= (this.options.maxSpikesPerSeries ?? 1000)) {
+      this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
+      return;
+    }
+    this.commitGap(state);
+    const causes = state.timeline.scoreSpike(spike.startUs, spike.endUs);
+    for (const cause of this.logTimeline.scoreSpike(spike.startUs, spike.endUs)) causes.push(cause);
+    if (spike.levelShift) {
+      const shiftMs = spike.afterBaselineMs - spike.baselineMs;
+      const z = shiftMs / Math.max(spike.spreadMs, 1);
+      const surprise = z > 0 ? -poissonUpperTailLog10(Math.round(z), 1) : 0;
+      causes.push({
+        kind: "routeChange",
+        score: surpriseToScore(surprise),
+        surprise,
+        lagMs: 0,
+        evidence: { baselineBeforeMs: round3(spike.baselineMs), baselineAfterMs: round3(spike.afterBaselineMs), shiftMs: round3(shiftMs) },
+      });
+    }
+    causes.sort(compareCauses);
+    series.spikes.push({ ...spike, causes });
+  }
+
+  private scoreSharedPath(primaries: Map<string, SeriesState>, minimumScore: number): void {
+    const windowUs = (this.options.sharedWindowMs ?? 250) * 1000;
+    const entries: { session: string; spike: SpikeRecord }[] = [];
+    let rateSum = 0;
+    let durationRateSum = 0;
+    const sessionRates = new Map<string, { rate: number; durationRate: number }>();
+    for (const [session, series] of primaries) {
+      const observedUs = Math.max(1, series.lastUs - series.firstUs);
+      let durationUs = 0;
+      for (const spike of series.spikes) {
+        entries.push({ session, spike });
+        durationUs += spike.endUs - spike.startUs;
+      }
+      const rate = series.spikes.length / observedUs;
+      const durationRate = durationUs / observedUs;
+      rateSum += rate;
+      durationRateSum += durationRate;
+      sessionRates.set(session, { rate, durationRate });
+    }
+    if (primaries.size < 3 || entries.length === 0) return;
+    entries.sort((a, b) => a.spike.startUs - b.spike.startUs || (a.session < b.session ? -1 : 1));
+    let maxDurationUs = 0;
+    for (const entry of entries) maxDurationUs = Math.max(maxDurationUs, entry.spike.endUs - entry.spike.startUs);
+    for (let index = 0; index < entries.length; index++) {
+      const { session, spike } = entries[index];
+      const others = new Set<string>();
+      // Spikes overlapping [start − w, end + w]: their start lies in [start − w − maxDuration, end + w].
+      for (let scan = index - 1; scan >= 0; scan--) {
+        const other = entries[scan];
+        if (other.spike.startUs < spike.startUs - windowUs - maxDurationUs) break;
+        if (other.session !== session && other.spike.endUs >= spike.startUs - windowUs) others.add(other.session);
+      }
+      for (let scan = index + 1; scan < entries.length; scan++) {
+        const other = entries[scan];
+        if (other.spike.startUs > spike.endUs + windowUs) break;
+        if (other.session !== session) others.add(other.session);
+      }
+      if (others.size === 0) continue;
+      const own = sessionRates.get(session)!;
+      const spanUs = spike.endUs - spike.startUs + 2 * windowUs;
+      const expected = Math.max((rateSum - own.rate) * spanUs + (durationRateSum - own.durationRate), 1e-6);
+      let surprise = -poissonUpperTailLog10(others.size, expected);
+      // Explaining away: a server-side mechanism seen in the same window already explains why sessions spike together.
+      let serverSide = 0;
+      for (const cause of spike.causes) {
+        if ((cause.kind === "tickStall" || cause.kind === "serverLogEvent") && cause.score >= minimumScore) {
+          serverSide = Math.max(serverSide, cause.score);
+        }
+      }
+      surprise *= 1 - serverSide;
+      if (surprise <= 0) continue;
+      spike.causes.push({
+        kind: "sharedPath",
+        score: surpriseToScore(surprise),
+        surprise,
+        lagMs: 0,
+        evidence: { sessionsSpiking: others.size + 1, sessionsObserved: primaries.size, sessionsExpected: round3(expected + 1) },
+      });
+      spike.causes.sort(compareCauses);
+    }
+  }
+
+  private sessionReport(state: SessionState, primary: SeriesState, minimumScore: number, findings: Finding[]): LatencySessionReport {
+    const series: LatencySeriesReport[] = [];
+    for (const method of LATENCY_METHODS) {
+      for (const direction of ["clientToServer", "serverToClient"] as const) {
+        const entry = state.series.get(`${method}\u0000${direction}`);
+        if (entry === undefined) continue;
+        series.push({
+          method,
+          direction,
+          ...percentiles(entry.sketch),
+          min: round3(entry.sketch.min),
+          mean: round3(entry.sketch.mean),
+          smoothedMs: round3(entry.smoothed.smoothedMs),
+          variationMs: round3(entry.smoothed.variationMs),
+        });
+      }
+    }
+    const spikes: LatencySpikeReport[] = [];
+    for (const spike of primary.spikes) {
+      const causes = spike.causes.filter((cause) => cause.score >= minimumScore);
+      const top = causes[0];
+      const suggestedFix = SUGGESTED_FIXES[top === undefined ? "unexplained" : top.kind];
+      spikes.push({
+        startUs: spike.startUs,
+        endUs: spike.endUs,
+        durationMs: round3((spike.endUs - spike.startUs) / 1000),
+        peakMs: round3(spike.peakMs),
+        baselineMs: round3(spike.baselineMs),
+        levelShift: spike.levelShift,
+        causes: causes.map((cause) => ({ kind: cause.kind, score: round3(cause.score), lagMs: round3(cause.lagMs), evidence: cause.evidence })),
+        suggestedFix,
+      });
+      findings.push(spikeFinding(state, primary, spike, top, suggestedFix, findings.length));
+    }
+    const observedHours = Math.max((primary.lastUs - primary.firstUs) / 3_600_000_000, 1 / 60);
+    let worst: LatencyMinuteReport | undefined;
+    for (const minute of primary.minutes) {
+      if (minute.samples > 0 && (worst === undefined || minute.p95 > worst.p95)) worst = minute;
+    }
+    const primaryPercentiles = percentiles(primary.sketch);
+    const streamJitter = receivedStream(state);
+    const jitter = streamJitter ?? primary.jitter;
+    return {
+      id: state.id,
+      client: state.client,
+      server: state.server,
+      method: primary.method,
+      direction: primary.direction,
+      rttMs: { ...primaryPercentiles, smoothedMs: round3(primary.smoothed.smoothedMs), variationMs: round3(primary.smoothed.variationMs) },
+      jitterMs: {
+        rfc3550: round3(jitter.jitterUs / 1000),
+        p95: round3(jitter.perPacketMs.count === 0 ? 0 : jitter.perPacketMs.quantile(0.95)),
+      },
+      series,
+      perMinute: primary.minutes,
+      spikes,
+      experience: {
+        timeAbove50Ms: round3(primary.aboveUs[0] / 1000),
+        timeAbove100Ms: round3(primary.aboveUs[1] / 1000),
+        timeAbove150Ms: round3(primary.aboveUs[2] / 1000),
+        spikesPerHour: round3(primary.spikes.length / observedHours),
+        worstMinuteStartUs: worst === undefined ? null : worst.minuteStartUs,
+        worstMinuteP95Ms: worst === undefined ? null : worst.p95,
+      },
+    };
+  }
+}
+
+/**
+ * The series a session's headline numbers describe: per method the direction
+ * with the highest median (a capture sees the network RTT in one direction and
+ * only the local ack delay in the other), then the first method with ≥ 20
+ * samples in the order ack, echo, oneWay, reported (else the one with most).
+ */
+function choosePrimary(state: SessionState): SeriesState | undefined {
+  const byMethod: SeriesState[] = [];
+  for (const method of LATENCY_METHODS) {
+    let best: SeriesState | undefined;
+    let mostSamples = 0;
+    for (const series of state.series.values()) if (series.method === method) mostSamples = Math.max(mostSamples, series.sketch.count);
+    for (const direction of ["clientToServer", "serverToClient"] as const) {
+      const series = state.series.get(`${method}\u0000${direction}`);
+      if (series === undefined || series.sketch.count < mostSamples * 0.1) continue;
+      if (best === undefined || series.sketch.quantile(0.5) > best.sketch.quantile(0.5)) best = series;
+    }
+    if (best !== undefined) byMethod.push(best);
+  }
+  const enough = byMethod.find((series) => series.sketch.count >= 20);
+  if (enough !== undefined) return enough;
+  let most: SeriesState | undefined;
+  for (const series of byMethod) if (most === undefined || series.sketch.count > most.sketch.count) most = series;
+  return most;
+}
+
+/**
+ * The received stream with the most jitter: at a client capture the
+ * client→server stream has constant transit (captured at send), so the
+ * received direction is the one with jitter.
+ */
+function receivedStream(state: SessionState): InterarrivalJitter | undefined {
+  let best: InterarrivalJitter | undefined;
+  for (const key of [...state.jitterStreams.keys()].sort()) {
+    const jitter = state.jitterStreams.get(key)!.jitter;
+    if (jitter.packets < 2) continue;
+    if (best === undefined || jitter.meanJitterUs > best.meanJitterUs) best = jitter;
+  }
+  return best;
+}
+
+function percentiles(sketch: QuantileSketch): LatencyPercentiles {
+  if (sketch.count === 0) return { samples: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    samples: sketch.count,
+    p50: round3(sketch.quantile(0.5)),
+    p95: round3(sketch.quantile(0.95)),
+    p99: round3(sketch.quantile(0.99)),
+    max: round3(sketch.max),
+  };
+}
+
+function severityOf(excessMs: number): Severity {
+  if (excessMs >= 150) return "critical";
+  if (excessMs >= 100) return "high";
+  if (excessMs >= 50) return "medium";
+  if (excessMs >= 25) return "low";
+  return "info";
+}
+
+function spikeFinding(
+  state: SessionState,
+  series: SeriesState,
+  spike: SpikeRecord,
+  top: SpikeCause | undefined,
+  suggestedFix: string,
+  index: number,
+): Finding {
+  const durationMs = (spike.endUs - spike.startUs) / 1000;
+  const what = spike.levelShift ? "baseline latency moved" : "latency spiked";
+  const because = top === undefined ? "no traffic or server cause stood out" : `most likely ${CAUSE_LABELS[top.kind]} (score ${top.score.toFixed(2)})`;
+  const summary =
+    `Session ${state.id}: ${what} from ${spike.baselineMs.toFixed(1)} ms to ${spike.peakMs.toFixed(1)} ms ` +
+    `for ${durationMs.toFixed(0)} ms at ${formatTimeUs(spike.startUs)}; ${because}. Suggested fix: ${suggestedFix}.`;
+  const values: Record<string, number | string | boolean> = {
+    method: series.method,
+    direction: series.direction,
+    baselineMs: round3(spike.baselineMs),
+    peakMs: round3(spike.peakMs),
+    durationMs: round3(durationMs),
+    levelShift: spike.levelShift,
+    topCause: top === undefined ? "unexplained" : top.kind,
+  };
+  if (top !== undefined) values.topCauseScore = round3(top.score);
+  const finding: Finding = {
+    id: `latency.spike.${index}`,
+    analysis: "latency",
+    kind: spike.levelShift ? "latencyBaselineShift" : "latencySpike",
+    severity: severityOf(spike.peakMs - spike.baselineMs),
+    startUs: spike.startUs,
+    endUs: spike.endUs,
+    session: state.id,
+    confidence: top === undefined ? 0 : round3(top.score),
+    summary,
+    evidence: { values, packetIndices: [...new Set(spike.packetIndices)].sort((a, b) => a - b) },
+  };
+  if (state.player !== undefined) finding.player = state.player;
+  return finding;
+}
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const key of Object.keys(record).sort()) result[key] = record[key];
+  return result;
+}

@@ -1,0 +1,196 @@
+import { FindingSchema, type Direction, type Finding } from "@tickscope/core";
+import type { SpikeCauseKind } from "./cause-timeline.js";
+import type { LatencyMethod } from "./rtt-sample.js";
+
+/** Percentiles of a latency distribution, ms (from a 0.5 %-relative-error sketch; max exact). */
+export interface LatencyPercentiles {
+  samples: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** One measured latency series of a session (one method, one direction). */
+export interface LatencySeriesReport extends LatencyPercentiles {
+  method: LatencyMethod;
+  direction: Direction;
+  min: number;
+  mean: number;
+  /** TCP/ENet smoothed RTT (α 1/8) at the end, ms. */
+  smoothedMs: number;
+  /** TCP/ENet RTT variation (β 1/4) at the end, ms. */
+  variationMs: number;
+}
+
+/** Latency percentiles of one minute of a session's primary series. */
+export interface LatencyMinuteReport extends LatencyPercentiles {
+  /** Start of the minute, µs since the epoch. */
+  minuteStartUs: number;
+}
+
+/** A candidate cause of a spike, with its score and evidence. */
+export interface SpikeCauseReport {
+  kind: SpikeCauseKind;
+  score: number;
+  lagMs: number;
+  evidence: Record<string, number | string>;
+}
+
+/** One latency spike. */
+export interface LatencySpikeReport {
+  startUs: number;
+  endUs: number;
+  durationMs: number;
+  peakMs: number;
+  baselineMs: number;
+  /** True when latency never returned: a baseline level shift (e.g. route change). */
+  levelShift: boolean;
+  /** Candidate causes, best first (score ≥ the report's minimum). */
+  causes: SpikeCauseReport[];
+  /** Suggested fix for the top cause. */
+  suggestedFix: string;
+}
+
+/** What the player lived through. */
+export interface PlayerExperience {
+  timeAbove50Ms: number;
+  timeAbove100Ms: number;
+  timeAbove150Ms: number;
+  spikesPerHour: number;
+  /** Minute with the highest p95 (µs since the epoch), or null. */
+  worstMinuteStartUs: number | null;
+  worstMinuteP95Ms: number | null;
+}
+
+/** Latency of one session. */
+export interface LatencySessionReport {
+  id: string;
+  /** Client endpoint `ip:port` ("" when unknown). */
+  client: string;
+  /** Server endpoint `ip:port` ("" when unknown). */
+  server: string;
+  /** Method of the primary series (the one `rttMs`, `spikes` and `perMinute` describe). */
+  method: LatencyMethod;
+  /** Direction of the primary series. */
+  direction: Direction;
+  rttMs: LatencyPercentiles & { smoothedMs: number; variationMs: number };
+  /** RFC 3550 jitter (final value) and p95 per-packet jitter of the primary series' stream, ms. */
+  jitterMs: { rfc3550: number; p95: number };
+  /** Every measured series (all methods and directions), sorted. */
+  series: LatencySeriesReport[];
+  perMinute: LatencyMinuteReport[];
+  spikes: LatencySpikeReport[];
+  experience: PlayerExperience;
+}
+
+/** RFC 3550 jitter of one stream (sendTime role), comparable with tshark's RTP stream analysis. */
+export interface LatencyStreamReport {
+  session: string;
+  direction: Direction;
+  ssrcOrChannel: string;
+  packets: number;
+  /** Mean and max of the running RFC 3550 jitter, and its final value, ms. */
+  jitterMs: { mean: number; max: number; last: number };
+  /** p95 of per-packet jitter |receive gap − send gap|, ms. */
+  perPacketJitterP95Ms: number;
+  /** RFC 5481 packet delay variation quantiles, ms. */
+  pdvMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+/** `finish()` output of the latency analyzer: what `tickscope latency --json` prints. */
+export interface LatencyReport {
+  sessions: LatencySessionReport[];
+  streams: LatencyStreamReport[];
+  findings: Finding[];
+  /** Counters of things skipped (anomaly codes → counts), keys sorted. */
+  anomalies: Record<string, number>;
+}
+
+const numberSchema = { type: "number" } as const;
+const nullableNumber = { type: ["number", "null"] } as const;
+const directionSchema = { type: "string", enum: ["clientToServer", "serverToClient"] } as const;
+const methodSchema = { type: "string", enum: ["ack", "echo", "oneWay", "reported"] } as const;
+const percentileProperties = {
+  samples: { type: "integer", minimum: 0 },
+  p50: numberSchema,
+  p95: numberSchema,
+  p99: numberSchema,
+  max: numberSchema,
+} as const;
+const evidenceValues = { type: "object", additionalProperties: { type: ["number", "string"] } } as const;
+
+function objectSchema<Properties extends Record<string, unknown>>(properties: Properties) {
+  return { type: "object", properties, required: Object.keys(properties) as (keyof Properties)[], additionalProperties: false } as const;
+}
+
+/**
+ * JSON Schema (draft 2020-12 compatible) of {@link LatencyReport}. Written as
+ * plain JSON Schema because `@sinclair/typebox` is not a dependency of this
+ * package; `findings` items reuse core's TypeBox `FindingSchema`.
+ */
+export const LatencyReportSchema = objectSchema({
+  sessions: {
+    type: "array",
+    items: objectSchema({
+      id: { type: "string" },
+      client: { type: "string" },
+      server: { type: "string" },
+      method: methodSchema,
+      direction: directionSchema,
+      rttMs: objectSchema({ ...percentileProperties, smoothedMs: numberSchema, variationMs: numberSchema }),
+      jitterMs: objectSchema({ rfc3550: numberSchema, p95: numberSchema }),
+      series: {
+        type: "array",
+        items: objectSchema({
+          ...percentileProperties,
+          method: methodSchema,
+          direction: directionSchema,
+          min: numberSchema,
+          mean: numberSchema,
+          smoothedMs: numberSchema,
+          variationMs: numberSchema,
+        }),
+      },
+      perMinute: { type: "array", items: objectSchema({ ...percentileProperties, minuteStartUs: numberSchema }) },
+      spikes: {
+        type: "array",
+        items: objectSchema({
+          startUs: numberSchema,
+          endUs: numberSchema,
+          durationMs: numberSchema,
+          peakMs: numberSchema,
+          baselineMs: numberSchema,
+          levelShift: { type: "boolean" },
+          causes: {
+            type: "array",
+            items: objectSchema({ kind: { type: "string" }, score: numberSchema, lagMs: numberSchema, evidence: evidenceValues }),
+          },
+          suggestedFix: { type: "string" },
+        }),
+      },
+      experience: objectSchema({
+        timeAbove50Ms: numberSchema,
+        timeAbove100Ms: numberSchema,
+        timeAbove150Ms: numberSchema,
+        spikesPerHour: numberSchema,
+        worstMinuteStartUs: nullableNumber,
+        worstMinuteP95Ms: nullableNumber,
+      }),
+    }),
+  },
+  streams: {
+    type: "array",
+    items: objectSchema({
+      session: { type: "string" },
+      direction: directionSchema,
+      ssrcOrChannel: { type: "string" },
+      packets: { type: "integer", minimum: 0 },
+      jitterMs: objectSchema({ mean: numberSchema, max: numberSchema, last: numberSchema }),
+      perPacketJitterP95Ms: numberSchema,
+      pdvMs: objectSchema({ p50: numberSchema, p95: numberSchema, p99: numberSchema, max: numberSchema }),
+    }),
+  },
+  findings: { type: "array", items: FindingSchema },
+  anomalies: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import {
+  LossPatternCounter,
+  chiSquarePValue,
+  fitGilbertElliott,
+  formatNetemGemodel,
+  gilbertElliottPatternProbabilities,
+  stationaryLoss,
+  type GilbertElliottModel,
+} from "./gilbert-elliott-fit.js";
+import { SeededRandom } from "./replay.js";
+
+function trace(model: GilbertElliottModel, slots: number, seed: number): LossPatternCounter {
+  const random = new SeededRandom(seed);
+  const counter = new LossPatternCounter();
+  let bad = false;
+  for (let index = 0; index < slots; index++) {
+    if (bad) {
+      if (random.next() < model.r) bad = false;
+    } else if (random.next() < model.p) {
+      bad = true;
+    }
+    counter.add(random.next() >= (bad ? model.h : model.k));
+  }
+  return counter;
+}
+
+function relativeError(measured: number, truth: number): number {
+  return Math.abs(measured - truth) / truth;
+}
+
+describe("Gilbert–Elliott fit", () => {
+  it("recovers a classic Gilbert process (h = 0, k = 1) within 10%", () => {
+    const truth = { p: 0.01, r: 0.3, h: 0, k: 1 };
+    const fit = fitGilbertElliott(trace(truth, 400_000, 7))!;
+    expect(relativeError(fit.p, truth.p)).toBeLessThan(0.1);
+    expect(relativeError(fit.r, truth.r)).toBeLessThan(0.1);
+    expect(1 - fit.h).toBeGreaterThan(0.97);
+    expect(fit.k).toBeGreaterThan(0.999);
+    expect(relativeError(fit.stationaryLossRate, stationaryLoss(truth))).toBeLessThan(0.05);
+    expect(fit.goodnessOfFit.totalVariation).toBeLessThan(0.01);
+    expect(fit.goodnessOfFit.patternLength).toBe(8);
+  });
+
+  it("recovers all four parameters of a Gilbert–Elliott process within 10%", () => {
+    const truth = { p: 0.02, r: 0.25, h: 0.2, k: 0.995 };
+    const fit = fitGilbertElliott(trace(truth, 600_000, 11))!;
+    expect(relativeError(fit.p, truth.p)).toBeLessThan(0.1);
+    expect(relativeError(fit.r, truth.r)).toBeLessThan(0.1);
+    expect(relativeError(1 - fit.h, 1 - truth.h)).toBeLessThan(0.1);
+    expect(relativeError(1 - fit.k, 1 - truth.k)).toBeLessThan(0.1);
+  });
+
+  it("scores a wrong model worse than the fitted one", () => {
+    const counter = trace({ p: 0.02, r: 0.25, h: 0, k: 1 }, 100_000, 5);
+    const fit = fitGilbertElliott(counter)!;
+    const bernoulli = fitGilbertElliott(trace({ p: 0.5, r: 0.5, h: 0.93, k: 0.93 }, 100_000, 5))!;
+    expect(fit.goodnessOfFit.pValue).toBeGreaterThan(0.01);
+    expect(bernoulli.stationaryLossRate).toBeGreaterThan(0.05);
+  });
+
+  it("returns undefined without loss or without patterns", () => {
+    const clean = new LossPatternCounter(4);
+    for (let index = 0; index < 100; index++) clean.add(false);
+    expect(fitGilbertElliott(clean)).toBeUndefined();
+    expect(fitGilbertElliott(new LossPatternCounter(4))).toBeUndefined();
+  });
+
+  it("counts transitions and conditional loss, and breaks patterns at discontinuities", () => {
+    const counter = new LossPatternCounter(3);
+    for (const lost of [false, true, true, false]) counter.add(lost);
+    expect(counter.patternCount).toBe(2);
+    counter.breakTrace();
+    counter.add(true);
+    counter.add(true);
+    expect(counter.patternCount).toBe(2);
+    // transitions: R→L, L→L, L→R, then after the break L→L.
+    expect(counter.conditionalLoss()).toEqual({ afterLoss: 2 / 3, afterReceive: 1 });
+    expect(new LossPatternCounter().conditionalLoss().afterLoss).toBeNaN();
+  });
+
+  it("gives pattern probabilities that sum to one and match the stationary loss", () => {
+    const model = { p: 0.05, r: 0.4, h: 0.1, k: 0.98 };
+    const probabilities = gilbertElliottPatternProbabilities(model, 1);
+    expect(probabilities[0]! + probabilities[1]!).toBeCloseTo(1, 12);
+    expect(probabilities[1]).toBeCloseTo(stationaryLoss(model), 12);
+    const six = gilbertElliottPatternProbabilities(model, 6);
+    expect(six.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 12);
+    expect(stationaryLoss({ p: 0, r: 0, h: 0, k: 1 })).toBe(0);
+  });
+
+  it("formats the netem gemodel line in percent (p r 1-h 1-k)", () => {
+    expect(formatNetemGemodel({ p: 0.01, r: 0.3, h: 0, k: 1 })).toBe("loss gemodel 1% 30% 100% 0%");
+    expect(formatNetemGemodel({ p: 0.012345678, r: 0.25, h: 0.2, k: 0.995 })).toBe("loss gemodel 1.2346% 25% 80% 0.5%");
+  });
+
+  it("computes χ² p-values", () => {
+    expect(chiSquarePValue(10, 10)).toBeGreaterThan(0.4);
+    expect(chiSquarePValue(10, 10)).toBeLessThan(0.5);
+    expect(chiSquarePValue(100, 10)).toBeLessThan(1e-6);
+  });
+});

@@ -1,0 +1,315 @@
+import { errorFunction } from "simple-statistics";
+import { round } from "./histogram.js";
+
+/**
+ * Gilbert–Elliott parameters, netem convention (`loss gemodel p r 1-h 1-k`):
+ * `p` Good→Bad and `r` Bad→Good transition probabilities per packet, `h` the
+ * delivery probability in Bad, `k` the delivery probability in Good.
+ */
+export interface GilbertElliottModel {
+  p: number;
+  r: number;
+  h: number;
+  k: number;
+}
+
+/** Goodness of fit of a Gilbert–Elliott model to the observed loss patterns. */
+export interface GilbertElliottGoodnessOfFit {
+  /** Length of the overlapping loss/receive patterns compared. */
+  patternLength: number;
+  /** Pearson χ² over pattern counts (bins with expected < 5 pooled). */
+  chiSquare: number;
+  degreesOfFreedom: number;
+  /**
+   * Approximate p-value (Wilson–Hilferty). Overlapping patterns are not
+   * independent, so treat it as a relative score: on long captures any
+   * misfit gives ≈ 0.
+   */
+  pValue: number;
+  /** Total variation distance between observed and model pattern frequencies, in [0, 1] (scale-free). */
+  totalVariation: number;
+}
+
+/** A fitted Gilbert–Elliott model with its fit diagnostics. */
+export interface GilbertElliottFit extends GilbertElliottModel {
+  /** Long-run loss rate of the fitted model. */
+  stationaryLossRate: number;
+  /** Mean of the composite log-likelihood per pattern. */
+  logLikelihoodPerPattern: number;
+  goodnessOfFit: GilbertElliottGoodnessOfFit;
+}
+
+/** Default length of the patterns counted for the fit. */
+export const DEFAULT_PATTERN_LENGTH = 8;
+
+/**
+ * Streaming consumer of a loss trace (true = lost) in sequence order. Keeps
+ * only fixed-size counts: transitions and overlapping patterns of
+ * `patternLength` slots. Call {@link LossPatternCounter.breakTrace} at a
+ * discontinuity (reset, unobserved slot) so no pattern spans it.
+ */
+export class LossPatternCounter {
+  /** Counts of each pattern (bit i = slot i from the oldest, 1 = lost). */
+  readonly patterns: Float64Array;
+  /** transitions[previous * 2 + current], 0 = received, 1 = lost. */
+  readonly transitions = new Float64Array(4);
+  private register = 0;
+  private filled = 0;
+  private previous = -1;
+  private readonly mask: number;
+
+  constructor(readonly patternLength = DEFAULT_PATTERN_LENGTH) {
+    this.patterns = new Float64Array(1 << patternLength);
+    this.mask = (1 << patternLength) - 1;
+  }
+
+  /** Adds one slot. */
+  add(lost: boolean): void {
+    const bit = lost ? 1 : 0;
+    if (this.previous >= 0) this.transitions[this.previous * 2 + bit]! += 1;
+    this.previous = bit;
+    this.register = ((this.register << 1) | bit) & this.mask;
+    if (this.filled < this.patternLength) this.filled += 1;
+    if (this.filled === this.patternLength) this.patterns[this.register]! += 1;
+  }
+
+  /** Ends the current contiguous stretch. */
+  breakTrace(): void {
+    this.register = 0;
+    this.filled = 0;
+    this.previous = -1;
+  }
+
+  /** Number of complete patterns counted. */
+  get patternCount(): number {
+    let total = 0;
+    for (let index = 0; index < this.patterns.length; index++) total += this.patterns[index]!;
+    return total;
+  }
+
+  /** P(lost | previous lost) and P(lost | previous received); NaN when undefined. */
+  conditionalLoss(): { afterLoss: number; afterReceive: number } {
+    const t = this.transitions;
+    return {
+      afterLoss: t[2]! + t[3]! === 0 ? Number.NaN : t[3]! / (t[2]! + t[3]!),
+      afterReceive: t[0]! + t[1]! === 0 ? Number.NaN : t[1]! / (t[0]! + t[1]!),
+    };
+  }
+}
+
+const EPSILON = 1e-7;
+
+function clampProbability(value: number): number {
+  return value < EPSILON ? EPSILON : value > 1 - EPSILON ? 1 - EPSILON : value;
+}
+
+/**
+ * Probabilities of every pattern of `length` slots under a stationary
+ * Gilbert–Elliott process (transition before each verdict, as netem and the
+ * sim package do). Index bit (length-1-t) = slot t, 1 = lost.
+ */
+export function gilbertElliottPatternProbabilities(model: GilbertElliottModel, length: number): Float64Array {
+  const p = clampProbability(model.p);
+  const r = clampProbability(model.r);
+  const lossGood = 1 - model.k;
+  const lossBad = 1 - model.h;
+  const badShare = p / (p + r);
+  const result = new Float64Array(1 << length);
+  const walk = (depth: number, pattern: number, good: number, bad: number): void => {
+    if (depth === length) {
+      result[pattern] = good + bad;
+      return;
+    }
+    // Transition first, then emission.
+    const nextGood = depth === 0 ? 1 - badShare : good * (1 - p) + bad * r;
+    const nextBad = depth === 0 ? badShare : good * p + bad * (1 - r);
+    walk(depth + 1, pattern << 1, nextGood * (1 - lossGood), nextBad * (1 - lossBad));
+    walk(depth + 1, (pattern << 1) | 1, nextGood * lossGood, nextBad * lossBad);
+  };
+  walk(0, 0, 1, 0);
+  return result;
+}
+
+function logit(value: number): number {
+  const safe = clampProbability(value);
+  return Math.log(safe / (1 - safe));
+}
+
+function logistic(value: number): number {
+  return 1 / (1 + Math.exp(-value));
+}
+
+function toModel(point: readonly number[]): GilbertElliottModel {
+  return { p: logistic(point[0]!), r: logistic(point[1]!), h: logistic(point[2]!), k: logistic(point[3]!) };
+}
+
+function compositeLogLikelihood(counts: Float64Array, length: number, model: GilbertElliottModel): number {
+  const probabilities = gilbertElliottPatternProbabilities(model, length);
+  let total = 0;
+  for (let index = 0; index < counts.length; index++) {
+    const count = counts[index]!;
+    if (count > 0) total += count * Math.log(Math.max(probabilities[index]!, 1e-300));
+  }
+  return total;
+}
+
+/** Nelder–Mead minimization (deterministic). */
+function nelderMead(objective: (point: number[]) => number, start: number[], step: number, iterations: number): { point: number[]; value: number } {
+  const dimension = start.length;
+  const simplex: { point: number[]; value: number }[] = [{ point: start.slice(), value: objective(start) }];
+  for (let index = 0; index < dimension; index++) {
+    const point = start.slice();
+    point[index]! += step;
+    simplex.push({ point, value: objective(point) });
+  }
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    simplex.sort((a, b) => a.value - b.value);
+    const best = simplex[0]!;
+    const worst = simplex[dimension]!;
+    if (Math.abs(worst.value - best.value) <= 1e-10 * (Math.abs(best.value) + 1e-10)) break;
+    const centroid = new Array<number>(dimension).fill(0);
+    for (let vertex = 0; vertex < dimension; vertex++) {
+      for (let index = 0; index < dimension; index++) centroid[index]! += simplex[vertex]!.point[index]! / dimension;
+    }
+    const along = (factor: number): number[] => centroid.map((value, index) => value + factor * (worst.point[index]! - value));
+    const reflected = along(-1);
+    const reflectedValue = objective(reflected);
+    if (reflectedValue < best.value) {
+      const expanded = along(-2);
+      const expandedValue = objective(expanded);
+      simplex[dimension] = expandedValue < reflectedValue ? { point: expanded, value: expandedValue } : { point: reflected, value: reflectedValue };
+    } else if (reflectedValue < simplex[dimension - 1]!.value) {
+      simplex[dimension] = { point: reflected, value: reflectedValue };
+    } else {
+      const contracted = along(0.5);
+      const contractedValue = objective(contracted);
+      if (contractedValue < worst.value) {
+        simplex[dimension] = { point: contracted, value: contractedValue };
+      } else {
+        for (let vertex = 1; vertex <= dimension; vertex++) {
+          const point = simplex[vertex]!.point.map((value, index) => best.point[index]! + 0.5 * (value - best.point[index]!));
+          simplex[vertex] = { point, value: objective(point) };
+        }
+      }
+    }
+  }
+  simplex.sort((a, b) => a.value - b.value);
+  return simplex[0]!;
+}
+
+/** Options of {@link fitGilbertElliott}. */
+export interface GilbertElliottFitOptions {
+  /** Nelder–Mead iterations per start (default 800). */
+  iterations?: number;
+}
+
+/**
+ * Fits the four-parameter Gilbert–Elliott model to the pattern counts of a
+ * {@link LossPatternCounter} by maximizing the composite likelihood of the
+ * overlapping patterns (bounded memory: the trace itself is never kept).
+ * Several deterministic starts (among them the classic Gilbert estimate
+ * p = P(L|R), r = P(R|L)); the Bad state is the one that loses more.
+ * Returns `undefined` when there are no complete patterns or no loss at all.
+ */
+export function fitGilbertElliott(counter: LossPatternCounter, options: GilbertElliottFitOptions = {}): GilbertElliottFit | undefined {
+  const total = counter.patternCount;
+  if (total === 0) return undefined;
+  const length = counter.patternLength;
+  const counts = counter.patterns;
+  if (patternLosses(counts) === 0) return undefined;
+  const conditional = counter.conditionalLoss();
+  const gilbertP = clampProbability(Number.isNaN(conditional.afterReceive) ? 0.5 : conditional.afterReceive);
+  const gilbertR = clampProbability(Number.isNaN(conditional.afterLoss) ? 0.5 : 1 - conditional.afterLoss);
+  const objective = (point: number[]): number => -compositeLogLikelihood(counts, length, toModel(point));
+  const iterations = options.iterations ?? 800;
+  const starts: GilbertElliottModel[] = [
+    { p: gilbertP, r: gilbertR, h: 0.001, k: 0.9999 },
+    { p: gilbertP / 2, r: gilbertR / 2, h: 0.3, k: 0.999 },
+    { p: 0.01, r: 0.1, h: 0.5, k: 0.99 },
+  ];
+  let best: { point: number[]; value: number } | undefined;
+  for (const start of starts) {
+    const first = nelderMead(objective, [logit(start.p), logit(start.r), logit(start.h), logit(start.k)], 0.5, iterations);
+    const refined = nelderMead(objective, first.point, 0.1, iterations);
+    if (best === undefined || refined.value < best.value) best = refined;
+  }
+  let model = toModel(best!.point);
+  if (model.h > model.k) model = { p: model.r, r: model.p, h: model.k, k: model.h };
+  const probabilities = gilbertElliottPatternProbabilities(model, length);
+  return {
+    p: round(model.p),
+    r: round(model.r),
+    h: round(model.h),
+    k: round(model.k),
+    stationaryLossRate: round(stationaryLoss(model)),
+    logLikelihoodPerPattern: round(-best!.value / total),
+    goodnessOfFit: goodnessOfFit(counts, probabilities, total, length),
+  };
+}
+
+function patternLosses(counts: Float64Array): number {
+  let total = 0;
+  for (let index = 1; index < counts.length; index++) total += counts[index]!;
+  return total;
+}
+
+/** Long-run loss rate of a Gilbert–Elliott model. */
+export function stationaryLoss(model: GilbertElliottModel): number {
+  const sum = model.p + model.r;
+  const bad = sum === 0 ? 0 : model.p / sum;
+  return (1 - bad) * (1 - model.k) + bad * (1 - model.h);
+}
+
+function goodnessOfFit(counts: Float64Array, probabilities: Float64Array, total: number, length: number): GilbertElliottGoodnessOfFit {
+  let chiSquare = 0;
+  let bins = 0;
+  let pooledObserved = 0;
+  let pooledExpected = 0;
+  let totalVariation = 0;
+  for (let index = 0; index < counts.length; index++) {
+    const observed = counts[index]!;
+    const expected = probabilities[index]! * total;
+    totalVariation += Math.abs(observed / total - probabilities[index]!);
+    if (expected < 5) {
+      pooledObserved += observed;
+      pooledExpected += expected;
+      continue;
+    }
+    chiSquare += ((observed - expected) * (observed - expected)) / expected;
+    bins += 1;
+  }
+  if (pooledExpected > 0) {
+    chiSquare += ((pooledObserved - pooledExpected) * (pooledObserved - pooledExpected)) / pooledExpected;
+    bins += 1;
+  }
+  const degreesOfFreedom = Math.max(1, bins - 1 - 4);
+  return {
+    patternLength: length,
+    chiSquare: round(chiSquare, 3),
+    degreesOfFreedom,
+    pValue: round(chiSquarePValue(chiSquare, degreesOfFreedom)),
+    totalVariation: round(totalVariation / 2),
+  };
+}
+
+/** Upper-tail p-value of χ² with `degreesOfFreedom` (Wilson–Hilferty approximation). */
+export function chiSquarePValue(chiSquare: number, degreesOfFreedom: number): number {
+  const ratio = 2 / (9 * degreesOfFreedom);
+  const z = (Math.cbrt(chiSquare / degreesOfFreedom) - (1 - ratio)) / Math.sqrt(ratio);
+  return Math.min(1, Math.max(0, 0.5 * (1 - errorFunction(z / Math.SQRT2))));
+}
+
+function formatPercent(probability: number): string {
+  const percent = probability * 100;
+  const text = percent.toFixed(4).replace(/0+$/, "").replace(/\.$/, "");
+  return `${text}%`;
+}
+
+/**
+ * The netem loss specification reproducing a Gilbert–Elliott model:
+ * `loss gemodel p r 1-h 1-k` with percentages, e.g.
+ * `tc qdisc add dev eth0 root netem loss gemodel 1% 30% 100% 0%`.
+ */
+export function formatNetemGemodel(model: GilbertElliottModel): string {
+  return `loss gemodel ${formatPercent(model.p)} ${formatPercent(model.r)} ${formatPercent(1 - model.h)} ${formatPercent(1 - model.k)}`;
+}

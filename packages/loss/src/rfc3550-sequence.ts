@@ -1,0 +1,74 @@
+/**
+ * RFC 3550 appendix A.1/A.3 sequence accounting, generalized to any sequence
+ * width: `expected = extended highest − base + 1`, `lost = expected − received`
+ * where `received` counts every packet, duplicates included (so `lost` goes
+ * negative with duplicates, exactly as tshark's `-z rtp,streams` shows it).
+ * Probation is not applied (tshark does not apply it either).
+ */
+export class Rfc3550SequenceCounter {
+  private readonly modulus: number;
+  private readonly maxDropout: number;
+  private readonly maxMisorder: number;
+  private started = false;
+  private baseSequence = 0;
+  private maxSequence = 0;
+  private badSequence = 0;
+  private cycles = 0;
+  /** Packets counted (duplicates included). */
+  received = 0;
+
+  /** `sequenceBits` = width of the sequence field (16 for RTP). */
+  constructor(sequenceBits = 16) {
+    this.modulus = 2 ** sequenceBits;
+    this.maxDropout = Math.min(3000, Math.floor(this.modulus / 4));
+    this.maxMisorder = Math.min(100, Math.floor(this.modulus / 8));
+  }
+
+  private initialize(sequence: number): void {
+    this.baseSequence = sequence;
+    this.maxSequence = sequence;
+    this.badSequence = this.modulus + 1;
+    this.cycles = 0;
+    this.received = 0;
+  }
+
+  /** Accounts one packet. Returns false when the packet was discarded as a suspected jump (A.1 `bad_seq`). */
+  update(sequence: number): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.initialize(sequence);
+      this.received = 1;
+      return true;
+    }
+    const delta = (((sequence - this.maxSequence) % this.modulus) + this.modulus) % this.modulus;
+    if (delta < this.maxDropout) {
+      if (sequence < this.maxSequence) this.cycles += this.modulus;
+      this.maxSequence = sequence;
+    } else if (delta <= this.modulus - this.maxMisorder) {
+      if (sequence === this.badSequence) {
+        this.initialize(sequence);
+      } else {
+        this.badSequence = (sequence + 1) % this.modulus;
+        return false;
+      }
+    }
+    // else: duplicate or misordered packet.
+    this.received += 1;
+    return true;
+  }
+
+  /** Extended highest sequence received (cycles + max). */
+  get extendedHighest(): number {
+    return this.cycles + this.maxSequence;
+  }
+
+  /** expected = extended highest − base + 1 (0 before any packet). */
+  get expected(): number {
+    return this.started ? this.extendedHighest - this.baseSequence + 1 : 0;
+  }
+
+  /** expected − received (negative with duplicates). */
+  get lost(): number {
+    return this.expected - this.received;
+  }
+}

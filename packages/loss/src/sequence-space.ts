@@ -1,0 +1,418 @@
+import { LossPatternCounter } from "./gilbert-elliott-fit.js";
+import { LogHistogram, RunLengthHistogram } from "./histogram.js";
+
+/** Why a discontinuity in a sequence space was treated as a reset instead of loss. */
+export type ResetReason = "jump" | "restart" | "pause";
+
+/** A sequence discontinuity reported as a pause/reset candidate (never counted as loss). */
+export interface ResetCandidate {
+  reason: ResetReason;
+  /** Arrival time of the first packet of the new segment, µs. */
+  tUs: number;
+  packetIndex: number;
+  /** Last sequence of the previous segment (as on the wire). */
+  fromSequence: number;
+  /** First sequence of the new segment (as on the wire). */
+  toSequence: number;
+  /** Silence before the new segment, ms. */
+  pauseMs: number;
+  /** Sequences skipped forward (0 for a backward restart). */
+  skippedSequences: number;
+}
+
+/** Tuning of a {@link SequenceSpace}. */
+export interface SequenceSpaceOptions {
+  /** Reorder window in sequences (power of two). A slot is final once the highest sequence is this far ahead. */
+  windowSize: number;
+  /** Largest forward jump still counted as loss; larger jumps need confirmation and become resets. */
+  maxGap: number;
+  /** Silence (µs) after which a jump is a pause candidate rather than loss. */
+  pauseThresholdUs: number;
+  /** Minimum skipped sequences for a pause to be a candidate (smaller gaps after a pause stay loss). */
+  pauseMinimumSkipped: number;
+  /**
+   * A copy of an already received sequence arriving this long (µs) after the
+   * original is a restart candidate (confirmed by the next packet), not a duplicate.
+   */
+  maxDuplicateDelayUs: number;
+  /** Playout/interpolation deadline, µs: a packet later than this is `late`. */
+  playoutDelayUs: number;
+  /** Pattern length of the Gilbert–Elliott counters. */
+  patternLength: number;
+  /** Longest run length kept exactly in the run histograms. */
+  runLengthLimit: number;
+  /** Reset candidates kept per space (the count is always exact). */
+  maxResetCandidates: number;
+}
+
+/** Observation outcomes of {@link SequenceSpace.observe}. */
+export const Observation = {
+  /** New highest sequence (or first of a segment). */
+  advanced: 0,
+  /** Filled a hole: arrived after a higher sequence (RFC 4737 reordered). */
+  reordered: 1,
+  /** Already received. */
+  duplicate: 2,
+  /** Held back: a big jump waiting for the next packet to confirm a reset. */
+  pending: 3,
+} as const;
+
+/** One of the {@link Observation} outcomes. */
+export type ObservationValue = (typeof Observation)[keyof typeof Observation];
+
+const RECEIVED = 1;
+const COVERED = 2;
+const ACKED = 4;
+
+/**
+ * Loss accounting of one sequence space (session × direction × channel, or
+ * also × message type): bounded memory (a ring of `windowSize` slots), wrap
+ * around by `sequenceBits`, reorder/duplicate detection, reset and pause
+ * detection with confirmation, late arrivals, reliable-channel stalls, and the
+ * sender-side view from the peer's acks. Slots become final — and feed the
+ * burst statistics — once the window has moved past them.
+ */
+export class SequenceSpace {
+  private readonly mask: number;
+  private readonly flags: Uint8Array;
+  private readonly slotTimeUs: Float64Array;
+  private ackCounts: Uint8Array | undefined;
+  private modulus = 0;
+  private started = false;
+  private highest = 0;
+  private highestRaw = 0;
+  private segmentBase = 0;
+  private finalizeFrom = 0;
+  private lastArrivalUs = 0;
+  private minTransitUs = Number.POSITIVE_INFINITY;
+  private pendingRaw = -1;
+  private pendingTimeUs = 0;
+  private pendingPacketIndex = 0;
+  private pendingReason: ResetReason = "jump";
+  private runLost = false;
+  private runLength = 0;
+  private ackRunLost = false;
+  private ackRunLength = 0;
+
+  /** Sequences expected (sum over segments of highest − base + 1). */
+  expectedClosed = 0;
+  /** Unique sequences received. */
+  received = 0;
+  /** Final missing sequences. */
+  lost = 0;
+  /** Copies of already received sequences. */
+  duplicates = 0;
+  /** Unique sequences that arrived after a higher one. */
+  reordered = 0;
+  /** Unique sequences that arrived after the playout deadline. */
+  late = 0;
+  /** Packets ignored: too old for the window, or an unconfirmed jump. */
+  strays = 0;
+  /** Number of resets (confirmed jumps, restarts and pauses). */
+  resetCount = 0;
+  /** The first reset candidates. */
+  readonly resetCandidates: ResetCandidate[] = [];
+  /** Missing sequences skipped by the last `advanced` observation. */
+  lastSkipped = 0;
+  /** Packet indices of the first gaps (evidence). */
+  readonly gapPacketIndices: number[] = [];
+  /** Messages that carried a resend count > 0, by count (index 7 pools ≥ 7). */
+  readonly resendCounts = new Float64Array(8);
+  /** Loss-run lengths (receiver view). */
+  readonly lossRuns: RunLengthHistogram;
+  /** Receive-run lengths (receiver view). */
+  readonly receiveRuns: RunLengthHistogram;
+  /** Pattern counts for the Gilbert–Elliott fit (receiver view). */
+  readonly patterns: LossPatternCounter;
+  /** Reorder stall: time from noticing a hole to its filling, µs (head-of-line blocking on ordered channels). */
+  readonly stallUs = new LogHistogram();
+  /** Delay between a first transmission and its resend, µs (resent messages only). */
+  readonly retransmissionDelayUs = new LogHistogram();
+
+  /** Sender view: sequences covered by an ack window of the peer. */
+  ackCovered = 0;
+  /** Sender view: covered sequences the peer acknowledged. */
+  ackAcknowledged = 0;
+  /** Sender view: covered sequences never acknowledged (inferred lost). */
+  ackLost = 0;
+  /** Sender view: acknowledgements counted over acknowledged sequences (redundancy numerator). */
+  ackMentions = 0;
+  /** Acks for sequences never seen sent. */
+  acksBeyondHighest = 0;
+  /** Sender view loss runs / patterns, allocated on the first ack. */
+  ackLossRuns: RunLengthHistogram | undefined;
+  ackReceiveRuns: RunLengthHistogram | undefined;
+  ackPatterns: LossPatternCounter | undefined;
+
+  constructor(private readonly options: SequenceSpaceOptions) {
+    this.mask = options.windowSize - 1;
+    this.flags = new Uint8Array(options.windowSize);
+    this.slotTimeUs = new Float64Array(options.windowSize);
+    this.lossRuns = new RunLengthHistogram(options.runLengthLimit);
+    this.receiveRuns = new RunLengthHistogram(options.runLengthLimit);
+    this.patterns = new LossPatternCounter(options.patternLength);
+  }
+
+  /** Sets the sequence width (wrap-around modulus); 0 or undefined = no wrap. */
+  setSequenceBits(bits: number | undefined): void {
+    this.modulus = bits === undefined || bits <= 0 || bits > 52 ? 0 : 2 ** bits;
+  }
+
+  /** Sequence width in use (undefined when unknown). */
+  get sequenceBits(): number | undefined {
+    return this.modulus === 0 ? undefined : Math.log2(this.modulus);
+  }
+
+  /** Expected sequences so far (closed segments + the open one). */
+  get expected(): number {
+    return this.expectedClosed + (this.started ? this.highest - this.segmentBase + 1 : 0);
+  }
+
+  private delta(from: number, to: number): number {
+    let difference = to - from;
+    if (this.modulus !== 0) {
+      difference %= this.modulus;
+      if (difference < 0) difference += this.modulus;
+      if (difference >= this.modulus / 2) difference -= this.modulus;
+    }
+    return difference;
+  }
+
+  /**
+   * Accounts one packet of this space. `sendTimeUs` (sender clock) enables
+   * transit-based lateness; `resendCount` > 0 marks a retransmission.
+   */
+  observe(sequence: number, tUs: number, packetIndex: number, sendTimeUs: number | undefined, resendCount: number): ObservationValue {
+    if (resendCount > 0) this.resendCounts[resendCount > 7 ? 7 : resendCount]! += 1;
+    if (this.pendingRaw >= 0) {
+      const pendingRaw = this.pendingRaw;
+      this.pendingRaw = -1;
+      const continuation = this.delta(pendingRaw, sequence);
+      if (continuation > 0 && continuation <= this.options.maxGap) {
+        this.restart(this.pendingReason, pendingRaw, this.pendingTimeUs, this.pendingPacketIndex);
+        this.countArrival(this.pendingTimeUs, undefined, false, 0);
+      } else {
+        this.strays += 1;
+      }
+    }
+    if (!this.started) {
+      this.started = true;
+      this.beginSegment(sequence, 0, tUs);
+      this.lastSkipped = 0;
+      this.countArrival(tUs, sendTimeUs, false, 0);
+      return Observation.advanced;
+    }
+    const difference = this.delta(this.highestRaw, sequence);
+    if (difference > 0) {
+      const silenceUs = tUs - this.lastArrivalUs;
+      if (difference - 1 >= this.options.pauseMinimumSkipped && silenceUs > this.options.pauseThresholdUs) {
+        this.restart("pause", sequence, tUs, packetIndex);
+        this.lastSkipped = 0;
+        this.countArrival(tUs, sendTimeUs, false, 0);
+        return Observation.advanced;
+      }
+      if (difference > this.options.maxGap) return this.hold("jump", sequence, tUs, packetIndex);
+      this.advance(difference, tUs);
+      this.highestRaw = sequence;
+      this.resetSlot(this.highest & this.mask, RECEIVED, tUs);
+      this.lastSkipped = difference - 1;
+      if (difference > 1 && this.gapPacketIndices.length < 5) this.gapPacketIndices.push(packetIndex);
+      this.countArrival(tUs, sendTimeUs, false, 0);
+      return Observation.advanced;
+    }
+    const extended = this.highest + difference;
+    const withinWindow = this.highest - extended <= this.mask;
+    if (withinWindow && (extended >= this.finalizeFrom || this.finalizeFrom === this.segmentBase)) {
+      if (extended < this.segmentBase) {
+        // Arrived before the first packet seen of this segment (capture start edge): extend the base.
+        for (let missing = extended; missing < this.segmentBase; missing++) this.resetSlot(missing & this.mask, 0, tUs);
+        this.segmentBase = extended;
+        this.finalizeFrom = extended;
+      }
+      const slot = extended & this.mask;
+      const flags = this.flags[slot]!;
+      if ((flags & RECEIVED) !== 0) {
+        if (tUs - this.slotTimeUs[slot]! > this.options.maxDuplicateDelayUs) return this.hold("restart", sequence, tUs, packetIndex);
+        this.duplicates += 1;
+        if (resendCount > 0) this.retransmissionDelayUs.add(tUs - this.slotTimeUs[slot]!);
+        return Observation.duplicate;
+      }
+      const waitedUs = tUs - this.slotTimeUs[slot]!;
+      this.flags[slot] = flags | RECEIVED;
+      this.slotTimeUs[slot] = tUs;
+      this.reordered += 1;
+      this.stallUs.add(waitedUs);
+      if (resendCount > 0) this.retransmissionDelayUs.add(waitedUs);
+      this.countArrival(tUs, sendTimeUs, true, waitedUs);
+      return Observation.reordered;
+    }
+    return this.hold("restart", sequence, tUs, packetIndex);
+  }
+
+  private hold(reason: ResetReason, sequence: number, tUs: number, packetIndex: number): ObservationValue {
+    this.pendingRaw = sequence;
+    this.pendingTimeUs = tUs;
+    this.pendingPacketIndex = packetIndex;
+    this.pendingReason = reason;
+    return Observation.pending;
+  }
+
+  private countArrival(tUs: number, sendTimeUs: number | undefined, reordered: boolean, waitedUs: number): void {
+    this.received += 1;
+    if (tUs > this.lastArrivalUs) this.lastArrivalUs = tUs;
+    if (sendTimeUs !== undefined) {
+      const transitUs = tUs - sendTimeUs;
+      if (transitUs < this.minTransitUs) this.minTransitUs = transitUs;
+      if (transitUs - this.minTransitUs > this.options.playoutDelayUs) this.late += 1;
+    } else if (reordered && waitedUs > this.options.playoutDelayUs) {
+      this.late += 1;
+    }
+  }
+
+  private resetSlot(slot: number, flags: number, tUs: number): void {
+    this.flags[slot] = flags;
+    this.slotTimeUs[slot] = tUs;
+    if (this.ackCounts !== undefined) this.ackCounts[slot] = 0;
+  }
+
+  private beginSegment(sequence: number, extended: number, tUs: number): void {
+    this.highest = extended;
+    this.highestRaw = sequence;
+    this.segmentBase = extended;
+    this.finalizeFrom = extended;
+    this.resetSlot(extended & this.mask, RECEIVED, tUs);
+    this.lastArrivalUs = tUs;
+  }
+
+  private restart(reason: ResetReason, sequence: number, tUs: number, packetIndex: number): void {
+    const fromSequence = this.highestRaw;
+    const forward = this.delta(fromSequence, sequence);
+    this.resetCount += 1;
+    if (this.resetCandidates.length < this.options.maxResetCandidates) {
+      this.resetCandidates.push({
+        reason,
+        tUs,
+        packetIndex,
+        fromSequence,
+        toSequence: sequence,
+        pauseMs: Math.round((tUs - this.lastArrivalUs) / 1) / 1000,
+        skippedSequences: reason === "restart" || forward <= 0 ? 0 : forward - 1,
+      });
+    }
+    this.closeSegment();
+    // Continue far beyond the old window so no slot is shared.
+    this.beginSegment(sequence, this.highest + this.options.windowSize + 1, tUs);
+  }
+
+  private closeSegment(): void {
+    while (this.finalizeFrom <= this.highest) this.finalizeSlot(this.finalizeFrom++);
+    this.expectedClosed += this.highest - this.segmentBase + 1;
+    this.flushRuns();
+    this.patterns.breakTrace();
+    this.ackPatterns?.breakTrace();
+  }
+
+  private flushRuns(): void {
+    if (this.runLength > 0) (this.runLost ? this.lossRuns : this.receiveRuns).add(this.runLength);
+    this.runLength = 0;
+    if (this.ackRunLength > 0) (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+    this.ackRunLength = 0;
+  }
+
+  private advance(difference: number, tUs: number): void {
+    const newHighest = this.highest + difference;
+    const finalLimit = newHighest - this.options.windowSize;
+    while (this.finalizeFrom <= finalLimit) this.finalizeSlot(this.finalizeFrom++);
+    for (let missing = this.highest + 1; missing < newHighest; missing++) this.resetSlot(missing & this.mask, 0, tUs);
+    this.highest = newHighest;
+  }
+
+  private finalizeSlot(extended: number): void {
+    const slot = extended & this.mask;
+    const flags = this.flags[slot]!;
+    const lost = (flags & RECEIVED) === 0;
+    if (lost) this.lost += 1;
+    this.patterns.add(lost);
+    if (this.runLength > 0 && lost !== this.runLost) {
+      (this.runLost ? this.lossRuns : this.receiveRuns).add(this.runLength);
+      this.runLength = 0;
+    }
+    this.runLost = lost;
+    this.runLength += 1;
+    if (this.ackPatterns === undefined) return;
+    if ((flags & COVERED) === 0) {
+      // Not observable from the sender side (not sent in view, or never inside an ack window).
+      this.ackPatterns.breakTrace();
+      if (this.ackRunLength > 0) (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+      this.ackRunLength = 0;
+      return;
+    }
+    const notAcked = (flags & ACKED) === 0;
+    this.ackCovered += 1;
+    if (notAcked) this.ackLost += 1;
+    else {
+      this.ackAcknowledged += 1;
+      this.ackMentions += this.ackCounts![slot]!;
+    }
+    this.ackPatterns.add(notAcked);
+    if (this.ackRunLength > 0 && notAcked !== this.ackRunLost) {
+      (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+      this.ackRunLength = 0;
+    }
+    this.ackRunLost = notAcked;
+    this.ackRunLength += 1;
+  }
+
+  /**
+   * Applies one acknowledgement from the peer (sender-side vantage point):
+   * `ack` and, for each set bit i of `ackBits`, `ack − 1 − i` were received;
+   * every sequence in `[ack − ackBitsWidth, ack]` that this space saw sent is
+   * covered, and covered sequences never acknowledged are inferred lost.
+   */
+  onAck(ack: number, ackBits: number, ackBitsWidth: number): void {
+    if (!this.started) return;
+    if (this.ackPatterns === undefined) {
+      this.ackPatterns = new LossPatternCounter(this.options.patternLength);
+      this.ackLossRuns = new RunLengthHistogram(this.options.runLengthLimit);
+      this.ackReceiveRuns = new RunLengthHistogram(this.options.runLengthLimit);
+      this.ackCounts = new Uint8Array(this.options.windowSize);
+    }
+    const extended = this.highest + this.delta(this.highestRaw, ack);
+    if (extended > this.highest) {
+      this.acksBeyondHighest += 1;
+      return;
+    }
+    const counts = this.ackCounts!;
+    const narrow = ackBitsWidth <= 32;
+    const bits = narrow ? ackBits >>> 0 : 0;
+    const lowest = Math.max(extended - ackBitsWidth, this.finalizeFrom, this.segmentBase);
+    const flagsArray = this.flags;
+    const mask = this.mask;
+    for (let target = extended; target >= lowest; target--) {
+      const slot = target & mask;
+      const flags = flagsArray[slot]!;
+      if ((flags & RECEIVED) === 0) continue;
+      const offset = extended - target;
+      const acknowledged =
+        offset === 0 || (narrow ? ((bits >>> (offset - 1)) & 1) === 1 : Math.floor(ackBits / 2 ** (offset - 1)) % 2 === 1);
+      if (acknowledged) {
+        flagsArray[slot] = flags | COVERED | ACKED;
+        if (counts[slot]! < 255) counts[slot]! += 1;
+      } else {
+        flagsArray[slot] = flags | COVERED;
+      }
+    }
+  }
+
+
+  /** Ends the space: pending jump becomes a stray, every open slot becomes final. */
+  finish(): void {
+    if (this.pendingRaw >= 0) {
+      this.pendingRaw = -1;
+      this.strays += 1;
+    }
+    if (!this.started) return;
+    this.closeSegment();
+    this.started = false;
+  }
+}

@@ -1,0 +1,184 @@
+import type { GameMessage, Session } from "@tickscope/core";
+import { hasErrorCode } from "@tickscope/core";
+import { describe, expect, it } from "vitest";
+import { clientPrefixOf, createRegionsAnalyzer } from "./regions-analyzer.js";
+import { quantile } from "./statistics.js";
+import { FIVE_REGIONS, generateRegionMessages, withSessions } from "./test-support/synthetic-population.js";
+
+function message(sessionId: string, direction: GameMessage["direction"], tUs: number, roles: GameMessage["roles"], packetIndex = 0): GameMessage {
+  return { sessionId, direction, tUs, packetIndex, indexInPacket: 0, type: "m", byteLength: 10, packetWireLength: 52, fields: {}, roles };
+}
+
+function session(id: string, region?: string, address = "198.51.100.7"): Session {
+  const result: Session = {
+    id,
+    transport: "udp",
+    client: { address, port: 5000 },
+    server: { address: "192.0.2.1", port: 7777 },
+    firstUs: 0,
+    lastUs: 0,
+    clientToServer: { packets: 0, bytes: 0 },
+    serverToClient: { packets: 0, bytes: 0 },
+  };
+  if (region !== undefined) result.region = region;
+  return result;
+}
+
+describe("regions analyzer on a simulated 5-region capture (messages)", () => {
+  const generated = generateRegionMessages(withSessions(FIVE_REGIONS, 40), { seed: 21, durationS: 60 });
+  const analyzer = createRegionsAnalyzer({ comparison: { bootstrapIterations: 200, placement: { targetMs: 80 } } });
+  for (const entry of generated.sessions) analyzer.onSession!(entry);
+  for (const entry of generated.messages) analyzer.onMessage(entry);
+  const summaries = analyzer.sessionSummaries();
+  const report = analyzer.finish();
+
+  it("recovers each session's median RTT, jitter and loss from the messages", () => {
+    expect(summaries).toHaveLength(200);
+    const truthById = new Map(generated.truth.map((truth) => [truth.sessionId, truth]));
+    let worstRtt = 0;
+    let jitterErrors: number[] = [];
+    let lostSeenTotal = 0;
+    let lostTruthTotal = 0;
+    for (const summary of summaries) {
+      const truth = truthById.get(summary.sessionId)!;
+      const median = quantile(summary.rttSamplesMs!, 0.5);
+      worstRtt = Math.max(worstRtt, Math.abs(median - truth.rttP50Ms));
+      if (truth.spikes === 0) jitterErrors.push(Math.abs(summary.jitterMs! - truth.jitterMs) / truth.jitterMs);
+      // loss counted by sequence gaps: exact, except losses after the last received snapshot (invisible)
+      const received = truth.sentSnapshots - truth.lostSnapshots;
+      const lostSeen = Math.round((summary.lossRate! * received) / (1 - summary.lossRate!));
+      expect(lostSeen).toBeLessThanOrEqual(truth.lostSnapshots);
+      lostSeenTotal += lostSeen;
+      lostTruthTotal += truth.lostSnapshots;
+      expect(summary.playTimeMs).toBeGreaterThan(59_000);
+    }
+    expect(lostSeenTotal / lostTruthTotal).toBeGreaterThan(0.98);
+    expect(lostTruthTotal).toBeGreaterThan(1000);
+    expect(worstRtt).toBeLessThan(4); // 240 samples per session, noise sd ≤ ~20 ms
+    jitterErrors = jitterErrors.sort((left, right) => left - right);
+    expect(jitterErrors[Math.floor(jitterErrors.length / 2)]!).toBeLessThan(0.1);
+  });
+
+  it("ranks the regions correctly and flags sa-east loss and ap-southeast jitter", () => {
+    expect(report.ranking).toEqual(["eu-west", "na-east", "oceania", "ap-southeast", "sa-east"]);
+    const saEast = report.regions.find((region) => region.name === "sa-east")!;
+    expect(saEast.lossRate!).toBeGreaterThan(0.03);
+    expect(saEast.lossRate!).toBeLessThan(0.05);
+    expect(saEast.lossBurstP95Length).toBeGreaterThan(3);
+    expect(report.challenges.some((challenge) => challenge.region === "sa-east" && challenge.kind === "burstyLoss")).toBe(true);
+    expect(report.challenges.some((challenge) => challenge.region === "ap-southeast" && challenge.kind === "highJitter")).toBe(true);
+    const settings = Object.fromEntries(report.protocolSettings.map((entry) => [entry.region, entry]));
+    expect(settings["sa-east"]!.inputRedundancy).toBeGreaterThan(settings["eu-west"]!.inputRedundancy);
+    expect(settings["ap-southeast"]!.interpolationDelayMs).toBeGreaterThan(settings["eu-west"]!.interpolationDelayMs);
+    expect(report.sessions).toEqual({ total: 200, analysed: 200, skipped: {} });
+    expect(report.regions.every((region) => region.speedOfLightMs === null)).toBe(true); // no player locations given
+    expect(report.placement).toBeNull();
+    expect(summaries[0]!.clientPrefix).toMatch(/\/24$/);
+  });
+});
+
+describe("RTT sources and labelling", () => {
+  it("uses acks when there are no echoes, from the side that spans the network", () => {
+    const analyzer = createRegionsAnalyzer({ regionOfSession: { s: "eu" }, comparison: { placement: false } });
+    for (let index = 0; index < 50; index++) {
+      const sendUs = index * 50_000;
+      analyzer.onMessage(message("s", "clientToServer", sendUs, { sequence: index, ack: index - 1 }, index * 2));
+      // server answers 40 ms later, acking the client's sequence; the client acks immediately (~0 ms)
+      analyzer.onMessage(message("s", "serverToClient", sendUs + 40_000, { sequence: index, ack: index }, index * 2 + 1));
+    }
+    const [summary] = analyzer.sessionSummaries();
+    expect(quantile(summary!.rttSamplesMs!, 0.5)).toBeCloseTo(40, 6);
+    expect(summary!.lossRate).toBe(0);
+  });
+
+  it("falls back to reported RTT, labels from log events, and counts unlabelled sessions", () => {
+    const analyzer = createRegionsAnalyzer({ rttSources: ["echo", "reported"], playerLocationOfSession: { r: { country: "JP" } } });
+    analyzer.onSession!(session("r", undefined, "2001:db8:abcd:12::1"));
+    analyzer.onLogEvent!({ tUs: 0, type: "join", session: "r", region: "ap-northeast", values: {}, labels: { asn: "AS2516" }, line: 1 });
+    analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "g", values: { lat: 48.1, lon: 11.6 }, labels: {}, line: 2 });
+    analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "c", values: {}, labels: { country: "DE", city: "Berlin" }, line: 3 });
+    analyzer.onLogEvent!({ tUs: 0, type: "tick", values: {}, labels: {}, line: 4 });
+    for (let index = 0; index < 10; index++) {
+      analyzer.onMessage(message("r", "clientToServer", index * 1e6, { reportedRttMs: 100 + index, playerId: 9 }));
+      analyzer.onMessage(message("u", "clientToServer", index * 1e6, { reportedRttMs: 50 }));
+    }
+    const summaries = analyzer.sessionSummaries();
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({ region: "ap-northeast", player: "9", asn: "AS2516", clientPrefix: "2001:db8:abcd::/48", playerPlace: { country: "JP" } });
+    const report = analyzer.finish();
+    expect(report.sessions.skipped["E_REGIONS_NO_REGION"]).toBe(1);
+    expect(report.regions[0]!.rttMs.p50).toBeCloseTo(104.5, 6);
+  });
+
+  it("pairs echoes only across directions, labels with a function, and bounds sessions", () => {
+    const analyzer = createRegionsAnalyzer({ regionOfSession: (id) => (id.startsWith("x") ? "na" : undefined), maxSessions: 1, comparison: { placement: false } });
+    analyzer.onMessage(message("x1", "clientToServer", 0, { echoKey: "1", echoPhase: "request" }));
+    analyzer.onMessage(message("x1", "clientToServer", 5_000, { echoKey: "1", echoPhase: "reply" })); // same direction: ignored
+    analyzer.onMessage(message("x1", "serverToClient", 30_000, { echoKey: "1", echoPhase: "reply" }));
+    analyzer.onMessage(message("x1", "serverToClient", 31_000, { echoKey: "2", echoPhase: "reply" })); // unknown key
+    analyzer.onMessage(message("x2", "clientToServer", 0, { echoKey: "1", echoPhase: "request" }, 7));
+    const summaries = analyzer.sessionSummaries();
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]!.rttSamplesMs).toEqual([30]);
+    const report = analyzer.finish();
+    expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(1);
+  });
+
+  it("counts sessions without RTT and too many sequence spaces", () => {
+    const analyzer = createRegionsAnalyzer({ regionOfSession: { a: "eu", b: "eu" }, maxSequenceSpaces: 1, comparison: { placement: false } });
+    analyzer.onMessage(message("a", "clientToServer", 0, { sequence: 1, channel: 0 }));
+    analyzer.onMessage(message("b", "clientToServer", 0, { sequence: 1, channel: 0, reportedRttMs: 20 }));
+    analyzer.onMessage(message("b", "clientToServer", 0, { sequence: 1, channel: 1 }));
+    const report = analyzer.finish();
+    expect(report.sessions.skipped).toEqual({ E_REGIONS_NO_RTT: 1, E_REGIONS_TOO_MANY_SEQUENCE_SPACES: 1 });
+    expect(report.sessions.analysed).toBe(1);
+  });
+
+  it("rejects invalid options with E_INVALID_OPTION", () => {
+    expect(() => createRegionsAnalyzer({ maxRttSamplesPerSession: 0 })).toThrow();
+    try {
+      createRegionsAnalyzer({ spikeThresholdMs: -1 });
+    } catch (error) {
+      expect(hasErrorCode(error, "E_INVALID_OPTION")).toBe(true);
+    }
+    expect(() => createRegionsAnalyzer({ lossWindow: 1.5 })).toThrow(/lossWindow/);
+  });
+});
+
+describe("clientPrefixOf", () => {
+  it("derives /24 and /48 prefixes", () => {
+    expect(clientPrefixOf("203.0.113.77")).toBe("203.0.113.0/24");
+    expect(clientPrefixOf("2001:0db8:0001:0002::5")).toBe("2001:db8:1::/48");
+    expect(clientPrefixOf("::1")).toBe("0:0:0::/48");
+    expect(clientPrefixOf("fe80::")).toBe("fe80:0:0::/48");
+    expect(clientPrefixOf("not-an-address")).toBeUndefined();
+    expect(clientPrefixOf("1:2")).toBeUndefined();
+  });
+});
+
+describe("forRegion feeders (one capture per region)", () => {
+  it("labels sessions by capture and keeps equal session ids of two captures apart", () => {
+    const analyzer = createRegionsAnalyzer({ playerLocationOfSession: { s: { latitude: 48.86, longitude: 2.35 } }, comparison: { placement: false } });
+    const europe = analyzer.forRegion("eu-west");
+    const america = analyzer.forRegion("na-east");
+    expect(europe.name).toBe("regions:eu-west");
+    for (const [feeder, rttMs] of [[europe, 30], [america, 60]] as const) {
+      feeder.onSession(session("s"));
+      feeder.onLogEvent({ tUs: 0, type: "geo", session: "s", values: {}, labels: { asn: "AS1" }, line: 1 });
+      feeder.onLogEvent({ tUs: 0, type: "tick", values: {}, labels: {}, line: 2 });
+      for (let index = 0; index < 20; index++) {
+        feeder.onMessage(message("s", "clientToServer", index * 1e5, { echoKey: String(index), echoPhase: "request" }));
+        feeder.onMessage(message("s", "serverToClient", index * 1e5 + rttMs * 1000, { echoKey: String(index), echoPhase: "reply" }));
+      }
+    }
+    const summaries = analyzer.sessionSummaries();
+    expect(summaries.map((summary) => [summary.sessionId, summary.region, summary.asn, summary.playerLocation?.latitude])).toEqual([
+      ["eu-west/s", "eu-west", "AS1", 48.86],
+      ["na-east/s", "na-east", "AS1", 48.86],
+    ]);
+    const report = analyzer.finish();
+    expect(report.ranking).toEqual(["eu-west", "na-east"]);
+    expect(report.regions.map((region) => region.rttMs.p50)).toEqual([30, 60]);
+    expect(() => analyzer.forRegion("")).toThrow(/non-empty/);
+  });
+});

@@ -1,0 +1,327 @@
+import {
+  AnomalyCounter,
+  ErrorCode,
+  TickscopeError,
+  type Direction,
+  type GameMessage,
+  type LogEvent,
+  type MessageAnalyzer,
+  type Session,
+} from "@tickscope/core";
+import { compareRegions, type RegionComparisonOptions } from "./compare-regions.js";
+import type { GeoPoint } from "./geo.js";
+import type { NamedPlace } from "./gazetteer.js";
+import type { RegionsReport } from "./report-schema.js";
+import type { SessionSummary } from "./session-summary.js";
+import { rttStreamKey, SessionTracker, type RttSource } from "./session-tracker.js";
+
+/** Options of {@link createRegionsAnalyzer}. */
+export interface RegionsAnalyzerOptions {
+  /**
+   * Region of each session: a map by session id, or a function. Falls back to
+   * `Session.region`, then to a `region` label in log events for the session.
+   * Unlabelled sessions are counted and left out.
+   */
+  regionOfSession?: Readonly<Record<string, string>> | ((sessionId: string, session: Session | undefined) => string | undefined);
+  /** Player location by session id (coordinates or a named place). */
+  playerLocationOfSession?: Readonly<Record<string, GeoPoint | NamedPlace>>;
+  /** Preferred RTT sources, best first (default echo, ack, reported). */
+  rttSources?: readonly RttSource[];
+  /** RTT samples kept per stream (reservoir), default 2048. */
+  maxRttSamplesPerSession?: number;
+  /** Unanswered echo requests remembered per session, default 256. */
+  maxPendingEchoes?: number;
+  /** Sequence spaces (direction × channel) tracked per session, default 16. */
+  maxSequenceSpaces?: number;
+  /** Reordering window for loss, sequences, default 256. */
+  lossWindow?: number;
+  /** A sample this far above the running baseline starts a spike, ms (default 50). */
+  spikeThresholdMs?: number;
+  /** Sessions tracked at most (default 200,000); more are counted and ignored. */
+  maxSessions?: number;
+  /** Options passed to {@link compareRegions} at `finish()`. */
+  comparison?: RegionComparisonOptions;
+}
+
+/** The regions analyzer: a {@link MessageAnalyzer} that also exposes its per-session summaries. */
+export interface RegionsAnalyzer extends MessageAnalyzer<RegionsReport> {
+  /** Per-session summaries derived so far (sorted by session id); does not end the analysis. */
+  sessionSummaries(): SessionSummary[];
+  /**
+   * A feeder for one capture whose sessions all belong to `region` (the CLI's
+   * `--region eu-west=eu.pcapng`). Its session ids become `region/id`, so the
+   * same 5-tuple in two captures stays two sessions. Call `finish()` on the
+   * main analyzer once every feeder is done.
+   */
+  forRegion(region: string): RegionFeeder;
+}
+
+/** Feeds one region-labelled capture into a {@link RegionsAnalyzer} (see `forRegion`). */
+export interface RegionFeeder {
+  readonly name: string;
+  onSession(session: Session): void;
+  onMessage(message: GameMessage): void;
+  onLogEvent(event: LogEvent): void;
+}
+
+const OPPOSITE: Record<Direction, Direction> = { clientToServer: "serverToClient", serverToClient: "clientToServer" };
+
+/** Client prefix of an address: IPv4 /24 or IPv6 /48. */
+export function clientPrefixOf(address: string): string | undefined {
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+    const parts = address.split(".");
+    return `${parts[0]}.${parts[1]}.${parts[2]}.0/24`;
+  }
+  if (!address.includes(":")) return undefined;
+  const [head = "", tail] = address.split("::");
+  const headGroups = head === "" ? [] : head.split(":");
+  const tailGroups = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? headGroups : [...headGroups, ...new Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill("0"), ...tailGroups];
+  if (groups.length < 3) return undefined;
+  return `${groups.slice(0, 3).map((group) => (group === "" ? "0" : group.toLowerCase().replace(/^0+(?=.)/, ""))).join(":")}::/48`;
+}
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new TickscopeError(ErrorCode.invalidOption, `regions: ${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * Creates the streaming regions analyzer. It derives, per session, RTT (from
+ * echo request/reply pairs, from acks of sequence numbers, or from reported
+ * RTT — the first available in `rttSources` order), jitter, loss and loss
+ * bursts (from sequence gaps per direction and channel), spike onsets and play
+ * time, then `finish()` compares the regions with {@link compareRegions}.
+ *
+ * Echo and ack RTTs are measured at the capture point. Requests that originate
+ * on the capture side span the network; the other side's requests measure
+ * only the local turnaround. Both are tracked per origin direction and the one
+ * with the larger median is used.
+ */
+export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): RegionsAnalyzer {
+  const limits = {
+    maxRttSamples: positiveInteger(options.maxRttSamplesPerSession, 2048, "maxRttSamplesPerSession"),
+    maxPendingEchoes: positiveInteger(options.maxPendingEchoes, 256, "maxPendingEchoes"),
+    maxSequenceSpaces: positiveInteger(options.maxSequenceSpaces, 16, "maxSequenceSpaces"),
+    lossWindow: positiveInteger(options.lossWindow, 256, "lossWindow"),
+    spikeThresholdMs: options.spikeThresholdMs ?? 50,
+  };
+  if (!(limits.spikeThresholdMs > 0)) throw new TickscopeError(ErrorCode.invalidOption, "regions: spikeThresholdMs must be > 0");
+  const maxSessions = positiveInteger(options.maxSessions, 200_000, "maxSessions");
+  const sources: readonly RttSource[] = options.rttSources ?? ["echo", "ack", "reported"];
+  const trackers = new Map<string, SessionTracker>();
+  const sessions = new Map<string, Session>();
+  const logRegions = new Map<string, string>();
+  const logLocations = new Map<string, GeoPoint | NamedPlace>();
+  const logAsns = new Map<string, string>();
+  const fixedRegions = new Map<string, string>();
+  const rawIds = new Map<string, string>();
+  const anomalies = new AnomalyCounter();
+
+  const trackerOf = (sessionId: string, packetIndex: number): SessionTracker | undefined => {
+    let tracker = trackers.get(sessionId);
+    if (tracker === undefined) {
+      if (trackers.size >= maxSessions) {
+        anomalies.add("E_REGIONS_TOO_MANY_SESSIONS", packetIndex);
+        return undefined;
+      }
+      tracker = new SessionTracker(sessionId, limits);
+      trackers.set(sessionId, tracker);
+    }
+    return tracker;
+  };
+
+  const regionOf = (sessionId: string): string | undefined => {
+    const fixed = fixedRegions.get(sessionId);
+    if (fixed !== undefined) return fixed;
+    const session = sessions.get(sessionId);
+    const labelling = options.regionOfSession;
+    const labelled = typeof labelling === "function" ? labelling(sessionId, session) : labelling?.[sessionId];
+    return labelled ?? session?.region ?? logRegions.get(sessionId);
+  };
+
+  const summarize = (tracker: SessionTracker): SessionSummary | undefined => {
+    const region = regionOf(tracker.sessionId);
+    if (region === undefined || region === "") return undefined;
+    let chosen: ReturnType<SessionTracker["rttStreams"]["get"]>;
+    for (const source of sources) {
+      let best: typeof chosen;
+      let bestMedian = Number.NEGATIVE_INFINITY;
+      for (const direction of ["clientToServer", "serverToClient"] as const) {
+        const stream = tracker.rttStreams.get(rttStreamKey(source, direction));
+        if (stream === undefined || stream.count === 0) continue;
+        const median = stream.median();
+        if (median > bestMedian) {
+          bestMedian = median;
+          best = stream;
+        }
+      }
+      if (best !== undefined) {
+        chosen = best;
+        break;
+      }
+    }
+    if (chosen === undefined) return undefined;
+    let lost = 0;
+    let received = 0;
+    let bursts = 0;
+    let maxBurst = 0;
+    for (const space of tracker.allSequenceSpaces()) {
+      space.flush();
+      lost += space.lostCount;
+      received += space.receivedCount;
+      bursts += space.burstCount;
+      maxBurst = Math.max(maxBurst, space.maxBurstLength);
+    }
+    const session = sessions.get(tracker.sessionId);
+    const summary: SessionSummary = {
+      sessionId: tracker.sessionId,
+      region,
+      player: session?.player ?? tracker.player ?? tracker.sessionId,
+      rttSamplesMs: chosen.samples(),
+      jitterMs: chosen.jitterMs,
+      spikeCount: chosen.spikeCount,
+      playTimeMs: Math.max(0, (tracker.lastUs - tracker.firstUs) / 1000),
+      startUs: tracker.firstUs,
+      endUs: tracker.lastUs,
+    };
+    if (lost + received > 0) {
+      summary.lossRate = lost / (lost + received);
+      summary.lossBursts = { count: bursts, meanLength: bursts > 0 ? lost / bursts : 0, maxLength: maxBurst };
+    }
+    const rawId = rawIds.get(tracker.sessionId) ?? tracker.sessionId;
+    const location =
+      options.playerLocationOfSession?.[tracker.sessionId] ?? options.playerLocationOfSession?.[rawId] ?? logLocations.get(tracker.sessionId);
+    if (location !== undefined) {
+      if ("latitude" in location) summary.playerLocation = location;
+      else summary.playerPlace = location;
+    }
+    if (session !== undefined) {
+      const prefix = clientPrefixOf(session.client.address);
+      if (prefix !== undefined) summary.clientPrefix = prefix;
+    }
+    const asn = logAsns.get(tracker.sessionId);
+    if (asn !== undefined) summary.asn = asn;
+    return summary;
+  };
+
+  const ingestMessage = (message: GameMessage, key: string): void => {
+    const tracker = trackerOf(key, message.packetIndex);
+    if (tracker === undefined) return;
+    const tUs = message.tUs;
+    if (Number.isNaN(tracker.firstUs)) tracker.firstUs = tUs;
+    tracker.lastUs = tUs;
+    const roles = message.roles;
+    const direction = message.direction;
+    if (tracker.player === undefined && roles.playerId !== undefined) tracker.player = String(roles.playerId);
+    if (roles.echoKey !== undefined) {
+      if (roles.echoPhase === "request") tracker.addPendingEcho(roles.echoKey, tUs, direction);
+      else if (roles.echoPhase === "reply") {
+        const pending = tracker.pendingEchoes.get(roles.echoKey);
+        if (pending !== undefined && pending.direction === OPPOSITE[direction] && tUs >= pending.tUs) {
+          tracker.pendingEchoes.delete(roles.echoKey);
+          tracker.addRtt("echo", pending.direction, (tUs - pending.tUs) / 1000);
+        }
+      }
+    }
+    if (roles.sequence !== undefined && Number.isFinite(roles.sequence)) {
+      tracker.sent[direction].record(roles.sequence, tUs);
+      const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
+      if (space !== undefined) space.add(roles.sequence);
+    }
+    if (roles.ack !== undefined && Number.isFinite(roles.ack)) {
+      const sentUs = tracker.sent[OPPOSITE[direction]].take(roles.ack);
+      if (!Number.isNaN(sentUs) && tUs >= sentUs) tracker.addRtt("ack", OPPOSITE[direction], (tUs - sentUs) / 1000);
+    }
+    if (roles.reportedRttMs !== undefined && Number.isFinite(roles.reportedRttMs) && roles.reportedRttMs >= 0) {
+      tracker.addRtt("reported", direction, roles.reportedRttMs);
+    }
+  };
+
+  const ingestLogEvent = (event: LogEvent, key: string): void => {
+    if (event.region !== undefined) logRegions.set(key, event.region);
+    const latitude = event.values["latitude"] ?? event.values["lat"];
+    const longitude = event.values["longitude"] ?? event.values["lon"];
+    if (latitude !== undefined && longitude !== undefined) logLocations.set(key, { latitude, longitude });
+    else if (event.labels["country"] !== undefined || event.labels["city"] !== undefined) {
+      const place: NamedPlace = {};
+      if (event.labels["country"] !== undefined) place.country = event.labels["country"];
+      if (event.labels["city"] !== undefined) place.city = event.labels["city"];
+      logLocations.set(key, place);
+    }
+    if (event.labels["asn"] !== undefined) logAsns.set(key, event.labels["asn"]);
+  };
+
+  const analyzer: RegionsAnalyzer = {
+    name: "regions",
+    onSession(session: Session): void {
+      sessions.set(session.id, session);
+    },
+    onMessage(message: GameMessage): void {
+      ingestMessage(message, message.sessionId);
+    },
+    onLogEvent(event: LogEvent): void {
+      if (event.session !== undefined) ingestLogEvent(event, event.session);
+    },
+    forRegion(region: string): RegionFeeder {
+      if (typeof region !== "string" || region === "") {
+        throw new TickscopeError(ErrorCode.invalidOption, "regions: forRegion needs a non-empty region name");
+      }
+      let lastId: string | undefined;
+      let lastKey = "";
+      const keyOf = (sessionId: string): string => {
+        if (sessionId === lastId) return lastKey;
+        const key = `${region}/${sessionId}`;
+        if (!fixedRegions.has(key)) {
+          fixedRegions.set(key, region);
+          rawIds.set(key, sessionId);
+        }
+        lastId = sessionId;
+        lastKey = key;
+        return key;
+      };
+      return {
+        name: `regions:${region}`,
+        onSession(session: Session): void {
+          sessions.set(keyOf(session.id), session);
+        },
+        onMessage(message: GameMessage): void {
+          ingestMessage(message, keyOf(message.sessionId));
+        },
+        onLogEvent(event: LogEvent): void {
+          if (event.session !== undefined) ingestLogEvent(event, keyOf(event.session));
+        },
+      };
+    },
+    sessionSummaries(): SessionSummary[] {
+      const summaries: SessionSummary[] = [];
+      for (const id of [...trackers.keys()].sort()) {
+        const tracker = trackers.get(id)!;
+        const summary = summarize(tracker);
+        if (summary !== undefined) summaries.push(summary);
+      }
+      return summaries;
+    },
+    finish(): RegionsReport {
+      let unlabelled = 0;
+      let withoutRtt = 0;
+      for (const tracker of trackers.values()) {
+        if (tracker.droppedSequenceSpaces > 0) anomalies.add("E_REGIONS_TOO_MANY_SEQUENCE_SPACES", 0);
+        if (regionOf(tracker.sessionId) === undefined) unlabelled++;
+        else if (tracker.rttStreams.size === 0) withoutRtt++;
+      }
+      for (let index = 0; index < unlabelled; index++) anomalies.add("E_REGIONS_NO_REGION", 0);
+      for (let index = 0; index < withoutRtt; index++) anomalies.add("E_REGIONS_NO_RTT", 0);
+      const report = compareRegions(analyzer.sessionSummaries(), options.comparison);
+      const merged = { ...report.sessions.skipped };
+      for (const [code, count] of Object.entries(anomalies.toCounts())) merged[code] = (merged[code] ?? 0) + count;
+      report.sessions.skipped = Object.fromEntries(Object.entries(merged).sort(([left], [right]) => (left < right ? -1 : 1)));
+      report.sessions.total = trackers.size;
+      return report;
+    },
+  };
+  return analyzer;
+}

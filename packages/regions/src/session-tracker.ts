@@ -1,0 +1,278 @@
+import type { Direction } from "@tickscope/core";
+import { createSeededRandom, hashString, type SeededRandom } from "./random.js";
+
+/** Where an RTT sample came from. */
+export type RttSource = "echo" | "ack" | "reported";
+
+/**
+ * Streaming RTT statistics of one sample stream: a bounded reservoir (uniform
+ * sample for quantiles), jitter as the mean absolute difference of consecutive
+ * samples, and spike onsets against a slowly moving baseline.
+ */
+export class RttStream {
+  /** Reservoir of samples (first `min(count, capacity)` slots used). */
+  readonly reservoir: Float64Array;
+  /** Samples seen. */
+  count = 0;
+  private previous = Number.NaN;
+  private absoluteDifferenceSum = 0;
+  private baseline = Number.NaN;
+  private inSpike = false;
+  /** Spike onsets seen. */
+  spikeCount = 0;
+
+  constructor(
+    capacity: number,
+    private readonly random: SeededRandom,
+    private readonly spikeThresholdMs: number,
+  ) {
+    this.reservoir = new Float64Array(capacity);
+  }
+
+  /** Adds one RTT sample, ms. */
+  add(rttMs: number): void {
+    const capacity = this.reservoir.length;
+    if (this.count < capacity) this.reservoir[this.count] = rttMs;
+    else {
+      const slot = this.random.nextInt(this.count + 1);
+      if (slot < capacity) this.reservoir[slot] = rttMs;
+    }
+    this.count++;
+    if (!Number.isNaN(this.previous)) this.absoluteDifferenceSum += Math.abs(rttMs - this.previous);
+    this.previous = rttMs;
+    if (Number.isNaN(this.baseline)) {
+      this.baseline = rttMs;
+      return;
+    }
+    if (rttMs > this.baseline + this.spikeThresholdMs) {
+      if (!this.inSpike) this.spikeCount++;
+      this.inSpike = true;
+    } else {
+      if (rttMs <= this.baseline + this.spikeThresholdMs / 2) this.inSpike = false;
+      this.baseline += (rttMs - this.baseline) / 16;
+    }
+  }
+
+  /** Mean absolute difference of consecutive samples, ms (0 with one sample). */
+  get jitterMs(): number {
+    return this.count > 1 ? this.absoluteDifferenceSum / (this.count - 1) : 0;
+  }
+
+  /** The retained samples (a copy). */
+  samples(): number[] {
+    return Array.from(this.reservoir.subarray(0, Math.min(this.count, this.reservoir.length)));
+  }
+
+  /** Median of the retained samples. */
+  median(): number {
+    const sorted = Float64Array.from(this.reservoir.subarray(0, Math.min(this.count, this.reservoir.length))).sort();
+    return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
+  }
+}
+
+/**
+ * Loss accounting of one sequence space, reordering-tolerant within a sliding
+ * window: a sequence is declared lost only when the window slides past it
+ * unreceived. Tracks loss bursts (runs of consecutive lost sequences).
+ */
+export class SequenceWindow {
+  private readonly received: Uint8Array;
+  private base = Number.NaN;
+  private highest = Number.NaN;
+  /** Distinct sequences received. */
+  receivedCount = 0;
+  /** Sequences declared lost. */
+  lostCount = 0;
+  /** Duplicates and arrivals too late for the window. */
+  duplicateOrLateCount = 0;
+  /** Number of loss bursts. */
+  burstCount = 0;
+  /** Total lost sequences in bursts (= lostCount). */
+  private currentBurst = 0;
+  /** Longest burst. */
+  maxBurstLength = 0;
+
+  constructor(
+    private readonly windowSize: number,
+    private readonly sequenceBits: number | undefined,
+  ) {
+    this.received = new Uint8Array(windowSize);
+  }
+
+  /** Records a received sequence number (raw, possibly wrapped). */
+  add(rawSequence: number): void {
+    const sequence = this.extend(rawSequence);
+    if (Number.isNaN(this.base)) {
+      this.base = sequence;
+      this.highest = sequence;
+    }
+    if (sequence < this.base) {
+      this.duplicateOrLateCount++;
+      return;
+    }
+    while (sequence >= this.base + this.windowSize) this.retire();
+    const slot = sequence % this.windowSize;
+    if (this.received[slot] === 1) {
+      this.duplicateOrLateCount++;
+      return;
+    }
+    this.received[slot] = 1;
+    this.receivedCount++;
+    if (sequence > this.highest) this.highest = sequence;
+  }
+
+  private extend(rawSequence: number): number {
+    if (this.sequenceBits === undefined || this.sequenceBits >= 53 || Number.isNaN(this.highest)) return rawSequence;
+    const modulus = 2 ** this.sequenceBits;
+    const half = modulus / 2;
+    const reference = this.highest;
+    let candidate = reference - (((reference % modulus) + modulus) % modulus) + rawSequence;
+    if (candidate - reference > half) candidate -= modulus;
+    else if (reference - candidate > half) candidate += modulus;
+    return candidate;
+  }
+
+  private retire(): void {
+    const slot = this.base % this.windowSize;
+    if (this.received[slot] === 1) {
+      this.received[slot] = 0;
+      this.endBurst();
+    } else {
+      this.lostCount++;
+      this.currentBurst++;
+    }
+    this.base++;
+  }
+
+  private endBurst(): void {
+    if (this.currentBurst > 0) {
+      this.burstCount++;
+      if (this.currentBurst > this.maxBurstLength) this.maxBurstLength = this.currentBurst;
+      this.currentBurst = 0;
+    }
+  }
+
+  /** Retires the whole window up to the highest sequence seen (call once at the end). */
+  flush(): void {
+    if (Number.isNaN(this.base)) return;
+    while (this.base <= this.highest) this.retire();
+    this.endBurst();
+  }
+}
+
+const RING_SIZE = 1024;
+
+/** Per-direction ring of send times of sequence numbers, for ack-based RTT. */
+export class SentSequenceRing {
+  private readonly sequences = new Float64Array(RING_SIZE).fill(-1);
+  private readonly timesUs = new Float64Array(RING_SIZE);
+
+  /** Records the first capture time of a sequence. */
+  record(sequence: number, tUs: number): void {
+    const slot = sequence & (RING_SIZE - 1);
+    if (this.sequences[slot] === sequence) return;
+    this.sequences[slot] = sequence;
+    this.timesUs[slot] = tUs;
+  }
+
+  /** Returns the send time of an acked sequence once (then forgets it), or NaN. */
+  take(sequence: number): number {
+    const slot = sequence & (RING_SIZE - 1);
+    if (this.sequences[slot] !== sequence || Number.isNaN(this.timesUs[slot]!)) return Number.NaN;
+    const time = this.timesUs[slot]!;
+    this.timesUs[slot] = Number.NaN;
+    return time;
+  }
+}
+
+const RTT_STREAM_KEYS: Record<RttSource, Record<Direction, string>> = {
+  echo: { clientToServer: "echo:clientToServer", serverToClient: "echo:serverToClient" },
+  ack: { clientToServer: "ack:clientToServer", serverToClient: "ack:serverToClient" },
+  reported: { clientToServer: "reported:clientToServer", serverToClient: "reported:serverToClient" },
+};
+
+/** Key of an RTT stream in {@link SessionTracker.rttStreams} (a constant string, no allocation). */
+export function rttStreamKey(source: RttSource, originDirection: Direction): string {
+  return RTT_STREAM_KEYS[source][originDirection];
+}
+
+/** Bounds of one tracked session. */
+export interface SessionTrackerLimits {
+  maxRttSamples: number;
+  maxPendingEchoes: number;
+  maxSequenceSpaces: number;
+  lossWindow: number;
+  spikeThresholdMs: number;
+}
+
+/** All streaming state of one session (bounded). */
+export class SessionTracker {
+  firstUs = Number.NaN;
+  lastUs = Number.NaN;
+  player: string | undefined;
+  /** RTT streams by `${source}:${originDirection}`. */
+  readonly rttStreams = new Map<string, RttStream>();
+  /** Sequence spaces by direction, then channel (no per-message key strings). */
+  readonly sequenceSpaces: Record<Direction, Map<number | string | undefined, SequenceWindow>> = {
+    clientToServer: new Map(),
+    serverToClient: new Map(),
+  };
+  private sequenceSpaceCount = 0;
+  readonly pendingEchoes = new Map<string, { tUs: number; direction: Direction }>();
+  readonly sent: Record<Direction, SentSequenceRing> = {
+    clientToServer: new SentSequenceRing(),
+    serverToClient: new SentSequenceRing(),
+  };
+  /** Sequence spaces refused because of the bound. */
+  droppedSequenceSpaces = 0;
+  private readonly random: SeededRandom;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly limits: SessionTrackerLimits,
+  ) {
+    this.random = createSeededRandom(hashString(sessionId));
+  }
+
+  /** Adds an RTT sample of a source, measured from requests sent in `originDirection`. */
+  addRtt(source: RttSource, originDirection: Direction, rttMs: number): void {
+    const key = rttStreamKey(source, originDirection);
+    let stream = this.rttStreams.get(key);
+    if (stream === undefined) {
+      stream = new RttStream(this.limits.maxRttSamples, this.random, this.limits.spikeThresholdMs);
+      this.rttStreams.set(key, stream);
+    }
+    stream.add(rttMs);
+  }
+
+  /** The sequence window of a direction's channel, or undefined when the bound is reached. */
+  sequenceSpace(direction: Direction, channel: number | string | undefined, sequenceBits: number | undefined): SequenceWindow | undefined {
+    const spaces = this.sequenceSpaces[direction];
+    let space = spaces.get(channel);
+    if (space === undefined) {
+      if (this.sequenceSpaceCount >= this.limits.maxSequenceSpaces) {
+        this.droppedSequenceSpaces++;
+        return undefined;
+      }
+      space = new SequenceWindow(this.limits.lossWindow, sequenceBits);
+      spaces.set(channel, space);
+      this.sequenceSpaceCount++;
+    }
+    return space;
+  }
+
+  /** Every sequence window of the session. */
+  allSequenceSpaces(): SequenceWindow[] {
+    return [...this.sequenceSpaces.clientToServer.values(), ...this.sequenceSpaces.serverToClient.values()];
+  }
+
+  /** Remembers an echo request (evicting the oldest beyond the bound). */
+  addPendingEcho(key: string, tUs: number, direction: Direction): void {
+    if (this.pendingEchoes.has(key)) return;
+    if (this.pendingEchoes.size >= this.limits.maxPendingEchoes) {
+      const oldest = this.pendingEchoes.keys().next().value as string;
+      this.pendingEchoes.delete(oldest);
+    }
+    this.pendingEchoes.set(key, { tUs, direction });
+  }
+}
