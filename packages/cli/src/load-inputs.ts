@@ -1,6 +1,13 @@
 import { readFile, stat } from "node:fs/promises";
 import { ErrorCode, TickscopeError, type ReportInput } from "@tickscope/core";
-import { compileProtocol, parseKeyFile, parseProtocolDefinition, type CompiledProtocol, type ProtocolDefinition } from "@tickscope/core/protocol";
+import {
+  compileProtocol,
+  parseKeyFile,
+  parseProtocolDefinition,
+  validateProtocolDefinition,
+  type CompiledProtocol,
+  type ProtocolDefinition,
+} from "@tickscope/core/protocol";
 import type { ByteSource } from "@tickscope/capture";
 
 /** Reads a text file, turning file-system errors into a clear `E_IO`. */
@@ -26,6 +33,12 @@ export async function loadProtocol(definitionPath: string, keysPath?: string): P
   const definition = parseProtocolDefinition(await readTextFile(definitionPath, "protocol definition"));
   const keys = keysPath === undefined ? undefined : parseKeyFile(await readTextFile(keysPath, "key file"));
   return { definition, protocol: compileProtocol(definition, { keys }) };
+}
+
+/** Validates and compiles a definition given as an object (e.g. the simulator's embedded arena definition). */
+export function loadProtocolObject(definition: unknown): LoadedProtocol {
+  const validated = validateProtocolDefinition(definition);
+  return { definition: validated, protocol: compileProtocol(validated) };
 }
 
 /** Maps a capture argument to a byte source: `-` is stdin. */

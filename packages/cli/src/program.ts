@@ -1,7 +1,10 @@
 import { Command } from "commander";
+import { registerAnalyzeCommand } from "./commands/analyze.js";
+import { registerDemoCommand } from "./commands/demo.js";
 import { registerDecodeCommand } from "./commands/decode.js";
 import { registerInspectCommand } from "./commands/inspect.js";
 import { registerProtocolCommand } from "./commands/protocol.js";
+import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { TOOL_VERSION } from "./version.js";
 
@@ -17,9 +20,12 @@ export function createProgram(): Command {
     .option("--verbose", "print stack traces of errors")
     .showHelpAfterError()
     .exitOverride();
+  registerAnalyzeCommand(program);
   registerInspectCommand(program);
   registerDecodeCommand(program);
   registerProtocolCommand(program);
   registerSchemaCommand(program);
+  registerSimulateCommand(program);
+  registerDemoCommand(program);
   return program;
 }

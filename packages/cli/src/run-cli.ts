@@ -2,13 +2,9 @@ import { CommanderError, type Command } from "commander";
 import { TickscopeError } from "@tickscope/core";
 import { createProgram } from "./program.js";
 
-/** Exit codes of the `tickscope` command. */
-export const ExitCode = {
-  ok: 0,
-  findings: 1,
-  usage: 2,
-  unreadableInput: 3,
-} as const;
+import { ExitCode } from "./exit-code.js";
+
+export { ExitCode };
 
 /** Where the CLI writes. Tests pass in-memory writers. */
 export interface CliStreams {

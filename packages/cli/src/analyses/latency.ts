@@ -1,0 +1,105 @@
+import { LatencyAnalyzer, type LatencyReport } from "@tickscope/latency";
+import type { AnalysisSection, MetricSample } from "../analysis-section.js";
+import { formatNumber } from "../formats/markdown-format.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+
+function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Builds the latency section: RTT percentiles per session, spikes and their ranked causes. */
+export function latencySection(report: LatencyReport): AnalysisSection {
+  const sessions = report.sessions.filter((session) => session.rttMs.samples > 0);
+  const spikes = report.sessions.flatMap((session) => session.spikes.map((spike) => ({ session: session.id, ...spike })));
+  const answer: string[] = [];
+  if (sessions.length === 0) {
+    answer.push("No RTT could be measured: the protocol has no ack, echo or reported-RTT roles, or no replies were captured.");
+  } else {
+    answer.push(
+      `${sessions.length} session(s) measured: median RTT p50 ${formatNumber(median(sessions.map((session) => session.rttMs.p50)))} ms, ` +
+        `p95 ${formatNumber(median(sessions.map((session) => session.rttMs.p95)))} ms (worst p95 ${formatNumber(Math.max(...sessions.map((session) => session.rttMs.p95)))} ms).`,
+    );
+  }
+  if (spikes.length === 0) answer.push("No latency spike above the robust baseline.");
+  else {
+    const causeCounts = new Map<string, number>();
+    for (const spike of spikes) {
+      const cause = spike.causes[0]?.kind ?? "unexplained";
+      causeCounts.set(cause, (causeCounts.get(cause) ?? 0) + 1);
+    }
+    const worst = [...spikes].sort((left, right) => right.peakMs - left.peakMs)[0]!;
+    answer.push(
+      `${spikes.length} spike(s); top causes: ${[...causeCounts].sort((left, right) => right[1] - left[1]).map(([cause, count]) => `${cause} × ${count}`).join(", ")}. ` +
+        `Worst: ${formatNumber(worst.baselineMs)} → ${formatNumber(worst.peakMs)} ms for ${formatNumber(worst.durationMs)} ms in ${worst.session}; fix: ${worst.suggestedFix}.`,
+    );
+  }
+  const metrics: MetricSample[] = [];
+  for (const session of sessions) {
+    const labels = { session: session.id, direction: session.direction, method: session.method };
+    metrics.push(
+      { name: "tickscope_rtt_p50_ms", help: "round-trip time, median", unit: "ms", value: session.rttMs.p50, labels },
+      { name: "tickscope_rtt_p95_ms", help: "round-trip time, 95th percentile", unit: "ms", value: session.rttMs.p95, labels },
+      { name: "tickscope_rtt_p99_ms", help: "round-trip time, 99th percentile", unit: "ms", value: session.rttMs.p99, labels },
+      { name: "tickscope_jitter_ms", help: "RFC 3550 interarrival jitter", unit: "ms", value: session.jitterMs.rfc3550, labels },
+      { name: "tickscope_latency_spikes", help: "latency spikes detected", unit: "1", value: session.spikes.length, labels },
+    );
+  }
+  return {
+    analysis: "latency",
+    question: "When did latency spike, and what caused it?",
+    answer,
+    findings: report.findings,
+    recommendations: [],
+    metrics,
+    tables: [
+      {
+        name: "latency-sessions",
+        rows: report.sessions.map((session) => ({
+          session: session.id,
+          method: session.method,
+          direction: session.direction,
+          samples: session.rttMs.samples,
+          rttP50Ms: session.rttMs.p50,
+          rttP95Ms: session.rttMs.p95,
+          rttP99Ms: session.rttMs.p99,
+          rttMaxMs: session.rttMs.max,
+          jitterMs: session.jitterMs.rfc3550,
+          spikes: session.spikes.length,
+          timeAbove100Ms: session.experience.timeAbove100Ms,
+        })),
+        bar: { labelColumn: "session", valueColumn: "rttP95Ms", unit: "ms" },
+      },
+      {
+        name: "latency-spikes",
+        rows: spikes.map((spike) => ({
+          session: spike.session,
+          startUs: spike.startUs,
+          durationMs: spike.durationMs,
+          baselineMs: spike.baselineMs,
+          peakMs: spike.peakMs,
+          cause: spike.causes[0]?.kind ?? "unexplained",
+          causeScore: spike.causes[0]?.score ?? 0,
+          suggestedFix: spike.suggestedFix,
+        })),
+      },
+    ],
+    series: sessions.slice(0, 8).map((session) => ({
+      name: `RTT p95 per minute, ${session.id}`,
+      unit: "ms",
+      points: session.perMinute.map((minute) => [minute.minuteStartUs, minute.p95] as [number, number]),
+      marks: session.spikes.map((spike) => ({ startUs: spike.startUs, endUs: spike.endUs, label: `spike ${formatNumber(spike.peakMs)} ms` })),
+    })),
+    report,
+  };
+}
+
+/** `tickscope analyze` adapter of `@tickscope/latency`. */
+export const latencyAdapter: AnalysisAdapter = {
+  name: "latency",
+  question: "When did latency spike, and what caused it?",
+  create: (context) => new LatencyAnalyzer(context.settings.latency as ConstructorParameters<typeof LatencyAnalyzer>[0]),
+  toSection: (report) => latencySection(report as LatencyReport),
+};

@@ -1,0 +1,97 @@
+import type { Command } from "commander";
+import { SingleBar } from "cli-progress";
+import { compareSeverity, type Severity } from "@tickscope/core";
+import { availableAnalyses } from "../analyses/registry.js";
+import type { AnalysisName } from "../analysis-section.js";
+import type { AnalyzeResult } from "../analyze-result.js";
+import { setExitCode, streamsOf } from "../command-context.js";
+import { loadConfig } from "../config-file.js";
+import { REPORT_FORMATS } from "../formats/index.js";
+import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { writeReports } from "../report-output.js";
+import { ExitCode } from "../exit-code.js";
+import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
+
+interface AnalyzeCommandOptions {
+  protocol?: string;
+  keys?: string;
+  serverPort?: number[];
+  only?: AnalysisName[];
+  format?: string[];
+  out?: string;
+  failOn?: Severity;
+  region?: { name: string; value: string }[];
+  config?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** Exit code for `--fail-on`: 1 when any finding is at or above the severity. */
+export function exitCodeForFindings(result: AnalyzeResult, failOn: Severity | undefined): number {
+  if (failOn === undefined) return ExitCode.ok;
+  const failing = result.sections.some((section) => section.findings.some((finding) => compareSeverity(finding.severity, failOn) >= 0));
+  return failing ? ExitCode.findings : ExitCode.ok;
+}
+
+/** Registers `tickscope analyze <capture...>`. */
+export function registerAnalyzeCommand(program: Command): void {
+  program
+    .command("analyze")
+    .description("read once, decode once, run every analysis; write reports")
+    .argument("[capture...]", "pcap/pcapng files (.gz ok), or - for stdin")
+    .option("--protocol <definition>", "protocol definition JSON")
+    .option("--keys <file>", "key file for encrypted protocols")
+    .option("--server-port <port>", "a server port (repeatable)", parsePortOption)
+    .option("--only <analyses>", `comma-separated subset of ${availableAnalyses().join(",")}`, parseAnalysisList)
+    .option("--format <formats>", `report formats: ${Object.keys(REPORT_FORMATS).join(",")} (repeatable; default md)`, (text: string, previous: string[] | undefined) =>
+      parseFormatList(text, Object.keys(REPORT_FORMATS), previous),
+    )
+    .option("--out <directory>", "write the reports into this directory")
+    .option("--fail-on <severity>", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical)", parseSeverity)
+    .option("--region <name=capture>", "a capture labelled with its region (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
+      ...previous,
+      parseNamedValue("region", text),
+    ])
+    .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
+    .option("--quiet", "no progress bar")
+    .action(async (captures: string[], options: AnalyzeCommandOptions, command: Command) => {
+      const streams = streamsOf(command);
+      const config = await loadConfig(options.config);
+      const inputs: AnalyzeInput[] = captures.map((path) => ({ path }));
+      for (const [region, path] of Object.entries(config.regions ?? {})) inputs.push({ path, region });
+      for (const { name, value } of options.region ?? []) inputs.push({ path: value, region: name });
+      if (inputs.length === 0) {
+        command.error("error: give at least one capture (or --region name=capture)", { exitCode: ExitCode.usage, code: "tickscope.noInput" });
+      }
+      const analyses = options.only ?? config.only ?? availableAnalyses();
+      const formats = options.format ?? config.formats ?? ["md"];
+      const failOn = options.failOn ?? config.failOn;
+      const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
+      const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
+      let barStarted = false;
+      const result = await runAnalyze({
+        inputs,
+        protocolPath: options.protocol ?? config.protocol,
+        keysPath: options.keys ?? config.keys,
+        serverPorts: options.serverPort ?? config.serverPorts,
+        analyses,
+        settings: config.analyses ?? {},
+        recordedOptions: { only: analyses, serverPorts: options.serverPort ?? config.serverPorts ?? [], failOn: failOn ?? null },
+        onProgress:
+          bar === undefined
+            ? undefined
+            : (bytesRead, totalBytes) => {
+                const totalMb = Math.max(1, Math.round(totalBytes / 1e6));
+                if (!barStarted) {
+                  bar.start(totalMb, 0);
+                  barStarted = true;
+                }
+                bar.update(Math.min(totalMb, Math.round(bytesRead / 1e6)));
+              },
+      });
+      if (barStarted) bar!.stop();
+      const written = await writeReports(result, formats, options.out ?? config.out, streams);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.join(", ")}\n`);
+      setExitCode(command, exitCodeForFindings(result, failOn));
+    });
+}

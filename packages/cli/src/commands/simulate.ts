@@ -1,0 +1,89 @@
+import type { Command } from "commander";
+import { SingleBar } from "cli-progress";
+import { ErrorCode, TickscopeError } from "@tickscope/core";
+import { getProfile, toNetemCommand, writeMatchCapture, PROFILE_NAMES, type CheatSpec, type MatchOptions, type RegionSpec } from "@tickscope/sim";
+import { streamsOf } from "../command-context.js";
+import { readTextFile } from "../load-inputs.js";
+import { parseDurationSeconds, parsePositiveIntegerOption } from "../options.js";
+
+interface SimulateCommandOptions {
+  players: string;
+  duration: string;
+  tick: string;
+  profile: string;
+  seed: string;
+  out: string;
+  truth?: string;
+  regions?: string;
+  cheats?: string;
+  serverLog?: string;
+  clientCapture?: string;
+  serverCapture?: string;
+  netem?: boolean;
+  quiet?: boolean;
+}
+
+async function readJsonFile(path: string, what: string): Promise<unknown> {
+  const text = await readTextFile(path, what);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TickscopeError(ErrorCode.invalidOption, `${what} '${path}' is not JSON: ${(error as Error).message}`, { hint: "fix the JSON syntax" });
+  }
+}
+
+/** Turns `tickscope simulate` options into the simulator's match options. */
+export async function matchOptionsFromCommand(options: SimulateCommandOptions): Promise<MatchOptions> {
+  const match: MatchOptions = {
+    seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
+    players: parsePositiveIntegerOption("players", options.players, 5000),
+    durationMs: Math.round(parseDurationSeconds(options.duration) * 1000),
+    tickRate: parsePositiveIntegerOption("tick", options.tick, 1000),
+    profile: options.profile.endsWith(".json") ? ((await readJsonFile(options.profile, "profile")) as Record<string, unknown>) : options.profile,
+  };
+  if (options.regions !== undefined) match.regions = (await readJsonFile(options.regions, "regions file")) as RegionSpec[];
+  if (options.cheats !== undefined) {
+    match.cheats = /^\d+$/.test(options.cheats) ? Number(options.cheats) : ((await readJsonFile(options.cheats, "cheats file")) as CheatSpec[]);
+  }
+  return match;
+}
+
+/** Registers `tickscope simulate`. */
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command("simulate")
+    .description("simulate a match over modelled networks; write a real PCAPNG capture and its ground truth")
+    .option("--players <n>", "players (1–5000)", "10")
+    .option("--duration <time>", "match duration, e.g. 90s, 30m", "60s")
+    .option("--tick <hz>", "server tick rate", "60")
+    .option("--profile <name|file.json>", `network profile: ${PROFILE_NAMES.join(", ")} or a JSON profile`, "cable")
+    .option("--seed <seed>", "random seed (same seed, same bytes)", "1")
+    .requiredOption("--out <file.pcapng>", "capture to write")
+    .option("--truth <file.json>", "ground truth to write (.ndjson for large runs)")
+    .option("--regions <file.json>", "regions: [{ name, latitude, longitude, playerShare }]")
+    .option("--cheats <file.json|n>", "cheats: [{ playerId, kind, startMs, endMs, intensity }] or a number of random cheaters")
+    .option("--server-log <file.ndjson>", "server log to write")
+    .option("--client-capture <file.pcapng>", "client-side capture (clock offset/drift applied)")
+    .option("--server-capture <file.pcapng>", "server-side capture in the server's own clock")
+    .option("--netem", "also print the tc netem command line of the profile")
+    .option("--quiet", "no progress bar")
+    .action(async (options: SimulateCommandOptions, command: Command) => {
+      const streams = streamsOf(command);
+      const match = await matchOptionsFromCommand(options);
+      const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
+      const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% simulated | ETA {eta}s", hideCursor: true }) : undefined;
+      bar?.start(match.durationMs, 0);
+      const result = writeMatchCapture(match, {
+        out: options.out,
+        truth: options.truth,
+        truthFormat: options.truth?.endsWith(".ndjson") ? "ndjson" : "json",
+        serverLog: options.serverLog,
+        clientCapture: options.clientCapture,
+        serverCapture: options.serverCapture,
+        onProgress: bar === undefined ? undefined : (simulatedMs) => bar.update(Math.round(simulatedMs)),
+      });
+      bar?.stop();
+      streams.stdout.write(`wrote ${options.out}: ${JSON.stringify(result.summary)}\n`);
+      if (options.netem && typeof match.profile === "string") streams.stdout.write(`${toNetemCommand(getProfile(match.profile))}\n`);
+    });
+}

@@ -1,0 +1,171 @@
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Transform, type Readable } from "node:stream";
+import type { DecodeAnomaly, GameMessage, LogEvent, MessageAnalyzer, PacketObservation, ReportInput, Session } from "@tickscope/core";
+import { runCapturePipeline, type ByteSource } from "@tickscope/capture";
+import { adapterFor } from "./analyses/registry.js";
+import type { AnalysisContext } from "./analyses/analysis-adapter.js";
+import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
+import type { AnalyzeResult, CaptureSummaryRecord } from "./analyze-result.js";
+import { describeInput, loadProtocol, loadProtocolObject } from "./load-inputs.js";
+import { TOOL_VERSION } from "./version.js";
+
+/** One capture of an analyze run, optionally labelled with a region. */
+export interface AnalyzeInput {
+  /** Path, or `-` for stdin. */
+  path: string;
+  /** Region label of every session in this capture (`--region name=path`). */
+  region?: string;
+}
+
+/** Options of {@link runAnalyze}. */
+export interface RunAnalyzeOptions {
+  /** Captures, in time order. */
+  inputs: readonly AnalyzeInput[];
+  /** Protocol definition path. */
+  protocolPath?: string;
+  /** Protocol definition given as an object (instead of `protocolPath`). */
+  protocolDefinition?: unknown;
+  /** Key file path. */
+  keysPath?: string;
+  /** Server ports. */
+  serverPorts?: readonly number[];
+  /** Analyses to run, in report order. */
+  analyses: readonly AnalysisName[];
+  /** Per-analysis settings (`tickscope.config.json` → `analyses`). */
+  settings?: Record<string, unknown>;
+  /** Server-log events, merged in time order. */
+  logEvents?: readonly LogEvent[];
+  /** Fixed `generatedAt` (default: the Unix epoch, so reports are byte-identical). */
+  generatedAt?: string;
+  /** Effective options to record in the report. */
+  recordedOptions?: Record<string, unknown>;
+  /** Called as bytes are read: `(bytesRead, totalBytes)`; total is 0 when unknown (stdin). */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+}
+
+function countingSource(path: string, onBytes: (bytes: number) => void): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  file.on("error", (error) => counter.destroy(error));
+  return file.pipe(counter);
+}
+
+/** Labels sessions with their region and forwards everything to the analyzers. */
+class RegionLabeller implements MessageAnalyzer<void> {
+  readonly name = "region-labeller";
+  region: string | undefined;
+
+  constructor(
+    private readonly analyzers: readonly MessageAnalyzer<unknown>[],
+    private readonly regionOfSession: Map<string, string>,
+    private readonly sessions: Session[],
+  ) {}
+
+  onSession(session: Session): void {
+    if (this.region !== undefined) {
+      session.region = this.region;
+      this.regionOfSession.set(session.id, this.region);
+    }
+    this.sessions.push(session);
+    for (const analyzer of this.analyzers) analyzer.onSession?.(session);
+  }
+
+  onPacket(packet: PacketObservation): void {
+    for (const analyzer of this.analyzers) analyzer.onPacket?.(packet);
+  }
+
+  onMessage(message: GameMessage): void {
+    for (const analyzer of this.analyzers) analyzer.onMessage(message);
+  }
+
+  onAnomaly(anomaly: DecodeAnomaly): void {
+    for (const analyzer of this.analyzers) analyzer.onAnomaly?.(anomaly);
+  }
+
+  onLogEvent(event: LogEvent): void {
+    for (const analyzer of this.analyzers) analyzer.onLogEvent?.(event);
+  }
+
+  finish(): void {}
+}
+
+/**
+ * The one pass of `tickscope analyze`: reads every capture once, decodes once,
+ * feeds every selected analysis, then builds one report section per analysis.
+ */
+export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeResult> {
+  const loaded =
+    options.protocolPath !== undefined
+      ? await loadProtocol(options.protocolPath, options.keysPath)
+      : options.protocolDefinition !== undefined
+        ? loadProtocolObject(options.protocolDefinition)
+        : undefined;
+  const context: AnalysisContext = {
+    definition: loaded?.definition,
+    regionOfSession: new Map(),
+    sessions: [],
+    settings: options.settings ?? {},
+  };
+  const adapters = options.analyses.map(adapterFor);
+  const analyzers = adapters.map((adapter) => adapter.create(context));
+  const labeller = new RegionLabeller(analyzers, context.regionOfSession, context.sessions);
+  const inputs: ReportInput[] = [];
+  if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));
+  let totalBytes = 0;
+  for (const input of options.inputs) {
+    const described = await describeInput(input.region === undefined ? "capture" : `capture:${input.region}`, input.path);
+    inputs.push(described);
+    totalBytes += described.bytes ?? 0;
+  }
+  let bytesRead = 0;
+  const captures: CaptureSummaryRecord[] = [];
+  const decodeAnomalies: Record<string, number> = {};
+  for (const [index, input] of options.inputs.entries()) {
+    labeller.region = input.region;
+    let source: ByteSource = input.path === "-" ? process.stdin : input.path;
+    if (options.onProgress !== undefined && input.path !== "-" && (await stat(input.path).catch(() => undefined)) !== undefined) {
+      source = countingSource(input.path, (bytes) => {
+        bytesRead += bytes;
+        options.onProgress!(bytesRead, totalBytes);
+      });
+    }
+    const result = await runCapturePipeline({
+      sources: [{ source, name: input.path }],
+      decoder: loaded?.protocol,
+      serverPorts: options.serverPorts,
+      analyzers: [labeller],
+      logEvents: index === 0 ? options.logEvents : undefined,
+      finishAnalyzers: false,
+    });
+    for (const capture of result.captures) {
+      captures.push({
+        file: capture.file,
+        format: capture.format,
+        packets: capture.packets,
+        bytes: capture.bytes,
+        firstUs: capture.firstUs ?? 0,
+        lastUs: capture.lastUs ?? 0,
+        linkTypes: capture.linkTypes,
+        anomalies: capture.anomalies,
+      });
+    }
+    for (const [code, count] of Object.entries(result.decodeAnomalies)) decodeAnomalies[code] = (decodeAnomalies[code] ?? 0) + count;
+  }
+  const sections: AnalysisSection[] = adapters.map((adapter, index) => adapter.toSection(analyzers[index]!.finish(), context));
+  return {
+    toolVersion: TOOL_VERSION,
+    generatedAt: options.generatedAt ?? "1970-01-01T00:00:00.000Z",
+    inputs,
+    options: options.recordedOptions ?? {},
+    captures,
+    sessions: context.sessions,
+    decodeAnomalies: Object.fromEntries(Object.entries(decodeAnomalies).sort(([left], [right]) => left.localeCompare(right))),
+    sections,
+  };
+}
