@@ -1,4 +1,4 @@
-import { formatTimeUs, type Finding, type Recommendation } from "@tickscope/core";
+import { compareSeverity, formatTimeUs, type Finding, type Recommendation } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
 import type { ReportFormat } from "./report-format.js";
@@ -18,18 +18,25 @@ export function formatNumber(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-/** Renders rows as a GitHub-flavoured Markdown table (at most 50 rows, then a count). */
-export function renderMarkdownTable(rows: Record<string, unknown>[]): string {
+/** Renders rows as a GitHub-flavoured Markdown table (at most `maxRows` rows, then a count). */
+export function renderMarkdownTable(rows: Record<string, unknown>[], maxRows = MAX_TABLE_ROWS): string {
   if (rows.length === 0) return "_none_\n";
   const columns = Object.keys(rows[0]!);
   const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => " --- ").join("|")}|`];
-  for (const row of rows.slice(0, MAX_TABLE_ROWS)) lines.push(`| ${columns.map((column) => escapeCell(row[column])).join(" | ")} |`);
-  if (rows.length > MAX_TABLE_ROWS) lines.push(`\n… ${rows.length - MAX_TABLE_ROWS} more rows in the CSV/JSON output`);
+  for (const row of rows.slice(0, maxRows)) lines.push(`| ${columns.map((column) => escapeCell(row[column])).join(" | ")} |`);
+  if (rows.length > maxRows) lines.push(`\n… ${rows.length - maxRows} more rows in the CSV/JSON output`);
   return `${lines.join("\n")}\n`;
 }
 
+const MAX_FINDING_ROWS = 15;
+
+/** Findings, most severe first, then earliest first. */
+export function sortFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((left, right) => compareSeverity(right.severity, left.severity) || left.startUs - right.startUs);
+}
+
 function findingRows(findings: readonly Finding[]): Record<string, unknown>[] {
-  return findings.map((finding) => ({
+  return sortFindings(findings).map((finding) => ({
     severity: finding.severity,
     kind: finding.kind,
     start: formatTimeUs(finding.startUs),
@@ -75,7 +82,7 @@ export function renderMarkdown(result: AnalyzeResult): string {
   parts.push("## Details\n");
   for (const section of result.sections) {
     parts.push(`### ${section.analysis}\n`);
-    if (section.findings.length > 0) parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings))}`);
+    if (section.findings.length > 0) parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings), MAX_FINDING_ROWS)}`);
     if (section.recommendations.length > 0) {
       parts.push(`#### recommendations\n\n${renderMarkdownTable(recommendationRows(section.recommendations))}`);
     }

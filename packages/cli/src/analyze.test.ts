@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ajv } from "ajv";
+import { parse as parseCsv } from "csv-parse/sync";
+import { repositoryRoot } from "@tickscope-test/support";
+import { simulateMatchToMemory } from "@tickscope/sim";
+import { runInMemory } from "./test-support/run.js";
+import { ExitCode } from "./exit-code.js";
+import { AnalyzeReportSchema } from "./report-document.js";
+import { exitCodeForFindings } from "./commands/analyze.js";
+import { sampleAnalyzeResult } from "./test-support/sample-result.js";
+
+const directory = mkdtempSync(join(tmpdir(), "tickscope-analyze-"));
+const capturePath = join(directory, "match.pcapng");
+const arenaPath = join(repositoryRoot, "examples", "protocols", "arena.json");
+
+beforeAll(() => {
+  const match = simulateMatchToMemory({
+    seed: 11,
+    players: 4,
+    durationMs: 20_000,
+    tickRate: 30,
+    profile: "cable",
+    networkEvents: [{ kind: "latencySpike", startMs: 8_000, durationMs: 1_500, extraDelayMs: 200, playerIds: [1] }],
+  });
+  writeFileSync(capturePath, match.pcapng);
+});
+
+describe("tickscope analyze", () => {
+  it("writes every requested format, parseable and schema-valid, in one pass", async () => {
+    const out = join(directory, "reports");
+    const run = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json,md,csv,ndjson,prom,otlp,html", "--out", out]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    const document = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(JSON.stringify(AnalyzeReportSchema)));
+    expect(validate(document), JSON.stringify(validate.errors)).toBe(true);
+    expect(document.report.sessions).toHaveLength(4);
+    expect(document.report.captures[0].format).toBe("pcapng");
+    const latency = document.report.analyses.latency;
+    const spiked = latency.sessions.filter((session: { spikes: unknown[] }) => session.spikes.length > 0).map((session: { id: string }) => session.id);
+    expect(spiked.length).toBeGreaterThan(0);
+    const sessions = parseCsv(readFileSync(join(out, "sessions.csv"), "utf8"), { columns: true });
+    expect(sessions).toHaveLength(4);
+    for (const file of ["report.md", "events.ndjson", "metrics.prom", "otlp-metrics.json", "otlp-logs.json", "report.html"]) {
+      expect(existsSync(join(out, file)), file).toBe(true);
+    }
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("## Answers");
+  });
+
+  it("gives byte-identical JSON for the same input", async () => {
+    const first = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
+    const second = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
+    expect(first.code).toBe(ExitCode.ok);
+    expect(first.stdout).toBe(second.stdout);
+  });
+
+  it("exits 1 when findings reach --fail-on, 0 otherwise", async () => {
+    const result = sampleAnalyzeResult();
+    expect(exitCodeForFindings(result, "high")).toBe(ExitCode.findings);
+    expect(exitCodeForFindings(result, "critical")).toBe(ExitCode.ok);
+    expect(exitCodeForFindings(result, undefined)).toBe(ExitCode.ok);
+    const run = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--fail-on", "info", "--format", "md"]);
+    expect(run.code).toBe(ExitCode.findings);
+  });
+
+  it("reads options from a validated config file, and rejects a bad one", async () => {
+    const config = join(directory, "tickscope.config.json");
+    writeFileSync(config, JSON.stringify({ protocol: arenaPath, only: ["latency"], formats: ["ndjson"] }));
+    const run = await runInMemory(["analyze", capturePath, "--config", config]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout.split("\n")[0]).toMatch(/^\{"event":/);
+    writeFileSync(config, JSON.stringify({ only: ["astrology"] }));
+    const bad = await runInMemory(["analyze", capturePath, "--config", config]);
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toContain("/only/0");
+    writeFileSync(config, "{ not json");
+    expect((await runInMemory(["analyze", capturePath, "--config", config])).code).toBe(ExitCode.usage);
+  });
+
+  it("needs an input and a single-file format without --out", async () => {
+    expect((await runInMemory(["analyze"])).code).toBe(ExitCode.usage);
+    const several = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json,md"]);
+    expect(several.code).toBe(ExitCode.usage);
+    expect(several.stderr).toContain("--out");
+  });
+
+  it("labels sessions with --region and decodes with inspect --protocol", async () => {
+    const run = await runInMemory(["analyze", "--region", `eu-west=${capturePath}`, "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(JSON.parse(run.stdout).report.sessions.every((session: { region?: string }) => session.region === "eu-west")).toBe(true);
+    const inspect = await runInMemory(["inspect", capturePath, "--protocol", arenaPath, "--json"]);
+    const document = JSON.parse(inspect.stdout);
+    expect(document.messages.some((message: { type: string }) => message.type === "snapshot")).toBe(true);
+    expect(document.decodeAnomalies).toEqual({});
+  });
+
+  it("decodes messages as NDJSON and as text", async () => {
+    const ndjson = await runInMemory(["decode", capturePath, "--protocol", arenaPath, "--ndjson"]);
+    expect(ndjson.code).toBe(ExitCode.ok);
+    const first = JSON.parse(ndjson.stdout.split("\n")[0]!);
+    expect(first).toMatchObject({ direction: expect.stringMatching(/clientToServer|serverToClient/), packetIndex: 0 });
+    const text = await runInMemory(["decode", capturePath, "--protocol", arenaPath]);
+    expect(text.stdout.split("\n")[0]).toMatch(/#1 udp:/);
+  });
+});
+
+describe("tickscope simulate and demo", () => {
+  it("simulates a match to a capture plus truth, deterministically", async () => {
+    const out = join(directory, "sim.pcapng");
+    const args = ["simulate", "--players", "3", "--duration", "5s", "--tick", "20", "--profile", "fibre", "--seed", "3", "--out", out, "--truth", join(directory, "truth.json"), "--netem"];
+    const run = await runInMemory(args);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout).toContain("netem");
+    const first = readFileSync(out);
+    await runInMemory(args);
+    expect(readFileSync(out).equals(first)).toBe(true);
+    expect(JSON.parse(readFileSync(join(directory, "truth.json"), "utf8")).format).toBe("tickscope-sim-truth");
+    expect((await runInMemory(["simulate", "--players", "0", "--out", out])).code).toBe(ExitCode.usage);
+  });
+
+  it("demo simulates a match with injected problems and prints a readable report", async () => {
+    const run = await runInMemory(["demo", "--out", join(directory, "demo")]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout).toContain("# tickscope report");
+    expect(run.stdout).toContain("## Answers");
+    expect(run.stderr).toContain("injected:");
+  }, 60_000);
+});
