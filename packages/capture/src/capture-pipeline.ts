@@ -75,6 +75,8 @@ export interface CapturePipelineResult {
   messages: MessageCount[];
   /** Packets handed to analyzers (and the decoder). */
   datagrams: number;
+  /** Packets of new flows not tracked because `maxFlows` was reached (0 normally). */
+  untrackedPackets: number;
   /** Reports of the analyzers, in analyzer order (empty when `finishAnalyzers` is false). */
   reports: unknown[];
 }
@@ -191,6 +193,7 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     decodeAnomalies: decodeAnomalies.toCounts(),
     messages,
     datagrams,
+    untrackedPackets: table.untrackedPackets,
     reports,
   };
 }

@@ -50,7 +50,7 @@ function blockEnds(file: Uint8Array): number[] {
   return ends;
 }
 
-describe("captures cut at every offset", () => {
+describe("captures cut at every offset", { timeout: 120_000 }, () => {
   const pcap = writePcap(frames);
   const pcapng = writePcapng([{ interfaces: [{ linkType: 1 }], items: frames.map((frame) => ({ kind: "epb" as const, frame })) }]);
   for (const [format, file, engines] of [
@@ -115,7 +115,7 @@ describe("pcapng resynchronization", () => {
   });
 });
 
-describe("random mutations", () => {
+describe("random mutations", { timeout: 120_000 }, () => {
   // deterministic PRNG (mulberry32) so failures reproduce
   const random = (seed: number) => () => {
     seed = (seed + 0x6d2b79f5) | 0;

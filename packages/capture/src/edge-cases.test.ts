@@ -183,6 +183,7 @@ describe("sources and pipeline details", () => {
     const result = await runCapturePipeline({ sources: [file], decoder, maxFlows: 2 });
     expect(result.sessions).toHaveLength(2);
     expect(result.datagrams).toBe(3);
+    expect(result.untrackedPackets).toBe(1);
     expect(result.messages.map((count) => `${count.session} ${count.direction} ${count.type} ${count.count}`)).toEqual([
       "udp:10.0.0.2:50000-10.0.0.1:7777 clientToServer a 1",
       "udp:10.0.0.2:50000-10.0.0.1:7777 clientToServer b 1",
@@ -194,7 +195,7 @@ describe("sources and pipeline details", () => {
   });
 });
 
-describe("chunking property", () => {
+describe("chunking property", { timeout: 120_000 }, () => {
   it("any split of a pcapng or pcap stream yields the same packets as reading it whole", async () => {
     const fc = await import("fast-check");
     const frames = Array.from({ length: 12 }, (_, index) => ({

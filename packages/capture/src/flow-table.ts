@@ -8,7 +8,7 @@ export interface FlowTableOptions {
    * ephemeral (≥ 49152) or equal, in which case the first sender is the client.
    */
   serverPorts?: readonly number[];
-  /** Flows kept at most (bounded memory); packets of further new flows are not tracked. Default 1,000,000. */
+  /** Flows kept at most (bounded memory, ~0.5 KB each); packets of further new flows are not tracked (`untrackedPackets`). Default 250,000. */
   maxFlows?: number;
 }
 
@@ -83,7 +83,7 @@ export class FlowTable {
 
   constructor(options: FlowTableOptions = {}) {
     this.serverPorts = new Set(options.serverPorts ?? []);
-    this.maxFlows = options.maxFlows ?? 1_000_000;
+    this.maxFlows = options.maxFlows ?? 250_000;
   }
 
   /** Flows tracked. */

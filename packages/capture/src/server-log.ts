@@ -208,6 +208,7 @@ export async function readServerLog(source: ByteSource, mapping: ServerLogMappin
       trim: true,
       bom: true,
       info: true,
+      max_record_size: 1 << 20, // bounded memory: a runaway quoted field is a bad record, not a heap
     });
     let lastLine = 1;
     parser.on("skip", (error: { lines?: number }) => {

@@ -23,6 +23,8 @@ export const ErrorCode = {
   incompleteFragment: "E_INCOMPLETE_FRAGMENT",
   /** Fragments overlap (possible evasion attempt). */
   overlappingFragment: "E_OVERLAPPING_FRAGMENT",
+  /** A pcapng packet names an interface that no Interface Description Block declared. */
+  unknownInterface: "E_UNKNOWN_INTERFACE",
   /** The capture is not in a supported version of its format. */
   unsupportedVersion: "E_UNSUPPORTED_VERSION",
   /** A game-server log line could not be parsed. */
