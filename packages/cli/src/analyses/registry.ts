@@ -2,9 +2,11 @@ import { ErrorCode, TickscopeError } from "@tickscope/core";
 import type { AnalysisName } from "../analysis-section.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
 import { latencyAdapter } from "./latency.js";
+import { lossAdapter } from "./loss.js";
 
 const ADAPTERS: Partial<Record<AnalysisName, AnalysisAdapter>> = {
   latency: latencyAdapter,
+  loss: lossAdapter,
 };
 
 /** Analyses available in this build of the CLI, in report order. */

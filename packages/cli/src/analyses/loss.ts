@@ -1,0 +1,90 @@
+import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@tickscope/loss";
+import type { AnalysisSection, MetricSample } from "../analysis-section.js";
+import { formatNumber } from "../formats/markdown-format.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+
+function percent(rate: number): string {
+  return `${formatNumber(rate * 100)}%`;
+}
+
+/** Builds the loss section: loss per stream and kind of data, burst structure, sync impact and measured fixes. */
+export function lossSection(report: LossReport): AnalysisSection {
+  const streams = report.sessions.filter((stream) => stream.expected > 0);
+  const answer: string[] = [];
+  if (streams.length === 0) answer.push("No sequenced traffic: the protocol has no sequence or ack roles, so loss cannot be measured.");
+  else {
+    const expected = streams.reduce((sum, stream) => sum + stream.expected, 0);
+    const lost = streams.reduce((sum, stream) => sum + stream.lost, 0);
+    const worst = [...streams].sort((left, right) => right.lossRate - left.lossRate)[0]!;
+    answer.push(
+      `${percent(expected === 0 ? 0 : lost / expected)} of ${expected} sequenced datagrams lost overall; worst stream ${worst.id} ${worst.direction} ` +
+        `(${worst.messageType}) lost ${percent(worst.lossRate)} [${percent(worst.lossRateInterval.lower)}, ${percent(worst.lossRateInterval.upper)}], ` +
+        `mean burst ${formatNumber(worst.bursts.meanLength)}, longest ${worst.bursts.maxLength}.`,
+    );
+    if (worst.netem !== null) answer.push(`Reproduce the worst link in the lab: ${worst.netem}`);
+  }
+  for (const impact of report.syncImpact) {
+    if (impact.kind === "input" && impact.inputsExpected > 0 && impact.residualInputLossRate > 0) {
+      answer.push(
+        `Inputs (${impact.id}): ${percent(impact.residualInputLossRate)} lost even with redundancy ${impact.currentRedundancy} (datagram loss ${percent(impact.datagramLossRate)}).`,
+      );
+    }
+  }
+  const stateStale = report.syncImpact.filter((impact) => impact.kind === "state" && impact.exceedsInterpolationDelay > 0);
+  if (stateStale.length > 0) {
+    const total = stateStale.reduce((sum, impact) => sum + (impact.kind === "state" ? impact.exceedsInterpolationDelay : 0), 0);
+    answer.push(`State updates: ${total} gap(s) longer than the interpolation delay (clients had to extrapolate) in ${stateStale.length} stream(s).`);
+  }
+  if (report.recommendations.length > 0) answer.push(`Best measured fix: ${report.recommendations[0]!.title}.`);
+  const metrics: MetricSample[] = streams.flatMap((stream) => {
+    const labels = { session: stream.id, direction: stream.direction, channel: stream.channel ?? "", type: stream.messageType };
+    return [
+      { name: "tickscope_loss_rate", help: "datagrams lost / expected", unit: "1", value: stream.lossRate, labels },
+      { name: "tickscope_loss_burst_max_packets", help: "longest loss burst", unit: "1", value: stream.bursts.maxLength, labels },
+      { name: "tickscope_duplicates", help: "duplicated datagrams", unit: "1", value: stream.duplicates, labels },
+      { name: "tickscope_reordered", help: "reordered datagrams", unit: "1", value: stream.reordered, labels },
+    ];
+  });
+  return {
+    analysis: "loss",
+    question: "Which game data is lost, in what bursts, and what does it do to sync?",
+    answer,
+    findings: report.findings,
+    recommendations: report.recommendations,
+    metrics,
+    tables: [
+      {
+        name: "loss-streams",
+        rows: report.sessions.map((stream) => ({
+          session: stream.id,
+          direction: stream.direction,
+          channel: stream.channel,
+          type: stream.messageType,
+          method: stream.method,
+          expected: stream.expected,
+          received: stream.received,
+          lost: stream.lost,
+          lossRate: stream.lossRate,
+          duplicates: stream.duplicates,
+          reordered: stream.reordered,
+          late: stream.late,
+          meanBurst: stream.bursts.meanLength,
+          maxBurst: stream.bursts.maxLength,
+          resets: stream.resets.count,
+          netem: stream.netem,
+        })),
+        bar: { labelColumn: "session", valueColumn: "lossRate", unit: "" },
+      },
+    ],
+    series: [],
+    report,
+  };
+}
+
+/** `tickscope analyze` adapter of `@tickscope/loss`. */
+export const lossAdapter: AnalysisAdapter = {
+  name: "loss",
+  question: "Which game data is lost, in what bursts, and what does it do to sync?",
+  create: (context) => new LossAnalyzer(context.settings.loss as LossAnalyzerOptions | undefined),
+  toSection: (report) => lossSection(report as LossReport),
+};
