@@ -55,6 +55,7 @@ let packetIndex = 0;
 let delivered = 0;
 const startUs = 1_767_225_600_000_000;
 const started = process.hrtime.bigint();
+const cpuStarted = process.cpuUsage();
 for (let tick = 0; tick < ticks; tick++) {
   const tUs = startUs + tick * intervalUs;
   for (let index = 0; index < lanes.length; index++) {
@@ -103,11 +104,14 @@ const finishStarted = process.hrtime.bigint();
 const report = analyzer.finish();
 const finishSeconds = Number(process.hrtime.bigint() - finishStarted) / 1e9;
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+const cpu = process.cpuUsage(cpuStarted);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const heapMb = process.memoryUsage().heapUsed / 1048576;
 const lossRates = report.sessions.map((row) => row.lossRate);
 const meanLoss = lossRates.reduce((sum, rate) => sum + rate, 0) / Math.max(1, lossRates.length);
 console.log(
   `loss bench: ${sessions} sessions × ${minutes} min × ${rateHz} Hz × 2 directions: ${delivered.toLocaleString("en-US")} messages in ${seconds.toFixed(2)} s ` +
-    `(generation included) = ${Math.round(delivered / seconds).toLocaleString("en-US")} messages/s; ${report.sessions.length} streams, ` +
+    `(generation included) = ${Math.round(delivered / seconds).toLocaleString("en-US")} messages/s wall, ` +
+    `${Math.round(delivered / cpuSeconds).toLocaleString("en-US")} messages/s of CPU (${cpuSeconds.toFixed(2)} s CPU); ${report.sessions.length} streams, ` +
     `mean loss ${(meanLoss * 100).toFixed(2)}%, finish() ${finishSeconds.toFixed(2)} s, heap ${heapMb.toFixed(0)} MB`,
 );

@@ -38,6 +38,16 @@ export class LogHistogram {
     if (safe > this.max) this.max = safe;
   }
 
+  /** Adds every value of another histogram into this one. */
+  merge(other: LogHistogram): void {
+    if (other.buckets === undefined) return;
+    if (this.buckets === undefined) this.buckets = new Uint32Array(BUCKET_COUNT);
+    for (let index = 0; index < BUCKET_COUNT; index++) this.buckets[index]! += other.buckets[index]!;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.max > this.max) this.max = other.max;
+  }
+
   /** Mean (0 when empty). */
   get mean(): number {
     return this.count === 0 ? 0 : this.sum / this.count;

@@ -1,4 +1,4 @@
-export { LossAnalyzer, createLossAnalyzer, STREAM_LIMIT_CODE, ENTITY_LIMIT_CODE, STRAY_CODE } from "./loss-analyzer.js";
+export { LossAnalyzer, createLossAnalyzer, STREAM_LIMIT_CODE, ENTITY_LIMIT_CODE, STRAY_CODE, BAD_ROLE_CODE } from "./loss-analyzer.js";
 export type { LossAnalyzerOptions, VantagePoint } from "./loss-analyzer.js";
 export { SequenceSpace, Observation } from "./sequence-space.js";
 export type { ObservationValue, ResetCandidate, ResetReason, SequenceSpaceOptions } from "./sequence-space.js";

@@ -145,6 +145,13 @@ describe("LossAnalyzer accounting on constructed sequences", () => {
     expect(counts(messagesFromSequences([0, 1, 2, 30000], { sequenceBits: 16 }))).toMatchObject({ expected: 3, strays: 1 });
   });
 
+  it("counts a very late copy of a recent sequence as a stray, not a restart", () => {
+    const messages = messagesFromSequences(range(0, 300), { intervalMs: 10 });
+    const copy = { ...messages[100]!, tUs: messages[250]!.tUs + 5, packetIndex: 10_000 };
+    messages.splice(251, 0, copy);
+    expect(counts(messages)).toMatchObject({ expected: 301, lost: 0, duplicates: 0, strays: 1, resets: 0 });
+  });
+
   it("counts a packet older than the window as a stray, not a reset", () => {
     const sequences = [...range(0, 200), 5, ...range(201, 205)];
     expect(counts(messagesFromSequences(sequences), { windowSize: 64, maxGap: 32 })).toMatchObject({ expected: 206, lost: 0, strays: 1, resets: 0 });
@@ -172,6 +179,15 @@ describe("LossAnalyzer accounting on constructed sequences", () => {
     const reordered = messagesFromSequences([0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 1], { intervalMs: 10 });
     expect(counts(reordered, { playoutDelayMs: 100 })).toMatchObject({ late: 1, reordered: 1, lost: 0 });
     expect(counts(reordered, { playoutDelayMs: 200 })).toMatchObject({ late: 0 });
+  });
+
+  it("ignores non-finite sequence roles as anomalies and accepts negative sequences", () => {
+    const messages = messagesFromSequences([-3, -2, 0]);
+    messages.push({ ...messages[2]!, packetIndex: 3, roles: { sequence: Number.NaN } });
+    messages.push({ ...messages[2]!, packetIndex: 4, roles: { sequence: 1, inputSequence: Number.POSITIVE_INFINITY } });
+    const report = analyze(messages);
+    expect(report.sessions[0]).toMatchObject({ expected: 4, lost: 1, strays: 0 });
+    expect(report.anomalies["E_LOSS_BAD_ROLE"]!.count).toBe(2);
   });
 
   it("lists unsequenced messages and counts decode anomalies", () => {

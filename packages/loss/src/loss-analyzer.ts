@@ -11,7 +11,7 @@ import {
   type Recommendation,
 } from "@tickscope/core";
 import { DEFAULT_PATTERN_LENGTH, fitGilbertElliott, formatNetemGemodel, type GilbertElliottFit } from "./gilbert-elliott-fit.js";
-import { round, type LogHistogram, type RunLengthHistogram } from "./histogram.js";
+import { LogHistogram, round, type RunLengthHistogram } from "./histogram.js";
 import { InputCoverage } from "./input-coverage.js";
 import { replayResidualInputLoss, simulateResidualInputLoss } from "./replay.js";
 import type {
@@ -96,6 +96,8 @@ type ResolvedOptions = Required<Omit<LossAnalyzerOptions, "defaultSequenceBits">
 export const STREAM_LIMIT_CODE = "E_LOSS_STREAM_LIMIT";
 /** Anomaly code counted when a stream's entity limit is reached. */
 export const ENTITY_LIMIT_CODE = "E_LOSS_ENTITY_LIMIT";
+/** Anomaly code counted for a message whose sequence or input sequence is not a finite number (ignored). */
+export const BAD_ROLE_CODE = "E_LOSS_BAD_ROLE";
 /** Anomaly code counted per stray packet (too old for the window, or an unconfirmed jump). */
 export const STRAY_CODE = "E_LOSS_STRAY_SEQUENCE";
 
@@ -118,6 +120,12 @@ interface StreamState {
   input: InputCoverage | undefined;
   firstUs: number;
   lastUs: number;
+  /** Head-of-line stalls by the message types of the datagram that ended them (the blocker). */
+  stallsByBlocker: Map<string, LogHistogram>;
+  /** The stall of the current packet, committed when the packet ends. */
+  pendingStallPacketIndex: number;
+  pendingStallUs: number;
+  pendingStallTypes: string[];
 }
 
 interface DirectionState {
@@ -275,6 +283,10 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       input: undefined,
       firstUs: message.tUs,
       lastUs: message.tUs,
+      stallsByBlocker: new Map(),
+      pendingStallPacketIndex: -1,
+      pendingStallUs: 0,
+      pendingStallTypes: [],
     };
     const bits = message.roles.sequenceBits ?? this.options.defaultSequenceBits;
     stream.space.setSequenceBits(bits);
@@ -289,6 +301,14 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     const directionState = this.direction(message.sessionId, message.direction);
     if (roles.ack !== undefined) this.applyAck(message, directionState);
     const sequence = roles.sequence;
+    if (sequence !== undefined && !Number.isFinite(sequence)) {
+      this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
+      return;
+    }
+    if (roles.inputSequence !== undefined && !Number.isFinite(roles.inputSequence)) {
+      this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
+      return;
+    }
     if (sequence === undefined) {
       directionState.unsequenced.set(message.type, (directionState.unsequenced.get(message.type) ?? 0) + 1);
       if (roles.inputSequence !== undefined) {
@@ -316,6 +336,11 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       const strays = space.strays;
       stream.lastOutcome = space.observe(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount);
       stream.lastSkipped = stream.lastOutcome === Observation.advanced ? space.lastSkipped : 0;
+      if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
+      if (stream.lastOutcome === Observation.reordered) {
+        stream.pendingStallPacketIndex = message.packetIndex;
+        stream.pendingStallUs = space.lastWaitUs;
+      }
       if (space.strays !== strays) this.anomalies.add(STRAY_CODE, message.packetIndex);
       stream.rfc3550?.update(sequence);
       if (space.resetCount !== stream.resetsSeen) {
@@ -323,6 +348,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
         stream.state?.onReset();
       }
     }
+    if (stream.pendingStallPacketIndex === message.packetIndex && !stream.pendingStallTypes.includes(message.type)) stream.pendingStallTypes.push(message.type);
     if (roles.inputSequence !== undefined && stream.lastOutcome !== Observation.pending) {
       // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
       stream.input ??= new InputCoverage();
@@ -385,6 +411,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
           syncImpact.push(this.inputImpact(sessionId, direction, null, directionState.input, undefined, 0));
         }
         for (const stream of directionState.streams.values()) {
+          if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
           stream.space.finish();
           stream.input?.finish();
           rows.push(this.streamRow(stream));
@@ -406,7 +433,11 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
         const recommendation = this.redundancyRecommendation(row, stream.input, impact, lossRuns, fit, recommendations.length);
         if (recommendation !== undefined) recommendations.push(recommendation);
       }
-      if (stream.reliable) syncImpact.push(this.reliableImpact(row, stream));
+      if (stream.reliable) {
+        syncImpact.push(this.reliableImpact(row, stream));
+        const recommendation = this.channelRecommendation(row, stream, recommendations.length);
+        if (recommendation !== undefined) recommendations.push(recommendation);
+      }
     }
     const findings = this.findings(rows.map((entry) => entry.row));
     return {
@@ -642,6 +673,43 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     };
   }
 
+  /**
+   * On an ordered reliable stream carrying several message types: the p95
+   * head-of-line stall if one type had its own channel, replayed on the
+   * observed stalls by dropping those that a lost message of that type alone
+   * caused (the datagram that ended the stall carried only that type).
+   */
+  private channelRecommendation(row: LossStream, stream: StreamState, index: number): Recommendation | undefined {
+    if (stream.messageTypes.size < 2 || stream.stallsByBlocker.size < 2) return undefined;
+    const all = new LogHistogram();
+    for (const histogram of stream.stallsByBlocker.values()) all.merge(histogram);
+    const before = all.quantile(0.95);
+    let best: { type: string; after: number; remaining: number } | undefined;
+    for (const type of [...stream.stallsByBlocker.keys()].sort()) {
+      if (type.includes("+")) continue;
+      const others = new LogHistogram();
+      for (const [key, histogram] of stream.stallsByBlocker) if (key !== type) others.merge(histogram);
+      const after = others.quantile(0.95);
+      if (best === undefined || after < best.after) best = { type, after, remaining: others.count };
+    }
+    if (best === undefined || best.after > 0.8 * before) return undefined;
+    const beforeMs = round(before / 1000, 3);
+    const afterMs = round(best.after / 1000, 3);
+    return {
+      id: `loss.channelSeparation.${index}`,
+      analysis: "loss",
+      kind: "channelSeparation",
+      title: `Move \`${best.type}\` off the ordered channel${row.channel === null ? "" : ` ${row.channel}`}: head-of-line stall p95 ${beforeMs} ms → ${afterMs} ms`,
+      metric: "headOfLineStallP95Ms",
+      before: beforeMs,
+      after: afterMs,
+      verified: true,
+      method: `replayed the ${all.count} observed head-of-line stalls without the ${all.count - best.remaining} ended by a datagram carrying only \`${best.type}\``,
+      cost: { addedDelayMs: 0, note: `\`${best.type}\` needs its own ordered channel (a second sequence space and ack state)` },
+      session: row.id,
+    };
+  }
+
   private findings(rows: LossStream[]): Finding[] {
     const findings: Finding[] = [];
     for (const row of rows) {
@@ -682,6 +750,18 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
     return findings;
   }
+}
+
+function commitStall(stream: StreamState): void {
+  const key = stream.pendingStallTypes.sort().join("+");
+  let histogram = stream.stallsByBlocker.get(key);
+  if (histogram === undefined) {
+    histogram = new LogHistogram();
+    stream.stallsByBlocker.set(key, histogram);
+  }
+  histogram.add(stream.pendingStallUs);
+  stream.pendingStallPacketIndex = -1;
+  stream.pendingStallTypes.length = 0;
 }
 
 function rowDurationSeconds(row: LossStream): number {

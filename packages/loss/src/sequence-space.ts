@@ -85,7 +85,8 @@ export class SequenceSpace {
   private finalizeFrom = 0;
   private lastArrivalUs = 0;
   private minTransitUs = Number.POSITIVE_INFINITY;
-  private pendingRaw = -1;
+  private hasPending = false;
+  private pendingRaw = 0;
   private pendingTimeUs = 0;
   private pendingPacketIndex = 0;
   private pendingReason: ResetReason = "jump";
@@ -112,6 +113,8 @@ export class SequenceSpace {
   resetCount = 0;
   /** The first reset candidates. */
   readonly resetCandidates: ResetCandidate[] = [];
+  /** Time the last `reordered` packet filled its hole after it was noticed, µs. */
+  lastWaitUs = 0;
   /** Missing sequences skipped by the last `advanced` observation. */
   lastSkipped = 0;
   /** Packet indices of the first gaps (evidence). */
@@ -184,11 +187,12 @@ export class SequenceSpace {
    */
   observe(sequence: number, tUs: number, packetIndex: number, sendTimeUs: number | undefined, resendCount: number): ObservationValue {
     if (resendCount > 0) this.resendCounts[resendCount > 7 ? 7 : resendCount]! += 1;
-    if (this.pendingRaw >= 0) {
+    if (this.hasPending) {
       const pendingRaw = this.pendingRaw;
-      this.pendingRaw = -1;
+      this.hasPending = false;
       const continuation = this.delta(pendingRaw, sequence);
-      if (continuation > 0 && continuation <= this.options.maxGap) {
+      // Confirmed when the next packet continues the held one and is closer to it than to the current stream.
+      if (continuation > 0 && continuation <= this.options.maxGap && continuation < Math.abs(this.delta(this.highestRaw, sequence))) {
         this.restart(this.pendingReason, pendingRaw, this.pendingTimeUs, this.pendingPacketIndex);
         this.countArrival(this.pendingTimeUs, undefined, false, 0);
       } else {
@@ -242,6 +246,7 @@ export class SequenceSpace {
       this.slotTimeUs[slot] = tUs;
       this.reordered += 1;
       this.stallUs.add(waitedUs);
+      this.lastWaitUs = waitedUs;
       if (resendCount > 0) this.retransmissionDelayUs.add(waitedUs);
       this.countArrival(tUs, sendTimeUs, true, waitedUs);
       return Observation.reordered;
@@ -250,6 +255,7 @@ export class SequenceSpace {
   }
 
   private hold(reason: ResetReason, sequence: number, tUs: number, packetIndex: number): ObservationValue {
+    this.hasPending = true;
     this.pendingRaw = sequence;
     this.pendingTimeUs = tUs;
     this.pendingPacketIndex = packetIndex;
@@ -407,8 +413,8 @@ export class SequenceSpace {
 
   /** Ends the space: pending jump becomes a stray, every open slot becomes final. */
   finish(): void {
-    if (this.pendingRaw >= 0) {
-      this.pendingRaw = -1;
+    if (this.hasPending) {
+      this.hasPending = false;
       this.strays += 1;
     }
     if (!this.started) return;

@@ -184,6 +184,30 @@ describe("generated edge cases", () => {
     expect(reliable.retransmissionDelayMs.count).toBe(3);
   });
 
+  it("recommends moving the type whose losses block an ordered channel, measured on the observed stalls", () => {
+    // Reliable ordered stream at 20 Hz: every 10th datagram is chat (resent after 400 ms), the rest are events
+    // (resent after 60 ms). 30 chat and 60 event datagrams are lost.
+    const lostIndices = [...Array.from({ length: 30 }, (_, index) => index * 100 + 10), ...Array.from({ length: 60 }, (_, index) => index * 50 + 23)];
+    const stream = generateStream({
+      seed: 12,
+      datagrams: 3000,
+      rateHz: 20,
+      lostIndices,
+      messageTypeAt: (index) => (index % 10 === 0 ? "chat" : "event"),
+      resendAfterMs: (index) => (index % 10 === 0 ? 400 : 60),
+    });
+    const report = analyze(mergeStreams(stream));
+    const reliable = report.syncImpact.find((entry): entry is ReliableSyncImpact => entry.kind === "reliable")!;
+    expect(reliable.headOfLineStallMs.count).toBe(90);
+    const recommendation = report.recommendations.find((entry) => entry.kind === "channelSeparation")!;
+    expect(recommendation.title).toMatch(/^Move `chat` off the ordered channel/);
+    expect(recommendation.verified).toBe(true);
+    // Stall = resend arrival − arrival of the next datagram: 400 − 50 = 350 ms for chat, 60 − 50 = 10 ms for events.
+    expect(recommendation.before).toBeCloseTo(350, -1);
+    expect(recommendation.after).toBeCloseTo(10, 0);
+    expect(recommendation.method).toContain("90 observed head-of-line stalls without the 30");
+  });
+
   it("counts duplicate deliveries of reliable messages with their retransmission delay", () => {
     const stream = generateStream({ seed: 2, datagrams: 100, resendAfterMs: 100, duplicateIndices: [5] });
     const messages = mergeStreams(stream);

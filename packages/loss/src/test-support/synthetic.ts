@@ -59,8 +59,10 @@ export interface SyntheticStreamOptions {
   jitterMs?: number;
   /** Messages per datagram (header roles copied onto each, as decoders do). */
   messagesPerDatagram?: number;
-  /** Acks of the peer: mark reliable and resend lost datagrams after this delay (ms). */
-  resendAfterMs?: number;
+  /** Acks of the peer: mark reliable and resend lost datagrams after this delay (ms), or per sent index. */
+  resendAfterMs?: number | ((index: number) => number);
+  /** Message type per sent index (default `messageType`). */
+  messageTypeAt?: (index: number) => string;
 }
 
 /** Known truth of a generated stream. */
@@ -173,7 +175,7 @@ export function generateStream(options: SyntheticStreamOptions): SyntheticStream
           tUs: 0,
           packetIndex: 0,
           indexInPacket: part,
-          type: options.messageType ?? "snapshot",
+          type: options.messageTypeAt?.(index) ?? options.messageType ?? "snapshot",
           byteLength: 40,
           packetWireLength: 82,
           fields: {},
@@ -197,7 +199,8 @@ export function generateStream(options: SyntheticStreamOptions): SyntheticStream
       }
     } else if (options.resendAfterMs !== undefined) {
       // The reliable layer resends it: one retransmission, never lost.
-      const arrivalUs = sendUs + options.resendAfterMs * 1000 + baseDelayUs;
+      const resendAfterMs = typeof options.resendAfterMs === "number" ? options.resendAfterMs : options.resendAfterMs(index);
+      const arrivalUs = sendUs + resendAfterMs * 1000 + baseDelayUs;
       arrivals.push({ tUs: arrivalUs, order: order++, datagram: makeDatagram({ resendCount: 1 }) });
     }
     sequence = (sequence + 1) % modulus;
