@@ -106,6 +106,21 @@ describe("tickscope analyze", () => {
   });
 });
 
+describe("per-analysis subcommands", () => {
+  it("print the analysis's own report shape with --json, and the human section without", async () => {
+    const latency = await runInMemory(["latency", capturePath, "--protocol", arenaPath, "--json"]);
+    expect(latency.code, latency.stderr).toBe(ExitCode.ok);
+    const report = JSON.parse(latency.stdout);
+    expect(report.sessions[0]).toMatchObject({ id: expect.any(String), method: expect.any(String), rttMs: { p50: expect.any(Number) } });
+    const loss = await runInMemory(["loss", capturePath, "--protocol", arenaPath]);
+    expect(loss.code, loss.stderr).toBe(ExitCode.ok);
+    expect(loss.stdout).toContain("### loss:");
+    expect((await runInMemory(["loss"])).code).toBe(ExitCode.usage);
+    const gated = await runInMemory(["latency", capturePath, "--protocol", arenaPath, "--json", "--fail-on", "info"]);
+    expect(gated.code).toBe(report.findings.length > 0 ? ExitCode.findings : ExitCode.ok);
+  });
+});
+
 describe("tickscope simulate and demo", () => {
   it("simulates a match to a capture plus truth, deterministically", async () => {
     const out = join(directory, "sim.pcapng");

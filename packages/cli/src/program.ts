@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAnalysisCommands } from "./commands/analysis-commands.js";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDecodeCommand } from "./commands/decode.js";
@@ -21,6 +22,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerAnalyzeCommand(program);
+  registerAnalysisCommands(program);
   registerInspectCommand(program);
   registerDecodeCommand(program);
   registerProtocolCommand(program);

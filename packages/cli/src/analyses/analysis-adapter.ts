@@ -27,6 +27,10 @@ export interface AnalysisAdapter {
   readonly question: string;
   /** Creates the analyzer for one run. */
   create(context: AnalysisContext): MessageAnalyzer<unknown>;
+  /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
+  readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
+  /** Turns those options into the analysis's settings. */
+  settingsFromOptions?(options: Record<string, unknown>): Record<string, unknown>;
   /** Builds the report section from the analyzer's report. */
   toSection(report: unknown, context: AnalysisContext): AnalysisSection;
 }

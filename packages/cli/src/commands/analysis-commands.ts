@@ -1,0 +1,73 @@
+import type { Command } from "commander";
+import { stringifyReport } from "@tickscope/core";
+import { adapterFor, availableAnalyses } from "../analyses/registry.js";
+import type { AnalysisName } from "../analysis-section.js";
+import { setExitCode, streamsOf } from "../command-context.js";
+import { renderMarkdown } from "../formats/markdown-format.js";
+import { parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
+import { loadConfig } from "../config-file.js";
+import { exitCodeForFindings } from "./analyze.js";
+import type { Severity } from "@tickscope/core";
+
+interface AnalysisCommandOptions {
+  protocol?: string;
+  keys?: string;
+  serverPort?: number[];
+  region?: { name: string; value: string }[];
+  json?: boolean;
+  failOn?: Severity;
+  config?: string;
+  [option: string]: unknown;
+}
+
+/**
+ * Registers one subcommand per analysis (`tickscope latency`, `loss`,
+ * `bandwidth`, `anticheat`, `regions`): the same one pass as `analyze --only
+ * <name>`, printing the analysis's own report (`--json`, exactly the package's
+ * report shape) or its human section.
+ */
+export function registerAnalysisCommands(program: Command): void {
+  for (const name of availableAnalyses()) registerAnalysisCommand(program, name);
+}
+
+function registerAnalysisCommand(program: Command, name: AnalysisName): void {
+  const adapter = adapterFor(name);
+  const command = program
+    .command(name)
+    .description(`${adapter.question} (the ${name} analysis alone)`)
+    .argument("[capture...]", "pcap/pcapng files (.gz ok), or - for stdin")
+    .option("--protocol <definition>", "protocol definition JSON")
+    .option("--keys <file>", "key file for encrypted protocols")
+    .option("--server-port <port>", "a server port (repeatable)", parsePortOption)
+    .option("--region <name=capture>", "a capture labelled with its region (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
+      ...previous,
+      parseNamedValue("region", text),
+    ])
+    .option("--fail-on <severity>", "exit 1 when a finding is at or above this severity", parseSeverity)
+    .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
+    .option("--json", `print the ${name} report as JSON`);
+  for (const option of adapter.commandOptions ?? []) command.option(option.flags, option.description, option.parse as never);
+  command.action(async (captures: string[], options: AnalysisCommandOptions, self: Command) => {
+    const streams = streamsOf(self);
+    const config = await loadConfig(options.config);
+    const inputs: AnalyzeInput[] = captures.map((path) => ({ path }));
+    for (const { name: region, value } of options.region ?? []) inputs.push({ path: value, region });
+    if (inputs.length === 0) self.error("error: give at least one capture (or --region name=capture)", { exitCode: 2, code: "tickscope.noInput" });
+    const settings: Record<string, unknown> = { ...(config.analyses ?? {}) };
+    const fromOptions = adapter.settingsFromOptions?.(options) ?? {};
+    settings[name] = { ...((settings[name] as Record<string, unknown> | undefined) ?? {}), ...fromOptions };
+    const result = await runAnalyze({
+      inputs,
+      protocolPath: options.protocol ?? config.protocol,
+      keysPath: options.keys ?? config.keys,
+      serverPorts: options.serverPort ?? config.serverPorts,
+      analyses: [name],
+      settings,
+      recordedOptions: { only: [name] },
+    });
+    const section = result.sections[0]!;
+    streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : renderMarkdown(result));
+    setExitCode(self, exitCodeForFindings(result, options.failOn ?? config.failOn));
+  });
+}

@@ -1,0 +1,63 @@
+import type { WatchDetectorOptions } from "./watch-options.js";
+
+/** A sender clock running fast, found by {@link ClockRateDetector}. */
+export interface ClockRateSuspicion {
+  /** Start of the span over which the rate was measured (capture time, µs). */
+  startUs: number;
+  /** Send-clock advance over capture-time advance. */
+  clockRate: number;
+  /** Span of the measurement, ms. */
+  spanMs: number;
+}
+
+/** Buckets kept (each `windowMs / BUCKETS` long). */
+const BUCKETS = 20;
+
+/**
+ * Compares a sender's clock (`sendTimeUs` role) with capture time over the
+ * rolling window. Per bucket it keeps the largest `sendTimeUs − tUs` (the packet
+ * with the least queueing delay), so delay spikes and held-then-released
+ * packets (lag switches) do not look like clock speed; the rate between the
+ * current bucket and any older bucket at least `minClockSpanMs` away is
+ * `1 + Δoffset / Δt`. An honest clock gives ≈ 1; a speedhack its factor.
+ */
+export class ClockRateDetector {
+  private readonly bucketIds = new Float64Array(BUCKETS).fill(-1);
+  private readonly maxOffsetUs = new Float64Array(BUCKETS);
+  private readonly timeUs = new Float64Array(BUCKETS);
+  private readonly bucketUs: number;
+
+  constructor(private readonly options: WatchDetectorOptions) {
+    this.bucketUs = (options.windowMs * 1000) / BUCKETS;
+  }
+
+  /** Adds one packet's send time; returns a suspicion when the rate over some span exceeds the threshold. */
+  add(sendTimeUs: number, tUs: number): ClockRateSuspicion | undefined {
+    const offsetUs = sendTimeUs - tUs;
+    const bucketId = Math.floor(tUs / this.bucketUs);
+    const slot = bucketId % BUCKETS;
+    if (this.bucketIds[slot] !== bucketId) {
+      this.bucketIds[slot] = bucketId;
+      this.maxOffsetUs[slot] = offsetUs;
+      this.timeUs[slot] = tUs;
+    } else if (offsetUs > this.maxOffsetUs[slot]!) {
+      this.maxOffsetUs[slot] = offsetUs;
+      this.timeUs[slot] = tUs;
+    } else {
+      return undefined;
+    }
+    const minSpanUs = this.options.minClockSpanMs * 1000;
+    let best: ClockRateSuspicion | undefined;
+    for (let other = 0; other < BUCKETS; other += 1) {
+      const otherId = this.bucketIds[other]!;
+      if (other === slot || otherId < 0 || otherId <= bucketId - BUCKETS || otherId > bucketId) continue;
+      const spanUs = tUs - this.timeUs[other]!;
+      if (spanUs < minSpanUs) continue;
+      const rate = 1 + (offsetUs - this.maxOffsetUs[other]!) / spanUs;
+      if (rate > this.options.clockRateThreshold && (best === undefined || rate > best.clockRate)) {
+        best = { startUs: this.timeUs[other]!, clockRate: rate, spanMs: spanUs / 1000 };
+      }
+    }
+    return best;
+  }
+}

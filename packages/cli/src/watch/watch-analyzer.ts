@@ -1,0 +1,350 @@
+import type { DecodeAnomaly, Direction, GameMessage, MessageAnalyzer, PacketObservation } from "@tickscope/core";
+import { ClockRateDetector } from "./clock-rate-detector.js";
+import { LossBurstDetector } from "./loss-burst-detector.js";
+import { RttSpikeDetector, type RttSpike } from "./rtt-spike-detector.js";
+import { serialDistance } from "./serial-number.js";
+import { roundValue, type WatchAlert, type WatchAlertKind } from "./watch-alert.js";
+import { resolveWatchDetectorOptions, type WatchDetectorOptions } from "./watch-options.js";
+
+/** Sent sequence numbers remembered per direction for ack-based RTT. */
+const SENT_RING = 1024;
+/** Echo requests awaiting their reply, per session. */
+const PENDING_ECHOES = 8;
+/** Sequence spaces (channels) tracked per session. */
+const MAX_LOSS_STREAMS = 32;
+/** Buckets of the decode-anomaly window. */
+const ANOMALY_BUCKETS = 10;
+/** Two latency alerts of one session closer than this are one event (several RTT streams saw it). */
+const LATENCY_ALERT_MERGE_US = 1_000_000;
+/** RTT samples above this are discarded as mismatched pairs, ms. */
+const MAX_RTT_MS = 10_000;
+/** How often idle sessions are swept, capture time µs. */
+const SWEEP_INTERVAL_US = 1_000_000;
+
+const DIRECTIONS: readonly Direction[] = ["clientToServer", "serverToClient"];
+
+function directionIndex(direction: Direction): number {
+  return direction === "clientToServer" ? 0 : 1;
+}
+
+/** Per-direction state of one session. */
+class DirectionState {
+  readonly sentSequences = new Int32Array(SENT_RING).fill(-1);
+  readonly sentTimesUs = new Float64Array(SENT_RING);
+  lastSequencePacketIndex = -1;
+  lastAck = -1;
+  lastAckPacketIndex = -1;
+  lastClockPacketIndex = -1;
+  ackSpikes: RttSpikeDetector | undefined;
+  echoSpikes: RttSpikeDetector | undefined;
+  clock: ClockRateDetector | undefined;
+}
+
+/** Rolling state of one session: fixed-size arrays and a bounded map of sequence spaces. */
+class SessionState {
+  readonly directions = [new DirectionState(), new DirectionState()] as const;
+  readonly loss = new Map<string, LossBurstDetector>();
+  readonly echoKeys: (string | undefined)[] = new Array<string | undefined>(PENDING_ECHOES).fill(undefined);
+  readonly echoTimesUs = new Float64Array(PENDING_ECHOES);
+  readonly echoDirections = new Uint8Array(PENDING_ECHOES);
+  nextEcho = 0;
+  readonly anomalyBucketIds = new Float64Array(ANOMALY_BUCKETS).fill(-1);
+  readonly anomalyCounts = new Int32Array(ANOMALY_BUCKETS);
+  readonly anomalyCodes = new Map<string, number>();
+  lastLatencyAlertUs = Number.NEGATIVE_INFINITY;
+  lastClockAlertUs = Number.NEGATIVE_INFINITY;
+  lastAnomalyAlertUs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly id: string,
+    public lastSeenUs: number,
+  ) {}
+}
+
+/** Counters of a watch run (the `finish()` report). */
+export interface WatchSummary {
+  /** Datagrams seen. */
+  packets: number;
+  /** Messages decoded. */
+  messages: number;
+  /** Decode anomalies seen. */
+  decodeAnomalies: number;
+  /** Alerts emitted, by kind. */
+  alerts: Record<WatchAlertKind, number>;
+  /** Sessions forgotten after being idle (or to stay under `maxSessions`). */
+  sessionsEvicted: number;
+  /** Most sessions tracked at once. */
+  peakSessions: number;
+  /** First and last capture time seen (µs; 0 when nothing was seen). */
+  firstUs: number;
+  lastUs: number;
+}
+
+/** Sizes of the watcher's state; constant for a steady set of sessions, whatever the stream length. */
+export interface WatchStateSize {
+  /** Sessions tracked. */
+  sessions: number;
+  /** Sequence spaces tracked for loss. */
+  lossStreams: number;
+  /** RTT baselines. */
+  rttDetectors: number;
+  /** Clock-rate trackers. */
+  clockDetectors: number;
+  /** Echo requests awaiting a reply. */
+  pendingEchoes: number;
+  /** Distinct decode-anomaly codes remembered. */
+  anomalyCodes: number;
+}
+
+/**
+ * The live analysis of `tickscope watch`: small rolling detectors per session
+ * (latency spike from ack/echo RTT vs a median+MAD baseline, loss bursts from
+ * sequence gaps, cheat suspicion from the send-clock rate and decode anomalies)
+ * that call `onAlert` as soon as the packet confirming an event is seen. Memory
+ * is bounded: fixed-size arrays per session, idle sessions are forgotten after
+ * `sessionIdleMs`, at most `maxSessions` are kept.
+ */
+export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
+  readonly name = "watch";
+  readonly options: WatchDetectorOptions;
+  private readonly sessions = new Map<string, SessionState>();
+  private lastSweepUs = Number.NEGATIVE_INFINITY;
+  private readonly summary: WatchSummary = {
+    packets: 0,
+    messages: 0,
+    decodeAnomalies: 0,
+    alerts: { latencySpike: 0, lossBurst: 0, cheatSuspicion: 0 },
+    sessionsEvicted: 0,
+    peakSessions: 0,
+    firstUs: 0,
+    lastUs: 0,
+  };
+
+  constructor(
+    private readonly onAlert: (alert: WatchAlert) => void,
+    options: Partial<WatchDetectorOptions> = {},
+  ) {
+    this.options = resolveWatchDetectorOptions(options);
+  }
+
+  /** Sizes of the state held right now. */
+  stateSize(): WatchStateSize {
+    const size: WatchStateSize = { sessions: this.sessions.size, lossStreams: 0, rttDetectors: 0, clockDetectors: 0, pendingEchoes: 0, anomalyCodes: 0 };
+    for (const session of this.sessions.values()) {
+      size.lossStreams += session.loss.size;
+      size.anomalyCodes += session.anomalyCodes.size;
+      for (const key of session.echoKeys) if (key !== undefined) size.pendingEchoes += 1;
+      for (const direction of session.directions) {
+        if (direction.ackSpikes !== undefined) size.rttDetectors += 1;
+        if (direction.echoSpikes !== undefined) size.rttDetectors += 1;
+        if (direction.clock !== undefined) size.clockDetectors += 1;
+      }
+    }
+    return size;
+  }
+
+  /** Counts the datagram and keeps its session alive. */
+  onPacket(packet: PacketObservation): void {
+    this.summary.packets += 1;
+    this.session(packet.sessionId, packet.tUs);
+  }
+
+  /** Feeds the message's roles to the session's detectors. */
+  onMessage(message: GameMessage): void {
+    this.summary.messages += 1;
+    const session = this.session(message.sessionId, message.tUs);
+    const roles = message.roles;
+    const index = directionIndex(message.direction);
+    const state = session.directions[index];
+    const other = session.directions[1 - index]!;
+    const bits = roles.sequenceBits ?? 32;
+    const tUs = message.tUs;
+    if (roles.sequence !== undefined) {
+      if (roles.channel === undefined && state.lastSequencePacketIndex !== message.packetIndex) {
+        state.lastSequencePacketIndex = message.packetIndex;
+        const slot = roles.sequence % SENT_RING;
+        state.sentSequences[slot] = roles.sequence;
+        state.sentTimesUs[slot] = tUs;
+      }
+      this.observeSequence(session, message, roles.sequence, bits);
+    }
+    if (roles.ack !== undefined && state.lastAckPacketIndex !== message.packetIndex) {
+      state.lastAckPacketIndex = message.packetIndex;
+      if (state.lastAck < 0 || serialDistance(state.lastAck, roles.ack, bits) > 0) {
+        state.lastAck = roles.ack;
+        const slot = roles.ack % SENT_RING;
+        if (other.sentSequences[slot] === roles.ack) {
+          other.sentSequences[slot] = -1;
+          const rttMs = (tUs - other.sentTimesUs[slot]!) / 1000;
+          if (rttMs >= 0 && rttMs <= MAX_RTT_MS) {
+            other.ackSpikes ??= new RttSpikeDetector(this.options);
+            const spike = other.ackSpikes.add(rttMs, other.sentTimesUs[slot]!);
+            if (spike !== undefined) this.latencyAlert(session, spike, DIRECTIONS[1 - index]!, "ack", tUs);
+          }
+        }
+      }
+    }
+    if (roles.echoKey !== undefined) this.observeEcho(session, roles.echoKey, roles.echoPhase, index, tUs);
+    if (roles.sendTimeUs !== undefined && state.lastClockPacketIndex !== message.packetIndex) {
+      state.lastClockPacketIndex = message.packetIndex;
+      state.clock ??= new ClockRateDetector(this.options);
+      const suspicion = state.clock.add(roles.sendTimeUs, tUs);
+      if (suspicion !== undefined && tUs - session.lastClockAlertUs >= this.options.cheatCooldownMs * 1000) {
+        session.lastClockAlertUs = tUs;
+        const rate = roundValue(suspicion.clockRate);
+        this.emit({
+          alert: "cheatSuspicion",
+          session: session.id,
+          tUs: suspicion.startUs,
+          detectedAtUs: tUs,
+          values: { reason: "clockRate", direction: message.direction, clockRate: rate, spanMs: roundValue(suspicion.spanMs) },
+          summary: `send clock runs ${rate}x capture time over ${roundValue(suspicion.spanMs / 1000)} s (${message.direction}): speedhack?`,
+        });
+      }
+    }
+  }
+
+  /** Counts the anomaly in the session's window; raises a suspicion when they pile up. */
+  onAnomaly(anomaly: DecodeAnomaly): void {
+    this.summary.decodeAnomalies += 1;
+    const session = this.session(anomaly.sessionId, anomaly.tUs);
+    const bucketUs = (this.options.windowMs * 1000) / ANOMALY_BUCKETS;
+    const bucketId = Math.floor(anomaly.tUs / bucketUs);
+    const slot = bucketId % ANOMALY_BUCKETS;
+    if (session.anomalyBucketIds[slot] !== bucketId) {
+      session.anomalyBucketIds[slot] = bucketId;
+      session.anomalyCounts[slot] = 0;
+    }
+    session.anomalyCounts[slot] += 1;
+    if (session.anomalyCodes.has(anomaly.code) || session.anomalyCodes.size < 16) {
+      session.anomalyCodes.set(anomaly.code, (session.anomalyCodes.get(anomaly.code) ?? 0) + 1);
+    }
+    let count = 0;
+    for (let other = 0; other < ANOMALY_BUCKETS; other += 1) {
+      if (session.anomalyBucketIds[other]! > bucketId - ANOMALY_BUCKETS) count += session.anomalyCounts[other]!;
+    }
+    if (count < this.options.minDecodeAnomalies || anomaly.tUs - session.lastAnomalyAlertUs < this.options.cheatCooldownMs * 1000) return;
+    session.lastAnomalyAlertUs = anomaly.tUs;
+    const codes = [...session.anomalyCodes].sort((left, right) => right[1] - left[1] || (left[0] < right[0] ? -1 : 1));
+    session.anomalyCodes.clear();
+    this.emit({
+      alert: "cheatSuspicion",
+      session: session.id,
+      tUs: anomaly.tUs,
+      detectedAtUs: anomaly.tUs,
+      values: { reason: "decodeAnomalies", direction: anomaly.direction, anomalies: count, windowMs: this.options.windowMs, topCode: codes[0]![0] },
+      summary: `${count} decode anomalies within ${roundValue(this.options.windowMs / 1000)} s (mostly ${codes[0]![0]}): tampered or forged packets?`,
+    });
+  }
+
+  /** Returns the counters. */
+  finish(): WatchSummary {
+    return { ...this.summary, alerts: { ...this.summary.alerts } };
+  }
+
+  private emit(alert: WatchAlert): void {
+    this.summary.alerts[alert.alert] += 1;
+    this.onAlert(alert);
+  }
+
+  private session(id: string, tUs: number): SessionState {
+    if (this.summary.firstUs === 0) this.summary.firstUs = tUs;
+    if (tUs > this.summary.lastUs) this.summary.lastUs = tUs;
+    if (tUs - this.lastSweepUs >= SWEEP_INTERVAL_US) this.sweep(tUs);
+    let session = this.sessions.get(id);
+    if (session === undefined) {
+      if (this.sessions.size >= this.options.maxSessions) this.evictLeastRecent();
+      session = new SessionState(id, tUs);
+      this.sessions.set(id, session);
+      if (this.sessions.size > this.summary.peakSessions) this.summary.peakSessions = this.sessions.size;
+    } else if (tUs > session.lastSeenUs) {
+      session.lastSeenUs = tUs;
+    }
+    return session;
+  }
+
+  private sweep(tUs: number): void {
+    this.lastSweepUs = tUs;
+    const idleUs = this.options.sessionIdleMs * 1000;
+    for (const [id, session] of this.sessions) {
+      if (tUs - session.lastSeenUs > idleUs) {
+        this.sessions.delete(id);
+        this.summary.sessionsEvicted += 1;
+      }
+    }
+  }
+
+  private evictLeastRecent(): void {
+    let oldest: SessionState | undefined;
+    for (const session of this.sessions.values()) if (oldest === undefined || session.lastSeenUs < oldest.lastSeenUs) oldest = session;
+    this.sessions.delete(oldest!.id);
+    this.summary.sessionsEvicted += 1;
+  }
+
+  private observeSequence(session: SessionState, message: GameMessage, sequence: number, bits: number): void {
+    const channel = message.roles.channel;
+    const key = channel === undefined ? message.direction : `${message.direction}\u0000${channel}`;
+    let detector = session.loss.get(key);
+    if (detector === undefined) {
+      if (session.loss.size >= MAX_LOSS_STREAMS) return;
+      detector = new LossBurstDetector(this.options);
+      session.loss.set(key, detector);
+    }
+    const burst = detector.add(sequence, bits, message.tUs, message.packetIndex);
+    if (burst === undefined) return;
+    const channelText = channel === undefined ? "" : `, channel ${channel}`;
+    const values: Record<string, number | string> = {
+      direction: message.direction,
+      lostPackets: burst.lostPackets,
+      receivedPackets: burst.receivedPackets,
+      lossRatio: roundValue(burst.lossRatio),
+      windowMs: this.options.burstWindowMs,
+    };
+    if (channel !== undefined) values.channel = channel;
+    this.emit({
+      alert: "lossBurst",
+      session: session.id,
+      tUs: burst.startUs,
+      detectedAtUs: message.tUs,
+      values,
+      summary: `${burst.lostPackets} of ${burst.lostPackets + burst.receivedPackets} packets lost within ${this.options.burstWindowMs} ms (${message.direction}${channelText})`,
+    });
+  }
+
+  private observeEcho(session: SessionState, key: string, phase: "request" | "reply" | undefined, index: number, tUs: number): void {
+    if (phase === "reply") {
+      for (let slot = 0; slot < PENDING_ECHOES; slot += 1) {
+        if (session.echoKeys[slot] !== key || session.echoDirections[slot] === index) continue;
+        session.echoKeys[slot] = undefined;
+        const rttMs = (tUs - session.echoTimesUs[slot]!) / 1000;
+        if (rttMs < 0 || rttMs > MAX_RTT_MS) return;
+        const requester = session.directions[session.echoDirections[slot]!]!;
+        requester.echoSpikes ??= new RttSpikeDetector(this.options);
+        const spike = requester.echoSpikes.add(rttMs, session.echoTimesUs[slot]!);
+        if (spike !== undefined) this.latencyAlert(session, spike, DIRECTIONS[session.echoDirections[slot]!]!, "echo", tUs);
+        return;
+      }
+      return;
+    }
+    const slot = session.nextEcho;
+    session.nextEcho = (slot + 1) % PENDING_ECHOES;
+    session.echoKeys[slot] = key;
+    session.echoTimesUs[slot] = tUs;
+    session.echoDirections[slot] = index;
+  }
+
+  private latencyAlert(session: SessionState, spike: RttSpike, direction: Direction, method: "ack" | "echo", tUs: number): void {
+    if (tUs - session.lastLatencyAlertUs < LATENCY_ALERT_MERGE_US) return;
+    session.lastLatencyAlertUs = tUs;
+    const rttMs = roundValue(spike.rttMs);
+    const baselineMs = roundValue(spike.baselineMs);
+    this.emit({
+      alert: "latencySpike",
+      session: session.id,
+      tUs: spike.startUs,
+      detectedAtUs: tUs,
+      values: { direction, method, rttMs, baselineMs, madMs: roundValue(spike.madMs), thresholdMs: roundValue(spike.thresholdMs) },
+      summary: `RTT ${rttMs} ms vs baseline ${baselineMs} ms (${method}, sent ${direction})`,
+    });
+  }
+}
