@@ -77,6 +77,27 @@ describe("arena.json", () => {
     expect(single.length).toBe(decoded.messages[1].byteLength);
   });
 
+  it("a message callback may re-encode with the same protocol while the datagram is being decoded", () => {
+    const protocol = compileProtocol(loadExample("arena"));
+    const bytes = protocol.encodeDatagram(sample, { header });
+    const sizes: number[] = [];
+    const types: string[] = [];
+    protocol.decodeDatagram(
+      bytes,
+      testContext(),
+      (message) => {
+        types.push(message.type);
+        sizes.push(protocol.encodeDatagram([{ type: message.type, fields: message.fields }], { header: { sequence: 0, ack: 0, ackBits: 0, sendTimeUs: 0 } }).length - 18);
+        expect(protocol.encodeMessage(message.type, message.fields).length).toBe(message.byteLength);
+      },
+      (anomaly) => {
+        throw new Error(anomaly.detail);
+      },
+    );
+    expect(types).toEqual(sample.map((message) => message.type));
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(bytes.length - 18);
+  });
+
   it("reports constraint violations with the field path, and still decodes the message", () => {
     const protocol = compileProtocol(loadExample("arena"));
     const bytes = protocol.encodeDatagram(

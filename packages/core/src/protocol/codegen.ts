@@ -178,8 +178,76 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
   }
 }
 
+/** Width of a field that can join a packed group (fixed-width big-endian scalar of at most 32 bits), else 0. */
+function packableBits(field: FieldPlan): number {
+  if (field.when !== undefined) return 0;
+  const node = field.node;
+  if (node.kind === "int" && !node.big && !node.little && node.bits <= 32) return node.bits;
+  if (node.kind === "bool" || (node.kind === "quantized" && node.bits <= 32)) return node.bits;
+  return 0;
+}
+
+/** Extracts one packed field from the group word `word` of `total` bits. */
+function extractCode(e: Emitter, field: FieldPlan, word: string, shift: number, target: string): void {
+  const node = field.node;
+  const bits = node.kind === "int" || node.kind === "bool" || node.kind === "quantized" ? node.bits : 0;
+  const raw = bits === 32 ? `(${word} >>> 0)` : `((${word} >>> ${int(shift)}) & ${int(2 ** bits - 1)})`;
+  if (node.kind === "bool") e.emit(`${target} = ${raw} !== 0;`);
+  else if (node.kind === "quantized") e.emit(`${target} = ${e.constant(node.min)} + (${raw} * ${e.constant(node.max - node.min)}) / ${e.constant(node.steps)};`);
+  else if (node.kind === "int" && node.signed) e.emit(`${target} = ${raw}; if (${target} >= ${e.constant(2 ** (bits - 1))}) ${target} -= ${e.constant(2 ** bits)};`);
+  else e.emit(`${target} = ${raw};`);
+}
+
 function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string): void {
-  for (const field of fields) {
+  for (let index = 0; index < fields.length; index++) {
+    // Packed group: consecutive fixed-width fields totalling 16, 24 or 32 bits, read with one aligned load.
+    let total = 0;
+    let end = index;
+    let groupEnd = -1;
+    let groupBits = 0;
+    while (end < fields.length) {
+      const bits = packableBits(fields[end]);
+      if (bits === 0 || total + bits > 32) break;
+      total += bits;
+      end += 1;
+      if (total % 8 === 0 && end - index >= 2) {
+        groupEnd = end;
+        groupBits = total;
+      }
+    }
+    if (groupEnd > 0) {
+      const group = fields.slice(index, groupEnd);
+      const values = group.map(() => e.variable("v"));
+      const word = e.variable("w");
+      const p = e.variable("p");
+      e.emit(`let ${values.join(", ")};`);
+      e.emit(`if ((r.position & 7) === 0 && r.end - r.position >= ${int(groupBits)}) { const ${p} = r.position >>> 3; r.position += ${int(groupBits)};`);
+      const bytes = groupBits / 8;
+      const parts: string[] = [];
+      for (let byte = 0; byte < bytes; byte++) parts.push(`(b[${p}${byte === 0 ? "" : ` + ${byte}`}] << ${int(8 * (bytes - 1 - byte))})`);
+      e.emit(`const ${word} = (${parts.join(" | ")}) >>> 0;`);
+      let shift = groupBits;
+      const store = (field: FieldPlan, position: number): void => {
+        if (field.constraint !== undefined) e.emit(`H.checkConstraint(${e.constant(field.constraint)}, ${values[position]}, ${e.constant(field.path)}, c);`);
+        e.emit(`${record}${key(field.name)} = ${values[position]};`);
+      };
+      group.forEach((field, position) => {
+        shift -= packableBits(field);
+        extractCode(e, field, word, shift, values[position]);
+      });
+      group.forEach(store);
+      e.emit("} else {");
+      // Not aligned or near the end: field by field, exactly like the interpreter (partial results on truncation).
+      group.forEach((field, position) => {
+        e.emit(`r.field = ${e.constant(field.path)};`);
+        decodeNodeCode(e, field.node, values[position], e.constant(field.path));
+        store(field, position);
+      });
+      e.emit("}");
+      index = groupEnd - 1;
+      continue;
+    }
+    const field = fields[index];
     const path = e.constant(field.path);
     const value = e.variable("v");
     if (field.when !== undefined) e.emit(`if (${e.constant(field.when)}.test(${refCode(field.when.ref)})) {`);

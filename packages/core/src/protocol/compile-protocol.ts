@@ -12,7 +12,7 @@ import { interpretDecoder, interpretEncoder } from "./interpreter.js";
 import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
-import { extractRoles, isEmptyRolePlan, roleBuilder, type RoleBuilder } from "./role-extraction.js";
+import { isEmptyRolePlan, roleBuilder, type RoleBuilder } from "./role-extraction.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { planProtocolDefinition } from "./validate.js";
 
@@ -97,23 +97,25 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly plan: ProtocolPlan;
   private readonly codecs = new Map<FieldPlan[], Codec>();
   private readonly roleBuilders = new Map<MessagePlan, RoleBuilder>();
+  private headerRoleBuilder: RoleBuilder | undefined;
   private readonly plugins = new Map<string, ProtocolPlugin>();
   private readonly reader = new BitReader();
-  private readonly writer = new BitWriter(2048);
+  private readonly encodeWriter = new BitWriter(2048);
   private readonly scopes: FieldRecord[] = [];
   private readonly sessionKeys = new ProtocolKeyStore();
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
   private readonly headerRolesEmpty: boolean;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
-  private readonly datagramScratch = { buffer: new Uint8Array(2048) };
-  private readonly frameScratch = { buffer: new Uint8Array(2048) };
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
     onAnomaly: () => undefined,
     messageType: undefined,
   };
   private readonly codecContext: CodecContext;
+  /** Encoding has its own state, so a callback may encode while a datagram is being decoded. */
+  private readonly encodeContext: CodecContext;
+  private readonly encodeScopes: FieldRecord[] = [];
 
   /** Use {@link compileProtocol}. */
   constructor(
@@ -143,6 +145,7 @@ export class CompiledProtocol implements DatagramDecoder {
       copyBytes: false,
       frameLengthPosition: -1,
     };
+    this.encodeContext = { ...this.codecContext };
     let mode: "compiled" | "interpreted" = options.mode ?? "compiled";
     if (mode === "compiled") {
       try {
@@ -181,6 +184,8 @@ export class CompiledProtocol implements DatagramDecoder {
       visitSelect(body.select);
     };
     visitBody(this.plan.body);
+    const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [] };
+    this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled);
     for (const message of this.plan.messages) {
       this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable }, compiled));
     }
@@ -244,15 +249,15 @@ export class CompiledProtocol implements DatagramDecoder {
     onAnomaly(anomaly);
   }
 
-  private transformContext(datagram: Uint8Array, scratch: { buffer: Uint8Array }): TransformContext {
+  private transformContext(datagram: Uint8Array, encoding = false): TransformContext {
+    const context = encoding ? this.encodeContext : this.codecContext;
     return {
-      sessionId: this.codecContext.sessionId,
-      direction: this.codecContext.direction,
+      sessionId: context.sessionId,
+      direction: context.direction,
       datagram,
-      scopes: this.scopes,
+      scopes: encoding ? this.encodeScopes : this.scopes,
       keys: this.keyProvider(),
       plugins: this.plugins,
-      scratch,
     };
   }
 
@@ -354,14 +359,13 @@ export class CompiledProtocol implements DatagramDecoder {
       let authenticated = false;
       if (plan.transforms.length > 0) {
         const start = reader.position >>> 3;
-        const result = undoTransforms(plan.transforms, payload.subarray(start), this.transformContext(payload, this.datagramScratch));
+        const result = undoTransforms(plan.transforms, payload.subarray(start), this.transformContext(payload));
         authenticated = result.authenticated;
         reader.reset(result.bytes);
       }
       let headerRoles = NO_ROLES;
       if (!this.headerRolesEmpty) {
-        headerRoles = {};
-        extractRoles(plan.headerRoles, header, headerRoles);
+        headerRoles = this.headerRoleBuilder!(header, NO_ROLES, false);
       }
       const body = this.resolveBody(header);
       if (body === undefined) {
@@ -436,15 +440,16 @@ export class CompiledProtocol implements DatagramDecoder {
           const value = scopes[xorOnly.ref.level][xorOnly.ref.name];
           const key = xorOnly.keys.get(typeof value === "number" ? value : Number(value));
           if (key !== undefined && (xorOnly.when === undefined || xorOnly.when.test(scopes[xorOnly.when.ref.level]?.[xorOnly.when.ref.name]))) {
-            let scratch = this.frameScratch.buffer;
-            if (scratch.length < end - start) scratch = this.frameScratch.buffer = new Uint8Array(Math.max(end - start, 2048));
+            // A fresh buffer per de-obfuscated frame (rare: resends), so byte views of earlier
+            // messages in the same datagram stay valid.
+            const scratch = new Uint8Array(end - start);
             const keyLength = key.length;
             for (let index = start; index < end; index++) scratch[index - start] = savedBuffer[index] ^ key[(index - start) % keyLength];
             reader.reset(scratch, 0, end - start);
             transformed = true;
           }
         } else {
-          const result = undoTransforms(body.transforms, savedBuffer.subarray(start, end), this.transformContext(payload, this.frameScratch));
+          const result = undoTransforms(body.transforms, savedBuffer.subarray(start, end), this.transformContext(payload));
           authenticated ||= result.authenticated;
           reader.reset(result.bytes);
           transformed = true;
@@ -485,9 +490,9 @@ export class CompiledProtocol implements DatagramDecoder {
     const body = message.body!;
     const fields: FieldRecord = { ...given };
     for (const selector of message.selectors) if (selector.level === 1) fields[selector.name] = selector.value as FieldValue;
-    const scopes = this.scopes;
+    const scopes = this.encodeScopes;
     scopes[1] = fields;
-    const context = this.codecContext;
+    const context = this.encodeContext;
     context.frameLengthPosition = -1;
     const frameStart = writer.position;
     this.codecs.get(body.frameHeader)!.encode(writer, scopes, context);
@@ -503,7 +508,7 @@ export class CompiledProtocol implements DatagramDecoder {
     if (body.transforms.length > 0) {
       const inner = new BitWriter(256);
       writeBody(inner);
-      writer.bytes(applyTransforms(body.transforms, inner.finish(), this.transformContext(datagram(), this.frameScratch)));
+      writer.bytes(applyTransforms(body.transforms, inner.finish(), this.transformContext(datagram(), true)));
     } else writeBody(writer);
     if (body.length !== undefined && lengthPosition >= 0) {
       const lengthField = body.frameHeader.find((field) => field.name === body.length!.field)!;
@@ -518,8 +523,8 @@ export class CompiledProtocol implements DatagramDecoder {
     // Walk the select tree along the path that leads to this message, writing each prefix.
     let current = select;
     while (current.kind === "switch") {
-      if (current.prefix.length > 0) this.codecs.get(current.prefix)!.encode(writer, this.scopes, this.codecContext);
-      const value = matchKey(this.scopes[current.on.level]?.[current.on.name]);
+      if (current.prefix.length > 0) this.codecs.get(current.prefix)!.encode(writer, this.encodeScopes, this.encodeContext);
+      const value = matchKey(this.encodeScopes[current.on.level]?.[current.on.name]);
       const next: SelectPlan | undefined = this.selectMaps.get(current)!.get(value as number | string) ?? current.fallback;
       if (next === undefined) throw new TickscopeError(ErrorCode.encodeFailed, `no path to message ${message.name}`, { fieldPath: message.name });
       current = next;
@@ -530,11 +535,11 @@ export class CompiledProtocol implements DatagramDecoder {
   }
 
   private prepare(context: EncodeContext): void {
-    this.codecContext.sessionId = context.sessionId ?? "";
-    this.codecContext.direction = context.direction ?? "clientToServer";
-    this.codecContext.copyBytes = false;
-    this.scopes.length = 0;
-    this.scopes[0] = context.header ?? {};
+    this.encodeContext.sessionId = context.sessionId ?? "";
+    this.encodeContext.direction = context.direction ?? "clientToServer";
+    this.encodeContext.copyBytes = false;
+    this.encodeScopes.length = 0;
+    this.encodeScopes[0] = context.header ?? {};
   }
 
   /**
@@ -556,14 +561,14 @@ export class CompiledProtocol implements DatagramDecoder {
    */
   encodeDatagram(messages: readonly MessageToEncode[], context: EncodeContext = {}): Uint8Array {
     this.prepare(context);
-    const header: FieldRecord = { ...this.scopes[0] };
-    this.scopes[0] = header;
+    const header: FieldRecord = { ...this.encodeScopes[0] };
+    this.encodeScopes[0] = header;
     const first = messages[0] === undefined ? undefined : this.plan.messagesByName.get(messages[0].type);
     for (const selector of first?.selectors ?? []) if (selector.level === 0 && header[selector.name] === undefined) header[selector.name] = selector.value as FieldValue;
-    const writer = this.writer;
+    const writer = this.encodeWriter;
     writer.reset();
     const plan = this.plan;
-    if (plan.header.length > 0) this.codecs.get(plan.header)!.encode(writer, this.scopes, this.codecContext);
+    if (plan.header.length > 0) this.codecs.get(plan.header)!.encode(writer, this.encodeScopes, this.encodeContext);
     writer.align();
     const body = this.resolveBody(header);
     if (body === undefined) throw new TickscopeError(ErrorCode.encodeFailed, "no body matches the header values");
@@ -575,7 +580,7 @@ export class CompiledProtocol implements DatagramDecoder {
       this.encodeFrame(target, message, item.fields, () => headerBytes);
       if (!body.repeat) break;
     }
-    if (target !== writer) writer.bytes(applyTransforms(plan.transforms, target.finish(), this.transformContext(headerBytes, this.datagramScratch)));
+    if (target !== writer) writer.bytes(applyTransforms(plan.transforms, target.finish(), this.transformContext(headerBytes, true)));
     return writer.finish();
   }
 }

@@ -217,9 +217,22 @@ export function roleBuilder(
   compiled: boolean,
 ): RoleBuilder {
   if (!compiled) {
+    // Interpreter: one small setter per role-tagged field, chosen once here.
+    const setters = plan.scalars.map((scalar) => {
+      const { path, role, field } = scalar;
+      const apply = (target: MessageRoles, value: FieldValue): void => applyRole(target as Writable<MessageRoles> & Writable<EntityRoles>, role, value, field);
+      return (fields: FieldRecord, target: MessageRoles): void => {
+        const value = path.length === 1 ? fields[path[0]] : valueAt(fields, path);
+        if (value !== undefined && value !== null) apply(target, value);
+      };
+    });
+    const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays };
+    const hasRest = !isEmptyRolePlan(rest);
     return (fields, headerRoles, authenticated) => {
-      const roles: MessageRoles = { ...headerRoles };
-      extractRoles(plan, fields, roles);
+      const roles: MessageRoles = {};
+      for (const key in headerRoles) (roles as Record<string, unknown>)[key] = (headerRoles as Record<string, unknown>)[key];
+      for (const setter of setters) setter(fields, roles);
+      if (hasRest) extractRoles(rest, fields, roles);
       if (roles.channel === undefined && defaults.channel !== undefined) roles.channel = defaults.channel;
       if (roles.reliable === undefined && defaults.reliable !== undefined) roles.reliable = defaults.reliable;
       if (authenticated) roles.authenticated = true;

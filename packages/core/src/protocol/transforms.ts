@@ -16,8 +16,6 @@ export interface TransformContext {
   scopes: FieldRecord[];
   keys: KeyProvider | undefined;
   plugins: Map<string, ProtocolPlugin>;
-  /** Reusable scratch storage for XOR output. */
-  scratch: { buffer: Uint8Array };
 }
 
 /** Result of undoing the transforms of a region. */
@@ -153,8 +151,7 @@ export function undoTransforms(transforms: TransformPlan[], bytes: Uint8Array, c
       const value = lookup(context.scopes, transform.ref);
       const key = transform.keys.get(typeof value === "bigint" ? Number(value) : (value as number));
       if (key === undefined) continue;
-      if (context.scratch.buffer.length < current.length) context.scratch.buffer = new Uint8Array(Math.max(current.length, 2048));
-      current = xor(current, key, context.scratch.buffer.subarray(0, current.length));
+      current = xor(current, key, new Uint8Array(current.length));
     } else if (transform.kind === "aead") {
       current = aeadDecrypt(transform, current, context);
       authenticated = true;

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ProtocolDefinition } from "../src/protocol/index.js";
+import type { ProtocolDefinition } from "../protocol/index.js";
 
 /** The shipped Firefall definition. */
 export function firefallDefinition(): ProtocolDefinition {
-  return JSON.parse(readFileSync(fileURLToPath(new URL("../../../examples/protocols/firefall.json", import.meta.url)), "utf8")) as ProtocolDefinition;
+  return JSON.parse(readFileSync(fileURLToPath(new URL("../../../../examples/protocols/firefall.json", import.meta.url)), "utf8")) as ProtocolDefinition;
 }
 
 /**
