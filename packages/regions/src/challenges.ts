@@ -1,3 +1,4 @@
+import type { Finding } from "@tickscope/core";
 import type { Challenge, ProtocolSettings, RegionFigures } from "./report-schema.js";
 import { quantileOfSorted } from "./statistics.js";
 
@@ -142,4 +143,32 @@ export function deriveChallenges(
     }
   }
   return challenges.sort((left, right) => (left.region < right.region ? -1 : left.region > right.region ? 1 : left.kind < right.kind ? -1 : 1));
+}
+
+/**
+ * Turns challenges into core {@link Finding}s (`analysis: "regions"`, id
+ * `regions.<kind>.<region>`), spanning each region's observed time range
+ * (`timeRanges`, 0–0 when unknown). Evidence: the metric, its value and the
+ * reference it was judged against.
+ */
+export function challengesToFindings(
+  challenges: readonly Challenge[],
+  timeRanges: ReadonlyMap<string, { startUs: number; endUs: number }> = new Map(),
+): Finding[] {
+  return challenges.map((challenge) => {
+    const range = timeRanges.get(challenge.region) ?? { startUs: 0, endUs: 0 };
+    return {
+      id: `regions.${challenge.kind}.${challenge.region}`,
+      analysis: "regions",
+      kind: challenge.kind,
+      severity: challenge.severity,
+      startUs: range.startUs,
+      endUs: range.endUs,
+      summary: `${challenge.summary} ${challenge.suggestion}`,
+      evidence: {
+        values: { region: challenge.region, metric: challenge.metric, value: challenge.value, reference: challenge.reference },
+        packetIndices: [],
+      },
+    };
+  });
 }

@@ -62,6 +62,10 @@ describe("five simulated regions with known profiles (1,200 sessions each)", () 
     expect(kinds).toContain("sa-east:burstyLoss");
     expect(kinds).toContain("sa-east:latencySpikes");
     expect(kinds.filter((kind) => kind.startsWith("eu-west") || kind.startsWith("na-east"))).toEqual([]);
+    expect(report.findings.map((finding) => `${finding.id}:${finding.severity}`)).toEqual(
+      report.challenges.map((challenge) => `regions.${challenge.kind}.${challenge.region}:${challenge.severity}`),
+    );
+    expect(report.findings[0]!.startUs).toBe(0); // summaries without times
   });
 
   it("is deterministic and matches its TypeBox schema", () => {

@@ -1,5 +1,5 @@
 import { ErrorCode, TickscopeError } from "@tickscope/core";
-import { deriveChallenges } from "./challenges.js";
+import { challengesToFindings, deriveChallenges } from "./challenges.js";
 import type { CloudRegion } from "./cloud-regions.js";
 import { planPlacement, type PlacementOptions } from "./placement.js";
 import { deriveProtocolSettings, type ProtocolSettingsOptions } from "./protocol-settings.js";
@@ -256,6 +256,17 @@ export function compareRegions(summaries: readonly SessionSummary[], options: Re
   const figures = regions.map((region) => region.figures);
   const protocolSettings = deriveProtocolSettings(regions.map((region) => ({ figures: region.figures, jitterMs: region.jitterMs })), options.protocol);
   const challenges = deriveChallenges(figures, protocolSettings);
+  const timeRanges = new Map<string, { startUs: number; endUs: number }>();
+  for (const region of regions) {
+    let startUs = Number.POSITIVE_INFINITY;
+    let endUs = Number.NEGATIVE_INFINITY;
+    for (const session of region.sessions) {
+      if (session.startUs !== undefined && session.startUs < startUs) startUs = session.startUs;
+      if (session.endUs !== undefined && session.endUs > endUs) endUs = session.endUs;
+    }
+    if (Number.isFinite(startUs) && Number.isFinite(endUs)) timeRanges.set(region.name, { startUs, endUs });
+  }
+  const findings = challengesToFindings(challenges, timeRanges);
   const placement =
     options.placement === false ? null : planPlacement(allSessions, { catalogue: options.catalogue, ...(options.placement ?? {}) });
 
@@ -264,6 +275,7 @@ export function compareRegions(summaries: readonly SessionSummary[], options: Re
     ranking,
     comparisons,
     challenges,
+    findings,
     protocolSettings,
     routing,
     placement,
@@ -336,10 +348,13 @@ function concludeComparison(comparison: Comparison, alpha: number, confidence: n
   }
   const ci = comparison.ci!;
   const interval = `${Math.round(confidence * 100)}% CI ${formatValue(comparison.metric, ci[0])} to ${formatValue(comparison.metric, ci[1])}`;
-  const p = `adjusted p = ${comparison.pValueAdjusted!.toPrecision(2)}`;
+  const p = comparison.pValueAdjusted === 0 ? "adjusted p < 1e-300" : `adjusted p = ${comparison.pValueAdjusted!.toPrecision(2)}`;
   if (!comparison.significant) {
     return `No significant difference in ${words} between ${comparison.a} and ${comparison.b} (difference ${formatValue(comparison.metric, comparison.difference)}, ${interval}, ${p} ≥ ${alpha}).`;
   }
   const direction = comparison.difference > 0 ? "higher" : "lower";
-  return `${comparison.a} has a significantly ${direction} ${words} than ${comparison.b}: ${formatValue(comparison.metric, Math.abs(comparison.difference))} (${interval}, ${p}, Cliff's delta ${comparison.effectSize.cliffsDelta}).`;
+  // state the interval of the magnitude, in the sentence's direction
+  const magnitude = comparison.difference > 0 ? ci : [-ci[1], -ci[0]];
+  const magnitudeInterval = `${Math.round(confidence * 100)}% CI ${formatValue(comparison.metric, magnitude[0]!)} to ${formatValue(comparison.metric, magnitude[1]!)}`;
+  return `${comparison.a} has a significantly ${direction} ${words} than ${comparison.b}: ${formatValue(comparison.metric, Math.abs(comparison.difference))} (${magnitudeInterval}, ${p}, Cliff's delta ${comparison.effectSize.cliffsDelta}).`;
 }

@@ -84,5 +84,13 @@ describe("seeded random", () => {
     const buckets = new Array<number>(10).fill(0);
     for (let index = 0; index < count; index++) buckets[random.nextInt(10)]!++;
     for (const bucket of buckets) expect(Math.abs(bucket - count / 10)).toBeLessThan(150);
+    const filled = new Uint32Array(count);
+    createSeededRandom(8).fillInts(filled, 10);
+    const filledBuckets = new Array<number>(10).fill(0);
+    for (const value of filled) filledBuckets[value]!++;
+    for (const bucket of filledBuckets) expect(Math.abs(bucket - count / 10)).toBeLessThan(150);
+    const again = new Uint32Array(count);
+    createSeededRandom(8).fillInts(again, 10);
+    expect(again).toEqual(filled);
   });
 });

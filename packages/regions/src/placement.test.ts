@@ -72,6 +72,17 @@ describe("optimizePlacement finds the known optimum", () => {
     expect(heuristic.rttMs.p95).toBeLessThanOrEqual(exact.rttMs.p95 * 1.1);
   });
 
+  it("gives the same answer for huge modelled RTTs (comparator-sort fallback)", () => {
+    const line = [site("west", 0, 0), site("middle", 0, 20), site("east", 0, 40)];
+    const units: PopulationUnit[] = [
+      { location: { latitude: 0, longitude: 0 }, weight: 50 },
+      { location: { latitude: 0, longitude: 40 }, weight: 50 },
+    ];
+    const huge = optimizePlacement(units, line, 2, { overheadMs: 2e6, routeStretch: 1.5 });
+    expect(huge.sites).toEqual(["east", "west"]);
+    expect(huge.rttMs.p95).toBe(2e6);
+  });
+
   it("maximizes the share under a target when asked", () => {
     const line = [site("west", 0, 0), site("middle", 0, 20), site("east", 0, 40)];
     const skewed: PopulationUnit[] = [

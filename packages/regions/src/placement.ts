@@ -53,8 +53,29 @@ interface Score {
   mean: number;
 }
 
+const INDEX_BITS = 2 ** 17;
+
+/**
+ * Indices of `values` in ascending order (ties by index). Up to 131,072 values
+ * it sorts packed keys (value rounded to 1 µs × 2^17 + index) with the native
+ * numeric sort, several times faster than a comparator sort; the values
+ * themselves are read back exactly.
+ */
+function ascendingOrder(values: Float64Array): ArrayLike<number> {
+  const count = values.length;
+  if (count <= INDEX_BITS && values.every((value) => value >= 0 && value < 1e6)) {
+    const keys = new Float64Array(count);
+    for (let index = 0; index < count; index++) keys[index] = Math.round(values[index]! * 1000) * INDEX_BITS + index;
+    keys.sort();
+    const order = new Uint32Array(count);
+    for (let index = 0; index < count; index++) order[index] = keys[index]! % INDEX_BITS;
+    return order;
+  }
+  return Array.from({ length: count }, (_, index) => index).sort((left, right) => values[left]! - values[right]! || left - right);
+}
+
 function scoreOf(rttMs: Float64Array, weights: Float64Array, targetMs: number): Score {
-  const order = Array.from({ length: rttMs.length }, (_, index) => index).sort((left, right) => rttMs[left]! - rttMs[right]! || left - right);
+  const order = ascendingOrder(rttMs);
   let total = 0;
   let under = 0;
   let sum = 0;
@@ -66,7 +87,8 @@ function scoreOf(rttMs: Float64Array, weights: Float64Array, targetMs: number): 
   const quantiles = [0.5, 0.95, 0.99].map((probability) => {
     const target = probability * total;
     let cumulative = 0;
-    for (const index of order) {
+    for (let position = 0; position < order.length; position++) {
+      const index = order[position]!;
       cumulative += weights[index]!;
       if (cumulative >= target - 1e-9 * total) return rttMs[index]!;
     }

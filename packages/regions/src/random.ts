@@ -10,6 +10,8 @@ export interface SeededRandom {
   nextInt(size: number): number;
   /** Standard normal deviate (Box–Muller). */
   normal(): number;
+  /** Fills `out` with uniform integers in [0, size) — the fast path of bootstrap resampling. */
+  fillInts(out: Uint32Array, size: number): void;
 }
 
 /** FNV-1a 32-bit hash of a string, used to derive seeds from names. */
@@ -47,6 +49,22 @@ export function createSeededRandom(seed: number | string): SeededRandom {
   const random: SeededRandom = {
     next: () => nextUint32() / 4294967296,
     nextInt: (size: number) => Math.floor((nextUint32() / 4294967296) * size),
+    fillInts: (out: Uint32Array, size: number) => {
+      const scale = size / 4294967296;
+      for (let index = 0; index < out.length; index++) {
+        a >>>= 0;
+        b >>>= 0;
+        c >>>= 0;
+        d >>>= 0;
+        const t = (a + b + d) >>> 0;
+        d = (d + 1) >>> 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) >>> 0;
+        c = (c << 21) | (c >>> 11);
+        c = (c + t) >>> 0;
+        out[index] = Math.floor(t * scale);
+      }
+    },
     normal: () => {
       if (spare !== undefined) {
         const value = spare;

@@ -67,6 +67,12 @@ describe("regions analyzer on a simulated 5-region capture (messages)", () => {
     expect(saEast.lossBurstP95Length).toBeGreaterThan(3);
     expect(report.challenges.some((challenge) => challenge.region === "sa-east" && challenge.kind === "burstyLoss")).toBe(true);
     expect(report.challenges.some((challenge) => challenge.region === "ap-southeast" && challenge.kind === "highJitter")).toBe(true);
+    const finding = report.findings.find((entry) => entry.id === "regions.burstyLoss.sa-east")!;
+    expect(finding).toMatchObject({ analysis: "regions", kind: "burstyLoss", evidence: { values: { region: "sa-east", metric: "lossRate" } } });
+    const saSessions = generated.sessions.filter((entry) => entry.region === "sa-east");
+    expect(finding.startUs).toBeGreaterThanOrEqual(Math.min(...saSessions.map((entry) => entry.firstUs)));
+    expect(finding.endUs).toBeLessThanOrEqual(Math.max(...saSessions.map((entry) => entry.lastUs)));
+    expect(finding.endUs - finding.startUs).toBeGreaterThan(59e6);
     const settings = Object.fromEntries(report.protocolSettings.map((entry) => [entry.region, entry]));
     expect(settings["sa-east"]!.inputRedundancy).toBeGreaterThan(settings["eu-west"]!.inputRedundancy);
     expect(settings["ap-southeast"]!.interpolationDelayMs).toBeGreaterThan(settings["eu-west"]!.interpolationDelayMs);
@@ -117,11 +123,16 @@ describe("RTT sources and labelling", () => {
     analyzer.onMessage(message("x1", "serverToClient", 30_000, { echoKey: "1", echoPhase: "reply" }));
     analyzer.onMessage(message("x1", "serverToClient", 31_000, { echoKey: "2", echoPhase: "reply" })); // unknown key
     analyzer.onMessage(message("x2", "clientToServer", 0, { echoKey: "1", echoPhase: "request" }, 7));
+    analyzer.onSession!(session("x1"));
+    analyzer.onSession!(session("x2")); // beyond the bound: not kept
+    analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "x1", region: "na", values: {}, labels: {}, line: 1 });
+    analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "x1", values: {}, labels: { asn: "AS1" }, line: 2 });
+    analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "x3", region: "na", values: {}, labels: {}, line: 3 }); // beyond the bound
     const summaries = analyzer.sessionSummaries();
     expect(summaries).toHaveLength(1);
     expect(summaries[0]!.rttSamplesMs).toEqual([30]);
     const report = analyzer.finish();
-    expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(1);
+    expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(2);
   });
 
   it("counts sessions without RTT and too many sequence spaces", () => {
@@ -180,5 +191,32 @@ describe("forRegion feeders (one capture per region)", () => {
     expect(report.ranking).toEqual(["eu-west", "na-east"]);
     expect(report.regions.map((region) => region.rttMs.p50)).toEqual([30, 60]);
     expect(() => analyzer.forRegion("")).toThrow(/non-empty/);
+  });
+});
+
+describe("capture-point effects", () => {
+  it("skips echoes that only measure the local turnaround and uses send-time jitter and the lossier direction", () => {
+    // server-side capture: the client's pings are answered by the server in ~5 ms (local turnaround),
+    // while the client reports 60 ms; client datagrams carry send times with ±3 ms transit variation.
+    const analyzer = createRegionsAnalyzer({ regionOfSession: () => "eu", comparison: { placement: false } });
+    let packetIndex = 0;
+    const transitMs = [20, 23, 20, 17, 20, 23, 20, 17, 20, 23, 20, 17, 20];
+    transitMs.forEach((transit, index) => {
+      const sendUs = index * 100_000;
+      const arrivalUs = sendUs + transit * 1000;
+      if (index !== 5 && index !== 6) {
+        analyzer.onMessage(message("s", "clientToServer", arrivalUs, { echoKey: String(index), echoPhase: "request", sendTimeUs: sendUs, sequence: index, reportedRttMs: 60 }, packetIndex++));
+      }
+      analyzer.onMessage(message("s", "serverToClient", arrivalUs + 5000, { echoKey: String(index), echoPhase: "reply", sendTimeUs: arrivalUs + 5000, sequence: index }, packetIndex++));
+    });
+    const [summary] = analyzer.sessionSummaries();
+    expect(quantile(summary!.rttSamplesMs!, 0.5)).toBe(60); // reported, not the 5 ms turnaround
+    // consecutive |ΔD| of the delivered client datagrams (indices 5 and 6 lost) vs the server's own (0 jitter)
+    const delivered = transitMs.filter((_, index) => index !== 5 && index !== 6);
+    let sum = 0;
+    for (let index = 1; index < delivered.length; index++) sum += Math.abs(delivered[index]! - delivered[index - 1]!);
+    expect(summary!.jitterMs).toBeCloseTo(sum / (delivered.length - 1), 9);
+    expect(summary!.lossRate).toBeCloseTo(2 / 13, 9); // client→server, not diluted by the lossless server→client
+    expect(summary!.lossBursts).toEqual({ count: 1, meanLength: 2, maxLength: 2 });
   });
 });

@@ -13,7 +13,7 @@ import type { GeoPoint } from "./geo.js";
 import type { NamedPlace } from "./gazetteer.js";
 import type { RegionsReport } from "./report-schema.js";
 import type { SessionSummary } from "./session-summary.js";
-import { rttStreamKey, SessionTracker, type RttSource } from "./session-tracker.js";
+import { rttStreamKey, SessionTracker, type RttSource, type RttStream } from "./session-tracker.js";
 
 /** Options of {@link createRegionsAnalyzer}. */
 export interface RegionsAnalyzerOptions {
@@ -23,9 +23,15 @@ export interface RegionsAnalyzerOptions {
    * Unlabelled sessions are counted and left out.
    */
   regionOfSession?: Readonly<Record<string, string>> | ((sessionId: string, session: Session | undefined) => string | undefined);
-  /** Player location by session id (coordinates or a named place). */
-  playerLocationOfSession?: Readonly<Record<string, GeoPoint | NamedPlace>>;
-  /** Preferred RTT sources, best first (default echo, ack, reported). */
+  /** Player location (coordinates or a named place) by session id, or a function. */
+  playerLocationOfSession?:
+    | Readonly<Record<string, GeoPoint | NamedPlace>>
+    | ((sessionId: string, session: Session | undefined) => GeoPoint | NamedPlace | undefined);
+  /**
+   * Preferred RTT sources, best first (default echo, reported, ack). A source
+   * whose median is under half another source's is skipped as a local
+   * turnaround (e.g. client pings seen in a server-side capture).
+   */
   rttSources?: readonly RttSource[];
   /** RTT samples kept per stream (reservoir), default 2048. */
   maxRttSamplesPerSession?: number;
@@ -45,7 +51,11 @@ export interface RegionsAnalyzerOptions {
 
 /** The regions analyzer: a {@link MessageAnalyzer} that also exposes its per-session summaries. */
 export interface RegionsAnalyzer extends MessageAnalyzer<RegionsReport> {
-  /** Per-session summaries derived so far (sorted by session id); does not end the analysis. */
+  /**
+   * Per-session summaries derived so far (sorted by session id). Does not end
+   * the analysis, but settles the loss reordering window (sequences missing so
+   * far count as lost).
+   */
   sessionSummaries(): SessionSummary[];
   /**
    * A feeder for one capture whose sessions all belong to `region` (the CLI's
@@ -63,6 +73,11 @@ export interface RegionFeeder {
   onMessage(message: GameMessage): void;
   onLogEvent(event: LogEvent): void;
 }
+
+/** A source whose median RTT is under this share of another source's is a local turnaround (request from the far side). */
+const LOCAL_TURNAROUND_RATIO = 0.5;
+/** Interarrival differences needed before the send-time jitter replaces the RTT-sample jitter. */
+const MINIMUM_INTERARRIVAL_SAMPLES = 10;
 
 const OPPOSITE: Record<Direction, Direction> = { clientToServer: "serverToClient", serverToClient: "clientToServer" };
 
@@ -90,16 +105,20 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 }
 
 /**
- * Creates the streaming regions analyzer. It derives, per session, RTT (from
- * echo request/reply pairs, from acks of sequence numbers, or from reported
- * RTT — the first available in `rttSources` order), jitter, loss and loss
- * bursts (from sequence gaps per direction and channel), spike onsets and play
- * time, then `finish()` compares the regions with {@link compareRegions}.
+ * Creates the streaming regions analyzer. It derives, per session: RTT from
+ * echo request/reply pairs, reported RTT, or acks of sequence numbers (the
+ * first usable source in `rttSources` order); jitter as the one-way
+ * interarrival jitter from `sendTimeUs` (RFC 3550 style, the larger direction)
+ * or, without send times, the mean absolute difference of consecutive RTT
+ * samples; loss and loss bursts from sequence gaps per direction and channel;
+ * spike onsets and play time. `finish()` compares the regions with
+ * {@link compareRegions}.
  *
- * Echo and ack RTTs are measured at the capture point. Requests that originate
- * on the capture side span the network; the other side's requests measure
- * only the local turnaround. Both are tracked per origin direction and the one
- * with the larger median is used.
+ * Echo and ack RTTs are measured at the capture point. Requests that
+ * originate on the capture side span the network; the other side's requests
+ * measure only the local turnaround. Both are tracked per origin direction and
+ * the larger is used; a whole source that only saw turnarounds (median under
+ * half another source's) is skipped.
  */
 export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): RegionsAnalyzer {
   const limits = {
@@ -111,7 +130,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   };
   if (!(limits.spikeThresholdMs > 0)) throw new TickscopeError(ErrorCode.invalidOption, "regions: spikeThresholdMs must be > 0");
   const maxSessions = positiveInteger(options.maxSessions, 200_000, "maxSessions");
-  const sources: readonly RttSource[] = options.rttSources ?? ["echo", "ack", "reported"];
+  const sources: readonly RttSource[] = options.rttSources ?? ["echo", "reported", "ack"];
   const trackers = new Map<string, SessionTracker>();
   const sessions = new Map<string, Session>();
   const logRegions = new Map<string, string>();
@@ -146,35 +165,47 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const summarize = (tracker: SessionTracker): SessionSummary | undefined => {
     const region = regionOf(tracker.sessionId);
     if (region === undefined || region === "") return undefined;
-    let chosen: ReturnType<SessionTracker["rttStreams"]["get"]>;
+    // Best stream per source (the origin direction with the larger median), then the first source in
+    // preference order that is not a local turnaround (median under half the largest source median).
+    const candidates: { stream: RttStream; median: number }[] = [];
+    let largestMedian = 0;
     for (const source of sources) {
-      let best: typeof chosen;
-      let bestMedian = Number.NEGATIVE_INFINITY;
+      let best: { stream: RttStream; median: number } | undefined;
       for (const direction of ["clientToServer", "serverToClient"] as const) {
         const stream = tracker.rttStreams.get(rttStreamKey(source, direction));
         if (stream === undefined || stream.count === 0) continue;
         const median = stream.median();
-        if (median > bestMedian) {
-          bestMedian = median;
-          best = stream;
-        }
+        if (best === undefined || median > best.median) best = { stream, median };
       }
       if (best !== undefined) {
-        chosen = best;
-        break;
+        candidates.push(best);
+        largestMedian = Math.max(largestMedian, best.median);
       }
     }
+    const chosen = candidates.find((candidate) => candidate.median >= LOCAL_TURNAROUND_RATIO * largestMedian)?.stream;
     if (chosen === undefined) return undefined;
-    let lost = 0;
-    let received = 0;
-    let bursts = 0;
-    let maxBurst = 0;
-    for (const space of tracker.allSequenceSpaces()) {
-      space.flush();
-      lost += space.lostCount;
-      received += space.receivedCount;
-      bursts += space.burstCount;
-      maxBurst = Math.max(maxBurst, space.maxBurstLength);
+    let interarrivalJitterMs = Number.NaN;
+    for (const direction of ["clientToServer", "serverToClient"] as const) {
+      const jitter = tracker.interarrival[direction];
+      if (jitter.count >= MINIMUM_INTERARRIVAL_SAMPLES && !(jitter.jitterMs <= interarrivalJitterMs)) interarrivalJitterMs = jitter.jitterMs;
+    }
+    // Loss of the worse direction: at a server-side capture only client→server loss is visible
+    // (server→client datagrams are captured before they are lost), and vice versa.
+    let loss: { lost: number; received: number; bursts: number; maxBurst: number } | undefined;
+    for (const direction of ["clientToServer", "serverToClient"] as const) {
+      let lost = 0;
+      let received = 0;
+      let bursts = 0;
+      let maxBurst = 0;
+      for (const space of tracker.sequenceSpaces[direction].values()) {
+        space.flush();
+        lost += space.lostCount;
+        received += space.receivedCount;
+        bursts += space.burstCount;
+        maxBurst = Math.max(maxBurst, space.maxBurstLength);
+      }
+      if (lost + received === 0) continue;
+      if (loss === undefined || lost / (lost + received) > loss.lost / (loss.lost + loss.received)) loss = { lost, received, bursts, maxBurst };
     }
     const session = sessions.get(tracker.sessionId);
     const summary: SessionSummary = {
@@ -182,19 +213,22 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       region,
       player: session?.player ?? tracker.player ?? tracker.sessionId,
       rttSamplesMs: chosen.samples(),
-      jitterMs: chosen.jitterMs,
+      jitterMs: Number.isNaN(interarrivalJitterMs) ? chosen.jitterMs : interarrivalJitterMs,
       spikeCount: chosen.spikeCount,
       playTimeMs: Math.max(0, (tracker.lastUs - tracker.firstUs) / 1000),
       startUs: tracker.firstUs,
       endUs: tracker.lastUs,
     };
-    if (lost + received > 0) {
-      summary.lossRate = lost / (lost + received);
-      summary.lossBursts = { count: bursts, meanLength: bursts > 0 ? lost / bursts : 0, maxLength: maxBurst };
+    if (loss !== undefined) {
+      summary.lossRate = loss.lost / (loss.lost + loss.received);
+      summary.lossBursts = { count: loss.bursts, meanLength: loss.bursts > 0 ? loss.lost / loss.bursts : 0, maxLength: loss.maxBurst };
     }
     const rawId = rawIds.get(tracker.sessionId) ?? tracker.sessionId;
+    const locating = options.playerLocationOfSession;
     const location =
-      options.playerLocationOfSession?.[tracker.sessionId] ?? options.playerLocationOfSession?.[rawId] ?? logLocations.get(tracker.sessionId);
+      (typeof locating === "function"
+        ? locating(rawId, sessions.get(tracker.sessionId))
+        : (locating?.[tracker.sessionId] ?? locating?.[rawId])) ?? logLocations.get(tracker.sessionId);
     if (location !== undefined) {
       if ("latitude" in location) summary.playerLocation = location;
       else summary.playerPlace = location;
@@ -220,11 +254,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (roles.echoKey !== undefined) {
       if (roles.echoPhase === "request") tracker.addPendingEcho(roles.echoKey, tUs, direction);
       else if (roles.echoPhase === "reply") {
-        const pending = tracker.pendingEchoes.get(roles.echoKey);
-        if (pending !== undefined && pending.direction === OPPOSITE[direction] && tUs >= pending.tUs) {
-          tracker.pendingEchoes.delete(roles.echoKey);
-          tracker.addRtt("echo", pending.direction, (tUs - pending.tUs) / 1000);
-        }
+        const requestUs = tracker.takePendingEcho(roles.echoKey, direction);
+        if (requestUs <= tUs) tracker.addRtt("echo", OPPOSITE[direction], (tUs - requestUs) / 1000);
       }
     }
     if (roles.sequence !== undefined && Number.isFinite(roles.sequence)) {
@@ -236,12 +267,19 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       const sentUs = tracker.sent[OPPOSITE[direction]].take(roles.ack);
       if (!Number.isNaN(sentUs) && tUs >= sentUs) tracker.addRtt("ack", OPPOSITE[direction], (tUs - sentUs) / 1000);
     }
+    if (roles.sendTimeUs !== undefined && Number.isFinite(roles.sendTimeUs)) {
+      tracker.interarrival[direction].add(message.packetIndex, roles.sendTimeUs, tUs);
+    }
     if (roles.reportedRttMs !== undefined && Number.isFinite(roles.reportedRttMs) && roles.reportedRttMs >= 0) {
       tracker.addRtt("reported", direction, roles.reportedRttMs);
     }
   };
 
   const ingestLogEvent = (event: LogEvent, key: string): void => {
+    if (!logRegions.has(key) && !logLocations.has(key) && !logAsns.has(key) && Math.max(logRegions.size, logLocations.size, logAsns.size) >= maxSessions) {
+      anomalies.add("E_REGIONS_TOO_MANY_SESSIONS", event.line);
+      return;
+    }
     if (event.region !== undefined) logRegions.set(key, event.region);
     const latitude = event.values["latitude"] ?? event.values["lat"];
     const longitude = event.values["longitude"] ?? event.values["lon"];
@@ -258,7 +296,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const analyzer: RegionsAnalyzer = {
     name: "regions",
     onSession(session: Session): void {
-      sessions.set(session.id, session);
+      if (sessions.size < maxSessions || sessions.has(session.id)) sessions.set(session.id, session);
     },
     onMessage(message: GameMessage): void {
       ingestMessage(message, message.sessionId);
@@ -286,7 +324,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       return {
         name: `regions:${region}`,
         onSession(session: Session): void {
-          sessions.set(keyOf(session.id), session);
+          const key = keyOf(session.id);
+          if (sessions.size < maxSessions || sessions.has(key)) sessions.set(key, session);
         },
         onMessage(message: GameMessage): void {
           ingestMessage(message, keyOf(message.sessionId));

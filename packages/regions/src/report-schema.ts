@@ -1,4 +1,5 @@
-import { SchemaType as T } from "./schema-builder.js";
+import { FindingSchema, type Finding } from "@tickscope/core";
+import { SchemaType as T, type JsonSchema } from "./schema-builder.js";
 
 /** RTT percentiles, ms. */
 export interface RttPercentiles {
@@ -159,6 +160,8 @@ export interface RegionsReport {
   ranking: string[];
   comparisons: Comparison[];
   challenges: Challenge[];
+  /** The challenges as core findings (one shape across packages). */
+  findings: Finding[];
   protocolSettings: ProtocolSettings[];
   routing: Routing;
   placement: Placement | null;
@@ -242,6 +245,7 @@ export const RegionsReportSchema = T.Object({
       suggestion: T.String(),
     }),
   ),
+  findings: T.Array(FindingSchema as unknown as JsonSchema),
   protocolSettings: T.Array(
     T.Object({
       region: T.String(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "./random.js";
-import { RttStream, SentSequenceRing, SequenceWindow, SessionTracker } from "./session-tracker.js";
+import { InterarrivalJitter, RttStream, SentSequenceRing, SequenceWindow, SessionTracker } from "./session-tracker.js";
 
 describe("SequenceWindow", () => {
   it("counts gaps as loss and measures bursts", () => {
@@ -86,11 +86,30 @@ describe("SentSequenceRing and SessionTracker bounds", () => {
     tracker.addPendingEcho("a", 2, "clientToServer");
     tracker.addPendingEcho("b", 3, "clientToServer");
     tracker.addPendingEcho("c", 4, "clientToServer");
-    expect([...tracker.pendingEchoes.keys()]).toEqual(["b", "c"]);
+    expect([...tracker.pendingEchoes.clientToServer.keys()]).toEqual(["b", "c"]);
+    tracker.addPendingEcho("b", 9, "serverToClient"); // the other side's request with the same id is kept apart
+    expect(tracker.takePendingEcho("b", "serverToClient")).toBe(3);
+    expect(tracker.takePendingEcho("b", "serverToClient")).toBeNaN();
+    expect(tracker.takePendingEcho("b", "clientToServer")).toBe(9);
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBeDefined();
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBe(tracker.sequenceSpace("clientToServer", 0, 16));
     expect(tracker.sequenceSpace("serverToClient", 0, 16)).toBeUndefined();
     expect(tracker.allSequenceSpaces()).toHaveLength(1);
     expect(tracker.droppedSequenceSpaces).toBe(1);
+  });
+});
+
+describe("InterarrivalJitter", () => {
+  it("is the mean |D| of consecutive datagrams, once per datagram, ignoring stale send times", () => {
+    const jitter = new InterarrivalJitter();
+    expect(jitter.jitterMs).toBeNaN();
+    jitter.add(0, 0, 10_000);
+    jitter.add(0, 0, 10_000); // second message of the same datagram
+    jitter.add(1, 20_000, 32_000); // D = 12,000 − 20,000... transit 12 ms vs 10 ms: |D| = 2 ms
+    jitter.add(2, 40_000, 50_000); // transit 10 ms: |D| = 2 ms
+    jitter.add(3, 30_000, 51_000); // send time went backwards (reordered/retransmitted): ignored
+    jitter.add(4, 60_000, 74_000); // transit 14 ms vs 10 ms: |D| = 4 ms
+    expect(jitter.count).toBe(3);
+    expect(jitter.jitterMs).toBeCloseTo(8 / 3, 10);
   });
 });

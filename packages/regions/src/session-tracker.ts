@@ -160,6 +160,41 @@ export class SequenceWindow {
   }
 }
 
+/**
+ * One-way interarrival jitter of one direction (RFC 3550 §6.4.1 without the
+ * 1/16 smoothing): the mean of |D| = |(Rj − Ri) − (Sj − Si)| over consecutive
+ * datagrams, from the sender's `sendTimeUs` and the capture time. Datagrams
+ * arriving at the capture point give the path's jitter; datagrams leaving it
+ * give ~0. Counted once per datagram (`packetIndex`).
+ */
+export class InterarrivalJitter {
+  private lastPacketIndex = -1;
+  private lastSendUs = Number.NaN;
+  private lastArrivalUs = Number.NaN;
+  private sumUs = 0;
+  /** Differences accumulated. */
+  count = 0;
+
+  /** Adds one datagram's send and capture times, µs. */
+  add(packetIndex: number, sendUs: number, arrivalUs: number): void {
+    if (packetIndex === this.lastPacketIndex) return;
+    this.lastPacketIndex = packetIndex;
+    if (!Number.isNaN(this.lastSendUs) && sendUs > this.lastSendUs) {
+      this.sumUs += Math.abs(arrivalUs - this.lastArrivalUs - (sendUs - this.lastSendUs));
+      this.count++;
+    }
+    if (Number.isNaN(this.lastSendUs) || sendUs > this.lastSendUs) {
+      this.lastSendUs = sendUs;
+      this.lastArrivalUs = arrivalUs;
+    }
+  }
+
+  /** Mean |D|, ms (NaN before two datagrams). */
+  get jitterMs(): number {
+    return this.count > 0 ? this.sumUs / this.count / 1000 : Number.NaN;
+  }
+}
+
 const RING_SIZE = 1024;
 
 /** Per-direction ring of send times of sequence numbers, for ack-based RTT. */
@@ -218,10 +253,19 @@ export class SessionTracker {
     serverToClient: new Map(),
   };
   private sequenceSpaceCount = 0;
-  readonly pendingEchoes = new Map<string, { tUs: number; direction: Direction }>();
+  /** Unanswered echo requests by the direction they were sent in, then key → capture time. */
+  readonly pendingEchoes: Record<Direction, Map<string, number>> = {
+    clientToServer: new Map(),
+    serverToClient: new Map(),
+  };
   readonly sent: Record<Direction, SentSequenceRing> = {
     clientToServer: new SentSequenceRing(),
     serverToClient: new SentSequenceRing(),
+  };
+  /** Interarrival jitter per direction (from `sendTimeUs`). */
+  readonly interarrival: Record<Direction, InterarrivalJitter> = {
+    clientToServer: new InterarrivalJitter(),
+    serverToClient: new InterarrivalJitter(),
   };
   /** Sequence spaces refused because of the bound. */
   droppedSequenceSpaces = 0;
@@ -266,13 +310,23 @@ export class SessionTracker {
     return [...this.sequenceSpaces.clientToServer.values(), ...this.sequenceSpaces.serverToClient.values()];
   }
 
-  /** Remembers an echo request (evicting the oldest beyond the bound). */
+  /** Remembers an echo request sent in `direction` (evicting the oldest beyond the bound). */
   addPendingEcho(key: string, tUs: number, direction: Direction): void {
-    if (this.pendingEchoes.has(key)) return;
-    if (this.pendingEchoes.size >= this.limits.maxPendingEchoes) {
-      const oldest = this.pendingEchoes.keys().next().value as string;
-      this.pendingEchoes.delete(oldest);
+    const pending = this.pendingEchoes[direction];
+    if (pending.has(key)) return;
+    if (pending.size >= this.limits.maxPendingEchoes) {
+      const oldest = pending.keys().next().value as string;
+      pending.delete(oldest);
     }
-    this.pendingEchoes.set(key, { tUs, direction });
+    pending.set(key, tUs);
+  }
+
+  /** Takes the request time of the echo answered by a reply travelling in `replyDirection`, or NaN. */
+  takePendingEcho(key: string, replyDirection: Direction): number {
+    const pending = this.pendingEchoes[replyDirection === "clientToServer" ? "serverToClient" : "clientToServer"];
+    const requestUs = pending.get(key);
+    if (requestUs === undefined) return Number.NaN;
+    pending.delete(key);
+    return requestUs;
   }
 }

@@ -247,7 +247,9 @@ export interface RegionBootstrap {
  * Bootstraps a region's statistics by resampling its sessions with replacement:
  * median and p95 of session RTT (one resample drives both), median session
  * jitter (over sessions with jitter) and play-time-weighted loss (over sessions
- * with loss). Memory is O(sessions + iterations); no allocation in the loop.
+ * with loss); when every session has jitter and loss the arrays are aligned and
+ * one resample of sessions drives every statistic. Memory is O(sessions +
+ * iterations); no allocation in the loop.
  */
 export function bootstrapRegion(
   rttMs: Float64Array,
@@ -263,20 +265,27 @@ export function bootstrapRegion(
     jitterMs: new Float64Array(iterations),
     lossRate: new Float64Array(iterations),
   };
-  const scratch = new Float64Array(Math.max(rttMs.length, jitterMs.length));
+  const rttCount = rttMs.length;
+  const jitterCount = jitterMs.length;
+  const lossCount = lossRate.length;
+  const scratch = new Float64Array(Math.max(rttCount, jitterCount));
+  const rttPicks = new Uint32Array(rttCount);
+  // When every session has jitter (and loss), the arrays are aligned: one resample drives all.
+  const jitterPicks = jitterCount === rttCount ? rttPicks : new Uint32Array(jitterCount);
+  const lossPicks = lossCount === rttCount ? rttPicks : new Uint32Array(lossCount);
   for (let iteration = 0; iteration < iterations; iteration++) {
-    const rttCount = rttMs.length;
-    for (let index = 0; index < rttCount; index++) scratch[index] = rttMs[random.nextInt(rttCount)]!;
+    random.fillInts(rttPicks, rttCount);
+    for (let index = 0; index < rttCount; index++) scratch[index] = rttMs[rttPicks[index]!]!;
     result.rttP50Ms[iteration] = quantileInPlace(scratch, rttCount, 0.5);
     result.rttP95Ms[iteration] = quantileInPlace(scratch, rttCount, 0.95);
-    const jitterCount = jitterMs.length;
-    for (let index = 0; index < jitterCount; index++) scratch[index] = jitterMs[random.nextInt(jitterCount)]!;
+    if (jitterPicks !== rttPicks) random.fillInts(jitterPicks, jitterCount);
+    for (let index = 0; index < jitterCount; index++) scratch[index] = jitterMs[jitterPicks[index]!]!;
     result.jitterMs[iteration] = quantileInPlace(scratch, jitterCount, 0.5);
-    const lossCount = lossRate.length;
+    if (lossPicks !== rttPicks) random.fillInts(lossPicks, lossCount);
     let weighted = 0;
     let weight = 0;
     for (let index = 0; index < lossCount; index++) {
-      const pick = random.nextInt(lossCount);
+      const pick = lossPicks[index]!;
       weighted += lossRate[pick]! * lossWeightMs[pick]!;
       weight += lossWeightMs[pick]!;
     }
