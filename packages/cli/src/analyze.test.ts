@@ -14,6 +14,7 @@ import { sampleAnalyzeResult } from "./test-support/sample-result.js";
 
 const directory = mkdtempSync(join(tmpdir(), "tickscope-analyze-"));
 const capturePath = join(directory, "match.pcapng");
+const farCapturePath = join(directory, "far.pcapng");
 const arenaPath = join(repositoryRoot, "examples", "protocols", "arena.json");
 
 beforeAll(() => {
@@ -26,6 +27,8 @@ beforeAll(() => {
     networkEvents: [{ kind: "latencySpike", startMs: 8_000, durationMs: 1_500, extraDelayMs: 200, playerIds: [1] }],
   });
   writeFileSync(capturePath, match.pcapng);
+  const far = simulateMatchToMemory({ seed: 12, players: 4, durationMs: 20_000, tickRate: 30, profile: "intercontinental" });
+  writeFileSync(farCapturePath, far.pcapng);
 });
 
 describe("tickscope analyze", () => {
@@ -116,6 +119,14 @@ describe("per-analysis subcommands", () => {
     expect(loss.code, loss.stderr).toBe(ExitCode.ok);
     expect(loss.stdout).toContain("### loss:");
     expect((await runInMemory(["loss"])).code).toBe(ExitCode.usage);
+    const regions = await runInMemory(["regions", "--region", `near=${capturePath}`, "--region", `far=${farCapturePath}`, "--protocol", arenaPath, "--json"]);
+    expect(regions.code, regions.stderr).toBe(ExitCode.ok);
+    const regionsReport = JSON.parse(regions.stdout);
+    expect(regionsReport.regions.map((region: { name: string }) => region.name).sort()).toEqual(["far", "near"]);
+    const near = regionsReport.regions.find((region: { name: string }) => region.name === "near");
+    const farRegion = regionsReport.regions.find((region: { name: string }) => region.name === "far");
+    expect(farRegion.rttMs.p50).toBeGreaterThan(near.rttMs.p50);
+    expect(regionsReport.ranking[0]).toBe("near");
     const gated = await runInMemory(["latency", capturePath, "--protocol", arenaPath, "--json", "--fail-on", "info"]);
     expect(gated.code).toBe(report.findings.length > 0 ? ExitCode.findings : ExitCode.ok);
   });

@@ -56,10 +56,31 @@ function countingSource(path: string, onBytes: (bytes: number) => void): Readabl
   return file.pipe(counter);
 }
 
-/** Labels sessions with their region and forwards everything to the analyzers. */
+/**
+ * Labels sessions with their region and forwards everything to the analyzers.
+ * Sessions of a region-labelled capture get the id `<region>/<id>`, so the same
+ * 5-tuple in two regions' captures stays two sessions.
+ */
 class RegionLabeller implements MessageAnalyzer<void> {
   readonly name = "region-labeller";
-  region: string | undefined;
+  private currentRegion: string | undefined;
+  private readonly labelledIds = new Map<string, string>();
+
+  /** Region of the capture being read (undefined: no label). */
+  set region(region: string | undefined) {
+    this.currentRegion = region;
+    this.labelledIds.clear();
+  }
+
+  private label(sessionId: string): string {
+    if (this.currentRegion === undefined) return sessionId;
+    let labelled = this.labelledIds.get(sessionId);
+    if (labelled === undefined) {
+      labelled = `${this.currentRegion}/${sessionId}`;
+      this.labelledIds.set(sessionId, labelled);
+    }
+    return labelled;
+  }
 
   constructor(
     private readonly analyzers: readonly MessageAnalyzer<unknown>[],
@@ -68,23 +89,27 @@ class RegionLabeller implements MessageAnalyzer<void> {
   ) {}
 
   onSession(session: Session): void {
-    if (this.region !== undefined) {
-      session.region = this.region;
-      this.regionOfSession.set(session.id, this.region);
+    if (this.currentRegion !== undefined) {
+      session.id = this.label(session.id);
+      session.region = this.currentRegion;
+      this.regionOfSession.set(session.id, this.currentRegion);
     }
     this.sessions.push(session);
     for (const analyzer of this.analyzers) analyzer.onSession?.(session);
   }
 
   onPacket(packet: PacketObservation): void {
+    packet.sessionId = this.label(packet.sessionId);
     for (const analyzer of this.analyzers) analyzer.onPacket?.(packet);
   }
 
   onMessage(message: GameMessage): void {
+    message.sessionId = this.label(message.sessionId);
     for (const analyzer of this.analyzers) analyzer.onMessage(message);
   }
 
   onAnomaly(anomaly: DecodeAnomaly): void {
+    anomaly.sessionId = this.label(anomaly.sessionId);
     for (const analyzer of this.analyzers) analyzer.onAnomaly?.(anomaly);
   }
 

@@ -15,7 +15,7 @@ export const ARENA_DEFINITION: Readonly<Record<string, unknown>> = {
       "enum": [
         1095912769
       ],
-      "description": "0x41524E41 ('ARNA')"
+      "description": "0x41524D41 ('ARMA')"
     },
     {
       "name": "sequence",

@@ -121,6 +121,7 @@ describe("cheats: each leaves the wire evidence its truth label claims", () => {
     const honest = rewindMs(10);
     expect(abusive.length).toBeGreaterThan(10);
     expect(Math.min(...abusive)).toBeGreaterThan(run.truth.lagCompensationWindowMs + 400);
+    expect(Math.max(...honest)).toBeLessThan(200); // fibre: RTT + 100 ms interpolation + snapshot age
     expect(Math.max(...honest)).toBeLessThan(run.truth.lagCompensationWindowMs);
   });
 

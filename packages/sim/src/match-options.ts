@@ -154,6 +154,8 @@ export interface MatchOptions {
   networkEvents?: NetworkEventSpec[];
   /** State resets (map changes): sequence reset + full snapshot burst. */
   stateResets?: { atMs: number; reason?: number; region?: string }[];
+  /** Server rollbacks: the tick counter steps back `ticks` ticks (re-simulation after late input). */
+  rollbacks?: { atMs: number; ticks: number; region?: string }[];
   /** Server frame-time model. */
   serverTick?: ServerTickOptions;
   /** Match start, µs since the epoch (default 2026-01-01T00:00:00Z). */
@@ -168,7 +170,10 @@ export interface MatchOptions {
   pingIntervalMs?: number;
   /** Mean shots per second per player (default 0.5). */
   shotsPerSecond?: number;
-  /** Lag-compensation window the server honours, ms (default 200; recorded in the truth). */
+  /**
+   * Lag-compensation window the server honours, ms (default 500; recorded in the truth). An honest
+   * shot rewinds ≈ RTT + 100 ms interpolation + snapshot age; `rewindAbuse` reaches window + intensity beyond that.
+   */
   lagCompensationWindowMs?: number;
   /** Maximum honest movement speed, units/s (default 8). */
   maxSpeed?: number;
@@ -189,6 +194,7 @@ export interface NormalizedMatchOptions {
   cheats: CheatSpec[] | number;
   networkEvents: NetworkEventSpec[];
   stateResets: { atMs: number; reason: number; region?: string }[];
+  rollbacks: { atMs: number; ticks: number; region?: string }[];
   serverTick: Required<ServerTickOptions>;
   startUs: number;
   ipVersion: 4 | 6;
@@ -267,6 +273,12 @@ export function normalizeMatchOptions(options: MatchOptions): NormalizedMatchOpt
     const reason = checkNumber(`stateResets[${index}].reason`, reset.reason ?? 0, 0, 2);
     return reset.region === undefined ? { atMs: reset.atMs, reason } : { atMs: reset.atMs, reason, region: reset.region };
   });
+  const rollbacks = (options.rollbacks ?? []).map((rollback, index) => {
+    checkNumber(`rollbacks[${index}].atMs`, rollback.atMs, 0, durationMs);
+    const ticks = checkNumber(`rollbacks[${index}].ticks`, rollback.ticks, 1, 1000);
+    if (rollback.region !== undefined && !regionNames.has(rollback.region)) invalidOption(`rollbacks[${index}].region`, `unknown region ${rollback.region}`);
+    return { ...rollback, ticks: Math.round(ticks) };
+  });
   const serverTickInput = options.serverTick ?? {};
   const serverTick: Required<ServerTickOptions> = {
     frameTimeNoiseMs: checkNumber("serverTick.frameTimeNoiseMs", serverTickInput.frameTimeNoiseMs ?? 0.5, 0, 1000),
@@ -293,6 +305,7 @@ export function normalizeMatchOptions(options: MatchOptions): NormalizedMatchOpt
     cheats,
     networkEvents,
     stateResets,
+    rollbacks,
     serverTick,
     startUs: checkNumber("startUs", options.startUs ?? DEFAULT_START_US, 0, 2 ** 52),
     ipVersion,
@@ -300,7 +313,7 @@ export function normalizeMatchOptions(options: MatchOptions): NormalizedMatchOpt
     inputRedundancy: Math.round(checkNumber("inputRedundancy", options.inputRedundancy ?? 3, 1, 16)),
     pingIntervalMs: checkNumber("pingIntervalMs", options.pingIntervalMs ?? 1000, 10, 3600000),
     shotsPerSecond: checkNumber("shotsPerSecond", options.shotsPerSecond ?? 0.5, 0, 100),
-    lagCompensationWindowMs: checkNumber("lagCompensationWindowMs", options.lagCompensationWindowMs ?? 200, 0, 10000),
+    lagCompensationWindowMs: checkNumber("lagCompensationWindowMs", options.lagCompensationWindowMs ?? 500, 0, 10000),
     maxSpeed: checkNumber("maxSpeed", options.maxSpeed ?? 8, 0.1, 60),
   };
 }

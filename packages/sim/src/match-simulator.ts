@@ -131,6 +131,8 @@ const RELIABLE_RESEND_US = 250_000;
 const RESPAWN_US = 3_000_000;
 const KILL_PROBABILITY = 0.05;
 const FULL_SNAPSHOT_ENTITIES = 64;
+const EMPTY_PAYLOAD = new Uint8Array(0);
+const FULL_SNAPSHOT_MAX_ENTITIES = 512;
 const TWO_PI = Math.PI * 2;
 const HALF_PI = Math.PI / 2;
 const ARENA_FORGED_PROTOCOL_ID = 0x46414b45; // "FAKE"
@@ -148,6 +150,7 @@ class Region {
   nextSnapshotUs = 0;
   snapshotDue = false;
   stalls: { atUs: number; durationUs: number }[] = [];
+  rollbacks: { atUs: number; ticks: number }[] = [];
   constructor(index: number, name: string, location: GeoPoint, endpoint: UdpEndpoint, clockEpochUs: number) {
     this.index = index;
     this.name = name;
@@ -167,6 +170,8 @@ class Player {
   readonly profile: NetworkProfile;
   readonly hops: number;
   regionIndex = 0;
+  neighborCache: Player[] | null = null;
+  entitySnapshot: ArenaEntityState | null = null;
   homeRegion = "";
   location: GeoPoint = { latitude: 0, longitude: 0 };
   cheats: ActiveCheat[] = [];
@@ -571,6 +576,11 @@ class MatchSimulation {
         this.queue.push(event, start + reset.atMs * 1000);
       }
     }
+    for (const rollback of config.rollbacks) {
+      for (const region of this.regions) {
+        if (rollback.region === undefined || rollback.region === region.name) region.rollbacks.push({ atUs: start + rollback.atMs * 1000, ticks: rollback.ticks });
+      }
+    }
     for (const stall of config.serverTick.stalls) {
       for (const region of this.regions) {
         if (stall.region !== undefined && stall.region !== region.name) continue;
@@ -584,7 +594,7 @@ class MatchSimulation {
       const now = event.tUs;
       if (now > this.endUs && (event.type === EVENT_CLIENT_INPUT || event.type === EVENT_SERVER_TICK || event.type === EVENT_REPLAY)) continue;
       if (now >= nextProgressUs) {
-        this.sinks.onProgress?.((now - start) / 1000, config.durationMs);
+        this.sinks.onProgress?.(Math.min(config.durationMs, (now - start) / 1000), config.durationMs);
         nextProgressUs = now + 1e6;
       }
       switch (event.type) {
@@ -672,7 +682,8 @@ class MatchSimulation {
       chat.sendCount++;
     }
     let shot: ArenaMessage | null = null;
-    if (now >= player.nextShotUs && player.health > 0) {
+    // No shot before the first snapshot: the client has not seen the world yet.
+    if (now >= player.nextShotUs && player.health > 0 && player.lastSnapshotServerSendUs > 0) {
       const rewind = player.cheat("rewindAbuse", now);
       let targetServerUs = player.lastSnapshotServerSendUs - INTERPOLATION_DELAY_US;
       if (rewind !== undefined) targetServerUs -= (config.lagCompensationWindowMs + rewind.intensity) * 1000;
@@ -954,6 +965,7 @@ class MatchSimulation {
   }
 
   private neighbors(player: Player): Player[] {
+    if (player.neighborCache !== null) return player.neighborCache;
     const list = player.region.players;
     const count = Math.min(list.length, this.config.entitiesPerSnapshot);
     const result: Player[] = [];
@@ -964,6 +976,7 @@ class MatchSimulation {
       const backward = list[(player.regionIndex - offset + list.length * 2) % list.length];
       if (backward !== player && !result.includes(backward)) result.push(backward);
     }
+    player.neighborCache = result;
     return result;
   }
 
@@ -995,6 +1008,13 @@ class MatchSimulation {
     const config = this.config;
     region.tick = (region.tick + 1) >>> 0;
     this.summary.ticks++;
+    for (const rollback of region.rollbacks) {
+      if (rollback.atUs > region.lastTickUs && rollback.atUs <= now) {
+        region.tick = Math.max(1, region.tick - rollback.ticks);
+        this.truth.serverEvent({ region: region.name, type: "rollback", startUs: now, endUs: now, tick: region.tick });
+        this.logLine({ tUs: now, type: "rollback", region: region.name, tick: region.tick, ticks: rollback.ticks });
+      }
+    }
     const dtUs = now - region.lastTickUs;
     region.lastTickUs = now;
     this.logLine({ tUs: now, type: "tick", region: region.name, tick: region.tick, frameMs: Math.round(dtUs) / 1000 });
@@ -1029,6 +1049,7 @@ class MatchSimulation {
       }
       player.lastTickX = player.x;
       player.lastTickY = player.y;
+      player.entitySnapshot = null;
     }
     if (now >= region.nextSnapshotUs) {
       region.snapshotDue = true;
@@ -1082,8 +1103,10 @@ class MatchSimulation {
     }
   }
 
+  /** The entity's state as of the current tick (shared by every snapshot of the tick). */
   private entityState(player: Player): ArenaEntityState {
-    return {
+    if (player.entitySnapshot !== null) return player.entitySnapshot;
+    return (player.entitySnapshot = {
       entityId: player.id,
       x: player.x,
       y: player.y,
@@ -1093,7 +1116,7 @@ class MatchSimulation {
       velocityY: player.velocityY,
       velocityZ: 0,
       health: player.health,
-    };
+    });
   }
 
   private sendToPlayer(player: Player, region: Region, now: number): void {
@@ -1120,9 +1143,12 @@ class MatchSimulation {
     if (messages.length > 0) this.sendServerDatagram(player, region, now, serverNow, messages);
     if (player.fullSnapshotBurst) {
       player.fullSnapshotBurst = false;
+      // The full state around the player: up to FULL_SNAPSHOT_MAX_ENTITIES entities, own first.
       const all = region.players;
-      for (let start = 0; start < all.length; start += FULL_SNAPSHOT_ENTITIES) {
-        const entities = all.slice(start, start + FULL_SNAPSHOT_ENTITIES).map((entity) => this.entityState(entity));
+      const count = Math.min(all.length, FULL_SNAPSHOT_MAX_ENTITIES);
+      for (let start = 0; start < count; start += FULL_SNAPSHOT_ENTITIES) {
+        const entities: ArenaEntityState[] = [];
+        for (let offset = start; offset < Math.min(count, start + FULL_SNAPSHOT_ENTITIES); offset++) entities.push(this.entityState(all[(player.regionIndex + offset) % all.length]));
         this.sendServerDatagram(player, region, now, serverNow, [{ type: "snapshot", fields: { tick: region.tick, lastProcessedInputSequence: Math.max(0, player.lastProcessedInput), entities } }]);
       }
     }
@@ -1164,7 +1190,8 @@ class MatchSimulation {
       this.summary.lostServerToClient++;
       return;
     }
-    const packet: SimPacket = { truth, player, datagram, payload, ignoredByServer: false };
+    // Keep the bytes in flight only when a client-side capture needs them (memory).
+    const packet: SimPacket = { truth, player, datagram, payload: player.captured ? payload : EMPTY_PAYLOAD, ignoredByServer: false };
     this.queue.push(this.newEvent(EVENT_ARRIVE_CLIENT, player, null, packet), result.arrivalUs);
     if (!Number.isNaN(result.duplicateArrivalUs) && player.captured) {
       const duplicate = this.newEvent(EVENT_ARRIVE_CLIENT, player, null, packet);

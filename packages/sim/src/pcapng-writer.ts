@@ -138,9 +138,13 @@ export class PcapngWriter {
     view.setUint32(start + 20, frameLength, true);
     view.setUint32(start + 24, frameLength, true);
     let offset = start + 28;
-    // Ethernet
-    buffer.set(destination.macBytes, offset);
-    buffer.set(source.macBytes, offset + 6);
+    // Ethernet (small copies by hand: cheaper than TypedArray.set for 6 bytes)
+    const destinationMac = destination.macBytes;
+    const sourceMac = source.macBytes;
+    for (let index = 0; index < 6; index++) {
+      buffer[offset + index] = destinationMac[index];
+      buffer[offset + 6 + index] = sourceMac[index];
+    }
     view.setUint16(offset + 12, source.ipVersion === 4 ? 0x0800 : 0x86dd);
     offset += ETHERNET_HEADER;
     const udpLength = UDP_HEADER + payload.length;
@@ -152,8 +156,12 @@ export class PcapngWriter {
       buffer[offset + 8] = ttl;
       buffer[offset + 9] = 17;
       view.setUint16(offset + 10, 0);
-      buffer.set(source.addressBytes, offset + 12);
-      buffer.set(destination.addressBytes, offset + 16);
+      const sourceAddress = source.addressBytes;
+      const destinationAddress = destination.addressBytes;
+      for (let index = 0; index < 4; index++) {
+        buffer[offset + 12 + index] = sourceAddress[index];
+        buffer[offset + 16 + index] = destinationAddress[index];
+      }
       view.setUint16(offset + 10, finishChecksum(sumWords(buffer, offset, IPV4_HEADER, 0)));
       offset += IPV4_HEADER;
     } else {
@@ -170,10 +178,7 @@ export class PcapngWriter {
     view.setUint16(offset + 4, udpLength);
     view.setUint16(offset + 6, 0);
     buffer.set(payload, offset + UDP_HEADER);
-    let sum = 17 + udpLength;
-    sum = sumWords(source.addressBytes, 0, source.addressBytes.length, sum);
-    sum = sumWords(destination.addressBytes, 0, destination.addressBytes.length, sum);
-    sum = sumWords(buffer, offset, udpLength, sum);
+    const sum = sumWords(buffer, offset, udpLength, 17 + udpLength + source.addressWordSum + destination.addressWordSum);
     const checksum = finishChecksum(sum);
     view.setUint16(offset + 6, checksum === 0 ? 0xffff : checksum);
     offset += udpLength;

@@ -203,6 +203,8 @@ describe("options", () => {
     expectInvalid(() => normalizeMatchOptions({ ...base, networkEvents: [{ kind: "outage", startMs: 0, durationMs: 5, fraction: 3 }] }), "fraction");
     expectInvalid(() => normalizeMatchOptions({ ...base, networkEvents: [{ kind: "outage", startMs: 0, durationMs: 5, direction: "up" as "both" }] }), "direction");
     expectInvalid(() => normalizeMatchOptions({ ...base, stateResets: [{ atMs: 5000 }] }), "stateResets[0].atMs");
+    expectInvalid(() => normalizeMatchOptions({ ...base, rollbacks: [{ atMs: 5, ticks: 0 }] }), "rollbacks[0].ticks");
+    expectInvalid(() => normalizeMatchOptions({ ...base, rollbacks: [{ atMs: 5, ticks: 2, region: "mars" }] }), "rollbacks[0].region");
     expectInvalid(() => normalizeMatchOptions({ ...base, stateResets: [{ atMs: 5, region: "mars" }] }), "stateResets[0].region");
     expectInvalid(() => normalizeMatchOptions({ ...base, serverTick: { stalls: [{ atMs: 5, durationMs: 5, region: "mars" }] } }), "serverTick.stalls[0].region");
     expectInvalid(() => normalizeMatchOptions({ ...base, serverTick: { stallProbability: 2 } }), "serverTick.stallProbability");
@@ -210,11 +212,13 @@ describe("options", () => {
 
   it("simulates random stalls, routes to a region-scoped reset, and runs without any sink", () => {
     const result = simulateMatch(
-      { seed: 2, players: 4, durationMs: 2000, tickRate: 20, serverTick: { stallProbability: 0.05, stallMs: 50 }, stateResets: [{ atMs: 500, region: "eu-central" }], regions: [{ name: "eu-central" }] },
+      { seed: 2, players: 4, durationMs: 2000, tickRate: 20, serverTick: { stallProbability: 0.05, stallMs: 50 }, stateResets: [{ atMs: 500, region: "eu-central" }], rollbacks: [{ atMs: 1200, ticks: 3 }], regions: [{ name: "eu-central" }] },
       {},
     );
     expect(result.serverEvents.filter((event) => event.type === "stall").length).toBeGreaterThan(0);
     expect(result.serverEvents.filter((event) => event.type === "stateReset")).toHaveLength(1);
+    const rollback = result.serverEvents.find((event) => event.type === "rollback");
+    expect(rollback?.tick).toBeGreaterThan(0);
     expect(result.summary.serverCapturePackets).toBeGreaterThan(100);
     expect(result.packets).toEqual([]);
   });

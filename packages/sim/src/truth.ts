@@ -92,11 +92,11 @@ export interface ServerTruth extends GeoPoint {
   port: number;
 }
 
-/** A server stall or state reset. */
+/** A server stall, state reset or rollback (for a rollback, `tick` is the tick rolled back to). */
 export interface ServerEventTruth {
   region: string;
   /** What happened. */
-  type: "stall" | "stateReset";
+  type: "stall" | "stateReset" | "rollback";
   startUs: number;
   endUs: number;
   tick: number;

@@ -12,6 +12,8 @@ export interface UdpEndpoint {
   readonly addressBytes: Uint8Array;
   /** Locally administered MAC address derived from the IP address. */
   readonly macBytes: Uint8Array;
+  /** Sum of the address's 16-bit words (for the UDP pseudo-header checksum). */
+  readonly addressWordSum: number;
 }
 
 function parseIpv4(address: string): Uint8Array | undefined {
@@ -55,5 +57,7 @@ export function createUdpEndpoint(address: string, port: number): UdpEndpoint {
   const tailStart = addressBytes.length - 4;
   for (let index = 0; index < 4; index++) macBytes[2 + index] = addressBytes[tailStart + index];
   macBytes[1] = addressBytes.length === 16 ? 0x66 : 0x44;
-  return { address, port, ipVersion: addressBytes.length === 16 ? 6 : 4, addressBytes, macBytes };
+  let addressWordSum = 0;
+  for (let index = 0; index < addressBytes.length; index += 2) addressWordSum += (addressBytes[index] << 8) | addressBytes[index + 1];
+  return { address, port, ipVersion: addressBytes.length === 16 ? 6 : 4, addressBytes, macBytes, addressWordSum };
 }

@@ -1,5 +1,5 @@
 import { FileSink, MemorySink } from "./byte-sink.js";
-import type { MatchOptions } from "./match-options.js";
+import { normalizeMatchOptions, type MatchOptions } from "./match-options.js";
 import { simulateMatch, type MatchResult, type MatchSinks } from "./match-simulator.js";
 import type { MatchTruth, TruthFormat } from "./truth.js";
 
@@ -36,6 +36,7 @@ export interface MatchOutputPaths {
  * Returns the summary, header and server events (not the per-packet truth).
  */
 export function writeMatchCapture(options: MatchOptions, paths: MatchOutputPaths): MatchResult {
+  normalizeMatchOptions(options); // validate before creating any file
   const sinks: MatchSinks = { capture: new FileSink(paths.out) };
   try {
     if (paths.truth !== undefined) {

@@ -3,10 +3,12 @@ import type { AnalysisName } from "../analysis-section.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
 import { latencyAdapter } from "./latency.js";
 import { lossAdapter } from "./loss.js";
+import { regionsAdapter } from "./regions.js";
 
 const ADAPTERS: Partial<Record<AnalysisName, AnalysisAdapter>> = {
   latency: latencyAdapter,
   loss: lossAdapter,
+  regions: regionsAdapter,
 };
 
 /** Analyses available in this build of the CLI, in report order. */

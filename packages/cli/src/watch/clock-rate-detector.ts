@@ -18,8 +18,12 @@ const BUCKETS = 20;
  * rolling window. Per bucket it keeps the largest `sendTimeUs − tUs` (the packet
  * with the least queueing delay), so delay spikes and held-then-released
  * packets (lag switches) do not look like clock speed; the rate between the
- * current bucket and any older bucket at least `minClockSpanMs` away is
- * `1 + Δoffset / Δt`. An honest clock gives ≈ 1; a speedhack its factor.
+ * current packet's offset and the highest offset of the buckets at least
+ * `minClockSpanMs` older, over the time since the newest of those buckets,
+ * gives `rate = 1 + Δoffset / Δt`. The reference is the least-delayed past, so
+ * a delay that drops back after a spike does not look like a fast clock; for a
+ * clock that keeps gaining, the highest past offset is the newest one, so the
+ * rate is its true speed. An honest clock gives ≈ 1; a speedhack its factor.
  */
 export class ClockRateDetector {
   private readonly bucketIds = new Float64Array(BUCKETS).fill(-1);
@@ -47,17 +51,19 @@ export class ClockRateDetector {
       return undefined;
     }
     const minSpanUs = this.options.minClockSpanMs * 1000;
-    let best: ClockRateSuspicion | undefined;
+    let referenceOffsetUs = Number.NEGATIVE_INFINITY;
+    let referenceTimeUs = Number.NEGATIVE_INFINITY;
     for (let other = 0; other < BUCKETS; other += 1) {
       const otherId = this.bucketIds[other]!;
       if (other === slot || otherId < 0 || otherId <= bucketId - BUCKETS || otherId > bucketId) continue;
-      const spanUs = tUs - this.timeUs[other]!;
-      if (spanUs < minSpanUs) continue;
-      const rate = 1 + (offsetUs - this.maxOffsetUs[other]!) / spanUs;
-      if (rate > this.options.clockRateThreshold && (best === undefined || rate > best.clockRate)) {
-        best = { startUs: this.timeUs[other]!, clockRate: rate, spanMs: spanUs / 1000 };
-      }
+      if (tUs - this.timeUs[other]! < minSpanUs) continue;
+      if (this.maxOffsetUs[other]! > referenceOffsetUs) referenceOffsetUs = this.maxOffsetUs[other]!;
+      if (this.timeUs[other]! > referenceTimeUs) referenceTimeUs = this.timeUs[other]!;
     }
+    if (referenceTimeUs === Number.NEGATIVE_INFINITY) return undefined;
+    const spanUs = tUs - referenceTimeUs;
+    const rate = 1 + (offsetUs - referenceOffsetUs) / spanUs;
+    const best = rate > this.options.clockRateThreshold ? { startUs: referenceTimeUs, clockRate: rate, spanMs: spanUs / 1000 } : undefined;
     return best;
   }
 }

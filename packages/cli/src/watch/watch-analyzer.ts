@@ -29,7 +29,7 @@ function directionIndex(direction: Direction): number {
 
 /** Per-direction state of one session. */
 class DirectionState {
-  readonly sentSequences = new Int32Array(SENT_RING).fill(-1);
+  readonly sentSequences = new Float64Array(SENT_RING).fill(-1);
   readonly sentTimesUs = new Float64Array(SENT_RING);
   lastSequencePacketIndex = -1;
   lastAck = -1;

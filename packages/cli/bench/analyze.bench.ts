@@ -1,0 +1,167 @@
+/**
+ * End-to-end bench of `tickscope analyze`: a generated arena-protocol PCAPNG
+ * (default 1 GB, 120 players at 60 Hz, cached in /tmp) analyzed with every
+ * available analysis in one pass, then `tshark -q -z conv,udp` on the same file.
+ *
+ *   pnpm --filter @tickscope/cli bench                 # 1 GB
+ *   TICKSCOPE_BENCH_MB=200 pnpm --filter @tickscope/cli bench
+ *   npx tsx packages/cli/bench/analyze.bench.ts --size-mb 200 --players 150 --each --cpu-prof
+ *
+ * Flags: --size-mb N (or env TICKSCOPE_BENCH_MB), --players N, --file PATH (use an existing
+ * capture), --only a,b (analyses), --each (also time decode-only and each analysis alone, to
+ * find the bottleneck), --cpu-prof (write a V8 CPU profile of the analyze run to
+ * /tmp/tickscope-bench-prof), --no-tshark. Each analyze run is a child process so its peak
+ * RSS is its own.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const SERVER_PORT = 7777;
+const selfPath = fileURLToPath(import.meta.url);
+
+interface RunFigures {
+  label: string;
+  seconds: number;
+  packets: number;
+  bytes: number;
+  maxRssMb: number;
+  analyses: string[];
+}
+
+async function childRun(file: string, analysesText: string): Promise<void> {
+  const { runAnalyze } = await import("../src/run-analyze.js");
+  const { availableAnalyses } = await import("../src/analyses/registry.js");
+  const { ARENA_DEFINITION } = await import("@tickscope/sim");
+  const analyses = (analysesText === "all" ? availableAnalyses() : analysesText === "none" ? [] : analysesText.split(",")) as ReturnType<typeof availableAnalyses>;
+  const started = performance.now();
+  const result = await runAnalyze({ inputs: [{ path: file }], protocolDefinition: ARENA_DEFINITION, serverPorts: [SERVER_PORT], analyses });
+  const seconds = (performance.now() - started) / 1000;
+  const packets = result.captures.reduce((sum, capture) => sum + capture.packets, 0);
+  const figures = { seconds, packets, bytes: statSync(file).size, maxRssMb: process.resourceUsage().maxRSS / 1024, analyses };
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+function runChild(file: string, analyses: string, label: string, cpuProf: boolean): Promise<RunFigures> {
+  const profileArgs = cpuProf ? ["--cpu-prof", "--cpu-prof-dir", "/tmp/tickscope-bench-prof"] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, selfPath, "--child", file, "--only", analyses], { stdio: ["ignore", "pipe", "inherit"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`analyze child exited with ${code}`));
+      const line = output.trim().split("\n").pop()!;
+      resolve({ label, ...(JSON.parse(line) as Omit<RunFigures, "label">) });
+    });
+  });
+}
+
+async function ensureCapture(sizeMb: number, players: number): Promise<string> {
+  const path = `/tmp/tickscope-bench-${players}p-${sizeMb}mb.pcapng`;
+  if (existsSync(path)) return path;
+  const { writeMatchCapture } = await import("@tickscope/sim");
+  const calibration = `/tmp/tickscope-bench-calibration-${process.pid}.pcapng`;
+  const calibrationMs = 3000;
+  writeMatchCapture({ seed: "bench", players, durationMs: calibrationMs, tickRate: 60 }, { out: calibration });
+  const bytesPerMs = statSync(calibration).size / calibrationMs;
+  rmSync(calibration);
+  const durationMs = Math.ceil((sizeMb * 1e6) / bytesPerMs);
+  process.stderr.write(`generating ${path}: ${players} players, ${(durationMs / 1000).toFixed(0)} s of match (≈ ${sizeMb} MB)...\n`);
+  const started = performance.now();
+  let lastReport = 0;
+  writeMatchCapture(
+    {
+      seed: "bench",
+      players,
+      durationMs,
+      tickRate: 60,
+      cheats: [{ playerId: 3, kind: "speedhack" }],
+      networkEvents: [
+        { kind: "latencySpike", startMs: Math.floor(durationMs / 3), durationMs: 2000, extraDelayMs: 150, playerIds: [1] },
+        { kind: "lossBurst", startMs: Math.floor(durationMs / 2), durationMs: 1000, playerIds: [2] },
+      ],
+    },
+    {
+      out: `${path}.partial`,
+      onProgress: (simulatedMs, totalMs) => {
+        if (performance.now() - lastReport < 10_000) return;
+        lastReport = performance.now();
+        process.stderr.write(`  ${((100 * simulatedMs) / totalMs).toFixed(0)}%\n`);
+      },
+    },
+  );
+  renameSync(`${path}.partial`, path);
+  process.stderr.write(`generated ${(statSync(path).size / 1e6).toFixed(0)} MB in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  return path;
+}
+
+function timeTshark(file: string): { seconds: number; maxRssMb: number } | string {
+  if (spawnSync("tshark", ["--version"], { stdio: "ignore" }).status !== 0) return "tshark not installed (apt-get install -y tshark); skipped";
+  const started = performance.now();
+  const timed = spawnSync("/usr/bin/time", ["-f", "%M", "tshark", "-q", "-z", "conv,udp", "-r", file], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const seconds = (performance.now() - started) / 1000;
+  if (timed.error !== undefined || timed.status !== 0) {
+    const plain = spawnSync("tshark", ["-q", "-z", "conv,udp", "-r", file], { stdio: "ignore" });
+    if (plain.status !== 0) return `tshark failed (${plain.status})`;
+    return { seconds: (performance.now() - started) / 1000 - seconds, maxRssMb: Number.NaN };
+  }
+  const rssKb = Number(timed.stderr.trim().split("\n").pop());
+  return { seconds, maxRssMb: rssKb / 1024 };
+}
+
+function describe(figures: RunFigures): string {
+  const mb = figures.bytes / 1e6;
+  return (
+    `${figures.label.padEnd(28)} ${figures.seconds.toFixed(1).padStart(6)} s  ${(mb / figures.seconds).toFixed(1).padStart(6)} MB/s  ` +
+    `${Math.round(figures.packets / figures.seconds).toLocaleString("en-US").padStart(10)} packets/s  peak RSS ${figures.maxRssMb.toFixed(0)} MB`
+  );
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: "string" },
+      only: { type: "string" },
+      file: { type: "string" },
+      "size-mb": { type: "string" },
+      players: { type: "string" },
+      each: { type: "boolean" },
+      "cpu-prof": { type: "boolean" },
+      "no-tshark": { type: "boolean" },
+    },
+  });
+  if (values.child !== undefined) return childRun(values.child, values.only ?? "all");
+  const sizeMb = Number(values["size-mb"] ?? process.env.TICKSCOPE_BENCH_MB ?? 1024);
+  const players = Number(values.players ?? 120);
+  const file = values.file ?? (await ensureCapture(sizeMb, players));
+  const { availableAnalyses } = await import("../src/analyses/registry.js");
+  const all = values.only ?? availableAnalyses().join(",");
+  const cpuProf = values["cpu-prof"] === true;
+  if (cpuProf) mkdirSync("/tmp/tickscope-bench-prof", { recursive: true });
+  const fileMb = statSync(file).size / 1e6;
+  console.log(`capture ${file}: ${fileMb.toFixed(0)} MB; analyses: ${all || "(none)"}; load average ${(await import("node:os")).loadavg().map((value) => value.toFixed(1)).join(" ")}`);
+  const runs: RunFigures[] = [await runChild(file, all || "none", `analyze (${all || "decode only"})`, cpuProf)];
+  console.log(describe(runs[0]!));
+  if (values.each === true) {
+    for (const analysis of ["none", ...all.split(",").filter((name) => name.length > 0)]) {
+      const figures = await runChild(file, analysis, analysis === "none" ? "read+decode only" : `only ${analysis}`, false);
+      console.log(describe(figures));
+      runs.push(figures);
+    }
+  }
+  const main = runs[0]!;
+  console.log(`targets: < 60 s (${main.seconds < 60 ? "met" : "MISSED"}), peak RSS < 1024 MB (${main.maxRssMb < 1024 ? "met" : "MISSED"}) — scaled to 1 GB: ${((main.seconds * 1000) / fileMb).toFixed(1)} s`);
+  if (values["no-tshark"] !== true) {
+    const tshark = timeTshark(file);
+    if (typeof tshark === "string") console.log(tshark);
+    else {
+      console.log(`tshark -q -z conv,udp         ${tshark.seconds.toFixed(1).padStart(6)} s  ${(fileMb / tshark.seconds).toFixed(1).padStart(6)} MB/s  peak RSS ${tshark.maxRssMb.toFixed(0)} MB`);
+      console.log(`tickscope analyze / tshark conv,udp: ${(main.seconds / tshark.seconds).toFixed(2)}x the time`);
+    }
+  }
+  if (cpuProf) console.log("CPU profile written to /tmp/tickscope-bench-prof (open in Chrome DevTools → Performance, or speedscope)");
+}
+
+await main();

@@ -1,0 +1,92 @@
+import { createRegionsAnalyzer, type RegionsAnalyzerOptions, type RegionsReport } from "@tickscope/regions";
+import type { AnalysisSection, MetricSample } from "../analysis-section.js";
+import { formatNumber } from "../formats/markdown-format.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+
+/** Builds the regions section: per-region figures, significant differences, challenges and placement. */
+export function regionsSection(report: RegionsReport): AnalysisSection {
+  const answer: string[] = [];
+  if (report.regions.length === 0) answer.push("No region labels: give captures as --region name=capture to compare regions.");
+  else {
+    answer.push(
+      `Ranking (best first): ${report.ranking.join(" > ")}. ` +
+        report.regions.map((region) => `${region.name}: p50 ${formatNumber(region.rttMs.p50)} ms, p95 ${formatNumber(region.rttMs.p95)} ms, ${region.players} player(s)`).join("; ") +
+        ".",
+    );
+    const significant = report.comparisons.filter((comparison) => comparison.significant);
+    answer.push(
+      significant.length === 0
+        ? `No significant difference between regions (${report.comparisons.length} comparison(s), ${report.method.correction} corrected, α ${report.method.alpha}).`
+        : `${significant.length} of ${report.comparisons.length} comparison(s) significant: ${significant.slice(0, 3).map((comparison) => comparison.conclusion).join(" ")}`,
+    );
+    for (const challenge of report.challenges.slice(0, 3)) answer.push(`${challenge.region}: ${challenge.summary} → ${challenge.suggestion}`);
+    if (report.placement?.addOne) {
+      answer.push(`Placement: adding ${report.placement.addOne.added} would cut modelled p95 RTT by ${formatNumber(report.placement.addOne.gainP95Ms)} ms.`);
+    }
+  }
+  const metrics: MetricSample[] = report.regions.flatMap((region) => {
+    const labels = { region: region.name };
+    const samples: MetricSample[] = [
+      { name: "tickscope_region_rtt_p50_ms", help: "region RTT median", unit: "ms", value: region.rttMs.p50, labels },
+      { name: "tickscope_region_rtt_p95_ms", help: "region RTT 95th percentile", unit: "ms", value: region.rttMs.p95, labels },
+      { name: "tickscope_region_players", help: "players in the region", unit: "1", value: region.players, labels },
+    ];
+    if (region.lossRate !== null) samples.push({ name: "tickscope_region_loss_rate", help: "region loss rate", unit: "1", value: region.lossRate, labels });
+    if (region.jitterMs !== null) samples.push({ name: "tickscope_region_jitter_ms", help: "region jitter", unit: "ms", value: region.jitterMs, labels });
+    return samples;
+  });
+  return {
+    analysis: "regions",
+    question: "How do the server regions compare, and which differences are real?",
+    answer,
+    findings: report.findings,
+    recommendations: [],
+    metrics,
+    tables: [
+      {
+        name: "regions",
+        rows: report.regions.map((region) => ({
+          region: region.name,
+          rank: region.rank,
+          players: region.players,
+          rttP50Ms: region.rttMs.p50,
+          rttP95Ms: region.rttMs.p95,
+          rttP99Ms: region.rttMs.p99,
+          jitterMs: region.jitterMs,
+          lossRate: region.lossRate,
+          speedOfLightMs: region.speedOfLightMs,
+          routeStretch: region.routeStretch,
+          experienceScore: region.experience.score,
+        })),
+        bar: { labelColumn: "region", valueColumn: "rttP95Ms", unit: "ms" },
+      },
+      {
+        name: "region-comparisons",
+        rows: report.comparisons.map((comparison) => ({
+          a: comparison.a,
+          b: comparison.b,
+          metric: comparison.metric,
+          difference: comparison.difference,
+          ciLow: comparison.ci?.[0] ?? null,
+          ciHigh: comparison.ci?.[1] ?? null,
+          pValueAdjusted: comparison.pValueAdjusted,
+          significant: comparison.significant,
+        })),
+      },
+    ],
+    series: [],
+    report,
+  };
+}
+
+/** `tickscope analyze` adapter of `@tickscope/regions`: sessions carry their region from `--region name=capture`. */
+export const regionsAdapter: AnalysisAdapter = {
+  name: "regions",
+  question: "How do the server regions compare, and which differences are real?",
+  create: (context) =>
+    createRegionsAnalyzer({
+      ...(context.settings.regions as RegionsAnalyzerOptions | undefined),
+      regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
+    }),
+  toSection: (report) => regionsSection(report as RegionsReport),
+};
