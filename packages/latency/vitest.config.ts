@@ -3,5 +3,6 @@ import { workspaceAliases } from "../../vitest.shared.ts";
 
 export default defineProject({
   resolve: { alias: workspaceAliases },
-  test: { name: "latency", include: ["src/**/*.test.ts"] },
+  // Simulation-based tests take seconds; the machine is shared, so allow headroom.
+  test: { name: "latency", include: ["src/**/*.test.ts"], testTimeout: 180_000 },
 });

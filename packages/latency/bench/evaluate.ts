@@ -13,7 +13,7 @@ const plans: { sessions: number; durationMs: number; seeds: number[] }[] = quick
   : [
       { sessions: 4, durationMs: 70_000, seeds: [1, 2, 3] },
       { sessions: 24, durationMs: 70_000, seeds: [4, 5] },
-      { sessions: 1000, durationMs: 26_000, seeds: [6] },
+      { sessions: 1000, durationMs: 40_000, seeds: [6] },
     ];
 for (const plan of plans) {
   for (const profile of EVALUATION_PROFILES) {

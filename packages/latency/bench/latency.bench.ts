@@ -8,6 +8,12 @@ import { LatencyAnalyzer } from "../src/index.js";
 import { streamMatch } from "../src/test-support/streaming-match.js";
 import { generateMatch, matchMessages } from "../src/test-support/synthetic-match.js";
 
+/** CPU seconds (user + system) since `start`: the machine is shared, so wall time alone says little. */
+function cpuSeconds(start: NodeJS.CpuUsage): number {
+  const usage = process.cpuUsage(start);
+  return (usage.user + usage.system) / 1e6;
+}
+
 function rssMegabytes(): number {
   return process.memoryUsage().rss / 1024 / 1024;
 }
@@ -25,12 +31,15 @@ const messages = [...matchMessages(match)];
 for (let round = 0; round < 3; round++) {
   const analyzer = new LatencyAnalyzer();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (const message of messages) analyzer.onMessage(message);
   const report = analyzer.finish();
   const seconds = (performance.now() - started) / 1000;
+  const cpuUsed = cpuSeconds(cpu);
   console.log(
-    `analyzer only: ${messages.length} messages (${match.datagrams.length} datagrams, 40 sessions) in ${seconds.toFixed(3)} s = ` +
-      `${Math.round(messages.length / seconds).toLocaleString("en-US")} messages/s (round ${round + 1}, ${report.findings.length} findings)`,
+    `analyzer only: ${messages.length} messages (${match.datagrams.length} datagrams, 40 sessions) in ${seconds.toFixed(3)} s wall, ` +
+      `${cpuUsed.toFixed(3)} s CPU = ${Math.round(messages.length / seconds).toLocaleString("en-US")} messages/s wall, ` +
+      `${Math.round(messages.length / cpuUsed).toLocaleString("en-US")} messages/CPU-second (round ${round + 1}, ${report.findings.length} findings)`,
   );
 }
 
@@ -40,6 +49,7 @@ let count = 0;
 let datagrams = 0;
 let lastPacket = -1;
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const analyzer = new LatencyAnalyzer();
 for (const message of streamMatch({ players: 100, durationSeconds: minutes * 60, serverHz: 60, clientHz: 30 })) {
   analyzer.onMessage(message);
@@ -53,9 +63,10 @@ for (const message of streamMatch({ players: 100, durationSeconds: minutes * 60,
 const report = analyzer.finish();
 peakRss = Math.max(peakRss, rssMegabytes());
 const seconds = (performance.now() - started) / 1000;
+const cpuUsed = cpuSeconds(cpuStart);
 console.log(
-  `end-to-end: ${minutes} min, 100 players, 60 Hz: ${datagrams.toLocaleString("en-US")} datagrams, ${count.toLocaleString("en-US")} messages ` +
-    `in ${seconds.toFixed(1)} s (${Math.round(count / seconds).toLocaleString("en-US")} messages/s, ` +
+  `end-to-end (generation + analysis): ${minutes} min, 100 players, 60 Hz: ${datagrams.toLocaleString("en-US")} datagrams, ${count.toLocaleString("en-US")} messages ` +
+    `in ${seconds.toFixed(1)} s wall / ${cpuUsed.toFixed(1)} s CPU (${Math.round(count / seconds).toLocaleString("en-US")} messages/s wall, ` +
     `${Math.round(datagrams / seconds).toLocaleString("en-US")} datagrams/s), peak RSS ${peakRss.toFixed(0)} MB, ` +
     `${report.sessions.length} sessions, median RTT ${report.sessions[0]?.rttMs.p50} ms`,
 );

@@ -28,6 +28,10 @@ describe("unwrapNearest", () => {
     expect(unwrapNearest(10, 16, 10)).toBe(10);
     expect(unwrapNearest(10, 8, 250)).toBe(266);
     expect(unwrapNearest(200, 8, 250)).toBe(200);
+    // 32-bit spaces and extended values beyond 2^31 take the general path.
+    expect(unwrapNearest(5, 32, 2 ** 32 - 3)).toBe(2 ** 32 + 5);
+    expect(unwrapNearest(2 ** 32 - 3, 32, 2 ** 32 + 5)).toBe(2 ** 32 - 3);
+    expect(unwrapNearest(0x7ffe, 16, 2 ** 33 + 0x8000)).toBe(2 ** 33 + 0x7ffe);
     expect(sequenceWidth(70_000, undefined)).toBe(32);
     expect(sequenceWidth(7, undefined)).toBe(16);
     expect(sequenceWidth(7, 12)).toBe(12);

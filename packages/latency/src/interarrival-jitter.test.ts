@@ -17,7 +17,7 @@ describe("InterarrivalJitter (RFC 3550 §6.4.1, RFC 5481)", () => {
     }
     expect(jitter.jitterUs).toBeCloseTo(d * (1 - (15 / 16) ** 199), 6);
     expect(jitter.jitterUs).toBeCloseTo(expected, 9);
-    expect(jitter.meanJitterUs).toBeCloseTo(sum / 200, 9);
+    expect(jitter.meanJitterUs).toBeCloseTo(sum / 199, 9);
     expect(jitter.maxJitterUs).toBeCloseTo(max, 9);
     expect(jitter.perPacketMs.quantile(0.95)).toBeCloseTo(4, 1);
     // PDV: transit is 30 or 34 ms → PDV 0 or 4 ms.

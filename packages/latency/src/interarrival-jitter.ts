@@ -44,9 +44,12 @@ export class InterarrivalJitter {
     this.previousSendUs = sendUs;
   }
 
-  /** Mean of the RFC 3550 jitter after each packet (as tshark's "Mean Jitter"), µs. */
+  /**
+   * Mean of the RFC 3550 jitter after each packet but the first (tshark's
+   * "Mean Jitter" convention), µs.
+   */
   get meanJitterUs(): number {
-    return this.packets === 0 ? 0 : this.jitterSumUs / this.packets;
+    return this.packets < 2 ? 0 : this.jitterSumUs / (this.packets - 1);
   }
 
   /**

@@ -69,6 +69,16 @@ describe("LatencyAnalyzer: measurements", () => {
     expect(session.experience.timeAbove50Ms).toBe(0);
     expect(report.findings).toEqual([]);
     expect(checkJsonSchema(LatencyReportSchema as unknown as Record<string, unknown>, JSON.parse(stringifyReport(report)))).toEqual([]);
+    // The checker does fail on a broken report.
+    const broken = JSON.parse(stringifyReport(report));
+    delete broken.sessions[0].rttMs.p95;
+    broken.sessions[0].method = "psychic";
+    broken.extra = 1;
+    expect(checkJsonSchema(LatencyReportSchema as unknown as Record<string, unknown>, broken)).toEqual([
+      "$.sessions[0].method: psychic not in enum",
+      "$.sessions[0].rttMs.p95: missing",
+      "$.extra: not allowed",
+    ]);
   });
 
   it("matches the simulator's ack RTT and RFC 3550 jitter (16-bit wrap, 2–3 messages per datagram, loss, reordering)", () => {
@@ -110,7 +120,7 @@ describe("LatencyAnalyzer: measurements", () => {
     expect(stream.packets).toBe(server.length);
     expect(stream.jitterMs.last).toBeCloseTo(jitter / 1000, 3);
     expect(stream.jitterMs.max).toBeCloseTo(max / 1000, 3);
-    expect(stream.jitterMs.mean).toBeCloseTo(sum / server.length / 1000, 3);
+    expect(stream.jitterMs.mean).toBeCloseTo(sum / (server.length - 1) / 1000, 3);
     expect(session.jitterMs.rfc3550).toBeCloseTo(jitter / 1000, 3);
     // The client→server stream is captured at send: constant transit.
     expect(report.streams.find((entry) => entry.direction === "clientToServer")!.jitterMs.max).toBe(0);
@@ -211,6 +221,7 @@ describe("LatencyAnalyzer: spikes and causes against injected truth", () => {
       if (kind === "snapshotBurst") expect(spike.causes[0].evidence.messageTypes).toMatch(/^fullSnapshot/);
       if (kind === "lossBurst") expect(spike.causes[0].evidence.lostPackets).toBeGreaterThanOrEqual(10);
       if (kind === "tickStall") expect(spike.causes[0].evidence.serverGapMsPeak).toBeCloseTo(216.667, 2);
+      expect(checkJsonSchema(LatencyReportSchema as unknown as Record<string, unknown>, JSON.parse(stringifyReport(report)))).toEqual([]);
     });
   }
 
@@ -239,6 +250,7 @@ describe("LatencyAnalyzer: spikes and causes against injected truth", () => {
     expect(spike.causes[0].kind).toBe("routeChange");
     expect(spike.causes[0].evidence.shiftMs as number).toBeCloseTo(50, -1);
     expect(report.findings[0].kind).toBe("latencyBaselineShift");
+    expect(checkJsonSchema(LatencyReportSchema as unknown as Record<string, unknown>, JSON.parse(stringifyReport(report)))).toEqual([]);
     expect(report.sessions[0].experience.timeAbove100Ms).toBeGreaterThan(25_000);
   });
 

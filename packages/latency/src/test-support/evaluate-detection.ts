@@ -6,6 +6,7 @@ import {
   runAnalyzer,
   type InjectedKind,
   type InjectedSpike,
+  type Datagram,
   type SyntheticMatch,
   type SyntheticMatchOptions,
 } from "./synthetic-match.js";
@@ -129,21 +130,32 @@ export function evaluateScenario(scenario: EvaluationScenario, options: LatencyA
  */
 export function firstAffectedSendUs(match: SyntheticMatch, sessionIndex: number, kind: InjectedKind, startUs: number): number {
   const upstream = kind === "queueBuildup" || kind === "sharedPath" || kind === "lastMile" || kind === "routeChange";
+  const datagrams = sessionDatagrams(match)[sessionIndex] ?? [];
   let lastServerSendUs = -Infinity;
   if (!upstream) {
-    for (const datagram of match.datagrams) {
-      if (datagram.sessionIndex === sessionIndex && datagram.direction === "serverToClient" && datagram.sendUs < startUs) {
-        lastServerSendUs = Math.max(lastServerSendUs, datagram.sendUs);
-      }
+    for (const datagram of datagrams) {
+      if (datagram.direction === "serverToClient" && datagram.sendUs < startUs) lastServerSendUs = Math.max(lastServerSendUs, datagram.sendUs);
     }
   }
   let first = Infinity;
-  for (const datagram of match.datagrams) {
-    if (datagram.sessionIndex !== sessionIndex || datagram.direction !== "clientToServer" || datagram.lost) continue;
+  for (const datagram of datagrams) {
+    if (datagram.direction !== "clientToServer" || datagram.lost) continue;
     const affected = upstream ? datagram.sendUs >= startUs : datagram.arriveUs > lastServerSendUs;
     if (affected && datagram.sendUs < first) first = datagram.sendUs;
   }
   return first;
+}
+
+const bySession = new WeakMap<SyntheticMatch, Datagram[][]>();
+
+function sessionDatagrams(match: SyntheticMatch): Datagram[][] {
+  let lists = bySession.get(match);
+  if (lists === undefined) {
+    lists = match.sessions.map(() => []);
+    for (const datagram of match.datagrams) lists[datagram.sessionIndex].push(datagram);
+    bySession.set(match, lists);
+  }
+  return lists;
 }
 
 /** Summary table rows (one per kind plus "all"). */

@@ -14,9 +14,9 @@ export interface StreamingMatchOptions {
  * A large match generated on the fly (nothing stored): a server at
  * `serverHz` sending each player a 2-message datagram (snapshot + events,
  * header roles copied on both), each client sending an input datagram at
- * `clientHz`, 16-bit header sequence/ack/ackBits/sendTime. Captured at the
- * server's side of the clients... at each client, in time order. The same
- * message objects are reused between calls (analyzers must not keep them).
+ * `clientHz`, 16-bit header sequence/ack/ackBits/sendTime, captured at each
+ * client, in time order. The same message objects are reused between calls
+ * (analyzers must not keep them).
  */
 export function* streamMatch(options: StreamingMatchOptions): Generator<GameMessage> {
   const serverPeriodUs = 1e6 / (options.serverHz ?? 60);
