@@ -95,6 +95,8 @@ function ratio(part: number, whole: number): number {
 export class BandwidthAccounting {
   private readonly streams = new Map<string, StreamCounters>();
   private readonly types = new Map<string, TypeCounters>();
+  private readonly typesByName = new Map<string, [TypeCounters | undefined, TypeCounters | undefined]>();
+  private readonly streamsBySession = new Map<string, [StreamCounters | undefined, StreamCounters | undefined]>();
   private readonly channels = new Map<string, ChannelCounters>();
   private readonly fields = new Map<string, FieldCounters>();
   private readonly previousFields = new Map<string, FieldRecord>();
@@ -150,11 +152,17 @@ export class BandwidthAccounting {
     if (!this.sawPacketObservations) this.synthesizePacket(message);
     this.messages += 1;
     this.messageBytes += message.byteLength;
-    const typeKey = `${message.type}\u0000${message.direction}`;
-    let type = this.types.get(typeKey);
+    let pair = this.typesByName.get(message.type);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.typesByName.set(message.type, pair);
+    }
+    const slot = message.direction === "clientToServer" ? 0 : 1;
+    let type = pair[slot];
     if (type === undefined) {
       type = { type: message.type, direction: message.direction, messages: 0, bytes: 0 };
-      this.types.set(typeKey, type);
+      pair[slot] = type;
+      this.types.set(`${message.type}\u0000${message.direction}`, type);
     }
     type.messages += 1;
     type.bytes += message.byteLength;
@@ -256,8 +264,13 @@ export class BandwidthAccounting {
     }
     bin.bytes += packet.wireLength;
     bin.packets += 1;
-    const streamKey = `${packet.sessionId}\u0000${packet.direction}`;
-    let stream = this.streams.get(streamKey);
+    let pair = this.streamsBySession.get(packet.sessionId);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.streamsBySession.set(packet.sessionId, pair);
+    }
+    const slot = packet.direction === "clientToServer" ? 0 : 1;
+    let stream = pair[slot];
     if (stream === undefined) {
       stream = {
         session: packet.sessionId,
@@ -269,7 +282,8 @@ export class BandwidthAccounting {
         lastUs: packet.tUs,
         seconds: new Map(),
       };
-      this.streams.set(streamKey, stream);
+      pair[slot] = stream;
+      this.streams.set(`${packet.sessionId}\u0000${packet.direction}`, stream);
     }
     stream.packets += 1;
     stream.wireBytes += packet.wireLength;

@@ -8,7 +8,7 @@ describe("arena protocol (examples/protocols/arena.json)", () => {
   const definition = arenaDefinition();
   const { layouts, unsupported } = layoutsFromDefinition(definition as never);
   const reencoder = new LayoutReencoder(layouts);
-  const match = generateArenaMatch({ players: 8, seconds: 10 });
+  const match = generateArenaMatch({ players: 8, seconds: 6 });
 
   it("derives a layout for every arena message whose sizes equal the real encoder's", () => {
     expect(unsupported).toEqual([]);

@@ -9,7 +9,7 @@ const arenaReencoder = new LayoutReencoder(layoutsFromDefinition(arenaDefinition
 
 describe("createBandwidthAnalyzer", () => {
   it("is deterministic: the same input gives byte-identical JSON, and finish() is idempotent", () => {
-    const scene = generateCubeScene({ cubes: 60, seconds: 1 });
+    const scene = generateCubeScene({ cubes: 30, seconds: 0.5 });
     const options: BandwidthOptions = { reencoder: new LayoutReencoder(cubeLayouts()), tolerances: new Map([["position", 0.01]]) };
     const first = createBandwidthAnalyzer(options);
     const a = stringifyReport(feed(first, scene.events));
@@ -34,7 +34,7 @@ describe("createBandwidthAnalyzer", () => {
   });
 
   it("interest management: measures the bytes spent on players beyond the relevance radius", () => {
-    const match = generateArenaMatch({ players: 8, seconds: 4 });
+    const match = generateArenaMatch({ players: 8, seconds: 3 });
     // Tag each client's input with its player id so the analysis knows whose view a snapshot is for.
     const events = match.events.map((event) => {
       if (event.kind !== "message" || event.message.type !== "input") return event;
@@ -55,7 +55,7 @@ describe("createBandwidthAnalyzer", () => {
   });
 
   it("finds a variant within a downstream budget with the least error", () => {
-    const scene = generateCubeScene({ cubes: 120, seconds: 1 });
+    const scene = generateCubeScene({ cubes: 60, seconds: 0.5 });
     const report = feed(createBandwidthAnalyzer({ reencoder: new LayoutReencoder(cubeLayouts()), budgetBitsPerSecond: 64_000 }), scene.events);
     const budget = report.plan.budget!;
     expect(budget.met).toBe(true);

@@ -20,6 +20,7 @@ import type {
 import { runCompressionTrials } from "./compression.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, type QuantizationPlan } from "./quantization.js";
+import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
 import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace } from "./trace.js";
@@ -43,9 +44,9 @@ export interface BandwidthOptions {
   mtuBytes?: number;
   /** IP + UDP header bytes per datagram. Default 28 (IPv4). */
   ipUdpHeaderBytes?: number;
-  /** Messages retained (copied) for re-encoding trials. Default 200 000. */
+  /** Messages retained (copied) for re-encoding trials. Default 100 000. */
   maxRetainedMessages?: number;
-  /** Leaf values retained for trials. Default 20 000 000. */
+  /** Leaf values retained for trials. Default 2 000 000. */
   maxRetainedLeafValues?: number;
   /** Payload bytes sampled for compression trials. Default 1 MiB. */
   maxCompressionSampleBytes?: number;
@@ -108,8 +109,8 @@ export function createBandwidthAnalyzer(options: BandwidthOptions = {}): Message
     countFieldsOnMessage: false,
   });
   const trace = new RetainedTrace(
-    positive("maxRetainedMessages", options.maxRetainedMessages, 200_000),
-    positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 20_000_000),
+    positive("maxRetainedMessages", options.maxRetainedMessages, 100_000),
+    positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 2_000_000),
   );
   const observer = new PacketObserver({
     maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),
@@ -243,6 +244,27 @@ function buildReport(
       );
     } else {
       notes.push("Quantization: no numeric field would shrink within its tolerance.");
+    }
+  }
+
+  // Smallest-three quaternions.
+  let quaternions: QuaternionPlan | undefined;
+  if (reencoder !== undefined && identity.reencodedMessages > 0) {
+    quaternions = detectQuaternions(messages, reencoder, settings.tolerances, settings.defaultTolerance);
+    if (quaternions.specs.size > 0) {
+      const trial = runTrial(messages, reencoder, { variant: { smallestThree: quaternions.specs } });
+      const [path, spec] = [...quaternions.specs][0]!;
+      recommendations.push(
+        trialRecommendation(
+          "bandwidth.smallestThree",
+          "smallestThree",
+          `Send ${quaternions.specs.size === 1 ? `the quaternion ${path}` : `${quaternions.specs.size} quaternions`} as smallest three (2 + 3 × ${spec.bits} bits)`,
+          trial,
+          { maxError: round(quaternions.maxError, 9), addedDelayMs: 0, note: "the largest component is rebuilt from the unit norm" },
+          "re-encoded every retained message with smallest-three quaternions",
+          { quaternions: quaternions.specs.size, bitsPerComponent: spec.bits },
+        ),
+      );
     }
   }
 
@@ -450,7 +472,7 @@ function buildReport(
     });
   }
 
-  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, delta, chosenRate, rateTypes, knownTrials);
+  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials);
 
   recommendations.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
   const measuredWindow: MeasuredWindow = {
@@ -493,6 +515,7 @@ function buildPlan(
   before: number,
   traceSeconds: number,
   quantization: QuantizationPlan | undefined,
+  quaternions: QuaternionPlan | undefined,
   delta: NonNullable<EncodingVariant["delta"]>,
   rate: InterpolationError | undefined,
   rateTypes: readonly string[],
@@ -517,6 +540,10 @@ function buildPlan(
     config.variant = { ...config.variant, quantize: quantization.specs };
     step("quantization", "Quantize fields to their observed ranges within tolerance", quantization.maxError, 0);
   }
+  if (quaternions !== undefined && quaternions.specs.size > 0) {
+    config.variant = { ...config.variant, smallestThree: quaternions.specs };
+    step("smallestThree", "Send quaternions as smallest three", quaternions.maxError, 0);
+  }
   if (reencoder !== undefined && messages.some((message) => reencoder.leaves(message.type) !== undefined)) {
     config.variant = { ...config.variant, delta };
     step("deltaEncoding", "Delta-encode against the last acknowledged state", 0, 0);
@@ -539,7 +566,7 @@ function buildPlan(
     megabitsPerSecondAfter: megabits(after),
   };
   if (settings.budgetBitsPerSecond !== undefined) {
-    plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes);
+    plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes, quaternions);
   }
   return plan;
 }
@@ -556,6 +583,7 @@ function findBudgetVariant(
   traceSeconds: number,
   delta: NonNullable<EncodingVariant["delta"]>,
   rateTypes: readonly string[],
+  quaternions: QuaternionPlan | undefined,
 ): BudgetPlan {
   const budget = settings.budgetBitsPerSecond!;
   const worstRate = (trial: TrialResult): number => {
@@ -579,6 +607,7 @@ function findBudgetVariant(
     const evaluate = (scale: number): BudgetPlan => {
       const quantization = canQuantize ? deriveQuantization(messages, reencoder!, settings.tolerances, settings.defaultTolerance, scale, observed) : undefined;
       const config: TrialConfig = { variant: canQuantize ? { quantize: quantization!.specs, delta } : {} };
+      if (canQuantize && quaternions !== undefined && quaternions.specs.size > 0) config.variant = { ...config.variant, smallestThree: quaternions.specs };
       if (every > 1) config.updateEvery = new Map(rateTypes.map((type) => [type, every]));
       if (settings.relevanceRadius !== undefined) config.relevanceRadius = settings.relevanceRadius;
       const trial = runTrial(messages, reencoder, config);
@@ -589,7 +618,7 @@ function findBudgetVariant(
         worstSessionBitsPerSecond: round(worst, 3),
         toleranceScale: scale,
         updateEvery: every,
-        maxError: round(Math.max(quantization?.maxError ?? 0, rate?.maxError ?? 0), 9),
+        maxError: round(Math.max(quantization?.maxError ?? 0, rate?.maxError ?? 0, canQuantize ? (quaternions?.maxError ?? 0) : 0), 9),
         addedDelayMs: rate === undefined ? 0 : round(((every - 1) * rate.medianIntervalUs) / 1000, 3),
         bytesAfter: trial.bytes,
         savingsRatio: savings(before, trial.bytes),

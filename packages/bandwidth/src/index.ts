@@ -39,6 +39,7 @@ export type {
   LeafVisitor,
   QuantizationSpec,
   Reencoder,
+  SmallestThreeSpec,
 } from "./reencoder.js";
 export { runTrial, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
 export { RetainedTrace, type RetainedMessage } from "./trace.js";
@@ -46,3 +47,6 @@ export { deriveQuantization, toleranceFor, type QuantizationPlan, type Quantized
 export { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 export { runCompressionTrials, trainDictionary } from "./compression.js";
 export { parseBandwidth, parseTolerances } from "./options.js";
+export { layoutsFromDefinition, type DefinitionLayouts, type FieldDefinitionLike, type MessageDefinitionLike, type ProtocolDefinitionLike } from "./definition-layouts.js";
+export { toCoreRecommendation } from "./core-recommendation.js";
+export { detectQuaternions, smallestThreeCode, smallestThreeComponents, type QuaternionPlan } from "./smallest-three.js";

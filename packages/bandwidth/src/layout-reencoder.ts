@@ -1,6 +1,8 @@
 import { ErrorCode, TickscopeError, type FieldRecord, type FieldValue } from "@tickscope/core";
 import { BitReader, BitWriter } from "./bit-io.js";
+import { smallestThreeCode, smallestThreeComponents } from "./smallest-three.js";
 import type {
+  SmallestThreeSpec,
   EncodingVariant,
   EntityArrayDescription,
   LeafDescription,
@@ -65,7 +67,7 @@ function asNumber(value: FieldValue | undefined, path: string): number {
 
 /** Integer sent for `value` under a quantization (clamped to the representable range). */
 export function quantizeValue(value: number, spec: QuantizationSpec): number {
-  const maximum = 2 ** spec.bits - 1;
+  const maximum = spec.bits >= 31 ? 2 ** spec.bits - 1 : (1 << spec.bits) - 1;
   const integer = Math.round((value - spec.min) / spec.step);
   if (!(integer > 0)) return 0;
   return integer > maximum ? maximum : integer;
@@ -105,9 +107,16 @@ function leafBits(type: WireType): number {
   }
 }
 
+const originalSpecs = new WeakMap<WireType, QuantizationSpec>();
+
 function originalQuantization(type: WireType): QuantizationSpec | undefined {
   if (type.kind !== "quantized") return undefined;
-  return { min: type.min, step: (type.max - type.min) / (2 ** type.bits - 1), bits: type.bits };
+  let spec = originalSpecs.get(type);
+  if (spec === undefined) {
+    spec = { min: type.min, step: (type.max - type.min) / (2 ** type.bits - 1), bits: type.bits };
+    originalSpecs.set(type, spec);
+  }
+  return spec;
 }
 
 /**
@@ -220,8 +229,31 @@ export class LayoutReencoder implements Reencoder {
   }
 }
 
+// Paths are built once and reused: encoding allocates no strings per field.
+const joinedPaths = new Map<string, Map<string, string>>();
+const elementPaths = new Map<string, string>();
+
 function joinPath(prefix: string, name: string): string {
-  return prefix === "" ? name : `${prefix}.${name}`;
+  let inner = joinedPaths.get(prefix);
+  if (inner === undefined) {
+    inner = new Map();
+    joinedPaths.set(prefix, inner);
+  }
+  let path = inner.get(name);
+  if (path === undefined) {
+    path = prefix === "" ? name : `${prefix}.${name}`;
+    inner.set(name, path);
+  }
+  return path;
+}
+
+function elementPathOf(path: string): string {
+  let element = elementPaths.get(path);
+  if (element === undefined) {
+    element = `${path}[]`;
+    elementPaths.set(path, element);
+  }
+  return element;
 }
 
 function collectLeaves(fields: readonly WireField[], prefix: string, into: LeafDescription[]): void {
@@ -260,7 +292,7 @@ function visitValue(type: WireType, path: string, value: FieldValue | undefined,
   if (type.kind === "array") {
     const items = asArray(value, path);
     const priorItems = Array.isArray(previous) ? (previous as readonly FieldValue[]) : undefined;
-    const elementPath = `${path}[]`;
+    const elementPath = elementPathOf(path);
     const byKey = priorItems !== undefined && type.keyField !== undefined ? indexByKey(priorItems, type.keyField) : undefined;
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
@@ -369,13 +401,15 @@ function structUnchanged(context: EncodeContext, fields: readonly WireField[], p
 
 function valueUnchanged(context: EncodeContext, type: WireType, path: string, value: FieldValue | undefined, base: FieldValue | undefined): boolean {
   if (base === undefined || base === null) return false;
+  const quaternion = type.kind === "struct" ? context.variant.smallestThree?.get(path) : undefined;
+  if (quaternion !== undefined) return sameCode(quaternionCode(value, quaternion, path), quaternionCode(base, quaternion, path));
   if (type.kind === "struct") return structUnchanged(context, type.fields, path, asStruct(value, path), asStruct(base, path));
   if (type.kind === "array") {
     const items = asArray(value, path);
     const baseItems = asArray(base, path);
     if (items.length !== baseItems.length) return false;
     for (let index = 0; index < items.length; index++) {
-      if (!valueUnchanged(context, type.element, `${path}[]`, items[index], baseItems[index])) return false;
+      if (!valueUnchanged(context, type.element, elementPathOf(path), items[index], baseItems[index])) return false;
     }
     return true;
   }
@@ -385,9 +419,22 @@ function valueUnchanged(context: EncodeContext, type: WireType, path: string, va
 function encodeValue(context: EncodeContext, type: WireType, path: string, value: FieldValue | undefined, base: FieldValue | undefined, withDelta: boolean): void {
   const writer = context.writer;
   switch (type.kind) {
-    case "struct":
+    case "struct": {
+      const quaternion = context.variant.smallestThree?.get(path);
+      if (quaternion !== undefined) {
+        const code = quaternionCode(value, quaternion, path);
+        if (withDelta && base !== undefined && base !== null) {
+          const unchanged = sameCode(code, quaternionCode(base, quaternion, path));
+          writer.writeBit(unchanged);
+          if (unchanged) return;
+        }
+        writer.writeUint(code[0], 2);
+        for (let index = 1; index < 4; index++) writer.writeUint(code[index]!, quaternion.bits);
+        return;
+      }
       encodeStructBody(context, type.fields, path, asStruct(value, path), withDelta && base !== undefined && base !== null ? asStruct(base, path) : undefined, withDelta);
       return;
+    }
     case "array":
       encodeArray(context, type, path, asArray(value, path), withDelta && Array.isArray(base) ? (base as readonly FieldValue[]) : undefined, withDelta);
       return;
@@ -412,14 +459,14 @@ function encodeArray(
   withDelta: boolean,
 ): void {
   const maximum = 2 ** type.countBits - 1;
-  if (items.length > maximum) {
+  if (type.fixedCount === undefined && items.length > maximum) {
     throw new TickscopeError(ErrorCode.encodeFailed, `${items.length} elements do not fit ${type.countBits} count bits at ${path}`, { fieldPath: path });
   }
   if (type.fixedCount !== undefined && items.length !== type.fixedCount) {
     throw new TickscopeError(ErrorCode.encodeFailed, `${items.length} elements where ${type.fixedCount} are fixed at ${path}`, { fieldPath: path });
   }
   context.writer.writeUint(items.length, type.countBits);
-  const elementPath = `${path}[]`;
+  const elementPath = elementPathOf(path);
   if (!withDelta || base === undefined) {
     for (const item of items) encodeValue(context, type.element, elementPath, item, undefined, false);
     return;
@@ -436,7 +483,7 @@ function encodeArray(
   const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
   for (const item of items) {
     const struct = asStruct(item, elementPath);
-    if (keyType !== undefined) encodeValue(context, keyType, `${elementPath}.${keyField}`, struct[keyField], undefined, false);
+    if (keyType !== undefined) encodeValue(context, keyType, joinPath(elementPath, keyField), struct[keyField], undefined, false);
     const prior = byKey.get(keyOf(item, keyField));
     context.writer.writeBit(prior !== undefined);
     encodeStructBody(context, type.element.fields, elementPath, struct, prior === undefined ? undefined : asStruct(prior, elementPath), prior !== undefined, keyField);
@@ -496,6 +543,15 @@ function encodeLeaf(writer: BitWriter, type: WireType, path: string, value: Fiel
   }
 }
 
+function quaternionCode(value: FieldValue | undefined, spec: SmallestThreeSpec, path: string): [number, number, number, number] {
+  const struct = asStruct(value, path);
+  return smallestThreeCode(spec.fields.map((name) => asNumber(struct[name], `${path}.${name}`)), spec);
+}
+
+function sameCode(a: readonly number[], b: readonly number[]): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
 // ---------------------------------------------------------------- decoding
 
 interface DecodeContext {
@@ -524,6 +580,15 @@ function decodeStructBody(
 }
 
 function decodeValue(context: DecodeContext, type: WireType, path: string, base: FieldValue | undefined, withDelta: boolean): FieldValue {
+  const quaternion = type.kind === "struct" ? context.variant.smallestThree?.get(path) : undefined;
+  if (quaternion !== undefined) {
+    if (withDelta && base !== undefined && context.reader.readBit()) return base;
+    const code = [context.reader.readUint(2), context.reader.readUint(quaternion.bits), context.reader.readUint(quaternion.bits), context.reader.readUint(quaternion.bits)];
+    const components = smallestThreeComponents(code, quaternion);
+    const result: Record<string, FieldValue> = {};
+    quaternion.fields.forEach((name, index) => (result[name] = components[index]!));
+    return result;
+  }
   switch (type.kind) {
     case "struct":
       return decodeStructBody(context, type.fields, path, withDelta && base !== undefined ? (base as Struct) : undefined, withDelta);
@@ -544,7 +609,7 @@ function decodeArray(
   withDelta: boolean,
 ): FieldValue[] {
   const count = type.fixedCount ?? context.reader.readUint(type.countBits);
-  const elementPath = `${path}[]`;
+  const elementPath = elementPathOf(path);
   const result: FieldValue[] = [];
   if (!withDelta || base === undefined) {
     for (let index = 0; index < count; index++) result.push(decodeValue(context, type.element, elementPath, undefined, false));
@@ -561,7 +626,7 @@ function decodeArray(
   const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
   for (let index = 0; index < count; index++) {
     const preset: Record<string, FieldValue> = {};
-    if (keyType !== undefined) preset[keyField] = decodeValue(context, keyType, `${elementPath}.${keyField}`, undefined, false);
+    if (keyType !== undefined) preset[keyField] = decodeValue(context, keyType, joinPath(elementPath, keyField), undefined, false);
     const hasBaseline = context.reader.readBit();
     const prior = hasBaseline ? byKey.get(typeof preset[keyField] === "bigint" ? Number(preset[keyField]) : preset[keyField]) : undefined;
     if (hasBaseline && prior === undefined) {

@@ -59,7 +59,7 @@ export class PacketObserver {
   /** Datagrams after aggregation. */
   aggregatedPackets = 0;
   private sampleBytes = 0;
-  private readonly streams = new Map<string, StreamState>();
+  private readonly streams = new Map<string, [StreamState | undefined, StreamState | undefined]>();
   private lastSample: PayloadSample | undefined;
 
   /** @param options limits and windows (see {@link PacketObserverOptions}) */
@@ -69,8 +69,13 @@ export class PacketObserver {
   onPacket(packet: PacketObservation): void {
     this.packets += 1;
     this.wireBytes += packet.wireLength;
-    const streamKey = `${packet.sessionId}\u0000${packet.direction}`;
-    let stream = this.streams.get(streamKey);
+    let pair = this.streams.get(packet.sessionId);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.streams.set(packet.sessionId, pair);
+    }
+    const slot = packet.direction === "clientToServer" ? 0 : 1;
+    let stream = pair[slot];
     if (stream === undefined) {
       stream = {
         fingerprints: new Float64Array(this.options.duplicateWindow).fill(-1),
@@ -79,7 +84,7 @@ export class PacketObserver {
         groupStartUs: Number.NEGATIVE_INFINITY,
         groupPayload: 0,
       };
-      this.streams.set(streamKey, stream);
+      pair[slot] = stream;
     }
     this.aggregate(stream, packet);
     const payload = packet.payload;
@@ -104,7 +109,7 @@ export class PacketObserver {
     }
     if (this.samples.length < this.options.maxSamplePackets && this.sampleBytes + payload.length <= this.options.maxSampleBytes) {
       this.sampleBytes += payload.length;
-      this.lastSample = { streamKey, packetIndex: packet.packetIndex, tUs: packet.tUs, payload: payload.slice() };
+      this.lastSample = { streamKey: `${packet.sessionId}\u0000${packet.direction}`, packetIndex: packet.packetIndex, tUs: packet.tUs, payload: payload.slice() };
       this.samples.push(this.lastSample);
     } else {
       this.lastSample = undefined;

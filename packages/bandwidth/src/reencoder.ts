@@ -24,10 +24,23 @@ export interface DeltaSpec {
   baselineReferenceBits: number;
 }
 
+/**
+ * Smallest-three encoding of a unit quaternion struct: 2 bits naming the
+ * largest component, the other three quantized in [−1/√2, 1/√2].
+ */
+export interface SmallestThreeSpec {
+  /** The struct's four component field names, in order. */
+  fields: readonly [string, string, string, string];
+  /** Bits per sent component. */
+  bits: number;
+}
+
 /** A change to how messages are encoded; the empty variant is the original encoding. */
 export interface EncodingVariant {
   /** Quantization per leaf path (e.g. `entities[].position.x`). */
   quantize?: ReadonlyMap<string, QuantizationSpec>;
+  /** Smallest-three encoding per quaternion struct path (e.g. `cubes[].orientation`). */
+  smallestThree?: ReadonlyMap<string, SmallestThreeSpec>;
   /** Delta encoding: unchanged leaves and unchanged structs cost one bit. */
   delta?: DeltaSpec;
 }

@@ -46,7 +46,7 @@ export function measureInterpolationError(
   types: readonly string[],
   every: number,
   reencoder: Reencoder | undefined,
-  maxMessagesPerStream = 600,
+  maxMessagesPerStream = 200,
 ): InterpolationError {
   const typeSet = new Set(types);
   const streams = new Map<string, RetainedMessage[]>();

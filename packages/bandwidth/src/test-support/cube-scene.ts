@@ -100,11 +100,15 @@ export function generateCubeScene(options: CubeSceneOptions = {}): { events: Sce
   const encoder = new LayoutReencoder(cubeLayouts());
   const side = Math.ceil(Math.sqrt(cubes));
   const state = Array.from({ length: cubes }, (_, index) => {
-    const yaw = random() * Math.PI * 2;
+    // A random unit quaternion (resting cubes lie in any orientation).
+    const u1 = random();
+    const u2 = random() * Math.PI * 2;
+    const u3 = random() * Math.PI * 2;
+    const q = [Math.sqrt(1 - u1) * Math.sin(u2), Math.sqrt(1 - u1) * Math.cos(u2), Math.sqrt(u1) * Math.sin(u3), Math.sqrt(u1) * Math.cos(u3)] as [number, number, number, number];
     return {
       position: { x: f((index % side) * 2 - side), y: f(Math.floor(index / side) * 2 - side), z: f(0.5) },
-      yaw,
-      orientation: { x: f(0), y: f(0), z: f(Math.sin(yaw / 2)), w: f(Math.cos(yaw / 2)) },
+      q,
+      orientation: { x: f(q[0]), y: f(q[1]), z: f(q[2]), w: f(q[3]) },
       velocity: { x: f(0), y: f(0), z: f(0) },
       interacting: false,
     };
@@ -135,8 +139,21 @@ export function generateCubeScene(options: CubeSceneOptions = {}): { events: Sce
         const x = Math.max(-side - 4, Math.min(side + 4, cube.position.x + cube.velocity.x / hz));
         const y = Math.max(-side - 4, Math.min(side + 4, cube.position.y + cube.velocity.y / hz));
         cube.position = { x: f(x), y: f(y), z: f(0.5) };
-        cube.yaw += Math.hypot(cube.velocity.x, cube.velocity.y) / hz;
-        cube.orientation = { x: f(0), y: f(0), z: f(Math.sin(cube.yaw / 2)), w: f(Math.cos(cube.yaw / 2)) };
+        // Tumble about the horizontal axis perpendicular to the motion.
+        const speed = Math.hypot(cube.velocity.x, cube.velocity.y);
+        const half = speed / hz / 2;
+        const axis = [-cube.velocity.y / speed, cube.velocity.x / speed, 0];
+        const d = [axis[0]! * Math.sin(half), axis[1]! * Math.sin(half), 0, Math.cos(half)];
+        const [qx, qy, qz, qw] = cube.q;
+        const next: [number, number, number, number] = [
+          d[3]! * qx + d[0]! * qw + d[1]! * qz - d[2]! * qy,
+          d[3]! * qy - d[0]! * qz + d[1]! * qw + d[2]! * qx,
+          d[3]! * qz + d[0]! * qy - d[1]! * qx + d[2]! * qw,
+          d[3]! * qw - d[0]! * qx - d[1]! * qy - d[2]! * qz,
+        ];
+        const norm = Math.hypot(...next);
+        cube.q = next.map((component) => component / norm) as [number, number, number, number];
+        cube.orientation = { x: f(cube.q[0]), y: f(cube.q[1]), z: f(cube.q[2]), w: f(cube.q[3]) };
       }
     }
     const sequence = tick & 0xffff;
