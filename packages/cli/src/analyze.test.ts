@@ -132,6 +132,32 @@ describe("per-analysis subcommands", () => {
   });
 });
 
+describe("one-way delay from a client-side and a server-side capture", () => {
+  it("fits clock offset and drift and reports each direction's delay within 1 ms of the simulator's truth", async () => {
+    const match = simulateMatchToMemory(
+      { seed: 21, players: 2, durationMs: 30_000, profile: "cable" },
+      { clientCapture: { playerIds: [0], clockOffsetMs: 1_500, clockDriftPpm: 40 } },
+    );
+    const clientPath = join(directory, "client.pcapng");
+    const serverPath = join(directory, "server.pcapng");
+    writeFileSync(clientPath, match.clientPcapng!);
+    writeFileSync(serverPath, match.pcapng);
+    const run = await runInMemory(["latency", clientPath, "--server-capture", serverPath, "--protocol", arenaPath, "--json"]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    const oneWay = JSON.parse(run.stdout).oneWayDelay;
+    expect(oneWay.matchedPackets).toBeGreaterThan(1000);
+    for (const direction of ["clientToServer", "serverToClient"] as const) {
+      const delays = match.truth.packets
+        .filter((packet) => packet.playerId === 0 && packet.direction === direction && packet.arrivalUs !== null && !packet.duplicate)
+        .map((packet) => (packet.arrivalUs! - packet.departUs) / 1000);
+      const mean = delays.reduce((sum, value) => sum + value, 0) / delays.length;
+      expect(Math.abs(oneWay[direction].mean - mean), direction).toBeLessThan(1);
+    }
+    const twoCaptures = await runInMemory(["latency", clientPath, serverPath, "--server-capture", serverPath, "--json"]);
+    expect(twoCaptures.code).toBe(ExitCode.usage);
+  }, 60_000);
+});
+
 describe("tickscope simulate and demo", () => {
   it("simulates a match to a capture plus truth, deterministically", async () => {
     const out = join(directory, "sim.pcapng");

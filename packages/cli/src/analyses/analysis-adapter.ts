@@ -31,6 +31,11 @@ export interface AnalysisAdapter {
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */
   settingsFromOptions?(options: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Adds what needs another pass over other inputs (e.g. one-way delay from a
+   * `--server-capture`) to the report of the analysis's own subcommand.
+   */
+  augmentReport?(report: unknown, options: Record<string, unknown>, captures: readonly string[]): Promise<unknown>;
   /** Builds the report section from the analyzer's report. */
   toSection(report: unknown, context: AnalysisContext): AnalysisSection;
 }

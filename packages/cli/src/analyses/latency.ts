@@ -2,6 +2,8 @@ import { LatencyAnalyzer, type LatencyReport } from "@tickscope/latency";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
+import { measureOneWayDelay } from "../one-way-delay.js";
+import { ErrorCode, TickscopeError } from "@tickscope/core";
 
 function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -100,6 +102,15 @@ export function latencySection(report: LatencyReport): AnalysisSection {
 export const latencyAdapter: AnalysisAdapter = {
   name: "latency",
   question: "When did latency spike, and what caused it?",
+  commandOptions: [{ flags: "--server-capture <file>", description: "server-side capture of the same traffic: adds one-way delay per direction (clock offset and drift fitted)" }],
+  async augmentReport(report, options, captures) {
+    if (options.serverCapture === undefined) return report;
+    if (captures.length !== 1) {
+      throw new TickscopeError(ErrorCode.invalidOption, "--server-capture needs exactly one (client-side) capture", { hint: "tickscope latency client.pcapng --server-capture server.pcapng" });
+    }
+    const oneWayDelay = await measureOneWayDelay(captures[0]!, options.serverCapture as string, options.serverPort as number[] | undefined);
+    return { ...(report as LatencyReport), oneWayDelay };
+  },
   create: (context) => new LatencyAnalyzer(context.settings.latency as ConstructorParameters<typeof LatencyAnalyzer>[0]),
   toSection: (report) => latencySection(report as LatencyReport),
 };

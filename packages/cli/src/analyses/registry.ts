@@ -1,6 +1,7 @@
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import type { AnalysisName } from "../analysis-section.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
+import { bandwidthAdapter } from "./bandwidth.js";
 import { latencyAdapter } from "./latency.js";
 import { lossAdapter } from "./loss.js";
 import { regionsAdapter } from "./regions.js";
@@ -8,6 +9,7 @@ import { regionsAdapter } from "./regions.js";
 const ADAPTERS: Partial<Record<AnalysisName, AnalysisAdapter>> = {
   latency: latencyAdapter,
   loss: lossAdapter,
+  bandwidth: bandwidthAdapter,
   regions: regionsAdapter,
 };
 

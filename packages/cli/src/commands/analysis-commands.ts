@@ -67,6 +67,7 @@ function registerAnalysisCommand(program: Command, name: AnalysisName): void {
       recordedOptions: { only: [name] },
     });
     const section = result.sections[0]!;
+    if (adapter.augmentReport !== undefined) section.report = await adapter.augmentReport(section.report, options, captures);
     streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : renderMarkdown(result));
     setExitCode(self, exitCodeForFindings(result, options.failOn ?? config.failOn));
   });

@@ -50,7 +50,7 @@ export class ClockRateDetector {
     } else {
       return undefined;
     }
-    const minSpanUs = this.options.minClockSpanMs * 1000;
+    const minSpanUs = Math.min(this.options.minClockSpanMs, this.options.windowMs / 2) * 1000;
     let referenceOffsetUs = Number.NEGATIVE_INFINITY;
     let referenceTimeUs = Number.NEGATIVE_INFINITY;
     for (let other = 0; other < BUCKETS; other += 1) {

@@ -178,4 +178,12 @@ describe("ClockRateDetector", () => {
     expect(found[0]!.clockRate).toBeGreaterThan(1.1);
     expect(found[0]!.spanMs).toBeGreaterThanOrEqual(options.minClockSpanMs);
   });
+
+  it("judges over half the window when the window is shorter than the minimum span", () => {
+    const detector = new ClockRateDetector(resolveWatchDetectorOptions({ windowMs: 2000 }));
+    const found = feed(detector, (tUs) => (tUs < 5e6 ? tUs : 5e6 + (tUs - 5e6) * 1.5), () => 20_000, 10);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]!.atUs - 5e6).toBeLessThan(1e6);
+    expect(found[0]!.spanMs).toBeGreaterThanOrEqual(1000);
+  });
 });

@@ -22,7 +22,7 @@ export interface WatchDetectorOptions {
   minBurstLossRatio: number;
   /** Send-clock rate over arrival rate above which a clock is suspicious (default 1.1). */
   clockRateThreshold: number;
-  /** Shortest span over which the clock rate is judged, ms (default 2000). */
+  /** Shortest span over which the clock rate is judged, ms (default 2000; at most half the window). */
   minClockSpanMs: number;
   /** Decode anomalies of one session within the window that raise a suspicion (default 3). */
   minDecodeAnomalies: number;

@@ -1,0 +1,102 @@
+import {
+  createBandwidthAnalyzer,
+  layoutsFromDefinition,
+  LayoutReencoder,
+  parseBandwidth,
+  parseTolerances,
+  toCoreRecommendation,
+  type BandwidthOptions,
+  type BandwidthReport,
+  type ProtocolDefinitionLike,
+} from "@tickscope/bandwidth";
+import type { AnalysisSection, MetricSample } from "../analysis-section.js";
+import { formatNumber } from "../formats/markdown-format.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+
+function kilobitsPerSecond(bytesPerSecond: number): string {
+  return `${formatNumber((bytesPerSecond * 8) / 1000)} kbit/s`;
+}
+
+/** Builds the bandwidth section: where the bytes go and the measured savings of each change. */
+export function bandwidthSection(report: BandwidthReport): AnalysisSection {
+  const answer: string[] = [];
+  const totals = report.totals;
+  const types = [...report.byMessageType].sort((left, right) => right.bytes - left.bytes);
+  answer.push(
+    `${kilobitsPerSecond(totals.bytesPerSecond)} on the wire (${formatNumber(totals.packetsPerSecond)} packets/s, peak ${kilobitsPerSecond(totals.peakBytesPerSecond)}); ` +
+      `IP+UDP headers are ${formatNumber(totals.headerShare * 100)}%.` +
+      (types.length > 0 ? ` Biggest: ${types.slice(0, 3).map((type) => `${type.type} ${type.direction} ${formatNumber(type.share * 100)}%`).join(", ")}.` : ""),
+  );
+  const verified = report.recommendations.filter((recommendation) => recommendation.verified);
+  if (verified.length > 0) {
+    const best = [...verified].sort((left, right) => right.bytesPerSecondSaved - left.bytesPerSecondSaved)[0]!;
+    answer.push(`Largest measured saving: ${best.title} saves ${formatNumber(best.savingsRatio * 100)}% of ${best.scope} (re-encoded).`);
+  }
+  if (report.plan.steps.length > 0) {
+    answer.push(
+      `All measured changes together: ${formatNumber(report.plan.megabitsPerSecondBefore)} → ${formatNumber(report.plan.megabitsPerSecondAfter)} Mbit/s ` +
+        `(${formatNumber(report.plan.savingsRatio * 100)}% saved, verified by re-encoding).`,
+    );
+  }
+  const metrics: MetricSample[] = [
+    { name: "tickscope_bytes_per_second", help: "wire bytes per second", unit: "By/s", value: totals.bytesPerSecond, labels: {} },
+    { name: "tickscope_packets_per_second", help: "packets per second", unit: "1/s", value: totals.packetsPerSecond, labels: {} },
+    ...report.byMessageType.map((type) => ({
+      name: "tickscope_message_bytes_per_second",
+      help: "message bytes per second by type",
+      unit: "By/s",
+      value: type.bytesPerSecond,
+      labels: { type: type.type, direction: type.direction },
+    })),
+  ];
+  return {
+    analysis: "bandwidth",
+    question: "Where do the bytes go, and which change saves how much?",
+    answer,
+    findings: [],
+    recommendations: report.recommendations.map(toCoreRecommendation),
+    metrics,
+    tables: [
+      {
+        name: "bandwidth-message-types",
+        rows: types.map((type) => ({ type: type.type, direction: type.direction, messages: type.messages, bytes: type.bytes, bytesPerSecond: type.bytesPerSecond, share: type.share })),
+        bar: { labelColumn: "type", valueColumn: "bytesPerSecond", unit: "B/s" },
+      },
+      {
+        name: "bandwidth-sessions",
+        rows: report.bySession.map((session) => ({ session: session.session, direction: session.direction, packets: session.packets, wireBytes: session.wireBytes })),
+      },
+    ],
+    series: [
+      {
+        name: "bytes per second, per minute",
+        unit: "B/s",
+        points: report.perMinute.map((minute) => [minute.startUs, minute.bytesPerSecond] as [number, number]),
+        marks: [],
+      },
+    ],
+    report,
+  };
+}
+
+/** `tickscope analyze` adapter of `@tickscope/bandwidth`: re-encodes with layouts derived from the protocol definition. */
+export const bandwidthAdapter: AnalysisAdapter = {
+  name: "bandwidth",
+  question: "Where do the bytes go, and which change saves how much?",
+  commandOptions: [
+    { flags: "--tolerance <field=value>", description: "precision you accept per field, e.g. position=0.01 (repeatable)", parse: (text, previous) => [...((previous as string[] | undefined) ?? []), text] },
+    { flags: "--budget <rate>", description: "per-session downstream budget, e.g. 64kbit" },
+  ],
+  settingsFromOptions(options) {
+    const settings: Record<string, unknown> = {};
+    if (options.tolerance !== undefined) settings.tolerances = Object.fromEntries(parseTolerances(options.tolerance as string[]));
+    if (options.budget !== undefined) settings.budgetBitsPerSecond = parseBandwidth(options.budget as string);
+    return settings;
+  },
+  create(context) {
+    const settings = (context.settings.bandwidth ?? {}) as BandwidthOptions;
+    const reencoder = context.definition === undefined ? undefined : new LayoutReencoder(layoutsFromDefinition(context.definition as unknown as ProtocolDefinitionLike).layouts);
+    return createBandwidthAnalyzer({ ...settings, reencoder });
+  },
+  toSection: (report) => bandwidthSection(report as BandwidthReport),
+};
