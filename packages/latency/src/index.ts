@@ -40,3 +40,4 @@ export {
   type OneWayDelayEstimatorOptions,
   type OneWayDelayReport,
 } from "./one-way-delay.js";
+export { RttTimeline, type RttTimelinePoint } from "./rtt-timeline.js";

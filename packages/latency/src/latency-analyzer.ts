@@ -25,6 +25,7 @@ import type {
   LatencyStreamReport,
 } from "./latency-report.js";
 import { LogEventTimeline } from "./log-event-timeline.js";
+import { RttTimeline } from "./rtt-timeline.js";
 import { QuantileSketch } from "./quantile-sketch.js";
 import { LATENCY_METHODS, type LatencyMethod, type LatencySample } from "./rtt-sample.js";
 import { sequenceWidth, unwrapNearest } from "./sequence-unwrapper.js";
@@ -49,6 +50,8 @@ export interface LatencyAnalyzerOptions {
   maxSpikesPerSeries?: number;
   /** Minute rows kept per series. Default 1,440 (a day). */
   maxMinutesPerSeries?: number;
+  /** Points of each session's RTT timeline (max/min per bucket; buckets widen to stay under it). Default 600. */
+  timelinePoints?: number;
   /** Sessions tracked (more are counted as `E_SESSIONS_DROPPED`). Default 100,000. */
   maxSessions?: number;
   /** Log event value names read as a reported RTT in ms. Default `rttMs`, `rtt`, `pingMs`, `ping`, `latencyMs`. */
@@ -94,6 +97,7 @@ class SeriesState {
   readonly jitter = new InterarrivalJitter();
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
+  readonly timeline: RttTimeline;
   current: MinuteState | undefined;
   readonly aboveUs = [0, 0, 0];
   previousUs = Number.NaN;
@@ -106,8 +110,10 @@ class SeriesState {
     readonly direction: Direction,
     options: SpikeDetectorOptions | undefined,
     onSpike: (series: SeriesState, spike: DetectedSpike) => void,
+    timelinePoints: number,
   ) {
     this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
+    this.timeline = new RttTimeline(timelinePoints);
   }
 }
 
@@ -435,7 +441,13 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const slot = METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1);
     let series = state.seriesSlots[slot];
     if (series === undefined) {
-      series = new SeriesState(sample.method, sample.direction, this.options.spike, (owner, spike) => this.onSpike(state, owner, spike));
+      series = new SeriesState(
+        sample.method,
+        sample.direction,
+        this.options.spike,
+        (owner, spike) => this.onSpike(state, owner, spike),
+        this.options.timelinePoints ?? 600,
+      );
       state.seriesSlots[slot] = series;
       state.series.set(`${sample.method}\u0000${sample.direction}`, series);
     }
@@ -457,6 +469,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       series.current = { minute, sketch: new QuantileSketch() };
     }
     series.current.sketch.add(sample.rttMs);
+    series.timeline.add(sample.tUs, sample.rttMs);
     series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
   }
 
@@ -612,6 +625,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       },
       series,
       perMinute: primary.minutes,
+      timeline: primary.timeline.toJSON(),
       spikes,
       experience: {
         timeAbove50Ms: round3(primary.aboveUs[0] / 1000),

@@ -1,6 +1,7 @@
 import { FindingSchema, type Direction, type Finding } from "@tickscope/core";
 import type { SpikeCauseKind } from "./cause-timeline.js";
 import type { LatencyMethod } from "./rtt-sample.js";
+import type { RttTimelinePoint } from "./rtt-timeline.js";
 
 /** Percentiles of a latency distribution, ms (from a 0.5 %-relative-error sketch; max exact). */
 export interface LatencyPercentiles {
@@ -80,6 +81,8 @@ export interface LatencySessionReport {
   /** Every measured series (all methods and directions), sorted. */
   series: LatencySeriesReport[];
   perMinute: LatencyMinuteReport[];
+  /** RTT max/min per time bucket of the primary series, for charts (bounded; see `RttTimeline`). */
+  timeline: RttTimelinePoint[];
   spikes: LatencySpikeReport[];
   experience: PlayerExperience;
 }
@@ -153,6 +156,10 @@ export const LatencyReportSchema = objectSchema({
         }),
       },
       perMinute: { type: "array", items: objectSchema({ ...percentileProperties, minuteStartUs: numberSchema }) },
+      timeline: {
+        type: "array",
+        items: objectSchema({ startUs: numberSchema, maxMs: numberSchema, minMs: numberSchema, samples: { type: "integer", minimum: 1 } }),
+      },
       spikes: {
         type: "array",
         items: objectSchema({

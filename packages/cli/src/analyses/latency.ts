@@ -88,10 +88,10 @@ export function latencySection(report: LatencyReport): AnalysisSection {
         })),
       },
     ],
-    series: sessions.slice(0, 8).map((session) => ({
-      name: `RTT p95 per minute, ${session.id}`,
+    series: [...sessions].sort((left, right) => right.spikes.length - left.spikes.length || left.id.localeCompare(right.id)).slice(0, 8).map((session) => ({
+      name: `RTT (max per ${session.timeline.length > 1 ? formatNumber((session.timeline[1]!.startUs - session.timeline[0]!.startUs) / 1000) : 1000} ms), ${session.id}`,
       unit: "ms",
-      points: session.perMinute.map((minute) => [minute.minuteStartUs, minute.p95] as [number, number]),
+      points: session.timeline.map((point) => [point.startUs, point.maxMs] as [number, number]),
       marks: session.spikes.map((spike) => ({ startUs: spike.startUs, endUs: spike.endUs, label: `spike ${formatNumber(spike.peakMs)} ms` })),
     })),
     report,
