@@ -1,3 +1,11 @@
 export { runCli, ExitCode, type CliStreams } from "./run-cli.js";
 export { createProgram } from "./program.js";
 export { TOOL_VERSION } from "./version.js";
+export { runAnalyze, type RunAnalyzeOptions, type AnalyzeInput } from "./run-analyze.js";
+export type { AnalyzeResult } from "./analyze-result.js";
+export type { AnalysisSection, AnalysisName, MetricSample, ReportTable, ReportSeries } from "./analysis-section.js";
+export { REPORT_FORMATS } from "./formats/index.js";
+export { AnalyzeReportSchema } from "./report-document.js";
+export { runWatch, type RunWatchOptions } from "./watch/run-watch.js";
+export { WatchAnalyzer, type WatchSummary } from "./watch/watch-analyzer.js";
+export type { WatchAlert, WatchAlertKind } from "./watch/watch-alert.js";

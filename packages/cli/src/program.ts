@@ -6,6 +6,7 @@ import { registerDecodeCommand } from "./commands/decode.js";
 import { registerInspectCommand } from "./commands/inspect.js";
 import { registerProtocolCommand } from "./commands/protocol.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
+import { registerWatchCommand } from "./commands/watch.js";
 import { registerSchemaCommand } from "./commands/schema.js";
 import { TOOL_VERSION } from "./version.js";
 
@@ -29,5 +30,6 @@ export function createProgram(): Command {
   registerSchemaCommand(program);
   registerSimulateCommand(program);
   registerDemoCommand(program);
+  registerWatchCommand(program);
   return program;
 }
