@@ -27,7 +27,15 @@ interface SessionState {
   timeline: SessionTimeline;
   label: string | undefined;
   detectors: SessionDetector[];
+  speedhack: SpeedhackDetector;
   lagSwitch: LagSwitchDetector;
+  fakeLatency: FakeLatencyDetector;
+  tampering: TamperingDetector;
+  replay: ReplayDetector;
+  rewind: RewindDetector;
+  movement: MovementDetector;
+  flooding: InputFloodingDetector;
+  botTiming: BotTimingDetector;
   serverMessages: number;
 }
 
@@ -67,22 +75,27 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const speedhack = new SpeedhackDetector(options);
       speedhack.attach(timeline);
       const lagSwitch = new LagSwitchDetector(options, sessionId);
+      const fakeLatency = new FakeLatencyDetector(options);
+      const tampering = new TamperingDetector(options);
+      const replay = new ReplayDetector(options);
+      const rewind = new RewindDetector(options);
+      const movement = new MovementDetector(options);
+      const flooding = new InputFloodingDetector(options);
+      const botTiming = new BotTimingDetector(options);
       state = {
         timeline,
         label: undefined,
+        speedhack,
         lagSwitch,
+        fakeLatency,
+        tampering,
+        replay,
+        rewind,
+        movement,
+        flooding,
+        botTiming,
         serverMessages: 0,
-        detectors: [
-          speedhack,
-          lagSwitch,
-          new FakeLatencyDetector(options),
-          new TamperingDetector(options),
-          new ReplayDetector(options),
-          new RewindDetector(options),
-          new MovementDetector(options),
-          new InputFloodingDetector(options),
-          new BotTimingDetector(options),
-        ],
+        detectors: [speedhack, lagSwitch, fakeLatency, tampering, replay, rewind, movement, flooding, botTiming],
       };
       this.sessions.set(sessionId, state);
     }
@@ -108,15 +121,24 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     const state = this.state(message.sessionId);
     const timeline = state.timeline;
     timeline.touch(message.tUs);
-    const detectors = state.detectors;
     if (message.direction === "clientToServer") {
       const claimedUs = timeline.claimedUs(message);
       timeline.observeClient(message, claimedUs);
-      for (let index = 0; index < detectors.length; index++) detectors[index]!.onClientMessage?.(message, claimedUs, timeline);
+      // Direct calls (monomorphic call sites) on the hot path.
+      state.speedhack.onClientMessage(message);
+      state.lagSwitch.onClientMessage(message, claimedUs, timeline);
+      state.fakeLatency.onClientMessage(message, claimedUs, timeline);
+      state.tampering.onClientMessage(message);
+      state.replay.onClientMessage(message);
+      state.rewind.onClientMessage(message, claimedUs, timeline);
+      state.movement.onClientMessage(message, claimedUs);
+      state.flooding.onClientMessage(message, claimedUs);
+      state.botTiming.onClientMessage(message, claimedUs);
     } else {
       state.serverMessages += 1;
       timeline.observeServer(message);
-      for (let index = 0; index < detectors.length; index++) detectors[index]!.onServerMessage?.(message, timeline);
+      const placed = message.roles.position;
+      if (placed !== undefined) state.movement.onServerPlacement(message.tUs, placed.x, placed.y, placed.z);
     }
   }
 
@@ -124,8 +146,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
   onAnomaly(anomaly: DecodeAnomaly): void {
     this.anomalies.add(anomaly.code, anomaly.packetIndex);
     if (anomaly.direction !== "clientToServer") return;
-    const state = this.state(anomaly.sessionId);
-    for (const detector of state.detectors) detector.onClientAnomaly?.(anomaly, state.timeline);
+    this.state(anomaly.sessionId).tampering.onClientAnomaly(anomaly);
   }
 
   /** Runs the end-of-capture checks and returns the report (deterministic order). */
@@ -136,6 +157,9 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     const perSession = new Map<string, DetectorEvent[]>();
     let clientMessages = 0;
     let serverMessages = 0;
+    let retransmissions = 0;
+    let duplicates = 0;
+    let rttSamples = 0;
     for (const sessionId of sessionIds) {
       const state = this.sessions.get(sessionId)!;
       state.timeline.flush();
@@ -144,6 +168,9 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       perSession.set(sessionId, events);
       lagEvents.push(...state.lagSwitch.events);
       clientMessages += state.timeline.clientMessages;
+      retransmissions += state.replay.retransmissions;
+      duplicates += state.replay.duplicates;
+      rttSamples += state.timeline.rttSerial;
       serverMessages += state.serverMessages;
     }
     const shared = sharedOutages(lagEvents, options.lagSwitchSharedOutageSessions);
@@ -153,7 +180,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const state = this.sessions.get(sessionId)!;
       const events = perSession.get(sessionId)!;
       const kept = state.lagSwitch.events.filter((event) => !shared.has(event));
-      const lag = lagSwitchFinding(kept, kept.length === 0 ? 0 : state.lagSwitch.droppedEvents);
+      const lag = lagSwitchFinding(kept, kept.length === 0 ? 0 : state.lagSwitch.droppedEvents, options.lagSwitchMinEvents);
       if (lag !== undefined) events.push(lag);
       const player = state.label ?? state.timeline.player;
       events.sort((a, b) => a.startUs - b.startUs || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
@@ -196,6 +223,9 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         serverMessages,
         packets: this.packets,
         anomalies: this.anomalies.toCounts(),
+        legitimateRetransmissions: retransmissions,
+        networkDuplicates: duplicates,
+        measuredRttSamples: rttSamples,
         sharedOutagesDiscarded: shared.size,
       },
     };
@@ -203,20 +233,22 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
 }
 
 /**
- * Lag-switch events that overlap flushes in at least `minOtherSessions` other
- * sessions: the path (ISP, server uplink) stalled, not one client's switch.
+ * Lag-switch events whose silence began within `startToleranceUs` of silences in
+ * at least `minOtherSessions` other sessions: the path (ISP, server uplink)
+ * stalled for all of them at once, not one client's switch. Independent
+ * cheaters' switches start at unrelated times, so they do not hide each other.
  */
-export function sharedOutages(events: readonly LagSwitchEvent[], minOtherSessions: number): Set<LagSwitchEvent> {
+export function sharedOutages(events: readonly LagSwitchEvent[], minOtherSessions: number, startToleranceUs = 300_000): Set<LagSwitchEvent> {
   const result = new Set<LagSwitchEvent>();
   if (minOtherSessions <= 0) return result;
   const sorted = [...events].sort((a, b) => a.gapStartUs - b.gapStartUs);
+  let low = 0;
   for (let index = 0; index < sorted.length; index++) {
     const event = sorted[index]!;
+    while (sorted[low]!.gapStartUs < event.gapStartUs - startToleranceUs) low++;
     const others = new Set<string>();
-    for (let other = 0; other < sorted.length; other++) {
-      const candidate = sorted[other]!;
-      if (candidate.gapStartUs > event.gapEndUs) break;
-      if (candidate.sessionId !== event.sessionId && candidate.gapEndUs >= event.gapStartUs) others.add(candidate.sessionId);
+    for (let other = low; other < sorted.length && sorted[other]!.gapStartUs <= event.gapStartUs + startToleranceUs; other++) {
+      if (sorted[other]!.sessionId !== event.sessionId) others.add(sorted[other]!.sessionId);
     }
     if (others.size >= minOtherSessions) result.add(event);
   }

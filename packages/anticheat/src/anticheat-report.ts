@@ -42,6 +42,12 @@ export interface AnticheatSummary {
   packets: number;
   /** Decode anomalies by code (both directions). */
   anomalies: Record<string, number>;
+  /** Client messages marked as retransmissions (`resendCount` > 0): legitimate, never replays. */
+  legitimateRetransmissions: number;
+  /** Byte-identical repeats within the duplicate window: network duplicates, not replays. */
+  networkDuplicates: number;
+  /** RTT samples measured from echo pairs (the kind that measures the real RTT). */
+  measuredRttSamples: number;
   /** Lag-switch-like flushes discarded because other sessions stalled at the same time (a path outage). */
   sharedOutagesDiscarded: number;
 }

@@ -24,10 +24,8 @@ export interface DetectorEvent {
 export interface SessionDetector {
   /** Client-to-server message (after the timeline saw it); `claimedUs` is its claimed send time. */
   onClientMessage?(message: GameMessage, claimedUs: number | undefined, timeline: SessionTimeline): void;
-  /** Server-to-client message. */
-  onServerMessage?(message: GameMessage, timeline: SessionTimeline): void;
   /** Decode anomaly in the client-to-server direction. */
-  onClientAnomaly?(anomaly: DecodeAnomaly, timeline: SessionTimeline): void;
+  onClientAnomaly?(anomaly: DecodeAnomaly): void;
   /** End of the session: appends this detector's events. */
   finish(timeline: SessionTimeline, events: DetectorEvent[]): void;
 }

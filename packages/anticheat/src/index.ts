@@ -6,3 +6,4 @@ export { CHEAT_KINDS, MITIGATIONS, type CheatKind } from "./cheat-kind.js";
 export { DEFAULT_ANTICHEAT_OPTIONS, resolveAnticheatOptions, type AnticheatOptions } from "./options.js";
 export { auditProtocol } from "./protocol-audit.js";
 export { AnticheatFindingSchema, AnticheatReportSchema, AuditFindingSchema, PlayerVerdictSchema, type AnticheatSchema } from "./report-schema.js";
+export { compileProtocol } from "@tickscope/core/protocol";

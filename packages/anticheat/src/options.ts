@@ -32,6 +32,8 @@ export interface AnticheatOptions {
   lagSwitchMinAckFraction: number;
   /** Silence needed when the protocol has no ack role to tell one-way from two-way outages, ms. */
   lagSwitchNoAckMinGapMs: number;
+  /** Held-and-flushed silences needed before a lag-switch finding (an honest uplink can stall once; a switch is used again and again). */
+  lagSwitchMinEvents: number;
   /** Other sessions with an overlapping flush that make an event a shared (path) outage, not a lag switch. */
   lagSwitchSharedOutageSessions: number;
   /** Samples (measured RTTs, reported RTTs, per-type delays) needed before judging latency. */
@@ -111,6 +113,7 @@ export const DEFAULT_ANTICHEAT_OPTIONS: Readonly<AnticheatOptions> = Object.free
   lagSwitchMinAgeFraction: 0.5,
   lagSwitchMinAckFraction: 0.5,
   lagSwitchNoAckMinGapMs: 1_000,
+  lagSwitchMinEvents: 2,
   lagSwitchSharedOutageSessions: 3,
   latencyMinSamples: 10,
   fakeLatencyMinExcessMs: 40,

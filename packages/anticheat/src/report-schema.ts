@@ -77,6 +77,9 @@ export const AnticheatReportSchema: AnticheatSchema = objectSchema({
     serverMessages: integerSchema(),
     packets: integerSchema(),
     anomalies: recordSchema(integerSchema()),
+    legitimateRetransmissions: integerSchema(),
+    networkDuplicates: integerSchema(),
+    measuredRttSamples: integerSchema(),
     sharedOutagesDiscarded: integerSchema(),
   }),
 });

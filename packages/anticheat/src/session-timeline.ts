@@ -7,6 +7,20 @@ const OFFSET_WINDOWS = 16;
 const MAX_PENDING_ECHOES = 32;
 const RTT_SAMPLES = 128;
 const SERVER_SEQUENCE_SLOTS = 256;
+const ACK_SAMPLE_MAX_AGE_US = 30_000;
+
+/** One source of RTT samples (bounded ring + running average). */
+class RttKind {
+  readonly samples = new NumberRing(RTT_SAMPLES);
+  average = Number.NaN;
+  count = 0;
+
+  add(rttMs: number): void {
+    this.samples.push(rttMs);
+    this.count += 1;
+    this.average = Number.isNaN(this.average) ? rttMs : this.average + (rttMs - this.average) / 8;
+  }
+}
 
 /**
  * Shared per-session state every detector reads: the client's claimed clock
@@ -34,13 +48,14 @@ export class SessionTimeline {
   private windowBestArrival = 0;
   private windowBestClaimed = 0;
   private offsetUs = Number.NaN;
-  /** RTTs of echoes the server asked for (true RTT when captured at the server), ms. */
-  private readonly serverAskedRttMs = new NumberRing(RTT_SAMPLES);
-  /** RTTs of echoes the client asked for (true RTT when captured at the client), ms. */
-  private readonly clientAskedRttMs = new NumberRing(RTT_SAMPLES);
-  private serverAskedAverageMs = Number.NaN;
-  private clientAskedAverageMs = Number.NaN;
-  /** Latest measured RTT of the preferred echo kind, ms (NaN before the first). */
+  /** RTTs of echoes the server asked for (true RTT when captured at the server). */
+  private readonly serverAsked = new RttKind();
+  /** RTTs of echoes the client asked for (true RTT when captured at the client). */
+  private readonly clientAsked = new RttKind();
+  /** Server datagram → first client message acknowledging it (true RTT + client send wait, at the server). */
+  private readonly acknowledged = new RttKind();
+  private lastClientAck: number | undefined;
+  /** Latest measured RTT of the preferred kind, ms (NaN before the first). */
   lastRttMs = Number.NaN;
   /** Exponentially smoothed RTT of the preferred kind (gain 1/8, as TCP's SRTT), ms. */
   smoothedRttMs = Number.NaN;
@@ -91,6 +106,15 @@ export class SessionTimeline {
     this.clientMessages += 1;
     if (message.roles.playerId !== undefined && this.player === this.sessionId) this.player = String(message.roles.playerId);
     this.observeEcho(message);
+    const ack = message.roles.ack;
+    if (ack !== undefined && ack !== this.lastClientAck) {
+      this.lastClientAck = ack;
+      const sentUs = this.serverDatagramTimeUs(ack);
+      // Only messages sent without queueing (a held or buffered message acknowledges late).
+      if (!Number.isNaN(sentUs) && (claimedUs === undefined || !(this.ageUs(message.tUs, claimedUs) > ACK_SAMPLE_MAX_AGE_US))) {
+        this.addRtt(this.acknowledged, (message.tUs - sentUs) / 1000);
+      }
+    }
     if (claimedUs === undefined) return;
     const tUs = message.tUs;
     const index = Math.floor(tUs / WINDOW_US);
@@ -107,8 +131,13 @@ export class SessionTimeline {
     }
   }
 
+  /** Capture time − server clock (`sendTime` of server messages), lowest seen, µs; NaN when unknown. */
+  serverClockOffsetUs = Number.NaN;
+
   /** Feeds a server-to-client message. */
   observeServer(message: GameMessage): void {
+    const serverClockUs = message.roles.sendTimeUs;
+    if (serverClockUs !== undefined && !(message.tUs - serverClockUs >= this.serverClockOffsetUs)) this.serverClockOffsetUs = message.tUs - serverClockUs;
     if (message.packetIndex !== this.lastServerPacketIndex) {
       this.lastServerPacketIndex = message.packetIndex;
       this.serverDatagrams += 1;
@@ -131,23 +160,7 @@ export class SessionTimeline {
       const requestUs = this.pendingEchoes.get(requestKey);
       if (requestUs === undefined) return;
       this.pendingEchoes.delete(requestKey);
-      const rttMs = (message.tUs - requestUs) / 1000;
-      if (!(rttMs >= 0)) return;
-      // The side near the capture point sees the real RTT for its own requests and only
-      // the peer's processing time for the peer's: prefer the kind with the larger average.
-      const serverAsked = phaseKey === "c";
-      if (serverAsked) {
-        this.serverAskedRttMs.push(rttMs);
-        this.serverAskedAverageMs = Number.isNaN(this.serverAskedAverageMs) ? rttMs : this.serverAskedAverageMs + (rttMs - this.serverAskedAverageMs) / 8;
-      } else {
-        this.clientAskedRttMs.push(rttMs);
-        this.clientAskedAverageMs = Number.isNaN(this.clientAskedAverageMs) ? rttMs : this.clientAskedAverageMs + (rttMs - this.clientAskedAverageMs) / 8;
-      }
-      if (serverAsked === this.prefersServerAsked()) {
-        this.lastRttMs = rttMs;
-        this.smoothedRttMs = Number.isNaN(this.smoothedRttMs) ? rttMs : this.smoothedRttMs + (rttMs - this.smoothedRttMs) / 8;
-        this.rttSerial += 1;
-      }
+      this.addRtt(phaseKey === "c" ? this.serverAsked : this.clientAsked, (message.tUs - requestUs) / 1000);
       return;
     }
     if (this.pendingEchoes.size >= MAX_PENDING_ECHOES) {
@@ -163,8 +176,30 @@ export class SessionTimeline {
     return this.serverSequences[slot] === sequence ? this.serverSendUs[slot]! : Number.NaN;
   }
 
-  private prefersServerAsked(): boolean {
-    return !(this.clientAskedAverageMs > this.serverAskedAverageMs) || Number.isNaN(this.clientAskedAverageMs) && !Number.isNaN(this.serverAskedAverageMs);
+  /**
+   * The RTT source that sees the real RTT. The side near the capture point
+   * measures real RTTs for its own echo requests and only the peer's processing
+   * time for the peer's, so of the two echo kinds the larger wins; when echoes
+   * look like processing time only (or there are none), acknowledgement timing
+   * is used.
+   */
+  private preferred(): RttKind {
+    const { serverAsked, clientAsked, acknowledged } = this;
+    let echo: RttKind | undefined;
+    if (serverAsked.count > 0 && clientAsked.count > 0) echo = serverAsked.average >= clientAsked.average ? serverAsked : clientAsked;
+    else if (serverAsked.count > 0) echo = serverAsked;
+    else if (clientAsked.count > 0) echo = clientAsked;
+    if (echo === undefined || (acknowledged.count > 0 && echo.average < 0.5 * acknowledged.average)) return acknowledged;
+    return echo;
+  }
+
+  private addRtt(kind: RttKind, rttMs: number): void {
+    if (!(rttMs >= 0)) return;
+    kind.add(rttMs);
+    if (this.preferred() !== kind) return;
+    this.lastRttMs = rttMs;
+    this.smoothedRttMs = Number.isNaN(this.smoothedRttMs) ? rttMs : this.smoothedRttMs + (rttMs - this.smoothedRttMs) / 8;
+    this.rttSerial += 1;
   }
 
   /** Median of the last (up to) 16 RTT samples of the preferred kind, ms; NaN before the first. Robust to one stalled echo. */
@@ -178,11 +213,9 @@ export class SessionTimeline {
     return values[count >> 1]!;
   }
 
-  /** Measured RTT samples (ms) of the preferred echo kind, newest kept. */
+  /** Measured RTT samples (ms) of the preferred kind, newest kept. */
   get measuredRttMs(): NumberRing {
-    if (Number.isNaN(this.clientAskedAverageMs)) return this.serverAskedRttMs;
-    if (Number.isNaN(this.serverAskedAverageMs)) return this.clientAskedRttMs;
-    return this.prefersServerAsked() ? this.serverAskedRttMs : this.clientAskedRttMs;
+    return this.preferred().samples;
   }
 
   private closeWindow(): void {

@@ -19,6 +19,8 @@ export interface LagSwitchEvent {
   packetIndices: number[];
 }
 
+const INSIDE_MARGIN_US = 100_000;
+
 interface Candidate {
   gapStartUs: number;
   gapEndUs: number;
@@ -50,7 +52,10 @@ export class LagSwitchDetector implements SessionDetector {
   private lastArrivalUs = Number.NaN;
   private lastPacketIndex = -1;
   private lastAck: number | undefined;
-  private lastPosition: [number, number, number] | undefined;
+  private hasLastPosition = false;
+  private lastX = 0;
+  private lastY = 0;
+  private lastZ = 0;
   private candidate: Candidate | undefined;
   private ackBits = 16;
   /** Flushes that passed the single-session checks (bounded). */
@@ -89,7 +94,7 @@ export class LagSwitchDetector implements SessionDetector {
         latestAck: undefined,
         flushed: 0,
         maxAgeUs: 0,
-        positionAtStart: this.lastPosition,
+        positionAtStart: this.hasLastPosition ? [this.lastX, this.lastY, this.lastZ] : undefined,
         lastHeldPosition: undefined,
         packetIndices: [],
       };
@@ -103,7 +108,11 @@ export class LagSwitchDetector implements SessionDetector {
         if (roles.ack !== undefined) open.lastHeldAck = roles.ack;
         addEvidencePacket(open.packetIndices, message.packetIndex);
       }
-      if (expectedUs <= open.gapEndUs && !(expectedUs <= open.latestExpectedUs)) {
+      // Only messages clearly created inside the silence (a margin for path jitter: a message
+      // created right after a two-way stall may already carry fresh acknowledgements).
+      const gapUs = open.gapEndUs - open.gapStartUs;
+      const cutoffUs = open.gapEndUs - Math.max(INSIDE_MARGIN_US, 0.25 * gapUs);
+      if (expectedUs <= cutoffUs && !(expectedUs <= open.latestExpectedUs)) {
         // The newest message created inside the silence: what had the client received by then?
         open.latestExpectedUs = expectedUs;
         open.latestAck = roles.ack;
@@ -112,7 +121,13 @@ export class LagSwitchDetector implements SessionDetector {
     }
     if (roles.ack !== undefined) this.lastAck = roles.ack;
     if (roles.sequenceBits !== undefined) this.ackBits = roles.sequenceBits;
-    if (roles.position !== undefined && this.candidate === undefined) this.lastPosition = [roles.position.x, roles.position.y, roles.position.z];
+    const position = roles.position;
+    if (position !== undefined && this.candidate === undefined) {
+      this.hasLastPosition = true;
+      this.lastX = position.x;
+      this.lastY = position.y;
+      this.lastZ = position.z;
+    }
     if (newDatagram) {
       this.lastArrivalUs = tUs;
       this.lastPacketIndex = message.packetIndex;
@@ -180,8 +195,8 @@ export class LagSwitchDetector implements SessionDetector {
 }
 
 /** Turns the lag-switch events of one session that survived the shared-outage check into one finding. */
-export function lagSwitchFinding(events: readonly LagSwitchEvent[], droppedEvents: number): DetectorEvent | undefined {
-  if (events.length === 0) return undefined;
+export function lagSwitchFinding(events: readonly LagSwitchEvent[], droppedEvents: number, minEvents = 1): DetectorEvent | undefined {
+  if (events.length === 0 || events.length + droppedEvents < minEvents) return undefined;
   let miss = 1;
   let longestMs = 0;
   let totalFlushed = 0;

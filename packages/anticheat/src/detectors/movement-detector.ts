@@ -2,12 +2,19 @@ import type { GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 
+/** Server placements remembered (spawns of any entity the session hears of; 1 KB per session). */
+const PLACEMENTS = 32;
+/** How long a placement explains a jump to its position (arrival time, µs). */
+const PLACEMENT_MEMORY_US = 10_000_000;
+
 /**
  * Movement: straight-line speed of the client's own position over windows of
  * claimed time (a lower bound of the path speed, so curves never inflate it)
  * above the maximum speed, and teleports (a jump beyond `teleportDistance`
  * faster than three times the maximum speed). Claimed time is used so
- * network bursts and lag-switch flushes do not look like speed.
+ * network bursts and lag-switch flushes do not look like speed. A server
+ * message with a position (spawn, correction) explains a later jump to that
+ * position (a respawn), for ten seconds.
  */
 export class MovementDetector implements SessionDetector {
   private anchorX = 0;
@@ -18,6 +25,8 @@ export class MovementDetector implements SessionDetector {
   private lastY = 0;
   private lastZ = 0;
   private lastUs = Number.NaN;
+  private readonly placements = new Float64Array(PLACEMENTS * 4);
+  private placementCount = 0;
   private violations = 0;
   private teleports = 0;
   private maxSpeed = 0;
@@ -44,6 +53,11 @@ export class MovementDetector implements SessionDetector {
     const jump = Math.hypot(x - this.lastX, y - this.lastY, z - this.lastZ);
     const stepSeconds = (tUs - this.lastUs) / 1e6;
     if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
+      if (this.nearPlacement(message.tUs, x, y, z)) {
+        this.setAnchor(x, y, z, tUs);
+        this.setLast(x, y, z, tUs);
+        return;
+      }
       this.teleports += 1;
       this.maxJump = Math.max(this.maxJump, jump);
       this.mark(message);
@@ -59,6 +73,31 @@ export class MovementDetector implements SessionDetector {
       this.setAnchor(x, y, z, tUs);
     }
     this.setLast(x, y, z, tUs);
+  }
+
+  /**
+   * A server message placing an entity (a spawn, a respawn, a correction) resets
+   * the track: the next client position may legitimately be far away.
+   */
+  onServerPlacement(tUs: number, x: number, y: number, z: number): void {
+    const slot = this.placementCount % PLACEMENTS;
+    this.placements[slot * 4] = tUs;
+    this.placements[slot * 4 + 1] = x;
+    this.placements[slot * 4 + 2] = y;
+    this.placements[slot * 4 + 3] = z;
+    this.placementCount += 1;
+  }
+
+  /** True when (x, y, z) is where the server recently placed an entity (a respawn, not a teleport). */
+  private nearPlacement(tUs: number, x: number, y: number, z: number): boolean {
+    const count = Math.min(this.placementCount, PLACEMENTS);
+    for (let slot = 0; slot < count; slot++) {
+      const at = this.placements[slot * 4]!;
+      if (tUs - at > PLACEMENT_MEMORY_US || tUs < at) continue;
+      const distance = Math.hypot(x - this.placements[slot * 4 + 1]!, y - this.placements[slot * 4 + 2]!, z - this.placements[slot * 4 + 3]!);
+      if (distance <= this.options.teleportDistance) return true;
+    }
+    return false;
   }
 
   private setAnchor(x: number, y: number, z: number, tUs: number): void {

@@ -5,37 +5,33 @@ import type { AnticheatOptions } from "../options.js";
 const SLOTS = 256;
 const MAX_CHANNELS = 8;
 
+/** Slot layout: sequence, packet index, fingerprint, arrival µs (interleaved: one cache line per lookup). */
+const STRIDE = 4;
+
 interface SequenceSpace {
-  sequences: Float64Array;
-  packetIndices: Float64Array;
-  fingerprints: Float64Array;
-  arrivalsUs: Float64Array;
+  slots: Float64Array;
   newest: number;
   bits: number;
 }
 
 function createSpace(): SequenceSpace {
-  return {
-    sequences: new Float64Array(SLOTS).fill(Number.NaN),
-    packetIndices: new Float64Array(SLOTS),
-    fingerprints: new Float64Array(SLOTS),
-    arrivalsUs: new Float64Array(SLOTS),
-    newest: Number.NaN,
-    bits: 0,
-  };
+  const slots = new Float64Array(SLOTS * STRIDE);
+  for (let index = 0; index < slots.length; index += STRIDE) slots[index] = Number.NaN;
+  return { slots, newest: Number.NaN, bits: 0 };
 }
 
 /** A numeric digest of what a message claims (enough to tell a repeat from an edit). */
 function fingerprint(message: GameMessage): number {
   const roles = message.roles;
+  // Plain float arithmetic (no modulo, no allocation): equal inputs give equal digests.
   return (
     message.packetWireLength * 1_000_003 +
     message.byteLength * 131 +
-    ((roles.sendTimeUs ?? 0) % 1e9) +
+    (roles.sendTimeUs ?? 0) +
     (roles.inputSequence ?? 0) * 17 +
     (roles.tick ?? 0) * 13 +
-    (roles.position?.x ?? 0) * 7 +
-    ((roles.targetTimeUs ?? 0) % 1e9) * 3
+    (roles.position === undefined ? 0 : roles.position.x * 7) +
+    (roles.targetTimeUs ?? 0) * 3
   );
 }
 
@@ -50,12 +46,15 @@ function fingerprint(message: GameMessage): number {
  */
 export class ReplayDetector implements SessionDetector {
   private readonly spaces = new Map<string | number, SequenceSpace>();
+  private lastChannel: string | number | undefined;
+  private lastSpace: SequenceSpace | undefined;
   private replays = 0;
   private edited = 0;
   private resent = 0;
   private stale = 0;
-  /** Benign repeats (network duplicates and marked retransmissions). */
+  /** Network duplicates seen (benign). */
   duplicates = 0;
+  /** Marked retransmissions seen (benign). */
   retransmissions = 0;
   private firstUs = Number.NaN;
   private lastUs = Number.NaN;
@@ -73,25 +72,30 @@ export class ReplayDetector implements SessionDetector {
       return;
     }
     const channel = roles.channel ?? 0;
-    let space = this.spaces.get(channel);
+    let space = channel === this.lastChannel ? this.lastSpace : this.spaces.get(channel);
     if (space === undefined) {
       if (this.spaces.size >= MAX_CHANNELS) return;
       space = createSpace();
       this.spaces.set(channel, space);
     }
+    this.lastChannel = channel;
+    this.lastSpace = space;
     if (roles.sequenceBits !== undefined) space.bits = roles.sequenceBits;
-    const slot = ((sequence % SLOTS) + SLOTS) % SLOTS;
-    const print = fingerprint(message);
-    if (space.sequences[slot] === sequence) {
-      if (space.packetIndices[slot] === message.packetIndex) return;
-      const sameContent = space.fingerprints[slot] === print;
-      if (sameContent && message.tUs - space.arrivalsUs[slot]! <= this.options.duplicateWindowMs * 1000) {
+    const slot = STRIDE * ((sequence >>> 0) === sequence ? sequence & (SLOTS - 1) : ((sequence % SLOTS) + SLOTS) % SLOTS);
+    const slots = space.slots;
+    if (slots[slot] === sequence) {
+      if (slots[slot + 1] === message.packetIndex) return;
+      // Judge a repeated datagram once, by its first message: later messages of the same
+      // datagram share its sequence and must not be compared with the original's first.
+      slots[slot + 1] = message.packetIndex;
+      const sameContent = slots[slot + 2] === fingerprint(message);
+      if (sameContent && message.tUs - slots[slot + 3]! <= this.options.duplicateWindowMs * 1000) {
         this.duplicates += 1;
         return;
       }
       if (sameContent) this.resent += 1;
       else this.edited += 1;
-      this.mark(message, (message.tUs - space.arrivalsUs[slot]!) / 1000);
+      this.mark(message);
       return;
     }
     const newest = space.newest;
@@ -104,26 +108,25 @@ export class ReplayDetector implements SessionDetector {
       }
       if (behind > this.options.replayWindow) {
         this.stale += 1;
-        this.mark(message, Number.NaN, behind);
+        this.mark(message, behind);
         return;
       }
       if (behind < 0) space.newest = sequence;
     } else {
       space.newest = sequence;
     }
-    space.sequences[slot] = sequence;
-    space.packetIndices[slot] = message.packetIndex;
-    space.fingerprints[slot] = print;
-    space.arrivalsUs[slot] = message.tUs;
+    slots[slot] = sequence;
+    slots[slot + 1] = message.packetIndex;
+    slots[slot + 2] = fingerprint(message);
+    slots[slot + 3] = message.tUs;
   }
 
-  private mark(message: GameMessage, sinceOriginalMs: number, behind = 0): void {
+  private mark(message: GameMessage, behind = 0): void {
     this.replays += 1;
     if (behind > this.maxStaleness) this.maxStaleness = behind;
     if (Number.isNaN(this.firstUs)) this.firstUs = message.tUs;
     this.lastUs = message.tUs;
     addEvidencePacket(this.packetIndices, message.packetIndex);
-    void sinceOriginalMs;
   }
 
   finish(_timeline: unknown, events: DetectorEvent[]): void {

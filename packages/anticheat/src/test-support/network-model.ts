@@ -63,9 +63,10 @@ export class PathModel {
     if (this.random.chance(p.spikeProbability)) delayMs += this.random.uniform(p.spikeMs[0], p.spikeMs[1]);
     let arrivalUs = departUs + delayMs * 1000;
     // Packets share the path's queues: mostly first-in first-out, rarely reordered.
+    if (arrivalUs < this.lastArrivalUs + 20) arrivalUs = this.lastArrivalUs + 20;
+    this.lastArrivalUs = arrivalUs;
+    // A rare packet takes another route and is overtaken by the next ones (small reordering).
     if (this.random.chance(0.001)) arrivalUs += this.random.uniform(1_000, 30_000);
-    else if (arrivalUs < this.lastArrivalUs + 20) arrivalUs = this.lastArrivalUs + 20;
-    this.lastArrivalUs = Math.max(this.lastArrivalUs, arrivalUs);
     if (this.random.chance(p.duplicateProbability)) this.duplicateArrivalUs = arrivalUs + this.random.uniform(200, 20_000);
     return arrivalUs;
   }

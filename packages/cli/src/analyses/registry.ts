@@ -1,6 +1,7 @@
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import type { AnalysisName } from "../analysis-section.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
+import { anticheatAdapter } from "./anticheat.js";
 import { bandwidthAdapter } from "./bandwidth.js";
 import { latencyAdapter } from "./latency.js";
 import { lossAdapter } from "./loss.js";
@@ -10,6 +11,7 @@ const ADAPTERS: Partial<Record<AnalysisName, AnalysisAdapter>> = {
   latency: latencyAdapter,
   loss: lossAdapter,
   bandwidth: bandwidthAdapter,
+  anticheat: anticheatAdapter,
   regions: regionsAdapter,
 };
 

@@ -1,0 +1,37 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { hasSharedCaptures, sharedCapturePath, sharedCapturesSkipReason } from "@tickscope-test/support";
+import { runCapturePipeline } from "@tickscope/capture";
+import { describe, expect, it } from "vitest";
+import { AnticheatAnalyzer, compileProtocol, type AnticheatReport } from "./index.js";
+
+/** The README example (anticheat + capture only), run on the Firefall capture. */
+async function readmeExample(capture: string, protocolPath: string, serverPort: string): Promise<string[]> {
+  const lines: string[] = [];
+  const log = (line: string) => lines.push(line);
+  const definition = JSON.parse(readFileSync(protocolPath, "utf8"));
+  const analyzer = new AnticheatAnalyzer({ protocol: definition, maxSpeedUnitsPerSecond: 10 });
+  const result = await runCapturePipeline({
+    sources: [capture],
+    decoder: compileProtocol(definition),
+    serverPorts: [Number(serverPort)],
+    analyzers: [analyzer],
+  });
+  const report = result.reports[0] as AnticheatReport;
+  for (const finding of report.findings) {
+    log(`${finding.player} ${finding.kind} (${finding.confidence}): ${finding.summary}`);
+    log(`  evidence ${JSON.stringify(finding.evidence)}\n  fix: ${finding.mitigation}`);
+  }
+  for (const player of report.players) log(`${player.player}: ${player.verdict} (score ${player.score})`);
+  for (const weakness of report.audit) log(`[${weakness.severity}] ${weakness.title}: ${weakness.fix}`);
+  return lines;
+}
+
+describe("README example", () => {
+  it.skipIf(!hasSharedCaptures)(`runs on the Firefall capture${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
+    const protocol = fileURLToPath(new URL("../../../examples/protocols/firefall.json", import.meta.url));
+    const lines = await readmeExample(sharedCapturePath("firefall_1869_gameplay.pcapng"), protocol, "59238");
+    expect(lines.filter((line) => line.includes(": clean (score 0)"))).toHaveLength(2);
+    expect(lines.some((line) => line.startsWith("[critical] No MAC or AEAD authentication"))).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,58 @@
+import { createAnticheatAnalyzer, type AnticheatOptions, type AnticheatReport } from "@tickscope/anticheat";
+import type { AnalysisSection, MetricSample } from "../analysis-section.js";
+import { formatNumber } from "../formats/markdown-format.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+
+/** Builds the anticheat section: verdict per player with evidence, and the protocol audit. */
+export function anticheatSection(report: AnticheatReport): AnalysisSection {
+  const cheating = report.players.filter((player) => player.verdict === "cheating");
+  const suspicious = report.players.filter((player) => player.verdict === "suspicious");
+  const answer: string[] = [];
+  answer.push(
+    cheating.length === 0 && suspicious.length === 0
+      ? `No client shows cheating on the wire (${report.players.length} player(s) checked).`
+      : `${cheating.length} cheating and ${suspicious.length} suspicious of ${report.players.length} player(s): ` +
+          [...cheating, ...suspicious]
+            .slice(0, 5)
+            .map((player) => `${player.player} (${player.verdict}: ${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
+            .join("; ") +
+          ".",
+  );
+  const highAudit = report.audit.filter((item) => item.severity === "high" || item.severity === "critical");
+  if (report.audit.length > 0) {
+    answer.push(`Protocol audit: ${report.audit.length} weakness(es)${highAudit.length > 0 ? `, most serious: ${highAudit[0]!.title} → ${highAudit[0]!.fix}` : ""}.`);
+  }
+  const metrics: MetricSample[] = report.players.map((player) => ({
+    name: "tickscope_cheat_score",
+    help: "anticheat score of the player (0 clean .. 1 cheating)",
+    unit: "1",
+    value: player.score,
+    labels: { player: player.player, session: player.session, verdict: player.verdict },
+  }));
+  return {
+    analysis: "anticheat",
+    question: "Which clients manipulate timing or packets?",
+    answer,
+    findings: report.findings,
+    recommendations: [],
+    metrics,
+    tables: [
+      {
+        name: "anticheat-players",
+        rows: report.players.map((player) => ({ player: player.player, session: player.session, verdict: player.verdict, score: player.score, kinds: player.kinds.join(" ") })),
+      },
+      { name: "anticheat-audit", rows: report.audit.map((item) => ({ id: item.id, severity: item.severity, title: item.title, exploit: item.exploit, fix: item.fix })) },
+    ],
+    series: [],
+    report,
+  };
+}
+
+/** `tickscope analyze` adapter of `@tickscope/anticheat` (audits the protocol definition too). */
+export const anticheatAdapter: AnalysisAdapter = {
+  name: "anticheat",
+  question: "Which clients manipulate timing or packets?",
+  create: (context) =>
+    createAnticheatAnalyzer({ ...((context.settings.anticheat ?? {}) as Partial<AnticheatOptions>), protocol: context.definition }),
+  toSection: (report) => anticheatSection(report as AnticheatReport),
+};
