@@ -118,6 +118,36 @@ describe("runCapturePipeline", () => {
   });
 });
 
+describe("runCapturePipeline message counts", () => {
+  it("counts per (session, direction, type) across interleaved sessions, and where the decoder says when it names another session", async () => {
+    // Byte 0 = 0xee: the decoder attributes the message to a session and direction of its own.
+    const relabeling: DatagramDecoder = {
+      decodeDatagram(payload, context, onMessage, onAnomaly) {
+        if (payload[0] !== 0xee) return toyDecoder.decodeDatagram(payload, context, onMessage, onAnomaly);
+        onMessage({ ...context, sessionId: "relay", direction: "serverToClient", indexInPacket: 0, type: "input", byteLength: 7, fields: {}, roles: {} });
+      },
+    };
+    const a = "udp:10.0.0.2:50000-10.0.0.1:7777";
+    const b = "udp:10.0.0.3:50001-10.0.0.1:7777";
+    const file = writePcap([
+      { tUs: T0, data: udpFrame("10.0.0.2", 50000, "10.0.0.1", 7777, messages([1, 1], [2, 2])) },
+      { tUs: T0 + 1, data: udpFrame("10.0.0.3", 50001, "10.0.0.1", 7777, messages([1, 0])) },
+      { tUs: T0 + 2, data: udpFrame("10.0.0.1", 7777, "10.0.0.2", 50000, messages([2, 3])) },
+      { tUs: T0 + 3, data: udpFrame("10.0.0.2", 50000, "10.0.0.1", 7777, Uint8Array.of(0xee)) },
+      { tUs: T0 + 4, data: udpFrame("10.0.0.2", 50000, "10.0.0.1", 7777, messages([1, 4])) },
+      { tUs: T0 + 5, data: udpFrame("10.0.0.3", 50001, "10.0.0.1", 7777, messages([1, 1], [1, 1])) },
+    ]);
+    const result = await runCapturePipeline({ sources: [file], decoder: relabeling, serverPorts: [7777] });
+    expect(result.messages).toEqual([
+      { session: "relay", direction: "serverToClient", type: "input", count: 1, bytes: 7 },
+      { session: a, direction: "clientToServer", type: "input", count: 2, bytes: 3 + 6 },
+      { session: a, direction: "clientToServer", type: "snapshot", count: 1, bytes: 4 },
+      { session: a, direction: "serverToClient", type: "snapshot", count: 1, bytes: 5 },
+      { session: b, direction: "clientToServer", type: "input", count: 3, bytes: 2 + 3 + 3 },
+    ]);
+  });
+});
+
 describe("inspectCaptures", () => {
   it("returns the inspect --json shape, counting a fragmented datagram once with its last frame's bytes", async () => {
     const fragments = ipv4Fragments("10.0.0.1", "10.0.0.2", udp(7777, 50000, messages([2, 100])), 64, 3).map((fragment) => ethernet(0x0800, fragment));

@@ -98,7 +98,6 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   const includeTcp = options.includeTcp ?? false;
   const table = new FlowTable({ serverPorts: options.serverPorts, maxFlows: options.maxFlows });
   const decodeAnomalies = new AnomalyCounter();
-  const messageCounts = new Map<string, MessageCount>();
   const logEvents = [...(options.logEvents ?? [])].sort((left, right) => left.tUs - right.tUs);
   let logIndex = 0;
   let indexOffset = 0;
@@ -114,16 +113,37 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     payload: undefined,
   };
   const context: DatagramContext = { sessionId: "", direction: "clientToServer", tUs: 0, packetIndex: 0, packetWireLength: 0 };
+  // Message counts per session: one small map per (session, direction), keyed
+  // by the message type (an interned definition string), looked up once per
+  // packet instead of building a "session/direction/type" key per message.
+  const countsBySession = new Map<string, [Map<string, MessageCount>, Map<string, MessageCount>]>();
+  const countsOf = (sessionId: string, direction: Direction): Map<string, MessageCount> => {
+    let pair = countsBySession.get(sessionId);
+    if (pair === undefined) {
+      pair = [new Map(), new Map()];
+      countsBySession.set(sessionId, pair);
+    }
+    return pair[direction === "clientToServer" ? 0 : 1];
+  };
+  let currentSessionId = "";
+  let currentDirection: Direction = "clientToServer";
+  let currentCounts: Map<string, MessageCount> | undefined;
+  let currentEntry: unknown;
   const onMessage = (message: GameMessage): void => {
-    const key = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
-    let count = messageCounts.get(key);
+    let counts = currentCounts;
+    if (counts === undefined || message.sessionId !== currentSessionId || message.direction !== currentDirection) {
+      // A decoder may name another session or direction than the packet's: count it there.
+      counts = countsOf(message.sessionId, message.direction);
+    }
+    const type = message.type;
+    let count = counts.get(type);
     if (count === undefined) {
-      count = { session: message.sessionId, direction: message.direction, type: message.type, count: 0, bytes: 0 };
-      messageCounts.set(key, count);
+      count = { session: message.sessionId, direction: message.direction, type, count: 0, bytes: 0 };
+      counts.set(type, count);
     }
     count.count += 1;
     count.bytes += message.byteLength;
-    for (const analyzer of analyzers) analyzer.onMessage(message);
+    for (let index = 0; index < analyzers.length; index++) analyzers[index].onMessage(message);
   };
   const onAnomaly = (anomaly: DecodeAnomaly): void => {
     decodeAnomalies.add(anomaly.code, anomaly.packetIndex);
@@ -152,8 +172,14 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     observation.payloadLength = packet.payload.length;
     observation.frameCount = packet.frameCount;
     observation.payload = packet.payload;
-    for (const analyzer of analyzers) analyzer.onPacket?.(observation);
+    for (let index = 0; index < analyzers.length; index++) analyzers[index].onPacket?.(observation);
     if (decoder === undefined || packet.transport !== "udp") return;
+    if (entry !== currentEntry || seen.direction !== currentDirection) {
+      currentEntry = entry;
+      currentSessionId = entry.id;
+      currentDirection = seen.direction;
+      currentCounts = countsOf(currentSessionId, currentDirection);
+    }
     context.sessionId = entry.id;
     context.direction = seen.direction;
     context.tUs = packet.tUs;
@@ -183,7 +209,9 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     indexOffset += summary.packets;
   }
   flushLogs(Number.POSITIVE_INFINITY);
-  const messages = [...messageCounts.values()].sort(compareMessageCounts);
+  const messages: MessageCount[] = [];
+  for (const pair of countsBySession.values()) for (const counts of pair) for (const count of counts.values()) messages.push(count);
+  messages.sort(compareMessageCounts);
   const reports = (options.finishAnalyzers ?? true) ? analyzers.map((analyzer) => analyzer.finish()) : [];
   return {
     captures,

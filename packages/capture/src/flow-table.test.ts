@@ -83,3 +83,35 @@ describe("FlowTable", () => {
     expect(isClientSide(5000, 5000, none)).toBe(true);
   });
 });
+
+describe("FlowTable lookup", () => {
+  it("keeps interleaved flows that share port pairs apart (by address and transport), in both directions", () => {
+    const table = new FlowTable({ serverPorts: [7777] });
+    const clients = ["10.0.0.2", "10.0.0.3", "10.0.0.4"];
+    const expected = new Map<string, { toServer: number; toClient: number }>();
+    for (let round = 0; round < 20; round++) {
+      for (const [index, client] of clients.entries()) {
+        // every client uses the same ports; the server answers every other round; tcp shares the ports too
+        const port = 50000 + (round % 2);
+        const transport = index === 2 && round % 3 === 0 ? "tcp" : "udp";
+        const key = `${transport}:${client}:${port}`;
+        const counts = expected.get(key) ?? { toServer: 0, toClient: 0 };
+        expected.set(key, counts);
+        table.observe(packet(client, port, "10.0.0.1", 7777, round * 10 + index, 100, transport));
+        counts.toServer += 1;
+        if (round % 2 === 1) {
+          table.observe(packet("10.0.0.1", 7777, client, port, round * 10 + index + 5, 100, transport));
+          counts.toClient += 1;
+        }
+      }
+    }
+    expect(table.size).toBe(expected.size);
+    const sessions = table.sessions();
+    for (const session of sessions) {
+      const counts = expected.get(`${session.transport}:${session.client.address}:${session.client.port}`);
+      expect(counts).toBeDefined();
+      expect([session.clientToServer.packets, session.serverToClient.packets]).toEqual([counts!.toServer, counts!.toClient]);
+      expect(session.server).toEqual({ address: "10.0.0.1", port: 7777 });
+    }
+  });
+});

@@ -64,6 +64,11 @@ export interface FlowObservation {
 }
 
 const WELL_KNOWN_LIMIT = 1024;
+
+/** Two 16-bit ports packed in one int32 (a small-integer Map key). */
+function portPairKey(firstPort: number, secondPort: number): number {
+  return ((firstPort << 16) | secondPort) | 0;
+}
 const EPHEMERAL_START = 49152;
 
 /**
@@ -75,7 +80,14 @@ const EPHEMERAL_START = 49152;
 export class FlowTable {
   /** Packets of new flows that were not tracked because the table was full. */
   untrackedPackets = 0;
-  private readonly entries = new Map<string, FlowEntry>();
+  /** Flows in creation order. */
+  private readonly ordered: FlowEntry[] = [];
+  /**
+   * Flows by the (a port, b port) pair they were created with, packed in one
+   * int32 (a Smi key: no string is built per packet); the few flows sharing a
+   * port pair are told apart by transport and addresses.
+   */
+  private readonly byPorts = new Map<number, FlowEntry[]>();
   private readonly serverPorts: ReadonlySet<number>;
   private readonly maxFlows: number;
   private last: FlowEntry | undefined;
@@ -88,7 +100,7 @@ export class FlowTable {
 
   /** Flows tracked. */
   get size(): number {
-    return this.entries.size;
+    return this.ordered.length;
   }
 
   /**
@@ -113,25 +125,22 @@ export class FlowTable {
       fromA = entry.aAddress === source && entry.aPort === sourcePort;
       observation.isNew = false;
     } else {
-      const forward = `${packet.transport}|${source}|${sourcePort}|${destination}|${destinationPort}`;
-      entry = this.entries.get(forward);
+      entry = this.find(packet.transport, source, sourcePort, destination, destinationPort);
       if (entry === undefined) {
-        const reverse = `${packet.transport}|${destination}|${destinationPort}|${source}|${sourcePort}`;
-        entry = this.entries.get(reverse);
-        if (entry === undefined) {
-          if (this.entries.size >= this.maxFlows) {
-            this.untrackedPackets += 1;
-            observation.entry = undefined;
-            observation.isNew = false;
-            observation.direction = "clientToServer";
-            return observation;
-          }
-          entry = this.create(packet);
-          this.entries.set(forward, entry);
-          observation.isNew = true;
-        } else {
+        if (this.ordered.length >= this.maxFlows) {
+          this.untrackedPackets += 1;
+          observation.entry = undefined;
           observation.isNew = false;
+          observation.direction = "clientToServer";
+          return observation;
         }
+        entry = this.create(packet);
+        this.ordered.push(entry);
+        const key = portPairKey(sourcePort, destinationPort);
+        const list = this.byPorts.get(key);
+        if (list === undefined) this.byPorts.set(key, [entry]);
+        else list.push(entry);
+        observation.isNew = true;
       } else {
         observation.isNew = false;
       }
@@ -155,6 +164,25 @@ export class FlowTable {
     return observation;
   }
 
+  /** The flow of a packet in either direction, if tracked. */
+  private find(transport: Transport, source: string, sourcePort: number, destination: string, destinationPort: number): FlowEntry | undefined {
+    const forward = this.byPorts.get(portPairKey(sourcePort, destinationPort));
+    if (forward !== undefined) {
+      for (let index = 0; index < forward.length; index++) {
+        const entry = forward[index];
+        if (entry.transport === transport && entry.aPort === sourcePort && entry.bPort === destinationPort && entry.aAddress === source && entry.bAddress === destination) return entry;
+      }
+    }
+    const reverse = this.byPorts.get(portPairKey(destinationPort, sourcePort));
+    if (reverse !== undefined) {
+      for (let index = 0; index < reverse.length; index++) {
+        const entry = reverse[index];
+        if (entry.transport === transport && entry.aPort === destinationPort && entry.bPort === sourcePort && entry.aAddress === destination && entry.bAddress === source) return entry;
+      }
+    }
+    return undefined;
+  }
+
   private create(packet: Packet): FlowEntry {
     const aIsClient = isClientSide(packet.sourcePort, packet.destinationPort, this.serverPorts);
     const client = aIsClient
@@ -176,7 +204,7 @@ export class FlowTable {
       bToA: { packets: 0, bytes: 0 },
       firstUs: packet.tUs,
       lastUs: packet.tUs,
-      order: this.entries.size,
+      order: this.ordered.length,
       session: {
         id,
         transport: packet.transport,
@@ -192,7 +220,7 @@ export class FlowTable {
 
   /** Every flow entry in creation order. */
   entriesInOrder(): FlowEntry[] {
-    return [...this.entries.values()];
+    return [...this.ordered];
   }
 
   /** Flows in the core {@link Flow} shape (plain copies), in order of first packet. */

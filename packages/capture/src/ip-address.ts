@@ -13,8 +13,33 @@ export class AddressFormatter {
   /** IPv6 entries kept (compared byte by byte, replaced round-robin). */
   static readonly ipv6Entries = 8;
 
+  // The two latest addresses: a conversation's packets alternate between two
+  // addresses, so most lookups are answered here without hashing.
+  private recentAddress = -1;
+  private recentText = "";
+  private previousAddress = -1;
+  private previousText = "";
+
   /** Dotted-quad text of a big-endian IPv4 address read as an unsigned 32-bit number. */
   ipv4Text(address: number): string {
+    if (address === this.recentAddress) return this.recentText;
+    if (address === this.previousAddress) {
+      const text = this.previousText;
+      this.previousAddress = this.recentAddress;
+      this.previousText = this.recentText;
+      this.recentAddress = address;
+      this.recentText = text;
+      return text;
+    }
+    const text = this.ipv4Lookup(address);
+    this.previousAddress = this.recentAddress;
+    this.previousText = this.recentText;
+    this.recentAddress = address;
+    this.recentText = text;
+    return text;
+  }
+
+  private ipv4Lookup(address: number): string {
     let text = this.ipv4.get(address);
     if (text === undefined) {
       text = `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`;

@@ -367,7 +367,8 @@ export class PacketDecoder {
       packet.transport = "udp";
       packet.sourcePort = view.getUint16(position);
       packet.destinationPort = view.getUint16(position + 2);
-      packet.payload = bytes.subarray(position + 8, payloadEnd);
+      // A plain view built with the constructor: cheaper than `subarray` (and than Buffer#subarray).
+      packet.payload = new Uint8Array(bytes.buffer, bytes.byteOffset + position + 8, payloadEnd - position - 8);
       this.counters.udpPackets += 1;
     } else if (protocol === PROTOCOL_TCP) {
       if (capturedEnd - position < 20) {
@@ -384,7 +385,7 @@ export class PacketDecoder {
       packet.transport = "tcp";
       packet.sourcePort = view.getUint16(position);
       packet.destinationPort = view.getUint16(position + 2);
-      packet.payload = bytes.subarray(dataStart, capturedEnd);
+      packet.payload = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart, capturedEnd - dataStart);
       this.counters.tcpPackets += 1;
     } else {
       this.counters.otherIpPackets += 1;

@@ -48,6 +48,8 @@ export class PcapParserEngine {
   private headerBytes: Uint8Array = new Uint8Array(0);
   private stopped = false;
   private inRecord = false;
+  /** Captured length of the record whose body pcap-parser is waiting for (while `inRecord`). */
+  private recordLength = 0;
   private error: Error | undefined;
   private arrayBuffer: ArrayBufferLike | undefined;
   private bytes: Uint8Array = new Uint8Array(0);
@@ -65,6 +67,7 @@ export class PcapParserEngine {
         [header.capturedLength, header.originalLength] = [header.originalLength, header.capturedLength];
       }
       this.inRecord = true;
+      this.recordLength = header.capturedLength;
       if (header.capturedLength > maximumPcapRecordLength(this.header?.snapshotLength ?? 0)) {
         this.sink.anomaly(ErrorCode.badBlockLength);
         this.stop();
@@ -116,7 +119,21 @@ export class PcapParserEngine {
   }
 
   private emit(data: Buffer): void {
-    const pending = this.parser.buffer;
+    let pending = this.parser.buffer;
+    if (pending !== null && pending.length > 0) {
+      // A record straddles two chunks: complete it with just the bytes it lacks (a
+      // small copy) and hand the rest of the chunk over as is, instead of copying
+      // the whole chunk behind the leftover.
+      const lacking = (this.inRecord ? this.recordLength : 16) - pending.length;
+      if (lacking > 0 && lacking < data.length) {
+        this.parser.buffer = Buffer.concat([pending, data.subarray(0, lacking)]);
+        this.stream.emit("data", null);
+        if (this.error !== undefined) this.stop();
+        if (this.stopped) return;
+        data = data.subarray(lacking);
+        pending = this.parser.buffer;
+      }
+    }
     if (pending !== null && pending.length > 0) {
       this.parser.buffer = Buffer.concat([pending, data]);
       this.stream.emit("data", null);

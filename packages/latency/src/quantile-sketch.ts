@@ -1,6 +1,104 @@
 /** Default relative accuracy of {@link QuantileSketch}: 0.5 %. */
 export const DEFAULT_SKETCH_RELATIVE_ACCURACY = 0.005;
 
+/** Largest span of bucket indices a dense counter array may cover (64 KB); buckets outside go to a sparse map. */
+const MAX_DENSE_SPAN = 8192;
+/** Dense array length allocated around the first bucket hit. */
+const INITIAL_DENSE_SPAN = 64;
+
+/**
+ * Bucket counters of one sign: a dense `Float64Array` over a contiguous range
+ * of bucket indices (grown by doubling, so `add` is O(1) amortised and
+ * allocation-free), plus a sparse map for the rare buckets that would push
+ * the dense range past {@link MAX_DENSE_SPAN} (hostile or absurd values), so
+ * memory stays proportional to the buckets actually hit.
+ */
+class BucketStore {
+  private counts = new Float64Array(0);
+  /** Bucket index of `counts[0]`. */
+  private offset = 0;
+  private sparse: Map<number, number> | undefined;
+  /** Buckets with a non-zero count. */
+  size = 0;
+
+  increment(bucket: number, count: number): void {
+    let slot = bucket - this.offset;
+    if (slot < 0 || slot >= this.counts.length) {
+      if (!this.grow(bucket)) {
+        this.incrementSparse(bucket, count);
+        return;
+      }
+      slot = bucket - this.offset;
+    }
+    if (this.counts[slot] === 0) this.size += 1;
+    this.counts[slot] += count;
+  }
+
+  /** Calls `visit(bucket, count)` for every non-empty bucket, in ascending (or descending) bucket order. */
+  visit(ascending: boolean, visit: (bucket: number, count: number) => boolean): void {
+    const counts = this.counts;
+    const sparseKeys = this.sparse === undefined ? [] : [...this.sparse.keys()].sort((a, b) => (ascending ? a - b : b - a));
+    let sparseIndex = 0;
+    const length = counts.length;
+    for (let step = 0; step < length; step++) {
+      const slot = ascending ? step : length - 1 - step;
+      const count = counts[slot];
+      if (count === 0) continue;
+      const bucket = slot + this.offset;
+      // Sparse buckets lie outside the dense range, so they come entirely before or after it.
+      while (sparseIndex < sparseKeys.length && (ascending ? sparseKeys[sparseIndex] < bucket : sparseKeys[sparseIndex] > bucket)) {
+        const key = sparseKeys[sparseIndex++];
+        if (visit(key, this.sparse!.get(key)!)) return;
+      }
+      if (visit(bucket, count)) return;
+    }
+    while (sparseIndex < sparseKeys.length) {
+      const key = sparseKeys[sparseIndex++];
+      if (visit(key, this.sparse!.get(key)!)) return;
+    }
+  }
+
+  /** Adds every bucket of `other`. */
+  merge(other: BucketStore): void {
+    other.visit(true, (bucket, count) => {
+      this.increment(bucket, count);
+      return false;
+    });
+  }
+
+  /** Widens the dense range (doubling) to hold `bucket`; false when that would exceed the dense span limit. */
+  private grow(bucket: number): boolean {
+    if (!Number.isFinite(bucket)) return false; // log(0) with a zero minimumMagnitude
+    const counts = this.counts;
+    if (counts.length === 0) {
+      this.counts = new Float64Array(INITIAL_DENSE_SPAN);
+      this.offset = bucket - (INITIAL_DENSE_SPAN >> 1);
+      return true;
+    }
+    const low = Math.min(bucket, this.offset);
+    const high = Math.max(bucket, this.offset + counts.length - 1);
+    const needed = high - low + 1;
+    if (needed > MAX_DENSE_SPAN) return false;
+    let length = counts.length;
+    while (length < needed) length *= 2;
+    length = Math.min(length, MAX_DENSE_SPAN);
+    // Keep the slack on the side that grew, so a series drifting one way keeps growing cheaply.
+    const newOffset = bucket < this.offset ? high - length + 1 : low;
+    const grown = new Float64Array(length);
+    grown.set(counts, this.offset - newOffset);
+    this.counts = grown;
+    this.offset = newOffset;
+    return true;
+  }
+
+  private incrementSparse(bucket: number, count: number): void {
+    if (this.sparse === undefined) this.sparse = new Map();
+    const previous = this.sparse.get(bucket) ?? 0;
+    if (previous === 0) this.size += 1;
+    this.sparse.set(bucket, previous + count);
+  }
+}
+
 /**
  * Bounded-memory quantile sketch with a guaranteed relative error (the
  * DDSketch construction): a value `x` falls in the logarithmic bucket
@@ -8,15 +106,19 @@ export const DEFAULT_SKETCH_RELATIVE_ACCURACY = 0.005;
  * by the bucket's centre, so every quantile is within `α·|true value|` of a
  * value of the exact rank. With α = 0.5 %, a 60 ms RTT p95 is exact to
  * ±0.3 ms. Values with `|x|` below `minimumMagnitude` (default 1 µs
- * expressed in ms, 0.001) count as zero. Memory: at most one counter per
- * bucket actually hit — about 2,100 buckets cover 0.001 ms … 10⁶ ms — no
- * matter how many values are added. `max`, `min`, `count` and `sum` are exact.
+ * expressed in ms, 0.001) count as zero. Memory: one counter per bucket
+ * index between the lowest and highest bucket hit (a `Float64Array` grown by
+ * doubling, so `add` is O(1) and allocation-free) — about 2,100 buckets cover
+ * 0.001 ms … 10⁶ ms, a 20–100 ms RTT series uses ~256 — and buckets that
+ * would widen that range past 8,192 indices are kept sparsely, so memory is
+ * bounded whatever the number or spread of the values. `max`, `min`, `count`
+ * and `sum` are exact.
  */
 export class QuantileSketch {
   private readonly logGamma: number;
   private readonly gamma: number;
-  private readonly positive = new Map<number, number>();
-  private readonly negative = new Map<number, number>();
+  private readonly positive = new BucketStore();
+  private readonly negative = new BucketStore();
   private zeroCount = 0;
   /** Number of values added. */
   count = 0;
@@ -37,27 +139,27 @@ export class QuantileSketch {
     this.logGamma = Math.log(this.gamma);
   }
 
-  /** Adds one value (non-finite values are ignored). */
+  /** Adds one value (non-finite values are ignored). O(1), no allocation once the bucket range is established. */
   add(value: number): void {
     if (!Number.isFinite(value)) return;
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    const magnitude = Math.abs(value);
-    if (magnitude < this.minimumMagnitude) {
-      this.zeroCount += 1;
+    if (value > 0) {
+      if (value < this.minimumMagnitude) this.zeroCount += 1;
+      else this.positive.increment(Math.ceil(Math.log(value) / this.logGamma), 1);
       return;
     }
-    const bucket = Math.ceil(Math.log(magnitude) / this.logGamma);
-    const map = value > 0 ? this.positive : this.negative;
-    map.set(bucket, (map.get(bucket) ?? 0) + 1);
+    const magnitude = -value;
+    if (magnitude < this.minimumMagnitude) this.zeroCount += 1;
+    else this.negative.increment(Math.ceil(Math.log(magnitude) / this.logGamma), 1);
   }
 
   /** Adds every value of another sketch with the same accuracy. */
   merge(other: QuantileSketch): void {
-    for (const [bucket, count] of other.positive) this.positive.set(bucket, (this.positive.get(bucket) ?? 0) + count);
-    for (const [bucket, count] of other.negative) this.negative.set(bucket, (this.negative.get(bucket) ?? 0) + count);
+    this.positive.merge(other.positive);
+    this.negative.merge(other.negative);
     this.zeroCount += other.zeroCount;
     this.count += other.count;
     this.sum += other.sum;
@@ -70,7 +172,7 @@ export class QuantileSketch {
     return this.count === 0 ? Number.NaN : this.sum / this.count;
   }
 
-  /** Number of buckets in use (the memory footprint). */
+  /** Number of buckets in use (non-empty buckets; the dense arrays may hold some empty slots between them). */
   get bucketCount(): number {
     return this.positive.size + this.negative.size + (this.zeroCount > 0 ? 1 : 0);
   }
@@ -85,19 +187,27 @@ export class QuantileSketch {
     if (q >= 1) return this.max;
     const rank = q * (this.count - 1);
     let seen = 0;
-    const negativeBuckets = [...this.negative.keys()].sort((a, b) => b - a);
-    for (const bucket of negativeBuckets) {
-      seen += this.negative.get(bucket)!;
-      if (seen > rank) return this.clamp(-this.bucketValue(bucket));
-    }
+    let found = Number.NaN;
+    this.negative.visit(false, (bucket, count) => {
+      seen += count;
+      if (seen > rank) {
+        found = -this.bucketValue(bucket);
+        return true;
+      }
+      return false;
+    });
+    if (!Number.isNaN(found)) return this.clamp(found);
     seen += this.zeroCount;
     if (seen > rank) return this.clamp(0);
-    const positiveBuckets = [...this.positive.keys()].sort((a, b) => a - b);
-    for (const bucket of positiveBuckets) {
-      seen += this.positive.get(bucket)!;
-      if (seen > rank) return this.clamp(this.bucketValue(bucket));
-    }
-    return this.max;
+    this.positive.visit(true, (bucket, count) => {
+      seen += count;
+      if (seen > rank) {
+        found = this.bucketValue(bucket);
+        return true;
+      }
+      return false;
+    });
+    return Number.isNaN(found) ? this.max : this.clamp(found);
   }
 
   private bucketValue(bucket: number): number {

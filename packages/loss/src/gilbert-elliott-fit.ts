@@ -109,25 +109,67 @@ function clampProbability(value: number): number {
  * sim package do). Index bit (length-1-t) = slot t, 1 = lost.
  */
 export function gilbertElliottPatternProbabilities(model: GilbertElliottModel, length: number): Float64Array {
+  const result = new Float64Array(1 << length);
+  fillPatternProbabilities(model, length, result, new Float64Array(1 << length), new Float64Array(1 << length));
+  return result;
+}
+
+/**
+ * Breadth-first form of the depth-first pattern walk: level by level, each
+ * prefix pattern `q` holds the joint probability of its emissions ending in
+ * Good (`good[q]`) and in Bad (`bad[q]`); its children `2q` (received) and
+ * `2q + 1` (lost) are written in place, from the highest prefix down, so no
+ * unread parent is overwritten. Every node does exactly the arithmetic of the
+ * recursive walk, so the probabilities are bit-identical; no allocation.
+ */
+function fillPatternProbabilities(model: GilbertElliottModel, length: number, result: Float64Array, good: Float64Array, bad: Float64Array): void {
   const p = clampProbability(model.p);
   const r = clampProbability(model.r);
   const lossGood = 1 - model.k;
   const lossBad = 1 - model.h;
+  const deliverGood = 1 - lossGood;
+  const deliverBad = 1 - lossBad;
+  const stayGood = 1 - p;
+  const stayBad = 1 - r;
   const badShare = p / (p + r);
-  const result = new Float64Array(1 << length);
-  const walk = (depth: number, pattern: number, good: number, bad: number): void => {
-    if (depth === length) {
-      result[pattern] = good + bad;
-      return;
+  // Depth 0 → 1: the stationary distribution, then the first emission.
+  const firstGood = 1 - badShare;
+  const firstBad = badShare;
+  if (length === 0) {
+    result[0] = 1;
+    return;
+  }
+  if (length === 1) {
+    result[0] = firstGood * deliverGood + firstBad * deliverBad;
+    result[1] = firstGood * lossGood + firstBad * lossBad;
+    return;
+  }
+  good[0] = firstGood * deliverGood;
+  bad[0] = firstBad * deliverBad;
+  good[1] = firstGood * lossGood;
+  bad[1] = firstBad * lossBad;
+  for (let depth = 1; depth < length - 1; depth++) {
+    for (let pattern = (1 << depth) - 1; pattern >= 0; pattern--) {
+      const g = good[pattern]!;
+      const b = bad[pattern]!;
+      const nextGood = g * stayGood + b * r;
+      const nextBad = g * p + b * stayBad;
+      const child = pattern << 1;
+      good[child] = nextGood * deliverGood;
+      bad[child] = nextBad * deliverBad;
+      good[child | 1] = nextGood * lossGood;
+      bad[child | 1] = nextBad * lossBad;
     }
-    // Transition first, then emission.
-    const nextGood = depth === 0 ? 1 - badShare : good * (1 - p) + bad * r;
-    const nextBad = depth === 0 ? badShare : good * p + bad * (1 - r);
-    walk(depth + 1, pattern << 1, nextGood * (1 - lossGood), nextBad * (1 - lossBad));
-    walk(depth + 1, (pattern << 1) | 1, nextGood * lossGood, nextBad * lossBad);
-  };
-  walk(0, 0, 1, 0);
-  return result;
+  }
+  for (let pattern = (1 << (length - 1)) - 1; pattern >= 0; pattern--) {
+    const g = good[pattern]!;
+    const b = bad[pattern]!;
+    const nextGood = g * stayGood + b * r;
+    const nextBad = g * p + b * stayBad;
+    const child = pattern << 1;
+    result[child] = nextGood * deliverGood + nextBad * deliverBad;
+    result[child | 1] = nextGood * lossGood + nextBad * lossBad;
+  }
 }
 
 function logit(value: number): number {
@@ -143,14 +185,58 @@ function toModel(point: readonly number[]): GilbertElliottModel {
   return { p: logistic(point[0]!), r: logistic(point[1]!), h: logistic(point[2]!), k: logistic(point[3]!) };
 }
 
-function compositeLogLikelihood(counts: Float64Array, length: number, model: GilbertElliottModel): number {
-  const probabilities = gilbertElliottPatternProbabilities(model, length);
-  let total = 0;
-  for (let index = 0; index < counts.length; index++) {
-    const count = counts[index]!;
-    if (count > 0) total += count * Math.log(Math.max(probabilities[index]!, 1e-300));
+/**
+ * Reusable buffers and the non-zero pattern counts of one fit, so each
+ * objective evaluation allocates nothing and takes logarithms only where a
+ * pattern was observed (summed in ascending pattern order, as before).
+ */
+class LikelihoodWorkspace {
+  readonly probabilities: Float64Array;
+  private readonly good: Float64Array;
+  private readonly bad: Float64Array;
+  private readonly observedPatterns: Int32Array;
+  private readonly observedCounts: Float64Array;
+  private readonly observed: number;
+  private readonly model: GilbertElliottModel = { p: 0, r: 0, h: 0, k: 0 };
+
+  constructor(
+    counts: Float64Array,
+    private readonly length: number,
+  ) {
+    const size = 1 << length;
+    this.probabilities = new Float64Array(size);
+    this.good = new Float64Array(size);
+    this.bad = new Float64Array(size);
+    let observed = 0;
+    for (let index = 0; index < counts.length; index++) if (counts[index]! > 0) observed += 1;
+    this.observedPatterns = new Int32Array(observed);
+    this.observedCounts = new Float64Array(observed);
+    let next = 0;
+    for (let index = 0; index < counts.length; index++) {
+      if (counts[index]! > 0) {
+        this.observedPatterns[next] = index;
+        this.observedCounts[next] = counts[index]!;
+        next += 1;
+      }
+    }
+    this.observed = observed;
   }
-  return total;
+
+  /** Composite log-likelihood of the counts under the model at a logit-space point. */
+  logLikelihood(point: readonly number[]): number {
+    const model = this.model;
+    model.p = logistic(point[0]!);
+    model.r = logistic(point[1]!);
+    model.h = logistic(point[2]!);
+    model.k = logistic(point[3]!);
+    const probabilities = this.probabilities;
+    fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad);
+    let total = 0;
+    for (let index = 0; index < this.observed; index++) {
+      total += this.observedCounts[index]! * Math.log(Math.max(probabilities[this.observedPatterns[index]!]!, 1e-300));
+    }
+    return total;
+  }
 }
 
 /** Nelder–Mead minimization (deterministic). */
@@ -220,7 +306,8 @@ export function fitGilbertElliott(counter: LossPatternCounter, options: GilbertE
   const conditional = counter.conditionalLoss();
   const gilbertP = clampProbability(Number.isNaN(conditional.afterReceive) ? 0.5 : conditional.afterReceive);
   const gilbertR = clampProbability(Number.isNaN(conditional.afterLoss) ? 0.5 : 1 - conditional.afterLoss);
-  const objective = (point: number[]): number => -compositeLogLikelihood(counts, length, toModel(point));
+  const workspace = new LikelihoodWorkspace(counts, length);
+  const objective = (point: number[]): number => -workspace.logLikelihood(point);
   const iterations = options.iterations ?? 800;
   const starts: GilbertElliottModel[] = [
     { p: gilbertP, r: gilbertR, h: 0.001, k: 0.9999 },

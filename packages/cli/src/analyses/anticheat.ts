@@ -20,7 +20,7 @@ export function anticheatSection(report: AnticheatReport): AnalysisSection {
   );
   const highAudit = report.audit.filter((item) => item.severity === "high" || item.severity === "critical");
   if (report.audit.length > 0) {
-    answer.push(`Protocol audit: ${report.audit.length} weakness(es)${highAudit.length > 0 ? `, most serious: ${highAudit[0]!.title} → ${highAudit[0]!.fix}` : ""}.`);
+    answer.push(`Protocol audit: ${report.audit.length} weakness(es)${highAudit.length > 0 ? `, most serious: ${highAudit[0]!.title} → ${highAudit[0]!.fix.replace(/\.$/, "")}` : ""}.`);
   }
   const metrics: MetricSample[] = report.players.map((player) => ({
     name: "tickscope_cheat_score",

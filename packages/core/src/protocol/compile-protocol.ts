@@ -205,6 +205,7 @@ export class CompiledProtocol implements DatagramDecoder {
     for (const [select, map] of this.selectMaps) {
       if (select.kind === "switch") {
         select.map = map;
+        select.table = denseTable(map, select.fallback);
         select.prefixCodec = this.codecs.get(select.prefix);
       }
     }
@@ -276,7 +277,12 @@ export class CompiledProtocol implements DatagramDecoder {
     while (current.kind === "switch") {
       if (current.prefix.length > 0) current.prefixCodec!.decode(reader, scopes, context);
       const value = scopes[current.on.level]?.[current.on.name];
-      const next = current.map!.get(typeof value === "number" ? value : (matchKey(value) as number | string)) ?? current.fallback;
+      const table = current.table!;
+      // Small integer selectors (message types, channels) index a dense table; the rest go through the map.
+      const next =
+        typeof value === "number" && value >= 0 && value < table.length && Number.isInteger(value)
+          ? table[value]
+          : (current.map!.get(typeof value === "number" ? value : (matchKey(value) as number | string)) ?? current.fallback);
       if (next === undefined) {
         throw new TickscopeError(ErrorCode.decodeFailed, `no message type for ${current.on.name} = ${String(value)}`, { fieldPath: current.on.name });
       }
@@ -438,7 +444,11 @@ export class CompiledProtocol implements DatagramDecoder {
         const end = reader.end >>> 3;
         if (xorOnly !== undefined) {
           const value = scopes[xorOnly.ref.level][xorOnly.ref.name];
-          const key = xorOnly.keys.get(typeof value === "number" ? value : Number(value));
+          const table = xorOnly.table;
+          const key =
+            typeof value === "number" && value >= 0 && value < table.length && Number.isInteger(value)
+              ? table[value]
+              : xorOnly.keys.get(typeof value === "number" ? value : Number(value));
           if (key !== undefined && (xorOnly.when === undefined || xorOnly.when.test(scopes[xorOnly.when.ref.level]?.[xorOnly.when.ref.name]))) {
             // A fresh buffer per de-obfuscated frame (rare: resends), so byte views of earlier
             // messages in the same datagram stay valid.
@@ -583,6 +593,22 @@ export class CompiledProtocol implements DatagramDecoder {
     if (target !== writer) writer.bytes(applyTransforms(plan.transforms, target.finish(), this.transformContext(headerBytes, true)));
     return writer.finish();
   }
+}
+
+/** Largest selector value given a dense lookup table. */
+const DENSE_TABLE_LIMIT = 256;
+
+/**
+ * The case of every integer value 0..max (max ≤ {@link DENSE_TABLE_LIMIT} - 1) of
+ * a value -> case map, with `fallback` in the gaps: same answers as
+ * `map.get(value) ?? fallback` for those values, without hashing.
+ */
+function denseTable<T>(map: ReadonlyMap<number | string, T>, fallback: T | undefined): (T | undefined)[] {
+  let size = 0;
+  for (const key of map.keys()) if (typeof key === "number" && Number.isInteger(key) && key >= 0 && key < DENSE_TABLE_LIMIT && key + 1 > size) size = key + 1;
+  const table: (T | undefined)[] = new Array(size).fill(fallback);
+  for (const [key, value] of map) if (typeof key === "number" && Number.isInteger(key) && key >= 0 && key < size) table[key] = value;
+  return table;
 }
 
 function collectPluginNames(plan: ProtocolPlan): Set<string> {

@@ -198,6 +198,63 @@ describe("bytes, strings, structs, arrays, switch, optional", () => {
   });
 });
 
+describe("message selection", () => {
+  it("selects by small and large integer values and falls back alike, compiled and interpreted", () => {
+    // Values 0..255 go through the compiler's dense table, the rest through its map: same answers.
+    const definition: ProtocolDefinition = {
+      name: "select",
+      body: {
+        repeat: "untilEnd",
+        frameHeader: [{ name: "kind", type: "u16" }],
+        select: {
+          on: "kind",
+          cases: [
+            { value: 0, message: "zero" },
+            { value: 3, message: "three" },
+            { value: 3, message: "shadowed" },
+            { value: 1000, message: "big" },
+          ],
+          default: { message: "other" },
+        },
+      },
+      messages: ["zero", "three", "shadowed", "big", "other"].map((name) => ({ name, fields: [{ name: "x", type: "u8" as const }] })),
+    };
+    for (const protocol of both(definition)) {
+      const bytes = Uint8Array.from([0, 0, 1, 0, 3, 2, 0, 2, 3, 3, 0xe8, 4, 3, 0xe9, 5, 0, 255, 6, 1, 0, 7]);
+      const { messages, anomalies } = decodeAll(protocol, bytes);
+      expect(anomalies).toEqual([]);
+      expect(messages.map((message) => [message.type, message.fields.kind, message.fields.x])).toEqual([
+        ["zero", 0, 1],
+        ["three", 3, 2],
+        ["other", 2, 3],
+        ["big", 1000, 4],
+        ["other", 1001, 5],
+        ["other", 255, 6],
+        ["other", 256, 7],
+      ]);
+    }
+  });
+
+  it("reports a value without a case and without a default as an anomaly", () => {
+    const definition: ProtocolDefinition = {
+      name: "strict",
+      body: { frameHeader: [{ name: "kind", type: "u8" }], select: { on: "kind", cases: [{ value: 1, message: "one" }, { value: 300, message: "far" }] } },
+      messages: [
+        { name: "one", fields: [] },
+        { name: "far", fields: [] },
+      ],
+    };
+    for (const protocol of both(definition)) {
+      expect(decodeAll(protocol, Uint8Array.of(1)).messages.map((message) => message.type)).toEqual(["one"]);
+      for (const value of [0, 2, 200]) {
+        const { messages, anomalies } = decodeAll(protocol, Uint8Array.of(value));
+        expect(messages).toEqual([]);
+        expect(anomalies.map((anomaly) => anomaly.code)).toEqual(["E_DECODE_FAILED"]);
+      }
+    }
+  });
+});
+
 describe("datagram layout", () => {
   const framed: ProtocolDefinition = {
     name: "framed",
@@ -329,6 +386,28 @@ describe("datagram layout", () => {
         if (key === 2) expect([...bytes]).toEqual([2, 0x11, 0x22, 0x31, 0x42]);
         expect(decodeAll(protocol, bytes).messages[0].fields.v).toBe(0x10203040);
       }
+    }
+  });
+
+  it("XOR per frame keyed by a frame field: small and large key values, and unkeyed values", () => {
+    const definition: ProtocolDefinition = {
+      name: "fx",
+      body: {
+        repeat: "untilEnd",
+        frameHeader: [{ name: "key", type: "u16" }, { name: "length", type: "u8" }],
+        length: { field: "length" },
+        transforms: [{ kind: "xor", keyField: "key", keys: { "1": "ff", "300": "0f" } }],
+        select: { message: "m" },
+      },
+      messages: [{ name: "m", fields: [{ name: "v", type: "u16" }] }],
+    };
+    for (const protocol of both(definition)) {
+      const frames = [1, 300, 0, 2, 299].map((key) => ({ type: "m", fields: { key, v: 0x1234 } }));
+      const bytes = protocol.encodeDatagram(frames);
+      expect([...bytes]).toEqual([0, 1, 2, 0xed, 0xcb, 1, 44, 2, 0x1d, 0x3b, 0, 0, 2, 0x12, 0x34, 0, 2, 2, 0x12, 0x34, 1, 43, 2, 0x12, 0x34]);
+      const { messages, anomalies } = decodeAll(protocol, bytes);
+      expect(anomalies).toEqual([]);
+      expect(messages.map((message) => message.fields.v)).toEqual([0x1234, 0x1234, 0x1234, 0x1234, 0x1234]);
     }
   });
 

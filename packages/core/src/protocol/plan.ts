@@ -97,7 +97,14 @@ export type BytePartPlan =
 
 /** A normalized transform. */
 export type TransformPlan =
-  | { kind: "xor"; ref: FieldRef; keys: Map<number, Uint8Array>; when: ConditionPlan | undefined }
+  | {
+      kind: "xor";
+      ref: FieldRef;
+      keys: Map<number, Uint8Array>;
+      /** The keys of the small non-negative integer values (below 256), indexed by value: a lookup without hashing. */
+      table: (Uint8Array | undefined)[];
+      when: ConditionPlan | undefined;
+    }
   | {
       kind: "aead";
       algorithm: "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305" | "xchacha20-poly1305";
@@ -121,6 +128,8 @@ export type SelectPlan =
       fallback: SelectPlan | undefined;
       /** Filled by the compiler: value -> case. */
       map?: Map<number | string, SelectPlan>;
+      /** Filled by the compiler: the case (or fallback) of each small non-negative integer value, indexed by value. */
+      table?: (SelectPlan | undefined)[];
       prefixCodec?: { decode: DecodeFields; encode: EncodeFields };
     };
 
@@ -497,7 +506,10 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
         const ref = scope.resolve(checkIdentifier(transform.keyField, `${at}/keyField`), `${at}/keyField`);
         const keys = new Map<number, Uint8Array>();
         for (const [value, hex] of Object.entries(transform.keys)) keys.set(Number(value), hexToBytes(hex));
-        return { kind: "xor", ref, keys, when };
+        const small = [...keys.keys()].filter((value) => Number.isInteger(value) && value >= 0 && value < 256);
+        const table: (Uint8Array | undefined)[] = new Array(small.length === 0 ? 0 : Math.max(...small) + 1).fill(undefined);
+        for (const value of small) table[value] = keys.get(value);
+        return { kind: "xor", ref, keys, table, when };
       }
       if (transform.kind === "aead") {
         const parts = (list: BytePartDefinition[], partPath: string): BytePartPlan[] =>

@@ -195,9 +195,24 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
 /** Builds the roles of one message from its fields and the datagram's header roles. */
 export type RoleBuilder = (fields: FieldRecord, headerRoles: MessageRoles, authenticated: boolean) => MessageRoles;
 
+// One-entry cache of the last numeric key: a datagram-header role such as
+// `sessionId` repeats the same number in every datagram of a session, so it is
+// formatted once, not per datagram.
+let lastKeyNumber = Number.NaN;
+let lastKeyText = "NaN";
+
+function cachedKey(value: FieldValue): string {
+  if (typeof value !== "number") return toKey(value);
+  if (value !== lastKeyNumber) {
+    lastKeyText = String(value);
+    lastKeyNumber = value;
+  }
+  return lastKeyText;
+}
+
 const roleHelpers = {
   num: toNumber,
-  key: toKey,
+  key: cachedKey,
   vec: setVector,
   rotation(current: number | readonly number[] | undefined, value: number): number | readonly number[] {
     return current === undefined ? value : typeof current === "number" ? [current, value] : [...current, value];
