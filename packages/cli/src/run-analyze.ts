@@ -34,6 +34,12 @@ export interface RunAnalyzeOptions {
   analyses: readonly AnalysisName[];
   /** Per-analysis settings (`tickscope.config.json` → `analyses`). */
   settings?: Record<string, unknown>;
+  /** Region of each server address (`--server-region eu-west=203.0.113.10`): labels sessions of one capture that reaches several servers. */
+  serverRegions?: Readonly<Record<string, string>>;
+  /** Client locations by client address, for speed-of-light bounds (regions). */
+  clientLocations?: Readonly<Record<string, { latitude: number; longitude: number }>>;
+  /** Server sites by region name (catalogue id or coordinates), for speed-of-light bounds (regions). */
+  serverSites?: Readonly<Record<string, string | { latitude: number; longitude: number }>>;
   /** Server-log events, merged in time order. */
   logEvents?: readonly LogEvent[];
   /** Fixed `generatedAt` (default: the Unix epoch, so reports are byte-identical). */
@@ -86,6 +92,7 @@ class RegionLabeller implements MessageAnalyzer<void> {
     private readonly analyzers: readonly MessageAnalyzer<unknown>[],
     private readonly regionOfSession: Map<string, string>,
     private readonly sessions: Session[],
+    private readonly serverRegions: Readonly<Record<string, string>>,
   ) {}
 
   onSession(session: Session): void {
@@ -93,6 +100,9 @@ class RegionLabeller implements MessageAnalyzer<void> {
       session.id = this.label(session.id);
       session.region = this.currentRegion;
       this.regionOfSession.set(session.id, this.currentRegion);
+    } else if (Object.hasOwn(this.serverRegions, session.server.address)) {
+      session.region = this.serverRegions[session.server.address];
+      this.regionOfSession.set(session.id, session.region!);
     }
     this.sessions.push(session);
     for (const analyzer of this.analyzers) analyzer.onSession?.(session);
@@ -135,11 +145,13 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     definition: loaded?.definition,
     regionOfSession: new Map(),
     sessions: [],
+    clientLocations: new Map(Object.entries(options.clientLocations ?? {})),
+    serverSites: { ...(options.serverSites ?? {}) },
     settings: options.settings ?? {},
   };
   const adapters = options.analyses.map(adapterFor);
   const analyzers = adapters.map((adapter) => adapter.create(context));
-  const labeller = new RegionLabeller(analyzers, context.regionOfSession, context.sessions);
+  const labeller = new RegionLabeller(analyzers, context.regionOfSession, context.sessions, options.serverRegions ?? {});
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));
   let totalBytes = 0;

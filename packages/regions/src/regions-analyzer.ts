@@ -250,7 +250,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     tracker.lastUs = tUs;
     const roles = message.roles;
     const direction = message.direction;
-    if (tracker.player === undefined && roles.playerId !== undefined) tracker.player = String(roles.playerId);
+    // Only the client's own messages name its player: server messages carry other players' ids (spawns, deaths).
+    if (tracker.player === undefined && roles.playerId !== undefined && direction === "clientToServer") tracker.player = String(roles.playerId);
     if (roles.echoKey !== undefined) {
       if (roles.echoPhase === "request") tracker.addPendingEcho(roles.echoKey, tUs, direction);
       else if (roles.echoPhase === "reply") {

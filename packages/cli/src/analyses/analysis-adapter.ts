@@ -10,6 +10,10 @@ export interface AnalysisContext {
   regionOfSession: Map<string, string>;
   /** Sessions seen, filled in as the pipeline runs (complete when `toSection` is called). */
   sessions: Session[];
+  /** Client locations by client address (for speed-of-light bounds), when known. */
+  clientLocations: Map<string, { latitude: number; longitude: number }>;
+  /** Server sites by region name (a catalogue id such as `aws:eu-central-1`, or coordinates), when known. */
+  serverSites: Record<string, string | { latitude: number; longitude: number }>;
   /** Per-analysis options from the config file (`tickscope.config.json`), passed through verbatim. */
   settings: Record<string, unknown>;
 }

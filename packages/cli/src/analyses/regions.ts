@@ -83,10 +83,17 @@ export function regionsSection(report: RegionsReport): AnalysisSection {
 export const regionsAdapter: AnalysisAdapter = {
   name: "regions",
   question: "How do the server regions compare, and which differences are real?",
-  create: (context) =>
-    createRegionsAnalyzer({
-      ...(context.settings.regions as RegionsAnalyzerOptions | undefined),
+  create(context) {
+    const settings = (context.settings.regions ?? {}) as RegionsAnalyzerOptions;
+    return createRegionsAnalyzer({
+      ...settings,
       regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
-    }),
+      playerLocationOfSession: (sessionId, session) => {
+        const address = session?.client.address ?? context.sessions.find((candidate) => candidate.id === sessionId)?.client.address;
+        return address === undefined ? undefined : context.clientLocations.get(address);
+      },
+      comparison: { ...settings.comparison, serverSites: { ...settings.comparison?.serverSites, ...context.serverSites } },
+    });
+  },
   toSection: (report) => regionsSection(report as RegionsReport),
 };

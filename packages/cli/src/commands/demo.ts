@@ -11,16 +11,21 @@ import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
 
 /**
- * The demo match: 12 players on mixed networks for 60 s with three injected
- * problems whose truth is known: a latency spike shared by a third of the
- * players at 20 s, a loss burst at 35 s, and a speedhacking player.
+ * The demo match: 16 players on mixed networks for 60 s, served from Frankfurt
+ * and Virginia, with three injected problems whose truth is known: a latency
+ * spike shared by a third of the players at 20 s, a loss burst at 35 s, and a
+ * speedhacking player.
  */
 export function demoMatchOptions(seed: number): MatchOptions {
   return {
     seed,
-    players: 12,
+    players: 16,
     durationMs: 60_000,
     tickRate: 30,
+    regions: [
+      { name: "eu-central", latitude: 50.11, longitude: 8.68, playerShare: 0.5 },
+      { name: "us-east", latitude: 38.95, longitude: -77.45, playerShare: 0.5 },
+    ],
     profileMix: { fibre: 4, cable: 4, "4g": 2, "wifi-congested": 2 },
     networkEvents: [
       { kind: "latencySpike", startMs: 20_000, durationMs: 2_000, extraDelayMs: 150, fraction: 0.34 },
@@ -34,7 +39,7 @@ export function demoMatchOptions(seed: number): MatchOptions {
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
-    .description("simulate a 60 s match with a latency spike, a loss burst and a cheater, then analyze it")
+    .description("simulate a 60 s two-region match with a latency spike, a loss burst and a cheater, then analyze it")
     .option("--seed <n>", "simulation seed", "7")
     .option("--out <directory>", "where the capture, truth and reports go (default: a temp directory)")
     .option("--format <formats>", "report formats (default md on stdout)", (text: string, previous: string[] | undefined) => parseFormatList(text, Object.keys(REPORT_FORMATS), previous))
@@ -47,12 +52,16 @@ export function registerDemoCommand(program: Command): void {
       const seed = Number.parseInt(options.seed, 10) || 7;
       const simulated = writeMatchCapture(demoMatchOptions(seed), { out: capturePath, truth: truthPath });
       streams.stderr.write(
-        `simulated 12 players for 60 s: ${simulated.summary.serverCapturePackets} packets → ${capturePath} (truth: ${truthPath})\n` +
+        `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${capturePath} (truth: ${truthPath})\n` +
           "injected: latency spike at 20 s (a third of the players), loss burst at 35 s (player 2), speedhack (player 5)\n\n",
       );
+      const header = simulated.header;
       const result = await runAnalyze({
         inputs: [{ path: capturePath }],
         protocolDefinition: ARENA_DEFINITION,
+        serverRegions: Object.fromEntries(header.servers.map((server) => [server.address, server.region])),
+        serverSites: Object.fromEntries(header.servers.map((server) => [server.region, { latitude: server.latitude, longitude: server.longitude }])),
+        clientLocations: Object.fromEntries(header.players.map((player) => [player.address, { latitude: player.latitude, longitude: player.longitude }])),
         analyses: availableAnalyses(),
         recordedOptions: { demo: true, seed },
       });
