@@ -93,6 +93,8 @@ describe("tickscope analyze", () => {
     const run = await runInMemory(["analyze", "--region", `eu-west=${capturePath}`, "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(JSON.parse(run.stdout).report.sessions.every((session: { region?: string }) => session.region === "eu-west")).toBe(true);
+    const byServer = await runInMemory(["analyze", capturePath, "--server-region", "eu-west=203.0.113.10", "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
+    expect(JSON.parse(byServer.stdout).report.sessions.every((session: { region?: string }) => session.region === "eu-west")).toBe(true);
     const inspect = await runInMemory(["inspect", capturePath, "--protocol", arenaPath, "--json"]);
     const document = JSON.parse(inspect.stdout);
     expect(document.messages.some((message: { type: string }) => message.type === "snapshot")).toBe(true);

@@ -21,6 +21,7 @@ interface AnalyzeCommandOptions {
   out?: string;
   failOn?: Severity;
   region?: { name: string; value: string }[];
+  serverRegion?: { name: string; value: string }[];
   config?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -52,6 +53,10 @@ export function registerAnalyzeCommand(program: Command): void {
       ...previous,
       parseNamedValue("region", text),
     ])
+    .option("--server-region <name=address>", "sessions with this server address belong to region name (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
+      ...previous,
+      parseNamedValue("server-region", text),
+    ])
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
     .option("--quiet", "no progress bar")
     .action(async (captures: string[], options: AnalyzeCommandOptions, command: Command) => {
@@ -76,6 +81,7 @@ export function registerAnalyzeCommand(program: Command): void {
         serverPorts: options.serverPort ?? config.serverPorts,
         analyses,
         settings: config.analyses ?? {},
+        serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name, value }) => [value, name])),
         recordedOptions: { only: analyses, serverPorts: options.serverPort ?? config.serverPorts ?? [], failOn: failOn ?? null },
         onProgress:
           bar === undefined
