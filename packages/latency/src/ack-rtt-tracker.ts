@@ -19,8 +19,8 @@ interface SendStream {
   readonly channel: string;
   bits: number;
   highest: number;
-  readonly sequences: Float64Array;
-  readonly sendTimesUs: Float64Array;
+  /** Per ring slot s: `[2s]` the extended sequence sent (−1 = none), `[2s + 1]` its send time (µs); side by side so a lookup touches one cache line. */
+  readonly sent: Float64Array;
   readonly states: Uint8Array;
   lastPacketIndex: number;
   lastSequence: number;
@@ -45,6 +45,9 @@ export class AckRttTracker {
   private readonly windowMask: number;
   private readonly windowSize: number;
   private readonly maxRttUs: number;
+  /** The session looked up last, and its streams. */
+  private lastSessionId: string | undefined;
+  private lastGroups: [SendStream[], SendStream[]] | undefined;
   /** Sequences retransmitted (excluded from RTT). */
   retransmissions = 0;
 
@@ -66,8 +69,18 @@ export class AckRttTracker {
     if (roles.ack !== undefined) this.onAck(message, roles.ack, roles.ackBits ?? 0, roles.ackBitsWidth ?? 32);
   }
 
+  private groups(sessionId: string): [SendStream[], SendStream[]] | undefined {
+    if (sessionId === this.lastSessionId) return this.lastGroups;
+    const groups = this.sessions.get(sessionId);
+    if (groups !== undefined) {
+      this.lastSessionId = sessionId;
+      this.lastGroups = groups;
+    }
+    return groups;
+  }
+
   private stream(sessionId: string, direction: Direction, channel: string, bits: number): SendStream {
-    let groups = this.sessions.get(sessionId);
+    let groups = this.groups(sessionId);
     if (groups === undefined) {
       groups = [[], []];
       this.sessions.set(sessionId, groups);
@@ -80,8 +93,7 @@ export class AckRttTracker {
       channel,
       bits,
       highest: Number.NaN,
-      sequences: new Float64Array(this.windowSize).fill(-1),
-      sendTimesUs: new Float64Array(this.windowSize),
+      sent: emptySentRing(this.windowSize),
       states: new Uint8Array(this.windowSize),
       lastPacketIndex: -1,
       lastSequence: -1,
@@ -106,20 +118,20 @@ export class AckRttTracker {
     if (Number.isNaN(stream.highest) || extended > stream.highest) stream.highest = extended;
     const slot = extended & this.windowMask;
     const resent = (message.roles.resendCount ?? 0) > 0;
-    if (stream.sequences[slot] === extended) {
+    if (stream.sent[2 * slot] === extended) {
       // Same sequence in another datagram: a retransmission; its RTT is ambiguous.
       if (stream.states[slot] !== 0) stream.states[slot] = AMBIGUOUS;
       this.retransmissions += 1;
       return;
     }
     if (resent) this.retransmissions += 1;
-    stream.sequences[slot] = extended;
-    stream.sendTimesUs[slot] = message.tUs;
+    stream.sent[2 * slot] = extended;
+    stream.sent[2 * slot + 1] = message.tUs;
     stream.states[slot] = resent ? AMBIGUOUS : PENDING;
   }
 
   private onAck(message: GameMessage, ack: number, ackBits: number, ackBitsWidth: number): void {
-    const groups = this.sessions.get(message.sessionId);
+    const groups = this.groups(message.sessionId);
     if (groups === undefined) return;
     const group = groups[message.direction === "clientToServer" ? 1 : 0];
     if (group.length === 0) return;
@@ -169,12 +181,12 @@ export class AckRttTracker {
 
   private cover(stream: SendStream, message: GameMessage, extended: number): void {
     const slot = extended & this.windowMask;
-    if (stream.sequences[slot] !== extended) return;
+    if (stream.sent[2 * slot] !== extended) return;
     const state = stream.states[slot];
     if (state === 0) return;
     stream.states[slot] = 0;
     if (state === AMBIGUOUS) return;
-    const sendUs = stream.sendTimesUs[slot];
+    const sendUs = stream.sent[2 * slot + 1];
     const rttUs = message.tUs - sendUs;
     if (rttUs < 0 || rttUs > this.maxRttUs) return;
     this.sink({
@@ -186,4 +198,11 @@ export class AckRttTracker {
       packetIndex: message.packetIndex,
     });
   }
+}
+
+/** A ring of `size` (sequence, send time) pairs with every sequence −1 (empty). */
+function emptySentRing(size: number): Float64Array {
+  const sent = new Float64Array(2 * size);
+  for (let slot = 0; slot < size; slot++) sent[2 * slot] = -1;
+  return sent;
 }

@@ -39,7 +39,7 @@ export interface CauseTimelineOptions {
   maxMessageTypes?: number;
 }
 
-/** Per-bin features, index into {@link CauseTimeline} rings. */
+/** Per-bin features: offsets within a bin's record in the {@link CauseTimeline} ring. */
 const PACKETS = 0;
 const BYTES = 1;
 const MEAN_PACKET_BYTES = 2;
@@ -70,12 +70,15 @@ export class CauseTimeline {
   private readonly lookbackUs: number;
   private readonly lookaheadUs: number;
   private readonly maxMessageTypes: number;
-  private readonly rings: Float64Array[] = [];
+  /** Ring of bins, each a record of {@link FEATURE_COUNT} features side by side (one cache line per bin): `[slot · FEATURE_COUNT + feature]`. */
+  private readonly ring: Float64Array;
   private readonly statistics: RunningStatistics[] = [];
   private readonly totals = new Float64Array(FEATURE_COUNT);
-  private readonly typeRings = new Map<string, Float64Array>();
-  private readonly typeTotals = new Map<string, number>();
+  /** Bytes per message type: the ring of per-bin bytes and the whole-session total, one lookup per message. */
+  private readonly typeBytes = new Map<string, { readonly ring: Float64Array; totalBytes: number }>();
   private currentBin = Number.NaN;
+  /** Ring slot of `currentBin` (the hot path's answer when the clock did not move to a new bin). */
+  private currentSlot = 0;
   private firstBin = Number.NaN;
   private closedBins = 0;
 
@@ -85,19 +88,19 @@ export class CauseTimeline {
     this.lookbackUs = (options.lookbackMs ?? 1000) * 1000;
     this.lookaheadUs = (options.lookaheadMs ?? 500) * 1000;
     this.maxMessageTypes = options.maxMessageTypes ?? 16;
-    for (let index = 0; index < FEATURE_COUNT; index++) {
-      this.rings.push(new Float64Array(this.historyBins));
-      this.statistics.push(new RunningStatistics());
-    }
+    this.ring = new Float64Array(this.historyBins * FEATURE_COUNT);
+    for (let index = 0; index < FEATURE_COUNT; index++) this.statistics.push(new RunningStatistics());
   }
 
   /** Moves the clock to `tUs` (closing finished bins); returns the ring slot of `tUs`'s bin (or of the oldest kept bin). */
   advance(tUs: number): number {
     const bin = Math.floor(tUs / this.binUs);
+    if (bin === this.currentBin) return this.currentSlot;
     if (Number.isNaN(this.currentBin)) {
       this.currentBin = bin;
       this.firstBin = bin;
-      return this.slot(bin);
+      this.currentSlot = this.slot(bin);
+      return this.currentSlot;
     }
     if (bin > this.currentBin) {
       this.closeBin(this.currentBin);
@@ -107,6 +110,8 @@ export class CauseTimeline {
       // Bins between the old and the new current one are empty.
       for (let step = 1; step < Math.min(gap, 10_000); step++) this.addEmptyStatistics();
       this.currentBin = bin;
+      this.currentSlot = this.slot(bin);
+      return this.currentSlot;
     }
     return this.slot(Math.max(bin, this.currentBin - this.historyBins + 1));
   }
@@ -114,8 +119,9 @@ export class CauseTimeline {
   /** Records one datagram of `bytes` wire bytes at `tUs`. */
   addPacket(tUs: number, bytes: number): void {
     const slot = this.advance(tUs);
-    this.rings[PACKETS][slot] += 1;
-    this.rings[BYTES][slot] += bytes;
+    const base = slot * FEATURE_COUNT;
+    this.ring[base + PACKETS] += 1;
+    this.ring[base + BYTES] += bytes;
     this.totals[PACKETS] += 1;
     this.totals[BYTES] += bytes;
   }
@@ -123,38 +129,38 @@ export class CauseTimeline {
   /** Records `bytes` of message `type` at `tUs`. */
   addMessageBytes(tUs: number, type: string, bytes: number): void {
     const slot = this.advance(tUs);
-    let key = type;
-    let ring = this.typeRings.get(key);
-    if (ring === undefined) {
-      if (this.typeRings.size >= this.maxMessageTypes) key = "other";
-      ring = this.typeRings.get(key);
-      if (ring === undefined) {
-        ring = new Float64Array(this.historyBins);
-        this.typeRings.set(key, ring);
+    let entry = this.typeBytes.get(type);
+    if (entry === undefined) {
+      const key = this.typeBytes.size >= this.maxMessageTypes ? "other" : type;
+      entry = this.typeBytes.get(key);
+      if (entry === undefined) {
+        entry = { ring: new Float64Array(this.historyBins), totalBytes: 0 };
+        this.typeBytes.set(key, entry);
       }
     }
-    ring[slot] += bytes;
-    this.typeTotals.set(key, (this.typeTotals.get(key) ?? 0) + bytes);
+    entry.ring[slot] += bytes;
+    entry.totalBytes += bytes;
   }
 
   /** Records `count` packets missing from a sequence (a gap) noticed at `tUs`. */
   addLoss(tUs: number, count: number): void {
     const slot = this.advance(tUs);
-    this.rings[LOST][slot] += count;
+    this.ring[slot * FEATURE_COUNT + LOST] += count;
     this.totals[LOST] += count;
   }
 
   /** Records one retransmission at `tUs`. */
   addResend(tUs: number): void {
     const slot = this.advance(tUs);
-    this.rings[RESENDS][slot] += 1;
+    this.ring[slot * FEATURE_COUNT + RESENDS] += 1;
     this.totals[RESENDS] += 1;
   }
 
   /** Records a silence of the server of `gapMs` that ended at `tUs` with no packet lost in it. */
   addServerGap(tUs: number, gapMs: number): void {
     const slot = this.advance(tUs);
-    if (gapMs > this.rings[SERVER_GAP][slot]) this.rings[SERVER_GAP][slot] = gapMs;
+    const index = slot * FEATURE_COUNT + SERVER_GAP;
+    if (gapMs > this.ring[index]) this.ring[index] = gapMs;
   }
 
   /**
@@ -221,7 +227,7 @@ export class CauseTimeline {
       let peakBin = window[0];
       let peak = -1;
       for (const bin of window) {
-        const value = this.rings[feature][this.slot(bin)];
+        const value = this.ring[this.slot(bin) * FEATURE_COUNT + feature];
         observed += value;
         if (value > peak) {
           peak = value;
@@ -260,10 +266,10 @@ export class CauseTimeline {
   responsibleTypes(window: readonly number[]): { type: string; excessBytes: number }[] {
     const bins = Math.max(1, this.closedBins + 1);
     const result: { type: string; excessBytes: number }[] = [];
-    for (const [type, ring] of this.typeRings) {
+    for (const [type, { ring, totalBytes }] of this.typeBytes) {
       let observed = 0;
       for (const bin of window) observed += ring[this.slot(bin)];
-      const expected = ((this.typeTotals.get(type) ?? 0) / bins) * window.length;
+      const expected = (totalBytes / bins) * window.length;
       const excess = observed - expected;
       if (excess > 0) result.push({ type, excessBytes: excess });
     }
@@ -284,10 +290,10 @@ export class CauseTimeline {
   private featureValue(feature: number, bin: number): number {
     const slot = this.slot(bin);
     if (feature === MEAN_PACKET_BYTES) {
-      const packets = this.rings[PACKETS][slot];
-      return packets === 0 ? Number.NaN : this.rings[BYTES][slot] / packets;
+      const packets = this.ring[slot * FEATURE_COUNT + PACKETS];
+      return packets === 0 ? Number.NaN : this.ring[slot * FEATURE_COUNT + BYTES] / packets;
     }
-    return this.rings[feature][slot];
+    return this.ring[slot * FEATURE_COUNT + feature];
   }
 
   private closeBin(bin: number): void {
@@ -303,8 +309,8 @@ export class CauseTimeline {
   }
 
   private clearSlot(slot: number): void {
-    for (const ring of this.rings) ring[slot] = 0;
-    for (const ring of this.typeRings.values()) ring[slot] = 0;
+    this.ring.fill(0, slot * FEATURE_COUNT, (slot + 1) * FEATURE_COUNT);
+    for (const entry of this.typeBytes.values()) entry.ring[slot] = 0;
   }
 
   private slot(bin: number): number {

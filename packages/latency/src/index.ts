@@ -7,7 +7,7 @@ export {
   type SpikeCauseKind,
 } from "./cause-timeline.js";
 export { EchoRttTracker, type EchoRttTrackerOptions } from "./echo-rtt-tracker.js";
-export { InterarrivalJitter, SmoothedRtt } from "./interarrival-jitter.js";
+export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions } from "./interarrival-jitter.js";
 export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
 export {
   LatencyReportSchema,

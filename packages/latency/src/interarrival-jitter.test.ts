@@ -26,6 +26,21 @@ describe("InterarrivalJitter (RFC 3550 §6.4.1, RFC 5481)", () => {
     expect(jitter.pdvQuantileMs(1)).toBeCloseTo(4, 9);
   });
 
+  it("without PDV tracking gives the same jitter figures and no PDV", () => {
+    const full = new InterarrivalJitter();
+    const light = new InterarrivalJitter({ packetDelayVariation: false });
+    for (let n = 0; n < 300; n++) {
+      const sendUs = n * 16_667;
+      const receiveUs = sendUs + 25_000 + ((n * 7919) % 13) * 700;
+      full.add(receiveUs, sendUs);
+      light.add(receiveUs, sendUs);
+    }
+    expect([light.packets, light.jitterUs, light.maxJitterUs, light.meanJitterUs]).toEqual([full.packets, full.jitterUs, full.maxJitterUs, full.meanJitterUs]);
+    expect(light.perPacketMs.quantile(0.95)).toBe(full.perPacketMs.quantile(0.95));
+    expect(full.pdvQuantileMs(1)).toBeCloseTo(8.4, 1);
+    expect(light.pdvQuantileMs(1)).toBeNaN();
+  });
+
   it("is zero for constant transit and NaN-safe when empty", () => {
     const jitter = new InterarrivalJitter();
     expect(jitter.meanJitterUs).toBe(0);

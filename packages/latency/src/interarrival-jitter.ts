@@ -1,11 +1,17 @@
 import { QuantileSketch } from "./quantile-sketch.js";
 
+/** Options of {@link InterarrivalJitter}. */
+export interface InterarrivalJitterOptions {
+  /** Track RFC 5481 PDV quantiles (one more sketch update per packet). Default true; when false {@link InterarrivalJitter.pdvQuantileMs} is NaN. */
+  packetDelayVariation?: boolean;
+}
+
 /**
  * RFC 3550 §6.4.1 interarrival jitter of one stream, plus RFC 5481 packet
  * delay variation and per-packet jitter. Feed packets in arrival order with
  * the receive time and the sender's timestamp (both µs):
  * `D = (Rj − Ri) − (Sj − Si)`, `J += (|D| − J) / 16`.
- * Memory is bounded (two sketches).
+ * Memory is bounded (two sketches, one without PDV).
  */
 export class InterarrivalJitter {
   /** Packets fed. */
@@ -22,7 +28,11 @@ export class InterarrivalJitter {
   /** Per-packet jitter |D| in ms (receive gap − send gap). */
   readonly perPacketMs = new QuantileSketch();
   /** Transit time relative to the first packet's, ms (PDV = this − its minimum). */
-  private readonly relativeTransitMs = new QuantileSketch();
+  private readonly relativeTransitMs: QuantileSketch | undefined;
+
+  constructor(options: InterarrivalJitterOptions = {}) {
+    this.relativeTransitMs = options.packetDelayVariation === false ? undefined : new QuantileSketch();
+  }
 
   /** Feeds one packet. */
   add(receiveUs: number, sendUs: number): void {
@@ -37,9 +47,11 @@ export class InterarrivalJitter {
       this.firstTransitUs = receiveUs - sendUs;
     }
     this.jitterSumUs += this.jitterUs;
-    const relativeMs = (receiveUs - sendUs - this.firstTransitUs) / 1000;
-    if (relativeMs < this.minimumTransitMs) this.minimumTransitMs = relativeMs;
-    this.relativeTransitMs.add(relativeMs);
+    if (this.relativeTransitMs !== undefined) {
+      const relativeMs = (receiveUs - sendUs - this.firstTransitUs) / 1000;
+      if (relativeMs < this.minimumTransitMs) this.minimumTransitMs = relativeMs;
+      this.relativeTransitMs.add(relativeMs);
+    }
     this.previousReceiveUs = receiveUs;
     this.previousSendUs = sendUs;
   }
@@ -54,10 +66,11 @@ export class InterarrivalJitter {
 
   /**
    * RFC 5481 PDV quantile: `q`-quantile of (transit − minimum transit), ms.
-   * Error ≤ 0.5 % of |transit − first transit|.
+   * Error ≤ 0.5 % of |transit − first transit|. NaN when empty or built
+   * with `packetDelayVariation: false`.
    */
   pdvQuantileMs(q: number): number {
-    if (this.packets === 0) return Number.NaN;
+    if (this.packets === 0 || this.relativeTransitMs === undefined) return Number.NaN;
     return Math.max(0, this.relativeTransitMs.quantile(q) - this.minimumTransitMs);
   }
 }

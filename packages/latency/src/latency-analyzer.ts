@@ -94,7 +94,8 @@ interface MinuteState {
 class SeriesState {
   readonly sketch = new QuantileSketch();
   readonly smoothed = new SmoothedRtt();
-  readonly jitter = new InterarrivalJitter();
+  /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
+  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false });
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
@@ -176,6 +177,9 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   private readonly anomalies = new AnomalyCounter();
   private readonly reportedKeys: readonly string[];
   private lastUs = Number.NaN;
+  /** The session looked up last (messages of one datagram, and its samples, hit it again). */
+  private lastSessionId: string | undefined;
+  private lastSession: SessionState | undefined;
 
   constructor(options: LatencyAnalyzerOptions = {}) {
     this.options = options;
@@ -323,6 +327,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 
   private session(id: string): SessionState | undefined {
+    if (id === this.lastSessionId) return this.lastSession;
     let state = this.sessions.get(id);
     if (state === undefined) {
       if (this.sessions.size >= (this.options.maxSessions ?? 100_000)) {
@@ -350,6 +355,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       };
       this.sessions.set(id, state);
     }
+    this.lastSessionId = id;
+    this.lastSession = state;
     return state;
   }
 
@@ -451,7 +458,6 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       state.seriesSlots[slot] = series;
       state.series.set(`${sample.method}\u0000${sample.direction}`, series);
     }
-    series.sketch.add(sample.rttMs);
     series.smoothed.add(sample.rttMs);
     series.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
     if (Number.isNaN(series.firstUs)) series.firstUs = sample.tUs;
@@ -468,7 +474,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
     }
-    series.current.sketch.add(sample.rttMs);
+    // The session-long and the minute sketch share the bucket computation.
+    series.sketch.addToBoth(sample.rttMs, series.current.sketch);
     series.timeline.add(sample.tUs, sample.rttMs);
     series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
   }

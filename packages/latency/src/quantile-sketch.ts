@@ -1,20 +1,20 @@
 /** Default relative accuracy of {@link QuantileSketch}: 0.5 %. */
 export const DEFAULT_SKETCH_RELATIVE_ACCURACY = 0.005;
 
-/** Largest span of bucket indices a dense counter array may cover (64 KB); buckets outside go to a sparse map. */
+/** Largest span of bucket indices a dense counter array may cover (32 KB); buckets outside go to a sparse map. */
 const MAX_DENSE_SPAN = 8192;
-/** Dense array length allocated around the first bucket hit. */
-const INITIAL_DENSE_SPAN = 64;
+/** Dense array length allocated around the first bucket hit (2 KB: most series never grow it; each growth allocates). */
+const INITIAL_DENSE_SPAN = 512;
 
 /**
- * Bucket counters of one sign: a dense `Float64Array` over a contiguous range
+ * Bucket counters of one sign: a dense `Uint32Array` over a contiguous range
  * of bucket indices (grown by doubling, so `add` is O(1) amortised and
- * allocation-free), plus a sparse map for the rare buckets that would push
- * the dense range past {@link MAX_DENSE_SPAN} (hostile or absurd values), so
- * memory stays proportional to the buckets actually hit.
+ * allocation-free; promoted to `Float64Array` should a bucket ever pass 2³² − 1),
+ * plus a sparse map for the rare buckets that would push the dense range past
+ * {@link MAX_DENSE_SPAN} (hostile or absurd values), so memory stays bounded.
  */
 class BucketStore {
-  private counts = new Float64Array(0);
+  private counts: Uint32Array | Float64Array = new Uint32Array(0);
   /** Bucket index of `counts[0]`. */
   private offset = 0;
   private sparse: Map<number, number> | undefined;
@@ -30,8 +30,11 @@ class BucketStore {
       }
       slot = bucket - this.offset;
     }
-    if (this.counts[slot] === 0) this.size += 1;
-    this.counts[slot] += count;
+    const previous = this.counts[slot];
+    if (previous === 0) this.size += 1;
+    const next = previous + count;
+    if (next > 0xffffffff && this.counts instanceof Uint32Array) this.counts = Float64Array.from(this.counts);
+    this.counts[slot] = next;
   }
 
   /** Calls `visit(bucket, count)` for every non-empty bucket, in ascending (or descending) bucket order. */
@@ -71,7 +74,7 @@ class BucketStore {
     if (!Number.isFinite(bucket)) return false; // log(0) with a zero minimumMagnitude
     const counts = this.counts;
     if (counts.length === 0) {
-      this.counts = new Float64Array(INITIAL_DENSE_SPAN);
+      this.counts = new Uint32Array(INITIAL_DENSE_SPAN);
       this.offset = bucket - (INITIAL_DENSE_SPAN >> 1);
       return true;
     }
@@ -84,7 +87,7 @@ class BucketStore {
     length = Math.min(length, MAX_DENSE_SPAN);
     // Keep the slack on the side that grew, so a series drifting one way keeps growing cheaply.
     const newOffset = bucket < this.offset ? high - length + 1 : low;
-    const grown = new Float64Array(length);
+    const grown = counts instanceof Uint32Array ? new Uint32Array(length) : new Float64Array(length);
     grown.set(counts, this.offset - newOffset);
     this.counts = grown;
     this.offset = newOffset;
@@ -106,13 +109,16 @@ class BucketStore {
  * by the bucket's centre, so every quantile is within `α·|true value|` of a
  * value of the exact rank. With α = 0.5 %, a 60 ms RTT p95 is exact to
  * ±0.3 ms. Values with `|x|` below `minimumMagnitude` (default 1 µs
- * expressed in ms, 0.001) count as zero. Memory: one counter per bucket
- * index between the lowest and highest bucket hit (a `Float64Array` grown by
- * doubling, so `add` is O(1) and allocation-free) — about 2,100 buckets cover
- * 0.001 ms … 10⁶ ms, a 20–100 ms RTT series uses ~256 — and buckets that
- * would widen that range past 8,192 indices are kept sparsely, so memory is
- * bounded whatever the number or spread of the values. `max`, `min`, `count`
- * and `sum` are exact.
+ * expressed in ms, 0.001) count as zero. Memory: per sign, one 4-byte
+ * counter per bucket index between the lowest and highest bucket hit (a
+ * `Uint32Array` of at least 512 slots, grown by doubling, so `add` is O(1)
+ * and allocation-free once the range is reached) — about 2,100 buckets cover
+ * 0.001 ms … 10⁶ ms, so a series usually holds 2–8 KB — and buckets that would
+ * widen that range past 8,192 indices are kept sparsely, so memory stays
+ * bounded whatever the number or spread of the values. The bucket of a value
+ * is computed exactly as before the dense layout (`Math.ceil(Math.log(|x|) /
+ * Math.log(γ))`), so the answers, and the error bound, are unchanged. `max`,
+ * `min`, `count` and `sum` are exact.
  */
 export class QuantileSketch {
   private readonly logGamma: number;
@@ -154,6 +160,41 @@ export class QuantileSketch {
     const magnitude = -value;
     if (magnitude < this.minimumMagnitude) this.zeroCount += 1;
     else this.negative.increment(Math.ceil(Math.log(magnitude) / this.logGamma), 1);
+  }
+
+  /**
+   * Adds `value` to this sketch and to `other`, computing its bucket once when
+   * both have the same accuracy and minimum magnitude (the same as
+   * `this.add(value); other.add(value)`).
+   */
+  addToBoth(value: number, other: QuantileSketch): void {
+    if (other.logGamma !== this.logGamma || other.minimumMagnitude !== this.minimumMagnitude || !Number.isFinite(value)) {
+      this.add(value);
+      other.add(value);
+      return;
+    }
+    this.count += 1;
+    this.sum += value;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    other.count += 1;
+    other.sum += value;
+    if (value < other.min) other.min = value;
+    if (value > other.max) other.max = value;
+    const magnitude = value > 0 ? value : -value;
+    if (magnitude < this.minimumMagnitude) {
+      this.zeroCount += 1;
+      other.zeroCount += 1;
+      return;
+    }
+    const bucket = Math.ceil(Math.log(magnitude) / this.logGamma);
+    if (value > 0) {
+      this.positive.increment(bucket, 1);
+      other.positive.increment(bucket, 1);
+    } else {
+      this.negative.increment(bucket, 1);
+      other.negative.increment(bucket, 1);
+    }
   }
 
   /** Adds every value of another sketch with the same accuracy. */

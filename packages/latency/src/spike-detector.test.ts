@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SpikeDetector, type DetectedSpike } from "./spike-detector.js";
+import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
+import { ReferenceSpikeDetector } from "./test-support/reference-spike-detector.js";
 import { createRandom } from "./test-support/synthetic-match.js";
 
 function run(values: (tUs: number, index: number) => number, count: number, options = {}, stepUs = 20_000): DetectedSpike[] {
@@ -59,5 +60,54 @@ describe("SpikeDetector", () => {
     const three = run((_, index) => (index >= 100 && index <= 102 ? 90 : 30), 300, { minSamples: 3 });
     expect(three).toHaveLength(1);
     expect(three[0].endUs).toBe(103 * 20_000);
+  });
+  it("keeps exactly the original sort-based baseline (median, p95, MAD) and spikes while the window slides", () => {
+    const random = createRandom(21);
+    const series: { name: string; options: SpikeDetectorOptions; value: (index: number) => number }[] = [
+      // tick-quantized RTT (many exact duplicates), spikes, then a level shift
+      {
+        name: "quantized",
+        options: {},
+        value: (index) => 33.333 * (1 + (random() < 0.3 ? 1 : 0)) + (index % 1500 < 6 ? 120 : 0) + (index > 6000 ? 60 : 0),
+      },
+      // continuous jitter, even window, refresh every sample, short level-shift limit
+      {
+        name: "continuous",
+        options: { baselineWindowSamples: 40, recomputeEvery: 1, levelShiftAfterMs: 2000, minSamples: 3 },
+        value: (index) => 50 + -Math.log(1 - random()) * 4 + (index % 700 < 30 ? 90 : 0) + (index > 4000 && index < 4200 ? 200 : 0),
+      },
+      // ±0, exact zeros and a minimal window
+      {
+        name: "zeros",
+        options: { baselineWindowSamples: 5, warmupSamples: 3, marginMs: 1 },
+        value: (index) => (index % 90 < 3 ? 9 : index % 3 === 0 ? -0 : index % 3 === 1 ? 0 : random() < 0.2 ? 0.5 : -0),
+      },
+      // NaN and infinities fed directly (the analyzer never does): the fallback path must agree too
+      {
+        name: "nan",
+        options: { baselineWindowSamples: 21, recomputeEvery: 2 },
+        value: (index) => (index % 211 === 0 ? Number.NaN : index % 307 === 0 ? Infinity : 20 + random() * 5 + (index % 400 < 4 ? 50 : 0)),
+      },
+      // no warm-up: the first refresh sees an empty window
+      { name: "empty", options: { warmupSamples: 0 }, value: () => 30 + random() },
+    ];
+    for (const { name, options, value } of series) {
+      const spikes: DetectedSpike[] = [];
+      const referenceSpikes: DetectedSpike[] = [];
+      const detector = new SpikeDetector((spike) => spikes.push(spike), options);
+      const reference = new ReferenceSpikeDetector((spike) => referenceSpikes.push(spike), options);
+      for (let index = 0; index < 8000; index++) {
+        const sample = value(index);
+        detector.add(index * 16_667, sample, index);
+        reference.add(index * 16_667, sample, index);
+        if (!Object.is(detector.baselineMs, reference.baselineMs) || !Object.is(detector.thresholdMs, reference.thresholdMs)) {
+          throw new Error(`${name}: sample ${index}: baseline ${detector.baselineMs}/${reference.baselineMs}, threshold ${detector.thresholdMs}/${reference.thresholdMs}`);
+        }
+      }
+      detector.finish(8000 * 16_667);
+      reference.finish(8000 * 16_667);
+      expect(spikes, name).toEqual(referenceSpikes);
+      if (name !== "empty") expect(spikes.length, name).toBeGreaterThan(0);
+    }
   });
 });

@@ -43,7 +43,10 @@ export interface DetectedSpike {
 /**
  * Streaming spike detector over one latency series: a rolling median + MAD
  * baseline (spike samples excluded), hysteresis (exit at half the threshold
- * excess) and a minimum run length on both edges. Memory: the baseline window.
+ * excess) and a minimum run length on both edges. The window is kept sorted
+ * as it slides, so a baseline refresh reads the median and p95 directly and
+ * finds the MAD by a partial merge — no sorting per sample. Memory: the
+ * baseline window, twice (ring and sorted copy).
  */
 export class SpikeDetector {
   private readonly marginMs: number;
@@ -53,7 +56,10 @@ export class SpikeDetector {
   private readonly levelShiftAfterUs: number;
   private readonly recomputeEvery: number;
   private readonly window: Float64Array;
-  private readonly sorted: Float64Array;
+  /** The baseline window's values kept in ascending order (NaN last, −0 before +0, as a typed-array sort orders them). */
+  private readonly ordered: Float64Array;
+  /** Scratch space for the rare window holding NaN (then the median/MAD fall back to sorting). */
+  private scratch: Float64Array | undefined;
   private windowCount = 0;
   private windowNext = 0;
   private sinceRecompute = Number.MAX_SAFE_INTEGER;
@@ -82,7 +88,7 @@ export class SpikeDetector {
     this.recomputeEvery = Math.max(1, options.recomputeEvery ?? 8);
     const size = Math.max(5, options.baselineWindowSamples ?? 101);
     this.window = new Float64Array(size);
-    this.sorted = new Float64Array(size);
+    this.ordered = new Float64Array(size);
   }
 
   /** Current baseline (rolling median), ms. */
@@ -177,7 +183,7 @@ export class SpikeDetector {
     spike.endUs = Math.max(endUs, spike.startUs);
     spike.levelShift = levelShift;
     if (levelShift) {
-      // Re-seed the baseline with the new level.
+      // Re-seed the baseline with the new level (the ordered copy empties with the window).
       this.windowCount = 0;
       this.windowNext = 0;
       for (const value of this.recentSpikeValues) this.pushBaseline(value);
@@ -198,17 +204,75 @@ export class SpikeDetector {
   }
 
   private pushBaseline(valueMs: number): void {
+    const ordered = this.ordered;
+    const count = this.windowCount;
+    if (count < this.window.length) {
+      // Not full yet: the next ring slot is `count`, nothing is evicted.
+      const at = lowerBound(ordered, count, valueMs);
+      // Shift the values above the new one up by one place.
+      for (let index = count; index > at; index--) ordered[index] = ordered[index - 1];
+      ordered[at] = valueMs;
+      this.windowCount = count + 1;
+    } else {
+      // Full: replace the evicted value in the ordered copy with one shift of the values between them.
+      const removed = lowerBound(ordered, count, this.window[this.windowNext]);
+      const at = lowerBound(ordered, count, valueMs);
+      if (at <= removed) {
+        for (let index = removed; index > at; index--) ordered[index] = ordered[index - 1];
+        ordered[at] = valueMs;
+      } else {
+        for (let index = removed; index < at - 1; index++) ordered[index] = ordered[index + 1];
+        ordered[at - 1] = valueMs;
+      }
+    }
     this.window[this.windowNext] = valueMs;
     this.windowNext = (this.windowNext + 1) % this.window.length;
-    if (this.windowCount < this.window.length) this.windowCount += 1;
     this.sinceRecompute += 1;
   }
 
+  /**
+   * Median, p95 − median and 1.4826·MAD of the window, every `recomputeEvery`
+   * samples. The window is kept ordered as it slides (O(window) shift per
+   * sample, no sort), so the median and p95 are read off directly and the MAD
+   * is the median of two already-ordered deviation runs (values below the
+   * median walking down, values above walking up), merged only up to the
+   * middle: the same numbers as sorting the window and its deviations.
+   */
   private refreshBaseline(): void {
     if (this.sinceRecompute < this.recomputeEvery) return;
     this.sinceRecompute = 0;
     const count = this.windowCount;
-    const values = this.sorted.subarray(0, count);
+    const ordered = this.ordered;
+    if (Number.isNaN(ordered[count - 1])) {
+      this.refreshBaselineBySorting(count);
+      return;
+    }
+    const middle = count >> 1;
+    const median = count % 2 === 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2;
+    this.upperSpreadMs = ordered[Math.min(count - 1, Math.floor(0.95 * (count - 1)))] - median;
+    // ordered[0 .. middle − 1] ≤ median ≤ ordered[middle ..]: deviations ascend walking outwards from the middle.
+    let below = middle - 1;
+    let above = middle;
+    let previous = 0;
+    let current = 0;
+    for (let taken = 0; taken <= middle; taken++) {
+      previous = current;
+      if (above >= count || (below >= 0 && Math.abs(ordered[below] - median) <= Math.abs(ordered[above] - median))) {
+        current = Math.abs(ordered[below] - median);
+        below -= 1;
+      } else {
+        current = Math.abs(ordered[above] - median);
+        above += 1;
+      }
+    }
+    this.medianMs = median;
+    this.spreadMs = 1.4826 * (count % 2 === 1 ? current : (previous + current) / 2);
+  }
+
+  /** The original sort-based computation, for a window holding NaN (only when a caller feeds NaN directly). */
+  private refreshBaselineBySorting(count: number): void {
+    if (this.scratch === undefined) this.scratch = new Float64Array(this.window.length);
+    const values = this.scratch.subarray(0, count);
     values.set(this.window.subarray(0, count));
     values.sort();
     const median = medianOfSorted(values);
@@ -218,6 +282,27 @@ export class SpikeDetector {
     this.medianMs = median;
     this.spreadMs = 1.4826 * medianOfSorted(values);
   }
+}
+
+/** First index in `ordered[0 .. count)` whose value is not ordered before `value` (typed-array sort order: NaN last, −0 before +0). */
+function lowerBound(ordered: Float64Array, count: number, value: number): number {
+  let low = 0;
+  let high = count;
+  if (Number.isNaN(value)) {
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (Number.isNaN(ordered[mid])) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const entry = ordered[mid];
+    if (entry < value || (entry === 0 && value === 0 && 1 / entry < 1 / value)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function medianOfSorted(values: Float64Array): number {
