@@ -29,7 +29,10 @@ export interface AccountingOptions {
 }
 
 /** The parts of a message per-field accounting needs. */
-export type FieldCountedMessage = Pick<GameMessage, "sessionId" | "direction" | "type" | "byteLength" | "fields">;
+export type FieldCountedMessage = Pick<GameMessage, "sessionId" | "direction" | "type" | "byteLength" | "fields"> & {
+  /** `session\u0000direction\u0000type` when already known (retained messages carry it). */
+  streamKey?: string;
+};
 
 interface StreamCounters {
   session: string;
@@ -40,6 +43,9 @@ interface StreamCounters {
   firstUs: number;
   lastUs: number;
   seconds: Map<number, number>;
+  /** Second being summed (packets arrive in time order: one map update per second, not per packet). */
+  currentSecond: number;
+  currentSecondBytes: number;
 }
 
 interface TypeCounters {
@@ -98,6 +104,7 @@ export class BandwidthAccounting {
   private readonly typesByName = new Map<string, [TypeCounters | undefined, TypeCounters | undefined]>();
   private readonly streamsBySession = new Map<string, [StreamCounters | undefined, StreamCounters | undefined]>();
   private readonly channels = new Map<string, ChannelCounters>();
+  private readonly channelsByName = new Map<string, [ChannelCounters | undefined, ChannelCounters | undefined]>();
   private readonly fields = new Map<string, FieldCounters>();
   private readonly previousFields = new Map<string, FieldRecord>();
   private readonly sizeCounts = new Uint32Array(MAX_PAYLOAD + 1);
@@ -116,16 +123,22 @@ export class BandwidthAccounting {
   private extraFrames = 0;
   private sawPacketObservations = false;
   private pendingPacketIndex = -1;
+  private currentSecond = Number.NaN;
+  private currentBin: { bytes: number; packets: number } | undefined;
   private pending: PacketObservation | undefined;
   private currentMessage: FieldCountedMessage | undefined;
   private fieldWindowUs: number | undefined;
+  /** Field counters per type then path: the visitor looks up without building a key per leaf. */
+  private readonly fieldsByType = new Map<string, Map<string, FieldCounters>>();
+  private currentTypeFields: Map<string, FieldCounters> | undefined;
   private readonly visit = (path: string, bits: number, changed: boolean): void => {
-    const message = this.currentMessage!;
-    const key = `${message.type}\u0000${path}`;
-    let counters = this.fields.get(key);
+    const typeFields = this.currentTypeFields!;
+    let counters = typeFields.get(path);
     if (counters === undefined) {
-      counters = { type: message.type, field: path, bitsPerValue: bits, values: 0, bits: 0, changes: 0, compared: 0 };
-      this.fields.set(key, counters);
+      const type = this.currentMessage!.type;
+      counters = { type, field: path, bitsPerValue: bits, values: 0, bits: 0, changes: 0, compared: 0 };
+      typeFields.set(path, counters);
+      this.fields.set(`${type}\u0000${path}`, counters);
     }
     counters.values += 1;
     counters.bits += bits;
@@ -168,11 +181,18 @@ export class BandwidthAccounting {
     type.bytes += message.byteLength;
     const channel = message.roles.channel;
     if (channel !== undefined) {
-      const channelKey = `${String(channel)}\u0000${message.direction}`;
-      let counters = this.channels.get(channelKey);
+      // Looked up by channel then direction slot: no key string per message.
+      const name = typeof channel === "string" ? channel : String(channel);
+      let channelPair = this.channelsByName.get(name);
+      if (channelPair === undefined) {
+        channelPair = [undefined, undefined];
+        this.channelsByName.set(name, channelPair);
+      }
+      let counters = channelPair[slot];
       if (counters === undefined) {
-        counters = { channel: String(channel), direction: message.direction, messages: 0, bytes: 0, resent: 0 };
-        this.channels.set(channelKey, counters);
+        counters = { channel: name, direction: message.direction, messages: 0, bytes: 0, resent: 0 };
+        channelPair[slot] = counters;
+        this.channels.set(`${name}\u0000${message.direction}`, counters);
       }
       counters.messages += 1;
       counters.bytes += message.byteLength;
@@ -189,9 +209,15 @@ export class BandwidthAccounting {
   countFields(message: FieldCountedMessage, copy: boolean): void {
     const reencoder = this.options.reencoder;
     if (reencoder === undefined) return;
-    const streamKey = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
     const previous = this.previousFields.get(streamKey);
     this.currentMessage = message;
+    let typeFields = this.fieldsByType.get(message.type);
+    if (typeFields === undefined) {
+      typeFields = new Map();
+      this.fieldsByType.set(message.type, typeFields);
+    }
+    this.currentTypeFields = typeFields;
     this.hasPrevious = previous !== undefined;
     this.leafBits = 0;
     let known = false;
@@ -202,11 +228,11 @@ export class BandwidthAccounting {
     }
     this.currentMessage = undefined;
     if (!known) return;
-    const framingKey = `${message.type}\u0000(framing)`;
-    let framing = this.fields.get(framingKey);
+    let framing = typeFields.get("(framing)");
     if (framing === undefined) {
       framing = { type: message.type, field: "(framing)", bitsPerValue: 0, values: 0, bits: 0, changes: 0, compared: 0 };
-      this.fields.set(framingKey, framing);
+      typeFields.set("(framing)", framing);
+      this.fields.set(`${message.type}\u0000(framing)`, framing);
     }
     framing.values += 1;
     framing.bits += Math.max(0, message.byteLength * 8 - this.leafBits);
@@ -257,10 +283,15 @@ export class BandwidthAccounting {
       this.extraFrames += packet.frameCount - 1;
     }
     const second = Math.floor((packet.tUs - this.firstUs) / 1e6);
-    let bin = this.seconds.get(second);
-    if (bin === undefined) {
-      bin = { bytes: 0, packets: 0 };
-      this.seconds.set(second, bin);
+    let bin = this.currentBin;
+    if (second !== this.currentSecond || bin === undefined) {
+      bin = this.seconds.get(second);
+      if (bin === undefined) {
+        bin = { bytes: 0, packets: 0 };
+        this.seconds.set(second, bin);
+      }
+      this.currentSecond = second;
+      this.currentBin = bin;
     }
     bin.bytes += packet.wireLength;
     bin.packets += 1;
@@ -281,6 +312,8 @@ export class BandwidthAccounting {
         firstUs: packet.tUs,
         lastUs: packet.tUs,
         seconds: new Map(),
+        currentSecond: second,
+        currentSecondBytes: 0,
       };
       pair[slot] = stream;
       this.streams.set(`${packet.sessionId}\u0000${packet.direction}`, stream);
@@ -289,7 +322,16 @@ export class BandwidthAccounting {
     stream.wireBytes += packet.wireLength;
     stream.payloadBytes += packet.payloadLength;
     stream.lastUs = packet.tUs;
-    stream.seconds.set(second, (stream.seconds.get(second) ?? 0) + packet.wireLength);
+    if (second !== stream.currentSecond) {
+      flushSecond(stream);
+      stream.currentSecond = second;
+    }
+    stream.currentSecondBytes += packet.wireLength;
+  }
+
+  /** Adds every stream's open second to its per-second map (idempotent: the open sums restart at 0). */
+  private flushStreamSeconds(): void {
+    for (const stream of this.streams.values()) flushSecond(stream);
   }
 
   /** Duration from the first to the last packet, µs (0 before two packets). */
@@ -335,6 +377,7 @@ export class BandwidthAccounting {
   /** Per session and direction, sorted by session then direction. */
   bySession(): SessionDirectionBandwidth[] {
     this.flushPending();
+    this.flushStreamSeconds();
     const result: SessionDirectionBandwidth[] = [];
     for (const stream of this.streams.values()) {
       const durationUs = stream.lastUs - stream.firstUs;
@@ -477,6 +520,12 @@ export class BandwidthAccounting {
     }
     return [...minutes.values()].sort((a, b) => a.minute - b.minute);
   }
+}
+
+function flushSecond(stream: StreamCounters): void {
+  if (stream.currentSecondBytes === 0) return;
+  stream.seconds.set(stream.currentSecond, (stream.seconds.get(stream.currentSecond) ?? 0) + stream.currentSecondBytes);
+  stream.currentSecondBytes = 0;
 }
 
 function compareText(a: string, b: string): number {

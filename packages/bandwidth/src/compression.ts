@@ -8,6 +8,12 @@ export const COMPRESSION_FLAG_BYTES = 1;
 /** Largest dictionary trained from the sample (zlib accepts up to 32 KiB). */
 export const MAX_DICTIONARY_BYTES = 32768;
 
+/**
+ * Output chunk of the per-datagram compressors: datagrams are small, so a 1 KiB chunk (not
+ * zlib's 16 KiB default, allocated per call) saves allocation; the compressed bytes are the same.
+ */
+const OUTPUT_CHUNK_BYTES = 1024;
+
 function ratio(before: number, after: number): number {
   return before > 0 ? Math.round(((before - after) / before) * 1e6) / 1e6 : 0;
 }
@@ -54,13 +60,13 @@ export function runCompressionTrials(samples: readonly PayloadSample[]): Compres
   const trials: CompressionTrial[] = [];
   if (samples.length === 0) return { sampledPackets: 0, sampledBytes: 0, trials, byMessageType: [] };
   const deflateSizes = new Map<PayloadSample, number>();
-  const deflate = (payload: Uint8Array): number => deflateRawSync(payload, { level: 9 }).length;
+  const deflate = (payload: Uint8Array): number => deflateRawSync(payload, { level: 9, chunkSize: OUTPUT_CHUNK_BYTES }).length;
   for (const sample of samples) deflateSizes.set(sample, deflate(sample.payload));
   let deflateAfter = 0;
   for (const sample of samples) deflateAfter += Math.min(sample.payload.length, deflateSizes.get(sample)!) + COMPRESSION_FLAG_BYTES;
   trials.push({ algorithm: "deflate", mode: "perPacket", bytesBefore: sampledBytes, bytesAfter: deflateAfter, savingsRatio: ratio(sampledBytes, deflateAfter) });
   const brotliAfter = perPacket(samples, (payload) =>
-    brotliCompressSync(payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } }).length,
+    brotliCompressSync(payload, { chunkSize: OUTPUT_CHUNK_BYTES, params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } }).length,
   );
   trials.push({ algorithm: "brotli", mode: "perPacket", bytesBefore: sampledBytes, bytesAfter: brotliAfter, savingsRatio: ratio(sampledBytes, brotliAfter) });
   const half = Math.floor(samples.length / 2);
@@ -69,7 +75,7 @@ export function runCompressionTrials(samples: readonly PayloadSample[]): Compres
     const test = samples.slice(half);
     let testBytes = 0;
     for (const sample of test) testBytes += sample.payload.length;
-    const dictionaryAfter = perPacket(test, (payload) => deflateRawSync(payload, { level: 9, dictionary }).length);
+    const dictionaryAfter = perPacket(test, (payload) => deflateRawSync(payload, { level: 9, dictionary, chunkSize: OUTPUT_CHUNK_BYTES }).length);
     trials.push({ algorithm: "deflate", mode: "perPacketDictionary", bytesBefore: testBytes, bytesAfter: dictionaryAfter, savingsRatio: ratio(testBytes, dictionaryAfter) });
   }
   const streams = new Map<string, Uint8Array[]>();

@@ -80,6 +80,34 @@ export function forEachNumberPair(
   }
 }
 
+// Flat keys and child paths are built once and reused (the same paths and entity keys recur in
+// every message): no string building per leaf, and the reused strings keep their cached hashes.
+const childPaths = new Map<string, Map<string, string>>();
+const elementPaths = new Map<string, string>();
+const flatKeys = new Map<string, Map<string, string>>();
+const elementKeys = new Map<string, Map<string, string>>();
+
+/** Strings the caches hold at most (entity keys come from the data: the caches must stay bounded). */
+const MAX_CACHED_STRINGS = 200_000;
+let cachedStrings = 0;
+
+function cachedJoin(cache: Map<string, Map<string, string>>, prefix: string, name: string, join: (prefix: string, name: string) => string): string {
+  const inner = cache.get(prefix);
+  const joined = inner?.get(name);
+  if (joined !== undefined) return joined;
+  const result = join(prefix, name);
+  if (cachedStrings < MAX_CACHED_STRINGS) {
+    cachedStrings += 1;
+    if (inner === undefined) cache.set(prefix, new Map([[name, result]]));
+    else inner.set(name, result);
+  }
+  return result;
+}
+
+const joinChild = (path: string, name: string): string => (path === "" ? name : `${path}.${name}`);
+const joinFlat = (path: string, key: string): string => (key === "" ? path : `${path}#${key}`);
+const joinElementKey = (key: string, elementKey: string): string => (key === "" ? elementKey : `${key}/${elementKey}`);
+
 /**
  * Flattens the numeric leaves of a field tree into `into`, keyed by
  * `path#index...` (array indices kept, or the element's `keyField` value for
@@ -93,25 +121,32 @@ export function flattenNumbers(
   key = "",
 ): void {
   if (typeof value === "number") {
-    into.set(key === "" ? path : `${path}#${key}`, value);
+    into.set(cachedJoin(flatKeys, path, key, joinFlat), value);
     return;
   }
   if (value === null || value === undefined || typeof value !== "object" || value instanceof Uint8Array) return;
   if (Array.isArray(value)) {
     const keyField = keyFields.get(path);
-    const elementPath = `${path}[]`;
+    let elementPath = elementPaths.get(path);
+    if (elementPath === undefined) {
+      elementPath = `${path}[]`;
+      if (cachedStrings < MAX_CACHED_STRINGS) {
+        cachedStrings += 1;
+        elementPaths.set(path, elementPath);
+      }
+    }
     for (let index = 0; index < value.length; index++) {
       const item = value[index] as FieldValue;
       let elementKey: string = String(index);
       if (keyField !== undefined && item !== null && typeof item === "object" && !Array.isArray(item) && !(item instanceof Uint8Array)) {
         elementKey = String((item as Record<string, FieldValue>)[keyField]);
       }
-      flattenNumbers(item, elementPath, keyFields, into, key === "" ? elementKey : `${key}/${elementKey}`);
+      flattenNumbers(item, elementPath, keyFields, into, cachedJoin(elementKeys, key, elementKey, joinElementKey));
     }
     return;
   }
   const record = value as Record<string, FieldValue>;
-  for (const name of Object.keys(record)) flattenNumbers(record[name], path === "" ? name : `${path}.${name}`, keyFields, into, key);
+  for (const name of Object.keys(record)) flattenNumbers(record[name], cachedJoin(childPaths, path, name, joinChild), keyFields, into, key);
 }
 
 /** Leaf path of a flattened key (`entities[].position.x#12` → `entities[].position.x`). */

@@ -247,6 +247,34 @@ function joinPath(prefix: string, name: string): string {
   return path;
 }
 
+interface FieldPaths {
+  prefix: string;
+  paths: readonly string[];
+  /** Paths under other prefixes, when one field list is used at several places. */
+  others?: Map<string, readonly string[]>;
+}
+
+const fieldPathCache = new WeakMap<readonly WireField[], FieldPaths>();
+
+/** The paths of a struct's fields under `prefix` (index-aligned with `fields`): one lookup per struct, not per field. */
+function fieldPaths(fields: readonly WireField[], prefix: string): readonly string[] {
+  const cached = fieldPathCache.get(fields);
+  if (cached !== undefined && cached.prefix === prefix) return cached.paths;
+  const build = (): readonly string[] => fields.map((field) => joinPath(prefix, field.name));
+  if (cached === undefined) {
+    const paths = build();
+    fieldPathCache.set(fields, { prefix, paths });
+    return paths;
+  }
+  cached.others ??= new Map();
+  let paths = cached.others.get(prefix);
+  if (paths === undefined) {
+    paths = build();
+    cached.others.set(prefix, paths);
+  }
+  return paths;
+}
+
 function elementPathOf(path: string): string {
   let element = elementPaths.get(path);
   if (element === undefined) {
@@ -278,8 +306,10 @@ function collectLeaf(type: WireType, path: string, into: LeafDescription[]): voi
 // ---------------------------------------------------------------- leaf visiting
 
 function visitStruct(fields: readonly WireField[], prefix: string, value: Struct, previous: Struct | undefined, visitor: LeafVisitor): void {
-  for (const field of fields) {
-    visitValue(field.type, joinPath(prefix, field.name), value[field.name], previous === undefined ? undefined : previous[field.name], visitor);
+  const paths = fieldPaths(fields, prefix);
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index]!;
+    visitValue(field.type, paths[index]!, value[field.name], previous === undefined ? undefined : previous[field.name], visitor);
   }
 }
 
@@ -384,17 +414,20 @@ function encodeStructBody(
     context.writer.writeBit(unchanged);
     if (unchanged) return;
   }
-  for (const field of fields) {
+  const paths = fieldPaths(fields, prefix);
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index]!;
     if (field.name === skipField) continue;
-    const path = joinPath(prefix, field.name);
-    encodeValue(context, field.type, path, value[field.name], base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
+    encodeValue(context, field.type, paths[index]!, value[field.name], base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
   }
 }
 
 function structUnchanged(context: EncodeContext, fields: readonly WireField[], prefix: string, value: Struct, base: Struct, skipField?: string): boolean {
-  for (const field of fields) {
+  const paths = fieldPaths(fields, prefix);
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index]!;
     if (field.name === skipField) continue;
-    if (!valueUnchanged(context, field.type, joinPath(prefix, field.name), value[field.name], base[field.name])) return false;
+    if (!valueUnchanged(context, field.type, paths[index]!, value[field.name], base[field.name])) return false;
   }
   return true;
 }
@@ -571,10 +604,11 @@ function decodeStructBody(
     return preset === undefined ? base : { ...base, ...preset };
   }
   const result: Record<string, FieldValue> = preset === undefined ? {} : { ...preset };
-  for (const field of fields) {
+  const paths = fieldPaths(fields, prefix);
+  for (let index = 0; index < fields.length; index++) {
+    const field = fields[index]!;
     if (preset !== undefined && field.name in preset) continue;
-    const path = joinPath(prefix, field.name);
-    result[field.name] = decodeValue(context, field.type, path, base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
+    result[field.name] = decodeValue(context, field.type, paths[index]!, base === undefined ? undefined : base[field.name], withDelta && base !== undefined);
   }
   return result;
 }

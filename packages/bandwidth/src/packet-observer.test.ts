@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { PacketObservation } from "@tickscope/core";
 import { PacketObserver, fnv1a } from "./packet-observer.js";
 
+const LONG_PAYLOAD_BYTES = 1500;
+
 const options = {
   maxSampleBytes: 25,
   maxSamplePackets: 10,
@@ -30,6 +32,39 @@ describe("PacketObserver", () => {
     expect(observer.duplicateWireBytes).toBe(45 + 43);
     expect(observer.duplicateExamples).toEqual([1, 5]);
     expect(fnv1a(new Uint8Array([]))).toBe(0x811c9dc5);
+  });
+
+  it("counts exactly the injected duplicates among same-length payloads that differ in one inner byte, short and long", () => {
+    let state = 12345;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state >>> 16;
+    };
+    const observer = new PacketObserver({ ...options, duplicateWindow: 32, maxSamplePackets: 0 });
+    const history: number[][] = [];
+    let injected = 0;
+    for (let index = 0; index < 3000; index++) {
+      let payload: number[];
+      if (history.length > 0 && random() % 10 === 0) {
+        payload = history[history.length - 1 - (random() % Math.min(8, history.length))]!;
+        injected += 1;
+      } else {
+        const length = random() % 4 === 0 ? LONG_PAYLOAD_BYTES + 1 + (random() % 300) : 100 + (random() % 3);
+        // Same length, same first/middle/last bytes: only a byte in between tells them apart.
+        payload = Array.from({ length }, () => 7);
+        payload[20] = index & 0xff;
+        payload[21] = index >> 8;
+        history.push(payload);
+      }
+      observer.onPacket({ sessionId: "s", direction: "clientToServer", tUs: index, packetIndex: index, wireLength: payload.length + 42, payloadLength: payload.length, frameCount: 1, payload: new Uint8Array(payload) });
+    }
+    expect(injected).toBeGreaterThan(200);
+    expect(observer.duplicatePackets).toBe(injected);
+    const without = new PacketObserver({ ...options, duplicateWindow: 0 });
+    without.onPacket(packet(0, 0, [1, 2, 3]));
+    without.onPacket(packet(1, 1, [1, 2, 3]));
+    without.onPacket(packet(2, 2, Array.from({ length: LONG_PAYLOAD_BYTES + 1 }, () => 1)));
+    expect(without.duplicatePackets).toBe(0);
   });
 
   it("aggregates datagrams of a stream within the window and MTU, exactly", () => {

@@ -115,14 +115,14 @@ export function runTrial(
   };
   for (const message of messages) {
     result.bytesBefore += message.byteLength;
-    const directionKey = `${message.sessionId}\u0000${message.direction}`;
+    const directionKey = message.directionKey ?? `${message.sessionId}\u0000${message.direction}`;
     const roles = message.roles;
     if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
     if (roles.position !== undefined && message.direction === "clientToServer") viewers.set(message.sessionId, roles.position);
     if (roles.ack !== undefined && config.variant.delta !== undefined) {
       applyAck(message, history, ackedBaseline, streamsOfDirection);
     }
-    const streamKey = `${directionKey}\u0000${message.type}`;
+    const streamKey = message.streamKey ?? `${directionKey}\u0000${message.type}`;
     const every = config.updateEvery?.get(message.type);
     if (every !== undefined && every > 1) {
       const count = keepCounters.get(streamKey) ?? 0;
@@ -222,16 +222,18 @@ function applyAck(
   const ack = message.roles.ack!;
   const ackBits = message.roles.ackBits ?? 0;
   const width = message.roles.ackBitsWidth ?? (message.roles.ackBits === undefined ? 0 : 32);
+  // Fast path: the acked set fits in 32 bits (bit operations instead of divisions).
+  const smallBits = width <= 32 && ackBits >= 0 && ackBits <= 0xffffffff && Number.isInteger(ackBits);
   for (const streamKey of streamKeys) {
     const entries = history.get(streamKey)!;
     let best = ackedBaseline.get(streamKey);
-    const consider = (sequence: number): void => {
-      const entry = entries.get(sequence);
-      if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
-    };
-    consider(ack);
+    let entry = entries.get(ack);
+    if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
     for (let bit = 0; bit < width; bit++) {
-      if (Math.floor(ackBits / 2 ** bit) % 2 === 1) consider(ack - 1 - bit);
+      if (smallBits ? ((ackBits >>> bit) & 1) === 1 : Math.floor(ackBits / 2 ** bit) % 2 === 1) {
+        entry = entries.get(ack - 1 - bit);
+        if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
+      }
     }
     if (best !== undefined) ackedBaseline.set(streamKey, best);
   }

@@ -11,6 +11,10 @@ export interface RetainedMessage {
   byteLength: number;
   fields: FieldRecord;
   roles: RetainedRoles;
+  /** `session\u0000direction`, computed once at retention (trials reuse it instead of building it per trial). */
+  directionKey?: string;
+  /** `session\u0000direction\u0000type`, computed once at retention. */
+  streamKey?: string;
 }
 
 /**
@@ -40,6 +44,7 @@ export class RetainedTrace {
       return;
     }
     this.leafValues += leaves;
+    const directionKey = `${message.sessionId}\u0000${message.direction}`;
     this.messages.push({
       sessionId: message.sessionId,
       direction: message.direction,
@@ -49,6 +54,8 @@ export class RetainedTrace {
       byteLength: message.byteLength,
       fields: copyFields(message.fields),
       roles: copyRoles(message.roles),
+      directionKey,
+      streamKey: `${directionKey}\u0000${message.type}`,
     });
   }
 

@@ -71,6 +71,21 @@ export function measureInterpolationError(
     }
     return map;
   };
+  // Whether a flat key's leaf path is a float, per float-path set (flat keys recur: no slicing per leaf).
+  const floatKeys = new WeakMap<ReadonlySet<string>, Map<string, boolean>>();
+  const isFloatKey = (floats: ReadonlySet<string>, flatKey: string): boolean => {
+    let known = floatKeys.get(floats);
+    if (known === undefined) {
+      known = new Map();
+      floatKeys.set(floats, known);
+    }
+    let float = known.get(flatKey);
+    if (float === undefined) {
+      float = floats.has(pathOfFlatKey(flatKey));
+      known.set(flatKey, float);
+    }
+    return float;
+  };
   const floatPaths = new Map<string, ReadonlySet<string> | undefined>();
   const floatPathsOf = (type: string): ReadonlySet<string> | undefined => {
     if (!floatPaths.has(type)) {
@@ -110,7 +125,7 @@ export function measureInterpolationError(
           const b = after.get(flatKey);
           if (a === undefined || b === undefined) continue;
           // Counters and ids (integer leaves) are not interpolated by receivers.
-          if (floats !== undefined ? !floats.has(pathOfFlatKey(flatKey)) : Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(value)) continue;
+          if (floats !== undefined ? !isFloatKey(floats, flatKey) : Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(value)) continue;
           const error = Math.abs(a + (b - a) * weight - value);
           if (error > maxError) {
             maxError = error;
