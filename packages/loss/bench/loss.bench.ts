@@ -14,7 +14,11 @@
  *   pnpm --filter @tickscope/loss bench -- 10 5              # 10 sessions × 5 min
  *   pnpm --filter @tickscope/loss bench -- --quick           # 20 sessions × 10 min, 16 entities, 5 rounds
  *   pnpm --filter @tickscope/loss bench -- --rounds 5 --entities 32
+ *   pnpm --filter @tickscope/loss bench -- --arena 120 60   # a simulated arena match (@tickscope/sim →
+ *                                                          # pcapng → capture → arena decoder), decoded once,
+ *                                                          # then analyzed: 120 players × 60 s
  */
+import { readFileSync } from "node:fs";
 import type { EntityRoles, GameMessage, MessageRoles } from "@tickscope/core";
 import { createLossAnalyzer, type LossAnalyzer } from "../src/loss-analyzer.js";
 import { SeededRandom } from "../src/replay.js";
@@ -25,6 +29,7 @@ const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index++) {
   const argument = argv[index]!;
   if (argument === "--quick") flags.set("quick", "1");
+  else if (argument === "--arena") flags.set("arena", "1");
   else if (argument.startsWith("--")) flags.set(argument.slice(2), argv[++index] ?? "");
   else positional.push(argument);
 }
@@ -32,6 +37,7 @@ const quick = flags.has("quick");
 const sessions = Number(positional[0] ?? (quick ? 20 : 100));
 const minutes = Number(positional[1] ?? (quick ? 10 : 30));
 const rounds = Number(flags.get("rounds") ?? (quick ? 5 : 3));
+const arena = flags.has("arena");
 const entityCount = Number(flags.get("entities") ?? (quick ? 16 : 0));
 const rateHz = 60;
 const ticks = Math.round(minutes * 60 * rateHz);
@@ -156,14 +162,47 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** Messages of a simulated arena match, decoded once (cloned: a decoder may reuse its objects). */
+async function arenaMessages(players: number, seconds: number): Promise<GameMessage[]> {
+  // Loaded dynamically (devDependencies, built dist) with local shapes.
+  const sim = (await import("@tickscope/sim")) as unknown as { simulateMatchToMemory(options: Record<string, unknown>): { pcapng: Uint8Array } };
+  const capture = (await import("@tickscope/capture")) as unknown as {
+    runCapturePipeline(options: { sources: Uint8Array[]; decoder: unknown; analyzers: unknown[] }): Promise<unknown>;
+  };
+  const protocol = (await import("@tickscope/core/protocol")) as unknown as { compileProtocol(definition: string): unknown };
+  const match = sim.simulateMatchToMemory({ seed: 11, players, durationMs: seconds * 1000, profile: "wifi-congested" });
+  const definition = readFileSync(new URL("../../../examples/protocols/arena.json", import.meta.url), "utf8");
+  const messages: GameMessage[] = [];
+  const collector = { name: "collect", onMessage: (message: GameMessage) => messages.push(structuredClone(message)), finish: () => null };
+  await capture.runCapturePipeline({ sources: [match.pcapng], decoder: protocol.compileProtocol(definition), analyzers: [collector] });
+  console.log(`arena match: ${players} players × ${seconds} s, ${(match.pcapng.length / 1048576).toFixed(0)} MB pcapng, ${messages.length.toLocaleString("en-US")} messages`);
+  return messages;
+}
+
+function runArenaRound(messages: GameMessage[]): Round {
+  const analyzer: LossAnalyzer = createLossAnalyzer();
+  const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
+  for (let index = 0; index < messages.length; index++) analyzer.onMessage(messages[index]!);
+  const messageCpuSeconds = cpuSecondsSince(cpuStarted);
+  const finishCpuStarted = process.cpuUsage();
+  const report = analyzer.finish();
+  const finishCpuSeconds = cpuSecondsSince(finishCpuStarted);
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const lossRates = report.sessions.map((row) => row.lossRate);
+  const meanLoss = lossRates.reduce((sum, rate) => sum + rate, 0) / Math.max(1, lossRates.length);
+  return { delivered: messages.length, messageCpuSeconds, finishCpuSeconds, wallSeconds, streams: report.sessions.length, meanLoss };
+}
+
+const recorded = arena ? await arenaMessages(Number(positional[0] ?? 120), Number(positional[1] ?? 60)) : undefined;
 const results: Round[] = [];
 for (let round = 0; round < rounds; round++) {
-  const result = runRound();
+  const result = recorded === undefined ? runRound() : runArenaRound(recorded);
   results.push(result);
   const total = result.messageCpuSeconds + result.finishCpuSeconds;
   console.log(
     `round ${round + 1}: ${result.delivered.toLocaleString("en-US")} messages, CPU ${total.toFixed(2)} s ` +
-      `(messages ${result.messageCpuSeconds.toFixed(2)} s incl. generation, finish() ${result.finishCpuSeconds.toFixed(2)} s), wall ${result.wallSeconds.toFixed(2)} s`,
+      `(messages ${result.messageCpuSeconds.toFixed(2)} s${arena ? "" : " incl. generation"}, finish() ${result.finishCpuSeconds.toFixed(2)} s), wall ${result.wallSeconds.toFixed(2)} s`,
   );
 }
 const delivered = results[0]!.delivered;
@@ -172,9 +211,11 @@ const messageRates = results.map((result) => delivered / result.messageCpuSecond
 const totalRates = totals.map((total) => delivered / total);
 const heapMb = process.memoryUsage().heapUsed / 1048576;
 console.log(
-  `loss bench: ${sessions} sessions × ${minutes} min × ${rateHz} Hz × 2 directions, ${entityCount === 0 ? "1 entity role" : `${entityCount} entities`} per snapshot: ` +
+  (arena
+    ? "loss bench (arena match, messages decoded beforehand): "
+    : `loss bench: ${sessions} sessions × ${minutes} min × ${rateHz} Hz × 2 directions, ${entityCount === 0 ? "1 entity role" : `${entityCount} entities`} per snapshot: `) +
     `${delivered.toLocaleString("en-US")} messages, ${results[0]!.streams} streams, mean loss ${(results[0]!.meanLoss * 100).toFixed(2)}%, ${rounds} rounds\n` +
     `  messages/s of CPU incl. finish(): best ${Math.round(Math.max(...totalRates)).toLocaleString("en-US")}, median ${Math.round(median(totalRates)).toLocaleString("en-US")}\n` +
-    `  messages/s of CPU, message phase (generation included): best ${Math.round(Math.max(...messageRates)).toLocaleString("en-US")}, median ${Math.round(median(messageRates)).toLocaleString("en-US")}\n` +
+    `  messages/s of CPU, message phase${arena ? "" : " (generation included)"}: best ${Math.round(Math.max(...messageRates)).toLocaleString("en-US")}, median ${Math.round(median(messageRates)).toLocaleString("en-US")}\n` +
     `  finish() CPU s: best ${Math.min(...results.map((result) => result.finishCpuSeconds)).toFixed(3)}, median ${median(results.map((result) => result.finishCpuSeconds)).toFixed(3)}; heap ${heapMb.toFixed(0)} MB`,
 );

@@ -8,7 +8,7 @@ import {
   stationaryLoss,
   type GilbertElliottModel,
 } from "./gilbert-elliott-fit.js";
-import { SeededRandom } from "./replay.js";
+import { SeededRandom, simulateResidualInputLoss } from "./replay.js";
 
 function trace(model: GilbertElliottModel, slots: number, seed: number): LossPatternCounter {
   const random = new SeededRandom(seed);
@@ -87,6 +87,71 @@ describe("Gilbert–Elliott fit", () => {
     const six = gilbertElliottPatternProbabilities(model, 6);
     expect(six.reduce((sum, value) => sum + value, 0)).toBeCloseTo(1, 12);
     expect(stationaryLoss({ p: 0, r: 0, h: 0, k: 1 })).toBe(0);
+  });
+
+  it("computes pattern probabilities bit-identically to the depth-first walk over the Markov chain, for every pattern length", () => {
+    // Reference: the straightforward recursion (transition first, then emission), as originally written.
+    const reference = (model: GilbertElliottModel, length: number): Float64Array => {
+      const clamp = (value: number): number => Math.min(1 - 1e-7, Math.max(1e-7, value));
+      const p = clamp(model.p);
+      const r = clamp(model.r);
+      const lossGood = 1 - model.k;
+      const lossBad = 1 - model.h;
+      const badShare = p / (p + r);
+      const result = new Float64Array(1 << length);
+      const walk = (depth: number, pattern: number, good: number, bad: number): void => {
+        if (depth === length) {
+          result[pattern] = good + bad;
+          return;
+        }
+        const nextGood = depth === 0 ? 1 - badShare : good * (1 - p) + bad * r;
+        const nextBad = depth === 0 ? badShare : good * p + bad * (1 - r);
+        walk(depth + 1, pattern << 1, nextGood * (1 - lossGood), nextBad * (1 - lossBad));
+        walk(depth + 1, (pattern << 1) | 1, nextGood * lossGood, nextBad * lossBad);
+      };
+      walk(0, 0, 1, 0);
+      return result;
+    };
+    const random = new SeededRandom(3);
+    const models: GilbertElliottModel[] = [
+      { p: 0.01, r: 0.3, h: 0, k: 1 },
+      { p: 0, r: 0, h: 0.2, k: 0.995 },
+      { p: 1, r: 1, h: 1, k: 0 },
+    ];
+    for (let index = 0; index < 20; index++) models.push({ p: random.next(), r: random.next(), h: random.next(), k: random.next() });
+    for (const model of models) {
+      for (let length = 0; length <= 12; length++) {
+        expect(gilbertElliottPatternProbabilities(model, length)).toEqual(reference(model, length));
+      }
+    }
+  });
+
+  it("re-simulates residual input loss with exactly the SeededRandom sequence", () => {
+    const reference = (model: GilbertElliottModel, redundancy: number, datagrams: number, seed: number | string): number => {
+      const random = new SeededRandom(seed);
+      let bad = random.next() < model.p / Math.max(model.p + model.r, 1e-12);
+      let run = 0;
+      let lostInputs = 0;
+      for (let index = 0; index < datagrams; index++) {
+        if (bad) {
+          if (random.next() < model.r) bad = false;
+        } else if (random.next() < model.p) {
+          bad = true;
+        }
+        run = random.next() >= (bad ? model.h : model.k) ? run + 1 : 0;
+        if (run >= Math.max(1, redundancy)) lostInputs += 1;
+      }
+      return datagrams === 0 ? 0 : lostInputs / datagrams;
+    };
+    const model = { p: 0.05, r: 0.3, h: 0.1, k: 0.99 };
+    for (const seed of [1, "loss", 0xdeadbeef]) {
+      for (const redundancy of [0, 1, 2, 4]) {
+        const simulated = simulateResidualInputLoss(model, redundancy, 20_000, seed);
+        expect(simulated).toBe(reference(model, redundancy, 20_000, seed));
+        if (redundancy <= 1) expect(simulated).toBeGreaterThan(0.01);
+      }
+    }
+    expect(simulateResidualInputLoss(model, 1, 0, 1)).toBe(0);
   });
 
   it("formats the netem gemodel line in percent (p r 1-h 1-k)", () => {

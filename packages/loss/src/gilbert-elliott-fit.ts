@@ -186,17 +186,18 @@ function toModel(point: readonly number[]): GilbertElliottModel {
 }
 
 /**
- * Reusable buffers and the non-zero pattern counts of one fit, so each
- * objective evaluation allocates nothing and takes logarithms only where a
- * pattern was observed (summed in ascending pattern order, as before).
+ * The composite log-likelihood of one fit's pattern counts, evaluated many
+ * times by the minimizer: reusable buffers for the pattern probabilities
+ * (no allocation per evaluation) and the observed patterns listed once, so
+ * logarithms are taken only where a pattern was seen, summed in ascending
+ * pattern order as before (bit-identical).
  */
 class LikelihoodWorkspace {
-  readonly probabilities: Float64Array;
+  private readonly probabilities: Float64Array;
   private readonly good: Float64Array;
   private readonly bad: Float64Array;
   private readonly observedPatterns: Int32Array;
   private readonly observedCounts: Float64Array;
-  private readonly observed: number;
   private readonly model: GilbertElliottModel = { p: 0, r: 0, h: 0, k: 0 };
 
   constructor(
@@ -219,7 +220,6 @@ class LikelihoodWorkspace {
         next += 1;
       }
     }
-    this.observed = observed;
   }
 
   /** Composite log-likelihood of the counts under the model at a logit-space point. */
@@ -231,12 +231,30 @@ class LikelihoodWorkspace {
     model.k = logistic(point[3]!);
     const probabilities = this.probabilities;
     fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad);
+    const patterns = this.observedPatterns;
+    const counts = this.observedCounts;
     let total = 0;
-    for (let index = 0; index < this.observed; index++) {
-      total += this.observedCounts[index]! * Math.log(Math.max(probabilities[this.observedPatterns[index]!]!, 1e-300));
+    for (let index = 0; index < patterns.length; index++) {
+      total += counts[index]! * Math.log(Math.max(probabilities[patterns[index]!]!, 1e-300));
     }
     return total;
   }
+}
+
+interface SimplexVertex {
+  point: number[];
+  value: number;
+}
+
+function byValue(a: SimplexVertex, b: SimplexVertex): number {
+  return a.value - b.value;
+}
+
+/** centroid + factor × (worst − centroid), a new point. */
+function along(centroid: readonly number[], worst: readonly number[], factor: number): number[] {
+  const point = new Array<number>(centroid.length);
+  for (let index = 0; index < centroid.length; index++) point[index] = centroid[index]! + factor * (worst[index]! - centroid[index]!);
+  return point;
 }
 
 /** Nelder–Mead minimization (deterministic). */
@@ -249,7 +267,7 @@ function nelderMead(objective: (point: number[]) => number, start: number[], ste
     simplex.push({ point, value: objective(point) });
   }
   for (let iteration = 0; iteration < iterations; iteration++) {
-    simplex.sort((a, b) => a.value - b.value);
+    simplex.sort(byValue);
     const best = simplex[0]!;
     const worst = simplex[dimension]!;
     if (Math.abs(worst.value - best.value) <= 1e-10 * (Math.abs(best.value) + 1e-10)) break;
@@ -257,17 +275,16 @@ function nelderMead(objective: (point: number[]) => number, start: number[], ste
     for (let vertex = 0; vertex < dimension; vertex++) {
       for (let index = 0; index < dimension; index++) centroid[index]! += simplex[vertex]!.point[index]! / dimension;
     }
-    const along = (factor: number): number[] => centroid.map((value, index) => value + factor * (worst.point[index]! - value));
-    const reflected = along(-1);
+    const reflected = along(centroid, worst.point, -1);
     const reflectedValue = objective(reflected);
     if (reflectedValue < best.value) {
-      const expanded = along(-2);
+      const expanded = along(centroid, worst.point, -2);
       const expandedValue = objective(expanded);
       simplex[dimension] = expandedValue < reflectedValue ? { point: expanded, value: expandedValue } : { point: reflected, value: reflectedValue };
     } else if (reflectedValue < simplex[dimension - 1]!.value) {
       simplex[dimension] = { point: reflected, value: reflectedValue };
     } else {
-      const contracted = along(0.5);
+      const contracted = along(centroid, worst.point, 0.5);
       const contractedValue = objective(contracted);
       if (contractedValue < worst.value) {
         simplex[dimension] = { point: contracted, value: contractedValue };
@@ -279,7 +296,7 @@ function nelderMead(objective: (point: number[]) => number, start: number[], ste
       }
     }
   }
-  simplex.sort((a, b) => a.value - b.value);
+  simplex.sort(byValue);
   return simplex[0]!;
 }
 

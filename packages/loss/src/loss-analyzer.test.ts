@@ -248,7 +248,7 @@ describe("LossAnalyzer accounting on constructed sequences", () => {
 
 describe("LossAnalyzer sender-side vantage point (acks)", () => {
   // Client → server datagrams 0..99 seen at the client; the server acks with ack/ackBits.
-  function senderCapture(lostAtServer: Set<number>, ackEvery = 1): GameMessage[] {
+  function senderCapture(lostAtServer: Set<number>, ackEvery = 1, ackBitsWidth = 16): GameMessage[] {
     const messages: GameMessage[] = [];
     let packetIndex = 0;
     const received: number[] = [];
@@ -270,8 +270,8 @@ describe("LossAnalyzer sender-side vantage point (acks)", () => {
       if (sequence % ackEvery !== 0 || received.length === 0) continue;
       const ack = received[received.length - 1]!;
       let ackBits = 0;
-      for (let bit = 0; bit < 16; bit++) if (received.includes(ack - 1 - bit)) ackBits += 2 ** bit;
-      const roles: MessageRoles = { sequence: sequence + 1000, sequenceBits: 16, ack, ackBits, ackBitsWidth: 16 };
+      for (let bit = 0; bit < ackBitsWidth; bit++) if (received.includes(ack - 1 - bit)) ackBits += 2 ** bit;
+      const roles: MessageRoles = { sequence: sequence + 1000, sequenceBits: 16, ack, ackBits, ackBitsWidth };
       const reply: GameMessage = { ...messages[messages.length - 1]!, direction: "serverToClient", tUs: tUs + 5000, packetIndex: packetIndex++, type: "snapshot", roles };
       messages.push(reply, { ...reply, indexInPacket: 1 });
     }
@@ -303,6 +303,17 @@ describe("LossAnalyzer sender-side vantage point (acks)", () => {
     expect(row.senderView!.lost).toBe(0);
     expect(row.senderView!.covered).toBeLessThan(100);
     expect(row.method).toBe("gaps");
+  });
+
+  it("reads ack windows wider than 32 bits (bits 32 and up acknowledge too)", () => {
+    // Acks at sequences 0, 40 and 80 with 40 ack bits cover 0..80; 5 is 35 behind ack 40 (bit 34), 33 is bit 6.
+    const row = analyze(senderCapture(new Set([5, 33]), 40, 40)).sessions.find((entry) => entry.direction === "clientToServer")!;
+    expect(row.method).toBe("acks");
+    expect(row.senderView).toMatchObject({ covered: 81, acknowledged: 79, lost: 2 });
+    expect(row.gapPacketIndices).toEqual([]);
+    // With 32-bit ack windows, 1..7 and 41..47 are never covered: 0, 8..40 and 48..80 remain (5 is unobservable).
+    const narrow = analyze(senderCapture(new Set([5, 33]), 40, 32)).sessions.find((entry) => entry.direction === "clientToServer")!;
+    expect(narrow.senderView).toMatchObject({ covered: 67, acknowledged: 66, lost: 1 });
   });
 
   it("counts acks for sequences never seen sent", () => {
@@ -348,5 +359,25 @@ describe("LossAnalyzer entity bound", () => {
     }));
     const report = analyze(messages, { maxEntitiesPerStream: 2 });
     expect(report.anomalies[ENTITY_LIMIT_CODE]!.count).toBe(1);
+    const sparse = messages.map((message, index) => ({ ...message, roles: { ...message.roles, entities: [{ entityId: [100_000, -1, 2.5][index]!, position: { x: 1, y: 0, z: 0 } }] } }));
+    expect(analyze(sparse, { maxEntitiesPerStream: 2 }).anomalies[ENTITY_LIMIT_CODE]!.count).toBe(1);
+  });
+
+  it("measures correction jumps the same for any entity id (small, large, negative, fractional)", () => {
+    // Entities moving at 60 units/s without a velocity role: a jump of 1 unit per update, 3 units after 2 lost updates.
+    const sequences = [0, 1, 2, 3, 6, 7, 8];
+    const jumpsWithIds = (ids: number[]) => {
+      const messages = messagesFromSequences(sequences).map((message, index) => ({
+        ...message,
+        roles: { ...message.roles, tick: sequences[index]!, entities: ids.map((entityId, entity) => ({ entityId, position: { x: sequences[index]! + entity * 100, y: 0, z: 0 } })) },
+      }));
+      const impact = analyze(messages).syncImpact.find((entry) => entry.kind === "state");
+      return impact?.kind === "state" ? impact.correctionJump : undefined;
+    };
+    const dense = jumpsWithIds([0, 1, 4095]);
+    expect(dense!.afterLoss).toMatchObject({ count: 3, max: 3 });
+    expect(dense!.baseline).toMatchObject({ count: 15, max: 1 });
+    expect(jumpsWithIds([4096, 1_000_000, -7])).toEqual(dense);
+    expect(jumpsWithIds([0.5, 2 ** 40, Number.MAX_SAFE_INTEGER])).toEqual(dense);
   });
 });

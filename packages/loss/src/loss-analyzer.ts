@@ -109,9 +109,14 @@ interface StreamState {
   protocolSessionId: string | null;
   space: SequenceSpace;
   rfc3550: Rfc3550SequenceCounter | undefined;
-  messageTypes: Map<string, number>;
+  /** Messages per message type. */
+  messageTypes: Map<string, MessageTypeCount>;
+  /** The entry of the last message type seen (most datagrams repeat it). */
+  lastMessageType: MessageTypeCount | undefined;
   lastPacketIndex: number;
+  /** Sequences counted in the current packet: the first `packetSequenceCount` entries (the array is reused). */
   packetSequences: number[];
+  packetSequenceCount: number;
   lastOutcome: ObservationValue;
   lastSkipped: number;
   reliable: boolean;
@@ -128,8 +133,19 @@ interface StreamState {
   pendingStallTypes: string[];
 }
 
+/** Message count of one message type in a stream. */
+interface MessageTypeCount {
+  type: string;
+  messages: number;
+}
+
 interface DirectionState {
   streams: Map<string | number | undefined, StreamState>;
+  /** The stream of the last sequenced message and the key parts that found it (a cache in front of `streams`). */
+  lastStream: StreamState | undefined;
+  lastChannel: string | number | undefined;
+  lastMessageType: string;
+  lastProtocolSessionId: string | undefined;
   unsequenced: Map<string, number>;
   lastAckPacketIndex: number;
   lastAck: number;
@@ -143,11 +159,17 @@ interface SessionState {
 }
 
 function newDirection(): DirectionState {
-  return { streams: new Map(), unsequenced: new Map(), lastAckPacketIndex: -1, lastAck: Number.NaN, input: undefined };
-}
-
-function opposite(direction: Direction): Direction {
-  return direction === "clientToServer" ? "serverToClient" : "clientToServer";
+  return {
+    streams: new Map(),
+    lastStream: undefined,
+    lastChannel: undefined,
+    lastMessageType: "",
+    lastProtocolSessionId: undefined,
+    unsequenced: new Map(),
+    lastAckPacketIndex: -1,
+    lastAck: Number.NaN,
+    input: undefined,
+  };
 }
 
 /**
@@ -155,13 +177,8 @@ function opposite(direction: Direction): Direction {
  * neither an input nor a reliable event (events such as spawns carry a tick
  * and a resend count; shots carry a position but no tick).
  */
-function isStateMessage(roles: MessageRoles): boolean {
-  return (
-    roles.inputSequence === undefined &&
-    roles.reliable !== true &&
-    roles.resendCount === undefined &&
-    (roles.entities !== undefined || roles.tick !== undefined)
-  );
+function isStateMessage(roles: MessageRoles, inputSequence: number | undefined, reliable: boolean | undefined, resendCount: number | undefined): boolean {
+  return inputSequence === undefined && reliable !== true && resendCount === undefined && (roles.entities !== undefined || roles.tick !== undefined);
 }
 
 function resolveOptions(options: LossAnalyzerOptions): ResolvedOptions {
@@ -225,9 +242,15 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   private readonly sessions = new Map<string, SessionState>();
   private readonly anomalies = new AnomalyCounter();
   private streamCount = 0;
+  /** The session of the last message (messages of one datagram, and often of consecutive datagrams, share it). */
+  private lastSessionId: string | undefined;
+  private lastSession: SessionState | undefined;
+  /** Whether `ackChannelByMessageType` has any entry. */
+  private readonly hasAckChannels: boolean;
 
   constructor(options: LossAnalyzerOptions = {}) {
     this.options = resolveOptions(options);
+    this.hasAckChannels = Object.keys(this.options.ackChannelByMessageType).length > 0;
     this.spaceOptions = {
       windowSize: this.options.windowSize,
       maxGap: this.options.maxGap,
@@ -241,18 +264,46 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     };
   }
 
-  private direction(sessionId: string, direction: Direction): DirectionState {
+  private session(sessionId: string): SessionState {
+    if (sessionId === this.lastSessionId) return this.lastSession!;
     let session = this.sessions.get(sessionId);
     if (session === undefined) {
       session = { clientToServer: newDirection(), serverToClient: newDirection() };
       this.sessions.set(sessionId, session);
     }
-    return session[direction];
+    this.lastSessionId = sessionId;
+    this.lastSession = session;
+    return session;
   }
 
   private stream(message: GameMessage, directionState: DirectionState): StreamState | undefined {
     const channel = message.roles.channel;
     const protocolSessionId = message.roles.sessionId;
+    const cached = directionState.lastStream;
+    if (
+      cached !== undefined &&
+      channel === directionState.lastChannel &&
+      protocolSessionId === directionState.lastProtocolSessionId &&
+      (!this.options.spacePerMessageType || message.type === directionState.lastMessageType)
+    ) {
+      return cached;
+    }
+    const stream = this.lookUpStream(message, directionState, channel, protocolSessionId);
+    if (stream !== undefined) {
+      directionState.lastStream = stream;
+      directionState.lastChannel = channel;
+      directionState.lastProtocolSessionId = protocolSessionId;
+      directionState.lastMessageType = message.type;
+    }
+    return stream;
+  }
+
+  private lookUpStream(
+    message: GameMessage,
+    directionState: DirectionState,
+    channel: string | number | undefined,
+    protocolSessionId: string | undefined,
+  ): StreamState | undefined {
     const key =
       this.options.spacePerMessageType || protocolSessionId !== undefined
         ? `${channel ?? ""}\u0000${this.options.spacePerMessageType ? message.type : ""}\u0000${protocolSessionId ?? ""}`
@@ -273,8 +324,10 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       space: new SequenceSpace(this.spaceOptions),
       rfc3550: undefined,
       messageTypes: new Map(),
+      lastMessageType: undefined,
       lastPacketIndex: -1,
       packetSequences: [],
+      packetSequenceCount: 0,
       lastOutcome: Observation.duplicate,
       lastSkipped: 0,
       reliable: false,
@@ -298,40 +351,56 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   /** Accounts one decoded message. */
   onMessage(message: GameMessage): void {
     const roles = message.roles;
-    const directionState = this.direction(message.sessionId, message.direction);
-    if (roles.ack !== undefined) this.applyAck(message, directionState);
+    const session = this.session(message.sessionId);
+    const toServer = message.direction === "clientToServer";
+    const directionState = toServer ? session.clientToServer : session.serverToClient;
+    // Each role is read once: roles objects differ in shape between message types.
+    const ack = roles.ack;
+    if (ack !== undefined) this.applyAck(message, ack, directionState, toServer ? session.serverToClient : session.clientToServer);
     const sequence = roles.sequence;
+    const inputSequence = roles.inputSequence;
     if (sequence !== undefined && !Number.isFinite(sequence)) {
       this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
       return;
     }
-    if (roles.inputSequence !== undefined && !Number.isFinite(roles.inputSequence)) {
+    if (inputSequence !== undefined && !Number.isFinite(inputSequence)) {
       this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
       return;
     }
     if (sequence === undefined) {
       directionState.unsequenced.set(message.type, (directionState.unsequenced.get(message.type) ?? 0) + 1);
-      if (roles.inputSequence !== undefined) {
+      if (inputSequence !== undefined) {
         directionState.input ??= new InputCoverage();
-        directionState.input.observe(roles.inputSequence, roles.inputCount, message.byteLength);
+        directionState.input.observe(inputSequence, roles.inputCount, message.byteLength);
       }
       return;
     }
     const stream = this.stream(message, directionState);
     if (stream === undefined) return;
-    stream.messageTypes.set(message.type, (stream.messageTypes.get(message.type) ?? 0) + 1);
+    let typeCount = stream.lastMessageType;
+    if (typeCount === undefined || typeCount.type !== message.type) {
+      typeCount = stream.messageTypes.get(message.type);
+      if (typeCount === undefined) {
+        typeCount = { type: message.type, messages: 0 };
+        stream.messageTypes.set(message.type, typeCount);
+      }
+      stream.lastMessageType = typeCount;
+    }
+    typeCount.messages += 1;
     if (message.tUs > stream.lastUs) stream.lastUs = message.tUs;
-    const resendCount = roles.resendCount ?? 0;
-    if (roles.reliable === true || resendCount > 0) stream.reliable = true;
+    const resendRole = roles.resendCount;
+    const resendCount = resendRole ?? 0;
+    const reliable = roles.reliable;
+    if (reliable === true || resendCount > 0) stream.reliable = true;
     let firstInPacket = true;
     if (stream.lastPacketIndex === message.packetIndex) {
-      firstInPacket = !stream.packetSequences.includes(sequence);
+      firstInPacket = !containsSequence(stream, sequence);
     } else {
       stream.lastPacketIndex = message.packetIndex;
-      stream.packetSequences.length = 0;
+      stream.packetSequenceCount = 0;
     }
     if (firstInPacket) {
-      stream.packetSequences.push(sequence);
+      stream.packetSequences[stream.packetSequenceCount++] = sequence;
       const space = stream.space;
       const strays = space.strays;
       stream.lastOutcome = space.observe(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount);
@@ -349,12 +418,12 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       }
     }
     if (stream.pendingStallPacketIndex === message.packetIndex && !stream.pendingStallTypes.includes(message.type)) stream.pendingStallTypes.push(message.type);
-    if (roles.inputSequence !== undefined && stream.lastOutcome !== Observation.pending) {
+    if (inputSequence !== undefined && stream.lastOutcome !== Observation.pending) {
       // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
       stream.input ??= new InputCoverage();
-      stream.input.observe(roles.inputSequence, roles.inputCount, message.byteLength);
+      stream.input.observe(inputSequence, roles.inputCount, message.byteLength);
     }
-    if (stream.lastOutcome === Observation.advanced && isStateMessage(roles)) {
+    if (stream.lastOutcome === Observation.advanced && isStateMessage(roles, inputSequence, reliable, resendRole)) {
       stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
       const tracker = stream.state;
       tracker.onUpdate(message.tUs, message.packetIndex, stream.lastSkipped);
@@ -364,17 +433,16 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
   }
 
-  private applyAck(message: GameMessage, directionState: DirectionState): void {
+  private applyAck(message: GameMessage, ack: number, directionState: DirectionState, peer: DirectionState): void {
     const roles = message.roles;
-    const ack = roles.ack!;
     if (directionState.lastAckPacketIndex === message.packetIndex && directionState.lastAck === ack) return;
     directionState.lastAckPacketIndex = message.packetIndex;
     directionState.lastAck = ack;
-    const peer = this.sessions.get(message.sessionId)?.[opposite(message.direction)];
-    if (peer === undefined) return;
-    const ackBits = roles.ackBits ?? 0;
-    const width = roles.ackBitsWidth ?? (roles.ackBits === undefined ? 0 : 32);
-    const channel = Object.hasOwn(this.options.ackChannelByMessageType, message.type) ? this.options.ackChannelByMessageType[message.type] : roles.channel;
+    const ackBitsRole = roles.ackBits;
+    const ackBits = ackBitsRole ?? 0;
+    const width = roles.ackBitsWidth ?? (ackBitsRole === undefined ? 0 : 32);
+    const channel =
+      this.hasAckChannels && Object.hasOwn(this.options.ackChannelByMessageType, message.type) ? this.options.ackChannelByMessageType[message.type] : roles.channel;
     const direct = peer.streams.get(channel);
     if (direct !== undefined) {
       direct.space.onAck(ack, ackBits, width);
@@ -475,7 +543,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     const fit = lost > 0 ? fitGilbertElliott(patterns) : undefined;
     const conditional = patterns.conditionalLoss();
     const lossSummary = lossRuns.summary();
-    const messageTypes = [...stream.messageTypes.entries()].map(([type, messages]) => ({ type, messages })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    const messageTypes = [...stream.messageTypes.values()].map(({ type, messages }) => ({ type, messages })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     const row: LossStream = {
       id: stream.sessionId,
       direction: stream.direction,
@@ -750,6 +818,12 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
     return findings;
   }
+}
+
+function containsSequence(stream: StreamState, sequence: number): boolean {
+  const sequences = stream.packetSequences;
+  for (let index = 0; index < stream.packetSequenceCount; index++) if (sequences[index] === sequence) return true;
+  return false;
 }
 
 function commitStall(stream: StreamState): void {

@@ -389,19 +389,39 @@ export class SequenceSpace {
       return;
     }
     const counts = this.ackCounts!;
-    const narrow = ackBitsWidth <= 32;
-    const bits = narrow ? ackBits >>> 0 : 0;
     const lowest = Math.max(extended - ackBitsWidth, this.finalizeFrom, this.segmentBase);
     const flagsArray = this.flags;
     const mask = this.mask;
-    for (let target = extended; target >= lowest; target--) {
+    if (extended >= lowest) {
+      // The ack itself (offset 0) is always acknowledged.
+      const slot = extended & mask;
+      const flags = flagsArray[slot]!;
+      if ((flags & RECEIVED) !== 0) {
+        flagsArray[slot] = flags | COVERED | ACKED;
+        if (counts[slot]! < 255) counts[slot]! += 1;
+      }
+    }
+    if (ackBitsWidth <= 32) {
+      // Bit (offset − 1) of ackBits acknowledges extended − offset; offset ≤ 32 here.
+      let bits = ackBits >>> 0;
+      for (let target = extended - 1; target >= lowest; target--, bits >>>= 1) {
+        const slot = target & mask;
+        const flags = flagsArray[slot]!;
+        if ((flags & RECEIVED) === 0) continue;
+        if ((bits & 1) === 1) {
+          flagsArray[slot] = flags | COVERED | ACKED;
+          if (counts[slot]! < 255) counts[slot]! += 1;
+        } else {
+          flagsArray[slot] = flags | COVERED;
+        }
+      }
+      return;
+    }
+    for (let target = extended - 1; target >= lowest; target--) {
       const slot = target & mask;
       const flags = flagsArray[slot]!;
       if ((flags & RECEIVED) === 0) continue;
-      const offset = extended - target;
-      const acknowledged =
-        offset === 0 || (narrow ? ((bits >>> (offset - 1)) & 1) === 1 : Math.floor(ackBits / 2 ** (offset - 1)) % 2 === 1);
-      if (acknowledged) {
+      if (Math.floor(ackBits / 2 ** (extended - target - 1)) % 2 === 1) {
         flagsArray[slot] = flags | COVERED | ACKED;
         if (counts[slot]! < 255) counts[slot]! += 1;
       } else {
@@ -409,7 +429,6 @@ export class SequenceSpace {
       }
     }
   }
-
 
   /** Ends the space: pending jump becomes a stray, every open slot becomes final. */
   finish(): void {

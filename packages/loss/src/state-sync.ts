@@ -18,6 +18,9 @@ interface EntityState {
   tUs: number;
 }
 
+/** Entity ids below this (non-negative integers) are looked up in an array instead of a map. */
+const DENSE_ENTITY_IDS = 4096;
+
 /**
  * Effect of loss on unreliable state (snapshots) of one sequence space:
  * update intervals (stale-state durations), how often they exceed the
@@ -47,7 +50,10 @@ export class StateSyncTracker {
   private nominalUs = 0;
   private lastUpdateUs = Number.NaN;
   private lastPacketIndex = -1;
-  private readonly entities = new Map<number, EntityState>();
+  /** Entities by id: small non-negative integer ids in an array, the others in a map. */
+  private readonly denseEntities: (EntityState | undefined)[] = [];
+  private readonly sparseEntities = new Map<number, EntityState>();
+  private entityCount = 0;
 
   constructor(
     private readonly interpolationDelayUs: number,
@@ -108,42 +114,66 @@ export class StateSyncTracker {
 
   /** Updates entity positions from a state message, measuring the correction jump. */
   onEntities(roles: MessageRoles, tUs: number, skipped: number): void {
-    if (roles.position !== undefined) {
+    const jumps = skipped > 0 ? this.jumpAfterLoss : this.jumpBaseline;
+    const position = roles.position;
+    if (position !== undefined) {
       const id = roles.entityId ?? roles.playerId ?? -1;
-      this.updateEntity(id, roles.position, roles.velocity, tUs, skipped);
+      this.updateEntity(id, position, roles.velocity, tUs, jumps);
     }
     const entities = roles.entities;
     if (entities === undefined) return;
     for (let index = 0; index < entities.length; index++) {
       const entity: EntityRoles = entities[index]!;
-      if (entity.position !== undefined) this.updateEntity(entity.entityId, entity.position, entity.velocity, tUs, skipped);
+      const entityPosition = entity.position;
+      if (entityPosition !== undefined) this.updateEntity(entity.entityId, entityPosition, entity.velocity, tUs, jumps);
     }
   }
 
-  private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, skipped: number): void {
-    let state = this.entities.get(id);
-    if (state === undefined) {
-      if (this.entities.size >= this.maxEntities) {
-        this.entitiesDropped += 1;
-        return;
-      }
-      state = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, hasVelocity: false, tUs };
-      this.entities.set(id, state);
-    } else if (tUs > state.tUs) {
+  /** The state of entity `id`, creating it within the entity limit (undefined when the limit is reached). */
+  private entity(id: number, tUs: number): EntityState | undefined {
+    const dense = id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
+    let state = dense ? this.denseEntities[id] : this.sparseEntities.get(id);
+    if (state !== undefined) return state;
+    if (this.entityCount >= this.maxEntities) {
+      this.entitiesDropped += 1;
+      return undefined;
+    }
+    this.entityCount += 1;
+    state = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, hasVelocity: false, tUs };
+    if (dense) {
+      while (this.denseEntities.length < id) this.denseEntities.push(undefined);
+      this.denseEntities[id] = state;
+    } else {
+      this.sparseEntities.set(id, state);
+    }
+    return state;
+  }
+
+  private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
+    const state = this.entity(id, tUs);
+    if (state === undefined) return;
+    // A new entity has state.tUs = tUs: no previous position, no jump.
+    if (tUs > state.tUs) {
       const elapsedSeconds = state.hasVelocity ? (tUs - state.tUs) / 1e6 : 0;
       const dx = position.x - (state.x + state.vx * elapsedSeconds);
       const dy = position.y - (state.y + state.vy * elapsedSeconds);
       const dz = position.z - (state.z + state.vz * elapsedSeconds);
-      const jump = Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE;
-      (skipped > 0 ? this.jumpAfterLoss : this.jumpBaseline).add(jump);
+      jumps.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
     }
     state.x = position.x;
     state.y = position.y;
     state.z = position.z;
-    state.hasVelocity = velocity !== undefined;
-    state.vx = velocity?.x ?? 0;
-    state.vy = velocity?.y ?? 0;
-    state.vz = velocity?.z ?? 0;
+    if (velocity === undefined) {
+      state.hasVelocity = false;
+      state.vx = 0;
+      state.vy = 0;
+      state.vz = 0;
+    } else {
+      state.hasVelocity = true;
+      state.vx = velocity.x ?? 0;
+      state.vy = velocity.y ?? 0;
+      state.vz = velocity.z ?? 0;
+    }
     state.tUs = tUs;
   }
 
