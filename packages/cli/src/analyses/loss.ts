@@ -23,13 +23,15 @@ export function lossSection(report: LossReport): AnalysisSection {
     );
     if (worst.netem !== null) answer.push(`Reproduce the worst link in the lab: ${worst.netem}`);
   }
-  for (const impact of report.syncImpact) {
-    if (impact.kind === "input" && impact.inputsExpected > 0 && impact.residualInputLossRate > 0) {
-      answer.push(
-        `Inputs (${impact.id}): ${percent(impact.residualInputLossRate)} lost even with redundancy ${impact.currentRedundancy} (datagram loss ${percent(impact.datagramLossRate)}).`,
-      );
-    }
+  const inputImpacts = report.syncImpact
+    .flatMap((impact) => (impact.kind === "input" && impact.inputsExpected > 0 && impact.residualInputLossRate > 0 ? [impact] : []))
+    .sort((left, right) => right.residualInputLossRate - left.residualInputLossRate);
+  for (const impact of inputImpacts.slice(0, 3)) {
+    answer.push(
+      `Inputs (${impact.id}): ${percent(impact.residualInputLossRate)} lost even with redundancy ${impact.currentRedundancy} (datagram loss ${percent(impact.datagramLossRate)}).`,
+    );
   }
+  if (inputImpacts.length > 3) answer.push(`${inputImpacts.length - 3} more session(s) lose inputs despite redundancy (see syncImpact).`);
   const stateStale = report.syncImpact.filter((impact) => impact.kind === "state" && impact.exceedsInterpolationDelay > 0);
   if (stateStale.length > 0) {
     const total = stateStale.reduce((sum, impact) => sum + (impact.kind === "state" ? impact.exceedsInterpolationDelay : 0), 0);

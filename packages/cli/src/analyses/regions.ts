@@ -19,7 +19,10 @@ export function regionsSection(report: RegionsReport): AnalysisSection {
         ? `No significant difference between regions (${report.comparisons.length} comparison(s), ${report.method.correction} corrected, α ${report.method.alpha}).`
         : `${significant.length} of ${report.comparisons.length} comparison(s) significant: ${significant.slice(0, 3).map((comparison) => comparison.conclusion).join(" ")}`,
     );
-    for (const challenge of report.challenges.slice(0, 3)) answer.push(`${challenge.region}: ${challenge.summary} → ${challenge.suggestion}`);
+    for (const challenge of report.challenges.slice(0, 3)) {
+      const summary = challenge.summary.startsWith(challenge.region) ? challenge.summary : `${challenge.region}: ${challenge.summary}`;
+      answer.push(`${summary} → ${challenge.suggestion}`);
+    }
     if (report.placement?.addOne) {
       answer.push(`Placement: adding ${report.placement.addOne.added} would cut modelled p95 RTT by ${formatNumber(report.placement.addOne.gainP95Ms)} ms.`);
     }
