@@ -82,6 +82,26 @@ describe("tickscope analyze", () => {
     expect((await runInMemory(["analyze", capturePath, "--config", config])).code).toBe(ExitCode.usage);
   });
 
+  it("merges a game-server log (the simulator's format by default, or a mapping file)", async () => {
+    const matchPath = join(directory, "logged.pcapng");
+    const logPath = join(directory, "server-log.ndjson");
+    const simulate = await runInMemory(["simulate", "--players", "3", "--duration", "5s", "--seed", "5", "--out", matchPath, "--server-log", logPath]);
+    expect(simulate.code, simulate.stderr).toBe(ExitCode.ok);
+    const run = await runInMemory(["analyze", matchPath, "--protocol", arenaPath, "--server-log", logPath, "--only", "latency", "--format", "json"]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(JSON.parse(run.stdout).options.serverLogEvents).toBeGreaterThan(100);
+    writeFileSync(logPath, `${readFileSync(logPath, "utf8")}this is not json\n`);
+    const damaged = await runInMemory(["analyze", matchPath, "--protocol", arenaPath, "--server-log", logPath, "--only", "latency", "--format", "json"]);
+    expect(damaged.code).toBe(ExitCode.ok);
+    expect(damaged.stderr).toContain("E_BAD_LOG_LINE × 1");
+    const mapPath = join(directory, "log-map.json");
+    writeFileSync(mapPath, "{ nope");
+    expect((await runInMemory(["analyze", matchPath, "--server-log", logPath, "--log-map", mapPath])).code).toBe(ExitCode.usage);
+    writeFileSync(mapPath, JSON.stringify({ format: "ndjson", timeField: "tUs", timeUnit: "us", typeField: "type" }));
+    const mapped = await runInMemory(["analyze", matchPath, "--protocol", arenaPath, "--server-log", logPath, "--log-map", mapPath, "--only", "latency", "--format", "json"]);
+    expect(mapped.code, mapped.stderr).toBe(ExitCode.ok);
+  });
+
   it("needs an input and a single-file format without --out", async () => {
     expect((await runInMemory(["analyze"])).code).toBe(ExitCode.usage);
     const several = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json,md"]);

@@ -9,6 +9,7 @@ import { loadConfig } from "../config-file.js";
 import { REPORT_FORMATS } from "../formats/index.js";
 import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
 import { writeReports } from "../report-output.js";
+import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
 
@@ -22,6 +23,8 @@ interface AnalyzeCommandOptions {
   failOn?: Severity;
   region?: { name: string; value: string }[];
   serverRegion?: { name: string; value: string }[];
+  serverLog?: string;
+  logMap?: string;
   config?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -57,6 +60,8 @@ export function registerAnalyzeCommand(program: Command): void {
       ...previous,
       parseNamedValue("server-region", text),
     ])
+    .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
+    .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
     .option("--quiet", "no progress bar")
     .action(async (captures: string[], options: AnalyzeCommandOptions, command: Command) => {
@@ -74,15 +79,25 @@ export function registerAnalyzeCommand(program: Command): void {
       const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
       const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
       let barStarted = false;
+      const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);
+      const logAnomalies = Object.entries(serverLog?.anomalies ?? {});
+      if (logAnomalies.length > 0) streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (lines skipped)\n`);
       const result = await runAnalyze({
         inputs,
+        logEvents: serverLog?.events,
         protocolPath: options.protocol ?? config.protocol,
         keysPath: options.keys ?? config.keys,
         serverPorts: options.serverPort ?? config.serverPorts,
         analyses,
         settings: config.analyses ?? {},
         serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name, value }) => [value, name])),
-        recordedOptions: { only: analyses, serverPorts: options.serverPort ?? config.serverPorts ?? [], failOn: failOn ?? null },
+        recordedOptions: {
+          only: analyses,
+          serverPorts: options.serverPort ?? config.serverPorts ?? [],
+          failOn: failOn ?? null,
+          serverLog: options.serverLog ?? null,
+          serverLogEvents: serverLog?.events.length ?? 0,
+        },
         onProgress:
           bar === undefined
             ? undefined
