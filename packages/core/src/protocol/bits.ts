@@ -71,6 +71,22 @@ export class BitReader {
       for (let index = 0; index < bits; index += 8) value = value * 256 + buffer[byte++];
       return value;
     }
+    const bitOffset = position & 7;
+    if (bits > 0 && bitOffset + bits <= 32) {
+      // Up to four bytes hold the value: load them left-aligned in a 32-bit word, then shift.
+      const byte = position >>> 3;
+      const last = (position + bits - 1) >>> 3;
+      let word = buffer[byte] << 24;
+      if (last > byte) {
+        word |= buffer[byte + 1] << 16;
+        if (last > byte + 1) {
+          word |= buffer[byte + 2] << 8;
+          if (last > byte + 2) word |= buffer[byte + 3];
+        }
+      }
+      this.position = position + bits;
+      return (word << bitOffset) >>> (32 - bits);
+    }
     let value = 0;
     let left = bits;
     while (left > 0) {

@@ -61,6 +61,11 @@ class Emitter {
     this.constants.push(value);
     return `K[${this.constants.length - 1}]`;
   }
+  /** A finite number as an exact source literal (`String` round-trips doubles), else a constant reference. */
+  number(value: number): string {
+    if (typeof value !== "number" || !Number.isFinite(value)) return this.constant(value);
+    return Object.is(value, -0) ? "(-0)" : `(${String(value)})`;
+  }
   variable(prefix = "v"): string {
     this.counter += 1;
     return `${prefix}${this.counter}`;
@@ -83,7 +88,24 @@ function refCode(ref: FieldRef): string {
   return `(s[${int(ref.level)}] === undefined ? undefined : s[${int(ref.level)}]${key(ref.name)})`;
 }
 
+/**
+ * Emits an inline big-endian read of `bits` (1–25) unsigned bits at any bit
+ * position: one 32-bit window load (when four bytes are in the buffer) and two
+ * shifts; otherwise (near the end, truncated) `r.uint`, which also throws.
+ */
+function readUintInline(e: Emitter, target: string, bits: number): void {
+  const p = e.variable("p");
+  const q = e.variable("q");
+  e.emit(`{ const ${p} = r.position, ${q} = ${p} >>> 3; if (r.end - ${p} >= ${int(bits)} && ${q} + 3 < b.length) { r.position = ${p} + ${int(bits)};`);
+  e.emit(`${target} = (((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${p} & 7)) >>> ${int(32 - bits)};`);
+  e.emit(`} else ${target} = r.uint(${int(bits)}, false); }`);
+}
+
 function decodeInt(e: Emitter, target: string, bits: number, signed: boolean, little: boolean): void {
+  if (!signed && !little && bits >= 1 && bits <= 25) {
+    readUintInline(e, target, bits);
+    return;
+  }
   if (!signed && !little && (bits === 8 || bits === 16 || bits === 32)) {
     const p = e.variable("p");
     e.emit(`if ((r.position & 7) === 0 && r.end - r.position >= ${bits}) { const ${p} = r.position >>> 3; r.position += ${bits};`);
@@ -109,7 +131,10 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       e.emit(`${target} = r.float(${int(node.bits)}, ${node.little});`);
       return;
     case "quantized":
-      e.emit(`${target} = ${e.constant(node.min)} + (r.uint(${int(node.bits)}, false) * ${e.constant(node.max - node.min)}) / ${e.constant(node.steps)};`);
+      if (node.bits >= 1 && node.bits <= 25) {
+        readUintInline(e, target, node.bits);
+        e.emit(`${target} = ${e.number(node.min)} + (${target} * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
+      } else e.emit(`${target} = ${e.number(node.min)} + (r.uint(${int(node.bits)}, false) * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
       return;
     case "bool":
       e.emit(`${target} = r.uint(${int(node.bits)}, false) !== 0;`);
@@ -193,7 +218,7 @@ function extractCode(e: Emitter, field: FieldPlan, word: string, shift: number, 
   const bits = node.kind === "int" || node.kind === "bool" || node.kind === "quantized" ? node.bits : 0;
   const raw = bits === 32 ? `(${word} >>> 0)` : `((${word} >>> ${int(shift)}) & ${int(2 ** bits - 1)})`;
   if (node.kind === "bool") e.emit(`${target} = ${raw} !== 0;`);
-  else if (node.kind === "quantized") e.emit(`${target} = ${e.constant(node.min)} + (${raw} * ${e.constant(node.max - node.min)}) / ${e.constant(node.steps)};`);
+  else if (node.kind === "quantized") e.emit(`${target} = ${e.number(node.min)} + (${raw} * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
   else if (node.kind === "int" && node.signed) e.emit(`${target} = ${raw}; if (${target} >= ${e.constant(2 ** (bits - 1))}) ${target} -= ${e.constant(2 ** bits)};`);
   else e.emit(`${target} = ${raw};`);
 }

@@ -217,7 +217,6 @@ const roleHelpers = {
   rotation(current: number | readonly number[] | undefined, value: number): number | readonly number[] {
     return current === undefined ? value : typeof current === "number" ? [current, value] : [...current, value];
   },
-  extract: extractRoles,
 };
 
 /**
@@ -337,8 +336,39 @@ export function roleBuilder(
     }
     if (code !== undefined) lines.push(`if (v !== undefined && v !== null) { ${code} }`);
   }
-  if (plan.entityArrays.length > 0 || plan.inputCountArrays.length > 0) {
-    lines.push(`H.extract(${constant({ scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays })}, f, r);`);
+  // Walks `path` from `source` into `v` exactly like `valueAt` (undefined through non-records).
+  const walk = (source: string, path: string[]): void => {
+    lines.push(`v = ${source};`);
+    for (const name of path) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v[${JSON.stringify(name)}] : undefined;`);
+  };
+  for (const path of plan.inputCountArrays) {
+    walk("f", path);
+    lines.push("if (Array.isArray(v)) r.inputCount = v.length;");
+  }
+  // Entity arrays: straight-line reads per element into locals, one result object per entity
+  // (same values and key order as `extractRoles`; roles other than the four entity ones have no effect there).
+  for (const spec of plan.entityArrays) {
+    walk("f", spec.path);
+    lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, pos, vel, rot;");
+    // The element is checked once; its own properties are then read directly (deeper steps stay guarded).
+    lines.push(`if (typeof el === "object" && el !== null && !Array.isArray(el) && !(el instanceof Uint8Array)) {`);
+    for (const role of spec.entity) {
+      let code: string | undefined;
+      if (role.role === "entityId") code = `id = ${number};`;
+      else if (role.role === "rotation") code = `rot = H.rotation(rot, ${number});`;
+      else if (role.role.startsWith("position.") || role.role.startsWith("velocity.")) {
+        const local = role.role.startsWith("position.") ? "pos" : "vel";
+        const axis = role.role.slice(9);
+        const property = axis === "x" ? "x" : axis === "y" ? "y" : "z";
+        code = `if (${local} === undefined) ${local} = { x: 0, y: 0, z: 0 }; ${local}.${property} = ${number};`;
+      }
+      if (code === undefined) continue;
+      walk(`el[${JSON.stringify(role.path[0])}]`, role.path.slice(1));
+      lines.push(`if (v !== undefined && v !== null) { ${code} }`);
+    }
+    lines.push("}");
+    lines.push("const e = { entityId: id }; if (pos !== undefined) e.position = pos; if (vel !== undefined) e.velocity = vel; if (rot !== undefined) e.rotation = rot; es.push(e); }");
+    lines.push("r.entities = es; }");
   }
   if (defaults.channel !== undefined) lines.push(`if (r.channel === undefined) r.channel = ${constant(defaults.channel)};`);
   if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);

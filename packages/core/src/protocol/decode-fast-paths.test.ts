@@ -1,0 +1,133 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { GameMessage } from "../game-message.js";
+import { decodeAll, loadExample } from "../test-support/protocols.js";
+import { BitReader, compileProtocol, type ProtocolDefinition } from "./index.js";
+
+/** Bit-by-bit reference: MSB-first unsigned read of `bits` at bit `position`. */
+function referenceUint(buffer: Uint8Array, position: number, bits: number): number {
+  let value = 0;
+  for (let index = 0; index < bits; index++) value = value * 2 + ((buffer[(position + index) >>> 3] >>> (7 - ((position + index) & 7))) & 1);
+  return value;
+}
+
+/** Roles with key order made visible (the compiled builder must keep the interpreter's order). */
+function rolesWithKeys(message: GameMessage): unknown {
+  return { keys: Object.keys(message.roles), roles: message.roles, entityKeys: message.roles.entities?.map((entity) => Object.keys(entity)) };
+}
+
+describe("BitReader.uint fast paths", () => {
+  it("equals a bit-by-bit reference at every bit offset for widths 0..53, and throws past the end", () => {
+    const buffer = Uint8Array.from({ length: 16 }, (_, index) => (index * 151 + 29) & 0xff);
+    const reader = new BitReader();
+    for (let bits = 0; bits <= 53; bits++) {
+      for (let position = 0; position + bits <= buffer.length * 8; position += bits <= 20 ? 1 : 5) {
+        reader.reset(buffer);
+        reader.position = position;
+        expect(reader.uint(bits, false)).toBe(referenceUint(buffer, position, bits));
+        expect(reader.position).toBe(position + bits);
+      }
+    }
+    reader.reset(buffer, 0, 2);
+    reader.position = 3;
+    expect(() => reader.uint(14, false)).toThrow(/needs 14 bits/);
+  });
+});
+
+describe("compiled role builder", () => {
+  // Entities with roles in a nested struct, a non-entity role, several rotations, an optional (`when`) position
+  // and an inputCount array; the header carries sequence/sendTime copied onto every message.
+  const definition: ProtocolDefinition = {
+    name: "roles",
+    header: [
+      { name: "sequence", type: "u16", role: "sequence" },
+      { name: "sendTimeMs", type: "u32", role: "sendTime", unit: "ms" },
+    ],
+    body: { repeat: "untilEnd", frameHeader: [{ name: "kind", type: "u8" }], select: { on: "kind", cases: [{ value: 1, message: "state" }] } },
+    messages: [
+      {
+        name: "state",
+        fields: [
+          { name: "tick", type: "u32", role: "tick" },
+          { name: "inputs", type: "array", count: { prefix: "u8" }, maxCount: 8, role: "inputCount", of: { type: "u8" } },
+          {
+            name: "things",
+            type: "array",
+            count: { prefix: "u8" },
+            maxCount: 32,
+            of: {
+              type: "struct",
+              fields: [
+                { name: "flags", type: "u8" },
+                { name: "yaw", type: "quantized", min: 0, max: 6.25, bits: 10, role: "rotation" },
+                { name: "id", type: "uint", bits: 13, role: "entityId" },
+                { name: "where", type: "struct", fields: [{ name: "x", type: "quantized", min: -100, max: 100, bits: 17, role: "position.x" }, { name: "z", type: "int", bits: 9, role: "position.z" }] },
+                { name: "speed", type: "quantized", min: -8, max: 8, bits: 11, role: "velocity.y", when: { field: "flags", bitsSet: 1 } },
+                { name: "pitch", type: "quantized", min: -2, max: 2, bits: 7, role: "rotation", when: { field: "flags", bitsSet: 2 } },
+                { name: "owner", type: "u16", role: "playerId" },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+
+  it("gives the interpreter's roles, values and key order on random datagrams (property)", () => {
+    const compiled = compileProtocol(definition);
+    const interpreted = compileProtocol(definition, { mode: "interpreted" });
+    const thing = fc.record({
+      flags: fc.integer({ min: 0, max: 3 }),
+      yaw: fc.double({ min: 0, max: 6.25, noNaN: true }),
+      id: fc.integer({ min: 0, max: 8191 }),
+      where: fc.record({ x: fc.double({ min: -100, max: 100, noNaN: true }), z: fc.integer({ min: -256, max: 255 }) }),
+      speed: fc.double({ min: -8, max: 8, noNaN: true }),
+      pitch: fc.double({ min: -2, max: 2, noNaN: true }),
+      owner: fc.integer({ min: 0, max: 65535 }),
+    });
+    const state = fc.record({ tick: fc.nat(), inputs: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 }), things: fc.array(thing, { maxLength: 12 }) });
+    fc.assert(
+      fc.property(fc.array(state, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 4 }), (states, sequence, cut) => {
+        const bytes = compiled.encodeDatagram(
+          states.map((fields) => ({ type: "state", fields })),
+          { header: { sequence, sendTimeMs: sequence * 3 } },
+        );
+        const payload = bytes.slice(0, bytes.length - cut);
+        const fast = decodeAll(compiled, payload);
+        const slow = decodeAll(interpreted, payload);
+        expect(fast.anomalies).toEqual(slow.anomalies);
+        expect(fast.messages.map(rolesWithKeys)).toEqual(slow.messages.map(rolesWithKeys));
+        expect(fast.messages).toEqual(slow.messages);
+        if (cut === 0) {
+          const entities = fast.messages[0].roles.entities!;
+          expect(entities.map((entity) => entity.entityId)).toEqual(states[0].things.map((item) => item.id));
+          expect(fast.messages[0].roles.inputCount).toBe(states[0].inputs.length);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("decodes arena snapshots with unaligned entities identically in both modes", () => {
+    const compiled = compileProtocol(loadExample("arena"));
+    const interpreted = compileProtocol(loadExample("arena"), { mode: "interpreted" });
+    const entities = Array.from({ length: 16 }, (_, index) => ({
+      entityId: index * 1000 + 7,
+      x: index * 100 - 1000,
+      y: 3.5,
+      z: -index * 50,
+      yaw: index * 0.3,
+      velocityX: index - 8,
+      velocityY: 0,
+      velocityZ: 8 - index,
+      health: 100,
+    }));
+    const bytes = compiled.encodeDatagram([{ type: "snapshot", fields: { tick: 9, lastProcessedInputSequence: 4, entities } }], { header: { sequence: 1, ack: 0, ackBits: 0, sendTimeUs: 5 } });
+    const fast = decodeAll(compiled, bytes);
+    expect(fast.messages.map(rolesWithKeys)).toEqual(decodeAll(interpreted, bytes).messages.map(rolesWithKeys));
+    const roles = fast.messages[0].roles.entities!;
+    expect(roles.map((entity) => entity.entityId)).toEqual(entities.map((entity) => entity.entityId));
+    expect(roles[15].position!.x).toBeCloseTo(500, 1);
+    expect(roles[15].velocity!.z).toBeCloseTo(-7, 1);
+  });
+});
