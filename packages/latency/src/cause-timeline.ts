@@ -76,9 +76,14 @@ export class CauseTimeline {
   private readonly totals = new Float64Array(FEATURE_COUNT);
   /** Bytes per message type: the ring of per-bin bytes and the whole-session total, one lookup per message. */
   private readonly typeBytes = new Map<string, { readonly ring: Float64Array; totalBytes: number }>();
+  /** The message type recorded last and its entry (consecutive messages mostly share a type). */
+  private lastType: string | undefined;
+  private lastTypeEntry: { readonly ring: Float64Array; totalBytes: number } | undefined;
   private currentBin = Number.NaN;
   /** Ring slot of `currentBin` (the hot path's answer when the clock did not move to a new bin). */
   private currentSlot = 0;
+  /** A time known to fall in `currentBin` (the packet's messages share its time: no division for them). */
+  private currentBinUs = Number.NaN;
   private firstBin = Number.NaN;
   private closedBins = 0;
 
@@ -94,9 +99,14 @@ export class CauseTimeline {
 
   /** Moves the clock to `tUs` (closing finished bins); returns the ring slot of `tUs`'s bin (or of the oldest kept bin). */
   advance(tUs: number): number {
+    if (tUs === this.currentBinUs) return this.currentSlot;
     const bin = Math.floor(tUs / this.binUs);
-    if (bin === this.currentBin) return this.currentSlot;
+    if (bin === this.currentBin) {
+      this.currentBinUs = tUs;
+      return this.currentSlot;
+    }
     if (Number.isNaN(this.currentBin)) {
+      this.currentBinUs = tUs;
       this.currentBin = bin;
       this.firstBin = bin;
       this.currentSlot = this.slot(bin);
@@ -110,6 +120,7 @@ export class CauseTimeline {
       // Bins between the old and the new current one are empty.
       for (let step = 1; step < Math.min(gap, 10_000); step++) this.addEmptyStatistics();
       this.currentBin = bin;
+      this.currentBinUs = tUs;
       this.currentSlot = this.slot(bin);
       return this.currentSlot;
     }
@@ -129,7 +140,7 @@ export class CauseTimeline {
   /** Records `bytes` of message `type` at `tUs`. */
   addMessageBytes(tUs: number, type: string, bytes: number): void {
     const slot = this.advance(tUs);
-    let entry = this.typeBytes.get(type);
+    let entry = type === this.lastType ? this.lastTypeEntry : this.typeBytes.get(type);
     if (entry === undefined) {
       const key = this.typeBytes.size >= this.maxMessageTypes ? "other" : type;
       entry = this.typeBytes.get(key);
@@ -138,6 +149,8 @@ export class CauseTimeline {
         this.typeBytes.set(key, entry);
       }
     }
+    this.lastType = type;
+    this.lastTypeEntry = entry;
     entry.ring[slot] += bytes;
     entry.totalBytes += bytes;
   }

@@ -154,6 +154,12 @@ interface SessionState {
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
   lastReportedPacketIndex: number;
+  /**
+   * A jitter stream of the session has 2+ packets, so the report takes its
+   * jitter from a stream ({@link receivedStream}) and never from an RTT
+   * series: series jitter is no longer fed (it could not change any figure).
+   */
+  hasReceivedStream: boolean;
 }
 
 const THRESHOLDS_MS = [50, 100, 150];
@@ -352,6 +358,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         series: new Map(),
         jitterStreams: new Map(),
         lastReportedPacketIndex: -1,
+        hasReceivedStream: false,
       };
       this.sessions.set(id, state);
     }
@@ -436,6 +443,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     if (stream.lastPacketIndex === message.packetIndex) return;
     stream.lastPacketIndex = message.packetIndex;
     stream.jitter.add(message.tUs, sendTimeUs);
+    if (stream.jitter.packets >= 2) state.hasReceivedStream = true;
   }
 
   private addSample(sample: LatencySample): void {
@@ -459,7 +467,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       state.series.set(`${sample.method}\u0000${sample.direction}`, series);
     }
     series.smoothed.add(sample.rttMs);
-    series.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
+    if (!state.hasReceivedStream) series.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
     if (Number.isNaN(series.firstUs)) series.firstUs = sample.tUs;
     if (Number.isNaN(series.lastUs) || sample.tUs > series.lastUs) series.lastUs = sample.tUs;
     if (!Number.isNaN(series.previousUs)) {

@@ -140,7 +140,11 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const rawIds = new Map<string, string>();
   const anomalies = new AnomalyCounter();
 
+  // The tracker looked up last: the messages of a datagram, and of a session's burst, hit it again.
+  let lastTrackerId: string | undefined;
+  let lastTracker: SessionTracker | undefined;
   const trackerOf = (sessionId: string, packetIndex: number): SessionTracker | undefined => {
+    if (sessionId === lastTrackerId) return lastTracker;
     let tracker = trackers.get(sessionId);
     if (tracker === undefined) {
       if (trackers.size >= maxSessions) {
@@ -150,6 +154,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       tracker = new SessionTracker(sessionId, limits);
       trackers.set(sessionId, tracker);
     }
+    lastTrackerId = sessionId;
+    lastTracker = tracker;
     return tracker;
   };
 

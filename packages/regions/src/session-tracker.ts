@@ -226,6 +226,8 @@ const RTT_STREAM_KEYS: Record<RttSource, Record<Direction, string>> = {
   reported: { clientToServer: "reported:clientToServer", serverToClient: "reported:serverToClient" },
 };
 
+const RTT_SOURCE_INDEX: Readonly<Record<RttSource, number>> = { echo: 0, ack: 1, reported: 2 };
+
 /** Key of an RTT stream in {@link SessionTracker.rttStreams} (a constant string, no allocation). */
 export function rttStreamKey(source: RttSource, originDirection: Direction): string {
   return RTT_STREAM_KEYS[source][originDirection];
@@ -267,6 +269,11 @@ export class SessionTracker {
     clientToServer: new InterarrivalJitter(),
     serverToClient: new InterarrivalJitter(),
   };
+  /** The same RTT streams by source index × 2 + direction index (the hot path, no string keys). */
+  private readonly rttStreamSlots: (RttStream | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  /** The sequence window returned last per direction (0 = client→server), and its channel. */
+  private readonly lastSpaces: [SequenceWindow | undefined, SequenceWindow | undefined] = [undefined, undefined];
+  private readonly lastChannels: [number | string | undefined, number | string | undefined] = [undefined, undefined];
   /** Sequence spaces refused because of the bound. */
   droppedSequenceSpaces = 0;
   private readonly random: SeededRandom;
@@ -280,17 +287,21 @@ export class SessionTracker {
 
   /** Adds an RTT sample of a source, measured from requests sent in `originDirection`. */
   addRtt(source: RttSource, originDirection: Direction, rttMs: number): void {
-    const key = rttStreamKey(source, originDirection);
-    let stream = this.rttStreams.get(key);
+    const slot = RTT_SOURCE_INDEX[source] * 2 + (originDirection === "clientToServer" ? 0 : 1);
+    let stream = this.rttStreamSlots[slot];
     if (stream === undefined) {
       stream = new RttStream(this.limits.maxRttSamples, this.random, this.limits.spikeThresholdMs);
-      this.rttStreams.set(key, stream);
+      this.rttStreams.set(rttStreamKey(source, originDirection), stream);
+      this.rttStreamSlots[slot] = stream;
     }
     stream.add(rttMs);
   }
 
   /** The sequence window of a direction's channel, or undefined when the bound is reached. */
   sequenceSpace(direction: Direction, channel: number | string | undefined, sequenceBits: number | undefined): SequenceWindow | undefined {
+    const directionIndex = direction === "clientToServer" ? 0 : 1;
+    const last = this.lastSpaces[directionIndex];
+    if (last !== undefined && this.lastChannels[directionIndex] === channel) return last;
     const spaces = this.sequenceSpaces[direction];
     let space = spaces.get(channel);
     if (space === undefined) {
@@ -302,6 +313,8 @@ export class SessionTracker {
       spaces.set(channel, space);
       this.sequenceSpaceCount++;
     }
+    this.lastSpaces[directionIndex] = space;
+    this.lastChannels[directionIndex] = channel;
     return space;
   }
 
