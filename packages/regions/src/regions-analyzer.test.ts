@@ -104,6 +104,8 @@ describe("RTT sources and labelling", () => {
     analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "g", values: { lat: 48.1, lon: 11.6 }, labels: {}, line: 2 });
     analyzer.onLogEvent!({ tUs: 0, type: "geo", session: "c", values: {}, labels: { country: "DE", city: "Berlin" }, line: 3 });
     analyzer.onLogEvent!({ tUs: 0, type: "tick", values: {}, labels: {}, line: 4 });
+    // A server message naming another player (a spawn, a death) must not label this session.
+    analyzer.onMessage(message("r", "serverToClient", 0, { playerId: 4 }));
     for (let index = 0; index < 10; index++) {
       analyzer.onMessage(message("r", "clientToServer", index * 1e6, { reportedRttMs: 100 + index, playerId: 9 }));
       analyzer.onMessage(message("u", "clientToServer", index * 1e6, { reportedRttMs: 50 }));
