@@ -53,7 +53,10 @@ export function registerDemoCommand(program: Command): void {
       const simulated = writeMatchCapture(demoMatchOptions(seed), { out: capturePath, truth: truthPath });
       streams.stderr.write(
         `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${capturePath} (truth: ${truthPath})\n` +
-          "injected: latency spike at 20 s (a third of the players), loss burst at 35 s (player 2), speedhack (player 5)\n\n",
+          `injected: ${simulated.header.networkEvents
+            .map((event) => `${event.kind} at ${(event.startUs - simulated.header.startUs) / 1e6} s (players ${event.playerIds.join(", ")})`)
+            .concat(simulated.header.cheats.map((cheat) => `${cheat.kind} (player ${cheat.playerId})`))
+            .join(", ")}\n\n`,
       );
       const header = simulated.header;
       const result = await runAnalyze({
