@@ -268,6 +268,17 @@ export class BitWriter {
   private rawBits(value: number, bits: number): void {
     const buffer = this.buffer;
     let position = this.position;
+    if (bits <= 24 && value < 4294967296) {
+      // Fast path: the field and its bit offset fit in one 32-bit window (at most 4 bytes).
+      const low = bits === 0 ? 0 : (value >>> 0) & ((1 << bits) - 1);
+      const total = (position & 7) + bits;
+      const bytes = (total + 7) >>> 3;
+      const shifted = low << ((bytes << 3) - total);
+      const first = position >>> 3;
+      for (let index = 0; index < bytes; index++) buffer[first + index] |= (shifted >>> ((bytes - 1 - index) << 3)) & 0xff;
+      this.position = position + bits;
+      return;
+    }
     let left = bits;
     while (left > 0) {
       const bitOffset = position & 7;
