@@ -1,7 +1,7 @@
 /**
  * Types of the repository's shared test helpers. vitest resolves
  * `@tickscope-test/support` through an alias (vitest.shared.ts); tsc does not,
- * so the package typecheck gets the shape from here.
+ * so every package typecheck includes this one declaration (see each tsconfig.json).
  */
 declare module "@tickscope-test/support" {
   /** Absolute path of the repository root. */
