@@ -76,15 +76,23 @@ class RegionLabeller implements MessageAnalyzer<void> {
   set region(region: string | undefined) {
     this.currentRegion = region;
     this.labelledIds.clear();
+    this.lastId = "";
   }
+
+  private lastId = "";
+  private lastLabelled = "";
 
   private label(sessionId: string): string {
     if (this.currentRegion === undefined) return sessionId;
+    // Messages of one datagram (and most consecutive packets) share a session: skip the map then.
+    if (sessionId === this.lastId) return this.lastLabelled;
     let labelled = this.labelledIds.get(sessionId);
     if (labelled === undefined) {
       labelled = `${this.currentRegion}/${sessionId}`;
       this.labelledIds.set(sessionId, labelled);
     }
+    this.lastId = sessionId;
+    this.lastLabelled = labelled;
     return labelled;
   }
 

@@ -91,10 +91,7 @@ export const regionsAdapter: AnalysisAdapter = {
     return createRegionsAnalyzer({
       ...settings,
       regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
-      playerLocationOfSession: (sessionId, session) => {
-        const address = session?.client.address ?? context.sessions.find((candidate) => candidate.id === sessionId)?.client.address;
-        return address === undefined ? undefined : context.clientLocations.get(address);
-      },
+      playerLocationOfSession: (_sessionId, session) => (session === undefined ? undefined : context.clientLocations.get(session.client.address)),
       comparison: { ...settings.comparison, serverSites: { ...settings.comparison?.serverSites, ...context.serverSites } },
     });
   },
