@@ -5,6 +5,7 @@ export * from "./endpoint.js";
 export * from "./packet.js";
 export * from "./session.js";
 export * from "./roles.js";
+export * from "./serial-number.js";
 export * from "./game-message.js";
 export * from "./log-event.js";
 export * from "./analyzer.js";

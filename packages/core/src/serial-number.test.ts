@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { SerialUnwrapper, serialDifference, serialLessThan, toSerialNumber } from "./serial-number.js";
+
+describe("serialDifference", () => {
+  it("is the signed shortest distance for narrow widths", () => {
+    expect(serialDifference(65_535, 0, 16)).toBe(1);
+    expect(serialDifference(0, 65_535, 16)).toBe(-1);
+    expect(serialDifference(10, 20, 16)).toBe(10);
+    expect(serialDifference(0, 32_768, 16)).toBe(-32_768);
+    expect(serialDifference(0xffff_ffff, 5, 32)).toBe(6);
+  });
+
+  it("is exact for 64-bit values near 2^63 and across the u64 wrap", () => {
+    const start = 1n << 63n;
+    expect(serialDifference(start, start + 1n, 64)).toBe(1);
+    expect(serialDifference(start + 1n, start, 64)).toBe(-1);
+    expect(serialDifference((1n << 64n) - 1n, 0n, 64)).toBe(1);
+    expect(serialDifference(0n, (1n << 64n) - 2n, 64)).toBe(-2);
+    expect(serialDifference(5, 7n, 64)).toBe(2);
+  });
+
+  it("agrees with bigint arithmetic on random pairs of every width", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 64 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.integer({ min: -1_000_000, max: 1_000_000 }), (bits, base, step) => {
+        const modulus = 1n << BigInt(bits);
+        const half = modulus >> 1n;
+        const from = BigInt.asUintN(bits, base);
+        const to = BigInt.asUintN(bits, from + BigInt(step));
+        let expected = (to - from) & (modulus - 1n);
+        if (expected >= half) expected -= modulus;
+        const asNumber = (value: bigint) => (value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+        expect(serialDifference(asNumber(from), asNumber(to), bits)).toBe(Number(expected));
+      }),
+    );
+  });
+
+  it("rejects impossible widths", () => {
+    expect(() => serialDifference(1n, 2n, 65)).toThrow(RangeError);
+    expect(() => serialDifference(1n, 2n, 0)).toThrow(RangeError);
+  });
+
+  it("orders values (RFC 1982)", () => {
+    expect(serialLessThan(65_530, 3, 16)).toBe(true);
+    expect(serialLessThan(3, 65_530, 16)).toBe(false);
+    expect(serialLessThan(4, 4, 16)).toBe(false);
+  });
+});
+
+describe("toSerialNumber", () => {
+  it("keeps safe integers as numbers and wide values as bigints", () => {
+    expect(toSerialNumber(7n)).toBe(7);
+    expect(toSerialNumber(1n << 63n)).toBe(1n << 63n);
+    expect(toSerialNumber(12)).toBe(12);
+    expect(() => toSerialNumber(2 ** 63)).toThrow(RangeError);
+  });
+});
+
+describe("SerialUnwrapper", () => {
+  it("extends a wrapping u16 with reordering and duplicates", () => {
+    const unwrapper = new SerialUnwrapper(16);
+    expect(unwrapper.started).toBe(false);
+    expect(unwrapper.extend(65_534)).toBe(65_534);
+    expect(unwrapper.extend(0)).toBe(65_536);
+    expect(unwrapper.extend(65_535)).toBe(65_535);
+    expect(unwrapper.extend(1)).toBe(65_537);
+    expect(unwrapper.extend(1)).toBe(65_537);
+    expect(unwrapper.highestExtended).toBe(65_537);
+    expect(unwrapper.peek(3)).toBe(65_539);
+    expect(unwrapper.highestExtended).toBe(65_537);
+    expect(unwrapper.wireValue(65_537)).toBe(1);
+  });
+
+  it("keeps u64 sequences starting at 2^63 exact and distinct", () => {
+    const unwrapper = new SerialUnwrapper(64);
+    const start = 1n << 63n;
+    const seen = new Set<number>();
+    for (let index = 0n; index < 1000n; index++) seen.add(unwrapper.extend(start + index));
+    expect(seen.size).toBe(1000);
+    const last = unwrapper.highestExtended;
+    expect(unwrapper.wireValue(last)).toBe(start + 999n);
+    expect(unwrapper.wireValue(last - 999)).toBe(start);
+  });
+
+  it("crosses the u64 wrap", () => {
+    const unwrapper = new SerialUnwrapper(64);
+    const first = unwrapper.extend((1n << 64n) - 2n);
+    expect(unwrapper.extend(1n)).toBe(first + 3);
+    expect(unwrapper.wireValue(first + 3)).toBe(1);
+  });
+
+  it("peeks before the first value", () => {
+    expect(new SerialUnwrapper(16).peek(9)).toBe(9);
+    expect(new SerialUnwrapper(64).peek(1n << 63n)).toBe(2 ** 52);
+  });
+});
