@@ -1,13 +1,25 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { ErrorCode, TickscopeError } from "@tickscope/core";
+import { ErrorCode, TickscopeError, type ErrorCodeValue } from "@tickscope/core";
 
 /** What a capture or log can be read from: a file path, a readable stream, or bytes in memory. */
 export type ByteSource = string | Readable | Uint8Array;
 
 /** Default read size for files: large enough to amortize per-chunk work, small enough to stay bounded. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
+
+/** Compressed bytes handed to zlib per call (bounds what a corrupt stretch can take with it). */
+const GZIP_WRITE_BYTES = 64 * 1024;
+/** The gzip trailer: CRC-32 and length of the uncompressed data. */
+const GZIP_TRAILER_BYTES = 8;
+
+function concatBytes(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(first.length + second.length);
+  joined.set(first);
+  joined.set(second, first.length);
+  return joined;
+}
 
 /** Display name of a source for reports: the path, `-` for stdin-like streams, `<memory>` for bytes. */
 export function sourceName(source: ByteSource): string {
@@ -41,6 +53,15 @@ async function* rawChunks(source: ByteSource, chunkBytes: number): AsyncGenerato
   }
 }
 
+/**
+ * Anomaly code of a gzip failure reported by {@link ByteStream.gzipError}:
+ * `E_TRUNCATED` when the stream just ends early, `E_GZIP_CORRUPT` for damage
+ * (bad header, deflate data, CRC or length).
+ */
+export function gzipAnomalyCode(error: Error): ErrorCodeValue {
+  return (error as { code?: unknown }).code === "Z_BUF_ERROR" ? ErrorCode.truncated : ErrorCode.gzipCorrupt;
+}
+
 /** Result of {@link openByteStream}: the (decompressed) chunks and whether gzip was detected. */
 export interface ByteStream {
   /** Chunks of the decompressed content, in order. Each chunk is only valid until the next is requested. */
@@ -64,7 +85,13 @@ export async function openByteStream(source: ByteSource, chunkBytes: number = DE
   if (first.done === true) {
     return { chunks: (async function* () {})(), gzip: false, gzipError: () => undefined, close: async () => {} };
   }
-  const firstChunk = first.value;
+  let firstChunk = first.value;
+  while (firstChunk.length < 2) {
+    // the gzip magic is two bytes: a stream may hand them over one at a time
+    const next = await iterator.next();
+    if (next.done === true) break;
+    firstChunk = concatBytes(firstChunk, next.value);
+  }
   if (!isGzip(firstChunk)) {
     return {
       gzip: false,
@@ -82,14 +109,34 @@ export async function openByteStream(source: ByteSource, chunkBytes: number = DE
   }
   let failure: Error | undefined;
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const write = async (piece: Uint8Array): Promise<void> => {
+    if (!gunzip.write(piece)) await new Promise<void>((resolve) => gunzip.once("drain", resolve));
+  };
+  // zlib discards the output of the one call that fails. Two measures keep
+  // every byte that decompressed: the compressed bytes go in at most
+  // GZIP_WRITE_BYTES at a time (bounding what a failure in the middle can take
+  // with it), and the last GZIP_TRAILER_BYTES (the CRC and length trailer) are
+  // held back and written on their own, so a wrong CRC or length fails a call
+  // that produces no output.
   const feed = async (): Promise<void> => {
     try {
+      let tail: Uint8Array = new Uint8Array(0);
       let chunk: Uint8Array | undefined = firstChunk;
       while (chunk !== undefined) {
-        if (!gunzip.write(chunk)) await new Promise<void>((resolve) => gunzip.once("drain", resolve));
+        let bytes: Uint8Array = chunk;
+        if (tail.length > 0) {
+          if (bytes.length >= GZIP_TRAILER_BYTES) await write(tail);
+          else bytes = concatBytes(tail, bytes);
+        }
+        const keep = Math.min(GZIP_TRAILER_BYTES, bytes.length);
+        for (let start = 0; start < bytes.length - keep; start += GZIP_WRITE_BYTES) {
+          await write(bytes.subarray(start, Math.min(start + GZIP_WRITE_BYTES, bytes.length - keep)));
+        }
+        tail = bytes.slice(bytes.length - keep);
         const next = await iterator.next();
         chunk = next.done === true ? undefined : next.value;
       }
+      if (tail.length > 0) await write(tail);
       gunzip.end();
     } catch (error) {
       gunzip.destroy(error as Error);

@@ -1,4 +1,4 @@
-import { ErrorCode, type AnomalyCounter, type ErrorCodeValue } from "@tickscope/core";
+import { EARLIEST_PRINTABLE_TIME_US, END_OF_PRINTABLE_TIME_US, ErrorCode, type AnomalyCounter, type ErrorCodeValue } from "@tickscope/core";
 import type { PacketDecoder } from "./packet-decoder.js";
 
 /**
@@ -58,6 +58,8 @@ export class FrameSink {
     this.bytes += wireLength;
     if (capturedLength < wireLength) this.snaplenTruncatedFrames += 1;
     if (hasTime) {
+      // a corrupt timestamp (e.g. near 2^64 µs) is kept as is, counted, and printed raw
+      if (!(tUs >= EARLIEST_PRINTABLE_TIME_US && tUs < END_OF_PRINTABLE_TIME_US)) this.anomalies.add(ErrorCode.timestampOutOfRange, index);
       if (tUs < this.previousUs) this.anomalies.add(ErrorCode.timestampBackwards, index);
       this.previousUs = tUs;
       if (!(tUs >= this.firstUs)) this.firstUs = tUs;

@@ -1,5 +1,5 @@
 import { AnomalyCounter, ErrorCode, TickscopeError, type AnomalySummary } from "@tickscope/core";
-import { openByteStream, sourceName, type ByteSource } from "./byte-source.js";
+import { gzipAnomalyCode, openByteStream, sourceName, type ByteSource } from "./byte-source.js";
 import { ChunkFramer } from "./chunk-framer.js";
 import { FrameSink } from "./frame-sink.js";
 import { PacketDecoder, type CapturedPacket, type PacketDecoderCounters } from "./packet-decoder.js";
@@ -161,7 +161,8 @@ export async function readCapture(source: ByteSource, options: ReadCaptureOption
       if (next.done === true) break;
       push(next.value);
     }
-    if (stream.gzipError() !== undefined) sink.anomaly(ErrorCode.truncated);
+    const gzipError = stream.gzipError();
+    if (gzipError !== undefined) sink.anomaly(gzipAnomalyCode(gzipError));
     end();
     decoder.finish();
   } finally {

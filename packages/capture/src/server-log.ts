@@ -1,6 +1,6 @@
 import { parse as parseCsv } from "csv-parse";
 import { AnomalyCounter, ErrorCode, TickscopeError, type AnomalySummary, type LogEvent } from "@tickscope/core";
-import { openByteStream, sourceName, type ByteSource } from "./byte-source.js";
+import { gzipAnomalyCode, openByteStream, sourceName, type ByteSource } from "./byte-source.js";
 
 /** Unit of a log's time field. `iso` = ISO-8601 text (sub-millisecond digits kept). */
 export type LogTimeUnit = "s" | "ms" | "us" | "ns" | "iso";
@@ -240,7 +240,8 @@ export async function readServerLog(source: ByteSource, mapping: ServerLogMappin
     }
     await feed;
   }
-  if (stream.gzipError() !== undefined) anomalies.add(ErrorCode.truncated, lines);
+  const gzipError = stream.gzipError();
+  if (gzipError !== undefined) anomalies.add(gzipAnomalyCode(gzipError), lines);
   return {
     file: options.name ?? sourceName(source),
     events,

@@ -13,6 +13,10 @@ export const ErrorCode = {
   unknownLinkType: "E_UNKNOWN_LINK_TYPE",
   /** A packet's timestamp is earlier than the previous packet's. */
   timestampBackwards: "E_TIMESTAMP_BACKWARDS",
+  /** A timestamp lies outside the dates tickscope can print (years 0000–9999); it is kept and printed as a raw number. */
+  timestampOutOfRange: "E_TIMESTAMP_OUT_OF_RANGE",
+  /** A gzip stream is corrupt (bad header, deflate data, CRC or length); everything decompressed before the damage is kept. */
+  gzipCorrupt: "E_GZIP_CORRUPT",
   /** An IPv4/IPv6 header is malformed. */
   badIpHeader: "E_BAD_IP_HEADER",
   /** A UDP length field disagrees with the IP payload. */
@@ -29,6 +33,8 @@ export const ErrorCode = {
   unsupportedVersion: "E_UNSUPPORTED_VERSION",
   /** A game-server log line could not be parsed. */
   badLogLine: "E_BAD_LOG_LINE",
+  /** A game-server log event is earlier than events already merged (out of order beyond the reorder window); delivered late. */
+  logOutOfOrder: "E_LOG_OUT_OF_ORDER",
   /** A protocol definition failed validation. */
   definitionInvalid: "E_DEFINITION_INVALID",
   /** A datagram did not match the protocol definition. */

@@ -34,8 +34,24 @@ export function millisecondsToMicroseconds(durationMs: number): number {
   return durationMs * MICROSECONDS_PER_MILLISECOND;
 }
 
-/** Formats a time as an ISO-8601 UTC string with microsecond digits. */
+/** Earliest time {@link formatTimeUs} prints as a date: 0000-01-01T00:00:00Z, in µs since the epoch. */
+export const EARLIEST_PRINTABLE_TIME_US = -62_167_219_200_000_000;
+
+/** First time {@link formatTimeUs} no longer prints as a date: 10000-01-01T00:00:00Z, in µs since the epoch. */
+export const END_OF_PRINTABLE_TIME_US = 253_402_300_800_000_000;
+
+/** True when a time lies in the years 0000–9999, the dates {@link formatTimeUs} prints (false for NaN and infinities). */
+export function isPrintableTimeUs(timeUs: TimeUs): boolean {
+  return timeUs >= EARLIEST_PRINTABLE_TIME_US && timeUs < END_OF_PRINTABLE_TIME_US;
+}
+
+/**
+ * Formats a time as an ISO-8601 UTC string with microsecond digits. A time
+ * outside the years 0000–9999 (a corrupt timestamp, see
+ * `E_TIMESTAMP_OUT_OF_RANGE`) is printed as its raw value, `<number> µs`.
+ */
 export function formatTimeUs(timeUs: TimeUs): string {
+  if (!isPrintableTimeUs(timeUs)) return `${timeUs} µs`;
   const wholeMs = Math.floor(timeUs / 1000);
   const iso = new Date(wholeMs).toISOString();
   const micros = Math.floor(timeUs - wholeMs * 1000);
