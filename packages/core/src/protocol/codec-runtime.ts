@@ -20,6 +20,8 @@ export interface CodecContext {
   copyBytes: boolean;
   /** Bit position of the frame length field written by the encoder (−1 when none). */
   frameLengthPosition: number;
+  /** Decode work units left for this datagram (see `MAX_DECODE_WORK`); below 0 the decode stops. */
+  work: number;
 }
 
 /** Decodes the fields of one struct level into `scopes[level]`. */
@@ -36,6 +38,15 @@ export function decodeFailure(fieldPath: string, detail: string, code: string = 
 export function encodeFailure(fieldPath: string, detail: string): never {
   throw new TickscopeError(ErrorCode.encodeFailed, `${fieldPath}: ${detail}`, { fieldPath });
 }
+
+/** Throws the failure of a switch without a case (or default) for `value`: same words when decoding and encoding. */
+export function noCaseFailure(fieldPath: string, on: string, value: unknown, encoding: boolean): never {
+  const detail = `no case for ${on} = ${String(value)}`;
+  return encoding ? encodeFailure(fieldPath, detail) : decodeFailure(fieldPath, detail);
+}
+
+/** Largest text a fixed or field length may pad to when encoding (bounds the encoder's memory). */
+export const MAX_ENCODED_TEXT_BYTES = 1 << 20;
 
 /** Reports a constraint violation of a decoded value (non-fatal). */
 export function checkConstraint(constraint: ConstraintPlan, value: unknown, path: string, context: CodecContext): void {
@@ -136,6 +147,7 @@ export function requirePlugin(context: CodecContext, name: string, path: string)
 export function fixedBytes(bytes: Uint8Array, length: number, text: boolean, path: string): Uint8Array {
   if (bytes.length === length) return bytes;
   if (text && bytes.length < length) {
+    if (length > MAX_ENCODED_TEXT_BYTES) return encodeFailure(path, `text padded to ${length} bytes (at most ${MAX_ENCODED_TEXT_BYTES})`);
     const padded = new Uint8Array(length);
     padded.set(bytes);
     return padded;

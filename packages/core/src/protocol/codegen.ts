@@ -7,6 +7,7 @@ import {
   derivedValue,
   encodeFailure,
   fixedBytes,
+  noCaseFailure,
   quantize,
   readPrefix,
   sizeFrom,
@@ -15,7 +16,8 @@ import {
   type DecodeFields,
   type EncodeFields,
 } from "./codec-runtime.js";
-import { decodeNode, encodeNode, matchCase } from "./interpreter.js";
+import { decodeWorkExceeded } from "./decode-work-budget.js";
+import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase } from "./interpreter.js";
 import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
 
 /**
@@ -48,6 +50,8 @@ const helpers = {
   isRecord(value: unknown): boolean {
     return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
   },
+  noCaseFailure,
+  decodeWorkExceeded,
   lengthExceeded: ErrorCode.lengthExceeded,
   maxZero: MAX_ZERO_SIZE_ELEMENTS,
 };
@@ -167,6 +171,17 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
         const limit = node.maxCount ?? MAX_ZERO_SIZE_ELEMENTS;
         e.emit(`while (r.end - r.position >= ${int(Math.max(node.minElementBits, 1))}) {`);
         e.emit(`if (${list}.length >= ${int(limit)}) H.decodeFailure(${path}, ${e.constant(`more than ${limit} elements`)}, H.lengthExceeded);`);
+        e.emit(`if ((c.work -= ${int(node.elementWork)}) < 0) H.decodeWorkExceeded(${path});`);
+        if (node.minElementBits === 0) {
+          // Only elements with a plugin get here (validation): one that reads nothing would repeat forever.
+          const start = e.variable("p");
+          e.emit(`const ${start} = r.position;`);
+          decodeNodeCode(e, node.of, element, path);
+          e.emit(`if (r.position === ${start}) H.decodeFailure(${path}, ${e.constant(EMPTY_ELEMENT)});`);
+          e.emit(`${list}.push(${element}); }`);
+          e.emit(`${target} = ${list}; }`);
+          return;
+        }
       } else {
         const count = e.variable("n");
         if (spec.kind === "fixed") e.emit(`const ${count} = ${int(spec.count)};`);
@@ -175,6 +190,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
         if (node.maxCount !== undefined) e.emit(`H.checkMaximum(${count}, ${int(node.maxCount)}, ${path});`);
         e.emit(`H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
         if (node.minElementBits === 0) e.emit(`H.checkMaximum(${count}, H.maxZero, ${path});`);
+        e.emit(`if ((c.work -= ${count} * ${int(node.elementWork)}) < 0) H.decodeWorkExceeded(${path});`);
         e.emit(`for (let i = 0; i < ${count}; i++) {`);
       }
       decodeNodeCode(e, node.of, element, path);
@@ -192,7 +208,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       });
       e.emit("default: {");
       if (node.fallback !== undefined) decodeNodeCode(e, node.fallback, target, path);
-      else e.emit(`H.decodeFailure(${path}, ${e.constant(`no case for ${node.on.name}`)});`);
+      else e.emit(`H.noCaseFailure(${path}, ${e.constant(node.on.name)}, ${refCode(node.on)}, false);`);
       e.emit("} } }");
       return;
     }
@@ -261,6 +277,8 @@ function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
         extractCode(e, field, word, shift, values[position]);
       });
       group.forEach(store);
+      // The interpreter leaves the last field's path in r.field: errors of later reads name the same field.
+      e.emit(`r.field = ${e.constant(group[group.length - 1].path)};`);
       e.emit("} else {");
       // Not aligned or near the end: field by field, exactly like the interpreter (partial results on truncation).
       group.forEach((field, position) => {
@@ -344,7 +362,7 @@ function encodeNodeCode(e: Emitter, node: NodePlan, value: string, path: string)
       });
       e.emit("default: {");
       if (node.fallback !== undefined) encodeNodeCode(e, node.fallback, value, path);
-      else e.emit(`H.encodeFailure(${path}, ${e.constant(`no case for ${node.on.name}`)});`);
+      else e.emit(`H.noCaseFailure(${path}, ${e.constant(node.on.name)}, ${refCode(node.on)}, true);`);
       e.emit("} } }");
       return;
     }

@@ -6,6 +6,7 @@ import type { MessageRoles } from "../roles.js";
 import type { Direction } from "../session.js";
 import { BitReader, BitWriter } from "./bits.js";
 import { generateDecoder, generateEncoder } from "./codegen.js";
+import { decodeWorkBudget, decodeWorkExceeded, MAX_DECODE_WORK } from "./decode-work-budget.js";
 import type { CodecContext, DecodeFields, EncodeFields } from "./codec-runtime.js";
 import type { ProtocolDefinition } from "./definition-schema.js";
 import { interpretDecoder, interpretEncoder } from "./interpreter.js";
@@ -144,6 +145,7 @@ export class CompiledProtocol implements DatagramDecoder {
       direction: "clientToServer",
       copyBytes: false,
       frameLengthPosition: -1,
+      work: MAX_DECODE_WORK,
     };
     this.encodeContext = { ...this.codecContext };
     let mode: "compiled" | "interpreted" = options.mode ?? "compiled";
@@ -187,7 +189,7 @@ export class CompiledProtocol implements DatagramDecoder {
     const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [] };
     this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled);
     for (const message of this.plan.messages) {
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable }, compiled));
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled));
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;
@@ -352,6 +354,7 @@ export class CompiledProtocol implements DatagramDecoder {
     codecContext.sessionId = context.sessionId;
     codecContext.direction = context.direction;
     codecContext.copyBytes = copyBytes;
+    codecContext.work = decodeWorkBudget(payload.length);
     const reader = this.reader;
     const scopes = this.scopes;
     const header: FieldRecord = {};
@@ -467,6 +470,7 @@ export class CompiledProtocol implements DatagramDecoder {
       }
       const message = this.select(body.select, reader, scopes, codecContext);
       this.current.messageType = message.name;
+      if ((codecContext.work -= message.work) < 0) decodeWorkExceeded(message.name);
       message.codec!.decode(reader, scopes, codecContext);
       reader.align();
       if (length !== undefined && this.reportTrailing && reader.position < reader.end) {
@@ -478,6 +482,11 @@ export class CompiledProtocol implements DatagramDecoder {
       reader.end = datagramEnd;
       const roles = message.buildRoles!(fields, headerRoles, authenticated);
       emit(message, fields, (stop - frameStart) >>> 3, roles, index);
+      if (stop === frameStart && body.repeat) {
+        // Only a plugin can read nothing here (validation): the next frame would be the same, forever.
+        this.report(ErrorCode.decodeFailed, message.name, "a frame read no input, so the datagram's frames would never end");
+        return;
+      }
       if (!body.repeat) {
         reader.align();
         if (reader.position < datagramEnd && this.reportTrailing) {

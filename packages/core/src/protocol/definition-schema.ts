@@ -142,6 +142,7 @@ export const TransformSchema = Type.Union([
       keyField: Type.String({ description: "earlier field whose value selects the XOR key" }),
       keys: Type.Record(Type.String({ pattern: "^-?[0-9]+$" }), Type.String({ pattern: "^([0-9a-fA-F]{2})+$" }), {
         description: "field value -> repeating key (hex); values not listed are not obfuscated",
+        additionalProperties: false,
       }),
       when: Type.Optional(ConditionSchema),
     },

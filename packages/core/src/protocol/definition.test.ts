@@ -48,7 +48,8 @@ describe("validation errors name the JSON path and the problem", () => {
     [single([{ name: "a", type: "struct" }]), "/messages/0/fields/0", /needs fields/],
     [single([{ name: "a", type: "array", count: 2 }]), "/messages/0/fields/0", /needs `of`/],
     [single([{ name: "a", type: "array", of: { type: "u8" } }]), "/messages/0/fields/0", /needs a count/],
-    [single([{ name: "a", type: "array", count: "untilEnd", of: { type: "struct", fields: [] } }]), "/messages/0/fields/0/maxCount", /need maxCount/],
+    [single([{ name: "a", type: "array", count: "untilEnd", of: { type: "struct", fields: [] } }]), "/messages/0/fields/0/of", /never read any input/],
+    [single([{ name: "f", type: "u8" }, { name: "a", type: "array", count: { prefix: "u8" }, of: { type: "struct", fields: [{ name: "x", type: "u8", when: { field: "f" } }] } }]), "/messages/0/fields/1/maxCount", /need maxCount/],
     [single([{ name: "a", type: "array", count: 2, of: { name: "x", type: "u8" } }]), "/messages/0/fields/0/of/name", /no name/],
     [single([{ name: "a", type: "switch", on: "a" }]), "/messages/0/fields/0", /needs `on` and `cases`/],
     [single([{ name: "a", type: "ref", ref: "missing" }]), "/messages/0/fields/0/ref", /unknown type/],
@@ -168,7 +169,8 @@ describe("hostile definitions never run code or exhaust memory", () => {
   });
 
   it("huge declared counts are limited at validation or at decode time", () => {
-    expect(definitionError(single([{ name: "a", type: "array", count: 10_000_000, of: { type: "struct", fields: [] } }])).message).toMatch(/fixed count above/);
+    const maybeEmpty = { type: "struct", fields: [{ name: "x", type: "u8", when: { field: "f" } }] };
+    expect(definitionError(single([{ name: "f", type: "u8" }, { name: "a", type: "array", count: 10_000_000, of: maybeEmpty }])).message).toMatch(/fixed count above/);
     const protocol = compileProtocol(single([{ name: "a", type: "array", count: 4_000_000_000, of: { type: "u32" } }]));
     expect(protocol.decodeDatagramFields(new Uint8Array(100)).anomalies[0].code).toBe("E_TRUNCATED");
   });

@@ -10,6 +10,7 @@ import {
   derivedValue,
   encodeFailure,
   fixedBytes,
+  noCaseFailure,
   pluginContext,
   quantize,
   readPrefix,
@@ -21,7 +22,11 @@ import {
   type DecodeFields,
   type EncodeFields,
 } from "./codec-runtime.js";
+import { decodeWorkExceeded } from "./decode-work-budget.js";
 import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
+
+/** Detail of the failure when an element of an untilEnd array read no input (it would repeat forever). */
+export const EMPTY_ELEMENT = "an element read no input, so the array would never end";
 
 function lookup(scopes: FieldRecord[], ref: FieldRef): FieldValue | undefined {
   return scopes[ref.level]?.[ref.name];
@@ -80,7 +85,10 @@ export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecor
         const limit = node.maxCount ?? MAX_ZERO_SIZE_ELEMENTS;
         while (reader.end - reader.position >= Math.max(node.minElementBits, 1)) {
           if (result.length >= limit) decodeFailure(path, `more than ${limit} elements`, ErrorCode.lengthExceeded);
+          if ((context.work -= node.elementWork) < 0) decodeWorkExceeded(path);
+          const start = reader.position;
           result.push(decodeNode(node.of, reader, scopes, context, path));
+          if (node.minElementBits === 0 && reader.position === start) decodeFailure(path, EMPTY_ELEMENT);
         }
         return result;
       }
@@ -89,12 +97,13 @@ export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecor
       checkMaximum(count, node.maxCount, path);
       checkFits(reader, count, node.minElementBits, path);
       if (node.minElementBits === 0) checkMaximum(count, MAX_ZERO_SIZE_ELEMENTS, path);
+      if ((context.work -= count * node.elementWork) < 0) decodeWorkExceeded(path);
       for (let index = 0; index < count; index++) result.push(decodeNode(node.of, reader, scopes, context, path));
       return result;
     }
     case "switch": {
       const chosen = matchCase(node.cases, lookup(scopes, node.on))?.struct ?? node.fallback;
-      if (chosen === undefined) return decodeFailure(path, `no case for ${node.on.name} = ${String(lookup(scopes, node.on))}`);
+      if (chosen === undefined) return noCaseFailure(path, node.on.name, lookup(scopes, node.on), false);
       return decodeNode(chosen, reader, scopes, context, path);
     }
     case "plugin":
@@ -169,7 +178,7 @@ export function encodeNode(node: NodePlan, value: FieldValue | undefined, writer
     }
     case "switch": {
       const chosen = matchCase(node.cases, lookup(scopes, node.on))?.struct ?? node.fallback;
-      if (chosen === undefined) return encodeFailure(path, `no case for ${node.on.name} = ${String(lookup(scopes, node.on))}`);
+      if (chosen === undefined) return noCaseFailure(path, node.on.name, lookup(scopes, node.on), true);
       encodeNode(chosen, value, writer, scopes, context, path);
       return;
     }

@@ -172,7 +172,7 @@ describe("bytes, strings, structs, arrays, switch, optional", () => {
       expect(result.anomalies[0]).toMatchObject({ code: "E_TRUNCATED", fieldPath: "m.list" });
       const hugeBytes = compileProtocol(single([{ name: "n", type: "u32" }, { name: "b", type: "bytes", length: { field: "n" } }]), { mode: protocol.mode });
       expect(decodeAll(hugeBytes, new Uint8Array([0x7f, 0xff, 0xff, 0xff, 1])).anomalies[0].code).toBe("E_TRUNCATED");
-      const empty = compileProtocol(single([{ name: "n", type: "u32" }, { name: "list", type: "array", count: { field: "n" }, maxCount: 1_000_000_000, of: { type: "struct", fields: [] } }]), { mode: protocol.mode });
+      const empty = compileProtocol(single([{ name: "n", type: "u32" }, { name: "list", type: "array", count: { field: "n" }, maxCount: 1_000_000_000, of: { type: "struct", fields: [{ name: "x", type: "u8", when: { field: "n", equals: 0 } }] } }]), { mode: protocol.mode });
       expect(decodeAll(empty, new Uint8Array([0xff, 0xff, 0xff, 0xff])).anomalies[0].code).toBe("E_LENGTH_EXCEEDED");
       const until = compileProtocol(single([{ name: "list", type: "array", count: "untilEnd", maxCount: 2, of: { type: "u8" } }]), { mode: protocol.mode });
       expect(decodeAll(until, new Uint8Array([1, 2, 3])).anomalies[0].code).toBe("E_LENGTH_EXCEEDED");

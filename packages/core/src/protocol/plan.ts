@@ -57,7 +57,15 @@ export type NodePlan =
   | { kind: "bool"; bits: number }
   | { kind: "bytes"; text: "utf8" | "ascii" | null; length: LengthPlan; maxLength: number | undefined }
   | { kind: "struct"; level: number; fields: FieldPlan[] }
-  | { kind: "array"; of: NodePlan; count: CountPlan; maxCount: number | undefined; minElementBits: number }
+  | {
+      kind: "array";
+      of: NodePlan;
+      count: CountPlan;
+      maxCount: number | undefined;
+      minElementBits: number;
+      /** Work units one element costs against the per-datagram decode budget (see {@link nodeWork}). */
+      elementWork: number;
+    }
   | { kind: "switch"; on: FieldRef; cases: { values: (number | string)[]; struct: StructPlan }[]; fallback: StructPlan | undefined }
   | { kind: "plugin"; plugin: string; options: Record<string, unknown> };
 
@@ -161,12 +169,16 @@ export interface MessagePlan {
   index: number;
   channel: string | number | undefined;
   reliable: boolean | undefined;
+  /** Channel this message's ack/ackBits acknowledge (the definition's `ackChannel`). */
+  ackChannel: string | number | undefined;
   fields: FieldPlan[];
   roles: RolePlan;
   /** Field values the frame header / prefixes must have to select this message (filled in by the encoder). */
   selectors: { level: number; name: string; value: number | string }[];
   /** Frame header + prefix fields on the path to this message. */
   framePrefix: FieldPlan[];
+  /** Work units one frame of this message costs against the per-datagram decode budget. */
+  work: number;
   /** The frames body that leads to this message. */
   body: Extract<BodyPlan, { kind: "frames" }> | undefined;
   /** Filled by the compiler. */
@@ -298,12 +310,92 @@ export function minimumBits(node: NodePlan): number {
   }
 }
 
+/**
+ * Whether a node can never consume input: every way through it reads zero bits
+ * (an empty struct, zero-length bytes, a fixed count of 0, a switch whose cases
+ * are all like that). Plugins and byte-length integers may consume, so they are not.
+ */
+export function neverConsumes(node: NodePlan): boolean {
+  switch (node.kind) {
+    case "bytes":
+      return node.length.kind === "fixed" && node.length.bytes === 0;
+    case "struct":
+      return node.fields.every((field) => neverConsumes(field.node));
+    case "array":
+      return (node.count.kind === "fixed" && node.count.count === 0) || neverConsumes(node.of);
+    case "switch":
+      return node.cases.every((item) => neverConsumes(item.struct)) && (node.fallback === undefined || neverConsumes(node.fallback));
+    default:
+      return false;
+  }
+}
+
+/** Whether a node contains a plugin field (whose size the definition cannot know). */
+export function containsPlugin(node: NodePlan): boolean {
+  switch (node.kind) {
+    case "plugin":
+      return true;
+    case "struct":
+      return node.fields.some((field) => containsPlugin(field.node));
+    case "array":
+      return containsPlugin(node.of);
+    case "switch":
+      return node.cases.some((item) => containsPlugin(item.struct)) || (node.fallback !== undefined && containsPlugin(node.fallback));
+    default:
+      return false;
+  }
+}
+
+/**
+ * Static decode cost of a node in work units: 1 per node, struct fields summed,
+ * the largest switch case, and 1 for an array (its elements are charged by the
+ * array itself at run time, `count × elementWork`). Capped at 2^30.
+ */
+export function nodeWork(node: NodePlan): number {
+  switch (node.kind) {
+    case "struct":
+      return Math.min(2 ** 30, node.fields.reduce((sum, field) => sum + nodeWork(field.node), 1));
+    case "switch": {
+      let largest = node.fallback === undefined ? 0 : nodeWork(node.fallback);
+      for (const item of node.cases) largest = Math.max(largest, nodeWork(item.struct));
+      return 1 + largest;
+    }
+    default:
+      return 1;
+  }
+}
+
+/** Static decode cost of a field list in work units (see {@link nodeWork}). */
+export function fieldsWork(fields: FieldPlan[]): number {
+  return Math.min(2 ** 30, fields.reduce((sum, field) => sum + nodeWork(field.node), 0));
+}
+
 function fieldHasCondition(field: FieldPlan): boolean {
   return field.when !== undefined;
 }
 
 function caseValues(value: number | string | (number | string)[]): (number | string)[] {
   return Array.isArray(value) ? value : [value];
+}
+
+/** Smallest number of bits a field list can occupy. */
+function fieldsMinimumBits(fields: FieldPlan[]): number {
+  return minimumBits({ kind: "struct", level: 0, fields });
+}
+
+/**
+ * A body repeated until the end must read input in every frame, or it could
+ * only repeat the same empty frame: rejects a path through the selector whose
+ * frame header + prefixes + message may be empty (unless a plugin reads it).
+ */
+function checkFramesConsume(select: SelectPlan, before: FieldPlan[], path: string): void {
+  const fields = select.kind === "message" ? [...before, ...select.message.fields] : [...before, ...select.prefix];
+  if (fieldsMinimumBits(fields) > 0 || fields.some((field) => containsPlugin(field.node))) return;
+  if (select.kind === "message") {
+    definitionError(path, `untilEnd needs frames that always read input, but message ${JSON.stringify(select.message.name)} may be empty: give it a frame header, a type prefix or a length`);
+  }
+  for (const item of select.cases) checkFramesConsume(item.select, fields, path);
+  if (select.fallback !== undefined) checkFramesConsume(select.fallback, fields, path);
 }
 
 /** Builds the normalized plan of a (schema-valid) definition; semantic errors throw `E_DEFINITION_INVALID`. */
@@ -362,7 +454,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       if (node.kind !== "array" && node.kind !== "int") definitionError(`${path}/role`, "inputCount applies to an array or an integer");
       return;
     }
-    if (role === "sessionId" || role === "channel" || role === "echoTime" || role === "echoId" || role === "messageType" || role === "mac" || role === "checksum") {
+    if (role === "sessionId" || role === "channel" || role === "ackChannel" || role === "echoTime" || role === "echoId" || role === "messageType" || role === "mac" || role === "checksum") {
       return;
     }
     const numeric = node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "quantized" || node.kind === "intBytes";
@@ -445,6 +537,12 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
         if (field.of.name !== undefined) definitionError(`${path}/of/name`, "array elements have no name");
         const of = buildNode(field.of, scope, `${path}/of`, `${namePath}[]`, depth + 1, refStack);
         const minElementBits = minimumBits(of);
+        if (neverConsumes(of)) {
+          definitionError(`${path}/of`, "array elements never read any input (empty struct, zero-length bytes, ...): the array carries nothing and could only repeat");
+        }
+        if (count.kind === "untilEnd" && minElementBits === 0 && !containsPlugin(of)) {
+          definitionError(`${path}/count`, "untilEnd needs elements that always read input, but this element may be empty (0 bits): give a count, or make the element read something");
+        }
         if (minElementBits === 0 && field.maxCount === undefined && count.kind !== "fixed") {
           definitionError(`${path}/maxCount`, "arrays whose elements may be empty need maxCount");
         }
@@ -452,7 +550,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
           definitionError(`${path}/count`, `fixed count above ${MAX_ZERO_SIZE_ELEMENTS} of empty elements`);
         }
         if (count.kind === "field") count.derived = markDerived(scope, count.ref, "count", field.name ?? "", path);
-        return { kind: "array", of, count, maxCount: field.maxCount, minElementBits };
+        return { kind: "array", of, count, maxCount: field.maxCount, minElementBits, elementWork: nodeWork(of) };
       }
       case "switch": {
         if (field.on === undefined || field.cases === undefined) definitionError(path, "switch needs `on` and `cases`");
@@ -505,7 +603,13 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       if (transform.kind === "xor") {
         const ref = scope.resolve(checkIdentifier(transform.keyField, `${at}/keyField`), `${at}/keyField`);
         const keys = new Map<number, Uint8Array>();
-        for (const [value, hex] of Object.entries(transform.keys)) keys.set(Number(value), hexToBytes(hex));
+        for (const [value, hex] of Object.entries(transform.keys)) {
+          const number = Number(value);
+          if (!Number.isSafeInteger(number) || String(number) !== value) {
+            definitionError(`${at}/keys/${value}`, `${JSON.stringify(value)} is not a key value: write the field value as a decimal integer without leading zeros, at most 2^53 - 1`);
+          }
+          keys.set(number, hexToBytes(hex));
+        }
         const small = [...keys.keys()].filter((value) => Number.isInteger(value) && value >= 0 && value < 256);
         const table: (Uint8Array | undefined)[] = new Array(small.length === 0 ? 0 : Math.max(...small) + 1).fill(undefined);
         for (const value of small) table[value] = keys.get(value);
@@ -590,10 +694,12 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       index: entry.index,
       channel: entry.definition.channel,
       reliable: entry.definition.reliable,
+      ackChannel: entry.definition.ackChannel,
       fields,
       roles: collectRoles([...framePrefix, ...fields]),
       selectors,
       framePrefix,
+      work: 1 + fieldsWork(framePrefix) + fieldsWork(fields),
       body,
     };
     messages.set(name, plan);
@@ -660,6 +766,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       select: { kind: "message", message: undefined as unknown as MessagePlan },
     };
     plan.select = buildSelect(body.select, scope, `${path}/select`, frameHeader, [], plan, 0);
+    if (plan.repeat && length === undefined && plan.transforms.length === 0) checkFramesConsume(plan.select, frameHeader, `${path}/repeat`);
     return plan;
   };
 

@@ -1,4 +1,4 @@
-import { Value } from "@sinclair/typebox/value";
+import { Value, type ValueError } from "@sinclair/typebox/value";
 import { ErrorCode, TickscopeError } from "../errors.js";
 import { ProtocolDefinitionSchema, type ProtocolDefinition } from "./definition-schema.js";
 import { buildPlan, MAX_NESTING_DEPTH, type ProtocolPlan } from "./plan.js";
@@ -25,6 +25,24 @@ function checkJsonDepth(value: unknown): void {
 }
 
 /**
+ * Replaces a union's "Expected union value" by the problems of the variant that
+ * came closest (fewest problems), when those lie deeper than the union: a bad
+ * xor key is reported at `/transforms/0/keys/abc`, not at `/transforms/0`.
+ */
+function specificErrors(errors: ValueError[], depth = 0): ValueError[] {
+  return errors.flatMap((error) => {
+    if (depth > MAX_JSON_DEPTH || error.errors.length === 0) return [error];
+    let best: ValueError[] | undefined;
+    for (const variant of error.errors) {
+      const problems = [...variant];
+      if (best === undefined || problems.length < best.length) best = problems;
+    }
+    if (best === undefined || best.length === 0 || !best.every((problem) => problem.path.length > error.path.length)) return [error];
+    return specificErrors(best, depth + 1);
+  });
+}
+
+/**
  * Validates a definition object against {@link ProtocolDefinitionSchema} and the
  * language's semantic rules (names, references, sizes, nesting, recursion).
  * Throws `E_DEFINITION_INVALID` whose message starts with the JSON path of the
@@ -40,7 +58,7 @@ export function validateProtocolDefinition(definition: unknown): ProtocolDefinit
 export function planProtocolDefinition(definition: unknown): ProtocolPlan {
   checkJsonDepth(definition);
   if (!Value.Check(ProtocolDefinitionSchema, definition)) {
-    const errors = [...Value.Errors(ProtocolDefinitionSchema, definition)];
+    const errors = specificErrors([...Value.Errors(ProtocolDefinitionSchema, definition)]);
     // The deepest path is the most specific problem (unions report at their parent too).
     errors.sort((a, b) => b.path.split("/").length - a.path.split("/").length);
     const first = errors[0];

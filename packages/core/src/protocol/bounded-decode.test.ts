@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { hasErrorCode } from "../errors.js";
+import { compileProtocol, decodeWorkBudget, MAX_DECODE_WORK, type FieldDefinition, type ProtocolDefinition, type ProtocolPlugin } from "./index.js";
+
+/** Issue 19 §2, §5 (xor keys), §9: every loop reads input or is bounded; both decoders word anomalies alike. */
+
+function single(fields: unknown[], extra: Record<string, unknown> = {}): ProtocolDefinition {
+  return { name: "t", body: { select: { message: "m" } }, messages: [{ name: "m", fields }], ...extra } as ProtocolDefinition;
+}
+
+function rejection(definition: unknown): { path: string | undefined; message: string } {
+  try {
+    compileProtocol(definition);
+  } catch (error) {
+    expect(hasErrorCode(error, "E_DEFINITION_INVALID")).toBe(true);
+    return { path: (error as { fieldPath?: string }).fieldPath, message: (error as Error).message };
+  }
+  throw new Error("expected E_DEFINITION_INVALID");
+}
+
+/** Decodes with both decoders, checks they agree exactly (fields and anomalies) and returns the result. */
+function decodeBoth(definition: ProtocolDefinition, bytes: Uint8Array, plugins: ProtocolPlugin[] = []) {
+  const compiled = compileProtocol(definition, { plugins });
+  const interpreted = compileProtocol(definition, { mode: "interpreted", plugins });
+  expect(compiled.mode).toBe("compiled");
+  const first = compiled.decodeDatagramFields(bytes);
+  expect(interpreted.decodeDatagramFields(bytes)).toEqual(first);
+  return first;
+}
+
+const empty = { type: "struct", fields: [] };
+/** A struct whose only field has a `when` that is false at run time (minimum size 0, not always empty). */
+const maybeEmpty = { type: "struct", fields: [{ name: "x", type: "u8", when: { field: "flag", equals: 1 } }] };
+
+describe("protocol check rejects what can never read input (§2)", () => {
+  it.each([
+    ["nested arrays of empty structs (65,536 × 65,536)", single([{ name: "a", type: "array", count: 65_536, of: { type: "array", count: 65_536, of: empty } }]), "/messages/0/fields/0/of/of"],
+    ["untilEnd over an empty struct with maxCount 1e8", single([{ name: "a", type: "array", count: "untilEnd", maxCount: 100_000_000, of: empty }]), "/messages/0/fields/0/of"],
+    ["an array of zero-length bytes", single([{ name: "a", type: "array", count: { prefix: "u32" }, maxCount: 100_000_000, of: { type: "bytes", length: 0 } }]), "/messages/0/fields/0/of"],
+    ["an array of zero-length strings", single([{ name: "a", type: "array", count: 3, of: { type: "string", length: 0 } }]), "/messages/0/fields/0/of"],
+    ["an array of empty-count arrays", single([{ name: "a", type: "array", count: 3, of: { type: "array", count: 0, of: { type: "u8" } } }]), "/messages/0/fields/0/of"],
+    [
+      "an array of switches whose every case is empty",
+      single([{ name: "k", type: "u8" }, { name: "a", type: "array", count: 3, of: { type: "switch", on: "k", cases: [{ value: 1, fields: [] }], default: { fields: [] } } }]),
+      "/messages/0/fields/1/of",
+    ],
+    ["untilEnd over a struct whose only field has a when", single([{ name: "flag", type: "u8" }, { name: "a", type: "array", count: "untilEnd", maxCount: 100_000_000, of: maybeEmpty }]), "/messages/0/fields/1/count"],
+    ["frames repeated until the end that may be empty", { name: "t", body: { repeat: "untilEnd", select: { message: "m" } }, messages: [{ name: "m", fields: [] }] }, "/body/repeat"],
+    [
+      "frames whose selected message may be empty after an empty prefix",
+      {
+        name: "t",
+        header: [{ name: "k", type: "u8" }],
+        body: { repeat: "untilEnd", select: { on: "k", prefix: [{ name: "p", type: "u8", when: { field: "k", equals: 9 } }], cases: [{ value: 1, message: "full" }], default: { message: "m" } } },
+        messages: [{ name: "m", fields: [] }, { name: "full", fields: [{ name: "x", type: "u8" }] }],
+      },
+      "/body/repeat",
+    ],
+  ])("%s", (_label, definition, path) => {
+    const { path: reported, message } = rejection(definition);
+    expect(reported).toBe(path);
+    expect(message.startsWith(`${path}: `)).toBe(true);
+  });
+
+  it("still accepts what reads input, and lone empty values", () => {
+    expect(() => compileProtocol(single([{ name: "b", type: "bytes", length: 0 }, { name: "s", type: "struct", fields: [] }]))).not.toThrow();
+    expect(() => compileProtocol({ name: "t", body: { repeat: "untilEnd", length: { field: "n" }, frameHeader: [{ name: "n", type: "u8" }], select: { message: "m" } }, messages: [{ name: "m", fields: [] }] })).not.toThrow();
+    expect(() => compileProtocol({ name: "t", body: { repeat: "untilEnd", select: { message: "m" } }, messages: [{ name: "m", fields: [{ name: "x", type: "u8" }] }] })).not.toThrow();
+  });
+});
+
+describe("decode work is bounded per datagram, identically in both decoders (§2)", () => {
+  it("nested arrays of maybe-empty elements (65,536 × 65,536) stop at the work budget", () => {
+    const definition = single([
+      { name: "flag", type: "u8" },
+      { name: "a", type: "array", count: { prefix: "u16" }, maxCount: 65_536, of: { type: "array", count: 65_535, of: maybeEmpty } },
+    ]);
+    const started = performance.now();
+    const result = decodeBoth(definition, Uint8Array.of(0, 0xff, 0xff));
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(result.messages).toEqual([]);
+    expect(result.anomalies).toHaveLength(1);
+    expect(result.anomalies[0]).toMatchObject({ code: "E_LENGTH_EXCEEDED", fieldPath: "m.a" });
+    expect(result.anomalies[0].detail).toMatch(/decode work budget/);
+  });
+
+  it("a count of maybe-empty elements is charged before the loop: the outer array stops at once", () => {
+    const definition = single([
+      { name: "flag", type: "u8" },
+      { name: "a", type: "array", count: 65_536, of: { type: "struct", fields: Array.from({ length: 20 }, (_, index) => ({ name: `x${index}`, type: "u8", when: { field: "flag", equals: 1 } })) } },
+    ]);
+    const result = decodeBoth(definition, Uint8Array.of(0));
+    expect(result.anomalies[0]).toMatchObject({ code: "E_LENGTH_EXCEEDED", fieldPath: "m.a" });
+  });
+
+  it("maybe-empty elements that are present decode normally", () => {
+    const definition = single([{ name: "flag", type: "u8" }, { name: "a", type: "array", count: 3, of: maybeEmpty }]);
+    expect(decodeBoth(definition, Uint8Array.of(1, 7, 8, 9)).messages[0].fields).toEqual({ flag: 1, a: [{ x: 7 }, { x: 8 }, { x: 9 }] });
+    expect(decodeBoth(definition, Uint8Array.of(0)).messages[0].fields).toEqual({ flag: 0, a: [{}, {}, {}] });
+  });
+
+  it("many frames of many empty fields stop at the budget, after the frames that fit", () => {
+    const fields = Array.from({ length: 2_000 }, (_, index) => ({ name: `b${index}`, type: "bytes", length: 0 }));
+    const definition: ProtocolDefinition = {
+      name: "t",
+      body: { repeat: "untilEnd", maxMessages: 65_536, frameHeader: [{ name: "k", type: "u8" }], select: { message: "m" } },
+      messages: [{ name: "m", fields: fields as FieldDefinition[] }],
+    };
+    const result = decodeBoth(definition, new Uint8Array(1_000));
+    const perFrame = 2_000 + 1 + 1;
+    expect(decodeWorkBudget(1_000)).toBe(65_536 + 64_000);
+    expect(result.messages).toHaveLength(Math.floor(decodeWorkBudget(1_000) / perFrame));
+    expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_LENGTH_EXCEEDED", fieldPath: "m", messageType: "m" })]);
+  });
+
+  it("the budget grows with the datagram up to a maximum", () => {
+    expect(decodeWorkBudget(0)).toBe(65_536);
+    expect(decodeWorkBudget(65_507)).toBe(MAX_DECODE_WORK);
+  });
+
+  it("the budget is per datagram: the next datagram starts afresh", () => {
+    // 32,768 maybe-empty elements of 2 units each: all but the whole budget of a 3-byte datagram.
+    const definition = single([{ name: "flag", type: "u8" }, { name: "a", type: "array", count: { prefix: "u16" }, maxCount: 65_536, of: maybeEmpty }]);
+    for (const mode of ["compiled", "interpreted"] as const) {
+      const protocol = compileProtocol(definition, { mode });
+      for (let round = 0; round < 3; round++) expect(protocol.decodeDatagramFields(Uint8Array.of(0, 0x80, 0)).anomalies).toEqual([]);
+      expect(protocol.decodeDatagramFields(Uint8Array.of(0, 0x81, 0)).anomalies).toEqual([expect.objectContaining({ code: "E_LENGTH_EXCEEDED" })]);
+    }
+  });
+
+  it("an untilEnd element or a repeated frame that reads nothing (only a plugin can) stops with an anomaly", () => {
+    const nothing: ProtocolPlugin = { name: "nothing", field: { decode: () => 0, encode: () => undefined } };
+    const array = single([{ name: "a", type: "array", count: "untilEnd", maxCount: 100_000_000, of: { type: "plugin", plugin: "nothing" } }]);
+    const arrayResult = decodeBoth(array, Uint8Array.of(1, 2), [nothing]);
+    expect(arrayResult.anomalies).toEqual([expect.objectContaining({ code: "E_DECODE_FAILED", fieldPath: "m.a", detail: "m.a: an element read no input, so the array would never end" })]);
+    const frames: ProtocolDefinition = { name: "t", body: { repeat: "untilEnd", select: { message: "m" } }, messages: [{ name: "m", fields: [{ name: "p", type: "plugin", plugin: "nothing" }] }] };
+    const framesResult = decodeBoth(frames, Uint8Array.of(1, 2), [nothing]);
+    expect(framesResult.messages).toHaveLength(1);
+    expect(framesResult.anomalies).toEqual([expect.objectContaining({ code: "E_DECODE_FAILED", fieldPath: "m", detail: "a frame read no input, so the datagram's frames would never end" })]);
+  });
+
+  it("the encoder does not pad text to a hostile length", () => {
+    for (const mode of ["compiled", "interpreted"] as const) {
+      const protocol = compileProtocol(single([{ name: "n", type: "u32" }, { name: "s", type: "struct", fields: [{ name: "text", type: "string", length: { field: "n" } }] }]), { mode });
+      expect(() => protocol.encodeMessage("m", { n: 2 ** 31, s: { text: "x" } })).toThrow(/at most 1048576/);
+      expect([...protocol.encodeMessage("m", { n: 3, s: { text: "x" } })]).toEqual([0, 0, 0, 3, 0x78, 0, 0]);
+    }
+  });
+});
+
+describe("compiled and interpreted decoders word every anomaly alike (§9)", () => {
+  it("a switch without a case: same code, path, offset and message", () => {
+    const definition = single([{ name: "k", type: "u8" }, { name: "s", type: "switch", on: "k", cases: [{ value: 1, fields: [{ name: "x", type: "u8" }] }] }]);
+    const result = decodeBoth(definition, Uint8Array.of(2, 0));
+    expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_DECODE_FAILED", fieldPath: "m.s", detail: "m.s: no case for k = 2" })]);
+    for (const mode of ["compiled", "interpreted"] as const) {
+      expect(() => compileProtocol(definition, { mode }).encodeMessage("m", { k: 3, s: {} })).toThrow("m.s: no case for k = 3");
+    }
+  });
+
+  it("a truncation right after a packed group names the same field", () => {
+    // The inner count prefix of the second element is missing: the reader's current field is the last field read.
+    const definition = single([
+      { name: "arr", type: "array", count: 2, of: { type: "array", count: { prefix: "u8" }, of: { type: "struct", fields: [{ name: "a", type: "u8" }, { name: "b", type: "u8" }] } } },
+    ]);
+    const result = decodeBoth(definition, Uint8Array.of(1, 5, 6));
+    expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_TRUNCATED", fieldPath: "m.arr[][].b" })]);
+  });
+});
+
+describe("xor key maps are validated with their JSON path (§5)", () => {
+  const xor = (keys: Record<string, string>) => ({
+    name: "t",
+    header: [{ name: "k", type: "u8" }],
+    transforms: [{ kind: "xor", keyField: "k", keys }],
+    body: { select: { message: "m" } },
+    messages: [{ name: "m", fields: [] }],
+  });
+
+  it.each([
+    [{ "": "ff" }, "/transforms/0/keys/"],
+    [{ abc: "ff" }, "/transforms/0/keys/abc"],
+    [{ "1": "f" }, "/transforms/0/keys/1"],
+    [{ "1": "" }, "/transforms/0/keys/1"],
+    [{ "01": "ff" }, "/transforms/0/keys/01"],
+    [{ "-0": "ff" }, "/transforms/0/keys/-0"],
+    [{ "99999999999999999999": "ff" }, "/transforms/0/keys/99999999999999999999"],
+  ])("%j is rejected at %s", (keys, path) => {
+    const { path: reported, message } = rejection(xor(keys));
+    expect(reported).toBe(path);
+    expect(message.startsWith(`${path}: `)).toBe(true);
+  });
+
+  it("accepts decimal integers, negative ones included", () => {
+    expect(() => compileProtocol(xor({ "0": "ff", "-3": "0a0b", "9007199254740991": "01" }))).not.toThrow();
+  });
+
+  it("reports an AEAD problem inside the transform, not at the union", () => {
+    const { path } = rejection({ ...xor({}), transforms: [{ kind: "aead", algorithm: "aes-128-gcm", nonce: [{ zeros: 12 }], keys: { both: "xyz" } }] });
+    expect(path).toBe("/transforms/0/keys/both");
+  });
+});
