@@ -9,6 +9,7 @@ import {
 } from "@tickscope/core";
 import type { AnticheatFinding, AnticheatReport, PlayerVerdict } from "./anticheat-report.js";
 import { MITIGATIONS } from "./cheat-kind.js";
+import { ClientDatagram } from "./client-datagram.js";
 import { combineConfidence, type DetectorEvent, type SessionDetector } from "./detector.js";
 import { BotTimingDetector } from "./detectors/bot-timing-detector.js";
 import { FakeLatencyDetector } from "./detectors/fake-latency-detector.js";
@@ -17,8 +18,10 @@ import { lagSwitchFinding, LagSwitchDetector, type LagSwitchEvent } from "./dete
 import { MovementDetector } from "./detectors/movement-detector.js";
 import { ReplayDetector } from "./detectors/replay-detector.js";
 import { RewindDetector } from "./detectors/rewind-detector.js";
+import { SelectiveDelayDetector } from "./detectors/selective-delay-detector.js";
 import { SpeedhackDetector } from "./detectors/speedhack-detector.js";
 import { TamperingDetector } from "./detectors/tampering-detector.js";
+import { INPUT_PROBLEM_HINTS } from "./input-problem.js";
 import { resolveAnticheatOptions, type AnticheatOptions } from "./options.js";
 import { auditProtocol } from "./protocol-audit.js";
 import { SessionTimeline } from "./session-timeline.js";
@@ -30,6 +33,8 @@ interface SessionState {
   speedhack: SpeedhackDetector;
   lagSwitch: LagSwitchDetector;
   fakeLatency: FakeLatencyDetector;
+  selectiveDelay: SelectiveDelayDetector;
+  datagram: ClientDatagram;
   tampering: TamperingDetector;
   replay: ReplayDetector;
   rewind: RewindDetector;
@@ -62,8 +67,11 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
   private lastSessionId = "";
   private lastSession: SessionState | undefined;
 
+  private readonly actionTypes: ReadonlySet<string> | undefined;
+
   constructor(options: Partial<AnticheatOptions> = {}) {
     this.options = resolveAnticheatOptions(options);
+    this.actionTypes = this.options.actionTypes === undefined ? undefined : new Set(this.options.actionTypes);
   }
 
   private state(sessionId: string): SessionState {
@@ -76,6 +84,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       speedhack.attach(timeline);
       const lagSwitch = new LagSwitchDetector(options, sessionId);
       const fakeLatency = new FakeLatencyDetector(options);
+      const selectiveDelay = new SelectiveDelayDetector(options);
       const tampering = new TamperingDetector(options);
       const replay = new ReplayDetector(options);
       const rewind = new RewindDetector(options);
@@ -88,6 +97,8 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         speedhack,
         lagSwitch,
         fakeLatency,
+        selectiveDelay,
+        datagram: new ClientDatagram(this.actionTypes),
         tampering,
         replay,
         rewind,
@@ -95,7 +106,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         flooding,
         botTiming,
         serverMessages: 0,
-        detectors: [speedhack, lagSwitch, fakeLatency, tampering, replay, rewind, movement, flooding, botTiming],
+        detectors: [speedhack, lagSwitch, fakeLatency, selectiveDelay, tampering, replay, rewind, movement, flooding, botTiming],
       };
       this.sessions.set(sessionId, state);
     }
@@ -113,7 +124,9 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
   /** Counts datagrams (detectors work from decoded messages and anomalies). */
   onPacket(packet: PacketObservation): void {
     this.packets += 1;
-    this.state(packet.sessionId).timeline.touch(packet.tUs);
+    const timeline = this.state(packet.sessionId).timeline;
+    timeline.touch(packet.tUs);
+    if (packet.direction === "serverToClient") timeline.serverPackets += 1;
   }
 
   /** Feeds one decoded message to every detector of its session. */
@@ -124,13 +137,19 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     if (message.direction === "clientToServer") {
       const claimedUs = timeline.claimedUs(message);
       timeline.observeClient(message, claimedUs);
+      // Timing per datagram: a shot riding with the newest input claims that input's time.
+      const datagram = state.datagram;
+      if (message.packetIndex !== datagram.packetIndex) {
+        if (datagram.packetIndex >= 0) this.closeDatagram(state);
+        datagram.reset(message.packetIndex, message.tUs);
+      }
+      datagram.add(message, claimedUs);
       // Direct calls (monomorphic call sites) on the hot path.
       state.speedhack.onClientMessage(message);
       state.lagSwitch.onClientMessage(message, claimedUs, timeline);
       state.fakeLatency.onClientMessage(message, claimedUs, timeline);
       state.tampering.onClientMessage(message);
-      state.replay.onClientMessage(message);
-      state.rewind.onClientMessage(message, claimedUs, timeline);
+      state.replay.onClientMessage(message, claimedUs, timeline);
       state.movement.onClientMessage(message, claimedUs);
       state.flooding.onClientMessage(message, claimedUs);
       state.botTiming.onClientMessage(message, claimedUs);
@@ -142,11 +161,17 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     }
   }
 
-  /** Counts a decode anomaly; client-side ones feed the tampering detector. */
+  private closeDatagram(state: SessionState): void {
+    state.selectiveDelay.onClientDatagram(state.datagram, state.timeline);
+    state.rewind.onClientDatagram(state.datagram, state.timeline);
+  }
+
+  /** Counts a decode anomaly; it feeds the tampering detector (and its key/definition check). */
   onAnomaly(anomaly: DecodeAnomaly): void {
     this.anomalies.add(anomaly.code, anomaly.packetIndex);
-    if (anomaly.direction !== "clientToServer") return;
-    this.state(anomaly.sessionId).tampering.onClientAnomaly(anomaly);
+    const tampering = this.state(anomaly.sessionId).tampering;
+    if (anomaly.direction === "clientToServer") tampering.onClientAnomaly(anomaly);
+    else tampering.onServerAnomaly(anomaly);
   }
 
   /** Runs the end-of-capture checks and returns the report (deterministic order). */
@@ -158,17 +183,21 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     let clientMessages = 0;
     let serverMessages = 0;
     let retransmissions = 0;
+    let handshakeRetries = 0;
+    let inputProblemSessions = 0;
     let duplicates = 0;
     let rttSamples = 0;
     for (const sessionId of sessionIds) {
       const state = this.sessions.get(sessionId)!;
       state.timeline.flush();
+      if (state.datagram.packetIndex >= 0) this.closeDatagram(state);
       const events: DetectorEvent[] = [];
       for (const detector of state.detectors) detector.finish(state.timeline, events);
       perSession.set(sessionId, events);
       lagEvents.push(...state.lagSwitch.events);
       clientMessages += state.timeline.clientMessages;
       retransmissions += state.replay.retransmissions;
+      handshakeRetries += state.replay.handshakeRetries;
       duplicates += state.replay.duplicates;
       rttSamples += state.timeline.rttSerial;
       serverMessages += state.serverMessages;
@@ -183,6 +212,26 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const lag = lagSwitchFinding(kept, kept.length === 0 ? 0 : state.lagSwitch.droppedEvents, options.lagSwitchMinEvents);
       if (lag !== undefined) events.push(lag);
       const player = state.label ?? state.timeline.player;
+      const problem = state.tampering.inputProblem();
+      if (problem !== undefined) {
+        // The session's traffic cannot be read: report the input, judge nobody.
+        inputProblemSessions += 1;
+        findings.push({
+          id: "",
+          analysis: "anticheat",
+          kind: problem.kind,
+          severity: "high",
+          startUs: problem.startUs,
+          endUs: problem.endUs,
+          session: sessionId,
+          player,
+          summary: problem.summary,
+          evidence: { values: { ...problem.values, detectorFindingsWithheld: events.length }, packetIndices: problem.packetIndices },
+          mitigation: INPUT_PROBLEM_HINTS[problem.kind],
+        });
+        players.push({ player, session: sessionId, verdict: "unreadable", score: 0, kinds: [problem.kind] });
+        continue;
+      }
       events.sort((a, b) => a.startUs - b.startUs || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
       for (const event of events) {
         findings.push({
@@ -227,6 +276,8 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         networkDuplicates: duplicates,
         measuredRttSamples: rttSamples,
         sharedOutagesDiscarded: shared.size,
+        handshakeRetries,
+        inputProblemSessions,
       },
     };
   }

@@ -20,10 +20,14 @@ export interface AuditFinding {
   location?: string;
 }
 
-/** Verdict on one player. */
-export type PlayerVerdictLabel = "clean" | "suspicious" | "cheating";
+/**
+ * Verdict on one player. `unreadable`: the session's traffic (nearly) never
+ * verified or decoded (a key or definition problem, reported as a
+ * `keyMismatch` / `definitionMismatch` finding), so the player is not judged.
+ */
+export type PlayerVerdictLabel = "clean" | "suspicious" | "cheating" | "unreadable";
 
-/** One player's verdict: combined confidence of its findings. */
+/** One player's verdict: combined confidence of its findings (input-problem findings do not count). */
 export interface PlayerVerdict {
   player: string;
   session: string;
@@ -50,6 +54,10 @@ export interface AnticheatSummary {
   measuredRttSamples: number;
   /** Lag-switch-like flushes discarded because other sessions stalled at the same time (a path outage). */
   sharedOutagesDiscarded: number;
+  /** Repeated datagrams sent before the server answered the session (connection-request retries): never replays. */
+  handshakeRetries: number;
+  /** Sessions whose traffic (nearly) never verified or decoded: key or definition problems, players not judged. */
+  inputProblemSessions: number;
 }
 
 /** Report of the anticheat analysis (the CLI's `--json` shape). */

@@ -254,7 +254,8 @@ describe("rewind in the server's clock", () => {
       const target = index === 0 ? honest : builder;
       for (let shot = 0; shot < 20; shot++) {
         const tUs = T0 + 2e6 + shot * 700_000 + index;
-        target.client(tUs, "shot", { sendTimeUs: CLOCK0 + shot * 700_000, targetTimeUs: (tUs - (140 + abuse) * 1000) % 2 ** 48 });
+        // Claimed send times consistent with the session's inputs (sent 20 ms before arrival).
+        target.client(tUs, "shot", { sendTimeUs: CLOCK0 + 2e6 - 20_000 + shot * 700_000, targetTimeUs: (tUs - (140 + abuse) * 1000) % 2 ** 48 });
       }
     }
     const messages = [...builder.messages, ...honest.messages].sort((a, b) => a.tUs - b.tUs);
@@ -353,6 +354,8 @@ describe("tampering", () => {
 describe("replay", () => {
   it("flags a reused sequence with another payload and a late identical re-send", () => {
     const builder = new StreamBuilder();
+    // The server answered: the session is established (repeats before that are handshake retries).
+    builder.server(T0 - 1000, "snapshot", { sequence: 1, sequenceBits: 16 });
     for (let index = 0; index < 300; index++) builder.client(T0 + index * FRAME_US, "input", { sequence: index, sequenceBits: 16, sendTimeUs: CLOCK0 + index * FRAME_US });
     builder.client(T0 + 300 * FRAME_US, "input", { sequence: 290, sequenceBits: 16, sendTimeUs: CLOCK0 + 999 });
     builder.client(T0 + 320 * FRAME_US, "input", { sequence: 200, sequenceBits: 16, sendTimeUs: CLOCK0 + 200 * FRAME_US });

@@ -70,6 +70,14 @@ export interface AnticheatOptions {
   tamperingCodes: readonly string[];
   /** Anomalies or impossible values needed before a tampering finding. */
   tamperingMinEvents: number;
+  /**
+   * Client datagrams that decoded (verified, when the session has verified traffic)
+   * needed before failures can be a player's tampering; fewer is a key or definition
+   * problem of the input.
+   */
+  tamperingMinCleanDatagrams: number;
+  /** Largest share of a session's client datagrams that may fail before it is a key or definition problem, not tampering (0..1). */
+  tamperingMaxFailureFraction: number;
   /** Sequence numbers older than the newest by more than this are stale replays (packets). */
   replayWindow: number;
   /** A byte-identical repeat within this time of the original is a network duplicate, not a replay, ms. */
@@ -132,6 +140,8 @@ export const DEFAULT_ANTICHEAT_OPTIONS: Readonly<AnticheatOptions> = Object.free
   worldBound: 1e6,
   tamperingCodes: Object.freeze(["E_VALUE_OUT_OF_RANGE", "E_LENGTH_EXCEEDED", "E_DECRYPT_FAILED"]),
   tamperingMinEvents: 1,
+  tamperingMinCleanDatagrams: 20,
+  tamperingMaxFailureFraction: 0.5,
   replayWindow: 128,
   duplicateWindowMs: 500,
   actionTypes: undefined,

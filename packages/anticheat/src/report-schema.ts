@@ -60,7 +60,7 @@ export const AuditFindingSchema: AnticheatSchema = objectSchema({
 export const PlayerVerdictSchema: AnticheatSchema = objectSchema({
   player: stringSchema(),
   session: stringSchema(),
-  verdict: unionSchema(literalSchema("clean"), literalSchema("suspicious"), literalSchema("cheating")),
+  verdict: unionSchema(literalSchema("clean"), literalSchema("suspicious"), literalSchema("cheating"), literalSchema("unreadable")),
   score: numberSchema({ minimum: 0, maximum: 1 }),
   kinds: arraySchema(stringSchema()),
 });
@@ -81,5 +81,7 @@ export const AnticheatReportSchema: AnticheatSchema = objectSchema({
     networkDuplicates: integerSchema(),
     measuredRttSamples: integerSchema(),
     sharedOutagesDiscarded: integerSchema(),
+    handshakeRetries: integerSchema(),
+    inputProblemSessions: integerSchema(),
   }),
 });

@@ -35,6 +35,8 @@ export class SessionTimeline {
   clientMessages = 0;
   /** Server datagrams seen (distinct packet indices, server to client). */
   serverDatagrams = 0;
+  /** Server-to-client datagrams seen by `onPacket`, decoded or not (the server answered the session). */
+  serverPackets = 0;
   /** First and last time seen, µs. */
   firstUs = Number.NaN;
   lastUs = Number.NaN;

@@ -1,23 +1,33 @@
-import type { GameMessage } from "@tickscope/core";
+import { serialDifference, type GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
+import type { SessionTimeline } from "../session-timeline.js";
 
 const SLOTS = 256;
 const MAX_CHANNELS = 8;
+const TWO_POW_32 = 2 ** 32;
 
-/** Slot layout: sequence, packet index, fingerprint, arrival µs (interleaved: one cache line per lookup). */
-const STRIDE = 4;
+/**
+ * Slot layout (interleaved: one cache line per lookup): sequence low 32 bits,
+ * sequence high bits, packet index, fingerprint, arrival µs, flags.
+ */
+const STRIDE = 6;
+/** Flag: the original arrived after the session was established (the server had answered). */
+const FLAG_ESTABLISHED = 1;
+/** Flag: the original verified (MAC/AEAD). */
+const FLAG_AUTHENTICATED = 2;
 
 interface SequenceSpace {
   slots: Float64Array;
-  newest: number;
+  /** Newest sequence (raw wire value), undefined before the first. */
+  newest: number | bigint | undefined;
   bits: number;
 }
 
 function createSpace(): SequenceSpace {
   const slots = new Float64Array(SLOTS * STRIDE);
   for (let index = 0; index < slots.length; index += STRIDE) slots[index] = Number.NaN;
-  return { slots, newest: Number.NaN, bits: 0 };
+  return { slots, newest: undefined, bits: 0 };
 }
 
 /** A numeric digest of what a message claims (enough to tell a repeat from an edit). */
@@ -28,45 +38,70 @@ function fingerprint(message: GameMessage): number {
     message.packetWireLength * 1_000_003 +
     message.byteLength * 131 +
     (roles.sendTimeUs ?? 0) +
-    (roles.inputSequence ?? 0) * 17 +
-    (roles.tick ?? 0) * 13 +
+    Number(roles.inputSequence ?? 0) * 17 +
+    Number(roles.tick ?? 0) * 13 +
     (roles.position === undefined ? 0 : roles.position.x * 7) +
     (roles.targetTimeUs ?? 0) * 3
   );
 }
 
+/** Kind of repeat found: counted as a replay or explained as protocol behaviour. */
+type RepeatClass = "authenticated" | "unauthenticated" | "handshake";
+
 /**
- * Replay / duplication: a sequence number seen again in another datagram
- * (with a different payload: an edited replay; with the same payload long
- * after the original: a re-sent capture), or a sequence number older than the
- * replay window. Legitimate cases are skipped: retransmissions marked by
+ * Replay / duplication: a sequenced gameplay datagram seen again in another
+ * datagram (with a different payload: an edited replay; with the same payload
+ * long after the original: a re-sent capture), or a sequence number older
+ * than the replay window.
+ *
+ * Standard protocol behaviour is not replay: retransmissions marked by
  * `resendCount` > 0 (Firefall resends), network duplicates (same payload
- * within `duplicateWindowMs`), and several messages of one datagram sharing
- * the datagram's sequence. Memory: 256 slots per channel, at most 8 channels.
+ * within `duplicateWindowMs`), several messages of one datagram sharing its
+ * sequence, and handshake retries — a repeat whose original was sent before
+ * the server had answered the session (netcode's client resends its
+ * connection request until the server is up). When a session carries
+ * authenticated traffic (`authenticated` role: a MAC/AEAD verified), only
+ * authenticated datagrams count: an unauthenticated repeat there is a
+ * connection request, which the protocol leaves unauthenticated. Messages
+ * whose authentication failed are the tampering detector's. Sequence numbers
+ * may be 64-bit (`bigint`); comparisons use core's serial-number arithmetic.
+ * Memory: 256 slots per channel, at most 8 channels.
  */
 export class ReplayDetector implements SessionDetector {
   private readonly spaces = new Map<string | number, SequenceSpace>();
   private lastChannel: string | number | undefined;
   private lastSpace: SequenceSpace | undefined;
-  private replays = 0;
+  private readonly counts = { authenticated: 0, unauthenticated: 0, handshake: 0 };
   private edited = 0;
   private resent = 0;
   private stale = 0;
+  private unauthenticatedEdited = 0;
+  private unauthenticatedResent = 0;
+  private unauthenticatedStale = 0;
   /** Network duplicates seen (benign). */
   duplicates = 0;
   /** Marked retransmissions seen (benign). */
   retransmissions = 0;
-  private firstUs = Number.NaN;
-  private lastUs = Number.NaN;
-  private maxStaleness = 0;
-  private readonly packetIndices: number[] = [];
+  /** Repeats of datagrams sent before the session was established (benign handshake retries). */
+  get handshakeRetries(): number {
+    return this.counts.handshake;
+  }
+  /** Client messages that verified (MAC/AEAD). */
+  private authenticatedMessages = 0;
+  private readonly firstUs = { authenticated: Number.NaN, unauthenticated: Number.NaN };
+  private readonly lastUs = { authenticated: Number.NaN, unauthenticated: Number.NaN };
+  private readonly maxStaleness = { authenticated: 0, unauthenticated: 0 };
+  private readonly packetIndices = { authenticated: [] as number[], unauthenticated: [] as number[] };
 
   constructor(private readonly options: AnticheatOptions) {}
 
-  onClientMessage(message: GameMessage): void {
+  onClientMessage(message: GameMessage, _claimedUs?: number, timeline?: SessionTimeline): void {
     const roles = message.roles;
-    const sequence = roles.sequence;
+    const sequence: number | bigint | undefined = roles.sequence;
     if (sequence === undefined) return;
+    const authenticated = roles.authenticated;
+    if (authenticated === false) return;
+    if (authenticated === true) this.authenticatedMessages += 1;
     if (roles.resendCount !== undefined && roles.resendCount > 0) {
       this.retransmissions += 1;
       return;
@@ -81,72 +116,124 @@ export class ReplayDetector implements SessionDetector {
     this.lastChannel = channel;
     this.lastSpace = space;
     if (roles.sequenceBits !== undefined) space.bits = roles.sequenceBits;
-    const slot = STRIDE * ((sequence >>> 0) === sequence ? sequence & (SLOTS - 1) : ((sequence % SLOTS) + SLOTS) % SLOTS);
+    let low: number;
+    let high: number;
+    if (typeof sequence === "number") {
+      if ((sequence >>> 0) === sequence) {
+        low = sequence;
+        high = 0;
+      } else {
+        low = ((sequence % TWO_POW_32) + TWO_POW_32) % TWO_POW_32;
+        high = Math.floor(sequence / TWO_POW_32);
+      }
+    } else {
+      low = Number(BigInt.asUintN(32, sequence));
+      high = Number(sequence >> 32n);
+    }
+    const slot = STRIDE * (low & (SLOTS - 1));
     const slots = space.slots;
-    if (slots[slot] === sequence) {
-      if (slots[slot + 1] === message.packetIndex) return;
+    const established = timeline === undefined || timeline.serverDatagrams > 0 || timeline.serverPackets > 0;
+    if (slots[slot] === low && slots[slot + 1] === high) {
+      if (slots[slot + 2] === message.packetIndex) return;
       // Judge a repeated datagram once, by its first message: later messages of the same
       // datagram share its sequence and must not be compared with the original's first.
-      slots[slot + 1] = message.packetIndex;
-      const sameContent = slots[slot + 2] === fingerprint(message);
-      if (sameContent && message.tUs - slots[slot + 3]! <= this.options.duplicateWindowMs * 1000) {
+      slots[slot + 2] = message.packetIndex;
+      const sameContent = slots[slot + 3] === fingerprint(message);
+      if (sameContent && message.tUs - slots[slot + 4]! <= this.options.duplicateWindowMs * 1000) {
         this.duplicates += 1;
         return;
       }
-      if (sameContent) this.resent += 1;
-      else this.edited += 1;
-      this.mark(message);
+      const flags = slots[slot + 5]!;
+      const repeat = this.classify(authenticated === true, (flags & FLAG_ESTABLISHED) !== 0 && established);
+      if (repeat === "authenticated") {
+        if (sameContent) this.resent += 1;
+        else this.edited += 1;
+      } else if (repeat === "unauthenticated") {
+        if (sameContent) this.unauthenticatedResent += 1;
+        else this.unauthenticatedEdited += 1;
+      }
+      this.mark(message, repeat);
       return;
     }
     const newest = space.newest;
-    if (newest === newest) {
-      let behind = newest - sequence;
-      if (space.bits > 0 && space.bits <= 53) {
-        const modulus = 2 ** space.bits;
-        behind = ((behind % modulus) + modulus) % modulus;
-        if (behind >= modulus / 2) behind -= modulus;
-      }
+    if (newest !== undefined) {
+      const behind = this.behind(newest, sequence, space.bits);
       if (behind > this.options.replayWindow) {
-        this.stale += 1;
-        this.mark(message, behind);
+        const repeat = this.classify(authenticated === true, established);
+        if (repeat === "authenticated") this.stale += 1;
+        else if (repeat === "unauthenticated") this.unauthenticatedStale += 1;
+        this.mark(message, repeat, behind);
         return;
       }
       if (behind < 0) space.newest = sequence;
     } else {
       space.newest = sequence;
     }
-    slots[slot] = sequence;
-    slots[slot + 1] = message.packetIndex;
-    slots[slot + 2] = fingerprint(message);
-    slots[slot + 3] = message.tUs;
+    slots[slot] = low;
+    slots[slot + 1] = high;
+    slots[slot + 2] = message.packetIndex;
+    slots[slot + 3] = fingerprint(message);
+    slots[slot + 4] = message.tUs;
+    slots[slot + 5] = (established ? FLAG_ESTABLISHED : 0) | (authenticated === true ? FLAG_AUTHENTICATED : 0);
   }
 
-  private mark(message: GameMessage, behind = 0): void {
-    this.replays += 1;
-    if (behind > this.maxStaleness) this.maxStaleness = behind;
-    if (Number.isNaN(this.firstUs)) this.firstUs = message.tUs;
-    this.lastUs = message.tUs;
-    addEvidencePacket(this.packetIndices, message.packetIndex);
+  /** Packets `sequence` is behind `newest` (negative: ahead), by the field's width when known. */
+  private behind(newest: number | bigint, sequence: number | bigint, bits: number): number {
+    if (bits > 0 && bits <= 64) return -serialDifference(newest, sequence, bits);
+    if (typeof newest === "number" && typeof sequence === "number") return newest - sequence;
+    return -serialDifference(newest, sequence, 64);
+  }
+
+  private classify(authenticated: boolean, established: boolean): RepeatClass {
+    if (!established) return "handshake";
+    return authenticated ? "authenticated" : "unauthenticated";
+  }
+
+  private mark(message: GameMessage, repeat: RepeatClass, behind = 0): void {
+    this.counts[repeat] += 1;
+    if (repeat === "handshake") return;
+    if (behind > this.maxStaleness[repeat]) this.maxStaleness[repeat] = behind;
+    if (Number.isNaN(this.firstUs[repeat])) this.firstUs[repeat] = message.tUs;
+    this.lastUs[repeat] = message.tUs;
+    addEvidencePacket(this.packetIndices[repeat], message.packetIndex);
   }
 
   finish(_timeline: unknown, events: DetectorEvent[]): void {
-    if (this.replays === 0) return;
+    // With authenticated traffic in the session, unauthenticated repeats are handshake
+    // datagrams the protocol leaves unauthenticated (connection requests): not replays.
+    const useAuthenticated = this.authenticatedMessages > 0;
+    const replays = useAuthenticated ? this.counts.authenticated : this.counts.authenticated + this.counts.unauthenticated;
+    if (replays === 0) return;
+    const edited = useAuthenticated ? this.edited : this.edited + this.unauthenticatedEdited;
+    const resent = useAuthenticated ? this.resent : this.resent + this.unauthenticatedResent;
+    const stale = useAuthenticated ? this.stale : this.stale + this.unauthenticatedStale;
+    let startUs = Number.POSITIVE_INFINITY;
+    let endUs = Number.NEGATIVE_INFINITY;
+    for (const counted of useAuthenticated ? (["authenticated"] as const) : (["authenticated", "unauthenticated"] as const)) {
+      if (Number.isNaN(this.firstUs[counted])) continue;
+      startUs = Math.min(startUs, this.firstUs[counted]);
+      endUs = Math.max(endUs, this.lastUs[counted]);
+    }
     events.push({
       kind: "replay",
-      startUs: this.firstUs,
-      endUs: this.lastUs,
-      confidence: round3(Math.min(0.99, 0.6 + 0.1 * (this.replays - 1))),
-      summary: `${this.replays} client datagrams reuse or rewind sequence numbers: ${this.edited} with a different payload, ${this.resent} byte-identical re-sends after the duplicate window, ${this.stale} older than the ${this.options.replayWindow}-packet replay window.`,
+      startUs,
+      endUs,
+      confidence: round3(Math.min(0.99, 0.6 + 0.1 * (replays - 1))),
+      summary:
+        `${replays} ${useAuthenticated ? "authenticated " : ""}client datagrams reuse or rewind sequence numbers after the session was established: ` +
+        `${edited} with a different payload, ${resent} byte-identical re-sends after the duplicate window, ${stale} older than the ${this.options.replayWindow}-packet replay window.`,
       values: {
-        replays: this.replays,
-        editedPayload: this.edited,
-        resentIdentical: this.resent,
-        staleSequences: this.stale,
-        maxPacketsBehind: this.maxStaleness,
+        replays,
+        editedPayload: edited,
+        resentIdentical: resent,
+        staleSequences: stale,
+        maxPacketsBehind: Math.max(this.maxStaleness.authenticated, useAuthenticated ? 0 : this.maxStaleness.unauthenticated),
         networkDuplicates: this.duplicates,
         legitimateRetransmissions: this.retransmissions,
+        handshakeRetries: this.counts.handshake,
+        unauthenticatedRepeatsIgnored: useAuthenticated ? this.counts.unauthenticated : 0,
       },
-      packetIndices: [...this.packetIndices],
+      packetIndices: [...this.packetIndices.authenticated, ...(useAuthenticated ? [] : this.packetIndices.unauthenticated)].slice(0, 12),
     });
   }
 }

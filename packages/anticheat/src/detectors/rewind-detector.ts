@@ -1,11 +1,9 @@
-import type { GameMessage } from "@tickscope/core";
-import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { ClientDatagram } from "../client-datagram.js";
+import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
-import { NumberRing } from "../ring-buffer.js";
-import { medianOf } from "../robust-statistics.js";
 import type { SessionTimeline } from "../session-timeline.js";
+import { WindowHistory } from "../window-history.js";
 
-const SAMPLES = 128;
 /** A target within this distance of a clock is taken to be in that clock, µs. */
 const CLOCK_DOMAIN_US = 60e6;
 
@@ -32,39 +30,54 @@ const WIRE_MODULI = [2 ** 48, 2 ** 32];
  * its measured RTT explains (interpolation delay + RTT/2 for a target in the
  * client's clock, + RTT for a target in the server's), and against the
  * server's compensation window.
+ *
+ * A target is judged against the time its datagram claims (the shot's own
+ * `sendTime`/`tick`, else the newest input it rides with); in the server's or
+ * capture's clock the reference is the claimed time moved to the fastest-path
+ * arrival (claimed + clock offset), not the real arrival — so a datagram held
+ * back (fake lag, {@link SelectiveDelayDetector}) does not read as a longer
+ * rewind. Requests are judged per 10-s window through a {@link WindowHistory}
+ * (bounded, whole session): the strongest run of windows whose median excess
+ * is above `rewindToleranceMs`, or whose share beyond `maxRewindMs` reaches
+ * `rewindMaxExceedFraction`, is the finding — wherever in the capture it is.
  */
 export class RewindDetector implements SessionDetector {
-  private readonly excessMs = new NumberRing(SAMPLES);
-  private readonly rewindMs = new NumberRing(SAMPLES);
-  private beyondWindow = 0;
+  private readonly history: WindowHistory;
   private requests = 0;
   /** Targets in neither the client's nor the capture's clock (ignored). */
   unknownClock = 0;
-  private firstUs = Number.NaN;
-  private lastUs = Number.NaN;
-  private readonly packetIndices: number[] = [];
 
-  constructor(private readonly options: AnticheatOptions) {}
+  constructor(private readonly options: AnticheatOptions) {
+    const tolerance = options.rewindToleranceMs;
+    const fraction = options.rewindMaxExceedFraction;
+    this.history = new WindowHistory((medians, flaggedFraction) => medians[0]! > tolerance || flaggedFraction >= fraction, 2);
+  }
 
-  onClientMessage(message: GameMessage, claimedUs: number | undefined, timeline: SessionTimeline): void {
-    const target = message.roles.targetTimeUs;
-    if (target === undefined) return;
+  /** Judges the shots of one closed client datagram. */
+  onClientDatagram(datagram: ClientDatagram, timeline: SessionTimeline): void {
+    const targets = datagram.targetsUs;
+    for (let index = 0; index < targets.length; index++) {
+      const own = datagram.targetClaimsUs[index]!;
+      this.judgeTarget(targets[index]!, Number.isNaN(own) ? datagram.claimedUs : own, datagram, timeline);
+    }
+  }
+
+  private judgeTarget(target: number, claimedUs: number, datagram: ClientDatagram, timeline: SessionTimeline): void {
     // The target is in the client's clock (rewind = claimed send time − target, honest ≈
-    // interpolation + one-way delay ≈ RTT/2) or in the server's (rewind = arrival − target,
-    // honest ≈ interpolation + RTT). Decide per message from which clock it is near.
-    // Candidates: the client's clock (honest rewind ≈ interpolation + RTT/2), the server's
-    // clock (its messages' send times) or the capture clock (both ≈ interpolation + RTT).
-    // The nearest plausible one wins; a clock that matches by coincidence is seconds off.
-    const client = claimedUs === undefined ? Number.NaN : nearDifference(claimedUs, target);
-    const server = Number.isNaN(timeline.serverClockOffsetUs) ? Number.NaN : nearDifference(message.tUs - timeline.serverClockOffsetUs, target);
-    const capture = nearDifference(message.tUs, target);
+    // interpolation + one-way delay ≈ RTT/2), the server's clock (its messages' send times)
+    // or the capture clock (both ≈ interpolation + RTT, measured from the fastest-path
+    // arrival of the claim so holding the datagram does not count). The nearest plausible
+    // clock wins; a clock that matches by coincidence is seconds off.
+    const offsetUs = timeline.clockOffsetUs;
+    const arrivalUs = Number.isNaN(claimedUs) || Number.isNaN(offsetUs) ? datagram.arrivalUs : Math.min(datagram.arrivalUs, claimedUs + offsetUs);
+    const client = Number.isNaN(claimedUs) ? Number.NaN : nearDifference(claimedUs, target);
+    const server = Number.isNaN(timeline.serverClockOffsetUs) ? Number.NaN : nearDifference(arrivalUs - timeline.serverClockOffsetUs, target);
+    const capture = nearDifference(arrivalUs, target);
     let differenceUs = client;
     let rttShare = 0.5;
-    if (!(Math.abs(differenceUs) <= Math.abs(server))) {
-      if (!Number.isNaN(server)) {
-        differenceUs = server;
-        rttShare = 1;
-      }
+    if (!(Math.abs(differenceUs) <= Math.abs(server)) && !Number.isNaN(server)) {
+      differenceUs = server;
+      rttShare = 1;
     }
     if (!(Math.abs(differenceUs) <= Math.abs(capture)) && !Number.isNaN(capture)) {
       differenceUs = capture;
@@ -76,45 +89,45 @@ export class RewindDetector implements SessionDetector {
     }
     const rewindMs = differenceUs / 1000;
     this.requests += 1;
-    this.rewindMs.push(rewindMs);
-    if (rewindMs > this.options.maxRewindMs) {
-      this.beyondWindow += 1;
-      addEvidencePacket(this.packetIndices, message.packetIndex);
-    }
     const rttMs = timeline.smoothedRttMs;
-    if (!Number.isNaN(rttMs)) {
-      const excess = rewindMs - this.options.interpolationDelayMs - rttMs * rttShare;
-      this.excessMs.push(excess);
-      if (excess > this.options.rewindToleranceMs) addEvidencePacket(this.packetIndices, message.packetIndex);
-    }
-    if (Number.isNaN(this.firstUs)) this.firstUs = message.tUs;
-    this.lastUs = message.tUs;
+    const excess = Number.isNaN(rttMs) ? Number.NEGATIVE_INFINITY : rewindMs - this.options.interpolationDelayMs - rttMs * rttShare;
+    this.history.add(datagram.arrivalUs, datagram.packetIndex, rewindMs > this.options.maxRewindMs, excess, rewindMs);
   }
 
   finish(_timeline: SessionTimeline, events: DetectorEvent[]): void {
-    if (this.requests < this.options.rewindMinSamples) return;
-    const beyondFraction = this.beyondWindow / this.requests;
-    const medianExcess = this.excessMs.length >= this.options.rewindMinSamples ? medianOf(this.excessMs.toArray()) : Number.NaN;
+    this.history.flush();
+    const run = this.history.strongestRun();
+    if (run === undefined || run.samples < this.options.rewindMinSamples) return;
+    const medianExcess = run.medians[0]!;
+    const beyondFraction = run.flagged / run.samples;
     const inconsistent = medianExcess > this.options.rewindToleranceMs;
     const beyond = beyondFraction >= this.options.rewindMaxExceedFraction;
     if (!inconsistent && !beyond) return;
-    const medianRewind = medianOf(this.rewindMs.toArray());
     const strength = inconsistent ? medianExcess / this.options.rewindToleranceMs - 1 : beyondFraction / this.options.rewindMaxExceedFraction - 1;
+    const excessText = Number.isFinite(medianExcess) ? round3(medianExcess) : "unknown";
+    const outside = this.history.baselineMedian();
+    const whole = run.samples === this.history.samples;
     events.push({
       kind: "rewindAbuse",
-      startUs: this.firstUs,
-      endUs: this.lastUs,
+      startUs: run.startUs,
+      endUs: run.endUs,
       confidence: round3(Math.min(0.99, 0.6 + 0.3 * Math.min(1, strength) + (inconsistent && beyond ? 0.09 : 0))),
-      summary: `Client asks for a median rewind of ${round3(medianRewind)} ms, ${Number.isNaN(medianExcess) ? "?" : round3(medianExcess)} ms beyond interpolation + RTT/2; ${this.beyondWindow} of ${this.requests} requests exceed the ${this.options.maxRewindMs} ms window.`,
+      summary:
+        `Client asks for a median rewind of ${round3(run.medians[1]!)} ms, ${excessText} ms beyond interpolation + RTT/2 ` +
+        `(${run.samples} requests over ${run.windows} 10-s window(s)${whole ? ", the whole session" : Number.isFinite(outside) ? `; ${round3(outside)} ms in the other windows` : ""}); ` +
+        `${run.flagged} of them exceed the ${this.options.maxRewindMs} ms window.`,
       values: {
-        medianRewindMs: round3(medianRewind),
-        medianExcessMs: Number.isNaN(medianExcess) ? "unknown" : round3(medianExcess),
+        medianRewindMs: round3(run.medians[1]!),
+        medianExcessMs: excessText,
         toleranceMs: this.options.rewindToleranceMs,
-        requests: this.requests,
-        beyondWindow: this.beyondWindow,
+        requests: run.samples,
+        windows: run.windows,
+        beyondWindow: run.flagged,
         compensationWindowMs: this.options.maxRewindMs,
+        sessionRequests: this.requests,
+        outsideRunExcessMs: Number.isFinite(outside) ? round3(outside) : "none",
       },
-      packetIndices: [...this.packetIndices],
+      packetIndices: [...run.packetIndices],
     });
   }
 }

@@ -1,12 +1,46 @@
 import type { DecodeAnomaly, GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { InputProblemKind } from "../input-problem.js";
 import type { AnticheatOptions } from "../options.js";
+
+/** Anomaly codes that mean "did not verify" (or could not be verified): a key question. */
+const AUTHENTICATION_CODES: ReadonlySet<string> = new Set(["E_DECRYPT_FAILED", "E_KEY_MISSING"]);
+
+/** A session's traffic that cannot be read: a key or definition problem, not a player's. */
+export interface InputProblem {
+  kind: InputProblemKind;
+  startUs: number;
+  endUs: number;
+  summary: string;
+  values: Record<string, number | string | boolean>;
+  packetIndices: number[];
+}
+
+/** Distinct-datagram counter (messages of one datagram arrive together). */
+class DatagramCount {
+  count = 0;
+  private last = -1;
+  add(packetIndex: number): void {
+    if (packetIndex === this.last) return;
+    this.last = packetIndex;
+    this.count += 1;
+  }
+}
 
 /**
  * Tampering: definition violations reported by the decoder for client
  * packets (out-of-range values, lengths beyond the maximum, failed MAC/AEAD
  * tags), messages whose authentication did not verify, and physically
  * impossible values (non-finite or out-of-world positions).
+ *
+ * Tampering needs readable traffic around the failures: at least
+ * `tamperingMinCleanDatagrams` client datagrams that decoded (verified, when
+ * the session authenticates at all) and failures a minority
+ * (≤ `tamperingMaxFailureFraction` of the client datagrams). A session where
+ * (nearly) every datagram fails authentication is a wrong or missing key, one
+ * where (nearly) every datagram fails to decode is a wrong definition: both
+ * are reported by {@link inputProblem} as a problem of the input, and no
+ * tampering is claimed.
  */
 export class TamperingDetector implements SessionDetector {
   private readonly codes: ReadonlySet<string>;
@@ -16,19 +50,57 @@ export class TamperingDetector implements SessionDetector {
   private lastUs = Number.NaN;
   private readonly packetIndices: number[] = [];
   private firstDetail = "";
+  private readonly decoded = new DatagramCount();
+  private readonly verified = new DatagramCount();
+  private readonly authenticationFailures = new DatagramCount();
+  private readonly decodeFailures = new DatagramCount();
+  /** Server-to-client datagrams that failed authentication / decoding (a key or definition problem shows on both sides). */
+  private readonly serverAuthenticationFailures = new DatagramCount();
+  private readonly serverDecodeFailures = new DatagramCount();
+  private firstFailureUs = Number.NaN;
+  private lastFailureUs = Number.NaN;
+  private firstFailureDetail = "";
+  private readonly failurePackets: number[] = [];
 
   constructor(private readonly options: AnticheatOptions) {
     this.codes = new Set(options.tamperingCodes);
   }
 
   onClientAnomaly(anomaly: DecodeAnomaly): void {
+    const detail = `${anomaly.code}${anomaly.fieldPath === undefined ? "" : ` at ${anomaly.fieldPath}`}: ${anomaly.detail}`;
+    if (AUTHENTICATION_CODES.has(anomaly.code)) this.authenticationFailures.add(anomaly.packetIndex);
+    else this.decodeFailures.add(anomaly.packetIndex);
+    if (Number.isNaN(this.firstFailureUs)) {
+      this.firstFailureUs = anomaly.tUs;
+      this.firstFailureDetail = detail;
+    }
+    this.lastFailureUs = anomaly.tUs;
+    addEvidencePacket(this.failurePackets, anomaly.packetIndex);
     if (!this.codes.has(anomaly.code)) return;
-    this.record(anomaly.code, anomaly.tUs, anomaly.packetIndex, `${anomaly.code}${anomaly.fieldPath === undefined ? "" : ` at ${anomaly.fieldPath}`}: ${anomaly.detail}`);
+    this.record(anomaly.code, anomaly.tUs, anomaly.packetIndex, detail);
+  }
+
+  /** A server-to-client decode anomaly of the same session (evidence for a key or definition problem). */
+  onServerAnomaly(anomaly: DecodeAnomaly): void {
+    if (AUTHENTICATION_CODES.has(anomaly.code)) this.serverAuthenticationFailures.add(anomaly.packetIndex);
+    else this.serverDecodeFailures.add(anomaly.packetIndex);
   }
 
   onClientMessage(message: GameMessage): void {
     const roles = message.roles;
-    if (roles.authenticated === false) this.record("unauthenticated", message.tUs, message.packetIndex, "message authentication failed");
+    if (roles.authenticated === false) {
+      this.authenticationFailures.add(message.packetIndex);
+      if (Number.isNaN(this.firstFailureUs)) {
+        this.firstFailureUs = message.tUs;
+        this.firstFailureDetail = "message authentication failed";
+      }
+      this.lastFailureUs = message.tUs;
+      addEvidencePacket(this.failurePackets, message.packetIndex);
+      this.record("unauthenticated", message.tUs, message.packetIndex, "message authentication failed");
+    } else {
+      this.decoded.add(message.packetIndex);
+      if (roles.authenticated === true) this.verified.add(message.packetIndex);
+    }
     const position = roles.position;
     if (position !== undefined) {
       const bound = this.options.worldBound;
@@ -50,16 +122,59 @@ export class TamperingDetector implements SessionDetector {
     addEvidencePacket(this.packetIndices, packetIndex);
   }
 
+  /**
+   * The input problem of this session, if any: most client datagrams fail
+   * authentication (key) or decoding (definition), or too few are readable to
+   * call the failures a player's. Undefined when the session's traffic reads fine.
+   */
+  inputProblem(): InputProblem | undefined {
+    const authenticationFailures = this.authenticationFailures.count;
+    const decodeFailures = this.decodeFailures.count;
+    const failures = authenticationFailures + decodeFailures;
+    if (failures === 0) return undefined;
+    // Readable datagrams: verified ones when the session has verified traffic, otherwise
+    // every decoded one (a wrong key leaves only the unencrypted handshake readable).
+    const authenticates = this.verified.count > 0;
+    const readable = authenticates ? this.verified.count : this.decoded.count;
+    const fraction = failures / (failures + readable);
+    if (readable >= this.options.tamperingMinCleanDatagrams && fraction <= this.options.tamperingMaxFailureFraction) return undefined;
+    const kind: InputProblemKind = authenticationFailures >= decodeFailures ? "keyMismatch" : "definitionMismatch";
+    const serverFailures = kind === "keyMismatch" ? this.serverAuthenticationFailures.count : this.serverDecodeFailures.count;
+    const what = kind === "keyMismatch" ? "fail authentication (AEAD/MAC tag does not verify, or no key)" : "fail to decode with this definition";
+    return {
+      kind,
+      startUs: this.firstFailureUs,
+      endUs: this.lastFailureUs,
+      summary:
+        `${kind === "keyMismatch" ? authenticationFailures : decodeFailures} of ${failures + readable} client datagrams ${what}, ` +
+        `${readable} ${authenticates ? "verified" : "decoded"}${serverFailures > 0 ? `; ${serverFailures} server datagrams fail too` : ""}: ` +
+        `${kind === "keyMismatch" ? "the key file or key settings do not match this session" : "the protocol definition does not match this traffic"} (first: ${this.firstFailureDetail}). ` +
+        "This is a problem of the input, not a player's tampering; the player is not judged.",
+      values: {
+        clientDatagramsFailingAuthentication: authenticationFailures,
+        clientDatagramsFailingDecode: decodeFailures,
+        clientDatagramsReadable: readable,
+        failureFraction: round3(fraction),
+        serverDatagramsFailingAuthentication: this.serverAuthenticationFailures.count,
+        serverDatagramsFailingDecode: this.serverDecodeFailures.count,
+        first: this.firstFailureDetail,
+      },
+      packetIndices: [...this.failurePackets],
+    };
+  }
+
   finish(_timeline: unknown, events: DetectorEvent[]): void {
     if (this.events < this.options.tamperingMinEvents || this.events === 0) return;
+    if (this.inputProblem() !== undefined) return;
     const values: Record<string, number | string> = { violations: this.events, first: this.firstDetail };
     for (const code of [...this.byCode.keys()].sort()) values[code] = this.byCode.get(code)!;
+    values.readableDatagrams = this.verified.count > 0 ? this.verified.count : this.decoded.count;
     events.push({
       kind: "tampering",
       startUs: this.firstUs,
       endUs: this.lastUs,
       confidence: round3(Math.min(0.99, 0.6 + 0.1 * (this.events - 1))),
-      summary: `${this.events} client packets violate the protocol definition or fail authentication (first: ${this.firstDetail}).`,
+      summary: `${this.events} client packets violate the protocol definition or fail authentication amid ${values.readableDatagrams} readable ones (first: ${this.firstDetail}).`,
       values,
       packetIndices: [...this.packetIndices],
     });

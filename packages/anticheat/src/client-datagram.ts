@@ -1,0 +1,64 @@
+import type { GameMessage } from "@tickscope/core";
+
+/** Shots (messages with a `targetTime`) kept per datagram. */
+export const MAX_DATAGRAM_TARGETS = 4;
+/** Distinct non-command message types kept per datagram. */
+export const MAX_DATAGRAM_ACTION_TYPES = 4;
+
+/**
+ * One client-to-server datagram as the detectors that judge timing see it:
+ * the messages it carries folded into what they claim. A shot that rides in
+ * the same datagram as the newest input claims that input's time (its own
+ * `sendTime`/`tick` when it has one), so the datagram — not the message — is
+ * the unit of "how late did this arrive for what it claims". Reused between
+ * datagrams (no allocation on the hot path).
+ */
+export class ClientDatagram {
+  /** Packet index (−1 before the first message). */
+  packetIndex = -1;
+  /** Capture (arrival) time, µs. */
+  arrivalUs = Number.NaN;
+  /** Newest claimed time of any message in it (`sendTime`, else `tick` × tick length), µs; NaN when none claims one. */
+  claimedUs = Number.NaN;
+  /** True when it carries a command (input or own movement) that is not an action. */
+  hasCommand = false;
+  /** Action message types it carries (shots: `targetTime`; pongs: echo roles; `actionTypes`), at most {@link MAX_DATAGRAM_ACTION_TYPES}. */
+  readonly actionTypes: string[] = [];
+  /** Target times (`targetTime` role) of the shots it carries, µs. */
+  readonly targetsUs: number[] = [];
+  /** Claimed time of each shot itself (NaN when the shot claims none and rides on the datagram's), µs. */
+  readonly targetClaimsUs: number[] = [];
+
+  /**
+   * @param extraActionTypes message types that count as actions besides those
+   *   with a `targetTime` or echo role (the `actionTypes` option).
+   */
+  constructor(private readonly extraActionTypes?: ReadonlySet<string>) {}
+
+  /** Starts a new datagram. */
+  reset(packetIndex: number, arrivalUs: number): void {
+    this.packetIndex = packetIndex;
+    this.arrivalUs = arrivalUs;
+    this.claimedUs = Number.NaN;
+    this.hasCommand = false;
+    this.actionTypes.length = 0;
+    this.targetsUs.length = 0;
+    this.targetClaimsUs.length = 0;
+  }
+
+  /** Folds one message of the datagram in. */
+  add(message: GameMessage, claimedUs: number | undefined): void {
+    const roles = message.roles;
+    if (claimedUs !== undefined && !(claimedUs <= this.claimedUs)) this.claimedUs = claimedUs;
+    const target = roles.targetTimeUs;
+    if (target !== undefined && this.targetsUs.length < MAX_DATAGRAM_TARGETS) {
+      this.targetsUs.push(target);
+      this.targetClaimsUs.push(claimedUs ?? Number.NaN);
+    }
+    if (target !== undefined || roles.echoKey !== undefined || this.extraActionTypes?.has(message.type) === true) {
+      if (this.actionTypes.length < MAX_DATAGRAM_ACTION_TYPES && !this.actionTypes.includes(message.type)) this.actionTypes.push(message.type);
+    } else if (roles.inputSequence !== undefined || roles.inputCount !== undefined || roles.position !== undefined) {
+      this.hasCommand = true;
+    }
+  }
+}

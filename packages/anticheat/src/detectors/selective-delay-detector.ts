@@ -1,0 +1,101 @@
+import type { ClientDatagram } from "../client-datagram.js";
+import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import type { AnticheatOptions } from "../options.js";
+import type { SessionTimeline } from "../session-timeline.js";
+import { WindowHistory } from "../window-history.js";
+
+/** Action types judged per session. */
+const MAX_TYPES = 8;
+/** A reference (command-only) datagram older than this is not paired, µs. */
+const PAIR_WINDOW_US = 250_000;
+
+/**
+ * Fake lag on actions (selective delay): a client that holds back the
+ * datagrams carrying its shots (or pongs) and sends its movement on time.
+ * Each datagram's age is its arrival minus what it claims — the newest
+ * `sendTime`/`tick` it carries, so a shot riding in the same datagram as the
+ * newest input is measured against that input's time — minus the session's
+ * fastest-path offset. Every action datagram is paired with the player's own
+ * command-only datagram that arrived just before it (path changes, queueing
+ * and clock drift cancel), and the paired differences are judged per 10-s
+ * window through a {@link WindowHistory}: the strongest run of windows whose
+ * median extra delay exceeds `selectiveDelayMinMs` is a finding when its
+ * pooled median also clears 2 robust standard errors. Honest jitter shifts
+ * both datagrams alike (median difference ≈ 0); a stall holds both.
+ */
+export class SelectiveDelayDetector implements SessionDetector {
+  private referenceAgeUs = Number.NaN;
+  private referenceArrivalUs = Number.NaN;
+  private readonly types = new Map<string, WindowHistory>();
+  private readonly judge: (medians: readonly number[]) => boolean;
+
+  constructor(private readonly options: AnticheatOptions) {
+    const minimum = options.selectiveDelayMinMs;
+    this.judge = (medians) => medians[0]! > minimum;
+  }
+
+  /** Judges one closed client datagram. */
+  onClientDatagram(datagram: ClientDatagram, timeline: SessionTimeline): void {
+    const claimedUs = datagram.claimedUs;
+    if (Number.isNaN(claimedUs)) return;
+    const ageUs = timeline.ageUs(datagram.arrivalUs, claimedUs);
+    if (Number.isNaN(ageUs)) return;
+    const actions = datagram.actionTypes;
+    if (actions.length === 0) {
+      if (datagram.hasCommand) {
+        this.referenceAgeUs = ageUs;
+        this.referenceArrivalUs = datagram.arrivalUs;
+      }
+      return;
+    }
+    if (!(datagram.arrivalUs - this.referenceArrivalUs <= PAIR_WINDOW_US)) return;
+    const differenceMs = (ageUs - this.referenceAgeUs) / 1000;
+    for (let index = 0; index < actions.length; index++) {
+      const type = actions[index]!;
+      let history = this.types.get(type);
+      if (history === undefined) {
+        if (this.types.size >= MAX_TYPES) continue;
+        history = new WindowHistory(this.judge, 3);
+        this.types.set(type, history);
+      }
+      history.add(datagram.arrivalUs, datagram.packetIndex, false, differenceMs, this.referenceAgeUs / 1000, ageUs / 1000);
+    }
+  }
+
+  /** Appends one `fakeLatency` event per action type held back selectively. */
+  finish(_timeline: SessionTimeline, events: DetectorEvent[]): void {
+    for (const type of [...this.types.keys()].sort()) {
+      const history = this.types.get(type)!;
+      history.flush();
+      const run = history.strongestRun();
+      if (run === undefined || run.samples < this.options.latencyMinSamples) continue;
+      const extra = run.medians[0]!;
+      const threshold = this.options.selectiveDelayMinMs + 2 * run.standardError;
+      if (!(extra > threshold)) continue;
+      const outside = history.baselineMedian();
+      const whole = run.samples === history.samples;
+      events.push({
+        kind: "fakeLatency",
+        startUs: run.startUs,
+        endUs: run.endUs,
+        confidence: round3(Math.min(0.99, 0.6 + 0.3 * Math.min(1, extra / threshold - 1))),
+        summary:
+          `Datagrams carrying ${type} arrive ${round3(extra)} ms later than the player's other datagrams sent just before them ` +
+          `(median of ${run.samples} pairs over ${run.windows} 10-s window(s)${whole ? ", the whole session" : `; ${Number.isNaN(outside) ? "no other windows" : `${round3(outside)} ms in the other windows`}`}): ` +
+          `${round3(run.medians[2]!)} ms vs ${round3(run.medians[1]!)} ms beyond the fastest path — they are held back selectively (fake lag).`,
+        values: {
+          messageType: type,
+          medianExtraDelayMs: round3(extra),
+          thresholdMs: round3(threshold),
+          pairs: run.samples,
+          windows: run.windows,
+          actionDatagramAgeMs: round3(run.medians[2]!),
+          otherDatagramAgeMs: round3(run.medians[1]!),
+          outsideRunExtraDelayMs: Number.isNaN(outside) ? "none" : round3(outside),
+          sessionPairs: history.samples,
+        },
+        packetIndices: [...run.packetIndices],
+      });
+    }
+  }
+}
