@@ -1,36 +1,53 @@
+import { isIP } from "node:net";
 import { ErrorCode, SEVERITIES, TickscopeError, type Severity } from "@tickscope/core";
 import { ANALYSIS_NAMES, type AnalysisName } from "./analysis-section.js";
+import { escapeTerminalText } from "./terminal-text.js";
 
 function invalid(message: string, hint: string): TickscopeError {
   return new TickscopeError(ErrorCode.invalidOption, message, { hint });
+}
+
+/** Quotes a user-given option value for an error message (escaped, shortened). */
+function quoted(text: string): string {
+  const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return `'${escapeTerminalText(shown)}'`;
 }
 
 /** Parses a TCP/UDP port (1–65535) given on the command line; repeatable options accumulate. */
 export function parsePortOption(text: string, previous: number[] = []): number[] {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
-    throw invalid(`'${text}' is not a port number`, "give a whole number between 1 and 65535, e.g. --server-port 7777");
+    throw invalid(`${quoted(text)} is not a port number`, "give a whole number between 1 and 65535, e.g. --server-port 7777");
   }
   return [...previous, port];
 }
 
-/** Parses a positive integer option such as `--players 100`. */
-export function parsePositiveIntegerOption(name: string, text: string, maximum = Number.MAX_SAFE_INTEGER): number {
+/** Parses a whole-number option between `minimum` and `maximum` (`--cheats 3`, `--tick 60`). */
+export function parseIntegerOption(name: string, text: string, minimum: number, maximum: number, example = Math.max(minimum, Math.min(maximum, 10))): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > maximum) {
-    throw invalid(`--${name} '${text}' is not a whole number between 1 and ${maximum}`, `e.g. --${name} 10`);
+  if (!/^-?\d{1,16}$/.test(text) || value < minimum || value > maximum) {
+    throw invalid(`--${name} ${quoted(text)} is not a whole number between ${minimum} and ${maximum}`, `e.g. --${name} ${example}`);
   }
   return value;
 }
 
+/** Parses a positive integer option such as `--players 100`. */
+export function parsePositiveIntegerOption(name: string, text: string, maximum = Number.MAX_SAFE_INTEGER): number {
+  return parseIntegerOption(name, text, 1, maximum);
+}
+
 const DURATION_UNITS_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
 
-/** Parses a duration such as `90s`, `30m`, `1.5h` or `500ms` into seconds (a bare number is seconds). */
-export function parseDurationSeconds(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (match === null) throw invalid(`'${text}' is not a duration`, "use e.g. 30s, 5m, 1.5h or 500ms");
+/** Longest duration accepted by default: 30 days. */
+export const MAX_DURATION_SECONDS = 30 * 86_400;
+
+/** Parses a duration such as `90s`, `30m`, `1.5h` or `500ms` into seconds (a bare number is seconds), at most `maximumSeconds`. */
+export function parseDurationSeconds(text: string, maximumSeconds = MAX_DURATION_SECONDS): number {
+  const match = /^(\d{1,12}(?:\.\d{1,12})?)(ms|s|m|h)?$/.exec(text.trim());
+  if (match === null) throw invalid(`${quoted(text)} is not a duration`, "use e.g. 30s, 5m, 1.5h or 500ms");
   const seconds = Number(match[1]) * DURATION_UNITS_SECONDS[match[2] ?? "s"]!;
-  if (seconds <= 0) throw invalid(`duration '${text}' must be positive`, "use e.g. 30s");
+  if (seconds <= 0) throw invalid(`duration ${quoted(text)} must be positive`, "use e.g. 30s");
+  if (seconds > maximumSeconds) throw invalid(`duration ${quoted(text)} is longer than ${maximumSeconds} s`, "use e.g. 30s");
   return seconds;
 }
 
@@ -39,7 +56,7 @@ export function parseAnalysisList(text: string): AnalysisName[] {
   const names = text.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
   for (const name of names) {
     if (!(ANALYSIS_NAMES as readonly string[]).includes(name)) {
-      throw invalid(`unknown analysis '${name}'`, `choose from ${ANALYSIS_NAMES.join(", ")}`);
+      throw invalid(`unknown analysis ${quoted(name)}`, `choose from ${ANALYSIS_NAMES.join(", ")}`);
     }
   }
   if (names.length === 0) throw invalid("--only needs at least one analysis", `choose from ${ANALYSIS_NAMES.join(", ")}`);
@@ -48,7 +65,7 @@ export function parseAnalysisList(text: string): AnalysisName[] {
 
 /** Parses a severity (`--fail-on high`). */
 export function parseSeverity(text: string): Severity {
-  if (!(SEVERITIES as readonly string[]).includes(text)) throw invalid(`unknown severity '${text}'`, `choose from ${SEVERITIES.join(", ")}`);
+  if (!(SEVERITIES as readonly string[]).includes(text)) throw invalid(`unknown severity ${quoted(text)}`, `choose from ${SEVERITIES.join(", ")}`);
   return text as Severity;
 }
 
@@ -56,14 +73,23 @@ export function parseSeverity(text: string): Severity {
 export function parseFormatList(text: string, known: readonly string[], previous: string[] = []): string[] {
   const names = text.split(",").map((name) => name.trim()).filter((name) => name.length > 0);
   for (const name of names) {
-    if (!known.includes(name)) throw invalid(`unknown format '${name}'`, `choose from ${known.join(", ")}`);
+    if (!known.includes(name)) throw invalid(`unknown format ${quoted(name)}`, `choose from ${known.join(", ")}`);
   }
   return [...new Set([...previous, ...names])];
 }
 
-/** Parses a `name=value` pair such as `--region eu-west=eu.pcapng`. */
+/** Parses a `name=value` pair such as `--region eu-west=eu.pcapng` (a name of at most 256 characters). */
 export function parseNamedValue(option: string, text: string): { name: string; value: string } {
   const index = text.indexOf("=");
-  if (index <= 0 || index === text.length - 1) throw invalid(`--${option} '${text}' is not name=value`, `e.g. --${option} eu-west=eu.pcapng`);
+  if (index <= 0 || index === text.length - 1 || index > 256) throw invalid(`--${option} ${quoted(text)} is not name=value`, `e.g. --${option} eu-west=eu.pcapng`);
   return { name: text.slice(0, index), value: text.slice(index + 1) };
+}
+
+/** Parses `--server-region name=address`: the address must be an IPv4 or IPv6 address (as sessions name their server). */
+export function parseServerRegion(text: string): { name: string; value: string } {
+  const pair = parseNamedValue("server-region", text);
+  if (isIP(pair.value) === 0) {
+    throw invalid(`--server-region ${quoted(text)}: ${quoted(pair.value)} is not an IP address`, "e.g. --server-region eu-west=203.0.113.10 (the server's address, no port)");
+  }
+  return pair;
 }

@@ -20,7 +20,6 @@ export function createProgram(): Command {
     .description("Netcode analysis for custom UDP game protocols: latency, loss, bandwidth, anticheat, regions.")
     .version(TOOL_VERSION)
     .option("--verbose", "print stack traces of errors")
-    .showHelpAfterError()
     .exitOverride();
   registerAnalyzeCommand(program);
   registerAnalysisCommands(program);

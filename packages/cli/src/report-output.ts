@@ -1,14 +1,19 @@
-import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import type { AnalyzeResult } from "./analyze-result.js";
-import { REPORT_FORMATS, type RenderedFile } from "./formats/index.js";
+import type { RenderedFile } from "./formats/report-format.js";
 import type { CliStreams } from "./run-cli.js";
+import { escapeTerminalDocument } from "./terminal-text.js";
+import { ensureOutputDirectory, writeFilesAtomically } from "./write-files-atomically.js";
+
+/** Formats whose stdout output is text laid out for a terminal (control characters from input are escaped). */
+const TERMINAL_TEXT_FORMATS: ReadonlySet<string> = new Set(["md"]);
 
 /**
  * Renders `result` in every requested format and writes the files into
- * `outDirectory`; without one, a single-file format goes to stdout. Returns the
- * paths written (or `-` for stdout).
+ * `outDirectory` (all or none: see {@link writeFilesAtomically}); without one,
+ * a single-file format goes to stdout. Returns the paths written (or `-` for
+ * stdout).
  */
 export async function writeReports(
   result: AnalyzeResult,
@@ -16,23 +21,25 @@ export async function writeReports(
   outDirectory: string | undefined,
   streams: CliStreams,
 ): Promise<string[]> {
+  const { REPORT_FORMATS } = await import("./formats/index.js");
   const files: RenderedFile[] = [];
-  for (const format of formats) files.push(...(await REPORT_FORMATS[format]!.render(result)));
+  for (const format of formats) {
+    if (!Object.hasOwn(REPORT_FORMATS, format)) {
+      throw new TickscopeError(ErrorCode.invalidOption, `unknown format '${format}'`, { hint: `choose from ${Object.keys(REPORT_FORMATS).join(", ")}` });
+    }
+    files.push(...(await REPORT_FORMATS[format]!.render(result)));
+  }
   if (outDirectory === undefined) {
     if (files.length !== 1) {
       throw new TickscopeError(ErrorCode.invalidOption, `--format ${formats.join(",")} writes ${files.length} files`, {
         hint: "add --out <directory> to write them, or choose one single-file format (json, ndjson, md, prom, html)",
       });
     }
-    streams.stdout.write(files[0]!.text);
+    streams.stdout.write(formats.length === 1 && TERMINAL_TEXT_FORMATS.has(formats[0]!) ? escapeTerminalDocument(files[0]!.text) : files[0]!.text);
     return ["-"];
   }
-  await mkdir(outDirectory, { recursive: true });
-  const written: string[] = [];
-  for (const file of files) {
-    const path = join(outDirectory, file.fileName);
-    await writeFile(path, file.text);
-    written.push(path);
-  }
-  return written;
+  await ensureOutputDirectory(outDirectory);
+  const pending = files.map((file) => ({ path: join(outDirectory, file.fileName), text: file.text }));
+  await writeFilesAtomically(pending);
+  return pending.map((file) => file.path);
 }

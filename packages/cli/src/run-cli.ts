@@ -1,8 +1,8 @@
 import { CommanderError, type Command } from "commander";
-import { TickscopeError } from "@tickscope/core";
+import { ErrorCode, TickscopeError } from "@tickscope/core";
 import { createProgram } from "./program.js";
-
 import { ExitCode } from "./exit-code.js";
+import { escapeTerminalText } from "./terminal-text.js";
 
 export { ExitCode };
 
@@ -12,19 +12,47 @@ export interface CliStreams {
   stderr: { write(chunk: string): unknown };
 }
 
+/** Full name of a command, e.g. `tickscope protocol check`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let current: Command | null = command; current !== null; current = current.parent) names.unshift(current.name());
+  return names.join(" ");
+}
+
+/** A file-system error from Node (`ENOENT`, `EISDIR`, `ENAMETOOLONG`...) that escaped a writer. */
+function asFileSystemError(error: unknown): TickscopeError | undefined {
+  const candidate = error as NodeJS.ErrnoException | undefined;
+  if (typeof candidate !== "object" || candidate === null || typeof candidate.code !== "string" || typeof candidate.syscall !== "string") return undefined;
+  const path = typeof candidate.path === "string" ? ` '${candidate.path}'` : "";
+  return new TickscopeError(ErrorCode.io, `cannot ${candidate.syscall}${path}: ${candidate.code}`, { hint: "check the path and permissions", cause: error });
+}
+
+/** Writes a tickscope error as one escaped line plus an optional hint; returns its exit code. */
+function reportError(error: TickscopeError, streams: CliStreams, verbose: boolean): number {
+  streams.stderr.write(`tickscope: ${error.code}: ${escapeTerminalText(error.message)}\n`);
+  if (error.hint) streams.stderr.write(`hint: ${escapeTerminalText(error.hint)}\n`);
+  if (verbose && error.stack) streams.stderr.write(`${error.stack}\n`);
+  return error.code === ErrorCode.invalidOption || error.code === ErrorCode.usage ? ExitCode.usage : ExitCode.unreadableInput;
+}
+
 /**
  * Runs the command line with `args` (without `node` and the script path) and
- * returns the exit code. Errors become one clear line plus a hint, never a stack
- * trace (unless `--verbose`).
+ * returns the exit code. Every error becomes one line `tickscope: <CODE>:
+ * <message>` (user text escaped) plus a hint, never a stack trace (unless
+ * `--verbose`): usage errors are `E_USAGE` with exit code 2.
  */
 export async function runCli(args: readonly string[], streams: CliStreams): Promise<number> {
   const program = createProgram();
-  const output = {
-    writeOut: (text: string) => void streams.stdout.write(text),
-    writeErr: (text: string) => void streams.stderr.write(text),
-  };
+  let failedCommand: Command = program;
   const configure = (command: Command): void => {
-    command.configureOutput(output);
+    command.configureOutput({
+      writeOut: (text: string) => void streams.stdout.write(text),
+      writeErr: (text: string) => void streams.stderr.write(text),
+      // usage errors are reported by runCli as one line with a code; remember where they happened
+      outputError: () => {
+        failedCommand = command;
+      },
+    });
     for (const child of command.commands) configure(child);
   };
   configure(program);
@@ -36,17 +64,14 @@ export async function runCli(args: readonly string[], streams: CliStreams): Prom
     return code ?? ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.ok;
-      if (error.code === "commander.help") return ExitCode.ok;
-      return ExitCode.usage;
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
+      const message = error.message.replace(/^error: /, "");
+      return reportError(new TickscopeError(ErrorCode.usage, message, { hint: `see \`${commandPath(failedCommand)} --help\`` }), streams, false);
     }
-    if (TickscopeError.isInstance(error)) {
-      streams.stderr.write(`tickscope: ${error.code}: ${error.message}\n`);
-      if (error.hint) streams.stderr.write(`hint: ${error.hint}\n`);
-      if (verbose && error.stack) streams.stderr.write(`${error.stack}\n`);
-      return error.code === "E_INVALID_OPTION" ? ExitCode.usage : ExitCode.unreadableInput;
-    }
-    streams.stderr.write(`tickscope: internal error: ${(error as Error)?.message ?? String(error)}\n`);
+    if (TickscopeError.isInstance(error)) return reportError(error, streams, verbose);
+    const fileSystemError = asFileSystemError(error);
+    if (fileSystemError !== undefined) return reportError(fileSystemError, streams, verbose);
+    streams.stderr.write(`tickscope: internal error: ${escapeTerminalText((error as Error)?.message ?? String(error))}\n`);
     streams.stderr.write("hint: rerun with --verbose and report this as a bug\n");
     if (verbose && (error as Error)?.stack) streams.stderr.write(`${(error as Error).stack}\n`);
     return ExitCode.unreadableInput;

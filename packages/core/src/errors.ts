@@ -51,8 +51,10 @@ export const ErrorCode = {
   encodeFailed: "E_ENCODE_FAILED",
   /** A caller passed an invalid option. */
   invalidOption: "E_INVALID_OPTION",
-  /** A file could not be read. */
+  /** A file could not be read or written. */
   io: "E_IO",
+  /** The command line is malformed (unknown command or option, missing argument). */
+  usage: "E_USAGE",
 } as const;
 
 /** One of the stable {@link ErrorCode} values. */

@@ -54,6 +54,7 @@ export {
   type TransmitResult,
 } from "./network-path.js";
 export { FileSink, MemorySink, TextSink, type ByteSink } from "./byte-sink.js";
+export { temporaryPathOf } from "./pending-files.js";
 export { createUdpEndpoint, type UdpEndpoint } from "./udp-endpoint.js";
 export { finishChecksum, LINKTYPE_ETHERNET, MAX_UDP_PAYLOAD, PcapngWriter, sumWords, type PcapngWriterOptions } from "./pcapng-writer.js";
 export {
@@ -93,6 +94,9 @@ export {
 export {
   simulateMatchToMemory,
   writeMatchCapture,
+  matchOutputFiles,
+  commitMatchOutputs,
+  discardMatchOutputs,
   type ClockedCapturePath,
   type InMemoryMatch,
   type InMemoryMatchOptions,

@@ -1,4 +1,6 @@
 import { FileSink, MemorySink } from "./byte-sink.js";
+import { commitPendingFiles, discardPendingFiles, temporaryPathOf } from "./pending-files.js";
+import { ErrorCode, TickscopeError } from "@tickscope/core";
 import { normalizeMatchOptions, type MatchOptions } from "./match-options.js";
 import { simulateMatch, type MatchResult, type MatchSinks } from "./match-simulator.js";
 import type { MatchTruth, TruthFormat } from "./truth.js";
@@ -29,6 +31,35 @@ export interface MatchOutputPaths {
   serverCapture?: string | ClockedCapturePath;
   /** Progress callback (simulated ms, total ms). */
   onProgress?: (simulatedMs: number, totalMs: number) => void;
+  /**
+   * Every file is written under a temporary name made from this token
+   * ({@link temporaryPathOf}) and renamed into place when the whole match is
+   * written (default: the process id). Use a token of your own to find the
+   * temporary files from outside (e.g. to remove them on a signal).
+   */
+  temporaryToken?: string;
+  /** Leave the complete files under their temporary names; the caller renames them with {@link commitMatchOutputs}. Default false. */
+  deferCommit?: boolean;
+}
+
+/** The final paths of every file {@link writeMatchCapture} writes for `paths`, in a stable order. */
+export function matchOutputFiles(paths: MatchOutputPaths): string[] {
+  const files = [paths.out];
+  if (paths.truth !== undefined) files.push(paths.truth);
+  if (paths.serverLog !== undefined) files.push(paths.serverLog);
+  if (paths.clientCapture !== undefined) files.push(typeof paths.clientCapture === "string" ? paths.clientCapture : paths.clientCapture.path);
+  if (paths.serverCapture !== undefined) files.push(typeof paths.serverCapture === "string" ? paths.serverCapture : paths.serverCapture.path);
+  return files;
+}
+
+/** Renames the temporary files of a run written with `deferCommit` into place (throws `E_IO`, removing what is left, if one cannot be). */
+export function commitMatchOutputs(paths: MatchOutputPaths, temporaryToken: string): void {
+  commitPendingFiles(matchOutputFiles(paths), temporaryToken);
+}
+
+/** Removes the temporary files of an unfinished or failed run (missing ones are fine). */
+export function discardMatchOutputs(paths: MatchOutputPaths, temporaryToken: string): void {
+  discardPendingFiles(matchOutputFiles(paths), temporaryToken);
 }
 
 /**
@@ -37,29 +68,55 @@ export interface MatchOutputPaths {
  */
 export function writeMatchCapture(options: MatchOptions, paths: MatchOutputPaths): MatchResult {
   normalizeMatchOptions(options); // validate before creating any file
-  const sinks: MatchSinks = { capture: new FileSink(paths.out) };
+  const token = paths.temporaryToken ?? String(process.pid);
+  const files = matchOutputFiles(paths);
+  if (new Set(files).size !== files.length) {
+    throw new TickscopeError(ErrorCode.invalidOption, `the same file is given for two outputs: ${files.join(", ")}`, { hint: "give every output its own path" });
+  }
+  const open = (path: string): FileSink => {
+    try {
+      return new FileSink(temporaryPathOf(path, token));
+    } catch (error) {
+      const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+      throw new TickscopeError(ErrorCode.io, `cannot create ${path}: ${cause?.code ?? (error as Error).message}`, { hint: "check the path and permissions", cause: error });
+    }
+  };
+  const sinks: MatchSinks = {};
+  let result: MatchResult;
   try {
+    sinks.capture = open(paths.out);
     if (paths.truth !== undefined) {
-      sinks.truth = new FileSink(paths.truth);
+      sinks.truth = open(paths.truth);
       sinks.truthFormat = paths.truthFormat ?? (paths.truth.endsWith(".ndjson") ? "ndjson" : "json");
     }
-    if (paths.serverLog !== undefined) sinks.serverLog = new FileSink(paths.serverLog);
+    if (paths.serverLog !== undefined) sinks.serverLog = open(paths.serverLog);
     if (paths.clientCapture !== undefined) {
       const spec = typeof paths.clientCapture === "string" ? { path: paths.clientCapture } : paths.clientCapture;
-      sinks.clientCapture = { ...spec, sink: new FileSink(spec.path) };
+      sinks.clientCapture = { ...spec, sink: open(spec.path) };
     }
     if (paths.serverCapture !== undefined) {
       const spec = typeof paths.serverCapture === "string" ? { path: paths.serverCapture } : paths.serverCapture;
-      sinks.serverCapture = { ...spec, sink: new FileSink(spec.path) };
+      sinks.serverCapture = { ...spec, sink: open(spec.path) };
     }
     if (paths.onProgress !== undefined) sinks.onProgress = paths.onProgress;
-    return simulateMatch(options, sinks);
-  } finally {
-    sinks.capture?.close();
-    sinks.truth?.close();
-    sinks.serverLog?.close();
-    sinks.clientCapture?.sink.close();
-    sinks.serverCapture?.sink.close();
+    result = simulateMatch(options, sinks);
+  } catch (error) {
+    closeSinks(sinks);
+    discardPendingFiles(files, token);
+    throw error;
+  }
+  closeSinks(sinks);
+  if (paths.deferCommit !== true) commitPendingFiles(files, token);
+  return result;
+}
+
+function closeSinks(sinks: MatchSinks): void {
+  for (const sink of [sinks.capture, sinks.truth, sinks.serverLog, sinks.clientCapture?.sink, sinks.serverCapture?.sink]) {
+    try {
+      sink?.close();
+    } catch {
+      // closing after a failure: the file is removed anyway
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import { renderMarkdown } from "../formats/markdown-format.js";
 import { parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
 import { loadConfig } from "../config-file.js";
+import { escapeTerminalDocument } from "../terminal-text.js";
 import { exitCodeForFindings } from "./analyze.js";
 import type { Severity } from "@tickscope/core";
 
@@ -68,7 +69,7 @@ function registerAnalysisCommand(program: Command, name: AnalysisName): void {
     });
     const section = result.sections[0]!;
     if (adapter.augmentReport !== undefined) section.report = await adapter.augmentReport(section.report, options, captures);
-    streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : renderMarkdown(result));
+    streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : escapeTerminalDocument(renderMarkdown(result)));
     setExitCode(self, exitCodeForFindings(result, options.failOn ?? config.failOn));
   });
 }

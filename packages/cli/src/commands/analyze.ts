@@ -7,7 +7,8 @@ import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
 import { REPORT_FORMATS } from "../formats/index.js";
-import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
+import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
@@ -58,7 +59,7 @@ export function registerAnalyzeCommand(program: Command): void {
     ])
     .option("--server-region <name=address>", "sessions with this server address belong to region name (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
       ...previous,
-      parseNamedValue("server-region", text),
+      parseServerRegion(text),
     ])
     .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
     .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
@@ -112,7 +113,7 @@ export function registerAnalyzeCommand(program: Command): void {
       });
       if (barStarted) bar!.stop();
       const written = await writeReports(result, formats, options.out ?? config.out, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.join(", ")}\n`);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
       setExitCode(command, exitCodeForFindings(result, failOn));
     });
 }

@@ -4,6 +4,7 @@ import { runCapturePipeline } from "@tickscope/capture";
 import { streamsOf } from "../command-context.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
 import { parsePortOption } from "../options.js";
+import { escapeTerminalDocument, escapeTerminalText } from "../terminal-text.js";
 
 interface DecodeOptions {
   protocol: string;
@@ -56,16 +57,16 @@ export function registerDecodeCommand(program: Command): void {
         onMessage(message) {
           buffer += `${format(message)}\n`;
           if (buffer.length > FLUSH_CHARACTERS) {
-            streams.stdout.write(buffer);
+            streams.stdout.write(options.ndjson ? buffer : escapeTerminalDocument(buffer));
             buffer = "";
           }
         },
         onAnomaly(anomaly) {
-          streams.stderr.write(`anomaly ${anomaly.code} in packet #${anomaly.packetIndex + 1}${anomaly.fieldPath ? ` at ${anomaly.fieldPath}` : ""}: ${anomaly.detail}\n`);
+          streams.stderr.write(escapeTerminalDocument(`anomaly ${anomaly.code} in packet #${anomaly.packetIndex + 1}${anomaly.fieldPath ? ` at ${escapeTerminalText(anomaly.fieldPath)}` : ""}: ${escapeTerminalText(anomaly.detail)}\n`));
         },
         finish() {},
       };
       await runCapturePipeline({ sources: [{ source: captureSource(capture), name: capture }], decoder: protocol, serverPorts: options.serverPort, analyzers: [printer] });
-      if (buffer.length > 0) streams.stdout.write(buffer);
+      if (buffer.length > 0) streams.stdout.write(options.ndjson ? buffer : escapeTerminalDocument(buffer));
     });
 }

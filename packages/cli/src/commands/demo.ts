@@ -2,13 +2,15 @@ import type { Command } from "commander";
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ARENA_DEFINITION, writeMatchCapture, type MatchOptions } from "@tickscope/sim";
+import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
 import { availableAnalyses } from "../analyses/registry.js";
 import { streamsOf } from "../command-context.js";
 import { REPORT_FORMATS } from "../formats/index.js";
 import { parseFormatList } from "../options.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
+import { runSimulation } from "../run-simulation.js";
+import { escapeTerminalText } from "../terminal-text.js";
 
 /**
  * The demo match: 16 players on mixed networks for 60 s, served from Frankfurt
@@ -50,9 +52,11 @@ export function registerDemoCommand(program: Command): void {
       const capturePath = join(directory, "demo-match.pcapng");
       const truthPath = join(directory, "demo-truth.json");
       const seed = Number.parseInt(options.seed, 10) || 7;
-      const simulated = writeMatchCapture(demoMatchOptions(seed), { out: capturePath, truth: truthPath });
+      const simulated = await runSimulation(demoMatchOptions(seed), { out: capturePath, truth: truthPath }, {
+        onInterrupted: (signal) => void streams.stderr.write(`tickscope: interrupted by ${signal}: removed the incomplete outputs\n`),
+      });
       streams.stderr.write(
-        `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${capturePath} (truth: ${truthPath})\n` +
+        `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${escapeTerminalText(capturePath)} (truth: ${escapeTerminalText(truthPath)})\n` +
           `injected: ${simulated.header.networkEvents
             .map((event) => `${event.kind} at ${(event.startUs - simulated.header.startUs) / 1e6} s (players ${event.playerIds.join(", ")})`)
             .concat(simulated.header.cheats.map((cheat) => `${cheat.kind} (player ${cheat.playerId})`))
@@ -70,6 +74,6 @@ export function registerDemoCommand(program: Command): void {
       });
       const formats = options.format ?? ["md"];
       const written = await writeReports(result, formats, formats.length === 1 && formats[0] === "md" ? undefined : directory, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.join(", ")}\n`);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
     });
 }

@@ -5,6 +5,7 @@ import { streamsOf } from "../command-context.js";
 import { renderMarkdownTable } from "../formats/index.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
 import { parsePortOption } from "../options.js";
+import { escapeTerminalStrings } from "../terminal-text.js";
 
 interface InspectOptions {
   serverPort?: number[];
@@ -70,6 +71,6 @@ export function registerInspectCommand(program: Command): void {
         { serverPorts: options.serverPort, decoder: loaded?.protocol },
       );
       const streams = streamsOf(command);
-      streams.stdout.write(options.json ? `${stringifyReport(result)}\n` : renderInspectText(result));
+      streams.stdout.write(options.json ? `${stringifyReport(result)}\n` : renderInspectText(escapeTerminalStrings(result)));
     });
 }

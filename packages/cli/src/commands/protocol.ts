@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { formatProtocolSummary, ProtocolDefinitionSchema, summarizeProtocol } from "@tickscope/core/protocol";
 import { streamsOf } from "../command-context.js";
 import { loadProtocol } from "../load-inputs.js";
+import { escapeTerminalStrings } from "../terminal-text.js";
 
 /** Registers `tickscope protocol schema` and `tickscope protocol check <definition>`. */
 export function registerProtocolCommand(program: Command): void {
@@ -20,6 +21,6 @@ export function registerProtocolCommand(program: Command): void {
     .action(async (definitionPath: string, options: { json?: boolean }, command: Command) => {
       const { definition } = await loadProtocol(definitionPath);
       const summary = summarizeProtocol(definition);
-      streamsOf(command).stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatProtocolSummary(summary)}\n`);
+      streamsOf(command).stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatProtocolSummary(escapeTerminalStrings(summary))}\n`);
     });
 }

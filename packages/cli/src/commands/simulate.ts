@@ -1,10 +1,12 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
-import { getProfile, toNetemCommand, writeMatchCapture, PROFILE_NAMES, type CheatSpec, type MatchOptions, type RegionSpec } from "@tickscope/sim";
+import { getProfile, toNetemCommand, PROFILE_NAMES, type CheatSpec, type MatchOptions, type RegionSpec } from "@tickscope/sim";
 import { streamsOf } from "../command-context.js";
 import { readTextFile } from "../load-inputs.js";
-import { parseDurationSeconds, parsePositiveIntegerOption } from "../options.js";
+import { parseDurationSeconds, parseIntegerOption, parsePositiveIntegerOption } from "../options.js";
+import { runSimulation } from "../run-simulation.js";
+import { escapeTerminalText } from "../terminal-text.js";
 
 interface SimulateCommandOptions {
   players: string;
@@ -32,18 +34,26 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
   }
 }
 
+const MAX_SIMULATED_SECONDS = 86_400;
+
 /** Turns `tickscope simulate` options into the simulator's match options. */
 export async function matchOptionsFromCommand(options: SimulateCommandOptions): Promise<MatchOptions> {
+  if (options.seed.length === 0 || options.seed.length > 256) {
+    throw new TickscopeError(ErrorCode.invalidOption, "--seed must be 1 to 256 characters", { hint: "e.g. --seed 7" });
+  }
+  const players = parsePositiveIntegerOption("players", options.players, 5000);
   const match: MatchOptions = {
-    seed: /^\d+$/.test(options.seed) ? Number(options.seed) : options.seed,
-    players: parsePositiveIntegerOption("players", options.players, 5000),
-    durationMs: Math.round(parseDurationSeconds(options.duration) * 1000),
+    seed: /^\d{1,15}$/.test(options.seed) ? Number(options.seed) : options.seed,
+    players,
+    durationMs: Math.round(parseDurationSeconds(options.duration, MAX_SIMULATED_SECONDS) * 1000),
     tickRate: parsePositiveIntegerOption("tick", options.tick, 1000),
     profile: options.profile.endsWith(".json") ? ((await readJsonFile(options.profile, "profile")) as Record<string, unknown>) : options.profile,
   };
   if (options.regions !== undefined) match.regions = (await readJsonFile(options.regions, "regions file")) as RegionSpec[];
   if (options.cheats !== undefined) {
-    match.cheats = /^\d+$/.test(options.cheats) ? Number(options.cheats) : ((await readJsonFile(options.cheats, "cheats file")) as CheatSpec[]);
+    match.cheats = /^[-+]?\d+$/.test(options.cheats)
+      ? parseIntegerOption("cheats", options.cheats, 0, players, 1)
+      : ((await readJsonFile(options.cheats, "cheats file")) as CheatSpec[]);
   }
   return match;
 }
@@ -73,17 +83,26 @@ export function registerSimulateCommand(program: Command): void {
       const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
       const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% simulated | ETA {eta}s", hideCursor: true }) : undefined;
       bar?.start(match.durationMs, 0);
-      const result = writeMatchCapture(match, {
-        out: options.out,
-        truth: options.truth,
-        truthFormat: options.truth?.endsWith(".ndjson") ? "ndjson" : "json",
-        serverLog: options.serverLog,
-        clientCapture: options.clientCapture,
-        serverCapture: options.serverCapture,
-        onProgress: bar === undefined ? undefined : (simulatedMs) => bar.update(Math.round(simulatedMs)),
-      });
+      const result = await runSimulation(
+        match,
+        {
+          out: options.out,
+          truth: options.truth,
+          truthFormat: options.truth?.endsWith(".ndjson") ? "ndjson" : "json",
+          serverLog: options.serverLog,
+          clientCapture: options.clientCapture,
+          serverCapture: options.serverCapture,
+        },
+        {
+          onProgress: bar === undefined ? undefined : (simulatedMs) => bar.update(Math.round(simulatedMs)),
+          onInterrupted: (signal) => {
+            bar?.stop();
+            streams.stderr.write(`tickscope: interrupted by ${signal}: removed the incomplete outputs\n`);
+          },
+        },
+      );
       bar?.stop();
-      streams.stdout.write(`wrote ${options.out}: ${JSON.stringify(result.summary)}\n`);
+      streams.stdout.write(`wrote ${escapeTerminalText(options.out)}: ${JSON.stringify(result.summary)}\n`);
       if (options.netem && typeof match.profile === "string") streams.stdout.write(`${toNetemCommand(getProfile(match.profile))}\n`);
     });
 }

@@ -23,9 +23,9 @@ export function registerWatchCommand(program: Command): void {
     .option("--protocol <definition>", "protocol definition JSON")
     .option("--keys <file>", "key file for encrypted protocols")
     .option("--server-port <port>", "a server port (repeatable)", parsePortOption)
-    .option("--window <duration>", "rolling window for rates and counts, e.g. 10s", parseDurationSeconds, 10)
-    .option("--idle-exit <duration>", "stop following a file after it has not grown for this long", parseDurationSeconds, 30)
-    .option("--poll <duration>", "how often to look for new bytes in a followed file", parseDurationSeconds, 0.2)
+    .option("--window <duration>", "rolling window for rates and counts, e.g. 10s", (text: string) => parseDurationSeconds(text), 10)
+    .option("--idle-exit <duration>", "stop following a file after it has not grown for this long", (text: string) => parseDurationSeconds(text), 30)
+    .option("--poll <duration>", "how often to look for new bytes in a followed file", (text: string) => parseDurationSeconds(text), 0.2)
     .option("--quiet", "no summary line on stderr at the end")
     .action(async (capture: string, options: WatchCommandOptions, command: Command) => {
       const streams = streamsOf(command);

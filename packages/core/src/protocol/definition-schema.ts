@@ -97,9 +97,14 @@ export const FieldSchema = Type.Recursive(
   { $id: "ProtocolField" },
 );
 
+/** Longest inline hex key or byte string, in hex characters (4 KiB). */
+export const MAX_KEY_HEX_CHARACTERS = 8192;
+/** Whole bytes of hex; non-capturing, so a long string cannot overflow the regular-expression stack. */
+const HEX_KEY_PATTERN = "^(?:[0-9a-fA-F]{2})+$";
+
 /** A part of an AEAD nonce or associated data. */
 export const BytePartSchema = Type.Union([
-  Type.Object({ hex: Type.String({ pattern: "^([0-9a-fA-F]{2})*$" }) }, { additionalProperties: false }),
+  Type.Object({ hex: Type.String({ maxLength: MAX_KEY_HEX_CHARACTERS, pattern: "^(?:[0-9a-fA-F]{2})*$" }) }, { additionalProperties: false }),
   Type.Object({ ascii: Type.String() }, { additionalProperties: false }),
   Type.Object({ zeros: Type.Integer({ minimum: 0, maximum: 64 }) }, { additionalProperties: false }),
   Type.Object(
@@ -127,9 +132,9 @@ export const BytePartSchema = Type.Union([
 /** Per-direction keys (hex), or one key for both directions. */
 export const KeySetSchema = Type.Object(
   {
-    both: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
-    clientToServer: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
-    serverToClient: Type.Optional(Type.String({ pattern: "^([0-9a-fA-F]{2})+$" })),
+    both: Type.Optional(Type.String({ maxLength: MAX_KEY_HEX_CHARACTERS, pattern: HEX_KEY_PATTERN })),
+    clientToServer: Type.Optional(Type.String({ maxLength: MAX_KEY_HEX_CHARACTERS, pattern: HEX_KEY_PATTERN })),
+    serverToClient: Type.Optional(Type.String({ maxLength: MAX_KEY_HEX_CHARACTERS, pattern: HEX_KEY_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -140,7 +145,7 @@ export const TransformSchema = Type.Union([
     {
       kind: Type.Literal("xor"),
       keyField: Type.String({ description: "earlier field whose value selects the XOR key" }),
-      keys: Type.Record(Type.String({ pattern: "^-?[0-9]+$" }), Type.String({ pattern: "^([0-9a-fA-F]{2})+$" }), {
+      keys: Type.Record(Type.String({ pattern: "^-?[0-9]+$" }), Type.String({ maxLength: MAX_KEY_HEX_CHARACTERS, pattern: HEX_KEY_PATTERN }), {
         description: "field value -> repeating key (hex); values not listed are not obfuscated",
         additionalProperties: false,
       }),

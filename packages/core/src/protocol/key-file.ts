@@ -60,6 +60,21 @@ export class ProtocolKeyStore {
   }
 }
 
+/** Longest key in a key file, in hex characters (4 KiB keys; AEAD keys are 16 or 32 bytes). */
+export const MAX_KEY_FILE_HEX_CHARACTERS = 8192;
+
+/** True when `hex` is whole bytes of hex digits (no regular expression: a multi-megabyte line cannot overflow its stack). */
+function isWholeBytesOfHex(hex: string): boolean {
+  if (hex.length === 0 || hex.length % 2 !== 0) return false;
+  for (let index = 0; index < hex.length; index++) {
+    const code = hex.charCodeAt(index);
+    const isDigit = code >= 0x30 && code <= 0x39;
+    const isLetter = (code | 0x20) >= 0x61 && (code | 0x20) <= 0x66;
+    if (!isDigit && !isLetter) return false;
+  }
+  return true;
+}
+
 /** Parses key file text; a malformed line throws `E_INVALID_OPTION` naming the line. */
 export function parseKeyFile(text: string): ProtocolKeyStore {
   const entries: KeyFileEntry[] = [];
@@ -69,10 +84,15 @@ export function parseKeyFile(text: string): ProtocolKeyStore {
     if (line === "") return;
     const parts = line.split(/\s+/);
     const [sessionId, direction, hex] = parts;
+    if (hex !== undefined && hex.length > MAX_KEY_FILE_HEX_CHARACTERS) {
+      throw new TickscopeError(ErrorCode.invalidOption, `key file line ${index + 1}: the key has ${hex.length} hex characters, more than ${MAX_KEY_FILE_HEX_CHARACTERS}`, {
+        hint: "one key per line: AEAD keys are 32 or 64 hex characters",
+      });
+    }
     if (
       parts.length !== 3 ||
       (direction !== "clientToServer" && direction !== "serverToClient" && direction !== "both") ||
-      !/^([0-9a-fA-F]{2})+$/.test(hex)
+      !isWholeBytesOfHex(hex)
     ) {
       throw new TickscopeError(ErrorCode.invalidOption, `key file line ${index + 1}: expected "<sessionId|*> <clientToServer|serverToClient|both> <hex key>"`, {
         hint: "one key per line; # starts a comment",
