@@ -1,5 +1,6 @@
 import {
   AnomalyCounter,
+  clonePacket,
   ErrorCode,
   type DatagramContext,
   type DatagramDecoder,
@@ -17,6 +18,7 @@ import { FlowTable } from "./flow-table.js";
 import type { ReassemblyOptions } from "./fragment-reassembler.js";
 import type { CapturedPacket } from "./packet-decoder.js";
 import { readCapture, type CaptureSummary, type PcapEngine } from "./read-capture.js";
+import { TimeOrderedLog, type TimeOrderedLogOptions } from "./time-ordered-log.js";
 
 /** Messages of one (session, direction, type). */
 export interface MessageCount {
@@ -47,6 +49,14 @@ export interface CapturePipelineOptions {
   analyzers?: readonly MessageAnalyzer<unknown>[];
   /** Server-log events merged in time order before the packets (see `readServerLog`). */
   logEvents?: readonly LogEvent[];
+  /**
+   * A server log streamed in file order (see `openServerLog`), merged in time
+   * order with bounded memory instead of `logEvents` (see {@link TimeOrderedLog};
+   * pass one to read its out-of-order count afterwards).
+   */
+  logStream?: AsyncIterable<LogEvent> | TimeOrderedLog;
+  /** Reorder window and read-ahead of `logStream`. */
+  logMerge?: TimeOrderedLogOptions;
   /** Also feed TCP sessions to analyzers (never to the decoder). Default false: UDP only. */
   includeTcp?: boolean;
   /** Call each analyzer's `finish()` and return the reports. Default true. */
@@ -79,6 +89,10 @@ export interface CapturePipelineResult {
   untrackedPackets: number;
   /** Reports of the analyzers, in analyzer order (empty when `finishAnalyzers` is false). */
   reports: unknown[];
+  /** Server-log events handed to the analyzers. */
+  logEvents: number;
+  /** Server-log merge anomalies (`E_LOG_OUT_OF_ORDER`), codes sorted. */
+  logAnomalies: Record<string, number>;
 }
 
 /**
@@ -98,8 +112,14 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   const includeTcp = options.includeTcp ?? false;
   const table = new FlowTable({ serverPorts: options.serverPorts, maxFlows: options.maxFlows });
   const decodeAnomalies = new AnomalyCounter();
-  const logEvents = [...(options.logEvents ?? [])].sort((left, right) => left.tUs - right.tUs);
-  let logIndex = 0;
+  const log =
+    options.logStream instanceof TimeOrderedLog
+      ? options.logStream
+      : options.logStream !== undefined
+        ? new TimeOrderedLog(options.logStream, options.logMerge)
+      : options.logEvents !== undefined && options.logEvents.length > 0
+        ? new TimeOrderedLog([...options.logEvents].sort((left, right) => left.tUs - right.tUs), { lookahead: options.logEvents.length })
+        : undefined;
   let indexOffset = 0;
   let datagrams = 0;
   const observation: PacketObservation = {
@@ -149,18 +169,33 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     decodeAnomalies.add(anomaly.code, anomaly.packetIndex);
     for (const analyzer of analyzers) analyzer.onAnomaly?.(anomaly);
   };
-  const flushLogs = (untilUs: number): void => {
-    while (logIndex < logEvents.length && logEvents[logIndex].tUs <= untilUs) {
-      const event = logEvents[logIndex++];
-      for (const analyzer of analyzers) analyzer.onLogEvent?.(event);
-    }
+  const deliverLogEvent = (event: LogEvent): void => {
+    for (const analyzer of analyzers) analyzer.onLogEvent?.(event);
   };
+  // Log events with a time <= a packet's go to the analyzers before it. When the
+  // log's read-ahead runs dry inside a capture chunk, the rest of the chunk's
+  // packets wait (copied) until the log is read further between chunks.
+  const waiting: CapturedPacket[] = [];
   const onPacket = (packet: CapturedPacket): void => {
+    if (log !== undefined && (waiting.length > 0 || !log.deliverUntil(packet.tUs, deliverLogEvent))) {
+      waiting.push(clonePacket(packet) as CapturedPacket);
+      return;
+    }
+    handlePacket(packet);
+  };
+  const betweenChunks = async (): Promise<void> => {
+    for (let index = 0; index < waiting.length; index++) {
+      await log!.deliverThrough(waiting[index].tUs, deliverLogEvent);
+      handlePacket(waiting[index]);
+    }
+    waiting.length = 0;
+    await log!.refill();
+  };
+  const handlePacket = (packet: CapturedPacket): void => {
     const seen = table.observe(packet);
     const entry = seen.entry;
     if (entry === undefined) return;
     if (packet.transport !== "udp" && !(includeTcp && packet.transport === "tcp")) return;
-    if (logIndex < logEvents.length) flushLogs(packet.tUs);
     const packetIndex = packet.index + indexOffset;
     if (seen.isNew) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
     datagrams += 1;
@@ -198,17 +233,27 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       });
     }
   };
+  if (log !== undefined) await log.refill();
   const captures: CaptureSummary[] = [];
   const anomalyTotals = new Map<string, number>();
   for (const input of options.sources) {
     const source = typeof input === "object" && !(input instanceof Uint8Array) && "source" in input ? input.source : (input as ByteSource);
     const name = typeof input === "object" && !(input instanceof Uint8Array) && "source" in input ? input.name : undefined;
-    const summary = await readCapture(source, { onPacket, pcapEngine: options.pcapEngine, reassembly: options.reassembly, name });
+    const summary = await readCapture(source, {
+      onPacket,
+      pcapEngine: options.pcapEngine,
+      reassembly: options.reassembly,
+      name,
+      betweenChunks: log === undefined ? undefined : betweenChunks,
+    });
+    if (log !== undefined) await betweenChunks(); // packets the reader handed over at its end
     captures.push(summary);
     for (const [code, count] of Object.entries(summary.anomalies)) anomalyTotals.set(code, (anomalyTotals.get(code) ?? 0) + count);
     indexOffset += summary.packets;
   }
-  flushLogs(Number.POSITIVE_INFINITY);
+  if (log !== undefined) {
+    await log.deliverThrough(Number.POSITIVE_INFINITY, deliverLogEvent);
+  }
   const messages: MessageCount[] = [];
   for (const pair of countsBySession.values()) for (const counts of pair) for (const count of counts.values()) messages.push(count);
   messages.sort(compareMessageCounts);
@@ -223,6 +268,8 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     datagrams,
     untrackedPackets: table.untrackedPackets,
     reports,
+    logEvents: log?.delivered ?? 0,
+    logAnomalies: log?.anomalyCounts() ?? {},
   };
 }
 

@@ -13,3 +13,4 @@ export * from "./flow-table.js";
 export * from "./capture-pipeline.js";
 export * from "./inspect-captures.js";
 export * from "./server-log.js";
+export * from "./time-ordered-log.js";

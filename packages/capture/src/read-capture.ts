@@ -32,6 +32,12 @@ export interface ReadCaptureOptions {
   name?: string;
   /** Read size for files in bytes (default 1 MiB). */
   chunkBytes?: number;
+  /**
+   * Awaited after each chunk's packets were handed to `onPacket` (and once
+   * after the last): lets a consumer do asynchronous work in step with the
+   * capture, such as reading a server log ahead (see `runCapturePipeline`).
+   */
+  betweenChunks?: () => Promise<void>;
 }
 
 /** What {@link readCapture} found in one capture. */
@@ -155,11 +161,14 @@ export async function readCapture(source: ByteSource, options: ReadCaptureOption
         hint: "tickscope reads pcap, pcapng and their .gz forms",
       });
     }
+    const betweenChunks = options.betweenChunks;
     push(head);
+    if (betweenChunks !== undefined) await betweenChunks();
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
       push(next.value);
+      if (betweenChunks !== undefined) await betweenChunks();
     }
     const gzipError = stream.gzipError();
     if (gzipError !== undefined) sink.anomaly(gzipAnomalyCode(gzipError));

@@ -129,124 +129,204 @@ export function mapLogRecord(record: Record<string, unknown>, mapping: ServerLog
   return event;
 }
 
+/** What was read from a server log so far (complete once its events are exhausted). */
+export interface ServerLogSummary {
+  /** Display name of the source. */
+  file: string;
+  /** Lines (NDJSON, blank lines excluded) or records (CSV) read. */
+  lines: number;
+  /** Events produced. */
+  events: number;
+  /** Anomaly counts (`E_BAD_LOG_LINE`, `E_TRUNCATED`, `E_GZIP_CORRUPT`), codes sorted. */
+  anomalies: Record<string, number>;
+  /** Anomalies with the first line numbers. */
+  anomalyDetails: AnomalySummary;
+}
+
+/**
+ * A server log read as a stream of {@link LogEvent}s in file order (iterate it
+ * once); `summary()` tells what was read. Holds one chunk of the file at a
+ * time, never the whole log.
+ */
+export interface ServerLogStream extends AsyncIterable<LogEvent> {
+  /** Counts so far; complete after the iteration ended. */
+  summary(): ServerLogSummary;
+}
+
+/** Longest NDJSON line kept (longer ones are counted as `E_BAD_LOG_LINE` and dropped: bounded memory). */
+export const MAXIMUM_LOG_LINE_CHARACTERS = 16 * 1024 * 1024;
+
+function checkMapping(mapping: ServerLogMapping): void {
+  if (typeof mapping !== "object" || mapping === null || typeof mapping.timeField !== "string" || mapping.timeField === "") {
+    throw new TickscopeError(ErrorCode.invalidOption, "server-log mapping needs a timeField");
+  }
+}
+
+/**
+ * Opens a game-server log (NDJSON or CSV with a header row; `.gz` accepted)
+ * as a stream of {@link LogEvent}s aligned to capture time through the field
+ * mapping, in file order, with bounded memory (`runCapturePipeline` merges it
+ * in time order through a {@link TimeOrderedLog}). Lines that do not parse or
+ * lack a valid time are counted as `E_BAD_LOG_LINE` (with their line
+ * numbers) and skipped; a damaged gzip ends the log with `E_TRUNCATED` or
+ * `E_GZIP_CORRUPT` after every line that decompressed.
+ */
+export function openServerLog(source: ByteSource, mapping: ServerLogMapping, options: { name?: string } = {}): ServerLogStream {
+  checkMapping(mapping);
+  const file = options.name ?? sourceName(source);
+  const anomalies = new AnomalyCounter();
+  const counts = { lines: 0, events: 0 };
+  let started = false;
+  return {
+    summary: () => ({ file, lines: counts.lines, events: counts.events, anomalies: anomalies.toCounts(), anomalyDetails: anomalies.toSummary() }),
+    [Symbol.asyncIterator]: () => {
+      if (started) throw new TickscopeError(ErrorCode.invalidOption, `server log ${file} can be read only once`);
+      started = true;
+      return logEvents(source, mapping, anomalies, counts);
+    },
+  };
+}
+
+async function* logEvents(source: ByteSource, mapping: ServerLogMapping, anomalies: AnomalyCounter, counts: { lines: number; events: number }): AsyncGenerator<LogEvent> {
+  const stream = await openByteStream(source);
+  try {
+    const iterator = stream.chunks[Symbol.asyncIterator]();
+    const decoder = new TextDecoder("utf-8");
+    let first = await iterator.next();
+    const firstText = first.done === true ? "" : decoder.decode(first.value, { stream: true });
+    const format = mapping.format ?? (firstText.trimStart().startsWith("{") ? "ndjson" : "csv");
+    async function* texts(): AsyncGenerator<string> {
+      if (firstText !== "") yield firstText;
+      for (;;) {
+        first = await iterator.next();
+        if (first.done === true) break;
+        yield decoder.decode(first.value, { stream: true });
+      }
+      const rest = decoder.decode();
+      if (rest !== "") yield rest;
+    }
+    if (format === "ndjson") {
+      let carry = "";
+      let lineNumber = 0;
+      const parseLine = (text: string): LogEvent | undefined => {
+        lineNumber += 1;
+        if (text.trim() === "") return undefined;
+        counts.lines += 1;
+        let record: unknown;
+        try {
+          record = JSON.parse(text);
+        } catch {
+          anomalies.add(ErrorCode.badLogLine, lineNumber);
+          return undefined;
+        }
+        const event = typeof record === "object" && record !== null && !Array.isArray(record) ? mapLogRecord(record as Record<string, unknown>, mapping, lineNumber) : undefined;
+        if (event === undefined) anomalies.add(ErrorCode.badLogLine, lineNumber);
+        return event;
+      };
+      for await (const text of texts()) {
+        carry += text;
+        let newline = carry.indexOf("\n");
+        let start = 0;
+        while (newline >= 0) {
+          const event = parseLine(carry.slice(start, newline));
+          if (event !== undefined) {
+            counts.events += 1;
+            yield event;
+          }
+          start = newline + 1;
+          newline = carry.indexOf("\n", start);
+        }
+        carry = carry.slice(start);
+        if (carry.length > MAXIMUM_LOG_LINE_CHARACTERS) {
+          // a "line" this long is not a log line: count it and drop it (bounded memory)
+          lineNumber += 1;
+          anomalies.add(ErrorCode.badLogLine, lineNumber);
+          carry = "";
+        }
+      }
+      if (carry !== "") {
+        const event = parseLine(carry);
+        if (event !== undefined) {
+          counts.events += 1;
+          yield event;
+        }
+      }
+    } else {
+      yield* csvEvents(texts(), mapping, anomalies, counts);
+    }
+    const gzipError = stream.gzipError();
+    if (gzipError !== undefined) anomalies.add(gzipAnomalyCode(gzipError), counts.lines);
+  } finally {
+    await stream.close();
+  }
+}
+
+async function* csvEvents(texts: AsyncGenerator<string>, mapping: ServerLogMapping, anomalies: AnomalyCounter, counts: { lines: number; events: number }): AsyncGenerator<LogEvent> {
+  const parser = parseCsv({
+    columns: true,
+    delimiter: mapping.delimiter ?? ",",
+    skip_empty_lines: true,
+    relax_column_count: true,
+    skip_records_with_error: true,
+    trim: true,
+    bom: true,
+    info: true,
+    max_record_size: 1 << 20, // bounded memory: a runaway quoted field is a bad record, not a heap
+  });
+  let lastLine = 1;
+  parser.on("skip", (error: { lines?: number }) => {
+    counts.lines += 1;
+    anomalies.add(ErrorCode.badLogLine, error.lines ?? lastLine + 1);
+  });
+  let stopped = false;
+  const feed = (async () => {
+    try {
+      for await (const text of texts) {
+        if (stopped) break;
+        if (!parser.write(text)) await new Promise<void>((resolve) => parser.once("drain", resolve));
+      }
+      parser.end();
+    } catch (error) {
+      parser.destroy(error as Error);
+    }
+  })();
+  try {
+    for await (const item of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
+      counts.lines += 1;
+      lastLine = item.info.lines;
+      const event = mapLogRecord(item.record, mapping, lastLine);
+      if (event === undefined) anomalies.add(ErrorCode.badLogLine, lastLine);
+      else {
+        counts.events += 1;
+        yield event;
+      }
+    }
+  } catch (error) {
+    if (TickscopeError.isInstance(error)) throw error;
+    // an unrecoverable CSV error ends the log: count it, keep what was read
+    anomalies.add(ErrorCode.badLogLine, lastLine + 1);
+  } finally {
+    stopped = true;
+    if (!parser.destroyed && !parser.writableEnded) parser.destroy();
+  }
+  await feed;
+}
+
 /**
  * Reads a game-server log (NDJSON or CSV with a header row; `.gz` accepted)
  * into {@link LogEvent}s aligned to capture time through the field mapping.
  * Lines that do not parse or lack a valid time are counted as
- * `E_BAD_LOG_LINE` (with their line numbers) and skipped. Streams the source.
+ * `E_BAD_LOG_LINE` (with their line numbers) and skipped. Streams the source;
+ * without `onEvent` every event is kept in `events` (for long logs use
+ * {@link openServerLog}, which keeps none).
  */
 export async function readServerLog(source: ByteSource, mapping: ServerLogMapping, options: ReadServerLogOptions = {}): Promise<ServerLogResult> {
-  if (typeof mapping.timeField !== "string" || mapping.timeField === "") {
-    throw new TickscopeError(ErrorCode.invalidOption, "server-log mapping needs a timeField");
-  }
-  const anomalies = new AnomalyCounter();
+  const stream = openServerLog(source, mapping, { name: options.name });
   const events: LogEvent[] = [];
-  const emit = (event: LogEvent): void => {
+  for await (const event of stream) {
     if (options.onEvent !== undefined) options.onEvent(event);
     else events.push(event);
-  };
-  const stream = await openByteStream(source);
-  const iterator = stream.chunks[Symbol.asyncIterator]();
-  const decoder = new TextDecoder("utf-8");
-  let first = await iterator.next();
-  const firstText = first.done === true ? "" : decoder.decode(first.value, { stream: true });
-  const format = mapping.format ?? (firstText.trimStart().startsWith("{") ? "ndjson" : "csv");
-  let lines = 0;
-  async function* texts(): AsyncGenerator<string> {
-    if (firstText !== "") yield firstText;
-    for (;;) {
-      first = await iterator.next();
-      if (first.done === true) break;
-      yield decoder.decode(first.value, { stream: true });
-    }
-    const rest = decoder.decode();
-    if (rest !== "") yield rest;
   }
-  if (format === "ndjson") {
-    let carry = "";
-    let lineNumber = 0;
-    const handleLine = (text: string): void => {
-      lineNumber += 1;
-      if (text.trim() === "") return;
-      lines += 1;
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch {
-        anomalies.add(ErrorCode.badLogLine, lineNumber);
-        return;
-      }
-      const event = typeof record === "object" && record !== null && !Array.isArray(record) ? mapLogRecord(record as Record<string, unknown>, mapping, lineNumber) : undefined;
-      if (event === undefined) anomalies.add(ErrorCode.badLogLine, lineNumber);
-      else emit(event);
-    };
-    for await (const text of texts()) {
-      carry += text;
-      let newline = carry.indexOf("\n");
-      let start = 0;
-      while (newline >= 0) {
-        handleLine(carry.slice(start, newline));
-        start = newline + 1;
-        newline = carry.indexOf("\n", start);
-      }
-      carry = carry.slice(start);
-      if (carry.length > 16 * 1024 * 1024) {
-        // a "line" this long is not a log line: count it and drop it (bounded memory)
-        lineNumber += 1;
-        anomalies.add(ErrorCode.badLogLine, lineNumber);
-        carry = "";
-      }
-    }
-    if (carry !== "") handleLine(carry);
-  } else {
-    const parser = parseCsv({
-      columns: true,
-      delimiter: mapping.delimiter ?? ",",
-      skip_empty_lines: true,
-      relax_column_count: true,
-      skip_records_with_error: true,
-      trim: true,
-      bom: true,
-      info: true,
-      max_record_size: 1 << 20, // bounded memory: a runaway quoted field is a bad record, not a heap
-    });
-    let lastLine = 1;
-    parser.on("skip", (error: { lines?: number }) => {
-      lines += 1;
-      anomalies.add(ErrorCode.badLogLine, error.lines ?? lastLine + 1);
-    });
-    const feed = (async () => {
-      try {
-        for await (const text of texts()) {
-          if (!parser.write(text)) await new Promise<void>((resolve) => parser.once("drain", resolve));
-        }
-        parser.end();
-      } catch (error) {
-        parser.destroy(error as Error);
-      }
-    })();
-    try {
-      for await (const item of parser as AsyncIterable<{ record: Record<string, unknown>; info: { lines: number } }>) {
-        lines += 1;
-        lastLine = item.info.lines;
-        const event = mapLogRecord(item.record, mapping, lastLine);
-        if (event === undefined) anomalies.add(ErrorCode.badLogLine, lastLine);
-        else emit(event);
-      }
-    } catch (error) {
-      if (TickscopeError.isInstance(error)) throw error;
-      // an unrecoverable CSV error ends the log: count it, keep what was read
-      anomalies.add(ErrorCode.badLogLine, lastLine + 1);
-    }
-    await feed;
-  }
-  const gzipError = stream.gzipError();
-  if (gzipError !== undefined) anomalies.add(gzipAnomalyCode(gzipError), lines);
-  return {
-    file: options.name ?? sourceName(source),
-    events,
-    lines,
-    anomalies: anomalies.toCounts(),
-    anomalyDetails: anomalies.toSummary(),
-  };
+  const summary = stream.summary();
+  return { file: summary.file, events, lines: summary.lines, anomalies: summary.anomalies, anomalyDetails: summary.anomalyDetails };
 }

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import type { DecodeAnomaly, GameMessage, LogEvent, MessageAnalyzer, PacketObservation, ReportInput, Session } from "@tickscope/core";
-import { runCapturePipeline, type ByteSource } from "@tickscope/capture";
+import { runCapturePipeline, type ByteSource, type TimeOrderedLog } from "@tickscope/capture";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisContext } from "./analyses/analysis-adapter.js";
 import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
@@ -42,6 +42,8 @@ export interface RunAnalyzeOptions {
   serverSites?: Readonly<Record<string, string | { latitude: number; longitude: number }>>;
   /** Server-log events, merged in time order. */
   logEvents?: readonly LogEvent[];
+  /** A streamed server log merged in time order with bounded memory (instead of `logEvents`; see `runCapturePipeline`). */
+  logStream?: AsyncIterable<LogEvent> | TimeOrderedLog;
   /** Fixed `generatedAt` (default: the Unix epoch, so reports are byte-identical). */
   generatedAt?: string;
   /** Effective options to record in the report. */
@@ -186,6 +188,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
       serverPorts: options.serverPorts,
       analyzers: [labeller],
       logEvents: index === 0 ? options.logEvents : undefined,
+      logStream: index === 0 ? options.logStream : undefined,
       finishAnalyzers: false,
     });
     for (const capture of result.captures) {

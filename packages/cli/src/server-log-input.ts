@@ -1,7 +1,6 @@
-import type { LogEvent } from "@tickscope/core";
-import { readServerLog, type ServerLogMapping } from "@tickscope/capture";
+import { ErrorCode, TickscopeError, type LogEvent } from "@tickscope/core";
+import { openServerLog, type ServerLogMapping, type ServerLogStream } from "@tickscope/capture";
 import { readTextFile } from "./load-inputs.js";
-import { parseLogMap } from "./log-map-file.js";
 
 /**
  * Field mapping of the NDJSON server log that `tickscope simulate --server-log`
@@ -19,9 +18,22 @@ export const SIMULATOR_LOG_MAPPING: ServerLogMapping = {
   labelFields: ["client"],
 };
 
-/** Reads a server log with a mapping file (JSON `ServerLogMapping`) or the simulator's mapping. */
-export async function loadServerLog(path: string, mappingPath: string | undefined): Promise<{ events: LogEvent[]; anomalies: Record<string, number> }> {
-  const mapping = mappingPath === undefined ? SIMULATOR_LOG_MAPPING : parseLogMap(await readTextFile(mappingPath, "log mapping"), mappingPath);
-  const result = await readServerLog(path, mapping);
-  return { events: result.events, anomalies: result.anomalies };
+/**
+ * Opens a server log with a mapping file (JSON `ServerLogMapping`) or the
+ * simulator's mapping, as a stream (nothing is kept: `analyze` merges it in
+ * time order through a `TimeOrderedLog`); its `summary()` counts bad lines.
+ */
+export async function loadServerLog(path: string, mappingPath: string | undefined): Promise<ServerLogStream> {
+  let mapping = SIMULATOR_LOG_MAPPING;
+  if (mappingPath !== undefined) {
+    try {
+      mapping = JSON.parse(await readTextFile(mappingPath, "log mapping")) as ServerLogMapping;
+    } catch (error) {
+      if (TickscopeError.isInstance(error)) throw error;
+      throw new TickscopeError(ErrorCode.invalidOption, `log mapping '${mappingPath}' is not JSON: ${(error as Error).message}`, {
+        hint: 'e.g. {"format":"csv","timeField":"time","timeUnit":"ms","typeField":"event","valueFields":["rtt"]}',
+      });
+    }
+  }
+  return openServerLog(path, mapping);
 }

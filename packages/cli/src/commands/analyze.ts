@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { compareSeverity, type Severity } from "@tickscope/core";
+import { TimeOrderedLog } from "@tickscope/capture";
 import { availableAnalyses } from "../analyses/registry.js";
 import type { AnalysisName } from "../analysis-section.js";
 import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
 import { REPORT_FORMATS } from "../formats/index.js";
-import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
-import { escapeTerminalText } from "../terminal-text.js";
+import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
 import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
@@ -59,7 +59,7 @@ export function registerAnalyzeCommand(program: Command): void {
     ])
     .option("--server-region <name=address>", "sessions with this server address belong to region name (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
       ...previous,
-      parseServerRegion(text),
+      parseNamedValue("server-region", text),
     ])
     .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
     .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
@@ -80,12 +80,12 @@ export function registerAnalyzeCommand(program: Command): void {
       const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
       const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
       let barStarted = false;
+      // the server log is streamed and merged in time order with bounded memory
       const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);
-      const logAnomalies = Object.entries(serverLog?.anomalies ?? {});
-      if (logAnomalies.length > 0) streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (lines skipped)\n`);
+      const mergedLog = serverLog === undefined ? undefined : new TimeOrderedLog(serverLog);
       const result = await runAnalyze({
         inputs,
-        logEvents: serverLog?.events,
+        logStream: mergedLog,
         protocolPath: options.protocol ?? config.protocol,
         keysPath: options.keys ?? config.keys,
         serverPorts: options.serverPort ?? config.serverPorts,
@@ -97,7 +97,7 @@ export function registerAnalyzeCommand(program: Command): void {
           serverPorts: options.serverPort ?? config.serverPorts ?? [],
           failOn: failOn ?? null,
           serverLog: options.serverLog ?? null,
-          serverLogEvents: serverLog?.events.length ?? 0,
+          serverLogEvents: 0,
         },
         onProgress:
           bar === undefined
@@ -112,8 +112,15 @@ export function registerAnalyzeCommand(program: Command): void {
               },
       });
       if (barStarted) bar!.stop();
+      if (serverLog !== undefined && mergedLog !== undefined) {
+        result.options.serverLogEvents = mergedLog.delivered;
+        const logAnomalies = Object.entries({ ...serverLog.summary().anomalies, ...mergedLog.anomalyCounts() }).sort(([left], [right]) => (left < right ? -1 : 1));
+        if (logAnomalies.length > 0) {
+          streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (bad lines skipped, out-of-order events merged late)\n`);
+        }
+      }
       const written = await writeReports(result, formats, options.out ?? config.out, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.join(", ")}\n`);
       setExitCode(command, exitCodeForFindings(result, failOn));
     });
 }
