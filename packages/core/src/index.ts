@@ -13,3 +13,4 @@ export * from "./datagram-decoder.js";
 export * from "./finding.js";
 export * from "./recommendation.js";
 export * from "./report.js";
+export * from "./rtt/index.js";

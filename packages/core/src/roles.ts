@@ -7,6 +7,8 @@ export const ROLE_NAMES = [
   "sequence",
   "ack",
   "ackBits",
+  "ackChannel",
+  "ackDelay",
   "messageType",
   "channel",
   "reliable",
@@ -67,6 +69,14 @@ export interface MessageRoles {
   ackBits?: number;
   /** Number of valid bits in `ackBits`. */
   ackBitsWidth?: number;
+  /**
+   * Channel (sequence space) whose sequences `ack`/`ackBits` acknowledge, when
+   * it is not the message's own `channel` (a control-channel ack of a data
+   * channel): from an `ackChannel` field or the message's `ackChannel` property.
+   */
+  ackChannel?: number | string;
+  /** How long the peer held the acknowledged sequence before sending this ack, µs (`ackDelay` role). */
+  ackDelayUs?: number;
   /** Logical channel (sequence space) the message belongs to. */
   channel?: number | string;
   /** True when the message is sent reliably (retransmitted until acked). */

@@ -40,3 +40,22 @@ for (const row of summary.rows) {
   );
 }
 console.log(`precision ${(summary.precision * 100).toFixed(1)}%  recall ${(summary.recall * 100).toFixed(1)}%`);
+
+// Lost acks and cross-channel acks (issue 13): 2 % random loss in both directions, 32 ack bits, no pings
+// (acks are the only RTT, so every lost ack datagram could inflate a sample), with acks in the datagram
+// header and with acks on a control channel naming the channel they acknowledge next to a second,
+// never-acknowledged data channel.
+for (const controlChannelAcks of [false, true]) {
+  const scenarioResults: EvaluationResult[] = [];
+  for (const profile of EVALUATION_PROFILES) {
+    for (const seed of quick ? [11] : [11, 12, 13]) {
+      scenarioResults.push(evaluateScenario({ seed, profile, sessions: quick ? 6 : 24, durationMs: 70_000, lossProbability: 0.02, pingPeriodMs: 0, controlChannelAcks }));
+    }
+  }
+  const scenario = summarize(scenarioResults);
+  const detected = scenarioResults.reduce((sum, result) => sum + result.detectedSpikes, 0);
+  console.log(
+    `${controlChannelAcks ? "cross-channel acks" : "lost acks (header acks)"}, 2 % loss both ways: injected ${scenario.rows.find((row) => row.kind === "all")!.injected}, ` +
+      `detected spikes ${detected}, precision ${(scenario.precision * 100).toFixed(1)}%  recall ${(scenario.recall * 100).toFixed(1)}%`,
+  );
+}

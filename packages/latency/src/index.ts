@@ -1,4 +1,3 @@
-export { AckRttTracker, type AckRttTrackerOptions } from "./ack-rtt-tracker.js";
 export {
   CauseTimeline,
   compareCauses,
@@ -6,11 +5,11 @@ export {
   type SpikeCause,
   type SpikeCauseKind,
 } from "./cause-timeline.js";
-export { EchoRttTracker, type EchoRttTrackerOptions } from "./echo-rtt-tracker.js";
 export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions } from "./interarrival-jitter.js";
 export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
 export {
   LatencyReportSchema,
+  type LatencyMethodDisagreement,
   type LatencyMinuteReport,
   type LatencyPercentiles,
   type LatencyReport,
@@ -22,10 +21,10 @@ export {
   type SpikeCauseReport,
 } from "./latency-report.js";
 export { LogEventTimeline } from "./log-event-timeline.js";
-export { DEFAULT_SKETCH_RELATIVE_ACCURACY, QuantileSketch } from "./quantile-sketch.js";
+/** The sketch moved to core (one sketch for every package); re-exported for existing imports. */
+export { DEFAULT_SKETCH_RELATIVE_ACCURACY, QuantileSketch } from "@tickscope/core";
 export { RunningStatistics } from "./running-statistics.js";
 export { LATENCY_METHODS, type LatencyMethod, type LatencySample, type LatencySampleSink } from "./rtt-sample.js";
-export { sequenceWidth, unwrapNearest } from "./sequence-unwrapper.js";
 export { normalUpperTailLog10, poissonUpperTailLog10, surpriseToScore } from "./significance.js";
 export { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
 export {

@@ -1,4 +1,4 @@
-import { QuantileSketch } from "./quantile-sketch.js";
+import { QuantileSketch } from "@tickscope/core";
 
 /** Options of {@link InterarrivalJitter}. */
 export interface InterarrivalJitterOptions {

@@ -1,8 +1,21 @@
 import {
   AnomalyCounter,
+  channelKey,
   formatEndpoint,
   formatTimeUs,
+  QuantileSketch,
+  RttSampler,
+  rttPercentiles,
+  RTT_DISAGREEMENT_FACTOR,
+  SerialUnwrapper,
+  SessionRtt,
+  type AckRttSamplerOptions,
   type Direction,
+  type EchoRttMatcherOptions,
+  type RttDisagreement,
+  type RttSample,
+  type RttSeries,
+  type SerialNumber,
   type Finding,
   type GameMessage,
   type LogEvent,
@@ -11,9 +24,7 @@ import {
   type Session,
   type Severity,
 } from "@tickscope/core";
-import { AckRttTracker, type AckRttTrackerOptions } from "./ack-rtt-tracker.js";
 import { CauseTimeline, compareCauses, round3, type CauseTimelineOptions, type SpikeCause, type SpikeCauseKind } from "./cause-timeline.js";
-import { EchoRttTracker, type EchoRttTrackerOptions } from "./echo-rtt-tracker.js";
 import { InterarrivalJitter, SmoothedRtt } from "./interarrival-jitter.js";
 import type {
   LatencyMinuteReport,
@@ -26,9 +37,7 @@ import type {
 } from "./latency-report.js";
 import { LogEventTimeline } from "./log-event-timeline.js";
 import { RttTimeline } from "./rtt-timeline.js";
-import { QuantileSketch } from "./quantile-sketch.js";
-import { LATENCY_METHODS, type LatencyMethod, type LatencySample } from "./rtt-sample.js";
-import { sequenceWidth, unwrapNearest } from "./sequence-unwrapper.js";
+import { LATENCY_METHODS, type LatencyMethod } from "./rtt-sample.js";
 import { poissonUpperTailLog10, surpriseToScore } from "./significance.js";
 import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
 
@@ -38,10 +47,10 @@ export interface LatencyAnalyzerOptions {
   spike?: SpikeDetectorOptions;
   /** Cause history (bin width, lookback...). */
   causes?: CauseTimelineOptions;
-  /** Ack-based RTT options. */
-  ack?: AckRttTrackerOptions;
+  /** Ack-based RTT options (core's RFC 9002 sampler). */
+  ack?: AckRttSamplerOptions;
   /** Echo-based RTT options. */
-  echo?: EchoRttTrackerOptions;
+  echo?: EchoRttMatcherOptions;
   /** Spikes of other sessions within this many ms count as the same event. Default 250. */
   sharedWindowMs?: number;
   /** Causes scoring below this are not listed. Default 0.4 (p = 0.01). */
@@ -92,7 +101,8 @@ interface MinuteState {
 }
 
 class SeriesState {
-  readonly sketch = new QuantileSketch();
+  /** The session-long sketch: the core {@link RttSeries} regions reads too. */
+  readonly sketch: QuantileSketch;
   readonly smoothed = new SmoothedRtt();
   /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
   readonly jitter = new InterarrivalJitter({ packetDelayVariation: false });
@@ -105,14 +115,18 @@ class SeriesState {
   firstUs = Number.NaN;
   lastUs = Number.NaN;
   readonly detector: SpikeDetector;
+  readonly method: LatencyMethod;
+  readonly direction: Direction;
 
   constructor(
-    readonly method: LatencyMethod,
-    readonly direction: Direction,
+    readonly rtt: RttSeries,
     options: SpikeDetectorOptions | undefined,
     onSpike: (series: SeriesState, spike: DetectedSpike) => void,
     timelinePoints: number,
   ) {
+    this.sketch = rtt.sketch;
+    this.method = rtt.method;
+    this.direction = rtt.direction;
     this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
     this.timeline = new RttTimeline(timelinePoints);
   }
@@ -120,10 +134,9 @@ class SeriesState {
 
 interface ReceiveStream {
   readonly channel: string;
-  highest: number;
-  bits: number;
+  readonly unwrapper: SerialUnwrapper;
   lastPacketIndex: number;
-  lastSequence: number;
+  lastSequence: SerialNumber;
 }
 
 interface JitterStream {
@@ -135,6 +148,8 @@ interface JitterStream {
 
 interface SessionState {
   readonly id: string;
+  /** The session's RTT series (core): the same computation regions uses. */
+  readonly rtt: SessionRtt;
   client: string;
   server: string;
   player: string | undefined;
@@ -153,7 +168,6 @@ interface SessionState {
   readonly jitterByDirection: [JitterStream[], JitterStream[]];
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
-  lastReportedPacketIndex: number;
   /**
    * A jitter stream of the session has 2+ packets, so the report takes its
    * jitter from a stream ({@link receivedStream}) and never from an RTT
@@ -163,7 +177,7 @@ interface SessionState {
 }
 
 const THRESHOLDS_MS = [50, 100, 150];
-const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { ack: 0, echo: 1, oneWay: 2, reported: 3 };
+const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
 /**
@@ -177,8 +191,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   private readonly options: LatencyAnalyzerOptions;
   private readonly sessions = new Map<string, SessionState>();
   private readonly playerSessions = new Map<string, string>();
-  private readonly ack: AckRttTracker;
-  private readonly echo: EchoRttTracker;
+  private readonly sampler: RttSampler;
   private readonly logTimeline: LogEventTimeline;
   private readonly anomalies = new AnomalyCounter();
   private readonly reportedKeys: readonly string[];
@@ -189,9 +202,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
 
   constructor(options: LatencyAnalyzerOptions = {}) {
     this.options = options;
-    const sink = (sample: LatencySample): void => this.addSample(sample);
-    this.ack = new AckRttTracker(sink, options.ack);
-    this.echo = new EchoRttTracker(sink, options.echo);
+    this.sampler = new RttSampler((sample) => this.addSample(sample), { ack: options.ack, echo: options.echo });
     this.logTimeline = new LogEventTimeline(
       options.causes?.binMs,
       options.causes?.historyBins,
@@ -232,20 +243,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       if (!state.usesPacketHook) this.packetSeen(state, message.direction, message.tUs, message.packetWireLength);
     }
     state.timeline.addMessageBytes(message.tUs, message.type, message.byteLength);
-    if (roles.sequence !== undefined) this.receiveSequence(state, message, roles.sequence);
-    if (roles.sequence !== undefined || roles.ack !== undefined) this.ack.onMessage(message);
-    if (roles.echoKey !== undefined) this.echo.onMessage(message);
-    if (roles.reportedRttMs !== undefined && message.packetIndex !== state.lastReportedPacketIndex) {
-      state.lastReportedPacketIndex = message.packetIndex;
-      this.addSample({
-        sessionId: message.sessionId,
-        direction: message.direction,
-        method: "reported",
-        tUs: message.tUs,
-        rttMs: roles.reportedRttMs,
-        packetIndex: message.packetIndex,
-      });
-    }
+    if (roles.sequence !== undefined) this.receiveSequence(state, message, roles.sequence as SerialNumber);
+    if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) this.sampler.onMessage(message);
     if (roles.sendTimeUs !== undefined) {
       this.receiveSendTime(state, message, roles.sendTimeUs);
       if (newDatagram && message.direction === "serverToClient") {
@@ -280,19 +279,24 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       tUs: event.tUs,
       rttMs: event.values[key],
       packetIndex: 0,
+      channel: "",
     });
   }
 
   /** Ends the analysis: closes open spikes, scores shared-path causes, builds the report. */
   finish(): LatencyReport {
+    // Spikes are followed on each session's time series (the headline, or a denser method agreeing with it).
     const primaries = new Map<string, SeriesState>();
+    const choices = new Map<string, { headline: SeriesState; disagreements: RttDisagreement[] }>();
     for (const state of this.sessions.values()) {
       for (const series of state.series.values()) {
         series.detector.finish(series.lastUs);
         this.closeMinute(series);
       }
-      const primary = choosePrimary(state);
-      if (primary !== undefined) primaries.set(state.id, primary);
+      const choice = state.rtt.choose();
+      if (choice === undefined) continue;
+      primaries.set(state.id, seriesStateOf(state, choice.timeSeries));
+      choices.set(state.id, { headline: seriesStateOf(state, choice.headline), disagreements: choice.disagreements });
     }
     const minimumScore = this.options.minimumCauseScore ?? 0.4;
     this.scoreSharedPath(primaries, minimumScore);
@@ -301,7 +305,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     for (const id of [...primaries.keys()].sort()) {
       const state = this.sessions.get(id)!;
       const primary = primaries.get(id)!;
-      sessions.push(this.sessionReport(state, primary, minimumScore, findings));
+      const choice = choices.get(id)!;
+      sessions.push(this.sessionReport(state, choice.headline, primary, choice.disagreements, minimumScore, findings));
     }
     const streams: LatencyStreamReport[] = [];
     for (const id of [...this.sessions.keys()].sort()) {
@@ -325,10 +330,12 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         });
       }
     }
-    if (this.ack.retransmissions > 0) this.anomalies.add("E_RTT_RETRANSMISSION_SKIPPED", 0);
     const anomalies = this.anomalies.toCounts();
-    if (anomalies.E_RTT_RETRANSMISSION_SKIPPED !== undefined) anomalies.E_RTT_RETRANSMISSION_SKIPPED = this.ack.retransmissions;
-    if (this.echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = this.echo.unmatchedReplies;
+    const { ack, echo } = this.sampler;
+    if (ack.retransmissions > 0) anomalies.E_RTT_RETRANSMISSION_SKIPPED = ack.retransmissions;
+    if (ack.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = ack.acksWithoutSendStream;
+    if (echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = echo.unmatchedReplies;
+    if (this.sampler.invalidReported > 0) anomalies.E_RTT_INVALID = (anomalies.E_RTT_INVALID ?? 0) + this.sampler.invalidReported;
     return { sessions, streams, findings, anomalies: sortKeys(anomalies) };
   }
 
@@ -357,8 +364,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
         series: new Map(),
         jitterStreams: new Map(),
-        lastReportedPacketIndex: -1,
         hasReceivedStream: false,
+        rtt: new SessionRtt(),
       };
       this.sessions.set(id, state);
     }
@@ -392,8 +399,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     state.pendingGapUs = Number.NaN;
   }
 
-  private receiveSequence(state: SessionState, message: GameMessage, sequence: number): void {
-    const channel = message.roles.channel === undefined ? "" : String(message.roles.channel);
+  private receiveSequence(state: SessionState, message: GameMessage, sequence: SerialNumber): void {
+    const channel = channelKey(message.roles.channel);
     const streams = state.receiveStreams[message.direction === "clientToServer" ? 0 : 1];
     let stream: ReceiveStream | undefined;
     for (let index = 0; index < streams.length; index++) {
@@ -403,7 +410,9 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       }
     }
     if (stream === undefined) {
-      streams.push({ channel, highest: sequence, bits: sequenceWidth(sequence, message.roles.sequenceBits), lastPacketIndex: message.packetIndex, lastSequence: sequence });
+      const unwrapper = new SerialUnwrapper(message.roles.sequenceBits ?? (typeof sequence === "bigint" ? 64 : sequence > 0xffff ? 32 : 16));
+      unwrapper.extend(sequence);
+      streams.push({ channel, unwrapper, lastPacketIndex: message.packetIndex, lastSequence: sequence });
       return;
     }
     if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
@@ -413,10 +422,10 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       state.timeline.addResend(message.tUs);
       return;
     }
-    const extended = unwrapNearest(sequence, stream.bits, stream.highest);
-    if (extended <= stream.highest) return;
-    const missing = extended - stream.highest - 1;
-    stream.highest = extended;
+    const highest = stream.unwrapper.highestExtended;
+    const extended = stream.unwrapper.extend(sequence);
+    if (extended <= highest) return;
+    const missing = extended - highest - 1;
     if (missing > 0) {
       state.timeline.addLoss(message.tUs, Math.min(missing, 1000));
       // A silence with lost packets in it is loss, not a server stall.
@@ -446,7 +455,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     if (stream.jitter.packets >= 2) state.hasReceivedStream = true;
   }
 
-  private addSample(sample: LatencySample): void {
+  /** Adds one sample (core's samplers reuse the object: nothing here keeps it). */
+  private addSample(sample: RttSample): void {
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) {
       this.anomalies.add("E_RTT_INVALID", sample.packetIndex);
       return;
@@ -457,8 +467,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     let series = state.seriesSlots[slot];
     if (series === undefined) {
       series = new SeriesState(
-        sample.method,
-        sample.direction,
+        state.rtt.seriesFor(sample.method, sample.direction),
         this.options.spike,
         (owner, spike) => this.onSpike(state, owner, spike),
         this.options.timelinePoints ?? 600,
@@ -482,8 +491,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
     }
-    // The session-long and the minute sketch share the bucket computation.
-    series.sketch.addToBoth(sample.rttMs, series.current.sketch);
+    // The session-long sketch (core's series, shared with regions) and the minute sketch share the bucket computation.
+    state.rtt.add(sample, series.current.sketch);
     series.timeline.add(sample.tUs, sample.rttMs);
     series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
   }
@@ -585,7 +594,14 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     }
   }
 
-  private sessionReport(state: SessionState, primary: SeriesState, minimumScore: number, findings: Finding[]): LatencySessionReport {
+  private sessionReport(
+    state: SessionState,
+    headline: SeriesState,
+    primary: SeriesState,
+    disagreements: readonly RttDisagreement[],
+    minimumScore: number,
+    findings: Finding[],
+  ): LatencySessionReport {
     const series: LatencySeriesReport[] = [];
     for (const method of LATENCY_METHODS) {
       for (const direction of ["clientToServer", "serverToClient"] as const) {
@@ -624,16 +640,18 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     for (const minute of primary.minutes) {
       if (minute.samples > 0 && (worst === undefined || minute.p95 > worst.p95)) worst = minute;
     }
-    const primaryPercentiles = percentiles(primary.sketch);
     const streamJitter = receivedStream(state);
     const jitter = streamJitter ?? primary.jitter;
+    for (const disagreement of disagreements) findings.push(disagreementFinding(state, headline, disagreement, findings.length));
     return {
       id: state.id,
       client: state.client,
       server: state.server,
-      method: primary.method,
-      direction: primary.direction,
-      rttMs: { ...primaryPercentiles, smoothedMs: round3(primary.smoothed.smoothedMs), variationMs: round3(primary.smoothed.variationMs) },
+      method: headline.method,
+      direction: headline.direction,
+      rttMs: { ...percentiles(headline.sketch), smoothedMs: round3(headline.smoothed.smoothedMs), variationMs: round3(headline.smoothed.variationMs) },
+      timeSeries: { method: primary.method, direction: primary.direction },
+      methodsDisagree: disagreements.map((disagreement) => ({ ...disagreement })),
       jitterMs: {
         rfc3550: round3(jitter.jitterUs / 1000),
         p95: round3(jitter.perPacketMs.count === 0 ? 0 : jitter.perPacketMs.quantile(0.95)),
@@ -654,30 +672,9 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 }
 
-/**
- * The series a session's headline numbers describe: per method the direction
- * with the highest median (a capture sees the network RTT in one direction and
- * only the local ack delay in the other), then the first method with ≥ 20
- * samples in the order ack, echo, oneWay, reported (else the one with most).
- */
-function choosePrimary(state: SessionState): SeriesState | undefined {
-  const byMethod: SeriesState[] = [];
-  for (const method of LATENCY_METHODS) {
-    let best: SeriesState | undefined;
-    let mostSamples = 0;
-    for (const series of state.series.values()) if (series.method === method) mostSamples = Math.max(mostSamples, series.sketch.count);
-    for (const direction of ["clientToServer", "serverToClient"] as const) {
-      const series = state.series.get(`${method}\u0000${direction}`);
-      if (series === undefined || series.sketch.count < mostSamples * 0.1) continue;
-      if (best === undefined || series.sketch.quantile(0.5) > best.sketch.quantile(0.5)) best = series;
-    }
-    if (best !== undefined) byMethod.push(best);
-  }
-  const enough = byMethod.find((series) => series.sketch.count >= 20);
-  if (enough !== undefined) return enough;
-  let most: SeriesState | undefined;
-  for (const series of byMethod) if (most === undefined || series.sketch.count > most.sketch.count) most = series;
-  return most;
+/** The latency series state of one of the session's core RTT series. */
+function seriesStateOf(state: SessionState, series: RttSeries): SeriesState {
+  return state.series.get(`${series.method}\u0000${series.direction}`)!;
 }
 
 /**
@@ -696,14 +693,7 @@ function receivedStream(state: SessionState): InterarrivalJitter | undefined {
 }
 
 function percentiles(sketch: QuantileSketch): LatencyPercentiles {
-  if (sketch.count === 0) return { samples: 0, p50: 0, p95: 0, p99: 0, max: 0 };
-  return {
-    samples: sketch.count,
-    p50: round3(sketch.quantile(0.5)),
-    p95: round3(sketch.quantile(0.95)),
-    p99: round3(sketch.quantile(0.99)),
-    max: round3(sketch.max),
-  };
+  return rttPercentiles(sketch);
 }
 
 function severityOf(excessMs: number): Severity {
@@ -749,6 +739,43 @@ function spikeFinding(
     confidence: top === undefined ? 0 : round3(top.score),
     summary,
     evidence: { values, packetIndices: [...new Set(spike.packetIndices)].sort((a, b) => a - b) },
+  };
+  if (state.player !== undefined) finding.player = state.player;
+  return finding;
+}
+
+/** A finding saying two RTT methods of a session disagree, and the likely reason (never a spike). */
+function disagreementFinding(state: SessionState, headline: SeriesState, disagreement: RttDisagreement, index: number): Finding {
+  const other = state.series.get(`${disagreement.method}\u0000${disagreement.direction}`)!;
+  const otherFigures = percentiles(other.sketch);
+  const headlineFigures = percentiles(headline.sketch);
+  const worstRatio = Math.max(disagreement.p50Ratio, disagreement.p95Ratio, 1 / Math.max(disagreement.p50Ratio, 1e-9), 1 / Math.max(disagreement.p95Ratio, 1e-9));
+  const summary =
+    `Session ${state.id}: ${disagreement.method} RTT (p50 ${otherFigures.p50.toFixed(1)} ms, p95 ${otherFigures.p95.toFixed(1)} ms) disagrees with the ` +
+    `${headline.method} RTT (p50 ${headlineFigures.p50.toFixed(1)} ms, p95 ${headlineFigures.p95.toFixed(1)} ms) by more than ${RTT_DISAGREEMENT_FACTOR}×: ` +
+    `${disagreement.reason}. The headline stays ${headline.method}; ${disagreement.method} is not used for spikes.`;
+  const values: Record<string, number | string | boolean> = {
+    method: disagreement.method,
+    direction: disagreement.direction,
+    headlineMethod: headline.method,
+    headlineDirection: headline.direction,
+    p50Ratio: disagreement.p50Ratio,
+    p95Ratio: disagreement.p95Ratio,
+    factor: RTT_DISAGREEMENT_FACTOR,
+    reason: disagreement.reason,
+  };
+  if (disagreement.channel !== "") values.channel = disagreement.channel;
+  const finding: Finding = {
+    id: `latency.methods.${index}`,
+    analysis: "latency",
+    kind: "rttMethodsDisagree",
+    severity: worstRatio >= 4 ? "medium" : "low",
+    startUs: Math.min(headline.firstUs, other.firstUs),
+    endUs: Math.max(headline.lastUs, other.lastUs),
+    session: state.id,
+    confidence: 1,
+    summary,
+    evidence: { values, packetIndices: [] },
   };
   if (state.player !== undefined) finding.player = state.player;
   return finding;

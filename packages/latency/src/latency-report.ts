@@ -64,6 +64,20 @@ export interface PlayerExperience {
   worstMinuteP95Ms: number | null;
 }
 
+/** An RTT method that disagrees with the session's headline (core's `RttDisagreement`). */
+export interface LatencyMethodDisagreement {
+  method: LatencyMethod;
+  direction: Direction;
+  /** Its p50 / the headline's p50. */
+  p50Ratio: number;
+  /** Its p95 / the headline's p95. */
+  p95Ratio: number;
+  /** For acks: the channel they acknowledge ("" when the protocol has none). */
+  channel: string;
+  /** The likely reason. */
+  reason: string;
+}
+
 /** Latency of one session. */
 export interface LatencySessionReport {
   id: string;
@@ -71,11 +85,22 @@ export interface LatencySessionReport {
   client: string;
   /** Server endpoint `ip:port` ("" when unknown). */
   server: string;
-  /** Method of the primary series (the one `rttMs`, `spikes` and `perMinute` describe). */
+  /**
+   * Method of the headline series (the one `rttMs` describes): the most direct
+   * method with enough samples — echo (ping, time sync), then reported, then ack
+   * (core's `SessionRtt.choose`, the same rule regions uses).
+   */
   method: LatencyMethod;
-  /** Direction of the primary series. */
+  /** Direction of the headline series. */
   direction: Direction;
   rttMs: LatencyPercentiles & { smoothedMs: number; variationMs: number };
+  /**
+   * The series `spikes`, `perMinute`, `timeline` and `experience` follow: the
+   * headline, or a denser method that agrees with it within 2× (p50 and p95).
+   */
+  timeSeries: { method: LatencyMethod; direction: Direction };
+  /** Methods whose p50 or p95 differ from the headline's by more than 2×, with the likely reason (also findings). */
+  methodsDisagree: LatencyMethodDisagreement[];
   /** RFC 3550 jitter (final value) and p95 per-packet jitter of the primary series' stream, ms. */
   jitterMs: { rfc3550: number; p95: number };
   /** Every measured series (all methods and directions), sorted. */
@@ -142,6 +167,18 @@ export const LatencyReportSchema = objectSchema({
       method: methodSchema,
       direction: directionSchema,
       rttMs: objectSchema({ ...percentileProperties, smoothedMs: numberSchema, variationMs: numberSchema }),
+      timeSeries: objectSchema({ method: methodSchema, direction: directionSchema }),
+      methodsDisagree: {
+        type: "array",
+        items: objectSchema({
+          method: methodSchema,
+          direction: directionSchema,
+          p50Ratio: numberSchema,
+          p95Ratio: numberSchema,
+          channel: { type: "string" },
+          reason: { type: "string" },
+        }),
+      },
       jitterMs: objectSchema({ rfc3550: numberSchema, p95: numberSchema }),
       series: {
         type: "array",

@@ -1,7 +1,7 @@
 import type { Direction } from "@tickscope/core";
 import { round3 } from "./cause-timeline.js";
 import type { LatencyPercentiles } from "./latency-report.js";
-import { QuantileSketch } from "./quantile-sketch.js";
+import { QuantileSketch } from "@tickscope/core";
 
 /** One datagram seen by one of the two captures. */
 export interface CaptureRecord {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { QuantileSketch } from "./quantile-sketch.js";
+import { QuantileSketch } from "@tickscope/core";
 import { RunningStatistics } from "./running-statistics.js";
 import { ReferenceQuantileSketch } from "./test-support/reference-quantile-sketch.js";
 import { createRandom } from "./test-support/synthetic-match.js";

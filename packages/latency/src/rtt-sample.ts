@@ -1,28 +1,13 @@
-import type { Direction } from "@tickscope/core";
+import type { RttSample, RttSampleSink } from "@tickscope/core";
 
-/** How a latency sample was measured. */
+/** How a latency figure was measured: core's RTT methods, plus one-way delay across two captures. */
 export type LatencyMethod = "ack" | "echo" | "oneWay" | "reported";
 
-/** Every method, in the order reports list them. */
-export const LATENCY_METHODS: readonly LatencyMethod[] = ["ack", "echo", "oneWay", "reported"];
+/** Every method, in the order reports list them (most direct first; one-way delay is not a round trip). */
+export const LATENCY_METHODS: readonly LatencyMethod[] = ["echo", "reported", "ack", "oneWay"];
 
-/** One latency measurement. */
-export interface LatencySample {
-  sessionId: string;
-  /**
-   * Direction of the measured traffic: for `ack` the direction of the data
-   * that was acknowledged, for `echo` the direction of the request, for
-   * `reported` the direction of the message that carried the value.
-   */
-  direction: Direction;
-  method: LatencyMethod;
-  /** When the measured exchange started (send time of the data / request), µs. */
-  tUs: number;
-  /** Measured round-trip (or one-way) time, ms. */
-  rttMs: number;
-  /** Packet index of the packet that completed the measurement (ack, reply, report). */
-  packetIndex: number;
-}
+/** One RTT measurement (core's {@link RttSample}: the latency analyzer consumes core's samplers). */
+export type LatencySample = RttSample;
 
-/** Receives samples as trackers produce them. */
-export type LatencySampleSink = (sample: LatencySample) => void;
+/** Receives samples as they are produced (core's {@link RttSampleSink}). */
+export type LatencySampleSink = RttSampleSink;

@@ -189,7 +189,7 @@ export class CompiledProtocol implements DatagramDecoder {
     const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [] };
     this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled);
     for (const message of this.plan.messages) {
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable }, compiled));
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled));
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;

@@ -10,7 +10,7 @@ export const FIELD_TYPE_NAMES = [
 
 /** Role names accepted on fields: the core roles plus `inputCount` (length of an input array). */
 export const PROTOCOL_ROLE_NAMES = [
-  "sequence", "ack", "ackBits", "messageType", "channel", "reliable", "resendCount", "sendTime",
+  "sequence", "ack", "ackBits", "ackChannel", "ackDelay", "messageType", "channel", "reliable", "resendCount", "sendTime",
   "echoTime", "echoId", "tick", "playerId", "entityId", "position.x", "position.y", "position.z",
   "rotation", "velocity.x", "velocity.y", "velocity.z", "inputSequence", "inputCount", "reportedRtt",
   "targetTime", "checksum", "mac", "sessionId",
@@ -246,6 +246,11 @@ export const MessageSchema = Type.Object(
     name: Type.String({ description: "message type name (identifier)" }),
     description: Type.Optional(Type.String()),
     channel: Type.Optional(Type.Union([Type.String(), Type.Number()], { description: "logical channel, when no field has the channel role" })),
+    ackChannel: Type.Optional(
+      Type.Union([Type.String(), Type.Number()], {
+        description: "channel whose sequences this message's ack/ackBits acknowledge, when not its own channel (e.g. a control-channel ack of a data channel)",
+      }),
+    ),
     reliable: Type.Optional(Type.Boolean()),
     fields: Type.Array(FieldSchema, { maxItems: 4096 }),
   },
@@ -366,6 +371,8 @@ export interface MessageDefinition {
   name: string;
   description?: string;
   channel?: string | number;
+  /** Channel whose sequences this message's `ack`/`ackBits` acknowledge, when not its own. */
+  ackChannel?: string | number;
   reliable?: boolean;
   fields: FieldDefinition[];
 }

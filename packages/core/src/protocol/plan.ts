@@ -169,6 +169,8 @@ export interface MessagePlan {
   index: number;
   channel: string | number | undefined;
   reliable: boolean | undefined;
+  /** Channel this message's ack/ackBits acknowledge (the definition's `ackChannel`). */
+  ackChannel: string | number | undefined;
   fields: FieldPlan[];
   roles: RolePlan;
   /** Field values the frame header / prefixes must have to select this message (filled in by the encoder). */
@@ -452,7 +454,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       if (node.kind !== "array" && node.kind !== "int") definitionError(`${path}/role`, "inputCount applies to an array or an integer");
       return;
     }
-    if (role === "sessionId" || role === "channel" || role === "echoTime" || role === "echoId" || role === "messageType" || role === "mac" || role === "checksum") {
+    if (role === "sessionId" || role === "channel" || role === "ackChannel" || role === "echoTime" || role === "echoId" || role === "messageType" || role === "mac" || role === "checksum") {
       return;
     }
     const numeric = node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "quantized" || node.kind === "intBytes";
@@ -692,6 +694,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       index: entry.index,
       channel: entry.definition.channel,
       reliable: entry.definition.reliable,
+      ackChannel: entry.definition.ackChannel,
       fields,
       roles: collectRoles([...framePrefix, ...fields]),
       selectors,

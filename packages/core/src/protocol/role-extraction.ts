@@ -61,6 +61,12 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       roles.ackBits = toNumber(value);
       roles.ackBitsWidth = fieldBits(field);
       return;
+    case "ackChannel":
+      roles.ackChannel = typeof value === "string" ? value : toNumber(value);
+      return;
+    case "ackDelay":
+      roles.ackDelayUs = timeUs(value, field);
+      return;
     case "channel":
       roles.channel = typeof value === "string" ? value : toNumber(value);
       return;
@@ -168,6 +174,8 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
   sequence: ["sequence", "sequenceBits"],
   ack: ["ack"],
   ackBits: ["ackBits", "ackBitsWidth"],
+  ackChannel: ["ackChannel"],
+  ackDelay: ["ackDelayUs"],
   channel: ["channel"],
   reliable: ["reliable"],
   resendCount: ["resendCount"],
@@ -227,7 +235,7 @@ const roleHelpers = {
 export function roleBuilder(
   plan: RolePlan,
   headerPlan: RolePlan,
-  defaults: { channel: string | number | undefined; reliable: boolean | undefined },
+  defaults: { channel: string | number | undefined; reliable: boolean | undefined; ackChannel?: string | number | undefined },
   compiled: boolean,
 ): RoleBuilder {
   if (!compiled) {
@@ -249,6 +257,7 @@ export function roleBuilder(
       if (hasRest) extractRoles(rest, fields, roles);
       if (roles.channel === undefined && defaults.channel !== undefined) roles.channel = defaults.channel;
       if (roles.reliable === undefined && defaults.reliable !== undefined) roles.reliable = defaults.reliable;
+      if (roles.ackChannel === undefined && defaults.ackChannel !== undefined) roles.ackChannel = defaults.ackChannel;
       if (authenticated) roles.authenticated = true;
       return roles;
     };
@@ -283,6 +292,12 @@ export function roleBuilder(
         break;
       case "ackBits":
         code = `r.ackBits = ${number}; r.ackBitsWidth = ${constant(bits)};`;
+        break;
+      case "ackChannel":
+        code = `r.ackChannel = typeof v === "string" ? v : ${number};`;
+        break;
+      case "ackDelay":
+        code = `r.ackDelayUs = ${time()};`;
         break;
       case "channel":
         code = `r.channel = typeof v === "string" ? v : ${number};`;
@@ -372,6 +387,7 @@ export function roleBuilder(
   }
   if (defaults.channel !== undefined) lines.push(`if (r.channel === undefined) r.channel = ${constant(defaults.channel)};`);
   if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);
+  if (defaults.ackChannel !== undefined) lines.push(`if (r.ackChannel === undefined) r.ackChannel = ${constant(defaults.ackChannel)};`);
   lines.push("if (a) r.authenticated = true;", "return r;");
   const factory = new Function("K", "H", `"use strict"; return function buildRoles(f, h, a) {\n${lines.join("\n")}\n};`) as (
     constants: unknown[],

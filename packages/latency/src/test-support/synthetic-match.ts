@@ -49,6 +49,13 @@ export interface SyntheticMatchOptions {
   startUs?: number;
   /** Server clock − true time, µs (sendTime role of server packets). */
   serverClockOffsetUs?: number;
+  /**
+   * Acks travel on a control channel (Firefall-like): data messages are on
+   * channel 1, every datagram also carries a channel-2 message with its own
+   * sequence space (never acknowledged), and the ack is a separate channel-0
+   * message whose `ackChannel` is 1. Default false (acks in the datagram header).
+   */
+  controlChannelAcks?: boolean;
 }
 
 /** A generated match seen from each client's side (see {@link matchMessages}). */
@@ -60,6 +67,8 @@ export interface SyntheticMatch {
   startUs: number;
   spikes: InjectedSpike[];
   serverClockOffsetUs: number;
+  /** See {@link SyntheticMatchOptions.controlChannelAcks}. */
+  controlChannelAcks: boolean;
 }
 
 /** One generated datagram. */
@@ -224,7 +233,7 @@ export function generateMatch(options: SyntheticMatchOptions): SyntheticMatch {
     } as Session);
   }
   datagrams.sort((a, b) => captureTime(a) - captureTime(b) || a.sessionIndex - b.sessionIndex);
-  return { sessions, datagrams, logEvents, startUs, spikes, serverClockOffsetUs: options.serverClockOffsetUs ?? 0 };
+  return { sessions, datagrams, logEvents, startUs, spikes, serverClockOffsetUs: options.serverClockOffsetUs ?? 0, controlChannelAcks: options.controlChannelAcks ?? false };
 }
 
 function captureTime(datagram: Datagram): number {
@@ -234,6 +243,10 @@ function captureTime(datagram: Datagram): number {
 /** The client-side captured messages of a match, in time order (built lazily). */
 export function* matchMessages(match: SyntheticMatch): Generator<GameMessage> {
   const { sessions, datagrams, serverClockOffsetUs } = match;
+  if (match.controlChannelAcks) {
+    yield* controlChannelMessages(match);
+    return;
+  }
   for (let packetIndex = 0; packetIndex < datagrams.length; packetIndex++) {
     const datagram = datagrams[packetIndex];
     let wire = 50;
@@ -268,6 +281,35 @@ export function* matchMessages(match: SyntheticMatch): Generator<GameMessage> {
         roles,
       };
     }
+  }
+}
+
+/** {@link matchMessages} with acks on a control channel (see {@link SyntheticMatchOptions.controlChannelAcks}). */
+function* controlChannelMessages(match: SyntheticMatch): Generator<GameMessage> {
+  const { sessions, datagrams } = match;
+  for (let packetIndex = 0; packetIndex < datagrams.length; packetIndex++) {
+    const datagram = datagrams[packetIndex];
+    const sessionId = sessions[datagram.sessionIndex].id;
+    const tUs = captureTime(datagram);
+    let wire = 50;
+    for (const [, bytes] of datagram.types) wire += bytes;
+    const base = { sessionId, direction: datagram.direction, tUs, packetIndex, packetWireLength: wire, fields: {} };
+    let indexInPacket = 0;
+    if (datagram.ack !== undefined) {
+      yield { ...base, indexInPacket: indexInPacket++, type: "ack", byteLength: 8, roles: { channel: 0, ackChannel: 1, ack: datagram.ack & 0xffff, ackBits: datagram.ackBits, ackBitsWidth: 32 } };
+    }
+    for (const [type, bytes] of datagram.types) {
+      const roles: MessageRoles = { channel: 1, sequence: datagram.sequence & 0xffff, sequenceBits: 16 };
+      if (datagram.tick !== undefined) roles.tick = datagram.tick;
+      if (datagram.echo !== undefined && (type === "ping" || type === "pong")) {
+        roles.echoKey = datagram.echo.key;
+        roles.echoPhase = datagram.echo.phase;
+      }
+      yield { ...base, indexInPacket: indexInPacket++, type, byteLength: bytes, roles };
+    }
+    // A second data channel with its own sequence space, never acknowledged, whose numbers run 40 datagrams
+    // ahead of channel 1's: an ack of channel 1 paired with it would be ~1.3 s too large.
+    yield { ...base, indexInPacket, type: "reliableState", byteLength: 20, roles: { channel: 2, sequence: (datagram.sequence + 40) & 0xffff, sequenceBits: 16 } };
   }
 }
 

@@ -1,0 +1,216 @@
+import type { GameMessage } from "../game-message.js";
+import { SerialUnwrapper, type SerialNumber } from "../serial-number.js";
+import type { Direction } from "../session.js";
+import { acknowledgedChannel, channelKey } from "./acknowledged-channel.js";
+import type { RttSample, RttSampleSink } from "./rtt-sample.js";
+
+/** Options of {@link AckRttSampler}. */
+export interface AckRttSamplerOptions {
+  /** Sent sequences remembered per send stream (ring size, rounded up to a power of two). Default 1024. */
+  windowSize?: number;
+  /** Acks arriving later than this after the send give no sample, ms. Default 10,000. */
+  maxRttMs?: number;
+}
+
+// Slot states of the sent ring (0 = empty).
+/** Sent once, not yet acknowledged: can give a sample. */
+const PENDING = 1;
+/** Sent more than once (or marked resent): its RTT is ambiguous (Karn). */
+const AMBIGUOUS = 2;
+/** Already acknowledged. */
+const ACKNOWLEDGED = 3;
+
+/** One send stream: the sequences one side sent on one channel of a session. */
+interface SendStream {
+  readonly direction: Direction;
+  /** {@link channelKey} of the channel. */
+  readonly channel: string;
+  readonly unwrapper: SerialUnwrapper;
+  /** Extended sequence per ring slot (−1 = none). */
+  readonly sequences: Float64Array;
+  /** First send time per ring slot, µs. */
+  readonly sendTimesUs: Float64Array;
+  readonly states: Uint8Array;
+  /** Largest extended sequence acknowledged so far (NaN before the first ack). */
+  largestAcknowledged: number;
+  /** Smallest RTT seen before subtracting ack delays, µs (RFC 9002 `min_rtt`). */
+  minimumRttUs: number;
+  /** The datagram and raw sequence seen last (a header sequence repeated on every message of a datagram counts once). */
+  lastPacketIndex: number;
+  lastSequence: SerialNumber;
+  /** The datagram and raw ack applied last. */
+  lastAckPacketIndex: number;
+  lastAck: SerialNumber;
+}
+
+/** Send streams of one session, by direction (0 = client→server). */
+type SessionStreams = [SendStream[], SendStream[]];
+
+/** Bit width assumed for a sequence without a `sequenceBits` role: 16, or 32 / 64 when the value does not fit. */
+function defaultSequenceBits(value: SerialNumber): number {
+  if (typeof value === "bigint") return 64;
+  if (value <= 0xffff) return 16;
+  return value <= 0xffffffff ? 32 : 64;
+}
+
+/**
+ * Ack-based RTT per RFC 9002 §5.1, from roles only: for every received ack,
+ * one sample, taken from the ack's *largest acknowledged* sequence, and only
+ * when
+ * - that sequence is newly acknowledged (larger than every sequence the stream
+ *   had acknowledged before: a repeated, reordered or duplicated ack gives none);
+ * - it was sent exactly once (Karn's rule: a retransmitted sequence — seen twice
+ *   or carrying `resendCount` > 0 — gives none).
+ *
+ * `ackBits` never produce samples: after a lost ack datagram, the next ack
+ * covers the older sequences in its bits, and their send times would inflate
+ * the RTT by one ack interval per lost ack. The peer's declared ack delay
+ * (`ackDelay` role) is subtracted as RFC 9002 §5.3 does (only while the
+ * result stays at or above the smallest RTT seen).
+ *
+ * The stream an ack covers is the one of {@link acknowledgedChannel} in the
+ * opposite direction — never every channel: an ack whose channel has no send
+ * stream is counted in {@link acksWithoutSendStream} and gives no sample.
+ * Sequences of any width up to 64 bits are extended with {@link SerialUnwrapper}.
+ * Memory: `windowSize` slots (17 bytes each) per send stream.
+ */
+export class AckRttSampler {
+  private readonly sessions = new Map<string, SessionStreams>();
+  private readonly windowSize: number;
+  private readonly maxRttUs: number;
+  /** The session looked up last, and its streams (the messages of a datagram hit it again). */
+  private lastSessionId: string | undefined;
+  private lastStreams: SessionStreams | undefined;
+  /** The sample object handed to the sink (reused). */
+  private readonly sample: RttSample = { sessionId: "", direction: "clientToServer", method: "ack", tUs: 0, rttMs: 0, packetIndex: 0, channel: "" };
+  /** Sequences sent more than once (never sampled). */
+  retransmissions = 0;
+  /** Acks whose largest acknowledged sequence had been retransmitted (no sample, Karn's rule). */
+  ambiguousAcks = 0;
+  /** Acks naming a channel on which the peer sent nothing (no sample). */
+  acksWithoutSendStream = 0;
+
+  constructor(
+    private readonly sink: RttSampleSink,
+    options: AckRttSamplerOptions = {},
+  ) {
+    let size = 1;
+    while (size < (options.windowSize ?? 1024)) size *= 2;
+    this.windowSize = size;
+    this.maxRttUs = (options.maxRttMs ?? 10_000) * 1000;
+  }
+
+  /** Feeds one message: its `sequence` is a send, its `ack` an acknowledgement of the peer's sends. */
+  onMessage(message: GameMessage): void {
+    const roles = message.roles;
+    if (roles.sequence !== undefined) this.onSend(message, roles.sequence as SerialNumber);
+    if (roles.ack !== undefined) this.onAck(message, roles.ack as SerialNumber);
+  }
+
+  private streamsOf(sessionId: string, create: boolean): SessionStreams | undefined {
+    if (sessionId === this.lastSessionId) return this.lastStreams;
+    let streams = this.sessions.get(sessionId);
+    if (streams === undefined) {
+      if (!create) return undefined;
+      streams = [[], []];
+      this.sessions.set(sessionId, streams);
+    }
+    this.lastSessionId = sessionId;
+    this.lastStreams = streams;
+    return streams;
+  }
+
+  private onSend(message: GameMessage, sequence: SerialNumber): void {
+    const roles = message.roles;
+    const channel = channelKey(roles.channel);
+    const group = this.streamsOf(message.sessionId, true)![message.direction === "clientToServer" ? 0 : 1];
+    let stream: SendStream | undefined;
+    for (let index = 0; index < group.length; index++) {
+      if (group[index].channel === channel) {
+        stream = group[index];
+        break;
+      }
+    }
+    if (stream === undefined) {
+      stream = {
+        direction: message.direction,
+        channel,
+        unwrapper: new SerialUnwrapper(roles.sequenceBits ?? defaultSequenceBits(sequence)),
+        sequences: new Float64Array(this.windowSize).fill(-1),
+        sendTimesUs: new Float64Array(this.windowSize),
+        states: new Uint8Array(this.windowSize),
+        largestAcknowledged: Number.NaN,
+        minimumRttUs: Infinity,
+        lastPacketIndex: -1,
+        lastSequence: -1,
+        lastAckPacketIndex: -1,
+        lastAck: -1,
+      };
+      group.push(stream);
+    }
+    if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
+    stream.lastPacketIndex = message.packetIndex;
+    stream.lastSequence = sequence;
+    const extended = stream.unwrapper.extend(sequence);
+    const slot = extended % this.windowSize;
+    const resent = roles.resendCount !== undefined && roles.resendCount > 0;
+    if (stream.sequences[slot] === extended) {
+      // The same sequence in another datagram: a retransmission, its RTT is ambiguous.
+      stream.states[slot] = AMBIGUOUS;
+      this.retransmissions += 1;
+      return;
+    }
+    if (resent) this.retransmissions += 1;
+    stream.sequences[slot] = extended;
+    stream.sendTimesUs[slot] = message.tUs;
+    stream.states[slot] = resent ? AMBIGUOUS : PENDING;
+  }
+
+  private onAck(message: GameMessage, ack: SerialNumber): void {
+    const streams = this.streamsOf(message.sessionId, false);
+    if (streams === undefined) return;
+    const group = streams[message.direction === "clientToServer" ? 1 : 0];
+    const channel = channelKey(acknowledgedChannel(message.roles));
+    let stream: SendStream | undefined;
+    for (let index = 0; index < group.length; index++) {
+      if (group[index].channel === channel) {
+        stream = group[index];
+        break;
+      }
+    }
+    if (stream === undefined) {
+      this.acksWithoutSendStream += 1;
+      return;
+    }
+    if (stream.lastAckPacketIndex === message.packetIndex && stream.lastAck === ack) return;
+    stream.lastAckPacketIndex = message.packetIndex;
+    stream.lastAck = ack;
+    const largest = stream.unwrapper.peek(ack);
+    // Not newly acknowledged (a repeat, a reordered older ack), or beyond anything sent.
+    if (largest <= stream.largestAcknowledged || largest > stream.unwrapper.highestExtended) return;
+    stream.largestAcknowledged = largest;
+    const slot = largest % this.windowSize;
+    if (stream.sequences[slot] !== largest) return;
+    const state = stream.states[slot];
+    stream.states[slot] = ACKNOWLEDGED;
+    if (state === AMBIGUOUS) {
+      this.ambiguousAcks += 1;
+      return;
+    }
+    if (state !== PENDING) return;
+    const latestUs = message.tUs - stream.sendTimesUs[slot];
+    if (latestUs < 0 || latestUs > this.maxRttUs) return;
+    if (latestUs < stream.minimumRttUs) stream.minimumRttUs = latestUs;
+    const ackDelayUs = message.roles.ackDelayUs;
+    let rttUs = latestUs;
+    if (ackDelayUs !== undefined && ackDelayUs > 0 && latestUs >= stream.minimumRttUs + ackDelayUs) rttUs = latestUs - ackDelayUs;
+    const sample = this.sample;
+    sample.sessionId = message.sessionId;
+    sample.direction = stream.direction;
+    sample.tUs = stream.sendTimesUs[slot];
+    sample.rttMs = rttUs / 1000;
+    sample.packetIndex = message.packetIndex;
+    sample.channel = stream.channel;
+    this.sink(sample);
+  }
+}

@@ -1,0 +1,79 @@
+import type { GameMessage } from "../game-message.js";
+import type { Direction } from "../session.js";
+import type { RttSample, RttSampleSink } from "./rtt-sample.js";
+
+/** Options of {@link EchoRttMatcher}. */
+export interface EchoRttMatcherOptions {
+  /** Unanswered requests remembered per session (oldest dropped first). Default 4096. */
+  maxPendingPerSession?: number;
+  /** Replies later than this give no sample, ms. Default 30,000. */
+  maxRttMs?: number;
+}
+
+/** An unanswered request: when and in which direction it was sent. */
+interface PendingRequest {
+  tUs: number;
+  direction: Direction;
+}
+
+/**
+ * Echo-based RTT: a message with `echoPhase: "request"` and an `echoKey` (a
+ * ping, Firefall's time-sync request) → the first message in the other
+ * direction with `echoPhase: "reply"` and the same key. A request repeated in
+ * several messages of one datagram, or resent, counts from its first send.
+ * Memory: at most `maxPendingPerSession` requests per session.
+ */
+export class EchoRttMatcher {
+  private readonly pending = new Map<string, Map<string, PendingRequest>>();
+  private readonly maxPending: number;
+  private readonly maxRttUs: number;
+  private readonly sample: RttSample = { sessionId: "", direction: "clientToServer", method: "echo", tUs: 0, rttMs: 0, packetIndex: 0, channel: "" };
+  /** Replies with no matching request. */
+  unmatchedReplies = 0;
+  /** Requests dropped because too many were pending. */
+  droppedRequests = 0;
+
+  constructor(
+    private readonly sink: RttSampleSink,
+    options: EchoRttMatcherOptions = {},
+  ) {
+    this.maxPending = options.maxPendingPerSession ?? 4096;
+    this.maxRttUs = (options.maxRttMs ?? 30_000) * 1000;
+  }
+
+  /** Feeds one message (messages without `echoKey`/`echoPhase` are ignored). */
+  onMessage(message: GameMessage): void {
+    const { echoKey, echoPhase } = message.roles;
+    if (echoKey === undefined || echoPhase === undefined) return;
+    let requests = this.pending.get(message.sessionId);
+    if (requests === undefined) {
+      requests = new Map();
+      this.pending.set(message.sessionId, requests);
+    }
+    if (echoPhase === "request") {
+      if (requests.has(echoKey)) return;
+      if (requests.size >= this.maxPending) {
+        const oldest = requests.keys().next().value as string;
+        requests.delete(oldest);
+        this.droppedRequests += 1;
+      }
+      requests.set(echoKey, { tUs: message.tUs, direction: message.direction });
+      return;
+    }
+    const request = requests.get(echoKey);
+    if (request === undefined || request.direction === message.direction) {
+      this.unmatchedReplies += 1;
+      return;
+    }
+    requests.delete(echoKey);
+    const rttUs = message.tUs - request.tUs;
+    if (rttUs < 0 || rttUs > this.maxRttUs) return;
+    const sample = this.sample;
+    sample.sessionId = message.sessionId;
+    sample.direction = request.direction;
+    sample.tUs = request.tUs;
+    sample.rttMs = rttUs / 1000;
+    sample.packetIndex = message.packetIndex;
+    this.sink(sample);
+  }
+}

@@ -1,0 +1,230 @@
+import type { Direction } from "../session.js";
+import { QuantileSketch } from "./quantile-sketch.js";
+import { RTT_METHODS, type RttMethod, type RttSample } from "./rtt-sample.js";
+
+/** Samples a method needs before it can be a session's headline. */
+export const MINIMUM_HEADLINE_SAMPLES = 20;
+/**
+ * A method whose median is under this share of another method's median only
+ * measures a local turnaround (e.g. the far side's pings, answered at the
+ * capture point) and is never the headline.
+ */
+export const LOCAL_TURNAROUND_RATIO = 0.25;
+/** Two methods disagree when their p50 or their p95 differ by more than this factor. */
+export const RTT_DISAGREEMENT_FACTOR = 2;
+/** A direction's series is considered when it has at least this share of the method's largest sample count. */
+const MINIMUM_DIRECTION_SHARE = 0.1;
+
+/** Percentiles of one RTT series, ms, rounded to the µs (the sketch's relative error is 0.5 %; max exact). */
+export interface RttPercentiles {
+  samples: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Rounds to the µs (ms with three decimals), so reports are byte-identical. */
+export function roundMs(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** {@link RttPercentiles} of a sketch (all zero when empty). */
+export function rttPercentiles(sketch: QuantileSketch): RttPercentiles {
+  if (sketch.count === 0) return { samples: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    samples: sketch.count,
+    p50: roundMs(sketch.quantile(0.5)),
+    p95: roundMs(sketch.quantile(0.95)),
+    p99: roundMs(sketch.quantile(0.99)),
+    max: roundMs(sketch.max),
+  };
+}
+
+/** The samples of one session measured by one method in one direction. */
+export class RttSeries {
+  /** Every sample, in a mergeable sketch (0.5 % relative error). */
+  readonly sketch = new QuantileSketch();
+  /** `ack` series: samples per acknowledged channel. */
+  private readonly channelSamples = new Map<string, number>();
+
+  constructor(
+    readonly method: RttMethod,
+    readonly direction: Direction,
+  ) {}
+
+  /** The channel most of this series' ack samples came from ("" when none or no channels). */
+  get mainChannel(): string {
+    let best = "";
+    let most = 0;
+    for (const [channel, count] of this.channelSamples) {
+      if (count > most || (count === most && channel < best)) {
+        best = channel;
+        most = count;
+      }
+    }
+    return best;
+  }
+
+  /** Counts an ack sample's channel. */
+  countChannel(channel: string): void {
+    this.channelSamples.set(channel, (this.channelSamples.get(channel) ?? 0) + 1);
+  }
+
+  /** Adds every sample of another series of the same method and direction (sharded analysis). */
+  merge(other: RttSeries): void {
+    this.sketch.merge(other.sketch);
+    for (const [channel, count] of other.channelSamples) this.channelSamples.set(channel, (this.channelSamples.get(channel) ?? 0) + count);
+  }
+}
+
+/** Two methods of one session that disagree (see {@link RTT_DISAGREEMENT_FACTOR}). */
+export interface RttDisagreement {
+  /** The method that disagrees with the headline, and its direction. */
+  method: RttMethod;
+  direction: Direction;
+  /** Its p50 and p95 divided by the headline's. */
+  p50Ratio: number;
+  p95Ratio: number;
+  /** For acks: the channel they acknowledge. */
+  channel: string;
+  /** The likely reason, one sentence. */
+  reason: string;
+}
+
+/** What {@link SessionRtt.choose} decides. */
+export interface SessionRttChoice {
+  /** The session's RTT: the most direct method with enough samples (echo, then reported, then ack). */
+  headline: RttSeries;
+  /**
+   * The series followed over time (spikes, per-minute figures): the headline,
+   * or a denser method that agrees with it within {@link RTT_DISAGREEMENT_FACTOR}
+   * (acks are usually far denser than pings or time syncs). A method that
+   * disagrees is never followed, so its artifacts are never spikes.
+   */
+  timeSeries: RttSeries;
+  /** Methods that disagree with the headline. */
+  disagreements: RttDisagreement[];
+}
+
+const DIRECTIONS: readonly Direction[] = ["clientToServer", "serverToClient"];
+const METHOD_INDEX: Readonly<Record<RttMethod, number>> = { echo: 0, reported: 1, ack: 2 };
+
+/**
+ * The RTT of one session: one {@link RttSeries} per method and direction, fed
+ * with the samples of an `RttSampler`, and the one rule that decides which
+ * series is the session's RTT ({@link choose}). Latency and regions both
+ * report a session's RTT through this class, so they give the same figure.
+ * State is mergeable ({@link merge}).
+ */
+export class SessionRtt {
+  /** Series by method index × 2 + direction index. */
+  private readonly slots: (RttSeries | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+
+  /** Adds one sample (and, when given, to `alsoInto` too, computing its sketch bucket once); returns its series. */
+  add(sample: RttSample, alsoInto?: QuantileSketch): RttSeries {
+    const series = this.seriesFor(sample.method, sample.direction);
+    if (alsoInto === undefined) series.sketch.add(sample.rttMs);
+    else series.sketch.addToBoth(sample.rttMs, alsoInto);
+    if (sample.method === "ack") series.countChannel(sample.channel);
+    return series;
+  }
+
+  /** The series of a method and direction, created when missing. */
+  seriesFor(method: RttMethod, direction: Direction): RttSeries {
+    const slot = METHOD_INDEX[method] * 2 + (direction === "clientToServer" ? 0 : 1);
+    let series = this.slots[slot];
+    if (series === undefined) {
+      series = new RttSeries(method, direction);
+      this.slots[slot] = series;
+    }
+    return series;
+  }
+
+  /** The series of a method and direction, if any sample arrived. */
+  get(method: RttMethod, direction: Direction): RttSeries | undefined {
+    return this.slots[METHOD_INDEX[method] * 2 + (direction === "clientToServer" ? 0 : 1)];
+  }
+
+  /** Every series with samples, in method order (echo, reported, ack), client→server first. */
+  all(): RttSeries[] {
+    return this.slots.filter((series): series is RttSeries => series !== undefined && series.sketch.count > 0);
+  }
+
+  /** Adds every series of another session state (sharded analysis of one session's parts). */
+  merge(other: SessionRtt): void {
+    for (const series of other.all()) this.seriesFor(series.method, series.direction).merge(series);
+  }
+
+  /**
+   * Decides the session's RTT (undefined without samples):
+   * 1. per method, the direction with the highest median among those with at
+   *    least 10 % of the method's samples (a capture sees the network RTT in
+   *    one direction and only the local turnaround in the other);
+   * 2. a method whose median is under {@link LOCAL_TURNAROUND_RATIO} of another
+   *    method's median is a local turnaround and is skipped;
+   * 3. the headline is the first remaining method in the order echo, reported,
+   *    ack with at least {@link MINIMUM_HEADLINE_SAMPLES} samples (else the one
+   *    with the most samples);
+   * 4. every other remaining method with enough samples whose p50 or p95 differs
+   *    from the headline's by more than {@link RTT_DISAGREEMENT_FACTOR} is a
+   *    disagreement; of those that agree, the one with the most samples (if more
+   *    than the headline's) is the time series — never a reported RTT, which
+   *    games smooth, unless it is the headline.
+   */
+  choose(): SessionRttChoice | undefined {
+    const perMethod: { series: RttSeries; p50: number; p95: number }[] = [];
+    for (const method of RTT_METHODS) {
+      let mostSamples = 0;
+      for (const direction of DIRECTIONS) mostSamples = Math.max(mostSamples, this.get(method, direction)?.sketch.count ?? 0);
+      let best: { series: RttSeries; p50: number; p95: number } | undefined;
+      for (const direction of DIRECTIONS) {
+        const series = this.get(method, direction);
+        if (series === undefined || series.sketch.count === 0 || series.sketch.count < mostSamples * MINIMUM_DIRECTION_SHARE) continue;
+        const p50 = series.sketch.quantile(0.5);
+        if (best === undefined || p50 > best.p50) best = { series, p50, p95: series.sketch.quantile(0.95) };
+      }
+      if (best !== undefined) perMethod.push(best);
+    }
+    if (perMethod.length === 0) return undefined;
+    let largestMedian = 0;
+    for (const entry of perMethod) largestMedian = Math.max(largestMedian, entry.p50);
+    const eligible = perMethod.filter((entry) => entry.p50 >= LOCAL_TURNAROUND_RATIO * largestMedian);
+    let headline = eligible.find((entry) => entry.series.sketch.count >= MINIMUM_HEADLINE_SAMPLES);
+    if (headline === undefined) {
+      for (const entry of eligible) if (headline === undefined || entry.series.sketch.count > headline.series.sketch.count) headline = entry;
+    }
+    const chosen = headline!;
+    let timeSeries = chosen.series;
+    const disagreements: RttDisagreement[] = [];
+    for (const entry of eligible) {
+      if (entry === chosen || entry.series.sketch.count < MINIMUM_HEADLINE_SAMPLES) continue;
+      const p50Ratio = entry.p50 / Math.max(chosen.p50, 1e-3);
+      const p95Ratio = entry.p95 / Math.max(chosen.p95, 1e-3);
+      const outside = (ratio: number): boolean => ratio > RTT_DISAGREEMENT_FACTOR || ratio < 1 / RTT_DISAGREEMENT_FACTOR;
+      if (outside(p50Ratio) || outside(p95Ratio)) {
+        const channel = entry.series.method === "ack" ? entry.series.mainChannel : "";
+        disagreements.push({
+          method: entry.series.method,
+          direction: entry.series.direction,
+          p50Ratio: roundMs(p50Ratio),
+          p95Ratio: roundMs(p95Ratio),
+          channel,
+          reason: disagreementReason(entry.series.method, chosen.series.method, p50Ratio >= 1 && p95Ratio >= 1 ? "higher" : p50Ratio <= 1 && p95Ratio <= 1 ? "lower" : "wider", channel),
+        });
+      } else if (entry.series.method !== "reported" && entry.series.sketch.count > timeSeries.sketch.count) timeSeries = entry.series;
+    }
+    return { headline: chosen.series, timeSeries, disagreements };
+  }
+}
+
+/** The likely reason two methods disagree. */
+function disagreementReason(method: RttMethod, headline: RttMethod, relation: "higher" | "lower" | "wider", channel: string): string {
+  const channelText = channel === "" ? "" : ` on channel ${channel}`;
+  if (method === "ack") {
+    if (relation === "lower") return `acks${channelText} measure less than the ${headline} RTT: the ${headline} replies wait for the peer (tick-quantized or low-priority processing)`;
+    return `acks are delayed or batched${channelText} (the peer acknowledges late, or several sends at once), so ack RTT includes the ack delay`;
+  }
+  if (method === "reported") return `the game's reported RTT is ${relation} than the ${headline} RTT: it is smoothed or measured differently (e.g. including frame or processing time)`;
+  return `echo replies ${relation === "lower" ? "come back sooner than" : "are slower than"} the ${headline} RTT: the peer answers them ${relation === "lower" ? "ahead of" : "behind"} its game traffic`;
+}
