@@ -12,6 +12,7 @@ import {
   type MessageAnalyzer,
   type PacketObservation,
   type Session,
+  RoleUnwrapper,
 } from "@tickscope/core";
 import type { ByteSource } from "./byte-source.js";
 import { FlowTable } from "./flow-table.js";
@@ -103,7 +104,9 @@ export interface CapturePipelineResult {
  * continue across files (the second file's first packet gets the index after
  * the first file's last frame) so they stay unique. The `PacketObservation`
  * passed to `onPacket` is one reused object and its `payload` a view into the
- * read buffer: copy what you keep. This is what `tickscope analyze` and
+ * read buffer: copy what you keep. Decoded messages reach analyzers with their
+ * time-like roles unwrapped (core's `RoleUnwrapper`: `sendTimeUs`,
+ * `targetTimeUs`, `tick` monotonic per session direction). This is what `tickscope analyze` and
  * `tickscope inspect --protocol` run.
  */
 export async function runCapturePipeline(options: CapturePipelineOptions): Promise<CapturePipelineResult> {
@@ -175,7 +178,11 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   // Log events with a time <= a packet's go to the analyzers before it. When the
   // log's read-ahead runs dry inside a capture chunk, the rest of the chunk's
   // packets wait (copied) until the log is read further between chunks.
+  // Clocks and ticks that wrap (a u32 ms clock, a 16/24-bit tick) are unwrapped once here, per
+  // session direction, so no analyzer ever sees a wrap.
+  const roleUnwrapper = new RoleUnwrapper();
   const waiting: CapturedPacket[] = [];
+    roleUnwrapper.apply(message);
   const onPacket = (packet: CapturedPacket): void => {
     if (log !== undefined && (waiting.length > 0 || !log.deliverUntil(packet.tUs, deliverLogEvent))) {
       waiting.push(clonePacket(packet) as CapturedPacket);

@@ -7,6 +7,7 @@ export * from "./session.js";
 export * from "./roles.js";
 export * from "./serial-number.js";
 export * from "./game-message.js";
+export * from "./role-unwrapper.js";
 export * from "./log-event.js";
 export * from "./analyzer.js";
 export * from "./datagram-decoder.js";

@@ -1,3 +1,5 @@
+import type { SerialNumber } from "./serial-number.js";
+
 /**
  * Semantic roles: what a decoded field *means*, so analyzers work on any game's
  * protocol without knowing it. A protocol definition tags fields with these
@@ -55,16 +57,41 @@ export interface EntityRoles {
 
 /**
  * Role values found in one decoded message, normalized: times in µs, RTT in ms.
- * Absent roles are `undefined`. Values are numbers (64-bit fields beyond 2^53
- * lose precision only in these role copies, never in `fields`).
+ * Absent roles are `undefined`.
+ *
+ * **Counters are exact.** `sequence`, `ack`, `inputSequence` and `tick` are
+ * {@link SerialNumber}s: a plain number while the wire value is a safe integer
+ * (below 2^53), a `bigint` beyond (netcode starts its u64 sequence at 2^63; a
+ * float there has lost its low bits). They keep the *wire* value; their field
+ * width (`sequenceBits`, `inputSequenceBits`, `tickBits`) says where they
+ * wrap. Compare, order and extend them only with core's serial-number
+ * functions (`serialDifference`, `serialLessThan`, `SerialUnwrapper`,
+ * `serialResidue` for ring keys, `serialNumberForReport` to print them): every
+ * analysis extends sequences per its own sequence space (channel, message
+ * type, acknowledged channel), so they are not unwrapped here.
+ *
+ * **Clocks are unwrapped once.** `sendTimeUs`, `targetTimeUs` and `tick` are
+ * time-like: a u32 millisecond clock from an arbitrary origin or a 16/24-bit
+ * tick wraps mid-match. Role extraction records the wrap (`sendTimeModulusUs`,
+ * `targetTimeModulusUs`, `tickBits`) and core's `RoleUnwrapper` — applied once
+ * per message by the capture pipeline, per (session, direction) — replaces
+ * them with monotonic values (equal to the wire value until the first wrap;
+ * `tick` becomes a plain number). Analyzers therefore never see a wrap; code
+ * feeding analyzers directly applies the same `RoleUnwrapper`. Applying it
+ * twice changes nothing. `echoKey` is matched by equality only (the echoed
+ * value is copied verbatim), so a wrapping echoed clock needs no unwrapping.
  */
 export interface MessageRoles {
-  /** Packet/message sequence number in its sequence space (see `channel`). */
-  sequence?: number;
-  /** Bit width of the sequence field (for wrap-around), e.g. 16. */
+  /** Packet/message sequence number in its sequence space (see `channel`): the exact wire value. */
+  sequence?: SerialNumber;
+  /**
+   * Bit width of the sequence field (its wrap-around), e.g. 16; 64 for a
+   * variable-length integer or varint (netcode's 1–8 byte sequence is a u64).
+   * Also the width of `ack`, which acknowledges the peer's sequences.
+   */
   sequenceBits?: number;
-  /** Highest sequence number of the peer acknowledged by this message. */
-  ack?: number;
+  /** Highest sequence number of the peer acknowledged by this message: the exact wire value. */
+  ack?: SerialNumber;
   /** Bitfield: bit i set ⇒ `ack - 1 - i` was also received. */
   ackBits?: number;
   /** Number of valid bits in `ackBits`. */
@@ -83,8 +110,17 @@ export interface MessageRoles {
   reliable?: boolean;
   /** How many times this message was re-sent (0 = first transmission). */
   resendCount?: number;
-  /** Sender's clock at send time, µs (in the sender's clock domain). */
+  /**
+   * Sender's clock at send time, µs (in the sender's clock domain). Monotonic
+   * after the `RoleUnwrapper` (the capture pipeline applies it).
+   */
   sendTimeUs?: number;
+  /**
+   * Where the `sendTime` field wraps, µs: 2^bits × its unit (e.g. a u32 ms
+   * clock wraps every 4,294,967,296,000 µs). Absent for fields that cannot wrap
+   * in practice (53 bits or wider, floats).
+   */
+  sendTimeModulusUs?: number;
   /**
    * Key that pairs a request with its echo (ping/pong, time sync): the echoed
    * time or id value, as a string so 64-bit values compare exactly.
@@ -92,8 +128,13 @@ export interface MessageRoles {
   echoKey?: string;
   /** Whether this message asks for an echo (`request`) or answers one (`reply`). */
   echoPhase?: "request" | "reply";
-  /** Simulation tick. */
-  tick?: number;
+  /**
+   * Simulation tick: the exact wire value from role extraction; a monotonic
+   * plain number after the `RoleUnwrapper`.
+   */
+  tick?: SerialNumber;
+  /** Bit width of the tick field (its wrap-around). */
+  tickBits?: number;
   /** Player identifier. */
   playerId?: number;
   /** Entity identifier when the message concerns one entity. */
@@ -106,14 +147,22 @@ export interface MessageRoles {
   rotation?: number | readonly number[];
   /** Entities carried by the message (snapshots), each with its own roles. */
   entities?: readonly EntityRoles[];
-  /** Client input sequence number (highest input carried). */
-  inputSequence?: number;
+  /** Client input sequence number (highest input carried): the exact wire value. */
+  inputSequence?: SerialNumber;
+  /** Bit width of the input sequence field (its wrap-around). */
+  inputSequenceBits?: number;
   /** How many inputs the message carries (redundancy: the last N inputs). */
   inputCount?: number;
   /** RTT the client reports it measures, ms. */
   reportedRttMs?: number;
-  /** Time the client asks the server to rewind to (lag compensation), µs in the sender's clock. */
+  /**
+   * Time the client asks the server to rewind to (lag compensation), µs in the
+   * sender's clock. After the `RoleUnwrapper`, unwrapped against the same
+   * clock as `sendTimeUs` of its direction.
+   */
   targetTimeUs?: number;
+  /** Where the `targetTime` field wraps, µs (as `sendTimeModulusUs`). */
+  targetTimeModulusUs?: number;
   /** Checksum value carried by the message. */
   checksum?: number;
   /** True when the message carried a MAC or AEAD tag that verified. */

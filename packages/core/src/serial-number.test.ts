@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { SerialUnwrapper, serialDifference, serialLessThan, toSerialNumber } from "./serial-number.js";
+import { SerialUnwrapper, serialAdd, serialDifference, serialLessThan, serialNumberForReport, serialResidue, toSerialNumber } from "./serial-number.js";
 
 describe("serialDifference", () => {
   it("is the signed shortest distance for narrow widths", () => {
@@ -92,5 +92,51 @@ describe("SerialUnwrapper", () => {
   it("peeks before the first value", () => {
     expect(new SerialUnwrapper(16).peek(9)).toBe(9);
     expect(new SerialUnwrapper(64).peek(1n << 63n)).toBe(2 ** 52);
+  });
+});
+
+describe("serialResidue, serialAdd, serialNumberForReport", () => {
+  it("gives exact residues usable as keys", () => {
+    expect(serialResidue(5)).toBe(5);
+    expect(serialResidue(2n ** 63n + 5n)).toBe(5);
+    expect(serialResidue(2n ** 63n + 5n, 32)).toBe(5);
+    expect(serialResidue(70_000, 16)).toBe(70_000 - 65_536);
+    expect(serialResidue(-1, 16)).toBe(65_535);
+    expect(serialResidue(Number.NaN)).toBeNaN();
+    expect(serialResidue(2 ** 63)).toBe(0);
+    expect(() => serialResidue(5n, 53)).toThrow(RangeError);
+  });
+
+  it("adds offsets with wrap-around, exact for u64", () => {
+    expect(serialAdd(0, -1, 16)).toBe(65_535);
+    expect(serialAdd(65_535, 2, 16)).toBe(1);
+    expect(serialAdd(2n ** 63n, -1, 64)).toBe(2n ** 63n - 1n);
+    expect(serialAdd(2n ** 64n - 1n, 1, 64)).toBe(0);
+    expect(serialAdd(10, -3, 64)).toBe(7);
+    expect(serialAdd(0, -1, 64)).toBe(2n ** 64n - 1n);
+    expect(serialAdd(3, -5, undefined)).toBe(-2);
+    expect(serialAdd(2n ** 63n, 1, undefined)).toBe(2n ** 63n + 1n);
+  });
+
+  it("prints wire values exactly", () => {
+    expect(serialNumberForReport(7)).toBe(7);
+    expect(serialNumberForReport(2n ** 63n)).toBe("9223372036854775808");
+    expect(serialNumberForReport(12n)).toBe(12);
+    expect(serialNumberForReport(2 ** 63)).toBe("9223372036854775808");
+    expect(serialNumberForReport(Number.NaN)).toBeNaN();
+  });
+
+  it("takes the number fast path for 53- and 64-bit spaces without losing exactness", () => {
+    expect(serialDifference(2 ** 53 - 1, 0, 53)).toBe(1);
+    expect(serialDifference(5, Number.MAX_SAFE_INTEGER, 64)).toBe(Number.MAX_SAFE_INTEGER - 5);
+    expect(serialDifference(2 ** 63, 2 ** 63 + 4096, 64)).toBe(4096);
+  });
+});
+
+describe("serialDifference without a width", () => {
+  it("is the plain difference for numbers and 64-bit for bigints", () => {
+    expect(serialDifference(10, 3)).toBe(-7);
+    expect(serialDifference(2n ** 64n - 1n, 1n)).toBe(2);
+    expect(serialLessThan(2n ** 63n, 2n ** 63n + 1n)).toBe(true);
   });
 });

@@ -31,16 +31,25 @@ function wideResidue(value: SerialNumber, bits: number): bigint {
  * 2^53 in magnitude (always, for widths up to 53 bits). When the two values are
  * exactly half the space apart the result is −2^(bits−1) (RFC 1982 leaves that
  * case undefined; we call it "behind", so it is never a jump forward).
+ * Without a width (a definition that does not say) two numbers give their
+ * plain difference and a bigint is taken as a 64-bit value.
  */
-export function serialDifference(from: SerialNumber, to: SerialNumber, bits: number): number {
-  if (bits <= NUMBER_BITS && typeof from === "number" && typeof to === "number") {
-    const modulus = 2 ** bits;
-    const half = modulus / 2;
-    let delta = (to - from) % modulus;
-    if (delta >= half) delta -= modulus;
-    else if (delta < -half) delta += modulus;
-    return delta;
+export function serialDifference(from: SerialNumber, to: SerialNumber, bits?: number): number {
+  if (typeof from === "number" && typeof to === "number") {
+    if (bits === undefined) return to - from;
+    if (bits <= NUMBER_BITS + 1) {
+      const modulus = 2 ** bits;
+      const half = modulus / 2;
+      let delta = (to - from) % modulus;
+      if (delta >= half) delta -= modulus;
+      else if (delta < -half) delta += modulus;
+      return delta;
+    }
+    // Two safe non-negative integers in a space of 54+ bits: their difference is exact and
+    // below half the space, so no wrap applies (no bigint needed on this hot path).
+    if (bits <= 64 && from >= 0 && to >= 0 && from <= Number.MAX_SAFE_INTEGER && to <= Number.MAX_SAFE_INTEGER) return to - from;
   }
+  if (bits === undefined) bits = 64;
   checkBits(bits);
   const modulus = 1n << BigInt(bits);
   let delta = (wideResidue(to, bits) - wideResidue(from, bits)) & (modulus - 1n);
@@ -49,7 +58,7 @@ export function serialDifference(from: SerialNumber, to: SerialNumber, bits: num
 }
 
 /** True when `a` is strictly before `b` in a space of `bits` bits (RFC 1982 §3.2). */
-export function serialLessThan(a: SerialNumber, b: SerialNumber, bits: number): boolean {
+export function serialLessThan(a: SerialNumber, b: SerialNumber, bits?: number): boolean {
   return serialDifference(a, b, bits) > 0;
 }
 
@@ -58,6 +67,56 @@ export function toSerialNumber(value: number | bigint): SerialNumber {
   if (typeof value === "bigint") return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= 0n ? Number(value) : value;
   if (!Number.isSafeInteger(value)) throw new RangeError(`serial number ${value} is not a safe integer; decode wide fields as bigint`);
   return value;
+}
+
+/**
+ * `value` mod 2^`bits` as an exact plain number (`bits` 1–52, default 52).
+ * Equal wire values give equal residues, so this is the key to use for rings,
+ * slots and maps of serial numbers, and the way to hand a wide value to code
+ * that assumes a narrower (e.g. 32-bit) space.
+ */
+export function serialResidue(value: SerialNumber, bits = NUMBER_BITS): number {
+  if (typeof value === "number") {
+    if (value >= 0 && value < 2 ** bits && Number.isInteger(value)) return value;
+    if (Number.isSafeInteger(value)) {
+      const modulus = 2 ** bits;
+      return ((value % modulus) + modulus) % modulus;
+    }
+  }
+  if (!Number.isInteger(bits) || bits < 1 || bits > NUMBER_BITS) throw new RangeError(`serial residue width must be 1 to ${NUMBER_BITS} bits, got ${bits}`);
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.NaN;
+  return Number(wideResidue(value, bits));
+}
+
+/**
+ * The wire value `offset` steps after `value` in a space of `bits` bits (before
+ * it, for a negative offset), exact, as a {@link SerialNumber} (a plain number
+ * whenever it is a safe integer). Without `bits` the space is unbounded: plain
+ * arithmetic for numbers (may go negative), 64 bits for bigints.
+ */
+export function serialAdd(value: SerialNumber, offset: number, bits: number | undefined): SerialNumber {
+  if (typeof value === "number") {
+    if (bits === undefined) return value + offset;
+    if (bits <= NUMBER_BITS) {
+      const modulus = 2 ** bits;
+      return (((value + offset) % modulus) + modulus) % modulus;
+    }
+    const sum = value + offset;
+    if (sum >= 0 && sum <= Number.MAX_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) return sum;
+  }
+  const width = bits ?? 64;
+  checkBits(width);
+  return toSerialNumber(BigInt.asUintN(width, wideResidue(value, width) + BigInt(offset)));
+}
+
+/**
+ * A serial number as a report shows it: a plain number when it is a safe
+ * integer, else its exact decimal string (JSON has no 64-bit integers, and a
+ * float near 2^63 would print a different number).
+ */
+export function serialNumberForReport(value: SerialNumber): number | string {
+  if (typeof value === "number") return Number.isSafeInteger(value) || !Number.isFinite(value) ? value : BigInt(Math.trunc(value)).toString();
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
 /**

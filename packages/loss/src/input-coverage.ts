@@ -1,3 +1,5 @@
+import { serialDifference, type SerialNumber } from "@tickscope/core";
+
 /**
  * Residual input loss after the redundancy the protocol already carries: a
  * message with `inputSequence` s and `inputCount` c carries inputs
@@ -5,12 +7,17 @@
  * Bounded memory: a ring of `windowSize` inputs; inputs become final once the
  * highest input is a window ahead. Capture edges never count: inputs before
  * the first carried one or after the last carried one are not expected.
+ * Input sequences are exact wire values of any width (u64 included): distances
+ * come from core's `serialDifference`, the extended numbering is this
+ * tracker's own (it moves by at most half a window, or one window on a reset),
+ * so every loop is bounded by the window whatever the input.
  */
 export class InputCoverage {
   private readonly mask: number;
   private readonly covered: Uint8Array;
   private started = false;
   private highest = 0;
+  private highestRaw: SerialNumber = 0;
   private base = 0;
   private finalizeFrom = 0;
   private readonly redundancyCounts = new Float64Array(65);
@@ -44,19 +51,26 @@ export class InputCoverage {
     return best;
   }
 
-  /** Accounts one received message carrying inputs. */
-  observe(inputSequence: number, inputCount: number | undefined, byteLength: number): void {
-    const count = Math.max(1, Math.min(inputCount ?? 1, this.windowSize >> 1));
+  /**
+   * Accounts one received message carrying inputs: its highest input
+   * sequence (exact wire value), how many inputs it carries, its size, and the
+   * width of the input sequence field (wrap-around; unknown = no wrap).
+   */
+  observe(inputSequence: SerialNumber, inputCount: number | undefined, byteLength: number, inputSequenceBits?: number): void {
+    const count = Math.max(1, Math.min(Number.isFinite(inputCount) ? inputCount! : 1, this.windowSize >> 1));
     this.redundancyCounts[Math.min(count, 64)]! += 1;
     this.messages += 1;
     this.bytes += byteLength;
-    const top = inputSequence;
-    const bottom = top - count + 1;
-    if (!this.started || Math.abs(top - this.highest) > this.windowSize >> 1) {
+    const distance = this.started ? serialDifference(this.highestRaw, inputSequence, inputSequenceBits) : 0;
+    if (!this.started || !(Math.abs(distance) <= this.windowSize >> 1)) {
       if (this.started) {
         this.resets += 1;
         this.close();
       }
+      // A new segment numbered past the old window (no slot shared, numbers stay small).
+      const top = this.started ? this.highest + this.windowSize + count : count - 1;
+      const bottom = top - count + 1;
+      this.highestRaw = inputSequence;
       this.started = true;
       this.base = bottom;
       this.finalizeFrom = bottom;
@@ -64,7 +78,10 @@ export class InputCoverage {
       for (let input = bottom; input <= top; input++) this.covered[input & this.mask] = 1;
       return;
     }
+    const top = this.highest + distance;
+    const bottom = top - count + 1;
     if (top > this.highest) {
+      this.highestRaw = inputSequence;
       const finalLimit = top - this.windowSize;
       while (this.finalizeFrom <= finalLimit) this.finalize(this.finalizeFrom++);
       for (let input = this.highest + 1; input <= top; input++) this.covered[input & this.mask] = 0;

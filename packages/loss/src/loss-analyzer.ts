@@ -9,6 +9,8 @@ import {
   type MessageAnalyzer,
   type MessageRoles,
   type Recommendation,
+  type SerialNumber,
+  serialNumberForReport,
 } from "@tickscope/core";
 import { DEFAULT_PATTERN_LENGTH, fitGilbertElliott, formatNetemGemodel, type GilbertElliottFit } from "./gilbert-elliott-fit.js";
 import { LogHistogram, round, type RunLengthHistogram } from "./histogram.js";
@@ -115,7 +117,7 @@ interface StreamState {
   lastMessageType: MessageTypeCount | undefined;
   lastPacketIndex: number;
   /** Sequences counted in the current packet: the first `packetSequenceCount` entries (the array is reused). */
-  packetSequences: number[];
+  packetSequences: SerialNumber[];
   packetSequenceCount: number;
   lastOutcome: ObservationValue;
   lastSkipped: number;
@@ -148,7 +150,7 @@ interface DirectionState {
   lastProtocolSessionId: string | undefined;
   unsequenced: Map<string, number>;
   lastAckPacketIndex: number;
-  lastAck: number;
+  lastAck: SerialNumber;
   /** Inputs without a sequence role. */
   input: InputCoverage | undefined;
 }
@@ -177,7 +179,7 @@ function newDirection(): DirectionState {
  * neither an input nor a reliable event (events such as spawns carry a tick
  * and a resend count; shots carry a position but no tick).
  */
-function isStateMessage(roles: MessageRoles, inputSequence: number | undefined, reliable: boolean | undefined, resendCount: number | undefined): boolean {
+function isStateMessage(roles: MessageRoles, inputSequence: SerialNumber | undefined, reliable: boolean | undefined, resendCount: number | undefined): boolean {
   return inputSequence === undefined && reliable !== true && resendCount === undefined && (roles.entities !== undefined || roles.tick !== undefined);
 }
 
@@ -359,11 +361,11 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     if (ack !== undefined) this.applyAck(message, ack, directionState, toServer ? session.serverToClient : session.clientToServer);
     const sequence = roles.sequence;
     const inputSequence = roles.inputSequence;
-    if (sequence !== undefined && !Number.isFinite(sequence)) {
+    if (typeof sequence === "number" && !Number.isFinite(sequence)) {
       this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
       return;
     }
-    if (inputSequence !== undefined && !Number.isFinite(inputSequence)) {
+    if (typeof inputSequence === "number" && !Number.isFinite(inputSequence)) {
       this.anomalies.add(BAD_ROLE_CODE, message.packetIndex);
       return;
     }
@@ -371,7 +373,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       directionState.unsequenced.set(message.type, (directionState.unsequenced.get(message.type) ?? 0) + 1);
       if (inputSequence !== undefined) {
         directionState.input ??= new InputCoverage();
-        directionState.input.observe(inputSequence, roles.inputCount, message.byteLength);
+        directionState.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
       }
       return;
     }
@@ -421,7 +423,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     if (inputSequence !== undefined && stream.lastOutcome !== Observation.pending) {
       // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
       stream.input ??= new InputCoverage();
-      stream.input.observe(inputSequence, roles.inputCount, message.byteLength);
+      stream.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
     }
     if (stream.lastOutcome === Observation.advanced && isStateMessage(roles, inputSequence, reliable, resendRole)) {
       stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
@@ -433,7 +435,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
   }
 
-  private applyAck(message: GameMessage, ack: number, directionState: DirectionState, peer: DirectionState): void {
+  private applyAck(message: GameMessage, ack: SerialNumber, directionState: DirectionState, peer: DirectionState): void {
     const roles = message.roles;
     if (directionState.lastAckPacketIndex === message.packetIndex && directionState.lastAck === ack) return;
     directionState.lastAckPacketIndex = message.packetIndex;
@@ -570,7 +572,14 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       conditionalLossProbability: { afterLoss: rateOrNull(conditional.afterLoss), afterReceive: rateOrNull(conditional.afterReceive) },
       gilbertElliott: fit ?? null,
       netem: fit === undefined ? null : formatNetemGemodel(fit),
-      resets: { count: space.resetCount, candidates: space.resetCandidates.map((candidate) => ({ ...candidate })) },
+      resets: {
+        count: space.resetCount,
+        candidates: space.resetCandidates.map((candidate) => ({
+          ...candidate,
+          fromSequence: serialNumberForReport(candidate.fromSequence),
+          toSequence: serialNumberForReport(candidate.toSequence),
+        })),
+      },
       rfc3550: stream.rfc3550 === undefined ? null : { expected: stream.rfc3550.expected, received: stream.rfc3550.received, lost: stream.rfc3550.lost },
       senderView:
         space.ackPatterns === undefined
@@ -820,7 +829,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   }
 }
 
-function containsSequence(stream: StreamState, sequence: number): boolean {
+function containsSequence(stream: StreamState, sequence: SerialNumber): boolean {
   const sequences = stream.packetSequences;
   for (let index = 0; index < stream.packetSequenceCount; index++) if (sequences[index] === sequence) return true;
   return false;

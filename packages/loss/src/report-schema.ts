@@ -69,8 +69,8 @@ export const ResetCandidateSchema = Type.Object({
   reason: Type.Union([Type.Literal("jump"), Type.Literal("restart"), Type.Literal("pause")]),
   tUs: Type.Number(),
   packetIndex: Type.Integer({ minimum: 0 }),
-  fromSequence: Type.Number(),
-  toSequence: Type.Number(),
+  fromSequence: Type.Union([Type.Number(), Type.String({ pattern: "^[0-9]+$" })], { description: "exact wire value; a decimal string beyond 2^53 − 1 (u64 sequences)" }),
+  toSequence: Type.Union([Type.Number(), Type.String({ pattern: "^[0-9]+$" })], { description: "exact wire value; a decimal string beyond 2^53 − 1 (u64 sequences)" }),
   pauseMs: Type.Number(),
   skippedSequences: Type.Integer({ minimum: 0 }),
 });
@@ -229,8 +229,10 @@ export interface ResetCandidateReport {
   reason: "jump" | "restart" | "pause";
   tUs: number;
   packetIndex: number;
-  fromSequence: number;
-  toSequence: number;
+  /** Exact wire value: a decimal string beyond 2^53 − 1. */
+  fromSequence: number | string;
+  /** Exact wire value: a decimal string beyond 2^53 − 1. */
+  toSequence: number | string;
   pauseMs: number;
   skippedSequences: number;
 }

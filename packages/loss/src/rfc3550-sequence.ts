@@ -1,3 +1,5 @@
+import { serialResidue, type SerialNumber } from "@tickscope/core";
+
 /**
  * RFC 3550 appendix A.1/A.3 sequence accounting, generalized to any sequence
  * width: `expected = extended highest − base + 1`, `lost = expected − received`
@@ -17,8 +19,11 @@ export class Rfc3550SequenceCounter {
   /** Packets counted (duplicates included). */
   received = 0;
 
-  /** `sequenceBits` = width of the sequence field (16 for RTP). */
+  private readonly bits: number;
+
+  /** `sequenceBits` = width of the sequence field (16 for RTP), 1–32. */
   constructor(sequenceBits = 16) {
+    this.bits = sequenceBits;
     this.modulus = 2 ** sequenceBits;
     this.maxDropout = Math.min(3000, Math.floor(this.modulus / 4));
     this.maxMisorder = Math.min(100, Math.floor(this.modulus / 8));
@@ -32,8 +37,13 @@ export class Rfc3550SequenceCounter {
     this.received = 0;
   }
 
-  /** Accounts one packet. Returns false when the packet was discarded as a suspected jump (A.1 `bad_seq`). */
-  update(sequence: number): boolean {
+  /**
+   * Accounts one packet (its exact wire sequence, reduced to the counter's
+   * width). Returns false when the packet was discarded as a suspected jump
+   * (A.1 `bad_seq`).
+   */
+  update(wireSequence: SerialNumber): boolean {
+    const sequence = serialResidue(wireSequence, this.bits);
     if (!this.started) {
       this.started = true;
       this.initialize(sequence);

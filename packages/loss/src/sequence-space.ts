@@ -1,3 +1,4 @@
+import { serialDifference, type SerialNumber } from "@tickscope/core";
 import { LossPatternCounter } from "./gilbert-elliott-fit.js";
 import { LogHistogram, RunLengthHistogram } from "./histogram.js";
 
@@ -10,10 +11,10 @@ export interface ResetCandidate {
   /** Arrival time of the first packet of the new segment, µs. */
   tUs: number;
   packetIndex: number;
-  /** Last sequence of the previous segment (as on the wire). */
-  fromSequence: number;
-  /** First sequence of the new segment (as on the wire). */
-  toSequence: number;
+  /** Last sequence of the previous segment (exactly as on the wire). */
+  fromSequence: SerialNumber;
+  /** First sequence of the new segment (exactly as on the wire). */
+  toSequence: SerialNumber;
   /** Silence before the new segment, ms. */
   pauseMs: number;
   /** Sequences skipped forward (0 for a backward restart). */
@@ -71,22 +72,28 @@ const ACKED = 4;
  * detection with confirmation, late arrivals, reliable-channel stalls, and the
  * sender-side view from the peer's acks. Slots become final — and feed the
  * burst statistics — once the window has moved past them.
+ *
+ * Sequences are exact wire values (a u64 netcode sequence from 2^63 included):
+ * distances come from core's `serialDifference`, and the extended numbering
+ * is the space's own (it only moves by at most `maxGap`, or one window on a
+ * reset), so every loop is bounded by the window whatever the input.
  */
 export class SequenceSpace {
   private readonly mask: number;
   private readonly flags: Uint8Array;
   private readonly slotTimeUs: Float64Array;
   private ackCounts: Uint8Array | undefined;
-  private modulus = 0;
+  /** Sequence width (wrap-around), undefined when unknown (no wrap for numbers, 64 bits for bigints). */
+  private bits: number | undefined;
   private started = false;
   private highest = 0;
-  private highestRaw = 0;
+  private highestRaw: SerialNumber = 0;
   private segmentBase = 0;
   private finalizeFrom = 0;
   private lastArrivalUs = 0;
   private minTransitUs = Number.POSITIVE_INFINITY;
   private hasPending = false;
-  private pendingRaw = 0;
+  private pendingRaw: SerialNumber = 0;
   private pendingTimeUs = 0;
   private pendingPacketIndex = 0;
   private pendingReason: ResetReason = "jump";
@@ -156,14 +163,14 @@ export class SequenceSpace {
     this.patterns = new LossPatternCounter(options.patternLength);
   }
 
-  /** Sets the sequence width (wrap-around modulus); 0 or undefined = no wrap. */
+  /** Sets the sequence width (wrap-around, 1–64 bits); 0 or undefined = unknown. */
   setSequenceBits(bits: number | undefined): void {
-    this.modulus = bits === undefined || bits <= 0 || bits > 52 ? 0 : 2 ** bits;
+    this.bits = bits === undefined || !Number.isInteger(bits) || bits <= 0 || bits > 64 ? undefined : bits;
   }
 
   /** Sequence width in use (undefined when unknown). */
   get sequenceBits(): number | undefined {
-    return this.modulus === 0 ? undefined : Math.log2(this.modulus);
+    return this.bits;
   }
 
   /** Expected sequences so far (closed segments + the open one). */
@@ -171,21 +178,15 @@ export class SequenceSpace {
     return this.expectedClosed + (this.started ? this.highest - this.segmentBase + 1 : 0);
   }
 
-  private delta(from: number, to: number): number {
-    let difference = to - from;
-    if (this.modulus !== 0) {
-      difference %= this.modulus;
-      if (difference < 0) difference += this.modulus;
-      if (difference >= this.modulus / 2) difference -= this.modulus;
-    }
-    return difference;
+  private delta(from: SerialNumber, to: SerialNumber): number {
+    return serialDifference(from, to, this.bits);
   }
 
   /**
    * Accounts one packet of this space. `sendTimeUs` (sender clock) enables
    * transit-based lateness; `resendCount` > 0 marks a retransmission.
    */
-  observe(sequence: number, tUs: number, packetIndex: number, sendTimeUs: number | undefined, resendCount: number): ObservationValue {
+  observe(sequence: SerialNumber, tUs: number, packetIndex: number, sendTimeUs: number | undefined, resendCount: number): ObservationValue {
     if (resendCount > 0) this.resendCounts[resendCount > 7 ? 7 : resendCount]! += 1;
     if (this.hasPending) {
       const pendingRaw = this.pendingRaw;
@@ -254,7 +255,7 @@ export class SequenceSpace {
     return this.hold("restart", sequence, tUs, packetIndex);
   }
 
-  private hold(reason: ResetReason, sequence: number, tUs: number, packetIndex: number): ObservationValue {
+  private hold(reason: ResetReason, sequence: SerialNumber, tUs: number, packetIndex: number): ObservationValue {
     this.hasPending = true;
     this.pendingRaw = sequence;
     this.pendingTimeUs = tUs;
@@ -281,7 +282,7 @@ export class SequenceSpace {
     if (this.ackCounts !== undefined) this.ackCounts[slot] = 0;
   }
 
-  private beginSegment(sequence: number, extended: number, tUs: number): void {
+  private beginSegment(sequence: SerialNumber, extended: number, tUs: number): void {
     this.highest = extended;
     this.highestRaw = sequence;
     this.segmentBase = extended;
@@ -290,7 +291,7 @@ export class SequenceSpace {
     this.lastArrivalUs = tUs;
   }
 
-  private restart(reason: ResetReason, sequence: number, tUs: number, packetIndex: number): void {
+  private restart(reason: ResetReason, sequence: SerialNumber, tUs: number, packetIndex: number): void {
     const fromSequence = this.highestRaw;
     const forward = this.delta(fromSequence, sequence);
     this.resetCount += 1;
@@ -375,7 +376,7 @@ export class SequenceSpace {
    * every sequence in `[ack − ackBitsWidth, ack]` that this space saw sent is
    * covered, and covered sequences never acknowledged are inferred lost.
    */
-  onAck(ack: number, ackBits: number, ackBitsWidth: number): void {
+  onAck(ack: SerialNumber, ackBits: number, ackBitsWidth: number): void {
     if (!this.started) return;
     if (this.ackPatterns === undefined) {
       this.ackPatterns = new LossPatternCounter(this.options.patternLength);

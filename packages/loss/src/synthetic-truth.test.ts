@@ -129,7 +129,7 @@ describe("loss analysis of generated streams with known truth", () => {
     for (const message of snapshots.messages) {
       if (message.tUs === lastTUs) continue;
       lastTUs = message.tUs;
-      let sequence = message.roles.sequence!;
+      let sequence = Number(message.roles.sequence!);
       while (highest >= 0 && sequence < highest - 32768) sequence += 65536;
       if (sequence <= highest) continue;
       highest = sequence;

@@ -1,6 +1,7 @@
 import {
   AnomalyCounter,
   ErrorCode,
+  serialResidue,
   TickscopeError,
   type Direction,
   type GameMessage,
@@ -265,13 +266,16 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
         if (requestUs <= tUs) tracker.addRtt("echo", OPPOSITE[direction], (tUs - requestUs) / 1000);
       }
     }
-    if (roles.sequence !== undefined && Number.isFinite(roles.sequence)) {
-      tracker.sent[direction].record(roles.sequence, tUs);
+    const sequence = roles.sequence;
+    if (sequence !== undefined && (typeof sequence === "bigint" || Number.isFinite(sequence))) {
+      // Ring keys are exact residues (a u64 sequence near 2^63 is a bigint, never a float).
+      tracker.sent[direction].record(serialResidue(sequence), tUs);
       const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
-      if (space !== undefined) space.add(roles.sequence);
+      if (space !== undefined) space.add(sequence);
     }
-    if (roles.ack !== undefined && Number.isFinite(roles.ack)) {
-      const sentUs = tracker.sent[OPPOSITE[direction]].take(roles.ack);
+    const ack = roles.ack;
+    if (ack !== undefined && (typeof ack === "bigint" || Number.isFinite(ack))) {
+      const sentUs = tracker.sent[OPPOSITE[direction]].take(serialResidue(ack));
       if (!Number.isNaN(sentUs) && tUs >= sentUs) tracker.addRtt("ack", OPPOSITE[direction], (tUs - sentUs) / 1000);
     }
     if (roles.sendTimeUs !== undefined && Number.isFinite(roles.sendTimeUs)) {

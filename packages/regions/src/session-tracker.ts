@@ -1,4 +1,4 @@
-import type { Direction } from "@tickscope/core";
+import { serialDifference, type Direction, type SerialNumber } from "@tickscope/core";
 import { createSeededRandom, hashString, type SeededRandom } from "./random.js";
 
 /** Where an RTT sample came from. */
@@ -74,11 +74,27 @@ export class RttStream {
  * Loss accounting of one sequence space, reordering-tolerant within a sliding
  * window: a sequence is declared lost only when the window slides past it
  * unreceived. Tracks loss bursts (runs of consecutive lost sequences).
+ *
+ * Sequences are exact wire values of any width (a u64 netcode sequence from
+ * 2^63 included); distances come from core's `serialDifference`, and the
+ * extended numbering is the window's own, so it stays a small exact integer.
+ * Work per sequence is bounded by the window whatever the input: a jump far
+ * ahead retires the window once and counts the rest of the gap in one step; a
+ * jump beyond `maxGap` (either way) is a restart of the sender's numbering,
+ * confirmed by the next sequence continuing it (a lone outlier is counted as
+ * late instead).
  */
 export class SequenceWindow {
   private readonly received: Uint8Array;
-  private base = Number.NaN;
-  private highest = Number.NaN;
+  private readonly maxGap: number;
+  private started = false;
+  /** Lowest extended sequence not yet retired. */
+  private base = 0;
+  /** Highest extended sequence. */
+  private highest = 0;
+  private highestRaw: SerialNumber = 0;
+  private hasPending = false;
+  private pendingRaw: SerialNumber = 0;
   /** Distinct sequences received. */
   receivedCount = 0;
   /** Sequences declared lost. */
@@ -91,26 +107,68 @@ export class SequenceWindow {
   private currentBurst = 0;
   /** Longest burst. */
   maxBurstLength = 0;
+  /** Restarts of the sender's numbering (confirmed jumps beyond `maxGap`). */
+  restartCount = 0;
 
+  /**
+   * @param windowSize reorder window, sequences.
+   * @param sequenceBits width of the sequence field (wrap-around); undefined = no wrap.
+   * @param maxGap largest jump still counted as loss (default: the larger of 1000 and the window).
+   */
   constructor(
     private readonly windowSize: number,
     private readonly sequenceBits: number | undefined,
+    maxGap?: number,
   ) {
     this.received = new Uint8Array(windowSize);
+    this.maxGap = maxGap ?? Math.max(1000, windowSize);
   }
 
-  /** Records a received sequence number (raw, possibly wrapped). */
-  add(rawSequence: number): void {
-    const sequence = this.extend(rawSequence);
-    if (Number.isNaN(this.base)) {
-      this.base = sequence;
-      this.highest = sequence;
+  /** Records a received sequence number (exact wire value, possibly wrapped). */
+  add(rawSequence: SerialNumber): void {
+    if (!this.started) {
+      this.started = true;
+      this.beginAt(0, rawSequence);
+      return;
     }
+    const difference = serialDifference(this.highestRaw, rawSequence, this.sequenceBits);
+    if (this.hasPending) {
+      this.hasPending = false;
+      const continuation = serialDifference(this.pendingRaw, rawSequence, this.sequenceBits);
+      if (continuation > 0 && continuation <= this.maxGap && !(Math.abs(difference) <= this.maxGap)) {
+        // The held jump is confirmed: the sender restarted its numbering.
+        this.flush();
+        this.restartCount++;
+        this.beginAt(this.highest + this.windowSize + 1, this.pendingRaw);
+        this.add(rawSequence);
+        return;
+      }
+      this.duplicateOrLateCount++;
+    }
+    if (!(Math.abs(difference) <= this.maxGap)) {
+      this.hasPending = true;
+      this.pendingRaw = rawSequence;
+      return;
+    }
+    const sequence = this.highest + difference;
     if (sequence < this.base) {
       this.duplicateOrLateCount++;
       return;
     }
-    while (sequence >= this.base + this.windowSize) this.retire();
+    const excess = sequence - (this.base + this.windowSize) + 1;
+    if (excess > 0) {
+      if (excess > this.windowSize) {
+        // Far ahead: retire the whole window, then count the sequences that never had a slot at once.
+        const end = this.base + this.windowSize;
+        while (this.base < end) this.retire();
+        const skipped = excess - this.windowSize;
+        this.lostCount += skipped;
+        this.currentBurst += skipped;
+        this.base += skipped;
+      } else {
+        for (let step = 0; step < excess; step++) this.retire();
+      }
+    }
     const slot = sequence % this.windowSize;
     if (this.received[slot] === 1) {
       this.duplicateOrLateCount++;
@@ -118,18 +176,18 @@ export class SequenceWindow {
     }
     this.received[slot] = 1;
     this.receivedCount++;
-    if (sequence > this.highest) this.highest = sequence;
+    if (sequence > this.highest) {
+      this.highest = sequence;
+      this.highestRaw = rawSequence;
+    }
   }
 
-  private extend(rawSequence: number): number {
-    if (this.sequenceBits === undefined || this.sequenceBits >= 53 || Number.isNaN(this.highest)) return rawSequence;
-    const modulus = 2 ** this.sequenceBits;
-    const half = modulus / 2;
-    const reference = this.highest;
-    let candidate = reference - (((reference % modulus) + modulus) % modulus) + rawSequence;
-    if (candidate - reference > half) candidate -= modulus;
-    else if (reference - candidate > half) candidate += modulus;
-    return candidate;
+  private beginAt(extended: number, rawSequence: SerialNumber): void {
+    this.base = extended;
+    this.highest = extended;
+    this.highestRaw = rawSequence;
+    this.received[extended % this.windowSize] = 1;
+    this.receivedCount++;
   }
 
   private retire(): void {
@@ -152,9 +210,13 @@ export class SequenceWindow {
     }
   }
 
-  /** Retires the whole window up to the highest sequence seen (call once at the end). */
+  /** Retires the whole window up to the highest sequence seen (call once at the end; at most one window of work). */
   flush(): void {
-    if (Number.isNaN(this.base)) return;
+    if (!this.started) return;
+    if (this.hasPending) {
+      this.hasPending = false;
+      this.duplicateOrLateCount++;
+    }
     while (this.base <= this.highest) this.retire();
     this.endBurst();
   }

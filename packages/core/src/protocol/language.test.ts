@@ -448,6 +448,8 @@ describe("datagram layout", () => {
       sequence: 1, sequenceBits: 16, ack: 2, ackBits: 3, ackBitsWidth: 17, channel: "c", reliable: true, resendCount: 2, sendTimeUs: 3_000_000,
       echoKey: "abcd", echoPhase: "reply", tick: 4, playerId: 5, entityId: 6, position: { x: 1, y: 0, z: 2 }, velocity: { x: 0, y: 3, z: 0 },
       rotation: [0.5, 0.25, 0], inputSequence: 7, inputCount: 3, reportedRttMs: 80, targetTimeUs: 5, checksum: 9, sessionId: String(2n ** 60n),
+      // Where counters and clocks wrap (for the RoleUnwrapper and serial-number arithmetic).
+      inputSequenceBits: 32, tickBits: 32, sendTimeModulusUs: 2 ** 32 * 1_000_000, targetTimeModulusUs: 2 ** 32 / 1000,
     });
   });
 

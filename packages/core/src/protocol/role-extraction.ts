@@ -1,5 +1,6 @@
 import type { FieldRecord, FieldValue } from "../game-message.js";
 import type { EntityRoles, MessageRoles, Vector3 } from "../roles.js";
+import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
 import type { FieldPlan, RolePlan } from "./plan.js";
 
@@ -21,6 +22,20 @@ function toNumber(value: FieldValue): number {
   return Number.NaN;
 }
 
+/** Largest bigint kept as a plain number in a counter role. */
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A counter role's exact value (`sequence`, `ack`, `inputSequence`, `tick`): a
+ * plain number while it is a safe integer, the decoder's bigint beyond.
+ */
+function toSerial(value: FieldValue): SerialNumber {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return value <= MAX_SAFE_BIGINT && value >= -MAX_SAFE_BIGINT ? Number(value) : value;
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return Number.NaN;
+}
+
 function toKey(value: FieldValue): string {
   if (value instanceof Uint8Array) return bytesToHex(value);
   return String(value);
@@ -29,6 +44,34 @@ function toKey(value: FieldValue): string {
 function fieldBits(field: FieldPlan): number | undefined {
   const node = field.node;
   return node.kind === "int" || node.kind === "quantized" || node.kind === "bool" ? node.bits : undefined;
+}
+
+/**
+ * Width of a counter field (where it wraps): the declared bits of an integer;
+ * 64 for a variable-length integer or varint (a 1–8 byte netcode sequence is a
+ * u64 with its leading zero bytes left out); undefined otherwise.
+ */
+function counterBits(field: FieldPlan): number | undefined {
+  const node = field.node;
+  if (node.kind === "int" || node.kind === "bool") return node.bits;
+  if (node.kind === "intBytes" || node.kind === "varint") return 64;
+  return undefined;
+}
+
+/** Widest clock field that is unwrapped (wider ones never wrap within a capture, and their µs values are not exact integers anyway). */
+const MAX_WRAPPING_CLOCK_BITS = 52;
+
+/** Where a time field wraps, µs (2^bits × its unit), or undefined for fields that do not wrap. */
+function clockModulusUs(field: FieldPlan): number | undefined {
+  const node = field.node;
+  if (node.kind !== "int" || node.signed || node.bits > MAX_WRAPPING_CLOCK_BITS) return undefined;
+  if (field.ticksPerSecond !== undefined) return (2 ** node.bits * 1_000_000) / field.ticksPerSecond;
+  return 2 ** node.bits * UNIT_TO_US[field.unit ?? "us"];
+}
+
+/** Sets `roles[property]` only when the value is defined (the same object shape from every path). */
+function setDefined(roles: Record<string, unknown>, property: string, value: number | undefined): void {
+  if (value !== undefined) roles[property] = value;
 }
 
 function timeUs(value: FieldValue, field: FieldPlan): number {
@@ -51,11 +94,11 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: string, value: FieldValue, field: FieldPlan): void {
   switch (role) {
     case "sequence":
-      roles.sequence = toNumber(value);
-      roles.sequenceBits = fieldBits(field);
+      roles.sequence = toSerial(value);
+      setDefined(roles, "sequenceBits", counterBits(field));
       return;
     case "ack":
-      roles.ack = toNumber(value);
+      roles.ack = toSerial(value);
       return;
     case "ackBits":
       roles.ackBits = toNumber(value);
@@ -78,6 +121,7 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       return;
     case "sendTime":
       roles.sendTimeUs = timeUs(value, field);
+      setDefined(roles, "sendTimeModulusUs", clockModulusUs(field));
       return;
     case "echoTime":
     case "echoId":
@@ -85,7 +129,8 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       roles.echoPhase = field.echoPhase;
       return;
     case "tick":
-      roles.tick = toNumber(value);
+      roles.tick = toSerial(value);
+      setDefined(roles, "tickBits", counterBits(field));
       return;
     case "playerId":
       roles.playerId = toNumber(value);
@@ -110,7 +155,8 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       return;
     }
     case "inputSequence":
-      roles.inputSequence = toNumber(value);
+      roles.inputSequence = toSerial(value);
+      setDefined(roles, "inputSequenceBits", counterBits(field));
       return;
     case "inputCount":
       roles.inputCount = toNumber(value);
@@ -120,6 +166,7 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       return;
     case "targetTime":
       roles.targetTimeUs = timeUs(value, field);
+      setDefined(roles, "targetTimeModulusUs", clockModulusUs(field));
       return;
     case "checksum":
       roles.checksum = toNumber(value);
@@ -179,10 +226,10 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
   channel: ["channel"],
   reliable: ["reliable"],
   resendCount: ["resendCount"],
-  sendTime: ["sendTimeUs"],
+  sendTime: ["sendTimeUs", "sendTimeModulusUs"],
   echoTime: ["echoKey", "echoPhase"],
   echoId: ["echoKey", "echoPhase"],
-  tick: ["tick"],
+  tick: ["tick", "tickBits"],
   playerId: ["playerId"],
   entityId: ["entityId"],
   "position.x": ["position"],
@@ -192,10 +239,10 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
   "velocity.y": ["velocity"],
   "velocity.z": ["velocity"],
   rotation: ["rotation"],
-  inputSequence: ["inputSequence"],
+  inputSequence: ["inputSequence", "inputSequenceBits"],
   inputCount: ["inputCount"],
   reportedRtt: ["reportedRttMs"],
-  targetTime: ["targetTimeUs"],
+  targetTime: ["targetTimeUs", "targetTimeModulusUs"],
   checksum: ["checksum"],
   sessionId: ["sessionId"],
 };
@@ -220,6 +267,7 @@ function cachedKey(value: FieldValue): string {
 
 const roleHelpers = {
   num: toNumber,
+  serial: toSerial,
   key: cachedKey,
   vec: setVector,
   rotation(current: number | readonly number[] | undefined, value: number): number | readonly number[] {
@@ -280,15 +328,30 @@ export function roleBuilder(
       lines.push("v = f;");
       for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
     }
-    const bits = field.node.kind === "int" || field.node.kind === "quantized" || field.node.kind === "bool" ? field.node.bits : undefined;
+    const bits = fieldBits(field);
+    const serial = "(typeof v === \"number\" ? v : H.serial(v))";
+    const widthCode = (property: string): string => {
+      const width = counterBits(field);
+      return width === undefined ? "" : ` r.${property} = ${constant(width)};`;
+    };
+    const modulusCode = (property: string): string => {
+      const modulus = clockModulusUs(field);
+      return modulus === undefined ? "" : ` r.${property} = ${constant(modulus)};`;
+    };
     const time = (): string => (field.ticksPerSecond !== undefined ? `(${number} * 1000000) / ${constant(field.ticksPerSecond)}` : `${number} * ${constant(UNIT_TO_US[field.unit ?? "us"])}`);
     let code: string | undefined;
     switch (scalar.role) {
       case "sequence":
-        code = `r.sequence = ${number}; r.sequenceBits = ${constant(bits)};`;
+        code = `r.sequence = ${serial};${widthCode("sequenceBits")}`;
         break;
       case "ack":
-        code = `r.ack = ${number};`;
+        code = `r.ack = ${serial};`;
+        break;
+      case "tick":
+        code = `r.tick = ${serial};${widthCode("tickBits")}`;
+        break;
+      case "inputSequence":
+        code = `r.inputSequence = ${serial};${widthCode("inputSequenceBits")}`;
         break;
       case "ackBits":
         code = `r.ackBits = ${number}; r.ackBitsWidth = ${constant(bits)};`;
@@ -306,19 +369,17 @@ export function roleBuilder(
         code = `r.reliable = v === true || ${number} !== 0;`;
         break;
       case "resendCount":
-      case "tick":
       case "playerId":
       case "entityId":
-      case "inputSequence":
       case "inputCount":
       case "checksum":
         code = `r[${JSON.stringify(scalar.role)}] = ${number};`;
         break;
       case "sendTime":
-        code = `r.sendTimeUs = ${time()};`;
+        code = `r.sendTimeUs = ${time()};${modulusCode("sendTimeModulusUs")}`;
         break;
       case "targetTime":
-        code = `r.targetTimeUs = ${time()};`;
+        code = `r.targetTimeUs = ${time()};${modulusCode("targetTimeModulusUs")}`;
         break;
       case "reportedRtt":
         code =

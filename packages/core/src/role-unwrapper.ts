@@ -1,0 +1,190 @@
+import type { Direction } from "./session.js";
+import type { MessageRoles } from "./roles.js";
+import { SerialUnwrapper, type SerialNumber } from "./serial-number.js";
+
+/** The parts of a game message the {@link RoleUnwrapper} reads and rewrites. */
+export interface UnwrappableMessage {
+  /** Session the message belongs to. */
+  readonly sessionId: string;
+  /** Direction it travelled in (each sender has its own clocks). */
+  readonly direction: Direction;
+  /** Capture time, µs: predicts how far a sender's clock moved since its last message. */
+  readonly tUs: number;
+  /** Its roles, rewritten in place. */
+  readonly roles: MessageRoles;
+}
+
+/**
+ * The candidate of a wrapping clock value nearest to a reference: `rawUs` plus
+ * the multiple of `modulusUs` that lands within half a modulus of
+ * `referenceUs` (exactly half is "behind", never a jump forward).
+ */
+export function nearestClockValue(rawUs: number, referenceUs: number, modulusUs: number): number {
+  const half = modulusUs / 2;
+  let delta = (rawUs - referenceUs) % modulusUs;
+  if (delta >= half) delta -= modulusUs;
+  else if (delta < -half) delta += modulusUs;
+  return referenceUs + delta;
+}
+
+/**
+ * One wrapping clock of one sender (a time field of a given wrap modulus),
+ * extended to monotonic µs. Each value is placed at the candidate nearest to
+ * where the clock should be now — its highest value so far, advanced by the
+ * capture time elapsed since — so a wrap, reordering or a silence of up to
+ * half the wrap period are all handled; a clock that really runs fast or jumps
+ * back (a speedhack, a reset) keeps doing so after unwrapping. The first value
+ * extends to itself: values equal the wire values until the first wrap.
+ */
+export class ClockUnwrapper {
+  private highestUs = Number.NaN;
+  private highestCaptureUs = 0;
+
+  /** @param modulusUs where the clock wraps, µs (2^bits × unit). */
+  constructor(readonly modulusUs: number) {
+    if (!(modulusUs > 0) || !Number.isFinite(modulusUs)) throw new RangeError(`clock modulus must be a positive number of µs, got ${modulusUs}`);
+  }
+
+  /** Whether a value has been seen. */
+  get started(): boolean {
+    return this.highestUs === this.highestUs;
+  }
+
+  /** Where the clock should be at capture time `captureUs`: the highest value advanced by the elapsed capture time (NaN before the first value). */
+  predictUs(captureUs: number): number {
+    const elapsedUs = captureUs - this.highestCaptureUs;
+    return elapsedUs > 0 ? this.highestUs + elapsedUs : this.highestUs;
+  }
+
+  /** Extends one raw clock value (µs, as on the wire) read at capture time `captureUs`. */
+  extend(rawUs: number, captureUs: number): number {
+    if (this.highestUs !== this.highestUs) {
+      if (rawUs !== rawUs) return rawUs;
+      this.highestUs = rawUs;
+      this.highestCaptureUs = captureUs;
+      return rawUs;
+    }
+    if (rawUs !== rawUs) return rawUs;
+    const extended = nearestClockValue(rawUs, this.predictUs(captureUs), this.modulusUs);
+    if (extended > this.highestUs) {
+      this.highestUs = extended;
+      this.highestCaptureUs = captureUs;
+    }
+    return extended;
+  }
+}
+
+/** Clock and tick state of one sender (one session direction). */
+class SenderClocks {
+  /** `sendTime` clocks by wrap modulus (a protocol may carry clocks of several widths). */
+  readonly sendClocks: ClockUnwrapper[] = [];
+  /** `targetTime` clocks by modulus, used only while the direction has no `sendTime`. */
+  readonly targetClocks: ClockUnwrapper[] = [];
+  /** Tick counters by width. */
+  readonly ticks: SerialUnwrapper[] = [];
+  /** The `sendTime` clock used last (the reference for `targetTime`). */
+  lastSendClock: ClockUnwrapper | undefined;
+
+  clock(list: ClockUnwrapper[], modulusUs: number): ClockUnwrapper {
+    for (let index = 0; index < list.length; index++) if (list[index].modulusUs === modulusUs) return list[index];
+    const clock = new ClockUnwrapper(modulusUs);
+    if (list.length < MAX_CLOCKS_PER_SENDER) list.push(clock);
+    return clock;
+  }
+
+  tick(bits: number): SerialUnwrapper {
+    const ticks = this.ticks;
+    for (let index = 0; index < ticks.length; index++) if (ticks[index].bits === bits) return ticks[index];
+    const unwrapper = new SerialUnwrapper(bits);
+    if (ticks.length < MAX_CLOCKS_PER_SENDER) ticks.push(unwrapper);
+    return unwrapper;
+  }
+}
+
+/** Distinct clock widths remembered per sender and role (a definition has a handful at most). */
+const MAX_CLOCKS_PER_SENDER = 8;
+
+/**
+ * Unwraps the time-like roles of every message — `sendTimeUs`,
+ * `targetTimeUs` and `tick` — by their field width, per (session, direction),
+ * so analyzers see monotonic values: a u32 millisecond clock from an arbitrary
+ * origin or a 16/24-bit tick that wraps mid-match is never a cheat, a spike or
+ * a jitter sample. `targetTimeUs` is unwrapped against the `sendTime` clock of
+ * its direction (where that clock should be at the message's capture time);
+ * `tick` becomes a plain monotonic number (exact, also for a u64 tick beyond
+ * 2^53). Roles without a wrap (`sendTimeModulusUs`, `targetTimeModulusUs`,
+ * `tickBits` absent) are left alone, so this costs three property reads on a
+ * protocol without wrapping clocks.
+ *
+ * The capture pipeline applies one instance to every decoded message before
+ * any analyzer sees it; code that feeds analyzers directly (own telemetry)
+ * calls {@link RoleUnwrapper.apply} the same way, in time order. Applying it
+ * twice changes nothing (unwrapped values are already continuous). Memory: a
+ * few numbers per session direction.
+ *
+ * Sequences (`sequence`, `ack`, `inputSequence`) keep their exact wire values:
+ * each analysis extends them in its own sequence spaces with
+ * {@link SerialUnwrapper} / `serialDifference`.
+ */
+export class RoleUnwrapper {
+  private readonly sessions = new Map<string, [SenderClocks | undefined, SenderClocks | undefined]>();
+  private lastSessionId: string | undefined;
+  private lastPair: [SenderClocks | undefined, SenderClocks | undefined] | undefined;
+
+  /** Session directions with clock state. */
+  get senderCount(): number {
+    let count = 0;
+    for (const pair of this.sessions.values()) count += (pair[0] === undefined ? 0 : 1) + (pair[1] === undefined ? 0 : 1);
+    return count;
+  }
+
+  /** Unwraps the time-like roles of one message in place (call in capture-time order). */
+  apply(message: UnwrappableMessage): void {
+    const roles = message.roles;
+    const sendModulusUs = roles.sendTimeModulusUs;
+    const targetModulusUs = roles.targetTimeModulusUs;
+    const tickBits = roles.tickBits;
+    if (sendModulusUs === undefined && targetModulusUs === undefined && tickBits === undefined) return;
+    const sender = this.sender(message.sessionId, message.direction);
+    const writable = roles as { -readonly [K in keyof MessageRoles]: MessageRoles[K] };
+    if (sendModulusUs !== undefined && roles.sendTimeUs !== undefined) {
+      const clock = sender.clock(sender.sendClocks, sendModulusUs);
+      writable.sendTimeUs = clock.extend(roles.sendTimeUs, message.tUs);
+      sender.lastSendClock = clock;
+    }
+    if (targetModulusUs !== undefined && roles.targetTimeUs !== undefined) {
+      const reference = sender.lastSendClock;
+      writable.targetTimeUs =
+        reference !== undefined && reference.started
+          ? nearestClockValue(roles.targetTimeUs, reference.predictUs(message.tUs), targetModulusUs)
+          : sender.clock(sender.targetClocks, targetModulusUs).extend(roles.targetTimeUs, message.tUs);
+    }
+    if (tickBits !== undefined && roles.tick !== undefined) writable.tick = extendTick(sender.tick(tickBits), roles.tick);
+  }
+
+  private sender(sessionId: string, direction: Direction): SenderClocks {
+    let pair = sessionId === this.lastSessionId ? this.lastPair : undefined;
+    if (pair === undefined) {
+      pair = this.sessions.get(sessionId);
+      if (pair === undefined) {
+        pair = [undefined, undefined];
+        this.sessions.set(sessionId, pair);
+      }
+      this.lastSessionId = sessionId;
+      this.lastPair = pair;
+    }
+    const index = direction === "clientToServer" ? 0 : 1;
+    let sender = pair[index];
+    if (sender === undefined) {
+      sender = new SenderClocks();
+      pair[index] = sender;
+    }
+    return sender;
+  }
+}
+
+/** Extends a tick; a value that is not an integer (a float field) is passed through as a number. */
+function extendTick(unwrapper: SerialUnwrapper, tick: SerialNumber): number {
+  if (typeof tick === "number" && !Number.isInteger(tick)) return tick;
+  return unwrapper.extend(tick);
+}
