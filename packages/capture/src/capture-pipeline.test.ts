@@ -95,8 +95,11 @@ describe("runCapturePipeline", () => {
     ]);
     expect(result.decodeAnomalies).toEqual({ E_DECODE_FAILED: 1, E_TRUNCATED: 1 });
     expect(result.datagrams).toBe(4);
-    expect(result.sessions.map((entry) => entry.id)).toEqual([session, "tcp:10.0.0.2:40000-10.0.0.3:443"]);
+    // the TCP flow is other traffic: a flow, never a session
+    expect(result.sessions.map((entry) => entry.id)).toEqual([session]);
     expect(result.flows).toHaveLength(2);
+    expect(result.otherTraffic).toMatchObject({ packets: 1, flowCount: 1, byReason: { transport: { packets: 1 } }, ports: [{ transport: "tcp", port: 443, flows: 1, packets: 1 }] });
+    expect(result.otherTraffic.flows[0]).toMatchObject({ transport: "tcp", a: "10.0.0.2:40000", b: "10.0.0.3:443", reason: "transport", gamePackets: 0 });
   });
 
   it("continues packet indices across several captures and merges their flows and anomalies", async () => {
@@ -167,6 +170,8 @@ describe("inspectCaptures", () => {
         bToA: { packets: 1, bytes: fragments[fragments.length - 1].length },
         firstUs: T0,
         lastUs: T0 + 10 + fragments.length - 1,
+        server: "10.0.0.1:7777",
+        serverRule: "ephemeralPort",
       },
     ]);
     const decoded = await inspectCaptures([file], { decoder: toyDecoder, serverPorts: [7777] });

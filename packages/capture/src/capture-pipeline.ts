@@ -10,12 +10,15 @@ import {
   type GameMessage,
   type LogEvent,
   type MessageAnalyzer,
+  type OtherTraffic,
   type PacketObservation,
-  type Session,
   RoleUnwrapper,
+  type Session,
 } from "@tickscope/core";
 import type { ByteSource } from "./byte-source.js";
-import { FlowTable } from "./flow-table.js";
+import { compileTrafficMatch, type ProtocolDefinition, type TrafficMatch } from "@tickscope/core/protocol";
+import { FlowTable, type FlowEntry } from "./flow-table.js";
+import { GameTrafficGate, type GatedPacket } from "./game-traffic-gate.js";
 import type { ReassemblyOptions } from "./fragment-reassembler.js";
 import type { CapturedPacket } from "./packet-decoder.js";
 import { readCapture, type CaptureSummary, type PcapEngine } from "./read-capture.js";
@@ -42,9 +45,18 @@ export type CaptureInput = ByteSource | { source: ByteSource; name?: string };
 export interface CapturePipelineOptions {
   /** Captures, read one after another as one continuous capture (give them in time order). */
   sources: readonly CaptureInput[];
-  /** Protocol decoder run on every UDP payload of a session. */
+  /**
+   * Protocol decoder run on the game's UDP datagrams. A decoder compiled from a
+   * definition (`compileProtocol`) brings the definition's `match` section: only
+   * matching traffic is decoded, the rest is other traffic.
+   */
   decoder?: DatagramDecoder;
-  /** Ports identifying servers (see {@link FlowTable}). */
+  /** Which traffic is the game's; default: compiled from the decoder's definition, if it has one. */
+  trafficMatch?: TrafficMatch;
+  /**
+   * Server ports (`--server-port`): decide the server side of a session and
+   * restrict the game's traffic to flows on them (see {@link FlowTable} and {@link GameTrafficGate}).
+   */
   serverPorts?: readonly number[];
   /** Analyzers fed in capture order. */
   analyzers?: readonly MessageAnalyzer<unknown>[];
@@ -86,6 +98,12 @@ export interface CapturePipelineResult {
   messages: MessageCount[];
   /** Packets handed to analyzers (and the decoder). */
   datagrams: number;
+  /**
+   * Traffic that is not the game's (wrong ports, failing the definition's match,
+   * TCP), never handed to analyzers or the decoder; empty without a decoder and
+   * without `serverPorts`.
+   */
+  otherTraffic: OtherTraffic;
   /** Packets of new flows not tracked because `maxFlows` was reached (0 normally). */
   untrackedPackets: number;
   /** Reports of the analyzers, in analyzer order (empty when `finishAnalyzers` is false). */
@@ -113,7 +131,15 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   const analyzers = options.analyzers ?? [];
   const decoder = options.decoder;
   const includeTcp = options.includeTcp ?? false;
-  const table = new FlowTable({ serverPorts: options.serverPorts, maxFlows: options.maxFlows });
+  const trafficMatch = options.trafficMatch ?? trafficMatchOf(decoder);
+  // With a decoder or server ports, only the game's traffic reaches analyzers; the rest is other traffic.
+  const gating = decoder !== undefined || (options.serverPorts?.length ?? 0) > 0 || options.trafficMatch !== undefined;
+  const table = new FlowTable({
+    serverPorts: options.serverPorts,
+    maxFlows: options.maxFlows,
+    isDefinitionServerPort: trafficMatch?.hasServerPorts === true ? (port) => trafficMatch.isServerPort(port) : undefined,
+    sessionCountsByCaller: gating,
+  });
   const decodeAnomalies = new AnomalyCounter();
   const log =
     options.logStream instanceof TimeOrderedLog
@@ -152,7 +178,11 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   let currentDirection: Direction = "clientToServer";
   let currentCounts: Map<string, MessageCount> | undefined;
   let currentEntry: unknown;
+  // Clocks and ticks that wrap (a u32 ms clock, a 16/24-bit tick) are unwrapped once here, per
+  // session direction, so no analyzer ever sees a wrap.
+  const roleUnwrapper = new RoleUnwrapper();
   const onMessage = (message: GameMessage): void => {
+    roleUnwrapper.apply(message);
     let counts = currentCounts;
     if (counts === undefined || message.sessionId !== currentSessionId || message.direction !== currentDirection) {
       // A decoder may name another session or direction than the packet's: count it there.
@@ -178,11 +208,7 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   // Log events with a time <= a packet's go to the analyzers before it. When the
   // log's read-ahead runs dry inside a capture chunk, the rest of the chunk's
   // packets wait (copied) until the log is read further between chunks.
-  // Clocks and ticks that wrap (a u32 ms clock, a 16/24-bit tick) are unwrapped once here, per
-  // session direction, so no analyzer ever sees a wrap.
-  const roleUnwrapper = new RoleUnwrapper();
   const waiting: CapturedPacket[] = [];
-    roleUnwrapper.apply(message);
   const onPacket = (packet: CapturedPacket): void => {
     if (log !== undefined && (waiting.length > 0 || !log.deliverUntil(packet.tUs, deliverLogEvent))) {
       waiting.push(clonePacket(packet) as CapturedPacket);
@@ -202,12 +228,19 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     const seen = table.observe(packet);
     const entry = seen.entry;
     if (entry === undefined) return;
+    if (gating) {
+      if (seen.isNew) gate.classifyFlow(entry);
+      gate.offer(packet, entry, seen.direction, packet.index + indexOffset);
+      return;
+    }
     if (packet.transport !== "udp" && !(includeTcp && packet.transport === "tcp")) return;
-    const packetIndex = packet.index + indexOffset;
     if (seen.isNew) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+    handOn(packet, entry, seen.direction, packet.index + indexOffset);
+  };
+  const handOn = (packet: GatedPacket, entry: FlowEntry, direction: Direction, packetIndex: number): void => {
     datagrams += 1;
     observation.sessionId = entry.id;
-    observation.direction = seen.direction;
+    observation.direction = direction;
     observation.tUs = packet.tUs;
     observation.packetIndex = packetIndex;
     observation.wireLength = packet.wireLength;
@@ -216,14 +249,14 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     observation.payload = packet.payload;
     for (let index = 0; index < analyzers.length; index++) analyzers[index].onPacket?.(observation);
     if (decoder === undefined || packet.transport !== "udp") return;
-    if (entry !== currentEntry || seen.direction !== currentDirection) {
+    if (entry !== currentEntry || direction !== currentDirection) {
       currentEntry = entry;
       currentSessionId = entry.id;
-      currentDirection = seen.direction;
+      currentDirection = direction;
       currentCounts = countsOf(currentSessionId, currentDirection);
     }
     context.sessionId = entry.id;
-    context.direction = seen.direction;
+    context.direction = direction;
     context.tUs = packet.tUs;
     context.packetIndex = packetIndex;
     context.packetWireLength = packet.wireLength;
@@ -232,7 +265,7 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     } catch (error) {
       onAnomaly({
         sessionId: entry.id,
-        direction: seen.direction,
+        direction,
         tUs: packet.tUs,
         packetIndex,
         code: (error as { code?: string }).code ?? ErrorCode.decodeFailed,
@@ -240,6 +273,16 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       });
     }
   };
+  const gate = new GameTrafficGate({
+    match: trafficMatch,
+    serverPorts: options.serverPorts,
+    includeTcp,
+    deliver: (packet, entry, direction, packetIndex) => {
+      if (entry.traffic.gamePackets === 1) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+      table.countInSession(entry, direction, packet.lastFrameWireLength ?? packet.wireLength, packet.tUs);
+      handOn(packet, entry, direction, packetIndex);
+    },
+  });
   if (log !== undefined) await log.refill();
   const captures: CaptureSummary[] = [];
   const anomalyTotals = new Map<string, number>();
@@ -258,26 +301,44 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     for (const [code, count] of Object.entries(summary.anomalies)) anomalyTotals.set(code, (anomalyTotals.get(code) ?? 0) + count);
     indexOffset += summary.packets;
   }
+  gate.finish();
   if (log !== undefined) {
     await log.deliverThrough(Number.POSITIVE_INFINITY, deliverLogEvent);
   }
   const messages: MessageCount[] = [];
   for (const pair of countsBySession.values()) for (const counts of pair) for (const count of counts.values()) messages.push(count);
   messages.sort(compareMessageCounts);
+  const entries = table.entriesInOrder();
   const reports = (options.finishAnalyzers ?? true) ? analyzers.map((analyzer) => analyzer.finish()) : [];
   return {
     captures,
     flows: table.flows(),
-    sessions: table.sessions(),
+    sessions: gating ? table.sessions().filter((_, index) => entries[index].traffic.gamePackets > 0) : table.sessions(),
     anomalies: Object.fromEntries([...anomalyTotals.entries()].sort(([left], [right]) => (left < right ? -1 : 1))),
     decodeAnomalies: decodeAnomalies.toCounts(),
     messages,
     datagrams,
+    otherTraffic: gate.otherTraffic(entries),
     untrackedPackets: table.untrackedPackets,
     reports,
     logEvents: log?.delivered ?? 0,
     logAnomalies: log?.anomalyCounts() ?? {},
   };
+}
+
+/** Definitions compiled to their traffic match, once per definition object. */
+const compiledMatches = new WeakMap<object, TrafficMatch>();
+
+/** The traffic match of a decoder compiled from a definition (a `CompiledProtocol` carries its `definition`). */
+function trafficMatchOf(decoder: DatagramDecoder | undefined): TrafficMatch | undefined {
+  const definition = (decoder as { definition?: ProtocolDefinition } | undefined)?.definition;
+  if (definition === undefined || typeof definition !== "object" || definition.match === undefined) return undefined;
+  let match = compiledMatches.get(definition);
+  if (match === undefined) {
+    match = compileTrafficMatch(definition);
+    compiledMatches.set(definition, match);
+  }
+  return match;
 }
 
 function compareMessageCounts(left: MessageCount, right: MessageCount): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Packet } from "@tickscope/core";
-import { FlowTable, isClientSide } from "./flow-table.js";
+import { FlowTable, decideServer } from "./flow-table.js";
 
 function packet(source: string, sourcePort: number, destination: string, destinationPort: number, tUs: number, wireLength = 100, transport: Packet["transport"] = "udp"): Packet & { lastFrameWireLength: number } {
   return {
@@ -33,9 +33,9 @@ describe("FlowTable", () => {
     table.observe(packet("10.0.0.2", 50000, "10.0.0.1", 7777, 40, 60, "tcp"));
     expect(table.size).toBe(3);
     expect(table.flows()).toEqual([
-      { transport: "udp", a: "10.0.0.1:7777", b: "10.0.0.2:50000", aToB: { packets: 1, bytes: 100 }, bToA: { packets: 2, bytes: 120 }, firstUs: 10, lastUs: 30 },
-      { transport: "udp", a: "[fd00::1]:4000", b: "[fd00::2]:5000", aToB: { packets: 1, bytes: 80 }, bToA: { packets: 0, bytes: 0 }, firstUs: 5, lastUs: 5 },
-      { transport: "tcp", a: "10.0.0.2:50000", b: "10.0.0.1:7777", aToB: { packets: 1, bytes: 60 }, bToA: { packets: 0, bytes: 0 }, firstUs: 40, lastUs: 40 },
+      { transport: "udp", a: "10.0.0.1:7777", b: "10.0.0.2:50000", aToB: { packets: 1, bytes: 100 }, bToA: { packets: 2, bytes: 120 }, firstUs: 10, lastUs: 30, server: "10.0.0.1:7777", serverRule: "serverPort" },
+      { transport: "udp", a: "[fd00::1]:4000", b: "[fd00::2]:5000", aToB: { packets: 1, bytes: 80 }, bToA: { packets: 0, bytes: 0 }, firstUs: 5, lastUs: 5, server: "[fd00::2]:5000", serverRule: "firstDatagramAtCaptureStart" },
+      { transport: "tcp", a: "10.0.0.2:50000", b: "10.0.0.1:7777", aToB: { packets: 1, bytes: 60 }, bToA: { packets: 0, bytes: 0 }, firstUs: 40, lastUs: 40, server: "10.0.0.1:7777", serverRule: "serverPort" },
     ]);
     const sessions = table.sessions();
     expect(sessions[0]).toMatchObject({
@@ -47,7 +47,8 @@ describe("FlowTable", () => {
       firstUs: 10,
       lastUs: 30,
     });
-    expect(sessions[1].id).toBe("udp:[fd00::2]:5000-[fd00::1]:4000");
+    // neither port is ephemeral and the flow may predate the capture: the first sender is the client (no "lower port is the server" guess)
+    expect(sessions[1].id).toBe("udp:[fd00::1]:4000-[fd00::2]:5000");
   });
 
   it("keeps ids stable across runs and counts a reassembled datagram with its last frame's length", () => {
@@ -70,17 +71,49 @@ describe("FlowTable", () => {
     expect(table.observe(packet("10.0.0.2", 4, "10.0.0.1", 3, 2)).entry?.aToB.packets).toBe(1);
   });
 
-  it("decides client and server by configured ports, then well-known, then lower port, else first sender", () => {
+  it("decides the server by --server-port, definition ports, fan-in, first datagram, ephemeral ports, in that order", () => {
     const none = new Set<number>();
-    expect(isClientSide(50000, 7777, new Set([7777]))).toBe(true);
-    expect(isClientSide(7777, 50000, new Set([7777]))).toBe(false);
-    expect(isClientSide(53, 40000, none)).toBe(false);
-    expect(isClientSide(40000, 443, none)).toBe(true);
-    expect(isClientSide(27015, 19132, none)).toBe(true); // lower port 19132 is the server
-    expect(isClientSide(19132, 27015, none)).toBe(false);
-    expect(isClientSide(58637, 59238, none)).toBe(true); // both ephemeral: first sender is the client
-    expect(isClientSide(59238, 58637, none)).toBe(true);
-    expect(isClientSide(5000, 5000, none)).toBe(true);
+    const base = { serverPorts: none, sourceServedSessions: 0, destinationServedSessions: 0, atCaptureStart: false };
+    expect(decideServer({ ...base, sourcePort: 50000, destinationPort: 7777, serverPorts: new Set([7777]) })).toEqual({ sourceIsClient: true, rule: "serverPort" });
+    expect(decideServer({ ...base, sourcePort: 7777, destinationPort: 50000, serverPorts: new Set([7777]) })).toEqual({ sourceIsClient: false, rule: "serverPort" });
+    // --server-port wins over the definition's ports
+    expect(
+      decideServer({ ...base, sourcePort: 7777, destinationPort: 9000, serverPorts: new Set([9000]), isDefinitionServerPort: (port) => port === 7777 }),
+    ).toEqual({ sourceIsClient: true, rule: "serverPort" });
+    expect(decideServer({ ...base, sourcePort: 7777, destinationPort: 3074, isDefinitionServerPort: (port) => port === 7777 })).toEqual({ sourceIsClient: false, rule: "definitionPort" });
+    // fan-in: the endpoint that already serves sessions is the server, even when it sent first
+    expect(decideServer({ ...base, sourcePort: 40000, destinationPort: 3074, sourceServedSessions: 1 })).toEqual({ sourceIsClient: false, rule: "fanIn" });
+    expect(decideServer({ ...base, sourcePort: 3074, destinationPort: 40000, destinationServedSessions: 3 })).toEqual({ sourceIsClient: true, rule: "fanIn" });
+    // clients initiate: a console on fixed low port 3074 is still the client
+    expect(decideServer({ ...base, sourcePort: 3074, destinationPort: 40000 })).toEqual({ sourceIsClient: true, rule: "firstDatagram" });
+    // at capture start the first sender may be the server: ephemeral ports decide
+    expect(decideServer({ ...base, sourcePort: 7777, destinationPort: 40007, atCaptureStart: true })).toEqual({ sourceIsClient: false, rule: "ephemeralPort" });
+    expect(decideServer({ ...base, sourcePort: 58637, destinationPort: 25000, atCaptureStart: true })).toEqual({ sourceIsClient: true, rule: "ephemeralPort" });
+    expect(decideServer({ ...base, sourcePort: 58637, destinationPort: 59238, atCaptureStart: true })).toEqual({ sourceIsClient: true, rule: "firstDatagramAtCaptureStart" });
+    expect(decideServer({ ...base, sourcePort: 3074, destinationPort: 27015, atCaptureStart: true })).toEqual({ sourceIsClient: true, rule: "firstDatagramAtCaptureStart" });
+  });
+
+  it("gives a second client of a server with a fixed low client port the right server (fan-in)", () => {
+    const table = new FlowTable();
+    // a console on fixed port 3074 talks to a server on 7777 (the old "lower port is the server" rule got this backwards),
+    // then a second client on a low port joins and the server speaks first on that flow
+    table.observe(packet("10.0.0.2", 3074, "10.0.0.1", 7777, 0));
+    table.observe(packet("10.0.0.1", 7777, "10.0.0.2", 3074, 10));
+    table.observe(packet("10.0.0.1", 7777, "10.0.0.3", 2000, 5_000_000));
+    table.observe(packet("10.0.0.3", 2000, "10.0.0.1", 7777, 5_000_010));
+    // a later flow to a server on a high port: the first sender is the client
+    table.observe(packet("10.0.0.2", 3074, "10.0.0.9", 40000, 6_000_000));
+    const sessions = table.sessions();
+    expect(sessions.map((session) => [session.id, session.serverRule])).toEqual([
+      ["udp:10.0.0.2:3074-10.0.0.1:7777", "firstDatagramAtCaptureStart"],
+      ["udp:10.0.0.3:2000-10.0.0.1:7777", "fanIn"],
+      ["udp:10.0.0.2:3074-10.0.0.9:40000", "firstDatagram"],
+    ]);
+    expect(table.flows().map((flow) => [flow.server, flow.serverRule])).toEqual([
+      ["10.0.0.1:7777", "firstDatagramAtCaptureStart"],
+      ["10.0.0.1:7777", "fanIn"],
+      ["10.0.0.9:40000", "firstDatagram"],
+    ]);
   });
 });
 

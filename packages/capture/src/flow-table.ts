@@ -1,15 +1,54 @@
-import { formatAddressPort, type Direction, type Flow, type Packet, type Session, type Transport } from "@tickscope/core";
+import {
+  formatAddressPort,
+  type Direction,
+  type Flow,
+  type OtherTrafficReason,
+  type Packet,
+  type ServerRule,
+  type Session,
+  type Transport,
+} from "@tickscope/core";
 
 /** Options of a {@link FlowTable}. */
 export interface FlowTableOptions {
-  /**
-   * Ports that identify the server side of a session. Without a match, the
-   * well-known (< 1024) or else lower port is the server, unless both ports are
-   * ephemeral (≥ 49152) or equal, in which case the first sender is the client.
-   */
+  /** Ports that identify the server side of a session (`--server-port`): the strongest evidence. */
   serverPorts?: readonly number[];
+  /** The protocol definition's server ports (`match.ports`), the next evidence. */
+  isDefinitionServerPort?: (port: number) => boolean;
+  /**
+   * A flow whose first packet comes this soon after the capture's first packet
+   * may have begun before the capture, so who sent first is weak evidence
+   * (ephemeral ports are asked first). Default 1 s.
+   */
+  captureStartWindowUs?: number;
+  /**
+   * When true, session counters (packets, bytes, first/last time) count only
+   * what the caller passes to {@link FlowTable.countInSession} (the game's
+   * datagrams); flow counters always count every packet. Default false.
+   */
+  sessionCountsByCaller?: boolean;
   /** Flows kept at most (bounded memory, ~0.5 KB each); packets of further new flows are not tracked (`untrackedPackets`). Default 250,000. */
   maxFlows?: number;
+}
+
+/** Whether a flow's traffic is the game's: state kept by the capture pipeline's game-traffic gate. */
+export interface FlowTrafficState {
+  /** Set when the whole flow is not the game's (ports), with the reason. */
+  excludedBy: OtherTrafficReason | undefined;
+  /** True once enough datagrams matched (`match.acceptAfter`). */
+  accepted: boolean;
+  /** Matching datagrams counted towards acceptance. */
+  matchedDatagrams: number;
+  /** Bumped when held datagrams of the flow expire unaccepted (they become other traffic). */
+  generation: number;
+  /** Datagrams handed on as the game's. */
+  gamePackets: number;
+  /** Packets counted as other traffic. */
+  otherPackets: number;
+  /** Frame bytes of those packets. */
+  otherBytes: number;
+  /** First reason any packet of the flow was other traffic. */
+  otherReason: OtherTrafficReason | undefined;
 }
 
 /** Counters of one direction. */
@@ -39,6 +78,10 @@ export interface FlowEntry {
   readonly bPort: number;
   /** True when `a` is the client. */
   readonly aIsClient: boolean;
+  /** Which evidence decided the server side. */
+  readonly serverRule: ServerRule;
+  /** Game or other traffic (see the capture pipeline). */
+  readonly traffic: FlowTrafficState;
   /** Traffic from `a` to `b`. */
   readonly aToB: DirectionTotals;
   /** Traffic from `b` to `a`. */
@@ -63,13 +106,13 @@ export interface FlowObservation {
   isNew: boolean;
 }
 
-const WELL_KNOWN_LIMIT = 1024;
-
 /** Two 16-bit ports packed in one int32 (a small-integer Map key). */
 function portPairKey(firstPort: number, secondPort: number): number {
   return ((firstPort << 16) | secondPort) | 0;
 }
-const EPHEMERAL_START = 49152;
+
+/** Lowest port of the OS ephemeral ranges: Linux 32768-60999, IANA/Windows/macOS 49152-65535. */
+export const EPHEMERAL_PORT_START = 32768;
 
 /**
  * Bidirectional flow table and session tracker. Counts packets and bytes per
@@ -89,12 +132,21 @@ export class FlowTable {
    */
   private readonly byPorts = new Map<number, FlowEntry[]>();
   private readonly serverPorts: ReadonlySet<number>;
+  private readonly isDefinitionServerPort: ((port: number) => boolean) | undefined;
+  private readonly captureStartWindowUs: number;
+  private readonly sessionCountsByCaller: boolean;
+  /** Sessions each endpoint serves (`transport|address|port`), the fan-in evidence. */
+  private readonly servedSessions = new Map<string, number>();
+  private captureStartUs = Number.NaN;
   private readonly maxFlows: number;
   private last: FlowEntry | undefined;
   private readonly observation: FlowObservation = { entry: undefined, direction: "clientToServer", isNew: false };
 
   constructor(options: FlowTableOptions = {}) {
     this.serverPorts = new Set(options.serverPorts ?? []);
+    this.isDefinitionServerPort = options.isDefinitionServerPort;
+    this.captureStartWindowUs = options.captureStartWindowUs ?? 1_000_000;
+    this.sessionCountsByCaller = options.sessionCountsByCaller ?? false;
     this.maxFlows = options.maxFlows ?? 250_000;
   }
 
@@ -114,6 +166,7 @@ export class FlowTable {
     const sourcePort = packet.sourcePort;
     const destination = packet.destinationAddress;
     const destinationPort = packet.destinationPort;
+    if (this.captureStartUs !== this.captureStartUs) this.captureStartUs = packet.tUs;
     let entry = this.last;
     let fromA: boolean;
     if (
@@ -152,16 +205,30 @@ export class FlowTable {
     totals.bytes += bytes;
     if (packet.tUs > entry.lastUs) entry.lastUs = packet.tUs;
     if (packet.tUs < entry.firstUs) entry.firstUs = packet.tUs;
-    const session = entry.session;
-    if (packet.tUs > session.lastUs) session.lastUs = packet.tUs;
-    if (packet.tUs < session.firstUs) session.firstUs = packet.tUs;
     const clientSent = fromA === entry.aIsClient;
-    const sessionTotals = clientSent ? session.clientToServer : session.serverToClient;
+    const direction: Direction = clientSent ? "clientToServer" : "serverToClient";
+    if (!this.sessionCountsByCaller) this.countInSession(entry, direction, bytes, packet.tUs);
+    observation.entry = entry;
+    observation.direction = direction;
+    return observation;
+  }
+
+  /**
+   * Counts one datagram in the flow's session (packets, bytes, first/last
+   * time). {@link FlowTable.observe} does this itself unless
+   * `sessionCountsByCaller` is set; then only what the caller passes counts.
+   */
+  countInSession(entry: FlowEntry, direction: Direction, bytes: number, tUs: number): void {
+    const session = entry.session;
+    const sessionTotals = direction === "clientToServer" ? session.clientToServer : session.serverToClient;
+    if (this.sessionCountsByCaller && session.clientToServer.packets === 0 && session.serverToClient.packets === 0) {
+      session.firstUs = tUs;
+      session.lastUs = tUs;
+    }
+    if (tUs > session.lastUs) session.lastUs = tUs;
+    if (tUs < session.firstUs) session.firstUs = tUs;
     sessionTotals.packets += 1;
     sessionTotals.bytes += bytes;
-    observation.entry = entry;
-    observation.direction = clientSent ? "clientToServer" : "serverToClient";
-    return observation;
   }
 
   /** The flow of a packet in either direction, if tracked. */
@@ -184,7 +251,20 @@ export class FlowTable {
   }
 
   private create(packet: Packet): FlowEntry {
-    const aIsClient = isClientSide(packet.sourcePort, packet.destinationPort, this.serverPorts);
+    const sourceKey = `${packet.transport}|${packet.sourceAddress}|${packet.sourcePort}`;
+    const destinationKey = `${packet.transport}|${packet.destinationAddress}|${packet.destinationPort}`;
+    const decision = decideServer({
+      sourcePort: packet.sourcePort,
+      destinationPort: packet.destinationPort,
+      serverPorts: this.serverPorts,
+      isDefinitionServerPort: this.isDefinitionServerPort,
+      sourceServedSessions: this.servedSessions.get(sourceKey) ?? 0,
+      destinationServedSessions: this.servedSessions.get(destinationKey) ?? 0,
+      atCaptureStart: packet.tUs - this.captureStartUs < this.captureStartWindowUs,
+    });
+    const aIsClient = decision.sourceIsClient;
+    const serverKey = aIsClient ? destinationKey : sourceKey;
+    this.servedSessions.set(serverKey, (this.servedSessions.get(serverKey) ?? 0) + 1);
     const client = aIsClient
       ? { address: packet.sourceAddress, port: packet.sourcePort }
       : { address: packet.destinationAddress, port: packet.destinationPort };
@@ -200,6 +280,17 @@ export class FlowTable {
       bAddress: packet.destinationAddress,
       bPort: packet.destinationPort,
       aIsClient,
+      serverRule: decision.rule,
+      traffic: {
+        excludedBy: undefined,
+        accepted: false,
+        matchedDatagrams: 0,
+        generation: 0,
+        gamePackets: 0,
+        otherPackets: 0,
+        otherBytes: 0,
+        otherReason: undefined,
+      },
       aToB: { packets: 0, bytes: 0 },
       bToA: { packets: 0, bytes: 0 },
       firstUs: packet.tUs,
@@ -214,6 +305,7 @@ export class FlowTable {
         lastUs: packet.tUs,
         clientToServer: { packets: 0, bytes: 0 },
         serverToClient: { packets: 0, bytes: 0 },
+        serverRule: decision.rule,
       },
     };
   }
@@ -233,6 +325,8 @@ export class FlowTable {
       bToA: { ...entry.bToA },
       firstUs: entry.firstUs,
       lastUs: entry.lastUs,
+      server: entry.aIsClient ? formatAddressPort(entry.bAddress, entry.bPort) : formatAddressPort(entry.aAddress, entry.aPort),
+      serverRule: entry.serverRule,
     }));
   }
 
@@ -248,20 +342,56 @@ export class FlowTable {
   }
 }
 
+/** Evidence {@link decideServer} weighs for one new flow. */
+export interface ServerEvidence {
+  /** Port of the endpoint that sent the flow's first datagram. */
+  sourcePort: number;
+  /** Port of the other endpoint. */
+  destinationPort: number;
+  /** `--server-port` ports. */
+  serverPorts: ReadonlySet<number>;
+  /** The definition's server ports. */
+  isDefinitionServerPort?: (port: number) => boolean;
+  /** Sessions the first sender already serves (fan-in). */
+  sourceServedSessions: number;
+  /** Sessions the other endpoint already serves (fan-in). */
+  destinationServedSessions: number;
+  /** The flow's first datagram came right after the capture began (the flow may be older). */
+  atCaptureStart: boolean;
+}
+
+/** Which side of a new flow is the client, and which rule decided. */
+export interface ServerDecision {
+  /** True when the first sender is the client. */
+  sourceIsClient: boolean;
+  /** The rule that decided. */
+  rule: ServerRule;
+}
+
 /**
- * Decides whether the sender of a flow's first packet is the client, from its
- * source and destination ports: configured server ports first, then the
- * well-known (< 1024) port, then the lower port (unless both are ephemeral,
- * ≥ 49152), else the first sender is the client.
+ * Decides the server side of a new flow from evidence, strongest first:
+ * `--server-port`; the definition's ports; fan-in (the endpoint that already
+ * serves more sessions); the first datagram (clients initiate) when the capture
+ * saw the flow begin; an OS ephemeral port (≥ 32768) on exactly one side is the
+ * client; else the first sender of a flow already running when the capture began.
  */
-export function isClientSide(sourcePort: number, destinationPort: number, serverPorts: ReadonlySet<number>): boolean {
+export function decideServer(evidence: ServerEvidence): ServerDecision {
+  const { sourcePort, destinationPort, serverPorts } = evidence;
   const sourceListed = serverPorts.has(sourcePort);
   const destinationListed = serverPorts.has(destinationPort);
-  if (sourceListed !== destinationListed) return destinationListed;
-  if (sourcePort === destinationPort) return true;
-  const sourceWellKnown = sourcePort < WELL_KNOWN_LIMIT;
-  const destinationWellKnown = destinationPort < WELL_KNOWN_LIMIT;
-  if (sourceWellKnown !== destinationWellKnown) return destinationWellKnown;
-  if (sourcePort >= EPHEMERAL_START && destinationPort >= EPHEMERAL_START) return true;
-  return destinationPort < sourcePort;
+  if (sourceListed !== destinationListed) return { sourceIsClient: destinationListed, rule: "serverPort" };
+  const isDefinitionPort = evidence.isDefinitionServerPort;
+  if (isDefinitionPort !== undefined) {
+    const sourceDefined = isDefinitionPort(sourcePort);
+    const destinationDefined = isDefinitionPort(destinationPort);
+    if (sourceDefined !== destinationDefined) return { sourceIsClient: destinationDefined, rule: "definitionPort" };
+  }
+  if (evidence.sourceServedSessions !== evidence.destinationServedSessions) {
+    return { sourceIsClient: evidence.destinationServedSessions > evidence.sourceServedSessions, rule: "fanIn" };
+  }
+  if (!evidence.atCaptureStart) return { sourceIsClient: true, rule: "firstDatagram" };
+  const sourceEphemeral = sourcePort >= EPHEMERAL_PORT_START;
+  const destinationEphemeral = destinationPort >= EPHEMERAL_PORT_START;
+  if (sourceEphemeral !== destinationEphemeral) return { sourceIsClient: sourceEphemeral, rule: "ephemeralPort" };
+  return { sourceIsClient: true, rule: "firstDatagramAtCaptureStart" };
 }

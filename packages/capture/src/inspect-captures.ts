@@ -1,4 +1,5 @@
-import type { DatagramDecoder, Flow } from "@tickscope/core";
+import type { DatagramDecoder, Flow, OtherTraffic } from "@tickscope/core";
+import type { TrafficMatch } from "@tickscope/core/protocol";
 import { runCapturePipeline, type CaptureInput, type MessageCount } from "./capture-pipeline.js";
 import type { CaptureFormat, PcapEngine } from "./read-capture.js";
 
@@ -42,14 +43,21 @@ export interface InspectResult {
   messages?: MessageCount[];
   /** With a decoder: decode anomalies by code, codes sorted. */
   decodeAnomalies?: Record<string, number>;
+  /**
+   * With a decoder or server ports: traffic that is not the game's (other
+   * ports, datagrams failing the definition's `match`, TCP), never decoded.
+   */
+  otherTraffic?: OtherTraffic;
 }
 
 /** Options of {@link inspectCaptures}. */
 export interface InspectOptions {
   /** Ports identifying servers. */
   serverPorts?: readonly number[];
-  /** Protocol decoder (adds `messages` and `decodeAnomalies`). */
+  /** Protocol decoder (adds `messages`, `decodeAnomalies` and `otherTraffic`). */
   decoder?: DatagramDecoder;
+  /** Which traffic is the game's (default: from the decoder's definition). */
+  trafficMatch?: TrafficMatch;
   /** Classic-pcap reader. */
   pcapEngine?: PcapEngine;
 }
@@ -63,6 +71,7 @@ export async function inspectCaptures(sources: readonly CaptureInput[], options:
   const result = await runCapturePipeline({
     sources,
     decoder: options.decoder,
+    trafficMatch: options.trafficMatch,
     serverPorts: options.serverPorts,
     pcapEngine: options.pcapEngine,
     analyzers: [],
@@ -89,5 +98,6 @@ export async function inspectCaptures(sources: readonly CaptureInput[], options:
     inspected.messages = result.messages;
     inspected.decodeAnomalies = result.decodeAnomalies;
   }
+  if (options.decoder !== undefined || (options.serverPorts?.length ?? 0) > 0 || options.trafficMatch !== undefined) inspected.otherTraffic = result.otherTraffic;
   return inspected;
 }

@@ -22,6 +22,23 @@ export const DirectionCountersSchema = Type.Object({
 export type DirectionCounters = Static<typeof DirectionCountersSchema>;
 
 /**
+ * Which evidence decided the server side of a session, strongest first:
+ * `serverPort` (`--server-port`), `definitionPort` (the protocol's `match.ports`),
+ * `fanIn` (the endpoint other clients already talk to), `firstDatagram` (the
+ * client sent the flow's first datagram, seen after the capture began),
+ * `ephemeralPort` (the other side uses an OS ephemeral port: IANA 49152-65535 or
+ * Linux 32768-60999), `firstDatagramAtCaptureStart` (only the first sender is
+ * known, and the flow may have begun before the capture).
+ */
+export const SERVER_RULES = ["serverPort", "definitionPort", "fanIn", "firstDatagram", "ephemeralPort", "firstDatagramAtCaptureStart"] as const;
+
+/** Which evidence decided the server side of a session (see {@link SERVER_RULES}). */
+export const ServerRuleSchema = Type.Union(SERVER_RULES.map((rule) => Type.Literal(rule)));
+
+/** Which evidence decided the server side of a session. */
+export type ServerRule = (typeof SERVER_RULES)[number];
+
+/**
  * A bidirectional conversation keyed by its 5-tuple pair. `a` is the endpoint
  * that sent the flow's first packet.
  */
@@ -33,6 +50,8 @@ export const FlowSchema = Type.Object({
   bToA: DirectionCountersSchema,
   firstUs: TimeUsSchema,
   lastUs: TimeUsSchema,
+  server: Type.Optional(Type.String({ description: "ip:port of the side taken as the server" })),
+  serverRule: Type.Optional(ServerRuleSchema),
 });
 
 /** A bidirectional conversation keyed by its 5-tuple pair. */
@@ -54,6 +73,7 @@ export const SessionSchema = Type.Object({
   serverToClient: DirectionCountersSchema,
   region: Type.Optional(Type.String()),
   player: Type.Optional(Type.String()),
+  serverRule: Type.Optional(ServerRuleSchema),
 });
 
 /** One client ↔ one server conversation with known roles. */

@@ -257,6 +257,87 @@ export const MessageSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A UDP port or an inclusive port range. */
+export const PortSpecSchema = Type.Union([
+  Type.Integer({ minimum: 0, maximum: 65535 }),
+  Type.Object(
+    { from: Type.Integer({ minimum: 0, maximum: 65535 }), to: Type.Integer({ minimum: 0, maximum: 65535 }) },
+    { additionalProperties: false, description: "inclusive port range" },
+  ),
+]);
+
+const MatchValueSchema = Type.Union([
+  Type.Number(),
+  Type.String({ pattern: "^(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$", description: "unsigned integer as 0x-hex or decimal text (for 64-bit values)" }),
+]);
+
+const matchOperandProperties = {
+  field: Type.Optional(
+    Type.String({
+      description:
+        "a field at a fixed bit offset from the datagram start: a header field, or (without top-level transforms) a field of the first frame header or of the only message",
+    }),
+  ),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "raw: byte offset from the datagram start (instead of `field`)" })),
+  bytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 8, description: "raw: how many bytes (1-8) to read at `offset`" })),
+  byteOrder: Type.Optional(Literals(["big", "little"])),
+  mask: Type.Optional(MatchValueSchema),
+  equals: Type.Optional(MatchValueSchema),
+  notEquals: Type.Optional(MatchValueSchema),
+  in: Type.Optional(Type.Array(MatchValueSchema, { maxItems: 256 })),
+  notIn: Type.Optional(Type.Array(MatchValueSchema, { maxItems: 256 })),
+  min: Type.Optional(Type.Number({ description: "smallest matching value (inclusive)" })),
+  max: Type.Optional(Type.Number({ description: "largest matching value (inclusive)" })),
+  ascii: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 8 }), { maxItems: 64, description: "raw: the bytes spell one of these ASCII tags" })),
+};
+
+/** A condition that must hold on a datagram for it to be the game's (a `match` condition, not a sanity limit). */
+export const MatchConditionSchema = Type.Object(
+  {
+    ...matchOperandProperties,
+    fitsFrom: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 65535, description: "the value is a byte count starting at this datagram offset: it must end inside the datagram" }),
+    ),
+    when: Type.Optional(
+      Type.Object(matchOperandProperties, { additionalProperties: false, description: "the condition applies only to datagrams where this holds" }),
+    ),
+    description: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Which traffic is the protocol's, like a Wireshark heuristic dissector: flows
+ * on the game's server ports, datagrams whose constant/magic fields match, and
+ * flows accepted once enough of their datagrams matched. Everything else is
+ * reported as other traffic and never decoded.
+ */
+export const TrafficMatchSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    ports: Type.Optional(
+      Type.Array(PortSpecSchema, {
+        maxItems: 256,
+        description: "the game's server ports: a flow is the game's only when one endpoint uses one, and that endpoint is the server",
+      }),
+    ),
+    excludePorts: Type.Optional(
+      Type.Array(PortSpecSchema, { maxItems: 256, description: "flows with either endpoint on one of these ports are never the game's (DNS, mDNS, ...)" }),
+    ),
+    minLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "smallest game datagram (payload bytes)" })),
+    maxLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "largest game datagram (payload bytes)" })),
+    datagram: Type.Optional(Type.Array(MatchConditionSchema, { maxItems: 64, description: "conditions every game datagram meets" })),
+    acceptAfter: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        description: "a flow is the game's once this many of its datagrams matched (earlier matching datagrams wait, in time order); default 1",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** A complete protocol definition. Plain JSON: clone it, change it, compile it again. */
 export const ProtocolDefinitionSchema = Type.Object(
   {
@@ -270,6 +351,7 @@ export const ProtocolDefinitionSchema = Type.Object(
     body: BodySchema,
     types: Type.Optional(Type.Record(Type.String(), FieldSchema)),
     messages: Type.Array(MessageSchema, { minItems: 1, maxItems: 4096 }),
+    match: Type.Optional(TrafficMatchSchema),
   },
   { additionalProperties: false, $id: "ProtocolDefinition" },
 );
@@ -389,4 +471,68 @@ export interface ProtocolDefinition {
   body: BodyDefinition;
   types?: Record<string, FieldDefinition>;
   messages: MessageDefinition[];
+  /** Which traffic is this protocol's (see {@link TrafficMatchDefinition}); without it every UDP datagram is decoded. */
+  match?: TrafficMatchDefinition;
+}
+
+/** A UDP port or an inclusive range. */
+export type PortSpec = number | { from: number; to: number };
+
+/** A value in a match condition: a number, or an unsigned integer as `0x` hex / decimal text (64-bit values). */
+export type MatchValue = number | string;
+
+/** What a match condition reads and tests (see {@link MatchConditionDefinition}). */
+export interface MatchOperandDefinition {
+  /** A field at a fixed bit offset from the datagram start. */
+  field?: string;
+  /** Raw: byte offset from the datagram start. */
+  offset?: number;
+  /** Raw: bytes to read (1-8). */
+  bytes?: number;
+  /** Raw: byte order (default: the definition's). */
+  byteOrder?: "big" | "little";
+  /** Bits of the value kept before testing. */
+  mask?: MatchValue;
+  /** The value equals this. */
+  equals?: MatchValue;
+  /** The value differs from this. */
+  notEquals?: MatchValue;
+  /** The value is one of these. */
+  in?: MatchValue[];
+  /** The value is none of these. */
+  notIn?: MatchValue[];
+  /** Smallest matching value. */
+  min?: number;
+  /** Largest matching value. */
+  max?: number;
+  /** Raw: the bytes spell one of these ASCII tags. */
+  ascii?: string[];
+}
+
+/** A condition every game datagram meets (optionally only when `when` holds). */
+export interface MatchConditionDefinition extends MatchOperandDefinition {
+  /** The value is a byte count from this datagram offset; it must end inside the datagram. */
+  fitsFrom?: number;
+  /** The condition applies only where this holds. */
+  when?: MatchOperandDefinition;
+  /** Why this identifies the game. */
+  description?: string;
+}
+
+/** The `match` section of a definition: which flows and datagrams are the game's. */
+export interface TrafficMatchDefinition {
+  /** Why these conditions identify the game. */
+  description?: string;
+  /** The game's server ports/ranges: only flows with an endpoint on one are the game's; that endpoint is the server. */
+  ports?: PortSpec[];
+  /** Flows with an endpoint on one of these are never the game's. */
+  excludePorts?: PortSpec[];
+  /** Smallest game datagram (payload bytes). */
+  minLength?: number;
+  /** Largest game datagram (payload bytes). */
+  maxLength?: number;
+  /** Conditions every game datagram meets. */
+  datagram?: MatchConditionDefinition[];
+  /** A flow is accepted once this many of its datagrams matched (default 1). */
+  acceptAfter?: number;
 }

@@ -15,6 +15,11 @@ export {
   type BodyDefinition,
   type BytePartDefinition,
   type ConditionDefinition,
+  type MatchConditionDefinition,
+  type MatchOperandDefinition,
+  type MatchValue,
+  type PortSpec,
+  type TrafficMatchDefinition,
   type FieldDefinition,
   type MessageDefinition,
   type ProtocolDefinition,
@@ -32,6 +37,7 @@ export {
   type ProtocolPlugin,
   type TransformPlugin,
 } from "./plugins.js";
+export { compileTrafficMatch, fixedFieldLocations, TrafficMatch, type FixedFieldLocation } from "./traffic-match.js";
 export { parseProtocolDefinition, validateProtocolDefinition } from "./validate.js";
 export { formatProtocolSummary, summarizeProtocol, type MessageSummary, type ProtocolSummary, type RoleSummary } from "./summarize.js";
 export { decoderSource, encoderSource } from "./codegen.js";

@@ -1,6 +1,7 @@
 import { Value, type ValueError } from "@sinclair/typebox/value";
 import { ErrorCode, TickscopeError } from "../errors.js";
 import { ProtocolDefinitionSchema, type ProtocolDefinition } from "./definition-schema.js";
+import { compileTrafficMatch } from "./traffic-match.js";
 import { buildPlan, MAX_NESTING_DEPTH, type ProtocolPlan } from "./plan.js";
 
 /** Deepest JSON nesting accepted before schema validation (guards the validator's recursion). */
@@ -66,7 +67,9 @@ export function planProtocolDefinition(definition: unknown): ProtocolPlan {
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
     throw new TickscopeError(ErrorCode.definitionInvalid, `${path}: ${first?.message ?? "invalid"}${more}`, { fieldPath: path });
   }
-  return buildPlan(definition as ProtocolDefinition);
+  const plan = buildPlan(definition as ProtocolDefinition);
+  compileTrafficMatch(definition as ProtocolDefinition);
+  return plan;
 }
 
 /** Parses definition JSON text and validates it (bad JSON is `E_DEFINITION_INVALID` too). */
