@@ -105,7 +105,7 @@ class SeriesState {
   readonly sketch: QuantileSketch;
   readonly smoothed = new SmoothedRtt();
   /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
-  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false });
+  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false, discontinuityMs: Infinity });
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
@@ -117,6 +117,13 @@ class SeriesState {
   readonly detector: SpikeDetector;
   readonly method: LatencyMethod;
   readonly direction: Direction;
+  /**
+   * Direct methods (echo, reported): the last {@link DIRECT_SAMPLES_KEPT} samples as
+   * (start µs, RTT ms) pairs, so a spike of a denser method can be checked against
+   * them ({@link confirmedByHeadline}). Allocated on the first sample.
+   */
+  directSamples: Float64Array | undefined;
+  directCount = 0;
 
   constructor(
     readonly rtt: RttSeries,
@@ -144,6 +151,8 @@ interface JitterStream {
   readonly channel: string;
   readonly jitter: InterarrivalJitter;
   lastPacketIndex: number;
+  /** Datagram index of each kept restart of `jitter` (timestamp discontinuity, clock change). */
+  readonly restartPacketIndices: number[];
 }
 
 interface SessionState {
@@ -179,6 +188,8 @@ interface SessionState {
 const THRESHOLDS_MS = [50, 100, 150];
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
+/** Direct-method samples kept per series for confirming spikes (16 KB when full). */
+const DIRECT_SAMPLES_KEPT = 1024;
 
 /**
  * The latency analysis: ack-, echo- and reported RTT per session and
@@ -196,6 +207,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   private readonly anomalies = new AnomalyCounter();
   private readonly reportedKeys: readonly string[];
   private lastUs = Number.NaN;
+  /** Spikes of a time series dropped because the headline method contradicted them. */
+  private contradictedSpikes = 0;
   /** The session looked up last (messages of one datagram, and its samples, hit it again). */
   private lastSessionId: string | undefined;
   private lastSession: SessionState | undefined;
@@ -295,8 +308,18 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       }
       const choice = state.rtt.choose();
       if (choice === undefined) continue;
-      primaries.set(state.id, seriesStateOf(state, choice.timeSeries));
-      choices.set(state.id, { headline: seriesStateOf(state, choice.headline), disagreements: choice.disagreements });
+      const primary = seriesStateOf(state, choice.timeSeries);
+      const headline = seriesStateOf(state, choice.headline);
+      if (primary !== headline) {
+        // A spike of the denser method that the direct measure, sampled during it, contradicts is not a spike.
+        const kept = primary.spikes.filter((spike) => confirmedByHeadline(spike, headline));
+        if (kept.length < primary.spikes.length) this.anomalies.add("E_SPIKE_CONTRADICTED", 0);
+        this.contradictedSpikes += primary.spikes.length - kept.length;
+        primary.spikes.length = 0;
+        primary.spikes.push(...kept);
+      }
+      primaries.set(state.id, primary);
+      choices.set(state.id, { headline, disagreements: choice.disagreements });
     }
     const minimumScore = this.options.minimumCauseScore ?? 0.4;
     this.scoreSharedPath(primaries, minimumScore);
@@ -327,10 +350,21 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
             p99: round3(jitter.pdvQuantileMs(0.99)),
             max: round3(jitter.pdvQuantileMs(1)),
           },
+          restarts: jitter.restartCount,
+          timestampResets: jitter.restarts.map((restart, index) => ({
+            tUs: restart.tUs,
+            reason: restart.reason,
+            sequence: restart.sequence,
+            sendJumpMs: round3(restart.sendJumpMs),
+            arrivalGapMs: round3(restart.arrivalGapMs),
+            packetIndex: stream.restartPacketIndices[index],
+          })),
         });
+        if (jitter.restartCount > 0) findings.push(jitterRestartFinding(state, stream, findings.length));
       }
     }
     const anomalies = this.anomalies.toCounts();
+    if (anomalies.E_SPIKE_CONTRADICTED !== undefined) anomalies.E_SPIKE_CONTRADICTED = this.contradictedSpikes;
     const { ack, echo } = this.sampler;
     if (ack.retransmissions > 0) anomalies.E_RTT_RETRANSMISSION_SKIPPED = ack.retransmissions;
     if (ack.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = ack.acksWithoutSendStream;
@@ -445,13 +479,16 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       }
     }
     if (stream === undefined) {
-      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1 };
+      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1, restartPacketIndices: [] };
       streams.push(stream);
       state.jitterStreams.set(`${message.direction}\u0000${channel}`, stream);
     }
     if (stream.lastPacketIndex === message.packetIndex) return;
     stream.lastPacketIndex = message.packetIndex;
-    stream.jitter.add(message.tUs, sendTimeUs);
+    // The clock is the sendTime field's (its wrap tells an 8 kHz RTP payload type from a 90 kHz one): a change restarts the difference chain.
+    const restartsBefore = stream.jitter.restarts.length;
+    stream.jitter.add(message.tUs, sendTimeUs, roles.sendTimeModulusUs === undefined ? "" : String(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
+    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
     if (stream.jitter.packets >= 2) state.hasReceivedStream = true;
   }
 
@@ -495,6 +532,13 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     state.rtt.add(sample, series.current.sketch);
     series.timeline.add(sample.tUs, sample.rttMs);
     series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
+    if (sample.method !== "ack") {
+      if (series.directSamples === undefined) series.directSamples = new Float64Array(2 * DIRECT_SAMPLES_KEPT);
+      const slot = series.directCount % DIRECT_SAMPLES_KEPT;
+      series.directSamples[2 * slot] = sample.tUs;
+      series.directSamples[2 * slot + 1] = sample.rttMs;
+      series.directCount += 1;
+    }
   }
 
   private closeMinute(series: SeriesState): void {
@@ -672,6 +716,24 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 }
 
+/**
+ * Whether the headline (direct) method lets a spike of the denser time series
+ * stand: false when the headline measured during the spike and its largest
+ * sample there is under half the spike's peak (the methods disagree:
+ * RTT_DISAGREEMENT_FACTOR), true when it confirms it or took no sample then.
+ */
+function confirmedByHeadline(spike: DetectedSpike, headline: SeriesState): boolean {
+  const samples = headline.directSamples;
+  if (samples === undefined) return true;
+  const kept = Math.min(headline.directCount, DIRECT_SAMPLES_KEPT);
+  let largest = -Infinity;
+  for (let slot = 0; slot < kept; slot++) {
+    const tUs = samples[2 * slot];
+    if (tUs >= spike.startUs && tUs <= spike.endUs && samples[2 * slot + 1] > largest) largest = samples[2 * slot + 1];
+  }
+  return largest === -Infinity || spike.peakMs <= RTT_DISAGREEMENT_FACTOR * largest;
+}
+
 /** The latency series state of one of the session's core RTT series. */
 function seriesStateOf(state: SessionState, series: RttSeries): SeriesState {
   return state.series.get(`${series.method}\u0000${series.direction}`)!;
@@ -739,6 +801,40 @@ function spikeFinding(
     confidence: top === undefined ? 0 : round3(top.score),
     summary,
     evidence: { values, packetIndices: [...new Set(spike.packetIndices)].sort((a, b) => a - b) },
+  };
+  if (state.player !== undefined) finding.player = state.player;
+  return finding;
+}
+
+/**
+ * A finding per stream whose sender timestamp jumped (an RTP timestamp reset
+ * at a fax switch-over, a restarted sender clock) or changed clock: the
+ * jitter difference chain restarted there instead of counting the jump as
+ * jitter. Severity info: an event to know about, not a network problem.
+ */
+function jitterRestartFinding(state: SessionState, stream: JitterStream, index: number): Finding {
+  const jitter = stream.jitter;
+  const first = jitter.restarts[0];
+  const jumps = jitter.restarts.filter((restart) => restart.reason === "timestampJump").length;
+  const what = first.reason === "timestampJump" ? `sender timestamp jumped by ${round3(first.sendJumpMs)} ms while ${round3(first.arrivalGapMs)} ms passed` : "sender clock changed (another payload type)";
+  const where = `Session ${state.id} ${stream.direction} stream ${stream.channel === "" ? "(one stream)" : stream.channel}`;
+  const summary =
+    `${where}: ${jitter.restartCount} timestamp discontinuit${jitter.restartCount === 1 ? "y" : "ies"}; first at ${formatTimeUs(first.tUs)}` +
+    `${first.sequence === null ? "" : ` (sequence ${first.sequence})`}: ${what}. Jitter restarted there (not counted as jitter); the sequence continued, so it is not loss.`;
+  const last = jitter.restarts[jitter.restarts.length - 1];
+  const finding: Finding = {
+    id: `latency.timestampReset.${index}`,
+    analysis: "latency",
+    kind: "timestampReset",
+    severity: "info",
+    startUs: first.tUs,
+    endUs: last.tUs,
+    session: state.id,
+    summary,
+    evidence: {
+      values: { direction: stream.direction, stream: stream.channel, restarts: jitter.restartCount, timestampJumps: jumps, clockChanges: jitter.restarts.length - jumps, firstSendJumpMs: round3(first.sendJumpMs) },
+      packetIndices: [...stream.restartPacketIndices],
+    },
   };
   if (state.player !== undefined) finding.player = state.player;
   return finding;
