@@ -27,7 +27,7 @@ export {
   type TransformDefinition,
 } from "./definition-schema.js";
 export { DECODE_WORK_BASE, DECODE_WORK_PER_BYTE, decodeWorkBudget, MAX_DECODE_WORK } from "./decode-work-budget.js";
-export { parseKeyFile, ProtocolKeyStore, type KeyFileEntry, type KeyProvider, type KeyRequest } from "./key-file.js";
+export { parseKeyFile, ProtocolKeyStore, reverseSessionId, type KeyFileEntry, type KeyProvider, type KeyRequest } from "./key-file.js";
 export { IDENTIFIER_PATTERN, MAX_NESTING_DEPTH } from "./plan.js";
 export {
   registerProtocolPlugin,

@@ -30,6 +30,8 @@ export interface KeyFileEntry {
 export class ProtocolKeyStore {
   private readonly exact = new Map<string, Uint8Array>();
   private readonly wildcard = new Map<string, Uint8Array>();
+  /** Session id -> the same session in the other orientation ("" when the id has no endpoint pair). */
+  private readonly reversedIds = new Map<string, string>();
 
   constructor(entries: readonly KeyFileEntry[] = []) {
     for (const entry of entries) this.add(entry);
@@ -44,9 +46,27 @@ export class ProtocolKeyStore {
     }
   }
 
-  /** The key for a session and direction, if any. */
+  /**
+   * The key for a session and direction, if any. A key file may name a session
+   * in either orientation (`udp:client-server` or `udp:server-client`, e.g. from
+   * a tool that took the other side as the server): a line for the reversed id
+   * applies with the direction reversed too. Exact ids win over `*`.
+   */
   lookup(sessionId: string, direction: Direction): Uint8Array | undefined {
-    return this.exact.get(`${sessionId}\u0000${direction}`) ?? this.wildcard.get(direction);
+    const exact = this.exact.get(`${sessionId}\u0000${direction}`);
+    if (exact !== undefined) return exact;
+    if (this.exact.size > 0) {
+      let reversed = this.reversedIds.get(sessionId);
+      if (reversed === undefined) {
+        reversed = reverseSessionId(sessionId) ?? "";
+        if (this.reversedIds.size < 1_000_000) this.reversedIds.set(sessionId, reversed);
+      }
+      if (reversed !== "") {
+        const other = this.exact.get(`${reversed}\u0000${direction === "clientToServer" ? "serverToClient" : "clientToServer"}`);
+        if (other !== undefined) return other;
+      }
+    }
+    return this.wildcard.get(direction);
   }
 
   /** Number of exact + wildcard keys. */
@@ -73,6 +93,19 @@ function isWholeBytesOfHex(hex: string): boolean {
     if (!isDigit && !isLetter) return false;
   }
   return true;
+}
+
+/**
+ * The same session id in the other orientation: `udp:10.0.0.2:50000-10.0.0.1:7777`
+ * becomes `udp:10.0.0.1:7777-10.0.0.2:50000` (IPv6 endpoints are bracketed and
+ * contain no `-`). Undefined when the id is not `transport:endpoint-endpoint`.
+ */
+export function reverseSessionId(sessionId: string): string | undefined {
+  const colon = sessionId.indexOf(":");
+  if (colon <= 0) return undefined;
+  const endpoints = sessionId.slice(colon + 1).split("-");
+  if (endpoints.length !== 2 || endpoints[0] === "" || endpoints[1] === "") return undefined;
+  return `${sessionId.slice(0, colon)}:${endpoints[1]}-${endpoints[0]}`;
 }
 
 /** Parses key file text; a malformed line throws `E_INVALID_OPTION` naming the line. */
