@@ -87,7 +87,6 @@ export const LossSettingsSchema = settings(
     confidence: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
     defaultSequenceBits: integer(1, 64),
     spacePerMessageType: Type.Boolean(),
-    ackChannelByMessageType: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
     patternLength: integer(1, 32),
     seed: Type.Union([Type.Integer(), Type.String({ maxLength: 256 })]),
     simulationDatagrams: integer(1, MAX_COUNT),

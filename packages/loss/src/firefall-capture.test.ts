@@ -67,7 +67,7 @@ describe(`Firefall 1869 gameplay capture`, () => {
       const capture = (await import("@tickscope/capture")) as unknown as CaptureModule;
       const { compileProtocol } = (await import("@tickscope/core/protocol")) as unknown as ProtocolModule;
       const definition = readFileSync(join(repositoryRoot, "examples/protocols/firefall.json"), "utf8");
-      const analyzer = createLossAnalyzer({ ackChannelByMessageType: { matrixAck: 1, gssAck: 2 } });
+      const analyzer = createLossAnalyzer();
       const result = await capture.runCapturePipeline({
         sources: [sharedCapturePath(CAPTURE)],
         decoder: compileProtocol(definition),

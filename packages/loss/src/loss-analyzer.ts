@@ -1,4 +1,5 @@
 import {
+  acknowledgedChannel,
   AnomalyCounter,
   ErrorCode,
   TickscopeError,
@@ -67,13 +68,6 @@ export interface LossAnalyzerOptions {
   defaultSequenceBits?: number;
   /** One sequence space per message type too (protocols numbering each type separately). Default false. */
   spacePerMessageType?: boolean;
-  /**
-   * Sequence space (channel) acknowledged by ack messages of a given type, for
-   * protocols whose acks travel on another channel than the data they ack
-   * (Firefall: `{ matrixAck: 1, gssAck: 2 }`). Default: the ack message's own
-   * channel role.
-   */
-  ackChannelByMessageType?: Record<string, number | string>;
   /** Pattern length of the Gilbert–Elliott fit (default 8). */
   patternLength?: number;
   /** Seed of the model re-simulations (default 1). */
@@ -196,7 +190,6 @@ function resolveOptions(options: LossAnalyzerOptions): ResolvedOptions {
     confidence: options.confidence ?? 0.95,
     defaultSequenceBits: options.defaultSequenceBits,
     spacePerMessageType: options.spacePerMessageType ?? false,
-    ackChannelByMessageType: { ...(options.ackChannelByMessageType ?? {}) },
     patternLength: options.patternLength ?? DEFAULT_PATTERN_LENGTH,
     seed: options.seed ?? 1,
     simulationDatagrams: options.simulationDatagrams ?? 200_000,
@@ -247,12 +240,9 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   /** The session of the last message (messages of one datagram, and often of consecutive datagrams, share it). */
   private lastSessionId: string | undefined;
   private lastSession: SessionState | undefined;
-  /** Whether `ackChannelByMessageType` has any entry. */
-  private readonly hasAckChannels: boolean;
 
   constructor(options: LossAnalyzerOptions = {}) {
     this.options = resolveOptions(options);
-    this.hasAckChannels = Object.keys(this.options.ackChannelByMessageType).length > 0;
     this.spaceOptions = {
       windowSize: this.options.windowSize,
       maxGap: this.options.maxGap,
@@ -443,8 +433,8 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     const ackBitsRole = roles.ackBits;
     const ackBits = ackBitsRole ?? 0;
     const width = roles.ackBitsWidth ?? (ackBitsRole === undefined ? 0 : 32);
-    const channel =
-      this.hasAckChannels && Object.hasOwn(this.options.ackChannelByMessageType, message.type) ? this.options.ackChannelByMessageType[message.type] : roles.channel;
+    // The channel the definition says the ack acknowledges (core's one rule, shared with latency's RTT).
+    const channel = acknowledgedChannel(roles);
     const direct = peer.streams.get(channel);
     if (direct !== undefined) {
       direct.space.onAck(ack, ackBits, width);
