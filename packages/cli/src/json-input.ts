@@ -18,7 +18,8 @@ function preview(value: unknown): string {
   try {
     text = value === undefined ? "nothing" : (JSON.stringify(value) ?? String(value));
   } catch {
-    text = String(value);
+    // JSON.stringify throws on a value nested deeper than the stack (and so would String())
+    text = Array.isArray(value) ? "a deeply nested array" : typeof value === "object" && value !== null ? "a deeply nested object" : typeof value;
   }
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
