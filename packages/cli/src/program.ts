@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import type { Command } from "commander";
 import { registerAnalysisCommands } from "./commands/analysis-commands.js";
 import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerDemoCommand } from "./commands/demo.js";
@@ -8,19 +8,16 @@ import { registerProtocolCommand } from "./commands/protocol.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { registerSchemaCommand } from "./commands/schema.js";
-import { TOOL_VERSION } from "./version.js";
+import { createRootCommand } from "./root-command.js";
 
 /**
- * Builds the `tickscope` command. Each subcommand lives in its own file under
- * `commands/` and registers itself here; commands stay thin and call into the
- * packages.
+ * Builds the whole `tickscope` command, every subcommand loaded. Each
+ * subcommand lives in its own file under `commands/` and registers itself
+ * here; commands stay thin and call into the packages. (The binary builds a
+ * program that loads only the subcommand it runs: `createProgramFor`.)
  */
 export function createProgram(): Command {
-  const program = new Command("tickscope")
-    .description("Netcode analysis for custom UDP game protocols: latency, loss, bandwidth, anticheat, regions.")
-    .version(TOOL_VERSION)
-    .option("--verbose", "print stack traces of errors")
-    .exitOverride();
+  const program = createRootCommand();
   registerAnalyzeCommand(program);
   registerAnalysisCommands(program);
   registerInspectCommand(program);

@@ -1,8 +1,11 @@
 import { CommanderError, type Command } from "commander";
-import { ErrorCode, TickscopeError } from "@tickscope/core";
-import { createProgram } from "./program.js";
+import type { TickscopeError } from "@tickscope/core";
 import { ExitCode } from "./exit-code.js";
+import { createProgramFor } from "./lazy-program.js";
 import { escapeTerminalText } from "./terminal-text.js";
+
+/** Core's error module, loaded when an error is reported (startup loads no package). */
+type CoreErrors = Pick<typeof import("@tickscope/core"), "ErrorCode" | "TickscopeError">;
 
 export { ExitCode };
 
@@ -20,7 +23,7 @@ function commandPath(command: Command): string {
 }
 
 /** A file-system error from Node (`ENOENT`, `EISDIR`, `ENAMETOOLONG`...) that escaped a writer. */
-function asFileSystemError(error: unknown): TickscopeError | undefined {
+function asFileSystemError(error: unknown, { ErrorCode, TickscopeError }: CoreErrors): TickscopeError | undefined {
   const candidate = error as NodeJS.ErrnoException | undefined;
   if (typeof candidate !== "object" || candidate === null || typeof candidate.code !== "string" || typeof candidate.syscall !== "string") return undefined;
   const path = typeof candidate.path === "string" ? ` '${candidate.path}'` : "";
@@ -29,10 +32,11 @@ function asFileSystemError(error: unknown): TickscopeError | undefined {
 
 /** Writes a tickscope error as one escaped line plus an optional hint; returns its exit code. */
 function reportError(error: TickscopeError, streams: CliStreams, verbose: boolean): number {
+  const usageCodes: readonly string[] = ["E_INVALID_OPTION", "E_USAGE"];
   streams.stderr.write(`tickscope: ${error.code}: ${escapeTerminalText(error.message)}\n`);
   if (error.hint) streams.stderr.write(`hint: ${escapeTerminalText(error.hint)}\n`);
   if (verbose && error.stack) streams.stderr.write(`${error.stack}\n`);
-  return error.code === ErrorCode.invalidOption || error.code === ErrorCode.usage ? ExitCode.usage : ExitCode.unreadableInput;
+  return usageCodes.includes(error.code) ? ExitCode.usage : ExitCode.unreadableInput;
 }
 
 /**
@@ -42,7 +46,7 @@ function reportError(error: TickscopeError, streams: CliStreams, verbose: boolea
  * `--verbose`): usage errors are `E_USAGE` with exit code 2.
  */
 export async function runCli(args: readonly string[], streams: CliStreams): Promise<number> {
-  const program = createProgram();
+  const program = await createProgramFor(args);
   let failedCommand: Command = program;
   const configure = (command: Command): void => {
     command.configureOutput({
@@ -63,13 +67,15 @@ export async function runCli(args: readonly string[], streams: CliStreams): Prom
     const code = program.getOptionValue("exitCode") as number | undefined;
     return code ?? ExitCode.ok;
   } catch (error) {
+    if (error instanceof CommanderError && ["commander.helpDisplayed", "commander.version", "commander.help"].includes(error.code)) return ExitCode.ok;
+    const core: CoreErrors = await import("@tickscope/core");
+    const { ErrorCode, TickscopeError } = core;
     if (error instanceof CommanderError) {
-      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
-      const message = error.message.replace(/^error: /, "");
+      const message = error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ");
       return reportError(new TickscopeError(ErrorCode.usage, message, { hint: `see \`${commandPath(failedCommand)} --help\`` }), streams, false);
     }
     if (TickscopeError.isInstance(error)) return reportError(error, streams, verbose);
-    const fileSystemError = asFileSystemError(error);
+    const fileSystemError = asFileSystemError(error, core);
     if (fileSystemError !== undefined) return reportError(fileSystemError, streams, verbose);
     streams.stderr.write(`tickscope: internal error: ${escapeTerminalText((error as Error)?.message ?? String(error))}\n`);
     streams.stderr.write("hint: rerun with --verbose and report this as a bug\n");

@@ -32,7 +32,8 @@ export function registerAnalysisCommands(program: Command): void {
   for (const name of availableAnalyses()) registerAnalysisCommand(program, name);
 }
 
-function registerAnalysisCommand(program: Command, name: AnalysisName): void {
+/** Registers the subcommand of one analysis (`tickscope latency`...). */
+export function registerAnalysisCommand(program: Command, name: AnalysisName): void {
   const adapter = adapterFor(name);
   const command = program
     .command(name)
