@@ -5,7 +5,7 @@ export {
   type SpikeCause,
   type SpikeCauseKind,
 } from "./cause-timeline.js";
-export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions } from "./interarrival-jitter.js";
+export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions, type JitterRestart, type JitterRestartReason } from "./interarrival-jitter.js";
 export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
 export {
   LatencyReportSchema,
@@ -17,6 +17,7 @@ export {
   type LatencySessionReport,
   type LatencySpikeReport,
   type LatencyStreamReport,
+  type LatencyTimestampReset,
   type PlayerExperience,
   type SpikeCauseReport,
 } from "./latency-report.js";

@@ -66,3 +66,66 @@ describe("SmoothedRtt (RFC 6298 / ENet, α 1/8, β 1/4)", () => {
     expect(smoothed.variationMs).toBeCloseTo(0, 6);
   });
 });
+
+describe("InterarrivalJitter restarts (timestamp discontinuities, clock changes)", () => {
+  it("restarts on a clock change without a sample, keeping J, and rebases PDV", () => {
+    const jitter = new InterarrivalJitter();
+    for (let n = 0; n < 10; n++) jitter.add(n * 20_000 + 5_000 + (n % 2) * 1_000, n * 20_000, "8000", n);
+    const before = { jitterUs: jitter.jitterUs, samples: jitter.samples };
+    // Same arrival rhythm, a 90 kHz clock from another origin.
+    jitter.add(10 * 20_000 + 5_000, 7_777_777, "90000", 10);
+    expect(jitter.samples).toBe(before.samples);
+    expect(jitter.jitterUs).toBe(before.jitterUs);
+    expect(jitter.restarts).toEqual([{ tUs: 205_000, reason: "clockChange", sendJumpMs: (7_777_777 - 180_000) / 1000, arrivalGapMs: 19, sequence: 10, fromClock: "8000", toClock: "90000" }]);
+    jitter.add(11 * 20_000 + 5_000, 7_777_777 + 20_000, "90000", 11);
+    expect(jitter.samples).toBe(before.samples + 1);
+    // Transit continued across the restart: PDV stays within the 1 ms alternation.
+    expect(jitter.pdvQuantileMs(1)).toBeCloseTo(1, 1);
+  });
+
+  it("restarts on a jump the sequence does not explain, not on a pause the sequence explains", () => {
+    const jitter = new InterarrivalJitter();
+    let receiveUs = 0;
+    let sendUs = 0;
+    let sequence = 65_530;
+    const step = (sendStepUs: number, arrivalStepUs: number, sequenceStep: number): void => {
+      receiveUs += arrivalStepUs;
+      sendUs += sendStepUs;
+      sequence = (sequence + sequenceStep) % 65_536;
+      jitter.add(receiveUs, sendUs, "", sequence, 16);
+    };
+    for (let n = 0; n < 5; n++) step(20_000, 20_000, 1);
+    // A 2 s pause: sequence +100 (wrapping through 0), timestamp +2 s: explained.
+    step(2_000_000, 2_000_000, 100);
+    // A 3 s network stall: sequence +1, timestamp +20 ms, arrival +3 s: explained by the sequence, counted.
+    step(20_000, 3_000_000, 1);
+    expect(jitter.restartCount).toBe(0);
+    expect(jitter.maxJitterUs).toBeGreaterThan(180_000);
+    // A reset: the timestamp jumps back 40 s while the sequence continues.
+    step(-40_000_000, 20_000, 1);
+    expect(jitter.restarts.map((restart) => [restart.reason, restart.sequence])).toEqual([["timestampJump", sequence]]);
+  });
+
+  it("without sequence numbers every jump of at least the threshold restarts; only maxRestartsKept are kept", () => {
+    const jitter = new InterarrivalJitter({ discontinuityMs: 500, maxRestartsKept: 2 });
+    for (let n = 0; n < 6; n++) jitter.add(n * 20_000, n * 10_000_000);
+    expect(jitter.restartCount).toBe(5);
+    expect(jitter.restarts).toHaveLength(2);
+    expect(jitter.restarts[0].sequence).toBeNull();
+    expect(jitter.samples).toBe(0);
+    expect(jitter.meanJitterUs).toBe(0);
+  });
+
+  it("compares 53-bit and wider sequences without modulus, and never restarts with discontinuityMs Infinity", () => {
+    const wide = new InterarrivalJitter({ discontinuityMs: 1 });
+    wide.add(0, 0, "", 2 ** 40, 64);
+    wide.add(20_000, 20_000, "", 2 ** 40 + 1, 64);
+    wide.add(40_000, 20_000 + 5_000_000, "", 2 ** 40 + 2, 64);
+    expect(wide.restarts.map((restart) => restart.reason)).toEqual(["timestampJump"]);
+    const never = new InterarrivalJitter({ discontinuityMs: Infinity });
+    never.add(0, 0);
+    never.add(20_000, 99_000_000_000);
+    expect(never.restartCount).toBe(0);
+    expect(never.samples).toBe(1);
+  });
+});

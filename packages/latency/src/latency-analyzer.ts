@@ -105,7 +105,7 @@ class SeriesState {
   readonly sketch: QuantileSketch;
   readonly smoothed = new SmoothedRtt();
   /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
-  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false });
+  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false, discontinuityMs: Infinity });
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
@@ -151,6 +151,8 @@ interface JitterStream {
   readonly channel: string;
   readonly jitter: InterarrivalJitter;
   lastPacketIndex: number;
+  /** Datagram index of each kept restart of `jitter` (timestamp discontinuity, clock change). */
+  readonly restartPacketIndices: number[];
 }
 
 interface SessionState {
@@ -348,7 +350,17 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
             p99: round3(jitter.pdvQuantileMs(0.99)),
             max: round3(jitter.pdvQuantileMs(1)),
           },
+          restarts: jitter.restartCount,
+          timestampResets: jitter.restarts.map((restart, index) => ({
+            tUs: restart.tUs,
+            reason: restart.reason,
+            sequence: restart.sequence,
+            sendJumpMs: round3(restart.sendJumpMs),
+            arrivalGapMs: round3(restart.arrivalGapMs),
+            packetIndex: stream.restartPacketIndices[index],
+          })),
         });
+        if (jitter.restartCount > 0) findings.push(jitterRestartFinding(state, stream, findings.length));
       }
     }
     const anomalies = this.anomalies.toCounts();
@@ -467,13 +479,16 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       }
     }
     if (stream === undefined) {
-      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1 };
+      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1, restartPacketIndices: [] };
       streams.push(stream);
       state.jitterStreams.set(`${message.direction}\u0000${channel}`, stream);
     }
     if (stream.lastPacketIndex === message.packetIndex) return;
     stream.lastPacketIndex = message.packetIndex;
-    stream.jitter.add(message.tUs, sendTimeUs);
+    // The clock is the sendTime field's (its wrap tells an 8 kHz RTP payload type from a 90 kHz one): a change restarts the difference chain.
+    const restartsBefore = stream.jitter.restarts.length;
+    stream.jitter.add(message.tUs, sendTimeUs, roles.sendTimeModulusUs === undefined ? "" : String(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
+    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
     if (stream.jitter.packets >= 2) state.hasReceivedStream = true;
   }
 
@@ -786,6 +801,40 @@ function spikeFinding(
     confidence: top === undefined ? 0 : round3(top.score),
     summary,
     evidence: { values, packetIndices: [...new Set(spike.packetIndices)].sort((a, b) => a - b) },
+  };
+  if (state.player !== undefined) finding.player = state.player;
+  return finding;
+}
+
+/**
+ * A finding per stream whose sender timestamp jumped (an RTP timestamp reset
+ * at a fax switch-over, a restarted sender clock) or changed clock: the
+ * jitter difference chain restarted there instead of counting the jump as
+ * jitter. Severity info: an event to know about, not a network problem.
+ */
+function jitterRestartFinding(state: SessionState, stream: JitterStream, index: number): Finding {
+  const jitter = stream.jitter;
+  const first = jitter.restarts[0];
+  const jumps = jitter.restarts.filter((restart) => restart.reason === "timestampJump").length;
+  const what = first.reason === "timestampJump" ? `sender timestamp jumped by ${round3(first.sendJumpMs)} ms while ${round3(first.arrivalGapMs)} ms passed` : "sender clock changed (another payload type)";
+  const where = `Session ${state.id} ${stream.direction} stream ${stream.channel === "" ? "(one stream)" : stream.channel}`;
+  const summary =
+    `${where}: ${jitter.restartCount} timestamp discontinuit${jitter.restartCount === 1 ? "y" : "ies"}; first at ${formatTimeUs(first.tUs)}` +
+    `${first.sequence === null ? "" : ` (sequence ${first.sequence})`}: ${what}. Jitter restarted there (not counted as jitter)${first.sequence === null ? "" : "; the sequence continued, so it is not loss"}.`;
+  const last = jitter.restarts[jitter.restarts.length - 1];
+  const finding: Finding = {
+    id: `latency.timestampReset.${index}`,
+    analysis: "latency",
+    kind: "timestampReset",
+    severity: "info",
+    startUs: first.tUs,
+    endUs: last.tUs,
+    session: state.id,
+    summary,
+    evidence: {
+      values: { direction: stream.direction, stream: stream.channel, restarts: jitter.restartCount, timestampJumps: jumps, clockChanges: jitter.restarts.length - jumps, firstSendJumpMs: round3(first.sendJumpMs) },
+      packetIndices: [...stream.restartPacketIndices],
+    },
   };
   if (state.player !== undefined) finding.player = state.player;
   return finding;

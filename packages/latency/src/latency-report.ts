@@ -124,6 +124,26 @@ export interface LatencyStreamReport {
   perPacketJitterP95Ms: number;
   /** RFC 5481 packet delay variation quantiles, ms. */
   pdvMs: { p50: number; p95: number; p99: number; max: number };
+  /** Restarts of the jitter difference chain: sender timestamp discontinuities and clock (payload type) changes. */
+  restarts: number;
+  /** The first restarts (up to 100): where the sender's timestamp jumped or its clock changed; never jitter samples, never loss. */
+  timestampResets: LatencyTimestampReset[];
+}
+
+/** One sender timestamp discontinuity (RTP timestamp reset, e.g. a fax switch-over) or clock change of a stream. */
+export interface LatencyTimestampReset {
+  /** Arrival of the first packet after it, µs. */
+  tUs: number;
+  /** `timestampJump` or `clockChange`. */
+  reason: "timestampJump" | "clockChange";
+  /** Its sequence number (null without one). */
+  sequence: number | null;
+  /** What the sender timestamp jumped by, ms. */
+  sendJumpMs: number;
+  /** Arrival gap to the previous packet, ms. */
+  arrivalGapMs: number;
+  /** Datagram index (Wireshark frame = index + 1). */
+  packetIndex: number;
 }
 
 /** `finish()` output of the latency analyzer: what `tickscope latency --json` prints. */
@@ -233,6 +253,18 @@ export const LatencyReportSchema = objectSchema({
       jitterMs: objectSchema({ mean: numberSchema, max: numberSchema, last: numberSchema }),
       perPacketJitterP95Ms: numberSchema,
       pdvMs: objectSchema({ p50: numberSchema, p95: numberSchema, p99: numberSchema, max: numberSchema }),
+      restarts: { type: "integer", minimum: 0 },
+      timestampResets: {
+        type: "array",
+        items: objectSchema({
+          tUs: numberSchema,
+          reason: { type: "string", enum: ["timestampJump", "clockChange"] },
+          sequence: nullableNumber,
+          sendJumpMs: numberSchema,
+          arrivalGapMs: numberSchema,
+          packetIndex: { type: "integer", minimum: 0 },
+        }),
+      },
     }),
   },
   findings: { type: "array", items: FindingSchema },

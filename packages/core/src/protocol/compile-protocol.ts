@@ -508,7 +508,10 @@ export class CompiledProtocol implements DatagramDecoder {
   private encodeFrame(writer: BitWriter, message: MessagePlan, given: FieldRecord, datagram: () => Uint8Array): void {
     const body = message.body!;
     const fields: FieldRecord = { ...given };
-    for (const selector of message.selectors) if (selector.level === 1) fields[selector.name] = selector.value as FieldValue;
+    for (const selector of message.selectors) {
+      // A case of several values (RTP payload types sharing one message) keeps the given value: decoded fields re-encode to the same bytes.
+      if (selector.level === 1 && selector.values?.includes(fields[selector.name] as number | string) !== true) fields[selector.name] = selector.value as FieldValue;
+    }
     const scopes = this.encodeScopes;
     scopes[1] = fields;
     const context = this.encodeContext;

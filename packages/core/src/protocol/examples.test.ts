@@ -81,7 +81,7 @@ describe("rtp.json (synthetic packets; tshark stream counts are checked in @tick
       expect(messages[0].fields.headerExtension).toMatchObject({ profile: 0xbede, wordCount: 1, words: [0x01020304] });
       expect(messages[0].roles).toMatchObject({ sequence: 0x1234, sequenceBits: 16, sendTimeUs: 1_000_000, sessionId: String(0xdeadbeef) });
       expect(rtp.encodeDatagram([{ type: "rtp", fields: messages[0].fields }])).toEqual(packet);
-      expect(decodeAll(rtp, hex("40 08 1234 00001f40 deadbeef")).anomalies[0]).toMatchObject({ code: "E_VALUE_OUT_OF_RANGE", fieldPath: "rtp.version" });
+      expect(decodeAll(rtp, hex("40 08 1234 00001f40 deadbeef")).anomalies[0]).toMatchObject({ code: "E_VALUE_OUT_OF_RANGE", fieldPath: "frame.version" });
     }
   });
 });
@@ -228,14 +228,31 @@ describe("encode∘decode round trips (property) on firefall and rtp", () => {
         (head, csrc, words, payload) => {
           const fields: FieldRecord = { version: 2, padding: false, extension: words !== undefined, csrcCount: csrc.length, ...head, csrc, payload };
           if (words !== undefined) fields.headerExtension = { profile: 0xbede, wordCount: words.length, words };
-          const bytes = rtp.encodeMessage("rtp", fields);
+          // The payload type chooses the message and so the timestamp's clock (none for comfort noise, events and dynamic types).
+          const { type, clockHz } = rtpMessageOf(head.payloadType);
+          const bytes = rtp.encodeMessage(type, fields);
           const decoded = rtp.decodeDatagramFields(bytes);
           expect(decoded.anomalies).toEqual([]);
+          expect(decoded.messages[0].type).toBe(type);
           expect(decoded.messages[0].fields).toEqual(fields);
-          expect(decoded.messages[0].roles.sendTimeUs).toBe(head.timestamp * 125);
+          if (clockHz === undefined) expect(decoded.messages[0].roles.sendTimeUs).toBeUndefined();
+          else expect(decoded.messages[0].roles.sendTimeUs).toBeCloseTo((head.timestamp * 1_000_000) / clockHz, 6);
         },
       ),
       { numRuns: 200 },
     );
   });
 });
+
+/** rtp.json's message and timestamp clock for an RTP payload type (Wireshark's clock table, RFC 3551). */
+function rtpMessageOf(payloadType: number): { type: string; clockHz: number | undefined } {
+  if ([0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 18].includes(payloadType)) return { type: "rtp", clockHz: 8000 };
+  if (payloadType === 6) return { type: "rtp16kHz", clockHz: 16000 };
+  if (payloadType === 16) return { type: "rtp11025Hz", clockHz: 11025 };
+  if (payloadType === 17) return { type: "rtp22050Hz", clockHz: 22050 };
+  if (payloadType === 10 || payloadType === 11) return { type: "rtp44100Hz", clockHz: 44100 };
+  if ([14, 25, 26, 28, 31, 32, 33, 34].includes(payloadType)) return { type: "rtp90kHz", clockHz: 90000 };
+  if (payloadType === 13 || payloadType === 19) return { type: "comfortNoise", clockHz: undefined };
+  if (payloadType === 101) return { type: "telephoneEvent", clockHz: undefined };
+  return { type: "rtpUnknownClock", clockHz: undefined };
+}

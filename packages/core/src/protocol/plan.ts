@@ -173,8 +173,12 @@ export interface MessagePlan {
   ackChannel: string | number | undefined;
   fields: FieldPlan[];
   roles: RolePlan;
-  /** Field values the frame header / prefixes must have to select this message (filled in by the encoder). */
-  selectors: { level: number; name: string; value: number | string }[];
+  /**
+   * Field values the frame header / prefixes must have to select this message
+   * (filled in by the encoder): `value`, unless the given value is already one
+   * of the case's `values`.
+   */
+  selectors: { level: number; name: string; value: number | string; values?: readonly (number | string)[] }[];
   /** Frame header + prefix fields on the path to this message. */
   framePrefix: FieldPlan[];
   /** Work units one frame of this message costs against the per-datagram decode budget. */
@@ -726,7 +730,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
     const nextPrefix = [...framePrefix, ...prefix];
     const cases = select.cases.map((item, index) => {
       const values = caseValues(item.value);
-      const nextSelectors = [...selectors, { level: on.level, name: on.name, value: values[0] }];
+      const nextSelectors = [...selectors, { level: on.level, name: on.name, value: values[0], values }];
       let plan: SelectPlan;
       if (item.message !== undefined) plan = { kind: "message", message: buildMessage(item.message, `${path}/cases/${index}/message`, childScope, nextPrefix, nextSelectors, body) };
       else if (item.select !== undefined) plan = buildSelect(item.select, childScope, `${path}/cases/${index}/select`, nextPrefix, nextSelectors, body, depth + 1);
