@@ -135,15 +135,17 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     const timeline = state.timeline;
     timeline.touch(message.tUs);
     if (message.direction === "clientToServer") {
-      const claimedUs = timeline.claimedUs(message);
-      timeline.observeClient(message, claimedUs);
+      const ownClaimUs = timeline.claimedUs(message);
+      timeline.observeClient(message, ownClaimUs);
       // Timing per datagram: a shot riding with the newest input claims that input's time.
       const datagram = state.datagram;
       if (message.packetIndex !== datagram.packetIndex) {
         if (datagram.packetIndex >= 0) this.closeDatagram(state);
         datagram.reset(message.packetIndex, message.tUs);
       }
-      datagram.add(message, claimedUs);
+      datagram.add(message, ownClaimUs);
+      // A message that claims no time itself (a shot next to an input) takes its datagram's claim.
+      const claimedUs = ownClaimUs ?? (datagram.claimedUs === datagram.claimedUs ? datagram.claimedUs : undefined);
       // Direct calls (monomorphic call sites) on the hot path.
       state.speedhack.onClientMessage(message);
       state.lagSwitch.onClientMessage(message, claimedUs, timeline);

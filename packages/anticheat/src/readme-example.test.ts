@@ -31,7 +31,11 @@ describe("README example", () => {
   it.skipIf(!hasSharedCaptures)(`runs on the Firefall capture${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
     const protocol = fileURLToPath(new URL("../../../examples/protocols/firefall.json", import.meta.url));
     const lines = await readmeExample(sharedCapturePath("firefall_1869_gameplay.pcapng"), protocol, "59238");
-    expect(lines.filter((line) => line.includes(": clean (score 0)"))).toHaveLength(2);
+    // Every session of this honest capture is clean (how many sessions the capture package
+    // keeps — the port-25000 handshake flow or only the gameplay one — is not this test's concern).
+    const verdicts = lines.filter((line) => / \(score [0-9.]+\)$/.test(line));
+    expect(verdicts.length).toBeGreaterThanOrEqual(1);
+    expect(verdicts.every((line) => line.includes(": clean (score 0)"))).toBe(true);
     expect(lines.some((line) => line.startsWith("[critical] No MAC or AEAD authentication"))).toBe(true);
   }, 120_000);
 });

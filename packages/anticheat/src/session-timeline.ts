@@ -1,4 +1,4 @@
-import type { GameMessage } from "@tickscope/core";
+import { serialResidue, type GameMessage, type SerialNumber } from "@tickscope/core";
 import type { AnticheatOptions } from "./options.js";
 import { NumberRing } from "./ring-buffer.js";
 
@@ -56,7 +56,7 @@ export class SessionTimeline {
   private readonly clientAsked = new RttKind();
   /** Server datagram → first client message acknowledging it (true RTT + client send wait, at the server). */
   private readonly acknowledged = new RttKind();
-  private lastClientAck: number | undefined;
+  private lastClientAck: SerialNumber | undefined;
   /** Latest measured RTT of the preferred kind, ms (NaN before the first). */
   lastRttMs = Number.NaN;
   /** Exponentially smoothed RTT of the preferred kind (gain 1/8, as TCP's SRTT), ms. */
@@ -83,7 +83,8 @@ export class SessionTimeline {
   claimedUs(message: GameMessage): number | undefined {
     const roles = message.roles;
     if (roles.sendTimeUs !== undefined) return roles.sendTimeUs;
-    if (roles.tick !== undefined) return roles.tick * this.options.tickIntervalUs;
+    // Ticks arrive unwrapped (core's RoleUnwrapper): a plain monotonic number.
+    if (roles.tick !== undefined) return Number(roles.tick) * this.options.tickIntervalUs;
     return undefined;
   }
 
@@ -145,8 +146,10 @@ export class SessionTimeline {
       this.serverDatagrams += 1;
       const sequence = message.roles.sequence;
       if (sequence !== undefined) {
-        const slot = ((sequence % SERVER_SEQUENCE_SLOTS) + SERVER_SEQUENCE_SLOTS) % SERVER_SEQUENCE_SLOTS;
-        this.serverSequences[slot] = sequence;
+        // Exact residue as the key: a u64 sequence near 2^63 is a bigint, never a rounded float.
+        const key = serialResidue(sequence);
+        const slot = key % SERVER_SEQUENCE_SLOTS;
+        this.serverSequences[slot] = key;
         this.serverSendUs[slot] = message.tUs;
       }
     }
@@ -173,9 +176,10 @@ export class SessionTimeline {
   }
 
   /** Capture time of the server datagram with this sequence (recent ones only), NaN when unknown. */
-  serverDatagramTimeUs(sequence: number): number {
-    const slot = ((sequence % SERVER_SEQUENCE_SLOTS) + SERVER_SEQUENCE_SLOTS) % SERVER_SEQUENCE_SLOTS;
-    return this.serverSequences[slot] === sequence ? this.serverSendUs[slot]! : Number.NaN;
+  serverDatagramTimeUs(sequence: SerialNumber): number {
+    const key = serialResidue(sequence);
+    const slot = key % SERVER_SEQUENCE_SLOTS;
+    return this.serverSequences[slot] === key ? this.serverSendUs[slot]! : Number.NaN;
   }
 
   /**

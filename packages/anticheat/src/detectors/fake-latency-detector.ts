@@ -11,7 +11,8 @@ import { WindowHistory } from "../window-history.js";
  * {@link WindowHistory} (bounded; an inflation early in a long capture is
  * found as surely as one at its end): the strongest run of windows whose
  * median excess is above max(`fakeLatencyMinExcessMs`, `fakeLatencyRelativeExcess`
- * × measured RTT) is the finding. Selective delay of shots is
+ * × measured RTT) is the finding when its pooled median clears that by 2
+ * robust standard errors. Selective delay of shots is
  * {@link SelectiveDelayDetector}'s.
  */
 export class FakeLatencyDetector implements SessionDetector {
@@ -45,7 +46,9 @@ export class FakeLatencyDetector implements SessionDetector {
     if (run === undefined || run.samples < minimum || timeline.measuredRttMs.length < minimum) return;
     const excess = run.medians[0]!;
     const measured = run.medians[1]!;
-    const threshold = this.threshold(measured);
+    // The run's pooled excess must clear the threshold by 2 robust standard errors: one
+    // window of a drifting mobile path can sit above it by chance, a lying client stays there.
+    const threshold = this.threshold(measured) + 2 * run.standardError;
     if (!(excess > threshold)) return;
     const reported = measured + excess;
     events.push({

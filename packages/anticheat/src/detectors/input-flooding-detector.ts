@@ -1,4 +1,4 @@
-import type { GameMessage } from "@tickscope/core";
+import { serialDifference, type GameMessage, type SerialNumber } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 
@@ -13,7 +13,8 @@ export class InputFloodingDetector implements SessionDetector {
   private windowIndex = Number.NaN;
   private windowCount = 0;
   private windowFirstUs = 0;
-  private currentTick = Number.NaN;
+  /** The tick being counted (exact; NaN before the first). */
+  private currentTick: SerialNumber = Number.NaN;
   private tickCount = 0;
   private violations = 0;
   private tickViolations = 0;
@@ -40,10 +41,12 @@ export class InputFloodingDetector implements SessionDetector {
       }
       if (index === this.windowIndex) this.windowCount += 1;
     }
-    if (roles.tick !== undefined) {
-      if (roles.tick !== this.currentTick) {
-        if (roles.tick > this.currentTick || Number.isNaN(this.currentTick)) {
-          this.currentTick = roles.tick;
+    const tick = roles.tick;
+    if (tick !== undefined) {
+      if (tick !== this.currentTick) {
+        // Serial order (exact for wide ticks, and wrap-safe when the ticks were not unwrapped).
+        if (typeof this.currentTick === "number" && Number.isNaN(this.currentTick) ? true : serialDifference(this.currentTick, tick, roles.tickBits) > 0) {
+          this.currentTick = tick;
           this.tickCount = 0;
         } else return;
       }

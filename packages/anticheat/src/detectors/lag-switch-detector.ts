@@ -1,4 +1,4 @@
-import type { GameMessage } from "@tickscope/core";
+import { serialDifference, type GameMessage, type SerialNumber } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
@@ -26,12 +26,12 @@ interface Candidate {
   gapEndUs: number;
   serverDatagramsAtStart: number;
   serverDatagramsAtEnd: number;
-  ackAtStart: number | undefined;
-  lastHeldAck: number | undefined;
+  ackAtStart: SerialNumber | undefined;
+  lastHeldAck: SerialNumber | undefined;
   /** Expected arrival (claimed time + clock offset) of the newest message created inside the silence. */
   latestExpectedUs: number;
   /** Its ack. */
-  latestAck: number | undefined;
+  latestAck: SerialNumber | undefined;
   flushed: number;
   maxAgeUs: number;
   positionAtStart: [number, number, number] | undefined;
@@ -51,7 +51,7 @@ interface Candidate {
 export class LagSwitchDetector implements SessionDetector {
   private lastArrivalUs = Number.NaN;
   private lastPacketIndex = -1;
-  private lastAck: number | undefined;
+  private lastAck: SerialNumber | undefined;
   private hasLastPosition = false;
   private lastX = 0;
   private lastY = 0;
@@ -156,9 +156,8 @@ export class LagSwitchDetector implements SessionDetector {
       frozenMs = Math.max(0, (candidate.latestExpectedUs - ackedAtUs) / 1000 - rttMs);
       if (frozenMs > (1 - this.options.lagSwitchMinAckFraction) * (insideUs / 1000)) return;
     } else if (candidate.ackAtStart !== undefined && candidate.lastHeldAck !== undefined && serverPackets >= 2) {
-      const modulus = 2 ** Math.min(this.ackBits, 32);
-      acked = (((candidate.lastHeldAck - candidate.ackAtStart) % modulus) + modulus) % modulus;
-      if (acked > modulus / 2) acked = 0;
+      // Exact for any width (a u64 ack from 2^63 included); an ack behind the start acknowledged nothing new.
+      acked = Math.max(0, serialDifference(candidate.ackAtStart, candidate.lastHeldAck, this.ackBits));
       if (acked < this.options.lagSwitchMinAckFraction * serverPackets) return;
     } else if (gapUs < this.options.lagSwitchNoAckMinGapMs * 1000) {
       return;

@@ -9,13 +9,9 @@ const TWO_POW_32 = 2 ** 32;
 
 /**
  * Slot layout (interleaved: one cache line per lookup): sequence low 32 bits,
- * sequence high bits, packet index, fingerprint, arrival µs, flags.
+ * sequence high bits, packet index, fingerprint, arrival µs.
  */
-const STRIDE = 6;
-/** Flag: the original arrived after the session was established (the server had answered). */
-const FLAG_ESTABLISHED = 1;
-/** Flag: the original verified (MAC/AEAD). */
-const FLAG_AUTHENTICATED = 2;
+const STRIDE = 5;
 
 interface SequenceSpace {
   slots: Float64Array;
@@ -49,6 +45,15 @@ function fingerprint(message: GameMessage): number {
 type RepeatClass = "authenticated" | "unauthenticated" | "handshake";
 
 /**
+ * Sequence spaces are kept apart per class: datagrams sent before the session
+ * was established (handshake), authenticated ones, and the rest. A connection
+ * request's sequence (netcode's is empty: 0) must not become the newest
+ * sequence of the gameplay space, or every gameplay datagram would look
+ * hundreds of packets stale.
+ */
+const CLASSES: readonly RepeatClass[] = ["authenticated", "unauthenticated", "handshake"];
+
+/**
  * Replay / duplication: a sequenced gameplay datagram seen again in another
  * datagram (with a different payload: an edited replay; with the same payload
  * long after the original: a re-sent capture), or a sequence number older
@@ -65,10 +70,13 @@ type RepeatClass = "authenticated" | "unauthenticated" | "handshake";
  * connection request, which the protocol leaves unauthenticated. Messages
  * whose authentication failed are the tampering detector's. Sequence numbers
  * may be 64-bit (`bigint`); comparisons use core's serial-number arithmetic.
- * Memory: 256 slots per channel, at most 8 channels.
+ * Memory: 256 slots per sequence space (channel × class), at most 8 spaces.
  */
 export class ReplayDetector implements SessionDetector {
-  private readonly spaces = new Map<string | number, SequenceSpace>();
+  /** Sequence spaces per class (index in {@link CLASSES}) and channel. */
+  private readonly spaces = [new Map<string | number, SequenceSpace>(), new Map<string | number, SequenceSpace>(), new Map<string | number, SequenceSpace>()];
+  private spaceCount = 0;
+  private lastClass = -1;
   private lastChannel: string | number | undefined;
   private lastSpace: SequenceSpace | undefined;
   private readonly counts = { authenticated: 0, unauthenticated: 0, handshake: 0 };
@@ -107,14 +115,19 @@ export class ReplayDetector implements SessionDetector {
       return;
     }
     const channel = roles.channel ?? 0;
-    let space = channel === this.lastChannel ? this.lastSpace : this.spaces.get(channel);
+    const established = timeline === undefined || timeline.serverDatagrams > 0 || timeline.serverPackets > 0;
+    const classIndex = !established ? 2 : authenticated === true ? 0 : 1;
+    let space = channel === this.lastChannel && classIndex === this.lastClass ? this.lastSpace : this.spaces[classIndex]!.get(channel);
     if (space === undefined) {
-      if (this.spaces.size >= MAX_CHANNELS) return;
+      if (this.spaceCount >= MAX_CHANNELS) return;
       space = createSpace();
-      this.spaces.set(channel, space);
+      this.spaces[classIndex]!.set(channel, space);
+      this.spaceCount += 1;
     }
+    this.lastClass = classIndex;
     this.lastChannel = channel;
     this.lastSpace = space;
+    const repeat = CLASSES[classIndex]!;
     if (roles.sequenceBits !== undefined) space.bits = roles.sequenceBits;
     let low: number;
     let high: number;
@@ -132,7 +145,6 @@ export class ReplayDetector implements SessionDetector {
     }
     const slot = STRIDE * (low & (SLOTS - 1));
     const slots = space.slots;
-    const established = timeline === undefined || timeline.serverDatagrams > 0 || timeline.serverPackets > 0;
     if (slots[slot] === low && slots[slot + 1] === high) {
       if (slots[slot + 2] === message.packetIndex) return;
       // Judge a repeated datagram once, by its first message: later messages of the same
@@ -143,8 +155,6 @@ export class ReplayDetector implements SessionDetector {
         this.duplicates += 1;
         return;
       }
-      const flags = slots[slot + 5]!;
-      const repeat = this.classify(authenticated === true, (flags & FLAG_ESTABLISHED) !== 0 && established);
       if (repeat === "authenticated") {
         if (sameContent) this.resent += 1;
         else this.edited += 1;
@@ -159,7 +169,6 @@ export class ReplayDetector implements SessionDetector {
     if (newest !== undefined) {
       const behind = this.behind(newest, sequence, space.bits);
       if (behind > this.options.replayWindow) {
-        const repeat = this.classify(authenticated === true, established);
         if (repeat === "authenticated") this.stale += 1;
         else if (repeat === "unauthenticated") this.unauthenticatedStale += 1;
         this.mark(message, repeat, behind);
@@ -174,7 +183,6 @@ export class ReplayDetector implements SessionDetector {
     slots[slot + 2] = message.packetIndex;
     slots[slot + 3] = fingerprint(message);
     slots[slot + 4] = message.tUs;
-    slots[slot + 5] = (established ? FLAG_ESTABLISHED : 0) | (authenticated === true ? FLAG_AUTHENTICATED : 0);
   }
 
   /** Packets `sequence` is behind `newest` (negative: ahead), by the field's width when known. */
@@ -182,11 +190,6 @@ export class ReplayDetector implements SessionDetector {
     if (bits > 0 && bits <= 64) return -serialDifference(newest, sequence, bits);
     if (typeof newest === "number" && typeof sequence === "number") return newest - sequence;
     return -serialDifference(newest, sequence, 64);
-  }
-
-  private classify(authenticated: boolean, established: boolean): RepeatClass {
-    if (!established) return "handshake";
-    return authenticated ? "authenticated" : "unauthenticated";
   }
 
   private mark(message: GameMessage, repeat: RepeatClass, behind = 0): void {

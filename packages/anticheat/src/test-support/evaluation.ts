@@ -2,8 +2,10 @@ import { AnticheatAnalyzer } from "../anticheat-analyzer.js";
 import type { AnticheatReport } from "../anticheat-report.js";
 import { CHEAT_KINDS, type CheatKind } from "../cheat-kind.js";
 import type { AnticheatOptions } from "../options.js";
-import { evaluationPlayers, generateMatch, type PlayerTruth } from "./match-generator.js";
+import { isInputProblemKind } from "../input-problem.js";
+import { evaluationPlayers, generateMatch, type InputFault, type MatchOptions, type PlayerSpec, type PlayerTruth, type ProtocolShape } from "./match-generator.js";
 import { NETWORK_PROFILES, type NetworkProfileName } from "./network-model.js";
+import { mixSeed, Random } from "./random.js";
 
 /** Options of {@link runEvaluation}. */
 export interface EvaluationOptions {
@@ -187,5 +189,194 @@ export function formatEvaluation(result: EvaluationResult): string {
   }
   lines.push(`| **bad networks (all but good)** | ${result.badNetworkHonest} | ${result.badNetworkFlagged} | ${percent(result.badNetworkFalsePositiveRate)} |`);
   lines.push(`| **all honest** | ${result.honest} | ${result.honestFlagged} | ${percent(result.falsePositiveRate)} |`);
+  return lines.join("\n");
+}
+
+/** One scenario of the shape evaluation: a protocol shape or capture situation the detectors must hold on. */
+export interface EvaluationScenario {
+  name: string;
+  /** What it checks (printed with the table). */
+  description: string;
+  durationSeconds: number;
+  shape?: ProtocolShape;
+  handshakeSeconds?: readonly [number, number];
+  inputFault?: InputFault;
+  /** Cheat kinds planted (each at low/medium/high × `cheatersPerCell`; fake latency and replay alternate their modes). */
+  kinds: readonly CheatKind[];
+  /** Only this mode of a kind (e.g. fake latency `selective`), when set. */
+  modes?: Partial<Record<CheatKind, string>>;
+  /** Cheats active only in this part of the capture, seconds. */
+  cheatWindowSeconds?: readonly [number, number];
+}
+
+/** The scenarios of issue 14 §4: shapes and situations beyond arena's. */
+export const EVALUATION_SCENARIOS: readonly EvaluationScenario[] = [
+  {
+    name: "bundled",
+    description: "one datagram per client frame: newest input (claimed by tick) + shot + pong, which claim nothing themselves",
+    durationSeconds: 60,
+    shape: "bundled",
+    kinds: CHEAT_KINDS,
+  },
+  {
+    name: "earlyCheat",
+    description: "180 s capture, cheat only in 10–40 s (rewind, shots held, reported RTT inflated); separate datagrams",
+    durationSeconds: 180,
+    kinds: ["fakeLatency", "rewindAbuse"],
+    cheatWindowSeconds: [10, 40],
+  },
+  {
+    name: "earlyCheatBundled",
+    description: "as earlyCheat, with shots riding in the input's datagram",
+    durationSeconds: 180,
+    shape: "bundled",
+    kinds: ["fakeLatency", "rewindAbuse"],
+    modes: { fakeLatency: "selective" },
+    cheatWindowSeconds: [10, 40],
+  },
+  {
+    name: "handshake",
+    description: "netcode-like: the client resends an identical unauthenticated connection request every 100 ms for 0.5–3 s until the server is up; then authenticated traffic",
+    durationSeconds: 60,
+    handshakeSeconds: [0.5, 3],
+    kinds: ["replay", "tampering"],
+  },
+  {
+    name: "wrongKey",
+    description: "as handshake, but the key file is wrong: every datagram after the connection request fails authentication",
+    durationSeconds: 30,
+    handshakeSeconds: [0.5, 3],
+    inputFault: "wrongKey",
+    kinds: ["replay", "fakeLatency", "tampering"],
+  },
+  {
+    name: "wrongDefinition",
+    description: "the definition does not match: every datagram fails to decode",
+    durationSeconds: 30,
+    inputFault: "wrongDefinition",
+    kinds: ["tampering", "speedhack"],
+  },
+];
+
+/** Result of one scenario. */
+export interface ScenarioResult {
+  scenario: EvaluationScenario;
+  rows: Array<{ kind: CheatKind; cheaters: number; detected: number; recall: number; otherKinds: Record<string, number> }>;
+  honest: number;
+  honestFlagged: number;
+  /** Players (honest or not) with any cheat finding. */
+  playersFlagged: number;
+  players: number;
+  /** Sessions reported as key/definition problems of the input. */
+  inputProblemSessions: number;
+  misses: string[];
+  falsePositives: string[];
+  messages: number;
+}
+
+/** Runs every scenario (or the given ones) over the seeds; `scale` multiplies durations (e.g. 0.5 in tests). */
+export function runScenarioEvaluation(
+  seeds: readonly number[],
+  options: { honestPerProfile: number; cheatersPerCell: number; scale?: number; scenarios?: readonly EvaluationScenario[] },
+): ScenarioResult[] {
+  const results: ScenarioResult[] = [];
+  for (const scenario of options.scenarios ?? EVALUATION_SCENARIOS) {
+    const counts = new Map<CheatKind, { cheaters: number; detected: number; otherKinds: Record<string, number> }>();
+    for (const kind of scenario.kinds) counts.set(kind, { cheaters: 0, detected: 0, otherKinds: {} });
+    const result: ScenarioResult = { scenario, rows: [], honest: 0, honestFlagged: 0, playersFlagged: 0, players: 0, inputProblemSessions: 0, misses: [], falsePositives: [], messages: 0 };
+    const scale = options.scale ?? 1;
+    const window = scenario.cheatWindowSeconds;
+    for (const seed of seeds) {
+      const random = new Random(mixSeed(seed, 78));
+      const players: PlayerSpec[] = [];
+      for (const network of NETWORK_PROFILES) for (let index = 0; index < options.honestPerProfile; index++) players.push({ cheat: "honest", network });
+      let cell = 0;
+      for (const cheat of scenario.kinds) {
+        for (const intensity of ["low", "medium", "high"] as const) {
+          for (let index = 0; index < options.cheatersPerCell; index++) {
+            const network = random.chance(0.4) ? "good" : random.pick(NETWORK_PROFILES);
+            const alternate = cell % 2 === 0;
+            const mode =
+              scenario.modes?.[cheat] ?? (cheat === "fakeLatency" ? (alternate ? "reported" : "selective") : cheat === "replay" ? (alternate ? "resend" : "edit") : undefined);
+            const spec: PlayerSpec = { cheat, intensity, network };
+            if (mode !== undefined) spec.mode = mode;
+            if (window !== undefined) spec.cheatWindowSeconds = window;
+            players.push(spec);
+            cell += 1;
+          }
+        }
+      }
+      const matchOptions: MatchOptions = { seed, players, durationSeconds: scenario.durationSeconds * scale };
+      if (scenario.shape !== undefined) matchOptions.shape = scenario.shape;
+      if (scenario.handshakeSeconds !== undefined) matchOptions.handshakeSeconds = scenario.handshakeSeconds;
+      if (scenario.inputFault !== undefined) matchOptions.inputFault = scenario.inputFault;
+      const match = generateMatch(matchOptions);
+      const analyzer = new AnticheatAnalyzer();
+      for (const session of match.sessions) analyzer.onSession(session);
+      for (const event of match.events) {
+        if (event.message !== undefined) analyzer.onMessage(event.message);
+        else analyzer.onAnomaly(event.anomaly!);
+      }
+      const report = analyzer.finish();
+      result.messages += match.messageCount;
+      result.inputProblemSessions += report.summary.inputProblemSessions;
+      const kindsBySession = new Map<string, Set<string>>();
+      for (const finding of report.findings) {
+        if (isInputProblemKind(finding.kind)) continue;
+        const set = kindsBySession.get(finding.session!) ?? new Set<string>();
+        set.add(finding.kind);
+        kindsBySession.set(finding.session!, set);
+      }
+      for (const player of match.truth) {
+        result.players += 1;
+        const found = kindsBySession.get(player.sessionId) ?? new Set<string>();
+        if (found.size > 0) result.playersFlagged += 1;
+        const describe = () => report.findings.filter((finding) => finding.session === player.sessionId).map((finding) => `${finding.kind}: ${finding.summary}`).join(" | ");
+        if (player.cheat === "honest") {
+          result.honest += 1;
+          if (found.size > 0) {
+            result.honestFlagged += 1;
+            result.falsePositives.push(`${scenario.name} seed ${seed} ${player.sessionId} ${player.network}: ${describe()}`);
+          }
+          continue;
+        }
+        const row = counts.get(player.cheat)!;
+        row.cheaters += 1;
+        if (found.has(player.cheat)) row.detected += 1;
+        else if (scenario.inputFault === undefined) result.misses.push(`${scenario.name} seed ${seed} ${player.sessionId} ${player.cheat}/${player.intensity}/${player.mode ?? "-"} on ${player.network}: found ${[...found].join(",") || "nothing"}`);
+        for (const kind of found) if (kind !== player.cheat) row.otherKinds[kind] = (row.otherKinds[kind] ?? 0) + 1;
+      }
+    }
+    result.rows = scenario.kinds.map((kind) => {
+      const row = counts.get(kind)!;
+      return { kind, ...row, recall: row.cheaters === 0 ? Number.NaN : row.detected / row.cheaters };
+    });
+    results.push(result);
+  }
+  return results;
+}
+
+/** Formats scenario results as Markdown tables (the README's). */
+export function formatScenarios(results: readonly ScenarioResult[]): string {
+  const percent = (value: number) => (Number.isNaN(value) ? "n/a" : `${(value * 100).toFixed(1)}%`);
+  const lines = ["| scenario | cheat kind | cheaters | recall | also flagged as |", "|---|---|---:|---:|---|"];
+  for (const result of results) {
+    for (const row of result.rows) {
+      const other = Object.entries(row.otherKinds)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([kind, count]) => `${kind} × ${count}`)
+        .join(", ");
+      const recall = result.scenario.inputFault === undefined ? percent(row.recall) : `${row.detected} flagged (input problem: not judged)`;
+      lines.push(`| ${result.scenario.name} | ${row.kind} | ${row.cheaters} | ${recall} | ${other || "–"} |`);
+    }
+  }
+  lines.push("");
+  lines.push("| scenario | players | honest | honest flagged | players flagged | input-problem sessions |");
+  lines.push("|---|---:|---:|---:|---:|---:|");
+  for (const result of results) {
+    lines.push(
+      `| ${result.scenario.name} | ${result.players} | ${result.honest} | ${result.honestFlagged} (${percent(result.honest === 0 ? 0 : result.honestFlagged / result.honest)}) | ${result.playersFlagged} | ${result.inputProblemSessions} |`,
+    );
+  }
   return lines.join("\n");
 }

@@ -25,7 +25,21 @@ export interface PlayerSpec {
   intensity?: Intensity;
   network: NetworkProfileName;
   mode?: string;
+  /** The cheat is active only in this part of the capture, seconds from the player's start (default: all of it). */
+  cheatWindowSeconds?: readonly [number, number];
 }
+
+/**
+ * Protocol shape of the generated client traffic. `separate`: one message per
+ * datagram, every message claims its `sendTime` (arena-like). `bundled`: one
+ * datagram per client frame carrying the newest input (claimed by its `tick`
+ * only) plus the frame's shot and pong, which claim nothing themselves (the
+ * shape where a shot rides with the newest input).
+ */
+export type ProtocolShape = "separate" | "bundled";
+
+/** What is wrong with the input (the analyst's key file or definition), not with a player. */
+export type InputFault = "wrongKey" | "wrongDefinition";
 
 /** Options of {@link generateMatch}. */
 export interface MatchOptions {
@@ -34,6 +48,18 @@ export interface MatchOptions {
   durationSeconds: number;
   /** Players on one path whose uplink stalls (buffered) at the same moment: a path outage, not lag switches. */
   sharedPathPlayers?: number;
+  /** Client datagram shape (default `separate`). */
+  shape?: ProtocolShape;
+  /**
+   * netcode-like connection (authenticated traffic): the server comes up this
+   * many seconds (uniform in the range) after the client starts; until its
+   * first datagram arrives the client resends an identical, unauthenticated
+   * connection request (sequence 0) every 100 ms. Every later message verifies
+   * (`authenticated: true`).
+   */
+  handshakeSeconds?: readonly [number, number];
+  /** Every client and server datagram after the handshake fails to verify (`wrongKey`) or to decode (`wrongDefinition`). */
+  inputFault?: InputFault;
 }
 
 /** A generated, labelled capture: sessions, time-ordered messages and anomalies, and the truth. */
@@ -57,6 +83,8 @@ interface Pending {
   tUs: number;
   order: number;
   message?: Omit<GameMessage, "packetIndex">;
+  /** Several messages of one datagram (same packet index). */
+  group?: Array<Omit<GameMessage, "packetIndex">>;
   anomaly?: Omit<DecodeAnomaly, "packetIndex">;
 }
 
@@ -119,20 +147,26 @@ export function generateMatch(options: MatchOptions): GeneratedMatch {
       player,
     } as Session);
     const push = (entry: Omit<Pending, "order">) => pending.push({ ...entry, order: order++ });
-    simulatePlayer(random, spec, sessionId, playerIndex, startUs, durationUs, uplink, downlink, push);
+    simulatePlayer(random, spec, sessionId, playerIndex, startUs, durationUs, uplink, downlink, push, options);
   });
   pending.sort((a, b) => a.tUs - b.tUs || a.order - b.order);
-  const events: Array<{ message?: GameMessage; anomaly?: DecodeAnomaly }> = new Array(pending.length);
+  const events: Array<{ message?: GameMessage; anomaly?: DecodeAnomaly }> = [];
   let messageCount = 0;
   for (let index = 0; index < pending.length; index++) {
     const entry = pending[index]!;
-    if (entry.message !== undefined) {
+    if (entry.group !== undefined) {
+      entry.group.forEach((member, indexInPacket) => {
+        const message = { ...member, packetIndex: index, indexInPacket } as GameMessage;
+        events.push({ message });
+        messageCount += 1;
+      });
+    } else if (entry.message !== undefined) {
       (entry.message as GameMessage).packetIndex = index;
-      events[index] = { message: entry.message as GameMessage };
+      events.push({ message: entry.message as GameMessage });
       messageCount += 1;
     } else {
       (entry.anomaly as DecodeAnomaly).packetIndex = index;
-      events[index] = { anomaly: entry.anomaly as DecodeAnomaly };
+      events.push({ anomaly: entry.anomaly as DecodeAnomaly });
     }
   }
   return { sessions, events, truth, messageCount };
@@ -148,8 +182,15 @@ function simulatePlayer(
   uplink: PathModel,
   downlink: PathModel,
   push: (entry: Omit<Pending, "order">) => void,
+  match: MatchOptions,
 ): void {
   const cheat = spec.cheat;
+  const bundled = match.shape === "bundled";
+  const fault = match.inputFault;
+  const handshakeUs = match.handshakeSeconds === undefined ? 0 : random.uniform(match.handshakeSeconds[0], match.handshakeSeconds[1]) * 1e6;
+  const authenticated = match.handshakeSeconds !== undefined;
+  const window = spec.cheatWindowSeconds;
+  const cheatActive = (realUs: number) => window === undefined || (realUs >= startUs + window[0] * 1e6 && realUs < startUs + window[1] * 1e6);
   const level = spec.intensity === "low" ? 0 : spec.intensity === "medium" ? 1 : 2;
   const endUs = startUs + durationUs;
   // --- server side: snapshots and pings, captured at send time; arrival at the client computed.
@@ -157,7 +198,8 @@ function simulatePlayer(
   let serverSequence = random.integer(0, 65535);
   let pingId = playerIndex * 100_000;
   let nextPingUs = startUs + random.uniform(0.2, 1) * 1e6;
-  for (let tUs = startUs; tUs < endUs; tUs += SNAPSHOT_US) {
+  if (handshakeUs > 0) nextPingUs += handshakeUs;
+  for (let tUs = startUs + handshakeUs; tUs < endUs; tUs += SNAPSHOT_US) {
     const isPing = tUs >= nextPingUs;
     const sequence = serverSequence;
     serverSequence = (serverSequence + 1) & 0xffff;
@@ -169,7 +211,13 @@ function simulatePlayer(
       roles.echoKey = String(id);
       roles.echoPhase = "request";
     }
-    push({ tUs, message: serverMessage(sessionId, tUs, isPing ? "ping" : "snapshot", roles) });
+    if (authenticated) roles.authenticated = true;
+    if (fault !== undefined) {
+      const code = fault === "wrongKey" ? "E_DECRYPT_FAILED" : "E_VALUE_OUT_OF_RANGE";
+      push({ tUs, anomaly: { sessionId, direction: "serverToClient", tUs, code, detail: fault, fieldPath: "payload" } });
+    } else {
+      push({ tUs, message: serverMessage(sessionId, tUs, isPing ? "ping" : "snapshot", roles) });
+    }
     const arrive = downlink.transmit(tUs);
     if (arrive === arrive) serverArrivals.push({ arriveUs: arrive, sequence, pingId: id, sentUs: tUs });
   }
@@ -180,6 +228,7 @@ function simulatePlayer(
   const speedFactor = cheat === "speedhack" ? [1.05, 1.25, 2][level]! : 1;
   const rate = (1 + driftPpm * 1e-6) * speedFactor;
   const clockOriginUs = random.uniform(1e9, 5e12);
+  const tickOrigin = Math.round(clockOriginUs / FRAME_CLIENT_US);
 
   // --- client state.
   let x = random.uniform(-400, 400);
@@ -192,7 +241,7 @@ function simulatePlayer(
   let lastDownDelayMs = 50;
   let rttEstimateMs = Number.NaN;
   const pongQueue: number[] = [];
-  const sentHistory: Array<{ roles: MessageRoles; type: string; tUs: number }> = [];
+  const sentHistory: Array<{ parts: Array<{ type: string; roles: MessageRoles }>; tUs: number }> = [];
   // Fire schedule (claimed-time based): bursts for humans, scripted gaps for bots.
   let nextFireUs = clockOriginUs + random.uniform(0.3, 1.5) * 1e6;
   let burstLeft = 0;
@@ -223,42 +272,67 @@ function simulatePlayer(
   const botModes = cheat === "botTiming" ? ([[300, 500, 800], [350, 650], [400]] as const)[level]! : undefined;
   const botJitterMs = cheat === "botTiming" ? [12, 5, 0][level]! : 0;
 
-  let holdQueue: Array<{ roles: MessageRoles; type: string }> = [];
+  type Part = { type: string; roles: MessageRoles };
+  let holdQueue: Part[][] = [];
   let holdIndex = 0;
+  // bundled: the frame's messages, sent as one datagram at the end of the frame.
+  let frameParts: Part[] = [];
+  let frameExtraUs = 0;
   const send = (type: string, roles: MessageRoles, realUs: number, extraDelayUs = 0) => {
-    roles.sequence = sequence;
-    roles.sequenceBits = 16;
+    if (bundled) {
+      frameParts.push({ type, roles });
+      if (extraDelayUs > frameExtraUs) frameExtraUs = extraDelayUs;
+      return;
+    }
+    sendDatagram([{ type, roles }], realUs, extraDelayUs);
+  };
+  const sendDatagram = (parts: Part[], realUs: number, extraDelayUs: number) => {
+    for (const part of parts) {
+      part.roles.sequence = sequence;
+      part.roles.sequenceBits = 16;
+      if (lastAck >= 0) part.roles.ack = lastAck;
+      if (authenticated) part.roles.authenticated = true;
+    }
     sequence = (sequence + 1) & 0xffff;
-    if (lastAck >= 0) roles.ack = lastAck;
     while (holdIndex < holds.length && holds[holdIndex]![1] <= realUs) {
       flushHold(holds[holdIndex]![1]);
       holdIndex += 1;
     }
     const hold = holds[holdIndex];
     if (hold !== undefined && realUs >= hold[0] && realUs < hold[1]) {
-      holdQueue.push({ roles, type });
+      holdQueue.push(parts);
       return;
     }
-    transmitClient(type, roles, realUs + extraDelayUs);
+    transmitClient(parts, realUs + extraDelayUs, false, extraDelayUs > 0);
   };
   const flushHold = (releaseUs: number) => {
-    holdQueue.forEach((entry, index) => transmitClient(entry.type, entry.roles, releaseUs + index * 60));
+    holdQueue.forEach((parts, index) => transmitClient(parts, releaseUs + index * 60));
     holdQueue = [];
   };
-  const transmitClient = (type: string, roles: MessageRoles, sendRealUs: number) => {
-    const arrive = uplink.transmit(sendRealUs);
+  const transmitClient = (parts: Part[], sendRealUs: number, unencrypted = false, heldBack = false) => {
+    const arrive = uplink.transmit(sendRealUs, heldBack);
     if (arrive === arrive) {
-      push({ tUs: arrive, message: clientMessage(sessionId, arrive, type, roles) });
+      const deliver = (atUs: number) => {
+        if (fault !== undefined && !(fault === "wrongKey" && unencrypted)) {
+          const code = fault === "wrongKey" ? "E_DECRYPT_FAILED" : "E_VALUE_OUT_OF_RANGE";
+          push({ tUs: atUs, anomaly: { sessionId, direction: "clientToServer", tUs: atUs, code, detail: fault, fieldPath: "payload" } });
+        } else if (parts.length === 1) {
+          push({ tUs: atUs, message: clientMessage(sessionId, atUs, parts[0]!.type, parts[0]!.roles) });
+        } else {
+          push({ tUs: atUs, group: parts.map((part) => clientMessage(sessionId, atUs, part.type, part.roles)) });
+        }
+      };
+      deliver(arrive);
       const duplicate = uplink.duplicateArrivalUs;
-      if (duplicate === duplicate) push({ tUs: duplicate, message: clientMessage(sessionId, duplicate, type, roles) });
-      if (sentHistory.length < 4000) sentHistory.push({ roles, type, tUs: arrive });
+      if (duplicate === duplicate) deliver(duplicate);
+      if (sentHistory.length < 4000) sentHistory.push({ parts, tUs: arrive });
     }
   };
 
   let inputSequence = 0;
   for (let frame = 0; ; frame++) {
-    const clientUs = clockOriginUs + frame * FRAME_CLIENT_US;
-    const realUs = startUs + (clientUs - clockOriginUs) / rate;
+    const clientUs = bundled ? (tickOrigin + frame) * FRAME_CLIENT_US : clockOriginUs + frame * FRAME_CLIENT_US;
+    const realUs = startUs + (frame * FRAME_CLIENT_US) / rate;
     if (realUs >= endUs) break;
     // receive server datagrams
     while (arrivalCursor < serverArrivals.length && serverArrivals[arrivalCursor]!.arriveUs <= realUs) {
@@ -267,6 +341,13 @@ function simulatePlayer(
       lastDownDelayMs = (arrival.arriveUs - arrival.sentUs) / 1000;
       if (arrival.pingId >= 0) pongQueue.push(arrival.pingId);
     }
+    // netcode-like handshake: until the server's first datagram arrives, resend the same
+    // (unencrypted, unauthenticated) connection request every 100 ms.
+    if (handshakeUs > 0 && arrivalCursor === 0) {
+      if (frame % 6 === 0) transmitClient([{ type: "connectionRequest", roles: { sequence: 0, sequenceBits: 64 } }], realUs, true);
+      continue;
+    }
+    const active = cheatActive(realUs);
     // movement (in claimed time: the client simulates with its own clock)
     const dt = FRAME_CLIENT_US / 1e6;
     heading += random.normal() * 0.08;
@@ -281,27 +362,30 @@ function simulatePlayer(
       y += 45 * Math.sin(heading);
       nextTeleportUs = realUs + 8e6;
     }
-    const reported = Number.isNaN(rttEstimateMs) ? undefined : Math.max(1, rttEstimateMs + random.normal() * 3 + reportedInflationMs);
+    const reported = Number.isNaN(rttEstimateMs) ? undefined : Math.max(1, rttEstimateMs + random.normal() * 3 + (active ? reportedInflationMs : 0));
     const commands = floodFactor === 1 ? 1 : Math.floor(floodFactor) + (random.chance(floodFactor - Math.floor(floodFactor)) ? 1 : 0);
     for (let command = 0; command < commands; command++) {
       inputSequence += 1;
-      const roles: MessageRoles = { sendTimeUs: clientUs, inputSequence, inputCount: 3, position: { x, y, z: 0 } };
+      const roles: MessageRoles = bundled
+        ? { tick: tickOrigin + frame, inputSequence, inputCount: 3, position: { x, y, z: 0 } }
+        : { sendTimeUs: clientUs, inputSequence, inputCount: 3, position: { x, y, z: 0 } };
       if (reported !== undefined && frame % 6 === 0) roles.reportedRttMs = Math.round(reported);
       send("input", roles, realUs);
     }
     // pongs
     while (pongQueue.length > 0) {
       const id = pongQueue.shift()!;
-      const roles: MessageRoles = { sendTimeUs: clientUs, echoKey: String(id), echoPhase: "reply" };
+      const roles: MessageRoles = bundled ? { echoKey: String(id), echoPhase: "reply" } : { sendTimeUs: clientUs, echoKey: String(id), echoPhase: "reply" };
       send("pong", roles, realUs);
       const rttSample = lastDownDelayMs + uplink.parameters.baseMs + random.exponential(uplink.parameters.jitterMeanMs) + 8;
       rttEstimateMs = Number.isNaN(rttEstimateMs) ? rttSample : rttEstimateMs + (rttSample - rttEstimateMs) * 0.2;
     }
     // shots
     if (clientUs >= nextFireUs) {
-      const target = clientUs - (INTERPOLATION_MS + lastDownDelayMs + rewindExtraMs) * 1000 * rate;
-      const roles: MessageRoles = { sendTimeUs: clientUs, targetTimeUs: target, position: { x, y, z: 0 } };
-      send("shot", roles, realUs, shotHoldMs * 1000 * (0.6 + 0.8 * random.next()));
+      const target = clientUs - (INTERPOLATION_MS + lastDownDelayMs + (active ? rewindExtraMs : 0)) * 1000 * rate;
+      // bundled: the shot claims nothing itself; it rides with (and claims) the frame's newest input.
+      const roles: MessageRoles = bundled ? { targetTimeUs: target, position: { x, y, z: 0 } } : { sendTimeUs: clientUs, targetTimeUs: target, position: { x, y, z: 0 } };
+      send("shot", roles, realUs, (active ? shotHoldMs : 0) * 1000 * (0.6 + 0.8 * random.next()));
       if (botModes !== undefined) {
         nextFireUs = clientUs + (random.pick(botModes) + random.uniform(-botJitterMs, botJitterMs)) * 1000;
       } else if (burstLeft > 0) {
@@ -311,6 +395,11 @@ function simulatePlayer(
         burstLeft = random.integer(0, 4);
         nextFireUs = clientUs + Math.min(6e6, 900_000 * Math.exp(0.7 * random.normal()));
       }
+    }
+    if (bundled && frameParts.length > 0) {
+      sendDatagram(frameParts, realUs, frameExtraUs);
+      frameParts = [];
+      frameExtraUs = 0;
     }
     // tampering: packets that fail to decode or authenticate
     while (anomalyTimes.length > 0 && anomalyTimes[0]! <= realUs) {
@@ -327,11 +416,14 @@ function simulatePlayer(
       if (sentHistory.length < 400) continue;
       if (spec.mode === "edit") {
         const original = sentHistory[sentHistory.length - random.integer(5, 40)]!;
-        const roles = { ...original.roles, position: { x: x + 3, y, z: 0 } };
-        transmitClient(original.type, roles, realUs);
+        const parts = original.parts.map((part, index) => ({ type: part.type, roles: index === 0 ? { ...part.roles, position: { x: x + 3, y, z: 0 } } : { ...part.roles } }));
+        transmitClient(parts, realUs);
       } else {
         const original = sentHistory[sentHistory.length - random.integer(120, 380)]!;
-        transmitClient(original.type, { ...original.roles }, realUs);
+        transmitClient(
+          original.parts.map((part) => ({ type: part.type, roles: { ...part.roles } })),
+          realUs,
+        );
       }
     }
   }

@@ -36,8 +36,13 @@ export class PathModel {
     readonly parameters: PathParameters,
   ) {}
 
-  /** Arrival time of a packet sent at `sendUs`, NaN when lost. */
-  transmit(sendUs: number): number {
+  /**
+   * Arrival time of a packet sent at `sendUs`, NaN when lost. Calls come in
+   * send order; a packet the sender holds back (`heldBack`: it enters the path
+   * later than packets transmitted after it) skips the first-in first-out
+   * clamp, so it does not drag the packets sent meanwhile behind it.
+   */
+  transmit(sendUs: number, heldBack = false): number {
     const p = this.parameters;
     this.duplicateArrivalUs = Number.NaN;
     let departUs = sendUs;
@@ -63,8 +68,10 @@ export class PathModel {
     if (this.random.chance(p.spikeProbability)) delayMs += this.random.uniform(p.spikeMs[0], p.spikeMs[1]);
     let arrivalUs = departUs + delayMs * 1000;
     // Packets share the path's queues: mostly first-in first-out, rarely reordered.
-    if (arrivalUs < this.lastArrivalUs + 20) arrivalUs = this.lastArrivalUs + 20;
-    this.lastArrivalUs = arrivalUs;
+    if (!heldBack) {
+      if (arrivalUs < this.lastArrivalUs + 20) arrivalUs = this.lastArrivalUs + 20;
+      this.lastArrivalUs = arrivalUs;
+    }
     // A rare packet takes another route and is overtaken by the next ones (small reordering).
     if (this.random.chance(0.001)) arrivalUs += this.random.uniform(1_000, 30_000);
     if (this.random.chance(p.duplicateProbability)) this.duplicateArrivalUs = arrivalUs + this.random.uniform(200, 20_000);
