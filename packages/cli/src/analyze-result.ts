@@ -1,4 +1,4 @@
-import type { ReportInput, Session } from "@tickscope/core";
+import type { OtherTraffic, ReportInput, Session } from "@tickscope/core";
 import type { AnalysisSection } from "./analysis-section.js";
 
 /** A capture's summary as the report shows it. */
@@ -29,6 +29,12 @@ export interface AnalyzeResult {
   sessions: Session[];
   /** Decode anomalies by code. */
   decodeAnomalies: Record<string, number>;
+  /**
+   * Traffic that is not the game's (other ports, datagrams failing the
+   * definition's `match`, TCP): counted, never decoded or analyzed. Absent when
+   * nothing was gated (no protocol and no `--server-port`).
+   */
+  otherTraffic?: OtherTraffic;
   /** One section per analysis that ran, in {@link ANALYSIS_NAMES} order. */
   sections: AnalysisSection[];
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import {
   FindingSchema,
+  OtherTrafficSchema,
   RecommendationSchema,
   ReportEnvelopeSchema,
   SessionSchema,
@@ -28,6 +29,7 @@ export const AnalyzeReportBodySchema = Type.Object({
   captures: Type.Array(CaptureSummaryRecordSchema),
   sessions: Type.Array(SessionSchema),
   decodeAnomalies: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+  otherTraffic: Type.Optional(OtherTrafficSchema),
   answers: Type.Array(
     Type.Object({
       analysis: Type.Union(ANALYSIS_NAMES.map((name) => Type.Literal(name))),
@@ -56,6 +58,7 @@ export function buildReportDocument(result: AnalyzeResult): ReportEnvelope<Analy
     captures: result.captures,
     sessions: result.sessions,
     decodeAnomalies: result.decodeAnomalies,
+    ...(result.otherTraffic === undefined ? {} : { otherTraffic: result.otherTraffic }),
     answers: result.sections.map((section) => ({ analysis: section.analysis, question: section.question, answer: section.answer })),
     findings: result.sections.flatMap((section) => section.findings),
     recommendations: result.sections.flatMap((section) => section.recommendations),

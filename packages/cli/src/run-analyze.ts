@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
-import type { DecodeAnomaly, GameMessage, LogEvent, MessageAnalyzer, PacketObservation, ReportInput, Session } from "@tickscope/core";
+import { mergeOtherTraffic, type DecodeAnomaly, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
 import { runCapturePipeline, type ByteSource, type TimeOrderedLog } from "@tickscope/capture";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisContext } from "./analyses/analysis-adapter.js";
@@ -173,6 +173,8 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
   let bytesRead = 0;
   const captures: CaptureSummaryRecord[] = [];
   const decodeAnomalies: Record<string, number> = {};
+  let otherTraffic: OtherTraffic | undefined;
+  const gated = loaded !== undefined || (options.serverPorts?.length ?? 0) > 0;
   for (const [index, input] of options.inputs.entries()) {
     labeller.region = input.region;
     let source: ByteSource = input.path === "-" ? process.stdin : input.path;
@@ -204,6 +206,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
       });
     }
     for (const [code, count] of Object.entries(result.decodeAnomalies)) decodeAnomalies[code] = (decodeAnomalies[code] ?? 0) + count;
+    if (gated) otherTraffic = otherTraffic === undefined ? result.otherTraffic : mergeOtherTraffic(otherTraffic, result.otherTraffic);
   }
   const sections: AnalysisSection[] = adapters.map((adapter, index) => adapter.toSection(analyzers[index]!.finish(), context));
   return {
@@ -214,6 +217,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     captures,
     sessions: context.sessions,
     decodeAnomalies: Object.fromEntries(Object.entries(decodeAnomalies).sort(([left], [right]) => left.localeCompare(right))),
+    ...(otherTraffic === undefined ? {} : { otherTraffic }),
     sections,
   };
 }

@@ -115,15 +115,33 @@ export function compareByBytes(left: { bytes: number }, right: { bytes: number }
   return right.bytes - left.bytes;
 }
 
-/** One line naming the other traffic, e.g. `other traffic (not decoded): 12 packets, 1,400 bytes in 3 flows (datagramMatch 40, serverPort 12)`. */
+/** Human words for each {@link OtherTrafficReason}. */
+export const OTHER_TRAFFIC_REASON_WORDS: Readonly<Record<OtherTrafficReason, string>> = {
+  transport: "not UDP",
+  serverPort: "not on --server-port",
+  definitionPort: "not on the definition's ports",
+  excludedPort: "on an excluded port",
+  datagramMatch: "failed the definition's match",
+  notAccepted: "flow never accepted",
+};
+
+/**
+ * One sentence on the traffic that is not the game's, e.g. `Other traffic (not
+ * the game's: never decoded, never a session): 40 packets, 6509 bytes in 1
+ * flow(s); packets by reason: failed the definition's match 40; top server
+ * ports: udp/18452 (40).`
+ */
 export function describeOtherTraffic(other: OtherTraffic): string {
-  if (other.packets === 0) return "other traffic: none (every datagram matched the protocol definition)";
+  if (other.packets === 0) return "Other traffic: none (every packet is the game's).";
   const reasons = Object.entries(other.byReason)
-    .map(([reason, counters]) => `${reason} ${counters.packets}`)
+    .map(([reason, counters]) => `${OTHER_TRAFFIC_REASON_WORDS[reason as OtherTrafficReason] ?? reason} ${counters.packets}`)
     .join(", ");
   const ports = other.ports
     .slice(0, 5)
-    .map((port) => `${port.transport}/${port.port}`)
+    .map((port) => `${port.transport}/${port.port} (${port.packets})`)
     .join(", ");
-  return `other traffic (not the game's, not decoded): ${other.packets} packets, ${other.bytes} bytes in ${other.flowCount} flow(s) (packets by reason: ${reasons}; top ports: ${ports})`;
+  return (
+    `Other traffic (not the game's: never decoded, never a session): ${other.packets} packets, ${other.bytes} bytes in ${other.flowCount} flow(s); ` +
+    `packets by reason: ${reasons}; top server ports: ${ports}.`
+  );
 }

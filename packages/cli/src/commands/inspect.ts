@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatTimeUs, stringifyReport } from "@tickscope/core";
+import { describeOtherTraffic, formatTimeUs, stringifyReport } from "@tickscope/core";
 import { inspectCaptures, type InspectResult } from "@tickscope/capture";
 import { streamsOf } from "../command-context.js";
 import { renderMarkdownTable } from "../formats/index.js";
@@ -42,6 +42,8 @@ export function renderInspectText(result: InspectResult): string {
         "a→b bytes": flow.aToB.bytes,
         "b→a packets": flow.bToA.packets,
         "b→a bytes": flow.bToA.bytes,
+        server: flow.server ?? "",
+        "decided by": flow.serverRule ?? "",
       })),
     ),
   );
@@ -50,6 +52,29 @@ export function renderInspectText(result: InspectResult): string {
     parts.push(renderMarkdownTable(result.messages.map((message) => ({ ...message }))));
     const anomalies = Object.entries(result.decodeAnomalies ?? {});
     parts.push(`\ndecode anomalies: ${anomalies.length === 0 ? "none" : anomalies.map(([code, count]) => `${code} × ${count}`).join(", ")}\n`);
+  }
+  const other = result.otherTraffic;
+  if (other !== undefined) {
+    parts.push("\n## other traffic\n\n");
+    parts.push(`${describeOtherTraffic(other)}\n`);
+    if (other.flows.length > 0) {
+      parts.push("\n");
+      parts.push(
+        renderMarkdownTable(
+          other.flows.map((flow) => ({
+            transport: flow.transport,
+            a: flow.a,
+            b: flow.b,
+            server: flow.server,
+            reason: flow.reason,
+            packets: flow.packets,
+            bytes: flow.bytes,
+            "game packets": flow.gamePackets,
+          })),
+        ),
+      );
+      if (other.flowCount > other.flows.length) parts.push(`\n(${other.flowCount - other.flows.length} more flow(s) with other traffic; --json lists the ${other.flows.length} with the most bytes)\n`);
+    }
   }
   return parts.join("");
 }
@@ -60,7 +85,7 @@ export function registerInspectCommand(program: Command): void {
     .command("inspect")
     .description("summarize captures: packets, link types, flows, anomalies (and messages with --protocol)")
     .argument("<capture...>", "pcap/pcapng files (.gz ok), or - for stdin")
-    .option("--server-port <port>", "a server port (repeatable); decides client/server", parsePortOption)
+    .option("--server-port <port>", "a server port (repeatable); decides client/server, and flows on other ports are other traffic", parsePortOption)
     .option("--protocol <definition>", "protocol definition JSON: also count decoded messages")
     .option("--keys <file>", "key file for encrypted protocols")
     .option("--json", "print the JSON document instead of tables")

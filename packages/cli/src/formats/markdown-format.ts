@@ -1,4 +1,4 @@
-import { compareSeverity, formatTimeUs, type Finding, type Recommendation } from "@tickscope/core";
+import { compareSeverity, describeOtherTraffic, formatTimeUs, type Finding, type Recommendation, type Session } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
 import type { ReportFormat } from "./report-format.js";
@@ -61,6 +61,16 @@ function renderTable(table: ReportTable): string {
   return `#### ${table.name}\n\n${renderMarkdownTable(table.rows)}`;
 }
 
+/** `ephemeralPort × 12, fanIn × 3`: how many sessions each server rule decided. */
+export function serverRuleCounts(sessions: readonly Session[]): string {
+  const counts = new Map<string, number>();
+  for (const session of sessions) if (session.serverRule !== undefined) counts.set(session.serverRule, (counts.get(session.serverRule) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort(([leftRule, left], [rightRule, right]) => right - left || (leftRule < rightRule ? -1 : 1))
+    .map(([rule, count]) => `${rule} × ${count}`)
+    .join(", ");
+}
+
 /** Renders the human summary: the answers first, details after. */
 export function renderMarkdown(result: AnalyzeResult): string {
   const parts: string[] = ["# tickscope report\n"];
@@ -73,6 +83,9 @@ export function renderMarkdown(result: AnalyzeResult): string {
   if (decodeAnomalyCount > 0) {
     parts.push(`Decode anomalies: ${Object.entries(result.decodeAnomalies).map(([code, count]) => `${code} × ${count}`).join(", ")}.\n`);
   }
+  if (result.otherTraffic !== undefined && result.otherTraffic.packets > 0) parts.push(`${describeOtherTraffic(result.otherTraffic)}\n`);
+  const serverRules = serverRuleCounts(result.sessions);
+  if (serverRules !== "") parts.push(`Server side decided by: ${serverRules}.\n`);
   parts.push("## Answers\n");
   if (result.sections.length === 0) parts.push("No analysis ran.\n");
   for (const section of result.sections) {
