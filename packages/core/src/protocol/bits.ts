@@ -71,6 +71,16 @@ export class BitReader {
       for (let index = 0; index < bits; index += 8) value = value * 256 + buffer[byte++];
       return value;
     }
+    if (little && (bits & 7) === 0) {
+      // Little-endian off a byte boundary: whole bytes, least significant first, each MSB first in the bit stream (as BitWriter writes them).
+      let value = 0;
+      let scale = 1;
+      for (let index = 0; index < bits; index += 8) {
+        value += this.uint(8, false) * scale;
+        scale *= 256;
+      }
+      return value;
+    }
     const bitOffset = position & 7;
     if (bits > 0 && bitOffset + bits <= 32) {
       // Up to four bytes hold the value: load them left-aligned in a 32-bit word, then shift.

@@ -200,3 +200,35 @@ describe("xor key maps are validated with their JSON path (§5)", () => {
     expect(path).toBe("/transforms/0/keys/both");
   });
 });
+
+describe("defects found by the definition fuzzer", () => {
+  it("little-endian integers off a byte boundary decode what the encoder wrote", () => {
+    for (const [type, bits] of [["uint", 16], ["int", 24], ["uint", 40], ["int", 48]] as const) {
+      for (const before of [1, 3, 5]) {
+        const definition = single([{ name: "p", type: "uint", bits: before }, { name: "v", type, bits, byteOrder: "little" }]);
+        const value = type === "int" ? -(2 ** (bits - 2)) + 12_345 : 2 ** (bits - 1) + 12_345;
+        for (const mode of ["compiled", "interpreted"] as const) {
+          const protocol = compileProtocol(definition, { mode });
+          expect(protocol.decodeDatagramFields(protocol.encodeMessage("m", { p: 1, v: value })).messages[0].fields.v).toBe(value);
+        }
+      }
+    }
+    // 0x3412 little-endian after one bit: 1, then 0x12 and 0x34 each most significant bit first.
+    const protocol = compileProtocol(single([{ name: "p", type: "uint", bits: 1 }, { name: "v", type: "u16", byteOrder: "little" }]));
+    expect(protocol.decodeDatagramFields(Uint8Array.of(0x89, 0x1a, 0x00)).messages[0].fields).toEqual({ p: 1, v: 0x3412 });
+  });
+
+  it("bytes a message leaves unread in a transformed frame are reported, as in a length-framed one", () => {
+    const definition: ProtocolDefinition = {
+      name: "t",
+      header: [{ name: "k", type: "u8" }],
+      body: { repeat: "untilEnd", transforms: [{ kind: "xor", keyField: "k", keys: { "1": "ff" } }], select: { message: "m" } },
+      messages: [{ name: "m", fields: [{ name: "x", type: "u8" }] }],
+    };
+    for (const key of [1, 2]) {
+      const result = decodeBoth(definition, Uint8Array.of(key, 5, 6, 7));
+      expect(result.messages.map((message) => message.fields.x)).toEqual([key === 1 ? 0xfa : 5]);
+      expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_DECODE_FAILED", fieldPath: "m", detail: "2 unread bytes at the end of the message" })]);
+    }
+  });
+});

@@ -31,6 +31,12 @@ export interface CompileProtocolOptions {
   plugins?: readonly ProtocolPlugin[];
   /** Report unread bytes at the end of a length-framed message as `E_DECODE_FAILED` (default true). */
   reportTrailingBytes?: boolean;
+  /**
+   * Called with every error thrown while decoding that is not a `TickscopeError`
+   * (a plugin's own error, or a defect of tickscope). The datagram still becomes
+   * an `E_DECODE_FAILED` anomaly; fuzz tests use this to tell defects apart.
+   */
+  onInternalError?: (error: unknown) => void;
 }
 
 /** One message to encode. */
@@ -106,6 +112,7 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly sessionKeys = new ProtocolKeyStore();
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
+  private readonly onInternalError: ((error: unknown) => void) | undefined;
   private readonly headerRolesEmpty: boolean;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
@@ -128,6 +135,7 @@ export class CompiledProtocol implements DatagramDecoder {
     this.name = plan.name;
     this.messageTypes = plan.messages.map((message) => message.name);
     this.reportTrailing = options.reportTrailingBytes !== false;
+    this.onInternalError = options.onInternalError;
     this.headerRolesEmpty = isEmptyRolePlan(plan.headerRoles);
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
@@ -395,6 +403,7 @@ export class CompiledProtocol implements DatagramDecoder {
       return;
     }
     // Plugins and stack exhaustion: still a counted anomaly, never a crash.
+    this.onInternalError?.(error);
     this.report(ErrorCode.decodeFailed, this.reader.field, error instanceof Error ? error.message : String(error));
   }
 
@@ -473,7 +482,7 @@ export class CompiledProtocol implements DatagramDecoder {
       if ((codecContext.work -= message.work) < 0) decodeWorkExceeded(message.name);
       message.codec!.decode(reader, scopes, codecContext);
       reader.align();
-      if (length !== undefined && this.reportTrailing && reader.position < reader.end) {
+      if ((length !== undefined || hasTransforms) && this.reportTrailing && reader.position < reader.end) {
         this.report(ErrorCode.decodeFailed, message.name, `${(reader.end - reader.position) >>> 3} unread bytes at the end of the message`);
       }
       const stop = length !== undefined || hasTransforms ? frameEnd : reader.position;
