@@ -51,7 +51,7 @@ function runTarget(target: string, options: { cases: number; seed: number }, run
     for (const message of found) if (escapes.length < MAX_ESCAPES_PER_TARGET) escapes.push({ target, seed, message });
   }
   const seconds = (performance.now() - started) / 1000;
-  if (process.env.TICKSCOPE_FUZZ_QUIET === undefined) {
+  if (options.cases > 0 && process.env.TICKSCOPE_FUZZ_QUIET === undefined) {
     process.stderr.write(
       `${target}: ${options.cases} cases in ${seconds.toFixed(1)} s (${Math.round(options.cases / Math.max(seconds, 1e-9))}/s); ` +
         `definitions accepted ${statistics.accepted}, rejected ${statistics.rejected}; datagrams ${statistics.datagrams}, ` +
@@ -61,10 +61,16 @@ function runTarget(target: string, options: { cases: number; seed: number }, run
   return { target, cases: options.cases, escapes };
 }
 
-/** Runs both definition targets for `options.cases` cases each, seeds from `options.seed`. */
+const TARGETS: [string, (seed: number, statistics: DefinitionFuzzStatistics) => string[]][] = [
+  ["core.definitions.hostile", (seed, statistics) => runHostileDefinitionCase(seed, statistics)],
+  ["core.definitions.parity", (seed, statistics) => runParityCase(seed, statistics).escapes],
+];
+
+/**
+ * Runs both definition targets (or only the one named by TICKSCOPE_FUZZ_TARGET)
+ * for `options.cases` cases each, seeds from `options.seed`.
+ */
 export async function runFuzz(options: { cases: number; seed: number }): Promise<FuzzRunResult[]> {
-  return [
-    runTarget("core.definitions.hostile", options, (seed, statistics) => runHostileDefinitionCase(seed, statistics)),
-    runTarget("core.definitions.parity", options, (seed, statistics) => runParityCase(seed, statistics).escapes),
-  ];
+  const only = process.env.TICKSCOPE_FUZZ_TARGET;
+  return TARGETS.filter(([target]) => only === undefined || only === "" || only === target).map(([target, runCase]) => runTarget(target, options, runCase));
 }
