@@ -6,6 +6,7 @@ import { hasErrorCode, type TickscopeError } from "@tickscope/core";
 import { parseConfig } from "./config-file.js";
 import { parseLogMap } from "./log-map-file.js";
 import { parseServerRegion } from "./options.js";
+import { parseCheatsFile, parseProfileFile, parseRegionsFile } from "./simulate-inputs.js";
 import { ExitCode } from "./run-cli.js";
 import { runInMemory } from "./test-support/run.js";
 
@@ -143,5 +144,33 @@ describe("command-line option values", () => {
     const result = await runInMemory(args);
     expect(result.code, result.stderr).toBe(ExitCode.usage);
     expect(result.stderr).toMatch(/^tickscope: E_(INVALID_OPTION|USAGE): /);
+  });
+});
+
+describe("simulate input files", () => {
+  it("accept the simulator's shapes", () => {
+    expect(parseRegionsFile('[{"name":"eu","latitude":50,"longitude":8,"playerShare":1}]')).toHaveLength(1);
+    expect(parseCheatsFile('[{"playerId":1,"kind":"speedhack","intensity":1.3}]')[0]!.kind).toBe("speedhack");
+    expect(parseProfileFile('{"name":"x"}')).toEqual({ name: "x" });
+  });
+
+  it.each([
+    ["regions", () => parseRegionsFile("5"), "/"],
+    ["regions", () => parseRegionsFile("null"), "/"],
+    ["regions", () => parseRegionsFile('[{"name":"eu","latitude":"50"}]'), "/0/latitude"],
+    ["cheats", () => parseCheatsFile("null"), "/"],
+    ["cheats", () => parseCheatsFile('[{"playerId":1,"kind":"nope"}]'), "/0/kind"],
+    ["profile", () => parseProfileFile("null"), "/"],
+    ["profile", () => parseProfileFile("[]"), "/"],
+  ])("a bad %s file is E_INVALID_OPTION at %#", (_what, parse, path) => {
+    expect(invalidOption(parse).fieldPath).toBe(path);
+  });
+
+  it("reach the user as exit code 2, never an internal error", async () => {
+    const regions = join(temporary, "regions.json");
+    writeFileSync(regions, "5");
+    const result = await runInMemory(["simulate", "--out", join(temporary, "x.pcapng"), "--regions", regions]);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toMatch(/^tickscope: E_INVALID_OPTION: regions file/);
   });
 });

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
@@ -11,6 +10,7 @@ import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
 import { runSimulation } from "../run-simulation.js";
 import { escapeTerminalText } from "../terminal-text.js";
+import { ensureOutputDirectory } from "../write-files-atomically.js";
 
 /**
  * The demo match: 16 players on mixed networks for 60 s, served from Frankfurt
@@ -48,7 +48,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { seed: string; out?: string; format?: string[] }, command: Command) => {
       const streams = streamsOf(command);
       const directory = options.out ?? join(tmpdir(), `tickscope-demo-${options.seed}`);
-      mkdirSync(directory, { recursive: true });
+      await ensureOutputDirectory(directory);
       const capturePath = join(directory, "demo-match.pcapng");
       const truthPath = join(directory, "demo-truth.json");
       const seed = Number.parseInt(options.seed, 10) || 7;

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
-import { getProfile, toNetemCommand, PROFILE_NAMES, type CheatSpec, type MatchOptions, type RegionSpec } from "@tickscope/sim";
+import { getProfile, toNetemCommand, PROFILE_NAMES, type MatchOptions } from "@tickscope/sim";
 import { streamsOf } from "../command-context.js";
 import { readTextFile } from "../load-inputs.js";
 import { parseDurationSeconds, parseIntegerOption, parsePositiveIntegerOption } from "../options.js";
 import { runSimulation } from "../run-simulation.js";
+import { parseCheatsFile, parseProfileFile, parseRegionsFile } from "../simulate-inputs.js";
 import { escapeTerminalText } from "../terminal-text.js";
 
 interface SimulateCommandOptions {
@@ -25,15 +26,6 @@ interface SimulateCommandOptions {
   quiet?: boolean;
 }
 
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const text = await readTextFile(path, what);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new TickscopeError(ErrorCode.invalidOption, `${what} '${path}' is not JSON: ${(error as Error).message}`, { hint: "fix the JSON syntax" });
-  }
-}
-
 const MAX_SIMULATED_SECONDS = 86_400;
 
 /** Turns `tickscope simulate` options into the simulator's match options. */
@@ -47,13 +39,13 @@ export async function matchOptionsFromCommand(options: SimulateCommandOptions): 
     players,
     durationMs: Math.round(parseDurationSeconds(options.duration, MAX_SIMULATED_SECONDS) * 1000),
     tickRate: parsePositiveIntegerOption("tick", options.tick, 1000),
-    profile: options.profile.endsWith(".json") ? ((await readJsonFile(options.profile, "profile")) as Record<string, unknown>) : options.profile,
+    profile: options.profile.endsWith(".json") ? parseProfileFile(await readTextFile(options.profile, "profile"), options.profile) : options.profile,
   };
-  if (options.regions !== undefined) match.regions = (await readJsonFile(options.regions, "regions file")) as RegionSpec[];
+  if (options.regions !== undefined) match.regions = parseRegionsFile(await readTextFile(options.regions, "regions file"), options.regions);
   if (options.cheats !== undefined) {
     match.cheats = /^[-+]?\d+$/.test(options.cheats)
       ? parseIntegerOption("cheats", options.cheats, 0, players, 1)
-      : ((await readJsonFile(options.cheats, "cheats file")) as CheatSpec[]);
+      : parseCheatsFile(await readTextFile(options.cheats, "cheats file"), options.cheats);
   }
   return match;
 }
