@@ -1,4 +1,4 @@
-import type { EntityRoles, FieldRecord, FieldValue, MessageRoles } from "@tickscope/core";
+import type { EntityRoles, FieldRecord, FieldValue, MessageRoles, SerialNumber } from "@tickscope/core";
 
 /** Deep copy of a decoded field value (byte arrays are copied, other leaves are immutable). */
 export function copyFieldValue(value: FieldValue): FieldValue {
@@ -17,8 +17,12 @@ export function copyFields(fields: FieldRecord): FieldRecord {
 
 /** The roles the bandwidth analysis keeps for a retained message (copied). */
 export interface RetainedRoles {
-  sequence?: number;
-  ack?: number;
+  /** Exact wire value (a bigint beyond 2^53 − 1). */
+  sequence?: SerialNumber;
+  /** Bit width of the sequence (and ack) field. */
+  sequenceBits?: number;
+  /** Exact wire value (a bigint beyond 2^53 − 1). */
+  ack?: SerialNumber;
   ackBits?: number;
   ackBitsWidth?: number;
   channel?: number | string;
@@ -32,6 +36,7 @@ export interface RetainedRoles {
 export function copyRoles(roles: MessageRoles): RetainedRoles {
   const result: RetainedRoles = {};
   if (roles.sequence !== undefined) result.sequence = roles.sequence;
+  if (roles.sequenceBits !== undefined) result.sequenceBits = roles.sequenceBits;
   if (roles.ack !== undefined) result.ack = roles.ack;
   if (roles.ackBits !== undefined) result.ackBits = roles.ackBits;
   if (roles.ackBitsWidth !== undefined) result.ackBitsWidth = roles.ackBitsWidth;

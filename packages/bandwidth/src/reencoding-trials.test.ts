@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FieldRecord } from "@tickscope/core";
+import type { FieldRecord, SerialNumber } from "@tickscope/core";
 import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
 import { acknowledgedDirections, runTrial } from "./reencoding-trials.js";
 import type { EncodingVariant } from "./reencoder.js";
@@ -45,7 +45,7 @@ const delta: EncodingVariant = { delta: { baselineReferenceBits: 16 } };
 describe("runTrial", () => {
   it("delta-encodes against the newest acknowledged message and decodes back exactly", () => {
     const trace = [snap(0, 0, 10), snap(1, 1, 11), ack(2, 0), snap(3, 2, 11), ack(4, 2, 0b1), snap(5, 3, 11)];
-    const baselines: (number | undefined)[] = [];
+    const baselines: (SerialNumber | undefined)[] = [];
     const decoded = new Map<RetainedMessage, FieldRecord>();
     let sum = 0;
     const result = runTrial(trace, reencoder, { variant: delta }, (message, sent, bytes, baseline) => {
@@ -73,7 +73,7 @@ describe("runTrial", () => {
 
   it("falls back to the last sent message when the peer sends no acks, and bounds the history", () => {
     const trace = [snap(0, 0, 1), snap(1, 1, 1), snap(2, 2, 1)];
-    const baselines: (number | undefined)[] = [];
+    const baselines: (SerialNumber | undefined)[] = [];
     const result = runTrial(trace, reencoder, { variant: delta, historySize: 1 }, (message, _sent, _bytes, baseline) => {
       baselines.push(baseline?.message.roles.sequence);
     });

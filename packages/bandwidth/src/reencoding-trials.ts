@@ -1,4 +1,4 @@
-import type { Direction, FieldRecord, FieldValue, Vector3 } from "@tickscope/core";
+import { serialAdd, type Direction, type FieldRecord, type FieldValue, type SerialNumber, type Vector3 } from "@tickscope/core";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
 
@@ -91,7 +91,7 @@ export function runTrial(
 ): TrialResult {
   const historySize = config.historySize ?? 1024;
   const acked = config.variant.delta === undefined ? new Set<string>() : acknowledgedDirections(messages);
-  const history = new Map<string, Map<number, RetainedBaseline>>();
+  const history = new Map<string, Map<SerialNumber, RetainedBaseline>>();
   const ackedBaseline = new Map<string, RetainedBaseline>();
   const lastSent = new Map<string, RetainedBaseline>();
   const streamsOfDirection = new Map<string, Set<string>>();
@@ -213,7 +213,7 @@ export function runTrial(
 
 function applyAck(
   message: RetainedMessage,
-  history: Map<string, Map<number, RetainedBaseline>>,
+  history: Map<string, Map<SerialNumber, RetainedBaseline>>,
   ackedBaseline: Map<string, RetainedBaseline>,
   streamsOfDirection: Map<string, Set<string>>,
 ): void {
@@ -231,7 +231,8 @@ function applyAck(
     if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
     for (let bit = 0; bit < width; bit++) {
       if (smallBits ? ((ackBits >>> bit) & 1) === 1 : Math.floor(ackBits / 2 ** bit) % 2 === 1) {
-        entry = entries.get(ack - 1 - bit);
+        // Exact wire value of the acknowledged sequence (wraps at the field width; u64 stays exact).
+        entry = entries.get(serialAdd(ack, -1 - bit, message.roles.sequenceBits));
         if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
       }
     }

@@ -1,4 +1,4 @@
-import type { DecodeAnomaly, Direction, GameMessage, MessageAnalyzer, PacketObservation } from "@tickscope/core";
+import { serialResidue, type DecodeAnomaly, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation } from "@tickscope/core";
 import { ClockRateDetector } from "./clock-rate-detector.js";
 import { LossBurstDetector } from "./loss-burst-detector.js";
 import { RttSpikeDetector, type RttSpike } from "./rtt-spike-detector.js";
@@ -157,23 +157,27 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     const index = directionIndex(message.direction);
     const state = session.directions[index];
     const other = session.directions[1 - index]!;
-    const bits = roles.sequenceBits ?? 32;
+    // Watch works in a space of at most 52 bits: exact residues of the wire values (a u64
+    // sequence near 2^63 is a bigint, never a rounded float), compared by serial arithmetic.
+    const bits = Math.min(roles.sequenceBits ?? 32, 52);
     const tUs = message.tUs;
-    if (roles.sequence !== undefined) {
+    const sequence = roles.sequence === undefined ? undefined : serialResidue(roles.sequence, bits);
+    const ack = roles.ack === undefined ? undefined : serialResidue(roles.ack, bits);
+    if (sequence !== undefined) {
       if (roles.channel === undefined && state.lastSequencePacketIndex !== message.packetIndex) {
         state.lastSequencePacketIndex = message.packetIndex;
-        const slot = roles.sequence % SENT_RING;
-        state.sentSequences[slot] = roles.sequence;
+        const slot = sequence % SENT_RING;
+        state.sentSequences[slot] = sequence;
         state.sentTimesUs[slot] = tUs;
       }
-      this.observeSequence(session, message, roles.sequence, bits);
+      this.observeSequence(session, message, sequence, bits);
     }
-    if (roles.ack !== undefined && state.lastAckPacketIndex !== message.packetIndex) {
+    if (ack !== undefined && state.lastAckPacketIndex !== message.packetIndex) {
       state.lastAckPacketIndex = message.packetIndex;
-      if (state.lastAck < 0 || serialDistance(state.lastAck, roles.ack, bits) > 0) {
-        state.lastAck = roles.ack;
-        const slot = roles.ack % SENT_RING;
-        if (other.sentSequences[slot] === roles.ack) {
+      if (state.lastAck < 0 || serialDistance(state.lastAck, ack, bits) > 0) {
+        state.lastAck = ack;
+        const slot = ack % SENT_RING;
+        if (other.sentSequences[slot] === ack) {
           other.sentSequences[slot] = -1;
           const rttMs = (tUs - other.sentTimesUs[slot]!) / 1000;
           if (rttMs >= 0 && rttMs <= MAX_RTT_MS) {
