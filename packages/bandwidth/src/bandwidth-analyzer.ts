@@ -25,6 +25,7 @@ import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trial
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace } from "./trace.js";
 import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
+import { savingRecommendations } from "./saving-recommendations.js";
 
 /** Options of {@link createBandwidthAnalyzer}. All are optional. */
 export interface BandwidthOptions {
@@ -474,7 +475,9 @@ function buildReport(
 
   const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials);
 
-  recommendations.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
+  // A change that does not make the traffic smaller is no recommendation (it becomes a note).
+  const saving = savingRecommendations(recommendations, notes);
+  saving.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
   const measuredWindow: MeasuredWindow = {
     messages: messages.length,
     messageShare: trace.offered > 0 ? round(messages.length / trace.offered) : 0,
@@ -492,7 +495,7 @@ function buildReport(
     byField: accounting.byField(),
     packetSizes: accounting.packetSizes(),
     perMinute: accounting.perMinute(),
-    recommendations,
+    recommendations: saving,
     plan,
     compression,
     measuredWindow,

@@ -5,6 +5,8 @@ import { compileProtocol } from "@tickscope/core/protocol";
 import { hasSharedCaptures, sharedCapturePath, sharedCapturesSkipReason } from "@tickscope-test/support";
 import type { BandwidthReport } from "./bandwidth-report.js";
 import { createBandwidthAnalyzer } from "./bandwidth-analyzer.js";
+import { layoutsFromDefinition, type ProtocolDefinitionLike } from "./definition-layouts.js";
+import { LayoutReencoder } from "./layout-reencoder.js";
 
 const firefall = fileURL("../../../examples/protocols/firefall.json");
 
@@ -55,5 +57,23 @@ describe("Firefall 1869 gameplay capture (real traffic, fields unknown)", () => 
       `firefall: ${report.totals.bytesPerSecond} B/s, header share ${report.totals.headerShare}; ` +
         report.recommendations.map((recommendation) => `${recommendation.kind} ${(recommendation.savingsRatio * 100).toFixed(1)}%${recommendation.verified ? "" : " (estimate)"}`).join(", "),
     );
+  });
+
+  it.skipIf(!hasSharedCaptures)(`with the definition's layouts (as tickscope analyze): no recommendation adds bytes${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
+    const definition = JSON.parse(readFileSync(firefall, "utf8")) as unknown;
+    const analyzer = createBandwidthAnalyzer({ reencoder: new LayoutReencoder(layoutsFromDefinition(definition as ProtocolDefinitionLike).layouts) });
+    const result = await runCapturePipeline({
+      sources: [sharedCapturePath("firefall_1869_gameplay.pcapng")],
+      decoder: compileProtocol(definition as Parameters<typeof compileProtocol>[0]),
+      serverPorts: [25000, 59238],
+      analyzers: [analyzer],
+    });
+    const report = result.reports[0] as BandwidthReport;
+    // Delta encoding against the last sent message measured 2,787,444 → 2,788,220 bytes: more, so a note, not advice.
+    for (const recommendation of report.recommendations) expect(recommendation.bytesAfter, recommendation.title).toBeLessThan(recommendation.bytesBefore);
+    expect(report.recommendations.map((recommendation) => recommendation.kind)).not.toContain("deltaEncoding");
+    const note = report.notes.find((entry) => entry.startsWith("Not recommended: Delta-encode"));
+    expect(note).toMatch(/measured (\d+) → (\d+) messageBytes \((\d+) bytes more\)/);
+    console.log(note);
   });
 });
