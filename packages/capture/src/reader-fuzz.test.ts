@@ -48,7 +48,7 @@ describe("reader fuzzing contract (issue 19)", () => {
         const baseline = retainedHeap();
         await fc.assert(
           fc.asyncProperty(fc.nat(target.seeds.length - 1), fc.nat(target.seeds.length - 1), fc.array(mutationArbitrary, { minLength: 1, maxLength: 4 }), fc.nat(1023), async (seedIndex, donorIndex, mutations, variant) => {
-            const input = applyMutations(target.seeds[seedIndex], mutations, target.seeds[donorIndex], target.tokens);
+            const input = applyMutations(target.seeds[seedIndex], mutations, target.seeds[donorIndex], target.tokens, target.fields?.[seedIndex]);
             expect(await checkContract(target, input, variant)).toBeUndefined();
           }),
           { numRuns: 400, seed: 19 },

@@ -6,9 +6,14 @@
  * quickly. Inputs are byte mutations of valid files, plus (every other case) a
  * structural mutation: one value somewhere in the document replaced by a
  * hostile one (wrong types, huge numbers, `__proto__`, deep nesting...).
+ * The `inspect` target reads mutated captures and renders the `tickscope
+ * inspect` tables and JSON (a corrupt timestamp once made the tables throw).
  * Set TICKSCOPE_FUZZ_TARGET to run one target only.
  */
+import { inspectCaptures } from "@tickscope/capture";
 import { runTargetCases, seededRandom, type FuzzTarget } from "../../capture/src/test-support/fuzz-harness.js";
+import { gzipSeeds, pcapFields, pcapngFields, pcapngSeeds, pcapSeeds } from "../../capture/src/test-support/reader-fuzz-targets.js";
+import { renderInspectText } from "../src/commands/inspect.js";
 import { parseConfig } from "../src/config-file.js";
 import { parseLogMap } from "../src/log-map-file.js";
 
@@ -112,9 +117,20 @@ function jsonTarget(name: string, seeds: unknown[], parse: (text: string) => unk
   };
 }
 
-/** The CLI's JSON input targets. */
+/** The CLI's input targets: config, log map, and captures through `inspect`'s output. */
 export function inputFuzzTargets(): FuzzTarget[] {
   return [
+    {
+      name: "inspect",
+      seeds: [...pcapSeeds(), ...pcapngSeeds(), ...gzipSeeds()],
+      fields: [...pcapSeeds().map(pcapFields), ...pcapngSeeds().map(pcapngFields), ...gzipSeeds().map(() => [])],
+      tokens: [Uint8Array.of(0xff, 0xff, 0xff, 0xff), Uint8Array.of(0x80, 0, 0, 0), Uint8Array.of(0x0a, 0x0d, 0x0d, 0x0a)],
+      run: async (input, variant) => {
+        const result = await inspectCaptures([input], { serverPorts: variant % 2 === 0 ? [7777] : undefined });
+        renderInspectText(result);
+        JSON.stringify(result);
+      },
+    },
     jsonTarget(
       "config",
       [

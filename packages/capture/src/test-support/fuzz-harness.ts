@@ -31,7 +31,7 @@ export function seededRandom(seed: number): () => number {
 /** One edit of an input. Positions and values are reduced modulo what the input allows. */
 export interface Mutation {
   /** What to do. */
-  kind: "flip" | "byte" | "word16" | "word32" | "cut" | "delete" | "insert" | "duplicate" | "token" | "splice";
+  kind: "flip" | "byte" | "word16" | "word32" | "cut" | "delete" | "insert" | "duplicate" | "token" | "splice" | "field";
   /** Where (modulo the input length). */
   position: number;
   /** With what (a bit, a byte, an index into the interesting values or tokens, a length). */
@@ -39,7 +39,7 @@ export interface Mutation {
 }
 
 /** Every {@link Mutation} kind. */
-export const MUTATION_KINDS: readonly Mutation["kind"][] = ["flip", "byte", "word16", "word32", "cut", "delete", "insert", "duplicate", "token", "splice"];
+export const MUTATION_KINDS: readonly Mutation["kind"][] = ["flip", "byte", "word16", "word32", "cut", "delete", "insert", "duplicate", "token", "splice", "field", "field"];
 
 const INTERESTING_8 = [0x00, 0x01, 0x7f, 0x80, 0xff, 0x0a, 0x0d, 0x20, 0x22, 0x2c, 0x7b];
 const INTERESTING_16 = [0x0000, 0x0001, 0x7fff, 0x8000, 0xffff, 0x0800, 0x86dd, 0x0014, 0x0009, 0x000e];
@@ -48,8 +48,13 @@ const INTERESTING_32 = [
   0x0a0d0d0a, 0x1a2b3c4d, 0xa1b2c3d4, 0x00000006, 0x00000bad,
 ];
 
-/** Applies mutations in order; `donor` supplies bytes for `splice` (another seed) and `tokens` for `token`. */
-export function applyMutations(input: Uint8Array, mutations: readonly Mutation[], donor: Uint8Array, tokens: readonly Uint8Array[]): Uint8Array {
+/**
+ * Applies mutations in order; `donor` supplies bytes for `splice` (another
+ * seed), `tokens` for `token`, and `fields` the offsets of the input's 32-bit
+ * header fields (lengths, timestamps, ids) for `field`, which flips one bit of
+ * such a field or sets it to an interesting value.
+ */
+export function applyMutations(input: Uint8Array, mutations: readonly Mutation[], donor: Uint8Array, tokens: readonly Uint8Array[], fields: readonly number[] = []): Uint8Array {
   let bytes: Uint8Array = Uint8Array.from(input);
   for (const mutation of mutations) {
     const length = bytes.length;
@@ -92,6 +97,15 @@ export function applyMutations(input: Uint8Array, mutations: readonly Mutation[]
       case "token":
         if (tokens.length > 0) bytes = concatenate(bytes.subarray(0, position), tokens[value % tokens.length], bytes.subarray(position));
         break;
+      case "field": {
+        const offset = fields.length === 0 ? position : fields[mutation.position % fields.length];
+        if (offset + 4 > length) break;
+        const view = new DataView(bytes.buffer);
+        const littleEndian = (value >>> 10) % 2 === 0;
+        const word = value % 3 === 0 ? INTERESTING_32[(value >>> 2) % INTERESTING_32.length] : view.getUint32(offset, littleEndian) ^ (1 << ((value >>> 2) % 32));
+        view.setUint32(offset, word >>> 0, littleEndian);
+        break;
+      }
       case "splice": {
         if (donor.length === 0) break;
         const from = value % donor.length;
@@ -132,6 +146,8 @@ export interface FuzzTarget {
   seeds: readonly Uint8Array[];
   /** Text fragments worth inserting (format syntax), for the `token` mutation. */
   tokens: readonly Uint8Array[];
+  /** Offsets of each seed's 32-bit header fields, for the `field` mutation (default: none, `field` acts at a random offset). */
+  fields?: readonly (readonly number[])[];
   /** Feeds one input; `variant` picks an option set (engine, mapping...). Must finish or throw a TickscopeError. */
   run(input: Uint8Array, variant: number): Promise<unknown> | unknown;
 }
@@ -160,10 +176,10 @@ export async function checkContract(target: FuzzTarget, input: Uint8Array, varia
 /** The input of case `caseSeed` of a target: a seed input (and variant) picked and mutated by the PRNG. */
 export function fuzzCase(target: FuzzTarget, caseSeed: number): { input: Uint8Array; variant: number } {
   const random = seededRandom(caseSeed);
-  const seed = target.seeds[Math.floor(random() * target.seeds.length)];
+  const seedIndex = Math.floor(random() * target.seeds.length);
   const donor = target.seeds[Math.floor(random() * target.seeds.length)];
   const variant = Math.floor(random() * 1024);
-  return { input: applyMutations(seed, randomMutations(random), donor, target.tokens), variant };
+  return { input: applyMutations(target.seeds[seedIndex], randomMutations(random), donor, target.tokens, target.fields?.[seedIndex]), variant };
 }
 
 /** One contract violation, reproducible from its case seed. */

@@ -118,6 +118,33 @@ const JSON_TOKENS = ["\n", '"', "{", "}", "[", "]", ",", ":", "null", "1e309", "
 const CSV_TOKENS = ["\n", '"', ",", ";", '""', "\r", "\ufeff", "time", "\\", " ", "\r\n", '"\n"'].map(text);
 const KEY_TOKENS = ["\n", "#", " ", "\t", "*", "both", "clientToServer", "ff", "0".repeat(300), "\r\n", "zz", "\u0000"].map(text);
 
+/** Offsets of the 32-bit header fields of a classic pcap file (global header and every record header). */
+export function pcapFields(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const littleEndian = view.getUint32(0, false) === 0xd4c3b2a1 || view.getUint32(0, false) === 0x4d3cb2a1;
+  const fields = [0, 4, 16, 20];
+  for (let position = 24; position + 16 <= bytes.length; position += 16 + view.getUint32(position + 8, littleEndian)) {
+    fields.push(position, position + 4, position + 8, position + 12);
+  }
+  return fields;
+}
+
+/** Offsets of the 32-bit fields of every PCAPNG block: type, length, trailer, and the body's header words (interface, timestamps, lengths, options). */
+export function pcapngFields(bytes: Uint8Array): number[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fields: number[] = [];
+  let littleEndian = true;
+  for (let position = 0; position + 12 <= bytes.length; ) {
+    if (view.getUint32(position, true) === 0x0a0d0d0a) littleEndian = view.getUint32(position + 8, true) === 0x1a2b3c4d;
+    const length = view.getUint32(position + 4, littleEndian);
+    if (length < 12 || position + length > bytes.length) break;
+    fields.push(position, position + 4, position + length - 4);
+    for (let word = position + 8; word < Math.min(position + 32, position + length - 4); word += 4) fields.push(word);
+    position += length;
+  }
+  return fields;
+}
+
 async function readCaptureFuzz(input: Uint8Array, engine: "builtin" | "pcap-parser", variant: number): Promise<void> {
   // every 8th input arrives as a stream in small pieces (the chunk-boundary paths)
   if (variant % 8 === 7) {
@@ -132,10 +159,12 @@ async function readCaptureFuzz(input: Uint8Array, engine: "builtin" | "pcap-pars
 /** Every reader target. */
 export function readerFuzzTargets(): FuzzTarget[] {
   const pcap = pcapSeeds();
+  const pcapng = pcapngSeeds();
+  const pcapFieldOffsets = pcap.map(pcapFields);
   return [
-    { name: "pcap-builtin", seeds: pcap, tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "builtin", variant) },
-    { name: "pcap-parser", seeds: pcap, tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "pcap-parser", variant) },
-    { name: "pcapng", seeds: pcapngSeeds(), tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "pcap-parser", variant) },
+    { name: "pcap-builtin", seeds: pcap, fields: pcapFieldOffsets, tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "builtin", variant) },
+    { name: "pcap-parser", seeds: pcap, fields: pcapFieldOffsets, tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "pcap-parser", variant) },
+    { name: "pcapng", seeds: pcapng, fields: pcapng.map(pcapngFields), tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, "pcap-parser", variant) },
     { name: "gzip", seeds: gzipSeeds(), tokens: CAPTURE_TOKENS, run: (input, variant) => readCaptureFuzz(input, variant % 2 === 0 ? "builtin" : "pcap-parser", variant) },
     {
       name: "server-log-ndjson",
