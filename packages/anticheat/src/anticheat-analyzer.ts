@@ -21,7 +21,7 @@ import { RewindDetector } from "./detectors/rewind-detector.js";
 import { SelectiveDelayDetector } from "./detectors/selective-delay-detector.js";
 import { SpeedhackDetector } from "./detectors/speedhack-detector.js";
 import { TamperingDetector } from "./detectors/tampering-detector.js";
-import { INPUT_PROBLEM_HINTS } from "./input-problem.js";
+import { implausibleRoles, INPUT_PROBLEM_HINTS } from "./input-problem.js";
 import { resolveAnticheatOptions, type AnticheatOptions } from "./options.js";
 import { auditProtocol } from "./protocol-audit.js";
 import { SessionTimeline } from "./session-timeline.js";
@@ -214,7 +214,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const lag = lagSwitchFinding(kept, kept.length === 0 ? 0 : state.lagSwitch.droppedEvents, options.lagSwitchMinEvents);
       if (lag !== undefined) events.push(lag);
       const player = state.label ?? state.timeline.player;
-      const problem = state.tampering.inputProblem();
+      const problem = state.tampering.inputProblem() ?? implausibleRoles(events, state.replay.sequencedDatagrams, options);
       if (problem !== undefined) {
         // The session's traffic cannot be read: report the input, judge nobody.
         inputProblemSessions += 1;

@@ -1,3 +1,5 @@
+import type { DetectorEvent } from "./detector.js";
+import type { AnticheatOptions } from "./options.js";
 /**
  * Kinds of findings about the *input* rather than a player: a session whose
  * traffic (nearly) never verifies or decodes points at the key file or the
@@ -20,4 +22,62 @@ export const INPUT_PROBLEM_HINTS: Readonly<Record<InputProblemKind, string>> = O
 /** True when a finding kind is an input problem (not a cheat). */
 export function isInputProblemKind(kind: string): kind is InputProblemKind {
   return kind === "keyMismatch" || kind === "definitionMismatch";
+}
+
+/** A session's traffic that cannot be read (or read sensibly): a key or definition problem, not a player's. */
+export interface InputProblem {
+  kind: InputProblemKind;
+  startUs: number;
+  endUs: number;
+  summary: string;
+  values: Record<string, number | string | boolean>;
+  packetIndices: number[];
+}
+
+/**
+ * A definition that decodes another protocol's bytes "successfully" gives roles
+ * no client could produce: a clock running thousands of times real time, or a
+ * sequence number that repeats with a new payload in a large share of the
+ * datagrams. No cheat looks like that (a speedhack runs at a few × real time; a
+ * replay is a handful of datagrams), so such detector events are reported as a
+ * `definitionMismatch` instead of accusing the player. Undefined when the events
+ * are plausible.
+ */
+export function implausibleRoles(events: readonly DetectorEvent[], sequencedDatagrams: number, options: AnticheatOptions): InputProblem | undefined {
+  const reasons: string[] = [];
+  const values: Record<string, number | string | boolean> = {};
+  let startUs = Number.POSITIVE_INFINITY;
+  let endUs = Number.NEGATIVE_INFINITY;
+  const packetIndices: number[] = [];
+  for (const event of events) {
+    let implausible = false;
+    if (event.kind === "speedhack") {
+      const rate = Number(event.values.meanClockRate);
+      if (rate > options.maxPlausibleClockRate || rate < 1 / options.maxPlausibleClockRate) {
+        implausible = true;
+        values.meanClockRate = rate;
+        reasons.push(`the sendTime/tick role runs at ${rate}× real time (a clock of another unit or not a clock)`);
+      }
+    } else if (event.kind === "replay" && sequencedDatagrams > 0) {
+      const fraction = Math.min(1, Number(event.values.replays) / sequencedDatagrams);
+      if (fraction > options.maxPlausibleReplayFraction) {
+        implausible = true;
+        values.repeatedSequenceFraction = Math.round(fraction * 1000) / 1000;
+        reasons.push(`${Math.round(fraction * 1000) / 10}% of the sequenced datagrams reuse a sequence number (not a per-datagram sequence)`);
+      }
+    }
+    if (!implausible) continue;
+    startUs = Math.min(startUs, event.startUs);
+    endUs = Math.max(endUs, event.endUs);
+    for (const packet of event.packetIndices) if (packetIndices.length < 12) packetIndices.push(packet);
+  }
+  if (reasons.length === 0) return undefined;
+  return {
+    kind: "definitionMismatch",
+    startUs,
+    endUs,
+    summary: `The decoded roles are not plausible for any client: ${reasons.join("; ")}. The protocol definition does not match this traffic; this is a problem of the input, not a player's cheat, and the player is not judged.`,
+    values,
+    packetIndices,
+  };
 }

@@ -78,6 +78,10 @@ export interface AnticheatOptions {
   tamperingMinCleanDatagrams: number;
   /** Largest share of a session's client datagrams that may fail before it is a key or definition problem, not tampering (0..1). */
   tamperingMaxFailureFraction: number;
+  /** A claimed clock running faster than this many times real time (or slower than its inverse) is a definition problem, not a speedhack. */
+  maxPlausibleClockRate: number;
+  /** A share of sequenced client datagrams above this reusing sequence numbers is a definition problem (the field is no sequence), not replay (0..1). */
+  maxPlausibleReplayFraction: number;
   /** Sequence numbers older than the newest by more than this are stale replays (packets). */
   replayWindow: number;
   /** A byte-identical repeat within this time of the original is a network duplicate, not a replay, ms. */
@@ -142,6 +146,8 @@ export const DEFAULT_ANTICHEAT_OPTIONS: Readonly<AnticheatOptions> = Object.free
   tamperingMinEvents: 1,
   tamperingMinCleanDatagrams: 20,
   tamperingMaxFailureFraction: 0.5,
+  maxPlausibleClockRate: 20,
+  maxPlausibleReplayFraction: 0.2,
   replayWindow: 128,
   duplicateWindowMs: 500,
   actionTypes: undefined,

@@ -1,16 +1,4 @@
-import { median, medianAbsoluteDeviation, mean, standardDeviation } from "simple-statistics";
-
-/** Median of a sample (NaN when empty). */
-export function medianOf(values: readonly number[]): number {
-  return values.length === 0 ? Number.NaN : median(values as number[]);
-}
-
-/** Standard error of a sample median from the MAD (robust to outliers), 0 for fewer than 2 values. */
-export function medianStandardError(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const sigma = 1.4826 * medianAbsoluteDeviation(values as number[]);
-  return (1.2533 * sigma) / Math.sqrt(values.length);
-}
+import { mean, standardDeviation } from "simple-statistics";
 
 /** Coefficient of variation (population standard deviation / mean), NaN for an empty or zero-mean sample. */
 export function coefficientOfVariation(values: readonly number[]): number {

@@ -94,6 +94,9 @@ export class ReplayDetector implements SessionDetector {
   get handshakeRetries(): number {
     return this.counts.handshake;
   }
+  /** Client datagrams with a sequence role (distinct packet indices). */
+  sequencedDatagrams = 0;
+  private lastPacketIndex = -1;
   /** Client messages that verified (MAC/AEAD). */
   private authenticatedMessages = 0;
   private readonly firstUs = { authenticated: Number.NaN, unauthenticated: Number.NaN };
@@ -107,6 +110,10 @@ export class ReplayDetector implements SessionDetector {
     const roles = message.roles;
     const sequence: number | bigint | undefined = roles.sequence;
     if (sequence === undefined) return;
+    if (message.packetIndex !== this.lastPacketIndex) {
+      this.lastPacketIndex = message.packetIndex;
+      this.sequencedDatagrams += 1;
+    }
     const authenticated = roles.authenticated;
     if (authenticated === false) return;
     if (authenticated === true) this.authenticatedMessages += 1;

@@ -1,20 +1,10 @@
 import type { DecodeAnomaly, GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
-import type { InputProblemKind } from "../input-problem.js";
+import type { InputProblem, InputProblemKind } from "../input-problem.js";
 import type { AnticheatOptions } from "../options.js";
 
 /** Anomaly codes that mean "did not verify" (or could not be verified): a key question. */
 const AUTHENTICATION_CODES: ReadonlySet<string> = new Set(["E_DECRYPT_FAILED", "E_KEY_MISSING"]);
-
-/** A session's traffic that cannot be read: a key or definition problem, not a player's. */
-export interface InputProblem {
-  kind: InputProblemKind;
-  startUs: number;
-  endUs: number;
-  summary: string;
-  values: Record<string, number | string | boolean>;
-  packetIndices: number[];
-}
 
 /** Distinct-datagram counter (messages of one datagram arrive together). */
 class DatagramCount {
