@@ -64,3 +64,33 @@ describe("errors are one line with a stable code", () => {
     expect(result.stderr).not.toMatch(CONTROL);
   });
 });
+
+describe("errors that escape a command", () => {
+  async function runWithFailingStdout(failure: Error, args: string[]): Promise<{ code: number; stderr: string }> {
+    const { runCli } = await import("./run-cli.js");
+    let stderr = "";
+    const code = await runCli(args, {
+      stdout: {
+        write: () => {
+          throw failure;
+        },
+      },
+      stderr: { write: (chunk: string) => (stderr += chunk) },
+    });
+    return { code, stderr };
+  }
+
+  it("a Node file-system error (EPIPE on stdout) is E_IO with exit code 3", async () => {
+    const result = await runWithFailingStdout(Object.assign(new Error("broken pipe"), { code: "EPIPE", syscall: "write" }), ["schema", "report"]);
+    expect(result.code).toBe(ExitCode.unreadableInput);
+    expect(result.stderr).toBe("tickscope: E_IO: cannot write: EPIPE\nhint: check the path and permissions\n");
+  });
+
+  it("anything else is one escaped 'internal error' line and a hint, the stack only with --verbose", async () => {
+    const quiet = await runWithFailingStdout(new Error("boom\nforged"), ["schema", "report"]);
+    expect(quiet.code).toBe(ExitCode.unreadableInput);
+    expect(lines(quiet.stderr)).toEqual(["tickscope: internal error: boom\\nforged", "hint: rerun with --verbose and report this as a bug"]);
+    const verbose = await runWithFailingStdout(new Error("boom"), ["--verbose", "schema", "report"]);
+    expect(verbose.stderr).toContain("    at ");
+  });
+});
