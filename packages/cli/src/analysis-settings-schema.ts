@@ -191,7 +191,6 @@ export const RegionsSettingsSchema = settings(
   {
     regionOfSession: Type.Record(Type.String(), Type.String({ maxLength: 256 })),
     playerLocationOfSession: Type.Record(Type.String(), Type.Union([geoPoint, namedPlace])),
-    rttSources: Type.Array(Type.Union(["echo", "ack", "reported"].map((value) => Type.Literal(value))), { minItems: 1, maxItems: 3 }),
     maxRttSamplesPerSession: integer(1, 1_000_000),
     maxPendingEchoes: integer(1, 1_000_000),
     maxSequenceSpaces: integer(1, 4096),

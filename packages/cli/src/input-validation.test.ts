@@ -81,7 +81,7 @@ describe("config file validation", () => {
           loss: { vantagePoint: "client", confidence: 0.9 },
           bandwidth: { tolerances: { position: 0.01 }, mtuBytes: 1400 },
           anticheat: { speedhackWindowPoints: 30, tamperingCodes: ["E_DECRYPT_FAILED"] },
-          regions: { rttSources: ["echo"], comparison: { correction: "holm", placement: false, serverSites: { eu: "aws:eu-central-1" } } },
+          regions: { comparison: { correction: "holm", placement: false, serverSites: { eu: "aws:eu-central-1" } } },
         },
       }),
     );
@@ -98,7 +98,7 @@ describe("config file validation", () => {
     ["an unknown latency option", { analyses: { latency: { spikes: {} } } }, "/analyses/latency/spikes"],
     ["regions.lossWindow as text", { analyses: { regions: { lossWindow: "256" } } }, "/analyses/regions/lossWindow"],
     ["regions.comparison.correction unknown", { analyses: { regions: { comparison: { correction: "bonferroni" } } } }, "/analyses/regions/comparison/correction"],
-    ["regions.rttSources with a stranger", { analyses: { regions: { rttSources: ["telepathy"] } } }, "/analyses/regions/rttSources/0"],
+    ["regions.rttSources (removed: core's one rule decides a session's RTT)", { analyses: { regions: { rttSources: ["echo"] } } }, "/analyses/regions/rttSources"],
     ["loss.vantagePoint unknown", { analyses: { loss: { vantagePoint: "moon" } } }, "/analyses/loss/vantagePoint"],
     ["a port out of range", { serverPorts: [70000] }, "/serverPorts/0"],
     ["an unknown analysis", { analyses: { telepathy: {} } }, "/analyses/telepathy"],

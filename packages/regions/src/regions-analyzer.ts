@@ -1,10 +1,12 @@
 import {
   AnomalyCounter,
   ErrorCode,
-  serialResidue,
+  RttSampler,
+  rttPercentiles,
   TickscopeError,
-  type Direction,
+  type AckRttSamplerOptions,
   type GameMessage,
+  type RttSample,
   type LogEvent,
   type MessageAnalyzer,
   type Session,
@@ -14,7 +16,7 @@ import type { GeoPoint } from "./geo.js";
 import type { NamedPlace } from "./gazetteer.js";
 import type { RegionsReport } from "./report-schema.js";
 import type { SessionSummary } from "./session-summary.js";
-import { rttStreamKey, SessionTracker, type RttSource, type RttStream } from "./session-tracker.js";
+import { rttStreamKey, SessionTracker } from "./session-tracker.js";
 
 /** Options of {@link createRegionsAnalyzer}. */
 export interface RegionsAnalyzerOptions {
@@ -28,16 +30,12 @@ export interface RegionsAnalyzerOptions {
   playerLocationOfSession?:
     | Readonly<Record<string, GeoPoint | NamedPlace>>
     | ((sessionId: string, session: Session | undefined) => GeoPoint | NamedPlace | undefined);
-  /**
-   * Preferred RTT sources, best first (default echo, reported, ack). A source
-   * whose median is under half another source's is skipped as a local
-   * turnaround (e.g. client pings seen in a server-side capture).
-   */
-  rttSources?: readonly RttSource[];
   /** RTT samples kept per stream (reservoir), default 2048. */
   maxRttSamplesPerSession?: number;
   /** Unanswered echo requests remembered per session, default 256. */
   maxPendingEchoes?: number;
+  /** Ack-based RTT (core's RFC 9002 sampler), as the latency analysis takes it. */
+  ack?: AckRttSamplerOptions;
   /** Sequence spaces (direction × channel) tracked per session, default 16. */
   maxSequenceSpaces?: number;
   /** Reordering window for loss, sequences, default 256. */
@@ -75,12 +73,9 @@ export interface RegionFeeder {
   onLogEvent(event: LogEvent): void;
 }
 
-/** A source whose median RTT is under this share of another source's is a local turnaround (request from the far side). */
-const LOCAL_TURNAROUND_RATIO = 0.5;
 /** Interarrival differences needed before the send-time jitter replaces the RTT-sample jitter. */
 const MINIMUM_INTERARRIVAL_SAMPLES = 10;
 
-const OPPOSITE: Record<Direction, Direction> = { clientToServer: "serverToClient", serverToClient: "clientToServer" };
 
 /** Client prefix of an address: IPv4 /24 or IPv6 /48. */
 export function clientPrefixOf(address: string): string | undefined {
@@ -106,32 +101,27 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 }
 
 /**
- * Creates the streaming regions analyzer. It derives, per session: RTT from
- * echo request/reply pairs, reported RTT, or acks of sequence numbers (the
- * first usable source in `rttSources` order); jitter as the one-way
- * interarrival jitter from `sendTimeUs` (RFC 3550 style, the larger direction)
- * or, without send times, the mean absolute difference of consecutive RTT
- * samples; loss and loss bursts from sequence gaps per direction and channel;
- * spike onsets and play time. `finish()` compares the regions with
- * {@link compareRegions}.
- *
- * Echo and ack RTTs are measured at the capture point. Requests that
- * originate on the capture side span the network; the other side's requests
- * measure only the local turnaround. Both are tracked per origin direction and
- * the larger is used; a whole source that only saw turnarounds (median under
- * half another source's) is skipped.
+ * Creates the streaming regions analyzer. It derives, per session: RTT by
+ * core's one rule — the same samples (`RttSampler`: RFC 9002 acks on the
+ * channel the definition names, echo pairs, reported values) and the same
+ * headline choice (`SessionRtt.choose`: echo, then reported, then ack; echoes
+ * answered at the capture point skipped) as the latency analysis, so a session
+ * has one RTT in both reports; jitter as the one-way interarrival jitter from
+ * `sendTimeUs` (RFC 3550 style, the larger direction) or, without send times,
+ * the mean absolute difference of consecutive RTT samples; loss and loss
+ * bursts from sequence gaps per direction and channel; spike onsets and play
+ * time. `finish()` compares the regions with {@link compareRegions}.
  */
 export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): RegionsAnalyzer {
   const limits = {
     maxRttSamples: positiveInteger(options.maxRttSamplesPerSession, 2048, "maxRttSamplesPerSession"),
-    maxPendingEchoes: positiveInteger(options.maxPendingEchoes, 256, "maxPendingEchoes"),
     maxSequenceSpaces: positiveInteger(options.maxSequenceSpaces, 16, "maxSequenceSpaces"),
     lossWindow: positiveInteger(options.lossWindow, 256, "lossWindow"),
     spikeThresholdMs: options.spikeThresholdMs ?? 50,
   };
   if (!(limits.spikeThresholdMs > 0)) throw new TickscopeError(ErrorCode.invalidOption, "regions: spikeThresholdMs must be > 0");
   const maxSessions = positiveInteger(options.maxSessions, 200_000, "maxSessions");
-  const sources: readonly RttSource[] = options.rttSources ?? ["echo", "reported", "ack"];
+  const maxPendingEchoes = positiveInteger(options.maxPendingEchoes, 256, "maxPendingEchoes");
   const trackers = new Map<string, SessionTracker>();
   const sessions = new Map<string, Session>();
   const logRegions = new Map<string, string>();
@@ -172,25 +162,12 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const summarize = (tracker: SessionTracker): SessionSummary | undefined => {
     const region = regionOf(tracker.sessionId);
     if (region === undefined || region === "") return undefined;
-    // Best stream per source (the origin direction with the larger median), then the first source in
-    // preference order that is not a local turnaround (median under half the largest source median).
-    const candidates: { stream: RttStream; median: number }[] = [];
-    let largestMedian = 0;
-    for (const source of sources) {
-      let best: { stream: RttStream; median: number } | undefined;
-      for (const direction of ["clientToServer", "serverToClient"] as const) {
-        const stream = tracker.rttStreams.get(rttStreamKey(source, direction));
-        if (stream === undefined || stream.count === 0) continue;
-        const median = stream.median();
-        if (best === undefined || median > best.median) best = { stream, median };
-      }
-      if (best !== undefined) {
-        candidates.push(best);
-        largestMedian = Math.max(largestMedian, best.median);
-      }
-    }
-    const chosen = candidates.find((candidate) => candidate.median >= LOCAL_TURNAROUND_RATIO * largestMedian)?.stream;
-    if (chosen === undefined) return undefined;
+    // The session's RTT by core's one rule (the same series and figures the latency analysis reports).
+    const choice = tracker.rtt.choose();
+    if (choice === undefined) return undefined;
+    const headline = choice.headline;
+    const chosen = tracker.rttStreams.get(rttStreamKey(headline.method, headline.direction))!;
+    const figures = rttPercentiles(headline.sketch);
     let interarrivalJitterMs = Number.NaN;
     for (const direction of ["clientToServer", "serverToClient"] as const) {
       const jitter = tracker.interarrival[direction];
@@ -219,6 +196,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       sessionId: tracker.sessionId,
       region,
       player: session?.player ?? tracker.player ?? tracker.sessionId,
+      rttMs: { p50: figures.p50, p95: figures.p95, p99: figures.p99 },
       rttSamplesMs: chosen.samples(),
       jitterMs: Number.isNaN(interarrivalJitterMs) ? chosen.jitterMs : interarrivalJitterMs,
       spikeCount: chosen.spikeCount,
@@ -249,7 +227,19 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     return summary;
   };
 
-  const ingestMessage = (message: GameMessage, key: string): void => {
+  /** Adds a core RTT sample to the session keyed `key` (its series, and the reservoir/jitter/spike stream). */
+  const addSample = (key: string, sample: RttSample): void => {
+    const tracker = trackers.get(key);
+    if (tracker === undefined) return;
+    tracker.rtt.add(sample);
+    tracker.addRtt(sample.method, sample.direction, sample.rttMs);
+  };
+  /** An RTT sampler feeding the sessions whose keys `keyOf` gives (one per capture: its raw session ids are its own). */
+  const createSampler = (keyOf: (sessionId: string) => string): RttSampler =>
+    new RttSampler((sample) => addSample(keyOf(sample.sessionId), sample), { ack: options.ack, echo: { maxPendingPerSession: maxPendingEchoes } });
+  const sampler = createSampler((sessionId) => sessionId);
+
+  const ingestMessage = (message: GameMessage, key: string, sampler: RttSampler): void => {
     const tracker = trackerOf(key, message.packetIndex);
     if (tracker === undefined) return;
     const tUs = message.tUs;
@@ -259,30 +249,14 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     const direction = message.direction;
     // Only the client's own messages name its player: server messages carry other players' ids (spawns, deaths).
     if (tracker.player === undefined && roles.playerId !== undefined && direction === "clientToServer") tracker.player = String(roles.playerId);
-    if (roles.echoKey !== undefined) {
-      if (roles.echoPhase === "request") tracker.addPendingEcho(roles.echoKey, tUs, direction);
-      else if (roles.echoPhase === "reply") {
-        const requestUs = tracker.takePendingEcho(roles.echoKey, direction);
-        if (requestUs <= tUs) tracker.addRtt("echo", OPPOSITE[direction], (tUs - requestUs) / 1000);
-      }
-    }
+    if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) sampler.onMessage(message);
     const sequence = roles.sequence;
     if (sequence !== undefined && (typeof sequence === "bigint" || Number.isFinite(sequence))) {
-      // Ring keys are exact residues (a u64 sequence near 2^63 is a bigint, never a float).
-      tracker.sent[direction].record(serialResidue(sequence), tUs);
       const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
       if (space !== undefined) space.add(sequence);
     }
-    const ack = roles.ack;
-    if (ack !== undefined && (typeof ack === "bigint" || Number.isFinite(ack))) {
-      const sentUs = tracker.sent[OPPOSITE[direction]].take(serialResidue(ack));
-      if (!Number.isNaN(sentUs) && tUs >= sentUs) tracker.addRtt("ack", OPPOSITE[direction], (tUs - sentUs) / 1000);
-    }
     if (roles.sendTimeUs !== undefined && Number.isFinite(roles.sendTimeUs)) {
       tracker.interarrival[direction].add(message.packetIndex, roles.sendTimeUs, tUs);
-    }
-    if (roles.reportedRttMs !== undefined && Number.isFinite(roles.reportedRttMs) && roles.reportedRttMs >= 0) {
-      tracker.addRtt("reported", direction, roles.reportedRttMs);
     }
   };
 
@@ -310,7 +284,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       if (sessions.size < maxSessions || sessions.has(session.id)) sessions.set(session.id, session);
     },
     onMessage(message: GameMessage): void {
-      ingestMessage(message, message.sessionId);
+      ingestMessage(message, message.sessionId, sampler);
     },
     onLogEvent(event: LogEvent): void {
       if (event.session !== undefined) ingestLogEvent(event, event.session);
@@ -332,6 +306,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
         lastKey = key;
         return key;
       };
+      const regionSampler = createSampler(keyOf);
       return {
         name: `regions:${region}`,
         onSession(session: Session): void {
@@ -339,7 +314,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
           if (sessions.size < maxSessions || sessions.has(key)) sessions.set(key, session);
         },
         onMessage(message: GameMessage): void {
-          ingestMessage(message, keyOf(message.sessionId));
+          ingestMessage(message, keyOf(message.sessionId), regionSampler);
         },
         onLogEvent(event: LogEvent): void {
           if (event.session !== undefined) ingestLogEvent(event, keyOf(event.session));

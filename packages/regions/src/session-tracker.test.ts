@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "./random.js";
-import { InterarrivalJitter, RttStream, SentSequenceRing, SequenceWindow, SessionTracker } from "./session-tracker.js";
+import { InterarrivalJitter, RttStream, SequenceWindow, SessionTracker } from "./session-tracker.js";
 
 describe("SequenceWindow", () => {
   it("counts gaps as loss and measures bursts", () => {
@@ -70,27 +70,9 @@ describe("RttStream", () => {
   });
 });
 
-describe("SentSequenceRing and SessionTracker bounds", () => {
-  it("returns a send time once, keeps the first transmission time", () => {
-    const ring = new SentSequenceRing();
-    ring.record(7, 1000);
-    ring.record(7, 5000); // retransmission keeps the first time
-    expect(ring.take(7)).toBe(1000);
-    expect(ring.take(7)).toBeNaN();
-    expect(ring.take(8)).toBeNaN();
-  });
-
-  it("bounds pending echoes and sequence spaces", () => {
-    const tracker = new SessionTracker("s", { maxRttSamples: 8, maxPendingEchoes: 2, maxSequenceSpaces: 1, lossWindow: 8, spikeThresholdMs: 50 });
-    tracker.addPendingEcho("a", 1, "clientToServer");
-    tracker.addPendingEcho("a", 2, "clientToServer");
-    tracker.addPendingEcho("b", 3, "clientToServer");
-    tracker.addPendingEcho("c", 4, "clientToServer");
-    expect([...tracker.pendingEchoes.clientToServer.keys()]).toEqual(["b", "c"]);
-    tracker.addPendingEcho("b", 9, "serverToClient"); // the other side's request with the same id is kept apart
-    expect(tracker.takePendingEcho("b", "serverToClient")).toBe(3);
-    expect(tracker.takePendingEcho("b", "serverToClient")).toBeNaN();
-    expect(tracker.takePendingEcho("b", "clientToServer")).toBe(9);
+describe("SessionTracker bounds", () => {
+  it("bounds sequence spaces (RTT pairing is core's RttSampler)", () => {
+    const tracker = new SessionTracker("s", { maxRttSamples: 8, maxSequenceSpaces: 1, lossWindow: 8, spikeThresholdMs: 50 });
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBeDefined();
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBe(tracker.sequenceSpace("clientToServer", 0, 16));
     expect(tracker.sequenceSpace("serverToClient", 0, 16)).toBeUndefined();

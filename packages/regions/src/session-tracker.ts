@@ -1,8 +1,8 @@
-import { serialDifference, type Direction, type SerialNumber } from "@tickscope/core";
+import { serialDifference, SessionRtt, type Direction, type RttMethod, type SerialNumber } from "@tickscope/core";
 import { createSeededRandom, hashString, type SeededRandom } from "./random.js";
 
-/** Where an RTT sample came from. */
-export type RttSource = "echo" | "ack" | "reported";
+/** Where an RTT sample came from (core's RTT methods). */
+export type RttSource = RttMethod;
 
 /**
  * Streaming RTT statistics of one sample stream: a bounded reservoir (uniform
@@ -257,31 +257,6 @@ export class InterarrivalJitter {
   }
 }
 
-const RING_SIZE = 1024;
-
-/** Per-direction ring of send times of sequence numbers, for ack-based RTT. */
-export class SentSequenceRing {
-  private readonly sequences = new Float64Array(RING_SIZE).fill(-1);
-  private readonly timesUs = new Float64Array(RING_SIZE);
-
-  /** Records the first capture time of a sequence. */
-  record(sequence: number, tUs: number): void {
-    const slot = sequence & (RING_SIZE - 1);
-    if (this.sequences[slot] === sequence) return;
-    this.sequences[slot] = sequence;
-    this.timesUs[slot] = tUs;
-  }
-
-  /** Returns the send time of an acked sequence once (then forgets it), or NaN. */
-  take(sequence: number): number {
-    const slot = sequence & (RING_SIZE - 1);
-    if (this.sequences[slot] !== sequence || Number.isNaN(this.timesUs[slot]!)) return Number.NaN;
-    const time = this.timesUs[slot]!;
-    this.timesUs[slot] = Number.NaN;
-    return time;
-  }
-}
-
 const RTT_STREAM_KEYS: Record<RttSource, Record<Direction, string>> = {
   echo: { clientToServer: "echo:clientToServer", serverToClient: "echo:serverToClient" },
   ack: { clientToServer: "ack:clientToServer", serverToClient: "ack:serverToClient" },
@@ -298,7 +273,6 @@ export function rttStreamKey(source: RttSource, originDirection: Direction): str
 /** Bounds of one tracked session. */
 export interface SessionTrackerLimits {
   maxRttSamples: number;
-  maxPendingEchoes: number;
   maxSequenceSpaces: number;
   lossWindow: number;
   spikeThresholdMs: number;
@@ -309,7 +283,9 @@ export class SessionTracker {
   firstUs = Number.NaN;
   lastUs = Number.NaN;
   player: string | undefined;
-  /** RTT streams by `${source}:${originDirection}`. */
+  /** The session's RTT (core): the same series and headline rule as the latency analysis. */
+  readonly rtt = new SessionRtt();
+  /** RTT streams by `${source}:${originDirection}` (reservoir, jitter and spike onsets of each series). */
   readonly rttStreams = new Map<string, RttStream>();
   /** Sequence spaces by direction, then channel (no per-message key strings). */
   readonly sequenceSpaces: Record<Direction, Map<number | string | undefined, SequenceWindow>> = {
@@ -317,15 +293,6 @@ export class SessionTracker {
     serverToClient: new Map(),
   };
   private sequenceSpaceCount = 0;
-  /** Unanswered echo requests by the direction they were sent in, then key → capture time. */
-  readonly pendingEchoes: Record<Direction, Map<string, number>> = {
-    clientToServer: new Map(),
-    serverToClient: new Map(),
-  };
-  readonly sent: Record<Direction, SentSequenceRing> = {
-    clientToServer: new SentSequenceRing(),
-    serverToClient: new SentSequenceRing(),
-  };
   /** Interarrival jitter per direction (from `sendTimeUs`). */
   readonly interarrival: Record<Direction, InterarrivalJitter> = {
     clientToServer: new InterarrivalJitter(),
@@ -383,25 +350,5 @@ export class SessionTracker {
   /** Every sequence window of the session. */
   allSequenceSpaces(): SequenceWindow[] {
     return [...this.sequenceSpaces.clientToServer.values(), ...this.sequenceSpaces.serverToClient.values()];
-  }
-
-  /** Remembers an echo request sent in `direction` (evicting the oldest beyond the bound). */
-  addPendingEcho(key: string, tUs: number, direction: Direction): void {
-    const pending = this.pendingEchoes[direction];
-    if (pending.has(key)) return;
-    if (pending.size >= this.limits.maxPendingEchoes) {
-      const oldest = pending.keys().next().value as string;
-      pending.delete(oldest);
-    }
-    pending.set(key, tUs);
-  }
-
-  /** Takes the request time of the echo answered by a reply travelling in `replyDirection`, or NaN. */
-  takePendingEcho(key: string, replyDirection: Direction): number {
-    const pending = this.pendingEchoes[replyDirection === "clientToServer" ? "serverToClient" : "clientToServer"];
-    const requestUs = pending.get(key);
-    if (requestUs === undefined) return Number.NaN;
-    pending.delete(key);
-    return requestUs;
   }
 }

@@ -3,7 +3,7 @@ import { QuantileSketch } from "./quantile-sketch.js";
 import { RTT_METHODS, type RttMethod, type RttSample } from "./rtt-sample.js";
 
 /** Samples a method needs before it can be a session's headline. */
-export const MINIMUM_HEADLINE_SAMPLES = 20;
+export const MINIMUM_HEADLINE_SAMPLES = 10;
 /**
  * A method whose median is under this share of another method's median only
  * measures a local turnaround (e.g. the far side's pings, answered at the
@@ -157,7 +157,27 @@ export class SessionRtt {
   }
 
   /**
+   * The direction whose datagrams *arrive* at the capture point, when the acks
+   * show it: the ack series of that direction (its data acknowledged by the
+   * capture side) measures only the local ack turnaround, under half the other
+   * direction's ack RTT. Undefined when acks do not tell.
+   */
+  private incomingDirection(): Direction | undefined {
+    const up = this.get("ack", "clientToServer");
+    const down = this.get("ack", "serverToClient");
+    if (up === undefined || down === undefined || up.sketch.count < MINIMUM_HEADLINE_SAMPLES || down.sketch.count < MINIMUM_HEADLINE_SAMPLES) return undefined;
+    const upMedian = up.sketch.quantile(0.5);
+    const downMedian = down.sketch.quantile(0.5);
+    if (upMedian < LOCAL_TURNAROUND_RATIO * 2 * downMedian) return "clientToServer";
+    if (downMedian < LOCAL_TURNAROUND_RATIO * 2 * upMedian) return "serverToClient";
+    return undefined;
+  }
+
+  /**
    * Decides the session's RTT (undefined without samples):
+   * 0. when the two ack directions differ by more than 2×, the lower one is the
+   *    direction arriving at the capture point, and echoes requested in it
+   *    (answered at the capture point) are skipped as a local turnaround;
    * 1. per method, the direction with the highest median among those with at
    *    least 10 % of the method's samples (a capture sees the network RTT in
    *    one direction and only the local turnaround in the other);
@@ -173,6 +193,7 @@ export class SessionRtt {
    *    games smooth, unless it is the headline.
    */
   choose(): SessionRttChoice | undefined {
+    const incoming = this.incomingDirection();
     const perMethod: { series: RttSeries; p50: number; p95: number }[] = [];
     for (const method of RTT_METHODS) {
       let mostSamples = 0;
@@ -181,6 +202,8 @@ export class SessionRtt {
       for (const direction of DIRECTIONS) {
         const series = this.get(method, direction);
         if (series === undefined || series.sketch.count === 0 || series.sketch.count < mostSamples * MINIMUM_DIRECTION_SHARE) continue;
+        // Requests arriving at the capture point are answered right here: a local turnaround, not the network.
+        if (method === "echo" && direction === incoming) continue;
         const p50 = series.sketch.quantile(0.5);
         if (best === undefined || p50 > best.p50) best = { series, p50, p95: series.sketch.quantile(0.95) };
       }
