@@ -248,6 +248,6 @@ function disagreementReason(method: RttMethod, headline: RttMethod, relation: "h
     if (relation === "lower") return `acks${channelText} measure less than the ${headline} RTT: the ${headline} replies wait for the peer (tick-quantized or low-priority processing)`;
     return `acks are delayed or batched${channelText} (the peer acknowledges late, or several sends at once), so ack RTT includes the ack delay`;
   }
-  if (method === "reported") return `the game's reported RTT is ${relation} than the ${headline} RTT: it is smoothed or measured differently (e.g. including frame or processing time)`;
-  return `echo replies ${relation === "lower" ? "come back sooner than" : "are slower than"} the ${headline} RTT: the peer answers them ${relation === "lower" ? "ahead of" : "behind"} its game traffic`;
+  // Echo is always preferred, so the other disagreeing method is a reported RTT.
+  return `the game's reported RTT is ${relation} than the ${headline} RTT: it is smoothed or measured differently (e.g. including frame or processing time)`;
 }
