@@ -778,7 +778,7 @@ function spikeFinding(
   const what = spike.levelShift ? "baseline latency moved" : "latency spiked";
   const because = top === undefined ? "no traffic or server cause stood out" : `most likely ${CAUSE_LABELS[top.kind]} (score ${top.score.toFixed(2)})`;
   const summary =
-    `Session ${state.id}: ${what} from ${spike.baselineMs.toFixed(1)} ms to ${spike.peakMs.toFixed(1)} ms ` +
+    `Session ${state.id}: ${what} (${series.method} RTT) from ${spike.baselineMs.toFixed(1)} ms to ${spike.peakMs.toFixed(1)} ms ` +
     `for ${durationMs.toFixed(0)} ms at ${formatTimeUs(spike.startUs)}; ${because}. Suggested fix: ${suggestedFix}.`;
   const values: Record<string, number | string | boolean> = {
     method: series.method,

@@ -38,6 +38,15 @@ export function latencySection(report: LatencyReport): AnalysisSection {
         `Worst: ${formatNumber(worst.baselineMs)} → ${formatNumber(worst.peakMs)} ms for ${formatNumber(worst.durationMs)} ms in ${worst.session}; fix: ${worst.suggestedFix}.`,
     );
   }
+  // Every RTT method is shown (the methods table); methods that disagree are said, with the likely reason.
+  const disagreements = report.sessions.flatMap((session) => (session.methodsDisagree ?? []).map((entry) => ({ session: session.id, headline: session.method, ...entry })));
+  if (disagreements.length > 0) {
+    const first = disagreements[0]!;
+    answer.push(
+      `RTT methods disagree in ${new Set(disagreements.map((entry) => entry.session)).size} session(s) (p50 or p95 more than 2× apart; the headline stays the most direct method, and no spike is taken from the other): ` +
+        `${first.session} ${first.method} vs ${first.headline} (p50 ×${formatNumber(first.p50Ratio)}, p95 ×${formatNumber(first.p95Ratio)}): ${first.reason}.`,
+    );
+  }
   const metrics: MetricSample[] = [];
   for (const session of sessions) {
     const labels = { session: session.id, direction: session.direction, method: session.method };
@@ -73,6 +82,22 @@ export function latencySection(report: LatencyReport): AnalysisSection {
           timeAbove100Ms: session.experience.timeAbove100Ms,
         })),
         bar: { labelColumn: "session", valueColumn: "rttP95Ms", unit: "ms" },
+      },
+      {
+        name: "latency-methods",
+        rows: report.sessions.flatMap((session) =>
+          session.series.map((series) => ({
+            session: session.id,
+            method: series.method,
+            direction: series.direction,
+            role: series.method === session.method && series.direction === session.direction ? "headline" : series.method === session.timeSeries?.method && series.direction === session.timeSeries?.direction ? "followed" : "",
+            samples: series.samples,
+            rttP50Ms: series.p50,
+            rttP95Ms: series.p95,
+            rttP99Ms: series.p99,
+            rttMaxMs: series.max,
+          })),
+        ),
       },
       {
         name: "latency-spikes",
