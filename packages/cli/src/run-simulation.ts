@@ -12,8 +12,12 @@ export type SimulationOutcome = Pick<MatchResult, "summary" | "header">;
 export interface RunSimulationOptions {
   /** Called with the simulated time, ms. */
   onProgress?: (simulatedMs: number) => void;
-  /** Called when a signal stopped the run and its files were removed (before the signal is raised again). */
-  onInterrupted?: (signal: NodeJS.Signals) => void;
+  /**
+   * Called when a signal arrived, before it is raised again: `removed` when the
+   * run was stopped and its files removed, `completed` when the (synchronous)
+   * run had already written and committed them.
+   */
+  onInterrupted?: (signal: NodeJS.Signals, outcome: "removed" | "completed") => void;
   /** Run in a worker thread when the compiled worker is available (default true). */
   useWorker?: boolean;
 }
@@ -54,7 +58,8 @@ export async function runSimulation(match: MatchOptions, paths: MatchOutputPaths
     if (file === undefined) {
       const result = writeMatchCapture(match, { ...paths, temporaryToken: token, onProgress: options.onProgress });
       // let a signal that arrived during the synchronous run reach the handler before it is removed
-      await new Promise((resolve) => setImmediate(resolve));
+      // (the event loop dispatches it on its second turn at the latest)
+      for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
       return { summary: result.summary, header: result.header };
     }
     return await new Promise<SimulationOutcome>((resolve, reject) => {
@@ -69,7 +74,7 @@ export async function runSimulation(match: MatchOptions, paths: MatchOutputPaths
         settle(() => {
           void worker.terminate().finally(() => {
             discardMatchOutputs(paths, token);
-            options.onInterrupted?.(signal);
+            options.onInterrupted?.(signal, "removed");
             removeHandlers();
             raiseAgain(signal);
           });
@@ -114,7 +119,7 @@ export async function runSimulation(match: MatchOptions, paths: MatchOutputPaths
     else {
       // a signal arrived while the synchronous run finished and committed its files: honour it now
       removeHandlers();
-      options.onInterrupted?.(received[0]!);
+      options.onInterrupted?.(received[0]!, "completed");
       raiseAgain(received[0]!);
     }
   }

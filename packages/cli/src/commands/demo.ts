@@ -53,7 +53,8 @@ export function registerDemoCommand(program: Command): void {
       const truthPath = join(directory, "demo-truth.json");
       const seed = Number.parseInt(options.seed, 10) || 7;
       const simulated = await runSimulation(demoMatchOptions(seed), { out: capturePath, truth: truthPath }, {
-        onInterrupted: (signal) => void streams.stderr.write(`tickscope: interrupted by ${signal}: removed the incomplete outputs\n`),
+        onInterrupted: (signal, outcome) =>
+          void streams.stderr.write(`tickscope: interrupted by ${signal}: ${outcome === "removed" ? "removed the incomplete outputs" : "the outputs were already complete"}\n`),
       });
       streams.stderr.write(
         `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${escapeTerminalText(capturePath)} (truth: ${escapeTerminalText(truthPath)})\n` +

@@ -87,9 +87,9 @@ export function registerSimulateCommand(program: Command): void {
         },
         {
           onProgress: bar === undefined ? undefined : (simulatedMs) => bar.update(Math.round(simulatedMs)),
-          onInterrupted: (signal) => {
+          onInterrupted: (signal, outcome) => {
             bar?.stop();
-            streams.stderr.write(`tickscope: interrupted by ${signal}: removed the incomplete outputs\n`);
+            streams.stderr.write(`tickscope: interrupted by ${signal}: ${outcome === "removed" ? "removed the incomplete outputs" : "the outputs were already complete"}\n`);
           },
         },
       );
