@@ -35,6 +35,8 @@ export interface DecodeAnomaly {
   fieldPath?: string;
   /** Message type being decoded, when known. */
   messageType?: string;
+  /** Byte offset where decoding failed, in the bytes being decoded (after any transform), when known. */
+  offset?: number;
   /** Human detail. */
   detail: string;
 }

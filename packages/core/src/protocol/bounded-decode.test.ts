@@ -100,16 +100,16 @@ describe("decode work is bounded per datagram, identically in both decoders (§2
   });
 
   it("many frames of many empty fields stop at the budget, after the frames that fit", () => {
-    const fields = Array.from({ length: 2_000 }, (_, index) => ({ name: `b${index}`, type: "bytes", length: 0 }));
+    const fields = Array.from({ length: 500 }, (_, index) => ({ name: `b${index}`, type: "bytes", length: 0 }));
     const definition: ProtocolDefinition = {
       name: "t",
       body: { repeat: "untilEnd", maxMessages: 65_536, frameHeader: [{ name: "k", type: "u8" }], select: { message: "m" } },
       messages: [{ name: "m", fields: fields as FieldDefinition[] }],
     };
-    const result = decodeBoth(definition, new Uint8Array(1_000));
-    const perFrame = 2_000 + 1 + 1;
-    expect(decodeWorkBudget(1_000)).toBe(65_536 + 64_000);
-    expect(result.messages).toHaveLength(Math.floor(decodeWorkBudget(1_000) / perFrame));
+    const result = decodeBoth(definition, new Uint8Array(400));
+    const perFrame = 500 + 1 + 1;
+    expect(decodeWorkBudget(400)).toBe(65_536 + 25_600);
+    expect(result.messages).toHaveLength(Math.floor(decodeWorkBudget(400) / perFrame));
     expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_LENGTH_EXCEEDED", fieldPath: "m", messageType: "m" })]);
   });
 
@@ -164,7 +164,28 @@ describe("compiled and interpreted decoders word every anomaly alike (§9)", () 
       { name: "arr", type: "array", count: 2, of: { type: "array", count: { prefix: "u8" }, of: { type: "struct", fields: [{ name: "a", type: "u8" }, { name: "b", type: "u8" }] } } },
     ]);
     const result = decodeBoth(definition, Uint8Array.of(1, 5, 6));
-    expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_TRUNCATED", fieldPath: "m.arr[][].b" })]);
+    expect(result.anomalies).toEqual([expect.objectContaining({ code: "E_TRUNCATED", fieldPath: "m.arr[][].b", offset: 3, detail: "m.arr[][].b: needs 8 bits at bit 24, only 0 left" })]);
+  });
+
+  it("every cut of a datagram gives the same anomaly code, path, offset and message in both decoders", () => {
+    const definition = single([
+      { name: "k", type: "u8" },
+      { name: "flags", type: "uint", bits: 3 },
+      { name: "small", type: "uint", bits: 5 },
+      { name: "items", type: "array", count: { prefix: "u8" }, maxCount: 8, of: { type: "struct", fields: [{ name: "a", type: "u16" }, { name: "b", type: "int", bits: 12 }, { name: "c", type: "uint", bits: 4 }] } },
+      { name: "s", type: "switch", on: "k", cases: [{ value: 1, fields: [{ name: "text", type: "string", length: { prefix: "u8" }, maxLength: 4 }] }] },
+      { name: "tail", type: "u32", byteOrder: "little", when: { field: "flags", bitsSet: 1 } },
+    ]);
+    const compiled = compileProtocol(definition);
+    const bytes = compiled.encodeMessage("m", { k: 1, flags: 1, small: 3, items: [{ a: 1, b: -2, c: 3 }, { a: 4, b: 5, c: 6 }], s: { text: "abc" }, tail: 7 });
+    const seen = new Set<string>();
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      for (const variant of [bytes.subarray(0, cut), Uint8Array.from(bytes.subarray(0, cut), (byte, index) => (index === 0 ? 2 : byte))]) {
+        const result = decodeBoth(definition, variant);
+        for (const anomaly of result.anomalies) seen.add(`${anomaly.code} ${anomaly.offset !== undefined}`);
+      }
+    }
+    expect([...seen].sort()).toEqual(["E_DECODE_FAILED false", "E_TRUNCATED true"]);
   });
 });
 

@@ -245,7 +245,7 @@ export class CompiledProtocol implements DatagramDecoder {
     return (request) => sessionKeys.lookup(request.sessionId, request.direction) ?? external?.(request);
   }
 
-  private report(code: string, fieldPath: string | undefined, detail: string): void {
+  private report(code: string, fieldPath: string | undefined, detail: string, offset?: number): void {
     const { context, onAnomaly, messageType } = this.current;
     const anomaly: DecodeAnomaly = {
       sessionId: context.sessionId,
@@ -257,6 +257,7 @@ export class CompiledProtocol implements DatagramDecoder {
     };
     if (fieldPath !== undefined && fieldPath !== "") anomaly.fieldPath = fieldPath;
     if (messageType !== undefined) anomaly.messageType = messageType;
+    if (offset !== undefined) anomaly.offset = offset;
     onAnomaly(anomaly);
   }
 
@@ -399,7 +400,7 @@ export class CompiledProtocol implements DatagramDecoder {
 
   private fail(error: unknown): void {
     if (TickscopeError.isInstance(error)) {
-      this.report(error.code, error.fieldPath, error.message);
+      this.report(error.code, error.fieldPath, error.message, error.offset);
       return;
     }
     // Plugins and stack exhaustion: still a counted anomaly, never a crash.
