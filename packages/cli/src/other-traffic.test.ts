@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -53,4 +55,35 @@ describe.skipIf(!hasSharedCaptures)(`other traffic in analyze and inspect (${has
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(JSON.parse(run.stdout).otherTraffic.packets).toBe(94);
   });
+});
+
+describe("protocol check and match sections", () => {
+  const directory = mkdtempSync(join(tmpdir(), "tickscope-match-"));
+  const withDatagram = (condition: unknown): string => {
+    const definition = JSON.parse(readFileSync(protocol("arena"), "utf8")) as { match: { datagram: unknown[] } };
+    definition.match.datagram = [condition];
+    const path = join(directory, `bad-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(path, JSON.stringify(definition));
+    return path;
+  };
+
+  it("prints the match section of a good definition", async () => {
+    const run = await runInMemory(["protocol", "check", protocol("rtp")]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout).toContain("match: never ports 0-1023, 1900, 5060, 5061, 5353, 5355; ≥ 12 bytes; version = 2;");
+  });
+
+  for (const [condition, message] of [
+    [{ field: "ackBitz", equals: 1 }, '/match/datagram/0/field: "ackBitz" is not a field at a fixed offset'],
+    [{ field: "sequence", min: 5, max: 2 }, "/match/datagram/0/min: min 5 is above max 2"],
+    [{ offset: 0, bytes: 9, equals: 1 }, "/match/datagram/0/bytes"],
+    [{ field: "protocolId", equals: 2 ** 40 }, "/match/datagram/0/equals: 1099511627776 does not fit in 32 unsigned bits"],
+  ] as const) {
+    it(`rejects a bad match condition with its JSON path (${message.split(":")[0]})`, async () => {
+      const run = await runInMemory(["protocol", "check", withDatagram(condition)]);
+      expect(run.code).not.toBe(ExitCode.ok);
+      expect(run.stderr).toContain("E_DEFINITION_INVALID");
+      expect(run.stderr).toContain(message);
+    });
+  }
 });

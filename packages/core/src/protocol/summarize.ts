@@ -1,4 +1,4 @@
-import type { ProtocolDefinition } from "./definition-schema.js";
+import type { MatchConditionDefinition, MatchOperandDefinition, PortSpec, ProtocolDefinition, TrafficMatchDefinition } from "./definition-schema.js";
 import type { FieldPlan, RolePlan, TransformPlan } from "./plan.js";
 import { planProtocolDefinition } from "./validate.js";
 
@@ -27,6 +27,8 @@ export interface ProtocolSummary {
   headerRoles: RoleSummary[];
   transforms: string[];
   messages: MessageSummary[];
+  /** The `match` section in words (which traffic is the game's); absent without one. */
+  match?: string;
 }
 
 function roleList(plan: RolePlan): RoleSummary[] {
@@ -53,6 +55,41 @@ function countFields(fields: FieldPlan[]): number {
     visit(field.node);
   }
   return count;
+}
+
+function describePorts(ports: readonly PortSpec[]): string {
+  return ports.map((port) => (typeof port === "number" ? String(port) : `${port.from}-${port.to}`)).join(", ");
+}
+
+function describeOperand(operand: MatchOperandDefinition): string {
+  const subject = operand.field ?? `bytes ${operand.offset}..${(operand.offset ?? 0) + (operand.bytes ?? 1) - 1}`;
+  const tests: string[] = [];
+  if (operand.mask !== undefined) tests.push(`& ${operand.mask}`);
+  if (operand.equals !== undefined) tests.push(`= ${operand.equals}`);
+  if (operand.notEquals !== undefined) tests.push(`≠ ${operand.notEquals}`);
+  if (operand.in !== undefined) tests.push(`in [${operand.in.join(", ")}]`);
+  if (operand.notIn !== undefined) tests.push(`not in [${operand.notIn.join(", ")}]`);
+  if (operand.ascii !== undefined) tests.push(`is ${operand.ascii.map((tag) => `"${tag}"`).join("|")}`);
+  if (operand.min !== undefined) tests.push(`≥ ${operand.min}`);
+  if (operand.max !== undefined) tests.push(`≤ ${operand.max}`);
+  return `${subject} ${tests.join(" ")}`.trim();
+}
+
+function describeCondition(condition: MatchConditionDefinition): string {
+  const text = describeOperand(condition) + (condition.fitsFrom === undefined ? "" : ` (fits from byte ${condition.fitsFrom})`);
+  return condition.when === undefined ? text : `${text} when ${describeOperand(condition.when)}`;
+}
+
+/** The match section in words, e.g. `server ports 7777; never ports 0-1023; ≥ 20 bytes; protocolId = 1095912769; accepted after 1 datagram(s)`. */
+function describeMatch(match: TrafficMatchDefinition): string {
+  const parts: string[] = [];
+  if (match.ports !== undefined && match.ports.length > 0) parts.push(`server ports ${describePorts(match.ports)}`);
+  if (match.excludePorts !== undefined && match.excludePorts.length > 0) parts.push(`never ports ${describePorts(match.excludePorts)}`);
+  if (match.minLength !== undefined) parts.push(`≥ ${match.minLength} bytes`);
+  if (match.maxLength !== undefined) parts.push(`≤ ${match.maxLength} bytes`);
+  for (const condition of match.datagram ?? []) parts.push(describeCondition(condition));
+  parts.push(`flow accepted after ${match.acceptAfter ?? 1} matching datagram(s)`);
+  return parts.join("; ");
 }
 
 function describeTransform(transform: TransformPlan): string {
@@ -83,6 +120,7 @@ export function summarizeProtocol(definition: ProtocolDefinition | unknown): Pro
       fieldCount: countFields([...message.framePrefix, ...message.fields]),
       roles: roleList(message.roles),
     })),
+    ...((definition as ProtocolDefinition).match === undefined ? {} : { match: describeMatch((definition as ProtocolDefinition).match!) }),
   };
 }
 
@@ -91,6 +129,7 @@ export function formatProtocolSummary(summary: ProtocolSummary): string {
   const lines = [`protocol ${summary.name}${summary.version === undefined ? "" : ` ${summary.version}`}: ${summary.messages.length} message types`];
   if (summary.headerRoles.length > 0) lines.push(`  header roles: ${summary.headerRoles.map((item) => `${item.role}=${item.field}`).join(", ")}`);
   if (summary.transforms.length > 0) lines.push(`  transforms: ${summary.transforms.join("; ")}`);
+  lines.push(`  match: ${summary.match ?? "none: every UDP datagram is decoded (add a match section to tell the game's traffic from the rest)"}`);
   for (const message of summary.messages) {
     const flags = [message.reliable === undefined ? "" : message.reliable ? "reliable" : "unreliable", message.channel === undefined ? "" : `channel ${message.channel}`]
       .filter((item) => item !== "")

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { ProtocolDefinition } from "./definition-schema.js";
 import { compileTrafficMatch, fixedFieldLocations } from "./traffic-match.js";
+import { formatProtocolSummary, summarizeProtocol } from "./summarize.js";
 import { validateProtocolDefinition } from "./validate.js";
 
 const examples = fileURLToPath(new URL("../../../../examples/protocols/", import.meta.url));
@@ -197,6 +198,18 @@ describe("compileTrafficMatch", () => {
     expect(() => validateProtocolDefinition(withMatch({ ports: [70000] }))).toThrow("/match/ports/0");
     expect(() => validateProtocolDefinition(withMatch({ datagram: [{ field: "magic", equals: "0xZZ" }] }))).toThrow("/match/datagram/0/equals");
     expect(() => validateProtocolDefinition(withMatch({ datagram: [{ field: "magic", equals: 1, extra: true } as never] }))).toThrow("/match/datagram/0");
+  });
+
+  it("protocol check prints the match section in words", () => {
+    expect(formatProtocolSummary(summarizeProtocol(loadExample("arena")))).toContain(
+      "  match: never ports 0-1023, 1900, 5353, 5355; ≥ 20 bytes; protocolId = 1095912769; flow accepted after 1 matching datagram(s)",
+    );
+    expect(summarizeProtocol(loadExample("firefall")).match).toContain('bytes 4..7 is "POKE"|"HEHE"|"KISS"|"HUGG" when socketId = 0; bytes 4..5 & 0x7ff ≥ 3 (fits from byte 4) when socketId ≠ 0');
+    expect(summarizeProtocol(loadExample("rtp")).match).toContain("payloadType not in [72, 73, 74, 75, 76, 77, 78, 79]; flow accepted after 2 matching datagram(s)");
+    expect(summarizeProtocol(withMatch({ ports: [7777, { from: 1, to: 2 }], maxLength: 9, datagram: [{ field: "magic", in: [1, 2], notEquals: 3 }] })).match).toBe(
+      "server ports 7777, 1-2; ≤ 9 bytes; magic ≠ 3 in [1, 2]; flow accepted after 1 matching datagram(s)",
+    );
+    expect(formatProtocolSummary(summarizeProtocol(base))).toContain("  match: none: every UDP datagram is decoded");
   });
 
   it("validates every example definition's match section", () => {

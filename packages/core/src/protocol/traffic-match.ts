@@ -359,7 +359,7 @@ function compileOperand(
     if (location === undefined) {
       definitionError(
         `${path}/field`,
-        `"${operand.field}" is not a field at a fixed offset from the datagram start (header fields, the first frame header or the only message, before any field of variable size); use offset and bytes`,
+        `"${operand.field}" is not a field at a fixed offset from the datagram start (header fields, the first frame header, the selector's prefix or the only message, before any field of variable size or behind a condition); use offset and bytes`,
       );
     }
     if (!location.matchable) definitionError(`${path}/field`, `"${operand.field}" is not an integer or bool field`);
