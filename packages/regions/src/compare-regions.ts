@@ -289,6 +289,7 @@ export function compareRegions(summaries: readonly SessionSummary[], options: Re
       confidence,
       correction,
       bootstrapIterations: iterations,
+      minimumSessions,
       seed,
       notes: [
         "Unit of analysis: the session. Region RTT percentiles are over sessions' median RTTs.",

@@ -171,6 +171,8 @@ export interface RegionsReport {
     confidence: number;
     correction: "holm" | "benjaminiHochberg";
     bootstrapIterations: number;
+    /** Regions with fewer sessions than this are described but not tested (no comparison of theirs has a p-value). */
+    minimumSessions: number;
     seed: number;
     notes: string[];
   };
@@ -288,6 +290,7 @@ export const RegionsReportSchema = T.Object({
     confidence: T.Number(),
     correction: literals("holm", "benjaminiHochberg"),
     bootstrapIterations: T.Integer(),
+    minimumSessions: T.Integer({ minimum: 0 }),
     seed: T.Integer(),
     notes: T.Array(T.String()),
   }),

@@ -1,25 +1,38 @@
 import { createAnticheatAnalyzer, type AnticheatOptions, type AnticheatReport } from "@tickscope/anticheat";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
-import type { AnalysisAdapter } from "./analysis-adapter.js";
+import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
+import { undecodedReason } from "./undecoded-traffic.js";
 
-/** Builds the anticheat section: verdict per player with evidence, and the protocol audit. */
-export function anticheatSection(report: AnticheatReport): AnalysisSection {
+/**
+ * Builds the anticheat section: verdict per player with evidence, and the
+ * protocol audit. Without a protocol definition no detector had a decoded
+ * message to read: the answer says that, never "no client shows cheating".
+ */
+export function anticheatSection(report: AnticheatReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
   const cheating = report.players.filter((player) => player.verdict === "cheating");
   const suspicious = report.players.filter((player) => player.verdict === "suspicious");
   const unreadable = report.players.filter((player) => player.verdict === "unreadable");
   const judged = report.players.length - unreadable.length;
   const answer: string[] = [];
-  answer.push(
-    cheating.length === 0 && suspicious.length === 0
-      ? `No client shows cheating on the wire (${judged} player(s) checked).`
-      : `${cheating.length} cheating and ${suspicious.length} suspicious of ${report.players.length} player(s): ` +
-          [...cheating, ...suspicious]
-            .slice(0, 5)
-            .map((player) => `${player.player} (${player.verdict}: ${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
-            .join("; ") +
-          ".",
-  );
+  const undecoded = undecodedReason(context);
+  if (undecoded !== undefined) {
+    answer.push(
+      `Not tested: ${undecoded}; every detector (speedhack, lag switch, fake lag, replay, tampering, rewind, movement, input flooding, bot timing) reads decoded messages, ` +
+        `so none of the ${report.players.length} client(s) seen was checked.`,
+    );
+  } else {
+    answer.push(
+      cheating.length === 0 && suspicious.length === 0
+        ? `No client shows cheating on the wire (${judged} player(s) checked).`
+        : `${cheating.length} cheating and ${suspicious.length} suspicious of ${report.players.length} player(s): ` +
+            [...cheating, ...suspicious]
+              .slice(0, 5)
+              .map((player) => `${player.player} (${player.verdict}: ${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
+              .join("; ") +
+            ".",
+    );
+  }
   if (unreadable.length > 0) {
     // A key or definition problem of the input, not a player's cheat (anticheat's keyMismatch / definitionMismatch).
     const problem = report.findings.find((finding) => finding.kind === "keyMismatch" || finding.kind === "definitionMismatch");
@@ -64,5 +77,5 @@ export const anticheatAdapter: AnalysisAdapter = {
   question: "Which clients manipulate timing or packets?",
   create: (context) =>
     createAnticheatAnalyzer({ ...((context.settings.anticheat ?? {}) as Partial<AnticheatOptions>), protocol: context.definition }),
-  toSection: (report) => anticheatSection(report as AnticheatReport),
+  toSection: (report, context) => anticheatSection(report as AnticheatReport, context),
 };

@@ -24,7 +24,8 @@ export function bandwidthSection(report: BandwidthReport): AnalysisSection {
   const types = [...report.byMessageType].sort((left, right) => right.bytes - left.bytes);
   answer.push(
     `${kilobitsPerSecond(totals.bytesPerSecond)} on the wire (${formatNumber(totals.packetsPerSecond)} packets/s, peak ${kilobitsPerSecond(totals.peakBytesPerSecond)}); ` +
-      `IP+UDP headers are ${formatNumber(totals.headerShare * 100)}%.` +
+      // headerShare is (wire − UDP payload) / wire: the link-layer header is in it, so it is named.
+      `link+IP+UDP headers are ${formatNumber(totals.headerShare * 100)}% of wire bytes.` +
       (types.length > 0 ? ` Biggest: ${types.slice(0, 3).map((type) => `${type.type} ${type.direction} ${formatNumber(type.share * 100)}%`).join(", ")}.` : ""),
   );
   const verified = report.recommendations.filter((recommendation) => recommendation.verified);

@@ -1,7 +1,8 @@
 import { LatencyAnalyzer, type LatencyReport } from "@tickscope/latency";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
-import type { AnalysisAdapter } from "./analysis-adapter.js";
+import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
+import { undecodedReason } from "./undecoded-traffic.js";
 import { measureOneWayDelay } from "../one-way-delay.js";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 
@@ -12,20 +13,45 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-/** Builds the latency section: RTT percentiles per session, spikes and their ranked causes. */
-export function latencySection(report: LatencyReport): AnalysisSection {
+/**
+ * Builds the latency section: RTT percentiles per session, spikes and their
+ * ranked causes; without RTT, the RFC 3550 jitter of the streams that carry a
+ * sender clock (RTP).
+ * What could not be measured comes first, with the reason; "no spike" is only
+ * said when an RTT series was there to look for one.
+ */
+export function latencySection(report: LatencyReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
   const sessions = report.sessions.filter((session) => session.rttMs.samples > 0);
   const spikes = report.sessions.flatMap((session) => session.spikes.map((spike) => ({ session: session.id, ...spike })));
   const answer: string[] = [];
-  if (sessions.length === 0) {
-    answer.push("No RTT could be measured: the protocol has no ack, echo or reported-RTT roles, or no replies were captured.");
+  const undecoded = undecodedReason(context);
+  const streams = report.streams.filter((stream) => stream.packets >= 2);
+  if (undecoded !== undefined) {
+    answer.push(`Not measured: ${undecoded}. RTT needs ack, echo or reported-RTT roles and jitter a sendTime role, so no latency spike could be looked for.`);
+  } else if (sessions.length === 0) {
+    answer.push(
+      "No RTT measured: the definition has no ack, echo or reported-RTT role, or no reply was captured, so no latency spike could be looked for" +
+        `${streams.length > 0 ? " (jitter below is one-way, from the sender's clock)" : ""}.`,
+    );
   } else {
     answer.push(
       `${sessions.length} session(s) measured: median RTT p50 ${formatNumber(median(sessions.map((session) => session.rttMs.p50)))} ms, ` +
         `p95 ${formatNumber(median(sessions.map((session) => session.rttMs.p95)))} ms (worst p95 ${formatNumber(Math.max(...sessions.map((session) => session.rttMs.p95)))} ms).`,
     );
   }
-  if (spikes.length === 0) answer.push("No latency spike above the robust baseline.");
+  // Without RTT, one-way jitter from the sender's clock (RTP's timestamp) is the latency figure there is.
+  if (sessions.length === 0 && streams.length > 0) {
+    const worst = [...streams].sort((left, right) => right.jitterMs.max - left.jitterMs.max)[0]!;
+    const restarts = streams.reduce((sum, stream) => sum + stream.restarts, 0);
+    answer.push(
+      `RFC 3550 jitter on ${streams.length} stream(s): worst ${worst.session} ${worst.direction} ${worst.ssrcOrChannel === "" ? "" : `${worst.ssrcOrChannel} `}` +
+        `mean ${formatNumber(worst.jitterMs.mean)} ms, max ${formatNumber(worst.jitterMs.max)} ms` +
+        `${restarts > 0 ? `; ${restarts} sender timestamp discontinuit${restarts === 1 ? "y" : "ies"} restarted it (timestampReset findings)` : ""}.`,
+    );
+  }
+  if (sessions.length === 0) {
+    // Nothing to look for spikes in: said above.
+  } else if (spikes.length === 0) answer.push("No latency spike above the robust baseline.");
   else {
     const causeCounts = new Map<string, number>();
     for (const spike of spikes) {
@@ -137,5 +163,5 @@ export const latencyAdapter: AnalysisAdapter = {
     return { ...(report as LatencyReport), oneWayDelay };
   },
   create: (context) => new LatencyAnalyzer(context.settings.latency as ConstructorParameters<typeof LatencyAnalyzer>[0]),
-  toSection: (report) => latencySection(report as LatencyReport),
+  toSection: (report, context) => latencySection(report as LatencyReport, context),
 };

@@ -1,23 +1,30 @@
 import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@tickscope/loss";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
-import type { AnalysisAdapter } from "./analysis-adapter.js";
+import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
+import { undecodedReason } from "./undecoded-traffic.js";
 
 function percent(rate: number): string {
   return `${formatNumber(rate * 100)}%`;
 }
 
-/** Builds the loss section: loss per stream and kind of data, burst structure, sync impact and measured fixes. */
-export function lossSection(report: LossReport): AnalysisSection {
+/**
+ * Builds the loss section: loss per stream and kind of data, burst structure,
+ * sync impact and measured fixes. Loss counts sequence numbers — sequenced
+ * messages, several per datagram on protocols that pack messages — and says so.
+ */
+export function lossSection(report: LossReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
   const streams = report.sessions.filter((stream) => stream.expected > 0);
   const answer: string[] = [];
-  if (streams.length === 0) answer.push("No sequenced traffic: the protocol has no sequence or ack roles, so loss cannot be measured.");
+  const undecoded = undecodedReason(context);
+  if (undecoded !== undefined) answer.push(`Not measured: ${undecoded}. Loss needs a sequence (or ack) role to know what was sent.`);
+  else if (streams.length === 0) answer.push("Not measured: no sequenced traffic — the definition has no sequence or ack role, or no message carried one.");
   else {
     const expected = streams.reduce((sum, stream) => sum + stream.expected, 0);
     const lost = streams.reduce((sum, stream) => sum + stream.lost, 0);
     const worst = [...streams].sort((left, right) => right.lossRate - left.lossRate)[0]!;
     answer.push(
-      `${percent(expected === 0 ? 0 : lost / expected)} of ${expected} sequenced datagrams lost overall; worst stream ${worst.id} ${worst.direction} ` +
+      `${percent(expected === 0 ? 0 : lost / expected)} of ${expected} expected sequence numbers lost overall (sequenced messages, not datagrams; ${streams.length} sequence space(s)); worst stream ${worst.id} ${worst.direction} ` +
         `(${worst.messageType}) lost ${percent(worst.lossRate)} [${percent(worst.lossRateInterval.lower)}, ${percent(worst.lossRateInterval.upper)}], ` +
         `mean burst ${formatNumber(worst.bursts.meanLength)}, longest ${worst.bursts.maxLength}.`,
     );
@@ -88,5 +95,5 @@ export const lossAdapter: AnalysisAdapter = {
   name: "loss",
   question: "Which game data is lost, in what bursts, and what does it do to sync?",
   create: (context) => new LossAnalyzer(context.settings.loss as LossAnalyzerOptions | undefined),
-  toSection: (report) => lossSection(report as LossReport),
+  toSection: (report, context) => lossSection(report as LossReport, context),
 };

@@ -3,6 +3,27 @@ import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
 
+/**
+ * What the significance tests said — and, when a region had too few sessions
+ * to test, that nothing was tested (never "no significant difference" for a
+ * test that did not run).
+ */
+function significanceAnswer(report: RegionsReport): string {
+  const minimum = report.method.minimumSessions;
+  const tested = report.comparisons.filter((comparison) => comparison.pValue !== null);
+  const untestedRegions = report.regions.filter((region) => region.sessions < minimum);
+  const sessionCounts = (regions: RegionsReport["regions"]): string => regions.map((region) => `${region.name} ${region.sessions}`).join(", ");
+  if (tested.length === 0) {
+    const sessions = report.regions.reduce((sum, region) => sum + region.sessions, 0);
+    return `Differences between regions not tested: ${sessions} session(s) (${sessionCounts(report.regions)}), need ≥ ${minimum} per region for a significance test.`;
+  }
+  const significant = tested.filter((comparison) => comparison.significant);
+  const untested = untestedRegions.length === 0 ? "" : ` Not tested: ${sessionCounts(untestedRegions)} session(s), need ≥ ${minimum}.`;
+  return significant.length === 0
+    ? `No significant difference between regions (${tested.length} of ${report.comparisons.length} comparison(s) tested, ${report.method.correction} corrected, α ${report.method.alpha}).${untested}`
+    : `${significant.length} of ${tested.length} tested comparison(s) significant: ${significant.slice(0, 3).map((comparison) => comparison.conclusion).join(" ")}${untested}`;
+}
+
 /** Builds the regions section: per-region figures, significant differences, challenges and placement. */
 export function regionsSection(report: RegionsReport): AnalysisSection {
   const answer: string[] = [];
@@ -13,12 +34,7 @@ export function regionsSection(report: RegionsReport): AnalysisSection {
         report.regions.map((region) => `${region.name}: p50 ${formatNumber(region.rttMs.p50)} ms, p95 ${formatNumber(region.rttMs.p95)} ms, ${region.players} player(s)`).join("; ") +
         ".",
     );
-    const significant = report.comparisons.filter((comparison) => comparison.significant);
-    answer.push(
-      significant.length === 0
-        ? `No significant difference between regions (${report.comparisons.length} comparison(s), ${report.method.correction} corrected, α ${report.method.alpha}).`
-        : `${significant.length} of ${report.comparisons.length} comparison(s) significant: ${significant.slice(0, 3).map((comparison) => comparison.conclusion).join(" ")}`,
-    );
+    answer.push(significanceAnswer(report));
     for (const challenge of report.challenges.slice(0, 3)) {
       const summary = challenge.summary.startsWith(challenge.region) ? challenge.summary : `${challenge.region}: ${challenge.summary}`;
       answer.push(`${summary} → ${challenge.suggestion}`);

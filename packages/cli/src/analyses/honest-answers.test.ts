@@ -1,0 +1,102 @@
+import type { AnticheatReport } from "@tickscope/anticheat";
+import type { BandwidthReport } from "@tickscope/bandwidth";
+import type { ProtocolDefinition } from "@tickscope/core/protocol";
+import type { LatencyReport, LatencyStreamReport } from "@tickscope/latency";
+import type { LossReport } from "@tickscope/loss";
+import type { RegionsReport } from "@tickscope/regions";
+import { describe, expect, it } from "vitest";
+import { anticheatSection } from "./anticheat.js";
+import { bandwidthSection } from "./bandwidth.js";
+import { latencySection } from "./latency.js";
+import { lossSection } from "./loss.js";
+import { regionsSection } from "./regions.js";
+import { undecodedReason } from "./undecoded-traffic.js";
+
+// Reports reduced to what the sections read (the packages' own tests cover the full shapes).
+const withoutDefinition = { definition: undefined };
+const withDefinition = { definition: { name: "test" } as unknown as ProtocolDefinition };
+const emptyLatency = { sessions: [], streams: [], findings: [], anomalies: {} } as unknown as LatencyReport;
+const emptyLoss = { sessions: [], syncImpact: [], recommendations: [], findings: [] } as unknown as LossReport;
+const twoClients = {
+  players: [
+    { player: "a", session: "a", verdict: "clean", score: 0, kinds: [] },
+    { player: "b", session: "b", verdict: "clean", score: 0, kinds: [] },
+  ],
+  findings: [],
+  audit: [],
+} as unknown as AnticheatReport;
+
+describe("answers say only what was measured (issue 13 §6)", () => {
+  it("without --protocol: latency, loss and anticheat first say what was not measured and why, never a clean bill", () => {
+    expect(undecodedReason(withDefinition)).toBeUndefined();
+    expect(undecodedReason(undefined)).toBeUndefined();
+    const latency = latencySection(emptyLatency, withoutDefinition).answer;
+    expect(latency[0]).toMatch(/^Not measured: no protocol definition was given \(--protocol\), so no datagram was decoded\. RTT needs/);
+    expect(latency.join(" ")).not.toContain("No latency spike");
+    const loss = lossSection(emptyLoss, withoutDefinition).answer;
+    expect(loss).toEqual(["Not measured: no protocol definition was given (--protocol), so no datagram was decoded. Loss needs a sequence (or ack) role to know what was sent."]);
+    const anticheat = anticheatSection(twoClients, withoutDefinition).answer;
+    expect(anticheat[0]).toMatch(/^Not tested: no protocol definition was given .*none of the 2 client\(s\) seen was checked\.$/);
+    expect(anticheat.join(" ")).not.toContain("No client shows cheating");
+    // With a definition the verdict stands.
+    expect(anticheatSection(twoClients, withDefinition).answer[0]).toBe("No client shows cheating on the wire (2 player(s) checked).");
+  });
+
+  it("with a definition but no RTT roles: no spike claim; RTP jitter is reported with its discontinuities", () => {
+    const stream = { session: "s", direction: "clientToServer", ssrcOrChannel: "3739283087", packets: 236, jitterMs: { mean: 0.35, max: 0.829, last: 0.365 }, restarts: 2 } as unknown as LatencyStreamReport;
+    const answer = latencySection({ ...emptyLatency, streams: [stream] }, withDefinition).answer;
+    expect(answer).toEqual([
+      "No RTT measured: the definition has no ack, echo or reported-RTT role, or no reply was captured, so no latency spike could be looked for (jitter below is one-way, from the sender's clock).",
+      "RFC 3550 jitter on 1 stream(s): worst s clientToServer 3739283087 mean 0.35 ms, max 0.829 ms; 2 sender timestamp discontinuities restarted it (timestampReset findings).",
+    ]);
+    // With RTT measured, jitter stays in the tables (the RTT and its spikes are the answer).
+    const rtt = { id: "s", rttMs: { samples: 40, p50: 50, p95: 60, p99: 70, max: 80 }, jitterMs: { rfc3550: 1 }, experience: { timeAbove100Ms: 0 }, series: [], methodsDisagree: [], spikes: [], timeline: [] };
+    expect(latencySection({ ...emptyLatency, sessions: [rtt], streams: [stream] } as unknown as LatencyReport, withDefinition).answer).toEqual([
+      "1 session(s) measured: median RTT p50 50 ms, p95 60 ms (worst p95 60 ms).",
+      "No latency spike above the robust baseline.",
+    ]);
+    expect(lossSection(emptyLoss, withDefinition).answer[0]).toBe("Not measured: no sequenced traffic — the definition has no sequence or ack role, or no message carried one.");
+  });
+
+  it("loss names what it counts: expected sequence numbers of sequenced messages, not datagrams", () => {
+    const stream = {
+      id: "s",
+      direction: "serverToClient",
+      channel: 3,
+      messageType: "unreliableGss",
+      expected: 39_426,
+      lost: 27,
+      lossRate: 27 / 39_426,
+      lossRateInterval: { lower: 0.0005, upper: 0.001 },
+      bursts: { meanLength: 6.75, maxLength: 13 },
+      netem: null,
+      resets: { count: 0 },
+    };
+    const answer = lossSection({ ...emptyLoss, sessions: [stream] } as unknown as LossReport, withDefinition).answer;
+    expect(answer[0]).toMatch(/^0\.068% of 39426 expected sequence numbers lost overall \(sequenced messages, not datagrams; 1 sequence space\(s\)\); worst stream s serverToClient/);
+  });
+
+  it("regions: 'not tested: N sessions, need ≥ M' when no significance test ran; tested comparisons counted otherwise", () => {
+    const region = (name: string, sessions: number) => ({ name, sessions, players: sessions, rttMs: { p50: 20, p95: 40, p99: 50 }, experience: { score: 90 } });
+    const comparison = (pValue: number | null, significant = false) => ({ a: "eu", b: "us", metric: "rttP50Ms", pValue, pValueAdjusted: pValue, significant, ci: null, difference: 1, conclusion: "eu vs us: differ." });
+    const base = { ranking: ["eu", "us"], challenges: [], placement: null, findings: [], method: { alpha: 0.05, correction: "holm", minimumSessions: 20 } };
+    const untested = { ...base, regions: [region("eu", 9), region("us", 7)], comparisons: [comparison(null), comparison(null), comparison(null), comparison(null)] } as unknown as RegionsReport;
+    expect(regionsSection(untested).answer[1]).toBe("Differences between regions not tested: 16 session(s) (eu 9, us 7), need ≥ 20 per region for a significance test.");
+    const tested = { ...base, regions: [region("eu", 30), region("us", 25), region("ap", 4)], comparisons: [comparison(0.4), comparison(null)] } as unknown as RegionsReport;
+    expect(regionsSection(tested).answer[1]).toBe("No significant difference between regions (1 of 2 comparison(s) tested, holm corrected, α 0.05). Not tested: ap 4 session(s), need ≥ 20.");
+    const significant = { ...tested, comparisons: [comparison(0.001, true), comparison(null)] } as unknown as RegionsReport;
+    expect(regionsSection(significant).answer[1]).toBe("1 of 1 tested comparison(s) significant: eu vs us: differ. Not tested: ap 4 session(s), need ≥ 20.");
+  });
+
+  it("bandwidth names the headers it counts (wire − UDP payload includes the link header)", () => {
+    const report = {
+      totals: { bytesPerSecond: 15_020.5, packetsPerSecond: 109.748, peakBytesPerSecond: 46_311, headerShare: 0.30688 },
+      byMessageType: [],
+      recommendations: [],
+      plan: { steps: [] },
+      bySession: [],
+      perMinute: [],
+    } as unknown as BandwidthReport;
+    expect(bandwidthSection(report).answer[0]).toBe("120.164 kbit/s on the wire (109.748 packets/s, peak 370.488 kbit/s); link+IP+UDP headers are 30.688% of wire bytes.");
+  });
+});
