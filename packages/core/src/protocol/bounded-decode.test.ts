@@ -253,3 +253,33 @@ describe("defects found by the definition fuzzer", () => {
     }
   });
 });
+
+describe("long case and condition lists are looked up, not scanned per decode", () => {
+  it("gives the answers of a scan: first matching case, bigint and boolean keys, in / notIn", () => {
+    const many = Array.from({ length: 40 }, (_, index) => index * 3);
+    for (const count of [3, 40]) {
+      const values = many.slice(0, count);
+      const definition = single([
+        { name: "k", type: "u64" },
+        { name: "b", type: "bool" },
+        {
+          name: "s",
+          type: "switch",
+          on: "k",
+          cases: [
+            { value: values, fields: [{ name: "first", type: "u8" }] },
+            { value: [values[1], 1000], fields: [{ name: "second", type: "u8" }] },
+          ],
+          default: { fields: [] },
+        },
+        { name: "inList", type: "u8", when: { field: "k", in: values } },
+        { name: "notInList", type: "u8", when: { field: "k", notIn: values } },
+        { name: "flagged", type: "u8", when: { field: "b", in: [1, ...values.slice(1)] } },
+      ]);
+      const header = (k: number, b: boolean) => [0, 0, 0, 0, 0, 0, k >> 8, k & 0xff, b ? 1 : 0];
+      expect(decodeBoth(definition, Uint8Array.of(...header(3, true), 7, 8, 9)).messages[0].fields).toEqual({ k: 3n, b: true, s: { first: 7 }, inList: 8, flagged: 9 });
+      expect(decodeBoth(definition, Uint8Array.of(...header(1000, false), 7, 8)).messages[0].fields).toEqual({ k: 1000n, b: false, s: { second: 7 }, notInList: 8 });
+      expect(decodeBoth(definition, Uint8Array.of(...header(4, false), 8)).messages[0].fields).toEqual({ k: 4n, b: false, s: {}, notInList: 8 });
+    }
+  });
+});

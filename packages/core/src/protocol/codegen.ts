@@ -43,7 +43,11 @@ const helpers = {
   writePrefix,
   decodeNode,
   encodeNode,
-  caseIndex(cases: { values: (number | string)[] }[], value: unknown): number {
+  caseIndex(cases: { values: (number | string)[] }[], value: unknown, lookup?: Map<number | string, number>): number {
+    if (lookup !== undefined) {
+      const key = typeof value === "bigint" ? Number(value) : typeof value === "boolean" ? (value ? 1 : 0) : value;
+      return lookup.get(key as number | string) ?? -1;
+    }
     const found = matchCase(cases, value);
     return found === undefined ? -1 : cases.indexOf(found);
   },
@@ -200,7 +204,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
     }
     case "switch": {
       const index = e.variable("c");
-      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}); switch (${index}) {`);
+      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}${node.lookup === undefined ? "" : `, ${e.constant(node.lookup)}`}); switch (${index}) {`);
       node.cases.forEach((item, caseIndex) => {
         e.emit(`case ${int(caseIndex)}: {`);
         decodeNodeCode(e, item.struct, target, path);
@@ -354,7 +358,7 @@ function encodeNodeCode(e: Emitter, node: NodePlan, value: string, path: string)
     }
     case "switch": {
       const index = e.variable("c");
-      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}); switch (${index}) {`);
+      e.emit(`{ const ${index} = H.caseIndex(${e.constant(node.cases)}, ${refCode(node.on)}${node.lookup === undefined ? "" : `, ${e.constant(node.lookup)}`}); switch (${index}) {`);
       node.cases.forEach((item, caseIndex) => {
         e.emit(`case ${int(caseIndex)}: {`);
         encodeNodeCode(e, item.struct, value, path);

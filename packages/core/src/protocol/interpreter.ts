@@ -33,8 +33,12 @@ function lookup(scopes: FieldRecord[], ref: FieldRef): FieldValue | undefined {
 }
 
 /** The case whose values include `value`. */
-export function matchCase<T extends { values: (number | string)[] }>(cases: T[], value: unknown): T | undefined {
+export function matchCase<T extends { values: (number | string)[] }>(cases: T[], value: unknown, lookup?: Map<number | string, number>): T | undefined {
   const key = typeof value === "bigint" ? Number(value) : typeof value === "boolean" ? (value ? 1 : 0) : value;
+  if (lookup !== undefined) {
+    const index = lookup.get(key as number | string);
+    return index === undefined ? undefined : cases[index];
+  }
   for (const item of cases) if (item.values.includes(key as number | string)) return item;
   return undefined;
 }
@@ -102,7 +106,7 @@ export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecor
       return result;
     }
     case "switch": {
-      const chosen = matchCase(node.cases, lookup(scopes, node.on))?.struct ?? node.fallback;
+      const chosen = matchCase(node.cases, lookup(scopes, node.on), node.lookup)?.struct ?? node.fallback;
       if (chosen === undefined) return noCaseFailure(path, node.on.name, lookup(scopes, node.on), false);
       return decodeNode(chosen, reader, scopes, context, path);
     }
@@ -177,7 +181,7 @@ export function encodeNode(node: NodePlan, value: FieldValue | undefined, writer
       return;
     }
     case "switch": {
-      const chosen = matchCase(node.cases, lookup(scopes, node.on))?.struct ?? node.fallback;
+      const chosen = matchCase(node.cases, lookup(scopes, node.on), node.lookup)?.struct ?? node.fallback;
       if (chosen === undefined) return noCaseFailure(path, node.on.name, lookup(scopes, node.on), true);
       encodeNode(chosen, value, writer, scopes, context, path);
       return;

@@ -66,7 +66,14 @@ export type NodePlan =
       /** Work units one element costs against the per-datagram decode budget (see {@link nodeWork}). */
       elementWork: number;
     }
-  | { kind: "switch"; on: FieldRef; cases: { values: (number | string)[]; struct: StructPlan }[]; fallback: StructPlan | undefined }
+  | {
+      kind: "switch";
+      on: FieldRef;
+      cases: { values: (number | string)[]; struct: StructPlan }[];
+      fallback: StructPlan | undefined;
+      /** Value -> index of the first case with it, when the cases list many values (no linear scan per decode). */
+      lookup: Map<number | string, number> | undefined;
+    }
   | { kind: "plugin"; plugin: string; options: Record<string, unknown> };
 
 /** A struct node. */
@@ -255,6 +262,18 @@ function numberEquals(a: unknown, b: number | string | boolean): boolean {
   return a === b;
 }
 
+/** Whether a value equals an item of `list` (as {@link numberEquals}); a set lookup for long lists. */
+function listTest(list: (number | string)[]): (value: unknown) => boolean {
+  const scan = (value: unknown): boolean => list.some((item) => numberEquals(value, item));
+  if (list.length <= LINEAR_CASE_VALUES) return scan;
+  const items = new Set<unknown>(list);
+  return (value) => {
+    if (typeof value === "boolean") return items.has(value ? 1 : 0);
+    if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? items.has(Number(value)) : scan(value);
+    return items.has(value);
+  };
+}
+
 function buildCondition(condition: ConditionDefinition, scope: Scope, path: string): ConditionPlan {
   const ref = scope.resolve(checkIdentifier(condition.field, `${path}/field`), `${path}/field`);
   const tests: ((value: unknown) => boolean)[] = [];
@@ -267,12 +286,12 @@ function buildCondition(condition: ConditionDefinition, scope: Scope, path: stri
     tests.push((value) => value !== undefined && !numberEquals(value, expected));
   }
   if (condition.in !== undefined) {
-    const list = condition.in;
-    tests.push((value) => list.some((item) => numberEquals(value, item)));
+    const includes = listTest(condition.in);
+    tests.push((value) => includes(value));
   }
   if (condition.notIn !== undefined) {
-    const list = condition.notIn;
-    tests.push((value) => value !== undefined && !list.some((item) => numberEquals(value, item)));
+    const includes = listTest(condition.notIn);
+    tests.push((value) => value !== undefined && !includes(value));
   }
   if (condition.bitsSet !== undefined) {
     const mask = condition.bitsSet;
@@ -380,6 +399,19 @@ function fieldHasCondition(field: FieldPlan): boolean {
 
 function caseValues(value: number | string | (number | string)[]): (number | string)[] {
   return Array.isArray(value) ? value : [value];
+}
+
+/** Cases listing more values than this get a lookup map instead of a linear scan. */
+const LINEAR_CASE_VALUES = 16;
+
+/** Value -> index of the first case listing it, for switches with many case values. */
+function caseLookup(cases: { values: (number | string)[] }[]): Map<number | string, number> | undefined {
+  if (cases.reduce((sum, item) => sum + item.values.length, 0) <= LINEAR_CASE_VALUES) return undefined;
+  const lookup = new Map<number | string, number>();
+  cases.forEach((item, index) => {
+    for (const value of item.values) if (!lookup.has(value)) lookup.set(value, index);
+  });
+  return lookup;
 }
 
 /** Smallest number of bits a field list can occupy. */
@@ -570,7 +602,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
           const fields = buildFields(field.default.fields, child, `${path}/default/fields`, namePath, depth + 1, refStack);
           fallback = { kind: "struct", level: child.levels.length - 1, fields };
         }
-        return { kind: "switch", on, cases, fallback };
+        return { kind: "switch", on, cases, fallback, lookup: caseLookup(cases) };
       }
       case "ref": {
         const target = field.ref;

@@ -99,7 +99,8 @@ class DefinitionBuilder {
       case 1:
         return { field: target.name, notEquals: this.random.integer(0, 3) };
       case 2:
-        return { field: target.name, in: [this.random.integer(0, 3), this.random.integer(0, 3)] };
+        // Long lists are looked up in a set: both lengths.
+        return { field: target.name, in: Array.from({ length: this.random.chance(0.3) ? 20 : 2 }, () => this.random.integer(0, 40)) };
       case 3:
         return { field: target.name, bitsSet: this.random.integer(0, 3) };
       default:
@@ -161,7 +162,11 @@ class DefinitionBuilder {
       case 14: {
         if (integers.length === 0) return { type: "u16" };
         const on = random.pick(integers).name;
-        const cases = Array.from({ length: random.integer(1, 3) }, (_, index) => ({ value: index, fields: this.fields(random.integer(0, 3), scope, depth + 1) }));
+        // Long value lists are looked up in a map: both kinds, overlapping values (the first case wins).
+        const cases = Array.from({ length: random.integer(1, 3) }, (_, index) => ({
+          value: random.chance(0.3) ? Array.from({ length: 20 }, () => random.integer(0, 40)) : index,
+          fields: this.fields(random.integer(0, 3), scope, depth + 1),
+        }));
         const field: Json = { type: "switch", on, cases };
         if (random.chance(0.5)) field.default = { fields: this.fields(random.integer(0, 2), scope, depth + 1) };
         return field;
