@@ -1,6 +1,7 @@
-import { ErrorCode, TickscopeError, type LogEvent } from "@tickscope/core";
+import type { LogEvent } from "@tickscope/core";
 import { openServerLog, type ServerLogMapping, type ServerLogStream } from "@tickscope/capture";
 import { readTextFile } from "./load-inputs.js";
+import { parseLogMap } from "./log-map-file.js";
 
 /**
  * Field mapping of the NDJSON server log that `tickscope simulate --server-log`
@@ -24,16 +25,6 @@ export const SIMULATOR_LOG_MAPPING: ServerLogMapping = {
  * time order through a `TimeOrderedLog`); its `summary()` counts bad lines.
  */
 export async function loadServerLog(path: string, mappingPath: string | undefined): Promise<ServerLogStream> {
-  let mapping = SIMULATOR_LOG_MAPPING;
-  if (mappingPath !== undefined) {
-    try {
-      mapping = JSON.parse(await readTextFile(mappingPath, "log mapping")) as ServerLogMapping;
-    } catch (error) {
-      if (TickscopeError.isInstance(error)) throw error;
-      throw new TickscopeError(ErrorCode.invalidOption, `log mapping '${mappingPath}' is not JSON: ${(error as Error).message}`, {
-        hint: 'e.g. {"format":"csv","timeField":"time","timeUnit":"ms","typeField":"event","valueFields":["rtt"]}',
-      });
-    }
-  }
+  const mapping = mappingPath === undefined ? SIMULATOR_LOG_MAPPING : parseLogMap(await readTextFile(mappingPath, "log mapping"), mappingPath);
   return openServerLog(path, mapping);
 }

@@ -7,8 +7,9 @@ import type { AnalysisName } from "../analysis-section.js";
 import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
-import { REPORT_FORMATS } from "../formats/index.js";
-import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
+import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
+import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
@@ -48,8 +49,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--keys <file>", "key file for encrypted protocols")
     .option("--server-port <port>", "a server port (repeatable)", parsePortOption)
     .option("--only <analyses>", `comma-separated subset of ${availableAnalyses().join(",")}`, parseAnalysisList)
-    .option("--format <formats>", `report formats: ${Object.keys(REPORT_FORMATS).join(",")} (repeatable; default md)`, (text: string, previous: string[] | undefined) =>
-      parseFormatList(text, Object.keys(REPORT_FORMATS), previous),
+    .option("--format <formats>", `report formats: ${REPORT_FORMAT_NAMES.join(",")} (repeatable; default md)`, (text: string, previous: string[] | undefined) =>
+      parseFormatList(text, REPORT_FORMAT_NAMES, previous),
     )
     .option("--out <directory>", "write the reports into this directory")
     .option("--fail-on <severity>", "exit 1 when a finding is at or above this severity (info, low, medium, high, critical)", parseSeverity)
@@ -59,7 +60,7 @@ export function registerAnalyzeCommand(program: Command): void {
     ])
     .option("--server-region <name=address>", "sessions with this server address belong to region name (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
       ...previous,
-      parseNamedValue("server-region", text),
+      parseServerRegion(text),
     ])
     .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
     .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
@@ -120,7 +121,7 @@ export function registerAnalyzeCommand(program: Command): void {
         }
       }
       const written = await writeReports(result, formats, options.out ?? config.out, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.join(", ")}\n`);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
       setExitCode(command, exitCodeForFindings(result, failOn));
     });
 }

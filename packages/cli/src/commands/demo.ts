@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
 import { availableAnalyses } from "../analyses/registry.js";
 import { streamsOf } from "../command-context.js";
-import { REPORT_FORMATS } from "../formats/index.js";
+import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { parseFormatList } from "../options.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
@@ -44,7 +44,7 @@ export function registerDemoCommand(program: Command): void {
     .description("simulate a 60 s two-region match with a latency spike, a loss burst and a cheater, then analyze it")
     .option("--seed <n>", "simulation seed", "7")
     .option("--out <directory>", "where the capture, truth and reports go (default: a temp directory)")
-    .option("--format <formats>", "report formats (default md on stdout)", (text: string, previous: string[] | undefined) => parseFormatList(text, Object.keys(REPORT_FORMATS), previous))
+    .option("--format <formats>", "report formats (default md on stdout)", (text: string, previous: string[] | undefined) => parseFormatList(text, REPORT_FORMAT_NAMES, previous))
     .action(async (options: { seed: string; out?: string; format?: string[] }, command: Command) => {
       const streams = streamsOf(command);
       const directory = options.out ?? join(tmpdir(), `tickscope-demo-${options.seed}`);

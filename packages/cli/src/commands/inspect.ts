@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { describeOtherTraffic, formatTimeUs, stringifyReport } from "@tickscope/core";
 import { inspectCaptures, type InspectResult } from "@tickscope/capture";
 import { streamsOf } from "../command-context.js";
-import { renderMarkdownTable } from "../formats/index.js";
+import { renderMarkdownTable } from "../formats/markdown-format.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
 import { parsePortOption } from "../options.js";
 import { escapeTerminalStrings } from "../terminal-text.js";
