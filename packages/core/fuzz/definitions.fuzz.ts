@@ -55,7 +55,8 @@ function runTarget(target: string, options: { cases: number; seed: number }, run
     process.stderr.write(
       `${target}: ${options.cases} cases in ${seconds.toFixed(1)} s (${Math.round(options.cases / Math.max(seconds, 1e-9))}/s); ` +
         `definitions accepted ${statistics.accepted}, rejected ${statistics.rejected}; datagrams ${statistics.datagrams}, ` +
-        `clean decodes ${statistics.cleanDecodes}, round trips ${statistics.roundTrips}\n`,
+        `clean decodes ${statistics.cleanDecodes}, round trips ${statistics.roundTrips}; slowest decode ${statistics.slowestDecodeMs.toFixed(1)} ms, ` +
+        `slowest compile ${statistics.slowestCompileMs.toFixed(1)} ms, peak RSS ${Math.round(statistics.peakRssBytes / 1048576)} MB\n`,
     );
   }
   return { target, cases: options.cases, escapes };

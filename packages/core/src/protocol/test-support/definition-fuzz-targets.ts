@@ -30,17 +30,34 @@ export interface DefinitionFuzzStatistics {
   cleanDecodes: number;
   /** Clean decodes that both encoders re-encoded and that decoded to the same values. */
   roundTrips: number;
+  /** Slowest decode of one datagram (either decoder), ms. */
+  slowestDecodeMs: number;
+  /** Slowest validation + compilation of one definition (compiled mode), ms. */
+  slowestCompileMs: number;
+  /** Largest resident set size seen after a case, bytes. */
+  peakRssBytes: number;
 }
 
 /** Fresh zeroed statistics. */
 export function emptyStatistics(): DefinitionFuzzStatistics {
-  return { accepted: 0, rejected: 0, datagrams: 0, cleanDecodes: 0, roundTrips: 0 };
+  return { accepted: 0, rejected: 0, datagrams: 0, cleanDecodes: 0, roundTrips: 0, slowestDecodeMs: 0, slowestCompileMs: 0, peakRssBytes: 0 };
 }
 
 const statistics = { current: emptyStatistics() };
 
 /** Longest time one datagram may take to decode (generous: the machine is shared and GC runs). */
 export const DATAGRAM_TIME_LIMIT_MS = 2_000;
+/** Longest time one definition may take to validate and compile. */
+export const COMPILE_TIME_LIMIT_MS = 5_000;
+/** Largest resident set size the fuzzing process may reach. */
+export const RSS_LIMIT_BYTES = 2 * 1024 ** 3;
+
+/** Records the process's memory after a case; an escape when it is over {@link RSS_LIMIT_BYTES}. */
+function checkMemory(escapes: string[]): void {
+  const rss = process.memoryUsage.rss();
+  if (rss > statistics.current.peakRssBytes) statistics.current.peakRssBytes = rss;
+  if (rss > RSS_LIMIT_BYTES) escapes.push(`resident memory ${Math.round(rss / 1048576)} MB after the case (limit ${RSS_LIMIT_BYTES / 1048576} MB)`);
+}
 
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 
@@ -107,6 +124,7 @@ function decodeChecked(compiled: CompiledProtocol, interpreted: CompiledProtocol
     second = interpreted.decodeDatagramFields(datagram);
     const ended = performance.now();
     const slowest = Math.max(middle - started, ended - middle);
+    if (slowest > statistics.current.slowestDecodeMs) statistics.current.slowestDecodeMs = slowest;
     if (slowest > DATAGRAM_TIME_LIMIT_MS) escapes.push(`decoding ${hex(datagram)} took ${slowest.toFixed(0)} ms`);
   } catch (error) {
     escapes.push(`decodeDatagramFields threw on ${hex(datagram)}: ${describe(error)}`);
@@ -146,8 +164,12 @@ function compileBoth(definition: unknown, escapes: string[]): Pair | undefined {
     validated = error;
   }
   let compiled: CompiledProtocol;
+  const started = performance.now();
   try {
     compiled = compileProtocol(definition, { onInternalError });
+    const took = performance.now() - started;
+    if (took > statistics.current.slowestCompileMs) statistics.current.slowestCompileMs = took;
+    if (took > COMPILE_TIME_LIMIT_MS) escapes.push(`compiling took ${took.toFixed(0)} ms`);
     if (validated !== undefined) escapes.push(`protocol check rejected what compiles: ${describe(validated)}`);
   } catch (error) {
     statistics.current.rejected += 1;
@@ -219,12 +241,14 @@ export function runHostileDefinitionCase(seed: number, into: DefinitionFuzzStati
   statistics.current = into;
   const escapes: string[] = [];
   const pair = compileBoth(generateHostileDefinition(seed), escapes);
-  if (pair === undefined) return escapes;
-  const random = new FuzzRandom(seed ^ 0x5bd1e995);
-  for (const datagram of randomDatagrams(random, 6)) {
-    const decoded = decodeChecked(pair.compiled, pair.interpreted, datagram, escapes, pair.internal);
-    if (decoded !== undefined && decoded.messages.length > 0) encodeOutcome(pair.compiled, toEncode(decoded), decoded.header, escapes);
+  if (pair !== undefined) {
+    const random = new FuzzRandom(seed ^ 0x5bd1e995);
+    for (const datagram of randomDatagrams(random, 6)) {
+      const decoded = decodeChecked(pair.compiled, pair.interpreted, datagram, escapes, pair.internal);
+      if (decoded !== undefined && decoded.messages.length > 0) encodeOutcome(pair.compiled, toEncode(decoded), decoded.header, escapes);
+    }
   }
+  checkMemory(escapes);
   return escapes;
 }
 
@@ -233,6 +257,7 @@ export function runParityCase(seed: number, into: DefinitionFuzzStatistics = emp
   statistics.current = into;
   const escapes: string[] = [];
   const pair = compileBoth(generateDefinition(seed), escapes);
+  checkMemory(escapes);
   if (pair === undefined) return { escapes, rejected: escapes.length === 0 };
   const random = new FuzzRandom(seed ^ 0x27d4eb2f);
   for (const datagram of randomDatagrams(random, 10)) {
