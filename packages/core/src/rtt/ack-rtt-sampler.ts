@@ -77,6 +77,7 @@ function defaultSequenceBits(value: SerialNumber): number {
 export class AckRttSampler {
   private readonly sessions = new Map<string, SessionStreams>();
   private readonly windowSize: number;
+  private readonly windowMask: number;
   private readonly maxRttUs: number;
   /** The session looked up last, and its streams (the messages of a datagram hit it again). */
   private lastSessionId: string | undefined;
@@ -97,6 +98,7 @@ export class AckRttSampler {
     let size = 1;
     while (size < (options.windowSize ?? 1024)) size *= 2;
     this.windowSize = size;
+    this.windowMask = size - 1;
     this.maxRttUs = (options.maxRttMs ?? 10_000) * 1000;
   }
 
@@ -118,6 +120,11 @@ export class AckRttSampler {
     this.lastSessionId = sessionId;
     this.lastStreams = streams;
     return streams;
+  }
+
+  /** Ring slot of an extended sequence (a 32-bit mask while it fits, else a remainder; both agree for the same value). */
+  private slotOf(extended: number): number {
+    return extended >= -0x80000000 && extended <= 0x7fffffff ? extended & this.windowMask : ((extended % this.windowSize) + this.windowSize) % this.windowSize;
   }
 
   private onSend(message: GameMessage, sequence: SerialNumber): void {
@@ -152,7 +159,7 @@ export class AckRttSampler {
     stream.lastPacketIndex = message.packetIndex;
     stream.lastSequence = sequence;
     const extended = stream.unwrapper.extend(sequence);
-    const slot = extended % this.windowSize;
+    const slot = this.slotOf(extended);
     const resent = roles.resendCount !== undefined && roles.resendCount > 0;
     if (stream.sequences[slot] === extended) {
       // The same sequence in another datagram: a retransmission, its RTT is ambiguous.
@@ -189,7 +196,7 @@ export class AckRttSampler {
     // Not newly acknowledged (a repeat, a reordered older ack), or beyond anything sent.
     if (largest <= stream.largestAcknowledged || largest > stream.unwrapper.highestExtended) return;
     stream.largestAcknowledged = largest;
-    const slot = largest % this.windowSize;
+    const slot = this.slotOf(largest);
     if (stream.sequences[slot] !== largest) return;
     const state = stream.states[slot];
     stream.states[slot] = ACKNOWLEDGED;

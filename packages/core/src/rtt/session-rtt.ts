@@ -45,8 +45,11 @@ export function rttPercentiles(sketch: QuantileSketch): RttPercentiles {
 export class RttSeries {
   /** Every sample, in a mergeable sketch (0.5 % relative error). */
   readonly sketch = new QuantileSketch();
-  /** `ack` series: samples per acknowledged channel. */
+  /** `ack` series: samples per acknowledged channel (the run of the current channel is counted in {@link runCount} first). */
   private readonly channelSamples = new Map<string, number>();
+  /** The channel of the latest ack samples and how many arrived in a row (no map update per sample). */
+  private runChannel: string | undefined;
+  private runCount = 0;
 
   constructor(
     readonly method: RttMethod,
@@ -55,6 +58,7 @@ export class RttSeries {
 
   /** The channel most of this series' ack samples came from ("" when none or no channels). */
   get mainChannel(): string {
+    this.flushRun();
     let best = "";
     let most = 0;
     for (const [channel, count] of this.channelSamples) {
@@ -68,11 +72,26 @@ export class RttSeries {
 
   /** Counts an ack sample's channel. */
   countChannel(channel: string): void {
-    this.channelSamples.set(channel, (this.channelSamples.get(channel) ?? 0) + 1);
+    if (channel === this.runChannel) {
+      this.runCount += 1;
+      return;
+    }
+    this.flushRun();
+    this.runChannel = channel;
+    this.runCount = 1;
+  }
+
+  private flushRun(): void {
+    if (this.runChannel === undefined) return;
+    this.channelSamples.set(this.runChannel, (this.channelSamples.get(this.runChannel) ?? 0) + this.runCount);
+    this.runChannel = undefined;
+    this.runCount = 0;
   }
 
   /** Adds every sample of another series of the same method and direction (sharded analysis). */
   merge(other: RttSeries): void {
+    other.flushRun();
+    this.flushRun();
     this.sketch.merge(other.sketch);
     for (const [channel, count] of other.channelSamples) this.channelSamples.set(channel, (this.channelSamples.get(channel) ?? 0) + count);
   }
