@@ -216,6 +216,12 @@ describe("xor key maps are validated with their JSON path (§5)", () => {
     expect(() => compileProtocol(xor({ "0": "ff", "-3": "0a0b", "9007199254740991": "01" }))).not.toThrow();
   });
 
+  it("reports a problem inside a count or length object at its own path", () => {
+    expect(rejection(single([{ name: "a", type: "array", count: { field: 5 }, of: { type: "u8" } }])).path).toBe("/messages/0/fields/0/count/field");
+    expect(rejection(single([{ name: "a", type: "bytes", length: { prefix: "u64" } }])).path).toBe("/messages/0/fields/0/length/prefix");
+    expect(rejection(single([{ name: "a", type: "bytes", length: -1 }])).path).toBe("/messages/0/fields/0/length");
+  });
+
   it("reports an AEAD problem inside the transform, not at the union", () => {
     const { path } = rejection({ ...xor({}), transforms: [{ kind: "aead", algorithm: "aes-128-gcm", nonce: [{ zeros: 12 }], keys: { both: "xyz" } }] });
     expect(path).toBe("/transforms/0/keys/both");

@@ -33,12 +33,14 @@ function checkJsonDepth(value: unknown): void {
 function specificErrors(errors: ValueError[], depth = 0): ValueError[] {
   return errors.flatMap((error) => {
     if (depth > MAX_JSON_DEPTH || error.errors.length === 0) return [error];
+    // Fewest problems first; among equals, a variant whose problems lie inside the value (it matched the shape).
+    const deeper = (problems: ValueError[]) => problems.length > 0 && problems.every((problem) => problem.path.length > error.path.length);
     let best: ValueError[] | undefined;
     for (const variant of error.errors) {
       const problems = [...variant];
-      if (best === undefined || problems.length < best.length) best = problems;
+      if (best === undefined || problems.length < best.length || (problems.length === best.length && deeper(problems) && !deeper(best))) best = problems;
     }
-    if (best === undefined || best.length === 0 || !best.every((problem) => problem.path.length > error.path.length)) return [error];
+    if (best === undefined || !deeper(best)) return [error];
     return specificErrors(best, depth + 1);
   });
 }
