@@ -31,3 +31,14 @@ describe("the program loads only the subcommand it runs", () => {
     }
   });
 });
+
+describe("report formats load on demand", () => {
+  it("the format names are the registry's, and each loads its own renderer", async () => {
+    const { REPORT_FORMATS } = await import("./formats/index.js");
+    const { REPORT_FORMAT_NAMES } = await import("./report-format-names.js");
+    const { loadReportFormat } = await import("./formats/load-report-format.js");
+    expect([...REPORT_FORMAT_NAMES]).toEqual(Object.keys(REPORT_FORMATS));
+    for (const name of REPORT_FORMAT_NAMES) expect(await loadReportFormat(name)).toBe(REPORT_FORMATS[name]);
+    await expect(loadReportFormat("constructor")).rejects.toThrow(/unknown format/);
+  });
+});

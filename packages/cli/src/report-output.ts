@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import type { AnalyzeResult } from "./analyze-result.js";
+import { loadReportFormat } from "./formats/load-report-format.js";
 import type { RenderedFile } from "./formats/report-format.js";
 import type { CliStreams } from "./run-cli.js";
 import { escapeTerminalDocument } from "./terminal-text.js";
@@ -21,14 +22,8 @@ export async function writeReports(
   outDirectory: string | undefined,
   streams: CliStreams,
 ): Promise<string[]> {
-  const { REPORT_FORMATS } = await import("./formats/index.js");
   const files: RenderedFile[] = [];
-  for (const format of formats) {
-    if (!Object.hasOwn(REPORT_FORMATS, format)) {
-      throw new TickscopeError(ErrorCode.invalidOption, `unknown format '${format}'`, { hint: `choose from ${Object.keys(REPORT_FORMATS).join(", ")}` });
-    }
-    files.push(...(await REPORT_FORMATS[format]!.render(result)));
-  }
+  for (const format of formats) files.push(...(await (await loadReportFormat(format)).render(result)));
   if (outDirectory === undefined) {
     if (files.length !== 1) {
       throw new TickscopeError(ErrorCode.invalidOption, `--format ${formats.join(",")} writes ${files.length} files`, {
