@@ -104,6 +104,11 @@ describe("game traffic: flows and datagrams that are not the game's", () => {
     const portsOnly = await runCapturePipeline({ sources: [capture], serverPorts: [7777], analyzers: [recorder] });
     expect(recorder.sessions.map((session) => session.id)).toEqual(["udp:10.0.0.2:50000-10.0.0.1:7777"]);
     expect(portsOnly.otherTraffic.packets).toBe(3);
+    // includeTcp: TCP on a game port is handed to analyzers (never decoded), without waiting for acceptance
+    const tcpRecorder = new Recorder();
+    const withTcp = await runCapturePipeline({ sources: [capture], decoder: compileProtocol(toy(2, { ports: [7777] })), includeTcp: true, analyzers: [tcpRecorder] });
+    expect(tcpRecorder.sessions.map((session) => session.id)).toEqual(["tcp:10.0.0.2:50003-10.0.0.1:7777"]);
+    expect(withTcp.otherTraffic.byReason).toEqual({ definitionPort: { packets: 2, bytes: 88 }, notAccepted: { packets: 1, bytes: 44 } });
     // without a decoder and without server ports nothing is gated (every UDP flow is a session, as before)
     const open = await runCapturePipeline({ sources: [capture] });
     expect(open.sessions).toHaveLength(4);

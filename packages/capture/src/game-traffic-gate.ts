@@ -116,7 +116,10 @@ export class GameTrafficGate {
       this.countOther(entry, bytes, state.excludedBy);
       return;
     }
-    if (packet.transport === "udp" && this.match !== undefined && !this.match.matchesDatagram(packet.payload)) {
+    if (packet.transport !== "udp") {
+      // TCP (with includeTcp): never decoded, so the definition's datagram match and acceptance do not apply.
+      state.accepted = true;
+    } else if (this.match !== undefined && !this.match.matchesDatagram(packet.payload)) {
       this.countOther(entry, bytes, "datagramMatch");
       return;
     }
