@@ -28,6 +28,8 @@ export class ClientDatagram {
   readonly targetsUs: number[] = [];
   /** Claimed time of each shot itself (NaN when the shot claims none and rides on the datagram's), µs. */
   readonly targetClaimsUs: number[] = [];
+  /** Where the shots' `targetTime` field wraps, µs (`targetTimeModulusUs`; NaN when unknown). */
+  targetModulusUs = Number.NaN;
 
   /**
    * @param extraActionTypes message types that count as actions besides those
@@ -44,6 +46,7 @@ export class ClientDatagram {
     this.actionTypes.length = 0;
     this.targetsUs.length = 0;
     this.targetClaimsUs.length = 0;
+    this.targetModulusUs = Number.NaN;
   }
 
   /** Folds one message of the datagram in. */
@@ -54,6 +57,7 @@ export class ClientDatagram {
     if (target !== undefined && this.targetsUs.length < MAX_DATAGRAM_TARGETS) {
       this.targetsUs.push(target);
       this.targetClaimsUs.push(claimedUs ?? Number.NaN);
+      if (roles.targetTimeModulusUs !== undefined) this.targetModulusUs = roles.targetTimeModulusUs;
     }
     if (target !== undefined || roles.echoKey !== undefined || this.extraActionTypes?.has(message.type) === true) {
       if (this.actionTypes.length < MAX_DATAGRAM_ACTION_TYPES && !this.actionTypes.includes(message.type)) this.actionTypes.push(message.type);

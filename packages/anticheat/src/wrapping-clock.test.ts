@@ -76,3 +76,81 @@ describe("feeding the analyzer directly with a clock that wraps (README: own tel
     expect(report.players[0]!.verdict).not.toBe("clean");
   });
 });
+
+/**
+ * A client whose shots ask to rewind to a time in the *server's* u24 ms clock
+ * (its snapshots' send time), while its own u24 ms clock has another origin:
+ * the server's clock is just below its wrap. Honest shots ask for about
+ * 100 ms + RTT; an abuser for 1.5 s.
+ */
+function* serverClockShots(rewindMs: number): Generator<GameMessage> {
+  const modulus = 2 ** 24;
+  const clockModulusUs = modulus * 1000;
+  const serverOriginMs = modulus - 5_000; // wraps 5 s in
+  const clientOriginMs = 1_000;
+  const oneWayMs = 25;
+  let packetIndex = 0;
+  let lastServerSequence = -1;
+  let seed = 12_345; // shots at irregular moments (a human, not a bot)
+  const serverSends: number[] = [];
+  for (let frame = 0; frame < 60 * 60; frame++) {
+    const nowMs = (frame * 1000) / 60;
+    if (frame % 3 === 0) {
+      const sequence = serverSends.length;
+      serverSends.push(nowMs);
+      yield {
+        sessionId: "shooter",
+        direction: "serverToClient",
+        tUs: 1e15 + nowMs * 1000,
+        packetIndex: packetIndex++,
+        indexInPacket: 0,
+        type: "snapshot",
+        byteLength: 60,
+        packetWireLength: 102,
+        fields: {},
+        roles: { sequence, sequenceBits: 16, sendTimeUs: (Math.floor(serverOriginMs + nowMs) % modulus) * 1000, sendTimeModulusUs: clockModulusUs },
+      };
+    }
+    while (lastServerSequence + 1 < serverSends.length && serverSends[lastServerSequence + 1]! + oneWayMs <= nowMs) lastServerSequence++;
+    const arrivalUs = 1e15 + (nowMs + oneWayMs) * 1000;
+    const clientRoles = { sequence: frame, sequenceBits: 16, ack: Math.max(lastServerSequence, 0), sendTimeUs: (Math.floor(clientOriginMs + nowMs) % modulus) * 1000, sendTimeModulusUs: clockModulusUs };
+    yield { sessionId: "shooter", direction: "clientToServer", tUs: arrivalUs, packetIndex: packetIndex++, indexInPacket: 0, type: "input", byteLength: 30, packetWireLength: 72, fields: {}, roles: { ...clientRoles, inputSequence: frame, inputCount: 1 } };
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    if ((seed >>> 16) % 10 === 0) {
+      // The world the client saw: the server's clock one way + interpolation ago, minus the rewind asked for.
+      const targetMs = Math.floor(serverOriginMs + nowMs - oneWayMs - rewindMs) % modulus;
+      yield {
+        sessionId: "shooter",
+        direction: "clientToServer",
+        tUs: arrivalUs,
+        packetIndex: packetIndex - 1,
+        indexInPacket: 1,
+        type: "shot",
+        byteLength: 12,
+        packetWireLength: 72,
+        fields: {},
+        roles: { ...clientRoles, targetTimeUs: ((targetMs % modulus) + modulus) % modulus * 1000, targetTimeModulusUs: clockModulusUs },
+      };
+    }
+  }
+}
+
+describe("rewind requests in the server's wrapping clock", () => {
+  function analyze(rewindMs: number) {
+    const analyzer = createAnticheatAnalyzer();
+    const unwrapper = new RoleUnwrapper();
+    for (const message of serverClockShots(rewindMs)) {
+      unwrapper.apply(message);
+      analyzer.onMessage(message);
+    }
+    return analyzer.finish();
+  }
+
+  it("measures them across the wrap with the field's own modulus (u24 ms: not a multiple of 2^32 µs): an honest shooter is clean, a 1.5 s rewind is caught", () => {
+    const honest = analyze(100);
+    expect(honest.players[0]!.verdict).toBe("clean");
+    const abuser = analyze(1500);
+    expect(abuser.findings.map((finding) => finding.kind)).toContain("rewindAbuse");
+  });
+});
+

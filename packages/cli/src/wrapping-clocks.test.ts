@@ -97,7 +97,7 @@ describe("clocks and ticks that wrap mid-match (u16/u24/u32, at the start, middl
       const { honestFlagged, cheatersCaught } = verdicts(match, reports.anticheat);
       expect(honestFlagged).toEqual([]);
       expect(cheatersCaught).toBe(1);
-      const rewinds = reports.anticheat.findings.filter((finding) => finding.kind === "rewind");
+      const rewinds = reports.anticheat.findings.filter((finding) => finding.kind === "rewindAbuse");
       expect(rewinds).toEqual([]);
       honestChecked += match.sessionIds.length - match.cheaters.size;
       // Latency: no spike anywhere (the network is steady), jitter in milliseconds, no timestamp resets.

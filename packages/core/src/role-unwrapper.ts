@@ -39,6 +39,9 @@ export function nearestClockValue(rawUs: number, referenceUs: number, modulusUs:
 export class ClockUnwrapper {
   private highestUs = Number.NaN;
   private highestCaptureUs = 0;
+  /** The raw value extended last and its result: a datagram header's clock repeats on every message of the datagram. */
+  private lastRawUs = Number.NaN;
+  private lastExtendedUs = Number.NaN;
 
   /** @param modulusUs where the clock wraps, µs (2^bits × unit). */
   constructor(readonly modulusUs: number) {
@@ -64,12 +67,15 @@ export class ClockUnwrapper {
       this.highestCaptureUs = captureUs;
       return rawUs;
     }
+    if (rawUs === this.lastRawUs) return this.lastExtendedUs;
     if (rawUs !== rawUs) return rawUs;
     const extended = nearestClockValue(rawUs, this.predictUs(captureUs), this.modulusUs);
     if (extended > this.highestUs) {
       this.highestUs = extended;
       this.highestCaptureUs = captureUs;
     }
+    this.lastRawUs = rawUs;
+    this.lastExtendedUs = extended;
     return extended;
   }
 }
@@ -81,7 +87,7 @@ class SenderClocks {
   /** `targetTime` clocks by modulus, used only while the direction has no `sendTime`. */
   readonly targetClocks: ClockUnwrapper[] = [];
   /** Tick counters by width. */
-  readonly ticks: SerialUnwrapper[] = [];
+  readonly ticks: TickCounter[] = [];
   /** The `sendTime` clock used last (the reference for `targetTime`). */
   lastSendClock: ClockUnwrapper | undefined;
 
@@ -92,12 +98,12 @@ class SenderClocks {
     return clock;
   }
 
-  tick(bits: number): SerialUnwrapper {
+  tick(bits: number): TickCounter {
     const ticks = this.ticks;
     for (let index = 0; index < ticks.length; index++) if (ticks[index].bits === bits) return ticks[index];
-    const unwrapper = new SerialUnwrapper(bits);
-    if (ticks.length < MAX_CLOCKS_PER_SENDER) ticks.push(unwrapper);
-    return unwrapper;
+    const counter = new TickCounter(bits);
+    if (ticks.length < MAX_CLOCKS_PER_SENDER) ticks.push(counter);
+    return counter;
   }
 }
 
@@ -159,7 +165,7 @@ export class RoleUnwrapper {
           ? nearestClockValue(roles.targetTimeUs, reference.predictUs(message.tUs), targetModulusUs)
           : sender.clock(sender.targetClocks, targetModulusUs).extend(roles.targetTimeUs, message.tUs);
     }
-    if (tickBits !== undefined && roles.tick !== undefined) writable.tick = extendTick(sender.tick(tickBits), roles.tick);
+    if (tickBits !== undefined && roles.tick !== undefined) writable.tick = sender.tick(tickBits).extend(roles.tick);
   }
 
   private sender(sessionId: string, direction: Direction): SenderClocks {
@@ -183,8 +189,23 @@ export class RoleUnwrapper {
   }
 }
 
-/** Extends a tick; a value that is not an integer (a float field) is passed through as a number. */
-function extendTick(unwrapper: SerialUnwrapper, tick: SerialNumber): number {
-  if (typeof tick === "number" && !Number.isInteger(tick)) return tick;
-  return unwrapper.extend(tick);
+/** One tick counter: a {@link SerialUnwrapper} with a one-entry cache (a tick repeats on every message of a tick). */
+class TickCounter {
+  private readonly unwrapper: SerialUnwrapper;
+  private lastRaw: SerialNumber = Number.NaN;
+  private lastExtended = Number.NaN;
+
+  constructor(readonly bits: number) {
+    this.unwrapper = new SerialUnwrapper(bits);
+  }
+
+  /** Extends a tick; a value that is not an integer (a float field) is passed through as a number. */
+  extend(tick: SerialNumber): number {
+    if (tick === this.lastRaw) return this.lastExtended;
+    if (typeof tick === "number" && !Number.isInteger(tick)) return tick;
+    const extended = this.unwrapper.extend(tick);
+    this.lastRaw = tick;
+    this.lastExtended = extended;
+    return extended;
+  }
 }

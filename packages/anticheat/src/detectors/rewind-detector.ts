@@ -9,12 +9,20 @@ const CLOCK_DOMAIN_US = 60e6;
 
 /**
  * `a − b` when the two times are within a minute of each other, allowing for
- * `b` being truncated to 48 or 32 bits on the wire; NaN when they are not in
+ * `b` being truncated on the wire: to the target field's own width
+ * (`modulusUs`, from the `targetTimeModulusUs` role: a target in another
+ * sender's clock is unwrapped against the sender's own clock, so it can sit a
+ * whole number of wraps away), else to 48 or 32 bits; NaN when they are not in
  * the same clock.
  */
-function nearDifference(a: number, b: number): number {
+function nearDifference(a: number, b: number, modulusUs: number): number {
   const difference = a - b;
   if (Math.abs(difference) < CLOCK_DOMAIN_US) return difference;
+  if (modulusUs > 2 * CLOCK_DOMAIN_US) {
+    const wrapped = ((difference % modulusUs) + modulusUs) % modulusUs;
+    if (wrapped < CLOCK_DOMAIN_US) return wrapped;
+    if (modulusUs - wrapped < CLOCK_DOMAIN_US) return wrapped - modulusUs;
+  }
   for (const modulus of WIRE_MODULI) {
     const wrapped = ((difference % modulus) + modulus) % modulus;
     if (wrapped < CLOCK_DOMAIN_US) return wrapped;
@@ -70,9 +78,10 @@ export class RewindDetector implements SessionDetector {
     // clock wins; a clock that matches by coincidence is seconds off.
     const offsetUs = timeline.clockOffsetUs;
     const arrivalUs = Number.isNaN(claimedUs) || Number.isNaN(offsetUs) ? datagram.arrivalUs : Math.min(datagram.arrivalUs, claimedUs + offsetUs);
-    const client = Number.isNaN(claimedUs) ? Number.NaN : nearDifference(claimedUs, target);
-    const server = Number.isNaN(timeline.serverClockOffsetUs) ? Number.NaN : nearDifference(arrivalUs - timeline.serverClockOffsetUs, target);
-    const capture = nearDifference(arrivalUs, target);
+    const modulusUs = datagram.targetModulusUs;
+    const client = Number.isNaN(claimedUs) ? Number.NaN : nearDifference(claimedUs, target, modulusUs);
+    const server = Number.isNaN(timeline.serverClockOffsetUs) ? Number.NaN : nearDifference(arrivalUs - timeline.serverClockOffsetUs, target, modulusUs);
+    const capture = nearDifference(arrivalUs, target, modulusUs);
     let differenceUs = client;
     let rttShare = 0.5;
     if (!(Math.abs(differenceUs) <= Math.abs(server)) && !Number.isNaN(server)) {
