@@ -128,7 +128,7 @@ export class TimeOrderedLog {
   private release(): void {
     const event = this.pop();
     if (event.tUs < this.lastReleasedUs) this.anomalies.add(ErrorCode.logOutOfOrder, event.line);
-    else this.lastReleasedUs = event.tUs;
+    else if (event.tUs > this.lastReleasedUs) this.lastReleasedUs = event.tUs; // a NaN time never moves the mark
     this.ready.push(event);
   }
 
