@@ -125,6 +125,25 @@ describe("game traffic: flows and datagrams that are not the game's", () => {
     expect((await inspectCaptures([capture], { trafficMatch: compileTrafficMatch(definition) })).otherTraffic?.packets).toBe(3);
   });
 
+  it("flow conditions accept a flow; on an accepted flow a forged magic is decoded (a decode anomaly), on a foreign flow it is other traffic", async () => {
+    const definition: ProtocolDefinition = {
+      ...toy(1),
+      header: [{ name: "magic", type: "u8", enum: [0x7e] }],
+      match: { flow: [{ field: "magic", equals: 0x7e }] },
+    };
+    const forged = Uint8Array.of(0x7f, 1);
+    const capture = writePcap([
+      { tUs: T0, data: udpFrame("10.0.0.2", 50000, "10.0.0.1", 7777, game) },
+      { tUs: T0 + 10, data: udpFrame("10.0.0.2", 50000, "10.0.0.1", 7777, forged) }, // tampering on the game flow
+      { tUs: T0 + 20, data: udpFrame("10.0.0.3", 50001, "10.0.0.1", 7777, forged) }, // a foreign flow
+    ]);
+    const recorder = new Recorder();
+    const result = await runCapturePipeline({ sources: [capture], decoder: compileProtocol(definition), analyzers: [recorder] });
+    expect(recorder.sessions.map((session) => session.id)).toEqual(["udp:10.0.0.2:50000-10.0.0.1:7777"]);
+    expect(result.decodeAnomalies).toEqual({ E_VALUE_OUT_OF_RANGE: 1 });
+    expect(result.otherTraffic.byReason).toEqual({ flowMatch: { packets: 1, bytes: 44 } });
+  });
+
   it("keeps held datagrams bounded: a flow that never gets enough matches is other traffic at the end", async () => {
     const frames = [];
     for (let index = 0; index < 5; index++) frames.push({ tUs: T0 + index, data: udpFrame(`10.0.1.${index + 1}`, 40000, "10.0.0.1", 7777, game) });

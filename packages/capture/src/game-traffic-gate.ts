@@ -60,10 +60,12 @@ interface HeldPacket extends GatedPacket {
  * Decides, packet by packet, which traffic is the game's and hands exactly that
  * on, in capture order: flows on `--server-port` (else on the definition's
  * `match.ports`) and not on `match.excludePorts`; datagrams meeting the
- * definition's match conditions; and, like a Wireshark heuristic dissector,
- * flows accepted once `match.acceptAfter` of their datagrams matched (the
- * earlier matching datagrams, and everything after them, wait in a bounded,
- * time-ordered queue until then). Everything else is counted as other traffic
+ * definition's datagram conditions; and, like a Wireshark heuristic dissector,
+ * flows accepted once `match.acceptAfter` of their datagrams met the flow
+ * conditions too (the earlier matching datagrams, and everything after them,
+ * wait in a bounded, time-ordered queue until then; after that the flow
+ * conditions no longer reject, so a forged magic on a game flow is decoded and
+ * becomes a decode anomaly the anticheat sees). Everything else is counted as other traffic
  * (packets, bytes, per flow and server port) and never handed on: never
  * decoded, never a session of an analysis.
  */
@@ -125,6 +127,10 @@ export class GameTrafficGate {
     }
     let justAccepted = false;
     if (!state.accepted) {
+      if (this.match !== undefined && !this.match.matchesFlow(packet.payload)) {
+        this.countOther(entry, bytes, "flowMatch");
+        return;
+      }
       state.matchedDatagrams += 1;
       if (state.matchedDatagrams >= this.acceptAfter) {
         state.accepted = true;

@@ -7,10 +7,11 @@ import { ServerRuleSchema } from "./session.js";
  * endpoint on a `--server-port`), `definitionPort` (no endpoint on the
  * definition's `match.ports`), `excludedPort` (an endpoint on
  * `match.excludePorts`), `datagramMatch` (the datagram fails the definition's
- * match conditions), `notAccepted` (matching datagrams of a flow that never
- * reached `match.acceptAfter`).
+ * match conditions), `flowMatch` (a datagram of a flow not accepted yet fails
+ * the definition's flow conditions), `notAccepted` (matching datagrams of a
+ * flow that never reached `match.acceptAfter`).
  */
-export const OTHER_TRAFFIC_REASONS = ["transport", "serverPort", "definitionPort", "excludedPort", "datagramMatch", "notAccepted"] as const;
+export const OTHER_TRAFFIC_REASONS = ["transport", "serverPort", "definitionPort", "excludedPort", "datagramMatch", "flowMatch", "notAccepted"] as const;
 
 /** Why traffic is not the game's (see {@link OTHER_TRAFFIC_REASONS}). */
 export type OtherTrafficReason = (typeof OTHER_TRAFFIC_REASONS)[number];
@@ -122,6 +123,7 @@ export const OTHER_TRAFFIC_REASON_WORDS: Readonly<Record<OtherTrafficReason, str
   definitionPort: "not on the definition's ports",
   excludedPort: "on an excluded port",
   datagramMatch: "failed the definition's match",
+  flowMatch: "flow never matched",
   notAccepted: "flow never accepted",
 };
 

@@ -9,10 +9,9 @@ export const ARENA_DEFINITION: Readonly<Record<string, unknown>> = {
   "description": "tickscope's reference shooter protocol (used by @tickscope/sim). Every datagram: a 20-byte header (protocol id, datagram sequence u16, ack u16, 32 ack bits, sender clock in microseconds as u48), then one or more messages, each framed as type (u8) + length (u16, bytes of the message body after this 3-byte frame header). All integers big-endian; quantized values are bit-packed MSB first and each message body is padded to a whole byte.",
   "byteOrder": "big",
   "match": {
-    "description": "Every arena datagram starts with the protocol id 'ARMA' and a 20-byte header. No fixed port: the simulator and real servers choose it (pass --server-port to restrict).",
+    "description": "A flow is arena's once a datagram starts with the protocol id 'ARMA'. It is a flow condition, not a datagram one: on an arena flow a datagram with a forged protocol id is still decoded, and the decode anomaly is tampering evidence. No fixed port: the simulator and real servers choose it (pass --server-port to restrict).",
     "excludePorts": [{ "from": 0, "to": 1023 }, 1900, 5353, 5355],
-    "minLength": 20,
-    "datagram": [{ "field": "protocolId", "equals": 1095912769, "description": "0x41524D41 'ARMA'" }]
+    "flow": [{ "field": "protocolId", "equals": 1095912769, "description": "0x41524D41 'ARMA'" }]
   },
   "header": [
     {

@@ -326,7 +326,16 @@ export const TrafficMatchSchema = Type.Object(
     ),
     minLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "smallest game datagram (payload bytes)" })),
     maxLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, description: "largest game datagram (payload bytes)" })),
-    datagram: Type.Optional(Type.Array(MatchConditionSchema, { maxItems: 64, description: "conditions every game datagram meets" })),
+    datagram: Type.Optional(
+      Type.Array(MatchConditionSchema, { maxItems: 64, description: "conditions every game datagram meets: one that fails is not the game's, even on a game flow (STUN beside RTP)" }),
+    ),
+    flow: Type.Optional(
+      Type.Array(MatchConditionSchema, {
+        maxItems: 64,
+        description:
+          "conditions that accept a flow (acceptAfter of its datagrams meet them); once accepted, a datagram failing them is still the game's and is decoded, so a forged magic is a decode anomaly the anticheat sees",
+      }),
+    ),
     acceptAfter: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -531,8 +540,10 @@ export interface TrafficMatchDefinition {
   minLength?: number;
   /** Largest game datagram (payload bytes). */
   maxLength?: number;
-  /** Conditions every game datagram meets. */
+  /** Conditions every game datagram meets (one that fails is other traffic, even on a game flow). */
   datagram?: MatchConditionDefinition[];
-  /** A flow is accepted once this many of its datagrams matched (default 1). */
+  /** Conditions that accept a flow; once accepted, datagrams failing them are still decoded (a forged magic stays a decode anomaly). */
+  flow?: MatchConditionDefinition[];
+  /** A flow is accepted once this many of its datagrams met the datagram and flow conditions (default 1). */
   acceptAfter?: number;
 }

@@ -88,6 +88,7 @@ function describeMatch(match: TrafficMatchDefinition): string {
   if (match.minLength !== undefined) parts.push(`≥ ${match.minLength} bytes`);
   if (match.maxLength !== undefined) parts.push(`≤ ${match.maxLength} bytes`);
   for (const condition of match.datagram ?? []) parts.push(describeCondition(condition));
+  for (const condition of match.flow ?? []) parts.push(`flow: ${describeCondition(condition)}`);
   parts.push(`flow accepted after ${match.acceptAfter ?? 1} matching datagram(s)`);
   return parts.join("; ");
 }

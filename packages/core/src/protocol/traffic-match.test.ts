@@ -85,18 +85,18 @@ describe("compileTrafficMatch", () => {
   it("matches firefall handshakes by tag and packets by a length that fits", () => {
     const match = compileTrafficMatch(loadExample("firefall"));
     const handshake = Uint8Array.from([0, 0, 0, 0, ...new TextEncoder().encode("POKE"), 0, 4]);
-    expect(match.matchesDatagram(handshake)).toBe(true);
+    expect(match.matchesFlow(handshake)).toBe(true);
     handshake[4] = 0x58; // "XOKE"
-    expect(match.matchesDatagram(handshake)).toBe(false);
+    expect(match.matchesFlow(handshake)).toBe(false);
     // socket id 0x12345678, channel 3, length 7 (header included), sequence, 3 bytes
     const packet = Uint8Array.from([0x12, 0x34, 0x56, 0x78, 0xc0, 0x07, 0, 1, 9, 9, 9]);
-    expect(match.matchesDatagram(packet)).toBe(true);
+    expect(match.matchesFlow(packet)).toBe(true);
     packet[5] = 0x08; // length 8 ends past the datagram
-    expect(match.matchesDatagram(packet)).toBe(false);
+    expect(match.matchesFlow(packet)).toBe(false);
     packet[5] = 0x02; // shorter than a header and a type byte
-    expect(match.matchesDatagram(packet)).toBe(false);
+    expect(match.matchesFlow(packet)).toBe(false);
     // a DNS query: id, flags 0x0100, one question -> "length" 1
-    expect(match.matchesDatagram(Uint8Array.from([0xab, 0xcd, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]))).toBe(false);
+    expect(match.matchesFlow(Uint8Array.from([0xab, 0xcd, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]))).toBe(false);
     expect(match.isExcludedPort(53)).toBe(true);
   });
 
@@ -105,26 +105,27 @@ describe("compileTrafficMatch", () => {
     const request = new Uint8Array(1078);
     request.set(new TextEncoder().encode("NETCODE 1.02\0"), 1);
     request.set([0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11], 14);
-    expect(match.matchesDatagram(request)).toBe(true);
+    expect(match.matchesFlow(request)).toBe(true);
     request[14] = 0x89; // another game's protocol id
-    expect(match.matchesDatagram(request)).toBe(false);
+    expect(match.matchesFlow(request)).toBe(false);
     const keepAlive = new Uint8Array(30);
     keepAlive[0] = (1 << 4) | 4; // one sequence byte, keep-alive
-    expect(match.matchesDatagram(keepAlive)).toBe(true);
+    expect(match.matchesFlow(keepAlive)).toBe(true);
     keepAlive[0] = (9 << 4) | 4; // nine sequence bytes
-    expect(match.matchesDatagram(keepAlive)).toBe(false);
+    expect(match.matchesFlow(keepAlive)).toBe(false);
     keepAlive[0] = (1 << 4) | 7; // packet type 7
-    expect(match.matchesDatagram(keepAlive)).toBe(false);
-    expect(match.matchesDatagram(keepAlive.subarray(0, 17))).toBe(false);
+    expect(match.matchesFlow(keepAlive)).toBe(false);
+    // flow conditions only: every datagram meets the (empty) datagram conditions
+    expect(match.matchesDatagram(keepAlive)).toBe(true);
   });
 
   it("matches arena by its protocol id", () => {
     const match = compileTrafficMatch(loadExample("arena"));
     const datagram = new Uint8Array(24);
     datagram.set([0x41, 0x52, 0x4d, 0x41]);
-    expect(match.matchesDatagram(datagram)).toBe(true);
+    expect(match.matchesFlow(datagram)).toBe(true);
     datagram[0] = 0x42;
-    expect(match.matchesDatagram(datagram)).toBe(false);
+    expect(match.matchesFlow(datagram)).toBe(false);
   });
 
   it("reads bit fields, signed, little-endian and 64-bit values, masks and port ranges", () => {
@@ -183,6 +184,7 @@ describe("compileTrafficMatch", () => {
     ["equals and in", { datagram: [{ field: "magic", equals: 1, in: [2] }] }, "/match/datagram/0/in: give equals or in, not both"],
     ["an unsafe number", { datagram: [{ field: "wide", equals: 2 ** 60 }] }, "/match/datagram/0/equals: 1152921504606847000 is not a safe integer"],
     ["a bad when", { datagram: [{ field: "magic", equals: 1, when: { field: "nope", equals: 1 } }] }, '/match/datagram/0/when/field: "nope"'],
+    ["a bad flow condition", { flow: [{ field: "nope", equals: 1 }] }, '/match/flow/0/field: "nope"'],
     ["a reversed port range", { ports: [{ from: 9000, to: 8000 }] }, "/match/ports/0: port range from 9000 is above to 8000"],
     ["minLength above maxLength", { minLength: 30, maxLength: 20 }, "/match/minLength: minLength 30 is above maxLength 20"],
     ["a mask on a signed field", { datagram: [{ field: "signedValue", mask: 1, equals: 1 }] }, "/match/datagram/0/mask: mask needs an unsigned field"],
@@ -202,9 +204,9 @@ describe("compileTrafficMatch", () => {
 
   it("protocol check prints the match section in words", () => {
     expect(formatProtocolSummary(summarizeProtocol(loadExample("arena")))).toContain(
-      "  match: never ports 0-1023, 1900, 5353, 5355; ≥ 20 bytes; protocolId = 1095912769; flow accepted after 1 matching datagram(s)",
+      "  match: never ports 0-1023, 1900, 5353, 5355; flow: protocolId = 1095912769; flow accepted after 1 matching datagram(s)",
     );
-    expect(summarizeProtocol(loadExample("firefall")).match).toContain('bytes 4..7 is "POKE"|"HEHE"|"KISS"|"HUGG" when socketId = 0; bytes 4..5 & 0x7ff ≥ 3 (fits from byte 4) when socketId ≠ 0');
+    expect(summarizeProtocol(loadExample("firefall")).match).toContain('flow: bytes 4..7 is "POKE"|"HEHE"|"KISS"|"HUGG" when socketId = 0; flow: bytes 4..5 & 0x7ff ≥ 3 (fits from byte 4) when socketId ≠ 0');
     expect(summarizeProtocol(loadExample("rtp")).match).toContain("payloadType not in [72, 73, 74, 75, 76, 77, 78, 79]; flow accepted after 2 matching datagram(s)");
     expect(summarizeProtocol(withMatch({ ports: [7777, { from: 1, to: 2 }], maxLength: 9, datagram: [{ field: "magic", in: [1, 2], notEquals: 3 }] })).match).toBe(
       "server ports 7777, 1-2; ≤ 9 bytes; magic ≠ 3 in [1, 2]; flow accepted after 1 matching datagram(s)",

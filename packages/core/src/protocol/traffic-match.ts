@@ -206,6 +206,7 @@ export class TrafficMatch {
   private readonly minLength: number;
   private readonly maxLength: number;
   private readonly conditions: readonly CompiledCondition[];
+  private readonly flowConditions: readonly CompiledCondition[];
   private readonly hasDatagramRules: boolean;
 
   /** Use {@link compileTrafficMatch}. */
@@ -219,9 +220,10 @@ export class TrafficMatch {
     this.minLength = match.minLength ?? 0;
     this.maxLength = match.maxLength ?? Number.POSITIVE_INFINITY;
     if (this.minLength > this.maxLength) definitionError("/match/minLength", `minLength ${this.minLength} is above maxLength ${this.maxLength}`);
-    const locations = match.datagram === undefined ? [] : fixedFieldLocations(definition);
+    const locations = match.datagram === undefined && match.flow === undefined ? [] : fixedFieldLocations(definition);
     const defaultLittle = definition.byteOrder === "little";
     this.conditions = (match.datagram ?? []).map((condition, index) => compileCondition(condition, `/match/datagram/${index}`, locations, defaultLittle));
+    this.flowConditions = (match.flow ?? []).map((condition, index) => compileCondition(condition, `/match/flow/${index}`, locations, defaultLittle));
     this.hasDatagramRules = this.conditions.length > 0 || this.minLength > 0 || this.maxLength !== Number.POSITIVE_INFINITY;
   }
 
@@ -244,15 +246,30 @@ export class TrafficMatch {
     if (!this.hasDatagramRules) return true;
     const length = payload.length;
     if (length < this.minLength || length > this.maxLength) return false;
-    const conditions = this.conditions;
-    for (let index = 0; index < conditions.length; index++) {
-      const condition = conditions[index];
-      const when = condition.when;
-      if (when !== undefined && !(readOperand(payload, when) && testOperand(when, length))) continue;
-      if (!readOperand(payload, condition.test) || !testOperand(condition.test, length)) return false;
-    }
-    return true;
+    return meetsAll(this.conditions, payload);
   }
+
+  /**
+   * True when a datagram meets the flow conditions (`match.flow`): what a flow
+   * needs, `acceptAfter` times, to be accepted as the game's. Once accepted, a
+   * datagram failing them is still the game's (decoded; a forged magic is a
+   * decode anomaly).
+   */
+  matchesFlow(payload: Uint8Array): boolean {
+    return meetsAll(this.flowConditions, payload);
+  }
+}
+
+/** True when every condition (whose `when` holds) holds. */
+function meetsAll(conditions: readonly CompiledCondition[], payload: Uint8Array): boolean {
+  const length = payload.length;
+  for (let index = 0; index < conditions.length; index++) {
+    const condition = conditions[index];
+    const when = condition.when;
+    if (when !== undefined && !(readOperand(payload, when) && testOperand(when, length))) continue;
+    if (!readOperand(payload, condition.test) || !testOperand(condition.test, length)) return false;
+  }
+  return true;
 }
 
 /** Reads an operand into readHigh/readLow; false when the datagram is too short. */
