@@ -164,8 +164,9 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
   }
 
   private closeDatagram(state: SessionState): void {
-    state.selectiveDelay.onClientDatagram(state.datagram, state.timeline);
-    state.rewind.onClientDatagram(state.datagram, state.timeline);
+    const datagram = state.datagram;
+    state.selectiveDelay.onClientDatagram(datagram, state.timeline);
+    if (datagram.targetCount > 0) state.rewind.onClientDatagram(datagram, state.timeline);
   }
 
   /** Counts a decode anomaly; it feeds the tampering detector (and its key/definition check). */

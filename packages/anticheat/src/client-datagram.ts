@@ -2,7 +2,7 @@ import type { GameMessage } from "@tickscope/core";
 
 /** Shots (messages with a `targetTime`) kept per datagram. */
 export const MAX_DATAGRAM_TARGETS = 4;
-/** Distinct non-command message types kept per datagram. */
+/** Distinct action message types kept per datagram. */
 export const MAX_DATAGRAM_ACTION_TYPES = 4;
 
 /**
@@ -11,7 +11,7 @@ export const MAX_DATAGRAM_ACTION_TYPES = 4;
  * the same datagram as the newest input claims that input's time (its own
  * `sendTime`/`tick` when it has one), so the datagram — not the message — is
  * the unit of "how late did this arrive for what it claims". Reused between
- * datagrams (no allocation on the hot path).
+ * datagrams: fixed-size slots and counts, no allocation on the hot path.
  */
 export class ClientDatagram {
   /** Packet index (−1 before the first message). */
@@ -22,12 +22,16 @@ export class ClientDatagram {
   claimedUs = Number.NaN;
   /** True when it carries a command (input or own movement) that is not an action. */
   hasCommand = false;
-  /** Action message types it carries (shots: `targetTime`; pongs: echo roles; `actionTypes`), at most {@link MAX_DATAGRAM_ACTION_TYPES}. */
-  readonly actionTypes: string[] = [];
-  /** Target times (`targetTime` role) of the shots it carries, µs. */
-  readonly targetsUs: number[] = [];
+  /** Number of valid entries in {@link actionTypes}. */
+  actionTypeCount = 0;
+  /** Action message types it carries (shots: `targetTime`; pongs: echo roles; `actionTypes`); the first {@link actionTypeCount} are valid. */
+  readonly actionTypes: string[] = new Array<string>(MAX_DATAGRAM_ACTION_TYPES).fill("");
+  /** Number of valid entries in {@link targetsUs} and {@link targetClaimsUs}. */
+  targetCount = 0;
+  /** Target times (`targetTime` role) of the shots it carries, µs; the first {@link targetCount} are valid. */
+  readonly targetsUs = new Float64Array(MAX_DATAGRAM_TARGETS);
   /** Claimed time of each shot itself (NaN when the shot claims none and rides on the datagram's), µs. */
-  readonly targetClaimsUs: number[] = [];
+  readonly targetClaimsUs = new Float64Array(MAX_DATAGRAM_TARGETS);
   /** Where the shots' `targetTime` field wraps, µs (`targetTimeModulusUs`; NaN when unknown). */
   targetModulusUs = Number.NaN;
 
@@ -43,9 +47,8 @@ export class ClientDatagram {
     this.arrivalUs = arrivalUs;
     this.claimedUs = Number.NaN;
     this.hasCommand = false;
-    this.actionTypes.length = 0;
-    this.targetsUs.length = 0;
-    this.targetClaimsUs.length = 0;
+    this.actionTypeCount = 0;
+    this.targetCount = 0;
     this.targetModulusUs = Number.NaN;
   }
 
@@ -54,15 +57,25 @@ export class ClientDatagram {
     const roles = message.roles;
     if (claimedUs !== undefined && !(claimedUs <= this.claimedUs)) this.claimedUs = claimedUs;
     const target = roles.targetTimeUs;
-    if (target !== undefined && this.targetsUs.length < MAX_DATAGRAM_TARGETS) {
-      this.targetsUs.push(target);
-      this.targetClaimsUs.push(claimedUs ?? Number.NaN);
-      if (roles.targetTimeModulusUs !== undefined) this.targetModulusUs = roles.targetTimeModulusUs;
-    }
-    if (target !== undefined || roles.echoKey !== undefined || this.extraActionTypes?.has(message.type) === true) {
-      if (this.actionTypes.length < MAX_DATAGRAM_ACTION_TYPES && !this.actionTypes.includes(message.type)) this.actionTypes.push(message.type);
+    if (target !== undefined || roles.echoKey !== undefined || (this.extraActionTypes !== undefined && this.extraActionTypes.has(message.type))) {
+      if (target !== undefined && this.targetCount < MAX_DATAGRAM_TARGETS) {
+        this.targetsUs[this.targetCount] = target;
+        this.targetClaimsUs[this.targetCount] = claimedUs ?? Number.NaN;
+        this.targetCount += 1;
+        if (roles.targetTimeModulusUs !== undefined) this.targetModulusUs = roles.targetTimeModulusUs;
+      }
+      this.addActionType(message.type);
     } else if (roles.inputSequence !== undefined || roles.inputCount !== undefined || roles.position !== undefined) {
       this.hasCommand = true;
+    }
+  }
+
+  private addActionType(type: string): void {
+    const count = this.actionTypeCount;
+    for (let index = 0; index < count; index++) if (this.actionTypes[index] === type) return;
+    if (count < MAX_DATAGRAM_ACTION_TYPES) {
+      this.actionTypes[count] = type;
+      this.actionTypeCount = count + 1;
     }
   }
 }

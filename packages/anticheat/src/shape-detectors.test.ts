@@ -166,10 +166,12 @@ describe("ClientDatagram", () => {
     datagram.add(message("note", {}), undefined);
     expect(datagram.claimedUs).toBe(200);
     expect(datagram.hasCommand).toBe(true);
-    expect(datagram.actionTypes).toEqual(["shot", "grenade", "pong"]);
-    expect(datagram.targetsUs).toEqual([0, 1, 2, 3]);
+    expect(datagram.actionTypes.slice(0, datagram.actionTypeCount)).toEqual(["shot", "grenade", "pong"]);
+    expect([...datagram.targetsUs.subarray(0, datagram.targetCount)]).toEqual([0, 1, 2, 3]);
     expect(datagram.targetClaimsUs.every(Number.isNaN)).toBe(true);
+    for (const type of ["a", "b", "c", "d", "e"]) datagram.add(message(type, { echoKey: type }), undefined);
+    expect(datagram.actionTypeCount).toBe(4);
     datagram.reset(8, T0 + 1);
-    expect([datagram.packetIndex, datagram.claimedUs, datagram.hasCommand, datagram.actionTypes.length]).toEqual([8, Number.NaN, false, 0]);
+    expect([datagram.packetIndex, datagram.claimedUs, datagram.hasCommand, datagram.actionTypeCount, datagram.targetCount]).toEqual([8, Number.NaN, false, 0, 0]);
   });
 });

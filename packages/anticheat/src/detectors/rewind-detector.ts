@@ -64,7 +64,7 @@ export class RewindDetector implements SessionDetector {
   /** Judges the shots of one closed client datagram. */
   onClientDatagram(datagram: ClientDatagram, timeline: SessionTimeline): void {
     const targets = datagram.targetsUs;
-    for (let index = 0; index < targets.length; index++) {
+    for (let index = 0; index < datagram.targetCount; index++) {
       const own = datagram.targetClaimsUs[index]!;
       this.judgeTarget(targets[index]!, Number.isNaN(own) ? datagram.claimedUs : own, datagram, timeline);
     }

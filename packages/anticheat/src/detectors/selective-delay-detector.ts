@@ -24,8 +24,9 @@ const PAIR_WINDOW_US = 250_000;
  * both datagrams alike (median difference ≈ 0); a stall holds both.
  */
 export class SelectiveDelayDetector implements SessionDetector {
-  private referenceAgeUs = Number.NaN;
+  /** The last command-only datagram (the pairing reference): arrival and claimed time, µs. */
   private referenceArrivalUs = Number.NaN;
+  private referenceClaimedUs = Number.NaN;
   private readonly types = new Map<string, WindowHistory>();
   private readonly judge: (medians: readonly number[]) => boolean;
 
@@ -38,19 +39,22 @@ export class SelectiveDelayDetector implements SessionDetector {
   onClientDatagram(datagram: ClientDatagram, timeline: SessionTimeline): void {
     const claimedUs = datagram.claimedUs;
     if (Number.isNaN(claimedUs)) return;
-    const ageUs = timeline.ageUs(datagram.arrivalUs, claimedUs);
-    if (Number.isNaN(ageUs)) return;
-    const actions = datagram.actionTypes;
-    if (actions.length === 0) {
+    const actionCount = datagram.actionTypeCount;
+    if (actionCount === 0) {
+      // Reference: only remembered here (the hot path); its age is computed when an action pairs with it.
       if (datagram.hasCommand) {
-        this.referenceAgeUs = ageUs;
         this.referenceArrivalUs = datagram.arrivalUs;
+        this.referenceClaimedUs = claimedUs;
       }
       return;
     }
     if (!(datagram.arrivalUs - this.referenceArrivalUs <= PAIR_WINDOW_US)) return;
-    const differenceMs = (ageUs - this.referenceAgeUs) / 1000;
-    for (let index = 0; index < actions.length; index++) {
+    const ageUs = timeline.ageUs(datagram.arrivalUs, claimedUs);
+    if (Number.isNaN(ageUs)) return;
+    const referenceAgeUs = timeline.ageUs(this.referenceArrivalUs, this.referenceClaimedUs);
+    const differenceMs = (ageUs - referenceAgeUs) / 1000;
+    const actions = datagram.actionTypes;
+    for (let index = 0; index < actionCount; index++) {
       const type = actions[index]!;
       let history = this.types.get(type);
       if (history === undefined) {
@@ -58,7 +62,7 @@ export class SelectiveDelayDetector implements SessionDetector {
         history = new WindowHistory(this.judge, 3);
         this.types.set(type, history);
       }
-      history.add(datagram.arrivalUs, datagram.packetIndex, false, differenceMs, this.referenceAgeUs / 1000, ageUs / 1000);
+      history.add(datagram.arrivalUs, datagram.packetIndex, false, differenceMs, referenceAgeUs / 1000, ageUs / 1000);
     }
   }
 
