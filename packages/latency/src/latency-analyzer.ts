@@ -190,6 +190,8 @@ const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reporte
 const MINUTE_US = 60_000_000;
 /** Direct-method samples kept per series for confirming spikes (16 KB when full). */
 const DIRECT_SAMPLES_KEPT = 1024;
+/** A headline sample confirms or contradicts a time-series spike only this close to its peak, µs. */
+const CONFIRM_WINDOW_US = 1_000_000;
 
 /**
  * The latency analysis: ack-, echo- and reported RTT per session and
@@ -718,20 +720,27 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
 
 /**
  * Whether the headline (direct) method lets a spike of the denser time series
- * stand: false when the headline measured during the spike and its largest
- * sample there is under half the spike's peak (the methods disagree:
- * RTT_DISAGREEMENT_FACTOR), true when it confirms it or took no sample then.
+ * stand: false when the headline sample taken nearest the spike's peak (inside
+ * the spike, within {@link CONFIRM_WINDOW_US} of the peak) measured less than
+ * half the peak (the methods disagree there by more than RTT_DISAGREEMENT_FACTOR);
+ * true when it confirms the peak or took no sample near it.
  */
 function confirmedByHeadline(spike: DetectedSpike, headline: SeriesState): boolean {
   const samples = headline.directSamples;
   if (samples === undefined) return true;
   const kept = Math.min(headline.directCount, DIRECT_SAMPLES_KEPT);
-  let largest = -Infinity;
+  let nearestGapUs = Infinity;
+  let nearestMs = Number.NaN;
   for (let slot = 0; slot < kept; slot++) {
     const tUs = samples[2 * slot];
-    if (tUs >= spike.startUs && tUs <= spike.endUs && samples[2 * slot + 1] > largest) largest = samples[2 * slot + 1];
+    if (tUs < spike.startUs || tUs > spike.endUs) continue;
+    const gapUs = Math.abs(tUs - spike.peakUs);
+    if (gapUs <= CONFIRM_WINDOW_US && gapUs < nearestGapUs) {
+      nearestGapUs = gapUs;
+      nearestMs = samples[2 * slot + 1];
+    }
   }
-  return largest === -Infinity || spike.peakMs <= RTT_DISAGREEMENT_FACTOR * largest;
+  return Number.isNaN(nearestMs) || spike.peakMs <= RTT_DISAGREEMENT_FACTOR * nearestMs;
 }
 
 /** The latency series state of one of the session's core RTT series. */
