@@ -137,6 +137,7 @@ describe("command-line option values", () => {
     [["simulate", "--out", "x.pcapng", "--tick", "0"]],
     [["simulate", "--out", "x.pcapng", "--seed", ""]],
     [["watch", "x.pcap", "--window", "-1s"]],
+    [["demo", "--seed", "../../etc"]],
     [["analyze", "x.pcap", "--fail-on", "urgent"]],
     [["analyze", "x.pcap", "--format", "constructor"]],
     [["analyze", "x.pcap", "--only", "telepathy"]],

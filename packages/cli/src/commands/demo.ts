@@ -5,7 +5,7 @@ import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
 import { availableAnalyses } from "../analyses/registry.js";
 import { streamsOf } from "../command-context.js";
 import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
-import { parseFormatList } from "../options.js";
+import { parseFormatList, parseIntegerOption } from "../options.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
 import { runSimulation } from "../run-simulation.js";
@@ -47,11 +47,11 @@ export function registerDemoCommand(program: Command): void {
     .option("--format <formats>", "report formats (default md on stdout)", (text: string, previous: string[] | undefined) => parseFormatList(text, REPORT_FORMAT_NAMES, previous))
     .action(async (options: { seed: string; out?: string; format?: string[] }, command: Command) => {
       const streams = streamsOf(command);
-      const directory = options.out ?? join(tmpdir(), `tickscope-demo-${options.seed}`);
+      const seed = parseIntegerOption("seed", options.seed, 0, 2 ** 31 - 1, 7);
+      const directory = options.out ?? join(tmpdir(), `tickscope-demo-${seed}`);
       await ensureOutputDirectory(directory);
       const capturePath = join(directory, "demo-match.pcapng");
       const truthPath = join(directory, "demo-truth.json");
-      const seed = Number.parseInt(options.seed, 10) || 7;
       const simulated = await runSimulation(demoMatchOptions(seed), { out: capturePath, truth: truthPath }, {
         onInterrupted: (signal, outcome) =>
           void streams.stderr.write(`tickscope: interrupted by ${signal}: ${outcome === "removed" ? "removed the incomplete outputs" : "the outputs were already complete"}\n`),
