@@ -245,6 +245,16 @@ describe("defects found by the definition fuzzer", () => {
     expect(protocol.decodeDatagramFields(Uint8Array.of(0x89, 0x1a, 0x00)).messages[0].fields).toEqual({ p: 1, v: 0x3412 });
   });
 
+  it("an ascii string's length field counts ascii bytes when encoding (not UTF-8 bytes)", () => {
+    const definition = single([{ name: "n", type: "u8" }, { name: "text", type: "string", length: { field: "n" }, encoding: "ascii" }, { name: "after", type: "u8" }]);
+    for (const mode of ["compiled", "interpreted"] as const) {
+      const protocol = compileProtocol(definition, { mode });
+      const bytes = protocol.encodeMessage("m", { text: "ãb", after: 9 });
+      expect([...bytes]).toEqual([2, 0xe3, 0x62, 9]);
+      expect(protocol.decodeDatagramFields(bytes).messages[0].fields).toEqual({ n: 2, text: "ãb", after: 9 });
+    }
+  });
+
   it("bytes a message leaves unread in a transformed frame are reported, as in a length-framed one", () => {
     const definition: ProtocolDefinition = {
       name: "t",

@@ -126,7 +126,7 @@ export function derivedValue(field: FieldPlan, record: FieldRecord): unknown {
   const target = record[derived.target];
   if (derived.kind === "count") return Array.isArray(target) ? target.length : record[field.name];
   if (target === undefined) return record[field.name];
-  if (typeof target === "string") return encodeText(target, false).length;
+  if (typeof target === "string") return encodeText(target, derived.ascii === true).length;
   if (target instanceof Uint8Array) return target.length;
   return record[field.name];
 }

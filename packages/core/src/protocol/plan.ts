@@ -95,7 +95,7 @@ export interface FieldPlan {
   when: ConditionPlan | undefined;
   constraint: ConstraintPlan | undefined;
   /** Set when a later sibling takes its count/length from this field: the encoder computes it. */
-  derived: { kind: "count" | "byteLength" | "frameLength"; target: string } | undefined;
+  derived: { kind: "count" | "byteLength" | "frameLength"; target: string; ascii?: boolean } | undefined;
   /** Single-valued enum: the value the encoder uses when the field is missing. */
   defaultValue: unknown;
   role: string | undefined;
@@ -552,7 +552,9 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
         if (length.kind === "fixed" && field.maxLength !== undefined && length.bytes > field.maxLength) {
           definitionError(`${path}/length`, "fixed length exceeds maxLength");
         }
-        if (length.kind === "field") length.derived = markDerived(scope, length.ref, "byteLength", field.name ?? "", path);
+        if (length.kind === "field") {
+          length.derived = markDerived(scope, length.ref, "byteLength", field.name ?? "", path, type === "string" && field.encoding === "ascii");
+        }
         return { kind: "bytes", text: type === "string" ? (field.encoding ?? "utf8") : null, length, maxLength: field.maxLength };
       }
       case "struct": {
@@ -620,7 +622,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
     return definitionError(`${path}/type`, `unknown type ${JSON.stringify(type)}`);
   };
 
-  const markDerived = (scope: Scope, ref: FieldRef, kind: "count" | "byteLength", target: string, path: string): boolean => {
+  const markDerived = (scope: Scope, ref: FieldRef, kind: "count" | "byteLength", target: string, path: string, ascii = false): boolean => {
     const source = scope.lookup(ref);
     if (source === undefined) return false;
     if (source.node.kind !== "int" && source.node.kind !== "varint" && source.node.kind !== "intBytes") {
@@ -628,7 +630,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
     }
     // Only siblings (same struct) are computed by the encoder; other references use the given value.
     if (ref.level !== scope.levels.length - 1 || source.derived !== undefined || fieldHasCondition(source)) return false;
-    source.derived = { kind, target };
+    source.derived = ascii ? { kind, target, ascii } : { kind, target };
     return true;
   };
 
