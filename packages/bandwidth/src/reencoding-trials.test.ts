@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { FieldRecord, SerialNumber } from "@tickscope/core";
 import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
-import { acknowledgedDirections, runTrial } from "./reencoding-trials.js";
+import { acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
+import { serialAdd } from "@tickscope/core";
 import type { EncodingVariant } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
 
@@ -120,5 +121,38 @@ describe("runTrial", () => {
     expect(near.entitiesDropped).toBe(2);
     const noViewer = runTrial([world], reencoder, { variant: {}, relevanceRadius: 10 });
     expect(noViewer.entitiesDropped).toBe(0);
+  });
+});
+
+describe("collectAcknowledged", () => {
+  // The reference: every bit of the width tested by division, every sequence through serialAdd.
+  function reference(ack: SerialNumber, ackBits: number | undefined, width: number | undefined, sequenceBits: number | undefined): SerialNumber[] {
+    const result: SerialNumber[] = [ack];
+    const bits = ackBits ?? 0;
+    const effectiveWidth = width ?? (ackBits === undefined ? 0 : 32);
+    for (let bit = 0; bit < effectiveWidth; bit++) if (Math.floor(bits / 2 ** bit) % 2 === 1) result.push(serialAdd(ack, -1 - bit, sequenceBits));
+    return result;
+  }
+
+  it("equals serialAdd over every set bit, at and around the wrap, for narrow, wide and missing widths", () => {
+    const into: SerialNumber[] = [];
+    const cases: [SerialNumber, number | undefined, number | undefined, number | undefined][] = [
+      [0, 0xffffffff, 32, 16],
+      [5, 0b1011, 8, 16],
+      [65535, 0x80000001, undefined, 16],
+      [3, 0xff, 8, 4],
+      [1, 0xffffffff, 32, 32],
+      [2 ** 32 - 1, 0x12345678, 32, 32],
+      [7, 0x3, 2, undefined],
+      [2 ** 40, 2 ** 40 + 5, 48, 64],
+      [10n, 0b101, 8, 64],
+      [70000, 0b1, 8, 16],
+      [12, -1, 8, 16],
+      [12, undefined, undefined, 16],
+    ];
+    for (const [ack, ackBits, width, sequenceBits] of cases) {
+      collectAcknowledged(ack, ackBits, width, sequenceBits, into);
+      expect(into).toEqual(reference(ack, ackBits, width, sequenceBits));
+    }
   });
 });

@@ -99,6 +99,7 @@ export function runTrial(
   const viewers = new Map<string, Vector3>();
   const playerIds = new Map<string, number>();
   const streams = new Map<string, TrialStream & { lastPacket: number }>();
+  const acknowledged: SerialNumber[] = [];
   const result: TrialResult = {
     bytes: 0,
     bytesBefore: 0,
@@ -120,7 +121,7 @@ export function runTrial(
     if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
     if (roles.position !== undefined && message.direction === "clientToServer") viewers.set(message.sessionId, roles.position);
     if (roles.ack !== undefined && config.variant.delta !== undefined) {
-      applyAck(message, history, ackedBaseline, streamsOfDirection);
+      applyAck(message, history, ackedBaseline, streamsOfDirection, acknowledged);
     }
     const streamKey = message.streamKey ?? `${directionKey}\u0000${message.type}`;
     const every = config.updateEvery?.get(message.type);
@@ -216,27 +217,59 @@ function applyAck(
   history: Map<string, Map<SerialNumber, RetainedBaseline>>,
   ackedBaseline: Map<string, RetainedBaseline>,
   streamsOfDirection: Map<string, Set<string>>,
+  acknowledged: SerialNumber[],
 ): void {
   const streamKeys = streamsOfDirection.get(`${message.sessionId}\u0000${opposite(message.direction)}`);
   if (streamKeys === undefined) return;
   const ack = message.roles.ack!;
-  const ackBits = message.roles.ackBits ?? 0;
-  const width = message.roles.ackBitsWidth ?? (message.roles.ackBits === undefined ? 0 : 32);
-  // Fast path: the acked set fits in 32 bits (bit operations instead of divisions).
-  const smallBits = width <= 32 && ackBits >= 0 && ackBits <= 0xffffffff && Number.isInteger(ackBits);
+  collectAcknowledged(ack, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);
   for (const streamKey of streamKeys) {
     const entries = history.get(streamKey)!;
     let best = ackedBaseline.get(streamKey);
-    let entry = entries.get(ack);
-    if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
-    for (let bit = 0; bit < width; bit++) {
-      if (smallBits ? ((ackBits >>> bit) & 1) === 1 : Math.floor(ackBits / 2 ** bit) % 2 === 1) {
-        // Exact wire value of the acknowledged sequence (wraps at the field width; u64 stays exact).
-        entry = entries.get(serialAdd(ack, -1 - bit, message.roles.sequenceBits));
-        if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
-      }
+    for (let index = 0; index < acknowledged.length; index++) {
+      const entry = entries.get(acknowledged[index]!);
+      if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
     }
     if (best !== undefined) ackedBaseline.set(streamKey, best);
+  }
+}
+
+/**
+ * Fills `into` with the sequence numbers an ack acknowledges: `ack` itself, then
+ * `ack − 1 − bit` for every set bit of `ackBits` (low bit first), each the exact
+ * wire value (wrapping at `sequenceBits`, as {@link serialAdd}). Computed once per
+ * ack message, not once per stream; small integer sequences skip `serialAdd`.
+ */
+export function collectAcknowledged(ack: SerialNumber, ackBits: number | undefined, ackBitsWidth: number | undefined, sequenceBits: number | undefined, into: SerialNumber[]): void {
+  into.length = 0;
+  into.push(ack);
+  const bits = ackBits ?? 0;
+  const width = ackBitsWidth ?? (ackBits === undefined ? 0 : 32);
+  if (width === 0) return;
+  const modulus = sequenceBits === undefined ? 0 : 2 ** sequenceBits;
+  // Plain arithmetic is serialAdd's result when the ack is an integer inside its field (wraps at most once: offsets ≥ −33).
+  const plain =
+    typeof ack === "number" &&
+    Number.isSafeInteger(ack) &&
+    (sequenceBits === undefined ? true : sequenceBits >= 6 && sequenceBits <= 52 && ack >= 0 && ack < modulus);
+  const at = (offset: number): SerialNumber => {
+    if (!plain) return serialAdd(ack, offset, sequenceBits);
+    const value = (ack as number) + offset;
+    return modulus > 0 && value < 0 ? value + modulus : value;
+  };
+  // Fast path: the acked set fits in 32 bits (bit operations instead of divisions), set bits only.
+  if (width <= 32 && bits >= 0 && bits <= 0xffffffff && Number.isInteger(bits)) {
+    let remaining = (width >= 32 ? bits : bits % 2 ** width) >>> 0;
+    while (remaining !== 0) {
+      const lowest = remaining & -remaining;
+      const bit = 31 - Math.clz32(lowest);
+      into.push(at(-1 - bit));
+      remaining = (remaining ^ lowest) >>> 0;
+    }
+    return;
+  }
+  for (let bit = 0; bit < width; bit++) {
+    if (Math.floor(bits / 2 ** bit) % 2 === 1) into.push(at(-1 - bit));
   }
 }
 
