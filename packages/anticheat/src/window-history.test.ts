@@ -47,9 +47,9 @@ describe("WindowHistory", () => {
     for (let index = 0; index < 9; index++) history.add(T0 + index * 15e6, index, false, 5, 1, 2);
     history.flush();
     expect(history.strongestRun()).toMatchObject({ windows: 3, samples: 9, medians: [5, 1, 2] });
-    // 64 samples within one second close a window on their own (capacity).
+    // 32 samples within one second close a window on their own (capacity).
     const dense = new WindowHistory((medians) => medians[0]! > 0);
-    for (let index = 0; index < 131; index++) dense.add(T0 + index * 1000, index, false, 1);
+    for (let index = 0; index < 67; index++) dense.add(T0 + index * 1000, index, false, 1);
     dense.flush();
     expect(dense.windowsJudged).toBe(3);
     // Two samples, then silence over a minute: the under-filled window is dropped (neutral).

@@ -3,7 +3,7 @@ export const SUMMARY_WINDOW_US = 10_000_000;
 /** Samples a window must hold before it is judged (fewer: it keeps collecting into the next interval). */
 export const MIN_WINDOW_SAMPLES = 3;
 /** Samples kept per window (a window closes early when full). */
-const WINDOW_CAPACITY = 64;
+const WINDOW_CAPACITY = 32;
 /** An under-filled window older than this closes as neutral (neither extends nor breaks a run), µs. */
 const MAX_OPEN_US = 60_000_000;
 /** Channels per sample: 0 is tested, the others are reported alongside. */
@@ -31,6 +31,9 @@ export interface ElevatedRun {
 /** Decides whether a closed window is elevated from its medians per channel, flagged fraction and sample count. */
 export type WindowJudge = (medians: readonly number[], flaggedFraction: number, samples: number) => boolean;
 
+/** Sort buffer shared by every history (single-threaded; used only inside closeWindow). */
+const SCRATCH = new Float64Array(WINDOW_CAPACITY);
+
 function medianOfSorted(values: Float64Array): number {
   const count = values.length;
   if (count === 0) return Number.NaN;
@@ -53,8 +56,8 @@ function medianOfSorted(values: Float64Array): number {
  * pooled median).
  */
 export class WindowHistory {
-  private readonly values: Float64Array;
-  private readonly scratch: Float64Array;
+  /** Samples of the open window, interleaved by channel; allocated at the first sample (sessions without any stay small). */
+  private values: Float64Array | undefined;
   private count = 0;
   private flaggedInWindow = 0;
   private windowStartUs = Number.NaN;
@@ -80,8 +83,6 @@ export class WindowHistory {
     private readonly windowUs = SUMMARY_WINDOW_US,
   ) {
     if (channels < 1 || channels > MAX_CHANNELS) throw new RangeError(`channels must be 1..${MAX_CHANNELS}`);
-    this.values = new Float64Array(WINDOW_CAPACITY * channels);
-    this.scratch = new Float64Array(WINDOW_CAPACITY);
   }
 
   /** Adds one sample (arrival `tUs`, channel values in `value0..2`), `flagged` when it breaks a hard limit. */
@@ -94,10 +95,11 @@ export class WindowHistory {
       this.windowStartUs = tUs;
       this.windowFirstUs = tUs;
     }
+    const values = (this.values ??= new Float64Array(WINDOW_CAPACITY * this.channels));
     const base = this.count * this.channels;
-    this.values[base] = value0;
-    if (this.channels > 1) this.values[base + 1] = value1;
-    if (this.channels > 2) this.values[base + 2] = value2;
+    values[base] = value0;
+    if (this.channels > 1) values[base + 1] = value1;
+    if (this.channels > 2) values[base + 2] = value2;
     this.count += 1;
     this.samples += 1;
     if (flagged) this.flaggedInWindow += 1;
@@ -112,8 +114,9 @@ export class WindowHistory {
   }
 
   private channelMedian(channel: number): number {
-    const scratch = this.scratch.subarray(0, this.count);
-    for (let index = 0; index < this.count; index++) scratch[index] = this.values[index * this.channels + channel]!;
+    const scratch = SCRATCH.subarray(0, this.count);
+    const values = this.values!;
+    for (let index = 0; index < this.count; index++) scratch[index] = values[index * this.channels + channel]!;
     scratch.sort();
     return medianOfSorted(scratch);
   }
@@ -123,8 +126,9 @@ export class WindowHistory {
     const medians: number[] = [];
     for (let channel = 0; channel < this.channels; channel++) medians.push(this.channelMedian(channel));
     const median = medians[0]!;
-    const scratch = this.scratch.subarray(0, count);
-    for (let index = 0; index < count; index++) scratch[index] = Math.abs(this.values[index * this.channels]! - median);
+    const scratch = SCRATCH.subarray(0, count);
+    const values = this.values!;
+    for (let index = 0; index < count; index++) scratch[index] = Math.abs(values[index * this.channels]! - median);
     scratch.sort();
     const mad = medianOfSorted(scratch);
     const flagged = this.flaggedInWindow;

@@ -73,8 +73,8 @@ const CLASSES: readonly RepeatClass[] = ["authenticated", "unauthenticated", "ha
  * Memory: 256 slots per sequence space (channel × class), at most 8 spaces.
  */
 export class ReplayDetector implements SessionDetector {
-  /** Sequence spaces per class (index in {@link CLASSES}) and channel. */
-  private readonly spaces = [new Map<string | number, SequenceSpace>(), new Map<string | number, SequenceSpace>(), new Map<string | number, SequenceSpace>()];
+  /** Sequence spaces per class (index in {@link CLASSES}) and channel; a class's map is created at its first datagram. */
+  private readonly spaces: Array<Map<string | number, SequenceSpace> | undefined> = [undefined, undefined, undefined];
   private spaceCount = 0;
   private lastClass = -1;
   private lastChannel: string | number | undefined;
@@ -124,11 +124,11 @@ export class ReplayDetector implements SessionDetector {
     const channel = roles.channel ?? 0;
     const established = timeline === undefined || timeline.serverDatagrams > 0 || timeline.serverPackets > 0;
     const classIndex = !established ? 2 : authenticated === true ? 0 : 1;
-    let space = channel === this.lastChannel && classIndex === this.lastClass ? this.lastSpace : this.spaces[classIndex]!.get(channel);
+    let space = channel === this.lastChannel && classIndex === this.lastClass ? this.lastSpace : this.spaces[classIndex]?.get(channel);
     if (space === undefined) {
       if (this.spaceCount >= MAX_CHANNELS) return;
       space = createSpace();
-      this.spaces[classIndex]!.set(channel, space);
+      (this.spaces[classIndex] ??= new Map()).set(channel, space);
       this.spaceCount += 1;
     }
     this.lastClass = classIndex;
