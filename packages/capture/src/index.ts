@@ -10,6 +10,7 @@ export * from "./pcap-parser-engine.js";
 export * from "./pcapng-blocks.js";
 export * from "./read-capture.js";
 export * from "./flow-table.js";
+export * from "./game-traffic-gate.js";
 export * from "./capture-pipeline.js";
 export * from "./inspect-captures.js";
 export * from "./server-log.js";
