@@ -51,6 +51,8 @@ export const ErrorCode = {
   encodeFailed: "E_ENCODE_FAILED",
   /** A caller passed an invalid option. */
   invalidOption: "E_INVALID_OPTION",
+  /** A protocol definition lacks the roles a task needs (e.g. simulating a match through it). */
+  protocolUnsupported: "E_PROTOCOL_UNSUPPORTED",
   /** A file could not be read or written. */
   io: "E_IO",
   /** The command line is malformed (unknown command or option, missing argument). */

@@ -1,3 +1,5 @@
+import type { Direction } from "@tickscope/core";
+
 /**
  * Message-level model of the `arena` example protocol
  * (`examples/protocols/arena.json`): field names exactly as in the definition.
@@ -84,6 +86,16 @@ export interface ArenaDatagram {
  * arena definition's own encoder (see {@link createArenaEncoder}).
  */
 export interface DatagramEncoder {
-  /** Encodes one datagram. */
-  encodeDatagram(datagram: ArenaDatagram): Uint8Array;
+  /** Encodes one datagram; `stream` says whose it is (encoders that keep per-stream state use it). */
+  encodeDatagram(datagram: ArenaDatagram, stream?: DatagramStream): Uint8Array;
+}
+
+/** Whose datagram is being encoded: one player's stream in one direction. */
+export interface DatagramStream {
+  /** Player id. */
+  readonly playerId: number;
+  /** Direction of the datagram. */
+  readonly direction: Direction;
+  /** Index of the player's server region (the server clock). */
+  readonly regionIndex: number;
 }

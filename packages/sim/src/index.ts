@@ -67,9 +67,11 @@ export {
   type ArenaMessage,
   type ArenaMessageType,
   type DatagramEncoder,
+  type DatagramStream,
 } from "./arena-types.js";
 export { ARENA_DEFINITION } from "./arena-definition.js";
 export { createArenaEncoder, type ArenaEncoder } from "./arena-encoder.js";
+export { createRoleMappedEncoder, type RoleMappedEncoder } from "./role-mapped-encoder.js";
 export {
   CHEAT_DEFAULT_INTENSITY,
   CHEAT_KINDS,

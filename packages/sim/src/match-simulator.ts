@@ -1,7 +1,7 @@
 import type { Direction } from "@tickscope/core";
 import { createArenaEncoder } from "./arena-encoder.js";
 import { TextSink, type ByteSink } from "./byte-sink.js";
-import { ARENA_LIMITS, type ArenaDatagram, type ArenaEntityState, type ArenaInputFrame, type ArenaMessage, type DatagramEncoder } from "./arena-types.js";
+import { ARENA_LIMITS, type ArenaDatagram, type ArenaEntityState, type ArenaInputFrame, type ArenaMessage, type DatagramEncoder, type DatagramStream } from "./arena-types.js";
 import { EventQueue, type QueuedEvent } from "./event-queue.js";
 import { destinationPoint, greatCircleDistanceKm, type GeoPoint } from "./geography.js";
 import { gilbertElliottStationaryLoss } from "./gilbert-elliott.js";
@@ -176,6 +176,9 @@ class Player {
   location: GeoPoint = { latitude: 0, longitude: 0 };
   cheats: ActiveCheat[] = [];
   captured = false;
+  /** Encoder stream ids of this player's two directions. */
+  upStream: DatagramStream;
+  downStream: DatagramStream;
   // client clock
   clockEpochUs: number;
   clockDriftPpm: number;
@@ -242,6 +245,8 @@ class Player {
     this.downPath = downPath;
     this.profile = profile;
     this.hops = hops;
+    this.upStream = { playerId: id, direction: "clientToServer", regionIndex: region.index };
+    this.downStream = { playerId: id, direction: "serverToClient", regionIndex: region.index };
     this.clockEpochUs = random.uniform(1e9, 4e11);
     this.clockDriftPpm = random.uniform(-50, 50);
     this.clockValueUs = this.clockEpochUs;
@@ -744,7 +749,7 @@ class MatchSimulation {
         if (input.type === "input") input.fields.reportedRttMs = 60000; // above the definition's max 10000
       }
     }
-    const payload = this.encoder.encodeDatagram(datagram);
+    const payload = this.encoder.encodeDatagram(datagram, player.upStream);
     let departUs = now + extraHoldUs;
     const lagSwitch = player.cheat("lagSwitch", now);
     if (lagSwitch !== undefined) {
@@ -1161,7 +1166,7 @@ class MatchSimulation {
       header: { sequence, ack: player.serverLatest < 0 ? 0 : player.serverLatest, ackBits: player.serverBits, sendTimeUs: serverNow % ARENA_LIMITS.sendTimeModulus },
       messages,
     };
-    const payload = this.encoder.encodeDatagram(datagram);
+    const payload = this.encoder.encodeDatagram(datagram, player.downStream);
     const captureIndex = this.writeServerSide(now, region.endpoint, player.endpoint, payload, 64);
     const result = this.transmit;
     player.downPath.transmit(now, payload.length + (player.endpoint.ipVersion === 4 ? 42 : 62), result);

@@ -3,6 +3,7 @@ import { commitPendingFiles, discardPendingFiles, temporaryPathOf } from "./pend
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import { normalizeMatchOptions, type MatchOptions } from "./match-options.js";
 import { simulateMatch, type MatchResult, type MatchSinks } from "./match-simulator.js";
+import { createRoleMappedEncoder } from "./role-mapped-encoder.js";
 import type { MatchTruth, TruthFormat } from "./truth.js";
 
 /** A capture file written with an offset/drifting host clock. */
@@ -40,6 +41,13 @@ export interface MatchOutputPaths {
   temporaryToken?: string;
   /** Leave the complete files under their temporary names; the caller renames them with {@link commitMatchOutputs}. Default false. */
   deferCommit?: boolean;
+  /**
+   * Protocol definition (plain JSON) the datagrams are written in (default:
+   * arena, through its fast path). Any definition whose roles suffice works
+   * (see {@link createRoleMappedEncoder}); one that cannot carry a match throws
+   * `E_PROTOCOL_UNSUPPORTED` before any file is created.
+   */
+  protocol?: unknown;
 }
 
 /** The final paths of every file {@link writeMatchCapture} writes for `paths`, in a stable order. */
@@ -68,6 +76,7 @@ export function discardMatchOutputs(paths: MatchOutputPaths, temporaryToken: str
  */
 export function writeMatchCapture(options: MatchOptions, paths: MatchOutputPaths): MatchResult {
   normalizeMatchOptions(options); // validate before creating any file
+  const encoder = paths.protocol === undefined ? undefined : createRoleMappedEncoder(paths.protocol);
   const token = paths.temporaryToken ?? String(process.pid);
   const files = matchOutputFiles(paths);
   if (new Set(files).size !== files.length) {
@@ -81,7 +90,7 @@ export function writeMatchCapture(options: MatchOptions, paths: MatchOutputPaths
       throw new TickscopeError(ErrorCode.io, `cannot create ${path}: ${cause?.code ?? (error as Error).message}`, { hint: "check the path and permissions", cause: error });
     }
   };
-  const sinks: MatchSinks = {};
+  const sinks: MatchSinks = encoder === undefined ? {} : { encoder };
   let result: MatchResult;
   try {
     sinks.capture = open(paths.out);
@@ -126,6 +135,8 @@ export interface InMemoryMatchOptions {
   clientCapture?: { playerIds?: number[] | "all"; clockOffsetMs?: number; clockDriftPpm?: number };
   /** Also produce a server-clock capture. */
   serverCapture?: { clockOffsetMs?: number; clockDriftPpm?: number };
+  /** Protocol definition to write the datagrams in (default arena); see {@link MatchOutputPaths.protocol}. */
+  protocol?: unknown;
 }
 
 /** Everything a small in-memory run produces. */
@@ -153,6 +164,7 @@ export function simulateMatchToMemory(options: MatchOptions, extras: InMemoryMat
   const client = extras.clientCapture === undefined ? undefined : new MemorySink();
   const serverClock = extras.serverCapture === undefined ? undefined : new MemorySink();
   const sinks: MatchSinks = { capture, serverLog: log, collectTruth: true };
+  if (extras.protocol !== undefined) sinks.encoder = createRoleMappedEncoder(extras.protocol);
   if (client !== undefined) sinks.clientCapture = { ...extras.clientCapture, sink: client };
   if (serverClock !== undefined) sinks.serverCapture = { ...extras.serverCapture, sink: serverClock };
   const result = simulateMatch(options, sinks);

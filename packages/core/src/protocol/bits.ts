@@ -303,8 +303,8 @@ export class BitWriter {
     this.position = position;
   }
 
-  /** Overwrites `bits` bits at bit `position` (for lengths known after the fact). */
-  patch(position: number, value: number, bits: number): void {
+  /** Overwrites `bits` bits at bit `position` (for lengths known after the fact), little-endian when `little` (whole bytes). */
+  patch(position: number, value: number, bits: number, little = false): void {
     const saved = this.position;
     this.position = position;
     const buffer = this.buffer;
@@ -312,7 +312,7 @@ export class BitWriter {
       const bit = position + index;
       buffer[bit >>> 3] &= ~(1 << (7 - (bit & 7)));
     }
-    this.uint(value, bits, false);
+    this.uint(value, bits, little);
     this.position = saved;
   }
 

@@ -547,7 +547,7 @@ export class CompiledProtocol implements DatagramDecoder {
       const bytes = (writer.position - (body.length.includesHeader ? frameStart : payloadStart)) >>> 3;
       const bits = lengthField.node.kind === "int" ? lengthField.node.bits : 16;
       if (bytes >= 2 ** bits) throw new TickscopeError(ErrorCode.encodeFailed, `message of ${bytes} bytes does not fit the ${bits}-bit length`, { fieldPath: message.name });
-      writer.patch(lengthPosition, bytes, bits);
+      writer.patch(lengthPosition, bytes, bits, lengthField.node.kind === "int" && lengthField.node.little);
     }
   }
 

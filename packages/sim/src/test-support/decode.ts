@@ -1,4 +1,4 @@
-import type { GameMessage, Session } from "@tickscope/core";
+import type { DatagramDecoder, GameMessage, Session } from "@tickscope/core";
 import { readCapture, runCapturePipeline } from "@tickscope/capture";
 import { createArenaEncoder } from "../arena-encoder.js";
 
@@ -24,7 +24,7 @@ export interface DecodedCapture {
 }
 
 /** Reads pcapng bytes with `@tickscope/capture` and decodes them with the arena definition's decoder. */
-export async function decodeArenaCapture(bytes: Uint8Array): Promise<DecodedCapture> {
+export async function decodeArenaCapture(bytes: Uint8Array, decoder: DatagramDecoder = createArenaEncoder().protocol): Promise<DecodedCapture> {
   const packets: CapturedDatagram[] = [];
   await readCapture(bytes, {
     onPacket: (packet) =>
@@ -43,7 +43,7 @@ export async function decodeArenaCapture(bytes: Uint8Array): Promise<DecodedCapt
   const anomalyPackets = new Map<string, number[]>();
   const result = await runCapturePipeline({
     sources: [bytes],
-    decoder: createArenaEncoder().protocol,
+    decoder,
     serverPorts: [7777],
     analyzers: [
       {
