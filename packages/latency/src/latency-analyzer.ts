@@ -93,6 +93,8 @@ const CAUSE_LABELS: Readonly<Record<SpikeCauseKind, string>> = {
 
 interface SpikeRecord extends DetectedSpike {
   causes: SpikeCause[];
+  /** Direct series (`method\u0000direction`) that measured less than half this spike's RTT at the same moment. */
+  contradictedBy: string[] | undefined;
 }
 
 interface MinuteState {
@@ -118,12 +120,13 @@ class SeriesState {
   readonly method: LatencyMethod;
   readonly direction: Direction;
   /**
-   * Direct methods (echo, reported): the last {@link DIRECT_SAMPLES_KEPT} samples as
-   * (start µs, RTT ms) pairs, so a spike of a denser method can be checked against
-   * them ({@link confirmedByHeadline}). Allocated on the first sample.
+   * The last samples as (start µs, RTT ms) pairs, so a spike of a denser method
+   * can be checked against a direct one at the same moments: direct methods (echo,
+   * reported) keep {@link DIRECT_SAMPLES_KEPT}, acks {@link ACK_SAMPLES_KEPT} once
+   * the session has a direct method. Allocated on first use.
    */
-  directSamples: Float64Array | undefined;
-  directCount = 0;
+  recentSamples: Float64Array | undefined;
+  recentCount = 0;
 
   constructor(
     readonly rtt: RttSeries,
@@ -177,6 +180,8 @@ interface SessionState {
   readonly jitterByDirection: [JitterStream[], JitterStream[]];
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
+  /** A direct RTT method (echo, reported) has sampled this session: ack series then keep recent samples. */
+  hasDirectMethod: boolean;
   /**
    * A jitter stream of the session has 2+ packets, so the report takes its
    * jitter from a stream ({@link receivedStream}) and never from an RTT
@@ -190,8 +195,10 @@ const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reporte
 const MINUTE_US = 60_000_000;
 /** Direct-method samples kept per series for confirming spikes (16 KB when full). */
 const DIRECT_SAMPLES_KEPT = 1024;
-/** A headline sample confirms or contradicts a time-series spike only this close to its peak, µs. */
+/** A direct sample is compared with the ack sample nearest it, at most this far apart, µs. */
 const CONFIRM_WINDOW_US = 1_000_000;
+/** Ack samples kept per ack series, once its session has a direct method (8 KB). */
+const ACK_SAMPLES_KEPT = 512;
 
 /**
  * The latency analysis: ack-, echo- and reported RTT per session and
@@ -314,7 +321,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       const headline = seriesStateOf(state, choice.headline);
       if (primary !== headline) {
         // A spike of the denser method that the direct measure, sampled during it, contradicts is not a spike.
-        const kept = primary.spikes.filter((spike) => confirmedByHeadline(spike, headline));
+        const headlineKey = `${headline.method}\u0000${headline.direction}`;
+        const kept = primary.spikes.filter((spike) => spike.contradictedBy === undefined || !spike.contradictedBy.includes(headlineKey));
         if (kept.length < primary.spikes.length) this.anomalies.add("E_SPIKE_CONTRADICTED", 0);
         this.contradictedSpikes += primary.spikes.length - kept.length;
         primary.spikes.length = 0;
@@ -401,6 +409,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         series: new Map(),
         jitterStreams: new Map(),
         hasReceivedStream: false,
+        hasDirectMethod: false,
         rtt: new SessionRtt(),
       };
       this.sessions.set(id, state);
@@ -533,14 +542,16 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     // The session-long sketch (core's series, shared with regions) and the minute sketch share the bucket computation.
     state.rtt.add(sample, series.current.sketch);
     series.timeline.add(sample.tUs, sample.rttMs);
-    series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
-    if (sample.method !== "ack") {
-      if (series.directSamples === undefined) series.directSamples = new Float64Array(2 * DIRECT_SAMPLES_KEPT);
-      const slot = series.directCount % DIRECT_SAMPLES_KEPT;
-      series.directSamples[2 * slot] = sample.tUs;
-      series.directSamples[2 * slot + 1] = sample.rttMs;
-      series.directCount += 1;
+    if (sample.method !== "ack") state.hasDirectMethod = true;
+    if (state.hasDirectMethod) {
+      const capacity = sample.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
+      if (series.recentSamples === undefined) series.recentSamples = new Float64Array(2 * capacity);
+      const slot = series.recentCount % capacity;
+      series.recentSamples[2 * slot] = sample.tUs;
+      series.recentSamples[2 * slot + 1] = sample.rttMs;
+      series.recentCount += 1;
     }
+    series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
   }
 
   private closeMinute(series: SeriesState): void {
@@ -575,7 +586,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       });
     }
     causes.sort(compareCauses);
-    series.spikes.push({ ...spike, causes });
+    series.spikes.push({ ...spike, causes, contradictedBy: series.method === "ack" ? contradictingSeries(state, series, spike) : undefined });
   }
 
   private scoreSharedPath(primaries: Map<string, SeriesState>, minimumScore: number): void {
@@ -718,29 +729,46 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 }
 
+/** The recent samples of a series as (µs, ms) pairs, oldest slot first is not guaranteed; `count` pairs are valid. */
+function recentPairs(series: SeriesState): { samples: Float64Array; count: number } | undefined {
+  const samples = series.recentSamples;
+  if (samples === undefined) return undefined;
+  return { samples, count: Math.min(series.recentCount, samples.length / 2) };
+}
+
 /**
- * Whether the headline (direct) method lets a spike of the denser time series
- * stand: false when the headline sample taken nearest the spike's peak (inside
- * the spike, within {@link CONFIRM_WINDOW_US} of the peak) measured less than
- * half the peak (the methods disagree there by more than RTT_DISAGREEMENT_FACTOR);
- * true when it confirms the peak or took no sample near it.
+ * The direct series (`method\u0000direction`) of the session that contradict a
+ * spike of an ack series: one of their samples taken during the spike measured
+ * less than half the ack RTT measured nearest the same moment (within
+ * {@link CONFIRM_WINDOW_US}). Undefined when none does.
  */
-function confirmedByHeadline(spike: DetectedSpike, headline: SeriesState): boolean {
-  const samples = headline.directSamples;
-  if (samples === undefined) return true;
-  const kept = Math.min(headline.directCount, DIRECT_SAMPLES_KEPT);
-  let nearestGapUs = Infinity;
-  let nearestMs = Number.NaN;
-  for (let slot = 0; slot < kept; slot++) {
-    const tUs = samples[2 * slot];
-    if (tUs < spike.startUs || tUs > spike.endUs) continue;
-    const gapUs = Math.abs(tUs - spike.peakUs);
-    if (gapUs <= CONFIRM_WINDOW_US && gapUs < nearestGapUs) {
-      nearestGapUs = gapUs;
-      nearestMs = samples[2 * slot + 1];
+function contradictingSeries(state: SessionState, series: SeriesState, spike: DetectedSpike): string[] | undefined {
+  const own = recentPairs(series);
+  if (own === undefined) return undefined;
+  let result: string[] | undefined;
+  for (const [key, other] of state.series) {
+    if (other.method === "ack") continue;
+    const direct = recentPairs(other);
+    if (direct === undefined) continue;
+    for (let index = 0; index < direct.count; index++) {
+      const tUs = direct.samples[2 * index];
+      if (tUs < spike.startUs || tUs > spike.endUs) continue;
+      let nearestGapUs = CONFIRM_WINDOW_US;
+      let nearestMs = Number.NaN;
+      for (let slot = 0; slot < own.count; slot++) {
+        const gapUs = Math.abs(own.samples[2 * slot] - tUs);
+        if (gapUs <= nearestGapUs) {
+          nearestGapUs = gapUs;
+          nearestMs = own.samples[2 * slot + 1];
+        }
+      }
+      if (!Number.isNaN(nearestMs) && nearestMs > RTT_DISAGREEMENT_FACTOR * direct.samples[2 * index + 1]) {
+        (result ??= []).push(key);
+        break;
+      }
     }
   }
-  return Number.isNaN(nearestMs) || spike.peakMs <= RTT_DISAGREEMENT_FACTOR * nearestMs;
+  return result;
 }
 
 /** The latency series state of one of the session's core RTT series. */
