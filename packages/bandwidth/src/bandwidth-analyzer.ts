@@ -49,9 +49,9 @@ export interface BandwidthOptions {
   maxRetainedMessages?: number;
   /** Leaf values retained for trials. Default 2 000 000. */
   maxRetainedLeafValues?: number;
-  /** Payload bytes sampled for compression trials. Default 1 MiB. */
+  /** Payload bytes sampled for compression trials (seeded sample spread over the capture). Default 1 MiB. */
   maxCompressionSampleBytes?: number;
-  /** Datagrams sampled for compression trials. Default 20 000. */
+  /** Datagrams sampled for compression trials (seeded sample spread over the capture). Default 4 096. */
   maxCompressionSamplePackets?: number;
   /** Aggregation window, ms. Default 16. */
   aggregationWindowMs?: number;
@@ -115,7 +115,7 @@ export function createBandwidthAnalyzer(options: BandwidthOptions = {}): Message
   );
   const observer = new PacketObserver({
     maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),
-    maxSamplePackets: positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 20_000),
+    maxSamplePackets: positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096),
     duplicateWindow: 32,
     aggregationWindowUs: positive("aggregationWindowMs", options.aggregationWindowMs, 16) * 1000,
     maxAggregatePayloadBytes: settings.mtuBytes - settings.ipUdpHeaderBytes,
@@ -446,15 +446,27 @@ function buildReport(
     recommendations.push(rec);
   }
 
-  // Compression.
-  const compression: CompressionReport = runCompressionTrials(observer.samples);
+  // Compression: a seeded sample of datagrams spread over the capture, with a 95% interval.
+  const compression: CompressionReport = runCompressionTrials(observer.samples, observer.sampler.offered);
   if (compression.sampledPackets === 0) {
     notes.push("Compression trials need datagram payloads (PacketObservation.payload); none were given.");
   } else {
     const perPacket = compression.trials.filter((trial) => trial.mode !== "perStream");
     const best = perPacket.reduce((a, b) => (b.savingsRatio > a.savingsRatio ? b : a));
-    const sampleSeconds = (observer.samples[observer.samples.length - 1]!.tUs - observer.samples[0]!.tUs) / 1e6;
     const perStream = compression.trials.find((trial) => trial.mode === "perStream")!;
+    const everyDatagram = compression.sampledPackets >= compression.populationPackets;
+    const interval =
+      best.savingsRatioLow === undefined || everyDatagram
+        ? ""
+        : `; 95% CI of the saving ${round(best.savingsRatioLow * 100, 3)}–${round(best.savingsRatioHigh! * 100, 3)}%`;
+    const scope = everyDatagram
+      ? `all ${compression.sampledPackets} datagrams (${compression.sampledBytes} payload bytes)`
+      : `seeded sample of ${compression.sampledPackets} of ${compression.populationPackets} datagrams spread over the capture (${compression.sampledBytes} of ${observer.sampler.offeredBytes} payload bytes)${interval}`;
+    const details: BandwidthRecommendation["details"] = { mode: best.mode, perStreamSavingsRatio: perStream.savingsRatio, zstd: "unavailable in this runtime" };
+    if (best.savingsRatioLow !== undefined) {
+      details.savingsRatioLow = best.savingsRatioLow;
+      details.savingsRatioHigh = best.savingsRatioHigh!;
+    }
     recommendations.push({
       id: "bandwidth.compression",
       analysis: "bandwidth",
@@ -464,12 +476,15 @@ function buildReport(
       bytesBefore: best.bytesBefore,
       bytesAfter: best.bytesAfter,
       savingsRatio: best.savingsRatio,
-      bytesPerSecondSaved: sampleSeconds > 0 ? round(((best.bytesBefore - best.bytesAfter) * (compression.sampledBytes / best.bytesBefore)) / sampleSeconds, 3) : 0,
+      // The sample's savings ratio applied to every payload byte of the capture, per second of the capture.
+      bytesPerSecondSaved: totalSeconds > 0 ? round((best.savingsRatio * observer.sampler.offeredBytes) / totalSeconds, 3) : 0,
       verified: true,
-      method: "compressed the sampled payloads (dictionary: trained on the first half, measured on the second)",
-      scope: `sample of ${compression.sampledPackets} datagrams (${compression.sampledBytes} payload bytes)`,
+      method: everyDatagram
+        ? "compressed every captured payload (dictionary: trained on the first half, measured on the second)"
+        : "compressed a seeded sample of the captured payloads, each datagram kept with the same probability (dictionary: trained on the sample's first half, measured on its second)",
+      scope,
       cost: { maxError: 0, addedDelayMs: 0, note: "CPU per datagram on both ends" },
-      details: sortKeys({ mode: best.mode, perStreamSavingsRatio: perStream.savingsRatio, zstd: "unavailable in this runtime" }),
+      details: sortKeys(details),
     });
   }
 

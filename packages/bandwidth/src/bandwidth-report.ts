@@ -188,6 +188,9 @@ export interface CompressionTrial {
   bytesBefore: number;
   bytesAfter: number;
   savingsRatio: number;
+  /** 95% confidence interval of `savingsRatio` for the traffic the sample was drawn from (per-packet modes). */
+  savingsRatioLow?: number;
+  savingsRatioHigh?: number;
 }
 
 /** Compression effectiveness for packets whose first message has a given type. */
@@ -199,10 +202,12 @@ export interface CompressionByType {
   savingsRatio: number;
 }
 
-/** Compression trials on the bounded payload sample. */
+/** Compression trials on the bounded, seeded payload sample. */
 export interface CompressionReport {
   sampledPackets: number;
   sampledBytes: number;
+  /** Datagrams with a payload the sample was drawn from (each kept with the same probability). */
+  populationPackets: number;
   trials: CompressionTrial[];
   byMessageType: CompressionByType[];
 }

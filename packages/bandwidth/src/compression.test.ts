@@ -26,7 +26,10 @@ describe("compression trials", () => {
     const report = runCompressionTrials(samples);
     const deflate = report.trials.find((trial) => trial.algorithm === "deflate" && trial.mode === "perPacket")!;
     const expected = 4 * (deflateRawSync(text, { level: 9 }).length + COMPRESSION_FLAG_BYTES);
-    expect(deflate).toEqual({ algorithm: "deflate", mode: "perPacket", bytesBefore: 4 * text.length, bytesAfter: expected, savingsRatio: Math.round(((4 * text.length - expected) / (4 * text.length)) * 1e6) / 1e6 });
+    const savingsRatio = Math.round(((4 * text.length - expected) / (4 * text.length)) * 1e6) / 1e6;
+    // Every datagram compressed: the interval is the exact value.
+    expect(deflate).toEqual({ algorithm: "deflate", mode: "perPacket", bytesBefore: 4 * text.length, bytesAfter: expected, savingsRatio, savingsRatioLow: savingsRatio, savingsRatioHigh: savingsRatio });
+    expect(report.populationPackets).toBe(4);
     expect(report.trials.map((trial) => `${trial.algorithm}/${trial.mode}`)).toEqual(["deflate/perPacket", "brotli/perPacket", "deflate/perPacketDictionary", "deflate/perStream"]);
     for (const trial of report.trials) expect(trial.savingsRatio).toBeGreaterThan(0.5);
     expect(report.byMessageType).toEqual([{ type: "chat", packets: 4, bytesBefore: 4 * text.length, deflateBytesAfter: expected, savingsRatio: deflate.savingsRatio }]);
@@ -47,8 +50,20 @@ describe("compression trials", () => {
     const plain = report.trials.find((trial) => trial.mode === "perPacket" && trial.algorithm === "deflate")!;
     const dictionary = report.trials.find((trial) => trial.mode === "perPacketDictionary")!;
     expect(dictionary.savingsRatio).toBeGreaterThan(plain.savingsRatio);
-    expect(runCompressionTrials([])).toEqual({ sampledPackets: 0, sampledBytes: 0, trials: [], byMessageType: [] });
+    expect(runCompressionTrials([])).toEqual({ sampledPackets: 0, sampledBytes: 0, populationPackets: 0, trials: [], byMessageType: [] });
     expect(runCompressionTrials([sample(0, template)]).trials.map((trial) => trial.mode)).toEqual(["perPacket", "perPacket", "perStream"]);
+  });
+
+  it("states a 95% interval when the sample was drawn from more datagrams, and none for one datagram of many", () => {
+    const samples = Array.from({ length: 200 }, (_, index) => sample(index, index % 3 === 0 ? pseudoRandom(120, index) : new Uint8Array(120).fill(index % 7)));
+    const report = runCompressionTrials(samples, 20_000);
+    expect(report.populationPackets).toBe(20_000);
+    for (const trial of report.trials.filter((entry) => entry.mode !== "perStream")) {
+      expect(trial.savingsRatioLow!).toBeLessThan(trial.savingsRatio);
+      expect(trial.savingsRatioHigh!).toBeGreaterThan(trial.savingsRatio);
+    }
+    expect(report.trials.find((entry) => entry.mode === "perStream")!.savingsRatioLow).toBeUndefined();
+    expect(runCompressionTrials([samples[1]!], 10).trials[0]!.savingsRatioLow).toBeUndefined();
   });
 
   it("trains a dictionary of at most 32 KiB from the newest payloads", () => {

@@ -1,6 +1,7 @@
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
 import type { CompressionByType, CompressionReport, CompressionTrial } from "./bandwidth-report.js";
 import type { PayloadSample } from "./packet-observer.js";
+import { savingsRatioInterval } from "./savings-interval.js";
 
 /** Bytes a per-packet compression scheme adds to say whether a datagram is compressed. */
 export const COMPRESSION_FLAG_BYTES = 1;
@@ -18,10 +19,35 @@ function ratio(before: number, after: number): number {
   return before > 0 ? Math.round(((before - after) / before) * 1e6) / 1e6 : 0;
 }
 
-function perPacket(samples: readonly PayloadSample[], compress: (payload: Uint8Array) => number): number {
-  let after = 0;
-  for (const sample of samples) after += Math.min(sample.payload.length, compress(sample.payload)) + COMPRESSION_FLAG_BYTES;
+/** Per-datagram sizes after a per-packet scheme (raw when that is smaller, plus the flag). */
+function perPacket(samples: readonly PayloadSample[], compress: (payload: Uint8Array) => number): Float64Array {
+  const after = new Float64Array(samples.length);
+  for (let index = 0; index < samples.length; index++) {
+    const payload = samples[index]!.payload;
+    after[index] = Math.min(payload.length, compress(payload)) + COMPRESSION_FLAG_BYTES;
+  }
   return after;
+}
+
+function sum(values: ArrayLike<number>): number {
+  let total = 0;
+  for (let index = 0; index < values.length; index++) total += values[index]!;
+  return total;
+}
+
+/** A per-packet trial with its 95% interval (datagrams drawn from `populationPackets`). */
+function perPacketTrial(algorithm: string, mode: CompressionTrial["mode"], samples: readonly PayloadSample[], after: Float64Array, populationPackets: number): CompressionTrial {
+  const before = new Float64Array(samples.length);
+  for (let index = 0; index < samples.length; index++) before[index] = samples[index]!.payload.length;
+  const bytesBefore = sum(before);
+  const bytesAfter = sum(after);
+  const trial: CompressionTrial = { algorithm, mode, bytesBefore, bytesAfter, savingsRatio: ratio(bytesBefore, bytesAfter) };
+  const interval = savingsRatioInterval(before, after, populationPackets);
+  if (interval !== undefined) {
+    trial.savingsRatioLow = interval.low;
+    trial.savingsRatioHigh = interval.high;
+  }
+  return trial;
 }
 
 /**
@@ -51,32 +77,30 @@ export function trainDictionary(samples: readonly PayloadSample[]): Uint8Array {
  * captured bytes: per packet (deflate, brotli; a packet is sent raw when that
  * is smaller, plus a 1-byte flag), per packet with a dictionary trained on the
  * first half of the sample and measured on the second half, and per stream
- * (one deflate context over a whole session direction — needs reliable,
- * ordered delivery, so it is an upper bound for UDP).
+ * (one deflate context over the sampled datagrams of a session direction —
+ * needs reliable, ordered delivery). Per-packet trials carry a 95% interval of
+ * their savings ratio (`populationPackets`: the datagrams the sample was drawn
+ * from; equal to the sample size when every datagram was compressed).
  */
-export function runCompressionTrials(samples: readonly PayloadSample[]): CompressionReport {
+export function runCompressionTrials(samples: readonly PayloadSample[], populationPackets = samples.length): CompressionReport {
   let sampledBytes = 0;
   for (const sample of samples) sampledBytes += sample.payload.length;
   const trials: CompressionTrial[] = [];
-  if (samples.length === 0) return { sampledPackets: 0, sampledBytes: 0, trials, byMessageType: [] };
-  const deflateSizes = new Map<PayloadSample, number>();
-  const deflate = (payload: Uint8Array): number => deflateRawSync(payload, { level: 9, chunkSize: OUTPUT_CHUNK_BYTES }).length;
-  for (const sample of samples) deflateSizes.set(sample, deflate(sample.payload));
-  let deflateAfter = 0;
-  for (const sample of samples) deflateAfter += Math.min(sample.payload.length, deflateSizes.get(sample)!) + COMPRESSION_FLAG_BYTES;
-  trials.push({ algorithm: "deflate", mode: "perPacket", bytesBefore: sampledBytes, bytesAfter: deflateAfter, savingsRatio: ratio(sampledBytes, deflateAfter) });
+  const population = Math.max(populationPackets, samples.length);
+  if (samples.length === 0) return { sampledPackets: 0, sampledBytes: 0, populationPackets: population, trials, byMessageType: [] };
+  const deflateAfter = perPacket(samples, (payload) => deflateRawSync(payload, { level: 9, chunkSize: OUTPUT_CHUNK_BYTES }).length);
+  trials.push(perPacketTrial("deflate", "perPacket", samples, deflateAfter, population));
   const brotliAfter = perPacket(samples, (payload) =>
     brotliCompressSync(payload, { chunkSize: OUTPUT_CHUNK_BYTES, params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } }).length,
   );
-  trials.push({ algorithm: "brotli", mode: "perPacket", bytesBefore: sampledBytes, bytesAfter: brotliAfter, savingsRatio: ratio(sampledBytes, brotliAfter) });
+  trials.push(perPacketTrial("brotli", "perPacket", samples, brotliAfter, population));
   const half = Math.floor(samples.length / 2);
   if (half > 0) {
     const dictionary = trainDictionary(samples.slice(0, half));
     const test = samples.slice(half);
-    let testBytes = 0;
-    for (const sample of test) testBytes += sample.payload.length;
     const dictionaryAfter = perPacket(test, (payload) => deflateRawSync(payload, { level: 9, dictionary, chunkSize: OUTPUT_CHUNK_BYTES }).length);
-    trials.push({ algorithm: "deflate", mode: "perPacketDictionary", bytesBefore: testBytes, bytesAfter: dictionaryAfter, savingsRatio: ratio(testBytes, dictionaryAfter) });
+    // The measured half is drawn from the population's share the test half represents.
+    trials.push(perPacketTrial("deflate", "perPacketDictionary", test, dictionaryAfter, Math.round((population * test.length) / samples.length)));
   }
   const streams = new Map<string, Uint8Array[]>();
   for (const sample of samples) {
@@ -92,7 +116,8 @@ export function runCompressionTrials(samples: readonly PayloadSample[]): Compres
   trials.push({ algorithm: "deflate", mode: "perStream", bytesBefore: sampledBytes, bytesAfter: streamAfter, savingsRatio: ratio(sampledBytes, streamAfter) });
 
   const byType = new Map<string, { packets: number; before: number; after: number }>();
-  for (const sample of samples) {
+  for (let index = 0; index < samples.length; index++) {
+    const sample = samples[index]!;
     const type = sample.firstMessageType ?? "(undecoded)";
     let entry = byType.get(type);
     if (entry === undefined) {
@@ -101,10 +126,10 @@ export function runCompressionTrials(samples: readonly PayloadSample[]): Compres
     }
     entry.packets += 1;
     entry.before += sample.payload.length;
-    entry.after += Math.min(sample.payload.length, deflateSizes.get(sample)!) + COMPRESSION_FLAG_BYTES;
+    entry.after += deflateAfter[index]!;
   }
   const byMessageType: CompressionByType[] = [...byType.entries()]
     .map(([type, entry]) => ({ type, packets: entry.packets, bytesBefore: entry.before, deflateBytesAfter: entry.after, savingsRatio: ratio(entry.before, entry.after) }))
     .sort((a, b) => b.bytesBefore - a.bytesBefore || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
-  return { sampledPackets: samples.length, sampledBytes, trials, byMessageType };
+  return { sampledPackets: samples.length, sampledBytes, populationPackets: population, trials, byMessageType };
 }

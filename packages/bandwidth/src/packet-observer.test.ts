@@ -80,8 +80,8 @@ describe("PacketObserver", () => {
     expect(observer.samples).toEqual([]);
   });
 
-  it("samples payload copies within bounds and labels them with the first message type", () => {
-    const observer = new PacketObserver(options);
+  it("samples payload copies and labels them with the first message type", () => {
+    const observer = new PacketObserver({ ...options, maxSampleBytes: 1000 });
     const first = packet(0, 0, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     observer.onPacket(first);
     first.payload![0] = 99;
@@ -90,12 +90,23 @@ describe("PacketObserver", () => {
     observer.onMessage({ ...message, type: "second", indexInPacket: 1 });
     observer.onPacket(packet(1, 1, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]));
     observer.onPacket(packet(2, 2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]));
-    observer.onMessage({ ...message, packetIndex: 2 });
-    expect(observer.samples.map((sample) => [sample.packetIndex, sample.payload.length, sample.firstMessageType])).toEqual([
-      [0, 10, "snap"],
-      [1, 11, undefined],
+    observer.onMessage({ ...message, packetIndex: 2, type: "third" });
+    expect(observer.samples.map((sample) => [sample.streamKey, sample.packetIndex, sample.payload.length, sample.firstMessageType])).toEqual([
+      ["s\u0000serverToClient", 0, 10, "snap"],
+      ["s\u0000serverToClient", 1, 11, undefined],
+      ["s\u0000serverToClient", 2, 15, "third"],
     ]);
     expect(observer.samples[0]!.payload[0]).toBe(1);
     expect(observer.packetsWithPayload).toBe(3);
+    expect(observer.sampler.offered).toBe(3);
+  });
+
+  it("keeps the sample within its byte bound", () => {
+    const observer = new PacketObserver(options);
+    for (let index = 0; index < 50; index++) observer.onPacket(packet(index, index, [index, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    const bytes = observer.samples.reduce((total, sample) => total + sample.payload.length, 0);
+    expect(bytes).toBeLessThanOrEqual(options.maxSampleBytes);
+    expect(observer.samples.length).toBeGreaterThan(0);
+    expect(observer.sampler.offered).toBe(50);
   });
 });

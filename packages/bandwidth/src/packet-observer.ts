@@ -1,4 +1,5 @@
 import type { GameMessage, PacketObservation } from "@tickscope/core";
+import { PayloadSampler } from "./payload-sampler.js";
 
 /** A copied payload kept for compression trials. */
 export interface PayloadSample {
@@ -12,9 +13,9 @@ export interface PayloadSample {
 
 /** Options of {@link PacketObserver}. */
 export interface PacketObserverOptions {
-  /** Payload bytes copied for compression trials. */
+  /** Payload bytes copied for compression trials (at once; the sample thins itself to stay within). */
   maxSampleBytes: number;
-  /** Datagrams copied for compression trials. */
+  /** Datagrams copied for compression trials (a seeded sample spread over the capture, see {@link PayloadSampler}). */
   maxSamplePackets: number;
   /** Recent payload fingerprints remembered per stream for duplicate detection. */
   duplicateWindow: number;
@@ -37,12 +38,12 @@ interface StreamState {
 /**
  * Per-datagram observations that need payload bytes or packet timing:
  * byte-identical duplicates (FNV-1a fingerprint + length over a recent
- * window), aggregation of datagrams sent close together, and a bounded copy of
- * payloads for compression trials.
+ * window), aggregation of datagrams sent close together, and a bounded,
+ * seeded sample of payload copies spread over the capture for compression trials.
  */
 export class PacketObserver {
-  /** Payload copies for compression trials, in capture order. */
-  readonly samples: PayloadSample[] = [];
+  /** The payload sample of the compression trials. */
+  readonly sampler: PayloadSampler;
   /** Duplicate datagrams found. */
   duplicatePackets = 0;
   /** Wire bytes of duplicate datagrams. */
@@ -58,12 +59,18 @@ export class PacketObserver {
   aggregatedWireBytes = 0;
   /** Datagrams after aggregation. */
   aggregatedPackets = 0;
-  private sampleBytes = 0;
   private readonly streams = new Map<string, [StreamState | undefined, StreamState | undefined]>();
   private lastSample: PayloadSample | undefined;
 
   /** @param options limits and windows (see {@link PacketObserverOptions}) */
-  constructor(readonly options: PacketObserverOptions) {}
+  constructor(readonly options: PacketObserverOptions) {
+    this.sampler = new PayloadSampler(options.maxSamplePackets, options.maxSampleBytes);
+  }
+
+  /** Payload copies for compression trials, in capture order. */
+  get samples(): readonly PayloadSample[] {
+    return this.sampler.samples;
+  }
 
   /** Observes one datagram. */
   onPacket(packet: PacketObservation): void {
@@ -107,13 +114,7 @@ export class PacketObserver {
       stream.lengths[stream.next] = payload.length;
       stream.next = (stream.next + 1) % stream.fingerprints.length;
     }
-    if (this.samples.length < this.options.maxSamplePackets && this.sampleBytes + payload.length <= this.options.maxSampleBytes) {
-      this.sampleBytes += payload.length;
-      this.lastSample = { streamKey: `${packet.sessionId}\u0000${packet.direction}`, packetIndex: packet.packetIndex, tUs: packet.tUs, payload: payload.slice() };
-      this.samples.push(this.lastSample);
-    } else {
-      this.lastSample = undefined;
-    }
+    this.lastSample = this.sampler.offer(packet.sessionId, packet.direction, packet.packetIndex, packet.tUs, payload);
   }
 
   /** Labels the last sampled datagram with the type of its first message. */

@@ -120,6 +120,7 @@ export const BandwidthReportSchema: Record<string, unknown> = {
     compression: object({
       sampledPackets: integer,
       sampledBytes: integer,
+      populationPackets: integer,
       trials: array(
         object({
           algorithm: string,
@@ -127,7 +128,9 @@ export const BandwidthReportSchema: Record<string, unknown> = {
           bytesBefore: integer,
           bytesAfter: integer,
           savingsRatio: number,
-        }),
+          savingsRatioLow: number,
+          savingsRatioHigh: number,
+        }, ["savingsRatioLow", "savingsRatioHigh"]),
       ),
       byMessageType: array(object({ type: string, packets: integer, bytesBefore: integer, deflateBytesAfter: integer, savingsRatio: number })),
     }),

@@ -1,0 +1,89 @@
+import type { PayloadSample } from "./packet-observer.js";
+
+/** Seed of the datagram sample: fixed, so the same capture always gives the same sample and report. */
+export const PAYLOAD_SAMPLE_SEED = 0x7ac5_c09e;
+
+/**
+ * 32-bit hash of a packet index (MurmurHash3's finalizer over the index's low
+ * and high words, mixed with the seed): uniform enough that "the low `level`
+ * bits are zero" keeps each datagram with probability 2^−level, independently.
+ */
+export function packetHash(packetIndex: number, seed = PAYLOAD_SAMPLE_SEED): number {
+  let hash = (packetIndex >>> 0) ^ seed;
+  hash ^= Math.floor(packetIndex / 0x1_0000_0000) * 0x9e37_79b9;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85eb_ca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2_ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
+/**
+ * A seeded, deterministic, bounded sample of datagram payloads spread over the
+ * whole capture (not its first datagrams): a datagram is in the sample when the
+ * low `level` bits of {@link packetHash} of its index are zero. Whenever the
+ * sample outgrows its packet or byte bound the level goes up by one and the
+ * datagrams that no longer qualify are dropped, so at the end the sample is a
+ * Bernoulli(2^−level) sample of every datagram with a payload (those larger than
+ * the byte bound excepted), in capture order.
+ */
+export class PayloadSampler {
+  /** Sampled payload copies, in capture order. */
+  samples: PayloadSample[] = [];
+  /** Datagrams with a payload offered (the population the sample is drawn from). */
+  offered = 0;
+  /** Payload bytes offered. */
+  offeredBytes = 0;
+  /** Current level: each datagram is kept with probability 2^−level. */
+  level = 0;
+  private sampleBytes = 0;
+
+  /**
+   * @param maxPackets most datagrams kept at once (0: no sample)
+   * @param maxBytes most payload bytes kept at once
+   * @param seed hash seed (default {@link PAYLOAD_SAMPLE_SEED})
+   */
+  constructor(
+    readonly maxPackets: number,
+    readonly maxBytes: number,
+    readonly seed = PAYLOAD_SAMPLE_SEED,
+  ) {}
+
+  /** Offers one datagram of a session direction; returns its sample (a copy of the payload) when it was taken, else undefined (nothing allocated). */
+  offer(sessionId: string, direction: string, packetIndex: number, tUs: number, payload: Uint8Array): PayloadSample | undefined {
+    this.offered += 1;
+    this.offeredBytes += payload.length;
+    if (this.maxPackets <= 0 || payload.length > this.maxBytes) return undefined;
+    const hash = packetHash(packetIndex, this.seed);
+    if (!this.qualifies(hash)) return undefined;
+    const sample: PayloadSample = { streamKey: `${sessionId}\u0000${direction}`, packetIndex, tUs, payload: payload.slice() };
+    this.samples.push(sample);
+    this.sampleBytes += payload.length;
+    while (this.samples.length > this.maxPackets || this.sampleBytes > this.maxBytes) this.raiseLevel();
+    return this.qualifies(hash) ? sample : undefined;
+  }
+
+  /** Probability with which each datagram was kept. */
+  get rate(): number {
+    return 2 ** -this.level;
+  }
+
+  private qualifies(hash: number): boolean {
+    if (this.level > 32) return false;
+    return this.level === 0 || (this.level === 32 ? hash === 0 : hash << (32 - this.level) === 0);
+  }
+
+  private raiseLevel(): void {
+    this.level += 1;
+    const kept: PayloadSample[] = [];
+    let bytes = 0;
+    for (const sample of this.samples) {
+      if (!this.qualifies(packetHash(sample.packetIndex, this.seed))) continue;
+      kept.push(sample);
+      bytes += sample.payload.length;
+    }
+    this.samples = kept;
+    this.sampleBytes = bytes;
+  }
+}
