@@ -130,6 +130,24 @@ describe("RoleUnwrapper", () => {
     expect(unwrapper.senderCount).toBe(3);
   });
 
+  it("keeps one clock per protocol-level session id (two RTP SSRCs on one 5-tuple, one wrapping)", () => {
+    const unwrapper = new RoleUnwrapper();
+    const modulus = (2 ** 32 * 1_000_000) / 8000; // u32 timestamp at 8 kHz, µs
+    const tickUs = 1_000_000 / 8000;
+    const origins = { a: 2 ** 32 - 800, b: 2 ** 31 }; // a wraps after 100 ms; b is half a wrap away
+    for (let index = 0; index < 100; index++) {
+      for (const [ssrc, origin] of Object.entries(origins)) {
+        const raw = ((origin + index * 160) % 2 ** 32) * tickUs;
+        const roles: MessageRoles = { sendTimeUs: raw, sendTimeModulusUs: modulus, sessionId: ssrc };
+        unwrapper.apply(message(roles, index * 20_000));
+        expect(roles.sendTimeUs).toBeCloseTo((origin + index * 160) * tickUs, 3);
+      }
+    }
+    // Beyond the bound, senders share the direction's clocks (bounded memory).
+    for (let index = 0; index < 300; index++) unwrapper.apply(message({ sendTimeUs: 1, sendTimeModulusUs: modulus, sessionId: `x${index}` }, 0));
+    expect(unwrapper.senderCount).toBe(1);
+  });
+
   it("unwraps a targetTime on its own clock when its direction has no sendTime", () => {
     const unwrapper = new RoleUnwrapper();
     const values: number[] = [];

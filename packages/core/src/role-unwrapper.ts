@@ -90,6 +90,25 @@ class SenderClocks {
   readonly ticks: TickCounter[] = [];
   /** The `sendTime` clock used last (the reference for `targetTime`). */
   lastSendClock: ClockUnwrapper | undefined;
+  /** Senders multiplexed on this session direction by a protocol-level session id (RTP's SSRC), each with its own clocks. */
+  private streams: Map<string, SenderClocks> | undefined;
+  private lastStreamId: string | undefined;
+  private lastStream: SenderClocks | undefined;
+
+  /** The clocks of the sender with protocol-level session id `id` (this direction's own beyond {@link MAX_STREAMS_PER_DIRECTION}). */
+  stream(id: string): SenderClocks {
+    if (id === this.lastStreamId) return this.lastStream!;
+    this.streams ??= new Map();
+    let stream = this.streams.get(id);
+    if (stream === undefined) {
+      if (this.streams.size >= MAX_STREAMS_PER_DIRECTION) return this;
+      stream = new SenderClocks();
+      this.streams.set(id, stream);
+    }
+    this.lastStreamId = id;
+    this.lastStream = stream;
+    return stream;
+  }
 
   clock(list: ClockUnwrapper[], modulusUs: number): ClockUnwrapper {
     for (let index = 0; index < list.length; index++) if (list[index].modulusUs === modulusUs) return list[index];
@@ -109,10 +128,13 @@ class SenderClocks {
 
 /** Distinct clock widths remembered per sender and role (a definition has a handful at most). */
 const MAX_CLOCKS_PER_SENDER = 8;
+/** Protocol-level sessions (e.g. RTP SSRCs) with their own clocks per session direction; more share the direction's. */
+const MAX_STREAMS_PER_DIRECTION = 256;
 
 /**
  * Unwraps the time-like roles of every message — `sendTimeUs`,
- * `targetTimeUs` and `tick` — by their field width, per (session, direction),
+ * `targetTimeUs` and `tick` — by their field width, per (session, direction,
+ * protocol-level session id: each RTP SSRC has its own clock origin),
  * so analyzers see monotonic values: a u32 millisecond clock from an arbitrary
  * origin or a 16/24-bit tick that wraps mid-match is never a cheat, a spike or
  * a jitter sample. `targetTimeUs` is unwrapped against the `sendTime` clock of
@@ -151,7 +173,9 @@ export class RoleUnwrapper {
     const targetModulusUs = roles.targetTimeModulusUs;
     const tickBits = roles.tickBits;
     if (sendModulusUs === undefined && targetModulusUs === undefined && tickBits === undefined) return;
-    const sender = this.sender(message.sessionId, message.direction);
+    let sender = this.sender(message.sessionId, message.direction);
+    const protocolSessionId = roles.sessionId;
+    if (protocolSessionId !== undefined) sender = sender.stream(protocolSessionId);
     const writable = roles as { -readonly [K in keyof MessageRoles]: MessageRoles[K] };
     if (sendModulusUs !== undefined && roles.sendTimeUs !== undefined) {
       const clock = sender.clock(sender.sendClocks, sendModulusUs);
