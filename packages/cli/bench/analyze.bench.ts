@@ -8,13 +8,19 @@
  *   npx tsx packages/cli/bench/analyze.bench.ts --size-mb 200 --players 150 --each --cpu-prof
  *
  * Flags: --size-mb N (or env TICKSCOPE_BENCH_MB), --players N, --file PATH (use an existing
- * capture), --only a,b (analyses), --each (also time decode-only and each analysis alone, to
+ * capture), --protocol def.json (with --file: the capture's protocol; default the arena
+ * definition on port 7777), --server-port N, --only a,b (analyses), --each (also time decode-only and each analysis alone, to
  * find the bottleneck), --cpu-prof (write a V8 CPU profile of the analyze run to
  * /tmp/tickscope-bench-prof), --no-tshark. Each analyze run is a child process so its peak
  * RSS is its own.
+ *
+ * With tshark installed the last line is the ratio the project tracks (issue 16):
+ * tshark `-q -z conv,udp` time / tickscope analyze time on the same file in the same run, by
+ * wall clock and by CPU time (user + system of each whole process, start-up included — the
+ * figure to compare on a shared, loaded machine). Above 1 tickscope is the faster one.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -23,37 +29,46 @@ const selfPath = fileURLToPath(import.meta.url);
 
 interface RunFigures {
   label: string;
+  /** Wall time of the analysis inside the child (module loading excluded). */
   seconds: number;
+  /** User + system CPU of the whole child process (start-up included). */
+  cpuSeconds: number;
+  /** Wall time of the whole child process, spawn to exit (start-up included). */
+  processSeconds: number;
   packets: number;
   bytes: number;
   maxRssMb: number;
   analyses: string[];
 }
 
-async function childRun(file: string, analysesText: string): Promise<void> {
+async function childRun(file: string, analysesText: string, protocolPath: string | undefined, serverPort: number | undefined): Promise<void> {
   const { runAnalyze } = await import("../src/run-analyze.js");
   const { availableAnalyses } = await import("../src/analyses/registry.js");
   const { ARENA_DEFINITION } = await import("@tickscope/sim");
   const analyses = (analysesText === "all" ? availableAnalyses() : analysesText === "none" ? [] : analysesText.split(",")) as ReturnType<typeof availableAnalyses>;
   const started = performance.now();
-  const result = await runAnalyze({ inputs: [{ path: file }], protocolDefinition: ARENA_DEFINITION, serverPorts: [SERVER_PORT], analyses });
+  const protocolDefinition: unknown = protocolPath === undefined ? ARENA_DEFINITION : JSON.parse(readFileSync(protocolPath, "utf8"));
+  const port = serverPort ?? (protocolPath === undefined ? SERVER_PORT : undefined);
+  const result = await runAnalyze({ inputs: [{ path: file }], protocolDefinition, ...(port === undefined ? {} : { serverPorts: [port] }), analyses });
   const seconds = (performance.now() - started) / 1000;
   const packets = result.captures.reduce((sum, capture) => sum + capture.packets, 0);
-  const figures = { seconds, packets, bytes: statSync(file).size, maxRssMb: process.resourceUsage().maxRSS / 1024, analyses };
+  const cpu = process.cpuUsage();
+  const figures = { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, packets, bytes: statSync(file).size, maxRssMb: process.resourceUsage().maxRSS / 1024, analyses };
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
-function runChild(file: string, analyses: string, label: string, cpuProf: boolean): Promise<RunFigures> {
+function runChild(file: string, analyses: string, label: string, cpuProf: boolean, passThrough: readonly string[]): Promise<RunFigures> {
   const profileArgs = cpuProf ? ["--cpu-prof", "--cpu-prof-dir", "/tmp/tickscope-bench-prof"] : [];
+  const spawned = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, selfPath, "--child", file, "--only", analyses], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...process.execArgv, ...profileArgs, selfPath, "--child", file, "--only", analyses, ...passThrough], { stdio: ["ignore", "pipe", "inherit"] });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.on("error", reject);
     child.on("close", (code) => {
       if (code !== 0) return reject(new Error(`analyze child exited with ${code}`));
       const line = output.trim().split("\n").pop()!;
-      resolve({ label, ...(JSON.parse(line) as Omit<RunFigures, "label">) });
+      resolve({ label, processSeconds: (performance.now() - spawned) / 1000, ...(JSON.parse(line) as Omit<RunFigures, "label" | "processSeconds">) });
     });
   });
 }
@@ -97,25 +112,61 @@ async function ensureCapture(sizeMb: number, players: number): Promise<string> {
   return path;
 }
 
-function timeTshark(file: string): { seconds: number; maxRssMb: number } | string {
+/** Wall and CPU time (user + system, from /usr/bin/time) of `tshark -q -z conv,udp` on a file. */
+function timeTshark(file: string): { seconds: number; cpuSeconds: number; maxRssMb: number } | string {
   if (spawnSync("tshark", ["--version"], { stdio: "ignore" }).status !== 0) return "tshark not installed (apt-get install -y tshark); skipped";
   const started = performance.now();
-  const timed = spawnSync("/usr/bin/time", ["-f", "%M", "tshark", "-q", "-z", "conv,udp", "-r", file], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const timed = spawnSync("/usr/bin/time", ["-f", "%U %S %M", "tshark", "-q", "-z", "conv,udp", "-r", file], { encoding: "utf8", maxBuffer: 1 << 28 });
   const seconds = (performance.now() - started) / 1000;
   if (timed.error !== undefined || timed.status !== 0) {
     const plain = spawnSync("tshark", ["-q", "-z", "conv,udp", "-r", file], { stdio: "ignore" });
     if (plain.status !== 0) return `tshark failed (${plain.status})`;
-    return { seconds: (performance.now() - started) / 1000 - seconds, maxRssMb: Number.NaN };
+    return { seconds: (performance.now() - started) / 1000 - seconds, cpuSeconds: Number.NaN, maxRssMb: Number.NaN };
   }
-  const rssKb = Number(timed.stderr.trim().split("\n").pop());
-  return { seconds, maxRssMb: rssKb / 1024 };
+  const [user, system, rssKb] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return { seconds, cpuSeconds: user! + system!, maxRssMb: rssKb! / 1024 };
+}
+
+const cliPath = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const arenaPath = fileURLToPath(new URL("../../../examples/protocols/arena.json", import.meta.url));
+
+/**
+ * Wall and CPU time of the built command a user runs (`node packages/cli/dist/bin.js analyze
+ * FILE --protocol DEF --format json --out DIR`, start-up included), for the ratio against tshark.
+ */
+function timeCli(file: string, protocolPath: string | undefined, serverPort: number | undefined, analyses: string): { processSeconds: number; cpuSeconds: number } | string {
+  if (!existsSync(cliPath)) return "packages/cli/dist/bin.js missing (run pnpm build); ratio skipped";
+  const out = `/tmp/tickscope-bench-ratio-${process.pid}`;
+  const port = serverPort ?? (protocolPath === undefined ? SERVER_PORT : undefined);
+  const args = [cliPath, "analyze", file, "--protocol", protocolPath ?? arenaPath, "--format", "json", "--out", out, "--only", analyses];
+  if (port !== undefined) args.push("--server-port", String(port));
+  const started = performance.now();
+  const timed = spawnSync("/usr/bin/time", ["-f", "%U %S", process.execPath, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const processSeconds = (performance.now() - started) / 1000;
+  rmSync(out, { recursive: true, force: true });
+  if (timed.error !== undefined || timed.status !== 0) return `tickscope analyze failed (${timed.status}): ${timed.stderr.trim().split("\n").slice(-2).join(" ")}`;
+  const [user, system] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return { processSeconds, cpuSeconds: user! + system! };
+}
+
+/**
+ * The ratio line: tshark conv,udp time / tickscope analyze time, same file, same run, by wall
+ * clock (whole processes) and by CPU time. Above 1 tickscope is faster.
+ */
+function ratioLine(tshark: { seconds: number; cpuSeconds: number }, tickscope: { processSeconds: number; cpuSeconds: number }): string {
+  const wall = tshark.seconds / tickscope.processSeconds;
+  const cpu = tshark.cpuSeconds / tickscope.cpuSeconds;
+  return (
+    `tshark/tickscope ratio (same file, same run; goal >= 1.5): wall ${wall.toFixed(2)} (tshark ${tshark.seconds.toFixed(1)} s / tickscope ${tickscope.processSeconds.toFixed(1)} s), ` +
+    `CPU ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} (tshark ${tshark.cpuSeconds.toFixed(1)} s / tickscope ${tickscope.cpuSeconds.toFixed(1)} s)`
+  );
 }
 
 function describe(figures: RunFigures): string {
   const mb = figures.bytes / 1e6;
   return (
     `${figures.label.padEnd(28)} ${figures.seconds.toFixed(1).padStart(6)} s  ${(mb / figures.seconds).toFixed(1).padStart(6)} MB/s  ` +
-    `${Math.round(figures.packets / figures.seconds).toLocaleString("en-US").padStart(10)} packets/s  peak RSS ${figures.maxRssMb.toFixed(0)} MB`
+    `${Math.round(figures.packets / figures.seconds).toLocaleString("en-US").padStart(10)} packets/s  CPU ${figures.cpuSeconds.toFixed(2)} s (process)  peak RSS ${figures.maxRssMb.toFixed(0)} MB`
   );
 }
 
@@ -125,6 +176,8 @@ async function main(): Promise<void> {
       child: { type: "string" },
       only: { type: "string" },
       file: { type: "string" },
+      protocol: { type: "string" },
+      "server-port": { type: "string" },
       "size-mb": { type: "string" },
       players: { type: "string" },
       each: { type: "boolean" },
@@ -132,7 +185,9 @@ async function main(): Promise<void> {
       "no-tshark": { type: "boolean" },
     },
   });
-  if (values.child !== undefined) return childRun(values.child, values.only ?? "all");
+  const serverPort = values["server-port"] === undefined ? undefined : Number(values["server-port"]);
+  if (values.child !== undefined) return childRun(values.child, values.only ?? "all", values.protocol, serverPort);
+  const passThrough = [...(values.protocol === undefined ? [] : ["--protocol", values.protocol]), ...(serverPort === undefined ? [] : ["--server-port", String(serverPort)])];
   const sizeMb = Number(values["size-mb"] ?? process.env.TICKSCOPE_BENCH_MB ?? 1024);
   const players = Number(values.players ?? 120);
   const file = values.file ?? (await ensureCapture(sizeMb, players));
@@ -142,11 +197,11 @@ async function main(): Promise<void> {
   if (cpuProf) mkdirSync("/tmp/tickscope-bench-prof", { recursive: true });
   const fileMb = statSync(file).size / 1e6;
   console.log(`capture ${file}: ${fileMb.toFixed(0)} MB; analyses: ${all || "(none)"}; load average ${(await import("node:os")).loadavg().map((value) => value.toFixed(1)).join(" ")}`);
-  const runs: RunFigures[] = [await runChild(file, all || "none", `analyze (${all || "decode only"})`, cpuProf)];
+  const runs: RunFigures[] = [await runChild(file, all || "none", `analyze (${all || "decode only"})`, cpuProf, passThrough)];
   console.log(describe(runs[0]!));
   if (values.each === true) {
     for (const analysis of ["none", ...all.split(",").filter((name) => name.length > 0)]) {
-      const figures = await runChild(file, analysis, analysis === "none" ? "read+decode only" : `only ${analysis}`, false);
+      const figures = await runChild(file, analysis, analysis === "none" ? "read+decode only" : `only ${analysis}`, false, passThrough);
       console.log(describe(figures));
       runs.push(figures);
     }
@@ -157,8 +212,9 @@ async function main(): Promise<void> {
     const tshark = timeTshark(file);
     if (typeof tshark === "string") console.log(tshark);
     else {
-      console.log(`tshark -q -z conv,udp         ${tshark.seconds.toFixed(1).padStart(6)} s  ${(fileMb / tshark.seconds).toFixed(1).padStart(6)} MB/s  peak RSS ${tshark.maxRssMb.toFixed(0)} MB`);
-      console.log(`tickscope analyze / tshark conv,udp: ${(main.seconds / tshark.seconds).toFixed(2)}x the time`);
+      console.log(`tshark -q -z conv,udp         ${tshark.seconds.toFixed(1).padStart(6)} s  ${(fileMb / tshark.seconds).toFixed(1).padStart(6)} MB/s  CPU ${tshark.cpuSeconds.toFixed(2)} s  peak RSS ${tshark.maxRssMb.toFixed(0)} MB`);
+      const cli = timeCli(file, values.protocol, serverPort, all);
+      console.log(typeof cli === "string" ? cli : ratioLine(tshark, cli));
     }
   }
   if (cpuProf) console.log("CPU profile written to /tmp/tickscope-bench-prof (open in Chrome DevTools → Performance, or speedscope)");
