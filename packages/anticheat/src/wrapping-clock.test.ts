@@ -154,3 +154,40 @@ describe("rewind requests in the server's wrapping clock", () => {
   });
 });
 
+describe("a tick-only claimed clock that wraps (no sendTime: claimed time = tick × tick length)", () => {
+  /** 60 Hz inputs carrying only a 12-bit tick (wraps every ~68 s), optionally at `speed` × real time. */
+  function* tickFeed(speed: number): Generator<GameMessage> {
+    let packetIndex = 0;
+    for (let frame = 0; frame < 150 * 60 * speed; frame++) {
+      const realMs = (frame * 1000) / 60 / speed;
+      yield {
+        sessionId: "ticker",
+        direction: "clientToServer",
+        tUs: 1e15 + (realMs + 30 + (frame % 3)) * 1000,
+        packetIndex: packetIndex++,
+        indexInPacket: 0,
+        type: "input",
+        byteLength: 20,
+        packetWireLength: 62,
+        fields: {},
+        roles: { tick: (4000 + frame) % 4096, tickBits: 12, inputSequence: frame, inputCount: 1 },
+      };
+    }
+  }
+
+  function verdict(speed: number): string[] {
+    const analyzer = createAnticheatAnalyzer();
+    const unwrapper = new RoleUnwrapper();
+    for (const message of tickFeed(speed)) {
+      unwrapper.apply(message);
+      analyzer.onMessage(message);
+    }
+    return analyzer.finish().findings.map((finding) => finding.kind);
+  }
+
+  it("an honest client is clean across two tick wraps; a 1.5x speedhack is still found", () => {
+    expect(verdict(1)).toEqual([]);
+    expect(verdict(1.5)).toContain("speedhack");
+  });
+});
+
