@@ -286,7 +286,7 @@ class RoleMapping implements RoleMappedEncoder {
     if (origin === undefined) {
       const hash = stringHash(key);
       // wall clocks: a few seconds before they wrap; tick counters: anywhere in their first half
-      const first = field.ticksPerSecond !== undefined ? hash % Math.floor(modulus / 2) : modulus - Math.min(modulus / 2, Math.round(((4 + (hash % 9)) * 1e6) / unitUs));
+      const first = field.ticksPerSecond !== undefined ? hash % Math.floor(modulus / 2) : modulus - Math.min(modulus / 2, Math.round(((2 + (hash % 7)) * 1e6) / unitUs));
       origin = (((first - units) % modulus) + modulus) % modulus;
       this.clockOrigins.set(key, origin);
     }

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
-import { getProfile, toNetemCommand, PROFILE_NAMES, type MatchOptions } from "@tickscope/sim";
+import { parseProtocolDefinition, type ProtocolDefinition } from "@tickscope/core/protocol";
+import { createRoleMappedEncoder, getProfile, toNetemCommand, PROFILE_NAMES, type MatchOptions } from "@tickscope/sim";
 import { streamsOf } from "../command-context.js";
 import { readTextFile } from "../load-inputs.js";
 import { parseDurationSeconds, parseIntegerOption, parsePositiveIntegerOption } from "../options.js";
@@ -24,6 +25,7 @@ interface SimulateCommandOptions {
   serverCapture?: string;
   netem?: boolean;
   quiet?: boolean;
+  protocol?: string;
 }
 
 const MAX_SIMULATED_SECONDS = 86_400;
@@ -50,6 +52,17 @@ export async function matchOptionsFromCommand(options: SimulateCommandOptions): 
   return match;
 }
 
+/**
+ * Reads the `--protocol` definition and checks, before anything runs, that a
+ * match can be written through it (`E_DEFINITION_INVALID` or
+ * `E_PROTOCOL_UNSUPPORTED` naming every missing role).
+ */
+export async function simulationProtocol(path: string): Promise<ProtocolDefinition> {
+  const definition = parseProtocolDefinition(await readTextFile(path, "protocol definition"));
+  createRoleMappedEncoder(definition);
+  return definition;
+}
+
 /** Registers `tickscope simulate`. */
 export function registerSimulateCommand(program: Command): void {
   program
@@ -67,11 +80,13 @@ export function registerSimulateCommand(program: Command): void {
     .option("--server-log <file.ndjson>", "server log to write")
     .option("--client-capture <file.pcapng>", "client-side capture (clock offset/drift applied)")
     .option("--server-capture <file.pcapng>", "server-side capture in the server's own clock")
+    .option("--protocol <definition.json>", "write the datagrams in this protocol (default: arena); its roles must cover inputs, snapshots, shots, ping/pong and sequence/ack/sendTime")
     .option("--netem", "also print the tc netem command line of the profile")
     .option("--quiet", "no progress bar")
     .action(async (options: SimulateCommandOptions, command: Command) => {
       const streams = streamsOf(command);
       const match = await matchOptionsFromCommand(options);
+      const protocol = options.protocol === undefined ? undefined : await simulationProtocol(options.protocol);
       const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
       const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% simulated | ETA {eta}s", hideCursor: true }) : undefined;
       bar?.start(match.durationMs, 0);
@@ -84,6 +99,7 @@ export function registerSimulateCommand(program: Command): void {
           serverLog: options.serverLog,
           clientCapture: options.clientCapture,
           serverCapture: options.serverCapture,
+          ...(protocol === undefined ? {} : { protocol }),
         },
         {
           onProgress: bar === undefined ? undefined : (simulatedMs) => bar.update(Math.round(simulatedMs)),
