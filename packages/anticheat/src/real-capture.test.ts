@@ -31,3 +31,29 @@ describe("real capture: Firefall 1869 (an honest session)", () => {
     120_000,
   );
 });
+
+/** Runs the analyzer over a shared capture with an example definition. */
+async function analyzeShared(capture: string, definitionName: string, serverPorts: number[] = []): Promise<AnticheatReport> {
+  const definition = JSON.parse(readFileSync(`${examples}${definitionName}.json`, "utf8")) as ProtocolDefinition;
+  const analyzer = new AnticheatAnalyzer({ protocol: definition });
+  const result = await runCapturePipeline({ sources: [sharedCapturePath(capture)], decoder: compileProtocol(definition), serverPorts, analyzers: [analyzer] });
+  return result.reports[0] as AnticheatReport;
+}
+
+describe("real captures: nobody honest is called a cheater", () => {
+  for (const capture of ["sipp_g711a.pcap", "ndpi_skinny.pcap", "ndpi_geforcenow.pcapng"]) {
+    it.skipIf(!hasSharedCaptures)(`${capture} with rtp.json: no player cheating or suspicious${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
+      const report = await analyzeShared(capture, "rtp");
+      expect(report.players.length).toBeGreaterThan(0);
+      for (const player of report.players) expect(["clean", "unreadable"], `${player.player}: ${player.kinds.join(",")}`).toContain(player.verdict);
+    }, 120_000);
+  }
+
+  it.skipIf(!hasSharedCaptures)(`Firefall decoded with the wrong definition (rtp.json) is a definitionMismatch, not a cheater${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
+    const report = await analyzeShared("firefall_1869_gameplay.pcapng", "rtp");
+    for (const player of report.players) expect(player.verdict === "cheating" || player.verdict === "suspicious", player.kinds.join(",")).toBe(false);
+    const gameplay = report.players.find((player) => player.session.endsWith(":59238"));
+    expect(gameplay?.verdict).toBe("unreadable");
+    expect(report.findings.map((finding) => finding.kind)).toContain("definitionMismatch");
+  }, 120_000);
+});
