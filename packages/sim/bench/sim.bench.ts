@@ -5,8 +5,12 @@
  *  3. a large match (default 1,000 players × 5 minutes) with its peak RSS — must stay < 500 MB.
  * Environment: BENCH_PLAYERS, BENCH_DURATION_MS, BENCH_OUT (write the large match's pcapng there),
  * BENCH_SKIP_LARGE=1 to skip part 3.
+ *  4. the same match written through the role-mapped encoder (`--protocol`): arena and each protocol
+ *     shape of examples/protocols (BENCH_SKIP_SHAPES=1 to skip).
  */
-import { createUdpEndpoint, FileSink, PcapngWriter, simulateMatch, type ByteSink } from "../src/index.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { ARENA_DEFINITION, createRoleMappedEncoder, createUdpEndpoint, FileSink, PcapngWriter, simulateMatch, type ByteSink } from "../src/index.js";
 
 class CountingSink implements ByteSink {
   bytes = 0;
@@ -82,6 +86,18 @@ function benchLargeMatch(): void {
   );
 }
 
+function benchShapes(): void {
+  const examples = fileURLToPath(new URL("../../../examples/protocols/", import.meta.url));
+  const shapes: [string, unknown][] = [["arena (role-mapped)", ARENA_DEFINITION]];
+  for (const name of ["le-wrapping-clock", "channel-acks", "combined-command", "tick-clock", "aead-sequence64"]) shapes.push([name, JSON.parse(readFileSync(`${examples}${name}.json`, "utf8"))]);
+  for (const [name, definition] of shapes) {
+    const encoder = createRoleMappedEncoder(definition);
+    const { value: result, wallSeconds, cpuSeconds } = measure(() => simulateMatch({ seed: 1, players: 50, durationMs: 20_000, tickRate: 30 }, { capture: new CountingSink(), encoder }));
+    console.log(`  --protocol ${name} (50 players, 20 s, 30 Hz): ${result.summary.packets} datagrams: ${rate(result.summary.packets, cpuSeconds)} datagrams/s per CPU-second (${rate(result.summary.packets, wallSeconds)}/s wall)`);
+  }
+}
+
 benchWriter();
 benchSimulation();
+if (process.env.BENCH_SKIP_SHAPES !== "1") benchShapes();
 if (process.env.BENCH_SKIP_LARGE !== "1") benchLargeMatch();
