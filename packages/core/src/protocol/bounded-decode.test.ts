@@ -255,6 +255,12 @@ describe("defects found by the definition fuzzer", () => {
     }
   });
 
+  it("a huge fixed length still compiles to code (its minimum size is capped, not Infinity)", () => {
+    const definition = single([{ name: "a", type: "array", count: 2, of: { type: "bytes", length: 1e308 } }, { name: "b", type: "bytes", length: 1e308 }]);
+    expect(compileProtocol(definition).mode).toBe("compiled");
+    expect(decodeBoth(definition, Uint8Array.of(1, 2)).anomalies).toEqual([expect.objectContaining({ code: "E_TRUNCATED", fieldPath: "m.a" })]);
+  });
+
   it("bytes a message leaves unread in a transformed frame are reported, as in a length-framed one", () => {
     const definition: ProtocolDefinition = {
       name: "t",

@@ -316,11 +316,14 @@ export function minimumBits(node: NodePlan): number {
     case "plugin":
       return 0;
     case "bytes":
-      if (node.length.kind === "fixed") return node.length.bytes * 8;
+      if (node.length.kind === "fixed") return Math.min(node.length.bytes * 8, 2 ** 40);
       if (node.length.kind === "prefix") return PREFIX_BITS[node.length.prefix];
       return 0;
     case "struct":
-      return node.fields.reduce((sum, field) => sum + (field.when === undefined ? minimumBits(field.node) : 0), 0);
+      return Math.min(
+        node.fields.reduce((sum, field) => sum + (field.when === undefined ? minimumBits(field.node) : 0), 0),
+        2 ** 40,
+      );
     case "array":
       if (node.count.kind === "fixed") return Math.min(node.count.count * node.minElementBits, 2 ** 40);
       if (node.count.kind === "prefix") return PREFIX_BITS[node.count.prefix];
