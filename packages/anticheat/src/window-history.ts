@@ -34,8 +34,21 @@ export type WindowJudge = (medians: readonly number[], flaggedFraction: number, 
 /** Sort buffer shared by every history (single-threaded; used only inside closeWindow). */
 const SCRATCH = new Float64Array(WINDOW_CAPACITY);
 
-function medianOfSorted(values: Float64Array): number {
-  const count = values.length;
+/** Sorts the first `count` values of `values` in place (insertion sort: ≤ 32 values, no allocation). */
+function sortPrefix(values: Float64Array, count: number): void {
+  for (let index = 1; index < count; index++) {
+    const value = values[index]!;
+    let position = index - 1;
+    while (position >= 0 && values[position]! > value) {
+      values[position + 1] = values[position]!;
+      position -= 1;
+    }
+    values[position + 1] = value;
+  }
+}
+
+/** Median of the first `count` values of a sorted buffer (NaN when empty). */
+function medianOfSortedPrefix(values: Float64Array, count: number): number {
   if (count === 0) return Number.NaN;
   const middle = count >> 1;
   return count % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
@@ -56,6 +69,8 @@ function medianOfSorted(values: Float64Array): number {
  * pooled median).
  */
 export class WindowHistory {
+  /** Medians per channel of the window being closed (reused). */
+  private readonly medians: number[] = [];
   /** Samples of the open window, interleaved by channel; allocated at the first sample (sessions without any stay small). */
   private values: Float64Array | undefined;
   private count = 0;
@@ -114,23 +129,22 @@ export class WindowHistory {
   }
 
   private channelMedian(channel: number): number {
-    const scratch = SCRATCH.subarray(0, this.count);
     const values = this.values!;
-    for (let index = 0; index < this.count; index++) scratch[index] = values[index * this.channels + channel]!;
-    scratch.sort();
-    return medianOfSorted(scratch);
+    const count = this.count;
+    for (let index = 0; index < count; index++) SCRATCH[index] = values[index * this.channels + channel]!;
+    sortPrefix(SCRATCH, count);
+    return medianOfSortedPrefix(SCRATCH, count);
   }
 
   private closeWindow(): void {
     const count = this.count;
-    const medians: number[] = [];
-    for (let channel = 0; channel < this.channels; channel++) medians.push(this.channelMedian(channel));
+    const medians = this.medians;
+    for (let channel = 0; channel < this.channels; channel++) medians[channel] = this.channelMedian(channel);
     const median = medians[0]!;
-    const scratch = SCRATCH.subarray(0, count);
     const values = this.values!;
-    for (let index = 0; index < count; index++) scratch[index] = Math.abs(values[index * this.channels]! - median);
-    scratch.sort();
-    const mad = medianOfSorted(scratch);
+    for (let index = 0; index < count; index++) SCRATCH[index] = Math.abs(values[index * this.channels]! - median);
+    sortPrefix(SCRATCH, count);
+    const mad = medianOfSortedPrefix(SCRATCH, count);
     const flagged = this.flaggedInWindow;
     this.windowsJudged += 1;
     if (this.judge(medians, flagged / count, count)) {
