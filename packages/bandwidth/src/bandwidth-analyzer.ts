@@ -26,6 +26,8 @@ import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace } from "./trace.js";
 import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 import { savingRecommendations } from "./saving-recommendations.js";
+import { blockSavingsInterval } from "./block-savings-interval.js";
+import type { SavingsInterval } from "./savings-interval.js";
 
 /** Options of {@link createBandwidthAnalyzer}. All are optional. */
 export interface BandwidthOptions {
@@ -167,14 +169,22 @@ function buildReport(
 ): BandwidthReport {
   const notes: string[] = [];
   const recommendations: BandwidthRecommendation[] = [];
+  const warmupMessages = trace.markWarmup();
   const messages = trace.messages;
+  const countedMessages = messages.length - warmupMessages;
   const reencoder = settings.reencoder;
   const traceSeconds = trace.durationUs / 1e6;
-  const windowScope = `first ${messages.length} of ${trace.offered} decoded messages (${round(traceSeconds, 3)} s)`;
+  const sampledBlocks = trace.sampledBlocks.length;
+  const populationBlocks = trace.sampled ? Math.max(trace.offeredBlocks, sampledBlocks) : sampledBlocks;
+  const windowScope = trace.sampled
+    ? `seeded sample of ${sampledBlocks} of ${populationBlocks} one-second blocks (${countedMessages} of ${trace.offered} decoded messages re-encoded, ${round(traceSeconds, 3)} s, after ${warmupMessages} warm-up messages)`
+    : trace.truncated
+      ? `first ${messages.length} of ${trace.offered} decoded messages (${round(traceSeconds, 3)} s)`
+      : `all ${messages.length} decoded messages (${round(traceSeconds, 3)} s, exact)`;
 
   // Per-field bits and change rates over the retained window.
   if (reencoder !== undefined) {
-    for (const message of messages) accounting.countFields(message, false);
+    for (const message of messages) if (message.warmup !== true) accounting.countFields(message, false);
     accounting.setFieldWindow(trace.durationUs);
   }
 
@@ -203,22 +213,36 @@ function buildReport(
     cost: BandwidthRecommendation["cost"],
     method: string,
     details: BandwidthRecommendation["details"],
-  ): BandwidthRecommendation => ({
-    id,
-    analysis: "bandwidth",
-    kind,
-    title,
-    metric: "messageBytes",
-    bytesBefore: before,
-    bytesAfter: trial.bytes,
-    savingsRatio: savings(before, trial.bytes),
-    bytesPerSecondSaved: traceSeconds > 0 ? round((before - trial.bytes) / traceSeconds, 3) : 0,
-    verified: true,
-    method,
-    scope: windowScope,
-    cost,
-    details: sortKeys(details),
-  });
+    withInterval = true,
+  ): BandwidthRecommendation => {
+    // The error of the saving: time blocks are the sampled units (ratio estimator over blocks).
+    const interval = withInterval && !(trace.truncated && !trace.sampled) ? blockSavingsInterval(identity, trial, populationBlocks) : undefined;
+    const withDetails: BandwidthRecommendation["details"] = { ...details };
+    let scope = windowScope;
+    if (interval !== undefined) {
+      withDetails.savingsRatioLow = interval.low;
+      withDetails.savingsRatioHigh = interval.high;
+      if (interval.sampledUnits < interval.populationUnits) {
+        scope = `${windowScope}; 95% CI of the saving ${round(interval.low * 100, 3)}–${round(interval.high * 100, 3)}%`;
+      }
+    }
+    return {
+      id,
+      analysis: "bandwidth",
+      kind,
+      title,
+      metric: "messageBytes",
+      bytesBefore: before,
+      bytesAfter: trial.bytes,
+      savingsRatio: savings(before, trial.bytes),
+      bytesPerSecondSaved: traceSeconds > 0 ? round((before - trial.bytes) / traceSeconds, 3) : 0,
+      verified: true,
+      method,
+      scope,
+      cost,
+      details: sortKeys(withDetails),
+    };
+  };
 
   // Trials the plan can reuse, by the plan steps they correspond to.
   const knownTrials = new Map<string, TrialResult>();
@@ -427,7 +451,7 @@ function buildReport(
   let resentBytes = 0;
   let resentMessages = 0;
   for (const message of messages) {
-    if ((message.roles.resendCount ?? 0) > 0) {
+    if (message.warmup !== true && (message.roles.resendCount ?? 0) > 0) {
       resentBytes += message.byteLength;
       resentMessages += 1;
     }
@@ -441,6 +465,7 @@ function buildReport(
       { maxError: 0, addedDelayMs: 0, note: "upper bound: assumes no retransmission is needed" },
       "estimate: bytes of messages with resendCount > 0",
       { resentMessages },
+      false,
     );
     rec.verified = false;
     recommendations.push(rec);
@@ -488,18 +513,22 @@ function buildReport(
     });
   }
 
-  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials);
+  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials, (trial) =>
+    trace.truncated && !trace.sampled ? undefined : blockSavingsInterval(identity, trial, populationBlocks),
+  );
 
   // A change that does not make the traffic smaller is no recommendation (it becomes a note).
   const saving = savingRecommendations(recommendations, notes);
   saving.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
   const measuredWindow: MeasuredWindow = {
-    messages: messages.length,
-    messageShare: trace.offered > 0 ? round(messages.length / trace.offered) : 0,
+    messages: countedMessages,
+    messageShare: trace.offered > 0 ? round(countedMessages / trace.offered) : 0,
     startUs: messages[0]?.tUs ?? 0,
     endUs: messages[messages.length - 1]?.tUs ?? 0,
     baselineMode,
     reencodeSizeMismatches: mismatches,
+    sampledBlocks,
+    populationBlocks,
   };
   return {
     analysis: "bandwidth",
@@ -538,7 +567,9 @@ function buildPlan(
   rate: InterpolationError | undefined,
   rateTypes: readonly string[],
   knownTrials: ReadonlyMap<string, TrialResult>,
+  intervalOf: (trial: TrialResult) => SavingsInterval | undefined,
 ): BandwidthPlan {
+  let lastTrial: TrialResult | undefined;
   const applied: string[] = [];
   const steps: PlanStep[] = [];
   const config: TrialConfig = { variant: {} };
@@ -552,6 +583,7 @@ function buildPlan(
     addedDelayMs += stepDelayMs;
     if (trial.bytes >= after) return;
     after = trial.bytes;
+    lastTrial = trial;
     steps.push({ kind, title, bytesAfter: after, savingsRatio: savings(before, after), maxError: round(maxError, 9), addedDelayMs: round(addedDelayMs, 3), verified: true });
   };
   if (quantization !== undefined && quantization.specs.size > 0) {
@@ -583,6 +615,11 @@ function buildPlan(
     megabitsPerSecondBefore: megabits(before),
     megabitsPerSecondAfter: megabits(after),
   };
+  const interval = lastTrial === undefined ? undefined : intervalOf(lastTrial);
+  if (interval !== undefined) {
+    plan.savingsRatioLow = interval.low;
+    plan.savingsRatioHigh = interval.high;
+  }
   if (settings.budgetBitsPerSecond !== undefined) {
     plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes, quaternions);
   }

@@ -178,6 +178,9 @@ export interface BandwidthPlan {
   /** Mbit/s of message payload before and after over the measured window. */
   megabitsPerSecondBefore: number;
   megabitsPerSecondAfter: number;
+  /** 95% interval of `savingsRatio` over the window's sessions (the exact value when the window holds every message). */
+  savingsRatioLow?: number;
+  savingsRatioHigh?: number;
   budget?: BudgetPlan;
 }
 
@@ -223,6 +226,10 @@ export interface MeasuredWindow {
   baselineMode: "lastAcknowledged" | "lastSent" | "mixed" | "none";
   /** Messages whose re-encoding in the original layout did not give their captured size. */
   reencodeSizeMismatches: number;
+  /** One-second blocks the retained messages come from (a seeded sample of them when the trace could not hold every message). */
+  sampledBlocks: number;
+  /** One-second blocks the decoded messages span (the population the blocks were drawn from); equal to `sampledBlocks` when every block was kept. */
+  populationBlocks: number;
 }
 
 /** The bandwidth report returned by `finish()`. */

@@ -45,6 +45,8 @@ export interface TrialResult {
   encodeFailures: number;
   /** Per session direction, sorted. */
   streams: TrialStream[];
+  /** Message bytes after the change per time block of the trace ({@link RetainedMessage.block}; messages without one count in block 0). */
+  bytesByBlock: Map<number, number>;
 }
 
 /** Called for every re-encoded message (the bytes view is valid only during the call). */
@@ -113,9 +115,25 @@ export function runTrial(
     entitiesDropped: 0,
     encodeFailures: 0,
     streams: [],
+    bytesByBlock: new Map(),
   };
+  let previousBlock: number | undefined;
   for (const message of messages) {
-    result.bytesBefore += message.byteLength;
+    // Warm-up messages (after a gap between sampled blocks) build state only: nothing about them is counted.
+    const counted = message.warmup !== true;
+    if (counted) result.bytesBefore += message.byteLength;
+    const block = message.block ?? 0;
+    if (previousBlock !== undefined && block > previousBlock + 1) {
+      // A gap between sampled blocks: the receiver's state from before the gap is not the state it would hold now; streams start over.
+      history.clear();
+      ackedBaseline.clear();
+      lastSent.clear();
+      streamsOfDirection.clear();
+      keepCounters.clear();
+      viewers.clear();
+      playerIds.clear();
+    }
+    previousBlock = block;
     const directionKey = message.directionKey ?? `${message.sessionId}\u0000${message.direction}`;
     const roles = message.roles;
     if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
@@ -129,7 +147,7 @@ export function runTrial(
       const count = keepCounters.get(streamKey) ?? 0;
       keepCounters.set(streamKey, count + 1);
       if (count % every !== 0) {
-        result.droppedMessages += 1;
+        if (counted) result.droppedMessages += 1;
         continue;
       }
     }
@@ -138,7 +156,7 @@ export function runTrial(
       stream = { session: message.sessionId, direction: message.direction, bytes: 0, packets: 0, lastPacket: -1 };
       streams.set(directionKey, stream);
     }
-    if (stream.lastPacket !== message.packetIndex) {
+    if (counted && stream.lastPacket !== message.packetIndex) {
       stream.packets += 1;
       stream.lastPacket = message.packetIndex;
     }
@@ -154,37 +172,45 @@ export function runTrial(
     }
     const leaves = reencoder?.leaves(message.type);
     if (reencoder === undefined || leaves === undefined) {
-      result.passthroughMessages += 1;
-      result.bytes += message.byteLength;
-      stream.bytes += message.byteLength;
+      if (counted) {
+        result.passthroughMessages += 1;
+        result.bytes += message.byteLength;
+        stream.bytes += message.byteLength;
+        result.bytesByBlock.set(block, (result.bytesByBlock.get(block) ?? 0) + message.byteLength);
+      }
       continue;
     }
     let baseline: RetainedBaseline | undefined;
     if (config.variant.delta !== undefined) {
       if (acked.has(directionKey) && roles.sequence !== undefined) {
         baseline = ackedBaseline.get(streamKey);
-        if (baseline !== undefined) result.ackedBaselines += 1;
+        if (baseline !== undefined && counted) result.ackedBaselines += 1;
       } else {
         baseline = lastSent.get(streamKey);
-        if (baseline !== undefined) {
+        if (baseline !== undefined && counted) {
           result.lastSentBaselines += 1;
           result.lastSentByDirection[message.direction] += 1;
         }
       }
-      if (baseline === undefined) result.noBaseline += 1;
+      if (baseline === undefined && counted) result.noBaseline += 1;
     }
     let size: number;
     try {
       const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
       size = bytes.length;
-      listener?.(message, fields, bytes, baseline);
-      result.reencodedMessages += 1;
+      if (counted) {
+        listener?.(message, fields, bytes, baseline);
+        result.reencodedMessages += 1;
+      }
     } catch {
-      result.encodeFailures += 1;
+      if (counted) result.encodeFailures += 1;
       size = message.byteLength;
     }
-    result.bytes += size;
-    stream.bytes += size;
+    if (counted) {
+      result.bytes += size;
+      stream.bytes += size;
+      result.bytesByBlock.set(block, (result.bytesByBlock.get(block) ?? 0) + size);
+    }
     if (config.variant.delta !== undefined) {
       const sent: RetainedBaseline = { message, fields };
       lastSent.set(streamKey, sent);

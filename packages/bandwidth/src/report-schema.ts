@@ -103,6 +103,8 @@ export const BandwidthReportSchema: Record<string, unknown> = {
         savingsRatio: number,
         megabitsPerSecondBefore: number,
         megabitsPerSecondAfter: number,
+        savingsRatioLow: number,
+        savingsRatioHigh: number,
         budget: object({
           budgetBitsPerSecond: number,
           met: { type: "boolean" },
@@ -115,7 +117,7 @@ export const BandwidthReportSchema: Record<string, unknown> = {
           savingsRatio: number,
         }),
       },
-      ["budget"],
+      ["budget", "savingsRatioLow", "savingsRatioHigh"],
     ),
     compression: object({
       sampledPackets: integer,
@@ -141,6 +143,8 @@ export const BandwidthReportSchema: Record<string, unknown> = {
       endUs: number,
       baselineMode: { type: "string", enum: ["lastAcknowledged", "lastSent", "mixed", "none"] },
       reencodeSizeMismatches: integer,
+      sampledBlocks: integer,
+      populationBlocks: integer,
     }),
     notes: array(string),
     anomalies: { type: "object", additionalProperties: integer },

@@ -50,9 +50,15 @@ export function measureInterpolationError(
 ): InterpolationError {
   const typeSet = new Set(types);
   const streams = new Map<string, RetainedMessage[]>();
+  // Streams restart after a gap between sampled blocks (never interpolate across a gap).
+  let segment = 0;
+  let previousBlock: number | undefined;
   for (const message of messages) {
+    const block = message.block ?? 0;
+    if (previousBlock !== undefined && block > previousBlock + 1) segment += 1;
+    previousBlock = block;
     if (!typeSet.has(message.type)) continue;
-    const key = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const key = segment === 0 ? `${message.sessionId}\u0000${message.direction}\u0000${message.type}` : `${message.sessionId}\u0000${message.direction}\u0000${message.type}\u0000${segment}`;
     let list = streams.get(key);
     if (list === undefined) {
       list = [];

@@ -36,7 +36,10 @@ export function bandwidthSection(report: BandwidthReport): AnalysisSection {
   if (report.plan.steps.length > 0) {
     answer.push(
       `All measured changes together: ${formatNumber(report.plan.megabitsPerSecondBefore)} → ${formatNumber(report.plan.megabitsPerSecondAfter)} Mbit/s ` +
-        `(${formatNumber(report.plan.savingsRatio * 100)}% saved, verified by re-encoding).`,
+        `(${formatNumber(report.plan.savingsRatio * 100)}% saved, verified by re-encoding` +
+        (report.measuredWindow.sampledBlocks < report.measuredWindow.populationBlocks && report.plan.savingsRatioLow !== undefined
+          ? ` ${report.measuredWindow.sampledBlocks} of ${report.measuredWindow.populationBlocks} one-second blocks, 95% CI ${formatNumber(report.plan.savingsRatioLow * 100)}–${formatNumber(report.plan.savingsRatioHigh! * 100)}%).`
+          : ")."),
     );
   }
   const metrics: MetricSample[] = [

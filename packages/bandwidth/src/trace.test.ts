@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import type { GameMessage } from "@tickscope/core";
+import { LayoutReencoder } from "./layout-reencoder.js";
+import { runTrial } from "./reencoding-trials.js";
+import { blockSavingsInterval } from "./block-savings-interval.js";
+import { RetainedTrace, TRACE_BLOCK_US, TRACE_WARMUP_US, startsAfterGap } from "./trace.js";
+import { measureInterpolationError } from "./update-rate.js";
+
+const ORIGIN_US = 1_700_000_000_000_000;
+
+function message(index: number, tUs: number, fields: GameMessage["fields"] = { value: index % 7 }, roles: GameMessage["roles"] = {}): GameMessage {
+  return { sessionId: "s", direction: "serverToClient", tUs, packetIndex: index, indexInPacket: 0, type: "snap", byteLength: 3, packetWireLength: 45, fields, roles };
+}
+
+/** `seconds` of messages at `perSecond` per second. */
+function offerMatch(trace: RetainedTrace, seconds: number, perSecond: number): void {
+  for (let index = 0; index < seconds * perSecond; index++) trace.offer(message(index, ORIGIN_US + Math.floor((index * 1e6) / perSecond)));
+}
+
+describe("RetainedTrace", () => {
+  it("keeps every message while they fit (one run, exact duration)", () => {
+    const trace = new RetainedTrace(1000, 1e6);
+    offerMatch(trace, 5, 100);
+    expect(trace.messages.length).toBe(500);
+    expect(trace.truncated).toBe(false);
+    expect(trace.sampled).toBe(false);
+    expect(trace.markWarmup()).toBe(0);
+    expect(trace.sampledBlocks).toEqual([0, 1, 2, 3, 4]);
+    expect(trace.offeredBlocks).toBe(5);
+    expect(trace.durationUs).toBe(trace.messages[499]!.tUs - ORIGIN_US);
+    expect(trace.offeredSessions).toBe(1);
+  });
+
+  it("samples whole one-second blocks spread over the capture, deterministically, within the bounds", () => {
+    const trace = new RetainedTrace(1000, 1e6);
+    offerMatch(trace, 60, 100);
+    expect(trace.truncated).toBe(true);
+    expect(trace.sampled).toBe(true);
+    expect(trace.messages.length).toBeLessThanOrEqual(1000);
+    const blocks = trace.sampledBlocks;
+    // Bottom-k fills the bound: about ten whole blocks of 100 messages.
+    expect(blocks.length).toBeGreaterThanOrEqual(9);
+    expect(trace.messages.length).toBe(blocks.length * 100);
+    expect(blocks[blocks.length - 1]! - blocks[0]!).toBeGreaterThan(20);
+    expect(trace.offeredBlocks).toBe(60);
+    const again = new RetainedTrace(1000, 1e6);
+    offerMatch(again, 60, 100);
+    expect(again.sampledBlocks).toEqual(blocks);
+
+    const warmup = trace.markWarmup();
+    const afterGap = blocks.filter((block, index) => startsAfterGap(index === 0 ? undefined : blocks[index - 1], block)).length;
+    expect(warmup).toBe(afterGap * (100 * TRACE_WARMUP_US) / TRACE_BLOCK_US);
+    expect(trace.durationUs).toBe(blocks.length * TRACE_BLOCK_US - afterGap * TRACE_WARMUP_US);
+    expect(trace.messages.filter((entry) => entry.warmup === true).every((entry) => (entry.tUs - ORIGIN_US) % TRACE_BLOCK_US < TRACE_WARMUP_US)).toBe(true);
+  });
+
+  it("closes on a block larger than the bounds on its own (its first messages only)", () => {
+    const trace = new RetainedTrace(50, 1e6);
+    offerMatch(trace, 3, 100);
+    expect(trace.messages.length).toBe(50);
+    expect(trace.truncated).toBe(true);
+    expect(trace.sampled).toBe(false);
+    expect(trace.offered).toBe(300);
+    const leafBound = new RetainedTrace(1000, 20);
+    offerMatch(leafBound, 1, 100);
+    expect(leafBound.messages.length).toBe(20);
+  });
+
+  it("trials restart their streams after a gap and count no warm-up message; update rate never interpolates across a gap", () => {
+    const reencoder = new LayoutReencoder([{ type: "snap", typeId: 1, typeIdBits: 8, fields: [{ name: "value", type: { kind: "uint", bits: 16 } }] }]);
+    const trace = new RetainedTrace(1000, 1e6);
+    for (let index = 0; index < 6000; index++) {
+      const tUs = ORIGIN_US + Math.floor((index * 1e6) / 100);
+      trace.offer(message(index, tUs, { value: 1000, x: index + 0.5 }, { position: { x: index, y: 0, z: 0 } }));
+    }
+    const warmup = trace.markWarmup();
+    expect(warmup).toBeGreaterThan(0);
+    const identity = runTrial(trace.messages, reencoder, { variant: {} });
+    expect(identity.reencodedMessages).toBe(trace.messages.length - warmup);
+    const delta = runTrial(trace.messages, reencoder, { variant: { delta: { baselineReferenceBits: 0 } } });
+    // Every counted message has the last sent one as its baseline (warm-up supplied it after each gap).
+    expect(delta.noBaseline).toBe(trace.sampledBlocks[0] === 0 ? 1 : 0);
+    expect(delta.lastSentBaselines).toBe(trace.messages.length - warmup - delta.noBaseline);
+    const interval = blockSavingsInterval(identity, delta, trace.offeredBlocks)!;
+    expect(interval.sampledUnits).toBe(trace.sampledBlocks.length);
+    expect(interval.low).toBeLessThanOrEqual(interval.high);
+    // Positions grow by 1 per message: linear inside each run, but a jump across gaps if interpolated there.
+    const rate = measureInterpolationError(trace.messages, ["snap"], 2, undefined, 10_000);
+    expect(rate.measuredMessages).toBeGreaterThan(100);
+    expect(rate.maxError).toBeLessThan(1e-6);
+  });
+});
