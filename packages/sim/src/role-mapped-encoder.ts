@@ -97,6 +97,9 @@ function receive(state: [number, number] | undefined, sequence: number): [number
  * value, their minimum, or zero. Deterministic: the same datagrams give the
  * same bytes.
  *
+ * The encoder keeps per-stream state (sequence extension, clock origins,
+ * per-channel numbering): use one encoder per match.
+ *
  * Throws `E_PROTOCOL_UNSUPPORTED` naming every missing role at once when the
  * definition cannot carry a match, and `E_DEFINITION_INVALID` when it is not a
  * valid definition.
