@@ -43,8 +43,12 @@ interface SendStream {
   lastAck: SerialNumber;
 }
 
-/** Send streams of one session, by direction (0 = client→server). */
-type SessionStreams = [SendStream[], SendStream[]];
+/** Send streams of one session, by direction (0 = client→server), and when the session was last fed. */
+interface SessionStreams {
+  readonly byDirection: [SendStream[], SendStream[]];
+  /** Capture time of the latest message of the session, µs. */
+  lastSeenUs: number;
+}
 
 /** Bit width assumed for a sequence without a `sequenceBits` role: 16, or 32 / 64 when the value does not fit. */
 function defaultSequenceBits(value: SerialNumber): number {
@@ -72,7 +76,8 @@ function defaultSequenceBits(value: SerialNumber): number {
  * opposite direction — never every channel: an ack whose channel has no send
  * stream is counted in {@link acksWithoutSendStream} and gives no sample.
  * Sequences of any width up to 64 bits are extended with {@link SerialUnwrapper}.
- * Memory: `windowSize` slots (17 bytes each) per send stream.
+ * Memory: `windowSize` slots (17 bytes each) per send stream; on an endless
+ * stream, {@link evictIdle} (or {@link forget}) drops the sessions that ended.
  */
 export class AckRttSampler {
   private readonly sessions = new Map<string, SessionStreams>();
@@ -109,16 +114,52 @@ export class AckRttSampler {
     if (roles.ack !== undefined) this.onAck(message, roles.ack as SerialNumber);
   }
 
-  private streamsOf(sessionId: string, create: boolean): SessionStreams | undefined {
-    if (sessionId === this.lastSessionId) return this.lastStreams;
-    let streams = this.sessions.get(sessionId);
-    if (streams === undefined) {
-      if (!create) return undefined;
-      streams = [[], []];
-      this.sessions.set(sessionId, streams);
+  /** Sessions holding send streams. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Forgets every session whose latest message is more than `idleUs` older
+   * than `nowUs` (capture time, µs) and returns how many. With `idleUs` at
+   * least `maxRttMs`, no sample is lost: a send that old could not give one.
+   * O(sessions); call it every second or so on an endless stream.
+   */
+  evictIdle(nowUs: number, idleUs: number): number {
+    let evicted = 0;
+    for (const [sessionId, streams] of this.sessions) {
+      if (nowUs - streams.lastSeenUs > idleUs) {
+        this.forget(sessionId);
+        evicted += 1;
+      }
     }
-    this.lastSessionId = sessionId;
-    this.lastStreams = streams;
+    return evicted;
+  }
+
+  /** Forgets one session's send streams (a later message starts it afresh). */
+  forget(sessionId: string): void {
+    this.sessions.delete(sessionId);
+    if (this.lastSessionId === sessionId) {
+      this.lastSessionId = undefined;
+      this.lastStreams = undefined;
+    }
+  }
+
+  private streamsOf(message: GameMessage, create: boolean): SessionStreams | undefined {
+    const sessionId = message.sessionId;
+    let streams: SessionStreams | undefined;
+    if (sessionId === this.lastSessionId) streams = this.lastStreams;
+    else {
+      streams = this.sessions.get(sessionId);
+      if (streams === undefined) {
+        if (!create) return undefined;
+        streams = { byDirection: [[], []], lastSeenUs: message.tUs };
+        this.sessions.set(sessionId, streams);
+      }
+      this.lastSessionId = sessionId;
+      this.lastStreams = streams;
+    }
+    if (message.tUs > streams!.lastSeenUs) streams!.lastSeenUs = message.tUs;
     return streams;
   }
 
@@ -130,7 +171,7 @@ export class AckRttSampler {
   private onSend(message: GameMessage, sequence: SerialNumber): void {
     const roles = message.roles;
     const channel = channelKey(roles.channel);
-    const group = this.streamsOf(message.sessionId, true)![message.direction === "clientToServer" ? 0 : 1];
+    const group = this.streamsOf(message, true)!.byDirection[message.direction === "clientToServer" ? 0 : 1];
     let stream: SendStream | undefined;
     for (let index = 0; index < group.length; index++) {
       if (group[index].channel === channel) {
@@ -174,9 +215,9 @@ export class AckRttSampler {
   }
 
   private onAck(message: GameMessage, ack: SerialNumber): void {
-    const streams = this.streamsOf(message.sessionId, false);
+    const streams = this.streamsOf(message, false);
     if (streams === undefined) return;
-    const group = streams[message.direction === "clientToServer" ? 1 : 0];
+    const group = streams.byDirection[message.direction === "clientToServer" ? 1 : 0];
     const channel = channelKey(acknowledgedChannel(message.roles));
     let stream: SendStream | undefined;
     for (let index = 0; index < group.length; index++) {

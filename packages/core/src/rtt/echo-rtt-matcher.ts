@@ -16,15 +16,23 @@ interface PendingRequest {
   direction: Direction;
 }
 
+/** The unanswered requests of one session, and when the session was last fed. */
+interface SessionRequests {
+  readonly requests: Map<string, PendingRequest>;
+  /** Capture time of the latest echo message of the session, µs. */
+  lastSeenUs: number;
+}
+
 /**
  * Echo-based RTT: a message with `echoPhase: "request"` and an `echoKey` (a
  * ping, Firefall's time-sync request) → the first message in the other
  * direction with `echoPhase: "reply"` and the same key. A request repeated in
  * several messages of one datagram, or resent, counts from its first send.
- * Memory: at most `maxPendingPerSession` requests per session.
+ * Memory: at most `maxPendingPerSession` requests per session; on an endless
+ * stream, {@link evictIdle} (or {@link forget}) drops the sessions that ended.
  */
 export class EchoRttMatcher {
-  private readonly pending = new Map<string, Map<string, PendingRequest>>();
+  private readonly pending = new Map<string, SessionRequests>();
   private readonly maxPending: number;
   private readonly maxRttUs: number;
   private readonly sample: RttSample = { sessionId: "", direction: "clientToServer", method: "echo", tUs: 0, rttMs: 0, packetIndex: 0, channel: "" };
@@ -41,15 +49,49 @@ export class EchoRttMatcher {
     this.maxRttUs = (options.maxRttMs ?? 30_000) * 1000;
   }
 
+  /** Sessions holding echo state. */
+  get sessionCount(): number {
+    return this.pending.size;
+  }
+
+  /** Requests awaiting their reply, over every session. */
+  get pendingCount(): number {
+    let count = 0;
+    for (const session of this.pending.values()) count += session.requests.size;
+    return count;
+  }
+
+  /**
+   * Forgets every session whose latest echo message is more than `idleUs`
+   * older than `nowUs` (capture time, µs) and returns how many. With `idleUs`
+   * at least `maxRttMs`, no sample is lost. O(sessions).
+   */
+  evictIdle(nowUs: number, idleUs: number): number {
+    let evicted = 0;
+    for (const [sessionId, session] of this.pending) {
+      if (nowUs - session.lastSeenUs > idleUs) {
+        this.pending.delete(sessionId);
+        evicted += 1;
+      }
+    }
+    return evicted;
+  }
+
+  /** Forgets one session's unanswered requests. */
+  forget(sessionId: string): void {
+    this.pending.delete(sessionId);
+  }
+
   /** Feeds one message (messages without `echoKey`/`echoPhase` are ignored). */
   onMessage(message: GameMessage): void {
     const { echoKey, echoPhase } = message.roles;
     if (echoKey === undefined || echoPhase === undefined) return;
-    let requests = this.pending.get(message.sessionId);
-    if (requests === undefined) {
-      requests = new Map();
-      this.pending.set(message.sessionId, requests);
-    }
+    let session = this.pending.get(message.sessionId);
+    if (session === undefined) {
+      session = { requests: new Map(), lastSeenUs: message.tUs };
+      this.pending.set(message.sessionId, session);
+    } else if (message.tUs > session.lastSeenUs) session.lastSeenUs = message.tUs;
+    const requests = session.requests;
     if (echoPhase === "request") {
       if (requests.has(echoKey)) return;
       if (requests.size >= this.maxPending) {

@@ -1,7 +1,15 @@
 import type { GameMessage } from "../game-message.js";
+import type { LogEvent } from "../log-event.js";
+import type { Direction } from "../session.js";
 import { AckRttSampler, type AckRttSamplerOptions } from "./ack-rtt-sampler.js";
 import { EchoRttMatcher, type EchoRttMatcherOptions } from "./echo-rtt-matcher.js";
 import type { RttSample, RttSampleSink } from "./rtt-sample.js";
+
+/**
+ * Value names of a server-log event read as the game's reported RTT, ms, first
+ * match wins (the default of every analysis that reads server logs).
+ */
+export const DEFAULT_REPORTED_RTT_LOG_KEYS: readonly string[] = ["rttMs", "rtt", "pingMs", "ping", "latencyMs"];
 
 /** Options of {@link RttSampler}. */
 export interface RttSamplerOptions {
@@ -9,14 +17,19 @@ export interface RttSamplerOptions {
   ack?: AckRttSamplerOptions;
   /** Echo-based RTT. */
   echo?: EchoRttMatcherOptions;
+  /** Server-log value names read as a reported RTT, ms. Default {@link DEFAULT_REPORTED_RTT_LOG_KEYS}. */
+  reportedRttLogKeys?: readonly string[];
 }
 
 /**
  * Every RTT sample the roles of a session's messages give, by one set of rules
  * for every analysis: acks per RFC 9002 §5.1 ({@link AckRttSampler}), echo
  * request/reply pairs ({@link EchoRttMatcher}) and reported RTT values (one per
- * datagram). Latency and regions both feed their messages through one of these,
- * so the same capture gives the same samples in both.
+ * datagram), and reported RTT values of server-log events ({@link onLogEvent}).
+ * Latency, regions and watch all feed their messages and logs through one of
+ * these, so the same capture gives the same samples in each.
+ * On an endless stream, {@link evictIdle} bounds the memory to the sessions
+ * active in the last `idleUs`.
  */
 export class RttSampler {
   /** The ack sampler (its counters: retransmissions, ambiguous acks, acks without a send stream). */
@@ -28,6 +41,7 @@ export class RttSampler {
   private lastReportedPacketIndex = -1;
   /** Reported RTT values that were not a finite, non-negative number (no sample). */
   invalidReported = 0;
+  private readonly reportedRttLogKeys: readonly string[];
 
   constructor(
     private readonly sink: RttSampleSink,
@@ -35,6 +49,45 @@ export class RttSampler {
   ) {
     this.ack = new AckRttSampler(sink, options.ack);
     this.echo = new EchoRttMatcher(sink, options.echo);
+    this.reportedRttLogKeys = options.reportedRttLogKeys ?? DEFAULT_REPORTED_RTT_LOG_KEYS;
+  }
+
+  /** Sessions holding sampler state (ack send streams or echo requests). */
+  get sessionCount(): number {
+    return Math.max(this.ack.sessionCount, this.echo.sessionCount);
+  }
+
+  /**
+   * Forgets the state of every session idle for more than `idleUs` at `nowUs`
+   * (capture time, µs): see {@link AckRttSampler.evictIdle}. Returns the sessions
+   * whose ack or echo state was dropped (a session with both counts once per part).
+   */
+  evictIdle(nowUs: number, idleUs: number): number {
+    return this.ack.evictIdle(nowUs, idleUs) + this.echo.evictIdle(nowUs, idleUs);
+  }
+
+  /** Forgets one session's state (an evicted session of a caller with its own bound). */
+  forget(sessionId: string): void {
+    this.ack.forget(sessionId);
+    this.echo.forget(sessionId);
+    if (this.lastReportedSessionId === sessionId) this.lastReportedSessionId = undefined;
+  }
+
+  /**
+   * The reported RTT of a server-log event (its first value named in
+   * `reportedRttLogKeys`) as a `reported` sample of `sessionId`, client→server,
+   * at the event's time, by the same rule as a reported RTT in a message.
+   * Returns whether the event carried such a value.
+   */
+  onLogEvent(event: LogEvent, sessionId: string): boolean {
+    const keys = this.reportedRttLogKeys;
+    for (let index = 0; index < keys.length; index++) {
+      const value = event.values[keys[index]];
+      if (value === undefined) continue;
+      this.report(sessionId, "clientToServer", event.tUs, value, 0);
+      return true;
+    }
+    return false;
   }
 
   /** Feeds one decoded message. */
@@ -48,16 +101,20 @@ export class RttSampler {
     if (message.packetIndex === this.lastReportedPacketIndex && message.sessionId === this.lastReportedSessionId) return;
     this.lastReportedPacketIndex = message.packetIndex;
     this.lastReportedSessionId = message.sessionId;
-    if (!Number.isFinite(reported) || reported < 0) {
+    this.report(message.sessionId, message.direction, message.tUs, reported, message.packetIndex);
+  }
+
+  private report(sessionId: string, direction: Direction, tUs: number, rttMs: number, packetIndex: number): void {
+    if (!Number.isFinite(rttMs) || rttMs < 0) {
       this.invalidReported += 1;
       return;
     }
     const sample = this.sample;
-    sample.sessionId = message.sessionId;
-    sample.direction = message.direction;
-    sample.tUs = message.tUs;
-    sample.rttMs = reported;
-    sample.packetIndex = message.packetIndex;
+    sample.sessionId = sessionId;
+    sample.direction = direction;
+    sample.tUs = tUs;
+    sample.rttMs = rttMs;
+    sample.packetIndex = packetIndex;
     this.sink(sample);
   }
 }
