@@ -5,8 +5,10 @@ export function copyFieldValue(value: FieldValue): FieldValue {
   if (value === null || typeof value !== "object") return value;
   if (value instanceof Uint8Array) return value.slice();
   if (Array.isArray(value)) return (value as readonly FieldValue[]).map(copyFieldValue);
+  // for…in over a decoded record (a plain object): no key array per record.
+  const record = value as Record<string, FieldValue>;
   const result: Record<string, FieldValue> = {};
-  for (const key of Object.keys(value)) result[key] = copyFieldValue((value as Record<string, FieldValue>)[key]!);
+  for (const key in record) result[key] = copyFieldValue(record[key]!);
   return result;
 }
 
