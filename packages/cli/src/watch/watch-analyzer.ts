@@ -1,27 +1,32 @@
-import { serialResidue, type DecodeAnomaly, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation } from "@tickscope/core";
+import {
+  RttSampler,
+  serialResidue,
+  type DecodeAnomaly,
+  type Direction,
+  type GameMessage,
+  type MessageAnalyzer,
+  type PacketObservation,
+  type RttMethod,
+  type RttSample,
+} from "@tickscope/core";
 import { ClockRateDetector } from "./clock-rate-detector.js";
 import { LossBurstDetector } from "./loss-burst-detector.js";
 import { RttSpikeDetector, type RttSpike } from "./rtt-spike-detector.js";
-import { serialDistance } from "./serial-number.js";
 import { roundValue, type WatchAlert, type WatchAlertKind } from "./watch-alert.js";
 import { resolveWatchDetectorOptions, type WatchDetectorOptions } from "./watch-options.js";
 
-/** Sent sequence numbers remembered per direction for ack-based RTT. */
-const SENT_RING = 1024;
-/** Echo requests awaiting their reply, per session. */
-const PENDING_ECHOES = 8;
+/** Echo requests awaiting their reply, per session (core's echo matcher drops the oldest beyond). */
+const PENDING_ECHOES = 64;
 /** Sequence spaces (channels) tracked per session. */
 const MAX_LOSS_STREAMS = 32;
 /** Buckets of the decode-anomaly window. */
 const ANOMALY_BUCKETS = 10;
 /** Two latency alerts of one session closer than this are one event (several RTT streams saw it). */
 const LATENCY_ALERT_MERGE_US = 1_000_000;
-/** RTT samples above this are discarded as mismatched pairs, ms. */
-const MAX_RTT_MS = 10_000;
 /** How often idle sessions are swept, capture time µs. */
 const SWEEP_INTERVAL_US = 1_000_000;
 
-const DIRECTIONS: readonly Direction[] = ["clientToServer", "serverToClient"];
+const METHOD_INDEX: Readonly<Record<RttMethod, number>> = { echo: 0, reported: 1, ack: 2 };
 
 function directionIndex(direction: Direction): number {
   return direction === "clientToServer" ? 0 : 1;
@@ -29,14 +34,7 @@ function directionIndex(direction: Direction): number {
 
 /** Per-direction state of one session. */
 class DirectionState {
-  readonly sentSequences = new Float64Array(SENT_RING).fill(-1);
-  readonly sentTimesUs = new Float64Array(SENT_RING);
-  lastSequencePacketIndex = -1;
-  lastAck = -1;
-  lastAckPacketIndex = -1;
   lastClockPacketIndex = -1;
-  ackSpikes: RttSpikeDetector | undefined;
-  echoSpikes: RttSpikeDetector | undefined;
   clock: ClockRateDetector | undefined;
 }
 
@@ -44,10 +42,8 @@ class DirectionState {
 class SessionState {
   readonly directions = [new DirectionState(), new DirectionState()] as const;
   readonly loss = new Map<string, LossBurstDetector>();
-  readonly echoKeys: (string | undefined)[] = new Array<string | undefined>(PENDING_ECHOES).fill(undefined);
-  readonly echoTimesUs = new Float64Array(PENDING_ECHOES);
-  readonly echoDirections = new Uint8Array(PENDING_ECHOES);
-  nextEcho = 0;
+  /** Spike detectors of core's echo and ack RTT series, by method index × 2 + direction index (created at the first sample). */
+  readonly rttSpikes: (RttSpikeDetector | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   readonly anomalyBucketIds = new Float64Array(ANOMALY_BUCKETS).fill(-1);
   readonly anomalyCounts = new Int32Array(ANOMALY_BUCKETS);
   readonly anomalyCodes = new Map<string, number>();
@@ -86,8 +82,10 @@ export interface WatchStateSize {
   sessions: number;
   /** Sequence spaces tracked for loss. */
   lossStreams: number;
-  /** RTT baselines. */
+  /** RTT baselines (one per RTT method and direction with samples). */
   rttDetectors: number;
+  /** Sessions holding state in core's RTT sampler (sent sequences, echo requests). */
+  rttSamplerSessions: number;
   /** Clock-rate trackers. */
   clockDetectors: number;
   /** Echo requests awaiting a reply. */
@@ -98,16 +96,24 @@ export interface WatchStateSize {
 
 /**
  * The live analysis of `tickscope watch`: small rolling detectors per session
- * (latency spike from ack/echo RTT vs a median+MAD baseline, loss bursts from
+ * (latency spike from RTT vs a median+MAD baseline, loss bursts from
  * sequence gaps, cheat suspicion from the send-clock rate and decode anomalies)
- * that call `onAlert` as soon as the packet confirming an event is seen. Memory
- * is bounded: fixed-size arrays per session, idle sessions are forgotten after
- * `sessionIdleMs`, at most `maxSessions` are kept.
+ * that call `onAlert` as soon as the packet confirming an event is seen. The
+ * RTT samples are core's (`RttSampler`: RFC 9002 acks on the channel the
+ * definition names, echo pairs, reported values), the same samples the latency
+ * and regions analyses take. Memory is bounded: fixed-size arrays per session,
+ * idle sessions are forgotten after `sessionIdleMs` (here and in the sampler),
+ * at most `maxSessions` are kept.
  */
 export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
   readonly name = "watch";
   readonly options: WatchDetectorOptions;
   private readonly sessions = new Map<string, SessionState>();
+  /** Core's RTT sampling; its samples arrive (synchronously) in {@link onRttSample}. */
+  private readonly sampler: RttSampler;
+  /** The session and capture time of the message being fed to the sampler. */
+  private currentSession: SessionState | undefined;
+  private currentUs = 0;
   private lastSweepUs = Number.NEGATIVE_INFINITY;
   private readonly summary: WatchSummary = {
     packets: 0,
@@ -125,20 +131,25 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     options: Partial<WatchDetectorOptions> = {},
   ) {
     this.options = resolveWatchDetectorOptions(options);
+    this.sampler = new RttSampler((sample) => this.onRttSample(sample), { echo: { maxPendingPerSession: PENDING_ECHOES } });
   }
 
   /** Sizes of the state held right now. */
   stateSize(): WatchStateSize {
-    const size: WatchStateSize = { sessions: this.sessions.size, lossStreams: 0, rttDetectors: 0, clockDetectors: 0, pendingEchoes: 0, anomalyCodes: 0 };
+    const size: WatchStateSize = {
+      sessions: this.sessions.size,
+      lossStreams: 0,
+      rttDetectors: 0,
+      rttSamplerSessions: this.sampler.sessionCount,
+      clockDetectors: 0,
+      pendingEchoes: this.sampler.echo.pendingCount,
+      anomalyCodes: 0,
+    };
     for (const session of this.sessions.values()) {
       size.lossStreams += session.loss.size;
       size.anomalyCodes += session.anomalyCodes.size;
-      for (const key of session.echoKeys) if (key !== undefined) size.pendingEchoes += 1;
-      for (const direction of session.directions) {
-        if (direction.ackSpikes !== undefined) size.rttDetectors += 1;
-        if (direction.echoSpikes !== undefined) size.rttDetectors += 1;
-        if (direction.clock !== undefined) size.clockDetectors += 1;
-      }
+      for (const detector of session.rttSpikes) if (detector !== undefined) size.rttDetectors += 1;
+      for (const direction of session.directions) if (direction.clock !== undefined) size.clockDetectors += 1;
     }
     return size;
   }
@@ -156,39 +167,20 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     const roles = message.roles;
     const index = directionIndex(message.direction);
     const state = session.directions[index];
-    const other = session.directions[1 - index]!;
-    // Watch works in a space of at most 52 bits: exact residues of the wire values (a u64
-    // sequence near 2^63 is a bigint, never a rounded float), compared by serial arithmetic.
-    const bits = Math.min(roles.sequenceBits ?? 32, 52);
     const tUs = message.tUs;
-    const sequence = roles.sequence === undefined ? undefined : serialResidue(roles.sequence, bits);
-    const ack = roles.ack === undefined ? undefined : serialResidue(roles.ack, bits);
-    if (sequence !== undefined) {
-      if (roles.channel === undefined && state.lastSequencePacketIndex !== message.packetIndex) {
-        state.lastSequencePacketIndex = message.packetIndex;
-        const slot = sequence % SENT_RING;
-        state.sentSequences[slot] = sequence;
-        state.sentTimesUs[slot] = tUs;
-      }
-      this.observeSequence(session, message, sequence, bits);
+    if (roles.sequence !== undefined) {
+      // Loss works in a space of at most 52 bits: exact residues of the wire values (a u64
+      // sequence near 2^63 is a bigint, never a rounded float), compared by serial arithmetic.
+      const bits = Math.min(roles.sequenceBits ?? 32, 52);
+      this.observeSequence(session, message, serialResidue(roles.sequence, bits), bits);
     }
-    if (ack !== undefined && state.lastAckPacketIndex !== message.packetIndex) {
-      state.lastAckPacketIndex = message.packetIndex;
-      if (state.lastAck < 0 || serialDistance(state.lastAck, ack, bits) > 0) {
-        state.lastAck = ack;
-        const slot = ack % SENT_RING;
-        if (other.sentSequences[slot] === ack) {
-          other.sentSequences[slot] = -1;
-          const rttMs = (tUs - other.sentTimesUs[slot]!) / 1000;
-          if (rttMs >= 0 && rttMs <= MAX_RTT_MS) {
-            other.ackSpikes ??= new RttSpikeDetector(this.options);
-            const spike = other.ackSpikes.add(rttMs, other.sentTimesUs[slot]!);
-            if (spike !== undefined) this.latencyAlert(session, spike, DIRECTIONS[1 - index]!, "ack", tUs);
-          }
-        }
-      }
+    if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined) {
+      // Core's sampler calls onRttSample synchronously for each sample this message completes.
+      this.currentSession = session;
+      this.currentUs = tUs;
+      this.sampler.onMessage(message);
+      this.currentSession = undefined;
     }
-    if (roles.echoKey !== undefined) this.observeEcho(session, roles.echoKey, roles.echoPhase, index, tUs);
     if (roles.sendTimeUs !== undefined && state.lastClockPacketIndex !== message.packetIndex) {
       state.lastClockPacketIndex = message.packetIndex;
       state.clock ??= new ClockRateDetector(this.options);
@@ -276,13 +268,35 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
         this.summary.sessionsEvicted += 1;
       }
     }
+    // The sampler saw a session's messages no later than its packets: it forgets at least these.
+    this.sampler.evictIdle(tUs, idleUs);
   }
 
   private evictLeastRecent(): void {
     let oldest: SessionState | undefined;
     for (const session of this.sessions.values()) if (oldest === undefined || session.lastSeenUs < oldest.lastSeenUs) oldest = session;
     this.sessions.delete(oldest!.id);
+    this.sampler.forget(oldest!.id);
     this.summary.sessionsEvicted += 1;
+  }
+
+  /**
+   * One core RTT sample of the message being fed: its method and direction's
+   * spike detector judges it. Reported RTTs are not judged: games smooth them
+   * (and start them at 0), so — as in core's time-series rule — they are never
+   * followed for spikes.
+   */
+  private onRttSample(sample: RttSample): void {
+    const session = this.currentSession;
+    if (session === undefined || sample.sessionId !== session.id || sample.method === "reported") return;
+    const slot = METHOD_INDEX[sample.method] * 2 + directionIndex(sample.direction);
+    let detector = session.rttSpikes[slot];
+    if (detector === undefined) {
+      detector = new RttSpikeDetector(this.options);
+      session.rttSpikes[slot] = detector;
+    }
+    const spike = detector.add(sample.rttMs, sample.tUs);
+    if (spike !== undefined) this.latencyAlert(session, spike, sample.direction, sample.method, this.currentUs);
   }
 
   private observeSequence(session: SessionState, message: GameMessage, sequence: number, bits: number): void {
@@ -315,29 +329,7 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     });
   }
 
-  private observeEcho(session: SessionState, key: string, phase: "request" | "reply" | undefined, index: number, tUs: number): void {
-    if (phase === "reply") {
-      for (let slot = 0; slot < PENDING_ECHOES; slot += 1) {
-        if (session.echoKeys[slot] !== key || session.echoDirections[slot] === index) continue;
-        session.echoKeys[slot] = undefined;
-        const rttMs = (tUs - session.echoTimesUs[slot]!) / 1000;
-        if (rttMs < 0 || rttMs > MAX_RTT_MS) return;
-        const requester = session.directions[session.echoDirections[slot]!]!;
-        requester.echoSpikes ??= new RttSpikeDetector(this.options);
-        const spike = requester.echoSpikes.add(rttMs, session.echoTimesUs[slot]!);
-        if (spike !== undefined) this.latencyAlert(session, spike, DIRECTIONS[session.echoDirections[slot]!]!, "echo", tUs);
-        return;
-      }
-      return;
-    }
-    const slot = session.nextEcho;
-    session.nextEcho = (slot + 1) % PENDING_ECHOES;
-    session.echoKeys[slot] = key;
-    session.echoTimesUs[slot] = tUs;
-    session.echoDirections[slot] = index;
-  }
-
-  private latencyAlert(session: SessionState, spike: RttSpike, direction: Direction, method: "ack" | "echo", tUs: number): void {
+  private latencyAlert(session: SessionState, spike: RttSpike, direction: Direction, method: RttMethod, tUs: number): void {
     if (tUs - session.lastLatencyAlertUs < LATENCY_ALERT_MERGE_US) return;
     session.lastLatencyAlertUs = tUs;
     const rttMs = roundValue(spike.rttMs);

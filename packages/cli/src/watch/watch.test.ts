@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import type { Direction, GameMessage, MessageRoles } from "@tickscope/core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ARENA_DEFINITION, simulateMatchToMemory, type InMemoryMatch } from "@tickscope/sim";
 import { runWatch } from "./run-watch.js";
@@ -129,7 +130,7 @@ describe("WatchAnalyzer memory", () => {
       packetIndex = feedSyntheticTraffic(analyzer, clients, 1e15 + minute * 60e6, 60e6, packetIndex);
       sizes.push(analyzer.stateSize());
     }
-    expect(sizes[0]).toEqual({ sessions: 20, lossStreams: 40, rttDetectors: 60, clockDetectors: 40, pendingEchoes: 0, anomalyCodes: 0 });
+    expect(sizes[0]).toEqual({ sessions: 20, lossStreams: 40, rttDetectors: 60, rttSamplerSessions: 20, clockDetectors: 40, pendingEchoes: 0, anomalyCodes: 0 });
     for (const size of sizes) expect(size).toEqual(sizes[0]);
     expect(alerts).toEqual([]);
     expect(analyzer.finish().messages).toBe(packetIndex);
@@ -139,13 +140,18 @@ describe("WatchAnalyzer memory", () => {
     const analyzer = new WatchAnalyzer(() => {}, { sessionIdleMs: 30_000 });
     let packetIndex = 0;
     let peak = 0;
+    let samplerPeak = 0;
     for (let round = 0; round < 40; round += 1) {
       // every 10 s a new set of 5 players replaces the previous one
       packetIndex = feedSyntheticTraffic(analyzer, syntheticClients(5, `round-${round}`), 1e15 + round * 10e6, 10e6, packetIndex);
       peak = Math.max(peak, analyzer.stateSize().sessions);
+      samplerPeak = Math.max(samplerPeak, analyzer.stateSize().rttSamplerSessions);
     }
     const summary = analyzer.finish();
     expect(peak).toBeLessThanOrEqual(5 * 5);
+    // core's RTT sampler forgets the same idle sessions (its send rings would otherwise grow with churn)
+    expect(samplerPeak).toBeLessThanOrEqual(peak);
+    expect(analyzer.stateSize().rttSamplerSessions).toBeLessThanOrEqual(5 * 5);
     expect(summary.sessionsEvicted).toBeGreaterThanOrEqual(5 * 30);
     expect(summary.peakSessions).toBe(peak);
   });
@@ -154,6 +160,8 @@ describe("WatchAnalyzer memory", () => {
     const analyzer = new WatchAnalyzer(() => {}, { maxSessions: 5 });
     feedSyntheticTraffic(analyzer, syntheticClients(12), 1e15, 2e6);
     expect(analyzer.stateSize().sessions).toBe(5);
+    // an evicted session's RTT sampler state goes with it
+    expect(analyzer.stateSize().rttSamplerSessions).toBeLessThanOrEqual(5);
     expect(analyzer.finish().sessionsEvicted).toBeGreaterThan(0);
   });
 
@@ -165,5 +173,36 @@ describe("WatchAnalyzer memory", () => {
     expect(packets).toBeGreaterThan(120 * 30 * 90);
     // 30 s of capture time; allow a loaded shared machine a wide margin
     expect(elapsedMs).toBeLessThan(15_000);
+  });
+});
+
+describe("WatchAnalyzer RTT comes from core's sampler", () => {
+  /** A client sending on channel 1 every 16 ms, the server acking it on control channel 0 (ackChannel 1) 40 ms later, 200 ms from 3 s to 3.5 s. */
+  function channelledExchange(analyzer: WatchAnalyzer): void {
+    const messages: GameMessage[] = [];
+    for (let index = 0; index < 400; index += 1) {
+      const sentUs = 1e15 + index * 16_000;
+      const rttUs = sentUs >= 1e15 + 3e6 && sentUs < 1e15 + 3.5e6 ? 200_000 : 40_000;
+      messages.push(message("clientToServer", sentUs, { sequence: index, sequenceBits: 16, channel: 1 }));
+      // Acks of channel 1 ride on channel 0, whose own sequence space the client never uses.
+      messages.push(message("serverToClient", sentUs + rttUs, { ack: index, channel: 0, ackChannel: 1 }));
+    }
+    messages.sort((left, right) => left.tUs - right.tUs);
+    messages.forEach((entry, packetIndex) => analyzer.onMessage({ ...entry, packetIndex }));
+  }
+  function message(direction: Direction, tUs: number, roles: MessageRoles): GameMessage {
+    return { sessionId: "s", direction, tUs, packetIndex: 0, indexInPacket: 0, type: "m", byteLength: 20, packetWireLength: 62, fields: {}, roles };
+  }
+
+  it("follows the channel an ack names (RFC 9002 sampling), so a cross-channel ack spike is seen within 1 s", () => {
+    const alerts: WatchAlert[] = [];
+    const analyzer = new WatchAnalyzer((alert) => alerts.push(alert));
+    channelledExchange(analyzer);
+    const spikes = alerts.filter((alert) => alert.alert === "latencySpike");
+    expect(spikes).toHaveLength(1);
+    expect(spikes[0]!.values).toMatchObject({ method: "ack", direction: "clientToServer", rttMs: 200, baselineMs: 40 });
+    expect(spikes[0]!.tUs).toBeGreaterThanOrEqual(1e15 + 3e6);
+    expect(spikes[0]!.detectedAtUs - (1e15 + 3e6)).toBeLessThanOrEqual(1_000_000);
+    expect(analyzer.stateSize().rttDetectors).toBe(1);
   });
 });
