@@ -1,5 +1,5 @@
-import type { Direction, FieldRecord, GameMessage } from "@tickscope/core";
-import { copyFields, copyRoles, type RetainedRoles } from "./field-values.js";
+import type { Direction, FieldRecord, FieldValue, GameMessage } from "@tickscope/core";
+import { copyRoles, type RetainedRoles } from "./field-values.js";
 import { packetHash } from "./payload-sampler.js";
 
 /** Length of the time blocks the trace samples, µs (1 s: a block holds about 60 updates per stream at 60 Hz). */
@@ -83,7 +83,9 @@ export class RetainedTrace {
     }
     if (!this.lastBlockQualifies) return;
     if (!this.blockHashes.has(block)) this.blockHashes.set(block, packetHash(block, TRACE_SAMPLE_SEED));
-    const leaves = countLeaves(message.fields);
+    copiedLeaves = 0;
+    const fields = copyCounting(message.fields) as FieldRecord;
+    const leaves = copiedLeaves;
     const directionKey = `${message.sessionId}\u0000${message.direction}`;
     this.messages.push({
       sessionId: message.sessionId,
@@ -92,7 +94,7 @@ export class RetainedTrace {
       packetIndex: message.packetIndex,
       type: message.type,
       byteLength: message.byteLength,
-      fields: copyFields(message.fields),
+      fields,
       roles: copyRoles(message.roles),
       directionKey,
       streamKey: `${directionKey}\u0000${message.type}`,
@@ -231,13 +233,22 @@ export function startsAfterGap(previousBlock: number | undefined, block: number)
   return previousBlock === undefined ? block > 0 : block > previousBlock + 1;
 }
 
-function countLeaves(value: unknown): number {
-  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return 1;
-  let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) count += countLeaves(item);
-    return count;
+/** Leaves counted by the running {@link copyCounting} call. */
+let copiedLeaves = 0;
+
+/** Deep copy of a decoded field value (byte arrays copied) that counts its leaves in `copiedLeaves`: one walk instead of a count and a copy. */
+function copyCounting(value: FieldValue): FieldValue {
+  if (value === null || typeof value !== "object") {
+    copiedLeaves += 1;
+    return value;
   }
-  for (const key in value as Record<string, unknown>) count += countLeaves((value as Record<string, unknown>)[key]);
-  return count;
+  if (value instanceof Uint8Array) {
+    copiedLeaves += 1;
+    return value.slice();
+  }
+  if (Array.isArray(value)) return (value as readonly FieldValue[]).map(copyCounting);
+  const record = value as Record<string, FieldValue>;
+  const result: Record<string, FieldValue> = {};
+  for (const key in record) result[key] = copyCounting(record[key]!);
+  return result;
 }
