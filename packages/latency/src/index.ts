@@ -41,3 +41,19 @@ export {
   type OneWayDelayReport,
 } from "./one-way-delay.js";
 export { RttTimeline, type RttTimelinePoint } from "./rtt-timeline.js";
+export { IntervalHistogram, type DominantInterval, type IntervalHistogramOptions } from "./interval-histogram.js";
+export { PACKET_TIMING_METHOD, PacketTimingAnalyzer, type PacketTimingAnalyzerOptions } from "./packet-timing-analyzer.js";
+export {
+  PacketTimingReportSchema,
+  type PacketTimingDirectionReport,
+  type PacketTimingReport,
+  type PacketTimingSessionReport,
+  type ResponseTimingEstimate,
+  type ScheduleJitter,
+  type TickEstimate,
+  type TimingBurst,
+  type TimingConfidence,
+  type TimingDistribution,
+  type TimingGap,
+} from "./packet-timing-report.js";
+export { ResponseLagCorrelogram, type ResponseLagCorrelogramOptions, type ResponseLagPeak } from "./response-lag-correlogram.js";

@@ -1,0 +1,407 @@
+import { formatEndpoint, QuantileSketch, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation, type Session } from "@tickscope/core";
+import { IntervalHistogram } from "./interval-histogram.js";
+import type {
+  PacketTimingDirectionReport,
+  PacketTimingReport,
+  PacketTimingSessionReport,
+  ResponseTimingEstimate,
+  TickEstimate,
+  TimingBurst,
+  TimingConfidence,
+  TimingDistribution,
+  TimingGap,
+} from "./packet-timing-report.js";
+import { ResponseLagCorrelogram } from "./response-lag-correlogram.js";
+
+/** Options of {@link PacketTimingAnalyzer}. */
+export interface PacketTimingAnalyzerOptions {
+  /** Datagrams arriving within this many ms of the previous one belong to the same send event. Default 1. */
+  eventMergeMs?: number;
+  /** A gap is a silence longer than this many ticks. Default 4. */
+  gapTicks?: number;
+  /** Datagrams buffered (arrival times only) per direction until the tick is first estimated. Default 512. */
+  warmUpDatagrams?: number;
+  /** The tick used for jitter, gaps and bursts is re-estimated every this many send events. Default 1,024. */
+  reestimateEvents?: number;
+  /** Longest request → response lag looked for, ms. Default 600. */
+  maximumResponseLagMs?: number;
+  /** Longest gaps and largest bursts kept per direction. Default 5. */
+  keptEvents?: number;
+}
+
+/** What the report's `method` says: how every figure was derived and what it cannot tell. */
+export const PACKET_TIMING_METHOD =
+  "From UDP datagram arrival times and sizes only (no protocol definition): datagrams within 1 ms form a send event; the tick is the mean of the " +
+  "send-event intervals within ±10 % of the most common one; jitter is RFC 3550's J over arrivals compared with that tick (D = interval − n·tick, " +
+  "n = round(interval / tick), silences excluded); a gap is a silence over 4 ticks; a burst is a run of datagrams each under a quarter tick apart, " +
+  "at least max(4, 3 × datagrams per send event). The RTT estimate is the first lag from one side's send events to the other's that stands out of a " +
+  "cross-correlogram's background: it includes the answering side's processing and tick wait, measures only the answer delay on a server-side " +
+  "capture, is only known modulo the request interval when the requests are periodic, and cannot tell an answer from two steady schedules with a " +
+  "fixed phase — it is an estimate, never a measured RTT.";
+
+interface DirectionState {
+  packets: number;
+  payloadBytes: number;
+  firstUs: number;
+  lastUs: number;
+  readonly interArrivalMs: QuantileSketch;
+  readonly payloadSizeBytes: QuantileSketch;
+  events: number;
+  lastDatagramUs: number;
+  lastEventUs: number;
+  readonly eventIntervals: IntervalHistogram;
+  eventsSinceEstimate: number;
+  /** Tick used for jitter, gaps and bursts, µs (NaN until estimated). */
+  referenceUs: number;
+  minimumBurst: number;
+  /** Arrival times buffered until the first tick estimate (dropped after it). */
+  pending: Float64Array | undefined;
+  pendingCount: number;
+  // Timing state (driven by the reference tick).
+  timingPreviousUs: number;
+  timingEventUs: number;
+  jitterUs: number;
+  jitterMaxUs: number;
+  jitterSumUs: number;
+  jitterSamples: number;
+  readonly perEventJitterMs: QuantileSketch;
+  gapCount: number;
+  gapTotalUs: number;
+  readonly longestGaps: TimingGap[];
+  burstCount: number;
+  runStartUs: number;
+  runDatagrams: number;
+  runEndUs: number;
+  readonly largestBursts: TimingBurst[];
+}
+
+interface SessionState {
+  id: string;
+  client: string;
+  server: string;
+  readonly directions: [DirectionState | undefined, DirectionState | undefined];
+  /** Requests client → server, responses server → client. */
+  readonly clientRequests: ResponseLagCorrelogram;
+  /** Requests server → client, responses client → server. */
+  readonly serverRequests: ResponseLagCorrelogram;
+}
+
+/**
+ * Protocol-agnostic timing of every session, from datagram arrivals alone (no
+ * definition needed): per direction the packet rate, inter-arrival and size
+ * distributions, the tick (dominant send interval → Hz, with how regular it
+ * is), RFC 3550-style jitter against that tick, gaps and bursts; per session
+ * an RTT estimate from request → response timing with a stated confidence
+ * (see {@link PACKET_TIMING_METHOD} for how each figure is derived).
+ * Streaming and bounded: per direction three sketches, a 6 KB interval
+ * histogram and, until the tick is known, up to `warmUpDatagrams` arrival
+ * times; per session two lag histograms of 600 bins. Deterministic: the same
+ * packets give the same report. Feed `onPacket` in capture order.
+ */
+export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport> {
+  /** Analysis name. */
+  readonly name = "packet-timing";
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly eventMergeUs: number;
+  private readonly gapTicks: number;
+  private readonly warmUpDatagrams: number;
+  private readonly reestimateEvents: number;
+  private readonly maximumResponseLagMs: number;
+  private readonly keptEvents: number;
+
+  constructor(options: PacketTimingAnalyzerOptions = {}) {
+    this.eventMergeUs = (options.eventMergeMs ?? 1) * 1000;
+    this.gapTicks = options.gapTicks ?? 4;
+    this.warmUpDatagrams = options.warmUpDatagrams ?? 512;
+    this.reestimateEvents = options.reestimateEvents ?? 1024;
+    this.maximumResponseLagMs = options.maximumResponseLagMs ?? 600;
+    this.keptEvents = options.keptEvents ?? 5;
+  }
+
+  /** Records the session's endpoints. */
+  onSession(session: Session): void {
+    const state = this.session(session.id);
+    state.client = formatEndpoint(session.client);
+    state.server = formatEndpoint(session.server);
+  }
+
+  /** Feeds one datagram (arrival time, payload length). */
+  onPacket(packet: PacketObservation): void {
+    const session = this.session(packet.sessionId);
+    const index = packet.direction === "clientToServer" ? 0 : 1;
+    let state = session.directions[index];
+    if (state === undefined) {
+      state = newDirection(this.warmUpDatagrams);
+      session.directions[index] = state;
+    }
+    const tUs = packet.tUs;
+    state.packets += 1;
+    state.payloadBytes += packet.payloadLength;
+    state.payloadSizeBytes.add(packet.payloadLength);
+    if (Number.isNaN(state.firstUs)) state.firstUs = tUs;
+    else state.interArrivalMs.add((tUs - state.lastDatagramUs) / 1000);
+    state.lastUs = tUs;
+    const newEvent = Number.isNaN(state.lastDatagramUs) || tUs - state.lastDatagramUs > this.eventMergeUs;
+    state.lastDatagramUs = tUs;
+    if (newEvent) {
+      if (!Number.isNaN(state.lastEventUs)) state.eventIntervals.add((tUs - state.lastEventUs) / 1000);
+      state.lastEventUs = tUs;
+      state.events += 1;
+      state.eventsSinceEstimate += 1;
+      if (index === 0) {
+        session.clientRequests.onRequest(tUs);
+        session.serverRequests.onResponse(tUs);
+      } else {
+        session.serverRequests.onRequest(tUs);
+        session.clientRequests.onResponse(tUs);
+      }
+    }
+    if (state.pending !== undefined) {
+      state.pending[state.pendingCount++] = tUs;
+      if (state.pendingCount === state.pending.length) this.estimate(state);
+      return;
+    }
+    if (state.eventsSinceEstimate >= this.reestimateEvents) this.estimate(state);
+    if (!Number.isNaN(state.referenceUs)) this.time(state, tUs);
+  }
+
+  /** Decoded messages are not used: timing needs no definition. */
+  onMessage(_message: GameMessage): void {}
+
+  /** The report: sessions sorted by id, directions clientToServer first. */
+  finish(): PacketTimingReport {
+    const sessions: PacketTimingSessionReport[] = [];
+    for (const session of [...this.sessions.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0))) {
+      const directions: PacketTimingDirectionReport[] = [];
+      for (const [index, state] of session.directions.entries()) {
+        if (state === undefined) continue;
+        if (state.pending !== undefined) this.estimate(state);
+        this.closeRun(state);
+        directions.push(this.directionReport(index === 0 ? "clientToServer" : "serverToClient", state));
+      }
+      const responseTiming: ResponseTimingEstimate[] = [];
+      if (directions.length === 2) {
+        responseTiming.push(
+          responseEstimate("clientToServer", session.clientRequests, directions[0]!.tick),
+          responseEstimate("serverToClient", session.serverRequests, directions[1]!.tick),
+        );
+      }
+      const headline = responseTiming[0];
+      sessions.push({
+        id: session.id,
+        client: session.client,
+        server: session.server,
+        directions,
+        responseTiming,
+        rttEstimateMs: headline?.lagMs ?? null,
+        rttEstimateConfidence: headline?.confidence ?? "none",
+      });
+    }
+    return { method: PACKET_TIMING_METHOD, sessions };
+  }
+
+  private session(id: string): SessionState {
+    let state = this.sessions.get(id);
+    if (state === undefined) {
+      const correlogram = { maximumLagMs: this.maximumResponseLagMs };
+      state = { id, client: "", server: "", directions: [undefined, undefined], clientRequests: new ResponseLagCorrelogram(correlogram), serverRequests: new ResponseLagCorrelogram(correlogram) };
+      this.sessions.set(id, state);
+    }
+    return state;
+  }
+
+  /** (Re-)estimates the reference tick; the first estimate replays the buffered arrivals. */
+  private estimate(state: DirectionState): void {
+    state.eventsSinceEstimate = 0;
+    const dominant = state.eventIntervals.dominant();
+    if (dominant !== undefined) {
+      state.referenceUs = dominant.intervalMs * 1000;
+      state.minimumBurst = Math.max(4, Math.ceil((3 * state.packets) / Math.max(1, state.events)));
+    }
+    const pending = state.pending;
+    if (pending === undefined) return;
+    state.pending = undefined;
+    if (Number.isNaN(state.referenceUs)) return;
+    for (let index = 0; index < state.pendingCount; index++) this.time(state, pending[index]!);
+  }
+
+  /** Jitter, gaps and bursts of one arrival against the reference tick. */
+  private time(state: DirectionState, tUs: number): void {
+    const previousUs = state.timingPreviousUs;
+    state.timingPreviousUs = tUs;
+    if (Number.isNaN(previousUs)) {
+      state.timingEventUs = tUs;
+      state.runStartUs = tUs;
+      state.runEndUs = tUs;
+      state.runDatagrams = 1;
+      return;
+    }
+    const tickUs = state.referenceUs;
+    const gapUs = tUs - previousUs;
+    if (gapUs < tickUs / 4) state.runDatagrams += 1;
+    else {
+      this.closeRun(state);
+      state.runStartUs = tUs;
+      state.runDatagrams = 1;
+    }
+    state.runEndUs = tUs;
+    if (gapUs > this.gapTicks * tickUs) {
+      state.gapCount += 1;
+      state.gapTotalUs += gapUs;
+      keepLargest(state.longestGaps, { startUs: previousUs, durationMs: gapUs / 1000, missedTicks: Math.max(0, Math.round(gapUs / tickUs) - 1) }, this.keptEvents, (gap) => gap.durationMs);
+    }
+    if (gapUs <= this.eventMergeUs) return;
+    const eventIntervalUs = tUs - state.timingEventUs;
+    state.timingEventUs = tUs;
+    if (eventIntervalUs > this.gapTicks * tickUs) return; // a silence, not jitter
+    const differenceUs = Math.abs(eventIntervalUs - Math.round(eventIntervalUs / tickUs) * tickUs);
+    state.jitterUs += (differenceUs - state.jitterUs) / 16;
+    if (state.jitterUs > state.jitterMaxUs) state.jitterMaxUs = state.jitterUs;
+    state.jitterSumUs += state.jitterUs;
+    state.jitterSamples += 1;
+    state.perEventJitterMs.add(differenceUs / 1000);
+  }
+
+  private closeRun(state: DirectionState): void {
+    if (state.runDatagrams >= state.minimumBurst && state.minimumBurst > 0) {
+      state.burstCount += 1;
+      keepLargest(state.largestBursts, { startUs: state.runStartUs, durationMs: (state.runEndUs - state.runStartUs) / 1000, datagrams: state.runDatagrams }, this.keptEvents, (burst) => burst.datagrams);
+    }
+    state.runDatagrams = 0;
+  }
+
+  private directionReport(direction: Direction, state: DirectionState): PacketTimingDirectionReport {
+    const durationMs = (state.lastUs - state.firstUs) / 1000;
+    const dominant = state.eventIntervals.dominant();
+    let tick: TickEstimate | null = null;
+    if (dominant !== undefined) {
+      let onSchedule = 0;
+      for (let multiple = 1; multiple <= 4; multiple++) onSchedule += state.eventIntervals.shareNear(multiple * dominant.intervalMs, 0.1);
+      const regularity: TimingConfidence = onSchedule >= 0.8 && dominant.share >= 0.5 ? "high" : onSchedule >= 0.5 ? "medium" : "low";
+      tick = { intervalMs: dominant.intervalMs, rateHz: 1000 / dominant.intervalMs, regularShare: dominant.share, onScheduleShare: Math.min(1, onSchedule), regularity };
+    }
+    const hasReference = !Number.isNaN(state.referenceUs);
+    return {
+      direction,
+      packets: state.packets,
+      payloadBytes: state.payloadBytes,
+      durationMs,
+      packetsPerSecond: durationMs > 0 ? ((state.packets - 1) * 1000) / durationMs : 0,
+      sendEvents: state.events,
+      datagramsPerSendEvent: state.events === 0 ? 0 : state.packets / state.events,
+      interArrivalMs: distribution(state.interArrivalMs),
+      payloadSizeBytes: distribution(state.payloadSizeBytes),
+      tick,
+      jitterMs:
+        hasReference && state.jitterSamples > 0
+          ? {
+              referenceIntervalMs: state.referenceUs / 1000,
+              samples: state.jitterSamples,
+              last: state.jitterUs / 1000,
+              mean: state.jitterSumUs / state.jitterSamples / 1000,
+              max: state.jitterMaxUs / 1000,
+              perEventP95: state.perEventJitterMs.quantile(0.95),
+            }
+          : null,
+      gaps: { thresholdMs: hasReference ? (this.gapTicks * state.referenceUs) / 1000 : null, count: state.gapCount, totalMs: state.gapTotalUs / 1000, longest: state.longestGaps },
+      bursts: { minimumDatagrams: hasReference ? state.minimumBurst : null, count: state.burstCount, largest: state.largestBursts },
+    };
+  }
+}
+
+function newDirection(warmUpDatagrams: number): DirectionState {
+  return {
+    packets: 0,
+    payloadBytes: 0,
+    firstUs: Number.NaN,
+    lastUs: Number.NaN,
+    interArrivalMs: new QuantileSketch(),
+    payloadSizeBytes: new QuantileSketch(),
+    events: 0,
+    lastDatagramUs: Number.NaN,
+    lastEventUs: Number.NaN,
+    eventIntervals: new IntervalHistogram(),
+    eventsSinceEstimate: 0,
+    referenceUs: Number.NaN,
+    minimumBurst: 0,
+    pending: new Float64Array(Math.max(1, warmUpDatagrams)),
+    pendingCount: 0,
+    timingPreviousUs: Number.NaN,
+    timingEventUs: Number.NaN,
+    jitterUs: 0,
+    jitterMaxUs: 0,
+    jitterSumUs: 0,
+    jitterSamples: 0,
+    perEventJitterMs: new QuantileSketch(),
+    gapCount: 0,
+    gapTotalUs: 0,
+    longestGaps: [],
+    burstCount: 0,
+    runStartUs: Number.NaN,
+    runDatagrams: 0,
+    runEndUs: Number.NaN,
+    largestBursts: [],
+  };
+}
+
+function distribution(sketch: QuantileSketch): TimingDistribution {
+  if (sketch.count === 0) return { samples: 0, min: 0, p50: 0, p95: 0, p99: 0, max: 0, mean: 0 };
+  return { samples: sketch.count, min: sketch.min, p50: sketch.quantile(0.5), p95: sketch.quantile(0.95), p99: sketch.quantile(0.99), max: sketch.max, mean: sketch.mean };
+}
+
+/** Inserts `item` into `list` (largest `size` first, earlier first on ties), keeping at most `limit`. */
+function keepLargest<Item extends { startUs: number }>(list: Item[], item: Item, limit: number, size: (item: Item) => number): void {
+  let position = list.length;
+  while (position > 0 && size(list[position - 1]!) < size(item)) position -= 1;
+  if (position >= limit) return;
+  list.splice(position, 0, item);
+  if (list.length > limit) list.length = limit;
+}
+
+/** The request → response estimate of one request direction, with its confidence and the reason. */
+function responseEstimate(requestDirection: Direction, correlogram: ResponseLagCorrelogram, requestTick: TickEstimate | null): ResponseTimingEstimate {
+  const peak = correlogram.firstPeak();
+  if (peak === undefined) {
+    return {
+      requestDirection,
+      lagMs: null,
+      halfWidthMs: 0,
+      responseShare: 0,
+      pairs: 0,
+      backgroundPairs: 0,
+      confidence: "none",
+      reason: "no lag from these send events to the other side's stands out of the background: the sides look independent (or too few events)",
+    };
+  }
+  const share = `${Math.round(peak.responseShare * 1000) / 10}% of ${correlogram.requests} send events look answered`;
+  let confidence: TimingConfidence;
+  let reason: string;
+  if (requestTick !== null && requestTick.regularity === "high" && requestTick.regularShare >= 0.8) {
+    confidence = "low";
+    reason =
+      `${share}, but these send events come on a steady ${Math.round(requestTick.intervalMs * 10) / 10} ms schedule: the lag is only known modulo that interval, ` +
+      `and a fixed phase between two schedules looks the same as an answer`;
+  } else if (correlogram.requests < 10) {
+    confidence = "low";
+    reason = `${share}: too few to trust`;
+  } else if (peak.responseShare < 0.3) {
+    confidence = "low";
+    reason = `only ${share}`;
+  } else if (peak.responseShare >= 0.6 && correlogram.requests >= 50) {
+    confidence = "high";
+    reason = `${share} within ±${peak.halfWidthMs} ms of one lag`;
+  } else {
+    confidence = "medium";
+    reason = `${share} within ±${peak.halfWidthMs} ms of one lag${correlogram.requests < 50 ? " (fewer than 50 send events)" : ""}`;
+  }
+  return {
+    requestDirection,
+    lagMs: peak.lagMs,
+    halfWidthMs: peak.halfWidthMs,
+    responseShare: peak.responseShare,
+    pairs: peak.pairs,
+    backgroundPairs: peak.backgroundPairs,
+    confidence,
+    reason,
+  };
+}
