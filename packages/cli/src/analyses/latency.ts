@@ -1,16 +1,106 @@
-import { LatencyAnalyzer, type LatencyReport } from "@tickscope/latency";
+import { LatencyAnalyzer, PacketTimingAnalyzer, type LatencyReport, type PacketTimingReport, type PacketTimingSessionReport } from "@tickscope/latency";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
 import { undecodedReason } from "./undecoded-traffic.js";
 import { measureOneWayDelay } from "../one-way-delay.js";
-import { ErrorCode, TickscopeError } from "@tickscope/core";
+import { ErrorCode, TickscopeError, type MessageAnalyzer } from "@tickscope/core";
 
 function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((left, right) => left - right);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The latency report, with packet timing from datagram arrivals when no definition was given. */
+export type LatencyReportWithTiming = LatencyReport & { packetTiming?: PacketTimingReport };
+
+/** Feeds datagrams to both analyzers; `finish()` returns the latency report with `packetTiming` added. */
+export function withPacketTiming(latency: LatencyAnalyzer, timing: PacketTimingAnalyzer): MessageAnalyzer<LatencyReportWithTiming> {
+  return {
+    name: latency.name,
+    onSession: (session) => {
+      latency.onSession(session);
+      timing.onSession(session);
+    },
+    onPacket: (packet) => {
+      latency.onPacket(packet);
+      timing.onPacket(packet);
+    },
+    onMessage: (message) => latency.onMessage(message),
+    onAnomaly: () => latency.onAnomaly(),
+    onLogEvent: (event) => latency.onLogEvent(event),
+    finish: () => ({ ...latency.finish(), packetTiming: timing.finish() }),
+  };
+}
+
+/** Sessions by datagrams (most first), then id: the table and the answer lead with the busiest. */
+function busiestFirst(report: PacketTimingReport): PacketTimingSessionReport[] {
+  const packets = (session: PacketTimingSessionReport): number => session.directions.reduce((sum, direction) => sum + direction.packets, 0);
+  return [...report.sessions].sort((left, right) => packets(right) - packets(left) || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+}
+
+const DIRECTION_ARROWS = { clientToServer: "client→server", serverToClient: "server→client" } as const;
+
+/** Answer sentences of packet timing: the busiest session's rates, ticks and RTT estimate, and how many sessions had a tick. */
+export function packetTimingAnswer(report: PacketTimingReport): string[] {
+  const sessions = busiestFirst(report);
+  if (sessions.length === 0) return ["Packet timing: no UDP datagram in a session."];
+  const busiest = sessions[0]!;
+  const directions = busiest.directions.map((direction) => {
+    const tick = direction.tick === null ? "no tick (too few send events)" : `tick ${formatNumber(direction.tick.rateHz)} Hz (${direction.tick.regularity} regularity, ${formatNumber(100 * direction.tick.regularShare)}% of intervals within ±10%)`;
+    const jitter = direction.jitterMs === null ? "" : `, jitter ${formatNumber(direction.jitterMs.mean)} ms`;
+    const gaps = direction.gaps.count === 0 ? "" : `, ${direction.gaps.count} gap(s) (longest ${formatNumber(direction.gaps.longest[0]!.durationMs)} ms)`;
+    return `${DIRECTION_ARROWS[direction.direction]} ${formatNumber(direction.packetsPerSecond)} packets/s, ${tick}${jitter}${gaps}`;
+  });
+  const lines = [`Packet timing from arrival times (${sessions.length} session(s); busiest ${busiest.id}): ${directions.join("; ")}.`];
+  const estimate = busiest.responseTiming[0];
+  if (estimate === undefined) lines.push("No RTT estimate: only one direction carried datagrams.");
+  else if (estimate.lagMs === null) lines.push(`No RTT estimate: ${estimate.reason}.`);
+  else {
+    lines.push(
+      `RTT estimate (not measured: server answer lag after client sends) ${formatNumber(estimate.lagMs)} ms, ${estimate.confidence} confidence: ${estimate.reason}. ` +
+        "It includes the server's answer delay, and from a server-side capture it is that delay only.",
+    );
+  }
+  const reverse = busiest.responseTiming[1];
+  if (reverse !== undefined && reverse.lagMs !== null && (reverse.confidence === "medium" || reverse.confidence === "high")) {
+    lines.push(`The client answers the server's sends after ${formatNumber(reverse.lagMs)} ms (${reverse.confidence} confidence: ${reverse.reason}); from a client-side capture that is the client's answer delay, from a server-side one the RTT.`);
+  }
+  const ticked = sessions.filter((session) => session.directions.some((direction) => direction.tick !== null)).length;
+  if (sessions.length > 1) lines.push(`${ticked} of ${sessions.length} session(s) have enough send events for a tick (8 or more intervals).`);
+  return lines;
+}
+
+/** One row per session direction, busiest session first. */
+export function packetTimingTable(report: PacketTimingReport): AnalysisSection["tables"][number] {
+  return {
+    name: "packet-timing",
+    rows: busiestFirst(report).flatMap((session) =>
+      session.directions.map((direction) => {
+        const estimate = session.responseTiming.find((entry) => entry.requestDirection === direction.direction);
+        return {
+          session: session.id,
+          direction: direction.direction,
+          packets: direction.packets,
+          packetsPerSecond: direction.packetsPerSecond,
+          tickHz: direction.tick?.rateHz ?? null,
+          tickRegularity: direction.tick?.regularity ?? "none",
+          interArrivalP50Ms: direction.interArrivalMs.p50,
+          interArrivalP95Ms: direction.interArrivalMs.p95,
+          interArrivalP99Ms: direction.interArrivalMs.p99,
+          jitterMs: direction.jitterMs?.mean ?? null,
+          gaps: direction.gaps.count,
+          longestGapMs: direction.gaps.longest[0]?.durationMs ?? null,
+          bursts: direction.bursts.count,
+          payloadP50Bytes: direction.payloadSizeBytes.p50,
+          answerLagMs: estimate?.lagMs ?? null,
+          answerConfidence: estimate?.confidence ?? "none",
+        };
+      }),
+    ),
+  };
 }
 
 /**
@@ -20,14 +110,18 @@ function median(values: number[]): number {
  * What could not be measured comes first, with the reason; "no spike" is only
  * said when an RTT series was there to look for one.
  */
-export function latencySection(report: LatencyReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
+export function latencySection(report: LatencyReportWithTiming, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
   const sessions = report.sessions.filter((session) => session.rttMs.samples > 0);
   const spikes = report.sessions.flatMap((session) => session.spikes.map((spike) => ({ session: session.id, ...spike })));
   const answer: string[] = [];
   const undecoded = undecodedReason(context);
   const streams = report.streams.filter((stream) => stream.packets >= 2);
   if (undecoded !== undefined) {
-    answer.push(`Not measured: ${undecoded}. RTT needs ack, echo or reported-RTT roles and jitter a sendTime role, so no latency spike could be looked for.`);
+    answer.push(
+      `Not measured: ${undecoded}. RTT needs ack, echo or reported-RTT roles and jitter a sendTime role, so no latency spike could be looked for` +
+        `${report.packetTiming === undefined ? "." : "; what datagram arrival times alone show follows (packet-timing table)."}`,
+    );
+    if (report.packetTiming !== undefined) answer.push(...packetTimingAnswer(report.packetTiming));
   } else if (sessions.length === 0) {
     answer.push(
       "No RTT measured: the definition has no ack, echo or reported-RTT role, or no reply was captured, so no latency spike could be looked for" +
@@ -92,6 +186,7 @@ export function latencySection(report: LatencyReport, context?: Pick<AnalysisCon
     recommendations: [],
     metrics,
     tables: [
+      ...(report.packetTiming === undefined ? [] : [packetTimingTable(report.packetTiming)]),
       {
         name: "latency-sessions",
         rows: report.sessions.map((session) => ({
@@ -162,6 +257,10 @@ export const latencyAdapter: AnalysisAdapter = {
     const oneWayDelay = await measureOneWayDelay(captures[0]!, options.serverCapture as string, options.serverPort as number[] | undefined);
     return { ...(report as LatencyReport), oneWayDelay };
   },
-  create: (context) => new LatencyAnalyzer(context.settings.latency as ConstructorParameters<typeof LatencyAnalyzer>[0]),
-  toSection: (report, context) => latencySection(report as LatencyReport, context),
+  create: (context) => {
+    const latency = new LatencyAnalyzer(context.settings.latency as ConstructorParameters<typeof LatencyAnalyzer>[0]);
+    // Without a definition nothing is decoded: timing from datagram arrivals is what there is to measure.
+    return undecodedReason(context) === undefined ? latency : withPacketTiming(latency, new PacketTimingAnalyzer());
+  },
+  toSection: (report, context) => latencySection(report as LatencyReportWithTiming, context),
 };
