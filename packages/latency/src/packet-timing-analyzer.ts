@@ -112,7 +112,7 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
   constructor(options: PacketTimingAnalyzerOptions = {}) {
     this.eventMergeUs = (options.eventMergeMs ?? 1) * 1000;
     this.gapTicks = options.gapTicks ?? 4;
-    this.warmUpDatagrams = options.warmUpDatagrams ?? 512;
+    this.warmUpDatagrams = Math.max(1, options.warmUpDatagrams ?? 512);
     this.reestimateEvents = options.reestimateEvents ?? 1024;
     this.maximumResponseLagMs = options.maximumResponseLagMs ?? 600;
     this.keptEvents = options.keptEvents ?? 5;
@@ -157,8 +157,14 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
       }
     }
     if (state.pending !== undefined) {
+      if (state.pendingCount === state.pending.length) {
+        // Grown by doubling up to warmUpDatagrams, so short sessions (most of a capture's flows) stay small.
+        const grown = new Float64Array(Math.min(this.warmUpDatagrams, 2 * state.pending.length));
+        grown.set(state.pending);
+        state.pending = grown;
+      }
       state.pending[state.pendingCount++] = tUs;
-      if (state.pendingCount === state.pending.length) this.estimate(state);
+      if (state.pendingCount >= this.warmUpDatagrams) this.estimate(state);
       return;
     }
     if (state.eventsSinceEstimate >= this.reestimateEvents) this.estimate(state);
@@ -324,7 +330,7 @@ function newDirection(warmUpDatagrams: number): DirectionState {
     eventsSinceEstimate: 0,
     referenceUs: Number.NaN,
     minimumBurst: 0,
-    pending: new Float64Array(Math.max(1, warmUpDatagrams)),
+    pending: new Float64Array(Math.max(1, Math.min(16, warmUpDatagrams))),
     pendingCount: 0,
     timingPreviousUs: Number.NaN,
     timingEventUs: Number.NaN,
