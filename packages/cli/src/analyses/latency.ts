@@ -73,6 +73,30 @@ export function packetTimingAnswer(report: PacketTimingReport): string[] {
   return lines;
 }
 
+/** Telemetry of packet timing: rate, tick and jitter per session direction, and the answer lag (an estimate, labelled with its confidence). */
+export function packetTimingMetrics(report: PacketTimingReport): MetricSample[] {
+  const metrics: MetricSample[] = [];
+  for (const session of busiestFirst(report)) {
+    for (const direction of session.directions) {
+      const labels = { session: session.id, direction: direction.direction };
+      metrics.push({ name: "tickscope_packets_per_second", help: "datagrams per second", unit: "1/s", value: direction.packetsPerSecond, labels });
+      if (direction.tick !== null) metrics.push({ name: "tickscope_tick_rate_hz", help: "dominant send rate (tick) from arrival times", unit: "Hz", value: direction.tick.rateHz, labels: { ...labels, regularity: direction.tick.regularity } });
+      if (direction.jitterMs !== null) metrics.push({ name: "tickscope_tick_jitter_ms", help: "RFC 3550-style jitter of arrivals against the tick", unit: "ms", value: direction.jitterMs.mean, labels });
+    }
+    for (const estimate of session.responseTiming) {
+      if (estimate.lagMs === null) continue;
+      metrics.push({
+        name: "tickscope_answer_lag_ms",
+        help: "estimated request-to-response lag from timing alone (not a measured RTT)",
+        unit: "ms",
+        value: estimate.lagMs,
+        labels: { session: session.id, requestDirection: estimate.requestDirection, confidence: estimate.confidence },
+      });
+    }
+  }
+  return metrics;
+}
+
 /** One row per session direction, busiest session first. */
 export function packetTimingTable(report: PacketTimingReport): AnalysisSection["tables"][number] {
   return {
@@ -167,7 +191,7 @@ export function latencySection(report: LatencyReportWithTiming, context?: Pick<A
         `${first.session} ${first.method} vs ${first.headline} (p50 ×${formatNumber(first.p50Ratio)}, p95 ×${formatNumber(first.p95Ratio)}): ${first.reason}.`,
     );
   }
-  const metrics: MetricSample[] = [];
+  const metrics: MetricSample[] = report.packetTiming === undefined ? [] : packetTimingMetrics(report.packetTiming);
   for (const session of sessions) {
     const labels = { session: session.id, direction: session.direction, method: session.method };
     metrics.push(

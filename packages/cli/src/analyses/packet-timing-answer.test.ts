@@ -38,6 +38,17 @@ describe("latency without a definition: packet timing (issue 15 item 1)", () => 
     expect(section.answer[1]).toMatch(/^Packet timing from arrival times \(1 session\(s\); busiest s\): client→server .* packets\/s, tick .* Hz .*; server→client/);
     expect(section.answer[2]).toMatch(/^RTT estimate \(not measured: server answer lag after client sends\) 40(\.\d+)? ms, high confidence/);
     expect(section.tables[0]!.name).toBe("packet-timing");
+    expect(section.metrics.map((metric) => metric.name)).toEqual([
+      "tickscope_packets_per_second",
+      "tickscope_tick_rate_hz",
+      "tickscope_tick_jitter_ms",
+      "tickscope_packets_per_second",
+      "tickscope_tick_rate_hz",
+      "tickscope_tick_jitter_ms",
+      "tickscope_answer_lag_ms",
+      ...(section.metrics.length > 7 ? ["tickscope_answer_lag_ms"] : []),
+    ]);
+    expect(section.metrics[6]!.labels).toEqual({ session: "s", requestDirection: "clientToServer", confidence: "high" });
     const rows = section.tables[0]!.rows;
     expect(rows.map((row) => row.direction)).toEqual(["clientToServer", "serverToClient"]);
     expect(rows[0]!.answerConfidence).toBe("high");
