@@ -97,7 +97,7 @@ export function packetTimingMetrics(report: PacketTimingReport): MetricSample[] 
   return metrics;
 }
 
-/** One row per session direction, busiest session first. */
+/** One row per session direction, busiest session first; `answeredAfterMs` is the lag after which the other side answers this direction's sends (an estimate, with `answeredConfidence`). */
 export function packetTimingTable(report: PacketTimingReport): AnalysisSection["tables"][number] {
   return {
     name: "packet-timing",
@@ -119,8 +119,8 @@ export function packetTimingTable(report: PacketTimingReport): AnalysisSection["
           longestGapMs: direction.gaps.longest[0]?.durationMs ?? null,
           bursts: direction.bursts.count,
           payloadP50Bytes: direction.payloadSizeBytes.p50,
-          answerLagMs: estimate?.lagMs ?? null,
-          answerConfidence: estimate?.confidence ?? "none",
+          answeredAfterMs: estimate?.lagMs ?? null,
+          answeredConfidence: estimate?.confidence ?? "none",
         };
       }),
     ),

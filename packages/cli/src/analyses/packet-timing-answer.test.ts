@@ -32,7 +32,7 @@ function answeringSession(): PacketTimingReport {
 describe("latency without a definition: packet timing (issue 15 item 1)", () => {
   it("the answer says what is not measured first, then timing and an RTT estimate with its confidence, never a measured RTT", () => {
     const packetTiming = answeringSession();
-    const report = { sessions: [], streams: [], findings: [], anomalies: {}, packetTiming } as LatencyReportWithTiming;
+    const report = { sessions: [], streams: [], findings: [], anomalies: {}, packetTiming } as unknown as LatencyReportWithTiming;
     const section = latencySection(report, { definition: undefined });
     expect(section.answer[0]).toMatch(/^Not measured: no protocol definition was given .* follows \(packet-timing table\)\.$/);
     expect(section.answer[1]).toMatch(/^Packet timing from arrival times \(1 session\(s\); busiest s\): client→server .* packets\/s, tick .* Hz .*; server→client/);
@@ -51,8 +51,8 @@ describe("latency without a definition: packet timing (issue 15 item 1)", () => 
     expect(section.metrics[6]!.labels).toEqual({ session: "s", requestDirection: "clientToServer", confidence: "high" });
     const rows = section.tables[0]!.rows;
     expect(rows.map((row) => row.direction)).toEqual(["clientToServer", "serverToClient"]);
-    expect(rows[0]!.answerConfidence).toBe("high");
-    expect(Math.abs((rows[0]!.answerLagMs as number) - 40)).toBeLessThan(1);
+    expect(rows[0]!.answeredConfidence).toBe("high");
+    expect(Math.abs((rows[0]!.answeredAfterMs as number) - 40)).toBeLessThan(1);
   });
 
   it("one-direction and empty timing reports say why there is no estimate", () => {
@@ -79,7 +79,7 @@ describe("latency without a definition: packet timing (issue 15 item 1)", () => 
     expect(section.answer[0]).toMatch(/^Not measured: no protocol definition/);
     expect(section.answer[2]).toMatch(/^RTT estimate \(not measured: .*\) 5\d\.\d+ ms, low confidence/);
     const rows = section.tables.find((table) => table.name === "packet-timing")!.rows;
-    expect(rows[0]).toMatchObject({ session: "udp:192.168.1.111:58637-52.16.251.62:59238", direction: "clientToServer", packets: 4860, answerConfidence: "low" });
+    expect(rows[0]).toMatchObject({ session: "udp:192.168.1.111:58637-52.16.251.62:59238", direction: "clientToServer", packets: 4860, answeredConfidence: "low" });
   });
 
   it.skipIf(!hasSharedCaptures)(`with --protocol the latency report has no packet timing${skip}`, async () => {
