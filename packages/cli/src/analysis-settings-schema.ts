@@ -41,21 +41,26 @@ function settings(properties: Record<string, TSchema>, description: string): TSc
 const names = (maxItems = 256): TSchema => Type.Array(Type.String({ maxLength: 256 }), { maxItems });
 const geoPoint = Type.Object({ latitude: number(-90, 90), longitude: number(-180, 180) }, { additionalProperties: false });
 
+/** Core's `SpikeDetectorOptions` (latency and regions: the same spike detection). */
+function spikeSettings(): TSchema {
+  return settings(
+    {
+      marginMs: milliseconds(),
+      madMultiplier: number(0, 1000),
+      baselineWindowSamples: integer(3, 100_000),
+      minSamples: integer(1, 10_000),
+      warmupSamples: integer(0, 1_000_000),
+      levelShiftAfterMs: milliseconds(),
+      recomputeEvery: integer(1, 100_000),
+    },
+    "spike detection",
+  );
+}
+
 /** `analyses.latency`: `LatencyAnalyzerOptions` of `@tickscope/latency`. */
 export const LatencySettingsSchema = settings(
   {
-    spike: settings(
-      {
-        marginMs: milliseconds(),
-        madMultiplier: number(0, 1000),
-        baselineWindowSamples: integer(3, 100_000),
-        minSamples: integer(1, 10_000),
-        warmupSamples: integer(0, 1_000_000),
-        levelShiftAfterMs: milliseconds(),
-        recomputeEvery: integer(1, 100_000),
-      },
-      "spike detection",
-    ),
+    spike: spikeSettings(),
     causes: settings(
       { binMs: number(1, 60_000), historyBins: integer(1, 100_000), lookbackMs: milliseconds(), lookaheadMs: milliseconds(), maxMessageTypes: integer(1, 10_000) },
       "cause history",
@@ -195,7 +200,10 @@ export const RegionsSettingsSchema = settings(
     maxPendingEchoes: integer(1, 1_000_000),
     maxSequenceSpaces: integer(1, 4096),
     lossWindow: integer(1, 1 << 20),
-    spikeThresholdMs: milliseconds(),
+    spike: spikeSettings(),
+    maxSpikesPerSeries: integer(1, 1_000_000),
+    reportedRttLogKeys: names(64),
+    ack: settings({ windowSize: integer(1, 1 << 20), maxRttMs: milliseconds() }, "ack-based RTT"),
     maxSessions: integer(1, MAX_COUNT),
     comparison: settings(
       {

@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { hasSharedCaptures, sharedCapturePath, sharedCapturesSkipReason } from "@tickscope-test/support";
 import { runCapturePipeline } from "@tickscope/capture";
+import type { GameMessage, LogEvent, Session } from "@tickscope/core";
 import { compileProtocol, type ProtocolDefinition } from "@tickscope/core/protocol";
-import { LatencyAnalyzer, type LatencyReport } from "@tickscope/latency";
-import { createRegionsAnalyzer } from "@tickscope/regions";
+import { LatencyAnalyzer, type LatencyReport, type LatencySessionReport } from "@tickscope/latency";
+import { createRegionsAnalyzer, type SessionSummary } from "@tickscope/regions";
 import { ARENA_DEFINITION, simulateMatchToMemory } from "@tickscope/sim";
 import { describe, expect, it } from "vitest";
 
@@ -20,6 +21,16 @@ async function bothAnalyses(source: string | Uint8Array, definition: ProtocolDef
   return { latency: report, regions: regions.sessionSummaries() };
 }
 
+/** A session's RTT, spike count and jitter as latency reports them, in the shape of a region summary. */
+function latencyFigures(session: LatencySessionReport): Pick<SessionSummary, "rttMs" | "spikeCount" | "jitterMs"> {
+  return { rttMs: { p50: session.rttMs.p50, p95: session.rttMs.p95, p99: session.rttMs.p99 }, spikeCount: session.spikes.length, jitterMs: session.jitterMs.rfc3550 };
+}
+
+/** The same figures of a region summary. */
+function regionFigures(summary: SessionSummary): Pick<SessionSummary, "rttMs" | "spikeCount" | "jitterMs"> {
+  return { rttMs: summary.rttMs, spikeCount: summary.spikeCount, jitterMs: summary.jitterMs };
+}
+
 describe("one RTT per session: latency and regions agree (issue 13 §2)", () => {
   it.skipIf(!hasSharedCaptures)(`Firefall 1869: the region RTT of the gameplay session is latency's headline (time sync), not seconds${skip}`, async () => {
     const definition = JSON.parse(readFileSync(`${examples}firefall.json`, "utf8")) as ProtocolDefinition;
@@ -29,6 +40,9 @@ describe("one RTT per session: latency and regions agree (issue 13 §2)", () => 
     expect(game.method).toBe("echo");
     expect(region.rttMs).toEqual({ p50: game.rttMs.p50, p95: game.rttMs.p95, p99: game.rttMs.p99 });
     expect(region.rttMs!.p50).toBeLessThan(70);
+    // spikes (of the time series the headline does not contradict) and jitter: one computation too
+    expect(regionFigures(region)).toEqual(latencyFigures(game));
+    for (const session of latency.sessions) expect(regionFigures(regions.find((summary) => summary.sessionId === session.id)!)).toEqual(latencyFigures(session));
   });
 
   it("a simulated match captured at the servers: every session's RTT is the same in both packages", async () => {
@@ -39,5 +53,59 @@ describe("one RTT per session: latency and regions agree (issue 13 §2)", () => 
       const region = regions.find((summary) => summary.sessionId === session.id)!;
       expect(region.rttMs).toEqual({ p50: session.rttMs.p50, p95: session.rttMs.p95, p99: session.rttMs.p99 });
     }
+  });
+
+  it("a simulated match with an injected spike: every session's spike count and jitter are the same in both packages", async () => {
+    const match = simulateMatchToMemory({
+      seed: 7,
+      players: 8,
+      durationMs: 30_000,
+      networkEvents: [{ kind: "latencySpike", startMs: 12_000, durationMs: 2000, extraDelayMs: 150, playerIds: [1, 4] }],
+    });
+    const { latency, regions } = await bothAnalyses(match.pcapng, ARENA_DEFINITION as never);
+    expect(regions.length).toBe(latency.sessions.length);
+    let spikes = 0;
+    for (const session of latency.sessions) {
+      expect(regionFigures(regions.find((summary) => summary.sessionId === session.id)!)).toEqual(latencyFigures(session));
+      spikes += session.spikes.length;
+    }
+    expect(spikes).toBeGreaterThanOrEqual(2); // the injected spike is seen, and counted alike
+  });
+
+  it("server-log RTT values reach both packages by core's one rule (a session whose only RTT is its log)", () => {
+    const latency = new LatencyAnalyzer();
+    const regions = createRegionsAnalyzer({ regionOfSession: () => "here", comparison: { placement: false } });
+    const session: Session = {
+      id: "s",
+      transport: "udp",
+      client: { address: "198.51.100.7", port: 5000 },
+      server: { address: "192.0.2.1", port: 7777 },
+      firstUs: 0,
+      lastUs: 0,
+      clientToServer: { packets: 0, bytes: 0 },
+      serverToClient: { packets: 0, bytes: 0 },
+      player: "p1",
+    };
+    latency.onSession(session);
+    regions.onSession!(session);
+    for (let index = 0; index < 200; index++) {
+      const tUs = 1e15 + index * 100_000;
+      const message: GameMessage = { sessionId: "s", direction: "clientToServer", tUs, packetIndex: index, indexInPacket: 0, type: "input", byteLength: 20, packetWireLength: 62, fields: {}, roles: {} };
+      latency.onMessage(message);
+      regions.onMessage(message);
+      // the server logs the player's RTT every 500 ms, by player (not session), with a 1.5 s spike to 250 ms
+      if (index % 5 === 0) {
+        const event: LogEvent = { tUs, type: "player_rtt", player: "p1", values: { rttMs: index >= 100 && index < 115 ? 250 : 40 + (index % 3) }, labels: {}, line: index + 1 };
+        latency.onLogEvent!(event);
+        regions.onLogEvent!(event);
+      }
+    }
+    const report = latency.finish() as LatencyReport;
+    const [summary] = regions.sessionSummaries();
+    expect(report.sessions).toHaveLength(1);
+    expect(report.sessions[0]!.method).toBe("reported");
+    expect(summary).toBeDefined();
+    expect(regionFigures(summary!)).toEqual(latencyFigures(report.sessions[0]!));
+    expect(summary!.rttMs!.p50).toBeCloseTo(41, 0);
   });
 });

@@ -9,7 +9,16 @@ import {
   RTT_DISAGREEMENT_FACTOR,
   SerialUnwrapper,
   SessionRtt,
+  SessionRttSignals,
+  SmoothedRtt,
+  spikeCounts,
   type AckRttSamplerOptions,
+  type DetectedSpike,
+  type InterarrivalJitter,
+  type RttSeriesSignals,
+  type RttSpike,
+  type SendTimeStream,
+  type SpikeDetectorOptions,
   type Direction,
   type EchoRttMatcherOptions,
   type RttDisagreement,
@@ -25,7 +34,6 @@ import {
   type Severity,
 } from "@tickscope/core";
 import { CauseTimeline, compareCauses, round3, type CauseTimelineOptions, type SpikeCause, type SpikeCauseKind } from "./cause-timeline.js";
-import { InterarrivalJitter, SmoothedRtt } from "./interarrival-jitter.js";
 import type {
   LatencyMinuteReport,
   LatencyPercentiles,
@@ -39,7 +47,6 @@ import { LogEventTimeline } from "./log-event-timeline.js";
 import { RttTimeline } from "./rtt-timeline.js";
 import { LATENCY_METHODS, type LatencyMethod } from "./rtt-sample.js";
 import { poissonUpperTailLog10, surpriseToScore } from "./significance.js";
-import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
 
 /** Options of {@link LatencyAnalyzer}. */
 export interface LatencyAnalyzerOptions {
@@ -63,7 +70,7 @@ export interface LatencyAnalyzerOptions {
   timelinePoints?: number;
   /** Sessions tracked (more are counted as `E_SESSIONS_DROPPED`). Default 100,000. */
   maxSessions?: number;
-  /** Log event value names read as a reported RTT in ms. Default `rttMs`, `rtt`, `pingMs`, `ping`, `latencyMs`. */
+  /** Log event value names read as a reported RTT in ms. Default core's `DEFAULT_REPORTED_RTT_LOG_KEYS` (`rttMs`, `rtt`, `pingMs`, `ping`, `latencyMs`). */
   reportedRttLogKeys?: readonly string[];
 }
 
@@ -91,10 +98,9 @@ const CAUSE_LABELS: Readonly<Record<SpikeCauseKind, string>> = {
   routeChange: "a route change",
 };
 
-interface SpikeRecord extends DetectedSpike {
+/** A spike of a series (core's, with the direct series contradicting it) and its ranked causes. */
+interface SpikeRecord extends RttSpike {
   causes: SpikeCause[];
-  /** Direct series (`method\u0000direction`) that measured less than half this spike's RTT at the same moment. */
-  contradictedBy: string[] | undefined;
 }
 
 interface MinuteState {
@@ -106,39 +112,39 @@ class SeriesState {
   /** The session-long sketch: the core {@link RttSeries} regions reads too. */
   readonly sketch: QuantileSketch;
   readonly smoothed = new SmoothedRtt();
-  /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
-  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false, discontinuityMs: Infinity });
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
   current: MinuteState | undefined;
   readonly aboveUs = [0, 0, 0];
   previousUs = Number.NaN;
-  firstUs = Number.NaN;
-  lastUs = Number.NaN;
-  readonly detector: SpikeDetector;
   readonly method: LatencyMethod;
   readonly direction: Direction;
-  /**
-   * The last samples as (start µs, RTT ms) pairs, so a spike of a denser method
-   * can be checked against a direct one at the same moments: direct methods (echo,
-   * reported) keep {@link DIRECT_SAMPLES_KEPT}, acks {@link ACK_SAMPLES_KEPT} once
-   * the session has a direct method. Allocated on first use.
-   */
-  recentSamples: Float64Array | undefined;
-  recentCount = 0;
 
   constructor(
-    readonly rtt: RttSeries,
-    options: SpikeDetectorOptions | undefined,
-    onSpike: (series: SeriesState, spike: DetectedSpike) => void,
+    /** Core's spike detector, RTT-series jitter and recent samples of this series (the regions analysis uses the same). */
+    readonly signals: RttSeriesSignals,
     timelinePoints: number,
   ) {
-    this.sketch = rtt.sketch;
-    this.method = rtt.method;
-    this.direction = rtt.direction;
-    this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
+    this.sketch = signals.series.sketch;
+    this.method = signals.method;
+    this.direction = signals.direction;
     this.timeline = new RttTimeline(timelinePoints);
+  }
+
+  /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
+  get jitter(): InterarrivalJitter {
+    return this.signals.jitter;
+  }
+
+  /** Start time of the first sample, µs. */
+  get firstUs(): number {
+    return this.signals.firstUs;
+  }
+
+  /** Start time of the latest sample, µs. */
+  get lastUs(): number {
+    return this.signals.lastUs;
   }
 }
 
@@ -149,19 +155,12 @@ interface ReceiveStream {
   lastSequence: SerialNumber;
 }
 
-interface JitterStream {
-  readonly direction: Direction;
-  readonly channel: string;
-  readonly jitter: InterarrivalJitter;
-  lastPacketIndex: number;
-  /** Datagram index of each kept restart of `jitter` (timestamp discontinuity, clock change). */
-  readonly restartPacketIndices: number[];
-}
-
 interface SessionState {
   readonly id: string;
   /** The session's RTT series (core): the same computation regions uses. */
   readonly rtt: SessionRtt;
+  /** Spikes, jitter and send-time streams of the session (core): the same computation regions uses. */
+  readonly signals: SessionRttSignals;
   client: string;
   server: string;
   player: string | undefined;
@@ -175,30 +174,13 @@ interface SessionState {
   /** Receive streams by direction (0 = client→server), then channel. */
   readonly receiveStreams: [ReceiveStream[], ReceiveStream[]];
   readonly series: Map<string, SeriesState>;
-  readonly jitterStreams: Map<string, JitterStream>;
-  /** The same jitter streams by direction, for the hot path. */
-  readonly jitterByDirection: [JitterStream[], JitterStream[]];
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
-  /** A direct RTT method (echo, reported) has sampled this session: ack series then keep recent samples. */
-  hasDirectMethod: boolean;
-  /**
-   * A jitter stream of the session has 2+ packets, so the report takes its
-   * jitter from a stream ({@link receivedStream}) and never from an RTT
-   * series: series jitter is no longer fed (it could not change any figure).
-   */
-  hasReceivedStream: boolean;
 }
 
 const THRESHOLDS_MS = [50, 100, 150];
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
-/** Direct-method samples kept per series for confirming spikes (16 KB when full). */
-const DIRECT_SAMPLES_KEPT = 1024;
-/** A direct sample is compared with the ack sample nearest it, at most this far apart, µs. */
-const CONFIRM_WINDOW_US = 1_000_000;
-/** Ack samples kept per ack series, once its session has a direct method (8 KB). */
-const ACK_SAMPLES_KEPT = 512;
 
 /**
  * The latency analysis: ack-, echo- and reported RTT per session and
@@ -214,7 +196,6 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   private readonly sampler: RttSampler;
   private readonly logTimeline: LogEventTimeline;
   private readonly anomalies = new AnomalyCounter();
-  private readonly reportedKeys: readonly string[];
   private lastUs = Number.NaN;
   /** Spikes of a time series dropped because the headline method contradicted them. */
   private contradictedSpikes = 0;
@@ -224,14 +205,13 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
 
   constructor(options: LatencyAnalyzerOptions = {}) {
     this.options = options;
-    this.sampler = new RttSampler((sample) => this.addSample(sample), { ack: options.ack, echo: options.echo });
+    this.sampler = new RttSampler((sample) => this.addSample(sample), { ack: options.ack, echo: options.echo, reportedRttLogKeys: options.reportedRttLogKeys });
     this.logTimeline = new LogEventTimeline(
       options.causes?.binMs,
       options.causes?.historyBins,
       options.causes?.lookbackMs,
       options.causes?.lookaheadMs,
     );
-    this.reportedKeys = options.reportedRttLogKeys ?? ["rttMs", "rtt", "pingMs", "ping", "latencyMs"];
   }
 
   /** Registers a session's endpoints and player. */
@@ -289,20 +269,11 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   onLogEvent(event: LogEvent): void {
     this.clock(event.tUs);
     this.logTimeline.add(event.tUs, event.type);
-    const key = this.reportedKeys.find((name) => event.values[name] !== undefined);
-    if (key === undefined) return;
+    // Core's sampler reads the reported RTT (the same rule regions uses for the same log).
     const sessionId =
       (event.session !== undefined ? event.session : undefined) ??
       (event.player !== undefined ? (this.playerSessions.get(event.player) ?? `player:${event.player}`) : "server");
-    this.addSample({
-      sessionId,
-      direction: "clientToServer",
-      method: "reported",
-      tUs: event.tUs,
-      rttMs: event.values[key],
-      packetIndex: 0,
-      channel: "",
-    });
+    this.sampler.onLogEvent(event, sessionId);
   }
 
   /** Ends the analysis: closes open spikes, scores shared-path causes, builds the report. */
@@ -311,18 +282,15 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const primaries = new Map<string, SeriesState>();
     const choices = new Map<string, { headline: SeriesState; disagreements: RttDisagreement[] }>();
     for (const state of this.sessions.values()) {
-      for (const series of state.series.values()) {
-        series.detector.finish(series.lastUs);
-        this.closeMinute(series);
-      }
+      state.signals.finish();
+      for (const series of state.series.values()) this.closeMinute(series);
       const choice = state.rtt.choose();
       if (choice === undefined) continue;
       const primary = seriesStateOf(state, choice.timeSeries);
       const headline = seriesStateOf(state, choice.headline);
       if (primary !== headline) {
-        // A spike of the denser method that the direct measure, sampled during it, contradicts is not a spike.
-        const headlineKey = `${headline.method}\u0000${headline.direction}`;
-        const kept = primary.spikes.filter((spike) => spike.contradictedBy === undefined || !spike.contradictedBy.includes(headlineKey));
+        // A spike of the denser method that the direct measure, sampled during it, contradicts is not a spike (core's rule).
+        const kept = primary.spikes.filter((spike) => spikeCounts(spike, choice));
         if (kept.length < primary.spikes.length) this.anomalies.add("E_SPIKE_CONTRADICTED", 0);
         this.contradictedSpikes += primary.spikes.length - kept.length;
         primary.spikes.length = 0;
@@ -344,8 +312,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const streams: LatencyStreamReport[] = [];
     for (const id of [...this.sessions.keys()].sort()) {
       const state = this.sessions.get(id)!;
-      for (const key of [...state.jitterStreams.keys()].sort()) {
-        const stream = state.jitterStreams.get(key)!;
+      for (const stream of state.signals.orderedSendTimeStreams()) {
         const jitter = stream.jitter;
         streams.push({
           session: id,
@@ -391,6 +358,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         this.anomalies.add("E_SESSIONS_DROPPED", 0);
         return undefined;
       }
+      const rtt = new SessionRtt();
       state = {
         id,
         client: "",
@@ -404,13 +372,10 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         pendingGapMs: 0,
         pendingGapUs: Number.NaN,
         receiveStreams: [[], []],
-        jitterByDirection: [[], []],
         seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
         series: new Map(),
-        jitterStreams: new Map(),
-        hasReceivedStream: false,
-        hasDirectMethod: false,
-        rtt: new SessionRtt(),
+        rtt,
+        signals: new SessionRttSignals(rtt, this.options.spike, (signals, spike) => this.onSpike(state!, signals, spike)),
       };
       this.sessions.set(id, state);
     }
@@ -479,28 +444,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 
   private receiveSendTime(state: SessionState, message: GameMessage, sendTimeUs: number): void {
-    const roles = message.roles;
-    const channel = roles.channel !== undefined ? String(roles.channel) : (roles.sessionId ?? "");
-    const streams = state.jitterByDirection[message.direction === "clientToServer" ? 0 : 1];
-    let stream: JitterStream | undefined;
-    for (let index = 0; index < streams.length; index++) {
-      if (streams[index].channel === channel) {
-        stream = streams[index];
-        break;
-      }
-    }
-    if (stream === undefined) {
-      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1, restartPacketIndices: [] };
-      streams.push(stream);
-      state.jitterStreams.set(`${message.direction}\u0000${channel}`, stream);
-    }
-    if (stream.lastPacketIndex === message.packetIndex) return;
-    stream.lastPacketIndex = message.packetIndex;
-    // The clock is the sendTime field's (its wrap tells an 8 kHz RTP payload type from a 90 kHz one): a change restarts the difference chain.
-    const restartsBefore = stream.jitter.restarts.length;
-    stream.jitter.add(message.tUs, sendTimeUs, roles.sendTimeModulusUs === undefined ? "" : String(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
-    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
-    if (stream.jitter.packets >= 2) state.hasReceivedStream = true;
+    // Core's send-time streams (RFC 3550 jitter, restarts at discontinuities): the same computation regions uses.
+    state.signals.addSendTime(message, sendTimeUs);
   }
 
   /** Adds one sample (core's samplers reuse the object: nothing here keeps it). */
@@ -514,19 +459,11 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const slot = METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1);
     let series = state.seriesSlots[slot];
     if (series === undefined) {
-      series = new SeriesState(
-        state.rtt.seriesFor(sample.method, sample.direction),
-        this.options.spike,
-        (owner, spike) => this.onSpike(state, owner, spike),
-        this.options.timelinePoints ?? 600,
-      );
+      series = new SeriesState(state.signals.seriesFor(sample.method, sample.direction), this.options.timelinePoints ?? 600);
       state.seriesSlots[slot] = series;
       state.series.set(`${sample.method}\u0000${sample.direction}`, series);
     }
     series.smoothed.add(sample.rttMs);
-    if (!state.hasReceivedStream) series.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
-    if (Number.isNaN(series.firstUs)) series.firstUs = sample.tUs;
-    if (Number.isNaN(series.lastUs) || sample.tUs > series.lastUs) series.lastUs = sample.tUs;
     if (!Number.isNaN(series.previousUs)) {
       const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
       for (let index = 0; index < THRESHOLDS_MS.length; index++) {
@@ -539,19 +476,10 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
     }
-    // The session-long sketch (core's series, shared with regions) and the minute sketch share the bucket computation.
-    state.rtt.add(sample, series.current.sketch);
     series.timeline.add(sample.tUs, sample.rttMs);
-    if (sample.method !== "ack") state.hasDirectMethod = true;
-    if (state.hasDirectMethod) {
-      const capacity = sample.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
-      if (series.recentSamples === undefined) series.recentSamples = new Float64Array(2 * capacity);
-      const slot = series.recentCount % capacity;
-      series.recentSamples[2 * slot] = sample.tUs;
-      series.recentSamples[2 * slot + 1] = sample.rttMs;
-      series.recentCount += 1;
-    }
-    series.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
+    // Core's signals: the session-long sketch (shared with regions) and the minute sketch share the bucket
+    // computation; then the RTT-series jitter, the recent samples and the spike detector (which may call onSpike).
+    state.signals.add(sample, series.current.sketch);
   }
 
   private closeMinute(series: SeriesState): void {
@@ -565,7 +493,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     series.minutes.push({ minuteStartUs: current.minute * MINUTE_US, ...percentiles(current.sketch) });
   }
 
-  private onSpike(state: SessionState, series: SeriesState, spike: DetectedSpike): void {
+  private onSpike(state: SessionState, signals: RttSeriesSignals, spike: RttSpike): void {
+    const series = seriesStateOf(state, signals.series);
     if (series.spikes.length >= (this.options.maxSpikesPerSeries ?? 1000)) {
       this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
       return;
@@ -586,7 +515,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       });
     }
     causes.sort(compareCauses);
-    series.spikes.push({ ...spike, causes, contradictedBy: series.method === "ack" ? contradictingSeries(state, series, spike) : undefined });
+    series.spikes.push({ ...spike, causes });
   }
 
   private scoreSharedPath(primaries: Map<string, SeriesState>, minimumScore: number): void {
@@ -697,8 +626,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     for (const minute of primary.minutes) {
       if (minute.samples > 0 && (worst === undefined || minute.p95 > worst.p95)) worst = minute;
     }
-    const streamJitter = receivedStream(state);
-    const jitter = streamJitter ?? primary.jitter;
+    // Core's rule (as regions takes it): the received send-time stream, else the time series' RTT jitter.
+    const jitter = state.signals.receivedStream()?.jitter ?? primary.jitter;
     for (const disagreement of disagreements) findings.push(disagreementFinding(state, headline, disagreement, findings.length));
     return {
       id: state.id,
@@ -729,66 +658,9 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   }
 }
 
-/** The recent samples of a series as (µs, ms) pairs, oldest slot first is not guaranteed; `count` pairs are valid. */
-function recentPairs(series: SeriesState): { samples: Float64Array; count: number } | undefined {
-  const samples = series.recentSamples;
-  if (samples === undefined) return undefined;
-  return { samples, count: Math.min(series.recentCount, samples.length / 2) };
-}
-
-/**
- * The direct series (`method\u0000direction`) of the session that contradict a
- * spike of an ack series: one of their samples taken during the spike measured
- * less than half the ack RTT measured nearest the same moment (within
- * {@link CONFIRM_WINDOW_US}). Undefined when none does.
- */
-function contradictingSeries(state: SessionState, series: SeriesState, spike: DetectedSpike): string[] | undefined {
-  const own = recentPairs(series);
-  if (own === undefined) return undefined;
-  let result: string[] | undefined;
-  for (const [key, other] of state.series) {
-    if (other.method === "ack") continue;
-    const direct = recentPairs(other);
-    if (direct === undefined) continue;
-    for (let index = 0; index < direct.count; index++) {
-      const tUs = direct.samples[2 * index];
-      if (tUs < spike.startUs || tUs > spike.endUs) continue;
-      let nearestGapUs = CONFIRM_WINDOW_US;
-      let nearestMs = Number.NaN;
-      for (let slot = 0; slot < own.count; slot++) {
-        const gapUs = Math.abs(own.samples[2 * slot] - tUs);
-        if (gapUs <= nearestGapUs) {
-          nearestGapUs = gapUs;
-          nearestMs = own.samples[2 * slot + 1];
-        }
-      }
-      if (!Number.isNaN(nearestMs) && nearestMs > RTT_DISAGREEMENT_FACTOR * direct.samples[2 * index + 1]) {
-        (result ??= []).push(key);
-        break;
-      }
-    }
-  }
-  return result;
-}
-
 /** The latency series state of one of the session's core RTT series. */
 function seriesStateOf(state: SessionState, series: RttSeries): SeriesState {
   return state.series.get(`${series.method}\u0000${series.direction}`)!;
-}
-
-/**
- * The received stream with the most jitter: at a client capture the
- * client→server stream has constant transit (captured at send), so the
- * received direction is the one with jitter.
- */
-function receivedStream(state: SessionState): InterarrivalJitter | undefined {
-  let best: InterarrivalJitter | undefined;
-  for (const key of [...state.jitterStreams.keys()].sort()) {
-    const jitter = state.jitterStreams.get(key)!.jitter;
-    if (jitter.packets < 2) continue;
-    if (best === undefined || jitter.meanJitterUs > best.meanJitterUs) best = jitter;
-  }
-  return best;
 }
 
 function percentiles(sketch: QuantileSketch): LatencyPercentiles {
@@ -849,7 +721,7 @@ function spikeFinding(
  * jitter difference chain restarted there instead of counting the jump as
  * jitter. Severity info: an event to know about, not a network problem.
  */
-function jitterRestartFinding(state: SessionState, stream: JitterStream, index: number): Finding {
+function jitterRestartFinding(state: SessionState, stream: SendTimeStream, index: number): Finding {
   const jitter = stream.jitter;
   const first = jitter.restarts[0];
   const jumps = jitter.restarts.filter((restart) => restart.reason === "timestampJump").length;

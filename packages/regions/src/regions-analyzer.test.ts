@@ -56,7 +56,9 @@ describe("regions analyzer on a simulated 5-region capture (messages)", () => {
     expect(lostTruthTotal).toBeGreaterThan(1000);
     expect(worstRtt).toBeLessThan(4); // 240 samples per session, noise sd ≤ ~20 ms
     jitterErrors = jitterErrors.sort((left, right) => left - right);
-    expect(jitterErrors[Math.floor(jitterErrors.length / 2)]!).toBeLessThan(0.1);
+    // The session's jitter is the latency analysis' figure: RFC 3550's J at the end of the stream (a 1/16
+    // moving average of |D|, so noisier per session than the mean |D| this test drew: 12.8 % median error here).
+    expect(jitterErrors[Math.floor(jitterErrors.length / 2)]!).toBeLessThan(0.15);
   });
 
   it("ranks the regions correctly and flags sa-east loss and ap-southeast jitter", () => {
@@ -151,7 +153,7 @@ describe("RTT sources and labelling", () => {
   it("rejects invalid options with E_INVALID_OPTION", () => {
     expect(() => createRegionsAnalyzer({ maxRttSamplesPerSession: 0 })).toThrow();
     try {
-      createRegionsAnalyzer({ spikeThresholdMs: -1 });
+      createRegionsAnalyzer({ maxSpikesPerSeries: -1 });
     } catch (error) {
       expect(hasErrorCode(error, "E_INVALID_OPTION")).toBe(true);
     }
@@ -198,7 +200,7 @@ describe("forRegion feeders (one capture per region)", () => {
 });
 
 describe("capture-point effects", () => {
-  it("skips echoes that only measure the local turnaround and uses send-time jitter and the lossier direction", () => {
+  it("skips echoes that only measure the local turnaround and uses send-time jitter (RFC 3550) and the lossier direction", () => {
     // server-side capture: the client's pings are answered by the server in ~5 ms (local turnaround),
     // while the client reports 60 ms; client datagrams carry send times with ±3 ms transit variation.
     const analyzer = createRegionsAnalyzer({ regionOfSession: () => "eu", comparison: { placement: false } });
@@ -214,11 +216,11 @@ describe("capture-point effects", () => {
     });
     const [summary] = analyzer.sessionSummaries();
     expect(quantile(summary!.rttSamplesMs!, 0.5)).toBe(60); // reported, not the 5 ms turnaround
-    // consecutive |ΔD| of the delivered client datagrams (indices 5 and 6 lost) vs the server's own (0 jitter)
+    // RFC 3550 J over consecutive |D| of the delivered client datagrams (indices 5 and 6 lost), not the server's own (0 jitter)
     const delivered = transitMs.filter((_, index) => index !== 5 && index !== 6);
-    let sum = 0;
-    for (let index = 1; index < delivered.length; index++) sum += Math.abs(delivered[index]! - delivered[index - 1]!);
-    expect(summary!.jitterMs).toBeCloseTo(sum / (delivered.length - 1), 9);
+    let jitter = 0;
+    for (let index = 1; index < delivered.length; index++) jitter += (Math.abs(delivered[index]! - delivered[index - 1]!) - jitter) / 16;
+    expect(summary!.jitterMs).toBeCloseTo(jitter, 3);
     expect(summary!.lossRate).toBeCloseTo(2 / 13, 9); // client→server, not diluted by the lossless server→client
     expect(summary!.lossBursts).toEqual({ count: 1, meanLength: 2, maxLength: 2 });
   });

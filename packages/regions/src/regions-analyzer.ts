@@ -4,12 +4,14 @@ import {
   RttSampler,
   rttPercentiles,
   TickscopeError,
+  roundMs,
   type AckRttSamplerOptions,
   type GameMessage,
   type RttSample,
   type LogEvent,
   type MessageAnalyzer,
   type Session,
+  type SpikeDetectorOptions,
 } from "@tickscope/core";
 import { compareRegions, type RegionComparisonOptions } from "./compare-regions.js";
 import type { GeoPoint } from "./geo.js";
@@ -40,8 +42,16 @@ export interface RegionsAnalyzerOptions {
   maxSequenceSpaces?: number;
   /** Reordering window for loss, sequences, default 256. */
   lossWindow?: number;
-  /** A sample this far above the running baseline starts a spike, ms (default 50). */
-  spikeThresholdMs?: number;
+  /**
+   * Spike detection (core's `SpikeDetector`, the latency analysis' option of
+   * the same name): give both analyses the same options and they count the
+   * same spikes per session. Default: the detector's defaults.
+   */
+  spike?: SpikeDetectorOptions;
+  /** Spikes counted per RTT series at most, default 1,000 (as the latency analysis keeps). */
+  maxSpikesPerSeries?: number;
+  /** Server-log value names read as a reported RTT, ms (core's default list when undefined). */
+  reportedRttLogKeys?: readonly string[];
   /** Sessions tracked at most (default 200,000); more are counted and ignored. */
   maxSessions?: number;
   /** Options passed to {@link compareRegions} at `finish()`. */
@@ -73,9 +83,6 @@ export interface RegionFeeder {
   onLogEvent(event: LogEvent): void;
 }
 
-/** Interarrival differences needed before the send-time jitter replaces the RTT-sample jitter. */
-const MINIMUM_INTERARRIVAL_SAMPLES = 10;
-
 
 /** Client prefix of an address: IPv4 /24 or IPv6 /48. */
 export function clientPrefixOf(address: string): string | undefined {
@@ -103,23 +110,25 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 /**
  * Creates the streaming regions analyzer. It derives, per session: RTT by
  * core's one rule — the same samples (`RttSampler`: RFC 9002 acks on the
- * channel the definition names, echo pairs, reported values) and the same
- * headline choice (`SessionRtt.choose`: echo, then reported, then ack; echoes
- * answered at the capture point skipped) as the latency analysis, so a session
- * has one RTT in both reports; jitter as the one-way interarrival jitter from
- * `sendTimeUs` (RFC 3550 style, the larger direction) or, without send times,
- * the mean absolute difference of consecutive RTT samples; loss and loss
- * bursts from sequence gaps per direction and channel; spike onsets and play
- * time. `finish()` compares the regions with {@link compareRegions}.
+ * channel the definition names, echo pairs, reported values in messages and
+ * in server logs) and the same headline choice (`SessionRtt.choose`: echo,
+ * then reported, then ack; echoes answered at the capture point skipped) as
+ * the latency analysis, so a session has one RTT in both reports; spikes and
+ * jitter by core's `SessionRttSignals`, as the latency analysis takes them:
+ * the spikes of the chosen time series (headline, or a denser agreeing
+ * method) that the headline does not contradict, and the RFC 3550 jitter of
+ * the received `sendTime` stream (else of the time series' RTT); loss and loss
+ * bursts from sequence gaps per direction and channel; play time.
+ * `finish()` compares the regions with {@link compareRegions}.
  */
 export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): RegionsAnalyzer {
   const limits = {
     maxRttSamples: positiveInteger(options.maxRttSamplesPerSession, 2048, "maxRttSamplesPerSession"),
     maxSequenceSpaces: positiveInteger(options.maxSequenceSpaces, 16, "maxSequenceSpaces"),
     lossWindow: positiveInteger(options.lossWindow, 256, "lossWindow"),
-    spikeThresholdMs: options.spikeThresholdMs ?? 50,
+    spike: options.spike,
+    maxSpikesPerSeries: positiveInteger(options.maxSpikesPerSeries, 1000, "maxSpikesPerSeries"),
   };
-  if (!(limits.spikeThresholdMs > 0)) throw new TickscopeError(ErrorCode.invalidOption, "regions: spikeThresholdMs must be > 0");
   const maxSessions = positiveInteger(options.maxSessions, 200_000, "maxSessions");
   const maxPendingEchoes = positiveInteger(options.maxPendingEchoes, 256, "maxPendingEchoes");
   const trackers = new Map<string, SessionTracker>();
@@ -129,6 +138,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const logAsns = new Map<string, string>();
   const fixedRegions = new Map<string, string>();
   const rawIds = new Map<string, string>();
+  /** Session of each player (from `Session.player`), for server-log RTT values naming a player. */
+  const playerSessions = new Map<string, string>();
   const anomalies = new AnomalyCounter();
 
   // The tracker looked up last: the messages of a datagram, and of a session's burst, hit it again.
@@ -168,11 +179,9 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     const headline = choice.headline;
     const chosen = tracker.rttStreams.get(rttStreamKey(headline.method, headline.direction))!;
     const figures = rttPercentiles(headline.sketch);
-    let interarrivalJitterMs = Number.NaN;
-    for (const direction of ["clientToServer", "serverToClient"] as const) {
-      const jitter = tracker.interarrival[direction];
-      if (jitter.count >= MINIMUM_INTERARRIVAL_SAMPLES && !(jitter.jitterMs <= interarrivalJitterMs)) interarrivalJitterMs = jitter.jitterMs;
-    }
+    // Spikes and jitter by core's one computation (the latency analysis' figures for the same session).
+    tracker.signals.finish();
+    const jitter = tracker.signals.sessionJitter(choice);
     // Loss of the worse direction: at a server-side capture only client→server loss is visible
     // (server→client datagrams are captured before they are lost), and vice versa.
     let loss: { lost: number; received: number; bursts: number; maxBurst: number } | undefined;
@@ -198,8 +207,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       player: session?.player ?? tracker.player ?? tracker.sessionId,
       rttMs: { p50: figures.p50, p95: figures.p95, p99: figures.p99 },
       rttSamplesMs: chosen.samples(),
-      jitterMs: Number.isNaN(interarrivalJitterMs) ? chosen.jitterMs : interarrivalJitterMs,
-      spikeCount: chosen.spikeCount,
+      jitterMs: roundMs(jitter.jitterUs / 1000),
+      spikeCount: tracker.spikeCount(choice),
       playTimeMs: Math.max(0, (tracker.lastUs - tracker.firstUs) / 1000),
       startUs: tracker.firstUs,
       endUs: tracker.lastUs,
@@ -227,16 +236,20 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     return summary;
   };
 
-  /** Adds a core RTT sample to the session keyed `key` (its series, and the reservoir/jitter/spike stream). */
+  /** Adds a core RTT sample to the session keyed `key` (its series, spikes and jitter, and the reservoir). */
   const addSample = (key: string, sample: RttSample): void => {
     const tracker = trackers.get(key);
     if (tracker === undefined) return;
-    tracker.rtt.add(sample);
+    tracker.signals.add(sample);
     tracker.addRtt(sample.method, sample.direction, sample.rttMs);
   };
   /** An RTT sampler feeding the sessions whose keys `keyOf` gives (one per capture: its raw session ids are its own). */
   const createSampler = (keyOf: (sessionId: string) => string): RttSampler =>
-    new RttSampler((sample) => addSample(keyOf(sample.sessionId), sample), { ack: options.ack, echo: { maxPendingPerSession: maxPendingEchoes } });
+    new RttSampler((sample) => addSample(keyOf(sample.sessionId), sample), {
+      ack: options.ack,
+      echo: { maxPendingPerSession: maxPendingEchoes },
+      reportedRttLogKeys: options.reportedRttLogKeys,
+    });
   const sampler = createSampler((sessionId) => sessionId);
 
   const ingestMessage = (message: GameMessage, key: string, sampler: RttSampler): void => {
@@ -255,9 +268,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
       if (space !== undefined) space.add(sequence);
     }
-    if (roles.sendTimeUs !== undefined && Number.isFinite(roles.sendTimeUs)) {
-      tracker.interarrival[direction].add(message.packetIndex, roles.sendTimeUs, tUs);
-    }
+    if (roles.sendTimeUs !== undefined) tracker.signals.addSendTime(message, roles.sendTimeUs);
   };
 
   const ingestLogEvent = (event: LogEvent, key: string): void => {
@@ -281,13 +292,20 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const analyzer: RegionsAnalyzer = {
     name: "regions",
     onSession(session: Session): void {
-      if (sessions.size < maxSessions || sessions.has(session.id)) sessions.set(session.id, session);
+      if (sessions.size < maxSessions || sessions.has(session.id)) {
+        sessions.set(session.id, session);
+        if (session.player !== undefined) playerSessions.set(session.player, session.id);
+      }
     },
     onMessage(message: GameMessage): void {
       ingestMessage(message, message.sessionId, sampler);
     },
     onLogEvent(event: LogEvent): void {
-      if (event.session !== undefined) ingestLogEvent(event, event.session);
+      const sessionId = event.session ?? (event.player !== undefined ? playerSessions.get(event.player) : undefined);
+      if (sessionId === undefined) return;
+      ingestLogEvent(event, sessionId);
+      // A reported RTT in the log is a sample by core's rule, as the latency analysis takes it.
+      sampler.onLogEvent(event, sessionId);
     },
     forRegion(region: string): RegionFeeder {
       if (typeof region !== "string" || region === "") {
@@ -317,7 +335,9 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
           ingestMessage(message, keyOf(message.sessionId), regionSampler);
         },
         onLogEvent(event: LogEvent): void {
-          if (event.session !== undefined) ingestLogEvent(event, keyOf(event.session));
+          if (event.session === undefined) return;
+          ingestLogEvent(event, keyOf(event.session));
+          regionSampler.onLogEvent(event, event.session);
         },
       };
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "./random.js";
-import { InterarrivalJitter, RttStream, SequenceWindow, SessionTracker } from "./session-tracker.js";
+import type { RttSample } from "@tickscope/core";
+import { RttStream, SequenceWindow, SessionTracker } from "./session-tracker.js";
 
 describe("SequenceWindow", () => {
   it("counts gaps as loss and measures bursts", () => {
@@ -47,51 +48,48 @@ describe("SequenceWindow", () => {
 });
 
 describe("RttStream", () => {
-  it("computes jitter as the mean absolute successive difference and counts spike onsets", () => {
-    const stream = new RttStream(100, createSeededRandom(1), 50);
+  it("keeps every sample while under capacity", () => {
+    const stream = new RttStream(100, createSeededRandom(1));
     const samples = [40, 42, 40, 42, 150, 160, 155, 41, 40, 200, 40];
     for (const sample of samples) stream.add(sample);
-    let sum = 0;
-    for (let index = 1; index < samples.length; index++) sum += Math.abs(samples[index]! - samples[index - 1]!);
-    expect(stream.jitterMs).toBeCloseTo(sum / (samples.length - 1), 10);
-    expect(stream.spikeCount).toBe(2);
     expect(stream.median()).toBe(42);
     expect(stream.samples()).toEqual(samples);
   });
 
   it("keeps a bounded uniform reservoir", () => {
-    const stream = new RttStream(500, createSeededRandom(2), 50);
+    const stream = new RttStream(500, createSeededRandom(2));
     for (let index = 0; index < 20_000; index++) stream.add(index % 100);
     expect(stream.samples()).toHaveLength(500);
     expect(stream.count).toBe(20_000);
     expect(Math.abs(stream.median() - 49.5)).toBeLessThan(8);
-    expect(new RttStream(4, createSeededRandom(1), 50).median()).toBeNaN();
-    expect(new RttStream(4, createSeededRandom(1), 50).jitterMs).toBe(0);
+    expect(new RttStream(4, createSeededRandom(1)).median()).toBeNaN();
   });
 });
 
+const LIMITS = { maxRttSamples: 8, maxSequenceSpaces: 1, lossWindow: 8, spike: undefined, maxSpikesPerSeries: 2 };
+
 describe("SessionTracker bounds", () => {
   it("bounds sequence spaces (RTT pairing is core's RttSampler)", () => {
-    const tracker = new SessionTracker("s", { maxRttSamples: 8, maxSequenceSpaces: 1, lossWindow: 8, spikeThresholdMs: 50 });
+    const tracker = new SessionTracker("s", LIMITS);
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBeDefined();
     expect(tracker.sequenceSpace("clientToServer", 0, 16)).toBe(tracker.sequenceSpace("clientToServer", 0, 16));
     expect(tracker.sequenceSpace("serverToClient", 0, 16)).toBeUndefined();
     expect(tracker.allSequenceSpaces()).toHaveLength(1);
     expect(tracker.droppedSequenceSpaces).toBe(1);
   });
-});
 
-describe("InterarrivalJitter", () => {
-  it("is the mean |D| of consecutive datagrams, once per datagram, ignoring stale send times", () => {
-    const jitter = new InterarrivalJitter();
-    expect(jitter.jitterMs).toBeNaN();
-    jitter.add(0, 0, 10_000);
-    jitter.add(0, 0, 10_000); // second message of the same datagram
-    jitter.add(1, 20_000, 32_000); // D = 12,000 − 20,000... transit 12 ms vs 10 ms: |D| = 2 ms
-    jitter.add(2, 40_000, 50_000); // transit 10 ms: |D| = 2 ms
-    jitter.add(3, 30_000, 51_000); // send time went backwards (reordered/retransmitted): ignored
-    jitter.add(4, 60_000, 74_000); // transit 14 ms vs 10 ms: |D| = 4 ms
-    expect(jitter.count).toBe(3);
-    expect(jitter.jitterMs).toBeCloseTo(8 / 3, 10);
+  it("counts the spikes of core's time series, at most maxSpikesPerSeries per series", () => {
+    const tracker = new SessionTracker("s", LIMITS);
+    const sample: RttSample = { sessionId: "s", direction: "serverToClient", method: "ack", tUs: 0, rttMs: 0, packetIndex: 0, channel: "" };
+    for (let index = 0; index < 600; index++) {
+      sample.tUs = index * 50_000;
+      // three 1-second spikes to 300 ms over a 40 ms baseline
+      sample.rttMs = index % 200 >= 100 && index % 200 < 120 ? 300 : 40 + (index % 3);
+      tracker.signals.add(sample);
+    }
+    tracker.signals.finish();
+    const choice = tracker.rtt.choose()!;
+    expect(tracker.spikes.get(tracker.signals.of(choice.timeSeries))).toHaveLength(2);
+    expect(tracker.spikeCount(choice)).toBe(2);
   });
 });

@@ -1,30 +1,36 @@
-import { serialDifference, SessionRtt, type Direction, type RttMethod, type SerialNumber } from "@tickscope/core";
+import {
+  serialDifference,
+  SessionRtt,
+  SessionRttSignals,
+  spikeCounts,
+  type Direction,
+  type SessionRttChoice,
+  type RttMethod,
+  type RttSeriesSignals,
+  type RttSpike,
+  type SerialNumber,
+  type SpikeDetectorOptions,
+} from "@tickscope/core";
 import { createSeededRandom, hashString, type SeededRandom } from "./random.js";
 
 /** Where an RTT sample came from (core's RTT methods). */
 export type RttSource = RttMethod;
 
 /**
- * Streaming RTT statistics of one sample stream: a bounded reservoir (uniform
- * sample for quantiles), jitter as the mean absolute difference of consecutive
- * samples, and spike onsets against a slowly moving baseline.
+ * A bounded reservoir (uniform sample) of one RTT series' samples, for the
+ * region statistics that need samples (bootstrap, tests). Spikes and jitter
+ * are not computed here: they come from core's {@link SessionRttSignals}, the
+ * same computation as the latency analysis.
  */
 export class RttStream {
   /** Reservoir of samples (first `min(count, capacity)` slots used). */
   readonly reservoir: Float64Array;
   /** Samples seen. */
   count = 0;
-  private previous = Number.NaN;
-  private absoluteDifferenceSum = 0;
-  private baseline = Number.NaN;
-  private inSpike = false;
-  /** Spike onsets seen. */
-  spikeCount = 0;
 
   constructor(
     capacity: number,
     private readonly random: SeededRandom,
-    private readonly spikeThresholdMs: number,
   ) {
     this.reservoir = new Float64Array(capacity);
   }
@@ -38,24 +44,6 @@ export class RttStream {
       if (slot < capacity) this.reservoir[slot] = rttMs;
     }
     this.count++;
-    if (!Number.isNaN(this.previous)) this.absoluteDifferenceSum += Math.abs(rttMs - this.previous);
-    this.previous = rttMs;
-    if (Number.isNaN(this.baseline)) {
-      this.baseline = rttMs;
-      return;
-    }
-    if (rttMs > this.baseline + this.spikeThresholdMs) {
-      if (!this.inSpike) this.spikeCount++;
-      this.inSpike = true;
-    } else {
-      if (rttMs <= this.baseline + this.spikeThresholdMs / 2) this.inSpike = false;
-      this.baseline += (rttMs - this.baseline) / 16;
-    }
-  }
-
-  /** Mean absolute difference of consecutive samples, ms (0 with one sample). */
-  get jitterMs(): number {
-    return this.count > 1 ? this.absoluteDifferenceSum / (this.count - 1) : 0;
   }
 
   /** The retained samples (a copy). */
@@ -222,41 +210,6 @@ export class SequenceWindow {
   }
 }
 
-/**
- * One-way interarrival jitter of one direction (RFC 3550 §6.4.1 without the
- * 1/16 smoothing): the mean of |D| = |(Rj − Ri) − (Sj − Si)| over consecutive
- * datagrams, from the sender's `sendTimeUs` and the capture time. Datagrams
- * arriving at the capture point give the path's jitter; datagrams leaving it
- * give ~0. Counted once per datagram (`packetIndex`).
- */
-export class InterarrivalJitter {
-  private lastPacketIndex = -1;
-  private lastSendUs = Number.NaN;
-  private lastArrivalUs = Number.NaN;
-  private sumUs = 0;
-  /** Differences accumulated. */
-  count = 0;
-
-  /** Adds one datagram's send and capture times, µs. */
-  add(packetIndex: number, sendUs: number, arrivalUs: number): void {
-    if (packetIndex === this.lastPacketIndex) return;
-    this.lastPacketIndex = packetIndex;
-    if (!Number.isNaN(this.lastSendUs) && sendUs > this.lastSendUs) {
-      this.sumUs += Math.abs(arrivalUs - this.lastArrivalUs - (sendUs - this.lastSendUs));
-      this.count++;
-    }
-    if (Number.isNaN(this.lastSendUs) || sendUs > this.lastSendUs) {
-      this.lastSendUs = sendUs;
-      this.lastArrivalUs = arrivalUs;
-    }
-  }
-
-  /** Mean |D|, ms (NaN before two datagrams). */
-  get jitterMs(): number {
-    return this.count > 0 ? this.sumUs / this.count / 1000 : Number.NaN;
-  }
-}
-
 const RTT_STREAM_KEYS: Record<RttSource, Record<Direction, string>> = {
   echo: { clientToServer: "echo:clientToServer", serverToClient: "echo:serverToClient" },
   ack: { clientToServer: "ack:clientToServer", serverToClient: "ack:serverToClient" },
@@ -275,7 +228,10 @@ export interface SessionTrackerLimits {
   maxRttSamples: number;
   maxSequenceSpaces: number;
   lossWindow: number;
-  spikeThresholdMs: number;
+  /** Spike detection of core's `SpikeDetector` (the latency analysis' defaults when undefined). */
+  spike: SpikeDetectorOptions | undefined;
+  /** Spikes counted per RTT series at most (as the latency analysis keeps). */
+  maxSpikesPerSeries: number;
 }
 
 /** All streaming state of one session (bounded). */
@@ -285,7 +241,11 @@ export class SessionTracker {
   player: string | undefined;
   /** The session's RTT (core): the same series and headline rule as the latency analysis. */
   readonly rtt = new SessionRtt();
-  /** RTT streams by `${source}:${originDirection}` (reservoir, jitter and spike onsets of each series). */
+  /** Spikes and jitter of the session's RTT series and send-time streams (core): the same computation as the latency analysis. */
+  readonly signals: SessionRttSignals;
+  /** Spikes of each series (at most `maxSpikesPerSeries`). */
+  readonly spikes = new Map<RttSeriesSignals, RttSpike[]>();
+  /** RTT reservoirs by `${source}:${originDirection}`. */
   readonly rttStreams = new Map<string, RttStream>();
   /** Sequence spaces by direction, then channel (no per-message key strings). */
   readonly sequenceSpaces: Record<Direction, Map<number | string | undefined, SequenceWindow>> = {
@@ -293,11 +253,6 @@ export class SessionTracker {
     serverToClient: new Map(),
   };
   private sequenceSpaceCount = 0;
-  /** Interarrival jitter per direction (from `sendTimeUs`). */
-  readonly interarrival: Record<Direction, InterarrivalJitter> = {
-    clientToServer: new InterarrivalJitter(),
-    serverToClient: new InterarrivalJitter(),
-  };
   /** The same RTT streams by source index × 2 + direction index (the hot path, no string keys). */
   private readonly rttStreamSlots: (RttStream | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   /** The sequence window returned last per direction (0 = client→server), and its channel. */
@@ -312,6 +267,29 @@ export class SessionTracker {
     private readonly limits: SessionTrackerLimits,
   ) {
     this.random = createSeededRandom(hashString(sessionId));
+    this.signals = new SessionRttSignals(this.rtt, limits.spike, (series, spike) => this.onSpike(series, spike));
+  }
+
+  private onSpike(series: RttSeriesSignals, spike: RttSpike): void {
+    let list = this.spikes.get(series);
+    if (list === undefined) {
+      list = [];
+      this.spikes.set(series, list);
+    }
+    if (list.length < this.limits.maxSpikesPerSeries) list.push(spike);
+  }
+
+  /**
+   * The session's spike count by core's rule: the spikes of the chosen time
+   * series that the headline method does not contradict (call after
+   * `signals.finish()`).
+   */
+  spikeCount(choice: SessionRttChoice): number {
+    const list = this.spikes.get(this.signals.of(choice.timeSeries));
+    if (list === undefined) return 0;
+    let count = 0;
+    for (const spike of list) if (spikeCounts(spike, choice)) count++;
+    return count;
   }
 
   /** Adds an RTT sample of a source, measured from requests sent in `originDirection`. */
@@ -319,7 +297,7 @@ export class SessionTracker {
     const slot = RTT_SOURCE_INDEX[source] * 2 + (originDirection === "clientToServer" ? 0 : 1);
     let stream = this.rttStreamSlots[slot];
     if (stream === undefined) {
-      stream = new RttStream(this.limits.maxRttSamples, this.random, this.limits.spikeThresholdMs);
+      stream = new RttStream(this.limits.maxRttSamples, this.random);
       this.rttStreams.set(rttStreamKey(source, originDirection), stream);
       this.rttStreamSlots[slot] = stream;
     }

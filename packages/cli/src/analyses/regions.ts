@@ -104,7 +104,13 @@ export const regionsAdapter: AnalysisAdapter = {
   question: "How do the server regions compare, and which differences are real?",
   create(context) {
     const settings = (context.settings.regions ?? {}) as RegionsAnalyzerOptions;
+    // RTT sampling and spike detection as the latency analysis is configured, so both report the same per-session figures.
+    const latency = (context.settings.latency ?? {}) as Pick<RegionsAnalyzerOptions, "spike" | "maxSpikesPerSeries" | "reportedRttLogKeys" | "ack">;
     return createRegionsAnalyzer({
+      spike: latency.spike,
+      maxSpikesPerSeries: latency.maxSpikesPerSeries,
+      reportedRttLogKeys: latency.reportedRttLogKeys,
+      ack: latency.ack,
       ...settings,
       regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
       playerLocationOfSession: (_sessionId, session) => (session === undefined ? undefined : context.clientLocations.get(session.client.address)),

@@ -5,3 +5,6 @@ export * from "./ack-rtt-sampler.js";
 export * from "./echo-rtt-matcher.js";
 export * from "./rtt-sampler.js";
 export * from "./session-rtt.js";
+export * from "./spike-detector.js";
+export * from "./interarrival-jitter.js";
+export * from "./session-rtt-signals.js";

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import type { GameMessage } from "../game-message.js";
+import type { RttSample } from "./rtt-sample.js";
+import { rttSeriesKey, SessionRttSignals, spikeCounts, type RttSpike } from "./session-rtt-signals.js";
+import { SessionRtt } from "./session-rtt.js";
+
+function sample(method: RttSample["method"], tUs: number, rttMs: number, direction: RttSample["direction"] = "clientToServer"): RttSample {
+  return { sessionId: "s", direction, method, tUs, rttMs, packetIndex: 0, channel: "" };
+}
+
+function collect(): { signals: SessionRttSignals; spikes: { key: string; spike: RttSpike }[] } {
+  const spikes: { key: string; spike: RttSpike }[] = [];
+  const signals = new SessionRttSignals(new SessionRtt(), undefined, (series, spike) => spikes.push({ key: rttSeriesKey(series.method, series.direction), spike }));
+  return { signals, spikes };
+}
+
+describe("SessionRttSignals: one computation of spikes and jitter per session", () => {
+  it("drops an ack spike the headline echo contradicts, keeps one it confirms", () => {
+    const { signals, spikes } = collect();
+    // Acks every 20 ms at 40 ms; an echo every 500 ms at 38 ms. At 10 s the acks alone jump to 400 ms for 1 s
+    // (acks batched: the echo at the same moments says 38 ms); at 20 s both jump to 300 ms (a real spike).
+    for (let tUs = 0; tUs < 60_000_000; tUs += 20_000) {
+      const ackBatched = tUs >= 10_000_000 && tUs < 11_000_000;
+      const realSpike = tUs >= 20_000_000 && tUs < 21_000_000;
+      signals.add(sample("ack", tUs, ackBatched ? 400 : realSpike ? 300 : 40 + (tUs % 3)));
+      if (tUs % 500_000 === 0) signals.add(sample("echo", tUs, realSpike ? 298 : 38 + (tUs % 2)));
+    }
+    signals.finish();
+    const choice = signals.rtt.choose()!;
+    expect(choice.headline.method).toBe("echo");
+    expect(choice.timeSeries.method).toBe("ack");
+    const ackSpikes = spikes.filter((entry) => entry.key === rttSeriesKey("ack", "clientToServer"));
+    expect(ackSpikes).toHaveLength(2);
+    expect(ackSpikes[0]!.spike.contradictedBy).toEqual([rttSeriesKey("echo", "clientToServer")]);
+    expect(ackSpikes[1]!.spike.contradictedBy).toBeUndefined();
+    expect(ackSpikes.map((entry) => spikeCounts(entry.spike, choice))).toEqual([false, true]);
+    // The session's jitter without send times: RFC 3550 over the time series' RTT.
+    expect(signals.sessionJitter(choice)).toBe(signals.of(choice.timeSeries).jitter);
+    expect(signals.of(choice.timeSeries).firstUs).toBe(0);
+    expect(signals.all().map((series) => series.method)).toEqual(["echo", "ack"]);
+  });
+
+  it("takes the jitter from the received send-time stream once there is one, and stops feeding RTT-series jitter", () => {
+    const { signals } = collect();
+    const message = (direction: GameMessage["direction"], tUs: number, sendTimeUs: number, packetIndex: number, channel?: number): GameMessage => ({
+      sessionId: "s",
+      direction,
+      tUs,
+      packetIndex,
+      indexInPacket: 0,
+      type: "m",
+      byteLength: 10,
+      packetWireLength: 60,
+      fields: {},
+      roles: channel === undefined ? { sendTimeUs } : { sendTimeUs, channel },
+    });
+    signals.add(sample("ack", 0, 40));
+    let packetIndex = 0;
+    for (let index = 0; index < 50; index++) {
+      const sendUs = index * 20_000;
+      // client→server arrives with 10 ± 3 ms transit; the server's own datagrams leave at once (no jitter)
+      const stream = signals.addSendTime(message("clientToServer", sendUs + 10_000 + (index % 2) * 3000, sendUs, packetIndex, 1), sendUs);
+      signals.addSendTime(message("clientToServer", sendUs + 10_000, sendUs, packetIndex++, 1), sendUs); // same datagram: once
+      signals.addSendTime(message("serverToClient", sendUs + 5000, sendUs + 5000, packetIndex++), sendUs + 5000);
+      expect(stream.channel).toBe("1");
+    }
+    expect(signals.hasReceivedStream).toBe(true);
+    const before = signals.of(signals.rtt.choose()!.timeSeries).jitter.packets;
+    signals.add(sample("ack", 1_000_000, 80));
+    expect(signals.of(signals.rtt.choose()!.timeSeries).jitter.packets).toBe(before);
+    const received = signals.receivedStream()!;
+    expect(received.direction).toBe("clientToServer");
+    expect(received.jitter.packets).toBe(50);
+    expect(signals.sessionJitter(signals.rtt.choose()!)).toBe(received.jitter);
+    expect(received.jitter.jitterUs).toBeGreaterThan(2000);
+    expect(signals.orderedSendTimeStreams().map((stream) => `${stream.direction}/${stream.channel}`)).toEqual(["clientToServer/1", "serverToClient/"]);
+  });
+});

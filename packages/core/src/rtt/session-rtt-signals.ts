@@ -1,0 +1,266 @@
+import type { GameMessage } from "../game-message.js";
+import type { Direction } from "../session.js";
+import { InterarrivalJitter } from "./interarrival-jitter.js";
+import type { QuantileSketch } from "./quantile-sketch.js";
+import { RTT_DISAGREEMENT_FACTOR, SessionRtt, type RttSeries, type SessionRttChoice } from "./session-rtt.js";
+import type { RttMethod, RttSample } from "./rtt-sample.js";
+import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
+
+/** Direct-method samples kept per series for confirming spikes (16 KB when full). */
+const DIRECT_SAMPLES_KEPT = 1024;
+/** Ack samples kept per ack series, once its session has a direct method (8 KB). */
+const ACK_SAMPLES_KEPT = 512;
+/** A direct sample is compared with the ack sample nearest it, at most this far apart, µs. */
+const CONFIRM_WINDOW_US = 1_000_000;
+const METHOD_INDEX: Readonly<Record<RttMethod, number>> = { echo: 0, reported: 1, ack: 2 };
+
+/** The key of a series in {@link RttSpike.contradictedBy}: `method\u0000direction`. */
+export function rttSeriesKey(method: RttMethod, direction: Direction): string {
+  return `${method}\u0000${direction}`;
+}
+
+/** A spike of one RTT series, and the direct series that contradict it. */
+export interface RttSpike extends DetectedSpike {
+  /**
+   * Direct series ({@link rttSeriesKey}) one of whose samples taken during this
+   * ack spike measured less than half the ack RTT measured nearest the same
+   * moment (undefined when none, and for spikes of direct series).
+   */
+  contradictedBy: string[] | undefined;
+}
+
+/** Spike detection and RTT-series jitter of one {@link RttSeries} (one method and direction of a session). */
+export class RttSeriesSignals {
+  /** The spike detector over the series' samples (in arrival order). */
+  readonly detector: SpikeDetector;
+  /** RFC 3550 jitter of the RTT series itself: a session's jitter when no stream carries `sendTime` (never PDV). */
+  readonly jitter = new InterarrivalJitter({ packetDelayVariation: false, discontinuityMs: Infinity });
+  /** Start times of the first and latest samples, µs. */
+  firstUs = Number.NaN;
+  lastUs = Number.NaN;
+  /** The last samples as (start µs, RTT ms) pairs (see {@link SessionRttSignals}); allocated on first use. */
+  recentSamples: Float64Array | undefined;
+  recentCount = 0;
+
+  constructor(
+    /** The core series (sketch) these signals follow. */
+    readonly series: RttSeries,
+    options: SpikeDetectorOptions | undefined,
+    onSpike: (signals: RttSeriesSignals, spike: DetectedSpike) => void,
+  ) {
+    this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
+  }
+
+  /** The series' method. */
+  get method(): RttMethod {
+    return this.series.method;
+  }
+
+  /** The series' direction. */
+  get direction(): Direction {
+    return this.series.direction;
+  }
+}
+
+/** One stream of datagrams carrying a sender time (`sendTime` role), by direction and channel. */
+export interface SendTimeStream {
+  readonly direction: Direction;
+  /** The channel (or protocol-level session id) as text, "" for none. */
+  readonly channel: string;
+  /** RFC 3550 jitter of the stream (with PDV, restarts at timestamp discontinuities). */
+  readonly jitter: InterarrivalJitter;
+  /** Datagram index of each kept restart of `jitter`. */
+  readonly restartPacketIndices: number[];
+  lastPacketIndex: number;
+}
+
+/**
+ * What every analysis derives over time from a session's RTT samples and
+ * sender times, computed once: per RTT series a spike detector and the RTT
+ * series' RFC 3550 jitter; per `sendTime` stream its RFC 3550 jitter; the rule
+ * that drops an ack spike a direct method contradicts; and the session's jitter
+ * (the received stream with the most jitter, else the time series' RTT
+ * jitter). Latency and regions both derive a session's spikes and jitter
+ * through this class and {@link SessionRtt.choose}'s time series, so they give
+ * the same spike count and jitter. Memory is bounded per session (detector
+ * windows, ≤ 16 KB of recent samples per series, sketches).
+ */
+export class SessionRttSignals {
+  /** Signals by method index × 2 + direction index. */
+  private readonly slots: (RttSeriesSignals | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  /** `sendTime` streams by direction (0 = client→server). */
+  readonly sendTimeStreams: [SendTimeStream[], SendTimeStream[]] = [[], []];
+  /** A direct method (echo, reported) has sampled the session: ack series then keep recent samples. */
+  hasDirectMethod = false;
+  /** A `sendTime` stream has 2+ datagrams: the session's jitter comes from a stream, RTT-series jitter is no longer fed. */
+  hasReceivedStream = false;
+
+  constructor(
+    /** The session's RTT series (and headline rule). */
+    readonly rtt: SessionRtt,
+    private readonly spikeOptions: SpikeDetectorOptions | undefined,
+    /** Called for every spike as its detector closes it, with the direct series contradicting it. */
+    private readonly onSpike: (signals: RttSeriesSignals, spike: RttSpike) => void,
+  ) {}
+
+  /** The signals of a series, if a sample arrived. */
+  get(method: RttMethod, direction: Direction): RttSeriesSignals | undefined {
+    return this.slots[METHOD_INDEX[method] * 2 + (direction === "clientToServer" ? 0 : 1)];
+  }
+
+  /** The signals of a core series of this session. */
+  of(series: RttSeries): RttSeriesSignals {
+    return this.get(series.method, series.direction)!;
+  }
+
+  /** The signals of a method and direction, created (with the core series) when missing. */
+  seriesFor(method: RttMethod, direction: Direction): RttSeriesSignals {
+    const slot = METHOD_INDEX[method] * 2 + (direction === "clientToServer" ? 0 : 1);
+    let signals = this.slots[slot];
+    if (signals === undefined) {
+      signals = new RttSeriesSignals(this.rtt.seriesFor(method, direction), this.spikeOptions, (owner, spike) => this.closeSpike(owner, spike));
+      this.slots[slot] = signals;
+    }
+    return signals;
+  }
+
+  /** Every series' signals, in method order (echo, reported, ack), client→server first. */
+  all(): RttSeriesSignals[] {
+    return this.slots.filter((signals): signals is RttSeriesSignals => signals !== undefined);
+  }
+
+  /**
+   * Adds one (valid) sample to the session's RTT series (and `alsoInto`, see
+   * {@link SessionRtt.add}), its jitter, recent samples and spike detector.
+   */
+  add(sample: RttSample, alsoInto?: QuantileSketch): RttSeriesSignals {
+    const signals = this.seriesFor(sample.method, sample.direction);
+    if (!this.hasReceivedStream) signals.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
+    if (Number.isNaN(signals.firstUs)) signals.firstUs = sample.tUs;
+    if (Number.isNaN(signals.lastUs) || sample.tUs > signals.lastUs) signals.lastUs = sample.tUs;
+    this.rtt.add(sample, alsoInto);
+    if (sample.method !== "ack") this.hasDirectMethod = true;
+    if (this.hasDirectMethod) {
+      const capacity = sample.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
+      if (signals.recentSamples === undefined) signals.recentSamples = new Float64Array(2 * capacity);
+      const index = signals.recentCount % capacity;
+      signals.recentSamples[2 * index] = sample.tUs;
+      signals.recentSamples[2 * index + 1] = sample.rttMs;
+      signals.recentCount += 1;
+    }
+    signals.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
+    return signals;
+  }
+
+  /**
+   * Feeds a datagram's sender time (µs) to its stream's jitter (once per
+   * datagram), keyed by direction and channel (else protocol-level session id);
+   * the field's wrap (`sendTimeModulusUs`) is the media clock. Returns the stream.
+   */
+  addSendTime(message: GameMessage, sendTimeUs: number): SendTimeStream {
+    const roles = message.roles;
+    const channel = roles.channel !== undefined ? String(roles.channel) : (roles.sessionId ?? "");
+    const streams = this.sendTimeStreams[message.direction === "clientToServer" ? 0 : 1];
+    let stream: SendTimeStream | undefined;
+    for (let index = 0; index < streams.length; index++) {
+      if (streams[index].channel === channel) {
+        stream = streams[index];
+        break;
+      }
+    }
+    if (stream === undefined) {
+      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1, restartPacketIndices: [] };
+      streams.push(stream);
+    }
+    if (stream.lastPacketIndex === message.packetIndex) return stream;
+    stream.lastPacketIndex = message.packetIndex;
+    const restartsBefore = stream.jitter.restarts.length;
+    stream.jitter.add(message.tUs, sendTimeUs, roles.sendTimeModulusUs === undefined ? "" : String(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
+    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
+    if (stream.jitter.packets >= 2) this.hasReceivedStream = true;
+    return stream;
+  }
+
+  /** Closes every series' open spike at its last sample (end of data). */
+  finish(): void {
+    for (const signals of this.all()) signals.detector.finish(signals.lastUs);
+  }
+
+  /**
+   * The session's jitter: the `sendTime` stream (2+ datagrams) with the highest
+   * mean jitter — at a client capture the client→server stream has constant
+   * transit, so the received direction is the one with jitter — else the RTT
+   * jitter of the chosen time series.
+   */
+  sessionJitter(choice: SessionRttChoice): InterarrivalJitter {
+    return this.receivedStream()?.jitter ?? this.of(choice.timeSeries).jitter;
+  }
+
+  /** Every `sendTime` stream, ordered by direction, then channel (deterministic reports). */
+  orderedSendTimeStreams(): SendTimeStream[] {
+    const keyOf = (stream: SendTimeStream): string => `${stream.direction}\u0000${stream.channel}`;
+    return [...this.sendTimeStreams[0], ...this.sendTimeStreams[1]].sort((left, right) => (keyOf(left) < keyOf(right) ? -1 : keyOf(left) > keyOf(right) ? 1 : 0));
+  }
+
+  /** The `sendTime` stream with the most jitter (2+ datagrams; ties: the first by direction, then channel), if any. */
+  receivedStream(): SendTimeStream | undefined {
+    let best: SendTimeStream | undefined;
+    for (const stream of this.orderedSendTimeStreams()) {
+      if (stream.jitter.packets < 2) continue;
+      if (best === undefined || stream.jitter.meanJitterUs > best.jitter.meanJitterUs) best = stream;
+    }
+    return best;
+  }
+
+  private closeSpike(signals: RttSeriesSignals, spike: DetectedSpike): void {
+    const record = spike as RttSpike;
+    record.contradictedBy = signals.method === "ack" ? this.contradictingSeries(signals, spike) : undefined;
+    this.onSpike(signals, record);
+  }
+
+  /**
+   * The direct series that contradict a spike of an ack series: one of their
+   * samples taken during the spike measured less than half
+   * ({@link RTT_DISAGREEMENT_FACTOR}) the ack RTT measured nearest the same
+   * moment (within 1 s). Undefined when none does.
+   */
+  private contradictingSeries(series: RttSeriesSignals, spike: DetectedSpike): string[] | undefined {
+    const own = series.recentSamples;
+    if (own === undefined) return undefined;
+    const ownCount = Math.min(series.recentCount, own.length / 2);
+    let result: string[] | undefined;
+    for (const other of this.all()) {
+      if (other.method === "ack" || other.recentSamples === undefined) continue;
+      const direct = other.recentSamples;
+      const directCount = Math.min(other.recentCount, direct.length / 2);
+      for (let index = 0; index < directCount; index++) {
+        const tUs = direct[2 * index];
+        if (tUs < spike.startUs || tUs > spike.endUs) continue;
+        let nearestGapUs = CONFIRM_WINDOW_US;
+        let nearestMs = Number.NaN;
+        for (let slot = 0; slot < ownCount; slot++) {
+          const gapUs = Math.abs(own[2 * slot] - tUs);
+          if (gapUs <= nearestGapUs) {
+            nearestGapUs = gapUs;
+            nearestMs = own[2 * slot + 1];
+          }
+        }
+        if (!Number.isNaN(nearestMs) && nearestMs > RTT_DISAGREEMENT_FACTOR * direct[2 * index + 1]) {
+          (result ??= []).push(rttSeriesKey(other.method, other.direction));
+          break;
+        }
+      }
+    }
+    return result;
+  }
+}
+
+/**
+ * Whether a spike of the session's time series counts: a spike of a denser
+ * method that the headline method, sampled during it, contradicts is not a
+ * spike (the rule of {@link SessionRttChoice.timeSeries}).
+ */
+export function spikeCounts(spike: RttSpike, choice: SessionRttChoice): boolean {
+  if (choice.timeSeries === choice.headline || spike.contradictedBy === undefined) return true;
+  return !spike.contradictedBy.includes(rttSeriesKey(choice.headline.method, choice.headline.direction));
+}

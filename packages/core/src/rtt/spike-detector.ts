@@ -1,0 +1,311 @@
+/** Options of {@link SpikeDetector}. */
+export interface SpikeDetectorOptions {
+  /** A spike needs latency above baseline + max(marginMs, madMultiplier·σ̂) (σ̂ = 1.4826·MAD). Default 20. */
+  marginMs?: number;
+  /** Multiplier of the robust standard deviation. Default 4. */
+  madMultiplier?: number;
+  /** Samples in the rolling baseline window. Default 101. */
+  baselineWindowSamples?: number;
+  /** Consecutive samples above threshold to open a spike (and below to close it). Default 2. */
+  minSamples?: number;
+  /** Samples needed before detection starts. Default 20. */
+  warmupSamples?: number;
+  /** A spike lasting longer than this is a baseline level shift (route change), ms. Default 10,000. */
+  levelShiftAfterMs?: number;
+  /** The baseline median/MAD are recomputed every this many samples. Default 8. */
+  recomputeEvery?: number;
+}
+
+/** A latency spike found by {@link SpikeDetector}. */
+export interface DetectedSpike {
+  /** Time of the first sample above threshold, µs. */
+  startUs: number;
+  /** Time of the first sample back under the exit level, µs. */
+  endUs: number;
+  /** Highest latency in the spike, ms. */
+  peakMs: number;
+  /** When the peak sample was taken, µs. */
+  peakUs: number;
+  /** Rolling median before the spike, ms. */
+  baselineMs: number;
+  /** Robust spread (1.4826·MAD) before the spike, ms. */
+  spreadMs: number;
+  /** Samples inside the spike. */
+  samples: number;
+  /** True when the spike never came back: the baseline moved (route change). */
+  levelShift: boolean;
+  /** New baseline after a level shift, ms (equals baselineMs otherwise). */
+  afterBaselineMs: number;
+  /** Packet index of the first and of the peak sample. */
+  packetIndices: number[];
+}
+
+/**
+ * Streaming spike detector over one latency series: a rolling median + MAD
+ * baseline (spike samples excluded), hysteresis (exit at half the threshold
+ * excess) and a minimum run length on both edges. The window is kept sorted
+ * as it slides, so a baseline refresh reads the median and p95 directly and
+ * finds the MAD by a partial merge — no sorting per sample. Memory: the
+ * baseline window, twice (ring and sorted copy).
+ */
+export class SpikeDetector {
+  private readonly marginMs: number;
+  private readonly madMultiplier: number;
+  private readonly minSamples: number;
+  private readonly warmupSamples: number;
+  private readonly levelShiftAfterUs: number;
+  private readonly recomputeEvery: number;
+  private readonly window: Float64Array;
+  /** The baseline window's values kept in ascending order (NaN last, −0 before +0, as a typed-array sort orders them). */
+  private readonly ordered: Float64Array;
+  /** Scratch space for the rare window holding NaN (then the median/MAD fall back to sorting). */
+  private scratch: Float64Array | undefined;
+  private windowCount = 0;
+  private windowNext = 0;
+  private sinceRecompute = Number.MAX_SAFE_INTEGER;
+  private medianMs = Number.NaN;
+  private spreadMs = 0;
+  private upperSpreadMs = 0;
+  private readonly runTimes: number[] = [];
+  private readonly runValues: number[] = [];
+  private readonly runPackets: number[] = [];
+  private open: DetectedSpike | undefined;
+  private belowCount = 0;
+  private firstBelowUs = 0;
+  private readonly recentSpikeValues: number[] = [];
+  /** Samples seen. */
+  samples = 0;
+
+  constructor(
+    private readonly onSpike: (spike: DetectedSpike) => void,
+    options: SpikeDetectorOptions = {},
+  ) {
+    this.marginMs = options.marginMs ?? 20;
+    this.madMultiplier = options.madMultiplier ?? 4;
+    this.minSamples = Math.max(1, options.minSamples ?? 2);
+    this.warmupSamples = options.warmupSamples ?? 20;
+    this.levelShiftAfterUs = (options.levelShiftAfterMs ?? 10_000) * 1000;
+    this.recomputeEvery = Math.max(1, options.recomputeEvery ?? 8);
+    const size = Math.max(5, options.baselineWindowSamples ?? 101);
+    this.window = new Float64Array(size);
+    this.ordered = new Float64Array(size);
+  }
+
+  /** Current baseline (rolling median), ms. */
+  get baselineMs(): number {
+    return this.medianMs;
+  }
+
+  /**
+   * Current detection threshold, ms: median + max(margin, k·σ̂, (p95 − median)
+   * + margin/2). The last term keeps multi-modal baselines (e.g. RTT
+   * quantized by the peer's send interval) from flagging their upper mode.
+   */
+  get thresholdMs(): number {
+    return this.medianMs + Math.max(this.marginMs, this.madMultiplier * this.spreadMs, this.upperSpreadMs + this.marginMs / 2);
+  }
+
+  /** Feeds one sample (time µs, latency ms, packet index). */
+  add(tUs: number, valueMs: number, packetIndex: number): void {
+    this.samples += 1;
+    if (this.samples <= this.warmupSamples) {
+      this.pushBaseline(valueMs);
+      return;
+    }
+    this.refreshBaseline();
+    const threshold = this.thresholdMs;
+    const open = this.open;
+    if (open === undefined) {
+      if (valueMs > threshold) {
+        this.runTimes.push(tUs);
+        this.runValues.push(valueMs);
+        this.runPackets.push(packetIndex);
+        if (this.runValues.length >= this.minSamples) this.openSpike();
+        return;
+      }
+      this.flushRun();
+      this.pushBaseline(valueMs);
+      return;
+    }
+    const exitLevel = this.medianMs + (threshold - this.medianMs) / 2;
+    if (valueMs <= exitLevel) {
+      if (this.belowCount === 0) this.firstBelowUs = tUs;
+      this.belowCount += 1;
+      this.pushBaseline(valueMs);
+      if (this.belowCount >= this.minSamples) this.closeSpike(this.firstBelowUs, false);
+      return;
+    }
+    this.belowCount = 0;
+    open.samples += 1;
+    if (valueMs > open.peakMs) {
+      open.peakMs = valueMs;
+      open.peakUs = tUs;
+      open.packetIndices[1] = packetIndex;
+    }
+    this.recentSpikeValues.push(valueMs);
+    if (this.recentSpikeValues.length > 32) this.recentSpikeValues.shift();
+    if (tUs - open.startUs > this.levelShiftAfterUs) this.closeSpike(tUs, true);
+  }
+
+  /** Closes an open spike at `endUs` (end of data). */
+  finish(endUs: number): void {
+    if (this.open !== undefined) this.closeSpike(this.belowCount > 0 ? this.firstBelowUs : endUs, false);
+  }
+
+  private openSpike(): void {
+    let peakIndex = 0;
+    for (let index = 1; index < this.runValues.length; index++) {
+      if (this.runValues[index] > this.runValues[peakIndex]) peakIndex = index;
+    }
+    this.open = {
+      startUs: this.runTimes[0],
+      endUs: this.runTimes[0],
+      peakMs: this.runValues[peakIndex],
+      peakUs: this.runTimes[peakIndex],
+      baselineMs: this.medianMs,
+      spreadMs: this.spreadMs,
+      samples: this.runValues.length,
+      levelShift: false,
+      afterBaselineMs: this.medianMs,
+      packetIndices: [this.runPackets[0], this.runPackets[peakIndex]],
+    };
+    this.recentSpikeValues.length = 0;
+    this.recentSpikeValues.push(...this.runValues);
+    this.runTimes.length = 0;
+    this.runValues.length = 0;
+    this.runPackets.length = 0;
+    this.belowCount = 0;
+  }
+
+  private closeSpike(endUs: number, levelShift: boolean): void {
+    const spike = this.open!;
+    this.open = undefined;
+    spike.endUs = Math.max(endUs, spike.startUs);
+    spike.levelShift = levelShift;
+    if (levelShift) {
+      // Re-seed the baseline with the new level (the ordered copy empties with the window).
+      this.windowCount = 0;
+      this.windowNext = 0;
+      for (const value of this.recentSpikeValues) this.pushBaseline(value);
+      this.sinceRecompute = Number.MAX_SAFE_INTEGER;
+      this.refreshBaseline();
+      spike.afterBaselineMs = this.medianMs;
+    }
+    this.belowCount = 0;
+    this.onSpike(spike);
+  }
+
+  private flushRun(): void {
+    if (this.runValues.length === 0) return;
+    for (const value of this.runValues) this.pushBaseline(value);
+    this.runTimes.length = 0;
+    this.runValues.length = 0;
+    this.runPackets.length = 0;
+  }
+
+  private pushBaseline(valueMs: number): void {
+    const ordered = this.ordered;
+    const count = this.windowCount;
+    if (count < this.window.length) {
+      // Not full yet: the next ring slot is `count`, nothing is evicted.
+      const at = lowerBound(ordered, count, valueMs);
+      // Shift the values above the new one up by one place.
+      for (let index = count; index > at; index--) ordered[index] = ordered[index - 1];
+      ordered[at] = valueMs;
+      this.windowCount = count + 1;
+    } else {
+      // Full: replace the evicted value in the ordered copy with one shift of the values between them.
+      const removed = lowerBound(ordered, count, this.window[this.windowNext]);
+      const at = lowerBound(ordered, count, valueMs);
+      if (at <= removed) {
+        for (let index = removed; index > at; index--) ordered[index] = ordered[index - 1];
+        ordered[at] = valueMs;
+      } else {
+        for (let index = removed; index < at - 1; index++) ordered[index] = ordered[index + 1];
+        ordered[at - 1] = valueMs;
+      }
+    }
+    this.window[this.windowNext] = valueMs;
+    this.windowNext = (this.windowNext + 1) % this.window.length;
+    this.sinceRecompute += 1;
+  }
+
+  /**
+   * Median, p95 − median and 1.4826·MAD of the window, every `recomputeEvery`
+   * samples. The window is kept ordered as it slides (O(window) shift per
+   * sample, no sort), so the median and p95 are read off directly and the MAD
+   * is the median of two already-ordered deviation runs (values below the
+   * median walking down, values above walking up), merged only up to the
+   * middle: the same numbers as sorting the window and its deviations.
+   */
+  private refreshBaseline(): void {
+    if (this.sinceRecompute < this.recomputeEvery) return;
+    this.sinceRecompute = 0;
+    const count = this.windowCount;
+    const ordered = this.ordered;
+    if (Number.isNaN(ordered[count - 1])) {
+      this.refreshBaselineBySorting(count);
+      return;
+    }
+    const middle = count >> 1;
+    const median = count % 2 === 1 ? ordered[middle] : (ordered[middle - 1] + ordered[middle]) / 2;
+    this.upperSpreadMs = ordered[Math.min(count - 1, Math.floor(0.95 * (count - 1)))] - median;
+    // ordered[0 .. middle − 1] ≤ median ≤ ordered[middle ..]: deviations ascend walking outwards from the middle.
+    let below = middle - 1;
+    let above = middle;
+    let previous = 0;
+    let current = 0;
+    for (let taken = 0; taken <= middle; taken++) {
+      previous = current;
+      if (above >= count || (below >= 0 && Math.abs(ordered[below] - median) <= Math.abs(ordered[above] - median))) {
+        current = Math.abs(ordered[below] - median);
+        below -= 1;
+      } else {
+        current = Math.abs(ordered[above] - median);
+        above += 1;
+      }
+    }
+    this.medianMs = median;
+    this.spreadMs = 1.4826 * (count % 2 === 1 ? current : (previous + current) / 2);
+  }
+
+  /** The original sort-based computation, for a window holding NaN (only when a caller feeds NaN directly). */
+  private refreshBaselineBySorting(count: number): void {
+    if (this.scratch === undefined) this.scratch = new Float64Array(this.window.length);
+    const values = this.scratch.subarray(0, count);
+    values.set(this.window.subarray(0, count));
+    values.sort();
+    const median = medianOfSorted(values);
+    this.upperSpreadMs = values[Math.min(count - 1, Math.floor(0.95 * (count - 1)))] - median;
+    for (let index = 0; index < count; index++) values[index] = Math.abs(values[index] - median);
+    values.sort();
+    this.medianMs = median;
+    this.spreadMs = 1.4826 * medianOfSorted(values);
+  }
+}
+
+/** First index in `ordered[0 .. count)` whose value is not ordered before `value` (typed-array sort order: NaN last, −0 before +0). */
+function lowerBound(ordered: Float64Array, count: number, value: number): number {
+  let low = 0;
+  let high = count;
+  if (Number.isNaN(value)) {
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (Number.isNaN(ordered[mid])) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const entry = ordered[mid];
+    if (entry < value || (entry === 0 && value === 0 && 1 / entry < 1 / value)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function medianOfSorted(values: Float64Array): number {
+  const middle = values.length >> 1;
+  return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
