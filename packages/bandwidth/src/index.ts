@@ -42,7 +42,10 @@ export type {
   SmallestThreeSpec,
 } from "./reencoder.js";
 export { runTrial, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
-export { RetainedTrace, type RetainedMessage } from "./trace.js";
+export { RetainedTrace, TRACE_BLOCK_US, TRACE_WARMUP_US, type RetainedMessage } from "./trace.js";
+export { PayloadSampler } from "./payload-sampler.js";
+export { savingsRatioInterval, type SavingsInterval } from "./savings-interval.js";
+export { blockSavingsInterval } from "./block-savings-interval.js";
 export { deriveQuantization, toleranceFor, type QuantizationPlan, type QuantizedLeaf } from "./quantization.js";
 export { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 export { runCompressionTrials, trainDictionary } from "./compression.js";
