@@ -283,6 +283,17 @@ export function compareRegions(summaries: readonly SessionSummary[], options: Re
       total: summaries.length,
       analysed: allSessions.length,
       skipped: Object.fromEntries(Object.entries(skipped).sort(([left], [right]) => (left < right ? -1 : 1))),
+      list: allSessions
+        .map((session) => ({
+          sessionId: session.sessionId,
+          region: session.region,
+          player: session.player,
+          rttMs: { p50: session.rttP50Ms, p95: session.rttP95Ms, p99: session.rttP99Ms },
+          jitterMs: session.jitterMs ?? null,
+          spikeCount: session.spikeCount ?? null,
+          lossRate: session.lossRate ?? null,
+        }))
+        .sort((left, right) => (left.sessionId < right.sessionId ? -1 : left.sessionId > right.sessionId ? 1 : 0)),
     },
     method: {
       alpha,

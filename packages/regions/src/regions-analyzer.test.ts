@@ -78,7 +78,12 @@ describe("regions analyzer on a simulated 5-region capture (messages)", () => {
     const settings = Object.fromEntries(report.protocolSettings.map((entry) => [entry.region, entry]));
     expect(settings["sa-east"]!.inputRedundancy).toBeGreaterThan(settings["eu-west"]!.inputRedundancy);
     expect(settings["ap-southeast"]!.interpolationDelayMs).toBeGreaterThan(settings["eu-west"]!.interpolationDelayMs);
-    expect(report.sessions).toEqual({ total: 200, analysed: 200, skipped: {} });
+    expect(report.sessions).toMatchObject({ total: 200, analysed: 200, skipped: {} });
+    // every analysed session's figures, as the summaries give them (RTT, spikes and jitter: the latency analysis' figures)
+    expect(report.sessions.list).toHaveLength(200);
+    for (const [index, summary] of summaries.entries()) {
+      expect(report.sessions.list[index]).toMatchObject({ sessionId: summary.sessionId, rttMs: summary.rttMs, jitterMs: summary.jitterMs, spikeCount: summary.spikeCount });
+    }
     expect(report.regions.every((region) => region.speedOfLightMs === null)).toBe(true); // no player locations given
     expect(report.placement).toBeNull();
     expect(summaries[0]!.clientPrefix).toMatch(/\/24$/);

@@ -153,6 +153,21 @@ export interface Placement {
   addOne: (PlacementOutcome & { added: string; gainP95Ms: number }) | null;
 }
 
+/**
+ * One analysed session's figures as the comparison used them: RTT percentiles,
+ * spike count and jitter are the latency analysis' figures for the same
+ * session (core's one computation) when they come from the regions analyzer.
+ */
+export interface RegionSessionFigures {
+  sessionId: string;
+  region: string;
+  player: string;
+  rttMs: RttPercentiles;
+  jitterMs: number | null;
+  spikeCount: number | null;
+  lossRate: number | null;
+}
+
 /** The regions report (the CLI's `--json` output body). */
 export interface RegionsReport {
   regions: RegionFigures[];
@@ -165,7 +180,8 @@ export interface RegionsReport {
   protocolSettings: ProtocolSettings[];
   routing: Routing;
   placement: Placement | null;
-  sessions: { total: number; analysed: number; skipped: Record<string, number> };
+  /** Sessions given, analysed, skipped (by reason), and the analysed sessions' figures (sorted by session id). */
+  sessions: { total: number; analysed: number; skipped: Record<string, number>; list: RegionSessionFigures[] };
   method: {
     alpha: number;
     confidence: number;
@@ -284,7 +300,22 @@ export const RegionsReportSchema = T.Object({
       addOne: T.Nullable(T.Object({ ...outcomeProperties, added: T.String(), gainP95Ms: T.Number() })),
     }),
   ),
-  sessions: T.Object({ total: T.Integer({ minimum: 0 }), analysed: T.Integer({ minimum: 0 }), skipped: T.Record(T.Integer({ minimum: 0 })) }),
+  sessions: T.Object({
+    total: T.Integer({ minimum: 0 }),
+    analysed: T.Integer({ minimum: 0 }),
+    skipped: T.Record(T.Integer({ minimum: 0 })),
+    list: T.Array(
+      T.Object({
+        sessionId: T.String(),
+        region: T.String(),
+        player: T.String(),
+        rttMs: percentilesSchema,
+        jitterMs: nullableNumber(),
+        spikeCount: T.Nullable(T.Integer({ minimum: 0 })),
+        lossRate: nullableNumber(),
+      }),
+    ),
+  }),
   method: T.Object({
     alpha: T.Number(),
     confidence: T.Number(),

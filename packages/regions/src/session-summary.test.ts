@@ -25,7 +25,8 @@ describe("mergeSessionSummaries", () => {
       lossBursts: { count: 3, meanLength: 2, maxLength: 4 },
     });
     const report = compareRegions(merged, { placement: false });
-    expect(report.sessions).toEqual({ total: 3, analysed: 2, skipped: { E_REGIONS_NO_REGION: 1 } });
+    expect(report.sessions).toMatchObject({ total: 3, analysed: 2, skipped: { E_REGIONS_NO_REGION: 1 } });
+    expect(report.sessions.list.map((session) => session.sessionId)).toEqual(["a", "b"]);
     expect(report.regions.find((region) => region.name === "eu")!.locatedSessions).toBe(0); // no server site for "eu"
   });
 });
