@@ -23,7 +23,7 @@ import { deriveQuantization, observeRanges, type QuantizationPlan } from "./quan
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
 import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
-import { RetainedTrace } from "./trace.js";
+import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
 import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 import { savingRecommendations } from "./saving-recommendations.js";
 import { blockSavingsInterval } from "./block-savings-interval.js";
@@ -114,6 +114,9 @@ export function createBandwidthAnalyzer(options: BandwidthOptions = {}): Message
   const trace = new RetainedTrace(
     positive("maxRetainedMessages", options.maxRetainedMessages, 100_000),
     positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 2_000_000),
+    TRACE_BLOCK_US,
+    // Entity positions are read by interest management only.
+    settings.relevanceRadius !== undefined,
   );
   const observer = new PacketObserver({
     maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),

@@ -34,8 +34,15 @@ export interface RetainedRoles {
   entities?: readonly EntityRoles[];
 }
 
-/** Copies the roles the bandwidth analysis needs. */
-export function copyRoles(roles: MessageRoles): RetainedRoles {
+/** Stands for a message's entity roles when their positions are not kept (only their presence is read). */
+const NO_ENTITY_POSITIONS: readonly EntityRoles[] = Object.freeze([]);
+
+/**
+ * Copies the roles the bandwidth analysis needs. Without `withEntityPositions`
+ * (only interest management reads them) a message's entities are kept as an
+ * empty list that marks their presence: no objects per entity.
+ */
+export function copyRoles(roles: MessageRoles, withEntityPositions = true): RetainedRoles {
   const result: RetainedRoles = {};
   if (roles.sequence !== undefined) result.sequence = roles.sequence;
   if (roles.sequenceBits !== undefined) result.sequenceBits = roles.sequenceBits;
@@ -46,7 +53,9 @@ export function copyRoles(roles: MessageRoles): RetainedRoles {
   if (roles.resendCount !== undefined) result.resendCount = roles.resendCount;
   if (roles.playerId !== undefined) result.playerId = roles.playerId;
   if (roles.position !== undefined) result.position = { x: roles.position.x, y: roles.position.y, z: roles.position.z };
-  if (roles.entities !== undefined) {
+  if (roles.entities !== undefined && !withEntityPositions) {
+    result.entities = NO_ENTITY_POSITIONS;
+  } else if (roles.entities !== undefined) {
     result.entities = roles.entities.map((entity) => {
       const copy: EntityRoles = { entityId: entity.entityId };
       if (entity.position !== undefined) copy.position = { x: entity.position.x, y: entity.position.y, z: entity.position.z };

@@ -54,6 +54,18 @@ describe("RetainedTrace", () => {
     expect(trace.messages.filter((entry) => entry.warmup === true).every((entry) => (entry.tUs - ORIGIN_US) % TRACE_BLOCK_US < TRACE_WARMUP_US)).toBe(true);
   });
 
+  it("keeps entity positions only when asked (interest management); otherwise only their presence", () => {
+    const roles = { entities: [{ entityId: 1, position: { x: 1, y: 2, z: 3 } }] };
+    const withPositions = new RetainedTrace(10, 1e6);
+    withPositions.offer(message(0, ORIGIN_US, { value: 1 }, roles));
+    expect(withPositions.messages[0]!.roles.entities).toEqual(roles.entities);
+    const presenceOnly = new RetainedTrace(10, 1e6, TRACE_BLOCK_US, false);
+    presenceOnly.offer(message(0, ORIGIN_US, { value: 1 }, roles));
+    expect(presenceOnly.messages[0]!.roles.entities).toEqual([]);
+    presenceOnly.offer(message(1, ORIGIN_US + 1, { value: 1 }));
+    expect(presenceOnly.messages[1]!.roles.entities).toBeUndefined();
+  });
+
   it("closes on a block larger than the bounds on its own (its first messages only)", () => {
     const trace = new RetainedTrace(50, 1e6);
     offerMatch(trace, 3, 100);

@@ -63,10 +63,17 @@ export class RetainedTrace {
   private lastBlockQualifies = true;
   private readonly sessions = new Set<string>();
 
+  /**
+   * @param maxMessages most messages retained
+   * @param maxLeafValues most leaf values retained
+   * @param blockUs length of a sampled time block, µs
+   * @param keepEntityPositions keep each entity's position role (interest management needs them; otherwise only their presence is kept)
+   */
   constructor(
     private readonly maxMessages: number,
     private readonly maxLeafValues: number,
     private readonly blockUs = TRACE_BLOCK_US,
+    private readonly keepEntityPositions = true,
   ) {}
 
   /** Offers a message; copies it when its block is in the sample. */
@@ -95,7 +102,7 @@ export class RetainedTrace {
       type: message.type,
       byteLength: message.byteLength,
       fields,
-      roles: copyRoles(message.roles),
+      roles: copyRoles(message.roles, this.keepEntityPositions),
       directionKey,
       streamKey: `${directionKey}\u0000${message.type}`,
       block,
