@@ -9,6 +9,7 @@ export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions, type J
 export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
 export {
   LatencyReportSchema,
+  type LatencyMethodDetails,
   type LatencyMethodDisagreement,
   type LatencyMinuteReport,
   type LatencyPercentiles,

@@ -343,11 +343,13 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const anomalies = this.anomalies.toCounts();
     if (anomalies.E_SPIKE_CONTRADICTED !== undefined) anomalies.E_SPIKE_CONTRADICTED = this.contradictedSpikes;
     const { ack, echo } = this.sampler;
-    if (ack.retransmissions > 0) anomalies.E_RTT_RETRANSMISSION_SKIPPED = ack.retransmissions;
+    // Resends and acks before the first send on their channel are normal protocol behaviour at a capture's
+    // edges: method details, not anomalies of the input. An ack of a channel never sent on is one.
     if (ack.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = ack.acksWithoutSendStream;
     if (echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = echo.unmatchedReplies;
     if (this.sampler.invalidReported > 0) anomalies.E_RTT_INVALID = (anomalies.E_RTT_INVALID ?? 0) + this.sampler.invalidReported;
-    return { sessions, streams, findings, anomalies: sortKeys(anomalies) };
+    const methodDetails = { ackRetransmissionsSkipped: ack.retransmissions, acksBeforeFirstSend: ack.acksBeforeFirstSend, reportedRttNotYetMeasured: this.sampler.unmeasuredReported };
+    return { sessions, streams, findings, anomalies: sortKeys(anomalies), methodDetails };
   }
 
   private session(id: string): SessionState | undefined {

@@ -153,6 +153,18 @@ export interface LatencyReport {
   findings: Finding[];
   /** Counters of things skipped (anomaly codes → counts), keys sorted. */
   anomalies: Record<string, number>;
+  /** Normal protocol behaviour the RTT methods left out (no sample, not an anomaly of the input). */
+  methodDetails: LatencyMethodDetails;
+}
+
+/** What the RTT methods left out by their rules, expected on any capture (core's `RttSampler` counters). */
+export interface LatencyMethodDetails {
+  /** Sequences sent more than once (a resend, `resendCount` > 0): no ack sample (Karn's rule). */
+  ackRetransmissionsSkipped: number;
+  /** Acks before the first send on their channel (capture or session start: the peer acknowledged before anything was sent to it). */
+  acksBeforeFirstSend: number;
+  /** Reported RTT values of 0 before the sender's first measurement (engines report 0 until their first pong). */
+  reportedRttNotYetMeasured: number;
 }
 
 const numberSchema = { type: "number" } as const;
@@ -269,4 +281,9 @@ export const LatencyReportSchema = objectSchema({
   },
   findings: { type: "array", items: FindingSchema },
   anomalies: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
+  methodDetails: objectSchema({
+    ackRetransmissionsSkipped: { type: "integer", minimum: 0 },
+    acksBeforeFirstSend: { type: "integer", minimum: 0 },
+    reportedRttNotYetMeasured: { type: "integer", minimum: 0 },
+  }),
 });

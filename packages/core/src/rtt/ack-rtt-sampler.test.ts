@@ -110,9 +110,28 @@ describe("AckRttSampler (RFC 9002 §5.1)", () => {
     sampler.onMessage(message("serverToClient", 610_000, 3, { channel: 0, ack: 7 }));
     expect(samples).toEqual([{ sessionId: "s", direction: "clientToServer", method: "ack", tUs: 0, rttMs: 600, packetIndex: 2, channel: "1" }]);
     expect(sampler.acksWithoutSendStream).toBe(1);
+    expect(sampler.acksBeforeFirstSend).toBe(0);
     // An ack of a session that never sent is ignored.
     sampler.onMessage(message("serverToClient", 620_000, 4, { ack: 1 }, "other"));
     expect(samples).toHaveLength(1);
+  });
+
+  it("acks before the first send on their channel (a session that starts with the server acking 0) are edge acks, not unknown channels", () => {
+    const { samples, sampler } = collect();
+    // The server sends (and acks "0": it has received nothing) for 1 s before the client's first datagram is captured.
+    for (let index = 0; index < 30; index++) sampler.onMessage(message("serverToClient", index * 33_000, index, { channel: 1, sequence: index, ack: 0 }));
+    expect(sampler.acksWithoutSendStream).toBe(30);
+    sampler.onMessage(message("clientToServer", 1_000_000, 30, { channel: 1, sequence: 0, ack: 29 }));
+    sampler.onMessage(message("serverToClient", 1_040_000, 31, { channel: 1, sequence: 30, ack: 0 }));
+    expect(samples.map((sample) => [sample.direction, sample.rttMs])).toEqual([["serverToClient", 43], ["clientToServer", 40]]);
+    expect(sampler.acksBeforeFirstSend).toBe(30);
+    expect(sampler.acksWithoutSendStream).toBe(0);
+    // An ack of a channel the client never sends on stays unknown (the definition's ack channel does not match).
+    sampler.onMessage(message("serverToClient", 1_100_000, 32, { channel: 0, ackChannel: 5, ack: 3 }));
+    sampler.onMessage(message("clientToServer", 1_200_000, 33, { channel: 1, sequence: 1 }));
+    expect(sampler.acksWithoutSendStream).toBe(1);
+    expect(sampler.acksBeforeFirstSend).toBe(30);
+    expect(samples).toHaveLength(2);
   });
 
   it("extends 64-bit sequences exactly (bigint roles near 2^63)", () => {

@@ -48,6 +48,8 @@ interface SessionStreams {
   readonly byDirection: [SendStream[], SendStream[]];
   /** Capture time of the latest message of the session, µs. */
   lastSeenUs: number;
+  /** Acks that found no send stream, by `<send direction index>:<channel key>`, until a send on that channel shows they came before it (rare: created on the first). */
+  earlyAcks: Map<string, number> | undefined;
 }
 
 /** Bit width assumed for a sequence without a `sequenceBits` role: 16, or 32 / 64 when the value does not fit. */
@@ -74,7 +76,12 @@ function defaultSequenceBits(value: SerialNumber): number {
  *
  * The stream an ack covers is the one of {@link acknowledgedChannel} in the
  * opposite direction — never every channel: an ack whose channel has no send
- * stream is counted in {@link acksWithoutSendStream} and gives no sample.
+ * stream gives no sample. It is counted in {@link acksBeforeFirstSend} once
+ * that channel's first send shows up (a capture or session that starts with
+ * the peer acknowledging before the side it acknowledges sent anything — the
+ * placeholder ack of a sender that has received nothing yet: expected at the
+ * edges), else in {@link acksWithoutSendStream} (a channel never sent on: the
+ * definition's ack channel does not match the traffic).
  * Sequences of any width up to 64 bits are extended with {@link SerialUnwrapper}.
  * Memory: `windowSize` slots (17 bytes each) per send stream; on an endless
  * stream, {@link evictIdle} (or {@link forget}) drops the sessions that ended.
@@ -93,8 +100,10 @@ export class AckRttSampler {
   retransmissions = 0;
   /** Acks whose largest acknowledged sequence had been retransmitted (no sample, Karn's rule). */
   ambiguousAcks = 0;
-  /** Acks naming a channel on which the peer sent nothing (no sample). */
+  /** Acks naming a channel on which the peer sent nothing (no sample); acks that turn out to precede the channel's first send move to {@link acksBeforeFirstSend}. */
   acksWithoutSendStream = 0;
+  /** Acks that arrived before the first send on their channel (capture or session start; no sample, not a problem of the input). */
+  acksBeforeFirstSend = 0;
 
   constructor(
     private readonly sink: RttSampleSink,
@@ -153,7 +162,7 @@ export class AckRttSampler {
       streams = this.sessions.get(sessionId);
       if (streams === undefined) {
         if (!create) return undefined;
-        streams = { byDirection: [[], []], lastSeenUs: message.tUs };
+        streams = { byDirection: [[], []], lastSeenUs: message.tUs, earlyAcks: undefined };
         this.sessions.set(sessionId, streams);
       }
       this.lastSessionId = sessionId;
@@ -171,7 +180,9 @@ export class AckRttSampler {
   private onSend(message: GameMessage, sequence: SerialNumber): void {
     const roles = message.roles;
     const channel = channelKey(roles.channel);
-    const group = this.streamsOf(message, true)!.byDirection[message.direction === "clientToServer" ? 0 : 1];
+    const streams = this.streamsOf(message, true)!;
+    const directionIndex = message.direction === "clientToServer" ? 0 : 1;
+    const group = streams.byDirection[directionIndex];
     let stream: SendStream | undefined;
     for (let index = 0; index < group.length; index++) {
       if (group[index].channel === channel) {
@@ -195,6 +206,7 @@ export class AckRttSampler {
         lastAck: -1,
       };
       group.push(stream);
+      if (streams.earlyAcks !== undefined) this.settleEarlyAcks(streams.earlyAcks, `${directionIndex}:${channel}`);
     }
     if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
     stream.lastPacketIndex = message.packetIndex;
@@ -214,6 +226,15 @@ export class AckRttSampler {
     stream.states[slot] = resent ? AMBIGUOUS : PENDING;
   }
 
+  /** The acks that waited for a send on `key`'s channel came before its first send: moved from {@link acksWithoutSendStream} to {@link acksBeforeFirstSend}. */
+  private settleEarlyAcks(earlyAcks: Map<string, number>, key: string): void {
+    const count = earlyAcks.get(key);
+    if (count === undefined) return;
+    earlyAcks.delete(key);
+    this.acksWithoutSendStream -= count;
+    this.acksBeforeFirstSend += count;
+  }
+
   private onAck(message: GameMessage, ack: SerialNumber): void {
     const streams = this.streamsOf(message, false);
     if (streams === undefined) return;
@@ -228,6 +249,9 @@ export class AckRttSampler {
     }
     if (stream === undefined) {
       this.acksWithoutSendStream += 1;
+      const key = `${message.direction === "clientToServer" ? 1 : 0}:${channel}`;
+      streams.earlyAcks ??= new Map();
+      streams.earlyAcks.set(key, (streams.earlyAcks.get(key) ?? 0) + 1);
       return;
     }
     if (stream.lastAckPacketIndex === message.packetIndex && stream.lastAck === ack) return;

@@ -101,3 +101,31 @@ describe("RttSampler: reported RTT from server logs", () => {
     expect(samples.at(-1)).toMatchObject({ sessionId: "s2", rttMs: 12.5, tUs: 5000 });
   });
 });
+
+describe("RttSampler: a reported RTT of 0 before the first measurement", () => {
+  it("is 'not yet measured' per session and direction (counted, no sample); a 0 after a nonzero value is a sample", () => {
+    const samples: RttSample[] = [];
+    const sampler = new RttSampler((sample) => samples.push({ ...sample }));
+    let packetIndex = 0;
+    // The client reports 0 until its first pong comes back at 1 s, then its smoothed RTT.
+    for (const [tUs, rttMs] of [[0, 0], [33_000, 0], [1_000_000, 23], [1_033_000, 0], [1_066_000, 24]] as const) {
+      sampler.onMessage(message("a", "clientToServer", tUs, packetIndex++, { reportedRttMs: rttMs }));
+    }
+    // Another session and the other direction have their own first measurement.
+    sampler.onMessage(message("b", "clientToServer", 1_100_000, packetIndex++, { reportedRttMs: 0 }));
+    sampler.onMessage(message("a", "serverToClient", 1_100_000, packetIndex++, { reportedRttMs: 0 }));
+    expect(samples.map((sample) => [sample.sessionId, sample.tUs, sample.rttMs])).toEqual([["a", 1_000_000, 23], ["a", 1_033_000, 0], ["a", 1_066_000, 24]]);
+    expect(sampler.unmeasuredReported).toBe(4);
+    expect(sampler.invalidReported).toBe(0);
+    // Server logs follow the same rule; forgetting a session forgets its measurement.
+    sampler.onLogEvent(logEvent(1_200_000, { rttMs: 0 }), "c");
+    sampler.forget("a");
+    sampler.onMessage(message("a", "clientToServer", 1_300_000, packetIndex++, { reportedRttMs: 0 }));
+    expect(sampler.unmeasuredReported).toBe(6);
+    sampler.onMessage(message("a", "clientToServer", 1_400_000, packetIndex++, { reportedRttMs: 30 }));
+    expect(sampler.evictIdle(40_000_000, 30_000_000)).toBe(0);
+    sampler.onMessage(message("a", "clientToServer", 40_100_000, packetIndex++, { reportedRttMs: 0 }));
+    expect(sampler.unmeasuredReported).toBe(7);
+    expect(samples).toHaveLength(4);
+  });
+});

@@ -25,7 +25,8 @@ export interface RttSamplerOptions {
  * Every RTT sample the roles of a session's messages give, by one set of rules
  * for every analysis: acks per RFC 9002 §5.1 ({@link AckRttSampler}), echo
  * request/reply pairs ({@link EchoRttMatcher}) and reported RTT values (one per
- * datagram), and reported RTT values of server-log events ({@link onLogEvent}).
+ * datagram; a 0 before the sender's first nonzero value is not yet measured:
+ * {@link unmeasuredReported}), and reported RTT values of server-log events ({@link onLogEvent}).
  * Latency, regions and watch all feed their messages and logs through one of
  * these, so the same capture gives the same samples in each.
  * On an endless stream, {@link evictIdle} bounds the memory to the sessions
@@ -41,6 +42,14 @@ export class RttSampler {
   private lastReportedPacketIndex = -1;
   /** Reported RTT values that were not a finite, non-negative number (no sample). */
   invalidReported = 0;
+  /**
+   * Reported RTT values of 0 before the sender's first nonzero one: engines
+   * report 0 until their first measurement (pong) comes back, so these are
+   * "not yet measured", not samples (a 0 after a measurement is a sample).
+   */
+  unmeasuredReported = 0;
+  /** Capture time of the latest nonzero reported RTT per session, µs, by direction (0 = client→server): whose reports are measurements. */
+  private readonly measuredReportedUs: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
   private readonly reportedRttLogKeys: readonly string[];
 
   constructor(
@@ -63,6 +72,9 @@ export class RttSampler {
    * whose ack or echo state was dropped (a session with both counts once per part).
    */
   evictIdle(nowUs: number, idleUs: number): number {
+    for (const measured of this.measuredReportedUs) {
+      for (const [sessionId, lastUs] of measured) if (nowUs - lastUs > idleUs) measured.delete(sessionId);
+    }
     return this.ack.evictIdle(nowUs, idleUs) + this.echo.evictIdle(nowUs, idleUs);
   }
 
@@ -70,6 +82,8 @@ export class RttSampler {
   forget(sessionId: string): void {
     this.ack.forget(sessionId);
     this.echo.forget(sessionId);
+    this.measuredReportedUs[0].delete(sessionId);
+    this.measuredReportedUs[1].delete(sessionId);
     if (this.lastReportedSessionId === sessionId) this.lastReportedSessionId = undefined;
   }
 
@@ -107,6 +121,12 @@ export class RttSampler {
   private report(sessionId: string, direction: Direction, tUs: number, rttMs: number, packetIndex: number): void {
     if (!Number.isFinite(rttMs) || rttMs < 0) {
       this.invalidReported += 1;
+      return;
+    }
+    const measured = this.measuredReportedUs[direction === "clientToServer" ? 0 : 1];
+    if (rttMs !== 0) measured.set(sessionId, tUs);
+    else if (!measured.has(sessionId)) {
+      this.unmeasuredReported += 1;
       return;
     }
     const sample = this.sample;
