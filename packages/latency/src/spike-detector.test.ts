@@ -46,6 +46,35 @@ describe("SpikeDetector", () => {
     expect(spikes[0].afterBaselineMs).toBe(90);
   });
 
+  it("a spike whose smoothed RTT decays back for seconds stays a spike; a step that holds is a shift", () => {
+    // A client's reported RTT: an EWMA (α = 1/8) of one ping per second, read on every 30 Hz input.
+    // The path adds 200 ms for 2 s at 12 s: the reported value climbs to ~70 ms and takes ~12 s to
+    // come back within the exit level: longer than levelShiftAfterMs, but receding, not a new level.
+    const smoothed = (extraMs: (tUs: number) => number) => {
+      let smoothedMs = 23;
+      let nextPingUs = 0;
+      return (tUs: number): number => {
+        if (tUs >= nextPingUs) {
+          smoothedMs = smoothedMs * 0.875 + (23 + extraMs(tUs)) * 0.125;
+          nextPingUs += 1_000_000;
+        }
+        return Math.round(smoothedMs);
+      };
+    };
+    const spike = run(smoothed((tUs) => (tUs >= 12_000_000 && tUs < 14_000_000 ? 200 : 0)), 30 * 40, {}, 33_333);
+    expect(spike).toHaveLength(1);
+    expect(spike[0].levelShift).toBe(false);
+    expect(spike[0].startUs).toBeGreaterThanOrEqual(12_000_000);
+    expect(spike[0].startUs).toBeLessThan(14_000_000);
+    expect(spike[0].endUs).toBeLessThan(30_000_000);
+    // A lasting +60 ms route change sampled the same way (raw, with jitter): still a level shift, at levelShiftAfterMs.
+    const random = createRandom(5);
+    const step = run((tUs) => 23 + random() * 3 + (tUs >= 12_000_000 ? 60 : 0), 30 * 40, {}, 33_333);
+    expect(step).toHaveLength(1);
+    expect(step[0].levelShift).toBe(true);
+    expect(step[0].endUs - step[0].startUs).toBeLessThan(11_000_000);
+  });
+
   it("closes a spike still open at the end and honours the margin option", () => {
     const spikes = run((_, index) => (index < 200 ? 30 : 45), 260, { marginMs: 10 });
     expect(spikes).toHaveLength(1);

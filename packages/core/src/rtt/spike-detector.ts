@@ -10,7 +10,13 @@ export interface SpikeDetectorOptions {
   minSamples?: number;
   /** Samples needed before detection starts. Default 20. */
   warmupSamples?: number;
-  /** A spike lasting longer than this is a baseline level shift (route change), ms. Default 10,000. */
+  /**
+   * A spike lasting longer than this whose level persists is a baseline level
+   * shift (route change), ms: the mean excess over the baseline in its latest
+   * half of this span must be at least {@link LEVEL_SHIFT_PERSISTENCE} of the
+   * half before. A spike receding towards the baseline (a smoothed RTT decaying
+   * after a 2 s spike) stays a spike. Default 10,000.
+   */
   levelShiftAfterMs?: number;
   /** The baseline median/MAD are recomputed every this many samples. Default 8. */
   recomputeEvery?: number;
@@ -39,6 +45,15 @@ export interface DetectedSpike {
   /** Packet index of the first and of the peak sample. */
   packetIndices: number[];
 }
+
+/**
+ * Share of the previous half-span's mean excess over the baseline that the
+ * latest half-span of a long spike must keep for the spike to be a level shift
+ * ({@link SpikeDetectorOptions.levelShiftAfterMs}). A step to a new level keeps
+ * about all of it; an exponentially smoothed RTT returning from a spike (α = 1/8
+ * per 1 s ping) keeps about half per 5 s, raw samples returning keep none.
+ */
+export const LEVEL_SHIFT_PERSISTENCE = 0.75;
 
 /**
  * Streaming spike detector over one latency series: a rolling median + MAD
@@ -73,6 +88,13 @@ export class SpikeDetector {
   private belowCount = 0;
   private firstBelowUs = 0;
   private readonly recentSpikeValues: number[] = [];
+  /** The open spike's current half-span (of `levelShiftAfterMs`): start, sum and count of its values. */
+  private segmentStartUs = 0;
+  private segmentSumMs = 0;
+  private segmentCount = 0;
+  /** Mean of the open spike's last two complete half-spans, ms (NaN until complete): older, latest. */
+  private olderSegmentMeanMs = Number.NaN;
+  private latestSegmentMeanMs = Number.NaN;
   /** Samples seen. */
   samples = 0;
 
@@ -144,7 +166,32 @@ export class SpikeDetector {
     }
     this.recentSpikeValues.push(valueMs);
     if (this.recentSpikeValues.length > 32) this.recentSpikeValues.shift();
-    if (tUs - open.startUs > this.levelShiftAfterUs) this.closeSpike(tUs, true);
+    this.addToSegment(tUs, valueMs);
+    if (tUs - open.startUs > this.levelShiftAfterUs && this.levelPersists(open.baselineMs)) this.closeSpike(tUs, true);
+  }
+
+  /** Adds an open spike's sample to its half-span, closing the half-span first when the sample lies beyond it. */
+  private addToSegment(tUs: number, valueMs: number): void {
+    const segmentUs = this.levelShiftAfterUs / 2;
+    const elapsedUs = tUs - this.segmentStartUs;
+    if (elapsedUs >= segmentUs) {
+      if (this.segmentCount > 0) {
+        this.olderSegmentMeanMs = this.latestSegmentMeanMs;
+        this.latestSegmentMeanMs = this.segmentSumMs / this.segmentCount;
+      }
+      this.segmentStartUs = tUs - (elapsedUs % segmentUs);
+      this.segmentSumMs = 0;
+      this.segmentCount = 0;
+    }
+    this.segmentSumMs += valueMs;
+    this.segmentCount += 1;
+  }
+
+  /** Whether the open spike's latest half-span keeps {@link LEVEL_SHIFT_PERSISTENCE} of the excess of the one before (a new level, not a return). */
+  private levelPersists(baselineMs: number): boolean {
+    const older = this.olderSegmentMeanMs - baselineMs;
+    const latest = this.latestSegmentMeanMs - baselineMs;
+    return latest >= LEVEL_SHIFT_PERSISTENCE * older;
   }
 
   /** Closes an open spike at `endUs` (end of data). */
@@ -171,6 +218,12 @@ export class SpikeDetector {
     };
     this.recentSpikeValues.length = 0;
     this.recentSpikeValues.push(...this.runValues);
+    this.segmentStartUs = this.runTimes[0];
+    this.segmentSumMs = 0;
+    for (const value of this.runValues) this.segmentSumMs += value;
+    this.segmentCount = this.runValues.length;
+    this.olderSegmentMeanMs = Number.NaN;
+    this.latestSegmentMeanMs = Number.NaN;
     this.runTimes.length = 0;
     this.runValues.length = 0;
     this.runPackets.length = 0;
