@@ -17,7 +17,7 @@ import { InputFloodingDetector } from "./detectors/input-flooding-detector.js";
 import { lagSwitchFinding, LagSwitchDetector, type LagSwitchEvent } from "./detectors/lag-switch-detector.js";
 import { MovementDetector } from "./detectors/movement-detector.js";
 import { ReplayDetector } from "./detectors/replay-detector.js";
-import { RewindDetector } from "./detectors/rewind-detector.js";
+import { protocolRewindClock, RewindDetector } from "./detectors/rewind-detector.js";
 import { SelectiveDelayDetector } from "./detectors/selective-delay-detector.js";
 import { SpeedhackDetector } from "./detectors/speedhack-detector.js";
 import { TamperingDetector } from "./detectors/tampering-detector.js";
@@ -194,6 +194,12 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const state = this.sessions.get(sessionId)!;
       state.timeline.flush();
       if (state.datagram.packetIndex >= 0) this.closeDatagram(state);
+    }
+    // One protocol puts shot targets in one clock: every session is judged in the clock most sessions' targets are nearest to.
+    const rewindClock = protocolRewindClock(sessionIds.map((sessionId) => this.sessions.get(sessionId)!.rewind.nearestClock));
+    for (const sessionId of sessionIds) {
+      const state = this.sessions.get(sessionId)!;
+      state.rewind.useClock(rewindClock);
       const events: DetectorEvent[] = [];
       for (const detector of state.detectors) detector.finish(state.timeline, events);
       perSession.set(sessionId, events);

@@ -1,6 +1,7 @@
 import { RoleUnwrapper, type GameMessage } from "@tickscope/core";
 import { describe, expect, it } from "vitest";
 import { createAnticheatAnalyzer } from "./anticheat-analyzer.js";
+import { protocolRewindClock } from "./detectors/rewind-detector.js";
 
 const U16_MS_US = 65_536_000;
 
@@ -83,15 +84,16 @@ describe("feeding the analyzer directly with a clock that wraps (README: own tel
  * the server's clock is just below its wrap. Honest shots ask for about
  * 100 ms + RTT; an abuser for 1.5 s.
  */
-function* serverClockShots(rewindMs: number): Generator<GameMessage> {
-  const modulus = 2 ** 24;
+function* serverClockShots(
+  rewindMs: number,
+  { sessionId = "shooter", bits = 24, serverOriginMs = 2 ** bits - 5_000, clientOriginMs = 1_000, seed: firstSeed = 12_345 }: { sessionId?: string; bits?: number; serverOriginMs?: number; clientOriginMs?: number; seed?: number } = {},
+): Generator<GameMessage> {
+  const modulus = 2 ** bits;
   const clockModulusUs = modulus * 1000;
-  const serverOriginMs = modulus - 5_000; // wraps 5 s in
-  const clientOriginMs = 1_000;
   const oneWayMs = 25;
   let packetIndex = 0;
   let lastServerSequence = -1;
-  let seed = 12_345; // shots at irregular moments (a human, not a bot)
+  let seed = firstSeed; // shots at irregular moments (a human, not a bot)
   const serverSends: number[] = [];
   for (let frame = 0; frame < 60 * 60; frame++) {
     const nowMs = (frame * 1000) / 60;
@@ -99,7 +101,7 @@ function* serverClockShots(rewindMs: number): Generator<GameMessage> {
       const sequence = serverSends.length;
       serverSends.push(nowMs);
       yield {
-        sessionId: "shooter",
+        sessionId,
         direction: "serverToClient",
         tUs: 1e15 + nowMs * 1000,
         packetIndex: packetIndex++,
@@ -114,13 +116,13 @@ function* serverClockShots(rewindMs: number): Generator<GameMessage> {
     while (lastServerSequence + 1 < serverSends.length && serverSends[lastServerSequence + 1]! + oneWayMs <= nowMs) lastServerSequence++;
     const arrivalUs = 1e15 + (nowMs + oneWayMs) * 1000;
     const clientRoles = { sequence: frame, sequenceBits: 16, ack: Math.max(lastServerSequence, 0), sendTimeUs: (Math.floor(clientOriginMs + nowMs) % modulus) * 1000, sendTimeModulusUs: clockModulusUs };
-    yield { sessionId: "shooter", direction: "clientToServer", tUs: arrivalUs, packetIndex: packetIndex++, indexInPacket: 0, type: "input", byteLength: 30, packetWireLength: 72, fields: {}, roles: { ...clientRoles, inputSequence: frame, inputCount: 1 } };
+    yield { sessionId, direction: "clientToServer", tUs: arrivalUs, packetIndex: packetIndex++, indexInPacket: 0, type: "input", byteLength: 30, packetWireLength: 72, fields: {}, roles: { ...clientRoles, inputSequence: frame, inputCount: 1 } };
     seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
     if ((seed >>> 16) % 10 === 0) {
       // The world the client saw: the server's clock one way + interpolation ago, minus the rewind asked for.
       const targetMs = Math.floor(serverOriginMs + nowMs - oneWayMs - rewindMs) % modulus;
       yield {
-        sessionId: "shooter",
+        sessionId,
         direction: "clientToServer",
         tUs: arrivalUs,
         packetIndex: packetIndex - 1,
@@ -151,6 +153,40 @@ describe("rewind requests in the server's wrapping clock", () => {
     expect(honest.players[0]!.verdict).toBe("clean");
     const abuser = analyze(1500);
     expect(abuser.findings.map((finding) => finding.kind)).toContain("rewindAbuse");
+  });
+});
+
+describe("rewind requests when the client's and the server's clocks are close (u32 ms, both from just below the wrap)", () => {
+  it("judges every session in the protocol's clock: a rewind that lands near the client's own clock is still caught, honest shooters stay clean", () => {
+    // Like le-wrapping-clock: every host's u32 ms clock starts a few seconds before 2^32 ms. The
+    // abuser's clock runs 1 s behind the server's, so its 930 ms rewind (server clock) reads as an
+    // honest-looking −45 ms against its own clock; the honest shooters' clocks are seconds away.
+    const serverOriginMs = 2 ** 32 - 3_000;
+    const feeds = [
+      serverClockShots(100, { sessionId: "honest-a", bits: 32, serverOriginMs, clientOriginMs: 2 ** 32 - 8_000, seed: 1 }),
+      serverClockShots(100, { sessionId: "honest-b", bits: 32, serverOriginMs, clientOriginMs: 2 ** 32 - 6_000, seed: 2 }),
+      serverClockShots(100, { sessionId: "honest-c", bits: 32, serverOriginMs, clientOriginMs: 2 ** 32 - 2_000 + 3_500, seed: 3 }),
+      serverClockShots(930, { sessionId: "abuser", bits: 32, serverOriginMs, clientOriginMs: 2 ** 32 - 4_000, seed: 4 }),
+    ];
+    const messages = feeds.flatMap((feed) => [...feed]).sort((a, b) => a.tUs - b.tUs || a.sessionId.localeCompare(b.sessionId));
+    const analyzer = createAnticheatAnalyzer();
+    const unwrapper = new RoleUnwrapper();
+    for (const message of messages) {
+      unwrapper.apply(message);
+      analyzer.onMessage(message);
+    }
+    const report = analyzer.finish();
+    const rewind = report.findings.filter((finding) => finding.kind === "rewindAbuse");
+    expect(rewind.map((finding) => finding.session)).toEqual(["abuser"]);
+    expect(rewind[0]!.evidence.values.targetClock).toBe("server");
+    expect(rewind[0]!.evidence.values.medianRewindMs as number).toBeGreaterThan(900);
+    expect(report.players.filter((player) => player.verdict !== "clean").map((player) => player.session)).toEqual(["abuser"]);
+  });
+
+  it("the protocol's clock is the one most sessions' targets are nearest to: one vote per session, none on a tie", () => {
+    expect(protocolRewindClock(["server", "client", "server", undefined])).toBe("server");
+    expect(protocolRewindClock(["server", "capture"])).toBeUndefined();
+    expect(protocolRewindClock([undefined])).toBeUndefined();
   });
 });
 
