@@ -9,7 +9,7 @@ import { runInMemory } from "./test-support/run.js";
 
 /**
  * Reduced evaluation matrix (issue 14 §3): one match per protocol shape with an injected latency
- * spike (players 3, 4), a loss burst (player 2) and two cheaters (5 speedhack, 6 lag switch),
+ * spike (players 3, 4), a loss burst (player 2) and three cheaters (5 speedhack, 6 lag switch, 7 rewind abuse),
  * analysed from the capture alone and scored against the truth.
  */
 const examples = fileURLToPath(new URL("../../../examples/protocols/", import.meta.url));
@@ -30,14 +30,15 @@ const MATCH: MatchOptions = {
   cheats: [
     { playerId: 5, kind: "speedhack", intensity: 1.3 },
     { playerId: 6, kind: "lagSwitch" },
+    { playerId: 7, kind: "rewindAbuse" },
   ],
 };
 const directory = mkdtempSync(join(tmpdir(), "tickscope-shape-matrix-"));
 afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
-  const lines = ["| shape | spike sessions found (of 2) | latency-change findings: on injected / all | loss-burst player lost, longest burst | honest players' lost | honest flagged | cheaters flagged (5 speedhack, 6 lagSwitch) |", "|---|---|---|---|---|---|---|"];
+  const lines = ["| shape | spike sessions found (of 2) | latency-change findings: on injected / all | loss-burst player lost, longest burst | honest players' lost | honest flagged | cheaters flagged (5 speedhack, 6 lagSwitch, 7 rewindAbuse) | latency anomalies |", "|---|---|---|---|---|---|---|---|"];
   for (const row of rows) {
-    lines.push(`| ${row.shape} | ${row.spikeSessionsFound} | ${row.spikeFindingsOnInjected} / ${row.spikeFindings} (${row.spikeKinds.join(", ")}) | ${row.lossBurstLost}, ${row.lossBurstLongest} | ${row.honestLost} | ${row.honestFlagged.join(" ") || "none"} | ${row.cheatersFlagged.join(" ") || "none"} |`);
+    lines.push(`| ${row.shape} | ${row.spikeSessionsFound} | ${row.spikeFindingsOnInjected} / ${row.spikeFindings} (${row.spikeKinds.join(", ")}) | ${row.lossBurstLost}, ${row.lossBurstLongest} | ${row.honestLost} | ${row.honestFlagged.join(" ") || "none"} | ${row.cheatersFlagged.join(" ") || "none"} | ${JSON.stringify(row.latencyAnomalies)} |`);
   }
   console.log(lines.join("\n"));
 });
@@ -60,6 +61,7 @@ interface Row {
   honestLost: number;
   honestFlagged: string[];
   cheatersFlagged: string[];
+  latencyAnomalies: Record<string, number>;
 }
 const rows: Row[] = [];
 
@@ -80,7 +82,7 @@ async function evaluate(shape: (typeof SHAPES)[number]): Promise<Row> {
 /** The parts of the JSON report the matrix reads. */
 interface MatrixReport {
   analyses: {
-    latency: { findings: Finding[] };
+    latency: { findings: Finding[]; anomalies: Record<string, number> };
     loss: { sessions: { id: string; lost: number; bursts: { maxLength: number } }[] };
     anticheat: { players: { session: string; verdict: string; kinds: string[] }[] };
   };
@@ -119,12 +121,15 @@ function score(shape: string, truth: MatchTruth, report: MatrixReport): Row {
     honestLost,
     honestFlagged: flagged.filter((player) => !cheaters.has(playerOf.get(player.session) ?? -1)).map(describe),
     cheatersFlagged: flagged.filter((player) => cheaters.has(playerOf.get(player.session) ?? -1)).map(describe),
+    latencyAnomalies: report.analyses.latency.anomalies,
   };
 }
 
-// Not asserted (measured, reported in the issue): latency-change precision. On every shape, arena
-// included, the 2 s spike is reported as a ~10 s latencyBaselineShift, and three honest sessions get
-// a baseline shift at ~1 s (their reported RTT is 0 until the first pong answers): 2 of 5 findings.
+// Latency-change precision: the 2 s spike is a spike (not a baseline shift: the reported RTT, a
+// client's smoothed value, decays back for seconds), and a reported RTT of 0 before the first pong
+// is not a sample (no baseline shift at ~1 s). Rewind abuse is judged in the protocol's target clock
+// (le-wrapping-clock: the rewind lands near the abuser's own clock). Acks before the first send on
+// their channel (session start) and resends are method details, not anomalies.
 describe.each(SHAPES)("evaluation matrix: %s", (shape) => {
   it("finds the injected spike and loss burst and flags no honest player", async () => {
     const row = await evaluate(shape);
@@ -133,7 +138,11 @@ describe.each(SHAPES)("evaluation matrix: %s", (shape) => {
     expect(row.spikeSessionsFound).toBe(2);
     expect(row.lossBurstLongest).toBeGreaterThanOrEqual(3);
     expect(row.honestFlagged).toEqual([]);
-    expect(row.cheatersFlagged.map((entry) => entry.split(":")[0]).sort()).toEqual(["5", "6"]);
+    expect(row.cheatersFlagged.map((entry) => entry.split(":")[0]).sort()).toEqual(["5", "6", "7"]);
+    expect(row.cheatersFlagged.find((entry) => entry.startsWith("7:"))).toContain("rewindAbuse");
+    expect(row.spikeFindingsOnInjected).toBe(row.spikeFindings);
+    expect(row.spikeKinds).toEqual(["latencySpike"]);
+    expect(row.latencyAnomalies).toEqual({});
     expect(row.lossBurstLost).toBeGreaterThan(row.honestLost);
   });
 });
