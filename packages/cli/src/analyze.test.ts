@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv } from "ajv";
@@ -57,6 +57,25 @@ describe("tickscope analyze", () => {
     const second = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json", "--only", "latency"]);
     expect(first.code).toBe(ExitCode.ok);
     expect(first.stdout).toBe(second.stdout);
+  });
+
+  it("dates the report now, or at SOURCE_DATE_EPOCH when that is set", async () => {
+    const generatedAt = async () => {
+      const run = await runInMemory(["analyze", capturePath, "--protocol", arenaPath, "--format", "json", "--only", "loss"]);
+      expect(run.code, run.stderr).toBe(ExitCode.ok);
+      return JSON.parse(run.stdout).generatedAt as string;
+    };
+    try {
+      vi.stubEnv("SOURCE_DATE_EPOCH", "1700000000");
+      expect(await generatedAt()).toBe("2023-11-14T22:13:20.000Z");
+      vi.stubEnv("SOURCE_DATE_EPOCH", undefined);
+      const before = Date.now();
+      const real = Date.parse(await generatedAt());
+      expect(real).toBeGreaterThanOrEqual(before);
+      expect(real).toBeLessThanOrEqual(Date.now());
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("exits 1 when findings reach --fail-on, 0 otherwise", async () => {
@@ -194,11 +213,25 @@ describe("tickscope simulate and demo", () => {
     expect((await runInMemory(["simulate", "--players", "0", "--out", out])).code).toBe(ExitCode.usage);
   });
 
-  it("demo simulates a match with injected problems and prints a readable report", async () => {
-    const run = await runInMemory(["demo", "--out", join(directory, "demo")]);
+  it("demo simulates a match with injected problems, prints a readable report and leaves no temp files without --out", async () => {
+    // a private temp root: the demo's capture must go to a fresh directory in it and be removed at exit
+    const temporaryRoot = join(directory, "demo-tmp");
+    mkdirSync(temporaryRoot);
+    const previousTmpdir = process.env.TMPDIR;
+    process.env.TMPDIR = temporaryRoot;
+    let run;
+    try {
+      run = await runInMemory(["demo"]);
+    } finally {
+      if (previousTmpdir === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = previousTmpdir;
+    }
     expect(run.code, run.stderr).toBe(ExitCode.ok);
     expect(run.stdout).toContain("# tickscope report");
     expect(run.stdout).toContain("## Answers");
     expect(run.stderr).toContain("injected:");
+    expect(run.stderr).toContain(join(temporaryRoot, "tickscope-demo-"));
+    expect(run.stderr).not.toContain("tickscope-demo-7");
+    expect(readdirSync(temporaryRoot)).toEqual([]);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
@@ -43,38 +44,48 @@ export function registerDemoCommand(program: Command): void {
     .command("demo")
     .description("simulate a 60 s two-region match with a latency spike, a loss burst and a cheater, then analyze it")
     .option("--seed <n>", "simulation seed", "7")
-    .option("--out <directory>", "where the capture, truth and reports go (default: a temp directory)")
+    .option("--out <directory>", "keep the capture, truth and reports in this directory (default: a fresh temp directory, removed at exit)")
     .option("--format <formats>", "report formats (default md on stdout)", (text: string, previous: string[] | undefined) => parseFormatList(text, REPORT_FORMAT_NAMES, previous))
     .action(async (options: { seed: string; out?: string; format?: string[] }, command: Command) => {
       const streams = streamsOf(command);
       const seed = parseIntegerOption("seed", options.seed, 0, 2 ** 31 - 1, 7);
-      const directory = options.out ?? join(tmpdir(), `tickscope-demo-${seed}`);
-      await ensureOutputDirectory(directory);
-      const capturePath = join(directory, "demo-match.pcapng");
-      const truthPath = join(directory, "demo-truth.json");
-      const simulated = await runSimulation(demoMatchOptions(seed), { out: capturePath, truth: truthPath }, {
-        onInterrupted: (signal, outcome) =>
-          void streams.stderr.write(`tickscope: interrupted by ${signal}: ${outcome === "removed" ? "removed the incomplete outputs" : "the outputs were already complete"}\n`),
-      });
-      streams.stderr.write(
-        `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${escapeTerminalText(capturePath)} (truth: ${escapeTerminalText(truthPath)})\n` +
-          `injected: ${simulated.header.networkEvents
-            .map((event) => `${event.kind} at ${(event.startUs - simulated.header.startUs) / 1e6} s (players ${event.playerIds.join(", ")})`)
-            .concat(simulated.header.cheats.map((cheat) => `${cheat.kind} (player ${cheat.playerId})`))
-            .join(", ")}\n\n`,
-      );
-      const header = simulated.header;
-      const result = await runAnalyze({
-        inputs: [{ path: capturePath }],
-        protocolDefinition: ARENA_DEFINITION,
-        serverRegions: Object.fromEntries(header.servers.map((server) => [server.address, server.region])),
-        serverSites: Object.fromEntries(header.servers.map((server) => [server.region, { latitude: server.latitude, longitude: server.longitude }])),
-        clientLocations: Object.fromEntries(header.players.map((player) => [player.address, { latitude: player.latitude, longitude: player.longitude }])),
-        analyses: availableAnalyses(),
-        recordedOptions: { demo: true, seed },
-      });
-      const formats = options.format ?? ["md"];
-      const written = await writeReports(result, formats, formats.length === 1 && formats[0] === "md" ? undefined : directory, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+      // Without --out the 29 MB capture goes to a fresh private directory that is removed at exit.
+      const directory = options.out ?? (await mkdtemp(join(tmpdir(), "tickscope-demo-")));
+      try {
+        await runDemo(seed, directory, options, streams);
+      } finally {
+        if (options.out === undefined) await rm(directory, { recursive: true, force: true });
+      }
     });
+}
+
+/** Simulates the demo match into `directory` and writes its reports (into `--out`, else a single format on stdout). */
+async function runDemo(seed: number, directory: string, options: { out?: string; format?: string[] }, streams: ReturnType<typeof streamsOf>): Promise<void> {
+  await ensureOutputDirectory(directory);
+  const capturePath = join(directory, "demo-match.pcapng");
+  const truthPath = join(directory, "demo-truth.json");
+  const simulated = await runSimulation(demoMatchOptions(seed), { out: capturePath, truth: truthPath }, {
+    onInterrupted: (signal, outcome) =>
+      void streams.stderr.write(`tickscope: interrupted by ${signal}: ${outcome === "removed" ? "removed the incomplete outputs" : "the outputs were already complete"}\n`),
+  });
+  streams.stderr.write(
+    `simulated 16 players in 2 regions for 60 s: ${simulated.summary.serverCapturePackets} packets → ${escapeTerminalText(capturePath)} (truth: ${escapeTerminalText(truthPath)})${options.out === undefined ? " (a temp directory removed at exit; --out keeps them)" : ""}\n` +
+      `injected: ${simulated.header.networkEvents
+        .map((event) => `${event.kind} at ${(event.startUs - simulated.header.startUs) / 1e6} s (players ${event.playerIds.join(", ")})`)
+        .concat(simulated.header.cheats.map((cheat) => `${cheat.kind} (player ${cheat.playerId})`))
+        .join(", ")}\n\n`,
+  );
+  const header = simulated.header;
+  const result = await runAnalyze({
+    inputs: [{ path: capturePath }],
+    protocolDefinition: ARENA_DEFINITION,
+    serverRegions: Object.fromEntries(header.servers.map((server) => [server.address, server.region])),
+    serverSites: Object.fromEntries(header.servers.map((server) => [server.region, { latitude: server.latitude, longitude: server.longitude }])),
+    clientLocations: Object.fromEntries(header.players.map((player) => [player.address, { latitude: player.latitude, longitude: player.longitude }])),
+    analyses: availableAnalyses(),
+    recordedOptions: { demo: true, seed },
+  });
+  const formats = options.format ?? ["md"];
+  const written = await writeReports(result, formats, formats.length === 1 && formats[0] === "md" ? undefined : options.out, streams);
+  if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
 }
