@@ -50,6 +50,23 @@ describe("csv format", () => {
     const latency = parseCsv(await renderOne("csv", "latency-sessions.csv"), { columns: true }) as Record<string, string>[];
     expect(latency[0]).toEqual({ session: "s1", rttP50Ms: "40", rttP95Ms: "61.5", hasSpike: "true" });
   });
+
+  it("writes findings.csv and recommendations.csv, the files the markdown's 'more rows' line names", async () => {
+    const result = sampleAnalyzeResult();
+    const latency = result.sections.find((section) => section.analysis === "latency")!;
+    const template = latency.findings[0]!;
+    latency.findings = Array.from({ length: 20 }, (_, index) => ({ ...template, id: `latency.spike.${index}`, startUs: template.startUs + index * 1000.4 }));
+    const files = await REPORT_FORMATS.csv!.render(result);
+    const findings = parseCsv(files.find((file) => file.fileName === "findings.csv")!.text, { columns: true }) as Record<string, string>[];
+    expect(findings).toHaveLength(20);
+    expect(findings[0]).toMatchObject({ id: "latency.spike.0", analysis: "latency", severity: template.severity, summary: template.summary });
+    expect(findings[1]!.startUs).toMatch(/^\d+$/);
+    const recommendations = parseCsv(files.find((file) => file.fileName === "recommendations.csv")!.text, { columns: true }) as Record<string, string>[];
+    expect(recommendations[0]).toMatchObject({ title: "Delta-encode snapshots", before: "1000", after: "400", verified: "true" });
+    const markdown = (await REPORT_FORMATS.md!.render(result))[0]!.text;
+    expect(markdown).toContain("… 5 more rows in `findings.csv` (`--format csv`) and `report.json` (`--format json`)");
+    expect(markdown).not.toContain("CSV/JSON output");
+  });
 });
 
 describe("md format", () => {

@@ -18,17 +18,27 @@ export function formatNumber(value: number): string {
   return String(Math.round(value * 1000) / 1000);
 }
 
-/** Renders rows as a GitHub-flavoured Markdown table (at most `maxRows` rows, then a count). */
-export function renderMarkdownTable(rows: Record<string, unknown>[], maxRows = MAX_TABLE_ROWS): string {
+/**
+ * Renders rows as a GitHub-flavoured Markdown table: at most `maxRows` rows,
+ * then how many more there are and `moreRowsIn`, where all of them are (a file
+ * name such as "`findings.csv` (`--format csv`)").
+ */
+export function renderMarkdownTable(rows: Record<string, unknown>[], maxRows = MAX_TABLE_ROWS, moreRowsIn = "the --json output"): string {
   if (rows.length === 0) return "_none_\n";
   const columns = Object.keys(rows[0]!);
   const lines = [`| ${columns.join(" | ")} |`, `|${columns.map(() => " --- ").join("|")}|`];
   for (const row of rows.slice(0, maxRows)) lines.push(`| ${columns.map((column) => escapeCell(row[column])).join(" | ")} |`);
-  if (rows.length > maxRows) lines.push(`\n… ${rows.length - maxRows} more rows in the CSV/JSON output`);
+  if (rows.length > maxRows) lines.push(`\n… ${rows.length - maxRows} more rows in ${moreRowsIn}`);
   return `${lines.join("\n")}\n`;
 }
 
 const MAX_FINDING_ROWS = 15;
+
+/** Name of the table of every analysis's findings (`findings.csv` in `--format csv`). */
+export const FINDINGS_TABLE_NAME = "findings";
+
+/** Name of the table of every analysis's recommendations (`recommendations.csv` in `--format csv`). */
+export const RECOMMENDATIONS_TABLE_NAME = "recommendations";
 
 /** Findings, most severe first, then earliest first. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
@@ -57,8 +67,18 @@ function recommendationRows(recommendations: readonly Recommendation[]): Record<
   }));
 }
 
+/** File name of a table in the `--format csv` output (see `csv-format.ts`). */
+export function csvFileName(tableName: string): string {
+  return `${tableName}.csv`;
+}
+
+/** Where all rows of a CSV-written table are, for the "N more rows in ..." line. */
+function csvMention(tableName: string, alsoInJson: boolean): string {
+  return `\`${csvFileName(tableName)}\` (\`--format csv\`)${alsoInJson ? " and `report.json` (`--format json`)" : ""}`;
+}
+
 function renderTable(table: ReportTable): string {
-  return `#### ${table.name}\n\n${renderMarkdownTable(table.rows)}`;
+  return `#### ${table.name}\n\n${renderMarkdownTable(table.rows, MAX_TABLE_ROWS, csvMention(table.name, false))}`;
 }
 
 /** `ephemeralPort × 12, fanIn × 3`: how many sessions each server rule decided. */
@@ -95,9 +115,11 @@ export function renderMarkdown(result: AnalyzeResult): string {
   parts.push("## Details\n");
   for (const section of result.sections) {
     parts.push(`### ${section.analysis}\n`);
-    if (section.findings.length > 0) parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings), MAX_FINDING_ROWS)}`);
+    if (section.findings.length > 0) {
+      parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings), MAX_FINDING_ROWS, csvMention(FINDINGS_TABLE_NAME, true))}`);
+    }
     if (section.recommendations.length > 0) {
-      parts.push(`#### recommendations\n\n${renderMarkdownTable(recommendationRows(section.recommendations))}`);
+      parts.push(`#### recommendations\n\n${renderMarkdownTable(recommendationRows(section.recommendations), MAX_TABLE_ROWS, csvMention(RECOMMENDATIONS_TABLE_NAME, true))}`);
     }
     for (const table of section.tables) parts.push(renderTable(table));
   }
