@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
-import { mergeOtherTraffic, type DecodeAnomaly, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
+import { mergeOtherTraffic, reportGeneratedAt, type DecodeAnomaly, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
 import { runCapturePipeline, type ByteSource, type TimeOrderedLog } from "@tickscope/capture";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisContext } from "./analyses/analysis-adapter.js";
@@ -44,7 +44,10 @@ export interface RunAnalyzeOptions {
   logEvents?: readonly LogEvent[];
   /** A streamed server log merged in time order with bounded memory (instead of `logEvents`; see `runCapturePipeline`). */
   logStream?: AsyncIterable<LogEvent> | TimeOrderedLog;
-  /** Fixed `generatedAt` (default: the Unix epoch, so reports are byte-identical). */
+  /**
+   * Fixed `generatedAt`. Default: the real time, or the instant in
+   * `SOURCE_DATE_EPOCH` when that is set (reports are then byte-identical).
+   */
   generatedAt?: string;
   /** Effective options to record in the report. */
   recordedOptions?: Record<string, unknown>;
@@ -211,7 +214,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
   const sections: AnalysisSection[] = adapters.map((adapter, index) => adapter.toSection(analyzers[index]!.finish(), context));
   return {
     toolVersion: TOOL_VERSION,
-    generatedAt: options.generatedAt ?? "1970-01-01T00:00:00.000Z",
+    generatedAt: options.generatedAt ?? reportGeneratedAt(process.env),
     inputs,
     options: options.recordedOptions ?? {},
     captures,

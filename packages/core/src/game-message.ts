@@ -46,10 +46,12 @@ export interface GameMessage {
 
 /** TypeBox schema of a game message as written to NDJSON (`tickscope decode`). */
 export const GameMessageRecordSchema = Type.Object({
+  kind: Type.Optional(Type.Literal("message", { description: "tells message records from `anomaly` records in the same stream" })),
   session: Type.String(),
   direction: DirectionSchema,
   tUs: TimeUsSchema,
-  packetIndex: Type.Integer({ minimum: 0 }),
+  frameNumber: Type.Optional(Type.Integer({ minimum: 1, description: "Wireshark frame number of the packet (1-based)" })),
+  packetIndex: Type.Integer({ minimum: 0, description: "0-based index of the packet in its capture (frameNumber − 1)" }),
   type: Type.String(),
   bytes: Type.Integer({ minimum: 0 }),
   fields: Type.Record(Type.String(), Type.Unknown()),

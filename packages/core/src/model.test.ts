@@ -8,7 +8,7 @@ import {
 } from "./time.js";
 import { formatAddressPort, formatEndpoint } from "./endpoint.js";
 import { compareSeverity, FindingSchema, SEVERITIES, type Finding } from "./finding.js";
-import { bytesToHex, createReportEnvelope, ReportEnvelopeSchema, stringifyReport } from "./report.js";
+import { bytesToHex, createReportEnvelope, ReportEnvelopeSchema, reportGeneratedAt, stringifyReport } from "./report.js";
 import { clonePacket, type Packet } from "./packet.js";
 import { RecommendationSchema } from "./recommendation.js";
 import { FlowSchema, SessionSchema, DIRECTIONS } from "./session.js";
@@ -82,6 +82,16 @@ describe("report", () => {
     expect(injected.options).toEqual({ x: 1 });
   });
 
+  it("dates a report now, or at SOURCE_DATE_EPOCH when that is set", () => {
+    const now = () => Date.UTC(2026, 11, 4, 15, 45, 11, 250);
+    expect(reportGeneratedAt({}, now)).toBe("2026-12-04T15:45:11.250Z");
+    expect(reportGeneratedAt({ SOURCE_DATE_EPOCH: "1700000000" }, now)).toBe("2023-11-14T22:13:20.000Z");
+    expect(reportGeneratedAt({ SOURCE_DATE_EPOCH: "0" }, now)).toBe("1970-01-01T00:00:00.000Z");
+    for (const ignored of ["", "-5", "1.5", "soon", "99999999999999"]) expect(reportGeneratedAt({ SOURCE_DATE_EPOCH: ignored }, now)).toBe("2026-12-04T15:45:11.250Z");
+    const real = Date.parse(reportGeneratedAt());
+    expect(Math.abs(real - Date.now())).toBeLessThan(60_000);
+  });
+
   it("serializes bigints, bytes and non-finite numbers stably", () => {
     const text = stringifyReport({ big: 2n ** 64n, bytes: new Uint8Array([0, 15, 255]), bad: Number.NaN, inf: Infinity }, 0);
     expect(text).toBe('{"big":"18446744073709551616","bytes":"000fff","bad":null,"inf":null}');
@@ -115,6 +125,8 @@ describe("schemas", () => {
       }),
     ).toBe(false);
     expect(Value.Check(GameMessageRecordSchema, { session: "s", direction: "clientToServer", tUs: 1, packetIndex: 0, type: "ping", bytes: 4, fields: {} })).toBe(true);
+    expect(Value.Check(GameMessageRecordSchema, { kind: "message", session: "s", direction: "clientToServer", tUs: 1, frameNumber: 1, packetIndex: 0, type: "ping", bytes: 4, fields: {} })).toBe(true);
+    expect(Value.Check(GameMessageRecordSchema, { session: "s", direction: "clientToServer", tUs: 1, frameNumber: 0, packetIndex: 0, type: "ping", bytes: 4, fields: {} })).toBe(false);
     expect(Value.Check(LogEventSchema, { tUs: 1, type: "tick", values: {}, labels: {}, line: 0 })).toBe(false);
     expect(
       Value.Check(RecommendationSchema, {

@@ -45,6 +45,26 @@ export interface ReportEnvelopeOptions {
   generatedAt?: string;
 }
 
+/**
+ * The `generatedAt` of a report made now, by the reproducible-builds
+ * convention: when `SOURCE_DATE_EPOCH` (whole seconds since the Unix epoch) is
+ * set in `environment` the time is that instant, so reports are byte-identical
+ * across runs; otherwise it is the real time from `now` (milliseconds since the
+ * epoch). A `SOURCE_DATE_EPOCH` that is not a non-negative integer is ignored.
+ * Returns an ISO-8601 UTC string, e.g. `2026-12-04T15:45:11.000Z`.
+ */
+export function reportGeneratedAt(
+  environment: Readonly<Record<string, string | undefined>> = {},
+  now: () => number = Date.now,
+): string {
+  const sourceDateEpoch = environment.SOURCE_DATE_EPOCH?.trim();
+  if (sourceDateEpoch !== undefined && /^\d{1,15}$/.test(sourceDateEpoch)) {
+    const milliseconds = Number(sourceDateEpoch) * 1000;
+    if (milliseconds <= 8.64e15) return new Date(milliseconds).toISOString();
+  }
+  return new Date(now()).toISOString();
+}
+
 /** Wraps a report body in the standard envelope. */
 export function createReportEnvelope<Body>(report: Body, options: ReportEnvelopeOptions): ReportEnvelope<Body> {
   return {
