@@ -1,8 +1,38 @@
 import type { Command } from "commander";
-import { formatProtocolSummary, ProtocolDefinitionSchema, summarizeProtocol } from "@tickscope/core/protocol";
-import { streamsOf } from "../command-context.js";
-import { loadProtocol } from "../load-inputs.js";
-import { escapeTerminalStrings } from "../terminal-text.js";
+import { ErrorCode } from "@tickscope/core";
+import {
+  findProtocolDefinitionProblems,
+  formatProtocolSummary,
+  jsonSyntaxError,
+  parseProtocolDefinition,
+  ProtocolDefinitionSchema,
+  summarizeProtocol,
+  type DefinitionProblem,
+} from "@tickscope/core/protocol";
+import { setExitCode, streamsOf } from "../command-context.js";
+import { ExitCode } from "../exit-code.js";
+import { loadProtocol, readTextFile } from "../load-inputs.js";
+import { escapeTerminalStrings, escapeTerminalText } from "../terminal-text.js";
+
+/**
+ * The problems of a definition file: none when it is valid. A JSON syntax error
+ * or a too-long file throws `E_DEFINITION_INVALID` (with line and column).
+ */
+async function definitionFileProblems(definitionPath: string): Promise<DefinitionProblem[]> {
+  const text = await readTextFile(definitionPath, "protocol definition");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw jsonSyntaxError(text, cause);
+  }
+  const problems = findProtocolDefinitionProblems(value);
+  if (problems.length <= 1) {
+    parseProtocolDefinition(text); // one problem (or a too-long file): the usual one-line error
+    return [];
+  }
+  return problems;
+}
 
 /** Registers `tickscope protocol schema` and `tickscope protocol check <definition>`. */
 export function registerProtocolCommand(program: Command): void {
@@ -15,12 +45,20 @@ export function registerProtocolCommand(program: Command): void {
     });
   protocol
     .command("check")
-    .description("validate a definition and compile it; print its messages and roles")
+    .description("validate a definition and compile it; print its messages and roles (or every problem, with the nearest valid name)")
     .argument("<definition>", "protocol definition JSON")
     .option("--json", "print the summary as JSON")
     .action(async (definitionPath: string, options: { json?: boolean }, command: Command) => {
+      const streams = streamsOf(command);
+      const problems = await definitionFileProblems(definitionPath);
+      if (problems.length > 0) {
+        streams.stderr.write(`tickscope: ${ErrorCode.definitionInvalid}: ${problems.length} problems in '${escapeTerminalText(definitionPath)}':\n`);
+        for (const problem of problems) streams.stderr.write(`  ${escapeTerminalText(problem.path)}: ${escapeTerminalText(problem.message)}\n`);
+        setExitCode(command, ExitCode.unreadableInput);
+        return;
+      }
       const { definition } = await loadProtocol(definitionPath);
       const summary = summarizeProtocol(definition);
-      streamsOf(command).stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatProtocolSummary(escapeTerminalStrings(summary))}\n`);
+      streams.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatProtocolSummary(escapeTerminalStrings(summary))}\n`);
     });
 }

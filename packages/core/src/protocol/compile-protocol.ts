@@ -15,7 +15,7 @@ import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from 
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
 import { isEmptyRolePlan, roleBuilder, type RoleBuilder } from "./role-extraction.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
-import { planProtocolDefinition } from "./validate.js";
+import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
 
 /** Options of {@link compileProtocol}. */
 export interface CompileProtocolOptions {
@@ -677,7 +677,7 @@ export function compileProtocol(definition: ProtocolDefinition | string | unknow
     try {
       value = JSON.parse(value);
     } catch (cause) {
-      throw new TickscopeError(ErrorCode.definitionInvalid, `not valid JSON: ${(cause as Error).message}`, { cause });
+      throw jsonSyntaxError(value as string, cause);
     }
   }
   const plan = planProtocolDefinition(value);

@@ -33,7 +33,7 @@ describe("validation errors name the JSON path and the problem", () => {
   it.each([
     [single([{ name: "a", type: "u8", bits: "x" }]), "/messages/0/fields/0/bits", /Expected integer/],
     [single([{ name: "a", type: "u9" }]), "/messages/0/fields/0/type", /./],
-    [single([{ name: "a", type: "u8", colour: 1 }]), "/messages/0/fields/0/colour", /Unexpected property/],
+    [single([{ name: "a", type: "u8", colour: 1 }]), "/messages/0/fields/0/colour", /unknown property "colour"/],
     [single([{ name: "a", type: "uint" }]), "/messages/0/fields/0/bits", /between 1 and 64/],
     [single([{ name: "a", type: "uint", bits: 65 }]), "/messages/0/fields/0/bits", /between 1 and 64/],
     [single([{ name: "a", type: "uint", bits: 12, byteOrder: "little" }]), "/messages/0/fields/0/byteOrder", /whole number of bytes/],

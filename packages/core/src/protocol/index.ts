@@ -38,6 +38,8 @@ export {
   type TransformPlugin,
 } from "./plugins.js";
 export { compileTrafficMatch, fixedFieldLocations, TrafficMatch, type FixedFieldLocation } from "./traffic-match.js";
-export { parseProtocolDefinition, validateProtocolDefinition } from "./validate.js";
+export { findProtocolDefinitionProblems, jsonSyntaxError, parseProtocolDefinition, validateProtocolDefinition, type DefinitionProblem } from "./validate.js";
+export { findJsonSyntaxProblem, lineAndColumn, type JsonSyntaxProblem } from "./json-syntax.js";
+export { editDistance, nearestName } from "./nearest-name.js";
 export { formatProtocolSummary, summarizeProtocol, type MessageSummary, type ProtocolSummary, type RoleSummary } from "./summarize.js";
 export { decoderSource, encoderSource } from "./codegen.js";

@@ -1,8 +1,10 @@
-import { Value, type ValueError } from "@sinclair/typebox/value";
+import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
 import { ErrorCode, TickscopeError } from "../errors.js";
 import { ProtocolDefinitionSchema, type ProtocolDefinition } from "./definition-schema.js";
 import { compileTrafficMatch } from "./traffic-match.js";
 import { buildPlan, MAX_NESTING_DEPTH, type ProtocolPlan } from "./plan.js";
+import { findJsonSyntaxProblem } from "./json-syntax.js";
+import { nearestName } from "./nearest-name.js";
 
 /** Deepest JSON nesting accepted before schema validation (guards the validator's recursion). */
 export const MAX_JSON_DEPTH = MAX_NESTING_DEPTH * 4 + 16;
@@ -45,11 +47,84 @@ function specificErrors(errors: ValueError[], depth = 0): ValueError[] {
   });
 }
 
+/** One problem of a protocol definition: where (JSON pointer) and what. */
+export interface DefinitionProblem {
+  /** JSON path of the problem, e.g. `/messages/0/fields/2/role` (`/` for the whole document). */
+  path: string;
+  /** What is wrong, with the nearest valid name when there is one (`did you mean "sendTime"?`). */
+  message: string;
+}
+
+function lastPathSegment(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1).replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
+/** The allowed string constants of a union of literals (roles, field types), else undefined. */
+function literalChoices(schema: unknown): string[] | undefined {
+  const variants = (schema as { anyOf?: unknown[] } | undefined)?.anyOf;
+  if (!Array.isArray(variants) || variants.length === 0) return undefined;
+  const choices = variants.map((variant) => (variant as { const?: unknown }).const);
+  return choices.every((choice): choice is string => typeof choice === "string") ? choices : undefined;
+}
+
+/** Rewrites a schema error in words a user can act on (unknown names get the nearest valid one). */
+function describeSchemaError(error: ValueError): string {
+  const choices = literalChoices(error.schema);
+  if (choices !== undefined) {
+    const what = lastPathSegment(error.path) || "value";
+    if (typeof error.value !== "string") return `expected a ${what} name (one of: ${choices.join(", ")})`;
+    const nearest = nearestName(error.value, choices);
+    return nearest === undefined
+      ? `${JSON.stringify(error.value)} is not a valid ${what} (one of: ${choices.join(", ")})`
+      : `${JSON.stringify(error.value)} is not a valid ${what}; did you mean ${JSON.stringify(nearest)}?`;
+  }
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    const properties = Object.keys((error.schema as { properties?: Record<string, unknown> }).properties ?? {});
+    const name = lastPathSegment(error.path);
+    const nearest = nearestName(name, properties);
+    const allowed = properties.length === 0 ? "" : ` (allowed: ${properties.join(", ")})`;
+    return nearest === undefined ? `unknown property ${JSON.stringify(name)}${allowed}` : `unknown property ${JSON.stringify(name)}; did you mean ${JSON.stringify(nearest)}?`;
+  }
+  return error.message;
+}
+
+/**
+ * Every schema problem of a definition object (all of them, deepest first,
+ * each once), or, when the schema holds, the first problem of the language's
+ * semantic rules (names, references, sizes, nesting, recursion). An empty list
+ * means the definition is valid.
+ */
+export function findProtocolDefinitionProblems(definition: unknown): DefinitionProblem[] {
+  try {
+    planProtocolDefinition(definition);
+    return [];
+  } catch (error) {
+    if (error instanceof DefinitionProblemsError) return [...error.problems];
+    if (TickscopeError.isInstance(error) && error.code === ErrorCode.definitionInvalid) {
+      return [{ path: error.fieldPath || "/", message: error.message.startsWith(`${error.fieldPath}: `) ? error.message.slice(error.fieldPath!.length + 2) : error.message }];
+    }
+    throw error;
+  }
+}
+
+/** `E_DEFINITION_INVALID` listing every schema problem (message: `path: what; path: what`). */
+class DefinitionProblemsError extends TickscopeError {
+  readonly problems: readonly DefinitionProblem[];
+
+  constructor(problems: readonly DefinitionProblem[]) {
+    const first = problems[0]!;
+    const listed = problems.map((problem) => `${problem.path}: ${problem.message}`).join("; ");
+    super(ErrorCode.definitionInvalid, problems.length === 1 ? listed : `${listed} (${problems.length} problems)`, { fieldPath: first.path });
+    this.problems = problems;
+  }
+}
+
 /**
  * Validates a definition object against {@link ProtocolDefinitionSchema} and the
  * language's semantic rules (names, references, sizes, nesting, recursion).
  * Throws `E_DEFINITION_INVALID` whose message starts with the JSON path of the
- * first problem, e.g. `/messages/0/fields/2/bits: Expected integer`.
+ * first problem and lists every schema problem, e.g.
+ * `/messages/0/fields/2/bits: Expected integer; /messages/1/fields/0/role: "sendTim" is not a valid role; did you mean "sendTime"? (2 problems)`.
  * Returns the definition, typed.
  */
 export function validateProtocolDefinition(definition: unknown): ProtocolDefinition {
@@ -64,17 +139,41 @@ export function planProtocolDefinition(definition: unknown): ProtocolPlan {
     const errors = specificErrors([...Value.Errors(ProtocolDefinitionSchema, definition)]);
     // The deepest path is the most specific problem (unions report at their parent too).
     errors.sort((a, b) => b.path.split("/").length - a.path.split("/").length);
-    const first = errors[0];
-    const path = first?.path || "/";
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? "s" : ""})` : "";
-    throw new TickscopeError(ErrorCode.definitionInvalid, `${path}: ${first?.message ?? "invalid"}${more}`, { fieldPath: path });
+    const problems: DefinitionProblem[] = [];
+    const seen = new Set<string>();
+    const missing = new Set(errors.filter((error) => error.type === ValueErrorType.ObjectRequiredProperty).map((error) => error.path));
+    for (const error of errors) {
+      const path = error.path || "/";
+      // A missing property is also "Expected object" etc. at the same path: say it once.
+      if (error.type !== ValueErrorType.ObjectRequiredProperty && missing.has(error.path) && error.value === undefined) continue;
+      const message = error.type === ValueErrorType.ObjectRequiredProperty ? `required property ${JSON.stringify(lastPathSegment(path))} is missing` : describeSchemaError(error);
+      const key = `${path}\u0000${message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push({ path, message });
+    }
+    if (problems.length === 0) problems.push({ path: "/", message: "invalid" });
+    throw new DefinitionProblemsError(problems);
   }
   const plan = buildPlan(definition as ProtocolDefinition);
   compileTrafficMatch(definition as ProtocolDefinition);
   return plan;
 }
 
-/** Parses definition JSON text and validates it (bad JSON is `E_DEFINITION_INVALID` too). */
+/**
+ * The `E_DEFINITION_INVALID` error for JSON text that does not parse, naming the
+ * line and column of the first syntax error (`not valid JSON: line 2, column 16: expected a value, found ","`).
+ */
+export function jsonSyntaxError(text: string, cause: unknown): TickscopeError {
+  const problem = findJsonSyntaxProblem(text);
+  if (problem === undefined) return new TickscopeError(ErrorCode.definitionInvalid, `not valid JSON: ${(cause as Error).message}`, { cause });
+  return new TickscopeError(ErrorCode.definitionInvalid, `not valid JSON: line ${problem.line}, column ${problem.column}: ${problem.message}`, {
+    cause,
+    hint: `fix the JSON syntax at line ${problem.line}, column ${problem.column}`,
+  });
+}
+
+/** Parses definition JSON text and validates it (bad JSON is `E_DEFINITION_INVALID` too, with its line and column). */
 export function parseProtocolDefinition(text: string): ProtocolDefinition {
   if (text.length > MAX_DEFINITION_CHARS) {
     throw new TickscopeError(ErrorCode.definitionInvalid, `definition longer than ${MAX_DEFINITION_CHARS} characters`);
@@ -83,7 +182,7 @@ export function parseProtocolDefinition(text: string): ProtocolDefinition {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new TickscopeError(ErrorCode.definitionInvalid, `not valid JSON: ${(cause as Error).message}`, { cause });
+    throw jsonSyntaxError(text, cause);
   }
   return validateProtocolDefinition(value);
 }
