@@ -144,9 +144,9 @@ describe("tickscope analyze", () => {
     const ndjson = await runInMemory(["decode", capturePath, "--protocol", arenaPath, "--ndjson"]);
     expect(ndjson.code).toBe(ExitCode.ok);
     const first = JSON.parse(ndjson.stdout.split("\n")[0]!);
-    expect(first).toMatchObject({ direction: expect.stringMatching(/clientToServer|serverToClient/), packetIndex: 0 });
+    expect(first).toMatchObject({ kind: "message", direction: expect.stringMatching(/clientToServer|serverToClient/), frameNumber: 1, packetIndex: 0 });
     const text = await runInMemory(["decode", capturePath, "--protocol", arenaPath]);
-    expect(text.stdout.split("\n")[0]).toMatch(/#1 udp:/);
+    expect(text.stdout.split("\n")[0]).toMatch(/ frame 1 udp:/);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatTimeUs, stringifyReport, type GameMessage, type MessageAnalyzer } from "@tickscope/core";
+import { formatTimeUs, stringifyReport, type DecodeAnomaly, type GameMessage, type MessageAnalyzer } from "@tickscope/core";
 import { runCapturePipeline } from "@tickscope/capture";
 import { streamsOf } from "../command-context.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
@@ -15,13 +15,19 @@ interface DecodeOptions {
 
 const FLUSH_CHARACTERS = 1 << 16;
 
-/** Formats one decoded message as an NDJSON record (`GameMessageRecordSchema`). */
+/**
+ * Formats one decoded message as an NDJSON record (`GameMessageRecordSchema`):
+ * `kind: "message"`, `frameNumber` is the Wireshark frame number (1-based) and
+ * `packetIndex` the same packet counted from 0.
+ */
 export function messageToNdjson(message: GameMessage): string {
   return stringifyReport(
     {
+      kind: "message",
       session: message.sessionId,
       direction: message.direction,
       tUs: message.tUs,
+      frameNumber: message.packetIndex + 1,
       packetIndex: message.packetIndex,
       type: message.type,
       bytes: message.byteLength,
@@ -31,10 +37,34 @@ export function messageToNdjson(message: GameMessage): string {
   );
 }
 
-/** Formats one decoded message as a human line. */
+/**
+ * Formats a decode anomaly (a decryption or authentication failure, a truncated
+ * message, …) as an NDJSON record in the same stream as the messages:
+ * `{"kind":"anomaly","code":"E_DECRYPT_FAILED","frameNumber":3,…}`.
+ */
+export function anomalyToNdjson(anomaly: DecodeAnomaly): string {
+  return stringifyReport(
+    {
+      kind: "anomaly",
+      code: anomaly.code,
+      session: anomaly.sessionId,
+      direction: anomaly.direction,
+      tUs: anomaly.tUs,
+      frameNumber: anomaly.packetIndex + 1,
+      packetIndex: anomaly.packetIndex,
+      ...(anomaly.messageType === undefined ? {} : { type: anomaly.messageType }),
+      ...(anomaly.fieldPath === undefined ? {} : { fieldPath: anomaly.fieldPath }),
+      ...(anomaly.offset === undefined ? {} : { offset: anomaly.offset }),
+      detail: anomaly.detail,
+    },
+    0,
+  );
+}
+
+/** Formats one decoded message as a human line (`frame N` is the Wireshark frame number). */
 export function messageToText(message: GameMessage): string {
   const arrow = message.direction === "clientToServer" ? "c→s" : "s→c";
-  return `${formatTimeUs(message.tUs)} #${message.packetIndex + 1} ${message.sessionId} ${arrow} ${message.type} ${stringifyReport(message.fields, 0)}`;
+  return `${formatTimeUs(message.tUs)} frame ${message.packetIndex + 1} ${message.sessionId} ${arrow} ${message.type} ${stringifyReport(message.fields, 0)}`;
 }
 
 /** Registers `tickscope decode <capture> --protocol def.json`. */
@@ -46,7 +76,7 @@ export function registerDecodeCommand(program: Command): void {
     .requiredOption("--protocol <definition>", "protocol definition JSON")
     .option("--keys <file>", "key file for encrypted protocols")
     .option("--server-port <port>", "a server port (repeatable)", parsePortOption)
-    .option("--ndjson", "one JSON record per message (session, direction, tUs, packetIndex, type, bytes, fields)")
+    .option("--ndjson", "one JSON record per message (kind \"message\", session, direction, tUs, frameNumber, packetIndex, type, bytes, fields) and per decode anomaly (kind \"anomaly\", code, frameNumber, detail, …)")
     .action(async (capture: string, options: DecodeOptions, command: Command) => {
       const { protocol } = await loadProtocol(options.protocol, options.keys);
       const streams = streamsOf(command);
@@ -62,7 +92,8 @@ export function registerDecodeCommand(program: Command): void {
           }
         },
         onAnomaly(anomaly) {
-          streams.stderr.write(escapeTerminalDocument(`anomaly ${anomaly.code} in packet #${anomaly.packetIndex + 1}${anomaly.fieldPath ? ` at ${escapeTerminalText(anomaly.fieldPath)}` : ""}: ${escapeTerminalText(anomaly.detail)}\n`));
+          if (options.ndjson) buffer += `${anomalyToNdjson(anomaly)}\n`;
+          streams.stderr.write(escapeTerminalDocument(`anomaly ${anomaly.code} in frame ${anomaly.packetIndex + 1}${anomaly.fieldPath ? ` at ${escapeTerminalText(anomaly.fieldPath)}` : ""}: ${escapeTerminalText(anomaly.detail)}\n`));
         },
         finish() {},
       };
