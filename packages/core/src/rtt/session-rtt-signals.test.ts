@@ -40,6 +40,29 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
     expect(signals.all().map((series) => series.method)).toEqual(["echo", "ack"]);
   });
 
+  it("lets neither a reported RTT nor an echo of the other request direction contradict an ack spike", () => {
+    const { signals, spikes } = collect();
+    // Server-side capture: the server's snapshots are acked at ~29 ms (serverToClient, the network RTT);
+    // the client's pings are answered here after the server's tick (clientToServer, ~16 ms, a local
+    // turnaround); the client reports a smoothed RTT. A real 300 ms spike at 20 s moves only the acks.
+    let reportedMs = 20;
+    for (let tUs = 0; tUs < 60_000_000; tUs += 20_000) {
+      const realSpike = tUs >= 20_000_000 && tUs < 22_000_000;
+      const ackMs = realSpike ? 330 : 28 + (tUs % 3);
+      signals.add(sample("ack", tUs, ackMs, "serverToClient"));
+      reportedMs += (ackMs - 15 - reportedMs) / 64;
+      signals.add(sample("reported", tUs, Math.round(reportedMs), "clientToServer"));
+      if (tUs % 1_000_000 === 0) signals.add(sample("echo", tUs, 16 + (tUs % 2), "clientToServer"));
+    }
+    signals.finish();
+    const choice = signals.rtt.choose()!;
+    expect(choice.timeSeries).toMatchObject({ method: "ack", direction: "serverToClient" });
+    const ackSpikes = spikes.filter((entry) => entry.key === rttSeriesKey("ack", "serverToClient"));
+    expect(ackSpikes).toHaveLength(1);
+    expect(ackSpikes[0]!.spike.contradictedBy).toBeUndefined();
+    expect(spikeCounts(ackSpikes[0]!.spike, choice)).toBe(true);
+  });
+
   it("takes the jitter from the received send-time stream once there is one, and stops feeding RTT-series jitter", () => {
     const { signals } = collect();
     const message = (direction: GameMessage["direction"], tUs: number, sendTimeUs: number, packetIndex: number, channel?: number): GameMessage => ({

@@ -219,8 +219,8 @@ export class SessionRttSignals {
   }
 
   /**
-   * The direct series that contradict a spike of an ack series: one of their
-   * samples taken during the spike measured less than half
+   * The echo series of the same request direction that contradict a spike of
+   * an ack series: one of their samples taken during the spike measured less than half
    * ({@link RTT_DISAGREEMENT_FACTOR}) the ack RTT measured nearest the same
    * moment (within 1 s). Undefined when none does.
    */
@@ -230,7 +230,10 @@ export class SessionRttSignals {
     const ownCount = Math.min(series.recentCount, own.length / 2);
     let result: string[] | undefined;
     for (const other of this.all()) {
-      if (other.method === "ack" || other.recentSamples === undefined) continue;
+      // Only a raw series of the same request direction can contradict: a reported RTT is smoothed by
+      // the game (it lags any short spike), and at one capture point a series requested in the other
+      // direction may be the local turnaround, which no network spike moves.
+      if (other.method !== "echo" || other.direction !== series.direction || other.recentSamples === undefined) continue;
       const direct = other.recentSamples;
       const directCount = Math.min(other.recentCount, direct.length / 2);
       for (let index = 0; index < directCount; index++) {

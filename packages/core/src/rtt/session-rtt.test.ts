@@ -67,6 +67,27 @@ describe("SessionRtt.choose", () => {
     expect(mixed.choose()!.disagreements[0]!.reason).toContain("reported RTT is wider");
   });
 
+  it("follows raw acks against a smoothed reported headline by the median only", () => {
+    const rtt = new SessionRtt();
+    // Server-side capture: the reported RTT (smoothed by the client) is the headline; the acks of
+    // the server's data include the client's send interval, and their tail is raw, not smoothed.
+    fill(rtt, "reported", "clientToServer", [...repeat(23, 1900), ...repeat(24, 100)]);
+    fill(rtt, "ack", "serverToClient", [...repeat(38, 900), ...repeat(65, 100)]); // fewer samples than the reported series
+    fill(rtt, "ack", "clientToServer", repeat(4, 1000)); // local turnaround
+    const choice = rtt.choose()!;
+    expect(choice.headline.method).toBe("reported");
+    expect(choice.timeSeries.method).toBe("ack");
+    expect(choice.timeSeries.direction).toBe("serverToClient");
+    expect(choice.disagreements).toEqual([]);
+    // A median twice the reported one is still a disagreement.
+    const delayed = new SessionRtt();
+    fill(delayed, "reported", "clientToServer", repeat(20, 400));
+    fill(delayed, "ack", "serverToClient", repeat(60, 1000));
+    const delayedChoice = delayed.choose()!;
+    expect(delayedChoice.timeSeries.method).toBe("reported");
+    expect(delayedChoice.disagreements[0]).toMatchObject({ method: "ack" });
+  });
+
   it("skips echoes answered at the capture point (the ack directions tell which side is local)", () => {
     const rtt = new SessionRtt();
     fill(rtt, "echo", "clientToServer", repeat(6, 20)); // client pings answered by the server: a server-side capture

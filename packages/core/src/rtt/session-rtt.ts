@@ -207,9 +207,11 @@ export class SessionRtt {
    *    with the most samples);
    * 4. every other remaining method with enough samples whose p50 or p95 differs
    *    from the headline's by more than {@link RTT_DISAGREEMENT_FACTOR} is a
-   *    disagreement; of those that agree, the one with the most samples (if more
-   *    than the headline's) is the time series — never a reported RTT, which
-   *    games smooth, unless it is the headline.
+   *    disagreement (against a reported headline, which games smooth, only the
+   *    p50 is compared: smoothing shrinks its tail); of those that agree, the one
+   *    with the most samples (if more than the headline's) is the time series,
+   *    and over a reported headline any agreeing raw series is — a reported RTT,
+   *    which games smooth, is followed only when nothing raw agrees with it.
    */
   choose(): SessionRttChoice | undefined {
     const incoming = this.incomingDirection();
@@ -244,7 +246,10 @@ export class SessionRtt {
       const p50Ratio = entry.p50 / Math.max(chosen.p50, 1e-3);
       const p95Ratio = entry.p95 / Math.max(chosen.p95, 1e-3);
       const outside = (ratio: number): boolean => ratio > RTT_DISAGREEMENT_FACTOR || ratio < 1 / RTT_DISAGREEMENT_FACTOR;
-      if (outside(p50Ratio) || outside(p95Ratio)) {
+      // A reported headline is the game's own smoothed estimate: smoothing shrinks its tail, so a
+      // raw series compares with it by the median only (its p95 is always far above a smoothed p95).
+      const tailComparable = chosen.series.method !== "reported";
+      if (outside(p50Ratio) || (tailComparable && outside(p95Ratio))) {
         const channel = entry.series.method === "ack" ? entry.series.mainChannel : "";
         disagreements.push({
           method: entry.series.method,
@@ -254,7 +259,11 @@ export class SessionRtt {
           channel,
           reason: disagreementReason(entry.series.method, chosen.series.method, p50Ratio >= 1 && p95Ratio >= 1 ? "higher" : p50Ratio <= 1 && p95Ratio <= 1 ? "lower" : "wider", channel),
         });
-      } else if (entry.series.method !== "reported" && entry.series.sketch.count > timeSeries.sketch.count) timeSeries = entry.series;
+      } else if (entry.series.method !== "reported" && (entry.series.sketch.count > timeSeries.sketch.count || timeSeries.method === "reported")) {
+        // A raw agreeing series is followed over a reported headline (games smooth what they report,
+        // which stretches a 2-s spike into a 15-s decay), else the densest agreeing series.
+        timeSeries = entry.series;
+      }
     }
     return { headline: chosen.series, timeSeries, disagreements };
   }
