@@ -11,6 +11,7 @@ import {
 } from "@tickscope/bandwidth";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
+import { resolveToleranceNames } from "../tolerance-names.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
 
 function kilobitsPerSecond(bytesPerSecond: number): string {
@@ -40,6 +41,14 @@ export function bandwidthSection(report: BandwidthReport): AnalysisSection {
         (report.measuredWindow.sampledBlocks < report.measuredWindow.populationBlocks && report.plan.savingsRatioLow !== undefined
           ? ` ${report.measuredWindow.sampledBlocks} of ${report.measuredWindow.populationBlocks} one-second blocks, 95% CI ${formatNumber(report.plan.savingsRatioLow * 100)}–${formatNumber(report.plan.savingsRatioHigh! * 100)}%).`
           : ")."),
+    );
+  }
+  const budget = report.plan.budget;
+  if (budget !== undefined) {
+    answer.push(
+      `Budget ${kilobitsPerSecond(budget.budgetBitsPerSecond / 8)} per session downstream: ${budget.met ? "met" : "not met"} ` +
+        `(worst session ${kilobitsPerSecond(budget.worstSessionBitsPerSecond / 8)} after the plan with tolerances × ${formatNumber(budget.toleranceScale)}` +
+        `${budget.updateEvery > 1 ? `, one update in ${budget.updateEvery}` : ""}; max error ${formatNumber(budget.maxError)}, added delay ${formatNumber(budget.addedDelayMs)} ms).`,
     );
   }
   const metrics: MetricSample[] = [
@@ -88,7 +97,11 @@ export const bandwidthAdapter: AnalysisAdapter = {
   name: "bandwidth",
   question: "Where do the bytes go, and which change saves how much?",
   commandOptions: [
-    { flags: "--tolerance <field=value>", description: "precision you accept per field, e.g. position=0.01 (repeatable)", parse: (text, previous) => [...((previous as string[] | undefined) ?? []), text] },
+    {
+      flags: "--tolerance <name=value>",
+      description: "precision you accept per role or field path of the protocol, e.g. position=0.01 or entities[].x=0.05 (repeatable; needs --protocol)",
+      parse: (text, previous) => [...((previous as string[] | undefined) ?? []), text],
+    },
     { flags: "--budget <rate>", description: "per-session downstream budget, e.g. 64kbit" },
   ],
   settingsFromOptions(options) {
@@ -98,7 +111,13 @@ export const bandwidthAdapter: AnalysisAdapter = {
     return settings;
   },
   create(context) {
-    const settings = (context.settings.bandwidth ?? {}) as BandwidthOptions;
+    const settings = { ...((context.settings.bandwidth ?? {}) as BandwidthOptions) };
+    const definition = context.definition as unknown as ProtocolDefinitionLike | undefined;
+    if (settings.tolerances !== undefined) {
+      // roles and field paths become the paths the analysis matches; an unknown name is an error, not ignored
+      const given = settings.tolerances instanceof Map ? settings.tolerances : new Map(Object.entries(settings.tolerances));
+      settings.tolerances = resolveToleranceNames(given as ReadonlyMap<string, number>, definition);
+    }
     const reencoder = context.definition === undefined ? undefined : new LayoutReencoder(layoutsFromDefinition(context.definition as unknown as ProtocolDefinitionLike).layouts);
     return createBandwidthAnalyzer({ ...settings, reencoder });
   },

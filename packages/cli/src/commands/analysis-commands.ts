@@ -4,10 +4,13 @@ import { adapterFor, availableAnalyses } from "../analyses/registry.js";
 import type { AnalysisName } from "../analysis-section.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { renderMarkdown } from "../formats/markdown-format.js";
-import { parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
+import { writeReports } from "../report-output.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
 import { loadConfig } from "../config-file.js";
-import { escapeTerminalDocument } from "../terminal-text.js";
+import { escapeTerminalDocument, escapeTerminalText } from "../terminal-text.js";
+import { addAnalysisSettingOptions, settingsWithOptions } from "../analysis-setting-options.js";
 import { exitCodeForFindings } from "./analyze.js";
 import type { Severity } from "@tickscope/core";
 
@@ -17,6 +20,8 @@ interface AnalysisCommandOptions {
   serverPort?: number[];
   region?: { name: string; value: string }[];
   json?: boolean;
+  format?: string[];
+  out?: string;
   failOn?: Severity;
   config?: string;
   [option: string]: unknown;
@@ -48,17 +53,24 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
     ])
     .option("--fail-on <severity>", "exit 1 when a finding is at or above this severity", parseSeverity)
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
-    .option("--json", `print the ${name} report as JSON`);
-  for (const option of adapter.commandOptions ?? []) command.option(option.flags, option.description, option.parse as never);
+    .option("--json", `print the ${name} report as JSON`)
+    .option("--format <formats>", `report formats: ${REPORT_FORMAT_NAMES.join(",")} (repeatable; as analyze writes them)`, (text: string, previous: string[] | undefined) =>
+      parseFormatList(text, REPORT_FORMAT_NAMES, previous),
+    )
+    .option("--out <directory>", "write the reports into this directory");
+  addAnalysisSettingOptions(command, [name]);
+  // options that need another pass (augmentReport) belong to this subcommand only
+  if (adapter.settingsFromOptions === undefined) for (const option of adapter.commandOptions ?? []) command.option(option.flags, option.description, option.parse as never);
   command.action(async (captures: string[], options: AnalysisCommandOptions, self: Command) => {
     const streams = streamsOf(self);
     const config = await loadConfig(options.config);
     const inputs: AnalyzeInput[] = captures.map((path) => ({ path }));
     for (const { name: region, value } of options.region ?? []) inputs.push({ path: value, region });
     if (inputs.length === 0) self.error("error: give at least one capture (or --region name=capture)", { exitCode: 2, code: "tickscope.noInput" });
-    const settings: Record<string, unknown> = { ...(config.analyses ?? {}) };
-    const fromOptions = adapter.settingsFromOptions?.(options) ?? {};
-    settings[name] = { ...((settings[name] as Record<string, unknown> | undefined) ?? {}), ...fromOptions };
+    if (options.json && (options.format !== undefined || options.out !== undefined)) {
+      self.error("error: --json prints the analysis's own report; use --format json --out <directory> for the full report file", { exitCode: 2, code: "tickscope.conflictingOptions" });
+    }
+    const settings = settingsWithOptions(config.analyses, [name], options);
     const result = await runAnalyze({
       inputs,
       protocolPath: options.protocol ?? config.protocol,
@@ -70,7 +82,12 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
     });
     const section = result.sections[0]!;
     if (adapter.augmentReport !== undefined) section.report = await adapter.augmentReport(section.report, options, captures);
-    streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : escapeTerminalDocument(renderMarkdown(result)));
+    if (options.format !== undefined || options.out !== undefined) {
+      const written = await writeReports(result, options.format ?? ["md"], options.out, streams);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+    } else {
+      streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : escapeTerminalDocument(renderMarkdown(result)));
+    }
     setExitCode(self, exitCodeForFindings(result, options.failOn ?? config.failOn));
   });
 }

@@ -14,6 +14,7 @@ import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
+import { addAnalysisSettingOptions, settingsWithOptions } from "../analysis-setting-options.js";
 
 interface AnalyzeCommandOptions {
   protocol?: string;
@@ -30,6 +31,7 @@ interface AnalyzeCommandOptions {
   config?: string;
   quiet?: boolean;
   verbose?: boolean;
+  [option: string]: unknown;
 }
 
 /** Exit code for `--fail-on`: 1 when any finding is at or above the severity. */
@@ -41,7 +43,7 @@ export function exitCodeForFindings(result: AnalyzeResult, failOn: Severity | un
 
 /** Registers `tickscope analyze <capture...>`. */
 export function registerAnalyzeCommand(program: Command): void {
-  program
+  const analyzeCommand = program
     .command("analyze")
     .description("read once, decode once, run every analysis; write reports")
     .argument("[capture...]", "pcap/pcapng files (.gz ok), or - for stdin")
@@ -65,63 +67,65 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
     .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
-    .option("--quiet", "no progress bar")
-    .action(async (captures: string[], options: AnalyzeCommandOptions, command: Command) => {
-      const streams = streamsOf(command);
-      const config = await loadConfig(options.config);
-      const inputs: AnalyzeInput[] = captures.map((path) => ({ path }));
-      for (const [region, path] of Object.entries(config.regions ?? {})) inputs.push({ path, region });
-      for (const { name, value } of options.region ?? []) inputs.push({ path: value, region: name });
-      if (inputs.length === 0) {
-        command.error("error: give at least one capture (or --region name=capture)", { exitCode: ExitCode.usage, code: "tickscope.noInput" });
-      }
-      const analyses = options.only ?? config.only ?? availableAnalyses();
-      const formats = options.format ?? config.formats ?? ["md"];
-      const failOn = options.failOn ?? config.failOn;
-      const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
-      const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
-      let barStarted = false;
-      // the server log is streamed and merged in time order with bounded memory
-      const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);
-      const mergedLog = serverLog === undefined ? undefined : new TimeOrderedLog(serverLog);
-      const result = await runAnalyze({
-        inputs,
-        logStream: mergedLog,
-        protocolPath: options.protocol ?? config.protocol,
-        keysPath: options.keys ?? config.keys,
-        serverPorts: options.serverPort ?? config.serverPorts,
-        analyses,
-        settings: config.analyses ?? {},
-        serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name, value }) => [value, name])),
-        recordedOptions: {
-          only: analyses,
-          serverPorts: options.serverPort ?? config.serverPorts ?? [],
-          failOn: failOn ?? null,
-          serverLog: options.serverLog ?? null,
-          serverLogEvents: 0,
-        },
-        onProgress:
-          bar === undefined
-            ? undefined
-            : (bytesRead, totalBytes) => {
-                const totalMb = Math.max(1, Math.round(totalBytes / 1e6));
-                if (!barStarted) {
-                  bar.start(totalMb, 0);
-                  barStarted = true;
-                }
-                bar.update(Math.min(totalMb, Math.round(bytesRead / 1e6)));
-              },
-      });
-      if (barStarted) bar!.stop();
-      if (serverLog !== undefined && mergedLog !== undefined) {
-        result.options.serverLogEvents = mergedLog.delivered;
-        const logAnomalies = Object.entries({ ...serverLog.summary().anomalies, ...mergedLog.anomalyCounts() }).sort(([left], [right]) => (left < right ? -1 : 1));
-        if (logAnomalies.length > 0) {
-          streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (bad lines skipped, out-of-order events merged late)\n`);
-        }
-      }
-      const written = await writeReports(result, formats, options.out ?? config.out, streams);
-      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
-      setExitCode(command, exitCodeForFindings(result, failOn));
+    .option("--quiet", "no progress bar");
+  // the analyses' own options (--tolerance, --budget), defined once with their subcommands'
+  addAnalysisSettingOptions(analyzeCommand, availableAnalyses());
+  analyzeCommand.action(async (captures: string[], options: AnalyzeCommandOptions, command: Command) => {
+    const streams = streamsOf(command);
+    const config = await loadConfig(options.config);
+    const inputs: AnalyzeInput[] = captures.map((path) => ({ path }));
+    for (const [region, path] of Object.entries(config.regions ?? {})) inputs.push({ path, region });
+    for (const { name, value } of options.region ?? []) inputs.push({ path: value, region: name });
+    if (inputs.length === 0) {
+      command.error("error: give at least one capture (or --region name=capture)", { exitCode: ExitCode.usage, code: "tickscope.noInput" });
+    }
+    const analyses = options.only ?? config.only ?? availableAnalyses();
+    const formats = options.format ?? config.formats ?? ["md"];
+    const failOn = options.failOn ?? config.failOn;
+    const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
+    const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
+    let barStarted = false;
+    // the server log is streamed and merged in time order with bounded memory
+    const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);
+    const mergedLog = serverLog === undefined ? undefined : new TimeOrderedLog(serverLog);
+    const result = await runAnalyze({
+      inputs,
+      logStream: mergedLog,
+      protocolPath: options.protocol ?? config.protocol,
+      keysPath: options.keys ?? config.keys,
+      serverPorts: options.serverPort ?? config.serverPorts,
+      analyses,
+      settings: settingsWithOptions(config.analyses, analyses, options),
+      serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name, value }) => [value, name])),
+      recordedOptions: {
+        only: analyses,
+        serverPorts: options.serverPort ?? config.serverPorts ?? [],
+        failOn: failOn ?? null,
+        serverLog: options.serverLog ?? null,
+        serverLogEvents: 0,
+      },
+      onProgress:
+        bar === undefined
+          ? undefined
+          : (bytesRead, totalBytes) => {
+              const totalMb = Math.max(1, Math.round(totalBytes / 1e6));
+              if (!barStarted) {
+                bar.start(totalMb, 0);
+                barStarted = true;
+              }
+              bar.update(Math.min(totalMb, Math.round(bytesRead / 1e6)));
+            },
     });
+    if (barStarted) bar!.stop();
+    if (serverLog !== undefined && mergedLog !== undefined) {
+      result.options.serverLogEvents = mergedLog.delivered;
+      const logAnomalies = Object.entries({ ...serverLog.summary().anomalies, ...mergedLog.anomalyCounts() }).sort(([left], [right]) => (left < right ? -1 : 1));
+      if (logAnomalies.length > 0) {
+        streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (bad lines skipped, out-of-order events merged late)\n`);
+      }
+    }
+    const written = await writeReports(result, formats, options.out ?? config.out, streams);
+    if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+    setExitCode(command, exitCodeForFindings(result, failOn));
+  });
 }
