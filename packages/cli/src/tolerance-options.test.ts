@@ -94,4 +94,13 @@ describe("--tolerance names", () => {
     const conflicting = await runInMemory(["loss", capturePath, "--json", "--format", "csv", "--out", out]);
     expect(conflicting.code).toBe(ExitCode.usage);
   }, 60_000);
+
+  it("gives single-analysis commands --server-region like analyze", async () => {
+    // the simulator's first region serves from 203.0.113.10
+    const run = await runInMemory(["regions", capturePath, "--protocol", arenaPath, "--server-region", "eu-test=203.0.113.10", "--json"]);
+    expect(run.code, run.stderr).toBe(ExitCode.ok);
+    expect(run.stdout).toContain('"eu-test"');
+    const bad = await runInMemory(["regions", capturePath, "--server-region", "eu-test=not-an-address"]);
+    expect(bad.code).toBe(ExitCode.usage);
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { adapterFor, availableAnalyses } from "../analyses/registry.js";
 import type { AnalysisName } from "../analysis-section.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { renderMarkdown } from "../formats/markdown-format.js";
-import { parseFormatList, parseNamedValue, parsePortOption, parseSeverity } from "../options.js";
+import { parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
 import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
@@ -19,6 +19,7 @@ interface AnalysisCommandOptions {
   keys?: string;
   serverPort?: number[];
   region?: { name: string; value: string }[];
+  serverRegion?: { name: string; value: string }[];
   json?: boolean;
   format?: string[];
   out?: string;
@@ -51,6 +52,10 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
       ...previous,
       parseNamedValue("region", text),
     ])
+    .option("--server-region <name=address>", "sessions with this server address belong to region name (repeatable)", (text: string, previous: { name: string; value: string }[] = []) => [
+      ...previous,
+      parseServerRegion(text),
+    ])
     .option("--fail-on <severity>", "exit 1 when a finding is at or above this severity", parseSeverity)
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
     .option("--json", `print the ${name} report as JSON`)
@@ -78,6 +83,7 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
       serverPorts: options.serverPort ?? config.serverPorts,
       analyses: [name],
       settings,
+      serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name: region, value }) => [value, region])),
       recordedOptions: { only: [name] },
     });
     const section = result.sections[0]!;
