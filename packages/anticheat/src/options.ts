@@ -42,6 +42,14 @@ export interface AnticheatOptions {
   fakeLatencyMinExcessMs: number;
   /** Reported RTT above measured RTT by more than this fraction of the measured RTT is fake. */
   fakeLatencyRelativeExcess: number;
+  /**
+   * Slowest smoothing of the client's own RTT estimate the reported-RTT check allows for: the
+   * longest time constant of an exponential smoothing of the measured RTT (a TCP-like SRTT with
+   * gain 1/8 updated once a second has ~7.5 s), ms. After a real rise of the measured RTT, a
+   * report above the wire by no more than such a smoothing still carries is not fake latency;
+   * 0 turns the allowance off.
+   */
+  reportedRttSmoothingMs: number;
   /** A message type delayed more than movement by this much (median of paired differences) is selectively delayed, ms. */
   selectiveDelayMinMs: number;
   /** Lag-compensation window of the server: rewinds beyond it are refused, ms. */
@@ -130,6 +138,7 @@ export const DEFAULT_ANTICHEAT_OPTIONS: Readonly<AnticheatOptions> = Object.free
   latencyMinSamples: 10,
   fakeLatencyMinExcessMs: 40,
   fakeLatencyRelativeExcess: 0.3,
+  reportedRttSmoothingMs: 10_000,
   selectiveDelayMinMs: 30,
   maxRewindMs: 500,
   interpolationDelayMs: 100,

@@ -63,6 +63,15 @@ export class SessionTimeline {
   smoothedRttMs = Number.NaN;
   /** Increments with every RTT sample of the preferred kind. */
   rttSerial = 0;
+  /**
+   * Latest RTT seen on the wire, ms: every sample of the preferred kind, and (acks preferred)
+   * also the acks of queued client messages, which {@link lastRttMs} leaves out because a held
+   * message acknowledges late — but a real latency spike delays them on the network too, and
+   * this is where it shows (the fake-latency detector's smoothing credit).
+   */
+  lastWireRttMs = Number.NaN;
+  /** Increments with every {@link lastWireRttMs} sample. */
+  wireRttSerial = 0;
   private readonly pendingEchoes = new Map<string, number>();
   private lastServerPacketIndex = -1;
   private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
@@ -113,9 +122,11 @@ export class SessionTimeline {
     if (ack !== undefined && ack !== this.lastClientAck) {
       this.lastClientAck = ack;
       const sentUs = this.serverDatagramTimeUs(ack);
-      // Only messages sent without queueing (a held or buffered message acknowledges late).
-      if (!Number.isNaN(sentUs) && (claimedUs === undefined || !(this.ageUs(message.tUs, claimedUs) > ACK_SAMPLE_MAX_AGE_US))) {
-        this.addRtt(this.acknowledged, (message.tUs - sentUs) / 1000);
+      if (!Number.isNaN(sentUs)) {
+        const rttMs = (message.tUs - sentUs) / 1000;
+        // Only messages sent without queueing (a held or buffered message acknowledges late).
+        if (claimedUs === undefined || !(this.ageUs(message.tUs, claimedUs) > ACK_SAMPLE_MAX_AGE_US)) this.addRtt(this.acknowledged, rttMs);
+        else if (rttMs >= 0 && this.preferred() === this.acknowledged) this.addWireRtt(rttMs);
       }
     }
     if (claimedUs === undefined) return;
@@ -204,8 +215,14 @@ export class SessionTimeline {
     kind.add(rttMs);
     if (this.preferred() !== kind) return;
     this.lastRttMs = rttMs;
+    this.addWireRtt(rttMs);
     this.smoothedRttMs = Number.isNaN(this.smoothedRttMs) ? rttMs : this.smoothedRttMs + (rttMs - this.smoothedRttMs) / 8;
     this.rttSerial += 1;
+  }
+
+  private addWireRtt(rttMs: number): void {
+    this.lastWireRttMs = rttMs;
+    this.wireRttSerial += 1;
   }
 
   /** Median of the last (up to) 16 RTT samples of the preferred kind, ms; NaN before the first. Robust to one stalled echo. */

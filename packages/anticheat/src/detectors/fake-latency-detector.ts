@@ -4,6 +4,19 @@ import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
 import { WindowHistory } from "../window-history.js";
 
+/** Measured RTT samples kept for the recent level (the last second, at least {@link LEVEL_MIN_SAMPLES}). */
+const LEVEL_CAPACITY = 32;
+/** Span of the recent measured level, µs (robust to one late ack or echo, follows a real rise within a second). */
+const LEVEL_SPAN_US = 1_000_000;
+/** Samples the recent level takes at least (sparse echoes: the last three, whatever their age). */
+const LEVEL_MIN_SAMPLES = 3;
+/** Smoothing time constants tried (the slowest allowed, then halved each time). */
+const SMOOTHINGS = 5;
+/** Part of `fakeLatencyMinExcessMs` a smoothing credit must exceed before it counts (10 ms by default). */
+const CREDIT_FLOOR_FRACTION = 0.25;
+/** Sort buffer of the level median (single-threaded; ≤ {@link LEVEL_CAPACITY} values). */
+const LEVEL_SCRATCH = new Float64Array(LEVEL_CAPACITY);
+
 /**
  * Artificial latency claimed in the client's reported RTT: the RTT the client
  * reports against the RTT measured from echo pairs on the wire, paired at
@@ -14,14 +27,42 @@ import { WindowHistory } from "../window-history.js";
  * × measured RTT) is the finding when its pooled median clears that by 2
  * robust standard errors. Selective delay of shots is
  * {@link SelectiveDelayDetector}'s.
+ *
+ * A client reports a smoothed RTT: after a real latency spike its report
+ * decays for several seconds while the wire is back to normal. Such a spike
+ * is on the wire too (the measured RTT rose first — in the acks of the
+ * delayed client messages, {@link SessionTimeline.lastWireRttMs}), so the
+ * excess is taken beyond a *smoothing credit*: the recent wire RTT level
+ * (median of the last second) is smoothed exponentially with time constants from
+ * `reportedRttSmoothingMs` down to 1/16 of it, and the highest smoothing's
+ * height above the current level is what an honest smoothed report may still
+ * show (a fast smoothing follows a short spike fully and forgets it fast, a
+ * slow one carries a fraction of it for long). Fake latency — a report
+ * inflated without the wire's RTT rising — gets no credit.
  */
 export class FakeLatencyDetector implements SessionDetector {
   private lastReportedRttMs = Number.NaN;
   private rttSerial = 0;
+  private wireRttSerial = 0;
+  /** Smoothing credit at the latest wire RTT sample, ms. */
+  private creditMs = 0;
   private readonly history: WindowHistory;
+  /** Recent measured samples (ring): arrival µs and RTT ms. */
+  private readonly levelUs = new Float64Array(LEVEL_CAPACITY);
+  private readonly levelMs = new Float64Array(LEVEL_CAPACITY);
+  private levelCount = 0;
+  private levelNext = 0;
+  /**
+   * Exponential smoothings of the measured level with time constants `reportedRttSmoothingMs`
+   * / 2^k (k = 0..{@link SMOOTHINGS} − 1), ms; NaN before the first sample.
+   */
+  private readonly smoothedMs = new Float64Array(SMOOTHINGS).fill(Number.NaN);
+  private smoothedUs = 0;
+  /** Largest smoothing credit granted to a pair, ms (evidence). */
+  private maxCreditMs = 0;
 
   constructor(private readonly options: AnticheatOptions) {
-    this.history = new WindowHistory((medians) => medians[0]! > this.threshold(medians[1]!), 2);
+    this.history = new WindowHistory((medians) => medians[0]! > this.threshold(medians[1]!), 3);
   }
 
   private threshold(measuredMs: number): number {
@@ -31,12 +72,68 @@ export class FakeLatencyDetector implements SessionDetector {
   onClientMessage(message: GameMessage, _claimedUs: number | undefined, timeline: SessionTimeline): void {
     const reported = message.roles.reportedRttMs;
     if (reported !== undefined) this.lastReportedRttMs = reported;
+    if (timeline.wireRttSerial !== this.wireRttSerial) {
+      this.wireRttSerial = timeline.wireRttSerial;
+      this.creditMs = this.smoothingCredit(message.tUs, timeline.lastWireRttMs);
+    }
     if (timeline.rttSerial !== this.rttSerial) {
       this.rttSerial = timeline.rttSerial;
+      const measured = timeline.lastRttMs;
+      const credit = this.creditMs;
       if (!Number.isNaN(this.lastReportedRttMs)) {
-        this.history.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - timeline.lastRttMs, timeline.lastRttMs);
+        if (credit > this.maxCreditMs) this.maxCreditMs = credit;
+        this.history.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - credit, measured, credit);
       }
     }
+  }
+
+  /**
+   * Adds a measured sample and returns the smoothing credit at `tUs`: how far a
+   * client's smoothing of the measured RTT (any time constant up to
+   * `reportedRttSmoothingMs`) can still be above the current level, ms.
+   */
+  private smoothingCredit(tUs: number, measuredMs: number): number {
+    this.levelUs[this.levelNext] = tUs;
+    this.levelMs[this.levelNext] = measuredMs;
+    this.levelNext = (this.levelNext + 1) % LEVEL_CAPACITY;
+    if (this.levelCount < LEVEL_CAPACITY) this.levelCount += 1;
+    const level = this.recentLevel(tUs);
+    const smoothed = this.smoothedMs;
+    const elapsedUs = Math.max(0, tUs - this.smoothedUs);
+    this.smoothedUs = tUs;
+    let highest = level;
+    let timeConstantUs = this.options.reportedRttSmoothingMs * 1000;
+    for (let index = 0; index < SMOOTHINGS; index++) {
+      const previous = smoothed[index]!;
+      // Continuous-time smoothing (the gain depends on the time elapsed, not on the sample rate).
+      const value = Number.isNaN(previous) || !(timeConstantUs > 0) ? level : level + (previous - level) * Math.exp(-elapsedUs / timeConstantUs);
+      smoothed[index] = value;
+      if (value > highest) highest = value;
+      timeConstantUs /= 2;
+    }
+    // A slow smoothing lags a slowly falling RTT (a mobile path's drift) by its slope × time
+    // constant; a credit of a few ms is that wander, not a rise a report could still carry.
+    return Math.max(0, highest - level - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
+  }
+
+  /** Median of the measured samples of the last second (at least the last {@link LEVEL_MIN_SAMPLES}), ms. */
+  private recentLevel(tUs: number): number {
+    let count = 0;
+    for (let back = 1; back <= this.levelCount; back++) {
+      const slot = (this.levelNext - back + LEVEL_CAPACITY) % LEVEL_CAPACITY;
+      if (count >= LEVEL_MIN_SAMPLES && tUs - this.levelUs[slot]! > LEVEL_SPAN_US) break;
+      // Insertion into the sorted prefix (≤ 32 values, no allocation).
+      const value = this.levelMs[slot]!;
+      let position = count - 1;
+      while (position >= 0 && LEVEL_SCRATCH[position]! > value) {
+        LEVEL_SCRATCH[position + 1] = LEVEL_SCRATCH[position]!;
+        position -= 1;
+      }
+      LEVEL_SCRATCH[position + 1] = value;
+      count += 1;
+    }
+    const middle = count >> 1;
+    return count % 2 === 1 ? LEVEL_SCRATCH[middle]! : (LEVEL_SCRATCH[middle - 1]! + LEVEL_SCRATCH[middle]!) / 2;
   }
 
   finish(timeline: SessionTimeline, events: DetectorEvent[]): void {
@@ -46,21 +143,24 @@ export class FakeLatencyDetector implements SessionDetector {
     if (run === undefined || run.samples < minimum || timeline.measuredRttMs.length < minimum) return;
     const excess = run.medians[0]!;
     const measured = run.medians[1]!;
+    const credit = run.medians[2]!;
     // The run's pooled excess must clear the threshold by 2 robust standard errors: one
     // window of a drifting mobile path can sit above it by chance, a lying client stays there.
     const threshold = this.threshold(measured) + 2 * run.standardError;
     if (!(excess > threshold)) return;
-    const reported = measured + excess;
+    const reported = measured + credit + excess;
     events.push({
       kind: "fakeLatency",
       startUs: run.startUs,
       endUs: run.endUs,
       confidence: round3(Math.min(0.99, 0.6 + 0.3 * Math.min(1, excess / threshold - 1))),
-      summary: `Client reports a median RTT of ${round3(reported)} ms while the wire shows ${round3(measured)} ms (+${round3(excess)} ms, threshold ${round3(threshold)} ms; ${run.samples} pairs over ${run.windows} 10-s window(s)).`,
+      summary: `Client reports a median RTT of ${round3(reported)} ms while the wire shows ${round3(measured)} ms (+${round3(excess)} ms beyond ${round3(credit)} ms a smoothed report may still carry from an earlier measured rise, threshold ${round3(threshold)} ms; ${run.samples} pairs over ${run.windows} 10-s window(s)).`,
       values: {
         reportedRttMedianMs: round3(reported),
         measuredRttMedianMs: round3(measured),
         excessMs: round3(excess),
+        smoothingCreditMs: round3(credit),
+        maxSmoothingCreditMs: round3(this.maxCreditMs),
         thresholdMs: round3(threshold),
         pairs: run.samples,
         windows: run.windows,
