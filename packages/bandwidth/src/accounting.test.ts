@@ -122,3 +122,11 @@ describe("BandwidthAccounting", () => {
     expect(accounting.byField().find((field) => field.field === "x")).toMatchObject({ values: 2, changeRate: 0 });
   });
 });
+
+describe("perSecond", () => {
+  it("counts a span shorter than one second as one second", () => {
+    expect(perSecond(14 * 1_000, 2_000)).toBe(14_000);
+    expect(perSecond(3_000, 2_000_000)).toBe(1_500);
+    expect(perSecond(3_000, 0)).toBe(0);
+  });
+});

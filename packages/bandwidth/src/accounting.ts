@@ -83,9 +83,13 @@ function round(value: number, digits = 6): number {
   return Math.round(value * factor) / factor;
 }
 
-/** Per-second rate of `amount` over `durationUs` (0 when the duration is 0). */
+/**
+ * Per-second rate of `amount` over `durationUs` (0 when the duration is 0). A
+ * span shorter than one second counts as one second: a per-second rate over a
+ * 2-ms burst (14 datagrams → "53 Mbit/s") says nothing about the link.
+ */
 export function perSecond(amount: number, durationUs: number): number {
-  return durationUs > 0 ? round((amount * 1e6) / durationUs, 3) : 0;
+  return durationUs > 0 ? round((amount * 1e6) / Math.max(durationUs, 1e6), 3) : 0;
 }
 
 function ratio(part: number, whole: number): number {
