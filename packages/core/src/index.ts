@@ -16,3 +16,4 @@ export * from "./finding.js";
 export * from "./recommendation.js";
 export * from "./report.js";
 export * from "./rtt/index.js";
+export * from "./seeded-random.js";

@@ -1,3 +1,4 @@
+import { Xoshiro128 } from "@tickscope/core";
 import type { GilbertElliottModel } from "./gilbert-elliott-fit.js";
 import type { RunLengthHistogram } from "./histogram.js";
 
@@ -13,44 +14,12 @@ export function replayResidualInputLoss(lossRuns: RunLengthHistogram, datagrams:
   return lossRuns.windowsInside(Math.max(1, redundancy)) / datagrams;
 }
 
-/** A small seeded PRNG (SplitMix32 variant): deterministic, no `Math.random`. */
-export class SeededRandom {
-  private state: number;
-
-  /** Seeds from a number or a string (hashed with FNV-1a). */
-  constructor(seed: number | string) {
-    this.state = seedState(seed);
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x9e3779b9) >>> 0;
-    return mix(this.state);
-  }
-}
-
-function seedState(seed: number | string): number {
-  if (typeof seed === "number") return seed >>> 0;
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < seed.length; index++) {
-    hash ^= seed.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
-/** The output of {@link SeededRandom.next} for the advanced state. */
-function mix(state: number): number {
-  return mixBits(state) / 4294967296;
-}
-
-/** The 32 random bits behind {@link mix}, as an unsigned integer. */
-function mixBits(state: number): number {
-  let z = state;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
-}
+/**
+ * The package's seeded PRNG: core's {@link Xoshiro128} (xoshiro128** seeded
+ * through splitmix32) under the name this package has always exported.
+ * Deterministic, no `Math.random`.
+ */
+export class SeededRandom extends Xoshiro128 {}
 
 /**
  * Re-simulates a Gilbert–Elliott loss process (seeded) for `datagrams`
@@ -58,11 +27,10 @@ function mixBits(state: number): number {
  * datagram: the model-based cross-check of {@link replayResidualInputLoss}.
  */
 export function simulateResidualInputLoss(model: GilbertElliottModel, redundancy: number, datagrams: number, seed: number | string): number {
-  // The SeededRandom sequence, with its state in a local. A draw is z / 2^32
-  // (exact), so `draw < x` ⇔ `z < x · 2^32` (exact too): compare integers.
-  let state = seedState(seed);
-  state = (state + 0x9e3779b9) >>> 0;
-  let bad = mix(state) < model.p / Math.max(model.p + model.r, 1e-12);
+  // The SeededRandom sequence. A draw is z / 2^32 (exact), so `draw < x` ⇔
+  // `z < x · 2^32` (exact too): compare the raw 32-bit outputs, no allocation per draw.
+  const random = new SeededRandom(seed);
+  let bad = random.next() < model.p / Math.max(model.p + model.r, 1e-12);
   const enterBad = model.p * 4294967296;
   const leaveBad = model.r * 4294967296;
   const deliverBad = model.h * 4294967296;
@@ -71,14 +39,12 @@ export function simulateResidualInputLoss(model: GilbertElliottModel, redundancy
   let lostInputs = 0;
   const window = Math.max(1, redundancy);
   for (let index = 0; index < datagrams; index++) {
-    state = (state + 0x9e3779b9) >>> 0;
     if (bad) {
-      if (mixBits(state) < leaveBad) bad = false;
-    } else if (mixBits(state) < enterBad) {
+      if (random.nextUint32() < leaveBad) bad = false;
+    } else if (random.nextUint32() < enterBad) {
       bad = true;
     }
-    state = (state + 0x9e3779b9) >>> 0;
-    const lost = mixBits(state) >= (bad ? deliverBad : deliverGood);
+    const lost = random.nextUint32() >= (bad ? deliverBad : deliverGood);
     run = lost ? run + 1 : 0;
     if (run >= window) lostInputs += 1;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRandom, hashString32, Xoshiro128 } from "./random.js";
+import { createRandom, hashString32, Xoshiro128 } from "./seeded-random.js";
 
 describe("Xoshiro128", () => {
   it("is deterministic per seed and differs between seeds", () => {
