@@ -20,20 +20,8 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { FuzzEscape, FuzzRunResult } from "./fuzz-contract.js";
 
-/** One contract violation, reproducible from its seed. */
-interface FuzzEscape {
-  target: string;
-  seed: number;
-  message: string;
-}
-
-/** What one target did. */
-interface FuzzRunResult {
-  target: string;
-  cases: number;
-  escapes: FuzzEscape[];
-}
 
 /** What a child process reports. */
 interface ChildReport {

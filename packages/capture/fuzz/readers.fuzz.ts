@@ -8,20 +8,8 @@
  */
 import { runTargetCases } from "../src/test-support/fuzz-harness.js";
 import { readerFuzzTargets } from "../src/test-support/reader-fuzz-targets.js";
+import type { FuzzEscape, FuzzRunResult } from "../../../scripts/fuzz-contract.js";
 
-/** One contract violation, reproducible from its seed. */
-export interface FuzzEscape {
-  target: string;
-  seed: number;
-  message: string;
-}
-
-/** What one target did. */
-export interface FuzzRunResult {
-  target: string;
-  cases: number;
-  escapes: FuzzEscape[];
-}
 
 /** Runs `cases` cases of every reader target (or of TICKSCOPE_FUZZ_TARGET only). */
 export async function runFuzz(options: { cases: number; seed: number }): Promise<FuzzRunResult[]> {

@@ -16,20 +16,8 @@ import { gzipSeeds, pcapFields, pcapngFields, pcapngSeeds, pcapSeeds } from "../
 import { renderInspectText } from "../src/commands/inspect.js";
 import { parseConfig } from "../src/config-file.js";
 import { parseLogMap } from "../src/log-map-file.js";
+import type { FuzzEscape, FuzzRunResult } from "../../../scripts/fuzz-contract.js";
 
-/** One contract violation, reproducible from its seed. */
-export interface FuzzEscape {
-  target: string;
-  seed: number;
-  message: string;
-}
-
-/** What one target did. */
-export interface FuzzRunResult {
-  target: string;
-  cases: number;
-  escapes: FuzzEscape[];
-}
 
 const encode = (value: unknown) => new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value, null, 1));
 

@@ -4,6 +4,7 @@ import {
   runParityCase,
   type DefinitionFuzzStatistics,
 } from "../src/protocol/test-support/definition-fuzz-targets.js";
+import type { FuzzEscape, FuzzRunResult } from "../../../scripts/fuzz-contract.js";
 
 /**
  * Long-run fuzzing of the protocol definition compiler (issue 19), run by the
@@ -19,19 +20,6 @@ import {
  * Runs from source under tsx (relative imports, no build needed).
  */
 
-/** One contract violation: which target, the case's seed, what happened. */
-export interface FuzzEscape {
-  target: string;
-  seed: number;
-  message: string;
-}
-
-/** What one target ran and found. */
-export interface FuzzRunResult {
-  target: string;
-  cases: number;
-  escapes: FuzzEscape[];
-}
 
 /** Most escapes kept per target (a systematic defect would otherwise repeat thousands of times). */
 const MAX_ESCAPES_PER_TARGET = 100;
