@@ -59,6 +59,12 @@ function defaultSequenceBits(value: SerialNumber): number {
   return value <= 0xffffffff ? 32 : 64;
 }
 
+
+/** The send stream of a channel in one direction's group (a group holds a few channels: a scan beats a map). */
+function streamOfChannel(group: readonly SendStream[], channel: string): SendStream | undefined {
+  for (let index = 0; index < group.length; index++) if (group[index].channel === channel) return group[index];
+  return undefined;
+}
 /**
  * Ack-based RTT per RFC 9002 §5.1, from roles only: for every received ack,
  * one sample, taken from the ack's *largest acknowledged* sequence, and only
@@ -183,13 +189,7 @@ export class AckRttSampler {
     const streams = this.streamsOf(message, true)!;
     const directionIndex = message.direction === "clientToServer" ? 0 : 1;
     const group = streams.byDirection[directionIndex];
-    let stream: SendStream | undefined;
-    for (let index = 0; index < group.length; index++) {
-      if (group[index].channel === channel) {
-        stream = group[index];
-        break;
-      }
-    }
+    let stream = streamOfChannel(group, channel);
     if (stream === undefined) {
       stream = {
         direction: message.direction,
@@ -240,13 +240,7 @@ export class AckRttSampler {
     if (streams === undefined) return;
     const group = streams.byDirection[message.direction === "clientToServer" ? 1 : 0];
     const channel = channelKey(acknowledgedChannel(message.roles));
-    let stream: SendStream | undefined;
-    for (let index = 0; index < group.length; index++) {
-      if (group[index].channel === channel) {
-        stream = group[index];
-        break;
-      }
-    }
+    let stream = streamOfChannel(group, channel);
     if (stream === undefined) {
       this.acksWithoutSendStream += 1;
       const key = `${message.direction === "clientToServer" ? 1 : 0}:${channel}`;
