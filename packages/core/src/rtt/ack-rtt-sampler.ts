@@ -59,12 +59,12 @@ function defaultSequenceBits(value: SerialNumber): number {
   return value <= 0xffffffff ? 32 : 64;
 }
 
-
 /** The send stream of a channel in one direction's group (a group holds a few channels: a scan beats a map). */
 function streamOfChannel(group: readonly SendStream[], channel: string): SendStream | undefined {
   for (let index = 0; index < group.length; index++) if (group[index].channel === channel) return group[index];
   return undefined;
 }
+
 /**
  * Ack-based RTT per RFC 9002 §5.1, from roles only: for every received ack,
  * one sample, taken from the ack's *largest acknowledged* sequence, and only
