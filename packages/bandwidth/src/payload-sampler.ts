@@ -1,3 +1,4 @@
+import { finalizeMix32 } from "@tickscope/core";
 import type { PayloadSample } from "./packet-observer.js";
 
 /** Seed of the datagram sample: fixed, so the same capture always gives the same sample and report. */
@@ -9,14 +10,7 @@ export const PAYLOAD_SAMPLE_SEED = 0x7ac5_c09e;
  * bits are zero" keeps each datagram with probability 2^−level, independently.
  */
 export function packetHash(packetIndex: number, seed = PAYLOAD_SAMPLE_SEED): number {
-  let hash = (packetIndex >>> 0) ^ seed;
-  hash ^= Math.floor(packetIndex / 0x1_0000_0000) * 0x9e37_79b9;
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85eb_ca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2_ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
+  return finalizeMix32((packetIndex >>> 0) ^ seed ^ (Math.floor(packetIndex / 0x1_0000_0000) * 0x9e37_79b9));
 }
 
 /**

@@ -17,7 +17,12 @@ export function hashString32(text: string): number {
   return finalizeMix32(hash >>> 0);
 }
 
-function finalizeMix32(value: number): number {
+/**
+ * MurmurHash3's 32-bit finalizer (fmix32): a bijective mix of 32 bits, so
+ * consecutive inputs give uniform-looking, independent outputs. Used for seeds
+ * and for hash-based sampling (e.g. which datagrams a sample keeps).
+ */
+export function finalizeMix32(value: number): number {
   let hash = value >>> 0;
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
