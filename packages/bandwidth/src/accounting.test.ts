@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { GameMessage, PacketObservation } from "@tickscope/core";
-import { BandwidthAccounting, perSecond } from "./accounting.js";
+import { BandwidthAccounting, peakPerSecond, perSecond } from "./accounting.js";
 import { LayoutReencoder } from "./layout-reencoder.js";
 
 const T0 = 1_600_000_000_000_000;
@@ -54,7 +54,8 @@ describe("BandwidthAccounting", () => {
     });
     const sessions = accounting.bySession();
     expect(sessions.map((entry) => [entry.direction, entry.packets, entry.wireBytes, entry.payloadBytes, entry.bytesPerSecond, entry.peakBytesPerSecond])).toEqual([
-      ["clientToServer", 2, 160, 76, 160, 100],
+      // 100 B in second 0 and 60 B at 1.0 s: the average over the stream's one second is 160 B/s, so is the peak.
+      ["clientToServer", 2, 160, 76, 160, 160],
       ["serverToClient", 2, 1742, 1658, perSecond(1742, 60.75 * S), 1542],
     ]);
     expect(accounting.headerBytesPerPacket("s1", "clientToServer")).toBe(42);
@@ -82,7 +83,8 @@ describe("BandwidthAccounting", () => {
 
     expect(accounting.perMinute()).toEqual([
       { minute: 0, startUs: T0, packets: 3, wireBytes: 1702, bytesPerSecond: 28.367, peakBytesPerSecond: 1642 },
-      { minute: 1, startUs: T0 + 60 * S, packets: 1, wireBytes: 200, bytesPerSecond: 100, peakBytesPerSecond: 200 },
+      // Second 61 is the capture's last, cut at its only packet: no full second, the peak is the minute's average.
+      { minute: 1, startUs: T0 + 60 * S, packets: 1, wireBytes: 200, bytesPerSecond: 100, peakBytesPerSecond: 100 },
     ]);
 
     expect(accounting.byMessageType()).toEqual([
@@ -128,5 +130,36 @@ describe("perSecond", () => {
     expect(perSecond(14 * 1_000, 2_000)).toBe(14_000);
     expect(perSecond(3_000, 2_000_000)).toBe(1_500);
     expect(perSecond(3_000, 0)).toBe(0);
+  });
+});
+
+describe("peak and average bitrate", () => {
+  it("a 0.35-s capture: the peak is the average (one second), not below it", () => {
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, reencoder, maxChangeStreams: 10 });
+    // 36 datagrams of 1000 B every 10 ms: 0.35 s, 36,000 B.
+    for (let index = 0; index < 36; index += 1) accounting.onPacket(packet("s1", "serverToClient", index * 10_000, 1000, 972, 1, index));
+    const totals = accounting.totals();
+    expect(totals.durationMs).toBe(350);
+    expect(totals.bytesPerSecond).toBe(36_000);
+    expect(totals.peakBytesPerSecond).toBe(36_000);
+    const [stream] = accounting.bySession();
+    expect(stream!.peakBytesPerSecond).toBeGreaterThanOrEqual(stream!.bytesPerSecond);
+    expect(accounting.perMinute()[0]!.peakBytesPerSecond).toBeGreaterThanOrEqual(accounting.perMinute()[0]!.bytesPerSecond);
+  });
+
+  it("a 1.35-s capture busiest in its cut last second: peak over the full second, never below the average", () => {
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, reencoder, maxChangeStreams: 10 });
+    accounting.onPacket(packet("s1", "serverToClient", 0, 500, 472, 1, 0));
+    for (let index = 0; index < 10; index += 1) accounting.onPacket(packet("s1", "serverToClient", 1_000_000 + index * 35_000, 1000, 972, 1, index + 1));
+    const totals = accounting.totals();
+    // 10,500 B over 1.315 s is 7,984.8 B/s; the only full second holds 500 B.
+    expect(totals.bytesPerSecond).toBe(7984.791);
+    expect(totals.peakBytesPerSecond).toBe(7984.791);
+  });
+
+  it("takes the busiest full second and leaves the cut last second out", () => {
+    // Seconds 0..2 full (3.5-s span), second 3 cut: 9,000 B there is not a 9,000 B/s second.
+    expect(peakPerSecond([[0, 1000], [1, 3000], [2, 2000], [3, 9000]], 3, 15_000, 3_500_000)).toBe(4285.714);
+    expect(peakPerSecond([[0, 1000], [1, 6000], [2, 2000], [3, 100]], 3, 9_100, 3_500_000)).toBe(6000);
   });
 });

@@ -92,6 +92,24 @@ export function perSecond(amount: number, durationUs: number): number {
   return durationUs > 0 ? round((amount * 1e6) / Math.max(durationUs, 1e6), 3) : 0;
 }
 
+/**
+ * Peak one-second rate, bytes per second, defined with the average
+ * ({@link perSecond}) so that it is never below it. Buckets are one second of
+ * capture time from the capture's first packet; the peak is the most bytes in
+ * one *full* bucket (`second < fullBuckets`, the buckets the capture covers
+ * whole), and at least the average. The capture's last bucket is cut at its
+ * last packet: counted as a whole second it under-reads, divided by its few
+ * milliseconds it over-reads (14 datagrams in 2 ms are not 53 Mbit/s), so it
+ * counts only through the average, which covers it. A capture under one
+ * second has no full bucket: its peak is its average (its bytes over one
+ * second, the average's own rule).
+ */
+export function peakPerSecond(bucketBytes: Iterable<[number, number]>, fullBuckets: number, totalBytes: number, durationUs: number): number {
+  let peak = 0;
+  for (const [second, bytes] of bucketBytes) if (second < fullBuckets && bytes > peak) peak = bytes;
+  return Math.max(peak, perSecond(totalBytes, durationUs));
+}
+
 function ratio(part: number, whole: number): number {
   return whole > 0 ? round(part / whole) : 0;
 }
@@ -360,8 +378,12 @@ export class BandwidthAccounting {
   /** Totals. */
   totals(): BandwidthTotals {
     const durationUs = this.durationUs;
-    let peak = 0;
-    for (const bin of this.seconds.values()) if (bin.bytes > peak) peak = bin.bytes;
+    const peak = peakPerSecond(
+      [...this.seconds].map(([second, bin]): [number, number] => [second, bin.bytes]),
+      Math.floor(durationUs / 1e6),
+      this.wireBytes,
+      durationUs,
+    );
     const headerBytes = this.wireBytes - this.payloadBytes;
     return {
       packets: this.packets,
@@ -383,10 +405,11 @@ export class BandwidthAccounting {
     this.flushPending();
     this.flushStreamSeconds();
     const result: SessionDirectionBandwidth[] = [];
+    const fullBuckets = Math.floor(this.durationUs / 1e6);
     for (const stream of this.streams.values()) {
       const durationUs = stream.lastUs - stream.firstUs;
-      let peak = 0;
-      for (const bytes of stream.seconds.values()) if (bytes > peak) peak = bytes;
+      // A stream's buckets are the capture's seconds: its silences inside the capture are real.
+      const peak = peakPerSecond(stream.seconds, fullBuckets, stream.wireBytes, durationUs);
       result.push({
         session: stream.session,
         direction: stream.direction,
@@ -506,6 +529,7 @@ export class BandwidthAccounting {
     this.flushPending();
     const minutes = new Map<number, MinuteBandwidth>();
     const lastSecond = Math.floor(this.durationUs / 1e6);
+    const fullBuckets = lastSecond;
     for (const [second, bin] of this.seconds) {
       const minute = Math.floor(second / 60);
       let entry = minutes.get(minute);
@@ -515,12 +539,14 @@ export class BandwidthAccounting {
       }
       entry.packets += bin.packets;
       entry.wireBytes += bin.bytes;
-      if (bin.bytes > entry.peakBytesPerSecond) entry.peakBytesPerSecond = bin.bytes;
+      if (second < fullBuckets && bin.bytes > entry.peakBytesPerSecond) entry.peakBytesPerSecond = bin.bytes;
     }
     for (const entry of minutes.values()) {
       // The last minute may be partial: rate over the seconds it covers.
       const seconds = Math.min(60, Math.max(1, lastSecond - entry.minute * 60 + 1));
       entry.bytesPerSecond = round(entry.wireBytes / seconds, 3);
+      // Peak over its full seconds (see peakPerSecond), never below its average.
+      if (entry.peakBytesPerSecond < entry.bytesPerSecond) entry.peakBytesPerSecond = entry.bytesPerSecond;
     }
     return [...minutes.values()].sort((a, b) => a.minute - b.minute);
   }

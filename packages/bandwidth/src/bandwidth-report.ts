@@ -14,7 +14,11 @@ export interface BandwidthTotals {
   packetsPerSecond: number;
   /** headerBytes / wireBytes. */
   headerShare: number;
-  /** Highest wire bytes in any one-second bin (bins start at the first packet). */
+  /**
+   * Highest wire bytes in one full second of capture time (seconds counted from
+   * the first packet; the last, partial second only through the average), and
+   * never below `bytesPerSecond` (see `peakPerSecond`).
+   */
   peakBytesPerSecond: number;
 }
 
