@@ -281,9 +281,42 @@ describe("movement", () => {
     expect(kinds(analyze(elsewhere.messages))).toEqual(["movement"]);
   });
 
+  it("a respawn seen late (old position sent after the spawn, next one 12.5 s later near the spawn point) is no teleport", () => {
+    // Demo seed 7, player 14: spawn at 19.685 s (-414.9, 1335.1), a shot from the old position at 19.748 s
+    // (the client had not seen the spawn yet), the next position at 32.172 s 53 units from the spawn point.
+    const builder = new StreamBuilder();
+    for (let index = 0; index < 60; index++) builder.client(T0 + index * FRAME_US, "input", { sendTimeUs: CLOCK0 + index * FRAME_US, position: { x: 223 + index * 0.05, y: 315, z: 0 } });
+    builder.server(T0 + 1_000_000, "spawn", { playerId: 14, position: { x: -414.9, y: 1335.1, z: 0 } });
+    builder.client(T0 + 1_063_000, "shot", { sendTimeUs: CLOCK0 + 1_040_000, position: { x: 223.5, y: 315.1, z: 0 } });
+    builder.client(T0 + 13_487_000, "shot", { sendTimeUs: CLOCK0 + 13_464_000, position: { x: -382.3, y: 1292.7, z: 0 } });
+    expect(kinds(analyze(builder.messages))).toEqual([]);
+    // The same landing point far beyond walking range of the spawn (1.2 s later, 53 units away) is a teleport.
+    const early = new StreamBuilder();
+    for (const message of builder.messages) {
+      if (message.direction === "serverToClient") early.server(message.tUs, "spawn", message.roles);
+      else if (message.tUs === T0 + 13_487_000) early.client(T0 + 2_200_000, "shot", { sendTimeUs: CLOCK0 + 2_177_000, position: { x: -382.3, y: 1292.7, z: 0 } });
+      else early.client(message.tUs, message.type, message.roles);
+    }
+    expect(kinds(analyze(early.messages))).toEqual(["movement"]);
+  });
+
+  it("evidence of a lone teleport names the jump, not zero speed windows", () => {
+    const builder = new StreamBuilder();
+    for (let index = 0; index < 100; index++) {
+      const x = index < 50 ? index * 0.05 : 100 + index * 0.05;
+      builder.client(T0 + index * FRAME_US, "input", { sendTimeUs: CLOCK0 + index * FRAME_US, position: { x, y: 0, z: 0 } });
+    }
+    const finding = analyze(builder.messages).findings.find((entry) => entry.kind === "movement")!;
+    expect(finding.summary).not.toMatch(/window/);
+    expect(finding.summary).toMatch(/^1 teleport\(s\) no server placement explains \(largest 100\.\d+ units in 0\.017 s/);
+    expect(finding.evidence.values).not.toHaveProperty("speedViolations");
+    expect(finding.evidence.values.maxJumpUnitsPerSecond).toBeGreaterThan(3 * 10);
+  });
+
   it("flags speed above the maximum", () => {
     const finding = analyze(simulate({ seconds: 10, speed: 25 }).messages).findings.find((entry) => entry.kind === "movement")!;
     expect(finding.evidence.values.maxSpeedUnitsPerSecond).toBeGreaterThan(20);
+    expect(finding.summary).toMatch(/^\d+ 500-ms window\(s\) faster than the 10 units\/s limit \(max [\d.]+ units\/s, [\d.]+×\)/);
   });
 
   it("flags a teleport and ignores reordered or non-finite positions", () => {

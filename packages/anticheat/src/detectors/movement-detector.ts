@@ -4,7 +4,12 @@ import type { AnticheatOptions } from "../options.js";
 
 /** Server placements remembered (spawns of any entity the session hears of; 1 KB per session). */
 const PLACEMENTS = 32;
-/** How long a placement explains a jump to its position (arrival time, µs). */
+/**
+ * How long before the jump's previous position (arrival time, µs) a placement
+ * may have happened and still explain the jump: a client keeps sending its
+ * old position for up to one RTT after the server placed it (it has not seen
+ * the spawn yet), and a player may stand still after a respawn for a while.
+ */
 const PLACEMENT_MEMORY_US = 10_000_000;
 
 /**
@@ -13,8 +18,13 @@ const PLACEMENT_MEMORY_US = 10_000_000;
  * above the maximum speed, and teleports (a jump beyond `teleportDistance`
  * faster than three times the maximum speed). Claimed time is used so
  * network bursts and lag-switch flushes do not look like speed. A server
- * message with a position (spawn, correction) explains a later jump to that
- * position (a respawn), for ten seconds.
+ * message with a position (spawn, correction) explains a later jump to where
+ * the player could have walked from it (a respawn): the placement happened at
+ * most ten seconds before the jump's previous position arrived (the client
+ * may still send its old position for an RTT after a respawn), and the
+ * landing point is within `teleportDistance` plus the allowed speed × the time
+ * since the placement. Evidence names only what the verdict rests on (speed
+ * windows, teleports, or both).
  */
 export class MovementDetector implements SessionDetector {
   private anchorX = 0;
@@ -25,12 +35,17 @@ export class MovementDetector implements SessionDetector {
   private lastY = 0;
   private lastZ = 0;
   private lastUs = Number.NaN;
+  /** Arrival (capture) time of the last position. */
+  private lastArrivalUs = Number.NaN;
   private readonly placements = new Float64Array(PLACEMENTS * 4);
   private placementCount = 0;
   private violations = 0;
   private teleports = 0;
   private maxSpeed = 0;
   private maxJump = 0;
+  /** Seconds (claimed time) the largest jump took, and its speed, units/s. */
+  private maxJumpSeconds = 0;
+  private maxJumpSpeed = 0;
   private firstEventUs = Number.NaN;
   private lastEventUs = Number.NaN;
   private readonly packetIndices: number[] = [];
@@ -45,7 +60,7 @@ export class MovementDetector implements SessionDetector {
     if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
     if (Number.isNaN(this.lastUs)) {
       this.setAnchor(x, y, z, tUs);
-      this.setLast(x, y, z, tUs);
+      this.setLast(x, y, z, tUs, message.tUs);
       return;
     }
     if (tUs <= this.lastUs) return;
@@ -55,11 +70,15 @@ export class MovementDetector implements SessionDetector {
     if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
       if (this.nearPlacement(message.tUs, x, y, z)) {
         this.setAnchor(x, y, z, tUs);
-        this.setLast(x, y, z, tUs);
+        this.setLast(x, y, z, tUs, message.tUs);
         return;
       }
       this.teleports += 1;
-      this.maxJump = Math.max(this.maxJump, jump);
+      if (jump > this.maxJump) {
+        this.maxJump = jump;
+        this.maxJumpSeconds = stepSeconds;
+        this.maxJumpSpeed = jump / stepSeconds;
+      }
       this.mark(message);
       this.setAnchor(x, y, z, tUs);
     } else if (tUs - this.anchorUs >= this.options.movementWindowMs * 1000) {
@@ -72,7 +91,7 @@ export class MovementDetector implements SessionDetector {
       }
       this.setAnchor(x, y, z, tUs);
     }
-    this.setLast(x, y, z, tUs);
+    this.setLast(x, y, z, tUs, message.tUs);
   }
 
   /**
@@ -88,14 +107,20 @@ export class MovementDetector implements SessionDetector {
     this.placementCount += 1;
   }
 
-  /** True when (x, y, z) is where the server recently placed an entity (a respawn, not a teleport). */
+  /**
+   * True when (x, y, z), arriving at `tUs`, is where the player could be after
+   * a server placement (a respawn, not a teleport): placed no more than
+   * {@link PLACEMENT_MEMORY_US} before the previous position arrived, and
+   * within `teleportDistance` + allowed speed × time since the placement.
+   */
   private nearPlacement(tUs: number, x: number, y: number, z: number): boolean {
     const count = Math.min(this.placementCount, PLACEMENTS);
+    const speed = this.options.maxSpeedUnitsPerSecond * this.options.speedToleranceFactor;
     for (let slot = 0; slot < count; slot++) {
       const at = this.placements[slot * 4]!;
-      if (tUs - at > PLACEMENT_MEMORY_US || tUs < at) continue;
+      if (this.lastArrivalUs - at > PLACEMENT_MEMORY_US || tUs < at) continue;
       const distance = Math.hypot(x - this.placements[slot * 4 + 1]!, y - this.placements[slot * 4 + 2]!, z - this.placements[slot * 4 + 3]!);
-      if (distance <= this.options.teleportDistance) return true;
+      if (distance <= this.options.teleportDistance + (speed * (tUs - at)) / 1e6) return true;
     }
     return false;
   }
@@ -107,11 +132,12 @@ export class MovementDetector implements SessionDetector {
     this.anchorUs = tUs;
   }
 
-  private setLast(x: number, y: number, z: number, tUs: number): void {
+  private setLast(x: number, y: number, z: number, tUs: number, arrivalUs: number): void {
     this.lastX = x;
     this.lastY = y;
     this.lastZ = z;
     this.lastUs = tUs;
+    this.lastArrivalUs = arrivalUs;
   }
 
   private mark(message: GameMessage): void {
@@ -123,20 +149,35 @@ export class MovementDetector implements SessionDetector {
   finish(_timeline: unknown, events: DetectorEvent[]): void {
     if (this.teleports === 0 && this.violations < this.options.movementMinViolations) return;
     const ratio = this.maxSpeed / this.options.maxSpeedUnitsPerSecond;
+    const limit = this.options.maxSpeedUnitsPerSecond;
+    // Only what the verdict rests on: a lone teleport is no speed window ("0 windows faster ... max 0 units/s").
+    const parts: string[] = [];
+    if (this.violations >= this.options.movementMinViolations) {
+      parts.push(`${this.violations} ${this.options.movementWindowMs}-ms window(s) faster than the ${limit} units/s limit (max ${round3(this.maxSpeed)} units/s, ${round3(ratio)}×)`);
+    }
+    if (this.teleports > 0) {
+      parts.push(
+        `${this.teleports} teleport(s) no server placement explains (largest ${round3(this.maxJump)} units in ${round3(this.maxJumpSeconds)} s of claimed time, ${round3(this.maxJumpSpeed)} units/s)`,
+      );
+    }
+    const values: Record<string, number> = { teleports: this.teleports, limitUnitsPerSecond: limit };
+    if (this.violations > 0) {
+      values.speedViolations = this.violations;
+      values.maxSpeedUnitsPerSecond = round3(this.maxSpeed);
+      values.speedRatio = round3(ratio);
+    }
+    if (this.teleports > 0) {
+      values.maxJumpUnits = round3(this.maxJump);
+      values.maxJumpSeconds = round3(this.maxJumpSeconds);
+      values.maxJumpUnitsPerSecond = round3(this.maxJumpSpeed);
+    }
     events.push({
       kind: "movement",
       startUs: this.firstEventUs,
       endUs: this.lastEventUs,
       confidence: round3(Math.min(0.99, 0.6 + 0.05 * Math.min(this.violations, 6) + (this.teleports > 0 ? 0.2 : 0))),
-      summary: `${this.violations} windows faster than the ${this.options.maxSpeedUnitsPerSecond} units/s limit (max ${round3(this.maxSpeed)} units/s) and ${this.teleports} teleports (max jump ${round3(this.maxJump)} units).`,
-      values: {
-        speedViolations: this.violations,
-        maxSpeedUnitsPerSecond: round3(this.maxSpeed),
-        speedRatio: round3(ratio),
-        teleports: this.teleports,
-        maxJumpUnits: round3(this.maxJump),
-        limitUnitsPerSecond: this.options.maxSpeedUnitsPerSecond,
-      },
+      summary: `${parts.join(" and ")}.`,
+      values,
       packetIndices: [...this.packetIndices],
     });
   }
