@@ -43,6 +43,8 @@ export const ErrorCode = {
   valueOutOfRange: "E_VALUE_OUT_OF_RANGE",
   /** A length or count exceeds the maximum declared in the definition. */
   lengthExceeded: "E_LENGTH_EXCEEDED",
+  /** A datagram holds a different number of messages than its header's count field says (body `count`). */
+  countMismatch: "E_COUNT_MISMATCH",
   /** AEAD authentication failed (wrong key or tampered packet). */
   decryptFailed: "E_DECRYPT_FAILED",
   /** No key is available for an encrypted packet. */

@@ -34,6 +34,9 @@ export const ROLE_NAMES = [
   "checksum",
   "mac",
   "sessionId",
+  "reliableId",
+  "aimYaw",
+  "aimPitch",
 ] as const;
 
 /** One semantic role name. */
@@ -54,6 +57,14 @@ export interface EntityRoles {
   /** Rotation as the definition gives it (angle in radians, or a quaternion's components). */
   rotation?: number | readonly number[];
 }
+
+/**
+ * Roles of one element of an array whose elements carry roles but are not
+ * entities — e.g. a redundant input array where each element has its own
+ * `inputSequence`, `tick` and aim. Same properties and units as
+ * {@link MessageRoles}, without nested element lists.
+ */
+export type ElementRoles = Omit<MessageRoles, "elements" | "entities">;
 
 /**
  * Role values found in one decoded message, normalized: times in µs, RTT in ms.
@@ -111,6 +122,15 @@ export interface MessageRoles {
   /** How many times this message was re-sent (0 = first transmission). */
   resendCount?: number;
   /**
+   * Id of a reliable message or event on the wire (the `reliableId` role):
+   * every (re)send of one reliable event carries the same id, so a resend
+   * (same id, higher `resendCount`) tells apart from a replay (same id and
+   * `resendCount` seen again). The exact wire value.
+   */
+  reliableId?: SerialNumber;
+  /** Bit width of the reliable id field (its wrap-around). */
+  reliableIdBits?: number;
+  /**
    * Sender's clock at send time, µs (in the sender's clock domain). Monotonic
    * after the `RoleUnwrapper` (the capture pipeline applies it).
    */
@@ -122,10 +142,19 @@ export interface MessageRoles {
    */
   sendTimeModulusUs?: number;
   /**
-   * Key that pairs a request with its echo (ping/pong, time sync): the echoed
-   * time or id value, as a string so 64-bit values compare exactly.
+   * Key that pairs a request with its echo (ping/pong, time sync), as a string
+   * so 64-bit values compare exactly: the `echoId` when the message has one,
+   * else the echoed time's wire value.
    */
   echoKey?: string;
+  /** The `echoId` field's value (exact, as a string), also when the message carries an `echoTime` too. */
+  echoId?: string;
+  /**
+   * The `echoTime` field's value in µs (its `unit`/`ticksPerSecond`): on a
+   * request the sender's clock, on a reply the echoed clock of the request it
+   * answers — which of several sends of one request id it answers.
+   */
+  echoTimeUs?: number;
   /** Whether this message asks for an echo (`request`) or answers one (`reply`). */
   echoPhase?: "request" | "reply";
   /**
@@ -147,6 +176,22 @@ export interface MessageRoles {
   rotation?: number | readonly number[];
   /** Entities carried by the message (snapshots), each with its own roles. */
   entities?: readonly EntityRoles[];
+  /**
+   * Aim direction of a shot or input, radians: yaw (heading around the
+   * vertical axis) as the definition gives it (`aimYaw` role; scale an integer
+   * field with `scale` to get radians).
+   */
+  aimYawRad?: number;
+  /** Aim pitch (elevation) of a shot or input, radians (`aimPitch` role). */
+  aimPitchRad?: number;
+  /**
+   * Roles of each element of the message's role-carrying array (one that is
+   * not an entity array, e.g. redundant inputs), **newest first** whatever
+   * the wire order (the array's `order`). The newest element's roles also fill
+   * the message roles that the message's own fields leave unset, so
+   * `inputSequence`/`tick` of a message are its newest input's.
+   */
+  elements?: readonly ElementRoles[];
   /** Client input sequence number (highest input carried): the exact wire value. */
   inputSequence?: SerialNumber;
   /** Bit width of the input sequence field (its wrap-around). */

@@ -110,6 +110,18 @@ export function quantize(value: unknown, min: number, max: number, steps: number
   return raw < 0 ? 0 : raw > steps ? steps : raw;
 }
 
+/**
+ * The raw integer of a scaled value (`value = raw × scale + offset`): the
+ * nearest raw step, so every decoded value re-encodes to its own bytes. The
+ * writer then checks that it fits the field's width.
+ */
+export function unscale(value: unknown, scale: number, offset: number, path: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) return encodeFailure(path, `${String(value)} is not a finite number`);
+  const raw = Math.round((value - offset) / scale);
+  // -0 and 0 are the same raw integer.
+  return raw === 0 ? 0 : raw;
+}
+
 /** The bytes of a bytes/string value for encoding. */
 export function valueBytes(value: unknown, text: "utf8" | "ascii" | null, path: string): Uint8Array {
   if (text !== null) {

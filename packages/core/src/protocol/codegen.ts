@@ -11,6 +11,7 @@ import {
   quantize,
   readPrefix,
   sizeFrom,
+  unscale,
   valueBytes,
   writePrefix,
   type DecodeFields,
@@ -39,6 +40,7 @@ const helpers = {
   quantize,
   readPrefix,
   sizeFrom,
+  unscale,
   valueBytes,
   writePrefix,
   decodeNode,
@@ -139,10 +141,16 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       e.emit(`${target} = r.float(${int(node.bits)}, ${node.little});`);
       return;
     case "quantized":
-      if (node.bits >= 1 && node.bits <= 25) {
+      if (node.little) {
+        e.emit(`${target} = ${e.number(node.min)} + (r.uint(${int(node.bits)}, true) * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
+      } else if (node.bits >= 1 && node.bits <= 25) {
         readUintInline(e, target, node.bits);
         e.emit(`${target} = ${e.number(node.min)} + (${target} * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
       } else e.emit(`${target} = ${e.number(node.min)} + (r.uint(${int(node.bits)}, false) * ${e.number(node.max - node.min)}) / ${e.number(node.steps)};`);
+      return;
+    case "scaled":
+      // Same operations in the same order as the interpreter: raw × scale + offset.
+      e.emit(`${target} = r.${node.signed ? "int" : "uint"}(${int(node.bits)}, ${node.little}) * ${e.number(node.scale)} + ${e.number(node.offset)};`);
       return;
     case "bool":
       e.emit(`${target} = r.uint(${int(node.bits)}, false) !== 0;`);
@@ -228,7 +236,7 @@ function packableBits(field: FieldPlan): number {
   if (field.when !== undefined) return 0;
   const node = field.node;
   if (node.kind === "int" && !node.big && !node.little && node.bits <= 32) return node.bits;
-  if (node.kind === "bool" || (node.kind === "quantized" && node.bits <= 32)) return node.bits;
+  if (node.kind === "bool" || (node.kind === "quantized" && !node.little && node.bits <= 32)) return node.bits;
   return 0;
 }
 
@@ -320,7 +328,10 @@ function encodeNodeCode(e: Emitter, node: NodePlan, value: string, path: string)
       e.emit(`w.float(${value}, ${int(node.bits)}, ${node.little});`);
       return;
     case "quantized":
-      e.emit(`w.uint(H.quantize(${value}, ${e.constant(node.min)}, ${e.constant(node.max)}, ${e.constant(node.steps)}, ${path}), ${int(node.bits)}, false);`);
+      e.emit(`w.uint(H.quantize(${value}, ${e.constant(node.min)}, ${e.constant(node.max)}, ${e.constant(node.steps)}, ${path}), ${int(node.bits)}, ${node.little});`);
+      return;
+    case "scaled":
+      e.emit(`w.${node.signed ? "int" : "uint"}(H.unscale(${value}, ${e.constant(node.scale)}, ${e.constant(node.offset)}, ${path}), ${int(node.bits)}, ${node.little});`);
       return;
     case "bool":
       e.emit(`w.uint(${value} === true || ${value} === 1 ? 1 : 0, ${int(node.bits)}, false);`);

@@ -194,7 +194,7 @@ export class CompiledProtocol implements DatagramDecoder {
       visitSelect(body.select);
     };
     visitBody(this.plan.body);
-    const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [] };
+    const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [], elementArrays: [] };
     this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled);
     for (const message of this.plan.messages) {
       this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled));
@@ -424,9 +424,29 @@ export class CompiledProtocol implements DatagramDecoder {
     const hasTransforms = body.transforms.length > 0;
     const only = body.transforms.length === 1 ? body.transforms[0] : undefined;
     const xorOnly = only?.kind === "xor" ? only : undefined;
+    // A header count says how many frames there are: fewer or more on the wire is an anomaly.
+    const count = body.count === undefined ? -1 : messageCount(scopes[0][body.count.name], body.count.name);
     for (let index = 0; ; index++) {
       reader.align();
-      if (reader.position >= datagramEnd && (body.repeat || index > 0)) break;
+      if (count >= 0) {
+        if (index >= count) {
+          if (reader.position < datagramEnd) {
+            this.current.messageType = undefined;
+            this.report(
+              ErrorCode.countMismatch,
+              body.count!.name,
+              `${body.count!.name} says ${count} messages, but ${(datagramEnd - reader.position) >>> 3} bytes follow message ${count}`,
+              reader.position >>> 3,
+            );
+          }
+          return;
+        }
+        if (reader.position >= datagramEnd) {
+          this.current.messageType = undefined;
+          this.report(ErrorCode.countMismatch, body.count!.name, `${body.count!.name} says ${count} messages, but the datagram ends after ${index}`, reader.position >>> 3);
+          return;
+        }
+      } else if (reader.position >= datagramEnd && (body.repeat || index > 0)) break;
       if (index >= body.maxMessages) {
         this.report(ErrorCode.lengthExceeded, undefined, `more than ${body.maxMessages} messages in one datagram`);
         return;
@@ -597,13 +617,15 @@ export class CompiledProtocol implements DatagramDecoder {
     this.encodeScopes[0] = header;
     const first = messages[0] === undefined ? undefined : this.plan.messagesByName.get(messages[0].type);
     for (const selector of first?.selectors ?? []) if (selector.level === 0 && header[selector.name] === undefined) header[selector.name] = selector.value as FieldValue;
+    const body = this.resolveBody(header);
+    if (body === undefined) throw new TickscopeError(ErrorCode.encodeFailed, "no body matches the header values");
+    // The message count is computed, like lengths: the number of messages written.
+    if (body.count !== undefined) header[body.count.name] = messages.length;
     const writer = this.encodeWriter;
     writer.reset();
     const plan = this.plan;
     if (plan.header.length > 0) this.codecs.get(plan.header)!.encode(writer, this.encodeScopes, this.encodeContext);
     writer.align();
-    const body = this.resolveBody(header);
-    if (body === undefined) throw new TickscopeError(ErrorCode.encodeFailed, "no body matches the header values");
     const headerBytes = writer.finish();
     const target = plan.transforms.length > 0 ? new BitWriter(512) : writer;
     for (const item of messages) {
@@ -615,6 +637,15 @@ export class CompiledProtocol implements DatagramDecoder {
     if (target !== writer) writer.bytes(applyTransforms(plan.transforms, target.finish(), this.transformContext(headerBytes, true)));
     return writer.finish();
   }
+}
+
+/** A header message count as a number; a value that is not a non-negative integer stops the datagram (`E_COUNT_MISMATCH`). */
+function messageCount(value: unknown, name: string): number {
+  const number = typeof value === "bigint" ? Number(value) : value;
+  if (typeof number !== "number" || !Number.isInteger(number) || number < 0) {
+    throw new TickscopeError(ErrorCode.countMismatch, `${name} = ${String(value)} is not a message count`, { fieldPath: name });
+  }
+  return number;
 }
 
 /** Largest selector value given a dense lookup table. */

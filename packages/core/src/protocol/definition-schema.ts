@@ -13,7 +13,7 @@ export const PROTOCOL_ROLE_NAMES = [
   "sequence", "ack", "ackBits", "ackChannel", "ackDelay", "messageType", "channel", "reliable", "resendCount", "sendTime",
   "echoTime", "echoId", "tick", "playerId", "entityId", "position.x", "position.y", "position.z",
   "rotation", "velocity.x", "velocity.y", "velocity.z", "inputSequence", "inputCount", "reportedRtt",
-  "targetTime", "checksum", "mac", "sessionId",
+  "targetTime", "checksum", "mac", "sessionId", "reliableId", "aimYaw", "aimPitch",
 ] as const;
 
 const Literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((value) => Type.Literal(value)));
@@ -89,6 +89,12 @@ const fieldProperties = (Self: TSchema) => ({
   unit: Type.Optional(Literals(["ns", "us", "ms", "s"])),
   ticksPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "time roles counted in ticks of this rate" })),
   echoPhase: Type.Optional(Literals(["request", "reply"])),
+  scale: Type.Optional(
+    Type.Number({ description: "integers of at most 48 bits: the value is raw × scale + offset (e.g. 0.01 for centimetres as metres); not 0" }),
+  ),
+  offset: Type.Optional(Type.Number({ description: "integers with scale: added after scaling (value = raw × scale + offset; default 0)" })),
+  // Arrays whose struct elements carry roles: which end holds the newest element.
+  order: Type.Optional(Literals(["newestFirst", "oldestFirst"])),
 });
 
 /** One field (or, without `name`, an anonymous type such as an array element). Recursive. */
@@ -211,6 +217,12 @@ export const BodySchema = Type.Recursive(
       {
         repeat: Type.Optional(Literals(["once", "untilEnd"])),
         maxMessages: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+        count: Type.Optional(
+          Type.Object(
+            { field: Type.String({ description: "datagram header field holding the number of messages in the datagram" }) },
+            { additionalProperties: false, description: "a header count drives the number of messages: exactly that many frames are read, a different number is an E_COUNT_MISMATCH anomaly" },
+          ),
+        ),
         frameHeader: Type.Optional(Type.Array(FieldSchema, { maxItems: 64 })),
         length: Type.Optional(
           Type.Object(
@@ -410,6 +422,16 @@ export interface FieldDefinition {
   unit?: "ns" | "us" | "ms" | "s";
   ticksPerSecond?: number;
   echoPhase?: "request" | "reply";
+  /** Integers of at most 48 bits: the decoded value is `raw × scale + offset` (the encoder rounds back to the raw integer). */
+  scale?: number;
+  /** Integers with `scale`: added after scaling (default 0). */
+  offset?: number;
+  /**
+   * Arrays whose struct elements carry roles (not entity arrays): which end is the newest
+   * element. `roles.elements` lists them newest first, and the newest element's roles fill
+   * the message roles the message's own fields leave unset.
+   */
+  order?: "newestFirst" | "oldestFirst";
 }
 
 /** A nonce/AAD part. */
@@ -448,6 +470,8 @@ export interface SelectDefinition {
 export interface BodyDefinition {
   repeat?: "once" | "untilEnd";
   maxMessages?: number;
+  /** A datagram header field holding the number of messages: exactly that many frames are read; a different number is an `E_COUNT_MISMATCH` anomaly. */
+  count?: { field: string };
   frameHeader?: FieldDefinition[];
   length?: { field: string; includesHeader?: boolean };
   transforms?: TransformDefinition[];

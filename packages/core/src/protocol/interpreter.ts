@@ -16,6 +16,7 @@ import {
   readPrefix,
   requirePlugin,
   sizeFrom,
+  unscale,
   valueBytes,
   writePrefix,
   type CodecContext,
@@ -61,7 +62,9 @@ export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecor
     case "float":
       return reader.float(node.bits, node.little);
     case "quantized":
-      return dequantize(reader.uint(node.bits, false), node.min, node.max, node.steps);
+      return dequantize(reader.uint(node.bits, node.little), node.min, node.max, node.steps);
+    case "scaled":
+      return (node.signed ? reader.int(node.bits, node.little) : reader.uint(node.bits, node.little)) * node.scale + node.offset;
     case "bool":
       return reader.uint(node.bits, false) !== 0;
     case "bytes": {
@@ -151,8 +154,14 @@ export function encodeNode(node: NodePlan, value: FieldValue | undefined, writer
       writer.float(value as number, node.bits, node.little);
       return;
     case "quantized":
-      writer.uint(quantize(value, node.min, node.max, node.steps, path), node.bits, false);
+      writer.uint(quantize(value, node.min, node.max, node.steps, path), node.bits, node.little);
       return;
+    case "scaled": {
+      const raw = unscale(value, node.scale, node.offset, path);
+      if (node.signed) writer.int(raw, node.bits, node.little);
+      else writer.uint(raw, node.bits, node.little);
+      return;
+    }
     case "bool":
       writer.uint(value === true || value === 1 ? 1 : 0, node.bits, false);
       return;

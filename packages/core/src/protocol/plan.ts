@@ -53,7 +53,9 @@ export type NodePlan =
   | { kind: "intBytes"; signed: boolean; little: boolean; ref: FieldRef }
   | { kind: "varint"; zigzag: boolean }
   | { kind: "float"; bits: 32 | 64; little: boolean }
-  | { kind: "quantized"; min: number; max: number; bits: number; steps: number }
+  | { kind: "quantized"; min: number; max: number; bits: number; steps: number; little: boolean }
+  /** An integer of at most 48 bits read as `raw × scale + offset` (the definition's `scale`/`offset`). */
+  | { kind: "scaled"; bits: number; signed: boolean; little: boolean; scale: number; offset: number }
   | { kind: "bool"; bits: number }
   | { kind: "bytes"; text: "utf8" | "ascii" | null; length: LengthPlan; maxLength: number | undefined }
   | { kind: "struct"; level: number; fields: FieldPlan[] }
@@ -65,6 +67,8 @@ export type NodePlan =
       minElementBits: number;
       /** Work units one element costs against the per-datagram decode budget (see {@link nodeWork}). */
       elementWork: number;
+      /** Which end holds the newest element (arrays whose elements carry roles). */
+      order: "newestFirst" | "oldestFirst" | undefined;
     }
   | {
       kind: "switch";
@@ -155,6 +159,8 @@ export type BodyPlan =
       repeat: boolean;
       maxMessages: number;
       frameHeader: FieldPlan[];
+      /** Datagram header field holding the number of messages (the body's `count`). */
+      count: FieldRef | undefined;
       length: { field: string; includesHeader: boolean } | undefined;
       transforms: TransformPlan[];
       select: SelectPlan;
@@ -163,11 +169,24 @@ export type BodyPlan =
     }
   | { kind: "switch"; on: FieldRef; cases: { values: (number | string)[]; body: BodyPlan }[]; fallback: BodyPlan | undefined; map?: Map<number | string, BodyPlan> };
 
+/** One role-tagged field, by its path from the record that holds it. */
+export interface RoleFieldPlan {
+  role: string;
+  path: string[];
+  field: FieldPlan;
+}
+
 /** Role extraction spec of one message (or the header). */
 export interface RolePlan {
-  scalars: { role: string; path: string[]; field: FieldPlan }[];
-  entityArrays: { path: string[]; entity: { role: string; path: string[]; field: FieldPlan }[] }[];
+  scalars: RoleFieldPlan[];
+  entityArrays: { path: string[]; entity: RoleFieldPlan[] }[];
   inputCountArrays: string[][];
+  /**
+   * Arrays whose struct elements carry roles but are not entity arrays (a
+   * redundant input array): each element's roles become `roles.elements`,
+   * newest first. At most one per message.
+   */
+  elementArrays: { path: string[]; newestFirst: boolean; element: RoleFieldPlan[] }[];
 }
 
 /** A normalized message type. */
@@ -307,6 +326,7 @@ export function minimumBits(node: NodePlan): number {
   switch (node.kind) {
     case "int":
     case "quantized":
+    case "scaled":
     case "bool":
     case "float":
       return node.bits;
@@ -461,7 +481,12 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
 
   const buildField = (field: FieldDefinition, name: string, scope: Scope, path: string, namePath: string, depth: number, refStack: string[]): FieldPlan => {
     const node = buildNode(field, scope, path, namePath, depth, refStack);
-    const numeric = node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "intBytes" || node.kind === "bool";
+    if ((field.scale !== undefined || field.offset !== undefined) && node.kind !== "scaled") {
+      definitionError(`${path}/${field.scale !== undefined ? "scale" : "offset"}`, `scale/offset apply to integers of at most ${MAX_SCALED_BITS} bits, not ${field.type}`);
+    }
+    if (field.order !== undefined && node.kind !== "array") definitionError(`${path}/order`, "order applies to arrays whose struct elements carry roles");
+    const numeric =
+      node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "intBytes" || node.kind === "bool" || node.kind === "scaled";
     let constraint: ConstraintPlan | undefined;
     if (node.kind !== "quantized" && (field.min !== undefined || field.max !== undefined || field.enum !== undefined)) {
       if ((field.min !== undefined || field.max !== undefined) && !numeric) definitionError(path, `min/max apply to numbers, not ${field.type}`);
@@ -496,7 +521,11 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
     if (role === "sessionId" || role === "channel" || role === "ackChannel" || role === "echoTime" || role === "echoId" || role === "messageType" || role === "mac" || role === "checksum") {
       return;
     }
-    const numeric = node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "quantized" || node.kind === "intBytes";
+    if (COUNTER_ROLES.has(role) && (node.kind === "scaled" || (role === "reliableId" && node.kind !== "int" && node.kind !== "varint" && node.kind !== "intBytes"))) {
+      definitionError(`${path}/role`, `role ${role} is a counter: it needs a plain integer field (no scale/offset), not ${node.kind === "scaled" ? "a scaled integer" : field.type}`);
+    }
+    const numeric =
+      node.kind === "int" || node.kind === "varint" || node.kind === "float" || node.kind === "quantized" || node.kind === "intBytes" || node.kind === "scaled";
     if (role === "reliable" && (node.kind === "bool" || numeric)) return;
     if (!numeric) definitionError(`${path}/role`, `role ${role} needs a numeric field, not ${field.type}`);
   };
@@ -505,7 +534,22 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
     if (bits === undefined || !Number.isInteger(bits) || bits < 1 || bits > 64) definitionError(`${path}/bits`, "integers need bits between 1 and 64");
     const little = (field.byteOrder ?? definition.byteOrder) === "little";
     if (field.byteOrder === "little" && bits % 8 !== 0) definitionError(`${path}/byteOrder`, "little-endian integers need a whole number of bytes");
+    if (field.scale !== undefined || field.offset !== undefined) return scaledPlan(bits, signed, little && bits % 8 === 0, field, path);
     return { kind: "int", bits, signed, little: little && bits % 8 === 0, big: bits > 53 };
+  };
+
+  const scaledPlan = (bits: number, signed: boolean, little: boolean, field: FieldDefinition, path: string): NodePlan => {
+    if (bits > MAX_SCALED_BITS) definitionError(`${path}/${field.scale !== undefined ? "scale" : "offset"}`, `scale/offset apply to integers of at most ${MAX_SCALED_BITS} bits, not ${bits}`);
+    const scale = field.scale ?? 1;
+    const offset = field.offset ?? 0;
+    if (typeof scale !== "number" || !Number.isFinite(scale) || scale === 0) definitionError(`${path}/scale`, "scale must be a finite number other than 0");
+    if (typeof offset !== "number" || !Number.isFinite(offset)) definitionError(`${path}/offset`, "offset must be a finite number");
+    // raw -> raw × scale + offset -> round((value - offset) / scale) is exact while the error of
+    // those three float operations, about (2^bits + |offset / scale|) × 2^-51 raw steps, stays below half a step.
+    if (2 ** bits + Math.abs(offset / scale) >= 2 ** SCALED_EXACT_BITS) {
+      definitionError(`${path}/offset`, `|offset / scale| + 2^bits must stay below 2^${SCALED_EXACT_BITS} for every value to round-trip exactly (offset ${offset}, scale ${scale}, ${bits} bits)`);
+    }
+    return { kind: "scaled", bits, signed, little, scale, offset };
   };
 
   const buildNode = (field: FieldDefinition, scope: Scope, path: string, namePath: string, depth: number, refStack: string[]): NodePlan => {
@@ -536,7 +580,10 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
         const { min, max, bits } = field;
         if (min === undefined || max === undefined || !(min < max)) definitionError(path, "quantized needs min < max");
         if (bits === undefined || bits < 1 || bits > 32) definitionError(`${path}/bits`, "quantized needs bits between 1 and 32");
-        return { kind: "quantized", min, max, bits, steps: 2 ** bits - 1 };
+        if (field.byteOrder === "little" && bits % 8 !== 0) definitionError(`${path}/byteOrder`, "little-endian quantized values need a whole number of bytes");
+        // Like integers: whole-byte values follow the field's (or the definition's) byte order; bit fields are packed MSB first.
+        const little = (field.byteOrder ?? definition.byteOrder) === "little" && bits % 8 === 0;
+        return { kind: "quantized", min, max, bits, steps: 2 ** bits - 1, little };
       }
       case "bool": {
         const bits = field.bits ?? 8;
@@ -576,7 +623,19 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
         else if ("field" in spec) count = { kind: "field", ref: scope.resolve(checkIdentifier(spec.field, `${path}/count/field`), `${path}/count/field`), derived: false };
         else count = { kind: "prefix", prefix: spec.prefix };
         if (field.of.name !== undefined) definitionError(`${path}/of/name`, "array elements have no name");
+        if (field.of.role !== undefined) {
+          definitionError(`${path}/of/role`, "array elements carry roles through the named fields of a struct element (with the array's order)");
+        }
         const of = buildNode(field.of, scope, `${path}/of`, `${namePath}[]`, depth + 1, refStack);
+        const elementRoles = of.kind === "struct" ? collectElementRoles(of.fields) : [];
+        const carriesRoles = elementRoles.length > 0 && !elementRoles.some((item) => item.role === "entityId");
+        if (carriesRoles && field.order === undefined) {
+          definitionError(
+            `${path}/order`,
+            `the elements carry roles (${[...new Set(elementRoles.map((item) => item.role))].join(", ")}): say which end is the newest element with order "newestFirst" or "oldestFirst"`,
+          );
+        }
+        if (field.order !== undefined && !carriesRoles) definitionError(`${path}/order`, "order applies to arrays whose struct elements carry roles (and no entityId)");
         const minElementBits = minimumBits(of);
         if (neverConsumes(of)) {
           definitionError(`${path}/of`, "array elements never read any input (empty struct, zero-length bytes, ...): the array carries nothing and could only repeat");
@@ -591,7 +650,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
           definitionError(`${path}/count`, `fixed count above ${MAX_ZERO_SIZE_ELEMENTS} of empty elements`);
         }
         if (count.kind === "field") count.derived = markDerived(scope, count.ref, "count", field.name ?? "", path);
-        return { kind: "array", of, count, maxCount: field.maxCount, minElementBits, elementWork: nodeWork(of) };
+        return { kind: "array", of, count, maxCount: field.maxCount, minElementBits, elementWork: nodeWork(of), order: field.order };
       }
       case "switch": {
         if (field.on === undefined || field.cases === undefined) definitionError(path, "switch needs `on` and `cases`");
@@ -737,7 +796,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       reliable: entry.definition.reliable,
       ackChannel: entry.definition.ackChannel,
       fields,
-      roles: collectRoles([...framePrefix, ...fields]),
+      roles: collectRoles([...framePrefix, ...fields], `/messages/${entry.index}/fields`),
       selectors,
       framePrefix,
       work: 1 + fieldsWork(framePrefix) + fieldsWork(fields),
@@ -797,9 +856,21 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       field.derived = { kind: "frameLength", target: "" };
       length = { field: field.name, includesHeader: body.length.includesHeader === true };
     }
+    let count: FieldRef | undefined;
+    if (body.count !== undefined) {
+      const name = checkIdentifier(body.count.field, `${path}/count/field`);
+      const field = headerScope.levels[0].get(name);
+      if (field === undefined) definitionError(`${path}/count/field`, `${JSON.stringify(name)} is not a datagram header field`);
+      if ((field.node.kind !== "int" && field.node.kind !== "varint") || field.when !== undefined) {
+        definitionError(`${path}/count/field`, "the message count must be an unconditional integer header field");
+      }
+      if (body.repeat === "once") definitionError(`${path}/repeat`, "a body with a message count repeats: leave repeat out (or untilEnd)");
+      count = { level: 0, name };
+    }
     const plan: Extract<BodyPlan, { kind: "frames" }> = {
       kind: "frames",
-      repeat: body.repeat === "untilEnd",
+      repeat: body.repeat === "untilEnd" || count !== undefined,
+      count,
       maxMessages: body.maxMessages ?? 256,
       frameHeader,
       length,
@@ -816,7 +887,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
   return {
     name: definition.name,
     header,
-    headerRoles: collectRoles(header),
+    headerRoles: collectRoles(header, "/header"),
     transforms,
     body,
     messages: ordered,
@@ -824,25 +895,59 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
   };
 }
 
-/** Collects role-tagged fields of a field list (top level and through structs; entity arrays separately). */
-export function collectRoles(fields: FieldPlan[]): RolePlan {
-  const plan: RolePlan = { scalars: [], entityArrays: [], inputCountArrays: [] };
-  const walk = (list: FieldPlan[], prefix: string[], into: { role: string; path: string[]; field: FieldPlan }[], allowArrays: boolean): void => {
+/** Counter roles: exact integers compared with serial arithmetic (never scaled). */
+const COUNTER_ROLES = new Set(["sequence", "ack", "inputSequence", "tick", "reliableId"]);
+
+/** Widest integer that may have a `scale`/`offset`. */
+export const MAX_SCALED_BITS = 48;
+/** `2^bits + |offset / scale|` must stay below 2^this for scaled values to round-trip exactly. */
+const SCALED_EXACT_BITS = 50;
+
+/** Role-tagged fields of an array element's struct (through nested structs, not nested arrays). */
+function collectElementRoles(fields: FieldPlan[]): RoleFieldPlan[] {
+  const found: RoleFieldPlan[] = [];
+  const walk = (list: FieldPlan[], prefix: string[]): void => {
+    for (const field of list) {
+      const path = [...prefix, field.name];
+      if (field.role !== undefined && !(field.role === "inputCount" && field.node.kind === "array")) found.push({ role: field.role, path, field });
+      if (field.node.kind === "struct") walk(field.node.fields, path);
+    }
+  };
+  walk(fields, []);
+  return found;
+}
+
+/**
+ * Collects role-tagged fields of a field list (top level and through structs;
+ * entity arrays and role-carrying element arrays separately). `jsonPath` names
+ * the list in errors: a message may have one array whose elements carry roles.
+ */
+export function collectRoles(fields: FieldPlan[], jsonPath = ""): RolePlan {
+  const plan: RolePlan = { scalars: [], entityArrays: [], inputCountArrays: [], elementArrays: [] };
+  const walk = (list: FieldPlan[], prefix: string[]): void => {
     for (const field of list) {
       const path = [...prefix, field.name];
       if (field.role !== undefined) {
         if (field.role === "inputCount" && field.node.kind === "array") plan.inputCountArrays.push(path);
-        else into.push({ role: field.role, path, field });
+        else plan.scalars.push({ role: field.role, path, field });
       }
       const node = field.node;
-      if (node.kind === "struct") walk(node.fields, path, into, allowArrays);
-      else if (node.kind === "array" && allowArrays && node.of.kind === "struct") {
-        const entity: { role: string; path: string[]; field: FieldPlan }[] = [];
-        walk(node.of.fields, [], entity, false);
-        if (entity.some((item) => item.role === "entityId")) plan.entityArrays.push({ path, entity });
+      if (node.kind === "struct") walk(node.fields, path);
+      else if (node.kind === "array" && node.of.kind === "struct") {
+        const element = collectElementRoles(node.of.fields);
+        if (element.some((item) => item.role === "entityId")) plan.entityArrays.push({ path, entity: element });
+        else if (element.length > 0) {
+          if (plan.elementArrays.length > 0) {
+            definitionError(
+              jsonPath,
+              `${plan.elementArrays[0].path.join(".")} and ${path.join(".")} both have elements with roles: a message may have one such array (its roles.elements)`,
+            );
+          }
+          plan.elementArrays.push({ path, newestFirst: node.order !== "oldestFirst", element });
+        }
       }
     }
   };
-  walk(fields, [], plan.scalars, true);
+  walk(fields, []);
   return plan;
 }

@@ -1,5 +1,5 @@
 import type { FieldRecord, FieldValue } from "../game-message.js";
-import type { EntityRoles, MessageRoles, Vector3 } from "../roles.js";
+import type { ElementRoles, EntityRoles, MessageRoles, Vector3 } from "../roles.js";
 import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
 import type { FieldPlan, RolePlan } from "./plan.js";
@@ -61,12 +61,17 @@ function counterBits(field: FieldPlan): number | undefined {
 /** Widest clock field that is unwrapped (wider ones never wrap within a capture, and their µs values are not exact integers anyway). */
 const MAX_WRAPPING_CLOCK_BITS = 52;
 
-/** Where a time field wraps, µs (2^bits × its unit), or undefined for fields that do not wrap. */
+/**
+ * Where a time field wraps, µs (2^bits × its unit; × |scale| for a scaled
+ * integer, whose values repeat every 2^bits raw steps), or undefined for fields
+ * that do not wrap.
+ */
 function clockModulusUs(field: FieldPlan): number | undefined {
   const node = field.node;
-  if (node.kind !== "int" || node.signed || node.bits > MAX_WRAPPING_CLOCK_BITS) return undefined;
-  if (field.ticksPerSecond !== undefined) return (2 ** node.bits * 1_000_000) / field.ticksPerSecond;
-  return 2 ** node.bits * UNIT_TO_US[field.unit ?? "us"];
+  if ((node.kind !== "int" && node.kind !== "scaled") || node.signed || node.bits > MAX_WRAPPING_CLOCK_BITS) return undefined;
+  const period = 2 ** node.bits * (node.kind === "scaled" ? Math.abs(node.scale) : 1);
+  if (field.ticksPerSecond !== undefined) return (period * 1_000_000) / field.ticksPerSecond;
+  return period * UNIT_TO_US[field.unit ?? "us"];
 }
 
 /** Sets `roles[property]` only when the value is defined (the same object shape from every path). */
@@ -123,10 +128,26 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
       roles.sendTimeUs = timeUs(value, field);
       setDefined(roles, "sendTimeModulusUs", clockModulusUs(field));
       return;
-    case "echoTime":
     case "echoId":
-      roles.echoKey = toKey(value);
+      roles.echoId = toKey(value);
+      roles.echoKey = roles.echoId;
       roles.echoPhase = field.echoPhase;
+      return;
+    case "echoTime":
+      // Both on one message: the id pairs request and reply, the time says which send of it.
+      if (typeof value === "number" || typeof value === "bigint") roles.echoTimeUs = timeUs(value, field);
+      if (roles.echoId === undefined) roles.echoKey = toKey(value);
+      roles.echoPhase = field.echoPhase;
+      return;
+    case "reliableId":
+      roles.reliableId = toSerial(value);
+      setDefined(roles, "reliableIdBits", counterBits(field));
+      return;
+    case "aimYaw":
+      roles.aimYawRad = toNumber(value);
+      return;
+    case "aimPitch":
+      roles.aimPitchRad = toNumber(value);
       return;
     case "tick":
       roles.tick = toSerial(value);
@@ -182,7 +203,32 @@ function applyRole(roles: Writable<MessageRoles> & Writable<EntityRoles>, role: 
 
 /** True when the plan has nothing to extract. */
 export function isEmptyRolePlan(plan: RolePlan): boolean {
-  return plan.scalars.length === 0 && plan.entityArrays.length === 0 && plan.inputCountArrays.length === 0;
+  return plan.scalars.length === 0 && plan.entityArrays.length === 0 && plan.inputCountArrays.length === 0 && plan.elementArrays.length === 0;
+}
+
+/**
+ * Sets `roles.elements` from a role-carrying element array (newest first,
+ * whatever the wire order) and fills the roles the message left unset from
+ * the newest element. Shared by the interpreted and the generated role builders.
+ */
+export function extractElementRoles(spec: RolePlan["elementArrays"][number], record: FieldRecord, roles: MessageRoles): void {
+  const value = valueAt(record, spec.path);
+  if (!Array.isArray(value)) return;
+  const elements: ElementRoles[] = [];
+  const count = value.length;
+  for (let index = 0; index < count; index++) {
+    const element = value[spec.newestFirst ? index : count - 1 - index] as FieldRecord;
+    const target = {} as Writable<MessageRoles> & Writable<EntityRoles>;
+    for (const role of spec.element) {
+      const roleValue = valueAt(element, role.path);
+      if (roleValue !== undefined && roleValue !== null) applyRole(target, role.role, roleValue, role.field);
+    }
+    elements.push(target);
+  }
+  const writable = roles as Record<string, unknown>;
+  writable.elements = elements;
+  const newest = elements[0] as Record<string, unknown> | undefined;
+  if (newest !== undefined) for (const key in newest) if (writable[key] === undefined) writable[key] = newest[key];
 }
 
 /** Adds the roles found in `record` (per `plan`) to `roles`. */
@@ -214,6 +260,7 @@ export function extractRoles(plan: RolePlan, record: FieldRecord, roles: Message
     }
     target.entities = entities;
   }
+  for (const spec of plan.elementArrays) extractElementRoles(spec, record, roles);
 }
 
 /** Role properties a role name can set (for copying header roles). */
@@ -227,8 +274,11 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
   reliable: ["reliable"],
   resendCount: ["resendCount"],
   sendTime: ["sendTimeUs", "sendTimeModulusUs"],
-  echoTime: ["echoKey", "echoPhase"],
-  echoId: ["echoKey", "echoPhase"],
+  echoTime: ["echoKey", "echoPhase", "echoTimeUs"],
+  echoId: ["echoKey", "echoPhase", "echoId"],
+  reliableId: ["reliableId", "reliableIdBits"],
+  aimYaw: ["aimYawRad"],
+  aimPitch: ["aimPitchRad"],
   tick: ["tick", "tickBits"],
   playerId: ["playerId"],
   entityId: ["entityId"],
@@ -273,6 +323,7 @@ const roleHelpers = {
   rotation(current: number | readonly number[] | undefined, value: number): number | readonly number[] {
     return current === undefined ? value : typeof current === "number" ? [current, value] : [...current, value];
   },
+  elements: extractElementRoles,
 };
 
 /**
@@ -296,7 +347,7 @@ export function roleBuilder(
         if (value !== undefined && value !== null) apply(target, value);
       };
     });
-    const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays };
+    const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays, elementArrays: plan.elementArrays };
     const hasRest = !isEmptyRolePlan(rest);
     return (fields, headerRoles, authenticated) => {
       const roles: MessageRoles = {};
@@ -318,7 +369,8 @@ export function roleBuilder(
   const lines: string[] = ["const r = {}; let v;"];
   const headerProperties = new Set<string>();
   for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
-  for (const property of headerProperties) lines.push(`if (h[${JSON.stringify(property)}] !== undefined) r[${JSON.stringify(property)}] = h[${JSON.stringify(property)}];`);
+  if (headerPlan.elementArrays.length > 0) lines.push("for (const k in h) r[k] = h[k];");
+  else for (const property of headerProperties) lines.push(`if (h[${JSON.stringify(property)}] !== undefined) r[${JSON.stringify(property)}] = h[${JSON.stringify(property)}];`);
   const number = "(typeof v === \"number\" ? v : H.num(v))";
   for (const scalar of plan.scalars) {
     const field = scalar.field;
@@ -387,9 +439,20 @@ export function roleBuilder(
             ? `r.reportedRttMs = ((${number} * 1000000) / ${constant(field.ticksPerSecond)}) / 1000;`
             : `r.reportedRttMs = (${number} * ${constant(UNIT_TO_US[field.unit ?? "ms"])}) / 1000;`;
         break;
-      case "echoTime":
       case "echoId":
-        code = `r.echoKey = H.key(v); r.echoPhase = ${constant(field.echoPhase)};`;
+        code = `r.echoId = H.key(v); r.echoKey = r.echoId; r.echoPhase = ${constant(field.echoPhase)};`;
+        break;
+      case "echoTime":
+        code = `if (typeof v === "number" || typeof v === "bigint") r.echoTimeUs = ${time()}; if (r.echoId === undefined) r.echoKey = H.key(v); r.echoPhase = ${constant(field.echoPhase)};`;
+        break;
+      case "reliableId":
+        code = `r.reliableId = ${serial};${widthCode("reliableIdBits")}`;
+        break;
+      case "aimYaw":
+        code = `r.aimYawRad = ${number};`;
+        break;
+      case "aimPitch":
+        code = `r.aimPitchRad = ${number};`;
         break;
       case "position.x":
       case "position.y":
@@ -446,6 +509,7 @@ export function roleBuilder(
     lines.push("const e = { entityId: id }; if (pos !== undefined) e.position = pos; if (vel !== undefined) e.velocity = vel; if (rot !== undefined) e.rotation = rot; es.push(e); }");
     lines.push("r.entities = es; }");
   }
+  for (const spec of plan.elementArrays) lines.push(`H.elements(${constant(spec)}, f, r);`);
   if (defaults.channel !== undefined) lines.push(`if (r.channel === undefined) r.channel = ${constant(defaults.channel)};`);
   if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);
   if (defaults.ackChannel !== undefined) lines.push(`if (r.ackChannel === undefined) r.ackChannel = ${constant(defaults.ackChannel)};`);

@@ -37,6 +37,7 @@ function roleList(plan: RolePlan): RoleSummary[] {
     for (const item of entity.entity) roles.push({ role: `entities[].${item.role}`, field: item.field.path });
   }
   for (const path of plan.inputCountArrays) roles.push({ role: "inputCount", field: path.join(".") });
+  for (const spec of plan.elementArrays) for (const item of spec.element) roles.push({ role: `elements[].${item.role}`, field: item.field.path });
   return roles;
 }
 

@@ -106,7 +106,8 @@ export function fixedFieldLocations(definition: ProtocolDefinition): FixedFieldL
           bits: width,
           little,
           signed: fixed?.signed ?? field.type === "int",
-          matchable: integer && width <= 64,
+          // A scaled integer's decoded value is not its wire value: match conditions test raw integers only.
+          matchable: integer && width <= 64 && field.scale === undefined && field.offset === undefined,
         });
       }
       offset += width;
@@ -379,7 +380,7 @@ function compileOperand(
         `"${operand.field}" is not a field at a fixed offset from the datagram start (header fields, the first frame header, the selector's prefix or the only message, before any field of variable size or behind a condition); use offset and bytes`,
       );
     }
-    if (!location.matchable) definitionError(`${path}/field`, `"${operand.field}" is not an integer or bool field`);
+    if (!location.matchable) definitionError(`${path}/field`, `"${operand.field}" is not an integer or bool field (scaled integers: match their raw bytes with offset/bytes)`);
     bitOffset = location.bitOffset;
     bits = location.bits;
     little = location.little;
