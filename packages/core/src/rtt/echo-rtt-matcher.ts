@@ -10,10 +10,20 @@ export interface EchoRttMatcherOptions {
   maxRttMs?: number;
 }
 
-/** An unanswered request: when and in which direction it was sent. */
+/** An unanswered request: when and in which direction it was (first) sent. */
 interface PendingRequest {
   tUs: number;
   direction: Direction;
+  /** Sends of the request by their clock value (its `echoTimeUs`, else `sendTimeUs`) → capture time, µs. */
+  sends: Map<number, number> | undefined;
+}
+
+/** Sends of one request remembered by clock value (a request resent more often counts the rest from the first send). */
+const MAX_SENDS_PER_REQUEST = 8;
+
+/** The clock a request carries that its reply may echo: its own `echoTime`, else its `sendTime`. */
+function requestClockUs(message: GameMessage): number | undefined {
+  return message.roles.echoTimeUs ?? message.roles.sendTimeUs;
 }
 
 /** The unanswered requests of one session, and when the session was last fed. */
@@ -26,8 +36,12 @@ interface SessionRequests {
 /**
  * Echo-based RTT: a message with `echoPhase: "request"` and an `echoKey` (a
  * ping, Firefall's time-sync request) → the first message in the other
- * direction with `echoPhase: "reply"` and the same key. A request repeated in
- * several messages of one datagram, or resent, counts from its first send.
+ * direction with `echoPhase: "reply"` and the same key (the `echoId` when the
+ * messages carry one, else the echoed time). A request repeated in several
+ * messages of one datagram, or resent, counts from its first send — unless the
+ * reply also echoes a time (`echoTimeUs`, e.g. a pong with both `echoId` and
+ * `echoTime`) equal to the clock of one send of the request (its `echoTime`,
+ * else its `sendTime`): then it counts from that send.
  * Memory: at most `maxPendingPerSession` requests per session; on an endless
  * stream, {@link evictIdle} (or {@link forget}) drops the sessions that ended.
  */
@@ -93,13 +107,22 @@ export class EchoRttMatcher {
     } else if (message.tUs > session.lastSeenUs) session.lastSeenUs = message.tUs;
     const requests = session.requests;
     if (echoPhase === "request") {
-      if (requests.has(echoKey)) return;
+      const existing = requests.get(echoKey);
+      const clockUs = requestClockUs(message);
+      if (existing !== undefined) {
+        // A resend: remember when this clock value was sent, so a reply echoing it counts from here.
+        if (clockUs !== undefined && existing.direction === message.direction) {
+          existing.sends ??= new Map();
+          if (existing.sends.size < MAX_SENDS_PER_REQUEST && !existing.sends.has(clockUs)) existing.sends.set(clockUs, message.tUs);
+        }
+        return;
+      }
       if (requests.size >= this.maxPending) {
         const oldest = requests.keys().next().value as string;
         requests.delete(oldest);
         this.droppedRequests += 1;
       }
-      requests.set(echoKey, { tUs: message.tUs, direction: message.direction });
+      requests.set(echoKey, { tUs: message.tUs, direction: message.direction, sends: clockUs === undefined ? undefined : new Map([[clockUs, message.tUs]]) });
       return;
     }
     const request = requests.get(echoKey);
@@ -108,12 +131,14 @@ export class EchoRttMatcher {
       return;
     }
     requests.delete(echoKey);
-    const rttUs = message.tUs - request.tUs;
+    const echoedUs = message.roles.echoTimeUs;
+    const sentUs = (echoedUs === undefined ? undefined : request.sends?.get(echoedUs)) ?? request.tUs;
+    const rttUs = message.tUs - sentUs;
     if (rttUs < 0 || rttUs > this.maxRttUs) return;
     const sample = this.sample;
     sample.sessionId = message.sessionId;
     sample.direction = request.direction;
-    sample.tUs = request.tUs;
+    sample.tUs = sentUs;
     sample.rttMs = rttUs / 1000;
     sample.packetIndex = message.packetIndex;
     this.sink(sample);
