@@ -134,7 +134,7 @@ class RoleMapping implements RoleMappedEncoder {
     if (body.length !== undefined) this.computedNames.add(body.length.field);
     const channels = this.channelsOfMessages(body);
     const missing: string[] = [];
-    if (body.repeat !== "untilEnd") missing.push('body.repeat "untilEnd" (several messages per datagram)');
+    if (body.repeat !== "untilEnd" && body.count === undefined) missing.push('body.repeat "untilEnd" or a header count (several messages per datagram)');
     if ((definition.transforms ?? []).some((transform) => transform.kind !== "aead" || transform.keys === undefined)) {
       missing.push("inline keys for every transform (an AEAD transform with `keys`; no plugin transforms)");
     }
@@ -489,7 +489,10 @@ class RoleMapping implements RoleMappedEncoder {
               case "position.z":
                 return message.fields.z;
               case "rotation":
+              case "aimYaw":
                 return message.fields.aimYaw;
+              case "aimPitch":
+                return message.fields.aimPitch;
               default:
                 return undefined;
             }
@@ -521,6 +524,7 @@ class RoleMapping implements RoleMappedEncoder {
         return {
           role: (field): FieldValue | undefined => {
             if (field.role === "playerId") return (fields.playerId ?? fields.victimPlayerId) as number | undefined;
+            if (field.role === "reliableId") return fields.eventId as number | undefined;
             if (field.role === "position.x") return fields.x as number | undefined;
             if (field.role === "position.y") return fields.y as number | undefined;
             if (field.role === "position.z") return fields.z as number | undefined;
@@ -594,12 +598,32 @@ class RoleMapping implements RoleMappedEncoder {
     } else {
       const input = group.find((message) => message.type === "input");
       const frames = input?.type === "input" && (field.role === "inputCount" || this.isFrameArray(of)) ? input.fields.inputs : [];
-      items = frames.slice(0, limit).map((frame: ArenaInputFrame) => elementValue(frame as unknown as Record<string, unknown>, () => undefined));
+      // The simulator's inputs are newest first: inputs[i] is input inputSequence - i (its own inputSequence role).
+      const newest = input?.type === "input" ? input.fields.inputSequence : 0;
+      items = frames
+        .slice(0, limit)
+        .map((frame: ArenaInputFrame, index) =>
+          elementValue(frame as unknown as Record<string, unknown>, (leaf) => (leaf.role === "inputSequence" ? Math.max(0, newest - index) : undefined)),
+        );
+      if (field.order === "oldestFirst") items.reverse();
     }
     if (typeof field.count === "number") while (items.length < field.count) items.push(elementValue({}, () => undefined));
     void role;
     void name;
     return items;
+  }
+
+  /** A scaled integer's value (raw × scale + offset), kept inside what its raw range can say; the encoder rounds it to a raw step. */
+  private scaledValue(field: Resolved, raw: unknown): number {
+    const bits = fieldBits(field);
+    const signed = field.type.startsWith("i") || field.type === "int";
+    const scale = field.scale ?? 1;
+    const offset = field.offset ?? 0;
+    const ends = [(signed ? -(2 ** (bits - 1)) : 0) * scale + offset, (signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1) * scale + offset];
+    const low = Math.min(...ends);
+    const high = Math.max(...ends);
+    const value = typeof raw === "number" ? raw : typeof field.enum?.[0] === "number" ? (field.enum[0] as number) : Math.max(low, Math.min(high, field.min ?? 0));
+    return value < low ? low : value > high ? high : value;
   }
 
   private isFrameArray(element: Resolved): boolean {
@@ -629,6 +653,7 @@ class RoleMapping implements RoleMappedEncoder {
       default: {
         if (typeof raw === "bigint") return raw;
         if (typeof raw === "boolean") return raw ? 1 : 0;
+        if (field.scale !== undefined || field.offset !== undefined) return this.scaledValue(field, raw);
         let value = typeof raw === "number" ? Math.round(raw) : typeof field.enum?.[0] === "number" ? (field.enum[0] as number) : Math.max(0, field.min ?? 0);
         const bits = fieldBits(field);
         const signed = field.type.startsWith("i") || field.type === "int";
