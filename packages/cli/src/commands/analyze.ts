@@ -7,7 +7,7 @@ import type { AnalysisName } from "../analysis-section.js";
 import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
-import { parseAnalysisList, parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
+import { parseAnalysisList, parseFormatList, parseIntegerOption, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
 import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
@@ -31,8 +31,12 @@ interface AnalyzeCommandOptions {
   config?: string;
   quiet?: boolean;
   verbose?: boolean;
+  threads?: number;
   [option: string]: unknown;
 }
+
+/** Most threads `--threads` accepts. */
+const MAX_THREADS = 256;
 
 /** Exit code for `--fail-on`: 1 when any finding is at or above the severity. */
 export function exitCodeForFindings(result: AnalyzeResult, failOn: Severity | undefined): number {
@@ -67,6 +71,9 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--server-log <file>", "game-server log (NDJSON/CSV, .gz ok) merged in time order: tick stalls, reported RTT, events")
     .option("--log-map <file.json>", "field mapping of the server log (default: the format `tickscope simulate --server-log` writes)")
     .option("--config <file>", "config file (default: ./tickscope.config.json when present)")
+    .option("--threads <n>", "threads to spread the analyses over, 1 = one thread (default: the cores available, fewer for a small capture)", (text: string) =>
+      parseIntegerOption("threads", text, 1, MAX_THREADS, 2),
+    )
     .option("--quiet", "no progress bar");
   // the analyses' own options (--tolerance, --budget), defined once with their subcommands'
   addAnalysisSettingOptions(analyzeCommand, availableAnalyses());
@@ -91,6 +98,10 @@ export function registerAnalyzeCommand(program: Command): void {
     const result = await runAnalyze({
       inputs,
       logStream: mergedLog,
+      // every worker thread opens its own stream of the log
+      ...(options.serverLog === undefined ? {} : { serverLog: { path: options.serverLog, ...(options.logMap === undefined ? {} : { mapPath: options.logMap }) } }),
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      onThreads: (command.optsWithGlobals() as { verbose?: boolean }).verbose === true ? (description) => streams.stderr.write(`analyze: ${description}\n`) : undefined,
       protocolPath: options.protocol ?? config.protocol,
       keysPath: options.keys ?? config.keys,
       serverPorts: options.serverPort ?? config.serverPorts,

@@ -1,0 +1,120 @@
+import type { AnalysisName } from "./analysis-section.js";
+
+/**
+ * CPU seconds per gigabyte of capture that each thread of `analyze --threads`
+ * spends before any analysis: reading, framing, session tracking and decoding.
+ * Every shard pays it (each thread reads and decodes the captures itself).
+ * Measured on simulated arena captures (60 players × 60 s, 67 MB: 0.93 s;
+ * 100 × 120 s, 223 MB: 3.46 s; `runAnalysisPass` with no analysis).
+ */
+export const PASS_SECONDS_PER_GIGABYTE = 15.5;
+
+/** The measured CPU cost of one analysis on top of the pass: a fixed part and a part per gigabyte of capture. */
+export interface AnalysisCost {
+  /** Seconds whatever the capture size, with a protocol definition (bandwidth's re-encoding trials run on a bounded sample). */
+  fixedSeconds: number;
+  /** Seconds without a protocol definition (nothing to re-encode). */
+  fixedSecondsWithoutDefinition: number;
+  /** Seconds per gigabyte of capture. */
+  secondsPerGigabyte: number;
+}
+
+/**
+ * CPU cost of each analysis alone minus the pass, fitted through two simulated
+ * arena captures (67 MB and 223 MB, `runAnalysisPass` per analysis) and
+ * firefall_1869 (5 MB, no definition). Only their ratios matter to the
+ * balance; they shift with the protocol, the traffic and the code, and a wrong
+ * estimate costs speed, never correctness.
+ */
+export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
+  latency: { fixedSeconds: 0.48, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 18 },
+  loss: { fixedSeconds: 0.32, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 8.5 },
+  bandwidth: { fixedSeconds: 3.2, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 2.7 },
+  anticheat: { fixedSeconds: 0.45, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 3.2 },
+  regions: { fixedSeconds: 0.46, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 12.9 },
+};
+
+/**
+ * What starting one more worker thread costs regardless of the capture: the
+ * thread, its module graph (every analysis package) and its copy of the protocol.
+ */
+export const WORKER_START_SECONDS = 0.35;
+
+/** Estimated CPU seconds of one analysis on a capture of `gigabytes`. */
+export function estimateAnalysisSeconds(analysis: AnalysisName, gigabytes: number, withDefinition: boolean): number {
+  const cost = ANALYSIS_COSTS[analysis];
+  return (withDefinition ? cost.fixedSeconds : cost.fixedSecondsWithoutDefinition) + cost.secondsPerGigabyte * gigabytes;
+}
+
+/** One thread's share of an analyze run. */
+export interface AnalysisShard {
+  /** Its analyses, in report order. */
+  analyses: AnalysisName[];
+  /** Estimated CPU seconds: the shared pass plus its analyses (for the capture size the plan was made for). */
+  estimatedSeconds: number;
+}
+
+/** How an analyze run is split over threads. */
+export interface AnalysisShardPlan {
+  /** The shards; the first runs on the main thread, each other one on a worker thread. */
+  shards: AnalysisShard[];
+  /** Estimated wall seconds of the plan (its slowest shard, plus the workers' start). */
+  estimatedSeconds: number;
+}
+
+/** Options of {@link planAnalysisShards}. */
+export interface AnalysisShardOptions {
+  /** Threads at most (the main thread included). */
+  maxThreads: number;
+  /** Capture bytes of the run (0 when unknown, e.g. stdin). */
+  captureBytes: number;
+  /**
+   * Use exactly `min(maxThreads, analyses)` threads (an explicit `--threads N`);
+   * otherwise as many as make the estimated run shortest (no worker for a small capture).
+   */
+  exact?: boolean;
+  /** Whether a protocol definition is given (bandwidth's re-encoding trials run only then). */
+  withDefinition?: boolean;
+}
+
+/** Longest-processing-time-first split of `analyses` into `count` shards (deterministic). */
+function balance(analyses: readonly AnalysisName[], count: number, passSeconds: number, secondsOf: ReadonlyMap<AnalysisName, number>): AnalysisShard[] {
+  const bins = Array.from({ length: count }, () => ({ analyses: [] as AnalysisName[], estimatedSeconds: passSeconds }));
+  const heaviestFirst = [...analyses].sort((left, right) => secondsOf.get(right)! - secondsOf.get(left)!);
+  for (const analysis of heaviestFirst) {
+    let lightest = bins[0]!;
+    for (const bin of bins) if (bin.estimatedSeconds < lightest.estimatedSeconds) lightest = bin;
+    lightest.analyses.push(analysis);
+    lightest.estimatedSeconds += secondsOf.get(analysis)!;
+  }
+  const order = new Map(analyses.map((analysis, index) => [analysis, index]));
+  for (const bin of bins) bin.analyses.sort((left, right) => order.get(left)! - order.get(right)!);
+  // the main thread also assembles the report: it takes the lightest shard
+  return bins.sort((left, right) => left.estimatedSeconds - right.estimatedSeconds || order.get(left.analyses[0]!)! - order.get(right.analyses[0]!)!);
+}
+
+/**
+ * Splits the analyses of one `analyze` run over threads. The cut is by analysis:
+ * every thread reads and decodes the captures itself and runs a subset of the
+ * analyses, so no analysis state ever crosses a thread and each section is the
+ * one a single-threaded run builds. Subsets are balanced by each analysis's
+ * measured cost ({@link ANALYSIS_COSTS}) plus the pass every
+ * thread repeats ({@link PASS_SECONDS_PER_GIGABYTE}). Without `exact`, a worker is
+ * only started when it shortens the estimated run by more than it costs to start.
+ */
+export function planAnalysisShards(analyses: readonly AnalysisName[], options: AnalysisShardOptions): AnalysisShardPlan {
+  const gigabytes = options.captureBytes / 1e9;
+  const passSeconds = PASS_SECONDS_PER_GIGABYTE * gigabytes;
+  const secondsOf = new Map(analyses.map((analysis) => [analysis, estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true)]));
+  const most = Math.max(1, Math.min(Math.floor(options.maxThreads), analyses.length));
+  const plans: AnalysisShardPlan[] = [];
+  for (let count = 1; count <= most; count++) {
+    const shards = balance(analyses, count, passSeconds, secondsOf);
+    const slowest = Math.max(...shards.map((shard) => shard.estimatedSeconds));
+    plans.push({ shards, estimatedSeconds: slowest + (count - 1) * WORKER_START_SECONDS });
+  }
+  if (options.exact === true) return plans[most - 1]!;
+  let best = plans[0]!;
+  for (const plan of plans) if (plan.estimatedSeconds < best.estimatedSeconds) best = plan;
+  return best;
+}

@@ -1,0 +1,81 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { AnalysisSection } from "./analysis-section.js";
+import type { AnalysisPassRequest } from "./run-analyze.js";
+import { deserializeError, type SerializedError } from "./worker-error.js";
+
+/** Marks the data of an analyze worker (a module loaded in some other worker does nothing). */
+export const ANALYZE_WORKER_KIND = "tickscope-analyze-pass";
+
+/** What the main thread hands an analyze worker. */
+export interface AnalyzeWorkerData {
+  /** Always {@link ANALYZE_WORKER_KIND}. */
+  kind: typeof ANALYZE_WORKER_KIND;
+  /** The pass to run: captures, protocol, settings and this worker's analyses. */
+  request: AnalysisPassRequest;
+  /** Post `progress` messages as bytes are read. */
+  reportProgress: boolean;
+}
+
+/** What an analyze worker posts back: progress, then either its sections (report order) or its error. */
+export type AnalyzeWorkerMessage =
+  | { kind: "progress"; bytesRead: number }
+  | { kind: "done"; sections: AnalysisSection[] }
+  | { kind: "error"; error: SerializedError };
+
+/** A running analyze worker. */
+export interface AnalysisWorkerHandle {
+  /** Its sections in report order; rejects with the worker's error (stable code kept). */
+  result: Promise<AnalysisSection[]>;
+  /** Stops the worker (no-op once it has stopped). */
+  terminate(): Promise<void>;
+}
+
+/** How to start the worker module: the compiled one next to this file, or the TypeScript source with the source hooks. */
+export function analyzeWorkerLaunch(): { file: URL; execArgv?: string[] } {
+  const compiled = new URL("./analyze-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return { file: compiled };
+  // running from TypeScript sources (tests, tsx): load them through tsx, @tickscope/* resolved to src/
+  return {
+    file: new URL("./analyze-worker.ts", import.meta.url),
+    execArgv: ["--import", new URL("./test-support/source-worker-hooks.mjs", import.meta.url).href],
+  };
+}
+
+/**
+ * Starts a worker thread running one shard of an analyze pass
+ * (`runAnalysisPass`). Throws `DataCloneError` at once when the request is not
+ * plain data. `onBytesRead` gets the worker's running count of bytes read.
+ */
+export function startAnalysisWorker(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): AnalysisWorkerHandle {
+  const launch = analyzeWorkerLaunch();
+  const data: AnalyzeWorkerData = { kind: ANALYZE_WORKER_KIND, request, reportProgress: onBytesRead !== undefined };
+  const worker = new Worker(launch.file, { workerData: data, ...(launch.execArgv === undefined ? {} : { execArgv: launch.execArgv }) });
+  let stopped = false;
+  const result = new Promise<AnalysisSection[]>((resolve, reject) => {
+    let settled = false;
+    const settle = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      action();
+    };
+    worker.on("message", (message: AnalyzeWorkerMessage) => {
+      if (message.kind === "progress") onBytesRead?.(message.bytesRead);
+      else if (message.kind === "done") settle(() => resolve(message.sections));
+      else settle(() => reject(deserializeError(message.error)));
+    });
+    worker.on("error", (error) => settle(() => reject(error)));
+    worker.on("exit", (code) => {
+      stopped = true;
+      settle(() => reject(new Error(`an analysis worker stopped before its result (exit code ${code})`)));
+    });
+  });
+  return {
+    result,
+    terminate: async () => {
+      if (stopped) return;
+      await worker.terminate();
+    },
+  };
+}
