@@ -53,7 +53,12 @@ interface TypeCounters {
   direction: Direction;
   messages: number;
   bytes: number;
+  /** Message bytes per second since the first message (key = second; sparse, so a corrupt far timestamp costs one entry). */
+  seconds: Map<number, number>;
 }
+
+/** Most buckets of {@link BandwidthAccounting.byMessageTypeTimeline} (1-s buckets double until they fit). */
+export const MESSAGE_TYPE_TIMELINE_MAX_BUCKETS = 600;
 
 interface ChannelCounters {
   channel: string;
@@ -133,6 +138,8 @@ export class BandwidthAccounting {
   private readonly seconds = new Map<number, { bytes: number; packets: number }>();
   private firstUs = Number.NaN;
   private lastUs = Number.NaN;
+  private firstMessageUs = Number.NaN;
+  private lastMessageUs = Number.NaN;
   private packets = 0;
   private messages = 0;
   private messageBytes = 0;
@@ -195,12 +202,17 @@ export class BandwidthAccounting {
     const slot = message.direction === "clientToServer" ? 0 : 1;
     let type = pair[slot];
     if (type === undefined) {
-      type = { type: message.type, direction: message.direction, messages: 0, bytes: 0 };
+      type = { type: message.type, direction: message.direction, messages: 0, bytes: 0, seconds: new Map() };
       pair[slot] = type;
       this.types.set(`${message.type}\u0000${message.direction}`, type);
     }
     type.messages += 1;
     type.bytes += message.byteLength;
+    if (Number.isNaN(this.firstMessageUs)) this.firstMessageUs = message.tUs;
+    if (!(message.tUs <= this.lastMessageUs)) this.lastMessageUs = message.tUs;
+    // Messages arrive in time order; one that is slightly late joins the second it falls in (never before the first).
+    const second = Math.max(0, Math.floor((message.tUs - this.firstMessageUs) / 1e6));
+    type.seconds.set(second, (type.seconds.get(second) ?? 0) + message.byteLength);
     const channel = message.roles.channel;
     if (channel !== undefined) {
       // Looked up by channel then direction slot: no key string per message.
@@ -522,6 +534,38 @@ export class BandwidthAccounting {
     }
     /* c8 ignore next */
     return MAX_PAYLOAD;
+  }
+
+  /**
+   * Bytes per second of each message type over time (largest total first):
+   * 1-s buckets from the first message, doubled until at most
+   * {@link MESSAGE_TYPE_TIMELINE_MAX_BUCKETS}. Each rate is the bucket's bytes
+   * over the time it covers; the last bucket is partial and is divided by its
+   * covered span (at least a quarter bucket), so it does not dive to zero.
+   */
+  byMessageTypeTimeline(): { bucketMs: number; startUs: number[]; types: { type: string; direction: Direction; bytesPerSecond: number[] }[] } {
+    if (Number.isNaN(this.firstMessageUs)) return { bucketMs: 1000, startUs: [], types: [] };
+    const seconds = Math.floor((this.lastMessageUs - this.firstMessageUs) / 1e6) + 1;
+    let bucketSeconds = 1;
+    while (Math.ceil(seconds / bucketSeconds) > MESSAGE_TYPE_TIMELINE_MAX_BUCKETS) bucketSeconds *= 2;
+    const buckets = Math.ceil(seconds / bucketSeconds);
+    const coveredUs = Array.from({ length: buckets }, (_, bucket) => {
+      const startUs = bucket * bucketSeconds * 1e6;
+      const endUs = Math.min((bucket + 1) * bucketSeconds * 1e6, this.lastMessageUs - this.firstMessageUs);
+      return Math.max(endUs - startUs, (bucketSeconds * 1e6) / 4);
+    });
+    const types = [...this.types.values()]
+      .sort((a, b) => b.bytes - a.bytes || compareText(a.type, b.type) || compareText(a.direction, b.direction))
+      .map((type) => {
+        const bytes = new Array<number>(buckets).fill(0);
+        for (const [second, value] of type.seconds) bytes[Math.floor(second / bucketSeconds)]! += value;
+        return { type: type.type, direction: type.direction, bytesPerSecond: bytes.map((value, bucket) => round((value * 1e6) / coveredUs[bucket]!, 3)) };
+      });
+    return {
+      bucketMs: bucketSeconds * 1000,
+      startUs: Array.from({ length: buckets }, (_, bucket) => this.firstMessageUs + bucket * bucketSeconds * 1e6),
+      types,
+    };
   }
 
   /** Per minute from the first packet, with the peak one-second bin of each minute. */

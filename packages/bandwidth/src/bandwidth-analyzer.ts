@@ -542,6 +542,7 @@ function buildReport(
     byField: accounting.byField(),
     packetSizes: accounting.packetSizes(),
     perMinute: accounting.perMinute(),
+    byMessageTypeTimeline: accounting.byMessageTypeTimeline(),
     recommendations: saving,
     plan,
     compression,

@@ -112,6 +112,20 @@ export interface MinuteBandwidth {
   peakBytesPerSecond: number;
 }
 
+/**
+ * Bytes per second of each message type over time, for charts: buckets of
+ * `bucketMs` from the first message (1 s, doubled until at most 600 buckets).
+ * A bucket's rate is its message bytes over the time it covers (the last
+ * bucket is partial: over its covered span, at least a quarter bucket).
+ */
+export interface MessageTypeTimeline {
+  bucketMs: number;
+  /** Bucket starts, µs since the epoch. */
+  startUs: number[];
+  /** One series per message type and direction, values aligned with `startUs`. */
+  types: { type: string; direction: Direction; bytesPerSecond: number[] }[];
+}
+
 /** Cost of a recommendation. */
 export interface BandwidthCost {
   /** Largest absolute error introduced in a value (game units), measured. */
@@ -246,6 +260,7 @@ export interface BandwidthReport {
   byField: FieldBandwidth[];
   packetSizes: PacketSizeReport;
   perMinute: MinuteBandwidth[];
+  byMessageTypeTimeline: MessageTypeTimeline;
   recommendations: BandwidthRecommendation[];
   plan: BandwidthPlan;
   compression: CompressionReport;

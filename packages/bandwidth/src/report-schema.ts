@@ -75,6 +75,11 @@ export const BandwidthReportSchema: Record<string, unknown> = {
       extraFrames: integer,
     }),
     perMinute: array(object({ minute: integer, startUs: number, packets: integer, wireBytes: integer, bytesPerSecond: number, peakBytesPerSecond: number })),
+    byMessageTypeTimeline: object({
+      bucketMs: number,
+      startUs: array(number),
+      types: array(object({ type: string, direction, bytesPerSecond: array(number) })),
+    }),
     recommendations: array(
       object({
         id: string,
