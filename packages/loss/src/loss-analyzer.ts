@@ -585,6 +585,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
             },
       messageTypes,
       gapPacketIndices: [...space.gapPacketIndices],
+      arrivalGaps: [...space.arrivalGaps].sort((left, right) => left.tUs - right.tUs),
     };
     return { row, stream, fit, lossRuns };
   }

@@ -120,6 +120,9 @@ export const LossStreamSchema = Type.Object({
   senderView: Nullable(SenderViewSchema),
   messageTypes: Type.Array(Type.Object({ type: Type.String(), messages: Type.Integer({ minimum: 0 }) })),
   gapPacketIndices: Type.Array(Type.Integer({ minimum: 0 })),
+  arrivalGaps: Type.Array(Type.Object({ tUs: Type.Number(), skipped: Type.Integer({ minimum: 1 }) }), {
+    description: "the largest gaps noticed at arrival (at most 32), in time order: sequence numbers one arrival skipped; a reordered packet may fill part of one later",
+  }),
 });
 
 /** Effect of loss on unreliable state (snapshots). */
@@ -280,6 +283,8 @@ export interface LossStream {
   senderView: SenderView | null;
   messageTypes: { type: string; messages: number }[];
   gapPacketIndices: number[];
+  /** The largest gaps noticed at arrival (at most 32), in time order; a reordered packet may fill part of one later. */
+  arrivalGaps: { tUs: number; skipped: number }[];
 }
 
 /** Effect of loss on unreliable state (snapshots). */

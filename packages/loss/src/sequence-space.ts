@@ -61,6 +61,9 @@ export const Observation = {
 /** One of the {@link Observation} outcomes. */
 export type ObservationValue = (typeof Observation)[keyof typeof Observation];
 
+/** Most arrival gaps a sequence space keeps (the largest): enough to mark a chart, bounded for any capture. */
+export const MAX_ARRIVAL_GAPS = 32;
+
 const RECEIVED = 1;
 const COVERED = 2;
 const ACKED = 4;
@@ -126,6 +129,12 @@ export class SequenceSpace {
   lastSkipped = 0;
   /** Packet indices of the first gaps (evidence). */
   readonly gapPacketIndices: number[] = [];
+  /**
+   * The largest gaps noticed at arrival (at most {@link MAX_ARRIVAL_GAPS}):
+   * sequence numbers skipped by one arrival, and its time. A reordered packet
+   * may fill part of a gap later (the final `lost` count says what stayed lost).
+   */
+  readonly arrivalGaps: { tUs: number; skipped: number }[] = [];
   /** Messages that carried a resend count > 0, by count (index 7 pools ≥ 7). */
   readonly resendCounts = new Float64Array(8);
   /** Loss-run lengths (receiver view). */
@@ -221,7 +230,10 @@ export class SequenceSpace {
       this.highestRaw = sequence;
       this.resetSlot(this.highest & this.mask, RECEIVED, tUs);
       this.lastSkipped = difference - 1;
-      if (difference > 1 && this.gapPacketIndices.length < 5) this.gapPacketIndices.push(packetIndex);
+      if (difference > 1) {
+        if (this.gapPacketIndices.length < 5) this.gapPacketIndices.push(packetIndex);
+        this.noteArrivalGap(tUs, difference - 1);
+      }
       this.countArrival(tUs, sendTimeUs, false, 0);
       return Observation.advanced;
     }
@@ -324,6 +336,17 @@ export class SequenceSpace {
     this.runLength = 0;
     if (this.ackRunLength > 0) (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
     this.ackRunLength = 0;
+  }
+
+  /** Keeps the {@link MAX_ARRIVAL_GAPS} largest gaps (the earliest among equals). */
+  private noteArrivalGap(tUs: number, skipped: number): void {
+    if (this.arrivalGaps.length < MAX_ARRIVAL_GAPS) {
+      this.arrivalGaps.push({ tUs, skipped });
+      return;
+    }
+    let smallest = 0;
+    for (let index = 1; index < this.arrivalGaps.length; index++) if (this.arrivalGaps[index]!.skipped < this.arrivalGaps[smallest]!.skipped) smallest = index;
+    if (skipped > this.arrivalGaps[smallest]!.skipped) this.arrivalGaps[smallest] = { tUs, skipped };
   }
 
   private advance(difference: number, tUs: number): void {
