@@ -5,7 +5,7 @@ import type { FieldRecord } from "../game-message.js";
 import { RoleUnwrapper } from "../role-unwrapper.js";
 import { ROLE_NAMES } from "../roles.js";
 import { decodeAll, loadExample, testContext } from "../test-support/protocols.js";
-import { compileProtocol, PROTOCOL_ROLE_NAMES, type DecodedDatagram, type FieldDefinition, type MessageToEncode, type ProtocolDefinition } from "./index.js";
+import { compileProtocol, formatProtocolSummary, PROTOCOL_ROLE_NAMES, summarizeProtocol, type DecodedDatagram, type FieldDefinition, type MessageToEncode, type ProtocolDefinition } from "./index.js";
 
 // Issue 14 §5: what the definition language could not say. Every addition is checked for
 // parity (compiled = interpreted = re-encoded bytes) and against hostile definitions.
@@ -122,6 +122,8 @@ describe("1. roles inside arrays that are not entity arrays", () => {
     const { decoded } = parity(definition, [{ type: "command", fields: { inputs: [] } }], { sequence: 1 });
     expect(decoded.messages[0].roles.elements).toEqual([]);
     expect(decoded.messages[0].roles.inputSequence).toBeUndefined();
+    const summary = summarizeProtocol(definition);
+    expect(summary.messages[0].roles).toEqual(expect.arrayContaining([{ role: "elements[].inputSequence", field: "command.inputs[].inputSequence" }, { role: "elements[].aimYaw", field: "command.inputs[].yaw" }]));
   });
 
   it("random redundant input arrays: newest first in both wire orders, compiled = interpreted (property)", () => {
@@ -199,6 +201,11 @@ describe("2. a header count drives the number of messages", () => {
     { type: "b", fields: { text: "hi" } },
     { type: "a", fields: { value: 9 } },
   ];
+
+  it("protocol check names the count field", () => {
+    expect(formatProtocolSummary(summarizeProtocol(definition))).toContain("messages per datagram: counted by header.messageCount (E_COUNT_MISMATCH when the wire disagrees)");
+    expect(formatProtocolSummary(summarizeProtocol(framed([{ name: "m", fields: [] }])))).not.toContain("messages per datagram");
+  });
 
   it("the encoder writes the count; the decoder reads exactly that many messages (parity)", () => {
     const { bytes, decoded } = parity(definition, three, { sequence: 3, messageCount: 99 });

@@ -29,6 +29,8 @@ export interface ProtocolSummary {
   messages: MessageSummary[];
   /** The `match` section in words (which traffic is the game's); absent without one. */
   match?: string;
+  /** Header fields whose value is the number of messages in the datagram (a body's `count`); absent without one. */
+  messageCountFields?: string[];
 }
 
 function roleList(plan: RolePlan): RoleSummary[] {
@@ -110,6 +112,7 @@ export function summarizeProtocol(definition: ProtocolDefinition | unknown): Pro
       if (!transforms.includes(text)) transforms.push(text);
     }
   }
+  const messageCountFields = [...new Set(plan.messages.flatMap((message) => (message.body?.count === undefined ? [] : [`header.${message.body.count.name}`])))];
   return {
     name: plan.name,
     version: (definition as ProtocolDefinition).version,
@@ -123,6 +126,7 @@ export function summarizeProtocol(definition: ProtocolDefinition | unknown): Pro
       roles: roleList(message.roles),
     })),
     ...((definition as ProtocolDefinition).match === undefined ? {} : { match: describeMatch((definition as ProtocolDefinition).match!) }),
+    ...(messageCountFields.length === 0 ? {} : { messageCountFields }),
   };
 }
 
@@ -131,6 +135,7 @@ export function formatProtocolSummary(summary: ProtocolSummary): string {
   const lines = [`protocol ${summary.name}${summary.version === undefined ? "" : ` ${summary.version}`}: ${summary.messages.length} message types`];
   if (summary.headerRoles.length > 0) lines.push(`  header roles: ${summary.headerRoles.map((item) => `${item.role}=${item.field}`).join(", ")}`);
   if (summary.transforms.length > 0) lines.push(`  transforms: ${summary.transforms.join("; ")}`);
+  if (summary.messageCountFields !== undefined) lines.push(`  messages per datagram: counted by ${summary.messageCountFields.join(", ")} (E_COUNT_MISMATCH when the wire disagrees)`);
   lines.push(`  match: ${summary.match ?? "none: every UDP datagram is decoded (add a match section to tell the game's traffic from the rest)"}`);
   for (const message of summary.messages) {
     const flags = [message.reliable === undefined ? "" : message.reliable ? "reliable" : "unreliable", message.channel === undefined ? "" : `channel ${message.channel}`]
