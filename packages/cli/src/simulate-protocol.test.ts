@@ -9,7 +9,7 @@ import { runInMemory } from "./test-support/run.js";
 
 const examples = fileURLToPath(new URL("../../../examples/protocols/", import.meta.url));
 const TSHARK = "/usr/bin/tshark";
-const SHAPES = ["le-wrapping-clock", "channel-acks", "combined-command", "tick-clock", "aead-sequence64"] as const;
+const SHAPES = ["le-wrapping-clock", "channel-acks", "combined-command", "tick-clock", "aead-sequence64", "redundant-inputs"] as const;
 const directory = mkdtempSync(join(tmpdir(), "tickscope-simulate-protocol-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
