@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Ajv } from "ajv";
 import { parse as parseCsv } from "csv-parse/sync";
 import { createRequire } from "node:module";
-import { REPORT_FORMATS, microsecondsToHrTime, renderLineChart, renderMarkdownTable, formatNumber, escapeHtml } from "./index.js";
+import { REPORT_FORMATS, microsecondsToHrTime, renderMarkdownTable, formatNumber } from "./index.js";
 import { AnalyzeReportSchema } from "../report-document.js";
 import { sampleAnalyzeResult } from "../test-support/sample-result.js";
 
@@ -116,21 +116,5 @@ describe("otlp format", () => {
   it("converts µs to HrTime exactly", () => {
     expect(microsecondsToHrTime(1_500_000.5)).toEqual([1, 500_000_500]);
     expect(microsecondsToHrTime(1_999_999.9999999)).toEqual([2, 0]);
-  });
-});
-
-describe("html format", () => {
-  it("is one self-contained page with charts and escaped text", async () => {
-    const html = await renderOne("html", "report.html");
-    expect(html.startsWith("<!doctype html>")).toBe(true);
-    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(html).toContain("&lt;script&gt;");
-    expect(html).toContain('class="chart line-chart"');
-    expect(html).toContain('class="chart bar-chart"');
-    expect(html).toContain('class="mark"');
-    expect(escapeHtml(`<a href="x">'`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;");
-    expect(renderLineChart({ name: "empty", unit: "ms", points: [], marks: [] })).toContain("no data");
-    const many = Array.from({ length: 5000 }, (_, index) => [index, index % 7] as [number, number]);
-    expect(renderLineChart({ name: "many", unit: "ms", points: many, marks: [] }).split(" ").length).toBeLessThan(2100);
   });
 });

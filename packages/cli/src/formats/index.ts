@@ -10,7 +10,8 @@ import type { ReportFormat } from "./report-format.js";
 export type { ReportFormat, RenderedFile } from "./report-format.js";
 export { renderCsvTable } from "./csv-format.js";
 export { renderMarkdown, renderMarkdownTable, formatNumber } from "./markdown-format.js";
-export { renderHtml, renderLineChart, renderBarChart, escapeHtml } from "./html-format.js";
+export { renderHtml, escapeHtml, serializeScriptJson } from "./html-format.js";
+export { buildHtmlViewModel, sortFindingsForHtml, type HtmlViewModel } from "./html-view-model.js";
 export { renderPrometheus } from "./prometheus-format.js";
 export { buildResourceMetrics, buildLogRecords, microsecondsToHrTime } from "./otlp-format.js";
 

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { escapeHtml, htmlFormat, renderHtml, serializeScriptJson } from "./html-format.js";
+import { loadHtmlChartLibrary } from "./html-chart-library.js";
+import { HTML_CLIENT_SCRIPT } from "./html-client-script.js";
+import { HTML_HEATMAP_MAX_COLUMNS, HTML_MAX_FLAGGED_PLAYERS, HTML_TIMELINE_MAX_POINTS, buildHtmlViewModel, downsampleMax, sortFindingsForHtml } from "./html-view-model.js";
+import { sampleAnalyzeResult } from "../test-support/sample-result.js";
+import { HOSTILE_NAME, htmlSampleReport } from "../test-support/html-sample-report.js";
+
+function embeddedModel(html: string): unknown {
+  const match = /<script type="application\/json" id="tickscope-data">(.*?)<\/script>/s.exec(html);
+  expect(match).not.toBeNull();
+  return JSON.parse(match![1]!);
+}
+
+describe("html format", () => {
+  it("is one self-contained page: uPlot and its licence inlined, no external resource", async () => {
+    const [file] = await htmlFormat.render(sampleAnalyzeResult());
+    expect(file!.fileName).toBe("report.html");
+    const html = file!.text;
+    const library = loadHtmlChartLibrary();
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain(library.script);
+    expect(html).toContain(library.css);
+    expect(html).toContain("Permission is hereby granted, free of charge");
+    expect(html).toContain(HTML_CLIENT_SCRIPT);
+    expect(library.version).toMatch(/^1\.6\.\d+$/);
+    // Nothing is fetched: no src/href to another document, no @import, no url() to a host.
+    expect(html).not.toMatch(/\s(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(\s*["']?(https?:)?\/\//i);
+    expect(html.match(/<script/g)).toHaveLength(3);
+  });
+
+  it("escapes every text from the capture: a hostile name cannot end the data script or add markup", () => {
+    const result = htmlSampleReport(12);
+    const html = renderHtml(result);
+    expect(html).not.toContain(HOSTILE_NAME);
+    expect(html).not.toContain("<img");
+    expect(html).toContain(escapeHtml(HOSTILE_NAME));
+    // Only the three script elements of the page end with </script>.
+    expect(html.match(/<\/script>/g)).toHaveLength(3);
+    const model = embeddedModel(html) as { sessions: { label: string }[]; lossStreams: { kind: string }[] };
+    expect(model.sessions[1]!.label).toBe(`#2 ${HOSTILE_NAME}`);
+    expect(model.lossStreams.some((stream) => stream.kind.includes(HOSTILE_NAME))).toBe(true);
+    expect(serializeScriptJson({ name: "</script><!--\u2028&" })).toBe('{"name":"\\u003c/script\\u003e\\u003c!--\\u2028\\u0026"}');
+    expect(escapeHtml(`<a href="x">'&`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+    // The client script writes data with textContent only.
+    expect(HTML_CLIENT_SCRIPT).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+  });
+
+  it("is byte-identical for the same result", () => {
+    expect(renderHtml(htmlSampleReport(20))).toBe(renderHtml(htmlSampleReport(20)));
+  });
+
+  it("lists findings most severe first, each linking to its evidence in the page", () => {
+    const result = htmlSampleReport(16);
+    const model = buildHtmlViewModel(result);
+    const findings = sortFindingsForHtml(result, model);
+    const order = ["critical", "high", "medium", "low", "info"];
+    const ranks = findings.map(({ finding }) => order.indexOf(finding.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(findings[0]!.finding.severity).toBe("critical");
+    const html = renderHtml(result);
+    for (const { evidenceAnchor } of findings) {
+      expect(evidenceAnchor).toMatch(/^#(session|player)-\d+$/);
+      expect(html).toContain(`id="${evidenceAnchor.slice(1)}"`);
+      expect(html).toContain(`href="${evidenceAnchor}"`);
+    }
+    // anticheat findings point to the player's evidence timeline, the others to the session
+    expect(findings.filter(({ finding }) => finding.analysis === "anticheat").every(({ evidenceAnchor }) => evidenceAnchor.startsWith("#player-"))).toBe(true);
+    expect(html).toContain("Wireshark frame 19485");
+  });
+
+  it("builds the heatmap rows on one time grid, marks spikes and loss gaps, and stacks bandwidth", () => {
+    const model = buildHtmlViewModel(htmlSampleReport(8));
+    expect(model.heatmap!.columns).toBe(60);
+    expect(model.heatmap!.bucketMs).toBe(1000);
+    expect(model.heatmap!.cells).toHaveLength(8);
+    // shared-path spike at 20 s on every fourth session: a vertical stripe
+    expect(model.heatmap!.cells[0]![20]!).toBeGreaterThan(2000);
+    expect(model.heatmap!.cells[4]![21]!).toBeGreaterThan(2000);
+    expect(model.heatmap!.cells[1]![20]!).toBeLessThan(200);
+    expect(model.sessions[0]!.spikes[0]).toMatchObject({ cause: "sharedPath", causeScore: 0.44, peakMs: 2165 });
+    expect(model.sessions.some((session) => session.lossMarks.length > 0)).toBe(true);
+    expect(model.bandwidth!.types).toHaveLength(9);
+    expect(model.bandwidth!.types[8]!.name).toBe("other (2 types)");
+    expect(model.lossStreams[0]!.lossRate).toBeGreaterThanOrEqual(model.lossStreams[1]!.lossRate);
+    expect(model.flaggedPlayers.map((player) => player.verdict)).toEqual(["cheating"]);
+    expect(model.recommendations.map((recommendation) => recommendation.analysis)).toEqual(["loss", "bandwidth", "bandwidth"]);
+  });
+
+  it("keeps the embedded data bounded for long captures and many players", () => {
+    const long = buildHtmlViewModel(htmlSampleReport(3, 3000));
+    expect(long.sessions[0]!.tUs.length).toBeLessThanOrEqual(HTML_TIMELINE_MAX_POINTS);
+    expect(long.heatmap!.columns).toBeLessThanOrEqual(HTML_HEATMAP_MAX_COLUMNS);
+    // The spike's peak survives the merge (max per bucket).
+    expect(Math.max(...long.sessions[0]!.maxMs)).toBeGreaterThan(2000);
+    expect(long.sessions[0]!.bucketMs).toBe(8000);
+    const many = buildHtmlViewModel(htmlSampleReport(500, 10));
+    expect(many.flaggedPlayers.length).toBeLessThanOrEqual(HTML_MAX_FLAGGED_PLAYERS);
+    const merged = downsampleMax([0, 1, 2, 3, 4], [[1, 5, 2, 0, 3], [-4, -1, -9, -2, -2]], 1, 3);
+    expect(merged).toEqual({ tUs: [0, 2, 4], values: [[5, 2, 3], [-1, -2, -2]], bucketUs: 2 });
+  });
+
+  it("says what is missing instead of drawing an empty chart", () => {
+    const result = sampleAnalyzeResult();
+    const html = renderHtml(result);
+    expect(html).toContain("No RTT timeline");
+    expect(html).toContain("This report has no per-type time series.");
+    const model = buildHtmlViewModel({ ...result, sections: [] });
+    expect(model).toMatchObject({ heatmap: null, bandwidth: null, recommendations: [], lossStreams: [], flaggedPlayers: [] });
+    expect(renderHtml({ ...result, sections: [] })).toContain("No findings.");
+  });
+});
