@@ -11,10 +11,12 @@
  * capture), --protocol def.json (with --file: the capture's protocol; default the arena
  * definition on port 7777), --server-port N, --only a,b (analyses), --each (also time decode-only and each analysis alone, to
  * find the bottleneck), --cpu-prof (write a V8 CPU profile of the analyze run to
- * /tmp/tickscope-bench-prof), --no-tshark. Each analyze run is a child process so its peak
- * RSS is its own.
+ * /tmp/tickscope-bench-prof), --threads N (the threaded run of the built CLI; default the cores
+ * available, at least 2), --no-tshark. Each analyze run is a child process so its peak RSS is its own.
  *
- * With tshark installed the last line is the ratio the project tracks (issue 16):
+ * With the CLI built, a `--threads N vs --threads 1` line times both back to back (wall, CPU,
+ * peak RSS) and checks their report.json are the same bytes.
+ * With tshark installed the last lines are the ratio the project tracks (issue 16), for both:
  * tshark `-q -z conv,udp` time / tickscope analyze time on the same file in the same run, by
  * wall clock and by CPU time (user + system of each whole process, start-up included — the
  * figure to compare on a shared, loaded machine). Above 1 tickscope is the faster one.
@@ -130,35 +132,58 @@ function timeTshark(file: string): { seconds: number; cpuSeconds: number; maxRss
 const cliPath = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 const arenaPath = fileURLToPath(new URL("../../../examples/protocols/arena.json", import.meta.url));
 
+/** Figures of one run of the built CLI. */
+interface CliFigures {
+  /** Spawn to exit, start-up included. */
+  processSeconds: number;
+  /** User + system CPU of the whole process. */
+  cpuSeconds: number;
+  /** Peak resident set size, MB. */
+  maxRssMb: number;
+  /** The report.json it wrote (SOURCE_DATE_EPOCH=0, so runs compare byte for byte). */
+  reportJson: string;
+}
+
 /**
- * Wall and CPU time of the built command a user runs (`node packages/cli/dist/bin.js analyze
- * FILE --protocol DEF --format json --out DIR`, start-up included), for the ratio against tshark.
+ * Wall and CPU time and peak RSS of the built command a user runs (`node packages/cli/dist/bin.js
+ * analyze FILE --protocol DEF --format json --out DIR --threads N`, start-up included), for the
+ * ratio against tshark.
  */
-function timeCli(file: string, protocolPath: string | undefined, serverPort: number | undefined, analyses: string): { processSeconds: number; cpuSeconds: number } | string {
+function timeCli(file: string, protocolPath: string | undefined, serverPort: number | undefined, analyses: string, threads: number): CliFigures | string {
   if (!existsSync(cliPath)) return "packages/cli/dist/bin.js missing (run pnpm build); ratio skipped";
-  const out = `/tmp/tickscope-bench-ratio-${process.pid}`;
+  const out = `/tmp/tickscope-bench-ratio-${process.pid}-${threads}`;
   const port = serverPort ?? (protocolPath === undefined ? SERVER_PORT : undefined);
-  const args = [cliPath, "analyze", file, "--protocol", protocolPath ?? arenaPath, "--format", "json", "--out", out, "--only", analyses];
+  const args = [cliPath, "analyze", file, "--protocol", protocolPath ?? arenaPath, "--format", "json", "--out", out, "--only", analyses, "--threads", String(threads), "--quiet"];
   if (port !== undefined) args.push("--server-port", String(port));
   const started = performance.now();
-  const timed = spawnSync("/usr/bin/time", ["-f", "%U %S", process.execPath, ...args], { encoding: "utf8", maxBuffer: 1 << 28 });
+  const timed = spawnSync("/usr/bin/time", ["-f", "%U %S %M", process.execPath, ...args], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, SOURCE_DATE_EPOCH: "0" } });
   const processSeconds = (performance.now() - started) / 1000;
+  const reportJson = existsSync(`${out}/report.json`) ? readFileSync(`${out}/report.json`, "utf8") : "";
   rmSync(out, { recursive: true, force: true });
-  if (timed.error !== undefined || timed.status !== 0) return `tickscope analyze failed (${timed.status}): ${timed.stderr.trim().split("\n").slice(-2).join(" ")}`;
-  const [user, system] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
-  return { processSeconds, cpuSeconds: user! + system! };
+  if (timed.error !== undefined || timed.status !== 0) return `tickscope analyze --threads ${threads} failed (${timed.status}): ${timed.stderr.trim().split("\n").slice(-2).join(" ")}`;
+  const [user, system, rssKb] = timed.stderr.trim().split("\n").pop()!.split(" ").map(Number);
+  return { processSeconds, cpuSeconds: user! + system!, maxRssMb: rssKb! / 1024, reportJson };
 }
 
 /**
  * The ratio line: tshark conv,udp time / tickscope analyze time, same file, same run, by wall
  * clock (whole processes) and by CPU time. Above 1 tickscope is faster.
  */
-function ratioLine(tshark: { seconds: number; cpuSeconds: number }, tickscope: { processSeconds: number; cpuSeconds: number }): string {
+function ratioLine(label: string, tshark: { seconds: number; cpuSeconds: number }, tickscope: CliFigures): string {
   const wall = tshark.seconds / tickscope.processSeconds;
   const cpu = tshark.cpuSeconds / tickscope.cpuSeconds;
   return (
-    `tshark/tickscope ratio (same file, same run; goal >= 1.5): wall ${wall.toFixed(2)} (tshark ${tshark.seconds.toFixed(1)} s / tickscope ${tickscope.processSeconds.toFixed(1)} s), ` +
-    `CPU ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} (tshark ${tshark.cpuSeconds.toFixed(1)} s / tickscope ${tickscope.cpuSeconds.toFixed(1)} s)`
+    `tshark/tickscope ratio, ${label} (same file, same run; goal >= 1.5): wall ${wall.toFixed(2)} (tshark ${tshark.seconds.toFixed(1)} s / tickscope ${tickscope.processSeconds.toFixed(1)} s), ` +
+    `CPU ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} (tshark ${tshark.cpuSeconds.toFixed(1)} s / tickscope ${tickscope.cpuSeconds.toFixed(1)} s), peak RSS ${tickscope.maxRssMb.toFixed(0)} MB`
+  );
+}
+
+/** The --threads line: N threads against one, back to back, and whether the reports are the same bytes. */
+function threadsLine(threads: number, single: CliFigures, threaded: CliFigures): string {
+  return (
+    `--threads ${threads} vs --threads 1: wall ${threaded.processSeconds.toFixed(1)} s vs ${single.processSeconds.toFixed(1)} s (x${(single.processSeconds / threaded.processSeconds).toFixed(2)}), ` +
+    `CPU ${threaded.cpuSeconds.toFixed(1)} s vs ${single.cpuSeconds.toFixed(1)} s, peak RSS ${threaded.maxRssMb.toFixed(0)} MB vs ${single.maxRssMb.toFixed(0)} MB; ` +
+    `report.json ${threaded.reportJson === single.reportJson && single.reportJson !== "" ? "byte-identical" : "DIFFERS"}`
   );
 }
 
@@ -183,6 +208,7 @@ async function main(): Promise<void> {
       each: { type: "boolean" },
       "cpu-prof": { type: "boolean" },
       "no-tshark": { type: "boolean" },
+      threads: { type: "string" },
     },
   });
   const serverPort = values["server-port"] === undefined ? undefined : Number(values["server-port"]);
@@ -208,13 +234,19 @@ async function main(): Promise<void> {
   }
   const main = runs[0]!;
   console.log(`targets: < 60 s (${main.seconds < 60 ? "met" : "MISSED"}), peak RSS < 1024 MB (${main.maxRssMb < 1024 ? "met" : "MISSED"}) — scaled to 1 GB: ${((main.seconds * 1000) / fileMb).toFixed(1)} s`);
+  // the built CLI with --threads 1 and --threads N back to back, then tshark: the ratio lines
+  const threads = Math.max(2, Number(values.threads ?? (await import("node:os")).availableParallelism()));
+  const single = timeCli(file, values.protocol, serverPort, all, 1);
+  const threaded = timeCli(file, values.protocol, serverPort, all, threads);
+  if (typeof single === "string" || typeof threaded === "string") console.log(typeof single === "string" ? single : threaded);
+  else console.log(threadsLine(threads, single, threaded));
   if (values["no-tshark"] !== true) {
     const tshark = timeTshark(file);
     if (typeof tshark === "string") console.log(tshark);
     else {
       console.log(`tshark -q -z conv,udp         ${tshark.seconds.toFixed(1).padStart(6)} s  ${(fileMb / tshark.seconds).toFixed(1).padStart(6)} MB/s  CPU ${tshark.cpuSeconds.toFixed(2)} s  peak RSS ${tshark.maxRssMb.toFixed(0)} MB`);
-      const cli = timeCli(file, values.protocol, serverPort, all);
-      console.log(typeof cli === "string" ? cli : ratioLine(tshark, cli));
+      if (typeof single !== "string") console.log(ratioLine("--threads 1", tshark, single));
+      if (typeof threaded !== "string") console.log(ratioLine(`--threads ${threads}`, tshark, threaded));
     }
   }
   if (cpuProf) console.log("CPU profile written to /tmp/tickscope-bench-prof (open in Chrome DevTools → Performance, or speedscope)");

@@ -171,8 +171,8 @@ describe("analyze - (stdin) with --threads", () => {
       });
       let stdout = "";
       let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       child.on("error", reject);
       child.on("close", (code) => resolve({ code, stdout, stderr }));
     });

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { ANALYSIS_NAMES } from "./analysis-section.js";
+import { estimateAnalysisSeconds, PASS_SECONDS_PER_GIGABYTE, planAnalysisShards, WORKER_START_SECONDS } from "./analysis-sharding.js";
+
+const GIGABYTE = 1e9;
+
+describe("planAnalysisShards", () => {
+  it("puts every analysis in exactly one shard, in report order within each shard", () => {
+    for (const threads of [1, 2, 3, 4, 5]) {
+      const plan = planAnalysisShards(ANALYSIS_NAMES, { maxThreads: threads, captureBytes: 0.2 * GIGABYTE, exact: true });
+      expect(plan.shards).toHaveLength(threads);
+      expect(plan.shards.flatMap((shard) => shard.analyses).sort()).toEqual([...ANALYSIS_NAMES].sort());
+      for (const shard of plan.shards) {
+        expect(shard.analyses.length).toBeGreaterThan(0);
+        expect(shard.analyses).toEqual(ANALYSIS_NAMES.filter((name) => shard.analyses.includes(name)));
+      }
+    }
+  });
+
+  it("never uses more threads than analyses, nor fewer than one", () => {
+    expect(planAnalysisShards(["loss", "latency"], { maxThreads: 8, captureBytes: GIGABYTE, exact: true }).shards).toHaveLength(2);
+    expect(planAnalysisShards(["loss"], { maxThreads: 0, captureBytes: GIGABYTE, exact: true }).shards).toEqual([{ analyses: ["loss"], estimatedSeconds: expect.any(Number) }]);
+  });
+
+  it("balances by measured cost: two threads on 1 GB take ~half the analysis work each, the main thread the lighter share", () => {
+    const plan = planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: GIGABYTE, exact: true });
+    const total = ANALYSIS_NAMES.reduce((sum, name) => sum + estimateAnalysisSeconds(name, 1, true), 0);
+    const [main, worker] = plan.shards.map((shard) => shard.estimatedSeconds - PASS_SECONDS_PER_GIGABYTE);
+    expect(main!).toBeLessThanOrEqual(worker!);
+    // longest-processing-time-first is within 4/3 of the best split; here much closer
+    expect(worker! / (total / 2)).toBeLessThan(1.2);
+    expect(plan.estimatedSeconds).toBeCloseTo(PASS_SECONDS_PER_GIGABYTE + worker! + WORKER_START_SECONDS, 6);
+  });
+
+  it("automatic: one thread for a small capture, two for a large one", () => {
+    expect(planAnalysisShards(["latency", "loss", "regions"], { maxThreads: 2, captureBytes: 5e6, withDefinition: false }).shards).toHaveLength(1);
+    expect(planAnalysisShards(["anticheat", "loss"], { maxThreads: 2, captureBytes: 5e6 }).shards).toHaveLength(1);
+    expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 0.2 * GIGABYTE }).shards).toHaveLength(2);
+    // bandwidth's re-encoding trials cost seconds even on a small capture, but only with a definition
+    expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 5e6, withDefinition: true }).shards).toHaveLength(2);
+    expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 5e6, withDefinition: false }).shards).toHaveLength(1);
+    // more threads than pay for themselves are not started
+    const plan = planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 64, captureBytes: 0.1 * GIGABYTE });
+    expect(plan.shards.length).toBeLessThan(ANALYSIS_NAMES.length + 1);
+    for (const count of [1, 2, 3, 4, 5]) {
+      expect(plan.estimatedSeconds).toBeLessThanOrEqual(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: count, captureBytes: 0.1 * GIGABYTE, exact: true }).estimatedSeconds);
+    }
+  });
+
+  it("handles no analysis at all", () => {
+    expect(planAnalysisShards([], { maxThreads: 4, captureBytes: GIGABYTE }).shards).toEqual([{ analyses: [], estimatedSeconds: PASS_SECONDS_PER_GIGABYTE }]);
+  });
+});
