@@ -93,8 +93,11 @@ const fieldProperties = (Self: TSchema) => ({
     Type.Number({ description: "integers of at most 48 bits: the value is raw × scale + offset (e.g. 0.01 for centimetres as metres); not 0" }),
   ),
   offset: Type.Optional(Type.Number({ description: "integers with scale: added after scaling (value = raw × scale + offset; default 0)" })),
-  // Arrays whose struct elements carry roles: which end holds the newest element.
-  order: Type.Optional(Literals(["newestFirst", "oldestFirst"])),
+  order: Type.Optional(
+    Type.Union([Type.Literal("newestFirst"), Type.Literal("oldestFirst")], {
+      description: "arrays whose struct elements carry roles (not entities): which end is the newest element; roles.elements lists them newest first",
+    }),
+  ),
 });
 
 /** One field (or, without `name`, an anonymous type such as an array element). Recursive. */
