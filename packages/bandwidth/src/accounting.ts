@@ -540,30 +540,34 @@ export class BandwidthAccounting {
    * Bytes per second of each message type over time (largest total first):
    * 1-s buckets from the first message, doubled until at most
    * {@link MESSAGE_TYPE_TIMELINE_MAX_BUCKETS}. Each rate is the bucket's bytes
-   * over the time it covers; the last bucket is partial and is divided by its
-   * covered span (at least a quarter bucket), so it does not dive to zero.
+   * over the time it covers: a partial last bucket over its covered span, one
+   * covering under half a bucket merged into the bucket before (so the chart
+   * does not dive to zero at the end), a capture under one second over one
+   * second (as {@link perSecond}).
    */
   byMessageTypeTimeline(): { bucketMs: number; startUs: number[]; types: { type: string; direction: Direction; bytesPerSecond: number[] }[] } {
     if (Number.isNaN(this.firstMessageUs)) return { bucketMs: 1000, startUs: [], types: [] };
-    const seconds = Math.floor((this.lastMessageUs - this.firstMessageUs) / 1e6) + 1;
+    const spanUs = this.lastMessageUs - this.firstMessageUs;
+    const seconds = Math.floor(spanUs / 1e6) + 1;
     let bucketSeconds = 1;
     while (Math.ceil(seconds / bucketSeconds) > MESSAGE_TYPE_TIMELINE_MAX_BUCKETS) bucketSeconds *= 2;
-    const buckets = Math.ceil(seconds / bucketSeconds);
-    const coveredUs = Array.from({ length: buckets }, (_, bucket) => {
-      const startUs = bucket * bucketSeconds * 1e6;
-      const endUs = Math.min((bucket + 1) * bucketSeconds * 1e6, this.lastMessageUs - this.firstMessageUs);
-      return Math.max(endUs - startUs, (bucketSeconds * 1e6) / 4);
-    });
+    const bucketUs = bucketSeconds * 1e6;
+    let buckets = Math.ceil(seconds / bucketSeconds);
+    // A last bucket covering under half a bucket joins the one before (its rate over a sliver would dive or jump).
+    if (buckets > 1 && spanUs - (buckets - 1) * bucketUs < bucketUs / 2) buckets -= 1;
+    const coveredUs = Array.from({ length: buckets }, (_, bucket) =>
+      bucket < buckets - 1 ? bucketUs : buckets === 1 ? Math.max(spanUs, 1e6) : Math.max(spanUs - bucket * bucketUs, bucketUs / 2),
+    );
     const types = [...this.types.values()]
       .sort((a, b) => b.bytes - a.bytes || compareText(a.type, b.type) || compareText(a.direction, b.direction))
       .map((type) => {
         const bytes = new Array<number>(buckets).fill(0);
-        for (const [second, value] of type.seconds) bytes[Math.floor(second / bucketSeconds)]! += value;
+        for (const [second, value] of type.seconds) bytes[Math.min(buckets - 1, Math.floor(second / bucketSeconds))]! += value;
         return { type: type.type, direction: type.direction, bytesPerSecond: bytes.map((value, bucket) => round((value * 1e6) / coveredUs[bucket]!, 3)) };
       });
     return {
       bucketMs: bucketSeconds * 1000,
-      startUs: Array.from({ length: buckets }, (_, bucket) => this.firstMessageUs + bucket * bucketSeconds * 1e6),
+      startUs: Array.from({ length: buckets }, (_, bucket) => this.firstMessageUs + bucket * bucketUs),
       types,
     };
   }

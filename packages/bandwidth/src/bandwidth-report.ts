@@ -115,8 +115,8 @@ export interface MinuteBandwidth {
 /**
  * Bytes per second of each message type over time, for charts: buckets of
  * `bucketMs` from the first message (1 s, doubled until at most 600 buckets).
- * A bucket's rate is its message bytes over the time it covers (the last
- * bucket is partial: over its covered span, at least a quarter bucket).
+ * A bucket's rate is its message bytes over the time it covers (a partial
+ * last bucket over its span; one under half a bucket joins the one before).
  */
 export interface MessageTypeTimeline {
   bucketMs: number;

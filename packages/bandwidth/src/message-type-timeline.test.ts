@@ -36,6 +36,20 @@ describe("BandwidthAccounting.byMessageTypeTimeline", () => {
     expect(far.types[0]!.bytesPerSecond.reduce((sum, value) => sum + value, 0)).toBeGreaterThan(0);
   });
 
+  it("merges a last bucket covering under half a bucket into the one before, and rates a sub-second capture over one second", () => {
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 });
+    // 100 B every 100 ms from 0 to 2.1 s: the bucket from 2.0 s would cover 0.1 s.
+    for (let offset = 0; offset <= 2_100_000; offset += 100_000) accounting.onMessage(message("snapshot", offset, 100));
+    const timeline = accounting.byMessageTypeTimeline();
+    expect(timeline.startUs).toEqual([T0, T0 + 1e6]);
+    // 1.0–2.1 s: 12 messages over 1.1 s.
+    expect(timeline.types[0]!.bytesPerSecond).toEqual([1000, 1090.909]);
+    const short = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 });
+    short.onMessage(message("input", 0, 10));
+    short.onMessage(message("input", 2000, 10));
+    expect(short.byMessageTypeTimeline().types[0]!.bytesPerSecond).toEqual([20]);
+  });
+
   it("is empty before any message", () => {
     expect(new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 }).byMessageTypeTimeline()).toEqual({ bucketMs: 1000, startUs: [], types: [] });
   });
