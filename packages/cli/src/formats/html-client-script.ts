@@ -40,8 +40,23 @@ function timeText(offsetSeconds) {
 function chartWidth(container) {
   return Math.max(260, Math.floor(container.getBoundingClientRect().width));
 }
+var measureContext = document.createElement("canvas").getContext("2d");
+// Axis width from its widest tick label (uPlot draws them on the canvas): label, ticks and gap included.
+function axisSize(withLabel) {
+  return function (u, values) {
+    if (!values || values.length === 0) return withLabel ? 56 : 40;
+    measureContext.font = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+    var widest = 0;
+    values.forEach(function (value) { if (value !== null) widest = Math.max(widest, measureContext.measureText(String(value)).width); });
+    return Math.ceil(widest + 18 + (withLabel ? 22 : 0));
+  };
+}
+function axisNumber(value, unit) {
+  if (unit === "B/s" && Math.abs(value) >= 10000) return formatValue(value / 1000) + " kB/s";
+  return formatValue(value) + (unit ? " " + unit : "");
+}
 function axisValues(unit) {
-  return function (u, splits) { return splits.map(function (value) { return formatValue(value) + (unit ? " " + unit : ""); }); };
+  return function (u, splits) { return splits.map(function (value) { return axisNumber(value, unit); }); };
 }
 function timeAxis() {
   return {
@@ -51,7 +66,7 @@ function timeAxis() {
   };
 }
 function valueAxis(label, unit) {
-  return { label: label, labelSize: 16, size: 64, grid: { stroke: "#e5e7eb", width: 1 }, ticks: { stroke: "#cbd5e1", width: 1 }, values: axisValues(unit) };
+  return { label: label, labelSize: 16, size: axisSize(true), grid: { stroke: "#e5e7eb", width: 1 }, ticks: { stroke: "#cbd5e1", width: 1 }, values: axisValues(unit) };
 }
 function keyItem(container, color, text, shape) {
   var item = element("span", "key-item");
@@ -134,12 +149,13 @@ function drawHeatmap() {
   var container = document.getElementById("heatmap-chart");
   if (!container || !model.heatmap) return;
   var heatmap = model.heatmap;
-  var rows = model.sessions.length;
+  var rows = heatmap.sessionIndices.length;
+  var rowSession = function (row) { return model.sessions[heatmap.sessionIndices[row]]; };
   var bucketSeconds = heatmap.bucketMs / 1000;
   var xs = [];
   for (var column = 0; column <= heatmap.columns; column++) xs.push(seconds(heatmap.startUs) + column * bucketSeconds);
   var range = heatRange();
-  var rowPixels = Math.max(5, Math.min(18, Math.floor(560 / Math.max(1, rows))));
+  var rowPixels = Math.max(5, Math.min(28, Math.floor(560 / Math.max(1, rows))));
   var status = element("p", "chart-status", "Hover a cell for its RTT; click a row for that session's timeline.");
   var legend = document.getElementById("heatmap-legend");
   if (legend) {
@@ -158,7 +174,7 @@ function drawHeatmap() {
     cursor: { drag: { x: true, y: false }, points: { show: false } },
     scales: { x: { time: false, range: [xs[0], xs[xs.length - 1]] }, y: { range: [0, rows] } },
     axes: [timeAxis(), {
-      size: 150, gap: 4, grid: { show: false }, ticks: { show: false },
+      size: axisSize(false), gap: 4, grid: { show: false }, ticks: { show: false },
       splits: function (u) {
         var available = u.bbox.height / devicePixelRatio;
         var every = Math.max(1, Math.ceil(rows / Math.max(1, Math.floor(available / 14))));
@@ -168,7 +184,7 @@ function drawHeatmap() {
       },
       values: function (u, splits) {
         return splits.map(function (value) {
-          var label = model.sessions[Math.round(rows - value - 0.5)].label;
+          var label = rowSession(Math.round(rows - value - 0.5)).label;
           return label.length > 22 ? label.slice(0, 21) + "…" : label;
         });
       }
@@ -205,7 +221,7 @@ function drawHeatmap() {
         var column = Math.floor((u.posToVal(u.cursor.left, "x") - xs[0]) / bucketSeconds);
         if (row < 0 || row >= rows || column < 0 || column >= heatmap.columns) return;
         var value = heatmap.cells[row][column];
-        status.textContent = model.sessions[row].label + " · " + timeText(xs[column]) + " · " + (value === null ? "no RTT sample" : "worst RTT " + formatValue(value) + " ms") + " — click for its timeline";
+        status.textContent = rowSession(row).label + " · " + timeText(xs[column]) + " · " + (value === null ? "no RTT sample" : "worst RTT " + formatValue(value) + " ms") + " — click for its timeline";
       }]
     }
   };
@@ -217,7 +233,7 @@ function drawHeatmap() {
   u.over.addEventListener("click", function (event) {
     if (Math.abs(event.clientX - downX) > 3 || Math.abs(event.clientY - downY) > 3) return;
     var row = Math.floor(rows - u.posToVal(event.offsetY, "y"));
-    if (row >= 0 && row < rows) showSession(row, true);
+    if (row >= 0 && row < rows) showSession(heatmap.sessionIndices[row], true);
   });
   charts.push({ chart: u, container: container });
 }

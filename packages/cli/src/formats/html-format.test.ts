@@ -43,7 +43,8 @@ describe("html format", () => {
     expect(model.lossStreams.some((stream) => stream.kind.includes(HOSTILE_NAME))).toBe(true);
     expect(serializeScriptJson({ name: "</script><!--\u2028&" })).toBe('{"name":"\\u003c/script\\u003e\\u003c!--\\u2028\\u0026"}');
     expect(escapeHtml(`<a href="x">'&`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
-    // The client script writes data with textContent only.
+    // The client script parses, and writes data with textContent only.
+    expect(() => new Function(HTML_CLIENT_SCRIPT)).not.toThrow();
     expect(HTML_CLIENT_SCRIPT).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
   });
 
@@ -86,6 +87,17 @@ describe("html format", () => {
     expect(model.lossStreams[0]!.lossRate).toBeGreaterThanOrEqual(model.lossStreams[1]!.lossRate);
     expect(model.flaggedPlayers.map((player) => player.verdict)).toEqual(["cheating"]);
     expect(model.recommendations.map((recommendation) => recommendation.analysis)).toEqual(["loss", "bandwidth", "bandwidth"]);
+  });
+
+  it("leaves sessions without RTT out of the heatmap rows (they keep their index for links)", () => {
+    const result = htmlSampleReport(5);
+    const latency = result.sections[0]!.report as { sessions: { timeline: unknown[]; rttMs: { samples: number } }[] };
+    latency.sessions[1]!.timeline = [];
+    latency.sessions[1]!.rttMs.samples = 0;
+    const model = buildHtmlViewModel(result);
+    expect(model.heatmap!.sessionIndices).toEqual([0, 2, 3, 4]);
+    expect(model.heatmap!.cells).toHaveLength(4);
+    expect(model.sessions[1]).toMatchObject({ rttP50Ms: null, tUs: [] });
   });
 
   it("keeps the embedded data bounded for long captures and many players", () => {

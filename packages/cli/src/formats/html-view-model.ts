@@ -64,8 +64,10 @@ export interface HtmlSessionView {
   lossMarks: HtmlLossMarkView[];
 }
 
-/** RTT heatmap: sessions (rows, in session order) × time buckets (columns). */
+/** RTT heatmap: sessions with an RTT timeline (rows, in session order) × time buckets (columns). */
 export interface HtmlHeatmapView {
+  /** Index in {@link HtmlViewModel.sessions} of each row. */
+  sessionIndices: number[];
   /** Start of the first column, µs since the epoch. */
   startUs: number;
   /** Column width, ms. */
@@ -305,7 +307,8 @@ function buildHeatmap(sessions: HtmlSessionView[]): HtmlHeatmapView | null {
   let bucketUs = Math.max(1e6, ...withTimeline.map((session) => session.bucketMs * 1000));
   while ((endUs - startUs) / bucketUs > HTML_HEATMAP_MAX_COLUMNS) bucketUs *= 2;
   const columns = Math.max(1, Math.ceil((endUs - startUs) / bucketUs));
-  const cells = sessions.map((session) => {
+  const sessionIndices = sessions.flatMap((session, index) => (session.tUs.length > 0 ? [index] : []));
+  const cells = withTimeline.map((session) => {
     const row: (number | null)[] = new Array<number | null>(columns).fill(null);
     session.tUs.forEach((tUs, index) => {
       const column = Math.min(columns - 1, Math.floor((tUs - startUs) / bucketUs));
@@ -314,7 +317,7 @@ function buildHeatmap(sessions: HtmlSessionView[]): HtmlHeatmapView | null {
     });
     return row;
   });
-  return { startUs, bucketMs: round3(bucketUs / 1000), columns, cells };
+  return { sessionIndices, startUs, bucketMs: round3(bucketUs / 1000), columns, cells };
 }
 
 function buildBandwidth(result: AnalyzeResult): HtmlBandwidthView | null {
@@ -333,8 +336,10 @@ function buildBandwidth(result: AnalyzeResult): HtmlBandwidthView | null {
     }))
     .map((entry) => ({ ...entry, total: entry.bytesPerSecond.reduce((sum, value) => sum + value, 0) }))
     .sort((left, right) => right.total - left.total || (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
-  const kept = series.slice(0, HTML_BANDWIDTH_MAX_TYPES);
-  const rest = series.slice(HTML_BANDWIDTH_MAX_TYPES);
+  // "other" only when it sums two or more types.
+  const keptCount = series.length === HTML_BANDWIDTH_MAX_TYPES + 1 ? series.length : HTML_BANDWIDTH_MAX_TYPES;
+  const kept = series.slice(0, keptCount);
+  const rest = series.slice(keptCount);
   const types = kept.map((entry) => ({ name: entry.name, bytesPerSecond: entry.bytesPerSecond.map(round3) }));
   if (rest.length > 0) {
     types.push({ name: `other (${rest.length} types)`, bytesPerSecond: tUs.map((_, index) => round3(rest.reduce((sum, entry) => sum + entry.bytesPerSecond[index]!, 0))) });
