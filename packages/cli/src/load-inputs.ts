@@ -9,6 +9,7 @@ import {
   type ProtocolDefinition,
 } from "@tickscope/core/protocol";
 import type { ByteSource } from "@tickscope/capture";
+import type { ProtocolInference } from "@tickscope/infer";
 
 /** Reads a text file, turning file-system errors into a clear `E_IO`. */
 export async function readTextFile(path: string, what: string): Promise<string> {
@@ -26,10 +27,25 @@ export async function readTextFile(path: string, what: string): Promise<string> 
 export interface LoadedProtocol {
   definition: ProtocolDefinition;
   protocol: CompiledProtocol;
+  /** Set when the definition was inferred (`--protocol auto`). */
+  inference?: ProtocolInference;
 }
 
-/** Reads, validates and compiles a protocol definition file, with an optional key file. */
-export async function loadProtocol(definitionPath: string, keysPath?: string): Promise<LoadedProtocol> {
+/** The captures `--protocol auto` infers the definition from. */
+export interface AutoProtocolInputs {
+  /** Capture paths (`-` is stdin, which cannot be read twice: refused). */
+  captures: readonly string[];
+  /** Server ports (`--server-port`). */
+  serverPorts?: readonly number[];
+}
+
+/**
+ * Reads, validates and compiles a protocol definition file, with an optional key file.
+ * `auto` infers the definition from `auto.captures` instead (`@tickscope/infer`):
+ * an `E_INVALID_OPTION` error when there are none, stdin, or nothing was found.
+ */
+export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs): Promise<LoadedProtocol> {
+  if (definitionPath === "auto") return loadInferredProtocol(auto);
   const definition = parseProtocolDefinition(await readTextFile(definitionPath, "protocol definition"));
   const keys = keysPath === undefined ? undefined : parseKeyFile(await readTextFile(keysPath, "key file"));
   return { definition, protocol: compileProtocol(definition, { keys }) };
@@ -54,4 +70,21 @@ export async function describeInput(kind: string, path: string): Promise<ReportI
   } catch {
     return { kind, name: path };
   }
+}
+
+async function loadInferredProtocol(auto: AutoProtocolInputs | undefined): Promise<LoadedProtocol> {
+  if (auto === undefined || auto.captures.length === 0 || auto.captures.includes("-")) {
+    throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from capture files (not stdin): give them as arguments", {
+      hint: "run `tickscope protocol infer <capture> --out draft.json` and pass --protocol draft.json",
+    });
+  }
+  const { inferFromCaptures } = await import("./infer-captures.js");
+  const inference = await inferFromCaptures(auto.captures, { serverPorts: auto.serverPorts });
+  if (!inference.found || inference.definition === undefined) {
+    throw new TickscopeError(ErrorCode.invalidOption, `--protocol auto: no header field could be inferred (${inference.notes.join("; ")})`, {
+      hint: "run `tickscope protocol infer` to see the evidence, or give a definition",
+    });
+  }
+  const definition = { ...inference.definition, description: `inferred by --protocol auto: ${inference.fields.map((field) => `${field.role} @${field.offset}`).join(", ")}` };
+  return { definition, protocol: compileProtocol(definition), inference };
 }
