@@ -26,6 +26,12 @@ export interface ReportTable {
   name: string;
   /** Rows; every row has the same keys in the same order. */
   rows: Record<string, string | number | boolean | null>[];
+  /**
+   * Columns holding capture times (µs since the epoch, named `…Us`): human
+   * formats print them as ISO + offset from the capture start (`startUs` →
+   * `start`), CSV as integer µs with an ISO column beside.
+   */
+  timeColumns?: string[];
   /** When set, the HTML report draws the table as a bar chart of `valueColumn` by `labelColumn`. */
   bar?: { labelColumn: string; valueColumn: string; unit: string };
 }

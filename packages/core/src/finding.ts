@@ -25,6 +25,9 @@ export function compareSeverity(a: Severity, b: Severity): number {
 export const EvidenceSchema = Type.Object({
   values: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String(), Type.Boolean()])),
   packetIndices: Type.Array(Type.Integer({ minimum: 0 }), { description: "0-based; Wireshark frame = index + 1" }),
+  frameNumbers: Type.Optional(
+    Type.Array(Type.Integer({ minimum: 1 }), { description: "the same packets as Wireshark frame numbers (1-based); written by the tickscope CLI's machine outputs" }),
+  ),
 });
 
 /** Evidence behind a finding. */

@@ -1,6 +1,6 @@
 import { createAnticheatAnalyzer, type AnticheatOptions, type AnticheatReport } from "@tickscope/anticheat";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
-import { formatNumber } from "../formats/markdown-format.js";
+import { formatNumber, formatPlayerReference, knownPlayer } from "../formats/human-values.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
 import { undecodedReason } from "./undecoded-traffic.js";
 
@@ -28,7 +28,7 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
         : `${cheating.length} cheating and ${suspicious.length} suspicious of ${report.players.length} player(s): ` +
             [...cheating, ...suspicious]
               .slice(0, 5)
-              .map((player) => `${player.player} (${player.verdict}: ${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
+              .map((player) => `${formatPlayerReference(player.player, player.session)}: ${player.verdict} (${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
               .join("; ") +
             ".",
     );
@@ -50,7 +50,7 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
     help: "anticheat score of the player (0 clean .. 1 cheating)",
     unit: "1",
     value: player.score,
-    labels: { player: player.player, session: player.session, verdict: player.verdict },
+    labels: { player: knownPlayer(player.player, player.session) ?? "", session: player.session, verdict: player.verdict },
   }));
   return {
     analysis: "anticheat",
@@ -62,7 +62,7 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
     tables: [
       {
         name: "anticheat-players",
-        rows: report.players.map((player) => ({ player: player.player, session: player.session, verdict: player.verdict, score: player.score, kinds: player.kinds.join(" ") })),
+        rows: report.players.map((player) => ({ player: knownPlayer(player.player, player.session) ?? null, session: player.session, verdict: player.verdict, score: player.score, kinds: player.kinds.join(" ") })),
       },
       { name: "anticheat-audit", rows: report.audit.map((item) => ({ id: item.id, severity: item.severity, title: item.title, exploit: item.exploit, fix: item.fix })) },
     ],

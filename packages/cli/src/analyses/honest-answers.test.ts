@@ -73,7 +73,7 @@ describe("answers say only what was measured (issue 13 §6)", () => {
       resets: { count: 0 },
     };
     const answer = lossSection({ ...emptyLoss, sessions: [stream] } as unknown as LossReport, withDefinition).answer;
-    expect(answer[0]).toMatch(/^0\.068% of 39426 expected sequence numbers lost overall \(sequenced messages, not datagrams; 1 sequence space\(s\)\); worst stream s serverToClient/);
+    expect(answer[0]).toMatch(/^0\.06848% of 39426 expected sequence numbers lost overall \(sequenced messages, not datagrams; 1 sequence space\(s\)\); worst stream s serverToClient/);
   });
 
   it("regions: 'not tested: N sessions, need ≥ M' when no significance test ran; tested comparisons counted otherwise", () => {
@@ -97,6 +97,6 @@ describe("answers say only what was measured (issue 13 §6)", () => {
       bySession: [],
       perMinute: [],
     } as unknown as BandwidthReport;
-    expect(bandwidthSection(report).answer[0]).toBe("120.164 kbit/s on the wire (109.748 packets/s, peak 370.488 kbit/s); link+IP+UDP headers are 30.688% of wire bytes.");
+    expect(bandwidthSection(report).answer[0]).toBe("120.2 kbit/s on the wire (109.7 packets/s, peak 370.5 kbit/s); link+IP+UDP headers are 30.69% of wire bytes.");
   });
 });

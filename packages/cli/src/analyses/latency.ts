@@ -246,6 +246,7 @@ export function latencySection(report: LatencyReportWithTiming, context?: Pick<A
       },
       {
         name: "latency-spikes",
+        timeColumns: ["startUs"],
         rows: spikes.map((spike) => ({
           session: spike.session,
           startUs: spike.startUs,

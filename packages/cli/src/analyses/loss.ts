@@ -1,3 +1,4 @@
+import type { Recommendation } from "@tickscope/core";
 import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@tickscope/loss";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
@@ -6,6 +7,36 @@ import { undecodedReason } from "./undecoded-traffic.js";
 
 function percent(rate: number): string {
   return `${formatNumber(rate * 100)}%`;
+}
+
+/** How much a measured fix changes its metric (lower-is-better or higher-is-better alike). */
+function measuredEffect(recommendation: Recommendation): number {
+  return Math.abs(recommendation.after - recommendation.before);
+}
+
+/**
+ * The fix to quote for each metric (input loss, buffer coverage, head-of-line
+ * stalls): the verified recommendation with the largest measured effect — the
+ * most affected session's, not the first session's in id order. Metrics in
+ * the order they first appear.
+ */
+export function bestMeasuredFixes(recommendations: readonly Recommendation[]): Recommendation[] {
+  const best = new Map<string, Recommendation>();
+  for (const recommendation of recommendations) {
+    if (!recommendation.verified) continue;
+    const current = best.get(recommendation.metric);
+    if (current === undefined || measuredEffect(recommendation) > measuredEffect(current)) best.set(recommendation.metric, recommendation);
+  }
+  return [...best.values()];
+}
+
+/** Recommendations for the report: per metric (first-appearance order), largest measured effect first. */
+function byMeasuredEffect(recommendations: readonly Recommendation[]): Recommendation[] {
+  const metricOrder = new Map<string, number>();
+  for (const recommendation of recommendations) if (!metricOrder.has(recommendation.metric)) metricOrder.set(recommendation.metric, metricOrder.size);
+  return [...recommendations].sort(
+    (left, right) => metricOrder.get(left.metric)! - metricOrder.get(right.metric)! || measuredEffect(right) - measuredEffect(left),
+  );
 }
 
 /**
@@ -44,7 +75,9 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
     const total = stateStale.reduce((sum, impact) => sum + (impact.kind === "state" ? impact.exceedsInterpolationDelay : 0), 0);
     answer.push(`State updates: ${total} gap(s) longer than the interpolation delay (clients had to extrapolate) in ${stateStale.length} stream(s).`);
   }
-  if (report.recommendations.length > 0) answer.push(`Best measured fix: ${report.recommendations[0]!.title}.`);
+  for (const best of bestMeasuredFixes(report.recommendations)) {
+    answer.push(`Best measured fix${best.session === undefined ? "" : ` (${best.session}, the most affected)`}: ${best.title}.`);
+  }
   const metrics: MetricSample[] = streams.flatMap((stream) => {
     const labels = { session: stream.id, direction: stream.direction, channel: stream.channel ?? "", type: stream.messageType };
     return [
@@ -59,7 +92,7 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
     question: "Which game data is lost, in what bursts, and what does it do to sync?",
     answer,
     findings: report.findings,
-    recommendations: report.recommendations,
+    recommendations: byMeasuredEffect(report.recommendations),
     metrics,
     tables: [
       {

@@ -3,6 +3,7 @@ import { stringifyReport } from "@tickscope/core";
 import { adapterFor, availableAnalyses } from "../analyses/registry.js";
 import type { AnalysisName } from "../analysis-section.js";
 import { setExitCode, streamsOf } from "../command-context.js";
+import { reportForMachines } from "../formats/machine-values.js";
 import { renderMarkdown } from "../formats/markdown-format.js";
 import { parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
 import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
@@ -92,7 +93,7 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
       const written = await writeReports(result, options.format ?? ["md"], options.out, streams);
       if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
     } else {
-      streams.stdout.write(options.json ? `${stringifyReport(section.report)}\n` : escapeTerminalDocument(renderMarkdown(result)));
+      streams.stdout.write(options.json ? `${stringifyReport(reportForMachines(section.report))}\n` : escapeTerminalDocument(renderMarkdown(result)));
     }
     setExitCode(self, exitCodeForFindings(result, options.failOn ?? config.failOn));
   });

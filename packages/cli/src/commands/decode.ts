@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { formatTimeUs, stringifyReport, type DecodeAnomaly, type GameMessage, type MessageAnalyzer } from "@tickscope/core";
+import { stringifyReport, type DecodeAnomaly, type GameMessage, type MessageAnalyzer } from "@tickscope/core";
 import { runCapturePipeline } from "@tickscope/capture";
+import { formatCaptureTime } from "../formats/human-values.js";
 import { streamsOf } from "../command-context.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
 import { parsePortOption } from "../options.js";
@@ -26,7 +27,7 @@ export function messageToNdjson(message: GameMessage): string {
       kind: "message",
       session: message.sessionId,
       direction: message.direction,
-      tUs: message.tUs,
+      tUs: Math.round(message.tUs),
       frameNumber: message.packetIndex + 1,
       packetIndex: message.packetIndex,
       type: message.type,
@@ -49,7 +50,7 @@ export function anomalyToNdjson(anomaly: DecodeAnomaly): string {
       code: anomaly.code,
       session: anomaly.sessionId,
       direction: anomaly.direction,
-      tUs: anomaly.tUs,
+      tUs: Math.round(anomaly.tUs),
       frameNumber: anomaly.packetIndex + 1,
       packetIndex: anomaly.packetIndex,
       ...(anomaly.messageType === undefined ? {} : { type: anomaly.messageType }),
@@ -61,10 +62,14 @@ export function anomalyToNdjson(anomaly: DecodeAnomaly): string {
   );
 }
 
-/** Formats one decoded message as a human line (`frame N` is the Wireshark frame number). */
-export function messageToText(message: GameMessage): string {
+/**
+ * Formats one decoded message as a human line: the time as ISO + offset from
+ * `captureStartUs` (the first packet; see `formatCaptureTime`), `frame N` the
+ * Wireshark frame number.
+ */
+export function messageToText(message: GameMessage, captureStartUs?: number): string {
   const arrow = message.direction === "clientToServer" ? "c→s" : "s→c";
-  return `${formatTimeUs(message.tUs)} frame ${message.packetIndex + 1} ${message.sessionId} ${arrow} ${message.type} ${stringifyReport(message.fields, 0)}`;
+  return `${formatCaptureTime(message.tUs, captureStartUs)} frame ${message.packetIndex + 1} ${message.sessionId} ${arrow} ${message.type} ${stringifyReport(message.fields, 0)}`;
 }
 
 /** Registers `tickscope decode <capture> --protocol def.json`. */
@@ -80,12 +85,16 @@ export function registerDecodeCommand(program: Command): void {
     .action(async (capture: string, options: DecodeOptions, command: Command) => {
       const { protocol } = await loadProtocol(options.protocol, options.keys);
       const streams = streamsOf(command);
-      const format = options.ndjson ? messageToNdjson : messageToText;
       let buffer = "";
+      let captureStartUs: number | undefined;
       const printer: MessageAnalyzer<void> = {
         name: "decode",
+        onPacket(packet) {
+          captureStartUs ??= packet.tUs;
+        },
         onMessage(message) {
-          buffer += `${format(message)}\n`;
+          captureStartUs ??= message.tUs;
+          buffer += `${options.ndjson ? messageToNdjson(message) : messageToText(message, captureStartUs)}\n`;
           if (buffer.length > FLUSH_CHARACTERS) {
             streams.stdout.write(options.ndjson ? buffer : escapeTerminalDocument(buffer));
             buffer = "";

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
-import { describeOtherTraffic, formatTimeUs, stringifyReport } from "@tickscope/core";
+import { describeOtherTraffic, stringifyReport } from "@tickscope/core";
 import { inspectCaptures, type InspectResult } from "@tickscope/capture";
+import { formatCaptureTime } from "../formats/human-values.js";
 import { streamsOf } from "../command-context.js";
 import { renderMarkdownTable } from "../formats/markdown-format.js";
 import { captureSource, loadProtocol } from "../load-inputs.js";
@@ -24,8 +25,8 @@ export function renderInspectText(result: InspectResult): string {
         format: capture.format + (capture.compressed ? "+gz" : ""),
         packets: capture.packets,
         bytes: capture.bytes,
-        first: capture.firstUs === null ? "" : formatTimeUs(capture.firstUs),
-        last: capture.lastUs === null ? "" : formatTimeUs(capture.lastUs),
+        first: capture.firstUs === null ? "" : formatCaptureTime(capture.firstUs),
+        last: capture.lastUs === null ? "" : formatCaptureTime(capture.lastUs, capture.firstUs ?? undefined),
         linkTypes: capture.linkTypes.join(","),
         anomalies: Object.entries(capture.anomalies).map(([code, count]) => `${code}×${count}`).join(" ") || "none",
       })),

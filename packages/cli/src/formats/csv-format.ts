@@ -1,15 +1,39 @@
 import { stringify } from "csv-stringify/sync";
 import { formatEndpoint, formatTimeUs } from "@tickscope/core";
+import { knownPlayer, wholeMicroseconds } from "./human-values.js";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
 import { csvFileName, FINDINGS_TABLE_NAME, RECOMMENDATIONS_TABLE_NAME, sortFindings } from "./markdown-format.js";
 import type { ReportFormat } from "./report-format.js";
 
-/** Renders one table as RFC 4180 CSV with a header row. */
+/**
+ * A table's rows for CSV: every capture-time column (`timeColumns`) as integer
+ * µs, followed by its ISO 8601 form under the name without `Us` (`startUs`,
+ * `start`) — machines read the µs, spreadsheets and people the ISO.
+ */
+export function csvTableRows(table: ReportTable): ReportTable["rows"] {
+  const timeColumns = new Set(table.timeColumns ?? []);
+  if (timeColumns.size === 0) return table.rows;
+  return table.rows.map((row) => {
+    const csvRow: ReportTable["rows"][number] = {};
+    for (const [column, value] of Object.entries(row)) {
+      if (timeColumns.has(column) && typeof value === "number") {
+        csvRow[column] = wholeMicroseconds(value);
+        csvRow[column.replace(/Us$/, "")] = formatTimeUs(wholeMicroseconds(value));
+      } else {
+        csvRow[column] = value;
+      }
+    }
+    return csvRow;
+  });
+}
+
+/** Renders one table as RFC 4180 CSV with a header row (capture times as integer µs and ISO, see {@link csvTableRows}). */
 export function renderCsvTable(table: ReportTable): string {
-  if (table.rows.length === 0) return "";
-  const columns = Object.keys(table.rows[0]!);
-  return stringify(table.rows, { header: true, columns, cast: { boolean: (value) => (value ? "true" : "false") } });
+  const rows = csvTableRows(table);
+  if (rows.length === 0) return "";
+  const columns = Object.keys(rows[0]!);
+  return stringify(rows, { header: true, columns, cast: { boolean: (value) => (value ? "true" : "false") } });
 }
 
 /** Every analysis's findings, most severe first, one row each (times as integer µs and ISO; the evidence is in `report.json`). */
@@ -21,12 +45,12 @@ export function findingsTable(result: AnalyzeResult): ReportTable {
       analysis: finding.analysis,
       severity: finding.severity,
       kind: finding.kind,
-      start: formatTimeUs(finding.startUs),
-      startUs: Math.round(finding.startUs),
-      endUs: Math.round(finding.endUs),
+      start: formatTimeUs(wholeMicroseconds(finding.startUs)),
+      startUs: wholeMicroseconds(finding.startUs),
+      endUs: wholeMicroseconds(finding.endUs),
       durationMs: (finding.endUs - finding.startUs) / 1000,
       session: finding.session ?? null,
-      player: finding.player ?? null,
+      player: knownPlayer(finding.player, finding.session) ?? null,
       confidence: finding.confidence ?? null,
       summary: finding.summary,
     })),
@@ -70,6 +94,7 @@ export const csvFormat: ReportFormat = {
   render(result) {
     const sessions: ReportTable = {
       name: "sessions",
+      timeColumns: ["firstUs", "lastUs"],
       rows: result.sessions.map((session) => ({
         session: session.id,
         transport: session.transport,

@@ -9,7 +9,8 @@ import type { ReportFormat } from "./report-format.js";
 
 export type { ReportFormat, RenderedFile } from "./report-format.js";
 export { renderCsvTable } from "./csv-format.js";
-export { renderMarkdown, renderMarkdownTable, formatNumber } from "./markdown-format.js";
+export { renderMarkdown, renderMarkdownTable } from "./markdown-format.js";
+export { formatNumber, formatCaptureTime, formatOffsetSeconds, wholeMicroseconds } from "./human-values.js";
 export { renderHtml, escapeHtml, serializeScriptJson } from "./html-format.js";
 export { buildHtmlViewModel, sortFindingsForHtml, type HtmlViewModel } from "./html-view-model.js";
 export { renderPrometheus } from "./prometheus-format.js";

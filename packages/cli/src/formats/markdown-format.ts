@@ -1,7 +1,10 @@
-import { compareSeverity, describeOtherTraffic, formatTimeUs, type Finding, type Recommendation, type Session } from "@tickscope/core";
+import { compareSeverity, describeOtherTraffic, type Finding, type Recommendation, type Session } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
+import { formatCaptureTime, formatNumber, knownPlayer } from "./human-values.js";
 import type { ReportFormat } from "./report-format.js";
+
+export { formatNumber } from "./human-values.js";
 
 const MAX_TABLE_ROWS = 50;
 
@@ -9,13 +12,6 @@ function escapeCell(value: unknown): string {
   if (value === null || value === undefined) return "";
   const text = typeof value === "number" ? formatNumber(value) : String(value);
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
-/** Formats a number for humans: integers as is, others with up to 3 decimals. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
-  return String(Math.round(value * 1000) / 1000);
 }
 
 /**
@@ -45,19 +41,46 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((left, right) => compareSeverity(right.severity, left.severity) || left.startUs - right.startUs);
 }
 
-function findingRows(findings: readonly Finding[]): Record<string, unknown>[] {
+/** The first capture time of a result (µs), the origin of the `(+s)` offsets; undefined without packets. */
+export function captureStartUs(result: AnalyzeResult): number | undefined {
+  let start = Number.POSITIVE_INFINITY;
+  for (const capture of result.captures) if (capture.packets > 0 && capture.firstUs < start) start = capture.firstUs;
+  return Number.isFinite(start) ? start : undefined;
+}
+
+/**
+ * A table's rows for a human format: every capture-time column (`timeColumns`,
+ * µs since the epoch) becomes ISO + offset from the capture start under its
+ * name without `Us` (`startUs` → `start`).
+ */
+export function humanTableRows(table: ReportTable, startUs: number | undefined): Record<string, unknown>[] {
+  const timeColumns = new Set(table.timeColumns ?? []);
+  if (timeColumns.size === 0) return table.rows;
+  return table.rows.map((row) => {
+    const human: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(row)) {
+      if (timeColumns.has(column)) human[column.replace(/Us$/, "")] = typeof value === "number" ? formatCaptureTime(value, startUs) : value;
+      else human[column] = value;
+    }
+    return human;
+  });
+}
+
+function findingRows(findings: readonly Finding[], startUs: number | undefined): Record<string, unknown>[] {
   return sortFindings(findings).map((finding) => ({
     severity: finding.severity,
     kind: finding.kind,
-    start: formatTimeUs(finding.startUs),
+    start: formatCaptureTime(finding.startUs, startUs),
     durationMs: (finding.endUs - finding.startUs) / 1000,
-    who: finding.player ?? finding.session ?? "",
+    player: knownPlayer(finding.player, finding.session) ?? "",
+    session: finding.session ?? "",
     summary: finding.summary,
   }));
 }
 
 function recommendationRows(recommendations: readonly Recommendation[]): Record<string, unknown>[] {
   return recommendations.map((recommendation) => ({
+    session: recommendation.session ?? "(all)",
     change: recommendation.title,
     metric: recommendation.metric,
     before: recommendation.before,
@@ -77,8 +100,8 @@ function csvMention(tableName: string, alsoInJson: boolean): string {
   return `\`${csvFileName(tableName)}\` (\`--format csv\`)${alsoInJson ? " and `report.json` (`--format json`)" : ""}`;
 }
 
-function renderTable(table: ReportTable): string {
-  return `#### ${table.name}\n\n${renderMarkdownTable(table.rows, MAX_TABLE_ROWS, csvMention(table.name, false))}`;
+function renderTable(table: ReportTable, startUs: number | undefined): string {
+  return `#### ${table.name}\n\n${renderMarkdownTable(humanTableRows(table, startUs), MAX_TABLE_ROWS, csvMention(table.name, false))}`;
 }
 
 /** `ephemeralPort × 12, fanIn × 3`: how many sessions each server rule decided. */
@@ -94,10 +117,12 @@ export function serverRuleCounts(sessions: readonly Session[]): string {
 /** Renders the human summary: the answers first, details after. */
 export function renderMarkdown(result: AnalyzeResult): string {
   const parts: string[] = ["# tickscope report\n"];
+  const startUs = captureStartUs(result);
   const packets = result.captures.reduce((sum, capture) => sum + capture.packets, 0);
   parts.push(
     `${result.captures.length} capture(s), ${packets} packets, ${result.sessions.length} session(s). ` +
-      `tickscope ${result.toolVersion}.\n`,
+      `tickscope ${result.toolVersion}.` +
+      (startUs === undefined ? "\n" : ` Times are UTC, (+s) from the first packet at ${formatCaptureTime(startUs)}.\n`),
   );
   const decodeAnomalyCount = Object.values(result.decodeAnomalies).reduce((sum, count) => sum + count, 0);
   if (decodeAnomalyCount > 0) {
@@ -116,12 +141,12 @@ export function renderMarkdown(result: AnalyzeResult): string {
   for (const section of result.sections) {
     parts.push(`### ${section.analysis}\n`);
     if (section.findings.length > 0) {
-      parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings), MAX_FINDING_ROWS, csvMention(FINDINGS_TABLE_NAME, true))}`);
+      parts.push(`#### findings\n\n${renderMarkdownTable(findingRows(section.findings, startUs), MAX_FINDING_ROWS, csvMention(FINDINGS_TABLE_NAME, true))}`);
     }
     if (section.recommendations.length > 0) {
       parts.push(`#### recommendations\n\n${renderMarkdownTable(recommendationRows(section.recommendations), MAX_TABLE_ROWS, csvMention(RECOMMENDATIONS_TABLE_NAME, true))}`);
     }
-    for (const table of section.tables) parts.push(renderTable(table));
+    for (const table of section.tables) parts.push(renderTable(table, startUs));
   }
   return parts.join("\n");
 }

@@ -6,6 +6,7 @@ import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import { AggregationTemporality, DataPointType, type MetricData, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { stringifyReport, type Severity } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
+import { reportForMachines } from "./machine-values.js";
 import type { ReportFormat } from "./report-format.js";
 
 const SCOPE = { name: "tickscope", version: undefined as string | undefined };
@@ -82,8 +83,8 @@ export function buildLogRecords(result: AnalyzeResult): ReadableLogRecord[] {
         "tickscope.kind": finding.kind,
         "tickscope.session": finding.session ?? "",
         "tickscope.player": finding.player ?? "",
-        "tickscope.end_us": finding.endUs,
-        "tickscope.evidence": stringifyReport(finding.evidence, 0),
+        "tickscope.end_us": Math.round(finding.endUs),
+        "tickscope.evidence": stringifyReport(reportForMachines(finding.evidence), 0),
       },
       droppedAttributesCount: 0,
     })),
