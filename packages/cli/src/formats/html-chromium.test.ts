@@ -91,6 +91,22 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
     })()`);
     expect(chosen).toBe("5");
     expect(await browser.evaluate<string>("document.getElementById('timeline-title').textContent")).toContain("#6 ");
+    // Hovering the shared-path spike (20-22 s of 0-60 s) on session #1's timeline tells its top cause; the legend shows the values.
+    const hover = await browser.evaluate<{ status: string; legend: string[] }>(`(() => {
+      const select = document.getElementById('timeline-session');
+      select.value = '0';
+      select.dispatchEvent(new Event('change'));
+      const over = document.querySelector('#timeline-chart .u-over');
+      const box = over.getBoundingClientRect();
+      over.dispatchEvent(new MouseEvent('mousemove', { bubbles: true, clientX: box.left + (box.width * 21) / 60, clientY: box.top + box.height / 2 }));
+      return {
+        status: document.querySelector('#timeline-chart .chart-status').textContent,
+        legend: Array.from(document.querySelectorAll('#timeline-chart .u-legend .u-value')).map((cell) => cell.textContent),
+      };
+    })()`);
+    expect(hover.status).toMatch(/^Spike t\+20\.000 s .* top cause sharedPath \(score 0\.44\); fix: escalate the route/);
+    expect(hover.legend[0]).toMatch(/^t\+21\.000 s \(00:00:21\.000 UTC\)$/);
+    expect(hover.legend[1]).toMatch(/^2\d{3}(\.\d+)? ms$/);
   }, 30_000);
 
   it("a 100-player report stays responsive (render time measured in the page)", async () => {

@@ -173,10 +173,14 @@ function renderAnticheat(section: AnalysisSection, model: HtmlViewModel): string
   const players = model.flaggedPlayers
     .map((player, index) => {
       const findings = player.findings
-        .map((finding) => `<li><span class="severity severity-${escapeHtml(finding.severity)}">${escapeHtml(finding.severity)}</span> <span class="finding-kind">${escapeHtml(finding.kind)}</span> <span class="finding-time">${escapeHtml(timeText(finding.startUs, model.originUs))}</span><span class="finding-summary">${escapeHtml(finding.summary)}</span></li>`)
+        .map(
+          (finding) =>
+            `<li><span class="severity severity-${escapeHtml(finding.severity)}">${escapeHtml(finding.severity)}</span> <span class="finding-kind">${escapeHtml(finding.kind)}</span> <span class="finding-time">${escapeHtml(`${timeText(finding.startUs, model.originUs)} for ${formatNumber((finding.endUs - finding.startUs) / 1e6)} s`)}</span><span class="finding-summary">${escapeHtml(finding.summary)}</span>` +
+            `${finding.evidence.length === 0 ? "" : `<span class="evidence-values">${finding.evidence.map(([name, value]) => `<span class="evidence-value">${escapeHtml(name)} = ${escapeHtml(value)}</span>`).join(" ")}</span>`}</li>`,
+        )
         .join("");
       return (
-        `<article class="player" id="player-${index}"><h3>${escapeHtml(player.player)}</h3>` +
+        `<article class="player" id="player-${index}"><h3>${escapeHtml(player.sessionIndex >= 0 && model.sessions[player.sessionIndex]!.id !== player.player ? `player ${player.player} · ${model.sessions[player.sessionIndex]!.label}` : `player ${player.player}`)}</h3>` +
         `<p class="verdict">${escapeHtml(`${player.verdict}, score ${formatNumber(player.score)}`)}${player.sessionIndex >= 0 ? ` · <a href="#session-${player.sessionIndex}">session timeline</a>` : ""}</p>` +
         `<div class="chart-body player-chart" id="player-chart-${index}"></div><ul class="findings">${findings}</ul></article>`
       );
@@ -190,7 +194,7 @@ function renderAnticheat(section: AnalysisSection, model: HtmlViewModel): string
     .join("");
   return (
     `<section id="anticheat"><h2>Anticheat: ${escapeHtml(section.question)}</h2>${answerList(section)}` +
-    `${players === "" ? `<p class="note">No player flagged.</p>` : `<h3>Evidence timelines of flagged players (RTT, findings shaded by severity)</h3>${players}`}` +
+    `${players === "" ? `<p class="note">No player flagged.</p>` : `<h3>Evidence timelines of flagged players: the player's RTT, each finding's time range shaded by severity, its start marked</h3>${players}`}` +
     `${audit === "" ? "" : `<h3>Protocol audit</h3><ul class="findings">${audit}</ul>`}</section>`
   );
 }

@@ -141,7 +141,18 @@ export interface HtmlFlaggedPlayerView {
   /** Combined score (0–1). */
   score: number;
   /** The player's findings, in time order. */
-  findings: { id: string; kind: string; severity: Severity; startUs: number; endUs: number; summary: string }[];
+  findings: { id: string; kind: string; severity: Severity; startUs: number; endUs: number; summary: string; evidence: [string, string][] }[];
+}
+
+/** Most evidence values shown per anticheat finding. */
+const MAX_EVIDENCE_VALUES = 10;
+
+function evidenceValues(finding: Loose): [string, string][] {
+  const values = asObject(asObject(finding.evidence)?.values);
+  if (values === undefined) return [];
+  return Object.entries(values)
+    .slice(0, MAX_EVIDENCE_VALUES)
+    .map(([name, value]) => [name, typeof value === "number" ? String(round3(value)) : asText(value)]);
 }
 
 /** Everything the HTML report's charts draw: bounded and JSON-serializable. */
@@ -409,6 +420,7 @@ function buildFlaggedPlayers(result: AnalyzeResult, sessionIndex: Map<string, nu
             startUs: asNumber(finding.startUs) ?? 0,
             endUs: asNumber(finding.endUs) ?? 0,
             summary: asText(finding.summary),
+            evidence: evidenceValues(finding),
           }))
           .sort((left, right) => left.startUs - right.startUs || (left.id < right.id ? -1 : 1)),
       };
