@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderHtml } from "./html-format.js";
 import { CHROMIUM_PATH, ChromiumPipe } from "../test-support/chromium-pipe.js";
-import { HTML_LAYOUT_CHECK, type LayoutCheckResult } from "../test-support/html-layout-check.js";
+import { HTML_AXIS_LABEL_CHECK, HTML_LAYOUT_CHECK, type LayoutCheckResult } from "../test-support/html-layout-check.js";
 import { HOSTILE_NAME, htmlSampleReport } from "../test-support/html-sample-report.js";
 
 /** Render time bound for the 100-player report (ms in the page: heatmap, timeline, bandwidth, evidence charts); generous for a loaded 2-core machine. */
@@ -67,10 +67,11 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
       const layout = await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK);
       expect(layout.textBoxes).toBeGreaterThan(200);
       expect(layout.problems).toEqual([]);
+      expect(await browser.evaluate<string[]>(HTML_AXIS_LABEL_CHECK)).toEqual([]);
       const height = await browser.evaluate<number>("document.documentElement.scrollHeight");
       const shot = join(directory, `sixteen-players-${width}.png`);
       writeFileSync(shot, await browser.screenshot({ x: 0, y: 0, width, height: Math.min(height, 12_000) }));
-      console.log(`html report at ${width} px: ${layout.textBoxes} text boxes, 0 overflow/overlap, page ${height} px tall, screenshot ${shot}`);
+      console.log(`html report at ${width} px: ${layout.textBoxes} text boxes, 0 overflow/overlap (DOM and canvas axis labels), page ${height} px tall, screenshot ${shot}`);
     }, 60_000);
   }
 
@@ -130,6 +131,7 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
     expect(interactionMs).toBeLessThan(HUNDRED_PLAYER_RENDER_BOUND_MS);
     const layout = await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK);
     expect(layout.problems).toEqual([]);
+    expect(await browser.evaluate<string[]>(HTML_AXIS_LABEL_CHECK)).toEqual([]);
   }, 60_000);
 });
 

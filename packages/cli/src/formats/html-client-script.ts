@@ -4,7 +4,8 @@
  * draws the RTT heatmap, the session timeline, the stacked bandwidth chart and
  * the anticheat evidence timelines. Every text from the capture goes through
  * `textContent` (never `innerHTML`). It records its render time in
- * `document.documentElement.dataset.renderMs` for the browser tests.
+ * `document.documentElement.dataset.renderMs` and exposes the uPlot instances
+ * as `window.tickscopeCharts` for the browser tests.
  */
 export const HTML_CLIENT_SCRIPT = String.raw`(function () {
 "use strict";
@@ -455,6 +456,21 @@ function onHash() {
   if (match && Number(match[1]) < model.sessions.length) showSession(Number(match[1]), false);
 }
 
+// A finding's "timeline" link opens its session's timeline zoomed on the finding (a quarter of its span around it, at least 5 s).
+function onEvidenceClick(event) {
+  var link = event.target && event.target.closest ? event.target.closest("a.evidence-link[data-start-s]") : null;
+  if (!link || !timeline) return;
+  var match = /^#session-(\d+)$/.exec(link.getAttribute("href"));
+  if (!match || Number(match[1]) >= model.sessions.length) return;
+  event.preventDefault();
+  history.replaceState(null, "", link.getAttribute("href"));
+  showSession(Number(match[1]), false);
+  var start = Number(link.dataset.startS), end = Number(link.dataset.endS);
+  var pad = Math.max(5, (end - start) / 4);
+  timeline.chart.setScale("x", { min: Math.max(timeline.full[0], start - pad), max: Math.min(timeline.full[1], end + pad) });
+  document.getElementById("timeline").scrollIntoView({ block: "start" });
+}
+
 function draw(step) {
   try { step(); } catch (error) {
     var failure = element("p", "chart-error", "A chart failed to draw: " + (error && error.message ? error.message : String(error)));
@@ -468,9 +484,12 @@ draw(drawBandwidth);
 draw(drawPlayers);
 onHash();
 window.addEventListener("hashchange", onHash);
+document.addEventListener("click", onEvidenceClick);
 var pending = 0;
 window.addEventListener("resize", function () { clearTimeout(pending); pending = setTimeout(resizeAll, 100); });
 document.documentElement.dataset.renderMs = String(Math.round((performance.now() - started) * 10) / 10);
 document.documentElement.dataset.charts = String(charts.length);
+// For tests and the console: the uPlot instances, heatmap and timeline first.
+window.tickscopeCharts = charts.map(function (entry) { return entry.chart; });
 })();
 `;

@@ -82,7 +82,7 @@ function renderFindings(result: AnalyzeResult, model: HtmlViewModel): string {
         `<span class="finding-time">${escapeHtml(timeText(finding.startUs, model.originUs))}</span>` +
         `${who === undefined ? "" : ` <span class="finding-who">${escapeHtml(who)}</span>`}` +
         `<span class="finding-summary">${escapeHtml(finding.summary)}</span>` +
-        `<a class="evidence-link" href="${escapeHtml(evidenceAnchor)}">evidence${finding.evidence.packetIndices.length > 0 ? ` (Wireshark frame ${finding.evidence.packetIndices.slice(0, 3).map((index) => index + 1).join(", ")})` : ""}</a></li>`
+        `<a class="evidence-link" href="${escapeHtml(evidenceAnchor)}"${evidenceAnchor.startsWith("#session-") ? ` data-start-s="${((finding.startUs - model.originUs) / 1e6).toFixed(3)}" data-end-s="${((finding.endUs - model.originUs) / 1e6).toFixed(3)}"` : ""}>${evidenceAnchor.startsWith("#session-") ? "timeline" : "evidence"}${finding.evidence.packetIndices.length > 0 ? ` (Wireshark frame ${finding.evidence.packetIndices.slice(0, 3).map((index) => index + 1).join(", ")})` : ""}</a></li>`
       );
     })
     .join("");

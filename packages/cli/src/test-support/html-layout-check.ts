@@ -86,3 +86,36 @@ export const HTML_LAYOUT_CHECK = String.raw`(() => {
   if (scrollWidth > viewportWidth + 1) problems.push({ kind: "pageOverflow", detail: "page is " + scrollWidth + " px wide in a " + viewportWidth + " px viewport" });
   return { textBoxes: boxes.length, problems, scrollWidth, viewportWidth };
 })()`;
+
+/**
+ * An expression evaluated in the rendered report: the axis labels uPlot draws
+ * on its canvases (not in the DOM) checked the same way. For every chart in
+ * `window.tickscopeCharts`: a y axis is wide enough for its widest tick label
+ * (tick + gap + text ≤ the axis size; the axis title has its own band), and
+ * neighbouring x tick labels do not overlap. Returns the problems found.
+ */
+export const HTML_AXIS_LABEL_CHECK = String.raw`(() => {
+  const context = document.createElement("canvas").getContext("2d");
+  const problems = [];
+  (window.tickscopeCharts || []).forEach((chart, chartIndex) => {
+    chart.axes.forEach((axis, axisIndex) => {
+      if (!axis.show || !axis._values) return;
+      context.font = axis.font[0];
+      const values = axis._values.map((value) => (value === null || value === undefined ? "" : String(value)));
+      const widths = values.map((value) => context.measureText(value).width / devicePixelRatio);
+      const tick = axis.ticks && axis.ticks.show ? axis.ticks.size : 0;
+      if (axis.side === 1 || axis.side === 3) {
+        const needed = tick + axis.gap + Math.max(0, ...widths);
+        if (needed > axis._size + 1) problems.push("chart " + chartIndex + " axis " + axisIndex + ": labels need " + Math.ceil(needed) + " px, axis is " + axis._size + " px");
+      } else {
+        const positions = axis._splits.map((split) => chart.valToPos(split, axis.scale));
+        for (let index = 1; index < positions.length; index++) {
+          if (values[index] === "" || values[index - 1] === "") continue;
+          const room = Math.abs(positions[index] - positions[index - 1]);
+          if (room < (widths[index] + widths[index - 1]) / 2 + 2) problems.push("chart " + chartIndex + " axis " + axisIndex + ": '" + values[index - 1] + "' and '" + values[index] + "' overlap");
+        }
+      }
+    });
+  });
+  return problems;
+})()`;
