@@ -75,6 +75,23 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
     }, 60_000);
   }
 
+  it("the layout check itself finds an overflowing text box, a clipped box, overlapping labels and a page wider than the window", async () => {
+    await browser.setViewport(600, 400);
+    const page = join(directory, "bad-layout.html");
+    writeFileSync(
+      page,
+      `<!doctype html><body style="margin:0">` +
+        `<div style="width:120px"><span style="white-space:nowrap">udp:100.64.0.10:40009-203.0.113.10:7777</span></div>` +
+        `<div style="width:80px;overflow:hidden;white-space:nowrap">clipped text that is much too long</div>` +
+        `<div style="position:relative;height:20px"><span style="position:absolute;left:0">first label</span><span style="position:absolute;left:20px">second label</span></div>` +
+        `<div style="width:900px">wide</div></body>`,
+    );
+    await browser.load(`file://${page}`);
+    const layout = await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK);
+    expect(new Set(layout.problems.map((problem) => problem.kind))).toEqual(new Set(["overflow", "clipped", "overlap", "pageOverflow"]));
+    expect(layout.problems.find((problem) => problem.kind === "overlap")!.detail).toBe("'first label' overlaps 'second label'");
+  }, 30_000);
+
   it("a heatmap click opens that session's timeline, and #session-N links select it", async () => {
     await browser.setViewport(1400, 900);
     await browser.load(urls.sixteen!);
