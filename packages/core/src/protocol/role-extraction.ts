@@ -1,5 +1,5 @@
 import type { FieldRecord, FieldValue } from "../game-message.js";
-import type { ElementRoles, EntityRoles, MessageRoles, Vector3 } from "../roles.js";
+import { blankMessageRolesLiteral, createBlankMessageRoles, type ElementRoles, type EntityRoles, type MessageRoles, type Vector3 } from "../roles.js";
 import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
 import type { FieldPlan, RolePlan } from "./plan.js";
@@ -350,7 +350,7 @@ export function roleBuilder(
     const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays, elementArrays: plan.elementArrays };
     const hasRest = !isEmptyRolePlan(rest);
     return (fields, headerRoles, authenticated) => {
-      const roles: MessageRoles = {};
+      const roles: MessageRoles = createBlankMessageRoles();
       for (const key in headerRoles) (roles as Record<string, unknown>)[key] = (headerRoles as Record<string, unknown>)[key];
       for (const setter of setters) setter(fields, roles);
       if (hasRest) extractRoles(rest, fields, roles);
@@ -366,7 +366,8 @@ export function roleBuilder(
     constants.push(value);
     return `K[${constants.length - 1}]`;
   };
-  const lines: string[] = ["const r = {}; let v;"];
+  // Every message's roles start with all properties present: one hidden class for all message types.
+  const lines: string[] = [`const r = ${blankMessageRolesLiteral()}; let v;`];
   const headerProperties = new Set<string>();
   for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
   if (headerPlan.elementArrays.length > 0) lines.push("for (const k in h) r[k] = h[k];");
