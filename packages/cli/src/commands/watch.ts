@@ -11,6 +11,7 @@ interface WatchCommandOptions {
   window: number;
   idleExit: number;
   poll: number;
+  anticheatEpoch: number;
   quiet?: boolean;
 }
 
@@ -26,6 +27,12 @@ export function registerWatchCommand(program: Command): void {
     .option("--window <duration>", "rolling window for rates and counts, e.g. 10s", (text: string) => parseDurationSeconds(text), 10)
     .option("--idle-exit <duration>", "stop following a file after it has not grown for this long", (text: string) => parseDurationSeconds(text), 30)
     .option("--poll <duration>", "how often to look for new bytes in a followed file", (text: string) => parseDurationSeconds(text), 0.2)
+    .option(
+      "--anticheat-epoch <duration>",
+      "capture time each run of batch anticheat's detectors covers (lag switch, fake latency, ... alerted when it ends; a new run every half of it; 0 = off)",
+      (text: string) => parseDurationSeconds(text),
+      60,
+    )
     .option("--quiet", "no summary line on stderr at the end")
     .action(async (capture: string, options: WatchCommandOptions, command: Command) => {
       const streams = streamsOf(command);
@@ -34,7 +41,7 @@ export function registerWatchCommand(program: Command): void {
         protocolPath: options.protocol,
         keysPath: options.keys,
         serverPorts: options.serverPort,
-        detector: { windowMs: options.window * 1000 },
+        detector: { windowMs: options.window * 1000, anticheatEpochMs: options.anticheatEpoch * 1000 },
         idleExitMs: options.idleExit * 1000,
         pollIntervalMs: options.poll * 1000,
         onAlert: (alert) => void streams.stdout.write(formatAlertLine(alert)),

@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import type { AnticheatOptions } from "@tickscope/anticheat";
 import { runCapturePipeline } from "@tickscope/capture";
 import { loadProtocol, loadProtocolObject } from "../load-inputs.js";
 import { FollowFileReadable } from "./follow-file.js";
@@ -23,6 +24,8 @@ export interface RunWatchOptions {
   serverPorts?: readonly number[];
   /** Detector tuning (`windowMs` is `--window`). */
   detector?: Partial<WatchDetectorOptions>;
+  /** Options of batch anticheat's detectors (the same as `tickscope anticheat`'s; defaults otherwise). */
+  anticheat?: Partial<AnticheatOptions>;
   /** File follow: end after this long without growth, ms (default 30 000). */
   idleExitMs?: number;
   /** File follow: poll interval, ms (default 200). */
@@ -47,7 +50,7 @@ export async function runWatch(options: RunWatchOptions): Promise<WatchSummary> 
       : options.protocolDefinition !== undefined
         ? loadProtocolObject(options.protocolDefinition)
         : undefined;
-  const analyzer = new WatchAnalyzer(options.onAlert, options.detector);
+  const analyzer = new WatchAnalyzer(options.onAlert, options.detector, { ...options.anticheat, protocol: undefined });
   options.onAnalyzer?.(analyzer);
   let source: Readable;
   if (typeof options.source !== "string") source = options.source;

@@ -22,6 +22,8 @@ export interface WatchAlert {
   values: Record<string, number | string>;
   /** One human line. */
   summary: string;
+  /** Wireshark frame numbers (1-based) of packets that show the event (anticheat evidence), when there are any. */
+  frameNumbers?: number[];
 }
 
 /** Rounds a measured value for an alert (3 decimals; keeps JSON short and stable). */
@@ -29,14 +31,15 @@ export function roundValue(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Serializes an alert as one NDJSON line (with the trailing newline), keys in a fixed order. */
+/** Serializes an alert as one NDJSON line (with the trailing newline), keys in a fixed order; times in whole µs. */
 export function formatAlertLine(alert: WatchAlert): string {
   return `${JSON.stringify({
     alert: alert.alert,
     session: alert.session,
-    tUs: alert.tUs,
-    detectedAtUs: alert.detectedAtUs,
+    tUs: Math.round(alert.tUs),
+    detectedAtUs: Math.round(alert.detectedAtUs),
     values: alert.values,
     summary: alert.summary,
+    ...(alert.frameNumbers === undefined ? {} : { frameNumbers: alert.frameNumbers }),
   })}\n`;
 }

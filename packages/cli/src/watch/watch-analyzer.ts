@@ -1,3 +1,4 @@
+import type { AnticheatOptions } from "@tickscope/anticheat";
 import {
   RttSampler,
   serialResidue,
@@ -8,7 +9,9 @@ import {
   type PacketObservation,
   type RttMethod,
   type RttSample,
+  type Session,
 } from "@tickscope/core";
+import { AnticheatEpochs, type EpochFinding } from "./anticheat-epochs.js";
 import { ClockRateDetector } from "./clock-rate-detector.js";
 import { LossBurstDetector } from "./loss-burst-detector.js";
 import { RttSpikeDetector, type RttSpike } from "./rtt-spike-detector.js";
@@ -50,6 +53,8 @@ class SessionState {
   lastLatencyAlertUs = Number.NEGATIVE_INFINITY;
   lastClockAlertUs = Number.NEGATIVE_INFINITY;
   lastAnomalyAlertUs = Number.NEGATIVE_INFINITY;
+  /** End (µs) of the last alerted anticheat finding, by kind (at most one entry per cheat kind). */
+  readonly cheatAlertEndUs = new Map<string, number>();
 
   constructor(
     readonly id: string,
@@ -90,6 +95,10 @@ export interface WatchStateSize {
   clockDetectors: number;
   /** Echo requests awaiting a reply. */
   pendingEchoes: number;
+  /** Batch anticheat analyzers running (two overlapping epochs; 0 when off). */
+  anticheatAnalyzers: number;
+  /** Sessions those analyzers hold state for (summed over the analyzers). */
+  anticheatSessions: number;
   /** Distinct decode-anomaly codes remembered. */
   anomalyCodes: number;
 }
@@ -97,8 +106,11 @@ export interface WatchStateSize {
 /**
  * The live analysis of `tickscope watch`: small rolling detectors per session
  * (latency spike from RTT vs a median+MAD baseline, loss bursts from
- * sequence gaps, cheat suspicion from the send-clock rate and decode anomalies)
- * that call `onAlert` as soon as the packet confirming an event is seen. The
+ * sequence gaps, fast cheat suspicion from the send-clock rate and decode
+ * anomalies) that call `onAlert` as soon as the packet confirming an event is
+ * seen, plus batch `anticheat`'s own detectors over overlapping epochs of
+ * capture time ({@link AnticheatEpochs}: the lag switch, fake latency and
+ * every other cheat batch finds, alerted when an epoch ends). The
  * RTT samples are core's (`RttSampler`: RFC 9002 acks on the channel the
  * definition names, echo pairs, reported values), the same samples the latency
  * and regions analyses take. Memory is bounded: fixed-size arrays per session,
@@ -111,6 +123,8 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
   private readonly sessions = new Map<string, SessionState>();
   /** Core's RTT sampling; its samples arrive (synchronously) in {@link onRttSample}. */
   private readonly sampler: RttSampler;
+  /** Batch anticheat's detectors over epochs (undefined when `anticheatEpochMs` is 0). */
+  private readonly anticheat: AnticheatEpochs | undefined;
   /** The session and capture time of the message being fed to the sampler. */
   private currentSession: SessionState | undefined;
   private currentUs = 0;
@@ -129,9 +143,14 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
   constructor(
     private readonly onAlert: (alert: WatchAlert) => void,
     options: Partial<WatchDetectorOptions> = {},
+    anticheatOptions: Partial<AnticheatOptions> = {},
   ) {
     this.options = resolveWatchDetectorOptions(options);
     this.sampler = new RttSampler((sample) => this.onRttSample(sample), { echo: { maxPendingPerSession: PENDING_ECHOES } });
+    this.anticheat =
+      this.options.anticheatEpochMs > 0
+        ? new AnticheatEpochs((findings) => this.onAnticheatFindings(findings), { epochMs: this.options.anticheatEpochMs, anticheat: anticheatOptions })
+        : undefined;
   }
 
   /** Sizes of the state held right now. */
@@ -144,6 +163,8 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
       clockDetectors: 0,
       pendingEchoes: this.sampler.echo.pendingCount,
       anomalyCodes: 0,
+      anticheatAnalyzers: this.anticheat?.runningAnalyzers ?? 0,
+      anticheatSessions: this.anticheat?.trackedSessions ?? 0,
     };
     for (const session of this.sessions.values()) {
       size.lossStreams += session.loss.size;
@@ -154,16 +175,23 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     return size;
   }
 
+  /** A new session (its player label goes to the anticheat detectors). */
+  onSession(session: Session): void {
+    this.anticheat?.onSession(session);
+  }
+
   /** Counts the datagram and keeps its session alive. */
   onPacket(packet: PacketObservation): void {
     this.summary.packets += 1;
     this.session(packet.sessionId, packet.tUs);
+    this.anticheat?.onPacket(packet);
   }
 
   /** Feeds the message's roles to the session's detectors. */
   onMessage(message: GameMessage): void {
     this.summary.messages += 1;
     const session = this.session(message.sessionId, message.tUs);
+    this.anticheat?.onMessage(message);
     const roles = message.roles;
     const index = directionIndex(message.direction);
     const state = session.directions[index];
@@ -204,6 +232,7 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
   onAnomaly(anomaly: DecodeAnomaly): void {
     this.summary.decodeAnomalies += 1;
     const session = this.session(anomaly.sessionId, anomaly.tUs);
+    this.anticheat?.onAnomaly(anomaly);
     const bucketUs = (this.options.windowMs * 1000) / ANOMALY_BUCKETS;
     const bucketId = Math.floor(anomaly.tUs / bucketUs);
     const slot = bucketId % ANOMALY_BUCKETS;
@@ -233,8 +262,9 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     });
   }
 
-  /** Returns the counters. */
+  /** Closes the running anticheat epochs (their alerts come now) and returns the counters. */
   finish(): WatchSummary {
+    this.anticheat?.finish(this.summary.lastUs);
     return { ...this.summary, alerts: { ...this.summary.alerts } };
   }
 
@@ -265,6 +295,7 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     for (const [id, session] of this.sessions) {
       if (tUs - session.lastSeenUs > idleUs) {
         this.sessions.delete(id);
+        this.anticheat?.forget(id);
         this.summary.sessionsEvicted += 1;
       }
     }
@@ -277,6 +308,7 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
     for (const session of this.sessions.values()) if (oldest === undefined || session.lastSeenUs < oldest.lastSeenUs) oldest = session;
     this.sessions.delete(oldest!.id);
     this.sampler.forget(oldest!.id);
+    this.anticheat?.forget(oldest!.id);
     this.summary.sessionsEvicted += 1;
   }
 
@@ -327,6 +359,42 @@ export class WatchAnalyzer implements MessageAnalyzer<WatchSummary> {
       values,
       summary: `${burst.lostPackets} of ${burst.lostPackets + burst.receivedPackets} packets lost within ${this.options.burstWindowMs} ms (${message.direction}${channelText})`,
     });
+  }
+
+  /**
+   * Findings of players an anticheat epoch judged cheating or suspicious: one
+   * `cheatSuspicion` alert per session and kind and event — the same event
+   * seen by both overlapping epochs, or one continuing within
+   * `cheatCooldownMs` of the last alerted, is not repeated; a speedhack or
+   * tampering the fast clock-rate or decode-anomaly check already raised
+   * within the cooldown is not raised again.
+   */
+  private onAnticheatFindings(findings: readonly EpochFinding[]): void {
+    const cooldownUs = this.options.cheatCooldownMs * 1000;
+    for (const { finding, verdict, score, detectedAtUs } of findings) {
+      const session = this.sessions.get(finding.session!);
+      if (session !== undefined) {
+        const lastEndUs = session.cheatAlertEndUs.get(finding.kind);
+        if (lastEndUs !== undefined && finding.startUs <= lastEndUs + cooldownUs) {
+          if (finding.endUs > lastEndUs) session.cheatAlertEndUs.set(finding.kind, finding.endUs);
+          continue;
+        }
+        session.cheatAlertEndUs.set(finding.kind, finding.endUs);
+        if (finding.kind === "speedhack" && detectedAtUs - session.lastClockAlertUs < cooldownUs) continue;
+        if (finding.kind === "tampering" && detectedAtUs - session.lastAnomalyAlertUs < cooldownUs) continue;
+      }
+      const values: Record<string, number | string> = { reason: finding.kind, verdict, score, confidence: finding.confidence ?? score };
+      for (const [name, value] of Object.entries(finding.evidence.values)) values[name] = typeof value === "boolean" ? String(value) : value;
+      this.emit({
+        alert: "cheatSuspicion",
+        session: finding.session!,
+        tUs: finding.startUs,
+        detectedAtUs,
+        values,
+        summary: `${finding.kind} (${verdict}, score ${roundValue(score)}): ${finding.summary}`,
+        frameNumbers: finding.evidence.packetIndices.map((index) => index + 1),
+      });
+    }
   }
 
   private latencyAlert(session: SessionState, spike: RttSpike, direction: Direction, method: RttMethod, tUs: number): void {

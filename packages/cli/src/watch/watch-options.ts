@@ -32,6 +32,12 @@ export interface WatchDetectorOptions {
   sessionIdleMs: number;
   /** Sessions tracked at most; the least recently active is forgotten first (default 10 000). */
   maxSessions: number;
+  /**
+   * Capture time each run of batch anticheat's detectors covers, ms (default
+   * 60 000: bot timing needs 15 action gaps; a new run starts every half of it; 0 turns them off and leaves the
+   * clock-rate and decode-anomaly suspicions only). See `AnticheatEpochs`.
+   */
+  anticheatEpochMs: number;
 }
 
 /** Defaults of {@link WatchDetectorOptions}. */
@@ -52,6 +58,7 @@ export const DEFAULT_WATCH_DETECTOR_OPTIONS: Readonly<WatchDetectorOptions> = {
   cheatCooldownMs: 30_000,
   sessionIdleMs: 60_000,
   maxSessions: 10_000,
+  anticheatEpochMs: 60_000,
 };
 
 /** Fills in defaults. */

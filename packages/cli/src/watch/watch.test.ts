@@ -130,7 +130,8 @@ describe("WatchAnalyzer memory", () => {
       packetIndex = feedSyntheticTraffic(analyzer, clients, 1e15 + minute * 60e6, 60e6, packetIndex);
       sizes.push(analyzer.stateSize());
     }
-    expect(sizes[0]).toEqual({ sessions: 20, lossStreams: 40, rttDetectors: 60, rttSamplerSessions: 20, clockDetectors: 40, pendingEchoes: 0, anomalyCodes: 0 });
+    // Two overlapping batch-anticheat epochs, each holding the 20 sessions.
+    expect(sizes[0]).toEqual({ sessions: 20, lossStreams: 40, rttDetectors: 60, rttSamplerSessions: 20, clockDetectors: 40, pendingEchoes: 0, anomalyCodes: 0, anticheatAnalyzers: 2, anticheatSessions: 40 });
     for (const size of sizes) expect(size).toEqual(sizes[0]);
     expect(alerts).toEqual([]);
     expect(analyzer.finish().messages).toBe(packetIndex);
