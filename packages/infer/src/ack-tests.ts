@@ -147,7 +147,8 @@ export function ackBitsTest(walks: readonly AckWalk[], ack: FieldShape, bits: Fi
   const width = bits.bytes * 8;
   const end = Math.max(bits.offset + bits.bytes, ack.offset + ack.bytes);
   for (const walk of walks) {
-    for (let position = 0; position < walk.indices.length; position++) {
+    // the first 400 datagrams of each stream are plenty (tens of thousands of bits)
+    for (let position = 0; position < Math.min(walk.indices.length, 400); position++) {
       const payload = walk.stream.payloads[walk.indices[position]!]!;
       if (payload.length < end) continue;
       readFieldParts(payload, ack, ackParts);

@@ -1,6 +1,9 @@
 import type { DirectionStream } from "./direction-stream.js";
 import { partsDifference, readFieldParts, type FieldShape } from "./field-shape.js";
 
+/** Largest distance (ms of capture time) of a sender clock's value from its fitted line that still counts as on it. */
+export const CLOCK_TOLERANCE_MS = 150;
+
 /** Largest step still read as a lost or reordered datagram of a sequence. */
 export const SEQUENCE_NEAR_STEP = 32;
 
@@ -42,6 +45,10 @@ export interface CandidateStatistics {
   lengthDistinct: number;
   /** Distinct values (capped at 64). */
   distinctValues: number;
+  /** Datagrams within {@link CLOCK_TOLERANCE_MS} of the fitted line (0 unless the field never steps back). */
+  withinTolerance: number;
+  /** Streams with at least two datagrams holding the field (each fitted its own intercept). */
+  streams: number;
 }
 
 /** Per-stream precomputed facts shared by every candidate. */
@@ -93,12 +100,16 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
   const testLength = shape.bytes <= 4;
   const distinct = new Set<number>();
   // clock fit: per stream the unwrapped value, pooled slope with per-stream intercepts
-  const unwrappedByStream: { times: number[]; values: number[] }[] = [];
+  const unwrappedByStream: { times: Float64Array; values: Float64Array }[] = [];
+  const small = shape.bytes <= 4;
+  const modulus = 2 ** (8 * Math.min(shape.bytes, 4));
+  const half = modulus / 2;
   let covariance = 0;
   let variance = 0;
   for (const { stream, medianGapUs } of facts) {
-    const times: number[] = [];
-    const values: number[] = [];
+    const times = new Float64Array(stream.payloads.length);
+    const values = new Float64Array(stream.payloads.length);
+    let count = 0;
     let previousHigh = 0;
     let previousLow = 0;
     let previousTime = 0;
@@ -122,7 +133,12 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
       }
       const time = stream.times[index]!;
       if (has) {
-        const step = partsDifference(shape.bytes, previousHigh, previousLow, parts.high, parts.low);
+        let step: number;
+        if (small) {
+          step = (parts.low - previousLow) % modulus;
+          if (step >= half) step -= modulus;
+          else if (step < -half) step += modulus;
+        } else step = partsDifference(shape.bytes, previousHigh, previousLow, parts.high, parts.low);
         pairs += 1;
         if (step === 1) plusOne += 1;
         if (step === 0) zeroSteps += 1;
@@ -139,29 +155,31 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
       previousHigh = parts.high;
       previousLow = parts.low;
       previousTime = time;
-      times.push(time);
-      values.push(unwrapped);
+      times[count] = time;
+      values[count] = unwrapped;
+      count += 1;
     }
-    if (times.length >= 2) {
-      spanUs = Math.max(spanUs, times[times.length - 1]! - times[0]!);
+    if (count >= 2) {
+      spanUs = Math.max(spanUs, times[count - 1]! - times[0]!);
       let meanTime = 0;
       let meanValue = 0;
-      for (let index = 0; index < times.length; index++) {
+      for (let index = 0; index < count; index++) {
         meanTime += times[index]!;
         meanValue += values[index]!;
       }
-      meanTime /= times.length;
-      meanValue /= times.length;
-      for (let index = 0; index < times.length; index++) {
+      meanTime /= count;
+      meanValue /= count;
+      for (let index = 0; index < count; index++) {
         const dt = times[index]! - meanTime;
         covariance += dt * (values[index]! - meanValue);
         variance += dt * dt;
       }
-      unwrappedByStream.push({ times, values });
+      unwrappedByStream.push({ times: times.subarray(0, count), values: values.subarray(0, count) });
     }
   }
   const slopePerUs = variance > 0 ? covariance / variance : 0;
   let residualMedianMs = Number.POSITIVE_INFINITY;
+  let withinTolerance = 0;
   let residualP90Ms = Number.POSITIVE_INFINITY;
   // the fit's scatter only matters for fields that never step back (clock candidates)
   if (slopePerUs > 0 && pairs > 0 && nonDecreasing >= 0.95 * pairs) {
@@ -178,6 +196,7 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
       }
     }
     const used = residuals.subarray(0, count).sort();
+    for (const residual of used) if (residual <= CLOCK_TOLERANCE_MS) withinTolerance += 1;
     residualMedianMs = percentile(used, 0.5);
     residualP90Ms = percentile(used, 0.9);
   }
@@ -210,5 +229,7 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
     lengthMatches,
     lengthDistinct,
     distinctValues: distinct.size,
+    withinTolerance,
+    streams: unwrappedByStream.length,
   };
 }

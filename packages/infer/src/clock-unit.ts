@@ -32,6 +32,8 @@ export function clockUnitOf(slopePerUs: number, spanUs: number, residualP90Ms = 
     if (Math.abs(perSecond / rate - 1) <= Math.max(RATE_TOLERANCE, 0.01) && (best === undefined || Math.abs(perSecond - rate) < Math.abs(perSecond - best))) best = rate;
   }
   if (best !== undefined) return { ticksPerSecond: best };
+  // an uncommon tick rate only when it is a plausible game tick (≤ 1000 Hz) and close to a whole number
+  if (perSecond > 1000) return undefined;
   const rounded = Math.round(perSecond);
-  return Math.abs(perSecond / rounded - 1) <= Math.min(RATE_TOLERANCE, 0.01) ? { ticksPerSecond: rounded } : undefined;
+  return Math.abs(perSecond - rounded) <= Math.max(0.05, RATE_TOLERANCE * perSecond) && Math.abs(perSecond / rounded - 1) <= 0.01 ? { ticksPerSecond: rounded } : undefined;
 }

@@ -76,8 +76,9 @@ const MAX_ECHO_DELAY_US = 2_000_000;
  * flags); kept when the pairing is too regular for chance (p < 10^−9).
  */
 export function inferFrameEcho(streams: readonly DirectionStream[], layout: FrameLayout): InferredEcho | undefined {
-  const counts = new Map<string, number>();
-  const requests = new Map<string, number>();
+  // keys: (type × 8 + offset) × 2 + order, a request/reply pair as request × 4096 + reply
+  const counts = new Map<number, number>();
+  const requests = new Map<number, number>();
   const parts = { high: 0, low: 0 };
   const bySession = new Map<string, DirectionStream[]>();
   for (const stream of streams) bySession.set(stream.sessionId, [...(bySession.get(stream.sessionId) ?? []), stream]);
@@ -86,7 +87,7 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
     if (sessionStreams.length !== 2) continue;
     for (const [from, to] of [sessionStreams, [...sessionStreams].reverse()] as [DirectionStream, DirectionStream][]) {
       // the peer's values: value → (type:offset:order) → capture times (ascending)
-      const peerValues = new Map<number, Map<string, number[]>>();
+      const peerValues = new Map<number, Map<number, number[]>>();
       for (let index = 0; index < to.payloads.length; index++) {
         for (const frame of framesOf(to.payloads[index]!, layout)) {
           for (let offset = 0; offset <= 4 && frame.body + offset + 4 <= frame.end; offset++) {
@@ -95,7 +96,7 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
               if (parts.low === 0) continue;
               let byKey = peerValues.get(parts.low);
               if (byKey === undefined) peerValues.set(parts.low, (byKey = new Map()));
-              const key = `${frame.type}:${offset}:${littleEndian}`;
+              const key = (frame.type * 8 + offset) * 2 + (littleEndian ? 1 : 0);
               const times = byKey.get(key);
               if (times === undefined) byKey.set(key, [to.times[index]!]);
               else times.push(to.times[index]!);
@@ -109,15 +110,14 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
           for (let offset = 0; offset <= 4 && frame.body + offset + 4 <= frame.end; offset++) {
             for (const littleEndian of [false, true]) {
               readFieldParts(from.payloads[index]!, { offset: frame.body + offset, bytes: 4, littleEndian }, parts);
-              const requestKey = `${frame.type}:${offset}:${littleEndian}`;
+              const requestKey = (frame.type * 8 + offset) * 2 + (littleEndian ? 1 : 0);
               requests.set(requestKey, (requests.get(requestKey) ?? 0) + 1);
               candidatesPerFrame += 1;
               if (parts.low === 0) continue;
               for (const [replyKey, times] of peerValues.get(parts.low) ?? []) {
-                const [replyType, replyOffset, replyOrder] = replyKey.split(":");
-                if (replyOrder !== String(littleEndian) || Number(replyType) === frame.type) continue;
+                if (replyKey % 2 !== (littleEndian ? 1 : 0) || Math.floor(replyKey / 16) === frame.type) continue;
                 if (!hasTimeIn(times, time, time + MAX_ECHO_DELAY_US)) continue;
-                const key = `${requestKey}>${replyType}:${replyOffset}`;
+                const key = requestKey * 4096 + replyKey;
                 counts.set(key, (counts.get(key) ?? 0) + 1);
               }
             }
@@ -128,28 +128,31 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
   }
   // every pairing that passes; the most regular one (a ping is answered every time) wins
   const nullRate = 2 ** -22;
-  let best: { key: string; matches: number; trials: number; log10: number } | undefined;
+  let best: { key: number; matches: number; trials: number; log10: number } | undefined;
   for (const [key, matches] of counts) {
-    const trials = requests.get(key.split(">")[0]!) ?? 0;
+    const trials = requests.get(Math.floor(key / 4096)) ?? 0;
     const log10 = log10NullProbability(matches, trials, nullRate);
     if (matches < 5 || matches / trials < 0.5 || log10 > MAX_LOG10_NULL_PROBABILITY) continue;
     if (best === undefined || matches / trials > best.matches / best.trials + 1e-9 || (Math.abs(matches / trials - best.matches / best.trials) <= 1e-9 && matches > best.matches)) best = { key, matches, trials, log10 };
   }
   if (best === undefined || candidatesPerFrame === 0) return undefined;
   const { key, matches, trials, log10 } = best;
-  const [request, reply] = key.split(">");
-  const [requestType, requestOffset, order] = request!.split(":");
-  const [replyType, replyOffset] = reply!.split(":");
-  const littleEndian = order === "true";
+  const request = Math.floor(key / 4096);
+  const reply = key % 4096;
+  const requestType = Math.floor(request / 16);
+  const requestOffset = Math.floor(request / 2) % 8;
+  const replyType = Math.floor(reply / 16);
+  const replyOffset = Math.floor(reply / 2) % 8;
+  const littleEndian = request % 2 === 1;
   const label = (offset: number) => shapeLabel({ offset, bytes: 4, littleEndian } satisfies FieldShape).replace(/@\d+$/, `at body offset ${offset}`);
   return {
-    requestType: Number(requestType),
-    requestOffset: Number(requestOffset),
-    replyType: Number(replyType),
-    replyOffset: Number(replyOffset),
+    requestType,
+    requestOffset,
+    replyType,
+    replyOffset,
     littleEndian,
     confidence: confidenceOf(matches / trials, log10),
     evidence: [testEvidence(`a value of message type ${requestType} comes back from the peer in message type ${replyType} within 2 s`, matches, trials, nullRate)],
-    sentence: `message type ${requestType} (${label(Number(requestOffset))}) is echoed by the peer in message type ${replyType} (${label(Number(replyOffset))}): ${matches} of ${trials} came back within 2 s (ping/pong)`,
+    sentence: `message type ${requestType} (${label(requestOffset)}) is echoed by the peer in message type ${replyType} (${label(replyOffset)}): ${matches} of ${trials} came back within 2 s (ping/pong)`,
   };
 }

@@ -1,6 +1,6 @@
 import { ackBitsTest, ackTest, ackWalk, MAX_ACK_LAG } from "./ack-tests.js";
 import { byteStatistics, payloadEntropyBits, type ByteStatistics } from "./byte-statistics.js";
-import { candidateStatistics, streamFacts, type CandidateStatistics } from "./candidate-statistics.js";
+import { candidateStatistics, CLOCK_TOLERANCE_MS, streamFacts, type CandidateStatistics } from "./candidate-statistics.js";
 import { clockUnitOf } from "./clock-unit.js";
 import { peerStream, type DirectionStream } from "./direction-stream.js";
 import { CANDIDATE_WIDTHS, leastSignificantByte, shapeLabel, type FieldShape } from "./field-shape.js";
@@ -32,7 +32,7 @@ export interface LayoutResult {
 /** Fewest consecutive pairs for a sequence or ack test. */
 export const MIN_SEQUENCE_PAIRS = 6;
 /** Fewest consecutive pairs for a clock fit. */
-export const MIN_CLOCK_PAIRS = 16;
+export const MIN_CLOCK_PAIRS = 8;
 /** Fewest datagrams for a constant or length field. */
 export const MIN_FIELD_DATAGRAMS = 8;
 
@@ -57,14 +57,16 @@ function claim(shape: FieldShape, claimed: Uint8Array): void {
 
 /**
  * Whether a counter may be widened over this byte: it is zero, or changes
- * within a session, or differs between sessions (a counter's high byte from
- * a random start). A byte constant in every session with one value is
+ * slowly within a session (a carry), or differs between sessions (a
+ * counter's high byte from a random start). A byte constant in every session with one value is
  * another field (a magic, a version).
  */
-function extendable(statistics: ByteStatistics): boolean {
+function extendable(statistics: ByteStatistics, slow: boolean): boolean {
   if (statistics.constantValue === 0) return true;
-  if (statistics.constantValue === undefined) return !statistics.constantPerSession || statistics.sessionValues >= 2;
-  return false;
+  if (statistics.constantValue !== undefined) return false;
+  if (statistics.constantPerSession) return statistics.sessionValues >= 2;
+  // a counter's higher byte carries (slow); a byte of message content jumps
+  return slow;
 }
 
 /**
@@ -72,7 +74,7 @@ function extendable(statistics: ByteStatistics): boolean {
  * order), the widest one whose bytes beyond the narrowest are zero or vary
  * (a constant non-zero byte next to a counter is another field, e.g. a magic).
  */
-export function widestInFamilies(passing: readonly Scored[], bytes: readonly ByteStatistics[], preferBytes?: number): Scored[] {
+export function widestInFamilies(passing: readonly Scored[], bytes: readonly ByteStatistics[], slowAt: (offset: number) => boolean, preferBytes?: number): Scored[] {
   const families = new Map<string, Scored[]>();
   for (const candidate of passing) {
     const orders = candidate.shape.bytes === 1 ? [false, true] : [candidate.shape.littleEndian];
@@ -88,19 +90,25 @@ export function widestInFamilies(passing: readonly Scored[], bytes: readonly Byt
     family.sort((a, b) => a.shape.bytes - b.shape.bytes);
     const base = family[0]!;
     let best = base;
+    const preferred = family.find((member) => member.shape.bytes === preferBytes && member.support >= base.support - 0.02);
+    if (preferred !== undefined) {
+      chosen.add({ ...preferred, baseLog10: base.log10 });
+      continue;
+    }
     for (const wider of family.slice(1)) {
       let extends_ = true;
       for (let index = wider.shape.offset; index < wider.shape.offset + wider.shape.bytes; index++) {
         if (index >= base.shape.offset && index < base.shape.offset + base.shape.bytes) continue;
         const statistics = bytes[index];
-        if (statistics === undefined || !extendable(statistics)) extends_ = false;
+        if (statistics === undefined || !extendable(statistics, slowAt(index))) extends_ = false;
       }
-      if (extends_ || wider.shape.bytes === preferBytes) best = wider;
+      // widening must not break the test: bytes that change the verdict belong to another field
+      if (wider.support < base.support - 0.02) continue;
+      if (extends_) best = wider;
     }
     chosen.add({ ...best, baseLog10: base.log10 });
   }
-  // rank by the narrowest member's score: zero bytes a field was widened over are no evidence
-  return [...chosen].sort((a, b) => a.baseLog10! - b.baseLog10! || b.support - a.support || b.shape.bytes - a.shape.bytes);
+  return [...chosen].sort((a, b) => a.log10 - b.log10 || b.support - a.support || b.shape.bytes - a.shape.bytes);
 }
 
 function pick(candidates: readonly Scored[], claimed: Uint8Array, limit = Number.POSITIVE_INFINITY): Scored[] {
@@ -122,26 +130,56 @@ function directionLabel(direction: string): string {
 function sequenceVerdict(statistics: CandidateStatistics): boolean {
   if (statistics.pairs < MIN_SEQUENCE_PAIRS) return false;
   const steps = statistics.pairs;
-  if (statistics.plusOne / steps < 0.5 || statistics.nearSteps / steps < 0.85 || statistics.zeroSteps / steps > 0.1) return false;
+  // duplicates (a resent datagram captured twice) step by 0; a slow clock does so far more often
+  if (statistics.plusOne / steps < 0.5 || statistics.nearSteps / steps < 0.85 || statistics.zeroSteps / steps > 0.35) return false;
   // a clock steps by the elapsed time: after a long silence it jumps; a sequence still steps by 1
   if (statistics.longGapPairs >= 10 && statistics.longGapPlusOne / statistics.longGapPairs < 0.5) return false;
-  return statistics.distinctValues >= 4;
+  return statistics.distinctValues >= 3;
 }
 
 /** Clock test of one direction's statistics: never steps back, linear in capture time. */
 function clockVerdict(statistics: CandidateStatistics): boolean {
   if (statistics.pairs < MIN_CLOCK_PAIRS || statistics.spanUs < 1_000_000 || !(statistics.slopePerUs > 0)) return false;
   if (statistics.nonDecreasing / statistics.pairs < 0.95 || statistics.increasing / statistics.pairs < 0.3) return false;
-  return statistics.residualMedianMs <= 50 && statistics.residualP90Ms <= 150 && statistics.distinctValues >= 8;
+  return statistics.residualMedianMs <= 50 && statistics.residualP90Ms <= CLOCK_TOLERANCE_MS && statistics.distinctValues >= 5;
 }
 
-function shapesUpTo(maxOffset: number, lengthLimit: number): FieldShape[] {
+/**
+ * Fraction of consecutive datagrams (per stream) in which the byte at each
+ * offset stays or moves by one: the most significant byte of a counter, clock,
+ * ack or length field is slow; a byte of random or payload data is not (3/256).
+ */
+function byteSlowness(streams: readonly DirectionStream[], offsets: number): Float64Array {
+  const slow = new Float64Array(offsets);
+  const pairs = new Float64Array(offsets);
+  for (const stream of streams) {
+    for (let index = 1; index < stream.payloads.length; index++) {
+      const previous = stream.payloads[index - 1]!;
+      const current = stream.payloads[index]!;
+      const end = Math.min(offsets, previous.length, current.length);
+      for (let offset = 0; offset < end; offset++) {
+        pairs[offset] += 1;
+        const step = (current[offset]! - previous[offset]! + 256) % 256;
+        if (step <= 1 || step === 255) slow[offset] += 1;
+      }
+    }
+  }
+  for (let offset = 0; offset < offsets; offset++) slow[offset] = pairs[offset]! === 0 ? 1 : slow[offset]! / pairs[offset]!;
+  return slow;
+}
+
+/**
+ * Candidate shapes: every offset × width × byte order that fits, except
+ * multi-byte shapes whose most significant byte is not slow (see
+ * {@link byteSlowness}): no counter, clock, ack or length has a fast top byte.
+ */
+function shapesUpTo(maxOffset: number, lengthLimit: number, slowAt: (offset: number) => boolean): FieldShape[] {
   const shapes: FieldShape[] = [];
   for (let offset = 0; offset < maxOffset; offset++) {
     for (const bytes of CANDIDATE_WIDTHS) {
       if (offset + bytes > lengthLimit) continue;
-      shapes.push({ offset, bytes, littleEndian: false });
-      if (bytes > 1) shapes.push({ offset, bytes, littleEndian: true });
+      if (bytes === 1 || slowAt(offset)) shapes.push({ offset, bytes, littleEndian: false });
+      if (bytes > 1 && slowAt(offset + bytes - 1)) shapes.push({ offset, bytes, littleEndian: true });
     }
   }
   return shapes;
@@ -215,7 +253,9 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
     direction,
     facts: streamFacts(streams.filter((stream) => stream.direction === direction)),
   }));
-  const shapes = shapesUpTo(maxOffset, lengthLimit);
+  const slowness = byDirection.map(({ facts }) => byteSlowness(facts.map((fact) => fact.stream), lengthLimit));
+  const slowAt = (offset: number) => slowness.every((slow) => (slow[offset] ?? 1) >= 0.5);
+  const shapes = shapesUpTo(maxOffset, lengthLimit, slowAt);
   const statistics = shapes.map((shape) => ({ shape, perDirection: byDirection.map(({ direction, facts }) => ({ direction, statistics: candidateStatistics(facts, shape) })) }));
 
   // 1. sequences: +1 per datagram in every direction with enough pairs
@@ -252,8 +292,12 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
       if (first !== undefined && units.every((unit) => JSON.stringify(unit) === JSON.stringify(first))) {
         const pairs = clockTested.reduce((sum, { statistics: s }) => sum + s.pairs, 0);
         const nonDecreasing = clockTested.reduce((sum, { statistics: s }) => sum + s.nonDecreasing, 0);
-        const nullRate = 0.5 + 2 ** -(8 * shape.bytes);
-        const log10 = log10NullProbability(nonDecreasing, pairs, nullRate);
+        // null: a random value lands within ±CLOCK_TOLERANCE_MS of the fitted line (two parameters fitted per stream)
+        const within = clockTested.reduce((sum, { statistics: s }) => sum + Math.max(0, s.withinTolerance - 2 * s.streams), 0);
+        const trials = clockTested.reduce((sum, { statistics: s }) => sum + Math.max(0, s.datagrams - 2 * s.streams), 0);
+        const slopePerMs = Math.max(...clockTested.map(({ statistics: s }) => s.slopePerUs * 1000));
+        const nullRate = Math.min(0.5, (2 * CLOCK_TOLERANCE_MS * slopePerMs + 1) / 2 ** (8 * shape.bytes));
+        const log10 = log10NullProbability(within, trials, nullRate);
         if (log10 <= MAX_LOG10_NULL_PROBABILITY) {
           const unitText = "unit" in first ? first.unit : `${first.ticksPerSecond} ticks/s`;
           clockPassing.push({
@@ -261,7 +305,8 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
             log10,
             support: nonDecreasing / pairs,
             evidence: [
-              testEvidence("never steps back (serial arithmetic in the field width)", nonDecreasing, pairs, nullRate),
+              testEvidence(`within ${CLOCK_TOLERANCE_MS} ms of a line through capture time (after the fitted points)`, within, trials, nullRate),
+              testEvidence("never steps back (serial arithmetic in the field width)", nonDecreasing, pairs, 0.5),
               ...clockTested.map(({ direction, statistics: s }) =>
                 testEvidence(`${directionLabel(direction)}: linear in capture time, ${(s.slopePerUs * 1e6).toPrecision(6)} counts/s, residual median ${s.residualMedianMs.toFixed(1)} ms, p90 ${s.residualP90Ms.toFixed(1)} ms`, s.nonDecreasing, s.pairs, nullRate),
               ),
@@ -273,7 +318,7 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
       }
     }
   }
-  const sequences = pick(widestInFamilies(sequencePassing, bytes), claimed, 1);
+  const sequences = pick(widestInFamilies(sequencePassing, bytes, slowAt), claimed, 1);
   for (const sequence of sequences) {
     fields.push({ name: "sequence", role: "sequence", ...shapeOf(sequence), confidence: confidenceOf(sequence.support, sequence.log10), evidence: sequence.evidence, sentence: sequence.sentence });
   }
@@ -305,7 +350,7 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
       });
     }
     // an ack is as wide as the sequence it acknowledges when that width passes too
-    const acks = pick(widestInFamilies(ackPassing, bytes, sequence.bytes), claimed, 1);
+    const acks = pick(widestInFamilies(ackPassing, bytes, slowAt, sequence.bytes), claimed, 1);
     for (const ack of acks) fields.push({ name: "ack", role: "ack", ...shapeOf(ack), confidence: confidenceOf(ack.support, ack.log10), evidence: ack.evidence, sentence: ack.sentence });
     if (acks.length === 0) notes.push("no ack: no field trails the peer's sequence in 80% of datagrams");
 
@@ -341,7 +386,7 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
   }
 
   // 5. sender clocks
-  const clocks = pick(widestInFamilies(clockPassing, bytes), claimed, 1);
+  const clocks = pick(widestInFamilies(clockPassing, bytes, slowAt), claimed, 1);
   for (const [index, clock] of clocks.entries()) {
     fields.push({
       name: index === 0 ? "sendTime" : `sendTime${index + 1}`,
@@ -381,7 +426,9 @@ export function inferLayout(streams: readonly DirectionStream[], options: Layout
       extra: { lengthOffset },
     });
   }
-  for (const length of pick(widestInFamilies(lengthPassing, bytes), claimed, 2)) {
+  // a length matches or it does not: the candidate matching most datagrams first (a wider one only wins a tie)
+  const lengthRanked = widestInFamilies(lengthPassing, bytes, slowAt).sort((a, b) => b.support - a.support || a.log10 - b.log10);
+  for (const length of pick(lengthRanked, claimed, 2)) {
     fields.push({ name: fields.some((field) => field.role === "length") ? "length2" : "length", role: "length", ...shapeOf(length), ...length.extra, confidence: confidenceOf(length.support, length.log10), evidence: length.evidence, sentence: length.sentence });
   }
 

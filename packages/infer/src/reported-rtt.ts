@@ -81,7 +81,10 @@ export function ackRttMedianMsBySession(streams: readonly DirectionStream[], seq
  */
 export function inferReportedRtt(streams: readonly DirectionStream[], layout: FrameLayout, rttMsBySession: ReadonlyMap<string, number>): InferredReportedRtt | undefined {
   const parts = { high: 0, low: 0 };
-  const tally = new Map<string, { trials: number; passes: number; sessions: Set<string>; failedSessions: Set<string>; nullRate: number }>();
+  // key: direction, type, offset, width, order, unit packed into one number (no string per value)
+  const tally = new Map<number, { trials: number; passes: number; nullRate: number }>();
+  const keyOf = (direction: number, type: number, offset: number, bytes: number, littleEndian: boolean, unit: number) =>
+    ((((direction * 256 + type) * 16 + offset) * 8 + bytes) * 2 + (littleEndian ? 1 : 0)) * 2 + unit;
   for (const stream of streams) {
     const rttMs = rttMsBySession.get(stream.sessionId);
     if (rttMs === undefined || rttMs <= 0) continue;
@@ -92,18 +95,14 @@ export function inferReportedRtt(streams: readonly DirectionStream[], layout: Fr
             if (frame.body + offset + bytes > frame.end) continue;
             for (const littleEndian of [false, true]) {
               readFieldParts(payload, { offset: frame.body + offset, bytes, littleEndian }, parts);
-              for (const unit of ["ms", "us"] as const) {
-                const valueMs = unit === "ms" ? parts.low : parts.low / 1000;
-                const key = `${stream.direction}:${frame.type}:${offset}:${bytes}:${littleEndian}:${unit}`;
+              for (let unit = 0; unit < 2; unit++) {
+                const valueMs = unit === 0 ? parts.low : parts.low / 1000;
+                const key = keyOf(stream.direction === "clientToServer" ? 0 : 1, frame.type, offset, bytes, littleEndian, unit);
                 let entry = tally.get(key);
-                if (entry === undefined) tally.set(key, (entry = { trials: 0, passes: 0, sessions: new Set(), failedSessions: new Set(), nullRate: 0 }));
+                if (entry === undefined) tally.set(key, (entry = { trials: 0, passes: 0, nullRate: 0 }));
                 entry.trials += 1;
-                const window = 0.7 * rttMs * (unit === "ms" ? 1 : 1000);
-                entry.nullRate += Math.min(1, window / 2 ** (8 * bytes));
-                if (Math.abs(valueMs - rttMs) <= 0.35 * rttMs) {
-                  entry.passes += 1;
-                  entry.sessions.add(stream.sessionId);
-                }
+                entry.nullRate += Math.min(1, (0.7 * rttMs * (unit === 0 ? 1 : 1000)) / 2 ** (8 * bytes));
+                if (Math.abs(valueMs - rttMs) <= 0.35 * rttMs) entry.passes += 1;
               }
             }
           }
@@ -111,7 +110,7 @@ export function inferReportedRtt(streams: readonly DirectionStream[], layout: Fr
       }
     }
   }
-  let best: { key: string; passes: number; trials: number; log10: number; nullRate: number } | undefined;
+  let best: { key: number; passes: number; trials: number; log10: number; nullRate: number } | undefined;
   for (const [key, entry] of tally) {
     if (entry.trials < 20 || entry.passes / entry.trials < 0.8) continue;
     const nullRate = entry.nullRate / entry.trials;
@@ -120,15 +119,25 @@ export function inferReportedRtt(streams: readonly DirectionStream[], layout: Fr
     if (best === undefined || log10 < best.log10) best = { key, passes: entry.passes, trials: entry.trials, log10, nullRate };
   }
   if (best === undefined) return undefined;
-  const [direction, type, offset, bytes, littleEndian, unit] = best.key.split(":");
+  let rest = best.key;
+  const unit = rest % 2 === 0 ? "ms" : "us";
+  rest = Math.floor(rest / 2);
+  const littleEndian = rest % 2 === 1;
+  rest = Math.floor(rest / 2);
+  const bytes = rest % 8;
+  rest = Math.floor(rest / 8);
+  const offset = rest % 16;
+  rest = Math.floor(rest / 16);
+  const type = rest % 256;
+  const direction = Math.floor(rest / 256) === 0 ? "clientToServer" : "serverToClient";
   return {
-    messageType: Number(type),
-    offset: Number(offset),
-    bytes: Number(bytes),
-    littleEndian: littleEndian === "true",
-    unit: unit as "ms" | "us",
+    messageType: type,
+    offset,
+    bytes,
+    littleEndian,
+    unit,
     confidence: confidenceOf(best.passes / best.trials, best.log10),
     evidence: [testEvidence("within ±35 % of the session's measured ack RTT", best.passes, best.trials, best.nullRate)],
-    sentence: `message type ${type} (${direction === "clientToServer" ? "client→server" : "server→client"}) carries a reported RTT in ${unit}: u${Number(bytes) * 8}${littleEndian === "true" ? " LE" : " BE"} at body offset ${offset} is within ±35 % of the measured ack RTT in ${best.passes} of ${best.trials} messages`,
+    sentence: `message type ${type} (${direction === "clientToServer" ? "client→server" : "server→client"}) carries a reported RTT in ${unit}: u${bytes * 8}${littleEndian ? " LE" : " BE"} at body offset ${offset} is within ±35 % of the measured ack RTT in ${best.passes} of ${best.trials} messages`,
   };
 }
