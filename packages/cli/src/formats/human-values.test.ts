@@ -135,9 +135,12 @@ describe("one time format in human outputs, integers in machine outputs (issue 1
   });
 
   it("reportForMachines copies, rounds only …Us keys and names frames beside packet indices", () => {
-    const input = { tUs: 1.5, rttMs: 1.5, packetIndex: 4, nested: [{ endUs: 2.4999, bytes: new Uint8Array([1]) }] };
+    const input = { tUs: 1.5, rttMs: 1.5, packetIndex: 4, nested: [{ endUs: 2.4999, bytes: new Uint8Array([1]) }], gapPacketIndices: [0, 9], firstDuplicatePacketIndex: 17911, lastPacketIndex: -1 };
     const output = reportForMachines(input);
-    expect(output).toEqual({ tUs: 2, rttMs: 1.5, packetIndex: 4, frameNumber: 5, nested: [{ endUs: 2, bytes: new Uint8Array([1]) }] });
+    expect(output).toEqual({
+      tUs: 2, rttMs: 1.5, packetIndex: 4, frameNumber: 5, nested: [{ endUs: 2, bytes: new Uint8Array([1]) }],
+      gapPacketIndices: [0, 9], gapFrameNumbers: [1, 10], firstDuplicatePacketIndex: 17911, firstDuplicateFrameNumber: 17912, lastPacketIndex: -1,
+    });
     expect(input.tUs).toBe(1.5);
   });
 });

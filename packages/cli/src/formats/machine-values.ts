@@ -11,7 +11,10 @@
  *   are below its own resolution (0.25 µs) anyway.
  * - every packet reference also names the Wireshark frame number (1-based):
  *   `packetIndices` (0-based, kept for compatibility) gets `frameNumbers`
- *   beside it, `packetIndex` gets `frameNumber`.
+ *   beside it, `packetIndex` gets `frameNumber`, and so do names ending in
+ *   them (`gapPacketIndices` → `gapFrameNumbers`,
+ *   `firstDuplicatePacketIndex` → `firstDuplicateFrameNumber`; a negative
+ *   index, "none", gets none).
  *
  * Returns a copy; the input is not changed. Byte arrays, bigints and other
  * non-plain values are kept as they are (the serializer handles them).
@@ -27,11 +30,19 @@ function convert(value: unknown, key: string): unknown {
   const result: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(value as Record<string, unknown>)) {
     result[name] = convert(item, name);
-    if (name === "packetIndices" && Array.isArray(item) && !("frameNumbers" in value)) {
-      result.frameNumbers = item.map((index) => (typeof index === "number" ? index + 1 : index));
-    } else if (name === "packetIndex" && typeof item === "number" && !("frameNumber" in value)) {
-      result.frameNumber = item + 1;
-    }
+    const frameName = frameKey(name);
+    if (frameName === undefined || frameName in value) continue;
+    if (Array.isArray(item)) result[frameName] = item.map((index) => (typeof index === "number" && index >= 0 ? index + 1 : index));
+    else if (typeof item === "number" && item >= 0) result[frameName] = item + 1;
   }
   return result;
+}
+
+/** `packetIndices` → `frameNumbers`, `gapPacketIndices` → `gapFrameNumbers`, `…PacketIndex` → `…FrameNumber`; undefined for other keys. */
+function frameKey(name: string): string | undefined {
+  if (name === "packetIndices") return "frameNumbers";
+  if (name === "packetIndex") return "frameNumber";
+  if (name.endsWith("PacketIndices")) return `${name.slice(0, -"PacketIndices".length)}FrameNumbers`;
+  if (name.endsWith("PacketIndex")) return `${name.slice(0, -"PacketIndex".length)}FrameNumber`;
+  return undefined;
 }
