@@ -3,6 +3,7 @@ import { parse as parseCsv } from "csv-parse/sync";
 import type { Recommendation } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import { bestMeasuredFixes } from "../analyses/loss.js";
+import { messageToNdjson, messageToText } from "../commands/decode.js";
 import { sampleAnalyzeResult } from "../test-support/sample-result.js";
 import { formatCaptureTime, formatNumber, formatOffsetSeconds, formatPlayerReference, knownPlayer } from "./human-values.js";
 import { REPORT_FORMATS } from "./index.js";
@@ -96,6 +97,12 @@ describe("one time format in human outputs, integers in machine outputs (issue 1
     expect(formatCaptureTime(START_US)).toBe("2026-01-01T00:00:00.000Z");
     expect(formatOffsetSeconds(-1_500_000)).toBe("-1.5 s");
     expect(formatCaptureTime(Number.NaN, START_US)).toBe("NaN µs");
+  });
+
+  it("decode: text lines in the human time format with the frame number, NDJSON in whole µs", () => {
+    const message = { sessionId: "s", direction: "clientToServer" as const, tUs: START_US + 11_409_917.8, packetIndex: 41, indexInPacket: 0, type: "input", byteLength: 9, packetWireLength: 51, fields: { x: 1 }, roles: {} };
+    expect(messageToText(message, START_US)).toBe('2026-01-01T00:00:11.410Z (+11.41 s) frame 42 s c→s input {"x":1}');
+    expect(JSON.parse(messageToNdjson(message))).toMatchObject({ tUs: 1_767_225_611_409_918, frameNumber: 42, packetIndex: 41 });
   });
 
   it("markdown: findings and time columns as ISO + offset, no raw µs; recommendations name their session", async () => {
