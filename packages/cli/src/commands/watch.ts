@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { AnticheatOptions } from "@tickscope/anticheat";
 import { streamsOf } from "../command-context.js";
+import { loadConfig } from "../config-file.js";
 import { parseDurationSeconds, parsePortOption } from "../options.js";
 import { formatAlertLine } from "../watch/watch-alert.js";
 import { runWatch } from "../watch/run-watch.js";
@@ -12,6 +14,7 @@ interface WatchCommandOptions {
   idleExit: number;
   poll: number;
   anticheatEpoch: number;
+  config?: string;
   quiet?: boolean;
 }
 
@@ -33,14 +36,18 @@ export function registerWatchCommand(program: Command): void {
       (text: string) => parseDurationSeconds(text),
       60,
     )
+    .option("--config <file>", "config file (default: ./tickscope.config.json when present): protocol, keys, server ports and analyses.anticheat, as batch reads them")
     .option("--quiet", "no summary line on stderr at the end")
     .action(async (capture: string, options: WatchCommandOptions, command: Command) => {
       const streams = streamsOf(command);
+      const config = await loadConfig(options.config);
       const summary = await runWatch({
         source: capture,
-        protocolPath: options.protocol,
-        keysPath: options.keys,
-        serverPorts: options.serverPort,
+        protocolPath: options.protocol ?? config.protocol,
+        keysPath: options.keys ?? config.keys,
+        serverPorts: options.serverPort ?? config.serverPorts,
+        // The same anticheat thresholds as `tickscope anticheat` with this config.
+        anticheat: config.analyses?.anticheat as Partial<AnticheatOptions> | undefined,
         detector: { windowMs: options.window * 1000, anticheatEpochMs: options.anticheatEpoch * 1000 },
         idleExitMs: options.idleExit * 1000,
         pollIntervalMs: options.poll * 1000,

@@ -117,6 +117,20 @@ describe("tickscope watch command", () => {
     expect(quiet.stdout).toBe(stdout);
   }, 60_000);
 
+  it("--config gives watch's anticheat detectors batch's analyses.anticheat settings", async () => {
+    const path = join(directory, "config-watch.pcapng");
+    writeFileSync(path, match.pcapng);
+    // A speed limit no honest player keeps: with it, batch and watch both call everyone a movement cheat.
+    const configPath = join(directory, "strict.config.json");
+    writeFileSync(configPath, JSON.stringify({ analyses: { anticheat: { maxSpeedUnitsPerSecond: 0.01 } } }));
+    const reasons = (stdout: string) =>
+      stdout.trim() === "" ? [] : stdout.trim().split("\n").map((line) => (JSON.parse(line) as WatchAlert).values.reason).filter((reason) => reason !== undefined);
+    const strict = await runWatchCommand([path, "--protocol", arenaPath, "--idle-exit", "0.1s", "--quiet", "--config", configPath]);
+    const defaults = await runWatchCommand([path, "--protocol", arenaPath, "--idle-exit", "0.1s", "--quiet"]);
+    expect(reasons(strict.stdout)).toContain("movement");
+    expect(reasons(defaults.stdout)).not.toContain("movement");
+  }, 60_000);
+
   it("accepts an in-memory definition and a plain stream", async () => {
     const { PassThrough } = await import("node:stream");
     const stream = new PassThrough();
