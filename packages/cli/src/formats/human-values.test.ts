@@ -7,6 +7,7 @@ import { messageToNdjson, messageToText } from "../commands/decode.js";
 import { sampleAnalyzeResult } from "../test-support/sample-result.js";
 import { formatCaptureTime, formatNumber, formatOffsetSeconds, formatPlayerReference, knownPlayer } from "./human-values.js";
 import { REPORT_FORMATS } from "./index.js";
+import { evidenceFrames } from "./markdown-format.js";
 import { reportForMachines } from "./machine-values.js";
 
 const START_US = 1_767_225_600_000_000;
@@ -165,8 +166,9 @@ describe("numbers that read right (issue 17 item 5)", () => {
     expect(formatPlayerReference(SESSION, SESSION)).toBe(`${SESSION} (no player id)`);
     expect(formatPlayerReference("7", undefined)).toBe("player 7");
     const markdown = (await render("md", resultWithTimes())).get("report.md")!;
-    expect(markdown).toContain(`| medium | movement | 2026-01-01T00:00:32.172Z (+32.172 s) | 0 |  | ${SESSION} | 1 teleport |`);
-    expect(markdown).toContain("| high | speedhack | 2026-01-01T00:00:00.993Z (+0.993 s) | 59002 | 5 | s5 | clock 1.3x |");
+    expect(markdown).toContain(`| medium | movement | 2026-01-01T00:00:32.172Z (+32.172 s) | 0 |  | ${SESSION} | 1 teleport | 8 |`);
+    expect(markdown).toContain("| high | speedhack | 2026-01-01T00:00:00.993Z (+0.993 s) | 59002 | 5 | s5 | clock 1.3x | 1, 42, 100 |");
+    expect(evidenceFrames([0, 41, 99, 120])).toBe("1, 42, 100 … (4)");
     const findings = parseCsv((await render("csv", resultWithTimes())).get("findings.csv")!, { columns: true }) as Record<string, string>[];
     expect(findings.find((finding) => finding.kind === "movement")).toMatchObject({ player: "", session: SESSION });
   });

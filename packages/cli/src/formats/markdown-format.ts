@@ -75,7 +75,14 @@ function findingRows(findings: readonly Finding[], startUs: number | undefined):
     player: knownPlayer(finding.player, finding.session) ?? "",
     session: finding.session ?? "",
     summary: finding.summary,
+    frames: evidenceFrames(finding.evidence.packetIndices),
   }));
+}
+
+/** Evidence packets as Wireshark frame numbers (1-based) for a table cell: the first three, then how many in all. */
+export function evidenceFrames(packetIndices: readonly number[], shown = 3): string {
+  const frames = packetIndices.slice(0, shown).map((index) => String(index + 1));
+  return packetIndices.length > shown ? `${frames.join(", ")} … (${packetIndices.length})` : frames.join(", ");
 }
 
 function recommendationRows(recommendations: readonly Recommendation[]): Record<string, unknown>[] {
