@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { escapeHtml, htmlFormat, renderHtml, serializeScriptJson } from "./html-format.js";
 import { loadHtmlChartLibrary } from "./html-chart-library.js";
 import { HTML_CLIENT_SCRIPT } from "./html-client-script.js";
-import { HTML_HEATMAP_MAX_COLUMNS, HTML_MAX_FLAGGED_PLAYERS, HTML_TIMELINE_MAX_POINTS, buildHtmlViewModel, downsampleMax, sortFindingsForHtml } from "./html-view-model.js";
+import { HTML_HEATMAP_MAX_COLUMNS, HTML_MAX_FLAGGED_PLAYERS, HTML_TIMELINE_MAX_POINTS, breakGaps, buildHtmlViewModel, downsampleMax, sortFindingsForHtml } from "./html-view-model.js";
 import { sampleAnalyzeResult } from "../test-support/sample-result.js";
 import { HOSTILE_NAME, htmlSampleReport } from "../test-support/html-sample-report.js";
 
@@ -105,10 +105,11 @@ describe("html format", () => {
     expect(long.sessions[0]!.tUs.length).toBeLessThanOrEqual(HTML_TIMELINE_MAX_POINTS);
     expect(long.heatmap!.columns).toBeLessThanOrEqual(HTML_HEATMAP_MAX_COLUMNS);
     // The spike's peak survives the merge (max per bucket).
-    expect(Math.max(...long.sessions[0]!.maxMs)).toBeGreaterThan(2000);
+    expect(Math.max(...long.sessions[0]!.maxMs.map((value) => value ?? 0))).toBeGreaterThan(2000);
     expect(long.sessions[0]!.bucketMs).toBe(8000);
     const many = buildHtmlViewModel(htmlSampleReport(500, 10));
     expect(many.flaggedPlayers.length).toBeLessThanOrEqual(HTML_MAX_FLAGGED_PLAYERS);
+    expect(breakGaps([0, 1, 5, 6], [1, 2, 3, 4], [0, 0, 0, 0], 1)).toEqual({ tUs: [0, 1, 2, 5, 6], maxMs: [1, 2, null, 3, 4], minMs: [0, 0, null, 0, 0] });
     const merged = downsampleMax([0, 1, 2, 3, 4], [[1, 5, 2, 0, 3], [-4, -1, -9, -2, -2]], 1, 3);
     expect(merged).toEqual({ tUs: [0, 2, 4], values: [[5, 2, 3], [-1, -2, -2]], bucketUs: 2 });
   });

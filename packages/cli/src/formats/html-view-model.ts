@@ -52,12 +52,12 @@ export interface HtmlSessionView {
   method: string;
   /** Timeline bucket width, ms (0 without timeline). */
   bucketMs: number;
-  /** Timeline bucket starts, µs since the epoch. */
+  /** Timeline bucket starts, µs since the epoch (a gap without samples has one null point, so no line bridges it). */
   tUs: number[];
-  /** Worst RTT per bucket, ms. */
-  maxMs: number[];
-  /** Lowest RTT per bucket, ms. */
-  minMs: number[];
+  /** Worst RTT per bucket, ms (null: no sample). */
+  maxMs: (number | null)[];
+  /** Lowest RTT per bucket, ms (null: no sample). */
+  minMs: (number | null)[];
   /** Spikes, in time order. */
   spikes: HtmlSpikeView[];
   /** Loss gaps, in time order. */
@@ -231,6 +231,23 @@ export function downsampleMax(tUs: number[], values: number[][], bucketUs: numbe
   return { tUs: merged, values: mergedValues, bucketUs: width };
 }
 
+/** Inserts one null point after each bucket followed by a silence longer than 1.5 buckets (uPlot leaves a gap there). */
+export function breakGaps(tUs: number[], maxMs: number[], minMs: number[], bucketUs: number): { tUs: number[]; maxMs: (number | null)[]; minMs: (number | null)[] } {
+  const result = { tUs: [] as number[], maxMs: [] as (number | null)[], minMs: [] as (number | null)[] };
+  tUs.forEach((time, index) => {
+    result.tUs.push(time);
+    result.maxMs.push(maxMs[index]!);
+    result.minMs.push(minMs[index]!);
+    const next = tUs[index + 1];
+    if (next !== undefined && next - time > 1.5 * bucketUs) {
+      result.tUs.push(time + bucketUs);
+      result.maxMs.push(null);
+      result.minMs.push(null);
+    }
+  });
+  return result;
+}
+
 function sessionLabel(index: number, id: string, client: string, player: string | undefined): string {
   const name = player !== undefined && player !== "" && player !== id ? player : client !== "" ? client : id;
   return `#${index + 1} ${name}`;
@@ -275,6 +292,7 @@ function buildSessions(result: AnalyzeResult): HtmlSessionView[] {
           suggestedFix: asText(spike.suggestedFix),
         };
       });
+    const gapped = breakGaps(sampled.tUs, sampled.values[0]!.map(round3), sampled.values[1]!.map((value) => round3(-value)), sampled.bucketUs);
     return {
       id,
       label: sessionLabel(index, id, asText(session?.client) || clients.get(id) || "", players.get(id)),
@@ -282,10 +300,10 @@ function buildSessions(result: AnalyzeResult): HtmlSessionView[] {
       rttP95Ms: samples > 0 ? asNumber(rtt?.p95) : null,
       method: samples > 0 ? asText(session?.method) : "",
       bucketMs: tUs.length === 0 ? 0 : round3(sampled.bucketUs / 1000),
-      tUs: sampled.tUs,
-      maxMs: sampled.values[0]!.map(round3),
+      tUs: gapped.tUs,
+      maxMs: gapped.maxMs,
       // min is max-merged as its negation: the lowest of the merged buckets.
-      minMs: sampled.values[1]!.map((value) => round3(-value)),
+      minMs: gapped.minMs,
       spikes,
       lossMarks: [],
     };
@@ -323,7 +341,8 @@ function buildHeatmap(sessions: HtmlSessionView[]): HtmlHeatmapView | null {
     const row: (number | null)[] = new Array<number | null>(columns).fill(null);
     session.tUs.forEach((tUs, index) => {
       const column = Math.min(columns - 1, Math.floor((tUs - startUs) / bucketUs));
-      const value = session.maxMs[index]!;
+      const value = session.maxMs[index];
+      if (value === null || value === undefined) return;
       if (row[column] === null || value > row[column]!) row[column] = value;
     });
     return row;
