@@ -10,6 +10,7 @@ export * from "./serial-number.js";
 export * from "./role-unwrapper.js";
 export * from "./game-message.js";
 export * from "./log-event.js";
+export * from "./log-event-attribution.js";
 export * from "./analyzer.js";
 export * from "./datagram-decoder.js";
 export * from "./finding.js";
