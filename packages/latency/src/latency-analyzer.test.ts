@@ -152,7 +152,8 @@ describe("LatencyAnalyzer: measurements", () => {
     analyzer.onMessage(message("a", "clientToServer", 31e6, 99, { reportedRttMs: -5 }));
     analyzer.onAnomaly();
     const report = analyzer.finish();
-    expect(report.sessions.map((session) => session.id)).toEqual(["a", "player:ghost"]);
+    // core's log attribution: a player no session names is counted, never a made-up session "player:ghost"
+    expect(report.sessions.map((session) => session.id)).toEqual(["a"]);
     const session = report.sessions[0];
     expect(session.client).toBe("10.0.0.1:5000");
     expect(session.server).toBe("[::1]:7777");
@@ -160,8 +161,20 @@ describe("LatencyAnalyzer: measurements", () => {
     expect(session.series).toHaveLength(1);
     expect(session.rttMs.samples).toBe(60);
     expect(session.rttMs.max).toBe(80);
-    expect(report.sessions[1].rttMs.p50).toBeCloseTo(90, 0);
-    expect(report.anomalies).toEqual({ E_DECODE_ANOMALY_SEEN: 1, E_RTT_INVALID: 1 });
+    expect(report.anomalies).toEqual({ E_DECODE_ANOMALY_SEEN: 1, E_LOG_PLAYER_UNKNOWN: 30, E_RTT_INVALID: 1 });
+  });
+
+  it("files a log RTT naming a player before its session's first datagram under that session once the client's messages name the player", () => {
+    const analyzer = new LatencyAnalyzer();
+    for (let n = 0; n < 3; n++) analyzer.onLogEvent({ tUs: n * 1e6, type: "ping_report", player: "7", values: { rttMs: 300 }, labels: {}, line: n + 1 });
+    // a server message naming player 7 (a spawn) does not make this player 7's session
+    analyzer.onMessage(message("c", "serverToClient", 3e6, 0, { playerId: 7 }));
+    for (let n = 0; n < 20; n++) analyzer.onMessage(message("c", "clientToServer", (4 + n) * 1e6, n + 1, { playerId: 7, reportedRttMs: 40 }));
+    const report = analyzer.finish();
+    expect(report.sessions.map((session) => session.id)).toEqual(["c"]);
+    expect(report.sessions[0].rttMs.samples).toBe(23);
+    expect(report.sessions[0].rttMs.max).toBe(300);
+    expect(report.anomalies.E_LOG_PLAYER_UNKNOWN).toBeUndefined();
   });
 
   it("is deterministic and bounded (sessions, spikes, minutes)", () => {

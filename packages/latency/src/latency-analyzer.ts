@@ -1,5 +1,6 @@
 import {
   AnomalyCounter,
+  LogEventAttribution,
   channelKey,
   formatEndpoint,
   formatTimeUs,
@@ -164,6 +165,8 @@ interface SessionState {
   client: string;
   server: string;
   player: string | undefined;
+  /** Whether the player id in the client's own messages was already given to the log attribution. */
+  playerLearnedFromMessages: boolean;
   readonly timeline: CauseTimeline;
   lastPacketIndex: number;
   usesPacketHook: boolean;
@@ -192,7 +195,8 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   readonly name = "latency";
   private readonly options: LatencyAnalyzerOptions;
   private readonly sessions = new Map<string, SessionState>();
-  private readonly playerSessions = new Map<string, string>();
+  /** Core's one rule for which session a server-log event belongs to (regions uses it too). */
+  private readonly logAttribution = new LogEventAttribution();
   private readonly sampler: RttSampler;
   private readonly logTimeline: LogEventTimeline;
   private readonly anomalies = new AnomalyCounter();
@@ -222,7 +226,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     state.server = formatEndpoint(session.server);
     if (session.player !== undefined) {
       state.player = session.player;
-      this.playerSessions.set(session.player, session.id);
+      this.releaseHeldLogEvents(session.player, session.id);
     }
   }
 
@@ -245,6 +249,11 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       if (!state.usesPacketHook) this.packetSeen(state, message.direction, message.tUs, message.packetWireLength);
     }
     state.timeline.addMessageBytes(message.tUs, message.type, message.byteLength);
+    // Only the client's own messages name its player (server messages carry other players' ids), as regions reads them.
+    if (!state.playerLearnedFromMessages && roles.playerId !== undefined && message.direction === "clientToServer") {
+      state.playerLearnedFromMessages = true;
+      this.releaseHeldLogEvents(String(roles.playerId), state.id);
+    }
     if (roles.sequence !== undefined) this.receiveSequence(state, message, roles.sequence as SerialNumber);
     if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) this.sampler.onMessage(message);
     if (roles.sendTimeUs !== undefined) {
@@ -269,11 +278,15 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   onLogEvent(event: LogEvent): void {
     this.clock(event.tUs);
     this.logTimeline.add(event.tUs, event.type);
-    // Core's sampler reads the reported RTT (the same rule regions uses for the same log).
-    const sessionId =
-      (event.session !== undefined ? event.session : undefined) ??
-      (event.player !== undefined ? (this.playerSessions.get(event.player) ?? `player:${event.player}`) : "server");
-    this.sampler.onLogEvent(event, sessionId);
+    // Core's attribution (the rule regions uses for the same log): the event's session, else its player's session,
+    // held until a session names the player; a capture-wide event is a cause candidate only, no session's sample.
+    const placement = this.logAttribution.attribute(event);
+    if (placement.kind === "session") this.sampler.onLogEvent(event, placement.sessionId);
+  }
+
+  /** Files the reported RTTs of the log events held for `player` under `sessionId`, in arrival order. */
+  private releaseHeldLogEvents(player: string, sessionId: string): void {
+    for (const held of this.logAttribution.learnPlayer(player, sessionId)) this.sampler.onLogEvent(held, sessionId);
   }
 
   /** Ends the analysis: closes open spikes, scores shared-path causes, builds the report. */
@@ -347,6 +360,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     // edges: method details, not anomalies of the input. An ack of a channel never sent on is one.
     if (ack.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = ack.acksWithoutSendStream;
     if (echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = echo.unmatchedReplies;
+    if (this.logAttribution.unattributedEvents > 0) anomalies.E_LOG_PLAYER_UNKNOWN = this.logAttribution.unattributedEvents;
     if (this.sampler.invalidReported > 0) anomalies.E_RTT_INVALID = (anomalies.E_RTT_INVALID ?? 0) + this.sampler.invalidReported;
     const methodDetails = { ackRetransmissionsSkipped: ack.retransmissions, acksBeforeFirstSend: ack.acksBeforeFirstSend, reportedRttNotYetMeasured: this.sampler.unmeasuredReported };
     return { sessions, streams, findings, anomalies: sortKeys(anomalies), methodDetails };
@@ -366,6 +380,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         client: "",
         server: "",
         player: undefined,
+        playerLearnedFromMessages: false,
         timeline: new CauseTimeline(this.options.causes),
         lastPacketIndex: -1,
         usesPacketHook: false,
