@@ -108,4 +108,38 @@ describe("one RTT per session: latency and regions agree (issue 13 §2)", () => 
     expect(regionFigures(summary!)).toEqual(latencyFigures(report.sessions[0]!));
     expect(summary!.rttMs!.p50).toBeCloseTo(41, 0);
   });
+  it("a log RTT that names its player before the session's first datagram lands in that session in both packages; an unknown player in neither", () => {
+    const latency = new LatencyAnalyzer();
+    const regions = createRegionsAnalyzer({ regionOfSession: () => "here", comparison: { placement: false } });
+    const rttEvent = (tUs: number, player: string, rttMs: number, line: number): LogEvent => ({ tUs, type: "player_rtt", player, values: { rttMs }, labels: {}, line });
+    // the server logs player 7's RTT (300 ms, a bad start) 2 s before the capture sees the player's datagrams,
+    // and player 99, who never shows up on the wire
+    for (let index = 0; index < 4; index++) {
+      for (const event of [rttEvent(1e15 + index * 500_000, "7", 300, index * 2 + 1), rttEvent(1e15 + index * 500_000, "99", 80, index * 2 + 2)]) {
+        latency.onLogEvent!(event);
+        regions.onLogEvent!(event);
+      }
+    }
+    // the session is only known by its datagrams; the client's own messages name its player (as a capture gives it: no Session.player)
+    for (let index = 0; index < 100; index++) {
+      const tUs = 1e15 + 2_000_000 + index * 100_000;
+      const message: GameMessage = { sessionId: "udp:c-s", direction: "clientToServer", tUs, packetIndex: index, indexInPacket: 0, type: "input", byteLength: 20, packetWireLength: 62, fields: {}, roles: { playerId: 7 } };
+      latency.onMessage(message);
+      regions.onMessage(message);
+      if (index % 5 === 0) {
+        const event = rttEvent(tUs, "7", 40, 100 + index);
+        latency.onLogEvent!(event);
+        regions.onLogEvent!(event);
+      }
+    }
+    const report = latency.finish() as LatencyReport;
+    const summaries = regions.sessionSummaries();
+    // before: latency filed the early values under a made-up session "player:7" (and "player:99"); regions dropped them
+    expect(report.sessions.map((session) => session.id)).toEqual(["udp:c-s"]);
+    expect(summaries.map((summary) => summary.sessionId)).toEqual(["udp:c-s"]);
+    expect(regionFigures(summaries[0]!)).toEqual(latencyFigures(report.sessions[0]!));
+    expect(report.sessions[0]!.rttMs.p99).toBeGreaterThan(250); // the 4 early values count
+    expect(report.anomalies.E_LOG_PLAYER_UNKNOWN).toBe(4); // player 99's 4 events
+    expect(regions.finish().sessions.skipped.E_LOG_PLAYER_UNKNOWN).toBe(1); // one player skipped
+  });
 });

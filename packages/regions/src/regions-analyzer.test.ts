@@ -145,6 +145,26 @@ describe("RTT sources and labelling", () => {
     expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(2);
   });
 
+  it("files log events naming a player before its session under that session (core's attribution), and skips players no session names", () => {
+    const analyzer = createRegionsAnalyzer({ regionOfSession: () => "eu" });
+    const logRtt = (tUs: number, player: string, line: number) => ({ tUs, type: "ping", player, region: "eu-west", values: { rttMs: 90 }, labels: {}, line });
+    for (let index = 0; index < 3; index++) {
+      analyzer.onLogEvent!(logRtt(index * 1e6, "3", index * 3 + 1));
+      analyzer.onLogEvent!(logRtt(index * 1e6, "4", index * 3 + 2));
+      analyzer.onLogEvent!(logRtt(index * 1e6, "404", index * 3 + 3));
+    }
+    // session "a" names player 3 in its client's messages; session "b" is player 4's by Session.player
+    analyzer.onMessage(message("a", "clientToServer", 5e6, { playerId: 3 }));
+    analyzer.onSession!({ ...session("b"), player: "4" });
+    analyzer.onMessage(message("b", "clientToServer", 5e6, {}));
+    const summaries = analyzer.sessionSummaries();
+    expect(summaries.map((summary) => [summary.sessionId, summary.rttMs?.p50, summary.rttMs !== undefined])).toEqual([
+      ["a", 90, true],
+      ["b", 90, true],
+    ]);
+    expect(analyzer.finish().sessions.skipped.E_LOG_PLAYER_UNKNOWN).toBe(1);
+  });
+
   it("counts sessions without RTT and too many sequence spaces", () => {
     const analyzer = createRegionsAnalyzer({ regionOfSession: { a: "eu", b: "eu" }, maxSequenceSpaces: 1, comparison: { placement: false } });
     analyzer.onMessage(message("a", "clientToServer", 0, { sequence: 1, channel: 0 }));

@@ -9,6 +9,7 @@ import {
   type GameMessage,
   type RttSample,
   type LogEvent,
+  LogEventAttribution,
   type MessageAnalyzer,
   type Session,
   type SpikeDetectorOptions,
@@ -138,8 +139,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
   const logAsns = new Map<string, string>();
   const fixedRegions = new Map<string, string>();
   const rawIds = new Map<string, string>();
-  /** Session of each player (from `Session.player`), for server-log RTT values naming a player. */
-  const playerSessions = new Map<string, string>();
+  /** Core's one rule for which session a server-log event belongs to (the latency analysis uses it too). */
+  const logAttribution = new LogEventAttribution();
   const anomalies = new AnomalyCounter();
 
   // The tracker looked up last: the messages of a datagram, and of a session's burst, hit it again.
@@ -238,8 +239,11 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
 
   /** Adds a core RTT sample to the session keyed `key` (its series, spikes and jitter, and the reservoir). */
   const addSample = (key: string, sample: RttSample): void => {
-    const tracker = trackers.get(key);
+    // A log RTT may come before its session's first datagram (or be all a session has): it opens the session, as in latency.
+    const tracker = trackerOf(key, sample.packetIndex);
     if (tracker === undefined) return;
+    if (!(tracker.firstUs <= sample.tUs)) tracker.firstUs = sample.tUs;
+    if (!(tracker.lastUs >= sample.tUs)) tracker.lastUs = sample.tUs;
     tracker.signals.add(sample);
     tracker.addRtt(sample.method, sample.direction, sample.rttMs);
   };
@@ -261,7 +265,11 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     const roles = message.roles;
     const direction = message.direction;
     // Only the client's own messages name its player: server messages carry other players' ids (spawns, deaths).
-    if (tracker.player === undefined && roles.playerId !== undefined && direction === "clientToServer") tracker.player = String(roles.playerId);
+    if (tracker.player === undefined && roles.playerId !== undefined && direction === "clientToServer") {
+      tracker.player = String(roles.playerId);
+      // Log events that named this player before its session did are this session's from now on.
+      if (key === message.sessionId) releaseHeldLogEvents(tracker.player, key);
+    }
     if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) sampler.onMessage(message);
     const sequence = roles.sequence;
     if (sequence !== undefined && (typeof sequence === "bigint" || Number.isFinite(sequence))) {
@@ -289,23 +297,32 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (event.labels["asn"] !== undefined) logAsns.set(key, event.labels["asn"]);
   };
 
+  /** Files the log events held for `player` under `sessionId`, in arrival order. */
+  const releaseHeldLogEvents = (player: string, sessionId: string): void => {
+    for (const held of logAttribution.learnPlayer(player, sessionId)) {
+      ingestLogEvent(held, sessionId);
+      sampler.onLogEvent(held, sessionId);
+    }
+  };
+
   const analyzer: RegionsAnalyzer = {
     name: "regions",
     onSession(session: Session): void {
       if (sessions.size < maxSessions || sessions.has(session.id)) {
         sessions.set(session.id, session);
-        if (session.player !== undefined) playerSessions.set(session.player, session.id);
+        if (session.player !== undefined) releaseHeldLogEvents(session.player, session.id);
       }
     },
     onMessage(message: GameMessage): void {
       ingestMessage(message, message.sessionId, sampler);
     },
     onLogEvent(event: LogEvent): void {
-      const sessionId = event.session ?? (event.player !== undefined ? playerSessions.get(event.player) : undefined);
-      if (sessionId === undefined) return;
-      ingestLogEvent(event, sessionId);
+      // Core's rule: the event's session, else its player's session (held until a session names the player).
+      const placement = logAttribution.attribute(event);
+      if (placement.kind !== "session") return;
+      ingestLogEvent(event, placement.sessionId);
       // A reported RTT in the log is a sample by core's rule, as the latency analysis takes it.
-      sampler.onLogEvent(event, sessionId);
+      sampler.onLogEvent(event, placement.sessionId);
     },
     forRegion(region: string): RegionFeeder {
       if (typeof region !== "string" || region === "") {
@@ -360,6 +377,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       }
       for (let index = 0; index < unlabelled; index++) anomalies.add("E_REGIONS_NO_REGION", 0);
       for (let index = 0; index < withoutRtt; index++) anomalies.add("E_REGIONS_NO_RTT", 0);
+      // Players the server log named that no session ever named: skipped, not filed under a made-up session.
+      for (let index = 0; index < logAttribution.unknownPlayers().length; index++) anomalies.add("E_LOG_PLAYER_UNKNOWN", 0);
       const report = compareRegions(analyzer.sessionSummaries(), options.comparison);
       const merged = { ...report.sessions.skipped };
       for (const [code, count] of Object.entries(anomalies.toCounts())) merged[code] = (merged[code] ?? 0) + count;
