@@ -22,6 +22,7 @@ export default defineConfig({
         "packages/sim/src/**": { lines: 90 },
         "packages/bandwidth/src/**": { lines: 90 },
         "packages/regions/src/**": { lines: 90 },
+        "packages/infer/src/**": { lines: 90 },
         "packages/latency/src/**": { lines: 95 },
         "packages/loss/src/**": { lines: 95 },
         "packages/anticheat/src/**": { lines: 95 },

@@ -57,6 +57,12 @@ export interface StreamFacts {
   stream: DirectionStream;
   /** Median gap between consecutive datagrams, µs. */
   medianGapUs: number;
+  /** Scratch space for one candidate's times and unwrapped values (reused by every candidate: no allocation per shape). */
+  scratchTimes: Float64Array;
+  /** See {@link scratchTimes}. */
+  scratchValues: Float64Array;
+  /** Scratch space for the fit's intercepts. */
+  scratchIntercepts: Float64Array;
 }
 
 /** Computes {@link StreamFacts} for every stream. */
@@ -65,7 +71,14 @@ export function streamFacts(streams: readonly DirectionStream[]): StreamFacts[] 
     const gaps: number[] = [];
     for (let index = 1; index < stream.times.length; index++) gaps.push(stream.times[index]! - stream.times[index - 1]!);
     gaps.sort((a, b) => a - b);
-    return { stream, medianGapUs: gaps.length === 0 ? 0 : gaps[gaps.length >> 1]! };
+    const length = stream.payloads.length;
+    return {
+      stream,
+      medianGapUs: gaps.length === 0 ? 0 : gaps[gaps.length >> 1]!,
+      scratchTimes: new Float64Array(length),
+      scratchValues: new Float64Array(length),
+      scratchIntercepts: new Float64Array(length),
+    };
   });
 }
 
@@ -100,15 +113,16 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
   const testLength = shape.bytes <= 4;
   const distinct = new Set<number>();
   // clock fit: per stream the unwrapped value, pooled slope with per-stream intercepts
-  const unwrappedByStream: { times: Float64Array; values: Float64Array }[] = [];
+  const unwrappedByStream: { times: Float64Array; values: Float64Array; intercepts: Float64Array }[] = [];
   const small = shape.bytes <= 4;
   const modulus = 2 ** (8 * Math.min(shape.bytes, 4));
   const half = modulus / 2;
   let covariance = 0;
   let variance = 0;
-  for (const { stream, medianGapUs } of facts) {
-    const times = new Float64Array(stream.payloads.length);
-    const values = new Float64Array(stream.payloads.length);
+  let residualCount = 0;
+  for (const { stream, medianGapUs, scratchTimes, scratchValues, scratchIntercepts } of facts) {
+    const times = scratchTimes;
+    const values = scratchValues;
     let count = 0;
     let previousHigh = 0;
     let previousLow = 0;
@@ -174,7 +188,8 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
         covariance += dt * (values[index]! - meanValue);
         variance += dt * dt;
       }
-      unwrappedByStream.push({ times: times.subarray(0, count), values: values.subarray(0, count) });
+      unwrappedByStream.push({ times: times.subarray(0, count), values: values.subarray(0, count), intercepts: scratchIntercepts.subarray(0, count) });
+      residualCount += count;
     }
   }
   const slopePerUs = variance > 0 ? covariance / variance : 0;
@@ -183,11 +198,10 @@ export function candidateStatistics(facts: readonly StreamFacts[], shape: FieldS
   let residualP90Ms = Number.POSITIVE_INFINITY;
   // the fit's scatter only matters for fields that never step back (clock candidates)
   if (slopePerUs > 0 && pairs > 0 && nonDecreasing >= 0.95 * pairs) {
-    const residuals = new Float64Array(datagrams);
+    const residuals = new Float64Array(residualCount);
     let count = 0;
-    for (const { times, values } of unwrappedByStream) {
+    for (const { times, values, intercepts } of unwrappedByStream) {
       // each stream its own intercept (median of value − slope·t, robust to a few outliers)
-      const intercepts = new Float64Array(times.length);
       for (let index = 0; index < times.length; index++) intercepts[index] = values[index]! - slopePerUs * times[index]!;
       intercepts.sort();
       const intercept = intercepts[intercepts.length >> 1]!;

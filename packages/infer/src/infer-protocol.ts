@@ -17,7 +17,7 @@ export interface InferProtocolOptions {
   /** Datagrams used per session direction (the first ones; default 2000). */
   maxDatagramsPerDirection?: number;
   /**
-   * Datagrams used in all (default 6000): each session keeps its first
+   * Datagrams used in all (default 4000): each session keeps its first
    * `max(128, maxDatagrams / sessions)` (bounds the work on long captures).
    */
   maxDatagrams?: number;
@@ -27,7 +27,7 @@ export interface InferProtocolOptions {
 
 /** What inference found in a set of flows. */
 export interface ProtocolInference {
-  /** Whether any field beyond a message-type byte was found. */
+  /** Whether a field that measures something was found (sequence, ack, ack bits, sender clock or length; a magic alone is not enough). */
   found: boolean;
   /** Header fields, by offset. */
   fields: InferredField[];
@@ -50,6 +50,9 @@ export interface ProtocolInference {
   /** A selector at byte 0 whose values gate the fields (e.g. RakNet's datagram flags), when the fields hold only for some values. */
   selector?: { name: string; highBits: number; values: number[] };
 }
+
+/** Roles that let an analysis measure something (sequence gaps, acks, clocks, lengths). */
+const MEASURING_ROLES = new Set(["sequence", "ack", "ackBits", "sendTime", "length"]);
 
 /** Ways to group datagrams by their first byte, cheapest bit fields included: the whole byte, its high nibble, its top bit. */
 const GROUPINGS = [
@@ -114,7 +117,7 @@ function inferGrouped(flows: readonly InferenceFlow[], options: InferProtocolOpt
  */
 export function inferProtocol(flows: readonly InferenceFlow[], options: InferProtocolOptions = {}): ProtocolInference {
   // the first datagrams of each session (both directions together, so their time spans match)
-  const perSession = Math.min(2 * (options.maxDatagramsPerDirection ?? 2000), Math.max(128, Math.floor((options.maxDatagrams ?? 6000) / Math.max(1, flows.length))));
+  const perSession = Math.min(2 * (options.maxDatagramsPerDirection ?? 2000), Math.max(128, Math.floor((options.maxDatagrams ?? 4000) / Math.max(1, flows.length))));
   const bounded = flows.map((flow) => ({ ...flow, datagrams: flow.datagrams.slice(0, perSession) }));
   const streams: DirectionStream[] = directionStreams(bounded);
   const datagrams = streams.reduce((sum, stream) => sum + stream.payloads.length, 0);
@@ -139,11 +142,12 @@ export function inferProtocol(flows: readonly InferenceFlow[], options: InferPro
       notes.push(...grouped.notes);
     }
   }
-  const found = fields.some((field) => field.role !== "messageType");
+  // found: a field that measures something (a magic or a type byte alone decodes no timing)
+  const found = fields.some((field) => MEASURING_ROLES.has(field.role));
   const entropy = layout.entropyBitsPerByte;
   if (layout.entropyBytes >= 256 && entropy >= 7.5) notes.push(`the bytes after the header look encrypted or compressed (${entropy.toFixed(2)} bits of entropy per byte over ${layout.entropyBytes} bytes)`);
   if (!found) {
-    if (fields.length > 0) notes.push(`only a message-type byte (${fields.map((field) => `@${field.offset}`).join(", ")}): not enough to decode timing`);
+    if (fields.length > 0) notes.push(`only ${fields.map((field) => `${field.role} @${field.offset}`).join(", ")}: no sequence, ack, clock or length to measure with`);
     return { ...base, found: false, fields, notes, payloadEntropyBitsPerByte: entropy, ...(selector === undefined ? {} : { selector }) };
   }
   // a frame length right after a free byte: messages framed as type + length, where a ping/pong may hide

@@ -37,7 +37,7 @@ async function definitionFileProblems(definitionPath: string): Promise<Definitio
 
 /** Registers `tickscope protocol schema`, `tickscope protocol check <definition>` and `tickscope protocol infer <capture...>`. */
 export function registerProtocolCommand(program: Command): void {
-  const protocol = program.command("protocol").description("protocol definitions: JSON Schema, validation and inference from captures");
+  const protocol = program.command("protocol").description("protocol definitions: JSON Schema and validation");
   protocol
     .command("schema")
     .description("print the JSON Schema of protocol definitions (for editor autocompletion)")
