@@ -6,7 +6,7 @@ import { setExitCode, streamsOf } from "../command-context.js";
 import { reportForMachines } from "../formats/machine-values.js";
 import { renderMarkdown } from "../formats/markdown-format.js";
 import { parseFormatList, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
-import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
+import { assertFormatsHaveDestination, REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
 import { loadConfig } from "../config-file.js";
@@ -76,6 +76,8 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
     if (options.json && (options.format !== undefined || options.out !== undefined)) {
       self.error("error: --json prints the analysis's own report; use --format json --out <directory> for the full report file", { exitCode: 2, code: "tickscope.conflictingOptions" });
     }
+    // several files and no --out fail before the analysis runs, not after
+    if (options.format !== undefined) assertFormatsHaveDestination(options.format, options.out);
     const settings = settingsWithOptions(config.analyses, [name], options);
     const result = await runAnalyze({
       inputs,

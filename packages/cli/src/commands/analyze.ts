@@ -8,13 +8,13 @@ import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
 import { parseAnalysisList, parseFormatList, parseIntegerOption, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
-import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
+import { assertFormatsHaveDestination, REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
 import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
-import { addAnalysisSettingOptions, settingsWithOptions } from "../analysis-setting-options.js";
+import { addAnalysisSettingOptions, assertAnalysisOptionsApply, settingsWithOptions } from "../analysis-setting-options.js";
 
 interface AnalyzeCommandOptions {
   protocol?: string;
@@ -87,7 +87,11 @@ export function registerAnalyzeCommand(program: Command): void {
       command.error("error: give at least one capture (or --region name=capture)", { exitCode: ExitCode.usage, code: "tickscope.noInput" });
     }
     const analyses = options.only ?? config.only ?? availableAnalyses();
+    // an analysis's own option (--tolerance, --budget) with that analysis left out would be silently ignored
+    assertAnalysisOptionsApply(analyses, options as unknown as Record<string, unknown>);
     const formats = options.format ?? config.formats ?? ["md"];
+    // several files and no --out fail before the captures are read, not after
+    assertFormatsHaveDestination(formats, options.out ?? config.out);
     const failOn = options.failOn ?? config.failOn;
     const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
     const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { ARENA_DEFINITION, type MatchOptions } from "@tickscope/sim";
 import { availableAnalyses } from "../analyses/registry.js";
 import { streamsOf } from "../command-context.js";
-import { REPORT_FORMAT_NAMES } from "../report-format-names.js";
+import { assertFormatsHaveDestination, REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { parseFormatList, parseIntegerOption } from "../options.js";
 import { writeReports } from "../report-output.js";
 import { runAnalyze } from "../run-analyze.js";
@@ -49,6 +49,8 @@ export function registerDemoCommand(program: Command): void {
     .action(async (options: { seed: string; out?: string; format?: string[] }, command: Command) => {
       const streams = streamsOf(command);
       const seed = parseIntegerOption("seed", options.seed, 0, 2 ** 31 - 1, 7);
+      // several files and no --out fail now, not after a 60-s simulation and analysis
+      assertFormatsHaveDestination(options.format ?? ["md"], options.out);
       // Without --out the 29 MB capture goes to a fresh private directory that is removed at exit.
       const directory = options.out ?? (await mkdtemp(join(tmpdir(), "tickscope-demo-")));
       try {
