@@ -378,7 +378,7 @@ function drawBandwidth() {
     width: chartWidth(container), height: 260,
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.08)]; } } },
-    axes: [timeAxis(), valueAxis("bytes per second (stacked)", "B/s")],
+    axes: [timeAxis(), valueAxis("bytes/s, stacked", "B/s")],
     series: series
   }, data, container);
   panZoomToolbar(u, container, function () { return full; });

@@ -67,8 +67,10 @@ tr:target{background:#fef9c3}
 footer{color:#64748b;font-size:12px;padding-bottom:24px}
 @media (max-width:700px){
   body{font-size:13px}
-  .bar-row{grid-template-columns:minmax(0,1fr) minmax(0,1fr);}
-  .bar-row .bar-value{grid-column:1 / span 2}
+  .bar-row{grid-template-columns:minmax(0,3fr) minmax(0,2fr);grid-template-areas:"label value" "track track";gap:2px 8px;padding:3px 0 5px}
+  .bar-row .bar-label{grid-area:label}
+  .bar-row .bar-value{grid-area:value;text-align:right}
+  .bar-row .bar-track{grid-area:track}
   table.sessions th:nth-child(2),table.sessions td:nth-child(2){display:none}
   table.sessions th:nth-child(1){width:34%}
 }
