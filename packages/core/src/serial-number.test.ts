@@ -140,3 +140,37 @@ describe("serialDifference without a width", () => {
     expect(serialLessThan(2n ** 63n, 2n ** 63n + 1n)).toBe(true);
   });
 });
+
+describe("serialDifference integer fast path (bits <= 32)", () => {
+  /** The floating-point remainder definition the fast path must equal. */
+  function byRemainder(from: number, to: number, bits: number): number {
+    const modulus = 2 ** bits;
+    const half = modulus / 2;
+    let delta = (to - from) % modulus;
+    if (delta >= half) delta -= modulus;
+    else if (delta < -half) delta += modulus;
+    return delta;
+  }
+
+  it("equals the remainder definition for any integers, widths 1-32, also far beyond one wrap", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 32 }), fc.maxSafeInteger(), fc.maxSafeInteger(), (bits, from, to) => {
+        expect(serialDifference(from, to, bits) + 0).toBe(byRemainder(from, to, bits) + 0);
+      }),
+      { numRuns: 5000 },
+    );
+    for (const bits of [1, 8, 16, 31, 32]) {
+      const modulus = 2 ** bits;
+      for (const [from, to] of [[0, modulus - 1], [modulus - 1, 0], [0, modulus / 2], [modulus / 2, 0], [5, 5 + 3 * modulus], [2 ** 40, 1], [-1, modulus]]) {
+        expect(serialDifference(from!, to!, bits) + 0).toBe(byRemainder(from!, to!, bits) + 0);
+      }
+    }
+  });
+
+  it("keeps NaN, infinities and fractions on the remainder path", () => {
+    expect(serialDifference(0, Number.NaN, 16)).toBeNaN();
+    expect(serialDifference(0, Number.POSITIVE_INFINITY, 16)).toBeNaN();
+    expect(serialDifference(0, 1.5, 16)).toBe(1.5);
+    expect(serialDifference(65_535.5, 0, 16)).toBe(0.5);
+  });
+});

@@ -37,6 +37,17 @@ function wideResidue(value: SerialNumber, bits: number): bigint {
 export function serialDifference(from: SerialNumber, to: SerialNumber, bits?: number): number {
   if (typeof from === "number" && typeof to === "number") {
     if (bits === undefined) return to - from;
+    if (bits <= 32) {
+      // Integer operands (every real sequence): the wrapped difference is the low `bits` bits of the
+      // difference, sign-extended — two shifts instead of a floating-point remainder. Equal to the
+      // general path for any finite integer difference (ToInt32 reduces modulo 2^32, a multiple of
+      // 2^bits); NaN, ±Infinity and fractions take the general path.
+      const difference = to - from;
+      if (difference - difference === 0 && difference === Math.trunc(difference)) {
+        const shift = 32 - bits;
+        return (difference << shift) >> shift;
+      }
+    }
     if (bits <= NUMBER_BITS + 1) {
       const modulus = 2 ** bits;
       const half = modulus / 2;
