@@ -108,6 +108,34 @@ function inferGrouped(flows: readonly InferenceFlow[], options: InferProtocolOpt
 }
 
 /**
+ * A capture often holds several protocols (a game beside STUN, DNS, a
+ * launcher). When at least two sessions start every datagram with the same
+ * four bytes (a magic) and they carry at least 40 % of the datagrams, only
+ * those sessions are inferred from; the others are named in a note.
+ */
+function sharedMagicGroup(flows: readonly InferenceFlow[]): { flows: InferenceFlow[]; note: string } | undefined {
+  const groups = new Map<string, InferenceFlow[]>();
+  let total = 0;
+  for (const flow of flows) {
+    total += flow.datagrams.length;
+    const first = flow.datagrams[0]?.payload;
+    if (first === undefined || first.length < 4 || flow.datagrams.length < 2) continue;
+    const signature = Array.from(first.subarray(0, 4), (byte) => byte.toString(16).padStart(2, "0")).join("");
+    const matching = flow.datagrams.filter((datagram) => datagram.payload.length >= 4 && datagram.payload[0] === first[0] && datagram.payload[1] === first[1] && datagram.payload[2] === first[2] && datagram.payload[3] === first[3]).length;
+    if (matching < 0.95 * flow.datagrams.length) continue;
+    groups.set(signature, [...(groups.get(signature) ?? []), flow]);
+  }
+  let best: [string, InferenceFlow[]] | undefined;
+  const size = (group: InferenceFlow[]) => group.reduce((sum, flow) => sum + flow.datagrams.length, 0);
+  for (const entry of groups) if (entry[1].length >= 2 && (best === undefined || size(entry[1]) > size(best[1]))) best = entry;
+  if (best === undefined || best[1].length === flows.length || size(best[1]) < 0.4 * total) return undefined;
+  return {
+    flows: best[1],
+    note: `inferred from the ${best[1].length} sessions whose datagrams all start with 0x${best[0]} (${size(best[1])} of ${total} datagrams); ${flows.length - best[1].length} other session(s) look like other protocols and were left out`,
+  };
+}
+
+/**
  * Infers a draft protocol definition from sampled flows (see
  * `InferenceCollector`): header fields found statistically per direction
  * over candidate offsets × widths × byte orders, each kept only when random
@@ -119,7 +147,9 @@ export function inferProtocol(flows: readonly InferenceFlow[], options: InferPro
   // the first datagrams of each session (both directions together, so their time spans match)
   const perSession = Math.min(2 * (options.maxDatagramsPerDirection ?? 2000), Math.max(128, Math.floor((options.maxDatagrams ?? 4000) / Math.max(1, flows.length))));
   const bounded = flows.map((flow) => ({ ...flow, datagrams: flow.datagrams.slice(0, perSession) }));
-  const streams: DirectionStream[] = directionStreams(bounded);
+  const shared = sharedMagicGroup(bounded);
+  const used = shared?.flows ?? bounded;
+  const streams: DirectionStream[] = directionStreams(used);
   const datagrams = streams.reduce((sum, stream) => sum + stream.payloads.length, 0);
   const sessions = new Set(streams.map((stream) => stream.sessionId)).size;
   const base = { sessions, datagrams };
@@ -127,6 +157,7 @@ export function inferProtocol(flows: readonly InferenceFlow[], options: InferPro
   const layout = inferLayout(streams, { maxOffset: options.maxOffset });
   let fields = layout.fields;
   const notes = [...layout.notes];
+  if (shared !== undefined) notes.push(shared.note);
   let selector: ProtocolInference["selector"];
   const prefix = layout.fields.some((field) => field.role === "sequence" && field.offset > 1) ? undefined : inferPrefixSequence(streams);
   if (prefix !== undefined && (prefix.byteCounts > 1 || !hasTimingField(layout))) {
@@ -134,7 +165,7 @@ export function inferProtocol(flows: readonly InferenceFlow[], options: InferPro
     notes.length = 0;
     notes.push("a prefix byte (sequence byte count, packet type) and a variable-length little-endian sequence, as in netcode");
   } else if (!hasTimingField(layout)) {
-    const grouped = inferGrouped(bounded, options);
+    const grouped = inferGrouped(used, options);
     if (grouped !== undefined) {
       fields = grouped.fields;
       selector = grouped.selector;

@@ -65,7 +65,7 @@ function extendable(statistics: ByteStatistics, slow: boolean): boolean {
   if (statistics.constantValue === 0) return true;
   if (statistics.constantValue !== undefined) return false;
   if (statistics.constantPerSession) return statistics.sessionValues >= 2;
-  // a counter's higher byte carries (slow); a byte of message content jumps
+  // a counter's higher byte (or a sender clock's, different per host) is slow; message content jumps
   return slow;
 }
 
