@@ -11,6 +11,7 @@ export * from "./role-unwrapper.js";
 export * from "./game-message.js";
 export * from "./log-event.js";
 export * from "./log-event-attribution.js";
+export * from "./active-span.js";
 export * from "./analyzer.js";
 export * from "./datagram-decoder.js";
 export * from "./finding.js";
