@@ -46,6 +46,8 @@ describe("BandwidthAccounting", () => {
       payloadBytes: 1734,
       headerBytes: 168,
       durationMs: 61000,
+      activeDurationMs: 61000,
+      idleGaps: 0,
       bytesPerSecond: 31.18,
       payloadBytesPerSecond: 28.426,
       packetsPerSecond: 0.066,
@@ -122,6 +124,26 @@ describe("BandwidthAccounting", () => {
     accounting.onMessage(message({ type: "move", byteLength: 3, fields: { x: 1, y: 1 } }));
     // maxChangeStreams 0: no previous message is kept, so change rates stay unmeasured.
     expect(accounting.byField().find((field) => field.field === "x")).toMatchObject({ values: 2, changeRate: 0 });
+  });
+});
+
+describe("rates over the active time (core's ActiveSpan)", () => {
+  it("a stitched capture — 13 packets over 36 s, then 576 packets 22 years later — is not rated 0 packets/s over 22 years", () => {
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 });
+    for (let index = 0; index < 13; index++) accounting.onPacket(packet("old", "clientToServer", index * 3 * S, 147, 105, 1, index));
+    const later = 22 * 365 * 86_400 * S;
+    // 144 keepalive bursts of 4 datagrams (10 ms apart) every 600 s, as ndpi_teamspeak3.pcap
+    for (let burst = 0; burst < 144; burst++) {
+      for (let index = 0; index < 4; index++) accounting.onPacket(packet("ts3", "clientToServer", later + burst * 600 * S + index * 10_000, 57, 15, 1, 13 + burst * 4 + index));
+    }
+    const totals = accounting.totals();
+    expect(totals.durationMs).toBeGreaterThan(6.9e11);
+    expect(totals.idleGaps).toBe(144); // the 22-year jump and 143 silences of 600 s
+    expect(totals.activeDurationMs).toBe(36_000 + 144 * 1000);
+    // before: 589 packets / 6.9e8 s = 0 packets/s and 0 kbit/s
+    expect(totals.packetsPerSecond).toBeCloseTo(589 / 180, 2);
+    expect(totals.bytesPerSecond).toBeCloseTo((13 * 147 + 576 * 57) / 180, 1);
+    expect(totals.peakBytesPerSecond).toBeGreaterThanOrEqual(totals.bytesPerSecond);
   });
 });
 

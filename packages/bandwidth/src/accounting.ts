@@ -1,4 +1,4 @@
-import type { Direction, FieldRecord, GameMessage, PacketObservation } from "@tickscope/core";
+import { ActiveSpan, type Direction, type FieldRecord, type GameMessage, type PacketObservation } from "@tickscope/core";
 import type {
   BandwidthTotals,
   ChannelBandwidth,
@@ -138,6 +138,8 @@ export class BandwidthAccounting {
   private readonly seconds = new Map<number, { bytes: number; packets: number }>();
   private firstUs = Number.NaN;
   private lastUs = Number.NaN;
+  /** Core's active time: totals' rates leave out silences over 120 s (a stitched file's years, a clock jump). */
+  private readonly active = new ActiveSpan();
   private firstMessageUs = Number.NaN;
   private lastMessageUs = Number.NaN;
   private packets = 0;
@@ -303,6 +305,7 @@ export class BandwidthAccounting {
   private countPacket(packet: PacketObservation): void {
     if (Number.isNaN(this.firstUs)) this.firstUs = packet.tUs;
     this.lastUs = packet.tUs;
+    this.active.add(packet.tUs);
     this.packets += 1;
     this.wireBytes += packet.wireLength;
     this.payloadBytes += packet.payloadLength;
@@ -390,11 +393,13 @@ export class BandwidthAccounting {
   /** Totals. */
   totals(): BandwidthTotals {
     const durationUs = this.durationUs;
+    // Averages are over the active time (core's ActiveSpan): the span without silences over 120 s.
+    const rateUs = durationUs > 0 ? this.active.activeUs : 0;
     const peak = peakPerSecond(
       [...this.seconds].map(([second, bin]): [number, number] => [second, bin.bytes]),
       Math.floor(durationUs / 1e6),
       this.wireBytes,
-      durationUs,
+      rateUs,
     );
     const headerBytes = this.wireBytes - this.payloadBytes;
     return {
@@ -404,9 +409,11 @@ export class BandwidthAccounting {
       payloadBytes: this.payloadBytes,
       headerBytes,
       durationMs: round(durationUs / 1000, 3),
-      bytesPerSecond: perSecond(this.wireBytes, durationUs),
-      payloadBytesPerSecond: perSecond(this.payloadBytes, durationUs),
-      packetsPerSecond: perSecond(this.packets, durationUs),
+      activeDurationMs: round(rateUs / 1000, 3),
+      idleGaps: this.active.idleGaps,
+      bytesPerSecond: perSecond(this.wireBytes, rateUs),
+      payloadBytesPerSecond: perSecond(this.payloadBytes, rateUs),
+      packetsPerSecond: perSecond(this.packets, rateUs),
       headerShare: ratio(headerBytes, this.wireBytes),
       peakBytesPerSecond: peak,
     };

@@ -9,6 +9,16 @@ export interface BandwidthTotals {
   /** Link + IP + UDP header bytes (wire − payload). */
   headerBytes: number;
   durationMs: number;
+  /**
+   * Time the rates are over (ms): the capture's span without its silences over
+   * 120 s (core's `ActiveSpan`: a stitched file's gap of years, a clock jump,
+   * the pause between two sessions), each active period at least 1 s. Equals
+   * `durationMs` (at least 1 s) when no silence is that long.
+   */
+  activeDurationMs: number;
+  /** Silences over 120 s left out of `activeDurationMs`. */
+  idleGaps: number;
+  /** Wire bytes per second of active time. */
   bytesPerSecond: number;
   payloadBytesPerSecond: number;
   packetsPerSecond: number;

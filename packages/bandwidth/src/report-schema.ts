@@ -35,6 +35,8 @@ export const BandwidthReportSchema: Record<string, unknown> = {
       payloadBytes: integer,
       headerBytes: integer,
       durationMs: number,
+      activeDurationMs: number,
+      idleGaps: integer,
       bytesPerSecond: number,
       payloadBytesPerSecond: number,
       packetsPerSecond: number,
