@@ -71,6 +71,21 @@ describe("html format", () => {
     expect(html).toContain("Wireshark frame 19485");
   });
 
+  it("folds the low and info findings of a long list under the serious ones", () => {
+    const result = htmlSampleReport(16);
+    const latency = result.sections[0]!;
+    for (let index = 0; index < 10; index++) {
+      latency.findings.push({ ...latency.findings[0]!, id: `latency.spike.info.${index}`, severity: index % 2 === 0 ? "info" : "low", startUs: latency.findings[0]!.startUs + index });
+    }
+    const html = renderHtml(result);
+    const fold = html.indexOf('<details class="minor-findings"><summary>10 low and info finding(s)</summary><ol class="findings" start="8">');
+    expect(fold).toBeGreaterThan(0);
+    expect(html.lastIndexOf("severity-critical", fold)).toBeGreaterThan(0);
+    expect(html.indexOf('severity-low">low', fold)).toBeGreaterThan(fold);
+    expect(html.slice(html.indexOf('id="findings"'), fold)).not.toContain('severity-info">info');
+    expect(renderHtml(htmlSampleReport(16))).not.toContain("minor-findings\"");
+  });
+
   it("builds the heatmap rows on one time grid, marks spikes and loss gaps, and stacks bandwidth", () => {
     const model = buildHtmlViewModel(htmlSampleReport(8));
     expect(model.heatmap!.columns).toBe(60);

@@ -10,6 +10,8 @@ import type { ReportFormat } from "./report-format.js";
 
 /** Most findings listed in the page (the rest are in findings.csv / report.json). */
 export const HTML_MAX_FINDINGS = 200;
+/** Above this many findings, the low and info ones fold under a `<details>`. */
+const FOLD_FINDINGS_ABOVE = 12;
 /** Most loss streams drawn as bars. */
 const MAX_LOSS_STREAMS = 40;
 /** Most message types drawn as bars. */
@@ -72,7 +74,7 @@ function renderFindings(result: AnalyzeResult, model: HtmlViewModel): string {
   if (findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>No findings.</p></section>`;
   const counts = new Map<string, number>();
   for (const { finding } of findings) counts.set(finding.severity, (counts.get(finding.severity) ?? 0) + 1);
-  const items = findings
+  const rendered = findings
     .slice(0, HTML_MAX_FINDINGS)
     .map(({ finding, evidenceAnchor }) => {
       const who = finding.player ?? finding.session;
@@ -84,11 +86,16 @@ function renderFindings(result: AnalyzeResult, model: HtmlViewModel): string {
         `<span class="finding-summary">${escapeHtml(finding.summary)}</span>` +
         `<a class="evidence-link" href="${escapeHtml(evidenceAnchor)}"${evidenceAnchor.startsWith("#session-") ? ` data-start-s="${((finding.startUs - model.originUs) / 1e6).toFixed(3)}" data-end-s="${((finding.endUs - model.originUs) / 1e6).toFixed(3)}"` : ""}>${evidenceAnchor.startsWith("#session-") ? "timeline" : "evidence"}${finding.evidence.packetIndices.length > 0 ? ` (Wireshark frame ${finding.evidence.packetIndices.slice(0, 3).map((index) => index + 1).join(", ")})` : ""}</a></li>`
       );
-    })
-    .join("");
+    });
   const more = findings.length > HTML_MAX_FINDINGS ? `<p>${findings.length - HTML_MAX_FINDINGS} more findings in findings.csv and report.json.</p>` : "";
   const summary = ["critical", "high", "medium", "low", "info"].filter((severity) => counts.has(severity)).map((severity) => `${counts.get(severity)} ${severity}`).join(", ");
-  return `<section id="findings"><h2>Findings, most severe first</h2><p>${escapeHtml(`${findings.length} finding(s): ${summary}.`)}</p><ol class="findings">${items}</ol>${more}</section>`;
+  // In a long list the low and info findings fold under the serious ones (one click away, still in order).
+  const serious = findings.slice(0, HTML_MAX_FINDINGS).filter(({ finding }) => finding.severity !== "low" && finding.severity !== "info").length;
+  const fold = findings.length > FOLD_FINDINGS_ABOVE && serious > 0 && serious < rendered.length;
+  const items = fold
+    ? `<ol class="findings">${rendered.slice(0, serious).join("")}</ol><details class="minor-findings"><summary>${rendered.length - serious} low and info finding(s)</summary><ol class="findings" start="${serious + 1}">${rendered.slice(serious).join("")}</ol></details>`
+    : `<ol class="findings">${rendered.join("")}</ol>`;
+  return `<section id="findings"><h2>Findings, most severe first</h2><p>${escapeHtml(`${findings.length} finding(s): ${summary}.`)}</p>${items}${more}</section>`;
 }
 
 function renderRecommendations(recommendations: Recommendation[]): string {

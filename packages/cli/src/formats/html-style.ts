@@ -54,6 +54,7 @@ ol.findings,ul.findings{list-style:none;padding:0;margin:6px 0}
 .finding-time,.finding-who{color:#475569;font-size:12px}
 .finding-summary{display:block;margin:2px 0}
 .evidence-link{font-size:12px}
+.minor-findings summary{cursor:pointer;color:#334155;font-size:13px;padding:4px 0}
 .evidence-values{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:#334155}
 .evidence-value{font-family:ui-monospace,SFMono-Regular,Menlo,monospace}
 .player{border:1px solid #e2e8f0;border-radius:6px;padding:8px 10px;margin:10px 0}
