@@ -24,7 +24,12 @@ export function bandwidthSection(report: BandwidthReport): AnalysisSection {
   const totals = report.totals;
   const types = [...report.byMessageType].sort((left, right) => right.bytes - left.bytes);
   answer.push(
-    `${kilobitsPerSecond(totals.bytesPerSecond)} on the wire (${formatNumber(totals.packetsPerSecond)} packets/s, peak ${kilobitsPerSecond(totals.peakBytesPerSecond)}); ` +
+    `${kilobitsPerSecond(totals.bytesPerSecond)} on the wire (${formatNumber(totals.packetsPerSecond)} packets/s, peak ${kilobitsPerSecond(totals.peakBytesPerSecond)})` +
+      // rates are over the active time: say so when silences (a stitched file, a clock jump, pauses) were left out
+      ((totals.idleGaps ?? 0) > 0
+        ? ` over ${formatNumber(totals.activeDurationMs / 1000)} s of traffic (${totals.idleGaps} silence(s) over 120 s left out of the ${formatNumber(totals.durationMs / 1000)} s capture span)`
+        : "") +
+      "; " +
       // headerShare is (wire − UDP payload) / wire: the link-layer header is in it, so it is named.
       `link+IP+UDP headers are ${formatNumber(totals.headerShare * 100)}% of wire bytes.` +
       (types.length > 0 ? ` Biggest: ${types.slice(0, 3).map((type) => `${type.type} ${type.direction} ${formatNumber(type.share * 100)}%`).join(", ")}.` : ""),

@@ -99,4 +99,12 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     } as unknown as BandwidthReport;
     expect(bandwidthSection(report).answer[0]).toBe("120.2 kbit/s on the wire (109.7 packets/s, peak 370.5 kbit/s); link+IP+UDP headers are 30.69% of wire bytes.");
   });
+
+  it("bandwidth says when its rates leave silences out (ndpi_teamspeak3.pcap: 22 years between its parts read 0 kbit/s)", () => {
+    const totals = { bytesPerSecond: 182.4, packetsPerSecond: 3.254, peakBytesPerSecond: 612, headerShare: 0.8147, durationMs: 721_196_679_073, activeDurationMs: 181_000, idleGaps: 144 };
+    const report = { totals, byMessageType: [], recommendations: [], plan: { steps: [] }, bySession: [], perMinute: [] } as unknown as BandwidthReport;
+    expect(bandwidthSection(report).answer[0]).toBe(
+      "1.459 kbit/s on the wire (3.254 packets/s, peak 4.896 kbit/s) over 181 s of traffic (144 silence(s) over 120 s left out of the 721196679 s capture span); link+IP+UDP headers are 81.47% of wire bytes.",
+    );
+  });
 });
