@@ -143,6 +143,27 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
       await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
       return performance.now() - started;
     })()`);
+    // zoom in halved the 0-60 s range around its middle; pan ▶ moves it a quarter right; reset restores it; Ctrl+wheel zooms at the cursor
+    const ranges = await browser.evaluate<number[][]>(`(async () => {
+      const chart = window.tickscopeCharts[1];
+      const settled = () => new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+      const range = () => [chart.scales.x.min, chart.scales.x.max];
+      const tools = document.querySelectorAll('#timeline .tool');
+      const zoomed = range();
+      tools[1].click();
+      await settled();
+      const panned = range();
+      tools[4].click();
+      await settled();
+      const reset = range();
+      const box = chart.over.getBoundingClientRect();
+      chart.over.dispatchEvent(new WheelEvent('wheel', { bubbles: true, cancelable: true, ctrlKey: true, deltaY: -100, clientX: box.left + box.width / 4, clientY: box.top + 10 }));
+      await settled();
+      return [zoomed, panned, reset, range()];
+    })()`);
+    expect(ranges.slice(0, 3)).toEqual([[15, 45], [22.5, 52.5], [0, 60]]);
+    expect(ranges[3]![1]! - ranges[3]![0]!).toBeCloseTo(48, 0);
+    expect(ranges[3]![0]!).toBeGreaterThan(0);
     console.log(`100-player html report: render ${state.renderMs} ms in the page (${state.charts} charts), load event after ${loadMs.toFixed(0)} ms, 20 hovers + a zoom ${interactionMs.toFixed(1)} ms`);
     expect(state.renderMs).toBeLessThan(HUNDRED_PLAYER_RENDER_BOUND_MS);
     expect(interactionMs).toBeLessThan(HUNDRED_PLAYER_RENDER_BOUND_MS);

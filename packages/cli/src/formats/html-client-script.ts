@@ -173,7 +173,7 @@ function drawHeatmap() {
     width: chartWidth(container), height: rows * rowPixels + 60,
     legend: { show: false },
     cursor: { drag: { x: true, y: false }, points: { show: false } },
-    scales: { x: { time: false, range: [xs[0], xs[xs.length - 1]] }, y: { range: [0, rows] } },
+    scales: { x: { time: false }, y: { range: [0, rows] } },
     axes: [timeAxis(), {
       size: axisSize(false), gap: 4, grid: { show: false }, ticks: { show: false },
       splits: function (u) {
@@ -228,6 +228,7 @@ function drawHeatmap() {
   };
   var data = [xs, xs.map(function () { return null; })];
   var u = new uPlot(options, data, container);
+  u.setScale("x", { min: xs[0], max: xs[xs.length - 1] });
   container.appendChild(status);
   var downX = 0, downY = 0;
   u.over.addEventListener("mousedown", function (event) { downX = event.clientX; downY = event.clientY; });
@@ -291,7 +292,7 @@ function drawTimeline() {
   var options = {
     width: chartWidth(container), height: 280,
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false, range: function () { return timeline ? [timeline.full[0], timeline.full[1]] : [0, 1]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+    scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
     axes: [timeAxis(), valueAxis("RTT (ms)", "ms")],
     series: [
       { label: "time", value: function (u, value) { return timeText(value); } },
@@ -335,6 +336,7 @@ function drawTimeline() {
   var data = timelineData(timeline.session);
   timeline.full = data[0].length > 0 ? [data[0][0], data[0][data[0].length - 1] + timeline.session.bucketMs / 1000] : [0, 1];
   timeline.chart = new uPlot(options, data, container);
+  timeline.chart.setScale("x", { min: timeline.full[0], max: timeline.full[1] });
   container.appendChild(status);
   status.textContent = "Hover a shaded spike for its top cause, a ▲ for a loss gap.";
   var key = document.getElementById("timeline-key");
@@ -404,7 +406,7 @@ function drawPlayers() {
     var u = new uPlot({
       width: chartWidth(container), height: 170,
       cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: false, range: [low, high] }, y: { range: function (u, min, max) { return [0, Math.max(1, (max || 1) * 1.1)]; } } },
+      scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, (max || 1) * 1.1)]; } } },
       axes: [timeAxis(), valueAxis("RTT (ms)", "ms")],
       series: [{ label: "time", value: function (u, value) { return timeText(value); } }, { label: "RTT max per bucket", stroke: "#2563eb", width: 1.2, value: function (u, value) { return formatValue(value) + " ms"; } }],
       hooks: {
@@ -438,6 +440,7 @@ function drawPlayers() {
         }]
       }
     }, [xs, values], container);
+    u.setScale("x", { min: low, max: high });
     container.appendChild(status);
     panZoomToolbar(u, container, function () { return [low, high]; });
     charts.push({ chart: u, container: container });
