@@ -125,6 +125,15 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
     expect(hover.status).toMatch(/^Spike t\+20\.000 s .* top cause sharedPath \(score 0\.44\); fix: escalate the route/);
     expect(hover.legend[0]).toMatch(/^t\+21\.000 s \(00:00:21\.000 UTC\)$/);
     expect(hover.legend[1]).toMatch(/^2\d{3}(\.\d+)? ms$/);
+    // A finding's timeline link selects its session and zooms the timeline on it (20-22.15 s, padded 5 s).
+    const zoom = await browser.evaluate<{ session: string; min: number; max: number; hash: string }>(`(async () => {
+      const link = Array.from(document.querySelectorAll('#findings a.evidence-link[data-start-s]')).find((candidate) => candidate.getAttribute('href') === '#session-4');
+      link.click();
+      await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+      const scale = window.tickscopeCharts[1].scales.x;
+      return { session: document.getElementById('timeline-session').value, min: scale.min, max: scale.max, hash: location.hash };
+    })()`);
+    expect(zoom).toEqual({ session: "4", min: 15, max: 27.15, hash: "#session-4" });
   }, 30_000);
 
   it("a 100-player report stays responsive (render time measured in the page)", async () => {
