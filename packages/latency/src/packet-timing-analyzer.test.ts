@@ -116,6 +116,23 @@ describe("PacketTimingAnalyzer: tick rate", () => {
   });
 });
 
+describe("PacketTimingAnalyzer: rates over the active time (core's ActiveSpan)", () => {
+  it("a keepalive flow silent for 600 s between bursts reads its rate over 144 s of traffic, not 0.0033 packets/s over a day", () => {
+    // ndpi_teamspeak3.pcap's main flow: 2 datagrams each way every 600 s, 144 times
+    const arrivals = periodic("clientToServer", 600_000, 144, { datagrams: 2 });
+    const stream = direction(analyze(arrivals), "clientToServer");
+    expect(stream.idleGaps).toBe(143);
+    expect(stream.activeDurationMs).toBe(144_000);
+    expect(stream.packetsPerSecond).toBe(2);
+    expect(stream.durationMs).toBeCloseTo(143 * 600_000, 0);
+  });
+
+  it("a flow without silences over 120 s keeps (packets − 1) / duration", () => {
+    const stream = direction(analyze(periodic("serverToClient", 20, 501)), "serverToClient");
+    expect([stream.idleGaps, stream.activeDurationMs, stream.packetsPerSecond]).toEqual([0, 10_000, 50]);
+  });
+});
+
 describe("PacketTimingAnalyzer: gaps, bursts, jitter", () => {
   it("finds injected silences with their start and length, and a burst of queued datagrams after a stall", () => {
     const tickMs = 1000 / 60;

@@ -1,4 +1,4 @@
-import { formatEndpoint, QuantileSketch, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation, type Session } from "@tickscope/core";
+import { ActiveSpan, formatEndpoint, QuantileSketch, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation, type Session } from "@tickscope/core";
 import { IntervalHistogram } from "./interval-histogram.js";
 import type {
   PacketTimingDirectionReport,
@@ -44,6 +44,8 @@ interface DirectionState {
   payloadBytes: number;
   firstUs: number;
   lastUs: number;
+  /** Core's active time (silences over 120 s left out), for the rate when such silences occur. */
+  readonly active: ActiveSpan;
   readonly interArrivalMs: QuantileSketch;
   readonly payloadSizeBytes: QuantileSketch;
   events: number;
@@ -141,6 +143,7 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
     if (Number.isNaN(state.firstUs)) state.firstUs = tUs;
     else state.interArrivalMs.add((tUs - state.lastDatagramUs) / 1000);
     state.lastUs = tUs;
+    state.active.add(tUs);
     const newEvent = Number.isNaN(state.lastDatagramUs) || tUs - state.lastDatagramUs > this.eventMergeUs;
     state.lastDatagramUs = tUs;
     if (newEvent) {
@@ -292,7 +295,10 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
       packets: state.packets,
       payloadBytes: state.payloadBytes,
       durationMs,
-      packetsPerSecond: durationMs > 0 ? ((state.packets - 1) * 1000) / durationMs : 0,
+      // Over the active time when silences over 120 s (a stitched file, a clock jump, keepalive-only stretches) occur, as bandwidth's totals.
+      packetsPerSecond: state.active.idleGaps > 0 ? state.active.perSecond(state.packets) : durationMs > 0 ? ((state.packets - 1) * 1000) / durationMs : 0,
+      activeDurationMs: state.active.idleGaps > 0 ? state.active.activeUs / 1000 : durationMs,
+      idleGaps: state.active.idleGaps,
       sendEvents: state.events,
       datagramsPerSendEvent: state.events === 0 ? 0 : state.packets / state.events,
       interArrivalMs: distribution(state.interArrivalMs),
@@ -321,6 +327,7 @@ function newDirection(warmUpDatagrams: number): DirectionState {
     payloadBytes: 0,
     firstUs: Number.NaN,
     lastUs: Number.NaN,
+    active: new ActiveSpan(),
     interArrivalMs: new QuantileSketch(),
     payloadSizeBytes: new QuantileSketch(),
     events: 0,

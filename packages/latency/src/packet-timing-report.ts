@@ -68,8 +68,15 @@ export interface PacketTimingDirectionReport {
   payloadBytes: number;
   /** First to last arrival, ms. */
   durationMs: number;
-  /** (packets − 1) / duration; 0 with fewer than two packets. */
+  /**
+   * (packets − 1) / duration; 0 with fewer than two packets. With silences over
+   * 120 s (`idleGaps` > 0): packets / `activeDurationMs` (core's `ActiveSpan`).
+   */
   packetsPerSecond: number;
+  /** Time the rate is over, ms: `durationMs`, or without its silences over 120 s (each active period at least 1 s). */
+  activeDurationMs: number;
+  /** Silences over 120 s left out of `activeDurationMs`. */
+  idleGaps: number;
   /** Send events: datagrams arriving within the event merge window (default 1 ms) of the previous one count as one. */
   sendEvents: number;
   /** packets / sendEvents. */
@@ -180,6 +187,8 @@ export const PacketTimingReportSchema = objectSchema({
           payloadBytes: integerSchema,
           durationMs: numberSchema,
           packetsPerSecond: numberSchema,
+          activeDurationMs: numberSchema,
+          idleGaps: integerSchema,
           sendEvents: integerSchema,
           datagramsPerSendEvent: numberSchema,
           interArrivalMs: distributionSchema,
