@@ -52,7 +52,9 @@ export function packetTimingAnswer(report: PacketTimingReport): string[] {
     const tick = direction.tick === null ? "no tick (too few send events)" : `tick ${formatNumber(direction.tick.rateHz)} Hz (${direction.tick.regularity} regularity, ${formatNumber(100 * direction.tick.regularShare)}% of intervals within ±10%)`;
     const jitter = direction.jitterMs === null ? "" : `, jitter ${formatNumber(direction.jitterMs.mean)} ms`;
     const gaps = direction.gaps.count === 0 ? "" : `, ${direction.gaps.count} gap(s) (longest ${formatNumber(direction.gaps.longest[0]!.durationMs)} ms)`;
-    return `${DIRECTION_ARROWS[direction.direction]} ${formatNumber(direction.packetsPerSecond)} packets/s, ${tick}${jitter}${gaps}`;
+    // a rate over the active time says so (silences over 120 s left out, as bandwidth's)
+    const active = (direction.idleGaps ?? 0) > 0 ? ` over ${formatNumber(direction.activeDurationMs / 1000)} s of traffic (${direction.idleGaps} silence(s) over 120 s left out)` : "";
+    return `${DIRECTION_ARROWS[direction.direction]} ${formatNumber(direction.packetsPerSecond)} packets/s${active}, ${tick}${jitter}${gaps}`;
   });
   const lines = [`Packet timing from arrival times (${sessions.length} session(s); busiest ${busiest.id}): ${directions.join("; ")}.`];
   const estimate = busiest.responseTiming[0];
