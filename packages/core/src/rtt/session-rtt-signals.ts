@@ -48,7 +48,8 @@ export class RttSeriesSignals {
     options: SpikeDetectorOptions | undefined,
     onSpike: (signals: RttSeriesSignals, spike: DetectedSpike) => void,
   ) {
-    this.detector = new SpikeDetector((spike) => onSpike(this, spike), options);
+    // A reported RTT is the game's smoothed estimate: its spikes end at the first sample after the peak, not after the decay.
+    this.detector = new SpikeDetector((spike) => onSpike(this, spike), series.method === "reported" ? { ...options, smoothedInput: true } : options);
   }
 
   /** The series' method. */

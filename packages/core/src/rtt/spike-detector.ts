@@ -20,6 +20,16 @@ export interface SpikeDetectorOptions {
   levelShiftAfterMs?: number;
   /** The baseline median/MAD are recomputed every this many samples. Default 8. */
   recomputeEvery?: number;
+  /**
+   * The series is a smoothed estimate (a game's reported RTT, e.g. an RFC 6298
+   * SRTT): it keeps rising or holding while the raw RTT is above it and falls
+   * from the moment the raw RTT is back, so the excursion it shows ended where
+   * the spike's final, uninterrupted decline began; the slow decay after that
+   * is the filter's, not latency. A spike then ends at the first sample of that
+   * decline (a raw series reported this way ends at its last high sample).
+   * Default false.
+   */
+  smoothedInput?: boolean;
 }
 
 /** A latency spike found by {@link SpikeDetector}. */
@@ -70,6 +80,11 @@ export class SpikeDetector {
   private readonly warmupSamples: number;
   private readonly levelShiftAfterUs: number;
   private readonly recomputeEvery: number;
+  private readonly smoothedInput: boolean;
+  /** First sample of the open spike's current uninterrupted decline, µs (NaN when the latest sample did not fall). */
+  private declineStartUs = Number.NaN;
+  /** The open spike's latest sample, ms. */
+  private previousSpikeValueMs = Number.NaN;
   private readonly window: Float64Array;
   /** The baseline window's values kept in ascending order (NaN last, −0 before +0, as a typed-array sort orders them). */
   private readonly ordered: Float64Array;
@@ -108,6 +123,7 @@ export class SpikeDetector {
     this.warmupSamples = options.warmupSamples ?? 20;
     this.levelShiftAfterUs = (options.levelShiftAfterMs ?? 10_000) * 1000;
     this.recomputeEvery = Math.max(1, options.recomputeEvery ?? 8);
+    this.smoothedInput = options.smoothedInput === true;
     const size = Math.max(5, options.baselineWindowSamples ?? 101);
     this.window = new Float64Array(size);
     this.ordered = new Float64Array(size);
@@ -150,6 +166,10 @@ export class SpikeDetector {
       return;
     }
     const exitLevel = this.medianMs + (threshold - this.medianMs) / 2;
+    if (valueMs < this.previousSpikeValueMs) {
+      if (Number.isNaN(this.declineStartUs)) this.declineStartUs = tUs;
+    } else this.declineStartUs = Number.NaN;
+    this.previousSpikeValueMs = valueMs;
     if (valueMs <= exitLevel) {
       if (this.belowCount === 0) this.firstBelowUs = tUs;
       this.belowCount += 1;
@@ -224,6 +244,13 @@ export class SpikeDetector {
     this.segmentCount = this.runValues.length;
     this.olderSegmentMeanMs = Number.NaN;
     this.latestSegmentMeanMs = Number.NaN;
+    this.declineStartUs = Number.NaN;
+    for (let index = 1; index < this.runValues.length; index++) {
+      if (this.runValues[index] < this.runValues[index - 1]) {
+        if (Number.isNaN(this.declineStartUs)) this.declineStartUs = this.runTimes[index];
+      } else this.declineStartUs = Number.NaN;
+    }
+    this.previousSpikeValueMs = this.runValues[this.runValues.length - 1];
     this.runTimes.length = 0;
     this.runValues.length = 0;
     this.runPackets.length = 0;
@@ -233,7 +260,9 @@ export class SpikeDetector {
   private closeSpike(endUs: number, levelShift: boolean): void {
     const spike = this.open!;
     this.open = undefined;
-    spike.endUs = Math.max(endUs, spike.startUs);
+    // A smoothed series' excursion ended where its final decline began; the decay after it is the filter's.
+    const smoothedEndUs = this.smoothedInput && !levelShift && this.declineStartUs < endUs ? this.declineStartUs : endUs;
+    spike.endUs = Math.max(smoothedEndUs, spike.startUs);
     spike.levelShift = levelShift;
     if (levelShift) {
       // Re-seed the baseline with the new level (the ordered copy empties with the window).
