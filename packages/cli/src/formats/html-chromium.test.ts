@@ -179,6 +179,11 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
     const layout = await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK);
     expect(layout.problems).toEqual([]);
     expect(await browser.evaluate<string[]>(HTML_AXIS_LABEL_CHECK)).toEqual([]);
+    // The folded low/info findings, opened, lay out cleanly too.
+    expect(await browser.evaluate<number>("(() => { const details = document.querySelector('details.minor-findings'); details.open = true; return details.querySelectorAll('li').length; })()")).toBe(14);
+    const opened = await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK);
+    expect(opened.problems).toEqual([]);
+    expect(opened.textBoxes).toBeGreaterThan(layout.textBoxes);
   }, 60_000);
 });
 

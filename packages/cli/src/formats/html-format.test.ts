@@ -78,7 +78,7 @@ describe("html format", () => {
       latency.findings.push({ ...latency.findings[0]!, id: `latency.spike.info.${index}`, severity: index % 2 === 0 ? "info" : "low", startUs: latency.findings[0]!.startUs + index });
     }
     const html = renderHtml(result);
-    const fold = html.indexOf('<details class="minor-findings"><summary>10 low and info finding(s)</summary><ol class="findings" start="8">');
+    const fold = html.indexOf('<details class="minor-findings"><summary>12 low and info finding(s)</summary><ol class="findings" start="8">');
     expect(fold).toBeGreaterThan(0);
     expect(html.lastIndexOf("severity-critical", fold)).toBeGreaterThan(0);
     expect(html.indexOf('severity-low">low', fold)).toBeGreaterThan(fold);

@@ -20,7 +20,7 @@ export interface LayoutCheckResult {
 
 /**
  * An expression evaluated in the rendered page (a {@link LayoutCheckResult}).
- * Every visible text node is measured with `Range.getClientRects()`:
+ * Every visible text node (not hidden, not in a closed `<details>`) is measured with `Range.getClientRects()`:
  * - overflow: a line box leaves the element that lays it out (its nearest
  *   non-inline ancestor) or the viewport, by more than 1 px;
  * - clipped: an element that hides overflow holds wider or taller content;
@@ -50,7 +50,9 @@ export const HTML_LAYOUT_CHECK = String.raw`(() => {
     const parent = text.parentElement;
     if (content === "" || parent === null || parent.closest("script,style,select,option")) continue;
     const style = getComputedStyle(parent);
-    if (style.visibility === "hidden" || parent.getClientRects().length === 0) continue;
+    // Not rendered: hidden, display none, or inside a closed <details> (Chromium keeps boxes there, content-visibility hidden).
+    if (style.visibility === "hidden" || parent.getClientRects().length === 0 || parent.closest("details:not([open]) > :not(summary)")) continue;
+    if (typeof parent.checkVisibility === "function" && !parent.checkVisibility({ contentVisibilityAuto: true, visibilityProperty: true })) continue;
     const range = document.createRange();
     range.selectNodeContents(text);
     const rects = Array.from(range.getClientRects()).filter((rect) => rect.width > 0.5 && rect.height > 0.5);
@@ -66,7 +68,7 @@ export const HTML_LAYOUT_CHECK = String.raw`(() => {
   for (const element of document.body.querySelectorAll("*")) {
     const style = getComputedStyle(element);
     const hides = (value) => value === "hidden" || value === "clip";
-    if (element.getClientRects().length === 0 || element.closest(".uplot")) continue;
+    if (element.getClientRects().length === 0 || element.closest(".uplot") || element.closest("details:not([open]) > :not(summary)")) continue;
     if ((hides(style.overflowX) && element.scrollWidth > element.clientWidth + 1) || (hides(style.overflowY) && element.scrollHeight > element.clientHeight + 1)) {
       problems.push({ kind: "clipped", detail: name(element) + " content " + element.scrollWidth + "×" + element.scrollHeight + " in " + element.clientWidth + "×" + element.clientHeight });
     }

@@ -72,6 +72,13 @@ export function htmlSampleReport(players: number, durationSeconds = 60): Analyze
       id: `latency.spike.${order}`, analysis: "latency", kind: "latencySpike", severity: "critical", startUs: START_US + 20e6, endUs: START_US + 22.15e6,
       session: session.id, summary: `Session ${session.id}: latency spiked from ${session.rttMs.p50} ms to 2165 ms; most likely a shared-path event.`, evidence: { values: { peakMs: 2165 }, packetIndices: [19_484 + order] },
     }));
+  // Low and info findings on every seventh session (a long list folds them under the serious ones).
+  const minorFindings: Finding[] = sessions
+    .filter(({ index }) => index % 7 === 3)
+    .map(({ id }, order) => ({
+      id: `latency.rttMethodsDisagree.${order}`, analysis: "latency", kind: "rttMethodsDisagree", severity: order % 2 === 0 ? "low" : "info", startUs: START_US + 345_000, endUs: START_US + durationSeconds * 1e6,
+      session: id, summary: `Session ${id}: reported RTT (p50 7.0 ms) disagrees with the echo RTT (p50 15.0 ms) by more than 2×.`, evidence: { values: { p50Ratio: 0.467 }, packetIndices: [] },
+    }));
   const lossFindings: Finding[] = [{
     id: "loss.highLoss.0", analysis: "loss", kind: "highLoss", severity: "medium", startUs: START_US, endUs: START_US + durationSeconds * 1e6,
     session: sessions[badPlayer]!.id, summary: `${sessions[badPlayer]!.id} lost 5 % of ${HOSTILE_NAME}`, evidence: { values: { lossRate: 0.05 }, packetIndices: [42] },
@@ -90,7 +97,7 @@ export function htmlSampleReport(players: number, durationSeconds = 60): Analyze
     })),
     decodeAnomalies: {},
     sections: [
-      { analysis: "latency", question: "When did latency spike, and what caused it?", answer: [`${players} session(s) measured; spikes on ${latencyFindings.length}.`], findings: latencyFindings, recommendations: [], metrics: [], tables: [], series: [], report: { sessions: latencySessions } },
+      { analysis: "latency", question: "When did latency spike, and what caused it?", answer: [`${players} session(s) measured; spikes on ${latencyFindings.length}.`], findings: [...latencyFindings, ...minorFindings], recommendations: [], metrics: [], tables: [], series: [], report: { sessions: latencySessions } },
       {
         analysis: "loss", question: "Which game data is lost, in what bursts?", answer: ["Loss per stream below."], findings: lossFindings, metrics: [], tables: [], series: [],
         recommendations: [{ id: "loss.inputRedundancy.0", analysis: "loss", kind: "inputRedundancy", title: "Send the last 6 inputs in every packet", metric: "residualInputLossRate", before: 0.0022, after: 0.00056, verified: true, method: "replayed", cost: {}, session: sessions[badPlayer]!.id }],
