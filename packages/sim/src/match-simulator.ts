@@ -784,11 +784,8 @@ class MatchSimulation {
     }
     const wireBytes = payload.length + (player.endpoint.ipVersion === 4 ? 42 : 62);
     const result = this.transmit;
-    player.upPath.transmit(departUs, wireBytes, result);
-    if (exemptFromOrder && result.lost === null) {
-      // A cheat-delayed datagram must not hold back the honest ones behind it.
-      result.reordered = true;
-    }
+    // A cheat-delayed datagram must not hold back the honest ones sent during its hold.
+    player.upPath.transmit(departUs, wireBytes, result, exemptFromOrder);
     this.summary.sentClientToServer++;
     const truth: PacketTruth = {
       id: this.packetSerial++,

@@ -130,3 +130,30 @@ describe("NetworkPath", () => {
     expect(Math.abs(duplicated / delivered - 0.02)).toBeLessThan(0.004);
   });
 });
+
+describe("a datagram the application holds back (fake lag on shots)", () => {
+  it("neither occupies the link nor holds the datagrams sent during its hold behind it", () => {
+    const parameters = { ...pathParameters(PROFILES.fibre, 100, "clientToServer"), jitterMs: 0, loss: { p: 0, r: 1, h: 0, k: 1 }, reorderProbability: 0, duplicateProbability: 0 };
+    const run = (heldBack: boolean): { held: number; others: number[] } => {
+      const path = new NetworkPath(parameters, createRandom(3));
+      const result = createTransmitResult();
+      // Created at T0, leaves 300 ms later; the 60 Hz inputs sent meanwhile go at once.
+      path.transmit(T0 + 300_000, 120, result, heldBack);
+      const held = result.arrivalUs;
+      const others: number[] = [];
+      for (let index = 1; index <= 10; index++) {
+        path.transmit(T0 + index * 16_667, 120, result);
+        others.push(result.arrivalUs - (T0 + index * 16_667));
+      }
+      return { held, others };
+    };
+    const held = run(true);
+    const baseUs = parameters.baseDelayMs * 1000;
+    for (const delayUs of held.others) expect(delayUs).toBeLessThan(baseUs + 100);
+    expect(held.held - (T0 + 300_000)).toBeGreaterThanOrEqual(baseUs);
+    // Without the flag the link takes it as queued ahead of them: every later datagram waits for it, or
+    // (a 300-ms backlog on a 300 Mbit/s link is far beyond its queue) is tail-dropped.
+    const fifo = run(false);
+    for (const delayUs of fifo.others) expect(Number.isNaN(delayUs) || delayUs > 100_000).toBe(true);
+  });
+});

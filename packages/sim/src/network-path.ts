@@ -71,6 +71,16 @@ export class BottleneckLink {
     this.freeAtUs = startUs + (bytes * 8e6) / capacity;
     return this.freeAtUs;
   }
+
+  /**
+   * Departure time of `bytes` entering at `tUs` without occupying the link: a datagram the
+   * application holds back to a later time than datagrams it sends meanwhile (those are
+   * serialized first; the held one's own serialization time is negligible next to the hold).
+   */
+  departureWithoutQueueing(tUs: number, bytes: number, crossTrafficShare = 0): number {
+    const capacity = this.bitsPerSecond * (1 - crossTrafficShare);
+    return Math.max(tUs, this.freeAtUs) + (bytes * 8e6) / capacity;
+  }
 }
 
 /** Kinds of scheduled network events. */
@@ -199,8 +209,14 @@ export class NetworkPath {
     this.events = events.filter((event) => event.directions.includes(parameters.direction));
   }
 
-  /** Sends a frame of `wireBytes` at `sendUs` and fills `result`. */
-  transmit(sendUs: number, wireBytes: number, result: TransmitResult): void {
+  /**
+   * Sends a frame of `wireBytes` at `sendUs` and fills `result`. `heldBack`: the application
+   * scheduled this datagram ahead of time (`sendUs` is later than datagrams it sends before
+   * then), so it neither occupies the bottleneck nor holds later-sent datagrams behind it (no
+   * FIFO order against them); without it, a datagram held 300 ms would delay every datagram
+   * sent during the hold.
+   */
+  transmit(sendUs: number, wireBytes: number, result: TransmitResult, heldBack = false): void {
     result.queueDelayUs = 0;
     result.duplicateArrivalUs = NaN;
     result.reordered = false;
@@ -234,7 +250,7 @@ export class NetworkPath {
       result.lost = forcedLoss ?? "random";
       return;
     }
-    const departureUs = this.link.enqueue(sendUs, wireBytes, crossShare);
+    const departureUs = heldBack ? this.link.departureWithoutQueueing(sendUs, wireBytes, crossShare) : this.link.enqueue(sendUs, wireBytes, crossShare);
     if (departureUs < 0) {
       result.arrivalUs = NaN;
       result.lost = "queue";
@@ -246,6 +262,8 @@ export class NetworkPath {
     let arrivalUs = departureUs + standingUs + (this.delay.sampleMs() + extraDelayMs) * 1000;
     if (this.parameters.reorderProbability > 0 && this.random.next() < this.parameters.reorderProbability) {
       arrivalUs += this.parameters.reorderDelayMs * 1000;
+      result.reordered = true;
+    } else if (heldBack) {
       result.reordered = true;
     } else {
       if (arrivalUs <= this.lastArrivalUs) arrivalUs = this.lastArrivalUs + 1;
