@@ -271,7 +271,7 @@ function showSession(index, scroll) {
   var summary = document.getElementById("timeline-summary");
   if (summary) {
     summary.textContent = session.tUs.length === 0 ? "No RTT measured for this session." :
-      (session.method + " RTT p50 " + formatValue(session.rttP50Ms) + " ms, p95 " + formatValue(session.rttP95Ms) + " ms; " + session.spikes.length + " spike(s), " + session.lossMarks.length + " loss gap(s); one point per " + formatValue(session.bucketMs) + " ms bucket.");
+      ("Timeline and spikes: " + session.timelineMethod + " RTT, one point per " + formatValue(session.bucketMs) + " ms bucket; " + session.spikes.length + " spike(s), " + session.lossMarks.length + " loss gap(s). Headline " + session.method + " RTT p50 " + formatValue(session.rttP50Ms) + " ms, p95 " + formatValue(session.rttP95Ms) + " ms.");
   }
   var data = timelineData(session);
   timeline.full = data[0].length > 0 ? [data[0][0], data[0][data[0].length - 1] + session.bucketMs / 1000] : [0, 1];

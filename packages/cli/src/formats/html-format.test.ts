@@ -96,6 +96,7 @@ describe("html format", () => {
     expect(model.heatmap!.cells[4]![21]!).toBeGreaterThan(2000);
     expect(model.heatmap!.cells[1]![20]!).toBeLessThan(200);
     expect(model.sessions[0]!.spikes[0]).toMatchObject({ cause: "sharedPath", causeScore: 0.44, peakMs: 2165 });
+    expect(model.sessions[0]).toMatchObject({ method: "ack", timelineMethod: "ack" });
     expect(model.sessions.some((session) => session.lossMarks.length > 0)).toBe(true);
     expect(model.bandwidth!.types).toHaveLength(9);
     expect(model.bandwidth!.types[8]!.name).toBe("other (2 types)");

@@ -54,5 +54,7 @@ describe("analyze --format html on a simulated capture", () => {
     expect(model.bandwidth!.tUs.length).toBeGreaterThanOrEqual(11);
     expect(model.sessions.some((session) => session.lossMarks.some((mark) => mark.tUs >= model.originUs + 7.9e6 && mark.tUs <= model.originUs + 9e6))).toBe(true);
     expect(model.lossStreams.length).toBeGreaterThan(0);
+    // the timeline names the series it follows (the latency report's timeSeries), e.g. "ack server→client"
+    for (const session of model.sessions) expect(session.timelineMethod).toMatch(/^(ack|echo|reported)( (client|server)→(client|server))?$/);
   }, 60_000);
 });

@@ -48,8 +48,10 @@ export interface HtmlSessionView {
   rttP50Ms: number | null;
   /** RTT 95th percentile, ms (null without RTT). */
   rttP95Ms: number | null;
-  /** RTT method of the timeline ("" without RTT). */
+  /** RTT method of the headline percentiles ("" without RTT). */
   method: string;
+  /** RTT method and direction the timeline and spikes follow (the latency report's `timeSeries`; "" without RTT). */
+  timelineMethod: string;
   /** Timeline bucket width, ms (0 without timeline). */
   bucketMs: number;
   /** Timeline bucket starts, µs since the epoch (a gap without samples has one null point, so no line bridges it). */
@@ -231,6 +233,15 @@ export function downsampleMax(tUs: number[], values: number[][], bucketUs: numbe
   return { tUs: merged, values: mergedValues, bucketUs: width };
 }
 
+const DIRECTION_WORDS: Readonly<Record<string, string>> = { clientToServer: "client→server", serverToClient: "server→client" };
+
+/** "ack server→client": the series the session's timeline and spikes follow (its headline when the report names none). */
+function timelineMethodOf(session: Loose): string {
+  const series = asObject(session.timeSeries) ?? session;
+  const direction = asText(series.direction);
+  return `${asText(series.method)}${direction === "" ? "" : ` ${DIRECTION_WORDS[direction] ?? direction}`}`;
+}
+
 /** Inserts one null point after each bucket followed by a silence longer than 1.5 buckets (uPlot leaves a gap there). */
 export function breakGaps(tUs: number[], maxMs: number[], minMs: number[], bucketUs: number): { tUs: number[]; maxMs: (number | null)[]; minMs: (number | null)[] } {
   const result = { tUs: [] as number[], maxMs: [] as (number | null)[], minMs: [] as (number | null)[] };
@@ -299,6 +310,7 @@ function buildSessions(result: AnalyzeResult): HtmlSessionView[] {
       rttP50Ms: samples > 0 ? asNumber(rtt?.p50) : null,
       rttP95Ms: samples > 0 ? asNumber(rtt?.p95) : null,
       method: samples > 0 ? asText(session?.method) : "",
+      timelineMethod: samples > 0 ? timelineMethodOf(session!) : "",
       bucketMs: tUs.length === 0 ? 0 : round3(sampled.bucketUs / 1000),
       tUs: gapped.tUs,
       maxMs: gapped.maxMs,
