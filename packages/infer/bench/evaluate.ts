@@ -36,24 +36,25 @@ for (const shape of SHAPES) {
   if (score.wrong.length > 0) console.log(`  wrong: ${score.wrong.join(", ")}`);
 }
 
-const CAPTURES: { file: string; documented: string }[] = [
+const CAPTURES: { file: string; documented: string; serverPorts?: number[] }[] = [
   { file: "ndpi_kcp.pcap", documented: "KCP: conv u32 LE @0, cmd u8 @4, frg u8 @5, wnd u16 LE @6, ts u32 LE @8 (ms), sn u32 LE @12, una u32 LE @16, len u32 LE @20" },
   { file: "ndpi_raknet.pcap", documented: "RakNet: flags byte (0x80 valid datagram; 0xc0 ACK), datagram sequence u24 LE @1" },
   { file: "ndpi_source_engine.pcap", documented: "Source engine A2S queries: 0xffffffff @0, then the query type (single-packet flows)" },
-  { file: "ndpi_teamspeak3.pcap", documented: "TeamSpeak 3: MAC 8 bytes, packet id u16 BE @8, client id u16 BE @10 (client→server), type/flags u8; init packets use the MAC 'TS3INIT1'" },
+  { file: "ndpi_teamspeak3.pcap", documented: "TeamSpeak 3 voice (port 9987): MAC 8 bytes, packet id u16 BE @8, client id u16 BE @10 (client→server), type/flags u8; this capture's 9987 flow is 13 init packets (MAC 'TS3INIT1'), one direction", serverPorts: [9987] },
+  { file: "ndpi_teamspeak3.pcap", documented: "the capture's other flow (ports 2010/2011, 576 datagrams): not TeamSpeak's voice port; no public layout", serverPorts: [2010] },
   { file: "ndpi_nintendo.pcap", documented: "Nintendo Switch online P2P (undocumented; nDPI matches it by port and first bytes)" },
   { file: "firefall_1869_gameplay.pcapng", documented: "Firefall: socket id u32 BE @0, then packets back to back with a 16-bit header and per-channel u16 sequences (no fixed-offset datagram sequence)" },
 ];
 if (!hasSharedCaptures) {
   console.log(`\nreal captures: skipped (${sharedCapturesDirectory} is absent)`);
 } else {
-  for (const { file, documented } of CAPTURES) {
+  for (const { file, documented, serverPorts } of CAPTURES) {
     const path = sharedCapturePath(file);
     if (!existsSync(path)) continue;
-    const inference = inferProtocol(await captureFlows(path));
-    console.log(`\n== ${file}\ndocumented: ${documented}`);
+    const inference = inferProtocol(await captureFlows(path, { serverPorts }));
+    console.log(`\n== ${file}${serverPorts === undefined ? "" : ` --server-port ${serverPorts.join(",")}`}\ndocumented: ${documented}`);
     console.log(
-      `found: ${inference.found ? inference.fields.map((field) => `${field.role}${field.unit === undefined ? "" : ` (${field.unit})`} ${shapeLabel(field)}${field.when === undefined ? "" : ` when byte 0 ∈ {${field.when.in.join(",")}}`} (${field.confidence.toFixed(2)})`).join(", ") : "nothing"}`,
+      `found${inference.found ? "" : " (nothing that measures)"}: ${inference.fields.length > 0 ? inference.fields.map((field) => `${field.role}${field.unit === undefined ? "" : ` (${field.unit})`} ${shapeLabel(field)}${field.when === undefined ? "" : ` when byte 0 ∈ {${field.when.in.join(",")}}`} (${field.confidence.toFixed(2)})`).join(", ") : "nothing"}`,
     );
     if (process.env.EVAL_VERBOSE) console.log(formatInference(inference));
   }

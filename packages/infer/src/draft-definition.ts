@@ -120,55 +120,57 @@ export function draftDefinition(fields: readonly InferredField[], options: Draft
   if (frames !== undefined) {
     if (frames.start > position) header.push({ name: `unknown${gap++}`, type: "bytes", length: frames.start - position, description: "not inferred" });
     const lengthField = fields.find((field) => field.role === "length" && field.offset === frames.start + 1);
-    const length: FieldDefinition = { name: "length", ...integerType(frames.length.bytes), description: lengthField === undefined ? "inferred frame length" : `inferred (confidence ${lengthField.confidence.toFixed(2)}): bytes of the message after this frame header` };
-    if (frames.length.bytes > 1) length.byteOrder = frames.length.littleEndian ? "little" : "big";
+    const typeField: FieldDefinition = { name: "messageType", type: "u8", role: "messageType", description: "inferred: message type of the frame" };
     definition.match!.minLength = Math.max(definition.match!.minLength ?? 0, frames.start);
-    definition.body = {
-      repeat: "untilEnd",
-      maxMessages: 64,
-      frameHeader: [{ name: "messageType", type: "u8", role: "messageType", description: "inferred: message type of the frame" }, length],
-      length: { field: "length" },
-      select: { message: "payload" },
+    if (frames.length !== undefined) {
+      const length: FieldDefinition = { name: "length", ...integerType(frames.length.bytes), description: lengthField === undefined ? "inferred frame length" : `inferred (confidence ${lengthField.confidence.toFixed(2)}): bytes of the message after this frame header` };
+      if (frames.length.bytes > 1) length.byteOrder = frames.length.littleEndian ? "little" : "big";
+      definition.body = { repeat: "untilEnd", maxMessages: 64, frameHeader: [typeField, length], length: { field: "length" }, select: { message: "payload" } };
+    } else {
+      // self-delimiting messages: the first one's type, and the rest of the datagram as its body
+      definition.body = { repeat: "once", frameHeader: [typeField], select: { message: "payload" } };
+    }
+    // the framed messages with an inferred field: one message per type, its fields at their body offsets
+    const byType = new Map<number, { offset: number; bytes: number; field: FieldDefinition; description: string }[]>();
+    const add = (type: number, offset: number, bytes: number, field: FieldDefinition, description: string) => {
+      const list = byType.get(type) ?? [];
+      if (list.some((other) => offset < other.offset + other.bytes && other.offset < offset + bytes)) return; // never overlap
+      list.push({ offset, bytes, field, description });
+      byType.set(type, list);
     };
     const echo = options.echo;
     if (echo !== undefined) {
       const order = echo.littleEndian ? "little" : "big";
-      const message = (name: string, offset: number, phase: "request" | "reply"): ProtocolDefinition["messages"][number] => ({
-        name,
-        reliable: false,
-        description: `inferred (confidence ${echo.confidence.toFixed(2)}): ${echo.sentence}`.slice(0, 400),
-        fields: [
-          ...(offset > 0 ? [{ name: "before", type: "bytes" as const, length: offset }] : []),
-          { name: "echoId", type: "u32", byteOrder: order, role: "echoId", echoPhase: phase },
-          { name: "rest", type: "bytes", length: "rest", maxLength: 65535 },
-        ],
-      });
-      definition.body.select = {
-        on: "messageType",
-        cases: [
-          { value: echo.requestType, message: "echoRequest" },
-          { value: echo.replyType, message: "echoReply" },
-        ],
-        default: { message: "payload" },
-      };
-      definition.messages.push(message("echoRequest", echo.requestOffset, "request"), message("echoReply", echo.replyOffset, "reply"));
+      const description = `inferred (confidence ${echo.confidence.toFixed(2)}): ${echo.sentence}`;
+      add(echo.requestType, echo.requestOffset, 4, { name: "echoRequestId", type: "u32", byteOrder: order, role: "echoId", echoPhase: "request" }, description);
+      add(echo.replyType, echo.replyOffset, 4, { name: "echoReplyId", type: "u32", byteOrder: order, role: "echoId", echoPhase: "reply" }, description);
     }
     const reported = options.reportedRtt;
     if (reported !== undefined) {
-      const select = definition.body.select!;
-      if (select.on === undefined) Object.assign(select, { on: "messageType", cases: [], default: { message: "payload" } });
-      delete select.message;
-      select.cases!.push({ value: reported.messageType, message: "rttReport" });
-      definition.messages.push({
-        name: "rttReport",
-        reliable: false,
-        description: `inferred (confidence ${reported.confidence.toFixed(2)}): ${reported.sentence}`.slice(0, 400),
-        fields: [
-          ...(reported.offset > 0 ? [{ name: "before", type: "bytes" as const, length: reported.offset }] : []),
-          { name: "reportedRtt", ...integerType(reported.bytes), byteOrder: reported.littleEndian ? "little" : "big", role: "reportedRtt", unit: reported.unit },
-          { name: "rest", type: "bytes", length: "rest", maxLength: 65535 },
-        ],
-      });
+      add(
+        reported.messageType,
+        reported.offset,
+        reported.bytes,
+        { name: "reportedRtt", ...integerType(reported.bytes), byteOrder: reported.littleEndian ? "little" : "big", role: "reportedRtt", unit: reported.unit },
+        `inferred (confidence ${reported.confidence.toFixed(2)}): ${reported.sentence}`,
+      );
+    }
+    if (byType.size > 0) {
+      definition.body.select = { on: "messageType", cases: [], default: { message: "payload" } };
+      for (const [type, list] of [...byType.entries()].sort((a, b) => a[0] - b[0])) {
+        list.sort((a, b) => a.offset - b.offset);
+        const messageFields: FieldDefinition[] = [];
+        let at = 0;
+        for (const entry of list) {
+          if (entry.offset > at) messageFields.push({ name: `before${entry.offset}`, type: "bytes", length: entry.offset - at });
+          messageFields.push(entry.field);
+          at = entry.offset + entry.bytes;
+        }
+        messageFields.push({ name: "rest", type: "bytes", length: "rest", maxLength: 65535 });
+        const name = `type${type}`;
+        definition.body.select.cases!.push({ value: type, message: name });
+        definition.messages.push({ name, reliable: false, description: [...new Set(list.map((entry) => entry.description))].join(" ").slice(0, 400), fields: messageFields });
+      }
     }
   }
   return definition;

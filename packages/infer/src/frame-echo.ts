@@ -7,8 +7,12 @@ import { log10NullProbability, MAX_LOG10_NULL_PROBABILITY, testEvidence, type Te
 export interface FrameLayout {
   /** Offset of the first frame (its type byte). */
   start: number;
-  /** Width and byte order of the length that follows the type byte (the bytes after the length). */
-  length: { bytes: number; littleEndian: boolean };
+  /**
+   * Width and byte order of the length that follows the type byte (the bytes
+   * after the length); absent for self-delimiting messages, where only the
+   * first message (to the end of the datagram) is looked at.
+   */
+  length?: { bytes: number; littleEndian: boolean };
 }
 
 /** An echo found in framed messages: a value one side sends in one message type and the other returns in another. */
@@ -42,6 +46,7 @@ export function framesOf(payload: Uint8Array, layout: FrameLayout, limit = 64): 
   const frames: Frame[] = [];
   const parts = { high: 0, low: 0 };
   let position = layout.start;
+  if (layout.length === undefined) return position < payload.length ? [{ type: payload[position]!, body: position + 1, end: payload.length }] : [];
   while (frames.length < limit && position + 1 + layout.length.bytes <= payload.length) {
     readFieldParts(payload, { offset: position + 1, bytes: layout.length.bytes, littleEndian: layout.length.littleEndian }, parts);
     const body = position + 1 + layout.length.bytes;
@@ -66,6 +71,67 @@ function hasTimeIn(times: readonly number[], from: number, to: number): boolean 
   return low < times.length && times[low]! <= to;
 }
 
+/** The first time in ascending `times` after `from` (Infinity when none). */
+function firstTimeAfter(times: readonly number[], from: number): number {
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (times[middle]! <= from) low = middle + 1;
+    else high = middle;
+  }
+  return low < times.length ? times[low]! : Number.POSITIVE_INFINITY;
+}
+
+/** Half-width of the window around the typical echo delay in which a neighbouring value must not come back too. */
+const SHIFT_WINDOW_US = 20_000;
+
+/**
+ * Whether a request/reply pairing is two counters running side by side rather
+ * than an echo: around the typical delay (± 20 ms), the request's neighbouring
+ * values (v ± its usual step) come back as often as v itself. A ping id's
+ * neighbour comes back a ping interval later, far outside that window.
+ */
+function countersSideBySide(passes: readonly { from: DirectionStream; peerValues: Map<number, Map<number, number[]>> }[], layout: FrameLayout, key: number): boolean {
+  const request = Math.floor(key / 4096);
+  const reply = key % 4096;
+  const requestType = Math.floor(request / 16);
+  const requestOffset = Math.floor(request / 2) % 8;
+  const littleEndian = request % 2 === 1;
+  const parts = { high: 0, low: 0 };
+  const occurrences: { time: number; value: number; peerValues: Map<number, Map<number, number[]>> }[] = [];
+  for (const { from, peerValues } of passes) {
+    for (let index = 0; index < from.payloads.length; index++) {
+      for (const frame of framesOf(from.payloads[index]!, layout)) {
+        if (frame.type !== requestType || frame.body + requestOffset + 4 > frame.end) continue;
+        readFieldParts(from.payloads[index]!, { offset: frame.body + requestOffset, bytes: 4, littleEndian }, parts);
+        occurrences.push({ time: from.times[index]!, value: parts.low, peerValues });
+      }
+    }
+  }
+  // the request field's usual step between consecutive messages (1 for a counter; 256 for a counter read one byte early …)
+  const steps = new Map<number, number>();
+  for (let index = 1; index < occurrences.length; index++) {
+    if (occurrences[index]!.peerValues !== occurrences[index - 1]!.peerValues) continue;
+    const step = (occurrences[index]!.value - occurrences[index - 1]!.value + 2 ** 32) % 2 ** 32;
+    if (step !== 0) steps.set(step, (steps.get(step) ?? 0) + 1);
+  }
+  let step = 1;
+  let stepCount = 0;
+  for (const [candidate, count] of steps) if (count > stepCount) [step, stepCount] = [candidate, count];
+  const delayOf = (occurrence: (typeof occurrences)[number], value: number) => firstTimeAfter(occurrence.peerValues.get(value)?.get(reply) ?? [], occurrence.time) - occurrence.time;
+  const delays = occurrences.map((occurrence) => delayOf(occurrence, occurrence.value)).filter((delay) => delay <= MAX_ECHO_DELAY_US).sort((a, b) => a - b);
+  if (delays.length === 0) return true;
+  const typical = delays[delays.length >> 1]!;
+  let exact = 0;
+  let shifted = 0;
+  for (const occurrence of occurrences) {
+    if (Math.abs(delayOf(occurrence, occurrence.value) - typical) <= SHIFT_WINDOW_US) exact += 1;
+    for (const neighbour of [(occurrence.value - step + 2 ** 32) % 2 ** 32, (occurrence.value + step) % 2 ** 32]) if (Math.abs(delayOf(occurrence, neighbour) - typical) <= SHIFT_WINDOW_US) shifted += 0.5;
+  }
+  return shifted >= 0.3 * exact;
+}
+
 /** Largest delay between an echoed value and its reply. */
 const MAX_ECHO_DELAY_US = 2_000_000;
 
@@ -83,11 +149,13 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
   const bySession = new Map<string, DirectionStream[]>();
   for (const stream of streams) bySession.set(stream.sessionId, [...(bySession.get(stream.sessionId) ?? []), stream]);
   let candidatesPerFrame = 0;
+  const passes: { from: DirectionStream; peerValues: Map<number, Map<number, number[]>> }[] = [];
   for (const sessionStreams of bySession.values()) {
     if (sessionStreams.length !== 2) continue;
     for (const [from, to] of [sessionStreams, [...sessionStreams].reverse()] as [DirectionStream, DirectionStream][]) {
       // the peer's values: value → (type:offset:order) → capture times (ascending)
       const peerValues = new Map<number, Map<number, number[]>>();
+      passes.push({ from, peerValues });
       for (let index = 0; index < to.payloads.length; index++) {
         for (const frame of framesOf(to.payloads[index]!, layout)) {
           for (let offset = 0; offset <= 4 && frame.body + offset + 4 <= frame.end; offset++) {
@@ -126,15 +194,20 @@ export function inferFrameEcho(streams: readonly DirectionStream[], layout: Fram
       }
     }
   }
-  // every pairing that passes; the most regular one (a ping is answered every time) wins
+  // every pairing that passes; the most regular one (a ping is answered every time) wins,
+  // unless two counters merely run side by side (see shiftedMatches)
   const nullRate = 2 ** -22;
-  let best: { key: number; matches: number; trials: number; log10: number } | undefined;
+  const passing: { key: number; matches: number; trials: number; log10: number }[] = [];
   for (const [key, matches] of counts) {
     const trials = requests.get(Math.floor(key / 4096)) ?? 0;
     const log10 = log10NullProbability(matches, trials, nullRate);
     if (matches < 5 || matches / trials < 0.5 || log10 > MAX_LOG10_NULL_PROBABILITY) continue;
-    if (best === undefined || matches / trials > best.matches / best.trials + 1e-9 || (Math.abs(matches / trials - best.matches / best.trials) <= 1e-9 && matches > best.matches)) best = { key, matches, trials, log10 };
+    passing.push({ key, matches, trials, log10 });
   }
+  passing.sort((a, b) => b.matches / b.trials - a.matches / a.trials || b.matches - a.matches);
+  // the same bytes read in the other byte order pair up just as well: a counter shows in one of the two readings
+  const flipOrder = (key: number) => (Math.floor(key / 4096) ^ 1) * 4096 + ((key % 4096) ^ 1);
+  const best = passing.find((candidate) => !countersSideBySide(passes, layout, candidate.key) && !countersSideBySide(passes, layout, flipOrder(candidate.key)));
   if (best === undefined || candidatesPerFrame === 0) return undefined;
   const { key, matches, trials, log10 } = best;
   const request = Math.floor(key / 4096);

@@ -6,7 +6,7 @@ import type { InferredField } from "./inferred-field.js";
 import { inferLayout, type LayoutResult } from "./layout-inference.js";
 import { inferPrefixSequence } from "./prefix-sequence.js";
 import { inferFrameEcho, type FrameLayout, type InferredEcho } from "./frame-echo.js";
-import { ackRttMedianMsBySession, inferReportedRtt, type InferredReportedRtt } from "./reported-rtt.js";
+import { ackRttReferenceMsBySession, inferReportedRtt, type InferredReportedRtt } from "./reported-rtt.js";
 
 /** Options of {@link inferProtocol}. */
 export interface InferProtocolOptions {
@@ -186,16 +186,24 @@ export function inferProtocol(flows: readonly InferenceFlow[], options: InferPro
   let echo: InferredEcho | undefined;
   let reportedRtt: InferredReportedRtt | undefined;
   const frameLength = fields.find((field) => field.role === "length" && field.lengthOffset === field.offset + field.bytes && field.when === undefined);
+  const typeByte = fields.find((field) => field.role === "messageType" && field.when === undefined && field.offset > 0 && field.offset === fields.filter((other) => other !== field).reduce((end, other) => Math.max(end, other.offset + other.bytes), 0));
   if (frameLength !== undefined && frameLength.offset >= 1 && !fields.some((field) => field !== frameLength && field.role !== "messageType" && field.offset <= frameLength.offset - 1 && field.offset + field.bytes > frameLength.offset - 1)) {
     frames = { start: frameLength.offset - 1, length: { bytes: frameLength.bytes, littleEndian: frameLength.littleEndian } };
-    fields = fields.filter((field) => field.offset < frames!.start || field === frameLength);
-    echo = inferFrameEcho(streams, frames);
-    notes.push(`messages are framed as a type byte @${frames.start} and a ${frameLength.bytes * 8}-bit length of the bytes after it${echo === undefined ? "" : `; ${echo.sentence}`}`);
+  } else if (typeByte !== undefined) {
+    // self-delimiting messages after the header: only the first one (type byte, then its body to the datagram end) can be read
+    frames = { start: typeByte.offset };
+  }
+  if (frames !== undefined) {
+    const layoutOfFrames = frames;
+    fields = fields.filter((field) => field.offset < layoutOfFrames.start || field === frameLength);
+    echo = inferFrameEcho(streams, layoutOfFrames);
+    notes.push(
+      `${layoutOfFrames.length === undefined ? `the first message after the header starts with a type byte @${layoutOfFrames.start}` : `messages are framed as a type byte @${layoutOfFrames.start} and a ${layoutOfFrames.length.bytes * 8}-bit length of the bytes after it`}${echo === undefined ? "" : `; ${echo.sentence}`}`,
+    );
     const sequenceField = fields.find((field) => field.role === "sequence" && field.when === undefined);
     const ackField = fields.find((field) => field.role === "ack" && field.when === undefined);
     if (sequenceField !== undefined && ackField !== undefined) {
-      reportedRtt = inferReportedRtt(streams, frames, ackRttMedianMsBySession(streams, sequenceField, ackField));
-      if (reportedRtt !== undefined && (reportedRtt.messageType === echo?.requestType || reportedRtt.messageType === echo?.replyType)) reportedRtt = undefined;
+      reportedRtt = inferReportedRtt(streams, layoutOfFrames, ackRttReferenceMsBySession(streams, sequenceField, ackField));
       if (reportedRtt !== undefined) notes.push(reportedRtt.sentence);
     }
   }

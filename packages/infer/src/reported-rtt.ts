@@ -26,12 +26,14 @@ export interface InferredReportedRtt {
 }
 
 /**
- * Median ack RTT per session seen from the capture point: for each datagram
- * of one direction, the time until the first datagram of the other direction
- * whose ack names it; the larger of the two directions' medians (the one that
- * crosses the network, wherever the capture was taken).
+ * A reference RTT per session from acks seen at the capture point: for each
+ * datagram of one direction, the time until the first datagram of the other
+ * direction whose ack names it; the lower quartile (an ack waits for the
+ * peer's next datagram, which adds up to one send interval: the quartile
+ * keeps most of that hold out) of the direction that crosses the network
+ * (the larger one, wherever the capture was taken).
  */
-export function ackRttMedianMsBySession(streams: readonly DirectionStream[], sequence: FieldShape, ack: FieldShape): Map<string, number> {
+export function ackRttReferenceMsBySession(streams: readonly DirectionStream[], sequence: FieldShape, ack: FieldShape): Map<string, number> {
   const result = new Map<string, number>();
   const parts = { high: 0, low: 0 };
   for (const stream of streams) {
@@ -67,17 +69,17 @@ export function ackRttMedianMsBySession(streams: readonly DirectionStream[], seq
     }
     if (samples.length < 5) continue;
     samples.sort((a, b) => a - b);
-    const median = samples[samples.length >> 1]!;
-    result.set(stream.sessionId, Math.max(result.get(stream.sessionId) ?? 0, median));
+    const lowerQuartile = samples[samples.length >> 2]!;
+    result.set(stream.sessionId, Math.max(result.get(stream.sessionId) ?? 0, lowerQuartile));
   }
   return result;
 }
 
 /**
  * Finds a reported RTT: a u16/u32 at a fixed offset of one message type whose
- * values (ms or µs) sit within ±35 % of the session's measured ack RTT, in
+ * values (ms or µs) sit within ±40 % of the session's ack RTT (lower quartile), in
  * every session. Random values land there with a probability of about
- * 0.7 × RTT / 2^width.
+ * 0.8 × RTT / 2^width.
  */
 export function inferReportedRtt(streams: readonly DirectionStream[], layout: FrameLayout, rttMsBySession: ReadonlyMap<string, number>): InferredReportedRtt | undefined {
   const parts = { high: 0, low: 0 };
@@ -101,8 +103,8 @@ export function inferReportedRtt(streams: readonly DirectionStream[], layout: Fr
                 let entry = tally.get(key);
                 if (entry === undefined) tally.set(key, (entry = { trials: 0, passes: 0, nullRate: 0 }));
                 entry.trials += 1;
-                entry.nullRate += Math.min(1, (0.7 * rttMs * (unit === 0 ? 1 : 1000)) / 2 ** (8 * bytes));
-                if (Math.abs(valueMs - rttMs) <= 0.35 * rttMs) entry.passes += 1;
+                entry.nullRate += Math.min(1, (0.8 * rttMs * (unit === 0 ? 1 : 1000)) / 2 ** (8 * bytes));
+                if (Math.abs(valueMs - rttMs) <= 0.4 * rttMs) entry.passes += 1;
               }
             }
           }
@@ -137,7 +139,7 @@ export function inferReportedRtt(streams: readonly DirectionStream[], layout: Fr
     littleEndian,
     unit,
     confidence: confidenceOf(best.passes / best.trials, best.log10),
-    evidence: [testEvidence("within ±35 % of the session's measured ack RTT", best.passes, best.trials, best.nullRate)],
-    sentence: `message type ${type} (${direction === "clientToServer" ? "client→server" : "server→client"}) carries a reported RTT in ${unit}: u${bytes * 8}${littleEndian ? " LE" : " BE"} at body offset ${offset} is within ±35 % of the measured ack RTT in ${best.passes} of ${best.trials} messages`,
+    evidence: [testEvidence("within ±40 % of the session's ack RTT (lower quartile)", best.passes, best.trials, best.nullRate)],
+    sentence: `message type ${type} (${direction === "clientToServer" ? "client→server" : "server→client"}) carries a reported RTT in ${unit}: u${bytes * 8}${littleEndian ? " LE" : " BE"} at body offset ${offset} is within ±40 % of the measured ack RTT in ${best.passes} of ${best.trials} messages`,
   };
 }
