@@ -2,7 +2,7 @@ import { createAnticheatAnalyzer, type AnticheatOptions, type AnticheatReport } 
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber, formatPlayerReference, knownPlayer } from "../formats/human-values.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
-import { undecodedReason } from "./undecoded-traffic.js";
+import { notDecodedReason } from "./undecoded-traffic.js";
 
 /**
  * Builds the anticheat section: verdict per player with evidence, and the
@@ -15,7 +15,7 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
   const unreadable = report.players.filter((player) => player.verdict === "unreadable");
   const judged = report.players.length - unreadable.length;
   const answer: string[] = [];
-  const undecoded = undecodedReason(context);
+  const undecoded = notDecodedReason(context);
   if (undecoded !== undefined) {
     answer.push(
       `Not tested: ${undecoded}; every detector (speedhack, lag switch, fake lag, replay, tampering, rewind, movement, input flooding, bot timing) reads decoded messages, ` +

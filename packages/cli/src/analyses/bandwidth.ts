@@ -12,18 +12,22 @@ import {
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import { resolveToleranceNames } from "../tolerance-names.js";
-import type { AnalysisAdapter } from "./analysis-adapter.js";
+import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
+import { notDecodedReason } from "./undecoded-traffic.js";
 
 function kilobitsPerSecond(bytesPerSecond: number): string {
   return `${formatNumber((bytesPerSecond * 8) / 1000)} kbit/s`;
 }
 
 /** Builds the bandwidth section: where the bytes go and the measured savings of each change. */
-export function bandwidthSection(report: BandwidthReport): AnalysisSection {
+export function bandwidthSection(report: BandwidthReport, context?: AnalysisContext): AnalysisSection {
   const answer: string[] = [];
   const totals = report.totals;
+  // a definition that matched nothing measured no game traffic: not "0 kbit/s on the wire"
+  const notDecoded = totals.packets === 0 ? notDecodedReason(context) : undefined;
+  if (notDecoded !== undefined) answer.push(`Not measured: ${notDecoded}.`);
   const types = [...report.byMessageType].sort((left, right) => right.bytes - left.bytes);
-  answer.push(
+  if (notDecoded === undefined) answer.push(
     `${kilobitsPerSecond(totals.bytesPerSecond)} on the wire (${formatNumber(totals.packetsPerSecond)} packets/s, peak ${kilobitsPerSecond(totals.peakBytesPerSecond)})` +
       // rates are over the active time: say so when silences (a stitched file, a clock jump, pauses) were left out
       ((totals.idleGaps ?? 0) > 0
@@ -126,5 +130,5 @@ export const bandwidthAdapter: AnalysisAdapter = {
     const reencoder = context.definition === undefined ? undefined : new LayoutReencoder(layoutsFromDefinition(context.definition as unknown as ProtocolDefinitionLike).layouts);
     return createBandwidthAnalyzer({ ...settings, reencoder });
   },
-  toSection: (report) => bandwidthSection(report as BandwidthReport),
+  toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
 };

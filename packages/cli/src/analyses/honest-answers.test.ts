@@ -42,6 +42,20 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(anticheatSection(twoClients, withDefinition).answer[0]).toBe("No client shows cheating on the wire (2 player(s) checked).");
   });
 
+  it("a definition that matched no datagram (ndpi_kcp.pcap with netcode.json): every answer says so, no '0 kbit/s on the wire', no 'no client shows cheating'", () => {
+    const matchedNothing = { ...withDefinition, sessions: [] };
+    const reason = "the protocol definition matched no datagram of the capture (0 game sessions; every datagram is other traffic: check the definition's match rules and --server-port)";
+    expect(latencySection(emptyLatency, matchedNothing).answer[0]).toBe(`Not measured: ${reason}. RTT needs ack, echo or reported-RTT roles and jitter a sendTime role, so no latency spike could be looked for.`);
+    expect(lossSection(emptyLoss, matchedNothing).answer[0]).toBe(`Not measured: ${reason}. Loss needs a sequence (or ack) role to know what was sent.`);
+    const noPlayers = { ...twoClients, players: [] } as unknown as AnticheatReport;
+    expect(anticheatSection(noPlayers, matchedNothing).answer[0]).toMatch(/^Not tested: the protocol definition matched no datagram/);
+    const emptyBandwidth = { totals: { packets: 0, bytesPerSecond: 0, packetsPerSecond: 0, peakBytesPerSecond: 0, headerShare: 0 }, byMessageType: [], recommendations: [], plan: { steps: [] }, bySession: [], perMinute: [] } as unknown as BandwidthReport;
+    expect(bandwidthSection(emptyBandwidth, matchedNothing as never).answer).toEqual([`Not measured: ${reason}.`]);
+    // with game sessions the measured answers stand
+    const oneSession = { ...withDefinition, sessions: [{ id: "s" }] } as never;
+    expect(anticheatSection(twoClients, oneSession).answer[0]).toBe("No client shows cheating on the wire (2 player(s) checked).");
+  });
+
   it("with a definition but no RTT roles: no spike claim; RTP jitter is reported with its discontinuities", () => {
     const stream = { session: "s", direction: "clientToServer", ssrcOrChannel: "3739283087", packets: 236, jitterMs: { mean: 0.35, max: 0.829, last: 0.365 }, restarts: 2 } as unknown as LatencyStreamReport;
     const answer = latencySection({ ...emptyLatency, streams: [stream] }, withDefinition).answer;

@@ -2,7 +2,7 @@ import { LatencyAnalyzer, PacketTimingAnalyzer, type LatencyReport, type PacketT
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
-import { undecodedReason } from "./undecoded-traffic.js";
+import { notDecodedReason, undecodedReason } from "./undecoded-traffic.js";
 import { measureOneWayDelay } from "../one-way-delay.js";
 import { ErrorCode, TickscopeError, type MessageAnalyzer } from "@tickscope/core";
 
@@ -140,7 +140,7 @@ export function latencySection(report: LatencyReportWithTiming, context?: Pick<A
   const sessions = report.sessions.filter((session) => session.rttMs.samples > 0);
   const spikes = report.sessions.flatMap((session) => session.spikes.map((spike) => ({ session: session.id, ...spike })));
   const answer: string[] = [];
-  const undecoded = undecodedReason(context);
+  const undecoded = notDecodedReason(context);
   const streams = report.streams.filter((stream) => stream.packets >= 2);
   if (undecoded !== undefined) {
     answer.push(

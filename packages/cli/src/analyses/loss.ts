@@ -3,7 +3,7 @@ import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@ticksc
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
-import { undecodedReason } from "./undecoded-traffic.js";
+import { notDecodedReason } from "./undecoded-traffic.js";
 
 function percent(rate: number): string {
   return `${formatNumber(rate * 100)}%`;
@@ -47,7 +47,7 @@ function byMeasuredEffect(recommendations: readonly Recommendation[]): Recommend
 export function lossSection(report: LossReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
   const streams = report.sessions.filter((stream) => stream.expected > 0);
   const answer: string[] = [];
-  const undecoded = undecodedReason(context);
+  const undecoded = notDecodedReason(context);
   if (undecoded !== undefined) answer.push(`Not measured: ${undecoded}. Loss needs a sequence (or ack) role to know what was sent.`);
   else if (streams.length === 0) answer.push("Not measured: no sequenced traffic — the definition has no sequence or ack role, or no message carried one.");
   else {
