@@ -4,10 +4,10 @@ import type { AnalysisName } from "./analysis-section.js";
  * CPU seconds per gigabyte of capture that each thread of `analyze --threads`
  * spends before any analysis: reading, framing, session tracking and decoding.
  * Every shard pays it (each thread reads and decodes the captures itself).
- * Measured on simulated arena captures (60 players × 60 s, 67 MB: 0.93 s;
- * 100 × 120 s, 223 MB: 3.46 s; `runAnalysisPass` with no analysis).
+ * Measured with `runAnalysisPass` and no analysis on a simulated 100-player ×
+ * 120 s arena capture (223 MB): 3.22 s.
  */
-export const PASS_SECONDS_PER_GIGABYTE = 15.5;
+export const PASS_SECONDS_PER_GIGABYTE = 14.4;
 
 /** The measured CPU cost of one analysis on top of the pass: a fixed part and a part per gigabyte of capture. */
 export interface AnalysisCost {
@@ -20,18 +20,21 @@ export interface AnalysisCost {
 }
 
 /**
- * CPU cost of each analysis alone minus the pass, fitted through two simulated
- * arena captures (67 MB and 223 MB, `runAnalysisPass` per analysis) and
- * firefall_1869 (5 MB, no definition). Only their ratios matter to the
- * balance; they shift with the protocol, the traffic and the code, and a wrong
- * estimate costs speed, never correctness.
+ * CPU cost of each analysis alone minus the pass: `runAnalysisPass` with that
+ * analysis only, one fresh process each, on the 223 MB arena capture (latency
+ * +8.23 s, regions +5.30, bandwidth +5.75, loss +2.95, anticheat +2.04); the
+ * fixed parts from the 60-player × 60 s capture (67 MB: bandwidth +3.39 s, its
+ * re-encoding trials) and firefall_1869 (5 MB, no definition: bandwidth +0.5 s,
+ * the rest under 0.1 s). Only their ratios matter to the balance; they shift
+ * with the protocol, the traffic and the code, and a wrong estimate costs
+ * speed, never correctness.
  */
 export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
-  latency: { fixedSeconds: 0.48, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 18 },
-  loss: { fixedSeconds: 0.32, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 8.5 },
-  bandwidth: { fixedSeconds: 3.2, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 2.7 },
-  anticheat: { fixedSeconds: 0.45, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 3.2 },
-  regions: { fixedSeconds: 0.46, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 12.9 },
+  latency: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 36 },
+  loss: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 12.3 },
+  bandwidth: { fixedSeconds: 3, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 12.3 },
+  anticheat: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 8.3 },
+  regions: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 22.9 },
 };
 
 /**
@@ -42,6 +45,14 @@ export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
  * and 30–50 MB more peak RSS.
  */
 export const WORKER_START_SECONDS = 0.5;
+
+/**
+ * How much shorter the estimated run must be for the automatic mode to start
+ * another worker: on firefall_1869 a worker saved nothing measurable and cost
+ * 0.3 s of CPU and 30–50 MB, so an estimated gain of a few hundredths is not
+ * taken.
+ */
+export const MINIMUM_GAIN_SECONDS = 0.25;
 
 /** Estimated CPU seconds of one analysis on a capture of `gigabytes`. */
 export function estimateAnalysisSeconds(analysis: AnalysisName, gigabytes: number, withDefinition: boolean): number {
@@ -103,7 +114,8 @@ function balance(analyses: readonly AnalysisName[], count: number, passSeconds: 
  * one a single-threaded run builds. Subsets are balanced by each analysis's
  * measured cost ({@link ANALYSIS_COSTS}) plus the pass every
  * thread repeats ({@link PASS_SECONDS_PER_GIGABYTE}). Without `exact`, a worker is
- * only started when it shortens the estimated run by more than it costs to start.
+ * only started when it shortens the estimated run by more than it costs to start
+ * ({@link WORKER_START_SECONDS}) plus {@link MINIMUM_GAIN_SECONDS}.
  */
 export function planAnalysisShards(analyses: readonly AnalysisName[], options: AnalysisShardOptions): AnalysisShardPlan {
   const gigabytes = options.captureBytes / 1e9;
@@ -117,7 +129,8 @@ export function planAnalysisShards(analyses: readonly AnalysisName[], options: A
     plans.push({ shards, estimatedSeconds: slowest + (count - 1) * WORKER_START_SECONDS });
   }
   if (options.exact === true) return plans[most - 1]!;
+  // one more thread must also pay for the CPU and memory it takes from the rest of the machine
   let best = plans[0]!;
-  for (const plan of plans) if (plan.estimatedSeconds < best.estimatedSeconds) best = plan;
+  for (const plan of plans) if (plan.estimatedSeconds < best.estimatedSeconds - MINIMUM_GAIN_SECONDS) best = plan;
   return best;
 }
