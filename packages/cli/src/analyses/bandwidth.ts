@@ -23,8 +23,10 @@ function kilobitsPerSecond(bytesPerSecond: number): string {
 export function bandwidthSection(report: BandwidthReport, context?: AnalysisContext): AnalysisSection {
   const answer: string[] = [];
   const totals = report.totals;
-  // a definition that matched nothing measured no game traffic: not "0 kbit/s on the wire"
-  const notDecoded = totals.packets === 0 ? notDecodedReason(context) : undefined;
+  // no datagram to account (none in the capture, or a definition that matched none): not "0 kbit/s on the wire";
+  // without a definition bandwidth still counts every UDP datagram, so only a definition's mismatch is a reason
+  const notDecoded =
+    totals.packets !== 0 ? undefined : context?.definition !== undefined ? (notDecodedReason(context) ?? "no datagram of the game was captured") : "the capture holds no UDP datagram in a session";
   if (notDecoded !== undefined) answer.push(`Not measured: ${notDecoded}.`);
   const types = [...report.byMessageType].sort((left, right) => right.bytes - left.bytes);
   if (notDecoded === undefined) answer.push(

@@ -51,6 +51,8 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(anticheatSection(noPlayers, matchedNothing).answer[0]).toMatch(/^Not tested: the protocol definition matched no datagram/);
     const emptyBandwidth = { totals: { packets: 0, bytesPerSecond: 0, packetsPerSecond: 0, peakBytesPerSecond: 0, headerShare: 0 }, byMessageType: [], recommendations: [], plan: { steps: [] }, bySession: [], perMinute: [] } as unknown as BandwidthReport;
     expect(bandwidthSection(emptyBandwidth, matchedNothing as never).answer).toEqual([`Not measured: ${reason}.`]);
+    // without a definition and without UDP (a TCP-only capture): no datagram to account, not "no definition"
+    expect(bandwidthSection(emptyBandwidth, { ...withoutDefinition, sessions: [] } as never).answer).toEqual(["Not measured: the capture holds no UDP datagram in a session."]);
     // with game sessions the measured answers stand
     const oneSession = { ...withDefinition, sessions: [{ id: "s" }] } as never;
     expect(anticheatSection(twoClients, oneSession).answer[0]).toBe("No client shows cheating on the wire (2 player(s) checked).");
