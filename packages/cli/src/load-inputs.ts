@@ -74,7 +74,7 @@ export async function describeInput(kind: string, path: string): Promise<ReportI
 
 async function loadInferredProtocol(auto: AutoProtocolInputs | undefined): Promise<LoadedProtocol> {
   if (auto === undefined || auto.captures.length === 0 || auto.captures.includes("-")) {
-    throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from capture files (not stdin): give them as arguments", {
+    throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from the capture files being analyzed (tickscope analyze <capture...>; stdin cannot be read twice)", {
       hint: "run `tickscope protocol infer <capture> --out draft.json` and pass --protocol draft.json",
     });
   }
