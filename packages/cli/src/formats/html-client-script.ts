@@ -270,7 +270,8 @@ function showSession(index, scroll) {
   if (heading) heading.textContent = session.label + " — " + session.id;
   var summary = document.getElementById("timeline-summary");
   if (summary) {
-    summary.textContent = session.tUs.length === 0 ? "No RTT measured for this session." :
+    summary.textContent = session.timelineOmitted ? "This session's RTT timeline is left out of the page (it keeps the sessions with the most spikes, then the highest p95); report.json has it." :
+      session.tUs.length === 0 ? "No RTT measured for this session." :
       ("Timeline and spikes: " + session.timelineMethod + " RTT, one point per " + formatValue(session.bucketMs) + " ms bucket; " + session.spikes.length + " spike(s), " + session.lossMarks.length + " loss gap(s). Headline " + session.method + " RTT p50 " + formatValue(session.rttP50Ms) + " ms, p95 " + formatValue(session.rttP95Ms) + " ms.");
   }
   var data = timelineData(session);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { escapeHtml, htmlFormat, renderHtml, serializeScriptJson } from "./html-format.js";
 import { loadHtmlChartLibrary } from "./html-chart-library.js";
 import { HTML_CLIENT_SCRIPT } from "./html-client-script.js";
-import { HTML_HEATMAP_MAX_COLUMNS, HTML_MAX_FLAGGED_PLAYERS, HTML_TIMELINE_MAX_POINTS, breakGaps, buildHtmlViewModel, downsampleMax, sortFindingsForHtml } from "./html-view-model.js";
+import { HTML_HEATMAP_MAX_COLUMNS, HTML_MAX_FLAGGED_PLAYERS, HTML_MAX_TIMELINE_SESSIONS, HTML_TIMELINE_MAX_POINTS, breakGaps, buildHtmlViewModel, downsampleMax, sortFindingsForHtml } from "./html-view-model.js";
 import { sampleAnalyzeResult } from "../test-support/sample-result.js";
 import { HOSTILE_NAME, htmlSampleReport } from "../test-support/html-sample-report.js";
 
@@ -123,8 +123,15 @@ describe("html format", () => {
     // The spike's peak survives the merge (max per bucket).
     expect(Math.max(...long.sessions[0]!.maxMs.map((value) => value ?? 0))).toBeGreaterThan(2000);
     expect(long.sessions[0]!.bucketMs).toBe(8000);
-    const many = buildHtmlViewModel(htmlSampleReport(500, 10));
+    const manyResult = htmlSampleReport(500, 10);
+    const many = buildHtmlViewModel(manyResult);
     expect(many.flaggedPlayers.length).toBeLessThanOrEqual(HTML_MAX_FLAGGED_PLAYERS);
+    // 500 sessions: the page keeps 200 timelines, the 125 with a spike first
+    expect(many.omittedTimelines).toBe(300);
+    expect(many.heatmap!.sessionIndices).toHaveLength(HTML_MAX_TIMELINE_SESSIONS);
+    expect(many.heatmap!.sessionIndices.filter((index) => many.sessions[index]!.spikes.length > 0)).toHaveLength(125);
+    expect(many.sessions.filter((session) => session.timelineOmitted)).toHaveLength(300);
+    expect(renderHtml(manyResult)).toContain("200 of 500 sessions with RTT: the most spikes, then the highest p95");
     expect(breakGaps([0, 1, 5, 6], [1, 2, 3, 4], [0, 0, 0, 0], 1)).toEqual({ tUs: [0, 1, 2, 5, 6], maxMs: [1, 2, null, 3, 4], minMs: [0, 0, null, 0, 0] });
     const merged = downsampleMax([0, 1, 2, 3, 4], [[1, 5, 2, 0, 3], [-4, -1, -9, -2, -2]], 1, 3);
     expect(merged).toEqual({ tUs: [0, 2, 4], values: [[5, 2, 3], [-1, -2, -2]], bucketUs: 2 });

@@ -133,7 +133,7 @@ function renderLatency(section: AnalysisSection, model: HtmlViewModel): string {
   const heatmap =
     model.heatmap === null
       ? `<p class="note">No RTT timeline: no session had RTT samples, so there is no heatmap or session timeline.</p>`
-      : `<figure class="chart" id="heatmap"><figcaption>RTT heatmap: sessions × time (worst RTT per ${escapeHtml(formatNumber(model.heatmap.bucketMs))} ms cell). A shared-path spike is a vertical stripe, a bad player a horizontal one.</figcaption>` +
+      : `<figure class="chart" id="heatmap"><figcaption>RTT heatmap: sessions × time (worst RTT per ${escapeHtml(formatNumber(model.heatmap.bucketMs))} ms cell). A shared-path spike is a vertical stripe, a bad player a horizontal one.${model.omittedTimelines > 0 ? ` ${model.heatmap.sessionIndices.length} of ${model.heatmap.sessionIndices.length + model.omittedTimelines} sessions with RTT: the most spikes, then the highest p95 (all in report.json).` : ""}</figcaption>` +
         `<div class="chart-key" id="heatmap-legend"></div><div class="chart-body" id="heatmap-chart"></div></figure>` +
         `<figure class="chart" id="timeline"><figcaption>Session RTT timeline: <span id="timeline-title"></span></figcaption>` +
         `<label class="picker">session <select id="timeline-session"></select></label><p class="chart-summary" id="timeline-summary"></p>` +

@@ -7,6 +7,8 @@ export const HTML_HEATMAP_MAX_COLUMNS = 600;
 export const HTML_TIMELINE_MAX_POINTS = 600;
 /** Most message types drawn in the stacked bandwidth chart; the rest are summed as "other". */
 export const HTML_BANDWIDTH_MAX_TYPES = 8;
+/** Most sessions whose RTT timeline the page carries (heatmap rows and timelines): the most spikes, then the highest p95. */
+export const HTML_MAX_TIMELINE_SESSIONS = 200;
 /** Most flagged players that get an evidence timeline. */
 export const HTML_MAX_FLAGGED_PLAYERS = 40;
 
@@ -62,6 +64,8 @@ export interface HtmlSessionView {
   minMs: (number | null)[];
   /** Spikes, in time order. */
   spikes: HtmlSpikeView[];
+  /** True when the session has an RTT timeline that this page leaves out ({@link HTML_MAX_TIMELINE_SESSIONS}). */
+  timelineOmitted: boolean;
   /** Loss gaps, in time order. */
   lossMarks: HtmlLossMarkView[];
 }
@@ -165,6 +169,8 @@ export interface HtmlViewModel {
   sessions: HtmlSessionView[];
   /** RTT heatmap (null without an RTT timeline). */
   heatmap: HtmlHeatmapView | null;
+  /** Sessions whose RTT timeline is left out to keep the page bounded (0 up to {@link HTML_MAX_TIMELINE_SESSIONS} sessions). */
+  omittedTimelines: number;
   /** Bandwidth per message type over time (null when the report has none). */
   bandwidth: HtmlBandwidthView | null;
   /** Recommendations with a numeric before/after. */
@@ -317,6 +323,7 @@ function buildSessions(result: AnalyzeResult): HtmlSessionView[] {
       // min is max-merged as its negation: the lowest of the merged buckets.
       minMs: gapped.minMs,
       spikes,
+      timelineOmitted: false,
       lossMarks: [],
     };
   });
@@ -337,6 +344,22 @@ function addLossMarks(result: AnalyzeResult, sessions: HtmlSessionView[]): void 
     }
   }
   for (const session of sessions) session.lossMarks.sort((left, right) => left.tUs - right.tUs || right.lost - left.lost);
+}
+
+/** Keeps the timelines of the {@link HTML_MAX_TIMELINE_SESSIONS} sessions with the most spikes, then the highest p95; returns how many were left out. */
+function limitTimelines(sessions: HtmlSessionView[]): number {
+  const withTimeline = sessions.filter((session) => session.tUs.length > 0);
+  if (withTimeline.length <= HTML_MAX_TIMELINE_SESSIONS) return 0;
+  const omitted = [...withTimeline]
+    .sort((left, right) => right.spikes.length - left.spikes.length || (right.rttP95Ms ?? 0) - (left.rttP95Ms ?? 0) || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0))
+    .slice(HTML_MAX_TIMELINE_SESSIONS);
+  for (const session of omitted) {
+    session.tUs = [];
+    session.maxMs = [];
+    session.minMs = [];
+    session.timelineOmitted = true;
+  }
+  return omitted.length;
 }
 
 /** Heatmap rows on one column grid: the widest session bucket (at least 1 s), widened until ≤ {@link HTML_HEATMAP_MAX_COLUMNS}. */
@@ -473,12 +496,14 @@ function originOf(result: AnalyzeResult, sessions: HtmlSessionView[]): number {
 /** Builds the bounded data the HTML report's charts draw from an analyze result. */
 export function buildHtmlViewModel(result: AnalyzeResult): HtmlViewModel {
   const sessions = buildSessions(result);
+  const omittedTimelines = limitTimelines(sessions);
   addLossMarks(result, sessions);
   const sessionIndex = new Map(sessions.map((session, index) => [session.id, index]));
   return {
     originUs: originOf(result, sessions),
     sessions,
     heatmap: buildHeatmap(sessions),
+    omittedTimelines,
     bandwidth: buildBandwidth(result),
     recommendations: buildRecommendations(result),
     lossStreams: buildLossStreams(result, sessionIndex),
