@@ -8,9 +8,10 @@ import { TickscopeError, type LogEvent } from "@tickscope/core";
 import { repositoryRoot } from "@tickscope-test/support";
 import { simulateMatchToMemory } from "@tickscope/sim";
 import { ANALYSIS_NAMES } from "./analysis-section.js";
-import { startAnalysisWorker } from "./analyze-worker-launch.js";
+import { startAnalysisWorker, type AnalyzeWorkerMessage } from "./analyze-worker-launch.js";
+import { serveAnalysisPass } from "./analyze-worker.js";
 import { ExitCode } from "./exit-code.js";
-import { runAnalyze } from "./run-analyze.js";
+import { runAnalysisPass, runAnalyze } from "./run-analyze.js";
 import { runInMemory } from "./test-support/run.js";
 
 const directory = mkdtempSync(join(tmpdir(), "tickscope-threads-"));
@@ -96,6 +97,21 @@ describe("analyze --threads N writes byte-identical reports (issue 16)", () => {
 });
 
 describe("worker threads of analyze", () => {
+  it("a worker's pass posts progress, then the sections runAnalysisPass builds, or its error as data", async () => {
+    const request = { inputs: [{ path: capturePath }], protocolPath: arenaPath, analyses: ["loss", "regions"] as const };
+    const messages: AnalyzeWorkerMessage[] = [];
+    await serveAnalysisPass({ kind: "tickscope-analyze-pass", request, reportProgress: true }, (message) => messages.push(message));
+    const progress = messages.filter((message) => message.kind === "progress");
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toEqual({ kind: "progress", bytesRead: statSync(capturePath).size });
+    const done = messages.at(-1);
+    expect(done?.kind).toBe("done");
+    expect(JSON.stringify(done?.kind === "done" ? done.sections : undefined)).toBe(JSON.stringify(await runAnalysisPass(request)));
+    const failed: AnalyzeWorkerMessage[] = [];
+    await serveAnalysisPass({ kind: "tickscope-analyze-pass", request: { ...request, inputs: [{ path: garbagePath }] }, reportProgress: false }, (message) => failed.push(message));
+    expect(failed).toEqual([{ kind: "error", error: expect.objectContaining({ tickscope: true, code: "E_BAD_MAGIC", offset: 0 }) }]);
+  });
+
   it("a worker's error keeps its stable code and position", async () => {
     const missing = startAnalysisWorker({ inputs: [{ path: join(directory, "missing.pcapng") }], analyses: ["loss"] });
     const ioError = await missing.result.catch((error: unknown) => error);
