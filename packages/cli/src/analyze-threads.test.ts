@@ -168,6 +168,15 @@ describe("worker threads of analyze", () => {
     expect(JSON.stringify(threaded)).toBe(JSON.stringify(await runAnalyze({ ...options, settings, threads: 1 })));
   });
 
+  it("an analysis listed twice, or a log stream without its file, keeps the run on one thread", async () => {
+    const threads: string[] = [];
+    await runAnalyze({ inputs: [{ path: capturePath }], analyses: ["loss", "loss"], threads: 2, onThreads: (line) => threads.push(line) });
+    const events: LogEvent[] = [];
+    await runAnalyze({ inputs: [{ path: capturePath }], analyses: ["loss", "anticheat"], threads: 2, logStream: events.values() as unknown as AsyncIterable<LogEvent>, onThreads: (line) => threads.push(line) });
+    await runAnalyze({ inputs: [{ path: capturePath }], analyses: ["loss", "anticheat"], threads: 1, onThreads: (line) => threads.push(line) });
+    expect(threads).toEqual(["1 thread (an analysis is listed twice)", "1 thread (the server log is a stream without its file)", "1 thread"]);
+  });
+
   it("without --threads a small capture stays on one thread", async () => {
     const threads: string[] = [];
     await runAnalyze({ inputs: [{ path: capturePath }], analyses: ["loss", "regions"], onThreads: (line) => threads.push(line) });
