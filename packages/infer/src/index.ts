@@ -7,3 +7,6 @@ export { log10NullProbability, MAX_LOG10_NULL_PROBABILITY, testEvidence, type Te
 export { fieldValue, partsDifference, readFieldParts, shapeLabel, type FieldShape } from "./field-shape.js";
 export { clockUnitOf } from "./clock-unit.js";
 export { formatInference, inferenceToJson } from "./inference-summary.js";
+export { framesOf, inferFrameEcho, type FrameLayout, type InferredEcho } from "./frame-echo.js";
+export { ackRttReferenceMsBySession, inferReportedRtt, type InferredReportedRtt } from "./reported-rtt.js";
+export { inferPrefixSequence, type PrefixSequenceResult } from "./prefix-sequence.js";
