@@ -106,7 +106,19 @@ export function registerDecodeCommand(program: Command): void {
         },
         finish() {},
       };
-      await runCapturePipeline({ sources: [{ source: captureSource(capture), name: capture }], decoder: protocol, serverPorts: options.serverPort, analyzers: [printer] });
+      const result = await runCapturePipeline({ sources: [{ source: captureSource(capture), name: capture }], decoder: protocol, serverPorts: options.serverPort, analyzers: [printer] });
       if (buffer.length > 0) streams.stdout.write(options.ndjson ? buffer : escapeTerminalDocument(buffer));
+      // never a silent empty output: say what the reader met in the file and why nothing was decoded
+      const captureAnomalies = Object.entries(result.anomalies);
+      if (captureAnomalies.length > 0) streams.stderr.write(`decode: capture anomalies (counted, the rest read): ${captureAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")}\n`);
+      const decoded = result.messages.reduce((sum, entry) => sum + entry.count, 0);
+      if (decoded === 0) {
+        const other = result.otherTraffic.packets;
+        streams.stderr.write(
+          other > 0
+            ? `decode: no message decoded: the definition matched none of the capture's ${other} other-traffic packet(s) (check its match rules and --server-port; \`tickscope inspect\` lists the flows)\n`
+            : `decode: no message decoded: ${result.datagrams === 0 ? "the capture holds no UDP datagram" : `none of ${result.datagrams} datagram(s) decoded to a message`}\n`,
+        );
+      }
     });
 }

@@ -135,6 +135,12 @@ export function renderMarkdown(result: AnalyzeResult): string {
   if (decodeAnomalyCount > 0) {
     parts.push(`Decode anomalies: ${Object.entries(result.decodeAnomalies).map(([code, count]) => `${code} × ${count}`).join(", ")}.\n`);
   }
+  // what the reader met in the files themselves (a capture cut inside a packet, clocks out of range): the numbers above rest on what was readable
+  const captureAnomalies = result.captures.filter((capture) => Object.keys(capture.anomalies).length > 0);
+  if (captureAnomalies.length > 0) {
+    const listed = captureAnomalies.map((capture) => `${capture.file}: ${Object.entries(capture.anomalies).map(([code, count]) => `${code} × ${count}`).join(", ")}`);
+    parts.push(`Capture anomalies (counted, the rest read): ${listed.join("; ")}.\n`);
+  }
   if (result.otherTraffic !== undefined && result.otherTraffic.packets > 0) parts.push(`${describeOtherTraffic(result.otherTraffic)}\n`);
   const serverRules = serverRuleCounts(result.sessions);
   if (serverRules !== "") parts.push(`Server side decided by: ${serverRules}.\n`);
