@@ -134,6 +134,23 @@ describe.skipIf(CHROMIUM_PATH === undefined)("html report in headless Chromium",
       return { session: document.getElementById('timeline-session').value, min: scale.min, max: scale.max, hash: location.hash };
     })()`);
     expect(zoom).toEqual({ session: "4", min: 15, max: 27.15, hash: "#session-4" });
+    // The log RTT axis rebuilds the timeline with the zoom kept, axis labels still clear.
+    const log = await browser.evaluate<{ distr: number; min: number; max: number; charts: number; label: string }>(`(async () => {
+      const checkbox = document.getElementById('timeline-log');
+      checkbox.click();
+      await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+      const chart = window.tickscopeCharts[1];
+      return { distr: chart.scales.y.distr, min: chart.scales.x.min, max: chart.scales.x.max, charts: document.querySelectorAll('#timeline-chart .uplot').length, label: chart.axes[1].label };
+    })()`);
+    expect(log).toEqual({ distr: 3, min: 15, max: 27.15, charts: 1, label: "RTT (ms, log)" });
+    expect(await browser.evaluate<string[]>(HTML_AXIS_LABEL_CHECK)).toEqual([]);
+    expect((await browser.evaluate<LayoutCheckResult>(HTML_LAYOUT_CHECK)).problems).toEqual([]);
+    // pan still drives the rebuilt chart
+    expect(await browser.evaluate<number>(`(async () => {
+      document.querySelectorAll('#timeline .tool')[1].click();
+      await new Promise((resolve) => requestAnimationFrame(() => resolve(undefined)));
+      return window.tickscopeCharts[1].scales.x.min;
+    })()`)).toBeCloseTo(18.0375, 3);
   }, 30_000);
 
   it("a 100-player report stays responsive (render time measured in the page)", async () => {

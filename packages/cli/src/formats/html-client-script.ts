@@ -57,7 +57,7 @@ function axisNumber(value, unit) {
   return formatValue(value) + (unit ? " " + unit : "");
 }
 function axisValues(unit) {
-  return function (u, splits) { return splits.map(function (value) { return axisNumber(value, unit); }); };
+  return function (u, splits) { return splits.map(function (value) { return value === null ? null : axisNumber(value, unit); }); };
 }
 function timeAxis() {
   return {
@@ -80,18 +80,18 @@ function keyItem(container, color, text, shape) {
 
 // Zoom and pan for timelines: drag selects a range (uPlot), double-click resets,
 // Ctrl+wheel zooms at the cursor, Shift+wheel pans; buttons do the same.
-function panZoomToolbar(u, container, fullRange) {
+function panZoomToolbar(chartOf, container, fullRange) {
   var bar = element("div", "chart-tools");
   function setRange(min, max) {
     var fullMin = fullRange()[0], fullMax = fullRange()[1];
     var span = Math.max(max - min, 1e-3);
     if (min < fullMin) { min = fullMin; max = min + span; }
     if (max > fullMax) { max = fullMax; min = Math.max(fullMin, max - span); }
-    u.setScale("x", { min: min, max: max });
+    chartOf().setScale("x", { min: min, max: max });
   }
-  function pan(fraction) { var s = u.scales.x; setRange(s.min + (s.max - s.min) * fraction, s.max + (s.max - s.min) * fraction); }
+  function pan(fraction) { var s = chartOf().scales.x; setRange(s.min + (s.max - s.min) * fraction, s.max + (s.max - s.min) * fraction); }
   function zoom(factor, center) {
-    var s = u.scales.x;
+    var s = chartOf().scales.x;
     var middle = center === undefined ? (s.min + s.max) / 2 : center;
     setRange(middle - (middle - s.min) * factor, middle + (s.max - middle) * factor);
   }
@@ -103,12 +103,17 @@ function panZoomToolbar(u, container, fullRange) {
   });
   bar.appendChild(element("span", "tool-hint", "drag to zoom · double-click resets · Ctrl+wheel zooms · Shift+wheel pans"));
   container.insertBefore(bar, container.firstChild);
-  u.over.addEventListener("wheel", function (event) {
-    if (!event.ctrlKey && !event.shiftKey) return;
-    event.preventDefault();
-    if (event.shiftKey) pan((event.deltaY || event.deltaX) > 0 ? 0.1 : -0.1);
-    else zoom(event.deltaY > 0 ? 1.25 : 0.8, u.posToVal(event.offsetX, "x"));
-  }, { passive: false });
+  // Returns the wheel binding, for a chart that is rebuilt (log axis) to attach again.
+  function attachWheel(u) {
+    u.over.addEventListener("wheel", function (event) {
+      if (!event.ctrlKey && !event.shiftKey) return;
+      event.preventDefault();
+      if (event.shiftKey) pan((event.deltaY || event.deltaX) > 0 ? 0.1 : -0.1);
+      else zoom(event.deltaY > 0 ? 1.25 : 0.8, u.posToVal(event.offsetX, "x"));
+    }, { passive: false });
+  }
+  attachWheel(chartOf());
+  return attachWheel;
 }
 
 function shade(u, startSeconds, endSeconds, color) {
@@ -244,7 +249,10 @@ function drawHeatmap() {
 var timeline = null;
 function timelineData(session) {
   var xs = session.tUs.map(seconds);
-  return [xs, session.maxMs, session.minMs];
+  if (!timeline || !timeline.log) return [xs, session.maxMs, session.minMs];
+  // A log axis has no 0: a bucket at 0 ms is left out.
+  var positive = function (value) { return value !== null && value > 0 ? value : null; };
+  return [xs, session.maxMs.map(positive), session.minMs.map(positive)];
 }
 function describeAt(session, offset) {
   var bucket = session.bucketMs / 1000;
@@ -290,11 +298,11 @@ function drawTimeline() {
     select.appendChild(option);
   });
   var status = element("p", "chart-status", "");
-  var options = {
+  var options = function () { return {
     width: chartWidth(container), height: 280,
     cursor: { drag: { x: true, y: false } },
-    scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
-    axes: [timeAxis(), valueAxis("RTT (ms)", "ms")],
+    scales: { x: { time: false }, y: timeline && timeline.log ? { distr: 3, log: 10 } : { range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; } } },
+    axes: [timeAxis(), valueAxis(timeline && timeline.log ? "RTT (ms, log)" : "RTT (ms)", "ms")],
     series: [
       { label: "time", value: function (u, value) { return timeText(value); } },
       { label: "RTT max per bucket", stroke: "#2563eb", width: 1.5, value: function (u, value) { return formatValue(value) + " ms"; } },
@@ -330,13 +338,13 @@ function drawTimeline() {
         status.textContent = text || "Hover a shaded spike for its top cause, a ▲ for a loss gap.";
       }]
     }
-  };
+  }; };
   var initial = 0;
   model.sessions.forEach(function (session, index) { if (session.spikes.length > model.sessions[initial].spikes.length) initial = index; });
-  timeline = { session: model.sessions[initial], full: [0, 1], chart: null };
+  timeline = { session: model.sessions[initial], full: [0, 1], chart: null, log: false };
   var data = timelineData(timeline.session);
   timeline.full = data[0].length > 0 ? [data[0][0], data[0][data[0].length - 1] + timeline.session.bucketMs / 1000] : [0, 1];
-  timeline.chart = new uPlot(options, data, container);
+  timeline.chart = new uPlot(options(), data, container);
   timeline.chart.setScale("x", { min: timeline.full[0], max: timeline.full[1] });
   container.appendChild(status);
   status.textContent = "Hover a shaded spike for its top cause, a ▲ for a loss gap.";
@@ -345,11 +353,37 @@ function drawTimeline() {
     keyItem(key, "rgba(220,38,38,0.3)", "latency spike (hover: top cause)");
     keyItem(key, "#7c3aed", "loss gap (size: datagrams lost)", "triangle");
   }
-  panZoomToolbar(timeline.chart, container, function () { return timeline.full; });
-  timeline.chart.over.addEventListener("dblclick", function () { timeline.chart.setScale("x", { min: timeline.full[0], max: timeline.full[1] }); });
+  var attachWheel = panZoomToolbar(function () { return timeline.chart; }, container, function () { return timeline.full; });
+  var resetOnDoubleClick = function (u) { u.over.addEventListener("dblclick", function () { u.setScale("x", { min: timeline.full[0], max: timeline.full[1] }); }); };
+  resetOnDoubleClick(timeline.chart);
   select.addEventListener("change", function () { showSession(Number(select.value), false); });
   showSession(initial, false);
-  charts.push({ chart: timeline.chart, container: container });
+  var entry = { chart: timeline.chart, container: container };
+  charts.push(entry);
+  if (key) {
+    // A 2-s spike flattens a 20-ms baseline: a log RTT axis shows both (the chart is rebuilt, the zoom kept).
+    var toggle = element("label", "key-item log-toggle");
+    var checkbox = element("input");
+    checkbox.type = "checkbox";
+    checkbox.id = "timeline-log";
+    toggle.appendChild(checkbox);
+    toggle.appendChild(element("span", "key-text", "log RTT axis"));
+    key.appendChild(toggle);
+    checkbox.addEventListener("change", function () {
+      var previous = timeline.chart;
+      var range = [previous.scales.x.min, previous.scales.x.max];
+      timeline.log = checkbox.checked;
+      previous.destroy();
+      var rebuilt = new uPlot(options(), timelineData(timeline.session), container);
+      container.insertBefore(rebuilt.root, status);
+      rebuilt.setScale("x", { min: range[0], max: range[1] });
+      timeline.chart = rebuilt;
+      entry.chart = rebuilt;
+      if (window.tickscopeCharts) window.tickscopeCharts[charts.indexOf(entry)] = rebuilt;
+      attachWheel(rebuilt);
+      resetOnDoubleClick(rebuilt);
+    });
+  }
 }
 
 // ---------------------------------------------------------------- bandwidth
@@ -384,7 +418,7 @@ function drawBandwidth() {
     axes: [timeAxis(), valueAxis("bytes/s, stacked", "B/s")],
     series: series
   }, data, container);
-  panZoomToolbar(u, container, function () { return full; });
+  panZoomToolbar(function () { return u; }, container, function () { return full; });
   charts.push({ chart: u, container: container });
 }
 
@@ -443,7 +477,7 @@ function drawPlayers() {
     }, [xs, values], container);
     u.setScale("x", { min: low, max: high });
     container.appendChild(status);
-    panZoomToolbar(u, container, function () { return [low, high]; });
+    panZoomToolbar(function () { return u; }, container, function () { return [low, high]; });
     charts.push({ chart: u, container: container });
   });
 }

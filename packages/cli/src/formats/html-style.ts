@@ -20,6 +20,8 @@ figcaption{font-weight:600;font-size:13px;margin-bottom:6px}
 .key-item{display:inline-flex;align-items:center;gap:6px}
 .key-swatch{display:inline-block;width:14px;height:10px;flex:none}
 .key-swatch.triangle{clip-path:polygon(50% 0,100% 100%,0 100%)}
+.log-toggle{cursor:pointer}
+.log-toggle input{margin:0}
 .heat-gradient{display:inline-block;width:160px;max-width:40%;height:10px;border:1px solid #cbd5e1;flex:none}
 .chart-status,.chart-summary{font-size:12px;color:#334155;margin:4px 0;min-height:1.45em}
 .chart-error{background:#fee2e2;color:#7f1d1d;padding:8px}
