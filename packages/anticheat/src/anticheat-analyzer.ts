@@ -160,6 +160,8 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       timeline.observeServer(message);
       const placed = message.roles.position;
       if (placed !== undefined) state.movement.onServerPlacement(message.tUs, placed.x, placed.y, placed.z);
+      const entities = message.roles.entities;
+      if (entities !== undefined) state.movement.onServerEntities(message, entities);
     }
   }
 

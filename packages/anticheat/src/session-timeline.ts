@@ -8,6 +8,8 @@ const MAX_PENDING_ECHOES = 32;
 const RTT_SAMPLES = 128;
 const SERVER_SEQUENCE_SLOTS = 256;
 const ACK_SAMPLE_MAX_AGE_US = 30_000;
+/** Server datagram send times kept in capture order (for the oldest datagram an ack newly covers). */
+const SERVER_ORDER_SLOTS = 256;
 
 /** One source of RTT samples (bounded ring + running average). */
 class RttKind {
@@ -72,6 +74,16 @@ export class SessionTimeline {
   lastWireRttMs = Number.NaN;
   /** Increments with every {@link lastWireRttMs} sample. */
   wireRttSerial = 0;
+  /**
+   * With acks, {@link lastWireRttMs} is the RTT of the *oldest* server datagram the new ack
+   * covers (capture time of the ack − its send time), not of the largest as RFC 9002 samples:
+   * after a downstream stall the client acknowledges the newest datagram of the released burst,
+   * whose RTT is short, but the datagrams sent during the stall waited the whole stall — as did a
+   * ping the client sent then, which is what the client's own (reported) RTT measured.
+   */
+  private lastAckSentUs = Number.NaN;
+  private readonly serverOrderUs = new Float64Array(SERVER_ORDER_SLOTS);
+  private serverOrderCount = 0;
   private readonly pendingEchoes = new Map<string, number>();
   private lastServerPacketIndex = -1;
   private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
@@ -124,9 +136,12 @@ export class SessionTimeline {
       const sentUs = this.serverDatagramTimeUs(ack);
       if (!Number.isNaN(sentUs)) {
         const rttMs = (message.tUs - sentUs) / 1000;
+        const oldestUs = this.oldestServerSendAfter(this.lastAckSentUs, sentUs);
+        if (!(sentUs <= this.lastAckSentUs)) this.lastAckSentUs = sentUs;
+        const wireMs = (message.tUs - oldestUs) / 1000;
         // Only messages sent without queueing (a held or buffered message acknowledges late).
-        if (claimedUs === undefined || !(this.ageUs(message.tUs, claimedUs) > ACK_SAMPLE_MAX_AGE_US)) this.addRtt(this.acknowledged, rttMs);
-        else if (rttMs >= 0 && this.preferred() === this.acknowledged) this.addWireRtt(rttMs);
+        if (claimedUs === undefined || !(this.ageUs(message.tUs, claimedUs) > ACK_SAMPLE_MAX_AGE_US)) this.addRtt(this.acknowledged, rttMs, wireMs);
+        else if (rttMs >= 0 && this.preferred() === this.acknowledged) this.addWireRtt(wireMs);
       }
     }
     if (claimedUs === undefined) return;
@@ -156,6 +171,8 @@ export class SessionTimeline {
       this.lastServerPacketIndex = message.packetIndex;
       this.serverDatagrams += 1;
       const sequence = message.roles.sequence;
+      this.serverOrderUs[this.serverOrderCount % SERVER_ORDER_SLOTS] = message.tUs;
+      this.serverOrderCount += 1;
       if (sequence !== undefined) {
         // Exact residue as the key: a u64 sequence near 2^63 is a bigint, never a rounded float.
         const key = serialResidue(sequence);
@@ -210,12 +227,29 @@ export class SessionTimeline {
     return echo;
   }
 
-  private addRtt(kind: RttKind, rttMs: number): void {
+  /**
+   * Send time of the oldest server datagram sent after `afterUs` and at or before `sentUs` (the
+   * oldest one a new ack of the datagram sent at `sentUs` covers), from the recent ones in
+   * capture order; `sentUs` when none is known (first ack, or older than the kept history).
+   */
+  private oldestServerSendAfter(afterUs: number, sentUs: number): number {
+    if (!(afterUs < sentUs)) return sentUs;
+    const count = Math.min(this.serverOrderCount, SERVER_ORDER_SLOTS);
+    let oldest = sentUs;
+    for (let back = 1; back <= count; back++) {
+      const tUs = this.serverOrderUs[(this.serverOrderCount - back) % SERVER_ORDER_SLOTS]!;
+      if (tUs <= afterUs) break;
+      if (tUs < oldest) oldest = tUs;
+    }
+    return oldest;
+  }
+
+  private addRtt(kind: RttKind, rttMs: number, wireMs = rttMs): void {
     if (!(rttMs >= 0)) return;
     kind.add(rttMs);
     if (this.preferred() !== kind) return;
     this.lastRttMs = rttMs;
-    this.addWireRtt(rttMs);
+    this.addWireRtt(wireMs >= rttMs ? wireMs : rttMs);
     this.smoothedRttMs = Number.isNaN(this.smoothedRttMs) ? rttMs : this.smoothedRttMs + (rttMs - this.smoothedRttMs) / 8;
     this.rttSerial += 1;
   }

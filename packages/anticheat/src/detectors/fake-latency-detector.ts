@@ -16,6 +16,8 @@ const SMOOTHINGS = 5;
 const CREDIT_FLOOR_FRACTION = 0.25;
 /** Sort buffer of the level median (single-threaded; ≤ {@link LEVEL_CAPACITY} values). */
 const LEVEL_SCRATCH = new Float64Array(LEVEL_CAPACITY);
+/** Weights of {@link LEVEL_SCRATCH}'s values, µs. */
+const LEVEL_WEIGHTS = new Float64Array(LEVEL_CAPACITY);
 
 /**
  * Artificial latency claimed in the client's reported RTT: the RTT the client
@@ -60,6 +62,11 @@ export class FakeLatencyDetector implements SessionDetector {
   private smoothedUs = 0;
   /** Largest smoothing credit granted to a pair, ms (evidence). */
   private maxCreditMs = 0;
+  /** The client's first reported RTT, ms, and when it came, µs (NaN before). */
+  private firstReportedMs = Number.NaN;
+  private firstReportedUs = Number.NaN;
+  /** Measured level at the latest wire sample, ms. */
+  private currentLevelMs = Number.NaN;
 
   constructor(private readonly options: AnticheatOptions) {
     this.history = new WindowHistory((medians) => medians[0]! > this.threshold(medians[1]!), 3);
@@ -71,7 +78,14 @@ export class FakeLatencyDetector implements SessionDetector {
 
   onClientMessage(message: GameMessage, _claimedUs: number | undefined, timeline: SessionTimeline): void {
     const reported = message.roles.reportedRttMs;
-    if (reported !== undefined) this.lastReportedRttMs = reported;
+    if (reported !== undefined) {
+      this.lastReportedRttMs = reported;
+      // A report of 0 before the client's first measurement is no sample.
+      if (Number.isNaN(this.firstReportedMs) && reported > 0) {
+        this.firstReportedMs = reported;
+        this.firstReportedUs = message.tUs;
+      }
+    }
     if (timeline.wireRttSerial !== this.wireRttSerial) {
       this.wireRttSerial = timeline.wireRttSerial;
       this.creditMs = this.smoothingCredit(message.tUs, timeline.lastWireRttMs);
@@ -79,12 +93,26 @@ export class FakeLatencyDetector implements SessionDetector {
     if (timeline.rttSerial !== this.rttSerial) {
       this.rttSerial = timeline.rttSerial;
       const measured = timeline.lastRttMs;
-      const credit = this.creditMs;
+      const credit = Math.max(this.creditMs, this.initialCredit(message.tUs));
       if (!Number.isNaN(this.lastReportedRttMs)) {
         if (credit > this.maxCreditMs) this.maxCreditMs = credit;
         this.history.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - credit, measured, credit);
       }
     }
+  }
+
+  /**
+   * What a report may still carry from the client's first RTT sample, ms: an SRTT starts at its
+   * first sample (RFC 6298 §2.2) — which may have been taken during connection setup, before the
+   * wire shows any sample here — and forgets it at its smoothing rate. The first report's height
+   * above the measured level decays with the slowest time constant (`reportedRttSmoothingMs`);
+   * a report inflated for good stays above it once that has decayed.
+   */
+  private initialCredit(tUs: number): number {
+    const timeConstantUs = this.options.reportedRttSmoothingMs * 1000;
+    if (!(timeConstantUs > 0) || Number.isNaN(this.currentLevelMs) || Number.isNaN(this.firstReportedMs)) return 0;
+    const height = (this.firstReportedMs - this.currentLevelMs) * Math.exp(-(tUs - this.firstReportedUs) / timeConstantUs);
+    return Math.max(0, height - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
   }
 
   /**
@@ -98,6 +126,7 @@ export class FakeLatencyDetector implements SessionDetector {
     this.levelNext = (this.levelNext + 1) % LEVEL_CAPACITY;
     if (this.levelCount < LEVEL_CAPACITY) this.levelCount += 1;
     const level = this.recentLevel(tUs);
+    this.currentLevelMs = level;
     const smoothed = this.smoothedMs;
     const elapsedUs = Math.max(0, tUs - this.smoothedUs);
     this.smoothedUs = tUs;
@@ -116,24 +145,47 @@ export class FakeLatencyDetector implements SessionDetector {
     return Math.max(0, highest - level - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
   }
 
-  /** Median of the measured samples of the last second (at least the last {@link LEVEL_MIN_SAMPLES}), ms. */
+  /**
+   * Time-weighted median of the measured samples of the last second (at least the last
+   * {@link LEVEL_MIN_SAMPLES}), ms: each sample weighs the time since the sample before it (what
+   * a probe sent in that time would have measured). Dense samples weigh alike, so one late ack
+   * among many moves nothing; a sample after a gap — a stall that held every datagram, so no
+   * newer ack came (its value is the oldest newly acknowledged datagram's RTT, see
+   * {@link SessionTimeline.lastWireRttMs}) — stands for the whole gap, as it does in a client's
+   * SRTT when its ping fell into the stall (a 1.5-s Wi-Fi stall sampled by a 1-Hz ping raises
+   * an SRTT by 1.5 s / 8).
+   */
   private recentLevel(tUs: number): number {
     let count = 0;
+    let total = 0;
     for (let back = 1; back <= this.levelCount; back++) {
       const slot = (this.levelNext - back + LEVEL_CAPACITY) % LEVEL_CAPACITY;
-      if (count >= LEVEL_MIN_SAMPLES && tUs - this.levelUs[slot]! > LEVEL_SPAN_US) break;
+      const sampleUs = this.levelUs[slot]!;
+      if (count >= LEVEL_MIN_SAMPLES && tUs - sampleUs > LEVEL_SPAN_US) break;
+      const previousUs = back < this.levelCount ? this.levelUs[(slot - 1 + LEVEL_CAPACITY) % LEVEL_CAPACITY]! : Number.NaN;
+      // The part of the last second the sample covers (a sparse sample: at least a share of it).
+      const coveredUs = Math.min(sampleUs - Math.max(Number.isNaN(previousUs) ? sampleUs : previousUs, tUs - LEVEL_SPAN_US), LEVEL_SPAN_US);
+      const weight = Math.max(coveredUs, 1);
       // Insertion into the sorted prefix (≤ 32 values, no allocation).
       const value = this.levelMs[slot]!;
       let position = count - 1;
       while (position >= 0 && LEVEL_SCRATCH[position]! > value) {
         LEVEL_SCRATCH[position + 1] = LEVEL_SCRATCH[position]!;
+        LEVEL_WEIGHTS[position + 1] = LEVEL_WEIGHTS[position]!;
         position -= 1;
       }
       LEVEL_SCRATCH[position + 1] = value;
+      LEVEL_WEIGHTS[position + 1] = weight;
       count += 1;
+      total += weight;
     }
-    const middle = count >> 1;
-    return count % 2 === 1 ? LEVEL_SCRATCH[middle]! : (LEVEL_SCRATCH[middle - 1]! + LEVEL_SCRATCH[middle]!) / 2;
+    let cumulative = 0;
+    for (let index = 0; index < count; index++) {
+      cumulative += LEVEL_WEIGHTS[index]!;
+      if (cumulative * 2 > total) return LEVEL_SCRATCH[index]!;
+      if (cumulative * 2 === total) return (LEVEL_SCRATCH[index]! + LEVEL_SCRATCH[index + 1]!) / 2;
+    }
+    return LEVEL_SCRATCH[count - 1]!;
   }
 
   finish(timeline: SessionTimeline, events: DetectorEvent[]): void {

@@ -1,4 +1,4 @@
-import type { GameMessage } from "@tickscope/core";
+import type { EntityRoles, GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 
@@ -11,6 +11,14 @@ const PLACEMENTS = 32;
  * the spawn yet), and a player may stand still after a respawn for a while.
  */
 const PLACEMENT_MEMORY_US = 10_000_000;
+/** Entities of the latest snapshot kept for identifying the player's own entity. */
+const SNAPSHOT_ENTITIES = 128;
+/** A claimed position this close to a snapshot entity (units) is a vote for it being the player's own. */
+const OWN_ENTITY_DISTANCE = 2;
+/** Votes that make an entity the player's own. */
+const OWN_ENTITY_VOTES = 3;
+/** Candidate entities voted for at most (bounded memory). */
+const MAX_CANDIDATES = 16;
 
 /**
  * Movement: straight-line speed of the client's own position over windows of
@@ -27,6 +35,143 @@ const PLACEMENT_MEMORY_US = 10_000_000;
  * windows, teleports, or both).
  */
 export class MovementDetector implements SessionDetector {
+  /** Positions the client claims for itself (shots, own-movement commands). */
+  private readonly claimed: PositionTrack;
+  /** The player's own entity as the server relays it in snapshots, on the client's claimed clock. */
+  private readonly relayed: PositionTrack;
+  private readonly placements = new Float64Array(PLACEMENTS * 4);
+  private placementCount = 0;
+  /** Latest claimed time of any client message, µs (NaN before). */
+  private latestClaimUs = Number.NaN;
+  /** Entities of the latest server snapshot: ids and positions (the first {@link snapshotCount}). */
+  private readonly snapshotIds = new Float64Array(SNAPSHOT_ENTITIES);
+  private readonly snapshotPositions = new Float64Array(SNAPSHOT_ENTITIES * 3);
+  private snapshotCount = 0;
+  /** Votes for the player's own entity (the one at the position the client claims for itself). */
+  private readonly votes = new Map<number, number>();
+  private ownEntityId = Number.NaN;
+  /** The own entity's latest relayed position, not yet judged. */
+  private pendingMessage: GameMessage | undefined;
+  private pendingX = 0;
+  private pendingY = 0;
+  private pendingZ = 0;
+  private pendingClaimUs = 0;
+
+  constructor(private readonly options: AnticheatOptions) {
+    const explained = (arrivalUs: number, lastArrivalUs: number, x: number, y: number, z: number): boolean => this.nearPlacement(arrivalUs, lastArrivalUs, x, y, z);
+    this.claimed = new PositionTrack(options, explained);
+    this.relayed = new PositionTrack(options, explained);
+  }
+
+  onClientMessage(message: GameMessage, claimedUs: number | undefined): void {
+    if (claimedUs !== undefined && !(claimedUs <= this.latestClaimUs)) this.latestClaimUs = claimedUs;
+    const position = message.roles.position;
+    if (position === undefined) return;
+    const { x, y, z } = position;
+    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
+    if (Number.isNaN(this.ownEntityId)) this.vote(x, y, z);
+    this.claimed.add(message, x, y, z, claimedUs ?? message.tUs);
+  }
+
+  /**
+   * A server message with entities (a snapshot): the player's own entity — once identified as the
+   * one at the positions the client claims for itself — is tracked on the client's latest claimed
+   * clock (the inputs the server has applied so far), so network bursts and flushes of held inputs
+   * do not look like speed. Where the client claims positions only with its shots (once a second
+   * or rarer), the server's 30-Hz relay of the same movement is the dense track.
+   */
+  onServerEntities(message: GameMessage, entities: readonly EntityRoles[]): void {
+    this.flushRelayed();
+    let count = 0;
+    for (const entity of entities) {
+      const position = entity.position;
+      if (position === undefined || count >= SNAPSHOT_ENTITIES) continue;
+      if (entity.entityId === this.ownEntityId && !Number.isNaN(this.latestClaimUs) && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
+        // Judged at the next snapshot: a spawn placing the entity may follow in the same datagram.
+        this.pendingMessage = message;
+        this.pendingX = position.x;
+        this.pendingY = position.y;
+        this.pendingZ = position.z;
+        this.pendingClaimUs = this.latestClaimUs;
+      }
+      this.snapshotIds[count] = entity.entityId;
+      this.snapshotPositions[count * 3] = position.x;
+      this.snapshotPositions[count * 3 + 1] = position.y;
+      this.snapshotPositions[count * 3 + 2] = position.z;
+      count += 1;
+    }
+    this.snapshotCount = count;
+  }
+
+  /** Adds the own entity's last relayed position to its track (after the placements of its datagram). */
+  private flushRelayed(): void {
+    const message = this.pendingMessage;
+    if (message === undefined) return;
+    this.pendingMessage = undefined;
+    this.relayed.add(message, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs);
+  }
+
+  /** Counts a vote for the snapshot entity nearest to a position the client claims (within {@link OWN_ENTITY_DISTANCE}). */
+  private vote(x: number, y: number, z: number): void {
+    let best = -1;
+    let bestDistance = OWN_ENTITY_DISTANCE;
+    for (let index = 0; index < this.snapshotCount; index++) {
+      const distance = Math.hypot(x - this.snapshotPositions[index * 3]!, y - this.snapshotPositions[index * 3 + 1]!, z - this.snapshotPositions[index * 3 + 2]!);
+      if (distance <= bestDistance) {
+        bestDistance = distance;
+        best = index;
+      }
+    }
+    if (best < 0) return;
+    const id = this.snapshotIds[best]!;
+    const votes = (this.votes.get(id) ?? 0) + 1;
+    if (this.votes.size < MAX_CANDIDATES || this.votes.has(id)) this.votes.set(id, votes);
+    if (votes >= OWN_ENTITY_VOTES) this.ownEntityId = id;
+  }
+
+  /**
+   * A server message placing an entity (a spawn, a respawn, a correction) resets
+   * the track: the next client position may legitimately be far away.
+   */
+  onServerPlacement(tUs: number, x: number, y: number, z: number): void {
+    const slot = this.placementCount % PLACEMENTS;
+    this.placements[slot * 4] = tUs;
+    this.placements[slot * 4 + 1] = x;
+    this.placements[slot * 4 + 2] = y;
+    this.placements[slot * 4 + 3] = z;
+    this.placementCount += 1;
+  }
+
+  /**
+   * True when (x, y, z), arriving at `tUs`, is where the player could be after
+   * a server placement (a respawn, not a teleport): placed no more than
+   * {@link PLACEMENT_MEMORY_US} before the previous position arrived, and
+   * within `teleportDistance` + allowed speed × time since the placement.
+   */
+  private nearPlacement(tUs: number, lastArrivalUs: number, x: number, y: number, z: number): boolean {
+    const count = Math.min(this.placementCount, PLACEMENTS);
+    const speed = this.options.maxSpeedUnitsPerSecond * this.options.speedToleranceFactor;
+    for (let slot = 0; slot < count; slot++) {
+      const at = this.placements[slot * 4]!;
+      if (lastArrivalUs - at > PLACEMENT_MEMORY_US || tUs < at) continue;
+      const distance = Math.hypot(x - this.placements[slot * 4 + 1]!, y - this.placements[slot * 4 + 2]!, z - this.placements[slot * 4 + 3]!);
+      if (distance <= this.options.teleportDistance + (speed * (tUs - at)) / 1e6) return true;
+    }
+    return false;
+  }
+
+  finish(_timeline: unknown, events: DetectorEvent[]): void {
+    this.flushRelayed();
+    // The track with more evidence: the client's own claims, or the server's relay of its entity.
+    const minimum = this.options.movementMinViolations;
+    const weight = (track: PositionTrack): number => (track.violations >= minimum ? track.violations : 0) + track.teleports * minimum;
+    const track = weight(this.relayed) > weight(this.claimed) ? this.relayed : this.claimed;
+    track.finish(events, track === this.relayed ? "the server relays for the player's own entity" : "the client claims");
+  }
+}
+
+/** Speed windows and teleports of one sequence of positions (see {@link MovementDetector}). */
+class PositionTrack {
   private anchorX = 0;
   private anchorY = 0;
   private anchorZ = 0;
@@ -37,10 +182,8 @@ export class MovementDetector implements SessionDetector {
   private lastUs = Number.NaN;
   /** Arrival (capture) time of the last position. */
   private lastArrivalUs = Number.NaN;
-  private readonly placements = new Float64Array(PLACEMENTS * 4);
-  private placementCount = 0;
-  private violations = 0;
-  private teleports = 0;
+  violations = 0;
+  teleports = 0;
   private maxSpeed = 0;
   private maxJump = 0;
   /** Seconds (claimed time) the largest jump took, and its speed, units/s. */
@@ -50,14 +193,13 @@ export class MovementDetector implements SessionDetector {
   private lastEventUs = Number.NaN;
   private readonly packetIndices: number[] = [];
 
-  constructor(private readonly options: AnticheatOptions) {}
+  constructor(
+    private readonly options: AnticheatOptions,
+    private readonly explained: (arrivalUs: number, lastArrivalUs: number, x: number, y: number, z: number) => boolean,
+  ) {}
 
-  onClientMessage(message: GameMessage, claimedUs: number | undefined): void {
-    const position = message.roles.position;
-    if (position === undefined) return;
-    const tUs = claimedUs ?? message.tUs;
-    const { x, y, z } = position;
-    if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
+  /** Adds a position at claimed time `tUs` (carried by `message`). */
+  add(message: GameMessage, x: number, y: number, z: number, tUs: number): void {
     if (Number.isNaN(this.lastUs)) {
       this.setAnchor(x, y, z, tUs);
       this.setLast(x, y, z, tUs, message.tUs);
@@ -68,7 +210,7 @@ export class MovementDetector implements SessionDetector {
     const jump = Math.hypot(x - this.lastX, y - this.lastY, z - this.lastZ);
     const stepSeconds = (tUs - this.lastUs) / 1e6;
     if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
-      if (this.nearPlacement(message.tUs, x, y, z)) {
+      if (this.explained(message.tUs, this.lastArrivalUs, x, y, z)) {
         this.setAnchor(x, y, z, tUs);
         this.setLast(x, y, z, tUs, message.tUs);
         return;
@@ -94,37 +236,6 @@ export class MovementDetector implements SessionDetector {
     this.setLast(x, y, z, tUs, message.tUs);
   }
 
-  /**
-   * A server message placing an entity (a spawn, a respawn, a correction) resets
-   * the track: the next client position may legitimately be far away.
-   */
-  onServerPlacement(tUs: number, x: number, y: number, z: number): void {
-    const slot = this.placementCount % PLACEMENTS;
-    this.placements[slot * 4] = tUs;
-    this.placements[slot * 4 + 1] = x;
-    this.placements[slot * 4 + 2] = y;
-    this.placements[slot * 4 + 3] = z;
-    this.placementCount += 1;
-  }
-
-  /**
-   * True when (x, y, z), arriving at `tUs`, is where the player could be after
-   * a server placement (a respawn, not a teleport): placed no more than
-   * {@link PLACEMENT_MEMORY_US} before the previous position arrived, and
-   * within `teleportDistance` + allowed speed × time since the placement.
-   */
-  private nearPlacement(tUs: number, x: number, y: number, z: number): boolean {
-    const count = Math.min(this.placementCount, PLACEMENTS);
-    const speed = this.options.maxSpeedUnitsPerSecond * this.options.speedToleranceFactor;
-    for (let slot = 0; slot < count; slot++) {
-      const at = this.placements[slot * 4]!;
-      if (this.lastArrivalUs - at > PLACEMENT_MEMORY_US || tUs < at) continue;
-      const distance = Math.hypot(x - this.placements[slot * 4 + 1]!, y - this.placements[slot * 4 + 2]!, z - this.placements[slot * 4 + 3]!);
-      if (distance <= this.options.teleportDistance + (speed * (tUs - at)) / 1e6) return true;
-    }
-    return false;
-  }
-
   private setAnchor(x: number, y: number, z: number, tUs: number): void {
     this.anchorX = x;
     this.anchorY = y;
@@ -146,7 +257,8 @@ export class MovementDetector implements SessionDetector {
     addEvidencePacket(this.packetIndices, message.packetIndex);
   }
 
-  finish(_timeline: unknown, events: DetectorEvent[]): void {
+  /** Appends the `movement` event of this track, if its evidence suffices; `source` names where the positions come from. */
+  finish(events: DetectorEvent[], source: string): void {
     if (this.teleports === 0 && this.violations < this.options.movementMinViolations) return;
     const ratio = this.maxSpeed / this.options.maxSpeedUnitsPerSecond;
     const limit = this.options.maxSpeedUnitsPerSecond;
@@ -176,7 +288,7 @@ export class MovementDetector implements SessionDetector {
       startUs: this.firstEventUs,
       endUs: this.lastEventUs,
       confidence: round3(Math.min(0.99, 0.6 + 0.05 * Math.min(this.violations, 6) + (this.teleports > 0 ? 0.2 : 0))),
-      summary: `${parts.join(" and ")}.`,
+      summary: `${parts.join(" and ")} in the positions ${source}.`,
       values,
       packetIndices: [...this.packetIndices],
     });
