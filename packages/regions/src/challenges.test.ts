@@ -25,6 +25,14 @@ function figures(name: string, overrides: Partial<RegionFigures> = {}): RegionFi
 }
 
 describe("region-specific challenges", () => {
+  it("with no other region measured, compares with the absolute limit and says so, never 'elsewhere' (firefall eu + unmatched na read '56.8 ms vs 20.0 ms elsewhere')", () => {
+    const lone = [figures("eu", { jitterMs: 56.8, lossRate: 0.05 }), figures("na", { jitterMs: null, lossRate: null })];
+    const summaries = deriveChallenges(lone, []).map((challenge) => challenge.summary);
+    expect(summaries).toContain("eu: median jitter 56.8 ms, above the 20.0 ms limit (no other region measured to compare).");
+    expect(summaries).toContain("eu: loss 5.00%, above the 3.00% limit (no other region measured to compare); p95 burst length 1.");
+    expect(summaries.join(" ")).not.toContain("elsewhere");
+  });
+
   it("names the out-of-line metric and what it suggests", () => {
     const regions = [
       figures("calm-1"),

@@ -65,7 +65,10 @@ export function deriveChallenges(
           value: region.jitterMs,
           reference: shown,
           severity: severityOf(region.jitterMs / Math.max(shown, 1)),
-          summary: `${region.name}: median jitter ${region.jitterMs.toFixed(1)} ms vs ${shown.toFixed(1)} ms elsewhere.`,
+          // without another measured region the reference is the absolute limit, never "elsewhere"
+          summary: Number.isNaN(ref)
+            ? `${region.name}: median jitter ${region.jitterMs.toFixed(1)} ms, above the ${shown.toFixed(1)} ms limit (no other region measured to compare).`
+            : `${region.name}: median jitter ${region.jitterMs.toFixed(1)} ms vs ${shown.toFixed(1)} ms elsewhere.`,
           suggestion: `Use a bigger interpolation buffer there${setting !== undefined ? ` (${setting.interpolationDelayMs} ms at ${setting.snapshotRateHz} Hz)` : ""}; check the access networks (Wi-Fi, mobile) of the affected players.`,
         });
       }
@@ -82,7 +85,9 @@ export function deriveChallenges(
           value: region.lossRate,
           reference: shown,
           severity: severityOf(region.lossRate / Math.max(shown, 0.001)),
-          summary: `${region.name}: loss ${(region.lossRate * 100).toFixed(2)}% vs ${(shown * 100).toFixed(2)}% elsewhere; p95 burst length ${region.lossBurstP95Length}.`,
+          summary: Number.isNaN(ref)
+            ? `${region.name}: loss ${(region.lossRate * 100).toFixed(2)}%, above the ${(shown * 100).toFixed(2)}% limit (no other region measured to compare); p95 burst length ${region.lossBurstP95Length}.`
+            : `${region.name}: loss ${(region.lossRate * 100).toFixed(2)}% vs ${(shown * 100).toFixed(2)}% elsewhere; p95 burst length ${region.lossBurstP95Length}.`,
           suggestion: bursty
             ? `Loss comes in bursts: send more input redundancy there (${setting?.inputRedundancy ?? 2}+ inputs per packet) and buffer one more snapshot interval.`
             : `Loss is isolated: 2 inputs per packet hide it; consider forward error correction for reliable messages.`,
