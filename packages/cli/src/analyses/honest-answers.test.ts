@@ -102,6 +102,13 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(regionsSection(tested).answer[1]).toBe("No significant difference between regions (1 of 2 comparison(s) tested, holm corrected, α 0.05). Not tested: ap 4 session(s), need ≥ 20.");
     const significant = { ...tested, comparisons: [comparison(0.001, true), comparison(null)] } as unknown as RegionsReport;
     expect(regionsSection(significant).answer[1]).toBe("1 of 1 tested comparison(s) significant: eu vs us: differ. Not tested: ap 4 session(s), need ≥ 20.");
+    // a region's percentiles are over session medians; labelled sessions without RTT are named, never "no region labels"
+    expect(regionsSection(untested).answer[0]).toBe("Ranking (best first): eu > us. eu: session-median RTT p50 20 ms, p95 40 ms over 9 session(s), 9 player(s); us: session-median RTT p50 20 ms, p95 40 ms over 7 session(s), 7 player(s).");
+    const rtpOnly = { ...base, regions: [], comparisons: [], ranking: [], sessions: { total: 6, analysed: 0, skipped: { E_REGIONS_NO_RTT: 6 }, list: [] } } as unknown as RegionsReport;
+    expect(regionsSection(rtpOnly).answer).toEqual(["No region compared: 6 labelled session(s), none with an RTT (regions compare RTT: the definition needs ack, echo or reported-RTT roles)."]);
+    const partly = { ...untested, sessions: { total: 17, analysed: 16, skipped: { E_REGIONS_NO_RTT: 1 }, list: [] } } as unknown as RegionsReport;
+    expect(regionsSection(partly).answer[0]).toMatch(/\. 1 labelled session\(s\) without an RTT are not in it\.$/);
+    expect(regionsSection({ ...base, regions: [], comparisons: [] } as unknown as RegionsReport).answer[0]).toBe("No region labels: give captures as --region name=capture to compare regions.");
   });
 
   it("bandwidth names the headers it counts (wire − UDP payload includes the link header)", () => {

@@ -27,12 +27,24 @@ function significanceAnswer(report: RegionsReport): string {
 /** Builds the regions section: per-region figures, significant differences, challenges and placement. */
 export function regionsSection(report: RegionsReport): AnalysisSection {
   const answer: string[] = [];
-  if (report.regions.length === 0) answer.push("No region labels: give captures as --region name=capture to compare regions.");
-  else {
+  const skipped = report.sessions?.skipped ?? {};
+  const labelledWithoutRtt = skipped.E_REGIONS_NO_RTT ?? 0;
+  if (report.regions.length === 0) {
+    // labels were given but no labelled session had an RTT: not "no region labels"
+    answer.push(
+      labelledWithoutRtt > 0
+        ? `No region compared: ${labelledWithoutRtt} labelled session(s), none with an RTT (regions compare RTT: the definition needs ack, echo or reported-RTT roles).`
+        : "No region labels: give captures as --region name=capture to compare regions.",
+    );
+  } else {
+    // a region's percentiles are over its sessions' median RTTs, not over every sample
     answer.push(
       `Ranking (best first): ${report.ranking.join(" > ")}. ` +
-        report.regions.map((region) => `${region.name}: p50 ${formatNumber(region.rttMs.p50)} ms, p95 ${formatNumber(region.rttMs.p95)} ms, ${region.players} player(s)`).join("; ") +
-        ".",
+        report.regions
+          .map((region) => `${region.name}: session-median RTT p50 ${formatNumber(region.rttMs.p50)} ms, p95 ${formatNumber(region.rttMs.p95)} ms over ${region.sessions} session(s), ${region.players} player(s)`)
+          .join("; ") +
+        "." +
+        (labelledWithoutRtt > 0 ? ` ${labelledWithoutRtt} labelled session(s) without an RTT are not in it.` : ""),
     );
     answer.push(significanceAnswer(report));
     for (const challenge of report.challenges.slice(0, 3)) {
