@@ -88,14 +88,20 @@ describe("LatencyAnalyzer: measurements", () => {
     const match = generateMatch({ seed: 5, durationMs: 40_000, sessions: 1, jitterMeanMs: 2, lossProbability: 0.02 });
     const report = runAnalyzer(new LatencyAnalyzer(), match);
     // Truth (RFC 9002 §5.1): for each captured server datagram whose ack is larger than every earlier ack,
-    // one sample from the send of that largest acknowledged client datagram.
+    // one sample from the send of that largest acknowledged client datagram — unless that server datagram
+    // follows a gap in the server's own sequence (lost or late datagrams may have carried the ack first).
     const truth: number[] = [];
     const server = match.datagrams.filter((datagram) => datagram.direction === "serverToClient").sort((a, b) => a.arriveUs - b.arriveUs);
     const sentBySequence = new Map(match.datagrams.filter((datagram) => datagram.direction === "clientToServer").map((datagram) => [datagram.sequence, datagram]));
     let largest = -Infinity;
+    let highestServer = -Infinity;
     for (const reply of server) {
-      if (reply.lost || reply.ack === undefined || reply.ack <= largest) continue;
+      if (reply.lost) continue;
+      const afterGap = reply.sequence > highestServer + 1 && highestServer !== -Infinity;
+      highestServer = Math.max(highestServer, reply.sequence);
+      if (reply.ack === undefined || reply.ack <= largest) continue;
       largest = reply.ack;
+      if (afterGap) continue;
       const sent = sentBySequence.get(reply.ack)!;
       truth.push((reply.arriveUs - sent.sendUs) / 1000);
     }

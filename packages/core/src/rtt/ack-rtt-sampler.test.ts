@@ -166,3 +166,27 @@ describe("acknowledgedChannel / channelKey", () => {
     expect(channelKey(1.5)).toBe("1.5");
   });
 });
+
+describe("AckRttSampler: an ack right after a gap in the acker's own sequence", () => {
+  it("gives no sample (the lost datagrams may have carried it first: a loss burst is no latency spike)", () => {
+    // Server capture. The server sends every 20 ms; the client acks the newest it received in every datagram
+    // (its own sequence in the same header). Server datagrams 11–14 and client datagrams 10–14 are lost in a
+    // burst: client datagram 15 acks server datagram 10 at 340 ms — newly acknowledged here (140 ms after its
+    // send), but the lost client datagrams carried the same ack from 240 ms on.
+    const messages: GameMessage[] = [];
+    let packetIndex = 0;
+    for (let n = 0; n < 30; n++) {
+      messages.push(message("serverToClient", n * 20_000, packetIndex++, { sequence: n, sequenceBits: 16 }));
+      const clientSequence = n;
+      const acked = n >= 10 && n <= 15 ? 10 : n;
+      if (n >= 10 && n <= 14) continue;
+      messages.push(message("clientToServer", n * 20_000 + 40_000, packetIndex++, { sequence: clientSequence, sequenceBits: 16, ack: acked, ackBits: 0, ackBitsWidth: 32 }));
+    }
+    messages.sort((a, b) => a.tUs - b.tUs || a.packetIndex - b.packetIndex);
+    const { samples, sampler } = collect();
+    for (const entry of messages) sampler.onMessage(entry);
+    expect(samples.every((sample) => Math.abs(sample.rttMs - 40) < 1e-9)).toBe(true);
+    expect(samples).toHaveLength(24); // 25 client datagrams, the one after the gap gives none
+    expect(sampler.acksAfterGap).toBe(1);
+  });
+});

@@ -41,6 +41,8 @@ interface SendStream {
   /** The datagram and raw ack applied last. */
   lastAckPacketIndex: number;
   lastAck: SerialNumber;
+  /** The last datagram whose sequence skipped ahead (the ones before it are lost or late), −1 before. */
+  gapPacketIndex: number;
 }
 
 /** Send streams of one session, by direction (0 = client→server), and when the session was last fed. */
@@ -110,6 +112,8 @@ export class AckRttSampler {
   acksWithoutSendStream = 0;
   /** Acks that arrived before the first send on their channel (capture or session start; no sample, not a problem of the input). */
   acksBeforeFirstSend = 0;
+  /** Acks in the first datagram after a gap in the acker's own sequence (no sample: they may have been sent before, in the missing datagrams). */
+  acksAfterGap = 0;
 
   constructor(
     private readonly sink: RttSampleSink,
@@ -204,6 +208,7 @@ export class AckRttSampler {
         lastSequence: -1,
         lastAckPacketIndex: -1,
         lastAck: -1,
+        gapPacketIndex: -1,
       };
       group.push(stream);
       if (streams.earlyAcks !== undefined) this.settleEarlyAcks(streams.earlyAcks, `${directionIndex}:${channel}`);
@@ -211,7 +216,9 @@ export class AckRttSampler {
     if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
     stream.lastPacketIndex = message.packetIndex;
     stream.lastSequence = sequence;
+    const previousHighest = stream.unwrapper.highestExtended;
     const extended = stream.unwrapper.extend(sequence);
+    if (extended > previousHighest + 1) stream.gapPacketIndex = message.packetIndex;
     const slot = this.slotOf(extended);
     const resent = roles.resendCount !== undefined && roles.resendCount > 0;
     if (stream.sequences[slot] === extended) {
@@ -224,6 +231,18 @@ export class AckRttSampler {
     stream.sequences[slot] = extended;
     stream.sendTimesUs[slot] = message.tUs;
     stream.states[slot] = resent ? AMBIGUOUS : PENDING;
+  }
+
+  /**
+   * True when the ack rides in a datagram whose own sequence skipped ahead of the acker's last one:
+   * the datagrams in between (lost or late) may have carried the same ack earlier, so its age is
+   * ambiguous — as a retransmitted sequence's is (Karn) — and a sample would add the loss gap to the
+   * RTT (a loss burst read as a latency spike). Acks in unsequenced messages are not judged.
+   */
+  private followsOwnGap(ackerGroup: readonly SendStream[], message: GameMessage): boolean {
+    if (message.roles.sequence === undefined) return false;
+    const acker = streamOfChannel(ackerGroup, channelKey(message.roles.channel));
+    return acker !== undefined && acker.gapPacketIndex === message.packetIndex;
   }
 
   /** The acks that waited for a send on `key`'s channel came before its first send: moved from {@link acksWithoutSendStream} to {@link acksBeforeFirstSend}. */
@@ -264,6 +283,10 @@ export class AckRttSampler {
       return;
     }
     if (state !== PENDING) return;
+    if (this.followsOwnGap(group === streams.byDirection[0] ? streams.byDirection[1] : streams.byDirection[0], message)) {
+      this.acksAfterGap += 1;
+      return;
+    }
     const latestUs = message.tUs - stream.sendTimesUs[slot];
     if (latestUs < 0 || latestUs > this.maxRttUs) return;
     if (latestUs < stream.minimumRttUs) stream.minimumRttUs = latestUs;
