@@ -39,6 +39,8 @@ describe("planAnalysisShards", () => {
     // bandwidth's re-encoding trials cost seconds even on a small capture, but only with a definition
     expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 5e6, withDefinition: true }).shards).toHaveLength(2);
     expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 5e6, withDefinition: false }).shards).toHaveLength(1);
+    // below ~4 MB bandwidth re-encodes every message: its trials shrink with the capture (a 1 MB capture: no worker)
+    expect(planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: 1e6, withDefinition: true }).shards).toHaveLength(1);
     // more threads than pay for themselves (start + minimum gain) are not started
     const plan = planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 64, captureBytes: 0.1 * GIGABYTE });
     expect(plan.shards.length).toBeLessThan(ANALYSIS_NAMES.length + 1);

@@ -54,10 +54,19 @@ export const WORKER_START_SECONDS = 0.5;
  */
 export const MINIMUM_GAIN_SECONDS = 0.25;
 
+/**
+ * Capture size from which the fixed parts are paid in full: bandwidth re-encodes
+ * a sample of ~20,000 messages (its `measuredWindow`), all of a smaller capture
+ * (a 3 MB arena capture holds ~15,000), so below this size its trials cost in
+ * proportion to the size.
+ */
+export const FULL_FIXED_COST_GIGABYTES = 0.004;
+
 /** Estimated CPU seconds of one analysis on a capture of `gigabytes`. */
 export function estimateAnalysisSeconds(analysis: AnalysisName, gigabytes: number, withDefinition: boolean): number {
   const cost = ANALYSIS_COSTS[analysis];
-  return (withDefinition ? cost.fixedSeconds : cost.fixedSecondsWithoutDefinition) + cost.secondsPerGigabyte * gigabytes;
+  const fixedSeconds = (withDefinition ? cost.fixedSeconds : cost.fixedSecondsWithoutDefinition) * Math.min(1, gigabytes / FULL_FIXED_COST_GIGABYTES);
+  return fixedSeconds + cost.secondsPerGigabyte * gigabytes;
 }
 
 /** One thread's share of an analyze run. */
