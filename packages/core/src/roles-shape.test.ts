@@ -31,6 +31,9 @@ describe("one roles shape for every message", () => {
       expect(pingRoles.tick).toBeUndefined();
       expect(snapshotRoles.tick).toBe(9);
       expect(snapshotRoles.echoKey).toBeUndefined();
+      expect(snapshotRoles.entities).toHaveLength(1);
+      expect(Object.keys(snapshotRoles.entities![0]!)).toEqual(["entityId", "position", "velocity", "rotation"]);
+      expect(snapshotRoles.entities![0]!.entityId).toBe(1);
       const json = JSON.parse(JSON.stringify(pingRoles)) as Record<string, unknown>;
       expect(Object.keys(json).sort()).toEqual(["ack", "ackBits", "ackBitsWidth", "echoId", "echoKey", "echoPhase", "reliable", "sendTimeModulusUs", "sendTimeUs", "sequence", "sequenceBits"]);
     });

@@ -49,7 +49,11 @@ export interface Vector3 {
   z: number;
 }
 
-/** Roles of one entity inside a message (e.g. one entry of a snapshot's entity array). */
+/**
+ * Roles of one entity inside a message (e.g. one entry of a snapshot's entity
+ * array). Role builders give every entity all four properties (an absent role
+ * is present and `undefined`): one object shape, one allocation per entity.
+ */
 export interface EntityRoles {
   entityId: number;
   position?: Vector3;

@@ -252,11 +252,8 @@ export function extractRoles(plan: RolePlan, record: FieldRecord, roles: Message
         const roleValue = valueAt(element, role.path);
         if (roleValue !== undefined && roleValue !== null) applyRole(entity, role.role, roleValue, role.field);
       }
-      const result: Writable<EntityRoles> = { entityId: entity.entityId };
-      if (entity.position !== undefined) result.position = entity.position;
-      if (entity.velocity !== undefined) result.velocity = entity.velocity;
-      if (entity.rotation !== undefined) result.rotation = entity.rotation;
-      entities.push(result);
+      // One shape for every entity (absent roles are present and undefined), as the compiled builder makes them.
+      entities.push({ entityId: entity.entityId, position: entity.position, velocity: entity.velocity, rotation: entity.rotation });
     }
     target.entities = entities;
   }
@@ -507,7 +504,8 @@ export function roleBuilder(
       lines.push(`if (v !== undefined && v !== null) { ${code} }`);
     }
     lines.push("}");
-    lines.push("const e = { entityId: id }; if (pos !== undefined) e.position = pos; if (vel !== undefined) e.velocity = vel; if (rot !== undefined) e.rotation = rot; es.push(e); }");
+    // One allocation and one shape per entity: absent roles are present and undefined (as in the message roles).
+    lines.push("es.push({ entityId: id, position: pos, velocity: vel, rotation: rot }); }");
     lines.push("r.entities = es; }");
   }
   for (const spec of plan.elementArrays) lines.push(`H.elements(${constant(spec)}, f, r);`);
