@@ -127,6 +127,12 @@ describe("PacketTimingAnalyzer: rates over the active time (core's ActiveSpan)",
     expect(stream.durationMs).toBeCloseTo(143 * 600_000, 0);
   });
 
+  it("packets spanning under a second are rated over one second, as bandwidth does (ppp_many_interfaces: 2 datagrams 0.3 ms apart read 3,401 packets/s)", () => {
+    const stream = direction(analyze([{ tUs: startUs, direction: "serverToClient", size: 100 }, { tUs: startUs + 294, direction: "serverToClient", size: 100 }]), "serverToClient");
+    expect([stream.packetsPerSecond, stream.activeDurationMs]).toEqual([2, 1000]);
+    expect(direction(analyze([{ tUs: startUs, direction: "clientToServer", size: 100 }]), "clientToServer").packetsPerSecond).toBe(0);
+  });
+
   it("a flow without silences over 120 s keeps (packets − 1) / duration", () => {
     const stream = direction(analyze(periodic("serverToClient", 20, 501)), "serverToClient");
     expect([stream.idleGaps, stream.activeDurationMs, stream.packetsPerSecond]).toEqual([0, 10_000, 50]);

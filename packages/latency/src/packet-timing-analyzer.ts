@@ -295,9 +295,11 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
       packets: state.packets,
       payloadBytes: state.payloadBytes,
       durationMs,
-      // Over the active time when silences over 120 s (a stitched file, a clock jump, keepalive-only stretches) occur, as bandwidth's totals.
-      packetsPerSecond: state.active.idleGaps > 0 ? state.active.perSecond(state.packets) : durationMs > 0 ? ((state.packets - 1) * 1000) / durationMs : 0,
-      activeDurationMs: state.active.idleGaps > 0 ? state.active.activeUs / 1000 : durationMs,
+      // Over the active time (core's ActiveSpan, as bandwidth's totals) when silences over 120 s occur (a stitched file, a clock
+      // jump, keepalive-only stretches) or the packets span under a second (two datagrams 0.3 ms apart are not 3,400 packets/s).
+      packetsPerSecond:
+        state.packets < 2 ? 0 : state.active.idleGaps > 0 || durationMs < 1000 ? state.active.perSecond(state.packets) : ((state.packets - 1) * 1000) / durationMs,
+      activeDurationMs: state.active.idleGaps > 0 || durationMs < 1000 ? state.active.activeUs / 1000 : durationMs,
       idleGaps: state.active.idleGaps,
       sendEvents: state.events,
       datagramsPerSendEvent: state.events === 0 ? 0 : state.packets / state.events,

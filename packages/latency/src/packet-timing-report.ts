@@ -70,7 +70,8 @@ export interface PacketTimingDirectionReport {
   durationMs: number;
   /**
    * (packets − 1) / duration; 0 with fewer than two packets. With silences over
-   * 120 s (`idleGaps` > 0): packets / `activeDurationMs` (core's `ActiveSpan`).
+   * 120 s (`idleGaps` > 0) or a span under 1 s: packets / `activeDurationMs`
+   * (core's `ActiveSpan`: each active period counts at least 1 s, as bandwidth's rates).
    */
   packetsPerSecond: number;
   /** Time the rate is over, ms: `durationMs`, or without its silences over 120 s (each active period at least 1 s). */
