@@ -131,6 +131,9 @@ describe("PacketTimingAnalyzer: rates over the active time (core's ActiveSpan)",
     const stream = direction(analyze([{ tUs: startUs, direction: "serverToClient", size: 100 }, { tUs: startUs + 294, direction: "serverToClient", size: 100 }]), "serverToClient");
     expect([stream.packetsPerSecond, stream.activeDurationMs]).toEqual([2, 1000]);
     expect(direction(analyze([{ tUs: startUs, direction: "clientToServer", size: 100 }]), "clientToServer").packetsPerSecond).toBe(0);
+    // a short regular stream (ndpi_skinny: 18 RTP packets at 20 ms in 0.34 s) keeps its 50 packets/s
+    const rtp = direction(analyze(periodic("clientToServer", 20, 18)), "clientToServer");
+    expect([rtp.packetsPerSecond, rtp.activeDurationMs]).toEqual([50, 340]);
   });
 
   it("a flow without silences over 120 s keeps (packets − 1) / duration", () => {

@@ -279,6 +279,11 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
     state.runDatagrams = 0;
   }
 
+  /** Whether a direction's rate is over core's active time: silences over 120 s, or under 8 intervals spanning under a second. */
+  private ratedOverActiveTime(state: DirectionState, durationMs: number): boolean {
+    return state.active.idleGaps > 0 || (durationMs < 1000 && state.packets - 1 < 8);
+  }
+
   private directionReport(direction: Direction, state: DirectionState): PacketTimingDirectionReport {
     const durationMs = (state.lastUs - state.firstUs) / 1000;
     const dominant = state.eventIntervals.dominant();
@@ -296,10 +301,10 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
       payloadBytes: state.payloadBytes,
       durationMs,
       // Over the active time (core's ActiveSpan, as bandwidth's totals) when silences over 120 s occur (a stitched file, a clock
-      // jump, keepalive-only stretches) or the packets span under a second (two datagrams 0.3 ms apart are not 3,400 packets/s).
-      packetsPerSecond:
-        state.packets < 2 ? 0 : state.active.idleGaps > 0 || durationMs < 1000 ? state.active.perSecond(state.packets) : ((state.packets - 1) * 1000) / durationMs,
-      activeDurationMs: state.active.idleGaps > 0 || durationMs < 1000 ? state.active.activeUs / 1000 : durationMs,
+      // jump, keepalive-only stretches), or when too few intervals (under 8, the tick's minimum) span under a second: two
+      // datagrams 0.3 ms apart are not 3,400 packets/s. A short regular stream (18 RTP packets at 20 ms) keeps (n − 1) / span.
+      packetsPerSecond: state.packets < 2 ? 0 : this.ratedOverActiveTime(state, durationMs) ? state.active.perSecond(state.packets) : ((state.packets - 1) * 1000) / durationMs,
+      activeDurationMs: this.ratedOverActiveTime(state, durationMs) ? state.active.activeUs / 1000 : durationMs,
       idleGaps: state.active.idleGaps,
       sendEvents: state.events,
       datagramsPerSendEvent: state.events === 0 ? 0 : state.packets / state.events,

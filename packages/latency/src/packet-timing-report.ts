@@ -70,7 +70,7 @@ export interface PacketTimingDirectionReport {
   durationMs: number;
   /**
    * (packets − 1) / duration; 0 with fewer than two packets. With silences over
-   * 120 s (`idleGaps` > 0) or a span under 1 s: packets / `activeDurationMs`
+   * 120 s (`idleGaps` > 0), or fewer than 8 intervals spanning under 1 s: packets / `activeDurationMs`
    * (core's `ActiveSpan`: each active period counts at least 1 s, as bandwidth's rates).
    */
   packetsPerSecond: number;
