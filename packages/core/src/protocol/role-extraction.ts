@@ -346,9 +346,23 @@ export function roleBuilder(
     });
     const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays, elementArrays: plan.elementArrays };
     const hasRest = !isEmptyRolePlan(rest);
+    // The header's roles come from its scalars alone (the usual case): copy just their properties, not
+    // every key of the header's roles object (all of MessageRoles since roles have one shape).
+    const headerOnlyScalars = headerPlan.entityArrays.length === 0 && headerPlan.inputCountArrays.length === 0 && headerPlan.elementArrays.length === 0;
+    const headerProperties = [...new Set(headerPlan.scalars.flatMap((scalar) => ROLE_PROPERTIES[scalar.role] ?? []))];
     return (fields, headerRoles, authenticated) => {
       const roles: MessageRoles = createBlankMessageRoles();
-      for (const key in headerRoles) (roles as Record<string, unknown>)[key] = (headerRoles as Record<string, unknown>)[key];
+      const target = roles as Record<string, unknown>;
+      const source = headerRoles as Record<string, unknown>;
+      if (headerOnlyScalars) {
+        for (let index = 0; index < headerProperties.length; index++) {
+          const property = headerProperties[index]!;
+          const value = source[property];
+          if (value !== undefined) target[property] = value;
+        }
+      } else {
+        for (const key in source) if (source[key] !== undefined) target[key] = source[key];
+      }
       for (const setter of setters) setter(fields, roles);
       if (hasRest) extractRoles(rest, fields, roles);
       if (roles.channel === undefined && defaults.channel !== undefined) roles.channel = defaults.channel;
