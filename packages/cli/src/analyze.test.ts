@@ -232,6 +232,8 @@ describe("tickscope simulate and demo", () => {
     expect(run.stderr).toContain("injected:");
     expect(run.stderr).toContain(join(temporaryRoot, "tickscope-demo-"));
     expect(run.stderr).not.toContain("tickscope-demo-7");
-    expect(readdirSync(temporaryRoot)).toEqual([]);
+    // tsx (which loads the TypeScript sources in this test's analysis worker threads) keeps its
+    // compile cache in $TMPDIR as tsx-<uid>; the built CLI runs plain JavaScript and has none.
+    expect(readdirSync(temporaryRoot).filter((name) => !name.startsWith("tsx-"))).toEqual([]);
   }, 60_000);
 });
