@@ -111,6 +111,19 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(regionsSection({ ...base, regions: [], comparisons: [] } as unknown as RegionsReport).answer[0]).toBe("No region labels: give captures as --region name=capture to compare regions.");
   });
 
+  it("loss names duplicates apart from loss (ndpi_skinny: 18 + 16 RTP packets captured twice, Wireshark's -18/-16 'lost', read only '0% lost')", () => {
+    const stream = (id: string, duplicates: number) => ({
+      id, direction: "clientToServer", messageType: "rtp", expected: 18, lost: 0, duplicates, lossRate: 0,
+      lossRateInterval: { lower: 0, upper: 0.18 }, bursts: { meanLength: 0, maxLength: 0 }, netem: null, resets: { count: 0 },
+    });
+    const report = { ...emptyLoss, sessions: [stream("a", 18), stream("b", 16), stream("c", 0)] } as unknown as LossReport;
+    const answer = lossSection(report, withDefinition).answer;
+    expect(answer[1]).toBe(
+      "34 duplicate(s) in 2 stream(s) (most in a): sequence numbers received twice, counted apart from loss — a resending sender, or a capture that saw the packets twice (two capture points, a mirrored port).",
+    );
+    expect(lossSection({ ...emptyLoss, sessions: [stream("c", 0)] } as unknown as LossReport, withDefinition).answer.join(" ")).not.toContain("duplicate");
+  });
+
   it("bandwidth names the headers it counts (wire − UDP payload includes the link header)", () => {
     const report = {
       totals: { bytesPerSecond: 15_020.5, packetsPerSecond: 109.748, peakBytesPerSecond: 46_311, headerShare: 0.30688 },

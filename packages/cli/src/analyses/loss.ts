@@ -60,6 +60,15 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
         `mean burst ${formatNumber(worst.bursts.meanLength)}, longest ${worst.bursts.maxLength}.`,
     );
     if (worst.netem !== null) answer.push(`Reproduce the worst link in the lab: ${worst.netem}`);
+    // duplicates are not loss (Wireshark counts them as negative loss): name them beside it
+    const duplicated = streams.filter((stream) => stream.duplicates > 0);
+    if (duplicated.length > 0) {
+      const duplicates = duplicated.reduce((sum, stream) => sum + stream.duplicates, 0);
+      answer.push(
+        `${duplicates} duplicate(s) in ${duplicated.length} stream(s) (most in ${[...duplicated].sort((left, right) => right.duplicates - left.duplicates)[0]!.id}): ` +
+          "sequence numbers received twice, counted apart from loss — a resending sender, or a capture that saw the packets twice (two capture points, a mirrored port).",
+      );
+    }
   }
   const inputImpacts = report.syncImpact
     .flatMap((impact) => (impact.kind === "input" && impact.inputsExpected > 0 && impact.residualInputLossRate > 0 ? [impact] : []))
