@@ -32,15 +32,19 @@ export interface AnalysisWorkerHandle {
   terminate(): Promise<void>;
 }
 
-/** How to start the worker module: the compiled one next to this file, or the TypeScript source with the source hooks. */
-export function analyzeWorkerLaunch(): { file: URL; execArgv?: string[] } {
+/**
+ * How to start the worker module: the compiled one next to this file, or the
+ * TypeScript source with the source hooks; undefined when neither is there
+ * (e.g. the CLI bundled into one file), and the run stays on one thread.
+ */
+export function analyzeWorkerLaunch(): { file: URL; execArgv?: string[] } | undefined {
   const compiled = new URL("./analyze-worker.js", import.meta.url);
   if (existsSync(fileURLToPath(compiled))) return { file: compiled };
   // running from TypeScript sources (tests, tsx): load them through tsx, @tickscope/* resolved to src/
-  return {
-    file: new URL("./analyze-worker.ts", import.meta.url),
-    execArgv: ["--import", new URL("./test-support/source-worker-hooks.mjs", import.meta.url).href],
-  };
+  const source = new URL("./analyze-worker.ts", import.meta.url);
+  const hooks = new URL("./test-support/source-worker-hooks.mjs", import.meta.url);
+  if (!existsSync(fileURLToPath(source)) || !existsSync(fileURLToPath(hooks))) return undefined;
+  return { file: source, execArgv: ["--import", hooks.href] };
 }
 
 /**
@@ -50,6 +54,7 @@ export function analyzeWorkerLaunch(): { file: URL; execArgv?: string[] } {
  */
 export function startAnalysisWorker(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): AnalysisWorkerHandle {
   const launch = analyzeWorkerLaunch();
+  if (launch === undefined) throw new Error("the analyze worker module is missing");
   const data: AnalyzeWorkerData = { kind: ANALYZE_WORKER_KIND, request, reportProgress: onBytesRead !== undefined };
   const worker = new Worker(launch.file, { workerData: data, ...(launch.execArgv === undefined ? {} : { execArgv: launch.execArgv }) });
   let stopped = false;

@@ -8,7 +8,7 @@ import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analyses/analysis-adapter.js";
 import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
 import { planAnalysisShards, type AnalysisShardPlan } from "./analysis-sharding.js";
-import { startAnalysisWorker, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
+import { analyzeWorkerLaunch, startAnalysisWorker, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
 import type { AnalyzeResult, CaptureSummaryRecord } from "./analyze-result.js";
 import { describeInput, loadProtocol, loadProtocolObject, type LoadedProtocol } from "./load-inputs.js";
 import { loadServerLog } from "./server-log-input.js";
@@ -302,6 +302,7 @@ function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefin
   if (options.inputs.some((input) => input.path === "-")) return { plan: single, singleReason: "a capture is stdin (-), which cannot be read twice" };
   if (options.logStream !== undefined && options.serverLog === undefined) return { plan: single, singleReason: "the server log is a stream without its file" };
   if (new Set(options.analyses).size !== options.analyses.length) return { plan: single, singleReason: "an analysis is listed twice" };
+  if (analyzeWorkerLaunch() === undefined) return { plan: single, singleReason: "the worker module is not next to this one (bundled?)" };
   return { plan: planAnalysisShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition }) };
 }
 
