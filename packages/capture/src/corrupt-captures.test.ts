@@ -154,11 +154,12 @@ describe("random mutations", { timeout: 120_000 }, () => {
 
 describe.skipIf(!hasSharedCaptures)(`damaged public captures (${hasSharedCaptures ? "shared" : sharedCapturesSkipReason})`, () => {
   for (const engine of ["pcap-parser", "builtin"] as const) {
-    it(`ndpi_fuzz-2021-10-13.pcap (${engine}): the one record, then E_TRUNCATED`, async () => {
+    it(`ndpi_fuzz-2021-10-13.pcap (${engine}): the one record (its 524501 declared wire bytes counted as E_BAD_WIRE_LENGTH, 197 captured summed), then E_TRUNCATED`, async () => {
       const summary = await readCapture(sharedCapturePath("ndpi_fuzz-2021-10-13.pcap"), { onPacket: () => {}, pcapEngine: engine });
       expect(summary.packets).toBe(1);
       expect(summary.nanosecondPcap).toBe(true);
-      expect(summary.anomalies).toEqual({ E_TRUNCATED: 1 });
+      expect(summary.bytes).toBe(197);
+      expect(summary.anomalies).toEqual({ E_BAD_WIRE_LENGTH: 1, E_TRUNCATED: 1 });
     });
 
     it(`ndpi_badpackets.pcap (${engine}): all 93 frames, cut first fragments counted`, async () => {

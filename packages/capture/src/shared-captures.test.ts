@@ -28,6 +28,11 @@ const timeExceptions: Record<string, string> = {
   "ndpi_fuzz-2021-10-13.pcap": "invalid fraction 1882137472 ns (> 1e9): capinfos prints the digits after the dot, we add 1.882137472 s",
 };
 
+/** Captures whose capinfos data size we do not compare, what we count instead, and why. */
+const bytesExceptions: Record<string, { bytes: number; why: string }> = {
+  "ndpi_fuzz-2021-10-13.pcap": { bytes: 197, why: "its one record declares 524501 wire bytes (E_BAD_WIRE_LENGTH) in a 239-byte file: capinfos sums that, we count the 197 captured" },
+};
+
 describe.skipIf(!hasSharedCaptures)(`shared public captures (${hasSharedCaptures ? sharedCapturesDirectory : sharedCapturesSkipReason})`, () => {
   for (const capture of captures) {
     const engines: PcapEngine[] = capture.endsWith(".pcapng") ? ["pcap-parser"] : ["pcap-parser", "builtin"];
@@ -37,7 +42,8 @@ describe.skipIf(!hasSharedCaptures)(`shared public captures (${hasSharedCaptures
         const summary = await readCapture(sharedCapturePath(capture), { onPacket: () => void delivered++, pcapEngine: engine });
         const expected = capinfos[capture];
         expect(summary.packets).toBe(expected.packets);
-        expect(summary.bytes).toBe(expected.dataBytes);
+        if (bytesExceptions[capture] === undefined) expect(summary.bytes).toBe(expected.dataBytes);
+        else expect(summary.bytes).toBe(bytesExceptions[capture].bytes);
         expect(delivered).toBe(summary.udpPackets + summary.tcpPackets);
         if (timeExceptions[capture] === undefined) {
           expect(Math.abs(summary.firstUs! - epochTextToMicroseconds(expected.first))).toBeLessThan(1);

@@ -9,6 +9,8 @@ export const ErrorCode = {
   truncated: "E_TRUNCATED",
   /** A pcapng block length is impossible (too small, unaligned, or mismatched trailer). */
   badBlockLength: "E_BAD_BLOCK_LENGTH",
+  /** A frame's declared original (wire) length is impossible — below its captured length, or over the largest frame a link carries (262144 bytes, wiretap's limit) and over its captured length; the captured length is counted instead. */
+  badWireLength: "E_BAD_WIRE_LENGTH",
   /** A link-layer type tickscope cannot decode. */
   unknownLinkType: "E_UNKNOWN_LINK_TYPE",
   /** A packet's timestamp is earlier than the previous packet's. */
