@@ -243,6 +243,11 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         players.push({ player, session: sessionId, verdict: "unreadable", score: 0, kinds: [problem.kind] });
         continue;
       }
+      if (events.length === 0 && state.timeline.clientMessages === 0) {
+        // Every detector reads decoded client messages: with none, nothing was judged.
+        players.push({ player, session: sessionId, verdict: "notTested", score: 0, kinds: [] });
+        continue;
+      }
       events.sort((a, b) => a.startUs - b.startUs || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
       for (const event of events) {
         findings.push({

@@ -24,8 +24,11 @@ export interface AuditFinding {
  * Verdict on one player. `unreadable`: the session's traffic (nearly) never
  * verified or decoded (a key or definition problem, reported as a
  * `keyMismatch` / `definitionMismatch` finding), so the player is not judged.
+ * `notTested`: no client message of the session was decoded (no protocol
+ * definition, or one that decoded nothing the client sent) and no detector
+ * found anything, so nothing was judged — never read it as `clean`.
  */
-export type PlayerVerdictLabel = "clean" | "suspicious" | "cheating" | "unreadable";
+export type PlayerVerdictLabel = "clean" | "suspicious" | "cheating" | "unreadable" | "notTested";
 
 /** One player's verdict: combined confidence of its findings (input-problem findings do not count). */
 export interface PlayerVerdict {

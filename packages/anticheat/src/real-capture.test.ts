@@ -45,7 +45,8 @@ describe("real captures: nobody honest is called a cheater", () => {
     it.skipIf(!hasSharedCaptures)(`${capture} with rtp.json: no player cheating or suspicious${hasSharedCaptures ? "" : ` (${sharedCapturesSkipReason})`}`, async () => {
       const report = await analyzeShared(capture, "rtp");
       expect(report.players.length).toBeGreaterThan(0);
-      for (const player of report.players) expect(["clean", "unreadable"], `${player.player}: ${player.kinds.join(",")}`).toContain(player.verdict);
+      // notTested: a one-way stream (the server sends, the client nothing decoded) is judged by nobody
+      for (const player of report.players) expect(["clean", "unreadable", "notTested"], `${player.player}: ${player.kinds.join(",")}`).toContain(player.verdict);
     }, 120_000);
   }
 

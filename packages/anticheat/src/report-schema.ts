@@ -60,7 +60,7 @@ export const AuditFindingSchema: AnticheatSchema = objectSchema({
 export const PlayerVerdictSchema: AnticheatSchema = objectSchema({
   player: stringSchema(),
   session: stringSchema(),
-  verdict: unionSchema(literalSchema("clean"), literalSchema("suspicious"), literalSchema("cheating"), literalSchema("unreadable")),
+  verdict: unionSchema(literalSchema("clean"), literalSchema("suspicious"), literalSchema("cheating"), literalSchema("unreadable"), literalSchema("notTested")),
   score: numberSchema({ minimum: 0, maximum: 1 }),
   kinds: arraySchema(stringSchema()),
 });
