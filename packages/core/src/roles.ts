@@ -221,13 +221,14 @@ export interface MessageRoles {
 }
 
 /**
- * Every property of {@link MessageRoles}, in one fixed order. Role builders
- * start each message's roles from an object literal with all of them set to
- * `undefined` (see {@link blankMessageRolesLiteral}), so every decoded message
- * shares one hidden class whatever its type: the analyzers' many `roles.x`
- * reads stay monomorphic instead of going megamorphic over a dozen message
- * shapes. An unset role still reads `undefined` and JSON output is unchanged;
- * only `Object.keys`/`in` would see the absent roles (nothing relies on that).
+ * Every property of {@link MessageRoles}, in one fixed order. A compiled
+ * protocol's role builders start each message's roles from an object with the
+ * properties its definition can set (this order, all `undefined`), so every
+ * decoded message of a protocol shares one hidden class whatever its type: the
+ * analyzers' many `roles.x` reads stay monomorphic instead of going megamorphic
+ * over a dozen message shapes. An unset role still reads `undefined` and JSON
+ * output is unchanged; only `Object.keys`/`in` would see the absent roles
+ * (nothing relies on that).
  */
 export const MESSAGE_ROLE_PROPERTIES = [
   "sequence",
@@ -277,16 +278,16 @@ void everyRolePropertyListed;
 
 /**
  * JavaScript source of an object literal holding every {@link MessageRoles}
- * property as `undefined`, in {@link MESSAGE_ROLE_PROPERTIES} order (generated
- * role builders start from it; the names are fixed identifiers, never user text).
+ * property as `undefined`, in {@link MESSAGE_ROLE_PROPERTIES} order (the
+ * names are fixed identifiers, never user text).
  */
 export function blankMessageRolesLiteral(): string {
   return `{ ${MESSAGE_ROLE_PROPERTIES.map((property) => `${property}: undefined`).join(", ")} }`;
 }
 
 /**
- * New {@link MessageRoles} with every property present and `undefined`: the one
- * object shape every role builder (compiled or interpreted) starts from.
+ * New {@link MessageRoles} with every property present and `undefined`: one
+ * object shape for code that builds roles itself (own telemetry fed to analyzers).
  */
 export function createBlankMessageRoles(): MessageRoles {
   return {

@@ -13,7 +13,7 @@ import { interpretDecoder, interpretEncoder } from "./interpreter.js";
 import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
-import { isEmptyRolePlan, roleBuilder, type RoleBuilder } from "./role-extraction.js";
+import { isEmptyRolePlan, roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
 
@@ -195,9 +195,17 @@ export class CompiledProtocol implements DatagramDecoder {
     };
     visitBody(this.plan.body);
     const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [], elementArrays: [] };
-    this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled);
+    // One roles shape for the whole protocol: the properties any of its builders can set.
+    const defaultRoles = new Set<string>();
     for (const message of this.plan.messages) {
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled));
+      if (message.channel !== undefined) defaultRoles.add("channel");
+      if (message.reliable !== undefined) defaultRoles.add("reliable");
+      if (message.ackChannel !== undefined) defaultRoles.add("ackChannel");
+    }
+    const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
+    this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled, shape);
+    for (const message of this.plan.messages) {
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled, shape));
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;

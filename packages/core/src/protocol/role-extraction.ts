@@ -1,8 +1,8 @@
 import type { FieldRecord, FieldValue } from "../game-message.js";
-import { blankMessageRolesLiteral, createBlankMessageRoles, type ElementRoles, type EntityRoles, type MessageRoles, type Vector3 } from "../roles.js";
+import { MESSAGE_ROLE_PROPERTIES, type ElementRoles, type EntityRoles, type MessageRoles, type Vector3 } from "../roles.js";
 import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
-import type { FieldPlan, RolePlan } from "./plan.js";
+import type { FieldPlan, RoleFieldPlan, RolePlan } from "./plan.js";
 
 const UNIT_TO_US = { ns: 0.001, us: 1, ms: 1000, s: 1_000_000 } as const;
 
@@ -294,6 +294,34 @@ const ROLE_PROPERTIES: Record<string, string[]> = {
   sessionId: ["sessionId"],
 };
 
+/**
+ * The `MessageRoles` properties the role builders of one protocol can set — its
+ * header's and messages' role fields (`plans`), their defaults (`extra`:
+ * `channel`, `reliable`, `ackChannel`) and `authenticated` — in
+ * `MESSAGE_ROLE_PROPERTIES` order. Every message of the protocol starts from
+ * an object with exactly these properties, undefined: one hidden class across
+ * its message types (the analyzers' `roles.x` reads stay monomorphic) and no
+ * slots for roles the protocol never has.
+ */
+export function roleShapeOf(plans: readonly RolePlan[], extra: readonly string[]): readonly string[] {
+  const used = new Set<string>(["authenticated", ...extra]);
+  const addScalars = (scalars: readonly RoleFieldPlan[]): void => {
+    for (const scalar of scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) used.add(property);
+  };
+  for (const plan of plans) {
+    addScalars(plan.scalars);
+    if (plan.entityArrays.length > 0) used.add("entities");
+    if (plan.inputCountArrays.length > 0) used.add("inputCount");
+    for (const spec of plan.elementArrays) {
+      used.add("elements");
+      // The newest element's roles fill the message's unset ones.
+      addScalars(spec.element);
+      used.add("inputCount");
+    }
+  }
+  return MESSAGE_ROLE_PROPERTIES.filter((property) => used.has(property));
+}
+
 /** Builds the roles of one message from its fields and the datagram's header roles. */
 export type RoleBuilder = (fields: FieldRecord, headerRoles: MessageRoles, authenticated: boolean) => MessageRoles;
 
@@ -333,6 +361,7 @@ export function roleBuilder(
   headerPlan: RolePlan,
   defaults: { channel: string | number | undefined; reliable: boolean | undefined; ackChannel?: string | number | undefined },
   compiled: boolean,
+  shape: readonly string[] = MESSAGE_ROLE_PROPERTIES,
 ): RoleBuilder {
   if (!compiled) {
     // Interpreter: one small setter per role-tagged field, chosen once here.
@@ -350,8 +379,9 @@ export function roleBuilder(
     // every key of the header's roles object (all of MessageRoles since roles have one shape).
     const headerOnlyScalars = headerPlan.entityArrays.length === 0 && headerPlan.inputCountArrays.length === 0 && headerPlan.elementArrays.length === 0;
     const headerProperties = [...new Set(headerPlan.scalars.flatMap((scalar) => ROLE_PROPERTIES[scalar.role] ?? []))];
+    const template = Object.fromEntries(shape.map((property) => [property, undefined])) as MessageRoles;
     return (fields, headerRoles, authenticated) => {
-      const roles: MessageRoles = createBlankMessageRoles();
+      const roles: MessageRoles = { ...template };
       const target = roles as Record<string, unknown>;
       const source = headerRoles as Record<string, unknown>;
       if (headerOnlyScalars) {
@@ -378,7 +408,8 @@ export function roleBuilder(
     return `K[${constants.length - 1}]`;
   };
   // Every message's roles start with all properties present: one hidden class for all message types.
-  const lines: string[] = [`const r = ${blankMessageRolesLiteral()}; let v;`];
+  // Property names come from the fixed MESSAGE_ROLE_PROPERTIES list (never user text).
+  const lines: string[] = [`const r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; let v;`];
   const headerProperties = new Set<string>();
   for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
   if (headerPlan.elementArrays.length > 0) lines.push("for (const k in h) r[k] = h[k];");
