@@ -13,7 +13,8 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
   const cheating = report.players.filter((player) => player.verdict === "cheating");
   const suspicious = report.players.filter((player) => player.verdict === "suspicious");
   const unreadable = report.players.filter((player) => player.verdict === "unreadable");
-  const judged = report.players.length - unreadable.length;
+  const notTested = report.players.filter((player) => player.verdict === "notTested");
+  const judged = report.players.length - unreadable.length - notTested.length;
   const answer: string[] = [];
   const undecoded = notDecodedReason(context);
   if (undecoded !== undefined) {
@@ -24,13 +25,21 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
   } else {
     answer.push(
       cheating.length === 0 && suspicious.length === 0
-        ? `No client shows cheating on the wire (${judged} player(s) checked).`
+        ? judged === 0
+          ? `No player was judged (${report.players.length} seen: ${notTested.length} not tested, ${unreadable.length} unreadable).`
+          : `No client shows cheating on the wire (${judged} player(s) checked).`
         : `${cheating.length} cheating and ${suspicious.length} suspicious of ${report.players.length} player(s): ` +
             [...cheating, ...suspicious]
               .slice(0, 5)
               .map((player) => `${formatPlayerReference(player.player, player.session)}: ${player.verdict} (${player.kinds.join(", ")}, score ${formatNumber(player.score)})`)
               .join("; ") +
             ".",
+    );
+  }
+  if (undecoded === undefined && notTested.length > 0) {
+    answer.push(
+      `Not tested: ${notTested.length} session(s) with no decoded client message (the client sent nothing this definition decodes, e.g. a one-way stream); ` +
+        `their players are not judged (verdict notTested).`,
     );
   }
   if (unreadable.length > 0) {

@@ -58,6 +58,27 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(anticheatSection(twoClients, oneSession).answer[0]).toBe("No client shows cheating on the wire (2 player(s) checked).");
   });
 
+  it("a player with no decoded client message is notTested: the answer says so and no clean bill is given", () => {
+    const oneWay = {
+      ...twoClients,
+      players: [
+        { player: "a", session: "a", verdict: "clean", score: 0, kinds: [] },
+        { player: "b", session: "b", verdict: "notTested", score: 0, kinds: [] },
+      ],
+    } as unknown as AnticheatReport;
+    const oneSession = { ...withDefinition, sessions: [{ id: "s" }] } as never;
+    expect(anticheatSection(oneWay, oneSession).answer).toEqual([
+      "No client shows cheating on the wire (1 player(s) checked).",
+      "Not tested: 1 session(s) with no decoded client message (the client sent nothing this definition decodes, e.g. a one-way stream); their players are not judged (verdict notTested).",
+    ]);
+    const noneJudged = { ...twoClients, players: twoClients.players.map((player) => ({ ...player, verdict: "notTested" })) } as unknown as AnticheatReport;
+    const answer = anticheatSection(noneJudged, oneSession).answer;
+    expect(answer[0]).toBe("No player was judged (2 seen: 2 not tested, 0 unreadable).");
+    expect(answer.join(" ")).not.toContain("No client shows cheating");
+    // without --protocol the "Not tested: no protocol definition" line alone explains it
+    expect(anticheatSection(noneJudged, withoutDefinition).answer).toHaveLength(1);
+  });
+
   it("with a definition but no RTT roles: no spike claim; RTP jitter is reported with its discontinuities", () => {
     const stream = { session: "s", direction: "clientToServer", ssrcOrChannel: "3739283087", packets: 236, jitterMs: { mean: 0.35, max: 0.829, last: 0.365 }, restarts: 2 } as unknown as LatencyStreamReport;
     const answer = latencySection({ ...emptyLatency, streams: [stream] }, withDefinition).answer;

@@ -137,6 +137,13 @@ describe("html format", () => {
     expect(merged).toEqual({ tUs: [0, 2, 4], values: [[5, 2, 3], [-1, -2, -2]], bucketUs: 2 });
   });
 
+  it("flags no notTested player (nothing was judged) among the flagged players", () => {
+    const result = htmlSampleReport(8);
+    const anticheat = result.sections.find((section) => section.analysis === "anticheat")!.report as { players: { verdict: string }[] };
+    for (const player of anticheat.players) if (player.verdict === "clean") player.verdict = "notTested";
+    expect(buildHtmlViewModel(result).flaggedPlayers.map((player) => player.verdict)).toEqual(["cheating"]);
+  });
+
   it("says what is missing instead of drawing an empty chart", () => {
     const result = sampleAnalyzeResult();
     const html = renderHtml(result);

@@ -456,7 +456,7 @@ function buildFlaggedPlayers(result: AnalyzeResult, sessionIndex: Map<string, nu
   const findings = asArray(anticheat?.findings).map(asObject).filter((finding): finding is Loose => finding !== undefined);
   return asArray(anticheat?.players)
     .map(asObject)
-    .filter((player): player is Loose => player !== undefined && player.verdict !== "clean")
+    .filter((player): player is Loose => player !== undefined && player.verdict !== "clean" && player.verdict !== "notTested")
     .map((player) => {
       const session = asText(player.session);
       const name = asText(player.player);
