@@ -33,7 +33,7 @@ function run(messages: readonly GameMessage[], anomalies: readonly DecodeAnomaly
 }
 
 /** netcode-like session: connection requests (unauthenticated, sequence 0) for 1 s, then 10 s of datagrams. */
-function netcodeSession(fault: "wrongKey" | "wrongDefinition" | undefined, tamperedEvery = 0): { messages: GameMessage[]; anomalies: DecodeAnomaly[] } {
+function netcodeSession(fault: "wrongKey" | "noKey" | "wrongDefinition" | undefined, tamperedEvery = 0): { messages: GameMessage[]; anomalies: DecodeAnomaly[] } {
   const builder = new StreamBuilder();
   const anomalies: DecodeAnomaly[] = [];
   for (let index = 0; index < 10; index++) builder.client(T0 + index * 100_000, "connectionRequest", { sequence: 0, sequenceBits: 64 });
@@ -41,10 +41,10 @@ function netcodeSession(fault: "wrongKey" | "wrongDefinition" | undefined, tampe
     const tUs = T0 + 1e6 + frame * FRAME_US;
     if (frame % 3 === 0) {
       if (fault === undefined) builder.server(tUs - 5000, "keepAlive", { sequence: frame, sequenceBits: 64, authenticated: true });
-      else anomalies.push(builder.anomaly(tUs - 5000, fault === "wrongKey" ? "E_DECRYPT_FAILED" : "E_VALUE_OUT_OF_RANGE", "serverToClient"));
+      else anomalies.push(builder.anomaly(tUs - 5000, fault === "wrongKey" ? "E_DECRYPT_FAILED" : fault === "noKey" ? "E_KEY_MISSING" : "E_VALUE_OUT_OF_RANGE", "serverToClient"));
     }
     if (fault !== undefined || (tamperedEvery > 0 && frame % tamperedEvery === 0)) {
-      anomalies.push(builder.anomaly(tUs, fault === "wrongDefinition" ? "E_VALUE_OUT_OF_RANGE" : "E_DECRYPT_FAILED"));
+      anomalies.push(builder.anomaly(tUs, fault === "wrongDefinition" ? "E_VALUE_OUT_OF_RANGE" : fault === "noKey" ? "E_KEY_MISSING" : "E_DECRYPT_FAILED"));
     } else {
       builder.client(tUs, "payload", { sequence: 1000 + frame, sequenceBits: 64, sendTimeUs: CLOCK0 + frame * FRAME_US, authenticated: true });
     }
@@ -66,6 +66,23 @@ describe("input problems (key or definition), not players", () => {
     expect(report.players).toEqual([{ player: "session-a", session: "session-a", verdict: "unreadable", score: 0, kinds: ["keyMismatch"] }]);
     expect(report.summary.inputProblemSessions).toBe(1);
     expect(Value.Check(AnticheatReportSchema, report)).toBe(true);
+  });
+
+  it("reports a session without any key (E_KEY_MISSING, e.g. no --keys) as keyMissing, not a wrong key", () => {
+    const { messages, anomalies } = netcodeSession("noKey");
+    const report = run(messages, anomalies);
+    expect(report.findings.map((finding) => finding.kind)).toEqual(["keyMissing"]);
+    const finding = report.findings[0]!;
+    expect(finding.mitigation).toBe(INPUT_PROBLEM_HINTS.keyMissing);
+    expect(finding.mitigation).toContain("--keys");
+    expect(finding.mitigation).not.toMatch(/check the key file/i);
+    expect(finding.summary).toContain("600 of 610 client datagrams cannot be decrypted: no key for this session and direction (E_KEY_MISSING)");
+    expect(finding.summary).toContain("no key was given for this session");
+    expect(finding.evidence.values).toMatchObject({ clientDatagramsFailingAuthentication: 600, clientDatagramsWithoutKey: 600 });
+    expect(report.players).toEqual([{ player: "session-a", session: "session-a", verdict: "unreadable", score: 0, kinds: ["keyMissing"] }]);
+    expect(Value.Check(AnticheatReportSchema, report)).toBe(true);
+    // a wrong key stays keyMismatch (no E_KEY_MISSING among its failures)
+    expect(run(...Object.values(netcodeSession("wrongKey")) as [GameMessage[], DecodeAnomaly[]]).findings[0]!.evidence.values).toMatchObject({ clientDatagramsWithoutKey: 0 });
   });
 
   it("reports a session whose every datagram fails to decode as definitionMismatch", () => {
@@ -105,8 +122,9 @@ describe("input problems (key or definition), not players", () => {
   });
 
   it("names its kinds", () => {
-    expect(INPUT_PROBLEM_KINDS).toEqual(["keyMismatch", "definitionMismatch"]);
+    expect(INPUT_PROBLEM_KINDS).toEqual(["keyMismatch", "keyMissing", "definitionMismatch"]);
     expect(isInputProblemKind("keyMismatch")).toBe(true);
+    expect(isInputProblemKind("keyMissing")).toBe(true);
     expect(isInputProblemKind("definitionMismatch")).toBe(true);
     expect(isInputProblemKind("tampering")).toBe(false);
   });

@@ -6,7 +6,7 @@ import type { AnticheatOptions } from "./options.js";
  * protocol definition, not at tampering. These findings carry no cheat score
  * and make the player's verdict `unreadable` (not judged).
  */
-export const INPUT_PROBLEM_KINDS = ["keyMismatch", "definitionMismatch"] as const;
+export const INPUT_PROBLEM_KINDS = ["keyMismatch", "keyMissing", "definitionMismatch"] as const;
 
 /** One input-problem kind. */
 export type InputProblemKind = (typeof INPUT_PROBLEM_KINDS)[number];
@@ -15,13 +15,15 @@ export type InputProblemKind = (typeof INPUT_PROBLEM_KINDS)[number];
 export const INPUT_PROBLEM_HINTS: Readonly<Record<InputProblemKind, string>> = Object.freeze({
   keyMismatch:
     "Check the key file (--keys): the session id and direction of each line, that the client-to-server and server-to-client keys are not swapped, the key name of the AEAD transform, and the nonce/associated-data layout and protocol id in the definition. No player is judged on traffic that does not verify.",
+  keyMissing:
+    "Give the keys the definition's AEAD transform needs (E_KEY_MISSING: no key was available, not a wrong one): a key file with --keys, one line per session and direction (`<sessionId|*> <clientToServer|serverToClient|both> <hex key>`), inline `keys` in the definition, or a key provider. No player is judged on traffic that cannot be decrypted.",
   definitionMismatch:
     "Check the protocol definition against this traffic (tickscope inspect / decode --ndjson show where decoding fails): the match rules may select the wrong flows, or header, byte order, lengths or value ranges differ. No player is judged on traffic that does not decode.",
 });
 
 /** True when a finding kind is an input problem (not a cheat). */
 export function isInputProblemKind(kind: string): kind is InputProblemKind {
-  return kind === "keyMismatch" || kind === "definitionMismatch";
+  return kind === "keyMismatch" || kind === "keyMissing" || kind === "definitionMismatch";
 }
 
 /** A session's traffic that cannot be read (or read sensibly): a key or definition problem, not a player's. */

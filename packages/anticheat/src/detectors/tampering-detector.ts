@@ -1,4 +1,4 @@
-import type { DecodeAnomaly, GameMessage } from "@tickscope/core";
+import { ErrorCode, type DecodeAnomaly, type GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { InputProblem, InputProblemKind } from "../input-problem.js";
 import type { AnticheatOptions } from "../options.js";
@@ -43,6 +43,8 @@ export class TamperingDetector implements SessionDetector {
   private readonly decoded = new DatagramCount();
   private readonly verified = new DatagramCount();
   private readonly authenticationFailures = new DatagramCount();
+  /** Client datagrams that could not be verified because no key was available (`E_KEY_MISSING`), apart from wrong-key failures. */
+  private readonly keyMissingFailures = new DatagramCount();
   private readonly decodeFailures = new DatagramCount();
   /** Server-to-client datagrams that failed authentication / decoding (a key or definition problem shows on both sides). */
   private readonly serverAuthenticationFailures = new DatagramCount();
@@ -58,8 +60,10 @@ export class TamperingDetector implements SessionDetector {
 
   onClientAnomaly(anomaly: DecodeAnomaly): void {
     const detail = `${anomaly.code}${anomaly.fieldPath === undefined ? "" : ` at ${anomaly.fieldPath}`}: ${anomaly.detail}`;
-    if (AUTHENTICATION_CODES.has(anomaly.code)) this.authenticationFailures.add(anomaly.packetIndex);
-    else this.decodeFailures.add(anomaly.packetIndex);
+    if (AUTHENTICATION_CODES.has(anomaly.code)) {
+      this.authenticationFailures.add(anomaly.packetIndex);
+      if (anomaly.code === ErrorCode.keyMissing) this.keyMissingFailures.add(anomaly.packetIndex);
+    } else this.decodeFailures.add(anomaly.packetIndex);
     if (Number.isNaN(this.firstFailureUs)) {
       this.firstFailureUs = anomaly.tUs;
       this.firstFailureDetail = detail;
@@ -128,20 +132,35 @@ export class TamperingDetector implements SessionDetector {
     const readable = authenticates ? this.verified.count : this.decoded.count;
     const fraction = failures / (failures + readable);
     if (readable >= this.options.tamperingMinCleanDatagrams && fraction <= this.options.tamperingMaxFailureFraction) return undefined;
-    const kind: InputProblemKind = authenticationFailures >= decodeFailures ? "keyMismatch" : "definitionMismatch";
-    const serverFailures = kind === "keyMismatch" ? this.serverAuthenticationFailures.count : this.serverDecodeFailures.count;
-    const what = kind === "keyMismatch" ? "fail authentication (AEAD/MAC tag does not verify, or no key)" : "fail to decode with this definition";
+    // No key at all (E_KEY_MISSING) for most failing datagrams is not a wrong key: say which.
+    const keyKind: InputProblemKind = this.keyMissingFailures.count * 2 > authenticationFailures ? "keyMissing" : "keyMismatch";
+    const kind: InputProblemKind = authenticationFailures >= decodeFailures ? keyKind : "definitionMismatch";
+    const keyProblem = kind !== "definitionMismatch";
+    const serverFailures = keyProblem ? this.serverAuthenticationFailures.count : this.serverDecodeFailures.count;
+    const what =
+      kind === "keyMissing"
+        ? "cannot be decrypted: no key for this session and direction (E_KEY_MISSING)"
+        : kind === "keyMismatch"
+          ? "fail authentication (AEAD/MAC tag does not verify)"
+          : "fail to decode with this definition";
+    const cause =
+      kind === "keyMissing"
+        ? "the definition encrypts with an AEAD transform and no key was given for this session (no key file, or none of its lines names this session)"
+        : kind === "keyMismatch"
+          ? "the key file or key settings do not match this session"
+          : "the protocol definition does not match this traffic";
     return {
       kind,
       startUs: this.firstFailureUs,
       endUs: this.lastFailureUs,
       summary:
-        `${kind === "keyMismatch" ? authenticationFailures : decodeFailures} of ${failures + readable} client datagrams ${what}, ` +
+        `${keyProblem ? authenticationFailures : decodeFailures} of ${failures + readable} client datagrams ${what}, ` +
         `${readable} ${authenticates ? "verified" : "decoded"}${serverFailures > 0 ? `; ${serverFailures} server datagrams fail too` : ""}: ` +
-        `${kind === "keyMismatch" ? "the key file or key settings do not match this session" : "the protocol definition does not match this traffic"} (first: ${this.firstFailureDetail}). ` +
+        `${cause} (first: ${this.firstFailureDetail}). ` +
         "This is a problem of the input, not a player's tampering; the player is not judged.",
       values: {
         clientDatagramsFailingAuthentication: authenticationFailures,
+        clientDatagramsWithoutKey: this.keyMissingFailures.count,
         clientDatagramsFailingDecode: decodeFailures,
         clientDatagramsReadable: readable,
         failureFraction: round3(fraction),
