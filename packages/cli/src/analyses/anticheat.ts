@@ -1,4 +1,4 @@
-import { createAnticheatAnalyzer, type AnticheatOptions, type AnticheatReport } from "@tickscope/anticheat";
+import { createAnticheatAnalyzer, isInputProblemKind, type AnticheatOptions, type AnticheatReport } from "@tickscope/anticheat";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber, formatPlayerReference, knownPlayer } from "../formats/human-values.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
@@ -43,10 +43,16 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
     );
   }
   if (unreadable.length > 0) {
-    // A key or definition problem of the input, not a player's cheat (anticheat's keyMismatch / definitionMismatch).
-    const problem = report.findings.find((finding) => finding.kind === "keyMismatch" || finding.kind === "definitionMismatch");
+    // A key or definition problem of the input, not a player's cheat (anticheat's keyMismatch / keyMissing / definitionMismatch).
+    const problem = report.findings.find((finding) => isInputProblemKind(finding.kind));
+    const because =
+      problem?.kind === "definitionMismatch"
+        ? "their traffic does not decode with this definition"
+        : problem?.kind === "keyMissing"
+          ? "no key was given for the definition's encrypted (AEAD) transform, so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key)"
+          : "their traffic does not verify with the given keys";
     answer.push(
-      `Input problem: ${unreadable.length} session(s) not judged because their traffic does not ${problem?.kind === "definitionMismatch" ? "decode with this definition" : "verify with the given keys"}` +
+      `Input problem: ${unreadable.length} session(s) not judged because ${because}` +
         `${problem === undefined ? "" : ` (${problem.kind}) → ${problem.mitigation.replace(/\.$/, "")}`}.`,
     );
   }

@@ -79,6 +79,18 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(anticheatSection(noneJudged, withoutDefinition).answer).toHaveLength(1);
   });
 
+  it("an encrypted definition without keys (keyMissing) says no key was given, not 'check the key file'", () => {
+    const finding = (kind: string, mitigation: string) => ({ kind, mitigation, summary: "", severity: "high", startUs: 0, endUs: 0, session: "a", evidence: { values: {}, packetIndices: [] } });
+    const unreadable = (kind: string, mitigation: string) =>
+      ({ players: [{ player: "a", session: "a", verdict: "unreadable", score: 0, kinds: [kind] }], findings: [finding(kind, mitigation)], audit: [] }) as unknown as AnticheatReport;
+    const oneSession = { ...withDefinition, sessions: [{ id: "a" }] } as never;
+    const missing = anticheatSection(unreadable("keyMissing", "Give the keys (--keys)."), oneSession).answer.join(" ");
+    expect(missing).toContain("no key was given for the definition's encrypted (AEAD) transform, so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key) (keyMissing) → Give the keys (--keys).");
+    expect(missing).not.toContain("with the given keys");
+    const wrong = anticheatSection(unreadable("keyMismatch", "Check the key file (--keys)."), oneSession).answer.join(" ");
+    expect(wrong).toContain("their traffic does not verify with the given keys (keyMismatch) → Check the key file (--keys).");
+  });
+
   it("with a definition but no RTT roles: no spike claim; RTP jitter is reported with its discontinuities", () => {
     const stream = { session: "s", direction: "clientToServer", ssrcOrChannel: "3739283087", packets: 236, jitterMs: { mean: 0.35, max: 0.829, last: 0.365 }, restarts: 2 } as unknown as LatencyStreamReport;
     const answer = latencySection({ ...emptyLatency, streams: [stream] }, withDefinition).answer;
