@@ -29,6 +29,13 @@ import { savingRecommendations } from "./saving-recommendations.js";
 import { blockSavingsInterval } from "./block-savings-interval.js";
 import type { SavingsInterval } from "./savings-interval.js";
 
+/**
+ * Byte-identical datagrams of one stream this close together (µs) with the same
+ * IP identification, or on two capture interfaces, are one datagram captured twice.
+ * A sender's IP identification repeats only after 65,536 datagrams, so 10 ms is safe.
+ */
+export const CAPTURE_DUPLICATE_WINDOW_US = 10_000;
+
 /** Options of {@link createBandwidthAnalyzer}. All are optional. */
 export interface BandwidthOptions {
   /** Re-encoder of the protocol; without it field-level changes are out (accounting, compression, aggregation and redundancy remain). */
@@ -122,6 +129,7 @@ export function createBandwidthAnalyzer(options: BandwidthOptions = {}): Message
     maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),
     maxSamplePackets: positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096),
     duplicateWindow: 32,
+    captureDuplicateWindowUs: CAPTURE_DUPLICATE_WINDOW_US,
     aggregationWindowUs: positive("aggregationWindowMs", options.aggregationWindowMs, 16) * 1000,
     maxAggregatePayloadBytes: settings.mtuBytes - settings.ipUdpHeaderBytes,
     aggregationFramingBytes: 2,
@@ -419,6 +427,13 @@ function buildReport(
     cost,
     details: sortKeys(details),
   });
+  if (observer.captureDuplicatePackets > 0) {
+    notes.push(
+      `${observer.captureDuplicatePackets} datagram(s) (${observer.captureDuplicateWireBytes} wire bytes, first frame ${(observer.captureDuplicateExamples[0] ?? -1) + 1}) were captured twice: ` +
+        `byte-identical to a datagram of the same stream within ${CAPTURE_DUPLICATE_WINDOW_US / 1000} ms with the same IP identification or on another capture interface ` +
+        "(a span port or two capture interfaces), not sent twice; no protocol change is recommended for them.",
+    );
+  }
   if (observer.duplicatePackets > 0) {
     recommendations.push(
       packetRecommendation(

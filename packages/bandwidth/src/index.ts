@@ -1,4 +1,4 @@
-export { createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
+export { CAPTURE_DUPLICATE_WINDOW_US, createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
 export type {
   BandwidthCost,
   BandwidthPlan,

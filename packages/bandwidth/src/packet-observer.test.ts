@@ -8,6 +8,7 @@ const options = {
   maxSampleBytes: 25,
   maxSamplePackets: 10,
   duplicateWindow: 2,
+  captureDuplicateWindowUs: 10_000,
   aggregationWindowUs: 10_000,
   maxAggregatePayloadBytes: 100,
   aggregationFramingBytes: 2,

@@ -19,6 +19,12 @@ export interface PacketObserverOptions {
   maxSamplePackets: number;
   /** Recent payload fingerprints remembered per stream for duplicate detection. */
   duplicateWindow: number;
+  /**
+   * A byte-identical repeat within this many µs of the first copy that carries the
+   * same non-zero IP identification, or came in on another capture interface, is
+   * the same datagram captured twice (a span port, two interfaces), not a resend.
+   */
+  captureDuplicateWindowUs: number;
   /** Datagrams of one stream sent within this many µs of a group's first may be aggregated. */
   aggregationWindowUs: number;
   /** Largest UDP payload an aggregated datagram may have. */
@@ -30,6 +36,10 @@ export interface PacketObserverOptions {
 interface StreamState {
   fingerprints: Float64Array;
   lengths: Int32Array;
+  /** Capture time, IP identification and interface of each remembered datagram. */
+  times: Float64Array;
+  ipIdentifications: Float64Array;
+  interfaceIds: Int32Array;
   next: number;
   groupStartUs: number;
   groupPayload: number;
@@ -50,6 +60,12 @@ export class PacketObserver {
   duplicateWireBytes = 0;
   /** Example packet indices of duplicates (first 20). */
   readonly duplicateExamples: number[] = [];
+  /** Datagrams captured twice (see {@link PacketObserverOptions.captureDuplicateWindowUs}): not sent twice, not in {@link duplicatePackets}. */
+  captureDuplicatePackets = 0;
+  /** Wire bytes of capture duplicates. */
+  captureDuplicateWireBytes = 0;
+  /** Example packet indices of capture duplicates (first 20). */
+  readonly captureDuplicateExamples: number[] = [];
   /** Datagrams seen / with a payload. */
   packets = 0;
   packetsWithPayload = 0;
@@ -87,6 +103,9 @@ export class PacketObserver {
       stream = {
         fingerprints: new Float64Array(this.options.duplicateWindow).fill(-1),
         lengths: new Int32Array(this.options.duplicateWindow).fill(-1),
+        times: new Float64Array(this.options.duplicateWindow),
+        ipIdentifications: new Float64Array(this.options.duplicateWindow),
+        interfaceIds: new Int32Array(this.options.duplicateWindow),
         next: 0,
         groupStartUs: Number.NEGATIVE_INFINITY,
         groupPayload: 0,
@@ -99,19 +118,34 @@ export class PacketObserver {
     this.packetsWithPayload += 1;
     const fingerprint = fnv1a(payload);
     let duplicate = false;
+    let captured = false;
+    const ipIdentification = packet.ipIdentification ?? -1;
+    const interfaceId = packet.interfaceId ?? 0;
     for (let index = 0; index < stream.fingerprints.length; index++) {
       if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === payload.length) {
         duplicate = true;
+        // Same frame twice: a sender's resend gets a new IP identification (0 means the
+        // stack does not number atomic datagrams, so it proves nothing), a copy does not.
+        captured =
+          packet.tUs - stream.times[index]! <= this.options.captureDuplicateWindowUs &&
+          ((ipIdentification > 0 && stream.ipIdentifications[index] === ipIdentification) || stream.interfaceIds[index] !== interfaceId);
         break;
       }
     }
-    if (duplicate) {
+    if (captured) {
+      this.captureDuplicatePackets += 1;
+      this.captureDuplicateWireBytes += packet.wireLength;
+      if (this.captureDuplicateExamples.length < 20) this.captureDuplicateExamples.push(packet.packetIndex);
+    } else if (duplicate) {
       this.duplicatePackets += 1;
       this.duplicateWireBytes += packet.wireLength;
       if (this.duplicateExamples.length < 20) this.duplicateExamples.push(packet.packetIndex);
     } else if (stream.fingerprints.length > 0) {
       stream.fingerprints[stream.next] = fingerprint;
       stream.lengths[stream.next] = payload.length;
+      stream.times[stream.next] = packet.tUs;
+      stream.ipIdentifications[stream.next] = ipIdentification;
+      stream.interfaceIds[stream.next] = interfaceId;
       stream.next = (stream.next + 1) % stream.fingerprints.length;
     }
     this.lastSample = this.sampler.offer(packet.sessionId, packet.direction, packet.packetIndex, packet.tUs, payload);

@@ -160,6 +160,8 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     payloadLength: 0,
     frameCount: 1,
     payload: undefined,
+    interfaceId: 0,
+    ipIdentification: -1,
   };
   const context: DatagramContext = { sessionId: "", direction: "clientToServer", tUs: 0, packetIndex: 0, packetWireLength: 0 };
   // Message counts per session: one small map per (session, direction), keyed
@@ -247,6 +249,8 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     observation.payloadLength = packet.payload.length;
     observation.frameCount = packet.frameCount;
     observation.payload = packet.payload;
+    observation.interfaceId = packet.interfaceId ?? 0;
+    observation.ipIdentification = packet.ipIdentification ?? -1;
     for (let index = 0; index < analyzers.length; index++) analyzers[index].onPacket?.(observation);
     if (decoder === undefined || packet.transport !== "udp") return;
     if (entry !== currentEntry || direction !== currentDirection) {

@@ -27,6 +27,10 @@ export interface GatedPacket {
   frameCount: number;
   /** Transport payload (a view of the read buffer, or a copy when held). */
   payload: Uint8Array;
+  /** Capture interface of the (last) frame (0 for pcap). */
+  interfaceId?: number;
+  /** IP identification (-1 when none): see `CapturedPacket.ipIdentification`. */
+  ipIdentification?: number;
 }
 
 /** Receives the game's packets, in capture order. */
@@ -148,6 +152,8 @@ export class GameTrafficGate {
       lastFrameWireLength: bytes,
       frameCount: packet.frameCount,
       payload: packet.payload.slice(),
+      interfaceId: packet.interfaceId,
+      ipIdentification: packet.ipIdentification,
       entry,
       direction,
       packetIndex,

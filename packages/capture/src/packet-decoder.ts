@@ -13,6 +13,8 @@ export interface CapturedPacket extends Packet {
    * this last frame; flows use it for their byte counts.
    */
   lastFrameWireLength: number;
+  /** IPv4 identification, or the IPv6 fragment header's of a reassembled datagram; -1 when there is none. */
+  ipIdentification: number;
 }
 
 /** Callback receiving decoded packets. The object (and its payload view) is reused: copy what you keep. */
@@ -64,6 +66,7 @@ export class PacketDecoder {
     frameCount: 1,
     payload: new Uint8Array(0),
     lastFrameWireLength: 0,
+    ipIdentification: -1,
   };
   /** Counters. */
   readonly counters: PacketDecoderCounters = {
@@ -206,6 +209,7 @@ export class PacketDecoder {
     const protocol = bytes[position + 9];
     const packet = this.packet;
     packet.ipVersion = 4;
+    packet.ipIdentification = view.getUint16(position + 4);
     packet.sourceAddress = this.addresses.ipv4Text(view.getUint32(position + 12));
     packet.destinationAddress = this.addresses.ipv4Text(view.getUint32(position + 16));
     const payloadStart = position + headerLength;
@@ -251,6 +255,7 @@ export class PacketDecoder {
     const capturedEnd = declaredEnd < end ? declaredEnd : end;
     const packet = this.packet;
     packet.ipVersion = 6;
+    packet.ipIdentification = -1;
     packet.sourceAddress = this.addresses.ipv6Text(bytes, position + 8);
     packet.destinationAddress = this.addresses.ipv6Text(bytes, position + 24);
     let next = bytes[position + 6];
@@ -268,6 +273,7 @@ export class PacketDecoder {
         const fragmentNext = bytes[cursor];
         const offsetAndFlags = view.getUint16(cursor + 2);
         const identification = view.getUint32(cursor + 4);
+        packet.ipIdentification = identification;
         cursor += 8;
         if ((offsetAndFlags & 0xfff9) === 0) {
           next = fragmentNext; // atomic fragment

@@ -21,6 +21,14 @@ export interface PacketObservation {
    * the `onPacket` call (copy what you keep). Used e.g. by compression trials.
    */
   payload?: Uint8Array;
+  /** Capture interface the (last) frame came in on (pcapng IDB index; 0 for pcap), when the producer knows it. */
+  interfaceId?: number;
+  /**
+   * IP identification of the datagram (IPv4 header, or the IPv6 fragment header of a
+   * reassembled datagram); -1 when it has none. With the payload it tells a frame
+   * captured twice (same identification) from a sender's resend (a new one).
+   */
+  ipIdentification?: number;
 }
 
 /** A decode problem in one datagram (failed AEAD tag, value out of range, bad length...). */
