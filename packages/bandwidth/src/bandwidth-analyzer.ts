@@ -562,6 +562,11 @@ function buildReport(
     plan,
     compression,
     measuredWindow,
+    captureDuplicates: {
+      packets: observer.captureDuplicatePackets,
+      wireBytes: observer.captureDuplicateWireBytes,
+      firstPacketIndex: observer.captureDuplicateExamples[0] ?? -1,
+    },
     notes,
     anomalies: anomalies.toCounts(),
   };

@@ -275,6 +275,12 @@ export interface BandwidthReport {
   plan: BandwidthPlan;
   compression: CompressionReport;
   measuredWindow: MeasuredWindow;
+  /**
+   * Datagrams captured twice (a byte-identical copy within `CAPTURE_DUPLICATE_WINDOW_US`
+   * with the same non-zero IP identification, or on another capture interface): not
+   * sent twice, so never a `redundancy` recommendation. The totals still include them.
+   */
+  captureDuplicates: { packets: number; wireBytes: number; firstPacketIndex: number };
   notes: string[];
   anomalies: Record<string, number>;
 }

@@ -58,6 +58,7 @@ describe("capture duplicates (one datagram captured twice) apart from resends", 
     }
     const report = analyzer.finish();
     expect(report.recommendations.map((recommendation) => recommendation.id)).not.toContain("bandwidth.duplicates");
+    expect(report.captureDuplicates).toEqual({ packets: 20, wireBytes: 1640, firstPacketIndex: 1 });
     expect(report.notes.find((note) => note.startsWith("20 datagram(s) (1640 wire bytes, first frame 2) were captured twice"))).toBeDefined();
     // the same datagrams sent twice by the sender (new identification) stay a recommendation
     const resent = createBandwidthAnalyzer();

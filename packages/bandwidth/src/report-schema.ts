@@ -153,6 +153,7 @@ export const BandwidthReportSchema: Record<string, unknown> = {
       sampledBlocks: integer,
       populationBlocks: integer,
     }),
+    captureDuplicates: object({ packets: integer, wireBytes: integer, firstPacketIndex: { type: "integer", minimum: -1 } }),
     notes: array(string),
     anomalies: { type: "object", additionalProperties: integer },
   }),

@@ -1,4 +1,5 @@
 import {
+  CAPTURE_DUPLICATE_WINDOW_US,
   createBandwidthAnalyzer,
   layoutsFromDefinition,
   LayoutReencoder,
@@ -40,6 +41,14 @@ export function bandwidthSection(report: BandwidthReport, context?: AnalysisCont
       `link+IP+UDP headers are ${formatNumber(totals.headerShare * 100)}% of wire bytes.` +
       (types.length > 0 ? ` Biggest: ${types.slice(0, 3).map((type) => `${type.type} ${type.direction} ${formatNumber(type.share * 100)}%`).join(", ")}.` : ""),
   );
+  const captured = report.captureDuplicates;
+  if (notDecoded === undefined && captured !== undefined && captured.packets > 0) {
+    // the same datagram captured twice (span port, two interfaces) is no resend: no protocol change for it
+    answer.push(
+      `${captured.packets} datagram(s) (${captured.wireBytes} wire bytes, first frame ${captured.firstPacketIndex + 1}) were captured twice (same IP identification within ` +
+        `${formatNumber(CAPTURE_DUPLICATE_WINDOW_US / 1000)} ms, or on two capture interfaces): capture duplicates, not resends, so no change to the protocol is suggested for them; the rates above include them.`,
+    );
+  }
   const verified = report.recommendations.filter((recommendation) => recommendation.verified);
   if (verified.length > 0) {
     const best = [...verified].sort((left, right) => right.bytesPerSecondSaved - left.bytesPerSecondSaved)[0]!;

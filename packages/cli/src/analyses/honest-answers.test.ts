@@ -91,6 +91,16 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(wrong).toContain("their traffic does not verify with the given keys (keyMismatch) → Check the key file (--keys).");
   });
 
+  it("bandwidth names capture duplicates (one datagram captured twice) apart from resends", () => {
+    const totals = { packets: 135, bytesPerSecond: 28890, packetsPerSecond: 135, peakBytesPerSecond: 28890, headerShare: 0.2, idleGaps: 0, activeDurationMs: 1000, durationMs: 346 };
+    const report = { totals, byMessageType: [], recommendations: [], plan: { steps: [] }, bySession: [], perMinute: [], measuredWindow: {}, captureDuplicates: { packets: 34, wireBytes: 7276, firstPacketIndex: 62 } } as unknown as BandwidthReport;
+    expect(bandwidthSection(report, withoutDefinition as never).answer[1]).toBe(
+      "34 datagram(s) (7276 wire bytes, first frame 63) were captured twice (same IP identification within 10 ms, or on two capture interfaces): capture duplicates, not resends, so no change to the protocol is suggested for them; the rates above include them.",
+    );
+    const none = { ...report, captureDuplicates: { packets: 0, wireBytes: 0, firstPacketIndex: -1 } } as unknown as BandwidthReport;
+    expect(bandwidthSection(none, withoutDefinition as never).answer.join(" ")).not.toContain("captured twice");
+  });
+
   it("with a definition but no RTT roles: no spike claim; RTP jitter is reported with its discontinuities", () => {
     const stream = { session: "s", direction: "clientToServer", ssrcOrChannel: "3739283087", packets: 236, jitterMs: { mean: 0.35, max: 0.829, last: 0.365 }, restarts: 2 } as unknown as LatencyStreamReport;
     const answer = latencySection({ ...emptyLatency, streams: [stream] }, withDefinition).answer;
