@@ -49,7 +49,7 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
       problem?.kind === "definitionMismatch"
         ? "their traffic does not decode with this definition"
         : problem?.kind === "keyMissing"
-          ? "no key was given for the definition's encrypted (AEAD) transform, so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key)"
+          ? "no key was available for the definition's encrypted (AEAD) transform (no key file given, or none of its lines names them), so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key)"
           : "their traffic does not verify with the given keys";
     answer.push(
       `Input problem: ${unreadable.length} session(s) not judged because ${because}` +

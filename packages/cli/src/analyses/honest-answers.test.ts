@@ -85,7 +85,7 @@ describe("answers say only what was measured (issue 13 §6)", () => {
       ({ players: [{ player: "a", session: "a", verdict: "unreadable", score: 0, kinds: [kind] }], findings: [finding(kind, mitigation)], audit: [] }) as unknown as AnticheatReport;
     const oneSession = { ...withDefinition, sessions: [{ id: "a" }] } as never;
     const missing = anticheatSection(unreadable("keyMissing", "Give the keys (--keys)."), oneSession).answer.join(" ");
-    expect(missing).toContain("no key was given for the definition's encrypted (AEAD) transform, so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key) (keyMissing) → Give the keys (--keys).");
+    expect(missing).toContain("no key was available for the definition's encrypted (AEAD) transform (no key file given, or none of its lines names them), so their traffic cannot be decrypted (E_KEY_MISSING, not a wrong key) (keyMissing) → Give the keys (--keys).");
     expect(missing).not.toContain("with the given keys");
     const wrong = anticheatSection(unreadable("keyMismatch", "Check the key file (--keys)."), oneSession).answer.join(" ");
     expect(wrong).toContain("their traffic does not verify with the given keys (keyMismatch) → Check the key file (--keys).");

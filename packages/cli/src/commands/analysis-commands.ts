@@ -87,7 +87,7 @@ export function registerAnalysisCommand(program: Command, name: AnalysisName): v
       analyses: [name],
       settings,
       serverRegions: Object.fromEntries((options.serverRegion ?? []).map(({ name: region, value }) => [value, region])),
-      recordedOptions: { only: [name] },
+      recordedOptions: { only: [name], keyFile: options.keys ?? config.keys ?? null },
     });
     const section = result.sections[0]!;
     if (adapter.augmentReport !== undefined) section.report = await adapter.augmentReport(section.report, options, captures);

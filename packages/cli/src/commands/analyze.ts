@@ -118,6 +118,7 @@ export function registerAnalyzeCommand(program: Command): void {
         failOn: failOn ?? null,
         serverLog: options.serverLog ?? null,
         serverLogEvents: 0,
+        keyFile: options.keys ?? config.keys ?? null,
       },
       onProgress:
         bar === undefined

@@ -1,4 +1,4 @@
-import { compareSeverity, describeOtherTraffic, type Finding, type Recommendation, type Session } from "@tickscope/core";
+import { compareSeverity, describeOtherTraffic, ErrorCode, type Finding, type Recommendation, type Session } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
 import { formatCaptureTime, formatNumber, knownPlayer } from "./human-values.js";
@@ -121,6 +121,25 @@ export function serverRuleCounts(sessions: readonly Session[]): string {
     .join(", ");
 }
 
+/**
+ * What `E_KEY_MISSING` decode anomalies mean for this run: no key at all for an
+ * encrypted (AEAD) transform — no key file was given, or the given one names none
+ * of these sessions — which is not a wrong key (`E_DECRYPT_FAILED`). Undefined
+ * without `E_KEY_MISSING`.
+ */
+export function missingKeyNote(result: Pick<AnalyzeResult, "decodeAnomalies" | "options">): string | undefined {
+  const missing = result.decodeAnomalies[ErrorCode.keyMissing] ?? 0;
+  if (missing === 0) return undefined;
+  const keyFile = result.options.keyFile;
+  const why =
+    typeof keyFile === "string"
+      ? `the key file ${keyFile} has no key for these sessions and directions (check its session ids and the transform's key name)`
+      : keyFile === null
+        ? "no key file was given (--keys) and the protocol definition encrypts with an AEAD transform that needs one (or inline keys in the definition)"
+        : "no key was given for the definition's AEAD transform (--keys or inline keys)";
+  return `${ErrorCode.keyMissing}: ${missing} datagram(s) could not be decrypted because ${why}; a wrong key would show as ${ErrorCode.decryptFailed}.`;
+}
+
 /** Renders the human summary: the answers first, details after. */
 export function renderMarkdown(result: AnalyzeResult): string {
   const parts: string[] = ["# tickscope report\n"];
@@ -134,6 +153,8 @@ export function renderMarkdown(result: AnalyzeResult): string {
   const decodeAnomalyCount = Object.values(result.decodeAnomalies).reduce((sum, count) => sum + count, 0);
   if (decodeAnomalyCount > 0) {
     parts.push(`Decode anomalies: ${Object.entries(result.decodeAnomalies).map(([code, count]) => `${code} × ${count}`).join(", ")}.\n`);
+    const keyNote = missingKeyNote(result);
+    if (keyNote !== undefined) parts.push(`${keyNote}\n`);
   }
   // what the reader met in the files themselves (a capture cut inside a packet, clocks out of range): the numbers above rest on what was readable
   const captureAnomalies = result.captures.filter((capture) => Object.keys(capture.anomalies).length > 0);
