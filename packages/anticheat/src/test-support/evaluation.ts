@@ -2,7 +2,7 @@ import { AnticheatAnalyzer } from "../anticheat-analyzer.js";
 import type { AnticheatReport } from "../anticheat-report.js";
 import { CHEAT_KINDS, type CheatKind } from "../cheat-kind.js";
 import type { AnticheatOptions } from "../options.js";
-import { isInputProblemKind } from "../input-problem.js";
+import { flaggedKindsBySession } from "./flagged-kinds.js";
 import { evaluationPlayers, generateMatch, type InputFault, type MatchOptions, type PlayerSpec, type PlayerTruth, type ProtocolShape } from "./match-generator.js";
 import { NETWORK_PROFILES, type NetworkProfileName } from "./network-model.js";
 import { mixSeed, Random } from "./random.js";
@@ -320,13 +320,7 @@ export function runScenarioEvaluation(
       const report = analyzer.finish();
       result.messages += match.messageCount;
       result.inputProblemSessions += report.summary.inputProblemSessions;
-      const kindsBySession = new Map<string, Set<string>>();
-      for (const finding of report.findings) {
-        if (isInputProblemKind(finding.kind)) continue;
-        const set = kindsBySession.get(finding.session!) ?? new Set<string>();
-        set.add(finding.kind);
-        kindsBySession.set(finding.session!, set);
-      }
+      const kindsBySession = flaggedKindsBySession(report);
       for (const player of match.truth) {
         result.players += 1;
         const found = kindsBySession.get(player.sessionId) ?? new Set<string>();

@@ -6,7 +6,7 @@ import { ARENA_DEFINITION, simulateMatchToMemory, type CheatSpec, type MatchOpti
 import { AnticheatAnalyzer } from "../anticheat-analyzer.js";
 import type { AnticheatReport } from "../anticheat-report.js";
 import { CHEAT_KINDS, type CheatKind } from "../cheat-kind.js";
-import { isInputProblemKind } from "../input-problem.js";
+import { flaggedKindsBySession } from "./flagged-kinds.js";
 import { shapeSignatures, type MissingSignature } from "./shape-signatures.js";
 
 /** The protocol shapes of issue 14 (examples/protocols/), arena first. */
@@ -123,13 +123,7 @@ export async function runShapeMatrix(options: ShapeMatrixOptions): Promise<Shape
         row.matches += 1;
         row.messages += messages;
         for (const [code, count] of Object.entries(report.summary.anomalies)) row.decodeAnomalies[code] = (row.decodeAnomalies[code] ?? 0) + count;
-        const kindsBySession = new Map<string, Set<string>>();
-        for (const finding of report.findings) {
-          if (isInputProblemKind(finding.kind)) continue;
-          const set = kindsBySession.get(finding.session!) ?? new Set<string>();
-          set.add(finding.kind);
-          kindsBySession.set(finding.session!, set);
-        }
+        const kindsBySession = flaggedKindsBySession(report);
         for (const player of truth.players) {
           const found = kindsBySession.get(player.session) ?? new Set<string>();
           const describe = (): string => report.findings.filter((finding) => finding.session === player.session).map((finding) => `${finding.kind}: ${finding.summary}`).join(" | ");
