@@ -1,5 +1,6 @@
 import {
   AnomalyCounter,
+  CAPTURE_DUPLICATE_WINDOW_US,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -29,12 +30,8 @@ import { savingRecommendations } from "./saving-recommendations.js";
 import { blockSavingsInterval } from "./block-savings-interval.js";
 import type { SavingsInterval } from "./savings-interval.js";
 
-/**
- * Byte-identical datagrams of one stream this close together (µs) with the same
- * IP identification, or on two capture interfaces, are one datagram captured twice.
- * A sender's IP identification repeats only after 65,536 datagrams, so 10 ms is safe.
- */
-export const CAPTURE_DUPLICATE_WINDOW_US = 10_000;
+/** The capture-duplicate window (µs), core's: see `isCaptureDuplicate` in @tickscope/core. */
+export { CAPTURE_DUPLICATE_WINDOW_US };
 
 /** Options of {@link createBandwidthAnalyzer}. All are optional. */
 export interface BandwidthOptions {

@@ -1,4 +1,4 @@
-import type { GameMessage, PacketObservation } from "@tickscope/core";
+import { isCaptureDuplicate, payloadFingerprint, type GameMessage, type PacketObservation } from "@tickscope/core";
 import { PayloadSampler } from "./payload-sampler.js";
 
 /** A copied payload kept for compression trials. */
@@ -116,7 +116,7 @@ export class PacketObserver {
     const payload = packet.payload;
     if (payload === undefined) return;
     this.packetsWithPayload += 1;
-    const fingerprint = fnv1a(payload);
+    const fingerprint = payloadFingerprint(payload);
     let duplicate = false;
     let captured = false;
     const ipIdentification = packet.ipIdentification ?? -1;
@@ -124,11 +124,12 @@ export class PacketObserver {
     for (let index = 0; index < stream.fingerprints.length; index++) {
       if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === payload.length) {
         duplicate = true;
-        // Same frame twice: a sender's resend gets a new IP identification (0 means the
-        // stack does not number atomic datagrams, so it proves nothing), a copy does not.
-        captured =
-          packet.tUs - stream.times[index]! <= this.options.captureDuplicateWindowUs &&
-          ((ipIdentification > 0 && stream.ipIdentifications[index] === ipIdentification) || stream.interfaceIds[index] !== interfaceId);
+        // Same frame twice (core's one rule): same IP identification or another interface, close together.
+        captured = isCaptureDuplicate(
+          { tUs: stream.times[index]!, ipIdentification: stream.ipIdentifications[index]!, interfaceId: stream.interfaceIds[index]! },
+          packet,
+          this.options.captureDuplicateWindowUs,
+        );
         break;
       }
     }
@@ -175,12 +176,5 @@ export class PacketObserver {
   }
 }
 
-/** 32-bit FNV-1a of a byte array. */
-export function fnv1a(bytes: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < bytes.length; index++) {
-    hash ^= bytes[index]!;
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
+/** 32-bit FNV-1a of a byte array (core's {@link payloadFingerprint}). */
+export const fnv1a = payloadFingerprint;

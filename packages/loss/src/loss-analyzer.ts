@@ -1,6 +1,8 @@
 import {
   acknowledgedChannel,
   AnomalyCounter,
+  isCaptureDuplicate,
+  payloadFingerprint,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -9,6 +11,7 @@ import {
   type GameMessage,
   type MessageAnalyzer,
   type MessageRoles,
+  type PacketObservation,
   type Recommendation,
   type SerialNumber,
   serialNumberForReport,
@@ -127,6 +130,8 @@ interface StreamState {
   pendingStallPacketIndex: number;
   pendingStallUs: number;
   pendingStallTypes: string[];
+  /** Sequence numbers seen again in datagrams captured twice (not sent twice: see `isCaptureDuplicate`). */
+  captureDuplicates: number;
 }
 
 /** Message count of one message type in a stream. */
@@ -147,6 +152,32 @@ interface DirectionState {
   lastAck: SerialNumber;
   /** Inputs without a sequence role. */
   input: InputCoverage | undefined;
+  /** Recent datagrams of the direction, to tell a datagram captured twice (allocated on the first payload). */
+  recent: RecentDatagrams | undefined;
+}
+
+/** Datagrams remembered per session and direction for capture-duplicate detection (as bandwidth does). */
+const RECENT_DATAGRAMS = 32;
+
+/** A ring of the last {@link RECENT_DATAGRAMS} distinct payloads of a direction: fingerprint, length and capture stamp. */
+interface RecentDatagrams {
+  fingerprints: Float64Array;
+  lengths: Int32Array;
+  times: Float64Array;
+  ipIdentifications: Float64Array;
+  interfaceIds: Int32Array;
+  next: number;
+}
+
+function newRecentDatagrams(): RecentDatagrams {
+  return {
+    fingerprints: new Float64Array(RECENT_DATAGRAMS).fill(-1),
+    lengths: new Int32Array(RECENT_DATAGRAMS).fill(-1),
+    times: new Float64Array(RECENT_DATAGRAMS),
+    ipIdentifications: new Float64Array(RECENT_DATAGRAMS),
+    interfaceIds: new Int32Array(RECENT_DATAGRAMS),
+    next: 0,
+  };
 }
 
 interface SessionState {
@@ -165,6 +196,7 @@ function newDirection(): DirectionState {
     lastAckPacketIndex: -1,
     lastAck: Number.NaN,
     input: undefined,
+    recent: undefined,
   };
 }
 
@@ -240,6 +272,8 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   /** The session of the last message (messages of one datagram, and often of consecutive datagrams, share it). */
   private lastSessionId: string | undefined;
   private lastSession: SessionState | undefined;
+  /** Packet index of the current datagram when it is a capture duplicate (its messages are not new arrivals), else -1. */
+  private captureDuplicatePacketIndex = -1;
 
   constructor(options: LossAnalyzerOptions = {}) {
     this.options = resolveOptions(options);
@@ -332,6 +366,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       pendingStallPacketIndex: -1,
       pendingStallUs: 0,
       pendingStallTypes: [],
+      captureDuplicates: 0,
     };
     const bits = message.roles.sequenceBits ?? this.options.defaultSequenceBits;
     stream.space.setSequenceBits(bits);
@@ -340,12 +375,67 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     return stream;
   }
 
+  /**
+   * Tells a datagram captured twice (byte-identical to a recent one of the same
+   * session and direction, and a copy by core's `isCaptureDuplicate` rule, the
+   * one bandwidth uses) from a new arrival: its messages are then counted as
+   * capture duplicates, not as received or duplicated sequence numbers.
+   */
+  onPacket(packet: PacketObservation): void {
+    this.captureDuplicatePacketIndex = -1;
+    const payload = packet.payload;
+    if (payload === undefined) return;
+    const session = this.session(packet.sessionId);
+    const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
+    const recent = (directionState.recent ??= newRecentDatagrams());
+    const fingerprint = payloadFingerprint(payload);
+    for (let index = 0; index < RECENT_DATAGRAMS; index++) {
+      if (recent.fingerprints[index] === fingerprint && recent.lengths[index] === payload.length) {
+        const first = { tUs: recent.times[index]!, ipIdentification: recent.ipIdentifications[index]!, interfaceId: recent.interfaceIds[index]! };
+        if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
+        // A resend is left to the sequence space; either way the first copy stays the one remembered.
+        return;
+      }
+    }
+    recent.fingerprints[recent.next] = fingerprint;
+    recent.lengths[recent.next] = payload.length;
+    recent.times[recent.next] = packet.tUs;
+    recent.ipIdentifications[recent.next] = packet.ipIdentification ?? -1;
+    recent.interfaceIds[recent.next] = packet.interfaceId ?? 0;
+    recent.next = (recent.next + 1) % RECENT_DATAGRAMS;
+  }
+
+  /**
+   * A message of a datagram captured twice: its sequence numbers count as capture
+   * duplicates of their stream (once per datagram) and in the RFC 3550 A.3 counts
+   * (which, like tshark's, count every captured packet); nothing else sees it.
+   */
+  private onCaptureDuplicate(message: GameMessage, directionState: DirectionState): void {
+    const sequence = message.roles.sequence;
+    if (sequence === undefined || (typeof sequence === "number" && !Number.isFinite(sequence))) return;
+    const stream = this.stream(message, directionState);
+    if (stream === undefined) return;
+    if (stream.lastPacketIndex === message.packetIndex) {
+      if (containsSequence(stream, sequence)) return;
+    } else {
+      stream.lastPacketIndex = message.packetIndex;
+      stream.packetSequenceCount = 0;
+    }
+    stream.packetSequences[stream.packetSequenceCount++] = sequence;
+    stream.captureDuplicates += 1;
+    stream.rfc3550?.update(sequence);
+  }
+
   /** Accounts one decoded message. */
   onMessage(message: GameMessage): void {
     const roles = message.roles;
     const session = this.session(message.sessionId);
     const toServer = message.direction === "clientToServer";
     const directionState = toServer ? session.clientToServer : session.serverToClient;
+    if (message.packetIndex === this.captureDuplicatePacketIndex) {
+      this.onCaptureDuplicate(message, directionState);
+      return;
+    }
     // Each role is read once: roles objects differ in shape between message types.
     const ack = roles.ack;
     if (ack !== undefined) this.applyAck(message, ack, directionState, toServer ? session.serverToClient : session.clientToServer);
@@ -551,6 +641,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       received,
       lost,
       duplicates: space.duplicates,
+      captureDuplicates: stream.captureDuplicates,
       reordered: space.reordered,
       late: space.late,
       strays: space.strays,

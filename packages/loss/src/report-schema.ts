@@ -103,7 +103,11 @@ export const LossStreamSchema = Type.Object({
   expected: Type.Integer({ minimum: 0 }),
   received: Type.Integer({ minimum: 0 }),
   lost: Type.Integer({ minimum: 0 }),
-  duplicates: Type.Integer({ minimum: 0 }),
+  duplicates: Type.Integer({ minimum: 0, description: "sequence numbers received again (a resend or a network duplicate), capture duplicates not included" }),
+  captureDuplicates: Type.Integer({
+    minimum: 0,
+    description: "sequence numbers seen again only because the capture saw their datagram twice (byte-identical within 10 ms with the same IP identification, or on another interface)",
+  }),
   reordered: Type.Integer({ minimum: 0 }),
   late: Type.Integer({ minimum: 0 }),
   strays: Type.Integer({ minimum: 0 }),
@@ -266,7 +270,10 @@ export interface LossStream {
   expected: number;
   received: number;
   lost: number;
+  /** Sequence numbers received again (a resend or a network duplicate); capture duplicates not included. */
   duplicates: number;
+  /** Sequence numbers seen again only because the capture saw their datagram twice (core's `isCaptureDuplicate`): not sent twice, not received twice. */
+  captureDuplicates: number;
   reordered: number;
   late: number;
   strays: number;

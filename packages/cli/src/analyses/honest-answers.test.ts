@@ -154,17 +154,24 @@ describe("answers say only what was measured (issue 13 §6)", () => {
     expect(regionsSection({ ...base, regions: [], comparisons: [] } as unknown as RegionsReport).answer[0]).toBe("No region labels: give captures as --region name=capture to compare regions.");
   });
 
-  it("loss names duplicates apart from loss (ndpi_skinny: 18 + 16 RTP packets captured twice, Wireshark's -18/-16 'lost', read only '0% lost')", () => {
-    const stream = (id: string, duplicates: number) => ({
-      id, direction: "clientToServer", messageType: "rtp", expected: 18, lost: 0, duplicates, lossRate: 0,
+  it("loss names capture duplicates (ndpi_skinny: 18 + 16 RTP packets captured twice ~25 µs apart, Wireshark's -18/-16 'lost') apart from duplicates and loss", () => {
+    const stream = (id: string, duplicates: number, captureDuplicates: number) => ({
+      id, direction: "clientToServer", messageType: "rtp", expected: 18, lost: 0, duplicates, captureDuplicates, lossRate: 0,
       lossRateInterval: { lower: 0, upper: 0.18 }, bursts: { meanLength: 0, maxLength: 0 }, netem: null, resets: { count: 0 },
     });
-    const report = { ...emptyLoss, sessions: [stream("a", 18), stream("b", 16), stream("c", 0)] } as unknown as LossReport;
-    const answer = lossSection(report, withDefinition).answer;
+    const skinny = { ...emptyLoss, sessions: [stream("a", 0, 18), stream("b", 0, 16), stream("c", 0, 0)] } as unknown as LossReport;
+    const answer = lossSection(skinny, withDefinition).answer;
     expect(answer[1]).toBe(
-      "34 duplicate(s) in 2 stream(s) (most in a): sequence numbers received twice, counted apart from loss — a resending sender, or a capture that saw the packets twice (two capture points, a mirrored port).",
+      "34 sequence number(s) in 2 stream(s) were captured twice (byte-identical datagrams within 10 ms with the same IP identification, or on two capture interfaces: a mirrored port or two capture points): capture duplicates, not sent or received twice, so each counts once as received and not as a duplicate.",
     );
-    expect(lossSection({ ...emptyLoss, sessions: [stream("c", 0)] } as unknown as LossReport, withDefinition).answer.join(" ")).not.toContain("duplicate");
+    expect(answer.join(" ")).not.toContain("duplicate(s) in");
+    // a resending sender's duplicates stay duplicates, named apart
+    const resent = lossSection({ ...emptyLoss, sessions: [stream("a", 5, 0), stream("b", 2, 3)] } as unknown as LossReport, withDefinition).answer;
+    expect(resent[1]).toBe(
+      "7 duplicate(s) in 2 stream(s) (most in a): sequence numbers received twice, counted apart from loss — a resending sender or a network that duplicates (datagrams the capture saw twice are not among them).",
+    );
+    expect(resent[2]).toMatch(/^3 sequence number\(s\) in 1 stream\(s\) were captured twice/);
+    expect(lossSection({ ...emptyLoss, sessions: [stream("c", 0, 0)] } as unknown as LossReport, withDefinition).answer.join(" ")).not.toContain("duplicate");
   });
 
   it("bandwidth names the headers it counts (wire − UDP payload includes the link header)", () => {

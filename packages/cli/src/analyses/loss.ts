@@ -1,4 +1,4 @@
-import type { Recommendation } from "@tickscope/core";
+import { CAPTURE_DUPLICATE_WINDOW_US, type Recommendation } from "@tickscope/core";
 import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@tickscope/loss";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
@@ -66,7 +66,15 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
       const duplicates = duplicated.reduce((sum, stream) => sum + stream.duplicates, 0);
       answer.push(
         `${duplicates} duplicate(s) in ${duplicated.length} stream(s) (most in ${[...duplicated].sort((left, right) => right.duplicates - left.duplicates)[0]!.id}): ` +
-          "sequence numbers received twice, counted apart from loss — a resending sender, or a capture that saw the packets twice (two capture points, a mirrored port).",
+          "sequence numbers received twice, counted apart from loss — a resending sender or a network that duplicates (datagrams the capture saw twice are not among them).",
+      );
+    }
+    const captured = streams.filter((stream) => stream.captureDuplicates > 0);
+    if (captured.length > 0) {
+      const copies = captured.reduce((sum, stream) => sum + stream.captureDuplicates, 0);
+      answer.push(
+        `${copies} sequence number(s) in ${captured.length} stream(s) were captured twice (byte-identical datagrams within ${formatNumber(CAPTURE_DUPLICATE_WINDOW_US / 1000)} ms ` +
+          "with the same IP identification, or on two capture interfaces: a mirrored port or two capture points): capture duplicates, not sent or received twice, so each counts once as received and not as a duplicate.",
       );
     }
   }
@@ -93,6 +101,7 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
       { name: "tickscope_loss_rate", help: "datagrams lost / expected", unit: "1", value: stream.lossRate, labels },
       { name: "tickscope_loss_burst_max_packets", help: "longest loss burst", unit: "1", value: stream.bursts.maxLength, labels },
       { name: "tickscope_duplicates", help: "duplicated datagrams", unit: "1", value: stream.duplicates, labels },
+      { name: "tickscope_capture_duplicates", help: "datagrams the capture saw twice (not sent twice)", unit: "1", value: stream.captureDuplicates, labels },
       { name: "tickscope_reordered", help: "reordered datagrams", unit: "1", value: stream.reordered, labels },
     ];
   });
@@ -117,6 +126,7 @@ export function lossSection(report: LossReport, context?: Pick<AnalysisContext, 
           lost: stream.lost,
           lossRate: stream.lossRate,
           duplicates: stream.duplicates,
+          captureDuplicates: stream.captureDuplicates,
           reordered: stream.reordered,
           late: stream.late,
           meanBurst: stream.bursts.meanLength,
