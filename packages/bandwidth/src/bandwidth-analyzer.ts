@@ -494,14 +494,18 @@ function buildReport(
     const perPacket = compression.trials.filter((trial) => trial.mode !== "perStream");
     const best = perPacket.reduce((a, b) => (b.savingsRatio > a.savingsRatio ? b : a));
     const perStream = compression.trials.find((trial) => trial.mode === "perStream")!;
-    const everyDatagram = compression.sampledPackets >= compression.populationPackets;
+    const everyDatagram = best.sampledPackets >= best.populationPackets;
     const interval =
       best.savingsRatioLow === undefined || everyDatagram
         ? ""
         : `; 95% CI of the saving ${round(best.savingsRatioLow * 100, 3)}–${round(best.savingsRatioHigh! * 100, 3)}%`;
+    const measuredShare =
+      best.sampledPackets < compression.sampledPackets
+        ? `${best.sampledPackets} datagrams compressed (sized until the 95% CI is within ±${round(compression.targetHalfWidth * 100, 3)} points) of a seeded sample of ${compression.sampledPackets}`
+        : `seeded sample of ${compression.sampledPackets}`;
     const scope = everyDatagram
-      ? `all ${compression.sampledPackets} datagrams (${compression.sampledBytes} payload bytes)`
-      : `seeded sample of ${compression.sampledPackets} of ${compression.populationPackets} datagrams spread over the capture (${compression.sampledBytes} of ${observer.sampler.offeredBytes} payload bytes)${interval}`;
+      ? `all ${best.sampledPackets} datagrams${best.mode === "perPacketDictionary" ? " of the second half" : ""} (${best.bytesBefore} payload bytes)`
+      : `${measuredShare} of ${compression.populationPackets} datagrams spread over the capture (${compression.sampledBytes} of ${observer.sampler.offeredBytes} payload bytes)${interval}`;
     const details: BandwidthRecommendation["details"] = { mode: best.mode, perStreamSavingsRatio: perStream.savingsRatio, zstd: "unavailable in this runtime" };
     if (best.savingsRatioLow !== undefined) {
       details.savingsRatioLow = best.savingsRatioLow;

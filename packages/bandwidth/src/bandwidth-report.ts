@@ -222,6 +222,10 @@ export interface CompressionTrial {
   /** 95% confidence interval of `savingsRatio` for the traffic the sample was drawn from (per-packet modes). */
   savingsRatioLow?: number;
   savingsRatioHigh?: number;
+  /** Datagrams this trial compressed (per-packet modes: a nested subsample of the sample, sized until the interval is within ±`targetHalfWidth`; per stream: the whole sample). */
+  sampledPackets: number;
+  /** Datagrams the trial's datagrams were drawn from (the dictionary trial: the second half's share). */
+  populationPackets: number;
 }
 
 /** Compression effectiveness for packets whose first message has a given type. */
@@ -239,6 +243,8 @@ export interface CompressionReport {
   sampledBytes: number;
   /** Datagrams with a payload the sample was drawn from (each kept with the same probability). */
   populationPackets: number;
+  /** Half-width of the 95% interval each per-packet trial was sized to (savings ratio, e.g. 0.02 = ±2 percentage points); a trial that measured the whole sample may be wider. */
+  targetHalfWidth: number;
   trials: CompressionTrial[];
   byMessageType: CompressionByType[];
 }

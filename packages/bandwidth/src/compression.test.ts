@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deflateRawSync } from "node:zlib";
-import { COMPRESSION_FLAG_BYTES, runCompressionTrials, trainDictionary } from "./compression.js";
+import { COMPRESSION_FLAG_BYTES, COMPRESSION_TARGET_HALF_WIDTH, MIN_COMPRESSION_TRIAL_PACKETS, deflatedBytes, runCompressionTrials, sampleDepths, trainDictionary, windowBitsFor } from "./compression.js";
 import type { PayloadSample } from "./packet-observer.js";
 
 function sample(index: number, payload: Uint8Array, type?: string): PayloadSample {
@@ -28,7 +28,7 @@ describe("compression trials", () => {
     const expected = 4 * (deflateRawSync(text, { level: 9 }).length + COMPRESSION_FLAG_BYTES);
     const savingsRatio = Math.round(((4 * text.length - expected) / (4 * text.length)) * 1e6) / 1e6;
     // Every datagram compressed: the interval is the exact value.
-    expect(deflate).toEqual({ algorithm: "deflate", mode: "perPacket", bytesBefore: 4 * text.length, bytesAfter: expected, savingsRatio, savingsRatioLow: savingsRatio, savingsRatioHigh: savingsRatio });
+    expect(deflate).toEqual({ algorithm: "deflate", mode: "perPacket", bytesBefore: 4 * text.length, bytesAfter: expected, savingsRatio, savingsRatioLow: savingsRatio, savingsRatioHigh: savingsRatio, sampledPackets: 4, populationPackets: 4 });
     expect(report.populationPackets).toBe(4);
     expect(report.trials.map((trial) => `${trial.algorithm}/${trial.mode}`)).toEqual(["deflate/perPacket", "brotli/perPacket", "deflate/perPacketDictionary", "deflate/perStream"]);
     for (const trial of report.trials) expect(trial.savingsRatio).toBeGreaterThan(0.5);
@@ -50,7 +50,7 @@ describe("compression trials", () => {
     const plain = report.trials.find((trial) => trial.mode === "perPacket" && trial.algorithm === "deflate")!;
     const dictionary = report.trials.find((trial) => trial.mode === "perPacketDictionary")!;
     expect(dictionary.savingsRatio).toBeGreaterThan(plain.savingsRatio);
-    expect(runCompressionTrials([])).toEqual({ sampledPackets: 0, sampledBytes: 0, populationPackets: 0, trials: [], byMessageType: [] });
+    expect(runCompressionTrials([])).toEqual({ sampledPackets: 0, sampledBytes: 0, populationPackets: 0, targetHalfWidth: COMPRESSION_TARGET_HALF_WIDTH, trials: [], byMessageType: [] });
     expect(runCompressionTrials([sample(0, template)]).trials.map((trial) => trial.mode)).toEqual(["perPacket", "perPacket", "perStream"]);
   });
 
@@ -72,5 +72,58 @@ describe("compression trials", () => {
     expect(dictionary.length).toBe(32768);
     expect(dictionary[dictionary.length - 1]).toBe(9);
     expect(dictionary[0]).toBe(3);
+  });
+
+  it("sizes the deflate window to the payload without changing a compressed byte", () => {
+    expect(windowBitsFor(0)).toBe(9);
+    expect(windowBitsFor(250)).toBe(9);
+    expect(windowBitsFor(251)).toBe(10);
+    expect(windowBitsFor(32768 - 262)).toBe(15);
+    expect(windowBitsFor(1_000_000)).toBe(15);
+    const text = new TextEncoder().encode("player moved north, player moved south; ".repeat(900));
+    for (const length of [1, 20, 249, 250, 251, 700, 762, 763, 1500, 4000, 16_000, 32_506, 36_000]) {
+      for (const payload of [text.subarray(0, length), pseudoRandom(length, length)]) {
+        expect(deflatedBytes(payload), `length ${length}`).toBe(deflateRawSync(payload, { level: 9 }).length);
+      }
+    }
+  });
+
+  it("measures nested subsamples until the interval is narrow enough, and says how many it measured", () => {
+    // 8 192 datagrams drawn at 1/8 from 65 536: three kinds of payload, so the saving varies per datagram.
+    const samples: PayloadSample[] = [];
+    for (let index = 0; samples.length < 8192; index++) {
+      const kind = index % 3;
+      const payload = kind === 0 ? pseudoRandom(90, index) : kind === 1 ? new Uint8Array(60 + (index % 50)).fill(index % 5) : new TextEncoder().encode(`{"player":${index % 97},"x":${index % 1000}}`);
+      samples.push(sample(index, payload, `kind${kind}`));
+    }
+    const depths = sampleDepths(samples);
+    // Depth d holds about 2^−d of the datagrams (hash trailing zeros).
+    const deep = depths.filter((depth) => depth >= 3).length;
+    expect(deep).toBeGreaterThan(8192 / 8 - 150);
+    expect(deep).toBeLessThan(8192 / 8 + 150);
+    const report = runCompressionTrials(samples, 65_536, 0.04);
+    const perPacket = report.trials.filter((entry) => entry.mode !== "perStream");
+    const bestLow = Math.max(...perPacket.map((trial) => trial.savingsRatioLow!));
+    for (const trial of perPacket) {
+      expect(trial.sampledPackets).toBeGreaterThanOrEqual(MIN_COMPRESSION_TRIAL_PACKETS);
+      expect(trial.sampledPackets).toBeLessThan(trial.mode === "perPacket" ? 8192 : 4096);
+      // Precise enough, or wholly below a rival: it cannot be the one recommended.
+      const halfWidth = (trial.savingsRatioHigh! - trial.savingsRatioLow!) / 2;
+      expect(halfWidth <= 0.04 || trial.savingsRatioHigh! < bestLow, `${trial.algorithm}/${trial.mode}`).toBe(true);
+    }
+    const deflate = report.trials[0]!;
+    // The measured subsample is exactly the datagrams of the deepest levels, each compressed as deflatedBytes says.
+    const level = [...new Set(depths)].find((candidate) => depths.filter((depth) => depth >= candidate).length === deflate.sampledPackets)!;
+    const measured = samples.filter((_, index) => depths[index]! >= level);
+    expect(measured.length).toBe(deflate.sampledPackets);
+    expect(deflate.bytesAfter).toBe(measured.reduce((total, entry) => total + Math.min(entry.payload.length, deflatedBytes(entry.payload)) + COMPRESSION_FLAG_BYTES, 0));
+    expect(report.byMessageType.reduce((total, entry) => total + entry.packets, 0)).toBe(deflate.sampledPackets);
+    // The full-sample figure lies inside the subsample's interval.
+    const full = runCompressionTrials(samples, 65_536, 0);
+    expect(full.trials[0]!.sampledPackets).toBe(8192);
+    expect(full.trials[0]!.savingsRatio).toBeGreaterThanOrEqual(deflate.savingsRatioLow!);
+    expect(full.trials[0]!.savingsRatio).toBeLessThanOrEqual(deflate.savingsRatioHigh!);
+    // A looser target measures fewer datagrams.
+    expect(runCompressionTrials(samples, 65_536, 0.2).trials[0]!.sampledPackets).toBeLessThanOrEqual(deflate.sampledPackets);
   });
 });

@@ -130,6 +130,7 @@ export const BandwidthReportSchema: Record<string, unknown> = {
       sampledPackets: integer,
       sampledBytes: integer,
       populationPackets: integer,
+      targetHalfWidth: number,
       trials: array(
         object({
           algorithm: string,
@@ -137,6 +138,8 @@ export const BandwidthReportSchema: Record<string, unknown> = {
           bytesBefore: integer,
           bytesAfter: integer,
           savingsRatio: number,
+          sampledPackets: integer,
+          populationPackets: integer,
           savingsRatioLow: number,
           savingsRatioHigh: number,
         }, ["savingsRatioLow", "savingsRatioHigh"]),
