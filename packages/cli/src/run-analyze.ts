@@ -200,6 +200,8 @@ interface PreparedPass {
 interface PassOutcome {
   captures: CaptureSummaryRecord[];
   decodeAnomalies: Record<string, number>;
+  /** Game messages decoded. */
+  decodedMessages: number;
   otherTraffic: OtherTraffic | undefined;
 }
 
@@ -217,6 +219,7 @@ async function preparePass(request: AnalysisPassRequest): Promise<PreparedPass> 
     clientLocations: new Map(Object.entries(request.clientLocations ?? {})),
     serverSites: { ...(request.serverSites ?? {}) },
     settings: request.settings ?? {},
+    ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
   };
   const adapters = request.analyses.map(adapterFor);
   const analyzers = adapters.map((adapter) => adapter.create(context));
@@ -233,6 +236,7 @@ async function readCaptures(
 ): Promise<PassOutcome> {
   const captures: CaptureSummaryRecord[] = [];
   const decodeAnomalies: Record<string, number> = {};
+  let decodedMessages = 0;
   let otherTraffic: OtherTraffic | undefined;
   const gated = loaded !== undefined || (request.serverPorts?.length ?? 0) > 0;
   for (const [index, input] of request.inputs.entries()) {
@@ -263,9 +267,16 @@ async function readCaptures(
       });
     }
     for (const [code, count] of Object.entries(result.decodeAnomalies)) decodeAnomalies[code] = (decodeAnomalies[code] ?? 0) + count;
+    for (const count of result.messages) decodedMessages += count.count;
     if (gated) otherTraffic = otherTraffic === undefined ? result.otherTraffic : mergeOtherTraffic(otherTraffic, result.otherTraffic);
   }
-  return { captures, decodeAnomalies, otherTraffic };
+  return { captures, decodeAnomalies, decodedMessages, otherTraffic };
+}
+
+/** Puts what reading decoded (decode anomalies, messages) into the context the sections read their reasons from. */
+function recordDecodeOutcome(context: AnalysisContext, outcome: PassOutcome): void {
+  context.decodeAnomalies = outcome.decodeAnomalies;
+  context.decodedMessages = outcome.decodedMessages;
 }
 
 /**
@@ -279,7 +290,7 @@ export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?
   const labeller = new RegionLabeller(prepared.analyzers, prepared.context.regionOfSession, prepared.context.sessions, request.serverRegions ?? {});
   const logStream = request.serverLog === undefined ? undefined : new TimeOrderedLog(await loadServerLog(request.serverLog.path, request.serverLog.mapPath));
   let bytesRead = 0;
-  await readCaptures(
+  const outcome = await readCaptures(
     request,
     prepared.loaded,
     labeller,
@@ -291,6 +302,7 @@ export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?
           onBytesRead(bytesRead);
         },
   );
+  recordDecodeOutcome(prepared.context, outcome);
   return prepared.adapters.map((adapter, index) => adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context));
 }
 
@@ -413,6 +425,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     await Promise.all((workers ?? []).map((worker) => worker.terminate()));
     throw error;
   }
+  recordDecodeOutcome(context, outcome);
   const sectionOf = new Map<AnalysisName, AnalysisSection>();
   for (const index of mainIndices) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
   try {

@@ -16,6 +16,12 @@ export interface AnalysisContext {
   serverSites: Record<string, string | { latitude: number; longitude: number }>;
   /** Per-analysis options from the config file (`tickscope.config.json`), passed through verbatim. */
   settings: Record<string, unknown>;
+  /** The key file given (`--keys`), `null` when none was given with a definition file; undefined when unknown. */
+  keyFile?: string | null;
+  /** Decode anomalies by code, once the captures are read (complete when `toSection` is called). */
+  decodeAnomalies?: Record<string, number>;
+  /** Game messages decoded, once the captures are read (complete when `toSection` is called). */
+  decodedMessages?: number;
 }
 
 /**

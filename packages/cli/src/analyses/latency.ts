@@ -1,8 +1,8 @@
 import { LatencyAnalyzer, PacketTimingAnalyzer, type LatencyReport, type PacketTimingReport, type PacketTimingSessionReport } from "@tickscope/latency";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
-import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
-import { notDecodedReason, undecodedReason } from "./undecoded-traffic.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+import { notDecodedReason, undecodedReason, undecryptedReason, type DecodeOutcomeContext } from "./undecoded-traffic.js";
 import { measureOneWayDelay } from "../one-way-delay.js";
 import { ErrorCode, TickscopeError, type MessageAnalyzer } from "@tickscope/core";
 
@@ -136,12 +136,17 @@ export function packetTimingTable(report: PacketTimingReport): AnalysisSection["
  * What could not be measured comes first, with the reason; "no spike" is only
  * said when an RTT series was there to look for one.
  */
-export function latencySection(report: LatencyReportWithTiming, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
+export function latencySection(report: LatencyReportWithTiming, context?: DecodeOutcomeContext): AnalysisSection {
   const sessions = report.sessions.filter((session) => session.rttMs.samples > 0);
   const spikes = report.sessions.flatMap((session) => session.spikes.map((spike) => ({ session: session.id, ...spike })));
   const answer: string[] = [];
-  const undecoded = notDecodedReason(context);
   const streams = report.streams.filter((stream) => stream.packets >= 2);
+  const undecrypted = undecryptedReason(context);
+  // nothing decoded at all, or nothing measured because the datagrams could not be decrypted: the same "Not measured" answer
+  const undecoded = notDecodedReason(context) ?? (sessions.length > 0 || streams.length > 0 ? undefined : undecrypted?.text);
+  if (undecoded === undefined && undecrypted?.mostly === true) {
+    answer.push(`Mostly not measured: ${undecrypted.text}; the figures below cover only the messages that were decoded.`);
+  }
   if (undecoded !== undefined) {
     answer.push(
       `Not measured: ${undecoded}. RTT needs ack, echo or reported-RTT roles and jitter a sendTime role, so no latency spike could be looked for` +

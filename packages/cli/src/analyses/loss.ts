@@ -2,8 +2,8 @@ import { CAPTURE_DUPLICATE_WINDOW_US, type Recommendation } from "@tickscope/cor
 import { LossAnalyzer, type LossAnalyzerOptions, type LossReport } from "@tickscope/loss";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
-import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
-import { notDecodedReason } from "./undecoded-traffic.js";
+import type { AnalysisAdapter } from "./analysis-adapter.js";
+import { notDecodedReason, undecryptedReason, type DecodeOutcomeContext } from "./undecoded-traffic.js";
 
 function percent(rate: number): string {
   return `${formatNumber(rate * 100)}%`;
@@ -44,13 +44,21 @@ function byMeasuredEffect(recommendations: readonly Recommendation[]): Recommend
  * sync impact and measured fixes. Loss counts sequence numbers — sequenced
  * messages, several per datagram on protocols that pack messages — and says so.
  */
-export function lossSection(report: LossReport, context?: Pick<AnalysisContext, "definition">): AnalysisSection {
+export function lossSection(report: LossReport, context?: DecodeOutcomeContext): AnalysisSection {
   const streams = report.sessions.filter((stream) => stream.expected > 0);
   const answer: string[] = [];
   const undecoded = notDecodedReason(context);
+  const undecrypted = undecryptedReason(context);
   if (undecoded !== undefined) answer.push(`Not measured: ${undecoded}. Loss needs a sequence (or ack) role to know what was sent.`);
-  else if (streams.length === 0) answer.push("Not measured: no sequenced traffic — the definition has no sequence or ack role, or no message carried one.");
+  else if (streams.length === 0) {
+    answer.push(
+      undecrypted === undefined
+        ? "Not measured: no sequenced traffic — the definition has no sequence or ack role, or no message carried one."
+        : `Not measured: ${undecrypted.text}. Loss needs a sequence (or ack) role to know what was sent.`,
+    );
+  }
   else {
+    if (undecrypted?.mostly === true) answer.push(`Mostly not measured: ${undecrypted.text}; the figures below cover only the messages that were decoded.`);
     const expected = streams.reduce((sum, stream) => sum + stream.expected, 0);
     const lost = streams.reduce((sum, stream) => sum + stream.lost, 0);
     const worst = [...streams].sort((left, right) => right.lossRate - left.lossRate)[0]!;

@@ -1,6 +1,7 @@
 import { compareSeverity, describeOtherTraffic, ErrorCode, type Finding, type Recommendation, type Session } from "@tickscope/core";
 import type { AnalyzeResult } from "../analyze-result.js";
 import type { ReportTable } from "../analysis-section.js";
+import { missingKeyCause } from "../analyses/undecoded-traffic.js";
 import { formatCaptureTime, formatNumber, knownPlayer } from "./human-values.js";
 import type { ReportFormat } from "./report-format.js";
 
@@ -131,12 +132,7 @@ export function missingKeyNote(result: Pick<AnalyzeResult, "decodeAnomalies" | "
   const missing = result.decodeAnomalies[ErrorCode.keyMissing] ?? 0;
   if (missing === 0) return undefined;
   const keyFile = result.options.keyFile;
-  const why =
-    typeof keyFile === "string"
-      ? `the key file ${keyFile} has no key for these sessions and directions (check its session ids and the transform's key name)`
-      : keyFile === null
-        ? "no key file was given (--keys) and the protocol definition encrypts with an AEAD transform that needs one (or inline keys in the definition)"
-        : "no key was given for the definition's AEAD transform (--keys or inline keys)";
+  const why = missingKeyCause(typeof keyFile === "string" || keyFile === null ? keyFile : undefined);
   return `${ErrorCode.keyMissing}: ${missing} datagram(s) could not be decrypted because ${why}; a wrong key would show as ${ErrorCode.decryptFailed}.`;
 }
 
