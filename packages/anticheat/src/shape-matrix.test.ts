@@ -18,6 +18,7 @@ const PROFILE_OF: Record<(typeof SHAPE_NAMES)[number], string> = {
   "combined-command": "dsl",
   "tick-clock": "5g",
   "aead-sequence64": "intercontinental",
+  "redundant-inputs": "fibre",
 };
 const rows: ShapeRow[] = [];
 

@@ -17,6 +17,7 @@ const PROFILE_OF: Record<(typeof SHAPE_NAMES)[number], string> = {
   "combined-command": "5g",
   "tick-clock": "dsl",
   "aead-sequence64": "fibre",
+  "redundant-inputs": "intercontinental",
 };
 const rows: LatencyShapeRow[] = [];
 

@@ -7,7 +7,7 @@ import { LatencyAnalyzer } from "../latency-analyzer.js";
 import type { LatencyReport } from "../latency-report.js";
 
 /** The protocol shapes of issue 14 (examples/protocols/), arena first. */
-export const SHAPE_NAMES = ["arena", "le-wrapping-clock", "channel-acks", "combined-command", "tick-clock", "aead-sequence64"] as const;
+export const SHAPE_NAMES = ["arena", "le-wrapping-clock", "channel-acks", "combined-command", "tick-clock", "aead-sequence64", "redundant-inputs"] as const;
 
 /** One shape name. */
 export type ShapeName = (typeof SHAPE_NAMES)[number];
