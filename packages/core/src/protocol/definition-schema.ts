@@ -402,6 +402,7 @@ export interface FieldDefinition {
   description?: string;
   bits?: number;
   byteOrder?: "big" | "little";
+  /** uint/int whose byte count (0-8) is an earlier field. At 0 bytes it is absent from the wire: it decodes as 0 in `fields` but sets no role. */
   byteLength?: { field: string };
   zigzag?: boolean;
   min?: number;

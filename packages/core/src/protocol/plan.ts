@@ -174,6 +174,14 @@ export interface RoleFieldPlan {
   role: string;
   path: string[];
   field: FieldPlan;
+  /**
+   * For an integer whose byte length comes from another field (`byteLength`):
+   * the path of that length field in the same record as `path`. When it reads
+   * 0 the integer is absent from the wire — its value in `fields` is 0, but
+   * it carries no value, so no role is taken from it. Undefined for
+   * fixed-width fields (and for a length field outside the record).
+   */
+  widthPath?: string[];
 }
 
 /** Role extraction spec of one message (or the header). */
@@ -627,7 +635,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
           definitionError(`${path}/of/role`, "array elements carry roles through the named fields of a struct element (with the array's order)");
         }
         const of = buildNode(field.of, scope, `${path}/of`, `${namePath}[]`, depth + 1, refStack);
-        const elementRoles = of.kind === "struct" ? collectElementRoles(of.fields) : [];
+        const elementRoles = of.kind === "struct" ? collectElementRoles(of.fields, of.level) : [];
         const carriesRoles = elementRoles.length > 0 && !elementRoles.some((item) => item.role === "entityId");
         if (carriesRoles && field.order === undefined) {
           definitionError(
@@ -796,7 +804,7 @@ export function buildPlan(definition: ProtocolDefinition): ProtocolPlan {
       reliable: entry.definition.reliable,
       ackChannel: entry.definition.ackChannel,
       fields,
-      roles: collectRoles([...framePrefix, ...fields], `/messages/${entry.index}/fields`),
+      roles: collectRoles([...framePrefix, ...fields], `/messages/${entry.index}/fields`, 1),
       selectors,
       framePrefix,
       work: 1 + fieldsWork(framePrefix) + fieldsWork(fields),
@@ -904,12 +912,12 @@ export const MAX_SCALED_BITS = 48;
 const SCALED_EXACT_BITS = 50;
 
 /** Role-tagged fields of an array element's struct (through nested structs, not nested arrays). */
-function collectElementRoles(fields: FieldPlan[]): RoleFieldPlan[] {
+function collectElementRoles(fields: FieldPlan[], baseLevel: number): RoleFieldPlan[] {
   const found: RoleFieldPlan[] = [];
   const walk = (list: FieldPlan[], prefix: string[]): void => {
     for (const field of list) {
       const path = [...prefix, field.name];
-      if (field.role !== undefined && !(field.role === "inputCount" && field.node.kind === "array")) found.push({ role: field.role, path, field });
+      if (field.role !== undefined && !(field.role === "inputCount" && field.node.kind === "array")) found.push(roleField(field.role, field, path, prefix, baseLevel));
       if (field.node.kind === "struct") walk(field.node.fields, path);
     }
   };
@@ -918,23 +926,35 @@ function collectElementRoles(fields: FieldPlan[]): RoleFieldPlan[] {
 }
 
 /**
+ * One role-tagged field at `path` (`prefix` = its enclosing structs, the list
+ * at scope level `baseLevel + prefix.length`), with the path of its byte-length
+ * field when it is a `byteLength` integer whose length field is in the same record.
+ */
+function roleField(role: string, field: FieldPlan, path: string[], prefix: string[], baseLevel: number): RoleFieldPlan {
+  const node = field.node;
+  if (node.kind !== "intBytes" || node.ref.level < baseLevel || node.ref.level > baseLevel + prefix.length) return { role, path, field };
+  return { role, path, field, widthPath: [...prefix.slice(0, node.ref.level - baseLevel), node.ref.name] };
+}
+
+/**
  * Collects role-tagged fields of a field list (top level and through structs;
  * entity arrays and role-carrying element arrays separately). `jsonPath` names
  * the list in errors: a message may have one array whose elements carry roles.
+ * `baseLevel` is the list's scope level (0 = datagram header, 1 = message).
  */
-export function collectRoles(fields: FieldPlan[], jsonPath = ""): RolePlan {
+export function collectRoles(fields: FieldPlan[], jsonPath = "", baseLevel = 0): RolePlan {
   const plan: RolePlan = { scalars: [], entityArrays: [], inputCountArrays: [], elementArrays: [] };
   const walk = (list: FieldPlan[], prefix: string[]): void => {
     for (const field of list) {
       const path = [...prefix, field.name];
       if (field.role !== undefined) {
         if (field.role === "inputCount" && field.node.kind === "array") plan.inputCountArrays.push(path);
-        else plan.scalars.push({ role: field.role, path, field });
+        else plan.scalars.push(roleField(field.role, field, path, prefix, baseLevel));
       }
       const node = field.node;
       if (node.kind === "struct") walk(node.fields, path);
       else if (node.kind === "array" && node.of.kind === "struct") {
-        const element = collectElementRoles(node.of.fields);
+        const element = collectElementRoles(node.of.fields, node.of.level);
         if (element.some((item) => item.role === "entityId")) plan.entityArrays.push({ path, entity: element });
         else if (element.length > 0) {
           if (plan.elementArrays.length > 0) {

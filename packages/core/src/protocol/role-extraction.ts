@@ -15,6 +15,18 @@ function valueAt(record: FieldRecord, path: string[]): FieldValue | undefined {
   return value;
 }
 
+/**
+ * True when a `byteLength` integer is absent from the wire: its length field
+ * (at `widthPath` in `record`) reads 0. Such a field decodes as 0 in `fields`
+ * but carries no value, so no role is taken from it (a netcode
+ * connection-request has no sequence, not sequence 0). Allocation-free.
+ */
+function isZeroWidth(record: FieldRecord, widthPath: string[] | undefined): boolean {
+  if (widthPath === undefined) return false;
+  const width = widthPath.length === 1 ? record[widthPath[0]] : valueAt(record, widthPath);
+  return width === 0 || width === 0n;
+}
+
 function toNumber(value: FieldValue): number {
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
@@ -221,7 +233,7 @@ export function extractElementRoles(spec: RolePlan["elementArrays"][number], rec
     const target = {} as Writable<MessageRoles> & Writable<EntityRoles>;
     for (const role of spec.element) {
       const roleValue = valueAt(element, role.path);
-      if (roleValue !== undefined && roleValue !== null) applyRole(target, role.role, roleValue, role.field);
+      if (roleValue !== undefined && roleValue !== null && !isZeroWidth(element, role.widthPath)) applyRole(target, role.role, roleValue, role.field);
     }
     elements.push(target);
   }
@@ -236,7 +248,7 @@ export function extractRoles(plan: RolePlan, record: FieldRecord, roles: Message
   const target = roles as Writable<MessageRoles> & Writable<EntityRoles>;
   for (const scalar of plan.scalars) {
     const value = scalar.path.length === 1 ? record[scalar.path[0]] : valueAt(record, scalar.path);
-    if (value !== undefined && value !== null) applyRole(target, scalar.role, value, scalar.field);
+    if (value !== undefined && value !== null && !isZeroWidth(record, scalar.widthPath)) applyRole(target, scalar.role, value, scalar.field);
   }
   for (const path of plan.inputCountArrays) {
     const value = valueAt(record, path);
@@ -250,7 +262,7 @@ export function extractRoles(plan: RolePlan, record: FieldRecord, roles: Message
       const entity = { entityId: 0 } as Writable<MessageRoles> & Writable<EntityRoles>;
       for (const role of spec.entity) {
         const roleValue = valueAt(element, role.path);
-        if (roleValue !== undefined && roleValue !== null) applyRole(entity, role.role, roleValue, role.field);
+        if (roleValue !== undefined && roleValue !== null && !isZeroWidth(element, role.widthPath)) applyRole(entity, role.role, roleValue, role.field);
       }
       // One shape for every entity (absent roles are present and undefined), as the compiled builder makes them.
       entities.push({ entityId: entity.entityId, position: entity.position, velocity: entity.velocity, rotation: entity.rotation });
@@ -366,11 +378,11 @@ export function roleBuilder(
   if (!compiled) {
     // Interpreter: one small setter per role-tagged field, chosen once here.
     const setters = plan.scalars.map((scalar) => {
-      const { path, role, field } = scalar;
+      const { path, role, field, widthPath } = scalar;
       const apply = (target: MessageRoles, value: FieldValue): void => applyRole(target as Writable<MessageRoles> & Writable<EntityRoles>, role, value, field);
       return (fields: FieldRecord, target: MessageRoles): void => {
         const value = path.length === 1 ? fields[path[0]] : valueAt(fields, path);
-        if (value !== undefined && value !== null) apply(target, value);
+        if (value !== undefined && value !== null && !isZeroWidth(fields, widthPath)) apply(target, value);
       };
     });
     const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays, elementArrays: plan.elementArrays };
@@ -409,7 +421,7 @@ export function roleBuilder(
   };
   // Every message's roles start with all properties present: one hidden class for all message types.
   // Property names come from the fixed MESSAGE_ROLE_PROPERTIES list (never user text).
-  const lines: string[] = [`const r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; let v;`];
+  const lines: string[] = [`const r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; let v, w;`];
   const headerProperties = new Set<string>();
   for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
   if (headerPlan.elementArrays.length > 0) lines.push("for (const k in h) r[k] = h[k];");
@@ -417,12 +429,20 @@ export function roleBuilder(
   const number = "(typeof v === \"number\" ? v : H.num(v))";
   for (const scalar of plan.scalars) {
     const field = scalar.field;
-    const access = scalar.path.map((name) => `[${JSON.stringify(name)}]`);
-    if (access.length === 1) lines.push(`v = f${access[0]};`);
-    else {
-      lines.push("v = f;");
-      for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
+    const readInto = (path: string[]): void => {
+      const access = path.map((name) => `[${JSON.stringify(name)}]`);
+      if (access.length === 1) lines.push(`v = f${access[0]};`);
+      else {
+        lines.push("v = f;");
+        for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
+      }
+    };
+    // A `byteLength` integer of 0 bytes is absent from the wire: no role from it (see isZeroWidth).
+    if (scalar.widthPath !== undefined) {
+      readInto(scalar.widthPath);
+      lines.push("w = v === 0 || v === 0n;");
     }
+    readInto(scalar.path);
     const bits = fieldBits(field);
     const serial = "(typeof v === \"number\" ? v : H.serial(v))";
     const widthCode = (property: string): string => {
@@ -516,7 +536,7 @@ export function roleBuilder(
       default:
         code = undefined;
     }
-    if (code !== undefined) lines.push(`if (v !== undefined && v !== null) { ${code} }`);
+    if (code !== undefined) lines.push(`if (v !== undefined && v !== null${scalar.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
   }
   // Walks `path` from `source` into `v` exactly like `valueAt` (undefined through non-records).
   const walk = (source: string, path: string[]): void => {
@@ -545,8 +565,12 @@ export function roleBuilder(
         code = `if (${local} === undefined) ${local} = { x: 0, y: 0, z: 0 }; ${local}.${property} = ${number};`;
       }
       if (code === undefined) continue;
+      if (role.widthPath !== undefined) {
+        walk(`el[${JSON.stringify(role.widthPath[0])}]`, role.widthPath.slice(1));
+        lines.push("w = v === 0 || v === 0n;");
+      }
       walk(`el[${JSON.stringify(role.path[0])}]`, role.path.slice(1));
-      lines.push(`if (v !== undefined && v !== null) { ${code} }`);
+      lines.push(`if (v !== undefined && v !== null${role.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
     }
     lines.push("}");
     // One allocation and one shape per entity: absent roles are present and undefined (as in the message roles).
