@@ -61,6 +61,10 @@ export const ErrorCode = {
   io: "E_IO",
   /** The command line is malformed (unknown command or option, missing argument). */
   usage: "E_USAGE",
+  /** A saved analysis state (`--partial` file or a worker's state) is not one this version can merge: wrong shape, version or analysis. */
+  badPartial: "E_BAD_PARTIAL",
+  /** Partial states that cannot be merged together (different protocol definition, settings or analyses). */
+  partialMismatch: "E_PARTIAL_MISMATCH",
 } as const;
 
 /** One of the stable {@link ErrorCode} values. */

@@ -13,6 +13,7 @@ export * from "./log-event.js";
 export * from "./log-event-attribution.js";
 export * from "./active-span.js";
 export * from "./analyzer.js";
+export * from "./mergeable-analyzer.js";
 export * from "./capture-duplicate.js";
 export * from "./datagram-decoder.js";
 export * from "./finding.js";
