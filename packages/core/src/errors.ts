@@ -65,6 +65,8 @@ export const ErrorCode = {
   badPartial: "E_BAD_PARTIAL",
   /** Partial states that cannot be merged together (different protocol definition, settings or analyses). */
   partialMismatch: "E_PARTIAL_MISMATCH",
+  /** The job queue (Redis, for `tickscope fleet`) cannot be reached or answered with an error. */
+  queueUnavailable: "E_QUEUE_UNAVAILABLE",
 } as const;
 
 /** One of the stable {@link ErrorCode} values. */
