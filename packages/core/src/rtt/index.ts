@@ -8,3 +8,4 @@ export * from "./session-rtt.js";
 export * from "./spike-detector.js";
 export * from "./interarrival-jitter.js";
 export * from "./session-rtt-signals.js";
+export * from "./rtt-state.js";

@@ -1,4 +1,6 @@
-import { QuantileSketch } from "./quantile-sketch.js";
+import { Type, type Static } from "@sinclair/typebox";
+import { QuantileSketch, quantileSketchStateSchema } from "./quantile-sketch.js";
+import { badState, checkState, countSchema, decodeNumber, encodeNumber, encodedNumberSchema } from "./rtt-state.js";
 
 /** Options of {@link InterarrivalJitter}. */
 export interface InterarrivalJitterOptions {
@@ -35,6 +37,62 @@ export interface JitterRestart {
   fromClock: string;
   toClock: string;
 }
+
+/** Most restarts a saved jitter state may keep (the `maxRestartsKept` option, capped). */
+export const MAX_JITTER_STATE_RESTARTS = 10_000;
+
+/** TypeBox schema of {@link InterarrivalJitterState}. */
+export const interarrivalJitterStateSchema = Type.Object(
+  {
+    packets: countSchema,
+    samples: countSchema,
+    jitterUs: Type.Number(),
+    maxJitterUs: Type.Number(),
+    restarts: Type.Array(
+      Type.Object(
+        {
+          tUs: Type.Number(),
+          reason: Type.Union([Type.Literal("timestampJump"), Type.Literal("clockChange")]),
+          sendJumpMs: encodedNumberSchema,
+          arrivalGapMs: encodedNumberSchema,
+          sequence: Type.Union([Type.Number(), Type.Null()]),
+          fromClock: Type.String({ maxLength: 256 }),
+          toClock: Type.String({ maxLength: 256 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_JITTER_STATE_RESTARTS },
+    ),
+    restartCount: countSchema,
+    jitterSumUs: Type.Number(),
+    previousReceiveUs: encodedNumberSchema,
+    previousSendUs: encodedNumberSchema,
+    previousClock: Type.String({ maxLength: 256 }),
+    previousSequence: encodedNumberSchema,
+    stepUs: encodedNumberSchema,
+    firstTransitUs: encodedNumberSchema,
+    lastRelativeTransitUs: encodedNumberSchema,
+    minimumTransitMs: encodedNumberSchema,
+    perPacketMs: quantileSketchStateSchema,
+    /** Null when built with `packetDelayVariation: false`. */
+    relativeTransitMs: Type.Union([quantileSketchStateSchema, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * An {@link InterarrivalJitter}'s whole state as JSON-safe plain data
+ * ({@link InterarrivalJitter.saveState}): the running RFC 3550 figures, the
+ * previous packet (the difference chain continues from it after
+ * {@link InterarrivalJitter.loadState}), the kept restarts and both sketches.
+ */
+export type InterarrivalJitterState = Static<typeof interarrivalJitterStateSchema>;
+
+/** TypeBox schema of {@link SmoothedRttState}. */
+export const smoothedRttStateSchema = Type.Object({ smoothedMs: encodedNumberSchema, variationMs: encodedNumberSchema }, { additionalProperties: false });
+
+/** A {@link SmoothedRtt} as JSON-safe plain data (NaN before the first sample is `null`). */
+export type SmoothedRttState = Static<typeof smoothedRttStateSchema>;
 
 /**
  * RFC 3550 §6.4.1 interarrival jitter of one stream, plus RFC 5481 packet
@@ -150,6 +208,62 @@ export class InterarrivalJitter {
     return Math.max(0, this.relativeTransitMs.quantile(q) - this.minimumTransitMs);
   }
 
+  /** The jitter's whole state as JSON-safe plain data (see {@link InterarrivalJitterState}); feeding may continue. */
+  saveState(): InterarrivalJitterState {
+    return {
+      packets: this.packets,
+      samples: this.samples,
+      jitterUs: this.jitterUs,
+      maxJitterUs: this.maxJitterUs,
+      restarts: this.restarts.map((restart) => ({ ...restart, sendJumpMs: encodeNumber(restart.sendJumpMs), arrivalGapMs: encodeNumber(restart.arrivalGapMs) })),
+      restartCount: this.restartCount,
+      jitterSumUs: this.jitterSumUs,
+      previousReceiveUs: encodeNumber(this.previousReceiveUs),
+      previousSendUs: encodeNumber(this.previousSendUs),
+      previousClock: this.previousClock,
+      previousSequence: encodeNumber(this.previousSequence),
+      stepUs: encodeNumber(this.stepUs),
+      firstTransitUs: encodeNumber(this.firstTransitUs),
+      lastRelativeTransitUs: encodeNumber(this.lastRelativeTransitUs),
+      minimumTransitMs: encodeNumber(this.minimumTransitMs),
+      perPacketMs: this.perPacketMs.saveState(),
+      relativeTransitMs: this.relativeTransitMs === undefined ? null : this.relativeTransitMs.saveState(),
+    };
+  }
+
+  /**
+   * Replaces this (freshly created, same options) jitter's state with a saved
+   * one: the next packet continues the saved difference chain. A state that
+   * does not fit (wrong shape, PDV tracked in one and not the other, more
+   * restarts than `maxRestartsKept`, inconsistent sketches) throws
+   * `E_BAD_PARTIAL` before anything changes.
+   */
+  loadState(state: InterarrivalJitterState): void {
+    const checked = checkState(interarrivalJitterStateSchema, state, "interarrival jitter state");
+    if ((checked.relativeTransitMs === null) !== (this.relativeTransitMs === undefined)) badState("interarrival jitter state", "/relativeTransitMs", "PDV tracked in one of the saved and the restoring jitter only (create it with the same options)");
+    if (checked.restarts.length > this.maxRestartsKept) badState("interarrival jitter state", "/restarts", `${checked.restarts.length} restarts kept, at most ${this.maxRestartsKept}`);
+    const perPacket = QuantileSketch.fromState(checked.perPacketMs);
+    const relative = checked.relativeTransitMs === null ? undefined : QuantileSketch.fromState(checked.relativeTransitMs);
+    this.packets = checked.packets;
+    this.samples = checked.samples;
+    this.jitterUs = checked.jitterUs;
+    this.maxJitterUs = checked.maxJitterUs;
+    this.restarts.length = 0;
+    for (const restart of checked.restarts) this.restarts.push({ ...restart, sendJumpMs: decodeNumber(restart.sendJumpMs), arrivalGapMs: decodeNumber(restart.arrivalGapMs) });
+    this.restartCount = checked.restartCount;
+    this.jitterSumUs = checked.jitterSumUs;
+    this.previousReceiveUs = decodeNumber(checked.previousReceiveUs);
+    this.previousSendUs = decodeNumber(checked.previousSendUs);
+    this.previousClock = checked.previousClock;
+    this.previousSequence = decodeNumber(checked.previousSequence);
+    this.stepUs = decodeNumber(checked.stepUs);
+    this.firstTransitUs = decodeNumber(checked.firstTransitUs);
+    this.lastRelativeTransitUs = decodeNumber(checked.lastRelativeTransitUs);
+    this.minimumTransitMs = decodeNumber(checked.minimumTransitMs);
+    (this as { perPacketMs: QuantileSketch }).perPacketMs = perPacket;
+    (this as unknown as { relativeTransitMs: QuantileSketch | undefined }).relativeTransitMs = relative;
+  }
+
   /** True when the send-time gap is what the sequence gap predicts (a pause, a burst of loss), within the discontinuity threshold. */
   private explainedBySequence(sendGapUs: number, sequenceGap: number): boolean {
     if (Number.isNaN(sequenceGap) || Number.isNaN(this.stepUs)) return false;
@@ -199,6 +313,18 @@ export class SmoothedRtt {
     readonly alpha = 1 / 8,
     readonly beta = 1 / 4,
   ) {}
+
+  /** The smoothed RTT as JSON-safe plain data. */
+  saveState(): SmoothedRttState {
+    return { smoothedMs: encodeNumber(this.smoothedMs), variationMs: encodeNumber(this.variationMs) };
+  }
+
+  /** Replaces the smoothed RTT with a saved one (`E_BAD_PARTIAL` when it is not a {@link SmoothedRttState}). */
+  loadState(state: SmoothedRttState): void {
+    const checked = checkState(smoothedRttStateSchema, state, "smoothed RTT state");
+    this.smoothedMs = decodeNumber(checked.smoothedMs);
+    this.variationMs = decodeNumber(checked.variationMs);
+  }
 
   /** Feeds one RTT sample, ms. */
   add(rttMs: number): void {

@@ -1,3 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { ErrorCode, TickscopeError } from "../errors.js";
+import { badState, checkState, countSchema, decodeNumber, encodeNumber, encodedNumberSchema } from "./rtt-state.js";
+
 /** Default relative accuracy of {@link QuantileSketch}: 0.5 %. */
 export const DEFAULT_SKETCH_RELATIVE_ACCURACY = 0.005;
 
@@ -61,6 +65,16 @@ class BucketStore {
     }
   }
 
+  /** Every non-empty bucket as flat `[bucket, count, bucket, count, …]`, ascending. */
+  toPairs(): number[] {
+    const pairs: number[] = [];
+    this.visit(true, (bucket, count) => {
+      pairs.push(bucket, count);
+      return false;
+    });
+    return pairs;
+  }
+
   /** Adds every bucket of `other`. */
   merge(other: BucketStore): void {
     other.visit(true, (bucket, count) => {
@@ -103,6 +117,51 @@ class BucketStore {
 }
 
 /**
+ * Most non-empty buckets a saved sketch may hold per sign: every finite double
+ * magnitude from 10⁻⁹ up fits in fewer at any relative accuracy ≥ 0.2 %
+ * (log(1.8·10³⁰⁸ / 10⁻⁹) / log γ ≈ 180,000 at α = 0.2 %).
+ */
+export const MAX_SKETCH_STATE_BUCKETS = 200_000;
+
+/** TypeBox schema of {@link QuantileSketchState}. */
+export const quantileSketchStateSchema = Type.Object(
+  {
+    relativeAccuracy: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    minimumMagnitude: Type.Number({ minimum: 0 }),
+    count: countSchema,
+    sum: Type.Number(),
+    min: encodedNumberSchema,
+    max: encodedNumberSchema,
+    zeroCount: countSchema,
+    /** Flat `[bucket, count, …]` pairs, ascending bucket. */
+    positive: Type.Array(Type.Integer(), { maxItems: 2 * MAX_SKETCH_STATE_BUCKETS }),
+    negative: Type.Array(Type.Integer(), { maxItems: 2 * MAX_SKETCH_STATE_BUCKETS }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A {@link QuantileSketch} as JSON-safe plain data ({@link QuantileSketch.saveState}):
+ * its accuracy, exact count/sum/min/max (min/max as `"Infinity"` / `"-Infinity"`
+ * when empty) and its non-empty buckets per sign as flat `[bucket, count, …]`
+ * pairs. Size: 2 numbers per non-empty bucket (a few hundred for an RTT series).
+ */
+export type QuantileSketchState = Static<typeof quantileSketchStateSchema>;
+
+/** Checks the pairs of one sign; returns their total count. */
+function checkPairs(pairs: readonly number[], path: string): number {
+  if (pairs.length % 2 !== 0) badState("quantile sketch state", path, "bucket pairs must come in [bucket, count] pairs");
+  let total = 0;
+  for (let index = 0; index < pairs.length; index += 2) {
+    const count = pairs[index + 1];
+    if (count < 1 || !Number.isSafeInteger(count)) badState("quantile sketch state", `${path}/${index + 1}`, "bucket count must be a positive safe integer");
+    if (index > 0 && pairs[index] <= pairs[index - 2]) badState("quantile sketch state", `${path}/${index}`, "buckets must ascend");
+    total += count;
+  }
+  return total;
+}
+
+/**
  * Bounded-memory quantile sketch with a guaranteed relative error (the
  * DDSketch construction): a value `x` falls in the logarithmic bucket
  * `ceil(log_γ |x|)` with `γ = (1 + α) / (1 − α)`, and a quantile is answered
@@ -119,6 +178,14 @@ class BucketStore {
  * is computed exactly as before the dense layout (`Math.ceil(Math.log(|x|) /
  * Math.log(γ))`), so the answers, and the error bound, are unchanged. `max`,
  * `min`, `count` and `sum` are exact.
+ *
+ * This is the DDSketch algorithm (Masson, Rim & Lee, VLDB 2019) — the same
+ * logarithmic mapping and bucket-centre answer as Datadog's reference
+ * implementation, `@datadog/sketches-js` — kept in core for its
+ * allocation-free dense store; `rtt-state.test.ts` checks it against that
+ * reference on random data (within α of the exact quantile, within 2α of the
+ * reference's answer, single and merged from random splits). Its state saves
+ * as plain data ({@link saveState}, {@link mergeState}, {@link fromState}).
  */
 export class QuantileSketch {
   private readonly logGamma: number;
@@ -206,6 +273,64 @@ export class QuantileSketch {
     this.sum += other.sum;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
+  }
+
+  /**
+   * The sketch as JSON-safe plain data (see {@link QuantileSketchState}):
+   * `QuantileSketch.fromState(sketch.saveState())` answers every quantile, and
+   * count/sum/min/max, exactly as `sketch` does.
+   */
+  saveState(): QuantileSketchState {
+    return {
+      relativeAccuracy: this.relativeAccuracy,
+      minimumMagnitude: this.minimumMagnitude,
+      count: this.count,
+      sum: this.sum,
+      min: encodeNumber(this.min),
+      max: encodeNumber(this.max),
+      zeroCount: this.zeroCount,
+      positive: this.positive.toPairs(),
+      negative: this.negative.toPairs(),
+    };
+  }
+
+  /**
+   * Adds every value of a saved sketch (as {@link merge} does with a sketch),
+   * after checking it: an input that is not a {@link QuantileSketchState}
+   * (wrong shape, counts that do not add up, min above max) throws
+   * `E_BAD_PARTIAL`, and one of another accuracy or minimum magnitude throws
+   * `E_PARTIAL_MISMATCH` — in both cases before anything is added.
+   */
+  mergeState(state: QuantileSketchState): void {
+    const checked = checkState(quantileSketchStateSchema, state, "quantile sketch state");
+    const bucketTotal = checkPairs(checked.positive, "/positive") + checkPairs(checked.negative, "/negative") + checked.zeroCount;
+    if (bucketTotal !== checked.count) badState("quantile sketch state", "/count", `count ${checked.count} is not the ${bucketTotal} values in the buckets`);
+    const min = decodeNumber(checked.min);
+    const max = decodeNumber(checked.max);
+    if (checked.count === 0 ? min !== Infinity || max !== -Infinity : !Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+      badState("quantile sketch state", "/min", "min/max must be finite with min ≤ max (Infinity / -Infinity when empty)");
+    }
+    if (checked.relativeAccuracy !== this.relativeAccuracy || checked.minimumMagnitude !== this.minimumMagnitude) {
+      throw new TickscopeError(
+        ErrorCode.partialMismatch,
+        `quantile sketch state of relative accuracy ${checked.relativeAccuracy} (minimum ${checked.minimumMagnitude}) cannot merge into one of ${this.relativeAccuracy} (minimum ${this.minimumMagnitude})`,
+      );
+    }
+    for (let index = 0; index < checked.positive.length; index += 2) this.positive.increment(checked.positive[index], checked.positive[index + 1]);
+    for (let index = 0; index < checked.negative.length; index += 2) this.negative.increment(checked.negative[index], checked.negative[index + 1]);
+    this.zeroCount += checked.zeroCount;
+    this.count += checked.count;
+    this.sum += checked.sum;
+    this.min = Math.min(this.min, min);
+    this.max = Math.max(this.max, max);
+  }
+
+  /** A sketch rebuilt from a saved state (its accuracy and minimum magnitude), checked as {@link mergeState} checks it. */
+  static fromState(state: QuantileSketchState): QuantileSketch {
+    const checked = checkState(quantileSketchStateSchema, state, "quantile sketch state");
+    const sketch = new QuantileSketch(checked.relativeAccuracy, checked.minimumMagnitude);
+    sketch.mergeState(checked);
+    return sketch;
   }
 
   /** Mean of the values (NaN when empty). */

@@ -1,10 +1,12 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "../game-message.js";
-import type { Direction } from "../session.js";
-import { InterarrivalJitter } from "./interarrival-jitter.js";
+import { DirectionSchema, type Direction } from "../session.js";
+import { InterarrivalJitter, interarrivalJitterStateSchema } from "./interarrival-jitter.js";
 import type { QuantileSketch } from "./quantile-sketch.js";
-import { RTT_DISAGREEMENT_FACTOR, SessionRtt, type RttSeries, type SessionRttChoice } from "./session-rtt.js";
+import { RTT_DISAGREEMENT_FACTOR, rttMethodSchema, SessionRtt, type RttSeries, type SessionRttChoice } from "./session-rtt.js";
 import type { RttMethod, RttSample } from "./rtt-sample.js";
-import { SpikeDetector, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
+import { badState, checkState, countSchema, decodeNumber, encodeNumber, encodedNumberSchema } from "./rtt-state.js";
+import { SpikeDetector, spikeDetectorStateSchema, type DetectedSpike, type SpikeDetectorOptions } from "./spike-detector.js";
 
 /** Direct-method samples kept per series for confirming spikes (16 KB when full). */
 const DIRECT_SAMPLES_KEPT = 1024;
@@ -13,6 +15,65 @@ const ACK_SAMPLES_KEPT = 512;
 /** A direct sample is compared with the ack sample nearest it, at most this far apart, µs. */
 const CONFIRM_WINDOW_US = 1_000_000;
 const METHOD_INDEX: Readonly<Record<RttMethod, number>> = { echo: 0, reported: 1, ack: 2 };
+
+/** Most `sendTime` streams a saved session may hold per direction. */
+export const MAX_SIGNALS_STATE_STREAMS = 256;
+
+/** TypeBox schema of {@link RttSeriesSignalsState}. */
+export const rttSeriesSignalsStateSchema = Type.Object(
+  {
+    method: rttMethodSchema,
+    direction: DirectionSchema,
+    detector: spikeDetectorStateSchema,
+    jitter: interarrivalJitterStateSchema,
+    firstUs: encodedNumberSchema,
+    lastUs: encodedNumberSchema,
+    /** The recent-samples ring as flat `[tUs, rttMs, …]` (null before it is allocated). */
+    recentSamples: Type.Union([Type.Array(Type.Number(), { maxItems: 2 * DIRECT_SAMPLES_KEPT }), Type.Null()]),
+    recentCount: countSchema,
+  },
+  { additionalProperties: false },
+);
+
+/** One {@link RttSeriesSignals} as JSON-safe plain data. */
+export type RttSeriesSignalsState = Static<typeof rttSeriesSignalsStateSchema>;
+
+/** TypeBox schema of {@link SendTimeStreamState}. */
+export const sendTimeStreamStateSchema = Type.Object(
+  {
+    direction: DirectionSchema,
+    channel: Type.String({ maxLength: 256 }),
+    jitter: interarrivalJitterStateSchema,
+    restartPacketIndices: Type.Array(countSchema, { maxItems: 10_000 }),
+    /** −1 before the first datagram. */
+    lastPacketIndex: Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER }),
+  },
+  { additionalProperties: false },
+);
+
+/** One {@link SendTimeStream} as JSON-safe plain data. */
+export type SendTimeStreamState = Static<typeof sendTimeStreamStateSchema>;
+
+/** TypeBox schema of {@link SessionRttSignalsState}. */
+export const sessionRttSignalsStateSchema = Type.Object(
+  {
+    series: Type.Array(rttSeriesSignalsStateSchema, { maxItems: 6 }),
+    sendTimeStreams: Type.Array(sendTimeStreamStateSchema, { maxItems: 2 * MAX_SIGNALS_STATE_STREAMS }),
+    hasDirectMethod: Type.Boolean(),
+    hasReceivedStream: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A {@link SessionRttSignals}' whole state as JSON-safe plain data
+ * ({@link SessionRttSignals.saveState}): per series its spike detector, RTT
+ * jitter, first/last sample times and recent samples; per `sendTime` stream its
+ * jitter and restarts. The series' sketches are NOT in it: they are the
+ * session's {@link SessionRtt}, saved with {@link SessionRtt.saveState}.
+ * Restore both: `rtt.mergeState(rttState)` then `signals.loadState(signalsState, offset)`.
+ */
+export type SessionRttSignalsState = Static<typeof sessionRttSignalsStateSchema>;
 
 /** The key of a series in {@link RttSpike.contradictedBy}: `method\u0000direction`. */
 export function rttSeriesKey(method: RttMethod, direction: Direction): string {
@@ -180,6 +241,92 @@ export class SessionRttSignals {
     if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
     if (stream.jitter.packets >= 2) this.hasReceivedStream = true;
     return stream;
+  }
+
+  /** The signals as JSON-safe plain data (see {@link SessionRttSignalsState}); feeding may continue. */
+  saveState(): SessionRttSignalsState {
+    return {
+      series: this.all().map((signals) => ({
+        method: signals.method,
+        direction: signals.direction,
+        detector: signals.detector.saveState(),
+        jitter: signals.jitter.saveState(),
+        firstUs: encodeNumber(signals.firstUs),
+        lastUs: encodeNumber(signals.lastUs),
+        recentSamples: signals.recentSamples === undefined ? null : Array.from(signals.recentSamples),
+        recentCount: signals.recentCount,
+      })),
+      sendTimeStreams: [...this.sendTimeStreams[0], ...this.sendTimeStreams[1]].map((stream) => ({
+        direction: stream.direction,
+        channel: stream.channel,
+        jitter: stream.jitter.saveState(),
+        restartPacketIndices: [...stream.restartPacketIndices],
+        lastPacketIndex: stream.lastPacketIndex,
+      })),
+      hasDirectMethod: this.hasDirectMethod,
+      hasReceivedStream: this.hasReceivedStream,
+    };
+  }
+
+  /**
+   * Replaces the state of these (freshly created, same spike options) signals
+   * with a saved one, adding `packetIndexOffset` to every packet index it
+   * holds; the series are created in the session's {@link SessionRtt} (restore
+   * its sketches with {@link SessionRtt.mergeState}). Everything is checked and
+   * built first: a state that does not fit throws `E_BAD_PARTIAL` and these
+   * signals are unchanged.
+   */
+  loadState(state: SessionRttSignalsState, packetIndexOffset = 0): void {
+    const checked = checkState(sessionRttSignalsStateSchema, state, "session RTT signals state");
+    const seen = new Set<number>();
+    const built: { slot: number; method: RttMethod; direction: Direction; build: (signals: RttSeriesSignals) => void }[] = [];
+    checked.series.forEach((saved, index) => {
+      const slot = METHOD_INDEX[saved.method] * 2 + (saved.direction === "clientToServer" ? 0 : 1);
+      if (seen.has(slot)) badState("session RTT signals state", `/series/${index}`, `series ${saved.method} ${saved.direction} appears twice`);
+      seen.add(slot);
+      const capacity = saved.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
+      if (saved.recentSamples !== null && saved.recentSamples.length !== 2 * capacity) badState("session RTT signals state", `/series/${index}/recentSamples`, `a ring of ${2 * capacity} numbers expected`);
+      // Build into a scratch series first: the checks of the detector and jitter run before this object changes.
+      const scratch = new RttSeriesSignals(new SessionRtt().seriesFor(saved.method, saved.direction), this.spikeOptions, () => undefined);
+      scratch.detector.loadState(saved.detector, packetIndexOffset);
+      scratch.jitter.loadState(saved.jitter);
+      built.push({
+        slot,
+        method: saved.method,
+        direction: saved.direction,
+        build: (signals) => {
+          signals.detector.loadState(saved.detector, packetIndexOffset);
+          signals.jitter.loadState(saved.jitter);
+          signals.firstUs = decodeNumber(saved.firstUs);
+          signals.lastUs = decodeNumber(saved.lastUs);
+          signals.recentSamples = saved.recentSamples === null ? undefined : Float64Array.from(saved.recentSamples);
+          signals.recentCount = saved.recentCount;
+        },
+      });
+    });
+    const streams: SendTimeStream[] = [];
+    const streamKeys = new Set<string>();
+    checked.sendTimeStreams.forEach((saved, index) => {
+      const key = `${saved.direction}\u0000${saved.channel}`;
+      if (streamKeys.has(key)) badState("session RTT signals state", `/sendTimeStreams/${index}`, "stream appears twice");
+      streamKeys.add(key);
+      const jitter = new InterarrivalJitter();
+      jitter.loadState(saved.jitter);
+      if (saved.restartPacketIndices.length !== jitter.restarts.length) badState("session RTT signals state", `/sendTimeStreams/${index}/restartPacketIndices`, "one packet index per kept restart expected");
+      streams.push({
+        direction: saved.direction,
+        channel: saved.channel,
+        jitter,
+        restartPacketIndices: saved.restartPacketIndices.map((packetIndex) => packetIndex + packetIndexOffset),
+        lastPacketIndex: saved.lastPacketIndex < 0 ? saved.lastPacketIndex : saved.lastPacketIndex + packetIndexOffset,
+      });
+    });
+    for (const entry of built) entry.build(this.seriesFor(entry.method, entry.direction));
+    this.sendTimeStreams[0].length = 0;
+    this.sendTimeStreams[1].length = 0;
+    for (const stream of streams) this.sendTimeStreams[stream.direction === "clientToServer" ? 0 : 1].push(stream);
+    this.hasDirectMethod = checked.hasDirectMethod;
+    this.hasReceivedStream = checked.hasReceivedStream;
   }
 
   /** Closes every series' open spike at its last sample (end of data). */

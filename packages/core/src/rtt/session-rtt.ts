@@ -1,6 +1,40 @@
-import type { Direction } from "../session.js";
-import { QuantileSketch } from "./quantile-sketch.js";
+import { Type, type Static } from "@sinclair/typebox";
+import { DirectionSchema, type Direction } from "../session.js";
+import { QuantileSketch, quantileSketchStateSchema } from "./quantile-sketch.js";
 import { RTT_METHODS, type RttMethod, type RttSample } from "./rtt-sample.js";
+import { badState, checkState, countSchema } from "./rtt-state.js";
+
+/** TypeBox schema of an {@link RttMethod}. */
+export const rttMethodSchema = Type.Union([Type.Literal("echo"), Type.Literal("reported"), Type.Literal("ack")]);
+/** Most acknowledged channels a saved {@link RttSeriesState} may count. */
+export const MAX_SERIES_STATE_CHANNELS = 4096;
+
+/** TypeBox schema of {@link RttSeriesState}. */
+export const rttSeriesStateSchema = Type.Object(
+  {
+    method: rttMethodSchema,
+    direction: DirectionSchema,
+    sketch: quantileSketchStateSchema,
+    /** `ack` series: `[channel, samples]` per acknowledged channel, by channel. */
+    channels: Type.Array(Type.Tuple([Type.String({ maxLength: 256 }), countSchema]), { maxItems: MAX_SERIES_STATE_CHANNELS }),
+  },
+  { additionalProperties: false },
+);
+
+/** An {@link RttSeries} as JSON-safe plain data ({@link RttSeries.saveState}). */
+export type RttSeriesState = Static<typeof rttSeriesStateSchema>;
+
+/** TypeBox schema of {@link SessionRttState}. */
+export const sessionRttStateSchema = Type.Object({ series: Type.Array(rttSeriesStateSchema, { maxItems: 6 }) }, { additionalProperties: false });
+
+/**
+ * A {@link SessionRtt} as JSON-safe plain data ({@link SessionRtt.saveState}):
+ * every series with samples, in method order then client→server first. Merging
+ * it ({@link SessionRtt.mergeState}) adds exactly what {@link SessionRtt.merge}
+ * adds, so the headline choice and percentiles of a session split across
+ * passes equal one pass's.
+ */
+export type SessionRttState = Static<typeof sessionRttStateSchema>;
 
 /** Samples a method needs before it can be a session's headline. */
 export const MINIMUM_HEADLINE_SAMPLES = 10;
@@ -88,6 +122,27 @@ export class RttSeries {
     this.runCount = 0;
   }
 
+  /** The series as JSON-safe plain data: its sketch and the samples per acknowledged channel (by channel). */
+  saveState(): RttSeriesState {
+    this.flushRun();
+    const channels = [...this.channelSamples].sort((left, right) => (left[0] < right[0] ? -1 : left[0] > right[0] ? 1 : 0));
+    return { method: this.method, direction: this.direction, sketch: this.sketch.saveState(), channels };
+  }
+
+  /**
+   * Adds a saved series of the same method and direction (as {@link merge});
+   * anything else throws `E_BAD_PARTIAL` before a sample is added.
+   */
+  mergeState(state: RttSeriesState): void {
+    const checked = checkState(rttSeriesStateSchema, state, "RTT series state");
+    if (checked.method !== this.method || checked.direction !== this.direction) badState("RTT series state", "/method", `a ${checked.method} ${checked.direction} series cannot merge into a ${this.method} ${this.direction} one`);
+    // Validate the sketch before touching the channel counts (never half-merged).
+    QuantileSketch.fromState(checked.sketch);
+    this.sketch.mergeState(checked.sketch);
+    this.flushRun();
+    for (const [channel, count] of checked.channels) this.channelSamples.set(channel, (this.channelSamples.get(channel) ?? 0) + count);
+  }
+
   /** Adds every sample of another series of the same method and direction (sharded analysis). */
   merge(other: RttSeries): void {
     other.flushRun();
@@ -173,6 +228,29 @@ export class SessionRtt {
   /** Adds every series of another session state (sharded analysis of one session's parts). */
   merge(other: SessionRtt): void {
     for (const series of other.all()) this.seriesFor(series.method, series.direction).merge(series);
+  }
+
+  /** The session's RTT as JSON-safe plain data (see {@link SessionRttState}). */
+  saveState(): SessionRttState {
+    return { series: this.all().map((series) => series.saveState()) };
+  }
+
+  /**
+   * Adds a saved session RTT (another pass over the same session, or a fresh
+   * session restored): every series is checked first, so a state that is not
+   * a {@link SessionRttState} (wrong shape, a method twice, inconsistent
+   * sketch counts) throws `E_BAD_PARTIAL` and nothing is added.
+   */
+  mergeState(state: SessionRttState): void {
+    const checked = checkState(sessionRttStateSchema, state, "session RTT state");
+    const seen = new Set<string>();
+    checked.series.forEach((series, index) => {
+      const key = `${series.method}:${series.direction}`;
+      if (seen.has(key)) badState("session RTT state", `/series/${index}`, `series ${key} appears twice`);
+      seen.add(key);
+      new RttSeries(series.method, series.direction).mergeState(series);
+    });
+    for (const series of checked.series) this.seriesFor(series.method, series.direction).mergeState(series);
   }
 
   /**

@@ -1,3 +1,6 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { badState, checkState, countSchema, decodeNumber, encodeNumber, encodedNumberSchema } from "./rtt-state.js";
+
 /** Options of {@link SpikeDetector}. */
 export interface SpikeDetectorOptions {
   /** A spike needs latency above baseline + max(marginMs, madMultiplier·σ̂) (σ̂ = 1.4826·MAD). Default 20. */
@@ -55,6 +58,65 @@ export interface DetectedSpike {
   /** Packet index of the first and of the peak sample. */
   packetIndices: number[];
 }
+
+/** Most samples a saved detector's baseline window may hold (the option's window, capped). */
+export const MAX_DETECTOR_STATE_WINDOW = 100_000;
+
+/** TypeBox schema of a {@link DetectedSpike} in a saved state. */
+export const detectedSpikeStateSchema = Type.Object(
+  {
+    startUs: Type.Number(),
+    endUs: Type.Number(),
+    peakMs: Type.Number(),
+    peakUs: Type.Number(),
+    baselineMs: encodedNumberSchema,
+    spreadMs: encodedNumberSchema,
+    samples: countSchema,
+    levelShift: Type.Boolean(),
+    afterBaselineMs: encodedNumberSchema,
+    packetIndices: Type.Array(countSchema, { minItems: 2, maxItems: 2 }),
+  },
+  { additionalProperties: false },
+);
+
+/** TypeBox schema of {@link SpikeDetectorState}. */
+export const spikeDetectorStateSchema = Type.Object(
+  {
+    /** Length of the baseline window the detector was created with (must equal the restoring detector's). */
+    windowSize: Type.Integer({ minimum: 5, maximum: MAX_DETECTOR_STATE_WINDOW }),
+    samples: countSchema,
+    /** The baseline window, oldest first. */
+    window: Type.Array(encodedNumberSchema, { maxItems: MAX_DETECTOR_STATE_WINDOW }),
+    sinceRecompute: countSchema,
+    medianMs: encodedNumberSchema,
+    spreadMs: encodedNumberSchema,
+    upperSpreadMs: encodedNumberSchema,
+    /** The run of samples above threshold not yet a spike: `[tUs, valueMs, packetIndex]` each. */
+    run: Type.Array(Type.Tuple([Type.Number(), encodedNumberSchema, countSchema]), { maxItems: 1024 }),
+    open: Type.Union([detectedSpikeStateSchema, Type.Null()]),
+    belowCount: countSchema,
+    firstBelowUs: Type.Number(),
+    recentSpikeValues: Type.Array(encodedNumberSchema, { maxItems: 32 }),
+    segmentStartUs: Type.Number(),
+    segmentSumMs: encodedNumberSchema,
+    segmentCount: countSchema,
+    olderSegmentMeanMs: encodedNumberSchema,
+    latestSegmentMeanMs: encodedNumberSchema,
+    declineStartUs: encodedNumberSchema,
+    previousSpikeValueMs: encodedNumberSchema,
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A {@link SpikeDetector}'s whole state as JSON-safe plain data
+ * ({@link SpikeDetector.saveState}): the baseline window (oldest first) and
+ * its cached median/spread, the run above threshold, the open spike and its
+ * level-shift half-spans. A detector restored from it ({@link SpikeDetector.loadState},
+ * same options) continues exactly as the saving one would: the same samples
+ * afterwards give the same spikes. Size: the window (101 numbers by default).
+ */
+export type SpikeDetectorState = Static<typeof spikeDetectorStateSchema>;
 
 /**
  * Share of the previous half-span's mean excess over the baseline that the
@@ -212,6 +274,112 @@ export class SpikeDetector {
     const older = this.olderSegmentMeanMs - baselineMs;
     const latest = this.latestSegmentMeanMs - baselineMs;
     return latest >= LEVEL_SHIFT_PERSISTENCE * older;
+  }
+
+  /** The detector's state as JSON-safe plain data (see {@link SpikeDetectorState}); feeding may continue. */
+  saveState(): SpikeDetectorState {
+    const size = this.window.length;
+    const count = this.windowCount;
+    const window: (number | null | "Infinity" | "-Infinity")[] = [];
+    const oldest = count < size ? 0 : this.windowNext;
+    for (let index = 0; index < count; index++) window.push(encodeNumber(this.window[(oldest + index) % size]));
+    const open = this.open;
+    return {
+      windowSize: size,
+      samples: this.samples,
+      window,
+      sinceRecompute: Math.min(this.sinceRecompute, Number.MAX_SAFE_INTEGER),
+      medianMs: encodeNumber(this.medianMs),
+      spreadMs: encodeNumber(this.spreadMs),
+      upperSpreadMs: encodeNumber(this.upperSpreadMs),
+      run: this.runValues.map((value, index) => [this.runTimes[index], encodeNumber(value), this.runPackets[index]] as [number, number | null | "Infinity" | "-Infinity", number]),
+      open:
+        open === undefined
+          ? null
+          : {
+              startUs: open.startUs,
+              endUs: open.endUs,
+              peakMs: open.peakMs,
+              peakUs: open.peakUs,
+              baselineMs: encodeNumber(open.baselineMs),
+              spreadMs: encodeNumber(open.spreadMs),
+              samples: open.samples,
+              levelShift: open.levelShift,
+              afterBaselineMs: encodeNumber(open.afterBaselineMs),
+              packetIndices: [...open.packetIndices],
+            },
+      belowCount: this.belowCount,
+      firstBelowUs: this.firstBelowUs,
+      recentSpikeValues: this.recentSpikeValues.map(encodeNumber),
+      segmentStartUs: this.segmentStartUs,
+      segmentSumMs: encodeNumber(this.segmentSumMs),
+      segmentCount: this.segmentCount,
+      olderSegmentMeanMs: encodeNumber(this.olderSegmentMeanMs),
+      latestSegmentMeanMs: encodeNumber(this.latestSegmentMeanMs),
+      declineStartUs: encodeNumber(this.declineStartUs),
+      previousSpikeValueMs: encodeNumber(this.previousSpikeValueMs),
+    };
+  }
+
+  /**
+   * Replaces this detector's state with a saved one (created with the same
+   * options), adding `packetIndexOffset` to the packet indices it holds. A
+   * state that does not fit (wrong shape, another window size, more window
+   * values than the window holds) throws `E_BAD_PARTIAL` before anything changes.
+   */
+  loadState(state: SpikeDetectorState, packetIndexOffset = 0): void {
+    const checked = checkState(spikeDetectorStateSchema, state, "spike detector state");
+    const size = this.window.length;
+    if (checked.windowSize !== size) badState("spike detector state", "/windowSize", `window of ${checked.windowSize} samples, this detector's holds ${size} (create it with the same options)`);
+    if (checked.window.length > size) badState("spike detector state", "/window", `${checked.window.length} values for a window of ${size}`);
+    const count = checked.window.length;
+    this.window.fill(0);
+    for (let index = 0; index < count; index++) this.window[index] = decodeNumber(checked.window[index]);
+    this.ordered.fill(0);
+    this.ordered.set(this.window.subarray(0, count));
+    this.ordered.subarray(0, count).sort();
+    this.windowCount = count;
+    this.windowNext = count % size;
+    this.samples = checked.samples;
+    this.sinceRecompute = checked.sinceRecompute;
+    this.medianMs = decodeNumber(checked.medianMs);
+    this.spreadMs = decodeNumber(checked.spreadMs);
+    this.upperSpreadMs = decodeNumber(checked.upperSpreadMs);
+    this.runTimes.length = 0;
+    this.runValues.length = 0;
+    this.runPackets.length = 0;
+    for (const [tUs, value, packetIndex] of checked.run) {
+      this.runTimes.push(tUs);
+      this.runValues.push(decodeNumber(value));
+      this.runPackets.push(packetIndex + packetIndexOffset);
+    }
+    const open = checked.open;
+    this.open =
+      open === null
+        ? undefined
+        : {
+            startUs: open.startUs,
+            endUs: open.endUs,
+            peakMs: open.peakMs,
+            peakUs: open.peakUs,
+            baselineMs: decodeNumber(open.baselineMs),
+            spreadMs: decodeNumber(open.spreadMs),
+            samples: open.samples,
+            levelShift: open.levelShift,
+            afterBaselineMs: decodeNumber(open.afterBaselineMs),
+            packetIndices: open.packetIndices.map((index) => index + packetIndexOffset),
+          };
+    this.belowCount = checked.belowCount;
+    this.firstBelowUs = checked.firstBelowUs;
+    this.recentSpikeValues.length = 0;
+    for (const value of checked.recentSpikeValues) this.recentSpikeValues.push(decodeNumber(value));
+    this.segmentStartUs = checked.segmentStartUs;
+    this.segmentSumMs = decodeNumber(checked.segmentSumMs);
+    this.segmentCount = checked.segmentCount;
+    this.olderSegmentMeanMs = decodeNumber(checked.olderSegmentMeanMs);
+    this.latestSegmentMeanMs = decodeNumber(checked.latestSegmentMeanMs);
+    this.declineStartUs = decodeNumber(checked.declineStartUs);
+    this.previousSpikeValueMs = decodeNumber(checked.previousSpikeValueMs);
   }
 
   /** Closes an open spike at `endUs` (end of data). */
