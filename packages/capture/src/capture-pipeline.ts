@@ -80,6 +80,22 @@ export interface CapturePipelineOptions {
   reassembly?: ReassemblyOptions;
   /** Flows kept at most. */
   maxFlows?: number;
+  /**
+   * Which sessions this pass analyzes (session-sharded threads: each thread
+   * takes its share of the same captures' sessions). Called once per session,
+   * just before its `onSession`, which still reaches every analyzer so that the
+   * session list is complete in every pass. The datagrams of a session it
+   * rejects are not decoded and reach no analyzer (`onPacket`, `onMessage`,
+   * `onAnomaly`); flow tracking, session counters, other traffic and packet
+   * indices stay exactly those of a pass without a filter. Default: every session.
+   */
+  sessionFilter?: (session: Session) => boolean;
+  /**
+   * Index of the first packet of the first capture (default 0): a pass over the
+   * later files of a run numbers its packets after the earlier files' (as one
+   * pass over them all would), so packet indices stay unique across files.
+   */
+  firstPacketIndex?: number;
 }
 
 /** Result of {@link runCapturePipeline}. */
@@ -149,8 +165,15 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       : options.logEvents !== undefined && options.logEvents.length > 0
         ? new TimeOrderedLog([...options.logEvents].sort((left, right) => left.tUs - right.tUs), { lookahead: options.logEvents.length })
         : undefined;
-  let indexOffset = 0;
+  let indexOffset = options.firstPacketIndex ?? 0;
   let datagrams = 0;
+  // sessions the filter rejected: tracked and counted, never decoded or analyzed
+  const sessionFilter = options.sessionFilter;
+  const rejectedEntries = new Set<FlowEntry>();
+  const deliverSession = (entry: FlowEntry): void => {
+    if (sessionFilter !== undefined && !sessionFilter(entry.session)) rejectedEntries.add(entry);
+    for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+  };
   const observation: PacketObservation = {
     sessionId: "",
     direction: "clientToServer",
@@ -236,10 +259,11 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       return;
     }
     if (packet.transport !== "udp" && !(includeTcp && packet.transport === "tcp")) return;
-    if (seen.isNew) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+    if (seen.isNew) deliverSession(entry);
     handOn(packet, entry, seen.direction, packet.index + indexOffset);
   };
   const handOn = (packet: GatedPacket, entry: FlowEntry, direction: Direction, packetIndex: number): void => {
+    if (rejectedEntries.size > 0 && rejectedEntries.has(entry)) return;
     datagrams += 1;
     observation.sessionId = entry.id;
     observation.direction = direction;
@@ -282,7 +306,7 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     serverPorts: options.serverPorts,
     includeTcp,
     deliver: (packet, entry, direction, packetIndex) => {
-      if (entry.traffic.gamePackets === 1) for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
+      if (entry.traffic.gamePackets === 1) deliverSession(entry);
       table.countInSession(entry, direction, packet.lastFrameWireLength ?? packet.wireLength, packet.tUs);
       handOn(packet, entry, direction, packetIndex);
     },

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { AnalysisSection } from "./analysis-section.js";
+import type { SavedAnalysisState } from "./partial-report-schema.js";
 import type { AnalysisPassRequest } from "./run-analyze.js";
 import { deserializeError, type SerializedError } from "./worker-error.js";
 
@@ -18,16 +19,28 @@ export interface AnalyzeWorkerData {
   reportProgress: boolean;
 }
 
-/** What an analyze worker posts back: progress, then either its sections (report order) or its error. */
+/** What one thread's pass returns (plain data): its sections or saved states, in report order, and what it decoded. */
+export interface AnalysisPassOutput {
+  /** Sections of its analyses (empty when the pass saved states). */
+  sections: AnalysisSection[];
+  /** Saved states of its analyses (`output: "states"`). */
+  states?: SavedAnalysisState[];
+  /** Decode anomalies by code of the datagrams it decoded. */
+  decodeAnomalies: Record<string, number>;
+  /** Game messages it decoded. */
+  decodedMessages: number;
+}
+
+/** What an analyze worker posts back: progress, then either its output (its sections in report order, or states) or its error. */
 export type AnalyzeWorkerMessage =
   | { kind: "progress"; bytesRead: number }
-  | { kind: "done"; sections: AnalysisSection[] }
+  | ({ kind: "done" } & AnalysisPassOutput)
   | { kind: "error"; error: SerializedError };
 
 /** A running analyze worker. */
 export interface AnalysisWorkerHandle {
-  /** Its sections in report order; rejects with the worker's error (stable code kept). */
-  result: Promise<AnalysisSection[]>;
+  /** Its output; rejects with the worker's error (stable code kept). */
+  result: Promise<AnalysisPassOutput>;
   /** Stops the worker (no-op once it has stopped). */
   terminate(): Promise<void>;
 }
@@ -58,7 +71,7 @@ export function startAnalysisWorker(request: AnalysisPassRequest, onBytesRead?: 
   const data: AnalyzeWorkerData = { kind: ANALYZE_WORKER_KIND, request, reportProgress: onBytesRead !== undefined };
   const worker = new Worker(launch.file, { workerData: data, ...(launch.execArgv === undefined ? {} : { execArgv: launch.execArgv }) });
   let stopped = false;
-  const result = new Promise<AnalysisSection[]>((resolve, reject) => {
+  const result = new Promise<AnalysisPassOutput>((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void): void => {
       if (settled) return;
@@ -67,7 +80,10 @@ export function startAnalysisWorker(request: AnalysisPassRequest, onBytesRead?: 
     };
     worker.on("message", (message: AnalyzeWorkerMessage) => {
       if (message.kind === "progress") onBytesRead?.(message.bytesRead);
-      else if (message.kind === "done") settle(() => resolve(message.sections));
+      else if (message.kind === "done") {
+        const { kind: _kind, ...output } = message;
+        settle(() => resolve(output));
+      }
       else settle(() => reject(deserializeError(message.error)));
     });
     worker.on("error", (error) => settle(() => reject(error)));

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ANALYZE_WORKER_KIND, type AnalyzeWorkerData, type AnalyzeWorkerMessage } from "./analyze-worker-launch.js";
-import { runAnalysisPass } from "./run-analyze.js";
+import { runAnalysisPassOutput } from "./run-analyze.js";
 import { serializeError } from "./worker-error.js";
 
 /**
@@ -10,8 +10,8 @@ import { serializeError } from "./worker-error.js";
  */
 export async function serveAnalysisPass(data: AnalyzeWorkerData, post: (message: AnalyzeWorkerMessage) => void): Promise<void> {
   try {
-    const sections = await runAnalysisPass(data.request, data.reportProgress ? (bytesRead) => post({ kind: "progress", bytesRead }) : undefined);
-    post({ kind: "done", sections });
+    const output = await runAnalysisPassOutput(data.request, data.reportProgress ? (bytesRead) => post({ kind: "progress", bytesRead }) : undefined);
+    post({ kind: "done", ...output });
   } catch (error) {
     post({ kind: "error", error: serializeError(error) });
   }

@@ -54,6 +54,13 @@ export const COMMAND_INDEX: readonly CommandIndexEntry[] = [
     hasOptions: true,
     load: async () => (await import("./commands/analyze.js")).registerAnalyzeCommand,
   },
+  {
+    name: "merge",
+    description: "merge partial reports (analyze --partial) into the report one analyze over all their captures gives",
+    arguments: "<partial...>",
+    hasOptions: true,
+    load: async () => (await import("./commands/merge.js")).registerMergeCommand,
+  },
   analysisCommand("latency"),
   analysisCommand("loss"),
   analysisCommand("bandwidth"),

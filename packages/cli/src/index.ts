@@ -1,7 +1,30 @@
 export { runCli, ExitCode, type CliStreams } from "./run-cli.js";
 export { createProgram } from "./program.js";
 export { TOOL_VERSION } from "./version.js";
-export { runAnalyze, type RunAnalyzeOptions, type AnalyzeInput } from "./run-analyze.js";
+export { runAnalyze, runAnalyzeStates, mergeSavedStates, type RunAnalyzeOptions, type AnalyzeInput, type AnalyzeStatesResult, type SessionShard } from "./run-analyze.js";
+export {
+  PARTIAL_FORMAT,
+  PARTIAL_FORMAT_VERSION,
+  PARTIAL_LIMITS,
+  PartialReportSchema,
+  SavedAnalysisStateSchema,
+  type PartialReport,
+  type SavedAnalysisState,
+  type PartialRunSettings,
+} from "./partial-report-schema.js";
+export { canonicalJson, decodePartialReport, encodePartialReport, fileSha256, readPartialFile, sha256Hex } from "./partial-file.js";
+export { buildPartialReport, writePartialFile, type PartialFileSummary, type PartialWriteHooks } from "./write-partial-file.js";
+export {
+  mergePartialFiles,
+  mergePartialReports,
+  type MergedPartialFiles,
+  type MergedPartials,
+  type MergePartialFilesOptions,
+  type MergePartialsOptions,
+  type NamedPartial,
+  type SkippedPartial,
+} from "./merge-partials.js";
+export { mergeSessionLists } from "./session-list-merge.js";
 export type { AnalyzeResult } from "./analyze-result.js";
 export type { AnalysisSection, AnalysisName, MetricSample, ReportTable, ReportSeries } from "./analysis-section.js";
 export { REPORT_FORMATS } from "./formats/index.js";

@@ -4,6 +4,7 @@ import { registerAnalyzeCommand } from "./commands/analyze.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerDecodeCommand } from "./commands/decode.js";
 import { registerInspectCommand } from "./commands/inspect.js";
+import { registerMergeCommand } from "./commands/merge.js";
 import { registerProtocolCommand } from "./commands/protocol.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerWatchCommand } from "./commands/watch.js";
@@ -19,6 +20,7 @@ import { createRootCommand } from "./root-command.js";
 export function createProgram(): Command {
   const program = createRootCommand();
   registerAnalyzeCommand(program);
+  registerMergeCommand(program);
   registerAnalysisCommands(program);
   registerInspectCommand(program);
   registerDecodeCommand(program);

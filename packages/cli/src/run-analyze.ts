@@ -2,16 +2,18 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Transform, type Readable } from "node:stream";
-import { mergeOtherTraffic, reportGeneratedAt, type DecodeAnomaly, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
+import { ErrorCode, isMergeableAnalyzer, mergeOtherTraffic, reportGeneratedAt, TickscopeError, type DecodeAnomaly, type MergeableAnalyzer, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
 import { runCapturePipeline, TimeOrderedLog, type ByteSource } from "@tickscope/capture";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analyses/analysis-adapter.js";
 import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
-import { planAnalysisShards, type AnalysisShardPlan } from "./analysis-sharding.js";
-import { analyzeWorkerLaunch, startAnalysisWorker, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
+import { planAnalysisShards, planSessionShards, type AnalysisShardPlan } from "./analysis-sharding.js";
+import { analyzeWorkerLaunch, startAnalysisWorker, type AnalysisPassOutput, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
 import type { AnalyzeResult, CaptureSummaryRecord } from "./analyze-result.js";
 import { describeInput, loadProtocol, loadProtocolObject, type LoadedProtocol } from "./load-inputs.js";
+import type { SavedAnalysisState } from "./partial-report-schema.js";
 import { loadServerLog } from "./server-log-input.js";
+import { mergeSessionLists } from "./session-list-merge.js";
 import { TOOL_VERSION } from "./version.js";
 
 /** One capture of an analyze run, optionally labelled with a region. */
@@ -81,7 +83,28 @@ class RegionLabeller implements MessageAnalyzer<void> {
     private readonly regionOfSession: Map<string, string>,
     private readonly sessions: Session[],
     private readonly serverRegions: Readonly<Record<string, string>>,
+    private readonly shard?: SessionShard,
   ) {}
+
+  /** Sessions seen so far (every thread sees them all, in the same order). */
+  private sessionOrdinal = 0;
+  private sessionSelected = true;
+
+  /**
+   * The pipeline's session filter for a session-sharded pass: the sessions
+   * are dealt round-robin in the order they appear (the same in every thread),
+   * so shard `index` of `count` analyzes sessions `index`, `index + count`, ...
+   * Undefined without a shard: every session.
+   */
+  sessionFilter(): ((session: Session) => boolean) | undefined {
+    const shard = this.shard;
+    if (shard === undefined) return undefined;
+    return () => {
+      this.sessionSelected = this.sessionOrdinal % shard.count === shard.index;
+      this.sessionOrdinal += 1;
+      return this.sessionSelected;
+    };
+  }
 
   onSession(session: Session): void {
     if (this.currentRegion !== undefined) {
@@ -93,6 +116,8 @@ class RegionLabeller implements MessageAnalyzer<void> {
       this.regionOfSession.set(session.id, session.region!);
     }
     this.sessions.push(session);
+    // every session is listed; only this shard's reach the analyzers (the pipeline filtered their datagrams)
+    if (!this.sessionSelected) return;
     for (const analyzer of this.analyzers) analyzer.onSession?.(session);
   }
 
@@ -117,6 +142,14 @@ class RegionLabeller implements MessageAnalyzer<void> {
   }
 
   finish(): void {}
+}
+
+/** One thread's share of the sessions in a session-sharded run: shard `index` (0-based) of `count`. */
+export interface SessionShard {
+  /** This shard, 0-based. */
+  index: number;
+  /** Shards in all. */
+  count: number;
 }
 
 /**
@@ -149,6 +182,14 @@ export interface AnalysisPassRequest {
   logEvents?: readonly LogEvent[];
   /** A server log file the pass opens and streams itself (see {@link ServerLogSource}). */
   serverLog?: ServerLogSource;
+  /**
+   * Analyze only this share of the sessions (session-sharded threads): every
+   * thread reads the captures and tracks every flow, and decodes and analyzes
+   * only its sessions. Only for analyses that can save their state.
+   */
+  sessionShard?: SessionShard;
+  /** What the pass returns: each analysis's section (default), or its saved state (`saveState()`). */
+  output?: "sections" | "states";
 }
 
 /** Where a streamed server log comes from, so that every thread can open its own stream of it. */
@@ -182,6 +223,15 @@ export interface RunAnalyzeOptions extends AnalysisPassRequest {
   generatedAt?: string;
   /** Effective options to record in the report. */
   recordedOptions?: Record<string, unknown>;
+  /**
+   * How threads share the work: `"analyses"` (each thread reads and decodes
+   * everything and runs a subset of the analyses) or `"sessions"` (each thread
+   * reads everything and decodes and analyzes its share of the sessions; the
+   * main thread merges their saved states). The session cut is used only when
+   * every selected analysis can save its state and there is no server log;
+   * otherwise the analyses are split. Default {@link DEFAULT_THREAD_CUT}.
+   */
+  threadCut?: "analyses" | "sessions";
   /** Called once the threads are started, with a line describing them (see {@link describeThreads}). */
   onThreads?: (description: string) => void;
   /** Called as bytes are read: `(bytesRead, totalBytes)`; total is 0 when unknown (stdin). With threads, bytes read by the slowest thread. */
@@ -203,6 +253,8 @@ interface PassOutcome {
   /** Game messages decoded. */
   decodedMessages: number;
   otherTraffic: OtherTraffic | undefined;
+  /** Other traffic of each capture (undefined when nothing was gated), in input order. */
+  otherTrafficByCapture: (OtherTraffic | undefined)[];
 }
 
 async function preparePass(request: AnalysisPassRequest): Promise<PreparedPass> {
@@ -238,7 +290,11 @@ async function readCaptures(
   const decodeAnomalies: Record<string, number> = {};
   let decodedMessages = 0;
   let otherTraffic: OtherTraffic | undefined;
+  const otherTrafficByCapture: (OtherTraffic | undefined)[] = [];
   const gated = loaded !== undefined || (request.serverPorts?.length ?? 0) > 0;
+  const sessionFilter = labeller.sessionFilter();
+  // packet indices continue across the captures, as one pass over them all numbers them
+  let firstPacketIndex = 0;
   for (const [index, input] of request.inputs.entries()) {
     labeller.region = input.region;
     let source: ByteSource = input.path === "-" ? process.stdin : input.path;
@@ -253,6 +309,8 @@ async function readCaptures(
       logEvents: index === 0 ? request.logEvents : undefined,
       logStream: index === 0 ? logStream : undefined,
       finishAnalyzers: false,
+      firstPacketIndex,
+      ...(sessionFilter === undefined ? {} : { sessionFilter }),
     });
     for (const capture of result.captures) {
       captures.push({
@@ -265,29 +323,119 @@ async function readCaptures(
         linkTypes: capture.linkTypes,
         anomalies: capture.anomalies,
       });
+      firstPacketIndex += capture.packets;
     }
     for (const [code, count] of Object.entries(result.decodeAnomalies)) decodeAnomalies[code] = (decodeAnomalies[code] ?? 0) + count;
     for (const count of result.messages) decodedMessages += count.count;
+    otherTrafficByCapture.push(gated ? result.otherTraffic : undefined);
     if (gated) otherTraffic = otherTraffic === undefined ? result.otherTraffic : mergeOtherTraffic(otherTraffic, result.otherTraffic);
   }
-  return { captures, decodeAnomalies, decodedMessages, otherTraffic };
+  return { captures, decodeAnomalies, decodedMessages, otherTraffic, otherTrafficByCapture };
+}
+
+/** Counts with their codes sorted (the report's order). */
+function sortedCounts(counts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).sort(([left], [right]) => left.localeCompare(right)));
 }
 
 /** Puts what reading decoded (decode anomalies, messages) into the context the sections read their reasons from. */
 function recordDecodeOutcome(context: AnalysisContext, outcome: PassOutcome): void {
-  context.decodeAnomalies = outcome.decodeAnomalies;
+  context.decodeAnomalies = sortedCounts(outcome.decodeAnomalies);
   context.decodedMessages = outcome.decodedMessages;
+}
+
+/** Lists each session once (a session several captures hold: see {@link mergeSessionLists}), in place. */
+function listSessionsOnce(context: AnalysisContext): void {
+  const merged = mergeSessionLists(context.sessions);
+  if (merged.length !== context.sessions.length) context.sessions.splice(0, context.sessions.length, ...merged);
+}
+
+/** The analyses of `adapters` whose analyzers cannot save their state, in report order. */
+export function unmergeableAnalyses(adapters: readonly AnalysisAdapter[], analyzers: readonly MessageAnalyzer<unknown>[]): AnalysisName[] {
+  return adapters.flatMap((adapter, index) => (isMergeableAnalyzer(analyzers[index]!) ? [] : [adapter.name]));
+}
+
+/** Saves every analyzer's state (`saveState()`, which ends its feeding), in report order; `E_INVALID_OPTION` listing the analyses that cannot. */
+function saveStates(adapters: readonly AnalysisAdapter[], analyzers: readonly MessageAnalyzer<unknown>[]): SavedAnalysisState[] {
+  const missing = unmergeableAnalyses(adapters, analyzers);
+  if (missing.length > 0) {
+    throw new TickscopeError(ErrorCode.invalidOption, `cannot save the state of ${missing.join(", ")}: not mergeable in this build`, {
+      hint: `leave ${missing.length === 1 ? "it" : "them"} out with --only (mergeable: ${adapters.filter((adapter) => !missing.includes(adapter.name)).map((adapter) => adapter.name).join(", ") || "none"})`,
+    });
+  }
+  return adapters.map((adapter, index) => {
+    const analyzer = analyzers[index] as MergeableAnalyzer<unknown, unknown>;
+    return { analysis: adapter.name, stateVersion: analyzer.stateVersion, state: analyzer.saveState() };
+  });
+}
+
+/**
+ * Creates fresh analyzers through their adapters with `context` and folds the
+ * saved states of each analysis into them in the given order, each with its
+ * placement; `E_BAD_PARTIAL` when a state belongs to another analysis or
+ * another version. What `merge` and session-sharded threads share.
+ */
+export function mergeSavedStates(
+  adapters: readonly AnalysisAdapter[],
+  context: AnalysisContext,
+  passes: readonly { states: readonly SavedAnalysisState[]; packetIndexOffset: number; name?: string }[],
+): MergeableAnalyzer<unknown, unknown>[] {
+  const analyzers = adapters.map((adapter) => adapter.create(context));
+  const missing = unmergeableAnalyses(adapters, analyzers);
+  if (missing.length > 0) {
+    throw new TickscopeError(ErrorCode.badPartial, `cannot merge the state of ${missing.join(", ")}: not mergeable in this build`, { hint: "merge partials written by this version of tickscope" });
+  }
+  const mergeable = analyzers as MergeableAnalyzer<unknown, unknown>[];
+  for (const pass of passes) {
+    const where = pass.name === undefined ? "" : ` in ${pass.name}`;
+    if (pass.states.length !== adapters.length) {
+      throw new TickscopeError(ErrorCode.badPartial, `${pass.states.length} saved state(s)${where} for ${adapters.length} analyses`, { hint: "the partial does not hold one state per analysis" });
+    }
+    for (const [index, adapter] of adapters.entries()) {
+      const saved = pass.states[index]!;
+      const analyzer = mergeable[index]!;
+      if (saved.analysis !== adapter.name) {
+        throw new TickscopeError(ErrorCode.badPartial, `the state at position ${index + 1}${where} is ${String(saved.analysis)}'s, expected ${adapter.name}'s`, { hint: "the partial's states are not in its analyses' order" });
+      }
+      if (saved.stateVersion !== analyzer.stateVersion) {
+        throw new TickscopeError(ErrorCode.badPartial, `${adapter.name} state version ${saved.stateVersion}${where}; this build merges version ${analyzer.stateVersion}`, {
+          hint: "write the partials again with this version of tickscope",
+        });
+      }
+      try {
+        analyzer.mergeState(saved.state, { packetIndexOffset: pass.packetIndexOffset });
+      } catch (error) {
+        if (TickscopeError.isInstance(error) && pass.name !== undefined) {
+          throw new TickscopeError(error.code, `${pass.name}: ${adapter.name} state: ${error.message}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
+        }
+        throw error;
+      }
+    }
+  }
+  return mergeable;
+}
+
+/** What one thread's pass returns besides its sections or states: what it decoded. */
+function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "sections" | "states"): AnalysisPassOutput {
+  return {
+    sections: output === "sections" ? prepared.adapters.map((adapter, index) => adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context)) : [],
+    ...(output === "states" ? { states: saveStates(prepared.adapters, prepared.analyzers) } : {}),
+    decodeAnomalies: outcome.decodeAnomalies,
+    decodedMessages: outcome.decodedMessages,
+  };
 }
 
 /**
  * The pass a worker thread of `analyze --threads` runs: loads the protocol,
- * reads and decodes every capture itself and returns the sections of its
- * analyses, in report order (each exactly what a single-threaded run builds).
- * `onBytesRead` gets the running count of bytes read.
+ * reads every capture itself (decoding only its sessions with a
+ * `sessionShard`) and returns the sections of its analyses in report order
+ * (each exactly what a single-threaded run builds), or with `output: "states"`
+ * their saved states, and what it decoded. `onBytesRead` gets the running
+ * count of bytes read.
  */
-export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): Promise<AnalysisSection[]> {
+export async function runAnalysisPassOutput(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): Promise<AnalysisPassOutput> {
   const prepared = await preparePass(request);
-  const labeller = new RegionLabeller(prepared.analyzers, prepared.context.regionOfSession, prepared.context.sessions, request.serverRegions ?? {});
+  const labeller = new RegionLabeller(prepared.analyzers, prepared.context.regionOfSession, prepared.context.sessions, request.serverRegions ?? {}, request.sessionShard);
   const logStream = request.serverLog === undefined ? undefined : new TimeOrderedLog(await loadServerLog(request.serverLog.path, request.serverLog.mapPath));
   let bytesRead = 0;
   const outcome = await readCaptures(
@@ -303,20 +451,53 @@ export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?
         },
   );
   recordDecodeOutcome(prepared.context, outcome);
-  return prepared.adapters.map((adapter, index) => adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context));
+  listSessionsOnce(prepared.context);
+  return passOutput(prepared, outcome, request.output ?? "sections");
 }
 
-/** The thread plan of a run, and why it keeps to one thread when threads were allowed. */
-function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean): { plan: AnalysisShardPlan; singleReason?: string } {
+/** {@link runAnalysisPassOutput}'s sections: the pass of one analysis-sharded thread. */
+export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): Promise<AnalysisSection[]> {
+  return (await runAnalysisPassOutput({ ...request, output: "sections" }, onBytesRead)).sections;
+}
+
+/** How a run is spread over threads. */
+type ThreadPlan =
+  | { cut: "analyses"; plan: AnalysisShardPlan; singleReason?: string }
+  | { cut: "sessions"; count: number };
+
+/** Why a run stays on one thread whatever the thread count; undefined when threads may be used. */
+function singleThreadReason(options: RunAnalyzeOptions): string | undefined {
+  if (options.inputs.some((input) => input.path === "-")) return "a capture is stdin (-), which cannot be read twice";
+  if (options.logStream !== undefined && options.serverLog === undefined) return "the server log is a stream without its file";
+  if (new Set(options.analyses).size !== options.analyses.length) return "an analysis is listed twice";
+  if (analyzeWorkerLaunch() === undefined) return "the worker module is not next to this one (bundled?)";
+  return undefined;
+}
+
+/**
+ * The thread plan of a run. The session cut (every thread decodes and
+ * analyzes its share of the sessions; their states merge) needs every
+ * analysis to save its state and no server log (log events are not a
+ * session's); otherwise, or with `threadCut: "analyses"`, the analyses are
+ * split over threads.
+ */
+function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean, allMergeable: boolean): ThreadPlan {
   const single: AnalysisShardPlan = { shards: [{ analyses: [...options.analyses], estimatedSeconds: 0 }], estimatedSeconds: 0 };
   const maxThreads = options.threads ?? availableParallelism();
-  if (!(maxThreads >= 2)) return { plan: single };
-  if (options.inputs.some((input) => input.path === "-")) return { plan: single, singleReason: "a capture is stdin (-), which cannot be read twice" };
-  if (options.logStream !== undefined && options.serverLog === undefined) return { plan: single, singleReason: "the server log is a stream without its file" };
-  if (new Set(options.analyses).size !== options.analyses.length) return { plan: single, singleReason: "an analysis is listed twice" };
-  if (analyzeWorkerLaunch() === undefined) return { plan: single, singleReason: "the worker module is not next to this one (bundled?)" };
-  return { plan: planAnalysisShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition }) };
+  if (!(maxThreads >= 2)) return { cut: "analyses", plan: single };
+  const reason = singleThreadReason(options);
+  if (reason !== undefined) return { cut: "analyses", plan: single, singleReason: reason };
+  const withLog = options.serverLog !== undefined || options.logStream !== undefined || (options.logEvents?.length ?? 0) > 0;
+  const cut = options.threadCut ?? DEFAULT_THREAD_CUT;
+  if (cut === "sessions" && allMergeable && !withLog) {
+    const count = planSessionShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition });
+    if (count >= 2) return { cut: "sessions", count };
+  }
+  return { cut: "analyses", plan: planAnalysisShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition }) };
 }
+
+/** How `analyze --threads` splits the work when not told (`--thread-cut`): see {@link RunAnalyzeOptions.threadCut}. */
+export const DEFAULT_THREAD_CUT: "analyses" | "sessions" = "analyses";
 
 /** One line describing how a run used threads (`--verbose`), e.g. `2 threads: latency,loss | bandwidth`. */
 export function describeThreads(shards: readonly (readonly AnalysisName[])[], singleReason?: string): string {
@@ -324,8 +505,13 @@ export function describeThreads(shards: readonly (readonly AnalysisName[])[], si
   return `${shards.length} threads: ${shards.map((analyses) => analyses.join(",")).join(" | ")}`;
 }
 
+/** One line describing a session-sharded run (`--verbose`), e.g. `2 threads: sessions split 2 ways (latency,loss,...)`. */
+export function describeSessionThreads(count: number, analyses: readonly AnalysisName[]): string {
+  return `${count} threads: sessions split ${count} ways (${analyses.join(",")} in each)`;
+}
+
 /** The plain-data request of one worker's shard. */
-function shardRequest(options: RunAnalyzeOptions, analyses: readonly AnalysisName[]): AnalysisPassRequest {
+function shardRequest(options: RunAnalyzeOptions, analyses: readonly AnalysisName[], extra: Pick<AnalysisPassRequest, "sessionShard" | "output">): AnalysisPassRequest {
   return {
     inputs: options.inputs.map((input) => ({ ...input })),
     analyses,
@@ -339,16 +525,16 @@ function shardRequest(options: RunAnalyzeOptions, analyses: readonly AnalysisNam
     ...(options.serverSites === undefined ? {} : { serverSites: options.serverSites }),
     ...(options.logEvents === undefined ? {} : { logEvents: options.logEvents }),
     ...(options.serverLog === undefined ? {} : { serverLog: options.serverLog }),
+    ...extra,
   };
 }
 
-/** Starts one worker per shard after the first; undefined when the request cannot be sent (not plain data). */
-function startShardWorkers(options: RunAnalyzeOptions, plan: AnalysisShardPlan, onBytesRead: ((shard: number, bytesRead: number) => void) | undefined): AnalysisWorkerHandle[] | undefined {
+/** Starts one worker per request; undefined when a request cannot be sent (not plain data). */
+function startWorkers(requests: readonly AnalysisPassRequest[], onBytesRead: ((shard: number, bytesRead: number) => void) | undefined): AnalysisWorkerHandle[] | undefined {
   const handles: AnalysisWorkerHandle[] = [];
   try {
-    for (const [index, shard] of plan.shards.entries()) {
-      if (index === 0) continue;
-      handles.push(startAnalysisWorker(shardRequest(options, shard.analyses), onBytesRead === undefined ? undefined : (bytesRead) => onBytesRead(index, bytesRead)));
+    for (const [index, request] of requests.entries()) {
+      handles.push(startAnalysisWorker(request, onBytesRead === undefined ? undefined : (bytesRead) => onBytesRead(index + 1, bytesRead)));
     }
     return handles;
   } catch (error) {
@@ -358,15 +544,18 @@ function startShardWorkers(options: RunAnalyzeOptions, plan: AnalysisShardPlan, 
   }
 }
 
-/**
- * The one pass of `tickscope analyze`: reads every capture once, decodes once,
- * feeds every selected analysis, then builds one report section per analysis.
- * With threads (see {@link RunAnalyzeOptions.threads}) the analyses are split
- * over worker threads ({@link planAnalysisShards}): each thread makes the same
- * pass with its share of the analyses, the main thread keeps the sessions,
- * captures and counts of its own pass and puts the sections in report order.
- */
-export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeResult> {
+/** Everything one run produced, before it becomes a report ({@link runAnalyze}) or a partial ({@link runAnalyzeStates}). */
+interface RunOutcome {
+  inputs: ReportInput[];
+  outcome: PassOutcome;
+  context: AnalysisContext;
+  loaded: LoadedProtocol | undefined;
+  sections?: AnalysisSection[];
+  states?: SavedAnalysisState[];
+}
+
+/** The run behind {@link runAnalyze} and {@link runAnalyzeStates}: reads the captures (over threads as planned) and builds sections or saved states. */
+async function executeRun(options: RunAnalyzeOptions, output: "sections" | "states"): Promise<RunOutcome> {
   const prepared = await preparePass(options);
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
@@ -377,8 +566,10 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     inputs.push(described);
     totalBytes += described.bytes ?? 0;
   }
-  const { plan, singleReason } = planThreads(options, totalBytes, loaded !== undefined);
-  const bytesReadByShard = plan.shards.map(() => 0);
+  const allMergeable = unmergeableAnalyses(adapters, analyzers).length === 0;
+  const threadPlan = planThreads(options, totalBytes, loaded !== undefined, allMergeable);
+  const shardCount = threadPlan.cut === "sessions" ? threadPlan.count : threadPlan.plan.shards.length;
+  const bytesReadByShard = Array.from({ length: shardCount }, () => 0);
   const reportProgress =
     options.onProgress === undefined
       ? undefined
@@ -386,10 +577,22 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
           bytesReadByShard[shard] = bytesRead;
           options.onProgress!(Math.min(...bytesReadByShard), totalBytes);
         };
-  const workers = plan.shards.length > 1 ? startShardWorkers(options, plan, reportProgress) : [];
-  const mainAnalyses = new Set<AnalysisName>(workers === undefined ? options.analyses : plan.shards[0]!.analyses);
+  const requests =
+    threadPlan.cut === "sessions"
+      ? Array.from({ length: threadPlan.count - 1 }, (_, index) => shardRequest(options, options.analyses, { sessionShard: { index: index + 1, count: threadPlan.count }, output: "states" }))
+      : threadPlan.plan.shards.slice(1).map((shard) => shardRequest(options, shard.analyses, { output }));
+  const workers = requests.length > 0 ? startWorkers(requests, reportProgress) : [];
+  const sessionCut = threadPlan.cut === "sessions" && workers !== undefined;
+  const mainAnalyses = new Set<AnalysisName>(workers === undefined || threadPlan.cut === "sessions" ? options.analyses : threadPlan.plan.shards[0]!.analyses);
   options.onThreads?.(
-    workers === undefined ? describeThreads([options.analyses], "the options are not plain data a worker can receive") : describeThreads(plan.shards.map((shard) => shard.analyses), singleReason),
+    workers === undefined
+      ? describeThreads([options.analyses], "the options are not plain data a worker can receive")
+      : threadPlan.cut === "sessions"
+        ? describeSessionThreads(threadPlan.count, options.analyses)
+        : describeThreads(
+            threadPlan.plan.shards.map((shard) => shard.analyses),
+            threadPlan.singleReason,
+          ),
   );
   const mainIndices = adapters.flatMap((adapter, index) => (mainAnalyses.has(adapter.name) ? [index] : []));
   const labeller = new RegionLabeller(
@@ -397,6 +600,7 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     context.regionOfSession,
     context.sessions,
     options.serverRegions ?? {},
+    sessionCut && threadPlan.cut === "sessions" ? { index: 0, count: threadPlan.count } : undefined,
   );
   // a worker's failure stops the main pass at its next packet: the run fails with the worker's error
   const workerResults = (workers ?? []).map((worker) =>
@@ -425,26 +629,130 @@ export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeRes
     await Promise.all((workers ?? []).map((worker) => worker.terminate()));
     throw error;
   }
-  recordDecodeOutcome(context, outcome);
+  const shardAnalyses = threadPlan.cut === "analyses" ? threadPlan.plan.shards : [];
+  // the main thread's own part, while the workers finish theirs
+  let mainStates: SavedAnalysisState[] | undefined;
   const sectionOf = new Map<AnalysisName, AnalysisSection>();
-  for (const index of mainIndices) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
+  if (!sessionCut) {
+    recordDecodeOutcome(context, outcome);
+    listSessionsOnce(context);
+  }
   try {
-    for (const [index, sections] of (await Promise.all(workerResults)).entries()) {
-      for (const [position, analysis] of plan.shards[index + 1]!.analyses.entries()) sectionOf.set(analysis, sections[position]!);
+    if (sessionCut || output === "states") {
+      mainStates = saveStates(
+        mainIndices.map((index) => adapters[index]!),
+        mainIndices.map((index) => analyzers[index]!),
+      );
+    } else {
+      for (const index of mainIndices) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
     }
+  } catch (error) {
+    await Promise.all((workers ?? []).map((worker) => worker.terminate()));
+    throw error;
+  }
+  let workerOutputs: AnalysisPassOutput[];
+  try {
+    workerOutputs = await Promise.all(workerResults);
   } finally {
     await Promise.all((workers ?? []).map((worker) => worker.terminate()));
   }
-  const sections = adapters.map((adapter) => sectionOf.get(adapter.name)!);
+  if (sessionCut) {
+    // every session was decoded by exactly one thread: their counts add up
+    for (const worker of workerOutputs) {
+      for (const [code, count] of Object.entries(worker.decodeAnomalies)) outcome.decodeAnomalies[code] = (outcome.decodeAnomalies[code] ?? 0) + count;
+      outcome.decodedMessages += worker.decodedMessages;
+    }
+    recordDecodeOutcome(context, outcome);
+    listSessionsOnce(context);
+    // the threads' states merge into fresh analyzers (packetIndexOffset 0: the same captures), in shard order
+    const passes = [mainStates!, ...workerOutputs.map((worker) => worker.states ?? [])].map((states) => ({ states, packetIndexOffset: 0 }));
+    const merged = mergeSavedStates(adapters, context, passes);
+    if (output === "states") return { inputs, outcome, context, loaded, states: saveStates(adapters, merged) };
+    return { inputs, outcome, context, loaded, sections: adapters.map((adapter, index) => adapter.toSection(merged[index]!.finish(), context)) };
+  }
+  if (output === "states") {
+    const stateOf = new Map<AnalysisName, SavedAnalysisState>();
+    for (const state of mainStates!) stateOf.set(state.analysis, state);
+    for (const [index, worker] of workerOutputs.entries()) for (const [position, analysis] of shardAnalyses[index + 1]!.analyses.entries()) stateOf.set(analysis, worker.states![position]!);
+    return { inputs, outcome, context, loaded, states: adapters.map((adapter) => stateOf.get(adapter.name)!) };
+  }
+  for (const [index, worker] of workerOutputs.entries()) {
+    for (const [position, analysis] of shardAnalyses[index + 1]!.analyses.entries()) sectionOf.set(analysis, worker.sections[position]!);
+  }
+  return { inputs, outcome, context, loaded, sections: adapters.map((adapter) => sectionOf.get(adapter.name)!) };
+}
+
+/**
+ * The one pass of `tickscope analyze`: reads every capture once, decodes once,
+ * feeds every selected analysis, then builds one report section per analysis.
+ * With threads (see {@link RunAnalyzeOptions.threads}) either the analyses are
+ * split over worker threads ({@link planAnalysisShards}: each thread makes the
+ * same pass with its share of the analyses) or the sessions are
+ * ({@link RunAnalyzeOptions.threadCut}: each thread decodes and analyzes its
+ * share of the sessions and the main thread merges their saved states); the
+ * main thread keeps the sessions, captures and counts and puts the sections in
+ * report order. Reports are byte-identical whatever the threads.
+ */
+export async function runAnalyze(options: RunAnalyzeOptions): Promise<AnalyzeResult> {
+  const run = await executeRun(options, "sections");
   return {
     toolVersion: TOOL_VERSION,
     generatedAt: options.generatedAt ?? reportGeneratedAt(process.env),
-    inputs,
+    inputs: run.inputs,
     options: options.recordedOptions ?? {},
-    captures: outcome.captures,
-    sessions: context.sessions,
-    decodeAnomalies: Object.fromEntries(Object.entries(outcome.decodeAnomalies).sort(([left], [right]) => left.localeCompare(right))),
-    ...(outcome.otherTraffic === undefined ? {} : { otherTraffic: outcome.otherTraffic }),
-    sections,
+    captures: run.outcome.captures,
+    sessions: run.context.sessions,
+    decodeAnomalies: sortedCounts(run.outcome.decodeAnomalies),
+    ...(run.outcome.otherTraffic === undefined ? {} : { otherTraffic: run.outcome.otherTraffic }),
+    sections: run.sections!,
+  };
+}
+
+/** What {@link runAnalyzeStates} returns: everything a partial report holds but the capture hashes. */
+export interface AnalyzeStatesResult {
+  /** tickscope version. */
+  toolVersion: string;
+  /** Inputs as analyze records them. */
+  inputs: ReportInput[];
+  /** One summary per capture, in input order. */
+  captures: CaptureSummaryRecord[];
+  /** Other traffic of each capture (undefined when nothing was gated). */
+  otherTrafficByCapture: (OtherTraffic | undefined)[];
+  /** Sessions, each once. */
+  sessions: Session[];
+  /** Region of each labelled session. */
+  regionOfSession: Record<string, string>;
+  /** Decode anomalies by code (sorted). */
+  decodeAnomalies: Record<string, number>;
+  /** Game messages decoded. */
+  decodedMessages: number;
+  /** The protocol definition, when one was given. */
+  definition: unknown;
+  /** The key file given (see `AnalysisContext.keyFile`). */
+  keyFile?: string | null;
+  /** Each analysis's saved state, in report order. */
+  states: SavedAnalysisState[];
+}
+
+/**
+ * The pass of {@link runAnalyze} (threads included) that ends with each
+ * analyzer's saved state instead of its section: what `analyze --partial`
+ * writes. `E_INVALID_OPTION` names the selected analyses that cannot save
+ * their state in this build.
+ */
+export async function runAnalyzeStates(options: RunAnalyzeOptions): Promise<AnalyzeStatesResult> {
+  const run = await executeRun(options, "states");
+  return {
+    toolVersion: TOOL_VERSION,
+    inputs: run.inputs,
+    captures: run.outcome.captures,
+    otherTrafficByCapture: run.outcome.otherTrafficByCapture,
+    sessions: run.context.sessions,
+    regionOfSession: Object.fromEntries(run.context.regionOfSession),
+    decodeAnomalies: sortedCounts(run.outcome.decodeAnomalies),
+    decodedMessages: run.outcome.decodedMessages,
+    definition: run.loaded?.definition,
+    ...(run.context.keyFile === undefined ? {} : { keyFile: run.context.keyFile }),
+    states: run.states!,
   };
 }

@@ -6,8 +6,8 @@ import { ErrorCode, TickscopeError } from "@tickscope/core";
 export interface PendingFile {
   /** Final path. */
   path: string;
-  /** Contents (UTF-8). */
-  text: string;
+  /** Contents: text (written as UTF-8) or bytes (written as they are, e.g. a gzip'd partial report). */
+  text: string | Uint8Array;
 }
 
 function errnoOf(error: unknown): string {

@@ -1,4 +1,4 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { compareSeverity, type Severity } from "@tickscope/core";
 import { TimeOrderedLog } from "@tickscope/capture";
@@ -13,7 +13,9 @@ import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
 import { loadServerLog } from "../server-log-input.js";
 import { ExitCode } from "../exit-code.js";
-import { runAnalyze, type AnalyzeInput } from "../run-analyze.js";
+import { mergePartialReports } from "../merge-partials.js";
+import { runAnalyze, type AnalyzeInput, type RunAnalyzeOptions } from "../run-analyze.js";
+import { writePartialFile } from "../write-partial-file.js";
 import { addAnalysisSettingOptions, assertAnalysisOptionsApply, settingsWithOptions } from "../analysis-setting-options.js";
 
 interface AnalyzeCommandOptions {
@@ -32,6 +34,8 @@ interface AnalyzeCommandOptions {
   quiet?: boolean;
   verbose?: boolean;
   threads?: number;
+  threadCut?: "analyses" | "sessions";
+  partial?: string;
   [option: string]: unknown;
 }
 
@@ -74,6 +78,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--threads <n>", "threads to spread the analyses over, 1 = one thread (default: the cores available, fewer for a small capture)", (text: string) =>
       parseIntegerOption("threads", text, 1, MAX_THREADS, 2),
     )
+    .option("--thread-cut <cut>", "how --threads splits the work: analyses (each thread runs some analyses) or sessions (each thread decodes and analyzes its share of the sessions)", (text: string) => {
+      if (text !== "analyses" && text !== "sessions") throw new InvalidArgumentError("expected analyses or sessions");
+      return text;
+    })
+    .option("--partial <file.tspart>", "write the analyses' mergeable state to this partial report (gzip'd JSON) for `tickscope merge`; reports only with --format/--out")
     .option("--quiet", "no progress bar");
   // the analyses' own options (--tolerance, --budget), defined once with their subcommands'
   addAnalysisSettingOptions(analyzeCommand, availableAnalyses());
@@ -89,7 +98,8 @@ export function registerAnalyzeCommand(program: Command): void {
     const analyses = options.only ?? config.only ?? availableAnalyses();
     // an analysis's own option (--tolerance, --budget) with that analysis left out would be silently ignored
     assertAnalysisOptionsApply(analyses, options as unknown as Record<string, unknown>);
-    const formats = options.format ?? config.formats ?? ["md"];
+    // with --partial the reports are written only when asked for
+    const formats = options.format ?? config.formats ?? (options.partial !== undefined && options.out === undefined ? [] : ["md"]);
     // several files and no --out fail before the captures are read, not after
     assertFormatsHaveDestination(formats, options.out ?? config.out);
     const failOn = options.failOn ?? config.failOn;
@@ -99,7 +109,7 @@ export function registerAnalyzeCommand(program: Command): void {
     // the server log is streamed and merged in time order with bounded memory
     const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);
     const mergedLog = serverLog === undefined ? undefined : new TimeOrderedLog(serverLog);
-    const result = await runAnalyze({
+    const runOptions: RunAnalyzeOptions = {
       inputs,
       logStream: mergedLog,
       // every worker thread opens its own stream of the log
@@ -131,7 +141,19 @@ export function registerAnalyzeCommand(program: Command): void {
               }
               bar.update(Math.min(totalMb, Math.round(bytesRead / 1e6)));
             },
-    });
+      ...(options.threadCut === undefined ? {} : { threadCut: options.threadCut }),
+    };
+    let result: AnalyzeResult;
+    if (options.partial === undefined) {
+      result = await runAnalyze(runOptions);
+    } else {
+      const partial = await writePartialFile(runOptions, options.partial, {
+        recordedOptionsAfterRun: (recorded) => (mergedLog === undefined ? recorded : { ...recorded, serverLogEvents: mergedLog.delivered }),
+      });
+      streams.stderr.write(`wrote partial ${escapeTerminalText(partial.path)} (${partial.captures.length} capture(s), ${partial.sessions} session(s), ${partial.analyses.join(",")}; ${partial.bytes} bytes)\n`);
+      // the reports of a partial are those `merge` builds from it alone
+      result = mergePartialReports([{ name: partial.path, report: partial.report }], { ...(failOn === undefined ? {} : { failOn }) }).result;
+    }
     if (barStarted) bar!.stop();
     if (serverLog !== undefined && mergedLog !== undefined) {
       result.options.serverLogEvents = mergedLog.delivered;
@@ -140,8 +162,10 @@ export function registerAnalyzeCommand(program: Command): void {
         streams.stderr.write(`server log: ${logAnomalies.map(([code, count]) => `${code} × ${count}`).join(", ")} (bad lines skipped, out-of-order events merged late)\n`);
       }
     }
-    const written = await writeReports(result, formats, options.out ?? config.out, streams);
-    if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+    if (formats.length > 0) {
+      const written = await writeReports(result, formats, options.out ?? config.out, streams);
+      if (!written.includes("-")) streams.stderr.write(`wrote ${written.map(escapeTerminalText).join(", ")}\n`);
+    }
     setExitCode(command, exitCodeForFindings(result, failOn));
   });
 }
