@@ -73,6 +73,14 @@ export const interarrivalJitterStateSchema = Type.Object(
     firstTransitUs: encodedNumberSchema,
     lastRelativeTransitUs: encodedNumberSchema,
     minimumTransitMs: encodedNumberSchema,
+    /** The chain's first packet (null before it): a later pass's first packet is replayed onto an earlier pass by {@link InterarrivalJitter.mergeState}. */
+    firstPacket: Type.Union([
+      Type.Object(
+        { receiveUs: Type.Number(), sendUs: Type.Number(), clock: Type.String({ maxLength: 256 }), sequence: encodedNumberSchema, sequenceBits: Type.Integer({ minimum: 1, maximum: 64 }) },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
     perPacketMs: quantileSketchStateSchema,
     /** Null when built with `packetDelayVariation: false`. */
     relativeTransitMs: Type.Union([quantileSketchStateSchema, Type.Null()]),
@@ -136,6 +144,8 @@ export class InterarrivalJitter {
   private minimumTransitMs = Infinity;
   private readonly discontinuityUs: number;
   private readonly maxRestartsKept: number;
+  /** The first packet fed (for continuing a later pass onto this one, {@link mergeState}). */
+  private firstPacket: { receiveUs: number; sendUs: number; clock: string; sequence: number; sequenceBits: number } | undefined;
   /** Per-packet jitter |D| in ms (receive gap − send gap). */
   readonly perPacketMs = new QuantileSketch();
   /** Transit time relative to the first packet's, ms (PDV = this − its minimum). */
@@ -155,6 +165,7 @@ export class InterarrivalJitter {
   add(receiveUs: number, sendUs: number, clock = "", sequence = Number.NaN, sequenceBits = 16): void {
     this.packets += 1;
     if (Number.isNaN(this.previousReceiveUs)) {
+      this.firstPacket = { receiveUs, sendUs, clock, sequence, sequenceBits };
       this.firstTransitUs = receiveUs - sendUs;
       this.lastRelativeTransitUs = 0;
     } else {
@@ -226,6 +237,7 @@ export class InterarrivalJitter {
       firstTransitUs: encodeNumber(this.firstTransitUs),
       lastRelativeTransitUs: encodeNumber(this.lastRelativeTransitUs),
       minimumTransitMs: encodeNumber(this.minimumTransitMs),
+      firstPacket: this.firstPacket === undefined ? null : { ...this.firstPacket, sequence: encodeNumber(this.firstPacket.sequence) },
       perPacketMs: this.perPacketMs.saveState(),
       relativeTransitMs: this.relativeTransitMs === undefined ? null : this.relativeTransitMs.saveState(),
     };
@@ -260,8 +272,61 @@ export class InterarrivalJitter {
     this.firstTransitUs = decodeNumber(checked.firstTransitUs);
     this.lastRelativeTransitUs = decodeNumber(checked.lastRelativeTransitUs);
     this.minimumTransitMs = decodeNumber(checked.minimumTransitMs);
+    this.firstPacket = checked.firstPacket === null ? undefined : { ...checked.firstPacket, sequence: decodeNumber(checked.firstPacket.sequence) };
     (this as { perPacketMs: QuantileSketch }).perPacketMs = perPacket;
     (this as unknown as { relativeTransitMs: QuantileSketch | undefined }).relativeTransitMs = relative;
+  }
+
+  /**
+   * Continues this jitter with a later pass's saved state of the same stream
+   * (a capture rotation cut it): the later pass's first packet is fed here as
+   * one pass would have fed it (its difference to this pass's last packet, or
+   * a restart), and since the RFC 3550 update is linear in J, the later pass's
+   * J, mean and per-packet |D| follow exactly from its own figures plus the
+   * decayed difference of the starting J (`ΔJ·(15/16)^m`). Exact: packets,
+   * samples, last and mean jitter, per-packet |D| quantiles, restarts (unless
+   * the later pass's first sequence step decides a discontinuity differently).
+   * Approximate: the max jitter (the later pass's own max: low by at most ΔJ)
+   * and the PDV quantiles (the later pass's transit values are rebased onto
+   * this pass's base at their sketch bucket centres: error ≤ 0.5 % of the value
+   * in the later pass). Throws `E_BAD_PARTIAL` before any change on a bad state.
+   */
+  mergeState(later: InterarrivalJitterState): void {
+    const checked = checkState(interarrivalJitterStateSchema, later, "interarrival jitter state");
+    const probe = new InterarrivalJitter({ packetDelayVariation: this.relativeTransitMs !== undefined, discontinuityMs: this.discontinuityUs / 1000, maxRestartsKept: this.maxRestartsKept });
+    probe.loadState(checked);
+    if (checked.packets === 0) return;
+    if (this.packets === 0) {
+      this.loadState(checked);
+      return;
+    }
+    const first = checked.firstPacket;
+    if (first === null) badState("interarrival jitter state", "/firstPacket", "a stream with packets names its first packet");
+    if (checked.relativeTransitMs !== null && checked.relativeTransitMs.zeroCount < 1) badState("interarrival jitter state", "/relativeTransitMs/zeroCount", "the first packet's relative transit (0) is missing");
+    this.add(first.receiveUs, first.sendUs, first.clock, decodeNumber(first.sequence), first.sequenceBits);
+    const shiftUs = this.lastRelativeTransitUs;
+    const ratio = 15 / 16;
+    const decay = Math.pow(ratio, checked.samples);
+    const deltaUs = this.jitterUs;
+    this.jitterUs = checked.jitterUs + deltaUs * decay;
+    this.jitterSumUs += checked.jitterSumUs + 15 * deltaUs * (1 - decay);
+    this.samples += checked.samples;
+    this.maxJitterUs = Math.max(this.maxJitterUs, checked.maxJitterUs, this.jitterUs);
+    this.packets += checked.packets - 1;
+    this.perPacketMs.mergeState(checked.perPacketMs);
+    if (this.relativeTransitMs !== undefined && checked.relativeTransitMs !== null) {
+      this.relativeTransitMs.mergeShiftedState(checked.relativeTransitMs, shiftUs / 1000, 1);
+      this.minimumTransitMs = Math.min(this.minimumTransitMs, decodeNumber(checked.minimumTransitMs) + shiftUs / 1000);
+    }
+    this.lastRelativeTransitUs = decodeNumber(checked.lastRelativeTransitUs) + shiftUs;
+    this.firstTransitUs = decodeNumber(checked.firstTransitUs) - shiftUs;
+    for (const restart of probe.restarts) if (this.restarts.length < this.maxRestartsKept) this.restarts.push(restart);
+    this.restartCount += checked.restartCount;
+    this.previousReceiveUs = probe.previousReceiveUs;
+    this.previousSendUs = probe.previousSendUs;
+    this.previousClock = probe.previousClock;
+    if (!Number.isNaN(probe.previousSequence)) this.previousSequence = probe.previousSequence;
+    if (!Number.isNaN(probe.stepUs)) this.stepUs = probe.stepUs;
   }
 
   /** True when the send-time gap is what the sequence gap predicts (a pause, a burst of loss), within the discontinuity threshold. */

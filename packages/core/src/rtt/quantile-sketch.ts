@@ -325,6 +325,37 @@ export class QuantileSketch {
     this.max = Math.max(this.max, max);
   }
 
+  /**
+   * Adds every value of a saved sketch (of this accuracy) shifted by `shift`:
+   * each bucket's centre + `shift`, with its count (`dropZeros` values of the
+   * zero bucket left out). Count, sum, min and max stay exact; each shifted value
+   * is within α·|its unshifted value| of the truth (not α·|shifted value|).
+   * Used to rebase a later pass's relative values onto an earlier pass's base.
+   * Throws `E_BAD_PARTIAL` / `E_PARTIAL_MISMATCH` as {@link mergeState} before adding anything.
+   */
+  mergeShiftedState(state: QuantileSketchState, shift: number, dropZeros = 0): void {
+    const checked = QuantileSketch.fromState(state);
+    if (checked.relativeAccuracy !== this.relativeAccuracy || checked.minimumMagnitude !== this.minimumMagnitude) this.mergeState(state);
+    if (!Number.isFinite(shift) || dropZeros < 0 || dropZeros > checked.zeroCount) badState("quantile sketch state", "/zeroCount", "shift must be finite and the zeros dropped at most the zero count");
+    const add = (value: number, count: number): void => {
+      const magnitude = Math.abs(value);
+      if (magnitude < this.minimumMagnitude) this.zeroCount += count;
+      else (value > 0 ? this.positive : this.negative).increment(Math.ceil(Math.log(magnitude) / this.logGamma), count);
+    };
+    const pairs = [checked.positive.toPairs(), checked.negative.toPairs()];
+    for (let sign = 0; sign < 2; sign++) {
+      const list = pairs[sign];
+      for (let index = 0; index < list.length; index += 2) add((sign === 0 ? 1 : -1) * checked.bucketValue(list[index]) + shift, list[index + 1]);
+    }
+    if (checked.zeroCount > dropZeros) add(shift, checked.zeroCount - dropZeros);
+    const count = checked.count - dropZeros;
+    if (count === 0) return;
+    this.count += count;
+    this.sum += checked.sum + shift * count;
+    this.min = Math.min(this.min, checked.min + shift);
+    this.max = Math.max(this.max, checked.max + shift);
+  }
+
   /** A sketch rebuilt from a saved state (its accuracy and minimum magnitude), checked as {@link mergeState} checks it. */
   static fromState(state: QuantileSketchState): QuantileSketch {
     const checked = checkState(quantileSketchStateSchema, state, "quantile sketch state");
@@ -376,6 +407,7 @@ export class QuantileSketch {
     return Number.isNaN(found) ? this.max : this.clamp(found);
   }
 
+  /** The value a bucket answers (its centre). */
   private bucketValue(bucket: number): number {
     return (2 * Math.pow(this.gamma, bucket)) / (this.gamma + 1);
   }

@@ -325,3 +325,77 @@ describe("SessionRttSignals state", () => {
     expect(target.orderedSendTimeStreams()[0].lastPacketIndex).toBe(good.sendTimeStreams[0].lastPacketIndex + 10_000);
   });
 });
+
+describe("continuing a pass with a later pass's state (rotation cut)", () => {
+  it("InterarrivalJitter.mergeState: packets, samples, last and mean jitter, |D| quantiles and restarts as one pass; PDV within 0.5 %", () => {
+    const next = random(21);
+    const packets = Array.from({ length: 3000 }, (_, index) => ({ send: index * 20_000 + (index >= 2200 ? 7_000_000 : 0), receive: index * 20_000 + 40_000 + next() * 9000 + (index % 700 < 40 ? 30_000 : 0), sequence: index & 0xffff }));
+    const whole = new InterarrivalJitter();
+    for (const packet of packets) whole.add(packet.receive, packet.send, "", packet.sequence);
+    for (const cut of [1, 700, 1999, 2200, 2999]) {
+      const first = new InterarrivalJitter();
+      const second = new InterarrivalJitter();
+      packets.forEach((packet, index) => (index < cut ? first : second).add(packet.receive, packet.send, "", packet.sequence));
+      const merged = new InterarrivalJitter();
+      merged.loadState(viaJson(first.saveState()));
+      merged.mergeState(viaJson(second.saveState()));
+      expect([merged.packets, merged.samples, merged.restartCount]).toEqual([whole.packets, whole.samples, whole.restartCount]);
+      expect(merged.jitterUs).toBeCloseTo(whole.jitterUs, 6);
+      expect(merged.meanJitterUs).toBeCloseTo(whole.meanJitterUs, 6);
+      expect(merged.perPacketMs.quantile(0.95)).toBe(whole.perPacketMs.quantile(0.95));
+      expect(merged.restarts.map((restart) => restart.tUs)).toEqual(whole.restarts.map((restart) => restart.tUs));
+      expect(merged.maxJitterUs).toBeLessThanOrEqual(whole.maxJitterUs + 1e-6);
+      for (const q of [0.5, 0.95, 0.99]) expect(Math.abs(merged.pdvQuantileMs(q) - whole.pdvQuantileMs(q))).toBeLessThanOrEqual(0.011 * Math.max(1, whole.pdvQuantileMs(1)));
+    }
+  });
+
+  it("QuantileSketch.mergeShiftedState keeps count/sum/min/max exact and rejects a bad shift", () => {
+    const source = new QuantileSketch();
+    for (let value = 0; value < 100; value++) source.add(value);
+    const target = new QuantileSketch();
+    target.mergeShiftedState(source.saveState(), 10, 1);
+    expect([target.count, target.min, target.max]).toEqual([99, 10, 109]);
+    expect(target.sum).toBe(source.sum + 99 * 10);
+    expectBadPartial(() => target.mergeShiftedState(source.saveState(), Number.NaN));
+    expectBadPartial(() => target.mergeShiftedState(source.saveState(), 1, 5));
+    expect(target.count).toBe(99);
+  });
+
+  it("SessionRttSignals.mergeState: spikes detected per pass, send-time jitter continues exactly, offsets applied", () => {
+    const feed = (signals: SessionRttSignals, from: number, to: number, offset: number): void => {
+      const next = random(31);
+      for (let index = 0; index < to; index++) {
+        const tUs = index * 50_000;
+        const sample: RttSample = { sessionId: "s", direction: "clientToServer", method: "echo", tUs, rttMs: (index % 500 > 400 && index % 500 < 420 ? 200 : 40) + next() * 4, packetIndex: index - offset, channel: "" };
+        const sendTimeUs = tUs + next() * 2000;
+        if (index < from) continue;
+        signals.add(sample);
+        signals.addSendTime({ sessionId: "s", direction: "serverToClient", packetIndex: index - offset, tUs: tUs + 30_000, roles: { sequence: index & 0xffff } } as never, sendTimeUs);
+      }
+    };
+    const wholeSpikes: RttSpike[] = [];
+    const whole = new SessionRttSignals(new SessionRtt(), undefined, (_signals, spike) => wholeSpikes.push({ ...spike }));
+    feed(whole, 0, 2000, 0);
+    whole.finish();
+    const spikes: RttSpike[] = [];
+    const first = new SessionRttSignals(new SessionRtt(), undefined, (_signals, spike) => spikes.push({ ...spike }));
+    feed(first, 0, 1000, 0);
+    first.finish();
+    const second = new SessionRttSignals(new SessionRtt(), undefined, (_signals, spike) => spikes.push({ ...spike, packetIndices: spike.packetIndices.map((index) => index + 1000) }));
+    feed(second, 1000, 2000, 1000);
+    second.finish();
+    const merged = new SessionRttSignals(new SessionRtt(), undefined, () => undefined);
+    merged.loadState(viaJson(first.saveState()));
+    merged.mergeState(viaJson(second.saveState()), 1000);
+    expect(spikes.map((spike) => spike.startUs)).toEqual(wholeSpikes.map((spike) => spike.startUs));
+    const mergedStream = merged.receivedStream()!;
+    const wholeStream = whole.receivedStream()!;
+    expect(mergedStream.jitter.packets).toBe(wholeStream.jitter.packets);
+    expect(mergedStream.jitter.meanJitterUs).toBeCloseTo(wholeStream.jitter.meanJitterUs, 6);
+    expect(mergedStream.lastPacketIndex).toBe(wholeStream.lastPacketIndex);
+    const series = merged.get("echo", "clientToServer")!;
+    expect([series.firstUs, series.lastUs]).toEqual([whole.get("echo", "clientToServer")!.firstUs, whole.get("echo", "clientToServer")!.lastUs]);
+    expect(series.jitter.jitterUs).toBeCloseTo(whole.get("echo", "clientToServer")!.jitter.jitterUs, 6);
+    expectBadPartial(() => merged.mergeState({} as never));
+  });
+});

@@ -45,6 +45,7 @@ export const sendTimeStreamStateSchema = Type.Object(
     channel: Type.String({ maxLength: 256 }),
     jitter: interarrivalJitterStateSchema,
     restartPacketIndices: Type.Array(countSchema, { maxItems: 10_000 }),
+    firstPacketIndex: Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER }),
     /** −1 before the first datagram. */
     lastPacketIndex: Type.Integer({ minimum: -1, maximum: Number.MAX_SAFE_INTEGER }),
   },
@@ -133,6 +134,8 @@ export interface SendTimeStream {
   readonly jitter: InterarrivalJitter;
   /** Datagram index of each kept restart of `jitter`. */
   readonly restartPacketIndices: number[];
+  /** Index of the stream's first and latest datagram (−1 before the first). */
+  firstPacketIndex: number;
   lastPacketIndex: number;
 }
 
@@ -231,7 +234,7 @@ export class SessionRttSignals {
       }
     }
     if (stream === undefined) {
-      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), lastPacketIndex: -1, restartPacketIndices: [] };
+      stream = { direction: message.direction, channel, jitter: new InterarrivalJitter(), firstPacketIndex: message.packetIndex, lastPacketIndex: -1, restartPacketIndices: [] };
       streams.push(stream);
     }
     if (stream.lastPacketIndex === message.packetIndex) return stream;
@@ -261,6 +264,7 @@ export class SessionRttSignals {
         channel: stream.channel,
         jitter: stream.jitter.saveState(),
         restartPacketIndices: [...stream.restartPacketIndices],
+        firstPacketIndex: stream.firstPacketIndex,
         lastPacketIndex: stream.lastPacketIndex,
       })),
       hasDirectMethod: this.hasDirectMethod,
@@ -318,6 +322,7 @@ export class SessionRttSignals {
         channel: saved.channel,
         jitter,
         restartPacketIndices: saved.restartPacketIndices.map((packetIndex) => packetIndex + packetIndexOffset),
+        firstPacketIndex: saved.firstPacketIndex < 0 ? saved.firstPacketIndex : saved.firstPacketIndex + packetIndexOffset,
         lastPacketIndex: saved.lastPacketIndex < 0 ? saved.lastPacketIndex : saved.lastPacketIndex + packetIndexOffset,
       });
     });
@@ -327,6 +332,61 @@ export class SessionRttSignals {
     for (const stream of streams) this.sendTimeStreams[stream.direction === "clientToServer" ? 0 : 1].push(stream);
     this.hasDirectMethod = checked.hasDirectMethod;
     this.hasReceivedStream = checked.hasReceivedStream;
+  }
+
+  /**
+   * Continues these signals with a later pass's saved signals of the same
+   * session (a capture rotation cut it; `packetIndexOffset` = packets of the
+   * passes before). Per series: first/last sample times span both passes, the
+   * RTT jitter continues ({@link InterarrivalJitter.mergeState}: exact but
+   * for its max; not fed at all once this pass had a received stream, as one pass), and the spike detector and recent samples are the later
+   * pass's (it detected the later pass's spikes; spikes already closed stay
+   * with the caller). Per `sendTime` stream: its jitter continues the same way,
+   * restart packet indices are appended. A series or stream only in the later
+   * pass is taken as is. Everything is checked first (`E_BAD_PARTIAL`, unchanged).
+   */
+  mergeState(later: SessionRttSignalsState, packetIndexOffset = 0): void {
+    const incoming = new SessionRttSignals(new SessionRtt(), this.spikeOptions, () => undefined);
+    incoming.loadState(later, packetIndexOffset);
+    const laterState = checkState(sessionRttSignalsStateSchema, later, "session RTT signals state");
+    for (const saved of laterState.series) {
+      const own = this.get(saved.method, saved.direction);
+      const other = incoming.get(saved.method, saved.direction)!;
+      if (own === undefined) {
+        const created = this.seriesFor(saved.method, saved.direction);
+        created.detector.loadState(saved.detector, packetIndexOffset);
+        created.jitter.loadState(saved.jitter);
+        created.firstUs = other.firstUs;
+        created.lastUs = other.lastUs;
+        created.recentSamples = other.recentSamples;
+        created.recentCount = other.recentCount;
+        continue;
+      }
+      // One pass stops feeding the RTT-series jitter once a received stream exists: so does the merge.
+      if (!this.hasReceivedStream) own.jitter.mergeState(saved.jitter);
+      own.detector.loadState(saved.detector, packetIndexOffset);
+      if (Number.isNaN(own.firstUs) || other.firstUs < own.firstUs) own.firstUs = other.firstUs;
+      if (Number.isNaN(own.lastUs) || other.lastUs > own.lastUs) own.lastUs = other.lastUs;
+      own.recentSamples = other.recentSamples;
+      own.recentCount = other.recentCount;
+    }
+    for (const stream of incoming.orderedSendTimeStreams()) {
+      const group = this.sendTimeStreams[stream.direction === "clientToServer" ? 0 : 1];
+      const own = group.find((candidate) => candidate.channel === stream.channel);
+      if (own === undefined) {
+        group.push(stream);
+        continue;
+      }
+      const restartsBefore = own.jitter.restarts.length;
+      const boundaryRestarts = own.jitter.restartCount;
+      own.jitter.mergeState(stream.jitter.saveState());
+      // A restart at the later pass's first datagram (replayed here) has that datagram's index.
+      if (own.jitter.restartCount - boundaryRestarts > stream.jitter.restartCount && own.jitter.restarts.length > restartsBefore) own.restartPacketIndices.push(stream.firstPacketIndex);
+      for (const packetIndex of stream.restartPacketIndices) if (own.restartPacketIndices.length < own.jitter.restarts.length) own.restartPacketIndices.push(packetIndex);
+      own.lastPacketIndex = stream.lastPacketIndex;
+    }
+    this.hasDirectMethod ||= laterState.hasDirectMethod;
+    this.hasReceivedStream ||= laterState.hasReceivedStream;
   }
 
   /** Closes every series' open spike at its last sample (end of data). */
