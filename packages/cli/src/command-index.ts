@@ -115,4 +115,11 @@ export const COMMAND_INDEX: readonly CommandIndexEntry[] = [
     hasOptions: true,
     load: async () => (await import("./commands/watch.js")).registerWatchCommand,
   },
+  {
+    name: "fleet",
+    description: "analyze captures on many machines: a BullMQ job queue on Redis, workers writing partial reports, one merged report",
+    arguments: "",
+    hasOptions: false,
+    load: async () => (await import("./fleet/fleet-command.js")).registerFleetCommand,
+  },
 ];

@@ -9,6 +9,7 @@ import { registerProtocolCommand } from "./commands/protocol.js";
 import { registerSimulateCommand } from "./commands/simulate.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { registerSchemaCommand } from "./commands/schema.js";
+import { registerFleetCommand } from "./fleet/fleet-command.js";
 import { createRootCommand } from "./root-command.js";
 
 /**
@@ -29,5 +30,6 @@ export function createProgram(): Command {
   registerSimulateCommand(program);
   registerDemoCommand(program);
   registerWatchCommand(program);
+  registerFleetCommand(program);
   return program;
 }
