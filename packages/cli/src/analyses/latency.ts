@@ -4,7 +4,7 @@ import { formatNumber } from "../formats/markdown-format.js";
 import type { AnalysisAdapter } from "./analysis-adapter.js";
 import { notDecodedReason, undecodedReason, undecryptedReason, type DecodeOutcomeContext } from "./undecoded-traffic.js";
 import { measureOneWayDelay } from "../one-way-delay.js";
-import { ErrorCode, TickscopeError, type MessageAnalyzer } from "@tickscope/core";
+import { ErrorCode, isMergeableAnalyzer, TickscopeError, type MergeableAnalyzer, type MessageAnalyzer } from "@tickscope/core";
 
 function median(values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -16,9 +16,21 @@ function median(values: number[]): number {
 /** The latency report, with packet timing from datagram arrivals when no definition was given. */
 export type LatencyReportWithTiming = LatencyReport & { packetTiming?: PacketTimingReport };
 
-/** Feeds datagrams to both analyzers; `finish()` returns the latency report with `packetTiming` added. */
+/** The saved state of {@link withPacketTiming}: both analyzers' states. */
+export interface LatencyWithTimingState {
+  /** The latency analyzer's state. */
+  latency: unknown;
+  /** The packet-timing analyzer's state. */
+  packetTiming: unknown;
+}
+
+/**
+ * Feeds datagrams to both analyzers; `finish()` returns the latency report with
+ * `packetTiming` added. Mergeable (`saveState` / `mergeState` of both, state
+ * version `1000 × latency's + packet timing's`) when both analyzers are.
+ */
 export function withPacketTiming(latency: LatencyAnalyzer, timing: PacketTimingAnalyzer): MessageAnalyzer<LatencyReportWithTiming> {
-  return {
+  const combined: MessageAnalyzer<LatencyReportWithTiming> = {
     name: latency.name,
     onSession: (session) => {
       latency.onSession(session);
@@ -33,6 +45,25 @@ export function withPacketTiming(latency: LatencyAnalyzer, timing: PacketTimingA
     onLogEvent: (event) => latency.onLogEvent(event),
     finish: () => ({ ...latency.finish(), packetTiming: timing.finish() }),
   };
+  const latencyAnalyzer = latency as MessageAnalyzer<unknown>;
+  const timingAnalyzer = timing as MessageAnalyzer<unknown>;
+  if (!isMergeableAnalyzer(latencyAnalyzer) || !isMergeableAnalyzer(timingAnalyzer)) return combined;
+  const mergeable: MergeableAnalyzer<LatencyReportWithTiming, LatencyWithTimingState> = {
+    ...combined,
+    stateVersion: 1000 * latencyAnalyzer.stateVersion + timingAnalyzer.stateVersion,
+    saveState: () => ({ latency: latencyAnalyzer.saveState(), packetTiming: timingAnalyzer.saveState() }),
+    mergeState: (state, placement) => {
+      if (state === null || typeof state !== "object" || !("latency" in state) || !("packetTiming" in state)) {
+        throw new TickscopeError(ErrorCode.badPartial, "latency state without packet timing: expected { latency, packetTiming }", { hint: "the state was saved with a protocol definition, or by another analysis" });
+      }
+      // both are checked before either changes: a packet-timing state is validated by a throwaway analyzer first
+      const probe = new PacketTimingAnalyzer() as unknown as MergeableAnalyzer<unknown, unknown>;
+      probe.mergeState(state.packetTiming, placement);
+      latencyAnalyzer.mergeState(state.latency, placement);
+      timingAnalyzer.mergeState(state.packetTiming, placement);
+    },
+  };
+  return mergeable;
 }
 
 /** Sessions by datagrams (most first), then id: the table and the answer lead with the busiest. */
