@@ -156,14 +156,18 @@ export const READ_SECONDS_PER_GIGABYTE = 6.5;
  * round-robin over them: each thread decodes and analyzes its share, every
  * thread reads everything): `maxThreads` when `exact`, otherwise as many as
  * make the estimated run shortest by the same costs as {@link planAnalysisShards}
- * (one for a small capture).
+ * (one for a small capture): the per-gigabyte parts of decoding and the
+ * analyses split, reading and the analyses' fixed parts (run once, when the
+ * merged analyzers finish) do not.
  */
 export function planSessionShards(analyses: readonly AnalysisName[], options: AnalysisShardOptions): number {
   const most = Math.max(1, Math.floor(options.maxThreads));
   if (options.exact === true) return most;
   const gigabytes = options.captureBytes / 1e9;
-  const shared = READ_SECONDS_PER_GIGABYTE * gigabytes;
-  const split = Math.max(0, PASS_SECONDS_PER_GIGABYTE - READ_SECONDS_PER_GIGABYTE) * gigabytes + analyses.reduce((sum, analysis) => sum + estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true), 0);
+  // reading is repeated by every thread; the analyses' fixed parts run once, in finish() on the merged state
+  const fixed = analyses.reduce((sum, analysis) => sum + estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true) - ANALYSIS_COSTS[analysis].secondsPerGigabyte * gigabytes, 0);
+  const shared = READ_SECONDS_PER_GIGABYTE * gigabytes + fixed;
+  const split = Math.max(0, PASS_SECONDS_PER_GIGABYTE - READ_SECONDS_PER_GIGABYTE) * gigabytes + analyses.reduce((sum, analysis) => sum + ANALYSIS_COSTS[analysis].secondsPerGigabyte * gigabytes, 0);
   let best = 1;
   let bestSeconds = shared + split;
   for (let count = 2; count <= most; count++) {
