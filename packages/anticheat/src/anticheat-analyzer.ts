@@ -1,12 +1,15 @@
 import {
-  AnomalyCounter,
   type DecodeAnomaly,
+  ErrorCode,
   type GameMessage,
-  type MessageAnalyzer,
+  type MergePlacement,
+  type MergeableAnalyzer,
   type PacketObservation,
   type Session,
   type Severity,
+  TickscopeError,
 } from "@tickscope/core";
+import { ANTICHEAT_STATE_VERSION, anticheatOptionsDigest, checkAnticheatState, type AnticheatAnalyzerState, type AnticheatSessionState } from "./anticheat-state.js";
 import type { AnticheatFinding, AnticheatReport, PlayerVerdict } from "./anticheat-report.js";
 import { MITIGATIONS } from "./cheat-kind.js";
 import { ClientDatagram } from "./client-datagram.js";
@@ -56,13 +59,16 @@ function severityOf(confidence: number): Severity {
  * given. Works from `GameMessage.roles` only, so any protocol with a
  * definition (or any message stream a team builds itself) can be analyzed.
  */
-export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
+export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, AnticheatAnalyzerState> {
   /** Analysis name. */
   readonly name = "anticheat";
+  /** Version of {@link AnticheatAnalyzerState}'s shape. */
+  readonly stateVersion = ANTICHEAT_STATE_VERSION;
   /** The resolved options (defaults applied). */
   readonly options: AnticheatOptions;
   private readonly sessions = new Map<string, SessionState>();
-  private readonly anomalies = new AnomalyCounter();
+  /** Decode anomalies by code (the report lists counts only). */
+  private readonly anomalies = new Map<string, number>();
   private packets = 0;
   private lastSessionId = "";
   private lastSession: SessionState | undefined;
@@ -78,6 +84,16 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
     if (sessionId === this.lastSessionId && this.lastSession !== undefined) return this.lastSession;
     let state = this.sessions.get(sessionId);
     if (state === undefined) {
+      state = this.createSessionState(sessionId);
+      this.sessions.set(sessionId, state);
+    }
+    this.lastSessionId = sessionId;
+    this.lastSession = state;
+    return state;
+  }
+
+  private createSessionState(sessionId: string): SessionState {
+    {
       const options = this.options;
       const timeline = new SessionTimeline(sessionId, options);
       const speedhack = new SpeedhackDetector(options);
@@ -91,7 +107,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
       const movement = new MovementDetector(options);
       const flooding = new InputFloodingDetector(options);
       const botTiming = new BotTimingDetector(options);
-      state = {
+      return {
         timeline,
         label: undefined,
         speedhack,
@@ -108,11 +124,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         serverMessages: 0,
         detectors: [speedhack, lagSwitch, fakeLatency, selectiveDelay, tampering, replay, rewind, movement, flooding, botTiming],
       };
-      this.sessions.set(sessionId, state);
     }
-    this.lastSessionId = sessionId;
-    this.lastSession = state;
-    return state;
   }
 
   /** Registers a session (its player label names the player in findings). */
@@ -173,10 +185,117 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
 
   /** Counts a decode anomaly; it feeds the tampering detector (and its key/definition check). */
   onAnomaly(anomaly: DecodeAnomaly): void {
-    this.anomalies.add(anomaly.code, anomaly.packetIndex);
+    this.anomalies.set(anomaly.code, (this.anomalies.get(anomaly.code) ?? 0) + 1);
     const tampering = this.state(anomaly.sessionId).tampering;
     if (anomaly.direction === "clientToServer") tampering.onClientAnomaly(anomaly);
     else tampering.onServerAnomaly(anomaly);
+  }
+
+  /**
+   * Saves the analysis state as JSON-safe plain data (see
+   * {@link AnticheatAnalyzerState}); ends feeding like {@link finish}. The
+   * analyzer itself is unchanged, so `finish()` may still be called on it.
+   */
+  saveState(): AnticheatAnalyzerState {
+    const sessions: AnticheatSessionState[] = [];
+    for (const sessionId of [...this.sessions.keys()].sort()) {
+      const state = this.sessions.get(sessionId)!;
+      sessions.push({
+        id: sessionId,
+        label: state.label ?? null,
+        serverMessages: state.serverMessages,
+        timeline: state.timeline.saveState(),
+        datagram: state.datagram.saveState(),
+        speedhack: state.speedhack.saveState(),
+        lagSwitch: state.lagSwitch.saveState(state.timeline),
+        fakeLatency: state.fakeLatency.saveState(),
+        selectiveDelay: state.selectiveDelay.saveState(),
+        tampering: state.tampering.saveState(),
+        replay: state.replay.saveState(),
+        rewind: state.rewind.saveState(),
+        movement: state.movement.saveState(),
+        flooding: state.flooding.saveState(),
+        botTiming: state.botTiming.saveState(),
+      });
+    }
+    return {
+      analysis: "anticheat",
+      stateVersion: ANTICHEAT_STATE_VERSION,
+      optionsDigest: anticheatOptionsDigest(this.options),
+      packets: this.packets,
+      anomalies: [...this.anomalies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      sessions,
+    };
+  }
+
+  /**
+   * Folds another pass's saved state in (passes in capture order). Sessions
+   * new to this analyzer are restored as saved; a session this analyzer
+   * already holds (a rotation cut it) continues — see
+   * {@link AnticheatAnalyzerState} for what is exact across a cut. Throws
+   * `E_BAD_PARTIAL` for a state this analyzer did not save (shape, version,
+   * bounds) and `E_PARTIAL_MISMATCH` for one saved with other options, in
+   * both cases before anything changes.
+   */
+  mergeState(state: AnticheatAnalyzerState, placement: MergePlacement): void {
+    const offset = placement?.packetIndexOffset;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new TickscopeError(ErrorCode.badPartial, `anticheat state: packetIndexOffset must be a non-negative integer, got ${String(offset)}`);
+    }
+    checkAnticheatState(state, this.options, offset);
+    // Restore every session detached first: nothing below can fail half way.
+    const restored = state.sessions.map((saved) => {
+      const session = this.createSessionState(saved.id);
+      this.loadSession(session, saved, offset);
+      return { id: saved.id, session };
+    });
+    this.packets += state.packets;
+    for (const [code, count] of state.anomalies) this.anomalies.set(code, (this.anomalies.get(code) ?? 0) + count);
+    for (const { id, session } of restored) {
+      const existing = this.sessions.get(id);
+      if (existing === undefined) this.sessions.set(id, session);
+      else this.continueSession(existing, session);
+    }
+    this.lastSessionId = "";
+    this.lastSession = undefined;
+  }
+
+  private loadSession(session: SessionState, saved: AnticheatSessionState, offset: number): void {
+    session.label = saved.label ?? undefined;
+    session.serverMessages = saved.serverMessages;
+    session.timeline.loadState(saved.timeline);
+    session.datagram.loadState(saved.datagram, offset);
+    session.speedhack.loadState(saved.speedhack, offset);
+    session.lagSwitch.loadState(saved.lagSwitch, offset);
+    session.fakeLatency.loadState(saved.fakeLatency, offset);
+    session.selectiveDelay.loadState(saved.selectiveDelay, offset);
+    session.tampering.loadState(saved.tampering, offset);
+    session.replay.loadState(saved.replay, offset);
+    session.rewind.loadState(saved.rewind, offset);
+    session.movement.loadState(saved.movement, offset);
+    session.flooding.loadState(saved.flooding, offset);
+    session.botTiming.loadState(saved.botTiming, offset);
+  }
+
+  /** A session cut by a rotation: `earlier` (this analyzer's) continues with `later` (the next pass's). */
+  private continueSession(earlier: SessionState, later: SessionState): void {
+    // The datagram open at the cut ends (the next one is in the later pass), judged on the earlier timeline.
+    if (earlier.datagram.packetIndex >= 0) this.closeDatagram(earlier);
+    earlier.lagSwitch.continueWith(later.lagSwitch, earlier.timeline);
+    // Closes the envelope window open at the cut (a speedhack evaluation may run) before the later points follow.
+    earlier.timeline.continueWith(later.timeline);
+    earlier.speedhack.continueWith(later.speedhack);
+    earlier.fakeLatency.continueWith(later.fakeLatency);
+    earlier.selectiveDelay.continueWith(later.selectiveDelay);
+    earlier.tampering.continueWith(later.tampering);
+    earlier.replay.continueWith(later.replay);
+    earlier.rewind.continueWith(later.rewind);
+    earlier.movement.continueWith(later.movement);
+    earlier.flooding.continueWith(later.flooding);
+    earlier.botTiming.continueWith(later.botTiming);
+    earlier.datagram.loadState(later.datagram.saveState(), 0);
+    earlier.serverMessages += later.serverMessages;
+    earlier.label ??= later.label;
   }
 
   /** Runs the end-of-capture checks and returns the report (deterministic order). */
@@ -287,7 +406,7 @@ export class AnticheatAnalyzer implements MessageAnalyzer<AnticheatReport> {
         clientMessages,
         serverMessages,
         packets: this.packets,
-        anomalies: this.anomalies.toCounts(),
+        anomalies: Object.fromEntries([...this.anomalies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
         legitimateRetransmissions: retransmissions,
         networkDuplicates: duplicates,
         measuredRttSamples: rttSamples,

@@ -1,9 +1,26 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "@tickscope/core";
+import { decodeFloat, decodeFloats, EncodedFloatSchema, encodeFloat, encodeFloats, PacketIndexSchema, placePacketIndex } from "./state-encoding.js";
 
 /** Shots (messages with a `targetTime`) kept per datagram. */
 export const MAX_DATAGRAM_TARGETS = 4;
 /** Distinct action message types kept per datagram. */
 export const MAX_DATAGRAM_ACTION_TYPES = 4;
+
+/** Saved state of a {@link ClientDatagram} (the datagram still open when the pass ended). */
+export const ClientDatagramStateSchema = Type.Object({
+  packetIndex: PacketIndexSchema,
+  arrivalUs: EncodedFloatSchema,
+  claimedUs: EncodedFloatSchema,
+  hasCommand: Type.Boolean(),
+  actionTypes: Type.Array(Type.String({ maxLength: 256 }), { maxItems: MAX_DATAGRAM_ACTION_TYPES }),
+  targetsUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_DATAGRAM_TARGETS }),
+  targetClaimsUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_DATAGRAM_TARGETS }),
+  targetModulusUs: EncodedFloatSchema,
+});
+
+/** See {@link ClientDatagramStateSchema}. */
+export type ClientDatagramState = Static<typeof ClientDatagramStateSchema>;
 
 /**
  * One client-to-server datagram as the detectors that judge timing see it:
@@ -68,6 +85,35 @@ export class ClientDatagram {
     } else if (roles.inputSequence !== undefined || roles.inputCount !== undefined || roles.position !== undefined) {
       this.hasCommand = true;
     }
+  }
+
+  /** The state as plain data; the datagram is unchanged. */
+  saveState(): ClientDatagramState {
+    return {
+      packetIndex: this.packetIndex,
+      arrivalUs: encodeFloat(this.arrivalUs),
+      claimedUs: encodeFloat(this.claimedUs),
+      hasCommand: this.hasCommand,
+      actionTypes: this.actionTypes.slice(0, this.actionTypeCount),
+      targetsUs: encodeFloats(this.targetsUs.subarray(0, this.targetCount)),
+      targetClaimsUs: encodeFloats(this.targetClaimsUs.subarray(0, this.targetCount)),
+      targetModulusUs: encodeFloat(this.targetModulusUs),
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet index moved by `packetIndexOffset`). */
+  loadState(state: ClientDatagramState, packetIndexOffset: number): void {
+    this.reset(placePacketIndex(state.packetIndex, packetIndexOffset), decodeFloat(state.arrivalUs));
+    this.claimedUs = decodeFloat(state.claimedUs);
+    this.hasCommand = state.hasCommand;
+    state.actionTypes.forEach((type, index) => {
+      this.actionTypes[index] = type;
+    });
+    this.actionTypeCount = state.actionTypes.length;
+    this.targetsUs.set(decodeFloats(state.targetsUs));
+    this.targetClaimsUs.set(decodeFloats(state.targetClaimsUs));
+    this.targetCount = state.targetsUs.length;
+    this.targetModulusUs = decodeFloat(state.targetModulusUs);
   }
 
   private addActionType(type: string): void {

@@ -1,4 +1,16 @@
 export { AnticheatAnalyzer, createAnticheatAnalyzer, sharedOutages } from "./anticheat-analyzer.js";
+export {
+  ANTICHEAT_STATE_VERSION,
+  anticheatAnalyzerStateSchema,
+  anticheatOptionsDigest,
+  anticheatSessionStateSchema,
+  checkAnticheatState,
+  MAX_SAVED_ANOMALY_CODES,
+  MAX_SAVED_SESSIONS,
+  type AnticheatAnalyzerState,
+  type AnticheatSessionState,
+} from "./anticheat-state.js";
+export { EncodedFloatSchema, EncodedSerialSchema, type EncodedFloat, type EncodedSerial } from "./state-encoding.js";
 export type { LagSwitchEvent } from "./detectors/lag-switch-detector.js";
 export type { DetectorEvent } from "./detector.js";
 export type { AnticheatFinding, AnticheatReport, AnticheatSummary, AuditFinding, PlayerVerdict, PlayerVerdictLabel } from "./anticheat-report.js";

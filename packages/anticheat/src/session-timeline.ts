@@ -1,6 +1,8 @@
+import { Type, type Static } from "@sinclair/typebox";
 import { serialResidue, type GameMessage, type SerialNumber } from "@tickscope/core";
 import type { AnticheatOptions } from "./options.js";
 import { NumberRing } from "./ring-buffer.js";
+import { CountSchema, decodeFloat, decodeFloats, EncodedFloatSchema, encodeFloat, encodeFloats } from "./state-encoding.js";
 
 const WINDOW_US = 1_000_000;
 const OFFSET_WINDOWS = 16;
@@ -10,6 +12,66 @@ const SERVER_SEQUENCE_SLOTS = 256;
 const ACK_SAMPLE_MAX_AGE_US = 30_000;
 /** Server datagram send times kept in capture order (for the oldest datagram an ack newly covers). */
 const SERVER_ORDER_SLOTS = 256;
+
+/** Largest speedhack window a saved state may carry (the option's envelope points). */
+export const MAX_SAVED_ENVELOPE_POINTS = 4096;
+
+/** Saved state of one RTT source: its samples (oldest first), running average and count. */
+const RttKindStateSchema = Type.Object({
+  samples: Type.Array(EncodedFloatSchema, { maxItems: RTT_SAMPLES }),
+  average: EncodedFloatSchema,
+  count: CountSchema,
+});
+
+/**
+ * Saved state of a {@link SessionTimeline}: what the end-of-capture checks
+ * and a rotation cut need (counts, the clock envelope and offset, the RTT
+ * samples of each source). Echo requests still waiting for their reply, the
+ * recent server sequences (ack timing: the lag-switch detector resolves the
+ * one it still needs when it saves) and the capture-order history of server
+ * datagrams are not saved: a restored timeline is finished, not fed.
+ */
+export const SessionTimelineStateSchema = Type.Object({
+  player: Type.String({ maxLength: 1024 }),
+  clientMessages: CountSchema,
+  serverDatagrams: CountSchema,
+  serverPackets: CountSchema,
+  firstUs: EncodedFloatSchema,
+  lastUs: EncodedFloatSchema,
+  envelopeArrivalUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_SAVED_ENVELOPE_POINTS }),
+  envelopeClaimedUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_SAVED_ENVELOPE_POINTS }),
+  windowMinDelayUs: Type.Array(EncodedFloatSchema, { maxItems: OFFSET_WINDOWS }),
+  windowIndex: EncodedFloatSchema,
+  windowBestDelayUs: EncodedFloatSchema,
+  windowBestArrivalUs: EncodedFloatSchema,
+  windowBestClaimedUs: EncodedFloatSchema,
+  offsetUs: EncodedFloatSchema,
+  /** Server-asked echoes, client-asked echoes, acknowledgements. */
+  rttSources: Type.Array(RttKindStateSchema, { minItems: 3, maxItems: 3 }),
+  lastRttMs: EncodedFloatSchema,
+  smoothedRttMs: EncodedFloatSchema,
+  rttSerial: CountSchema,
+  lastWireRttMs: EncodedFloatSchema,
+  wireRttSerial: CountSchema,
+  serverClockOffsetUs: EncodedFloatSchema,
+  closedWindows: CountSchema,
+  headFirstIndex: EncodedFloatSchema,
+  headArrivalUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_SAVED_ENVELOPE_POINTS }),
+  headClaimedUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_SAVED_ENVELOPE_POINTS }),
+});
+
+/** See {@link SessionTimelineStateSchema}. */
+export type SessionTimelineState = Static<typeof SessionTimelineStateSchema>;
+
+function saveRttKind(kind: RttKind): Static<typeof RttKindStateSchema> {
+  return { samples: encodeFloats(kind.samples.toArray()), average: encodeFloat(kind.average), count: kind.count };
+}
+
+function loadRttKind(kind: RttKind, state: Static<typeof RttKindStateSchema>): void {
+  for (const value of state.samples) kind.samples.push(decodeFloat(value));
+  kind.average = decodeFloat(state.average);
+  kind.count = state.count;
+}
 
 /** One source of RTT samples (bounded ring + running average). */
 class RttKind {
@@ -88,6 +150,12 @@ export class SessionTimeline {
   private lastServerPacketIndex = -1;
   private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
   private readonly serverSendUs = new Float64Array(SERVER_SEQUENCE_SLOTS);
+  /** One-second envelope windows closed so far. */
+  private closedWindows = 0;
+  /** Index of the first closed window, and the first (speedhack window − 1) closed points: what a rotation cut replays. */
+  private headFirstIndex = Number.NaN;
+  private readonly headArrivalUs: number[] = [];
+  private readonly headClaimedUs: number[] = [];
   /** Callback run when a one-second envelope window closes (speedhack detector). */
   onWindowClosed: (() => void) | undefined;
 
@@ -277,6 +345,12 @@ export class SessionTimeline {
 
   private closeWindow(): void {
     if (this.windowBestDelay === Number.POSITIVE_INFINITY) return;
+    if (this.closedWindows < this.options.speedhackWindowPoints - 1) {
+      if (this.closedWindows === 0) this.headFirstIndex = this.windowIndex;
+      this.headArrivalUs.push(this.windowBestArrival);
+      this.headClaimedUs.push(this.windowBestClaimed);
+    }
+    this.closedWindows += 1;
     this.envelopeArrivalUs.push(this.windowBestArrival);
     this.envelopeClaimedUs.push(this.windowBestClaimed);
     this.windowMinDelay.push(this.windowBestDelay);
@@ -290,5 +364,170 @@ export class SessionTimeline {
   /** Closes the open window (end of capture). */
   flush(): void {
     this.closeWindow();
+  }
+
+  /** The state as plain data (see {@link SessionTimelineStateSchema}); the timeline is unchanged. */
+  saveState(): SessionTimelineState {
+    return {
+      player: this.player,
+      clientMessages: this.clientMessages,
+      serverDatagrams: this.serverDatagrams,
+      serverPackets: this.serverPackets,
+      firstUs: encodeFloat(this.firstUs),
+      lastUs: encodeFloat(this.lastUs),
+      envelopeArrivalUs: encodeFloats(this.envelopeArrivalUs.toArray()),
+      envelopeClaimedUs: encodeFloats(this.envelopeClaimedUs.toArray()),
+      windowMinDelayUs: encodeFloats(this.windowMinDelay.toArray()),
+      windowIndex: encodeFloat(this.windowIndex),
+      windowBestDelayUs: encodeFloat(this.windowBestDelay),
+      windowBestArrivalUs: encodeFloat(this.windowBestArrival),
+      windowBestClaimedUs: encodeFloat(this.windowBestClaimed),
+      offsetUs: encodeFloat(this.offsetUs),
+      rttSources: [saveRttKind(this.serverAsked), saveRttKind(this.clientAsked), saveRttKind(this.acknowledged)],
+      lastRttMs: encodeFloat(this.lastRttMs),
+      smoothedRttMs: encodeFloat(this.smoothedRttMs),
+      rttSerial: this.rttSerial,
+      lastWireRttMs: encodeFloat(this.lastWireRttMs),
+      wireRttSerial: this.wireRttSerial,
+      serverClockOffsetUs: encodeFloat(this.serverClockOffsetUs),
+      closedWindows: this.closedWindows,
+      headFirstIndex: encodeFloat(this.headFirstIndex),
+      headArrivalUs: encodeFloats(this.headArrivalUs),
+      headClaimedUs: encodeFloats(this.headClaimedUs),
+    };
+  }
+
+  /** True when a saved state fits this timeline's options (envelope no longer than the speedhack window). */
+  stateFits(state: SessionTimelineState): boolean {
+    const points = this.options.speedhackWindowPoints;
+    return (
+      state.envelopeArrivalUs.length === state.envelopeClaimedUs.length &&
+      state.envelopeArrivalUs.length <= points &&
+      state.headArrivalUs.length === state.headClaimedUs.length &&
+      state.headArrivalUs.length <= points - 1 &&
+      state.headArrivalUs.length <= state.closedWindows
+    );
+  }
+
+  /** Replaces this (fresh) timeline's state by a validated saved one. */
+  loadState(state: SessionTimelineState): void {
+    this.player = state.player;
+    this.clientMessages = state.clientMessages;
+    this.serverDatagrams = state.serverDatagrams;
+    this.serverPackets = state.serverPackets;
+    this.firstUs = decodeFloat(state.firstUs);
+    this.lastUs = decodeFloat(state.lastUs);
+    for (const value of decodeFloats(state.envelopeArrivalUs)) this.envelopeArrivalUs.push(value);
+    for (const value of decodeFloats(state.envelopeClaimedUs)) this.envelopeClaimedUs.push(value);
+    for (const value of decodeFloats(state.windowMinDelayUs)) this.windowMinDelay.push(value);
+    this.windowIndex = decodeFloat(state.windowIndex);
+    this.windowBestDelay = decodeFloat(state.windowBestDelayUs);
+    this.windowBestArrival = decodeFloat(state.windowBestArrivalUs);
+    this.windowBestClaimed = decodeFloat(state.windowBestClaimedUs);
+    this.offsetUs = decodeFloat(state.offsetUs);
+    loadRttKind(this.serverAsked, state.rttSources[0]!);
+    loadRttKind(this.clientAsked, state.rttSources[1]!);
+    loadRttKind(this.acknowledged, state.rttSources[2]!);
+    this.lastRttMs = decodeFloat(state.lastRttMs);
+    this.smoothedRttMs = decodeFloat(state.smoothedRttMs);
+    this.rttSerial = state.rttSerial;
+    this.lastWireRttMs = decodeFloat(state.lastWireRttMs);
+    this.wireRttSerial = state.wireRttSerial;
+    this.serverClockOffsetUs = decodeFloat(state.serverClockOffsetUs);
+    this.closedWindows = state.closedWindows;
+    this.headFirstIndex = decodeFloat(state.headFirstIndex);
+    this.headArrivalUs.push(...decodeFloats(state.headArrivalUs));
+    this.headClaimedUs.push(...decodeFloats(state.headClaimedUs));
+  }
+
+  /**
+   * Continues this timeline (the pass before a rotation cut) with `later` (the
+   * same session after it). Counts add; the first player label seen is kept.
+   * The one-second envelope windows continue as in one pass: a window the cut
+   * fell into becomes one point (the faster half), and the later pass's first
+   * (speedhack window − 1) points are replayed after this pass's, so every
+   * speedhack evaluation whose window spans the cut is made (`onWindowClosed`
+   * runs for each) — the later pass made the ones after. RTT samples follow
+   * as newer ones; the count of preferred-source samples takes the later
+   * pass's samples of the source both passes ended up preferring.
+   */
+  continueWith(later: SessionTimeline): void {
+    const points = this.options.speedhackWindowPoints;
+    const open = this.windowBestDelay !== Number.POSITIVE_INFINITY;
+    let replayFrom = 0;
+    let keepOpen = false;
+    if (open && later.closedWindows > 0 && later.headFirstIndex === this.windowIndex) {
+      // The cut fell inside a one-second window: one point, the lower envelope of both halves.
+      const laterDelay = later.headArrivalUs[0]! - later.headClaimedUs[0]!;
+      if (laterDelay < this.windowBestDelay) {
+        this.windowBestDelay = laterDelay;
+        this.windowBestArrival = later.headArrivalUs[0]!;
+        this.windowBestClaimed = later.headClaimedUs[0]!;
+      }
+      this.closeWindow();
+      replayFrom = 1;
+    } else if (open && later.closedWindows === 0 && later.windowIndex === this.windowIndex) {
+      keepOpen = true;
+    } else {
+      this.closeWindow();
+    }
+    for (let index = replayFrom; index < later.headArrivalUs.length; index++) {
+      this.envelopeArrivalUs.push(later.headArrivalUs[index]!);
+      this.envelopeClaimedUs.push(later.headClaimedUs[index]!);
+      this.onWindowClosed?.();
+    }
+    if (later.closedWindows >= points) {
+      for (let index = 0; index < later.envelopeArrivalUs.length; index++) {
+        this.envelopeArrivalUs.push(later.envelopeArrivalUs.at(index));
+        this.envelopeClaimedUs.push(later.envelopeClaimedUs.at(index));
+      }
+    }
+    this.closedWindows += later.closedWindows - replayFrom;
+    for (let index = 0; index < later.windowMinDelay.length; index++) this.windowMinDelay.push(later.windowMinDelay.at(index));
+    if (keepOpen) {
+      if (later.windowBestDelay < this.windowBestDelay) {
+        this.windowBestDelay = later.windowBestDelay;
+        this.windowBestArrival = later.windowBestArrival;
+        this.windowBestClaimed = later.windowBestClaimed;
+      }
+    } else {
+      this.windowIndex = later.windowIndex;
+      this.windowBestDelay = later.windowBestDelay;
+      this.windowBestArrival = later.windowBestArrival;
+      this.windowBestClaimed = later.windowBestClaimed;
+    }
+    let offset = this.windowBestDelay;
+    for (let index = 0; index < this.windowMinDelay.length; index++) offset = Math.min(offset, this.windowMinDelay.at(index));
+    if (offset !== Number.POSITIVE_INFINITY) this.offsetUs = offset;
+    if (this.player === this.sessionId) this.player = later.player;
+    this.clientMessages += later.clientMessages;
+    this.serverDatagrams += later.serverDatagrams;
+    this.serverPackets += later.serverPackets;
+    if (!(this.firstUs <= later.firstUs)) this.firstUs = Number.isNaN(this.firstUs) ? later.firstUs : Math.min(this.firstUs, later.firstUs);
+    if (!(this.lastUs >= later.lastUs)) this.lastUs = later.lastUs;
+    // Samples of the source preferred at the cut, when the later pass ended preferring it too (it
+    // may have preferred another while it had only that one's samples: one pass would not have).
+    const sources = [this.serverAsked, this.clientAsked, this.acknowledged];
+    const preferredBefore = this.rttSerial > 0 ? sources.indexOf(this.preferred()) : -1;
+    const preferredLater = [later.serverAsked, later.clientAsked, later.acknowledged].indexOf(later.preferred());
+    const laterSerial = preferredBefore >= 0 && preferredBefore === preferredLater ? [later.serverAsked, later.clientAsked, later.acknowledged][preferredLater]!.count : later.rttSerial;
+    const kinds: Array<[RttKind, RttKind]> = [
+      [this.serverAsked, later.serverAsked],
+      [this.clientAsked, later.clientAsked],
+      [this.acknowledged, later.acknowledged],
+    ];
+    for (const [mine, theirs] of kinds) {
+      for (let index = 0; index < theirs.samples.length; index++) mine.samples.push(theirs.samples.at(index));
+      if (theirs.count > 0) mine.average = theirs.average;
+      mine.count += theirs.count;
+    }
+    if (later.rttSerial > 0) {
+      this.lastRttMs = later.lastRttMs;
+      this.smoothedRttMs = later.smoothedRttMs;
+    }
+    this.rttSerial += laterSerial;
+    if (later.wireRttSerial > 0) this.lastWireRttMs = later.lastWireRttMs;
+    this.wireRttSerial += later.wireRttSerial;
+    if (later.serverClockOffsetUs < this.serverClockOffsetUs || Number.isNaN(this.serverClockOffsetUs)) this.serverClockOffsetUs = later.serverClockOffsetUs;
   }
 }

@@ -1,3 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
+import { addEvidencePacket } from "./detector.js";
+import { CountSchema, decodeFloat, decodeFloats, EncodedFloatSchema, encodeFloat, encodeFloats, EvidencePacketsSchema, placePacketIndices } from "./state-encoding.js";
+
 /** Length of one summary window of a {@link WindowHistory}, µs. */
 export const SUMMARY_WINDOW_US = 10_000_000;
 /** Samples a window must hold before it is judged (fewer: it keeps collecting into the next interval). */
@@ -26,6 +30,61 @@ export interface ElevatedRun {
   flagged: number;
   /** Packet indices of the first samples of the run (evidence, at most 12). */
   packetIndices: number[];
+}
+
+/** A saved {@link ElevatedRun} with its running sums (see {@link WindowHistoryState}). */
+export const ElevatedRunStateSchema = Type.Object({
+  startUs: EncodedFloatSchema,
+  endUs: EncodedFloatSchema,
+  windows: CountSchema,
+  samples: CountSchema,
+  medians: Type.Array(EncodedFloatSchema, { maxItems: MAX_CHANNELS }),
+  standardError: EncodedFloatSchema,
+  flagged: CountSchema,
+  packetIndices: EvidencePacketsSchema,
+  /** Sample-weighted sums of the windows' medians per channel, and of channel 0's MADs. */
+  sums: Type.Array(EncodedFloatSchema, { maxItems: MAX_CHANNELS }),
+  madSum: EncodedFloatSchema,
+});
+
+/** See {@link ElevatedRunStateSchema}. */
+export type ElevatedRunState = Static<typeof ElevatedRunStateSchema>;
+
+/**
+ * Saved state of a {@link WindowHistory}: the open window's samples, the
+ * current and strongest runs, the baseline sums — and the *head run* (the run
+ * that began at the first judged window, while it lasted), which a rotation
+ * cut joins to the run open at the end of the pass before.
+ */
+export const WindowHistoryStateSchema = Type.Object({
+  /** Open window's samples, interleaved by channel (count × channels values). */
+  values: Type.Array(EncodedFloatSchema, { maxItems: WINDOW_CAPACITY * MAX_CHANNELS }),
+  count: Type.Integer({ minimum: 0, maximum: WINDOW_CAPACITY }),
+  flaggedInWindow: CountSchema,
+  windowStartUs: EncodedFloatSchema,
+  windowFirstUs: EncodedFloatSchema,
+  windowLastUs: EncodedFloatSchema,
+  windowPackets: EvidencePacketsSchema,
+  current: Type.Union([ElevatedRunStateSchema, Type.Null()]),
+  best: Type.Union([ElevatedRunStateSchema, Type.Null()]),
+  head: Type.Union([ElevatedRunStateSchema, Type.Null()]),
+  headOpen: Type.Boolean(),
+  samples: CountSchema,
+  windowsJudged: CountSchema,
+  baselineSum: EncodedFloatSchema,
+  baselineSamples: CountSchema,
+});
+
+/** See {@link WindowHistoryStateSchema}. */
+export type WindowHistoryState = Static<typeof WindowHistoryStateSchema>;
+
+/** Standard error of a pooled median from the sample-weighted MAD sum. */
+function pooledStandardError(madSum: number, samples: number): number {
+  return (1.2533 * 1.4826 * (madSum / samples)) / Math.sqrt(samples);
+}
+
+function copyRun(run: ElevatedRun): ElevatedRun {
+  return { ...run, medians: [...run.medians], packetIndices: [...run.packetIndices] };
 }
 
 /** Decides whether a closed window is elevated from its medians per channel, flagged fraction and sample count. */
@@ -91,6 +150,12 @@ export class WindowHistory {
   /** Sample-weighted sums of non-elevated windows' channel-0 medians, and their samples. */
   private baselineSum = 0;
   private baselineSamples = 0;
+  /** The run that began at the first judged window (while it lasted), with its sums: what a rotation cut joins to the run open before it. */
+  private head: ElevatedRun | undefined;
+  private headSums: number[] = [];
+  private headMadSum = 0;
+  /** True while {@link head} is still the current run. */
+  private headOpen = false;
 
   constructor(
     private readonly judge: WindowJudge,
@@ -146,6 +211,7 @@ export class WindowHistory {
     sortPrefix(SCRATCH, count);
     const mad = medianOfSortedPrefix(SCRATCH, count);
     const flagged = this.flaggedInWindow;
+    const firstWindow = this.windowsJudged === 0;
     this.windowsJudged += 1;
     if (this.judge(medians, flagged / count, count)) {
       let run = this.current;
@@ -164,11 +230,18 @@ export class WindowHistory {
         run.medians[channel] = this.currentSums[channel]! / run.samples;
       }
       this.currentMadSum += mad * count;
-      run.standardError = (1.2533 * 1.4826 * (this.currentMadSum / run.samples)) / Math.sqrt(run.samples);
+      run.standardError = pooledStandardError(this.currentMadSum, run.samples);
       for (const packet of this.windowPackets) if (run.packetIndices.length < 12) run.packetIndices.push(packet);
-      if (this.best === undefined || this.stronger(run, this.best)) this.best = { ...run, medians: [...run.medians], packetIndices: [...run.packetIndices] };
+      if (this.best === undefined || this.stronger(run, this.best)) this.best = copyRun(run);
+      if (firstWindow) this.headOpen = true;
+      if (this.headOpen) {
+        this.head = copyRun(run);
+        this.headSums = [...this.currentSums];
+        this.headMadSum = this.currentMadSum;
+      }
     } else {
       this.current = undefined;
+      this.headOpen = false;
       this.baselineSum += median * count;
       this.baselineSamples += count;
     }
@@ -184,6 +257,7 @@ export class WindowHistory {
     if (this.count >= MIN_WINDOW_SAMPLES) this.closeWindow();
     else this.discardWindow();
     this.current = undefined;
+    this.headOpen = false;
   }
 
   /** The strongest elevated run of the session (after {@link flush}), undefined when no window was elevated. */
@@ -195,4 +269,189 @@ export class WindowHistory {
   baselineMedian(): number {
     return this.baselineSamples === 0 ? Number.NaN : this.baselineSum / this.baselineSamples;
   }
+
+  /** The state as plain data (see {@link WindowHistoryStateSchema}); the history is unchanged. */
+  saveState(): WindowHistoryState {
+    const values: number[] = [];
+    for (let index = 0; index < this.count * this.channels; index++) values.push(this.values![index]!);
+    return {
+      values: encodeFloats(values),
+      count: this.count,
+      flaggedInWindow: this.flaggedInWindow,
+      windowStartUs: encodeFloat(this.windowStartUs),
+      windowFirstUs: encodeFloat(this.windowFirstUs),
+      windowLastUs: encodeFloat(this.windowLastUs),
+      windowPackets: [...this.windowPackets],
+      current: this.current === undefined ? null : saveRun(this.current, this.currentSums, this.currentMadSum),
+      best: this.best === undefined ? null : saveRun(this.best, [], 0),
+      head: this.head === undefined ? null : saveRun(this.head, this.headSums, this.headMadSum),
+      headOpen: this.headOpen,
+      samples: this.samples,
+      windowsJudged: this.windowsJudged,
+      baselineSum: encodeFloat(this.baselineSum),
+      baselineSamples: this.baselineSamples,
+    };
+  }
+
+  /**
+   * Replaces this (fresh) history's state by a saved one, packet indices moved
+   * by `packetIndexOffset`. The state must have been validated (schema) and
+   * must fit this history's channels ({@link stateFits}).
+   */
+  loadState(state: WindowHistoryState, packetIndexOffset: number): void {
+    this.count = state.count;
+    if (state.count > 0) {
+      const values = (this.values ??= new Float64Array(WINDOW_CAPACITY * this.channels));
+      state.values.forEach((value, index) => {
+        values[index] = decodeFloat(value);
+      });
+    }
+    this.flaggedInWindow = state.flaggedInWindow;
+    this.windowStartUs = decodeFloat(state.windowStartUs);
+    this.windowFirstUs = decodeFloat(state.windowFirstUs);
+    this.windowLastUs = decodeFloat(state.windowLastUs);
+    this.windowPackets.length = 0;
+    this.windowPackets.push(...placePacketIndices(state.windowPackets, packetIndexOffset));
+    const current = state.current === null ? undefined : loadRun(state.current, packetIndexOffset);
+    this.current = current?.run;
+    this.currentSums = current?.sums ?? [];
+    this.currentMadSum = current?.madSum ?? 0;
+    this.best = state.best === null ? undefined : loadRun(state.best, packetIndexOffset).run;
+    const head = state.head === null ? undefined : loadRun(state.head, packetIndexOffset);
+    this.head = head?.run;
+    this.headSums = head?.sums ?? [];
+    this.headMadSum = head?.madSum ?? 0;
+    this.headOpen = state.headOpen;
+    this.samples = state.samples;
+    this.windowsJudged = state.windowsJudged;
+    this.baselineSum = decodeFloat(state.baselineSum);
+    this.baselineSamples = state.baselineSamples;
+  }
+
+  /** True when a saved state fits this history (sample counts and channel counts consistent). */
+  stateFits(state: WindowHistoryState): boolean {
+    const runFits = (run: ElevatedRunState | null, withSums: boolean): boolean =>
+      run === null || (run.medians.length === this.channels && (!withSums || run.sums.length === this.channels));
+    return (
+      state.values.length === state.count * this.channels &&
+      state.flaggedInWindow <= state.count &&
+      runFits(state.current, true) &&
+      runFits(state.best, false) &&
+      runFits(state.head, true) &&
+      (!state.headOpen || state.head !== null)
+    );
+  }
+
+  /**
+   * Continues this history (the pass before a rotation cut) with `later` (the
+   * same session's history in the pass after it): the window open at the cut
+   * is judged if it has {@link MIN_WINDOW_SAMPLES}, a run open at the cut is
+   * joined with the later pass's head run when that began at its first judged
+   * window, counts and baseline sums add, and the later pass's open window
+   * becomes the open window. Windows after the cut start at the later pass's
+   * first sample, so their boundaries (not their samples) may differ from
+   * one pass's.
+   */
+  continueWith(later: WindowHistory): void {
+    if (this.count >= MIN_WINDOW_SAMPLES) this.closeWindow();
+    else this.discardWindow();
+    const wasJudged = this.windowsJudged > 0;
+    const run = this.current;
+    let joined: ElevatedRun | undefined;
+    let joinedSums: number[] = [];
+    let joinedMadSum = 0;
+    if (run !== undefined && later.head !== undefined) {
+      const head = later.head;
+      const samples = run.samples + head.samples;
+      joinedSums = this.currentSums.map((sum, channel) => sum + later.headSums[channel]!);
+      joinedMadSum = this.currentMadSum + later.headMadSum;
+      joined = {
+        startUs: run.startUs,
+        endUs: head.endUs,
+        windows: run.windows + head.windows,
+        samples,
+        medians: joinedSums.map((sum) => sum / samples),
+        standardError: pooledStandardError(joinedMadSum, samples),
+        flagged: run.flagged + head.flagged,
+        packetIndices: [...run.packetIndices],
+      };
+      for (const packet of head.packetIndices) addEvidencePacket(joined.packetIndices, packet);
+    }
+    // Strongest run: the earlier pass's, the joined one, the later pass's (earlier wins ties, as in one pass).
+    for (const candidate of [joined, later.best]) {
+      if (candidate !== undefined && (this.best === undefined || this.stronger(candidate, this.best))) this.best = copyRun(candidate);
+    }
+    if (later.windowsJudged === 0) {
+      // No window judged after the cut: a run open at the cut stays open.
+    } else if (joined !== undefined && later.headOpen) {
+      this.current = joined;
+      this.currentSums = joinedSums;
+      this.currentMadSum = joinedMadSum;
+    } else {
+      this.current = later.current === undefined ? undefined : copyRun(later.current);
+      this.currentSums = [...later.currentSums];
+      this.currentMadSum = later.currentMadSum;
+    }
+    if (!wasJudged) {
+      this.head = later.head === undefined ? undefined : copyRun(later.head);
+      this.headSums = [...later.headSums];
+      this.headMadSum = later.headMadSum;
+      this.headOpen = later.headOpen;
+    } else if (this.headOpen && joined !== undefined) {
+      this.head = copyRun(joined);
+      this.headSums = [...joinedSums];
+      this.headMadSum = joinedMadSum;
+      this.headOpen = later.headOpen;
+    } else if (this.headOpen) {
+      this.headOpen = false;
+    }
+    this.samples += later.samples;
+    this.windowsJudged += later.windowsJudged;
+    this.baselineSum += later.baselineSum;
+    this.baselineSamples += later.baselineSamples;
+    // The later pass's open window continues.
+    this.count = later.count;
+    if (later.count > 0) {
+      const values = (this.values ??= new Float64Array(WINDOW_CAPACITY * this.channels));
+      values.set(later.values!.subarray(0, later.count * this.channels));
+    }
+    this.flaggedInWindow = later.flaggedInWindow;
+    this.windowStartUs = later.windowStartUs;
+    this.windowFirstUs = later.windowFirstUs;
+    this.windowLastUs = later.windowLastUs;
+    this.windowPackets.length = 0;
+    this.windowPackets.push(...later.windowPackets);
+  }
+}
+
+function saveRun(run: ElevatedRun, sums: readonly number[], madSum: number): ElevatedRunState {
+  return {
+    startUs: encodeFloat(run.startUs),
+    endUs: encodeFloat(run.endUs),
+    windows: run.windows,
+    samples: run.samples,
+    medians: encodeFloats(run.medians),
+    standardError: encodeFloat(run.standardError),
+    flagged: run.flagged,
+    packetIndices: [...run.packetIndices],
+    sums: encodeFloats(sums),
+    madSum: encodeFloat(madSum),
+  };
+}
+
+function loadRun(state: ElevatedRunState, packetIndexOffset: number): { run: ElevatedRun; sums: number[]; madSum: number } {
+  return {
+    run: {
+      startUs: decodeFloat(state.startUs),
+      endUs: decodeFloat(state.endUs),
+      windows: state.windows,
+      samples: state.samples,
+      medians: decodeFloats(state.medians),
+      standardError: decodeFloat(state.standardError),
+      flagged: state.flagged,
+      packetIndices: placePacketIndices(state.packetIndices, packetIndexOffset),
+    },
+    sums: decodeFloats(state.sums),
+    madSum: decodeFloat(state.madSum),
+  };
 }

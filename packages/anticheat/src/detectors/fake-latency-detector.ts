@@ -1,8 +1,22 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "@tickscope/core";
+import { decodeFloat, EncodedFloatSchema, encodeFloat } from "../state-encoding.js";
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
-import { WindowHistory } from "../window-history.js";
+import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
+
+/**
+ * Saved state of a {@link FakeLatencyDetector}: its window history and the
+ * largest smoothing credit granted (what the finding needs). The recent wire
+ * level and smoothings are not saved: a rotation cut restarts them (a report
+ * right after the cut gets the credit the later pass computed from its own
+ * first samples).
+ */
+export const FakeLatencyStateSchema = Type.Object({ history: WindowHistoryStateSchema, maxCreditMs: EncodedFloatSchema });
+
+/** See {@link FakeLatencyStateSchema}. */
+export type FakeLatencyState = Static<typeof FakeLatencyStateSchema>;
 
 /** Measured RTT samples kept for the recent level (the last second, at least {@link LEVEL_MIN_SAMPLES}). */
 const LEVEL_CAPACITY = 32;
@@ -186,6 +200,28 @@ export class FakeLatencyDetector implements SessionDetector {
       if (cumulative * 2 === total) return (LEVEL_SCRATCH[index]! + LEVEL_SCRATCH[index + 1]!) / 2;
     }
     return LEVEL_SCRATCH[count - 1]!;
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): FakeLatencyState {
+    return { history: this.history.saveState(), maxCreditMs: encodeFloat(this.maxCreditMs) };
+  }
+
+  /** True when a saved state fits this detector (channels). */
+  stateFits(state: FakeLatencyState): boolean {
+    return this.history.stateFits(state.history);
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: FakeLatencyState, packetIndexOffset: number): void {
+    this.history.loadState(state.history, packetIndexOffset);
+    this.maxCreditMs = decodeFloat(state.maxCreditMs);
+  }
+
+  /** Continues with the same session's detector after a rotation cut (see {@link WindowHistory.continueWith}). */
+  continueWith(later: FakeLatencyDetector): void {
+    this.history.continueWith(later.history);
+    if (later.maxCreditMs > this.maxCreditMs) this.maxCreditMs = later.maxCreditMs;
   }
 
   finish(timeline: SessionTimeline, events: DetectorEvent[]): void {

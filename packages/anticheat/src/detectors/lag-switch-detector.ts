@@ -1,5 +1,17 @@
+import { Type, type Static } from "@sinclair/typebox";
 import { serialDifference, type GameMessage, type SerialNumber } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import {
+  CountSchema,
+  decodeFloat,
+  decodeOptionalSerial,
+  EncodedFloatSchema,
+  EncodedSerialSchema,
+  encodeFloat,
+  encodeOptionalSerial,
+  EvidencePacketsSchema,
+  placePacketIndices,
+} from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
 
@@ -32,11 +44,67 @@ interface Candidate {
   latestExpectedUs: number;
   /** Its ack. */
   latestAck: SerialNumber | undefined;
+  /** Capture time of the server datagram that ack names, when resolved at a save (NaN: not found); undefined: look it up. */
+  latestAckSentUs?: number;
   flushed: number;
   maxAgeUs: number;
   positionAtStart: [number, number, number] | undefined;
   lastHeldPosition: [number, number, number] | undefined;
   packetIndices: number[];
+}
+
+const PositionStateSchema = Type.Union([Type.Tuple([EncodedFloatSchema, EncodedFloatSchema, EncodedFloatSchema]), Type.Null()]);
+const OptionalSerialSchema = Type.Union([EncodedSerialSchema, Type.Null()]);
+
+/** Saved lag-switch flush event (see {@link LagSwitchEvent}; its session is the saved session's). */
+const LagSwitchEventStateSchema = Type.Object({
+  gapStartUs: EncodedFloatSchema,
+  gapEndUs: EncodedFloatSchema,
+  gapMs: EncodedFloatSchema,
+  flushedMessages: CountSchema,
+  oldestAgeMs: EncodedFloatSchema,
+  ackedServerPackets: Type.Number(),
+  serverPacketsDuringGap: Type.Number(),
+  acknowledgementFrozenMs: EncodedFloatSchema,
+  positionJump: EncodedFloatSchema,
+  packetIndices: EvidencePacketsSchema,
+});
+
+/** Saved state of a {@link LagSwitchDetector}: its flush events and the silence still open (judged at finish). */
+export const LagSwitchStateSchema = Type.Object({
+  ackBits: Type.Integer({ minimum: 0, maximum: 64 }),
+  events: Type.Array(LagSwitchEventStateSchema, { maxItems: 100_000 }),
+  droppedEvents: CountSchema,
+  candidate: Type.Union([
+    Type.Object({
+      gapStartUs: EncodedFloatSchema,
+      gapEndUs: EncodedFloatSchema,
+      serverDatagramsAtStart: CountSchema,
+      serverDatagramsAtEnd: CountSchema,
+      ackAtStart: OptionalSerialSchema,
+      lastHeldAck: OptionalSerialSchema,
+      latestExpectedUs: EncodedFloatSchema,
+      latestAck: OptionalSerialSchema,
+      latestAckSentUs: EncodedFloatSchema,
+      flushed: CountSchema,
+      maxAgeUs: EncodedFloatSchema,
+      positionAtStart: PositionStateSchema,
+      lastHeldPosition: PositionStateSchema,
+      packetIndices: EvidencePacketsSchema,
+    }),
+    Type.Null(),
+  ]),
+});
+
+/** See {@link LagSwitchStateSchema}. */
+export type LagSwitchState = Static<typeof LagSwitchStateSchema>;
+
+function savePosition(position: [number, number, number] | undefined): Static<typeof PositionStateSchema> {
+  return position === undefined ? null : [encodeFloat(position[0]), encodeFloat(position[1]), encodeFloat(position[2])];
+}
+
+function loadPosition(position: Static<typeof PositionStateSchema>): [number, number, number] | undefined {
+  return position === null ? undefined : [decodeFloat(position[0]), decodeFloat(position[1]), decodeFloat(position[2])];
 }
 
 /**
@@ -145,7 +213,7 @@ export class LagSwitchDetector implements SessionDetector {
     let acked = Number.NaN;
     let frozenMs = -1;
     if (timeline.serverDatagrams > 0 && serverPackets < 2) return; // the server was silent too: nothing to compare
-    const ackedAtUs = candidate.latestAck === undefined ? Number.NaN : timeline.serverDatagramTimeUs(candidate.latestAck);
+    const ackedAtUs = candidate.latestAck === undefined ? Number.NaN : (candidate.latestAckSentUs ?? timeline.serverDatagramTimeUs(candidate.latestAck));
     const insideUs = candidate.latestExpectedUs - candidate.gapStartUs;
     if (!Number.isNaN(ackedAtUs) && insideUs > 0) {
       // The newest message created inside the silence acknowledges server datagrams up to
@@ -185,6 +253,116 @@ export class LagSwitchDetector implements SessionDetector {
       positionJump: round3(jump),
       packetIndices: candidate.packetIndices,
     });
+  }
+
+  /**
+   * The state as plain data; the detector is unchanged. The open silence's
+   * newest ack is resolved to its server datagram's capture time here
+   * (`timeline`: this session's), so the recent server sequences need not be saved.
+   */
+  saveState(timeline: SessionTimeline): LagSwitchState {
+    const candidate = this.candidate;
+    return {
+      ackBits: this.ackBits,
+      events: this.events.map((event) => ({
+        gapStartUs: encodeFloat(event.gapStartUs),
+        gapEndUs: encodeFloat(event.gapEndUs),
+        gapMs: encodeFloat(event.gapMs),
+        flushedMessages: event.flushedMessages,
+        oldestAgeMs: encodeFloat(event.oldestAgeMs),
+        ackedServerPackets: event.ackedServerPackets,
+        serverPacketsDuringGap: event.serverPacketsDuringGap,
+        acknowledgementFrozenMs: encodeFloat(event.acknowledgementFrozenMs),
+        positionJump: encodeFloat(event.positionJump),
+        packetIndices: [...event.packetIndices],
+      })),
+      droppedEvents: this.droppedEvents,
+      candidate:
+        candidate === undefined
+          ? null
+          : {
+              gapStartUs: encodeFloat(candidate.gapStartUs),
+              gapEndUs: encodeFloat(candidate.gapEndUs),
+              serverDatagramsAtStart: candidate.serverDatagramsAtStart,
+              serverDatagramsAtEnd: candidate.serverDatagramsAtEnd,
+              ackAtStart: encodeOptionalSerial(candidate.ackAtStart),
+              lastHeldAck: encodeOptionalSerial(candidate.lastHeldAck),
+              latestExpectedUs: encodeFloat(candidate.latestExpectedUs),
+              latestAck: encodeOptionalSerial(candidate.latestAck),
+              latestAckSentUs: encodeFloat(candidate.latestAck === undefined ? Number.NaN : (candidate.latestAckSentUs ?? timeline.serverDatagramTimeUs(candidate.latestAck))),
+              flushed: candidate.flushed,
+              maxAgeUs: encodeFloat(candidate.maxAgeUs),
+              positionAtStart: savePosition(candidate.positionAtStart),
+              lastHeldPosition: savePosition(candidate.lastHeldPosition),
+              packetIndices: [...candidate.packetIndices],
+            },
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: LagSwitchState, packetIndexOffset: number): void {
+    this.ackBits = state.ackBits;
+    this.events.length = 0;
+    for (const event of state.events) {
+      this.events.push({
+        sessionId: this.sessionId,
+        gapStartUs: decodeFloat(event.gapStartUs),
+        gapEndUs: decodeFloat(event.gapEndUs),
+        gapMs: decodeFloat(event.gapMs),
+        flushedMessages: event.flushedMessages,
+        oldestAgeMs: decodeFloat(event.oldestAgeMs),
+        ackedServerPackets: event.ackedServerPackets,
+        serverPacketsDuringGap: event.serverPacketsDuringGap,
+        acknowledgementFrozenMs: decodeFloat(event.acknowledgementFrozenMs),
+        positionJump: decodeFloat(event.positionJump),
+        packetIndices: placePacketIndices(event.packetIndices, packetIndexOffset),
+      });
+    }
+    this.droppedEvents = state.droppedEvents;
+    const candidate = state.candidate;
+    this.candidate =
+      candidate === null
+        ? undefined
+        : {
+            gapStartUs: decodeFloat(candidate.gapStartUs),
+            gapEndUs: decodeFloat(candidate.gapEndUs),
+            serverDatagramsAtStart: candidate.serverDatagramsAtStart,
+            serverDatagramsAtEnd: candidate.serverDatagramsAtEnd,
+            ackAtStart: decodeOptionalSerial(candidate.ackAtStart),
+            lastHeldAck: decodeOptionalSerial(candidate.lastHeldAck),
+            latestExpectedUs: decodeFloat(candidate.latestExpectedUs),
+            latestAck: decodeOptionalSerial(candidate.latestAck),
+            latestAckSentUs: decodeFloat(candidate.latestAckSentUs),
+            flushed: candidate.flushed,
+            maxAgeUs: decodeFloat(candidate.maxAgeUs),
+            positionAtStart: loadPosition(candidate.positionAtStart),
+            lastHeldPosition: loadPosition(candidate.lastHeldPosition),
+            packetIndices: placePacketIndices(candidate.packetIndices, packetIndexOffset),
+          };
+  }
+
+  /**
+   * Continues with the same session's detector after a rotation cut. Call
+   * before the timelines are joined: the silence open at the cut is judged
+   * against this pass's timeline (as one pass judges it when the flush
+   * window ends); events follow in order within `maxEventsPerSession`. A
+   * silence that spans the cut itself is not seen (each pass saw one side).
+   */
+  continueWith(later: LagSwitchDetector, timeline: SessionTimeline): void {
+    if (this.candidate !== undefined) this.evaluate(this.candidate, timeline);
+    this.candidate = undefined;
+    const serverOffset = timeline.serverDatagrams;
+    for (const event of later.events) {
+      if (this.events.length >= this.options.maxEventsPerSession) this.droppedEvents += 1;
+      else this.events.push(event);
+    }
+    this.droppedEvents += later.droppedEvents;
+    const candidate = later.candidate;
+    this.candidate =
+      candidate === undefined
+        ? undefined
+        : { ...candidate, serverDatagramsAtStart: candidate.serverDatagramsAtStart + serverOffset, serverDatagramsAtEnd: candidate.serverDatagramsAtEnd + serverOffset };
+    if (later.lastPacketIndex >= 0) this.ackBits = later.ackBits;
   }
 
   finish(timeline: SessionTimeline, _events: DetectorEvent[]): void {

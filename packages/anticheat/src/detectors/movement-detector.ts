@@ -1,5 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { EntityRoles, GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import { CountSchema, decodeFloat, decodeFloats, EncodedFloatSchema, encodeFloat, encodeFloats, EvidencePacketsSchema, placePacketIndices } from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
 
 /** Server placements remembered (spawns of any entity the session hears of; 1 KB per session). */
@@ -19,6 +21,44 @@ const OWN_ENTITY_DISTANCE = 2;
 const OWN_ENTITY_VOTES = 3;
 /** Candidate entities voted for at most (bounded memory). */
 const MAX_CANDIDATES = 16;
+
+/** Saved state of one position track (see {@link MovementStateSchema}). */
+const PositionTrackStateSchema = Type.Object({
+  /** Anchor x, y, z, claimed µs; last x, y, z, claimed µs, arrival µs. */
+  anchor: Type.Array(EncodedFloatSchema, { minItems: 4, maxItems: 4 }),
+  last: Type.Array(EncodedFloatSchema, { minItems: 5, maxItems: 5 }),
+  violations: CountSchema,
+  teleports: CountSchema,
+  /** Max speed, max jump, its seconds and speed. */
+  maxima: Type.Array(EncodedFloatSchema, { minItems: 4, maxItems: 4 }),
+  firstEventUs: EncodedFloatSchema,
+  lastEventUs: EncodedFloatSchema,
+  packetIndices: EvidencePacketsSchema,
+  /** The pass's first position: x, y, z, claimed µs, arrival µs, packet index (null before one). */
+  first: Type.Union([Type.Array(EncodedFloatSchema, { minItems: 6, maxItems: 6 }), Type.Null()]),
+});
+
+type PositionTrackState = Static<typeof PositionTrackStateSchema>;
+
+/**
+ * Saved state of a {@link MovementDetector}: both position tracks, the server
+ * placements (spawns) remembered, and the relayed position still waiting for
+ * its datagram's placements. Which snapshot entity is the player's own is not
+ * saved: after a rotation cut the later pass identifies it again (its relay
+ * track starts once it has), and the first position after the cut is judged
+ * against the last one before it.
+ */
+export const MovementStateSchema = Type.Object({
+  claimed: PositionTrackStateSchema,
+  relayed: PositionTrackStateSchema,
+  /** Placements, oldest first: capture µs, x, y, z. */
+  placements: Type.Array(Type.Tuple([EncodedFloatSchema, EncodedFloatSchema, EncodedFloatSchema, EncodedFloatSchema]), { maxItems: PLACEMENTS }),
+  /** Relayed position not yet judged: capture µs, packet index, x, y, z, claimed µs. */
+  pending: Type.Union([Type.Array(EncodedFloatSchema, { minItems: 6, maxItems: 6 }), Type.Null()]),
+});
+
+/** See {@link MovementStateSchema}. */
+export type MovementState = Static<typeof MovementStateSchema>;
 
 /**
  * Movement: straight-line speed of the client's own position over windows of
@@ -160,6 +200,64 @@ export class MovementDetector implements SessionDetector {
     return false;
   }
 
+  /** Placements in the order they came (oldest first): capture µs, x, y, z. */
+  private placementsInOrder(): Array<[number, number, number, number]> {
+    const count = Math.min(this.placementCount, PLACEMENTS);
+    const start = this.placementCount <= PLACEMENTS ? 0 : this.placementCount % PLACEMENTS;
+    const result: Array<[number, number, number, number]> = [];
+    for (let index = 0; index < count; index++) {
+      const slot = (start + index) % PLACEMENTS;
+      result.push([this.placements[slot * 4]!, this.placements[slot * 4 + 1]!, this.placements[slot * 4 + 2]!, this.placements[slot * 4 + 3]!]);
+    }
+    return result;
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): MovementState {
+    const pending = this.pendingMessage;
+    return {
+      claimed: this.claimed.saveState(),
+      relayed: this.relayed.saveState(),
+      placements: this.placementsInOrder().map((placement) => encodeFloats(placement) as MovementState["placements"][number]),
+      pending: pending === undefined ? null : encodeFloats([pending.tUs, pending.packetIndex, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs]),
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: MovementState, packetIndexOffset: number): void {
+    this.claimed.loadState(state.claimed, packetIndexOffset);
+    this.relayed.loadState(state.relayed, packetIndexOffset);
+    for (const placement of state.placements) {
+      const [tUs, x, y, z] = decodeFloats(placement);
+      this.onServerPlacement(tUs!, x!, y!, z!);
+    }
+    if (state.pending === null) return;
+    const [tUs, packetIndex, x, y, z, claimUs] = decodeFloats(state.pending);
+    this.pendingMessage = { tUs: tUs!, packetIndex: packetIndex! + packetIndexOffset } as GameMessage;
+    this.pendingX = x!;
+    this.pendingY = y!;
+    this.pendingZ = z!;
+    this.pendingClaimUs = claimUs!;
+  }
+
+  /**
+   * Continues with the same session's detector after a rotation cut: the
+   * relayed position pending at the cut is judged, the later pass's
+   * placements join, and each track judges the later pass's first position
+   * against its own last one before adding the later pass's counts.
+   */
+  continueWith(later: MovementDetector): void {
+    this.flushRelayed();
+    for (const [tUs, x, y, z] of later.placementsInOrder()) this.onServerPlacement(tUs, x, y, z);
+    this.claimed.continueWith(later.claimed);
+    this.relayed.continueWith(later.relayed);
+    this.pendingMessage = later.pendingMessage;
+    this.pendingX = later.pendingX;
+    this.pendingY = later.pendingY;
+    this.pendingZ = later.pendingZ;
+    this.pendingClaimUs = later.pendingClaimUs;
+  }
+
   finish(_timeline: unknown, events: DetectorEvent[]): void {
     this.flushRelayed();
     // The track with more evidence: the client's own claims, or the server's relay of its entity.
@@ -192,6 +290,8 @@ class PositionTrack {
   private firstEventUs = Number.NaN;
   private lastEventUs = Number.NaN;
   private readonly packetIndices: number[] = [];
+  /** The first position of the pass: x, y, z, claimed µs, arrival µs, packet index (for a rotation cut). */
+  private first: number[] | undefined;
 
   constructor(
     private readonly options: AnticheatOptions,
@@ -201,6 +301,7 @@ class PositionTrack {
   /** Adds a position at claimed time `tUs` (carried by `message`). */
   add(message: GameMessage, x: number, y: number, z: number, tUs: number): void {
     if (Number.isNaN(this.lastUs)) {
+      this.first ??= [x, y, z, tUs, message.tUs, message.packetIndex];
       this.setAnchor(x, y, z, tUs);
       this.setLast(x, y, z, tUs, message.tUs);
       return;
@@ -234,6 +335,63 @@ class PositionTrack {
       this.setAnchor(x, y, z, tUs);
     }
     this.setLast(x, y, z, tUs, message.tUs);
+  }
+
+  /** The state as plain data; the track is unchanged. */
+  saveState(): PositionTrackState {
+    return {
+      anchor: encodeFloats([this.anchorX, this.anchorY, this.anchorZ, this.anchorUs]),
+      last: encodeFloats([this.lastX, this.lastY, this.lastZ, this.lastUs, this.lastArrivalUs]),
+      violations: this.violations,
+      teleports: this.teleports,
+      maxima: encodeFloats([this.maxSpeed, this.maxJump, this.maxJumpSeconds, this.maxJumpSpeed]),
+      firstEventUs: encodeFloat(this.firstEventUs),
+      lastEventUs: encodeFloat(this.lastEventUs),
+      packetIndices: [...this.packetIndices],
+      first: this.first === undefined ? null : encodeFloats(this.first),
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: PositionTrackState, packetIndexOffset: number): void {
+    [this.anchorX, this.anchorY, this.anchorZ, this.anchorUs] = decodeFloats(state.anchor) as [number, number, number, number];
+    [this.lastX, this.lastY, this.lastZ, this.lastUs, this.lastArrivalUs] = decodeFloats(state.last) as [number, number, number, number, number];
+    this.violations = state.violations;
+    this.teleports = state.teleports;
+    [this.maxSpeed, this.maxJump, this.maxJumpSeconds, this.maxJumpSpeed] = decodeFloats(state.maxima) as [number, number, number, number];
+    this.firstEventUs = decodeFloat(state.firstEventUs);
+    this.lastEventUs = decodeFloat(state.lastEventUs);
+    this.packetIndices.push(...placePacketIndices(state.packetIndices, packetIndexOffset));
+    if (state.first !== null) {
+      const first = decodeFloats(state.first);
+      first[5]! += packetIndexOffset;
+      this.first = first;
+    }
+  }
+
+  /** Continues with the later pass's track (see {@link MovementDetector.continueWith}). */
+  continueWith(later: PositionTrack): void {
+    const first = later.first;
+    if (first === undefined) return;
+    const [x, y, z, claimedUs, arrivalUs, packetIndex] = first as [number, number, number, number, number, number];
+    // The later pass's first position, judged against this track's last (as one pass judges it).
+    this.add({ tUs: arrivalUs, packetIndex } as GameMessage, x, y, z, claimedUs);
+    this.violations += later.violations;
+    this.teleports += later.teleports;
+    this.maxSpeed = Math.max(this.maxSpeed, later.maxSpeed);
+    if (later.maxJump > this.maxJump) {
+      this.maxJump = later.maxJump;
+      this.maxJumpSeconds = later.maxJumpSeconds;
+      this.maxJumpSpeed = later.maxJumpSpeed;
+    }
+    if (Number.isNaN(this.firstEventUs)) this.firstEventUs = later.firstEventUs;
+    if (!Number.isNaN(later.lastEventUs)) this.lastEventUs = later.lastEventUs;
+    for (const packet of later.packetIndices) addEvidencePacket(this.packetIndices, packet);
+    this.anchorX = later.anchorX;
+    this.anchorY = later.anchorY;
+    this.anchorZ = later.anchorZ;
+    this.anchorUs = later.anchorUs;
+    this.setLast(later.lastX, later.lastY, later.lastZ, later.lastUs, later.lastArrivalUs);
   }
 
   private setAnchor(x: number, y: number, z: number, tUs: number): void {

@@ -1,5 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
 import { serialDifference, type GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import { CountSchema, decodeFloat, EncodedFloatSchema, encodeFloat, EvidencePacketsSchema, placePacketIndices } from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
 
@@ -52,6 +54,38 @@ type RepeatClass = "authenticated" | "unauthenticated" | "handshake";
  * hundreds of packets stale.
  */
 const CLASSES: readonly RepeatClass[] = ["authenticated", "unauthenticated", "handshake"];
+
+/** Saved repeat figures of one counted class (authenticated or unauthenticated). */
+const RepeatClassStateSchema = Type.Object({
+  edited: CountSchema,
+  resent: CountSchema,
+  stale: CountSchema,
+  firstUs: EncodedFloatSchema,
+  lastUs: EncodedFloatSchema,
+  maxStaleness: Type.Number({ minimum: 0 }),
+  packetIndices: EvidencePacketsSchema,
+});
+
+/**
+ * Saved state of a {@link ReplayDetector}: the repeat counts and evidence the
+ * finding is made of. The sequence slots themselves are not saved (256 per
+ * space, only needed to go on feeding): a datagram repeated across a
+ * rotation cut — its original in one pass, the repeat in the next — is not
+ * recognised as a repeat.
+ */
+export const ReplayStateSchema = Type.Object({
+  /** Repeats counted per class: authenticated, unauthenticated, handshake. */
+  repeats: Type.Array(CountSchema, { minItems: 3, maxItems: 3 }),
+  authenticated: RepeatClassStateSchema,
+  unauthenticated: RepeatClassStateSchema,
+  duplicates: CountSchema,
+  retransmissions: CountSchema,
+  sequencedDatagrams: CountSchema,
+  authenticatedMessages: CountSchema,
+});
+
+/** See {@link ReplayStateSchema}. */
+export type ReplayState = Static<typeof ReplayStateSchema>;
 
 /**
  * Replay / duplication: a sequenced gameplay datagram seen again in another
@@ -216,6 +250,61 @@ export class ReplayDetector implements SessionDetector {
     if (Number.isNaN(this.firstUs[repeat])) this.firstUs[repeat] = message.tUs;
     this.lastUs[repeat] = message.tUs;
     addEvidencePacket(this.packetIndices[repeat], message.packetIndex);
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): ReplayState {
+    const saveClass = (counted: "authenticated" | "unauthenticated", edited: number, resent: number, stale: number): Static<typeof RepeatClassStateSchema> => ({
+      edited,
+      resent,
+      stale,
+      firstUs: encodeFloat(this.firstUs[counted]),
+      lastUs: encodeFloat(this.lastUs[counted]),
+      maxStaleness: this.maxStaleness[counted],
+      packetIndices: [...this.packetIndices[counted]],
+    });
+    return {
+      repeats: [this.counts.authenticated, this.counts.unauthenticated, this.counts.handshake],
+      authenticated: saveClass("authenticated", this.edited, this.resent, this.stale),
+      unauthenticated: saveClass("unauthenticated", this.unauthenticatedEdited, this.unauthenticatedResent, this.unauthenticatedStale),
+      duplicates: this.duplicates,
+      retransmissions: this.retransmissions,
+      sequencedDatagrams: this.sequencedDatagrams,
+      authenticatedMessages: this.authenticatedMessages,
+    };
+  }
+
+  /** Replaces (`merge` false) or adds to (`merge` true: a rotation cut's later pass) the state from a validated saved one. */
+  loadState(state: ReplayState, packetIndexOffset: number, merge = false): void {
+    const add = (mine: number, theirs: number): number => (merge ? mine + theirs : theirs);
+    this.counts.authenticated = add(this.counts.authenticated, state.repeats[0]!);
+    this.counts.unauthenticated = add(this.counts.unauthenticated, state.repeats[1]!);
+    this.counts.handshake = add(this.counts.handshake, state.repeats[2]!);
+    this.edited = add(this.edited, state.authenticated.edited);
+    this.resent = add(this.resent, state.authenticated.resent);
+    this.stale = add(this.stale, state.authenticated.stale);
+    this.unauthenticatedEdited = add(this.unauthenticatedEdited, state.unauthenticated.edited);
+    this.unauthenticatedResent = add(this.unauthenticatedResent, state.unauthenticated.resent);
+    this.unauthenticatedStale = add(this.unauthenticatedStale, state.unauthenticated.stale);
+    for (const counted of ["authenticated", "unauthenticated"] as const) {
+      const saved = state[counted];
+      const firstUs = decodeFloat(saved.firstUs);
+      const lastUs = decodeFloat(saved.lastUs);
+      if (!merge || Number.isNaN(this.firstUs[counted])) this.firstUs[counted] = firstUs;
+      if (!merge || !Number.isNaN(lastUs)) this.lastUs[counted] = lastUs;
+      this.maxStaleness[counted] = merge ? Math.max(this.maxStaleness[counted], saved.maxStaleness) : saved.maxStaleness;
+      if (!merge) this.packetIndices[counted].length = 0;
+      for (const packet of placePacketIndices(saved.packetIndices, packetIndexOffset)) addEvidencePacket(this.packetIndices[counted], packet);
+    }
+    this.duplicates = add(this.duplicates, state.duplicates);
+    this.retransmissions = add(this.retransmissions, state.retransmissions);
+    this.sequencedDatagrams = add(this.sequencedDatagrams, state.sequencedDatagrams);
+    this.authenticatedMessages = add(this.authenticatedMessages, state.authenticatedMessages);
+  }
+
+  /** Continues with the same session's detector after a rotation cut: counts add, evidence follows (see {@link ReplayStateSchema} for what a cut hides). */
+  continueWith(later: ReplayDetector): void {
+    this.loadState(later.saveState(), 0, true);
   }
 
   finish(_timeline: unknown, events: DetectorEvent[]): void {

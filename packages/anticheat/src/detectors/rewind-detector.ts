@@ -1,8 +1,23 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { ClientDatagram } from "../client-datagram.js";
+import { CountSchema } from "../state-encoding.js";
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
-import { WindowHistory } from "../window-history.js";
+import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
+
+const ClockCountsSchema = Type.Array(CountSchema, { minItems: 3, maxItems: 3 });
+
+/** Saved state of a {@link RewindDetector}: one window history per clock (client, server, capture) and the per-clock counts. */
+export const RewindStateSchema = Type.Object({
+  histories: Type.Array(Type.Union([WindowHistoryStateSchema, Type.Null()]), { minItems: 3, maxItems: 3 }),
+  requestsByClock: ClockCountsSchema,
+  nearestByClock: ClockCountsSchema,
+  unknownClock: CountSchema,
+});
+
+/** See {@link RewindStateSchema}. */
+export type RewindState = Static<typeof RewindStateSchema>;
 
 /** A target within this distance of a clock is taken to be in that clock, µs. */
 const CLOCK_DOMAIN_US = 60e6;
@@ -139,8 +154,7 @@ export class RewindDetector implements SessionDetector {
     this.measure(2, capture, datagram, timeline);
   }
 
-  private measure(clock: number, differenceUs: number, datagram: ClientDatagram, timeline: SessionTimeline): void {
-    if (Number.isNaN(differenceUs)) return;
+  private history(clock: number): WindowHistory {
     let history = this.histories[clock];
     if (history === undefined) {
       const tolerance = this.options.rewindToleranceMs;
@@ -148,6 +162,51 @@ export class RewindDetector implements SessionDetector {
       history = new WindowHistory((medians, flaggedFraction) => medians[0]! > tolerance || flaggedFraction >= fraction, 2);
       this.histories[clock] = history;
     }
+    return history;
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): RewindState {
+    return {
+      histories: this.histories.map((history) => (history === undefined ? null : history.saveState())),
+      requestsByClock: [...this.requestsByClock],
+      nearestByClock: [...this.nearestByClock],
+      unknownClock: this.unknownClock,
+    };
+  }
+
+  /** True when a saved state fits this detector (channels). */
+  stateFits(state: RewindState): boolean {
+    const probe = new WindowHistory(() => false, 2);
+    return state.histories.every((history) => history === null || probe.stateFits(history));
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: RewindState, packetIndexOffset: number): void {
+    state.histories.forEach((saved, clock) => {
+      if (saved !== null) this.history(clock).loadState(saved, packetIndexOffset);
+    });
+    for (let clock = 0; clock < 3; clock++) {
+      this.requestsByClock[clock] = state.requestsByClock[clock]!;
+      this.nearestByClock[clock] = state.nearestByClock[clock]!;
+    }
+    this.unknownClock = state.unknownClock;
+  }
+
+  /** Continues with the same session's detector after a rotation cut: each clock's history continues, counts add. */
+  continueWith(later: RewindDetector): void {
+    for (let clock = 0; clock < 3; clock++) {
+      const laterHistory = later.histories[clock];
+      if (laterHistory !== undefined) this.history(clock).continueWith(laterHistory);
+      this.requestsByClock[clock]! += later.requestsByClock[clock]!;
+      this.nearestByClock[clock]! += later.nearestByClock[clock]!;
+    }
+    this.unknownClock += later.unknownClock;
+  }
+
+  private measure(clock: number, differenceUs: number, datagram: ClientDatagram, timeline: SessionTimeline): void {
+    if (Number.isNaN(differenceUs)) return;
+    const history = this.history(clock);
     const rewindMs = differenceUs / 1000;
     this.requestsByClock[clock]! += 1;
     const rttMs = timeline.smoothedRttMs;

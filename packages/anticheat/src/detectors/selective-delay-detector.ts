@@ -1,13 +1,25 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { ClientDatagram } from "../client-datagram.js";
+import { decodeFloat, EncodedFloatSchema, encodeFloat } from "../state-encoding.js";
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
-import { WindowHistory } from "../window-history.js";
+import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
 
 /** Action types judged per session. */
 const MAX_TYPES = 8;
 /** A reference (command-only) datagram older than this is not paired, µs. */
 const PAIR_WINDOW_US = 250_000;
+
+/** Saved state of a {@link SelectiveDelayDetector}: the pairing reference and one window history per action type. */
+export const SelectiveDelayStateSchema = Type.Object({
+  referenceArrivalUs: EncodedFloatSchema,
+  referenceClaimedUs: EncodedFloatSchema,
+  types: Type.Array(Type.Object({ type: Type.String({ maxLength: 256 }), history: WindowHistoryStateSchema }), { maxItems: MAX_TYPES }),
+});
+
+/** See {@link SelectiveDelayStateSchema}. */
+export type SelectiveDelayState = Static<typeof SelectiveDelayStateSchema>;
 
 /**
  * Fake lag on actions (selective delay): a client that holds back the
@@ -63,6 +75,50 @@ export class SelectiveDelayDetector implements SessionDetector {
         this.types.set(type, history);
       }
       history.add(datagram.arrivalUs, datagram.packetIndex, false, differenceMs, referenceAgeUs / 1000, ageUs / 1000);
+    }
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): SelectiveDelayState {
+    return {
+      referenceArrivalUs: encodeFloat(this.referenceArrivalUs),
+      referenceClaimedUs: encodeFloat(this.referenceClaimedUs),
+      types: [...this.types].map(([type, history]) => ({ type, history: history.saveState() })),
+    };
+  }
+
+  /** True when a saved state fits this detector (distinct types, channels). */
+  stateFits(state: SelectiveDelayState): boolean {
+    const probe = new WindowHistory(this.judge, 3);
+    return new Set(state.types.map((entry) => entry.type)).size === state.types.length && state.types.every((entry) => probe.stateFits(entry.history));
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: SelectiveDelayState, packetIndexOffset: number): void {
+    this.referenceArrivalUs = decodeFloat(state.referenceArrivalUs);
+    this.referenceClaimedUs = decodeFloat(state.referenceClaimedUs);
+    this.types.clear();
+    for (const entry of state.types) {
+      const history = new WindowHistory(this.judge, 3);
+      history.loadState(entry.history, packetIndexOffset);
+      this.types.set(entry.type, history);
+    }
+  }
+
+  /** Continues with the same session's detector after a rotation cut: each action type's history continues (see {@link WindowHistory.continueWith}). */
+  continueWith(later: SelectiveDelayDetector): void {
+    for (const [type, laterHistory] of later.types) {
+      let history = this.types.get(type);
+      if (history === undefined) {
+        if (this.types.size >= MAX_TYPES) continue;
+        history = new WindowHistory(this.judge, 3);
+        this.types.set(type, history);
+      }
+      history.continueWith(laterHistory);
+    }
+    if (!Number.isNaN(later.referenceArrivalUs)) {
+      this.referenceArrivalUs = later.referenceArrivalUs;
+      this.referenceClaimedUs = later.referenceClaimedUs;
     }
   }
 

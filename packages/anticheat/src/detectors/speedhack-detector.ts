@@ -1,7 +1,24 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import { CountSchema, decodeFloat, EncodedFloatSchema, encodeFloat, EvidencePacketsSchema, PacketIndexSchema, placePacketIndex, placePacketIndices } from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
+
+/** Saved state of a {@link SpeedhackDetector}. */
+export const SpeedhackStateSchema = Type.Object({
+  violations: CountSchema,
+  evaluations: CountSchema,
+  worstRate: EncodedFloatSchema,
+  rateSum: EncodedFloatSchema,
+  firstViolationUs: EncodedFloatSchema,
+  lastViolationUs: EncodedFloatSchema,
+  packetIndices: EvidencePacketsSchema,
+  lastPacketIndex: PacketIndexSchema,
+});
+
+/** See {@link SpeedhackStateSchema}. */
+export type SpeedhackState = Static<typeof SpeedhackStateSchema>;
 
 /**
  * Speedhack / timing: the rate of the client's claimed clock (send time or
@@ -58,6 +75,44 @@ export class SpeedhackDetector implements SessionDetector {
       this.lastViolationUs = endUs;
       addEvidencePacket(this.packetIndices, this.lastPacketIndex);
     }
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): SpeedhackState {
+    return {
+      violations: this.violations,
+      evaluations: this.evaluations,
+      worstRate: encodeFloat(this.worstRate),
+      rateSum: encodeFloat(this.rateSum),
+      firstViolationUs: encodeFloat(this.firstViolationUs),
+      lastViolationUs: encodeFloat(this.lastViolationUs),
+      packetIndices: [...this.packetIndices],
+      lastPacketIndex: this.lastPacketIndex,
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: SpeedhackState, packetIndexOffset: number): void {
+    this.violations = state.violations;
+    this.evaluations = state.evaluations;
+    this.worstRate = decodeFloat(state.worstRate);
+    this.rateSum = decodeFloat(state.rateSum);
+    this.firstViolationUs = decodeFloat(state.firstViolationUs);
+    this.lastViolationUs = decodeFloat(state.lastViolationUs);
+    this.packetIndices.push(...placePacketIndices(state.packetIndices, packetIndexOffset));
+    this.lastPacketIndex = placePacketIndex(state.lastPacketIndex, packetIndexOffset);
+  }
+
+  /** Continues with the same session's detector after a rotation cut: evaluations and violations add, evidence follows. */
+  continueWith(later: SpeedhackDetector): void {
+    this.violations += later.violations;
+    this.evaluations += later.evaluations;
+    this.rateSum += later.rateSum;
+    if (Math.abs(later.worstRate - 1) > Math.abs(this.worstRate - 1)) this.worstRate = later.worstRate;
+    if (Number.isNaN(this.firstViolationUs)) this.firstViolationUs = later.firstViolationUs;
+    if (!Number.isNaN(later.lastViolationUs)) this.lastViolationUs = later.lastViolationUs;
+    for (const packet of later.packetIndices) addEvidencePacket(this.packetIndices, packet);
+    if (later.lastPacketIndex >= 0) this.lastPacketIndex = later.lastPacketIndex;
   }
 
   finish(_timeline: SessionTimeline, events: DetectorEvent[]): void {

@@ -1,5 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
 import { ErrorCode, type DecodeAnomaly, type GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
+import { CountSchema, decodeFloat, EncodedFloatSchema, encodeFloat, EvidencePacketsSchema, placePacketIndices } from "../state-encoding.js";
 import type { InputProblem, InputProblemKind } from "../input-problem.js";
 import type { AnticheatOptions } from "../options.js";
 
@@ -16,6 +18,27 @@ class DatagramCount {
     this.count += 1;
   }
 }
+
+const DetailSchema = Type.String({ maxLength: 4096 });
+
+/** Saved state of a {@link TamperingDetector}: violation counts by code, datagram counts by outcome, first/last times and evidence. */
+export const TamperingStateSchema = Type.Object({
+  byCode: Type.Array(Type.Tuple([Type.String({ maxLength: 256 }), CountSchema]), { maxItems: 16 }),
+  events: CountSchema,
+  firstUs: EncodedFloatSchema,
+  lastUs: EncodedFloatSchema,
+  packetIndices: EvidencePacketsSchema,
+  firstDetail: DetailSchema,
+  /** Datagrams: decoded, verified, failing authentication, without key, failing decode, server failing authentication, server failing decode. */
+  datagrams: Type.Array(CountSchema, { minItems: 7, maxItems: 7 }),
+  firstFailureUs: EncodedFloatSchema,
+  lastFailureUs: EncodedFloatSchema,
+  firstFailureDetail: DetailSchema,
+  failurePackets: EvidencePacketsSchema,
+});
+
+/** See {@link TamperingStateSchema}. */
+export type TamperingState = Static<typeof TamperingStateSchema>;
 
 /**
  * Tampering: definition violations reported by the decoder for client
@@ -170,6 +193,77 @@ export class TamperingDetector implements SessionDetector {
       },
       packetIndices: [...this.failurePackets],
     };
+  }
+
+  private datagramCounts(): DatagramCount[] {
+    return [
+      this.decoded,
+      this.verified,
+      this.authenticationFailures,
+      this.keyMissingFailures,
+      this.decodeFailures,
+      this.serverAuthenticationFailures,
+      this.serverDecodeFailures,
+    ];
+  }
+
+  /** The state as plain data; the detector is unchanged. */
+  saveState(): TamperingState {
+    return {
+      byCode: [...this.byCode],
+      events: this.events,
+      firstUs: encodeFloat(this.firstUs),
+      lastUs: encodeFloat(this.lastUs),
+      packetIndices: [...this.packetIndices],
+      firstDetail: this.firstDetail,
+      datagrams: this.datagramCounts().map((counter) => counter.count),
+      firstFailureUs: encodeFloat(this.firstFailureUs),
+      lastFailureUs: encodeFloat(this.lastFailureUs),
+      firstFailureDetail: this.firstFailureDetail,
+      failurePackets: [...this.failurePackets],
+    };
+  }
+
+  /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
+  loadState(state: TamperingState, packetIndexOffset: number): void {
+    this.byCode.clear();
+    for (const [code, count] of state.byCode) this.byCode.set(code, count);
+    this.events = state.events;
+    this.firstUs = decodeFloat(state.firstUs);
+    this.lastUs = decodeFloat(state.lastUs);
+    this.packetIndices.push(...placePacketIndices(state.packetIndices, packetIndexOffset));
+    this.firstDetail = state.firstDetail;
+    this.datagramCounts().forEach((counter, index) => {
+      counter.count = state.datagrams[index]!;
+    });
+    this.firstFailureUs = decodeFloat(state.firstFailureUs);
+    this.lastFailureUs = decodeFloat(state.lastFailureUs);
+    this.firstFailureDetail = state.firstFailureDetail;
+    this.failurePackets.push(...placePacketIndices(state.failurePackets, packetIndexOffset));
+  }
+
+  /** Continues with the same session's detector after a rotation cut: every count adds (exact: a datagram is in one pass). */
+  continueWith(later: TamperingDetector): void {
+    for (const [code, count] of later.byCode) {
+      if (this.byCode.size < 16 || this.byCode.has(code)) this.byCode.set(code, (this.byCode.get(code) ?? 0) + count);
+    }
+    this.events += later.events;
+    if (Number.isNaN(this.firstUs)) {
+      this.firstUs = later.firstUs;
+      this.firstDetail = later.firstDetail;
+    }
+    if (!Number.isNaN(later.lastUs)) this.lastUs = later.lastUs;
+    for (const packet of later.packetIndices) addEvidencePacket(this.packetIndices, packet);
+    const laterCounts = later.datagramCounts();
+    this.datagramCounts().forEach((counter, index) => {
+      counter.count += laterCounts[index]!.count;
+    });
+    if (Number.isNaN(this.firstFailureUs)) {
+      this.firstFailureUs = later.firstFailureUs;
+      this.firstFailureDetail = later.firstFailureDetail;
+    }
+    if (!Number.isNaN(later.lastFailureUs)) this.lastFailureUs = later.lastFailureUs;
+    for (const packet of later.failurePackets) addEvidencePacket(this.failurePackets, packet);
   }
 
   finish(_timeline: unknown, events: DetectorEvent[]): void {
