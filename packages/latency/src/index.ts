@@ -8,6 +8,14 @@ export {
 export { InterarrivalJitter, SmoothedRtt, type InterarrivalJitterOptions, type JitterRestart, type JitterRestartReason } from "./interarrival-jitter.js";
 export { LatencyAnalyzer, SUGGESTED_FIXES, type LatencyAnalyzerOptions } from "./latency-analyzer.js";
 export {
+  LATENCY_STATE_VERSION,
+  latencyAnalyzerStateSchema,
+  type LatencyAnalyzerState,
+  type LatencySeriesState,
+  type LatencySessionState,
+  type LatencySpikeState,
+} from "./latency-analyzer-state.js";
+export {
   LatencyReportSchema,
   type LatencyMethodDetails,
   type LatencyMethodDisagreement,

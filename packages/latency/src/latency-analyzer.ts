@@ -1,5 +1,13 @@
 import {
   AnomalyCounter,
+  badState,
+  checkState,
+  decodeNumber,
+  encodeNumber,
+  ErrorCode,
+  TickscopeError,
+  type MergeableAnalyzer,
+  type MergePlacement,
   LogEventAttribution,
   channelKey,
   formatEndpoint,
@@ -44,6 +52,7 @@ import type {
   LatencySpikeReport,
   LatencyStreamReport,
 } from "./latency-report.js";
+import { LATENCY_STATE_VERSION, latencyAnalyzerStateSchema, type LatencyAnalyzerState, type LatencySeriesState, type LatencySessionState, type LatencySpikeState } from "./latency-analyzer-state.js";
 import { LogEventTimeline } from "./log-event-timeline.js";
 import { RttTimeline } from "./rtt-timeline.js";
 import { LATENCY_METHODS, type LatencyMethod } from "./rtt-sample.js";
@@ -117,6 +126,11 @@ class SeriesState {
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
   current: MinuteState | undefined;
+  /** The pass's first minute and the minute closed last, as sketches (a rotation cut rebuilds the minute it split). */
+  firstMinute: MinuteState | undefined;
+  lastMinute: MinuteState | undefined;
+  /** The pass's first sample (a later pass continues the smoothed RTT and time above thresholds from it). */
+  firstSample: { tUs: number; rttMs: number } | undefined;
   readonly aboveUs = [0, 0, 0];
   previousUs = Number.NaN;
   readonly method: LatencyMethod;
@@ -191,8 +205,16 @@ const MINUTE_US = 60_000_000;
  * minute, spikes over a robust baseline and their candidate causes ranked by
  * statistical surprise. Streaming; memory bounded per session.
  */
-export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
+export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, LatencyAnalyzerState> {
   readonly name = "latency";
+  /** Version of the saved state's shape ({@link LatencyAnalyzerState}). */
+  readonly stateVersion = LATENCY_STATE_VERSION;
+  /** Counters of merged states (method details and anomalies of the samplers and log attribution), added at finish. */
+  private readonly mergedCounters = { ackRetransmissions: 0, acksBeforeFirstSend: 0, acksWithoutSendStream: 0, unmatchedEchoReplies: 0, invalidReported: 0, unmeasuredReported: 0, unattributedLogEvents: 0 };
+  /** Anomaly counts of merged states, added at finish. */
+  private readonly mergedAnomalies = new Map<string, number>();
+  /** Whether feeding ended (saveState or finish closed every spike and minute). */
+  private ended = false;
   private readonly options: LatencyAnalyzerOptions;
   private readonly sessions = new Map<string, SessionState>();
   /** Core's one rule for which session a server-log event belongs to (regions uses it too). */
@@ -292,11 +314,12 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
   /** Ends the analysis: closes open spikes, scores shared-path causes, builds the report. */
   finish(): LatencyReport {
     // Spikes are followed on each session's time series (the headline, or a denser method agreeing with it).
+    this.endFeeding();
     const primaries = new Map<string, SeriesState>();
     const choices = new Map<string, { headline: SeriesState; disagreements: RttDisagreement[] }>();
-    for (const state of this.sessions.values()) {
-      state.signals.finish();
-      for (const series of state.series.values()) this.closeMinute(series);
+    // Sessions in id order: the cross-session sums (shared-path rates) do not depend on arrival or merge order.
+    for (const id of [...this.sessions.keys()].sort()) {
+      const state = this.sessions.get(id)!;
       const choice = state.rtt.choose();
       if (choice === undefined) continue;
       const primary = seriesStateOf(state, choice.timeSeries);
@@ -354,16 +377,266 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
       }
     }
     const anomalies = this.anomalies.toCounts();
+    for (const [code, count] of this.mergedAnomalies) anomalies[code] = (anomalies[code] ?? 0) + count;
     if (anomalies.E_SPIKE_CONTRADICTED !== undefined) anomalies.E_SPIKE_CONTRADICTED = this.contradictedSpikes;
-    const { ack, echo } = this.sampler;
+    const counters = this.counters();
     // Resends and acks before the first send on their channel are normal protocol behaviour at a capture's
     // edges: method details, not anomalies of the input. An ack of a channel never sent on is one.
-    if (ack.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = ack.acksWithoutSendStream;
-    if (echo.unmatchedReplies > 0) anomalies.E_ECHO_UNMATCHED = echo.unmatchedReplies;
-    if (this.logAttribution.unattributedEvents > 0) anomalies.E_LOG_PLAYER_UNKNOWN = this.logAttribution.unattributedEvents;
-    if (this.sampler.invalidReported > 0) anomalies.E_RTT_INVALID = (anomalies.E_RTT_INVALID ?? 0) + this.sampler.invalidReported;
-    const methodDetails = { ackRetransmissionsSkipped: ack.retransmissions, acksBeforeFirstSend: ack.acksBeforeFirstSend, reportedRttNotYetMeasured: this.sampler.unmeasuredReported };
+    if (counters.acksWithoutSendStream > 0) anomalies.E_RTT_ACK_CHANNEL_UNKNOWN = counters.acksWithoutSendStream;
+    if (counters.unmatchedEchoReplies > 0) anomalies.E_ECHO_UNMATCHED = counters.unmatchedEchoReplies;
+    if (counters.unattributedLogEvents > 0) anomalies.E_LOG_PLAYER_UNKNOWN = counters.unattributedLogEvents;
+    if (counters.invalidReported > 0) anomalies.E_RTT_INVALID = (anomalies.E_RTT_INVALID ?? 0) + counters.invalidReported;
+    const methodDetails = { ackRetransmissionsSkipped: counters.ackRetransmissions, acksBeforeFirstSend: counters.acksBeforeFirstSend, reportedRttNotYetMeasured: counters.unmeasuredReported };
     return { sessions, streams, findings, anomalies: sortKeys(anomalies), methodDetails };
+  }
+
+  /**
+   * Ends feeding and returns the analysis' state as JSON-safe plain data
+   * ({@link LatencyAnalyzerState}): open spikes are closed and scored, as
+   * `finish()` closes them, so `finish()` afterwards (or of a fresh analyzer
+   * with the same options that merged this state) gives the same report.
+   */
+  saveState(): LatencyAnalyzerState {
+    this.endFeeding();
+    const sessions: LatencySessionState[] = [];
+    for (const id of [...this.sessions.keys()].sort()) sessions.push(saveSession(this.sessions.get(id)!));
+    const anomalies = new Map<string, number>(Object.entries(this.anomalies.toCounts()));
+    for (const [code, count] of this.mergedAnomalies) anomalies.set(code, (anomalies.get(code) ?? 0) + count);
+    return {
+      analysis: "latency",
+      version: LATENCY_STATE_VERSION,
+      settings: this.settings(),
+      sessions,
+      counters: this.counters(),
+      anomalies: [...anomalies].sort((left, right) => (left[0] < right[0] ? -1 : 1)),
+    };
+  }
+
+  /**
+   * Folds a saved state into this analyzer (states in capture order; create
+   * the analyzer with the same options). Sessions new here are restored as
+   * saved, with `placement.packetIndexOffset` added to every packet index; a
+   * session already here (a rotation cut it) continues as
+   * {@link LatencyAnalyzerState} describes. The whole state is checked and
+   * every session rebuilt before anything changes: a state this version did not
+   * save throws `E_BAD_PARTIAL`, one saved with other options `E_PARTIAL_MISMATCH`,
+   * and this analyzer is unchanged. Ends feeding.
+   */
+  mergeState(state: LatencyAnalyzerState, placement: MergePlacement): void {
+    const offset = placement.packetIndexOffset;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new TickscopeError(ErrorCode.badPartial, `packetIndexOffset must be a non-negative integer, got ${offset}`);
+    if (typeof state === "object" && state !== null && (state as { version?: unknown }).version !== LATENCY_STATE_VERSION && (state as { analysis?: unknown }).analysis === "latency") {
+      throw new TickscopeError(ErrorCode.badPartial, `latency state version ${String((state as { version?: unknown }).version)} is not this version's (${LATENCY_STATE_VERSION})`, { fieldPath: "/version" });
+    }
+    const checked = checkState(latencyAnalyzerStateSchema, state, "latency state");
+    if (checked.settings !== this.settings()) {
+      throw new TickscopeError(ErrorCode.partialMismatch, "latency state was saved with other latency options: merge only states of analyses run with the same options", { fieldPath: "/settings" });
+    }
+    this.endFeeding();
+    const ids = new Set<string>();
+    const replacements: SessionState[] = [];
+    checked.sessions.forEach((saved, index) => {
+      if (ids.has(saved.id)) badState("latency state", `/sessions/${index}/id`, `session ${saved.id} appears twice`);
+      ids.add(saved.id);
+      const existing = this.sessions.get(saved.id);
+      // Rebuild into new objects (checking everything); an existing session is merged into a copy of itself.
+      const restored = existing === undefined ? this.restoreSession(saved, offset, `/sessions/${index}`) : this.continueSession(this.restoreSession(saveSession(existing), 0, `/sessions/${index}`), saved, offset, `/sessions/${index}`);
+      replacements.push(restored);
+    });
+    // Commit: nothing below throws.
+    for (const restored of replacements) {
+      if (!this.sessions.has(restored.id) && this.sessions.size >= (this.options.maxSessions ?? 100_000)) {
+        this.anomalies.add("E_SESSIONS_DROPPED", 0);
+        continue;
+      }
+      this.sessions.set(restored.id, restored);
+    }
+    this.lastSessionId = undefined;
+    this.lastSession = undefined;
+    for (const key of Object.keys(this.mergedCounters) as (keyof typeof this.mergedCounters)[]) this.mergedCounters[key] += checked.counters[key];
+    for (const [code, count] of checked.anomalies) this.mergedAnomalies.set(code, (this.mergedAnomalies.get(code) ?? 0) + count);
+  }
+
+  /** The options that shape the report, as canonical JSON (states merge only with equal settings). */
+  private settings(): string {
+    const options = this.options;
+    return canonicalJson({
+      spike: options.spike ?? null,
+      causes: options.causes ?? null,
+      ack: options.ack ?? null,
+      echo: options.echo ?? null,
+      sharedWindowMs: options.sharedWindowMs ?? 250,
+      minimumCauseScore: options.minimumCauseScore ?? 0.4,
+      maxSpikesPerSeries: options.maxSpikesPerSeries ?? 1000,
+      maxMinutesPerSeries: options.maxMinutesPerSeries ?? 1440,
+      timelinePoints: options.timelinePoints ?? 600,
+      maxSessions: options.maxSessions ?? 100_000,
+      reportedRttLogKeys: options.reportedRttLogKeys ?? null,
+    });
+  }
+
+  /** Sampler and log-attribution counters of this pass plus every merged state's. */
+  private counters(): LatencyAnalyzerState["counters"] {
+    const { ack, echo } = this.sampler;
+    const merged = this.mergedCounters;
+    return {
+      ackRetransmissions: ack.retransmissions + merged.ackRetransmissions,
+      acksBeforeFirstSend: ack.acksBeforeFirstSend + merged.acksBeforeFirstSend,
+      acksWithoutSendStream: ack.acksWithoutSendStream + merged.acksWithoutSendStream,
+      unmatchedEchoReplies: echo.unmatchedReplies + merged.unmatchedEchoReplies,
+      invalidReported: this.sampler.invalidReported + merged.invalidReported,
+      unmeasuredReported: this.sampler.unmeasuredReported + merged.unmeasuredReported,
+      unattributedLogEvents: this.logAttribution.unattributedEvents + merged.unattributedLogEvents,
+    };
+  }
+
+  /** Closes every open spike (scoring it) and minute, once: what `finish()` and `saveState()` both start with. */
+  private endFeeding(): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const state of this.sessions.values()) {
+      state.signals.finish();
+      for (const series of state.series.values()) this.closeMinute(series);
+    }
+  }
+
+  /** A fresh session state (no samples). */
+  private newSession(id: string): SessionState {
+    const rtt = new SessionRtt();
+    const state: SessionState = {
+      id,
+      client: "",
+      server: "",
+      player: undefined,
+      playerLearnedFromMessages: false,
+      timeline: new CauseTimeline(this.options.causes),
+      lastPacketIndex: -1,
+      usesPacketHook: false,
+      lastServerUs: Number.NaN,
+      lastServerSendUs: Number.NaN,
+      pendingGapMs: 0,
+      pendingGapUs: Number.NaN,
+      receiveStreams: [[], []],
+      seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
+      series: new Map(),
+      rtt,
+      signals: new SessionRttSignals(rtt, this.options.spike, (signals, spike) => this.onSpike(state, signals, spike)),
+    };
+    return state;
+  }
+
+  /** The latency series of a method and direction, created (with its core signals) when missing. */
+  private seriesOf(state: SessionState, method: RttSample["method"], direction: Direction): SeriesState {
+    const slot = METHOD_INDEX[method] * 2 + (direction === "clientToServer" ? 0 : 1);
+    let series = state.seriesSlots[slot];
+    if (series === undefined) {
+      series = new SeriesState(state.signals.seriesFor(method, direction), this.options.timelinePoints ?? 600);
+      state.seriesSlots[slot] = series;
+      state.series.set(`${method}\u0000${direction}`, series);
+    }
+    return series;
+  }
+
+  /** A session rebuilt from its saved state, packet indices moved by `offset` (throws `E_BAD_PARTIAL` on an inconsistent state). */
+  private restoreSession(saved: LatencySessionState, offset: number, path: string): SessionState {
+    const state = this.newSession(saved.id);
+    state.client = saved.client;
+    state.server = saved.server;
+    state.player = saved.player ?? undefined;
+    state.playerLearnedFromMessages = saved.playerLearnedFromMessages;
+    state.rtt.mergeState(saved.rtt);
+    state.signals.loadState(saved.signals, offset);
+    const seen = new Set<string>();
+    saved.series.forEach((entry, index) => {
+      const key = `${entry.method}:${entry.direction}`;
+      if (seen.has(key)) badState("latency state", `${path}/series/${index}`, `series ${key} appears twice`);
+      seen.add(key);
+      if (state.signals.get(entry.method, entry.direction) === undefined) badState("latency state", `${path}/series/${index}`, `series ${key} has no core signals`);
+      const series = this.seriesOf(state, entry.method, entry.direction);
+      restoreSeries(series, entry, offset, this.options.maxSpikesPerSeries ?? 1000, this.options.maxMinutesPerSeries ?? 1440, `${path}/series/${index}`);
+    });
+    return state;
+  }
+
+  /**
+   * Continues a session with a later pass's saved state of it (a rotation cut
+   * it): see {@link LatencyAnalyzerState} for what is exact and what is not.
+   */
+  private continueSession(state: SessionState, later: LatencySessionState, offset: number, path: string): SessionState {
+    // Check the later pass on its own first (a fresh rebuild throws on anything inconsistent).
+    const laterState = this.restoreSession(later, offset, path);
+    state.client = later.client || state.client;
+    state.server = later.server || state.server;
+    state.player = later.player ?? state.player;
+    state.playerLearnedFromMessages ||= later.playerLearnedFromMessages;
+    state.rtt.mergeState(later.rtt);
+    state.signals.mergeState(later.signals, offset);
+    for (const laterSeries of laterState.series.values()) {
+      const method = laterSeries.signals.method;
+      const own = state.seriesSlots[METHOD_INDEX[method] * 2 + (laterSeries.direction === "clientToServer" ? 0 : 1)];
+      if (own === undefined || own.firstSample === undefined) {
+        const created = this.seriesOf(state, method, laterSeries.direction);
+        copySeries(created, laterSeries);
+        continue;
+      }
+      this.continueSeries(own, laterSeries);
+    }
+    return state;
+  }
+
+  /** Continues a series with the later pass's series of the same method and direction. */
+  private continueSeries(own: SeriesState, later: SeriesState): void {
+    const first = later.firstSample!;
+    // Smoothed RTT: srtt is linear in its start, so one pass's value is the later pass's plus the decayed start difference.
+    const samplesAfterFirst = later.sketch.count - 1;
+    const previousSmoothed = own.smoothed.smoothedMs;
+    const previousVariation = own.smoothed.variationMs;
+    if (!Number.isNaN(previousSmoothed)) {
+      const onePassVariation = previousVariation + own.smoothed.beta * (Math.abs(first.rttMs - previousSmoothed) - previousVariation);
+      const onePassSmoothed = previousSmoothed + own.smoothed.alpha * (first.rttMs - previousSmoothed);
+      own.smoothed.smoothedMs = later.smoothed.smoothedMs + Math.pow(1 - own.smoothed.alpha, samplesAfterFirst) * (onePassSmoothed - first.rttMs);
+      own.smoothed.variationMs = later.smoothed.variationMs + Math.pow(1 - own.smoothed.beta, samplesAfterFirst) * (onePassVariation - first.rttMs / 2);
+    } else {
+      own.smoothed.smoothedMs = later.smoothed.smoothedMs;
+      own.smoothed.variationMs = later.smoothed.variationMs;
+    }
+    // Time above thresholds: the later pass's first sample was held since this pass's last one.
+    if (!Number.isNaN(own.previousUs)) {
+      const heldUs = Math.min(Math.max(0, first.tUs - own.previousUs), 1_000_000);
+      for (let index = 0; index < THRESHOLDS_MS.length; index++) if (first.rttMs > THRESHOLDS_MS[index]) own.aboveUs[index] += heldUs;
+    }
+    for (let index = 0; index < THRESHOLDS_MS.length; index++) own.aboveUs[index] += later.aboveUs[index];
+    own.previousUs = later.previousUs;
+    // Spikes: each pass's own (a spike open at the cut closed there).
+    const maxSpikes = this.options.maxSpikesPerSeries ?? 1000;
+    for (const spike of later.spikes) {
+      if (own.spikes.length >= maxSpikes) this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
+      else own.spikes.push(spike);
+    }
+    // Minutes: the minute the cut split is rebuilt from both halves.
+    let laterRows = later.minutes;
+    let lastMinute = later.lastMinute;
+    const ownLast = own.lastMinute;
+    const laterFirst = later.firstMinute;
+    if (ownLast !== undefined && laterFirst !== undefined && ownLast.minute === laterFirst.minute) {
+      const joined: MinuteState = { minute: ownLast.minute, sketch: QuantileSketch.fromState(ownLast.sketch.saveState()) };
+      joined.sketch.mergeState(laterFirst.sketch.saveState());
+      const startUs = ownLast.minute * MINUTE_US;
+      const ownRow = own.minutes.length > 0 && own.minutes[own.minutes.length - 1].minuteStartUs === startUs ? own.minutes.length - 1 : -1;
+      if (ownRow >= 0) own.minutes[ownRow] = { minuteStartUs: startUs, ...percentiles(joined.sketch) };
+      if (laterRows.length > 0 && laterRows[0].minuteStartUs === startUs) {
+        if (ownRow < 0) own.minutes.push({ minuteStartUs: startUs, ...percentiles(joined.sketch) });
+        laterRows = laterRows.slice(1);
+      }
+      if (later.lastMinute === laterFirst) lastMinute = joined;
+    }
+    const maxMinutes = this.options.maxMinutesPerSeries ?? 1440;
+    for (const row of laterRows) {
+      if (own.minutes.length >= maxMinutes) this.anomalies.add("E_MINUTES_DROPPED", 0);
+      else own.minutes.push(row);
+    }
+    if (lastMinute !== undefined) own.lastMinute = lastMinute;
+    own.timeline.loadState(later.timeline.saveState(), "append");
   }
 
   private session(id: string): SessionState | undefined {
@@ -374,26 +647,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
         this.anomalies.add("E_SESSIONS_DROPPED", 0);
         return undefined;
       }
-      const rtt = new SessionRtt();
-      state = {
-        id,
-        client: "",
-        server: "",
-        player: undefined,
-        playerLearnedFromMessages: false,
-        timeline: new CauseTimeline(this.options.causes),
-        lastPacketIndex: -1,
-        usesPacketHook: false,
-        lastServerUs: Number.NaN,
-        lastServerSendUs: Number.NaN,
-        pendingGapMs: 0,
-        pendingGapUs: Number.NaN,
-        receiveStreams: [[], []],
-        seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
-        series: new Map(),
-        rtt,
-        signals: new SessionRttSignals(rtt, this.options.spike, (signals, spike) => this.onSpike(state!, signals, spike)),
-      };
+      state = this.newSession(id);
       this.sessions.set(id, state);
     }
     this.lastSessionId = id;
@@ -473,13 +727,9 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     }
     const state = this.session(sample.sessionId);
     if (state === undefined) return;
-    const slot = METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1);
-    let series = state.seriesSlots[slot];
-    if (series === undefined) {
-      series = new SeriesState(state.signals.seriesFor(sample.method, sample.direction), this.options.timelinePoints ?? 600);
-      state.seriesSlots[slot] = series;
-      state.series.set(`${sample.method}\u0000${sample.direction}`, series);
-    }
+    let series = state.seriesSlots[METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1)];
+    if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
+    if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
     series.smoothed.add(sample.rttMs);
     if (!Number.isNaN(series.previousUs)) {
       const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
@@ -492,6 +742,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     if (series.current === undefined || minute > series.current.minute) {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
+      if (series.firstMinute === undefined) series.firstMinute = series.current;
     }
     series.timeline.add(sample.tUs, sample.rttMs);
     // Core's signals: the session-long sketch (shared with regions) and the minute sketch share the bucket
@@ -503,6 +754,7 @@ export class LatencyAnalyzer implements MessageAnalyzer<LatencyReport> {
     const current = series.current;
     if (current === undefined) return;
     series.current = undefined;
+    series.lastMinute = current;
     if (series.minutes.length >= (this.options.maxMinutesPerSeries ?? 1440)) {
       this.anomalies.add("E_MINUTES_DROPPED", 0);
       return;
@@ -807,4 +1059,140 @@ function sortKeys(record: Record<string, number>): Record<string, number> {
   const result: Record<string, number> = {};
   for (const key of Object.keys(record).sort()) result[key] = record[key];
   return result;
+}
+
+/** Canonical JSON (keys sorted) of plain option values. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** A minute sketch as plain data. */
+function saveMinute(minute: MinuteState | undefined): LatencySeriesState["firstMinute"] {
+  return minute === undefined ? null : { minute: minute.minute, sketch: minute.sketch.saveState() };
+}
+
+/** A closed spike as plain data. */
+function saveSpike(spike: SpikeRecord): LatencySpikeState {
+  return {
+    spike: {
+      startUs: spike.startUs,
+      endUs: spike.endUs,
+      peakMs: spike.peakMs,
+      peakUs: spike.peakUs,
+      baselineMs: encodeNumber(spike.baselineMs),
+      spreadMs: encodeNumber(spike.spreadMs),
+      samples: spike.samples,
+      levelShift: spike.levelShift,
+      afterBaselineMs: encodeNumber(spike.afterBaselineMs),
+      packetIndices: [...spike.packetIndices],
+    },
+    contradictedBy: spike.contradictedBy === undefined ? null : [...spike.contradictedBy],
+    causes: spike.causes.map((cause) => ({
+      kind: cause.kind,
+      score: encodeNumber(cause.score),
+      surprise: encodeNumber(cause.surprise),
+      lagMs: encodeNumber(cause.lagMs),
+      evidence: Object.entries(cause.evidence).map(([key, value]): [string, "number", ReturnType<typeof encodeNumber>] | [string, "text", string] =>
+        typeof value === "number" ? [key, "number", encodeNumber(value)] : [key, "text", value],
+      ),
+    })),
+  };
+}
+
+/** A closed spike rebuilt from plain data, packet indices moved by `offset`. */
+function restoreSpike(saved: LatencySpikeState, offset: number): SpikeRecord {
+  const spike = saved.spike;
+  return {
+    startUs: spike.startUs,
+    endUs: spike.endUs,
+    peakMs: spike.peakMs,
+    peakUs: spike.peakUs,
+    baselineMs: decodeNumber(spike.baselineMs),
+    spreadMs: decodeNumber(spike.spreadMs),
+    samples: spike.samples,
+    levelShift: spike.levelShift,
+    afterBaselineMs: decodeNumber(spike.afterBaselineMs),
+    packetIndices: spike.packetIndices.map((index) => index + offset),
+    contradictedBy: saved.contradictedBy === null ? undefined : [...saved.contradictedBy],
+    causes: saved.causes.map((cause) => {
+      const evidence: Record<string, number | string> = {};
+      for (const entry of cause.evidence) evidence[entry[0]] = entry[1] === "number" ? decodeNumber(entry[2]) : entry[2];
+      return { kind: cause.kind as SpikeCauseKind, score: decodeNumber(cause.score), surprise: decodeNumber(cause.surprise), lagMs: decodeNumber(cause.lagMs), evidence };
+    }),
+  };
+}
+
+/** A session as plain data (feeding ended: spikes and minutes closed). */
+function saveSession(state: SessionState): LatencySessionState {
+  const signals = state.signals.saveState();
+  // Recent samples only decide contradictions when a spike closes, and every spike is closed at save.
+  for (const entry of signals.series) {
+    entry.recentSamples = null;
+    entry.recentCount = 0;
+  }
+  const series: LatencySeriesState[] = [];
+  for (const entry of state.seriesSlots) {
+    if (entry === undefined) continue;
+    series.push({
+      method: entry.signals.method,
+      direction: entry.direction,
+      smoothed: entry.smoothed.saveState(),
+      spikes: entry.spikes.map(saveSpike),
+      minutes: entry.minutes.map((row) => ({ ...row })),
+      timeline: entry.timeline.saveState(),
+      aboveUs: [entry.aboveUs[0], entry.aboveUs[1], entry.aboveUs[2]],
+      previousUs: encodeNumber(entry.previousUs),
+      firstSample: entry.firstSample === undefined ? null : { ...entry.firstSample },
+      firstMinute: saveMinute(entry.firstMinute),
+      lastMinute: saveMinute(entry.lastMinute),
+    });
+  }
+  return {
+    id: state.id,
+    client: state.client,
+    server: state.server,
+    player: state.player ?? null,
+    playerLearnedFromMessages: state.playerLearnedFromMessages,
+    rtt: state.rtt.saveState(),
+    signals,
+    series,
+  };
+}
+
+/** Restores a saved series into a fresh one (throws `E_BAD_PARTIAL` on rows beyond the options' caps or bad sketches). */
+function restoreSeries(series: SeriesState, saved: LatencySeriesState, offset: number, maxSpikes: number, maxMinutes: number, path: string): void {
+  if (saved.spikes.length > maxSpikes) badState("latency state", `${path}/spikes`, `${saved.spikes.length} spikes, at most ${maxSpikes}`);
+  if (saved.minutes.length > maxMinutes) badState("latency state", `${path}/minutes`, `${saved.minutes.length} minute rows, at most ${maxMinutes}`);
+  series.smoothed.loadState(saved.smoothed);
+  series.timeline.loadState(saved.timeline, "load");
+  const minuteOf = (entry: LatencySeriesState["firstMinute"]): MinuteState | undefined => (entry === null ? undefined : { minute: entry.minute, sketch: QuantileSketch.fromState(entry.sketch) });
+  series.firstMinute = minuteOf(saved.firstMinute);
+  series.lastMinute = saved.lastMinute !== null && saved.firstMinute !== null && JSON.stringify(saved.lastMinute) === JSON.stringify(saved.firstMinute) ? series.firstMinute : minuteOf(saved.lastMinute);
+  for (const spike of saved.spikes) series.spikes.push(restoreSpike(spike, offset));
+  for (const row of saved.minutes) series.minutes.push({ ...row });
+  for (let index = 0; index < 3; index++) series.aboveUs[index] = saved.aboveUs[index];
+  series.previousUs = decodeNumber(saved.previousUs);
+  series.firstSample = saved.firstSample === null ? undefined : { ...saved.firstSample };
+}
+
+/** Copies a (restored) series' latency state into a fresh series of another session object. */
+function copySeries(target: SeriesState, source: SeriesState): void {
+  target.smoothed.loadState(source.smoothed.saveState());
+  target.timeline.loadState(source.timeline.saveState(), "load");
+  target.firstMinute = source.firstMinute;
+  target.lastMinute = source.lastMinute;
+  target.spikes.push(...source.spikes);
+  target.minutes.push(...source.minutes);
+  for (let index = 0; index < 3; index++) target.aboveUs[index] = source.aboveUs[index];
+  target.previousUs = source.previousUs;
+  target.firstSample = source.firstSample;
 }

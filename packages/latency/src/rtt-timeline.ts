@@ -1,3 +1,5 @@
+import { badState } from "@tickscope/core";
+
 /** One point of an RTT timeline: the worst and the typical RTT of one time bucket. */
 export interface RttTimelinePoint {
   /** Bucket start, µs since the epoch. */
@@ -19,6 +21,7 @@ export interface RttTimelinePoint {
 export class RttTimeline {
   private readonly points: RttTimelinePoint[] = [];
   private bucketUs: number;
+  private readonly initialBucketUs: number;
 
   constructor(
     private readonly maxPoints = 600,
@@ -26,6 +29,7 @@ export class RttTimeline {
   ) {
     if (!(maxPoints >= 2) || !(initialBucketMs > 0)) throw new RangeError("RttTimeline: maxPoints ≥ 2 and initialBucketMs > 0");
     this.bucketUs = initialBucketMs * 1000;
+    this.initialBucketUs = this.bucketUs;
   }
 
   /** Current bucket width, ms. */
@@ -61,6 +65,42 @@ export class RttTimeline {
     }
     this.points.length = 0;
     this.points.push(...merged);
+  }
+
+  /** The timeline as plain data: its bucket width and points (JSON-safe: every number is finite). */
+  saveState(): { bucketUs: number; points: RttTimelinePoint[] } {
+    return { bucketUs: this.bucketUs, points: this.points.map((point) => ({ ...point })) };
+  }
+
+  /**
+   * Replaces (`mode` "load") or continues (`mode` "append": a later pass's
+   * points, in time order after these) the timeline with saved points. Both
+   * sides are brought to the wider bucket width, a bucket both hold is joined
+   * (max of maxima, min of minima, samples added), and buckets coarsen while
+   * more than `maxPoints` remain — the width one pass would have reached, as
+   * one pass coarsens by the same doubling. Throws `E_BAD_PARTIAL` on a width
+   * that is not the initial width times a power of two, more points than
+   * `maxPoints`, or points out of order, before any change.
+   */
+  loadState(state: { bucketUs: number; points: readonly RttTimelinePoint[] }, mode: "load" | "append"): void {
+    let ratio = state.bucketUs / this.initialBucketUs;
+    while (ratio > 1 && Number.isInteger(ratio)) ratio /= 2;
+    if (ratio !== 1) badState("latency state", "/timeline/bucketUs", `bucket width ${state.bucketUs} µs is not ${this.initialBucketUs} µs times a power of two`);
+    if (state.points.length > this.maxPoints) badState("latency state", "/timeline/points", `${state.points.length} points, at most ${this.maxPoints}`);
+    for (let index = 1; index < state.points.length; index++) {
+      if (!(state.points[index].startUs > state.points[index - 1].startUs)) badState("latency state", `/timeline/points/${index}`, "points must ascend in time");
+    }
+    if (mode === "load" || this.points.length === 0) {
+      this.points.length = 0;
+      for (const point of state.points) this.points.push({ ...point });
+      this.bucketUs = state.bucketUs;
+      return;
+    }
+    const bucketUs = Math.max(this.bucketUs, state.bucketUs);
+    this.points.push(...state.points.map((point) => ({ ...point })));
+    this.bucketUs = bucketUs / 2;
+    this.coarsen();
+    while (this.points.length > this.maxPoints) this.coarsen();
   }
 
   /** The timeline, RTTs rounded to µs. */

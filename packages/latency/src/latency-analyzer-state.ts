@@ -1,0 +1,160 @@
+import { Type, type Static } from "@sinclair/typebox";
+import {
+  countSchema,
+  detectedSpikeStateSchema,
+  DirectionSchema,
+  encodedNumberSchema,
+  quantileSketchStateSchema,
+  rttMethodSchema,
+  sessionRttSignalsStateSchema,
+  sessionRttStateSchema,
+  smoothedRttStateSchema,
+} from "@tickscope/core";
+
+/** Version of {@link LatencyAnalyzerState}'s shape; bumped whenever it changes. */
+export const LATENCY_STATE_VERSION = 1;
+
+/** Most sessions a saved latency state may hold (the analyzer's default `maxSessions`). */
+export const MAX_LATENCY_STATE_SESSIONS = 100_000;
+/** Most spikes, minute rows or timeline points a saved series may hold (the options cap them lower). */
+export const MAX_LATENCY_STATE_SERIES_ROWS = 100_000;
+
+const causeKindSchema = Type.Union(
+  ["lossBurst", "queueBuildup", "snapshotBurst", "tickStall", "serverLogEvent", "retransmissionStorm", "sharedPath", "routeChange"].map((kind) => Type.Literal(kind)),
+);
+
+/** One candidate cause of a saved spike; evidence as `[name, "number", value]` or `[name, "text", value]`. */
+const causeStateSchema = Type.Object(
+  {
+    kind: causeKindSchema,
+    score: encodedNumberSchema,
+    surprise: encodedNumberSchema,
+    lagMs: encodedNumberSchema,
+    evidence: Type.Array(
+      Type.Union([Type.Tuple([Type.String({ maxLength: 64 }), Type.Literal("number"), encodedNumberSchema]), Type.Tuple([Type.String({ maxLength: 64 }), Type.Literal("text"), Type.String({ maxLength: 1024 })])]),
+      { maxItems: 64 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A closed spike of a series, with the direct series contradicting it and its causes (scored when it closed). */
+const spikeStateSchema = Type.Object(
+  {
+    spike: detectedSpikeStateSchema,
+    contradictedBy: Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 6 }), Type.Null()]),
+    causes: Type.Array(causeStateSchema, { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+const minuteRowSchema = Type.Object(
+  { minuteStartUs: Type.Number(), samples: countSchema, p50: Type.Number(), p95: Type.Number(), p99: Type.Number(), max: Type.Number() },
+  { additionalProperties: false },
+);
+
+const minuteSketchSchema = Type.Object({ minute: Type.Integer(), sketch: quantileSketchStateSchema }, { additionalProperties: false });
+
+const timelinePointSchema = Type.Object({ startUs: Type.Number(), maxMs: Type.Number(), minMs: Type.Number(), samples: countSchema }, { additionalProperties: false });
+
+/** One RTT series of a session (one method, one direction) as the latency analysis keeps it. */
+const seriesStateSchema = Type.Object(
+  {
+    method: rttMethodSchema,
+    direction: DirectionSchema,
+    smoothed: smoothedRttStateSchema,
+    spikes: Type.Array(spikeStateSchema, { maxItems: MAX_LATENCY_STATE_SERIES_ROWS }),
+    /** Spikes dropped beyond `maxSpikesPerSeries` (kept as anomalies). */
+    minutes: Type.Array(minuteRowSchema, { maxItems: MAX_LATENCY_STATE_SERIES_ROWS }),
+    timeline: Type.Object({ bucketUs: Type.Number({ exclusiveMinimum: 0 }), points: Type.Array(timelinePointSchema, { maxItems: MAX_LATENCY_STATE_SERIES_ROWS }) }, { additionalProperties: false }),
+    /** Time above 50 / 100 / 150 ms, µs. */
+    aboveUs: Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })]),
+    previousUs: encodedNumberSchema,
+    /** The pass's first sample of the series (a later pass's continues the smoothed RTT and time-above figures). */
+    firstSample: Type.Union([Type.Object({ tUs: Type.Number(), rttMs: Type.Number() }, { additionalProperties: false }), Type.Null()]),
+    /** The pass's first and last minute as sketches: a minute cut by a rotation is rebuilt from both halves. */
+    firstMinute: Type.Union([minuteSketchSchema, Type.Null()]),
+    lastMinute: Type.Union([minuteSketchSchema, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+const sessionStateSchema = Type.Object(
+  {
+    id: Type.String({ maxLength: 512 }),
+    client: Type.String({ maxLength: 512 }),
+    server: Type.String({ maxLength: 512 }),
+    player: Type.Union([Type.String({ maxLength: 512 }), Type.Null()]),
+    playerLearnedFromMessages: Type.Boolean(),
+    rtt: sessionRttStateSchema,
+    signals: sessionRttSignalsStateSchema,
+    series: Type.Array(seriesStateSchema, { maxItems: 6 }),
+  },
+  { additionalProperties: false },
+);
+
+/** TypeBox schema of {@link LatencyAnalyzerState}. */
+export const latencyAnalyzerStateSchema = Type.Object(
+  {
+    analysis: Type.Literal("latency"),
+    version: Type.Literal(LATENCY_STATE_VERSION),
+    /** The options that shape the report, as canonical JSON: states merge only with equal settings (`E_PARTIAL_MISMATCH`). */
+    settings: Type.String({ maxLength: 65_536 }),
+    sessions: Type.Array(sessionStateSchema, { maxItems: MAX_LATENCY_STATE_SESSIONS }),
+    counters: Type.Object(
+      {
+        ackRetransmissions: countSchema,
+        acksBeforeFirstSend: countSchema,
+        acksWithoutSendStream: countSchema,
+        unmatchedEchoReplies: countSchema,
+        invalidReported: countSchema,
+        unmeasuredReported: countSchema,
+        unattributedLogEvents: countSchema,
+      },
+      { additionalProperties: false },
+    ),
+    /** Anomaly counts by code (E_SPIKE_CONTRADICTED is decided at finish and never in a state). */
+    anomalies: Type.Array(Type.Tuple([Type.String({ maxLength: 64 }), countSchema]), { maxItems: 256 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The latency analysis' state as JSON-safe plain data ({@link LatencyAnalyzer.saveState}).
+ *
+ * Per session: its core RTT series (sketches), core signals (spike detectors,
+ * RTT and send-time jitter; recent samples left out: they are only read when a
+ * spike closes, and every spike is closed when a state is saved), and per
+ * series the closed spikes with their causes (scored against the session's
+ * traffic history when they closed), minute rows, chart timeline, smoothed
+ * RTT, time above 50/100/150 ms and the pass's first sample and first/last
+ * minute sketches. What combines sessions (headline choice, contradicted
+ * spikes, shared-path causes, findings) is computed at `finish()` from the
+ * merged sessions, so disjoint sessions merge byte-identically to one pass.
+ *
+ * A session cut by a rotation (found in two consecutive passes) continues:
+ * RTT sample counts and every percentile of the session and its series are
+ * exact (sketches add); minute rows are exact (the cut minute is rebuilt from
+ * both halves' sketches); the timeline, time above thresholds, RFC 3550 jitter
+ * (last and mean) and the smoothed RTT are exact (the smoothed RTT and jitter
+ * by the linearity of their updates; the RTT variation ≈, within 0.75^n of its
+ * start difference after n samples). What differs from one pass: RTT samples
+ * whose exchange spans the cut (an ack or pong in the later pass of a send in
+ * the earlier one) are missing — one per series at most in a steady stream —
+ * a spike open at the cut is closed there and the later pass needs its 20-sample
+ * warm-up before it detects again (so a spike at the cut may be split or, within
+ * the warm-up, missed), spikes near the start of the later pass are scored
+ * against its own (shorter) traffic history, and PDV quantiles are rebased within 0.5 %.
+ * Size: about 10–25 KB of JSON per session of a 60 s match (sketches,
+ * detector windows, timelines).
+ */
+export type LatencyAnalyzerState = Static<typeof latencyAnalyzerStateSchema>;
+
+/** One saved session of {@link LatencyAnalyzerState}. */
+export type LatencySessionState = Static<typeof sessionStateSchema>;
+
+/** One saved series of {@link LatencySessionState}. */
+export type LatencySeriesState = Static<typeof seriesStateSchema>;
+
+/** One saved spike of {@link LatencySeriesState}. */
+export type LatencySpikeState = Static<typeof spikeStateSchema>;
