@@ -2,15 +2,14 @@ import {
   AnomalyCounter,
   ErrorCode,
   RttSampler,
-  rttPercentiles,
   TickscopeError,
-  roundMs,
   type AckRttSamplerOptions,
   type GameMessage,
   type RttSample,
   type LogEvent,
   LogEventAttribution,
-  type MessageAnalyzer,
+  type MergeableAnalyzer,
+  type MergePlacement,
   type Session,
   type SpikeDetectorOptions,
 } from "@tickscope/core";
@@ -18,8 +17,10 @@ import { compareRegions, type RegionComparisonOptions } from "./compare-regions.
 import type { GeoPoint } from "./geo.js";
 import type { NamedPlace } from "./gazetteer.js";
 import type { RegionsReport } from "./report-schema.js";
+import { checkRegionsAnalyzerState, REGIONS_STATE_VERSION, type RegionsAnalyzerState, type RegionsStateSettings } from "./regions-analyzer-state.js";
+import { SessionRecord, type SessionLabels } from "./session-record.js";
 import type { SessionSummary } from "./session-summary.js";
-import { rttStreamKey, SessionTracker } from "./session-tracker.js";
+import { SessionTracker } from "./session-tracker.js";
 
 /** Options of {@link createRegionsAnalyzer}. */
 export interface RegionsAnalyzerOptions {
@@ -59,14 +60,25 @@ export interface RegionsAnalyzerOptions {
   comparison?: RegionComparisonOptions;
 }
 
-/** The regions analyzer: a {@link MessageAnalyzer} that also exposes its per-session summaries. */
-export interface RegionsAnalyzer extends MessageAnalyzer<RegionsReport> {
+/**
+ * The regions analyzer: a mergeable message analyzer (save its state with
+ * `saveState()`, fold saved states into a fresh analyzer created with the same
+ * options with `mergeState()`, then `finish()`; see {@link RegionsAnalyzerState})
+ * that also exposes its per-session summaries.
+ */
+export interface RegionsAnalyzer extends MergeableAnalyzer<RegionsReport, RegionsAnalyzerState> {
   /**
-   * Per-session summaries derived so far (sorted by session id). Does not end
-   * the analysis, but settles the loss reordering window (sequences missing so
-   * far count as lost).
+   * Per-session summaries derived so far (sorted by session id), merged
+   * states included. Does not end the analysis: loss is counted on copies of
+   * the reordering windows (sequences missing so far count as lost).
    */
   sessionSummaries(): SessionSummary[];
+  /**
+   * Sequence-space joins of rotation cuts (a session's record continued by a
+   * later state) that could not be made exact so far; 0 when every cut
+   * session's loss equals one pass's.
+   */
+  readonly inexactLossJoins: number;
   /**
    * A feeder for one capture whose sessions all belong to `region` (the CLI's
    * `--region eu-west=eu.pcapng`). Its session ids become `region/id`, so the
@@ -155,6 +167,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
         return undefined;
       }
       tracker = new SessionTracker(sessionId, limits);
+      tracker.firstPacketIndex = packetIndex;
       trackers.set(sessionId, tracker);
     }
     lastTrackerId = sessionId;
@@ -171,70 +184,95 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     return labelled ?? session?.region ?? logRegions.get(sessionId);
   };
 
-  const summarize = (tracker: SessionTracker): SessionSummary | undefined => {
-    const region = regionOf(tracker.sessionId);
-    if (region === undefined || region === "") return undefined;
-    // The session's RTT by core's one rule (the same series and figures the latency analysis reports).
-    const choice = tracker.rtt.choose();
-    if (choice === undefined) return undefined;
-    const headline = choice.headline;
-    const chosen = tracker.rttStreams.get(rttStreamKey(headline.method, headline.direction))!;
-    const figures = rttPercentiles(headline.sketch);
-    // Spikes and jitter by core's one computation (the latency analysis' figures for the same session).
-    tracker.signals.finish();
-    const jitter = tracker.signals.sessionJitter(choice);
-    // Loss of the worse direction: at a server-side capture only client→server loss is visible
-    // (server→client datagrams are captured before they are lost), and vice versa.
-    let loss: { lost: number; received: number; bursts: number; maxBurst: number } | undefined;
-    for (const direction of ["clientToServer", "serverToClient"] as const) {
-      let lost = 0;
-      let received = 0;
-      let bursts = 0;
-      let maxBurst = 0;
-      for (const space of tracker.sequenceSpaces[direction].values()) {
-        space.flush();
-        lost += space.lostCount;
-        received += space.receivedCount;
-        bursts += space.burstCount;
-        maxBurst = Math.max(maxBurst, space.maxBurstLength);
-      }
-      if (lost + received === 0) continue;
-      if (loss === undefined || lost / (lost + received) > loss.lost / (loss.lost + loss.received)) loss = { lost, received, bursts, maxBurst };
-    }
-    const session = sessions.get(tracker.sessionId);
-    const summary: SessionSummary = {
-      sessionId: tracker.sessionId,
-      region,
-      player: session?.player ?? tracker.player ?? tracker.sessionId,
-      rttMs: { p50: figures.p50, p95: figures.p95, p99: figures.p99 },
-      rttSamplesMs: chosen.samples(),
-      jitterMs: roundMs(jitter.jitterUs / 1000),
-      spikeCount: tracker.spikeCount(choice),
-      playTimeMs: Math.max(0, (tracker.lastUs - tracker.firstUs) / 1000),
-      startUs: tracker.firstUs,
-      endUs: tracker.lastUs,
-    };
-    if (loss !== undefined) {
-      summary.lossRate = loss.lost / (loss.lost + loss.received);
-      summary.lossBursts = { count: loss.bursts, meanLength: loss.bursts > 0 ? loss.lost / loss.bursts : 0, maxLength: loss.maxBurst };
-    }
-    const rawId = rawIds.get(tracker.sessionId) ?? tracker.sessionId;
-    const locating = options.playerLocationOfSession;
-    const location =
-      (typeof locating === "function"
-        ? locating(rawId, sessions.get(tracker.sessionId))
-        : (locating?.[tracker.sessionId] ?? locating?.[rawId])) ?? logLocations.get(tracker.sessionId);
+  /** The labels of a session by the options and what the capture and logs told (see {@link SessionLabels}). */
+  const labelsOf = (sessionId: string): SessionLabels => {
+    const labels: SessionLabels = {};
+    const region = regionOf(sessionId);
+    if (region !== undefined) labels.region = region;
+    const session = sessions.get(sessionId);
+    if (session?.player !== undefined) labels.sessionPlayer = session.player;
+    const location = locationOf(sessionId);
     if (location !== undefined) {
-      if ("latitude" in location) summary.playerLocation = location;
-      else summary.playerPlace = location;
+      if ("latitude" in location) labels.playerLocation = { latitude: location.latitude, longitude: location.longitude };
+      else labels.playerPlace = { ...location };
     }
     if (session !== undefined) {
       const prefix = clientPrefixOf(session.client.address);
-      if (prefix !== undefined) summary.clientPrefix = prefix;
+      if (prefix !== undefined) labels.clientPrefix = prefix;
     }
-    const asn = logAsns.get(tracker.sessionId);
-    if (asn !== undefined) summary.asn = asn;
-    return summary;
+    const asn = logAsns.get(sessionId);
+    if (asn !== undefined) labels.asn = asn;
+    return labels;
+  };
+
+  const locationOf = (sessionId: string, savedRawId?: string): GeoPoint | NamedPlace | undefined => {
+    const rawId = rawIds.get(sessionId) ?? savedRawId ?? sessionId;
+    const locating = options.playerLocationOfSession;
+    return (
+      (typeof locating === "function" ? locating(rawId, sessions.get(sessionId)) : (locating?.[sessionId] ?? locating?.[rawId])) ?? logLocations.get(sessionId)
+    );
+  };
+
+  /** A record's labels, completed (region, location) by this analyzer's options where the record has none. */
+  const effectiveLabels = (record: SessionRecord): SessionLabels => {
+    const labels = record.labels;
+    if (labels.region !== undefined && (labels.playerLocation !== undefined || labels.playerPlace !== undefined)) return labels;
+    const completed = { ...labels };
+    if (completed.region === undefined) {
+      const region = regionOf(record.id);
+      if (region !== undefined) completed.region = region;
+    }
+    if (completed.playerLocation === undefined && completed.playerPlace === undefined) {
+      const location = locationOf(record.id, record.rawId);
+      if (location !== undefined) {
+        if ("latitude" in location) completed.playerLocation = { latitude: location.latitude, longitude: location.longitude };
+        else completed.playerPlace = { ...location };
+      }
+    }
+    return completed;
+  };
+
+  /** Sessions whose feeding ended (this analyzer's own, settled, and merged states'), by id. */
+  const records = new Map<string, SessionRecord>();
+  /** Anomaly counts of merged states (and of their sessions over the bound). */
+  const mergedAnomalies = new Map<string, number>();
+  const countMerged = (code: string, count: number): void => {
+    mergedAnomalies.set(code, (mergedAnomalies.get(code) ?? 0) + count);
+  };
+  /** Players named by logs of merged states but by none of their sessions. */
+  const mergedUnknownPlayers = new Set<string>();
+  /** Sequence-space joins (rotation cuts) that were not exact, over every merge. */
+  let inexactWindowJoins = 0;
+
+  /** Files a record (a session's next part joins its earlier one: a rotation cut it). */
+  const fileRecord = (record: SessionRecord): void => {
+    const existing = records.get(record.id);
+    if (existing !== undefined) {
+      const before = existing.inexactWindowJoins;
+      existing.join(record, limits);
+      inexactWindowJoins += existing.inexactWindowJoins - before;
+      return;
+    }
+    if (records.size >= maxSessions) {
+      countMerged("E_REGIONS_TOO_MANY_SESSIONS", 1);
+      return;
+    }
+    records.set(record.id, record);
+  };
+
+  /** Ends feeding of every live session: each becomes a record (in the order sessions opened). */
+  const settleTrackers = (): void => {
+    for (const tracker of trackers.values()) fileRecord(SessionRecord.fromTracker(tracker, labelsOf(tracker.sessionId), rawIds.get(tracker.sessionId)));
+    trackers.clear();
+    lastTrackerId = undefined;
+    lastTracker = undefined;
+  };
+
+  const settings: RegionsStateSettings = {
+    maxRttSamplesPerSession: limits.maxRttSamples,
+    lossWindow: limits.lossWindow,
+    maxSequenceSpaces: limits.maxSequenceSpaces,
+    maxSpikesPerSeries: limits.maxSpikesPerSeries,
   };
 
   /** Adds a core RTT sample to the session keyed `key` (its series, spikes and jitter, and the reservoir). */
@@ -360,31 +398,85 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     },
     sessionSummaries(): SessionSummary[] {
       const summaries: SessionSummary[] = [];
-      for (const id of [...trackers.keys()].sort()) {
-        const tracker = trackers.get(id)!;
-        const summary = summarize(tracker);
+      for (const id of [...new Set([...records.keys(), ...trackers.keys()])].sort()) {
+        const tracker = trackers.get(id);
+        let record = records.get(id);
+        if (tracker !== undefined) {
+          const live = SessionRecord.fromTracker(tracker, labelsOf(id), rawIds.get(id));
+          if (record === undefined) record = live;
+          else {
+            record = record.clone();
+            record.join(live, limits);
+          }
+        }
+        const summary = record!.summarize(effectiveLabels(record!));
         if (summary !== undefined) summaries.push(summary);
       }
       return summaries;
     },
-    finish(): RegionsReport {
-      let unlabelled = 0;
-      let withoutRtt = 0;
-      for (const tracker of trackers.values()) {
-        if (tracker.droppedSequenceSpaces > 0) anomalies.add("E_REGIONS_TOO_MANY_SEQUENCE_SPACES", 0);
-        if (regionOf(tracker.sessionId) === undefined) unlabelled++;
-        else if (tracker.rttStreams.size === 0) withoutRtt++;
+    stateVersion: REGIONS_STATE_VERSION,
+    saveState(): RegionsAnalyzerState {
+      settleTrackers();
+      const ordered = [...records.values()].sort((left, right) =>
+        left.firstPacketIndex !== right.firstPacketIndex ? left.firstPacketIndex - right.firstPacketIndex : left.id < right.id ? -1 : left.id > right.id ? 1 : 0,
+      );
+      const counts = anomalies.toCounts();
+      for (const [code, value] of mergedAnomalies) counts[code] = (counts[code] ?? 0) + value;
+      return {
+        analysis: "regions",
+        version: REGIONS_STATE_VERSION,
+        settings: { ...settings },
+        sessions: ordered.map((record) => {
+          const state = record.saveState();
+          // The labels the session is summarized with (options applied), so a merge needs no capture context.
+          state.labels = structuredClone(effectiveLabels(record));
+          return state;
+        }),
+        anomalies: Object.fromEntries(Object.entries(counts).sort(([left], [right]) => (left < right ? -1 : 1))),
+        unknownLogPlayers: [...new Set([...logAttribution.unknownPlayers(), ...mergedUnknownPlayers])].sort(),
+      };
+    },
+    mergeState(state: RegionsAnalyzerState, placement: MergePlacement): void {
+      const offset = placement?.packetIndexOffset;
+      if (!Number.isSafeInteger(offset) || offset < 0) {
+        throw new TickscopeError(ErrorCode.invalidOption, `regions: mergeState needs a packetIndexOffset that is a non-negative integer, got ${String(offset)}`);
       }
-      for (let index = 0; index < unlabelled; index++) anomalies.add("E_REGIONS_NO_REGION", 0);
-      for (let index = 0; index < withoutRtt; index++) anomalies.add("E_REGIONS_NO_RTT", 0);
+      const checked = checkRegionsAnalyzerState(state, settings, maxSessions);
+      // Rebuild every record first (sketches are checked by core): a state that fails leaves this analyzer unchanged.
+      const incoming = checked.sessions.map((session) => SessionRecord.fromState(session, offset));
+      settleTrackers();
+      for (const record of incoming) fileRecord(record);
+      for (const [code, value] of Object.entries(checked.anomalies)) countMerged(code, value);
+      for (const player of checked.unknownLogPlayers) mergedUnknownPlayers.add(player);
+    },
+    finish(): RegionsReport {
+      settleTrackers();
+      const counts = new AnomalyCounter();
+      counts.merge(anomalies);
+      const summaries: SessionSummary[] = [];
+      for (const id of [...records.keys()].sort()) {
+        const record = records.get(id)!;
+        const labels = effectiveLabels(record);
+        if (record.droppedSequenceSpaces > 0) counts.add("E_REGIONS_TOO_MANY_SEQUENCE_SPACES", 0);
+        if (labels.region === undefined) counts.add("E_REGIONS_NO_REGION", 0);
+        else if (record.series.size === 0) counts.add("E_REGIONS_NO_RTT", 0);
+        const summary = record.summarize(labels);
+        if (summary !== undefined) summaries.push(summary);
+      }
       // Players the server log named that no session ever named: skipped, not filed under a made-up session.
-      for (let index = 0; index < logAttribution.unknownPlayers().length; index++) anomalies.add("E_LOG_PLAYER_UNKNOWN", 0);
-      const report = compareRegions(analyzer.sessionSummaries(), options.comparison);
+      const unknownPlayers = new Set([...logAttribution.unknownPlayers(), ...mergedUnknownPlayers]);
+      for (let index = 0; index < unknownPlayers.size; index++) counts.add("E_LOG_PLAYER_UNKNOWN", 0);
+      const report = compareRegions(summaries, options.comparison);
       const merged = { ...report.sessions.skipped };
-      for (const [code, count] of Object.entries(anomalies.toCounts())) merged[code] = (merged[code] ?? 0) + count;
+      for (const [code, count] of Object.entries(counts.toCounts())) merged[code] = (merged[code] ?? 0) + count;
+      for (const [code, count] of mergedAnomalies) merged[code] = (merged[code] ?? 0) + count;
       report.sessions.skipped = Object.fromEntries(Object.entries(merged).sort(([left], [right]) => (left < right ? -1 : 1)));
-      report.sessions.total = trackers.size;
+      report.sessions.total = records.size;
       return report;
+    },
+    /** Sequence-space joins of rotation cuts that were not exact so far (0 when every cut session's loss is exact). */
+    get inexactLossJoins(): number {
+      return inexactWindowJoins;
     },
   };
   return analyzer;

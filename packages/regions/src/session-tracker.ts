@@ -58,6 +58,56 @@ export class RttStream {
   }
 }
 
+/** A sequence number in a saved state: a number, or a bigint as a decimal string. */
+export type EncodedSerial = number | string;
+
+/** Encodes a sequence number for a saved state (bigint as a decimal string). */
+export function encodeSerial(value: SerialNumber): EncodedSerial {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Decodes an {@link EncodedSerial}. */
+export function decodeSerial(value: EncodedSerial): SerialNumber {
+  return typeof value === "string" ? BigInt(value) : value;
+}
+
+/**
+ * A {@link SequenceWindow}'s window and counters at one moment: extended
+ * numbers `base..highest`, and which of them were received as a string of
+ * `0`/`1` (one character per sequence from `base`).
+ */
+export interface SequenceWindowMark {
+  started: boolean;
+  base: number;
+  highest: number;
+  highestRaw: EncodedSerial;
+  received: string;
+  hasPending: boolean;
+  pendingRaw: EncodedSerial;
+  currentBurst: number;
+  receivedCount: number;
+  lostCount: number;
+  duplicateOrLateCount: number;
+  burstCount: number;
+  restartCount: number;
+}
+
+/**
+ * A {@link SequenceWindow} as JSON-safe plain data, unflushed: its window and
+ * counters, and for joining a continuation exactly its first sequences raw
+ * (`prefix`, at most the window + 64; `null` when a join could not keep it) and
+ * the window right after them (`mark`, `null` while the prefix is the whole stream).
+ */
+export interface SequenceWindowState extends SequenceWindowMark {
+  windowSize: number;
+  sequenceBits: number | null;
+  maxGap: number;
+  maxBurstLength: number;
+  prefix: EncodedSerial[] | null;
+  mark: SequenceWindowMark | null;
+  maxBurstAfterMark: number;
+}
+
 /**
  * Loss accounting of one sequence space, reordering-tolerant within a sliding
  * window: a sequence is declared lost only when the window slides past it
@@ -83,6 +133,16 @@ export class SequenceWindow {
   private highestRaw: SerialNumber = 0;
   private hasPending = false;
   private pendingRaw: SerialNumber = 0;
+  /**
+   * The first {@link joinPrefixLength} sequences added, raw (see {@link SequenceWindowState.prefix}):
+   * replayed onto the previous pass's window when a rotation cut a session. Undefined once a join could
+   * not keep it (the window then joins a later-saved predecessor approximately).
+   */
+  private prefix: SerialNumber[] | undefined = [];
+  /** The window right after its prefix filled (undefined while the prefix is the whole stream). */
+  private mark: SequenceWindowMark | undefined;
+  /** Longest burst ended after the mark. */
+  private maxBurstAfterMark = 0;
   /** Distinct sequences received. */
   receivedCount = 0;
   /** Sequences declared lost. */
@@ -112,8 +172,24 @@ export class SequenceWindow {
     this.maxGap = maxGap ?? Math.max(1000, windowSize);
   }
 
+  /** Sequences recorded at the start of a window so a continuation can be joined exactly: the window plus 64. */
+  get joinPrefixLength(): number {
+    return this.windowSize + 64;
+  }
+
   /** Records a received sequence number (exact wire value, possibly wrapped). */
   add(rawSequence: SerialNumber): void {
+    const prefix = this.prefix;
+    if (prefix !== undefined && this.mark === undefined) {
+      prefix.push(rawSequence);
+      this.addSequence(rawSequence);
+      if (prefix.length === this.joinPrefixLength) this.mark = this.markNow();
+      return;
+    }
+    this.addSequence(rawSequence);
+  }
+
+  private addSequence(rawSequence: SerialNumber): void {
     if (!this.started) {
       this.started = true;
       this.beginAt(0, rawSequence);
@@ -128,7 +204,7 @@ export class SequenceWindow {
         this.flush();
         this.restartCount++;
         this.beginAt(this.highest + this.windowSize + 1, this.pendingRaw);
-        this.add(rawSequence);
+        this.addSequence(rawSequence);
         return;
       }
       this.duplicateOrLateCount++;
@@ -194,8 +270,128 @@ export class SequenceWindow {
     if (this.currentBurst > 0) {
       this.burstCount++;
       if (this.currentBurst > this.maxBurstLength) this.maxBurstLength = this.currentBurst;
+      if (this.mark !== undefined && this.currentBurst > this.maxBurstAfterMark) this.maxBurstAfterMark = this.currentBurst;
       this.currentBurst = 0;
     }
+  }
+
+  /** The window and counters now (relative bit string over `base..highest`). */
+  private markNow(): SequenceWindowMark {
+    let received = "";
+    if (this.started) for (let sequence = this.base; sequence <= this.highest; sequence++) received += this.received[sequence % this.windowSize] === 1 ? "1" : "0";
+    return {
+      started: this.started,
+      base: this.base,
+      highest: this.highest,
+      highestRaw: encodeSerial(this.highestRaw),
+      received,
+      hasPending: this.hasPending,
+      pendingRaw: encodeSerial(this.pendingRaw),
+      currentBurst: this.currentBurst,
+      receivedCount: this.receivedCount,
+      lostCount: this.lostCount,
+      duplicateOrLateCount: this.duplicateOrLateCount,
+      burstCount: this.burstCount,
+      restartCount: this.restartCount,
+    };
+  }
+
+  /** Sets the window (not the counters) from a mark, its extended numbering moved by `shift`. */
+  private restoreWindow(mark: SequenceWindowMark, shift: number): void {
+    this.received.fill(0);
+    this.started = mark.started;
+    this.base = mark.base + shift;
+    this.highest = mark.highest + shift;
+    this.highestRaw = decodeSerial(mark.highestRaw);
+    for (let offset = 0; offset < mark.received.length; offset++) if (mark.received.charCodeAt(offset) === 49) this.received[(this.base + offset) % this.windowSize] = 1;
+    this.hasPending = mark.hasPending;
+    this.pendingRaw = decodeSerial(mark.pendingRaw);
+    this.currentBurst = mark.currentBurst;
+  }
+
+  /** The window as JSON-safe plain data, unflushed (see {@link SequenceWindowState}). */
+  saveState(): SequenceWindowState {
+    const now = this.markNow();
+    return {
+      ...now,
+      windowSize: this.windowSize,
+      sequenceBits: this.sequenceBits ?? null,
+      maxGap: this.maxGap,
+      maxBurstLength: this.maxBurstLength,
+      prefix: this.prefix === undefined ? null : this.prefix.map(encodeSerial),
+      mark: this.mark ?? null,
+      maxBurstAfterMark: this.maxBurstAfterMark,
+    };
+  }
+
+  /** A window rebuilt from {@link saveState} (already checked against the schema and {@link checkSequenceWindowState}). */
+  static fromState(state: SequenceWindowState): SequenceWindow {
+    const window = new SequenceWindow(state.windowSize, state.sequenceBits ?? undefined, state.maxGap);
+    window.restoreWindow(state, 0);
+    window.receivedCount = state.receivedCount;
+    window.lostCount = state.lostCount;
+    window.duplicateOrLateCount = state.duplicateOrLateCount;
+    window.burstCount = state.burstCount;
+    window.maxBurstLength = state.maxBurstLength;
+    window.restartCount = state.restartCount;
+    window.prefix = state.prefix === null ? undefined : state.prefix.map(decodeSerial);
+    window.mark = state.mark === null ? undefined : { ...state.mark };
+    window.maxBurstAfterMark = state.maxBurstAfterMark;
+    return window;
+  }
+
+  /** A copy (the summary flushes a copy, so the window can still be saved and joined). */
+  clone(): SequenceWindow {
+    return SequenceWindow.fromState(this.saveState());
+  }
+
+  /**
+   * Continues this window (a pass's, unflushed) with the window a later pass
+   * kept for the same sequence space (a rotation cut the session), as one
+   * window over both passes would have counted: the later pass's first
+   * sequences ({@link joinPrefixLength}, recorded raw) are replayed here; if
+   * the later window saw no more, the result is exact; else its counts after
+   * its prefix are added and its window taken over, which is exact when the
+   * replay leaves this window where the later one stood after its prefix
+   * (the usual case: the prefix reaches a window past the cut). Returns
+   * whether the join is exact.
+   */
+  join(later: SequenceWindow): boolean {
+    if (later.prefix === undefined) {
+      // The later window kept no prefix (itself joined approximately): add its counts, take its window.
+      this.addCountsSince(later, undefined);
+      this.restoreWindow(later.markNow(), 0);
+      this.prefix = this.mark === undefined ? undefined : this.prefix;
+      return false;
+    }
+    for (const raw of later.prefix) this.add(raw);
+    const laterMark = later.mark;
+    if (laterMark === undefined) return true;
+    const here = this.markNow();
+    const exact =
+      here.started === laterMark.started &&
+      here.highest - here.base === laterMark.highest - laterMark.base &&
+      here.received === laterMark.received &&
+      here.highestRaw === laterMark.highestRaw &&
+      here.hasPending === laterMark.hasPending &&
+      (!here.hasPending || here.pendingRaw === laterMark.pendingRaw) &&
+      here.currentBurst === laterMark.currentBurst;
+    this.addCountsSince(later, laterMark);
+    this.restoreWindow(later.markNow(), here.base - laterMark.base);
+    // This window's own prefix is complete only when it filled during the replay (else it no longer describes a start).
+    if (this.mark === undefined) this.prefix = undefined;
+    return exact;
+  }
+
+  private addCountsSince(later: SequenceWindow, mark: SequenceWindowMark | undefined): void {
+    this.receivedCount += later.receivedCount - (mark?.receivedCount ?? 0);
+    this.lostCount += later.lostCount - (mark?.lostCount ?? 0);
+    this.duplicateOrLateCount += later.duplicateOrLateCount - (mark?.duplicateOrLateCount ?? 0);
+    this.burstCount += later.burstCount - (mark?.burstCount ?? 0);
+    this.restartCount += later.restartCount - (mark?.restartCount ?? 0);
+    const laterMax = mark === undefined ? later.maxBurstLength : later.maxBurstAfterMark;
+    if (laterMax > this.maxBurstLength) this.maxBurstLength = laterMax;
+    if (this.mark !== undefined && laterMax > this.maxBurstAfterMark) this.maxBurstAfterMark = laterMax;
   }
 
   /** Retires the whole window up to the highest sequence seen (call once at the end; at most one window of work). */
@@ -238,6 +434,8 @@ export interface SessionTrackerLimits {
 export class SessionTracker {
   firstUs = Number.NaN;
   lastUs = Number.NaN;
+  /** Index of the datagram that opened the session (its first message or RTT sample), -1 until set. */
+  firstPacketIndex = -1;
   player: string | undefined;
   /** The session's RTT (core): the same series and headline rule as the latency analysis. */
   readonly rtt = new SessionRtt();

@@ -1,0 +1,235 @@
+import { hasErrorCode, isMergeableAnalyzer, type GameMessage, type LogEvent } from "@tickscope/core";
+import { describe, expect, it } from "vitest";
+import { createRegionsAnalyzer, type RegionsAnalyzerOptions } from "./regions-analyzer.js";
+import { REGIONS_STATE_VERSION, type RegionsAnalyzerState } from "./regions-analyzer-state.js";
+import { createSeededRandom } from "./random.js";
+import type { SessionSummary } from "./session-summary.js";
+import { cutAt, feed, recordSimulatedMatch, splitSessions, type MatchEvent } from "./test-support/recorded-match.js";
+import { FIVE_REGIONS, generateRegionMessages, withSessions } from "./test-support/synthetic-population.js";
+
+const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = createSeededRandom(`order:${seed}`);
+  const copy = [...items];
+  for (let index = copy.length - 1; index > 0; index--) {
+    const swap = random.nextInt(index + 1);
+    [copy[index], copy[swap]] = [copy[swap]!, copy[index]!];
+  }
+  return copy;
+}
+
+/** Every check of the contract on one match: round trip, disjoint splits, rotation cuts. */
+function contractSuite(name: string, load: () => Promise<{ events: MatchEvent[]; sessionIds: string[]; options: () => RegionsAnalyzerOptions }>): void {
+  describe(name, async () => {
+    const { events, sessionIds, options } = await load();
+    const single = createRegionsAnalyzer(options());
+    feed(single, events);
+    const singleSummaries = single.sessionSummaries();
+    const expected = JSON.stringify(single.finish());
+
+    it("is a MergeableAnalyzer whose saved state, merged into a fresh analyzer, finishes byte-identically (round trip)", () => {
+      const saver = createRegionsAnalyzer(options());
+      expect(isMergeableAnalyzer(saver)).toBe(true);
+      expect(saver.stateVersion).toBe(REGIONS_STATE_VERSION);
+      feed(saver, events);
+      const state = saver.saveState();
+      const text = JSON.stringify(state);
+      expect(JSON.stringify(json(state))).toBe(text); // plain JSON-safe data, nothing lost in a round trip
+      expect(JSON.stringify(saver.finish())).toBe(expected); // saving does not change the saver's own report
+      const restored = createRegionsAnalyzer(options());
+      restored.mergeState(JSON.parse(text) as RegionsAnalyzerState, { packetIndexOffset: 0 });
+      expect(JSON.stringify(restored.finish())).toBe(expected);
+      // …and saving the restored analyzer gives the same state again.
+      const again = createRegionsAnalyzer(options());
+      again.mergeState(JSON.parse(text) as RegionsAnalyzerState, { packetIndexOffset: 0 });
+      expect(JSON.stringify(again.saveState())).toBe(text);
+    });
+
+    it("merges disjoint session groups (2 and 3 groups, several seeds, any merge order) byte-identically to one pass", () => {
+      for (const groups of [2, 3]) {
+        for (const seed of [1, 2, 3]) {
+          const states = splitSessions(sessionIds, groups, seed * 10 + groups).map((group) => {
+            const part = createRegionsAnalyzer(options());
+            feed(part, events, group);
+            return json(part.saveState());
+          });
+          const merged = createRegionsAnalyzer(options());
+          for (const state of shuffled(states, seed)) merged.mergeState(state, { packetIndexOffset: 0 });
+          expect(JSON.stringify(merged.finish()), `${groups} groups, seed ${seed}`).toBe(expected);
+        }
+      }
+    });
+
+    it("continues sessions cut by a rotation: loss and bursts exact, RTT within the sketch's error", () => {
+      const times = events.flatMap((event) => (event.kind === "message" ? [event.message.tUs] : []));
+      const start = Math.min(...times);
+      const end = Math.max(...times);
+      for (const share of [0.2, 0.5, 0.83]) {
+        const cut = cutAt(events, start + share * (end - start));
+        const first = createRegionsAnalyzer(options());
+        feed(first, cut.first);
+        const second = createRegionsAnalyzer(options());
+        feed(second, cut.second);
+        const merged = createRegionsAnalyzer(options());
+        merged.mergeState(json(first.saveState()), { packetIndexOffset: 0 });
+        merged.mergeState(json(second.saveState()), { packetIndexOffset: cut.firstPackets });
+        expect(merged.inexactLossJoins).toBe(0);
+        const summaries = merged.sessionSummaries();
+        expect(summaries.map((summary) => summary.sessionId)).toEqual(singleSummaries.map((summary) => summary.sessionId));
+        summaries.forEach((summary, index) => {
+          const one: SessionSummary = singleSummaries[index]!;
+          expect(summary.lossRate, summary.sessionId).toBe(one.lossRate);
+          expect(summary.lossBursts, summary.sessionId).toEqual(one.lossBursts);
+          expect(summary.playTimeMs).toBe(one.playTimeMs);
+          expect(summary.region).toBe(one.region);
+          // RTT: the same sketch buckets minus the samples whose request and reply straddle the cut.
+          expect(Math.abs(summary.rttMs!.p50 - one.rttMs!.p50)).toBeLessThanOrEqual(0.011 * one.rttMs!.p50);
+          expect(Math.abs(summary.rttSamplesMs!.length - one.rttSamplesMs!.length)).toBeLessThanOrEqual(Math.max(3, 0.01 * one.rttSamplesMs!.length));
+        });
+        const report = merged.finish();
+        const oneReport = JSON.parse(expected) as typeof report;
+        expect(report.sessions.analysed).toBe(oneReport.sessions.analysed);
+        expect(report.regions.map((region) => [region.name, region.sessions, region.lossRate])).toEqual(oneReport.regions.map((region) => [region.name, region.sessions, region.lossRate]));
+      }
+    });
+  });
+}
+
+contractSuite("regions state on a simulated 16-player × 60 s match (@tickscope/sim → capture)", async () => {
+  const match = await recordSimulatedMatch(5, 16, 60_000);
+  return { events: match.events, sessionIds: match.sessionIds, options: () => ({ regionOfSession: match.regionOf, comparison: { bootstrapIterations: 100 } }) };
+});
+
+contractSuite("regions state on a synthetic 5-region population with spikes and bursty loss", async () => {
+  const generated = generateRegionMessages(withSessions(FIVE_REGIONS, 6), { seed: 4, durationS: 60, inputRateHz: 5 });
+  const events: MatchEvent[] = [...generated.sessions.map((session) => ({ kind: "session" as const, session })), ...generated.messages.map((message) => ({ kind: "message" as const, message }))];
+  return { events, sessionIds: generated.sessions.map((session) => session.id), options: () => ({ comparison: { bootstrapIterations: 100, placement: { targetMs: 80 } } }) };
+});
+
+function message(sessionId: string, direction: GameMessage["direction"], tUs: number, roles: GameMessage["roles"], packetIndex: number): GameMessage {
+  return { sessionId, direction, tUs, packetIndex, indexInPacket: 0, type: "m", byteLength: 10, packetWireLength: 52, fields: {}, roles };
+}
+
+/** Two sessions labelled only by the server log (region, place, asn, a reported RTT), and a player the log names that no session does. */
+function feedLogged(analyzer: ReturnType<typeof createRegionsAnalyzer>, sessions: readonly string[]): void {
+  const logs: LogEvent[] = [];
+  let line = 1;
+  for (const id of sessions) {
+    logs.push({ tUs: 0, type: "join", session: id, region: id.startsWith("a") ? "eu" : "na", values: {}, labels: { asn: "AS3320", country: "DE", city: "Berlin" }, line: line++ });
+    for (let index = 0; index < 30; index++) logs.push({ tUs: index * 1e6, type: "stats", session: id, values: { rttMs: 40 + (index % 5) }, labels: {}, line: line++ });
+  }
+  logs.push({ tUs: 5, type: "kill", player: "ghost", values: {}, labels: {}, line: line++ });
+  for (const event of logs) analyzer.onLogEvent!(event);
+  sessions.forEach((id, index) => {
+    for (let sequence = 0; sequence < 100; sequence++) if (sequence % 17 !== 3) analyzer.onMessage(message(id, "serverToClient", sequence * 50_000, { sequence, sequenceBits: 16, channel: 0 }, index * 100 + sequence));
+  });
+}
+
+describe("regions state with server-log labels", () => {
+  it("keeps log-derived labels, reported RTT and unknown log players through a save and merge", () => {
+    const single = createRegionsAnalyzer();
+    feedLogged(single, ["a1", "b1"]);
+    const expected = JSON.stringify(single.finish());
+    expect(JSON.parse(expected).sessions.skipped["E_LOG_PLAYER_UNKNOWN"]).toBe(1);
+    const saver = createRegionsAnalyzer();
+    feedLogged(saver, ["a1", "b1"]);
+    const state = json(saver.saveState());
+    expect(state.sessions.map((session) => session.labels)).toEqual([
+      { region: "eu", playerPlace: { country: "DE", city: "Berlin" }, asn: "AS3320" },
+      { region: "na", playerPlace: { country: "DE", city: "Berlin" }, asn: "AS3320" },
+    ]);
+    expect(state.unknownLogPlayers).toEqual(["ghost"]);
+    const merged = createRegionsAnalyzer();
+    merged.mergeState(state, { packetIndexOffset: 0 });
+    merged.mergeState(json({ ...state, sessions: [] }), { packetIndexOffset: 200 }); // the same unknown player once
+    expect(JSON.stringify(merged.finish())).toBe(expected);
+  });
+
+  it("moves packet indices by the placement's offset and labels sessions it has none for from its own options", () => {
+    const saver = createRegionsAnalyzer();
+    feedLogged(saver, ["a1"]);
+    const state = json(saver.saveState());
+    const unlabelled = json({ ...state, sessions: state.sessions.map((session) => ({ ...session, id: "z9", labels: {} })) });
+    const merged = createRegionsAnalyzer({ regionOfSession: { z9: "ap" } });
+    merged.mergeState(unlabelled, { packetIndexOffset: 1000 });
+    const saved = merged.saveState();
+    expect(saved.sessions[0]!.firstPacketIndex).toBe(1000 + state.sessions[0]!.firstPacketIndex);
+    expect(saved.sessions[0]!.labels.region).toBe("ap");
+    expect(merged.finish().regions.map((region) => region.name)).toEqual(["ap"]);
+  });
+
+  it("counts sessions beyond maxSessions when merged states bring more", () => {
+    const saver = createRegionsAnalyzer();
+    feedLogged(saver, ["a1", "a2"]);
+    const state = json(saver.saveState());
+    const merged = createRegionsAnalyzer({ maxSessions: 2 });
+    merged.mergeState(state, { packetIndexOffset: 0 });
+    merged.mergeState(json({ ...state, sessions: state.sessions.map((session) => ({ ...session, id: `${session.id}-later` })) }), { packetIndexOffset: 500 });
+    const report = merged.finish();
+    expect(report.sessions.total).toBe(2);
+    expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(2);
+  });
+});
+
+describe("hostile regions states", () => {
+  const saver = createRegionsAnalyzer();
+  feedLogged(saver, ["a1", "b1"]);
+  const good = json(saver.saveState());
+  const reference = createRegionsAnalyzer();
+  reference.mergeState(json(good), { packetIndexOffset: 0 });
+  const expected = JSON.stringify(reference.finish());
+
+  const mutate = (change: (state: Record<string, any>) => unknown): unknown => {
+    const copy = json(good) as unknown as Record<string, any>;
+    const replaced = change(copy);
+    return replaced === undefined ? copy : replaced;
+  };
+
+  const hostile: [string, unknown][] = [
+    ["wrong version", mutate((state) => void (state.version = REGIONS_STATE_VERSION + 1))],
+    ["wrong analysis", mutate((state) => void (state.analysis = "latency"))],
+    [
+      "missing field",
+      mutate((state) => {
+        delete state.sessions[0].firstUs;
+      }),
+    ],
+    ["wrong type", mutate((state) => void (state.sessions[1].series[0].reservoir.count = "30"))],
+    ["an empty object after a JSON round trip", json({})],
+    ["null", null],
+    ["an unknown property", mutate((state) => void (state.sessions[0].extra = 1))],
+    ["too many reservoir samples", mutate((state) => void (state.sessions[1].series[0].reservoir.samplesMs = new Array(2049).fill(1)))],
+    ["too many sessions", mutate((state) => void (state.sessions = Array.from({ length: 3 }, (_, index) => ({ ...state.sessions[0], id: `s${index}` }))))],
+    ["a duplicated session", mutate((state) => void state.sessions.push(state.sessions[0]))],
+    ["too many spikes", mutate((state) => void (state.sessions[0].series[0].spikes = Array.from({ length: 1001 }, () => ({ startUs: 0, endUs: 1, peakMs: 1, packetIndex: null, contradictedBy: null }))))],
+    ["a window wider than its size", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.received = "1".repeat(300)))],
+    ["a prefix longer than the window + 64", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.prefix = new Array(400).fill(1)))],
+    ["a sketch whose counts do not add up (last session: nothing merged before it either)", mutate((state) => void (state.sessions[1].series[0].sketch.count += 1))],
+    ["a negative count", mutate((state) => void (state.sessions[0].droppedSequenceSpaces = -1))],
+    ["a non-integer sequence", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.highestRaw = 1.5))],
+  ];
+
+  for (const [what, state] of hostile) {
+    it(`rejects ${what} with E_BAD_PARTIAL and leaves the analyzer unchanged`, () => {
+      const analyzer = createRegionsAnalyzer({ maxSessions: 2 });
+      analyzer.mergeState(json(good), { packetIndexOffset: 0 });
+      let thrown: unknown;
+      try {
+        analyzer.mergeState(state as RegionsAnalyzerState, { packetIndexOffset: 0 });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(hasErrorCode(thrown, "E_BAD_PARTIAL"), String(thrown)).toBe(true);
+      expect(String((thrown as Error).message)).toMatch(/regions state|sketch state|jitter state/);
+      expect(JSON.stringify(analyzer.finish())).toBe(expected);
+    });
+  }
+
+  it("rejects a state saved with other bounds with E_PARTIAL_MISMATCH, and a bad offset with E_INVALID_OPTION", () => {
+    const analyzer = createRegionsAnalyzer({ lossWindow: 128 });
+    expect(() => analyzer.mergeState(json(good), { packetIndexOffset: 0 })).toThrow(expect.objectContaining({ code: "E_PARTIAL_MISMATCH", fieldPath: "/settings/lossWindow" }));
+    expect(() => analyzer.mergeState(json(good), { packetIndexOffset: -1 })).toThrow(expect.objectContaining({ code: "E_INVALID_OPTION" }));
+    expect(analyzer.finish().sessions.total).toBe(0);
+  });
+});
