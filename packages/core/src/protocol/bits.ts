@@ -18,6 +18,10 @@ export class BitReader {
   /** Path of the field being read (for error messages). */
   field = "";
   private readonly scratch = new DataView(new ArrayBuffer(8));
+  /** The `Uint8Array` whose backing store `viewBacking`/`viewOffset` describe (`buffer` may be reassigned directly). */
+  private viewSource: Uint8Array | undefined = undefined;
+  private viewBacking: ArrayBufferLike = new ArrayBuffer(0);
+  private viewOffset = 0;
 
   /** Points the reader at `buffer[start, end)` (bytes). */
   reset(buffer: Uint8Array, startByte = 0, endByte = buffer.length): void {
@@ -197,8 +201,14 @@ export class BitReader {
       const buffer = this.buffer;
       const start = this.position >>> 3;
       this.position += length * 8;
-      // The constructor makes the view about twice as fast as `subarray`.
-      return new Uint8Array(buffer.buffer, buffer.byteOffset + start, length);
+      // The constructor makes the view about twice as fast as `subarray`; the backing store and
+      // offset are read once per buffer (each getter costs as much as the view itself).
+      if (this.viewSource !== buffer) {
+        this.viewSource = buffer;
+        this.viewBacking = buffer.buffer;
+        this.viewOffset = buffer.byteOffset;
+      }
+      return new Uint8Array(this.viewBacking, this.viewOffset + start, length);
     }
     const result = new Uint8Array(length);
     for (let index = 0; index < length; index++) result[index] = this.uint(8, false);

@@ -13,7 +13,7 @@ import { interpretDecoder, interpretEncoder } from "./interpreter.js";
 import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
-import { isEmptyRolePlan, roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
+import { roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
 
@@ -80,7 +80,6 @@ interface Codec {
 type FramesBody = Extract<BodyPlan, { kind: "frames" }>;
 
 const DEFAULT_CONTEXT: DatagramContext = { sessionId: "", direction: "clientToServer", tUs: 0, packetIndex: 0, packetWireLength: 0 };
-const NO_ROLES: MessageRoles = Object.freeze({}) as MessageRoles;
 
 function matchKey(value: unknown): number | string | undefined {
   if (typeof value === "number" || typeof value === "string") return value;
@@ -104,7 +103,6 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly plan: ProtocolPlan;
   private readonly codecs = new Map<FieldPlan[], Codec>();
   private readonly roleBuilders = new Map<MessagePlan, RoleBuilder>();
-  private headerRoleBuilder: RoleBuilder | undefined;
   private readonly plugins = new Map<string, ProtocolPlugin>();
   private readonly reader = new BitReader();
   private readonly encodeWriter = new BitWriter(2048);
@@ -113,7 +111,6 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
   private readonly onInternalError: ((error: unknown) => void) | undefined;
-  private readonly headerRolesEmpty: boolean;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
@@ -136,7 +133,6 @@ export class CompiledProtocol implements DatagramDecoder {
     this.messageTypes = plan.messages.map((message) => message.name);
     this.reportTrailing = options.reportTrailingBytes !== false;
     this.onInternalError = options.onInternalError;
-    this.headerRolesEmpty = isEmptyRolePlan(plan.headerRoles);
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
     for (const name of collectPluginNames(plan)) {
@@ -194,7 +190,6 @@ export class CompiledProtocol implements DatagramDecoder {
       visitSelect(body.select);
     };
     visitBody(this.plan.body);
-    const noRoles = { scalars: [], entityArrays: [], inputCountArrays: [], elementArrays: [] };
     // One roles shape for the whole protocol: the properties any of its builders can set.
     const defaultRoles = new Set<string>();
     for (const message of this.plan.messages) {
@@ -203,7 +198,6 @@ export class CompiledProtocol implements DatagramDecoder {
       if (message.ackChannel !== undefined) defaultRoles.add("ackChannel");
     }
     const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
-    this.headerRoleBuilder = roleBuilder(this.plan.headerRoles, noRoles, { channel: undefined, reliable: undefined }, compiled, shape);
     for (const message of this.plan.messages) {
       this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled, shape));
     }
@@ -389,16 +383,12 @@ export class CompiledProtocol implements DatagramDecoder {
         authenticated = result.authenticated;
         reader.reset(result.bytes);
       }
-      let headerRoles = NO_ROLES;
-      if (!this.headerRolesEmpty) {
-        headerRoles = this.headerRoleBuilder!(header, NO_ROLES, false);
-      }
       const body = this.resolveBody(header);
       if (body === undefined) {
         this.report(ErrorCode.decodeFailed, plan.body.kind === "switch" ? plan.body.on.name : undefined, "no body for this header");
         return header;
       }
-      this.frames(body, payload, headerRoles, authenticated, emit);
+      this.frames(body, payload, header, authenticated, emit);
     } catch (error) {
       this.fail(error);
     }
@@ -419,7 +409,7 @@ export class CompiledProtocol implements DatagramDecoder {
   private frames(
     body: FramesBody,
     payload: Uint8Array,
-    headerRoles: MessageRoles,
+    header: FieldRecord,
     datagramAuthenticated: boolean,
     emit: (message: MessagePlan, fields: FieldRecord, byteLength: number, roles: MessageRoles, index: number) => void,
   ): void {
@@ -518,7 +508,7 @@ export class CompiledProtocol implements DatagramDecoder {
       if (transformed) reader.buffer = savedBuffer;
       reader.position = stop;
       reader.end = datagramEnd;
-      const roles = message.buildRoles!(fields, headerRoles, authenticated);
+      const roles = message.buildRoles!(fields, header, authenticated);
       emit(message, fields, (stop - frameStart) >>> 3, roles, index);
       if (stop === frameStart && body.repeat) {
         // Only a plugin can read nothing here (validation): the next frame would be the same, forever.

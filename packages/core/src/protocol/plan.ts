@@ -222,7 +222,7 @@ export interface MessagePlan {
   /** Filled by the compiler. */
   codec?: { decode: DecodeFields; encode: EncodeFields };
   /** Filled by the compiler: builds the message's roles. */
-  buildRoles?: (fields: import("../game-message.js").FieldRecord, headerRoles: import("../roles.js").MessageRoles, authenticated: boolean) => import("../roles.js").MessageRoles;
+  buildRoles?: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
 }
 
 /** The whole normalized protocol. */

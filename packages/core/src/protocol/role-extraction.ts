@@ -334,8 +334,12 @@ export function roleShapeOf(plans: readonly RolePlan[], extra: readonly string[]
   return MESSAGE_ROLE_PROPERTIES.filter((property) => used.has(property));
 }
 
-/** Builds the roles of one message from its fields and the datagram's header roles. */
-export type RoleBuilder = (fields: FieldRecord, headerRoles: MessageRoles, authenticated: boolean) => MessageRoles;
+/**
+ * Builds the roles of one message from its fields and its datagram's header
+ * fields: the header's roles first, then the message's own (which override
+ * them), then the message's defaults. No intermediate header-roles object.
+ */
+export type RoleBuilder = (fields: FieldRecord, header: FieldRecord, authenticated: boolean) => MessageRoles;
 
 // One-entry cache of the last numeric key: a datagram-header role such as
 // `sessionId` repeats the same number in every datagram of a session, so it is
@@ -377,36 +381,30 @@ export function roleBuilder(
 ): RoleBuilder {
   if (!compiled) {
     // Interpreter: one small setter per role-tagged field, chosen once here.
-    const setters = plan.scalars.map((scalar) => {
-      const { path, role, field, widthPath } = scalar;
-      const apply = (target: MessageRoles, value: FieldValue): void => applyRole(target as Writable<MessageRoles> & Writable<EntityRoles>, role, value, field);
-      return (fields: FieldRecord, target: MessageRoles): void => {
-        const value = path.length === 1 ? fields[path[0]] : valueAt(fields, path);
-        if (value !== undefined && value !== null && !isZeroWidth(fields, widthPath)) apply(target, value);
-      };
-    });
-    const rest: RolePlan = { scalars: [], entityArrays: plan.entityArrays, inputCountArrays: plan.inputCountArrays, elementArrays: plan.elementArrays };
-    const hasRest = !isEmptyRolePlan(rest);
-    // The header's roles come from its scalars alone (the usual case): copy just their properties, not
-    // every key of the header's roles object (all of MessageRoles since roles have one shape).
-    const headerOnlyScalars = headerPlan.entityArrays.length === 0 && headerPlan.inputCountArrays.length === 0 && headerPlan.elementArrays.length === 0;
-    const headerProperties = [...new Set(headerPlan.scalars.flatMap((scalar) => ROLE_PROPERTIES[scalar.role] ?? []))];
+    const settersOf = (scalars: readonly RoleFieldPlan[]): ((record: FieldRecord, target: MessageRoles) => void)[] =>
+      scalars.map((scalar) => {
+        const { path, role, field, widthPath } = scalar;
+        return (record: FieldRecord, target: MessageRoles): void => {
+          const value = path.length === 1 ? record[path[0]] : valueAt(record, path);
+          if (value !== undefined && value !== null && !isZeroWidth(record, widthPath)) applyRole(target as Writable<MessageRoles> & Writable<EntityRoles>, role, value, field);
+        };
+      });
+    const restOf = (rolePlan: RolePlan): RolePlan | undefined => {
+      const rest: RolePlan = { scalars: [], entityArrays: rolePlan.entityArrays, inputCountArrays: rolePlan.inputCountArrays, elementArrays: rolePlan.elementArrays };
+      return isEmptyRolePlan(rest) ? undefined : rest;
+    };
+    const headerSetters = settersOf(headerPlan.scalars);
+    const headerRest = restOf(headerPlan);
+    const setters = settersOf(plan.scalars);
+    const rest = restOf(plan);
     const template = Object.fromEntries(shape.map((property) => [property, undefined])) as MessageRoles;
-    return (fields, headerRoles, authenticated) => {
+    return (fields, header, authenticated) => {
       const roles: MessageRoles = { ...template };
-      const target = roles as Record<string, unknown>;
-      const source = headerRoles as Record<string, unknown>;
-      if (headerOnlyScalars) {
-        for (let index = 0; index < headerProperties.length; index++) {
-          const property = headerProperties[index]!;
-          const value = source[property];
-          if (value !== undefined) target[property] = value;
-        }
-      } else {
-        for (const key in source) if (source[key] !== undefined) target[key] = source[key];
-      }
-      for (const setter of setters) setter(fields, roles);
-      if (hasRest) extractRoles(rest, fields, roles);
+      // The header's roles go in first; the message's own roles override them.
+      for (let index = 0; index < headerSetters.length; index++) headerSetters[index]!(header, roles);
+      if (headerRest !== undefined) extractRoles(headerRest, header, roles);
+      for (let index = 0; index < setters.length; index++) setters[index]!(fields, roles);
+      if (rest !== undefined) extractRoles(rest, fields, roles);
       if (roles.channel === undefined && defaults.channel !== undefined) roles.channel = defaults.channel;
       if (roles.reliable === undefined && defaults.reliable !== undefined) roles.reliable = defaults.reliable;
       if (roles.ackChannel === undefined && defaults.ackChannel !== undefined) roles.ackChannel = defaults.ackChannel;
@@ -422,162 +420,164 @@ export function roleBuilder(
   // Every message's roles start with all properties present: one hidden class for all message types.
   // Property names come from the fixed MESSAGE_ROLE_PROPERTIES list (never user text).
   const lines: string[] = [`const r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; let v, w;`];
-  const headerProperties = new Set<string>();
-  for (const scalar of headerPlan.scalars) for (const property of ROLE_PROPERTIES[scalar.role] ?? []) headerProperties.add(property);
-  if (headerPlan.elementArrays.length > 0) lines.push("for (const k in h) r[k] = h[k];");
-  else for (const property of headerProperties) lines.push(`if (h[${JSON.stringify(property)}] !== undefined) r[${JSON.stringify(property)}] = h[${JSON.stringify(property)}];`);
   const number = "(typeof v === \"number\" ? v : H.num(v))";
-  for (const scalar of plan.scalars) {
-    const field = scalar.field;
-    const readInto = (path: string[]): void => {
-      const access = path.map((name) => `[${JSON.stringify(name)}]`);
-      if (access.length === 1) lines.push(`v = f${access[0]};`);
-      else {
-        lines.push("v = f;");
-        for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
-      }
-    };
-    // A `byteLength` integer of 0 bytes is absent from the wire: no role from it (see isZeroWidth).
-    if (scalar.widthPath !== undefined) {
-      readInto(scalar.widthPath);
-      lines.push("w = v === 0 || v === 0n;");
-    }
-    readInto(scalar.path);
-    const bits = fieldBits(field);
-    const serial = "(typeof v === \"number\" ? v : H.serial(v))";
-    const widthCode = (property: string): string => {
-      const width = counterBits(field);
-      return width === undefined ? "" : ` r.${property} = ${constant(width)};`;
-    };
-    const modulusCode = (property: string): string => {
-      const modulus = clockModulusUs(field);
-      return modulus === undefined ? "" : ` r.${property} = ${constant(modulus)};`;
-    };
-    const time = (): string => (field.ticksPerSecond !== undefined ? `(${number} * 1000000) / ${constant(field.ticksPerSecond)}` : `${number} * ${constant(UNIT_TO_US[field.unit ?? "us"])}`);
-    let code: string | undefined;
-    switch (scalar.role) {
-      case "sequence":
-        code = `r.sequence = ${serial};${widthCode("sequenceBits")}`;
-        break;
-      case "ack":
-        code = `r.ack = ${serial};`;
-        break;
-      case "tick":
-        code = `r.tick = ${serial};${widthCode("tickBits")}`;
-        break;
-      case "inputSequence":
-        code = `r.inputSequence = ${serial};${widthCode("inputSequenceBits")}`;
-        break;
-      case "ackBits":
-        code = `r.ackBits = ${number}; r.ackBitsWidth = ${constant(bits)};`;
-        break;
-      case "ackChannel":
-        code = `r.ackChannel = typeof v === "string" ? v : ${number};`;
-        break;
-      case "ackDelay":
-        code = `r.ackDelayUs = ${time()};`;
-        break;
-      case "channel":
-        code = `r.channel = typeof v === "string" ? v : ${number};`;
-        break;
-      case "reliable":
-        code = `r.reliable = v === true || ${number} !== 0;`;
-        break;
-      case "resendCount":
-      case "playerId":
-      case "entityId":
-      case "inputCount":
-      case "checksum":
-        code = `r[${JSON.stringify(scalar.role)}] = ${number};`;
-        break;
-      case "sendTime":
-        code = `r.sendTimeUs = ${time()};${modulusCode("sendTimeModulusUs")}`;
-        break;
-      case "targetTime":
-        code = `r.targetTimeUs = ${time()};${modulusCode("targetTimeModulusUs")}`;
-        break;
-      case "reportedRtt":
-        code =
-          field.ticksPerSecond !== undefined
-            ? `r.reportedRttMs = ((${number} * 1000000) / ${constant(field.ticksPerSecond)}) / 1000;`
-            : `r.reportedRttMs = (${number} * ${constant(UNIT_TO_US[field.unit ?? "ms"])}) / 1000;`;
-        break;
-      case "echoId":
-        code = `r.echoId = H.key(v); r.echoKey = r.echoId; r.echoPhase = ${constant(field.echoPhase)};`;
-        break;
-      case "echoTime":
-        code = `if (typeof v === "number" || typeof v === "bigint") r.echoTimeUs = ${time()}; if (r.echoId === undefined) r.echoKey = H.key(v); r.echoPhase = ${constant(field.echoPhase)};`;
-        break;
-      case "reliableId":
-        code = `r.reliableId = ${serial};${widthCode("reliableIdBits")}`;
-        break;
-      case "aimYaw":
-        code = `r.aimYawRad = ${number};`;
-        break;
-      case "aimPitch":
-        code = `r.aimPitchRad = ${number};`;
-        break;
-      case "position.x":
-      case "position.y":
-      case "position.z":
-        code = `r.position = H.vec(r.position, ${constant(scalar.role.slice(9))}, ${number});`;
-        break;
-      case "velocity.x":
-      case "velocity.y":
-      case "velocity.z":
-        code = `r.velocity = H.vec(r.velocity, ${constant(scalar.role.slice(9))}, ${number});`;
-        break;
-      case "rotation":
-        code = `r.rotation = H.rotation(r.rotation, ${number});`;
-        break;
-      case "sessionId":
-        code = "r.sessionId = H.key(v);";
-        break;
-      default:
-        code = undefined;
-    }
-    if (code !== undefined) lines.push(`if (v !== undefined && v !== null${scalar.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
-  }
   // Walks `path` from `source` into `v` exactly like `valueAt` (undefined through non-records).
   const walk = (source: string, path: string[]): void => {
     lines.push(`v = ${source};`);
     for (const name of path) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v[${JSON.stringify(name)}] : undefined;`);
   };
-  for (const path of plan.inputCountArrays) {
-    walk("f", path);
-    lines.push("if (Array.isArray(v)) r.inputCount = v.length;");
-  }
-  // Entity arrays: straight-line reads per element into locals, one result object per entity
-  // (same values and key order as `extractRoles`; roles other than the four entity ones have no effect there).
-  for (const spec of plan.entityArrays) {
-    walk("f", spec.path);
-    lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, pos, vel, rot;");
-    // The element is checked once; its own properties are then read directly (deeper steps stay guarded).
-    lines.push(`if (typeof el === "object" && el !== null && !Array.isArray(el) && !(el instanceof Uint8Array)) {`);
-    for (const role of spec.entity) {
-      let code: string | undefined;
-      if (role.role === "entityId") code = `id = ${number};`;
-      else if (role.role === "rotation") code = `rot = H.rotation(rot, ${number});`;
-      else if (role.role.startsWith("position.") || role.role.startsWith("velocity.")) {
-        const local = role.role.startsWith("position.") ? "pos" : "vel";
-        const axis = role.role.slice(9);
-        const property = axis === "x" ? "x" : axis === "y" ? "y" : "z";
-        code = `if (${local} === undefined) ${local} = { x: 0, y: 0, z: 0 }; ${local}.${property} = ${number};`;
-      }
-      if (code === undefined) continue;
-      if (role.widthPath !== undefined) {
-        walk(`el[${JSON.stringify(role.widthPath[0])}]`, role.widthPath.slice(1));
+  // Emits the extraction of one role plan from the record in `source` (`h` the datagram header, `f` the message).
+  const emitPlan = (rolePlan: RolePlan, source: string): void => {
+    for (const scalar of rolePlan.scalars) {
+      const field = scalar.field;
+      const readInto = (path: string[]): void => {
+        const access = path.map((name) => `[${JSON.stringify(name)}]`);
+        if (access.length === 1) lines.push(`v = ${source}${access[0]};`);
+        else {
+          lines.push(`v = ${source};`);
+          for (const step of access) lines.push(`v = (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array)) ? v${step} : undefined;`);
+        }
+      };
+      // A `byteLength` integer of 0 bytes is absent from the wire: no role from it (see isZeroWidth).
+      if (scalar.widthPath !== undefined) {
+        readInto(scalar.widthPath);
         lines.push("w = v === 0 || v === 0n;");
       }
-      walk(`el[${JSON.stringify(role.path[0])}]`, role.path.slice(1));
-      lines.push(`if (v !== undefined && v !== null${role.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
+      readInto(scalar.path);
+      const bits = fieldBits(field);
+      const serial = "(typeof v === \"number\" ? v : H.serial(v))";
+      const widthCode = (property: string): string => {
+        const width = counterBits(field);
+        return width === undefined ? "" : ` r.${property} = ${constant(width)};`;
+      };
+      const modulusCode = (property: string): string => {
+        const modulus = clockModulusUs(field);
+        return modulus === undefined ? "" : ` r.${property} = ${constant(modulus)};`;
+      };
+      const time = (): string => (field.ticksPerSecond !== undefined ? `(${number} * 1000000) / ${constant(field.ticksPerSecond)}` : `${number} * ${constant(UNIT_TO_US[field.unit ?? "us"])}`);
+      let code: string | undefined;
+      switch (scalar.role) {
+        case "sequence":
+          code = `r.sequence = ${serial};${widthCode("sequenceBits")}`;
+          break;
+        case "ack":
+          code = `r.ack = ${serial};`;
+          break;
+        case "tick":
+          code = `r.tick = ${serial};${widthCode("tickBits")}`;
+          break;
+        case "inputSequence":
+          code = `r.inputSequence = ${serial};${widthCode("inputSequenceBits")}`;
+          break;
+        case "ackBits":
+          code = `r.ackBits = ${number}; r.ackBitsWidth = ${constant(bits)};`;
+          break;
+        case "ackChannel":
+          code = `r.ackChannel = typeof v === "string" ? v : ${number};`;
+          break;
+        case "ackDelay":
+          code = `r.ackDelayUs = ${time()};`;
+          break;
+        case "channel":
+          code = `r.channel = typeof v === "string" ? v : ${number};`;
+          break;
+        case "reliable":
+          code = `r.reliable = v === true || ${number} !== 0;`;
+          break;
+        case "resendCount":
+        case "playerId":
+        case "entityId":
+        case "inputCount":
+        case "checksum":
+          code = `r[${JSON.stringify(scalar.role)}] = ${number};`;
+          break;
+        case "sendTime":
+          code = `r.sendTimeUs = ${time()};${modulusCode("sendTimeModulusUs")}`;
+          break;
+        case "targetTime":
+          code = `r.targetTimeUs = ${time()};${modulusCode("targetTimeModulusUs")}`;
+          break;
+        case "reportedRtt":
+          code =
+            field.ticksPerSecond !== undefined
+              ? `r.reportedRttMs = ((${number} * 1000000) / ${constant(field.ticksPerSecond)}) / 1000;`
+              : `r.reportedRttMs = (${number} * ${constant(UNIT_TO_US[field.unit ?? "ms"])}) / 1000;`;
+          break;
+        case "echoId":
+          code = `r.echoId = H.key(v); r.echoKey = r.echoId; r.echoPhase = ${constant(field.echoPhase)};`;
+          break;
+        case "echoTime":
+          code = `if (typeof v === "number" || typeof v === "bigint") r.echoTimeUs = ${time()}; if (r.echoId === undefined) r.echoKey = H.key(v); r.echoPhase = ${constant(field.echoPhase)};`;
+          break;
+        case "reliableId":
+          code = `r.reliableId = ${serial};${widthCode("reliableIdBits")}`;
+          break;
+        case "aimYaw":
+          code = `r.aimYawRad = ${number};`;
+          break;
+        case "aimPitch":
+          code = `r.aimPitchRad = ${number};`;
+          break;
+        case "position.x":
+        case "position.y":
+        case "position.z":
+          code = `r.position = H.vec(r.position, ${constant(scalar.role.slice(9))}, ${number});`;
+          break;
+        case "velocity.x":
+        case "velocity.y":
+        case "velocity.z":
+          code = `r.velocity = H.vec(r.velocity, ${constant(scalar.role.slice(9))}, ${number});`;
+          break;
+        case "rotation":
+          code = `r.rotation = H.rotation(r.rotation, ${number});`;
+          break;
+        case "sessionId":
+          code = "r.sessionId = H.key(v);";
+          break;
+        default:
+          code = undefined;
+      }
+      if (code !== undefined) lines.push(`if (v !== undefined && v !== null${scalar.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
     }
-    lines.push("}");
-    // One allocation and one shape per entity: absent roles are present and undefined (as in the message roles).
-    lines.push("es.push({ entityId: id, position: pos, velocity: vel, rotation: rot }); }");
-    lines.push("r.entities = es; }");
-  }
-  for (const spec of plan.elementArrays) lines.push(`H.elements(${constant(spec)}, f, r);`);
+    for (const path of rolePlan.inputCountArrays) {
+      walk(source, path);
+      lines.push("if (Array.isArray(v)) r.inputCount = v.length;");
+    }
+    // Entity arrays: straight-line reads per element into locals, one result object per entity
+    // (same values and key order as `extractRoles`; roles other than the four entity ones have no effect there).
+    for (const spec of rolePlan.entityArrays) {
+      walk(source, spec.path);
+      lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, pos, vel, rot;");
+      // The element is checked once; its own properties are then read directly (deeper steps stay guarded).
+      lines.push(`if (typeof el === "object" && el !== null && !Array.isArray(el) && !(el instanceof Uint8Array)) {`);
+      for (const role of spec.entity) {
+        let code: string | undefined;
+        if (role.role === "entityId") code = `id = ${number};`;
+        else if (role.role === "rotation") code = `rot = H.rotation(rot, ${number});`;
+        else if (role.role.startsWith("position.") || role.role.startsWith("velocity.")) {
+          const local = role.role.startsWith("position.") ? "pos" : "vel";
+          const axis = role.role.slice(9);
+          const property = axis === "x" ? "x" : axis === "y" ? "y" : "z";
+          code = `if (${local} === undefined) ${local} = { x: 0, y: 0, z: 0 }; ${local}.${property} = ${number};`;
+        }
+        if (code === undefined) continue;
+        if (role.widthPath !== undefined) {
+          walk(`el[${JSON.stringify(role.widthPath[0])}]`, role.widthPath.slice(1));
+          lines.push("w = v === 0 || v === 0n;");
+        }
+        walk(`el[${JSON.stringify(role.path[0])}]`, role.path.slice(1));
+        lines.push(`if (v !== undefined && v !== null${role.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
+      }
+      lines.push("}");
+      // One allocation and one shape per entity: absent roles are present and undefined (as in the message roles).
+      lines.push("es.push({ entityId: id, position: pos, velocity: vel, rotation: rot }); }");
+      lines.push("r.entities = es; }");
+    }
+    for (const spec of rolePlan.elementArrays) lines.push(`H.elements(${constant(spec)}, ${source}, r);`);
+  };
+  // The header's roles first; the message's own roles override them.
+  emitPlan(headerPlan, "h");
+  emitPlan(plan, "f");
   if (defaults.channel !== undefined) lines.push(`if (r.channel === undefined) r.channel = ${constant(defaults.channel)};`);
   if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);
   if (defaults.ackChannel !== undefined) lines.push(`if (r.ackChannel === undefined) r.ackChannel = ${constant(defaults.ackChannel)};`);
