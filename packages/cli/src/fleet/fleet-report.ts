@@ -36,7 +36,8 @@ export interface FleetReportOutcome {
 /**
  * `tickscope fleet report`: reads every job of the queue, merges the partial
  * reports of the completed ones (one per content hash: each capture counted
- * once) with `merge`, and tells what is not merged.
+ * once) with `merge`, and tells what is not merged. Incomplete when some job
+ * is not merged, or the queue has no job at all.
  */
 export async function buildFleetReport(redis: RedisEndpoint, queueName: string, outDirectory: string, merge: PartialMerger): Promise<FleetReportOutcome> {
   const status = await readFleetStatus(redis, queueName, outDirectory);
@@ -47,7 +48,8 @@ export async function buildFleetReport(redis: RedisEndpoint, queueName: string, 
     ...(merged === undefined ? {} : { merged }),
     mergedJobs: done.length,
     mergedCaptures: done.reduce((sum, job) => sum + job.captures.length, 0),
-    incomplete: done.length !== status.jobs.length,
+    // an empty queue is not a complete fleet (a wrong --queue or --redis looks like this)
+    incomplete: status.jobs.length === 0 || done.length !== status.jobs.length,
   };
 }
 
@@ -90,6 +92,7 @@ export function formatFleetSummary(outcome: FleetReportOutcome): string {
     for (const job of jobs.slice(0, LISTED_JOBS)) lines.push(jobLine(job));
     if (jobs.length > LISTED_JOBS) lines.push(`    … and ${jobs.length - LISTED_JOBS} more`);
   }
-  if (!outcome.incomplete) lines.push("  every job is merged");
+  if (status.jobs.length === 0) lines.push("  no job on this queue: check --queue and --redis, or submit captures with tickscope fleet submit");
+  else if (!outcome.incomplete) lines.push("  every job is merged");
   return `${lines.join("\n")}\n`;
 }

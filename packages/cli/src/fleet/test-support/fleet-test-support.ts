@@ -3,7 +3,12 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMergeableAnalyzer } from "@tickscope/core";
 import { simulateMatchToMemory } from "@tickscope/sim";
+import type { AnalysisContext } from "../../analyses/analysis-adapter.js";
+import { adapterFor, availableAnalyses } from "../../analyses/registry.js";
+import type { AnalysisName } from "../../analysis-section.js";
+import { loadProtocol } from "../../load-inputs.js";
 
 /** The Redis of the fleet tests (CI starts one; unset: the tests that need it skip). */
 export const TEST_REDIS_URL = process.env.TICKSCOPE_TEST_REDIS_URL;
@@ -28,8 +33,9 @@ export interface SimulatedCaptureOptions {
 
 /**
  * Writes `count` small simulated matches (`capture-00.pcapng`, …): different
- * seeds, so different client ports and contents, and start times 60 s apart
- * (capture i starts at 2026-01-01 + i minutes), so time order is name order.
+ * seeds and server ports (7000 + i), so different sessions and contents, and
+ * start times 60 s apart (capture i starts at 2026-01-01 + i minutes), so time
+ * order is name order.
  */
 export function writeSimulatedCaptures(directory: string, count: number, options: SimulatedCaptureOptions = {}): string[] {
   const paths: string[] = [];
@@ -42,6 +48,9 @@ export function writeSimulatedCaptures(directory: string, count: number, options
       tickRate: 20,
       profile: "cable",
       startUs: startUs + index * 60_000_000,
+      // another server port per capture: the simulator numbers client addresses and ports by player,
+      // so without it every capture would continue the same sessions
+      regions: [{ name: "eu-central", latitude: 50.11, longitude: 8.68, serverPort: 7000 + index }],
     });
     const path = join(directory, `capture-${String(index).padStart(2, "0")}.pcapng`);
     writeFileSync(path, match.pcapng);
@@ -83,4 +92,14 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * The analyses whose analyzers can save and merge their state in this build
+ * (`analyze --partial` refuses the others), in report order.
+ */
+export async function mergeableAnalyses(definitionPath: string): Promise<AnalysisName[]> {
+  const { definition } = await loadProtocol(definitionPath);
+  const context: AnalysisContext = { definition, regionOfSession: new Map(), sessions: [], clientLocations: new Map(), serverSites: {}, settings: {} };
+  return availableAnalyses().filter((name) => isMergeableAnalyzer(adapterFor(name).create(context)));
 }
