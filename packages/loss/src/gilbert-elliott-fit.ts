@@ -1,5 +1,16 @@
 import { errorFunction } from "simple-statistics";
 import { round } from "./histogram.js";
+import { decodeSparse, encodeSparse, type SparseCounts } from "./state-encoding.js";
+
+/** Saved state of a {@link LossPatternCounter} (JSON-safe; patterns sparse). */
+export interface LossPatternState {
+  patternLength: number;
+  patterns: SparseCounts;
+  transitions: number[];
+  register: number;
+  filled: number;
+  previous: number;
+}
 
 /**
  * Gilbert–Elliott parameters, netem convention (`loss gemodel p r 1-h 1-k`):
@@ -78,6 +89,29 @@ export class LossPatternCounter {
     this.register = 0;
     this.filled = 0;
     this.previous = -1;
+  }
+
+  /** The counter as plain data. */
+  saveState(): LossPatternState {
+    return {
+      patternLength: this.patternLength,
+      patterns: encodeSparse(this.patterns),
+      transitions: [...this.transitions],
+      register: this.register,
+      filled: this.filled,
+      previous: this.previous,
+    };
+  }
+
+  /** A counter from {@link LossPatternCounter.saveState} (throws a RangeError on a pattern out of range). */
+  static fromState(state: LossPatternState): LossPatternCounter {
+    const counter = new LossPatternCounter(state.patternLength);
+    decodeSparse(state.patterns, counter.patterns, "loss pattern");
+    for (let index = 0; index < 4; index++) counter.transitions[index] = state.transitions[index]!;
+    counter.register = state.register & counter.mask;
+    counter.filled = Math.min(state.filled, state.patternLength);
+    counter.previous = state.previous;
+    return counter;
   }
 
   /** Number of complete patterns counted. */

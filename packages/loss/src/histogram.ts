@@ -1,3 +1,26 @@
+import { decodeSparse, encodeSparse, type SparseCounts } from "./state-encoding.js";
+
+/** Saved state of a {@link LogHistogram} (JSON-safe; buckets sparse). */
+export interface LogHistogramState {
+  count: number;
+  sum: number;
+  max: number;
+  /** Non-zero buckets as `[index, count]`. */
+  buckets: SparseCounts;
+}
+
+/** Saved state of a {@link RunLengthHistogram} (JSON-safe; counts sparse). */
+export interface RunLengthState {
+  exactLimit: number;
+  count: number;
+  totalLength: number;
+  maxLength: number;
+  overflowCount: number;
+  overflowLength: number;
+  /** Non-zero counts as `[length, runs]`. */
+  counts: SparseCounts;
+}
+
 /** Summary of a distribution of positive values. */
 export interface DistributionSummary {
   count: number;
@@ -46,6 +69,24 @@ export class LogHistogram {
     this.count += other.count;
     this.sum += other.sum;
     if (other.max > this.max) this.max = other.max;
+  }
+
+  /** The histogram as plain data. */
+  saveState(): LogHistogramState {
+    return { count: this.count, sum: this.sum, max: this.max, buckets: this.buckets === undefined ? [] : encodeSparse(this.buckets) };
+  }
+
+  /** A histogram from {@link LogHistogram.saveState} (throws a RangeError on a bucket out of range). */
+  static fromState(state: LogHistogramState): LogHistogram {
+    const histogram = new LogHistogram();
+    histogram.count = state.count;
+    histogram.sum = state.sum;
+    histogram.max = state.max;
+    if (state.buckets.length > 0) {
+      histogram.buckets = new Uint32Array(BUCKET_COUNT);
+      decodeSparse(state.buckets, histogram.buckets, "histogram bucket");
+    }
+    return histogram;
   }
 
   /** Mean (0 when empty). */
@@ -147,6 +188,31 @@ export class RunLengthHistogram {
     } else {
       this.counts[length]! += 1;
     }
+  }
+
+  /** The histogram as plain data. */
+  saveState(): RunLengthState {
+    return {
+      exactLimit: this.exactLimit,
+      count: this.count,
+      totalLength: this.totalLength,
+      maxLength: this.maxLength,
+      overflowCount: this.overflowCount,
+      overflowLength: this.overflowLength,
+      counts: encodeSparse(this.counts),
+    };
+  }
+
+  /** A histogram from {@link RunLengthHistogram.saveState} (throws a RangeError on a length out of range). */
+  static fromState(state: RunLengthState): RunLengthHistogram {
+    const histogram = new RunLengthHistogram(state.exactLimit);
+    histogram.count = state.count;
+    histogram.totalLength = state.totalLength;
+    histogram.maxLength = state.maxLength;
+    histogram.overflowCount = state.overflowCount;
+    histogram.overflowLength = state.overflowLength;
+    decodeSparse(state.counts, histogram.counts, "run length");
+    return histogram;
   }
 
   /** Runs of exactly `length` (0 for lengths above the exact limit). */

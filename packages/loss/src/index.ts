@@ -1,4 +1,26 @@
-export { LossAnalyzer, createLossAnalyzer, STREAM_LIMIT_CODE, ENTITY_LIMIT_CODE, STRAY_CODE, BAD_ROLE_CODE } from "./loss-analyzer.js";
+export { LossAnalyzer, createLossAnalyzer, STREAM_LIMIT_CODE, ENTITY_LIMIT_CODE, STRAY_CODE, BAD_ROLE_CODE, SEAM_INEXACT_CODE } from "./loss-analyzer.js";
+export { lossAnalyzerStateSchema, sequenceSpaceStateSchema, LOSS_STATE_VERSION } from "./loss-analyzer-state.js";
+export type {
+  LossAnalyzerState,
+  LossSessionState,
+  LossDirectionState,
+  LossStreamState,
+  LossStreamCoreState,
+  LossHeadPacketState,
+  LossHeadAckState,
+  LossRecentState,
+} from "./loss-analyzer-state.js";
+export type { SequenceSpaceState, RunState } from "./sequence-space.js";
+export type { InputCoverageState } from "./input-coverage.js";
+export type { Rfc3550State } from "./rfc3550-sequence.js";
+export type { StateSyncState } from "./state-sync.js";
+export type { LogHistogramState, RunLengthState } from "./histogram.js";
+export type { LossPatternState } from "./gilbert-elliott-fit.js";
+export { StreamHeadLog, HeadEntryKind } from "./stream-head-log.js";
+export type { StreamHeadLogState } from "./stream-head-log.js";
+export { compileStateCheck } from "./state-checker.js";
+export type { StateCheck } from "./state-checker.js";
+export type { EncodedSerial, EncodedFloat, EncodedSeries, SparseCounts } from "./state-encoding.js";
 export type { LossAnalyzerOptions, VantagePoint } from "./loss-analyzer.js";
 export { SequenceSpace, Observation } from "./sequence-space.js";
 export type { ObservationValue, ResetCandidate, ResetReason, SequenceSpaceOptions } from "./sequence-space.js";

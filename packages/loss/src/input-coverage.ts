@@ -1,4 +1,23 @@
 import { serialDifference, type SerialNumber } from "@tickscope/core";
+import { decodeNibbles, decodeSerial, decodeSparse, encodeNibbles, encodeSerial, encodeSparse, type EncodedSerial, type SparseCounts } from "./state-encoding.js";
+
+/** Saved state of an {@link InputCoverage}: everything, its open window included. */
+export interface InputCoverageState {
+  windowSize: number;
+  started: boolean;
+  highest: number;
+  highestRaw: EncodedSerial;
+  base: number;
+  finalizeFrom: number;
+  redundancyCounts: SparseCounts;
+  expectedClosed: number;
+  lost: number;
+  resets: number;
+  messages: number;
+  bytes: number;
+  /** Open inputs `finalizeFrom..highest`: 1 = carried, one digit each. */
+  window: string;
+}
 
 /**
  * Residual input loss after the redundancy the protocol already carries: a
@@ -35,6 +54,16 @@ export class InputCoverage {
   constructor(private readonly windowSize = 4096) {
     this.mask = windowSize - 1;
     this.covered = new Uint8Array(windowSize);
+  }
+
+  /** Inputs the current segment spans beyond its first (0 before the first input). */
+  get segmentProgress(): number {
+    return this.started ? this.highest - this.base : 0;
+  }
+
+  /** Window of the tracker, inputs. */
+  get window(): number {
+    return this.windowSize;
   }
 
   /** Inputs expected so far. */
@@ -98,6 +127,51 @@ export class InputCoverage {
   private close(): void {
     while (this.finalizeFrom <= this.highest) this.finalize(this.finalizeFrom++);
     this.expectedClosed += this.highest - this.base + 1;
+  }
+
+  /** The tracker as plain data (nothing finalized). */
+  saveState(): InputCoverageState {
+    const covered: number[] = [];
+    if (this.started) for (let input = this.finalizeFrom; input <= this.highest; input++) covered.push(this.covered[input & this.mask]!);
+    return {
+      windowSize: this.windowSize,
+      started: this.started,
+      highest: this.highest,
+      highestRaw: encodeSerial(this.highestRaw),
+      base: this.base,
+      finalizeFrom: this.finalizeFrom,
+      redundancyCounts: encodeSparse(this.redundancyCounts),
+      expectedClosed: this.expectedClosed,
+      lost: this.lost,
+      resets: this.resets,
+      messages: this.messages,
+      bytes: this.bytes,
+      window: encodeNibbles(covered),
+    };
+  }
+
+  /** A tracker from {@link InputCoverage.saveState} (throws a RangeError when the window does not fit). */
+  static fromState(state: InputCoverageState): InputCoverage {
+    if (!Number.isInteger(state.windowSize) || state.windowSize < 2 || (state.windowSize & (state.windowSize - 1)) !== 0 || state.windowSize > 1 << 16) {
+      throw new RangeError(`input window size ${state.windowSize} is not a power of two ≤ 65536`);
+    }
+    const coverage = new InputCoverage(state.windowSize);
+    const covered = decodeNibbles(state.window, "input window");
+    const open = state.started ? state.highest - state.finalizeFrom + 1 : 0;
+    if (open < 0 || open > state.windowSize || covered.length !== open) throw new RangeError(`input window of ${covered.length} for ${open} open inputs`);
+    coverage.started = state.started;
+    coverage.highest = state.highest;
+    coverage.highestRaw = decodeSerial(state.highestRaw);
+    coverage.base = state.base;
+    coverage.finalizeFrom = state.finalizeFrom;
+    decodeSparse(state.redundancyCounts, coverage.redundancyCounts, "input redundancy");
+    coverage.expectedClosed = state.expectedClosed;
+    coverage.lost = state.lost;
+    coverage.resets = state.resets;
+    coverage.messages = state.messages;
+    coverage.bytes = state.bytes;
+    for (let offset = 0; offset < open; offset++) coverage.covered[(state.finalizeFrom + offset) & coverage.mask] = covered[offset]! === 0 ? 0 : 1;
+    return coverage;
   }
 
   /** Makes every open input final. */

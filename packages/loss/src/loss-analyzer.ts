@@ -1,6 +1,10 @@
 import {
   acknowledgedChannel,
   AnomalyCounter,
+  DEFAULT_ANOMALY_EXAMPLES,
+  type AnomalySummary,
+  type MergeableAnalyzer,
+  type MergePlacement,
   isCaptureDuplicate,
   payloadFingerprint,
   ErrorCode,
@@ -19,6 +23,21 @@ import {
 import { DEFAULT_PATTERN_LENGTH, fitGilbertElliott, formatNetemGemodel, type GilbertElliottFit } from "./gilbert-elliott-fit.js";
 import { LogHistogram, round, type RunLengthHistogram } from "./histogram.js";
 import { InputCoverage } from "./input-coverage.js";
+import {
+  DIRECTIONS,
+  LOSS_STATE_VERSION,
+  lossAnalyzerStateSchema,
+  type LossAnalyzerState,
+  type LossDirectionState,
+  type LossHeadAckState,
+  type LossHeadPacketState,
+  type LossStreamCoreState,
+  type LossStreamState,
+} from "./loss-analyzer-state.js";
+import { appendInput, graftInput, graftLogHistogram, graftRfc3550, graftSpace } from "./seam-graft.js";
+import { compileStateCheck } from "./state-checker.js";
+import { decodeSerial, encodeSerial } from "./state-encoding.js";
+import { HeadEntryKind, StreamHeadLog } from "./stream-head-log.js";
 import { replayResidualInputLoss, simulateResidualInputLoss } from "./replay.js";
 import type {
   Distribution,
@@ -99,6 +118,17 @@ export const ENTITY_LIMIT_CODE = "E_LOSS_ENTITY_LIMIT";
 export const BAD_ROLE_CODE = "E_LOSS_BAD_ROLE";
 /** Anomaly code counted per stray packet (too old for the window, or an unconfirmed jump). */
 export const STRAY_CODE = "E_LOSS_STRAY_SEQUENCE";
+/** Anomaly code counted per stream whose rotation cut could not be reconciled exactly at a merge (see `LossAnalyzerState`). */
+export const SEAM_INEXACT_CODE = "E_LOSS_SEAM_INEXACT";
+
+/** Sequences beyond one window a stream's head covers before its checkpoint (room for a pass beginning behind the previous one). */
+const SEAM_MARGIN = 64;
+/** Head entries of a stream at most, in windows (the checkpoint is taken then even if the windows have not moved on). */
+const HEAD_WINDOWS = 8;
+/** Peer acks without a stream remembered per direction (acks of the previous pass's sequences). */
+const MAX_HEAD_ACKS = 64;
+
+const checkState = compileStateCheck(lossAnalyzerStateSchema);
 
 interface StreamState {
   sessionId: string;
@@ -132,6 +162,14 @@ interface StreamState {
   pendingStallTypes: string[];
   /** Sequence numbers seen again in datagrams captured twice (not sent twice: see `isCaptureDuplicate`). */
   captureDuplicates: number;
+  /** Key of the stream in its direction's map. */
+  key: string | number | undefined;
+  /** The pass's first events of the stream (see `LossAnalyzerState`). */
+  head: StreamHeadLog;
+  /** True until the checkpoint. */
+  headOpen: boolean;
+  /** The stream at the end of its head. */
+  checkpoint: LossStreamCoreState | null;
 }
 
 /** Message count of one message type in a stream. */
@@ -154,6 +192,10 @@ interface DirectionState {
   input: InputCoverage | undefined;
   /** Recent datagrams of the direction, to tell a datagram captured twice (allocated on the first payload). */
   recent: RecentDatagrams | undefined;
+  /** The first datagrams of the pass (checked against the previous pass's at a merge). */
+  headPackets: LossHeadPacketState[];
+  /** Acks for this direction's streams that found no stream (they acknowledge the previous pass). */
+  headAcks: LossHeadAckState[];
 }
 
 /** Datagrams remembered per session and direction for capture-duplicate detection (as bandwidth does). */
@@ -197,6 +239,8 @@ function newDirection(): DirectionState {
     lastAck: Number.NaN,
     input: undefined,
     recent: undefined,
+    headPackets: [],
+    headAcks: [],
   };
 }
 
@@ -261,9 +305,11 @@ function rateOrNull(value: number): number | null {
  * replaying the observed loss. Header roles copied onto every message of a
  * datagram are counted once per `packetIndex`. Memory is bounded per stream.
  */
-export class LossAnalyzer implements MessageAnalyzer<LossReport> {
+export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerState> {
   /** Analysis name. */
   readonly name = "loss";
+  /** Version of {@link LossAnalyzerState}. */
+  readonly stateVersion = LOSS_STATE_VERSION;
   private readonly options: ResolvedOptions;
   private readonly spaceOptions: SequenceSpaceOptions;
   private readonly sessions = new Map<string, SessionState>();
@@ -274,6 +320,10 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
   private lastSession: SessionState | undefined;
   /** Packet index of the current datagram when it is a capture duplicate (its messages are not new arrivals), else -1. */
   private captureDuplicatePacketIndex = -1;
+  /** The current datagram when it is one of the first of its direction (its unsequenced messages are noted). */
+  private headPacket: LossHeadPacketState | undefined;
+  /** Anomalies of merged states (examples: the smallest packet indices, as one pass keeps them). */
+  private mergedAnomalies: AnomalySummary = {};
 
   constructor(options: LossAnalyzerOptions = {}) {
     this.options = resolveOptions(options);
@@ -367,6 +417,10 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       pendingStallUs: 0,
       pendingStallTypes: [],
       captureDuplicates: 0,
+      key,
+      head: new StreamHeadLog(),
+      headOpen: true,
+      checkpoint: null,
     };
     const bits = message.roles.sequenceBits ?? this.options.defaultSequenceBits;
     stream.space.setSequenceBits(bits);
@@ -383,6 +437,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
    */
   onPacket(packet: PacketObservation): void {
     this.captureDuplicatePacketIndex = -1;
+    this.headPacket = undefined;
     const payload = packet.payload;
     if (payload === undefined) return;
     const session = this.session(packet.sessionId);
@@ -403,6 +458,18 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     recent.ipIdentifications[recent.next] = packet.ipIdentification ?? -1;
     recent.interfaceIds[recent.next] = packet.interfaceId ?? 0;
     recent.next = (recent.next + 1) % RECENT_DATAGRAMS;
+    if (directionState.headPackets.length < RECENT_DATAGRAMS) {
+      this.headPacket = {
+        packetIndex: packet.packetIndex,
+        fingerprint,
+        length: payload.length,
+        tUs: packet.tUs,
+        ipIdentification: packet.ipIdentification ?? -1,
+        interfaceId: packet.interfaceId ?? 0,
+        unsequenced: [],
+      };
+      directionState.headPackets.push(this.headPacket);
+    }
   }
 
   /**
@@ -424,6 +491,7 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     stream.packetSequences[stream.packetSequenceCount++] = sequence;
     stream.captureDuplicates += 1;
     stream.rfc3550?.update(sequence);
+    if (stream.headOpen) stream.head.captureDuplicate(sequence, message.packetIndex);
   }
 
   /** Accounts one decoded message. */
@@ -451,6 +519,8 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
     if (sequence === undefined) {
       directionState.unsequenced.set(message.type, (directionState.unsequenced.get(message.type) ?? 0) + 1);
+      const headPacket = this.headPacket;
+      if (headPacket !== undefined && headPacket.packetIndex === message.packetIndex) countType(headPacket.unsequenced, message.type);
       if (inputSequence !== undefined) {
         directionState.input ??= new InputCoverage();
         directionState.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
@@ -483,28 +553,21 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
     if (firstInPacket) {
       stream.packetSequences[stream.packetSequenceCount++] = sequence;
-      const space = stream.space;
-      const strays = space.strays;
-      stream.lastOutcome = space.observe(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount);
-      stream.lastSkipped = stream.lastOutcome === Observation.advanced ? space.lastSkipped : 0;
-      if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
-      if (stream.lastOutcome === Observation.reordered) {
-        stream.pendingStallPacketIndex = message.packetIndex;
-        stream.pendingStallUs = space.lastWaitUs;
-      }
-      if (space.strays !== strays) this.anomalies.add(STRAY_CODE, message.packetIndex);
-      stream.rfc3550?.update(sequence);
-      if (space.resetCount !== stream.resetsSeen) {
-        stream.resetsSeen = space.resetCount;
-        stream.state?.onReset();
-      }
+      if (stream.headOpen) stream.head.observation(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, message.type);
+      this.observeSequence(stream, sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, true);
+    } else if (stream.headOpen) {
+      stream.head.messageType(message.type);
     }
     if (stream.pendingStallPacketIndex === message.packetIndex && !stream.pendingStallTypes.includes(message.type)) stream.pendingStallTypes.push(message.type);
-    if (inputSequence !== undefined && stream.lastOutcome !== Observation.pending) {
-      // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
-      stream.input ??= new InputCoverage();
-      stream.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
+    if (inputSequence !== undefined) {
+      if (stream.headOpen) stream.head.input(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits, message.packetIndex);
+      if (stream.lastOutcome !== Observation.pending) {
+        // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
+        stream.input ??= new InputCoverage();
+        stream.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
+      }
     }
+    if (stream.headOpen && (stream.head.length & 63) === 0) this.considerCheckpoint(stream);
     if (stream.lastOutcome === Observation.advanced && isStateMessage(roles, inputSequence, reliable, resendRole)) {
       stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
       const tracker = stream.state;
@@ -513,6 +576,52 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       tracker.onEntities(roles, message.tUs, stream.lastSkipped);
       if (tracker.entitiesDropped !== dropped) this.anomalies.add(ENTITY_LIMIT_CODE, message.packetIndex);
     }
+  }
+
+  /** One sequence of a stream (the first of its packet): the space, stalls, strays, RFC 3550, resets. Shared by the live path and a merge's replay. */
+  private observeSequence(
+    stream: StreamState,
+    sequence: SerialNumber,
+    tUs: number,
+    packetIndex: number,
+    sendTimeUs: number | undefined,
+    resendCount: number,
+    countStrays: boolean,
+  ): void {
+    const space = stream.space;
+    const strays = space.strays;
+    stream.lastOutcome = space.observe(sequence, tUs, packetIndex, sendTimeUs, resendCount);
+    stream.lastSkipped = stream.lastOutcome === Observation.advanced ? space.lastSkipped : 0;
+    if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
+    if (stream.lastOutcome === Observation.reordered) {
+      stream.pendingStallPacketIndex = packetIndex;
+      stream.pendingStallUs = space.lastWaitUs;
+    }
+    if (countStrays && space.strays !== strays) this.anomalies.add(STRAY_CODE, packetIndex);
+    stream.rfc3550?.update(sequence);
+    if (space.resetCount !== stream.resetsSeen) {
+      stream.resetsSeen = space.resetCount;
+      stream.state?.onReset();
+    }
+  }
+
+  /**
+   * Ends a stream's head once its windows have moved a window (and a margin)
+   * past where the pass began — from then on a pass after a cut sees exactly
+   * what one pass would — or when the head reached its size limit.
+   */
+  private considerCheckpoint(stream: StreamState): void {
+    const windowSize = this.options.windowSize;
+    const spaceDone = stream.space.segmentProgress >= windowSize + SEAM_MARGIN;
+    const input = stream.input;
+    const inputDone = input === undefined || input.segmentProgress >= input.window + SEAM_MARGIN;
+    if ((spaceDone && inputDone) || stream.head.length >= HEAD_WINDOWS * windowSize) this.takeCheckpoint(stream);
+  }
+
+  private takeCheckpoint(stream: StreamState): void {
+    stream.checkpoint = this.saveCore(stream, true);
+    stream.space.mark();
+    stream.headOpen = false;
   }
 
   private applyAck(message: GameMessage, ack: SerialNumber, directionState: DirectionState, peer: DirectionState): void {
@@ -528,12 +637,26 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     const direct = peer.streams.get(channel);
     if (direct !== undefined) {
       direct.space.onAck(ack, ackBits, width);
+      if (direct.headOpen) direct.head.ack(ack, ackBits, width, message.packetIndex);
       return;
     }
+    let applied = false;
     for (const stream of peer.streams.values()) {
       if (stream.channelKey === channel && (stream.protocolSessionId === null || stream.protocolSessionId === (roles.sessionId ?? stream.protocolSessionId))) {
         stream.space.onAck(ack, ackBits, width);
+        if (stream.headOpen) stream.head.ack(ack, ackBits, width, message.packetIndex);
+        applied = true;
       }
+    }
+    if (!applied && peer.headAcks.length < MAX_HEAD_ACKS) {
+      peer.headAcks.push({
+        packetIndex: message.packetIndex,
+        ack: encodeSerial(ack),
+        ackBits,
+        ackBitsWidth: width,
+        channel: channel ?? null,
+        protocolSessionId: roles.sessionId ?? null,
+      });
     }
   }
 
@@ -596,9 +719,376 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
       recommendations,
       findings,
       unsequencedMessages: unsequenced,
-      anomalies: this.anomalies.toSummary(),
-      options: { ...this.options, defaultSequenceBits: this.options.defaultSequenceBits ?? null },
+      anomalies: this.anomalySummary(),
+      options: this.optionsForReport(),
     };
+  }
+
+  private optionsForReport(): LossReport["options"] {
+    return { ...this.options, defaultSequenceBits: this.options.defaultSequenceBits ?? null };
+  }
+
+  /** Anomalies of this pass and of merged states; examples are the smallest packet indices (as one pass keeps them). */
+  private anomalySummary(): AnomalySummary {
+    return combineAnomalies(this.anomalies.toSummary(), this.mergedAnomalies, 0);
+  }
+
+  /** What a stream counts (`checkpoint`: without the state tracker and message counts, which a merge adds rather than replays). */
+  private saveCore(stream: StreamState, checkpoint: boolean): LossStreamCoreState {
+    return {
+      space: stream.space.saveState(),
+      rfc3550: stream.rfc3550?.saveState() ?? null,
+      input: stream.input?.saveState() ?? null,
+      state: checkpoint ? null : (stream.state?.saveState() ?? null),
+      messageTypes: checkpoint ? [] : [...stream.messageTypes.values()].map(({ type, messages }): [string, number] => [type, messages]),
+      reliable: stream.reliable,
+      resetsSeen: stream.resetsSeen,
+      firstUs: stream.firstUs,
+      lastUs: stream.lastUs,
+      captureDuplicates: stream.captureDuplicates,
+      stallsByBlocker: [...stream.stallsByBlocker.entries()].map(([key, histogram]): [string, ReturnType<LogHistogram["saveState"]>] => [key, histogram.saveState()]),
+    };
+  }
+
+  /**
+   * Ends feeding and returns the whole state as JSON-safe data (see
+   * {@link LossAnalyzerState}): open windows are saved as they are, so a
+   * later pass can continue them.
+   */
+  saveState(): LossAnalyzerState {
+    const sessions: LossAnalyzerState["sessions"] = [];
+    for (const sessionId of [...this.sessions.keys()].sort()) {
+      const session = this.sessions.get(sessionId)!;
+      const saveDirection = (direction: DirectionState): LossDirectionState => ({
+        unsequenced: [...direction.unsequenced.entries()],
+        input: direction.input?.saveState() ?? null,
+        recent:
+          direction.recent === undefined
+            ? null
+            : {
+                fingerprints: [...direction.recent.fingerprints],
+                lengths: [...direction.recent.lengths],
+                timesUs: [...direction.recent.times],
+                ipIdentifications: [...direction.recent.ipIdentifications],
+                interfaceIds: [...direction.recent.interfaceIds],
+                next: direction.recent.next,
+              },
+        headPackets: direction.headPackets.map((packet) => ({ ...packet, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) })),
+        headAcks: direction.headAcks.map((ack) => ({ ...ack })),
+        streams: [...direction.streams.values()].map((stream): LossStreamState => {
+          if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
+          return {
+            key: stream.key ?? null,
+            channel: stream.channel,
+            channelKey: stream.channelKey ?? null,
+            protocolSessionId: stream.protocolSessionId,
+            core: this.saveCore(stream, false),
+            head: stream.head.saveState(),
+            checkpoint: stream.checkpoint,
+          };
+        }),
+      });
+      sessions.push({ id: sessionId, clientToServer: saveDirection(session.clientToServer), serverToClient: saveDirection(session.serverToClient) });
+    }
+    return { analysis: "loss", version: LOSS_STATE_VERSION, options: this.optionsForReport(), anomalies: this.anomalySummary(), sessions };
+  }
+
+  /**
+   * Folds a saved state in (see {@link LossAnalyzerState} for what is exact).
+   * The state is checked completely — schema, version, options, windows —
+   * before anything changes: `E_BAD_PARTIAL` for a state this analyzer did
+   * not save, `E_PARTIAL_MISMATCH` for one saved with other options.
+   */
+  mergeState(state: LossAnalyzerState, placement: MergePlacement): void {
+    const offset = placement?.packetIndexOffset;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new TickscopeError(ErrorCode.badPartial, `loss state: packetIndexOffset must be a non-negative integer, got ${String(offset)}`);
+    }
+    const problem = checkState(state);
+    if (problem !== undefined) throw new TickscopeError(ErrorCode.badPartial, `loss state does not match its schema: ${problem}`);
+    if (state.version !== LOSS_STATE_VERSION) {
+      throw new TickscopeError(ErrorCode.badPartial, `loss state version ${state.version} is not supported (this analyzer reads version ${LOSS_STATE_VERSION})`);
+    }
+    const mine = JSON.stringify(this.optionsForReport());
+    const theirs = JSON.stringify(state.options);
+    if (mine !== theirs) throw new TickscopeError(ErrorCode.partialMismatch, `loss state was saved with other options: ${theirs}, this analyzer has ${mine}`);
+    // Decode everything first: a bad window or head throws here, before any change.
+    const decoded: { id: string; directions: [DecodedDirection, DecodedDirection] }[] = [];
+    const seen = new Set<string>();
+    for (const [sessionIndex, session] of state.sessions.entries()) {
+      if (seen.has(session.id)) throw new TickscopeError(ErrorCode.badPartial, `loss state: session ${session.id} appears twice ($.sessions[${sessionIndex}])`);
+      seen.add(session.id);
+      const directions = DIRECTIONS.map((direction) => {
+        const path = `$.sessions[${sessionIndex}].${direction}`;
+        try {
+          return this.decodeDirection(session[direction], offset, session.id, direction);
+        } catch (error) {
+          if (error instanceof RangeError || error instanceof SyntaxError) throw new TickscopeError(ErrorCode.badPartial, `loss state: ${path}: ${error.message}`);
+          throw error;
+        }
+      }) as [DecodedDirection, DecodedDirection];
+      decoded.push({ id: session.id, directions });
+    }
+    let newStreams = 0;
+    for (const { id, directions } of decoded) {
+      const existing = this.sessions.get(id);
+      for (const direction of directions) {
+        for (const stream of direction.streams) {
+          const existingDirection = existing === undefined ? undefined : existing[stream.stream.direction];
+          if (existingDirection === undefined || !existingDirection.streams.has(stream.stream.key)) newStreams += 1;
+        }
+      }
+    }
+    if (this.streamCount + newStreams > this.options.maxStreams) {
+      throw new TickscopeError(ErrorCode.badPartial, `loss state: ${newStreams} more streams exceed maxStreams ${this.options.maxStreams}`);
+    }
+    // Apply (nothing below throws).
+    this.mergedAnomalies = combineAnomalies(this.mergedAnomalies, state.anomalies, offset);
+    this.lastSessionId = undefined;
+    this.lastSession = undefined;
+    for (const { id, directions } of decoded) {
+      const existing = this.sessions.get(id);
+      if (existing === undefined) {
+        const session: SessionState = { clientToServer: directions[0].direction, serverToClient: directions[1].direction };
+        for (const direction of directions) for (const { stream } of direction.streams) direction.direction.streams.set(stream.key, stream);
+        this.streamCount += directions[0].streams.length + directions[1].streams.length;
+        this.sessions.set(id, session);
+        continue;
+      }
+      const duplicates = [this.seamDuplicates(existing.clientToServer, directions[0]), this.seamDuplicates(existing.serverToClient, directions[1])];
+      for (let index = 0; index < 2; index++) {
+        const target = index === 0 ? existing.clientToServer : existing.serverToClient;
+        this.continueDirection(target, directions[index]!, duplicates[index]!, duplicates[1 - index]!);
+      }
+    }
+  }
+
+  private decodeDirection(state: LossDirectionState, offset: number, sessionId: string, directionName: Direction): DecodedDirection {
+    const direction = newDirection();
+    for (const [type, count] of state.unsequenced) direction.unsequenced.set(type, count);
+    direction.input = state.input === null ? undefined : InputCoverage.fromState(state.input);
+    if (state.recent !== null) {
+      const recent = newRecentDatagrams();
+      const columns = [state.recent.fingerprints, state.recent.lengths, state.recent.timesUs, state.recent.ipIdentifications, state.recent.interfaceIds];
+      if (columns.some((column) => column.length !== RECENT_DATAGRAMS)) throw new RangeError(`recent datagrams must have ${RECENT_DATAGRAMS} entries`);
+      recent.fingerprints.set(state.recent.fingerprints);
+      recent.lengths.set(state.recent.lengths);
+      recent.times.set(state.recent.timesUs);
+      recent.ipIdentifications.set(state.recent.ipIdentifications);
+      recent.interfaceIds.set(state.recent.interfaceIds);
+      recent.next = state.recent.next;
+      direction.recent = recent;
+    }
+    direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
+    direction.headAcks = state.headAcks.map((ack) => ({ ...ack, packetIndex: ack.packetIndex + offset }));
+    const keys = new Set<string | number | null>();
+    const streams = state.streams.map((saved, index) => {
+      if (keys.has(saved.key)) throw new RangeError(`stream key ${String(saved.key)} appears twice (streams[${index}])`);
+      keys.add(saved.key);
+      const stream = this.restoreStream(saved, offset, sessionId, directionName);
+      const checkpoint = saved.checkpoint === null ? null : offsetCore(saved.checkpoint, offset);
+      if (checkpoint !== null) this.restoreCore(checkpoint, 0); // validates the checkpoint's windows
+      stream.checkpoint = checkpoint;
+      return { stream, saved };
+    });
+    return { direction, streams, headPackets: direction.headPackets, headAcks: direction.headAcks };
+  }
+
+  private restoreCore(core: LossStreamCoreState, offset: number): Pick<StreamState, "space" | "rfc3550" | "input" | "state" | "stallsByBlocker"> {
+    const state = core.state === null ? undefined : new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
+    if (state !== undefined) state.mergeState(core.state!);
+    return {
+      space: SequenceSpace.fromState(this.spaceOptions, core.space, offset),
+      rfc3550: core.rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(core.rfc3550),
+      input: core.input === null ? undefined : InputCoverage.fromState(core.input),
+      state,
+      stallsByBlocker: new Map(core.stallsByBlocker.map(([key, histogram]) => [key, LogHistogram.fromState(histogram)])),
+    };
+  }
+
+  private restoreStream(saved: LossStreamState, offset: number, sessionId: string, direction: Direction): StreamState {
+    const core = saved.core;
+    const restored = this.restoreCore(core, offset);
+    const messageTypes = new Map<string, MessageTypeCount>(core.messageTypes.map(([type, messages]) => [type, { type, messages }]));
+    return {
+      sessionId,
+      direction,
+      channel: saved.channel,
+      channelKey: saved.channelKey ?? undefined,
+      protocolSessionId: saved.protocolSessionId,
+      ...restored,
+      messageTypes,
+      lastMessageType: undefined,
+      lastPacketIndex: -1,
+      packetSequences: [],
+      packetSequenceCount: 0,
+      lastOutcome: Observation.duplicate,
+      lastSkipped: 0,
+      reliable: core.reliable,
+      resetsSeen: core.resetsSeen,
+      firstUs: core.firstUs,
+      lastUs: core.lastUs,
+      pendingStallPacketIndex: -1,
+      pendingStallUs: 0,
+      pendingStallTypes: [],
+      captureDuplicates: core.captureDuplicates,
+      key: saved.key ?? undefined,
+      head: StreamHeadLog.fromState(saved.head, offset),
+      headOpen: false,
+      checkpoint: null,
+    };
+  }
+
+  /** Packets of a later pass's head that are capture duplicates of datagrams the earlier pass remembered. */
+  private seamDuplicates(earlier: DirectionState, later: DecodedDirection): Set<number> {
+    const duplicates = new Set<number>();
+    const ring = earlier.recent;
+    if (ring === undefined) return duplicates;
+    for (const packet of later.headPackets) {
+      for (let index = 0; index < RECENT_DATAGRAMS; index++) {
+        if (ring.fingerprints[index] === packet.fingerprint && ring.lengths[index] === packet.length) {
+          const first = { tUs: ring.times[index]!, ipIdentification: ring.ipIdentifications[index]!, interfaceId: ring.interfaceIds[index]! };
+          if (isCaptureDuplicate(first, packet)) duplicates.add(packet.packetIndex);
+          break;
+        }
+      }
+    }
+    return duplicates;
+  }
+
+  /** Continues a direction of the analyzer with a later pass's (a rotation cut). */
+  private continueDirection(target: DirectionState, later: DecodedDirection, duplicates: Set<number>, peerDuplicates: Set<number>): void {
+    for (const [type, count] of later.direction.unsequenced) target.unsequenced.set(type, (target.unsequenced.get(type) ?? 0) + count);
+    for (const packet of later.headPackets) {
+      if (!duplicates.has(packet.packetIndex)) continue;
+      for (const [type, count] of packet.unsequenced) {
+        const remaining = (target.unsequenced.get(type) ?? 0) - count;
+        if (remaining > 0) target.unsequenced.set(type, remaining);
+        else target.unsequenced.delete(type);
+      }
+    }
+    const laterInput = later.direction.input;
+    if (laterInput !== undefined) {
+      target.input = target.input === undefined ? laterInput : InputCoverage.fromState(appendInput(target.input.saveState(), laterInput.saveState()));
+    }
+    if (later.direction.recent !== undefined) target.recent = later.direction.recent;
+    target.lastStream = undefined;
+    target.lastAckPacketIndex = -1;
+    // Acks of the later pass that found no stream there acknowledge this pass's sequences.
+    for (const ack of later.headAcks) {
+      if (peerDuplicates.has(ack.packetIndex)) continue;
+      for (const stream of target.streams.values()) {
+        if (stream.channelKey === (ack.channel ?? undefined) && (stream.protocolSessionId === null || stream.protocolSessionId === (ack.protocolSessionId ?? stream.protocolSessionId))) {
+          stream.space.onAck(decodeSerial(ack.ack), ack.ackBits, ack.ackBitsWidth);
+        }
+      }
+    }
+    for (const { stream: laterStream, saved } of later.streams) {
+      const stream = target.streams.get(laterStream.key);
+      if (stream === undefined) {
+        target.streams.set(laterStream.key, laterStream);
+        this.streamCount += 1;
+        continue;
+      }
+      this.continueStream(stream, laterStream, duplicates, peerDuplicates);
+    }
+    target.headPackets = [];
+  }
+
+  /** Replays a later pass's head onto a stream, then grafts the rest of that pass (see `seam-graft.ts`). */
+  private continueStream(stream: StreamState, later: StreamState, duplicates: Set<number>, peerDuplicates: Set<number>): void {
+    if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
+    if (stream.checkpoint === null) {
+      // This analyzer's whole pass was head: its end is the checkpoint of the combined pass.
+      this.takeCheckpoint(stream);
+    }
+    stream.headOpen = false;
+    stream.lastPacketIndex = -1;
+    const head = later.head;
+    let observation = 0;
+    let ack = 0;
+    let input = 0;
+    for (let index = 0; index < head.length; index++) {
+      const kind = head.kinds[index]!;
+      const sequence = head.sequences[index]!;
+      const packetIndex = head.packetIndices[index]!;
+      if (kind === HeadEntryKind.observation) {
+        const number = observation++;
+        const types = head.types[number]!;
+        if (duplicates.has(packetIndex)) {
+          stream.captureDuplicates += 1;
+          stream.rfc3550?.update(sequence);
+          for (const [type, count] of types) {
+            const entry = later.messageTypes.get(type);
+            if (entry !== undefined) entry.messages -= count;
+          }
+          continue;
+        }
+        const sendTimeUs = head.sendTimesUs.find(([entry]) => entry === number)?.[1];
+        const resendCount = head.resendCounts.find(([entry]) => entry === number)?.[1] ?? 0;
+        this.observeSequence(stream, sequence, head.timesUs[number]!, packetIndex, sendTimeUs, resendCount, false);
+        if (stream.pendingStallPacketIndex === packetIndex) for (const [type] of types) if (!stream.pendingStallTypes.includes(type)) stream.pendingStallTypes.push(type);
+      } else if (kind === HeadEntryKind.ack) {
+        const [ackBits, width] = head.acks[ack++]!;
+        if (!peerDuplicates.has(packetIndex)) stream.space.onAck(sequence, ackBits, width);
+      } else if (kind === HeadEntryKind.captureDuplicate) {
+        stream.captureDuplicates += 1;
+        stream.rfc3550?.update(sequence);
+      } else {
+        const [inputCount, byteLength, inputBits] = head.inputs[input++]!;
+        if (!duplicates.has(packetIndex) && stream.lastOutcome !== Observation.pending) {
+          stream.input ??= new InputCoverage();
+          stream.input.observe(sequence, inputCount ?? undefined, byteLength, inputBits ?? undefined);
+        }
+      }
+    }
+    const laterCore = this.saveCore(later, false);
+    if (later.checkpoint !== null) {
+      const checkpoint = later.checkpoint;
+      // The stall of the last replayed packet is in the later pass's counts since its checkpoint.
+      stream.pendingStallPacketIndex = -1;
+      stream.pendingStallTypes.length = 0;
+      const a = this.saveCore(stream, true);
+      const space = graftSpace(a.space, checkpoint.space, laterCore.space, this.spaceOptions.maxResetCandidates);
+      let exact = space.exact;
+      let rfc3550 = laterCore.rfc3550;
+      if (a.rfc3550 !== null && checkpoint.rfc3550 !== null && laterCore.rfc3550 !== null) {
+        const grafted = graftRfc3550(a.rfc3550, checkpoint.rfc3550, laterCore.rfc3550);
+        rfc3550 = grafted.state;
+        exact &&= grafted.exact;
+      } else if (a.rfc3550 !== null) {
+        rfc3550 = a.rfc3550;
+        exact &&= laterCore.rfc3550 === null;
+      }
+      const inputs = graftInput(a.input, checkpoint.input, laterCore.input);
+      exact &&= inputs.exact;
+      const stalls = new Map<string, ReturnType<LogHistogram["saveState"]>>(a.stallsByBlocker);
+      const headStalls = new Map(checkpoint.stallsByBlocker);
+      const empty = new LogHistogram().saveState();
+      for (const [key, histogram] of laterCore.stallsByBlocker) {
+        stalls.set(key, graftLogHistogram(stalls.get(key) ?? empty, headStalls.get(key) ?? empty, histogram));
+      }
+      stream.space = SequenceSpace.fromState(this.spaceOptions, space.state, 0);
+      stream.rfc3550 = rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(rfc3550);
+      stream.input = inputs.state === null ? undefined : InputCoverage.fromState(inputs.state);
+      stream.stallsByBlocker = new Map([...stalls.entries()].filter(([, histogram]) => histogram.count > 0).map(([key, histogram]) => [key, LogHistogram.fromState(histogram)]));
+      stream.captureDuplicates += laterCore.captureDuplicates - checkpoint.captureDuplicates;
+      if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices[0] ?? 0);
+    }
+    for (const { type, messages } of later.messageTypes.values()) {
+      const entry = stream.messageTypes.get(type);
+      if (entry !== undefined) entry.messages += messages;
+      else if (messages > 0) stream.messageTypes.set(type, { type, messages });
+    }
+    stream.lastMessageType = undefined;
+    stream.reliable ||= later.reliable;
+    stream.resetsSeen = stream.space.resetCount;
+    if (later.firstUs < stream.firstUs) stream.firstUs = later.firstUs;
+    if (later.lastUs > stream.lastUs) stream.lastUs = later.lastUs;
+    if (laterCore.state !== null) {
+      stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
+      stream.state.mergeState(laterCore.state);
+    }
   }
 
   private chooseMethod(stream: StreamState): "gaps" | "acks" {
@@ -909,6 +1399,47 @@ export class LossAnalyzer implements MessageAnalyzer<LossReport> {
     }
     return findings;
   }
+}
+
+/** A direction of a saved state, decoded (not yet part of the analyzer). */
+interface DecodedDirection {
+  direction: DirectionState;
+  streams: { stream: StreamState; saved: LossStreamState }[];
+  headPackets: LossHeadPacketState[];
+  headAcks: LossHeadAckState[];
+}
+
+/** Adds a packet index offset to the packet indices a stream core holds. */
+function offsetCore(core: LossStreamCoreState, offset: number): LossStreamCoreState {
+  if (offset === 0) return core;
+  const space = core.space;
+  return {
+    ...core,
+    space: {
+      ...space,
+      pending: space.pending === null ? null : { ...space.pending, packetIndex: space.pending.packetIndex + offset },
+      resetCandidates: space.resetCandidates.map((candidate) => ({ ...candidate, packetIndex: candidate.packetIndex + offset })),
+      gapPacketIndices: space.gapPacketIndices.map((packetIndex) => packetIndex + offset),
+    },
+  };
+}
+
+/** Sums two anomaly summaries; examples are the smallest locations (`offset` added to the second's). */
+function combineAnomalies(first: AnomalySummary, second: AnomalySummary, offset: number): AnomalySummary {
+  const result: AnomalySummary = {};
+  for (const code of [...new Set([...Object.keys(first), ...Object.keys(second)])].sort()) {
+    const left = first[code];
+    const right = second[code];
+    const examples = [...(left?.examples ?? []), ...(right?.examples ?? []).map((example) => example + offset)].sort((a, b) => a - b);
+    result[code] = { count: (left?.count ?? 0) + (right?.count ?? 0), examples: examples.slice(0, DEFAULT_ANOMALY_EXAMPLES) };
+  }
+  return result;
+}
+
+function countType(counts: [string, number][], type: string): void {
+  const entry = counts.find((candidate) => candidate[0] === type);
+  if (entry === undefined) counts.push([type, 1]);
+  else entry[1] += 1;
 }
 
 function containsSequence(stream: StreamState, sequence: SerialNumber): boolean {

@@ -1,5 +1,16 @@
 import { serialResidue, type SerialNumber } from "@tickscope/core";
 
+/** Saved state of an {@link Rfc3550SequenceCounter}. */
+export interface Rfc3550State {
+  bits: number;
+  started: boolean;
+  baseSequence: number;
+  maxSequence: number;
+  badSequence: number;
+  cycles: number;
+  received: number;
+}
+
 /**
  * RFC 3550 appendix A.1/A.3 sequence accounting, generalized to any sequence
  * width: `expected = extended highest − base + 1`, `lost = expected − received`
@@ -65,6 +76,31 @@ export class Rfc3550SequenceCounter {
     // else: duplicate or misordered packet.
     this.received += 1;
     return true;
+  }
+
+  /** The counter as plain data. */
+  saveState(): Rfc3550State {
+    return {
+      bits: this.bits,
+      started: this.started,
+      baseSequence: this.baseSequence,
+      maxSequence: this.maxSequence,
+      badSequence: this.badSequence,
+      cycles: this.cycles,
+      received: this.received,
+    };
+  }
+
+  /** A counter from {@link Rfc3550SequenceCounter.saveState}. */
+  static fromState(state: Rfc3550State): Rfc3550SequenceCounter {
+    const counter = new Rfc3550SequenceCounter(state.bits);
+    counter.started = state.started;
+    counter.baseSequence = state.baseSequence;
+    counter.maxSequence = state.maxSequence;
+    counter.badSequence = state.badSequence;
+    counter.cycles = state.cycles;
+    counter.received = state.received;
+    return counter;
   }
 
   /** Extended highest sequence received (cycles + max). */

@@ -1,6 +1,19 @@
 import { serialDifference, type SerialNumber } from "@tickscope/core";
-import { LossPatternCounter } from "./gilbert-elliott-fit.js";
-import { LogHistogram, RunLengthHistogram } from "./histogram.js";
+import { LossPatternCounter, type LossPatternState } from "./gilbert-elliott-fit.js";
+import { LogHistogram, RunLengthHistogram, type LogHistogramState, type RunLengthState } from "./histogram.js";
+import {
+  decodeFloat,
+  decodeNibbles,
+  decodeSerial,
+  decodeSeries,
+  encodeFloat,
+  encodeNibbles,
+  encodeSerial,
+  encodeSeries,
+  type EncodedFloat,
+  type EncodedSerial,
+  type EncodedSeries,
+} from "./state-encoding.js";
 
 /** Why a discontinuity in a sequence space was treated as a reset instead of loss. */
 export type ResetReason = "jump" | "restart" | "pause";
@@ -19,6 +32,57 @@ export interface ResetCandidate {
   pauseMs: number;
   /** Sequences skipped forward (0 for a backward restart). */
   skippedSequences: number;
+}
+
+/** A run of final slots: lost or received, and its length. */
+export interface RunState {
+  lost: boolean;
+  length: number;
+}
+
+/** Saved state of a {@link SequenceSpace}: everything, the open window included (nothing is finalized by saving). */
+export interface SequenceSpaceState {
+  bits: number | null;
+  started: boolean;
+  highest: number;
+  highestRaw: EncodedSerial;
+  segmentBase: number;
+  finalizeFrom: number;
+  lastArrivalUs: number;
+  minTransitUs: EncodedFloat;
+  pending: { raw: EncodedSerial; tUs: number; packetIndex: number; reason: ResetReason } | null;
+  run: RunState;
+  ackRun: RunState;
+  expectedClosed: number;
+  received: number;
+  lost: number;
+  duplicates: number;
+  reordered: number;
+  late: number;
+  strays: number;
+  resetCount: number;
+  resetCandidates: { reason: ResetReason; tUs: number; packetIndex: number; fromSequence: EncodedSerial; toSequence: EncodedSerial; pauseMs: number; skippedSequences: number }[];
+  lastWaitUs: number;
+  lastSkipped: number;
+  gapPacketIndices: number[];
+  arrivalGaps: { tUs: number; skipped: number }[];
+  resendCounts: number[];
+  lossRuns: RunLengthState;
+  receiveRuns: RunLengthState;
+  patterns: LossPatternState;
+  stallUs: LogHistogramState;
+  retransmissionDelayUs: LogHistogramState;
+  ackCovered: number;
+  ackAcknowledged: number;
+  ackLost: number;
+  ackMentions: number;
+  acksBeyondHighest: number;
+  /** Sender-view structures, once the first ack arrived. */
+  ack: { lossRuns: RunLengthState; receiveRuns: RunLengthState; patterns: LossPatternState } | null;
+  /** Open slots `finalizeFrom..highest`: flags (hex digit per slot), arrival/reset times, ack counts (when acks exist). */
+  window: { flags: string; timesUs: EncodedSeries; ackCounts: number[] | null };
+  /** Runs that were in progress at {@link SequenceSpace.mark} and ended since (null: not ended, or no mark). */
+  marked: { run: RunState | null; ackRun: RunState | null } | null;
 }
 
 /** Tuning of a {@link SequenceSpace}. */
@@ -104,6 +168,10 @@ export class SequenceSpace {
   private runLength = 0;
   private ackRunLost = false;
   private ackRunLength = 0;
+  /** Set by {@link SequenceSpace.mark}: the first receive-view and sender-view runs flushed since are remembered. */
+  private marked = false;
+  private markedRun: RunState | null = null;
+  private markedAckRun: RunState | null = null;
 
   /** Sequences expected (sum over segments of highest − base + 1). */
   expectedClosed = 0;
@@ -180,6 +248,11 @@ export class SequenceSpace {
   /** Sequence width in use (undefined when unknown). */
   get sequenceBits(): number | undefined {
     return this.bits;
+  }
+
+  /** Sequences the current segment spans beyond its first (0 before the first packet). */
+  get segmentProgress(): number {
+    return this.started ? this.highest - this.segmentBase : 0;
   }
 
   /** Expected sequences so far (closed segments + the open one). */
@@ -332,10 +405,21 @@ export class SequenceSpace {
   }
 
   private flushRuns(): void {
-    if (this.runLength > 0) (this.runLost ? this.lossRuns : this.receiveRuns).add(this.runLength);
+    if (this.runLength > 0) this.addRun();
     this.runLength = 0;
-    if (this.ackRunLength > 0) (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+    if (this.ackRunLength > 0) this.addAckRun();
     this.ackRunLength = 0;
+  }
+
+  /** Adds the run in progress to its histogram (remembering it when it is the first since a mark). */
+  private addRun(): void {
+    (this.runLost ? this.lossRuns : this.receiveRuns).add(this.runLength);
+    if (this.marked && this.markedRun === null) this.markedRun = { lost: this.runLost, length: this.runLength };
+  }
+
+  private addAckRun(): void {
+    (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+    if (this.marked && this.markedAckRun === null) this.markedAckRun = { lost: this.ackRunLost, length: this.ackRunLength };
   }
 
   /** Keeps the {@link MAX_ARRIVAL_GAPS} largest gaps (the earliest among equals). */
@@ -364,7 +448,7 @@ export class SequenceSpace {
     if (lost) this.lost += 1;
     this.patterns.add(lost);
     if (this.runLength > 0 && lost !== this.runLost) {
-      (this.runLost ? this.lossRuns : this.receiveRuns).add(this.runLength);
+      this.addRun();
       this.runLength = 0;
     }
     this.runLost = lost;
@@ -373,7 +457,7 @@ export class SequenceSpace {
     if ((flags & COVERED) === 0) {
       // Not observable from the sender side (not sent in view, or never inside an ack window).
       this.ackPatterns.breakTrace();
-      if (this.ackRunLength > 0) (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+      if (this.ackRunLength > 0) this.addAckRun();
       this.ackRunLength = 0;
       return;
     }
@@ -386,7 +470,7 @@ export class SequenceSpace {
     }
     this.ackPatterns.add(notAcked);
     if (this.ackRunLength > 0 && notAcked !== this.ackRunLost) {
-      (this.ackRunLost ? this.ackLossRuns! : this.ackReceiveRuns!).add(this.ackRunLength);
+      this.addAckRun();
       this.ackRunLength = 0;
     }
     this.ackRunLost = notAcked;
@@ -454,6 +538,172 @@ export class SequenceSpace {
     }
   }
 
+  /**
+   * Marks a checkpoint (the end of a pass's head, see the analyzer's state):
+   * the runs in progress now are the ones a merge may lengthen, so the first
+   * run of each view flushed after this call is remembered.
+   */
+  mark(): void {
+    this.marked = true;
+    this.markedRun = null;
+    this.markedAckRun = null;
+  }
+
+  /** The space as plain data (nothing is finalized: the open window is saved slot by slot). */
+  saveState(): SequenceSpaceState {
+    const window = { flags: "", timesUs: encodeSeries([]), ackCounts: null as number[] | null };
+    if (this.started) {
+      const flags: number[] = [];
+      const times: number[] = [];
+      const counts: number[] = [];
+      for (let extended = this.finalizeFrom; extended <= this.highest; extended++) {
+        const slot = extended & this.mask;
+        flags.push(this.flags[slot]!);
+        times.push(this.slotTimeUs[slot]!);
+        if (this.ackCounts !== undefined) counts.push(this.ackCounts[slot]!);
+      }
+      window.flags = encodeNibbles(flags);
+      window.timesUs = encodeSeries(times);
+      window.ackCounts = this.ackCounts === undefined ? null : counts;
+    }
+    return {
+      bits: this.bits ?? null,
+      started: this.started,
+      highest: this.highest,
+      highestRaw: encodeSerial(this.highestRaw),
+      segmentBase: this.segmentBase,
+      finalizeFrom: this.finalizeFrom,
+      lastArrivalUs: this.lastArrivalUs,
+      minTransitUs: encodeFloat(this.minTransitUs),
+      pending: this.hasPending
+        ? { raw: encodeSerial(this.pendingRaw), tUs: this.pendingTimeUs, packetIndex: this.pendingPacketIndex, reason: this.pendingReason }
+        : null,
+      run: { lost: this.runLost, length: this.runLength },
+      ackRun: { lost: this.ackRunLost, length: this.ackRunLength },
+      expectedClosed: this.expectedClosed,
+      received: this.received,
+      lost: this.lost,
+      duplicates: this.duplicates,
+      reordered: this.reordered,
+      late: this.late,
+      strays: this.strays,
+      resetCount: this.resetCount,
+      resetCandidates: this.resetCandidates.map((candidate) => ({
+        ...candidate,
+        fromSequence: encodeSerial(candidate.fromSequence),
+        toSequence: encodeSerial(candidate.toSequence),
+      })),
+      lastWaitUs: this.lastWaitUs,
+      lastSkipped: this.lastSkipped,
+      gapPacketIndices: [...this.gapPacketIndices],
+      arrivalGaps: this.arrivalGaps.map((gap) => ({ ...gap })),
+      resendCounts: [...this.resendCounts],
+      lossRuns: this.lossRuns.saveState(),
+      receiveRuns: this.receiveRuns.saveState(),
+      patterns: this.patterns.saveState(),
+      stallUs: this.stallUs.saveState(),
+      retransmissionDelayUs: this.retransmissionDelayUs.saveState(),
+      ackCovered: this.ackCovered,
+      ackAcknowledged: this.ackAcknowledged,
+      ackLost: this.ackLost,
+      ackMentions: this.ackMentions,
+      acksBeyondHighest: this.acksBeyondHighest,
+      ack:
+        this.ackPatterns === undefined
+          ? null
+          : { lossRuns: this.ackLossRuns!.saveState(), receiveRuns: this.ackReceiveRuns!.saveState(), patterns: this.ackPatterns.saveState() },
+      window,
+      marked: this.marked ? { run: this.markedRun, ackRun: this.markedAckRun } : null,
+    };
+  }
+
+  /**
+   * A space from {@link SequenceSpace.saveState}, with `packetIndexOffset`
+   * added to its packet indices. Throws a RangeError when the state does not
+   * fit the options (window larger than `windowSize`, pattern length).
+   */
+  static fromState(options: SequenceSpaceOptions, state: SequenceSpaceState, packetIndexOffset: number): SequenceSpace {
+    const space = new SequenceSpace(options);
+    const flags = decodeNibbles(state.window.flags, "window flags");
+    const times = decodeSeries(state.window.timesUs);
+    const open = state.started ? state.highest - state.finalizeFrom + 1 : 0;
+    if (open < 0 || open > options.windowSize || flags.length !== open || times.length !== open) {
+      throw new RangeError(`window of ${flags.length} flags / ${times.length} times for ${open} open slots (window size ${options.windowSize})`);
+    }
+    if (state.window.ackCounts !== null && state.window.ackCounts.length !== open) throw new RangeError(`${state.window.ackCounts.length} ack counts for ${open} open slots`);
+    if (state.patterns.patternLength !== options.patternLength) throw new RangeError(`pattern length ${state.patterns.patternLength}, expected ${options.patternLength}`);
+    space.setSequenceBits(state.bits ?? undefined);
+    space.started = state.started;
+    space.highest = state.highest;
+    space.highestRaw = decodeSerial(state.highestRaw);
+    space.segmentBase = state.segmentBase;
+    space.finalizeFrom = state.finalizeFrom;
+    space.lastArrivalUs = state.lastArrivalUs;
+    space.minTransitUs = decodeFloat(state.minTransitUs);
+    if (state.pending !== null) {
+      space.hasPending = true;
+      space.pendingRaw = decodeSerial(state.pending.raw);
+      space.pendingTimeUs = state.pending.tUs;
+      space.pendingPacketIndex = state.pending.packetIndex + packetIndexOffset;
+      space.pendingReason = state.pending.reason;
+    }
+    space.runLost = state.run.lost;
+    space.runLength = state.run.length;
+    space.ackRunLost = state.ackRun.lost;
+    space.ackRunLength = state.ackRun.length;
+    space.expectedClosed = state.expectedClosed;
+    space.received = state.received;
+    space.lost = state.lost;
+    space.duplicates = state.duplicates;
+    space.reordered = state.reordered;
+    space.late = state.late;
+    space.strays = state.strays;
+    space.resetCount = state.resetCount;
+    for (const candidate of state.resetCandidates) {
+      space.resetCandidates.push({
+        ...candidate,
+        packetIndex: candidate.packetIndex + packetIndexOffset,
+        fromSequence: decodeSerial(candidate.fromSequence),
+        toSequence: decodeSerial(candidate.toSequence),
+      });
+    }
+    space.lastWaitUs = state.lastWaitUs;
+    space.lastSkipped = state.lastSkipped;
+    for (const packetIndex of state.gapPacketIndices) space.gapPacketIndices.push(packetIndex + packetIndexOffset);
+    for (const gap of state.arrivalGaps) space.arrivalGaps.push({ tUs: gap.tUs, skipped: gap.skipped });
+    for (let index = 0; index < 8; index++) space.resendCounts[index] = state.resendCounts[index]!;
+    copyRuns(space.lossRuns, state.lossRuns);
+    copyRuns(space.receiveRuns, state.receiveRuns);
+    Object.assign(space, { patterns: LossPatternCounter.fromState(state.patterns) });
+    space.stallUs.merge(LogHistogram.fromState(state.stallUs));
+    space.stallUs.sum = state.stallUs.sum;
+    space.retransmissionDelayUs.merge(LogHistogram.fromState(state.retransmissionDelayUs));
+    space.retransmissionDelayUs.sum = state.retransmissionDelayUs.sum;
+    space.ackCovered = state.ackCovered;
+    space.ackAcknowledged = state.ackAcknowledged;
+    space.ackLost = state.ackLost;
+    space.ackMentions = state.ackMentions;
+    space.acksBeyondHighest = state.acksBeyondHighest;
+    if (state.ack !== null) {
+      space.ackLossRuns = RunLengthHistogram.fromState(state.ack.lossRuns);
+      space.ackReceiveRuns = RunLengthHistogram.fromState(state.ack.receiveRuns);
+      space.ackPatterns = LossPatternCounter.fromState(state.ack.patterns);
+      space.ackCounts = new Uint8Array(options.windowSize);
+    }
+    for (let offset = 0; offset < open; offset++) {
+      const slot = (state.finalizeFrom + offset) & space.mask;
+      space.flags[slot] = flags[offset]! & (RECEIVED | COVERED | ACKED);
+      space.slotTimeUs[slot] = times[offset]!;
+      if (space.ackCounts !== undefined && state.window.ackCounts !== null) space.ackCounts[slot] = Math.min(255, state.window.ackCounts[offset]!);
+    }
+    if (state.marked !== null) {
+      space.marked = true;
+      space.markedRun = state.marked.run;
+      space.markedAckRun = state.marked.ackRun;
+    }
+    return space;
+  }
+
   /** Ends the space: pending jump becomes a stray, every open slot becomes final. */
   finish(): void {
     if (this.hasPending) {
@@ -464,4 +714,10 @@ export class SequenceSpace {
     this.closeSegment();
     this.started = false;
   }
+}
+
+function copyRuns(target: RunLengthHistogram, state: RunLengthState): void {
+  if (state.exactLimit !== target.exactLimit) throw new RangeError(`run-length limit ${state.exactLimit}, expected ${target.exactLimit}`);
+  const restored = RunLengthHistogram.fromState(state);
+  Object.assign(target, restored);
 }

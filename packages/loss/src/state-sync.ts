@@ -1,5 +1,23 @@
 import type { EntityRoles, MessageRoles, Vector3 } from "@tickscope/core";
-import { LogHistogram } from "./histogram.js";
+import { LogHistogram, type LogHistogramState } from "./histogram.js";
+import { decodeFloat, encodeFloat, type EncodedFloat } from "./state-encoding.js";
+
+/** Saved state of a {@link StateSyncTracker}. */
+export interface StateSyncState {
+  intervalsUs: LogHistogramState;
+  staleAfterLossUs: LogHistogramState;
+  jumpAfterLoss: LogHistogramState;
+  jumpBaseline: LogHistogramState;
+  exceeds: number;
+  updates: number;
+  entitiesDropped: number;
+  bufferCovered: number[];
+  sample: number[];
+  nominalUs: number;
+  lastUpdateUs: EncodedFloat;
+  /** Entities as `[id, x, y, z, vx, vy, vz, hasVelocity (0/1), tUs]` (floats encoded). */
+  entities: EncodedFloat[][];
+}
 
 /** Largest interpolation buffer (in snapshots) evaluated. */
 export const MAX_BUFFER_SNAPSHOTS = 8;
@@ -175,6 +193,80 @@ export class StateSyncTracker {
       state.vz = velocity.z ?? 0;
     }
     state.tUs = tUs;
+  }
+
+  /** The tracker as plain data (packet-level dedupe is not kept: a pass ends between packets). */
+  saveState(): StateSyncState {
+    const entities: EncodedFloat[][] = [];
+    const push = (id: number, state: EntityState): void => {
+      entities.push([id, state.x, state.y, state.z, state.vx, state.vy, state.vz, state.hasVelocity ? 1 : 0, state.tUs].map(encodeFloat));
+    };
+    this.denseEntities.forEach((state, id) => {
+      if (state !== undefined) push(id, state);
+    });
+    for (const [id, state] of this.sparseEntities) push(id, state);
+    return {
+      intervalsUs: this.intervalsUs.saveState(),
+      staleAfterLossUs: this.staleAfterLossUs.saveState(),
+      jumpAfterLoss: this.jumpAfterLoss.saveState(),
+      jumpBaseline: this.jumpBaseline.saveState(),
+      exceeds: this.exceeds,
+      updates: this.updates,
+      entitiesDropped: this.entitiesDropped,
+      bufferCovered: [...this.bufferCovered],
+      sample: [...this.sample],
+      nominalUs: this.nominalUs,
+      lastUpdateUs: encodeFloat(this.lastUpdateUs),
+      entities,
+    };
+  }
+
+  /**
+   * Folds a saved tracker in: `passOrder` "after" when the state is a later
+   * pass of the same stream (its entities and last update win), "disjoint"
+   * when this tracker is fresh. Histograms and counts add; the nominal interval
+   * is this tracker's when known (a later pass's coverage counts were made
+   * against its own nominal interval).
+   */
+  mergeState(state: StateSyncState): void {
+    this.intervalsUs.merge(LogHistogram.fromState(state.intervalsUs));
+    this.staleAfterLossUs.merge(LogHistogram.fromState(state.staleAfterLossUs));
+    this.jumpAfterLoss.merge(LogHistogram.fromState(state.jumpAfterLoss));
+    this.jumpBaseline.merge(LogHistogram.fromState(state.jumpBaseline));
+    this.exceeds += state.exceeds;
+    this.updates += state.updates;
+    this.entitiesDropped += state.entitiesDropped;
+    for (let index = 0; index <= MAX_BUFFER_SNAPSHOTS; index++) this.bufferCovered[index]! += state.bufferCovered[index] ?? 0;
+    if (this.nominalUs === 0 && state.nominalUs > 0) {
+      this.nominalUs = state.nominalUs;
+      for (const interval of this.sample) this.countBuffers(interval);
+      this.sample.length = 0;
+    } else if (this.nominalUs === 0) {
+      for (const interval of state.sample) this.sample.push(interval);
+      if (this.sample.length >= NOMINAL_SAMPLE) {
+        this.nominalUs = median(this.sample.slice(0, NOMINAL_SAMPLE));
+        for (const interval of this.sample) this.countBuffers(interval);
+        this.sample.length = 0;
+      }
+    } else {
+      for (const interval of state.sample) this.countBuffers(interval);
+    }
+    const lastUpdateUs = decodeFloat(state.lastUpdateUs);
+    if (!Number.isNaN(lastUpdateUs)) this.lastUpdateUs = lastUpdateUs;
+    for (const entry of state.entities) {
+      const values = entry.map(decodeFloat);
+      const id = values[0]!;
+      const entity = this.entity(id, values[8]!);
+      if (entity === undefined) continue;
+      entity.x = values[1]!;
+      entity.y = values[2]!;
+      entity.z = values[3]!;
+      entity.vx = values[4]!;
+      entity.vy = values[5]!;
+      entity.vz = values[6]!;
+      entity.hasVelocity = values[7] === 1;
+      entity.tUs = values[8]!;
+    }
   }
 
   /** Scale to turn recorded jumps back into game units. */

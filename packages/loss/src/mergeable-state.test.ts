@@ -1,0 +1,263 @@
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode, isMergeableAnalyzer, TickscopeError, type GameMessage } from "@tickscope/core";
+import { createLossAnalyzer, SEAM_INEXACT_CODE, type LossAnalyzerOptions } from "./loss-analyzer.js";
+import { LOSS_STATE_VERSION, type LossAnalyzerState } from "./loss-analyzer-state.js";
+import type { LossReport, LossStream } from "./report-schema.js";
+import { cutAt, feed, recordSimulatedMatch, seededRandom, sessionOf, shiftSequences, type RecordedEvent } from "./test-support/recorded-match.js";
+
+function onePass(events: readonly RecordedEvent[], options: LossAnalyzerOptions = {}): LossReport {
+  const analyzer = createLossAnalyzer(options);
+  feed(analyzer, events);
+  return analyzer.finish();
+}
+
+/** A pass saved and sent through JSON (as `--partial` files are). */
+function savedPass(events: readonly RecordedEvent[], options: LossAnalyzerOptions = {}, offset = 0): LossAnalyzerState {
+  const analyzer = createLossAnalyzer(options);
+  feed(analyzer, events, offset);
+  return JSON.parse(JSON.stringify(analyzer.saveState())) as LossAnalyzerState;
+}
+
+function merged(states: { state: LossAnalyzerState; offset: number }[], options: LossAnalyzerOptions = {}): LossReport {
+  const analyzer = createLossAnalyzer(options);
+  for (const { state, offset } of states) analyzer.mergeState(state, { packetIndexOffset: offset });
+  return analyzer.finish();
+}
+
+/** Every figure a rotation cut keeps exactly, per stream. */
+function exactFigures(row: LossStream): unknown {
+  const { late, lateRate, lateRateInterval, arrivalGaps, gapPacketIndices, ...rest } = row;
+  void late;
+  void lateRate;
+  void lateRateInterval;
+  return { ...rest, arrivalGapCount: arrivalGaps.length, gapPacketIndices };
+}
+
+/** Everything but the state-sync impact rows (documented as approximate at a cut). */
+function withoutStateSync(report: LossReport): unknown {
+  return { ...report, syncImpact: report.syncImpact.filter((impact) => impact.kind !== "state"), recommendations: undefined, anomalies: undefined };
+}
+
+function packetTimes(events: readonly RecordedEvent[]): { startUs: number; endUs: number } {
+  const times = events.flatMap((event) => (event.kind === "packet" ? [event.packet.tUs] : []));
+  return { startUs: times[0]!, endUs: times[times.length - 1]! };
+}
+
+function cutAndMerge(events: readonly RecordedEvent[], cutUs: number, options: LossAnalyzerOptions = {}): LossReport {
+  const { first, second, offset } = cutAt(events, cutUs);
+  return merged(
+    [
+      { state: savedPass(first, options), offset: 0 },
+      { state: savedPass(second, options, offset), offset },
+    ],
+    options,
+  );
+}
+
+/** Splits events by session into `groups` random groups. */
+function splitSessions(events: readonly RecordedEvent[], groups: number, random: () => number): RecordedEvent[][] {
+  const sessions = [...new Set(events.map(sessionOf))];
+  const groupOf = new Map(sessions.map((session, index) => [session, index < groups ? index : Math.floor(random() * groups)]));
+  const result: RecordedEvent[][] = Array.from({ length: groups }, () => []);
+  for (const event of events) result[groupOf.get(sessionOf(event))!]!.push(event);
+  return result;
+}
+
+describe("loss analyzer state (save, merge)", () => {
+  let events: RecordedEvent[] = [];
+  let single: LossReport;
+  beforeAll(async () => {
+    events = await recordSimulatedMatch({ seed: 7, players: 4, durationMs: 40_000, profile: "wifi-congested" });
+    single = onePass(events);
+  }, 120_000);
+
+  it("is a MergeableAnalyzer whose saved state round-trips through JSON to the same report", () => {
+    const analyzer = createLossAnalyzer();
+    expect(isMergeableAnalyzer(analyzer)).toBe(true);
+    expect(analyzer.stateVersion).toBe(LOSS_STATE_VERSION);
+    const report = merged([{ state: savedPass(events), offset: 0 }]);
+    expect(single.sessions.length).toBe(8);
+    expect(single.sessions.some((row) => row.lost > 0 && row.duplicates > 0 && row.reordered > 0)).toBe(true);
+    expect(JSON.stringify(report)).toBe(JSON.stringify(single));
+  });
+
+  it("merges disjoint session groups (2 and 3 groups, any merge order) byte-identically to one pass", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom(2, 3), (seed, groups) => {
+        const random = seededRandom(seed);
+        const states = splitSessions(events, groups, random).map((group) => ({ state: savedPass(group), offset: 0 }));
+        const order = states.map((state, index) => ({ state, key: random() + index * 0 })).sort((a, b) => a.key - b.key);
+        expect(JSON.stringify(merged(order.map((entry) => entry.state)))).toBe(JSON.stringify(single));
+      }),
+      { numRuns: 4, seed: 18 },
+    );
+  });
+
+  it("keeps every loss figure exact across a rotation cut at every tenth of the match", () => {
+    const { startUs, endUs } = packetTimes(events);
+    for (let tenth = 1; tenth <= 9; tenth++) {
+      const report = cutAndMerge(events, startUs + ((endUs - startUs) * tenth) / 10);
+      expect(report.sessions.map(exactFigures), `cut at ${tenth}/10`).toEqual(single.sessions.map(exactFigures));
+      expect(withoutStateSync(report), `cut at ${tenth}/10`).toEqual(withoutStateSync(single));
+      expect(report.anomalies[SEAM_INEXACT_CODE]).toBeUndefined();
+      // State sync: one update interval per state stream is missing (the one across the cut).
+      for (const [index, impact] of report.syncImpact.entries()) {
+        const reference = single.syncImpact[index]!;
+        if (impact.kind === "state" && reference.kind === "state") expect(reference.updateIntervalMs.count - impact.updateIntervalMs.count).toBe(1);
+      }
+    }
+  });
+
+  it("keeps the loss figures exact when a later pass is longer than its head (checkpoint and graft, small windows)", () => {
+    const options = { windowSize: 128, maxGap: 64 };
+    const reference = onePass(events, options);
+    const { startUs, endUs } = packetTimes(events);
+    for (let tenth = 1; tenth <= 9; tenth += 2) {
+      const { first, second, offset } = cutAt(events, startUs + ((endUs - startUs) * tenth) / 10);
+      const later = savedPass(second, options, offset);
+      const checkpoints = later.sessions.flatMap((session) => [...session.clientToServer.streams, ...session.serverToClient.streams]).filter((stream) => stream.checkpoint !== null);
+      if (tenth < 9) expect(checkpoints.length).toBeGreaterThan(0);
+      const report = merged([{ state: savedPass(first, options), offset: 0 }, { state: later, offset }], options);
+      expect(report.sessions.map(exactFigures), `cut at ${tenth}/10`).toEqual(reference.sessions.map(exactFigures));
+    }
+  });
+
+  it("keeps the loss figures exact with the cut inside a loss burst", () => {
+    // The arrivals around the longest forward jump of a stream: the cut falls between them, inside the burst.
+    let best = { jump: 0, beforeUs: 0, afterUs: 0 };
+    const last = new Map<string, { sequence: number; tUs: number }>();
+    for (const event of events) {
+      if (event.kind !== "message" || typeof event.message.roles.sequence !== "number") continue;
+      const key = `${event.message.sessionId}/${event.message.direction}`;
+      const previous = last.get(key);
+      const sequence = event.message.roles.sequence;
+      if (previous !== undefined && sequence - previous.sequence > best.jump) best = { jump: sequence - previous.sequence, beforeUs: previous.tUs, afterUs: event.message.tUs };
+      if (previous === undefined || sequence > previous.sequence) last.set(key, { sequence, tUs: event.message.tUs });
+    }
+    expect(best.jump).toBeGreaterThanOrEqual(3);
+    const report = cutAndMerge(events, (best.beforeUs + best.afterUs) / 2);
+    expect(report.sessions.map(exactFigures)).toEqual(single.sessions.map(exactFigures));
+  });
+
+  it("keeps the loss figures exact with the cut at a 16-bit sequence wrap", () => {
+    // Shift every sequence so the server's streams wrap 65535 → 0 in the middle of the match.
+    const shifted = shiftSequences(events, 65_536 - 600);
+    const reference = onePass(shifted);
+    expect(reference.sessions.reduce((sum, row) => sum + row.lost, 0)).toBe(single.sessions.reduce((sum, row) => sum + row.lost, 0));
+    const wrap = shifted.find((event) => event.kind === "message" && event.message.roles.sequence === 0 && event.message.direction === "serverToClient") as {
+      message: GameMessage;
+    };
+    for (const deltaUs of [-40_000, 0, 1, 40_000]) {
+      const report = cutAndMerge(shifted, wrap.message.tUs + deltaUs);
+      expect(report.sessions.map(exactFigures), `cut ${deltaUs} µs from the wrap`).toEqual(reference.sessions.map(exactFigures));
+    }
+  });
+
+  it("counts a datagram captured twice across the cut as a capture duplicate, as one pass does", () => {
+    const { startUs, endUs } = packetTimes(events);
+    const index = events.findIndex((event) => event.kind === "packet" && event.packet.tUs >= (startUs + endUs) / 2 && event.packet.payload !== undefined);
+    const original = (events[index] as Extract<RecordedEvent, { kind: "packet" }>).packet;
+    let end = index + 1;
+    while (end < events.length && events[end]!.kind === "message") end += 1;
+    const copyIndex = original.packetIndex + 1;
+    const copy: RecordedEvent[] = [
+      { kind: "packet", packet: { ...original, packetIndex: copyIndex, tUs: original.tUs + 20, interfaceId: 1 } },
+      ...events.slice(index + 1, end).map((event): RecordedEvent => {
+        const message = (event as Extract<RecordedEvent, { kind: "message" }>).message;
+        return { kind: "message", message: { ...message, packetIndex: copyIndex, tUs: message.tUs + 20 } };
+      }),
+    ];
+    const renumber = (event: RecordedEvent): RecordedEvent => {
+      if (event.kind === "packet") return { ...event, packet: { ...event.packet, packetIndex: event.packet.packetIndex + 1 } };
+      if (event.kind === "message") return { ...event, message: { ...event.message, packetIndex: event.message.packetIndex + 1 } };
+      if (event.kind === "anomaly") return { ...event, anomaly: { ...event.anomaly, packetIndex: event.anomaly.packetIndex + 1 } };
+      return event;
+    };
+    const withCopy = [...events.slice(0, end), ...copy, ...events.slice(end).map(renumber)];
+    const reference = onePass(withCopy);
+    const captured = reference.sessions.reduce((sum, row) => sum + row.captureDuplicates, 0);
+    expect(captured).toBe(single.sessions.reduce((sum, row) => sum + row.captureDuplicates, 0) + 1);
+    const report = cutAndMerge(withCopy, original.tUs + 20);
+    expect(report.sessions.map(exactFigures)).toEqual(reference.sessions.map(exactFigures));
+  });
+
+  describe("rejects a state it did not save, before changing anything", () => {
+    let good: LossAnalyzerState;
+    let firstHalf: LossAnalyzerState;
+    beforeAll(() => {
+      const { startUs, endUs } = packetTimes(events);
+      const { first } = cutAt(events, (startUs + endUs) / 2);
+      firstHalf = savedPass(first);
+      good = savedPass(events);
+    });
+    const mutate = (change: (state: Record<string, any>) => void): unknown => {
+      const copy = JSON.parse(JSON.stringify(good)) as Record<string, any>;
+      change(copy);
+      return copy;
+    };
+    const hostile: [string, () => unknown, string][] = [
+      ["an empty object", () => JSON.parse(JSON.stringify({})), ErrorCode.badPartial],
+      ["another analysis", () => mutate((state) => (state.analysis = "latency")), ErrorCode.badPartial],
+      ["another version", () => mutate((state) => (state.version = LOSS_STATE_VERSION + 1)), ErrorCode.badPartial],
+      ["a missing field", () => mutate((state) => delete state.sessions[0].clientToServer.streams[0].core.space.lost), ErrorCode.badPartial],
+      ["a wrong type", () => mutate((state) => (state.sessions[0].serverToClient.streams[0].core.space.received = "12")), ErrorCode.badPartial],
+      ["an array beyond its bound", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].core.space.gapPacketIndices = [1, 2, 3, 4, 5, 6])), ErrorCode.badPartial],
+      ["a window larger than windowSize", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].core.space.window.flags += "1".repeat(4096))), ErrorCode.badPartial],
+      ["a head whose columns disagree", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].head.kinds += "o")), ErrorCode.badPartial],
+      ["a session twice", () => mutate((state) => state.sessions.push(state.sessions[0])), ErrorCode.badPartial],
+      ["options of another run", () => mutate((state) => (state.options.windowSize = 4096)), ErrorCode.partialMismatch],
+      ["not an object", () => "loss", ErrorCode.badPartial],
+    ];
+    it.each(hostile)("%s", (_name, make, code) => {
+      const analyzer = createLossAnalyzer();
+      analyzer.mergeState(firstHalf, { packetIndexOffset: 0 });
+      const before = JSON.stringify(analyzer.saveState());
+      let caught: unknown;
+      try {
+        analyzer.mergeState(make() as LossAnalyzerState, { packetIndexOffset: 0 });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(TickscopeError);
+      expect((caught as TickscopeError).code).toBe(code);
+      expect((caught as TickscopeError).message).toMatch(/loss state/);
+      expect(JSON.stringify(analyzer.saveState())).toBe(before);
+    });
+    it("rejects a negative or fractional packet index offset", () => {
+      const analyzer = createLossAnalyzer();
+      expect(() => analyzer.mergeState(good, { packetIndexOffset: -1 })).toThrow(/packetIndexOffset/);
+      expect(() => analyzer.mergeState(good, { packetIndexOffset: 0.5 })).toThrow(/packetIndexOffset/);
+    });
+  });
+});
+
+describe("loss analyzer state, 64-bit sequences", () => {
+  it("round-trips bigint sequences as decimal strings", () => {
+    const analyzer = createLossAnalyzer();
+    const base = 2n ** 63n - 5n;
+    const message = (offset: number, packetIndex: number): GameMessage => ({
+      sessionId: "udp:a-b",
+      direction: "clientToServer",
+      tUs: 1_000_000 + packetIndex * 16_667,
+      packetIndex,
+      indexInPacket: 0,
+      type: "state",
+      byteLength: 40,
+      packetWireLength: 82,
+      fields: {},
+      roles: { sequence: base + BigInt(offset), sequenceBits: 64, tick: offset },
+    });
+    [0, 1, 2, 4, 3, 5, 9, 10].forEach((offset, packetIndex) => analyzer.onMessage(message(offset, packetIndex)));
+    const state = analyzer.saveState();
+    const text = JSON.stringify(state);
+    expect(text).toContain(`"${(base + 10n).toString()}"`);
+    const restored = createLossAnalyzer();
+    restored.mergeState(JSON.parse(text) as LossAnalyzerState, { packetIndexOffset: 0 });
+    const reference = createLossAnalyzer();
+    [0, 1, 2, 4, 3, 5, 9, 10].forEach((offset, packetIndex) => reference.onMessage(message(offset, packetIndex)));
+    const report = reference.finish();
+    expect(report.sessions[0]!.lost).toBe(3);
+    expect(JSON.stringify(restored.finish())).toBe(JSON.stringify(report));
+  });
+});
