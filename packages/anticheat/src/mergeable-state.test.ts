@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ErrorCode, isMergeableAnalyzer, TickscopeError, type GameMessage } from "@tickscope/core";
 import { Value } from "@sinclair/typebox/value";
 import { describe, expect, it } from "vitest";
@@ -335,5 +337,21 @@ describe("hostile states are rejected with E_BAD_PARTIAL, never half-merged", ()
     const analyzer = new AnticheatAnalyzer();
     analyzer.mergeState(good, { packetIndexOffset: 0 });
     expect(analyzer.finish().summary.sessions).toBe(match.sessions.length);
+  });
+});
+
+describe("README: Saving and merging state", () => {
+  it("the example runs as written against the API", () => {
+    const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+    const section = readme.slice(readme.indexOf("## Saving and merging state"));
+    const code = /```js\n([\s\S]*?)```/.exec(section)![1]!.replace(/^import .*$/m, "");
+    const run = new Function("AnticheatAnalyzer", "options", "packetsInFirstFile", `${code}\nreturn report;`) as (
+      analyzer: typeof AnticheatAnalyzer,
+      options: object,
+      packetsInFirstFile: number,
+    ) => AnticheatReport;
+    const report = run(AnticheatAnalyzer, { clockRateTolerance: 0.03 }, 0);
+    expect(report.analysis).toBe("anticheat");
+    expect(report.summary.sessions).toBe(0);
   });
 });
