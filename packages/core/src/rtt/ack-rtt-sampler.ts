@@ -1,5 +1,8 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "../game-message.js";
-import { SerialUnwrapper, type SerialNumber } from "../serial-number.js";
+import { serialDifference, SerialUnwrapper, type SerialNumber } from "../serial-number.js";
+import { DirectionSchema } from "../session.js";
+import { countSchema, decodeNumber, encodeNumber, encodedNumberSchema } from "./rtt-state.js";
 import type { Direction } from "../session.js";
 import { acknowledgedChannel, channelKey } from "./acknowledged-channel.js";
 import type { RttSample, RttSampleSink } from "./rtt-sample.js";
@@ -43,6 +46,9 @@ interface SendStream {
   lastAck: SerialNumber;
   /** The last datagram whose sequence skipped ahead (the ones before it are lost or late), −1 before. */
   gapPacketIndex: number;
+  /** Extended value of the first send, and the raw value of the highest send. */
+  firstExtended: number;
+  highestRaw: SerialNumber;
 }
 
 /** Send streams of one session, by direction (0 = client→server), and when the session was last fed. */
@@ -52,6 +58,94 @@ interface SessionStreams {
   lastSeenUs: number;
   /** Acks that found no send stream, by `<send direction index>:<channel key>`, until a send on that channel shows they came before it (rare: created on the first). */
   earlyAcks: Map<string, number> | undefined;
+  /** The first acks of sends this pass never saw (before the stream's first send, or with no stream): a previous pass may hold the sends. */
+  unmatchedAcks: UnmatchedAck[] | undefined;
+}
+
+/** An ack of a send this pass did not see (see {@link AckSessionCarry}). */
+interface UnmatchedAck {
+  sendDirection: 0 | 1;
+  channel: string;
+  ack: SerialNumber;
+  tUs: number;
+  packetIndex: number;
+  ackDelayUs: number | undefined;
+  afterGap: boolean;
+  /** Whether it was counted in acksWithoutSendStream / acksBeforeFirstSend (no stream when it came). */
+  withoutStream: boolean;
+  /** The acker's own sequence and channel when this datagram was the acker's first of the pass (the previous pass knows whether it followed a gap). */
+  ackerSequence: SerialNumber | undefined;
+  ackerChannel: string;
+}
+
+/** Unmatched acks remembered per session for a later merge with the previous pass (first ones only). */
+export const MAX_CARRIED_ACKS = 32;
+/** Unacknowledged sends carried per send stream (the latest ones). */
+export const MAX_CARRIED_SENDS = 256;
+
+const serialSchema = Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.String({ pattern: "^[0-9]{1,20}$" })]);
+
+/** TypeBox schema of {@link AckSessionCarry}. */
+export const ackSessionCarrySchema = Type.Object(
+  {
+    streams: Type.Array(
+      Type.Object(
+        {
+          direction: DirectionSchema,
+          channel: Type.String({ maxLength: 256 }),
+          bits: Type.Integer({ minimum: 1, maximum: 64 }),
+          highestRaw: serialSchema,
+          /** Largest acknowledged, as sequences behind the highest send (null: none acknowledged). */
+          largestAcknowledgedBehind: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+          minimumRttUs: encodedNumberSchema,
+          /** Unacknowledged sends newer than the largest acknowledged: `[behind highest, send time µs, ambiguous 0/1]`. */
+          sends: Type.Array(Type.Tuple([Type.Integer({ minimum: 0 }), Type.Number(), Type.Integer({ minimum: 0, maximum: 1 })]), { maxItems: MAX_CARRIED_SENDS }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 512 },
+    ),
+    acks: Type.Array(
+      Type.Object(
+        {
+          sendDirection: Type.Union([Type.Literal(0), Type.Literal(1)]),
+          channel: Type.String({ maxLength: 256 }),
+          ack: serialSchema,
+          tUs: Type.Number(),
+          packetIndex: countSchema,
+          ackDelayUs: Type.Union([Type.Number(), Type.Null()]),
+          afterGap: Type.Boolean(),
+          /** The acker's own sequence when the ack rode in its first datagram of the pass (else null), and its channel. */
+          ackerSequence: Type.Union([serialSchema, Type.Null()]),
+          ackerChannel: Type.String({ maxLength: 256 }),
+          /** The counter this pass counted the ack in (an ack arriving with no stream on its channel). */
+          counted: Type.Union([Type.Literal("withoutSendStream"), Type.Literal("beforeFirstSend"), Type.Literal("none")]),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_CARRIED_ACKS },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * What a rotation cut needs of one session's ack sampling, as plain data
+ * ({@link AckRttSampler.saveCarry}): the sends still unacknowledged at the end
+ * of the pass (newer than the largest acknowledged, the latest
+ * {@link MAX_CARRIED_SENDS} per stream) and the first acks of the pass whose
+ * sends it never saw. {@link continueAckCarry} pairs the earlier pass's sends
+ * with the later pass's acks by RFC 9002's rule, giving the samples one pass
+ * would have taken across the cut.
+ */
+export type AckSessionCarry = Static<typeof ackSessionCarrySchema>;
+
+function encodeSerial(value: SerialNumber): number | string {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+function decodeSerial(value: number | string): SerialNumber {
+  return typeof value === "string" ? BigInt(value) : value;
 }
 
 /** Bit width assumed for a sequence without a `sequenceBits` role: 16, or 32 / 64 when the value does not fit. */
@@ -172,7 +266,7 @@ export class AckRttSampler {
       streams = this.sessions.get(sessionId);
       if (streams === undefined) {
         if (!create) return undefined;
-        streams = { byDirection: [[], []], lastSeenUs: message.tUs, earlyAcks: undefined };
+        streams = { byDirection: [[], []], lastSeenUs: message.tUs, earlyAcks: undefined, unmatchedAcks: undefined };
         this.sessions.set(sessionId, streams);
       }
       this.lastSessionId = sessionId;
@@ -209,6 +303,8 @@ export class AckRttSampler {
         lastAckPacketIndex: -1,
         lastAck: -1,
         gapPacketIndex: -1,
+        firstExtended: Number.NaN,
+        highestRaw: sequence,
       };
       group.push(stream);
       if (streams.earlyAcks !== undefined) this.settleEarlyAcks(streams.earlyAcks, `${directionIndex}:${channel}`);
@@ -219,6 +315,11 @@ export class AckRttSampler {
     const previousHighest = stream.unwrapper.highestExtended;
     const extended = stream.unwrapper.extend(sequence);
     if (extended > previousHighest + 1) stream.gapPacketIndex = message.packetIndex;
+    if (extended > previousHighest) stream.highestRaw = sequence;
+    else if (Number.isNaN(previousHighest)) {
+      stream.firstExtended = extended;
+      stream.highestRaw = sequence;
+    }
     const slot = this.slotOf(extended);
     const resent = roles.resendCount !== undefined && roles.resendCount > 0;
     if (stream.sequences[slot] === extended) {
@@ -245,6 +346,74 @@ export class AckRttSampler {
     return acker !== undefined && acker.gapPacketIndex === message.packetIndex;
   }
 
+  /** Remembers one of the session's first acks of sends this pass did not see. */
+  private rememberUnmatched(streams: SessionStreams, message: GameMessage, ack: SerialNumber, channel: string, withoutStream: boolean, afterGap: boolean): void {
+    streams.unmatchedAcks ??= [];
+    if (streams.unmatchedAcks.length >= MAX_CARRIED_ACKS) return;
+    const ackerChannel = channelKey(message.roles.channel);
+    const acker = message.roles.sequence === undefined ? undefined : streamOfChannel(streams.byDirection[message.direction === "clientToServer" ? 0 : 1], ackerChannel);
+    const ackerFirst = acker !== undefined && acker.lastPacketIndex === message.packetIndex && acker.unwrapper.highestExtended === acker.firstExtended;
+    streams.unmatchedAcks.push({
+      ackerSequence: ackerFirst ? (message.roles.sequence as SerialNumber) : undefined,
+      ackerChannel,
+      sendDirection: message.direction === "clientToServer" ? 1 : 0,
+      channel,
+      ack,
+      tUs: message.tUs,
+      packetIndex: message.packetIndex,
+      ackDelayUs: message.roles.ackDelayUs,
+      afterGap: afterGap || (withoutStream && this.followsOwnGap(streams.byDirection[message.direction === "clientToServer" ? 0 : 1], message)),
+      withoutStream,
+    });
+  }
+
+  /**
+   * What a rotation cut needs of one session (see {@link AckSessionCarry}), or
+   * undefined when the sampler holds nothing of it. Packet indices as this pass numbers them.
+   */
+  saveCarry(sessionId: string): AckSessionCarry | undefined {
+    const streams = this.sessions.get(sessionId);
+    if (streams === undefined) return undefined;
+    const carried: AckSessionCarry["streams"] = [];
+    for (const group of streams.byDirection) {
+      for (const stream of group) {
+        const highest = stream.unwrapper.highestExtended;
+        if (Number.isNaN(highest)) continue;
+        const sends: [number, number, number][] = [];
+        const oldest = Math.max(Number.isNaN(stream.largestAcknowledged) ? -Infinity : stream.largestAcknowledged + 1, highest - Math.min(this.windowSize, MAX_CARRIED_SENDS) + 1);
+        for (let extended = Math.max(oldest, highest - this.windowSize + 1); extended <= highest; extended++) {
+          const slot = this.slotOf(extended);
+          if (stream.sequences[slot] !== extended) continue;
+          const state = stream.states[slot];
+          if (state === PENDING || state === AMBIGUOUS) sends.push([highest - extended, stream.sendTimesUs[slot], state === AMBIGUOUS ? 1 : 0]);
+        }
+        carried.push({
+          direction: stream.direction,
+          channel: stream.channel,
+          bits: stream.unwrapper.bits,
+          highestRaw: encodeSerial(stream.highestRaw),
+          largestAcknowledgedBehind: Number.isNaN(stream.largestAcknowledged) || stream.largestAcknowledged > highest ? null : highest - stream.largestAcknowledged,
+          minimumRttUs: encodeNumber(stream.minimumRttUs),
+          sends,
+        });
+      }
+    }
+    const acks = (streams.unmatchedAcks ?? []).map((entry) => ({
+      sendDirection: entry.sendDirection,
+      channel: entry.channel,
+      ack: encodeSerial(entry.ack),
+      tUs: entry.tUs,
+      packetIndex: entry.packetIndex,
+      ackDelayUs: entry.ackDelayUs ?? null,
+      afterGap: entry.afterGap,
+      ackerSequence: entry.ackerSequence === undefined ? null : encodeSerial(entry.ackerSequence),
+      ackerChannel: entry.ackerChannel,
+      // Counted without a stream, moved to "before first send" once a send on the channel came later in the pass.
+      counted: !entry.withoutStream ? ("none" as const) : streamOfChannel(streams.byDirection[entry.sendDirection], entry.channel) === undefined ? ("withoutSendStream" as const) : ("beforeFirstSend" as const),
+    }));
+    return { streams: carried, acks };
+  }
+
   /** The acks that waited for a send on `key`'s channel came before its first send: moved from {@link acksWithoutSendStream} to {@link acksBeforeFirstSend}. */
   private settleEarlyAcks(earlyAcks: Map<string, number>, key: string): void {
     const count = earlyAcks.get(key);
@@ -262,6 +431,7 @@ export class AckRttSampler {
     let stream = streamOfChannel(group, channel);
     if (stream === undefined) {
       this.acksWithoutSendStream += 1;
+      this.rememberUnmatched(streams, message, ack, channel, true, false);
       const key = `${message.direction === "clientToServer" ? 1 : 0}:${channel}`;
       streams.earlyAcks ??= new Map();
       streams.earlyAcks.set(key, (streams.earlyAcks.get(key) ?? 0) + 1);
@@ -275,7 +445,13 @@ export class AckRttSampler {
     if (largest <= stream.largestAcknowledged || largest > stream.unwrapper.highestExtended) return;
     stream.largestAcknowledged = largest;
     const slot = this.slotOf(largest);
-    if (stream.sequences[slot] !== largest) return;
+    if (stream.sequences[slot] !== largest) {
+      // An ack of a send before this pass's first on the stream: the previous pass may hold it.
+      if (largest < stream.firstExtended && (streams.unmatchedAcks === undefined || streams.unmatchedAcks.length < MAX_CARRIED_ACKS)) {
+        this.rememberUnmatched(streams, message, ack, channel, false, this.followsOwnGap(group === streams.byDirection[0] ? streams.byDirection[1] : streams.byDirection[0], message));
+      }
+      return;
+    }
     const state = stream.states[slot];
     stream.states[slot] = ACKNOWLEDGED;
     if (state === AMBIGUOUS) {
@@ -301,5 +477,81 @@ export class AckRttSampler {
     sample.packetIndex = message.packetIndex;
     sample.channel = stream.channel;
     this.sink(sample);
+  }
+}
+
+/** Samples and counter corrections {@link continueAckCarry} found across a rotation cut. */
+export interface AckCarryResult {
+  /** The samples one pass would have taken from the later pass's acks of the earlier pass's sends (copies, ack method). */
+  samples: RttSample[];
+  /** Acks the later pass counted as coming before their channel's first send, that one pass would have matched. */
+  acksBeforeFirstSend: number;
+  /** Acks the later pass counted as naming a channel never sent on, that one pass would have matched. */
+  acksWithoutSendStream: number;
+  /** Acks of retransmitted sends (no sample, Karn). */
+  ambiguousAcks: number;
+}
+
+/**
+ * Pairs the earlier pass's unacknowledged sends with the later pass's acks of
+ * sends it never saw (both {@link AckRttSampler.saveCarry} of one session), by
+ * the rule of {@link AckRttSampler}: only a newly acknowledged largest
+ * sequence, sent once, not in a datagram after a gap of the acker's own
+ * sequence, within `maxRttMs`; the peer's ack delay subtracted as RFC 9002
+ * §5.3 does. `packetIndexOffset` is added to the later pass's packet indices.
+ */
+export function continueAckCarry(sessionId: string, earlier: AckSessionCarry, later: AckSessionCarry, packetIndexOffset: number, maxRttMs = 10_000): AckCarryResult {
+  const result: AckCarryResult = { samples: [], acksBeforeFirstSend: 0, acksWithoutSendStream: 0, ambiguousAcks: 0 };
+  const state = earlier.streams.map((stream) => ({
+    stream,
+    highestRaw: decodeSerial(stream.highestRaw),
+    largestBehind: stream.largestAcknowledgedBehind,
+    minimumRttUs: decodeNumber(stream.minimumRttUs),
+    sends: new Map(stream.sends.map(([behind, sendUs, ambiguous]) => [behind, { sendUs, ambiguous: ambiguous === 1, acknowledged: false }])),
+  }));
+  for (const ack of later.acks) {
+    const direction = ack.sendDirection === 0 ? "clientToServer" : "serverToClient";
+    const entry = state.find((candidate) => candidate.stream.direction === direction && candidate.stream.channel === ack.channel);
+    if (entry === undefined) continue;
+    let behind: number;
+    try {
+      behind = -serialDifference(entry.highestRaw, decodeSerial(ack.ack), entry.stream.bits);
+    } catch {
+      continue;
+    }
+    // One pass would not have counted this ack as early: it found the earlier pass's stream.
+    if (ack.counted === "withoutSendStream") result.acksWithoutSendStream += 1;
+    else if (ack.counted === "beforeFirstSend") result.acksBeforeFirstSend += 1;
+    if (behind < 0 || (entry.largestBehind !== null && behind >= entry.largestBehind)) continue;
+    entry.largestBehind = behind;
+    const send = entry.sends.get(behind);
+    if (send === undefined || send.acknowledged) continue;
+    send.acknowledged = true;
+    if (send.ambiguous) {
+      result.ambiguousAcks += 1;
+      continue;
+    }
+    if (ack.afterGap || followsEarlierGap(earlier, ack)) continue;
+    const latestUs = ack.tUs - send.sendUs;
+    if (latestUs < 0 || latestUs > maxRttMs * 1000) continue;
+    if (latestUs < entry.minimumRttUs) entry.minimumRttUs = latestUs;
+    let rttUs = latestUs;
+    if (ack.ackDelayUs !== null && ack.ackDelayUs > 0 && latestUs >= entry.minimumRttUs + ack.ackDelayUs) rttUs = latestUs - ack.ackDelayUs;
+    result.samples.push({ sessionId, direction, method: "ack", tUs: send.sendUs, rttMs: rttUs / 1000, packetIndex: ack.packetIndex + packetIndexOffset, channel: ack.channel });
+  }
+  return result;
+}
+
+
+/** Whether an ack in the acker's first datagram of the later pass followed a gap in its sequence after the earlier pass's highest. */
+function followsEarlierGap(earlier: AckSessionCarry, ack: AckSessionCarry["acks"][number]): boolean {
+  if (ack.ackerSequence === null) return false;
+  const ackerDirection = ack.sendDirection === 0 ? "serverToClient" : "clientToServer";
+  const acker = earlier.streams.find((stream) => stream.direction === ackerDirection && stream.channel === ack.ackerChannel);
+  if (acker === undefined) return false;
+  try {
+    return serialDifference(decodeSerial(acker.highestRaw), decodeSerial(ack.ackerSequence), acker.bits) > 1;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,7 @@
+import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "../game-message.js";
-import type { Direction } from "../session.js";
+import { DirectionSchema, type Direction } from "../session.js";
+import { countSchema } from "./rtt-state.js";
 import type { RttSample, RttSampleSink } from "./rtt-sample.js";
 
 /** Options of {@link EchoRttMatcher}. */
@@ -31,7 +33,43 @@ interface SessionRequests {
   readonly requests: Map<string, PendingRequest>;
   /** Capture time of the latest echo message of the session, µs. */
   lastSeenUs: number;
+  /** The session's first replies without a request (a previous pass may hold the request). */
+  unmatched: { key: string; tUs: number; direction: Direction; echoTimeUs: number | null; packetIndex: number }[] | undefined;
 }
+
+/** Unmatched replies remembered per session, and unanswered requests carried, for a rotation cut. */
+export const MAX_CARRIED_ECHOES = 32;
+
+/** TypeBox schema of {@link EchoSessionCarry}. */
+export const echoSessionCarrySchema = Type.Object(
+  {
+    /** Unanswered requests sent within `maxRttMs` of the pass's end (latest first dropped last): key, first send µs, direction, `[clock, send µs]` per resend. */
+    requests: Type.Array(
+      Type.Object(
+        { key: Type.String({ maxLength: 256 }), tUs: Type.Number(), direction: DirectionSchema, sends: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { maxItems: MAX_SENDS_PER_REQUEST }) },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_CARRIED_ECHOES },
+    ),
+    /** The pass's first replies without a request. */
+    replies: Type.Array(
+      Type.Object(
+        { key: Type.String({ maxLength: 256 }), tUs: Type.Number(), direction: DirectionSchema, echoTimeUs: Type.Union([Type.Number(), Type.Null()]), packetIndex: countSchema },
+        { additionalProperties: false },
+      ),
+      { maxItems: MAX_CARRIED_ECHOES },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * What a rotation cut needs of one session's echo matching, as plain data
+ * ({@link EchoRttMatcher.saveCarry}): the requests still unanswered at the end
+ * of the pass and the pass's first replies without a request;
+ * {@link continueEchoCarry} pairs them as one pass would have.
+ */
+export type EchoSessionCarry = Static<typeof echoSessionCarrySchema>;
 
 /**
  * Echo-based RTT: a message with `echoPhase: "request"` and an `echoKey` (a
@@ -96,13 +134,26 @@ export class EchoRttMatcher {
     this.pending.delete(sessionId);
   }
 
+  /** What a rotation cut needs of one session (see {@link EchoSessionCarry}); undefined when nothing is held. */
+  saveCarry(sessionId: string): EchoSessionCarry | undefined {
+    const session = this.pending.get(sessionId);
+    if (session === undefined) return undefined;
+    const requests: EchoSessionCarry["requests"] = [];
+    for (const [key, request] of session.requests) {
+      if (session.lastSeenUs - request.tUs > this.maxRttUs) continue;
+      requests.push({ key, tUs: request.tUs, direction: request.direction, sends: request.sends === undefined ? [] : [...request.sends] });
+      if (requests.length > MAX_CARRIED_ECHOES) requests.shift();
+    }
+    return { requests, replies: (session.unmatched ?? []).map((reply) => ({ ...reply })) };
+  }
+
   /** Feeds one message (messages without `echoKey`/`echoPhase` are ignored). */
   onMessage(message: GameMessage): void {
     const { echoKey, echoPhase } = message.roles;
     if (echoKey === undefined || echoPhase === undefined) return;
     let session = this.pending.get(message.sessionId);
     if (session === undefined) {
-      session = { requests: new Map(), lastSeenUs: message.tUs };
+      session = { requests: new Map(), lastSeenUs: message.tUs, unmatched: undefined };
       this.pending.set(message.sessionId, session);
     } else if (message.tUs > session.lastSeenUs) session.lastSeenUs = message.tUs;
     const requests = session.requests;
@@ -128,6 +179,9 @@ export class EchoRttMatcher {
     const request = requests.get(echoKey);
     if (request === undefined || request.direction === message.direction) {
       this.unmatchedReplies += 1;
+      if (request === undefined && (session.unmatched === undefined || session.unmatched.length < MAX_CARRIED_ECHOES)) {
+        (session.unmatched ??= []).push({ key: echoKey, tUs: message.tUs, direction: message.direction, echoTimeUs: message.roles.echoTimeUs ?? null, packetIndex: message.packetIndex });
+      }
       return;
     }
     requests.delete(echoKey);
@@ -143,4 +197,30 @@ export class EchoRttMatcher {
     sample.packetIndex = message.packetIndex;
     this.sink(sample);
   }
+}
+
+/**
+ * Pairs the earlier pass's unanswered requests with the later pass's replies
+ * without a request (both {@link EchoRttMatcher.saveCarry} of one session), as
+ * {@link EchoRttMatcher} would have in one pass: same key, opposite direction,
+ * counted from the send whose clock the reply echoes (else the first), within
+ * `maxRttMs`. Returns the samples (packet indices moved by `packetIndexOffset`)
+ * and how many replies one pass would not have counted as unmatched.
+ */
+export function continueEchoCarry(sessionId: string, earlier: EchoSessionCarry, later: EchoSessionCarry, packetIndexOffset: number, maxRttMs = 30_000): { samples: RttSample[]; matchedReplies: number } {
+  const requests = new Map(earlier.requests.map((request) => [request.key, request]));
+  const samples: RttSample[] = [];
+  let matchedReplies = 0;
+  for (const reply of later.replies) {
+    const request = requests.get(reply.key);
+    if (request === undefined || request.direction === reply.direction) continue;
+    requests.delete(reply.key);
+    matchedReplies += 1;
+    const resend = reply.echoTimeUs === null ? undefined : request.sends.find(([clockUs]) => clockUs === reply.echoTimeUs);
+    const sentUs = resend === undefined ? request.tUs : resend[1];
+    const rttUs = reply.tUs - sentUs;
+    if (rttUs < 0 || rttUs > maxRttMs * 1000) continue;
+    samples.push({ sessionId, direction: request.direction, method: "echo", tUs: sentUs, rttMs: rttUs / 1000, packetIndex: reply.packetIndex + packetIndexOffset, channel: "" });
+  }
+  return { samples, matchedReplies };
 }

@@ -8,6 +8,8 @@ import { SessionRttSignals, type RttSpike } from "./session-rtt-signals.js";
 import { SpikeDetector, type DetectedSpike } from "./spike-detector.js";
 import type { RttSample } from "./rtt-sample.js";
 import { decodeNumber, encodeNumber } from "./rtt-state.js";
+import { AckRttSampler, continueAckCarry } from "./ack-rtt-sampler.js";
+import { EchoRttMatcher, continueEchoCarry } from "./echo-rtt-matcher.js";
 
 /** Seeded uniform [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -397,5 +399,61 @@ describe("continuing a pass with a later pass's state (rotation cut)", () => {
     expect([series.firstUs, series.lastUs]).toEqual([whole.get("echo", "clientToServer")!.firstUs, whole.get("echo", "clientToServer")!.lastUs]);
     expect(series.jitter.jitterUs).toBeCloseTo(whole.get("echo", "clientToServer")!.jitter.jitterUs, 6);
     expectBadPartial(() => merged.mergeState({} as never));
+  });
+});
+
+describe("exchanges spanning a rotation cut (ack and echo carry)", () => {
+  const msg = (direction: "clientToServer" | "serverToClient", tUs: number, packetIndex: number, roles: Record<string, unknown>) =>
+    ({ sessionId: "s", direction, tUs, packetIndex, indexInPacket: 0, type: "m", byteLength: 10, packetWireLength: 60, fields: {}, roles }) as never;
+
+  it("an ack in the later pass of a send in the earlier pass gives the sample one pass gives; the early-ack counters are undone", () => {
+    const wholeSamples: RttSample[] = [];
+    const whole = new AckRttSampler((sample) => wholeSamples.push({ ...sample }));
+    const firstSamples: RttSample[] = [];
+    const first = new AckRttSampler((sample) => firstSamples.push({ ...sample }));
+    const secondSamples: RttSample[] = [];
+    const second = new AckRttSampler((sample) => secondSamples.push({ ...sample }));
+    const events = [
+      msg("clientToServer", 0, 0, { sequence: 10 }),
+      msg("serverToClient", 40_000, 1, { sequence: 500, ack: 10 }),
+      msg("clientToServer", 50_000, 2, { sequence: 11 }),
+      msg("clientToServer", 60_000, 3, { sequence: 12 }),
+      // cut here
+      msg("serverToClient", 95_000, 4, { sequence: 501, ack: 12, ackDelayUs: 1000 }),
+      msg("clientToServer", 100_000, 5, { sequence: 13 }),
+      msg("serverToClient", 140_000, 6, { sequence: 502, ack: 13 }),
+    ];
+    events.forEach((event, index) => {
+      whole.onMessage(event);
+      if (index < 4) first.onMessage(event);
+      else second.onMessage({ ...(event as object), packetIndex: (event as { packetIndex: number }).packetIndex - 4 } as never);
+    });
+    const earlier = viaJson(first.saveCarry("s")!);
+    const later = viaJson(second.saveCarry("s")!);
+    expect(earlier.streams[0].sends.map((send) => send[0])).toEqual([1, 0]);
+    expect(later.acks.length).toBe(1);
+    expect(later.acks[0].counted).toBe("beforeFirstSend");
+    expect(first.saveCarry("nobody")).toBeUndefined();
+    const carried = continueAckCarry("s", earlier, later, 4);
+    expect(carried.samples).toEqual(wholeSamples.filter((sample) => sample.packetIndex === 4));
+    expect([carried.acksBeforeFirstSend, second.acksBeforeFirstSend, whole.acksBeforeFirstSend]).toEqual([1, 1, 0]);
+    expect(firstSamples.length + carried.samples.length + secondSamples.length).toBe(wholeSamples.length);
+    // an ack after a gap in the acker's own sequence gives none (Karn-like ambiguity)
+    const gapped = { ...later, acks: [{ ...later.acks[0], ackerSequence: 503 }] };
+    expect(continueAckCarry("s", earlier, gapped, 4).samples).toEqual([]);
+  });
+
+  it("a pong in the later pass of a ping in the earlier pass gives the sample; the reply is no longer unmatched", () => {
+    const samples: RttSample[] = [];
+    const first = new EchoRttMatcher(() => undefined);
+    const second = new EchoRttMatcher((sample) => samples.push({ ...sample }));
+    first.onMessage(msg("clientToServer", 0, 0, { echoKey: "p1", echoPhase: "request" }));
+    first.onMessage(msg("clientToServer", 500_000, 1, { echoKey: "p2", echoPhase: "request", sendTimeUs: 77 }));
+    second.onMessage(msg("serverToClient", 545_000, 0, { echoKey: "p2", echoPhase: "reply", echoTimeUs: 77 }));
+    expect(second.unmatchedReplies).toBe(1);
+    const carried = continueEchoCarry("s", viaJson(first.saveCarry("s")!), viaJson(second.saveCarry("s")!), 2);
+    expect(carried.matchedReplies).toBe(1);
+    expect(carried.samples).toEqual([{ sessionId: "s", direction: "clientToServer", method: "echo", tUs: 500_000, rttMs: 45, packetIndex: 2, channel: "" }]);
+    expect(first.saveCarry("none")).toBeUndefined();
   });
 });
