@@ -108,7 +108,8 @@ describe("LatencyAnalyzer saved state", () => {
       expect(session.perMinute.map((minute) => minute.minuteStartUs)).toEqual(whole.perMinute.map((minute) => minute.minuteStartUs));
       expect(session.timeline.length).toBe(whole.timeline.length);
     }
-    expect(report.methodDetails.ackRetransmissionsSkipped).toBe(single.report.methodDetails.ackRetransmissionsSkipped);
+    expect(report.methodDetails).toEqual(single.report.methodDetails);
+    expect(report.anomalies).toEqual(single.report.anomalies);
   });
 
   it("adds the packet-index offset to spike evidence of the later pass", () => {

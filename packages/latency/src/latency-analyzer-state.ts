@@ -1,6 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import {
+  ackSessionCarrySchema,
   countSchema,
+  echoSessionCarrySchema,
   detectedSpikeStateSchema,
   DirectionSchema,
   encodedNumberSchema,
@@ -89,6 +91,8 @@ const sessionStateSchema = Type.Object(
     rtt: sessionRttStateSchema,
     signals: sessionRttSignalsStateSchema,
     series: Type.Array(seriesStateSchema, { maxItems: 6 }),
+    /** The exchanges open at the pass's ends (unacknowledged sends, unanswered pings; the first acks and pongs of sends the pass never saw), for a rotation cut. */
+    carry: Type.Object({ ack: Type.Union([ackSessionCarrySchema, Type.Null()]), echo: Type.Union([echoSessionCarrySchema, Type.Null()]) }, { additionalProperties: false }),
   },
   { additionalProperties: false },
 );
@@ -137,10 +141,15 @@ export const latencyAnalyzerStateSchema = Type.Object(
  * exact (sketches add); minute rows are exact (the cut minute is rebuilt from
  * both halves' sketches); the timeline, time above thresholds, RFC 3550 jitter
  * (last and mean) and the smoothed RTT are exact (the smoothed RTT and jitter
- * by the linearity of their updates; the RTT variation ≈, within 0.75^n of its
- * start difference after n samples). What differs from one pass: RTT samples
- * whose exchange spans the cut (an ack or pong in the later pass of a send in
- * the earlier one) are missing — one per series at most in a steady stream —
+ * by the linearity of their updates; the RTT variation ≈: it converges as
+ * 0.75^n after n samples, but a cut inside a spike with a sparse series, e.g.
+ * 1 Hz pings, leaves it a few ms off). Exchanges spanning the cut (an ack or
+ * pong in the later pass of a send or ping in the earlier one) are paired at
+ * merge from the carried open sends/pings and the later pass's first unmatched
+ * acks/pongs (core's `continueAckCarry` / `continueEchoCarry`, RFC 9002 rules),
+ * so their samples are counted and in the percentiles, minute rows and timeline,
+ * but not in the smoothed RTT, time above thresholds, jitter or spike detection
+ * (they came after the earlier pass's end). What differs from one pass:
  * a spike open at the cut is closed there and the later pass needs its 20-sample
  * warm-up before it detects again (so a spike at the cut may be split or, within
  * the warm-up, missed), spikes near the start of the later pass are scored

@@ -2,6 +2,10 @@ import {
   AnomalyCounter,
   badState,
   checkState,
+  continueAckCarry,
+  continueEchoCarry,
+  type AckSessionCarry,
+  type EchoSessionCarry,
   decodeNumber,
   encodeNumber,
   ErrorCode,
@@ -193,6 +197,8 @@ interface SessionState {
   readonly series: Map<string, SeriesState>;
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
+  /** A restored session's open exchanges at the ends of its passes (a fed session's are in the samplers). */
+  carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } | undefined;
 }
 
 const THRESHOLDS_MS = [50, 100, 150];
@@ -399,7 +405,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   saveState(): LatencyAnalyzerState {
     this.endFeeding();
     const sessions: LatencySessionState[] = [];
-    for (const id of [...this.sessions.keys()].sort()) sessions.push(saveSession(this.sessions.get(id)!));
+    for (const id of [...this.sessions.keys()].sort()) sessions.push(saveSession(this.sessions.get(id)!, this.carryOf(this.sessions.get(id)!)));
     const anomalies = new Map<string, number>(Object.entries(this.anomalies.toCounts()));
     for (const [code, count] of this.mergedAnomalies) anomalies.set(code, (anomalies.get(code) ?? 0) + count);
     return {
@@ -435,12 +441,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     this.endFeeding();
     const ids = new Set<string>();
     const replacements: SessionState[] = [];
+    const counterDeltas = { acksBeforeFirstSend: 0, acksWithoutSendStream: 0, unmatchedEchoReplies: 0 };
     checked.sessions.forEach((saved, index) => {
       if (ids.has(saved.id)) badState("latency state", `/sessions/${index}/id`, `session ${saved.id} appears twice`);
       ids.add(saved.id);
       const existing = this.sessions.get(saved.id);
       // Rebuild into new objects (checking everything); an existing session is merged into a copy of itself.
-      const restored = existing === undefined ? this.restoreSession(saved, offset, `/sessions/${index}`) : this.continueSession(this.restoreSession(saveSession(existing), 0, `/sessions/${index}`), saved, offset, `/sessions/${index}`);
+      const restored =
+        existing === undefined
+          ? this.restoreSession(saved, offset, `/sessions/${index}`)
+          : this.continueSession(this.restoreSession(saveSession(existing, this.carryOf(existing)), 0, `/sessions/${index}`), saved, offset, `/sessions/${index}`, counterDeltas);
       replacements.push(restored);
     });
     // Commit: nothing below throws.
@@ -454,7 +464,15 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     this.lastSessionId = undefined;
     this.lastSession = undefined;
     for (const key of Object.keys(this.mergedCounters) as (keyof typeof this.mergedCounters)[]) this.mergedCounters[key] += checked.counters[key];
+    // Acks and pongs the later pass could not pair, paired across the cut: one pass never counted them.
+    for (const key of Object.keys(counterDeltas) as (keyof typeof counterDeltas)[]) this.mergedCounters[key] -= counterDeltas[key];
     for (const [code, count] of checked.anomalies) this.mergedAnomalies.set(code, (this.mergedAnomalies.get(code) ?? 0) + count);
+  }
+
+  /** A session's open exchanges: from the samplers for a session fed here, else as restored. */
+  private carryOf(state: SessionState): { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } {
+    if (state.carry !== undefined) return state.carry;
+    return { ack: this.sampler.ack.saveCarry(state.id), echo: this.sampler.echo.saveCarry(state.id) };
   }
 
   /** The options that shape the report, as canonical JSON (states merge only with equal settings). */
@@ -521,6 +539,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(rtt, this.options.spike, (signals, spike) => this.onSpike(state, signals, spike)),
+      carry: undefined,
     };
     return state;
   }
@@ -546,6 +565,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     state.playerLearnedFromMessages = saved.playerLearnedFromMessages;
     state.rtt.mergeState(saved.rtt);
     state.signals.loadState(saved.signals, offset);
+    state.carry = { ack: saved.carry.ack ?? undefined, echo: saved.carry.echo ?? undefined };
     const seen = new Set<string>();
     saved.series.forEach((entry, index) => {
       const key = `${entry.method}:${entry.direction}`;
@@ -562,9 +582,33 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    * Continues a session with a later pass's saved state of it (a rotation cut
    * it): see {@link LatencyAnalyzerState} for what is exact and what is not.
    */
-  private continueSession(state: SessionState, later: LatencySessionState, offset: number, path: string): SessionState {
+  private continueSession(
+    state: SessionState,
+    later: LatencySessionState,
+    offset: number,
+    path: string,
+    counterDeltas: { acksBeforeFirstSend: number; acksWithoutSendStream: number; unmatchedEchoReplies: number },
+  ): SessionState {
     // Check the later pass on its own first (a fresh rebuild throws on anything inconsistent).
     const laterState = this.restoreSession(later, offset, path);
+    // Exchanges spanning the cut: the earlier pass's open sends and pings, the later pass's first unpaired acks and pongs.
+    const earlierCarry = state.carry;
+    const laterCarry = laterState.carry!;
+    if (earlierCarry?.ack !== undefined && laterCarry.ack !== undefined) {
+      const paired = continueAckCarry(state.id, earlierCarry.ack, laterCarry.ack, offset, this.options.ack?.maxRttMs);
+      for (const sample of paired.samples) this.addCarriedSample(state, sample);
+      counterDeltas.acksBeforeFirstSend += paired.acksBeforeFirstSend;
+      counterDeltas.acksWithoutSendStream += paired.acksWithoutSendStream;
+    }
+    if (earlierCarry?.echo !== undefined && laterCarry.echo !== undefined) {
+      const paired = continueEchoCarry(state.id, earlierCarry.echo, laterCarry.echo, offset, this.options.echo?.maxRttMs);
+      for (const sample of paired.samples) this.addCarriedSample(state, sample);
+      counterDeltas.unmatchedEchoReplies += paired.matchedReplies;
+    }
+    state.carry = {
+      ack: laterCarry.ack === undefined ? earlierCarry?.ack : earlierCarry?.ack === undefined ? laterCarry.ack : { streams: laterCarry.ack.streams, acks: earlierCarry.ack.acks },
+      echo: laterCarry.echo === undefined ? earlierCarry?.echo : earlierCarry?.echo === undefined ? laterCarry.echo : { requests: laterCarry.echo.requests, replies: earlierCarry.echo.replies },
+    };
     state.client = later.client || state.client;
     state.server = later.server || state.server;
     state.player = later.player ?? state.player;
@@ -582,6 +626,24 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       this.continueSeries(own, laterSeries);
     }
     return state;
+  }
+
+  /**
+   * Adds a sample paired across a rotation cut to the session's series
+   * sketch, its minute (the earlier pass's last) and timeline, as one pass
+   * would have counted it; not to the smoothed RTT, jitter or spike detector.
+   */
+  private addCarriedSample(state: SessionState, sample: RttSample): void {
+    if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) return;
+    const series = this.seriesOf(state, sample.method, sample.direction);
+    state.rtt.add(sample);
+    series.timeline.add(sample.tUs, sample.rttMs);
+    const minute = Math.floor(sample.tUs / MINUTE_US);
+    const last = series.lastMinute;
+    if (last === undefined || last.minute !== minute) return;
+    last.sketch.add(sample.rttMs);
+    const row = series.minutes.findIndex((entry) => entry.minuteStartUs === minute * MINUTE_US);
+    if (row >= 0) series.minutes[row] = { minuteStartUs: minute * MINUTE_US, ...percentiles(last.sketch) };
   }
 
   /** Continues a series with the later pass's series of the same method and direction. */
@@ -1132,7 +1194,7 @@ function restoreSpike(saved: LatencySpikeState, offset: number): SpikeRecord {
 }
 
 /** A session as plain data (feeding ended: spikes and minutes closed). */
-function saveSession(state: SessionState): LatencySessionState {
+function saveSession(state: SessionState, carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined }): LatencySessionState {
   const signals = state.signals.saveState();
   // Recent samples only decide contradictions when a spike closes, and every spike is closed at save.
   for (const entry of signals.series) {
@@ -1165,6 +1227,7 @@ function saveSession(state: SessionState): LatencySessionState {
     rtt: state.rtt.saveState(),
     signals,
     series,
+    carry: { ack: carry.ack ?? null, echo: carry.echo ?? null },
   };
 }
 
