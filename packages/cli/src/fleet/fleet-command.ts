@@ -151,11 +151,17 @@ function registerWorker(fleet: Command): void {
       const { runFleetWorker } = await import("./fleet-worker.js");
       const { writeFleetPartial } = await import("./partial-bridge.js");
       const out = resolve(options.out);
-      const stop: { request?: (reason: string, force: boolean) => void } = {};
+      const stop: { request?: (reason: string) => void } = {};
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals): void => {
         signals += 1;
-        stop.request?.(signal, signals > 1);
+        if (signals === 1) {
+          stop.request?.(signal);
+          return;
+        }
+        // a second signal: stop now; the running job's lock expires and another worker takes it
+        streams.stderr.write(`fleet worker: ${signal} again: stopping now; the running job goes back to the queue when its lock expires\n`);
+        process.exit(128 + (signal === "SIGINT" ? 2 : 15));
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
@@ -186,9 +192,7 @@ function registerWorker(fleet: Command): void {
                 case "connection":
                   return `Redis connection: ${event.message} (retrying)`;
                 case "stopping":
-                  return event.force
-                    ? `${event.signal}: stopping now; running jobs go back to the queue when their lock expires`
-                    : `${event.signal}: finishing ${event.activeJobs} running job(s), taking no new ones (signal again to stop now)`;
+                  return `${event.signal}: finishing ${event.activeJobs} running job(s), taking no new ones${event.signal === "idle" ? "" : " (signal again to stop now)"}`;
                 case "idle":
                   return "queue idle: stopping";
               }

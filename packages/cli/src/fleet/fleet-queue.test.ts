@@ -8,7 +8,7 @@ import { fileSha256 } from "../partial-file.js";
 import { buildFleetReport, formatFleetSummary, type FleetMerge } from "./fleet-report.js";
 import { readFleetStatus } from "./fleet-status.js";
 import { submitFleetJobs, type FleetSubmitOptions } from "./fleet-submit.js";
-import { runFleetWorker, type FleetPassRequest, type PartialWritten } from "./fleet-worker.js";
+import { runFleetWorker, type FleetPassRequest, type FleetWorkerStop, type PartialWritten } from "./fleet-worker.js";
 import { connectionOptionsFor } from "./redis-connection.js";
 import { parseRedisUrl } from "./redis-url.js";
 import { REDIS_SKIP_REASON, TEST_REDIS_URL, uniqueQueueName, writeSimulatedCaptures } from "./test-support/fleet-test-support.js";
@@ -135,6 +135,31 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet queue on a real Redis: idem
     const done = status.jobs.find((job) => job.state === "completed");
     expect(done?.partialMissing).toBe(true);
     expect(formatFleetSummary({ status, mergedJobs: 0, mergedCaptures: 0, incomplete: true })).toContain("completed, partial missing (not merged): 1 job(s)");
+  });
+
+  it("a stop request (SIGTERM) while a job runs lets it finish and complete, takes no further job, then returns", async () => {
+    const queueName = uniqueQueueName("graceful");
+    queues.push(queueName);
+    const captureDirectory = mkdtempSync(join(directory, "graceful-"));
+    const captures = writeSimulatedCaptures(captureDirectory, 3);
+    await submitFleetJobs(submitOptions(queueName, captures));
+    const out = join(captureDirectory, "partials");
+    const stop: FleetWorkerStop = {};
+    let release: () => void = () => undefined;
+    const slowWriter = async (request: FleetPassRequest, partialPath: string): Promise<PartialWritten> => {
+      stop.request!("SIGTERM"); // the signal arrives while this job runs
+      await new Promise<void>((resolve) => (release = resolve));
+      return recordingWriter(request, partialPath);
+    };
+    const events: string[] = [];
+    const running = runFleetWorker({ redis: parseRedisUrl(TEST_REDIS_URL!), queueName, outDirectory: out, writePartial: slowWriter, stop, onEvent: (event) => events.push(event.kind) });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    expect(await running).toEqual({ completed: 1, failed: 0 });
+    expect(events).toEqual(["ready", "started", "stopping", "completed"]);
+    expect(readdirSync(out).filter((name) => name.endsWith(".tspart"))).toHaveLength(1);
+    const status = await readFleetStatus(parseRedisUrl(TEST_REDIS_URL!), queueName, out);
+    expect(status.jobs.map((job) => job.state).sort()).toEqual(["completed", "waiting", "waiting"]);
   });
 });
 if (TEST_REDIS_URL === undefined) it.skip(REDIS_SKIP_REASON, () => {});

@@ -51,7 +51,7 @@ export type FleetWorkerEvent =
   | { kind: "failed"; jobId: string; reason: string; willRetry: boolean }
   | { kind: "stalled"; jobId: string }
   | { kind: "connection"; message: string }
-  | { kind: "stopping"; signal: string; activeJobs: number; force: boolean }
+  | { kind: "stopping"; signal: string; activeJobs: number }
   | { kind: "idle" };
 
 /** Options of {@link runFleetWorker}. */
@@ -74,7 +74,7 @@ export interface FleetWorkerOptions {
   exitWhenIdle?: boolean;
   /** Writes one partial report (default: the CLI's `analyze --partial` pass). */
   writePartial: PartialWriter;
-  /** Stops the worker: the first abort finishes the active jobs, `force` leaves them to the stalled-job check. */
+  /** Stops the worker: it finishes the running jobs and takes no new one. */
   stop?: FleetWorkerStop;
   /** Progress events. */
   onEvent?: (event: FleetWorkerEvent) => void;
@@ -82,8 +82,8 @@ export interface FleetWorkerOptions {
 
 /** A handle to stop a running worker from outside (signals). */
 export interface FleetWorkerStop {
-  /** Set by {@link runFleetWorker}: ends the worker (`force`: without waiting for active jobs). */
-  request?: (reason: string, force: boolean) => void;
+  /** Set by {@link runFleetWorker}: stops taking jobs, finishes the running ones, then resolves the run (later calls do nothing). */
+  request?: (reason: string) => void;
 }
 
 /** What a worker did before it stopped. */
@@ -244,9 +244,10 @@ export async function runFleetWorker(options: FleetWorkerOptions): Promise<Fleet
   });
   worker.on("stalled", (jobId) => emit({ kind: "stalled", jobId }));
   let closing: Promise<void> | undefined;
-  const stop = (reason: string, force: boolean): void => {
-    emit({ kind: "stopping", signal: reason, activeJobs: force ? 0 : activeJobs, force });
-    closing = worker.close(force);
+  const stop = (reason: string): void => {
+    if (closing !== undefined) return;
+    emit({ kind: "stopping", signal: reason, activeJobs });
+    closing = worker.close();
   };
   if (options.stop !== undefined) options.stop.request = stop;
   // exitWhenIdle: stop once nothing is waiting, delayed or active on the queue (other workers' active
@@ -263,7 +264,7 @@ export async function runFleetWorker(options: FleetWorkerOptions): Promise<Fleet
               if (closing !== undefined || activeJobs > 0) return;
               if (Object.values(counts).every((count) => count === 0)) {
                 emit({ kind: "idle" });
-                stop("idle", false);
+                stop("idle");
               }
             })
             .catch(() => undefined);
