@@ -1,4 +1,4 @@
-import { ActiveSpan, type Direction, type FieldRecord, type GameMessage, type PacketObservation } from "@tickscope/core";
+import { type Direction, type FieldRecord, type GameMessage, type PacketObservation } from "@tickscope/core";
 import type {
   BandwidthTotals,
   ChannelBandwidth,
@@ -9,7 +9,9 @@ import type {
   SessionDirectionBandwidth,
 } from "./bandwidth-report.js";
 import { copyFields } from "./field-values.js";
+import { ActivePeriods } from "./active-periods.js";
 import type { Reencoder } from "./reencoder.js";
+import type { AccountingState } from "./bandwidth-state.js";
 
 /** Options of {@link BandwidthAccounting}. */
 export interface AccountingOptions {
@@ -110,8 +112,17 @@ export function perSecond(amount: number, durationUs: number): number {
  * second, the average's own rule).
  */
 export function peakPerSecond(bucketBytes: Iterable<[number, number]>, fullBuckets: number, totalBytes: number, durationUs: number): number {
+  return peakInSeconds(bucketBytes, 0, fullBuckets, totalBytes, durationUs);
+}
+
+/**
+ * {@link peakPerSecond} over buckets keyed by any second numbering (the
+ * analyzer's are seconds of the Unix epoch): the full buckets are those with
+ * `fromSecond <= second < toSecond`.
+ */
+export function peakInSeconds(bucketBytes: Iterable<[number, number]>, fromSecond: number, toSecond: number, totalBytes: number, durationUs: number): number {
   let peak = 0;
-  for (const [second, bytes] of bucketBytes) if (second < fullBuckets && bytes > peak) peak = bytes;
+  for (const [second, bytes] of bucketBytes) if (second >= fromSecond && second < toSecond && bytes > peak) peak = bytes;
   return Math.max(peak, perSecond(totalBytes, durationUs));
 }
 
@@ -138,8 +149,8 @@ export class BandwidthAccounting {
   private readonly seconds = new Map<number, { bytes: number; packets: number }>();
   private firstUs = Number.NaN;
   private lastUs = Number.NaN;
-  /** Core's active time: totals' rates leave out silences over 120 s (a stitched file's years, a clock jump). */
-  private readonly active = new ActiveSpan();
+  /** Core's active time rule: totals' rates leave out silences over 120 s (a stitched file's years, a clock jump); the periods are kept for merging. */
+  private readonly active = new ActivePeriods();
   private firstMessageUs = Number.NaN;
   private lastMessageUs = Number.NaN;
   private packets = 0;
@@ -147,7 +158,6 @@ export class BandwidthAccounting {
   private messageBytes = 0;
   private wireBytes = 0;
   private payloadBytes = 0;
-  private sumMtuShare = 0;
   private maxMtuShare = 0;
   private overMtu = 0;
   private fragmented = 0;
@@ -210,10 +220,10 @@ export class BandwidthAccounting {
     }
     type.messages += 1;
     type.bytes += message.byteLength;
-    if (Number.isNaN(this.firstMessageUs)) this.firstMessageUs = message.tUs;
+    if (!(message.tUs >= this.firstMessageUs)) this.firstMessageUs = message.tUs;
     if (!(message.tUs <= this.lastMessageUs)) this.lastMessageUs = message.tUs;
-    // Messages arrive in time order; one that is slightly late joins the second it falls in (never before the first).
-    const second = Math.max(0, Math.floor((message.tUs - this.firstMessageUs) / 1e6));
+    // Seconds of the Unix epoch: every pass over the same traffic (a thread's sessions, a rotated file) uses the same bins.
+    const second = Math.floor(message.tUs / 1e6);
     type.seconds.set(second, (type.seconds.get(second) ?? 0) + message.byteLength);
     const channel = message.roles.channel;
     if (channel !== undefined) {
@@ -303,8 +313,8 @@ export class BandwidthAccounting {
   }
 
   private countPacket(packet: PacketObservation): void {
-    if (Number.isNaN(this.firstUs)) this.firstUs = packet.tUs;
-    this.lastUs = packet.tUs;
+    if (!(packet.tUs >= this.firstUs)) this.firstUs = packet.tUs;
+    if (!(packet.tUs <= this.lastUs)) this.lastUs = packet.tUs;
     this.active.add(packet.tUs);
     this.packets += 1;
     this.wireBytes += packet.wireLength;
@@ -312,14 +322,14 @@ export class BandwidthAccounting {
     this.sizeCounts[Math.min(MAX_PAYLOAD, Math.max(0, packet.payloadLength))] += 1;
     const ipBytes = packet.payloadLength + this.options.ipUdpHeaderBytes;
     const share = ipBytes / this.options.mtuBytes;
-    this.sumMtuShare += share;
     if (share > this.maxMtuShare) this.maxMtuShare = share;
     if (ipBytes > this.options.mtuBytes) this.overMtu += 1;
     if (packet.frameCount > 1) {
       this.fragmented += 1;
       this.extraFrames += packet.frameCount - 1;
     }
-    const second = Math.floor((packet.tUs - this.firstUs) / 1e6);
+    // Seconds of the Unix epoch (not of the first packet): passes over parts of the traffic bin alike and merge by bin.
+    const second = Math.floor(packet.tUs / 1e6);
     let bin = this.currentBin;
     if (second !== this.currentSecond || bin === undefined) {
       bin = this.seconds.get(second);
@@ -358,7 +368,8 @@ export class BandwidthAccounting {
     stream.packets += 1;
     stream.wireBytes += packet.wireLength;
     stream.payloadBytes += packet.payloadLength;
-    stream.lastUs = packet.tUs;
+    if (packet.tUs > stream.lastUs) stream.lastUs = packet.tUs;
+    if (packet.tUs < stream.firstUs) stream.firstUs = packet.tUs;
     if (second !== stream.currentSecond) {
       flushSecond(stream);
       stream.currentSecond = second;
@@ -377,12 +388,162 @@ export class BandwidthAccounting {
     return Number.isNaN(this.firstUs) ? 0 : this.lastUs - this.firstUs;
   }
 
+  /**
+   * The full one-second buckets (seconds of the Unix epoch) as [from, to): those
+   * the capture covers whole, from its first to its last packet.
+   */
+  private fullSeconds(): [number, number] {
+    this.flushPending();
+    if (Number.isNaN(this.firstUs)) return [0, 0];
+    return [Math.ceil(this.firstUs / 1e6), Math.floor(this.lastUs / 1e6)];
+  }
+
   /** Mean header bytes (wire − payload) per packet of a session direction (undefined when unseen). */
   headerBytesPerPacket(session: string, direction: Direction): number | undefined {
     this.flushPending();
     const stream = this.streams.get(`${session}\u0000${direction}`);
     if (stream === undefined || stream.packets === 0) return undefined;
     return (stream.wireBytes - stream.payloadBytes) / stream.packets;
+  }
+
+  /**
+   * Ends feeding and returns the accounting as plain data: every count, sum and
+   * epoch-second bin (per-field counts excepted: the analyzer counts fields on
+   * its retained trace at `finish()`).
+   */
+  saveState(): AccountingState {
+    this.flushPending();
+    this.flushStreamSeconds();
+    const payloadSizes: [number, number][] = [];
+    for (let size = 0; size <= MAX_PAYLOAD; size++) if (this.sizeCounts[size]! > 0) payloadSizes.push([size, this.sizeCounts[size]!]);
+    return {
+      packets: this.packets,
+      messages: this.messages,
+      messageBytes: this.messageBytes,
+      wireBytes: this.wireBytes,
+      payloadBytes: this.payloadBytes,
+      maxMtuShare: this.maxMtuShare,
+      overMtuPackets: this.overMtu,
+      fragmentedPackets: this.fragmented,
+      extraFrames: this.extraFrames,
+      sawPacketObservations: this.sawPacketObservations,
+      firstUs: orNull(this.firstUs),
+      lastUs: orNull(this.lastUs),
+      firstMessageUs: orNull(this.firstMessageUs),
+      lastMessageUs: orNull(this.lastMessageUs),
+      activePeriods: this.active.list(),
+      seconds: [...this.seconds].sort((a, b) => a[0] - b[0]).map(([second, bin]): [number, number, number] => [second, bin.bytes, bin.packets]),
+      streams: [...this.streams.values()].map((stream) => ({
+        session: stream.session,
+        direction: stream.direction,
+        packets: stream.packets,
+        wireBytes: stream.wireBytes,
+        payloadBytes: stream.payloadBytes,
+        firstUs: stream.firstUs,
+        lastUs: stream.lastUs,
+        seconds: [...stream.seconds].sort((a, b) => a[0] - b[0]),
+      })),
+      types: [...this.types.values()].map((type) => ({
+        type: type.type,
+        direction: type.direction,
+        messages: type.messages,
+        bytes: type.bytes,
+        seconds: [...type.seconds].sort((a, b) => a[0] - b[0]),
+      })),
+      channels: [...this.channels.values()].map((channel) => ({ ...channel })),
+      payloadSizes,
+    };
+  }
+
+  /**
+   * Adds a saved accounting (validated) into this one: sums, minimum/maximum
+   * times, bins added by epoch second (a second cut by a rotation is summed),
+   * active periods joined.
+   */
+  mergeState(state: AccountingState): void {
+    this.flushPending();
+    this.flushStreamSeconds();
+    this.packets += state.packets;
+    this.messages += state.messages;
+    this.messageBytes += state.messageBytes;
+    this.wireBytes += state.wireBytes;
+    this.payloadBytes += state.payloadBytes;
+    if (state.maxMtuShare > this.maxMtuShare) this.maxMtuShare = state.maxMtuShare;
+    this.overMtu += state.overMtuPackets;
+    this.fragmented += state.fragmentedPackets;
+    this.extraFrames += state.extraFrames;
+    this.sawPacketObservations ||= state.sawPacketObservations;
+    this.firstUs = minimum(this.firstUs, state.firstUs);
+    this.lastUs = maximum(this.lastUs, state.lastUs);
+    this.firstMessageUs = minimum(this.firstMessageUs, state.firstMessageUs);
+    this.lastMessageUs = maximum(this.lastMessageUs, state.lastMessageUs);
+    this.active.merge(state.activePeriods);
+    for (const [second, bytes, packets] of state.seconds) {
+      const bin = this.seconds.get(second);
+      if (bin === undefined) this.seconds.set(second, { bytes, packets });
+      else {
+        bin.bytes += bytes;
+        bin.packets += packets;
+      }
+    }
+    this.currentSecond = Number.NaN;
+    this.currentBin = undefined;
+    for (const saved of state.streams) {
+      let pair = this.streamsBySession.get(saved.session);
+      if (pair === undefined) {
+        pair = [undefined, undefined];
+        this.streamsBySession.set(saved.session, pair);
+      }
+      const slot = saved.direction === "clientToServer" ? 0 : 1;
+      let stream = pair[slot];
+      if (stream === undefined) {
+        stream = { session: saved.session, direction: saved.direction, packets: 0, wireBytes: 0, payloadBytes: 0, firstUs: saved.firstUs, lastUs: saved.lastUs, seconds: new Map(), currentSecond: Number.NaN, currentSecondBytes: 0 };
+        pair[slot] = stream;
+        this.streams.set(`${saved.session}\u0000${saved.direction}`, stream);
+      }
+      stream.packets += saved.packets;
+      stream.wireBytes += saved.wireBytes;
+      stream.payloadBytes += saved.payloadBytes;
+      if (saved.firstUs < stream.firstUs) stream.firstUs = saved.firstUs;
+      if (saved.lastUs > stream.lastUs) stream.lastUs = saved.lastUs;
+      stream.currentSecond = Number.NaN;
+      addSeconds(stream.seconds, saved.seconds);
+    }
+    for (const saved of state.types) {
+      let pair = this.typesByName.get(saved.type);
+      if (pair === undefined) {
+        pair = [undefined, undefined];
+        this.typesByName.set(saved.type, pair);
+      }
+      const slot = saved.direction === "clientToServer" ? 0 : 1;
+      let type = pair[slot];
+      if (type === undefined) {
+        type = { type: saved.type, direction: saved.direction, messages: 0, bytes: 0, seconds: new Map() };
+        pair[slot] = type;
+        this.types.set(`${saved.type}\u0000${saved.direction}`, type);
+      }
+      type.messages += saved.messages;
+      type.bytes += saved.bytes;
+      addSeconds(type.seconds, saved.seconds);
+    }
+    for (const saved of state.channels) {
+      let pair = this.channelsByName.get(saved.channel);
+      if (pair === undefined) {
+        pair = [undefined, undefined];
+        this.channelsByName.set(saved.channel, pair);
+      }
+      const slot = saved.direction === "clientToServer" ? 0 : 1;
+      let channel = pair[slot];
+      if (channel === undefined) {
+        channel = { channel: saved.channel, direction: saved.direction, messages: 0, bytes: 0, resent: 0 };
+        pair[slot] = channel;
+        this.channels.set(`${saved.channel}\u0000${saved.direction}`, channel);
+      }
+      channel.messages += saved.messages;
+      channel.bytes += saved.bytes;
+      channel.resent += saved.resent;
+    }
+    for (const [size, packets] of state.payloadSizes) this.sizeCounts[size] += packets;
   }
 
   /** Whether packet observations (not only messages) were fed. */
@@ -395,9 +556,11 @@ export class BandwidthAccounting {
     const durationUs = this.durationUs;
     // Averages are over the active time (core's ActiveSpan): the span without silences over 120 s.
     const rateUs = durationUs > 0 ? this.active.activeUs : 0;
-    const peak = peakPerSecond(
+    const [fromSecond, toSecond] = this.fullSeconds();
+    const peak = peakInSeconds(
       [...this.seconds].map(([second, bin]): [number, number] => [second, bin.bytes]),
-      Math.floor(durationUs / 1e6),
+      fromSecond,
+      toSecond,
       this.wireBytes,
       rateUs,
     );
@@ -424,11 +587,11 @@ export class BandwidthAccounting {
     this.flushPending();
     this.flushStreamSeconds();
     const result: SessionDirectionBandwidth[] = [];
-    const fullBuckets = Math.floor(this.durationUs / 1e6);
+    const [fromSecond, toSecond] = this.fullSeconds();
     for (const stream of this.streams.values()) {
       const durationUs = stream.lastUs - stream.firstUs;
       // A stream's buckets are the capture's seconds: its silences inside the capture are real.
-      const peak = peakPerSecond(stream.seconds, fullBuckets, stream.wireBytes, durationUs);
+      const peak = peakInSeconds(stream.seconds, fromSecond, toSecond, stream.wireBytes, durationUs);
       result.push({
         session: stream.session,
         direction: stream.direction,
@@ -521,7 +684,7 @@ export class BandwidthAccounting {
       meanPayloadBytes: this.packets > 0 ? round(this.payloadBytes / this.packets, 3) : 0,
       histogram,
       mtuBytes: this.options.mtuBytes,
-      meanMtuShare: this.packets > 0 ? round(this.sumMtuShare / this.packets) : 0,
+      meanMtuShare: this.packets > 0 ? round((this.payloadBytes + this.packets * this.options.ipUdpHeaderBytes) / this.options.mtuBytes / this.packets) : 0,
       maxMtuShare: round(this.maxMtuShare),
       overMtuPackets: this.overMtu,
       fragmentedPackets: this.fragmented,
@@ -554,27 +717,34 @@ export class BandwidthAccounting {
    */
   byMessageTypeTimeline(): { bucketMs: number; startUs: number[]; types: { type: string; direction: Direction; bytesPerSecond: number[] }[] } {
     if (Number.isNaN(this.firstMessageUs)) return { bucketMs: 1000, startUs: [], types: [] };
+    // Buckets start at the epoch second of the first message (bins are epoch seconds: passes merge by bin).
+    const firstSecond = Math.floor(this.firstMessageUs / 1e6);
+    const originUs = firstSecond * 1e6;
     const spanUs = this.lastMessageUs - this.firstMessageUs;
-    const seconds = Math.floor(spanUs / 1e6) + 1;
+    const seconds = Math.floor(this.lastMessageUs / 1e6) - firstSecond + 1;
     let bucketSeconds = 1;
     while (Math.ceil(seconds / bucketSeconds) > MESSAGE_TYPE_TIMELINE_MAX_BUCKETS) bucketSeconds *= 2;
     const bucketUs = bucketSeconds * 1e6;
     let buckets = Math.ceil(seconds / bucketSeconds);
     // A last bucket covering under half a bucket joins the one before (its rate over a sliver would dive or jump).
-    if (buckets > 1 && spanUs - (buckets - 1) * bucketUs < bucketUs / 2) buckets -= 1;
-    const coveredUs = Array.from({ length: buckets }, (_, bucket) =>
-      bucket < buckets - 1 ? bucketUs : buckets === 1 ? Math.max(spanUs, 1e6) : Math.max(spanUs - bucket * bucketUs, bucketUs / 2),
-    );
+    if (buckets > 1 && this.lastMessageUs - (originUs + (buckets - 1) * bucketUs) < bucketUs / 2) buckets -= 1;
+    const coveredUs = Array.from({ length: buckets }, (_, bucket) => {
+      if (buckets === 1) return Math.max(spanUs, 1e6);
+      const startUs = originUs + bucket * bucketUs;
+      if (bucket === buckets - 1) return Math.max(this.lastMessageUs - startUs, bucketUs / 2);
+      // The first bucket counts from the first message (at least half a bucket, as the last).
+      return bucket === 0 ? Math.max(startUs + bucketUs - this.firstMessageUs, bucketUs / 2) : bucketUs;
+    });
     const types = [...this.types.values()]
       .sort((a, b) => b.bytes - a.bytes || compareText(a.type, b.type) || compareText(a.direction, b.direction))
       .map((type) => {
         const bytes = new Array<number>(buckets).fill(0);
-        for (const [second, value] of type.seconds) bytes[Math.min(buckets - 1, Math.floor(second / bucketSeconds))]! += value;
+        for (const [second, value] of type.seconds) bytes[Math.max(0, Math.min(buckets - 1, Math.floor((second - firstSecond) / bucketSeconds)))]! += value;
         return { type: type.type, direction: type.direction, bytesPerSecond: bytes.map((value, bucket) => round((value * 1e6) / coveredUs[bucket]!, 3)) };
       });
     return {
       bucketMs: bucketSeconds * 1000,
-      startUs: Array.from({ length: buckets }, (_, bucket) => this.firstMessageUs + bucket * bucketUs),
+      startUs: Array.from({ length: buckets }, (_, bucket) => originUs + bucket * bucketUs),
       types,
     };
   }
@@ -583,18 +753,20 @@ export class BandwidthAccounting {
   perMinute(): MinuteBandwidth[] {
     this.flushPending();
     const minutes = new Map<number, MinuteBandwidth>();
-    const lastSecond = Math.floor(this.durationUs / 1e6);
-    const fullBuckets = lastSecond;
+    // Minutes start at the (epoch) second of the first packet; bins are epoch seconds.
+    const firstSecond = Math.floor(this.firstUs / 1e6);
+    const lastSecond = Math.floor(this.lastUs / 1e6) - firstSecond;
+    const [fromSecond, toSecond] = this.fullSeconds();
     for (const [second, bin] of this.seconds) {
-      const minute = Math.floor(second / 60);
+      const minute = Math.floor((second - firstSecond) / 60);
       let entry = minutes.get(minute);
       if (entry === undefined) {
-        entry = { minute, startUs: this.firstUs + minute * 60e6, packets: 0, wireBytes: 0, bytesPerSecond: 0, peakBytesPerSecond: 0 };
+        entry = { minute, startUs: (firstSecond + minute * 60) * 1e6, packets: 0, wireBytes: 0, bytesPerSecond: 0, peakBytesPerSecond: 0 };
         minutes.set(minute, entry);
       }
       entry.packets += bin.packets;
       entry.wireBytes += bin.bytes;
-      if (second < fullBuckets && bin.bytes > entry.peakBytesPerSecond) entry.peakBytesPerSecond = bin.bytes;
+      if (second >= fromSecond && second < toSecond && bin.bytes > entry.peakBytesPerSecond) entry.peakBytesPerSecond = bin.bytes;
     }
     for (const entry of minutes.values()) {
       // The last minute may be partial: rate over the seconds it covers.
@@ -605,6 +777,22 @@ export class BandwidthAccounting {
     }
     return [...minutes.values()].sort((a, b) => a.minute - b.minute);
   }
+}
+
+function orNull(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+function minimum(a: number, b: number | null): number {
+  return b === null ? a : Number.isNaN(a) || b < a ? b : a;
+}
+
+function maximum(a: number, b: number | null): number {
+  return b === null ? a : Number.isNaN(a) || b > a ? b : a;
+}
+
+function addSeconds(into: Map<number, number>, seconds: readonly (readonly [number, number])[]): void {
+  for (const [second, bytes] of seconds) into.set(second, (into.get(second) ?? 0) + bytes);
 }
 
 function flushSecond(stream: StreamCounters): void {

@@ -1,13 +1,16 @@
 import {
-  AnomalyCounter,
   CAPTURE_DUPLICATE_WINDOW_US,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
   type GameMessage,
-  type MessageAnalyzer,
+  type MergeableAnalyzer,
+  type MergePlacement,
   type PacketObservation,
 } from "@tickscope/core";
+import { Value } from "@sinclair/typebox/value";
+import { BANDWIDTH_STATE_VERSION, bandwidthAnalyzerStateSchema, type BandwidthAnalyzerState } from "./bandwidth-state.js";
+import { badPartial } from "./state-values.js";
 import { BandwidthAccounting } from "./accounting.js";
 import type {
   BandwidthPlan,
@@ -93,65 +96,184 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  * captured messages (delta encoding, quantization, update rate, interest
  * management), by exact byte arithmetic on the datagrams (duplicates,
  * aggregation), or by compressing a payload sample. `finish()` returns the
- * {@link BandwidthReport}.
+ * {@link BandwidthReport}; `saveState()` / `mergeState()` save and merge
+ * partial passes (see {@link BandwidthAnalyzer}).
  */
-export function createBandwidthAnalyzer(options: BandwidthOptions = {}): MessageAnalyzer<BandwidthReport> {
-  const settings = {
-    reencoder: options.reencoder,
-    tolerances: toMap(options.tolerances),
-    defaultTolerance: positive("defaultTolerance", options.defaultTolerance, 0.001),
-    maxInterpolationError: positive("maxInterpolationError", options.maxInterpolationError, 0.1),
-    relevanceRadius: options.relevanceRadius === undefined ? undefined : positive("relevanceRadius", options.relevanceRadius, 1),
-    budgetBitsPerSecond: options.budgetBitsPerSecond === undefined ? undefined : positive("budgetBitsPerSecond", options.budgetBitsPerSecond, 1),
-    mtuBytes: positive("mtuBytes", options.mtuBytes, 1500),
-    ipUdpHeaderBytes: options.ipUdpHeaderBytes ?? 28,
-    baselineReferenceBits: options.baselineReferenceBits ?? 16,
-  };
-  for (const [name, value] of settings.tolerances) positive(`tolerance ${name}`, value, 1);
-  const accounting = new BandwidthAccounting({
-    mtuBytes: settings.mtuBytes,
-    ipUdpHeaderBytes: settings.ipUdpHeaderBytes,
-    reencoder: settings.reencoder,
-    maxChangeStreams: 100_000,
-    countFieldsOnMessage: false,
-  });
-  const trace = new RetainedTrace(
-    positive("maxRetainedMessages", options.maxRetainedMessages, 100_000),
-    positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 2_000_000),
-    TRACE_BLOCK_US,
+export function createBandwidthAnalyzer(options: BandwidthOptions = {}): BandwidthAnalyzer {
+  return new BandwidthAnalyzer(options);
+}
+
+/** Decode anomalies by code (counts only: the report carries counts). */
+class AnomalyCounts {
+  readonly counts = new Map<string, number>();
+
+  /** Counts one anomaly of `code`. */
+  add(code: string, _location?: number): void {
+    this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
+  }
+
+  /** Counts keyed by code, codes sorted (deterministic JSON). */
+  toCounts(): Record<string, number> {
+    const result: Record<string, number> = {};
+    for (const code of [...this.counts.keys()].sort()) result[code] = this.counts.get(code)!;
+    return result;
+  }
+}
+
+/**
+ * The streaming bandwidth analyzer (see {@link createBandwidthAnalyzer}), with
+ * mergeable state: `saveState()` returns a {@link BandwidthAnalyzerState}
+ * (plain JSON); an analyzer created with the same options folds any number of
+ * them in with `mergeState(state, { packetIndexOffset })` (passes in capture
+ * order) and `finish()` gives the report one pass over all of them gives — byte
+ * for byte for passes over disjoint sessions; for a session cut by a rotation
+ * as documented on {@link bandwidthAnalyzerStateSchema}.
+ */
+export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, BandwidthAnalyzerState> {
+  /** Analysis name. */
+  readonly name = "bandwidth";
+  /** Version of the saved state's shape. */
+  readonly stateVersion = BANDWIDTH_STATE_VERSION;
+  private readonly settings: Settings;
+  private readonly stateSettings: BandwidthAnalyzerState["settings"];
+  private readonly accounting: BandwidthAccounting;
+  private readonly trace: RetainedTrace;
+  private readonly observer: PacketObserver;
+  private readonly anomalies = new AnomalyCounts();
+  private finished: BandwidthReport | undefined;
+
+  /** @param options see {@link BandwidthOptions} (invalid values throw `E_INVALID_OPTION`) */
+  constructor(options: BandwidthOptions = {}) {
+    const settings: Settings = {
+      reencoder: options.reencoder,
+      tolerances: toMap(options.tolerances),
+      defaultTolerance: positive("defaultTolerance", options.defaultTolerance, 0.001),
+      maxInterpolationError: positive("maxInterpolationError", options.maxInterpolationError, 0.1),
+      relevanceRadius: options.relevanceRadius === undefined ? undefined : positive("relevanceRadius", options.relevanceRadius, 1),
+      budgetBitsPerSecond: options.budgetBitsPerSecond === undefined ? undefined : positive("budgetBitsPerSecond", options.budgetBitsPerSecond, 1),
+      mtuBytes: positive("mtuBytes", options.mtuBytes, 1500),
+      ipUdpHeaderBytes: options.ipUdpHeaderBytes ?? 28,
+      baselineReferenceBits: options.baselineReferenceBits ?? 16,
+    };
+    this.settings = settings;
+    for (const [name, value] of settings.tolerances) positive(`tolerance ${name}`, value, 1);
+    this.accounting = new BandwidthAccounting({
+      mtuBytes: settings.mtuBytes,
+      ipUdpHeaderBytes: settings.ipUdpHeaderBytes,
+      reencoder: settings.reencoder,
+      maxChangeStreams: 100_000,
+      countFieldsOnMessage: false,
+    });
+    const maxRetainedMessages = positive("maxRetainedMessages", options.maxRetainedMessages, 100_000);
+    const maxRetainedLeafValues = positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 2_000_000);
     // Entity positions are read by interest management only.
-    settings.relevanceRadius !== undefined,
-  );
-  const observer = new PacketObserver({
-    maxSampleBytes: positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024),
-    maxSamplePackets: positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096),
-    duplicateWindow: 32,
-    captureDuplicateWindowUs: CAPTURE_DUPLICATE_WINDOW_US,
-    aggregationWindowUs: positive("aggregationWindowMs", options.aggregationWindowMs, 16) * 1000,
-    maxAggregatePayloadBytes: settings.mtuBytes - settings.ipUdpHeaderBytes,
-    aggregationFramingBytes: 2,
-  });
-  const anomalies = new AnomalyCounter();
-  let finished: BandwidthReport | undefined;
-  return {
-    name: "bandwidth",
-    onPacket(packet: PacketObservation): void {
-      accounting.onPacket(packet);
-      observer.onPacket(packet);
-    },
-    onMessage(message: GameMessage): void {
-      accounting.onMessage(message);
-      observer.onMessage(message);
-      trace.offer(message);
-    },
-    onAnomaly(anomaly: DecodeAnomaly): void {
-      anomalies.add(anomaly.code, anomaly.packetIndex);
-    },
-    finish(): BandwidthReport {
-      finished ??= buildReport(settings, accounting, trace, observer, anomalies);
-      return finished;
-    },
-  };
+    const keepEntityPositions = settings.relevanceRadius !== undefined;
+    this.trace = new RetainedTrace(maxRetainedMessages, maxRetainedLeafValues, TRACE_BLOCK_US, keepEntityPositions);
+    const maxCompressionSampleBytes = positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024);
+    const maxCompressionSamplePackets = positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096);
+    const aggregationWindowMs = positive("aggregationWindowMs", options.aggregationWindowMs, 16);
+    this.observer = new PacketObserver({
+      maxSampleBytes: maxCompressionSampleBytes,
+      maxSamplePackets: maxCompressionSamplePackets,
+      duplicateWindow: 32,
+      captureDuplicateWindowUs: CAPTURE_DUPLICATE_WINDOW_US,
+      aggregationWindowUs: aggregationWindowMs * 1000,
+      maxAggregatePayloadBytes: settings.mtuBytes - settings.ipUdpHeaderBytes,
+      aggregationFramingBytes: 2,
+    });
+    this.stateSettings = {
+      mtuBytes: settings.mtuBytes,
+      ipUdpHeaderBytes: settings.ipUdpHeaderBytes,
+      maxRetainedMessages,
+      maxRetainedLeafValues,
+      maxCompressionSampleBytes,
+      maxCompressionSamplePackets,
+      aggregationWindowMs,
+      keepEntityPositions,
+    };
+  }
+
+  /** Counts one datagram. */
+  onPacket(packet: PacketObservation): void {
+    this.accounting.onPacket(packet);
+    this.observer.onPacket(packet);
+  }
+
+  /** Counts one decoded message and offers it to the re-encoding trace. */
+  onMessage(message: GameMessage): void {
+    this.accounting.onMessage(message);
+    this.observer.onMessage(message);
+    this.trace.offer(message);
+  }
+
+  /** Counts one decode anomaly. */
+  onAnomaly(anomaly: DecodeAnomaly): void {
+    this.anomalies.add(anomaly.code, anomaly.packetIndex);
+  }
+
+  /** Ends the analysis and returns the report (the same object on every call). */
+  finish(): BandwidthReport {
+    this.finished ??= buildReport(this.settings, this.accounting, this.trace, this.observer, this.anomalies);
+    return this.finished;
+  }
+
+  /**
+   * Ends feeding and returns the state as plain JSON data (see
+   * {@link BandwidthAnalyzerState}): its size is bounded by the options
+   * (retained messages and leaf values, payload sample) and by the sessions,
+   * message types and seconds with traffic.
+   */
+  saveState(): BandwidthAnalyzerState {
+    return {
+      analysis: "bandwidth",
+      stateVersion: BANDWIDTH_STATE_VERSION,
+      settings: { ...this.stateSettings },
+      accounting: this.accounting.saveState(),
+      observer: this.observer.saveState(),
+      trace: this.trace.saveState(),
+      anomalies: [...this.anomalies.counts].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    };
+  }
+
+  /**
+   * Folds a saved state in (passes in capture order; `packetIndexOffset` is
+   * added to every packet index it holds). The state is checked completely
+   * first — version, schema, the bounds of this analyzer's options — and
+   * rejected with `E_BAD_PARTIAL` (a state that is not a bandwidth state of
+   * this version) or `E_PARTIAL_MISMATCH` (saved with other options) before
+   * anything changes. Call before `finish()`.
+   */
+  mergeState(state: BandwidthAnalyzerState, placement: MergePlacement): void {
+    if (this.finished !== undefined) throw new TickscopeError(ErrorCode.badPartial, "bandwidth: mergeState after finish(): merge every state first, then call finish()");
+    const offset = placement?.packetIndexOffset;
+    if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) throw badPartial("placement.packetIndexOffset", `must be a non-negative integer, got ${String(offset)}`);
+    if (state === null || typeof state !== "object" || Array.isArray(state)) throw badPartial("(state)", "not an object");
+    const candidate = state as Partial<BandwidthAnalyzerState>;
+    if (candidate.analysis !== "bandwidth") throw badPartial("analysis", `expected "bandwidth", got ${JSON.stringify(candidate.analysis)?.slice(0, 60)}`);
+    if (candidate.stateVersion !== BANDWIDTH_STATE_VERSION) throw badPartial("stateVersion", `expected ${BANDWIDTH_STATE_VERSION}, got ${JSON.stringify(candidate.stateVersion)?.slice(0, 60)}`);
+    if (!Value.Check(bandwidthAnalyzerStateSchema, state)) {
+      const first = Value.Errors(bandwidthAnalyzerStateSchema, state).First();
+      throw badPartial(first?.path || "(state)", first?.message ?? "does not match the state schema");
+    }
+    for (const key of Object.keys(this.stateSettings) as (keyof BandwidthAnalyzerState["settings"])[]) {
+      if (state.settings[key] !== this.stateSettings[key]) {
+        throw new TickscopeError(ErrorCode.partialMismatch, `bandwidth state: saved with ${key} = ${String(state.settings[key])}, this analyzer has ${String(this.stateSettings[key])}`, {
+          fieldPath: `settings.${key}`,
+          hint: "create the merging analyzer with the options of the passes that saved the states",
+        });
+      }
+    }
+    for (const [index, stream] of state.accounting.streams.entries()) {
+      if (stream.firstUs > stream.lastUs) throw badPartial(`/accounting/streams/${index}`, "firstUs after lastUs");
+    }
+    const samples = PacketObserver.decodeSamples(state.observer, this.observer.options, "/observer", badPartial);
+    const trace = this.trace.decodeState(state.trace, "/trace");
+    // Checked: from here nothing throws.
+    this.accounting.mergeState(state.accounting);
+    this.observer.mergeState(state.observer, samples, offset);
+    this.trace.mergeFrom(trace, offset);
+    for (const [code, count] of state.anomalies) this.anomalies.counts.set(code, (this.anomalies.counts.get(code) ?? 0) + count);
+  }
 }
 
 interface Settings {
@@ -173,7 +295,7 @@ function buildReport(
   accounting: BandwidthAccounting,
   trace: RetainedTrace,
   observer: PacketObserver,
-  anomalies: AnomalyCounter,
+  anomalies: AnomalyCounts,
 ): BandwidthReport {
   const notes: string[] = [];
   const recommendations: BandwidthRecommendation[] = [];

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { runCapturePipeline } from "@tickscope/capture";
+import { payloadFingerprint } from "@tickscope/core";
 import { compileProtocol } from "@tickscope/core/protocol";
 import { createArenaEncoder, simulateMatchToMemory } from "@tickscope/sim";
 import { hasSharedCaptures, sharedCapturePath, sharedCapturesSkipReason } from "@tickscope-test/support";
@@ -9,10 +10,11 @@ import type { BandwidthReport, CompressionTrial } from "./bandwidth-report.js";
 import { createBandwidthAnalyzer } from "./bandwidth-analyzer.js";
 import { COMPRESSION_FLAG_BYTES, deflatedBytes, trainDictionary } from "./compression.js";
 import type { PayloadSample } from "./packet-observer.js";
-import { PayloadSampler } from "./payload-sampler.js";
+import { datagramHash, PayloadSampler } from "./payload-sampler.js";
 
 interface Datagram {
   packetIndex: number;
+  tUs: number;
   payload: Uint8Array;
 }
 
@@ -39,14 +41,14 @@ async function checkCoverage(label: string, source: string | Uint8Array, decoder
     sources: [source],
     decoder,
     serverPorts,
-    analyzers: [analyzer, { name: "all payloads", onMessage: () => undefined, onPacket: (packet) => void datagrams.push({ packetIndex: packet.packetIndex, payload: packet.payload!.slice() }), finish: () => null }],
+    analyzers: [analyzer, { name: "all payloads", onMessage: () => undefined, onPacket: (packet) => void datagrams.push({ packetIndex: packet.packetIndex, tUs: packet.tUs, payload: packet.payload!.slice() }), finish: () => null }],
   });
   const report = result.reports[0] as BandwidthReport;
   const compression = report.compression;
   expect(compression.populationPackets).toBe(datagrams.length);
   // The sample itself (to train the same dictionary): the sampler's rule, replayed on every datagram.
   const sampler = new PayloadSampler(4096, 1024 * 1024);
-  for (const datagram of datagrams) sampler.offer("s", "d", datagram.packetIndex, 0, datagram.payload);
+  for (const datagram of datagrams) sampler.offer("s", "d", datagram.packetIndex, datagram.tUs, datagram.payload, datagramHash(datagram.tUs, payloadFingerprint(datagram.payload)));
   const samples: readonly PayloadSample[] = sampler.samples;
   expect(samples.length).toBe(compression.sampledPackets);
   const half = Math.floor(samples.length / 2);

@@ -60,14 +60,14 @@ function sum(values: ArrayLike<number>): number {
 
 /**
  * Nesting depth of each sampled datagram: the trailing zero bits of its
- * {@link packetHash}. The payload sampler keeps a datagram when its low `level` bits
+ * sampling hash (`PayloadSample.hash`, else {@link packetHash} of its index). The payload sampler keeps a datagram when its low `level` bits
  * are zero, so the datagrams of depth ≥ d are themselves a Bernoulli(2^−d) sample
  * of the capture, and each such subsample holds the next smaller one.
  */
 export function sampleDepths(samples: readonly PayloadSample[]): Uint8Array {
   const depths = new Uint8Array(samples.length);
   for (let index = 0; index < samples.length; index++) {
-    const hash = packetHash(samples[index]!.packetIndex);
+    const hash = samples[index]!.hash ?? packetHash(samples[index]!.packetIndex);
     depths[index] = hash === 0 ? 32 : 31 - Math.clz32(hash & -hash);
   }
   return depths;

@@ -1,4 +1,15 @@
-export { CAPTURE_DUPLICATE_WINDOW_US, createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
+export { BandwidthAnalyzer, CAPTURE_DUPLICATE_WINDOW_US, createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
+export {
+  BANDWIDTH_STATE_VERSION,
+  bandwidthAnalyzerStateSchema,
+  accountingStateSchema,
+  observerStateSchema,
+  traceStateSchema,
+  type AccountingState,
+  type BandwidthAnalyzerState,
+  type ObserverState,
+  type TraceState,
+} from "./bandwidth-state.js";
 export type {
   BandwidthCost,
   BandwidthPlan,
@@ -43,7 +54,7 @@ export type {
 } from "./reencoder.js";
 export { runTrial, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
 export { RetainedTrace, TRACE_BLOCK_US, TRACE_WARMUP_US, type RetainedMessage } from "./trace.js";
-export { PayloadSampler } from "./payload-sampler.js";
+export { PayloadSampler, datagramHash } from "./payload-sampler.js";
 export { savingsRatioInterval, type SavingsInterval } from "./savings-interval.js";
 export { blockSavingsInterval } from "./block-savings-interval.js";
 export { deriveQuantization, toleranceFor, type QuantizationPlan, type QuantizedLeaf } from "./quantization.js";

@@ -14,6 +14,20 @@ export function packetHash(packetIndex: number, seed = PAYLOAD_SAMPLE_SEED): num
 }
 
 /**
+ * 32-bit sampling hash of a datagram from what every pass over it sees alike —
+ * its capture time and its payload's fingerprint — not from its packet index
+ * (which restarts in each file of a rotation): a thread's share of a capture and
+ * a rotated file choose the same datagrams as one pass over everything.
+ */
+export function datagramHash(tUs: number, fingerprint: number, seed = PAYLOAD_SAMPLE_SEED): number {
+  const wholeUs = Math.floor(tUs);
+  const fractionNs = Math.round((tUs - wholeUs) * 1000);
+  let hash = finalizeMix32((fingerprint >>> 0) ^ seed);
+  hash = finalizeMix32(hash ^ (wholeUs >>> 0));
+  return finalizeMix32(hash ^ Math.imul(Math.floor(wholeUs / 0x1_0000_0000), 0x9e37_79b9) ^ fractionNs);
+}
+
+/**
  * A seeded, deterministic, bounded sample of datagram payloads spread over the
  * whole capture (not its first datagrams): a datagram is in the sample when the
  * low `level` bits of {@link packetHash} of its index are zero. Whenever the
@@ -44,18 +58,40 @@ export class PayloadSampler {
     readonly seed = PAYLOAD_SAMPLE_SEED,
   ) {}
 
-  /** Offers one datagram of a session direction; returns its sample (a copy of the payload) when it was taken, else undefined (nothing allocated). */
-  offer(sessionId: string, direction: string, packetIndex: number, tUs: number, payload: Uint8Array): PayloadSample | undefined {
+  /**
+   * Offers one datagram of a session direction; returns its sample (a copy of the
+   * payload) when it was taken, else undefined (nothing allocated). `hash` is the
+   * datagram's sampling hash (the analyzer gives {@link datagramHash}); by default
+   * {@link packetHash} of its index.
+   */
+  offer(sessionId: string, direction: string, packetIndex: number, tUs: number, payload: Uint8Array, hash = packetHash(packetIndex, this.seed)): PayloadSample | undefined {
     this.offered += 1;
     this.offeredBytes += payload.length;
     if (this.maxPackets <= 0 || payload.length > this.maxBytes) return undefined;
-    const hash = packetHash(packetIndex, this.seed);
     if (!this.qualifies(hash)) return undefined;
-    const sample: PayloadSample = { streamKey: `${sessionId}\u0000${direction}`, packetIndex, tUs, payload: payload.slice() };
+    const sample: PayloadSample = { streamKey: `${sessionId}\u0000${direction}`, packetIndex, tUs, payload: payload.slice(), hash };
     this.samples.push(sample);
     this.sampleBytes += payload.length;
     while (this.samples.length > this.maxPackets || this.sampleBytes > this.maxBytes) this.raiseLevel();
     return this.qualifies(hash) ? sample : undefined;
+  }
+
+  /**
+   * Adds another pass's sample (its datagrams' indices already placed): the
+   * union in capture order, thinned to the first level at which it fits. Each
+   * pass kept every datagram of its own at a level no higher than the union's
+   * (its share fits wherever the union does), so the result is the sample one
+   * pass over both would have kept.
+   */
+  mergeSamples(samples: readonly PayloadSample[], offered: number, offeredBytes: number, level: number): void {
+    this.offered += offered;
+    this.offeredBytes += offeredBytes;
+    this.samples = [...this.samples, ...samples].sort((a, b) => a.packetIndex - b.packetIndex);
+    this.sampleBytes = this.samples.reduce((total, sample) => total + sample.payload.length, 0);
+    // Both at the higher of the two levels first (raiseLevel filters at the level it reaches).
+    this.level = Math.max(this.level, level) - 1;
+    this.raiseLevel();
+    while (this.samples.length > this.maxPackets || this.sampleBytes > this.maxBytes) this.raiseLevel();
   }
 
   /** Probability with which each datagram was kept. */
@@ -73,7 +109,7 @@ export class PayloadSampler {
     const kept: PayloadSample[] = [];
     let bytes = 0;
     for (const sample of this.samples) {
-      if (!this.qualifies(packetHash(sample.packetIndex, this.seed))) continue;
+      if (!this.qualifies(sample.hash ?? packetHash(sample.packetIndex, this.seed))) continue;
       kept.push(sample);
       bytes += sample.payload.length;
     }

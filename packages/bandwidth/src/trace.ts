@@ -1,6 +1,10 @@
 import type { Direction, FieldRecord, FieldValue, GameMessage } from "@tickscope/core";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { Value } from "@sinclair/typebox/value";
+import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
 import { copyRoles, type RetainedRoles } from "./field-values.js";
 import { packetHash } from "./payload-sampler.js";
+import { badPartial, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
 
 /** Length of the time blocks the trace samples, µs (1 s: a block holds about 60 updates per stream at 60 Hz). */
 export const TRACE_BLOCK_US = 1_000_000;
@@ -29,7 +33,7 @@ export interface RetainedMessage {
   directionKey?: string;
   /** `session\u0000direction\u0000type`, computed once at retention. */
   streamKey?: string;
-  /** Time block (whole {@link TRACE_BLOCK_US} since the first message) the message belongs to; trials restart their stream state after a gap between sampled blocks. */
+  /** Time block (whole {@link TRACE_BLOCK_US} since the Unix epoch) the message belongs to; trials restart their stream state after a gap between sampled blocks. */
   block?: number;
   /** True for the first {@link TRACE_WARMUP_US} of a block retained after a gap (set by {@link RetainedTrace.markWarmup}): trials replay it for state but do not count it. */
   warmup?: boolean;
@@ -39,28 +43,34 @@ export interface RetainedMessage {
  * The bounded set of messages the re-encoding trials run on, copied: every
  * message while they fit (at most `maxMessages` messages and `maxLeafValues` leaf
  * values), else a seeded, deterministic sample of whole one-second time blocks
- * spread over the capture: the blocks with the smallest hashes that fit (a
- * bottom-k sample: whenever the retained messages outgrow a bound, the retained
- * block with the largest hash is dropped and no block hashing at or above it is
- * taken again). A block larger than the bounds on its own closes the trace: its
- * first messages only. After a gap, the first {@link TRACE_WARMUP_US} of a block
- * warm the trials up and are not counted.
+ * spread over the capture. Blocks are seconds of the Unix epoch (not of the first
+ * message), hashed with a fixed seed; the sample is the blocks with the smallest
+ * hashes that fit together (bottom-k: whenever the retained messages outgrow a
+ * bound, the retained blocks with the largest hash are dropped and no block hashing
+ * at or above it is taken again). When the smallest-hash block alone is over the
+ * bounds, the trace is its first messages (arrival order) that fit.
+ *
+ * The sample depends only on the messages offered, not on the order the
+ * sessions were fed in or on which pass saw which session: passes over disjoint
+ * sessions, or consecutive files, merge ({@link RetainedTrace.mergeFrom}) into the
+ * trace one pass over everything keeps. After a gap, the first
+ * {@link TRACE_WARMUP_US} of a block warm the trials up and are not counted.
  * Accounting covers all traffic; trials say which share they measured.
  */
 export class RetainedTrace {
   /** Retained messages in capture order. */
-  readonly messages: RetainedMessage[] = [];
-  private readonly leafCounts: number[] = [];
+  messages: RetainedMessage[] = [];
+  private leafCounts: number[] = [];
   private leafValues = 0;
-  private closed = false;
+  /** True when the trace is the first messages of one block that alone is over the bounds (its hash is the threshold). */
+  private capped = false;
   private seen = 0;
   /** Blocks whose hash is at or above this are not taken (2^32: every block). */
   private threshold = 2 ** 32;
-  private readonly blockHashes = new Map<number, number>();
-  private originUs: number | undefined;
+  private firstUs = Number.POSITIVE_INFINITY;
   private lastUs = Number.NEGATIVE_INFINITY;
-  private lastBlock = -1;
-  private lastBlockQualifies = true;
+  private lastBlock = Number.NaN;
+  private lastBlockHash = 0;
   private readonly sessions = new Set<string>();
 
   /**
@@ -70,26 +80,24 @@ export class RetainedTrace {
    * @param keepEntityPositions keep each entity's position role (interest management needs them; otherwise only their presence is kept)
    */
   constructor(
-    private readonly maxMessages: number,
-    private readonly maxLeafValues: number,
-    private readonly blockUs = TRACE_BLOCK_US,
-    private readonly keepEntityPositions = true,
+    readonly maxMessages: number,
+    readonly maxLeafValues: number,
+    readonly blockUs = TRACE_BLOCK_US,
+    readonly keepEntityPositions = true,
   ) {}
 
   /** Offers a message; copies it when its block is in the sample. */
   offer(message: GameMessage): void {
     this.seen += 1;
     this.sessions.add(message.sessionId);
-    this.originUs ??= message.tUs;
+    if (message.tUs < this.firstUs) this.firstUs = message.tUs;
     if (message.tUs > this.lastUs) this.lastUs = message.tUs;
-    if (this.closed) return;
-    const block = Math.floor((message.tUs - this.originUs) / this.blockUs);
+    const block = Math.floor(message.tUs / this.blockUs);
     if (block !== this.lastBlock) {
       this.lastBlock = block;
-      this.lastBlockQualifies = this.qualifies(block);
+      this.lastBlockHash = blockHash(block);
     }
-    if (!this.lastBlockQualifies) return;
-    if (!this.blockHashes.has(block)) this.blockHashes.set(block, packetHash(block, TRACE_SAMPLE_SEED));
+    if (this.lastBlockHash >= this.threshold) return;
     copiedLeaves = 0;
     const fields = copyCounting(message.fields) as FieldRecord;
     const leaves = copiedLeaves;
@@ -109,17 +117,49 @@ export class RetainedTrace {
     });
     this.leafCounts.push(leaves);
     this.leafValues += leaves;
+    if (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
+  }
+
+  /** Drops the largest-hash blocks until the retained messages fit; one block left over the bounds keeps its first messages. */
+  private shrink(): void {
     while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
-      if (this.messages[0]!.block === block) {
-        // One block alone is over the bounds: keep its first messages and close.
-        this.messages.pop();
-        this.leafValues -= this.leafCounts.pop()!;
-        this.closed = true;
+      let largest = -1;
+      let smallest = 2 ** 32;
+      for (const message of this.messages) {
+        const hash = blockHash(message.block!);
+        if (hash > largest) largest = hash;
+        if (hash < smallest) smallest = hash;
+      }
+      if (largest === smallest) {
+        // One block (hash) alone over the bounds: its first messages that fit, nothing more of it.
+        while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
+          this.messages.pop();
+          this.leafValues -= this.leafCounts.pop()!;
+        }
+        this.threshold = largest;
+        this.capped = true;
         return;
       }
-      this.dropLargestBlock();
-      this.lastBlockQualifies = this.qualifies(block);
+      this.threshold = largest;
+      this.capped = false;
+      this.keep((hash) => hash < largest);
     }
+  }
+
+  private keep(predicate: (hash: number) => boolean): void {
+    let kept = 0;
+    let leafValues = 0;
+    for (let index = 0; index < this.messages.length; index++) {
+      const message = this.messages[index]!;
+      if (!predicate(blockHash(message.block!))) continue;
+      this.messages[kept] = message;
+      this.leafCounts[kept] = this.leafCounts[index]!;
+      leafValues += this.leafCounts[index]!;
+      kept += 1;
+    }
+    this.messages.length = kept;
+    this.leafCounts.length = kept;
+    this.leafValues = leafValues;
   }
 
   /** Messages offered, retained or not. */
@@ -134,24 +174,30 @@ export class RetainedTrace {
 
   /** True when some offered messages are not in the trace. */
   get truncated(): boolean {
-    return this.closed || this.sampled;
+    return this.capped || this.sampled;
   }
 
-  /** True when the trace is a sample of blocks (not the first messages, not everything). */
+  /** True when the trace is a sample of whole blocks (not the first messages of one block, not everything). */
   get sampled(): boolean {
-    return this.threshold < 2 ** 32;
+    return !this.capped && this.threshold < 2 ** 32;
   }
 
-  /** Distinct blocks of the retained messages, ascending. */
+  /** The epoch block of the first message offered. */
+  private get originBlock(): number {
+    return Math.floor(this.firstUs / this.blockUs);
+  }
+
+  /** Distinct blocks of the retained messages, ascending, numbered from the first offered message's block (0). */
   get sampledBlocks(): number[] {
     const blocks = new Set<number>();
     for (const message of this.messages) blocks.add(message.block!);
-    return [...blocks].sort((a, b) => a - b);
+    const origin = this.originBlock;
+    return [...blocks].sort((a, b) => a - b).map((block) => block - origin);
   }
 
   /** Blocks the offered messages span (the population the block sample was drawn from). */
   get offeredBlocks(): number {
-    return this.originUs === undefined ? 0 : Math.floor((this.lastUs - this.originUs) / this.blockUs) + 1;
+    return this.seen === 0 ? 0 : Math.floor(this.lastUs / this.blockUs) - this.originBlock + 1;
   }
 
   /**
@@ -165,12 +211,12 @@ export class RetainedTrace {
     const last = this.messages[this.messages.length - 1];
     if (first === undefined || last === undefined) return 0;
     if (!this.sampled) return last.tUs - first.tUs;
-    const origin = this.originUs!;
+    const origin = this.originBlock;
     let total = 0;
     let previous: number | undefined;
     for (const block of this.sampledBlocks) {
-      const start = origin + block * this.blockUs;
-      const part = Math.max(0, Math.min(start + this.blockUs, this.lastUs) - start);
+      const start = (origin + block) * this.blockUs;
+      const part = Math.max(0, Math.min(start + this.blockUs, this.lastUs) - Math.max(start, this.firstUs));
       const warmup = startsAfterGap(previous, block) ? Math.min(TRACE_WARMUP_US, part) : 0;
       total += part - warmup;
       previous = block;
@@ -184,14 +230,14 @@ export class RetainedTrace {
    */
   markWarmup(): number {
     if (!this.sampled) return 0;
-    const origin = this.originUs!;
+    const origin = this.originBlock;
     let flagged = 0;
     let current: number | undefined;
     let warmupEndUs = Number.NEGATIVE_INFINITY;
     for (const message of this.messages) {
-      const block = message.block!;
+      const block = message.block! - origin;
       if (block !== current) {
-        warmupEndUs = startsAfterGap(current, block) ? origin + block * this.blockUs + TRACE_WARMUP_US : Number.NEGATIVE_INFINITY;
+        warmupEndUs = startsAfterGap(current, block) ? (origin + block) * this.blockUs + TRACE_WARMUP_US : Number.NEGATIVE_INFINITY;
         current = block;
       }
       if (message.tUs < warmupEndUs) {
@@ -204,31 +250,235 @@ export class RetainedTrace {
     return flagged;
   }
 
-  private qualifies(block: number): boolean {
-    return this.threshold >= 2 ** 32 || packetHash(block, TRACE_SAMPLE_SEED) < this.threshold;
+  /** The trace as plain data (fields and roles JSON-safe: see {@link encodeFieldValue}). */
+  saveState(): TraceState {
+    const sessions = new Map<string, number>();
+    const types = new Map<string, number>();
+    const reference = (table: Map<string, number>, name: string): number => {
+      let index = table.get(name);
+      if (index === undefined) {
+        index = table.size;
+        table.set(name, index);
+      }
+      return index;
+    };
+    const messages = this.messages.map(
+      (message): SavedMessage => [
+        reference(sessions, message.sessionId),
+        message.direction === "clientToServer" ? 0 : 1,
+        message.tUs,
+        message.packetIndex,
+        reference(types, message.type),
+        message.byteLength,
+        encodeFieldValue(message.fields),
+        encodeRoles(message.roles),
+      ],
+    );
+    return {
+      offered: this.seen,
+      firstUs: this.seen === 0 ? null : this.firstUs,
+      lastUs: this.seen === 0 ? null : this.lastUs,
+      threshold: this.threshold,
+      capped: this.capped,
+      offeredSessions: [...this.sessions],
+      sessions: [...sessions.keys()],
+      types: [...types.keys()],
+      messages: deflateRawSync(JSON.stringify(messages), { level: 6 }).toString("base64"),
+    };
   }
 
-  private dropLargestBlock(): void {
-    let largest = -1;
-    for (const message of this.messages) {
-      const hash = this.blockHashes.get(message.block!)!;
-      if (hash > largest) largest = hash;
+  /**
+   * Decodes and checks a saved trace (bounds of this trace, references, field
+   * values); throws `E_BAD_PARTIAL` with the path of the first problem, before
+   * anything is merged.
+   */
+  decodeState(state: TraceState, path: string): DecodedTrace {
+    const saved = unpackMessages(state.messages, `${path}.messages`);
+    if (saved.length > this.maxMessages) throw badPartial(`${path}.messages`, `${saved.length} messages, over the bound of ${this.maxMessages}`);
+    for (const [index, message] of saved.entries()) {
+      if (!Value.Check(retainedMessageSchema, message)) throw badPartial(`${path}.messages[${index}]`, "not a retained message [session, direction, tUs, packetIndex, type, byteLength, fields, roles]");
     }
-    this.threshold = largest;
-    let kept = 0;
     let leafValues = 0;
-    for (let index = 0; index < this.messages.length; index++) {
-      const message = this.messages[index]!;
-      if (this.blockHashes.get(message.block!)! >= largest) continue;
-      this.messages[kept] = message;
-      this.leafCounts[kept] = this.leafCounts[index]!;
-      leafValues += this.leafCounts[index]!;
-      kept += 1;
+    const leafCounts: number[] = [];
+    let previousIndex = -1;
+    const messages = (saved as SavedMessage[]).map((saved, index): RetainedMessage => {
+      const at = `${path}.messages[${index}]`;
+      const [sessionRef, directionCode, tUs, packetIndex, typeRef, byteLength, savedFields, savedRoles] = saved;
+      const sessionId = state.sessions[sessionRef];
+      const type = state.types[typeRef];
+      if (sessionId === undefined) throw badPartial(`${at}[0]`, `no session ${sessionRef}`);
+      if (type === undefined) throw badPartial(`${at}[4]`, `no type ${typeRef}`);
+      if (packetIndex < previousIndex) throw badPartial(`${at}[3]`, "messages out of capture order");
+      previousIndex = packetIndex;
+      const fields = decodeFieldValue(savedFields, `${at}[6]`);
+      if (fields === null || typeof fields !== "object" || Array.isArray(fields) || fields instanceof Uint8Array) throw badPartial(`${at}[6]`, "fields must be a record");
+      const leaves = countLeaves(fields);
+      leafCounts.push(leaves);
+      leafValues += leaves;
+      const direction = directionCode === 0 ? "clientToServer" : "serverToClient";
+      const directionKey = `${sessionId}\u0000${direction}`;
+      return {
+        sessionId,
+        direction,
+        tUs,
+        packetIndex,
+        type,
+        byteLength,
+        fields: fields as FieldRecord,
+        roles: decodeRoles(savedRoles, `${at}[7]`),
+        directionKey,
+        streamKey: `${directionKey}\u0000${type}`,
+        block: Math.floor(tUs / this.blockUs),
+      };
+    });
+    if (leafValues > this.maxLeafValues) throw badPartial(`${path}.messages`, `${leafValues} leaf values, over the bound of ${this.maxLeafValues}`);
+    const blocks = new Set(messages.map((message) => blockHash(message.block!)));
+    if (state.capped ? blocks.size > 1 || (blocks.size === 1 && !blocks.has(state.threshold)) : [...blocks].some((hash) => hash >= state.threshold)) {
+      throw badPartial(`${path}.threshold`, "retained blocks do not match the threshold");
     }
-    this.messages.length = kept;
-    this.leafCounts.length = kept;
-    this.leafValues = leafValues;
+    return { state, messages, leafCounts };
   }
+
+  /**
+   * Folds a decoded saved trace in (its packet indices moved by
+   * `packetIndexOffset`): the sample one pass over both passes' messages keeps.
+   * Each pass kept every block below its own threshold whole (a pass's share
+   * fits wherever the whole does), so the union holds every block of the merged
+   * sample; the merged threshold is where the union's blocks, by ascending hash,
+   * stop fitting (at the latest the lower of the two thresholds: there one pass
+   * alone was over the bounds).
+   */
+  mergeFrom(decoded: DecodedTrace, packetIndexOffset: number): void {
+    const { state } = decoded;
+    this.seen += state.offered;
+    if (state.firstUs !== null && state.firstUs < this.firstUs) this.firstUs = state.firstUs;
+    if (state.lastUs !== null && state.lastUs > this.lastUs) this.lastUs = state.lastUs;
+    for (const session of state.offeredSessions) this.sessions.add(session);
+    this.lastBlock = Number.NaN;
+    const incoming = decoded.messages.map((message) => ({ ...message, packetIndex: message.packetIndex + packetIndexOffset }));
+    const all = [...this.messages.map((message, index) => ({ message, leaves: this.leafCounts[index]! })), ...incoming.map((message, index) => ({ message, leaves: decoded.leafCounts[index]! }))].sort(
+      (a, b) => a.message.packetIndex - b.message.packetIndex,
+    );
+    const ceiling = Math.min(this.threshold, state.threshold);
+    const groups = new Map<number, { messages: number; leaves: number }>();
+    for (const { message, leaves } of all) {
+      const hash = blockHash(message.block!);
+      if (hash >= ceiling) continue;
+      const group = groups.get(hash) ?? { messages: 0, leaves: 0 };
+      group.messages += 1;
+      group.leaves += leaves;
+      groups.set(hash, group);
+    }
+    let threshold = ceiling;
+    let messages = 0;
+    let leafValues = 0;
+    for (const hash of [...groups.keys()].sort((a, b) => a - b)) {
+      const group = groups.get(hash)!;
+      if (messages + group.messages > this.maxMessages || leafValues + group.leaves > this.maxLeafValues) {
+        threshold = hash;
+        break;
+      }
+      messages += group.messages;
+      leafValues += group.leaves;
+    }
+    let kept: typeof all;
+    if (messages > 0 || threshold === 2 ** 32) {
+      kept = all.filter(({ message }) => blockHash(message.block!) < threshold);
+      this.capped = false;
+    } else {
+      // No whole block fits: the first messages of the smallest-hash block that fit (each pass kept at least its share of them).
+      kept = [];
+      let keptLeaves = 0;
+      for (const entry of all) {
+        if (blockHash(entry.message.block!) !== threshold) continue;
+        if (kept.length + 1 > this.maxMessages || keptLeaves + entry.leaves > this.maxLeafValues) break;
+        kept.push(entry);
+        keptLeaves += entry.leaves;
+      }
+      this.capped = true;
+    }
+    this.threshold = threshold;
+    this.messages = kept.map(({ message }) => message);
+    this.leafCounts = kept.map(({ leaves }) => leaves);
+    this.leafValues = this.leafCounts.reduce((total, leaves) => total + leaves, 0);
+  }
+}
+
+/** One retained message as saved (see `retainedMessageSchema`). */
+type SavedMessage = [number, 0 | 1, number, number, number, number, unknown, unknown];
+
+/** Largest inflated message list accepted (V8's longest string): a hostile deflate stream cannot allocate more. */
+const MAX_INFLATED_BYTES = 0x1fff_ffe8;
+
+/** Inflates and parses the saved message list; `E_BAD_PARTIAL` on anything else. */
+function unpackMessages(packed: string, path: string): unknown[] {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(packed) || packed.length % 4 !== 0) throw badPartial(path, "not base64");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(inflateRawSync(Buffer.from(packed, "base64"), { maxOutputLength: MAX_INFLATED_BYTES }).toString("utf8"));
+  } catch (error) {
+    throw badPartial(path, `not a raw-deflated JSON message list (${(error as Error).message.slice(0, 80)})`);
+  }
+  if (!Array.isArray(parsed)) throw badPartial(path, "not a list of messages");
+  return parsed;
+}
+
+/** A saved trace, decoded and checked (see {@link RetainedTrace.decodeState}). */
+export interface DecodedTrace {
+  state: TraceState;
+  messages: RetainedMessage[];
+  leafCounts: number[];
+}
+
+/** Sampling hash of an epoch block. */
+function blockHash(block: number): number {
+  return packetHash(block, TRACE_SAMPLE_SEED);
+}
+
+/** Leaves of a field value as the trace counts them (numbers, strings, booleans, null, byte arrays). */
+function countLeaves(value: FieldValue): number {
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return 1;
+  let total = 0;
+  if (Array.isArray(value)) {
+    for (const item of value as readonly FieldValue[]) total += countLeaves(item);
+    return total;
+  }
+  for (const item of Object.values(value as Record<string, FieldValue>)) total += countLeaves(item);
+  return total;
+}
+
+function encodeRoles(roles: RetainedRoles): EncodedFieldValue {
+  return encodeFieldValue(roles as unknown as FieldValue);
+}
+
+const ROLE_NUMBERS = ["sequenceBits", "ackBits", "ackBitsWidth", "resendCount", "playerId"] as const;
+
+function isPoint(value: unknown): value is { x: number; y: number; z: number } {
+  if (value === null || typeof value !== "object") return false;
+  const point = value as Record<string, unknown>;
+  return typeof point.x === "number" && typeof point.y === "number" && typeof point.z === "number";
+}
+
+/** Decodes and checks saved roles (the shape {@link copyRoles} makes). */
+function decodeRoles(saved: unknown, path: string): RetainedRoles {
+  const roles = decodeFieldValue(saved, path);
+  if (roles === null || typeof roles !== "object" || Array.isArray(roles) || roles instanceof Uint8Array) throw badPartial(path, "roles must be a record");
+  const record = roles as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const ok =
+      key === "sequence" || key === "ack"
+        ? typeof value === "number" || typeof value === "bigint"
+        : key === "channel"
+          ? typeof value === "number" || typeof value === "string"
+          : key === "position"
+            ? isPoint(value)
+            : key === "entities"
+              ? Array.isArray(value) && value.every((entity) => entity !== null && typeof entity === "object" && !Array.isArray(entity) && ((entity as Record<string, unknown>).position === undefined || isPoint((entity as Record<string, unknown>).position)))
+              : (ROLE_NUMBERS as readonly string[]).includes(key) && typeof value === "number";
+    if (!ok) throw badPartial(`${path}.${key}`, "not a role the bandwidth trace keeps, or of the wrong type");
+  }
+  return record as RetainedRoles;
 }
 
 /**

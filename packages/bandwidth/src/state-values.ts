@@ -1,0 +1,135 @@
+import { ErrorCode, TickscopeError, type FieldValue } from "@tickscope/core";
+
+/**
+ * Marks a string of a saved state that stands for a value JSON cannot carry
+ * (byte array, bigint, non-finite or negative-zero number). A decoded string
+ * that starts with it is saved with an extra marker (`"\u0001s"` + the string).
+ */
+const TAG = "\u0001";
+
+/** Most nesting levels a saved field value may have (a decoded message is far shallower). */
+const MAX_DEPTH = 64;
+
+/** JSON-safe form of a decoded field value (see {@link encodeFieldValue}). */
+export type EncodedFieldValue = number | boolean | string | null | EncodedFieldValue[] | { [field: string]: EncodedFieldValue };
+
+/** Bytes as base64 (Node's Buffer: no per-byte work in JS). */
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+/** JSON-safe form of a number: finite numbers as they are, the rest (and −0) tagged. */
+export function encodeNumber(value: number): number | string {
+  if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+  return `${TAG}f${Object.is(value, -0) ? "-0" : String(value)}`;
+}
+
+/**
+ * JSON-safe form of a decoded field value: numbers, booleans, null, arrays and
+ * records as they are; byte arrays (`\u0001b` + base64), bigints (`\u0001n` +
+ * decimal), NaN/±Infinity/−0 (`\u0001f` + name) and strings starting with the
+ * tag (`\u0001s` + string) as tagged strings.
+ */
+export function encodeFieldValue(value: FieldValue): EncodedFieldValue {
+  switch (typeof value) {
+    case "number":
+      return encodeNumber(value);
+    case "bigint":
+      return `${TAG}n${value.toString()}`;
+    case "boolean":
+      return value;
+    case "string":
+      return value.startsWith(TAG) ? `${TAG}s${value}` : value;
+    default:
+      break;
+  }
+  if (value === null) return null;
+  if (value instanceof Uint8Array) return `${TAG}b${toBase64(value)}`;
+  if (Array.isArray(value)) return (value as readonly FieldValue[]).map(encodeFieldValue);
+  const record = value as Record<string, FieldValue>;
+  const result: Record<string, EncodedFieldValue> = {};
+  for (const key in record) result[key] = encodeFieldValue(record[key]!);
+  return result;
+}
+
+/** A saved state's problem, with the path where it was found. */
+export function badPartial(path: string, problem: string): TickscopeError {
+  return new TickscopeError(ErrorCode.badPartial, `bandwidth state: ${path}: ${problem}`, {
+    fieldPath: path,
+    hint: "merge only states saved by the bandwidth analyzer of this tickscope version (saveState / analyze --partial)",
+  });
+}
+
+/** Decodes a tagged string (see {@link encodeFieldValue}); `path` names it in errors. */
+function decodeTagged(text: string, path: string): FieldValue {
+  const kind = text[1];
+  const body = text.slice(2);
+  switch (kind) {
+    case "s":
+      return body;
+    case "n":
+      if (!/^-?\d{1,400}$/.test(body)) throw badPartial(path, `bad bigint ${JSON.stringify(body.slice(0, 40))}`);
+      return BigInt(body);
+    case "b":
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body) || body.length % 4 !== 0) throw badPartial(path, "bad base64 byte array");
+      return new Uint8Array(Buffer.from(body, "base64"));
+    case "f":
+      return decodeNumber(text, path);
+    default:
+      throw badPartial(path, `unknown tag ${JSON.stringify(text.slice(0, 2))}`);
+  }
+}
+
+/** Decodes a saved number (see {@link encodeNumber}). */
+export function decodeNumber(value: unknown, path: string): number {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw badPartial(path, "not a finite number");
+    return value;
+  }
+  if (typeof value === "string" && value.startsWith(`${TAG}f`)) {
+    const name = value.slice(2);
+    if (name === "NaN") return Number.NaN;
+    if (name === "Infinity") return Number.POSITIVE_INFINITY;
+    if (name === "-Infinity") return Number.NEGATIVE_INFINITY;
+    if (name === "-0") return -0;
+  }
+  throw badPartial(path, `expected a number, got ${JSON.stringify(value)?.slice(0, 40)}`);
+}
+
+/** Decodes a saved field value; throws `E_BAD_PARTIAL` (with the path) on anything {@link encodeFieldValue} does not make. */
+export function decodeFieldValue(value: unknown, path: string, depth = 0): FieldValue {
+  if (depth > MAX_DEPTH) throw badPartial(path, `nested deeper than ${MAX_DEPTH}`);
+  switch (typeof value) {
+    case "number":
+      if (!Number.isFinite(value)) throw badPartial(path, "not a finite number");
+      return value;
+    case "boolean":
+      return value;
+    case "string":
+      return value.startsWith(TAG) ? decodeTagged(value, path) : value;
+    case "object":
+      break;
+    default:
+      throw badPartial(path, `unexpected ${typeof value}`);
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) return value.map((item, index) => decodeFieldValue(item, `${path}[${index}]`, depth + 1));
+  const record = value as Record<string, unknown>;
+  const result: Record<string, FieldValue> = {};
+  for (const key of Object.keys(record)) {
+    if (key === "__proto__") throw badPartial(path, "field named __proto__");
+    result[key] = decodeFieldValue(record[key], `${path}.${key}`, depth + 1);
+  }
+  return result;
+}
+
+/** Bytes of a saved base64 payload. */
+export function decodeBytes(value: string, path: string): Uint8Array {
+  const decoded = decodeTagged(`${TAG}b${value}`, path);
+  return decoded as Uint8Array;
+}
+
+/** Base64 of a payload for a saved state. */
+export function encodeBytes(bytes: Uint8Array): string {
+  return toBase64(bytes);
+}
