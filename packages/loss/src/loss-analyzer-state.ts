@@ -285,16 +285,22 @@ const StreamCoreStateSchema = Type.Object({
   stallsByBlocker: Bounded(Pair(Type.String(), LogHistogramStateSchema), 65_536),
 });
 
+const SerialColumn = (): JsonSchema => Type.Union([Type.Object({ deltas: Bounded(Type.Number(), 1 << 20) }), Type.Object({ values: Bounded(Serial(), 1 << 20) })]);
 const HeadLogStateSchema = Type.Object({
   kinds: Type.String({ maxLength: 1 << 20, pattern: "^[oaci]*$" }),
-  sequences: Bounded(Serial(), 1 << 20),
+  sequences: Type.Object({ o: SerialColumn(), a: SerialColumn(), c: SerialColumn(), i: SerialColumn() }),
   packetIndices: Series(),
   timesUs: Series(),
-  sendTimesUs: Bounded(Pair(NonNegative(), Type.Number()), 1 << 20),
+  sendTimes: Type.Union([
+    Type.Object({ observationRuns: Bounded(Pair(Type.Integer(), Type.Integer({ minimum: 1 })), 1 << 20), transitUs: Series() }),
+    Type.Object({ observationRuns: Bounded(Pair(Type.Integer(), Type.Integer({ minimum: 1 })), 1 << 20), valuesUs: Bounded(Float(), 1 << 20) }),
+  ]),
   resendCounts: Bounded(Pair(NonNegative(), Type.Number()), 1 << 20),
-  acks: Bounded(Pair(Type.Number(), Type.Number()), 1 << 20),
-  inputs: Bounded(Type.Array(Nullable(Type.Number()), { minItems: 3, maxItems: 3 }), 1 << 20),
-  types: Bounded(Bounded(Pair(Type.String(), NonNegative()), 4096), 1 << 20),
+  ackBits: Bounded(Type.Number(), 1 << 20),
+  ackWidths: Bounded(Pair(Type.Number(), Type.Integer({ minimum: 1 })), 1 << 20),
+  inputs: Bounded(Type.Array(Type.Union([Type.Number(), Type.Null()]), { minItems: 4, maxItems: 4 }), 1 << 20),
+  typeSets: Bounded(Bounded(Pair(Type.String(), NonNegative()), 4096), 1 << 20),
+  typeRuns: Bounded(Pair(NonNegative(), Type.Integer({ minimum: 1 })), 1 << 20),
 });
 
 const StreamStateSchema = Type.Object({

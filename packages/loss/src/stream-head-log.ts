@@ -1,5 +1,15 @@
 import type { SerialNumber } from "@tickscope/core";
-import { decodeSerial, decodeSeries, encodeSerial, encodeSeries, type EncodedSerial, type EncodedSeries } from "./state-encoding.js";
+import {
+  decodeFloat,
+  decodeSerial,
+  decodeSeries,
+  encodeFloat,
+  encodeSerial,
+  encodeSeries,
+  type EncodedFloat,
+  type EncodedSerial,
+  type EncodedSeries,
+} from "./state-encoding.js";
 
 /** Kinds of {@link StreamHeadLog} entries. */
 export const HeadEntryKind = {
@@ -13,26 +23,64 @@ export const HeadEntryKind = {
   input: "i",
 } as const;
 
-/** Saved form of a {@link StreamHeadLog}: columns, one character of `kinds` per entry. */
+/** A column of sequences: differences from the previous (all plain numbers, rebuilt exactly), or the values (bigints as strings). */
+export type SerialColumn = { deltas: number[] } | { values: EncodedSerial[] };
+
+/** Saved form of a {@link StreamHeadLog}: columns, compact (differences, run lengths, a type dictionary). */
 export interface StreamHeadLogState {
   /** One of `o`, `a`, `c`, `i` per entry. */
   kinds: string;
-  /** Sequence of each entry (observation, capture duplicate), ack, or input sequence. */
-  sequences: EncodedSerial[];
+  /** Sequences of each kind, in entry order: observations, acks, capture duplicates, inputs. */
+  sequences: { o: SerialColumn; a: SerialColumn; c: SerialColumn; i: SerialColumn };
   /** Packet index of each entry (first value, then differences). */
   packetIndices: EncodedSeries;
   /** Arrival time of each observation (first value, then differences). */
   timesUs: EncodedSeries;
-  /** `[observation number, sendTimeUs]` of observations with a send time. */
-  sendTimesUs: [number, number][];
+  /** Observations with a send time: observation numbers (differences) and arrival − send time, µs (or the send times when that is not exact). */
+  sendTimes: { observationRuns: [number, number][]; transitUs: EncodedSeries } | { observationRuns: [number, number][]; valuesUs: EncodedFloat[] };
   /** `[observation number, resendCount]` of observations with a resend count > 0. */
   resendCounts: [number, number][];
-  /** `[ackBits, ackBitsWidth]` of each ack entry. */
-  acks: [number, number][];
-  /** `[inputCount or null, byteLength, inputSequenceBits or null]` of each input entry. */
-  inputs: [number | null, number, number | null][];
-  /** Message types (and message counts) of the packet of each observation in this stream. */
-  types: [string, number][][];
+  /** Ack bits of each ack entry. */
+  ackBits: number[];
+  /** Ack bit widths as `[width, ack entries]` runs. */
+  ackWidths: [number, number][];
+  /** Input entries as runs of `[inputCount or null, byteLength, inputSequenceBits or null, entries]`. */
+  inputs: [number | null, number, number | null, number][];
+  /** Distinct message-type sets (`[type, messages]`) of the observations' packets in this stream. */
+  typeSets: [string, number][][];
+  /** Type set of each observation as runs of `[set index, observations]`. */
+  typeRuns: [number, number][];
+}
+
+function encodeSerialColumn(values: readonly SerialNumber[]): SerialColumn {
+  if (values.every((value) => typeof value === "number")) {
+    const series = encodeSeries(values as number[]);
+    if ("deltas" in series) return series;
+  }
+  return { values: values.map(encodeSerial) };
+}
+
+function decodeSerialColumn(column: SerialColumn): SerialNumber[] {
+  return "deltas" in column ? decodeSeries(column) : column.values.map(decodeSerial);
+}
+
+function runs<T>(values: readonly T[], same: (left: T, right: T) => boolean): [T, number][] {
+  const result: [T, number][] = [];
+  for (const value of values) {
+    const last = result[result.length - 1];
+    if (last !== undefined && same(last[0], value)) last[1] += 1;
+    else result.push([value, 1]);
+  }
+  return result;
+}
+
+function expand<T>(encoded: readonly [T, number][], what: string): T[] {
+  const result: T[] = [];
+  for (const [value, count] of encoded) {
+    if (!Number.isInteger(count) || count < 1 || result.length + count > 1 << 20) throw new RangeError(`${what}: run of ${count}`);
+    for (let index = 0; index < count; index++) result.push(value);
+  }
+  return result;
 }
 
 /**
@@ -105,16 +153,54 @@ export class StreamHeadLog {
 
   /** The log as plain data. */
   saveState(): StreamHeadLogState {
+    const byKind = (kind: string): SerialNumber[] => this.sequences.filter((_, index) => this.kinds[index] === kind);
+    const sendObservations: number[] = [];
+    const transits: number[] = [];
+    let previous = 0;
+    let exactTransits = true;
+    for (const [number, sendTimeUs] of this.sendTimesUs) {
+      sendObservations.push(number - previous);
+      previous = number;
+      const arrivalUs = this.timesUs[number]!;
+      const transitUs = arrivalUs - sendTimeUs;
+      if (!(arrivalUs - transitUs === sendTimeUs)) exactTransits = false;
+      transits.push(transitUs);
+    }
+    const transitSeries = encodeSeries(transits);
+    if (!("deltas" in transitSeries)) exactTransits = false;
+    const observationRuns = runs(sendObservations, (left, right) => left === right);
+    const setKeys: string[] = [];
+    const typeSets: [string, number][][] = [];
+    const setIndices = this.types.map((types) => {
+      const key = JSON.stringify(types);
+      let index = setKeys.indexOf(key);
+      if (index < 0) {
+        index = setKeys.length;
+        setKeys.push(key);
+        typeSets.push(types.map(([type, count]): [string, number] => [type, count]));
+      }
+      return index;
+    });
     return {
       kinds: this.kinds.join(""),
-      sequences: this.sequences.map(encodeSerial),
+      sequences: {
+        o: encodeSerialColumn(byKind(HeadEntryKind.observation)),
+        a: encodeSerialColumn(byKind(HeadEntryKind.ack)),
+        c: encodeSerialColumn(byKind(HeadEntryKind.captureDuplicate)),
+        i: encodeSerialColumn(byKind(HeadEntryKind.input)),
+      },
       packetIndices: encodeSeries(this.packetIndices),
       timesUs: encodeSeries(this.timesUs),
-      sendTimesUs: this.sendTimesUs.map(([number, value]) => [number, value]),
+      // A send time the arrival minus transit does not rebuild exactly is kept as is (never seen: µs are integers).
+      sendTimes: exactTransits
+        ? { observationRuns, transitUs: transitSeries }
+        : { observationRuns, valuesUs: this.sendTimesUs.map(([, sendTimeUs]) => encodeFloat(sendTimeUs)) },
       resendCounts: this.resendCounts.map(([number, value]) => [number, value]),
-      acks: this.acks.map(([bits, width]) => [bits, width]),
-      inputs: this.inputs.map(([count, bytes, bits]) => [count, bytes, bits]),
-      types: this.types.map((types) => types.map(([type, count]) => [type, count])),
+      ackBits: this.acks.map(([bits]) => bits),
+      ackWidths: runs(this.acks.map(([, width]) => width), (left, right) => left === right),
+      inputs: runs(this.inputs, (left, right) => left[0] === right[0] && left[1] === right[1] && left[2] === right[2]).map(([[count, bytes, bits], entries]) => [count, bytes, bits, entries]),
+      typeSets,
+      typeRuns: runs(setIndices, (left, right) => left === right),
     };
   }
 
@@ -124,39 +210,67 @@ export class StreamHeadLog {
    */
   static fromState(state: StreamHeadLogState, packetIndexOffset: number): StreamHeadLog {
     const log = new StreamHeadLog();
+    const counts: Record<string, number> = { o: 0, a: 0, c: 0, i: 0 };
+    for (const character of state.kinds) {
+      if (counts[character] === undefined) throw new RangeError(`head log kind "${character}"`);
+      counts[character] += 1;
+    }
+    const sequences = {
+      o: decodeSerialColumn(state.sequences.o),
+      a: decodeSerialColumn(state.sequences.a),
+      c: decodeSerialColumn(state.sequences.c),
+      i: decodeSerialColumn(state.sequences.i),
+    };
     const packetIndices = decodeSeries(state.packetIndices);
     const timesUs = decodeSeries(state.timesUs);
-    const count = (kind: string): number => {
-      let total = 0;
-      for (const character of state.kinds) if (character === kind) total += 1;
-      return total;
-    };
-    const observations = count(HeadEntryKind.observation);
-    for (const character of state.kinds) {
-      if (!Object.values(HeadEntryKind).includes(character as never)) throw new RangeError(`head log kind "${character}"`);
-    }
+    const widths = expand(state.ackWidths, "ack widths");
+    const inputs = expand(
+      state.inputs.map(([count, bytes, bits, entries]): [[number | null, number, number | null], number] => [[count, bytes, bits], entries]),
+      "inputs",
+    );
+    const typeRuns = expand(state.typeRuns, "type runs");
+    const sendDeltas = expand(state.sendTimes.observationRuns, "send time observations");
+    const sendValues = "transitUs" in state.sendTimes ? decodeSeries(state.sendTimes.transitUs) : state.sendTimes.valuesUs.map(decodeFloat);
+    const observations = counts.o!;
     if (
-      state.sequences.length !== state.kinds.length ||
+      sequences.o.length !== observations ||
+      sequences.a.length !== counts.a ||
+      sequences.c.length !== counts.c ||
+      sequences.i.length !== counts.i ||
       packetIndices.length !== state.kinds.length ||
       timesUs.length !== observations ||
-      state.types.length !== observations ||
-      state.acks.length !== count(HeadEntryKind.ack) ||
-      state.inputs.length !== count(HeadEntryKind.input)
+      typeRuns.length !== observations ||
+      state.ackBits.length !== counts.a ||
+      widths.length !== counts.a ||
+      inputs.length !== counts.i ||
+      sendDeltas.length !== sendValues.length
     ) {
       throw new RangeError(`head log columns do not match its ${state.kinds.length} entries`);
     }
-    for (const [number] of [...state.sendTimesUs, ...state.resendCounts]) {
+    if (typeRuns.some((index) => !Number.isInteger(index) || index < 0 || index >= state.typeSets.length)) throw new RangeError("head log type set index out of range");
+    let number = 0;
+    const sendTimesUs: [number, number][] = [];
+    for (const [index, delta] of sendDeltas.entries()) {
+      number += delta;
       if (!Number.isInteger(number) || number < 0 || number >= observations) throw new RangeError(`head log observation number ${number}`);
+      sendTimesUs.push([number, "transitUs" in state.sendTimes ? timesUs[number]! - sendValues[index]! : sendValues[index]!]);
     }
-    log.kinds.push(...state.kinds);
-    for (const sequence of state.sequences) log.sequences.push(decodeSerial(sequence));
+    for (const [entry] of state.resendCounts) {
+      if (!Number.isInteger(entry) || entry < 0 || entry >= observations) throw new RangeError(`head log observation number ${entry}`);
+    }
+    const next = { o: 0, a: 0, c: 0, i: 0 } as Record<string, number>;
+    for (const character of state.kinds) {
+      log.kinds.push(character);
+      const column = sequences[character as keyof typeof sequences];
+      log.sequences.push(column[next[character]!++]!);
+    }
     for (const packetIndex of packetIndices) log.packetIndices.push(packetIndex + packetIndexOffset);
     log.timesUs.push(...timesUs);
-    log.sendTimesUs.push(...state.sendTimesUs.map(([number, value]): [number, number] => [number, value]));
-    log.resendCounts.push(...state.resendCounts.map(([number, value]): [number, number] => [number, value]));
-    log.acks.push(...state.acks.map(([bits, width]): [number, number] => [bits, width]));
-    log.inputs.push(...state.inputs.map(([count, bytes, bits]): [number | null, number, number | null] => [count, bytes, bits]));
-    log.types.push(...state.types.map((types) => types.map(([type, count]): [string, number] => [type, count])));
+    log.sendTimesUs.push(...sendTimesUs);
+    log.resendCounts.push(...state.resendCounts.map(([entry, value]): [number, number] => [entry, value]));
+    for (let index = 0; index < counts.a!; index++) log.acks.push([state.ackBits[index]!, widths[index]!]);
+    log.inputs.push(...inputs);
+    for (const index of typeRuns) log.types.push(state.typeSets[index]!.map(([type, count]): [string, number] => [type, count]));
     return log;
   }
 }
