@@ -52,6 +52,7 @@ export {
 export { RttTimeline, type RttTimelinePoint } from "./rtt-timeline.js";
 export { IntervalHistogram, type DominantInterval, type IntervalHistogramOptions } from "./interval-histogram.js";
 export { PACKET_TIMING_METHOD, PacketTimingAnalyzer, type PacketTimingAnalyzerOptions } from "./packet-timing-analyzer.js";
+export { PACKET_TIMING_STATE_VERSION, packetTimingAnalyzerStateSchema, type PacketTimingAnalyzerState } from "./packet-timing-analyzer-state.js";
 export {
   PacketTimingReportSchema,
   type PacketTimingDirectionReport,

@@ -1,3 +1,5 @@
+import { badState } from "@tickscope/core";
+
 /** Options of {@link IntervalHistogram}. */
 export interface IntervalHistogramOptions {
   /** Smallest interval binned, ms (smaller ones go to the first bin). Default 0.1. */
@@ -44,6 +46,37 @@ export class IntervalHistogram {
     this.logRatio = Math.log(options.binRatio ?? 1.02);
     this.logMinimum = Math.log(minimumMs);
     this.binCount = Math.ceil((Math.log(this.maximumMs) - this.logMinimum) / this.logRatio) + 1;
+  }
+
+  /** The histogram as plain data: counts and `[bin, count, sum]` per non-empty bin. */
+  saveState(): { count: number; aboveMaximum: number; bins: [number, number, number][] } {
+    const bins: [number, number, number][] = [];
+    if (this.counts !== undefined) for (let bin = 0; bin < this.binCount; bin++) if (this.counts[bin] > 0) bins.push([bin, this.counts[bin], this.sums![bin]]);
+    return { count: this.count, aboveMaximum: this.aboveMaximum, bins };
+  }
+
+  /**
+   * Adds a saved histogram (of the same options) to this one; `E_BAD_PARTIAL`
+   * (nothing added) for a bin outside the range or counts that do not add up.
+   */
+  mergeState(state: { count: number; aboveMaximum: number; bins: readonly (readonly [number, number, number])[] }): void {
+    let binned = 0;
+    for (const [bin, count] of state.bins) {
+      if (!Number.isInteger(bin) || bin < 0 || bin >= this.binCount || !Number.isInteger(count) || count < 1) badState("packet timing state", "/eventIntervals/bins", `bin ${bin} (count ${count}) is outside the histogram`);
+      binned += count;
+    }
+    if (binned + state.aboveMaximum !== state.count) badState("packet timing state", "/eventIntervals/count", `count ${state.count} is not the ${binned + state.aboveMaximum} intervals binned`);
+    this.count += state.count;
+    this.aboveMaximum += state.aboveMaximum;
+    if (state.bins.length === 0) return;
+    if (this.counts === undefined) {
+      this.counts = new Uint32Array(this.binCount);
+      this.sums = new Float64Array(this.binCount);
+    }
+    for (const [bin, count, sum] of state.bins) {
+      this.counts[bin] += count;
+      this.sums![bin] += sum;
+    }
   }
 
   /** Adds one interval, ms (non-finite or negative values are ignored). */

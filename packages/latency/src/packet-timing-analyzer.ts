@@ -1,5 +1,22 @@
-import { ActiveSpan, formatEndpoint, QuantileSketch, type Direction, type GameMessage, type MessageAnalyzer, type PacketObservation, type Session } from "@tickscope/core";
+import {
+  ActiveSpan,
+  badState,
+  checkState,
+  decodeNumber,
+  encodeNumber,
+  ErrorCode,
+  formatEndpoint,
+  QuantileSketch,
+  TickscopeError,
+  type Direction,
+  type GameMessage,
+  type MergeableAnalyzer,
+  type MergePlacement,
+  type PacketObservation,
+  type Session,
+} from "@tickscope/core";
 import { IntervalHistogram } from "./interval-histogram.js";
+import { PACKET_TIMING_STATE_VERSION, packetTimingAnalyzerStateSchema, type PacketTimingAnalyzerState } from "./packet-timing-analyzer-state.js";
 import type {
   PacketTimingDirectionReport,
   PacketTimingReport,
@@ -100,9 +117,12 @@ interface SessionState {
  * times; per session two lag histograms of 600 bins. Deterministic: the same
  * packets give the same report. Feed `onPacket` in capture order.
  */
-export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport> {
+export class PacketTimingAnalyzer implements MergeableAnalyzer<PacketTimingReport, PacketTimingAnalyzerState> {
   /** Analysis name. */
   readonly name = "packet-timing";
+  /** Version of the saved state's shape ({@link PacketTimingAnalyzerState}). */
+  readonly stateVersion = PACKET_TIMING_STATE_VERSION;
+  private readonly options: PacketTimingAnalyzerOptions;
   private readonly sessions = new Map<string, SessionState>();
   private readonly eventMergeUs: number;
   private readonly gapTicks: number;
@@ -112,6 +132,7 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
   private readonly keptEvents: number;
 
   constructor(options: PacketTimingAnalyzerOptions = {}) {
+    this.options = options;
     this.eventMergeUs = (options.eventMergeMs ?? 1) * 1000;
     this.gapTicks = options.gapTicks ?? 4;
     this.warmUpDatagrams = Math.max(1, options.warmUpDatagrams ?? 512);
@@ -177,15 +198,140 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
   /** Decoded messages are not used: timing needs no definition. */
   onMessage(_message: GameMessage): void {}
 
+  /**
+   * Ends feeding and returns the state as JSON-safe plain data
+   * ({@link PacketTimingAnalyzerState}); `finish()` afterwards, or of a fresh
+   * analyzer (same options) that merged it, gives the same report.
+   */
+  saveState(): PacketTimingAnalyzerState {
+    this.endFeeding();
+    return {
+      analysis: "packet-timing",
+      version: PACKET_TIMING_STATE_VERSION,
+      settings: this.settings(),
+      sessions: [...this.sessions.values()]
+        .sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0))
+        .map((session) => ({
+          id: session.id,
+          client: session.client,
+          server: session.server,
+          directions: [saveDirection(session.directions[0]), saveDirection(session.directions[1])],
+          clientRequests: session.clientRequests.saveState(),
+          serverRequests: session.serverRequests.saveState(),
+        })),
+    };
+  }
+
+  /**
+   * Folds a saved state in (create the analyzer with the same options; states
+   * in capture order). A session new here is restored; one already here (a
+   * rotation cut it) continues as {@link PacketTimingAnalyzerState} describes.
+   * Checked and rebuilt before anything changes: `E_BAD_PARTIAL` on a state
+   * this version did not save, `E_PARTIAL_MISMATCH` on other options. Packet
+   * timing holds no packet index, so the placement's offset is only validated.
+   */
+  mergeState(state: PacketTimingAnalyzerState, placement: MergePlacement): void {
+    if (!Number.isSafeInteger(placement.packetIndexOffset) || placement.packetIndexOffset < 0) {
+      throw new TickscopeError(ErrorCode.badPartial, `packetIndexOffset must be a non-negative integer, got ${placement.packetIndexOffset}`);
+    }
+    const checked = checkState(packetTimingAnalyzerStateSchema, state, "packet timing state");
+    if (checked.settings !== this.settings()) throw new TickscopeError(ErrorCode.partialMismatch, "packet timing state was saved with other options", { fieldPath: "/settings" });
+    this.endFeeding();
+    const rebuilt: SessionState[] = [];
+    const ids = new Set<string>();
+    checked.sessions.forEach((saved, index) => {
+      if (ids.has(saved.id)) badState("packet timing state", `/sessions/${index}/id`, `session ${saved.id} appears twice`);
+      ids.add(saved.id);
+      const session = this.newSession(saved.id);
+      const existing = this.sessions.get(saved.id);
+      if (existing !== undefined) {
+        // Merge into a copy of the existing session (never half-merged).
+        this.loadSession(session, { id: existing.id, client: existing.client, server: existing.server, directions: [saveDirection(existing.directions[0]), saveDirection(existing.directions[1])], clientRequests: existing.clientRequests.saveState(), serverRequests: existing.serverRequests.saveState() }, `/sessions/${index}`);
+      }
+      this.loadSession(session, saved, `/sessions/${index}`);
+      rebuilt.push(session);
+    });
+    for (const session of rebuilt) this.sessions.set(session.id, session);
+  }
+
+  /** The options, as canonical JSON. */
+  private settings(): string {
+    return JSON.stringify([this.eventMergeUs, this.gapTicks, this.warmUpDatagrams, this.reestimateEvents, this.maximumResponseLagMs, this.keptEvents]);
+  }
+
+  /** Resolves warm-up buffers and closes bursts, once (finish and saveState both start here). */
+  private endFeeding(): void {
+    for (const session of this.sessions.values()) {
+      for (const state of session.directions) {
+        if (state === undefined) continue;
+        if (state.pending !== undefined) this.estimate(state);
+        this.closeRun(state);
+      }
+    }
+  }
+
+  /** Loads (into an empty session) or continues (a session holding an earlier pass) a saved session. */
+  private loadSession(session: SessionState, saved: PacketTimingAnalyzerState["sessions"][number], path: string): void {
+    session.client = saved.client || session.client;
+    session.server = saved.server || session.server;
+    const directions = saved.directions.map((direction, index) => (direction === null ? undefined : loadDirection(direction, this.warmUpDatagrams, `${path}/directions/${index}`)));
+    session.clientRequests.mergeState(saved.clientRequests);
+    session.serverRequests.mergeState(saved.serverRequests);
+    for (let index = 0; index < 2; index++) {
+      const later = directions[index];
+      if (later === undefined) continue;
+      const own = session.directions[index];
+      session.directions[index] = own === undefined ? later : this.continueDirection(own, later);
+    }
+  }
+
+  /** One direction continued by a later pass's (see {@link PacketTimingAnalyzerState}). */
+  private continueDirection(own: DirectionState, later: DirectionState): DirectionState {
+    const boundaryUs = later.firstUs - own.lastUs;
+    own.packets += later.packets;
+    own.payloadBytes += later.payloadBytes;
+    if (Number.isFinite(boundaryUs)) own.interArrivalMs.add(boundaryUs / 1000);
+    own.interArrivalMs.merge(later.interArrivalMs);
+    own.payloadSizeBytes.merge(later.payloadSizeBytes);
+    continueActiveSpan(own.active, later.active, later.firstUs);
+    // The later pass's first datagram opened a send event unless it came within the merge window.
+    const firstIsNewEvent = !(later.firstUs - own.lastDatagramUs <= this.eventMergeUs);
+    own.events += later.events - (firstIsNewEvent ? 0 : 1);
+    if (firstIsNewEvent && !Number.isNaN(own.lastEventUs)) own.eventIntervals.add((later.firstUs - own.lastEventUs) / 1000);
+    own.eventIntervals.mergeState(later.eventIntervals.saveState());
+    own.lastUs = later.lastUs;
+    own.lastDatagramUs = later.lastDatagramUs;
+    own.lastEventUs = later.lastEventUs;
+    own.referenceUs = Number.isNaN(later.referenceUs) ? own.referenceUs : later.referenceUs;
+    own.minimumBurst = later.minimumBurst || own.minimumBurst;
+    if (!Number.isNaN(own.timingPreviousUs) && !Number.isNaN(own.referenceUs) && boundaryUs > this.gapTicks * own.referenceUs) {
+      own.gapCount += 1;
+      own.gapTotalUs += boundaryUs;
+      keepLargest(own.longestGaps, { startUs: own.timingPreviousUs, durationMs: boundaryUs / 1000, missedTicks: Math.max(0, Math.round(boundaryUs / own.referenceUs) - 1) }, this.keptEvents, (gap) => gap.durationMs);
+    }
+    own.timingPreviousUs = later.timingPreviousUs;
+    own.timingEventUs = later.timingEventUs;
+    own.jitterUs = later.jitterSamples > 0 ? later.jitterUs : own.jitterUs;
+    own.jitterMaxUs = Math.max(own.jitterMaxUs, later.jitterMaxUs);
+    own.jitterSumUs += later.jitterSumUs;
+    own.jitterSamples += later.jitterSamples;
+    own.perEventJitterMs.merge(later.perEventJitterMs);
+    own.gapCount += later.gapCount;
+    own.gapTotalUs += later.gapTotalUs;
+    for (const gap of later.longestGaps) keepLargest(own.longestGaps, gap, this.keptEvents, (entry) => entry.durationMs);
+    own.burstCount += later.burstCount;
+    for (const burst of later.largestBursts) keepLargest(own.largestBursts, burst, this.keptEvents, (entry) => entry.datagrams);
+    return own;
+  }
+
   /** The report: sessions sorted by id, directions clientToServer first. */
   finish(): PacketTimingReport {
+    this.endFeeding();
     const sessions: PacketTimingSessionReport[] = [];
     for (const session of [...this.sessions.values()].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0))) {
       const directions: PacketTimingDirectionReport[] = [];
       for (const [index, state] of session.directions.entries()) {
         if (state === undefined) continue;
-        if (state.pending !== undefined) this.estimate(state);
-        this.closeRun(state);
         directions.push(this.directionReport(index === 0 ? "clientToServer" : "serverToClient", state));
       }
       const responseTiming: ResponseTimingEstimate[] = [];
@@ -212,11 +358,15 @@ export class PacketTimingAnalyzer implements MessageAnalyzer<PacketTimingReport>
   private session(id: string): SessionState {
     let state = this.sessions.get(id);
     if (state === undefined) {
-      const correlogram = { maximumLagMs: this.maximumResponseLagMs };
-      state = { id, client: "", server: "", directions: [undefined, undefined], clientRequests: new ResponseLagCorrelogram(correlogram), serverRequests: new ResponseLagCorrelogram(correlogram) };
+      state = this.newSession(id);
       this.sessions.set(id, state);
     }
     return state;
+  }
+
+  private newSession(id: string): SessionState {
+    const correlogram = { maximumLagMs: this.maximumResponseLagMs };
+    return { id, client: "", server: "", directions: [undefined, undefined], clientRequests: new ResponseLagCorrelogram(correlogram), serverRequests: new ResponseLagCorrelogram(correlogram) };
   }
 
   /** (Re-)estimates the reference tick; the first estimate replays the buffered arrivals. */
@@ -424,4 +574,117 @@ function responseEstimate(requestDirection: Direction, correlogram: ResponseLagC
     confidence,
     reason,
   };
+}
+
+/** The private fields of core's ActiveSpan, saved by name (core exposes no state of its own yet). */
+const ACTIVE_SPAN_FIELDS = ["previousUs", "periodStartUs", "periodEndUs", "closedActiveUs", "minimumUs", "maximumUs", "idleGapCount", "longestIdleGap", "packetCount"] as const;
+
+function activeSpanFields(span: ActiveSpan): Record<(typeof ACTIVE_SPAN_FIELDS)[number], number> {
+  const view = span as unknown as Record<string, unknown>;
+  for (const field of ACTIVE_SPAN_FIELDS) if (typeof view[field] !== "number") throw new Error(`ActiveSpan has no numeric field ${field}: update the packet timing state`);
+  return view as Record<(typeof ACTIVE_SPAN_FIELDS)[number], number>;
+}
+
+/** Joins a later pass's active span onto an earlier one (the silence between them split or not as one pass would, periods joined at the cut). */
+function continueActiveSpan(own: ActiveSpan, later: ActiveSpan, laterFirstUs: number): void {
+  const mine = activeSpanFields(own);
+  const theirs = activeSpanFields(later);
+  const idleGapUs = (own as unknown as { idleGapUs: number }).idleGapUs;
+  const gapUs = Number.isNaN(mine.previousUs) ? 0 : Math.abs(laterFirstUs - mine.previousUs);
+  const periodUs = (start: number, end: number): number => Math.max(end - start, 1_000_000);
+  if (!Number.isNaN(mine.previousUs) && gapUs > idleGapUs) {
+    mine.closedActiveUs += periodUs(mine.periodStartUs, mine.periodEndUs) + theirs.closedActiveUs;
+    mine.idleGapCount += theirs.idleGapCount + 1;
+    mine.longestIdleGap = Math.max(mine.longestIdleGap, theirs.longestIdleGap, gapUs);
+    mine.periodStartUs = theirs.periodStartUs;
+    mine.periodEndUs = theirs.periodEndUs;
+  } else if (theirs.idleGapCount === 0) {
+    if (Number.isNaN(mine.periodStartUs) || theirs.periodStartUs < mine.periodStartUs) mine.periodStartUs = theirs.periodStartUs;
+    if (Number.isNaN(mine.periodEndUs) || theirs.periodEndUs > mine.periodEndUs) mine.periodEndUs = theirs.periodEndUs;
+  } else {
+    // The later pass's first period continues this one: its closed time gains the span from this period's start.
+    mine.closedActiveUs += theirs.closedActiveUs + Math.max(0, laterFirstUs - mine.periodStartUs);
+    mine.idleGapCount += theirs.idleGapCount;
+    mine.longestIdleGap = Math.max(mine.longestIdleGap, theirs.longestIdleGap);
+    mine.periodStartUs = theirs.periodStartUs;
+    mine.periodEndUs = theirs.periodEndUs;
+  }
+  mine.minimumUs = Math.min(mine.minimumUs, theirs.minimumUs);
+  mine.maximumUs = Math.max(mine.maximumUs, theirs.maximumUs);
+  mine.packetCount += theirs.packetCount;
+  mine.previousUs = theirs.previousUs;
+}
+
+type DirectionStateData = NonNullable<PacketTimingAnalyzerState["sessions"][number]["directions"][0]>;
+
+function saveDirection(state: DirectionState | undefined): DirectionStateData | null {
+  if (state === undefined) return null;
+  const active: Record<string, ReturnType<typeof encodeNumber>> = {};
+  const fields = activeSpanFields(state.active);
+  for (const field of ACTIVE_SPAN_FIELDS) active[field] = encodeNumber(fields[field]);
+  return {
+    packets: state.packets,
+    payloadBytes: state.payloadBytes,
+    firstUs: encodeNumber(state.firstUs),
+    lastUs: encodeNumber(state.lastUs),
+    active,
+    interArrivalMs: state.interArrivalMs.saveState(),
+    payloadSizeBytes: state.payloadSizeBytes.saveState(),
+    events: state.events,
+    lastDatagramUs: encodeNumber(state.lastDatagramUs),
+    lastEventUs: encodeNumber(state.lastEventUs),
+    eventIntervals: state.eventIntervals.saveState(),
+    eventsSinceEstimate: state.eventsSinceEstimate,
+    referenceUs: encodeNumber(state.referenceUs),
+    minimumBurst: state.minimumBurst,
+    timingPreviousUs: encodeNumber(state.timingPreviousUs),
+    timingEventUs: encodeNumber(state.timingEventUs),
+    jitterUs: state.jitterUs,
+    jitterMaxUs: state.jitterMaxUs,
+    jitterSumUs: state.jitterSumUs,
+    jitterSamples: state.jitterSamples,
+    perEventJitterMs: state.perEventJitterMs.saveState(),
+    gapCount: state.gapCount,
+    gapTotalUs: state.gapTotalUs,
+    longestGaps: state.longestGaps.map((gap) => ({ ...gap })),
+    burstCount: state.burstCount,
+    largestBursts: state.largestBursts.map((burst) => ({ ...burst })),
+  };
+}
+
+function loadDirection(saved: DirectionStateData, warmUpDatagrams: number, path: string): DirectionState {
+  const state = newDirection(warmUpDatagrams);
+  state.pending = undefined;
+  const fields = activeSpanFields(state.active);
+  for (const field of ACTIVE_SPAN_FIELDS) {
+    const value = saved.active[field];
+    if (value === undefined) badState("packet timing state", `${path}/active/${field}`, "missing");
+    fields[field] = decodeNumber(value);
+  }
+  state.packets = saved.packets;
+  state.payloadBytes = saved.payloadBytes;
+  state.firstUs = decodeNumber(saved.firstUs);
+  state.lastUs = decodeNumber(saved.lastUs);
+  state.interArrivalMs.mergeState(saved.interArrivalMs);
+  state.payloadSizeBytes.mergeState(saved.payloadSizeBytes);
+  state.events = saved.events;
+  state.lastDatagramUs = decodeNumber(saved.lastDatagramUs);
+  state.lastEventUs = decodeNumber(saved.lastEventUs);
+  state.eventIntervals.mergeState(saved.eventIntervals);
+  state.eventsSinceEstimate = saved.eventsSinceEstimate;
+  state.referenceUs = decodeNumber(saved.referenceUs);
+  state.minimumBurst = saved.minimumBurst;
+  state.timingPreviousUs = decodeNumber(saved.timingPreviousUs);
+  state.timingEventUs = decodeNumber(saved.timingEventUs);
+  state.jitterUs = saved.jitterUs;
+  state.jitterMaxUs = saved.jitterMaxUs;
+  state.jitterSumUs = saved.jitterSumUs;
+  state.jitterSamples = saved.jitterSamples;
+  state.perEventJitterMs.mergeState(saved.perEventJitterMs);
+  state.gapCount = saved.gapCount;
+  state.gapTotalUs = saved.gapTotalUs;
+  state.longestGaps.push(...saved.longestGaps.map((gap) => ({ ...gap })));
+  state.burstCount = saved.burstCount;
+  state.largestBursts.push(...saved.largestBursts.map((burst) => ({ ...burst })));
+  return state;
 }

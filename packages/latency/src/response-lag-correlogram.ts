@@ -1,3 +1,5 @@
+import { badState } from "@tickscope/core";
+
 /** Options of {@link ResponseLagCorrelogram}. */
 export interface ResponseLagCorrelogramOptions {
   /** Longest request → response lag looked at, ms. Default 600. */
@@ -53,6 +55,46 @@ export class ResponseLagCorrelogram {
     this.binUs = binMs * 1000;
     this.binCount = Math.ceil(maximumLagMs / binMs);
     this.ring = new Float64Array(options.recentRequests ?? 64);
+  }
+
+  /** The correlogram as plain data: counters, recent requests (oldest first) and `[bin, count, sum]` per non-empty bin. */
+  saveState(): { requests: number; responses: number; recent: number[]; bins: [number, number, number][] } {
+    const recent: number[] = [];
+    const length = this.ring.length;
+    for (let step = this.ringSize; step >= 1; step--) recent.push(this.ring[(this.ringNext - step + length) % length]);
+    const bins: [number, number, number][] = [];
+    if (this.counts !== undefined) for (let bin = 0; bin < this.binCount; bin++) if (this.counts[bin] > 0) bins.push([bin, this.counts[bin], this.sums![bin]]);
+    return { requests: this.requests, responses: this.responses, recent, bins };
+  }
+
+  /**
+   * Adds a saved correlogram (same options): counters and bins add, the recent
+   * requests become the saved ones (a later pass's, or a restored pass's).
+   * `E_BAD_PARTIAL` (nothing changed) for a bin outside the range or more
+   * recent requests than the ring holds.
+   */
+  mergeState(state: { requests: number; responses: number; recent: readonly number[]; bins: readonly (readonly [number, number, number])[] }): void {
+    if (state.recent.length > this.ring.length) badState("packet timing state", "/recent", `${state.recent.length} recent requests, the ring holds ${this.ring.length}`);
+    for (const [bin, count] of state.bins) {
+      if (!Number.isInteger(bin) || bin < 0 || bin >= this.binCount || !Number.isInteger(count) || count < 1) badState("packet timing state", "/bins", `bin ${bin} (count ${count}) is outside the correlogram`);
+    }
+    this.requests += state.requests;
+    this.responses += state.responses;
+    if (state.recent.length > 0) {
+      this.ring.fill(0);
+      state.recent.forEach((tUs, index) => (this.ring[index] = tUs));
+      this.ringSize = state.recent.length;
+      this.ringNext = state.recent.length % this.ring.length;
+    }
+    if (state.bins.length === 0) return;
+    if (this.counts === undefined) {
+      this.counts = new Uint32Array(this.binCount);
+      this.sums = new Float64Array(this.binCount);
+    }
+    for (const [bin, count, sum] of state.bins) {
+      this.counts[bin] += count;
+      this.sums![bin] += sum;
+    }
   }
 
   /** A request event at `tUs` (µs, in time order with the responses). */
