@@ -18,7 +18,7 @@ import {
   type EncodeFields,
 } from "./codec-runtime.js";
 import { decodeWorkExceeded } from "./decode-work-budget.js";
-import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase } from "./interpreter.js";
+import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase, structPrefixFields } from "./interpreter.js";
 import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
 
 /**
@@ -169,7 +169,10 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
     }
     case "struct": {
       const record = `o${int(node.level)}`;
-      e.emit(`{ const ${record} = {}; s[${int(node.level)}] = ${record};`);
+      // The record is created with its leading fields already present (see structPrefixFields): one
+      // allocation of its final size instead of growing a property backing store field by field.
+      const prefix = structPrefixFields(node.fields).map((name) => `${JSON.stringify(name)}: undefined`);
+      e.emit(`{ const ${record} = {${prefix.join(", ")}}; s[${int(node.level)}] = ${record};`);
       decodeFieldsCode(e, node.fields, node.level, record);
       e.emit(`${target} = ${record}; }`);
       return;

@@ -98,7 +98,14 @@ describe("compiled role builder", () => {
         expect(fast.anomalies).toEqual(slow.anomalies);
         expect(fast.messages.map(rolesWithKeys)).toEqual(slow.messages.map(rolesWithKeys));
         expect(fast.messages).toEqual(slow.messages);
+        // Struct records keep wire order; a `when` field that is absent is no key at all (not an undefined one).
+        const thingKeys = (messages: GameMessage[]): string[][][] => messages.map((message) => (message.fields.things as Record<string, unknown>[]).map((item) => Object.keys(item)));
+        expect(thingKeys(fast.messages)).toEqual(thingKeys(slow.messages));
         if (cut === 0) {
+          const expectedKeys = states.map((item) =>
+            item.things.map((value) => ["flags", "yaw", "id", "where", ...(value.flags & 1 ? ["speed"] : []), ...(value.flags & 2 ? ["pitch"] : []), "owner"]),
+          );
+          expect(thingKeys(fast.messages)).toEqual(expectedKeys);
           const entities = fast.messages[0].roles.entities!;
           expect(entities.map((entity) => entity.entityId)).toEqual(states[0].things.map((item) => item.id));
           expect(fast.messages[0].roles.inputCount).toBe(states[0].inputs.length);
@@ -129,5 +136,40 @@ describe("compiled role builder", () => {
     expect(roles.map((entity) => entity.entityId)).toEqual(entities.map((entity) => entity.entityId));
     expect(roles[15].position!.x).toBeCloseTo(500, 1);
     expect(roles[15].velocity!.z).toBeCloseTo(-7, 1);
+  });
+
+  it("takes the datagram header's roles into every message, the message's own role overriding, in both modes", () => {
+    const overriding: ProtocolDefinition = {
+      name: "override",
+      header: [
+        { name: "sequence", type: "u16", role: "sequence" },
+        { name: "tick", type: "u16", role: "tick" },
+      ],
+      body: { repeat: "untilEnd", frameHeader: [{ name: "kind", type: "u8" }], select: { on: "kind", cases: [{ value: 1, message: "plain" }, { value: 2, message: "own" }] } },
+      messages: [
+        { name: "plain", fields: [{ name: "value", type: "u8" }] },
+        { name: "own", fields: [{ name: "ownSequence", type: "u32", role: "sequence" }] },
+      ],
+    };
+    for (const mode of ["compiled", "interpreted"] as const) {
+      const protocol = compileProtocol(overriding, { mode });
+      const bytes = protocol.encodeDatagram(
+        [
+          { type: "plain", fields: { value: 1 } },
+          { type: "own", fields: { ownSequence: 70000 } },
+          { type: "plain", fields: { value: 2 } },
+        ],
+        { header: { sequence: 5, tick: 9 } },
+      );
+      const { messages, anomalies } = decodeAll(protocol, bytes);
+      expect(anomalies).toEqual([]);
+      expect(messages.map((message) => [message.roles.sequence, message.roles.sequenceBits, message.roles.tick])).toEqual([
+        [5, 16, 9],
+        [70000, 32, 9],
+        [5, 16, 9],
+      ]);
+      // Each message has its own roles object.
+      expect(messages[0].roles).not.toBe(messages[2].roles);
+    }
   });
 });

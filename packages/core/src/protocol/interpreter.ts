@@ -44,6 +44,30 @@ export function matchCase<T extends { values: (number | string)[] }>(cases: T[],
   return undefined;
 }
 
+const structPrefixes = new WeakMap<readonly FieldPlan[], readonly string[]>();
+
+/**
+ * Names of a struct's fields up to its first conditional (`when`) one: every
+ * decode of the struct sets them, in this order, so both decoders create the
+ * record with them present (undefined until read) — its final size in one
+ * allocation, same key order. Placeholders are only left where a decode
+ * failed part-way (a message is then not emitted; a failed datagram's partial
+ * header shows them alike in both decoders).
+ */
+export function structPrefixFields(fields: readonly FieldPlan[]): readonly string[] {
+  let names = structPrefixes.get(fields);
+  if (names === undefined) {
+    const prefix: string[] = [];
+    for (const field of fields) {
+      if (field.when !== undefined) break;
+      prefix.push(field.name);
+    }
+    names = prefix;
+    structPrefixes.set(fields, names);
+  }
+  return names;
+}
+
 /** Decodes one node (tree-walking interpreter). */
 export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecord[], context: CodecContext, path: string): FieldValue {
   switch (node.kind) {
@@ -81,6 +105,7 @@ export function decodeNode(node: NodePlan, reader: BitReader, scopes: FieldRecor
     }
     case "struct": {
       const record: FieldRecord = {};
+      for (const name of structPrefixFields(node.fields)) record[name] = undefined as unknown as FieldValue;
       scopes[node.level] = record;
       decodeFieldList(node.fields, node.level, reader, scopes, context);
       return record;
