@@ -33,7 +33,7 @@ describe("tickscope fleet: errors are one line with a code and an exit code, nev
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it("a URL that is not a Redis URL, a bad queue name, no Redis at all: E_INVALID_OPTION (usage, exit 2)", async () => {
+  it("a URL that is not a Redis URL, a bad queue name, no Redis at all, --protocol auto, a bad --group-by: E_INVALID_OPTION (usage, exit 2)", async () => {
     const previous = process.env.TICKSCOPE_REDIS_URL;
     delete process.env.TICKSCOPE_REDIS_URL;
     try {
@@ -41,6 +41,8 @@ describe("tickscope fleet: errors are one line with a code and an exit code, nev
         ["fleet", "submit", capture!, "--redis", "http://127.0.0.1:6379"],
         ["fleet", "worker", "--out", directory, "--redis", "redis://127.0.0.1:6379", "--queue", "a:b"],
         ["fleet", "report", "--out", directory],
+        ["fleet", "submit", capture!, "--redis", "redis://127.0.0.1:6379", "--protocol", "auto"],
+        ["fleet", "submit", capture!, "--redis", "redis://127.0.0.1:6379", "--group-by", "(unclosed"],
       ]) {
         const run = await runInMemory(args);
         expect(run.code, run.stderr).toBe(ExitCode.usage);

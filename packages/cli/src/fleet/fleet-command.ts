@@ -94,11 +94,17 @@ function registerSubmit(fleet: Command): void {
     const { parseGroupPattern } = await import("./capture-groups.js");
     const groupPattern = options.groupBy === undefined ? undefined : parseGroupPattern(options.groupBy);
     const protocolGiven = options.protocol ?? config.protocol;
+    if (protocolGiven === "auto") {
+      // each job would infer its own definition from its own capture, and partials of different definitions do not merge
+      throw new TickscopeError(ErrorCode.invalidOption, "fleet submit cannot use --protocol auto: every job would infer its own definition, and their partial reports could not be merged", {
+        hint: "infer it once (tickscope protocol infer <capture> --out definition.json) and submit with --protocol definition.json",
+      });
+    }
     const keysGiven = options.keys ?? config.keys;
-    const protocolPath = protocolGiven === undefined || protocolGiven === "auto" ? protocolGiven : resolve(protocolGiven);
+    const protocolPath = protocolGiven === undefined ? undefined : resolve(protocolGiven);
     const keysPath = keysGiven === undefined ? undefined : resolve(keysGiven);
     const { fileSha256 } = await import("../partial-file.js");
-    const protocolSha256 = protocolPath === undefined || protocolPath === "auto" ? undefined : await fileSha256(protocolPath);
+    const protocolSha256 = protocolPath === undefined ? undefined : await fileSha256(protocolPath);
     const serverPorts = options.serverPort ?? config.serverPorts;
     const analysis: FleetAnalysisOptions = {
       ...(protocolPath === undefined ? {} : { protocolPath }),

@@ -5,6 +5,8 @@ import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import { fileSha256 } from "../partial-file.js";
+import { parseGroupPattern } from "./capture-groups.js";
+import { jobIdOf } from "./fleet-job.js";
 import { buildFleetReport, formatFleetSummary, type FleetMerge } from "./fleet-report.js";
 import { readFleetStatus } from "./fleet-status.js";
 import { submitFleetJobs, type FleetSubmitOptions } from "./fleet-submit.js";
@@ -68,6 +70,20 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet queue on a real Redis: idem
     const status = await readFleetStatus(parseRedisUrl(TEST_REDIS_URL!), queueName, directory);
     expect(status.jobs.map((job) => job.id).sort()).toEqual((await Promise.all(captures.map((path) => fileSha256(path)))).sort());
     expect(status.jobs.every((job) => job.state === "waiting")).toBe(true);
+  });
+
+  it("--group-by makes a rotation one job (id: the hash of its captures' hashes, in name order), with its captures in order", async () => {
+    const queueName = uniqueQueueName("group");
+    queues.push(queueName);
+    const captureDirectory = mkdtempSync(join(directory, "group-"));
+    const [first, second, third] = writeSimulatedCaptures(captureDirectory, 3);
+    const result = await submitFleetJobs(submitOptions(queueName, [third!, first!, second!], { groupPattern: parseGroupPattern("^(capture)-0[01]") }));
+    expect(result).toMatchObject({ captures: 3, jobs: 2, added: 2 });
+    const status = await readFleetStatus(parseRedisUrl(TEST_REDIS_URL!), queueName, directory);
+    const group = status.jobs.find((job) => job.captures.length === 2)!;
+    expect(group.captures).toEqual([first, second]);
+    expect(group.id).toBe(jobIdOf([{ sha256: await fileSha256(first!) }, { sha256: await fileSha256(second!) }]));
+    expect(group.id).not.toBe(await fileSha256(first!));
   });
 
   it("a worker writes <hash>.tspart per job (no temporary left); a corrupt capture fails at once with its code; a transient error is retried", async () => {
