@@ -18,3 +18,12 @@ describe("README walk-through (examples/north-america-vs-europe.ts)", () => {
     expect(output).toMatch(/add one: aws:us-west-1: p95 36\.\d+ ms/);
   }, 60_000);
 });
+
+describe("README saving and merging (examples/saving-and-merging.ts)", () => {
+  it("merges two workers' states into the report of one pass", () => {
+    const script = fileURLToPath(new URL("../examples/saving-and-merging.ts", import.meta.url));
+    const output = execFileSync(process.execPath, ["--import", "tsx", script], { cwd: packageRoot, encoding: "utf8", timeout: 60_000 });
+    expect(output).toMatch(/^merged report identical to one pass: true$/m);
+    expect(output).toMatch(/^ranking: eu-west < na-east$/m);
+  }, 60_000);
+});

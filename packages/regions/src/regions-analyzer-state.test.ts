@@ -159,6 +159,25 @@ describe("regions state with server-log labels", () => {
     expect(merged.finish().regions.map((region) => region.name)).toEqual(["ap"]);
   });
 
+  it("continues a merged session with messages fed afterwards (as a later pass), in summaries and the report", () => {
+    const sessions = ["a1", "b1"];
+    const single = createRegionsAnalyzer();
+    feedLogged(single, sessions);
+    for (const id of sessions) for (let sequence = 100; sequence < 300; sequence++) if (sequence % 13 !== 0) single.onMessage(message(id, "serverToClient", sequence * 50_000, { sequence, sequenceBits: 16, channel: 0 }, 1000 + sequence));
+    const expected = single.sessionSummaries();
+    const first = createRegionsAnalyzer();
+    feedLogged(first, sessions);
+    const merged = createRegionsAnalyzer();
+    merged.mergeState(json(first.saveState()), { packetIndexOffset: 0 });
+    for (const id of sessions) for (let sequence = 100; sequence < 300; sequence++) if (sequence % 13 !== 0) merged.onMessage(message(id, "serverToClient", sequence * 50_000, { sequence, sequenceBits: 16, channel: 0 }, 1000 + sequence));
+    const live = merged.sessionSummaries();
+    expect(live.map((summary) => [summary.sessionId, summary.lossRate, summary.lossBursts, summary.playTimeMs])).toEqual(
+      expected.map((summary) => [summary.sessionId, summary.lossRate, summary.lossBursts, summary.playTimeMs]),
+    );
+    expect(merged.sessionSummaries()).toEqual(live); // summaries do not end the analysis
+    expect(merged.finish().sessions.analysed).toBe(2);
+  });
+
   it("counts sessions beyond maxSessions when merged states bring more", () => {
     const saver = createRegionsAnalyzer();
     feedLogged(saver, ["a1", "a2"]);
@@ -169,6 +188,12 @@ describe("regions state with server-log labels", () => {
     const report = merged.finish();
     expect(report.sessions.total).toBe(2);
     expect(report.sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(2);
+    // The count travels with a saved state.
+    const saved = json(merged.saveState());
+    expect(saved.anomalies).toEqual({ E_REGIONS_TOO_MANY_SESSIONS: 2 });
+    const again = createRegionsAnalyzer({ maxSessions: 2 });
+    again.mergeState(saved, { packetIndexOffset: 0 });
+    expect(again.finish().sessions.skipped["E_REGIONS_TOO_MANY_SESSIONS"]).toBe(2);
   });
 });
 
@@ -186,31 +211,49 @@ describe("hostile regions states", () => {
     return replaced === undefined ? copy : replaced;
   };
 
-  const hostile: [string, unknown][] = [
-    ["wrong version", mutate((state) => void (state.version = REGIONS_STATE_VERSION + 1))],
-    ["wrong analysis", mutate((state) => void (state.analysis = "latency"))],
+  const hostile: [string, unknown, RegExp][] = [
+    ["wrong version", mutate((state) => void (state.version = REGIONS_STATE_VERSION + 1)), /at \/version: version 2/],
+    ["wrong analysis", mutate((state) => void (state.analysis = "latency")), /at \/analysis/],
     [
       "missing field",
       mutate((state) => {
         delete state.sessions[0].firstUs;
       }),
+      /at \/sessions\/0/,
     ],
-    ["wrong type", mutate((state) => void (state.sessions[1].series[0].reservoir.count = "30"))],
-    ["an empty object after a JSON round trip", json({})],
-    ["null", null],
-    ["an unknown property", mutate((state) => void (state.sessions[0].extra = 1))],
-    ["too many reservoir samples", mutate((state) => void (state.sessions[1].series[0].reservoir.samplesMs = new Array(2049).fill(1)))],
-    ["too many sessions", mutate((state) => void (state.sessions = Array.from({ length: 3 }, (_, index) => ({ ...state.sessions[0], id: `s${index}` }))))],
-    ["a duplicated session", mutate((state) => void state.sessions.push(state.sessions[0]))],
-    ["too many spikes", mutate((state) => void (state.sessions[0].series[0].spikes = Array.from({ length: 1001 }, () => ({ startUs: 0, endUs: 1, peakMs: 1, packetIndex: null, contradictedBy: null }))))],
-    ["a window wider than its size", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.received = "1".repeat(300)))],
-    ["a prefix longer than the window + 64", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.prefix = new Array(400).fill(1)))],
-    ["a sketch whose counts do not add up (last session: nothing merged before it either)", mutate((state) => void (state.sessions[1].series[0].sketch.count += 1))],
-    ["a negative count", mutate((state) => void (state.sessions[0].droppedSequenceSpaces = -1))],
-    ["a non-integer sequence", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.highestRaw = 1.5))],
+    ["wrong type", mutate((state) => void (state.sessions[1].series[0].reservoir.count = "30")), /at \/sessions\/1\/series\/0\/reservoir\/count/],
+    ["an empty object after a JSON round trip", json({}), /regions state is not a state this version saved/],
+    ["null", null, /regions state/],
+    ["an unknown property", mutate((state) => void (state.sessions[0].extra = 1)), /at \/sessions\/0/],
+    ["too many reservoir samples", mutate((state) => void (state.sessions[1].series[0].reservoir.samplesMs = new Array(2049).fill(1))), /samplesMs: holds 2049 samples/],
+    ["too many sessions", mutate((state) => void (state.sessions = Array.from({ length: 3 }, (_, index) => ({ ...state.sessions[0], id: `s${index}` })))), /3 sessions, more than this analyzer's maxSessions 2/],
+    ["a duplicated session", mutate((state) => void (state.sessions[1] = state.sessions[0])), /appears twice/],
+    ["a duplicated series", mutate((state) => void state.sessions[0].series.push(state.sessions[0].series[0])), /series reported:clientToServer appears twice/],
+    [
+      "too many spikes",
+      mutate((state) => void (state.sessions[0].series[0].spikes = Array.from({ length: 1001 }, () => ({ startUs: 0, endUs: 1, peakMs: 1, packetIndex: null, contradictedBy: null })))),
+      /1001 spikes, more than maxSpikesPerSeries 1000/,
+    ],
+    ["too many sequence spaces", mutate((state) => void (state.sessions[1].sequenceSpaces = new Array(17).fill(state.sessions[1].sequenceSpaces[0]))), /17 sequence spaces/],
+    ["a window of another size", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.windowSize = 128)), /window size 128 is not the state's lossWindow 256/],
+    [
+      "a window wider than its size",
+      mutate((state) => {
+        const window = state.sessions[1].sequenceSpaces[0].window;
+        window.highest = window.base + 300;
+      }),
+      /spans 301 sequences, more than its size 256/,
+    ],
+    ["a window whose bits do not match base..highest", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.received += "1")), /one 0\/1 per sequence/],
+    ["highest below base", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.base = state.sessions[1].sequenceSpaces[0].window.highest + 5)), /highest must not lie below base/],
+    ["a prefix longer than the window + 64", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.prefix = new Array(400).fill(1))), /holds 400 sequences, more than the window \+ 64/],
+    ["a mark without its prefix", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.mark = { ...state.sessions[1].sequenceSpaces[0].window, received: "" , highest: state.sessions[1].sequenceSpaces[0].window.base - 1, windowSize: undefined })), /mark/],
+    ["a sketch whose counts do not add up (last session: nothing merged before it either)", mutate((state) => void (state.sessions[1].series[0].sketch.count += 1)), /quantile sketch state/],
+    ["a negative count", mutate((state) => void (state.sessions[0].droppedSequenceSpaces = -1)), /droppedSequenceSpaces/],
+    ["a non-integer sequence", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.highestRaw = 1.5)), /highestRaw/],
   ];
 
-  for (const [what, state] of hostile) {
+  for (const [what, state, message] of hostile) {
     it(`rejects ${what} with E_BAD_PARTIAL and leaves the analyzer unchanged`, () => {
       const analyzer = createRegionsAnalyzer({ maxSessions: 2 });
       analyzer.mergeState(json(good), { packetIndexOffset: 0 });
@@ -221,7 +264,7 @@ describe("hostile regions states", () => {
         thrown = error;
       }
       expect(hasErrorCode(thrown, "E_BAD_PARTIAL"), String(thrown)).toBe(true);
-      expect(String((thrown as Error).message)).toMatch(/regions state|sketch state|jitter state/);
+      expect(String((thrown as Error).message)).toMatch(message);
       expect(JSON.stringify(analyzer.finish())).toBe(expected);
     });
   }
