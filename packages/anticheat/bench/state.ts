@@ -57,16 +57,22 @@ for (const seed of seeds) {
   for (const fraction of fractions) {
     const report = rotationMerge(match, startUs + fraction * durationSeconds * 1e6).finish();
     const found = pairs(report);
-    const missing = base.filter((pair) => !found.includes(pair));
-    const extra = found.filter((pair) => !base.includes(pair));
+    const truthOf = (pair: string): string => {
+      const player = match.truth.find((entry) => entry.sessionId === pair.split(" ")[0]);
+      return `${pair} [truth: ${player?.cheat ?? "?"}${player?.intensity === undefined ? "" : ` ${player.intensity}`}${player?.mode === undefined ? "" : ` ${player.mode}`}]`;
+    };
+    const missing = base.filter((pair) => !found.includes(pair)).map(truthOf);
+    const extra = found.filter((pair) => !base.includes(pair)).map(truthOf);
     const differences: string[] = [];
     for (const key of Object.keys(single.summary) as Array<keyof AnticheatReport["summary"]>) {
       if (JSON.stringify(single.summary[key]) !== JSON.stringify(report.summary[key])) differences.push(`${key} ${JSON.stringify(report.summary[key])} vs ${JSON.stringify(single.summary[key])}`);
     }
-    const verdicts = report.players.filter((player, index) => player.verdict !== single.players[index]!.verdict).length;
+    const verdicts = report.players
+      .filter((player, index) => player.verdict !== single.players[index]!.verdict)
+      .map((player) => `${player.session} ${single.players.find((entry) => entry.session === player.session)!.verdict}→${player.verdict}`);
     console.log(
       `  cut at ${(fraction * 100).toFixed(0)}%: pairs missing ${missing.length}${missing.length > 0 ? ` (${missing.join(", ")})` : ""}, extra ${extra.length}${extra.length > 0 ? ` (${extra.join(", ")})` : ""}; ` +
-        `verdicts changed ${verdicts}; summary differs: ${differences.join("; ") || "none"}`,
+        `verdicts changed ${verdicts.length}${verdicts.length > 0 ? ` (${verdicts.join(", ")})` : ""}; summary differs: ${differences.join("; ") || "none"}`,
     );
   }
 }

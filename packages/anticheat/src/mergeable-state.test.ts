@@ -150,10 +150,10 @@ describe("rotation cut (a session in two consecutive passes)", () => {
     }
   });
 
-  it("measured RTT samples stay within 5% (echoes split by the cut are lost)", () => {
+  it("measured RTT samples stay within 2% (echoes split by the cut are lost)", () => {
     for (const { fraction, report } of cuts) {
       const ratio = report.summary.measuredRttSamples / single.summary.measuredRttSamples;
-      expect(Math.abs(ratio - 1), `cut at ${fraction}: ${report.summary.measuredRttSamples} vs ${single.summary.measuredRttSamples}`).toBeLessThan(0.05);
+      expect(Math.abs(ratio - 1), `cut at ${fraction}: ${report.summary.measuredRttSamples} vs ${single.summary.measuredRttSamples}`).toBeLessThan(0.02);
     }
   });
 });

@@ -54,6 +54,7 @@ export const SessionTimelineStateSchema = Type.Object({
   lastWireRttMs: EncodedFloatSchema,
   wireRttSerial: CountSchema,
   serverClockOffsetUs: EncodedFloatSchema,
+  serialBeforeEcho: Type.Integer({ minimum: -1 }),
   closedWindows: CountSchema,
   headFirstIndex: EncodedFloatSchema,
   headArrivalUs: Type.Array(EncodedFloatSchema, { maxItems: MAX_SAVED_ENVELOPE_POINTS }),
@@ -150,6 +151,8 @@ export class SessionTimeline {
   private lastServerPacketIndex = -1;
   private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
   private readonly serverSendUs = new Float64Array(SERVER_SEQUENCE_SLOTS);
+  /** {@link rttSerial} when the first echo sample came (−1 before): the ack samples counted before any echo existed. */
+  private serialBeforeEcho = -1;
   /** One-second envelope windows closed so far. */
   private closedWindows = 0;
   /** Index of the first closed window, and the first (speedhack window − 1) closed points: what a rotation cut replays. */
@@ -314,6 +317,7 @@ export class SessionTimeline {
 
   private addRtt(kind: RttKind, rttMs: number, wireMs = rttMs): void {
     if (!(rttMs >= 0)) return;
+    if (this.serialBeforeEcho < 0 && kind !== this.acknowledged) this.serialBeforeEcho = this.rttSerial;
     kind.add(rttMs);
     if (this.preferred() !== kind) return;
     this.lastRttMs = rttMs;
@@ -390,6 +394,7 @@ export class SessionTimeline {
       lastWireRttMs: encodeFloat(this.lastWireRttMs),
       wireRttSerial: this.wireRttSerial,
       serverClockOffsetUs: encodeFloat(this.serverClockOffsetUs),
+      serialBeforeEcho: this.serialBeforeEcho,
       closedWindows: this.closedWindows,
       headFirstIndex: encodeFloat(this.headFirstIndex),
       headArrivalUs: encodeFloats(this.headArrivalUs),
@@ -434,6 +439,7 @@ export class SessionTimeline {
     this.lastWireRttMs = decodeFloat(state.lastWireRttMs);
     this.wireRttSerial = state.wireRttSerial;
     this.serverClockOffsetUs = decodeFloat(state.serverClockOffsetUs);
+    this.serialBeforeEcho = state.serialBeforeEcho;
     this.closedWindows = state.closedWindows;
     this.headFirstIndex = decodeFloat(state.headFirstIndex);
     this.headArrivalUs.push(...decodeFloats(state.headArrivalUs));
@@ -448,8 +454,9 @@ export class SessionTimeline {
    * (speedhack window − 1) points are replayed after this pass's, so every
    * speedhack evaluation whose window spans the cut is made (`onWindowClosed`
    * runs for each) — the later pass made the ones after. RTT samples follow
-   * as newer ones; the count of preferred-source samples takes the later
-   * pass's samples of the source both passes ended up preferring.
+   * as newer ones; the count of preferred-source samples leaves out the ack
+   * samples the later pass counted before its first echo when this pass had
+   * echoes (one pass preferred the echoes there).
    */
   continueWith(later: SessionTimeline): void {
     const points = this.options.speedhackWindowPoints;
@@ -505,12 +512,11 @@ export class SessionTimeline {
     this.serverPackets += later.serverPackets;
     if (!(this.firstUs <= later.firstUs)) this.firstUs = Number.isNaN(this.firstUs) ? later.firstUs : Math.min(this.firstUs, later.firstUs);
     if (!(this.lastUs >= later.lastUs)) this.lastUs = later.lastUs;
-    // Samples of the source preferred at the cut, when the later pass ended preferring it too (it
-    // may have preferred another while it had only that one's samples: one pass would not have).
-    const sources = [this.serverAsked, this.clientAsked, this.acknowledged];
-    const preferredBefore = this.rttSerial > 0 ? sources.indexOf(this.preferred()) : -1;
-    const preferredLater = [later.serverAsked, later.clientAsked, later.acknowledged].indexOf(later.preferred());
-    const laterSerial = preferredBefore >= 0 && preferredBefore === preferredLater ? [later.serverAsked, later.clientAsked, later.acknowledged][preferredLater]!.count : later.rttSerial;
+    // The later pass counted ack samples as preferred until its first echo; with echoes before
+    // the cut, one pass would not have (echoes were preferred already).
+    const echoesBefore = this.serverAsked.count + this.clientAsked.count > 0;
+    const laterSerial = echoesBefore && later.serialBeforeEcho >= 0 ? later.rttSerial - later.serialBeforeEcho : later.rttSerial;
+    if (this.serialBeforeEcho < 0 && later.serialBeforeEcho >= 0) this.serialBeforeEcho = this.rttSerial + later.serialBeforeEcho;
     const kinds: Array<[RttKind, RttKind]> = [
       [this.serverAsked, later.serverAsked],
       [this.clientAsked, later.clientAsked],

@@ -270,6 +270,13 @@ export class WindowHistory {
     return this.baselineSamples === 0 ? Number.NaN : this.baselineSum / this.baselineSamples;
   }
 
+  /** An independent copy (same judge and channels, same state). */
+  copy(): WindowHistory {
+    const copy = new WindowHistory(this.judge, this.channels, this.windowUs);
+    copy.loadState(this.saveState(), 0);
+    return copy;
+  }
+
   /** The state as plain data (see {@link WindowHistoryStateSchema}); the history is unchanged. */
   saveState(): WindowHistoryState {
     const values: number[] = [];

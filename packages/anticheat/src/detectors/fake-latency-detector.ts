@@ -8,12 +8,20 @@ import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
 
 /**
  * Saved state of a {@link FakeLatencyDetector}: its window history and the
- * largest smoothing credit granted (what the finding needs). The recent wire
- * level and smoothings are not saved: a rotation cut restarts them (a report
- * right after the cut gets the credit the later pass computed from its own
- * first samples).
+ * largest smoothing credit granted (what the finding needs), and the history
+ * without the first-report credit when that credit decided a sample: a pass
+ * that begins inside a session (a rotation) takes its first reported RTT for
+ * the session's first, and the continuation uses this history instead. The
+ * recent wire level and smoothings are not saved: after a cut they restart
+ * from the later pass's first samples.
  */
-export const FakeLatencyStateSchema = Type.Object({ history: WindowHistoryStateSchema, maxCreditMs: EncodedFloatSchema });
+export const FakeLatencyStateSchema = Type.Object({
+  history: WindowHistoryStateSchema,
+  maxCreditMs: EncodedFloatSchema,
+  /** The history without the first-report credit, when it differs (what a rotation cut continues with). */
+  continuing: Type.Union([WindowHistoryStateSchema, Type.Null()]),
+  maxContinuingCreditMs: EncodedFloatSchema,
+});
 
 /** See {@link FakeLatencyStateSchema}. */
 export type FakeLatencyState = Static<typeof FakeLatencyStateSchema>;
@@ -76,6 +84,15 @@ export class FakeLatencyDetector implements SessionDetector {
   private smoothedUs = 0;
   /** Largest smoothing credit granted to a pair, ms (evidence). */
   private maxCreditMs = 0;
+  /**
+   * The history as a session continuing from an earlier capture file sees it: without the
+   * first-report credit (that report was not the session's first, the earlier file had it).
+   * Forked from {@link history} at the first sample where that credit decided; undefined while
+   * both are the same. Only a rotation cut uses it ({@link continueWith}).
+   */
+  private continuing: WindowHistory | undefined;
+  /** Largest smoothing credit without the first-report credit, ms. */
+  private maxContinuingCreditMs = 0;
   /** The client's first reported RTT, ms, and when it came, µs (NaN before). */
   private firstReportedMs = Number.NaN;
   private firstReportedUs = Number.NaN;
@@ -107,10 +124,17 @@ export class FakeLatencyDetector implements SessionDetector {
     if (timeline.rttSerial !== this.rttSerial) {
       this.rttSerial = timeline.rttSerial;
       const measured = timeline.lastRttMs;
-      const credit = Math.max(this.creditMs, this.initialCredit(message.tUs));
+      const initial = this.initialCredit(message.tUs);
+      const credit = Math.max(this.creditMs, initial);
       if (!Number.isNaN(this.lastReportedRttMs)) {
         if (credit > this.maxCreditMs) this.maxCreditMs = credit;
+        if (this.creditMs > this.maxContinuingCreditMs) this.maxContinuingCreditMs = this.creditMs;
+        // Where the first-report credit decides, fork the history a rotation cut continues with (rare: the first seconds).
+        if (initial > this.creditMs && this.continuing === undefined) this.continuing = this.history.copy();
         this.history.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - credit, measured, credit);
+        if (this.continuing !== undefined) {
+          this.continuing.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - this.creditMs, measured, this.creditMs);
+        }
       }
     }
   }
@@ -204,24 +228,37 @@ export class FakeLatencyDetector implements SessionDetector {
 
   /** The state as plain data; the detector is unchanged. */
   saveState(): FakeLatencyState {
-    return { history: this.history.saveState(), maxCreditMs: encodeFloat(this.maxCreditMs) };
+    return {
+      history: this.history.saveState(),
+      maxCreditMs: encodeFloat(this.maxCreditMs),
+      continuing: this.continuing === undefined ? null : this.continuing.saveState(),
+      maxContinuingCreditMs: encodeFloat(this.maxContinuingCreditMs),
+    };
   }
 
   /** True when a saved state fits this detector (channels). */
   stateFits(state: FakeLatencyState): boolean {
-    return this.history.stateFits(state.history);
+    return this.history.stateFits(state.history) && (state.continuing === null || this.history.stateFits(state.continuing));
   }
 
   /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
   loadState(state: FakeLatencyState, packetIndexOffset: number): void {
     this.history.loadState(state.history, packetIndexOffset);
     this.maxCreditMs = decodeFloat(state.maxCreditMs);
+    if (state.continuing !== null) {
+      this.continuing = this.history.copy();
+      this.continuing.loadState(state.continuing, packetIndexOffset);
+    }
+    this.maxContinuingCreditMs = decodeFloat(state.maxContinuingCreditMs);
   }
 
   /** Continues with the same session's detector after a rotation cut (see {@link WindowHistory.continueWith}). */
   continueWith(later: FakeLatencyDetector): void {
-    this.history.continueWith(later.history);
-    if (later.maxCreditMs > this.maxCreditMs) this.maxCreditMs = later.maxCreditMs;
+    this.history.continueWith(later.continuing ?? later.history);
+    if (later.maxContinuingCreditMs > this.maxCreditMs) this.maxCreditMs = later.maxContinuingCreditMs;
+    // Samples after the cut go on as this history's; a fork of this pass's own start is no longer needed.
+    this.continuing = undefined;
+    this.maxContinuingCreditMs = Math.max(this.maxContinuingCreditMs, later.maxContinuingCreditMs);
   }
 
   finish(timeline: SessionTimeline, events: DetectorEvent[]): void {
