@@ -39,7 +39,10 @@ export interface PacketObserverOptions {
    * the same datagram captured twice (a span port, two interfaces), not a resend.
    */
   captureDuplicateWindowUs: number;
-  /** Datagrams of one stream sent within this many µs of a group's first may be aggregated. */
+  /**
+   * Datagrams of one stream sent in the same slot of this many µs (slots of
+   * the Unix epoch, as a sender flushing once per send tick) may be aggregated.
+   */
   aggregationWindowUs: number;
   /** Largest UDP payload an aggregated datagram may have. */
   maxAggregatePayloadBytes: number;
@@ -212,16 +215,25 @@ export class PacketObserver {
     }
   }
 
-  /** The aggregation rule on one stream: the framed payload when the datagram rides in the open group, −(wire bytes) when it starts a new one. */
+  /**
+   * The aggregation rule on one stream: datagrams of the same window slot (slots
+   * of the Unix epoch: a sender that flushes once per send tick) share one
+   * datagram while it stays within the payload limit. Returns the framed
+   * payload when the datagram rides in the open group, −(wire bytes) when it
+   * starts a new one. The slot grid (not "within the window of the group's
+   * first datagram") makes a rotation cut exact: the groups after the cut's
+   * slot do not depend on where the earlier groups started.
+   */
   private aggregateInto(stream: Pick<StreamState, "groupStartUs" | "groupPayload">, tUs: number, payloadLength: number, wireLength: number): number {
     const options = this.options;
     const framed = payloadLength + options.aggregationFramingBytes;
-    if (tUs - stream.groupStartUs <= options.aggregationWindowUs && stream.groupPayload + framed <= options.maxAggregatePayloadBytes) {
+    const slotStartUs = Math.floor(tUs / options.aggregationWindowUs) * options.aggregationWindowUs;
+    if (slotStartUs === stream.groupStartUs && stream.groupPayload + framed <= options.maxAggregatePayloadBytes) {
       // Rides in the open group's datagram: its payload (plus framing) only.
       stream.groupPayload += framed;
       return framed;
     }
-    stream.groupStartUs = tUs;
+    stream.groupStartUs = slotStartUs;
     stream.groupPayload = payloadLength;
     return -wireLength;
   }
