@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { ErrorCode, TickscopeError } from "../errors.js";
 
 /**
@@ -35,8 +35,9 @@ export const countSchema = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_I
  * (e.g. "latency state"). Returns the value typed by the schema.
  */
 export function checkState<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
-  if (Value.Check(schema, value)) return value;
-  const first = Value.Errors(schema, value).First();
+  const checker = compiledChecker(schema);
+  if (checker.Check(value)) return value;
+  const first = checker.Errors(value).First();
   const path = first === undefined || first.path === "" ? "/" : first.path;
   throw new TickscopeError(ErrorCode.badPartial, `${what} is not a state this version saved: at ${path}: ${first?.message ?? "does not match the schema"}`, {
     fieldPath: path,
@@ -50,4 +51,16 @@ export function badState(what: string, path: string, problem: string): never {
     fieldPath: path,
     hint: "merge only states saved by the same tickscope version with the same analysis (tickscope analyze --partial)",
   });
+}
+
+/** Compiled checkers by schema (states are checked at every merge; compiling once makes that a few ms per MB). */
+const compiledCheckers = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function compiledChecker<T extends TSchema>(schema: T): TypeCheck<T> {
+  let checker = compiledCheckers.get(schema);
+  if (checker === undefined) {
+    checker = TypeCompiler.Compile(schema);
+    compiledCheckers.set(schema, checker);
+  }
+  return checker as TypeCheck<T>;
 }
