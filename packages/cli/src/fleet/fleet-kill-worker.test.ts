@@ -41,7 +41,7 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
 
     // three real worker processes (the CLI from its sources), ready before anything is queued
     for (let index = 0; index < 3; index += 1) workers.push(startCli(["fleet", "worker", "--redis", redis, "--queue", queueName, "--out", partials]));
-    await waitFor(() => workers.every((worker) => worker.stderr().includes("fleet worker: ready")), 40_000, `3 workers ready: ${workers.map((worker) => worker.stderr()).join("\n")}`);
+    await waitFor(() => workers.every((worker) => worker.stderr().includes("fleet worker: ready")), 90_000, `3 workers ready: ${workers.map((worker) => worker.stderr()).join("\n")}`);
 
     const submit = ["fleet", "submit", ...captures, corrupt, "--redis", redis, "--queue", queueName, "--protocol", arenaPath, "--only", analyses.join(",")];
     const first = await runInMemory(submit);
@@ -69,8 +69,11 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
     expect(again.code, again.stderr).toBe(ExitCode.ok);
     expect(again.stdout).toContain("0 added, 21 already there");
 
-    // the killed worker's job comes back (lock expiry + stalled check) and another worker completes it
+    // the killed worker's job comes back (lock expiry after at most 6 s + a stalled check every 3 s) and another worker completes it
     const survivors = workers.slice(1);
+    const survivorLog = (): string => survivors.map((worker) => worker.stderr()).join("");
+    await waitFor(() => jobIds(survivorLog(), "completed").includes(held[0]!), 90_000, `job ${held[0]} completed by another worker`);
+    const recoveredWithinMs = Date.now() - killedAtMs;
     const queue = new Queue(queueName, { connection: connectionOptionsFor(parseRedisUrl(redis), "command") });
     try {
       await waitFor(
@@ -78,17 +81,14 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
           const counts = await queue.getJobCounts("completed", "failed");
           return counts.completed! + counts.failed! === 21;
         },
-        45_000,
+        90_000,
         "every job done",
         250,
       );
     } finally {
       await queue.close();
     }
-    const recoveredWithinMs = Date.now() - killedAtMs;
-    const survivorLog = survivors.map((worker) => worker.stderr()).join("");
-    expect(jobIds(survivorLog, "completed"), survivorLog).toContain(held[0]);
-    expect(survivorLog).toMatch(/failed: E_BAD_MAGIC: /);
+    expect(survivorLog()).toMatch(/failed: E_BAD_MAGIC: /);
     for (const worker of survivors) worker.child.kill("SIGTERM");
     for (const worker of survivors) expect(await worker.exited).toBe(0);
     // no temporary or half file counts: exactly the 20 partials (the killed worker's temporary may remain, hidden)
@@ -109,8 +109,8 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
     const parsed = JSON.parse(merged) as { report: { captures: { file: string }[]; sessions: unknown[] } };
     expect(parsed.report.captures.map((capture) => capture.file)).toEqual(captures);
     expect(parsed.report.sessions).toHaveLength(80);
-    // the killed worker's job was back and done within lock (6 s) + stalled check (3 s) + the rest of the queue
-    expect(recoveredWithinMs).toBeLessThan(30_000);
-  }, 120_000);
+    // the killed worker's job was back and done within lock (6 s) + stalled check (3 s) + the queue ahead of it (a loaded machine: generous)
+    expect(recoveredWithinMs).toBeLessThan(60_000);
+  }, 240_000);
 });
 if (TEST_REDIS_URL === undefined) it.skip(REDIS_SKIP_REASON, () => {});
