@@ -249,7 +249,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     const existing = records.get(record.id);
     if (existing !== undefined) {
       const before = existing.inexactWindowJoins;
-      existing.join(record, limits);
+      existing.join(record, limits, carryLimits);
       inexactWindowJoins += existing.inexactWindowJoins - before;
       return;
     }
@@ -260,13 +260,23 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     records.set(record.id, record);
   };
 
-  /** Ends feeding of every live session: each becomes a record (in the order sessions opened). */
+  /** Ends feeding of every live session: each becomes a record (in the order sessions opened), with the exchanges its sampler holds open. */
   const settleTrackers = (): void => {
-    for (const tracker of trackers.values()) fileRecord(SessionRecord.fromTracker(tracker, labelsOf(tracker.sessionId), rawIds.get(tracker.sessionId)));
+    for (const tracker of trackers.values()) {
+      const id = tracker.sessionId;
+      const owner = samplerOfKey.get(id) ?? sampler;
+      const rawId = rawIds.get(id) ?? id;
+      const carry = { ack: owner.ack.saveCarry(rawId), echo: owner.echo.saveCarry(rawId) };
+      // The carry now holds the open exchanges: a later part of the session pairs them once, through the record.
+      owner.forget(rawId);
+      fileRecord(SessionRecord.fromTracker(tracker, labelsOf(id), rawIds.get(id), carry));
+    }
     trackers.clear();
     lastTrackerId = undefined;
     lastTracker = undefined;
   };
+
+  const carryLimits = { ackMaxRttMs: options.ack?.maxRttMs ?? 10_000, echoMaxRttMs: 30_000 };
 
   const settings: RegionsStateSettings = {
     maxRttSamplesPerSession: limits.maxRttSamples,
@@ -293,6 +303,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       reportedRttLogKeys: options.reportedRttLogKeys,
     });
   const sampler = createSampler((sessionId) => sessionId);
+  /** The sampler of each `forRegion` session (keyed `region/raw`; others use `sampler`). */
+  const samplerOfKey = new Map<string, RttSampler>();
 
   const ingestMessage = (message: GameMessage, key: string, sampler: RttSampler): void => {
     const tracker = trackerOf(key, message.packetIndex);
@@ -374,6 +386,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
         if (!fixedRegions.has(key)) {
           fixedRegions.set(key, region);
           rawIds.set(key, sessionId);
+          samplerOfKey.set(key, regionSampler);
         }
         lastId = sessionId;
         lastKey = key;
@@ -406,7 +419,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
           if (record === undefined) record = live;
           else {
             record = record.clone();
-            record.join(live, limits);
+            record.join(live, limits, carryLimits);
           }
         }
         const summary = record!.summarize(effectiveLabels(record!));

@@ -1,14 +1,19 @@
 import {
+  continueAckCarry,
+  continueEchoCarry,
   InterarrivalJitter,
   rttPercentiles,
   roundMs,
   RTT_METHODS,
   SessionRtt,
   spikeCounts,
+  type AckSessionCarry,
   type Direction,
+  type EchoSessionCarry,
   type InterarrivalJitterState,
   type QuantileSketchState,
   type RttMethod,
+  type RttSample,
   type RttSpike,
   type SessionRttChoice,
 } from "@tickscope/core";
@@ -88,6 +93,14 @@ export interface RegionsSessionState {
   sendTimeStreams: Array<{ direction: Direction; channel: string; jitter: InterarrivalJitterState }>;
   sequenceSpaces: Array<{ direction: Direction; channel: number | string | null; window: SequenceWindowState }>;
   droppedSequenceSpaces: number;
+  /** Exchanges open at the pass's ends (core's ack and echo carries), for a rotation's next file; null when none. */
+  carry: { ack: AckSessionCarry | null; echo: EchoSessionCarry | null };
+}
+
+/** Limits of a session's RTT pairing across a rotation cut (the sampler's `maxRttMs` options). */
+export interface CarryLimits {
+  ackMaxRttMs: number;
+  echoMaxRttMs: number;
 }
 
 /** A new RTT-series jitter (the options `RttSeriesSignals` uses: no PDV, no discontinuity). */
@@ -165,6 +178,11 @@ export class SessionRecord {
   readonly streams: StreamRecord[] = [];
   readonly windows: WindowRecord[] = [];
   droppedSequenceSpaces = 0;
+  /** Exchanges open at the ends of the session's passes (see {@link RegionsSessionState.carry}). */
+  ackCarry: AckSessionCarry | undefined;
+  echoCarry: EchoSessionCarry | undefined;
+  /** RTT samples recovered across rotation cuts (requests in one pass, replies or acks in the next). */
+  carriedSamples = 0;
   /** Sequence-space joins of a rotation cut that were not exact (see {@link SequenceWindow.join}). */
   inexactWindowJoins = 0;
 
@@ -180,9 +198,16 @@ export class SessionRecord {
    * shares the tracker's `SessionRtt` and sequence windows: the tracker must
    * not be fed afterwards, unless the record is only read (a summary).
    */
-  static fromTracker(tracker: SessionTracker, labels: SessionLabels, rawId: string | undefined): SessionRecord {
+  static fromTracker(
+    tracker: SessionTracker,
+    labels: SessionLabels,
+    rawId: string | undefined,
+    carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } = { ack: undefined, echo: undefined },
+  ): SessionRecord {
     tracker.signals.finish();
     const record = new SessionRecord(tracker.sessionId, tracker.rtt);
+    record.ackCarry = carry.ack;
+    record.echoCarry = carry.echo;
     record.firstPacketIndex = tracker.firstPacketIndex;
     record.firstUs = tracker.firstUs;
     record.lastUs = tracker.lastUs;
@@ -247,6 +272,7 @@ export class SessionRecord {
       sendTimeStreams: this.streams.map((stream) => ({ direction: stream.direction, channel: stream.channel, jitter: stream.jitter.saveState() })),
       sequenceSpaces: this.windows.map((entry) => ({ direction: entry.direction, channel: entry.channel ?? null, window: entry.window.saveState() })),
       droppedSequenceSpaces: this.droppedSequenceSpaces,
+      carry: { ack: this.ackCarry === undefined ? null : structuredClone(this.ackCarry), echo: this.echoCarry === undefined ? null : structuredClone(this.echoCarry) },
     };
   }
 
@@ -286,6 +312,14 @@ export class SessionRecord {
     }
     for (const space of state.sequenceSpaces) record.windows.push({ direction: space.direction, channel: space.channel ?? undefined, window: SequenceWindow.fromState(space.window) });
     record.droppedSequenceSpaces = state.droppedSequenceSpaces;
+    if (state.carry.ack !== null) {
+      record.ackCarry = structuredClone(state.carry.ack);
+      for (const ack of record.ackCarry.acks) ack.packetIndex += packetIndexOffset;
+    }
+    if (state.carry.echo !== null) {
+      record.echoCarry = structuredClone(state.carry.echo);
+      for (const reply of record.echoCarry.replies) reply.packetIndex += packetIndexOffset;
+    }
     return record;
   }
 
@@ -293,6 +327,7 @@ export class SessionRecord {
   clone(): SessionRecord {
     const copy = SessionRecord.fromState(this.saveState(), 0);
     copy.inexactWindowJoins = this.inexactWindowJoins;
+    copy.carriedSamples = this.carriedSamples;
     return copy;
   }
 
@@ -306,7 +341,14 @@ export class SessionRecord {
    * was received, as one pass feeds it); reservoirs are merged uniformly;
    * labels of the later pass win, the player first named stays.
    */
-  join(later: SessionRecord, limits: SessionTrackerLimits): void {
+  join(later: SessionRecord, limits: SessionTrackerLimits, carryLimits?: CarryLimits): void {
+    // The exchanges the cut split (a ping before it answered after it, a send acked after it), paired as one pass would.
+    const samples: RttSample[] = [];
+    if (this.echoCarry !== undefined && later.echoCarry !== undefined) samples.push(...continueEchoCarry(this.id, this.echoCarry, later.echoCarry, 0, carryLimits?.echoMaxRttMs).samples);
+    if (this.ackCarry !== undefined && later.ackCarry !== undefined) samples.push(...continueAckCarry(this.id, this.ackCarry, later.ackCarry, 0, carryLimits?.ackMaxRttMs).samples);
+    // The joined session starts as this one did and ends as the later one.
+    this.echoCarry = this.echoCarry === undefined && later.echoCarry === undefined ? undefined : { requests: later.echoCarry?.requests ?? [], replies: this.echoCarry?.replies ?? [] };
+    this.ackCarry = this.ackCarry === undefined && later.ackCarry === undefined ? undefined : { streams: later.ackCarry?.streams ?? [], acks: this.ackCarry?.acks ?? [] };
     if (later.firstPacketIndex >= 0 && (this.firstPacketIndex < 0 || later.firstPacketIndex < this.firstPacketIndex)) this.firstPacketIndex = later.firstPacketIndex;
     if (!(this.firstUs <= later.firstUs)) this.firstUs = Number.isNaN(later.firstUs) ? this.firstUs : later.firstUs;
     if (!(this.lastUs >= later.lastUs)) this.lastUs = Number.isNaN(later.lastUs) ? this.lastUs : later.lastUs;
@@ -341,6 +383,26 @@ export class SessionRecord {
     }
     this.droppedSequenceSpaces += later.droppedSequenceSpaces;
     this.inexactWindowJoins += later.inexactWindowJoins;
+    for (const sample of samples) this.addCarriedSample(sample, limits);
+    this.carriedSamples += later.carriedSamples + samples.length;
+  }
+
+  /** Adds an RTT sample found across a cut: to its series' sketch and reservoir (not to spike detection or RTT-series jitter, which have ended). */
+  private addCarriedSample(sample: RttSample, limits: SessionTrackerLimits): void {
+    this.rtt.add(sample);
+    const key = seriesKey(sample.method, sample.direction);
+    let entry = this.series.get(key);
+    if (entry === undefined) {
+      entry = { method: sample.method, direction: sample.direction, spikes: [], jitter: newSeriesJitter(), reservoir: { count: 0, samplesMs: [] } };
+      this.series.set(key, entry);
+    }
+    const reservoir = entry.reservoir;
+    if (reservoir.samplesMs.length < limits.maxRttSamples) reservoir.samplesMs.push(sample.rttMs);
+    else {
+      const slot = createSeededRandom(hashString(`${this.id}\u0000${key}\u0000${reservoir.count}`)).nextInt(reservoir.count + 1);
+      if (slot < limits.maxRttSamples) reservoir.samplesMs[slot] = sample.rttMs;
+    }
+    reservoir.count++;
   }
 
   /** The session's jitter: the `sendTime` stream (2+ packets) with the most mean jitter, else the time series' RTT jitter (core's rule). */
