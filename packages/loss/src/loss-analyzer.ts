@@ -1008,13 +1008,15 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     let observation = 0;
     let ack = 0;
     let input = 0;
+    let sendIndex = 0;
+    let resendIndex = 0;
     for (let index = 0; index < head.length; index++) {
-      const kind = head.kinds[index]!;
+      const kind = head.kindOf(index);
       const sequence = head.sequences[index]!;
-      const packetIndex = head.packetIndices[index]!;
+      const packetIndex = head.packetIndices.get(index);
       if (kind === HeadEntryKind.observation) {
         const number = observation++;
-        const types = head.types[number]!;
+        const types = head.typesOf(number);
         if (duplicates.has(packetIndex)) {
           stream.captureDuplicates += 1;
           stream.rfc3550?.update(sequence);
@@ -1024,21 +1026,25 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
           }
           continue;
         }
-        const sendTimeUs = head.sendTimesUs.find(([entry]) => entry === number)?.[1];
-        const resendCount = head.resendCounts.find(([entry]) => entry === number)?.[1] ?? 0;
-        this.observeSequence(stream, sequence, head.timesUs[number]!, packetIndex, sendTimeUs, resendCount, false);
+        while (sendIndex < head.sendTimeNumbers.length && head.sendTimeNumbers.get(sendIndex) < number) sendIndex += 1;
+        const sendTimeUs = sendIndex < head.sendTimeNumbers.length && head.sendTimeNumbers.get(sendIndex) === number ? head.sendTimeValues.get(sendIndex) : undefined;
+        while (resendIndex < head.resendCounts.length && head.resendCounts[resendIndex]![0] < number) resendIndex += 1;
+        const resendCount = head.resendCounts[resendIndex]?.[0] === number ? head.resendCounts[resendIndex]![1] : 0;
+        this.observeSequence(stream, sequence, head.timesUs.get(number), packetIndex, sendTimeUs, resendCount, false);
         if (stream.pendingStallPacketIndex === packetIndex) for (const [type] of types) if (!stream.pendingStallTypes.includes(type)) stream.pendingStallTypes.push(type);
       } else if (kind === HeadEntryKind.ack) {
-        const [ackBits, width] = head.acks[ack++]!;
-        if (!peerDuplicates.has(packetIndex)) stream.space.onAck(sequence, ackBits, width);
+        const entry = ack++;
+        if (!peerDuplicates.has(packetIndex)) stream.space.onAck(sequence, head.ackBits.get(entry), head.ackWidths.get(entry));
       } else if (kind === HeadEntryKind.captureDuplicate) {
         stream.captureDuplicates += 1;
         stream.rfc3550?.update(sequence);
       } else {
-        const [inputCount, byteLength, inputBits] = head.inputs[input++]!;
+        const entry = input++;
         if (!duplicates.has(packetIndex) && stream.lastOutcome !== Observation.pending) {
           stream.input ??= new InputCoverage();
-          stream.input.observe(sequence, inputCount ?? undefined, byteLength, inputBits ?? undefined);
+          const inputCount = head.inputCounts.get(entry);
+          const inputBits = head.inputBits.get(entry);
+          stream.input.observe(sequence, Number.isNaN(inputCount) ? undefined : inputCount, head.inputBytes.get(entry), Number.isNaN(inputBits) ? undefined : inputBits);
         }
       }
     }
@@ -1073,7 +1079,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       stream.input = inputs.state === null ? undefined : InputCoverage.fromState(inputs.state);
       stream.stallsByBlocker = new Map([...stalls.entries()].filter(([, histogram]) => histogram.count > 0).map(([key, histogram]) => [key, LogHistogram.fromState(histogram)]));
       stream.captureDuplicates += laterCore.captureDuplicates - checkpoint.captureDuplicates;
-      if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices[0] ?? 0);
+      if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices.length > 0 ? head.packetIndices.get(0) : 0);
     }
     for (const { type, messages } of later.messageTypes.values()) {
       const entry = stream.messageTypes.get(type);

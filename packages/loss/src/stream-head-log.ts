@@ -11,6 +11,38 @@ import {
   type EncodedSeries,
 } from "./state-encoding.js";
 
+/** A growable column of numbers (a Float64Array doubled as needed: no per-entry garbage on the hot path). */
+export class NumberColumn {
+  private data = new Float64Array(64);
+  /** Entries in use. */
+  length = 0;
+
+  /** Appends a value. */
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** The value at `index`. */
+  get(index: number): number {
+    return this.data[index]!;
+  }
+
+  /** Adds one to the last value. */
+  incrementLast(): void {
+    this.data[this.length - 1]! += 1;
+  }
+
+  /** The values as a plain array. */
+  toArray(): number[] {
+    return Array.from(this.data.subarray(0, this.length));
+  }
+}
+
 /** Kinds of {@link StreamHeadLog} entries. */
 export const HeadEntryKind = {
   /** A sequence observed by the stream's space (first of its packet). */
@@ -22,6 +54,11 @@ export const HeadEntryKind = {
   /** An input message of the stream. */
   input: "i",
 } as const;
+
+const OBSERVATION = HeadEntryKind.observation.charCodeAt(0);
+const ACK = HeadEntryKind.ack.charCodeAt(0);
+const CAPTURE_DUPLICATE = HeadEntryKind.captureDuplicate.charCodeAt(0);
+const INPUT = HeadEntryKind.input.charCodeAt(0);
 
 /** A column of sequences: differences from the previous (all plain numbers, rebuilt exactly), or the values (bigints as strings). */
 export type SerialColumn = { deltas: number[] } | { values: EncodedSerial[] };
@@ -50,6 +87,16 @@ export interface StreamHeadLogState {
   typeSets: [string, number][][];
   /** Type set of each observation as runs of `[set index, observations]`. */
   typeRuns: [number, number][];
+}
+
+function charactersOf(codes: readonly number[]): string {
+  let text = "";
+  for (let start = 0; start < codes.length; start += 4096) text += String.fromCharCode(...codes.slice(start, start + 4096));
+  return text;
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
 }
 
 function encodeSerialColumn(values: readonly SerialNumber[]): SerialColumn {
@@ -92,76 +139,127 @@ function expand<T>(encoded: readonly [T, number][], what: string): T[] {
  * bounded by the checkpoint rule of the analyzer.
  */
 export class StreamHeadLog {
-  readonly kinds: string[] = [];
+  /** Kind of each entry (character code of {@link HeadEntryKind}). */
+  readonly kinds = new NumberColumn();
   readonly sequences: SerialNumber[] = [];
-  readonly packetIndices: number[] = [];
-  readonly timesUs: number[] = [];
-  readonly sendTimesUs: [number, number][] = [];
+  readonly packetIndices = new NumberColumn();
+  /** Arrival time per observation. */
+  readonly timesUs = new NumberColumn();
+  /** Observation numbers with a send time, and the send times. */
+  readonly sendTimeNumbers = new NumberColumn();
+  readonly sendTimeValues = new NumberColumn();
+  /** `[observation number, resendCount]` (rare). */
   readonly resendCounts: [number, number][] = [];
-  readonly acks: [number, number][] = [];
-  readonly inputs: [number | null, number, number | null][] = [];
-  readonly types: [string, number][][] = [];
+  /** Ack bits and widths per ack entry. */
+  readonly ackBits = new NumberColumn();
+  readonly ackWidths = new NumberColumn();
+  /** Input count (NaN: none), byte length and sequence bits (NaN: none) per input entry. */
+  readonly inputCounts = new NumberColumn();
+  readonly inputBytes = new NumberColumn();
+  readonly inputBits = new NumberColumn();
+  /** Type of the message that carried each observation, and messages of that type in its packet. */
+  private readonly firstTypes: string[] = [];
+  private readonly firstTypeCounts = new NumberColumn();
+  /** Other types in an observation's packet (rare). */
+  private readonly otherTypes = new Map<number, [string, number][]>();
 
   /** Number of entries. */
   get length(): number {
     return this.kinds.length;
   }
 
+  /** Number of observations. */
+  get observations(): number {
+    return this.timesUs.length;
+  }
+
+  /** Kind of entry `index` (a {@link HeadEntryKind} value). */
+  kindOf(index: number): string {
+    return String.fromCharCode(this.kinds.get(index));
+  }
+
+  /** Message types (and messages) of the packet of observation `number` in this stream. */
+  typesOf(number: number): [string, number][] {
+    const types: [string, number][] = [[this.firstTypes[number]!, this.firstTypeCounts.get(number)]];
+    const others = this.otherTypes.get(number);
+    if (others !== undefined) for (const [type, count] of others) types.push([type, count]);
+    return types;
+  }
+
   /** Logs an observation with the type of the message that carried it. */
   observation(sequence: SerialNumber, tUs: number, packetIndex: number, sendTimeUs: number | undefined, resendCount: number, type: string): void {
     const number = this.timesUs.length;
-    this.kinds.push(HeadEntryKind.observation);
+    this.kinds.push(OBSERVATION);
     this.sequences.push(sequence);
     this.packetIndices.push(packetIndex);
     this.timesUs.push(tUs);
-    if (sendTimeUs !== undefined) this.sendTimesUs.push([number, sendTimeUs]);
+    if (sendTimeUs !== undefined) {
+      this.sendTimeNumbers.push(number);
+      this.sendTimeValues.push(sendTimeUs);
+    }
     if (resendCount > 0) this.resendCounts.push([number, resendCount]);
-    this.types.push([[type, 1]]);
+    this.firstTypes.push(type);
+    this.firstTypeCounts.push(1);
   }
 
   /** Counts one more message of `type` in the packet of the last observation. */
   messageType(type: string): void {
-    const types = this.types[this.types.length - 1];
-    if (types === undefined) return;
-    const entry = types.find((candidate) => candidate[0] === type);
-    if (entry === undefined) types.push([type, 1]);
+    const number = this.firstTypes.length - 1;
+    if (number < 0) return;
+    if (this.firstTypes[number] === type) {
+      this.firstTypeCounts.incrementLast();
+      return;
+    }
+    let others = this.otherTypes.get(number);
+    if (others === undefined) {
+      others = [];
+      this.otherTypes.set(number, others);
+    }
+    const entry = others.find((candidate) => candidate[0] === type);
+    if (entry === undefined) others.push([type, 1]);
     else entry[1] += 1;
   }
 
   /** Logs an ack applied to the stream. */
   ack(ack: SerialNumber, ackBits: number, width: number, packetIndex: number): void {
-    this.kinds.push(HeadEntryKind.ack);
+    this.kinds.push(ACK);
     this.sequences.push(ack);
     this.packetIndices.push(packetIndex);
-    this.acks.push([ackBits, width]);
+    this.ackBits.push(ackBits);
+    this.ackWidths.push(width);
   }
 
   /** Logs a capture-duplicate sequence. */
   captureDuplicate(sequence: SerialNumber, packetIndex: number): void {
-    this.kinds.push(HeadEntryKind.captureDuplicate);
+    this.kinds.push(CAPTURE_DUPLICATE);
     this.sequences.push(sequence);
     this.packetIndices.push(packetIndex);
   }
 
   /** Logs an input message. */
   input(inputSequence: SerialNumber, inputCount: number | undefined, byteLength: number, inputSequenceBits: number | undefined, packetIndex: number): void {
-    this.kinds.push(HeadEntryKind.input);
+    this.kinds.push(INPUT);
     this.sequences.push(inputSequence);
     this.packetIndices.push(packetIndex);
-    this.inputs.push([inputCount ?? null, byteLength, inputSequenceBits ?? null]);
+    this.inputCounts.push(inputCount ?? Number.NaN);
+    this.inputBytes.push(byteLength);
+    this.inputBits.push(inputSequenceBits ?? Number.NaN);
   }
 
   /** The log as plain data. */
   saveState(): StreamHeadLogState {
-    const byKind = (kind: string): SerialNumber[] => this.sequences.filter((_, index) => this.kinds[index] === kind);
+    const code = (kind: string): number => kind.charCodeAt(0);
+    const byKind = (kind: string): SerialNumber[] => this.sequences.filter((_, index) => this.kinds.get(index) === code(kind));
     const sendObservations: number[] = [];
     const transits: number[] = [];
     let previous = 0;
     let exactTransits = true;
-    for (const [number, sendTimeUs] of this.sendTimesUs) {
+    for (let index = 0; index < this.sendTimeNumbers.length; index++) {
+      const number = this.sendTimeNumbers.get(index);
+      const sendTimeUs = this.sendTimeValues.get(index);
       sendObservations.push(number - previous);
       previous = number;
-      const arrivalUs = this.timesUs[number]!;
+      const arrivalUs = this.timesUs.get(number);
       const transitUs = arrivalUs - sendTimeUs;
       if (!(arrivalUs - transitUs === sendTimeUs)) exactTransits = false;
       transits.push(transitUs);
@@ -171,7 +269,8 @@ export class StreamHeadLog {
     const observationRuns = runs(sendObservations, (left, right) => left === right);
     const setKeys: string[] = [];
     const typeSets: [string, number][][] = [];
-    const setIndices = this.types.map((types) => {
+    const setIndices = this.firstTypes.map((_, number) => {
+      const types = this.typesOf(number);
       const key = JSON.stringify(types);
       let index = setKeys.indexOf(key);
       if (index < 0) {
@@ -182,23 +281,26 @@ export class StreamHeadLog {
       return index;
     });
     return {
-      kinds: this.kinds.join(""),
+      kinds: charactersOf(this.kinds.toArray()),
       sequences: {
         o: encodeSerialColumn(byKind(HeadEntryKind.observation)),
         a: encodeSerialColumn(byKind(HeadEntryKind.ack)),
         c: encodeSerialColumn(byKind(HeadEntryKind.captureDuplicate)),
         i: encodeSerialColumn(byKind(HeadEntryKind.input)),
       },
-      packetIndices: encodeSeries(this.packetIndices),
-      timesUs: encodeSeries(this.timesUs),
+      packetIndices: encodeSeries(this.packetIndices.toArray()),
+      timesUs: encodeSeries(this.timesUs.toArray()),
       // A send time the arrival minus transit does not rebuild exactly is kept as is (never seen: µs are integers).
       sendTimes: exactTransits
         ? { observationRuns, transitUs: transitSeries }
-        : { observationRuns, valuesUs: this.sendTimesUs.map(([, sendTimeUs]) => encodeFloat(sendTimeUs)) },
+        : { observationRuns, valuesUs: this.sendTimeValues.toArray().map(encodeFloat) },
       resendCounts: this.resendCounts.map(([number, value]) => [number, value]),
-      ackBits: this.acks.map(([bits]) => bits),
-      ackWidths: runs(this.acks.map(([, width]) => width), (left, right) => left === right),
-      inputs: runs(this.inputs, (left, right) => left[0] === right[0] && left[1] === right[1] && left[2] === right[2]).map(([[count, bytes, bits], entries]) => [count, bytes, bits, entries]),
+      ackBits: this.ackBits.toArray(),
+      ackWidths: runs(this.ackWidths.toArray(), (left, right) => left === right),
+      inputs: runs(
+        this.inputBytes.toArray().map((bytes, index): [number | null, number, number | null] => [nullIfNaN(this.inputCounts.get(index)), bytes, nullIfNaN(this.inputBits.get(index))]),
+        (left, right) => left[0] === right[0] && left[1] === right[1] && left[2] === right[2],
+      ).map(([[count, bytes, bits], entries]) => [count, bytes, bits, entries]),
       typeSets,
       typeRuns: runs(setIndices, (left, right) => left === right),
     };
@@ -249,28 +351,38 @@ export class StreamHeadLog {
     }
     if (typeRuns.some((index) => !Number.isInteger(index) || index < 0 || index >= state.typeSets.length)) throw new RangeError("head log type set index out of range");
     let number = 0;
-    const sendTimesUs: [number, number][] = [];
     for (const [index, delta] of sendDeltas.entries()) {
       number += delta;
       if (!Number.isInteger(number) || number < 0 || number >= observations) throw new RangeError(`head log observation number ${number}`);
-      sendTimesUs.push([number, "transitUs" in state.sendTimes ? timesUs[number]! - sendValues[index]! : sendValues[index]!]);
+      log.sendTimeNumbers.push(number);
+      log.sendTimeValues.push("transitUs" in state.sendTimes ? timesUs[number]! - sendValues[index]! : sendValues[index]!);
     }
     for (const [entry] of state.resendCounts) {
       if (!Number.isInteger(entry) || entry < 0 || entry >= observations) throw new RangeError(`head log observation number ${entry}`);
     }
     const next = { o: 0, a: 0, c: 0, i: 0 } as Record<string, number>;
     for (const character of state.kinds) {
-      log.kinds.push(character);
+      log.kinds.push(character.charCodeAt(0));
       const column = sequences[character as keyof typeof sequences];
       log.sequences.push(column[next[character]!++]!);
     }
     for (const packetIndex of packetIndices) log.packetIndices.push(packetIndex + packetIndexOffset);
-    log.timesUs.push(...timesUs);
-    log.sendTimesUs.push(...sendTimesUs);
+    for (const tUs of timesUs) log.timesUs.push(tUs);
     log.resendCounts.push(...state.resendCounts.map(([entry, value]): [number, number] => [entry, value]));
-    for (let index = 0; index < counts.a!; index++) log.acks.push([state.ackBits[index]!, widths[index]!]);
-    log.inputs.push(...inputs);
-    for (const index of typeRuns) log.types.push(state.typeSets[index]!.map(([type, count]): [string, number] => [type, count]));
+    for (const bits of state.ackBits) log.ackBits.push(bits);
+    for (const width of widths) log.ackWidths.push(width);
+    for (const [count, bytes, bits] of inputs) {
+      log.inputCounts.push(count ?? Number.NaN);
+      log.inputBytes.push(bytes);
+      log.inputBits.push(bits ?? Number.NaN);
+    }
+    for (const [number, index] of typeRuns.entries()) {
+      const types = state.typeSets[index]!;
+      if (types.length === 0) throw new RangeError("head log type set is empty");
+      log.firstTypes.push(types[0]![0]);
+      log.firstTypeCounts.push(types[0]![1]);
+      if (types.length > 1) log.otherTypes.set(number, types.slice(1).map(([type, count]): [string, number] => [type, count]));
+    }
     return log;
   }
 }
