@@ -74,6 +74,8 @@ const seriesStateSchema = Type.Object(
     previousUs: encodedNumberSchema,
     /** The pass's first sample of the series (a later pass's continues the smoothed RTT and time-above figures). */
     firstSample: Type.Union([Type.Object({ tUs: Type.Number(), rttMs: Type.Number() }, { additionalProperties: false }), Type.Null()]),
+    /** The pass's first RTT values (≤ 64), ms: replayed onto the earlier pass's smoothed RTT at a rotation cut. */
+    head: Type.Array(Type.Number({ minimum: 0 }), { maxItems: 64 }),
     /** The pass's first and last minute as sketches: a minute cut by a rotation is rebuilt from both halves. */
     firstMinute: Type.Union([minuteSketchSchema, Type.Null()]),
     lastMinute: Type.Union([minuteSketchSchema, Type.Null()]),
@@ -141,9 +143,11 @@ export const latencyAnalyzerStateSchema = Type.Object(
  * exact (sketches add); minute rows are exact (the cut minute is rebuilt from
  * both halves' sketches); the timeline, time above thresholds, RFC 3550 jitter
  * (last and mean) and the smoothed RTT are exact (the smoothed RTT and jitter
- * by the linearity of their updates; the RTT variation ≈: it converges as
- * 0.75^n after n samples, but a cut inside a spike with a sparse series, e.g.
- * 1 Hz pings, leaves it a few ms off). Exchanges spanning the cut (an ack or
+ * by the linearity of their updates; the smoothed RTT and RTT variation by
+ * replaying the later pass's first 64 values onto the earlier pass's, the
+ * remaining start difference decaying as 0.875^n / 0.75^n — exact when a
+ * series has at most 64 samples after the cut, else the variation within
+ * ~0.1 ms). Exchanges spanning the cut (an ack or
  * pong in the later pass of a send or ping in the earlier one) are paired at
  * merge from the carried open sends/pings and the later pass's first unmatched
  * acks/pongs (core's `continueAckCarry` / `continueEchoCarry`, RFC 9002 rules),

@@ -135,6 +135,8 @@ class SeriesState {
   lastMinute: MinuteState | undefined;
   /** The pass's first sample (a later pass continues the smoothed RTT and time above thresholds from it). */
   firstSample: { tUs: number; rttMs: number } | undefined;
+  /** The pass's first {@link HEAD_SAMPLES} RTT values, ms (replayed onto an earlier pass's smoothed RTT at a rotation cut). */
+  readonly head: number[] = [];
   readonly aboveUs = [0, 0, 0];
   previousUs = Number.NaN;
   readonly method: LatencyMethod;
@@ -202,6 +204,8 @@ interface SessionState {
 }
 
 const THRESHOLDS_MS = [50, 100, 150];
+/** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
+const HEAD_SAMPLES = 64;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
@@ -649,18 +653,23 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   /** Continues a series with the later pass's series of the same method and direction. */
   private continueSeries(own: SeriesState, later: SeriesState): void {
     const first = later.firstSample!;
-    // Smoothed RTT: srtt is linear in its start, so one pass's value is the later pass's plus the decayed start difference.
-    const samplesAfterFirst = later.sketch.count - 1;
-    const previousSmoothed = own.smoothed.smoothedMs;
-    const previousVariation = own.smoothed.variationMs;
-    if (!Number.isNaN(previousSmoothed)) {
-      const onePassVariation = previousVariation + own.smoothed.beta * (Math.abs(first.rttMs - previousSmoothed) - previousVariation);
-      const onePassSmoothed = previousSmoothed + own.smoothed.alpha * (first.rttMs - previousSmoothed);
-      own.smoothed.smoothedMs = later.smoothed.smoothedMs + Math.pow(1 - own.smoothed.alpha, samplesAfterFirst) * (onePassSmoothed - first.rttMs);
-      own.smoothed.variationMs = later.smoothed.variationMs + Math.pow(1 - own.smoothed.beta, samplesAfterFirst) * (onePassVariation - first.rttMs / 2);
+    // Smoothed RTT: the later pass's first samples are replayed onto this pass's smoothed RTT, and both
+    // updates decay a start difference (srtt by 7/8, rttvar by 3/4 per sample), so one pass's values are
+    // the later pass's plus the decayed difference after the replayed head (exact when the head is all).
+    const replay = new SmoothedRtt(own.smoothed.alpha, own.smoothed.beta);
+    replay.loadState(own.smoothed.saveState());
+    const fresh = new SmoothedRtt(own.smoothed.alpha, own.smoothed.beta);
+    for (const rttMs of later.head) {
+      replay.add(rttMs);
+      fresh.add(rttMs);
+    }
+    const remaining = later.sketch.count - later.head.length;
+    if (remaining <= 0 || Number.isNaN(fresh.smoothedMs)) {
+      own.smoothed.smoothedMs = Number.isNaN(replay.smoothedMs) ? later.smoothed.smoothedMs : replay.smoothedMs;
+      own.smoothed.variationMs = Number.isNaN(replay.variationMs) ? later.smoothed.variationMs : replay.variationMs;
     } else {
-      own.smoothed.smoothedMs = later.smoothed.smoothedMs;
-      own.smoothed.variationMs = later.smoothed.variationMs;
+      own.smoothed.smoothedMs = later.smoothed.smoothedMs + Math.pow(1 - own.smoothed.alpha, remaining) * (replay.smoothedMs - fresh.smoothedMs);
+      own.smoothed.variationMs = later.smoothed.variationMs + Math.pow(1 - own.smoothed.beta, remaining) * (replay.variationMs - fresh.variationMs);
     }
     // Time above thresholds: the later pass's first sample was held since this pass's last one.
     if (!Number.isNaN(own.previousUs)) {
@@ -793,6 +802,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
     if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
     series.smoothed.add(sample.rttMs);
+    if (series.head.length < HEAD_SAMPLES) series.head.push(sample.rttMs);
     if (!Number.isNaN(series.previousUs)) {
       const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
       for (let index = 0; index < THRESHOLDS_MS.length; index++) {
@@ -1214,6 +1224,7 @@ function saveSession(state: SessionState, carry: { ack: AckSessionCarry | undefi
       aboveUs: [entry.aboveUs[0], entry.aboveUs[1], entry.aboveUs[2]],
       previousUs: encodeNumber(entry.previousUs),
       firstSample: entry.firstSample === undefined ? null : { ...entry.firstSample },
+      head: [...entry.head],
       firstMinute: saveMinute(entry.firstMinute),
       lastMinute: saveMinute(entry.lastMinute),
     });
@@ -1245,6 +1256,7 @@ function restoreSeries(series: SeriesState, saved: LatencySeriesState, offset: n
   for (let index = 0; index < 3; index++) series.aboveUs[index] = saved.aboveUs[index];
   series.previousUs = decodeNumber(saved.previousUs);
   series.firstSample = saved.firstSample === null ? undefined : { ...saved.firstSample };
+  series.head.push(...saved.head);
 }
 
 /** Copies a (restored) series' latency state into a fresh series of another session object. */
@@ -1258,4 +1270,5 @@ function copySeries(target: SeriesState, source: SeriesState): void {
   for (let index = 0; index < 3; index++) target.aboveUs[index] = source.aboveUs[index];
   target.previousUs = source.previousUs;
   target.firstSample = source.firstSample;
+  target.head.push(...source.head);
 }
