@@ -121,3 +121,34 @@ describe("PacketTimingAnalyzer saved state", () => {
     expect(packetTimingAnalyzerStateSchema.properties.analysis.const).toBe("packet-timing");
   });
 });
+
+describe("PacketTimingAnalyzer rotation cut across silences over 120 s (active time)", () => {
+  const packet = (tUs: number, direction: "clientToServer" | "serverToClient" = "clientToServer"): PacketObservation => ({ sessionId: "s", direction, tUs, packetIndex: 0, wireLength: 80, payloadLength: 52, frameCount: 1 });
+  const base = 1_700_000_000_000_000;
+  // 10 s at 20 Hz, a 200-s silence, 10 s at 20 Hz, another 300-s silence, 5 s at 20 Hz
+  const times: number[] = [];
+  for (let index = 0; index < 200; index++) times.push(base + index * 50_000);
+  for (let index = 0; index < 200; index++) times.push(base + 210_000_000 + index * 50_000);
+  for (let index = 0; index < 100; index++) times.push(base + 520_000_000 + index * 50_000);
+
+  for (const cutUs of [base + 100_000_000, base + 215_000_000, base + 5_000_000]) {
+    it(`cut at ${(cutUs - base) / 1e6} s: rate over the active time, idle gaps and duration as one pass`, () => {
+      const whole = new PacketTimingAnalyzer();
+      const first = new PacketTimingAnalyzer();
+      const second = new PacketTimingAnalyzer();
+      for (const tUs of times) {
+        whole.onPacket(packet(tUs));
+        (tUs < cutUs ? first : second).onPacket(packet(tUs));
+      }
+      const merged = new PacketTimingAnalyzer();
+      merged.mergeState(viaJson(first.saveState()), { packetIndexOffset: 0 });
+      merged.mergeState(viaJson(second.saveState()), { packetIndexOffset: 0 });
+      const [one] = whole.finish().sessions[0].directions;
+      const [joined] = merged.finish().sessions[0].directions;
+      expect([joined.packets, joined.idleGaps, joined.durationMs, joined.sendEvents]).toEqual([one.packets, one.idleGaps, one.durationMs, one.sendEvents]);
+      expect(joined.activeDurationMs).toBeCloseTo(one.activeDurationMs, 3);
+      expect(joined.packetsPerSecond).toBeCloseTo(one.packetsPerSecond, 6);
+      expect(joined.gaps.count).toBe(one.gaps.count);
+    });
+  }
+});
