@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import { Queue } from "bullmq";
+import { TickscopeError } from "@tickscope/core";
 import { expandCaptureArguments, groupCaptures } from "./capture-groups.js";
 import { canonicalJson, fileSha256 } from "../partial-file.js";
 import { FLEET_JOB_NAME, FLEET_JOB_VERSION, jobIdOf, type FleetAnalysisOptions, type FleetCapture, type FleetJobData } from "./fleet-job.js";
-import { connectionOptionsFor, probeRedis } from "./redis-connection.js";
+import { connectionOptionsFor, probeRedis, queueUnavailable } from "./redis-connection.js";
 import type { RedisEndpoint } from "./redis-url.js";
 
 /** Default attempts of a job (the first run and two retries). */
@@ -132,6 +133,10 @@ export async function submitFleetJobs(options: FleetSubmitOptions): Promise<Flee
       result.added += 1;
       options.onJob?.({ id, paths: group.paths, outcome: "added" });
     }
+  } catch (error) {
+    if (TickscopeError.isInstance(error)) throw error;
+    // Redis went away after the probe: the command gives up after its bounded reconnection attempts
+    throw queueUnavailable(options.redis, `submitting to queue '${options.queueName}' failed after ${result.added} new job(s): ${(error as Error)?.message ?? String(error)}`, error);
   } finally {
     await queue.close();
   }
