@@ -62,7 +62,7 @@ export interface BandwidthOptions {
   maxCompressionSampleBytes?: number;
   /** Datagrams sampled for compression trials (seeded sample spread over the capture). Default 4 096. */
   maxCompressionSamplePackets?: number;
-  /** Aggregation send slot, ms (datagrams of a stream in the same slot of the Unix epoch may share a datagram). Default 16. */
+  /** Aggregation window, ms. Default 16. */
   aggregationWindowMs?: number;
   /** Bits a delta-encoded message spends naming its baseline. Default 16. */
   baselineReferenceBits?: number;
@@ -573,11 +573,11 @@ function buildReport(
       packetRecommendation(
         "bandwidth.aggregation",
         "aggregation",
-        `Aggregate datagrams sent in the same ${observer.options.aggregationWindowUs / 1000}-ms send slot (${observer.packets} → ${observer.aggregatedPackets} datagrams)`,
+        `Aggregate datagrams sent within ${observer.options.aggregationWindowUs / 1000} ms of each other (${observer.packets} → ${observer.aggregatedPackets} datagrams)`,
         observer.wireBytes,
         observer.aggregatedWireBytes,
-        { maxError: 0, addedDelayMs: observer.options.aggregationWindowUs / 1000, note: "a datagram waits up to the end of its slot for others; 2-byte length prefix per merged datagram" },
-        "packed the captured datagrams of each stream and send slot, in send order, into datagrams ≤ MTU; saved bytes are the headers of the merged datagrams",
+        { maxError: 0, addedDelayMs: observer.options.aggregationWindowUs / 1000, note: "a datagram waits up to the window for others; 2-byte length prefix per merged datagram" },
+        "packed the captured datagrams of each stream in send order into datagrams ≤ MTU; saved bytes are the headers of the merged datagrams",
         true,
         { packetsBefore: observer.packets, packetsAfter: observer.aggregatedPackets },
       ),

@@ -22,8 +22,8 @@ export interface PayloadSample {
   hash?: number;
 }
 
-/** One of a stream's first datagrams: [packetIndex, tUs, wire bytes, payload bytes, fingerprint (−1: no payload), IP identification, interface]. */
-type HeadDatagram = [number, number, number, number, number, number, number];
+/** One of a stream's first datagrams: [packetIndex, tUs, wire bytes, payload bytes, fingerprint (−1: no payload), IP identification, interface, payload bytes captured]. */
+type HeadDatagram = [number, number, number, number, number, number, number, number];
 
 /** Options of {@link PacketObserver}. */
 export interface PacketObserverOptions {
@@ -39,10 +39,7 @@ export interface PacketObserverOptions {
    * the same datagram captured twice (a span port, two interfaces), not a resend.
    */
   captureDuplicateWindowUs: number;
-  /**
-   * Datagrams of one stream sent in the same slot of this many µs (slots of
-   * the Unix epoch, as a sender flushing once per send tick) may be aggregated.
-   */
+  /** Datagrams of one stream sent within this many µs of a group's first may be aggregated. */
   aggregationWindowUs: number;
   /** Largest UDP payload an aggregated datagram may have. */
   maxAggregatePayloadBytes: number;
@@ -133,12 +130,12 @@ export class PacketObserver {
     const ipIdentification = packet.ipIdentification ?? -1;
     const interfaceId = packet.interfaceId ?? 0;
     if (payload === undefined) {
-      if (stream.head.length < STREAM_HEAD_DATAGRAMS) stream.head.push([packet.packetIndex, packet.tUs, packet.wireLength, packet.payloadLength, -1, ipIdentification, interfaceId]);
+      if (stream.head.length < STREAM_HEAD_DATAGRAMS) stream.head.push([packet.packetIndex, packet.tUs, packet.wireLength, packet.payloadLength, -1, ipIdentification, interfaceId, 0]);
       return;
     }
     this.packetsWithPayload += 1;
     const fingerprint = payloadFingerprint(payload);
-    if (stream.head.length < STREAM_HEAD_DATAGRAMS) stream.head.push([packet.packetIndex, packet.tUs, packet.wireLength, payload.length, fingerprint, ipIdentification, interfaceId]);
+    if (stream.head.length < STREAM_HEAD_DATAGRAMS) stream.head.push([packet.packetIndex, packet.tUs, packet.wireLength, packet.payloadLength, fingerprint, ipIdentification, interfaceId, payload.length]);
     const repeat = this.classify(stream, fingerprint, payload.length, packet.tUs, ipIdentification, interfaceId);
     if (repeat === Repeat.captured) {
       this.captureDuplicatePackets += 1;
@@ -216,24 +213,20 @@ export class PacketObserver {
   }
 
   /**
-   * The aggregation rule on one stream: datagrams of the same window slot (slots
-   * of the Unix epoch: a sender that flushes once per send tick) share one
-   * datagram while it stays within the payload limit. Returns the framed
-   * payload when the datagram rides in the open group, −(wire bytes) when it
-   * starts a new one. The slot grid (not "within the window of the group's
-   * first datagram") makes a rotation cut exact: the groups after the cut's
-   * slot do not depend on where the earlier groups started.
+   * The aggregation rule on one stream: a datagram sent within the window of the
+   * open group's first datagram rides in it while the group stays within the
+   * payload limit. Returns the framed payload when it rides, −(wire bytes) when
+   * it starts a new group.
    */
   private aggregateInto(stream: Pick<StreamState, "groupStartUs" | "groupPayload">, tUs: number, payloadLength: number, wireLength: number): number {
     const options = this.options;
     const framed = payloadLength + options.aggregationFramingBytes;
-    const slotStartUs = Math.floor(tUs / options.aggregationWindowUs) * options.aggregationWindowUs;
-    if (slotStartUs === stream.groupStartUs && stream.groupPayload + framed <= options.maxAggregatePayloadBytes) {
+    if (tUs - stream.groupStartUs <= options.aggregationWindowUs && stream.groupPayload + framed <= options.maxAggregatePayloadBytes) {
       // Rides in the open group's datagram: its payload (plus framing) only.
       stream.groupPayload += framed;
       return framed;
     }
-    stream.groupStartUs = slotStartUs;
+    stream.groupStartUs = tUs;
     stream.groupPayload = payloadLength;
     return -wireLength;
   }
@@ -353,7 +346,7 @@ export class PacketObserver {
     const duplicateExamples = new Set([...this.duplicateExamples, ...state.duplicateExamples.map((index) => index + packetIndexOffset)]);
     const captureExamples = new Set([...this.captureDuplicateExamples, ...state.captureDuplicateExamples.map((index) => index + packetIndexOffset)]);
     for (const saved of state.streams) {
-      const head = saved.head.map((datagram): HeadDatagram => [datagram[0] + packetIndexOffset, datagram[1], datagram[2], datagram[3], datagram[4], datagram[5], datagram[6]]);
+      const head = saved.head.map((datagram): HeadDatagram => [datagram[0] + packetIndexOffset, datagram[1], datagram[2], datagram[3], datagram[4], datagram[5], datagram[6], datagram[7]]);
       let pair = this.streams.get(saved.session);
       if (pair === undefined) {
         pair = [undefined, undefined];
@@ -368,14 +361,14 @@ export class PacketObserver {
       // A rotation cut this stream: replay the later pass's head alone (as it ran) and after the earlier pass.
       const alone = this.newStream(saved.session, saved.direction);
       for (const datagram of head) {
-        const [packetIndex, tUs, wireLength, payloadLength, fingerprint, ipIdentification, interfaceId] = datagram;
+        const [packetIndex, tUs, wireLength, payloadLength, fingerprint, ipIdentification, interfaceId, capturedLength] = datagram;
         const aloneAdded = this.aggregateInto(alone, tUs, payloadLength, wireLength);
         const joinedAdded = this.aggregateInto(earlier, tUs, payloadLength, wireLength);
         this.aggregatedPackets += (joinedAdded < 0 ? 1 : 0) - (aloneAdded < 0 ? 1 : 0);
         this.aggregatedWireBytes += Math.abs(joinedAdded) - Math.abs(aloneAdded);
         if (fingerprint < 0) continue;
-        const aloneRepeat = this.classify(alone, fingerprint, payloadLength, tUs, ipIdentification, interfaceId);
-        const joinedRepeat = this.classify(earlier, fingerprint, payloadLength, tUs, ipIdentification, interfaceId);
+        const aloneRepeat = this.classify(alone, fingerprint, capturedLength, tUs, ipIdentification, interfaceId);
+        const joinedRepeat = this.classify(earlier, fingerprint, capturedLength, tUs, ipIdentification, interfaceId);
         if (aloneRepeat === joinedRepeat) continue;
         const sign = (repeat: Repeat, kind: Repeat): number => (repeat === kind ? 1 : 0);
         this.duplicatePackets += sign(joinedRepeat, Repeat.duplicate) - sign(aloneRepeat, Repeat.duplicate);

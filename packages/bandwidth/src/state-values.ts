@@ -96,31 +96,69 @@ export function decodeNumber(value: unknown, path: string): number {
   throw badPartial(path, `expected a number, got ${JSON.stringify(value)?.slice(0, 40)}`);
 }
 
-/** Decodes a saved field value; throws `E_BAD_PARTIAL` (with the path) on anything {@link encodeFieldValue} does not make. */
-export function decodeFieldValue(value: unknown, path: string, depth = 0): FieldValue {
-  if (depth > MAX_DEPTH) throw badPartial(path, `nested deeper than ${MAX_DEPTH}`);
+/** A problem inside a field tree, with the path segments below the failing value's parent (built only on failure). */
+class FieldProblem {
+  constructor(
+    readonly segments: string[],
+    readonly problem: string,
+  ) {}
+}
+
+function decodeTree(value: unknown, depth: number): FieldValue {
   switch (typeof value) {
     case "number":
-      if (!Number.isFinite(value)) throw badPartial(path, "not a finite number");
+      if (!Number.isFinite(value)) throw new FieldProblem([], "not a finite number");
       return value;
     case "boolean":
       return value;
     case "string":
-      return value.startsWith(TAG) ? decodeTagged(value, path) : value;
+      if (!value.startsWith(TAG)) return value;
+      try {
+        return decodeTagged(value, "");
+      } catch (error) {
+        throw new FieldProblem([], (error as Error).message.replace(/^bandwidth state: : /, ""));
+      }
     case "object":
       break;
     default:
-      throw badPartial(path, `unexpected ${typeof value}`);
+      throw new FieldProblem([], `unexpected ${typeof value}`);
   }
   if (value === null) return null;
-  if (Array.isArray(value)) return value.map((item, index) => decodeFieldValue(item, `${path}[${index}]`, depth + 1));
+  if (depth >= MAX_DEPTH) throw new FieldProblem([], `nested deeper than ${MAX_DEPTH}`);
+  if (Array.isArray(value)) {
+    const result = new Array<FieldValue>(value.length);
+    for (let index = 0; index < value.length; index++) {
+      try {
+        result[index] = decodeTree(value[index], depth + 1);
+      } catch (error) {
+        if (error instanceof FieldProblem) error.segments.unshift(`[${index}]`);
+        throw error;
+      }
+    }
+    return result;
+  }
   const record = value as Record<string, unknown>;
   const result: Record<string, FieldValue> = {};
-  for (const key of Object.keys(record)) {
-    if (key === "__proto__") throw badPartial(path, "field named __proto__");
-    result[key] = decodeFieldValue(record[key], `${path}.${key}`, depth + 1);
+  for (const key in record) {
+    if (key === "__proto__") throw new FieldProblem([], "field named __proto__");
+    try {
+      result[key] = decodeTree(record[key], depth + 1);
+    } catch (error) {
+      if (error instanceof FieldProblem) error.segments.unshift(`.${key}`);
+      throw error;
+    }
   }
   return result;
+}
+
+/** Decodes a saved field value; throws `E_BAD_PARTIAL` (with the path) on anything {@link encodeFieldValue} does not make. */
+export function decodeFieldValue(value: unknown, path: string): FieldValue {
+  try {
+    return decodeTree(value, 0);
+  } catch (error) {
+    if (error instanceof FieldProblem) throw badPartial(`${path}${error.segments.join("")}`, error.problem);
+    throw error;
+  }
 }
 
 /** Bytes of a saved base64 payload. */
