@@ -896,7 +896,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
 
   private restoreCore(core: LossStreamCoreState, offset: number): Pick<StreamState, "space" | "rfc3550" | "input" | "state" | "stallsByBlocker"> {
     const state = core.state === null ? undefined : new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
-    if (state !== undefined) state.mergeState(core.state!);
+    if (state !== undefined) state.mergeState(core.state!, offset);
     return {
       space: SequenceSpace.fromState(this.spaceOptions, core.space, offset),
       rfc3550: core.rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(core.rfc3550),
@@ -1010,6 +1010,9 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     let input = 0;
     let sendIndex = 0;
     let resendIndex = 0;
+    const laterState = later.state?.saveState();
+    const firstUpdatePacketIndex = laterState?.firstUpdate?.packetIndex ?? -1;
+    let seamSkipped = 0;
     for (let index = 0; index < head.length; index++) {
       const kind = head.kindOf(index);
       const sequence = head.sequences[index]!;
@@ -1031,6 +1034,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
         while (resendIndex < head.resendCounts.length && head.resendCounts[resendIndex]![0] < number) resendIndex += 1;
         const resendCount = head.resendCounts[resendIndex]?.[0] === number ? head.resendCounts[resendIndex]![1] : 0;
         this.observeSequence(stream, sequence, head.timesUs.get(number), packetIndex, sendTimeUs, resendCount, false);
+        if (packetIndex === firstUpdatePacketIndex) seamSkipped = stream.lastSkipped;
         if (stream.pendingStallPacketIndex === packetIndex) for (const [type] of types) if (!stream.pendingStallTypes.includes(type)) stream.pendingStallTypes.push(type);
       } else if (kind === HeadEntryKind.ack) {
         const entry = ack++;
@@ -1091,9 +1095,13 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     stream.resetsSeen = stream.space.resetCount;
     if (later.firstUs < stream.firstUs) stream.firstUs = later.firstUs;
     if (later.lastUs > stream.lastUs) stream.lastUs = later.lastUs;
-    if (laterCore.state !== null) {
-      stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
-      stream.state.mergeState(laterCore.state);
+    if (laterState !== undefined) {
+      if (stream.state === undefined) {
+        stream.state = new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
+        stream.state.mergeState(laterState);
+      } else {
+        stream.state.continueWith(laterState, seamSkipped);
+      }
     }
   }
 

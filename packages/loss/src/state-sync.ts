@@ -17,6 +17,10 @@ export interface StateSyncState {
   lastUpdateUs: EncodedFloat;
   /** Entities as `[id, x, y, z, vx, vy, vz, hasVelocity (0/1), tUs]` (floats encoded). */
   entities: EncodedFloat[][];
+  /** The pass's first update (the interval before it belongs to the pass before). */
+  firstUpdate: { tUs: number; packetIndex: number } | null;
+  /** Each entity's first position in the pass, `[id, x, y, z, tUs, afterLoss (0/1)]` (its correction jump needs the pass before). */
+  firstEntities: EncodedFloat[][];
 }
 
 /** Largest interpolation buffer (in snapshots) evaluated. */
@@ -72,6 +76,10 @@ export class StateSyncTracker {
   private readonly denseEntities: (EntityState | undefined)[] = [];
   private readonly sparseEntities = new Map<number, EntityState>();
   private entityCount = 0;
+  /** Set by `entity()` when it created the entity. */
+  private created = false;
+  private firstUpdate: { tUs: number; packetIndex: number } | null = null;
+  private readonly firstEntities: number[][] = [];
 
   constructor(
     private readonly interpolationDelayUs: number,
@@ -94,6 +102,7 @@ export class StateSyncTracker {
     if (packetIndex === this.lastPacketIndex) return;
     this.lastPacketIndex = packetIndex;
     this.updates += 1;
+    if (this.firstUpdate === null) this.firstUpdate = { tUs, packetIndex };
     const previous = this.lastUpdateUs;
     this.lastUpdateUs = tUs;
     if (Number.isNaN(previous)) return;
@@ -157,6 +166,7 @@ export class StateSyncTracker {
       return undefined;
     }
     this.entityCount += 1;
+    this.created = true;
     state = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, hasVelocity: false, tUs };
     if (dense) {
       while (this.denseEntities.length < id) this.denseEntities.push(undefined);
@@ -170,6 +180,10 @@ export class StateSyncTracker {
   private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
     const state = this.entity(id, tUs);
     if (state === undefined) return;
+    if (this.created) {
+      this.created = false;
+      this.firstEntities.push([id, position.x, position.y, position.z, tUs, jumps === this.jumpAfterLoss ? 1 : 0]);
+    }
     // A new entity has state.tUs = tUs: no previous position, no jump.
     if (tUs > state.tUs) {
       const elapsedSeconds = state.hasVelocity ? (tUs - state.tUs) / 1e6 : 0;
@@ -218,6 +232,8 @@ export class StateSyncTracker {
       nominalUs: this.nominalUs,
       lastUpdateUs: encodeFloat(this.lastUpdateUs),
       entities,
+      firstUpdate: this.firstUpdate === null ? null : { ...this.firstUpdate },
+      firstEntities: this.firstEntities.map((entry) => entry.map(encodeFloat)),
     };
   }
 
@@ -228,7 +244,11 @@ export class StateSyncTracker {
    * is this tracker's when known (a later pass's coverage counts were made
    * against its own nominal interval).
    */
-  mergeState(state: StateSyncState): void {
+  mergeState(state: StateSyncState, packetIndexOffset = 0): void {
+    if (this.firstUpdate === null && state.firstUpdate !== null) {
+      this.firstUpdate = { tUs: state.firstUpdate.tUs, packetIndex: state.firstUpdate.packetIndex + packetIndexOffset };
+    }
+    if (this.firstEntities.length === 0) for (const entry of state.firstEntities) this.firstEntities.push(entry.map(decodeFloat));
     this.intervalsUs.merge(LogHistogram.fromState(state.intervalsUs));
     this.staleAfterLossUs.merge(LogHistogram.fromState(state.staleAfterLossUs));
     this.jumpAfterLoss.merge(LogHistogram.fromState(state.jumpAfterLoss));
@@ -267,6 +287,51 @@ export class StateSyncTracker {
       entity.hasVelocity = values[7] === 1;
       entity.tUs = values[8]!;
     }
+  }
+
+  /**
+   * Continues this tracker with a later pass of the same stream (a rotation
+   * cut): the update interval across the cut (stale after loss when the first
+   * update of the later pass followed `seamSkipped` lost datagrams, as the
+   * merge's replay found), the correction jump of each entity's first update
+   * in the later pass against its last state here, then everything the later
+   * pass counted ({@link StateSyncTracker.mergeState}).
+   */
+  continueWith(state: StateSyncState, seamSkipped: number): void {
+    const first = state.firstUpdate;
+    if (first !== null && !Number.isNaN(this.lastUpdateUs) && first.tUs >= this.lastUpdateUs) {
+      const intervalUs = first.tUs - this.lastUpdateUs;
+      this.intervalsUs.add(intervalUs);
+      if (seamSkipped > 0) this.staleAfterLossUs.add(intervalUs);
+      if (intervalUs > this.interpolationDelayUs) this.exceeds += 1;
+      if (this.nominalUs > 0) this.countBuffers(intervalUs);
+      else {
+        this.sample.push(intervalUs);
+        if (this.sample.length === NOMINAL_SAMPLE) {
+          this.nominalUs = median(this.sample);
+          for (const interval of this.sample) this.countBuffers(interval);
+          this.sample.length = 0;
+        }
+      }
+    }
+    for (const entry of state.firstEntities) {
+      const [id, x, y, z, tUs, afterLoss] = entry.map(decodeFloat) as [number, number, number, number, number, number];
+      const dense = id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
+      const known = dense ? this.denseEntities[id] : this.sparseEntities.get(id);
+      if (known === undefined || !(tUs > known.tUs)) continue;
+      const elapsedSeconds = known.hasVelocity ? (tUs - known.tUs) / 1e6 : 0;
+      const dx = x - (known.x + known.vx * elapsedSeconds);
+      const dy = y - (known.y + known.vy * elapsedSeconds);
+      const dz = z - (known.z + known.vz * elapsedSeconds);
+      const loss = first !== null && tUs === first.tUs ? seamSkipped > 0 : afterLoss === 1;
+      (loss ? this.jumpAfterLoss : this.jumpBaseline).add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
+    }
+    const firstEntities = this.firstEntities.length;
+    const firstUpdate = this.firstUpdate;
+    this.mergeState(state);
+    // The combined pass begins where this one began.
+    this.firstEntities.length = firstEntities;
+    this.firstUpdate = firstUpdate;
   }
 
   /** Scale to turn recorded jumps back into game units. */
