@@ -51,6 +51,7 @@ function compare(cutMs: number, merged: LatencyReport): Record<string, unknown> 
   let spikesMerged = 0;
   let minutes = 0;
   let timelines = 0;
+  const spikesDiffering: string[] = [];
   merged.sessions.forEach((session, index) => {
     const one = whole.sessions[index];
     session.series.forEach((series, seriesIndex) => {
@@ -66,6 +67,11 @@ function compare(cutMs: number, merged: LatencyReport): Record<string, unknown> 
     jitter = Math.max(jitter, Math.abs(session.jitterMs.rfc3550 - one.jitterMs.rfc3550));
     spikesWhole += one.spikes.length;
     spikesMerged += session.spikes.length;
+    const key = (spike: { startUs: number; endUs: number; peakMs: number }): string => `${spike.startUs}:${spike.endUs}:${spike.peakMs}`;
+    const oneKeys = new Set(one.spikes.map(key));
+    for (const spike of session.spikes) if (!oneKeys.has(key(spike))) spikesDiffering.push(`${session.id} ${((spike.startUs - match.startUs) / 1e6).toFixed(2)}-${((spike.endUs - match.startUs) / 1e6).toFixed(2)} s peak ${spike.peakMs}`);
+    const mergedKeys = new Set(session.spikes.map(key));
+    for (const spike of one.spikes) if (!mergedKeys.has(key(spike))) spikesDiffering.push(`one pass only: ${session.id} ${((spike.startUs - match.startUs) / 1e6).toFixed(2)}-${((spike.endUs - match.startUs) / 1e6).toFixed(2)} s peak ${spike.peakMs}`);
     if (JSON.stringify(session.perMinute) !== JSON.stringify(one.perMinute)) minutes += 1;
     if (JSON.stringify(session.timeline) !== JSON.stringify(one.timeline)) timelines += 1;
   });
@@ -83,15 +89,18 @@ function compare(cutMs: number, merged: LatencyReport): Record<string, unknown> 
     sessionJitterMaxDiffMs: jitter,
     pdvP95MaxDiffMs: pdv,
     spikes: `${spikesMerged} (one pass ${spikesWhole})`,
+    spikesDiffering,
     sessionsWithOtherMinuteRows: minutes,
     sessionsWithOtherTimeline: timelines,
     methodDetailsEqual: JSON.stringify(merged.methodDetails) === JSON.stringify(whole.methodDetails),
     anomaliesEqual: JSON.stringify(merged.anomalies) === JSON.stringify(whole.anomalies),
     findings: `${merged.findings.length} (one pass ${whole.findings.length})`,
+    findingsDiffering: merged.findings.filter((finding, index) => JSON.stringify(finding) !== JSON.stringify(whole.findings[index])).map((finding) => `${finding.session} ${finding.kind} ${finding.summary.slice(0, 160)}`),
+    reportIdentical: JSON.stringify(merged) === JSON.stringify(whole),
   };
 }
 
-for (const cutMs of [seconds * 516, seconds * 755]) {
+for (const cutMs of [seconds * 334, seconds * 516, seconds * 755]) {
   const { first, second, offset } = rotationCut(events, match.startUs + cutMs * 1000);
   const passes = [first, second].map((pass) => {
     const analyzer = new LatencyAnalyzer();

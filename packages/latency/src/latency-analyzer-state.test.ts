@@ -116,6 +116,19 @@ describe("LatencyAnalyzer saved state", () => {
     expect(report.anomalies).toEqual(single.report.anomalies);
   });
 
+  it("a spike open at the cut continues, and one starting in the later pass's warm-up is found (head replay)", () => {
+    for (const cutMs of [20_030, 40_400]) {
+      const { first, second, offset } = rotationCut(events, match.startUs + cutMs * 1000);
+      const report = merged([
+        { state: onePass(first).state, offset: 0 },
+        { state: onePass(second).state, offset },
+      ]);
+      const spikes = (source: LatencyReport) => source.sessions.map((session) => session.spikes.map((spike) => [spike.startUs, spike.endUs, spike.peakMs, spike.levelShift]));
+      expect(spikes(report)).toEqual(spikes(single.report));
+      expect(report.findings.length).toBe(single.report.findings.length);
+    }
+  });
+
   it("adds the packet-index offset to spike evidence of the later pass", () => {
     const cutUs = match.startUs + 30_000_000;
     const { first, second, offset } = rotationCut(events, cutUs);

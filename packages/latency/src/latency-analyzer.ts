@@ -24,7 +24,9 @@ import {
   SessionRtt,
   SessionRttSignals,
   SmoothedRtt,
+  SpikeDetector,
   spikeCounts,
+  type SpikeDetectorState,
   type AckRttSamplerOptions,
   type DetectedSpike,
   type InterarrivalJitter,
@@ -135,8 +137,12 @@ class SeriesState {
   lastMinute: MinuteState | undefined;
   /** The pass's first sample (a later pass continues the smoothed RTT and time above thresholds from it). */
   firstSample: { tUs: number; rttMs: number } | undefined;
-  /** The pass's first {@link HEAD_SAMPLES} RTT values, ms (replayed onto an earlier pass's smoothed RTT at a rotation cut). */
+  /** The pass's first {@link HEAD_SAMPLES} samples as flat `[tUs, rttMs, packetIndex, …]` (replayed onto an earlier pass at a rotation cut). */
   readonly head: number[] = [];
+  /** The spike detector as the pass ended, before its open spike was closed (a later pass's head continues it). */
+  detectorAtEnd: SpikeDetectorState | undefined;
+  /** Whether the last spike was still open when the pass ended (closed there by `finish`/`saveState`). */
+  openAtEnd = false;
   readonly aboveUs = [0, 0, 0];
   previousUs = Number.NaN;
   readonly method: LatencyMethod;
@@ -205,7 +211,7 @@ interface SessionState {
 
 const THRESHOLDS_MS = [50, 100, 150];
 /** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
-const HEAD_SAMPLES = 64;
+const HEAD_SAMPLES = 128;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
@@ -517,8 +523,14 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (this.ended) return;
     this.ended = true;
     for (const state of this.sessions.values()) {
+      for (const series of state.series.values()) if (series.sketch.count > 0) series.detectorAtEnd = series.signals.detector.saveState();
       state.signals.finish();
-      for (const series of state.series.values()) this.closeMinute(series);
+      for (const series of state.series.values()) {
+        this.closeMinute(series);
+        const open = series.detectorAtEnd?.open;
+        const last = series.spikes[series.spikes.length - 1];
+        series.openAtEnd = open !== null && open !== undefined && last !== undefined && last.startUs === open.startUs;
+      }
     }
   }
 
@@ -577,7 +589,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       seen.add(key);
       if (state.signals.get(entry.method, entry.direction) === undefined) badState("latency state", `${path}/series/${index}`, `series ${key} has no core signals`);
       const series = this.seriesOf(state, entry.method, entry.direction);
-      restoreSeries(series, entry, offset, this.options.maxSpikesPerSeries ?? 1000, this.options.maxMinutesPerSeries ?? 1440, `${path}/series/${index}`);
+      restoreSeries(series, entry, offset, this.options.maxSpikesPerSeries ?? 1000, this.options.maxMinutesPerSeries ?? 1440, `${path}/series/${index}`, this.options.spike);
     });
     return state;
   }
@@ -598,15 +610,17 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     // Exchanges spanning the cut: the earlier pass's open sends and pings, the later pass's first unpaired acks and pongs.
     const earlierCarry = state.carry;
     const laterCarry = laterState.carry!;
+    /** Samples paired across the cut, per series: in one pass they arrived first after the cut (replayed before the later pass's head). */
+    const bridges = new Map<SeriesState, number[]>();
     if (earlierCarry?.ack !== undefined && laterCarry.ack !== undefined) {
       const paired = continueAckCarry(state.id, earlierCarry.ack, laterCarry.ack, offset, this.options.ack?.maxRttMs);
-      for (const sample of paired.samples) this.addCarriedSample(state, sample);
+      for (const sample of paired.samples) this.addCarriedSample(state, sample, bridges);
       counterDeltas.acksBeforeFirstSend += paired.acksBeforeFirstSend;
       counterDeltas.acksWithoutSendStream += paired.acksWithoutSendStream;
     }
     if (earlierCarry?.echo !== undefined && laterCarry.echo !== undefined) {
       const paired = continueEchoCarry(state.id, earlierCarry.echo, laterCarry.echo, offset, this.options.echo?.maxRttMs);
-      for (const sample of paired.samples) this.addCarriedSample(state, sample);
+      for (const sample of paired.samples) this.addCarriedSample(state, sample, bridges);
       counterDeltas.unmatchedEchoReplies += paired.matchedReplies;
     }
     state.carry = {
@@ -627,7 +641,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         copySeries(created, laterSeries);
         continue;
       }
-      this.continueSeries(own, laterSeries);
+      this.continueSeries(own, laterSeries, bridges.get(own) ?? []);
     }
     return state;
   }
@@ -637,9 +651,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    * sketch, its minute (the earlier pass's last) and timeline, as one pass
    * would have counted it; not to the smoothed RTT, jitter or spike detector.
    */
-  private addCarriedSample(state: SessionState, sample: RttSample): void {
+  private addCarriedSample(state: SessionState, sample: RttSample, bridges: Map<SeriesState, number[]>): void {
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) return;
     const series = this.seriesOf(state, sample.method, sample.direction);
+    let bridge = bridges.get(series);
+    if (bridge === undefined) bridges.set(series, (bridge = []));
+    bridge.push(sample.tUs, sample.rttMs, sample.packetIndex);
     state.rtt.add(sample);
     series.timeline.add(sample.tUs, sample.rttMs);
     const minute = Math.floor(sample.tUs / MINUTE_US);
@@ -650,8 +667,57 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (row >= 0) series.minutes[row] = { minuteStartUs: minute * MINUTE_US, ...percentiles(last.sketch) };
   }
 
+  /**
+   * The spikes of a series across a rotation cut: the later pass's first
+   * samples ({@link HEAD_SAMPLES}) are fed to this pass's spike detector as it
+   * ended (baseline window, run, open spike), so a spike open at the cut
+   * continues and a spike within the later pass's warm-up is found; the later
+   * pass's own spikes starting within those samples are replaced by the
+   * replay's, and one still open after them extends the replay's open spike.
+   * A replayed spike keeps the causes scored for the spike it continues (this
+   * pass's open one, else the later pass's overlapping one), else has none.
+   */
+  private continueSpikes(own: SeriesState, later: SeriesState, bridge: readonly number[]): SpikeRecord[] {
+    const state = own.detectorAtEnd;
+    if (state === undefined || later.head.length === 0) return [...own.spikes, ...later.spikes];
+    const options = own.method === "reported" ? { ...this.options.spike, smoothedInput: true } : this.options.spike;
+    const replayed: DetectedSpike[] = [];
+    const detector = new SpikeDetector((spike) => replayed.push({ ...spike, packetIndices: [...spike.packetIndices] }), options);
+    detector.loadState(state);
+    let headEndUs = Number.NaN;
+    for (let index = 0; index < bridge.length; index += 3) detector.add(bridge[index], bridge[index + 1], bridge[index + 2]);
+    for (let index = 0; index < later.head.length; index += 3) {
+      detector.add(later.head[index], later.head[index + 1], later.head[index + 2]);
+      headEndUs = later.head[index];
+    }
+    const openAtHeadEnd = detector.saveState().open !== null;
+    detector.finish(headEndUs);
+    const ownSpikes = own.openAtEnd ? own.spikes.slice(0, -1) : [...own.spikes];
+    const continued = own.openAtEnd ? own.spikes[own.spikes.length - 1] : undefined;
+    const laterWithinHead = later.spikes.filter((spike) => spike.startUs <= headEndUs);
+    const spanning = openAtHeadEnd ? laterWithinHead.find((spike) => spike.endUs > headEndUs) : undefined;
+    const records: SpikeRecord[] = replayed.map((spike, index) => {
+      const match = continued !== undefined && spike.startUs === continued.startUs ? continued : laterWithinHead.find((other) => other.startUs <= spike.endUs && other.endUs >= spike.startUs);
+      const record: SpikeRecord = { ...spike, contradictedBy: match?.contradictedBy, causes: match === undefined ? [] : match.causes.map((cause) => ({ ...cause })) };
+      if (index === replayed.length - 1 && spanning !== undefined) {
+        // Still open after the replayed samples: it lasts as long as the later pass saw it last.
+        record.endUs = spanning.endUs;
+        record.samples += spanning.samples;
+        if (spanning.peakMs > record.peakMs) {
+          record.peakMs = spanning.peakMs;
+          record.peakUs = spanning.peakUs;
+          record.packetIndices = [record.packetIndices[0], spanning.packetIndices[1]];
+        }
+        record.levelShift = spanning.levelShift;
+        record.afterBaselineMs = spanning.levelShift ? spanning.afterBaselineMs : record.baselineMs;
+      }
+      return record;
+    });
+    return [...ownSpikes, ...records, ...later.spikes.filter((spike) => spike.startUs > headEndUs)];
+  }
+
   /** Continues a series with the later pass's series of the same method and direction. */
-  private continueSeries(own: SeriesState, later: SeriesState): void {
+  private continueSeries(own: SeriesState, later: SeriesState, bridge: readonly number[]): void {
     const first = later.firstSample!;
     // Smoothed RTT: the later pass's first samples are replayed onto this pass's smoothed RTT, and both
     // updates decay a start difference (srtt by 7/8, rttvar by 3/4 per sample), so one pass's values are
@@ -659,11 +725,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const replay = new SmoothedRtt(own.smoothed.alpha, own.smoothed.beta);
     replay.loadState(own.smoothed.saveState());
     const fresh = new SmoothedRtt(own.smoothed.alpha, own.smoothed.beta);
-    for (const rttMs of later.head) {
-      replay.add(rttMs);
-      fresh.add(rttMs);
+    for (let index = 1; index < bridge.length; index += 3) replay.add(bridge[index]);
+    for (let index = 1; index < later.head.length; index += 3) {
+      replay.add(later.head[index]);
+      fresh.add(later.head[index]);
     }
-    const remaining = later.sketch.count - later.head.length;
+    const remaining = later.sketch.count - later.head.length / 3;
     if (remaining <= 0 || Number.isNaN(fresh.smoothedMs)) {
       own.smoothed.smoothedMs = Number.isNaN(replay.smoothedMs) ? later.smoothed.smoothedMs : replay.smoothedMs;
       own.smoothed.variationMs = Number.isNaN(replay.variationMs) ? later.smoothed.variationMs : replay.variationMs;
@@ -671,19 +738,28 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       own.smoothed.smoothedMs = later.smoothed.smoothedMs + Math.pow(1 - own.smoothed.alpha, remaining) * (replay.smoothedMs - fresh.smoothedMs);
       own.smoothed.variationMs = later.smoothed.variationMs + Math.pow(1 - own.smoothed.beta, remaining) * (replay.variationMs - fresh.variationMs);
     }
-    // Time above thresholds: the later pass's first sample was held since this pass's last one.
-    if (!Number.isNaN(own.previousUs)) {
-      const heldUs = Math.min(Math.max(0, first.tUs - own.previousUs), 1_000_000);
-      for (let index = 0; index < THRESHOLDS_MS.length; index++) if (first.rttMs > THRESHOLDS_MS[index]) own.aboveUs[index] += heldUs;
+    // Time above thresholds: the samples paired across the cut, then the later pass's first, each held since the one before.
+    let previousUs = own.previousUs;
+    const chain = [...bridge, first.tUs, first.rttMs, 0];
+    for (let sample = 0; sample < chain.length; sample += 3) {
+      if (!Number.isNaN(previousUs)) {
+        const heldUs = Math.min(Math.max(0, chain[sample] - previousUs), 1_000_000);
+        for (let index = 0; index < THRESHOLDS_MS.length; index++) if (chain[sample + 1] > THRESHOLDS_MS[index]) own.aboveUs[index] += heldUs;
+      }
+      previousUs = chain[sample];
     }
     for (let index = 0; index < THRESHOLDS_MS.length; index++) own.aboveUs[index] += later.aboveUs[index];
     own.previousUs = later.previousUs;
-    // Spikes: each pass's own (a spike open at the cut closed there).
+    // Spikes: the later pass's first samples are replayed through this pass's detector as it ended.
     const maxSpikes = this.options.maxSpikesPerSeries ?? 1000;
-    for (const spike of later.spikes) {
+    const spikes = this.continueSpikes(own, later, bridge);
+    own.spikes.length = 0;
+    for (const spike of spikes) {
       if (own.spikes.length >= maxSpikes) this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
       else own.spikes.push(spike);
     }
+    own.detectorAtEnd = later.detectorAtEnd;
+    own.openAtEnd = later.openAtEnd;
     // Minutes: the minute the cut split is rebuilt from both halves.
     let laterRows = later.minutes;
     let lastMinute = later.lastMinute;
@@ -802,7 +878,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
     if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
     series.smoothed.add(sample.rttMs);
-    if (series.head.length < HEAD_SAMPLES) series.head.push(sample.rttMs);
+    if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(sample.tUs, sample.rttMs, sample.packetIndex);
     if (!Number.isNaN(series.previousUs)) {
       const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
       for (let index = 0; index < THRESHOLDS_MS.length; index++) {
@@ -1225,6 +1301,8 @@ function saveSession(state: SessionState, carry: { ack: AckSessionCarry | undefi
       previousUs: encodeNumber(entry.previousUs),
       firstSample: entry.firstSample === undefined ? null : { ...entry.firstSample },
       head: [...entry.head],
+      detectorAtEnd: entry.detectorAtEnd ?? null,
+      openAtEnd: entry.openAtEnd,
       firstMinute: saveMinute(entry.firstMinute),
       lastMinute: saveMinute(entry.lastMinute),
     });
@@ -1243,7 +1321,7 @@ function saveSession(state: SessionState, carry: { ack: AckSessionCarry | undefi
 }
 
 /** Restores a saved series into a fresh one (throws `E_BAD_PARTIAL` on rows beyond the options' caps or bad sketches). */
-function restoreSeries(series: SeriesState, saved: LatencySeriesState, offset: number, maxSpikes: number, maxMinutes: number, path: string): void {
+function restoreSeries(series: SeriesState, saved: LatencySeriesState, offset: number, maxSpikes: number, maxMinutes: number, path: string, detectorOptions: SpikeDetectorOptions | undefined): void {
   if (saved.spikes.length > maxSpikes) badState("latency state", `${path}/spikes`, `${saved.spikes.length} spikes, at most ${maxSpikes}`);
   if (saved.minutes.length > maxMinutes) badState("latency state", `${path}/minutes`, `${saved.minutes.length} minute rows, at most ${maxMinutes}`);
   series.smoothed.loadState(saved.smoothed);
@@ -1256,7 +1334,15 @@ function restoreSeries(series: SeriesState, saved: LatencySeriesState, offset: n
   for (let index = 0; index < 3; index++) series.aboveUs[index] = saved.aboveUs[index];
   series.previousUs = decodeNumber(saved.previousUs);
   series.firstSample = saved.firstSample === null ? undefined : { ...saved.firstSample };
-  series.head.push(...saved.head);
+  for (let index = 0; index < saved.head.length; index += 3) series.head.push(saved.head[index], saved.head[index + 1], saved.head[index + 2] + offset);
+  if (saved.head.length % 3 !== 0) badState("latency state", `${path}/head`, "samples come as [tUs, rttMs, packetIndex] triples");
+  if (saved.detectorAtEnd !== null) {
+    // Checked against this analyzer's detector options, packet indices moved by the offset.
+    const detector = new SpikeDetector(() => undefined, detectorOptions);
+    detector.loadState(saved.detectorAtEnd, offset);
+    series.detectorAtEnd = detector.saveState();
+  }
+  series.openAtEnd = saved.openAtEnd;
 }
 
 /** Copies a (restored) series' latency state into a fresh series of another session object. */
@@ -1271,4 +1357,6 @@ function copySeries(target: SeriesState, source: SeriesState): void {
   target.previousUs = source.previousUs;
   target.firstSample = source.firstSample;
   target.head.push(...source.head);
+  target.detectorAtEnd = source.detectorAtEnd;
+  target.openAtEnd = source.openAtEnd;
 }
