@@ -226,6 +226,8 @@ export class CompiledProtocol implements DatagramDecoder {
         const map = new Map<number | string, BodyPlan>();
         for (const item of body.cases) for (const value of item.values) if (!map.has(value)) map.set(value, item.body);
         body.map = map;
+        body.lastKey = undefined;
+        body.lastBody = undefined;
         body.cases.forEach((item) => attachBody(item.body));
         if (body.fallback !== undefined) attachBody(body.fallback);
         return;
@@ -278,7 +280,15 @@ export class CompiledProtocol implements DatagramDecoder {
   private resolveBody(header: FieldRecord): FramesBody | undefined {
     let body = this.plan.body;
     while (body.kind === "switch") {
-      const next = body.map!.get(matchKey(header[body.on.name]) as number | string) ?? body.fallback;
+      const value = header[body.on.name];
+      let next: BodyPlan | undefined;
+      // One-entry cache: the switch value (e.g. Firefall's socket id) repeats datagram after datagram.
+      if (value === body.lastKey && value !== undefined) next = body.lastBody;
+      else {
+        next = body.map!.get(matchKey(value) as number | string) ?? body.fallback;
+        body.lastKey = value;
+        body.lastBody = next;
+      }
       if (next === undefined) return undefined;
       body = next;
     }

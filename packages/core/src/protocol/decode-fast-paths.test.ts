@@ -172,4 +172,21 @@ describe("compiled role builder", () => {
       expect(messages[0].roles).not.toBe(messages[2].roles);
     }
   });
+
+  it("resolves a header switch per datagram when its value alternates (the last-value cache never answers for another value)", () => {
+    for (const mode of ["compiled", "interpreted"] as const) {
+      const firefall = compileProtocol(loadExample("firefall"), { mode });
+      const handshake = Uint8Array.from([0, 0, 0, 0, ...Buffer.from("POKE"), 1, 2, 3]);
+      // socket id 7, one unreliable GSS packet: channel 3, length 6 (header included), sequence 9, two body bytes
+      const game = (socketId: number): Uint8Array => Uint8Array.from([0, 0, 0, socketId, 0xc0, 6, 0, 9, 0xaa, 0xbb]);
+      const sequence = [handshake, game(7), game(7), handshake, game(8), handshake, handshake, game(7)];
+      const types = sequence.map((payload) => {
+        const { messages, anomalies } = decodeAll(firefall, payload);
+        expect(anomalies).toEqual([]);
+        return messages.map((message) => message.type).join(",");
+      });
+      expect(types).toEqual(["handshake", "unreliableGss", "unreliableGss", "handshake", "unreliableGss", "handshake", "handshake", "unreliableGss"]);
+    }
+  });
 });
+

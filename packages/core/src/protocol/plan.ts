@@ -167,7 +167,17 @@ export type BodyPlan =
       /** Filled by the compiler. */
       frameCodec?: { decode: DecodeFields; encode: EncodeFields };
     }
-  | { kind: "switch"; on: FieldRef; cases: { values: (number | string)[]; body: BodyPlan }[]; fallback: BodyPlan | undefined; map?: Map<number | string, BodyPlan> };
+  | {
+      kind: "switch";
+      on: FieldRef;
+      cases: { values: (number | string)[]; body: BodyPlan }[];
+      fallback: BodyPlan | undefined;
+      /** Filled by the compiler: value -> case. */
+      map?: Map<number | string, BodyPlan>;
+      /** Decoder's one-entry cache: the last looked-up header value (a session's socket id repeats in every datagram) and its body. */
+      lastKey?: unknown;
+      lastBody?: BodyPlan | undefined;
+    };
 
 /** One role-tagged field, by its path from the record that holds it. */
 export interface RoleFieldPlan {
