@@ -307,6 +307,23 @@ describe("hostile states are rejected with E_BAD_PARTIAL, never half-merged", ()
       history.count = 4;
     }), /fakeLatency/],
     ["a repeated session", () => mutated((state) => state.sessions.push(state.sessions[0])), /repeats session/],
+    ["a repeated anomaly code", () => mutated((state) => (state.anomalies = [["E_X", 1], ["E_X", 2]])), /repeats anomaly code/],
+    ["shot targets without their claims", () => mutated((state) => {
+      state.sessions[0].datagram.targetsUs = [1];
+      state.sessions[0].datagram.targetClaimsUs = [];
+    }), /unequal lengths/],
+    ["more lag-switch events than maxEventsPerSession", () => mutated((state) => {
+      const event = { gapStartUs: 0, gapEndUs: 1, gapMs: 1, flushedMessages: 1, oldestAgeMs: 1, ackedServerPackets: 1, serverPacketsDuringGap: 1, acknowledgementFrozenMs: 0, positionJump: 0, packetIndices: [] };
+      state.sessions[0].lagSwitch.events = Array.from({ length: 33 }, () => event);
+    }), /maxEventsPerSession/],
+    ["a repeated selective-delay type", () => mutated((state) => {
+      const history = state.sessions[0].fakeLatency.history;
+      state.sessions[0].selectiveDelay.types = [{ type: "shot", history }, { type: "shot", history }];
+    }), /selectiveDelay/],
+    ["a rewind history with the wrong channels", () => mutated((state) => {
+      const history = { ...state.sessions[0].fakeLatency.history, values: [1, 2, 3], count: 1 };
+      state.sessions[0].rewind.histories = [history, null, null];
+    }), /rewind/],
     ["a negative count", () => mutated((state) => (state.packets = -1)), /packets/],
     ["a packet index beyond a safe integer", () => mutated((state) => (state.sessions[0].speedhack.lastPacketIndex = 2 ** 53 + 2)), /safe integer/],
   ];
