@@ -222,5 +222,17 @@ export type AccountingState = Static<typeof accountingStateSchema>;
 export type ObserverState = Static<typeof observerStateSchema>;
 /** Saved re-encoding trace. */
 export type TraceState = Static<typeof traceStateSchema>;
-/** The bandwidth analyzer's saved state (see {@link bandwidthAnalyzerStateSchema}). */
+/**
+ * The bandwidth analyzer's saved state (`BandwidthAnalyzer.saveState()`; shape
+ * and merge guarantees on {@link bandwidthAnalyzerStateSchema}). In short:
+ * passes over disjoint sessions merge into the one-pass report byte for byte,
+ * in any merge order; a rotation cut merges counts, bytes, epoch-second bins,
+ * peaks, duplicates and capture duplicates exactly, aggregation exactly unless
+ * a strictly periodic stream is cut inside a group (then one group shifted:
+ * 101 instead of 100 datagrams measured), and the sampled trials and
+ * compression exactly given the same decoded messages (a simulated 8-player
+ * match split into two capture files, decoder restarted: the whole report
+ * equal). Measured JSON size: 16 players × 60 s 4.6 MB, 100 players × 120 s
+ * 5.8 MB (the retained messages raw-deflated).
+ */
 export type BandwidthAnalyzerState = Static<typeof bandwidthAnalyzerStateSchema>;
