@@ -151,6 +151,10 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet queue on a real Redis: idem
     const done = status.jobs.find((job) => job.state === "completed");
     expect(done?.partialMissing).toBe(true);
     expect(formatFleetSummary({ status, mergedJobs: 0, mergedCaptures: 0, incomplete: true })).toContain("completed, partial missing (not merged): 1 job(s)");
+    const active = { ...status, jobs: [{ id: "a".repeat(64), state: "active" as const, captures: [first!, second!], attemptsMade: 0 }] };
+    expect(formatFleetSummary({ status: active, mergedJobs: 0, mergedCaptures: 0, incomplete: true })).toMatch(
+      /active \(missing from the report\): 1 job\(s\)\n\s+a{12}\s+.*capture-00\.pcapng \(\+1 more\)\n\s+\(a job of a worker that died stays active/,
+    );
   });
 
   it("a stop request (SIGTERM) while a job runs lets it finish and complete, takes no further job, then returns", async () => {

@@ -91,6 +91,7 @@ export function formatFleetSummary(outcome: FleetReportOutcome): string {
     lines.push(`  ${label}: ${jobs.length} job(s)`);
     for (const job of jobs.slice(0, LISTED_JOBS)) lines.push(jobLine(job));
     if (jobs.length > LISTED_JOBS) lines.push(`    … and ${jobs.length - LISTED_JOBS} more`);
+    if (state === "active") lines.push("    (a job of a worker that died stays active until a running worker's stalled-job check puts it back)");
   }
   if (status.jobs.length === 0) lines.push("  no job on this queue: check --queue and --redis, or submit captures with tickscope fleet submit");
   else if (!outcome.incomplete) lines.push("  every job is merged");
