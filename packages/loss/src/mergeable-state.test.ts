@@ -300,3 +300,50 @@ describe("loss analyzer state, 64-bit sequences", () => {
     expect(JSON.stringify(restored.finish())).toBe(JSON.stringify(report));
   });
 });
+
+describe("loss analyzer state, seams that cannot be reconciled", () => {
+  const options = { windowSize: 64, maxGap: 32 };
+  const message = (sequence: number, packetIndex: number, extra: Partial<GameMessage["roles"]> = {}, type = "state"): GameMessage => ({
+    sessionId: "udp:a-b",
+    direction: "serverToClient",
+    tUs: 1_000_000 + packetIndex * 16_667,
+    packetIndex,
+    indexInPacket: 0,
+    type,
+    byteLength: 40,
+    packetWireLength: 82,
+    fields: {},
+    roles: { sequence, sequenceBits: 16, ...extra },
+  });
+  const pass = (sequences: number[], startIndex: number, indexOffset: number): LossAnalyzerState => {
+    const analyzer = createLossAnalyzer(options);
+    sequences.forEach((sequence, index) => {
+      const packetIndex = startIndex + index;
+      analyzer.onMessage(message(sequence, packetIndex - indexOffset, index % 3 === 0 ? { inputSequence: sequence, inputCount: 2 } : {}));
+      // Inputs without a sequence role (direction level) and unsequenced messages.
+      analyzer.onMessage({ ...message(0, packetIndex - indexOffset, {}, "input"), direction: "clientToServer", roles: { inputSequence: packetIndex, inputCount: 1 } });
+    });
+    return JSON.parse(JSON.stringify(analyzer.saveState())) as LossAnalyzerState;
+  };
+
+  it("merges a later pass that begins far behind the earlier one as a best estimate, counted as E_LOSS_SEAM_INEXACT", () => {
+    const first = Array.from({ length: 400 }, (_, index) => index).filter((sequence) => sequence % 17 !== 5);
+    const second = Array.from({ length: 600 }, (_, index) => 200 + index).filter((sequence) => sequence % 13 !== 4);
+    const reference = createLossAnalyzer(options);
+    [...first, ...second].forEach((sequence, packetIndex) => reference.onMessage(message(sequence, packetIndex)));
+    const report = merged(
+      [
+        { state: pass(first, 0, 0), offset: 0 },
+        { state: pass(second, first.length, first.length), offset: first.length },
+      ],
+      options,
+    );
+    expect(report.anomalies[SEAM_INEXACT_CODE]?.count).toBeGreaterThan(0);
+    const row = report.sessions.find((entry) => entry.direction === "serverToClient")!;
+    // Best estimate: both passes' sequences counted once each (one pass sees the restart as a reset instead).
+    expect(row.received).toBe(first.length + second.length);
+    const inputs = report.syncImpact.filter((impact) => impact.kind === "input" && impact.direction === "clientToServer");
+    expect(inputs).toHaveLength(1);
+    expect(report.unsequencedMessages).toEqual([{ id: "udp:a-b", direction: "clientToServer", messageType: "input", messages: first.length + second.length }]);
+  });
+});
