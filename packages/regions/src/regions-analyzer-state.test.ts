@@ -93,6 +93,8 @@ function contractSuite(name: string, load: () => Promise<{ events: MatchEvent[];
           // RTT: the same samples in the same sketch buckets (exchanges straddling the cut paired through the carries).
           expect(summary.rttMs, summary.sessionId).toEqual(one.rttMs);
           expect(summary.rttSamplesMs!.length).toBe(one.rttSamplesMs!.length);
+          // Spikes: the earlier pass's detector continues over the later pass's first samples.
+          expect(summary.spikeCount, summary.sessionId).toBe(one.spikeCount);
         });
         expect(sampleCounts(json(merged.saveState()))).toEqual(singleSamples);
         const report = merged.finish();
@@ -239,7 +241,7 @@ describe("hostile regions states", () => {
     ["a duplicated series", mutate((state) => void state.sessions[0].series.push(state.sessions[0].series[0])), /series reported:clientToServer appears twice/],
     [
       "too many spikes",
-      mutate((state) => void (state.sessions[0].series[0].spikes = Array.from({ length: 1001 }, () => ({ startUs: 0, endUs: 1, peakMs: 1, packetIndex: null, contradictedBy: null })))),
+      mutate((state) => void (state.sessions[0].series[0].spikes = Array.from({ length: 1001 }, () => ({ startUs: 0, endUs: 1, peakMs: 1, packetIndex: null, contradictedBy: null, closedAtEnd: false })))),
       /1001 spikes, more than maxSpikesPerSeries 1000/,
     ],
     ["too many sequence spaces", mutate((state) => void (state.sessions[1].sequenceSpaces = new Array(17).fill(state.sessions[1].sequenceSpaces[0]))), /17 sequence spaces/],
@@ -257,6 +259,8 @@ describe("hostile regions states", () => {
     ["a prefix longer than the window + 64", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.prefix = new Array(400).fill(1))), /holds 400 sequences, more than the window \+ 64/],
     ["a mark without its prefix", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.mark = { ...state.sessions[1].sequenceSpaces[0].window, received: "" , highest: state.sessions[1].sequenceSpaces[0].window.base - 1, windowSize: undefined })), /mark/],
     ["a sketch whose counts do not add up (last session: nothing merged before it either)", mutate((state) => void (state.sessions[1].series[0].sketch.count += 1)), /quantile sketch state/],
+    ["an RTT prefix that is not triples", mutate((state) => void state.sessions[0].series[0].prefix.push(1)), /prefix: must hold \[start µs, RTT ms, packet index\] triples/],
+    ["a spike detector of another window", mutate((state) => void (state.sessions[0].series[0].detector.windowSize = 50)), /spike detector state/],
     ["a negative count", mutate((state) => void (state.sessions[0].droppedSequenceSpaces = -1)), /droppedSequenceSpaces/],
     ["a non-integer sequence", mutate((state) => void (state.sessions[1].sequenceSpaces[0].window.highestRaw = 1.5)), /highestRaw/],
   ];

@@ -20,7 +20,7 @@ import type { RegionsReport } from "./report-schema.js";
 import { checkRegionsAnalyzerState, REGIONS_STATE_VERSION, type RegionsAnalyzerState, type RegionsStateSettings } from "./regions-analyzer-state.js";
 import { SessionRecord, type SessionLabels } from "./session-record.js";
 import type { SessionSummary } from "./session-summary.js";
-import { SessionTracker } from "./session-tracker.js";
+import { samplePrefixLengthOf, SessionTracker } from "./session-tracker.js";
 
 /** Options of {@link createRegionsAnalyzer}. */
 export interface RegionsAnalyzerOptions {
@@ -293,6 +293,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (!(tracker.firstUs <= sample.tUs)) tracker.firstUs = sample.tUs;
     if (!(tracker.lastUs >= sample.tUs)) tracker.lastUs = sample.tUs;
     tracker.signals.add(sample);
+    tracker.notePrefixSample(sample);
     tracker.addRtt(sample.method, sample.direction, sample.rttMs);
   };
   /** An RTT sampler feeding the sessions whose keys `keyOf` gives (one per capture: its raw session ids are its own). */
@@ -418,7 +419,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
           const live = SessionRecord.fromTracker(tracker, labelsOf(id), rawIds.get(id));
           if (record === undefined) record = live;
           else {
-            record = record.clone();
+            record = record.clone(limits.spike);
             record.join(live, limits, carryLimits);
           }
         }
@@ -454,9 +455,9 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       if (!Number.isSafeInteger(offset) || offset < 0) {
         throw new TickscopeError(ErrorCode.invalidOption, `regions: mergeState needs a packetIndexOffset that is a non-negative integer, got ${String(offset)}`);
       }
-      const checked = checkRegionsAnalyzerState(state, settings, maxSessions);
+      const checked = checkRegionsAnalyzerState(state, settings, maxSessions, samplePrefixLengthOf(limits.spike));
       // Rebuild every record first (sketches are checked by core): a state that fails leaves this analyzer unchanged.
-      const incoming = checked.sessions.map((session) => SessionRecord.fromState(session, offset));
+      const incoming = checked.sessions.map((session) => SessionRecord.fromState(session, offset, limits.spike));
       settleTrackers();
       for (const record of incoming) fileRecord(record);
       for (const [code, value] of Object.entries(checked.anomalies)) countMerged(code, value);

@@ -3,6 +3,7 @@ import {
   continueEchoCarry,
   InterarrivalJitter,
   rttPercentiles,
+  SpikeDetector,
   roundMs,
   RTT_METHODS,
   SessionRtt,
@@ -15,7 +16,10 @@ import {
   type RttMethod,
   type RttSample,
   type RttSpike,
+  type DetectedSpike,
   type SessionRttChoice,
+  type SpikeDetectorOptions,
+  type SpikeDetectorState,
 } from "@tickscope/core";
 import type { GeoPoint } from "./geo.js";
 import type { NamedPlace } from "./gazetteer.js";
@@ -50,6 +54,8 @@ export interface SpikeRecord {
   packetIndex: number | null;
   /** Direct series (`method\u0000direction`) that contradict this ack spike, null when none. */
   contradictedBy: string[] | null;
+  /** Closed only because the pass ended (it was open): a later pass continues it. */
+  closedAtEnd: boolean;
 }
 
 /** One RTT series of a settled session: its spikes, RTT-series jitter and sample reservoir (its sketch lives in the record's `SessionRtt`). */
@@ -61,6 +67,10 @@ export interface SeriesRecord {
   jitter: InterarrivalJitter;
   /** Samples seen, and a uniform sample of at most `maxRttSamplesPerSession` of them, ms. */
   reservoir: { count: number; samplesMs: number[] };
+  /** The spike detector at the end of the series' last pass, before closing its open spike (core's state), if any. */
+  detector: SpikeDetectorState | undefined;
+  /** The series' first samples (see `SessionTracker.samplePrefixes`): flat `[start µs, RTT ms, packet index, …]`. */
+  prefix: number[];
 }
 
 /** A `sendTime` stream's jitter. */
@@ -89,7 +99,7 @@ export interface RegionsSessionState {
   /** Player named by the session's own client messages, else null. */
   player: string | null;
   labels: SessionLabels;
-  series: Array<Omit<SeriesRecord, "jitter"> & { sketch: QuantileSketchState; jitter: InterarrivalJitterState }>;
+  series: Array<Omit<SeriesRecord, "jitter" | "detector"> & { sketch: QuantileSketchState; jitter: InterarrivalJitterState; detector: SpikeDetectorState | null }>;
   sendTimeStreams: Array<{ direction: Direction; channel: string; jitter: InterarrivalJitterState }>;
   sequenceSpaces: Array<{ direction: Direction; channel: number | string | null; window: SequenceWindowState }>;
   droppedSequenceSpaces: number;
@@ -101,6 +111,18 @@ export interface RegionsSessionState {
 export interface CarryLimits {
   ackMaxRttMs: number;
   echoMaxRttMs: number;
+}
+
+/** The spike detector options of a series (core's: a reported RTT is a smoothed input). */
+function detectorOptions(method: RttMethod, spike: SpikeDetectorOptions | undefined): SpikeDetectorOptions | undefined {
+  return method === "reported" ? { ...spike, smoothedInput: true } : spike;
+}
+
+/** A saved spike detector checked by core (`E_BAD_PARTIAL`) and with its packet indices moved by `offset`. */
+function checkedDetectorState(state: SpikeDetectorState, method: RttMethod, spike: SpikeDetectorOptions | undefined, offset: number): SpikeDetectorState {
+  const detector = new SpikeDetector(() => {}, detectorOptions(method, spike));
+  detector.loadState(state, offset);
+  return detector.saveState();
 }
 
 /** A new RTT-series jitter (the options `RttSeriesSignals` uses: no PDV, no discontinuity). */
@@ -204,6 +226,13 @@ export class SessionRecord {
     rawId: string | undefined,
     carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } = { ack: undefined, echo: undefined },
   ): SessionRecord {
+    // The detectors before their open spikes are closed (a later pass continues them), and which spikes closing adds.
+    const detectors = new Map<string, SpikeDetectorState>();
+    const spikesBefore = new Map<string, number>();
+    for (const signals of tracker.signals.all()) {
+      detectors.set(seriesKey(signals.method, signals.direction), signals.detector.saveState());
+      spikesBefore.set(seriesKey(signals.method, signals.direction), tracker.spikes.get(signals)?.length ?? 0);
+    }
     tracker.signals.finish();
     const record = new SessionRecord(tracker.sessionId, tracker.rtt);
     record.ackCarry = carry.ack;
@@ -220,16 +249,21 @@ export class SessionRecord {
         const signals = tracker.signals.get(method, direction);
         if (stream === undefined && signals === undefined) continue;
         const spikes = signals === undefined ? [] : (tracker.spikes.get(signals) ?? []);
-        record.series.set(seriesKey(method, direction), {
+        const key = seriesKey(method, direction);
+        const openBefore = spikesBefore.get(key) ?? spikes.length;
+        record.series.set(key, {
           method,
           direction,
-          spikes: spikes.map((spike: RttSpike) => ({
+          spikes: spikes.map((spike: RttSpike, index) => ({
             startUs: spike.startUs,
             endUs: spike.endUs,
             peakMs: spike.peakMs,
             packetIndex: spike.packetIndices[0] ?? null,
             contradictedBy: spike.contradictedBy === undefined ? null : [...spike.contradictedBy],
+            closedAtEnd: index >= openBefore,
           })),
+          detector: detectors.get(key),
+          prefix: [...(tracker.samplePrefixes.get(key) ?? [])],
           jitter: signals === undefined ? newSeriesJitter() : signals.jitter,
           reservoir: stream === undefined ? { count: 0, samplesMs: [] } : { count: stream.count, samplesMs: stream.samples() },
         });
@@ -256,6 +290,8 @@ export class SessionRecord {
         spikes: entry.spikes.map((spike) => ({ ...spike, contradictedBy: spike.contradictedBy === null ? null : [...spike.contradictedBy] })),
         jitter: entry.jitter.saveState(),
         reservoir: { count: entry.reservoir.count, samplesMs: [...entry.reservoir.samplesMs] },
+        detector: entry.detector === undefined ? null : structuredClone(entry.detector),
+        prefix: [...entry.prefix],
       });
     }
     const labels: SessionLabels = {};
@@ -281,7 +317,7 @@ export class SessionRecord {
    * schema), its packet indices moved by `packetIndexOffset`. Sketches and
    * jitter states are checked by core (`E_BAD_PARTIAL` / `E_PARTIAL_MISMATCH`).
    */
-  static fromState(state: RegionsSessionState, packetIndexOffset: number): SessionRecord {
+  static fromState(state: RegionsSessionState, packetIndexOffset: number, spikeOptions?: SpikeDetectorOptions): SessionRecord {
     const record = new SessionRecord(state.id);
     record.rawId = state.rawId ?? undefined;
     record.firstPacketIndex = state.firstPacketIndex + packetIndexOffset;
@@ -303,6 +339,8 @@ export class SessionRecord {
         })),
         jitter,
         reservoir: { count: entry.reservoir.count, samplesMs: [...entry.reservoir.samplesMs] },
+        detector: entry.detector === null ? undefined : checkedDetectorState(entry.detector, entry.method, spikeOptions, packetIndexOffset),
+        prefix: entry.prefix.map((value, index) => (index % 3 === 2 ? value + packetIndexOffset : value)),
       });
     }
     for (const stream of state.sendTimeStreams) {
@@ -323,9 +361,9 @@ export class SessionRecord {
     return record;
   }
 
-  /** A deep copy. */
-  clone(): SessionRecord {
-    const copy = SessionRecord.fromState(this.saveState(), 0);
+  /** A deep copy (`spikeOptions`: the analyzer's, which its spike detectors were created with). */
+  clone(spikeOptions?: SpikeDetectorOptions): SessionRecord {
+    const copy = SessionRecord.fromState(this.saveState(), 0, spikeOptions);
     copy.inexactWindowJoins = this.inexactWindowJoins;
     copy.carriedSamples = this.carriedSamples;
     return copy;
@@ -361,10 +399,17 @@ export class SessionRecord {
     for (const [key, entry] of later.series) {
       const mine = this.series.get(key);
       if (mine === undefined) {
-        this.series.set(key, { ...entry, spikes: [...entry.spikes], jitter: copyJitter(entry.jitter, true), reservoir: { count: entry.reservoir.count, samplesMs: [...entry.reservoir.samplesMs] } });
+        this.series.set(key, {
+          ...entry,
+          spikes: [...entry.spikes],
+          jitter: copyJitter(entry.jitter, true),
+          reservoir: { count: entry.reservoir.count, samplesMs: [...entry.reservoir.samplesMs] },
+          detector: entry.detector === undefined ? undefined : structuredClone(entry.detector),
+          prefix: [...entry.prefix],
+        });
         continue;
       }
-      for (const spike of entry.spikes) if (mine.spikes.length < limits.maxSpikesPerSeries) mine.spikes.push(spike);
+      this.continueSpikes(mine, entry, limits);
       if (!hadReceivedStream) mine.jitter.mergeState(entry.jitter.saveState());
       mine.reservoir = mergeReservoirs(mine.reservoir, entry.reservoir, limits.maxRttSamples, `${this.id}\u0000${key}`);
     }
@@ -387,13 +432,50 @@ export class SessionRecord {
     this.carriedSamples += later.carriedSamples + samples.length;
   }
 
+  /**
+   * Continues a series' spike detection across a cut: the earlier pass's
+   * detector (restored before it closed its open spike) is fed the later
+   * pass's first samples, so spikes there — which the later pass's detector,
+   * still warming up, may have missed or cut — are detected as one pass would;
+   * the later pass's own spikes are kept from where its prefix ends. Without
+   * a saved detector or prefix, the lists are concatenated.
+   */
+  private continueSpikes(mine: SeriesRecord, later: SeriesRecord, limits: SessionTrackerLimits): void {
+    const push = (spike: SpikeRecord): void => {
+      if (mine.spikes.length < limits.maxSpikesPerSeries) mine.spikes.push(spike);
+    };
+    if (mine.detector === undefined || later.prefix.length === 0) {
+      for (const spike of later.spikes) push(spike);
+      mine.detector = later.detector ?? mine.detector;
+      return;
+    }
+    const replayed: DetectedSpike[] = [];
+    const detector = new SpikeDetector((spike) => replayed.push({ ...spike, packetIndices: [...spike.packetIndices] }), detectorOptions(mine.method, limits.spike));
+    detector.loadState(mine.detector);
+    // The spike the earlier pass closed only because it ended continues in the replay.
+    mine.spikes = mine.spikes.filter((spike) => !spike.closedAtEnd);
+    const prefix = later.prefix;
+    for (let index = 0; index < prefix.length; index += 3) detector.add(prefix[index]!, prefix[index + 1]!, prefix[index + 2]!);
+    const closedInReplay = replayed.length;
+    const prefixEndUs = prefix[prefix.length - 3]!;
+    detector.finish(prefixEndUs);
+    const laterKept = later.spikes.filter((spike) => spike.endUs > prefixEndUs);
+    replayed.forEach((spike, index) => {
+      // A spike still open when the replay ends is the later pass's spike over the same moment, when it has one.
+      if (index >= closedInReplay && laterKept.some((kept) => kept.startUs <= prefixEndUs)) return;
+      push({ startUs: spike.startUs, endUs: spike.endUs, peakMs: spike.peakMs, packetIndex: spike.packetIndices[0] ?? null, contradictedBy: null, closedAtEnd: false });
+    });
+    for (const spike of laterKept) push(spike);
+    mine.detector = later.detector;
+  }
+
   /** Adds an RTT sample found across a cut: to its series' sketch and reservoir (not to spike detection or RTT-series jitter, which have ended). */
   private addCarriedSample(sample: RttSample, limits: SessionTrackerLimits): void {
     this.rtt.add(sample);
     const key = seriesKey(sample.method, sample.direction);
     let entry = this.series.get(key);
     if (entry === undefined) {
-      entry = { method: sample.method, direction: sample.direction, spikes: [], jitter: newSeriesJitter(), reservoir: { count: 0, samplesMs: [] } };
+      entry = { method: sample.method, direction: sample.direction, spikes: [], jitter: newSeriesJitter(), reservoir: { count: 0, samplesMs: [] }, detector: undefined, prefix: [] };
       this.series.set(key, entry);
     }
     const reservoir = entry.reservoir;

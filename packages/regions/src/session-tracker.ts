@@ -6,6 +6,7 @@ import {
   type Direction,
   type SessionRttChoice,
   type RttMethod,
+  type RttSample,
   type RttSeriesSignals,
   type RttSpike,
   type SerialNumber,
@@ -419,6 +420,11 @@ export function rttStreamKey(source: RttSource, originDirection: Direction): str
   return RTT_STREAM_KEYS[source][originDirection];
 }
 
+/** RTT samples kept per series for continuing spike detection across a rotation cut: the baseline window (default 101) + 32. */
+export function samplePrefixLengthOf(spike: SpikeDetectorOptions | undefined): number {
+  return (spike?.baselineWindowSamples ?? 101) + 32;
+}
+
 /** Bounds of one tracked session. */
 export interface SessionTrackerLimits {
   maxRttSamples: number;
@@ -458,6 +464,14 @@ export class SessionTracker {
   private readonly lastChannels: [number | string | undefined, number | string | undefined] = [undefined, undefined];
   /** Sequence spaces refused because of the bound. */
   droppedSequenceSpaces = 0;
+  /**
+   * The first {@link samplePrefixLength} RTT samples of each series (by
+   * {@link rttStreamKey}) as flat `[start µs, RTT ms, packet index, …]`: replayed
+   * onto the previous pass's spike detector when a rotation cut the session.
+   */
+  readonly samplePrefixes = new Map<string, number[]>();
+  /** Samples kept per series in {@link samplePrefixes}: the spike detector's baseline window + 32. */
+  readonly samplePrefixLength: number;
   private readonly random: SeededRandom;
 
   constructor(
@@ -465,6 +479,7 @@ export class SessionTracker {
     private readonly limits: SessionTrackerLimits,
   ) {
     this.random = createSeededRandom(hashString(sessionId));
+    this.samplePrefixLength = samplePrefixLengthOf(limits.spike);
     this.signals = new SessionRttSignals(this.rtt, limits.spike, (series, spike) => this.onSpike(series, spike));
   }
 
@@ -488,6 +503,17 @@ export class SessionTracker {
     let count = 0;
     for (const spike of list) if (spikeCounts(spike, choice)) count++;
     return count;
+  }
+
+  /** Keeps a sample in its series' prefix while the prefix is not full (see {@link samplePrefixes}). */
+  notePrefixSample(sample: RttSample): void {
+    const key = rttStreamKey(sample.method, sample.direction);
+    let prefix = this.samplePrefixes.get(key);
+    if (prefix === undefined) {
+      prefix = [];
+      this.samplePrefixes.set(key, prefix);
+    }
+    if (prefix.length < 3 * this.samplePrefixLength) prefix.push(sample.tUs, sample.rttMs, sample.packetIndex);
   }
 
   /** Adds an RTT sample of a source, measured from requests sent in `originDirection`. */
