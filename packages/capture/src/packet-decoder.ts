@@ -85,6 +85,11 @@ export class PacketDecoder {
   private frameWireLength = 0;
   private frameCapturedLength = 0;
   private cut = false;
+  // Backing store and offset of the last `bytes` given (the reader's chunk): read once per chunk,
+  // not per packet (each getter costs about as much as the payload view itself).
+  private viewSource: Uint8Array | undefined = undefined;
+  private viewBacking: ArrayBufferLike = new ArrayBuffer(0);
+  private viewOffset = 0;
 
   constructor(
     private readonly anomalies: AnomalyCounter,
@@ -92,6 +97,16 @@ export class PacketDecoder {
     reassembly: ReassemblyOptions = {},
   ) {
     this.reassembler = new FragmentReassembler(anomalies, reassembly);
+  }
+
+  /** `length` bytes of `bytes` from `start`, as a view (no copy). */
+  private view(bytes: Uint8Array, start: number, length: number): Uint8Array {
+    if (this.viewSource !== bytes) {
+      this.viewSource = bytes;
+      this.viewBacking = bytes.buffer;
+      this.viewOffset = bytes.byteOffset;
+    }
+    return new Uint8Array(this.viewBacking, this.viewOffset + start, length);
   }
 
   /** Drops (and counts) fragments still pending; call at the end of a capture. */
@@ -374,7 +389,7 @@ export class PacketDecoder {
       packet.sourcePort = view.getUint16(position);
       packet.destinationPort = view.getUint16(position + 2);
       // A plain view built with the constructor: cheaper than `subarray` (and than Buffer#subarray).
-      packet.payload = new Uint8Array(bytes.buffer, bytes.byteOffset + position + 8, payloadEnd - position - 8);
+      packet.payload = this.view(bytes, position + 8, payloadEnd - position - 8);
       this.counters.udpPackets += 1;
     } else if (protocol === PROTOCOL_TCP) {
       if (capturedEnd - position < 20) {
@@ -391,7 +406,7 @@ export class PacketDecoder {
       packet.transport = "tcp";
       packet.sourcePort = view.getUint16(position);
       packet.destinationPort = view.getUint16(position + 2);
-      packet.payload = new Uint8Array(bytes.buffer, bytes.byteOffset + dataStart, capturedEnd - dataStart);
+      packet.payload = this.view(bytes, dataStart, capturedEnd - dataStart);
       this.counters.tcpPackets += 1;
     } else {
       this.counters.otherIpPackets += 1;
