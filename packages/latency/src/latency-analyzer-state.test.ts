@@ -176,6 +176,14 @@ describe("LatencyAnalyzer saved state", () => {
     expect(JSON.stringify(analyzer.finish())).toBe(JSON.stringify(single.report));
   });
 
+  it("refuses to save or merge after finish()", () => {
+    const analyzer = new LatencyAnalyzer();
+    analyzer.mergeState(viaJson(single.state), { packetIndexOffset: 0 });
+    analyzer.finish();
+    expectCode(() => analyzer.saveState(), ErrorCode.badPartial);
+    expectCode(() => analyzer.mergeState(viaJson(single.state), { packetIndexOffset: 0 }), ErrorCode.badPartial);
+  });
+
   it("the exported schema accepts what saveState returns", async () => {
     const { Value } = await import("@sinclair/typebox/value");
     expect(Value.Check(latencyAnalyzerStateSchema, viaJson(single.state))).toBe(true);

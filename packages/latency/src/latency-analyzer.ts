@@ -231,6 +231,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   private readonly mergedAnomalies = new Map<string, number>();
   /** Whether feeding ended (saveState or finish closed every spike and minute). */
   private ended = false;
+  /** Whether finish() ran (it adds cross-session causes to the spikes: no state may be saved or merged after it). */
+  private finished = false;
   private readonly options: LatencyAnalyzerOptions;
   private readonly sessions = new Map<string, SessionState>();
   /** Core's one rule for which session a server-log event belongs to (regions uses it too). */
@@ -331,6 +333,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   finish(): LatencyReport {
     // Spikes are followed on each session's time series (the headline, or a denser method agreeing with it).
     this.endFeeding();
+    this.finished = true;
     const primaries = new Map<string, SeriesState>();
     const choices = new Map<string, { headline: SeriesState; disagreements: RttDisagreement[] }>();
     // Sessions in id order: the cross-session sums (shared-path rates) do not depend on arrival or merge order.
@@ -413,6 +416,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    * with the same options that merged this state) gives the same report.
    */
   saveState(): LatencyAnalyzerState {
+    this.refuseAfterFinish("saveState");
     this.endFeeding();
     const sessions: LatencySessionState[] = [];
     for (const id of [...this.sessions.keys()].sort()) sessions.push(saveSession(this.sessions.get(id)!, this.carryOf(this.sessions.get(id)!)));
@@ -439,6 +443,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    * and this analyzer is unchanged. Ends feeding.
    */
   mergeState(state: LatencyAnalyzerState, placement: MergePlacement): void {
+    this.refuseAfterFinish("mergeState");
     const offset = placement.packetIndexOffset;
     if (!Number.isSafeInteger(offset) || offset < 0) throw new TickscopeError(ErrorCode.badPartial, `packetIndexOffset must be a non-negative integer, got ${offset}`);
     if (typeof state === "object" && state !== null && (state as { version?: unknown }).version !== LATENCY_STATE_VERSION && (state as { analysis?: unknown }).analysis === "latency") {
@@ -483,6 +488,11 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   private carryOf(state: SessionState): { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } {
     if (state.carry !== undefined) return state.carry;
     return { ack: this.sampler.ack.saveCarry(state.id), echo: this.sampler.echo.saveCarry(state.id) };
+  }
+
+  /** Throws `E_BAD_PARTIAL` once `finish()` ran: the report's cross-session causes were added to the spikes. */
+  private refuseAfterFinish(what: string): void {
+    if (this.finished) throw new TickscopeError(ErrorCode.badPartial, `latency: ${what}() after finish(): save or merge states before finishing`);
   }
 
   /** The options that shape the report, as canonical JSON (states merge only with equal settings). */
