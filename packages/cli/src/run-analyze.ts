@@ -370,17 +370,19 @@ function saveStates(adapters: readonly AnalysisAdapter[], analyzers: readonly Me
 }
 
 /**
- * Creates fresh analyzers through their adapters with `context` and folds the
- * saved states of each analysis into them in the given order, each with its
- * placement; `E_BAD_PARTIAL` when a state belongs to another analysis or
+ * Creates fresh analyzers through their adapters with `context` (or takes
+ * `into`, analyzers of the same adapters that were fed and not yet finished:
+ * a session-sharded thread's own) and folds the saved states of each analysis
+ * into them in the given order, each with its placement; `E_BAD_PARTIAL` when a state belongs to another analysis or
  * another version. What `merge` and session-sharded threads share.
  */
 export function mergeSavedStates(
   adapters: readonly AnalysisAdapter[],
   context: AnalysisContext,
   passes: readonly { states: readonly SavedAnalysisState[]; packetIndexOffset: number; name?: string }[],
+  into?: readonly MessageAnalyzer<unknown>[],
 ): MergeableAnalyzer<unknown, unknown>[] {
-  const analyzers = adapters.map((adapter) => adapter.create(context));
+  const analyzers = into ?? adapters.map((adapter) => adapter.create(context));
   const missing = unmergeableAnalyses(adapters, analyzers);
   if (missing.length > 0) {
     throw new TickscopeError(ErrorCode.badPartial, `cannot merge the state of ${missing.join(", ")}: not mergeable in this build`, { hint: "merge partials written by this version of tickscope" });
@@ -638,12 +640,12 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     listSessionsOnce(context);
   }
   try {
-    if (sessionCut || output === "states") {
+    if (output === "states" && !sessionCut) {
       mainStates = saveStates(
         mainIndices.map((index) => adapters[index]!),
         mainIndices.map((index) => analyzers[index]!),
       );
-    } else {
+    } else if (!sessionCut) {
       for (const index of mainIndices) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
     }
   } catch (error) {
@@ -664,9 +666,9 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     }
     recordDecodeOutcome(context, outcome);
     listSessionsOnce(context);
-    // the threads' states merge into fresh analyzers (packetIndexOffset 0: the same captures), in shard order
-    const passes = [mainStates!, ...workerOutputs.map((worker) => worker.states ?? [])].map((states) => ({ states, packetIndexOffset: 0 }));
-    const merged = mergeSavedStates(adapters, context, passes);
+    // the other threads' states merge into the main thread's analyzers (disjoint sessions; packetIndexOffset 0: the same captures)
+    const passes = workerOutputs.map((worker) => ({ states: worker.states ?? [], packetIndexOffset: 0 }));
+    const merged = mergeSavedStates(adapters, context, passes, analyzers);
     if (output === "states") return { inputs, outcome, context, loaded, states: saveStates(adapters, merged) };
     return { inputs, outcome, context, loaded, sections: adapters.map((adapter, index) => adapter.toSection(merged[index]!.finish(), context)) };
   }
