@@ -266,6 +266,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     for (const [index, stream] of state.accounting.streams.entries()) {
       if (stream.firstUs > stream.lastUs) throw badPartial(`/accounting/streams/${index}`, "firstUs after lastUs");
     }
+    if (state.observer.sample.samples.length > state.observer.sample.offered) throw badPartial("/observer/sample/offered", "fewer datagrams offered than sampled");
     const samples = PacketObserver.decodeSamples(state.observer, this.observer.options, "/observer", badPartial);
     const trace = this.trace.decodeState(state.trace, "/trace");
     // Checked: from here nothing throws.

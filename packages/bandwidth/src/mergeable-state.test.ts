@@ -169,6 +169,11 @@ describe("BandwidthAnalyzer mergeable state", () => {
       ["roles not a record", mutateMessages((messages) => void (messages[0][7] = 5))],
       ["blocks above the threshold", mutate((state) => (state.trace.threshold = 0))],
       ["capped with several blocks", mutate((state) => (state.trace.capped = true))],
+      ["trace times missing", mutate((state) => (state.trace.firstUs = null))],
+      ["trace times reversed", mutate((state) => (state.trace.firstUs = state.trace.lastUs + 1))],
+      ["message outside the trace times", mutate((state) => (state.trace.lastUs = state.trace.firstUs))],
+      ["fewer offered than retained", mutate((state) => (state.trace.offered = 1))],
+      ["fewer datagrams offered than sampled", mutate((state) => (state.observer.sample.offered = 0))],
       ["messages out of order", mutateMessages((messages) => messages.reverse())],
       ["first after last", mutate((state) => (state.accounting.streams[0].firstUs = state.accounting.streams[0].lastUs + 1))],
       ["payload size out of range", mutate((state) => (state.accounting.payloadSizes = [[70000, 1]]))],
@@ -196,6 +201,14 @@ describe("BandwidthAnalyzer mergeable state", () => {
     expect(JSON.stringify(analyzer.saveState())).toBe(before);
     analyzer.finish();
     expect(() => analyzer.mergeState(good, { packetIndexOffset: 0 })).toThrow(/after finish/);
+  });
+
+  it("an empty pass saves and merges into the empty report", () => {
+    const empty = createBandwidthAnalyzer(options);
+    const merged = createBandwidthAnalyzer(options);
+    merged.mergeState(throughJson(empty.saveState()), { packetIndexOffset: 0 });
+    merged.mergeState(throughJson(createBandwidthAnalyzer(options).saveState()), { packetIndexOffset: 0 });
+    expect(JSON.stringify(merged.finish())).toBe(JSON.stringify(createBandwidthAnalyzer(options).finish()));
   });
 
   it("keeps byte arrays, bigints and non-finite numbers of retained fields through JSON", () => {

@@ -293,7 +293,11 @@ export class RetainedTrace {
    * anything is merged.
    */
   decodeState(state: TraceState, path: string): DecodedTrace {
+    if ((state.offered > 0) !== (state.firstUs !== null && state.lastUs !== null) || (state.firstUs !== null && state.lastUs !== null && state.firstUs > state.lastUs)) {
+      throw badPartial(`${path}.firstUs`, "first/last times do not match the messages offered");
+    }
     const saved = unpackMessages(state.messages, `${path}.messages`);
+    if (saved.length > state.offered) throw badPartial(`${path}.offered`, `${state.offered} messages offered but ${saved.length} retained`);
     if (saved.length > this.maxMessages) throw badPartial(`${path}.messages`, `${saved.length} messages, over the bound of ${this.maxMessages}`);
     for (const [index, message] of saved.entries()) {
       if (!Value.Check(retainedMessageSchema, message)) throw badPartial(`${path}.messages[${index}]`, "not a retained message [session, direction, tUs, packetIndex, type, byteLength, fields, roles]");
@@ -309,6 +313,7 @@ export class RetainedTrace {
       if (sessionId === undefined) throw badPartial(`${at}[0]`, `no session ${sessionRef}`);
       if (type === undefined) throw badPartial(`${at}[4]`, `no type ${typeRef}`);
       if (packetIndex < previousIndex) throw badPartial(`${at}[3]`, "messages out of capture order");
+      if (tUs < state.firstUs! || tUs > state.lastUs!) throw badPartial(`${at}[2]`, "time outside the trace's first/last times");
       previousIndex = packetIndex;
       const fields = decodeFieldValue(savedFields, `${at}[6]`);
       if (fields === null || typeof fields !== "object" || Array.isArray(fields) || fields instanceof Uint8Array) throw badPartial(`${at}[6]`, "fields must be a record");
