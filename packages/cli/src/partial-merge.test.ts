@@ -127,6 +127,17 @@ describe(`partial reports and merge (mergeable now: ${MERGEABLE.join(",") || "no
     expect(report.analyses.map((saved) => saved.analysis)).toEqual(MERGEABLE);
   });
 
+  it.runIf(MERGEABLE.length === ANALYSIS_NAMES.length)("a partial written by session-cut threads (2 and 3) merges to the report of one thread", async () => {
+    const single = await reportsOf(await runAnalyze(runOptions([capturePaths[3]!])));
+    for (const threads of [2, 3]) {
+      const path = join(directory, `threads-${threads}.tspart`);
+      const lines: string[] = [];
+      await writePartialFile({ ...runOptions([capturePaths[3]!]), threads, threadCut: "sessions", onThreads: (line) => lines.push(line) }, path);
+      expect(lines).toEqual([`${threads} threads: sessions split ${threads} ways (${MERGEABLE.join(",")} in each)`]);
+      expect(await reportsOf((await mergePartialFiles([path])).result)).toEqual(single);
+    }
+  });
+
   it("property: random splits of six captures into groups, a partial per group, merged == one analyze over the files in the merge's order", async () => {
     let runs = 0;
     await fc.assert(
@@ -328,6 +339,16 @@ describe("tickscope merge and analyze --partial on the command line", () => {
     const analyzed = await runInMemory(["analyze", capturePaths[2]!, "--protocol", arenaPath, "--only", only, "--format", "json,md,csv", "--out", analyzedOut, "--threads", "1"]);
     expect(analyzed.code, analyzed.stderr).toBe(ExitCode.ok);
     expect(filesOf(mergedOut)).toEqual(filesOf(analyzedOut));
+  });
+
+  it.runIf(MERGEABLE.length > 0)("analyze --partial with --format writes the partial and the report analyze writes", async () => {
+    const only = MERGEABLE.join(",");
+    const partial = join(directory, "both.tspart");
+    const both = await runInMemory(["analyze", capturePaths[4]!, "--protocol", arenaPath, "--only", only, "--partial", partial, "--format", "json", "--threads", "1"]);
+    const plain = await runInMemory(["analyze", capturePaths[4]!, "--protocol", arenaPath, "--only", only, "--format", "json", "--threads", "1"]);
+    expect(both.code, both.stderr).toBe(ExitCode.ok);
+    expect(both.stdout).toBe(plain.stdout);
+    expect((await readPartialFile(partial)).captures[0]!.file).toBe(capturePaths[4]);
   });
 
   it("tickscope schema partial prints the partial report's JSON Schema", async () => {
