@@ -129,6 +129,25 @@ describe("LatencyAnalyzer saved state", () => {
     }
   });
 
+  it("three rotated files (two cuts, one inside a spike) merge in capture order like one pass", () => {
+    const firstCut = rotationCut(events, match.startUs + 20_030_000);
+    const secondCut = rotationCut(firstCut.second, match.startUs + 40_400_000);
+    const report = merged([
+      { state: onePass(firstCut.first).state, offset: 0 },
+      { state: onePass(secondCut.first).state, offset: firstCut.offset },
+      { state: onePass(secondCut.second).state, offset: firstCut.offset + secondCut.offset },
+    ]);
+    for (const [index, session] of report.sessions.entries()) {
+      const whole = single.report.sessions[index];
+      expect(session.series.map((series) => series.samples)).toEqual(whole.series.map((series) => series.samples));
+      expect(session.spikes.map((spike) => [spike.startUs, spike.endUs, spike.peakMs])).toEqual(whole.spikes.map((spike) => [spike.startUs, spike.endUs, spike.peakMs]));
+      expect(session.perMinute).toEqual(whole.perMinute);
+    }
+    expect(report.methodDetails).toEqual(single.report.methodDetails);
+    const packetIndices = (source: LatencyReport) => source.findings.filter((finding) => finding.kind === "latencySpike").map((finding) => finding.evidence.packetIndices);
+    expect(packetIndices(report)).toEqual(packetIndices(single.report));
+  });
+
   it("adds the packet-index offset to spike evidence of the later pass", () => {
     const cutUs = match.startUs + 30_000_000;
     const { first, second, offset } = rotationCut(events, cutUs);
