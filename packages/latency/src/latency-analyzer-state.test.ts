@@ -85,6 +85,17 @@ describe("LatencyAnalyzer saved state", () => {
     }
   }
 
+  it("disjoint sessions with control-channel acks and reported RTTs from the server log merge byte-identically", () => {
+    const shared = generateMatch({ seed: 77, durationMs: 45_000, sessions: 7, controlChannelAcks: true, spikes: [{ kind: "sharedPath", startMs: 20_000, durationMs: 1500, extraMs: 140 }] });
+    const all = matchEvents(shared, false);
+    const whole = onePass(all).report;
+    const groups = [new Set(["s0000", "s0003", "s0005"]), new Set(["s0001", "s0002", "s0004", "s0006"])].map((ids) => new Set(shared.sessions.map((session) => session.id).filter((id) => ids.has(id))));
+    expect(groups[0].size + groups[1].size).toBe(7);
+    const states = groups.map((ids) => ({ state: onePass(sessionGroup(all, ids)).state, offset: 0 }));
+    expect(JSON.stringify(merged(states))).toBe(JSON.stringify(whole));
+    expect(whole.sessions.every((session) => session.series.some((series) => series.method === "ack"))).toBe(true);
+  });
+
   it("a rotation cut keeps sample counts, methods, and percentiles exact up to the samples spanning the cut", () => {
     const cutUs = match.startUs + 45_300_000;
     const { first, second, offset } = rotationCut(events, cutUs);
