@@ -207,6 +207,78 @@ describe("regions state with server-log labels", () => {
   });
 });
 
+describe("joining a session's parts (rotation), hand-made", () => {
+  const options = (): RegionsAnalyzerOptions => ({ regionOfSession: { s: "eu" }, maxRttSamplesPerSession: 4 });
+  /** Pass 1: pings 0..19 answered, ping 20 sent at the end; sequences on channel 0. */
+  const passOne = (analyzer: ReturnType<typeof createRegionsAnalyzer>): void => {
+    let index = 0;
+    for (let ping = 0; ping < 20; ping++) {
+      analyzer.onMessage(message("s", "clientToServer", ping * 100_000, { echoKey: String(ping), echoPhase: "request" }, index++));
+      analyzer.onMessage(message("s", "serverToClient", ping * 100_000 + 30_000, { echoKey: String(ping), echoPhase: "reply" }, index++));
+      analyzer.onMessage(message("s", "serverToClient", ping * 100_000 + 40_000, { sequence: ping, sequenceBits: 16, channel: 0 }, index++));
+    }
+    analyzer.onMessage(message("s", "clientToServer", 2_000_000, { echoKey: "20", echoPhase: "request" }, index++));
+  };
+  /** Pass 2 (indices from 0): ping 20's reply, a new channel, and a sendTime stream. */
+  const passTwo = (analyzer: ReturnType<typeof createRegionsAnalyzer>, firstIndex = 0): void => {
+    let index = firstIndex;
+    analyzer.onMessage(message("s", "serverToClient", 2_035_000, { echoKey: "20", echoPhase: "reply" }, index++));
+    for (let step = 0; step < 30; step++) {
+      const tUs = 2_100_000 + step * 50_000;
+      analyzer.onMessage(message("s", "serverToClient", tUs, { sequence: step, sequenceBits: 16, channel: 1, sendTimeUs: tUs - 20_000 + (step % 3) * 1000 }, index++));
+    }
+  };
+
+  it("pairs a ping across the cut into a full reservoir, adds a new channel and send-time stream, and keeps the earliest first packet", () => {
+    const single = createRegionsAnalyzer(options());
+    passOne(single);
+    passTwo(single, 61);
+    const expected = single.sessionSummaries()[0]!;
+    const first = createRegionsAnalyzer(options());
+    passOne(first);
+    const second = createRegionsAnalyzer(options());
+    passTwo(second);
+    const merged = createRegionsAnalyzer(options());
+    // Merged in reverse too: the record keeps the earliest first packet whichever arrives first.
+    merged.mergeState(json(first.saveState()), { packetIndexOffset: 0 });
+    merged.mergeState(json(second.saveState()), { packetIndexOffset: 61 });
+    const summary = merged.sessionSummaries()[0]!;
+    expect(summary.rttMs).toEqual(expected.rttMs);
+    expect(summary.rttSamplesMs).toHaveLength(4);
+    expect(summary.lossRate).toBe(expected.lossRate);
+    expect(summary.jitterMs).toBe(expected.jitterMs);
+    const saved = merged.saveState();
+    expect(saved.sessions[0]!.firstPacketIndex).toBe(0);
+    expect(saved.sessions[0]!.series.find((series) => series.method === "echo")!.reservoir.count).toBe(21);
+    expect(saved.sessions[0]!.sequenceSpaces).toHaveLength(2);
+    expect(saved.sessions[0]!.sendTimeStreams).toHaveLength(1);
+    const reversed = createRegionsAnalyzer(options());
+    reversed.mergeState(json(second.saveState()), { packetIndexOffset: 61 });
+    reversed.mergeState(json(first.saveState()), { packetIndexOffset: 0 });
+    expect(reversed.saveState().sessions[0]!.firstPacketIndex).toBe(0);
+  });
+
+  it("creates a series from a ping answered only after the cut, and counts a loss join it cannot make exact", () => {
+    const first = createRegionsAnalyzer(options());
+    first.onMessage(message("s", "clientToServer", 0, { echoKey: "a", echoPhase: "request" }, 0));
+    first.onMessage(message("s", "serverToClient", 0, { sequence: 1, sequenceBits: 16, channel: 0 }, 1));
+    const second = createRegionsAnalyzer(options());
+    second.onMessage(message("s", "serverToClient", 25_000, { echoKey: "a", echoPhase: "reply" }, 0));
+    for (let sequence = 2; sequence < 400; sequence++) second.onMessage(message("s", "serverToClient", sequence * 1000, { sequence, sequenceBits: 16, channel: 0 }, sequence));
+    const later = json(second.saveState());
+    const window = later.sessions[0]!.sequenceSpaces[0]!.window;
+    window.prefix = null;
+    window.mark = null;
+    const merged = createRegionsAnalyzer(options());
+    merged.mergeState(json(first.saveState()), { packetIndexOffset: 0 });
+    merged.mergeState(later, { packetIndexOffset: 2 });
+    expect(merged.inexactLossJoins).toBe(1);
+    const [summary] = merged.sessionSummaries();
+    expect(summary!.rttMs!.p50).toBeCloseTo(25, 0);
+    expect(summary!.lossRate).toBe(0);
+  });
+});
+
 describe("hostile regions states", () => {
   const saver = createRegionsAnalyzer();
   feedLogged(saver, ["a1", "b1"]);
