@@ -34,7 +34,9 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
     const redis = TEST_REDIS_URL!;
     const analyses = await mergeableAnalyses(arenaPath);
     expect(analyses.length).toBeGreaterThan(0);
-    const captures = writeSimulatedCaptures(directory, 20, { players: 4, durationMs: 6_000 });
+    // the first three jobs (one per worker: the queue is first in, first out) are longer, so the
+    // worker killed on its first job is sure to be holding it
+    const captures = writeSimulatedCaptures(directory, 20, { players: 4, durationMs: 6_000, sizeOf: (index) => (index < 3 ? { players: 6, durationMs: 12_000 } : undefined) });
     const corrupt = join(directory, "corrupt.pcapng");
     writeFileSync(corrupt, Buffer.from("this is not a capture file at all, only text ".repeat(40)));
     const partials = join(directory, "partials");
@@ -43,24 +45,28 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
     for (let index = 0; index < 3; index += 1) workers.push(startCli(["fleet", "worker", "--redis", redis, "--queue", queueName, "--out", partials]));
     await waitFor(() => workers.every((worker) => worker.stderr().includes("fleet worker: ready")), 90_000, `3 workers ready: ${workers.map((worker) => worker.stderr()).join("\n")}`);
 
+    // the first worker is killed with SIGKILL the moment it logs that it holds a job (listening before anything is queued)
+    const victim = workers[0]!;
+    let killedAtMs = 0;
+    const killed = (async () => {
+      await new Promise<void>((resolveKill) =>
+        victim.child.stderr!.on("data", () => {
+          if (killedAtMs === 0 && jobIds(victim.stderr(), "started").length > 0 && victim.child.kill("SIGKILL")) {
+            killedAtMs = Date.now();
+            resolveKill();
+          }
+        }),
+      );
+      return victim.exited;
+    })();
+
     const submit = ["fleet", "submit", ...captures, corrupt, "--redis", redis, "--queue", queueName, "--protocol", arenaPath, "--only", analyses.join(",")];
     const first = await runInMemory(submit);
     expect(first.code, first.stderr).toBe(ExitCode.ok);
     expect(first.stdout).toContain("21 capture(s) in 21 job(s)");
     expect(first.stdout).toContain("21 added");
 
-    // kill the first worker with SIGKILL the moment it logs that it holds a job
-    const victim = workers[0]!;
-    const killed = (async () => {
-      await new Promise<void>((resolveKill) =>
-        victim.child.stderr!.on("data", () => {
-          if (jobIds(victim.stderr(), "started").length > 0 && victim.child.kill("SIGKILL")) resolveKill();
-        }),
-      );
-      return victim.exited;
-    })();
     expect(await killed).toBe("SIGKILL");
-    const killedAtMs = Date.now();
     const held = jobIds(victim.stderr(), "started").filter((id) => !jobIds(victim.stderr(), "completed").includes(id));
     expect(held, victim.stderr()).toHaveLength(1);
 
@@ -105,10 +111,10 @@ describe.skipIf(TEST_REDIS_URL === undefined)("fleet on a real Redis: 3 worker p
     expect(single.code, single.stderr).toBe(ExitCode.ok);
     const merged = readFileSync(join(reportDirectory, "report.json"), "utf8");
     expect(merged).toBe(readFileSync(join(singleDirectory, "report.json"), "utf8"));
-    // every capture counted once: 20 captures of 4 sessions each
+    // every capture counted once: 3 captures of 6 sessions and 17 of 4
     const parsed = JSON.parse(merged) as { report: { captures: { file: string }[]; sessions: unknown[] } };
     expect(parsed.report.captures.map((capture) => capture.file)).toEqual(captures);
-    expect(parsed.report.sessions).toHaveLength(80);
+    expect(parsed.report.sessions).toHaveLength(3 * 6 + 17 * 4);
     // the killed worker's job was back and done within lock (6 s) + stalled check (3 s) + the queue ahead of it (a loaded machine: generous)
     expect(recoveredWithinMs).toBeLessThan(60_000);
   }, 240_000);

@@ -29,6 +29,8 @@ export interface SimulatedCaptureOptions {
   durationMs?: number;
   /** First seed (each capture adds its index; default 100). */
   firstSeed?: number;
+  /** Players and length of capture `index` when it differs from the others (e.g. longer first jobs). */
+  sizeOf?: (index: number) => { players?: number; durationMs?: number } | undefined;
 }
 
 /**
@@ -43,8 +45,8 @@ export function writeSimulatedCaptures(directory: string, count: number, options
   for (let index = 0; index < count; index += 1) {
     const match = simulateMatchToMemory({
       seed: (options.firstSeed ?? 100) + index,
-      players: options.players ?? 2,
-      durationMs: options.durationMs ?? 3_000,
+      players: options.sizeOf?.(index)?.players ?? options.players ?? 2,
+      durationMs: options.sizeOf?.(index)?.durationMs ?? options.durationMs ?? 3_000,
       tickRate: 20,
       profile: "cable",
       startUs: startUs + index * 60_000_000,
