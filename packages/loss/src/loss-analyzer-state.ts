@@ -102,7 +102,7 @@ export interface LossSessionState {
  * finalizes nothing), plus per stream the head of the pass (its first events,
  * until the windows moved past everything the pass began with) and the stream
  * at that checkpoint. Size: per stream, the window (`windowSize` slots) and a
- * head of at most 8 × `windowSize` events — bounded like the analyzer.
+ * head of at most 8 × max(`windowSize`, 4096) events — bounded like the analyzer.
  *
  * Merging:
  * - Disjoint sessions (threads, files without common sessions): the sessions
@@ -127,18 +127,21 @@ export interface LossSessionState {
  *   `E_LOSS_SEAM_INEXACT`.
  *   State sync continues too: the update interval across the cut (stale
  *   after loss when the replay found the first later update after lost
- *   datagrams) and each entity's first correction jump after the cut are
- *   added, so update counts, intervals, staleness and jumps equal one pass.
- *   Not exact: the later pass's interpolation-buffer coverage was counted
- *   against its own nominal update interval (the median of its first 32):
- *   on a simulated 4-player 40 s match cut at every tenth, coverage with 1
- *   snapshot differed by at most 0.0025 at 6 of 9 cuts and everything else
- *   was identical; `late` by transit time uses each pass's own minimum
- *   transit until the later pass's head ends (no difference measured);
- *   inputs without a sequence role (direction level) continue as a new
- *   segment; the maximum of a stall/retransmission histogram can miss a
- *   later-pass value below the later pass's own head maximum;
- *   `E_LOSS_STRAY_SEQUENCE` anomaly examples are those of each pass.
+ *   datagrams), each entity's first correction jump after the cut, and the
+ *   later pass's interpolation-buffer coverage recounted against the earlier
+ *   pass's nominal update interval (from the intervals it kept near the
+ *   coverage thresholds). On a simulated 4-player 40 s match cut at every
+ *   tenth, inside a loss burst, at a 16-bit wrap and across a capture
+ *   duplicate, and chained over three files, the merged report is
+ *   byte-identical to one pass.
+ *   Not exact by construction (not seen in those tests): `late` by transit
+ *   time uses each pass's own minimum transit until the later pass's head
+ *   ends; buffer coverage when the two nominal intervals differ by more than
+ *   1/85 or more than 4096 intervals fell near a threshold; inputs without a
+ *   sequence role (direction level) continue as a new segment; the maximum
+ *   of a stall/retransmission histogram can miss a later-pass value below
+ *   the later pass's own head maximum; `E_LOSS_STRAY_SEQUENCE` anomalies of
+ *   the later pass's head are those it counted itself.
  */
 export interface LossAnalyzerState {
   analysis: "loss";
@@ -274,6 +277,8 @@ const StateSyncStateSchema = Type.Object({
   entities: Bounded(Type.Array(Float(), { minItems: 9, maxItems: 9 }), 65_536),
   firstUpdate: Nullable(Type.Object({ tUs: Type.Number(), packetIndex: Integer() })),
   firstEntities: Bounded(Type.Array(Float(), { minItems: 6, maxItems: 6 }), 65_536),
+  nearThresholdUs: Bounded(Type.Number(), 4096),
+  nearThresholdOverflow: Type.Boolean(),
 });
 
 const StreamCoreStateSchema = Type.Object({

@@ -123,8 +123,10 @@ export const SEAM_INEXACT_CODE = "E_LOSS_SEAM_INEXACT";
 
 /** Sequences beyond one window a stream's head covers before its checkpoint (room for a pass beginning behind the previous one). */
 const SEAM_MARGIN = 64;
-/** Head entries of a stream at most, in windows (the checkpoint is taken then even if the windows have not moved on). */
+/** Head entries of a stream at most, in windows (of the larger of the sequence and input windows; the checkpoint is taken then even if the windows have not moved on). */
 const HEAD_WINDOWS = 8;
+/** Window of the input trackers (InputCoverage's default). */
+const INPUT_WINDOW = 4096;
 /** Peer acks without a stream remembered per direction (acks of the previous pass's sequences). */
 const MAX_HEAD_ACKS = 64;
 
@@ -615,7 +617,8 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const spaceDone = stream.space.segmentProgress >= windowSize + SEAM_MARGIN;
     const input = stream.input;
     const inputDone = input === undefined || input.segmentProgress >= input.window + SEAM_MARGIN;
-    if ((spaceDone && inputDone) || stream.head.length >= HEAD_WINDOWS * windowSize) this.takeCheckpoint(stream);
+    // The input tracker's window (4096) can be larger than the sequence window: the limit covers both.
+    if ((spaceDone && inputDone) || stream.head.length >= HEAD_WINDOWS * Math.max(windowSize, INPUT_WINDOW)) this.takeCheckpoint(stream);
   }
 
   private takeCheckpoint(stream: StreamState): void {

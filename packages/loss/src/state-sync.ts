@@ -21,11 +21,19 @@ export interface StateSyncState {
   firstUpdate: { tUs: number; packetIndex: number } | null;
   /** Each entity's first position in the pass, `[id, x, y, z, tUs, afterLoss (0/1)]` (its correction jump needs the pass before). */
   firstEntities: EncodedFloat[][];
+  /** Update intervals near a coverage threshold (within 0.1 nominal intervals of one), µs. */
+  nearThresholdUs: number[];
+  /** True when more intervals than kept were near a threshold. */
+  nearThresholdOverflow: boolean;
 }
 
 /** Largest interpolation buffer (in snapshots) evaluated. */
 export const MAX_BUFFER_SNAPSHOTS = 8;
 const NOMINAL_SAMPLE = 32;
+/** Intervals within this share of the nominal interval of a coverage threshold are kept exactly. */
+const NEAR_THRESHOLD_BAND = 0.1;
+/** Most intervals kept near the thresholds. */
+const MAX_NEAR_THRESHOLD = 4096;
 /** Correction jumps are recorded in thousandths of a game unit (histogram resolution). */
 const JUMP_SCALE = 1000;
 
@@ -76,6 +84,8 @@ export class StateSyncTracker {
   private readonly denseEntities: (EntityState | undefined)[] = [];
   private readonly sparseEntities = new Map<number, EntityState>();
   private entityCount = 0;
+  private readonly nearThresholdUs: number[] = [];
+  private nearThresholdOverflow = false;
   /** Set by `entity()` when it created the entity. */
   private created = false;
   private firstUpdate: { tUs: number; packetIndex: number } | null = null;
@@ -126,6 +136,34 @@ export class StateSyncTracker {
     for (let snapshots = 1; snapshots <= MAX_BUFFER_SNAPSHOTS; snapshots++) {
       if (intervalUs <= (snapshots + 0.5) * this.nominalUs) this.bufferCovered[snapshots]! += 1;
     }
+    // Intervals near a coverage threshold, kept exactly so a merge can recount them against another nominal interval.
+    const ratio = intervalUs / this.nominalUs - 0.5;
+    const nearest = Math.round(ratio);
+    if (nearest >= 1 && nearest <= MAX_BUFFER_SNAPSHOTS && Math.abs(ratio - nearest) <= NEAR_THRESHOLD_BAND) {
+      if (this.nearThresholdUs.length < MAX_NEAR_THRESHOLD) this.nearThresholdUs.push(intervalUs);
+      else this.nearThresholdOverflow = true;
+    }
+  }
+
+  /**
+   * A later pass's coverage counts recounted against this tracker's nominal
+   * interval, from its intervals near the thresholds; undefined when they do
+   * not cover the difference (nominal intervals more than the band apart, or
+   * too many intervals near the thresholds).
+   */
+  private recount(state: StateSyncState): number[] | undefined {
+    if (this.nominalUs === 0 || state.nominalUs === 0 || state.nearThresholdOverflow) return undefined;
+    if (Math.abs(this.nominalUs - state.nominalUs) * (MAX_BUFFER_SNAPSHOTS + 0.5) > NEAR_THRESHOLD_BAND * state.nominalUs) return undefined;
+    const counts = [...state.bufferCovered];
+    for (let snapshots = 1; snapshots <= MAX_BUFFER_SNAPSHOTS; snapshots++) {
+      const theirs = (snapshots + 0.5) * state.nominalUs;
+      const mine = (snapshots + 0.5) * this.nominalUs;
+      for (const intervalUs of state.nearThresholdUs) {
+        if (intervalUs <= mine && !(intervalUs <= theirs)) counts[snapshots]! += 1;
+        else if (!(intervalUs <= mine) && intervalUs <= theirs) counts[snapshots]! -= 1;
+      }
+    }
+    return counts;
   }
 
   /**
@@ -234,6 +272,8 @@ export class StateSyncTracker {
       entities,
       firstUpdate: this.firstUpdate === null ? null : { ...this.firstUpdate },
       firstEntities: this.firstEntities.map((entry) => entry.map(encodeFloat)),
+      nearThresholdUs: [...this.nearThresholdUs],
+      nearThresholdOverflow: this.nearThresholdOverflow,
     };
   }
 
@@ -244,7 +284,7 @@ export class StateSyncTracker {
    * is this tracker's when known (a later pass's coverage counts were made
    * against its own nominal interval).
    */
-  mergeState(state: StateSyncState, packetIndexOffset = 0): void {
+  mergeState(state: StateSyncState, packetIndexOffset = 0, bufferCovered: readonly number[] = state.bufferCovered): void {
     if (this.firstUpdate === null && state.firstUpdate !== null) {
       this.firstUpdate = { tUs: state.firstUpdate.tUs, packetIndex: state.firstUpdate.packetIndex + packetIndexOffset };
     }
@@ -256,7 +296,14 @@ export class StateSyncTracker {
     this.exceeds += state.exceeds;
     this.updates += state.updates;
     this.entitiesDropped += state.entitiesDropped;
-    for (let index = 0; index <= MAX_BUFFER_SNAPSHOTS; index++) this.bufferCovered[index]! += state.bufferCovered[index] ?? 0;
+    for (let index = 0; index <= MAX_BUFFER_SNAPSHOTS; index++) this.bufferCovered[index]! += bufferCovered[index] ?? 0;
+    const fresh = this.nominalUs === 0 || this.nominalUs === state.nominalUs;
+    for (const intervalUs of state.nearThresholdUs) {
+      if (!fresh) continue;
+      if (this.nearThresholdUs.length < MAX_NEAR_THRESHOLD) this.nearThresholdUs.push(intervalUs);
+      else this.nearThresholdOverflow = true;
+    }
+    if (state.nearThresholdOverflow || !fresh) this.nearThresholdOverflow ||= state.nearThresholdOverflow || state.nearThresholdUs.length > 0;
     if (this.nominalUs === 0 && state.nominalUs > 0) {
       this.nominalUs = state.nominalUs;
       for (const interval of this.sample) this.countBuffers(interval);
@@ -328,7 +375,7 @@ export class StateSyncTracker {
     }
     const firstEntities = this.firstEntities.length;
     const firstUpdate = this.firstUpdate;
-    this.mergeState(state);
+    this.mergeState(state, 0, this.recount(state) ?? state.bufferCovered);
     // The combined pass begins where this one began.
     this.firstEntities.length = firstEntities;
     this.firstUpdate = firstUpdate;
