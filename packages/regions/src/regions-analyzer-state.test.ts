@@ -207,6 +207,32 @@ describe("regions state with server-log labels", () => {
   });
 });
 
+describe("regions state of region-labelled captures (forRegion)", () => {
+  it("round-trips and merges per-capture feeders byte-identically, labels and locations included", () => {
+    const generated = generateRegionMessages(withSessions(FIVE_REGIONS.slice(0, 2), 4), { seed: 9, durationS: 30, inputRateHz: 0 });
+    const locations = Object.fromEntries(generated.truth.map((truth) => [truth.sessionId, truth.location]));
+    const run = (regions: readonly string[]): ReturnType<typeof createRegionsAnalyzer> => {
+      const analyzer = createRegionsAnalyzer({ playerLocationOfSession: locations, comparison: { bootstrapIterations: 50 } });
+      for (const region of regions) {
+        const feeder = analyzer.forRegion(region);
+        for (const session of generated.sessions) if (session.region === region) feeder.onSession(session);
+        for (const entry of generated.messages) if (entry.sessionId.startsWith(region)) feeder.onMessage(entry);
+      }
+      return analyzer;
+    };
+    const expected = JSON.stringify(run(["na-east", "eu-west"]).finish());
+    const merged = createRegionsAnalyzer({ comparison: { bootstrapIterations: 50 } }); // no location option: the states carry them
+    for (const region of ["eu-west", "na-east"]) {
+      const state = json(run([region]).saveState());
+      expect(state.sessions.map((session) => [session.id.startsWith(`${region}/`), session.rawId !== null, session.labels.region, session.labels.playerLocation !== undefined])).toEqual(
+        new Array(4).fill([true, true, region, true]),
+      );
+      merged.mergeState(state, { packetIndexOffset: 0 });
+    }
+    expect(JSON.stringify(merged.finish())).toBe(expected);
+  });
+});
+
 describe("joining a session's parts (rotation), hand-made", () => {
   const options = (): RegionsAnalyzerOptions => ({ regionOfSession: { s: "eu" }, maxRttSamplesPerSession: 4 });
   /** Pass 1: pings 0..19 answered, ping 20 sent at the end; sequences on channel 0. */
