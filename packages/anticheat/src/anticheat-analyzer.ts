@@ -47,6 +47,9 @@ interface SessionState {
   serverMessages: number;
 }
 
+/** How far before the client's last datagram saved server sequences reach, µs. */
+const RECENT_SERVER_SEQUENCES_US = 1_000_000;
+
 function severityOf(confidence: number): Severity {
   return confidence >= 0.9 ? "high" : confidence >= 0.7 ? "medium" : "low";
 }
@@ -204,7 +207,8 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
         id: sessionId,
         label: state.label ?? null,
         serverMessages: state.serverMessages,
-        timeline: state.timeline.saveState(),
+        // Recent server sequences: from 1 s before the client's last datagram (acks after a rotation cut).
+        timeline: state.timeline.saveState(state.lagSwitch.lastDatagramUs - RECENT_SERVER_SEQUENCES_US),
         datagram: state.datagram.saveState(),
         speedhack: state.speedhack.saveState(),
         lagSwitch: state.lagSwitch.saveState(state.timeline),

@@ -67,8 +67,8 @@ export const anticheatAnalyzerStateSchema = Type.Object({
  * The saved state of an {@link AnticheatAnalyzer} (`saveState()`): JSON-safe
  * plain data (NaN and ±Infinity as the strings "NaN", "Infinity",
  * "-Infinity"; 64-bit serial numbers as decimal strings), a few kilobytes per
- * session whatever the capture's length (measured: 154 KB for a simulated
- * 16-player × 60-s match, 9.4 KB per session).
+ * session whatever the capture's length (measured: 206 KB for a simulated
+ * 16-player × 60-s match, 12.6 KB per session).
  *
  * Merging is exact for disjoint sessions (session-sharded threads, files
  * without common sessions): every detector's state is per session and every
@@ -85,21 +85,24 @@ export const anticheatAnalyzerStateSchema = Type.Object({
  *   after the earlier pass's, so every evaluation whose 20-point window spans
  *   the cut is made); movement (the first position after the cut is judged
  *   against the last before it), up to the snapshot entity the later pass
- *   re-identifies;
+ *   re-identifies; lag switch (the later pass's first 32 datagrams are
+ *   replayed after the earlier pass's last: a silence open at or spanning the
+ *   cut is found and judged with its flush, on the earlier pass's clock
+ *   offset and recent server sequences);
  * - joined: the 10-s window histories (fake latency, selective delay,
  *   rewind) — the window open at the cut is judged, a run of elevated
  *   windows open at the cut joins the later pass's first run; windows after
  *   the cut start at the later pass's first sample (exact when the cut falls
  *   on a window boundary). The later pass's reported-RTT history without the
  *   first-report credit is used (its first report was not the session's);
- * - not seen across the cut: a lag-switch silence that spans it, a replay
- *   whose original is on the other side, an echo whose request and reply are
- *   on either side (one RTT sample); the later pass's datagrams before its
- *   first server packet count as handshake.
+ * - not seen across the cut: a replay whose original is on the other side,
+ *   an echo whose request and reply are on either side (one RTT sample); the
+ *   later pass's datagrams before its first server packet count as handshake.
  * Measured (`bench/state.ts`: 3 seeds × cuts at 10/25/50/75/90 % of a 40-s,
  * 33-player match with every cheat kind): flagged (session, kind) pairs equal
  * one pass's in 14 of 15 cuts; the 15th flags one more pair, a low-intensity
- * reported-RTT cheater one pass missed. Measured RTT samples within −1.5 %.
+ * reported-RTT cheater one pass missed. Measured RTT samples within −1.5 %;
+ * shared outages discarded equal.
  */
 export type AnticheatAnalyzerState = Static<typeof anticheatAnalyzerStateSchema>;
 

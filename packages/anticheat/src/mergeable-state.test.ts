@@ -5,6 +5,7 @@ import { Value } from "@sinclair/typebox/value";
 import { describe, expect, it } from "vitest";
 import { AnticheatAnalyzer } from "./anticheat-analyzer.js";
 import type { AnticheatReport } from "./anticheat-report.js";
+import type { AnticheatOptions } from "./options.js";
 import { anticheatAnalyzerStateSchema, type AnticheatAnalyzerState } from "./anticheat-state.js";
 import { CHEAT_KINDS } from "./cheat-kind.js";
 import { decodeFloat, decodeSerial, encodeFloat, encodeSerial } from "./state-encoding.js";
@@ -163,18 +164,18 @@ describe("rotation cut, detector by detector", () => {
   const FRAME_US = 1_000_000 / 60;
 
   /** Runs one pass and a two-pass rotation cut at `cutUs` over hand-made messages; returns both reports. */
-  function withCut(messages: readonly GameMessage[], cutUs: number) {
+  function withCut(messages: readonly GameMessage[], cutUs: number, options: Partial<AnticheatOptions> = {}) {
     const sessions = [{ id: messages[0]!.sessionId } as never];
     const events = messages.map((message) => ({ message }));
-    const one = new AnticheatAnalyzer();
+    const one = new AnticheatAnalyzer(options);
     feedEvents(one, sessions, events);
     const cut = events.findIndex((event) => event.message.tUs >= cutUs);
-    const first = new AnticheatAnalyzer();
+    const first = new AnticheatAnalyzer(options);
     feedEvents(first, sessions, events.slice(0, cut));
     const offset = events[cut]!.message.packetIndex;
-    const second = new AnticheatAnalyzer();
+    const second = new AnticheatAnalyzer(options);
     feedEvents(second, sessions, events.slice(cut), offset);
-    const merged = new AnticheatAnalyzer();
+    const merged = new AnticheatAnalyzer(options);
     merged.mergeState(carried(first.saveState()), { packetIndexOffset: 0 });
     merged.mergeState(carried(second.saveState()), { packetIndexOffset: offset });
     return { one: one.finish(), merged: merged.finish() };
@@ -217,6 +218,30 @@ describe("rotation cut, detector by detector", () => {
     const teleports = (report: AnticheatReport) => report.findings.find((finding) => finding.kind === "movement")?.evidence.values.teleports;
     expect(teleports(one)).toBe(1);
     expect(teleports(merged)).toBe(1);
+  });
+
+  it("lag switch: a silence across the cut and its flush are judged as in one pass", () => {
+    // Client at 60 Hz acking a 20-Hz server; outgoing held from 5.0 s to 5.8 s, then flushed.
+    const timed: Array<{ tUs: number; add: (stream: StreamBuilder) => void }> = [];
+    for (let sequence = 0; sequence < 200; sequence++) {
+      const sentUs = T0 + sequence * 50_000;
+      timed.push({ tUs: sentUs, add: (stream) => stream.server(sentUs, "snapshot", { sequence, sequenceBits: 16 }) });
+    }
+    for (let frame = 0; frame < 600; frame++) {
+      const claimedUs = frame * FRAME_US;
+      const held = claimedUs >= 5_000_000 && claimedUs < 5_800_000;
+      const arrivalUs = T0 + (held ? 5_800_000 + (frame - 300) * 20 : claimedUs + 30_000);
+      const ack = Math.floor((claimedUs - 15_000) / 50_000);
+      timed.push({ tUs: arrivalUs, add: (stream) => stream.client(arrivalUs, "input", { sendTimeUs: claimedUs, inputSequence: frame, ack, sequence: frame, sequenceBits: 16 }) });
+    }
+    timed.sort((a, b) => a.tUs - b.tUs);
+    const stream = new StreamBuilder();
+    for (const entry of timed) entry.add(stream);
+    const options = { lagSwitchMinEvents: 1 };
+    const { one, merged } = withCut(stream.messages, T0 + 5_400_000, options);
+    const lag = (report: AnticheatReport) => report.findings.find((finding) => finding.kind === "lagSwitch");
+    expect(lag(one)).toBeDefined();
+    expect(lag(merged)?.evidence).toEqual(lag(one)?.evidence);
   });
 
   it("carries 64-bit sequences and acks through the saved state", () => {

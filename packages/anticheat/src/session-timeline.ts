@@ -54,6 +54,10 @@ export const SessionTimelineStateSchema = Type.Object({
   lastWireRttMs: EncodedFloatSchema,
   wireRttSerial: CountSchema,
   serverClockOffsetUs: EncodedFloatSchema,
+  /** Server sequences sent since shortly before the client's last datagram: [slot, sequence residue, capture µs] (what acks after a rotation cut may name). */
+  recentServerSequences: Type.Array(Type.Tuple([Type.Integer({ minimum: 0, maximum: SERVER_SEQUENCE_SLOTS - 1 }), Type.Number(), Type.Number()]), {
+    maxItems: SERVER_SEQUENCE_SLOTS,
+  }),
   serialBeforeEcho: Type.Integer({ minimum: -1 }),
   closedWindows: CountSchema,
   headFirstIndex: EncodedFloatSchema,
@@ -370,9 +374,19 @@ export class SessionTimeline {
     this.closeWindow();
   }
 
-  /** The state as plain data (see {@link SessionTimelineStateSchema}); the timeline is unchanged. */
-  saveState(): SessionTimelineState {
+  /**
+   * The state as plain data (see {@link SessionTimelineStateSchema}); the timeline is unchanged.
+   * Server sequences sent at or after `recentFromUs` are kept (a silence open at a rotation cut
+   * is judged on the acks of the datagrams after it).
+   */
+  saveState(recentFromUs = Number.NaN): SessionTimelineState {
+    const recentServerSequences: Array<[number, number, number]> = [];
+    for (let slot = 0; slot < SERVER_SEQUENCE_SLOTS; slot++) {
+      const key = this.serverSequences[slot]!;
+      if (!Number.isNaN(key) && this.serverSendUs[slot]! >= recentFromUs) recentServerSequences.push([slot, key, this.serverSendUs[slot]!]);
+    }
     return {
+      recentServerSequences,
       player: this.player,
       clientMessages: this.clientMessages,
       serverDatagrams: this.serverDatagrams,
@@ -439,6 +453,10 @@ export class SessionTimeline {
     this.lastWireRttMs = decodeFloat(state.lastWireRttMs);
     this.wireRttSerial = state.wireRttSerial;
     this.serverClockOffsetUs = decodeFloat(state.serverClockOffsetUs);
+    for (const [slot, key, sentUs] of state.recentServerSequences) {
+      this.serverSequences[slot] = key;
+      this.serverSendUs[slot] = sentUs;
+    }
     this.serialBeforeEcho = state.serialBeforeEcho;
     this.closedWindows = state.closedWindows;
     this.headFirstIndex = decodeFloat(state.headFirstIndex);

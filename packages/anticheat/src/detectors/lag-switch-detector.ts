@@ -10,6 +10,7 @@ import {
   encodeFloat,
   encodeOptionalSerial,
   EvidencePacketsSchema,
+  placePacketIndex,
   placePacketIndices,
 } from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
@@ -32,6 +33,22 @@ export interface LagSwitchEvent {
 }
 
 const INSIDE_MARGIN_US = 100_000;
+/** First client datagrams of a pass kept for a rotation cut (a flush of held messages is judged on these). */
+const HEAD_DATAGRAMS = 32;
+
+/** One of a pass's first client datagrams (see {@link LagSwitchDetector}'s head). */
+interface HeadDatagram {
+  tUs: number;
+  packetIndex: number;
+  /** NaN when it claims no time. */
+  claimedUs: number;
+  ack: SerialNumber | undefined;
+  position: { x: number; y: number; z: number } | undefined;
+  /** Server datagrams the pass had seen when it arrived. */
+  serverDatagrams: number;
+  /** Capture time of the server datagram its ack names, as the pass knew it (NaN: unknown). */
+  ackSentUs: number;
+}
 
 interface Candidate {
   gapStartUs: number;
@@ -70,9 +87,24 @@ const LagSwitchEventStateSchema = Type.Object({
   packetIndices: EvidencePacketsSchema,
 });
 
-/** Saved state of a {@link LagSwitchDetector}: its flush events and the silence still open (judged at finish). */
+/** A saved head datagram: arrival µs, packet index, claimed µs, ack, position, server datagrams seen, capture µs of the acked server datagram. */
+const HeadDatagramStateSchema = Type.Tuple([EncodedFloatSchema, Type.Integer({ minimum: 0 }), EncodedFloatSchema, OptionalSerialSchema, PositionStateSchema, CountSchema, EncodedFloatSchema]);
+
+/**
+ * Saved state of a {@link LagSwitchDetector}: its flush events, the silence
+ * still open (judged at finish), the last datagram (where a silence across a
+ * rotation cut starts) and the pass's first datagrams (the flush after such a
+ * silence, replayed when the cut is merged).
+ */
 export const LagSwitchStateSchema = Type.Object({
   ackBits: Type.Integer({ minimum: 0, maximum: 64 }),
+  lastArrivalUs: EncodedFloatSchema,
+  lastPacketIndex: Type.Integer({ minimum: -1 }),
+  lastAck: OptionalSerialSchema,
+  lastPosition: PositionStateSchema,
+  serverAtLastArrival: CountSchema,
+  head: Type.Array(HeadDatagramStateSchema, { maxItems: HEAD_DATAGRAMS }),
+  headOpen: Type.Boolean(),
   events: Type.Array(LagSwitchEventStateSchema, { maxItems: 100_000 }),
   droppedEvents: CountSchema,
   candidate: Type.Union([
@@ -130,6 +162,9 @@ export class LagSwitchDetector implements SessionDetector {
   readonly events: LagSwitchEvent[] = [];
   /** Flush events beyond the bound (counted only). */
   droppedEvents = 0;
+  /** The pass's first client datagrams, while {@link headOpen} (what a rotation cut replays). */
+  private readonly head: HeadDatagram[] = [];
+  private headOpen = true;
 
   constructor(
     private readonly options: AnticheatOptions,
@@ -137,10 +172,27 @@ export class LagSwitchDetector implements SessionDetector {
   ) {}
 
   onClientMessage(message: GameMessage, claimedUs: number | undefined, timeline: SessionTimeline): void {
-    const tUs = message.tUs;
     const roles = message.roles;
     const newDatagram = message.packetIndex !== this.lastPacketIndex;
-    const expectedUs = claimedUs === undefined ? Number.NaN : claimedUs + timeline.clockOffsetUs;
+    if (this.headOpen && newDatagram) this.recordHead(message, claimedUs, timeline);
+    if (roles.sequenceBits !== undefined) this.ackBits = roles.sequenceBits;
+    this.step(message.tUs, message.packetIndex, newDatagram, claimedUs, roles.ack, roles.position, timeline.clockOffsetUs, timeline.serverDatagrams, timeline);
+  }
+
+  /** One client message (its datagram's first when `newDatagram`), with the timeline's clock offset and server datagram count. */
+  private step(
+    tUs: number,
+    packetIndex: number,
+    newDatagram: boolean,
+    claimedUs: number | undefined,
+    ack: SerialNumber | undefined,
+    position: { x: number; y: number; z: number } | undefined,
+    clockOffsetUs: number,
+    serverDatagrams: number,
+    timeline: SessionTimeline,
+    ackSentUs?: number,
+  ): void {
+    const expectedUs = claimedUs === undefined ? Number.NaN : claimedUs + clockOffsetUs;
     const candidate = this.candidate;
     if (candidate !== undefined && newDatagram) {
       // The flush is over once messages created after the silence arrive, or after the window.
@@ -155,7 +207,7 @@ export class LagSwitchDetector implements SessionDetector {
         gapStartUs: this.lastArrivalUs,
         gapEndUs: tUs,
         serverDatagramsAtStart: this.serverAtLastArrival,
-        serverDatagramsAtEnd: timeline.serverDatagrams,
+        serverDatagramsAtEnd: serverDatagrams,
         ackAtStart: this.lastAck,
         lastHeldAck: undefined,
         latestExpectedUs: Number.NaN,
@@ -173,8 +225,8 @@ export class LagSwitchDetector implements SessionDetector {
       if (ageUs >= this.options.lagSwitchMinAgeFraction * (open.gapEndUs - open.gapStartUs)) {
         open.flushed += 1;
         if (ageUs > open.maxAgeUs) open.maxAgeUs = ageUs;
-        if (roles.ack !== undefined) open.lastHeldAck = roles.ack;
-        addEvidencePacket(open.packetIndices, message.packetIndex);
+        if (ack !== undefined) open.lastHeldAck = ack;
+        addEvidencePacket(open.packetIndices, packetIndex);
       }
       // Only messages clearly created inside the silence (a margin for path jitter: a message
       // created right after a two-way stall may already carry fresh acknowledgements).
@@ -183,13 +235,12 @@ export class LagSwitchDetector implements SessionDetector {
       if (expectedUs <= cutoffUs && !(expectedUs <= open.latestExpectedUs)) {
         // The newest message created inside the silence: what had the client received by then?
         open.latestExpectedUs = expectedUs;
-        open.latestAck = roles.ack;
-        if (roles.position !== undefined) open.lastHeldPosition = [roles.position.x, roles.position.y, roles.position.z];
+        open.latestAck = ack;
+        open.latestAckSentUs = ackSentUs;
+        if (position !== undefined) open.lastHeldPosition = [position.x, position.y, position.z];
       }
     }
-    if (roles.ack !== undefined) this.lastAck = roles.ack;
-    if (roles.sequenceBits !== undefined) this.ackBits = roles.sequenceBits;
-    const position = roles.position;
+    if (ack !== undefined) this.lastAck = ack;
     if (position !== undefined && this.candidate === undefined) {
       this.hasLastPosition = true;
       this.lastX = position.x;
@@ -198,9 +249,28 @@ export class LagSwitchDetector implements SessionDetector {
     }
     if (newDatagram) {
       this.lastArrivalUs = tUs;
-      this.lastPacketIndex = message.packetIndex;
-      this.serverAtLastArrival = timeline.serverDatagrams;
+      this.lastPacketIndex = packetIndex;
+      this.serverAtLastArrival = serverDatagrams;
     }
+  }
+
+  /** Keeps the pass's first client datagrams (within the flush window of the first, at most {@link HEAD_DATAGRAMS}) for a rotation cut. */
+  private recordHead(message: GameMessage, claimedUs: number | undefined, timeline: SessionTimeline): void {
+    const head = this.head;
+    if (head.length >= HEAD_DATAGRAMS || (head.length > 0 && message.tUs - head[0]!.tUs > this.options.lagSwitchFlushWindowMs * 1000)) {
+      this.headOpen = false;
+      return;
+    }
+    const position = message.roles.position;
+    head.push({
+      tUs: message.tUs,
+      packetIndex: message.packetIndex,
+      claimedUs: claimedUs ?? Number.NaN,
+      ack: message.roles.ack,
+      position: position === undefined ? undefined : { x: position.x, y: position.y, z: position.z },
+      serverDatagrams: timeline.serverDatagrams,
+      ackSentUs: message.roles.ack === undefined ? Number.NaN : timeline.serverDatagramTimeUs(message.roles.ack),
+    });
   }
 
   private serverAtLastArrival = 0;
@@ -255,6 +325,11 @@ export class LagSwitchDetector implements SessionDetector {
     });
   }
 
+  /** Capture time of the client's last datagram, µs (NaN before one). */
+  get lastDatagramUs(): number {
+    return this.lastArrivalUs;
+  }
+
   /**
    * The state as plain data; the detector is unchanged. The open silence's
    * newest ack is resolved to its server datagram's capture time here
@@ -264,6 +339,21 @@ export class LagSwitchDetector implements SessionDetector {
     const candidate = this.candidate;
     return {
       ackBits: this.ackBits,
+      lastArrivalUs: encodeFloat(this.lastArrivalUs),
+      lastPacketIndex: this.lastPacketIndex,
+      lastAck: encodeOptionalSerial(this.lastAck),
+      lastPosition: this.hasLastPosition ? savePosition([this.lastX, this.lastY, this.lastZ]) : null,
+      serverAtLastArrival: this.serverAtLastArrival,
+      head: this.head.map((datagram) => [
+        encodeFloat(datagram.tUs),
+        datagram.packetIndex,
+        encodeFloat(datagram.claimedUs),
+        encodeOptionalSerial(datagram.ack),
+        datagram.position === undefined ? null : savePosition([datagram.position.x, datagram.position.y, datagram.position.z]),
+        datagram.serverDatagrams,
+        encodeFloat(datagram.ackSentUs),
+      ]),
+      headOpen: this.headOpen,
       events: this.events.map((event) => ({
         gapStartUs: encodeFloat(event.gapStartUs),
         gapEndUs: encodeFloat(event.gapEndUs),
@@ -302,6 +392,27 @@ export class LagSwitchDetector implements SessionDetector {
   /** Replaces the state by a validated saved one (packet indices moved by `packetIndexOffset`). */
   loadState(state: LagSwitchState, packetIndexOffset: number): void {
     this.ackBits = state.ackBits;
+    this.lastArrivalUs = decodeFloat(state.lastArrivalUs);
+    this.lastPacketIndex = placePacketIndex(state.lastPacketIndex, packetIndexOffset);
+    this.lastAck = decodeOptionalSerial(state.lastAck);
+    const last = loadPosition(state.lastPosition);
+    this.hasLastPosition = last !== undefined;
+    if (last !== undefined) [this.lastX, this.lastY, this.lastZ] = last;
+    this.serverAtLastArrival = state.serverAtLastArrival;
+    this.head.length = 0;
+    for (const [tUs, packetIndex, claimedUs, ack, position, serverDatagrams, ackSentUs] of state.head) {
+      const place = loadPosition(position);
+      this.head.push({
+        tUs: decodeFloat(tUs),
+        packetIndex: packetIndex + packetIndexOffset,
+        claimedUs: decodeFloat(claimedUs),
+        ack: decodeOptionalSerial(ack),
+        position: place === undefined ? undefined : { x: place[0], y: place[1], z: place[2] },
+        serverDatagrams,
+        ackSentUs: decodeFloat(ackSentUs),
+      });
+    }
+    this.headOpen = state.headOpen;
     this.events.length = 0;
     for (const event of state.events) {
       this.events.push({
@@ -343,15 +454,30 @@ export class LagSwitchDetector implements SessionDetector {
 
   /**
    * Continues with the same session's detector after a rotation cut. Call
-   * before the timelines are joined: the silence open at the cut is judged
-   * against this pass's timeline (as one pass judges it when the flush
-   * window ends); events follow in order within `maxEventsPerSession`. A
-   * silence that spans the cut itself is not seen (each pass saw one side).
+   * before the timelines are joined. The later pass's first datagrams are
+   * replayed after this pass's last one (as one pass sees them): a silence
+   * open at the cut goes on collecting its flush, and a silence across the
+   * cut (from this pass's last datagram to the later pass's first) is found
+   * and judged — on this pass's clock offset and RTT, and, when the ack's
+   * server datagram was before the cut, on the ack count rather than its
+   * timing. Events follow in order within `maxEventsPerSession`.
    */
   continueWith(later: LagSwitchDetector, timeline: SessionTimeline): void {
+    const serverOffset = timeline.serverDatagrams;
+    const minGapUs = this.options.lagSwitchMinGapMs * 1000;
+    let first = true;
+    for (const datagram of later.head) {
+      // A silence between the later pass's own datagrams is the later pass's to judge.
+      if (!first && datagram.tUs - this.lastArrivalUs >= minGapUs) break;
+      const claimedUs = Number.isNaN(datagram.claimedUs) ? undefined : datagram.claimedUs;
+      // The acked server datagram: before the cut (this pass's recent sequences) or after it (as the later pass saw it).
+      const before = datagram.ack === undefined ? Number.NaN : timeline.serverDatagramTimeUs(datagram.ack);
+      const ackSentUs = Number.isNaN(before) ? datagram.ackSentUs : before;
+      this.step(datagram.tUs, datagram.packetIndex, true, claimedUs, datagram.ack, datagram.position, timeline.clockOffsetUs, serverOffset + datagram.serverDatagrams, timeline, ackSentUs);
+      first = false;
+    }
     if (this.candidate !== undefined) this.evaluate(this.candidate, timeline);
     this.candidate = undefined;
-    const serverOffset = timeline.serverDatagrams;
     for (const event of later.events) {
       if (this.events.length >= this.options.maxEventsPerSession) this.droppedEvents += 1;
       else this.events.push(event);
@@ -362,7 +488,17 @@ export class LagSwitchDetector implements SessionDetector {
       candidate === undefined
         ? undefined
         : { ...candidate, serverDatagramsAtStart: candidate.serverDatagramsAtStart + serverOffset, serverDatagramsAtEnd: candidate.serverDatagramsAtEnd + serverOffset };
-    if (later.lastPacketIndex >= 0) this.ackBits = later.ackBits;
+    if (later.lastPacketIndex >= 0) {
+      this.ackBits = later.ackBits;
+      this.lastArrivalUs = later.lastArrivalUs;
+      this.lastPacketIndex = later.lastPacketIndex;
+      this.lastAck = later.lastAck;
+      this.hasLastPosition = later.hasLastPosition;
+      this.lastX = later.lastX;
+      this.lastY = later.lastY;
+      this.lastZ = later.lastZ;
+      this.serverAtLastArrival = later.serverAtLastArrival + serverOffset;
+    }
   }
 
   finish(timeline: SessionTimeline, _events: DetectorEvent[]): void {
