@@ -209,7 +209,7 @@ export interface RunAnalyzeOptions extends AnalysisPassRequest {
   /**
    * Threads, the main thread included (`--threads`). A number: split the
    * analyses over that many threads (at most one per analysis; 1 is the
-   * single-threaded pass). Undefined: up to `os.availableParallelism()`, as many
+   * single-threaded pass), or with `threadCut: "sessions"` the sessions. Undefined: up to `os.availableParallelism()`, as many
    * as make the run shortest by the measured costs (one for a small capture).
    * The run stays on one thread when a capture is stdin (`-`), or when
    * `logStream` is given without the `serverLog` it was opened from. Reports are

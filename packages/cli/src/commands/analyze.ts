@@ -78,7 +78,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--threads <n>", "threads to spread the analyses over, 1 = one thread (default: the cores available, fewer for a small capture)", (text: string) =>
       parseIntegerOption("threads", text, 1, MAX_THREADS, 2),
     )
-    .option("--thread-cut <cut>", "how --threads splits the work: analyses (each thread runs some analyses) or sessions (each thread decodes and analyzes its share of the sessions)", (text: string) => {
+    .option("--thread-cut <cut>", "how --threads splits the work: analyses (default: each thread reads and decodes everything and runs some analyses) or sessions (each thread decodes and analyzes its share of the sessions; their states merge)", (text: string) => {
       if (text !== "analyses" && text !== "sessions") throw new InvalidArgumentError("expected analyses or sessions");
       return text;
     })
