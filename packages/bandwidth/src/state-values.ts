@@ -104,14 +104,20 @@ class FieldProblem {
   ) {}
 }
 
+/** Leaves decoded by the running {@link decodeFieldValue} call (as the trace counts them). */
+let decodedLeaves = 0;
+
 function decodeTree(value: unknown, depth: number): FieldValue {
   switch (typeof value) {
     case "number":
       if (!Number.isFinite(value)) throw new FieldProblem([], "not a finite number");
+      decodedLeaves += 1;
       return value;
     case "boolean":
+      decodedLeaves += 1;
       return value;
     case "string":
+      decodedLeaves += 1;
       if (!value.startsWith(TAG)) return value;
       try {
         return decodeTagged(value, "");
@@ -123,7 +129,10 @@ function decodeTree(value: unknown, depth: number): FieldValue {
     default:
       throw new FieldProblem([], `unexpected ${typeof value}`);
   }
-  if (value === null) return null;
+  if (value === null) {
+    decodedLeaves += 1;
+    return null;
+  }
   if (depth >= MAX_DEPTH) throw new FieldProblem([], `nested deeper than ${MAX_DEPTH}`);
   if (Array.isArray(value)) {
     const result = new Array<FieldValue>(value.length);
@@ -151,10 +160,17 @@ function decodeTree(value: unknown, depth: number): FieldValue {
   return result;
 }
 
-/** Decodes a saved field value; throws `E_BAD_PARTIAL` (with the path) on anything {@link encodeFieldValue} does not make. */
-export function decodeFieldValue(value: unknown, path: string): FieldValue {
+/**
+ * Decodes a saved field value; throws `E_BAD_PARTIAL` (with the path) on
+ * anything {@link encodeFieldValue} does not make. `leaves.count` receives its
+ * leaves (numbers, strings, booleans, null, byte arrays).
+ */
+export function decodeFieldValue(value: unknown, path: string, leaves?: { count: number }): FieldValue {
+  decodedLeaves = 0;
   try {
-    return decodeTree(value, 0);
+    const result = decodeTree(value, 0);
+    if (leaves !== undefined) leaves.count = decodedLeaves;
+    return result;
   } catch (error) {
     if (error instanceof FieldProblem) throw badPartial(`${path}${error.segments.join("")}`, error.problem);
     throw error;

@@ -305,6 +305,7 @@ export class RetainedTrace {
     let leafValues = 0;
     const leafCounts: number[] = [];
     let previousIndex = -1;
+    const leafCount = { count: 0 };
     const messages = (saved as SavedMessage[]).map((saved, index): RetainedMessage => {
       const at = `${path}.messages[${index}]`;
       const [sessionRef, directionCode, tUs, packetIndex, typeRef, byteLength, savedFields, savedRoles] = saved;
@@ -315,9 +316,9 @@ export class RetainedTrace {
       if (packetIndex < previousIndex) throw badPartial(`${at}[3]`, "messages out of capture order");
       if (tUs < state.firstUs! || tUs > state.lastUs!) throw badPartial(`${at}[2]`, "time outside the trace's first/last times");
       previousIndex = packetIndex;
-      const fields = decodeFieldValue(savedFields, `${at}[6]`);
+      const fields = decodeFieldValue(savedFields, `${at}[6]`, leafCount);
       if (fields === null || typeof fields !== "object" || Array.isArray(fields) || fields instanceof Uint8Array) throw badPartial(`${at}[6]`, "fields must be a record");
-      const leaves = countLeaves(fields);
+      const leaves = leafCount.count;
       leafCounts.push(leaves);
       leafValues += leaves;
       const direction = directionCode === 0 ? "clientToServer" : "serverToClient";
@@ -438,18 +439,6 @@ export interface DecodedTrace {
 /** Sampling hash of an epoch block. */
 function blockHash(block: number): number {
   return packetHash(block, TRACE_SAMPLE_SEED);
-}
-
-/** Leaves of a field value as the trace counts them (numbers, strings, booleans, null, byte arrays). */
-function countLeaves(value: FieldValue): number {
-  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return 1;
-  let total = 0;
-  if (Array.isArray(value)) {
-    for (const item of value as readonly FieldValue[]) total += countLeaves(item);
-    return total;
-  }
-  for (const item of Object.values(value as Record<string, FieldValue>)) total += countLeaves(item);
-  return total;
 }
 
 function encodeRoles(roles: RetainedRoles): EncodedFieldValue {
