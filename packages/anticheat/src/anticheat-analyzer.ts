@@ -95,39 +95,38 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
     return state;
   }
 
+  /** A fresh session state: timeline and every detector, wired together. */
   private createSessionState(sessionId: string): SessionState {
-    {
-      const options = this.options;
-      const timeline = new SessionTimeline(sessionId, options);
-      const speedhack = new SpeedhackDetector(options);
-      speedhack.attach(timeline);
-      const lagSwitch = new LagSwitchDetector(options, sessionId);
-      const fakeLatency = new FakeLatencyDetector(options);
-      const selectiveDelay = new SelectiveDelayDetector(options);
-      const tampering = new TamperingDetector(options);
-      const replay = new ReplayDetector(options);
-      const rewind = new RewindDetector(options);
-      const movement = new MovementDetector(options);
-      const flooding = new InputFloodingDetector(options);
-      const botTiming = new BotTimingDetector(options);
-      return {
-        timeline,
-        label: undefined,
-        speedhack,
-        lagSwitch,
-        fakeLatency,
-        selectiveDelay,
-        datagram: new ClientDatagram(this.actionTypes),
-        tampering,
-        replay,
-        rewind,
-        movement,
-        flooding,
-        botTiming,
-        serverMessages: 0,
-        detectors: [speedhack, lagSwitch, fakeLatency, selectiveDelay, tampering, replay, rewind, movement, flooding, botTiming],
-      };
-    }
+    const options = this.options;
+    const timeline = new SessionTimeline(sessionId, options);
+    const speedhack = new SpeedhackDetector(options);
+    speedhack.attach(timeline);
+    const lagSwitch = new LagSwitchDetector(options, sessionId);
+    const fakeLatency = new FakeLatencyDetector(options);
+    const selectiveDelay = new SelectiveDelayDetector(options);
+    const tampering = new TamperingDetector(options);
+    const replay = new ReplayDetector(options);
+    const rewind = new RewindDetector(options);
+    const movement = new MovementDetector(options);
+    const flooding = new InputFloodingDetector(options);
+    const botTiming = new BotTimingDetector(options);
+    return {
+      timeline,
+      label: undefined,
+      speedhack,
+      lagSwitch,
+      fakeLatency,
+      selectiveDelay,
+      datagram: new ClientDatagram(this.actionTypes),
+      tampering,
+      replay,
+      rewind,
+      movement,
+      flooding,
+      botTiming,
+      serverMessages: 0,
+      detectors: [speedhack, lagSwitch, fakeLatency, selectiveDelay, tampering, replay, rewind, movement, flooding, botTiming],
+    };
   }
 
   /** Registers a session (its player label names the player in findings). */
