@@ -73,13 +73,14 @@ function differences(left: unknown, right: unknown, path = "$"): string[] {
   return [`${path}: ${JSON.stringify(left)} vs ${JSON.stringify(right)}`];
 }
 
-describe("loss analyzer state (save, merge)", () => {
+// Simulation and several full passes per test: generous timeouts for a loaded machine (seconds when idle).
+describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
   let events: RecordedEvent[] = [];
   let single: LossReport;
   beforeAll(async () => {
     events = await recordSimulatedMatch({ seed: 7, players: 4, durationMs: 40_000, profile: "wifi-congested" });
     single = onePass(events);
-  }, 120_000);
+  }, 600_000);
 
   it("is a MergeableAnalyzer whose saved state round-trips through JSON to the same report", () => {
     const analyzer = createLossAnalyzer();

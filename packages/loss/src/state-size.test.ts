@@ -19,5 +19,5 @@ describe("loss state size", () => {
     // Bounded per stream: the window and a head of at most 8 × 4096 events (8 streams here, ~60 bytes an event at most).
     expect(text.length).toBeLessThan(8 * (2048 * 20 + 8 * 4096 * 60));
     expect(text.length / packets).toBeLessThan(120);
-  }, 300_000);
+  }, 600_000);
 });
