@@ -39,4 +39,4 @@ export { readFleetStatus, type FleetJobState, type FleetJobStatus, type FleetSta
 export { DEFAULT_QUEUE_NAME, jobIdOf, partialPathOf, type FleetAnalysisOptions, type FleetCapture, type FleetJobData } from "./fleet/fleet-job.js";
 export { parseRedisUrl, type RedisEndpoint } from "./fleet/redis-url.js";
 export { probeRedis } from "./fleet/redis-connection.js";
-export { mergeFleetPartials, writeFleetPartial } from "./fleet/partial-bridge.js";
+export { mergeFleetPartials, partialThreadLaunch, writeFleetPartial } from "./fleet/partial-bridge.js";
