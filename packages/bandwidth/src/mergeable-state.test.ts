@@ -42,7 +42,7 @@ beforeAll(async () => {
   events = await recordEvents({ sources: [match.pcapng], decoder: createArenaEncoder().protocol, serverPorts: [7777] });
   single = run(events).finish();
   singleJson = JSON.stringify(single);
-}, 120_000);
+}, 300_000);
 
 describe("BandwidthAnalyzer mergeable state", () => {
   it("is a MergeableAnalyzer whose saved state survives JSON and merges back into the same report", () => {
@@ -59,7 +59,7 @@ describe("BandwidthAnalyzer mergeable state", () => {
     expect(JSON.stringify(merged.finish())).toBe(singleJson);
     // saveState then finish on the saving analyzer gives the one-pass report too.
     expect(JSON.stringify(analyzer.finish())).toBe(singleJson);
-  });
+  }, 300_000);
 
   for (const groups of [2, 3]) {
     it(`disjoint sessions split into ${groups} random groups merge byte for byte, in any merge order (4 seeds)`, () => {
@@ -75,7 +75,7 @@ describe("BandwidthAnalyzer mergeable state", () => {
         for (const index of order) merged.mergeState(states[index]!, { packetIndexOffset: 0 });
         expect(JSON.stringify(merged.finish()), `seed ${seed}, order ${order.join(",")}`).toBe(singleJson);
       }
-    }, 120_000);
+    }, 300_000);
   }
 
   it("a rotation cut: counts, bytes, bins, duplicates exact; the rest measured", () => {
@@ -95,7 +95,7 @@ describe("BandwidthAnalyzer mergeable state", () => {
     for (const id of exactIds) expect(report.recommendations.find((entry) => entry.id === id), id).toEqual(single.recommendations.find((entry) => entry.id === id));
     // Same decoded messages in both: the trace, the compression sample and every trial are the one pass's.
     expect(JSON.stringify(report)).toBe(singleJson);
-  });
+  }, 300_000);
 
   it("a rotation of the capture file itself (decoder restarted on the second file): counts, bytes, bins, duplicates exact; the rest measured", async () => {
     const cutNs = BigInt(Math.round(events[Math.floor(events.length * 0.55)]!.tUs)) * 1000n;
@@ -201,7 +201,7 @@ describe("BandwidthAnalyzer mergeable state", () => {
     expect(JSON.stringify(analyzer.saveState())).toBe(before);
     analyzer.finish();
     expect(() => analyzer.mergeState(good, { packetIndexOffset: 0 })).toThrow(/after finish/);
-  });
+  }, 300_000);
 
   it("an empty pass saves and merges into the empty report", () => {
     const empty = createBandwidthAnalyzer(options);
