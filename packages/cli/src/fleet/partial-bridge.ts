@@ -65,11 +65,13 @@ function runOnThread(launch: { file: URL; execArgv?: string[] }, data: PartialTh
 /**
  * The fleet's partial writer: the CLI's `analyze --partial` pass
  * (`writePartialFile`) on one job's captures, in a worker thread (pooled: the
- * modules load once per process). The pass keeps a thread busy for seconds at
- * a time on a large capture; run on the worker's main thread it starved
- * BullMQ's lock renewal there (a 100 MB capture on a loaded machine lost its
- * lock: the job was declared stalled while it ran and started again). Returns
- * the content hashes the pass read; errors keep their stable code.
+ * modules load once per process), so a pass that keeps a thread busy for
+ * seconds never delays the main thread that renews the job's BullMQ lock.
+ * (That alone does not keep a lock on a machine that stalls whole processes:
+ * a 100 MB capture at load average 40 here lost its lock with the pass on
+ * either thread; `--lock-duration-ms` is the remedy, and a job run twice still
+ * counts once.) Returns the content hashes the pass read; errors keep their
+ * stable code.
  */
 export async function writeFleetPartial(request: FleetPassRequest, partialPath: string): Promise<PartialWritten> {
   const data: PartialThreadRequest = { id: nextRequestId++, request, partialPath };
