@@ -141,6 +141,12 @@ export function mergePartialReports(partials: readonly NamedPartial[], options: 
     for (const [session, region] of Object.entries(report.regionOfSession)) regionOfSession.set(session, region);
     passes.push({ states: report.analyses, packetIndexOffset, name });
     for (const capture of report.captures) packetIndexOffset += capture.packets;
+    // the file whose counts push later packet indices past 2^53 is named, not the later one that would receive them
+    if (!Number.isSafeInteger(packetIndexOffset)) {
+      throw new TickscopeError(ErrorCode.badPartial, `${name}: its captures' packet counts bring the packets merged so far to ${packetIndexOffset}, beyond 2^53 - 1`, {
+        hint: "the file was changed or written by another program",
+      });
+    }
   }
   const sortedAnomalies = Object.fromEntries(Object.entries(decodeAnomalies).sort(([left], [right]) => left.localeCompare(right)));
   const context: AnalysisContext = {
