@@ -98,4 +98,28 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
     expect(received.jitter.jitterUs).toBeGreaterThan(2000);
     expect(signals.orderedSendTimeStreams().map((stream) => `${stream.direction}/${stream.channel}`)).toEqual(["clientToServer/1", "serverToClient/"]);
   });
+
+  it("keys a send-time stream's clock by its modulus: a repeated modulus continues it, a new one restarts it as a clock change", () => {
+    const { signals } = collect();
+    const message = (packetIndex: number, sendTimeUs: number, sendTimeModulusUs: number | undefined, channel: number | string): GameMessage => ({
+      sessionId: "s",
+      direction: "clientToServer",
+      tUs: sendTimeUs + 10_000,
+      packetIndex,
+      indexInPacket: 0,
+      type: "m",
+      byteLength: 10,
+      packetWireLength: 60,
+      fields: {},
+      roles: sendTimeModulusUs === undefined ? { sendTimeUs, channel } : { sendTimeUs, sendTimeModulusUs, channel },
+    });
+    const moduli = [65_536_000, 65_536_000, 65_536_000, 4_294_967_296_000, 4_294_967_296_000, undefined, undefined, 65_536_000];
+    let stream = signals.addSendTime(message(0, 0, moduli[0], 300), 0);
+    for (let index = 1; index < moduli.length; index++) stream = signals.addSendTime(message(index, index * 20_000, moduli[index], 300), index * 20_000);
+    expect(stream.channel).toBe("300");
+    expect(stream.jitter.packets).toBe(moduli.length);
+    expect(stream.jitter.restarts.map((restart) => restart.reason)).toEqual(["clockChange", "clockChange", "clockChange"]);
+    expect(stream.restartPacketIndices).toEqual([3, 5, 7]);
+    expect(signals.addSendTime(message(8, 8 * 20_000, 65_536_000, "300"), 8 * 20_000)).toBe(stream);
+  });
 });

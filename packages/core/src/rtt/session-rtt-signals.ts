@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { GameMessage } from "../game-message.js";
 import { DirectionSchema, type Direction } from "../session.js";
+import { channelKey } from "./acknowledged-channel.js";
 import { InterarrivalJitter, interarrivalJitterStateSchema } from "./interarrival-jitter.js";
 import type { QuantileSketch } from "./quantile-sketch.js";
 import { RTT_DISAGREEMENT_FACTOR, rttMethodSchema, SessionRtt, type RttSeries, type SessionRttChoice } from "./session-rtt.js";
@@ -159,6 +160,9 @@ export class SessionRttSignals {
   hasDirectMethod = false;
   /** A `sendTime` stream has 2+ datagrams: the session's jitter comes from a stream, RTT-series jitter is no longer fed. */
   hasReceivedStream = false;
+  /** The send-time modulus named last and its clock key (a stream keeps one modulus: no string built per message). */
+  private lastModulusUs: number | undefined;
+  private lastClockKey = "";
 
   constructor(
     /** The session's RTT series (and headline rule). */
@@ -224,7 +228,8 @@ export class SessionRttSignals {
    */
   addSendTime(message: GameMessage, sendTimeUs: number): SendTimeStream {
     const roles = message.roles;
-    const channel = roles.channel !== undefined ? String(roles.channel) : (roles.sessionId ?? "");
+    // channelKey reuses one string per small channel number (String() of a number would be built per message).
+    const channel = roles.channel !== undefined ? channelKey(roles.channel) : (roles.sessionId ?? "");
     const streams = this.sendTimeStreams[message.direction === "clientToServer" ? 0 : 1];
     let stream: SendTimeStream | undefined;
     for (let index = 0; index < streams.length; index++) {
@@ -240,10 +245,20 @@ export class SessionRttSignals {
     if (stream.lastPacketIndex === message.packetIndex) return stream;
     stream.lastPacketIndex = message.packetIndex;
     const restartsBefore = stream.jitter.restarts.length;
-    stream.jitter.add(message.tUs, sendTimeUs, roles.sendTimeModulusUs === undefined ? "" : String(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
+    stream.jitter.add(message.tUs, sendTimeUs, this.clockKey(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
     if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
     if (stream.jitter.packets >= 2) this.hasReceivedStream = true;
     return stream;
+  }
+
+  /** The jitter clock key of a send-time modulus ("" without one): `String(modulus)`, built once per change of modulus. */
+  private clockKey(modulusUs: number | undefined): string {
+    if (modulusUs === undefined) return "";
+    if (modulusUs !== this.lastModulusUs) {
+      this.lastModulusUs = modulusUs;
+      this.lastClockKey = String(modulusUs);
+    }
+    return this.lastClockKey;
   }
 
   /** The signals as JSON-safe plain data (see {@link SessionRttSignalsState}); feeding may continue. */
