@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const binary = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const binary = fileURLToPath(new URL("../dist/bundle/bin.js", import.meta.url));
 
 describe("tickscope writing into a pipe that closes early (… | head)", () => {
   it.skipIf(!existsSync(binary))(
@@ -19,5 +19,5 @@ describe("tickscope writing into a pipe that closes early (… | head)", () => {
     },
     30_000,
   );
-  if (!existsSync(binary)) it.skip("needs the built CLI (pnpm build): packages/cli/dist/bin.js", () => {});
+  if (!existsSync(binary)) it.skip("needs the built CLI (pnpm build): packages/cli/dist/bundle/bin.js", () => {});
 });

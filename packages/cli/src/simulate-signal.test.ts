@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const binary = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-const worker = fileURLToPath(new URL("../dist/simulate-worker.js", import.meta.url));
+const binary = fileURLToPath(new URL("../dist/bundle/bin.js", import.meta.url));
+const worker = fileURLToPath(new URL("../dist/bundle/simulate-worker.js", import.meta.url));
 const built = existsSync(binary) && existsSync(worker);
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -56,5 +56,5 @@ describe("tickscope simulate and signals (a real child process)", () => {
     },
     60_000,
   );
-  if (!built) it.skip("needs the built CLI (pnpm build): packages/cli/dist/bin.js and simulate-worker.js", () => {});
+  if (!built) it.skip("needs the built CLI (pnpm build): packages/cli/dist/bundle/bin.js and simulate-worker.js", () => {});
 });
