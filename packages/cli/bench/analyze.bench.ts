@@ -133,7 +133,7 @@ function timeTshark(file: string): { seconds: number; cpuSeconds: number; maxRss
   return { seconds, cpuSeconds: user! + system!, maxRssMb: rssKb! / 1024 };
 }
 
-const cliPath = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const cliPath = fileURLToPath(new URL("../dist/bundle/bin.js", import.meta.url));
 const arenaPath = fileURLToPath(new URL("../../../examples/protocols/arena.json", import.meta.url));
 
 /** Figures of one run of the built CLI. */
@@ -182,11 +182,11 @@ function sampleThreadCpu(timePid: number): { stop(): number[] } {
 
 /**
  * Wall and CPU time, the busiest thread's CPU and peak RSS of the built command a user runs
- * (`node packages/cli/dist/bin.js analyze FILE --protocol DEF --format json --out DIR --threads N`,
+ * (`node packages/cli/dist/bundle/bin.js analyze FILE --protocol DEF --format json --out DIR --threads N`,
  * start-up included), for the ratio against tshark.
  */
 async function timeCli(file: string, protocolPath: string | undefined, serverPort: number | undefined, analyses: string, threads: number): Promise<CliFigures | string> {
-  if (!existsSync(cliPath)) return "packages/cli/dist/bin.js missing (run pnpm build); ratio skipped";
+  if (!existsSync(cliPath)) return "packages/cli/dist/bundle/bin.js missing (run pnpm build); ratio skipped";
   const out = `/tmp/tickscope-bench-ratio-${process.pid}-${threads}`;
   const port = serverPort ?? (protocolPath === undefined ? SERVER_PORT : undefined);
   const args = [cliPath, "analyze", file, "--protocol", protocolPath ?? arenaPath, "--format", "json", "--out", out, "--only", analyses, "--threads", String(threads), "--quiet"];

@@ -13,7 +13,7 @@
  *
  * Redis: TICKSCOPE_TEST_REDIS_URL (or TICKSCOPE_REDIS_URL) when set; otherwise a throwaway
  * `redis-server` on a free loopback port, stopped at the end. Workers run the CLI from its
- * TypeScript sources (tsx), or the built CLI with --built (packages/cli/dist/bin.js).
+ * TypeScript sources (tsx), or the built CLI with --built (packages/cli/dist/bundle/bin.js).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -42,7 +42,7 @@ const captureCount = Number(values.captures);
 const workerCounts = values.workers!.split(",").map(Number);
 const repositoryRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const arenaPath = join(repositoryRoot, "examples", "protocols", "arena.json");
-const builtBinary = join(repositoryRoot, "packages/cli/dist/bin.js");
+const builtBinary = join(repositoryRoot, "packages/cli/dist/bundle/bin.js");
 const sourceBinary = join(repositoryRoot, "packages/cli/src/bin.ts");
 const sourceHooks = new URL("../src/test-support/source-worker-hooks.mjs", import.meta.url).href;
 const cliArguments = values.built ? [builtBinary] : ["--import", sourceHooks, sourceBinary];

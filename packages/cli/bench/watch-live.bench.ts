@@ -6,7 +6,7 @@
  *
  *   npx tsx packages/cli/bench/watch-live.bench.ts [--players 100] [--seconds 60] [--spike-at 40]
  *
- * Runs `node packages/cli/dist/bin.js watch -` when the built CLI has the `watch` command
+ * Runs `node packages/cli/dist/bundle/bin.js watch -` when the built CLI has the `watch` command
  * (build with `npx tsc -p packages/cli/tsconfig.build.json`), else this file in child mode,
  * which calls `runWatch` on its stdin the same way.
  */
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 
 const selfPath = fileURLToPath(import.meta.url);
 const cliRoot = dirname(dirname(selfPath));
-const binPath = join(cliRoot, "dist", "bin.js");
+const binPath = join(cliRoot, "dist", "bundle", "bin.js");
 const arenaPath = join(cliRoot, "..", "..", "examples", "protocols", "arena.json");
 const START_US = 1_767_225_600_000_000;
 
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   const command = useBin
     ? [binPath, "watch", "-", "--protocol", arenaPath, "--server-port", "7777"]
     : [...process.execArgv, selfPath, "--child"];
-  console.log(`pacing ${(bytes.length / 1e6).toFixed(0)} MB (${blocks.count} blocks, ${players} players, ${seconds} s) at real time into ${useBin ? "node dist/bin.js watch -" : "runWatch (child; the CLI's dist has no watch command yet)"}`);
+  console.log(`pacing ${(bytes.length / 1e6).toFixed(0)} MB (${blocks.count} blocks, ${players} players, ${seconds} s) at real time into ${useBin ? "node dist/bundle/bin.js watch -" : "runWatch (child; the CLI's dist has no watch command yet)"}`);
   const child = spawn(process.execPath, command, { stdio: ["pipe", "pipe", "inherit"] });
   let wallAtEventMs: number | undefined;
   let buffered = "";
