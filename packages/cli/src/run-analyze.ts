@@ -257,7 +257,7 @@ interface PassOutcome {
   otherTrafficByCapture: (OtherTraffic | undefined)[];
 }
 
-async function preparePass(request: AnalysisPassRequest): Promise<PreparedPass> {
+async function preparePass(request: AnalysisPassRequest, savesStates = request.output === "states"): Promise<PreparedPass> {
   const loaded =
     request.protocolPath !== undefined
       ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts })
@@ -272,6 +272,7 @@ async function preparePass(request: AnalysisPassRequest): Promise<PreparedPass> 
     serverSites: { ...(request.serverSites ?? {}) },
     settings: request.settings ?? {},
     ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
+    ...(savesStates ? { savesStates } : {}),
   };
   const adapters = request.analyses.map(adapterFor);
   const analyzers = adapters.map((adapter) => adapter.create(context));
@@ -558,7 +559,7 @@ interface RunOutcome {
 
 /** The run behind {@link runAnalyze} and {@link runAnalyzeStates}: reads the captures (over threads as planned) and builds sections or saved states. */
 async function executeRun(options: RunAnalyzeOptions, output: "sections" | "states"): Promise<RunOutcome> {
-  const prepared = await preparePass(options);
+  const prepared = await preparePass(options, output === "states" || options.threadCut === "sessions");
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));

@@ -156,7 +156,14 @@ export function gilbertElliottPatternProbabilities(model: GilbertElliottModel, l
  * unread parent is overwritten. Every node does exactly the arithmetic of the
  * recursive walk, so the probabilities are bit-identical; no allocation.
  */
-function fillPatternProbabilities(model: GilbertElliottModel, length: number, result: Float64Array, good: Float64Array, bad: Float64Array): void {
+function fillPatternProbabilities(
+  model: GilbertElliottModel,
+  length: number,
+  result: Float64Array,
+  good: Float64Array,
+  bad: Float64Array,
+  prefixesByDepth?: readonly Int32Array[],
+): void {
   const p = clampProbability(model.p);
   const r = clampProbability(model.r);
   const lossGood = 1 - model.k;
@@ -183,7 +190,10 @@ function fillPatternProbabilities(model: GilbertElliottModel, length: number, re
   good[1] = firstGood * lossGood;
   bad[1] = firstBad * lossBad;
   for (let depth = 1; depth < length - 1; depth++) {
-    for (let pattern = (1 << depth) - 1; pattern >= 0; pattern--) {
+    const prefixes = prefixesByDepth?.[depth];
+    const count = prefixes === undefined ? 1 << depth : prefixes.length;
+    for (let position = 0; position < count; position++) {
+      const pattern = prefixes === undefined ? count - 1 - position : prefixes[position]!;
       const g = good[pattern]!;
       const b = bad[pattern]!;
       const nextGood = g * stayGood + b * r;
@@ -195,7 +205,10 @@ function fillPatternProbabilities(model: GilbertElliottModel, length: number, re
       bad[child | 1] = nextBad * lossBad;
     }
   }
-  for (let pattern = (1 << (length - 1)) - 1; pattern >= 0; pattern--) {
+  const lastPrefixes = prefixesByDepth?.[length - 1];
+  const lastCount = lastPrefixes === undefined ? 1 << (length - 1) : lastPrefixes.length;
+  for (let position = 0; position < lastCount; position++) {
+    const pattern = lastPrefixes === undefined ? lastCount - 1 - position : lastPrefixes[position]!;
     const g = good[pattern]!;
     const b = bad[pattern]!;
     const nextGood = g * stayGood + b * r;
@@ -224,7 +237,9 @@ function toModel(point: readonly number[]): GilbertElliottModel {
  * times by the minimizer: reusable buffers for the pattern probabilities
  * (no allocation per evaluation) and the observed patterns listed once, so
  * logarithms are taken only where a pattern was seen, summed in ascending
- * pattern order as before (bit-identical).
+ * pattern order as before (bit-identical). Only the prefixes of observed
+ * patterns are walked (each with the same arithmetic, so the probabilities
+ * read are bit-identical): few patterns are seen on a stream with little loss.
  */
 class LikelihoodWorkspace {
   private readonly probabilities: Float64Array;
@@ -254,7 +269,16 @@ class LikelihoodWorkspace {
         next += 1;
       }
     }
+    // Per depth, the distinct prefixes of the observed patterns, highest first (children are written in place above their parent).
+    this.prefixesByDepth = [];
+    for (let depth = 0; depth < length; depth++) {
+      const prefixes = new Set<number>();
+      for (const pattern of this.observedPatterns) prefixes.add(pattern >> (length - depth));
+      this.prefixesByDepth.push(Int32Array.from([...prefixes].sort((left, right) => right - left)));
+    }
   }
+
+  private readonly prefixesByDepth: Int32Array[];
 
   /** Composite log-likelihood of the counts under the model at a logit-space point. */
   logLikelihood(point: readonly number[]): number {
@@ -264,7 +288,7 @@ class LikelihoodWorkspace {
     model.h = logistic(point[2]!);
     model.k = logistic(point[3]!);
     const probabilities = this.probabilities;
-    fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad);
+    fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad, this.prefixesByDepth);
     const patterns = this.observedPatterns;
     const counts = this.observedCounts;
     let total = 0;

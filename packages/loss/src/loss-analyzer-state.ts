@@ -9,7 +9,7 @@ import type { StateSyncState } from "./state-sync.js";
 import type { StreamHeadLogState } from "./stream-head-log.js";
 
 /** Version of {@link LossAnalyzerState}'s shape. */
-export const LOSS_STATE_VERSION = 1;
+export const LOSS_STATE_VERSION = 2;
 
 /** Most sessions a saved state may hold (the analyzer's `maxStreams` bounds real ones far below). */
 export const MAX_STATE_ENTRIES = 1_000_000;
@@ -41,9 +41,14 @@ export interface LossStreamState {
   channelKey: string | number | null;
   protocolSessionId: string | null;
   core: LossStreamCoreState;
-  /** The pass's first events of this stream (replayed by a merge after an earlier pass). */
-  head: StreamHeadLogState;
-  /** The stream at the end of its head (null: the whole pass is in the head). */
+  /**
+   * The pass's first events of this stream (replayed by a merge after an
+   * earlier pass); null when the analyzer kept no head log (`keepSeamLog`
+   * off): a merge after an earlier pass of the stream then grafts the whole
+   * pass as an estimate and counts the seam as `E_LOSS_SEAM_INEXACT`.
+   */
+  head: StreamHeadLogState | null;
+  /** The stream at the end of its head (null: the whole pass is in the head, or no head was logged). */
   checkpoint: LossStreamCoreState | null;
 }
 
@@ -125,6 +130,11 @@ export interface LossSessionState {
  *   agree at the checkpoint (a pass beginning far behind the other), the
  *   counts are added the same way and the seam is counted as anomaly
  *   `E_LOSS_SEAM_INEXACT`.
+ *   A later pass saved without head logs (`keepSeamLog` off, the default of
+ *   a plain analysis) cannot be replayed: its streams that continue one of
+ *   the analyzer's are grafted from their start (counts added, its open
+ *   window kept) and each such seam is counted as `E_LOSS_SEAM_INEXACT`;
+ *   disjoint sessions and new streams still merge exactly.
  *   State sync continues too: the update interval across the cut (stale
  *   after loss when the replay found the first later update after lost
  *   datagrams), each entity's first correction jump after the cut, and the
@@ -319,7 +329,7 @@ const StreamStateSchema = Type.Object({
   channelKey: Type.Union([Type.String(), Type.Number(), Type.Null()]),
   protocolSessionId: Nullable(Type.String()),
   core: StreamCoreStateSchema,
-  head: HeadLogStateSchema,
+  head: Nullable(HeadLogStateSchema),
   checkpoint: Nullable(StreamCoreStateSchema),
 });
 

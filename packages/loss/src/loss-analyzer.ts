@@ -106,9 +106,20 @@ export interface LossAnalyzerOptions {
   maxEntitiesPerStream?: number;
   /** Sequence spaces tracked in total (default 100000); more are counted as anomalies. */
   maxStreams?: number;
+  /**
+   * Log each stream's head (its first events, until its windows moved past
+   * where the pass began) so that `saveState()` lets a merge continue the
+   * stream exactly across a rotation cut (see `LossAnalyzerState`). Default
+   * false: a plain analysis never saves its state, and the log costs CPU and
+   * memory per event; a state saved without it still merges exactly where no
+   * stream continues across the cut, and counts each seam it cannot replay as
+   * `E_LOSS_SEAM_INEXACT`. Not part of the report's options, and states saved
+   * with and without it merge with each other.
+   */
+  keepSeamLog?: boolean;
 }
 
-type ResolvedOptions = Required<Omit<LossAnalyzerOptions, "defaultSequenceBits">> & { defaultSequenceBits: number | undefined };
+type ResolvedOptions = Required<Omit<LossAnalyzerOptions, "defaultSequenceBits" | "keepSeamLog">> & { defaultSequenceBits: number | undefined };
 
 /** Anomaly code counted when the stream limit is reached. */
 export const STREAM_LIMIT_CODE = "E_LOSS_STREAM_LIMIT";
@@ -166,9 +177,9 @@ interface StreamState {
   captureDuplicates: number;
   /** Key of the stream in its direction's map. */
   key: string | number | undefined;
-  /** The pass's first events of the stream (see `LossAnalyzerState`). */
-  head: StreamHeadLog;
-  /** True until the checkpoint. */
+  /** The pass's first events of the stream (see `LossAnalyzerState`); undefined when no head is logged (`keepSeamLog` off). */
+  head: StreamHeadLog | undefined;
+  /** True until the checkpoint (never without a head log). */
   headOpen: boolean;
   /** The stream at the end of its head. */
   checkpoint: LossStreamCoreState | null;
@@ -211,6 +222,8 @@ interface RecentDatagrams {
   ipIdentifications: Float64Array;
   interfaceIds: Int32Array;
   next: number;
+  /** Entries in use by the low byte of their fingerprint: a datagram whose byte counts 0 matches none (the ring is not scanned). */
+  byLowByte: Uint8Array;
 }
 
 function newRecentDatagrams(): RecentDatagrams {
@@ -221,7 +234,14 @@ function newRecentDatagrams(): RecentDatagrams {
     ipIdentifications: new Float64Array(RECENT_DATAGRAMS),
     interfaceIds: new Int32Array(RECENT_DATAGRAMS),
     next: 0,
+    byLowByte: new Uint8Array(256),
   };
+}
+
+/** Recounts {@link RecentDatagrams.byLowByte} from the entries in use (a restored ring). */
+function countLowBytes(recent: RecentDatagrams): void {
+  recent.byLowByte.fill(0);
+  for (let index = 0; index < RECENT_DATAGRAMS; index++) if (recent.lengths[index]! >= 0) recent.byLowByte[recent.fingerprints[index]! & 255]! += 1;
 }
 
 interface SessionState {
@@ -326,9 +346,12 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
   private headPacket: LossHeadPacketState | undefined;
   /** Anomalies of merged states (examples: the smallest packet indices, as one pass keeps them). */
   private mergedAnomalies: AnomalySummary = {};
+  /** See {@link LossAnalyzerOptions.keepSeamLog}. */
+  private readonly keepSeamLog: boolean;
 
   constructor(options: LossAnalyzerOptions = {}) {
     this.options = resolveOptions(options);
+    this.keepSeamLog = options.keepSeamLog === true;
     this.spaceOptions = {
       windowSize: this.options.windowSize,
       maxGap: this.options.maxGap,
@@ -420,8 +443,8 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       pendingStallTypes: [],
       captureDuplicates: 0,
       key,
-      head: new StreamHeadLog(),
-      headOpen: true,
+      head: this.keepSeamLog ? new StreamHeadLog() : undefined,
+      headOpen: this.keepSeamLog,
       checkpoint: null,
     };
     const bits = message.roles.sequenceBits ?? this.options.defaultSequenceBits;
@@ -446,14 +469,19 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
     const recent = (directionState.recent ??= newRecentDatagrams());
     const fingerprint = payloadFingerprint(payload);
-    for (let index = 0; index < RECENT_DATAGRAMS; index++) {
-      if (recent.fingerprints[index] === fingerprint && recent.lengths[index] === payload.length) {
-        const first = { tUs: recent.times[index]!, ipIdentification: recent.ipIdentifications[index]!, interfaceId: recent.interfaceIds[index]! };
-        if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
-        // A resend is left to the sequence space; either way the first copy stays the one remembered.
-        return;
+    const lowByte = fingerprint & 255;
+    if (recent.byLowByte[lowByte] !== 0) {
+      for (let index = 0; index < RECENT_DATAGRAMS; index++) {
+        if (recent.fingerprints[index] === fingerprint && recent.lengths[index] === payload.length) {
+          const first = { tUs: recent.times[index]!, ipIdentification: recent.ipIdentifications[index]!, interfaceId: recent.interfaceIds[index]! };
+          if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
+          // A resend is left to the sequence space; either way the first copy stays the one remembered.
+          return;
+        }
       }
     }
+    if (recent.lengths[recent.next]! >= 0) recent.byLowByte[recent.fingerprints[recent.next]! & 255]! -= 1;
+    recent.byLowByte[lowByte]! += 1;
     recent.fingerprints[recent.next] = fingerprint;
     recent.lengths[recent.next] = payload.length;
     recent.times[recent.next] = packet.tUs;
@@ -493,7 +521,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     stream.packetSequences[stream.packetSequenceCount++] = sequence;
     stream.captureDuplicates += 1;
     stream.rfc3550?.update(sequence);
-    if (stream.headOpen) stream.head.captureDuplicate(sequence, message.packetIndex);
+    if (stream.headOpen) stream.head!.captureDuplicate(sequence, message.packetIndex);
   }
 
   /** Accounts one decoded message. */
@@ -555,21 +583,21 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     }
     if (firstInPacket) {
       stream.packetSequences[stream.packetSequenceCount++] = sequence;
-      if (stream.headOpen) stream.head.observation(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, message.type);
+      if (stream.headOpen) stream.head!.observation(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, message.type);
       this.observeSequence(stream, sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, true);
     } else if (stream.headOpen) {
-      stream.head.messageType(message.type);
+      stream.head!.messageType(message.type);
     }
     if (stream.pendingStallPacketIndex === message.packetIndex && !stream.pendingStallTypes.includes(message.type)) stream.pendingStallTypes.push(message.type);
     if (inputSequence !== undefined) {
-      if (stream.headOpen) stream.head.input(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits, message.packetIndex);
+      if (stream.headOpen) stream.head!.input(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits, message.packetIndex);
       if (stream.lastOutcome !== Observation.pending) {
         // Inputs are message-level roles: every input message counts, wherever it sits in the datagram.
         stream.input ??= new InputCoverage();
         stream.input.observe(inputSequence, roles.inputCount, message.byteLength, roles.inputSequenceBits);
       }
     }
-    if (stream.headOpen && (stream.head.length & 63) === 0) this.considerCheckpoint(stream);
+    if (stream.headOpen && (stream.head!.length & 63) === 0) this.considerCheckpoint(stream);
     if (stream.lastOutcome === Observation.advanced && isStateMessage(roles, inputSequence, reliable, resendRole)) {
       stream.state ??= new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
       const tracker = stream.state;
@@ -618,7 +646,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const input = stream.input;
     const inputDone = input === undefined || input.segmentProgress >= input.window + SEAM_MARGIN;
     // The input tracker's window (4096) can be larger than the sequence window: the limit covers both.
-    if ((spaceDone && inputDone) || stream.head.length >= HEAD_WINDOWS * Math.max(windowSize, INPUT_WINDOW)) this.takeCheckpoint(stream);
+    if ((spaceDone && inputDone) || stream.head!.length >= HEAD_WINDOWS * Math.max(windowSize, INPUT_WINDOW)) this.takeCheckpoint(stream);
   }
 
   private takeCheckpoint(stream: StreamState): void {
@@ -640,14 +668,14 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const direct = peer.streams.get(channel);
     if (direct !== undefined) {
       direct.space.onAck(ack, ackBits, width);
-      if (direct.headOpen) direct.head.ack(ack, ackBits, width, message.packetIndex);
+      if (direct.headOpen) direct.head!.ack(ack, ackBits, width, message.packetIndex);
       return;
     }
     let applied = false;
     for (const stream of peer.streams.values()) {
       if (stream.channelKey === channel && (stream.protocolSessionId === null || stream.protocolSessionId === (roles.sessionId ?? stream.protocolSessionId))) {
         stream.space.onAck(ack, ackBits, width);
-        if (stream.headOpen) stream.head.ack(ack, ackBits, width, message.packetIndex);
+        if (stream.headOpen) stream.head!.ack(ack, ackBits, width, message.packetIndex);
         applied = true;
       }
     }
@@ -786,7 +814,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
             channelKey: stream.channelKey ?? null,
             protocolSessionId: stream.protocolSessionId,
             core: this.saveCore(stream, false),
-            head: stream.head.saveState(),
+            head: stream.head?.saveState() ?? null,
             checkpoint: stream.checkpoint,
           };
         }),
@@ -861,7 +889,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       const duplicates = [this.seamDuplicates(existing.clientToServer, directions[0]), this.seamDuplicates(existing.serverToClient, directions[1])];
       for (let index = 0; index < 2; index++) {
         const target = index === 0 ? existing.clientToServer : existing.serverToClient;
-        this.continueDirection(target, directions[index]!, duplicates[index]!, duplicates[1 - index]!);
+        this.continueDirection(target, directions[index]!, duplicates[index]!, duplicates[1 - index]!, offset);
       }
     }
   }
@@ -880,6 +908,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       recent.ipIdentifications.set(state.recent.ipIdentifications);
       recent.interfaceIds.set(state.recent.interfaceIds);
       recent.next = state.recent.next;
+      countLowBytes(recent);
       direction.recent = recent;
     }
     direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
@@ -889,6 +918,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       if (keys.has(saved.key)) throw new RangeError(`stream key ${String(saved.key)} appears twice (streams[${index}])`);
       keys.add(saved.key);
       const stream = this.restoreStream(saved, offset, sessionId, directionName);
+      if (saved.head === null && saved.checkpoint !== null) throw new RangeError(`stream ${String(saved.key)} has a checkpoint but no head log (streams[${index}])`);
       const checkpoint = saved.checkpoint === null ? null : offsetCore(saved.checkpoint, offset);
       if (checkpoint !== null) this.restoreCore(checkpoint, 0); // validates the checkpoint's windows
       stream.checkpoint = checkpoint;
@@ -936,7 +966,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       pendingStallTypes: [],
       captureDuplicates: core.captureDuplicates,
       key: saved.key ?? undefined,
-      head: StreamHeadLog.fromState(saved.head, offset),
+      head: saved.head === null ? undefined : StreamHeadLog.fromState(saved.head, offset),
       headOpen: false,
       checkpoint: null,
     };
@@ -959,8 +989,8 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     return duplicates;
   }
 
-  /** Continues a direction of the analyzer with a later pass's (a rotation cut). */
-  private continueDirection(target: DirectionState, later: DecodedDirection, duplicates: Set<number>, peerDuplicates: Set<number>): void {
+  /** Continues a direction of the analyzer with a later pass's (a rotation cut; `cutPacketIndex`: the later pass's first packet). */
+  private continueDirection(target: DirectionState, later: DecodedDirection, duplicates: Set<number>, peerDuplicates: Set<number>, cutPacketIndex: number): void {
     for (const [type, count] of later.direction.unsequenced) target.unsequenced.set(type, (target.unsequenced.get(type) ?? 0) + count);
     for (const packet of later.headPackets) {
       if (!duplicates.has(packet.packetIndex)) continue;
@@ -993,27 +1023,95 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
         this.streamCount += 1;
         continue;
       }
-      this.continueStream(stream, laterStream, duplicates, peerDuplicates);
+      this.continueStream(stream, laterStream, duplicates, peerDuplicates, cutPacketIndex);
     }
     target.headPackets = [];
   }
 
-  /** Replays a later pass's head onto a stream, then grafts the rest of that pass (see `seam-graft.ts`). */
-  private continueStream(stream: StreamState, later: StreamState, duplicates: Set<number>, peerDuplicates: Set<number>): void {
+  /**
+   * Replays a later pass's head onto a stream, then grafts the rest of that
+   * pass (see `seam-graft.ts`). A later pass without a head log is grafted
+   * from its start (its state when the stream began) after this pass's open
+   * window is closed (its holes lost, as at the end of a pass), and the seam
+   * is counted as `E_LOSS_SEAM_INEXACT` at `cutPacketIndex`.
+   */
+  private continueStream(stream: StreamState, later: StreamState, duplicates: Set<number>, peerDuplicates: Set<number>, cutPacketIndex: number): void {
     if (stream.pendingStallPacketIndex >= 0) commitStall(stream);
-    if (stream.checkpoint === null) {
+    if (stream.checkpoint === null && stream.head !== undefined) {
       // This analyzer's whole pass was head: its end is the checkpoint of the combined pass.
       this.takeCheckpoint(stream);
     }
     stream.headOpen = false;
     stream.lastPacketIndex = -1;
     const head = later.head;
+    const laterState = later.state?.saveState();
+    const seamSkipped = head === undefined ? 0 : this.replayHead(stream, later, head, laterState, duplicates, peerDuplicates);
+    const laterCore = this.saveCore(later, false);
+    const checkpoint = head === undefined ? this.initialCore(later) : later.checkpoint;
+    if (checkpoint !== null) {
+      // The stall of the last replayed packet is in the later pass's counts since its checkpoint.
+      stream.pendingStallPacketIndex = -1;
+      stream.pendingStallTypes.length = 0;
+      // Without a head to replay, this pass's open window ends here, as a pass ending at the cut would close it.
+      if (head === undefined) stream.space.finish();
+      const exact = this.graftStream(stream, checkpoint, laterCore);
+      if (head === undefined) this.anomalies.add(SEAM_INEXACT_CODE, cutPacketIndex);
+      else if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices.length > 0 ? head.packetIndices.get(0) : 0);
+    }
+    for (const { type, messages } of later.messageTypes.values()) {
+      const entry = stream.messageTypes.get(type);
+      if (entry !== undefined) entry.messages += messages;
+      else if (messages > 0) stream.messageTypes.set(type, { type, messages });
+    }
+    stream.lastMessageType = undefined;
+    stream.reliable ||= later.reliable;
+    stream.resetsSeen = stream.space.resetCount;
+    if (later.firstUs < stream.firstUs) stream.firstUs = later.firstUs;
+    if (later.lastUs > stream.lastUs) stream.lastUs = later.lastUs;
+    if (laterState !== undefined) {
+      if (stream.state === undefined) {
+        stream.state = new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
+        stream.state.mergeState(laterState);
+      } else {
+        stream.state.continueWith(laterState, seamSkipped);
+      }
+    }
+  }
+
+  /** What a stream counts when it begins (no sequence yet): where a pass without a head log is grafted from. */
+  private initialCore(stream: StreamState): LossStreamCoreState {
+    const space = new SequenceSpace(this.spaceOptions);
+    const bits = stream.space.sequenceBits;
+    space.setSequenceBits(bits);
+    return {
+      space: space.saveState(),
+      rfc3550: stream.rfc3550 === undefined || bits === undefined ? null : new Rfc3550SequenceCounter(bits).saveState(),
+      input: null,
+      state: null,
+      messageTypes: [],
+      reliable: false,
+      resetsSeen: 0,
+      firstUs: stream.firstUs,
+      lastUs: stream.firstUs,
+      captureDuplicates: 0,
+      stallsByBlocker: [],
+    };
+  }
+
+  /** Replays a later pass's head log onto a stream; returns the datagrams lost before the later pass's first state update. */
+  private replayHead(
+    stream: StreamState,
+    later: StreamState,
+    head: StreamHeadLog,
+    laterState: ReturnType<StateSyncTracker["saveState"]> | undefined,
+    duplicates: Set<number>,
+    peerDuplicates: Set<number>,
+  ): number {
     let observation = 0;
     let ack = 0;
     let input = 0;
     let sendIndex = 0;
     let resendIndex = 0;
-    const laterState = later.state?.saveState();
     const firstUpdatePacketIndex = laterState?.firstUpdate?.packetIndex ?? -1;
     let seamSkipped = 0;
     for (let index = 0; index < head.length; index++) {
@@ -1055,57 +1153,37 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
         }
       }
     }
-    const laterCore = this.saveCore(later, false);
-    if (later.checkpoint !== null) {
-      const checkpoint = later.checkpoint;
-      // The stall of the last replayed packet is in the later pass's counts since its checkpoint.
-      stream.pendingStallPacketIndex = -1;
-      stream.pendingStallTypes.length = 0;
-      const a = this.saveCore(stream, true);
-      const space = graftSpace(a.space, checkpoint.space, laterCore.space, this.spaceOptions.maxResetCandidates);
-      let exact = space.exact;
-      let rfc3550 = laterCore.rfc3550;
-      if (a.rfc3550 !== null && checkpoint.rfc3550 !== null && laterCore.rfc3550 !== null) {
-        const grafted = graftRfc3550(a.rfc3550, checkpoint.rfc3550, laterCore.rfc3550);
-        rfc3550 = grafted.state;
-        exact &&= grafted.exact;
-      } else if (a.rfc3550 !== null) {
-        rfc3550 = a.rfc3550;
-        exact &&= laterCore.rfc3550 === null;
-      }
-      const inputs = graftInput(a.input, checkpoint.input, laterCore.input);
-      exact &&= inputs.exact;
-      const stalls = new Map<string, ReturnType<LogHistogram["saveState"]>>(a.stallsByBlocker);
-      const headStalls = new Map(checkpoint.stallsByBlocker);
-      const empty = new LogHistogram().saveState();
-      for (const [key, histogram] of laterCore.stallsByBlocker) {
-        stalls.set(key, graftLogHistogram(stalls.get(key) ?? empty, headStalls.get(key) ?? empty, histogram));
-      }
-      stream.space = SequenceSpace.fromState(this.spaceOptions, space.state, 0);
-      stream.rfc3550 = rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(rfc3550);
-      stream.input = inputs.state === null ? undefined : InputCoverage.fromState(inputs.state);
-      stream.stallsByBlocker = new Map([...stalls.entries()].filter(([, histogram]) => histogram.count > 0).map(([key, histogram]) => [key, LogHistogram.fromState(histogram)]));
-      stream.captureDuplicates += laterCore.captureDuplicates - checkpoint.captureDuplicates;
-      if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices.length > 0 ? head.packetIndices.get(0) : 0);
+    return seamSkipped;
+  }
+
+  /** Grafts the later pass's counts since `checkpoint` (its state where the merge continues it) onto a stream; false when the seam is not exact. */
+  private graftStream(stream: StreamState, checkpoint: LossStreamCoreState, laterCore: LossStreamCoreState): boolean {
+    const a = this.saveCore(stream, true);
+    const space = graftSpace(a.space, checkpoint.space, laterCore.space, this.spaceOptions.maxResetCandidates);
+    let exact = space.exact;
+    let rfc3550 = laterCore.rfc3550;
+    if (a.rfc3550 !== null && checkpoint.rfc3550 !== null && laterCore.rfc3550 !== null) {
+      const grafted = graftRfc3550(a.rfc3550, checkpoint.rfc3550, laterCore.rfc3550);
+      rfc3550 = grafted.state;
+      exact &&= grafted.exact;
+    } else if (a.rfc3550 !== null) {
+      rfc3550 = a.rfc3550;
+      exact &&= laterCore.rfc3550 === null;
     }
-    for (const { type, messages } of later.messageTypes.values()) {
-      const entry = stream.messageTypes.get(type);
-      if (entry !== undefined) entry.messages += messages;
-      else if (messages > 0) stream.messageTypes.set(type, { type, messages });
+    const inputs = graftInput(a.input, checkpoint.input, laterCore.input);
+    exact &&= inputs.exact;
+    const stalls = new Map<string, ReturnType<LogHistogram["saveState"]>>(a.stallsByBlocker);
+    const headStalls = new Map(checkpoint.stallsByBlocker);
+    const empty = new LogHistogram().saveState();
+    for (const [key, histogram] of laterCore.stallsByBlocker) {
+      stalls.set(key, graftLogHistogram(stalls.get(key) ?? empty, headStalls.get(key) ?? empty, histogram));
     }
-    stream.lastMessageType = undefined;
-    stream.reliable ||= later.reliable;
-    stream.resetsSeen = stream.space.resetCount;
-    if (later.firstUs < stream.firstUs) stream.firstUs = later.firstUs;
-    if (later.lastUs > stream.lastUs) stream.lastUs = later.lastUs;
-    if (laterState !== undefined) {
-      if (stream.state === undefined) {
-        stream.state = new StateSyncTracker(this.options.interpolationDelayMs * 1000, this.options.maxEntitiesPerStream);
-        stream.state.mergeState(laterState);
-      } else {
-        stream.state.continueWith(laterState, seamSkipped);
-      }
-    }
+    stream.space = SequenceSpace.fromState(this.spaceOptions, space.state, 0);
+    stream.rfc3550 = rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(rfc3550);
+    stream.input = inputs.state === null ? undefined : InputCoverage.fromState(inputs.state);
+    stream.stallsByBlocker = new Map([...stalls.entries()].filter(([, histogram]) => histogram.count > 0).map(([key, histogram]) => [key, LogHistogram.fromState(histogram)]));
+    stream.captureDuplicates += laterCore.captureDuplicates - checkpoint.captureDuplicates;
+    return exact;
   }
 
   private chooseMethod(stream: StreamState): "gaps" | "acks" {

@@ -12,9 +12,9 @@ function onePass(events: readonly RecordedEvent[], options: LossAnalyzerOptions 
   return analyzer.finish();
 }
 
-/** A pass saved and sent through JSON (as `--partial` files are). */
+/** A pass saved and sent through JSON (as `--partial` files are); with the seam log unless `options` turn it off. */
 function savedPass(events: readonly RecordedEvent[], options: LossAnalyzerOptions = {}, offset = 0): LossAnalyzerState {
-  const analyzer = createLossAnalyzer(options);
+  const analyzer = createLossAnalyzer({ keepSeamLog: true, ...options });
   feed(analyzer, events, offset);
   return JSON.parse(JSON.stringify(analyzer.saveState())) as LossAnalyzerState;
 }
@@ -44,12 +44,12 @@ function packetTimes(events: readonly RecordedEvent[]): { startUs: number; endUs
   return { startUs: times[0]!, endUs: times[times.length - 1]! };
 }
 
-function cutAndMerge(events: readonly RecordedEvent[], cutUs: number, options: LossAnalyzerOptions = {}): LossReport {
+function cutAndMerge(events: readonly RecordedEvent[], cutUs: number, options: LossAnalyzerOptions = {}, laterOptions: LossAnalyzerOptions = options): LossReport {
   const { first, second, offset } = cutAt(events, cutUs);
   return merged(
     [
       { state: savedPass(first, options), offset: 0 },
-      { state: savedPass(second, options, offset), offset },
+      { state: savedPass(second, laterOptions, offset), offset },
     ],
     options,
   );
@@ -225,6 +225,60 @@ describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
     expect(differences(report, reference)).toEqual([]);
   });
 
+  describe("saved without the seam log (keepSeamLog off, a plain analysis)", () => {
+    const withoutLog = { keepSeamLog: false };
+
+    it("holds no head logs and merges disjoint session groups byte-identically to one pass", () => {
+      const random = seededRandom(5);
+      const groups = splitSessions(events, 3, random);
+      const states = groups.map((group) => savedPass(group, withoutLog));
+      for (const state of states) {
+        for (const session of state.sessions) {
+          for (const stream of [...session.clientToServer.streams, ...session.serverToClient.streams]) {
+            expect(stream.head).toBeNull();
+            expect(stream.checkpoint).toBeNull();
+          }
+        }
+      }
+      expect(JSON.stringify(merged(states.map((state) => ({ state, offset: 0 }))))).toBe(JSON.stringify(single));
+      expect(JSON.stringify(savedPass(events, withoutLog)).length).toBeLessThan(JSON.stringify(savedPass(events)).length / 2);
+    });
+
+    it("counts each stream continued across a rotation cut as an inexact seam, and still adds its counts", () => {
+      const { startUs, endUs } = packetTimes(events);
+      const cutUs = (startUs + endUs) / 2;
+      const { second, offset } = cutAt(events, cutUs);
+      const report = cutAndMerge(events, cutUs, withoutLog);
+      const continued = new Set(second.flatMap((event) => (event.kind === "message" && event.message.roles.sequence !== undefined ? [`${event.message.sessionId}/${event.message.direction}`] : [])));
+      expect(continued.size).toBe(single.sessions.length);
+      expect(report.anomalies[SEAM_INEXACT_CODE]!.count).toBe(continued.size);
+      // Each seam is counted at the later pass's first packet (the cut).
+      expect(new Set(report.anomalies[SEAM_INEXACT_CODE]!.examples)).toEqual(new Set([offset]));
+      expect(report.sessions.map((row) => [row.id, row.direction])).toEqual(single.sessions.map((row) => [row.id, row.direction]));
+      for (const [index, row] of report.sessions.entries()) {
+        const reference = single.sessions[index]!;
+        // Each datagram was observed by exactly one pass: what was received adds up (the cut's own holes aside).
+        expect(Math.abs(row.received - reference.received)).toBeLessThanOrEqual(reference.received * 0.01 + 2);
+        expect(row.captureDuplicates).toBe(reference.captureDuplicates);
+        expect(row.firstUs).toBe(reference.firstUs);
+        expect(row.lastUs).toBe(reference.lastUs);
+      }
+    });
+
+    it("needs the log only in the later pass: an earlier pass without it still merges exactly", () => {
+      const { startUs, endUs } = packetTimes(events);
+      const report = cutAndMerge(events, startUs + ((endUs - startUs) * 3) / 10, withoutLog, { keepSeamLog: true });
+      expect(report.anomalies[SEAM_INEXACT_CODE]).toBeUndefined();
+      expect(JSON.stringify(report)).toBe(JSON.stringify(single));
+    });
+
+    it("keeps the log out of the options a state must share (states with and without it merge)", () => {
+      const analyzer = createLossAnalyzer({ keepSeamLog: true });
+      analyzer.mergeState(savedPass(events, withoutLog), { packetIndexOffset: 0 });
+      expect(JSON.stringify(analyzer.finish())).toBe(JSON.stringify(single));
+    });
+  });
+
   describe("rejects a state it did not save, before changing anything", () => {
     let good: LossAnalyzerState;
     let firstHalf: LossAnalyzerState;
@@ -248,6 +302,16 @@ describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
       ["an array beyond its bound", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].core.space.gapPacketIndices = [1, 2, 3, 4, 5, 6])), ErrorCode.badPartial],
       ["a window larger than windowSize", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].core.space.window.flags += "1".repeat(4096))), ErrorCode.badPartial],
       ["a head whose columns disagree", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].head.kinds += "o")), ErrorCode.badPartial],
+      [
+        "a checkpoint without a head log",
+        () =>
+          mutate((state) => {
+            const stream = state.sessions[0].serverToClient.streams.find((candidate: { checkpoint: unknown }) => candidate.checkpoint !== null) ?? state.sessions[0].serverToClient.streams[0];
+            stream.checkpoint ??= stream.core;
+            stream.head = null;
+          }),
+        ErrorCode.badPartial,
+      ],
       ["a session twice", () => mutate((state) => state.sessions.push(state.sessions[0])), ErrorCode.badPartial],
       ["options of another run", () => mutate((state) => (state.options.windowSize = 4096)), ErrorCode.partialMismatch],
       ["not an object", () => "loss", ErrorCode.badPartial],
@@ -338,7 +402,7 @@ describe("loss analyzer state, a later pass restarting behind the earlier one", 
     const single = reference.finish();
     expect(single.sessions.find((row) => row.direction === "serverToClient")!.resets.count).toBe(1);
     const save = (sequences: number[], startIndex: number): LossAnalyzerState => {
-      const analyzer = createLossAnalyzer(options);
+      const analyzer = createLossAnalyzer({ ...options, keepSeamLog: true });
       feedBoth(analyzer, sequences, startIndex, startIndex);
       return JSON.parse(JSON.stringify(analyzer.saveState())) as LossAnalyzerState;
     };

@@ -22,6 +22,12 @@ export interface AnalysisContext {
   decodeAnomalies?: Record<string, number>;
   /** Game messages decoded, once the captures are read (complete when `toSection` is called). */
   decodedMessages?: number;
+  /**
+   * True when the run saves its analyzers' states or merges states of the same
+   * sessions (`--partial`, fleet jobs, `--thread-cut sessions`): analyses then
+   * keep what an exact merge across a rotation cut needs (loss's seam log).
+   */
+  savesStates?: boolean;
 }
 
 /**
