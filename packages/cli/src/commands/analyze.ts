@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { SingleBar } from "cli-progress";
 import { compareSeverity, type Severity } from "@tickscope/core";
 import { TimeOrderedLog } from "@tickscope/capture";
 import { availableAnalyses } from "../analyses/registry.js";
@@ -104,7 +103,7 @@ export function registerAnalyzeCommand(program: Command): void {
     assertFormatsHaveDestination(formats, options.out ?? config.out);
     const failOn = options.failOn ?? config.failOn;
     const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
-    const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
+    const bar = showProgress ? new (await import("cli-progress")).default.SingleBar({ stream: process.stderr, format: "{bar} {percentage}% | {value}/{total} MB | ETA {eta}s", hideCursor: true }) : undefined;
     let barStarted = false;
     // the server log is streamed and merged in time order with bounded memory
     const serverLog = options.serverLog === undefined ? undefined : await loadServerLog(options.serverLog, options.logMap);

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { SingleBar } from "cli-progress";
 import { ErrorCode, TickscopeError } from "@tickscope/core";
 import { parseProtocolDefinition, type ProtocolDefinition } from "@tickscope/core/protocol";
 import { createRoleMappedEncoder, getProfile, toNetemCommand, PROFILE_NAMES, type MatchOptions } from "@tickscope/sim";
@@ -88,7 +87,7 @@ export function registerSimulateCommand(program: Command): void {
       const match = await matchOptionsFromCommand(options);
       const protocol = options.protocol === undefined ? undefined : await simulationProtocol(options.protocol);
       const showProgress = !options.quiet && process.stderr.isTTY === true && streams.stderr === process.stderr;
-      const bar = showProgress ? new SingleBar({ stream: process.stderr, format: "{bar} {percentage}% simulated | ETA {eta}s", hideCursor: true }) : undefined;
+      const bar = showProgress ? new (await import("cli-progress")).default.SingleBar({ stream: process.stderr, format: "{bar} {percentage}% simulated | ETA {eta}s", hideCursor: true }) : undefined;
       bar?.start(match.durationMs, 0);
       const result = await runSimulation(
         match,
