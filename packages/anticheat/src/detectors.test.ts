@@ -315,6 +315,24 @@ describe("movement", () => {
     expect(finding.evidence.values.maxJumpUnitsPerSecond).toBeGreaterThan(3 * 10);
   });
 
+  it("a step a hair past the teleport distance is a teleport, one a hair short is not (the squared-length screen is exact)", () => {
+    const teleports = (jump: number, y = 0, z = 0): number => {
+      const builder = new StreamBuilder();
+      for (let index = 0; index < 40; index++) {
+        const x = index < 20 ? 0 : jump;
+        builder.client(T0 + index * FRAME_US, "input", { sendTimeUs: CLOCK0 + index * FRAME_US, position: { x, y: index < 20 ? 0 : y, z: index < 20 ? 0 : z } });
+      }
+      const finding = analyze(builder.messages, { teleportDistance: 25 }).findings.find((entry) => entry.kind === "movement");
+      return finding === undefined ? 0 : (finding.evidence.values.teleports as number);
+    };
+    expect(teleports(25 * (1 + 1e-12))).toBe(1);
+    expect(teleports(25)).toBe(0);
+    expect(teleports(25 * (1 - 1e-12))).toBe(0);
+    // Across three axes: √(15² + 20² + 0.0001²) just exceeds 25; (15, 20, 0) is exactly 25.
+    expect(teleports(15, 20, 0.0001)).toBe(1);
+    expect(teleports(15, 20, 0)).toBe(0);
+  });
+
   it("flags speed above the maximum", () => {
     const finding = analyze(simulate({ seconds: 10, speed: 25 }).messages).findings.find((entry) => entry.kind === "movement")!;
     expect(finding.evidence.values.maxSpeedUnitsPerSecond).toBeGreaterThan(20);

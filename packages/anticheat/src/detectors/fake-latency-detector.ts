@@ -4,6 +4,7 @@ import { decodeFloat, EncodedFloatSchema, encodeFloat } from "../state-encoding.
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
+import { RecentRttLevel } from "../recent-rtt-level.js";
 import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
 
 /**
@@ -26,21 +27,10 @@ export const FakeLatencyStateSchema = Type.Object({
 /** See {@link FakeLatencyStateSchema}. */
 export type FakeLatencyState = Static<typeof FakeLatencyStateSchema>;
 
-/** Measured RTT samples kept for the recent level (the last second, at least {@link LEVEL_MIN_SAMPLES}). */
-const LEVEL_CAPACITY = 32;
-/** Span of the recent measured level, µs (robust to one late ack or echo, follows a real rise within a second). */
-const LEVEL_SPAN_US = 1_000_000;
-/** Samples the recent level takes at least (sparse echoes: the last three, whatever their age). */
-const LEVEL_MIN_SAMPLES = 3;
 /** Smoothing time constants tried (the slowest allowed, then halved each time). */
 const SMOOTHINGS = 5;
 /** Part of `fakeLatencyMinExcessMs` a smoothing credit must exceed before it counts (10 ms by default). */
 const CREDIT_FLOOR_FRACTION = 0.25;
-/** Sort buffer of the level median (single-threaded; ≤ {@link LEVEL_CAPACITY} values). */
-const LEVEL_SCRATCH = new Float64Array(LEVEL_CAPACITY);
-/** Weights of {@link LEVEL_SCRATCH}'s values, µs. */
-const LEVEL_WEIGHTS = new Float64Array(LEVEL_CAPACITY);
-
 /**
  * Artificial latency claimed in the client's reported RTT: the RTT the client
  * reports against the RTT measured from echo pairs on the wire, paired at
@@ -57,7 +47,7 @@ const LEVEL_WEIGHTS = new Float64Array(LEVEL_CAPACITY);
  * is on the wire too (the measured RTT rose first — in the acks of the
  * delayed client messages, {@link SessionTimeline.lastWireRttMs}), so the
  * excess is taken beyond a *smoothing credit*: the recent wire RTT level
- * (median of the last second) is smoothed exponentially with time constants from
+ * (time-weighted median of the last second, {@link RecentRttLevel}) is smoothed exponentially with time constants from
  * `reportedRttSmoothingMs` down to 1/16 of it, and the highest smoothing's
  * height above the current level is what an honest smoothed report may still
  * show (a fast smoothing follows a short spike fully and forgets it fast, a
@@ -71,11 +61,8 @@ export class FakeLatencyDetector implements SessionDetector {
   /** Smoothing credit at the latest wire RTT sample, ms. */
   private creditMs = 0;
   private readonly history: WindowHistory;
-  /** Recent measured samples (ring): arrival µs and RTT ms. */
-  private readonly levelUs = new Float64Array(LEVEL_CAPACITY);
-  private readonly levelMs = new Float64Array(LEVEL_CAPACITY);
-  private levelCount = 0;
-  private levelNext = 0;
+  /** Recent measured wire samples and their time-weighted median. */
+  private readonly level = new RecentRttLevel();
   /**
    * Exponential smoothings of the measured level with time constants `reportedRttSmoothingMs`
    * / 2^k (k = 0..{@link SMOOTHINGS} − 1), ms; NaN before the first sample.
@@ -159,11 +146,7 @@ export class FakeLatencyDetector implements SessionDetector {
    * `reportedRttSmoothingMs`) can still be above the current level, ms.
    */
   private smoothingCredit(tUs: number, measuredMs: number): number {
-    this.levelUs[this.levelNext] = tUs;
-    this.levelMs[this.levelNext] = measuredMs;
-    this.levelNext = (this.levelNext + 1) % LEVEL_CAPACITY;
-    if (this.levelCount < LEVEL_CAPACITY) this.levelCount += 1;
-    const level = this.recentLevel(tUs);
+    const level = this.level.add(tUs, measuredMs);
     this.currentLevelMs = level;
     const smoothed = this.smoothedMs;
     const elapsedUs = Math.max(0, tUs - this.smoothedUs);
@@ -181,49 +164,6 @@ export class FakeLatencyDetector implements SessionDetector {
     // A slow smoothing lags a slowly falling RTT (a mobile path's drift) by its slope × time
     // constant; a credit of a few ms is that wander, not a rise a report could still carry.
     return Math.max(0, highest - level - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
-  }
-
-  /**
-   * Time-weighted median of the measured samples of the last second (at least the last
-   * {@link LEVEL_MIN_SAMPLES}), ms: each sample weighs the time since the sample before it (what
-   * a probe sent in that time would have measured). Dense samples weigh alike, so one late ack
-   * among many moves nothing; a sample after a gap — a stall that held every datagram, so no
-   * newer ack came (its value is the oldest newly acknowledged datagram's RTT, see
-   * {@link SessionTimeline.lastWireRttMs}) — stands for the whole gap, as it does in a client's
-   * SRTT when its ping fell into the stall (a 1.5-s Wi-Fi stall sampled by a 1-Hz ping raises
-   * an SRTT by 1.5 s / 8).
-   */
-  private recentLevel(tUs: number): number {
-    let count = 0;
-    let total = 0;
-    for (let back = 1; back <= this.levelCount; back++) {
-      const slot = (this.levelNext - back + LEVEL_CAPACITY) % LEVEL_CAPACITY;
-      const sampleUs = this.levelUs[slot]!;
-      if (count >= LEVEL_MIN_SAMPLES && tUs - sampleUs > LEVEL_SPAN_US) break;
-      const previousUs = back < this.levelCount ? this.levelUs[(slot - 1 + LEVEL_CAPACITY) % LEVEL_CAPACITY]! : Number.NaN;
-      // The part of the last second the sample covers (a sparse sample: at least a share of it).
-      const coveredUs = Math.min(sampleUs - Math.max(Number.isNaN(previousUs) ? sampleUs : previousUs, tUs - LEVEL_SPAN_US), LEVEL_SPAN_US);
-      const weight = Math.max(coveredUs, 1);
-      // Insertion into the sorted prefix (≤ 32 values, no allocation).
-      const value = this.levelMs[slot]!;
-      let position = count - 1;
-      while (position >= 0 && LEVEL_SCRATCH[position]! > value) {
-        LEVEL_SCRATCH[position + 1] = LEVEL_SCRATCH[position]!;
-        LEVEL_WEIGHTS[position + 1] = LEVEL_WEIGHTS[position]!;
-        position -= 1;
-      }
-      LEVEL_SCRATCH[position + 1] = value;
-      LEVEL_WEIGHTS[position + 1] = weight;
-      count += 1;
-      total += weight;
-    }
-    let cumulative = 0;
-    for (let index = 0; index < count; index++) {
-      cumulative += LEVEL_WEIGHTS[index]!;
-      if (cumulative * 2 > total) return LEVEL_SCRATCH[index]!;
-      if (cumulative * 2 === total) return (LEVEL_SCRATCH[index]! + LEVEL_SCRATCH[index + 1]!) / 2;
-    }
-    return LEVEL_SCRATCH[count - 1]!;
   }
 
   /** The state as plain data; the detector is unchanged. */

@@ -83,7 +83,7 @@ export class MovementDetector implements SessionDetector {
   private placementCount = 0;
   /** Latest claimed time of any client message, µs (NaN before). */
   private latestClaimUs = Number.NaN;
-  /** Entities of the latest server snapshot: ids and positions (the first {@link snapshotCount}). */
+  /** Entities of the latest server snapshot while the own entity is unknown: ids and positions (the first {@link snapshotCount}). */
   private readonly snapshotIds = new Float64Array(SNAPSHOT_ENTITIES);
   private readonly snapshotPositions = new Float64Array(SNAPSHOT_ENTITIES * 3);
   private snapshotCount = 0;
@@ -122,11 +122,20 @@ export class MovementDetector implements SessionDetector {
    */
   onServerEntities(message: GameMessage, entities: readonly EntityRoles[]): void {
     this.flushRelayed();
+    const own = this.ownEntityId;
+    if (Number.isNaN(own)) {
+      // Votes still need the snapshot: copied (a message is not kept past the call).
+      this.copySnapshot(entities);
+      return;
+    }
+    // Identified for good: only the own entity's position is read (no copy).
+    if (Number.isNaN(this.latestClaimUs)) return;
     let count = 0;
-    for (const entity of entities) {
+    for (let index = 0; index < entities.length && count < SNAPSHOT_ENTITIES; index++) {
+      const entity = entities[index]!;
       const position = entity.position;
-      if (position === undefined || count >= SNAPSHOT_ENTITIES) continue;
-      if (entity.entityId === this.ownEntityId && !Number.isNaN(this.latestClaimUs) && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
+      if (position === undefined) continue;
+      if (entity.entityId === own && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
         // Judged at the next snapshot: a spawn placing the entity may follow in the same datagram.
         this.pendingMessage = message;
         this.pendingX = position.x;
@@ -134,6 +143,17 @@ export class MovementDetector implements SessionDetector {
         this.pendingZ = position.z;
         this.pendingClaimUs = this.latestClaimUs;
       }
+      count += 1;
+    }
+  }
+
+  /** Keeps the first {@link SNAPSHOT_ENTITIES} positioned entities of a snapshot for {@link vote}. */
+  private copySnapshot(entities: readonly EntityRoles[]): void {
+    let count = 0;
+    for (let index = 0; index < entities.length && count < SNAPSHOT_ENTITIES; index++) {
+      const entity = entities[index]!;
+      const position = entity.position;
+      if (position === undefined) continue;
       this.snapshotIds[count] = entity.entityId;
       this.snapshotPositions[count * 3] = position.x;
       this.snapshotPositions[count * 3 + 1] = position.y;
@@ -293,10 +313,20 @@ class PositionTrack {
   /** The first position of the pass: x, y, z, claimed µs, arrival µs, packet index (for a rotation cut). */
   private first: number[] | undefined;
 
+  /**
+   * Squared step length below which a step is surely within `teleportDistance` (a relative margin
+   * of 1e-9 covers the rounding of the squares and of Math.hypot); −1 (never) for a distance so
+   * small that its square would lose precision.
+   */
+  private readonly shortStepSquared: number;
+
   constructor(
     private readonly options: AnticheatOptions,
     private readonly explained: (arrivalUs: number, lastArrivalUs: number, x: number, y: number, z: number) => boolean,
-  ) {}
+  ) {
+    const distance = options.teleportDistance;
+    this.shortStepSquared = distance >= 1e-100 ? distance * distance * (1 - 1e-9) : -1;
+  }
 
   /** Adds a position at claimed time `tUs` (carried by `message`). */
   add(message: GameMessage, x: number, y: number, z: number, tUs: number): void {
@@ -308,7 +338,11 @@ class PositionTrack {
     }
     if (tUs <= this.lastUs) return;
     const limit = this.options.maxSpeedUnitsPerSecond;
-    const jump = Math.hypot(x - this.lastX, y - this.lastY, z - this.lastZ);
+    const dx = x - this.lastX;
+    const dy = y - this.lastY;
+    const dz = z - this.lastZ;
+    // A step clearly shorter than the teleport distance is no teleport: Math.hypot (exact to an ulp, slow) only near or past it.
+    const jump = dx * dx + dy * dy + dz * dz < this.shortStepSquared ? 0 : Math.hypot(dx, dy, dz);
     const stepSeconds = (tUs - this.lastUs) / 1e6;
     if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
       if (this.explained(message.tUs, this.lastArrivalUs, x, y, z)) {

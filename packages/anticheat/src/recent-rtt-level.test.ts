@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { LEVEL_CAPACITY, LEVEL_MIN_SAMPLES, LEVEL_SPAN_US, RecentRttLevel } from "./recent-rtt-level.js";
+import { Random } from "./test-support/random.js";
+
+/** The level computed from scratch: sort the span's samples, walk the weights (the definition). */
+function referenceLevel(samples: ReadonlyArray<readonly [number, number]>, tUs: number): number {
+  const kept = samples.slice(-LEVEL_CAPACITY);
+  const chosen: Array<{ valueMs: number; weight: number; age: number }> = [];
+  for (let back = 1; back <= kept.length; back++) {
+    const [atUs, valueMs] = kept[kept.length - back]!;
+    if (chosen.length >= LEVEL_MIN_SAMPLES && tUs - atUs > LEVEL_SPAN_US) break;
+    const previousUs = back < kept.length ? kept[kept.length - back - 1]![0] : atUs;
+    const coveredUs = Math.min(atUs - Math.max(previousUs, tUs - LEVEL_SPAN_US), LEVEL_SPAN_US);
+    chosen.push({ valueMs, weight: Math.max(coveredUs, 1), age: back });
+  }
+  chosen.sort((a, b) => a.valueMs - b.valueMs || a.age - b.age);
+  const total = chosen.reduce((sum, sample) => sum + sample.weight, 0);
+  let cumulative = 0;
+  for (let index = 0; index < chosen.length; index++) {
+    cumulative += chosen[index]!.weight;
+    if (cumulative * 2 > total) return chosen[index]!.valueMs;
+    if (cumulative * 2 === total) return (chosen[index]!.valueMs + chosen[index + 1]!.valueMs) / 2;
+  }
+  return chosen[chosen.length - 1]!.valueMs;
+}
+
+describe("RecentRttLevel", () => {
+  it("equals the from-scratch time-weighted median on dense, sparse, tied and stalled series", () => {
+    const generator = new Random(16);
+    const random = (): number => generator.next();
+    for (let series = 0; series < 40; series++) {
+      const level = new RecentRttLevel();
+      const samples: Array<[number, number]> = [];
+      let tUs = 1_700_000_000_000_000;
+      // Few distinct values in some series (ties and exact halves), continuous ones in others.
+      const coarse = series % 2 === 0;
+      for (let index = 0; index < 400; index++) {
+        const gap = random() < 0.05 ? 300_000 + random() * 2_000_000 : 5_000 + random() * 60_000;
+        tUs += Math.round(gap);
+        const valueMs = coarse ? 40 + Math.floor(random() * 4) * 5 : 30 + random() * 50;
+        samples.push([tUs, valueMs]);
+        expect(level.add(tUs, valueMs)).toBe(referenceLevel(samples, tUs));
+      }
+      expect(level.length).toBe(LEVEL_CAPACITY);
+    }
+  });
+
+  it("weighs a sample after a stall by the whole gap, and forgets it after a second", () => {
+    const level = new RecentRttLevel();
+    const t0 = 1_000_000_000;
+    for (let index = 0; index < 30; index++) level.add(t0 + index * 33_000, 50);
+    // A 1.5-s stall: the first ack after it measured 1500 ms and stands for the whole last second.
+    expect(level.add(t0 + 29 * 33_000 + 1_500_000, 1500)).toBe(1500);
+    let tUs = t0 + 29 * 33_000 + 1_500_000;
+    let latest = 0;
+    for (let index = 0; index < 40; index++) {
+      tUs += 33_000;
+      latest = level.add(tUs, 50);
+    }
+    expect(latest).toBe(50);
+  });
+
+  it("takes the mean of the two middle values when the weights split exactly in half", () => {
+    const level = new RecentRttLevel();
+    expect(level.add(1_000, 10)).toBe(10);
+    // Weights 1 (first: no sample before it) and 1 (1 µs later): exactly half each.
+    expect(level.add(1_001, 20)).toBe(15);
+  });
+});
