@@ -293,8 +293,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (!(tracker.firstUs <= sample.tUs)) tracker.firstUs = sample.tUs;
     if (!(tracker.lastUs >= sample.tUs)) tracker.lastUs = sample.tUs;
     tracker.signals.add(sample);
-    tracker.notePrefixSample(sample);
-    tracker.addRtt(sample.method, sample.direction, sample.rttMs);
+    tracker.addSample(sample);
   };
   /** An RTT sampler feeding the sessions whose keys `keyOf` gives (one per capture: its raw session ids are its own). */
   const createSampler = (keyOf: (sessionId: string) => string): RttSampler =>

@@ -92,4 +92,36 @@ describe("SessionTracker bounds", () => {
     expect(tracker.spikes.get(tracker.signals.of(choice.timeSeries))).toHaveLength(2);
     expect(tracker.spikeCount(choice)).toBe(2);
   });
+
+  it("files a sample into its own series' reservoir and prefix, the prefix bounded, as addRtt and notePrefixSample do", () => {
+    const fast = new SessionTracker("s", LIMITS);
+    const slow = new SessionTracker("s", LIMITS);
+    const methods = ["echo", "ack", "reported"] as const;
+    const directions = ["clientToServer", "serverToClient"] as const;
+    for (let index = 0; index < 1500; index++) {
+      const sample: RttSample = {
+        sessionId: "s",
+        direction: directions[index % 2]!,
+        method: methods[Math.floor(index / 2) % 3]!,
+        tUs: index * 1000,
+        rttMs: 20 + (index % 7),
+        packetIndex: index,
+        channel: "",
+      };
+      fast.addSample(sample);
+      slow.notePrefixSample(sample);
+      slow.addRtt(sample.method, sample.direction, sample.rttMs);
+    }
+    expect([...fast.rttStreams.keys()].sort()).toEqual(["ack:clientToServer", "ack:serverToClient", "echo:clientToServer", "echo:serverToClient", "reported:clientToServer", "reported:serverToClient"]);
+    for (const [key, stream] of fast.rttStreams) {
+      expect(stream.count).toBe(250);
+      expect(stream.samples()).toEqual(slow.rttStreams.get(key)!.samples());
+      const prefix = fast.samplePrefixes.get(key)!;
+      expect(prefix).toHaveLength(3 * fast.samplePrefixLength);
+      expect(prefix).toEqual(slow.samplePrefixes.get(key));
+    }
+    // echo from client to server: samples 0, 6, 12, … (their start, RTT and packet index, in order)
+    expect(fast.samplePrefixes.get("echo:clientToServer")!.slice(0, 6)).toEqual([0, 20, 0, 6000, 26, 6]);
+    expect(fast.samplePrefixes.get("ack:serverToClient")!.slice(0, 3)).toEqual([3000, 23, 3]);
+  });
 });

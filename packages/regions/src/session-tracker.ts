@@ -413,7 +413,10 @@ const RTT_STREAM_KEYS: Record<RttSource, Record<Direction, string>> = {
   reported: { clientToServer: "reported:clientToServer", serverToClient: "reported:serverToClient" },
 };
 
-const RTT_SOURCE_INDEX: Readonly<Record<RttSource, number>> = { echo: 0, ack: 1, reported: 2 };
+/** Slot of a series in the tracker's per-series arrays: source index (echo 0, ack 1, reported 2) × 2 + direction index (no keyed lookup by string). */
+function seriesSlotOf(source: RttSource, originDirection: Direction): number {
+  return (source === "echo" ? 0 : source === "ack" ? 2 : 4) + (originDirection === "clientToServer" ? 0 : 1);
+}
 
 /** Key of an RTT stream in {@link SessionTracker.rttStreams} (a constant string, no allocation). */
 export function rttStreamKey(source: RttSource, originDirection: Direction): string {
@@ -459,6 +462,8 @@ export class SessionTracker {
   private sequenceSpaceCount = 0;
   /** The same RTT streams by source index × 2 + direction index (the hot path, no string keys). */
   private readonly rttStreamSlots: (RttStream | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  /** The same sample prefixes as {@link samplePrefixes}, by the same slots. */
+  private readonly prefixSlots: (number[] | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
   /** The sequence window returned last per direction (0 = client→server), and its channel. */
   private readonly lastSpaces: [SequenceWindow | undefined, SequenceWindow | undefined] = [undefined, undefined];
   private readonly lastChannels: [number | string | undefined, number | string | undefined] = [undefined, undefined];
@@ -505,27 +510,43 @@ export class SessionTracker {
     return count;
   }
 
+  /**
+   * Files one RTT sample (the hot path: one slot, no key string): into its
+   * series' reservoir ({@link addRtt}) and, while not full, its prefix
+   * ({@link notePrefixSample}).
+   */
+  addSample(sample: RttSample): void {
+    const slot = seriesSlotOf(sample.method, sample.direction);
+    const prefix = this.prefixSlots[slot] ?? this.openPrefix(slot, sample.method, sample.direction);
+    if (prefix.length < 3 * this.samplePrefixLength) prefix.push(sample.tUs, sample.rttMs, sample.packetIndex);
+    (this.rttStreamSlots[slot] ?? this.openStream(slot, sample.method, sample.direction)).add(sample.rttMs);
+  }
+
   /** Keeps a sample in its series' prefix while the prefix is not full (see {@link samplePrefixes}). */
   notePrefixSample(sample: RttSample): void {
-    const key = rttStreamKey(sample.method, sample.direction);
-    let prefix = this.samplePrefixes.get(key);
-    if (prefix === undefined) {
-      prefix = [];
-      this.samplePrefixes.set(key, prefix);
-    }
+    const slot = seriesSlotOf(sample.method, sample.direction);
+    const prefix = this.prefixSlots[slot] ?? this.openPrefix(slot, sample.method, sample.direction);
     if (prefix.length < 3 * this.samplePrefixLength) prefix.push(sample.tUs, sample.rttMs, sample.packetIndex);
   }
 
   /** Adds an RTT sample of a source, measured from requests sent in `originDirection`. */
   addRtt(source: RttSource, originDirection: Direction, rttMs: number): void {
-    const slot = RTT_SOURCE_INDEX[source] * 2 + (originDirection === "clientToServer" ? 0 : 1);
-    let stream = this.rttStreamSlots[slot];
-    if (stream === undefined) {
-      stream = new RttStream(this.limits.maxRttSamples, this.random);
-      this.rttStreams.set(rttStreamKey(source, originDirection), stream);
-      this.rttStreamSlots[slot] = stream;
-    }
-    stream.add(rttMs);
+    const slot = seriesSlotOf(source, originDirection);
+    (this.rttStreamSlots[slot] ?? this.openStream(slot, source, originDirection)).add(rttMs);
+  }
+
+  private openPrefix(slot: number, source: RttSource, originDirection: Direction): number[] {
+    const prefix: number[] = [];
+    this.samplePrefixes.set(rttStreamKey(source, originDirection), prefix);
+    this.prefixSlots[slot] = prefix;
+    return prefix;
+  }
+
+  private openStream(slot: number, source: RttSource, originDirection: Direction): RttStream {
+    const stream = new RttStream(this.limits.maxRttSamples, this.random);
+    this.rttStreams.set(rttStreamKey(source, originDirection), stream);
+    this.rttStreamSlots[slot] = stream;
+    return stream;
   }
 
   /** The sequence window of a direction's channel, or undefined when the bound is reached. */
