@@ -1,3 +1,4 @@
+import { BUCKET_COUNT, BUCKET_GROWTH, bucketIndex } from "./log-bucket-index.js";
 import { decodeSparse, encodeSparse, type SparseCounts } from "./state-encoding.js";
 
 /** Saved state of a {@link LogHistogram} (JSON-safe; buckets sparse). */
@@ -31,10 +32,7 @@ export interface DistributionSummary {
   max: number;
 }
 
-const GROWTH = 1.02;
-const LOG_GROWTH = Math.log(GROWTH);
-/** Values below this land in bucket 0 (exactly-zero and sub-unit values). */
-const BUCKET_COUNT = 1400;
+const GROWTH = BUCKET_GROWTH;
 
 /**
  * Fixed-memory histogram of non-negative values with logarithmic buckets
@@ -121,9 +119,7 @@ export class LogHistogram {
 }
 
 function bucketOf(value: number): number {
-  if (value < 1) return 0;
-  const index = 1 + Math.floor(Math.log(value) / LOG_GROWTH);
-  return index >= BUCKET_COUNT ? BUCKET_COUNT - 1 : index;
+  return bucketIndex(value);
 }
 
 function bucketValue(index: number): number {

@@ -6,7 +6,6 @@ import {
   type MergeableAnalyzer,
   type MergePlacement,
   isCaptureDuplicate,
-  payloadFingerprint,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -20,6 +19,7 @@ import {
   type SerialNumber,
   serialNumberForReport,
 } from "@tickscope/core";
+import { datagramFingerprint } from "./datagram-fingerprint.js";
 import { DEFAULT_PATTERN_LENGTH, fitGilbertElliott, formatNetemGemodel, type GilbertElliottFit } from "./gilbert-elliott-fit.js";
 import { LogHistogram, round, type RunLengthHistogram } from "./histogram.js";
 import { InputCoverage } from "./input-coverage.js";
@@ -468,7 +468,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const session = this.session(packet.sessionId);
     const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
     const recent = (directionState.recent ??= newRecentDatagrams());
-    const fingerprint = payloadFingerprint(payload);
+    const fingerprint = datagramFingerprint(payload);
     const lowByte = fingerprint & 255;
     if (recent.byLowByte[lowByte] !== 0) {
       for (let index = 0; index < RECENT_DATAGRAMS; index++) {

@@ -48,8 +48,15 @@ interface EntityState {
   tUs: number;
 }
 
-/** Entity ids below this (non-negative integers) are looked up in an array instead of a map. */
+/** Entity ids below this (non-negative integers) are kept in columns indexed by id instead of a map. */
 const DENSE_ENTITY_IDS = 4096;
+/** Flags of a dense entity: present, and whether its last update carried a velocity. */
+const DENSE_PRESENT = 1;
+const DENSE_VELOCITY = 2;
+
+function isDenseId(id: number): boolean {
+  return id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
+}
 
 /**
  * Effect of loss on unreliable state (snapshots) of one sequence space:
@@ -80,8 +87,20 @@ export class StateSyncTracker {
   private nominalUs = 0;
   private lastUpdateUs = Number.NaN;
   private lastPacketIndex = -1;
-  /** Entities by id: small non-negative integer ids in an array, the others in a map. */
-  private readonly denseEntities: (EntityState | undefined)[] = [];
+  /**
+   * Entities with small non-negative integer ids, as columns indexed by id
+   * (typed arrays grown by doubling: no object per entity to chase on the hot
+   * path); the others in a map.
+   */
+  private denseCapacity = 0;
+  private denseFlags = new Uint8Array(0);
+  private denseX = new Float64Array(0);
+  private denseY = new Float64Array(0);
+  private denseZ = new Float64Array(0);
+  private denseVx = new Float64Array(0);
+  private denseVy = new Float64Array(0);
+  private denseVz = new Float64Array(0);
+  private denseTimeUs = new Float64Array(0);
   private readonly sparseEntities = new Map<number, EntityState>();
   private entityCount = 0;
   private readonly nearThresholdUs: number[] = [];
@@ -194,10 +213,52 @@ export class StateSyncTracker {
     }
   }
 
-  /** The state of entity `id`, creating it within the entity limit (undefined when the limit is reached). */
-  private entity(id: number, tUs: number): EntityState | undefined {
-    const dense = id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
-    let state = dense ? this.denseEntities[id] : this.sparseEntities.get(id);
+  /** Makes the dense columns hold ids up to `id`. */
+  private growDense(id: number): void {
+    let capacity = Math.max(64, this.denseCapacity);
+    while (capacity <= id) capacity *= 2;
+    capacity = Math.min(capacity, DENSE_ENTITY_IDS);
+    const grow = (column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const grown = new Float64Array(capacity);
+      grown.set(column);
+      return grown;
+    };
+    const flags = new Uint8Array(capacity);
+    flags.set(this.denseFlags);
+    this.denseFlags = flags;
+    this.denseX = grow(this.denseX);
+    this.denseY = grow(this.denseY);
+    this.denseZ = grow(this.denseZ);
+    this.denseVx = grow(this.denseVx);
+    this.denseVy = grow(this.denseVy);
+    this.denseVz = grow(this.denseVz);
+    this.denseTimeUs = grow(this.denseTimeUs);
+    this.denseCapacity = capacity;
+  }
+
+  /** Creates dense entity `id` within the entity limit (false when the limit is reached). */
+  private createDense(id: number, tUs: number): boolean {
+    if (this.entityCount >= this.maxEntities) {
+      this.entitiesDropped += 1;
+      return false;
+    }
+    this.entityCount += 1;
+    this.created = true;
+    if (id >= this.denseCapacity) this.growDense(id);
+    this.denseFlags[id] = DENSE_PRESENT;
+    this.denseX[id] = 0;
+    this.denseY[id] = 0;
+    this.denseZ[id] = 0;
+    this.denseVx[id] = 0;
+    this.denseVy[id] = 0;
+    this.denseVz[id] = 0;
+    this.denseTimeUs[id] = tUs;
+    return true;
+  }
+
+  /** The state of sparse entity `id`, creating it within the entity limit (undefined when the limit is reached). */
+  private sparseEntity(id: number, tUs: number): EntityState | undefined {
+    let state = this.sparseEntities.get(id);
     if (state !== undefined) return state;
     if (this.entityCount >= this.maxEntities) {
       this.entitiesDropped += 1;
@@ -206,17 +267,50 @@ export class StateSyncTracker {
     this.entityCount += 1;
     this.created = true;
     state = { x: 0, y: 0, z: 0, vx: 0, vy: 0, vz: 0, hasVelocity: false, tUs };
-    if (dense) {
-      while (this.denseEntities.length < id) this.denseEntities.push(undefined);
-      this.denseEntities[id] = state;
-    } else {
-      this.sparseEntities.set(id, state);
-    }
+    this.sparseEntities.set(id, state);
     return state;
   }
 
+  /** The state of entity `id` as an object (a copy for a dense id; undefined when unknown). */
+  private knownEntity(id: number): EntityState | undefined {
+    if (!isDenseId(id)) return this.sparseEntities.get(id);
+    if (id >= this.denseCapacity || this.denseFlags[id] === 0) return undefined;
+    return {
+      x: this.denseX[id]!,
+      y: this.denseY[id]!,
+      z: this.denseZ[id]!,
+      vx: this.denseVx[id]!,
+      vy: this.denseVy[id]!,
+      vz: this.denseVz[id]!,
+      hasVelocity: (this.denseFlags[id]! & DENSE_VELOCITY) !== 0,
+      tUs: this.denseTimeUs[id]!,
+    };
+  }
+
+  /** Sets entity `id` (creating it within the entity limit). */
+  private setEntity(id: number, entity: EntityState): void {
+    if (isDenseId(id)) {
+      if ((id >= this.denseCapacity || this.denseFlags[id] === 0) && !this.createDense(id, entity.tUs)) return;
+      this.denseX[id] = entity.x;
+      this.denseY[id] = entity.y;
+      this.denseZ[id] = entity.z;
+      this.denseVx[id] = entity.vx;
+      this.denseVy[id] = entity.vy;
+      this.denseVz[id] = entity.vz;
+      this.denseFlags[id] = entity.hasVelocity ? DENSE_PRESENT | DENSE_VELOCITY : DENSE_PRESENT;
+      this.denseTimeUs[id] = entity.tUs;
+      return;
+    }
+    const state = this.sparseEntity(id, entity.tUs);
+    if (state !== undefined) Object.assign(state, entity);
+  }
+
   private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
-    const state = this.entity(id, tUs);
+    if (isDenseId(id)) {
+      this.updateDenseEntity(id, position, velocity, tUs, jumps);
+      return;
+    }
+    const state = this.sparseEntity(id, tUs);
     if (state === undefined) return;
     if (this.created) {
       this.created = false;
@@ -247,15 +341,48 @@ export class StateSyncTracker {
     state.tUs = tUs;
   }
 
+  /** {@link StateSyncTracker.updateEntity} on the dense columns (same arithmetic, same order). */
+  private updateDenseEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
+    if ((id >= this.denseCapacity || this.denseFlags[id] === 0) && !this.createDense(id, tUs)) return;
+    if (this.created) {
+      this.created = false;
+      this.firstEntities.push([id, position.x, position.y, position.z, tUs, jumps === this.jumpAfterLoss ? 1 : 0]);
+    }
+    const flags = this.denseFlags;
+    const lastUs = this.denseTimeUs[id]!;
+    // A new entity has its time = tUs: no previous position, no jump.
+    if (tUs > lastUs) {
+      const hasVelocity = (flags[id]! & DENSE_VELOCITY) !== 0;
+      const elapsedSeconds = hasVelocity ? (tUs - lastUs) / 1e6 : 0;
+      const dx = position.x - (this.denseX[id]! + this.denseVx[id]! * elapsedSeconds);
+      const dy = position.y - (this.denseY[id]! + this.denseVy[id]! * elapsedSeconds);
+      const dz = position.z - (this.denseZ[id]! + this.denseVz[id]! * elapsedSeconds);
+      jumps.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
+    }
+    this.denseX[id] = position.x;
+    this.denseY[id] = position.y;
+    this.denseZ[id] = position.z;
+    if (velocity === undefined) {
+      flags[id] = DENSE_PRESENT;
+      this.denseVx[id] = 0;
+      this.denseVy[id] = 0;
+      this.denseVz[id] = 0;
+    } else {
+      flags[id] = DENSE_PRESENT | DENSE_VELOCITY;
+      this.denseVx[id] = velocity.x ?? 0;
+      this.denseVy[id] = velocity.y ?? 0;
+      this.denseVz[id] = velocity.z ?? 0;
+    }
+    this.denseTimeUs[id] = tUs;
+  }
+
   /** The tracker as plain data (packet-level dedupe is not kept: a pass ends between packets). */
   saveState(): StateSyncState {
     const entities: EncodedFloat[][] = [];
     const push = (id: number, state: EntityState): void => {
       entities.push([id, state.x, state.y, state.z, state.vx, state.vy, state.vz, state.hasVelocity ? 1 : 0, state.tUs].map(encodeFloat));
     };
-    this.denseEntities.forEach((state, id) => {
-      if (state !== undefined) push(id, state);
-    });
+    for (let id = 0; id < this.denseCapacity; id++) if (this.denseFlags[id] !== 0) push(id, this.knownEntity(id)!);
     for (const [id, state] of this.sparseEntities) push(id, state);
     return {
       intervalsUs: this.intervalsUs.saveState(),
@@ -323,16 +450,7 @@ export class StateSyncTracker {
     for (const entry of state.entities) {
       const values = entry.map(decodeFloat);
       const id = values[0]!;
-      const entity = this.entity(id, values[8]!);
-      if (entity === undefined) continue;
-      entity.x = values[1]!;
-      entity.y = values[2]!;
-      entity.z = values[3]!;
-      entity.vx = values[4]!;
-      entity.vy = values[5]!;
-      entity.vz = values[6]!;
-      entity.hasVelocity = values[7] === 1;
-      entity.tUs = values[8]!;
+      this.setEntity(id, { x: values[1]!, y: values[2]!, z: values[3]!, vx: values[4]!, vy: values[5]!, vz: values[6]!, hasVelocity: values[7] === 1, tUs: values[8]! });
     }
   }
 
@@ -363,8 +481,7 @@ export class StateSyncTracker {
     }
     for (const entry of state.firstEntities) {
       const [id, x, y, z, tUs, afterLoss] = entry.map(decodeFloat) as [number, number, number, number, number, number];
-      const dense = id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
-      const known = dense ? this.denseEntities[id] : this.sparseEntities.get(id);
+      const known = this.knownEntity(id);
       if (known === undefined || !(tUs > known.tUs)) continue;
       const elapsedSeconds = known.hasVelocity ? (tUs - known.tUs) / 1e6 : 0;
       const dx = x - (known.x + known.vx * elapsedSeconds);
