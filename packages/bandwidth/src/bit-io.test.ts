@@ -53,4 +53,22 @@ describe("BitWriter / BitReader", () => {
     expect(reader.readUint(8)).toBe(255);
     expect(() => reader.readUint(1)).toThrow(RangeError);
   });
+
+  it("a counting writer adds up the bits of every write and writes nothing", () => {
+    const counter = new BitWriter(0, true);
+    const writer = new BitWriter(16);
+    for (const target of [counter, writer]) {
+      target.writeUint(5, 3);
+      target.writeUint(2 ** 40 + 3, 45);
+      target.writeBit(true);
+      target.writeFloat32(1.5);
+      target.writeFloat64(-2.25);
+      target.writeBytes(new Uint8Array([1, 2, 3]));
+    }
+    expect(counter.bits).toBe(3 + 45 + 1 + 32 + 64 + 24);
+    expect(counter.byteLength).toBe(writer.finish().length);
+    expect(counter.finish().length).toBe(0);
+    counter.reset();
+    expect(counter.byteLength).toBe(0);
+  });
 });

@@ -3,15 +3,23 @@ const TWO_POW_32 = 4294967296;
 /**
  * Writes bit fields most-significant bit first into a growable buffer. One
  * writer is reused for many messages (`reset`), so encoding allocates only when
- * the buffer must grow.
+ * the buffer must grow. A counting writer (`countOnly`) writes nothing and only
+ * adds up the bits: the size of an encoding without its bytes.
  */
 export class BitWriter {
   private buffer: Uint8Array;
   private bitLength = 0;
   private readonly floatView = new DataView(new ArrayBuffer(8));
 
-  constructor(initialBytes = 1024) {
-    this.buffer = new Uint8Array(Math.max(16, initialBytes));
+  /**
+   * @param initialBytes initial buffer size (grows as needed)
+   * @param countOnly when true, writes only count bits (`bits`, `byteLength`); `finish()` returns an empty view
+   */
+  constructor(
+    initialBytes = 1024,
+    readonly countOnly = false,
+  ) {
+    this.buffer = new Uint8Array(countOnly ? 0 : Math.max(16, initialBytes));
   }
 
   /** Forgets everything written so far (keeps the buffer). */
@@ -24,8 +32,17 @@ export class BitWriter {
     return this.bitLength;
   }
 
+  /** Whole bytes the bits written so far take (the length `finish()` returns). */
+  get byteLength(): number {
+    return Math.ceil(this.bitLength / 8);
+  }
+
   /** Writes the low `bits` bits (0–53) of a non-negative integer. */
   writeUint(value: number, bits: number): void {
+    if (this.countOnly) {
+      this.bitLength += bits;
+      return;
+    }
     if (bits > 32) {
       const high = Math.floor(value / TWO_POW_32);
       this.writeSmall(high >>> 0, bits - 32);
@@ -37,17 +54,29 @@ export class BitWriter {
 
   /** Writes one bit. */
   writeBit(value: boolean): void {
+    if (this.countOnly) {
+      this.bitLength += 1;
+      return;
+    }
     this.writeSmall(value ? 1 : 0, 1);
   }
 
   /** Writes an IEEE-754 single-precision float. */
   writeFloat32(value: number): void {
+    if (this.countOnly) {
+      this.bitLength += 32;
+      return;
+    }
     this.floatView.setFloat32(0, value);
     this.writeSmall(this.floatView.getUint32(0), 32);
   }
 
   /** Writes an IEEE-754 double-precision float. */
   writeFloat64(value: number): void {
+    if (this.countOnly) {
+      this.bitLength += 64;
+      return;
+    }
     this.floatView.setFloat64(0, value);
     this.writeSmall(this.floatView.getUint32(0), 32);
     this.writeSmall(this.floatView.getUint32(4), 32);
@@ -55,6 +84,10 @@ export class BitWriter {
 
   /** Writes whole bytes (not necessarily byte-aligned). */
   writeBytes(bytes: Uint8Array): void {
+    if (this.countOnly) {
+      this.bitLength += 8 * bytes.length;
+      return;
+    }
     for (let index = 0; index < bytes.length; index++) this.writeSmall(bytes[index]!, 8);
   }
 

@@ -1,6 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { deflateRawSync } from "node:zlib";
-import { COMPRESSION_FLAG_BYTES, COMPRESSION_TARGET_HALF_WIDTH, MIN_COMPRESSION_TRIAL_PACKETS, deflatedBytes, runCompressionTrials, sampleDepths, trainDictionary, windowBitsFor } from "./compression.js";
+import {
+  COMPRESSION_FLAG_BYTES,
+  COMPRESSION_TARGET_HALF_WIDTH,
+  MIN_COMPRESSION_TRIAL_PACKETS,
+  PER_STREAM_DEFLATE_LEVEL,
+  deflatedBytes,
+  nextSubsampleSize,
+  reverseBits32,
+  runCompressionTrials,
+  sampleDepths,
+  sampleOrder,
+  trainDictionary,
+  windowBitsFor,
+} from "./compression.js";
 import type { PayloadSample } from "./packet-observer.js";
 
 function sample(index: number, payload: Uint8Array, type?: string): PayloadSample {
@@ -112,10 +125,8 @@ describe("compression trials", () => {
       expect(halfWidth <= 0.04 || trial.savingsRatioHigh! < bestLow, `${trial.algorithm}/${trial.mode}`).toBe(true);
     }
     const deflate = report.trials[0]!;
-    // The measured subsample is exactly the datagrams of the deepest levels, each compressed as deflatedBytes says.
-    const level = [...new Set(depths)].find((candidate) => depths.filter((depth) => depth >= candidate).length === deflate.sampledPackets)!;
-    const measured = samples.filter((_, index) => depths[index]! >= level);
-    expect(measured.length).toBe(deflate.sampledPackets);
+    // The measured subsample is exactly a prefix of the measuring order, each compressed as deflatedBytes says.
+    const measured = [...sampleOrder(samples).subarray(0, deflate.sampledPackets)].map((index) => samples[index]!);
     expect(deflate.bytesAfter).toBe(measured.reduce((total, entry) => total + Math.min(entry.payload.length, deflatedBytes(entry.payload)) + COMPRESSION_FLAG_BYTES, 0));
     expect(report.byMessageType.reduce((total, entry) => total + entry.packets, 0)).toBe(deflate.sampledPackets);
     // The full-sample figure lies inside the subsample's interval.
@@ -125,5 +136,39 @@ describe("compression trials", () => {
     expect(full.trials[0]!.savingsRatio).toBeLessThanOrEqual(deflate.savingsRatioHigh!);
     // A looser target measures fewer datagrams.
     expect(runCompressionTrials(samples, 65_536, 0.2).trials[0]!.sampledPackets).toBeLessThanOrEqual(deflate.sampledPackets);
+  });
+
+  it("orders the sample so that every depth level is a prefix, and every prefix a random subsample", () => {
+    expect(reverseBits32(1)).toBe(0x8000_0000);
+    expect(reverseBits32(0x8000_0000)).toBe(1);
+    expect(reverseBits32(0b1011)).toBe(0xd000_0000);
+    expect(reverseBits32(0xffff_ffff)).toBe(0xffff_ffff);
+    const samples = Array.from({ length: 4000 }, (_, index) => sample(index, new Uint8Array(10)));
+    const depths = sampleDepths(samples);
+    const order = sampleOrder(samples);
+    expect([...order].sort((a, b) => a - b)).toEqual(samples.map((_, index) => index));
+    // Depth never increases along the order: the datagrams of depth ≥ d come first, for every d.
+    for (let position = 1; position < order.length; position++) expect(depths[order[position]!]!).toBeLessThanOrEqual(depths[order[position - 1]!]!);
+    // A prefix is spread over the whole sample, not its start: each quarter holds about a quarter of the first 1 000.
+    const quarters = [0, 0, 0, 0];
+    for (const index of order.subarray(0, 1000)) quarters[Math.floor(index / 1000)]! += 1;
+    for (const count of quarters) expect(Math.abs(count - 250)).toBeLessThan(60);
+  });
+
+  it("grows a subsample to the size its interval predicts, by at least a quarter, within what is available", () => {
+    // ±4 points measured on 512 datagrams, target ±2: four times as many, plus the margin.
+    expect(nextSubsampleSize(512, 0.04, 0.02, 10_000)).toBe(Math.ceil(512 * 4 * 1.1));
+    expect(nextSubsampleSize(512, 0.021, 0.02, 10_000)).toBe(640);
+    expect(nextSubsampleSize(512, 0.04, 0.02, 1000)).toBe(1000);
+  });
+
+  it("measures the per-stream trial at zlib's default level over each stream's sampled datagrams in order", () => {
+    const samples = Array.from({ length: 30 }, (_, index) => sample(index, new TextEncoder().encode(`{"tick":${index},"player":${index % 4},"state":"running north"}`)));
+    const report = runCompressionTrials(samples);
+    const perStream = report.trials.find((trial) => trial.mode === "perStream")!;
+    const streamBytes = (key: string): number =>
+      deflateRawSync(Buffer.concat(samples.filter((entry) => entry.streamKey === key).map((entry) => entry.payload)), { level: PER_STREAM_DEFLATE_LEVEL }).length;
+    expect(PER_STREAM_DEFLATE_LEVEL).toBe(6);
+    expect(perStream.bytesAfter).toBe(streamBytes("a") + streamBytes("b"));
   });
 });

@@ -59,7 +59,19 @@ export { savingsRatioInterval, type SavingsInterval } from "./savings-interval.j
 export { blockSavingsInterval } from "./block-savings-interval.js";
 export { deriveQuantization, toleranceFor, type QuantizationPlan, type QuantizedLeaf } from "./quantization.js";
 export { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
-export { COMPRESSION_TARGET_HALF_WIDTH, MIN_COMPRESSION_TRIAL_PACKETS, deflatedBytes, runCompressionTrials, sampleDepths, trainDictionary, windowBitsFor } from "./compression.js";
+export {
+  COMPRESSION_TARGET_HALF_WIDTH,
+  MIN_COMPRESSION_TRIAL_PACKETS,
+  PER_STREAM_DEFLATE_LEVEL,
+  deflatedBytes,
+  nextSubsampleSize,
+  reverseBits32,
+  runCompressionTrials,
+  sampleDepths,
+  sampleOrder,
+  trainDictionary,
+  windowBitsFor,
+} from "./compression.js";
 export { parseBandwidth, parseTolerances } from "./options.js";
 export { layoutsFromDefinition, type DefinitionLayouts, type FieldDefinitionLike, type MessageDefinitionLike, type ProtocolDefinitionLike } from "./definition-layouts.js";
 export { toCoreRecommendation } from "./core-recommendation.js";

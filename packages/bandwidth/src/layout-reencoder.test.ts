@@ -211,4 +211,25 @@ describe("LayoutReencoder", () => {
     const keyed = reencoder.encode("state", state(), delta, state({ players: [{ id: 7, pos: { x: 0, y: 0 } }, { id: 9, pos: { x: 0, y: 0 } }] })).slice();
     expect(() => reencoder.decode("state", keyed, delta, state({ players: [] }))).toThrow(/baseline has no entity/);
   });
+
+  it("encodedLength is the length encode returns, for every variant, and fails where encode fails", () => {
+    const quantize: EncodingVariant = { quantize: new Map([["players[].pos.x", { min: -20, step: 0.01, bits: 12 }]]) };
+    const both: EncodingVariant = { ...quantize, ...delta };
+    const moved = state({ tick: 4001, players: [{ id: 9, pos: { x: 10, y: 21 } }, { id: 11, pos: { x: 0, y: 0 } }], name: "abc", samples: [] });
+    const cases: [EncodingVariant, FieldRecord, FieldRecord | undefined][] = [
+      [{}, state(), undefined],
+      [quantize, state(), undefined],
+      [delta, state(), undefined],
+      [delta, state(), state()],
+      [delta, moved, state()],
+      [both, moved, state()],
+      [{}, state({ name: new Uint8Array(15), big: 0, flags: 15 }), undefined],
+    ];
+    for (const [variant, fields, baseline] of cases) {
+      const expected = reencoder.encode("state", fields, variant, baseline).length;
+      expect(reencoder.encodedLength("state", fields, variant, baseline)).toBe(expected);
+    }
+    expect(() => reencoder.encodedLength("state", state({ tick: 5000 }), {})).toThrow(/does not fit uint12/);
+    expect(() => reencoder.encodedLength("state", state({ flags: -17 }), {})).toThrow(/does not fit int5/);
+  });
 });

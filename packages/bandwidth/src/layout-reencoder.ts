@@ -129,6 +129,7 @@ export class LayoutReencoder implements Reencoder {
   private readonly layouts = new Map<string, MessageLayout>();
   private readonly leafCache = new Map<string, LeafDescription[]>();
   private readonly writer = new BitWriter(4096);
+  private readonly counter = new BitWriter(0, true);
 
   constructor(layouts: readonly MessageLayout[]) {
     for (const layout of layouts) {
@@ -180,8 +181,18 @@ export class LayoutReencoder implements Reencoder {
 
   /** @inheritdoc */
   encode(type: string, fields: FieldRecord, variant: EncodingVariant, baseline?: FieldRecord): Uint8Array {
+    this.write(this.writer, type, fields, variant, baseline);
+    return this.writer.finish();
+  }
+
+  /** @inheritdoc */
+  encodedLength(type: string, fields: FieldRecord, variant: EncodingVariant, baseline?: FieldRecord): number {
+    this.write(this.counter, type, fields, variant, baseline);
+    return this.counter.byteLength;
+  }
+
+  private write(writer: BitWriter, type: string, fields: FieldRecord, variant: EncodingVariant, baseline: FieldRecord | undefined): void {
     const layout = this.requireLayout(type);
-    const writer = this.writer;
     writer.reset();
     writer.writeUint(layout.typeId, layout.typeIdBits);
     const context: EncodeContext = { writer, variant };
@@ -193,7 +204,6 @@ export class LayoutReencoder implements Reencoder {
       if (base !== undefined) writer.writeUint(0, variant.delta.baselineReferenceBits);
     }
     encodeStructBody(context, layout.fields, "", fields, base, base !== undefined);
-    return writer.finish();
   }
 
   /** @inheritdoc */
@@ -523,6 +533,12 @@ function encodeArray(
   }
 }
 
+/** Largest value of an unsigned integer of 0–53 bits, by width (looked up, not recomputed per leaf). */
+const UINT_MAXIMUMS: readonly number[] = Array.from({ length: 54 }, (_, bits) => 2 ** bits - 1);
+
+/** 2^(bits − 1) of a signed integer of 1–53 bits, by width. */
+const INT_HALVES: readonly number[] = Array.from({ length: 54 }, (_, bits) => 2 ** (bits - 1));
+
 function encodeLeaf(writer: BitWriter, type: WireType, path: string, value: FieldValue | undefined, quantize: QuantizationSpec | undefined): void {
   if (type.kind === "bytes") {
     const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value instanceof Uint8Array ? value : undefined;
@@ -545,13 +561,13 @@ function encodeLeaf(writer: BitWriter, type: WireType, path: string, value: Fiel
   }
   switch (type.kind) {
     case "uint":
-      if (!(number >= 0 && number <= 2 ** type.bits - 1) || !Number.isInteger(number)) {
+      if (!(number >= 0 && number <= (UINT_MAXIMUMS[type.bits] ?? 2 ** type.bits - 1)) || !Number.isInteger(number)) {
         throw new TickscopeError(ErrorCode.encodeFailed, `${number} does not fit uint${type.bits} at ${path}`, { fieldPath: path });
       }
       writer.writeUint(number, type.bits);
       return;
     case "int": {
-      const half = 2 ** (type.bits - 1);
+      const half = INT_HALVES[type.bits] ?? 2 ** (type.bits - 1);
       if (!(number >= -half && number < half) || !Number.isInteger(number)) {
         throw new TickscopeError(ErrorCode.encodeFailed, `${number} does not fit int${type.bits} at ${path}`, { fieldPath: path });
       }

@@ -99,6 +99,12 @@ export interface Reencoder {
    * returned view is valid until the next call.
    */
   encode(type: string, fields: FieldRecord, variant: EncodingVariant, baseline?: FieldRecord): Uint8Array;
+  /**
+   * Optional: the byte length {@link Reencoder.encode} would return for the same
+   * arguments (and the same errors), without writing the bytes. The trials use it
+   * when only sizes are needed.
+   */
+  encodedLength?(type: string, fields: FieldRecord, variant: EncodingVariant, baseline?: FieldRecord): number;
   /** Decodes what {@link Reencoder.encode} wrote; `baseline` is the receiver's decoded baseline. */
   decode(type: string, bytes: Uint8Array, variant: EncodingVariant, baseline?: FieldRecord): FieldRecord;
 }

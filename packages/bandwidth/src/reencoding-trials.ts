@@ -69,11 +69,30 @@ function distance(a: Vector3, b: Vector3): number {
   return Math.sqrt(dx * dx + dy * dy + dz * dz);
 }
 
+/** Reverse-direction keys by direction key (`session\u0000direction` → the peer's), built once per session direction. */
+const oppositeKeys = new Map<string, string>();
+
+/** Most reverse-direction keys cached (the cache is emptied past it: memory stays bounded over many captures). */
+const MAX_OPPOSITE_KEYS = 65_536;
+
+/** `session\u0000direction` of the peer of a message's direction. */
+function oppositeKey(message: RetainedMessage): string {
+  const own = message.directionKey;
+  if (own === undefined) return `${message.sessionId}\u0000${opposite(message.direction)}`;
+  let key = oppositeKeys.get(own);
+  if (key === undefined) {
+    key = `${message.sessionId}\u0000${opposite(message.direction)}`;
+    if (oppositeKeys.size >= MAX_OPPOSITE_KEYS) oppositeKeys.clear();
+    oppositeKeys.set(own, key);
+  }
+  return key;
+}
+
 /** Session directions whose messages are acknowledged by the peer (the peer sends `ack` roles). */
 export function acknowledgedDirections(messages: readonly RetainedMessage[]): Set<string> {
   const result = new Set<string>();
   for (const message of messages) {
-    if (message.roles.ack !== undefined) result.add(`${message.sessionId}\u0000${opposite(message.direction)}`);
+    if (message.roles.ack !== undefined) result.add(oppositeKey(message));
   }
   return result;
 }
@@ -117,6 +136,11 @@ export function runTrial(
     streams: [],
     bytesByBlock: new Map(),
   };
+  // Sizes only (no bytes) unless a listener wants the bytes.
+  const encodedLength =
+    reencoder?.encodedLength !== undefined
+      ? reencoder.encodedLength.bind(reencoder)
+      : (type: string, fields: FieldRecord, variant: EncodingVariant, baseline: FieldRecord | undefined): number => reencoder!.encode(type, fields, variant, baseline).length;
   let previousBlock: number | undefined;
   for (const message of messages) {
     // Warm-up messages (after a gap between sampled blocks) build state only: nothing about them is counted.
@@ -180,6 +204,8 @@ export function runTrial(
       }
       continue;
     }
+    // Without delta encoding a message not counted leaves no state behind: nothing to encode.
+    if (!counted && config.variant.delta === undefined) continue;
     let baseline: RetainedBaseline | undefined;
     if (config.variant.delta !== undefined) {
       if (acked.has(directionKey) && roles.sequence !== undefined) {
@@ -196,12 +222,14 @@ export function runTrial(
     }
     let size: number;
     try {
-      const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
-      size = bytes.length;
-      if (counted) {
-        listener?.(message, fields, bytes, baseline);
-        result.reencodedMessages += 1;
+      if (listener === undefined || !counted) {
+        size = encodedLength(message.type, fields, config.variant, baseline?.fields);
+      } else {
+        const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
+        size = bytes.length;
+        listener(message, fields, bytes, baseline);
       }
+      if (counted) result.reencodedMessages += 1;
     } catch {
       if (counted) result.encodeFailures += 1;
       size = message.byteLength;
@@ -245,7 +273,7 @@ function applyAck(
   streamsOfDirection: Map<string, Set<string>>,
   acknowledged: SerialNumber[],
 ): void {
-  const streamKeys = streamsOfDirection.get(`${message.sessionId}\u0000${opposite(message.direction)}`);
+  const streamKeys = streamsOfDirection.get(oppositeKey(message));
   if (streamKeys === undefined) return;
   const ack = message.roles.ack!;
   collectAcknowledged(ack, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);

@@ -61,6 +61,8 @@ export class RetainedTrace {
   /** Retained messages in capture order. */
   messages: RetainedMessage[] = [];
   private leafCounts: number[] = [];
+  /** Block hash of each retained message (index-aligned with `messages`): thinning scans numbers, not the messages. */
+  private blockHashes: number[] = [];
   private leafValues = 0;
   /** True when the trace is the first messages of one block that alone is over the bounds (its hash is the threshold). */
   private capped = false;
@@ -116,6 +118,7 @@ export class RetainedTrace {
       block,
     });
     this.leafCounts.push(leaves);
+    this.blockHashes.push(this.lastBlockHash);
     this.leafValues += leaves;
     if (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
   }
@@ -125,8 +128,9 @@ export class RetainedTrace {
     while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
       let largest = -1;
       let smallest = 2 ** 32;
-      for (const message of this.messages) {
-        const hash = blockHash(message.block!);
+      const hashes = this.blockHashes;
+      for (let index = 0; index < hashes.length; index++) {
+        const hash = hashes[index]!;
         if (hash > largest) largest = hash;
         if (hash < smallest) smallest = hash;
       }
@@ -134,6 +138,7 @@ export class RetainedTrace {
         // One block (hash) alone over the bounds: its first messages that fit, nothing more of it.
         while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
           this.messages.pop();
+          this.blockHashes.pop();
           this.leafValues -= this.leafCounts.pop()!;
         }
         this.threshold = largest;
@@ -142,23 +147,27 @@ export class RetainedTrace {
       }
       this.threshold = largest;
       this.capped = false;
-      this.keep((hash) => hash < largest);
+      this.keepBelow(largest);
     }
   }
 
-  private keep(predicate: (hash: number) => boolean): void {
+  /** Keeps the retained messages whose block hash is below `threshold`. */
+  private keepBelow(threshold: number): void {
     let kept = 0;
     let leafValues = 0;
+    const hashes = this.blockHashes;
     for (let index = 0; index < this.messages.length; index++) {
-      const message = this.messages[index]!;
-      if (!predicate(blockHash(message.block!))) continue;
-      this.messages[kept] = message;
+      const hash = hashes[index]!;
+      if (hash >= threshold) continue;
+      this.messages[kept] = this.messages[index]!;
+      hashes[kept] = hash;
       this.leafCounts[kept] = this.leafCounts[index]!;
       leafValues += this.leafCounts[index]!;
       kept += 1;
     }
     this.messages.length = kept;
     this.leafCounts.length = kept;
+    hashes.length = kept;
     this.leafValues = leafValues;
   }
 
@@ -406,6 +415,7 @@ export class RetainedTrace {
     this.threshold = threshold;
     this.messages = kept.map(({ message }) => message);
     this.leafCounts = kept.map(({ leaves }) => leaves);
+    this.blockHashes = this.messages.map((message) => blockHash(message.block!));
     this.leafValues = this.leafCounts.reduce((total, leaves) => total + leaves, 0);
   }
 }
@@ -493,13 +503,22 @@ function copyCounting(value: FieldValue): FieldValue {
     copiedLeaves += 1;
     return value;
   }
+  if (Array.isArray(value)) {
+    const items = value as readonly FieldValue[];
+    const result: FieldValue[] = [];
+    for (let index = 0; index < items.length; index++) result.push(copyCounting(items[index]!));
+    return result;
+  }
   if (value instanceof Uint8Array) {
     copiedLeaves += 1;
     return value.slice();
   }
-  if (Array.isArray(value)) return (value as readonly FieldValue[]).map(copyCounting);
   const record = value as Record<string, FieldValue>;
   const result: Record<string, FieldValue> = {};
-  for (const key in record) result[key] = copyCounting(record[key]!);
+  const keys = Object.keys(record);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    result[key] = copyCounting(record[key]!);
+  }
   return result;
 }
