@@ -249,4 +249,36 @@ describe("capture-point effects", () => {
     expect(summary!.lossRate).toBeCloseTo(2 / 13, 9); // client→server, not diluted by the lossless server→client
     expect(summary!.lossBursts).toEqual({ count: 1, meanLength: 2, maxLength: 2 });
   });
+
+  it("measures only the sessions labelled by their first message when asked: same report, late labels counted, not compared", () => {
+    const generated = generateRegionMessages(withSessions(FIVE_REGIONS, 6), { seed: 5, durationS: 20 });
+    // Every other session loses its region: counted as E_REGIONS_NO_REGION either way.
+    const sessions = generated.sessions.map((entry, index) => {
+      const copy = { ...entry };
+      if (index % 2 === 1) delete copy.region;
+      return copy;
+    });
+    const lateId = sessions[1]!.id;
+    const run = (measureOnlyLabelledSessions: boolean, lateLabel: boolean) => {
+      const analyzer = createRegionsAnalyzer({ measureOnlyLabelledSessions, comparison: { bootstrapIterations: 50, placement: false } });
+      for (const entry of sessions) analyzer.onSession!(entry);
+      for (const entry of generated.messages) analyzer.onMessage(entry);
+      if (lateLabel) analyzer.onLogEvent!({ tUs: 0, type: "join", session: lateId, region: "eu-west", values: {}, labels: {}, line: 1 });
+      return { summaries: analyzer.sessionSummaries(), report: analyzer.finish() };
+    };
+    const all = run(false, false);
+    const labelledOnly = run(true, false);
+    expect(all.report.sessions.skipped["E_REGIONS_NO_REGION"]).toBe(15);
+    expect(all.summaries).toHaveLength(15);
+    expect(JSON.stringify(labelledOnly.report)).toBe(JSON.stringify(all.report));
+    expect(labelledOnly.summaries).toEqual(all.summaries);
+    // A label arriving after the session started: measured sessions are compared on their whole RTT, skipped ones never on a part.
+    const late = run(true, true);
+    expect(late.report.sessions.skipped).toEqual({ E_REGIONS_LABELLED_LATE: 1, E_REGIONS_NO_REGION: 14 });
+    expect(late.summaries.map((summary) => summary.sessionId)).toEqual(all.summaries.map((summary) => summary.sessionId));
+    const measuredLate = run(false, true);
+    expect(measuredLate.summaries.map((summary) => summary.sessionId)).toContain(lateId);
+    expect(measuredLate.report.sessions.skipped).toEqual({ E_REGIONS_NO_REGION: 14 });
+  });
 });
+

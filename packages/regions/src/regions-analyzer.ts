@@ -58,6 +58,19 @@ export interface RegionsAnalyzerOptions {
   maxSessions?: number;
   /** Options passed to {@link compareRegions} at `finish()`. */
   comparison?: RegionComparisonOptions;
+  /**
+   * Measure only sessions that have a region when their first message (or
+   * RTT sample) arrives: a session without one is still counted (it is
+   * skipped as `E_REGIONS_NO_REGION`, its sequence spaces are tracked) but its
+   * RTT, jitter and spike work — most of this analysis' cost — is not done.
+   * Set it when every label is known by then (`Session.region`,
+   * `regionOfSession`, a `forRegion` capture), e.g. with no server log; not
+   * for a state another analyzer may label at merge (the state does not
+   * record the skip). A skipped session that has a region after all at
+   * `finish()` is counted `E_REGIONS_LABELLED_LATE` (never compared on a
+   * partial RTT). Default false: every session is measured.
+   */
+  measureOnlyLabelledSessions?: boolean;
 }
 
 /**
@@ -168,6 +181,8 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       }
       tracker = new SessionTracker(sessionId, limits);
       tracker.firstPacketIndex = packetIndex;
+      // Labels are known by now (the option's promise): a session without a region is counted, not measured.
+      if (options.measureOnlyLabelledSessions === true && regionOf(sessionId) === undefined) tracker.measured = false;
       trackers.set(sessionId, tracker);
     }
     lastTrackerId = sessionId;
@@ -292,6 +307,7 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (tracker === undefined) return;
     if (!(tracker.firstUs <= sample.tUs)) tracker.firstUs = sample.tUs;
     if (!(tracker.lastUs >= sample.tUs)) tracker.lastUs = sample.tUs;
+    if (!tracker.measured) return;
     tracker.signals.add(sample);
     tracker.addSample(sample);
   };
@@ -320,13 +336,14 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
       // Log events that named this player before its session did are this session's from now on.
       if (key === message.sessionId) releaseHeldLogEvents(tracker.player, key);
     }
-    if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) sampler.onMessage(message);
+    const measured = tracker.measured;
+    if (measured && (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined)) sampler.onMessage(message);
     const sequence = roles.sequence;
     if (sequence !== undefined && (typeof sequence === "bigint" || Number.isFinite(sequence))) {
       const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
       if (space !== undefined) space.add(sequence);
     }
-    if (roles.sendTimeUs !== undefined) tracker.signals.addSendTime(message, roles.sendTimeUs);
+    if (measured && roles.sendTimeUs !== undefined) tracker.signals.addSendTime(message, roles.sendTimeUs);
   };
 
   const ingestLogEvent = (event: LogEvent, key: string): void => {
@@ -472,7 +489,10 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
         const labels = effectiveLabels(record);
         if (record.droppedSequenceSpaces > 0) counts.add("E_REGIONS_TOO_MANY_SEQUENCE_SPACES", 0);
         if (labels.region === undefined) counts.add("E_REGIONS_NO_REGION", 0);
-        else if (record.series.size === 0) counts.add("E_REGIONS_NO_RTT", 0);
+        else if (!record.measured) {
+          counts.add("E_REGIONS_LABELLED_LATE", 0);
+          continue;
+        } else if (record.series.size === 0) counts.add("E_REGIONS_NO_RTT", 0);
         const summary = record.summarize(labels);
         if (summary !== undefined) summaries.push(summary);
       }

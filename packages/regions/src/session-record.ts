@@ -192,6 +192,8 @@ export class SessionRecord {
   firstPacketIndex = -1;
   firstUs = Number.NaN;
   lastUs = Number.NaN;
+  /** False when a pass counted the session without measuring it (`measureOnlyLabelledSessions`; not saved in the state). */
+  measured = true;
   player: string | undefined;
   rawId: string | undefined;
   labels: SessionLabels = {};
@@ -238,6 +240,7 @@ export class SessionRecord {
     record.ackCarry = carry.ack;
     record.echoCarry = carry.echo;
     record.firstPacketIndex = tracker.firstPacketIndex;
+    record.measured = tracker.measured;
     record.firstUs = tracker.firstUs;
     record.lastUs = tracker.lastUs;
     record.player = tracker.player;
@@ -392,6 +395,7 @@ export class SessionRecord {
     if (!(this.lastUs >= later.lastUs)) this.lastUs = Number.isNaN(later.lastUs) ? this.lastUs : later.lastUs;
     this.player ??= later.player;
     this.rawId ??= later.rawId;
+    this.measured &&= later.measured;
     for (const [key, value] of Object.entries(later.labels) as [keyof SessionLabels, never][]) if (value !== undefined) this.labels[key] = structuredClone(value);
     this.rtt.merge(later.rtt);
     // One pass stops feeding RTT-series jitter once a sendTime stream has 2+ datagrams.

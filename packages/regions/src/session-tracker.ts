@@ -445,6 +445,8 @@ export class SessionTracker {
   lastUs = Number.NaN;
   /** Index of the datagram that opened the session (its first message or RTT sample), -1 until set. */
   firstPacketIndex = -1;
+  /** False when the session is counted but not measured (no RTT, jitter or spike work: see `measureOnlyLabelledSessions`). */
+  measured = true;
   player: string | undefined;
   /** The session's RTT (core): the same series and headline rule as the latency analysis. */
   readonly rtt = new SessionRtt();
