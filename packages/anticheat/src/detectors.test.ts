@@ -333,6 +333,33 @@ describe("movement", () => {
     expect(teleports(15, 20, 0)).toBe(0);
   });
 
+  it("tracks the own entity the server relays: the last one with its id among the snapshot's first 128 positioned entities", () => {
+    // 10 s of 30-Hz snapshots: the own entity (id 5) walks at 3 units/s; a second entity with id 5
+    // after `others` other entities stands with it, then jumps 100 units at 5 s. The client claims
+    // positions only for its first inputs (enough to identify its entity), then only its clock.
+    const relayedJumps = (others: number, nonFinite = false): string[] => {
+      const builder = new StreamBuilder();
+      const snapshotUs = 33_333;
+      for (let index = 0; index < 300; index++) {
+        const x = index * 0.1;
+        const entities = [{ entityId: 5, position: { x, y: 0, z: 0 } }];
+        for (let other = 0; other < others; other++) entities.push({ entityId: 100 + other, position: { x: 1_000 + other * 10, y: 0, z: 0 } });
+        entities.push({ entityId: 5, position: { x: index >= 150 ? x + 100 : x, y: nonFinite && index >= 150 ? Number.NaN : 0, z: 0 } });
+        builder.server(T0 + index * snapshotUs, "snapshot", { entities });
+        builder.client(T0 + index * snapshotUs + 1_000, "input", { sendTimeUs: CLOCK0 + index * snapshotUs, ...(index < 5 ? { position: { x, y: 0, z: 0 } } : {}) });
+      }
+      return analyze(builder.messages)
+        .findings.filter((finding) => finding.kind === "movement")
+        .map((finding) => finding.summary);
+    };
+    expect(relayedJumps(10)).toEqual([expect.stringMatching(/^1 teleport\(s\) .* in the positions the server relays for the player's own entity\.$/)]);
+    // The jumping twin is the 129th positioned entity: beyond the snapshot entities kept, as in a large snapshot's tail.
+    expect(relayedJumps(127)).toEqual([]);
+    expect(relayedJumps(126)).toHaveLength(1);
+    // A twin whose position is not finite is skipped: the walking entity before it is tracked.
+    expect(relayedJumps(10, true)).toEqual([]);
+  });
+
   it("flags speed above the maximum", () => {
     const finding = analyze(simulate({ seconds: 10, speed: 25 }).messages).findings.find((entry) => entry.kind === "movement")!;
     expect(finding.evidence.values.maxSpeedUnitsPerSecond).toBeGreaterThan(20);

@@ -29,6 +29,8 @@ export class RecentRttLevel {
   private readonly sampleMs = new Float64Array(LEVEL_CAPACITY);
   /** Ring slots in ascending RTT order (ties: newest first); the first {@link count} are valid. */
   private readonly order = new Int32Array(LEVEL_CAPACITY);
+  /** Weight of each slot while the sample before it is within the span: its gap to that sample, µs (clamped to 1..span). */
+  private readonly gapWeightUs = new Float64Array(LEVEL_CAPACITY);
   /** Weight of each slot in the latest level, µs (0: outside the level's span). */
   private readonly weightUs = new Float64Array(LEVEL_CAPACITY);
   private count = 0;
@@ -44,25 +46,34 @@ export class RecentRttLevel {
     const order = this.order;
     const sampleMs = this.sampleMs;
     const slot = this.next;
-    let used = this.count;
+    const used = this.count;
+    // Where the new sample goes: before every equal value (all older), so ties stay newest first.
+    let position = 0;
     if (used === LEVEL_CAPACITY) {
-      // The ring is full: the oldest sample (this slot) leaves the order.
-      let index = 0;
-      while (order[index] !== slot) index += 1;
-      for (; index < used - 1; index++) order[index] = order[index + 1]!;
-      used -= 1;
-    }
-    this.sampleUs[slot] = tUs;
-    sampleMs[slot] = rttMs;
-    // Before every equal value (all older): ties stay newest first.
-    let position = used;
-    while (position > 0 && sampleMs[order[position - 1]!]! >= rttMs) {
-      order[position] = order[position - 1]!;
-      position -= 1;
+      // The ring is full: the oldest sample (this slot) leaves the order and the others close up
+      // towards the new sample's place, one shift for both.
+      let removed = 0;
+      while (order[removed] !== slot) removed += 1;
+      while (position < used && (position === removed || sampleMs[order[position]!]! < rttMs)) position += 1;
+      if (position > removed) {
+        // Everything between the removed slot and the new place moves down one.
+        for (let index = removed; index < position - 1; index++) order[index] = order[index + 1]!;
+        position -= 1;
+      } else {
+        for (let index = removed; index > position; index--) order[index] = order[index - 1]!;
+      }
+    } else {
+      while (position < used && sampleMs[order[position]!]! < rttMs) position += 1;
+      for (let index = used; index > position; index--) order[index] = order[index - 1]!;
+      this.count = used + 1;
     }
     order[position] = slot;
-    this.count = used + 1;
-    this.next = slot + 1 === LEVEL_CAPACITY ? 0 : slot + 1;
+    const previousUs = this.sampleUs[(slot - 1) & SLOT_MASK]!;
+    this.sampleUs[slot] = tUs;
+    sampleMs[slot] = rttMs;
+    // The part of the last second the sample covers while the sample before it is inside that second.
+    this.gapWeightUs[slot] = Math.max(Math.min(tUs - previousUs, LEVEL_SPAN_US), 1);
+    this.next = (slot + 1) & SLOT_MASK;
     return this.level(tUs);
   }
 
@@ -71,6 +82,8 @@ export class RecentRttLevel {
     const count = this.count;
     const sampleUs = this.sampleUs;
     const weightUs = this.weightUs;
+    const gapWeight = this.gapWeightUs;
+    const startUs = tUs - LEVEL_SPAN_US;
     let included = 0;
     let total = 0;
     let back = 1;
@@ -78,10 +91,16 @@ export class RecentRttLevel {
       const slot = (this.next - back) & SLOT_MASK;
       const atUs = sampleUs[slot]!;
       if (included >= LEVEL_MIN_SAMPLES && tUs - atUs > LEVEL_SPAN_US) break;
+      let weight: number;
       const previousUs = back < count ? sampleUs[(slot - 1) & SLOT_MASK]! : Number.NaN;
-      // The part of the last second the sample covers (a sparse sample: at least a share of it).
-      const coveredUs = Math.min(atUs - Math.max(Number.isNaN(previousUs) ? atUs : previousUs, tUs - LEVEL_SPAN_US), LEVEL_SPAN_US);
-      const weight = Math.max(coveredUs, 1);
+      if (previousUs >= startUs) {
+        // The sample before is inside the span: the gap between them (the same arithmetic, done at add).
+        weight = gapWeight[slot]!;
+      } else {
+        // The part of the last second the sample covers (a sparse sample: at least a share of it).
+        const coveredUs = Math.min(atUs - Math.max(Number.isNaN(previousUs) ? atUs : previousUs, startUs), LEVEL_SPAN_US);
+        weight = Math.max(coveredUs, 1);
+      }
       weightUs[slot] = weight;
       included += 1;
       total += weight;

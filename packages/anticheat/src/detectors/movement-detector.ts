@@ -130,21 +130,38 @@ export class MovementDetector implements SessionDetector {
     }
     // Identified for good: only the own entity's position is read (no copy).
     if (Number.isNaN(this.latestClaimUs)) return;
+    if (entities.length <= SNAPSHOT_ENTITIES) {
+      // Every entity is within the first SNAPSHOT_ENTITIES: the last usable one with the own id is the one kept.
+      for (let index = entities.length - 1; index >= 0; index--) {
+        const entity = entities[index]!;
+        if (entity.entityId !== own) continue;
+        const position = entity.position;
+        if (position !== undefined && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
+          this.setPending(message, position.x, position.y, position.z);
+          return;
+        }
+      }
+      return;
+    }
     let count = 0;
     for (let index = 0; index < entities.length && count < SNAPSHOT_ENTITIES; index++) {
       const entity = entities[index]!;
       const position = entity.position;
       if (position === undefined) continue;
       if (entity.entityId === own && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
-        // Judged at the next snapshot: a spawn placing the entity may follow in the same datagram.
-        this.pendingMessage = message;
-        this.pendingX = position.x;
-        this.pendingY = position.y;
-        this.pendingZ = position.z;
-        this.pendingClaimUs = this.latestClaimUs;
+        this.setPending(message, position.x, position.y, position.z);
       }
       count += 1;
     }
+  }
+
+  /** The own entity's relayed position, judged at the next snapshot (a spawn placing the entity may follow in the same datagram). */
+  private setPending(message: GameMessage, x: number, y: number, z: number): void {
+    this.pendingMessage = message;
+    this.pendingX = x;
+    this.pendingY = y;
+    this.pendingZ = z;
+    this.pendingClaimUs = this.latestClaimUs;
   }
 
   /** Keeps the first {@link SNAPSHOT_ENTITIES} positioned entities of a snapshot for {@link vote}. */
