@@ -13,6 +13,7 @@ import {
   type OtherTraffic,
   type PacketObservation,
   RoleUnwrapper,
+  type RoleUnwrapperSender,
   type Session,
 } from "@tickscope/core";
 import type { ByteSource } from "./byte-source.js";
@@ -170,8 +171,12 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   // sessions the filter rejected: tracked and counted, never decoded or analyzed
   const sessionFilter = options.sessionFilter;
   const rejectedEntries = new Set<FlowEntry>();
+  let anyRejected = false;
   const deliverSession = (entry: FlowEntry): void => {
-    if (sessionFilter !== undefined && !sessionFilter(entry.session)) rejectedEntries.add(entry);
+    if (sessionFilter !== undefined && !sessionFilter(entry.session)) {
+      rejectedEntries.add(entry);
+      anyRejected = true;
+    }
     for (const analyzer of analyzers) analyzer.onSession?.(entry.session);
   };
   const observation: PacketObservation = {
@@ -203,15 +208,29 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   let currentDirection: Direction = "clientToServer";
   let currentCounts: Map<string, MessageCount> | undefined;
   let currentEntry: unknown;
+  let currentState: FlowDecodeState | undefined;
+  let currentSide = 0;
   // Clocks and ticks that wrap (a u32 ms clock, a 16/24-bit tick) are unwrapped once here, per
   // session direction, so no analyzer ever sees a wrap.
   const roleUnwrapper = new RoleUnwrapper();
   const onMessage = (message: GameMessage): void => {
-    roleUnwrapper.apply(message);
     let counts = currentCounts;
     if (counts === undefined || message.sessionId !== currentSessionId || message.direction !== currentDirection) {
       // A decoder may name another session or direction than the packet's: count it there.
+      roleUnwrapper.apply(message);
       counts = countsOf(message.sessionId, message.direction);
+    } else {
+      // The packet's own session direction: its clock state is kept on the flow (no lookup per message).
+      const roles = message.roles;
+      if (roles.sendTimeModulusUs !== undefined || roles.targetTimeModulusUs !== undefined || roles.tickBits !== undefined) {
+        const state = currentState!;
+        let sender = state.senders[currentSide];
+        if (sender === undefined) {
+          sender = roleUnwrapper.senderOf(currentSessionId, currentDirection);
+          state.senders[currentSide] = sender;
+        }
+        roleUnwrapper.applyFor(message, sender);
+      }
     }
     const type = message.type;
     let count = counts.get(type);
@@ -263,7 +282,7 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     handOn(packet, entry, seen.direction, packet.index + indexOffset);
   };
   const handOn = (packet: GatedPacket, entry: FlowEntry, direction: Direction, packetIndex: number): void => {
-    if (rejectedEntries.size > 0 && rejectedEntries.has(entry)) return;
+    if (anyRejected && rejectedEntries.has(entry)) return;
     datagrams += 1;
     observation.sessionId = entry.id;
     observation.direction = direction;
@@ -281,7 +300,14 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       currentEntry = entry;
       currentSessionId = entry.id;
       currentDirection = direction;
-      currentCounts = countsOf(currentSessionId, currentDirection);
+      currentSide = direction === "clientToServer" ? 0 : 1;
+      let state = entry.decodeState as FlowDecodeState | undefined;
+      if (state === undefined) {
+        state = { counts: [countsOf(entry.id, "clientToServer"), countsOf(entry.id, "serverToClient")], senders: [undefined, undefined] };
+        entry.decodeState = state;
+      }
+      currentState = state;
+      currentCounts = state.counts[currentSide];
     }
     context.sessionId = entry.id;
     context.direction = direction;
@@ -352,6 +378,12 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
     logEvents: log?.delivered ?? 0,
     logAnomalies: log?.anomalyCounts() ?? {},
   };
+}
+
+/** What the pipeline keeps per decoded flow: its message counts and clock state per direction (clientToServer, serverToClient). */
+interface FlowDecodeState {
+  counts: [Map<string, MessageCount>, Map<string, MessageCount>];
+  senders: [RoleUnwrapperSender | undefined, RoleUnwrapperSender | undefined];
 }
 
 /** Definitions compiled to their traffic match, once per definition object. */

@@ -94,6 +94,8 @@ export interface FlowEntry {
   readonly order: number;
   /** Session object (core shape); its counters are live. */
   readonly session: Session;
+  /** The capture pipeline's per-flow decode state (undefined until it decodes a datagram of the flow); nothing else reads it. */
+  decodeState: unknown;
 }
 
 /** What {@link FlowTable.observe} tells about one packet. */
@@ -307,6 +309,7 @@ export class FlowTable {
         serverToClient: { packets: 0, bytes: 0 },
         serverRule: decision.rule,
       },
+      decodeState: undefined,
     };
   }
 

@@ -21,6 +21,75 @@ describe("nearestClockValue", () => {
   });
 });
 
+describe("nearestClockValue without a remainder near the reference", () => {
+  /** The definition: the remainder of the difference, moved into [-half, half). */
+  function byRemainder(rawUs: number, referenceUs: number, modulusUs: number): number {
+    const half = modulusUs / 2;
+    let delta = (rawUs - referenceUs) % modulusUs;
+    if (delta >= half) delta -= modulusUs;
+    else if (delta < -half) delta += modulusUs;
+    return referenceUs + delta;
+  }
+
+  it("equals the remainder definition on random, boundary and non-integer values (property)", () => {
+    const modulus = fc.oneof(fc.constantFrom(2 ** 16, 65_536_000, 2 ** 32 * 1000, 2 ** 48, (2 ** 32 * 1_000_000) / 8000), fc.double({ min: 1e-3, max: 2 ** 52, noNaN: true }));
+    const value = fc.oneof(fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), fc.double({ min: -(2 ** 50), max: 2 ** 50, noNaN: true }), fc.constantFrom(0, -0, Number.NaN));
+    fc.assert(
+      fc.property(value, value, modulus, fc.integer({ min: -3, max: 3 }), (raw, reference, modulusUs, halves) => {
+        // Also values exactly at (multiples of) half a modulus from the reference.
+        const near = reference + (halves * modulusUs) / 2;
+        for (const rawUs of [raw, near, reference + raw / 1e6]) {
+          expect(Object.is(nearestClockValue(rawUs, reference, modulusUs), byRemainder(rawUs, reference, modulusUs))).toBe(true);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+describe("RoleUnwrapper.applyFor", () => {
+  it("gives apply's values when the caller holds each session direction's sender (interleaved sessions, wraps, streams)", () => {
+    const byApply = new RoleUnwrapper();
+    const byHandle = new RoleUnwrapper();
+    const handles = new Map<string, ReturnType<RoleUnwrapper["senderOf"]>>();
+    const random = (() => {
+      let state = 7;
+      return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    })();
+    const modulus = 65_536_000; // u16 ms
+    for (let index = 0; index < 5000; index++) {
+      const sessionId = `s${Math.floor(random() * 4)}`;
+      const direction = random() < 0.5 ? "clientToServer" : "serverToClient";
+      const tUs = index * 7000;
+      const trueMs = 60_000 + index * 7 + Math.floor(random() * 40) - 20;
+      const roles = (): MessageRoles => ({
+        sendTimeUs: (trueMs % 65_536) * 1000,
+        sendTimeModulusUs: modulus,
+        ...(index % 3 === 0 ? { targetTimeUs: ((trueMs - 90) % 65_536) * 1000, targetTimeModulusUs: modulus } : {}),
+        tick: (65_000 + index) % 65_536,
+        tickBits: 16,
+        ...(index % 5 === 0 ? { sessionId: `ssrc${index % 2}` } : {}),
+      });
+      const expected = roles();
+      byApply.apply(message(expected, tUs, direction, sessionId));
+      const actual = roles();
+      const key = `${sessionId}/${direction}`;
+      let handle = handles.get(key);
+      if (handle === undefined) {
+        handle = byHandle.senderOf(sessionId, direction);
+        handles.set(key, handle);
+      }
+      byHandle.applyFor(message(actual, tUs, direction, sessionId), handle);
+      expect(actual).toEqual(expected);
+    }
+    expect(byHandle.senderCount).toBe(byApply.senderCount);
+    // A message without wrapping roles is left alone and creates nothing.
+    const plain: MessageRoles = { sendTimeUs: 5, sequence: 1 };
+    byHandle.applyFor(message(plain, 0), byHandle.senderOf("s0", "clientToServer"));
+    expect(plain).toEqual({ sendTimeUs: 5, sequence: 1 });
+  });
+});
+
 describe("ClockUnwrapper", () => {
   it("extends a u32 ms clock from a random origin across its wrap, monotonic at 60 Hz", () => {
     const clock = new ClockUnwrapper(U32_MS_US);

@@ -21,7 +21,10 @@ export interface UnwrappableMessage {
  */
 export function nearestClockValue(rawUs: number, referenceUs: number, modulusUs: number): number {
   const half = modulusUs / 2;
-  let delta = (rawUs - referenceUs) % modulusUs;
+  const difference = rawUs - referenceUs;
+  // Within half a modulus the remainder is the difference itself (exact): no floating-point remainder.
+  if (difference < half && difference >= -half) return referenceUs + difference;
+  let delta = difference % modulusUs;
   if (delta >= half) delta -= modulusUs;
   else if (delta < -half) delta += modulusUs;
   return referenceUs + delta;
@@ -80,8 +83,15 @@ export class ClockUnwrapper {
   }
 }
 
+/** The clock state of one session direction of a {@link RoleUnwrapper} (opaque: see {@link RoleUnwrapper.senderOf}). */
+export interface RoleUnwrapperSender {
+  /** Brand: only a RoleUnwrapper makes these. */
+  readonly roleUnwrapperSender: true;
+}
+
 /** Clock and tick state of one sender (one session direction). */
-class SenderClocks {
+class SenderClocks implements RoleUnwrapperSender {
+  readonly roleUnwrapperSender = true as const;
   /** `sendTime` clocks by wrap modulus (a protocol may carry clocks of several widths). */
   readonly sendClocks: ClockUnwrapper[] = [];
   /** `targetTime` clocks by modulus, used only while the direction has no `sendTime`. */
@@ -169,11 +179,37 @@ export class RoleUnwrapper {
   /** Unwraps the time-like roles of one message in place (call in capture-time order). */
   apply(message: UnwrappableMessage): void {
     const roles = message.roles;
+    if (roles.sendTimeModulusUs === undefined && roles.targetTimeModulusUs === undefined && roles.tickBits === undefined) return;
+    this.unwrap(message, this.sender(message.sessionId, message.direction));
+  }
+
+  /**
+   * The clock state of one session direction, for {@link RoleUnwrapper.applyFor}:
+   * a caller that knows a message's session and direction without a lookup (the
+   * capture pipeline keeps one per flow and direction) skips the per-message
+   * session lookup of {@link RoleUnwrapper.apply}.
+   */
+  senderOf(sessionId: string, direction: Direction): RoleUnwrapperSender {
+    return this.sender(sessionId, direction);
+  }
+
+  /**
+   * {@link RoleUnwrapper.apply} for a message of the session direction whose
+   * clock state `sender` is (from {@link RoleUnwrapper.senderOf} of this
+   * instance, for the message's `sessionId` and `direction`): same result.
+   */
+  applyFor(message: UnwrappableMessage, sender: RoleUnwrapperSender): void {
+    const roles = message.roles;
+    if (roles.sendTimeModulusUs === undefined && roles.targetTimeModulusUs === undefined && roles.tickBits === undefined) return;
+    this.unwrap(message, sender as SenderClocks);
+  }
+
+  private unwrap(message: UnwrappableMessage, directionSender: SenderClocks): void {
+    const roles = message.roles;
     const sendModulusUs = roles.sendTimeModulusUs;
     const targetModulusUs = roles.targetTimeModulusUs;
     const tickBits = roles.tickBits;
-    if (sendModulusUs === undefined && targetModulusUs === undefined && tickBits === undefined) return;
-    let sender = this.sender(message.sessionId, message.direction);
+    let sender = directionSender;
     const protocolSessionId = roles.sessionId;
     if (protocolSessionId !== undefined) sender = sender.stream(protocolSessionId);
     const writable = roles as { -readonly [K in keyof MessageRoles]: MessageRoles[K] };

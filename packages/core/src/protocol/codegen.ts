@@ -125,7 +125,33 @@ function decodeInt(e: Emitter, target: string, bits: number, signed: boolean, li
     e.emit(`} else ${target} = r.uint(${bits}, false);`);
     return;
   }
+  if (!signed && !little && (bits === 40 || bits === 48)) {
+    // A 40/48-bit clock or id on a byte boundary: high bytes × 2^32 + the low 32-bit word (exact below 2^53).
+    const p = e.variable("p");
+    const high = bits === 40 ? `b[${p}]` : `((b[${p}] << 8) | b[${p} + 1])`;
+    const low = bits === 40 ? 1 : 2;
+    e.emit(`if ((r.position & 7) === 0 && r.end - r.position >= ${bits}) { const ${p} = r.position >>> 3; r.position += ${bits};`);
+    e.emit(`${target} = ${high} * 4294967296 + (((b[${p} + ${low}] << 24) | (b[${p} + ${low + 1}] << 16) | (b[${p} + ${low + 2}] << 8) | b[${p} + ${low + 3}]) >>> 0);`);
+    e.emit(`} else ${target} = r.uint(${bits}, false);`);
+    return;
+  }
   e.emit(`${target} = r.${signed ? "int" : "uint"}(${int(bits)}, ${little});`);
+}
+
+/**
+ * Emits a length/count prefix read into the new variable `target`: a byte-aligned
+ * u8/u16 straight from the buffer, anything else (and a truncated prefix, which throws) through `readPrefix`.
+ */
+function readPrefixCode(e: Emitter, target: string, prefix: "u8" | "u16" | "u32" | "varint", path: string): void {
+  const call = `H.readPrefix(r, ${e.constant(prefix)}, ${path})`;
+  if (prefix !== "u8" && prefix !== "u16") {
+    e.emit(`const ${target} = ${call};`);
+    return;
+  }
+  const bits = prefix === "u8" ? 8 : 16;
+  const p = e.variable("p");
+  e.emit(`let ${target}; if ((r.position & 7) === 0 && r.end - r.position >= ${bits}) { const ${p} = r.position >>> 3; r.position += ${bits};`);
+  e.emit(`${target} = ${bits === 8 ? `b[${p}]` : `(b[${p}] << 8) | b[${p} + 1]`}; } else ${target} = ${call};`);
 }
 
 function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string): void {
@@ -161,7 +187,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       if (spec.kind === "fixed") e.emit(`const ${length} = ${int(spec.bytes)};`);
       else if (spec.kind === "rest") e.emit(`const ${length} = (r.end - r.position) >>> 3;`);
       else if (spec.kind === "field") e.emit(`const ${length} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
-      else e.emit(`const ${length} = H.readPrefix(r, ${e.constant(spec.prefix)}, ${path});`);
+      else readPrefixCode(e, length, spec.prefix, path);
       if (node.maxLength !== undefined) e.emit(`if (${length} > ${int(node.maxLength)}) H.checkMaximum(${length}, ${int(node.maxLength)}, ${path});`);
       if (node.text !== null) e.emit(`${target} = r.text(${length}, ${node.text === "ascii"});`);
       else e.emit(`${target} = c.copyBytes ? r.bytes(${length}).slice() : r.bytes(${length});`);
@@ -201,12 +227,20 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
         const count = e.variable("n");
         if (spec.kind === "fixed") e.emit(`const ${count} = ${int(spec.count)};`);
         else if (spec.kind === "field") e.emit(`const ${count} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
-        else e.emit(`const ${count} = H.readPrefix(r, ${e.constant(spec.prefix)}, ${path});`);
+        else readPrefixCode(e, count, spec.prefix, path);
         if (node.maxCount !== undefined) e.emit(`H.checkMaximum(${count}, ${int(node.maxCount)}, ${path});`);
-        e.emit(`H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
+        e.emit(`if (${count} * ${int(node.minElementBits)} > r.end - r.position) H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
         if (node.minElementBits === 0) e.emit(`H.checkMaximum(${count}, H.maxZero, ${path});`);
         e.emit(`if ((c.work -= ${count} * ${int(node.elementWork)}) < 0) H.decodeWorkExceeded(${path});`);
         e.emit(`for (let i = 0; i < ${count}; i++) {`);
+        // checkFits guaranteed every element's bits: a fixed-layout struct element reads
+        // straight from the buffer when its last 4-byte window is inside it.
+        if (fixedLayoutBits(node.of) === node.minElementBits && node.of.kind === "struct") {
+          decodeFixedLayoutStruct(e, node.of, element, path);
+          e.emit(`${list}.push(${element}); }`);
+          e.emit(`${target} = ${list}; }`);
+          return;
+        }
       }
       decodeNodeCode(e, node.of, element, path);
       e.emit(`${list}.push(${element}); }`);
@@ -232,6 +266,84 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       e.emit(`${target} = H.decodeNode(${e.constant(node)}, r, s, c, ${path});`);
       return;
   }
+}
+
+/**
+ * Width in bits of a struct whose every field is a big-endian unsigned integer,
+ * quantized value or bool of 1–25 bits without a condition (what one 32-bit
+ * window read at any bit position holds), else 0.
+ */
+function fixedLayoutBits(node: NodePlan): number {
+  if (node.kind !== "struct" || node.fields.length === 0) return 0;
+  let total = 0;
+  for (const field of node.fields) {
+    const fieldNode = field.node;
+    if (field.when !== undefined) return 0;
+    let bits: number;
+    if (fieldNode.kind === "int" && !fieldNode.big && !fieldNode.signed && !fieldNode.little) bits = fieldNode.bits;
+    else if ((fieldNode.kind === "quantized" && !fieldNode.little) || fieldNode.kind === "bool") bits = fieldNode.bits;
+    else return 0;
+    if (!(bits >= 1 && bits <= 25)) return 0;
+    total += bits;
+  }
+  return total;
+}
+
+/** A constraint check; min/max-only constraints are compared inline and call the helper only on a violation. */
+function constraintCode(e: Emitter, field: FieldPlan, value: string, path: string): string {
+  const constraint = field.constraint!;
+  const call = `H.checkConstraint(${e.constant(constraint)}, ${value}, ${path}, c);`;
+  if (constraint.values !== undefined || (constraint.min === undefined && constraint.max === undefined)) return call;
+  const tests: string[] = [];
+  if (constraint.min !== undefined) tests.push(`${value} < ${e.number(constraint.min)}`);
+  if (constraint.max !== undefined) tests.push(`${value} > ${e.number(constraint.max)}`);
+  return `if (${tests.join(" || ")}) ${call}`;
+}
+
+/**
+ * Decodes one element of a counted array of a fixed-layout struct (see
+ * {@link fixedLayoutBits}) whose bits `checkFits` has already guaranteed: every
+ * field is read from the element's start position with one 32-bit window, and
+ * the reader's position and field path are stored once. The values, the
+ * record's shape, the constraint reports (in field order) and the reader state
+ * afterwards are those of the field-by-field code, which runs instead when a
+ * window would reach past the buffer.
+ */
+function decodeFixedLayoutStruct(e: Emitter, node: Extract<NodePlan, { kind: "struct" }>, target: string, path: string): void {
+  const fields = node.fields;
+  const start = e.variable("p");
+  const record = `o${int(node.level)}`;
+  let lastOffset = 0;
+  for (let index = 0, offset = 0; index < fields.length; index++) {
+    lastOffset = offset;
+    offset += (fields[index].node as { bits: number }).bits;
+  }
+  const total = fixedLayoutBits(node);
+  e.emit(`{ const ${start} = r.position; if (((${start} + ${int(lastOffset)}) >>> 3) + 3 < b.length) {`);
+  const values = fields.map(() => e.variable("v"));
+  let offset = 0;
+  for (let index = 0; index < fields.length; index++) {
+    const fieldNode = fields[index].node as Extract<NodePlan, { kind: "int" | "quantized" | "bool" }>;
+    const bits = fieldNode.bits;
+    const at = offset === 0 ? start : `(${start} + ${int(offset)})`;
+    const q = `(${at} >>> 3)`;
+    const raw = `((((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${at} & 7)) >>> ${int(32 - bits)})`;
+    if (fieldNode.kind === "bool") e.emit(`const ${values[index]} = ${raw} !== 0;`);
+    else if (fieldNode.kind === "quantized") e.emit(`const ${values[index]} = ${e.number(fieldNode.min)} + (${raw} * ${e.number(fieldNode.max - fieldNode.min)}) / ${e.number(fieldNode.steps)};`);
+    else e.emit(`const ${values[index]} = ${raw};`);
+    offset += bits;
+  }
+  const prefix = structPrefixFields(fields);
+  // Every field is unconditional, so the record is built whole, in the field-by-field code's property order.
+  e.emit(`const ${record} = {${prefix.map((name, index) => `${JSON.stringify(name)}: ${values[index]}`).join(", ")}}; s[${int(node.level)}] = ${record};`);
+  e.emit(`r.position = ${start} + ${int(total)}; r.field = ${e.constant(fields[fields.length - 1].path)};`);
+  fields.forEach((field, index) => {
+    if (field.constraint !== undefined) e.emit(constraintCode(e, field, values[index], e.constant(field.path)));
+  });
+  e.emit(`${target} = ${record};`);
+  e.emit("} else {");
+  decodeNodeCode(e, node, target, path);
+  e.emit("} }");
 }
 
 /** Width of a field that can join a packed group (fixed-width big-endian scalar of at most 32 bits), else 0. */
@@ -284,7 +396,7 @@ function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
       e.emit(`const ${word} = (${parts.join(" | ")}) >>> 0;`);
       let shift = groupBits;
       const store = (field: FieldPlan, position: number): void => {
-        if (field.constraint !== undefined) e.emit(`H.checkConstraint(${e.constant(field.constraint)}, ${values[position]}, ${e.constant(field.path)}, c);`);
+        if (field.constraint !== undefined) e.emit(constraintCode(e, field, values[position], e.constant(field.path)));
         e.emit(`${record}${key(field.name)} = ${values[position]};`);
       };
       group.forEach((field, position) => {
@@ -311,7 +423,7 @@ function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
     if (field.when !== undefined) e.emit(`if (${e.constant(field.when)}.test(${refCode(field.when.ref)})) {`);
     e.emit(`r.field = ${path}; let ${value};`);
     decodeNodeCode(e, field.node, value, path);
-    if (field.constraint !== undefined) e.emit(`H.checkConstraint(${e.constant(field.constraint)}, ${value}, ${path}, c);`);
+    if (field.constraint !== undefined) e.emit(constraintCode(e, field, value, path));
     e.emit(`${record}${key(field.name)} = ${value};`);
     if (field.node.kind === "struct" || field.node.kind === "array" || field.node.kind === "switch") e.emit(`s[${int(level)}] = ${record};`);
     if (field.when !== undefined) e.emit("}");

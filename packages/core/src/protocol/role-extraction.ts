@@ -547,7 +547,8 @@ export function roleBuilder(
     // (same values and key order as `extractRoles`; roles other than the four entity ones have no effect there).
     for (const spec of rolePlan.entityArrays) {
       walk(source, spec.path);
-      lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, pos, vel, rot;");
+      // Vector axes go to locals and each vector is built once, whole, after the element's reads (same values, same x/y/z order).
+      lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, rot, hp = false, px = 0, py = 0, pz = 0, hv = false, vx = 0, vy = 0, vz = 0;");
       // The element is checked once; its own properties are then read directly (deeper steps stay guarded).
       lines.push(`if (typeof el === "object" && el !== null && !Array.isArray(el) && !(el instanceof Uint8Array)) {`);
       for (const role of spec.entity) {
@@ -555,10 +556,10 @@ export function roleBuilder(
         if (role.role === "entityId") code = `id = ${number};`;
         else if (role.role === "rotation") code = `rot = H.rotation(rot, ${number});`;
         else if (role.role.startsWith("position.") || role.role.startsWith("velocity.")) {
-          const local = role.role.startsWith("position.") ? "pos" : "vel";
+          const position = role.role.startsWith("position.");
           const axis = role.role.slice(9);
           const property = axis === "x" ? "x" : axis === "y" ? "y" : "z";
-          code = `if (${local} === undefined) ${local} = { x: 0, y: 0, z: 0 }; ${local}.${property} = ${number};`;
+          code = `${position ? "hp" : "hv"} = true; ${position ? "p" : "v"}${property} = ${number};`;
         }
         if (code === undefined) continue;
         if (role.widthPath !== undefined) {
@@ -570,7 +571,7 @@ export function roleBuilder(
       }
       lines.push("}");
       // One allocation and one shape per entity: absent roles are present and undefined (as in the message roles).
-      lines.push("es.push({ entityId: id, position: pos, velocity: vel, rotation: rot }); }");
+      lines.push("es.push({ entityId: id, position: hp ? { x: px, y: py, z: pz } : undefined, velocity: hv ? { x: vx, y: vy, z: vz } : undefined, rotation: rot }); }");
       lines.push("r.entities = es; }");
     }
     for (const spec of rolePlan.elementArrays) lines.push(`H.elements(${constant(spec)}, ${source}, r);`);
