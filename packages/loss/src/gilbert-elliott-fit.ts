@@ -281,7 +281,7 @@ class LikelihoodWorkspace {
   private readonly prefixesByDepth: Int32Array[];
 
   /** Composite log-likelihood of the counts under the model at a logit-space point. */
-  logLikelihood(point: readonly number[]): number {
+  logLikelihood(point: ArrayLike<number>): number {
     const model = this.model;
     model.p = logistic(point[0]!);
     model.r = logistic(point[1]!);
@@ -299,63 +299,83 @@ class LikelihoodWorkspace {
   }
 }
 
-interface SimplexVertex {
-  point: number[];
-  value: number;
-}
-
-function byValue(a: SimplexVertex, b: SimplexVertex): number {
-  return a.value - b.value;
-}
-
-/** centroid + factor × (worst − centroid), a new point. */
-function along(centroid: readonly number[], worst: readonly number[], factor: number): number[] {
-  const point = new Array<number>(centroid.length);
-  for (let index = 0; index < centroid.length; index++) point[index] = centroid[index]! + factor * (worst[index]! - centroid[index]!);
-  return point;
-}
-
-/** Nelder–Mead minimization (deterministic). */
-function nelderMead(objective: (point: number[]) => number, start: number[], step: number, iterations: number): { point: number[]; value: number } {
+/**
+ * Nelder–Mead minimization (deterministic). The simplex lives in one typed
+ * array (vertex `slot` at `slot × dimension`) and `order` lists the slots by
+ * position; the positions are sorted with the same comparator and algorithm
+ * as an array of vertices, and every point is computed with the same
+ * arithmetic in the same order, so the result is bit-identical to building
+ * new arrays each step, without allocating per iteration.
+ */
+function nelderMead(objective: (point: Float64Array) => number, start: readonly number[], step: number, iterations: number): { point: number[]; value: number } {
   const dimension = start.length;
-  const simplex: { point: number[]; value: number }[] = [{ point: start.slice(), value: objective(start) }];
-  for (let index = 0; index < dimension; index++) {
-    const point = start.slice();
-    point[index]! += step;
-    simplex.push({ point, value: objective(point) });
+  const vertices = dimension + 1;
+  const points = new Float64Array(vertices * dimension);
+  const values = new Float64Array(vertices);
+  const order: number[] = [];
+  const pointOf = (slot: number): Float64Array => points.subarray(slot * dimension, (slot + 1) * dimension);
+  const views = Array.from({ length: vertices }, (_, slot) => pointOf(slot));
+  for (let slot = 0; slot < vertices; slot++) {
+    const point = views[slot]!;
+    for (let index = 0; index < dimension; index++) point[index] = start[index]!;
+    if (slot > 0) point[slot - 1]! += step;
+    values[slot] = objective(point);
+    order.push(slot);
   }
+  const byValue = (a: number, b: number): number => values[a]! - values[b]!;
+  const centroid = new Float64Array(dimension);
+  const reflected = new Float64Array(dimension);
+  const expanded = new Float64Array(dimension);
+  const contracted = new Float64Array(dimension);
+  /** centroid + factor × (worst − centroid) into `target`. */
+  const along = (worst: Float64Array, factor: number, target: Float64Array): void => {
+    for (let index = 0; index < dimension; index++) target[index] = centroid[index]! + factor * (worst[index]! - centroid[index]!);
+  };
+  const replaceWorst = (point: Float64Array, value: number): void => {
+    const slot = order[dimension]!;
+    views[slot]!.set(point);
+    values[slot] = value;
+  };
   for (let iteration = 0; iteration < iterations; iteration++) {
-    simplex.sort(byValue);
-    const best = simplex[0]!;
-    const worst = simplex[dimension]!;
-    if (Math.abs(worst.value - best.value) <= 1e-10 * (Math.abs(best.value) + 1e-10)) break;
-    const centroid = new Array<number>(dimension).fill(0);
+    order.sort(byValue);
+    const bestSlot = order[0]!;
+    const worstSlot = order[dimension]!;
+    const bestValue = values[bestSlot]!;
+    const worstValue = values[worstSlot]!;
+    if (Math.abs(worstValue - bestValue) <= 1e-10 * (Math.abs(bestValue) + 1e-10)) break;
+    centroid.fill(0);
     for (let vertex = 0; vertex < dimension; vertex++) {
-      for (let index = 0; index < dimension; index++) centroid[index]! += simplex[vertex]!.point[index]! / dimension;
+      const point = views[order[vertex]!]!;
+      for (let index = 0; index < dimension; index++) centroid[index]! += point[index]! / dimension;
     }
-    const reflected = along(centroid, worst.point, -1);
+    const worst = views[worstSlot]!;
+    along(worst, -1, reflected);
     const reflectedValue = objective(reflected);
-    if (reflectedValue < best.value) {
-      const expanded = along(centroid, worst.point, -2);
+    if (reflectedValue < bestValue) {
+      along(worst, -2, expanded);
       const expandedValue = objective(expanded);
-      simplex[dimension] = expandedValue < reflectedValue ? { point: expanded, value: expandedValue } : { point: reflected, value: reflectedValue };
-    } else if (reflectedValue < simplex[dimension - 1]!.value) {
-      simplex[dimension] = { point: reflected, value: reflectedValue };
+      if (expandedValue < reflectedValue) replaceWorst(expanded, expandedValue);
+      else replaceWorst(reflected, reflectedValue);
+    } else if (reflectedValue < values[order[dimension - 1]!]!) {
+      replaceWorst(reflected, reflectedValue);
     } else {
-      const contracted = along(centroid, worst.point, 0.5);
+      along(worst, 0.5, contracted);
       const contractedValue = objective(contracted);
-      if (contractedValue < worst.value) {
-        simplex[dimension] = { point: contracted, value: contractedValue };
+      if (contractedValue < worstValue) {
+        replaceWorst(contracted, contractedValue);
       } else {
+        const best = views[bestSlot]!;
         for (let vertex = 1; vertex <= dimension; vertex++) {
-          const point = simplex[vertex]!.point.map((value, index) => best.point[index]! + 0.5 * (value - best.point[index]!));
-          simplex[vertex] = { point, value: objective(point) };
+          const slot = order[vertex]!;
+          const point = views[slot]!;
+          for (let index = 0; index < dimension; index++) point[index] = best[index]! + 0.5 * (point[index]! - best[index]!);
+          values[slot] = objective(point);
         }
       }
     }
   }
-  simplex.sort(byValue);
-  return simplex[0]!;
+  order.sort(byValue);
+  return { point: Array.from(views[order[0]!]!), value: values[order[0]!]! };
 }
 
 /** Options of {@link fitGilbertElliott}. */
@@ -382,7 +402,7 @@ export function fitGilbertElliott(counter: LossPatternCounter, options: GilbertE
   const gilbertP = clampProbability(Number.isNaN(conditional.afterReceive) ? 0.5 : conditional.afterReceive);
   const gilbertR = clampProbability(Number.isNaN(conditional.afterLoss) ? 0.5 : 1 - conditional.afterLoss);
   const workspace = new LikelihoodWorkspace(counts, length);
-  const objective = (point: number[]): number => -workspace.logLikelihood(point);
+  const objective = (point: Float64Array): number => -workspace.logLikelihood(point);
   const iterations = options.iterations ?? 800;
   const starts: GilbertElliottModel[] = [
     { p: gilbertP, r: gilbertR, h: 0.001, k: 0.9999 },
