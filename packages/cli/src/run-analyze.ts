@@ -273,6 +273,7 @@ async function preparePass(request: AnalysisPassRequest, savesStates = request.o
     settings: request.settings ?? {},
     ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
     ...(savesStates ? { savesStates } : {}),
+    ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
   };
   const adapters = request.analyses.map(adapterFor);
   const analyzers = adapters.map((adapter) => adapter.create(context));

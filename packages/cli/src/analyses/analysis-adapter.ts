@@ -28,6 +28,8 @@ export interface AnalysisContext {
    * keep what an exact merge across a rotation cut needs (loss's seam log).
    */
   savesStates?: boolean;
+  /** True when a server log is merged in: its events may label a session (its region) after the session's first message. */
+  hasServerLog?: boolean;
 }
 
 /**

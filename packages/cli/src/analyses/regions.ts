@@ -123,6 +123,9 @@ export const regionsAdapter: AnalysisAdapter = {
       maxSpikesPerSeries: latency.maxSpikesPerSeries,
       reportedRttLogKeys: latency.reportedRttLogKeys,
       ack: latency.ack,
+      // Every region label is known when a session starts (--region, --server-region set it at onSession) unless a
+      // server log may label it later or a merge may: then unlabelled sessions are counted, not measured.
+      measureOnlyLabelledSessions: context.savesStates !== true && context.hasServerLog !== true,
       ...settings,
       regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
       playerLocationOfSession: (_sessionId, session) => (session === undefined ? undefined : context.clientLocations.get(session.client.address)),
