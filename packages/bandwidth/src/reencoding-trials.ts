@@ -112,11 +112,17 @@ export function runTrial(
 ): TrialResult {
   const historySize = config.historySize ?? 1024;
   const acked = config.variant.delta === undefined ? new Set<string>() : acknowledgedDirections(messages);
-  const history = new Map<string, Map<SerialNumber, RetainedBaseline>>();
-  const ackedBaseline = new Map<string, RetainedBaseline>();
-  const lastSent = new Map<string, RetainedBaseline>();
-  const streamsOfDirection = new Map<string, Set<string>>();
-  const keepCounters = new Map<string, number>();
+  // One state per stream (session, direction, type) and the streams with a history per session direction: cleared at a gap.
+  const streamStates = new Map<string, StreamTrialState>();
+  const historiesOfDirection = new Map<string, StreamTrialState[]>();
+  const stateOf = (streamKey: string): StreamTrialState => {
+    let state = streamStates.get(streamKey);
+    if (state === undefined) {
+      state = { entries: undefined, newestUs: Number.NEGATIVE_INFINITY, acked: undefined, lastSent: undefined, kept: 0 };
+      streamStates.set(streamKey, state);
+    }
+    return state;
+  };
   const viewers = new Map<string, Vector3>();
   const playerIds = new Map<string, number>();
   const streams = new Map<string, TrialStream & { lastPacket: number }>();
@@ -141,6 +147,16 @@ export function runTrial(
     reencoder?.encodedLength !== undefined
       ? reencoder.encodedLength.bind(reencoder)
       : (type: string, fields: FieldRecord, variant: EncodingVariant, baseline: FieldRecord | undefined): number => reencoder!.encode(type, fields, variant, baseline).length;
+  // Bytes after of the current run of one block (added to bytesByBlock when the block changes: one Map update per run).
+  let runBlock = 0;
+  let runBytes = 0;
+  let runCounted = false;
+  const flushRun = (): void => {
+    if (runCounted) result.bytesByBlock.set(runBlock, (result.bytesByBlock.get(runBlock) ?? 0) + runBytes);
+    runBytes = 0;
+    runCounted = false;
+  };
+  const delta = config.variant.delta !== undefined;
   let previousBlock: number | undefined;
   for (const message of messages) {
     // Warm-up messages (after a gap between sampled blocks) build state only: nothing about them is counted.
@@ -149,27 +165,27 @@ export function runTrial(
     const block = message.block ?? 0;
     if (previousBlock !== undefined && block > previousBlock + 1) {
       // A gap between sampled blocks: the receiver's state from before the gap is not the state it would hold now; streams start over.
-      history.clear();
-      ackedBaseline.clear();
-      lastSent.clear();
-      streamsOfDirection.clear();
-      keepCounters.clear();
+      streamStates.clear();
+      historiesOfDirection.clear();
       viewers.clear();
       playerIds.clear();
     }
     previousBlock = block;
+    if (block !== runBlock) {
+      flushRun();
+      runBlock = block;
+    }
     const directionKey = message.directionKey ?? `${message.sessionId}\u0000${message.direction}`;
     const roles = message.roles;
     if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
     if (roles.position !== undefined && message.direction === "clientToServer") viewers.set(message.sessionId, roles.position);
-    if (roles.ack !== undefined && config.variant.delta !== undefined) {
-      applyAck(message, history, ackedBaseline, streamsOfDirection, acknowledged);
-    }
+    if (roles.ack !== undefined && delta) applyAck(message, historiesOfDirection, acknowledged);
     const streamKey = message.streamKey ?? `${directionKey}\u0000${message.type}`;
     const every = config.updateEvery?.get(message.type);
     if (every !== undefined && every > 1) {
-      const count = keepCounters.get(streamKey) ?? 0;
-      keepCounters.set(streamKey, count + 1);
+      const state = stateOf(streamKey);
+      const count = state.kept;
+      state.kept = count + 1;
       if (count % every !== 0) {
         if (counted) result.droppedMessages += 1;
         continue;
@@ -200,19 +216,21 @@ export function runTrial(
         result.passthroughMessages += 1;
         result.bytes += message.byteLength;
         stream.bytes += message.byteLength;
-        result.bytesByBlock.set(block, (result.bytesByBlock.get(block) ?? 0) + message.byteLength);
+        runBytes += message.byteLength;
+        runCounted = true;
       }
       continue;
     }
     // Without delta encoding a message not counted leaves no state behind: nothing to encode.
-    if (!counted && config.variant.delta === undefined) continue;
+    if (!counted && !delta) continue;
     let baseline: RetainedBaseline | undefined;
-    if (config.variant.delta !== undefined) {
+    const state = delta ? stateOf(streamKey) : undefined;
+    if (state !== undefined) {
       if (acked.has(directionKey) && roles.sequence !== undefined) {
-        baseline = ackedBaseline.get(streamKey);
+        baseline = state.acked;
         if (baseline !== undefined && counted) result.ackedBaselines += 1;
       } else {
-        baseline = lastSent.get(streamKey);
+        baseline = state.lastSent;
         if (baseline !== undefined && counted) {
           result.lastSentBaselines += 1;
           result.lastSentByDirection[message.direction] += 1;
@@ -237,54 +255,79 @@ export function runTrial(
     if (counted) {
       result.bytes += size;
       stream.bytes += size;
-      result.bytesByBlock.set(block, (result.bytesByBlock.get(block) ?? 0) + size);
+      runBytes += size;
+      runCounted = true;
     }
-    if (config.variant.delta !== undefined) {
+    if (state !== undefined) {
       const sent: RetainedBaseline = { message, fields };
-      lastSent.set(streamKey, sent);
+      state.lastSent = sent;
       if (roles.sequence !== undefined) {
-        let entries = history.get(streamKey);
+        let entries = state.entries;
         if (entries === undefined) {
           entries = new Map();
-          history.set(streamKey, entries);
-          let set = streamsOfDirection.get(directionKey);
-          if (set === undefined) {
-            set = new Set();
-            streamsOfDirection.set(directionKey, set);
+          state.entries = entries;
+          let list = historiesOfDirection.get(directionKey);
+          if (list === undefined) {
+            list = [];
+            historiesOfDirection.set(directionKey, list);
           }
-          set.add(streamKey);
+          list.push(state);
         }
         entries.delete(roles.sequence);
         entries.set(roles.sequence, sent);
+        if (message.tUs > state.newestUs) state.newestUs = message.tUs;
         if (entries.size > historySize) entries.delete(entries.keys().next().value!);
       }
     }
   }
+  flushRun();
   result.streams = [...streams.values()]
     .map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }))
     .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
   return result;
 }
 
-function applyAck(
-  message: RetainedMessage,
-  history: Map<string, Map<SerialNumber, RetainedBaseline>>,
-  ackedBaseline: Map<string, RetainedBaseline>,
-  streamsOfDirection: Map<string, Set<string>>,
-  acknowledged: SerialNumber[],
-): void {
-  const streamKeys = streamsOfDirection.get(oppositeKey(message));
-  if (streamKeys === undefined) return;
-  const ack = message.roles.ack!;
-  collectAcknowledged(ack, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);
-  for (const streamKey of streamKeys) {
-    const entries = history.get(streamKey)!;
-    let best = ackedBaseline.get(streamKey);
+/** Delta state of one stream (session, direction, type) in a trial. */
+interface StreamTrialState {
+  /** Sent messages by sequence (the newest `historySize`), once the stream has sent a sequence. */
+  entries: Map<SerialNumber, RetainedBaseline> | undefined;
+  /** Latest capture time ever put in `entries` (never lowered: no entry is newer). */
+  newestUs: number;
+  /** Newest acknowledged message. */
+  acked: RetainedBaseline | undefined;
+  /** Last sent message. */
+  lastSent: RetainedBaseline | undefined;
+  /** Messages seen (update-rate reduction keeps one in N). */
+  kept: number;
+}
+
+/**
+ * Moves each stream of the peer's direction to the newest message the ack
+ * acknowledges. A stream whose acknowledged message is already at least as new
+ * as anything in its history is left alone (nothing can replace it), and the
+ * search of one stops as soon as it reaches that point.
+ */
+function applyAck(message: RetainedMessage, historiesOfDirection: Map<string, StreamTrialState[]>, acknowledged: SerialNumber[]): void {
+  const states = historiesOfDirection.get(oppositeKey(message));
+  if (states === undefined) return;
+  let collected = false;
+  for (let position = 0; position < states.length; position++) {
+    const state = states[position]!;
+    let best = state.acked;
+    if (best !== undefined && best.message.tUs >= state.newestUs) continue;
+    if (!collected) {
+      collectAcknowledged(message.roles.ack!, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);
+      collected = true;
+    }
+    const entries = state.entries!;
     for (let index = 0; index < acknowledged.length; index++) {
       const entry = entries.get(acknowledged[index]!);
-      if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) best = entry;
+      if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) {
+        best = entry;
+        if (entry.message.tUs >= state.newestUs) break;
+      }
     }
-    if (best !== undefined) ackedBaseline.set(streamKey, best);
+    if (best !== undefined) state.acked = best;
   }
 }
 
