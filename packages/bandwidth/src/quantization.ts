@@ -48,18 +48,21 @@ export interface ObservedRanges {
 /** Walks the retained messages once and records each numeric leaf's range. */
 export function observeRanges(messages: readonly RetainedMessage[], reencoder: Reencoder): ObservedRanges {
   const ranges = new Map<string, LeafRange>();
-  const previous = new Map<string, number>();
+  // Last value of each top-level leaf, per stream then path (no key string built per leaf).
+  const previousByStream = new Map<string, Map<string, number>>();
+  let previous = new Map<string, number>();
   let currentType = "";
-  let streamKey = "";
   const collect = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined): void => {
     const number = toNumber(value);
     if (number === undefined || !Number.isFinite(number)) return;
     if (!path.includes("[]")) {
-      const key = `${streamKey}\u0000${path}`;
-      const prior = previous.get(key);
-      previous.set(key, number);
-      const counter = counters.get(path) ?? { compared: 0, increasing: 0, decreasing: 0 };
-      counters.set(path, counter);
+      const prior = previous.get(path);
+      previous.set(path, number);
+      let counter = counters.get(path);
+      if (counter === undefined) {
+        counter = { compared: 0, increasing: 0, decreasing: 0 };
+        counters.set(path, counter);
+      }
       if (prior !== undefined) {
         counter.compared += 1;
         if (number > prior) counter.increasing += 1;
@@ -80,7 +83,13 @@ export function observeRanges(messages: readonly RetainedMessage[], reencoder: R
   const counters = new Map<string, { compared: number; increasing: number; decreasing: number }>();
   for (const message of messages) {
     currentType = message.type;
-    streamKey = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    let streamPrevious = previousByStream.get(streamKey);
+    if (streamPrevious === undefined) {
+      streamPrevious = new Map();
+      previousByStream.set(streamKey, streamPrevious);
+    }
+    previous = streamPrevious;
     try {
       reencoder.visitLeaves(message.type, message.fields, undefined, collect);
     } catch {

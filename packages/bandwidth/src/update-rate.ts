@@ -24,7 +24,7 @@ export function stateTypes(messages: readonly RetainedMessage[], minimumMessages
   const stateful = new Set<string>();
   for (const message of messages) {
     if (message.roles.entities !== undefined || message.roles.position !== undefined) stateful.add(message.type);
-    const key = `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const key = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const result = new Set<string>();
@@ -58,7 +58,8 @@ export function measureInterpolationError(
     if (previousBlock !== undefined && block > previousBlock + 1) segment += 1;
     previousBlock = block;
     if (!typeSet.has(message.type)) continue;
-    const key = segment === 0 ? `${message.sessionId}\u0000${message.direction}\u0000${message.type}` : `${message.sessionId}\u0000${message.direction}\u0000${message.type}\u0000${segment}`;
+    const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    const key = segment === 0 ? streamKey : `${streamKey}\u0000${segment}`;
     let list = streams.get(key);
     if (list === undefined) {
       list = [];
