@@ -320,10 +320,8 @@ function buildReport(
   }
 
   // Identity: re-encode in the original layout; sizes must match the capture.
-  let mismatches = 0;
-  const identity = runTrial(messages, reencoder, { variant: {} }, (message, _fields, bytes) => {
-    if (bytes.length !== message.byteLength) mismatches += 1;
-  });
+  const identity = runTrial(messages, reencoder, { variant: {} });
+  const mismatches = identity.sizeMismatches;
   const before = identity.bytes;
   if (identity.encodeFailures > 0) anomalies.add(ErrorCode.encodeFailed, identity.encodeFailures);
   if (reencoder === undefined) {

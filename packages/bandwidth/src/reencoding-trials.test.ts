@@ -89,6 +89,14 @@ describe("runTrial", () => {
     expect(runTrial(trace, undefined, { variant: {} }).bytes).toBe(86);
   });
 
+  it("counts re-encoded messages whose size differs from the captured one (not failures, not warm-up)", () => {
+    // snap re-encodes to 5 bytes: captured as 5 (match), 6 (mismatch), 4 in warm-up (not counted).
+    const warm = { ...retained("snap", "serverToClient", 2, { sequence: 3, value: 3 }, {}, 4), warmup: true };
+    const trace = [retained("snap", "serverToClient", 0, { sequence: 1, value: 1 }, {}, 5), retained("snap", "serverToClient", 1, { sequence: 2, value: 2 }, {}, 6), warm, retained("snap", "serverToClient", 3, { sequence: 4, value: "x" }, {}, 9)];
+    const result = runTrial(trace, reencoder, { variant: {} });
+    expect(result).toMatchObject({ reencodedMessages: 2, sizeMismatches: 1, encodeFailures: 1 });
+  });
+
   it("thins state types to one update in N", () => {
     const trace = [snap(0, 0, 1), snap(1, 1, 2), snap(2, 2, 3), snap(3, 3, 4), snap(4, 4, 5)];
     const result = runTrial(trace, reencoder, { variant: {}, updateEvery: new Map([["snap", 2]]) });

@@ -43,6 +43,8 @@ export interface TrialResult {
   entitiesDropped: number;
   /** Messages whose re-encoding failed (kept at their captured size). */
   encodeFailures: number;
+  /** Re-encoded messages whose size differs from their captured size (the identity trial's check of the layouts). */
+  sizeMismatches: number;
   /** Per session direction, sorted. */
   streams: TrialStream[];
   /** Message bytes after the change per time block of the trace ({@link RetainedMessage.block}; messages without one count in block 0). */
@@ -139,6 +141,7 @@ export function runTrial(
     lastSentByDirection: { clientToServer: 0, serverToClient: 0 },
     entitiesDropped: 0,
     encodeFailures: 0,
+    sizeMismatches: 0,
     streams: [],
     bytesByBlock: new Map(),
   };
@@ -247,7 +250,10 @@ export function runTrial(
         size = bytes.length;
         listener(message, fields, bytes, baseline);
       }
-      if (counted) result.reencodedMessages += 1;
+      if (counted) {
+        result.reencodedMessages += 1;
+        if (size !== message.byteLength) result.sizeMismatches += 1;
+      }
     } catch {
       if (counted) result.encodeFailures += 1;
       size = message.byteLength;
