@@ -64,6 +64,24 @@ describe("RttStream", () => {
     expect(Math.abs(stream.median() - 49.5)).toBeLessThan(8);
     expect(new RttStream(4, createSeededRandom(1)).median()).toBeNaN();
   });
+
+  it("grows its reservoir to the capacity as samples arrive, keeping the samples and draws of a full-size one", () => {
+    const stream = new RttStream(500, createSeededRandom(3));
+    expect(stream.reservoir.length).toBe(64);
+    for (let index = 0; index < 100; index++) stream.add(index);
+    expect(stream.reservoir.length).toBe(128);
+    expect(stream.samples()).toEqual(Array.from({ length: 100 }, (_, index) => index));
+    for (let index = 100; index < 5000; index++) stream.add(index);
+    expect(stream.reservoir.length).toBe(500);
+    // The same uniform reservoir a preallocated one keeps: the draws happen only once the reservoir is full.
+    const random = createSeededRandom(3);
+    const expected = Array.from({ length: 500 }, (_, index) => index);
+    for (let index = 500; index < 5000; index++) {
+      const slot = random.nextInt(index + 1);
+      if (slot < 500) expected[slot] = index;
+    }
+    expect(stream.samples()).toEqual(expected);
+  });
 });
 
 const LIMITS = { maxRttSamples: 8, maxSequenceSpaces: 1, lossWindow: 8, spike: undefined, maxSpikesPerSeries: 2 };

@@ -17,6 +17,9 @@ import { createSeededRandom, hashString, type SeededRandom } from "./random.js";
 /** Where an RTT sample came from (core's RTT methods). */
 export type RttSource = RttMethod;
 
+/** Slots a reservoir starts with (it doubles up to its capacity). */
+const INITIAL_RESERVOIR_LENGTH = 64;
+
 /**
  * A bounded reservoir (uniform sample) of one RTT series' samples, for the
  * region statistics that need samples (bootstrap, tests). Spikes and jitter
@@ -24,37 +27,49 @@ export type RttSource = RttMethod;
  * same computation as the latency analysis.
  */
 export class RttStream {
-  /** Reservoir of samples (first `min(count, capacity)` slots used). */
-  readonly reservoir: Float64Array;
+  /**
+   * Reservoir of samples (first `min(count, capacity)` slots used). It starts
+   * small and doubles up to `capacity` as samples arrive, so a short series
+   * (a session's few echoes) does not hold a full reservoir.
+   */
+  reservoir: Float64Array;
   /** Samples seen. */
   count = 0;
 
   constructor(
-    capacity: number,
+    /** Samples kept at most. */
+    readonly capacity: number,
     private readonly random: SeededRandom,
   ) {
-    this.reservoir = new Float64Array(capacity);
+    this.reservoir = new Float64Array(Math.min(capacity, INITIAL_RESERVOIR_LENGTH));
   }
 
   /** Adds one RTT sample, ms. */
   add(rttMs: number): void {
-    const capacity = this.reservoir.length;
-    if (this.count < capacity) this.reservoir[this.count] = rttMs;
-    else {
-      const slot = this.random.nextInt(this.count + 1);
+    const count = this.count;
+    const capacity = this.capacity;
+    if (count < capacity) {
+      if (count === this.reservoir.length) {
+        const grown = new Float64Array(Math.min(capacity, 2 * count));
+        grown.set(this.reservoir);
+        this.reservoir = grown;
+      }
+      this.reservoir[count] = rttMs;
+    } else {
+      const slot = this.random.nextInt(count + 1);
       if (slot < capacity) this.reservoir[slot] = rttMs;
     }
-    this.count++;
+    this.count = count + 1;
   }
 
   /** The retained samples (a copy). */
   samples(): number[] {
-    return Array.from(this.reservoir.subarray(0, Math.min(this.count, this.reservoir.length)));
+    return Array.from(this.reservoir.subarray(0, Math.min(this.count, this.capacity)));
   }
 
   /** Median of the retained samples. */
   median(): number {
-    const sorted = Float64Array.from(this.reservoir.subarray(0, Math.min(this.count, this.reservoir.length))).sort();
+    const sorted = Float64Array.from(this.reservoir.subarray(0, Math.min(this.count, this.capacity))).sort();
     return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
   }
 }
