@@ -76,6 +76,8 @@ export class CauseTimeline {
   private readonly totals = new Float64Array(FEATURE_COUNT);
   /** Bytes per message type: the ring of per-bin bytes and the whole-session total, one lookup per message. */
   private readonly typeBytes = new Map<string, { readonly ring: Float64Array; totalBytes: number }>();
+  /** The per-bin byte rings of `typeBytes`, in insertion order (cleared per bin without iterating the map). */
+  private readonly typeRings: Float64Array[] = [];
   /** The message type recorded last and its entry (consecutive messages mostly share a type). */
   private lastType: string | undefined;
   private lastTypeEntry: { readonly ring: Float64Array; totalBytes: number } | undefined;
@@ -147,6 +149,7 @@ export class CauseTimeline {
       if (entry === undefined) {
         entry = { ring: new Float64Array(this.historyBins), totalBytes: 0 };
         this.typeBytes.set(key, entry);
+        this.typeRings.push(entry.ring);
       }
     }
     this.lastType = type;
@@ -322,8 +325,11 @@ export class CauseTimeline {
   }
 
   private clearSlot(slot: number): void {
-    this.ring.fill(0, slot * FEATURE_COUNT, (slot + 1) * FEATURE_COUNT);
-    for (const entry of this.typeBytes.values()) entry.ring[slot] = 0;
+    const ring = this.ring;
+    const base = slot * FEATURE_COUNT;
+    for (let feature = 0; feature < FEATURE_COUNT; feature++) ring[base + feature] = 0;
+    const typeRings = this.typeRings;
+    for (let index = 0; index < typeRings.length; index++) typeRings[index][slot] = 0;
   }
 
   private slot(bin: number): number {

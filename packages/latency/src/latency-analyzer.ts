@@ -17,6 +17,7 @@ import {
   formatEndpoint,
   formatTimeUs,
   QuantileSketch,
+  type QuantileSketchCheckpoint,
   RttSampler,
   rttPercentiles,
   RTT_DISAGREEMENT_FACTOR,
@@ -121,6 +122,7 @@ interface SpikeRecord extends RttSpike {
 
 interface MinuteState {
   minute: number;
+  /** The minute's samples (while the minute is open, an empty placeholder: built from the series sketch when it closes). */
   sketch: QuantileSketch;
 }
 
@@ -132,6 +134,16 @@ class SeriesState {
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
   current: MinuteState | undefined;
+  /**
+   * The open minute: the session-long sketch's checkpoint at its first sample
+   * and the exact sum, min and max of its samples. Its sketch is the series
+   * sketch's values added since, built when it closes (each sample goes into
+   * one sketch, not two).
+   */
+  minuteCheckpoint: QuantileSketchCheckpoint | undefined;
+  minuteSumMs = 0;
+  minuteMinMs = Infinity;
+  minuteMaxMs = -Infinity;
   /** The pass's first minute and the minute closed last, as sketches (a rotation cut rebuilds the minute it split). */
   firstMinute: MinuteState | undefined;
   lastMinute: MinuteState | undefined;
@@ -900,18 +912,28 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (series.current === undefined || minute > series.current.minute) {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
+      series.minuteCheckpoint = series.sketch.checkpoint();
+      series.minuteSumMs = 0;
+      series.minuteMinMs = Infinity;
+      series.minuteMaxMs = -Infinity;
       if (series.firstMinute === undefined) series.firstMinute = series.current;
     }
-    series.timeline.add(sample.tUs, sample.rttMs);
-    // Core's signals: the session-long sketch (shared with regions) and the minute sketch share the bucket
-    // computation; then the RTT-series jitter, the recent samples and the spike detector (which may call onSpike).
-    state.signals.add(sample, series.current.sketch);
+    const rttMs = sample.rttMs;
+    series.minuteSumMs += rttMs;
+    if (rttMs < series.minuteMinMs) series.minuteMinMs = rttMs;
+    if (rttMs > series.minuteMaxMs) series.minuteMaxMs = rttMs;
+    series.timeline.add(sample.tUs, rttMs);
+    // Core's signals: the session-long sketch (shared with regions; the open minute is its values since the
+    // minute's checkpoint), then the RTT-series jitter, the recent samples and the spike detector (which may call onSpike).
+    state.signals.add(sample);
   }
 
   private closeMinute(series: SeriesState): void {
     const current = series.current;
     if (current === undefined) return;
     series.current = undefined;
+    current.sketch = series.sketch.addedSince(series.minuteCheckpoint!, series.minuteSumMs, series.minuteMinMs, series.minuteMaxMs);
+    series.minuteCheckpoint = undefined;
     series.lastMinute = current;
     if (series.minutes.length >= (this.options.maxMinutesPerSeries ?? 1440)) {
       this.anomalies.add("E_MINUTES_DROPPED", 0);

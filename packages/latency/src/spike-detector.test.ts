@@ -119,6 +119,12 @@ describe("SpikeDetector", () => {
       },
       // no warm-up: the first refresh sees an empty window
       { name: "empty", options: { warmupSamples: 0 }, value: () => 30 + random() },
+      // a refresh far apart (pending values flushed by capacity) over a small window of few, often repeated levels
+      {
+        name: "sparse refresh",
+        options: { baselineWindowSamples: 7, recomputeEvery: 50, warmupSamples: 4, marginMs: 2 },
+        value: (index) => (index % 500 < 4 ? 40 : [10, 11, 12, -0, 0][Math.floor(random() * (index % 1000 < 500 ? 2 : 5))]),
+      },
     ];
     for (const { name, options, value } of series) {
       const spikes: DetectedSpike[] = [];

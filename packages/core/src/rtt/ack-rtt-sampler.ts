@@ -22,6 +22,8 @@ const PENDING = 1;
 const AMBIGUOUS = 2;
 /** Already acknowledged. */
 const ACKNOWLEDGED = 3;
+/** Numbers per slot of a send stream's ring: extended sequence, send time µs, state. */
+const RING_STRIDE = 3;
 
 /** One send stream: the sequences one side sent on one channel of a session. */
 interface SendStream {
@@ -29,11 +31,13 @@ interface SendStream {
   /** {@link channelKey} of the channel. */
   readonly channel: string;
   readonly unwrapper: SerialUnwrapper;
-  /** Extended sequence per ring slot (−1 = none). */
-  readonly sequences: Float64Array;
-  /** First send time per ring slot, µs. */
-  readonly sendTimesUs: Float64Array;
-  readonly states: Uint8Array;
+  /**
+   * The sent ring, {@link RING_STRIDE} numbers per slot, side by side (one
+   * cache line per send and per ack): at `RING_STRIDE·slot` the extended
+   * sequence (−1 = none), then its first send time (µs), then its state
+   * (0 empty, {@link PENDING}, {@link AMBIGUOUS}, {@link ACKNOWLEDGED}).
+   */
+  readonly ring: Float64Array;
   /** Largest extended sequence acknowledged so far (NaN before the first ack). */
   largestAcknowledged: number;
   /** Smallest RTT seen before subtracting ack delays, µs (RFC 9002 `min_rtt`). */
@@ -155,6 +159,13 @@ function defaultSequenceBits(value: SerialNumber): number {
   return value <= 0xffffffff ? 32 : 64;
 }
 
+/** An empty sent ring of `windowSize` slots (every sequence −1: none). */
+function emptyRing(windowSize: number): Float64Array {
+  const ring = new Float64Array(RING_STRIDE * windowSize);
+  for (let at = 0; at < ring.length; at += RING_STRIDE) ring[at] = -1;
+  return ring;
+}
+
 /** The send stream of a channel in one direction's group (a group holds a few channels: a scan beats a map). */
 function streamOfChannel(group: readonly SendStream[], channel: string): SendStream | undefined {
   for (let index = 0; index < group.length; index++) if (group[index].channel === channel) return group[index];
@@ -185,7 +196,7 @@ function streamOfChannel(group: readonly SendStream[], channel: string): SendStr
  * edges), else in {@link acksWithoutSendStream} (a channel never sent on: the
  * definition's ack channel does not match the traffic).
  * Sequences of any width up to 64 bits are extended with {@link SerialUnwrapper}.
- * Memory: `windowSize` slots (17 bytes each) per send stream; on an endless
+ * Memory: `windowSize` slots (24 bytes each) per send stream; on an endless
  * stream, {@link evictIdle} (or {@link forget}) drops the sessions that ended.
  */
 export class AckRttSampler {
@@ -293,9 +304,7 @@ export class AckRttSampler {
         direction: message.direction,
         channel,
         unwrapper: new SerialUnwrapper(roles.sequenceBits ?? defaultSequenceBits(sequence)),
-        sequences: new Float64Array(this.windowSize).fill(-1),
-        sendTimesUs: new Float64Array(this.windowSize),
-        states: new Uint8Array(this.windowSize),
+        ring: emptyRing(this.windowSize),
         largestAcknowledged: Number.NaN,
         minimumRttUs: Infinity,
         lastPacketIndex: -1,
@@ -320,18 +329,20 @@ export class AckRttSampler {
       stream.firstExtended = extended;
       stream.highestRaw = sequence;
     }
-    const slot = this.slotOf(extended);
+    // The ring slot (slotOf, its 32-bit mask inlined for the usual extended sequence).
+    const at = RING_STRIDE * (extended >= 0 && extended <= 0x7fffffff ? extended & this.windowMask : this.slotOf(extended));
+    const ring = stream.ring;
     const resent = roles.resendCount !== undefined && roles.resendCount > 0;
-    if (stream.sequences[slot] === extended) {
+    if (ring[at] === extended) {
       // The same sequence in another datagram: a retransmission, its RTT is ambiguous.
-      stream.states[slot] = AMBIGUOUS;
+      ring[at + 2] = AMBIGUOUS;
       this.retransmissions += 1;
       return;
     }
     if (resent) this.retransmissions += 1;
-    stream.sequences[slot] = extended;
-    stream.sendTimesUs[slot] = message.tUs;
-    stream.states[slot] = resent ? AMBIGUOUS : PENDING;
+    ring[at] = extended;
+    ring[at + 1] = message.tUs;
+    ring[at + 2] = resent ? AMBIGUOUS : PENDING;
   }
 
   /**
@@ -382,10 +393,10 @@ export class AckRttSampler {
         const sends: [number, number, number][] = [];
         const oldest = Math.max(Number.isNaN(stream.largestAcknowledged) ? -Infinity : stream.largestAcknowledged + 1, highest - Math.min(this.windowSize, MAX_CARRIED_SENDS) + 1);
         for (let extended = Math.max(oldest, highest - this.windowSize + 1); extended <= highest; extended++) {
-          const slot = this.slotOf(extended);
-          if (stream.sequences[slot] !== extended) continue;
-          const state = stream.states[slot];
-          if (state === PENDING || state === AMBIGUOUS) sends.push([highest - extended, stream.sendTimesUs[slot], state === AMBIGUOUS ? 1 : 0]);
+          const at = RING_STRIDE * this.slotOf(extended);
+          if (stream.ring[at] !== extended) continue;
+          const state = stream.ring[at + 2];
+          if (state === PENDING || state === AMBIGUOUS) sends.push([highest - extended, stream.ring[at + 1], state === AMBIGUOUS ? 1 : 0]);
         }
         carried.push({
           direction: stream.direction,
@@ -444,16 +455,17 @@ export class AckRttSampler {
     // Not newly acknowledged (a repeat, a reordered older ack), or beyond anything sent.
     if (largest <= stream.largestAcknowledged || largest > stream.unwrapper.highestExtended) return;
     stream.largestAcknowledged = largest;
-    const slot = this.slotOf(largest);
-    if (stream.sequences[slot] !== largest) {
+    const at = RING_STRIDE * (largest >= 0 && largest <= 0x7fffffff ? largest & this.windowMask : this.slotOf(largest));
+    const ring = stream.ring;
+    if (ring[at] !== largest) {
       // An ack of a send before this pass's first on the stream: the previous pass may hold it.
       if (largest < stream.firstExtended && (streams.unmatchedAcks === undefined || streams.unmatchedAcks.length < MAX_CARRIED_ACKS)) {
         this.rememberUnmatched(streams, message, ack, channel, false, this.followsOwnGap(group === streams.byDirection[0] ? streams.byDirection[1] : streams.byDirection[0], message));
       }
       return;
     }
-    const state = stream.states[slot];
-    stream.states[slot] = ACKNOWLEDGED;
+    const state = ring[at + 2];
+    ring[at + 2] = ACKNOWLEDGED;
     if (state === AMBIGUOUS) {
       this.ambiguousAcks += 1;
       return;
@@ -463,7 +475,8 @@ export class AckRttSampler {
       this.acksAfterGap += 1;
       return;
     }
-    const latestUs = message.tUs - stream.sendTimesUs[slot];
+    const sendUs = ring[at + 1];
+    const latestUs = message.tUs - sendUs;
     if (latestUs < 0 || latestUs > this.maxRttUs) return;
     if (latestUs < stream.minimumRttUs) stream.minimumRttUs = latestUs;
     const ackDelayUs = message.roles.ackDelayUs;
@@ -472,7 +485,7 @@ export class AckRttSampler {
     const sample = this.sample;
     sample.sessionId = message.sessionId;
     sample.direction = stream.direction;
-    sample.tUs = stream.sendTimesUs[slot];
+    sample.tUs = sendUs;
     sample.rttMs = rttUs / 1000;
     sample.packetIndex = message.packetIndex;
     sample.channel = stream.channel;

@@ -148,6 +148,43 @@ export const quantileSketchStateSchema = Type.Object(
  */
 export type QuantileSketchState = Static<typeof quantileSketchStateSchema>;
 
+/**
+ * The bucket counts of a {@link QuantileSketch} at one moment
+ * ({@link QuantileSketch.checkpoint}): what {@link QuantileSketch.addedSince}
+ * subtracts to give the values added after it.
+ */
+export interface QuantileSketchCheckpoint {
+  /** Values in the sketch at the checkpoint. */
+  readonly count: number;
+  /** Values in the zero bucket at the checkpoint. */
+  readonly zeroCount: number;
+  /** Non-empty positive buckets as flat `[bucket, count, …]` pairs, ascending bucket. */
+  readonly positive: readonly number[];
+  /** Non-empty negative buckets as flat `[bucket, count, …]` pairs, ascending bucket. */
+  readonly negative: readonly number[];
+}
+
+/** Adds to `target` each bucket of `later` minus the same bucket of `earlier` (both ascending pairs); throws when `earlier` holds more. */
+function addBucketDifferences(target: BucketStore, later: readonly number[], earlier: readonly number[]): void {
+  let earlierIndex = 0;
+  for (let index = 0; index < later.length; index += 2) {
+    const bucket = later[index];
+    let count = later[index + 1];
+    while (earlierIndex < earlier.length && earlier[earlierIndex] < bucket) {
+      // A bucket the checkpoint held that the sketch no longer does: not a checkpoint of this sketch.
+      if (earlier[earlierIndex + 1] > 0) throw new RangeError("QuantileSketch.addedSince: the checkpoint holds a bucket the sketch does not");
+      earlierIndex += 2;
+    }
+    if (earlierIndex < earlier.length && earlier[earlierIndex] === bucket) {
+      count -= earlier[earlierIndex + 1];
+      earlierIndex += 2;
+    }
+    if (count < 0) throw new RangeError("QuantileSketch.addedSince: the checkpoint holds more values in a bucket than the sketch");
+    if (count > 0) target.increment(bucket, count);
+  }
+  if (earlierIndex < earlier.length) throw new RangeError("QuantileSketch.addedSince: the checkpoint holds a bucket the sketch does not");
+}
+
 /** Checks the pairs of one sign; returns their total count. */
 function checkPairs(pairs: readonly number[], path: string): number {
   if (pairs.length % 2 !== 0) badState("quantile sketch state", path, "bucket pairs must come in [bucket, count] pairs");
@@ -262,6 +299,43 @@ export class QuantileSketch {
       this.negative.increment(bucket, 1);
       other.negative.increment(bucket, 1);
     }
+  }
+
+  /**
+   * The sketch's bucket counts now (O(buckets); allocates the pairs): the
+   * values added after it are {@link addedSince}. A series followed both
+   * whole and per time slice feeds one sketch and takes a checkpoint per
+   * slice, instead of adding every value to two sketches.
+   */
+  checkpoint(): QuantileSketchCheckpoint {
+    return { count: this.count, zeroCount: this.zeroCount, positive: this.positive.toPairs(), negative: this.negative.toPairs() };
+  }
+
+  /**
+   * The values added to this sketch since `checkpoint` (one of this sketch's),
+   * as a new sketch of the same accuracy: its buckets are the differences of
+   * the bucket counts, and its exact `sum`, `min` and `max` are the caller's
+   * (tracked in the order the values were added, so `sum` is the same float a
+   * sketch fed only those values holds). Every answer, and its saved state,
+   * equal those of a sketch fed only the values added since the checkpoint.
+   * Throws `RangeError` when `checkpoint` holds values this sketch does not
+   * (a checkpoint of another sketch).
+   */
+  addedSince(checkpoint: QuantileSketchCheckpoint, sum: number, min: number, max: number): QuantileSketch {
+    const since = new QuantileSketch(this.relativeAccuracy, this.minimumMagnitude);
+    const count = this.count - checkpoint.count;
+    const zeroCount = this.zeroCount - checkpoint.zeroCount;
+    if (count < 0 || zeroCount < 0) throw new RangeError("QuantileSketch.addedSince: the checkpoint holds more values than the sketch");
+    addBucketDifferences(since.positive, this.positive.toPairs(), checkpoint.positive);
+    addBucketDifferences(since.negative, this.negative.toPairs(), checkpoint.negative);
+    since.zeroCount = zeroCount;
+    since.count = count;
+    if (count > 0) {
+      since.sum = sum;
+      since.min = min;
+      since.max = max;
+    }
+    return since;
   }
 
   /** Adds every value of another sketch with the same accuracy. */

@@ -148,8 +148,21 @@ export class SpikeDetector {
   /** The open spike's latest sample, ms. */
   private previousSpikeValueMs = Number.NaN;
   private readonly window: Float64Array;
-  /** The baseline window's values kept in ascending order (NaN last, −0 before +0, as a typed-array sort orders them). */
+  /**
+   * The baseline window's values in ascending order (NaN last, −0 before +0,
+   * as a typed-array sort orders them) as of the last {@link flushOrdered}:
+   * `orderedCount` values; the values pushed and evicted since wait in the
+   * pending lists and are merged in when the baseline is next recomputed.
+   */
   private readonly ordered: Float64Array;
+  private orderedCount = 0;
+  /** Values pushed into / evicted from the window since the last {@link flushOrdered} (at most `pendingCapacity` each). */
+  private readonly pendingAdded: Float64Array;
+  private readonly pendingRemoved: Float64Array;
+  private pendingAddedCount = 0;
+  private pendingRemovedCount = 0;
+  /** Pending values flushed at most: never more than the window, so an evicted value was always merged before. */
+  private readonly pendingCapacity: number;
   /** Scratch space for the rare window holding NaN (then the median/MAD fall back to sorting). */
   private scratch: Float64Array | undefined;
   private windowCount = 0;
@@ -189,6 +202,9 @@ export class SpikeDetector {
     const size = Math.max(5, options.baselineWindowSamples ?? 101);
     this.window = new Float64Array(size);
     this.ordered = new Float64Array(size);
+    this.pendingCapacity = Math.min(16, size);
+    this.pendingAdded = new Float64Array(this.pendingCapacity);
+    this.pendingRemoved = new Float64Array(this.pendingCapacity);
   }
 
   /** Current baseline (rolling median), ms. */
@@ -338,6 +354,9 @@ export class SpikeDetector {
     this.ordered.fill(0);
     this.ordered.set(this.window.subarray(0, count));
     this.ordered.subarray(0, count).sort();
+    this.orderedCount = count;
+    this.pendingAddedCount = 0;
+    this.pendingRemovedCount = 0;
     this.windowCount = count;
     this.windowNext = count % size;
     this.samples = checked.samples;
@@ -436,6 +455,9 @@ export class SpikeDetector {
       // Re-seed the baseline with the new level (the ordered copy empties with the window).
       this.windowCount = 0;
       this.windowNext = 0;
+      this.orderedCount = 0;
+      this.pendingAddedCount = 0;
+      this.pendingRemovedCount = 0;
       for (const value of this.recentSpikeValues) this.pushBaseline(value);
       this.sinceRecompute = Number.MAX_SAFE_INTEGER;
       this.refreshBaseline();
@@ -454,36 +476,78 @@ export class SpikeDetector {
   }
 
   private pushBaseline(valueMs: number): void {
-    const ordered = this.ordered;
-    const count = this.windowCount;
-    if (count < this.window.length) {
-      // Not full yet: the next ring slot is `count`, nothing is evicted.
-      const at = lowerBound(ordered, count, valueMs);
-      // Shift the values above the new one up by one place.
-      for (let index = count; index > at; index--) ordered[index] = ordered[index - 1];
-      ordered[at] = valueMs;
-      this.windowCount = count + 1;
-    } else {
-      // Full: replace the evicted value in the ordered copy with one shift of the values between them.
-      const removed = lowerBound(ordered, count, this.window[this.windowNext]);
-      const at = lowerBound(ordered, count, valueMs);
-      if (at <= removed) {
-        for (let index = removed; index > at; index--) ordered[index] = ordered[index - 1];
-        ordered[at] = valueMs;
-      } else {
-        for (let index = removed; index < at - 1; index++) ordered[index] = ordered[index + 1];
-        ordered[at - 1] = valueMs;
+    const size = this.window.length;
+    const next = this.windowNext;
+    if (this.windowCount < size) this.windowCount += 1;
+    else {
+      const evicted = this.window[next];
+      // The same value (and sign) leaving as entering leaves the ordered values as they are.
+      if (evicted === valueMs ? valueMs !== 0 || 1 / evicted === 1 / valueMs : false) {
+        this.window[next] = valueMs;
+        this.windowNext = next + 1 === size ? 0 : next + 1;
+        this.sinceRecompute += 1;
+        return;
       }
+      this.pendingRemoved[this.pendingRemovedCount++] = evicted;
     }
-    this.window[this.windowNext] = valueMs;
-    this.windowNext = (this.windowNext + 1) % this.window.length;
+    this.pendingAdded[this.pendingAddedCount++] = valueMs;
+    this.window[next] = valueMs;
+    this.windowNext = next + 1 === size ? 0 : next + 1;
     this.sinceRecompute += 1;
+    if (this.pendingAddedCount === this.pendingCapacity) this.flushOrdered();
+  }
+
+  /**
+   * Brings the ordered copy up to date: drops the evicted values (one pass,
+   * both lists ascending), then merges the pushed ones in from the back — the
+   * window's values in ascending order, as sorting it would give, for O(window)
+   * per recompute instead of a shift per sample.
+   */
+  private flushOrdered(): void {
+    const added = this.pendingAdded;
+    const removed = this.pendingRemoved;
+    const addedCount = this.pendingAddedCount;
+    const removedCount = this.pendingRemovedCount;
+    this.pendingAddedCount = 0;
+    this.pendingRemovedCount = 0;
+    if (addedCount === 0 && removedCount === 0) return;
+    sortSmall(added, addedCount);
+    sortSmall(removed, removedCount);
+    const ordered = this.ordered;
+    let kept = 0;
+    let removedIndex = 0;
+    for (let index = 0; index < this.orderedCount; index++) {
+      const value = ordered[index];
+      if (removedIndex < removedCount && sameValue(value, removed[removedIndex])) removedIndex += 1;
+      else ordered[kept++] = value;
+    }
+    if (removedIndex !== removedCount || kept + addedCount !== this.windowCount) {
+      // Not reachable while the invariants hold; the window itself is the truth.
+      this.sortWindow();
+      return;
+    }
+    let from = kept - 1;
+    let addedIndex = addedCount - 1;
+    let to = kept + addedCount - 1;
+    while (addedIndex >= 0) {
+      if (from >= 0 && orderedBefore(added[addedIndex], ordered[from])) ordered[to--] = ordered[from--];
+      else ordered[to--] = added[addedIndex--];
+    }
+    this.orderedCount = this.windowCount;
+  }
+
+  /** Rebuilds the ordered copy by sorting the window. */
+  private sortWindow(): void {
+    const count = this.windowCount;
+    this.ordered.set(this.window.subarray(0, count));
+    this.ordered.subarray(0, count).sort();
+    this.orderedCount = count;
   }
 
   /**
    * Median, p95 − median and 1.4826·MAD of the window, every `recomputeEvery`
-   * samples. The window is kept ordered as it slides (O(window) shift per
-   * sample, no sort), so the median and p95 are read off directly and the MAD
+   * samples. The window is kept ordered (the values pushed and evicted since
+   * the last recompute merged in at once, O(window), no sort), so the median and p95 are read off directly and the MAD
    * is the median of two already-ordered deviation runs (values below the
    * median walking down, values above walking up), merged only up to the
    * middle: the same numbers as sorting the window and its deviations.
@@ -491,6 +555,7 @@ export class SpikeDetector {
   private refreshBaseline(): void {
     if (this.sinceRecompute < this.recomputeEvery) return;
     this.sinceRecompute = 0;
+    this.flushOrdered();
     const count = this.windowCount;
     const ordered = this.ordered;
     if (Number.isNaN(ordered[count - 1])) {
@@ -534,25 +599,27 @@ export class SpikeDetector {
   }
 }
 
-/** First index in `ordered[0 .. count)` whose value is not ordered before `value` (typed-array sort order: NaN last, −0 before +0). */
-function lowerBound(ordered: Float64Array, count: number, value: number): number {
-  let low = 0;
-  let high = count;
-  if (Number.isNaN(value)) {
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (Number.isNaN(ordered[mid])) high = mid;
-      else low = mid + 1;
+/** Whether `left` comes strictly before `right` in typed-array sort order (NaN last, −0 before +0). */
+function orderedBefore(left: number, right: number): boolean {
+  return left < right || (left === right ? left === 0 && 1 / left < 1 / right : right !== right && left === left);
+}
+
+/** Whether two numbers are the same value (NaN is NaN, −0 is not +0). */
+function sameValue(left: number, right: number): boolean {
+  return left === right ? left !== 0 || 1 / left === 1 / right : left !== left && right !== right;
+}
+
+/** Sorts `values[0 .. count)` in typed-array sort order (insertion sort: a recompute's few pending values). */
+function sortSmall(values: Float64Array, count: number): void {
+  for (let index = 1; index < count; index++) {
+    const value = values[index];
+    let at = index;
+    while (at > 0 && orderedBefore(value, values[at - 1])) {
+      values[at] = values[at - 1];
+      at -= 1;
     }
-    return low;
+    values[at] = value;
   }
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    const entry = ordered[mid];
-    if (entry < value || (entry === 0 && value === 0 && 1 / entry < 1 / value)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 function medianOfSorted(values: Float64Array): number {
