@@ -1116,7 +1116,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     let seamSkipped = 0;
     for (let index = 0; index < head.length; index++) {
       const kind = head.kindOf(index);
-      const sequence = head.sequences[index]!;
+      const sequence = head.sequenceAt(index);
       const packetIndex = head.packetIndices.get(index);
       if (kind === HeadEntryKind.observation) {
         const number = observation++;

@@ -312,6 +312,7 @@ describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
           }),
         ErrorCode.badPartial,
       ],
+      ["a fractional ack width in a head", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].head.ackWidths[0][0] = 31.5)), ErrorCode.badPartial],
       ["a session twice", () => mutate((state) => state.sessions.push(state.sessions[0])), ErrorCode.badPartial],
       ["options of another run", () => mutate((state) => (state.options.windowSize = 4096)), ErrorCode.partialMismatch],
       ["not an object", () => "loss", ErrorCode.badPartial],
@@ -340,21 +341,22 @@ describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
 });
 
 describe("loss analyzer state, 64-bit sequences", () => {
+  const base = 2n ** 63n - 5n;
+  const message = (offset: number, packetIndex: number): GameMessage => ({
+    sessionId: "udp:a-b",
+    direction: "clientToServer",
+    tUs: 1_000_000 + packetIndex * 16_667,
+    packetIndex,
+    indexInPacket: 0,
+    type: "state",
+    byteLength: 40,
+    packetWireLength: 82,
+    fields: {},
+    roles: { sequence: base + BigInt(offset), sequenceBits: 64, tick: offset },
+  });
+
   it("round-trips bigint sequences as decimal strings", () => {
     const analyzer = createLossAnalyzer();
-    const base = 2n ** 63n - 5n;
-    const message = (offset: number, packetIndex: number): GameMessage => ({
-      sessionId: "udp:a-b",
-      direction: "clientToServer",
-      tUs: 1_000_000 + packetIndex * 16_667,
-      packetIndex,
-      indexInPacket: 0,
-      type: "state",
-      byteLength: 40,
-      packetWireLength: 82,
-      fields: {},
-      roles: { sequence: base + BigInt(offset), sequenceBits: 64, tick: offset },
-    });
     [0, 1, 2, 4, 3, 5, 9, 10].forEach((offset, packetIndex) => analyzer.onMessage(message(offset, packetIndex)));
     const state = analyzer.saveState();
     const text = JSON.stringify(state);
@@ -366,6 +368,25 @@ describe("loss analyzer state, 64-bit sequences", () => {
     const report = reference.finish();
     expect(report.sessions[0]!.lost).toBe(3);
     expect(JSON.stringify(restored.finish())).toBe(JSON.stringify(report));
+  });
+
+  it("logs bigint sequences in the seam log and continues them across a rotation cut exactly", () => {
+    const offsets = [0, 1, 2, 4, 3, 5, 9, 10, 12, 11, 13, 16, 17, 18];
+    const reference = createLossAnalyzer();
+    offsets.forEach((offset, packetIndex) => reference.onMessage(message(offset, packetIndex)));
+    const cut = 6;
+    const first = createLossAnalyzer({ keepSeamLog: true });
+    offsets.slice(0, cut).forEach((offset, packetIndex) => first.onMessage(message(offset, packetIndex)));
+    const second = createLossAnalyzer({ keepSeamLog: true });
+    offsets.slice(cut).forEach((offset, index) => second.onMessage({ ...message(offset, cut + index), packetIndex: index }));
+    const laterState = JSON.parse(JSON.stringify(second.saveState())) as LossAnalyzerState;
+    expect(JSON.stringify(laterState.sessions[0]!.clientToServer.streams[0]!.head)).toContain(`"${(base + 9n).toString()}"`);
+    const merged = createLossAnalyzer();
+    merged.mergeState(JSON.parse(JSON.stringify(first.saveState())) as LossAnalyzerState, { packetIndexOffset: 0 });
+    merged.mergeState(laterState, { packetIndexOffset: cut });
+    const report = merged.finish();
+    expect(report.anomalies[SEAM_INEXACT_CODE]).toBeUndefined();
+    expect(JSON.stringify(report)).toBe(JSON.stringify(reference.finish()));
   });
 });
 

@@ -43,6 +43,69 @@ export class NumberColumn {
   }
 }
 
+/** A growable column of small integers (an Int32Array doubled as needed). */
+export class IntegerColumn {
+  private data = new Int32Array(64);
+  /** Entries in use. */
+  length = 0;
+
+  /** Appends a value (an integer within ±2^31). */
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  /** The value at `index`. */
+  get(index: number): number {
+    return this.data[index]!;
+  }
+
+  /** Adds one to the last value. */
+  incrementLast(): void {
+    this.data[this.length - 1]! += 1;
+  }
+
+  /** The values as a plain array. */
+  toArray(): number[] {
+    return Array.from(this.data.subarray(0, this.length));
+  }
+}
+
+/**
+ * A growable column of sequence numbers: plain numbers in a Float64Array (no
+ * pointer per entry for the collector to trace), the rare bigint kept aside
+ * by entry (NaN in the column).
+ */
+export class SequenceColumn {
+  private readonly numbers = new NumberColumn();
+  private bigints: Map<number, bigint> | undefined;
+
+  /** Entries in use. */
+  get length(): number {
+    return this.numbers.length;
+  }
+
+  /** Appends a sequence. */
+  push(value: SerialNumber): void {
+    if (typeof value === "number") {
+      this.numbers.push(value);
+      return;
+    }
+    (this.bigints ??= new Map()).set(this.numbers.length, value);
+    this.numbers.push(Number.NaN);
+  }
+
+  /** The sequence at `index`. */
+  get(index: number): SerialNumber {
+    const value = this.numbers.get(index);
+    return value === value ? value : this.bigints!.get(index)!;
+  }
+}
+
 /** Kinds of {@link StreamHeadLog} entries. */
 export const HeadEntryKind = {
   /** A sequence observed by the stream's space (first of its packet). */
@@ -140,8 +203,9 @@ function expand<T>(encoded: readonly [T, number][], what: string): T[] {
  */
 export class StreamHeadLog {
   /** Kind of each entry (character code of {@link HeadEntryKind}). */
-  readonly kinds = new NumberColumn();
-  readonly sequences: SerialNumber[] = [];
+  readonly kinds = new IntegerColumn();
+  /** Sequence of each entry. */
+  private readonly sequences = new SequenceColumn();
   readonly packetIndices = new NumberColumn();
   /** Arrival time per observation. */
   readonly timesUs = new NumberColumn();
@@ -152,14 +216,19 @@ export class StreamHeadLog {
   readonly resendCounts: [number, number][] = [];
   /** Ack bits and widths per ack entry. */
   readonly ackBits = new NumberColumn();
-  readonly ackWidths = new NumberColumn();
+  readonly ackWidths = new IntegerColumn();
   /** Input count (NaN: none), byte length and sequence bits (NaN: none) per input entry. */
   readonly inputCounts = new NumberColumn();
   readonly inputBytes = new NumberColumn();
   readonly inputBits = new NumberColumn();
-  /** Type of the message that carried each observation, and messages of that type in its packet. */
-  private readonly firstTypes: string[] = [];
-  private readonly firstTypeCounts = new NumberColumn();
+  /** Type (index into `types`) of the message that carried each observation, and messages of that type in its packet. */
+  private readonly firstTypes = new IntegerColumn();
+  private readonly firstTypeCounts = new IntegerColumn();
+  /** Message types of the stream, each once, and their indices. */
+  private readonly types: string[] = [];
+  private readonly typeIndices = new Map<string, number>();
+  private lastType = "";
+  private lastTypeIndex = -1;
   /** Other types in an observation's packet (rare). */
   private readonly otherTypes = new Map<number, [string, number][]>();
 
@@ -173,6 +242,25 @@ export class StreamHeadLog {
     return this.timesUs.length;
   }
 
+  /** Sequence of entry `index`. */
+  sequenceAt(index: number): SerialNumber {
+    return this.sequences.get(index);
+  }
+
+  /** Index of a message type in `types` (added when new). */
+  private typeIndex(type: string): number {
+    if (type === this.lastType && this.lastTypeIndex >= 0) return this.lastTypeIndex;
+    let index = this.typeIndices.get(type);
+    if (index === undefined) {
+      index = this.types.length;
+      this.types.push(type);
+      this.typeIndices.set(type, index);
+    }
+    this.lastType = type;
+    this.lastTypeIndex = index;
+    return index;
+  }
+
   /** Kind of entry `index` (a {@link HeadEntryKind} value). */
   kindOf(index: number): string {
     return String.fromCharCode(this.kinds.get(index));
@@ -180,7 +268,7 @@ export class StreamHeadLog {
 
   /** Message types (and messages) of the packet of observation `number` in this stream. */
   typesOf(number: number): [string, number][] {
-    const types: [string, number][] = [[this.firstTypes[number]!, this.firstTypeCounts.get(number)]];
+    const types: [string, number][] = [[this.types[this.firstTypes.get(number)]!, this.firstTypeCounts.get(number)]];
     const others = this.otherTypes.get(number);
     if (others !== undefined) for (const [type, count] of others) types.push([type, count]);
     return types;
@@ -198,7 +286,7 @@ export class StreamHeadLog {
       this.sendTimeValues.push(sendTimeUs);
     }
     if (resendCount > 0) this.resendCounts.push([number, resendCount]);
-    this.firstTypes.push(type);
+    this.firstTypes.push(this.typeIndex(type));
     this.firstTypeCounts.push(1);
   }
 
@@ -206,7 +294,7 @@ export class StreamHeadLog {
   messageType(type: string): void {
     const number = this.firstTypes.length - 1;
     if (number < 0) return;
-    if (this.firstTypes[number] === type) {
+    if (this.types[this.firstTypes.get(number)] === type) {
       this.firstTypeCounts.incrementLast();
       return;
     }
@@ -249,7 +337,11 @@ export class StreamHeadLog {
   /** The log as plain data. */
   saveState(): StreamHeadLogState {
     const code = (kind: string): number => kind.charCodeAt(0);
-    const byKind = (kind: string): SerialNumber[] => this.sequences.filter((_, index) => this.kinds.get(index) === code(kind));
+    const byKind = (kind: string): SerialNumber[] => {
+      const values: SerialNumber[] = [];
+      for (let index = 0; index < this.kinds.length; index++) if (this.kinds.get(index) === code(kind)) values.push(this.sequences.get(index));
+      return values;
+    };
     const sendObservations: number[] = [];
     const transits: number[] = [];
     let previous = 0;
@@ -269,7 +361,7 @@ export class StreamHeadLog {
     const observationRuns = runs(sendObservations, (left, right) => left === right);
     const setKeys: string[] = [];
     const typeSets: [string, number][][] = [];
-    const setIndices = this.firstTypes.map((_, number) => {
+    const setIndices = Array.from({ length: this.firstTypes.length }, (_, number) => {
       const types = this.typesOf(number);
       const key = JSON.stringify(types);
       let index = setKeys.indexOf(key);
@@ -350,6 +442,8 @@ export class StreamHeadLog {
       throw new RangeError(`head log columns do not match its ${state.kinds.length} entries`);
     }
     if (typeRuns.some((index) => !Number.isInteger(index) || index < 0 || index >= state.typeSets.length)) throw new RangeError("head log type set index out of range");
+    if (widths.some((width) => !Number.isInteger(width) || width < 0 || width > 0x7fffffff)) throw new RangeError("head log ack width is not a 31-bit integer");
+    if (state.typeSets.some((types) => types.some(([, count]) => !Number.isInteger(count) || count > 0x7fffffff))) throw new RangeError("head log message count is not a 31-bit integer");
     let number = 0;
     for (const [index, delta] of sendDeltas.entries()) {
       number += delta;
@@ -379,7 +473,7 @@ export class StreamHeadLog {
     for (const [number, index] of typeRuns.entries()) {
       const types = state.typeSets[index]!;
       if (types.length === 0) throw new RangeError("head log type set is empty");
-      log.firstTypes.push(types[0]![0]);
+      log.firstTypes.push(log.typeIndex(types[0]![0]));
       log.firstTypeCounts.push(types[0]![1]);
       if (types.length > 1) log.otherTypes.set(number, types.slice(1).map(([type, count]): [string, number] => [type, count]));
     }
