@@ -20,12 +20,14 @@ interface SequenceSpace {
   /** Newest sequence (raw wire value), undefined before the first. */
   newest: number | bigint | undefined;
   bits: number;
+  /** 2^{@link bits}, kept with it (no power per message). */
+  modulus: number;
 }
 
 function createSpace(): SequenceSpace {
   const slots = new Float64Array(SLOTS * STRIDE);
   for (let index = 0; index < slots.length; index += STRIDE) slots[index] = Number.NaN;
-  return { slots, newest: undefined, bits: 0 };
+  return { slots, newest: undefined, bits: 0, modulus: 1 };
 }
 
 /** A numeric digest of what a message claims (enough to tell a repeat from an edit). */
@@ -169,7 +171,11 @@ export class ReplayDetector implements SessionDetector {
     this.lastChannel = channel;
     this.lastSpace = space;
     const repeat = CLASSES[classIndex]!;
-    if (roles.sequenceBits !== undefined) space.bits = roles.sequenceBits;
+    const sequenceBits = roles.sequenceBits;
+    if (sequenceBits !== undefined && sequenceBits !== space.bits) {
+      space.bits = sequenceBits;
+      space.modulus = 2 ** sequenceBits;
+    }
     let low: number;
     let high: number;
     if (typeof sequence === "number") {
@@ -212,9 +218,11 @@ export class ReplayDetector implements SessionDetector {
       let behind: number;
       if (typeof newest === "number" && high === 0 && bits > 0 && bits <= 32 && newest <= 0xffffffff) {
         // Hot path (a sequence of up to 32 bits): the same shortest distance as serialDifference.
-        const modulus = 2 ** bits;
-        behind = (newest - low) % modulus;
-        if (behind < 0) behind += modulus;
+        // Integers below 2^33 over a power of two: floor division, product and difference are exact
+        // (the residue in [0, modulus) as % then + modulus gives, without a floating-point remainder).
+        const modulus = space.modulus;
+        const difference = newest - low;
+        behind = difference - Math.floor(difference / modulus) * modulus;
         if (behind >= modulus / 2) behind -= modulus;
       } else {
         behind = this.behind(newest, sequence, bits);
