@@ -4,8 +4,8 @@
  * found without a logarithm on the hot path: the value's binary exponent and
  * top 8 mantissa bits pick a cell of a table, whose entry is the bucket at the
  * cell's lower end; one or two comparisons with the exact bucket thresholds
- * (the smallest double of each bucket, found once with the formula itself)
- * finish it. Same result as the formula for every double (the formula is
+ * (the smallest double of each bucket, found with the formula itself the
+ * first time a value needs it) finish it. Same result as the formula for every double (the formula is
  * monotone), several times faster.
  */
 
@@ -48,49 +48,51 @@ function nextDown(value: number): number {
   return scratch[0]!;
 }
 
+/** Smallest double of each bucket (NaN until needed; bucket 1 begins at 1, the end sentinel is +∞). */
 let thresholds: Float64Array | undefined;
+/** Bucket at the lower end of each cell (0 until needed: no cell of values ≥ 1 is in bucket 0). */
 let cellStart: Uint16Array | undefined;
 
-/** Builds the thresholds (bucket i begins at thresholds[i]) and the cell table. */
-function build(): void {
-  const bounds = new Float64Array(BUCKET_COUNT + 1);
-  bounds[0] = Number.NEGATIVE_INFINITY;
-  bounds[1] = 1;
-  for (let index = 2; index < BUCKET_COUNT; index++) {
-    // Near GROWTH^(index − 1); step by single doubles to the first one the formula puts in the bucket.
-    let candidate = Math.max(Math.exp((index - 1) * LOG_GROWTH), bounds[index - 1]!);
-    if (bucketIndexByFormula(candidate) >= index) {
-      while (candidate > bounds[index - 1]! && bucketIndexByFormula(nextDown(candidate)) >= index) candidate = nextDown(candidate);
-    } else {
-      while (bucketIndexByFormula(candidate) < index) candidate = nextUp(candidate);
-    }
-    bounds[index] = candidate;
+/** The smallest double the formula puts in bucket `index` (2 ≤ index < BUCKET_COUNT): near GROWTH^(index − 1), then single doubles. */
+function threshold(index: number): number {
+  let candidate = Math.exp((index - 1) * LOG_GROWTH);
+  if (bucketIndexByFormula(candidate) >= index) {
+    while (bucketIndexByFormula(nextDown(candidate)) >= index) candidate = nextDown(candidate);
+  } else {
+    while (bucketIndexByFormula(candidate) < index) candidate = nextUp(candidate);
   }
-  bounds[BUCKET_COUNT] = Number.POSITIVE_INFINITY;
-  const cells = new Uint16Array(OCTAVES << CELL_BITS);
-  let bucket = 1;
-  for (let cell = 0; cell < cells.length; cell++) {
-    const lowerEnd = 2 ** (cell >> CELL_BITS) * (1 + (cell & ((1 << CELL_BITS) - 1)) / (1 << CELL_BITS));
-    while (lowerEnd >= bounds[bucket + 1]!) bucket += 1;
-    cells[cell] = bucket;
-  }
-  thresholds = bounds;
-  cellStart = cells;
+  return candidate;
 }
 
-/** The bucket of a non-negative value (or NaN: bucket 0), as {@link bucketIndexByFormula}. */
+/** The bucket of a non-negative value (or NaN: bucket 0), as {@link bucketIndexByFormula}; table entries are filled as values need them. */
 export function bucketIndex(value: number): number {
   if (!(value >= 1)) return 0;
   if (cellStart === undefined) {
     if (!littleEndian) return bucketIndexByFormula(value);
-    build();
+    cellStart = new Uint16Array(OCTAVES << CELL_BITS);
+    thresholds = new Float64Array(BUCKET_COUNT + 1).fill(Number.NaN);
+    thresholds[1] = 1;
+    thresholds[BUCKET_COUNT] = Number.POSITIVE_INFINITY;
   }
   scratch[0] = value;
   // Exponent and top mantissa bits of the double, from 1.0 (0x3ff00000 in the high word).
   const cell = (scratchWords[1]! - 0x3ff00000) >>> (20 - CELL_BITS);
-  if (cell >= cellStart!.length) return bucketIndexByFormula(value);
-  let bucket = cellStart![cell]!;
+  const cells = cellStart;
+  if (cell >= cells.length) return bucketIndexByFormula(value);
+  let bucket = cells[cell]!;
+  if (bucket === 0) {
+    // The cell's lower end: its exponent and mantissa bits with the rest zero.
+    bucket = bucketIndexByFormula(2 ** (cell >> CELL_BITS) * (1 + (cell & ((1 << CELL_BITS) - 1)) / (1 << CELL_BITS)));
+    cells[cell] = bucket;
+  }
   const bounds = thresholds!;
-  while (value >= bounds[bucket + 1]!) bucket += 1;
-  return bucket;
+  for (;;) {
+    let next = bounds[bucket + 1]!;
+    if (next !== next) {
+      next = threshold(bucket + 1);
+      bounds[bucket + 1] = next;
+    }
+    if (value < next) return bucket;
+    bucket += 1;
+  }
 }
