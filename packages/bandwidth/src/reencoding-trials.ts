@@ -224,41 +224,39 @@ export function runTrial(
       }
       continue;
     }
-    // Without delta encoding a message not counted leaves no state behind: nothing to encode.
+    // Without delta encoding a message not counted leaves no state behind; with it, only its fields (below): its own encoding is never used.
     if (!counted && !delta) continue;
-    let baseline: RetainedBaseline | undefined;
     const state = delta ? stateOf(streamKey) : undefined;
-    if (state !== undefined) {
-      if (acked.has(directionKey) && roles.sequence !== undefined) {
-        baseline = state.acked;
-        if (baseline !== undefined && counted) result.ackedBaselines += 1;
-      } else {
-        baseline = state.lastSent;
-        if (baseline !== undefined && counted) {
-          result.lastSentBaselines += 1;
-          result.lastSentByDirection[message.direction] += 1;
+    if (counted) {
+      let baseline: RetainedBaseline | undefined;
+      if (state !== undefined) {
+        if (acked.has(directionKey) && roles.sequence !== undefined) {
+          baseline = state.acked;
+          if (baseline !== undefined) result.ackedBaselines += 1;
+        } else {
+          baseline = state.lastSent;
+          if (baseline !== undefined) {
+            result.lastSentBaselines += 1;
+            result.lastSentByDirection[message.direction] += 1;
+          }
         }
+        if (baseline === undefined) result.noBaseline += 1;
       }
-      if (baseline === undefined && counted) result.noBaseline += 1;
-    }
-    let size: number;
-    try {
-      if (listener === undefined || !counted) {
-        size = encodedLength(message.type, fields, config.variant, baseline?.fields);
-      } else {
-        const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
-        size = bytes.length;
-        listener(message, fields, bytes, baseline);
-      }
-      if (counted) {
+      let size: number;
+      try {
+        if (listener === undefined) {
+          size = encodedLength(message.type, fields, config.variant, baseline?.fields);
+        } else {
+          const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
+          size = bytes.length;
+          listener(message, fields, bytes, baseline);
+        }
         result.reencodedMessages += 1;
         if (size !== message.byteLength) result.sizeMismatches += 1;
+      } catch {
+        result.encodeFailures += 1;
+        size = message.byteLength;
       }
-    } catch {
-      if (counted) result.encodeFailures += 1;
-      size = message.byteLength;
-    }
-    if (counted) {
       result.bytes += size;
       stream.bytes += size;
       runBytes += size;
