@@ -276,6 +276,18 @@ describe("capture-point effects", () => {
     const late = run(true, true);
     expect(late.report.sessions.skipped).toEqual({ E_REGIONS_LABELLED_LATE: 1, E_REGIONS_NO_REGION: 14 });
     expect(late.summaries.map((summary) => summary.sessionId)).toEqual(all.summaries.map((summary) => summary.sessionId));
+    // What the option skips: an unlabelled session keeps no RTT series and fills no loss window (its spaces are only counted).
+    const skipping = createRegionsAnalyzer({ measureOnlyLabelledSessions: true });
+    for (const entry of sessions) skipping.onSession!(entry);
+    for (const entry of generated.messages) skipping.onMessage(entry);
+    const saved = skipping.saveState().sessions;
+    const unlabelled = saved.find((state) => state.id === lateId)!;
+    const labelled = saved.find((state) => state.id === sessions[0]!.id)!;
+    expect(unlabelled.series).toEqual([]);
+    expect(unlabelled.sequenceSpaces.length).toBeGreaterThan(0);
+    expect(unlabelled.sequenceSpaces.every((space) => space.window.receivedCount === 0)).toBe(true);
+    expect(labelled.series.length).toBeGreaterThan(0);
+    expect(labelled.sequenceSpaces.some((space) => space.window.receivedCount > 0)).toBe(true);
     const measuredLate = run(false, true);
     expect(measuredLate.summaries.map((summary) => summary.sessionId)).toContain(lateId);
     expect(measuredLate.report.sessions.skipped).toEqual({ E_REGIONS_NO_REGION: 14 });

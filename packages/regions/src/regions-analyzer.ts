@@ -340,8 +340,9 @@ export function createRegionsAnalyzer(options: RegionsAnalyzerOptions = {}): Reg
     if (measured && (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined)) sampler.onMessage(message);
     const sequence = roles.sequence;
     if (sequence !== undefined && (typeof sequence === "bigint" || Number.isFinite(sequence))) {
+      // An unmeasured session's spaces are only counted (its loss is never summarized).
       const space = tracker.sequenceSpace(direction, roles.channel, roles.sequenceBits);
-      if (space !== undefined) space.add(sequence);
+      if (space !== undefined && measured) space.add(sequence);
     }
     if (measured && roles.sendTimeUs !== undefined) tracker.signals.addSendTime(message, roles.sendTimeUs);
   };
