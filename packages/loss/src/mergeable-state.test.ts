@@ -313,6 +313,15 @@ describe("loss analyzer state (save, merge)", { timeout: 600_000 }, () => {
         ErrorCode.badPartial,
       ],
       ["a fractional ack width in a head", () => mutate((state) => (state.sessions[0].clientToServer.streams[0].head.ackWidths[0][0] = 31.5)), ErrorCode.badPartial],
+      [
+        "an RFC 3550 sequence outside its space",
+        () =>
+          mutate((state) => {
+            const stream = state.sessions[0].serverToClient.streams.find((candidate: { core: { rfc3550: unknown } }) => candidate.core.rfc3550 !== null);
+            stream.core.rfc3550.maxSequence = 2 ** stream.core.rfc3550.bits;
+          }),
+        ErrorCode.badPartial,
+      ],
       ["a session twice", () => mutate((state) => state.sessions.push(state.sessions[0])), ErrorCode.badPartial],
       ["options of another run", () => mutate((state) => (state.options.windowSize = 4096)), ErrorCode.partialMismatch],
       ["not an object", () => "loss", ErrorCode.badPartial],

@@ -61,7 +61,9 @@ export class Rfc3550SequenceCounter {
       this.received = 1;
       return true;
     }
-    const delta = (((sequence - this.maxSequence) % this.modulus) + this.modulus) % this.modulus;
+    // Both residues lie in [0, modulus): the difference modulo the width is one conditional add (what A.1's unsigned subtraction does).
+    let delta = sequence - this.maxSequence;
+    if (delta < 0) delta += this.modulus;
     if (delta < this.maxDropout) {
       if (sequence < this.maxSequence) this.cycles += this.modulus;
       this.maxSequence = sequence;
@@ -94,6 +96,9 @@ export class Rfc3550SequenceCounter {
   /** A counter from {@link Rfc3550SequenceCounter.saveState}. */
   static fromState(state: Rfc3550State): Rfc3550SequenceCounter {
     const counter = new Rfc3550SequenceCounter(state.bits);
+    for (const value of [state.baseSequence, state.maxSequence]) {
+      if (!Number.isInteger(value) || value < 0 || value >= counter.modulus) throw new RangeError(`RFC 3550 sequence ${value} is outside the ${state.bits}-bit space`);
+    }
     counter.started = state.started;
     counter.baseSequence = state.baseSequence;
     counter.maxSequence = state.maxSequence;
