@@ -112,6 +112,30 @@ describe("LayoutReencoder", () => {
     expect(full.length).toBe(Math.ceil(399 / 8));
   });
 
+  it("delta: keyed entities are found by key whatever the order, sorted or not, the last of a repeated key winning", () => {
+    const player = (id: number, x: number) => ({ id, pos: { x, y: 1 } });
+    const fieldsWith = (players: ReturnType<typeof player>[]) => state({ players });
+    const cases: [ReturnType<typeof player>[], ReturnType<typeof player>[]][] = [
+      // Sorted base: same positions, shifted positions (binary search), missing and new keys.
+      [[player(1, 1), player(3, 3), player(5, 5)], [player(1, 1), player(3, 4), player(5, 5)]],
+      [[player(1, 1), player(3, 3), player(5, 5), player(6, 6)], [player(3, 3), player(6, 7), player(2, 2)]],
+      // Unsorted base and a repeated key (a Map: the last one is the baseline).
+      [[player(5, 5), player(1, 1), player(3, 3)], [player(1, 1), player(3, 3), player(5, 6)]],
+      [[player(2, 9), player(4, 4), player(2, 2)], [player(2, 2), player(4, 4)]],
+    ];
+    for (const [basePlayers, nextPlayers] of cases) {
+      const base = fieldsWith(basePlayers);
+      const next = fieldsWith(nextPlayers);
+      const bytes = reencoder.encode("state", next, delta, base).slice();
+      expect(reencoder.decode("state", bytes, delta, base)).toEqual(next);
+      expect(reencoder.encodedLength("state", next, delta, base)).toBe(bytes.length);
+    }
+    // The repeated key: the entity equal to the last copy costs only its key and two bits.
+    const repeated = reencoder.encode("state", fieldsWith([player(2, 2)]), delta, fieldsWith([player(2, 9), player(2, 2)])).length;
+    const changed = reencoder.encode("state", fieldsWith([player(2, 2)]), delta, fieldsWith([player(2, 2), player(2, 9)])).length;
+    expect(repeated).toBeLessThan(changed);
+  });
+
   it("quantization: values are sent as integers and the error stays within step / 2", () => {
     const variant: EncodingVariant = {
       quantize: new Map([

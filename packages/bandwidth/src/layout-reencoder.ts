@@ -333,11 +333,11 @@ function visitValue(type: WireType, path: string, value: FieldValue | undefined,
     const items = asArray(value, path);
     const priorItems = Array.isArray(previous) ? (previous as readonly FieldValue[]) : undefined;
     const elementPath = elementPathOf(path);
-    const byKey = priorItems !== undefined && type.keyField !== undefined ? indexByKey(priorItems, type.keyField) : undefined;
+    const byKey = priorItems !== undefined && type.keyField !== undefined ? keyIndex(priorItems, type.keyField) : undefined;
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
       let prior: FieldValue | undefined;
-      if (priorItems !== undefined) prior = byKey !== undefined ? byKey.get(keyOf(item, type.keyField!)) : priorItems[index];
+      if (priorItems !== undefined) prior = byKey !== undefined ? lookupKey(byKey, keyOf(item, type.keyField!), index) : priorItems[index];
       visitValue(type.element, elementPath, item, prior, visitor);
     }
     return;
@@ -356,6 +356,47 @@ function keyOf(item: FieldValue | undefined, keyField: string): unknown {
   if (item === null || item === undefined || typeof item !== "object") return undefined;
   const key = (item as Struct)[keyField];
   return typeof key === "bigint" ? Number(key) : key;
+}
+
+/**
+ * Lookup of the items of a keyed array by key, with a Map's answer (the last
+ * item with the key). Items whose keys are numbers in strictly increasing
+ * order (entity lists usually are) need no Map: an item is found at its
+ * position in the other list or by binary search.
+ */
+interface KeyIndex {
+  items: readonly FieldValue[];
+  keyField: string;
+  /** Set when the keys are not strictly increasing numbers. */
+  map: Map<unknown, FieldValue> | undefined;
+}
+
+function keyIndex(items: readonly FieldValue[], keyField: string): KeyIndex {
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < items.length; index++) {
+    const key = keyOf(items[index], keyField);
+    if (typeof key !== "number" || !(key > previous)) return { items, keyField, map: indexByKey(items, keyField) };
+    previous = key;
+  }
+  return { items, keyField, map: undefined };
+}
+
+/** The item with `key` (see {@link KeyIndex}); `position` is where to look first. */
+function lookupKey(index: KeyIndex, key: unknown, position: number): FieldValue | undefined {
+  if (index.map !== undefined) return index.map.get(key);
+  if (typeof key !== "number") return undefined;
+  const items = index.items;
+  if (position < items.length && keyOf(items[position], index.keyField) === key) return items[position];
+  let low = 0;
+  let high = items.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const candidate = keyOf(items[middle], index.keyField) as number;
+    if (candidate === key) return items[middle];
+    if (candidate < key) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
 }
 
 function indexByKey(items: readonly FieldValue[], keyField: string): Map<unknown, FieldValue> {
@@ -522,12 +563,14 @@ function encodeArray(
     return;
   }
   // Keyed entities: the key is always sent, then one bit "has a baseline", then the delta.
-  const byKey = indexByKey(base, keyField);
+  const byKey = keyIndex(base, keyField);
   const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
-  for (const item of items) {
+  const keyPath = joinPath(elementPath, keyField);
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
     const struct = asStruct(item, elementPath);
-    if (keyType !== undefined) encodeValue(context, keyType, joinPath(elementPath, keyField), struct[keyField], undefined, false);
-    const prior = byKey.get(keyOf(item, keyField));
+    if (keyType !== undefined) encodeValue(context, keyType, keyPath, struct[keyField], undefined, false);
+    const prior = lookupKey(byKey, keyOf(item, keyField), index);
     context.writer.writeBit(prior !== undefined);
     encodeStructBody(context, type.element.fields, elementPath, struct, prior === undefined ? undefined : asStruct(prior, elementPath), prior !== undefined, keyField);
   }
