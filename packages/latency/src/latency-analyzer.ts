@@ -896,7 +896,10 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     }
     const state = this.session(sample.sessionId);
     if (state === undefined) return;
-    let series = state.seriesSlots[METHOD_INDEX[sample.method] * 2 + (sample.direction === "clientToServer" ? 0 : 1)];
+    const method = sample.method;
+    // The method's slot by comparison (a keyed lookup by a varying string is slower on this per-sample path).
+    const methodIndex = method === "ack" ? 2 : method === "reported" ? 1 : method === "echo" ? 0 : METHOD_INDEX[method];
+    let series = state.seriesSlots[methodIndex * 2 + (sample.direction === "clientToServer" ? 0 : 1)];
     if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
     if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
     series.smoothed.add(sample.rttMs);
@@ -925,7 +928,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     series.timeline.add(sample.tUs, rttMs);
     // Core's signals: the session-long sketch (shared with regions; the open minute is its values since the
     // minute's checkpoint), then the RTT-series jitter, the recent samples and the spike detector (which may call onSpike).
-    state.signals.add(sample);
+    state.signals.addToSeries(series.signals, sample);
   }
 
   private closeMinute(series: SeriesState): void {

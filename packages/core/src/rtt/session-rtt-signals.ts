@@ -203,12 +203,24 @@ export class SessionRttSignals {
    * {@link SessionRtt.add}), its jitter, recent samples and spike detector.
    */
   add(sample: RttSample, alsoInto?: QuantileSketch): RttSeriesSignals {
-    const signals = this.seriesFor(sample.method, sample.direction);
+    return this.addToSeries(this.seriesFor(sample.method, sample.direction), sample, alsoInto);
+  }
+
+  /**
+   * {@link add} for a caller that already holds the sample's series: `signals`
+   * must be these signals' series of the sample's method and direction (as
+   * {@link seriesFor} returns it); no lookup by method and direction.
+   */
+  addToSeries(signals: RttSeriesSignals, sample: RttSample, alsoInto?: QuantileSketch): RttSeriesSignals {
     if (!this.hasReceivedStream) signals.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
     if (Number.isNaN(signals.firstUs)) signals.firstUs = sample.tUs;
     if (Number.isNaN(signals.lastUs) || sample.tUs > signals.lastUs) signals.lastUs = sample.tUs;
-    this.rtt.add(sample, alsoInto);
-    if (sample.method !== "ack") this.hasDirectMethod = true;
+    // The session's RTT series (SessionRtt.add, its series already known).
+    const series = signals.series;
+    if (alsoInto === undefined) series.sketch.add(sample.rttMs);
+    else series.sketch.addToBoth(sample.rttMs, alsoInto);
+    if (sample.method === "ack") series.countChannel(sample.channel);
+    else this.hasDirectMethod = true;
     if (this.hasDirectMethod) {
       const capacity = sample.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
       if (signals.recentSamples === undefined) signals.recentSamples = new Float64Array(2 * capacity);
