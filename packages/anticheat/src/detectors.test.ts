@@ -337,7 +337,7 @@ describe("movement", () => {
     // 10 s of 30-Hz snapshots: the own entity (id 5) walks at 3 units/s; a second entity with id 5
     // after `others` other entities stands with it, then jumps 100 units at 5 s. The client claims
     // positions only for its first inputs (enough to identify its entity), then only its clock.
-    const relayedJumps = (others: number, nonFinite = false): string[] => {
+    const relayedStream = (others: number, nonFinite = false): GameMessage[] => {
       const builder = new StreamBuilder();
       const snapshotUs = 33_333;
       for (let index = 0; index < 300; index++) {
@@ -348,16 +348,30 @@ describe("movement", () => {
         builder.server(T0 + index * snapshotUs, "snapshot", { entities });
         builder.client(T0 + index * snapshotUs + 1_000, "input", { sendTimeUs: CLOCK0 + index * snapshotUs, ...(index < 5 ? { position: { x, y: 0, z: 0 } } : {}) });
       }
-      return analyze(builder.messages)
+      return builder.messages;
+    };
+    const relayedJumps = (others: number, nonFinite = false): string[] =>
+      analyze(relayedStream(others, nonFinite))
         .findings.filter((finding) => finding.kind === "movement")
         .map((finding) => finding.summary);
-    };
     expect(relayedJumps(10)).toEqual([expect.stringMatching(/^1 teleport\(s\) .* in the positions the server relays for the player's own entity\.$/)]);
     // The jumping twin is the 129th positioned entity: beyond the snapshot entities kept, as in a large snapshot's tail.
     expect(relayedJumps(127)).toEqual([]);
     expect(relayedJumps(126)).toHaveLength(1);
     // A twin whose position is not finite is skipped: the walking entity before it is tracked.
     expect(relayedJumps(10, true)).toEqual([]);
+    // A message is not kept past its call: a caller reusing message objects leaves the evidence intact.
+    const reused = new AnticheatAnalyzer();
+    for (const message of relayedStream(10)) {
+      reused.onMessage(message);
+      message.tUs = 0;
+      message.packetIndex = 1_000_000;
+    }
+    const finding = reused.finish().findings.find((entry) => entry.kind === "movement")!;
+    const expected = analyze(relayedStream(10)).findings.find((entry) => entry.kind === "movement")!;
+    expect(finding.startUs).toBe(expected.startUs);
+    expect(finding.evidence.packetIndices).toEqual(expected.evidence.packetIndices);
+    expect(finding.startUs).toBeGreaterThan(T0);
   });
 
   it("flags speed above the maximum", () => {

@@ -91,7 +91,10 @@ export class MovementDetector implements SessionDetector {
   private readonly votes = new Map<number, number>();
   private ownEntityId = Number.NaN;
   /** The own entity's latest relayed position, not yet judged. */
-  private pendingMessage: GameMessage | undefined;
+  private hasPending = false;
+  /** Arrival µs and packet index of the snapshot that carried it (a message is not kept past its call). */
+  private pendingArrivalUs = 0;
+  private pendingPacketIndex = 0;
   private pendingX = 0;
   private pendingY = 0;
   private pendingZ = 0;
@@ -110,7 +113,7 @@ export class MovementDetector implements SessionDetector {
     const { x, y, z } = position;
     if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
     if (Number.isNaN(this.ownEntityId)) this.vote(x, y, z);
-    this.claimed.add(message, x, y, z, claimedUs ?? message.tUs);
+    this.claimed.add(message.tUs, message.packetIndex, x, y, z, claimedUs ?? message.tUs);
   }
 
   /**
@@ -157,7 +160,9 @@ export class MovementDetector implements SessionDetector {
 
   /** The own entity's relayed position, judged at the next snapshot (a spawn placing the entity may follow in the same datagram). */
   private setPending(message: GameMessage, x: number, y: number, z: number): void {
-    this.pendingMessage = message;
+    this.hasPending = true;
+    this.pendingArrivalUs = message.tUs;
+    this.pendingPacketIndex = message.packetIndex;
     this.pendingX = x;
     this.pendingY = y;
     this.pendingZ = z;
@@ -182,10 +187,9 @@ export class MovementDetector implements SessionDetector {
 
   /** Adds the own entity's last relayed position to its track (after the placements of its datagram). */
   private flushRelayed(): void {
-    const message = this.pendingMessage;
-    if (message === undefined) return;
-    this.pendingMessage = undefined;
-    this.relayed.add(message, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs);
+    if (!this.hasPending) return;
+    this.hasPending = false;
+    this.relayed.add(this.pendingArrivalUs, this.pendingPacketIndex, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs);
   }
 
   /** Counts a vote for the snapshot entity nearest to a position the client claims (within {@link OWN_ENTITY_DISTANCE}). */
@@ -251,12 +255,11 @@ export class MovementDetector implements SessionDetector {
 
   /** The state as plain data; the detector is unchanged. */
   saveState(): MovementState {
-    const pending = this.pendingMessage;
     return {
       claimed: this.claimed.saveState(),
       relayed: this.relayed.saveState(),
       placements: this.placementsInOrder().map((placement) => encodeFloats(placement) as MovementState["placements"][number]),
-      pending: pending === undefined ? null : encodeFloats([pending.tUs, pending.packetIndex, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs]),
+      pending: this.hasPending ? encodeFloats([this.pendingArrivalUs, this.pendingPacketIndex, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs]) : null,
     };
   }
 
@@ -270,7 +273,9 @@ export class MovementDetector implements SessionDetector {
     }
     if (state.pending === null) return;
     const [tUs, packetIndex, x, y, z, claimUs] = decodeFloats(state.pending);
-    this.pendingMessage = { tUs: tUs!, packetIndex: packetIndex! + packetIndexOffset } as GameMessage;
+    this.hasPending = true;
+    this.pendingArrivalUs = tUs!;
+    this.pendingPacketIndex = packetIndex! + packetIndexOffset;
     this.pendingX = x!;
     this.pendingY = y!;
     this.pendingZ = z!;
@@ -288,7 +293,9 @@ export class MovementDetector implements SessionDetector {
     for (const [tUs, x, y, z] of later.placementsInOrder()) this.onServerPlacement(tUs, x, y, z);
     this.claimed.continueWith(later.claimed);
     this.relayed.continueWith(later.relayed);
-    this.pendingMessage = later.pendingMessage;
+    this.hasPending = later.hasPending;
+    this.pendingArrivalUs = later.pendingArrivalUs;
+    this.pendingPacketIndex = later.pendingPacketIndex;
     this.pendingX = later.pendingX;
     this.pendingY = later.pendingY;
     this.pendingZ = later.pendingZ;
@@ -345,12 +352,12 @@ class PositionTrack {
     this.shortStepSquared = distance >= 1e-100 ? distance * distance * (1 - 1e-9) : -1;
   }
 
-  /** Adds a position at claimed time `tUs` (carried by `message`). */
-  add(message: GameMessage, x: number, y: number, z: number, tUs: number): void {
+  /** Adds a position at claimed time `tUs`, carried by the datagram `packetIndex` that arrived at `arrivalUs`. */
+  add(arrivalUs: number, packetIndex: number, x: number, y: number, z: number, tUs: number): void {
     if (Number.isNaN(this.lastUs)) {
-      this.first ??= [x, y, z, tUs, message.tUs, message.packetIndex];
+      this.first ??= [x, y, z, tUs, arrivalUs, packetIndex];
       this.setAnchor(x, y, z, tUs);
-      this.setLast(x, y, z, tUs, message.tUs);
+      this.setLast(x, y, z, tUs, arrivalUs);
       return;
     }
     if (tUs <= this.lastUs) return;
@@ -362,9 +369,9 @@ class PositionTrack {
     const jump = dx * dx + dy * dy + dz * dz < this.shortStepSquared ? 0 : Math.hypot(dx, dy, dz);
     const stepSeconds = (tUs - this.lastUs) / 1e6;
     if (jump > this.options.teleportDistance && jump / stepSeconds > 3 * limit) {
-      if (this.explained(message.tUs, this.lastArrivalUs, x, y, z)) {
+      if (this.explained(arrivalUs, this.lastArrivalUs, x, y, z)) {
         this.setAnchor(x, y, z, tUs);
-        this.setLast(x, y, z, tUs, message.tUs);
+        this.setLast(x, y, z, tUs, arrivalUs);
         return;
       }
       this.teleports += 1;
@@ -373,7 +380,7 @@ class PositionTrack {
         this.maxJumpSeconds = stepSeconds;
         this.maxJumpSpeed = jump / stepSeconds;
       }
-      this.mark(message);
+      this.mark(arrivalUs, packetIndex);
       this.setAnchor(x, y, z, tUs);
     } else if (tUs - this.anchorUs >= this.options.movementWindowMs * 1000) {
       const distance = Math.hypot(x - this.anchorX, y - this.anchorY, z - this.anchorZ);
@@ -381,11 +388,11 @@ class PositionTrack {
       if (speed > limit * this.options.speedToleranceFactor) {
         this.violations += 1;
         this.maxSpeed = Math.max(this.maxSpeed, speed);
-        this.mark(message);
+        this.mark(arrivalUs, packetIndex);
       }
       this.setAnchor(x, y, z, tUs);
     }
-    this.setLast(x, y, z, tUs, message.tUs);
+    this.setLast(x, y, z, tUs, arrivalUs);
   }
 
   /** The state as plain data; the track is unchanged. */
@@ -426,7 +433,7 @@ class PositionTrack {
     if (first === undefined) return;
     const [x, y, z, claimedUs, arrivalUs, packetIndex] = first as [number, number, number, number, number, number];
     // The later pass's first position, judged against this track's last (as one pass judges it).
-    this.add({ tUs: arrivalUs, packetIndex } as GameMessage, x, y, z, claimedUs);
+    this.add(arrivalUs, packetIndex, x, y, z, claimedUs);
     this.violations += later.violations;
     this.teleports += later.teleports;
     this.maxSpeed = Math.max(this.maxSpeed, later.maxSpeed);
@@ -460,10 +467,10 @@ class PositionTrack {
     this.lastArrivalUs = arrivalUs;
   }
 
-  private mark(message: GameMessage): void {
-    if (Number.isNaN(this.firstEventUs)) this.firstEventUs = message.tUs;
-    this.lastEventUs = message.tUs;
-    addEvidencePacket(this.packetIndices, message.packetIndex);
+  private mark(arrivalUs: number, packetIndex: number): void {
+    if (Number.isNaN(this.firstEventUs)) this.firstEventUs = arrivalUs;
+    this.lastEventUs = arrivalUs;
+    addEvidencePacket(this.packetIndices, packetIndex);
   }
 
   /** Appends the `movement` event of this track, if its evidence suffices; `source` names where the positions come from. */
