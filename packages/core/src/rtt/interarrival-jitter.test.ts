@@ -106,6 +106,27 @@ describe("InterarrivalJitter restarts (timestamp discontinuities, clock changes)
     expect(jitter.restarts.map((restart) => [restart.reason, restart.sequence])).toEqual([["timestampJump", sequence]]);
   });
 
+  it("takes the sequence gap modulo the field width even when the raw values differ by more than it", () => {
+    // An 8-bit sequence whose values arrive unreduced: the 2 s pause moves it by 100 + 512 raw, 100 modulo 2^8.
+    const jitter = new InterarrivalJitter({ discontinuityMs: 1000 });
+    let sequence = 10;
+    let tUs = 0;
+    for (let n = 0; n < 5; n++) {
+      jitter.add(tUs, tUs, "", sequence, 8);
+      sequence += 1;
+      tUs += 20_000;
+    }
+    // Arrival +20 ms, sender time +2 s (|D| past the threshold), sequence +100 modulo 2^8: explained, no restart.
+    const receiveUs = tUs;
+    const sendUs = tUs - 20_000 + 2_000_000;
+    sequence += 100 + 512 - 1;
+    jitter.add(receiveUs, sendUs, "", sequence, 8);
+    expect(jitter.restartCount).toBe(0);
+    // A jump the sequence does not explain (+1 modulo 2^8, raw −511) still restarts the chain.
+    jitter.add(receiveUs + 20_000, sendUs + 5_000_000, "", sequence - 511, 8);
+    expect(jitter.restarts.map((restart) => restart.reason)).toEqual(["timestampJump"]);
+  });
+
   it("without sequence numbers every jump of at least the threshold restarts; only maxRestartsKept are kept", () => {
     const jitter = new InterarrivalJitter({ discontinuityMs: 500, maxRestartsKept: 2 });
     for (let n = 0; n < 6; n++) jitter.add(n * 20_000, n * 10_000_000);

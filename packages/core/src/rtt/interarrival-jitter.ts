@@ -354,11 +354,16 @@ export class InterarrivalJitter {
   }
 }
 
+/** 2^bits for every sequence width below 53 bits (signedGap's modulus, looked up per packet). */
+const POWERS_OF_TWO: readonly number[] = Array.from({ length: 53 }, (_, bits) => 2 ** bits);
+
 /** `sequence − previous` as a signed gap modulo 2^bits (in (−2^(bits−1), 2^(bits−1)]). */
 function signedGap(sequence: number, previous: number, bits: number): number {
   if (bits >= 53) return sequence - previous;
-  const modulus = 2 ** bits;
-  let gap = (sequence - previous) % modulus;
+  const modulus = POWERS_OF_TWO[bits] ?? 2 ** bits;
+  const difference = sequence - previous;
+  // A difference already inside (−modulus, modulus) is its own remainder (no floating-point remainder per packet).
+  let gap = difference > -modulus && difference < modulus ? difference : difference % modulus;
   if (gap < 0) gap += modulus;
   return gap > modulus / 2 ? gap - modulus : gap;
 }
