@@ -47,3 +47,32 @@ describe("regions adapter: unlabelled sessions are measured only when a label ca
     expect(report.regions).toEqual([]);
   });
 });
+
+describe("regions adapter: the config file's analyses.regions maps label sessions", () => {
+  /** A session with reported RTTs, fed to an adapter built from `context`. */
+  function runOne(context: AnalysisContext): RegionsReport {
+    const analyzer = regionsAdapter.create(context);
+    analyzer.onSession?.({ ...session });
+    for (let index = 0; index < 10; index++) {
+      const message: GameMessage = { sessionId: "s", direction: "clientToServer", tUs: index * 1e6, packetIndex: index, indexInPacket: 0, type: "m", byteLength: 10, packetWireLength: 52, fields: {}, roles: { reportedRttMs: 40 } };
+      analyzer.onMessage(message);
+    }
+    return analyzer.finish() as RegionsReport;
+  }
+
+  it("regionOfSession from the config labels a session that --region/--server-region did not", () => {
+    const report = runOne(contextOf({ settings: { regions: { regionOfSession: { s: "ap-south" } } } }));
+    expect(report.regions.map((region) => region.name)).toEqual(["ap-south"]);
+    expect(report.sessions.skipped).toEqual({});
+  });
+
+  it("a label from the capture wins over the config's", () => {
+    const report = runOne(contextOf({ regionOfSession: new Map([["s", "eu-west"]]), settings: { regions: { regionOfSession: { s: "ap-south" } } } }));
+    expect(report.regions.map((region) => region.name)).toEqual(["eu-west"]);
+  });
+
+  it("without any label the session is counted, not compared", () => {
+    const report = runOne(contextOf({}));
+    expect(report.regions).toEqual([]);
+  });
+});

@@ -116,6 +116,9 @@ export const regionsAdapter: AnalysisAdapter = {
   question: "How do the server regions compare, and which differences are real?",
   create(context) {
     const settings = (context.settings.regions ?? {}) as RegionsAnalyzerOptions;
+    // The config file gives these as maps (analysis-settings-schema.ts); the adapter's functions below consult them.
+    const configuredRegions = typeof settings.regionOfSession === "object" ? settings.regionOfSession : undefined;
+    const configuredLocations = typeof settings.playerLocationOfSession === "object" ? settings.playerLocationOfSession : undefined;
     // RTT sampling and spike detection as the latency analysis is configured, so both report the same per-session figures.
     const latency = (context.settings.latency ?? {}) as Pick<RegionsAnalyzerOptions, "spike" | "maxSpikesPerSeries" | "reportedRttLogKeys" | "ack">;
     return createRegionsAnalyzer({
@@ -127,8 +130,10 @@ export const regionsAdapter: AnalysisAdapter = {
       // server log may label it later or a merge may: then unlabelled sessions are counted, not measured.
       measureOnlyLabelledSessions: context.savesStates !== true && context.hasServerLog !== true,
       ...settings,
-      regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId),
-      playerLocationOfSession: (_sessionId, session) => (session === undefined ? undefined : context.clientLocations.get(session.client.address)),
+      // Labels from the capture (--region, --server-region) first, then the config file's own maps (keyed by session id).
+      regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId) ?? configuredRegions?.[sessionId],
+      playerLocationOfSession: (rawId, session) =>
+        (session === undefined ? undefined : context.clientLocations.get(session.client.address)) ?? configuredLocations?.[session?.id ?? rawId] ?? configuredLocations?.[rawId],
       comparison: { ...settings.comparison, serverSites: { ...settings.comparison?.serverSites, ...context.serverSites } },
     });
   },
