@@ -152,11 +152,16 @@ export const traceStateSchema = Type.Object(
     sessions: Type.Array(Type.String()),
     types: Type.Array(Type.String()),
     /**
-     * The retained messages (an array of {@link retainedMessageSchema} tuples) as
-     * JSON, raw-deflated (RFC 1951), base64: decoded field trees repeat their keys
-     * and shapes, so this is some 20 times smaller than the JSON.
+     * The retained messages (an array of {@link retainedMessageSchema} tuples).
+     * Compact form (the default, what partial files hold): as JSON, raw-deflated
+     * (RFC 1951), base64 — decoded field trees repeat their keys and shapes, so
+     * this is some 20 times smaller than the JSON. Transfer form
+     * (`saveState({ form: "transfer" })`, for a structured clone to another
+     * thread, not JSON-safe): the tuples themselves with the decoded fields and
+     * roles as they are (byte arrays, bigints, non-finite numbers included),
+     * checked by the same rules when merged.
      */
-    messages: Type.String(),
+    messages: Type.Union([Type.String(), Type.Array(Type.Unknown())]),
   },
   { additionalProperties: false },
 );
@@ -215,6 +220,17 @@ export const bandwidthAnalyzerStateSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * Options of `BandwidthAnalyzer.saveState`. `form`: `"compact"` (default) is
+ * plain JSON, what a partial file holds; `"transfer"` keeps the retained
+ * messages' decoded fields as they are (see {@link traceStateSchema}): no JSON,
+ * deflate or base64 on either side, for a state that only travels by structured
+ * clone (`postMessage`) to be merged in the same run.
+ */
+export interface BandwidthSaveStateOptions {
+  form?: "compact" | "transfer";
+}
 
 /** Saved byte accounting. */
 export type AccountingState = Static<typeof accountingStateSchema>;

@@ -7,6 +7,7 @@ export {
   traceStateSchema,
   type AccountingState,
   type BandwidthAnalyzerState,
+  type BandwidthSaveStateOptions,
   type ObserverState,
   type TraceState,
 } from "./bandwidth-state.js";

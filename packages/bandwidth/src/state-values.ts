@@ -177,6 +177,75 @@ export function decodeFieldValue(value: unknown, path: string, leaves?: { count:
   }
 }
 
+/** Leaves counted by the running {@link checkPlainFieldValue} call. */
+let checkedLeaves = 0;
+
+function checkTree(value: unknown, depth: number): void {
+  switch (typeof value) {
+    case "number":
+    case "bigint":
+    case "boolean":
+    case "string":
+    case "undefined":
+      // a leaf as the trace counted it when it copied the decoded value
+      checkedLeaves += 1;
+      return;
+    case "object":
+      break;
+    default:
+      throw new FieldProblem([], `unexpected ${typeof value}`);
+  }
+  if (value === null || value instanceof Uint8Array) {
+    checkedLeaves += 1;
+    return;
+  }
+  if (depth >= MAX_DEPTH) throw new FieldProblem([], `nested deeper than ${MAX_DEPTH}`);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      try {
+        checkTree(value[index], depth + 1);
+      } catch (error) {
+        if (error instanceof FieldProblem) error.segments.unshift(`[${index}]`);
+        throw error;
+      }
+    }
+    return;
+  }
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Map || value instanceof Set || value instanceof Date || value instanceof RegExp) {
+    throw new FieldProblem([], "not a decoded field value (byte arrays are Uint8Array)");
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    if (key === "__proto__") throw new FieldProblem([], "field named __proto__");
+    try {
+      checkTree(record[key], depth + 1);
+    } catch (error) {
+      if (error instanceof FieldProblem) error.segments.unshift(`.${key}`);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Checks a field value of a transfer-form state (a decoded value as it is,
+ * after a structured clone): numbers, bigints, booleans, strings, null, byte
+ * arrays, arrays and records nested at most as deep as a saved one; throws
+ * `E_BAD_PARTIAL` (with the path) on anything else. Returns the value itself
+ * (the clone is already the merging side's own copy); `leaves.count` receives
+ * its leaves, counted as {@link decodeFieldValue} counts them.
+ */
+export function checkPlainFieldValue(value: unknown, path: string, leaves?: { count: number }): FieldValue {
+  checkedLeaves = 0;
+  try {
+    checkTree(value, 0);
+    if (leaves !== undefined) leaves.count = checkedLeaves;
+    return value as FieldValue;
+  } catch (error) {
+    if (error instanceof FieldProblem) throw badPartial(`${path}${error.segments.join("")}`, error.problem);
+    throw error;
+  }
+}
+
 /** Bytes of a saved base64 payload. */
 export function decodeBytes(value: string, path: string): Uint8Array {
   const decoded = decodeTagged(`${TAG}b${value}`, path);

@@ -4,7 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
 import { copyRoles, type RetainedRoles } from "./field-values.js";
 import { packetHash } from "./payload-sampler.js";
-import { badPartial, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
+import { badPartial, checkPlainFieldValue, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
 
 /** Length of the time blocks the trace samples, µs (1 s: a block holds about 60 updates per stream at 60 Hz). */
 export const TRACE_BLOCK_US = 1_000_000;
@@ -259,8 +259,13 @@ export class RetainedTrace {
     return flagged;
   }
 
-  /** The trace as plain data (fields and roles JSON-safe: see {@link encodeFieldValue}). */
-  saveState(): TraceState {
+  /**
+   * The trace as plain data: `"compact"`, fields and roles JSON-safe (see
+   * {@link encodeFieldValue}) and the message list packed; `"transfer"`, the
+   * message tuples with the retained fields and roles themselves (shared, not
+   * copied: saving ends feeding) for a structured clone.
+   */
+  saveState(form: "compact" | "transfer" = "compact"): TraceState {
     const sessions = new Map<string, number>();
     const types = new Map<string, number>();
     const reference = (table: Map<string, number>, name: string): number => {
@@ -271,6 +276,7 @@ export class RetainedTrace {
       }
       return index;
     };
+    const transfer = form === "transfer";
     const messages = this.messages.map(
       (message): SavedMessage => [
         reference(sessions, message.sessionId),
@@ -279,8 +285,8 @@ export class RetainedTrace {
         message.packetIndex,
         reference(types, message.type),
         message.byteLength,
-        encodeFieldValue(message.fields),
-        encodeRoles(message.roles),
+        transfer ? message.fields : encodeFieldValue(message.fields),
+        transfer ? message.roles : encodeRoles(message.roles),
       ],
     );
     return {
@@ -292,7 +298,7 @@ export class RetainedTrace {
       offeredSessions: [...this.sessions],
       sessions: [...sessions.keys()],
       types: [...types.keys()],
-      messages: deflateRawSync(JSON.stringify(messages), { level: 6 }).toString("base64"),
+      messages: transfer ? messages : deflateRawSync(JSON.stringify(messages), { level: 6 }).toString("base64"),
     };
   }
 
@@ -305,7 +311,10 @@ export class RetainedTrace {
     if ((state.offered > 0) !== (state.firstUs !== null && state.lastUs !== null) || (state.firstUs !== null && state.lastUs !== null && state.firstUs > state.lastUs)) {
       throw badPartial(`${path}.firstUs`, "first/last times do not match the messages offered");
     }
-    const saved = unpackMessages(state.messages, `${path}.messages`);
+    // compact form: packed, tagged values; transfer form: the tuples with the decoded values themselves
+    const packed = typeof state.messages === "string";
+    const saved = typeof state.messages === "string" ? unpackMessages(state.messages, `${path}.messages`) : state.messages;
+    const decodeValue = packed ? decodeFieldValue : checkPlainFieldValue;
     if (saved.length > state.offered) throw badPartial(`${path}.offered`, `${state.offered} messages offered but ${saved.length} retained`);
     if (saved.length > this.maxMessages) throw badPartial(`${path}.messages`, `${saved.length} messages, over the bound of ${this.maxMessages}`);
     for (const [index, message] of saved.entries()) {
@@ -325,7 +334,7 @@ export class RetainedTrace {
       if (packetIndex < previousIndex) throw badPartial(`${at}[3]`, "messages out of capture order");
       if (tUs < state.firstUs! || tUs > state.lastUs!) throw badPartial(`${at}[2]`, "time outside the trace's first/last times");
       previousIndex = packetIndex;
-      const fields = decodeFieldValue(savedFields, `${at}[6]`, leafCount);
+      const fields = decodeValue(savedFields, `${at}[6]`, leafCount);
       if (fields === null || typeof fields !== "object" || Array.isArray(fields) || fields instanceof Uint8Array) throw badPartial(`${at}[6]`, "fields must be a record");
       const leaves = leafCount.count;
       leafCounts.push(leaves);
@@ -340,7 +349,7 @@ export class RetainedTrace {
         type,
         byteLength,
         fields: fields as FieldRecord,
-        roles: decodeRoles(savedRoles, `${at}[7]`),
+        roles: decodeRoles(decodeValue(savedRoles, `${at}[7]`), `${at}[7]`),
         directionKey,
         streamKey: `${directionKey}\u0000${type}`,
         block: Math.floor(tUs / this.blockUs),
@@ -463,9 +472,8 @@ function isPoint(value: unknown): value is { x: number; y: number; z: number } {
   return typeof point.x === "number" && typeof point.y === "number" && typeof point.z === "number";
 }
 
-/** Decodes and checks saved roles (the shape {@link copyRoles} makes). */
-function decodeRoles(saved: unknown, path: string): RetainedRoles {
-  const roles = decodeFieldValue(saved, path);
+/** Checks decoded saved roles (the shape {@link copyRoles} makes). */
+function decodeRoles(roles: FieldValue, path: string): RetainedRoles {
   if (roles === null || typeof roles !== "object" || Array.isArray(roles) || roles instanceof Uint8Array) throw badPartial(path, "roles must be a record");
   const record = roles as Record<string, unknown>;
   for (const key of Object.keys(record)) {

@@ -190,6 +190,19 @@ export interface AnalysisPassRequest {
   sessionShard?: SessionShard;
   /** What the pass returns: each analysis's section (default), or its saved state (`saveState()`). */
   output?: "sections" | "states";
+  /**
+   * Whether the states this pass saves may later be merged with other passes'
+   * parts of the same sessions (see {@link AnalysisContext.statesJoinSessionParts}).
+   * Default: `output: "states"` without a `sessionShard` (a partial file's pass);
+   * the threads of a session cut set it only when the run writes a partial.
+   */
+  statesJoinSessionParts?: boolean;
+  /**
+   * The saved states only travel to the main thread by structured clone and are
+   * merged there (the threads of a session cut), never written: analyzers that
+   * have one save their cheaper transfer form (`saveState({ form: "transfer" })`).
+   */
+  transferStates?: boolean;
 }
 
 /** Where a streamed server log comes from, so that every thread can open its own stream of it. */
@@ -257,7 +270,11 @@ interface PassOutcome {
   otherTrafficByCapture: (OtherTraffic | undefined)[];
 }
 
-async function preparePass(request: AnalysisPassRequest, savesStates = request.output === "states"): Promise<PreparedPass> {
+async function preparePass(
+  request: AnalysisPassRequest,
+  savesStates = request.output === "states",
+  statesJoinSessionParts = request.statesJoinSessionParts ?? (request.output === "states" && request.sessionShard === undefined),
+): Promise<PreparedPass> {
   const loaded =
     request.protocolPath !== undefined
       ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts })
@@ -273,6 +290,7 @@ async function preparePass(request: AnalysisPassRequest, savesStates = request.o
     settings: request.settings ?? {},
     ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
     ...(savesStates ? { savesStates } : {}),
+    ...(savesStates && statesJoinSessionParts ? { statesJoinSessionParts } : {}),
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
   };
   const adapters = request.analyses.map(adapterFor);
@@ -357,8 +375,22 @@ export function unmergeableAnalyses(adapters: readonly AnalysisAdapter[], analyz
   return adapters.flatMap((adapter, index) => (isMergeableAnalyzer(analyzers[index]!) ? [] : [adapter.name]));
 }
 
-/** Saves every analyzer's state (`saveState()`, which ends its feeding), in report order; `E_INVALID_OPTION` listing the analyses that cannot. */
-function saveStates(adapters: readonly AnalysisAdapter[], analyzers: readonly MessageAnalyzer<unknown>[]): SavedAnalysisState[] {
+/**
+ * An analyzer whose `saveState` also takes the form to save: `"transfer"` is a
+ * state only meant for a structured clone to another thread of the same run
+ * (merged there, never written), cheaper to make and merge than the compact form.
+ */
+interface TransferFormSaver {
+  saveState(options?: { form?: "compact" | "transfer" }): unknown;
+}
+
+/**
+ * Saves every analyzer's state (`saveState()`, which ends its feeding), in
+ * report order; `E_INVALID_OPTION` listing the analyses that cannot. With
+ * `transfer`, the states only go to another thread of this run (see
+ * {@link AnalysisPassRequest.transferStates}).
+ */
+function saveStates(adapters: readonly AnalysisAdapter[], analyzers: readonly MessageAnalyzer<unknown>[], transfer = false): SavedAnalysisState[] {
   const missing = unmergeableAnalyses(adapters, analyzers);
   if (missing.length > 0) {
     throw new TickscopeError(ErrorCode.invalidOption, `cannot save the state of ${missing.join(", ")}: not mergeable in this build`, {
@@ -367,7 +399,9 @@ function saveStates(adapters: readonly AnalysisAdapter[], analyzers: readonly Me
   }
   return adapters.map((adapter, index) => {
     const analyzer = analyzers[index] as MergeableAnalyzer<unknown, unknown>;
-    return { analysis: adapter.name, stateVersion: analyzer.stateVersion, state: analyzer.saveState() };
+    // analyzers without a transfer form ignore the argument
+    const state = transfer ? (analyzer as unknown as TransferFormSaver).saveState({ form: "transfer" }) : analyzer.saveState();
+    return { analysis: adapter.name, stateVersion: analyzer.stateVersion, state };
   });
 }
 
@@ -420,10 +454,10 @@ export function mergeSavedStates(
 }
 
 /** What one thread's pass returns besides its sections or states: what it decoded. */
-function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "sections" | "states"): AnalysisPassOutput {
+function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "sections" | "states", transfer: boolean): AnalysisPassOutput {
   return {
     sections: output === "sections" ? prepared.adapters.map((adapter, index) => adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context)) : [],
-    ...(output === "states" ? { states: saveStates(prepared.adapters, prepared.analyzers) } : {}),
+    ...(output === "states" ? { states: saveStates(prepared.adapters, prepared.analyzers, transfer) } : {}),
     decodeAnomalies: outcome.decodeAnomalies,
     decodedMessages: outcome.decodedMessages,
   };
@@ -456,7 +490,7 @@ export async function runAnalysisPassOutput(request: AnalysisPassRequest, onByte
   );
   recordDecodeOutcome(prepared.context, outcome);
   listSessionsOnce(prepared.context);
-  return passOutput(prepared, outcome, request.output ?? "sections");
+  return passOutput(prepared, outcome, request.output ?? "sections", request.transferStates === true);
 }
 
 /** {@link runAnalysisPassOutput}'s sections: the pass of one analysis-sharded thread. */
@@ -515,7 +549,11 @@ export function describeSessionThreads(count: number, analyses: readonly Analysi
 }
 
 /** The plain-data request of one worker's shard. */
-function shardRequest(options: RunAnalyzeOptions, analyses: readonly AnalysisName[], extra: Pick<AnalysisPassRequest, "sessionShard" | "output">): AnalysisPassRequest {
+function shardRequest(
+  options: RunAnalyzeOptions,
+  analyses: readonly AnalysisName[],
+  extra: Pick<AnalysisPassRequest, "sessionShard" | "output" | "statesJoinSessionParts" | "transferStates">,
+): AnalysisPassRequest {
   return {
     inputs: options.inputs.map((input) => ({ ...input })),
     analyses,
@@ -560,7 +598,7 @@ interface RunOutcome {
 
 /** The run behind {@link runAnalyze} and {@link runAnalyzeStates}: reads the captures (over threads as planned) and builds sections or saved states. */
 async function executeRun(options: RunAnalyzeOptions, output: "sections" | "states"): Promise<RunOutcome> {
-  const prepared = await preparePass(options, output === "states" || options.threadCut === "sessions");
+  const prepared = await preparePass(options, output === "states" || (options.threadCut ?? DEFAULT_THREAD_CUT) === "sessions", output === "states");
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));
@@ -583,7 +621,13 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
         };
   const requests =
     threadPlan.cut === "sessions"
-      ? Array.from({ length: threadPlan.count - 1 }, (_, index) => shardRequest(options, options.analyses, { sessionShard: { index: index + 1, count: threadPlan.count }, output: "states" }))
+      ? Array.from({ length: threadPlan.count - 1 }, (_, index) => shardRequest(options, options.analyses, {
+            sessionShard: { index: index + 1, count: threadPlan.count },
+            output: "states",
+            statesJoinSessionParts: output === "states",
+            transferStates: true,
+          }),
+        )
       : threadPlan.plan.shards.slice(1).map((shard) => shardRequest(options, shard.analyses, { output }));
   const workers = requests.length > 0 ? startWorkers(requests, reportProgress) : [];
   const sessionCut = threadPlan.cut === "sessions" && workers !== undefined;

@@ -23,11 +23,20 @@ export interface AnalysisContext {
   /** Game messages decoded, once the captures are read (complete when `toSection` is called). */
   decodedMessages?: number;
   /**
-   * True when the run saves its analyzers' states or merges states of the same
-   * sessions (`--partial`, fleet jobs, `--thread-cut sessions`): analyses then
-   * keep what an exact merge across a rotation cut needs (loss's seam log).
+   * True when the run saves its analyzers' states or merges saved states
+   * (`--partial`, fleet jobs, `--thread-cut sessions`). Whether those states
+   * may join parts of the same sessions is {@link statesJoinSessionParts}.
    */
   savesStates?: boolean;
+  /**
+   * True when the saved states may later be merged with other passes' parts of
+   * the same sessions (a rotation cut: `--partial` files, fleet jobs): analyses
+   * then keep what an exact merge across the cut needs (loss's seam log) and
+   * measure every session whatever its label (a later part may bring it).
+   * False or absent for the threads of `--thread-cut sessions`: their sessions
+   * are disjoint, so each analysis runs as in a plain one-thread pass.
+   */
+  statesJoinSessionParts?: boolean;
   /** True when a server log is merged in: its events may label a session (its region) after the session's first message. */
   hasServerLog?: boolean;
 }

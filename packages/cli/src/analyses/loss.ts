@@ -154,6 +154,6 @@ export function lossSection(report: LossReport, context?: DecodeOutcomeContext):
 export const lossAdapter: AnalysisAdapter = {
   name: "loss",
   question: "Which game data is lost, in what bursts, and what does it do to sync?",
-  create: (context) => new LossAnalyzer({ ...(context.settings.loss as LossAnalyzerOptions | undefined), keepSeamLog: context.savesStates === true }),
+  create: (context) => new LossAnalyzer({ ...(context.settings.loss as LossAnalyzerOptions | undefined), keepSeamLog: context.statesJoinSessionParts === true }),
   toSection: (report, context) => lossSection(report as LossReport, context),
 };

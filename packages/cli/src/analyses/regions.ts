@@ -127,8 +127,9 @@ export const regionsAdapter: AnalysisAdapter = {
       reportedRttLogKeys: latency.reportedRttLogKeys,
       ack: latency.ack,
       // Every region label is known when a session starts (--region, --server-region set it at onSession) unless a
-      // server log may label it later or a merge may: then unlabelled sessions are counted, not measured.
-      measureOnlyLabelledSessions: context.savesStates !== true && context.hasServerLog !== true,
+      // server log may label it later or a later part of the session may (a partial merged across a rotation cut):
+      // then unlabelled sessions are measured too. The disjoint sessions of --thread-cut sessions decide as a plain run.
+      measureOnlyLabelledSessions: context.statesJoinSessionParts !== true && context.hasServerLog !== true,
       ...settings,
       // Labels from the capture (--region, --server-region) first, then the config file's own maps (keyed by session id).
       regionOfSession: (sessionId, session) => session?.region ?? context.regionOfSession.get(sessionId) ?? configuredRegions?.[sessionId],
