@@ -28,6 +28,7 @@ import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
 import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
+import type { createSharedBlockCounts } from "./shared-block-counts.js";
 import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 import { savingRecommendations } from "./saving-recommendations.js";
 import { blockSavingsInterval } from "./block-savings-interval.js";
@@ -66,6 +67,16 @@ export interface BandwidthOptions {
   aggregationWindowMs?: number;
   /** Bits a delta-encoded message spends naming its baseline. Default 16. */
   baselineReferenceBits?: number;
+  /**
+   * Per-block counts shared by the analyzers of one run whose states are merged
+   * with each other over disjoint sessions (the threads of `analyze
+   * --thread-cut sessions`; a table from {@link createSharedBlockCounts}, the
+   * same one for every analyzer of the run). Each adds its own counts and
+   * retains (copies) no trace block the merged sample cannot hold: the merged
+   * report is the same, each thread copies about its share of the sample
+   * instead of a whole sample of its own. Not a setting of the state.
+   */
+  sharedBlockCounts?: Int32Array;
 }
 
 function toMap(value: BandwidthOptions["tolerances"]): Map<string, number> {
@@ -168,7 +179,11 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     const maxRetainedLeafValues = positive("maxRetainedLeafValues", options.maxRetainedLeafValues, 2_000_000);
     // Entity positions are read by interest management only.
     const keepEntityPositions = settings.relevanceRadius !== undefined;
-    this.trace = new RetainedTrace(maxRetainedMessages, maxRetainedLeafValues, TRACE_BLOCK_US, keepEntityPositions);
+    const shared = options.sharedBlockCounts;
+    if (shared !== undefined && (!(shared instanceof Int32Array) || shared.length < 3 || shared.length % 3 !== 0)) {
+      throw new TickscopeError(ErrorCode.invalidOption, "sharedBlockCounts must be an Int32Array of 3 cells per block (createSharedBlockCounts())");
+    }
+    this.trace = new RetainedTrace(maxRetainedMessages, maxRetainedLeafValues, TRACE_BLOCK_US, keepEntityPositions, shared);
     const maxCompressionSampleBytes = positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024);
     const maxCompressionSamplePackets = positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096);
     const aggregationWindowMs = positive("aggregationWindowMs", options.aggregationWindowMs, 16);

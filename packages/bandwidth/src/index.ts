@@ -1,3 +1,4 @@
+export { createSharedBlockCounts, DEFAULT_SHARED_BLOCK_SLOTS } from "./shared-block-counts.js";
 export { BandwidthAnalyzer, CAPTURE_DUPLICATE_WINDOW_US, createBandwidthAnalyzer, type BandwidthOptions } from "./bandwidth-analyzer.js";
 export {
   BANDWIDTH_STATE_VERSION,

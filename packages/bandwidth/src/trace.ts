@@ -4,6 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
 import { copyRoles, type RetainedRoles } from "./field-values.js";
 import { packetHash } from "./payload-sampler.js";
+import { addSharedBlockCounts, sharedSampleBound } from "./shared-block-counts.js";
 import { badPartial, checkPlainFieldValue, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
 
 /** Length of the time blocks the trace samples, µs (1 s: a block holds about 60 updates per stream at 60 Hz). */
@@ -74,18 +75,27 @@ export class RetainedTrace {
   private lastBlock = Number.NaN;
   private lastBlockHash = 0;
   private readonly sessions = new Set<string>();
+  /** Messages of the current block offered by this pass, not yet added to the shared counts. */
+  private blockMessages = 0;
+  /** Leaf values of the current block retained by this pass, not yet added to the shared counts. */
+  private blockLeaves = 0;
+  /** Blocks hashing above this are not in the run's sample (from the shared counts; 2^32: no bound known). */
+  private sharedBound = 2 ** 32;
 
   /**
    * @param maxMessages most messages retained
    * @param maxLeafValues most leaf values retained
    * @param blockUs length of a sampled time block, µs
    * @param keepEntityPositions keep each entity's position role (interest management needs them; otherwise only their presence is kept)
+   * @param sharedCounts per-block counts shared with the other passes of the run whose states merge with this one (disjoint
+   *   sessions: see `createSharedBlockCounts`); this pass adds its own and keeps no block above the bound they give
    */
   constructor(
     readonly maxMessages: number,
     readonly maxLeafValues: number,
     readonly blockUs = TRACE_BLOCK_US,
     readonly keepEntityPositions = true,
+    private readonly sharedCounts?: Int32Array,
   ) {}
 
   /** Offers a message; copies it when its block is in the sample. */
@@ -96,13 +106,16 @@ export class RetainedTrace {
     if (message.tUs > this.lastUs) this.lastUs = message.tUs;
     const block = Math.floor(message.tUs / this.blockUs);
     if (block !== this.lastBlock) {
+      if (this.sharedCounts !== undefined) this.shareBlock();
       this.lastBlock = block;
       this.lastBlockHash = blockHash(block);
     }
-    if (this.lastBlockHash >= this.threshold) return;
+    this.blockMessages += 1;
+    if (this.lastBlockHash >= this.threshold || this.lastBlockHash > this.sharedBound) return;
     copiedLeaves = 0;
     const fields = copyCounting(message.fields) as FieldRecord;
     const leaves = copiedLeaves;
+    this.blockLeaves += leaves;
     const directionKey = `${message.sessionId}\u0000${message.direction}`;
     this.messages.push({
       sessionId: message.sessionId,
@@ -121,6 +134,25 @@ export class RetainedTrace {
     this.blockHashes.push(this.lastBlockHash);
     this.leafValues += leaves;
     if (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
+  }
+
+  /**
+   * Adds the current block's counts to the shared table and drops the
+   * retained blocks the run's sample cannot hold (hash above the bound the
+   * table gives: the run's threshold is at most that hash, whatever the other
+   * passes still add). The threshold of this pass is not changed: its own
+   * sample is as before, less blocks the merge would drop.
+   */
+  private shareBlock(): void {
+    if (!Number.isNaN(this.lastBlock)) addSharedBlockCounts(this.sharedCounts!, this.lastBlock, this.blockMessages, this.blockLeaves);
+    this.blockMessages = 0;
+    this.blockLeaves = 0;
+    const bound = sharedSampleBound(this.sharedCounts!, blockHash, this.maxMessages, this.maxLeafValues);
+    if (bound < this.sharedBound) {
+      this.sharedBound = bound;
+      // hashes are integers: below bound + 1 is at most the bound
+      if (bound < this.threshold) this.keepBelow(bound + 1);
+    }
   }
 
   /** Drops the largest-hash blocks until the retained messages fit; one block left over the bounds keeps its first messages. */

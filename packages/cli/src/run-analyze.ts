@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { Transform, type Readable } from "node:stream";
 import { ErrorCode, isMergeableAnalyzer, mergeOtherTraffic, reportGeneratedAt, TickscopeError, type DecodeAnomaly, type MergeableAnalyzer, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
 import { runCapturePipeline, TimeOrderedLog, type ByteSource } from "@tickscope/capture";
+import { createSharedBlockCounts } from "@tickscope/bandwidth";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analyses/analysis-adapter.js";
 import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
@@ -203,6 +204,12 @@ export interface AnalysisPassRequest {
    * have one save their cheaper transfer form (`saveState({ form: "transfer" })`).
    */
   transferStates?: boolean;
+  /**
+   * Bandwidth's trace counts shared by the threads of a session cut (see
+   * {@link AnalysisContext.bandwidthBlockCounts}): shared memory, the same
+   * table in every thread of the run.
+   */
+  bandwidthBlockCounts?: Int32Array;
 }
 
 /** Where a streamed server log comes from, so that every thread can open its own stream of it. */
@@ -291,6 +298,7 @@ async function preparePass(
     ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
     ...(savesStates ? { savesStates } : {}),
     ...(savesStates && statesJoinSessionParts ? { statesJoinSessionParts } : {}),
+    ...(request.bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts: request.bandwidthBlockCounts }),
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
   };
   const adapters = request.analyses.map(adapterFor);
@@ -552,7 +560,7 @@ export function describeSessionThreads(count: number, analyses: readonly Analysi
 function shardRequest(
   options: RunAnalyzeOptions,
   analyses: readonly AnalysisName[],
-  extra: Pick<AnalysisPassRequest, "sessionShard" | "output" | "statesJoinSessionParts" | "transferStates">,
+  extra: Pick<AnalysisPassRequest, "sessionShard" | "output" | "statesJoinSessionParts" | "transferStates" | "bandwidthBlockCounts">,
 ): AnalysisPassRequest {
   return {
     inputs: options.inputs.map((input) => ({ ...input })),
@@ -598,7 +606,10 @@ interface RunOutcome {
 
 /** The run behind {@link runAnalyze} and {@link runAnalyzeStates}: reads the captures (over threads as planned) and builds sections or saved states. */
 async function executeRun(options: RunAnalyzeOptions, output: "sections" | "states"): Promise<RunOutcome> {
-  const prepared = await preparePass(options, output === "states" || (options.threadCut ?? DEFAULT_THREAD_CUT) === "sessions", output === "states");
+  const sessionCutAsked = (options.threadCut ?? DEFAULT_THREAD_CUT) === "sessions";
+  // shared by the session-cut threads' bandwidth analyzers (unused, and harmless, when the run stays on one thread)
+  const bandwidthBlockCounts = sessionCutAsked && options.analyses.includes("bandwidth") ? createSharedBlockCounts() : undefined;
+  const prepared = await preparePass({ ...options, ...(bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts }) }, output === "states" || sessionCutAsked, output === "states");
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));
@@ -626,6 +637,7 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
             output: "states",
             statesJoinSessionParts: output === "states",
             transferStates: true,
+            ...(bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts }),
           }),
         )
       : threadPlan.plan.shards.slice(1).map((shard) => shardRequest(options, shard.analyses, { output }));

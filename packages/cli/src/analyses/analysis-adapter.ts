@@ -37,6 +37,13 @@ export interface AnalysisContext {
    * are disjoint, so each analysis runs as in a plain one-thread pass.
    */
   statesJoinSessionParts?: boolean;
+  /**
+   * Bandwidth's per-block trace counts shared by the threads of one
+   * `--thread-cut sessions` run (an `Int32Array` over a `SharedArrayBuffer`,
+   * `createSharedBlockCounts()`): each thread's analyzer then copies only
+   * trace blocks the merged sample can hold. Absent otherwise.
+   */
+  bandwidthBlockCounts?: Int32Array;
   /** True when a server log is merged in: its events may label a session (its region) after the session's first message. */
   hasServerLog?: boolean;
 }

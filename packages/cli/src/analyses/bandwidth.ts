@@ -139,7 +139,7 @@ export const bandwidthAdapter: AnalysisAdapter = {
       settings.tolerances = resolveToleranceNames(given as ReadonlyMap<string, number>, definition);
     }
     const reencoder = context.definition === undefined ? undefined : new LayoutReencoder(layoutsFromDefinition(context.definition as unknown as ProtocolDefinitionLike).layouts);
-    return createBandwidthAnalyzer({ ...settings, reencoder });
+    return createBandwidthAnalyzer({ ...settings, reencoder, ...(context.bandwidthBlockCounts === undefined ? {} : { sharedBlockCounts: context.bandwidthBlockCounts }) });
   },
   toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
 };
