@@ -282,6 +282,7 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
 
   /** A session cut by a rotation: `earlier` (this analyzer's) continues with `later` (the next pass's). */
   private continueSession(earlier: SessionState, later: SessionState): void {
+    const established = earlier.timeline.serverDatagrams > 0 || earlier.timeline.serverPackets > 0;
     // The datagram open at the cut ends (the next one is in the later pass), judged on the earlier timeline.
     if (earlier.datagram.packetIndex >= 0) this.closeDatagram(earlier);
     earlier.lagSwitch.continueWith(later.lagSwitch, earlier.timeline);
@@ -291,7 +292,7 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
     earlier.fakeLatency.continueWith(later.fakeLatency);
     earlier.selectiveDelay.continueWith(later.selectiveDelay);
     earlier.tampering.continueWith(later.tampering);
-    earlier.replay.continueWith(later.replay);
+    earlier.replay.continueWith(later.replay, established);
     earlier.rewind.continueWith(later.rewind);
     earlier.movement.continueWith(later.movement);
     earlier.flooding.continueWith(later.flooding);

@@ -7,7 +7,7 @@ import { FakeLatencyDetector, FakeLatencyStateSchema } from "./detectors/fake-la
 import { InputFloodingStateSchema } from "./detectors/input-flooding-detector.js";
 import { LagSwitchStateSchema } from "./detectors/lag-switch-detector.js";
 import { MovementStateSchema } from "./detectors/movement-detector.js";
-import { ReplayStateSchema } from "./detectors/replay-detector.js";
+import { ReplayDetector, ReplayStateSchema } from "./detectors/replay-detector.js";
 import { RewindDetector, RewindStateSchema } from "./detectors/rewind-detector.js";
 import { SelectiveDelayDetector, SelectiveDelayStateSchema } from "./detectors/selective-delay-detector.js";
 import { SpeedhackStateSchema } from "./detectors/speedhack-detector.js";
@@ -17,7 +17,7 @@ import { SessionTimeline, SessionTimelineStateSchema } from "./session-timeline.
 import { CountSchema } from "./state-encoding.js";
 
 /** Version of {@link AnticheatAnalyzerState}'s shape (bumped whenever it changes). */
-export const ANTICHEAT_STATE_VERSION = 1;
+export const ANTICHEAT_STATE_VERSION = 2;
 
 /** Most sessions one saved state may hold. */
 export const MAX_SAVED_SESSIONS = 1_000_000;
@@ -66,9 +66,11 @@ export const anticheatAnalyzerStateSchema = Type.Object({
 /**
  * The saved state of an {@link AnticheatAnalyzer} (`saveState()`): JSON-safe
  * plain data (NaN and ±Infinity as the strings "NaN", "Infinity",
- * "-Infinity"; 64-bit serial numbers as decimal strings), a few kilobytes per
- * session whatever the capture's length (measured: 206 KB for a simulated
- * 16-player × 60-s match, 12.6 KB per session).
+ * "-Infinity"; 64-bit serial numbers as decimal strings), tens of kilobytes
+ * per session whatever the capture's length (measured: 609 KB for a
+ * simulated 16-player × 60-s match, 37.2 KB per session, most of it the
+ * replay detector's slots and heads: at most 2 × 256 datagrams per sequence
+ * space).
  *
  * Merging is exact for disjoint sessions (session-sharded threads, files
  * without common sessions): every detector's state is per session and every
@@ -88,16 +90,21 @@ export const anticheatAnalyzerStateSchema = Type.Object({
  *   re-identifies; lag switch (the later pass's first 32 datagrams are
  *   replayed after the earlier pass's last: a silence open at or spanning the
  *   cut is found and judged with its flush, on the earlier pass's clock
- *   offset and recent server sequences);
+ *   offset and recent server sequences); replay and duplicates (the later
+ *   pass's first 256 datagrams per sequence space are replayed against the
+ *   earlier pass's slots in packet order, those before the later pass's
+ *   first server packet as gameplay when the earlier pass had seen the
+ *   server: a copy of a datagram across the cut is judged as one pass judges
+ *   it);
  * - joined: the 10-s window histories (fake latency, selective delay,
  *   rewind) — the window open at the cut is judged, a run of elevated
  *   windows open at the cut joins the later pass's first run; windows after
  *   the cut start at the later pass's first sample (exact when the cut falls
  *   on a window boundary). The later pass's reported-RTT history without the
  *   first-report credit is used (its first report was not the session's);
- * - not seen across the cut: a replay whose original is on the other side,
- *   an echo whose request and reply are on either side (one RTT sample); the
- *   later pass's datagrams before its first server packet count as handshake.
+ * - not seen across the cut: an echo whose request and reply are on either
+ *   side (one RTT sample); the later pass's datagrams before its first server
+ *   packet count as handshake elsewhere than in the replay detector's heads.
  * Measured (`bench/state.ts`: 3 seeds × cuts at 10/25/50/75/90 % of a 40-s,
  * 33-player match with every cheat kind): flagged (session, kind) pairs equal
  * one pass's in 14 of 15 cuts; the 15th flags one more pair, a low-intensity
@@ -177,6 +184,8 @@ export function checkAnticheatState(state: unknown, options: AnticheatOptions, p
     if (!probeFakeLatency.stateFits(session.fakeLatency)) bad("has a window history of the wrong shape", `${path}/fakeLatency/history`);
     if (!probeSelectiveDelay.stateFits(session.selectiveDelay)) bad("has window histories of the wrong shape or repeated types", `${path}/selectiveDelay`);
     if (!probeRewind.stateFits(session.rewind)) bad("has window histories of the wrong shape", `${path}/rewind`);
+    const replayProblem = ReplayDetector.stateProblem(session.replay);
+    if (replayProblem !== undefined) bad(replayProblem.replace(/^spaces\/\d+ /, ""), `${path}/replay/${replayProblem.split(" ")[0]}`);
     const tooLarge = findPacketIndexAbove(session, limit);
     if (tooLarge !== undefined) bad(`holds packet index ${tooLarge}, beyond a safe integer after the offset ${packetIndexOffset}`, path);
   });

@@ -65,7 +65,7 @@ describe("AnticheatAnalyzer as a MergeableAnalyzer", () => {
 
   it("implements the core contract and saves JSON-safe, schema-valid state", () => {
     expect(isMergeableAnalyzer(single)).toBe(true);
-    expect(single.stateVersion).toBe(1);
+    expect(single.stateVersion).toBe(2);
     expect(Value.Check(anticheatAnalyzerStateSchema, state)).toBe(true);
     // No value JSON would change (NaN → null, bigint → throw, Map → {}).
     expect(carried(state)).toEqual(state);
@@ -311,11 +311,36 @@ describe("hostile states are rejected with E_BAD_PARTIAL, never half-merged", ()
     return copy as unknown as AnticheatAnalyzerState;
   }
 
+  /** A well-formed saved replay sequence space (class unauthenticated, channel 0, one slot, one head datagram). */
+  function replaySpace(): Record<string, unknown> {
+    return {
+      class: 1,
+      channel: 0,
+      newest: 5,
+      bits: 16,
+      slotLows: [5],
+      slotHighs: [0],
+      slotPacketIndices: [3],
+      slotFingerprints: [1],
+      slotArrivalsUs: [10],
+      headSequences: [5],
+      headBits: [16],
+      headAuthenticated: [false],
+      headPacketIndices: [3],
+      headFingerprints: [1],
+      headArrivalsUs: [10],
+    };
+  }
+
+  function withSpaces(spaces: unknown[]): AnticheatAnalyzerState {
+    return mutated((state) => (state.sessions[0].replay.spaces = spaces));
+  }
+
   const cases: Array<[string, () => unknown, RegExp]> = [
     ["a JSON round trip of {}", () => JSON.parse("{}"), /analysis/],
     ["null", () => null, /not an object/],
     ["an array", () => [], /not an object/],
-    ["a wrong version", () => mutated((state) => (state.stateVersion = 2)), /version 2/],
+    ["a wrong version", () => mutated((state) => (state.stateVersion = 1)), /version 1/],
     ["another analysis", () => mutated((state) => (state.analysis = "loss")), /"loss"/],
     ["a missing field", () => mutated((state) => delete state.sessions[0].timeline), /sessions\/0/],
     ["a wrong type", () => mutated((state) => (state.sessions[0].serverMessages = "12")), /sessions\/0\/serverMessages/],
@@ -349,6 +374,17 @@ describe("hostile states are rejected with E_BAD_PARTIAL, never half-merged", ()
       const history = { ...state.sessions[0].fakeLatency.history, values: [1, 2, 3], count: 1 };
       state.sessions[0].rewind.histories = [history, null, null];
     }), /rewind/],
+    ["replay slot columns of unequal lengths", () => withSpaces([{ ...replaySpace(), slotHighs: [] }]), /slot columns of unequal lengths/],
+    ["two replay sequences in one slot", () => withSpaces([{ ...replaySpace(), slotLows: [5, 261], slotHighs: [0, 0], slotPacketIndices: [3, 4], slotFingerprints: [1, 2], slotArrivalsUs: [10, 11] }]), /two sequences for slot 5/],
+    ["a repeated replay space", () => withSpaces([replaySpace(), replaySpace()]), /repeats class 1 channel 0/],
+    ["replay head columns of unequal lengths", () => withSpaces([{ ...replaySpace(), headAuthenticated: [] }]), /head columns of unequal lengths/],
+    ["a replay head sequence that is no integer", () => withSpaces([{ ...replaySpace(), headSequences: [1.5] }]), /1\.5.*not an integer/],
+    ["a replay newest sequence NaN", () => withSpaces([{ ...replaySpace(), newest: "NaN" }]), /"NaN", not an integer/],
+    ["a replay head beyond the slot window", () => withSpaces([{ ...replaySpace(), headSequences: Array.from({ length: 257 }, (_, index) => index) }]), /headSequences/],
+    ["more than 8 replay spaces", () => withSpaces(Array.from({ length: 9 }, (_, channel) => ({ ...replaySpace(), channel }))), /replay\/spaces/],
+    ["a replay space of an unknown class", () => withSpaces([{ ...replaySpace(), class: 3 }]), /replay\/spaces\/0\/class/],
+    ["a replay slot sequence beyond 32 bits", () => withSpaces([{ ...replaySpace(), slotLows: [2 ** 32] }]), /slotLows/],
+    ["a replay slot packet index beyond a safe integer", () => withSpaces([{ ...replaySpace(), slotPacketIndices: [2 ** 53 + 2] }]), /safe integer/],
     ["a negative count", () => mutated((state) => (state.packets = -1)), /packets/],
     ["a packet index beyond a safe integer", () => mutated((state) => (state.sessions[0].speedhack.lastPacketIndex = 2 ** 53 + 2)), /safe integer/],
   ];
@@ -373,6 +409,14 @@ describe("hostile states are rejected with E_BAD_PARTIAL, never half-merged", ()
     const before = JSON.stringify(analyzer.saveState());
     expectBadPartial(() => analyzer.mergeState(good, { packetIndexOffset: 0 }), /other anticheat options/, ErrorCode.partialMismatch);
     expect(JSON.stringify(analyzer.saveState())).toBe(before);
+  });
+
+  it("accepts a well-formed replay space (control for the replay cases)", () => {
+    const analyzer = new AnticheatAnalyzer();
+    analyzer.mergeState(withSpaces([replaySpace(), { ...replaySpace(), class: 0, channel: "voice", newest: "9223372036854775813", headSequences: ["9223372036854775813"] }]), { packetIndexOffset: 7 });
+    const saved = analyzer.saveState().sessions[0]!.replay.spaces;
+    expect(saved.map((space) => space.slotPacketIndices)).toEqual([[10], [10]]);
+    expect(saved[0]!.headSequences).toEqual(["9223372036854775813"]);
   });
 
   it("accepts the same state (control)", () => {
