@@ -119,6 +119,13 @@ describe("SpikeDetector", () => {
       },
       // no warm-up: the first refresh sees an empty window
       { name: "empty", options: { warmupSamples: 0 }, value: () => 30 + random() },
+      // a smoothed RTT holding each whole-ms value for longer than the window (recomputes over an unchanged window),
+      // stepping, spiking and shifting level: the baseline must follow every change after a stretch without one
+      {
+        name: "held values",
+        options: { baselineWindowSamples: 31, smoothedInput: true, levelShiftAfterMs: 3000 },
+        value: (index) => (index % 1100 < 5 ? 90 : 17 + Math.floor(index / 400) % 3 + (index > 5000 ? 40 : 0) + (index % 250 === 0 ? 1 : 0)),
+      },
       // a refresh far apart (pending values flushed by capacity) over a small window of few, often repeated levels
       {
         name: "sparse refresh",

@@ -515,20 +515,17 @@ export class SpikeDetector {
     sortSmall(removed, removedCount);
     const ordered = this.ordered;
     const orderedCount = this.orderedCount;
-    // Values before the smallest evicted one stay where they are: start at its first place (binary search).
-    let index = removedCount === 0 ? orderedCount : firstNotBefore(ordered, orderedCount, removed[0]);
-    let kept = index;
+    let kept = 0;
     let removedIndex = 0;
-    for (; index < orderedCount && removedIndex < removedCount; index++) {
+    let next = removedCount === 0 ? 0 : removed[0];
+    for (let index = 0; index < orderedCount; index++) {
       const value = ordered[index];
-      const next = removed[removedIndex];
-      // sameValue(value, next), inlined: NaN is NaN, −0 is not +0.
-      if (value === next ? value !== 0 || 1 / value === 1 / next : value !== value && next !== next) removedIndex += 1;
-      else ordered[kept++] = value;
+      // sameValue(value, next), written out (NaN is NaN, −0 is not +0).
+      if (removedIndex < removedCount && (value === next ? value !== 0 || 1 / value === 1 / next : value !== value && next !== next)) {
+        removedIndex += 1;
+        if (removedIndex < removedCount) next = removed[removedIndex];
+      } else ordered[kept++] = value;
     }
-    // Every evicted value found: the rest moves down as a block.
-    if (kept !== index) ordered.copyWithin(kept, index, orderedCount);
-    kept += orderedCount - index;
     if (removedIndex !== removedCount || kept + addedCount !== this.windowCount) {
       // Not reachable while the invariants hold; the window itself is the truth.
       this.sortWindow();
@@ -610,18 +607,6 @@ export class SpikeDetector {
 /** Whether `left` comes strictly before `right` in typed-array sort order (NaN last, −0 before +0). */
 function orderedBefore(left: number, right: number): boolean {
   return left < right || (left === right ? left === 0 && 1 / left < 1 / right : right !== right && left === left);
-}
-
-/** The first index of `values[0 .. count)` (in typed-array sort order) whose value does not come before `value`. */
-function firstNotBefore(values: Float64Array, count: number, value: number): number {
-  let low = 0;
-  let high = count;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (orderedBefore(values[middle], value)) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** Sorts `values[0 .. count)` in typed-array sort order (insertion sort: a recompute's few pending values). */
