@@ -4,10 +4,12 @@ import type { AnalysisName } from "./analysis-section.js";
  * CPU seconds per gigabyte of capture that each thread of `analyze --threads`
  * spends before any analysis: reading, framing, session tracking and decoding.
  * Every shard pays it (each thread reads and decodes the captures itself).
- * Measured with `runAnalysisPass` and no analysis on a simulated 100-player ×
- * 120 s arena capture (223 MB): 3.22 s.
+ * Measured with `runAnalysisPassOutput` and no analysis (process CPU inside the
+ * call, module loading excluded; mean of 2 runs, load average 5–6) on a
+ * simulated 100-player × 120 s arena capture (223 MB): 1.93 s; on the 60-player
+ * × 60 s one (67 MB) 0.78 s (11.6 s/GB: the protocol's loading is a fixed part).
  */
-export const PASS_SECONDS_PER_GIGABYTE = 14.4;
+export const PASS_SECONDS_PER_GIGABYTE = 8.7;
 
 /** The measured CPU cost of one analysis on top of the pass: a fixed part and a part per gigabyte of capture. */
 export interface AnalysisCost {
@@ -20,31 +22,45 @@ export interface AnalysisCost {
 }
 
 /**
- * CPU cost of each analysis alone minus the pass: `runAnalysisPass` with that
- * analysis only, one fresh process each, on the 223 MB arena capture (latency
- * +8.23 s, regions +5.30, bandwidth +5.75, loss +2.95, anticheat +2.04); the
- * fixed parts from the 60-player × 60 s capture (67 MB: bandwidth +3.39 s, its
- * re-encoding trials) and firefall_1869 (5 MB, no definition: bandwidth +0.5 s,
- * the rest under 0.1 s). Only their ratios matter to the balance; they shift
- * with the protocol, the traffic and the code, and a wrong estimate costs
- * speed, never correctness.
+ * CPU cost of each analysis alone minus the pass: `analyze --only <analysis>
+ * --threads 1` (the bundled CLI, user + sys, mean of 2 runs at load average
+ * 4.5–8) minus the pass ({@link PASS_SECONDS_PER_GIGABYTE}'s runs) and the
+ * process start (0.14 s: `--only loss` on a 37 KB capture). On the 223 MB
+ * arena capture: latency +3.93 s, bandwidth +3.86, loss +2.40, anticheat
+ * +1.65, regions +4.99 (every session labelled with `--region`); on the 67 MB
+ * one: bandwidth +2.78, latency +0.99, loss +0.74, anticheat +0.52, regions
+ * +1.57. The per-gigabyte parts are the slopes between the two, the fixed
+ * parts what is left at 67 MB (bandwidth's re-encoding trials on its bounded
+ * sample: 2.32 s; the others under 0.1 s). Regions without any region label
+ * is {@link UNLABELLED_REGIONS_COST}. Without a definition bandwidth's trials do not run
+ * (firefall_1869 without its definition: +0.5 s, earlier measurement). Only
+ * their ratios matter to the balance; they shift with the protocol, the
+ * traffic and the code, and a wrong estimate costs speed, never correctness.
  */
 export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
-  latency: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 36 },
-  loss: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 12.3 },
-  bandwidth: { fixedSeconds: 3, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 12.3 },
-  anticheat: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 8.3 },
-  regions: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 22.9 },
+  latency: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 17.6 },
+  loss: { fixedSeconds: 0.02, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 10.7 },
+  bandwidth: { fixedSeconds: 2.32, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 6.9 },
+  anticheat: { fixedSeconds: 0.03, fixedSecondsWithoutDefinition: 0.03, secondsPerGigabyte: 7.3 },
+  regions: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 21.9 },
 };
 
 /**
- * What starting one more worker thread costs regardless of the capture: the
- * thread, its module graph (every analysis package) and its copy of the
- * protocol; its shard starts that much later. Measured on firefall_1869 (5 MB):
- * `--threads 2` takes 0.3 s more CPU than `--threads 1` and no less wall time,
- * and 30–50 MB more peak RSS.
+ * Regions when no session can have a region label (no `--region`,
+ * `--server-region`, configured labels nor server log): every session is
+ * counted, not measured. Measured as {@link ANALYSIS_COSTS} without `--region`:
+ * +0.02 s on both arena captures.
  */
-export const WORKER_START_SECONDS = 0.5;
+export const UNLABELLED_REGIONS_COST: AnalysisCost = { fixedSeconds: 0.02, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 0.1 };
+
+/**
+ * What starting one more worker thread costs regardless of the capture: the
+ * thread, its module graph (the bundled CLI) and its copy of the protocol; its
+ * shard starts that much later. Measured with the bundle: an empty capture
+ * with firefall.json, `--threads 2` minus `--threads 1`, 0.09 s wall (median of
+ * 5, load 4–5; 0.23 s before the bundle).
+ */
+export const WORKER_START_SECONDS = 0.1;
 
 /**
  * How much shorter the estimated run must be for the automatic mode to start
@@ -56,15 +72,22 @@ export const MINIMUM_GAIN_SECONDS = 0.25;
 
 /**
  * Capture size from which the fixed parts are paid in full: bandwidth re-encodes
- * a sample of ~20,000 messages (its `measuredWindow`), all of a smaller capture
- * (a 3 MB arena capture holds ~15,000), so below this size its trials cost in
- * proportion to the size.
+ * a bounded sample of the messages (100,000 messages or 2 M leaf values), all of
+ * a smaller capture, so below this size its trials cost in proportion to the
+ * size. Fitted to firefall_1869 (5.2 MB with its definition: bandwidth +0.58 s
+ * over the pass, i.e. 0.23 of the 2.32 s fixed part at that size), which also
+ * keeps that capture on one thread by default (two threads were slower there).
  */
-export const FULL_FIXED_COST_GIGABYTES = 0.004;
+export const FULL_FIXED_COST_GIGABYTES = 0.022;
 
-/** Estimated CPU seconds of one analysis on a capture of `gigabytes`. */
-export function estimateAnalysisSeconds(analysis: AnalysisName, gigabytes: number, withDefinition: boolean): number {
-  const cost = ANALYSIS_COSTS[analysis];
+/** The measured cost of `analysis` ({@link UNLABELLED_REGIONS_COST} for regions when `regionsLabelled` is false). */
+export function analysisCost(analysis: AnalysisName, regionsLabelled = true): AnalysisCost {
+  return analysis === "regions" && !regionsLabelled ? UNLABELLED_REGIONS_COST : ANALYSIS_COSTS[analysis];
+}
+
+/** Estimated CPU seconds of one analysis on a capture of `gigabytes` (`regionsLabelled`: whether sessions may have region labels; default true). */
+export function estimateAnalysisSeconds(analysis: AnalysisName, gigabytes: number, withDefinition: boolean, regionsLabelled = true): number {
+  const cost = analysisCost(analysis, regionsLabelled);
   const fixedSeconds = (withDefinition ? cost.fixedSeconds : cost.fixedSecondsWithoutDefinition) * Math.min(1, gigabytes / FULL_FIXED_COST_GIGABYTES);
   return fixedSeconds + cost.secondsPerGigabyte * gigabytes;
 }
@@ -98,6 +121,8 @@ export interface AnalysisShardOptions {
   exact?: boolean;
   /** Whether a protocol definition is given (bandwidth's re-encoding trials run only then). */
   withDefinition?: boolean;
+  /** Whether sessions may have region labels (regions measures only labelled ones otherwise: {@link UNLABELLED_REGIONS_COST}). Default true. */
+  regionsLabelled?: boolean;
 }
 
 /** Longest-processing-time-first split of `analyses` into `count` shards (deterministic). */
@@ -129,7 +154,7 @@ function balance(analyses: readonly AnalysisName[], count: number, passSeconds: 
 export function planAnalysisShards(analyses: readonly AnalysisName[], options: AnalysisShardOptions): AnalysisShardPlan {
   const gigabytes = options.captureBytes / 1e9;
   const passSeconds = PASS_SECONDS_PER_GIGABYTE * gigabytes;
-  const secondsOf = new Map(analyses.map((analysis) => [analysis, estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true)]));
+  const secondsOf = new Map(analyses.map((analysis) => [analysis, estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true, options.regionsLabelled ?? true)]));
   const most = Math.max(1, Math.min(Math.floor(options.maxThreads), analyses.length));
   const plans: AnalysisShardPlan[] = [];
   for (let count = 1; count <= most; count++) {
@@ -165,9 +190,10 @@ export function planSessionShards(analyses: readonly AnalysisName[], options: An
   if (options.exact === true) return most;
   const gigabytes = options.captureBytes / 1e9;
   // reading is repeated by every thread; the analyses' fixed parts run once, in finish() on the merged state
-  const fixed = analyses.reduce((sum, analysis) => sum + estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true) - ANALYSIS_COSTS[analysis].secondsPerGigabyte * gigabytes, 0);
+  const labelled = options.regionsLabelled ?? true;
+  const fixed = analyses.reduce((sum, analysis) => sum + estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true, labelled) - analysisCost(analysis, labelled).secondsPerGigabyte * gigabytes, 0);
   const shared = READ_SECONDS_PER_GIGABYTE * gigabytes + fixed;
-  const split = Math.max(0, PASS_SECONDS_PER_GIGABYTE - READ_SECONDS_PER_GIGABYTE) * gigabytes + analyses.reduce((sum, analysis) => sum + ANALYSIS_COSTS[analysis].secondsPerGigabyte * gigabytes, 0);
+  const split = Math.max(0, PASS_SECONDS_PER_GIGABYTE - READ_SECONDS_PER_GIGABYTE) * gigabytes + analyses.reduce((sum, analysis) => sum + analysisCost(analysis, labelled).secondsPerGigabyte * gigabytes, 0);
   let best = 1;
   let bestSeconds = shared + split;
   for (let count = 2; count <= most; count++) {

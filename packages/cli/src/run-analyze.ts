@@ -527,7 +527,7 @@ function singleThreadReason(options: RunAnalyzeOptions): string | undefined {
  * session's); otherwise, or with `threadCut: "analyses"`, the analyses are
  * split over threads.
  */
-function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean, allMergeable: boolean): ThreadPlan {
+function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean, allMergeable: boolean, writesStates = false): ThreadPlan {
   const single: AnalysisShardPlan = { shards: [{ analyses: [...options.analyses], estimatedSeconds: 0 }], estimatedSeconds: 0 };
   const maxThreads = options.threads ?? availableParallelism();
   if (!(maxThreads >= 2)) return { cut: "analyses", plan: single };
@@ -535,11 +535,16 @@ function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefin
   if (reason !== undefined) return { cut: "analyses", plan: single, singleReason: reason };
   const withLog = options.serverLog !== undefined || options.logStream !== undefined || (options.logEvents?.length ?? 0) > 0;
   const cut = options.threadCut ?? DEFAULT_THREAD_CUT;
+  const regionSettings = (options.settings?.regions ?? {}) as { regionOfSession?: unknown };
+  // regions measures only labelled sessions when every label is known at session start
+  const regionsLabelled =
+    writesStates || withLog || options.inputs.some((input) => input.region !== undefined) || Object.keys(options.serverRegions ?? {}).length > 0 || regionSettings.regionOfSession !== undefined;
+  const shardOptions = { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition, regionsLabelled };
   if (cut === "sessions" && allMergeable && !withLog) {
-    const count = planSessionShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition });
+    const count = planSessionShards(options.analyses, shardOptions);
     if (count >= 2) return { cut: "sessions", count };
   }
-  return { cut: "analyses", plan: planAnalysisShards(options.analyses, { maxThreads, captureBytes, exact: options.threads !== undefined, withDefinition }) };
+  return { cut: "analyses", plan: planAnalysisShards(options.analyses, shardOptions) };
 }
 
 /** How `analyze --threads` splits the work when not told (`--thread-cut`): see {@link RunAnalyzeOptions.threadCut}. */
@@ -620,7 +625,7 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     totalBytes += described.bytes ?? 0;
   }
   const allMergeable = unmergeableAnalyses(adapters, analyzers).length === 0;
-  const threadPlan = planThreads(options, totalBytes, loaded !== undefined, allMergeable);
+  const threadPlan = planThreads(options, totalBytes, loaded !== undefined, allMergeable, output === "states");
   const shardCount = threadPlan.cut === "sessions" ? threadPlan.count : threadPlan.plan.shards.length;
   const bytesReadByShard = Array.from({ length: shardCount }, () => 0);
   const reportProgress =
