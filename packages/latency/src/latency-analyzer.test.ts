@@ -49,6 +49,19 @@ function analyze(messages: Iterable<GameMessage>, analyzer = new LatencyAnalyzer
 }
 
 describe("LatencyAnalyzer: measurements", () => {
+  it("counts time above each threshold the RTT exceeds, and only those", () => {
+    for (const [rttMs, above] of [
+      [49, [false, false, false]],
+      [120, [true, true, false]],
+      [151, [true, true, true]],
+    ] as const) {
+      const experience = analyze(constantRtt(rttMs, 300)).sessions[0].experience;
+      // 299 gaps of 33.333 ms between the headline's samples.
+      const heldMs = 299 * 33.333;
+      expect([experience.timeAbove50Ms, experience.timeAbove100Ms, experience.timeAbove150Ms], `${rttMs} ms`).toEqual(above.map((isAbove) => (isAbove ? heldMs : 0)));
+    }
+  });
+
   it("measures a constant 45 ms RTT by ack and by echo, with zero jitter and no spikes", () => {
     const report = analyze(constantRtt(45, 1800));
     expect(report.sessions).toHaveLength(1);

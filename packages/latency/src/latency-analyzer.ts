@@ -134,6 +134,8 @@ class SeriesState {
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
   current: MinuteState | undefined;
+  /** `current.minute` while `current` is set (read per sample without touching the minute's object). */
+  currentMinute = 0;
   /**
    * The open minute: the session-long sketch's checkpoint at its first sample
    * and the exact sum, min and max of its samples. Its sketch is the series
@@ -151,6 +153,8 @@ class SeriesState {
   firstSample: { tUs: number; rttMs: number } | undefined;
   /** The pass's first {@link HEAD_SAMPLES} samples as flat `[tUs, rttMs, packetIndex, …]` (replayed onto an earlier pass at a rotation cut). */
   readonly head: number[] = [];
+  /** `head` holds its {@link HEAD_SAMPLES} (it only grows): the per-sample path stops reading it. */
+  headFull = false;
   /** The spike detector as the pass ended, before its open spike was closed (a later pass's head continues it). */
   detectorAtEnd: SpikeDetectorState | undefined;
   /** Whether the last spike was still open when the pass ended (closed there by `finish`/`saveState`). */
@@ -903,18 +907,21 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
     if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
     series.smoothed.add(sample.rttMs);
-    if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(sample.tUs, sample.rttMs, sample.packetIndex);
-    if (!Number.isNaN(series.previousUs)) {
+    if (!series.headFull) {
+      if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(sample.tUs, sample.rttMs, sample.packetIndex);
+      else series.headFull = true;
+    }
+    // Time above each threshold (THRESHOLDS_MS ascend: a value above one is above every lower one; most are below all).
+    if (sample.rttMs > THRESHOLDS_MS[0] && !Number.isNaN(series.previousUs)) {
       const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
-      for (let index = 0; index < THRESHOLDS_MS.length; index++) {
-        if (sample.rttMs > THRESHOLDS_MS[index]) series.aboveUs[index] += heldUs;
-      }
+      for (let index = 0; index < THRESHOLDS_MS.length && sample.rttMs > THRESHOLDS_MS[index]; index++) series.aboveUs[index] += heldUs;
     }
     series.previousUs = sample.tUs;
     const minute = Math.floor(sample.tUs / MINUTE_US);
-    if (series.current === undefined || minute > series.current.minute) {
+    if (minute > series.currentMinute || series.current === undefined) {
       this.closeMinute(series);
       series.current = { minute, sketch: new QuantileSketch() };
+      series.currentMinute = minute;
       series.minuteCheckpoint = series.sketch.checkpoint();
       series.minuteSumMs = 0;
       series.minuteMinMs = Infinity;

@@ -25,6 +25,29 @@ describe("RttTimeline", () => {
     expect(timeline.bucketMs).toBeGreaterThanOrEqual(128_000);
   });
 
+  it("joins a sample to the last bucket after a load, an append and a coarsening", () => {
+    const loaded = new RttTimeline(10);
+    loaded.loadState({ bucketUs: 1_000_000, points: [{ startUs: 0, maxMs: 20, minMs: 10, samples: 2 }, { startUs: 1_000_000, maxMs: 25, minMs: 15, samples: 1 }] }, "load");
+    loaded.add(1_500_000, 30);
+    expect(loaded.toJSON().at(-1)).toEqual({ startUs: 1_000_000, maxMs: 30, minMs: 15, samples: 2 });
+    const appended = new RttTimeline(10);
+    appended.add(0, 12);
+    appended.loadState({ bucketUs: 1_000_000, points: [{ startUs: 3_000_000, maxMs: 40, minMs: 40, samples: 1 }] }, "append");
+    appended.add(3_900_000, 5);
+    expect(appended.toJSON()).toEqual([
+      { startUs: 0, maxMs: 12, minMs: 12, samples: 1 },
+      { startUs: 3_000_000, maxMs: 40, minMs: 5, samples: 2 },
+    ]);
+    const coarsened = new RttTimeline(2);
+    for (const second of [0, 1, 2]) coarsened.add(second * 1_000_000, 10 + second);
+    // Three 1 s buckets over two points: 2 s buckets [0, 2) and [2, 4); 3.5 s joins the second.
+    coarsened.add(3_500_000, 50);
+    expect(coarsened.toJSON()).toEqual([
+      { startUs: 0, maxMs: 11, minMs: 10, samples: 2 },
+      { startUs: 2_000_000, maxMs: 50, minMs: 12, samples: 2 },
+    ]);
+  });
+
   it("rejects impossible options", () => {
     expect(() => new RttTimeline(1)).toThrow(RangeError);
     expect(() => new RttTimeline(10, 0)).toThrow(RangeError);

@@ -20,6 +20,8 @@ export interface RttTimelinePoint {
  */
 export class RttTimeline {
   private readonly points: RttTimelinePoint[] = [];
+  /** The last of `points` (kept at hand: a sample usually joins it). */
+  private last: RttTimelinePoint | undefined;
   private bucketUs: number;
   private readonly initialBucketUs: number;
 
@@ -40,14 +42,16 @@ export class RttTimeline {
   /** Adds one RTT sample (samples arrive in time order; a late sample joins the last bucket). */
   add(tUs: number, rttMs: number): void {
     const startUs = Math.floor(tUs / this.bucketUs) * this.bucketUs;
-    const last = this.points[this.points.length - 1];
+    const last = this.last;
     if (last !== undefined && startUs <= last.startUs) {
       if (rttMs > last.maxMs) last.maxMs = rttMs;
       if (rttMs < last.minMs) last.minMs = rttMs;
       last.samples += 1;
       return;
     }
-    this.points.push({ startUs, maxMs: rttMs, minMs: rttMs, samples: 1 });
+    const point = { startUs, maxMs: rttMs, minMs: rttMs, samples: 1 };
+    this.points.push(point);
+    this.last = point;
     if (this.points.length > this.maxPoints) this.coarsen();
   }
 
@@ -65,6 +69,7 @@ export class RttTimeline {
     }
     this.points.length = 0;
     this.points.push(...merged);
+    this.last = this.points[this.points.length - 1];
   }
 
   /** The timeline as plain data: its bucket width and points (JSON-safe: every number is finite). */
@@ -93,6 +98,7 @@ export class RttTimeline {
     if (mode === "load" || this.points.length === 0) {
       this.points.length = 0;
       for (const point of state.points) this.points.push({ ...point });
+      this.last = this.points[this.points.length - 1];
       this.bucketUs = state.bucketUs;
       return;
     }
