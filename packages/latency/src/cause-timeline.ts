@@ -47,6 +47,8 @@ const LOST = 3;
 const RESENDS = 4;
 const SERVER_GAP = 5;
 const FEATURE_COUNT = 6;
+/** Message types a timeline finds by a scan of the types seen first, before its map (a game's handful). */
+const TYPES_LOOKED_UP_BY_SCAN = 8;
 
 /** Window widths (bins) tried for level features. */
 const WINDOW_WIDTHS = [1, 3, 9];
@@ -80,6 +82,13 @@ export class CauseTimeline {
   private readonly typeRings: Float64Array[] = [];
   /** The message type recorded last and its entry (consecutive messages mostly share a type). */
   private lastType: string | undefined;
+  /**
+   * The first {@link TYPES_LOOKED_UP_BY_SCAN} message types seen and their
+   * entries (a type's entry never changes once chosen), scanned before the
+   * map: a session's few types alternate message by message.
+   */
+  private readonly seenTypes: string[] = [];
+  private readonly seenTypeEntries: { readonly ring: Float64Array; totalBytes: number }[] = [];
   private lastTypeEntry: { readonly ring: Float64Array; totalBytes: number } | undefined;
   private currentBin = Number.NaN;
   /** Ring slot of `currentBin` (the hot path's answer when the clock did not move to a new bin). */
@@ -142,14 +151,30 @@ export class CauseTimeline {
   /** Records `bytes` of message `type` at `tUs`. */
   addMessageBytes(tUs: number, type: string, bytes: number): void {
     const slot = this.advance(tUs);
-    let entry = type === this.lastType ? this.lastTypeEntry : this.typeBytes.get(type);
+    let entry = type === this.lastType ? this.lastTypeEntry : undefined;
     if (entry === undefined) {
-      const key = this.typeBytes.size >= this.maxMessageTypes ? "other" : type;
-      entry = this.typeBytes.get(key);
+      const seenTypes = this.seenTypes;
+      for (let index = 0; index < seenTypes.length; index++) {
+        if (seenTypes[index] === type) {
+          entry = this.seenTypeEntries[index];
+          break;
+        }
+      }
+    }
+    if (entry === undefined) {
+      entry = this.typeBytes.get(type);
       if (entry === undefined) {
-        entry = { ring: new Float64Array(this.historyBins), totalBytes: 0 };
-        this.typeBytes.set(key, entry);
-        this.typeRings.push(entry.ring);
+        const key = this.typeBytes.size >= this.maxMessageTypes ? "other" : type;
+        entry = this.typeBytes.get(key);
+        if (entry === undefined) {
+          entry = { ring: new Float64Array(this.historyBins), totalBytes: 0 };
+          this.typeBytes.set(key, entry);
+          this.typeRings.push(entry.ring);
+        }
+      }
+      if (this.seenTypes.length < TYPES_LOOKED_UP_BY_SCAN) {
+        this.seenTypes.push(type);
+        this.seenTypeEntries.push(entry);
       }
     }
     this.lastType = type;
