@@ -1,3 +1,5 @@
+import { finalizeMix32 } from "@tickscope/core";
+
 /**
  * 32-bit fingerprint of a datagram payload (MurmurHash3 x86_32, seed 0): with
  * the length, the byte-identity check of the capture-duplicate ring. Four bytes
@@ -28,11 +30,6 @@ export function datagramFingerprint(bytes: Uint8Array): number {
     tail = (tail << 15) | (tail >>> 17);
     hash ^= Math.imul(tail, 0x1b873593);
   }
-  hash ^= length;
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x85ebca6b);
-  hash ^= hash >>> 13;
-  hash = Math.imul(hash, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  return hash >>> 0;
+  // MurmurHash3's finalization: the length, then core's fmix32
+  return finalizeMix32(hash ^ length);
 }
