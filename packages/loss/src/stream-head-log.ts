@@ -11,16 +11,20 @@ import {
   type EncodedSeries,
 } from "./state-encoding.js";
 
-/** A growable column of numbers (a Float64Array doubled as needed: no per-entry garbage on the hot path). */
-export class NumberColumn {
-  private data = new Float64Array(64);
+/** A growable typed-array column (doubled as needed: no per-entry garbage on the hot path). */
+class GrowableColumn<Store extends Float64Array | Int32Array> {
+  private data: Store;
   /** Entries in use. */
   length = 0;
+
+  constructor(private readonly allocate: (length: number) => Store) {
+    this.data = allocate(64);
+  }
 
   /** Appends a value. */
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
+      const grown = this.allocate(this.data.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
@@ -43,35 +47,17 @@ export class NumberColumn {
   }
 }
 
-/** A growable column of small integers (an Int32Array doubled as needed). */
-export class IntegerColumn {
-  private data = new Int32Array(64);
-  /** Entries in use. */
-  length = 0;
-
-  /** Appends a value (an integer within ±2^31). */
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
+/** A growable column of numbers (a Float64Array doubled as needed). */
+export class NumberColumn extends GrowableColumn<Float64Array> {
+  constructor() {
+    super((length) => new Float64Array(length));
   }
+}
 
-  /** The value at `index`. */
-  get(index: number): number {
-    return this.data[index]!;
-  }
-
-  /** Adds one to the last value. */
-  incrementLast(): void {
-    this.data[this.length - 1]! += 1;
-  }
-
-  /** The values as a plain array. */
-  toArray(): number[] {
-    return Array.from(this.data.subarray(0, this.length));
+/** A growable column of small integers within ±2^31 (an Int32Array doubled as needed). */
+export class IntegerColumn extends GrowableColumn<Int32Array> {
+  constructor() {
+    super((length) => new Int32Array(length));
   }
 }
 
