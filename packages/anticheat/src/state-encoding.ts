@@ -1,24 +1,19 @@
-import { Type, type Static } from "@sinclair/typebox";
-import type { SerialNumber } from "@tickscope/core";
+import { Type } from "@sinclair/typebox";
+import { decodeSerial, encodeSerial, type EncodedSerial, type SerialNumber } from "@tickscope/core";
 
-/**
- * A float64 in saved state: a finite number as itself, NaN and ±Infinity as
- * the strings `"NaN"`, `"Infinity"`, `"-Infinity"` (JSON has no such numbers;
- * `JSON.stringify(NaN)` would silently become `null`).
- */
-export const EncodedFloatSchema = Type.Union([Type.Number(), Type.Literal("NaN"), Type.Literal("Infinity"), Type.Literal("-Infinity")]);
-
-/** See {@link EncodedFloatSchema}. */
-export type EncodedFloat = Static<typeof EncodedFloatSchema>;
-
-/**
- * A serial number (sequence, ack, tick) in saved state: a number as
- * {@link EncodedFloat}, a bigint (a 64-bit field) as its decimal string.
- */
-export const EncodedSerialSchema = Type.Union([EncodedFloatSchema, Type.String({ pattern: "^-?[0-9]{1,40}$" })]);
-
-/** See {@link EncodedSerialSchema}. */
-export type EncodedSerial = Static<typeof EncodedSerialSchema>;
+// The float and serial encodings of saved state are core's (saved-state-values.ts), shared with the loss analysis.
+export {
+  decodeFloat,
+  decodeFloats,
+  decodeSerial,
+  EncodedFloatSchema,
+  EncodedSerialSchema,
+  encodeFloat,
+  encodeFloats,
+  encodeSerial,
+  type EncodedFloat,
+  type EncodedSerial,
+} from "@tickscope/core";
 
 /** A packet index in saved state (−1: none yet). */
 export const PacketIndexSchema = Type.Integer({ minimum: -1 });
@@ -29,44 +24,9 @@ export const EvidencePacketsSchema = Type.Array(Type.Integer({ minimum: 0 }), { 
 /** A non-negative integer count. */
 export const CountSchema = Type.Integer({ minimum: 0 });
 
-/** Encodes a float64 (see {@link EncodedFloatSchema}). */
-export function encodeFloat(value: number): EncodedFloat {
-  if (Number.isFinite(value)) return value;
-  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
-}
-
-/** Decodes a float64 saved by {@link encodeFloat}. */
-export function decodeFloat(value: EncodedFloat): number {
-  if (typeof value === "number") return value;
-  return value === "NaN" ? Number.NaN : value === "Infinity" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-}
-
-/** Encodes floats (see {@link EncodedFloatSchema}). */
-export function encodeFloats(values: ArrayLike<number>): EncodedFloat[] {
-  const result = new Array<EncodedFloat>(values.length);
-  for (let index = 0; index < values.length; index++) result[index] = encodeFloat(values[index]!);
-  return result;
-}
-
-/** Decodes floats saved by {@link encodeFloats}. */
-export function decodeFloats(values: readonly EncodedFloat[]): number[] {
-  return values.map(decodeFloat);
-}
-
-/** Encodes a serial number (bigint as a decimal string). */
-export function encodeSerial(value: SerialNumber): EncodedSerial {
-  return typeof value === "bigint" ? value.toString() : encodeFloat(value);
-}
-
 /** Encodes an optional serial number (`null` when absent). */
 export function encodeOptionalSerial(value: SerialNumber | undefined): EncodedSerial | null {
   return value === undefined ? null : encodeSerial(value);
-}
-
-/** Decodes a serial number saved by {@link encodeSerial}. */
-export function decodeSerial(value: EncodedSerial): SerialNumber {
-  if (typeof value === "string" && value !== "NaN" && value !== "Infinity" && value !== "-Infinity") return BigInt(value);
-  return decodeFloat(value as EncodedFloat);
 }
 
 /** Decodes an optional serial number saved by {@link encodeOptionalSerial}. */

@@ -7,6 +7,7 @@ export * from "./session.js";
 export * from "./other-traffic.js";
 export * from "./roles.js";
 export * from "./serial-number.js";
+export * from "./saved-state-values.js";
 export * from "./role-unwrapper.js";
 export * from "./game-message.js";
 export * from "./log-event.js";

@@ -1,30 +1,7 @@
-import type { SerialNumber } from "@tickscope/core";
+// The float and serial encodings of saved state are core's (saved-state-values.ts), shared with the anticheat analysis.
+import { decodeFloat, encodeFloat, type EncodedFloat } from "@tickscope/core";
 
-/** A sequence number in a saved state: a JSON number, or a bigint as a decimal string. */
-export type EncodedSerial = number | string;
-
-/** A float in a saved state: a finite number, or `"NaN"`, `"Infinity"`, `"-Infinity"`. */
-export type EncodedFloat = number | string;
-
-/** Encodes an exact wire sequence (bigints as decimal strings). */
-export function encodeSerial(value: SerialNumber): EncodedSerial {
-  return typeof value === "bigint" ? value.toString() : value;
-}
-
-/** Decodes {@link encodeSerial}. */
-export function decodeSerial(value: EncodedSerial): SerialNumber {
-  return typeof value === "string" ? BigInt(value) : value;
-}
-
-/** Encodes a float, non-finite values as strings (JSON has no NaN or Infinity). */
-export function encodeFloat(value: number): EncodedFloat {
-  return Number.isFinite(value) ? value : String(value);
-}
-
-/** Decodes {@link encodeFloat}. */
-export function decodeFloat(value: EncodedFloat): number {
-  return typeof value === "number" ? value : Number(value);
-}
+export { decodeFloat, decodeSerial, encodeFloat, encodeSerial, type EncodedFloat, type EncodedSerial } from "@tickscope/core";
 
 /** Sparse form of a count array: `[index, count]` pairs of the non-zero entries. */
 export type SparseCounts = [number, number][];
