@@ -296,7 +296,6 @@ async function preparePass(
     serverSites: { ...(request.serverSites ?? {}) },
     settings: request.settings ?? {},
     ...(request.protocolPath === undefined ? {} : { keyFile: request.keysPath ?? null }),
-    ...(savesStates ? { savesStates } : {}),
     ...(savesStates && statesJoinSessionParts ? { statesJoinSessionParts } : {}),
     ...(request.bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts: request.bandwidthBlockCounts }),
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),

@@ -23,12 +23,6 @@ export interface AnalysisContext {
   /** Game messages decoded, once the captures are read (complete when `toSection` is called). */
   decodedMessages?: number;
   /**
-   * True when the run saves its analyzers' states or merges saved states
-   * (`--partial`, fleet jobs, `--thread-cut sessions`). Whether those states
-   * may join parts of the same sessions is {@link statesJoinSessionParts}.
-   */
-  savesStates?: boolean;
-  /**
    * True when the saved states may later be merged with other passes' parts of
    * the same sessions (a rotation cut: `--partial` files, fleet jobs): analyses
    * then keep what an exact merge across the cut needs (loss's seam log) and

@@ -34,7 +34,7 @@ function runLabelledLate(context: AnalysisContext): RegionsReport {
 
 describe("regions adapter: unlabelled sessions are measured only when a label can still come", () => {
   it("with a server log (labels may come later) or states that may join later parts of a session (a merge may label), every session is measured", () => {
-    for (const context of [contextOf({ hasServerLog: true }), contextOf({ savesStates: true, statesJoinSessionParts: true })]) {
+    for (const context of [contextOf({ hasServerLog: true }), contextOf({ statesJoinSessionParts: true })]) {
       const report = runLabelledLate(context);
       expect(report.sessions.skipped).toEqual({});
       expect(report.regions.map((region) => region.name)).toEqual(["eu-west"]);
@@ -42,7 +42,7 @@ describe("regions adapter: unlabelled sessions are measured only when a label ca
   });
 
   it("without either, labels are known at session start: an unlabelled session is counted, not measured", () => {
-    for (const context of [contextOf({}), contextOf({ savesStates: true, statesJoinSessionParts: false })]) {
+    for (const context of [contextOf({}), contextOf({ statesJoinSessionParts: false })]) {
       // the second: a session-cut thread (states saved, sessions disjoint) decides as a plain run
       const report = runLabelledLate(context);
       expect(report.sessions.skipped).toEqual({ E_REGIONS_LABELLED_LATE: 1 });
