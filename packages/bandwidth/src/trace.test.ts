@@ -66,6 +66,33 @@ describe("RetainedTrace", () => {
     expect(presenceOnly.messages[1]!.roles.entities).toBeUndefined();
   });
 
+  it("shares a field tree without byte arrays, copies one with them (views into the datagram), and counts leaves of nested trees", () => {
+    const trace = new RetainedTrace(10, 1e6);
+    const plain = { a: 1, nested: { list: [1, 2, { b: "x", c: null }], big: 2n }, flag: true };
+    trace.offer(message(0, ORIGIN_US, plain));
+    expect(trace.messages[0]!.fields).toBe(plain);
+    const datagram = new Uint8Array([9, 8, 7, 6]);
+    const withBytes = { a: 1, list: [{ data: datagram.subarray(1, 3) }] };
+    trace.offer(message(1, ORIGIN_US + 1, withBytes));
+    const kept = trace.messages[1]!;
+    expect(kept.fields).not.toBe(withBytes);
+    datagram.fill(0);
+    expect(kept.fields).toEqual({ a: 1, list: [{ data: new Uint8Array([8, 7]) }] });
+    // Stream keys are built once per session direction and type: every kept message shares the strings.
+    trace.offer(message(2, ORIGIN_US + 2));
+    expect(trace.messages[2]!.streamKey).toBe("s\u0000serverToClient\u0000snap");
+    expect(trace.messages[2]!.directionKey).toBe("s\u0000serverToClient");
+    // Leaves: plain has a, list[0], list[1], b, c, big, flag = 7; withBytes has a, data = 2; the third 1 (value).
+    const bound = new RetainedTrace(10, 9);
+    bound.offer(message(0, ORIGIN_US, plain));
+    bound.offer(message(1, ORIGIN_US + 1, withBytes));
+    expect(bound.messages.length).toBe(2);
+    bound.offer(message(2, ORIGIN_US + 2));
+    // 10 leaves are over the bound of 9: the block alone is over it and keeps its first messages that fit.
+    expect(bound.messages.length).toBe(2);
+    expect(bound.truncated).toBe(true);
+  });
+
   it("closes on a block larger than the bounds on its own (its first messages only)", () => {
     const trace = new RetainedTrace(50, 1e6);
     offerMatch(trace, 3, 100);

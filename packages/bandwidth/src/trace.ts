@@ -2,7 +2,7 @@ import type { Direction, FieldRecord, FieldValue, GameMessage } from "@tickscope
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { Value } from "@sinclair/typebox/value";
 import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
-import { copyRoles, type RetainedRoles } from "./field-values.js";
+import { copyFieldValue, copyRoles, type RetainedRoles } from "./field-values.js";
 import { packetHash } from "./payload-sampler.js";
 import { addSharedBlockCounts, sharedSampleBound } from "./shared-block-counts.js";
 import { badPartial, checkPlainFieldValue, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
@@ -20,7 +20,15 @@ export const TRACE_SAMPLE_SEED = 0x0b10_c5ed;
  */
 export const TRACE_WARMUP_US = 250_000;
 
-/** A decoded message kept (copied) for re-encoding trials. */
+/** Key strings of one session direction (see {@link RetainedTrace.offer}). */
+interface DirectionKeys {
+  /** `session\u0000direction`. */
+  directionKey: string;
+  /** `session\u0000direction\u0000type` by type. */
+  streamKeys: Map<string, string>;
+}
+
+/** A decoded message kept for re-encoding trials (its field tree shared with the decoded message, read-only; see {@link RetainedTrace.offer}). */
 export interface RetainedMessage {
   sessionId: string;
   direction: Direction;
@@ -41,7 +49,7 @@ export interface RetainedMessage {
 }
 
 /**
- * The bounded set of messages the re-encoding trials run on, copied: every
+ * The bounded set of messages the re-encoding trials run on, kept: every
  * message while they fit (at most `maxMessages` messages and `maxLeafValues` leaf
  * values), else a seeded, deterministic sample of whole one-second time blocks
  * spread over the capture. Blocks are seconds of the Unix epoch (not of the first
@@ -75,6 +83,10 @@ export class RetainedTrace {
   private lastBlock = Number.NaN;
   private lastBlockHash = 0;
   private readonly sessions = new Set<string>();
+  /** Session of the last message offered (consecutive messages mostly share one: one set insertion per run). */
+  private lastSession: string | undefined;
+  /** Key strings per session and direction slot (see {@link RetainedTrace.keysOf}). */
+  private readonly keys = new Map<string, [DirectionKeys | undefined, DirectionKeys | undefined]>();
   /** Messages of the current block offered by this pass, not yet added to the shared counts. */
   private blockMessages = 0;
   /** Leaf values of the current block retained by this pass, not yet added to the shared counts. */
@@ -98,13 +110,24 @@ export class RetainedTrace {
     private readonly sharedCounts?: Int32Array,
   ) {}
 
-  /** Offers a message; copies it when its block is in the sample. */
+  /**
+   * Offers a message; keeps it when its block is in the sample. Decoded fields are
+   * read-only for every analyzer (they all receive the same message), so a kept
+   * message shares its field tree with the decoder's message: only a tree holding
+   * byte arrays (views into the datagram, valid only during the call) is copied.
+   * Roles are copied (only those the trials read).
+   */
   offer(message: GameMessage): void {
     this.seen += 1;
-    this.sessions.add(message.sessionId);
-    if (message.tUs < this.firstUs) this.firstUs = message.tUs;
-    if (message.tUs > this.lastUs) this.lastUs = message.tUs;
-    const block = Math.floor(message.tUs / this.blockUs);
+    const sessionId = message.sessionId;
+    if (sessionId !== this.lastSession) {
+      this.sessions.add(sessionId);
+      this.lastSession = sessionId;
+    }
+    const tUs = message.tUs;
+    if (tUs < this.firstUs) this.firstUs = tUs;
+    if (tUs > this.lastUs) this.lastUs = tUs;
+    const block = Math.floor(tUs / this.blockUs);
     if (block !== this.lastBlock) {
       if (this.sharedCounts !== undefined) this.shareBlock();
       this.lastBlock = block;
@@ -112,28 +135,49 @@ export class RetainedTrace {
     }
     this.blockMessages += 1;
     if (this.lastBlockHash >= this.threshold || this.lastBlockHash > this.sharedBound) return;
-    copiedLeaves = 0;
-    const fields = copyCounting(message.fields) as FieldRecord;
-    const leaves = copiedLeaves;
+    sawBytes = false;
+    const leaves = countLeaves(message.fields);
+    const fields = sawBytes ? (copyFieldValue(message.fields) as FieldRecord) : message.fields;
     this.blockLeaves += leaves;
-    const directionKey = `${message.sessionId}\u0000${message.direction}`;
+    const keys = this.keysOf(sessionId, message.direction);
+    let streamKey = keys.streamKeys.get(message.type);
+    if (streamKey === undefined) {
+      streamKey = `${keys.directionKey}\u0000${message.type}`;
+      keys.streamKeys.set(message.type, streamKey);
+    }
     this.messages.push({
-      sessionId: message.sessionId,
+      sessionId,
       direction: message.direction,
-      tUs: message.tUs,
+      tUs,
       packetIndex: message.packetIndex,
       type: message.type,
       byteLength: message.byteLength,
       fields,
       roles: copyRoles(message.roles, this.keepEntityPositions),
-      directionKey,
-      streamKey: `${directionKey}\u0000${message.type}`,
+      directionKey: keys.directionKey,
+      streamKey,
       block,
     });
     this.leafCounts.push(leaves);
     this.blockHashes.push(this.lastBlockHash);
     this.leafValues += leaves;
     if (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
+  }
+
+  /** The direction key and stream keys of a session direction, built once (kept messages share the strings). */
+  private keysOf(sessionId: string, direction: Direction): DirectionKeys {
+    let pair = this.keys.get(sessionId);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      this.keys.set(sessionId, pair);
+    }
+    const slot = direction === "clientToServer" ? 0 : 1;
+    let keys = pair[slot];
+    if (keys === undefined) {
+      keys = { directionKey: `${sessionId}\u0000${direction}`, streamKeys: new Map() };
+      pair[slot] = keys;
+    }
+    return keys;
   }
 
   /**
@@ -534,31 +578,24 @@ export function startsAfterGap(previousBlock: number | undefined, block: number)
   return previousBlock === undefined ? block > 0 : block > previousBlock + 1;
 }
 
-/** Leaves counted by the running {@link copyCounting} call. */
-let copiedLeaves = 0;
+/** Set by {@link countLeaves} when the tree holds a byte array (then the kept message needs a copy). */
+let sawBytes = false;
 
-/** Deep copy of a decoded field value (byte arrays copied) that counts its leaves in `copiedLeaves`: one walk instead of a count and a copy. */
-function copyCounting(value: FieldValue): FieldValue {
-  if (value === null || typeof value !== "object") {
-    copiedLeaves += 1;
-    return value;
-  }
+/** Leaf values of a decoded field tree (byte arrays, strings, numbers, nulls... each one; records and lists none); walks without allocating. */
+function countLeaves(value: FieldValue): number {
+  if (value === null || typeof value !== "object") return 1;
   if (Array.isArray(value)) {
     const items = value as readonly FieldValue[];
-    const result: FieldValue[] = [];
-    for (let index = 0; index < items.length; index++) result.push(copyCounting(items[index]!));
-    return result;
+    let leaves = 0;
+    for (let index = 0; index < items.length; index++) leaves += countLeaves(items[index]!);
+    return leaves;
   }
   if (value instanceof Uint8Array) {
-    copiedLeaves += 1;
-    return value.slice();
+    sawBytes = true;
+    return 1;
   }
   const record = value as Record<string, FieldValue>;
-  const result: Record<string, FieldValue> = {};
-  const keys = Object.keys(record);
-  for (let index = 0; index < keys.length; index++) {
-    const key = keys[index]!;
-    result[key] = copyCounting(record[key]!);
-  }
-  return result;
+  let leaves = 0;
+  for (const key in record) leaves += countLeaves(record[key]!);
+  return leaves;
 }
