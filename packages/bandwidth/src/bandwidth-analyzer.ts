@@ -430,6 +430,8 @@ function buildReport(
     quaternions = detectQuaternions(messages, reencoder, settings.tolerances, settings.defaultTolerance);
     if (quaternions.specs.size > 0) {
       const trial = runTrial(messages, reencoder, { variant: { smallestThree: quaternions.specs } });
+      // The plan's step when no quantization precedes it (the same configuration).
+      knownTrials.set("smallestThree", trial);
       const [path, spec] = [...quaternions.specs][0]!;
       recommendations.push(
         trialRecommendation(
@@ -450,6 +452,8 @@ function buildReport(
   const delta: EncodingVariant["delta"] = { baselineReferenceBits: settings.baselineReferenceBits };
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
     const trial = runTrial(messages, reencoder, { variant: { delta } });
+    // The plan's step when neither quantization nor smallest-three precedes it (the same configuration).
+    knownTrials.set("deltaEncoding", trial);
     // The mode that matters is the one of the direction carrying the most message bytes.
     const heavy = identity.streams.reduce<Record<string, number>>((sums, stream) => {
       sums[stream.direction] = (sums[stream.direction] ?? 0) + stream.bytes;
@@ -493,6 +497,8 @@ function buildReport(
     if (chosenRate !== undefined) {
       const updateEvery = new Map(rateTypes.map((type) => [type, chosenRate!.every]));
       const trial = runTrial(messages, reencoder, { variant: {}, updateEvery });
+      // The plan's step when no field-level change precedes it (the same configuration).
+      knownTrials.set("updateRate", trial);
       const addedDelayMs = round(((chosenRate.every - 1) * chosenRate.medianIntervalUs) / 1000, 3);
       recommendations.push(
         trialRecommendation(
@@ -520,6 +526,8 @@ function buildReport(
       notes.push("Interest management needs a re-encoder to measure; skipped.");
     } else {
       const trial = runTrial(messages, reencoder, { variant: {}, relevanceRadius: settings.relevanceRadius });
+      // The plan's step when no other change precedes it (the same configuration).
+      knownTrials.set("interestManagement", trial);
       if (trial.entitiesDropped === 0) {
         notes.push(`Interest management: no entity was farther than ${settings.relevanceRadius} from its receiving player (or positions/player ids are unknown).`);
       } else {

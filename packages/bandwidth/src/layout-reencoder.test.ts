@@ -257,3 +257,127 @@ describe("LayoutReencoder", () => {
     expect(() => reencoder.encodedLength("state", state({ flags: -17 }), {})).toThrow(/does not fit int5/);
   });
 });
+
+describe("LayoutReencoder.encodedLength (compiled per variant)", () => {
+  const rich: MessageLayout = {
+    type: "rich",
+    typeId: 1,
+    typeIdBits: 3,
+    frame: [{ name: "length", type: { kind: "uint", bits: 10 } }],
+    fields: [
+      { name: "serial", type: { kind: "uint", bits: 64 } },
+      { name: "offset", type: { kind: "int", bits: 60 } },
+      { name: "count", type: { kind: "int", bits: 9 } },
+      { name: "label", type: { kind: "bytes", lengthBits: 3 } },
+      { name: "rotation", type: { kind: "struct", fields: ["w", "x", "y", "z"].map((name) => ({ name, type: { kind: "float32" as const } })) } },
+      { name: "corners", type: { kind: "array", countBits: 0, fixedCount: 2, element: { kind: "quantized", min: -1, max: 1, bits: 6 } } },
+      {
+        name: "entities",
+        type: {
+          kind: "array",
+          countBits: 3,
+          keyField: "id",
+          element: {
+            kind: "struct",
+            fields: [
+              { name: "id", type: { kind: "uint", bits: 6 } },
+              { name: "hp", type: { kind: "quantized", min: 0, max: 100, bits: 7 } },
+              { name: "on", type: { kind: "bool" } },
+              { name: "at", type: { kind: "struct", fields: [{ name: "x", type: { kind: "float32" } }, { name: "y", type: { kind: "float64" } }] } },
+              { name: "spin", type: { kind: "struct", fields: ["a", "b", "c", "d"].map((name) => ({ name, type: { kind: "float32" as const } })) } },
+            ],
+          },
+        },
+      },
+      { name: "tags", type: { kind: "array", countBits: 2, element: { kind: "uint", bits: 4 } } },
+    ],
+  };
+  const reencoder = new LayoutReencoder([rich]);
+
+  /** Park–Miller generator: the same cases every run. */
+  function generator(seed: number): () => number {
+    let state = seed;
+    return () => (state = (state * 48271) % 2147483647) / 2147483647;
+  }
+
+  function unit(random: () => number): Record<string, number> {
+    const raw = [random() - 0.5, random() - 0.5, random() - 0.5, random() - 0.5];
+    const norm = Math.hypot(...raw) || 1;
+    return { w: raw[0]! / norm, x: raw[1]! / norm, y: raw[2]! / norm, z: raw[3]! / norm };
+  }
+
+  function message(random: () => number): FieldRecord {
+    const entities = Array.from({ length: Math.floor(random() * 5) }, () => {
+      const spin = unit(random);
+      return { id: Math.floor(random() * 8), hp: Math.round(random() * 4) * 25, on: random() < 0.5, at: { x: Math.round(random() * 3), y: Math.round(random() * 3) }, spin: { a: spin.w, b: spin.x, c: spin.y, d: spin.z } };
+    });
+    const fields: Record<string, unknown> = {
+      length: 5,
+      serial: random() < 0.5 ? 2n ** 63n + 5n : 7,
+      offset: random() < 0.5 ? -(2n ** 40n) : 3,
+      count: Math.floor(random() * 3) - 1,
+      label: random() < 0.5 ? "ab" : new Uint8Array(Math.floor(random() * 3)),
+      rotation: unit(random),
+      corners: [Math.round(random() * 2) - 1, 0.5],
+      entities,
+      tags: Array.from({ length: Math.floor(random() * 3) }, () => Math.floor(random() * 3)),
+    };
+    // Now and then a value the layout cannot hold: both paths must fail the same way.
+    const broken = random();
+    if (broken < 0.04) fields.count = 1000;
+    else if (broken < 0.08) fields.label = 12;
+    else if (broken < 0.12) fields.entities = [null];
+    else if (broken < 0.16) fields.tags = [1, 2, 3, 4];
+    else if (broken < 0.2) fields.corners = [0];
+    else if (broken < 0.24) fields.serial = 1.5;
+    else if (broken < 0.28) fields.rotation = null;
+    else if (broken < 0.3) fields.length = "x";
+    else if (broken < 0.32 && entities.length > 0) (entities[0] as Record<string, unknown>).at = 4;
+    else if (broken < 0.34 && entities.length > 0) (entities[0] as Record<string, unknown>).hp = "full";
+    else if (broken < 0.36) fields.corners = ["left", 0];
+    return fields as FieldRecord;
+  }
+
+  function outcome(run: () => number): number | string {
+    try {
+      return run();
+    } catch (error) {
+      return hasErrorCode(error, "E_ENCODE_FAILED") ? "E_ENCODE_FAILED" : String(error);
+    }
+  }
+
+  it("gives encode's length or its error for every variant, baseline and broken value", () => {
+    const quantize = new Map([
+      ["count", { min: -1, step: 1, bits: 2 }],
+      ["entities[].at.x", { min: 0, step: 0.5, bits: 3 }],
+      ["entities[].id", { min: 0, step: 1, bits: 3 }],
+      ["serial", { min: 0, step: 1, bits: 5 }],
+      ["tags[]", { min: 0, step: 1, bits: 2 }],
+    ]);
+    const smallestThree = new Map([
+      ["rotation", { fields: ["w", "x", "y", "z"] as const, bits: 9 }],
+      ["entities[].spin", { fields: ["a", "b", "c", "d"] as const, bits: 7 }],
+    ]);
+    const deltaSpec = { baselineReferenceBits: 5 };
+    const variants: EncodingVariant[] = [{}, { quantize }, { smallestThree }, { delta: deltaSpec }, { quantize, delta: deltaSpec }, { quantize, smallestThree, delta: deltaSpec }];
+    const random = generator(20261205);
+    let failures = 0;
+    let checked = 0;
+    let previous: FieldRecord | undefined;
+    for (let index = 0; index < 400; index++) {
+      const fields = message(random);
+      for (const variant of variants) {
+        for (const baseline of [undefined, previous, fields]) {
+          const expected = outcome(() => reencoder.encode("rich", fields, variant, baseline).length);
+          expect(outcome(() => reencoder.encodedLength("rich", fields, variant, baseline))).toBe(expected);
+          if (expected === "E_ENCODE_FAILED") failures += 1;
+          checked += 1;
+        }
+      }
+      previous = fields;
+    }
+    // The cases reach both outcomes.
+    expect(failures).toBeGreaterThan(100);
+    expect(checked - failures).toBeGreaterThan(2000);
+  });
+});
