@@ -45,6 +45,23 @@ describe("RecentRttLevel", () => {
     }
   });
 
+  it("equals the from-scratch median with sub-microsecond arrival times (nanosecond captures) and repeated times", () => {
+    const generator = new Random(61);
+    const random = (): number => generator.next();
+    for (let series = 0; series < 20; series++) {
+      const level = new RecentRttLevel();
+      const samples: Array<[number, number]> = [];
+      let tUs = 1_700_000_000_000_000 + random();
+      for (let index = 0; index < 300; index++) {
+        // Quarter-microsecond steps, some samples at the same instant, now and then a stall.
+        tUs += random() < 0.1 ? 0 : random() < 0.05 ? 1_500_000.25 : Math.floor(random() * 200_000) / 4;
+        const valueMs = series % 2 === 0 ? 40 + Math.floor(random() * 3) * 5 : 30 + random() * 50;
+        samples.push([tUs, valueMs]);
+        expect(level.add(tUs, valueMs)).toBe(referenceLevel(samples, tUs));
+      }
+    }
+  });
+
   it("weighs a sample after a stall by the whole gap, and forgets it after a second", () => {
     const level = new RecentRttLevel();
     const t0 = 1_000_000_000;

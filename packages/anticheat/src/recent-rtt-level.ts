@@ -24,11 +24,12 @@ export const LEVEL_MIN_SAMPLES = 3;
  * sort per sample.
  */
 export class RecentRttLevel {
-  /** Ring of samples: arrival µs and RTT ms. */
+  /** Ring of samples' arrival times, µs. */
   private readonly sampleUs = new Float64Array(LEVEL_CAPACITY);
-  private readonly sampleMs = new Float64Array(LEVEL_CAPACITY);
   /** Ring slots in ascending RTT order (ties: newest first); the first {@link count} are valid. */
   private readonly order = new Int32Array(LEVEL_CAPACITY);
+  /** The samples' RTTs in that order, ms (`sortedMs[i]` is the RTT of slot `order[i]`: no indirection in the scans). */
+  private readonly sortedMs = new Float64Array(LEVEL_CAPACITY);
   /** Weight of each slot while the sample before it is within the span: its gap to that sample, µs (clamped to 1..span). */
   private readonly gapWeightUs = new Float64Array(LEVEL_CAPACITY);
   /** Weight of each slot in the latest level, µs (0: outside the level's span). */
@@ -44,7 +45,7 @@ export class RecentRttLevel {
   /** Adds a measured sample (arrival `tUs`, `rttMs`) and returns the level at `tUs`, ms. */
   add(tUs: number, rttMs: number): number {
     const order = this.order;
-    const sampleMs = this.sampleMs;
+    const sortedMs = this.sortedMs;
     const slot = this.next;
     const used = this.count;
     // Where the new sample goes: before every equal value (all older), so ties stay newest first.
@@ -54,23 +55,32 @@ export class RecentRttLevel {
       // towards the new sample's place, one shift for both.
       let removed = 0;
       while (order[removed] !== slot) removed += 1;
-      while (position < used && (position === removed || sampleMs[order[position]!]! < rttMs)) position += 1;
+      while (position < used && (position === removed || sortedMs[position]! < rttMs)) position += 1;
       if (position > removed) {
         // Everything between the removed slot and the new place moves down one.
-        for (let index = removed; index < position - 1; index++) order[index] = order[index + 1]!;
+        for (let index = removed; index < position - 1; index++) {
+          order[index] = order[index + 1]!;
+          sortedMs[index] = sortedMs[index + 1]!;
+        }
         position -= 1;
       } else {
-        for (let index = removed; index > position; index--) order[index] = order[index - 1]!;
+        for (let index = removed; index > position; index--) {
+          order[index] = order[index - 1]!;
+          sortedMs[index] = sortedMs[index - 1]!;
+        }
       }
     } else {
-      while (position < used && sampleMs[order[position]!]! < rttMs) position += 1;
-      for (let index = used; index > position; index--) order[index] = order[index - 1]!;
+      while (position < used && sortedMs[position]! < rttMs) position += 1;
+      for (let index = used; index > position; index--) {
+        order[index] = order[index - 1]!;
+        sortedMs[index] = sortedMs[index - 1]!;
+      }
       this.count = used + 1;
     }
     order[position] = slot;
+    sortedMs[position] = rttMs;
     const previousUs = this.sampleUs[(slot - 1) & SLOT_MASK]!;
     this.sampleUs[slot] = tUs;
-    sampleMs[slot] = rttMs;
     // The part of the last second the sample covers while the sample before it is inside that second.
     this.gapWeightUs[slot] = Math.max(Math.min(tUs - previousUs, LEVEL_SPAN_US), 1);
     this.next = (slot + 1) & SLOT_MASK;
@@ -80,50 +90,54 @@ export class RecentRttLevel {
   /** The time-weighted median of the samples in the span ending at `tUs` (see {@link RecentRttLevel}). */
   private level(tUs: number): number {
     const count = this.count;
+    const next = this.next;
     const sampleUs = this.sampleUs;
     const weightUs = this.weightUs;
     const gapWeight = this.gapWeightUs;
     const startUs = tUs - LEVEL_SPAN_US;
-    let included = 0;
     let total = 0;
     let back = 1;
+    // Newest first; each sample's predecessor is the next one visited (read once).
+    let slot = (next - 1) & SLOT_MASK;
+    let atUs = sampleUs[slot]!;
     for (; back <= count; back++) {
-      const slot = (this.next - back) & SLOT_MASK;
-      const atUs = sampleUs[slot]!;
-      if (included >= LEVEL_MIN_SAMPLES && tUs - atUs > LEVEL_SPAN_US) break;
+      if (back > LEVEL_MIN_SAMPLES && tUs - atUs > LEVEL_SPAN_US) break;
+      const previousSlot = (slot - 1) & SLOT_MASK;
       let weight: number;
-      const previousUs = back < count ? sampleUs[(slot - 1) & SLOT_MASK]! : Number.NaN;
-      if (previousUs >= startUs) {
-        // The sample before is inside the span: the gap between them (the same arithmetic, done at add).
-        weight = gapWeight[slot]!;
+      if (back < count) {
+        const previousUs = sampleUs[previousSlot]!;
+        // The sample before is inside the span: the gap between them (the same arithmetic, done at add);
+        // else the part of the last second the sample covers (a sparse sample: at least a share of it).
+        weight = previousUs >= startUs ? gapWeight[slot]! : Math.max(Math.min(atUs - Math.max(previousUs, startUs), LEVEL_SPAN_US), 1);
+        atUs = previousUs;
       } else {
-        // The part of the last second the sample covers (a sparse sample: at least a share of it).
-        const coveredUs = Math.min(atUs - Math.max(Number.isNaN(previousUs) ? atUs : previousUs, startUs), LEVEL_SPAN_US);
-        weight = Math.max(coveredUs, 1);
+        weight = Math.max(Math.min(atUs - Math.max(atUs, startUs), LEVEL_SPAN_US), 1);
       }
       weightUs[slot] = weight;
-      included += 1;
       total += weight;
+      slot = previousSlot;
     }
-    for (; back <= count; back++) weightUs[(this.next - back) & SLOT_MASK] = 0;
+    for (; back <= count; back++) {
+      weightUs[slot] = 0;
+      slot = (slot - 1) & SLOT_MASK;
+    }
     const order = this.order;
-    const sampleMs = this.sampleMs;
+    const sortedMs = this.sortedMs;
     let cumulative = 0;
     let last = -1;
     for (let index = 0; index < count; index++) {
-      const slot = order[index]!;
-      const weight = weightUs[slot]!;
+      const weight = weightUs[order[index]!]!;
       if (weight === 0) continue;
       cumulative += weight;
-      last = slot;
-      if (cumulative * 2 > total) return sampleMs[slot]!;
+      last = index;
+      if (cumulative * 2 > total) return sortedMs[index]!;
       if (cumulative * 2 === total) {
         // Exactly half below: the mean of this value and the next one in the span.
         let following = index + 1;
         while (following < count - 1 && weightUs[order[following]!] === 0) following += 1;
-        return (sampleMs[slot]! + sampleMs[order[following]!]!) / 2;
+        return (sortedMs[index]! + sortedMs[following]!) / 2;
       }
     }
-    return sampleMs[last]!;
+    return sortedMs[last]!;
   }
 }

@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { addEvidencePacket } from "./detector.js";
+import { deviationMedianOfSorted, medianOfPrefix, medianOfSortedPrefix, sortPrefix, unordered } from "./prefix-median.js";
 import { CountSchema, decodeFloat, decodeFloats, EncodedFloatSchema, encodeFloat, encodeFloats, EvidencePacketsSchema, placePacketIndices } from "./state-encoding.js";
 
 /** Length of one summary window of a {@link WindowHistory}, µs. */
@@ -93,26 +94,6 @@ export type WindowJudge = (medians: readonly number[], flaggedFraction: number, 
 /** Sort buffer shared by every history (single-threaded; used only inside closeWindow). */
 const SCRATCH = new Float64Array(WINDOW_CAPACITY);
 
-/** Sorts the first `count` values of `values` in place (insertion sort: ≤ 32 values, no allocation). */
-function sortPrefix(values: Float64Array, count: number): void {
-  for (let index = 1; index < count; index++) {
-    const value = values[index]!;
-    let position = index - 1;
-    while (position >= 0 && values[position]! > value) {
-      values[position + 1] = values[position]!;
-      position -= 1;
-    }
-    values[position + 1] = value;
-  }
-}
-
-/** Median of the first `count` values of a sorted buffer (NaN when empty). */
-function medianOfSortedPrefix(values: Float64Array, count: number): number {
-  if (count === 0) return Number.NaN;
-  const middle = count >> 1;
-  return count % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
-}
-
 /**
  * Whole-session verdicts from a bounded history: samples are summarised per
  * 10-second window (median and MAD per channel), a window is judged elevated
@@ -130,6 +111,8 @@ function medianOfSortedPrefix(values: Float64Array, count: number): number {
 export class WindowHistory {
   /** Medians per channel of the window being closed (reused). */
   private readonly medians: number[] = [];
+  /** The channel last copied to the scratch buffer holds no value {@link unordered} (set by channelMedian). */
+  private scratchOrdered = true;
   /** Samples of the open window, interleaved by channel; allocated at the first sample (sessions without any stay small). */
   private values: Float64Array | undefined;
   private count = 0;
@@ -193,10 +176,22 @@ export class WindowHistory {
     this.windowPackets.length = 0;
   }
 
-  private channelMedian(channel: number): number {
+  /**
+   * Median of one channel of the open window, copied to the scratch buffer: selected there, or
+   * sorted when `sorted` (the scratch then holds the channel in order). Sets {@link scratchOrdered}.
+   */
+  private channelMedian(channel: number, sorted: boolean): number {
     const values = this.values!;
     const count = this.count;
-    for (let index = 0; index < count; index++) SCRATCH[index] = values[index * this.channels + channel]!;
+    const channels = this.channels;
+    let ordered = true;
+    for (let index = 0; index < count; index++) {
+      const value = values[index * channels + channel]!;
+      if (unordered(value)) ordered = false;
+      SCRATCH[index] = value;
+    }
+    this.scratchOrdered = ordered;
+    if (!sorted) return medianOfPrefix(SCRATCH, count, ordered);
     sortPrefix(SCRATCH, count);
     return medianOfSortedPrefix(SCRATCH, count);
   }
@@ -204,12 +199,19 @@ export class WindowHistory {
   private closeWindow(): void {
     const count = this.count;
     const medians = this.medians;
-    for (let channel = 0; channel < this.channels; channel++) medians[channel] = this.channelMedian(channel);
-    const median = medians[0]!;
-    const values = this.values!;
-    for (let index = 0; index < count; index++) SCRATCH[index] = Math.abs(values[index * this.channels]! - median);
-    sortPrefix(SCRATCH, count);
-    const mad = medianOfSortedPrefix(SCRATCH, count);
+    for (let channel = this.channels - 1; channel > 0; channel--) medians[channel] = this.channelMedian(channel, false);
+    // Channel 0 last and sorted: its MAD merges outwards from the median in the sorted scratch.
+    const median = this.channelMedian(0, true);
+    medians[0] = median;
+    let mad: number;
+    if (this.scratchOrdered) {
+      mad = deviationMedianOfSorted(SCRATCH, count, median);
+    } else {
+      const values = this.values!;
+      for (let index = 0; index < count; index++) SCRATCH[index] = Math.abs(values[index * this.channels]! - median);
+      sortPrefix(SCRATCH, count);
+      mad = medianOfSortedPrefix(SCRATCH, count);
+    }
     const flagged = this.flaggedInWindow;
     const firstWindow = this.windowsJudged === 0;
     this.windowsJudged += 1;

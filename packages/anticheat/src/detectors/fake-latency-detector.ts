@@ -85,6 +85,8 @@ export class FakeLatencyDetector implements SessionDetector {
   private firstReportedUs = Number.NaN;
   /** Measured level at the latest wire sample, ms. */
   private currentLevelMs = Number.NaN;
+  /** From this arrival time on, µs, the first-report credit is 0 for good ({@link initialCredit}). */
+  private initialCreditGoneUs = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: AnticheatOptions) {
     this.history = new WindowHistory((medians) => medians[0]! > this.threshold(medians[1]!), 3);
@@ -135,9 +137,14 @@ export class FakeLatencyDetector implements SessionDetector {
    */
   private initialCredit(tUs: number): number {
     const timeConstantUs = this.options.reportedRttSmoothingMs * 1000;
-    if (!(timeConstantUs > 0) || Number.isNaN(this.currentLevelMs) || Number.isNaN(this.firstReportedMs)) return 0;
-    const height = (this.firstReportedMs - this.currentLevelMs) * Math.exp(-(tUs - this.firstReportedUs) / timeConstantUs);
-    return Math.max(0, height - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
+    if (!(timeConstantUs > 0) || Number.isNaN(this.currentLevelMs) || Number.isNaN(this.firstReportedMs) || tUs >= this.initialCreditGoneUs) return 0;
+    const decay = Math.exp(-(tUs - this.firstReportedUs) / timeConstantUs);
+    const height = (this.firstReportedMs - this.currentLevelMs) * decay;
+    const floorMs = this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION;
+    // Measured levels are never negative, so the first report itself bounds the height: once it has
+    // decayed below half the floor, no later sample gets this credit (no exp per sample from then on).
+    if (this.firstReportedMs * decay < floorMs / 2) this.initialCreditGoneUs = tUs;
+    return Math.max(0, height - floorMs);
   }
 
   /**
@@ -152,14 +159,16 @@ export class FakeLatencyDetector implements SessionDetector {
     const elapsedUs = Math.max(0, tUs - this.smoothedUs);
     this.smoothedUs = tUs;
     let highest = level;
-    let timeConstantUs = this.options.reportedRttSmoothingMs * 1000;
+    const timeConstantUs = this.options.reportedRttSmoothingMs * 1000;
+    // Continuous-time smoothing (the gain depends on the time elapsed, not on the sample rate). The
+    // time constants halve, so each decay factor is the square of the one before: one exp per sample.
+    let decay = timeConstantUs > 0 ? Math.exp(-elapsedUs / timeConstantUs) : 0;
     for (let index = 0; index < SMOOTHINGS; index++) {
       const previous = smoothed[index]!;
-      // Continuous-time smoothing (the gain depends on the time elapsed, not on the sample rate).
-      const value = Number.isNaN(previous) || !(timeConstantUs > 0) ? level : level + (previous - level) * Math.exp(-elapsedUs / timeConstantUs);
+      const value = Number.isNaN(previous) || !(timeConstantUs > 0) ? level : level + (previous - level) * decay;
       smoothed[index] = value;
       if (value > highest) highest = value;
-      timeConstantUs /= 2;
+      decay *= decay;
     }
     // A slow smoothing lags a slowly falling RTT (a mobile path's drift) by its slope × time
     // constant; a credit of a few ms is that wander, not a rise a report could still carry.

@@ -3,6 +3,7 @@ import type { GameMessage } from "@tickscope/core";
 import { addEvidencePacket, round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import { CountSchema, decodeFloat, EncodedFloatSchema, encodeFloat, EvidencePacketsSchema, PacketIndexSchema, placePacketIndex, placePacketIndices } from "../state-encoding.js";
 import type { AnticheatOptions } from "../options.js";
+import { sortPrefix } from "../prefix-median.js";
 import type { SessionTimeline } from "../session-timeline.js";
 
 /** Saved state of a {@link SpeedhackDetector}. */
@@ -37,7 +38,8 @@ export class SpeedhackDetector implements SessionDetector {
   private lastViolationUs = Number.NaN;
   private readonly packetIndices: number[] = [];
   private lastPacketIndex = -1;
-  private readonly slopes: number[] = [];
+  /** Slopes of the window being evaluated (scratch, sized at the first evaluation). */
+  private slopes: Float64Array | undefined;
 
   constructor(private readonly options: AnticheatOptions) {}
 
@@ -56,15 +58,22 @@ export class SpeedhackDetector implements SessionDetector {
     const count = arrival.length;
     if (count < this.options.speedhackWindowPoints) return;
     const half = count >> 1;
-    const slopes = this.slopes;
-    slopes.length = 0;
+    const slopes = (this.slopes ??= new Float64Array(count));
+    let slopeCount = 0;
+    let ordered = true;
     for (let index = 0; index + half < count; index++) {
       const deltaArrival = arrival.at(index + half) - arrival.at(index);
-      if (deltaArrival > 0) slopes.push((claimed.at(index + half) - claimed.at(index)) / deltaArrival);
+      if (deltaArrival > 0) {
+        const slope = (claimed.at(index + half) - claimed.at(index)) / deltaArrival;
+        if (slope !== slope) ordered = false;
+        slopes[slopeCount++] = slope;
+      }
     }
-    if (slopes.length === 0) return;
-    slopes.sort((a, b) => a - b);
-    const rate = slopes[slopes.length >> 1]!;
+    if (slopeCount === 0) return;
+    // A stable insertion sort orders as Array#sort with (a, b) => a − b does, NaN aside (rare: sorted that way).
+    if (ordered) sortPrefix(slopes, slopeCount);
+    else slopes.set(Array.from(slopes.subarray(0, slopeCount)).sort((a, b) => a - b));
+    const rate = slopes[slopeCount >> 1]!;
     this.evaluations += 1;
     if (Math.abs(rate - 1) > this.options.clockRateTolerance) {
       this.violations += 1;
