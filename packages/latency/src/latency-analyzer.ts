@@ -126,10 +126,14 @@ interface MinuteState {
   sketch: QuantileSketch;
 }
 
-class SeriesState {
+/**
+ * One latency series (method × direction of a session). It is its own
+ * smoothed RTT (RFC 6298's SRTT/RTTVAR, {@link SmoothedRtt}), so the per-sample
+ * smoothing touches this object, not a second one.
+ */
+class SeriesState extends SmoothedRtt {
   /** The session-long sketch: the core {@link RttSeries} regions reads too. */
   readonly sketch: QuantileSketch;
-  readonly smoothed = new SmoothedRtt();
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
@@ -169,10 +173,16 @@ class SeriesState {
     readonly signals: RttSeriesSignals,
     timelinePoints: number,
   ) {
+    super();
     this.sketch = signals.series.sketch;
     this.method = signals.method;
     this.direction = signals.direction;
     this.timeline = new RttTimeline(timelinePoints);
+  }
+
+  /** The series' smoothed RTT: the series itself. */
+  get smoothed(): SmoothedRtt {
+    return this;
   }
 
   /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */

@@ -48,6 +48,22 @@ describe("RttTimeline", () => {
     ]);
   });
 
+  it("writes the last bucket's held max, min and samples before saving or coarsening", () => {
+    const timeline = new RttTimeline(2);
+    timeline.add(0, 10);
+    timeline.add(1_000_000, 20);
+    timeline.add(1_500_000, 35);
+    timeline.add(1_600_000, 15);
+    expect(timeline.saveState().points.at(-1)).toEqual({ startUs: 1_000_000, maxMs: 35, minMs: 15, samples: 3 });
+    timeline.add(1_700_000, 40);
+    // A third bucket coarsens to 2 s: [0, 2) joins the first point and the held one.
+    timeline.add(2_000_000, 5);
+    expect(timeline.toJSON()).toEqual([
+      { startUs: 0, maxMs: 40, minMs: 10, samples: 5 },
+      { startUs: 2_000_000, maxMs: 5, minMs: 5, samples: 1 },
+    ]);
+  });
+
   it("rejects impossible options", () => {
     expect(() => new RttTimeline(1)).toThrow(RangeError);
     expect(() => new RttTimeline(10, 0)).toThrow(RangeError);

@@ -22,6 +22,16 @@ export class RttTimeline {
   private readonly points: RttTimelinePoint[] = [];
   /** The last of `points` (kept at hand: a sample usually joins it). */
   private last: RttTimelinePoint | undefined;
+  /**
+   * The last point's start, max, min and samples, held here while samples join
+   * it (the truth while `last` is set; written into it by {@link writeLast}
+   * before `points` is read): a sample touches this object only. Start is
+   * −Infinity without a last point.
+   */
+  private lastStartUs = -Infinity;
+  private lastMaxMs = 0;
+  private lastMinMs = 0;
+  private lastSamples = 0;
   private bucketUs: number;
   private readonly initialBucketUs: number;
 
@@ -42,20 +52,43 @@ export class RttTimeline {
   /** Adds one RTT sample (samples arrive in time order; a late sample joins the last bucket). */
   add(tUs: number, rttMs: number): void {
     const startUs = Math.floor(tUs / this.bucketUs) * this.bucketUs;
-    const last = this.last;
-    if (last !== undefined && startUs <= last.startUs) {
-      if (rttMs > last.maxMs) last.maxMs = rttMs;
-      if (rttMs < last.minMs) last.minMs = rttMs;
-      last.samples += 1;
+    if (startUs <= this.lastStartUs) {
+      if (rttMs > this.lastMaxMs) this.lastMaxMs = rttMs;
+      if (rttMs < this.lastMinMs) this.lastMinMs = rttMs;
+      this.lastSamples += 1;
       return;
     }
+    this.writeLast();
     const point = { startUs, maxMs: rttMs, minMs: rttMs, samples: 1 };
     this.points.push(point);
-    this.last = point;
+    this.setLast(point);
     if (this.points.length > this.maxPoints) this.coarsen();
   }
 
+  /** Writes the held values of the last point into it. */
+  private writeLast(): void {
+    const last = this.last;
+    if (last === undefined) return;
+    last.maxMs = this.lastMaxMs;
+    last.minMs = this.lastMinMs;
+    last.samples = this.lastSamples;
+  }
+
+  /** Makes `point` (or none) the last point, holding its values. */
+  private setLast(point: RttTimelinePoint | undefined): void {
+    this.last = point;
+    if (point === undefined) {
+      this.lastStartUs = -Infinity;
+      return;
+    }
+    this.lastStartUs = point.startUs;
+    this.lastMaxMs = point.maxMs;
+    this.lastMinMs = point.minMs;
+    this.lastSamples = point.samples;
+  }
+
   private coarsen(): void {
+    this.writeLast();
     this.bucketUs *= 2;
     const merged: RttTimelinePoint[] = [];
     for (const point of this.points) {
@@ -69,11 +102,12 @@ export class RttTimeline {
     }
     this.points.length = 0;
     this.points.push(...merged);
-    this.last = this.points[this.points.length - 1];
+    this.setLast(this.points[this.points.length - 1]);
   }
 
   /** The timeline as plain data: its bucket width and points (JSON-safe: every number is finite). */
   saveState(): { bucketUs: number; points: RttTimelinePoint[] } {
+    this.writeLast();
     return { bucketUs: this.bucketUs, points: this.points.map((point) => ({ ...point })) };
   }
 
@@ -95,10 +129,11 @@ export class RttTimeline {
     for (let index = 1; index < state.points.length; index++) {
       if (!(state.points[index].startUs > state.points[index - 1].startUs)) badState("latency state", `/timeline/points/${index}`, "points must ascend in time");
     }
+    this.writeLast();
     if (mode === "load" || this.points.length === 0) {
       this.points.length = 0;
       for (const point of state.points) this.points.push({ ...point });
-      this.last = this.points[this.points.length - 1];
+      this.setLast(this.points[this.points.length - 1]);
       this.bucketUs = state.bucketUs;
       return;
     }
@@ -111,6 +146,7 @@ export class RttTimeline {
 
   /** The timeline, RTTs rounded to µs. */
   toJSON(): RttTimelinePoint[] {
+    this.writeLast();
     return this.points.map((point) => ({
       startUs: point.startUs,
       maxMs: Math.round(point.maxMs * 1000) / 1000,

@@ -238,6 +238,18 @@ export class QuantileSketch {
   min = Infinity;
   /** Exact largest value (-Infinity when empty). */
   max = -Infinity;
+  /**
+   * The last bucketed value added (non-zero, finite, at least `minimumMagnitude`
+   * in magnitude; NaN before one), its bucket and sign, and how many later adds
+   * of that same value are not yet in its bucket counter: a series repeating a
+   * value (a game's smoothed RTT estimate) counts it here without touching the
+   * bucket store. {@link settle} moves the pending count into the store; every
+   * method that reads or merges buckets settles first, so no answer changes.
+   */
+  private runValue = Number.NaN;
+  private runBucket = 0;
+  private runPositive = true;
+  private runCount = 0;
 
   constructor(
     /** Relative accuracy α in (0, 1). */
@@ -251,19 +263,38 @@ export class QuantileSketch {
 
   /** Adds one value (non-finite values are ignored). O(1), no allocation once the bucket range is established. */
   add(value: number): void {
+    if (value === this.runValue) {
+      // The last bucketed value again: min and max already hold it, its bucket count waits in runCount.
+      this.count += 1;
+      this.sum += value;
+      this.runCount += 1;
+      return;
+    }
     if (!Number.isFinite(value)) return;
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    if (value > 0) {
-      if (value < this.minimumMagnitude) this.zeroCount += 1;
-      else this.positive.increment(Math.ceil(Math.log(value) / this.logGamma), 1);
+    const positive = value > 0;
+    const magnitude = positive ? value : -value;
+    if (magnitude < this.minimumMagnitude) {
+      this.zeroCount += 1;
       return;
     }
-    const magnitude = -value;
-    if (magnitude < this.minimumMagnitude) this.zeroCount += 1;
-    else this.negative.increment(Math.ceil(Math.log(magnitude) / this.logGamma), 1);
+    const bucket = Math.ceil(Math.log(magnitude) / this.logGamma);
+    if (this.runCount > 0) this.settle();
+    this.runValue = value;
+    this.runBucket = bucket;
+    this.runPositive = positive;
+    (positive ? this.positive : this.negative).increment(bucket, 1);
+  }
+
+  /** Moves the pending count of the repeated last value into its bucket (see `runValue`). */
+  private settle(): void {
+    const count = this.runCount;
+    if (count === 0) return;
+    this.runCount = 0;
+    (this.runPositive ? this.positive : this.negative).increment(this.runBucket, count);
   }
 
   /**
@@ -308,6 +339,7 @@ export class QuantileSketch {
    * slice, instead of adding every value to two sketches.
    */
   checkpoint(): QuantileSketchCheckpoint {
+    this.settle();
     return { count: this.count, zeroCount: this.zeroCount, positive: this.positive.toPairs(), negative: this.negative.toPairs() };
   }
 
@@ -322,6 +354,7 @@ export class QuantileSketch {
    * (a checkpoint of another sketch).
    */
   addedSince(checkpoint: QuantileSketchCheckpoint, sum: number, min: number, max: number): QuantileSketch {
+    this.settle();
     const since = new QuantileSketch(this.relativeAccuracy, this.minimumMagnitude);
     const count = this.count - checkpoint.count;
     const zeroCount = this.zeroCount - checkpoint.zeroCount;
@@ -340,6 +373,8 @@ export class QuantileSketch {
 
   /** Adds every value of another sketch with the same accuracy. */
   merge(other: QuantileSketch): void {
+    this.settle();
+    other.settle();
     this.positive.merge(other.positive);
     this.negative.merge(other.negative);
     this.zeroCount += other.zeroCount;
@@ -355,6 +390,7 @@ export class QuantileSketch {
    * count/sum/min/max, exactly as `sketch` does.
    */
   saveState(): QuantileSketchState {
+    this.settle();
     return {
       relativeAccuracy: this.relativeAccuracy,
       minimumMagnitude: this.minimumMagnitude,
@@ -390,6 +426,7 @@ export class QuantileSketch {
         `quantile sketch state of relative accuracy ${checked.relativeAccuracy} (minimum ${checked.minimumMagnitude}) cannot merge into one of ${this.relativeAccuracy} (minimum ${this.minimumMagnitude})`,
       );
     }
+    this.settle();
     for (let index = 0; index < checked.positive.length; index += 2) this.positive.increment(checked.positive[index], checked.positive[index + 1]);
     for (let index = 0; index < checked.negative.length; index += 2) this.negative.increment(checked.negative[index], checked.negative[index + 1]);
     this.zeroCount += checked.zeroCount;
@@ -416,6 +453,7 @@ export class QuantileSketch {
       if (magnitude < this.minimumMagnitude) this.zeroCount += count;
       else (value > 0 ? this.positive : this.negative).increment(Math.ceil(Math.log(magnitude) / this.logGamma), count);
     };
+    this.settle();
     const pairs = [checked.positive.toPairs(), checked.negative.toPairs()];
     for (let sign = 0; sign < 2; sign++) {
       const list = pairs[sign];
@@ -445,6 +483,7 @@ export class QuantileSketch {
 
   /** Number of buckets in use (non-empty buckets; the dense arrays may hold some empty slots between them). */
   get bucketCount(): number {
+    this.settle();
     return this.positive.size + this.negative.size + (this.zeroCount > 0 ? 1 : 0);
   }
 
@@ -456,6 +495,7 @@ export class QuantileSketch {
     if (this.count === 0) return Number.NaN;
     if (q <= 0) return this.min;
     if (q >= 1) return this.max;
+    this.settle();
     const rank = q * (this.count - 1);
     let seen = 0;
     let found = Number.NaN;
