@@ -19,6 +19,7 @@ import {
 } from "./codec-runtime.js";
 import { decodeWorkExceeded } from "./decode-work-budget.js";
 import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase, structPrefixFields } from "./interpreter.js";
+import { preferTaggedFields } from "./tagged-fields.js";
 import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
 
 /**
@@ -197,6 +198,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       const record = `o${int(node.level)}`;
       // The record is created with its leading fields already present (see structPrefixFields): one
       // allocation of its final size instead of growing a property backing store field by field.
+      preferTaggedFields(structPrefixFields(node.fields));
       const prefix = structPrefixFields(node.fields).map((name) => `${JSON.stringify(name)}: undefined`);
       e.emit(`{ const ${record} = {${prefix.join(", ")}}; s[${int(node.level)}] = ${record};`);
       decodeFieldsCode(e, node.fields, node.level, record);
@@ -235,7 +237,9 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
         e.emit(`for (let i = 0; i < ${count}; i++) {`);
         // checkFits guaranteed every element's bits: a fixed-layout struct element reads
         // straight from the buffer when its last 4-byte window is inside it.
-        if (fixedLayoutBits(node.of) === node.minElementBits && node.of.kind === "struct") {
+        // (A struct with no fixed layout has fixedLayoutBits 0, which equals the minimum of an element that may be empty.)
+        const elementBits = fixedLayoutBits(node.of);
+        if (elementBits > 0 && elementBits === node.minElementBits && node.of.kind === "struct") {
           decodeFixedLayoutStruct(e, node.of, element, path);
           e.emit(`${list}.push(${element}); }`);
           e.emit(`${target} = ${list}; }`);
@@ -334,6 +338,8 @@ function decodeFixedLayoutStruct(e: Emitter, node: Extract<NodePlan, { kind: "st
     offset += bits;
   }
   const prefix = structPrefixFields(fields);
+  // Shared number boxes: the role builder's entity roles copy these values by pointer (see tagged-fields.ts).
+  preferTaggedFields(prefix);
   // Every field is unconditional, so the record is built whole, in the field-by-field code's property order.
   e.emit(`const ${record} = {${prefix.map((name, index) => `${JSON.stringify(name)}: ${values[index]}`).join(", ")}}; s[${int(node.level)}] = ${record};`);
   e.emit(`r.position = ${start} + ${int(total)}; r.field = ${e.constant(fields[fields.length - 1].path)};`);

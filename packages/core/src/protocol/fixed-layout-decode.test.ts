@@ -138,4 +138,21 @@ describe("fixed-layout decode paths", () => {
     expect(fast.anomalies).toEqual(decodeAll(interpreted, bytes).anomalies);
     expect((fast.messages[0]!.fields.things as { health: number }[]).map((item) => item.health)).toEqual([4, 50, 101]);
   });
+
+  it("a counted array of structs that may be empty (a rest-of-frame bytes field) is generated, not left to the interpreter", () => {
+    // Such a struct has no fixed layout (0 bits) and a 0-bit minimum: the two must not be taken for a match.
+    const mayBeEmpty: ProtocolDefinition = {
+      name: "mayBeEmpty",
+      header: [],
+      body: { repeat: "once", frameHeader: [{ name: "kind", type: "u8" }], select: { on: "kind", cases: [{ value: 2, message: "blob" }] } },
+      types: { chunk: { type: "struct", fields: [{ name: "data", type: "bytes", length: "rest", maxLength: 6 }] } },
+      messages: [{ name: "blob", fields: [{ name: "chunks", type: "array", count: 1, of: { type: "ref", ref: "chunk" } }] }],
+    } as ProtocolDefinition;
+    const compiled = compileProtocol(mayBeEmpty);
+    expect(compiled.mode).toBe("compiled");
+    const bytes = Uint8Array.of(2, 9, 8, 7);
+    const fast = decodeAll(compiled, bytes);
+    expect(fast).toEqual(decodeAll(compileProtocol(mayBeEmpty, { mode: "interpreted" }), bytes));
+    expect(fast.messages[0]!.fields.chunks).toEqual([{ data: Uint8Array.of(9, 8, 7) }]);
+  });
 });

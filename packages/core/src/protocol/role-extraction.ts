@@ -3,6 +3,7 @@ import { MESSAGE_ROLE_PROPERTIES, type ElementRoles, type EntityRoles, type Mess
 import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
 import type { FieldPlan, RoleFieldPlan, RolePlan } from "./plan.js";
+import { preferTaggedFields } from "./tagged-fields.js";
 
 const UNIT_TO_US = { ns: 0.001, us: 1, ms: 1000, s: 1_000_000 } as const;
 
@@ -583,6 +584,9 @@ export function roleBuilder(
   if (defaults.reliable !== undefined) lines.push(`if (r.reliable === undefined) r.reliable = ${constant(defaults.reliable)};`);
   if (defaults.ackChannel !== undefined) lines.push(`if (r.ackChannel === undefined) r.ackChannel = ${constant(defaults.ackChannel)};`);
   lines.push("if (a) r.authenticated = true;", "return r;");
+  // Vectors and entity roles hold the decoded records' number boxes, not copies (see tagged-fields.ts).
+  preferTaggedFields(["x", "y", "z"]);
+  preferTaggedFields(["entityId", "position", "velocity", "rotation"]);
   const factory = new Function("K", "H", `"use strict"; return function buildRoles(f, h, a) {\n${lines.join("\n")}\n};`) as (
     constants: unknown[],
     helperSet: typeof roleHelpers,
