@@ -38,6 +38,7 @@ import { appendInput, graftInput, graftLogHistogram, graftRfc3550, graftSpace } 
 import { compileStateCheck } from "./state-checker.js";
 import { decodeSerial, encodeSerial } from "./state-encoding.js";
 import { HeadEntryKind, StreamHeadLog } from "./stream-head-log.js";
+import { RECENT_DATAGRAMS, RecentDatagrams } from "./recent-datagrams.js";
 import { replayResidualInputLoss, simulateResidualInputLoss } from "./replay.js";
 import type {
   Distribution,
@@ -209,39 +210,6 @@ interface DirectionState {
   headPackets: LossHeadPacketState[];
   /** Acks for this direction's streams that found no stream (they acknowledge the previous pass). */
   headAcks: LossHeadAckState[];
-}
-
-/** Datagrams remembered per session and direction for capture-duplicate detection (as bandwidth does). */
-const RECENT_DATAGRAMS = 32;
-
-/** A ring of the last {@link RECENT_DATAGRAMS} distinct payloads of a direction: fingerprint, length and capture stamp. */
-interface RecentDatagrams {
-  fingerprints: Float64Array;
-  lengths: Int32Array;
-  times: Float64Array;
-  ipIdentifications: Float64Array;
-  interfaceIds: Int32Array;
-  next: number;
-  /** Entries in use by the low byte of their fingerprint: a datagram whose byte counts 0 matches none (the ring is not scanned). */
-  byLowByte: Uint8Array;
-}
-
-function newRecentDatagrams(): RecentDatagrams {
-  return {
-    fingerprints: new Float64Array(RECENT_DATAGRAMS).fill(-1),
-    lengths: new Int32Array(RECENT_DATAGRAMS).fill(-1),
-    times: new Float64Array(RECENT_DATAGRAMS),
-    ipIdentifications: new Float64Array(RECENT_DATAGRAMS),
-    interfaceIds: new Int32Array(RECENT_DATAGRAMS),
-    next: 0,
-    byLowByte: new Uint8Array(256),
-  };
-}
-
-/** Recounts {@link RecentDatagrams.byLowByte} from the entries in use (a restored ring). */
-function countLowBytes(recent: RecentDatagrams): void {
-  recent.byLowByte.fill(0);
-  for (let index = 0; index < RECENT_DATAGRAMS; index++) if (recent.lengths[index]! >= 0) recent.byLowByte[recent.fingerprints[index]! & 255]! += 1;
 }
 
 interface SessionState {
@@ -467,27 +435,16 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     if (payload === undefined) return;
     const session = this.session(packet.sessionId);
     const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
-    const recent = (directionState.recent ??= newRecentDatagrams());
+    const recent = (directionState.recent ??= new RecentDatagrams());
     const fingerprint = datagramFingerprint(payload);
-    const lowByte = fingerprint & 255;
-    if (recent.byLowByte[lowByte] !== 0) {
-      for (let index = 0; index < RECENT_DATAGRAMS; index++) {
-        if (recent.fingerprints[index] === fingerprint && recent.lengths[index] === payload.length) {
-          const first = { tUs: recent.times[index]!, ipIdentification: recent.ipIdentifications[index]!, interfaceId: recent.interfaceIds[index]! };
-          if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
-          // A resend is left to the sequence space; either way the first copy stays the one remembered.
-          return;
-        }
-      }
+    const match = recent.find(fingerprint, payload.length);
+    if (match >= 0) {
+      const first = { tUs: recent.timeUs(match), ipIdentification: recent.ipIdentification(match), interfaceId: recent.interfaceId(match) };
+      if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
+      // A resend is left to the sequence space; either way the first copy stays the one remembered.
+      return;
     }
-    if (recent.lengths[recent.next]! >= 0) recent.byLowByte[recent.fingerprints[recent.next]! & 255]! -= 1;
-    recent.byLowByte[lowByte]! += 1;
-    recent.fingerprints[recent.next] = fingerprint;
-    recent.lengths[recent.next] = payload.length;
-    recent.times[recent.next] = packet.tUs;
-    recent.ipIdentifications[recent.next] = packet.ipIdentification ?? -1;
-    recent.interfaceIds[recent.next] = packet.interfaceId ?? 0;
-    recent.next = (recent.next + 1) % RECENT_DATAGRAMS;
+    recent.add(fingerprint, payload.length, packet.tUs, packet.ipIdentification ?? -1, packet.interfaceId ?? 0);
     if (directionState.headPackets.length < RECENT_DATAGRAMS) {
       this.headPacket = {
         packetIndex: packet.packetIndex,
@@ -793,17 +750,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       const saveDirection = (direction: DirectionState): LossDirectionState => ({
         unsequenced: [...direction.unsequenced.entries()],
         input: direction.input?.saveState() ?? null,
-        recent:
-          direction.recent === undefined
-            ? null
-            : {
-                fingerprints: [...direction.recent.fingerprints],
-                lengths: [...direction.recent.lengths],
-                timesUs: [...direction.recent.times],
-                ipIdentifications: [...direction.recent.ipIdentifications],
-                interfaceIds: [...direction.recent.interfaceIds],
-                next: direction.recent.next,
-              },
+        recent: direction.recent === undefined ? null : direction.recent.saveState(),
         headPackets: direction.headPackets.map((packet) => ({ ...packet, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) })),
         headAcks: direction.headAcks.map((ack) => ({ ...ack })),
         streams: [...direction.streams.values()].map((stream): LossStreamState => {
@@ -899,17 +846,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     for (const [type, count] of state.unsequenced) direction.unsequenced.set(type, count);
     direction.input = state.input === null ? undefined : InputCoverage.fromState(state.input);
     if (state.recent !== null) {
-      const recent = newRecentDatagrams();
-      const columns = [state.recent.fingerprints, state.recent.lengths, state.recent.timesUs, state.recent.ipIdentifications, state.recent.interfaceIds];
-      if (columns.some((column) => column.length !== RECENT_DATAGRAMS)) throw new RangeError(`recent datagrams must have ${RECENT_DATAGRAMS} entries`);
-      recent.fingerprints.set(state.recent.fingerprints);
-      recent.lengths.set(state.recent.lengths);
-      recent.times.set(state.recent.timesUs);
-      recent.ipIdentifications.set(state.recent.ipIdentifications);
-      recent.interfaceIds.set(state.recent.interfaceIds);
-      recent.next = state.recent.next;
-      countLowBytes(recent);
-      direction.recent = recent;
+      direction.recent = RecentDatagrams.fromState(state.recent);
     }
     direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
     direction.headAcks = state.headAcks.map((ack) => ({ ...ack, packetIndex: ack.packetIndex + offset }));
@@ -978,13 +915,10 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const ring = earlier.recent;
     if (ring === undefined) return duplicates;
     for (const packet of later.headPackets) {
-      for (let index = 0; index < RECENT_DATAGRAMS; index++) {
-        if (ring.fingerprints[index] === packet.fingerprint && ring.lengths[index] === packet.length) {
-          const first = { tUs: ring.times[index]!, ipIdentification: ring.ipIdentifications[index]!, interfaceId: ring.interfaceIds[index]! };
-          if (isCaptureDuplicate(first, packet)) duplicates.add(packet.packetIndex);
-          break;
-        }
-      }
+      const match = ring.find(packet.fingerprint, packet.length);
+      if (match < 0) continue;
+      const first = { tUs: ring.timeUs(match), ipIdentification: ring.ipIdentification(match), interfaceId: ring.interfaceId(match) };
+      if (isCaptureDuplicate(first, packet)) duplicates.add(packet.packetIndex);
     }
     return duplicates;
   }

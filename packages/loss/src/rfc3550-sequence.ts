@@ -54,7 +54,11 @@ export class Rfc3550SequenceCounter {
    * (A.1 `bad_seq`).
    */
   update(wireSequence: SerialNumber): boolean {
-    const sequence = serialResidue(wireSequence, this.bits);
+    // A plain in-range integer (every sequence of the width the counter was made for) is its own residue.
+    const sequence =
+      typeof wireSequence === "number" && wireSequence >= 0 && wireSequence < this.modulus && (wireSequence | 0) === wireSequence
+        ? wireSequence
+        : serialResidue(wireSequence, this.bits);
     if (!this.started) {
       this.started = true;
       this.initialize(sequence);

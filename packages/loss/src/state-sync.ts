@@ -53,6 +53,21 @@ const DENSE_ENTITY_IDS = 4096;
 /** Flags of a dense entity: present, and whether its last update carried a velocity. */
 const DENSE_PRESENT = 1;
 const DENSE_VELOCITY = 2;
+/**
+ * A dense entity's fields in its row of {@link StateSyncTracker}'s entity
+ * table: position, velocity (game units per second), time of the last update
+ * (µs) and flags. Eight doubles per row: one cache line holds an entity.
+ */
+const FIELD_X = 0;
+const FIELD_Y = 1;
+const FIELD_Z = 2;
+const FIELD_VX = 3;
+const FIELD_VY = 4;
+const FIELD_VZ = 5;
+const FIELD_TIME_US = 6;
+const FIELD_FLAGS = 7;
+/** Doubles per row (log2: row of id `i` begins at `i << ROW_SHIFT`). */
+const ROW_SHIFT = 3;
 
 function isDenseId(id: number): boolean {
   return id >= 0 && id < DENSE_ENTITY_IDS && (id | 0) === id;
@@ -88,19 +103,13 @@ export class StateSyncTracker {
   private lastUpdateUs = Number.NaN;
   private lastPacketIndex = -1;
   /**
-   * Entities with small non-negative integer ids, as columns indexed by id
-   * (typed arrays grown by doubling: no object per entity to chase on the hot
-   * path); the others in a map.
+   * Entities with small non-negative integer ids, as rows of one table indexed
+   * by id (eight doubles per entity, see `FIELD_X`…`FIELD_FLAGS`; grown by
+   * doubling): no object per entity to chase and one array to bounds-check on
+   * the hot path; the others in a map.
    */
   private denseCapacity = 0;
-  private denseFlags = new Uint8Array(0);
-  private denseX = new Float64Array(0);
-  private denseY = new Float64Array(0);
-  private denseZ = new Float64Array(0);
-  private denseVx = new Float64Array(0);
-  private denseVy = new Float64Array(0);
-  private denseVz = new Float64Array(0);
-  private denseTimeUs = new Float64Array(0);
+  private dense = new Float64Array(0);
   private readonly sparseEntities = new Map<number, EntityState>();
   private entityCount = 0;
   private readonly nearThresholdUs: number[] = [];
@@ -209,30 +218,21 @@ export class StateSyncTracker {
     for (let index = 0; index < entities.length; index++) {
       const entity: EntityRoles = entities[index]!;
       const entityPosition = entity.position;
-      if (entityPosition !== undefined) this.updateEntity(entity.entityId, entityPosition, entity.velocity, tUs, jumps);
+      if (entityPosition === undefined) continue;
+      const id = entity.entityId;
+      if (isDenseId(id)) this.updateDenseEntity(id, entityPosition, entity.velocity, tUs, jumps);
+      else this.updateEntity(id, entityPosition, entity.velocity, tUs, jumps);
     }
   }
 
-  /** Makes the dense columns hold ids up to `id`. */
+  /** Makes the dense table hold ids up to `id`. */
   private growDense(id: number): void {
     let capacity = Math.max(64, this.denseCapacity);
     while (capacity <= id) capacity *= 2;
     capacity = Math.min(capacity, DENSE_ENTITY_IDS);
-    const grow = (column: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const grown = new Float64Array(capacity);
-      grown.set(column);
-      return grown;
-    };
-    const flags = new Uint8Array(capacity);
-    flags.set(this.denseFlags);
-    this.denseFlags = flags;
-    this.denseX = grow(this.denseX);
-    this.denseY = grow(this.denseY);
-    this.denseZ = grow(this.denseZ);
-    this.denseVx = grow(this.denseVx);
-    this.denseVy = grow(this.denseVy);
-    this.denseVz = grow(this.denseVz);
-    this.denseTimeUs = grow(this.denseTimeUs);
+    const grown = new Float64Array(capacity << ROW_SHIFT);
+    grown.set(this.dense);
+    this.dense = grown;
     this.denseCapacity = capacity;
   }
 
@@ -245,15 +245,16 @@ export class StateSyncTracker {
     this.entityCount += 1;
     this.created = true;
     if (id >= this.denseCapacity) this.growDense(id);
-    this.denseFlags[id] = DENSE_PRESENT;
-    this.denseX[id] = 0;
-    this.denseY[id] = 0;
-    this.denseZ[id] = 0;
-    this.denseVx[id] = 0;
-    this.denseVy[id] = 0;
-    this.denseVz[id] = 0;
-    this.denseTimeUs[id] = tUs;
+    const row = id << ROW_SHIFT;
+    this.dense.fill(0, row, row + FIELD_TIME_US);
+    this.dense[row + FIELD_TIME_US] = tUs;
+    this.dense[row + FIELD_FLAGS] = DENSE_PRESENT;
     return true;
+  }
+
+  /** True when dense entity `id` exists. */
+  private hasDense(id: number): boolean {
+    return id < this.denseCapacity && this.dense[(id << ROW_SHIFT) + FIELD_FLAGS] !== 0;
   }
 
   /** The state of sparse entity `id`, creating it within the entity limit (undefined when the limit is reached). */
@@ -274,31 +275,35 @@ export class StateSyncTracker {
   /** The state of entity `id` as an object (a copy for a dense id; undefined when unknown). */
   private knownEntity(id: number): EntityState | undefined {
     if (!isDenseId(id)) return this.sparseEntities.get(id);
-    if (id >= this.denseCapacity || this.denseFlags[id] === 0) return undefined;
+    if (!this.hasDense(id)) return undefined;
+    const dense = this.dense;
+    const row = id << ROW_SHIFT;
     return {
-      x: this.denseX[id]!,
-      y: this.denseY[id]!,
-      z: this.denseZ[id]!,
-      vx: this.denseVx[id]!,
-      vy: this.denseVy[id]!,
-      vz: this.denseVz[id]!,
-      hasVelocity: (this.denseFlags[id]! & DENSE_VELOCITY) !== 0,
-      tUs: this.denseTimeUs[id]!,
+      x: dense[row + FIELD_X]!,
+      y: dense[row + FIELD_Y]!,
+      z: dense[row + FIELD_Z]!,
+      vx: dense[row + FIELD_VX]!,
+      vy: dense[row + FIELD_VY]!,
+      vz: dense[row + FIELD_VZ]!,
+      hasVelocity: (dense[row + FIELD_FLAGS]! & DENSE_VELOCITY) !== 0,
+      tUs: dense[row + FIELD_TIME_US]!,
     };
   }
 
   /** Sets entity `id` (creating it within the entity limit). */
   private setEntity(id: number, entity: EntityState): void {
     if (isDenseId(id)) {
-      if ((id >= this.denseCapacity || this.denseFlags[id] === 0) && !this.createDense(id, entity.tUs)) return;
-      this.denseX[id] = entity.x;
-      this.denseY[id] = entity.y;
-      this.denseZ[id] = entity.z;
-      this.denseVx[id] = entity.vx;
-      this.denseVy[id] = entity.vy;
-      this.denseVz[id] = entity.vz;
-      this.denseFlags[id] = entity.hasVelocity ? DENSE_PRESENT | DENSE_VELOCITY : DENSE_PRESENT;
-      this.denseTimeUs[id] = entity.tUs;
+      if (!this.hasDense(id) && !this.createDense(id, entity.tUs)) return;
+      const dense = this.dense;
+      const row = id << ROW_SHIFT;
+      dense[row + FIELD_X] = entity.x;
+      dense[row + FIELD_Y] = entity.y;
+      dense[row + FIELD_Z] = entity.z;
+      dense[row + FIELD_VX] = entity.vx;
+      dense[row + FIELD_VY] = entity.vy;
+      dense[row + FIELD_VZ] = entity.vz;
+      dense[row + FIELD_TIME_US] = entity.tUs;
+      dense[row + FIELD_FLAGS] = entity.hasVelocity ? DENSE_PRESENT | DENSE_VELOCITY : DENSE_PRESENT;
       return;
     }
     const state = this.sparseEntity(id, entity.tUs);
@@ -341,39 +346,42 @@ export class StateSyncTracker {
     state.tUs = tUs;
   }
 
-  /** {@link StateSyncTracker.updateEntity} on the dense columns (same arithmetic, same order). */
+  /** {@link StateSyncTracker.updateEntity} on the dense table (same arithmetic, same order). */
   private updateDenseEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
-    if ((id >= this.denseCapacity || this.denseFlags[id] === 0) && !this.createDense(id, tUs)) return;
-    if (this.created) {
+    const row = id << ROW_SHIFT;
+    if (!(id < this.denseCapacity && this.dense[row + FIELD_FLAGS] !== 0)) {
+      if (!this.createDense(id, tUs)) return;
       this.created = false;
       this.firstEntities.push([id, position.x, position.y, position.z, tUs, jumps === this.jumpAfterLoss ? 1 : 0]);
     }
-    const flags = this.denseFlags;
-    const lastUs = this.denseTimeUs[id]!;
+    const dense = this.dense;
+    const x = position.x;
+    const y = position.y;
+    const z = position.z;
+    const lastUs = dense[row + FIELD_TIME_US]!;
     // A new entity has its time = tUs: no previous position, no jump.
     if (tUs > lastUs) {
-      const hasVelocity = (flags[id]! & DENSE_VELOCITY) !== 0;
-      const elapsedSeconds = hasVelocity ? (tUs - lastUs) / 1e6 : 0;
-      const dx = position.x - (this.denseX[id]! + this.denseVx[id]! * elapsedSeconds);
-      const dy = position.y - (this.denseY[id]! + this.denseVy[id]! * elapsedSeconds);
-      const dz = position.z - (this.denseZ[id]! + this.denseVz[id]! * elapsedSeconds);
+      const elapsedSeconds = (dense[row + FIELD_FLAGS]! & DENSE_VELOCITY) !== 0 ? (tUs - lastUs) / 1e6 : 0;
+      const dx = x - (dense[row + FIELD_X]! + dense[row + FIELD_VX]! * elapsedSeconds);
+      const dy = y - (dense[row + FIELD_Y]! + dense[row + FIELD_VY]! * elapsedSeconds);
+      const dz = z - (dense[row + FIELD_Z]! + dense[row + FIELD_VZ]! * elapsedSeconds);
       jumps.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
     }
-    this.denseX[id] = position.x;
-    this.denseY[id] = position.y;
-    this.denseZ[id] = position.z;
+    dense[row + FIELD_X] = x;
+    dense[row + FIELD_Y] = y;
+    dense[row + FIELD_Z] = z;
     if (velocity === undefined) {
-      flags[id] = DENSE_PRESENT;
-      this.denseVx[id] = 0;
-      this.denseVy[id] = 0;
-      this.denseVz[id] = 0;
+      dense[row + FIELD_VX] = 0;
+      dense[row + FIELD_VY] = 0;
+      dense[row + FIELD_VZ] = 0;
+      dense[row + FIELD_FLAGS] = DENSE_PRESENT;
     } else {
-      flags[id] = DENSE_PRESENT | DENSE_VELOCITY;
-      this.denseVx[id] = velocity.x ?? 0;
-      this.denseVy[id] = velocity.y ?? 0;
-      this.denseVz[id] = velocity.z ?? 0;
+      dense[row + FIELD_VX] = velocity.x ?? 0;
+      dense[row + FIELD_VY] = velocity.y ?? 0;
+      dense[row + FIELD_VZ] = velocity.z ?? 0;
+      dense[row + FIELD_FLAGS] = DENSE_PRESENT | DENSE_VELOCITY;
     }
-    this.denseTimeUs[id] = tUs;
+    dense[row + FIELD_TIME_US] = tUs;
   }
 
   /** The tracker as plain data (packet-level dedupe is not kept: a pass ends between packets). */
@@ -382,7 +390,7 @@ export class StateSyncTracker {
     const push = (id: number, state: EntityState): void => {
       entities.push([id, state.x, state.y, state.z, state.vx, state.vy, state.vz, state.hasVelocity ? 1 : 0, state.tUs].map(encodeFloat));
     };
-    for (let id = 0; id < this.denseCapacity; id++) if (this.denseFlags[id] !== 0) push(id, this.knownEntity(id)!);
+    for (let id = 0; id < this.denseCapacity; id++) if (this.hasDense(id)) push(id, this.knownEntity(id)!);
     for (const [id, state] of this.sparseEntities) push(id, state);
     return {
       intervalsUs: this.intervalsUs.saveState(),
