@@ -62,6 +62,28 @@ describe("RecentRttLevel", () => {
     }
   });
 
+  it("equals the from-scratch median when arrival times step back or leave the quarter-microsecond grid, and after they return to it", () => {
+    const generator = new Random(62);
+    const random = (): number => generator.next();
+    for (let series = 0; series < 30; series++) {
+      const level = new RecentRttLevel();
+      const samples: Array<[number, number]> = [];
+      // Small clocks with tenths of a microsecond (off the grid) in some series, huge ones (beyond 2^51) in others.
+      let tUs = series % 3 === 0 ? 1_000.5 : series % 3 === 1 ? 2 ** 52 : 1_700_000_000_000_000;
+      for (let index = 0; index < 400; index++) {
+        const phase = Math.floor(index / 50) % 2 === 0;
+        const draw = random();
+        // Phases of clean rising times alternate with phases of reordered (earlier) and off-grid times.
+        if (!phase && draw < 0.2) tUs -= Math.floor(random() * 40_000);
+        else if (!phase && draw < 0.4) tUs += random() * 30_000;
+        else tUs += random() < 0.05 ? 1_200_000 : Math.floor(random() * 60_000);
+        const valueMs = series % 2 === 0 ? 40 + Math.floor(random() * 3) * 5 : 30 + random() * 50;
+        samples.push([tUs, valueMs]);
+        expect(level.add(tUs, valueMs)).toBe(referenceLevel(samples, tUs));
+      }
+    }
+  });
+
   it("weighs a sample after a stall by the whole gap, and forgets it after a second", () => {
     const level = new RecentRttLevel();
     const t0 = 1_000_000_000;

@@ -20,8 +20,12 @@ export const LEVEL_MIN_SAMPLES = 3;
  *
  * Fixed memory ({@link LEVEL_CAPACITY} samples). The samples are kept in value
  * order as they come (ties: newest first), so each new sample costs one
- * ordered insert and one pass over at most {@link LEVEL_CAPACITY} slots — no
- * sort per sample.
+ * ordered insert — no sort per sample. While arrival times rise and sit on a
+ * quarter-microsecond grid below 2^51 µs (what pcap and pcapng timestamps give:
+ * every difference and sum of weights is then exact, in any order) the level
+ * is kept incrementally: only the weights of the new sample and of the samples
+ * at the span's edge change, and the median moves from where it was. Otherwise
+ * it is computed from all samples; both give the same value bit for bit.
  */
 export class RecentRttLevel {
   /** Ring of samples' arrival times, µs. */
@@ -30,12 +34,28 @@ export class RecentRttLevel {
   private readonly order = new Int32Array(LEVEL_CAPACITY);
   /** The samples' RTTs in that order, ms (`sortedMs[i]` is the RTT of slot `order[i]`: no indirection in the scans). */
   private readonly sortedMs = new Float64Array(LEVEL_CAPACITY);
+  /** Position of each slot in {@link order}. */
+  private readonly rank = new Int32Array(LEVEL_CAPACITY);
   /** Weight of each slot while the sample before it is within the span: its gap to that sample, µs (clamped to 1..span). */
   private readonly gapWeightUs = new Float64Array(LEVEL_CAPACITY);
   /** Weight of each slot in the latest level, µs (0: outside the level's span). */
   private readonly weightUs = new Float64Array(LEVEL_CAPACITY);
   private count = 0;
   private next = 0;
+  /** Samples added so far: sample `n` (0-based) is in slot `n & SLOT_MASK`. */
+  private added = 0;
+  /** The first sample from which every sample is on the grid and no earlier than the one before it. */
+  private cleanFrom = 0;
+  /** True when the latest level was taken over clean samples only: the fields below describe it. */
+  private tracked = false;
+  /** Sum of the latest weights, µs. */
+  private totalUs = 0;
+  /** Position in {@link order} of the latest median, and the sum of the weights before it, µs. */
+  private medianPosition = 0;
+  private belowUs = 0;
+  /** The oldest sample in the latest level, and the first whose predecessor was inside its span (weight: the gap). */
+  private firstIncluded = 0;
+  private firstInterior = 0;
 
   /** Samples held (≤ {@link LEVEL_CAPACITY}). */
   get length(): number {
@@ -46,48 +66,156 @@ export class RecentRttLevel {
   add(tUs: number, rttMs: number): number {
     const order = this.order;
     const sortedMs = this.sortedMs;
+    const rank = this.rank;
     const slot = this.next;
     const used = this.count;
+    const previousUs = this.sampleUs[(slot - 1) & SLOT_MASK]!;
+    const serial = this.added;
+    if (!onGrid(tUs)) this.cleanFrom = serial + 1;
+    else if (used > 0 && !(tUs >= previousUs)) this.cleanFrom = serial;
+    const tracked = this.tracked && this.cleanFrom <= serial + 1 - Math.min(used + 1, LEVEL_CAPACITY);
     // Where the new sample goes: before every equal value (all older), so ties stay newest first.
     let position = 0;
     if (used === LEVEL_CAPACITY) {
       // The ring is full: the oldest sample (this slot) leaves the order and the others close up
       // towards the new sample's place, one shift for both.
-      let removed = 0;
-      while (order[removed] !== slot) removed += 1;
+      const removed = rank[slot]!;
+      if (tracked) {
+        // The median's position follows the shift; the leaving weight leaves the sums.
+        const weight = this.weightUs[slot]!;
+        this.totalUs -= weight;
+        if (removed < this.medianPosition) {
+          this.belowUs -= weight;
+          this.medianPosition -= 1;
+        }
+      }
       while (position < used && (position === removed || sortedMs[position]! < rttMs)) position += 1;
       if (position > removed) {
         // Everything between the removed slot and the new place moves down one.
         for (let index = removed; index < position - 1; index++) {
-          order[index] = order[index + 1]!;
+          const moved = order[index + 1]!;
+          order[index] = moved;
+          rank[moved] = index;
           sortedMs[index] = sortedMs[index + 1]!;
         }
         position -= 1;
       } else {
         for (let index = removed; index > position; index--) {
-          order[index] = order[index - 1]!;
+          const moved = order[index - 1]!;
+          order[index] = moved;
+          rank[moved] = index;
           sortedMs[index] = sortedMs[index - 1]!;
         }
       }
     } else {
       while (position < used && sortedMs[position]! < rttMs) position += 1;
       for (let index = used; index > position; index--) {
-        order[index] = order[index - 1]!;
+        const moved = order[index - 1]!;
+        order[index] = moved;
+        rank[moved] = index;
         sortedMs[index] = sortedMs[index - 1]!;
       }
       this.count = used + 1;
     }
     order[position] = slot;
+    rank[slot] = position;
     sortedMs[position] = rttMs;
-    const previousUs = this.sampleUs[(slot - 1) & SLOT_MASK]!;
     this.sampleUs[slot] = tUs;
+    this.weightUs[slot] = 0;
     // The part of the last second the sample covers while the sample before it is inside that second.
     this.gapWeightUs[slot] = Math.max(Math.min(tUs - previousUs, LEVEL_SPAN_US), 1);
     this.next = (slot + 1) & SLOT_MASK;
-    return this.level(tUs);
+    this.added = serial + 1;
+    if (!tracked) return this.level(tUs);
+    if (position <= this.medianPosition) this.medianPosition += 1;
+    return this.trackedLevel(tUs);
   }
 
-  /** The time-weighted median of the samples in the span ending at `tUs` (see {@link RecentRttLevel}). */
+  /** The weight sample `n` has in the span starting at `startUs` (included; `oldest`: the ring's oldest), as {@link level} takes it. */
+  private weightOf(n: number, oldest: number, startUs: number): number {
+    const sampleUs = this.sampleUs;
+    const slot = n & SLOT_MASK;
+    const atUs = sampleUs[slot]!;
+    if (n === oldest) return Math.max(Math.min(atUs - Math.max(atUs, startUs), LEVEL_SPAN_US), 1);
+    const previousUs = sampleUs[(slot - 1) & SLOT_MASK]!;
+    return previousUs >= startUs ? this.gapWeightUs[slot]! : Math.max(Math.min(atUs - Math.max(previousUs, startUs), LEVEL_SPAN_US), 1);
+  }
+
+  /** Sets sample `n`'s weight, keeping the total and the sum before the median. */
+  private setWeight(n: number, weight: number): void {
+    const slot = n & SLOT_MASK;
+    const change = weight - this.weightUs[slot]!;
+    if (change === 0) return;
+    this.weightUs[slot] = weight;
+    this.totalUs += change;
+    if (this.rank[slot]! < this.medianPosition) this.belowUs += change;
+  }
+
+  /**
+   * The level after one clean sample was added to a clean, tracked ring: the samples whose weight
+   * can have changed are the new one and those from the span's old edge to its new interior.
+   */
+  private trackedLevel(tUs: number): number {
+    const sampleUs = this.sampleUs;
+    const newest = this.added - 1;
+    const oldest = this.added - this.count;
+    const startUs = tUs - LEVEL_SPAN_US;
+    const from = Math.max(this.firstIncluded, oldest);
+    let firstIncluded = from;
+    while (firstIncluded < newest - (LEVEL_MIN_SAMPLES - 1) && tUs - sampleUs[firstIncluded & SLOT_MASK]! > LEVEL_SPAN_US) firstIncluded += 1;
+    let firstInterior = Math.max(this.firstInterior, firstIncluded + 1, oldest + 1);
+    while (firstInterior <= newest && !(sampleUs[(firstInterior - 1) & SLOT_MASK]! >= startUs)) firstInterior += 1;
+    for (let n = from; n < firstIncluded; n++) this.setWeight(n, 0);
+    const edgeEnd = Math.min(firstInterior, newest);
+    for (let n = firstIncluded; n < edgeEnd; n++) this.setWeight(n, this.weightOf(n, oldest, startUs));
+    this.setWeight(newest, this.weightOf(newest, oldest, startUs));
+    this.firstIncluded = firstIncluded;
+    this.firstInterior = firstInterior;
+    return this.medianAt();
+  }
+
+  /**
+   * Moves the median from its last position to the first sample in value order whose cumulative
+   * weight reaches half the total (the weights are exact: sums in any order are the same).
+   */
+  private medianAt(): number {
+    const order = this.order;
+    const weightUs = this.weightUs;
+    const count = this.count;
+    const total = this.totalUs;
+    let position = Math.min(this.medianPosition, count);
+    let below = this.belowUs;
+    while (position < count) {
+      const weight = weightUs[order[position]!]!;
+      if (weight !== 0 && (below + weight) * 2 >= total) break;
+      below += weight;
+      position += 1;
+    }
+    // Back while an earlier sample in the span already reaches half (the samples between weigh 0).
+    for (let earlier = position - 1; earlier >= 0; earlier--) {
+      const weight = weightUs[order[earlier]!]!;
+      if (weight === 0) continue;
+      if (below * 2 < total) break;
+      below -= weight;
+      position = earlier;
+    }
+    this.medianPosition = position;
+    this.belowUs = below;
+    return this.medianValue(position, below + weightUs[order[position]!]!, total);
+  }
+
+  /** The level when the median is at `position` with cumulative weight `cumulative` of `total`, as {@link level} returns it. */
+  private medianValue(position: number, cumulative: number, total: number): number {
+    const sortedMs = this.sortedMs;
+    if (cumulative * 2 > total) return sortedMs[position]!;
+    // Exactly half below: the mean of this value and the next one in the span.
+    const count = this.count;
+    let following = position + 1;
+    while (following < count - 1 && this.weightUs[this.order[following]!] === 0) following += 1;
+    return (sortedMs[position]! + sortedMs[following]!) / 2;
+  }
+
+  /** The time-weighted median of the samples in the span ending at `tUs` (see {@link RecentRttLevel}), from all samples. */
   private level(tUs: number): number {
     const count = this.count;
     const next = this.next;
@@ -97,6 +225,9 @@ export class RecentRttLevel {
     const startUs = tUs - LEVEL_SPAN_US;
     let total = 0;
     let back = 1;
+    // The newest samples whose predecessor is inside the span (their weight is the gap).
+    let interior = 0;
+    let interiorRun = true;
     // Newest first; each sample's predecessor is the next one visited (read once).
     let slot = (next - 1) & SLOT_MASK;
     let atUs = sampleUs[slot]!;
@@ -108,21 +239,33 @@ export class RecentRttLevel {
         const previousUs = sampleUs[previousSlot]!;
         // The sample before is inside the span: the gap between them (the same arithmetic, done at add);
         // else the part of the last second the sample covers (a sparse sample: at least a share of it).
-        weight = previousUs >= startUs ? gapWeight[slot]! : Math.max(Math.min(atUs - Math.max(previousUs, startUs), LEVEL_SPAN_US), 1);
+        if (previousUs >= startUs) {
+          weight = gapWeight[slot]!;
+          if (interiorRun) interior += 1;
+        } else {
+          weight = Math.max(Math.min(atUs - Math.max(previousUs, startUs), LEVEL_SPAN_US), 1);
+          interiorRun = false;
+        }
         atUs = previousUs;
       } else {
         weight = Math.max(Math.min(atUs - Math.max(atUs, startUs), LEVEL_SPAN_US), 1);
+        interiorRun = false;
       }
       weightUs[slot] = weight;
       total += weight;
       slot = previousSlot;
     }
+    const included = back - 1;
     for (; back <= count; back++) {
       weightUs[slot] = 0;
       slot = (slot - 1) & SLOT_MASK;
     }
+    const newest = this.added - 1;
+    this.firstIncluded = newest - included + 1;
+    this.firstInterior = newest - interior + 1;
+    this.totalUs = total;
+    this.tracked = this.cleanFrom <= this.added - count;
     const order = this.order;
-    const sortedMs = this.sortedMs;
     let cumulative = 0;
     let last = -1;
     for (let index = 0; index < count; index++) {
@@ -130,14 +273,22 @@ export class RecentRttLevel {
       if (weight === 0) continue;
       cumulative += weight;
       last = index;
-      if (cumulative * 2 > total) return sortedMs[index]!;
-      if (cumulative * 2 === total) {
-        // Exactly half below: the mean of this value and the next one in the span.
-        let following = index + 1;
-        while (following < count - 1 && weightUs[order[following]!] === 0) following += 1;
-        return (sortedMs[index]! + sortedMs[following]!) / 2;
+      if (cumulative * 2 >= total) {
+        this.medianPosition = index;
+        this.belowUs = cumulative - weight;
+        return this.medianValue(index, cumulative, total);
       }
     }
-    return sortedMs[last]!;
+    this.tracked = false;
+    return this.sortedMs[last]!;
   }
+}
+
+/** Largest arrival time, µs, on the grid where every difference and sum of the level is exact. */
+const GRID_LIMIT_US = 2 ** 51;
+
+/** True when `tUs` is a multiple of a quarter microsecond below {@link GRID_LIMIT_US} in magnitude. */
+function onGrid(tUs: number): boolean {
+  const quarters = tUs * 4;
+  return Math.floor(quarters) === quarters && tUs < GRID_LIMIT_US && tUs > -GRID_LIMIT_US;
 }
