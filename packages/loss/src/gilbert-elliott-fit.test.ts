@@ -5,6 +5,7 @@ import {
   fitGilbertElliott,
   formatNetemGemodel,
   gilbertElliottPatternProbabilities,
+  sortSimplexOrder,
   stationaryLoss,
   type GilbertElliottModel,
 } from "./gilbert-elliott-fit.js";
@@ -163,5 +164,31 @@ describe("Gilbert–Elliott fit", () => {
     expect(chiSquarePValue(10, 10)).toBeGreaterThan(0.4);
     expect(chiSquarePValue(10, 10)).toBeLessThan(0.5);
     expect(chiSquarePValue(100, 10)).toBeLessThan(1e-6);
+  });
+});
+
+describe("simplex order", () => {
+  it("sorts exactly as Array.prototype.sort with the value comparator (stable on ties), finite or not", () => {
+    const random = new SeededRandom(7);
+    const pool = [0, -0, 1, 1, 2.5, -3, 1e300, -1e300, 5e-324];
+    for (let trial = 0; trial < 2000; trial++) {
+      const size = 1 + (trial % 6);
+      const values = Float64Array.from({ length: size }, () => pool[Math.floor(random.next() * pool.length)]!);
+      if (trial % 5 === 0) values[Math.floor(random.next() * size)] = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][trial % 3]!;
+      const start = Array.from({ length: size }, (_, index) => index).sort(() => random.next() - 0.5);
+      const byValue = (a: number, b: number): number => values[a]! - values[b]!;
+      const expected = [...start].sort(byValue);
+      const order = [...start];
+      sortSimplexOrder(order, values, byValue);
+      expect(order).toEqual(expected);
+    }
+  });
+
+  it("fits a one-slot pattern counter too (the general probability walk)", () => {
+    const counter = new LossPatternCounter(1);
+    for (let index = 0; index < 500; index++) counter.add(index % 10 === 0);
+    const fit = fitGilbertElliott(counter, { iterations: 50 });
+    expect(fit).toBeDefined();
+    expect(fit!.stationaryLossRate).toBeCloseTo(0.1, 2);
   });
 });

@@ -280,6 +280,59 @@ class LikelihoodWorkspace {
 
   private readonly prefixesByDepth: Int32Array[];
 
+  /**
+   * {@link fillPatternProbabilities} over the observed prefixes only (pattern
+   * length ≥ 2), written out for this case: the same nodes with the same
+   * arithmetic in the same order, so the probabilities are bit-identical.
+   */
+  private fillObserved(model: GilbertElliottModel): void {
+    const length = this.length;
+    const result = this.probabilities;
+    const good = this.good;
+    const bad = this.bad;
+    const p = clampProbability(model.p);
+    const r = clampProbability(model.r);
+    const lossGood = 1 - model.k;
+    const lossBad = 1 - model.h;
+    const deliverGood = 1 - lossGood;
+    const deliverBad = 1 - lossBad;
+    const stayGood = 1 - p;
+    const stayBad = 1 - r;
+    const badShare = p / (p + r);
+    const firstGood = 1 - badShare;
+    const firstBad = badShare;
+    good[0] = firstGood * deliverGood;
+    bad[0] = firstBad * deliverBad;
+    good[1] = firstGood * lossGood;
+    bad[1] = firstBad * lossBad;
+    for (let depth = 1; depth < length - 1; depth++) {
+      const prefixes = this.prefixesByDepth[depth]!;
+      for (let position = 0; position < prefixes.length; position++) {
+        const pattern = prefixes[position]!;
+        const g = good[pattern]!;
+        const b = bad[pattern]!;
+        const nextGood = g * stayGood + b * r;
+        const nextBad = g * p + b * stayBad;
+        const child = pattern << 1;
+        good[child] = nextGood * deliverGood;
+        bad[child] = nextBad * deliverBad;
+        good[child | 1] = nextGood * lossGood;
+        bad[child | 1] = nextBad * lossBad;
+      }
+    }
+    const lastPrefixes = this.prefixesByDepth[length - 1]!;
+    for (let position = 0; position < lastPrefixes.length; position++) {
+      const pattern = lastPrefixes[position]!;
+      const g = good[pattern]!;
+      const b = bad[pattern]!;
+      const nextGood = g * stayGood + b * r;
+      const nextBad = g * p + b * stayBad;
+      const child = pattern << 1;
+      result[child] = nextGood * deliverGood + nextBad * deliverBad;
+      result[child | 1] = nextGood * lossGood + nextBad * lossBad;
+    }
+  }
+
   /** Composite log-likelihood of the counts under the model at a logit-space point. */
   logLikelihood(point: ArrayLike<number>): number {
     const model = this.model;
@@ -288,7 +341,8 @@ class LikelihoodWorkspace {
     model.h = logistic(point[2]!);
     model.k = logistic(point[3]!);
     const probabilities = this.probabilities;
-    fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad, this.prefixesByDepth);
+    if (this.length < 2) fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad, this.prefixesByDepth);
+    else this.fillObserved(model);
     const patterns = this.observedPatterns;
     const counts = this.observedCounts;
     let total = 0;
@@ -337,7 +391,7 @@ function nelderMead(objective: (point: Float64Array) => number, start: readonly 
     values[slot] = value;
   };
   for (let iteration = 0; iteration < iterations; iteration++) {
-    order.sort(byValue);
+    sortSimplexOrder(order, values, byValue);
     const bestSlot = order[0]!;
     const worstSlot = order[dimension]!;
     const bestValue = values[bestSlot]!;
@@ -376,6 +430,32 @@ function nelderMead(objective: (point: Float64Array) => number, start: readonly 
   }
   order.sort(byValue);
   return { point: Array.from(views[order[0]!]!), value: values[order[0]!]! };
+}
+
+/**
+ * Sorts the simplex `order` by `values`, ascending and stably: a stable sort's
+ * order is unique, so this is exactly `order.sort(byValue)` whenever every
+ * value is finite (the comparator is then consistent), by insertion (a
+ * handful of vertices, every iteration) without the generic sort's call per
+ * comparison. Any non-finite value takes `order.sort(byValue)` itself.
+ */
+export function sortSimplexOrder(order: number[], values: Float64Array, byValue: (a: number, b: number) => number): void {
+  for (let index = 0; index < order.length; index++) {
+    if (!Number.isFinite(values[order[index]!]!)) {
+      order.sort(byValue);
+      return;
+    }
+  }
+  for (let index = 1; index < order.length; index++) {
+    const slot = order[index]!;
+    const value = values[slot]!;
+    let before = index - 1;
+    while (before >= 0 && values[order[before]!]! > value) {
+      order[before + 1] = order[before]!;
+      before -= 1;
+    }
+    order[before + 1] = slot;
+  }
 }
 
 /** Options of {@link fitGilbertElliott}. */
