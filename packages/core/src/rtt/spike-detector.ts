@@ -156,6 +156,13 @@ export class SpikeDetector {
    */
   private readonly ordered: Float64Array;
   private orderedCount = 0;
+  /**
+   * Whether the ordered values changed since the baseline was last computed
+   * from them (set by every merge, sort and load): a recompute over unchanged
+   * values (a held smoothed RTT, a value leaving as it enters) would give the
+   * same median, spread and p95, so it is skipped.
+   */
+  private baselineStale = true;
   /** Values pushed into / evicted from the window since the last {@link flushOrdered} (at most `pendingCapacity` each). */
   private readonly pendingAdded: Float64Array;
   private readonly pendingRemoved: Float64Array;
@@ -355,6 +362,7 @@ export class SpikeDetector {
     this.ordered.set(this.window.subarray(0, count));
     this.ordered.subarray(0, count).sort();
     this.orderedCount = count;
+    this.baselineStale = true;
     this.pendingAddedCount = 0;
     this.pendingRemovedCount = 0;
     this.windowCount = count;
@@ -456,6 +464,7 @@ export class SpikeDetector {
       this.windowCount = 0;
       this.windowNext = 0;
       this.orderedCount = 0;
+      this.baselineStale = true;
       this.pendingAddedCount = 0;
       this.pendingRemovedCount = 0;
       for (const value of this.recentSpikeValues) this.pushBaseline(value);
@@ -511,6 +520,7 @@ export class SpikeDetector {
     this.pendingAddedCount = 0;
     this.pendingRemovedCount = 0;
     if (addedCount === 0 && removedCount === 0) return;
+    this.baselineStale = true;
     sortSmall(added, addedCount);
     sortSmall(removed, removedCount);
     const ordered = this.ordered;
@@ -543,6 +553,7 @@ export class SpikeDetector {
 
   /** Rebuilds the ordered copy by sorting the window. */
   private sortWindow(): void {
+    this.baselineStale = true;
     const count = this.windowCount;
     this.ordered.set(this.window.subarray(0, count));
     this.ordered.subarray(0, count).sort();
@@ -561,6 +572,8 @@ export class SpikeDetector {
     if (this.sinceRecompute < this.recomputeEvery) return;
     this.sinceRecompute = 0;
     this.flushOrdered();
+    if (!this.baselineStale) return;
+    this.baselineStale = false;
     const count = this.windowCount;
     const ordered = this.ordered;
     if (Number.isNaN(ordered[count - 1])) {
