@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { ErrorCode, TickscopeError, type ErrorCodeValue } from "@tickscope/core";
@@ -33,14 +33,50 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-async function* rawChunks(source: ByteSource, chunkBytes: number): AsyncGenerator<Uint8Array> {
+/** How {@link rawChunks} may fill its read buffers. */
+interface ReadBuffers {
+  /**
+   * True: file reads alternate between two buffers of `chunkBytes`, so a chunk
+   * is overwritten by the read after the next one (see {@link openByteStream}).
+   * Cleared when the bytes go to zlib, which may hold on to what it was given.
+   */
+  reuse: boolean;
+}
+
+/** Reads a file in chunks of `chunkBytes` (views into two alternating buffers while `buffers.reuse`). */
+async function* fileChunks(path: string, chunkBytes: number, buffers: ReadBuffers): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const pair = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
+    let turn = 0;
+    for (;;) {
+      let buffer: Uint8Array;
+      if (buffers.reuse) {
+        buffer = pair[turn]!;
+        turn ^= 1;
+      } else {
+        buffer = new Uint8Array(chunkBytes);
+      }
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* rawChunks(source: ByteSource, chunkBytes: number, buffers: ReadBuffers): AsyncGenerator<Uint8Array> {
   if (source instanceof Uint8Array) {
     if (source.length > 0) yield source;
     return;
   }
-  const stream = typeof source === "string" ? createReadStream(source, { highWaterMark: chunkBytes }) : source;
   try {
-    for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+    if (typeof source === "string") {
+      yield* fileChunks(source, chunkBytes, buffers);
+      return;
+    }
+    for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
       if (typeof chunk === "string") yield Buffer.from(chunk, "latin1");
       else if (chunk.length > 0) yield chunk;
     }
@@ -64,7 +100,11 @@ export function gzipAnomalyCode(error: Error): ErrorCodeValue {
 
 /** Result of {@link openByteStream}: the (decompressed) chunks and whether gzip was detected. */
 export interface ByteStream {
-  /** Chunks of the decompressed content, in order. Each chunk is only valid until the next is requested. */
+  /**
+   * Chunks of the decompressed content, in order. Each chunk is only valid until
+   * the next is requested (a plain file's chunk is overwritten by the read after
+   * the next one: the reader reuses two buffers).
+   */
   chunks: AsyncIterable<Uint8Array>;
   /** True when the source was gzip-compressed. */
   gzip: boolean;
@@ -80,7 +120,10 @@ export interface ByteStream {
  * A damaged gzip stream ends the chunks early and is reported by `gzipError`.
  */
 export async function openByteStream(source: ByteSource, chunkBytes: number = DEFAULT_CHUNK_BYTES): Promise<ByteStream> {
-  const iterator = rawChunks(source, chunkBytes)[Symbol.asyncIterator]();
+  // Plain files are read into two reused buffers (no fresh 1 MiB allocation, page faults and
+  // external-memory GC pressure per read); gzip input gets fresh ones (zlib may keep what it was given).
+  const buffers: ReadBuffers = { reuse: true };
+  const iterator = rawChunks(source, chunkBytes, buffers)[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done === true) {
     return { chunks: (async function* () {})(), gzip: false, gzipError: () => undefined, close: async () => {} };
@@ -107,6 +150,7 @@ export async function openByteStream(source: ByteSource, chunkBytes: number = DE
       })(),
     };
   }
+  buffers.reuse = false;
   let failure: Error | undefined;
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const write = async (piece: Uint8Array): Promise<void> => {

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, hasErrorCode, type Packet } from "@tickscope/core";
+import { openByteStream } from "./byte-source.js";
 import { readCapture, type PcapEngine } from "./read-capture.js";
 import { simplePcapng, writePcap, writePcapng, type FrameRecord } from "./test-support/capture-writer.js";
 import {
@@ -253,6 +254,54 @@ describe("sources", () => {
         }
       }
     }
+  });
+
+  it("reads files in any chunk size exactly as from memory (reused read buffers), plain and gzipped, with both pcap engines", async () => {
+    const many: FrameRecord[] = Array.from({ length: 120 }, (_, index) => ({
+      tUs: T0 + index * 977,
+      data: udpFrame("10.0.0.2", 50000 + (index % 3), "10.0.0.1", 7777, payload(`datagram ${index} ${"x".repeat(index % 41)}`)),
+    }));
+    const directory = mkdtempSync(join(tmpdir(), "tickscope-capture-test-"));
+    const captures = { pcap: writePcap(many), pcapng: simplePcapng(many) };
+    for (const [name, bytes] of Object.entries(captures)) {
+      const plainPath = join(directory, `c.${name}`);
+      const gzipPath = join(directory, `c.${name}.gz`);
+      writeFileSync(plainPath, bytes);
+      writeFileSync(gzipPath, gzipSync(bytes));
+      for (const engine of ["pcap-parser", "builtin"] as const) {
+        const expected = await collect(bytes, engine);
+        expect(expected.seen).toHaveLength(120);
+        for (const chunkBytes of [7, 64, 100, 333, 1 << 20]) {
+          for (const path of [plainPath, gzipPath]) {
+            const seen: string[] = [];
+            const summary = await readCapture(path, { pcapEngine: engine, chunkBytes, onPacket: (packet) => seen.push(new TextDecoder().decode(packet.payload)) });
+            expect(summary.anomalies).toEqual({});
+            expect(seen).toEqual(expected.seen.map((packet) => packet.payload));
+          }
+        }
+      }
+    }
+  });
+
+  it("a file chunk stays valid until the next one is requested", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "tickscope-capture-test-"));
+    const path = join(directory, "bytes.bin");
+    writeFileSync(path, Uint8Array.from({ length: 40 }, (_, index) => index));
+    const stream = await openByteStream(path, 8);
+    const iterator = stream.chunks[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as Uint8Array;
+    expect([...first]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const second = (await iterator.next()).value as Uint8Array;
+    expect([...second]).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    expect([...first]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const rest: number[] = [];
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) break;
+      rest.push(...next.value);
+    }
+    expect(rest).toEqual(Array.from({ length: 24 }, (_, index) => 16 + index));
+    await stream.close();
   });
 
   it("propagates an error thrown by onPacket and releases the source", async () => {
