@@ -201,6 +201,9 @@ interface DirectionState {
   lastProtocolSessionId: string | undefined;
   unsequenced: Map<string, number>;
   lastAckPacketIndex: number;
+  /** The stream the peer's acks last found by their channel, and that channel (a cache in front of `streams`: a key's stream never changes). */
+  ackedStream: StreamState | undefined;
+  ackedChannel: string | number | undefined;
   lastAck: SerialNumber;
   /** Inputs without a sequence role. */
   input: InputCoverage | undefined;
@@ -226,6 +229,8 @@ function newDirection(): DirectionState {
     lastProtocolSessionId: undefined,
     unsequenced: new Map(),
     lastAckPacketIndex: -1,
+    ackedStream: undefined,
+    ackedChannel: undefined,
     lastAck: Number.NaN,
     input: undefined,
     recent: undefined,
@@ -622,7 +627,14 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const width = roles.ackBitsWidth ?? (ackBitsRole === undefined ? 0 : 32);
     // The channel the definition says the ack acknowledges (core's one rule, shared with latency's RTT).
     const channel = acknowledgedChannel(roles);
-    const direct = peer.streams.get(channel);
+    let direct = peer.ackedStream;
+    if (direct === undefined || channel !== peer.ackedChannel) {
+      direct = peer.streams.get(channel);
+      if (direct !== undefined) {
+        peer.ackedStream = direct;
+        peer.ackedChannel = channel;
+      }
+    }
     if (direct !== undefined) {
       direct.space.onAck(ack, ackBits, width);
       if (direct.headOpen) direct.head!.ack(ack, ackBits, width, message.packetIndex);
@@ -940,6 +952,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     }
     if (later.direction.recent !== undefined) target.recent = later.direction.recent;
     target.lastStream = undefined;
+    target.ackedStream = undefined;
     target.lastAckPacketIndex = -1;
     // Acks of the later pass that found no stream there acknowledge this pass's sequences.
     for (const ack of later.headAcks) {
