@@ -164,3 +164,63 @@ describe("collectAcknowledged", () => {
     }
   });
 });
+
+describe("runTrial acknowledged baselines", () => {
+  /**
+   * The rule written out plainly: a snap's baseline is, among the newest `historySize`
+   * sequences its stream sent (a sequence sent again counts as its newest send), the
+   * message with the latest capture time that an ack seen so far acknowledged —
+   * replaced only by a strictly later one, ties to the first in the ack's order.
+   */
+  function referenceBaselines(trace: readonly RetainedMessage[], historySize: number): (RetainedMessage | undefined)[] {
+    const history: { sequence: SerialNumber; message: RetainedMessage }[] = [];
+    let acked: RetainedMessage | undefined;
+    const result: (RetainedMessage | undefined)[] = [];
+    const acknowledged: SerialNumber[] = [];
+    for (const message of trace) {
+      if (message.type === "ack") {
+        collectAcknowledged(message.roles.ack!, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);
+        for (const sequence of acknowledged) {
+          const entry = history.find((item) => item.sequence === sequence);
+          if (entry !== undefined && (acked === undefined || entry.message.tUs > acked.tUs)) acked = entry.message;
+        }
+        continue;
+      }
+      result.push(acked);
+      const sequence = message.roles.sequence!;
+      const previous = history.findIndex((item) => item.sequence === sequence);
+      if (previous >= 0) history.splice(previous, 1);
+      history.push({ sequence, message });
+      if (history.length > historySize) history.shift();
+    }
+    return result;
+  }
+
+  it("match the plain rule over random sends, resends, reordered times, losses and narrow histories", () => {
+    let seed = 7;
+    const random = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    for (let round = 0; round < 60; round++) {
+      const trace: RetainedMessage[] = [];
+      let sequence = 0;
+      let tUs = 0;
+      const historySize = 1 + Math.floor(random() * 12);
+      for (let step = 0; step < 150; step++) {
+        // Equal and decreasing capture times happen (coarse clocks, merged captures).
+        tUs += Math.floor(random() * 3) - (random() < 0.05 ? 2 : 0);
+        if (random() < 0.6) {
+          // Now and then a sequence is sent again.
+          const sent = random() < 0.1 && sequence > 0 ? sequence - 1 - Math.floor(random() * Math.min(sequence, 4)) : sequence++;
+          trace.push(snap(tUs, sent % 256, Math.floor(random() * 4)));
+        } else {
+          const acknowledgedUpTo = Math.max(0, sequence - 1 - Math.floor(random() * 6)) % 256;
+          trace.push(ack(tUs, acknowledgedUpTo, Math.floor(random() * 256)));
+        }
+      }
+      const baselines: (RetainedMessage | undefined)[] = [];
+      runTrial(trace, reencoder, { variant: delta, historySize }, (message, _sent, _bytes, baseline) => {
+        if (message.type === "snap") baselines.push(baseline?.message);
+      });
+      expect(baselines, `round ${round}`).toEqual(referenceBaselines(trace, historySize));
+    }
+  });
+});

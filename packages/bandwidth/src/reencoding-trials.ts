@@ -120,7 +120,7 @@ export function runTrial(
   const stateOf = (streamKey: string): StreamTrialState => {
     let state = streamStates.get(streamKey);
     if (state === undefined) {
-      state = { entries: undefined, newestUs: Number.NEGATIVE_INFINITY, acked: undefined, lastSent: undefined, kept: 0 };
+      state = { entries: undefined, pending: [], newestUs: Number.NEGATIVE_INFINITY, acked: undefined, lastSent: undefined, kept: 0 };
       streamStates.set(streamKey, state);
     }
     return state;
@@ -277,10 +277,21 @@ export function runTrial(
           }
           list.push(state);
         }
-        entries.delete(roles.sequence);
-        entries.set(roles.sequence, sent);
+        const replaced = entries.get(roles.sequence);
+        if (replaced !== undefined) {
+          replaced.live = false;
+          entries.delete(roles.sequence);
+        }
+        const entry: HistoryEntry = { sequence: roles.sequence, baseline: sent, live: true };
+        entries.set(roles.sequence, entry);
+        // Only a message newer than the acknowledged one can become the acknowledged one.
+        if (state.acked === undefined || message.tUs > state.acked.message.tUs) addPending(state, entry, historySize);
         if (message.tUs > state.newestUs) state.newestUs = message.tUs;
-        if (entries.size > historySize) entries.delete(entries.keys().next().value!);
+        if (entries.size > historySize) {
+          const oldest = entries.keys().next().value!;
+          entries.get(oldest)!.live = false;
+          entries.delete(oldest);
+        }
       }
     }
   }
@@ -291,10 +302,35 @@ export function runTrial(
   return result;
 }
 
+/** A sent message in a stream's history, under its sequence. */
+interface HistoryEntry {
+  sequence: SerialNumber;
+  baseline: RetainedBaseline;
+  /** False once the history dropped it (full, or the sequence was sent again). */
+  live: boolean;
+}
+
+/** Adds a pending entry; past twice the history size, drops the entries no longer in the history (at most `historySize` are). */
+function addPending(state: StreamTrialState, entry: HistoryEntry, historySize: number): void {
+  state.pending.push(entry);
+  if (state.pending.length > 2 * historySize + 2) state.pending = state.pending.filter((item) => item.live);
+}
+
+/** Same key for a Map (SameValueZero): `===`, and NaN equals NaN. */
+function sameKey(a: SerialNumber, b: SerialNumber): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
 /** Delta state of one stream (session, direction, type) in a trial. */
 interface StreamTrialState {
   /** Sent messages by sequence (the newest `historySize`), once the stream has sent a sequence. */
-  entries: Map<SerialNumber, RetainedBaseline> | undefined;
+  entries: Map<SerialNumber, HistoryEntry> | undefined;
+  /**
+   * The entries that were newer than the acknowledged message when they were put in
+   * `entries` (and those gone since: `live` false), in the order they were put: every
+   * entry that could replace the acknowledged message (it is only ever replaced by a newer one).
+   */
+  pending: HistoryEntry[];
   /** Latest capture time ever put in `entries` (never lowered: no entry is newer). */
   newestUs: number;
   /** Newest acknowledged message. */
@@ -319,21 +355,45 @@ function applyAck(message: RetainedMessage, historiesOfDirection: Map<string, St
     const state = states[position]!;
     let best = state.acked;
     if (best !== undefined && best.message.tUs >= state.newestUs) continue;
+    const pending = state.pending;
+    // No entry newer than the acknowledged one: nothing can replace it.
+    if (pending.length === 0) continue;
     if (!collected) {
       collectAcknowledged(message.roles.ack!, message.roles.ackBits, message.roles.ackBitsWidth, message.roles.sequenceBits, acknowledged);
       collected = true;
     }
-    const entries = state.entries!;
+    // The entries not pending are no newer than `best`: looking among the pending ones finds the same best
+    // (a few of them are compared directly; many are looked up in the history).
+    const entries = pending.length <= PENDING_SCAN_LIMIT ? undefined : state.entries!;
     for (let index = 0; index < acknowledged.length; index++) {
-      const entry = entries.get(acknowledged[index]!);
+      const sequence = acknowledged[index]!;
+      let entry: RetainedBaseline | undefined;
+      if (entries !== undefined) {
+        entry = entries.get(sequence)?.baseline;
+      } else {
+        for (let item = 0; item < pending.length; item++) {
+          const candidate = pending[item]!;
+          if (candidate.live && sameKey(candidate.sequence, sequence)) {
+            entry = candidate.baseline;
+            break;
+          }
+        }
+      }
       if (entry !== undefined && (best === undefined || entry.message.tUs > best.message.tUs)) {
         best = entry;
         if (entry.message.tUs >= state.newestUs) break;
       }
     }
-    if (best !== undefined) state.acked = best;
+    if (best !== undefined && best !== state.acked) {
+      state.acked = best;
+      const ackedUs = best.message.tUs;
+      state.pending = pending.filter((item) => item.live && item.baseline.message.tUs > ackedUs);
+    }
   }
 }
+
+/** Most pending entries compared directly with each acknowledged sequence (beyond, the history is looked up). */
+const PENDING_SCAN_LIMIT = 8;
 
 /**
  * Fills `into` with the sequence numbers an ack acknowledges: `ack` itself, then
