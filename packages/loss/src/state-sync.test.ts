@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MessageRoles } from "@tickscope/core";
+import { LogHistogram } from "./histogram.js";
 import { StateSyncTracker } from "./state-sync.js";
 
 const roles = (entities: { id: number; x: number; vx?: number }[]): MessageRoles =>
@@ -25,6 +26,30 @@ describe("StateSyncTracker entities", () => {
     const restored = new StateSyncTracker(100_000, 4096);
     restored.mergeState(JSON.parse(JSON.stringify(saved)));
     expect(restored.saveState().entities).toEqual(saved.entities);
+  });
+
+  it("adds held jumps to their histograms in measurement order (sums bit-identical), whenever they are read or saved", () => {
+    const tracker = new StateSyncTracker(100_000, 4096);
+    const afterLoss = new LogHistogram();
+    const baseline = new LogHistogram();
+    const last = new Map<number, number>();
+    const ids = [1, 2, 5000];
+    for (let snapshot = 0; snapshot < 700; snapshot++) {
+      const skipped = snapshot % 7 === 3 ? 1 : 0;
+      const entities = ids.map((id) => ({ id, x: Math.sin(snapshot * 0.37 + id) * 10 + snapshot / 3 }));
+      tracker.onEntities(roles(entities), 1_000_000 + snapshot * 33_333, skipped);
+      for (const { id, x } of entities) {
+        const previous = last.get(id);
+        if (previous !== undefined) (skipped > 0 ? afterLoss : baseline).add(Math.sqrt((x - previous) * (x - previous)) * 1000);
+        last.set(id, x);
+      }
+      if (snapshot === 100) expect(tracker.jumpBaseline.saveState()).toEqual(baseline.saveState());
+    }
+    expect(tracker.jumpAfterLoss.saveState()).toEqual(afterLoss.saveState());
+    expect(tracker.jumpBaseline.saveState()).toEqual(baseline.saveState());
+    tracker.onEntities(roles(ids.map((id) => ({ id, x: 0 }))), 1_000_000 + 700 * 33_333, 0);
+    for (const id of ids) baseline.add(Math.abs(last.get(id)!) * 1000);
+    expect(tracker.saveState().jumpBaseline).toEqual(baseline.saveState());
   });
 
   it("drops entities beyond the limit, dense or sparse, and counts them", () => {

@@ -36,6 +36,12 @@ const NEAR_THRESHOLD_BAND = 0.1;
 const MAX_NEAR_THRESHOLD = 4096;
 /** Correction jumps are recorded in thousandths of a game unit (histogram resolution). */
 const JUMP_SCALE = 1000;
+/**
+ * Correction jumps held before they are added to their histograms, in order:
+ * adding a batch touches each histogram's buckets (and the bucket tables)
+ * once per batch rather than once per snapshot, when they have left the cache.
+ */
+const PENDING_JUMPS = 256;
 
 interface EntityState {
   x: number;
@@ -87,10 +93,43 @@ export class StateSyncTracker {
   readonly intervalsUs = new LogHistogram();
   /** Intervals that ended a loss gap, µs. */
   readonly staleAfterLossUs = new LogHistogram();
+  private readonly afterLossJumps = new LogHistogram();
+  private readonly baselineJumps = new LogHistogram();
+  /** Jumps not yet in their histograms (thousandths of a game unit), and 1 for each one after a loss. */
+  private readonly pendingJumps = new Float64Array(PENDING_JUMPS);
+  private readonly pendingAfterLoss = new Uint8Array(PENDING_JUMPS);
+  private pendingJumpCount = 0;
+
   /** Correction jumps after a loss, thousandths of a game unit. */
-  readonly jumpAfterLoss = new LogHistogram();
+  get jumpAfterLoss(): LogHistogram {
+    this.flushJumps();
+    return this.afterLossJumps;
+  }
+
   /** Correction jumps without loss, thousandths of a game unit. */
-  readonly jumpBaseline = new LogHistogram();
+  get jumpBaseline(): LogHistogram {
+    this.flushJumps();
+    return this.baselineJumps;
+  }
+
+  /** Records a correction jump (added to its histogram with the next batch, in order). */
+  private recordJump(jump: number, afterLoss: number): void {
+    const count = this.pendingJumpCount;
+    this.pendingJumps[count] = jump;
+    this.pendingAfterLoss[count] = afterLoss;
+    this.pendingJumpCount = count + 1;
+    if (count + 1 === PENDING_JUMPS) this.flushJumps();
+  }
+
+  /** Adds the held jumps to their histograms, in the order they were measured. */
+  private flushJumps(): void {
+    const count = this.pendingJumpCount;
+    if (count === 0) return;
+    this.pendingJumpCount = 0;
+    const jumps = this.pendingJumps;
+    const afterLoss = this.pendingAfterLoss;
+    for (let index = 0; index < count; index++) (afterLoss[index] === 1 ? this.afterLossJumps : this.baselineJumps).add(jumps[index]!);
+  }
   /** Intervals longer than the interpolation delay. */
   exceeds = 0;
   /** State updates (datagrams). */
@@ -207,11 +246,11 @@ export class StateSyncTracker {
 
   /** Updates entity positions from a state message, measuring the correction jump. */
   onEntities(roles: MessageRoles, tUs: number, skipped: number): void {
-    const jumps = skipped > 0 ? this.jumpAfterLoss : this.jumpBaseline;
+    const afterLoss = skipped > 0 ? 1 : 0;
     const position = roles.position;
     if (position !== undefined) {
       const id = roles.entityId ?? roles.playerId ?? -1;
-      this.updateEntity(id, position, roles.velocity, tUs, jumps);
+      this.updateEntity(id, position, roles.velocity, tUs, afterLoss);
     }
     const entities = roles.entities;
     if (entities === undefined) return;
@@ -220,8 +259,8 @@ export class StateSyncTracker {
       const entityPosition = entity.position;
       if (entityPosition === undefined) continue;
       const id = entity.entityId;
-      if (isDenseId(id)) this.updateDenseEntity(id, entityPosition, entity.velocity, tUs, jumps);
-      else this.updateEntity(id, entityPosition, entity.velocity, tUs, jumps);
+      if (isDenseId(id)) this.updateDenseEntity(id, entityPosition, entity.velocity, tUs, afterLoss);
+      else this.updateEntity(id, entityPosition, entity.velocity, tUs, afterLoss);
     }
   }
 
@@ -310,16 +349,16 @@ export class StateSyncTracker {
     if (state !== undefined) Object.assign(state, entity);
   }
 
-  private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
+  private updateEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, afterLoss: number): void {
     if (isDenseId(id)) {
-      this.updateDenseEntity(id, position, velocity, tUs, jumps);
+      this.updateDenseEntity(id, position, velocity, tUs, afterLoss);
       return;
     }
     const state = this.sparseEntity(id, tUs);
     if (state === undefined) return;
     if (this.created) {
       this.created = false;
-      this.firstEntities.push([id, position.x, position.y, position.z, tUs, jumps === this.jumpAfterLoss ? 1 : 0]);
+      this.firstEntities.push([id, position.x, position.y, position.z, tUs, afterLoss]);
     }
     // A new entity has state.tUs = tUs: no previous position, no jump.
     if (tUs > state.tUs) {
@@ -327,7 +366,7 @@ export class StateSyncTracker {
       const dx = position.x - (state.x + state.vx * elapsedSeconds);
       const dy = position.y - (state.y + state.vy * elapsedSeconds);
       const dz = position.z - (state.z + state.vz * elapsedSeconds);
-      jumps.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
+      this.recordJump(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, afterLoss);
     }
     state.x = position.x;
     state.y = position.y;
@@ -347,12 +386,12 @@ export class StateSyncTracker {
   }
 
   /** {@link StateSyncTracker.updateEntity} on the dense table (same arithmetic, same order). */
-  private updateDenseEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, jumps: LogHistogram): void {
+  private updateDenseEntity(id: number, position: Vector3, velocity: Vector3 | undefined, tUs: number, afterLoss: number): void {
     const row = id << ROW_SHIFT;
     if (!(id < this.denseCapacity && this.dense[row + FIELD_FLAGS] !== 0)) {
       if (!this.createDense(id, tUs)) return;
       this.created = false;
-      this.firstEntities.push([id, position.x, position.y, position.z, tUs, jumps === this.jumpAfterLoss ? 1 : 0]);
+      this.firstEntities.push([id, position.x, position.y, position.z, tUs, afterLoss]);
     }
     const dense = this.dense;
     const x = position.x;
@@ -365,7 +404,7 @@ export class StateSyncTracker {
       const dx = x - (dense[row + FIELD_X]! + dense[row + FIELD_VX]! * elapsedSeconds);
       const dy = y - (dense[row + FIELD_Y]! + dense[row + FIELD_VY]! * elapsedSeconds);
       const dz = z - (dense[row + FIELD_Z]! + dense[row + FIELD_VZ]! * elapsedSeconds);
-      jumps.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE);
+      this.recordJump(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, afterLoss);
     }
     dense[row + FIELD_X] = x;
     dense[row + FIELD_Y] = y;
