@@ -1,5 +1,6 @@
 import type { EntityRoles, MessageRoles, Vector3 } from "@tickscope/core";
 import { LogHistogram, type LogHistogramState } from "./histogram.js";
+import { HistogramBatch } from "./histogram-batch.js";
 import { decodeFloat, encodeFloat, type EncodedFloat } from "./state-encoding.js";
 
 /** Saved state of a {@link StateSyncTracker}. */
@@ -36,12 +37,10 @@ const NEAR_THRESHOLD_BAND = 0.1;
 const MAX_NEAR_THRESHOLD = 4096;
 /** Correction jumps are recorded in thousandths of a game unit (histogram resolution). */
 const JUMP_SCALE = 1000;
-/**
- * Correction jumps held before they are added to their histograms, in order:
- * adding a batch touches each histogram's buckets (and the bucket tables)
- * once per batch rather than once per snapshot, when they have left the cache.
- */
-const PENDING_JUMPS = 256;
+/** Targets of a tracker's histogram batch: intervals, stale intervals, jumps without loss, jumps after loss (`TARGET_BASELINE_JUMP + 1`). */
+const TARGET_INTERVAL = 0;
+const TARGET_STALE = 1;
+const TARGET_BASELINE_JUMP = 2;
 
 interface EntityState {
   x: number;
@@ -89,47 +88,37 @@ function isDenseId(id: number): boolean {
  * game units per second), or last position when no velocity role exists.
  */
 export class StateSyncTracker {
-  /** Update (datagram) intervals, µs. */
-  readonly intervalsUs = new LogHistogram();
-  /** Intervals that ended a loss gap, µs. */
-  readonly staleAfterLossUs = new LogHistogram();
-  private readonly afterLossJumps = new LogHistogram();
+  private readonly intervalHistogram = new LogHistogram();
+  private readonly staleHistogram = new LogHistogram();
   private readonly baselineJumps = new LogHistogram();
-  /** Jumps not yet in their histograms (thousandths of a game unit), and 1 for each one after a loss. */
-  private readonly pendingJumps = new Float64Array(PENDING_JUMPS);
-  private readonly pendingAfterLoss = new Uint8Array(PENDING_JUMPS);
-  private pendingJumpCount = 0;
+  private readonly afterLossJumps = new LogHistogram();
+  /** Values bound for the four histograms (by `TARGET_…`), added in batches in the order they were measured. */
+  private readonly batch = new HistogramBatch([this.intervalHistogram, this.staleHistogram, this.baselineJumps, this.afterLossJumps]);
+
+  /** Update (datagram) intervals, µs. */
+  get intervalsUs(): LogHistogram {
+    this.batch.flush();
+    return this.intervalHistogram;
+  }
+
+  /** Intervals that ended a loss gap, µs. */
+  get staleAfterLossUs(): LogHistogram {
+    this.batch.flush();
+    return this.staleHistogram;
+  }
 
   /** Correction jumps after a loss, thousandths of a game unit. */
   get jumpAfterLoss(): LogHistogram {
-    this.flushJumps();
+    this.batch.flush();
     return this.afterLossJumps;
   }
 
   /** Correction jumps without loss, thousandths of a game unit. */
   get jumpBaseline(): LogHistogram {
-    this.flushJumps();
+    this.batch.flush();
     return this.baselineJumps;
   }
 
-  /** Records a correction jump (added to its histogram with the next batch, in order). */
-  private recordJump(jump: number, afterLoss: number): void {
-    const count = this.pendingJumpCount;
-    this.pendingJumps[count] = jump;
-    this.pendingAfterLoss[count] = afterLoss;
-    this.pendingJumpCount = count + 1;
-    if (count + 1 === PENDING_JUMPS) this.flushJumps();
-  }
-
-  /** Adds the held jumps to their histograms, in the order they were measured. */
-  private flushJumps(): void {
-    const count = this.pendingJumpCount;
-    if (count === 0) return;
-    this.pendingJumpCount = 0;
-    const jumps = this.pendingJumps;
-    const afterLoss = this.pendingAfterLoss;
-    for (let index = 0; index < count; index++) (afterLoss[index] === 1 ? this.afterLossJumps : this.baselineJumps).add(jumps[index]!);
-  }
   /** Intervals longer than the interpolation delay. */
   exceeds = 0;
   /** State updates (datagrams). */
@@ -184,8 +173,8 @@ export class StateSyncTracker {
     this.lastUpdateUs = tUs;
     if (Number.isNaN(previous)) return;
     const intervalUs = tUs - previous;
-    this.intervalsUs.add(intervalUs);
-    if (skipped > 0) this.staleAfterLossUs.add(intervalUs);
+    this.batch.add(intervalUs, TARGET_INTERVAL);
+    if (skipped > 0) this.batch.add(intervalUs, TARGET_STALE);
     if (intervalUs > this.interpolationDelayUs) this.exceeds += 1;
     if (this.nominalUs > 0) {
       this.countBuffers(intervalUs);
@@ -366,7 +355,7 @@ export class StateSyncTracker {
       const dx = position.x - (state.x + state.vx * elapsedSeconds);
       const dy = position.y - (state.y + state.vy * elapsedSeconds);
       const dz = position.z - (state.z + state.vz * elapsedSeconds);
-      this.recordJump(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, afterLoss);
+      this.batch.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, TARGET_BASELINE_JUMP + afterLoss);
     }
     state.x = position.x;
     state.y = position.y;
@@ -404,7 +393,7 @@ export class StateSyncTracker {
       const dx = x - (dense[row + FIELD_X]! + dense[row + FIELD_VX]! * elapsedSeconds);
       const dy = y - (dense[row + FIELD_Y]! + dense[row + FIELD_VY]! * elapsedSeconds);
       const dz = z - (dense[row + FIELD_Z]! + dense[row + FIELD_VZ]! * elapsedSeconds);
-      this.recordJump(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, afterLoss);
+      this.batch.add(Math.sqrt(dx * dx + dy * dy + dz * dz) * JUMP_SCALE, TARGET_BASELINE_JUMP + afterLoss);
     }
     dense[row + FIELD_X] = x;
     dense[row + FIELD_Y] = y;
