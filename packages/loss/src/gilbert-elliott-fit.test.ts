@@ -192,3 +192,40 @@ describe("simplex order", () => {
     expect(fit!.stationaryLossRate).toBeCloseTo(0.1, 2);
   });
 });
+
+describe("loss pattern counter", () => {
+  it("counts exactly as the slot-by-slot definition, quiet stretches included, whenever it is read", () => {
+    const random = new SeededRandom(11);
+    for (const length of [2, 5, 8]) {
+      const counter = new LossPatternCounter(length);
+      const patterns = new Float64Array(1 << length);
+      const transitions = new Float64Array(4);
+      let register = 0;
+      let filled = 0;
+      let previous = -1;
+      for (let slot = 0; slot < 20_000; slot++) {
+        if (random.next() < 0.001) {
+          counter.breakTrace();
+          register = 0;
+          filled = 0;
+          previous = -1;
+          continue;
+        }
+        const lost = random.next() < (slot % 3000 < 1500 ? 0.002 : 0.2);
+        counter.add(lost);
+        const bit = lost ? 1 : 0;
+        if (previous >= 0) transitions[previous * 2 + bit]! += 1;
+        previous = bit;
+        register = ((register << 1) | bit) & ((1 << length) - 1);
+        if (filled < length) filled += 1;
+        if (filled === length) patterns[register]! += 1;
+        if (slot % 4999 === 0) expect(counter.transitions).toEqual(transitions);
+      }
+      expect(counter.patterns).toEqual(patterns);
+      expect(counter.transitions).toEqual(transitions);
+      const saved = counter.saveState();
+      expect(saved.register).toBe(register);
+      expect(LossPatternCounter.fromState(saved).saveState()).toEqual(saved);
+    }
+  });
+});

@@ -60,28 +60,59 @@ export const DEFAULT_PATTERN_LENGTH = 8;
  * discontinuity (reset, unobserved slot) so no pattern spans it.
  */
 export class LossPatternCounter {
-  /** Counts of each pattern (bit i = slot i from the oldest, 1 = lost). */
-  readonly patterns: Float64Array;
-  /** transitions[previous * 2 + current], 0 = received, 1 = lost. */
-  readonly transitions = new Float64Array(4);
+  private readonly patternCounts: Float64Array;
+  private readonly transitionCounts = new Float64Array(4);
   private register = 0;
   private filled = 0;
   private previous = -1;
   private readonly mask: number;
+  /**
+   * Quiet slots not yet counted: received after a full window of received
+   * slots, each adding one to `transitions[0]` and `patterns[0]` and changing
+   * nothing else — the common case, counted here without touching the arrays
+   * (exact: the counts are integers) and settled before they are read.
+   */
+  private quiet = 0;
 
   constructor(readonly patternLength = DEFAULT_PATTERN_LENGTH) {
-    this.patterns = new Float64Array(1 << patternLength);
+    this.patternCounts = new Float64Array(1 << patternLength);
     this.mask = (1 << patternLength) - 1;
+  }
+
+  /** Counts of each pattern (bit i = slot i from the oldest, 1 = lost). */
+  get patterns(): Float64Array {
+    this.settle();
+    return this.patternCounts;
+  }
+
+  /** transitions[previous * 2 + current], 0 = received, 1 = lost. */
+  get transitions(): Float64Array {
+    this.settle();
+    return this.transitionCounts;
   }
 
   /** Adds one slot. */
   add(lost: boolean): void {
+    if (!lost && this.register === 0 && this.previous === 0 && this.filled === this.patternLength) {
+      this.quiet += 1;
+      return;
+    }
+    this.settle();
     const bit = lost ? 1 : 0;
-    if (this.previous >= 0) this.transitions[this.previous * 2 + bit]! += 1;
+    if (this.previous >= 0) this.transitionCounts[this.previous * 2 + bit]! += 1;
     this.previous = bit;
     this.register = ((this.register << 1) | bit) & this.mask;
     if (this.filled < this.patternLength) this.filled += 1;
-    if (this.filled === this.patternLength) this.patterns[this.register]! += 1;
+    if (this.filled === this.patternLength) this.patternCounts[this.register]! += 1;
+  }
+
+  /** Counts the quiet slots held back. */
+  private settle(): void {
+    const quiet = this.quiet;
+    if (quiet === 0) return;
+    this.quiet = 0;
+    this.transitionCounts[0]! += quiet;
+    this.patternCounts[0]! += quiet;
   }
 
   /** Ends the current contiguous stretch. */
@@ -116,8 +147,9 @@ export class LossPatternCounter {
 
   /** Number of complete patterns counted. */
   get patternCount(): number {
+    const patterns = this.patterns;
     let total = 0;
-    for (let index = 0; index < this.patterns.length; index++) total += this.patterns[index]!;
+    for (let index = 0; index < patterns.length; index++) total += patterns[index]!;
     return total;
   }
 
