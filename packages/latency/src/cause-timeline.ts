@@ -50,12 +50,6 @@ const FEATURE_COUNT = 6;
 /** Message types a timeline finds by a scan of the types seen first, before its map (a game's handful). */
 const TYPES_LOOKED_UP_BY_SCAN = 8;
 
-/** A message type's per-bin byte ring and its index in `typeRings` / `typeSums`. */
-interface TypeBytesEntry {
-  readonly ring: Float64Array;
-  readonly index: number;
-}
-
 /** Window widths (bins) tried for level features. */
 const WINDOW_WIDTHS = [1, 3, 9];
 
@@ -83,7 +77,7 @@ export class CauseTimeline {
   private readonly statistics: RunningStatistics[] = [];
   private readonly totals = new Float64Array(FEATURE_COUNT);
   /** Bytes per message type: the ring of per-bin bytes and the whole-session total, one lookup per message. */
-  private readonly typeBytes = new Map<string, TypeBytesEntry>();
+  private readonly typeBytes = new Map<string, { readonly ring: Float64Array; totalBytes: number }>();
   /** The per-bin byte rings of `typeBytes`, in insertion order (cleared per bin without iterating the map). */
   private readonly typeRings: Float64Array[] = [];
   /** The message type recorded last and its entry (consecutive messages mostly share a type). */
@@ -94,16 +88,8 @@ export class CauseTimeline {
    * map: a session's few types alternate message by message.
    */
   private readonly seenTypes: string[] = [];
-  private readonly seenTypeEntries: TypeBytesEntry[] = [];
-  private lastTypeEntry: TypeBytesEntry | undefined;
-  /**
-   * Per message type (entry index): at `2·index` its bytes in the current bin
-   * (what its ring holds at `currentSlot`, kept here while the bin is current
-   * and written to the ring when the bin changes or a spike is scored), at
-   * `2·index + 1` its total bytes. One small array per session, so a message
-   * touches one cache line instead of its type's ring and entry.
-   */
-  private typeSums = new Float64Array(2 * TYPES_LOOKED_UP_BY_SCAN);
+  private readonly seenTypeEntries: { readonly ring: Float64Array; totalBytes: number }[] = [];
+  private lastTypeEntry: { readonly ring: Float64Array; totalBytes: number } | undefined;
   private currentBin = Number.NaN;
   /** Ring slot of `currentBin` (the hot path's answer when the clock did not move to a new bin). */
   private currentSlot = 0;
@@ -131,17 +117,14 @@ export class CauseTimeline {
       return this.currentSlot;
     }
     if (Number.isNaN(this.currentBin)) {
-      this.writeTypeSums();
       this.currentBinUs = tUs;
       this.currentBin = bin;
       this.firstBin = bin;
       this.currentSlot = this.slot(bin);
-      this.readTypeSums();
       return this.currentSlot;
     }
     if (bin > this.currentBin) {
       this.closeBin(this.currentBin);
-      this.writeTypeSums();
       const gap = bin - this.currentBin;
       const cleared = Math.min(gap, this.historyBins);
       for (let step = 1; step <= cleared; step++) this.clearSlot(this.slot(this.currentBin + step));
@@ -150,7 +133,6 @@ export class CauseTimeline {
       this.currentBin = bin;
       this.currentBinUs = tUs;
       this.currentSlot = this.slot(bin);
-      this.readTypeSums();
       return this.currentSlot;
     }
     return this.slot(Math.max(bin, this.currentBin - this.historyBins + 1));
@@ -185,12 +167,7 @@ export class CauseTimeline {
         const key = this.typeBytes.size >= this.maxMessageTypes ? "other" : type;
         entry = this.typeBytes.get(key);
         if (entry === undefined) {
-          entry = { ring: new Float64Array(this.historyBins), index: this.typeRings.length };
-          if (2 * entry.index + 2 > this.typeSums.length) {
-            const grown = new Float64Array(2 * this.typeSums.length);
-            grown.set(this.typeSums);
-            this.typeSums = grown;
-          }
+          entry = { ring: new Float64Array(this.historyBins), totalBytes: 0 };
           this.typeBytes.set(key, entry);
           this.typeRings.push(entry.ring);
         }
@@ -202,10 +179,8 @@ export class CauseTimeline {
     }
     this.lastType = type;
     this.lastTypeEntry = entry;
-    const index = 2 * entry.index;
-    if (slot === this.currentSlot) this.typeSums[index] += bytes;
-    else entry.ring[slot] += bytes;
-    this.typeSums[index + 1] += bytes;
+    entry.ring[slot] += bytes;
+    entry.totalBytes += bytes;
   }
 
   /** Records `count` packets missing from a sequence (a gap) noticed at `tUs`. */
@@ -332,9 +307,7 @@ export class CauseTimeline {
   responsibleTypes(window: readonly number[]): { type: string; excessBytes: number }[] {
     const bins = Math.max(1, this.closedBins + 1);
     const result: { type: string; excessBytes: number }[] = [];
-    this.writeTypeSums();
-    for (const [type, { ring, index }] of this.typeBytes) {
-      const totalBytes = this.typeSums[2 * index + 1];
+    for (const [type, { ring, totalBytes }] of this.typeBytes) {
       let observed = 0;
       for (const bin of window) observed += ring[this.slot(bin)];
       const expected = (totalBytes / bins) * window.length;
@@ -374,22 +347,6 @@ export class CauseTimeline {
     for (let feature = 0; feature < FEATURE_COUNT; feature++) {
       if (feature !== MEAN_PACKET_BYTES) this.statistics[feature].add(0);
     }
-  }
-
-  /** Writes each type's bytes of the current bin (held in `typeSums`) into its ring at `currentSlot`. */
-  private writeTypeSums(): void {
-    const typeRings = this.typeRings;
-    const sums = this.typeSums;
-    const slot = this.currentSlot;
-    for (let index = 0; index < typeRings.length; index++) typeRings[index][slot] = sums[2 * index];
-  }
-
-  /** Takes each type's bytes of the (new) current bin from its ring at `currentSlot` into `typeSums`. */
-  private readTypeSums(): void {
-    const typeRings = this.typeRings;
-    const sums = this.typeSums;
-    const slot = this.currentSlot;
-    for (let index = 0; index < typeRings.length; index++) sums[2 * index] = typeRings[index][slot];
   }
 
   private clearSlot(slot: number): void {

@@ -126,14 +126,10 @@ interface MinuteState {
   sketch: QuantileSketch;
 }
 
-/**
- * One latency series (method × direction of a session). It is its own
- * smoothed RTT (RFC 6298's SRTT/RTTVAR, {@link SmoothedRtt}), so the per-sample
- * smoothing touches this object, not a second one.
- */
-class SeriesState extends SmoothedRtt {
+class SeriesState {
   /** The session-long sketch: the core {@link RttSeries} regions reads too. */
   readonly sketch: QuantileSketch;
+  readonly smoothed = new SmoothedRtt();
   readonly spikes: SpikeRecord[] = [];
   readonly minutes: LatencyMinuteReport[] = [];
   readonly timeline: RttTimeline;
@@ -173,16 +169,10 @@ class SeriesState extends SmoothedRtt {
     readonly signals: RttSeriesSignals,
     timelinePoints: number,
   ) {
-    super();
     this.sketch = signals.series.sketch;
     this.method = signals.method;
     this.direction = signals.direction;
     this.timeline = new RttTimeline(timelinePoints);
-  }
-
-  /** The series' smoothed RTT: the series itself. */
-  get smoothed(): SmoothedRtt {
-    return this;
   }
 
   /** Jitter of the RTT series itself (the session's fallback when no stream carries `sendTime`; PDV is never reported for it). */
