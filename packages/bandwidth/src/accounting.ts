@@ -57,6 +57,11 @@ interface TypeCounters {
   bytes: number;
   /** Message bytes per second since the first message (key = second; sparse, so a corrupt far timestamp costs one entry). */
   seconds: Map<number, number>;
+  /** Second being summed (messages of a type arrive in time order: one map update per second, not per message). */
+  currentSecond: number;
+  currentSecondBytes: number;
+  /** Messages in the open second (a second of empty messages still gets its entry). */
+  currentSecondMessages: number;
 }
 
 /** Most buckets of {@link BandwidthAccounting.byMessageTypeTimeline} (1-s buckets double until they fit). */
@@ -214,7 +219,7 @@ export class BandwidthAccounting {
     const slot = message.direction === "clientToServer" ? 0 : 1;
     let type = pair[slot];
     if (type === undefined) {
-      type = { type: message.type, direction: message.direction, messages: 0, bytes: 0, seconds: new Map() };
+      type = newTypeCounters(message.type, message.direction);
       pair[slot] = type;
       this.types.set(`${message.type}\u0000${message.direction}`, type);
     }
@@ -224,7 +229,12 @@ export class BandwidthAccounting {
     if (!(message.tUs <= this.lastMessageUs)) this.lastMessageUs = message.tUs;
     // Seconds of the Unix epoch: every pass over the same traffic (a thread's sessions, a rotated file) uses the same bins.
     const second = Math.floor(message.tUs / 1e6);
-    type.seconds.set(second, (type.seconds.get(second) ?? 0) + message.byteLength);
+    if (second !== type.currentSecond) {
+      flushTypeSecond(type);
+      type.currentSecond = second;
+    }
+    type.currentSecondBytes += message.byteLength;
+    type.currentSecondMessages += 1;
     const channel = message.roles.channel;
     if (channel !== undefined) {
       // Looked up by channel then direction slot: no key string per message.
@@ -382,6 +392,11 @@ export class BandwidthAccounting {
     for (const stream of this.streams.values()) flushSecond(stream);
   }
 
+  /** Adds every message type's open second to its per-second map (idempotent). */
+  private flushTypeSeconds(): void {
+    for (const type of this.types.values()) flushTypeSecond(type);
+  }
+
   /** Duration from the first to the last packet, µs (0 before two packets). */
   get durationUs(): number {
     this.flushPending();
@@ -412,6 +427,7 @@ export class BandwidthAccounting {
    * its retained trace at `finish()`).
    */
   saveState(): AccountingState {
+    this.flushTypeSeconds();
     this.flushPending();
     this.flushStreamSeconds();
     const payloadSizes: [number, number][] = [];
@@ -463,6 +479,7 @@ export class BandwidthAccounting {
   mergeState(state: AccountingState): void {
     this.flushPending();
     this.flushStreamSeconds();
+    this.flushTypeSeconds();
     this.packets += state.packets;
     this.messages += state.messages;
     this.messageBytes += state.messageBytes;
@@ -518,7 +535,7 @@ export class BandwidthAccounting {
       const slot = saved.direction === "clientToServer" ? 0 : 1;
       let type = pair[slot];
       if (type === undefined) {
-        type = { type: saved.type, direction: saved.direction, messages: 0, bytes: 0, seconds: new Map() };
+        type = newTypeCounters(saved.type, saved.direction);
         pair[slot] = type;
         this.types.set(`${saved.type}\u0000${saved.direction}`, type);
       }
@@ -717,6 +734,7 @@ export class BandwidthAccounting {
    */
   byMessageTypeTimeline(): { bucketMs: number; startUs: number[]; types: { type: string; direction: Direction; bytesPerSecond: number[] }[] } {
     if (Number.isNaN(this.firstMessageUs)) return { bucketMs: 1000, startUs: [], types: [] };
+    this.flushTypeSeconds();
     // Buckets start at the epoch second of the first message (bins are epoch seconds: passes merge by bin).
     const firstSecond = Math.floor(this.firstMessageUs / 1e6);
     const originUs = firstSecond * 1e6;
@@ -793,6 +811,18 @@ function maximum(a: number, b: number | null): number {
 
 function addSeconds(into: Map<number, number>, seconds: readonly (readonly [number, number])[]): void {
   for (const [second, bytes] of seconds) into.set(second, (into.get(second) ?? 0) + bytes);
+}
+
+function newTypeCounters(type: string, direction: Direction): TypeCounters {
+  return { type, direction, messages: 0, bytes: 0, seconds: new Map(), currentSecond: Number.NaN, currentSecondBytes: 0, currentSecondMessages: 0 };
+}
+
+/** Adds a type's open second to its per-second map and restarts the open sums. */
+function flushTypeSecond(type: TypeCounters): void {
+  if (type.currentSecondMessages === 0) return;
+  type.seconds.set(type.currentSecond, (type.seconds.get(type.currentSecond) ?? 0) + type.currentSecondBytes);
+  type.currentSecondBytes = 0;
+  type.currentSecondMessages = 0;
 }
 
 function flushSecond(stream: StreamCounters): void {

@@ -50,6 +50,27 @@ describe("BandwidthAccounting.byMessageTypeTimeline", () => {
     expect(short.byMessageTypeTimeline().types[0]!.bytesPerSecond).toEqual([20]);
   });
 
+  it("sums each type's open second into its bins before reading or saving them, also when a type's messages go back in time", () => {
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 });
+    // Seconds 0, 1, then back to 0 (a second source's late message), then 1 again; an empty message opens second 2.
+    for (const [offset, bytes] of [[0, 10], [100_000, 10], [1_000_000, 30], [200_000, 5], [1_500_000, 30], [2_000_000, 0]] as const) accounting.onMessage(message("snapshot", offset, bytes));
+    expect(accounting.saveState().types[0]!.seconds).toEqual([
+      [T0 / 1e6, 25],
+      [T0 / 1e6 + 1, 60],
+      [T0 / 1e6 + 2, 0],
+    ]);
+    // Reading again (no message in between) adds nothing twice.
+    expect(accounting.saveState().types[0]!.seconds[0]).toEqual([T0 / 1e6, 25]);
+    expect(accounting.byMessageTypeTimeline().types[0]!.bytesPerSecond.slice(0, 2)).toEqual([25, 60]);
+    const merged = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 });
+    merged.onMessage(message("snapshot", 1_100_000, 40));
+    merged.mergeState(accounting.saveState());
+    expect(merged.saveState().types[0]!.seconds.slice(0, 2)).toEqual([
+      [T0 / 1e6, 25],
+      [T0 / 1e6 + 1, 100],
+    ]);
+  });
+
   it("is empty before any message", () => {
     expect(new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, maxChangeStreams: 10 }).byMessageTypeTimeline()).toEqual({ bucketMs: 1000, startUs: [], types: [] });
   });

@@ -66,11 +66,12 @@ describe("RetainedTrace", () => {
     expect(presenceOnly.messages[1]!.roles.entities).toBeUndefined();
   });
 
-  it("shares a field tree without byte arrays, copies one with them (views into the datagram), and counts leaves of nested trees", () => {
+  it("copies the field tree (byte arrays too: views into the datagram), and counts leaves of nested trees", () => {
     const trace = new RetainedTrace(10, 1e6);
     const plain = { a: 1, nested: { list: [1, 2, { b: "x", c: null }], big: 2n }, flag: true };
     trace.offer(message(0, ORIGIN_US, plain));
-    expect(trace.messages[0]!.fields).toBe(plain);
+    expect(trace.messages[0]!.fields).not.toBe(plain);
+    expect(trace.messages[0]!.fields).toEqual(plain);
     const datagram = new Uint8Array([9, 8, 7, 6]);
     const withBytes = { a: 1, list: [{ data: datagram.subarray(1, 3) }] };
     trace.offer(message(1, ORIGIN_US + 1, withBytes));
@@ -91,6 +92,30 @@ describe("RetainedTrace", () => {
     // 10 leaves are over the bound of 9: the block alone is over it and keeps its first messages that fit.
     expect(bound.messages.length).toBe(2);
     expect(bound.truncated).toBe(true);
+  });
+
+  it("gives the same sample when its messages are read while it is still fed (kept fields built early, later ones from the arena)", () => {
+    const fields = (index: number): GameMessage["fields"] => ({ value: index, entities: Array.from({ length: index % 4 }, (_, entity) => ({ id: entity, x: index / 8 })) });
+    const feed = (trace: RetainedTrace, from: number, to: number): void => {
+      for (let index = from; index < to; index++) trace.offer(message(index, ORIGIN_US + Math.floor((index * 1e6) / 100), fields(index)));
+    };
+    const straight = new RetainedTrace(1000, 3000);
+    feed(straight, 0, 6000);
+    const interrupted = new RetainedTrace(1000, 3000);
+    feed(interrupted, 0, 700);
+    expect(interrupted.messages.length).toBe(700);
+    feed(interrupted, 700, 6000);
+    expect(interrupted.truncated).toBe(true);
+    const keptOf = (trace: RetainedTrace): unknown[] => trace.messages.map((entry) => [entry.packetIndex, entry.fields]);
+    expect(keptOf(interrupted)).toEqual(keptOf(straight));
+    expect(straight.messages.every((entry) => JSON.stringify(entry.fields) === JSON.stringify(fields(entry.packetIndex)))).toBe(true);
+    // A block alone over the bounds after an early read: its first messages that fit.
+    const capped = new RetainedTrace(50, 1e6);
+    feed(capped, 0, 30);
+    expect(capped.messages.length).toBe(30);
+    feed(capped, 30, 90);
+    expect(capped.messages.map((entry) => entry.packetIndex)).toEqual(Array.from({ length: 50 }, (_, index) => index));
+    expect(capped.messages[49]!.fields).toEqual(fields(49));
   });
 
   it("closes on a block larger than the bounds on its own (its first messages only)", () => {

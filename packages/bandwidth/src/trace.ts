@@ -2,7 +2,8 @@ import type { Direction, FieldRecord, FieldValue, GameMessage } from "@tickscope
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { Value } from "@sinclair/typebox/value";
 import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
-import { copyFieldValue, copyRoles, type RetainedRoles } from "./field-values.js";
+import { copyRoles, type RetainedRoles } from "./field-values.js";
+import { FieldArena, type ArenaRange } from "./field-arena.js";
 import { packetHash } from "./payload-sampler.js";
 import { addSharedBlockCounts, sharedSampleBound } from "./shared-block-counts.js";
 import { badPartial, checkPlainFieldValue, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
@@ -20,6 +21,9 @@ export const TRACE_SAMPLE_SEED = 0x0b10_c5ed;
  */
 export const TRACE_WARMUP_US = 250_000;
 
+/** Fields of a kept message until its tree is read from the arena (never seen outside the trace). */
+const PENDING_FIELDS: FieldRecord = Object.freeze({}) as FieldRecord;
+
 /** Key strings of one session direction (see {@link RetainedTrace.offer}). */
 interface DirectionKeys {
   /** `session\u0000direction`. */
@@ -28,7 +32,7 @@ interface DirectionKeys {
   streamKeys: Map<string, string>;
 }
 
-/** A decoded message kept for re-encoding trials (its field tree shared with the decoded message, read-only; see {@link RetainedTrace.offer}). */
+/** A decoded message kept (copied) for re-encoding trials. */
 export interface RetainedMessage {
   sessionId: string;
   direction: Direction;
@@ -49,7 +53,7 @@ export interface RetainedMessage {
 }
 
 /**
- * The bounded set of messages the re-encoding trials run on, kept: every
+ * The bounded set of messages the re-encoding trials run on, copied: every
  * message while they fit (at most `maxMessages` messages and `maxLeafValues` leaf
  * values), else a seeded, deterministic sample of whole one-second time blocks
  * spread over the capture. Blocks are seconds of the Unix epoch (not of the first
@@ -67,8 +71,14 @@ export interface RetainedMessage {
  * Accounting covers all traffic; trials say which share they measured.
  */
 export class RetainedTrace {
-  /** Retained messages in capture order. */
-  messages: RetainedMessage[] = [];
+  /** Retained messages in capture order; those from `materialized` on hold {@link PENDING_FIELDS} until {@link materialize}. */
+  private entries: RetainedMessage[] = [];
+  /** Field trees of the retained messages not yet materialized (written while streaming: no objects per record or number). */
+  private readonly arena = new FieldArena();
+  /** Arena range end of each entry from `materialized` on. */
+  private ranges: ArenaRange[] = [];
+  /** Entries whose fields are objects (before it: read from the arena). */
+  private materialized = 0;
   private leafCounts: number[] = [];
   /** Block hash of each retained message (index-aligned with `messages`): thinning scans numbers, not the messages. */
   private blockHashes: number[] = [];
@@ -110,12 +120,19 @@ export class RetainedTrace {
     private readonly sharedCounts?: Int32Array,
   ) {}
 
+  /** Retained messages in capture order (their field trees are built from the arena on first read after feeding). */
+  get messages(): RetainedMessage[] {
+    this.materialize();
+    return this.entries;
+  }
+
   /**
-   * Offers a message; keeps it when its block is in the sample. Decoded fields are
-   * read-only for every analyzer (they all receive the same message), so a kept
-   * message shares its field tree with the decoder's message: only a tree holding
-   * byte arrays (views into the datagram, valid only during the call) is copied.
-   * Roles are copied (only those the trials read).
+   * Offers a message; keeps it when its block is in the sample: its fields
+   * written flat into the arena (byte arrays copied; see {@link FieldArena}),
+   * only the roles the trials read copied. Neither a copy nor the decoded tree
+   * itself: kept trees, most dropped again as the sample thins, would be
+   * objects the collector moves and marks (the decoded ones, kept alive, are
+   * moved out of the young generation one by one — measured dearer than a copy).
    */
   offer(message: GameMessage): void {
     this.seen += 1;
@@ -135,9 +152,8 @@ export class RetainedTrace {
     }
     this.blockMessages += 1;
     if (this.lastBlockHash >= this.threshold || this.lastBlockHash > this.sharedBound) return;
-    sawBytes = false;
-    const leaves = countLeaves(message.fields);
-    const fields = sawBytes ? (copyFieldValue(message.fields) as FieldRecord) : message.fields;
+    const leaves = this.arena.write(message.fields);
+    this.ranges.push(this.arena.end());
     this.blockLeaves += leaves;
     const keys = this.keysOf(sessionId, message.direction);
     let streamKey = keys.streamKeys.get(message.type);
@@ -145,14 +161,14 @@ export class RetainedTrace {
       streamKey = `${keys.directionKey}\u0000${message.type}`;
       keys.streamKeys.set(message.type, streamKey);
     }
-    this.messages.push({
+    this.entries.push({
       sessionId,
       direction: message.direction,
       tUs,
       packetIndex: message.packetIndex,
       type: message.type,
       byteLength: message.byteLength,
-      fields,
+      fields: PENDING_FIELDS,
       roles: copyRoles(message.roles, this.keepEntityPositions),
       directionKey: keys.directionKey,
       streamKey,
@@ -161,7 +177,21 @@ export class RetainedTrace {
     this.leafCounts.push(leaves);
     this.blockHashes.push(this.lastBlockHash);
     this.leafValues += leaves;
-    if (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
+    if (this.entries.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
+  }
+
+  /** Builds the field trees of the entries still in the arena and frees it. */
+  private materialize(): void {
+    if (this.materialized === this.entries.length) return;
+    let previous: ArenaRange = { tagEnd: 0, valueEnd: 0, referenceEnd: 0 };
+    for (let index = 0; index < this.ranges.length; index++) {
+      const range = this.ranges[index]!;
+      this.entries[this.materialized + index]!.fields = this.arena.read(previous, range);
+      previous = range;
+    }
+    this.arena.clear();
+    this.ranges = [];
+    this.materialized = this.entries.length;
   }
 
   /** The direction key and stream keys of a session direction, built once (kept messages share the strings). */
@@ -201,7 +231,7 @@ export class RetainedTrace {
 
   /** Drops the largest-hash blocks until the retained messages fit; one block left over the bounds keeps its first messages. */
   private shrink(): void {
-    while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
+    while (this.entries.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
       let largest = -1;
       let smallest = 2 ** 32;
       const hashes = this.blockHashes;
@@ -212,11 +242,14 @@ export class RetainedTrace {
       }
       if (largest === smallest) {
         // One block (hash) alone over the bounds: its first messages that fit, nothing more of it.
-        while (this.messages.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
-          this.messages.pop();
+        while (this.entries.length > this.maxMessages || this.leafValues > this.maxLeafValues) {
+          this.entries.pop();
           this.blockHashes.pop();
           this.leafValues -= this.leafCounts.pop()!;
+          if (this.entries.length < this.materialized) this.materialized = this.entries.length;
+          else this.ranges.pop();
         }
+        this.arena.truncate(this.ranges[this.ranges.length - 1] ?? { tagEnd: 0, valueEnd: 0, referenceEnd: 0 });
         this.threshold = largest;
         this.capped = true;
         return;
@@ -229,22 +262,27 @@ export class RetainedTrace {
 
   /** Keeps the retained messages whose block hash is below `threshold`. */
   private keepBelow(threshold: number): void {
-    let kept = 0;
-    let leafValues = 0;
     const hashes = this.blockHashes;
-    for (let index = 0; index < this.messages.length; index++) {
+    const firstPending = this.materialized;
+    if (this.ranges.length > 0) this.arena.compact(this.ranges, (index) => hashes[firstPending + index]! < threshold);
+    let kept = 0;
+    let materialized = 0;
+    let leafValues = 0;
+    for (let index = 0; index < this.entries.length; index++) {
       const hash = hashes[index]!;
       if (hash >= threshold) continue;
-      this.messages[kept] = this.messages[index]!;
+      if (index < firstPending) materialized += 1;
+      this.entries[kept] = this.entries[index]!;
       hashes[kept] = hash;
       this.leafCounts[kept] = this.leafCounts[index]!;
       leafValues += this.leafCounts[index]!;
       kept += 1;
     }
-    this.messages.length = kept;
+    this.entries.length = kept;
     this.leafCounts.length = kept;
     hashes.length = kept;
     this.leafValues = leafValues;
+    this.materialized = materialized;
   }
 
   /** Messages offered, retained or not. */
@@ -498,9 +536,10 @@ export class RetainedTrace {
       this.capped = true;
     }
     this.threshold = threshold;
-    this.messages = kept.map(({ message }) => message);
+    this.entries = kept.map(({ message }) => message);
+    this.materialized = this.entries.length;
     this.leafCounts = kept.map(({ leaves }) => leaves);
-    this.blockHashes = this.messages.map((message) => blockHash(message.block!));
+    this.blockHashes = this.entries.map((message) => blockHash(message.block!));
     this.leafValues = this.leafCounts.reduce((total, leaves) => total + leaves, 0);
   }
 }
@@ -576,26 +615,4 @@ function decodeRoles(roles: FieldValue, path: string): RetainedRoles {
  */
 export function startsAfterGap(previousBlock: number | undefined, block: number): boolean {
   return previousBlock === undefined ? block > 0 : block > previousBlock + 1;
-}
-
-/** Set by {@link countLeaves} when the tree holds a byte array (then the kept message needs a copy). */
-let sawBytes = false;
-
-/** Leaf values of a decoded field tree (byte arrays, strings, numbers, nulls... each one; records and lists none); walks without allocating. */
-function countLeaves(value: FieldValue): number {
-  if (value === null || typeof value !== "object") return 1;
-  if (Array.isArray(value)) {
-    const items = value as readonly FieldValue[];
-    let leaves = 0;
-    for (let index = 0; index < items.length; index++) leaves += countLeaves(items[index]!);
-    return leaves;
-  }
-  if (value instanceof Uint8Array) {
-    sawBytes = true;
-    return 1;
-  }
-  const record = value as Record<string, FieldValue>;
-  let leaves = 0;
-  for (const key in record) leaves += countLeaves(record[key]!);
-  return leaves;
 }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import type { FieldRecord } from "@tickscope/core";
+import { FieldArena, type ArenaRange } from "./field-arena.js";
+
+const ZERO: ArenaRange = { tagEnd: 0, valueEnd: 0, referenceEnd: 0 };
+
+function readAll(arena: FieldArena, ranges: readonly ArenaRange[]): FieldRecord[] {
+  return ranges.map((range, index) => arena.read(index === 0 ? ZERO : ranges[index - 1]!, range));
+}
+
+describe("FieldArena", () => {
+  it("rebuilds every kind of field value equal to the stored tree, keys in their order, and counts its leaves", () => {
+    const arena = new FieldArena();
+    const bytes = new Uint8Array([1, 2, 3]);
+    const tree: FieldRecord = {
+      zero: -0,
+      nan: Number.NaN,
+      inf: Number.NEGATIVE_INFINITY,
+      fraction: 0.1 + 0.2,
+      big: 2n ** 70n,
+      text: "\u0000odd",
+      yes: true,
+      no: false,
+      none: null,
+      missing: undefined as unknown as null,
+      bytes,
+      "2": "integer-like keys come first",
+      list: [1, [2, [3]], { a: 1, b: [] }, []],
+      nested: { inner: { deep: 7 }, empty: {} },
+    };
+    // number, number, number, number, big, text, yes, no, none, missing, bytes, "2" = 12; list 1, 2, 3, a = 4; deep = 1
+    expect(arena.write(tree)).toBe(17);
+    const [copy] = readAll(arena, [arena.end()]);
+    expect(copy).toEqual(tree);
+    expect(Object.keys(copy!)).toEqual(Object.keys(tree));
+    expect(Object.is(copy!.zero, -0)).toBe(true);
+    expect(copy!.bytes).not.toBe(bytes);
+    bytes.fill(0);
+    expect(copy!.bytes).toEqual(new Uint8Array([1, 2, 3]));
+  });
+
+  it("keeps a subset in order (compact), drops the tail (truncate), grows past its first capacity and frees itself", () => {
+    const arena = new FieldArena();
+    const trees: FieldRecord[] = [];
+    const ranges: ArenaRange[] = [];
+    for (let index = 0; index < 20_000; index++) {
+      const tree: FieldRecord = index % 3 === 0 ? { id: index, entities: [{ x: index / 3, y: -index }, { x: 1, y: 2 }] } : { id: index, name: `n${index}`, flag: index % 2 === 0 };
+      trees.push(tree);
+      arena.write(tree);
+      ranges.push(arena.end());
+    }
+    expect(readAll(arena, ranges)).toEqual(trees);
+    const kept = arena.compact(ranges, (index) => index % 7 === 0 || index % 3 === 1);
+    const keptTrees = trees.filter((_, index) => index % 7 === 0 || index % 3 === 1);
+    expect(kept).toBe(keptTrees.length);
+    expect(ranges.length).toBe(kept);
+    expect(readAll(arena, ranges)).toEqual(keptTrees);
+    // Writing after a compaction appends after the kept trees.
+    arena.write({ after: [true] });
+    ranges.push(arena.end());
+    expect(readAll(arena, ranges).at(-1)).toEqual({ after: [true] });
+    ranges.pop();
+    arena.truncate(ranges.at(-1)!);
+    expect(arena.end()).toEqual(ranges.at(-1));
+    expect(readAll(arena, ranges)).toEqual(keptTrees);
+    arena.clear();
+    expect(arena.end()).toEqual(ZERO);
+    expect(arena.tagLength).toBe(0);
+  });
+
+  it("refuses a range that does not hold exactly one tree", () => {
+    const arena = new FieldArena();
+    arena.write({ a: 1 });
+    const first = arena.end();
+    arena.write({ b: 2 });
+    expect(() => arena.read(ZERO, arena.end())).toThrow(/one tree/);
+    expect(() => arena.read(first, { tagEnd: first.tagEnd, valueEnd: first.valueEnd, referenceEnd: first.referenceEnd })).toThrow(/unknown tag|one tree/);
+  });
+});
