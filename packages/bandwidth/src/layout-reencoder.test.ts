@@ -309,7 +309,14 @@ describe("LayoutReencoder.encodedLength (compiled per variant)", () => {
   function message(random: () => number): FieldRecord {
     const entities = Array.from({ length: Math.floor(random() * 5) }, () => {
       const spin = unit(random);
-      return { id: Math.floor(random() * 8), hp: Math.round(random() * 4) * 25, on: random() < 0.5, at: { x: Math.round(random() * 3), y: Math.round(random() * 3) }, spin: { a: spin.w, b: spin.x, c: spin.y, d: spin.z } };
+      // Small jitters: values that differ but quantize alike (and some that do not).
+      return {
+        id: Math.floor(random() * 8),
+        hp: Math.round(random() * 4) * 25 + random() * 0.5,
+        on: random() < 0.5,
+        at: { x: Math.round(random() * 3) + random() * 0.3, y: Math.round(random() * 3) },
+        spin: { a: spin.w, b: spin.x, c: spin.y, d: spin.z },
+      };
     });
     const fields: Record<string, unknown> = {
       length: 5,

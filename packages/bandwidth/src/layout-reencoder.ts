@@ -716,6 +716,10 @@ interface SizeNode {
   readonly bits: number;
   /** The variant's quantization of this leaf. */
   readonly quantize: QuantizationSpec | undefined;
+  /** How two numbers of this leaf compare in their encoded form ({@link sameEncoded}): one of the COMPARE_ codes. */
+  readonly compare: number;
+  /** The quantization two numbers are compared under (the variant's, else a quantized leaf's own). */
+  readonly compareSpec: QuantizationSpec | undefined;
   /** The variant's smallest-three spec of this struct. */
   readonly quaternion: SmallestThreeSpec | undefined;
   /** Struct fields (an array's element's fields for keyed arrays of structs). */
@@ -741,6 +745,8 @@ function compileSizeNode(type: WireType, name: string, path: string, variant: En
     path,
     bits: 0,
     quantize: undefined as QuantizationSpec | undefined,
+    compare: COMPARE_GENERIC,
+    compareSpec: undefined as QuantizationSpec | undefined,
     quaternion: undefined as SmallestThreeSpec | undefined,
     fields: [] as readonly SizeNode[],
     element: undefined as SizeNode | undefined,
@@ -772,7 +778,37 @@ function compileSizeNode(type: WireType, name: string, path: string, variant: En
   else if (type.kind === "uint") node.code = NODE_UINT;
   else if (type.kind === "int") node.code = NODE_INT;
   node.bits = node.quantize !== undefined ? node.quantize.bits : leafBits(type);
+  if (type.kind !== "bytes") {
+    node.compareSpec = node.quantize ?? originalQuantization(type);
+    node.compare = node.compareSpec !== undefined ? COMPARE_QUANTIZED : type.kind === "float32" ? COMPARE_FLOAT32 : COMPARE_EXACT;
+  }
   return node;
+}
+
+/** Leaves compared by {@link sameEncoded} itself (byte strings). */
+const COMPARE_GENERIC = 0;
+/** Numbers compared by their quantized integers. */
+const COMPARE_QUANTIZED = 1;
+/** Numbers compared as float32 (−0 and 0 alike). */
+const COMPARE_FLOAT32 = 2;
+/** Numbers compared exactly (NaN alike). */
+const COMPARE_EXACT = 3;
+
+/** {@link sameEncoded} of a leaf, with two numbers compared inline (what sameEncoded does for them). */
+function sameLeaf(node: SizeNode, a: FieldValue | undefined, b: FieldValue | undefined): boolean {
+  if (typeof a === "number" && typeof b === "number") {
+    switch (node.compare) {
+      case COMPARE_QUANTIZED:
+        return quantizeValue(a, node.compareSpec!) === quantizeValue(b, node.compareSpec!);
+      case COMPARE_FLOAT32:
+        return Object.is(Math.fround(a), Math.fround(b)) || (a === 0 && b === 0);
+      case COMPARE_EXACT:
+        return a === b || (Number.isNaN(a) && Number.isNaN(b));
+      default:
+        break;
+    }
+  }
+  return sameEncoded(node.type, a, b, node.quantize);
 }
 
 /** Bits {@link encodeStructBody} writes for these arguments (and the error it raises). */
@@ -819,7 +855,7 @@ function valueUnchangedBySize(node: SizeNode, value: FieldValue | undefined, bas
     }
     return true;
   }
-  return sameEncoded(node.type, value, base, node.quantize);
+  return sameLeaf(node, value, base);
 }
 
 /** Bits {@link encodeValue} writes for these arguments (and the error it raises). */
@@ -841,7 +877,7 @@ function countValue(node: SizeNode, value: FieldValue | undefined, base: FieldVa
     return countArray(node, asArray(value, node.path), withDelta && Array.isArray(base) ? (base as readonly FieldValue[]) : undefined, withDelta);
   }
   if (withDelta && base !== undefined) {
-    if (sameEncoded(node.type, value, base, node.quantize)) return 1;
+    if (sameLeaf(node, value, base)) return 1;
     return 1 + countLeaf(node, value);
   }
   return countLeaf(node, value);
