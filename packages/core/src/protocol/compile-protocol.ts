@@ -9,7 +9,7 @@ import { generateDecoder, generateEncoder } from "./codegen.js";
 import { decodeWorkBudget, decodeWorkExceeded, MAX_DECODE_WORK } from "./decode-work-budget.js";
 import type { CodecContext, DecodeFields, EncodeFields } from "./codec-runtime.js";
 import type { ProtocolDefinition } from "./definition-schema.js";
-import { interpretDecoder, interpretEncoder } from "./interpreter.js";
+import { interpretDecoder, interpretEncoder, structPrefixFields } from "./interpreter.js";
 import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
@@ -107,6 +107,14 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly reader = new BitReader();
   private readonly encodeWriter = new BitWriter(2048);
   private readonly scopes: FieldRecord[] = [];
+  /**
+   * The datagram header record reused by {@link CompiledProtocol.decodeDatagram}
+   * when every header field is unconditional (each datagram's decode then sets
+   * all of them, and a datagram whose header fails is not decoded further): the
+   * header never reaches a consumer there (roles copy its values), so one record
+   * serves every datagram. Undefined: a new record per datagram.
+   */
+  private readonly headerScratch: FieldRecord | undefined;
   private readonly sessionKeys = new ProtocolKeyStore();
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
@@ -129,6 +137,7 @@ export class CompiledProtocol implements DatagramDecoder {
     options: CompileProtocolOptions,
   ) {
     this.plan = plan;
+    this.headerScratch = structPrefixFields(plan.header).length === plan.header.length ? {} : undefined;
     this.name = plan.name;
     this.messageTypes = plan.messages.map((message) => message.name);
     this.reportTrailing = options.reportTrailingBytes !== false;
@@ -378,7 +387,8 @@ export class CompiledProtocol implements DatagramDecoder {
     codecContext.work = decodeWorkBudget(payload.length);
     const reader = this.reader;
     const scopes = this.scopes;
-    const header: FieldRecord = {};
+    // decodeDatagramFields returns the header: a new record there.
+    const header: FieldRecord = copyBytes || this.headerScratch === undefined ? {} : this.headerScratch;
     scopes[0] = header;
     reader.reset(payload);
     reader.field = "";
