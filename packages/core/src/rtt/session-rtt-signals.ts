@@ -229,7 +229,7 @@ export class SessionRttSignals {
       signals.recentSamples[2 * index + 1] = sample.rttMs;
       signals.recentCount += 1;
     }
-    signals.detector.add(sample.tUs, sample.rttMs, sample.packetIndex);
+    signals.detector.addSample(sample);
     return signals;
   }
 

@@ -33,4 +33,25 @@ describe("SpikeDetector baseline over unchanged values", () => {
     expect(spikes).toEqual([200]);
     expect(detector.baselineMs).toBe(200);
   });
+
+  it("finds the same spikes and threshold fed sample objects (addSample) as fed numbers (add)", () => {
+    const byNumbers: unknown[] = [];
+    const byObjects: unknown[] = [];
+    const numbers = new SpikeDetector((spike) => byNumbers.push(spike), { minSamples: 2 });
+    const objects = new SpikeDetector((spike) => byObjects.push(spike), { minSamples: 2 });
+    const sample = { tUs: 0, rttMs: 0, packetIndex: 0, method: "ack" };
+    for (let index = 0; index < 600; index++) {
+      const rttMs = 40 + (index % 7) * 0.5 + (index >= 300 && index < 320 ? 150 : 0);
+      numbers.add(index * 20_000, rttMs, index);
+      sample.tUs = index * 20_000;
+      sample.rttMs = rttMs;
+      sample.packetIndex = index;
+      objects.addSample(sample);
+      expect(objects.thresholdMs).toBe(numbers.thresholdMs);
+    }
+    numbers.finish(600 * 20_000);
+    objects.finish(600 * 20_000);
+    expect(byObjects).toEqual(byNumbers);
+    expect(byObjects).toHaveLength(1);
+  });
 });

@@ -118,6 +118,16 @@ export const spikeDetectorStateSchema = Type.Object(
  */
 export type SpikeDetectorState = Static<typeof spikeDetectorStateSchema>;
 
+/** One sample for {@link SpikeDetector.addSample} (an RTT sample fits). */
+export interface SpikeDetectorSample {
+  /** Start time, µs. */
+  tUs: number;
+  /** The value (RTT), ms. */
+  rttMs: number;
+  /** Packet index of the sample. */
+  packetIndex: number;
+}
+
 /**
  * Share of the previous half-span's mean excess over the baseline that the
  * latest half-span of a long spike must keep for the spike to be a level shift
@@ -194,6 +204,10 @@ export class SpikeDetector {
   private latestSegmentMeanMs = Number.NaN;
   /** Samples seen. */
   samples = 0;
+  /** {@link thresholdMs}, recomputed whenever the median or a spread changes. */
+  private currentThresholdMs = Number.NaN;
+  /** The sample {@link add} passes to {@link addSample}. */
+  private readonly input: SpikeDetectorSample = { tUs: 0, rttMs: 0, packetIndex: 0 };
 
   constructor(
     private readonly onSpike: (spike: DetectedSpike) => void,
@@ -225,18 +239,40 @@ export class SpikeDetector {
    * quantized by the peer's send interval) from flagging their upper mode.
    */
   get thresholdMs(): number {
-    return this.medianMs + Math.max(this.marginMs, this.madMultiplier * this.spreadMs, this.upperSpreadMs + this.marginMs / 2);
+    return this.currentThresholdMs;
+  }
+
+  /** Recomputes {@link thresholdMs} after the median or a spread changed (read per sample as a field: no number boxed per call). */
+  private updateThreshold(): void {
+    this.currentThresholdMs = this.medianMs + Math.max(this.marginMs, this.madMultiplier * this.spreadMs, this.upperSpreadMs + this.marginMs / 2);
   }
 
   /** Feeds one sample (time µs, latency ms, packet index). */
   add(tUs: number, valueMs: number, packetIndex: number): void {
+    const input = this.input;
+    input.tUs = tUs;
+    input.rttMs = valueMs;
+    input.packetIndex = packetIndex;
+    this.addSample(input);
+  }
+
+  /**
+   * Feeds one sample given as an object (an RTT sample: start µs, RTT ms,
+   * packet index), the same as `add(sample.tUs, sample.rttMs, sample.packetIndex)`;
+   * a caller holding its sample in an object passes it without its numbers
+   * being boxed for the call.
+   */
+  addSample(sample: SpikeDetectorSample): void {
+    const tUs = sample.tUs;
+    const valueMs = sample.rttMs;
+    const packetIndex = sample.packetIndex;
     this.samples += 1;
     if (this.samples <= this.warmupSamples) {
       this.pushBaseline(valueMs);
       return;
     }
     this.refreshBaseline();
-    const threshold = this.thresholdMs;
+    const threshold = this.currentThresholdMs;
     const open = this.open;
     if (open === undefined) {
       if (valueMs > threshold) {
@@ -372,6 +408,7 @@ export class SpikeDetector {
     this.medianMs = decodeNumber(checked.medianMs);
     this.spreadMs = decodeNumber(checked.spreadMs);
     this.upperSpreadMs = decodeNumber(checked.upperSpreadMs);
+    this.updateThreshold();
     this.runTimes.length = 0;
     this.runValues.length = 0;
     this.runPackets.length = 0;
@@ -600,6 +637,7 @@ export class SpikeDetector {
     }
     this.medianMs = median;
     this.spreadMs = 1.4826 * (count % 2 === 1 ? current : (previous + current) / 2);
+    this.updateThreshold();
   }
 
   /** The original sort-based computation, for a window holding NaN (only when a caller feeds NaN directly). */
@@ -614,6 +652,7 @@ export class SpikeDetector {
     values.sort();
     this.medianMs = median;
     this.spreadMs = 1.4826 * medianOfSorted(values);
+    this.updateThreshold();
   }
 }
 
