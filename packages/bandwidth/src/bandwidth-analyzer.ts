@@ -25,7 +25,7 @@ import { runCompressionTrials } from "./compression.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
-import { runTrial, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
+import { runTrial, TrialBaselines, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
 import type { createSharedBlockCounts } from "./shared-block-counts.js";
@@ -450,8 +450,10 @@ function buildReport(
   // Delta encoding.
   let baselineMode: MeasuredWindow["baselineMode"] = "none";
   const delta: EncodingVariant["delta"] = { baselineReferenceBits: settings.baselineReferenceBits };
+  // The delta trial's baselines: the plan's and the budget's delta trials over the same flow replay them.
+  const deltaBaselines = new TrialBaselines();
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
-    const trial = runTrial(messages, reencoder, { variant: { delta } });
+    const trial = runTrial(messages, reencoder, { variant: { delta }, recordBaselines: deltaBaselines });
     // The plan's step when neither quantization nor smallest-three precedes it (the same configuration).
     knownTrials.set("deltaEncoding", trial);
     // The mode that matters is the one of the direction carrying the most message bytes.
@@ -684,7 +686,7 @@ function buildReport(
     });
   }
 
-  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials, (trial) =>
+  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials, deltaBaselines, (trial) =>
     trace.truncated && !trace.sampled ? undefined : blockSavingsInterval(identity, trial, populationBlocks),
   );
 
@@ -744,6 +746,7 @@ function buildPlan(
   rate: InterpolationError | undefined,
   rateTypes: readonly string[],
   knownTrials: ReadonlyMap<string, TrialResult>,
+  baselines: TrialBaselines,
   intervalOf: (trial: TrialResult) => SavingsInterval | undefined,
 ): BandwidthPlan {
   let lastTrial: TrialResult | undefined;
@@ -755,7 +758,7 @@ function buildPlan(
   let after = before;
   const step = (kind: string, title: string, stepError: number, stepDelayMs: number): void => {
     applied.push(kind);
-    const trial = knownTrials.get(applied.join("+")) ?? runTrial(messages, reencoder, config);
+    const trial = knownTrials.get(applied.join("+")) ?? runTrial(messages, reencoder, { ...config, baselines });
     maxError = Math.max(maxError, stepError);
     addedDelayMs += stepDelayMs;
     if (trial.bytes >= after) return;
@@ -798,7 +801,7 @@ function buildPlan(
     plan.savingsRatioHigh = interval.high;
   }
   if (settings.budgetBitsPerSecond !== undefined) {
-    plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes, quaternions);
+    plan.budget = findBudgetVariant(settings, accounting, messages, reencoder, before, traceSeconds, delta, rateTypes, quaternions, baselines);
   }
   return plan;
 }
@@ -816,6 +819,7 @@ function findBudgetVariant(
   delta: NonNullable<EncodingVariant["delta"]>,
   rateTypes: readonly string[],
   quaternions: QuaternionPlan | undefined,
+  baselines: TrialBaselines,
 ): BudgetPlan {
   const budget = settings.budgetBitsPerSecond!;
   const worstRate = (trial: TrialResult): number => {
@@ -838,7 +842,7 @@ function findBudgetVariant(
     const rate = every > 1 ? measureInterpolationError(messages, rateTypes, every, reencoder) : undefined;
     const evaluate = (scale: number): BudgetPlan => {
       const quantization = canQuantize ? deriveQuantization(messages, reencoder!, settings.tolerances, settings.defaultTolerance, scale, observed) : undefined;
-      const config: TrialConfig = { variant: canQuantize ? { quantize: quantization!.specs, delta } : {} };
+      const config: TrialConfig = { variant: canQuantize ? { quantize: quantization!.specs, delta } : {}, baselines };
       if (canQuantize && quaternions !== undefined && quaternions.specs.size > 0) config.variant = { ...config.variant, smallestThree: quaternions.specs };
       if (every > 1) config.updateEvery = new Map(rateTypes.map((type) => [type, every]));
       if (settings.relevanceRadius !== undefined) config.relevanceRadius = settings.relevanceRadius;

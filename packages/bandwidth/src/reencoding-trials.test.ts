@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FieldRecord, SerialNumber } from "@tickscope/core";
 import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
-import { acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
+import { TrialBaselines, acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
 import { serialAdd } from "@tickscope/core";
 import type { EncodingVariant } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
@@ -221,6 +221,33 @@ describe("runTrial acknowledged baselines", () => {
         if (message.type === "snap") baselines.push(baseline?.message);
       });
       expect(baselines, `round ${round}`).toEqual(referenceBaselines(trace, historySize));
+
+      // Another encoding over the same flow replays the recorded baselines: the same result as following the acks.
+      const recorded = new TrialBaselines();
+      const recording = runTrial(trace, reencoder, { variant: delta, historySize, recordBaselines: recorded });
+      const quantized: EncodingVariant = { ...delta, quantize: new Map([["value", { min: 0, step: 2, bits: 2 }]]) };
+      expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize })).toBe(true);
+      const replayedBaselines: (RetainedMessage | undefined)[] = [];
+      const replayed = runTrial(trace, reencoder, { variant: quantized, historySize, baselines: recorded }, (message, _sent, _bytes, baseline) => {
+        if (message.type === "snap") replayedBaselines.push(baseline?.message);
+      });
+      expect(replayedBaselines).toEqual(baselines);
+      expect(replayed).toEqual(runTrial(trace, reencoder, { variant: quantized, historySize }));
+      expect(recording).toEqual(runTrial(trace, reencoder, { variant: delta, historySize }));
+      // A different flow, history or trace follows the acks itself.
+      expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize: historySize + 1 })).toBe(false);
+      expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize, updateEvery: new Map([["snap", 2]]) })).toBe(false);
+      expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize, relevanceRadius: 5 })).toBe(false);
+      expect(recorded.appliesTo(trace, reencoder, { variant: {}, historySize })).toBe(false);
+      expect(recorded.appliesTo([...trace], reencoder, { variant: quantized, historySize })).toBe(false);
     }
+  });
+
+  it("records nothing from a trial whose flow differs (thinned) and does not replay an unfinished recording", () => {
+    const trace = [snap(0, 0, 10), ack(1, 0), snap(2, 1, 11), snap(3, 2, 12), ack(4, 2, 0b1), snap(5, 3, 12)];
+    const recorded = new TrialBaselines();
+    runTrial(trace, reencoder, { variant: delta, updateEvery: new Map([["snap", 2]]), recordBaselines: recorded });
+    expect(recorded.appliesTo(trace, reencoder, { variant: delta })).toBe(false);
+    expect(runTrial(trace, reencoder, { variant: delta, baselines: recorded })).toEqual(runTrial(trace, reencoder, { variant: delta }));
   });
 });

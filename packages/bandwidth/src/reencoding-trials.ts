@@ -12,6 +12,63 @@ export interface TrialConfig {
   relevanceRadius?: number;
   /** Baseline history kept per stream (sequence → message). */
   historySize?: number;
+  /** Records the delta baselines this trial chooses (when it has delta encoding and neither `updateEvery` nor `relevanceRadius`). */
+  recordBaselines?: TrialBaselines;
+  /** Baselines a trial over the same messages and flow recorded: used instead of following the acks again when they apply ({@link TrialBaselines.appliesTo}). */
+  baselines?: TrialBaselines;
+}
+
+/** How a counted message's delta baseline was chosen. */
+const NO_BASELINE = 0;
+const ACKED_BASELINE = 1;
+const LAST_SENT_BASELINE = 2;
+
+/**
+ * The delta baselines one trial chose, message by message. Baselines follow the messages,
+ * their sequences and acks — not how messages are encoded — so another delta trial over the
+ * same messages with the same flow (no update-rate thinning, no interest management, the
+ * same history size) chooses the same ones, and replays them instead of following the acks again.
+ */
+export class TrialBaselines {
+  private messages: readonly RetainedMessage[] | undefined;
+  private length = 0;
+  private reencoder: Reencoder | undefined;
+  private historySize = 0;
+  private complete = false;
+  /** @internal the baselines of the counted, re-encodable messages, in order */
+  readonly chosen: (RetainedBaseline | undefined)[] = [];
+  /** @internal how each was chosen (NO_BASELINE, ACKED_BASELINE, LAST_SENT_BASELINE) */
+  readonly kinds: number[] = [];
+
+  /** Whether a trial with this configuration over these messages chooses the recorded baselines. */
+  appliesTo(messages: readonly RetainedMessage[], reencoder: Reencoder | undefined, config: TrialConfig): boolean {
+    return (
+      this.complete &&
+      messages === this.messages &&
+      messages.length === this.length &&
+      reencoder === this.reencoder &&
+      (config.historySize ?? 1024) === this.historySize &&
+      config.variant.delta !== undefined &&
+      config.updateEvery === undefined &&
+      config.relevanceRadius === undefined
+    );
+  }
+
+  /** @internal starts a recording (forgets any earlier one) */
+  start(messages: readonly RetainedMessage[], reencoder: Reencoder | undefined, historySize: number): void {
+    this.messages = messages;
+    this.length = messages.length;
+    this.reencoder = reencoder;
+    this.historySize = historySize;
+    this.complete = false;
+    this.chosen.length = 0;
+    this.kinds.length = 0;
+  }
+
+  /** @internal ends a recording */
+  finish(): void {
+    this.complete = true;
+  }
 }
 
 /** Bytes after a trial for one session direction. */
@@ -113,7 +170,14 @@ export function runTrial(
   listener?: EncodedMessageListener,
 ): TrialResult {
   const historySize = config.historySize ?? 1024;
-  const acked = config.variant.delta === undefined ? new Set<string>() : acknowledgedDirections(messages);
+  const replay = config.baselines !== undefined && config.baselines.appliesTo(messages, reencoder, config) ? config.baselines : undefined;
+  const record =
+    replay === undefined && config.recordBaselines !== undefined && config.variant.delta !== undefined && config.updateEvery === undefined && config.relevanceRadius === undefined
+      ? config.recordBaselines
+      : undefined;
+  record?.start(messages, reencoder, historySize);
+  let replayed = 0;
+  const acked = config.variant.delta === undefined || replay !== undefined ? new Set<string>() : acknowledgedDirections(messages);
   // One state per stream (session, direction, type) and the streams with a history per session direction: cleared at a gap.
   const streamStates = new Map<string, StreamTrialState>();
   const historiesOfDirection = new Map<string, StreamTrialState[]>();
@@ -182,7 +246,7 @@ export function runTrial(
     const roles = message.roles;
     if (roles.playerId !== undefined && message.direction === "clientToServer") playerIds.set(message.sessionId, roles.playerId);
     if (roles.position !== undefined && message.direction === "clientToServer") viewers.set(message.sessionId, roles.position);
-    if (roles.ack !== undefined && delta) applyAck(message, historiesOfDirection, acknowledged);
+    if (roles.ack !== undefined && delta && replay === undefined) applyAck(message, historiesOfDirection, acknowledged);
     const streamKey = message.streamKey ?? `${directionKey}\u0000${message.type}`;
     const every = config.updateEvery?.get(message.type);
     if (every !== undefined && every > 1) {
@@ -225,22 +289,38 @@ export function runTrial(
       continue;
     }
     // Without delta encoding a message not counted leaves no state behind; with it, only its fields (below): its own encoding is never used.
-    if (!counted && !delta) continue;
-    const state = delta ? stateOf(streamKey) : undefined;
+    // Replaying recorded baselines, such a message has nothing left to do.
+    if (!counted && (!delta || replay !== undefined)) continue;
+    const state = delta && replay === undefined ? stateOf(streamKey) : undefined;
     if (counted) {
       let baseline: RetainedBaseline | undefined;
-      if (state !== undefined) {
+      let kind = NO_BASELINE;
+      if (replay !== undefined) {
+        baseline = replay.chosen[replayed];
+        kind = replay.kinds[replayed]!;
+        replayed += 1;
+      } else if (state !== undefined) {
         if (acked.has(directionKey) && roles.sequence !== undefined) {
           baseline = state.acked;
-          if (baseline !== undefined) result.ackedBaselines += 1;
+          if (baseline !== undefined) kind = ACKED_BASELINE;
         } else {
           baseline = state.lastSent;
-          if (baseline !== undefined) {
-            result.lastSentBaselines += 1;
-            result.lastSentByDirection[message.direction] += 1;
-          }
+          if (baseline !== undefined) kind = LAST_SENT_BASELINE;
         }
-        if (baseline === undefined) result.noBaseline += 1;
+        if (record !== undefined) {
+          record.chosen.push(baseline);
+          record.kinds.push(kind);
+        }
+      }
+      if (delta) {
+        if (kind === ACKED_BASELINE) {
+          result.ackedBaselines += 1;
+        } else if (kind === LAST_SENT_BASELINE) {
+          result.lastSentBaselines += 1;
+          result.lastSentByDirection[message.direction] += 1;
+        } else {
+          result.noBaseline += 1;
+        }
       }
       let size: number;
       try {
@@ -296,6 +376,7 @@ export function runTrial(
     }
   }
   flushRun();
+  record?.finish();
   result.streams = [...streams.values()]
     .map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }))
     .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
