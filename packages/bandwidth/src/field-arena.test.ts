@@ -68,6 +68,16 @@ describe("FieldArena", () => {
     expect(arena.tagLength).toBe(0);
   });
 
+  it("reads two trees stored one after the other (a message's fields, then its roles)", () => {
+    const arena = new FieldArena();
+    arena.write({ a: 1 });
+    expect(arena.write({ sequence: 2n ** 64n, position: { x: 1, y: -0, z: 3 }, entities: [] })).toBe(4);
+    const end = arena.end();
+    expect(arena.readPair(ZERO, end)).toEqual([{ a: 1 }, { sequence: 2n ** 64n, position: { x: 1, y: -0, z: 3 }, entities: [] }]);
+    arena.write({ b: 2 });
+    expect(() => arena.readPair(ZERO, arena.end())).toThrow(/two trees/);
+  });
+
   it("refuses a range that does not hold exactly one tree", () => {
     const arena = new FieldArena();
     arena.write({ a: 1 });

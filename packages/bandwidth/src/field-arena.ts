@@ -84,6 +84,17 @@ export class FieldArena {
     return record;
   }
 
+  /** Rebuilds the two trees stored one after the other between `start` and `end` (see {@link FieldArena.read}). */
+  readPair(start: ArenaRange, end: ArenaRange): [FieldRecord, FieldRecord] {
+    this.tagAt = start.tagEnd;
+    this.valueAt = start.valueEnd;
+    this.referenceAt = start.referenceEnd;
+    const first = this.readValue() as FieldRecord;
+    const second = this.readValue() as FieldRecord;
+    if (this.tagAt !== end.tagEnd || this.valueAt !== end.valueEnd || this.referenceAt !== end.referenceEnd) throw new Error("field arena: range does not hold two trees");
+    return [first, second];
+  }
+
   /**
    * Keeps the trees whose index `keep` accepts, in order, and moves them to the
    * front; `ranges` holds each tree's end (tree i starts at tree i−1's end) and

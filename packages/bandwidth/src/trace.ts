@@ -24,6 +24,9 @@ export const TRACE_WARMUP_US = 250_000;
 /** Fields of a kept message until its tree is read from the arena (never seen outside the trace). */
 const PENDING_FIELDS: FieldRecord = Object.freeze({}) as FieldRecord;
 
+/** Roles of a kept message until they are read from the arena. */
+const PENDING_ROLES: RetainedRoles = Object.freeze({});
+
 /** Key strings of one session direction (see {@link RetainedTrace.offer}). */
 interface DirectionKeys {
   /** `session\u0000direction`. */
@@ -73,7 +76,7 @@ export interface RetainedMessage {
 export class RetainedTrace {
   /** Retained messages in capture order; those from `materialized` on hold {@link PENDING_FIELDS} until {@link materialize}. */
   private entries: RetainedMessage[] = [];
-  /** Field trees of the retained messages not yet materialized (written while streaming: no objects per record or number). */
+  /** Field trees and roles of the retained messages not yet materialized (written while streaming: no objects per record or number). */
   private readonly arena = new FieldArena();
   /** Arena range end of each entry from `materialized` on. */
   private ranges: ArenaRange[] = [];
@@ -127,9 +130,9 @@ export class RetainedTrace {
   }
 
   /**
-   * Offers a message; keeps it when its block is in the sample: its fields
-   * written flat into the arena (byte arrays copied; see {@link FieldArena}),
-   * only the roles the trials read copied. Neither a copy nor the decoded tree
+   * Offers a message; keeps it when its block is in the sample: its fields and
+   * the roles the trials read written flat into the arena (byte arrays copied;
+   * see {@link FieldArena}). Neither a copy nor the decoded tree
    * itself: kept trees, most dropped again as the sample thins, would be
    * objects the collector moves and marks (the decoded ones, kept alive, are
    * moved out of the young generation one by one — measured dearer than a copy).
@@ -153,6 +156,8 @@ export class RetainedTrace {
     this.blockMessages += 1;
     if (this.lastBlockHash >= this.threshold || this.lastBlockHash > this.sharedBound) return;
     const leaves = this.arena.write(message.fields);
+    // The roles the trials read, after the fields (the copy is short-lived: only its flat form is kept).
+    this.arena.write(copyRoles(message.roles, this.keepEntityPositions) as unknown as FieldRecord);
     this.ranges.push(this.arena.end());
     this.blockLeaves += leaves;
     const keys = this.keysOf(sessionId, message.direction);
@@ -169,7 +174,7 @@ export class RetainedTrace {
       type: message.type,
       byteLength: message.byteLength,
       fields: PENDING_FIELDS,
-      roles: copyRoles(message.roles, this.keepEntityPositions),
+      roles: PENDING_ROLES,
       directionKey: keys.directionKey,
       streamKey,
       block,
@@ -186,7 +191,10 @@ export class RetainedTrace {
     let previous: ArenaRange = { tagEnd: 0, valueEnd: 0, referenceEnd: 0 };
     for (let index = 0; index < this.ranges.length; index++) {
       const range = this.ranges[index]!;
-      this.entries[this.materialized + index]!.fields = this.arena.read(previous, range);
+      const entry = this.entries[this.materialized + index]!;
+      const [fields, roles] = this.arena.readPair(previous, range);
+      entry.fields = fields;
+      entry.roles = roles as RetainedRoles;
       previous = range;
     }
     this.arena.clear();
