@@ -68,6 +68,36 @@ describe("PacketObserver", () => {
     expect(without.duplicatePackets).toBe(0);
   });
 
+  it("finds a repeat by its fingerprint filter exactly as by scanning the window: evicted datagrams leave it, same-bucket fingerprints still compare bytes", () => {
+    const window = 8;
+    const observer = new PacketObserver({ ...options, duplicateWindow: window });
+    // Reference: a plain scan of the last `window` new datagrams (by content).
+    const recent: string[] = [];
+    let expected = 0;
+    let state = 7;
+    for (let index = 0; index < 3000; index++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      // Few distinct payloads (many repeats, many shared fingerprint low bytes), two lengths.
+      const payload = [state % 23, (state >>> 8) % 3, ...(state % 5 === 0 ? [9] : [])];
+      const key = payload.join(",");
+      if (recent.includes(key)) expected += 1;
+      else {
+        recent.push(key);
+        if (recent.length > window) recent.shift();
+      }
+      observer.onPacket(packet(index, index * 1_000_000, payload));
+    }
+    expect(expected).toBeGreaterThan(100);
+    expect(observer.duplicatePackets).toBe(expected);
+    // Saved and restored, the window (and its filter) continues alike.
+    const state2 = observer.saveState();
+    const restored = new PacketObserver({ ...options, duplicateWindow: window });
+    restored.mergeState(state2, PacketObserver.decodeSamples(state2, restored.options, "/observer", (path, problem) => new Error(`${path}: ${problem}`)), 0);
+    const last = recent[recent.length - 1]!.split(",").map(Number);
+    restored.onPacket({ ...packet(5000, 5_000_000_000, last), sessionId: "s" });
+    expect(restored.duplicatePackets).toBe(expected + 1);
+  });
+
   it("aggregates datagrams of a stream within the window and MTU, exactly", () => {
     const observer = new PacketObserver(options);
     observer.onPacket(packet(0, 0, undefined, 40)); // opens a group: 82

@@ -47,8 +47,16 @@ export interface PacketObserverOptions {
   aggregationFramingBytes: number;
 }
 
+/** Buckets of a stream's fingerprint filter (by the fingerprint's low byte). */
+const FILTER_BUCKETS = 256;
+
 interface StreamState {
   fingerprints: Float64Array;
+  /**
+   * Datagrams of the window per fingerprint low byte: a datagram whose bucket is
+   * empty repeats none of them, and the window is not scanned (most datagrams).
+   */
+  filter: Int32Array;
   lengths: Int32Array;
   /** Capture time, IP identification and interface of each remembered datagram. */
   times: Float64Array;
@@ -59,6 +67,8 @@ interface StreamState {
   groupPayload: number;
   session: string;
   direction: Direction;
+  /** `session\u0000direction` (the key of the stream's payload samples), built once. */
+  key: string;
   /** The stream's first datagrams in this pass (at most {@link STREAM_HEAD_DATAGRAMS}). */
   head: HeadDatagram[];
 }
@@ -146,12 +156,13 @@ export class PacketObserver {
       this.duplicateWireBytes += packet.wireLength;
       if (this.duplicateExamples.length < 20) this.duplicateExamples.push(packet.packetIndex);
     }
-    this.lastSample = this.sampler.offer(packet.sessionId, packet.direction, packet.packetIndex, packet.tUs, payload, datagramHash(packet.tUs, fingerprint));
+    this.lastSample = this.sampler.offer(packet.sessionId, packet.direction, packet.packetIndex, packet.tUs, payload, datagramHash(packet.tUs, fingerprint), stream.key);
   }
 
   private newStream(session: string, direction: Direction): StreamState {
     return {
       fingerprints: new Float64Array(this.options.duplicateWindow).fill(-1),
+      filter: new Int32Array(FILTER_BUCKETS),
       lengths: new Int32Array(this.options.duplicateWindow).fill(-1),
       times: new Float64Array(this.options.duplicateWindow),
       ipIdentifications: new Float64Array(this.options.duplicateWindow),
@@ -161,6 +172,7 @@ export class PacketObserver {
       groupPayload: 0,
       session,
       direction,
+      key: `${session}\u0000${direction}`,
       head: [],
     };
   }
@@ -172,24 +184,19 @@ export class PacketObserver {
    * together); a new datagram joins the window.
    */
   private classify(stream: StreamState, fingerprint: number, length: number, tUs: number, ipIdentification: number, interfaceId: number): Repeat {
-    for (let index = 0; index < stream.fingerprints.length; index++) {
-      if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === length) {
-        const captured = isCaptureDuplicate(
-          { tUs: stream.times[index]!, ipIdentification: stream.ipIdentifications[index]!, interfaceId: stream.interfaceIds[index]! },
-          { tUs, ipIdentification, interfaceId },
-          this.options.captureDuplicateWindowUs,
-        );
-        return captured ? Repeat.captured : Repeat.duplicate;
+    if (stream.filter[fingerprint & (FILTER_BUCKETS - 1)] !== 0) {
+      for (let index = 0; index < stream.fingerprints.length; index++) {
+        if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === length) {
+          const captured = isCaptureDuplicate(
+            { tUs: stream.times[index]!, ipIdentification: stream.ipIdentifications[index]!, interfaceId: stream.interfaceIds[index]! },
+            { tUs, ipIdentification, interfaceId },
+            this.options.captureDuplicateWindowUs,
+          );
+          return captured ? Repeat.captured : Repeat.duplicate;
+        }
       }
     }
-    if (stream.fingerprints.length > 0) {
-      stream.fingerprints[stream.next] = fingerprint;
-      stream.lengths[stream.next] = length;
-      stream.times[stream.next] = tUs;
-      stream.ipIdentifications[stream.next] = ipIdentification;
-      stream.interfaceIds[stream.next] = interfaceId;
-      stream.next = (stream.next + 1) % stream.fingerprints.length;
-    }
+    remember(stream, fingerprint, length, tUs, ipIdentification, interfaceId);
     return Repeat.none;
   }
 
@@ -246,14 +253,7 @@ export class PacketObserver {
   /** A stream whose duplicate window and aggregation group are the saved ones. */
   private restoredStream(saved: ObserverState["streams"][number], head: HeadDatagram[]): StreamState {
     const stream = this.newStream(saved.session, saved.direction);
-    for (const [fingerprint, length, tUs, ipIdentification, interfaceId] of saved.recent) {
-      stream.fingerprints[stream.next] = fingerprint;
-      stream.lengths[stream.next] = length;
-      stream.times[stream.next] = tUs;
-      stream.ipIdentifications[stream.next] = ipIdentification;
-      stream.interfaceIds[stream.next] = interfaceId;
-      stream.next = (stream.next + 1) % stream.fingerprints.length;
-    }
+    for (const [fingerprint, length, tUs, ipIdentification, interfaceId] of saved.recent) remember(stream, fingerprint, length, tUs, ipIdentification, interfaceId);
     stream.groupStartUs = saved.groupStartUs ?? Number.NEGATIVE_INFINITY;
     stream.groupPayload = saved.groupPayload;
     stream.head = head;
@@ -394,6 +394,22 @@ export class PacketObserver {
       state.sample.level,
     );
   }
+}
+
+/** Adds a datagram to a stream's duplicate window (the oldest leaves it when full), keeping the fingerprint filter. */
+function remember(stream: StreamState, fingerprint: number, length: number, tUs: number, ipIdentification: number, interfaceId: number): void {
+  const size = stream.fingerprints.length;
+  if (size === 0) return;
+  const slot = stream.next;
+  const evicted = stream.fingerprints[slot]!;
+  if (evicted >= 0) stream.filter[evicted & (FILTER_BUCKETS - 1)]! -= 1;
+  stream.fingerprints[slot] = fingerprint;
+  stream.filter[fingerprint & (FILTER_BUCKETS - 1)]! += 1;
+  stream.lengths[slot] = length;
+  stream.times[slot] = tUs;
+  stream.ipIdentifications[slot] = ipIdentification;
+  stream.interfaceIds[slot] = interfaceId;
+  stream.next = (slot + 1) % size;
 }
 
 /** 32-bit FNV-1a of a byte array (core's {@link payloadFingerprint}). */

@@ -50,6 +50,29 @@ describe("PayloadSampler", () => {
     expect(tiny.samples.length).toBeLessThanOrEqual(1);
   });
 
+  it("keeps exact copies while it thins (copies are carved from shared blocks and moved when the level rises)", () => {
+    const sampler = new PayloadSampler(300, 40_000);
+    const source = new Uint8Array(200);
+    for (let index = 0; index < 20_000; index++) {
+      const length = 1 + (index % 199);
+      for (let byte = 0; byte < length; byte++) source[byte] = (index + byte * 31) & 255;
+      sampler.offer("s", "clientToServer", index, index * 1000, source.subarray(0, length), undefined, "s\u0000clientToServer");
+      source.fill(0);
+    }
+    expect(sampler.level).toBeGreaterThan(3);
+    expect(sampler.samples.length).toBeGreaterThan(0);
+    for (const sample of sampler.samples) {
+      const length = 1 + (sample.packetIndex % 199);
+      expect(sample.payload.length).toBe(length);
+      expect([...sample.payload]).toEqual(Array.from({ length }, (_, byte) => (sample.packetIndex + byte * 31) & 255));
+      expect(sample.streamKey).toBe("s\u0000clientToServer");
+    }
+    // A payload larger than a copy block (and within the byte bound) is copied on its own.
+    const large = new PayloadSampler(10, 1 << 20);
+    const big = new Uint8Array(70_000).fill(7);
+    expect(large.offer("s", "d", 0, 0, big)!.payload).toEqual(big);
+  });
+
   it("hashes indices beyond 2^32 and with other seeds differently", () => {
     expect(packetHash(1)).not.toBe(packetHash(1 + 2 ** 32));
     expect(packetHash(1, 1)).not.toBe(packetHash(1, 2));

@@ -27,6 +27,9 @@ export function datagramHash(tUs: number, fingerprint: number, seed = PAYLOAD_SA
   return finalizeMix32(hash ^ Math.imul(Math.floor(wholeUs / 0x1_0000_0000), 0x9e37_79b9) ^ fractionNs);
 }
 
+/** Bytes of each block the payload copies are carved from (a UDP payload fits in one). */
+export const SAMPLE_COPY_BLOCK_BYTES = 65_536;
+
 /**
  * A seeded, deterministic, bounded sample of datagram payloads spread over the
  * whole capture (not its first datagrams): a datagram is in the sample when the
@@ -46,6 +49,9 @@ export class PayloadSampler {
   /** Current level: each datagram is kept with probability 2^−level. */
   level = 0;
   private sampleBytes = 0;
+  /** Block the next payload copy is carved from (views into shared blocks: no buffer per copy). */
+  private copyBlock = new Uint8Array(0);
+  private copyBlockUsed = 0;
 
   /**
    * @param maxPackets most datagrams kept at once (0: no sample)
@@ -62,18 +68,48 @@ export class PayloadSampler {
    * Offers one datagram of a session direction; returns its sample (a copy of the
    * payload) when it was taken, else undefined (nothing allocated). `hash` is the
    * datagram's sampling hash (the analyzer gives {@link datagramHash}); by default
-   * {@link packetHash} of its index.
+   * {@link packetHash} of its index. `streamKey` is `session\u0000direction` when
+   * the caller holds it already (built here otherwise).
    */
-  offer(sessionId: string, direction: string, packetIndex: number, tUs: number, payload: Uint8Array, hash = packetHash(packetIndex, this.seed)): PayloadSample | undefined {
+  offer(
+    sessionId: string,
+    direction: string,
+    packetIndex: number,
+    tUs: number,
+    payload: Uint8Array,
+    hash = packetHash(packetIndex, this.seed),
+    streamKey?: string,
+  ): PayloadSample | undefined {
     this.offered += 1;
     this.offeredBytes += payload.length;
     if (this.maxPackets <= 0 || payload.length > this.maxBytes) return undefined;
     if (!this.qualifies(hash)) return undefined;
-    const sample: PayloadSample = { streamKey: `${sessionId}\u0000${direction}`, packetIndex, tUs, payload: payload.slice(), hash };
+    const sample: PayloadSample = { streamKey: streamKey ?? `${sessionId}\u0000${direction}`, packetIndex, tUs, payload: this.copyOf(payload), hash };
     this.samples.push(sample);
     this.sampleBytes += payload.length;
     while (this.samples.length > this.maxPackets || this.sampleBytes > this.maxBytes) this.raiseLevel();
     return this.qualifies(hash) ? sample : undefined;
+  }
+
+  /**
+   * A copy of `bytes` carved from the current copy block (a view: one buffer per
+   * block, not per datagram); a new block when it is full. A block lives while a
+   * sample copied into it does: {@link raiseLevel} moves the kept copies into
+   * fresh blocks, so the blocks in use stay within about twice the byte bound.
+   */
+  private copyOf(bytes: Uint8Array): Uint8Array {
+    const length = bytes.length;
+    if (this.copyBlockUsed + length > this.copyBlock.length) {
+      const size = Math.min(SAMPLE_COPY_BLOCK_BYTES, this.maxBytes);
+      if (length > size) return bytes.slice();
+      this.copyBlock = new Uint8Array(size);
+      this.copyBlockUsed = 0;
+    }
+    const start = this.copyBlockUsed;
+    this.copyBlockUsed = start + length;
+    const copy = this.copyBlock.subarray(start, start + length);
+    copy.set(bytes);
+    return copy;
   }
 
   /**
@@ -104,12 +140,16 @@ export class PayloadSampler {
     return this.level === 0 || (this.level === 32 ? hash === 0 : hash << (32 - this.level) === 0);
   }
 
+  /** Goes one level up: drops the samples that no longer qualify and moves the kept copies into fresh blocks (the old ones become garbage). */
   private raiseLevel(): void {
     this.level += 1;
     const kept: PayloadSample[] = [];
     let bytes = 0;
+    this.copyBlock = new Uint8Array(0);
+    this.copyBlockUsed = 0;
     for (const sample of this.samples) {
       if (!this.qualifies(sample.hash ?? packetHash(sample.packetIndex, this.seed))) continue;
+      sample.payload = this.copyOf(sample.payload);
       kept.push(sample);
       bytes += sample.payload.length;
     }
