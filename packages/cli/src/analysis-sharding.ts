@@ -4,12 +4,13 @@ import type { AnalysisName } from "./analysis-section.js";
  * CPU seconds per gigabyte of capture that each thread of `analyze --threads`
  * spends before any analysis: reading, framing, session tracking and decoding.
  * Every shard pays it (each thread reads and decodes the captures itself).
- * Measured with `runAnalysisPassOutput` and no analysis (process CPU inside the
- * call, module loading excluded; mean of 2 runs, load average 5–6) on a
- * simulated 100-player × 120 s arena capture (223 MB): 1.93 s; on the 60-player
- * × 60 s one (67 MB) 0.78 s (11.6 s/GB: the protocol's loading is a fixed part).
+ * Measured as `analyze --only regions --threads 1` without region labels (the
+ * bare pass: regions only counts sessions then) minus the process start (0.14 s)
+ * and regions' own 0.02 s, quiet machine, the bundled CLI: 1.32 s on a
+ * simulated 100-player × 120 s arena capture (223 MB); 0.51 s on the 60-player
+ * × 60 s one (67 MB: the protocol's loading is a fixed part).
  */
-export const PASS_SECONDS_PER_GIGABYTE = 8.7;
+export const PASS_SECONDS_PER_GIGABYTE = 5.9;
 
 /** The measured CPU cost of one analysis on top of the pass: a fixed part and a part per gigabyte of capture. */
 export interface AnalysisCost {
@@ -23,26 +24,26 @@ export interface AnalysisCost {
 
 /**
  * CPU cost of each analysis alone minus the pass: `analyze --only <analysis>
- * --threads 1` (the bundled CLI, user + sys, mean of 2 runs at load average
- * 4.5–8) minus the pass ({@link PASS_SECONDS_PER_GIGABYTE}'s runs) and the
- * process start (0.14 s: `--only loss` on a 37 KB capture). On the 223 MB
- * arena capture: latency +3.93 s, bandwidth +3.86, loss +2.40, anticheat
- * +1.65, regions +4.99 (every session labelled with `--region`); on the 67 MB
- * one: bandwidth +2.78, latency +0.99, loss +0.74, anticheat +0.52, regions
- * +1.57. The per-gigabyte parts are the slopes between the two, the fixed
- * parts what is left at 67 MB (bandwidth's re-encoding trials on its bounded
- * sample: 2.32 s; the others under 0.1 s). Regions without any region label
- * is {@link UNLABELLED_REGIONS_COST}. Without a definition bandwidth's trials do not run
- * (firefall_1869 without its definition: +0.5 s, earlier measurement). Only
- * their ratios matter to the balance; they shift with the protocol, the
+ * --threads 1` (the bundled CLI, user + sys, quiet machine) minus the same run
+ * with `--only regions` and no region label (the pass, see
+ * {@link PASS_SECONDS_PER_GIGABYTE}). On the 223 MB arena capture: latency
+ * +3.38 s, bandwidth +2.77, loss +1.75, anticheat +1.40, regions +2.96 (every
+ * session labelled with `--server-region`); on the 67 MB one: bandwidth +2.23,
+ * latency +0.91, loss +0.62, anticheat +0.49, regions +0.85. The per-gigabyte
+ * parts are the slopes between the two, the fixed parts what is left at 67 MB
+ * (bandwidth's re-encoding trials on its bounded sample: 2.0 s; the others
+ * about 0.1 s). Regions without any region label is
+ * {@link UNLABELLED_REGIONS_COST}. Without a definition bandwidth's trials do
+ * not run (firefall_1869 without its definition: +0.5 s, earlier measurement).
+ * Only their ratios matter to the balance; they shift with the protocol, the
  * traffic and the code, and a wrong estimate costs speed, never correctness.
  */
 export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
-  latency: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 17.6 },
-  loss: { fixedSeconds: 0.02, fixedSecondsWithoutDefinition: 0.02, secondsPerGigabyte: 10.7 },
-  bandwidth: { fixedSeconds: 2.32, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 6.9 },
-  anticheat: { fixedSeconds: 0.03, fixedSecondsWithoutDefinition: 0.03, secondsPerGigabyte: 7.3 },
-  regions: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 21.9 },
+  latency: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 15.8 },
+  loss: { fixedSeconds: 0.14, fixedSecondsWithoutDefinition: 0.14, secondsPerGigabyte: 7.2 },
+  bandwidth: { fixedSeconds: 2.0, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 3.5 },
+  anticheat: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 5.8 },
+  regions: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 13.5 },
 };
 
 /**
@@ -75,8 +76,9 @@ export const MINIMUM_GAIN_SECONDS = 0.25;
  * a bounded sample of the messages (100,000 messages or 2 M leaf values), all of
  * a smaller capture, so below this size its trials cost in proportion to the
  * size. Fitted to firefall_1869 (5.2 MB with its definition: bandwidth +0.58 s
- * over the pass, i.e. 0.23 of the 2.32 s fixed part at that size), which also
- * keeps that capture on one thread by default (two threads were slower there).
+ * of CPU over the pass, first measured as 0.23 of a 2.32 s fixed part), which
+ * keeps that capture on one thread by default: two threads are slower there
+ * (0.85 s wall against 0.79 s, three runs each, after the fixed part fell to 2.0 s).
  */
 export const FULL_FIXED_COST_GIGABYTES = 0.022;
 
@@ -172,9 +174,10 @@ export function planAnalysisShards(analyses: readonly AnalysisName[], options: A
 /**
  * CPU seconds per gigabyte that every thread of a session-sharded run repeats:
  * reading, framing and tracking every flow (decoding and the analyses are
- * split). From `--only` timings on the 223 MB arena capture: read only 1.45 s.
+ * split). From a CPU profile of the bare pass on the 223 MB arena capture
+ * (quiet machine): the capture package and file reads, 0.30 s.
  */
-export const READ_SECONDS_PER_GIGABYTE = 6.5;
+export const READ_SECONDS_PER_GIGABYTE = 1.4;
 
 /**
  * How many threads a session-sharded run uses (the sessions are dealt
