@@ -176,8 +176,20 @@ function clampProbability(value: number): number {
  */
 export function gilbertElliottPatternProbabilities(model: GilbertElliottModel, length: number): Float64Array {
   const result = new Float64Array(1 << length);
-  fillPatternProbabilities(model, length, result, new Float64Array(1 << length), new Float64Array(1 << length));
+  fillPatternProbabilities(model, length, result, new Float64Array(1 << length), new Float64Array(1 << length), everyPrefix(length));
   return result;
+}
+
+/** Per depth, every prefix pattern, highest first (the walk of the whole tree). */
+function everyPrefix(length: number): Int32Array[] {
+  const prefixesByDepth: Int32Array[] = [];
+  for (let depth = 0; depth < length; depth++) {
+    const count = 1 << depth;
+    const prefixes = new Int32Array(count);
+    for (let position = 0; position < count; position++) prefixes[position] = count - 1 - position;
+    prefixesByDepth.push(prefixes);
+  }
+  return prefixesByDepth;
 }
 
 /**
@@ -187,6 +199,9 @@ export function gilbertElliottPatternProbabilities(model: GilbertElliottModel, l
  * `2q + 1` (lost) are written in place, from the highest prefix down, so no
  * unread parent is overwritten. Every node does exactly the arithmetic of the
  * recursive walk, so the probabilities are bit-identical; no allocation.
+ * `prefixesByDepth[d]` lists the prefixes of depth `d` to extend, highest
+ * first: every one ({@link everyPrefix}) for the whole tree, or only those of
+ * the observed patterns (the fit's likelihood needs nothing else).
  */
 function fillPatternProbabilities(
   model: GilbertElliottModel,
@@ -194,7 +209,7 @@ function fillPatternProbabilities(
   result: Float64Array,
   good: Float64Array,
   bad: Float64Array,
-  prefixesByDepth?: readonly Int32Array[],
+  prefixesByDepth: readonly Int32Array[],
 ): void {
   const p = clampProbability(model.p);
   const r = clampProbability(model.r);
@@ -222,10 +237,9 @@ function fillPatternProbabilities(
   good[1] = firstGood * lossGood;
   bad[1] = firstBad * lossBad;
   for (let depth = 1; depth < length - 1; depth++) {
-    const prefixes = prefixesByDepth?.[depth];
-    const count = prefixes === undefined ? 1 << depth : prefixes.length;
-    for (let position = 0; position < count; position++) {
-      const pattern = prefixes === undefined ? count - 1 - position : prefixes[position]!;
+    const prefixes = prefixesByDepth[depth]!;
+    for (let position = 0; position < prefixes.length; position++) {
+      const pattern = prefixes[position]!;
       const g = good[pattern]!;
       const b = bad[pattern]!;
       const nextGood = g * stayGood + b * r;
@@ -237,10 +251,9 @@ function fillPatternProbabilities(
       bad[child | 1] = nextBad * lossBad;
     }
   }
-  const lastPrefixes = prefixesByDepth?.[length - 1];
-  const lastCount = lastPrefixes === undefined ? 1 << (length - 1) : lastPrefixes.length;
-  for (let position = 0; position < lastCount; position++) {
-    const pattern = lastPrefixes === undefined ? lastCount - 1 - position : lastPrefixes[position]!;
+  const lastPrefixes = prefixesByDepth[length - 1]!;
+  for (let position = 0; position < lastPrefixes.length; position++) {
+    const pattern = lastPrefixes[position]!;
     const g = good[pattern]!;
     const b = bad[pattern]!;
     const nextGood = g * stayGood + b * r;
@@ -312,59 +325,6 @@ class LikelihoodWorkspace {
 
   private readonly prefixesByDepth: Int32Array[];
 
-  /**
-   * {@link fillPatternProbabilities} over the observed prefixes only (pattern
-   * length ≥ 2), written out for this case: the same nodes with the same
-   * arithmetic in the same order, so the probabilities are bit-identical.
-   */
-  private fillObserved(model: GilbertElliottModel): void {
-    const length = this.length;
-    const result = this.probabilities;
-    const good = this.good;
-    const bad = this.bad;
-    const p = clampProbability(model.p);
-    const r = clampProbability(model.r);
-    const lossGood = 1 - model.k;
-    const lossBad = 1 - model.h;
-    const deliverGood = 1 - lossGood;
-    const deliverBad = 1 - lossBad;
-    const stayGood = 1 - p;
-    const stayBad = 1 - r;
-    const badShare = p / (p + r);
-    const firstGood = 1 - badShare;
-    const firstBad = badShare;
-    good[0] = firstGood * deliverGood;
-    bad[0] = firstBad * deliverBad;
-    good[1] = firstGood * lossGood;
-    bad[1] = firstBad * lossBad;
-    for (let depth = 1; depth < length - 1; depth++) {
-      const prefixes = this.prefixesByDepth[depth]!;
-      for (let position = 0; position < prefixes.length; position++) {
-        const pattern = prefixes[position]!;
-        const g = good[pattern]!;
-        const b = bad[pattern]!;
-        const nextGood = g * stayGood + b * r;
-        const nextBad = g * p + b * stayBad;
-        const child = pattern << 1;
-        good[child] = nextGood * deliverGood;
-        bad[child] = nextBad * deliverBad;
-        good[child | 1] = nextGood * lossGood;
-        bad[child | 1] = nextBad * lossBad;
-      }
-    }
-    const lastPrefixes = this.prefixesByDepth[length - 1]!;
-    for (let position = 0; position < lastPrefixes.length; position++) {
-      const pattern = lastPrefixes[position]!;
-      const g = good[pattern]!;
-      const b = bad[pattern]!;
-      const nextGood = g * stayGood + b * r;
-      const nextBad = g * p + b * stayBad;
-      const child = pattern << 1;
-      result[child] = nextGood * deliverGood + nextBad * deliverBad;
-      result[child | 1] = nextGood * lossGood + nextBad * lossBad;
-    }
-  }
-
   /** Composite log-likelihood of the counts under the model at a logit-space point. */
   logLikelihood(point: ArrayLike<number>): number {
     const model = this.model;
@@ -373,8 +333,7 @@ class LikelihoodWorkspace {
     model.h = logistic(point[2]!);
     model.k = logistic(point[3]!);
     const probabilities = this.probabilities;
-    if (this.length < 2) fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad, this.prefixesByDepth);
-    else this.fillObserved(model);
+    fillPatternProbabilities(model, this.length, probabilities, this.good, this.bad, this.prefixesByDepth);
     const patterns = this.observedPatterns;
     const counts = this.observedCounts;
     let total = 0;
