@@ -165,6 +165,24 @@ export function flattenNumbers(
   for (const name of Object.keys(record)) flattenNumbers(record[name], cachedJoin(childPaths, path, name, joinChild), keyFields, into, key);
 }
 
+/** Path of a record's child (`position` under `entities[]` → `entities[].position`), built once per pair. */
+export function childPathOf(path: string, name: string): string {
+  return cachedJoin(childPaths, path, name, joinChild);
+}
+
+/** Path of an array's elements (`entities` → `entities[]`), built once per path. */
+export function elementPathOf(path: string): string {
+  let elementPath = elementPaths.get(path);
+  if (elementPath === undefined) {
+    elementPath = `${path}[]`;
+    if (cachedStrings < MAX_CACHED_STRINGS) {
+      cachedStrings += 1;
+      elementPaths.set(path, elementPath);
+    }
+  }
+  return elementPath;
+}
+
 /** Leaf path of a flattened key (`entities[].position.x#12` → `entities[].position.x`). */
 export function pathOfFlatKey(flatKey: string): string {
   const hash = flatKey.indexOf("#");

@@ -1,4 +1,5 @@
-import { flattenNumbers, pathOfFlatKey } from "./field-values.js";
+import type { FieldValue } from "@tickscope/core";
+import { childPathOf, elementPathOf, flattenNumbers, pathOfFlatKey } from "./field-values.js";
 import type { Reencoder } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
 
@@ -107,26 +108,51 @@ export function measureInterpolationError(
   let maxError = 0;
   let worstPath = "";
   let measured = 0;
+  const walk: TripleWalk = { weight: 0, floats: undefined, keyFields: new Map(), maxError: 0, worstPath: "", seenKeys: new Set() };
   const intervals: number[] = [];
   for (const key of [...streams.keys()].sort()) {
     const list = streams.get(key)!;
     for (let index = 1; index < list.length; index++) intervals.push(list[index]!.tUs - list[index - 1]!.tUs);
     let before = new Map<string, number>();
     let after = new Map<string, number>();
+    // Flattened lazily: only a block whose trees do not line up needs the maps.
+    let afterFlat = false;
     for (let start = 0; start + every < list.length; start += every) {
       const first = list[start]!;
       const last = list[start + every]!;
       const fields = keyFieldsOf(first.type);
-      if (start === 0) flattenNumbers(first.fields, "", fields, before);
-      after = new Map();
-      flattenNumbers(last.fields, "", fields, after);
+      let beforeFlat = start > 0 && afterFlat;
+      if (beforeFlat) before = after;
+      afterFlat = false;
       for (let index = start + 1; index < start + every; index++) {
         const dropped = list[index]!;
         const span = last.tUs - first.tUs;
         const weight = span > 0 ? (dropped.tUs - first.tUs) / span : 0;
+        const floats = floatPathsOf(first.type);
+        // Side by side when the three trees line up (no map per message); else flattened and matched by key.
+        walk.weight = weight;
+        walk.floats = floats;
+        walk.keyFields = fields;
+        walk.maxError = maxError;
+        walk.worstPath = worstPath;
+        if (walkTriple(first.fields, last.fields, dropped.fields, "", walk)) {
+          maxError = walk.maxError;
+          worstPath = walk.worstPath;
+          measured += 1;
+          continue;
+        }
+        if (!beforeFlat) {
+          before = new Map();
+          flattenNumbers(first.fields, "", fields, before);
+          beforeFlat = true;
+        }
+        if (!afterFlat) {
+          after = new Map();
+          flattenNumbers(last.fields, "", fields, after);
+          afterFlat = true;
+        }
         const actual = new Map<string, number>();
         flattenNumbers(dropped.fields, "", fields, actual);
-        const floats = floatPathsOf(first.type);
         for (const [flatKey, value] of actual) {
           const a = before.get(flatKey);
           const b = after.get(flatKey);
@@ -141,10 +167,101 @@ export function measureInterpolationError(
         }
         measured += 1;
       }
-      before = after;
     }
   }
   intervals.sort((a, b) => a - b);
   const medianIntervalUs = intervals.length === 0 ? 0 : intervals[Math.floor((intervals.length - 1) / 2)]!;
   return { every, maxError, worstPath, measuredMessages: measured, medianIntervalUs };
+}
+
+/** State of one side-by-side comparison of a dropped message with its interpolation. */
+interface TripleWalk {
+  weight: number;
+  floats: ReadonlySet<string> | undefined;
+  keyFields: ReadonlyMap<string, string>;
+  maxError: number;
+  worstPath: string;
+  /** Keys of the keyed array being checked (reused). */
+  seenKeys: Set<string>;
+}
+
+/** Whether a record key can be part of a path that no other path spells the same way (checked once per name). */
+const safeNames = new Map<string, boolean>();
+
+function isSafeName(name: string): boolean {
+  let safe = safeNames.get(name);
+  if (safe === undefined) {
+    safe = name !== "" && !/[.#[\]/]/.test(name);
+    if (safeNames.size < 100_000) safeNames.set(name, safe);
+  }
+  return safe;
+}
+
+function isRecord(value: FieldValue | undefined): value is Record<string, FieldValue> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** The key flattenNumbers gives an array element (its keyField value, else its index). */
+function elementKeyOf(item: FieldValue | undefined, keyField: string | undefined, index: number): string {
+  return keyField !== undefined && isRecord(item) ? String(item[keyField]) : String(index);
+}
+
+/**
+ * Compares the numeric leaves of `dropped` with their interpolation between
+ * `before` and `after`, walking the three trees side by side, exactly as the
+ * flattened maps would match them (by path and element key). Returns false —
+ * leaving `walk.maxError`/`worstPath` to be restored by the caller — when the
+ * trees do not line up that simply: keyed arrays whose keys differ by index,
+ * repeat or contain `/` (or are empty), or record names that could spell
+ * another path (`.`, `#`, `[`, `]`, `/`, empty).
+ */
+function walkTriple(before: FieldValue | undefined, after: FieldValue | undefined, dropped: FieldValue | undefined, path: string, walk: TripleWalk): boolean {
+  if (typeof dropped === "number") {
+    if (typeof before !== "number" || typeof after !== "number") return true;
+    const floats = walk.floats;
+    // Counters and ids (integer leaves) are not interpolated by receivers.
+    if (floats !== undefined ? !floats.has(path) : Number.isInteger(before) && Number.isInteger(after) && Number.isInteger(dropped)) return true;
+    const error = Math.abs(before + (after - before) * walk.weight - dropped);
+    if (error > walk.maxError) {
+      walk.maxError = error;
+      walk.worstPath = path;
+    }
+    return true;
+  }
+  if (dropped === null || dropped === undefined || typeof dropped !== "object" || dropped instanceof Uint8Array) return true;
+  if (Array.isArray(dropped)) {
+    const keyField = walk.keyFields.get(path);
+    const elementPath = elementPathOf(path);
+    const beforeArray = Array.isArray(before) ? (before as readonly FieldValue[]) : undefined;
+    const afterArray = Array.isArray(after) ? (after as readonly FieldValue[]) : undefined;
+    if (keyField !== undefined) {
+      // Keyed: the three arrays must hold the same unique keys in the same order.
+      if (beforeArray === undefined || afterArray === undefined) return dropped.length === 0;
+      if (beforeArray.length !== dropped.length || afterArray.length !== dropped.length) return false;
+      const seen = walk.seenKeys;
+      seen.clear();
+      for (let index = 0; index < dropped.length; index++) {
+        const key = elementKeyOf(dropped[index], keyField, index);
+        if (key === "" || key.includes("/") || seen.has(key)) return false;
+        seen.add(key);
+        if (elementKeyOf(beforeArray[index], keyField, index) !== key || elementKeyOf(afterArray[index], keyField, index) !== key) return false;
+      }
+    }
+    for (let index = 0; index < dropped.length; index++) {
+      // Unkeyed elements are matched by index (an element missing on either side has no interpolation).
+      if (!walkTriple(beforeArray?.[index], afterArray?.[index], dropped[index], elementPath, walk)) return false;
+    }
+    return true;
+  }
+  const record = dropped as Record<string, FieldValue>;
+  const beforeRecord = isRecord(before) ? before : undefined;
+  const afterRecord = isRecord(after) ? after : undefined;
+  // A name on either side that could spell another path would let the maps match leaves the walk does not.
+  if (beforeRecord !== undefined) for (const name in beforeRecord) if (!isSafeName(name)) return false;
+  if (afterRecord !== undefined) for (const name in afterRecord) if (!isSafeName(name)) return false;
+  for (const name of Object.keys(record)) {
+    if (!isSafeName(name)) return false;
+    if (!walkTriple(beforeRecord?.[name], afterRecord?.[name], record[name], childPathOf(path, name), walk)) return false;
+  }
+  return true;
 }
