@@ -143,26 +143,25 @@ export function flattenNumbers(
   if (value === null || value === undefined || typeof value !== "object" || value instanceof Uint8Array) return;
   if (Array.isArray(value)) {
     const keyField = keyFields.get(path);
-    let elementPath = elementPaths.get(path);
-    if (elementPath === undefined) {
-      elementPath = `${path}[]`;
-      if (cachedStrings < MAX_CACHED_STRINGS) {
-        cachedStrings += 1;
-        elementPaths.set(path, elementPath);
-      }
-    }
+    const elementPath = elementPathOf(path);
     for (let index = 0; index < value.length; index++) {
       const item = value[index] as FieldValue;
-      let elementKey: string = String(index);
-      if (keyField !== undefined && item !== null && typeof item === "object" && !Array.isArray(item) && !(item instanceof Uint8Array)) {
-        elementKey = String((item as Record<string, FieldValue>)[keyField]);
-      }
-      flattenNumbers(item, elementPath, keyFields, into, cachedJoin(elementKeys, key, elementKey, joinElementKey));
+      flattenNumbers(item, elementPath, keyFields, into, cachedJoin(elementKeys, key, elementKeyOf(item, keyField, index), joinElementKey));
     }
     return;
   }
   const record = value as Record<string, FieldValue>;
-  for (const name of Object.keys(record)) flattenNumbers(record[name], cachedJoin(childPaths, path, name, joinChild), keyFields, into, key);
+  for (const name of Object.keys(record)) flattenNumbers(record[name], childPathOf(path, name), keyFields, into, key);
+}
+
+/** Whether a field value is a record (a struct: not a number, bytes, array or null). */
+export function isFieldRecord(value: FieldValue | undefined): value is Record<string, FieldValue> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** The key {@link flattenNumbers} gives an array element: its `keyField` value when it is a record of a keyed array, else its index. */
+export function elementKeyOf(item: FieldValue | undefined, keyField: string | undefined, index: number): string {
+  return keyField !== undefined && isFieldRecord(item) ? String(item[keyField]) : String(index);
 }
 
 /** Path of a record's child (`position` under `entities[]` → `entities[].position`), built once per pair. */

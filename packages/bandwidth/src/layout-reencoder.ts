@@ -1,6 +1,7 @@
 import { ErrorCode, TickscopeError, type FieldRecord, type FieldValue } from "@tickscope/core";
 import { BitReader, BitWriter } from "./bit-io.js";
 import { smallestThreeCode, smallestThreeComponents } from "./smallest-three.js";
+import { childPathOf, elementPathOf } from "./field-values.js";
 import type {
   SmallestThreeSpec,
   EncodingVariant,
@@ -280,24 +281,7 @@ export class LayoutReencoder implements Reencoder {
   }
 }
 
-// Paths are built once and reused: encoding allocates no strings per field.
-const joinedPaths = new Map<string, Map<string, string>>();
-const elementPaths = new Map<string, string>();
-
-function joinPath(prefix: string, name: string): string {
-  let inner = joinedPaths.get(prefix);
-  if (inner === undefined) {
-    inner = new Map();
-    joinedPaths.set(prefix, inner);
-  }
-  let path = inner.get(name);
-  if (path === undefined) {
-    path = prefix === "" ? name : `${prefix}.${name}`;
-    inner.set(name, path);
-  }
-  return path;
-}
-
+// Paths are built once and reused (field-values' bounded path caches): encoding allocates no strings per field.
 interface FieldPaths {
   prefix: string;
   paths: readonly string[];
@@ -311,7 +295,7 @@ const fieldPathCache = new WeakMap<readonly WireField[], FieldPaths>();
 function fieldPaths(fields: readonly WireField[], prefix: string): readonly string[] {
   const cached = fieldPathCache.get(fields);
   if (cached !== undefined && cached.prefix === prefix) return cached.paths;
-  const build = (): readonly string[] => fields.map((field) => joinPath(prefix, field.name));
+  const build = (): readonly string[] => fields.map((field) => childPathOf(prefix, field.name));
   if (cached === undefined) {
     const paths = build();
     fieldPathCache.set(fields, { prefix, paths });
@@ -326,17 +310,8 @@ function fieldPaths(fields: readonly WireField[], prefix: string): readonly stri
   return paths;
 }
 
-function elementPathOf(path: string): string {
-  let element = elementPaths.get(path);
-  if (element === undefined) {
-    element = `${path}[]`;
-    elementPaths.set(path, element);
-  }
-  return element;
-}
-
 function collectLeaves(fields: readonly WireField[], prefix: string, into: LeafDescription[]): void {
-  for (const field of fields) collectLeaf(field.type, joinPath(prefix, field.name), into);
+  for (const field of fields) collectLeaf(field.type, childPathOf(prefix, field.name), into);
 }
 
 function collectLeaf(type: WireType, path: string, into: LeafDescription[]): void {
@@ -606,7 +581,7 @@ function encodeArray(
   // Keyed entities: the key is always sent, then one bit "has a baseline", then the delta.
   const byKey = keyIndex(base, keyField);
   const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
-  const keyPath = joinPath(elementPath, keyField);
+  const keyPath = childPathOf(elementPath, keyField);
   for (let index = 0; index < items.length; index++) {
     const item = items[index];
     const struct = asStruct(item, elementPath);
@@ -767,7 +742,7 @@ function compileSizeNode(type: WireType, name: string, path: string, variant: En
     if (type.keyField !== undefined && type.element.kind === "struct") {
       node.keyField = type.keyField;
       const keyType = type.element.fields.find((field) => field.name === type.keyField)?.type;
-      if (keyType !== undefined) node.keyNode = compileSizeNode(keyType, type.keyField, joinPath(elementPath, type.keyField), variant);
+      if (keyType !== undefined) node.keyNode = compileSizeNode(keyType, type.keyField, childPathOf(elementPath, type.keyField), variant);
     }
     return node;
   }
@@ -1029,7 +1004,7 @@ function decodeArray(
   const keyType = type.element.fields.find((field) => field.name === keyField)?.type;
   for (let index = 0; index < count; index++) {
     const preset: Record<string, FieldValue> = {};
-    if (keyType !== undefined) preset[keyField] = decodeValue(context, keyType, joinPath(elementPath, keyField), undefined, false);
+    if (keyType !== undefined) preset[keyField] = decodeValue(context, keyType, childPathOf(elementPath, keyField), undefined, false);
     const hasBaseline = context.reader.readBit();
     const prior = hasBaseline ? byKey.get(typeof preset[keyField] === "bigint" ? Number(preset[keyField]) : preset[keyField]) : undefined;
     if (hasBaseline && prior === undefined) {

@@ -1,5 +1,5 @@
 import type { FieldValue } from "@tickscope/core";
-import { childPathOf, elementPathOf, flattenNumbers, pathOfFlatKey } from "./field-values.js";
+import { childPathOf, elementKeyOf, elementPathOf, flattenNumbers, isFieldRecord, pathOfFlatKey } from "./field-values.js";
 import type { Reencoder } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
 
@@ -197,15 +197,6 @@ function isSafeName(name: string): boolean {
   return safe;
 }
 
-function isRecord(value: FieldValue | undefined): value is Record<string, FieldValue> {
-  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-/** The key flattenNumbers gives an array element (its keyField value, else its index). */
-function elementKeyOf(item: FieldValue | undefined, keyField: string | undefined, index: number): string {
-  return keyField !== undefined && isRecord(item) ? String(item[keyField]) : String(index);
-}
-
 /**
  * Compares the numeric leaves of `dropped` with their interpolation between
  * `before` and `after`, walking the three trees side by side, exactly as the
@@ -254,8 +245,8 @@ function walkTriple(before: FieldValue | undefined, after: FieldValue | undefine
     return true;
   }
   const record = dropped as Record<string, FieldValue>;
-  const beforeRecord = isRecord(before) ? before : undefined;
-  const afterRecord = isRecord(after) ? after : undefined;
+  const beforeRecord = isFieldRecord(before) ? before : undefined;
+  const afterRecord = isFieldRecord(after) ? after : undefined;
   // A name on either side that could spell another path would let the maps match leaves the walk does not.
   if (beforeRecord !== undefined) for (const name in beforeRecord) if (!isSafeName(name)) return false;
   if (afterRecord !== undefined) for (const name in afterRecord) if (!isSafeName(name)) return false;
