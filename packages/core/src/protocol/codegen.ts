@@ -198,8 +198,9 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
       const record = `o${int(node.level)}`;
       // The record is created with its leading fields already present (see structPrefixFields): one
       // allocation of its final size instead of growing a property backing store field by field.
-      preferTaggedFields(structPrefixFields(node.fields));
-      const prefix = structPrefixFields(node.fields).map((name) => `${JSON.stringify(name)}: undefined`);
+      const prefixNames = structPrefixFields(node.fields);
+      preferTaggedFields(prefixNames);
+      const prefix = prefixNames.map((name) => `${JSON.stringify(name)}: undefined`);
       e.emit(`{ const ${record} = {${prefix.join(", ")}}; s[${int(node.level)}] = ${record};`);
       decodeFieldsCode(e, node.fields, node.level, record);
       e.emit(`${target} = ${record}; }`);
