@@ -1,4 +1,4 @@
-import { isCaptureDuplicate, payloadFingerprint, type Direction, type GameMessage, type PacketObservation } from "@tickscope/core";
+import { isCaptureDuplicate, payloadFingerprint, RecentDatagrams, type Direction, type GameMessage, type PacketObservation } from "@tickscope/core";
 import type { ObserverState } from "./bandwidth-state.js";
 import { datagramHash, PayloadSampler } from "./payload-sampler.js";
 import { decodeBytes, encodeBytes } from "./state-values.js";
@@ -47,22 +47,9 @@ export interface PacketObserverOptions {
   aggregationFramingBytes: number;
 }
 
-/** Buckets of a stream's fingerprint filter (by the fingerprint's low byte). */
-const FILTER_BUCKETS = 256;
-
 interface StreamState {
-  fingerprints: Float64Array;
-  /**
-   * Datagrams of the window per fingerprint low byte: a datagram whose bucket is
-   * empty repeats none of them, and the window is not scanned (most datagrams).
-   */
-  filter: Int32Array;
-  lengths: Int32Array;
-  /** Capture time, IP identification and interface of each remembered datagram. */
-  times: Float64Array;
-  ipIdentifications: Float64Array;
-  interfaceIds: Int32Array;
-  next: number;
+  /** The stream's duplicate window: its last distinct datagrams (core's ring, with its fingerprint filter). */
+  recent: RecentDatagrams;
   groupStartUs: number;
   groupPayload: number;
   session: string;
@@ -161,13 +148,7 @@ export class PacketObserver {
 
   private newStream(session: string, direction: Direction): StreamState {
     return {
-      fingerprints: new Float64Array(this.options.duplicateWindow).fill(-1),
-      filter: new Int32Array(FILTER_BUCKETS),
-      lengths: new Int32Array(this.options.duplicateWindow).fill(-1),
-      times: new Float64Array(this.options.duplicateWindow),
-      ipIdentifications: new Float64Array(this.options.duplicateWindow),
-      interfaceIds: new Int32Array(this.options.duplicateWindow),
-      next: 0,
+      recent: new RecentDatagrams(this.options.duplicateWindow),
       groupStartUs: Number.NEGATIVE_INFINITY,
       groupPayload: 0,
       session,
@@ -184,19 +165,17 @@ export class PacketObserver {
    * together); a new datagram joins the window.
    */
   private classify(stream: StreamState, fingerprint: number, length: number, tUs: number, ipIdentification: number, interfaceId: number): Repeat {
-    if (stream.filter[fingerprint & (FILTER_BUCKETS - 1)] !== 0) {
-      for (let index = 0; index < stream.fingerprints.length; index++) {
-        if (stream.fingerprints[index] === fingerprint && stream.lengths[index] === length) {
-          const captured = isCaptureDuplicate(
-            { tUs: stream.times[index]!, ipIdentification: stream.ipIdentifications[index]!, interfaceId: stream.interfaceIds[index]! },
-            { tUs, ipIdentification, interfaceId },
-            this.options.captureDuplicateWindowUs,
-          );
-          return captured ? Repeat.captured : Repeat.duplicate;
-        }
-      }
+    const recent = stream.recent;
+    const index = recent.find(fingerprint, length);
+    if (index >= 0) {
+      const captured = isCaptureDuplicate(
+        { tUs: recent.timeUs(index), ipIdentification: recent.ipIdentification(index), interfaceId: recent.interfaceId(index) },
+        { tUs, ipIdentification, interfaceId },
+        this.options.captureDuplicateWindowUs,
+      );
+      return captured ? Repeat.captured : Repeat.duplicate;
     }
-    remember(stream, fingerprint, length, tUs, ipIdentification, interfaceId);
+    recent.add(fingerprint, length, tUs, ipIdentification, interfaceId);
     return Repeat.none;
   }
 
@@ -240,12 +219,12 @@ export class PacketObserver {
 
   /** The duplicate window of a stream, oldest first: [fingerprint, payload bytes, tUs, IP identification, interface]. */
   private recentOf(stream: StreamState): [number, number, number, number, number][] {
-    const size = stream.fingerprints.length;
+    const ring = stream.recent;
     const recent: [number, number, number, number, number][] = [];
-    for (let step = 0; step < size; step++) {
-      const index = (stream.next + step) % size;
-      if (stream.fingerprints[index]! < 0) continue;
-      recent.push([stream.fingerprints[index]!, stream.lengths[index]!, stream.times[index]!, stream.ipIdentifications[index]!, stream.interfaceIds[index]!]);
+    for (let step = 0; step < ring.capacity; step++) {
+      const index = (ring.next + step) % ring.capacity;
+      if (ring.length(index) < 0) continue;
+      recent.push([ring.fingerprint(index), ring.length(index), ring.timeUs(index), ring.ipIdentification(index), ring.interfaceId(index)]);
     }
     return recent;
   }
@@ -253,7 +232,7 @@ export class PacketObserver {
   /** A stream whose duplicate window and aggregation group are the saved ones. */
   private restoredStream(saved: ObserverState["streams"][number], head: HeadDatagram[]): StreamState {
     const stream = this.newStream(saved.session, saved.direction);
-    for (const [fingerprint, length, tUs, ipIdentification, interfaceId] of saved.recent) remember(stream, fingerprint, length, tUs, ipIdentification, interfaceId);
+    for (const [fingerprint, length, tUs, ipIdentification, interfaceId] of saved.recent) stream.recent.add(fingerprint, length, tUs, ipIdentification, interfaceId);
     stream.groupStartUs = saved.groupStartUs ?? Number.NEGATIVE_INFINITY;
     stream.groupPayload = saved.groupPayload;
     stream.head = head;
@@ -394,22 +373,6 @@ export class PacketObserver {
       state.sample.level,
     );
   }
-}
-
-/** Adds a datagram to a stream's duplicate window (the oldest leaves it when full), keeping the fingerprint filter. */
-function remember(stream: StreamState, fingerprint: number, length: number, tUs: number, ipIdentification: number, interfaceId: number): void {
-  const size = stream.fingerprints.length;
-  if (size === 0) return;
-  const slot = stream.next;
-  const evicted = stream.fingerprints[slot]!;
-  if (evicted >= 0) stream.filter[evicted & (FILTER_BUCKETS - 1)]! -= 1;
-  stream.fingerprints[slot] = fingerprint;
-  stream.filter[fingerprint & (FILTER_BUCKETS - 1)]! += 1;
-  stream.lengths[slot] = length;
-  stream.times[slot] = tUs;
-  stream.ipIdentifications[slot] = ipIdentification;
-  stream.interfaceIds[slot] = interfaceId;
-  stream.next = (slot + 1) % size;
 }
 
 /** 32-bit FNV-1a of a byte array (core's {@link payloadFingerprint}). */

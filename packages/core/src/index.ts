@@ -16,6 +16,7 @@ export * from "./active-span.js";
 export * from "./analyzer.js";
 export * from "./mergeable-analyzer.js";
 export * from "./capture-duplicate.js";
+export * from "./recent-datagrams.js";
 export * from "./datagram-decoder.js";
 export * from "./finding.js";
 export * from "./recommendation.js";

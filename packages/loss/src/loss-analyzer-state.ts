@@ -1,4 +1,4 @@
-import type { AnomalySummary, Direction } from "@tickscope/core";
+import type { AnomalySummary, Direction, RecentDatagramsColumns } from "@tickscope/core";
 import type { LogHistogramState } from "./histogram.js";
 import type { InputCoverageState } from "./input-coverage.js";
 import type { LossReport } from "./report-schema.js";
@@ -74,15 +74,8 @@ export interface LossHeadAckState {
   protocolSessionId: string | null;
 }
 
-/** Remembered datagrams of a direction for capture-duplicate detection. */
-export interface LossRecentState {
-  fingerprints: number[];
-  lengths: number[];
-  timesUs: number[];
-  ipIdentifications: number[];
-  interfaceIds: number[];
-  next: number;
-}
+/** Remembered datagrams of a direction for capture-duplicate detection (core's ring, column by column). */
+export type LossRecentState = RecentDatagramsColumns;
 
 /** One direction of a session. */
 export interface LossDirectionState {

@@ -6,6 +6,7 @@ import {
   type MergeableAnalyzer,
   type MergePlacement,
   isCaptureDuplicate,
+  DEFAULT_RECENT_DATAGRAMS,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -15,6 +16,7 @@ import {
   type MessageAnalyzer,
   type MessageRoles,
   type PacketObservation,
+  RecentDatagrams,
   type Recommendation,
   type SerialNumber,
   serialNumberForReport,
@@ -38,7 +40,6 @@ import { appendInput, graftInput, graftLogHistogram, graftRfc3550, graftSpace } 
 import { compileStateCheck } from "./state-checker.js";
 import { decodeSerial, encodeSerial } from "./state-encoding.js";
 import { HeadEntryKind, StreamHeadLog } from "./stream-head-log.js";
-import { RECENT_DATAGRAMS, RecentDatagrams } from "./recent-datagrams.js";
 import { replayResidualInputLoss, simulateResidualInputLoss } from "./replay.js";
 import type {
   Distribution,
@@ -214,6 +215,9 @@ interface DirectionState {
   /** Acks for this direction's streams that found no stream (they acknowledge the previous pass). */
   headAcks: LossHeadAckState[];
 }
+
+/** Datagrams remembered per session and direction for capture-duplicate detection (core's ring, as bandwidth keeps one). */
+const RECENT_DATAGRAMS = DEFAULT_RECENT_DATAGRAMS;
 
 interface SessionState {
   clientToServer: DirectionState;
@@ -440,7 +444,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     if (payload === undefined) return;
     const session = this.session(packet.sessionId);
     const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
-    const recent = (directionState.recent ??= new RecentDatagrams());
+    const recent = (directionState.recent ??= new RecentDatagrams(RECENT_DATAGRAMS));
     const fingerprint = datagramFingerprint(payload);
     const match = recent.find(fingerprint, payload.length);
     if (match >= 0) {
@@ -762,7 +766,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       const saveDirection = (direction: DirectionState): LossDirectionState => ({
         unsequenced: [...direction.unsequenced.entries()],
         input: direction.input?.saveState() ?? null,
-        recent: direction.recent === undefined ? null : direction.recent.saveState(),
+        recent: direction.recent === undefined ? null : direction.recent.saveColumns(),
         headPackets: direction.headPackets.map((packet) => ({ ...packet, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) })),
         headAcks: direction.headAcks.map((ack) => ({ ...ack })),
         streams: [...direction.streams.values()].map((stream): LossStreamState => {
@@ -858,7 +862,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     for (const [type, count] of state.unsequenced) direction.unsequenced.set(type, count);
     direction.input = state.input === null ? undefined : InputCoverage.fromState(state.input);
     if (state.recent !== null) {
-      direction.recent = RecentDatagrams.fromState(state.recent);
+      direction.recent = RecentDatagrams.fromColumns(state.recent, RECENT_DATAGRAMS);
     }
     direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
     direction.headAcks = state.headAcks.map((ack) => ({ ...ack, packetIndex: ack.packetIndex + offset }));

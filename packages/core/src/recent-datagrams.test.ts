@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RECENT_DATAGRAMS, RecentDatagrams } from "./recent-datagrams.js";
+import { DEFAULT_RECENT_DATAGRAMS as RECENT_DATAGRAMS, RecentDatagrams } from "./recent-datagrams.js";
 
 describe("recent datagrams ring", () => {
   it("finds a remembered datagram by fingerprint and length, with its capture stamp", () => {
@@ -32,17 +32,36 @@ describe("recent datagrams ring", () => {
   it("round-trips through its saved state, column by column, and rejects short columns", () => {
     const ring = new RecentDatagrams();
     for (let index = 0; index < 40; index++) ring.add(index * 7919, 20 + (index % 3), index * 10, index % 2 === 0 ? index : -1, index % 4);
-    const state = ring.saveState();
+    const state = ring.saveColumns();
     expect(state.fingerprints).toHaveLength(RECENT_DATAGRAMS);
     expect(state.next).toBe(40 % RECENT_DATAGRAMS);
-    const restored = RecentDatagrams.fromState(state);
-    expect(restored.saveState()).toEqual(state);
+    const restored = RecentDatagrams.fromColumns(state);
+    expect(restored.saveColumns()).toEqual(state);
     expect(restored.find(39 * 7919, 20 + (39 % 3))).toBe(ring.find(39 * 7919, 20 + (39 % 3)));
     // entries forgotten before the save stay forgotten
     expect(restored.find(0, 20)).toBe(-1);
-    const empty = new RecentDatagrams().saveState();
+    const empty = new RecentDatagrams().saveColumns();
     expect(empty.lengths.every((length) => length === -1)).toBe(true);
-    expect(RecentDatagrams.fromState(empty).find(-1, -1)).toBe(-1);
-    expect(() => RecentDatagrams.fromState({ ...state, lengths: state.lengths.slice(1) })).toThrow(RangeError);
+    expect(RecentDatagrams.fromColumns(empty).find(-1, -1)).toBe(-1);
+    expect(() => RecentDatagrams.fromColumns({ ...state, lengths: state.lengths.slice(1) })).toThrow(RangeError);
+  });
+
+  it("holds any capacity (0 remembers nothing), counts a low byte shared by more than 255 entries, and rejects a bad next slot", () => {
+    expect(() => new RecentDatagrams(-1)).toThrow(RangeError);
+    expect(() => new RecentDatagrams(1.5)).toThrow(RangeError);
+    const none = new RecentDatagrams(0);
+    none.add(7, 10, 0, -1, 0);
+    expect(none.find(7, 10)).toBe(-1);
+    expect(RecentDatagrams.fromColumns(none.saveColumns(), 0).saveColumns()).toEqual(none.saveColumns());
+    // 300 entries share low byte 0x11: the filter must not wrap to "no entry"
+    const wide = new RecentDatagrams(300);
+    for (let index = 0; index < 300; index++) wide.add((index << 8) | 0x11, 50, index, -1, 0);
+    for (let index = 0; index < 300; index++) expect(wide.find((index << 8) | 0x11, 50)).toBe(index);
+    wide.add(0x22, 50, 300, -1, 0);
+    expect(wide.find(0x11, 50)).toBe(-1);
+    expect(wide.find((299 << 8) | 0x11, 50)).toBe(299);
+    expect([wide.next, wide.fingerprint(0), wide.length(0)]).toEqual([1, 0x22, 50]);
+    const state = new RecentDatagrams().saveColumns();
+    for (const next of [-1, RECENT_DATAGRAMS, 0.5]) expect(() => RecentDatagrams.fromColumns({ ...state, next })).toThrow(RangeError);
   });
 });
