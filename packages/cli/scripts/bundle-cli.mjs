@@ -6,9 +6,19 @@
 // most of the fixed cost of a small run (issue 16). The per-package dist/ stays as tsc wrote it
 // (library consumers import dist/index.js).
 //
-// Layout: flat, so the launchers' `new URL("./analyze-worker.js", import.meta.url)` (evaluated in
-// whichever chunk holds them) finds the bundled worker next to it.
-import { readFile, rm } from "node:fs/promises";
+// Layout: flat, so the launchers' `new URL("./analyze-worker.js", import.meta.url)` (import.meta.url
+// is the bundle file's URL) finds the worker's entry next to it.
+//
+// Code cache: each entry is one CommonJS file `<name>.bundle.js` (no chunks) behind a small loader
+// `<name>.js` (scripts/run-with-code-cache.cjs) that compiles it with V8's code cache. After the
+// bundle, a training run (a tiny simulated match, analyzed on two threads, then `--help`) records the
+// bytecode of every function it ran, per entry and per bin profile (`analyze`, or `start` for the
+// rest), in `<name>.<build id>.<profile>.code-cache`. A bundle rebuilt gets a new build id, so an old
+// cache is never used; without a cache (or with one V8 rejects) the loader compiles as usual.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFile, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -24,6 +34,9 @@ const ENTRY_POINTS = {
   "simulate-worker": "simulate-worker.js",
   "partial-thread": "fleet/partial-thread.js",
 };
+
+/** The loader every entry's `<name>.js` runs (copied next to the bundles). */
+const LOADER = "run-with-code-cache.cjs";
 
 /**
  * Left as runtime imports: the Redis job queue of `fleet` (bullmq reads its Lua scripts from its
@@ -58,24 +71,53 @@ const bundleCreateRequireCalls = {
 await rm(bundleDirectory, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: packageDirectory,
-  entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, file]) => [name, join(distDirectory, file)])),
+  entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, file]) => [`${name}.bundle`, join(distDirectory, file)])),
   outdir: bundleDirectory,
   entryNames: "[name]",
-  chunkNames: "chunk-[hash]",
   bundle: true,
-  splitting: true,
-  format: "esm",
+  format: "cjs",
   platform: "node",
   target: "node20",
   external: EXTERNAL,
-  // CommonJS dependencies bundled into ESM call require() for Node built-ins
-  banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module";\nconst require = __bundleCreateRequire(import.meta.url);' },
+  // the loader passes each bundle its own path; the sources' import.meta.url is that file's URL
+  define: { "import.meta.url": "__bundleFileUrl" },
+  banner: { js: 'const __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [bundleCreateRequireCalls],
   sourcemap: "linked",
   legalComments: "linked",
   metafile: true,
   logLevel: "warning",
 });
+// every file in dist/bundle is CommonJS (the package itself is "type": "module")
+await writeFile(join(bundleDirectory, "package.json"), `${JSON.stringify({ type: "commonjs" }, null, 2)}\n`);
+await copyFile(join(packageDirectory, "scripts", LOADER), join(bundleDirectory, LOADER));
+for (const name of Object.keys(ENTRY_POINTS)) {
+  const bundleFile = join(bundleDirectory, `${name}.bundle.js`);
+  const buildId = createHash("sha256").update(await readFile(bundleFile)).digest("hex").slice(0, 16);
+  await appendFile(bundleFile, `//# tickscope-build=${buildId}\n`);
+  const shebang = name === "bin" ? "#!/usr/bin/env node\n" : "";
+  await writeFile(join(bundleDirectory, `${name}.js`), `${shebang}"use strict";\nrequire("./${LOADER}").runWithCodeCache(__dirname, ${JSON.stringify(name)});\n`, { mode: name === "bin" ? 0o755 : 0o644 });
+}
+
+/** Runs the bundled bin once in training mode (writes the code caches of the entries it runs). */
+function train(args, directory) {
+  const run = spawnSync(process.execPath, [join(bundleDirectory, "bin.js"), ...args], {
+    cwd: directory,
+    env: { ...process.env, TICKSCOPE_TRAIN_CODE_CACHE: "1" },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (run.status !== 0) throw new Error(`code-cache training run \`tickscope ${args.join(" ")}\` failed (${run.status}): ${run.stderr}`);
+}
+const trainingDirectory = await mkdtemp(join(tmpdir(), "tickscope-code-cache-"));
+try {
+  const arena = join(packageDirectory, "..", "..", "examples", "protocols", "arena.json");
+  train(["simulate", "--players", "2", "--duration", "3s", "--quiet", "--out", "match.pcapng"], trainingDirectory);
+  train(["analyze", "match.pcapng", "--protocol", arena, "--format", "json", "--out", "report", "--threads", "2", "--quiet"], trainingDirectory);
+  train(["--help"], trainingDirectory);
+} finally {
+  await rm(trainingDirectory, { recursive: true, force: true });
+}
 const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith(".js"));
 const bytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
-console.log(`bundled the CLI: ${outputs.length} files, ${(bytes / 1e6).toFixed(2)} MB in ${bundleDirectory}`);
+console.log(`bundled the CLI: ${outputs.length} files, ${(bytes / 1e6).toFixed(2)} MB in ${bundleDirectory}, code caches trained`);

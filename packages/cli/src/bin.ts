@@ -12,4 +12,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+// no top-level await: the bundle (scripts/bundle-cli.mjs) is CommonJS, run with V8's code cache
+void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((exitCode) => {
+  process.exitCode = exitCode;
+});
