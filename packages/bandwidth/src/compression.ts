@@ -1,5 +1,6 @@
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
 import type { CompressionByType, CompressionReport, CompressionTrial } from "./bandwidth-report.js";
+import { dictionaryDeflatedSizes } from "./dictionary-deflate.js";
 import type { PayloadSample } from "./packet-observer.js";
 import { packetHash } from "./payload-sampler.js";
 import { savingsRatioInterval } from "./savings-interval.js";
@@ -143,6 +144,7 @@ interface SequentialTrial {
  * A trial whose whole interval lies below `rivalLow` (the lower bound of a trial
  * already measured) cannot be the one recommended and stops there too.
  * `order`: the measuring order of `samples` (indices into it).
+ * `compress`: the compressed sizes of the payloads of one step, index-aligned.
  * `populationPackets`: the datagrams the samples were drawn from.
  */
 function sequentialTrial(
@@ -150,7 +152,7 @@ function sequentialTrial(
   mode: CompressionTrial["mode"],
   samples: readonly PayloadSample[],
   order: ArrayLike<number>,
-  compress: (payload: Uint8Array) => number,
+  compress: (payloads: readonly Uint8Array[]) => ArrayLike<number>,
   populationPackets: number,
   targetHalfWidth: number,
   rivalLow = Number.NEGATIVE_INFINITY,
@@ -163,10 +165,14 @@ function sequentialTrial(
   const before: number[] = [];
   const afterMeasured: number[] = [];
   for (;;) {
-    for (; done < size; done++) {
+    // The datagrams this step adds, compressed together (a scheme may measure them in its own order), counted in measuring order.
+    const payloads: Uint8Array[] = [];
+    for (let position = done; position < size; position++) payloads.push(samples[order[position]!]!.payload);
+    const compressed = compress(payloads);
+    for (let step = 0; done < size; done++, step++) {
       const index = order[done]!;
-      const payload = samples[index]!.payload;
-      const bytes = Math.min(payload.length, compress(payload)) + COMPRESSION_FLAG_BYTES;
+      const payload = payloads[step]!;
+      const bytes = Math.min(payload.length, compressed[step]!) + COMPRESSION_FLAG_BYTES;
       after[index] = bytes;
       before.push(payload.length);
       afterMeasured.push(bytes);
@@ -249,12 +255,12 @@ export function runCompressionTrials(samples: readonly PayloadSample[], populati
     // The measured half (the second) is drawn from the population's share it represents.
     const testOrder = order.filter((index) => index >= half);
     const testPopulation = Math.round((population * testOrder.length) / samples.length);
-    dictionaryTrial = sequentialTrial("deflate", "perPacketDictionary", samples, testOrder, (payload) => deflateRawSync(payload, { level: 9, dictionary, chunkSize: OUTPUT_CHUNK_BYTES }).length, testPopulation, targetHalfWidth).trial;
+    dictionaryTrial = sequentialTrial("deflate", "perPacketDictionary", samples, testOrder, (payloads) => dictionaryDeflatedSizes(payloads, dictionary), testPopulation, targetHalfWidth).trial;
   }
   const lowOf = (trial: CompressionTrial | undefined): number => trial?.savingsRatioLow ?? Number.NEGATIVE_INFINITY;
-  const deflate = sequentialTrial("deflate", "perPacket", samples, order, deflatedBytes, population, targetHalfWidth, lowOf(dictionaryTrial));
+  const deflate = sequentialTrial("deflate", "perPacket", samples, order, (payloads) => payloads.map(deflatedBytes), population, targetHalfWidth, lowOf(dictionaryTrial));
   const brotliOptions = (payload: Uint8Array) => ({ chunkSize: OUTPUT_CHUNK_BYTES, params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } });
-  const brotli = sequentialTrial("brotli", "perPacket", samples, order, (payload) => brotliCompressSync(payload, brotliOptions(payload)).length, population, targetHalfWidth, Math.max(lowOf(dictionaryTrial), lowOf(deflate.trial))).trial;
+  const brotli = sequentialTrial("brotli", "perPacket", samples, order, (payloads) => payloads.map((payload) => brotliCompressSync(payload, brotliOptions(payload)).length), population, targetHalfWidth, Math.max(lowOf(dictionaryTrial), lowOf(deflate.trial))).trial;
   trials.push(deflate.trial, brotli);
   if (dictionaryTrial !== undefined) trials.push(dictionaryTrial);
   const streams = new Map<string, Uint8Array[]>();
