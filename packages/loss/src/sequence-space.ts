@@ -131,6 +131,17 @@ export const MAX_ARRIVAL_GAPS = 32;
 const RECEIVED = 1;
 const COVERED = 2;
 const ACKED = 4;
+/** The flag bits of a slot (its low byte). */
+const FLAG_MASK = RECEIVED | COVERED | ACKED;
+/** A slot's ack count sits above its flags. */
+const ACK_COUNT_SHIFT = 8;
+/** Ack counts are capped (a slot's high byte). */
+const MAX_ACK_COUNT = 255;
+
+/** A received slot the peer acknowledged: covered, acked, and one more ack counted (up to {@link MAX_ACK_COUNT}). */
+function acknowledged(slot: number): number {
+  return (slot >>> ACK_COUNT_SHIFT < MAX_ACK_COUNT ? slot + (1 << ACK_COUNT_SHIFT) : slot) | COVERED | ACKED;
+}
 
 /**
  * Loss accounting of one sequence space (session × direction × channel, or
@@ -147,9 +158,14 @@ const ACKED = 4;
  */
 export class SequenceSpace {
   private readonly mask: number;
-  private readonly flags: Uint8Array;
+  /**
+   * Per slot, the flags (`RECEIVED`, `COVERED`, `ACKED`) in the low byte and the
+   * peer's ack count (capped at 255; 0 until the first ack) in the high byte:
+   * one array, so an arrival, an ack and a finalization each touch one slot
+   * of one table instead of a flag array and a count array.
+   */
+  private readonly slots: Uint16Array;
   private readonly slotTimeUs: Float64Array;
-  private ackCounts: Uint8Array | undefined;
   /** Sequence width (wrap-around), undefined when unknown (no wrap for numbers, 64 bits for bigints). */
   private bits: number | undefined;
   private started = false;
@@ -233,7 +249,7 @@ export class SequenceSpace {
 
   constructor(private readonly options: SequenceSpaceOptions) {
     this.mask = options.windowSize - 1;
-    this.flags = new Uint8Array(options.windowSize);
+    this.slots = new Uint16Array(options.windowSize);
     this.slotTimeUs = new Float64Array(options.windowSize);
     this.lossRuns = new RunLengthHistogram(options.runLengthLimit);
     this.receiveRuns = new RunLengthHistogram(options.runLengthLimit);
@@ -320,7 +336,7 @@ export class SequenceSpace {
         this.finalizeFrom = extended;
       }
       const slot = extended & this.mask;
-      const flags = this.flags[slot]!;
+      const flags = this.slots[slot]!;
       if ((flags & RECEIVED) !== 0) {
         if (tUs - this.slotTimeUs[slot]! > this.options.maxDuplicateDelayUs) return this.hold("restart", sequence, tUs, packetIndex);
         this.duplicates += 1;
@@ -328,7 +344,7 @@ export class SequenceSpace {
         return Observation.duplicate;
       }
       const waitedUs = tUs - this.slotTimeUs[slot]!;
-      this.flags[slot] = flags | RECEIVED;
+      this.slots[slot] = flags | RECEIVED;
       this.slotTimeUs[slot] = tUs;
       this.reordered += 1;
       this.stallUs.add(waitedUs);
@@ -362,9 +378,9 @@ export class SequenceSpace {
   }
 
   private resetSlot(slot: number, flags: number, tUs: number): void {
-    this.flags[slot] = flags;
+    // The whole slot: flags, and an ack count of 0.
+    this.slots[slot] = flags;
     this.slotTimeUs[slot] = tUs;
-    if (this.ackCounts !== undefined) this.ackCounts[slot] = 0;
   }
 
   private beginSegment(sequence: SerialNumber, extended: number, tUs: number): void {
@@ -443,7 +459,7 @@ export class SequenceSpace {
 
   private finalizeSlot(extended: number): void {
     const slot = extended & this.mask;
-    const flags = this.flags[slot]!;
+    const flags = this.slots[slot]!;
     const lost = (flags & RECEIVED) === 0;
     if (lost) this.lost += 1;
     this.patterns.add(lost);
@@ -466,7 +482,7 @@ export class SequenceSpace {
     if (notAcked) this.ackLost += 1;
     else {
       this.ackAcknowledged += 1;
-      this.ackMentions += this.ackCounts![slot]!;
+      this.ackMentions += flags >>> ACK_COUNT_SHIFT;
     }
     this.ackPatterns.add(notAcked);
     if (this.ackRunLength > 0 && notAcked !== this.ackRunLost) {
@@ -489,52 +505,39 @@ export class SequenceSpace {
       this.ackPatterns = new LossPatternCounter(this.options.patternLength);
       this.ackLossRuns = new RunLengthHistogram(this.options.runLengthLimit);
       this.ackReceiveRuns = new RunLengthHistogram(this.options.runLengthLimit);
-      this.ackCounts = new Uint8Array(this.options.windowSize);
     }
     const extended = this.highest + this.delta(this.highestRaw, ack);
     if (extended > this.highest) {
       this.acksBeyondHighest += 1;
       return;
     }
-    const counts = this.ackCounts!;
     const lowest = Math.max(extended - ackBitsWidth, this.finalizeFrom, this.segmentBase);
-    const flagsArray = this.flags;
+    const slots = this.slots;
     const mask = this.mask;
     if (extended >= lowest) {
       // The ack itself (offset 0) is always acknowledged.
       const slot = extended & mask;
-      const flags = flagsArray[slot]!;
-      if ((flags & RECEIVED) !== 0) {
-        flagsArray[slot] = flags | COVERED | ACKED;
-        if (counts[slot]! < 255) counts[slot]! += 1;
-      }
+      const flags = slots[slot]!;
+      if ((flags & RECEIVED) !== 0) slots[slot] = acknowledged(flags);
     }
     if (ackBitsWidth <= 32) {
       // Bit (offset − 1) of ackBits acknowledges extended − offset; offset ≤ 32 here.
       let bits = ackBits >>> 0;
       for (let target = extended - 1; target >= lowest; target--, bits >>>= 1) {
         const slot = target & mask;
-        const flags = flagsArray[slot]!;
+        const flags = slots[slot]!;
         if ((flags & RECEIVED) === 0) continue;
-        if ((bits & 1) === 1) {
-          flagsArray[slot] = flags | COVERED | ACKED;
-          if (counts[slot]! < 255) counts[slot]! += 1;
-        } else {
-          flagsArray[slot] = flags | COVERED;
-        }
+        // acknowledged(flags), written out: this loop runs for up to 32 slots per ack.
+        if ((bits & 1) === 0) slots[slot] = flags | COVERED;
+        else slots[slot] = (flags < MAX_ACK_COUNT << ACK_COUNT_SHIFT ? flags + (1 << ACK_COUNT_SHIFT) : flags) | COVERED | ACKED;
       }
       return;
     }
     for (let target = extended - 1; target >= lowest; target--) {
       const slot = target & mask;
-      const flags = flagsArray[slot]!;
+      const flags = slots[slot]!;
       if ((flags & RECEIVED) === 0) continue;
-      if (Math.floor(ackBits / 2 ** (extended - target - 1)) % 2 === 1) {
-        flagsArray[slot] = flags | COVERED | ACKED;
-        if (counts[slot]! < 255) counts[slot]! += 1;
-      } else {
-        flagsArray[slot] = flags | COVERED;
-      }
+      slots[slot] = Math.floor(ackBits / 2 ** (extended - target - 1)) % 2 === 1 ? acknowledged(flags) : flags | COVERED;
     }
   }
 
@@ -558,13 +561,15 @@ export class SequenceSpace {
       const counts: number[] = [];
       for (let extended = this.finalizeFrom; extended <= this.highest; extended++) {
         const slot = extended & this.mask;
-        flags.push(this.flags[slot]!);
+        const value = this.slots[slot]!;
+        flags.push(value & FLAG_MASK);
         times.push(this.slotTimeUs[slot]!);
-        if (this.ackCounts !== undefined) counts.push(this.ackCounts[slot]!);
+        counts.push(value >>> ACK_COUNT_SHIFT);
       }
       window.flags = encodeNibbles(flags);
       window.timesUs = encodeSeries(times);
-      window.ackCounts = this.ackCounts === undefined ? null : counts;
+      // Ack counts exist once the first ack came (when the sender view begins).
+      window.ackCounts = this.ackPatterns === undefined ? null : counts;
     }
     return {
       bits: this.bits ?? null,
@@ -688,13 +693,14 @@ export class SequenceSpace {
       space.ackLossRuns = RunLengthHistogram.fromState(state.ack.lossRuns);
       space.ackReceiveRuns = RunLengthHistogram.fromState(state.ack.receiveRuns);
       space.ackPatterns = LossPatternCounter.fromState(state.ack.patterns);
-      space.ackCounts = new Uint8Array(options.windowSize);
     }
+    const ackCounts = state.ack !== null ? state.window.ackCounts : null;
     for (let offset = 0; offset < open; offset++) {
       const slot = (state.finalizeFrom + offset) & space.mask;
-      space.flags[slot] = flags[offset]! & (RECEIVED | COVERED | ACKED);
+      // `& 0xff`: a byte, as the count array it was saved from held.
+      const count = ackCounts === null ? 0 : Math.min(MAX_ACK_COUNT, ackCounts[offset]!) & 0xff;
+      space.slots[slot] = (flags[offset]! & FLAG_MASK) | (count << ACK_COUNT_SHIFT);
       space.slotTimeUs[slot] = times[offset]!;
-      if (space.ackCounts !== undefined && state.window.ackCounts !== null) space.ackCounts[slot] = Math.min(255, state.window.ackCounts[offset]!);
     }
     if (state.marked !== null) {
       space.marked = true;
