@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
 import type { CompressionByType, CompressionReport, CompressionTrial } from "./bandwidth-report.js";
-import { dictionaryDeflatedSizes } from "./dictionary-deflate.js";
+import { dictionaryDeflatedSizes, reusedStreamDeflatedSizes } from "./reused-deflate.js";
 import type { PayloadSample } from "./packet-observer.js";
 import { packetHash } from "./payload-sampler.js";
 import { savingsRatioInterval } from "./savings-interval.js";
@@ -50,6 +50,9 @@ export function windowBitsFor(bytes: number): number {
   while (bits < MAX_WINDOW_BITS && (1 << bits) - ZLIB_MIN_LOOKAHEAD < bytes) bits++;
   return bits;
 }
+
+/** The per-packet deflate trial's settings: level 9, the smallest window that changes nothing, no dictionary. */
+const PER_PACKET_DEFLATE = { level: 9, windowBitsOf: windowBitsFor };
 
 /** Per-datagram deflate (level 9) size, with the smallest window that changes nothing. */
 export function deflatedBytes(payload: Uint8Array): number {
@@ -258,7 +261,7 @@ export function runCompressionTrials(samples: readonly PayloadSample[], populati
     dictionaryTrial = sequentialTrial("deflate", "perPacketDictionary", samples, testOrder, (payloads) => dictionaryDeflatedSizes(payloads, dictionary), testPopulation, targetHalfWidth).trial;
   }
   const lowOf = (trial: CompressionTrial | undefined): number => trial?.savingsRatioLow ?? Number.NEGATIVE_INFINITY;
-  const deflate = sequentialTrial("deflate", "perPacket", samples, order, (payloads) => payloads.map(deflatedBytes), population, targetHalfWidth, lowOf(dictionaryTrial));
+  const deflate = sequentialTrial("deflate", "perPacket", samples, order, (payloads) => reusedStreamDeflatedSizes(payloads, PER_PACKET_DEFLATE), population, targetHalfWidth, lowOf(dictionaryTrial));
   const brotliOptions = (payload: Uint8Array) => ({ chunkSize: OUTPUT_CHUNK_BYTES, params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: payload.length } });
   const brotli = sequentialTrial("brotli", "perPacket", samples, order, (payloads) => payloads.map((payload) => brotliCompressSync(payload, brotliOptions(payload)).length), population, targetHalfWidth, Math.max(lowOf(dictionaryTrial), lowOf(deflate.trial))).trial;
   trials.push(deflate.trial, brotli);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { deflateRawSync } from "node:zlib";
-import { dictionaryDeflatedSizes, freshDictionaryDeflatedBytes, MAX_REUSED_PAYLOAD_BYTES } from "./dictionary-deflate.js";
+import { deflatedBytes, windowBitsFor } from "./compression.js";
+import { dictionaryDeflatedSizes, freshDictionaryDeflatedBytes, MAX_REUSED_PAYLOAD_BYTES, reusedStreamDeflatedSizes } from "./reused-deflate.js";
 
 /** Deterministic pseudo-random bytes (xorshift32). */
 function generator(seed: number): () => number {
@@ -80,5 +81,27 @@ describe("dictionaryDeflatedSizes", () => {
     const list = [large, new Uint8Array(0), ...small, large.subarray(0, MAX_REUSED_PAYLOAD_BYTES)];
     expect(dictionaryDeflatedSizes(list, dictionary)).toEqual(list.map((payload) => freshDictionaryDeflatedBytes(payload, dictionary)));
     expect(dictionaryDeflatedSizes([], dictionary)).toEqual([]);
+  });
+});
+
+describe("reusedStreamDeflatedSizes", () => {
+  it("gives every payload the size of a fresh level-9 deflate with its smallest window (streams per window size)", () => {
+    for (const [seed, maximum] of [
+      [11, 1400],
+      [12, 40000],
+      [13, 260],
+    ] as const) {
+      const measured = payloads(seed === 12 ? 60 : 500, seed, maximum);
+      const sizes = reusedStreamDeflatedSizes(measured, { level: 9, windowBitsOf: windowBitsFor });
+      expect(sizes).toEqual(measured.map((payload) => deflateRawSync(payload, { level: 9, windowBits: windowBitsFor(payload.length) }).length));
+      expect(sizes).toEqual(measured.map(deflatedBytes));
+    }
+  });
+
+  it("measures on a fresh stream a payload the window could not hold without sliding", () => {
+    const measured = payloads(300, 14, 1200);
+    // A 512-byte window for every payload: the longer ones would slide it.
+    const sizes = reusedStreamDeflatedSizes(measured, { level: 6, windowBitsOf: () => 9 });
+    expect(sizes).toEqual(measured.map((payload) => deflateRawSync(payload, { level: 6, windowBits: 9 }).length));
   });
 });
