@@ -113,7 +113,9 @@ const trainingDirectory = await mkdtemp(join(tmpdir(), "tickscope-code-cache-"))
 try {
   const arena = join(packageDirectory, "..", "..", "examples", "protocols", "arena.json");
   train(["simulate", "--players", "2", "--duration", "3s", "--quiet", "--out", "match.pcapng"], trainingDirectory);
+  // two threads train the analyze worker; then one thread, so bin's cache holds every analysis
   train(["analyze", "match.pcapng", "--protocol", arena, "--format", "json", "--out", "report", "--threads", "2", "--quiet"], trainingDirectory);
+  train(["analyze", "match.pcapng", "--protocol", arena, "--format", "json", "--out", "report", "--threads", "1", "--quiet"], trainingDirectory);
   train(["--help"], trainingDirectory);
 } finally {
   await rm(trainingDirectory, { recursive: true, force: true });
