@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants, deflateRawSync } from "node:zlib";
 import type { CompressionByType, CompressionReport, CompressionTrial } from "./bandwidth-report.js";
-import { dictionaryDeflatedSizes, reusedStreamDeflatedSizes } from "./reused-deflate.js";
+import { dictionaryDeflatedSizes, freshDeflatedBytes, OUTPUT_CHUNK_BYTES, reusedStreamDeflatedSizes, type PerPacketDeflate } from "./reused-deflate.js";
 import type { PayloadSample } from "./packet-observer.js";
 import { packetHash } from "./payload-sampler.js";
 import { savingsRatioInterval } from "./savings-interval.js";
@@ -10,12 +10,6 @@ export const COMPRESSION_FLAG_BYTES = 1;
 
 /** Largest dictionary trained from the sample (zlib accepts up to 32 KiB). */
 export const MAX_DICTIONARY_BYTES = 32768;
-
-/**
- * Output chunk of the per-datagram compressors: datagrams are small, so a 1 KiB chunk (not
- * zlib's 16 KiB default, allocated per call) saves allocation; the compressed bytes are the same.
- */
-const OUTPUT_CHUNK_BYTES = 1024;
 
 /**
  * Precision a per-packet trial is measured to: datagrams are compressed in nested
@@ -52,11 +46,11 @@ export function windowBitsFor(bytes: number): number {
 }
 
 /** The per-packet deflate trial's settings: level 9, the smallest window that changes nothing, no dictionary. */
-const PER_PACKET_DEFLATE = { level: 9, windowBitsOf: windowBitsFor };
+const PER_PACKET_DEFLATE: PerPacketDeflate = { level: 9, windowBitsOf: windowBitsFor };
 
 /** Per-datagram deflate (level 9) size, with the smallest window that changes nothing. */
 export function deflatedBytes(payload: Uint8Array): number {
-  return deflateRawSync(payload, { level: 9, windowBits: windowBitsFor(payload.length), chunkSize: OUTPUT_CHUNK_BYTES }).length;
+  return freshDeflatedBytes(payload, PER_PACKET_DEFLATE);
 }
 
 function ratio(before: number, after: number): number {

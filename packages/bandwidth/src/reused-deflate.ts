@@ -1,4 +1,4 @@
-import { constants, createDeflateRaw, deflateRawSync } from "node:zlib";
+import { constants, createDeflateRaw, deflateRawSync, type ZlibOptions } from "node:zlib";
 
 /** Deflate level of the per-packet dictionary trial. */
 export const DICTIONARY_DEFLATE_LEVEL = 9;
@@ -10,8 +10,11 @@ export const DICTIONARY_DEFLATE_LEVEL = 9;
  */
 export const MAX_REUSED_PAYLOAD_BYTES = 16384;
 
-/** Output chunk of a payload measured on a stream of its own (datagrams are small: zlib's 16 KiB default is allocated per call). */
-const OUTPUT_CHUNK_BYTES = 1024;
+/**
+ * Output chunk of the per-datagram compressors (deflate and brotli): datagrams are small, so a 1 KiB
+ * chunk (not zlib's 16 KiB default, allocated per call) saves allocation; the compressed bytes are the same.
+ */
+export const OUTPUT_CHUNK_BYTES = 1024;
 
 /** The parts of Node's zlib binding a reused stream needs (not part of Node's documented API: checked before use). */
 interface ZlibHandle {
@@ -27,16 +30,16 @@ export interface PerPacketDeflate {
   dictionary?: Uint8Array;
 }
 
-/** The size `deflateRawSync(payload, { level, windowBits, dictionary })` gives: one fresh zlib stream per call. */
-export function freshDeflatedBytes(payload: Uint8Array, settings: PerPacketDeflate): number {
-  const windowBits = settings.windowBitsOf(payload.length);
-  const options = settings.dictionary === undefined ? { level: settings.level, windowBits, chunkSize: OUTPUT_CHUNK_BYTES } : { level: settings.level, windowBits, dictionary: settings.dictionary, chunkSize: OUTPUT_CHUNK_BYTES };
-  return deflateRawSync(payload, options).length;
+/** The zlib options of `settings` with `windowBits`: one place for fresh and reused streams alike. */
+function deflateOptions(settings: PerPacketDeflate, windowBits: number): ZlibOptions {
+  const options: ZlibOptions = { level: settings.level, windowBits, chunkSize: OUTPUT_CHUNK_BYTES };
+  if (settings.dictionary !== undefined) options.dictionary = settings.dictionary;
+  return options;
 }
 
-/** The size `deflateRawSync(payload, { level: 9, dictionary })` gives: one fresh zlib stream per call. */
-export function freshDictionaryDeflatedBytes(payload: Uint8Array, dictionary: Uint8Array): number {
-  return freshDeflatedBytes(payload, { level: DICTIONARY_DEFLATE_LEVEL, windowBitsOf: () => 15, dictionary });
+/** The size `deflateRawSync(payload, { level, windowBits, dictionary })` gives: one fresh zlib stream per call. */
+export function freshDeflatedBytes(payload: Uint8Array, settings: PerPacketDeflate): number {
+  return deflateRawSync(payload, deflateOptions(settings, settings.windowBitsOf(payload.length))).length;
 }
 
 /** One zlib stream measured payload after payload (see {@link reusedStreamDeflatedSizes}), or undefined when the binding cannot. */
@@ -48,8 +51,7 @@ interface ReusedStream {
 }
 
 function openStream(settings: PerPacketDeflate, windowBits: number, longest: number): ReusedStream | undefined {
-  const options = settings.dictionary === undefined ? { level: settings.level, windowBits, chunkSize: OUTPUT_CHUNK_BYTES } : { level: settings.level, windowBits, dictionary: settings.dictionary, chunkSize: OUTPUT_CHUNK_BYTES };
-  const stream = createDeflateRaw(options);
+  const stream = createDeflateRaw(deflateOptions(settings, windowBits));
   // A failure of the binding is reported on the stream: the fresh stream of that payload measures it (and raises it) instead.
   stream.on("error", () => {});
   const internals = stream as unknown as { _handle?: Partial<ZlibHandle> | null; _writeState?: Uint32Array };
