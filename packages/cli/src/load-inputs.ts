@@ -6,6 +6,7 @@ import {
   parseProtocolDefinition,
   validateProtocolDefinition,
   type CompiledProtocol,
+  type DecodedFields,
   type ProtocolDefinition,
 } from "@tickscope/core/protocol";
 import type { ByteSource } from "@tickscope/capture";
@@ -43,18 +44,23 @@ export interface AutoProtocolInputs {
  * Reads, validates and compiles a protocol definition file, with an optional key file.
  * `auto` infers the definition from `auto.captures` instead (`@tickscope/infer`):
  * an `E_INVALID_OPTION` error when there are none, stdin, or nothing was found.
+ * `fields`: what messages' fields decode into (see `CompileProtocolOptions.fields`).
  */
-export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs): Promise<LoadedProtocol> {
-  if (definitionPath === "auto") return loadInferredProtocol(auto);
+export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs, fields: DecodedFields = "all"): Promise<LoadedProtocol> {
+  if (definitionPath === "auto") return loadInferredProtocol(auto, fields);
   const definition = parseProtocolDefinition(await readTextFile(definitionPath, "protocol definition"));
   const keys = keysPath === undefined ? undefined : parseKeyFile(await readTextFile(keysPath, "key file"));
-  return { definition, protocol: compileProtocol(definition, { keys }) };
+  return { definition, protocol: compileProtocol(definition, { keys, fields }) };
 }
 
-/** Validates and compiles a definition given as an object (e.g. the simulator's embedded arena definition). */
-export function loadProtocolObject(definition: unknown): LoadedProtocol {
+/**
+ * Validates and compiles a definition given as an object (e.g. the simulator's
+ * embedded arena definition). `fields`: what messages' fields decode into (see
+ * `CompileProtocolOptions.fields`).
+ */
+export function loadProtocolObject(definition: unknown, fields: DecodedFields = "all"): LoadedProtocol {
   const validated = validateProtocolDefinition(definition);
-  return { definition: validated, protocol: compileProtocol(validated) };
+  return { definition: validated, protocol: compileProtocol(validated, { fields }) };
 }
 
 /** Maps a capture argument to a byte source: `-` is stdin. */
@@ -72,7 +78,7 @@ export async function describeInput(kind: string, path: string): Promise<ReportI
   }
 }
 
-async function loadInferredProtocol(auto: AutoProtocolInputs | undefined): Promise<LoadedProtocol> {
+async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, fields: DecodedFields): Promise<LoadedProtocol> {
   if (auto === undefined || auto.captures.length === 0 || auto.captures.includes("-")) {
     throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from the capture files being analyzed (tickscope analyze <capture...>; stdin cannot be read twice)", {
       hint: "run `tickscope protocol infer <capture> --out draft.json` and pass --protocol draft.json",
@@ -86,5 +92,5 @@ async function loadInferredProtocol(auto: AutoProtocolInputs | undefined): Promi
     });
   }
   const definition = { ...inference.definition, description: `inferred by --protocol auto: ${inference.fields.map((field) => `${field.role} @${field.offset}`).join(", ")}` };
-  return { definition, protocol: compileProtocol(definition), inference };
+  return { definition, protocol: compileProtocol(definition, { fields }), inference };
 }

@@ -282,11 +282,14 @@ async function preparePass(
   savesStates = request.output === "states",
   statesJoinSessionParts = request.statesJoinSessionParts ?? (request.output === "states" && request.sessionShard === undefined),
 ): Promise<PreparedPass> {
+  const adapters = request.analyses.map(adapterFor);
+  // A pass none of whose analyses reads message fields (e.g. the latency + anticheat thread) decodes roles only.
+  const fields = adapters.some((adapter) => adapter.readsFields === true) ? "all" : "roles";
   const loaded =
     request.protocolPath !== undefined
-      ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts })
+      ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts }, fields)
       : request.protocolDefinition !== undefined
-        ? loadProtocolObject(request.protocolDefinition)
+        ? loadProtocolObject(request.protocolDefinition, fields)
         : undefined;
   const context: AnalysisContext = {
     definition: loaded?.definition,
@@ -300,7 +303,6 @@ async function preparePass(
     ...(request.bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts: request.bandwidthBlockCounts }),
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
   };
-  const adapters = request.analyses.map(adapterFor);
   const analyzers = adapters.map((adapter) => adapter.create(context));
   return { loaded, context, adapters, analyzers };
 }

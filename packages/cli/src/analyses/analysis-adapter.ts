@@ -55,6 +55,12 @@ export interface AnalysisAdapter {
   readonly question: string;
   /** Creates the analyzer for one run. */
   create(context: AnalysisContext): MessageAnalyzer<unknown>;
+  /**
+   * True when the analyzer reads `message.fields` (not just `message.roles`): a
+   * pass whose analyses all leave it unset decodes roles only (see
+   * `CompileProtocolOptions.fields`).
+   */
+  readonly readsFields?: boolean;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

@@ -116,6 +116,8 @@ export function bandwidthSection(report: BandwidthReport, context?: AnalysisCont
 export const bandwidthAdapter: AnalysisAdapter = {
   name: "bandwidth",
   question: "Where do the bytes go, and which change saves how much?",
+  // Its trials re-encode the decoded fields.
+  readsFields: true,
   commandOptions: [
     {
       flags: "--tolerance <name=value>",

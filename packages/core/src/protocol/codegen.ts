@@ -19,8 +19,11 @@ import {
 } from "./codec-runtime.js";
 import { decodeWorkExceeded } from "./decode-work-budget.js";
 import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase, structPrefixFields } from "./interpreter.js";
+import type { RolesOnlyHints } from "./roles-only-decode.js";
 import { preferTaggedFields } from "./tagged-fields.js";
-import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan } from "./plan.js";
+import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan, type RoleFieldPlan } from "./plan.js";
+
+type ArrayNodePlan = Extract<NodePlan, { kind: "array" }>;
 
 /**
  * Code generation. Safety rules: user-given strings (names, paths, enum values,
@@ -227,14 +230,7 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
           return;
         }
       } else {
-        const count = e.variable("n");
-        if (spec.kind === "fixed") e.emit(`const ${count} = ${int(spec.count)};`);
-        else if (spec.kind === "field") e.emit(`const ${count} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
-        else readPrefixCode(e, count, spec.prefix, path);
-        if (node.maxCount !== undefined) e.emit(`H.checkMaximum(${count}, ${int(node.maxCount)}, ${path});`);
-        e.emit(`if (${count} * ${int(node.minElementBits)} > r.end - r.position) H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
-        if (node.minElementBits === 0) e.emit(`H.checkMaximum(${count}, H.maxZero, ${path});`);
-        e.emit(`if ((c.work -= ${count} * ${int(node.elementWork)}) < 0) H.decodeWorkExceeded(${path});`);
+        const count = countedArrayPrologue(e, node, spec, path);
         e.emit(`for (let i = 0; i < ${count}; i++) {`);
         // checkFits guaranteed every element's bits: a fixed-layout struct element reads
         // straight from the buffer when its last 4-byte window is inside it.
@@ -274,11 +270,28 @@ function decodeNodeCode(e: Emitter, node: NodePlan, target: string, path: string
 }
 
 /**
+ * Emits a counted array's prologue: reads its count into a new variable (returned),
+ * checks the maximum, that every element's minimum bits fit, and charges the
+ * decode work budget — before any element is read.
+ */
+function countedArrayPrologue(e: Emitter, node: ArrayNodePlan, spec: Exclude<ArrayNodePlan["count"], { kind: "untilEnd" }>, path: string): string {
+  const count = e.variable("n");
+  if (spec.kind === "fixed") e.emit(`const ${count} = ${int(spec.count)};`);
+  else if (spec.kind === "field") e.emit(`const ${count} = H.sizeFrom(${refCode(spec.ref)}, ${path});`);
+  else readPrefixCode(e, count, spec.prefix, path);
+  if (node.maxCount !== undefined) e.emit(`H.checkMaximum(${count}, ${int(node.maxCount)}, ${path});`);
+  e.emit(`if (${count} * ${int(node.minElementBits)} > r.end - r.position) H.checkFits(r, ${count}, ${int(node.minElementBits)}, ${path});`);
+  if (node.minElementBits === 0) e.emit(`H.checkMaximum(${count}, H.maxZero, ${path});`);
+  e.emit(`if ((c.work -= ${count} * ${int(node.elementWork)}) < 0) H.decodeWorkExceeded(${path});`);
+  return count;
+}
+
+/**
  * Width in bits of a struct whose every field is a big-endian unsigned integer,
  * quantized value or bool of 1–25 bits without a condition (what one 32-bit
  * window read at any bit position holds), else 0.
  */
-function fixedLayoutBits(node: NodePlan): number {
+export function fixedLayoutBits(node: NodePlan): number {
   if (node.kind !== "struct" || node.fields.length === 0) return 0;
   let total = 0;
   for (const field of node.fields) {
@@ -373,7 +386,96 @@ function extractCode(e: Emitter, field: FieldPlan, word: string, shift: number, 
   else e.emit(`${target} = ${raw};`);
 }
 
-function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string): void {
+/**
+ * Roles-only decoding of a top-level counted array of fixed-layout structs (see
+ * {@link RolesOnlyHints}): the prologue of the full decoder (count, maximum,
+ * fits, work), then either a skip of every element's bits (the value is the
+ * count) or one entity-roles object per element built from the 32-bit window
+ * reads (the value is the entity array). Reader position, field path and
+ * constraint reports afterwards are those of the full decoder, whose
+ * field-by-field code runs for an element whose window would reach past the buffer.
+ */
+function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly RoleFieldPlan[] | undefined, target: string, path: string): void {
+  const spec = node.count;
+  const of = node.of;
+  if (spec.kind === "untilEnd" || of.kind !== "struct") throw new TypeError("roles-only arrays are counted arrays of structs");
+  const fields = of.fields;
+  const total = fixedLayoutBits(of);
+  const lastPath = e.constant(fields[fields.length - 1].path);
+  e.emit("{");
+  const count = countedArrayPrologue(e, node, spec, path);
+  if (entity === undefined) {
+    e.emit(`if (${count} > 0) { r.position += ${count} * ${int(total)}; r.field = ${lastPath}; }`);
+    e.emit(`${target} = ${count}; }`);
+    return;
+  }
+  const index = new Map(fields.map((field, position) => [field.name, position]));
+  const needed = new Set<number>();
+  fields.forEach((field, position) => {
+    if (field.constraint !== undefined) needed.add(position);
+  });
+  for (const role of entity) needed.add(index.get(role.path[0])!);
+  const list = e.variable("a");
+  const start = e.variable("p");
+  const values = fields.map(() => e.variable("v"));
+  let lastOffset = 0;
+  for (let position = 0, offset = 0; position < fields.length; position++) {
+    lastOffset = offset;
+    offset += (fields[position].node as { bits: number }).bits;
+  }
+  e.emit(`const ${list} = []; for (let i = 0; i < ${count}; i++) { const ${start} = r.position; let ${[...needed].map((position) => values[position]).join(", ")};`);
+  e.emit(`if (((${start} + ${int(lastOffset)}) >>> 3) + 3 < b.length) {`);
+  let offset = 0;
+  for (let position = 0; position < fields.length; position++) {
+    const fieldNode = fields[position].node as Extract<NodePlan, { kind: "int" | "quantized" | "bool" }>;
+    const bits = fieldNode.bits;
+    if (needed.has(position)) {
+      const at = offset === 0 ? start : `(${start} + ${int(offset)})`;
+      const q = `(${at} >>> 3)`;
+      const raw = `((((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${at} & 7)) >>> ${int(32 - bits)})`;
+      if (fieldNode.kind === "bool") e.emit(`${values[position]} = ${raw} !== 0;`);
+      else if (fieldNode.kind === "quantized") e.emit(`${values[position]} = ${e.number(fieldNode.min)} + (${raw} * ${e.number(fieldNode.max - fieldNode.min)}) / ${e.number(fieldNode.steps)};`);
+      else e.emit(`${values[position]} = ${raw};`);
+    }
+    offset += bits;
+  }
+  e.emit(`r.position = ${start} + ${int(total)}; r.field = ${lastPath};`);
+  fields.forEach((field, position) => {
+    if (field.constraint !== undefined) e.emit(constraintCode(e, field, values[position], e.constant(field.path)));
+  });
+  e.emit("} else {");
+  const record = e.variable("o");
+  e.emit(`let ${record};`);
+  decodeNodeCode(e, of, record, path);
+  for (const position of needed) e.emit(`${values[position]} = ${record}${key(fields[position].name)};`);
+  e.emit("}");
+  // The role builder's entity: every role value is defined (no conditions) and a number (validation gives entity roles numeric fields only).
+  const number = (position: number): string => values[position];
+  let id = "0";
+  const rotation: string[] = [];
+  const axes: Record<string, string> = { px: "0", py: "0", pz: "0", vx: "0", vy: "0", vz: "0" };
+  let hasPosition = false;
+  let hasVelocity = false;
+  for (const role of entity) {
+    const value = number(index.get(role.path[0])!);
+    if (role.role === "entityId") id = value;
+    else if (role.role === "rotation") rotation.push(value);
+    else if (role.role.startsWith("position.") || role.role.startsWith("velocity.")) {
+      const isPosition = role.role.startsWith("position.");
+      if (isPosition) hasPosition = true;
+      else hasVelocity = true;
+      axes[`${isPosition ? "p" : "v"}${role.role.slice(9)}`] = value;
+    }
+  }
+  preferTaggedFields(["x", "y", "z"]);
+  preferTaggedFields(["entityId", "position", "velocity", "rotation"]);
+  const vector = (prefix: string): string => `{ x: ${axes[`${prefix}x`]}, y: ${axes[`${prefix}y`]}, z: ${axes[`${prefix}z`]} }`;
+  const rotationCode = rotation.length === 0 ? "undefined" : rotation.length === 1 ? rotation[0] : `[${rotation.join(", ")}]`;
+  e.emit(`${list}.push({ entityId: ${id}, position: ${hasPosition ? vector("p") : "undefined"}, velocity: ${hasVelocity ? vector("v") : "undefined"}, rotation: ${rotationCode} }); }`);
+  e.emit(`${target} = ${list}; }`);
+}
+
+function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string, hints?: RolesOnlyHints): void {
   for (let index = 0; index < fields.length; index++) {
     // Packed group: consecutive fixed-width fields totalling 16, 24 or 32 bits, read with one aligned load.
     let total = 0;
@@ -429,7 +531,10 @@ function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
     const value = e.variable("v");
     if (field.when !== undefined) e.emit(`if (${e.constant(field.when)}.test(${refCode(field.when.ref)})) {`);
     e.emit(`r.field = ${path}; let ${value};`);
-    decodeNodeCode(e, field.node, value, path);
+    const node = field.node;
+    const entity = hints?.entities.get(field.name);
+    if (node.kind === "array" && (entity !== undefined || hints?.skipped.has(field.name) === true)) decodeRolesOnlyArray(e, node, entity, value, path);
+    else decodeNodeCode(e, node, value, path);
     if (field.constraint !== undefined) e.emit(constraintCode(e, field, value, path));
     e.emit(`${record}${key(field.name)} = ${value};`);
     if (field.node.kind === "struct" || field.node.kind === "array" || field.node.kind === "switch") e.emit(`s[${int(level)}] = ${record};`);
@@ -528,10 +633,10 @@ function encodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
 }
 
 /** Generated JavaScript source of a decoder (exposed for inspection and tests). */
-export function decoderSource(fields: FieldPlan[], level: number): { source: string; constants: unknown[] } {
+export function decoderSource(fields: FieldPlan[], level: number, hints?: RolesOnlyHints): { source: string; constants: unknown[] } {
   const e = new Emitter();
   e.emit(`const b = r.buffer; const o${int(level)} = s[${int(level)}];`);
-  decodeFieldsCode(e, fields, level, `o${int(level)}`);
+  decodeFieldsCode(e, fields, level, `o${int(level)}`, hints);
   return { source: e.lines.join("\n"), constants: e.constants };
 }
 
@@ -543,9 +648,12 @@ export function encoderSource(fields: FieldPlan[], level: number): { source: str
   return { source: e.lines.join("\n"), constants: e.constants };
 }
 
-/** Generates a decoder for one field list with `new Function`. */
-export function generateDecoder(fields: FieldPlan[], level: number): DecodeFields {
-  const { source, constants } = decoderSource(fields, level);
+/**
+ * Generates a decoder for one field list with `new Function`; with `hints`, a
+ * roles-only decoder (see {@link RolesOnlyHints}) for a message's fields.
+ */
+export function generateDecoder(fields: FieldPlan[], level: number, hints?: RolesOnlyHints): DecodeFields {
+  const { source, constants } = decoderSource(fields, level, hints);
   const factory = new Function("K", "H", `"use strict"; return function decodeFields(r, s, c) {\n${source}\n};`) as (
     constants: unknown[],
     helperSet: typeof helpers,

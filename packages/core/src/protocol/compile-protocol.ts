@@ -14,6 +14,7 @@ import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
 import { roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
+import { rolesOnlyHints, type DecodedFields, type RolesOnlyHints } from "./roles-only-decode.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
 
@@ -37,6 +38,15 @@ export interface CompileProtocolOptions {
    * an `E_DECODE_FAILED` anomaly; fuzz tests use this to tell defects apart.
    */
   onInternalError?: (error: unknown) => void;
+  /**
+   * What messages' fields are decoded into (default `all`). `roles`: only what
+   * `message.roles` needs — a thread whose analyses never read `message.fields`
+   * skips building the per-element records of large arrays. Roles, sizes,
+   * errors and anomalies stay those of `all`; `message.fields` then holds an
+   * element count or the entity roles for the arrays {@link RolesOnlyHints}
+   * names. Applies to compiled decoders (the interpreter decodes everything).
+   */
+  fields?: DecodedFields;
 }
 
 /** One message to encode. */
@@ -119,6 +129,7 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
   private readonly onInternalError: ((error: unknown) => void) | undefined;
+  private readonly decodedFields: DecodedFields;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
@@ -142,6 +153,7 @@ export class CompiledProtocol implements DatagramDecoder {
     this.messageTypes = plan.messages.map((message) => message.name);
     this.reportTrailing = options.reportTrailingBytes !== false;
     this.onInternalError = options.onInternalError;
+    this.decodedFields = options.fields ?? "all";
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
     for (const name of collectPluginNames(plan)) {
@@ -207,13 +219,18 @@ export class CompiledProtocol implements DatagramDecoder {
       if (message.ackChannel !== undefined) defaultRoles.add("ackChannel");
     }
     const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
+    // Roles-only decoding (compiled only): the message's decoder and role builder share its hints.
+    const hintsOf = new Map<FieldPlan[], RolesOnlyHints>();
     for (const message of this.plan.messages) {
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel }, compiled, shape));
+      const hints = compiled && this.decodedFields === "roles" ? rolesOnlyHints(message) : undefined;
+      if (hints !== undefined) hintsOf.set(message.fields, hints);
+      const defaults = { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel };
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints));
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;
       this.codecs.set(fields, {
-        decode: compiled ? generateDecoder(fields, level) : interpretDecoder(fields, level),
+        decode: compiled ? generateDecoder(fields, level, level === 1 ? hintsOf.get(fields) : undefined) : interpretDecoder(fields, level),
         encode: compiled ? generateEncoder(fields, level) : interpretEncoder(fields, level),
       });
     }

@@ -43,3 +43,4 @@ export { findJsonSyntaxProblem, lineAndColumn, type JsonSyntaxProblem } from "./
 export { editDistance, nearestName } from "./nearest-name.js";
 export { formatProtocolSummary, summarizeProtocol, type MessageSummary, type ProtocolSummary, type RoleSummary } from "./summarize.js";
 export { decoderSource, encoderSource } from "./codegen.js";
+export { rolesOnlyHints, type DecodedFields, type RolesOnlyHints } from "./roles-only-decode.js";

@@ -3,6 +3,7 @@ import { MESSAGE_ROLE_PROPERTIES, type ElementRoles, type EntityRoles, type Mess
 import type { SerialNumber } from "../serial-number.js";
 import { bytesToHex } from "./bits.js";
 import type { FieldPlan, RoleFieldPlan, RolePlan } from "./plan.js";
+import type { RolesOnlyHints } from "./roles-only-decode.js";
 import { preferTaggedFields } from "./tagged-fields.js";
 
 const UNIT_TO_US = { ns: 0.001, us: 1, ms: 1000, s: 1_000_000 } as const;
@@ -372,6 +373,8 @@ const roleHelpers = {
  * A role builder for one message. `compiled` generates straight-line code with
  * `new Function` (role names come from a fixed list; field names are checked
  * identifiers emitted with `JSON.stringify`); otherwise the generic walker runs.
+ * `rolesOnly`: the hints of the message's roles-only decoder (compiled only),
+ * whose skipped arrays hold their count and whose entity arrays hold their roles.
  */
 export function roleBuilder(
   plan: RolePlan,
@@ -379,6 +382,7 @@ export function roleBuilder(
   defaults: { channel: string | number | undefined; reliable: boolean | undefined; ackChannel?: string | number | undefined },
   compiled: boolean,
   shape: readonly string[] = MESSAGE_ROLE_PROPERTIES,
+  rolesOnly?: RolesOnlyHints,
 ): RoleBuilder {
   if (!compiled) {
     // Interpreter: one small setter per role-tagged field, chosen once here.
@@ -540,14 +544,21 @@ export function roleBuilder(
       }
       if (code !== undefined) lines.push(`if (v !== undefined && v !== null${scalar.widthPath !== undefined ? " && !w" : ""}) { ${code} }`);
     }
+    // A roles-only decoder's arrays (message fields only): a skipped array holds its count, an entity array its entity roles.
+    const hints = source === "f" ? rolesOnly : undefined;
     for (const path of rolePlan.inputCountArrays) {
       walk(source, path);
-      lines.push("if (Array.isArray(v)) r.inputCount = v.length;");
+      if (hints !== undefined && path.length === 1 && hints.skipped.has(path[0])) lines.push(`if (typeof v === "number") r.inputCount = v;`);
+      else lines.push("if (Array.isArray(v)) r.inputCount = v.length;");
     }
     // Entity arrays: straight-line reads per element into locals, one result object per entity
     // (same values and key order as `extractRoles`; roles other than the four entity ones have no effect there).
     for (const spec of rolePlan.entityArrays) {
       walk(source, spec.path);
+      if (hints !== undefined && spec.path.length === 1 && hints.entities.has(spec.path[0])) {
+        lines.push("if (Array.isArray(v)) r.entities = v;");
+        continue;
+      }
       // Vector axes go to locals and each vector is built once, whole, after the element's reads (same values, same x/y/z order).
       lines.push("if (Array.isArray(v)) { const l = v, es = []; for (let i = 0; i < l.length; i++) { const el = l[i]; let id = 0, rot, hp = false, px = 0, py = 0, pz = 0, hv = false, vx = 0, vy = 0, vz = 0;");
       // The element is checked once; its own properties are then read directly (deeper steps stay guarded).
