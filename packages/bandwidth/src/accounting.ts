@@ -177,14 +177,21 @@ export class BandwidthAccounting {
   /** Field counters per type then path: the visitor looks up without building a key per leaf. */
   private readonly fieldsByType = new Map<string, Map<string, FieldCounters>>();
   private currentTypeFields: Map<string, FieldCounters> | undefined;
-  private readonly visit = (path: string, bits: number, changed: boolean): void => {
-    const typeFields = this.currentTypeFields!;
-    let counters = typeFields.get(path);
+  /** The counters of `fieldsByType` per type by the visitor's leaf index (an array read per leaf instead of a path lookup). */
+  private readonly fieldSlotsByType = new Map<string, (FieldCounters | undefined)[]>();
+  private currentTypeSlots: (FieldCounters | undefined)[] = [];
+  private readonly visit = (path: string, bits: number, changed: boolean, _value: unknown, leafIndex?: number): void => {
+    let counters = leafIndex === undefined ? undefined : this.currentTypeSlots[leafIndex];
     if (counters === undefined) {
-      const type = this.currentMessage!.type;
-      counters = { type, field: path, bitsPerValue: bits, values: 0, bits: 0, changes: 0, compared: 0 };
-      typeFields.set(path, counters);
-      this.fields.set(`${type}\u0000${path}`, counters);
+      const typeFields = this.currentTypeFields!;
+      counters = typeFields.get(path);
+      if (counters === undefined) {
+        const type = this.currentMessage!.type;
+        counters = { type, field: path, bitsPerValue: bits, values: 0, bits: 0, changes: 0, compared: 0 };
+        typeFields.set(path, counters);
+        this.fields.set(`${type}\u0000${path}`, counters);
+      }
+      if (leafIndex !== undefined && leafIndex >= 0) this.currentTypeSlots[leafIndex] = counters;
     }
     counters.values += 1;
     counters.bits += bits;
@@ -274,6 +281,12 @@ export class BandwidthAccounting {
       this.fieldsByType.set(message.type, typeFields);
     }
     this.currentTypeFields = typeFields;
+    let slots = this.fieldSlotsByType.get(message.type);
+    if (slots === undefined) {
+      slots = [];
+      this.fieldSlotsByType.set(message.type, slots);
+    }
+    this.currentTypeSlots = slots;
     this.hasPrevious = previous !== undefined;
     this.leafBits = 0;
     let known = false;

@@ -3,13 +3,13 @@ import { BitReader, BitWriter } from "./bit-io.js";
 import { smallestThreeComponents } from "./smallest-three.js";
 import { childPathOf, elementPathOf } from "./field-values.js";
 import { NO_MAP, compileSizeNodes, countStructBody, type SizeNode } from "./layout-size-counter.js";
+import { compileVisitNodes, visitNodes, type VisitNode } from "./layout-leaf-visitor.js";
 import {
   INT_HALVES,
   UINT_MAXIMUMS,
   asArray,
   asNumber,
   asStruct,
-  bytesLength,
   checkedWideInteger,
   dequantizeValue,
   fieldPaths,
@@ -24,7 +24,6 @@ import {
   quaternionCode,
   sameCode,
   sameEncoded,
-  sameOriginal,
   type MessageLayout,
   type Struct,
   type WireField,
@@ -43,6 +42,8 @@ export { dequantizeValue, quantizeValue, type MessageLayout, type WireField, typ
 export class LayoutReencoder implements Reencoder {
   private readonly layouts = new Map<string, MessageLayout>();
   private readonly leafCache = new Map<string, LeafDescription[]>();
+  /** Leaf-visiting nodes by layout ({@link compileVisitNodes}). */
+  private readonly visitCache = new Map<MessageLayout, readonly VisitNode[]>();
   private readonly writer = new BitWriter(4096);
   private readonly counter = new BitWriter(0, true);
   /** Size nodes by layout, then by the variant's quantize map, then by its smallest-three map ({@link NO_MAP} for none). */
@@ -92,7 +93,12 @@ export class LayoutReencoder implements Reencoder {
   visitLeaves(type: string, fields: FieldRecord, previous: FieldRecord | undefined, visitor: LeafVisitor): boolean {
     const layout = this.layouts.get(type);
     if (layout === undefined) return false;
-    visitStruct(layout.fields, "", fields, previous, visitor);
+    let nodes = this.visitCache.get(layout);
+    if (nodes === undefined) {
+      nodes = compileVisitNodes(layout.fields, "", this.leaves(type)!);
+      this.visitCache.set(layout, nodes);
+    }
+    visitNodes(nodes, fields, previous, visitor);
     return true;
   }
 
@@ -212,39 +218,6 @@ function collectLeaf(type: WireType, path: string, into: LeafDescription[]): voi
   const quantization = originalQuantization(type);
   if (quantization !== undefined) description.quantization = quantization;
   into.push(description);
-}
-
-// ---------------------------------------------------------------- leaf visiting
-
-function visitStruct(fields: readonly WireField[], prefix: string, value: Struct, previous: Struct | undefined, visitor: LeafVisitor): void {
-  const paths = fieldPaths(fields, prefix);
-  for (let index = 0; index < fields.length; index++) {
-    const field = fields[index]!;
-    visitValue(field.type, paths[index]!, value[field.name], previous === undefined ? undefined : previous[field.name], visitor);
-  }
-}
-
-function visitValue(type: WireType, path: string, value: FieldValue | undefined, previous: FieldValue | undefined, visitor: LeafVisitor): void {
-  if (type.kind === "struct") {
-    const prior = previous !== undefined && previous !== null && typeof previous === "object" ? (previous as Struct) : undefined;
-    visitStruct(type.fields, path, asStruct(value, path), prior, visitor);
-    return;
-  }
-  if (type.kind === "array") {
-    const items = asArray(value, path);
-    const priorItems = Array.isArray(previous) ? (previous as readonly FieldValue[]) : undefined;
-    const elementPath = elementPathOf(path);
-    const byKey = priorItems !== undefined && type.keyField !== undefined ? keyIndex(priorItems, type.keyField) : undefined;
-    for (let index = 0; index < items.length; index++) {
-      const item = items[index];
-      let prior: FieldValue | undefined;
-      if (priorItems !== undefined) prior = byKey !== undefined ? lookupKey(byKey, keyOf(item, type.keyField!), index) : priorItems[index];
-      visitValue(type.element, elementPath, item, prior, visitor);
-    }
-    return;
-  }
-  const bits = type.kind === "bytes" ? type.lengthBits + 8 * bytesLength(value) : leafBits(type);
-  visitor(path, bits, previous === undefined || !sameOriginal(type, value, previous), value);
 }
 
 interface EncodeContext {

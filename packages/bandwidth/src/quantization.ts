@@ -45,23 +45,62 @@ export interface ObservedRanges {
   counterPaths: Set<string>;
 }
 
+/** Per-leaf state of {@link observeRanges} for one message type, by the visitor's leaf index. */
+interface TypeLeafSlots {
+  /** The leaf's range (shared by every type with its path), once it has one. */
+  ranges: (LeafRange | undefined)[];
+  /** The leaf's counter statistics (top-level leaves; shared by every type with its path). */
+  counters: (CounterStatistics | undefined)[];
+  /** 1: a top-level leaf (no `[]` in its path), 2: not, absent: not known yet. */
+  topLevel: number[];
+}
+
+/** How often a top-level leaf rose and fell from one message of its stream to the next. */
+interface CounterStatistics {
+  compared: number;
+  increasing: number;
+  decreasing: number;
+}
+
 /** Walks the retained messages once and records each numeric leaf's range. */
 export function observeRanges(messages: readonly RetainedMessage[], reencoder: Reencoder): ObservedRanges {
   const ranges = new Map<string, LeafRange>();
-  // Last value of each top-level leaf, per stream then path (no key string built per leaf).
+  const counters = new Map<string, CounterStatistics>();
+  // Last value of each top-level leaf, per stream then path (no key string built per leaf); a stream is of one
+  // type, so with the visitor's leaf index (one per path of the type) an array by index stands for the path map.
   const previousByStream = new Map<string, Map<string, number>>();
+  const previousSlotsByStream = new Map<string, (number | undefined)[]>();
+  const slotsByType = new Map<string, TypeLeafSlots>();
   let previous = new Map<string, number>();
+  let previousSlots: (number | undefined)[] = [];
+  let slots: TypeLeafSlots = { ranges: [], counters: [], topLevel: [] };
   let currentType = "";
-  const collect = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined): void => {
+  const collect = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
     const number = toNumber(value);
     if (number === undefined || !Number.isFinite(number)) return;
-    if (!path.includes("[]")) {
-      const prior = previous.get(path);
-      previous.set(path, number);
-      let counter = counters.get(path);
+    const slot = leafIndex !== undefined && leafIndex >= 0 ? leafIndex : -1;
+    let topLevel = slot < 0 ? 0 : slots.topLevel[slot];
+    if (topLevel === undefined || topLevel === 0) {
+      topLevel = path.includes("[]") ? 2 : 1;
+      if (slot >= 0) slots.topLevel[slot] = topLevel;
+    }
+    if (topLevel === 1) {
+      let prior: number | undefined;
+      if (slot >= 0) {
+        prior = previousSlots[slot];
+        previousSlots[slot] = number;
+      } else {
+        prior = previous.get(path);
+        previous.set(path, number);
+      }
+      let counter = slot < 0 ? undefined : slots.counters[slot];
       if (counter === undefined) {
-        counter = { compared: 0, increasing: 0, decreasing: 0 };
-        counters.set(path, counter);
+        counter = counters.get(path);
+        if (counter === undefined) {
+          counter = { compared: 0, increasing: 0, decreasing: 0 };
+          counters.set(path, counter);
+        }
+        if (slot >= 0) slots.counters[slot] = counter;
       }
       if (prior !== undefined) {
         counter.compared += 1;
@@ -69,27 +108,42 @@ export function observeRanges(messages: readonly RetainedMessage[], reencoder: R
         else if (number < prior) counter.decreasing += 1;
       }
     }
-    let range = ranges.get(path);
+    let range = slot < 0 ? undefined : slots.ranges[slot];
     if (range === undefined) {
-      const leaf = reencoder.leaves(currentType)?.find((candidate) => candidate.path === path);
-      if (leaf === undefined || leaf.kind === "bool" || leaf.kind === "bytes") return;
-      range = { type: currentType, path, kind: leaf.kind, bits, min: number, max: number, count: 0 };
-      ranges.set(path, range);
+      range = ranges.get(path);
+      if (range === undefined) {
+        const leaf = reencoder.leaves(currentType)?.find((candidate) => candidate.path === path);
+        if (leaf === undefined || leaf.kind === "bool" || leaf.kind === "bytes") return;
+        range = { type: currentType, path, kind: leaf.kind, bits, min: number, max: number, count: 0 };
+        ranges.set(path, range);
+      }
+      if (slot >= 0) slots.ranges[slot] = range;
     }
     if (number < range.min) range.min = number;
     if (number > range.max) range.max = number;
     range.count += 1;
   };
-  const counters = new Map<string, { compared: number; increasing: number; decreasing: number }>();
   for (const message of messages) {
-    currentType = message.type;
+    if (message.type !== currentType || slotsByType.size === 0) {
+      currentType = message.type;
+      let typeSlots = slotsByType.get(currentType);
+      if (typeSlots === undefined) {
+        typeSlots = { ranges: [], counters: [], topLevel: [] };
+        slotsByType.set(currentType, typeSlots);
+      }
+      slots = typeSlots;
+    }
     const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
     let streamPrevious = previousByStream.get(streamKey);
-    if (streamPrevious === undefined) {
+    let streamSlots = previousSlotsByStream.get(streamKey);
+    if (streamPrevious === undefined || streamSlots === undefined) {
       streamPrevious = new Map();
+      streamSlots = [];
       previousByStream.set(streamKey, streamPrevious);
+      previousSlotsByStream.set(streamKey, streamSlots);
     }
     previous = streamPrevious;
+    previousSlots = streamSlots;
     try {
       reencoder.visitLeaves(message.type, message.fields, undefined, collect);
     } catch {
@@ -179,15 +233,33 @@ export function deriveQuantization(
   }
   // Measure the error actually introduced on every retained value.
   const errors = new Map<string, number>();
-  const measure = (path: string, _bits: number, _changed: boolean, value: FieldValue | undefined): void => {
-    const spec = specs.get(path);
+  // The spec of each leaf of the message's type by the visitor's leaf index (NO_SPEC: none), looked up by path once.
+  const specSlotsByType = new Map<string, (QuantizationSpec | null | undefined)[]>();
+  let specSlots: (QuantizationSpec | null | undefined)[] = [];
+  const measure = (path: string, _bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
+    let spec: QuantizationSpec | null | undefined;
+    if (leafIndex !== undefined && leafIndex >= 0) {
+      spec = specSlots[leafIndex];
+      if (spec === undefined) {
+        spec = specs.get(path) ?? null;
+        specSlots[leafIndex] = spec;
+      }
+    } else {
+      spec = specs.get(path);
+    }
     const number = toNumber(value);
-    if (spec === undefined || number === undefined) return;
+    if (spec === undefined || spec === null || number === undefined) return;
     const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
     if (error > (errors.get(path) ?? 0)) errors.set(path, error);
   };
   if (specs.size > 0) {
     for (const message of messages) {
+      let typeSpecs = specSlotsByType.get(message.type);
+      if (typeSpecs === undefined) {
+        typeSpecs = [];
+        specSlotsByType.set(message.type, typeSpecs);
+      }
+      specSlots = typeSpecs;
       try {
         reencoder.visitLeaves(message.type, message.fields, undefined, measure);
       } catch {

@@ -70,9 +70,12 @@ export interface EntityArrayDescription {
 
 /**
  * Called for each leaf of a message by {@link Reencoder.visitLeaves}: its
- * path, encoded width, whether it changed since the previous message, and its value.
+ * path, encoded width, whether it changed since the previous message, its value,
+ * and (when the re-encoder knows it) the index in {@link Reencoder.leaves} of the
+ * type's first leaf with this path — a visitor may keep per-leaf state in arrays
+ * indexed by it instead of looking the path up.
  */
-export type LeafVisitor = (path: string, bits: number, changed: boolean, value: FieldValue | undefined) => void;
+export type LeafVisitor = (path: string, bits: number, changed: boolean, value: FieldValue | undefined, leafIndex?: number) => void;
 
 /**
  * Re-encodes decoded messages with a changed encoding so savings are measured,
