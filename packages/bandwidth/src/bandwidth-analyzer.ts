@@ -214,6 +214,15 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     this.observer.onPacket(packet);
   }
 
+  /**
+   * Whether the fields of a message at capture time `tUs` may still be read
+   * (only the re-encoding trace reads fields, and only of the messages its
+   * sample keeps): a decoder may skip the fields of a datagram this declines.
+   */
+  wantsFields(tUs: number): boolean {
+    return this.trace.wantsFields(tUs);
+  }
+
   /** Counts one decoded message and offers it to the re-encoding trace. */
   onMessage(message: GameMessage): void {
     this.accounting.onMessage(message);

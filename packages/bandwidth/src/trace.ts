@@ -185,6 +185,25 @@ export class RetainedTrace {
     if (this.entries.length > this.maxMessages || this.leafValues > this.maxLeafValues) this.shrink();
   }
 
+  /**
+   * Whether a message at capture time `tUs` offered now could be kept (its
+   * block's hash is under the current bounds). The bounds only fall, so a
+   * false stays false for every later offer: a decoder may then skip the
+   * message's fields (see `CompileProtocolOptions.fields` in core).
+   */
+  wantsFields(tUs: number): boolean {
+    const block = Math.floor(tUs / this.blockUs);
+    if (block !== this.wantedBlock) {
+      this.wantedBlock = block;
+      this.wantedBlockHash = blockHash(block);
+    }
+    const hash = this.wantedBlockHash;
+    return hash < this.threshold && hash <= this.sharedBound;
+  }
+
+  private wantedBlock = Number.NaN;
+  private wantedBlockHash = 0;
+
   /** Builds the field trees of the entries still in the arena and frees it. */
   private materialize(): void {
     if (this.materialized === this.entries.length) return;

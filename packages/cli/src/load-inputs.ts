@@ -7,6 +7,7 @@ import {
   validateProtocolDefinition,
   type CompiledProtocol,
   type DecodedFields,
+  type FieldsWanted,
   type ProtocolDefinition,
 } from "@tickscope/core/protocol";
 import type { ByteSource } from "@tickscope/capture";
@@ -46,7 +47,7 @@ export interface AutoProtocolInputs {
  * an `E_INVALID_OPTION` error when there are none, stdin, or nothing was found.
  * `fields`: what messages' fields decode into (see `CompileProtocolOptions.fields`).
  */
-export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs, fields: DecodedFields = "all"): Promise<LoadedProtocol> {
+export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs, fields: DecodedFields | FieldsWanted = "all"): Promise<LoadedProtocol> {
   if (definitionPath === "auto") return loadInferredProtocol(auto, fields);
   const definition = parseProtocolDefinition(await readTextFile(definitionPath, "protocol definition"));
   const keys = keysPath === undefined ? undefined : parseKeyFile(await readTextFile(keysPath, "key file"));
@@ -58,7 +59,7 @@ export async function loadProtocol(definitionPath: string, keysPath?: string, au
  * embedded arena definition). `fields`: what messages' fields decode into (see
  * `CompileProtocolOptions.fields`).
  */
-export function loadProtocolObject(definition: unknown, fields: DecodedFields = "all"): LoadedProtocol {
+export function loadProtocolObject(definition: unknown, fields: DecodedFields | FieldsWanted = "all"): LoadedProtocol {
   const validated = validateProtocolDefinition(definition);
   return { definition: validated, protocol: compileProtocol(validated, { fields }) };
 }
@@ -78,7 +79,7 @@ export async function describeInput(kind: string, path: string): Promise<ReportI
   }
 }
 
-async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, fields: DecodedFields): Promise<LoadedProtocol> {
+async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, fields: DecodedFields | FieldsWanted): Promise<LoadedProtocol> {
   if (auto === undefined || auto.captures.length === 0 || auto.captures.includes("-")) {
     throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from the capture files being analyzed (tickscope analyze <capture...>; stdin cannot be read twice)", {
       hint: "run `tickscope protocol infer <capture> --out draft.json` and pass --protocol draft.json",

@@ -4,6 +4,7 @@ import { availableParallelism } from "node:os";
 import { Transform, type Readable } from "node:stream";
 import { ErrorCode, isMergeableAnalyzer, mergeOtherTraffic, reportGeneratedAt, TickscopeError, type DecodeAnomaly, type MergeableAnalyzer, type GameMessage, type LogEvent, type MessageAnalyzer, type OtherTraffic, type PacketObservation, type ReportInput, type Session } from "@tickscope/core";
 import { runCapturePipeline, TimeOrderedLog, type ByteSource } from "@tickscope/capture";
+import type { DecodedFields, FieldsWanted } from "@tickscope/core/protocol";
 import { createSharedBlockCounts } from "@tickscope/bandwidth";
 import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analyses/analysis-adapter.js";
@@ -277,14 +278,24 @@ interface PassOutcome {
   otherTrafficByCapture: (OtherTraffic | undefined)[];
 }
 
+/** True when one of the field readers may read the fields of a datagram at capture time `tUs`. */
+function anyWants(wanted: readonly ((tUs: number) => boolean)[], tUs: number): boolean {
+  for (let index = 0; index < wanted.length; index++) if (wanted[index]!(tUs)) return true;
+  return false;
+}
+
 async function preparePass(
   request: AnalysisPassRequest,
   savesStates = request.output === "states",
   statesJoinSessionParts = request.statesJoinSessionParts ?? (request.output === "states" && request.sessionShard === undefined),
 ): Promise<PreparedPass> {
   const adapters = request.analyses.map(adapterFor);
-  // A pass none of whose analyses reads message fields (e.g. the latency + anticheat thread) decodes roles only.
-  const fields = adapters.some((adapter) => adapter.readsFields === true) ? "all" : "roles";
+  // A pass none of whose analyses reads message fields (e.g. the latency + anticheat thread) decodes roles only;
+  // one whose field readers read a sample (bandwidth) decodes fields for the datagrams one of them may keep.
+  const readers = adapters.filter((adapter) => adapter.readsFields === true);
+  const wanted: ((tUs: number) => boolean)[] = [];
+  const fields: DecodedFields | FieldsWanted =
+    readers.length === 0 ? "roles" : readers.every((adapter) => adapter.fieldsWanted !== undefined) ? (datagram) => anyWants(wanted, datagram.tUs) : "all";
   const loaded =
     request.protocolPath !== undefined
       ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts }, fields)
@@ -304,6 +315,9 @@ async function preparePass(
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
   };
   const analyzers = adapters.map((adapter) => adapter.create(context));
+  adapters.forEach((adapter, index) => {
+    if (adapter.readsFields === true && adapter.fieldsWanted !== undefined) wanted.push(adapter.fieldsWanted(analyzers[index]!));
+  });
   return { loaded, context, adapters, analyzers };
 }
 

@@ -61,6 +61,12 @@ export interface AnalysisAdapter {
    * `CompileProtocolOptions.fields`).
    */
   readonly readsFields?: boolean;
+  /**
+   * For an analyzer that reads the fields of some messages only (a sample):
+   * says per datagram, by capture time, whether it may still read them. A pass
+   * whose field readers all have one decodes the other datagrams roles only.
+   */
+  fieldsWanted?(analyzer: MessageAnalyzer<unknown>): (tUs: number) => boolean;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

@@ -6,6 +6,7 @@ import {
   parseBandwidth,
   parseTolerances,
   toCoreRecommendation,
+  type BandwidthAnalyzer,
   type BandwidthOptions,
   type BandwidthReport,
   type ProtocolDefinitionLike,
@@ -116,8 +117,12 @@ export function bandwidthSection(report: BandwidthReport, context?: AnalysisCont
 export const bandwidthAdapter: AnalysisAdapter = {
   name: "bandwidth",
   question: "Where do the bytes go, and which change saves how much?",
-  // Its trials re-encode the decoded fields.
+  // Its trials re-encode the decoded fields of the messages its sample keeps.
   readsFields: true,
+  fieldsWanted(analyzer) {
+    const bandwidth = analyzer as BandwidthAnalyzer;
+    return (tUs) => bandwidth.wantsFields(tUs);
+  },
   commandOptions: [
     {
       flags: "--tolerance <name=value>",

@@ -44,10 +44,20 @@ export interface CompileProtocolOptions {
    * skips building the per-element records of large arrays. Roles, sizes,
    * errors and anomalies stay those of `all`; `message.fields` then holds an
    * element count or the entity roles for the arrays {@link RolesOnlyHints}
-   * names. Applies to compiled decoders (the interpreter decodes everything).
+   * names. A function chooses per datagram ({@link FieldsWanted}). Applies to
+   * compiled decoders (the interpreter decodes everything).
    */
-  fields?: DecodedFields;
+  fields?: DecodedFields | FieldsWanted;
 }
+
+/**
+ * Says per datagram (before it is decoded) whether its messages' fields are
+ * read: true decodes them all, false roles only (see
+ * {@link CompileProtocolOptions.fields}). For an analysis that keeps the fields
+ * of a sample (bandwidth's re-encoding trace): it must answer true for every
+ * datagram whose messages it may keep.
+ */
+export type FieldsWanted = (context: DatagramContext) => boolean;
 
 /** One message to encode. */
 export interface MessageToEncode {
@@ -129,7 +139,9 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly externalKeys: KeyProvider | undefined;
   private readonly reportTrailing: boolean;
   private readonly onInternalError: ((error: unknown) => void) | undefined;
-  private readonly decodedFields: DecodedFields;
+  private readonly decodedFields: DecodedFields | FieldsWanted;
+  /** The roles-only decoders serve this datagram (its fields are not wanted). */
+  private rolesOnlyDatagram = false;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
@@ -220,12 +232,21 @@ export class CompiledProtocol implements DatagramDecoder {
     }
     const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
     // Roles-only decoding (compiled only): the message's decoder and role builder share its hints.
+    // `roles`: they are the message's decoder; a function: they serve the datagrams it declines.
     const hintsOf = new Map<FieldPlan[], RolesOnlyHints>();
+    const perDatagram = typeof this.decodedFields === "function";
     for (const message of this.plan.messages) {
-      const hints = compiled && this.decodedFields === "roles" ? rolesOnlyHints(message) : undefined;
-      if (hints !== undefined) hintsOf.set(message.fields, hints);
+      const hints = compiled && this.decodedFields !== "all" ? rolesOnlyHints(message) : undefined;
       const defaults = { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel };
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints));
+      // (a failed compiled build may have left one: the interpreter's builds have none)
+      message.rolesOnly = undefined;
+      if (hints !== undefined && perDatagram) {
+        message.rolesOnly = {
+          decode: generateDecoder(message.fields, 1, hints),
+          buildRoles: roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints),
+        };
+      } else if (hints !== undefined) hintsOf.set(message.fields, hints);
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hintsOf.get(message.fields)));
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;
@@ -402,6 +423,8 @@ export class CompiledProtocol implements DatagramDecoder {
     codecContext.direction = context.direction;
     codecContext.copyBytes = copyBytes;
     codecContext.work = decodeWorkBudget(payload.length);
+    const fields = this.decodedFields;
+    if (typeof fields === "function") this.rolesOnlyDatagram = !fields(context);
     const reader = this.reader;
     const scopes = this.scopes;
     // decodeDatagramFields returns the header: a new record there.
@@ -536,7 +559,9 @@ export class CompiledProtocol implements DatagramDecoder {
       const message = this.select(body.select, reader, scopes, codecContext);
       this.current.messageType = message.name;
       if ((codecContext.work -= message.work) < 0) decodeWorkExceeded(message.name);
-      message.codec!.decode(reader, scopes, codecContext);
+      const rolesOnly = this.rolesOnlyDatagram ? message.rolesOnly : undefined;
+      if (rolesOnly === undefined) message.codec!.decode(reader, scopes, codecContext);
+      else rolesOnly.decode(reader, scopes, codecContext);
       reader.align();
       if ((length !== undefined || hasTransforms) && this.reportTrailing && reader.position < reader.end) {
         this.report(ErrorCode.decodeFailed, message.name, `${(reader.end - reader.position) >>> 3} unread bytes at the end of the message`);
@@ -545,7 +570,7 @@ export class CompiledProtocol implements DatagramDecoder {
       if (transformed) reader.buffer = savedBuffer;
       reader.position = stop;
       reader.end = datagramEnd;
-      const roles = message.buildRoles!(fields, header, authenticated);
+      const roles = rolesOnly === undefined ? message.buildRoles!(fields, header, authenticated) : rolesOnly.buildRoles(fields, header, authenticated);
       emit(message, fields, (stop - frameStart) >>> 3, roles, index);
       if (stop === frameStart && body.repeat) {
         // Only a plugin can read nothing here (validation): the next frame would be the same, forever.

@@ -3,6 +3,7 @@ export {
   compileProtocol,
   CompiledProtocol,
   type CompileProtocolOptions,
+  type FieldsWanted,
   type DecodedDatagram,
   type DecodedMessageFields,
   type EncodeContext,

@@ -233,6 +233,16 @@ export interface MessagePlan {
   codec?: { decode: DecodeFields; encode: EncodeFields };
   /** Filled by the compiler: builds the message's roles. */
   buildRoles?: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
+  /**
+   * Filled by the compiler when the fields to decode are chosen per datagram
+   * (`CompileProtocolOptions.fields` a function) and this message has a
+   * roles-only decoder (see roles-only-decode.ts): it and its role builder,
+   * used for the datagrams whose fields nobody reads.
+   */
+  rolesOnly?: {
+    decode: DecodeFields;
+    buildRoles: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
+  };
 }
 
 /** The whole normalized protocol. */

@@ -252,6 +252,35 @@ describe("roles-only decode", () => {
     expect(rolesOnlyHints(withPlugin)).toBeUndefined();
   });
 
+  it("chooses per datagram with a function: full fields where it says so, roles only elsewhere, the same roles everywhere", () => {
+    const asked: number[] = [];
+    const chosen = compileProtocol(definition, {
+      fields: (context) => {
+        asked.push(context.tUs);
+        return context.tUs % 2 === 0;
+      },
+    });
+    const bytes = full.encodeDatagram(
+      [
+        { type: "input", fields: { inputSequence: 2, frames: [{ moveX: 0, buttons: 1 }, { moveX: 1, buttons: 2 }], spare: [{ a: 1, b: 1 }, { a: 2, b: 2 }], checked: [] } },
+        { type: "state", fields: { tick: 3, things: [{ id: 1, x: 0, alive: false, yaw: 0, pitch: 0, health: 50, speed: 0, flags: 0 }] } },
+      ],
+      { header: { sequence: 1, clockUs: 1 } },
+    );
+    const context = (tUs: number) => ({ sessionId: "s", direction: "clientToServer" as const, tUs, packetIndex: 0, packetWireLength: bytes.length });
+    const wanted = decodeAll(chosen, bytes, context(10));
+    const declined = decodeAll(chosen, bytes, context(11));
+    expect(asked).toEqual([10, 11]);
+    expect(wanted.messages[0]!.fields.frames).toHaveLength(2);
+    expect(declined.messages[0]!.fields.frames).toBe(2);
+    expect(declined.messages[1]!.fields.things).toBe(declined.messages[1]!.roles.entities);
+    expect(declined.messages.map(rolesView)).toEqual(wanted.messages.map(rolesView));
+    expect(wanted.messages.map(rolesView)).toEqual(decodeAll(full, bytes, context(10)).messages.map(rolesView));
+    // The interpreter (no generated decoders) decodes every datagram's fields.
+    const interpreted = compileProtocol(definition, { mode: "interpreted", fields: () => false });
+    expect(decodeAll(interpreted, bytes, context(11)).messages[0]!.fields.frames).toHaveLength(2);
+  });
+
   it("decodes everything in interpreted mode, where the option has no effect", () => {
     const interpreted = compileProtocol(definition, { mode: "interpreted", fields: "roles" });
     const bytes = full.encodeDatagram([{ type: "input", fields: { inputSequence: 1, frames: [{ moveX: 0, buttons: 1 }], spare: [{ a: 1, b: 1 }, { a: 2, b: 2 }], checked: [] } }], { header: { sequence: 1, clockUs: 1 } });
