@@ -16,6 +16,17 @@ describe("recent datagrams ring", () => {
     expect(ring.find(0x5634, 100)).toBe(1);
   });
 
+  it("tells fingerprints apart that agree in their low 32 bits (the key column is only a pre-check)", () => {
+    const ring = new RecentDatagrams();
+    ring.add(2 ** 32 + 0x1234, 100, 1, -1, 0);
+    ring.add(0x1234, 100, 2, -1, 0);
+    expect(ring.find(0x1234, 100)).toBe(1);
+    expect(ring.find(2 ** 32 + 0x1234, 100)).toBe(0);
+    expect(ring.find(2 ** 33 + 0x1234, 100)).toBe(-1);
+    const restored = RecentDatagrams.fromColumns(ring.saveColumns());
+    expect([restored.find(0x1234, 100), restored.find(2 ** 32 + 0x1234, 100)]).toEqual([1, 0]);
+  });
+
   it("forgets the oldest entry once full, and the first of equal entries is the one found", () => {
     const ring = new RecentDatagrams();
     ring.add(0xabcdef, 60, 1, -1, 0);
@@ -61,6 +72,12 @@ describe("recent datagrams ring", () => {
     expect(wide.find(0x11, 50)).toBe(-1);
     expect(wide.find((299 << 8) | 0x11, 50)).toBe(299);
     expect([wide.next, wide.fingerprint(0), wide.length(0)]).toEqual([1, 0x22, 50]);
+    // 255 entries (the most a byte filter holds) share low byte 0x33: none is lost to a wrapped count
+    const full = new RecentDatagrams(255);
+    for (let index = 0; index < 255; index++) full.add((index << 8) | 0x33, 40, index, -1, 0);
+    for (let index = 0; index < 255; index++) expect(full.find((index << 8) | 0x33, 40)).toBe(index);
+    full.add(0x44, 40, 255, -1, 0);
+    expect([full.find(0x33, 40), full.find((254 << 8) | 0x33, 40), full.find(0x44, 40)]).toEqual([-1, 254, 0]);
     const state = new RecentDatagrams().saveColumns();
     for (const next of [-1, RECENT_DATAGRAMS, 0.5]) expect(() => RecentDatagrams.fromColumns({ ...state, next })).toThrow(RangeError);
   });
