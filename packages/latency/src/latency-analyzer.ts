@@ -163,6 +163,18 @@ class SeriesState {
   previousUs = Number.NaN;
   readonly method: LatencyMethod;
   readonly direction: Direction;
+  /** Whether the series is an ack series (its samples' channels are counted). */
+  readonly isAck: boolean;
+  /**
+   * Samples whose spike detection ran but whose values wait to be added
+   * ({@link PENDING_SAMPLES} at most), flat `[tUs, rttMs, packetIndex, …]`:
+   * added in a batch, a series' state is touched once per batch, not once per
+   * sample (see {@link SessionRttSignals.detectSpikes} for when they must be added).
+   */
+  readonly pending = new Float64Array(3 * PENDING_SAMPLES);
+  pendingCount = 0;
+  /** The channel of the pending samples of an ack series (one batch holds one channel). */
+  pendingChannel = "";
 
   constructor(
     /** Core's spike detector, RTT-series jitter and recent samples of this series (the regions analysis uses the same). */
@@ -172,6 +184,7 @@ class SeriesState {
     this.sketch = signals.series.sketch;
     this.method = signals.method;
     this.direction = signals.direction;
+    this.isAck = signals.method === "ack";
     this.timeline = new RttTimeline(timelinePoints);
   }
 
@@ -228,6 +241,8 @@ interface SessionState {
 const THRESHOLDS_MS = [50, 100, 150];
 /** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
 const HEAD_SAMPLES = 128;
+/** Samples a series holds before adding their values in one batch ({@link SeriesState.pending}). */
+const PENDING_SAMPLES = 64;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
@@ -546,6 +561,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /** Closes every open spike (scoring it) and minute, once: what `finish()` and `saveState()` both start with. */
   private endFeeding(): void {
+    for (const state of this.sessions.values()) this.addPendingOfSession(state);
     if (this.ended) return;
     this.ended = true;
     for (const state of this.sessions.values()) {
@@ -580,7 +596,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
       series: new Map(),
       rtt,
-      signals: new SessionRttSignals(rtt, this.options.spike, (signals, spike) => this.onSpike(state, signals, spike)),
+      signals: new SessionRttSignals(
+        rtt,
+        this.options.spike,
+        (signals, spike) => this.onSpike(state, signals, spike),
+        () => this.addPendingOfSession(state),
+      ),
       carry: undefined,
     };
     return state;
@@ -888,11 +909,18 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   }
 
   private receiveSendTime(state: SessionState, message: GameMessage, sendTimeUs: number): void {
+    // Until a stream has 2 datagrams the RTT-series jitter is fed: pending samples arrived before this datagram.
+    if (!state.signals.hasReceivedStream) this.addPendingOfSession(state);
     // Core's send-time streams (RFC 3550 jitter, restarts at discontinuities): the same computation regions uses.
     state.signals.addSendTime(message, sendTimeUs);
   }
 
-  /** Adds one sample (core's samplers reuse the object: nothing here keeps it). */
+  /**
+   * Takes one sample (core's samplers reuse the object: nothing here keeps
+   * it): its spike detection runs now (a spike closing scores its causes on
+   * the session's traffic as it is now), its values are added with the
+   * series' next batch ({@link addPending}).
+   */
   private addSample(sample: RttSample): void {
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) {
       this.anomalies.add("E_RTT_INVALID", sample.packetIndex);
@@ -905,37 +933,84 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const methodIndex = method === "ack" ? 2 : method === "reported" ? 1 : method === "echo" ? 0 : METHOD_INDEX[method];
     let series = state.seriesSlots[methodIndex * 2 + (sample.direction === "clientToServer" ? 0 : 1)];
     if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
-    if (series.firstSample === undefined) series.firstSample = { tUs: sample.tUs, rttMs: sample.rttMs };
-    series.smoothed.add(sample.rttMs);
-    if (!series.headFull) {
-      if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(sample.tUs, sample.rttMs, sample.packetIndex);
-      else series.headFull = true;
+    if (series.isAck) {
+      if (series.pendingChannel !== sample.channel) {
+        this.addPending(state, series);
+        series.pendingChannel = sample.channel;
+      }
+    } else if (!state.signals.hasDirectMethod) {
+      // From this sample on, ack series keep recent samples: the pending ones came before it.
+      this.addPendingOfSession(state);
+      state.signals.hasDirectMethod = true;
     }
-    // Time above each threshold (THRESHOLDS_MS ascend: a value above one is above every lower one; most are below all).
-    if (sample.rttMs > THRESHOLDS_MS[0] && !Number.isNaN(series.previousUs)) {
-      const heldUs = Math.min(Math.max(0, sample.tUs - series.previousUs), 1_000_000);
-      for (let index = 0; index < THRESHOLDS_MS.length && sample.rttMs > THRESHOLDS_MS[index]; index++) series.aboveUs[index] += heldUs;
+    if (series.pendingCount === PENDING_SAMPLES) this.addPending(state, series);
+    const at = 3 * series.pendingCount++;
+    const pending = series.pending;
+    pending[at] = sample.tUs;
+    pending[at + 1] = sample.rttMs;
+    pending[at + 2] = sample.packetIndex;
+    state.signals.detectSpikes(series.signals, sample);
+  }
+
+  /** Adds the values of every series' pending samples of a session. */
+  private addPendingOfSession(state: SessionState): void {
+    const slots = state.seriesSlots;
+    for (let index = 0; index < slots.length; index++) {
+      const series = slots[index];
+      if (series !== undefined && series.pendingCount > 0) this.addPending(state, series);
     }
-    series.previousUs = sample.tUs;
-    const minute = Math.floor(sample.tUs / MINUTE_US);
-    if (minute > series.currentMinute || series.current === undefined) {
-      this.closeMinute(series);
-      series.current = { minute, sketch: new QuantileSketch() };
-      series.currentMinute = minute;
-      series.minuteCheckpoint = series.sketch.checkpoint();
-      series.minuteSumMs = 0;
-      series.minuteMinMs = Infinity;
-      series.minuteMaxMs = -Infinity;
-      if (series.firstMinute === undefined) series.firstMinute = series.current;
+  }
+
+  /**
+   * Adds the values of a series' pending samples, in arrival order: smoothed
+   * RTT, head, time above thresholds, minute, timeline, then core's signals
+   * (the session-long sketch — the open minute is its values since the
+   * minute's checkpoint —, RTT-series jitter and recent samples).
+   */
+  private addPending(state: SessionState, series: SeriesState): void {
+    const count = series.pendingCount;
+    if (count === 0) return;
+    series.pendingCount = 0;
+    const pending = series.pending;
+    const signals = state.signals;
+    const seriesSignals = series.signals;
+    const direct = !series.isAck;
+    const smoothed = series.smoothed;
+    const timeline = series.timeline;
+    const aboveUs = series.aboveUs;
+    for (let at = 0; at < 3 * count; at += 3) {
+      const tUs = pending[at];
+      const rttMs = pending[at + 1];
+      if (series.firstSample === undefined) series.firstSample = { tUs, rttMs };
+      smoothed.add(rttMs);
+      if (!series.headFull) {
+        if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(tUs, rttMs, pending[at + 2]);
+        else series.headFull = true;
+      }
+      // Time above each threshold (THRESHOLDS_MS ascend: a value above one is above every lower one; most are below all).
+      if (rttMs > THRESHOLDS_MS[0] && !Number.isNaN(series.previousUs)) {
+        const heldUs = Math.min(Math.max(0, tUs - series.previousUs), 1_000_000);
+        for (let index = 0; index < THRESHOLDS_MS.length && rttMs > THRESHOLDS_MS[index]; index++) aboveUs[index] += heldUs;
+      }
+      series.previousUs = tUs;
+      const minute = Math.floor(tUs / MINUTE_US);
+      if (minute > series.currentMinute || series.current === undefined) {
+        this.closeMinute(series);
+        series.current = { minute, sketch: new QuantileSketch() };
+        series.currentMinute = minute;
+        series.minuteCheckpoint = series.sketch.checkpoint();
+        series.minuteSumMs = 0;
+        series.minuteMinMs = Infinity;
+        series.minuteMaxMs = -Infinity;
+        if (series.firstMinute === undefined) series.firstMinute = series.current;
+      }
+      series.minuteSumMs += rttMs;
+      if (rttMs < series.minuteMinMs) series.minuteMinMs = rttMs;
+      if (rttMs > series.minuteMaxMs) series.minuteMaxMs = rttMs;
+      timeline.add(tUs, rttMs);
+      signals.addValue(seriesSignals, tUs, rttMs, direct);
     }
-    const rttMs = sample.rttMs;
-    series.minuteSumMs += rttMs;
-    if (rttMs < series.minuteMinMs) series.minuteMinMs = rttMs;
-    if (rttMs > series.minuteMaxMs) series.minuteMaxMs = rttMs;
-    series.timeline.add(sample.tUs, rttMs);
-    // Core's signals: the session-long sketch (shared with regions; the open minute is its values since the
-    // minute's checkpoint), then the RTT-series jitter, the recent samples and the spike detector (which may call onSpike).
-    state.signals.addToSeries(series.signals, sample);
+    if (series.isAck) seriesSignals.series.countChannel(series.pendingChannel, count);
   }
 
   private closeMinute(series: SeriesState): void {

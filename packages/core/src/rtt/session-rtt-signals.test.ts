@@ -122,4 +122,48 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
     expect(stream.restartPacketIndices).toEqual([3, 5, 7]);
     expect(signals.addSendTime(message(8, 8 * 20_000, 65_536_000, "300"), 8 * 20_000)).toBe(stream);
   });
+
+  it("detectSpikes then addValue, under the batching rules, equals addToSeries; beforeSpikeClose runs before a spike is judged", () => {
+    const immediate = collect();
+    const spikes: { key: string; spike: RttSpike }[] = [];
+    const pending: RttSample[] = [];
+    let flushesAtClose = 0;
+    const flush = (): void => {
+      for (const entry of pending) batched.addValue(batched.seriesFor(entry.method, entry.direction), entry.tUs, entry.rttMs, entry.method !== "ack");
+      for (const entry of pending) if (entry.method === "ack") batched.seriesFor(entry.method, entry.direction).series.countChannel(entry.channel);
+      pending.length = 0;
+    };
+    const batched: SessionRttSignals = new SessionRttSignals(
+      new SessionRtt(),
+      undefined,
+      (series, spike) => spikes.push({ key: rttSeriesKey(series.method, series.direction), spike }),
+      () => {
+        flushesAtClose += 1;
+        flush();
+      },
+    );
+    for (let tUs = 0; tUs < 30_000_000; tUs += 20_000) {
+      const ackBatched = tUs >= 10_000_000 && tUs < 11_000_000;
+      const entries = [sample("ack", tUs, ackBatched ? 400 : 40 + (tUs % 3))];
+      if (tUs % 500_000 === 0 && tUs > 2_000_000) entries.push(sample("echo", tUs, 38 + (tUs % 2)));
+      for (const entry of entries) {
+        immediate.signals.add(entry);
+        if (entry.method !== "ack" && !batched.hasDirectMethod) {
+          flush();
+          batched.hasDirectMethod = true;
+        }
+        pending.push({ ...entry });
+        batched.detectSpikes(batched.seriesFor(entry.method, entry.direction), entry);
+        if (pending.length >= 50) flush();
+      }
+    }
+    flush();
+    immediate.signals.finish();
+    batched.finish();
+    expect(flushesAtClose).toBeGreaterThan(0);
+    expect(spikes.map((entry) => entry.spike.contradictedBy)).toEqual([[rttSeriesKey("echo", "clientToServer")]]);
+    expect(spikes).toEqual(immediate.spikes);
+    expect(batched.saveState()).toEqual(immediate.signals.saveState());
+    expect(batched.rtt.saveState()).toEqual(immediate.signals.rtt.saveState());
+  });
 });

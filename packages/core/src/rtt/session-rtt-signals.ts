@@ -170,6 +170,12 @@ export class SessionRttSignals {
     private readonly spikeOptions: SpikeDetectorOptions | undefined,
     /** Called for every spike as its detector closes it, with the direct series contradicting it. */
     private readonly onSpike: (signals: RttSeriesSignals, spike: RttSpike) => void,
+    /**
+     * Called as a detector closes a spike, before the series' recent samples
+     * are read to judge it: a caller that defers {@link addValue} (see
+     * {@link detectSpikes}) adds its pending values here.
+     */
+    private readonly beforeSpikeClose?: () => void,
   ) {}
 
   /** The signals of a series, if a sample arrived. */
@@ -221,16 +227,51 @@ export class SessionRttSignals {
     else series.sketch.addToBoth(sample.rttMs, alsoInto);
     if (sample.method === "ack") series.countChannel(sample.channel);
     else this.hasDirectMethod = true;
-    if (this.hasDirectMethod) {
-      const capacity = sample.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
-      if (signals.recentSamples === undefined) signals.recentSamples = new Float64Array(2 * capacity);
-      const index = signals.recentCount % capacity;
-      signals.recentSamples[2 * index] = sample.tUs;
-      signals.recentSamples[2 * index + 1] = sample.rttMs;
-      signals.recentCount += 1;
-    }
+    if (this.hasDirectMethod) this.keepRecent(signals, sample.tUs, sample.rttMs);
     signals.detector.addSample(sample);
     return signals;
+  }
+
+  /**
+   * The spike-detection part of {@link addToSeries}, alone: feeds the sample
+   * to the series' spike detector (which may close a spike: `beforeSpikeClose`,
+   * then `onSpike`). A caller that batches the rest calls this as each sample
+   * arrives and {@link addValue} later for the same samples in arrival order,
+   * under these rules, which keep every figure equal to {@link addToSeries}':
+   * pending values are added (1) before a direct (non-ack) sample first
+   * arrives in a session without one — then it sets {@link hasDirectMethod} —
+   * (2) before {@link addSendTime} while {@link hasReceivedStream} is false,
+   * (3) in `beforeSpikeClose`, and (4) before anything reads the series
+   * (sketches, jitter, first/last times, saveState, finish). An ack sample's
+   * channel is counted by the caller ({@link RttSeries.countChannel}).
+   */
+  detectSpikes(signals: RttSeriesSignals, sample: RttSample): void {
+    signals.detector.addSample(sample);
+  }
+
+  /**
+   * The rest of {@link addToSeries} for one sample whose spike detection
+   * already ran ({@link detectSpikes}): the RTT-series jitter, first/last
+   * times, the session's RTT series sketch and the recent samples. `direct`:
+   * the sample is of a direct method (echo, reported), not ack.
+   */
+  addValue(signals: RttSeriesSignals, tUs: number, rttMs: number, direct: boolean): void {
+    if (!this.hasReceivedStream) signals.jitter.add(tUs + rttMs * 1000, tUs);
+    if (Number.isNaN(signals.firstUs)) signals.firstUs = tUs;
+    if (Number.isNaN(signals.lastUs) || tUs > signals.lastUs) signals.lastUs = tUs;
+    signals.series.sketch.add(rttMs);
+    if (direct) this.hasDirectMethod = true;
+    if (this.hasDirectMethod) this.keepRecent(signals, tUs, rttMs);
+  }
+
+  /** Writes a sample into the series' ring of recent samples (allocated on first use). */
+  private keepRecent(signals: RttSeriesSignals, tUs: number, rttMs: number): void {
+    const capacity = signals.series.method === "ack" ? ACK_SAMPLES_KEPT : DIRECT_SAMPLES_KEPT;
+    if (signals.recentSamples === undefined) signals.recentSamples = new Float64Array(2 * capacity);
+    const index = signals.recentCount % capacity;
+    signals.recentSamples[2 * index] = tUs;
+    signals.recentSamples[2 * index + 1] = rttMs;
+    signals.recentCount += 1;
   }
 
   /**
@@ -448,6 +489,7 @@ export class SessionRttSignals {
   }
 
   private closeSpike(signals: RttSeriesSignals, spike: DetectedSpike): void {
+    this.beforeSpikeClose?.();
     const record = spike as RttSpike;
     record.contradictedBy = signals.method === "ack" ? this.contradictingSeries(signals, spike) : undefined;
     this.onSpike(signals, record);

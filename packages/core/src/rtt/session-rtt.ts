@@ -104,15 +104,15 @@ export class RttSeries {
     return best;
   }
 
-  /** Counts an ack sample's channel. */
-  countChannel(channel: string): void {
+  /** Counts an ack sample's channel (`count` samples of it). */
+  countChannel(channel: string, count = 1): void {
     if (channel === this.runChannel) {
-      this.runCount += 1;
+      this.runCount += count;
       return;
     }
     this.flushRun();
     this.runChannel = channel;
-    this.runCount = 1;
+    this.runCount = count;
   }
 
   private flushRun(): void {

@@ -1,0 +1,91 @@
+import type { Direction, GameMessage, MessageRoles } from "@tickscope/core";
+import { describe, expect, it } from "vitest";
+import { LatencyAnalyzer } from "./latency-analyzer.js";
+
+function message(sessionId: string, direction: Direction, tUs: number, packetIndex: number, roles: MessageRoles, type = "data"): GameMessage {
+  return { sessionId, direction, tUs, packetIndex, indexInPacket: 0, type, byteLength: 40, packetWireLength: 90, fields: {}, roles };
+}
+
+/** Numbers datagrams by (time, direction), in time order. */
+function numbered(messages: GameMessage[]): GameMessage[] {
+  messages.sort((a, b) => a.tUs - b.tUs || (a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
+  let packetIndex = -1;
+  let last = "";
+  for (const entry of messages) {
+    const key = `${entry.tUs}:${entry.direction}`;
+    if (key !== last) packetIndex += 1;
+    last = key;
+    entry.packetIndex = packetIndex;
+  }
+  return messages;
+}
+
+/**
+ * A client sending at 30 Hz, each datagram acked `ackRttMs(n)` later; every
+ * tenth datagram also carries a ping the server answers 20 ms later.
+ */
+function ackSpikeEchoCalm(count: number, ackRttMs: (n: number) => number): GameMessage[] {
+  const messages: GameMessage[] = [];
+  for (let n = 0; n < count; n++) {
+    const sendUs = 1e15 + n * 33_333;
+    messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n & 0xffff, sequenceBits: 16 }, "input"));
+    messages.push(message("s", "serverToClient", sendUs + ackRttMs(n) * 1000, 0, { ack: n & 0xffff }, "snapshot"));
+    if (n % 10 === 0) {
+      messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n & 0xffff, sequenceBits: 16, echoKey: `p${n}`, echoPhase: "request" }, "ping"));
+      messages.push(message("s", "serverToClient", sendUs + 20_000, 0, { echoKey: `p${n}`, echoPhase: "reply" }, "pong"));
+    }
+  }
+  return numbered(messages);
+}
+
+describe("LatencyAnalyzer: values added in batches after spike detection", () => {
+  it("judges an ack spike with the echo samples taken during it, though their values were still waiting", () => {
+    // Ack RTT 20 ms, 300 ms for 3 s; the pings taken during it stay at 20 ms: the echo series contradicts the ack spike.
+    const analyzer = new LatencyAnalyzer();
+    for (const entry of ackSpikeEchoCalm(900, (n) => (n >= 300 && n < 390 ? 300 : 20))) analyzer.onMessage(entry);
+    const state = analyzer.saveState();
+    const ack = state.sessions[0].series.find((series) => series.method === "ack" && series.direction === "clientToServer")!;
+    expect(ack.spikes.length).toBe(1);
+    expect(ack.spikes[0].contradictedBy).toEqual(["echo\u0000clientToServer"]);
+    const echo = state.sessions[0].series.find((series) => series.method === "echo")!;
+    expect(echo.spikes).toEqual([]);
+  });
+
+  it("feeds the RTT-series jitter with exactly the samples taken before a send-time stream's second datagram", () => {
+    const messages: GameMessage[] = [];
+    // 40 acked datagrams without a send time, then 40 with one (the stream has 2 datagrams from the 42nd on).
+    for (let n = 0; n < 80; n++) {
+      const sendUs = 1e15 + n * 33_333;
+      const roles: MessageRoles = n < 40 ? { sequence: n, sequenceBits: 16 } : { sequence: n, sequenceBits: 16, sendTimeUs: sendUs };
+      messages.push(message("s", "clientToServer", sendUs, 0, roles, "input"));
+      messages.push(message("s", "serverToClient", sendUs + (20 + (n % 7)) * 1000, 0, { ack: n }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    for (const entry of numbered(messages)) analyzer.onMessage(entry);
+    const state = analyzer.saveState();
+    const signals = state.sessions[0].signals;
+    expect(signals.hasReceivedStream).toBe(true);
+    const ack = signals.series.find((series) => series.method === "ack")!;
+    // Ack samples arrive 20–26 ms after their send, before the next send (33 ms): samples 0–40 came before datagram 41's send time.
+    expect(ack.jitter.packets).toBe(41);
+    expect(state.sessions[0].rtt.series.find((series) => series.method === "ack")!.sketch.count).toBe(80);
+  });
+
+  it("adds every waiting value before saving, whatever the batch's fill", () => {
+    for (const count of [1, 63, 64, 65, 200]) {
+      const messages: GameMessage[] = [];
+      for (let n = 0; n < count; n++) {
+        const sendUs = 1e15 + n * 33_333;
+        messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n, sequenceBits: 16 }, "input"));
+        messages.push(message("s", "serverToClient", sendUs + 25_000, 0, { ack: n }, "snapshot"));
+      }
+      const analyzer = new LatencyAnalyzer();
+      for (const entry of numbered(messages)) analyzer.onMessage(entry);
+      const report = analyzer.finish();
+      const ack = report.sessions[0].series.find((series) => series.method === "ack")!;
+      expect(ack.samples, `${count} samples`).toBe(count);
+      expect(report.sessions[0].perMinute.reduce((sum, minute) => sum + minute.samples, 0)).toBe(count);
+      expect(report.sessions[0].timeline.reduce((sum, point) => sum + point.samples, 0)).toBe(count);
+    }
+  });
+});
