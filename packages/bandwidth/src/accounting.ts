@@ -1,4 +1,4 @@
-import { type Direction, type FieldRecord, type GameMessage, type PacketObservation } from "@tickscope/core";
+import { type Direction, type FieldRecord, type FieldValue, type GameMessage, type PacketObservation } from "@tickscope/core";
 import type {
   BandwidthTotals,
   ChannelBandwidth,
@@ -10,7 +10,7 @@ import type {
 } from "./bandwidth-report.js";
 import { copyFields } from "./field-values.js";
 import { ActivePeriods } from "./active-periods.js";
-import type { Reencoder } from "./reencoder.js";
+import type { LeafVisitor, Reencoder } from "./reencoder.js";
 import type { AccountingState } from "./bandwidth-state.js";
 
 /** Options of {@link BandwidthAccounting}. */
@@ -180,7 +180,7 @@ export class BandwidthAccounting {
   /** The counters of `fieldsByType` per type by the visitor's leaf index (an array read per leaf instead of a path lookup). */
   private readonly fieldSlotsByType = new Map<string, (FieldCounters | undefined)[]>();
   private currentTypeSlots: (FieldCounters | undefined)[] = [];
-  private readonly visit = (path: string, bits: number, changed: boolean, _value: unknown, leafIndex?: number): void => {
+  private readonly visit = (path: string, bits: number, changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
     let counters = leafIndex === undefined ? undefined : this.currentTypeSlots[leafIndex];
     if (counters === undefined) {
       const typeFields = this.currentTypeFields!;
@@ -200,7 +200,10 @@ export class BandwidthAccounting {
       if (changed) counters.changes += 1;
     }
     this.leafBits += bits;
+    if (this.alsoVisit !== undefined) this.alsoVisit(path, bits, changed, value, leafIndex);
   };
+  /** Another visitor of the current {@link BandwidthAccounting.countFields} walk. */
+  private alsoVisit: LeafVisitor | undefined;
   private hasPrevious = false;
   private leafBits = 0;
 
@@ -268,8 +271,9 @@ export class BandwidthAccounting {
    * Counts the bits of each field of one message (needs a re-encoder) and
    * whether each changed since the previous message of its stream. With
    * `copy` false the message is kept by reference as the next "previous".
+   * `alsoVisit` is called with every leaf too (one walk for both).
    */
-  countFields(message: FieldCountedMessage, copy: boolean): void {
+  countFields(message: FieldCountedMessage, copy: boolean, alsoVisit?: LeafVisitor): void {
     const reencoder = this.options.reencoder;
     if (reencoder === undefined) return;
     const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
@@ -290,11 +294,13 @@ export class BandwidthAccounting {
     this.hasPrevious = previous !== undefined;
     this.leafBits = 0;
     let known = false;
+    this.alsoVisit = alsoVisit;
     try {
       known = reencoder.visitLeaves(message.type, message.fields, previous, this.visit);
     } catch {
       known = false;
     }
+    this.alsoVisit = undefined;
     this.currentMessage = undefined;
     if (!known) return;
     let framing = typeFields.get("(framing)");

@@ -23,7 +23,7 @@ import type {
 } from "./bandwidth-report.js";
 import { runCompressionTrials } from "./compression.js";
 import { PacketObserver } from "./packet-observer.js";
-import { deriveQuantization, observeRanges, type QuantizationPlan } from "./quantization.js";
+import { deriveQuantization, observeRanges, RangeObserver, type ObservedRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
 import { runTrial, TrialBaselines, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
@@ -345,9 +345,23 @@ function buildReport(
       ? `first ${messages.length} of ${trace.offered} decoded messages (${round(traceSeconds, 3)} s)`
       : `all ${messages.length} decoded messages (${round(traceSeconds, 3)} s, exact)`;
 
-  // Per-field bits and change rates over the retained window.
+  // Per-field bits and change rates over the retained window; the same walk observes the leaves' ranges (quantization).
+  let observed: ObservedRanges | undefined;
   if (reencoder !== undefined) {
-    for (const message of messages) if (message.warmup !== true) accounting.countFields(message, false);
+    const ranges = new RangeObserver(reencoder);
+    for (const message of messages) {
+      ranges.begin(message);
+      if (message.warmup !== true) {
+        accounting.countFields(message, false, ranges.visit);
+      } else {
+        try {
+          reencoder.visitLeaves(message.type, message.fields, undefined, ranges.visit);
+        } catch {
+          // Messages the re-encoder cannot walk are counted as encode failures by the trials.
+        }
+      }
+    }
+    observed = ranges.result();
     accounting.setFieldWindow(trace.durationUs);
   }
 
@@ -411,7 +425,7 @@ function buildReport(
   // Quantization.
   let quantization: QuantizationPlan | undefined;
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
-    quantization = deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance);
+    quantization = deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance, 1, observed);
     if (quantization.specs.size > 0) {
       const trial = runTrial(messages, reencoder, { variant: { quantize: quantization.specs } });
       knownTrials.set("quantization", trial);

@@ -4,7 +4,7 @@ import { LayoutReencoder, type MessageLayout, type WireField, type WireType } fr
 import { asArray, asStruct, bytesLength, keyIndex, keyOf, leafBits, lookupKey, sameOriginal, type Struct } from "./layout-values.js";
 import type { LeafVisitor, Reencoder } from "./reencoder.js";
 import { BandwidthAccounting } from "./accounting.js";
-import { deriveQuantization, observeRanges } from "./quantization.js";
+import { deriveQuantization, observeRanges, RangeObserver } from "./quantization.js";
 import type { RetainedMessage } from "./trace.js";
 
 // The compiled leaf walk (layout-leaf-visitor.ts) against the plain walk over wire types it replaced,
@@ -222,5 +222,28 @@ describe("visitors keyed by leaf index", () => {
     expect(plan.specs.size).toBeGreaterThan(2);
     expect(plan.maxError).toBeGreaterThan(0);
     expect(plan).toEqual(deriveQuantization(messages, plain, tolerances, 0.001));
+  });
+
+  it("observe the same ranges from countFields' walk (previous messages compared) as from their own", () => {
+    const next = random(23);
+    const messages = retained(next, 400);
+    const reencoder = new LayoutReencoder(layouts);
+    const accounting = new BandwidthAccounting({ mtuBytes: 1500, ipUdpHeaderBytes: 28, reencoder, maxChangeStreams: 100, countFieldsOnMessage: false });
+    const observer = new RangeObserver(reencoder);
+    for (const [index, message] of messages.entries()) {
+      observer.begin(message);
+      // every fifth message walked alone (as the warm-up messages are)
+      if (index % 5 !== 0) accounting.countFields(message, false, observer.visit);
+      else {
+        try {
+          reencoder.visitLeaves(message.type, message.fields, undefined, observer.visit);
+        } catch {
+          // as the analyzer: a message the re-encoder cannot walk is an encode failure
+        }
+      }
+    }
+    const fused = observer.result();
+    expect([...fused.counterPaths].sort()).toEqual(["seq", "tick"]);
+    expect(fused).toEqual(observeRanges(messages, reencoder));
   });
 });

@@ -62,22 +62,57 @@ interface CounterStatistics {
   decreasing: number;
 }
 
-/** Walks the retained messages once and records each numeric leaf's range. */
-export function observeRanges(messages: readonly RetainedMessage[], reencoder: Reencoder): ObservedRanges {
-  const ranges = new Map<string, LeafRange>();
-  const counters = new Map<string, CounterStatistics>();
+/**
+ * Records each numeric leaf's range (and which top-level integer leaves behave
+ * like counters) from leaf visits: call {@link RangeObserver.begin} with each
+ * message, in order, then visit its leaves with {@link RangeObserver.visit}
+ * (alone, or from another visitor of the same walk: the previous message a walk
+ * compares with does not matter here).
+ */
+export class RangeObserver {
+  private readonly ranges = new Map<string, LeafRange>();
+  private readonly counters = new Map<string, CounterStatistics>();
   // Last value of each top-level leaf, per stream then path (no key string built per leaf); a stream is of one
   // type, so with the visitor's leaf index (one per path of the type) an array by index stands for the path map.
-  const previousByStream = new Map<string, Map<string, number>>();
-  const previousSlotsByStream = new Map<string, (number | undefined)[]>();
-  const slotsByType = new Map<string, TypeLeafSlots>();
-  let previous = new Map<string, number>();
-  let previousSlots: (number | undefined)[] = [];
-  let slots: TypeLeafSlots = { ranges: [], counters: [], topLevel: [] };
-  let currentType = "";
-  const collect = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
+  private readonly previousByStream = new Map<string, Map<string, number>>();
+  private readonly previousSlotsByStream = new Map<string, (number | undefined)[]>();
+  private readonly slotsByType = new Map<string, TypeLeafSlots>();
+  private previous = new Map<string, number>();
+  private previousSlots: (number | undefined)[] = [];
+  private slots: TypeLeafSlots = { ranges: [], counters: [], topLevel: [] };
+  private currentType = "";
+
+  constructor(private readonly reencoder: Reencoder) {}
+
+  /** Makes `message` the one whose leaves are visited next. */
+  begin(message: RetainedMessage): void {
+    if (message.type !== this.currentType || this.slotsByType.size === 0) {
+      this.currentType = message.type;
+      let typeSlots = this.slotsByType.get(message.type);
+      if (typeSlots === undefined) {
+        typeSlots = { ranges: [], counters: [], topLevel: [] };
+        this.slotsByType.set(message.type, typeSlots);
+      }
+      this.slots = typeSlots;
+    }
+    const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
+    let streamPrevious = this.previousByStream.get(streamKey);
+    let streamSlots = this.previousSlotsByStream.get(streamKey);
+    if (streamPrevious === undefined || streamSlots === undefined) {
+      streamPrevious = new Map();
+      streamSlots = [];
+      this.previousByStream.set(streamKey, streamPrevious);
+      this.previousSlotsByStream.set(streamKey, streamSlots);
+    }
+    this.previous = streamPrevious;
+    this.previousSlots = streamSlots;
+  }
+
+  /** The leaf visitor (a bound function: pass it as it is). */
+  readonly visit = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
     const number = toNumber(value);
     if (number === undefined || !Number.isFinite(number)) return;
+    const slots = this.slots;
     const slot = leafIndex !== undefined && leafIndex >= 0 ? leafIndex : -1;
     let topLevel = slot < 0 ? 0 : slots.topLevel[slot];
     if (topLevel === undefined || topLevel === 0) {
@@ -87,18 +122,18 @@ export function observeRanges(messages: readonly RetainedMessage[], reencoder: R
     if (topLevel === 1) {
       let prior: number | undefined;
       if (slot >= 0) {
-        prior = previousSlots[slot];
-        previousSlots[slot] = number;
+        prior = this.previousSlots[slot];
+        this.previousSlots[slot] = number;
       } else {
-        prior = previous.get(path);
-        previous.set(path, number);
+        prior = this.previous.get(path);
+        this.previous.set(path, number);
       }
       let counter = slot < 0 ? undefined : slots.counters[slot];
       if (counter === undefined) {
-        counter = counters.get(path);
+        counter = this.counters.get(path);
         if (counter === undefined) {
           counter = { compared: 0, increasing: 0, decreasing: 0 };
-          counters.set(path, counter);
+          this.counters.set(path, counter);
         }
         if (slot >= 0) slots.counters[slot] = counter;
       }
@@ -110,12 +145,13 @@ export function observeRanges(messages: readonly RetainedMessage[], reencoder: R
     }
     let range = slot < 0 ? undefined : slots.ranges[slot];
     if (range === undefined) {
-      range = ranges.get(path);
+      range = this.ranges.get(path);
       if (range === undefined) {
-        const leaf = reencoder.leaves(currentType)?.find((candidate) => candidate.path === path);
+        const type = this.currentType;
+        const leaf = this.reencoder.leaves(type)?.find((candidate) => candidate.path === path);
         if (leaf === undefined || leaf.kind === "bool" || leaf.kind === "bytes") return;
-        range = { type: currentType, path, kind: leaf.kind, bits, min: number, max: number, count: 0 };
-        ranges.set(path, range);
+        range = { type, path, kind: leaf.kind, bits, min: number, max: number, count: 0 };
+        this.ranges.set(path, range);
       }
       if (slot >= 0) slots.ranges[slot] = range;
     }
@@ -123,39 +159,30 @@ export function observeRanges(messages: readonly RetainedMessage[], reencoder: R
     if (number > range.max) range.max = number;
     range.count += 1;
   };
+
+  /** The ranges observed so far. */
+  result(): ObservedRanges {
+    const counterPaths = new Set<string>();
+    for (const [path, counter] of this.counters) {
+      // Sequence numbers, ticks, event ids: they grow past any range observed in a window.
+      if (counter.compared >= 3 && counter.increasing >= 0.5 * counter.compared && counter.decreasing <= 0.05 * counter.compared) counterPaths.add(path);
+    }
+    return { ranges: this.ranges, counterPaths };
+  }
+}
+
+/** Walks the retained messages once and records each numeric leaf's range (see {@link RangeObserver}). */
+export function observeRanges(messages: readonly RetainedMessage[], reencoder: Reencoder): ObservedRanges {
+  const observer = new RangeObserver(reencoder);
   for (const message of messages) {
-    if (message.type !== currentType || slotsByType.size === 0) {
-      currentType = message.type;
-      let typeSlots = slotsByType.get(currentType);
-      if (typeSlots === undefined) {
-        typeSlots = { ranges: [], counters: [], topLevel: [] };
-        slotsByType.set(currentType, typeSlots);
-      }
-      slots = typeSlots;
-    }
-    const streamKey = message.streamKey ?? `${message.sessionId}\u0000${message.direction}\u0000${message.type}`;
-    let streamPrevious = previousByStream.get(streamKey);
-    let streamSlots = previousSlotsByStream.get(streamKey);
-    if (streamPrevious === undefined || streamSlots === undefined) {
-      streamPrevious = new Map();
-      streamSlots = [];
-      previousByStream.set(streamKey, streamPrevious);
-      previousSlotsByStream.set(streamKey, streamSlots);
-    }
-    previous = streamPrevious;
-    previousSlots = streamSlots;
+    observer.begin(message);
     try {
-      reencoder.visitLeaves(message.type, message.fields, undefined, collect);
+      reencoder.visitLeaves(message.type, message.fields, undefined, observer.visit);
     } catch {
       // Messages the re-encoder cannot walk are counted as encode failures by the trials.
     }
   }
-  const counterPaths = new Set<string>();
-  for (const [path, counter] of counters) {
-    // Sequence numbers, ticks, event ids: they grow past any range observed in a window.
-    if (counter.compared >= 3 && counter.increasing >= 0.5 * counter.compared && counter.decreasing <= 0.05 * counter.compared) counterPaths.add(path);
-  }
-  return { ranges, counterPaths };
+  return observer.result();
 }
 
 function toNumber(value: FieldValue | undefined): number | undefined {
