@@ -25,7 +25,7 @@ import { runCompressionTrials } from "./compression.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, RangeObserver, type ObservedRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
-import { runTrial, TrialBaselines, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
+import { runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
 import type { createSharedBlockCounts } from "./shared-block-counts.js";
@@ -366,7 +366,9 @@ function buildReport(
   }
 
   // Identity: re-encode in the original layout; sizes must match the capture.
-  const identity = runTrial(messages, reencoder, { variant: {} });
+  // Its sizes serve every later trial in the original encoding (update rate): no message is encoded twice for them.
+  const identitySizes = new TrialSizes();
+  const identity = runTrial(messages, reencoder, { variant: {}, recordSizes: identitySizes });
   const mismatches = identity.sizeMismatches;
   const before = identity.bytes;
   if (identity.encodeFailures > 0) anomalies.add(ErrorCode.encodeFailed, identity.encodeFailures);
@@ -521,7 +523,7 @@ function buildReport(
     }
     if (chosenRate !== undefined) {
       const updateEvery = new Map(rateTypes.map((type) => [type, chosenRate!.every]));
-      const trial = runTrial(messages, reencoder, { variant: {}, updateEvery });
+      const trial = runTrial(messages, reencoder, { variant: {}, updateEvery, sizes: identitySizes });
       // The plan's step when no field-level change precedes it (the same configuration).
       knownTrials.set("updateRate", trial);
       const addedDelayMs = round(((chosenRate.every - 1) * chosenRate.medianIntervalUs) / 1000, 3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FieldRecord, SerialNumber } from "@tickscope/core";
 import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
-import { TrialBaselines, acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
+import { TrialBaselines, TrialSizes, acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
 import { serialAdd } from "@tickscope/core";
 import type { EncodingVariant } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
@@ -251,3 +251,71 @@ describe("runTrial acknowledged baselines", () => {
     expect(runTrial(trace, reencoder, { variant: delta, baselines: recorded })).toEqual(runTrial(trace, reencoder, { variant: delta }));
   });
 });
+
+describe("TrialSizes", () => {
+  /** World messages of varying entity counts (sizes differ message by message), a few that fail to encode, warm-up and unknown types. */
+  function mixedTrace(): RetainedMessage[] {
+    const trace: RetainedMessage[] = [];
+    for (let index = 0; index < 60; index++) {
+      const count = (index * 7) % 5;
+      const entities = Array.from({ length: count }, (_, entity) => ({ id: entity, x: index + entity / 4 }));
+      // an id over 8 bits fails to encode
+      const message = retained("world", "serverToClient", index * 1000, { entities: index % 13 === 0 ? [{ id: 999, x: 1 }] : entities }, {}, 2 + 5 * count);
+      message.streamKey = "s\u0000serverToClient\u0000world";
+      if (index % 11 === 0) message.warmup = true;
+      trace.push(message);
+      if (index % 9 === 0) trace.push(retained("unknown", "serverToClient", index * 1000 + 1, {}, {}, 4));
+    }
+    return trace;
+  }
+
+  it("replays the recorded sizes into the same results as encoding again", () => {
+    const trace = mixedTrace();
+    const sizes = new TrialSizes();
+    const identity = runTrial(trace, reencoder, { variant: {}, recordSizes: sizes });
+    expect(identity).toEqual(runTrial(trace, reencoder, { variant: {} }));
+    expect(identity.encodeFailures).toBeGreaterThan(0);
+    for (const every of [1, 2, 3]) {
+      const updateEvery = new Map([["world", every]]);
+      const replayed = runTrial(trace, reencoder, { variant: {}, updateEvery, sizes });
+      expect(replayed).toEqual(runTrial(trace, reencoder, { variant: {}, updateEvery }));
+    }
+    // no encoding happens while replaying: a re-encoder that cannot encode gives the same result
+    const own = reencoder as unknown as { encodedLength: unknown };
+    own.encodedLength = () => {
+      throw new Error("encoded again");
+    };
+    try {
+      expect(runTrial(trace, reencoder, { variant: {}, sizes })).toEqual(identity);
+      expect(runTrial(trace, reencoder, { variant: {} }).encodeFailures).toBe(identity.reencodedMessages + identity.encodeFailures);
+    } finally {
+      delete own.encodedLength;
+    }
+  });
+
+  it("applies only to the same messages, re-encoder and encoding, without delta encoding or interest management", () => {
+    const trace = mixedTrace();
+    const sizes = new TrialSizes();
+    expect(sizes.appliesTo(trace, reencoder, { variant: {} })).toBe(false);
+    runTrial(trace, reencoder, { variant: {}, recordSizes: sizes });
+    expect(sizes.appliesTo(trace, reencoder, { variant: {} })).toBe(true);
+    expect(sizes.appliesTo([...trace], reencoder, { variant: {} })).toBe(false);
+    expect(sizes.appliesTo(trace, new LayoutReencoder(layouts), { variant: {} })).toBe(false);
+    expect(sizes.appliesTo(trace, reencoder, { variant: delta })).toBe(false);
+    expect(sizes.appliesTo(trace, reencoder, { variant: {}, relevanceRadius: 5 })).toBe(false);
+    expect(sizes.appliesTo(trace, reencoder, { variant: { quantize: new Map() } })).toBe(false);
+    expect(sizes.appliesTo(trace, reencoder, { variant: { smallestThree: new Map() } })).toBe(false);
+    // a delta trial records nothing
+    const deltaSizes = new TrialSizes();
+    runTrial(trace, reencoder, { variant: delta, recordSizes: deltaSizes });
+    expect(deltaSizes.appliesTo(trace, reencoder, { variant: {} })).toBe(false);
+    // a quantized recording serves the same quantization only
+    const quantize = new Map([["entities[].x", { min: 0, step: 0.5, bits: 8 }]]);
+    const quantized = new TrialSizes();
+    const recorded = runTrial(trace, reencoder, { variant: { quantize }, recordSizes: quantized });
+    expect(quantized.appliesTo(trace, reencoder, { variant: { quantize } })).toBe(true);
+    expect(runTrial(trace, reencoder, { variant: { quantize }, sizes: quantized })).toEqual(recorded);
+    expect(recorded.bytes).not.toBe(runTrial(trace, reencoder, { variant: {} }).bytes);
+  });
+});
+

@@ -16,6 +16,61 @@ export interface TrialConfig {
   recordBaselines?: TrialBaselines;
   /** Baselines a trial over the same messages and flow recorded: used instead of following the acks again when they apply ({@link TrialBaselines.appliesTo}). */
   baselines?: TrialBaselines;
+  /** Records the size of every message this trial re-encodes (when it has neither delta encoding nor interest management). */
+  recordSizes?: TrialSizes;
+  /** Sizes a trial over the same messages with the same encoding recorded: used instead of encoding again when they apply ({@link TrialSizes.appliesTo}). */
+  sizes?: TrialSizes;
+}
+
+/** A recorded size: the message was not re-encoded by the recording trial. */
+const SIZE_UNKNOWN = -1;
+/** A recorded size: re-encoding the message failed. */
+const SIZE_FAILED = -2;
+
+/**
+ * The encoded sizes one trial without delta encoding or interest management
+ * measured, by message index. Such a size depends only on the message and the
+ * variant's quantizations and quaternions, so another trial over the same
+ * messages with the same maps (an update-rate trial keeps a subset of them)
+ * reads it instead of encoding the message again.
+ */
+export class TrialSizes {
+  private messages: readonly RetainedMessage[] | undefined;
+  private length = 0;
+  private reencoder: Reencoder | undefined;
+  private variant: EncodingVariant | undefined;
+  private complete = false;
+  /** @internal size by message index (SIZE_UNKNOWN, SIZE_FAILED or bytes) */
+  sizes = new Float64Array(0);
+
+  /** Whether a trial with this configuration over these messages encodes every message to the recorded size. */
+  appliesTo(messages: readonly RetainedMessage[], reencoder: Reencoder | undefined, config: TrialConfig): boolean {
+    return (
+      this.complete &&
+      messages === this.messages &&
+      messages.length === this.length &&
+      reencoder === this.reencoder &&
+      config.variant.delta === undefined &&
+      config.relevanceRadius === undefined &&
+      config.variant.quantize === this.variant!.quantize &&
+      config.variant.smallestThree === this.variant!.smallestThree
+    );
+  }
+
+  /** @internal starts a recording (forgets any earlier one) */
+  start(messages: readonly RetainedMessage[], reencoder: Reencoder | undefined, variant: EncodingVariant): void {
+    this.messages = messages;
+    this.length = messages.length;
+    this.reencoder = reencoder;
+    this.variant = variant;
+    this.complete = false;
+    this.sizes = new Float64Array(messages.length).fill(SIZE_UNKNOWN);
+  }
+
+  /** @internal ends a recording */
+  finish(): void {
+    this.complete = true;
+  }
 }
 
 /** How a counted message's delta baseline was chosen. */
@@ -177,6 +232,12 @@ export function runTrial(
       : undefined;
   record?.start(messages, reencoder, historySize);
   let replayed = 0;
+  const knownSizes = listener === undefined && config.sizes !== undefined && config.sizes.appliesTo(messages, reencoder, config) ? config.sizes.sizes : undefined;
+  const recordSizes =
+    knownSizes === undefined && config.recordSizes !== undefined && config.variant.delta === undefined && config.relevanceRadius === undefined ? config.recordSizes : undefined;
+  recordSizes?.start(messages, reencoder, config.variant);
+  const sizesOut = recordSizes?.sizes;
+  let messageIndex = -1;
   const acked = config.variant.delta === undefined || replay !== undefined ? new Set<string>() : acknowledgedDirections(messages);
   // One state per stream (session, direction, type) and the streams with a history per session direction: cleared at a gap.
   const streamStates = new Map<string, StreamTrialState>();
@@ -226,6 +287,7 @@ export function runTrial(
   const delta = config.variant.delta !== undefined;
   let previousBlock: number | undefined;
   for (const message of messages) {
+    messageIndex += 1;
     // Warm-up messages (after a gap between sampled blocks) build state only: nothing about them is counted.
     const counted = message.warmup !== true;
     if (counted) result.bytesBefore += message.byteLength;
@@ -323,19 +385,31 @@ export function runTrial(
         }
       }
       let size: number;
-      try {
-        if (listener === undefined) {
-          size = encodedLength(message.type, fields, config.variant, baseline?.fields);
-        } else {
-          const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
-          size = bytes.length;
-          listener(message, fields, bytes, baseline);
-        }
+      const known = knownSizes === undefined ? SIZE_UNKNOWN : knownSizes[messageIndex]!;
+      if (known >= 0) {
+        size = known;
         result.reencodedMessages += 1;
         if (size !== message.byteLength) result.sizeMismatches += 1;
-      } catch {
+      } else if (known === SIZE_FAILED) {
         result.encodeFailures += 1;
         size = message.byteLength;
+      } else {
+        try {
+          if (listener === undefined) {
+            size = encodedLength(message.type, fields, config.variant, baseline?.fields);
+          } else {
+            const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
+            size = bytes.length;
+            listener(message, fields, bytes, baseline);
+          }
+          result.reencodedMessages += 1;
+          if (size !== message.byteLength) result.sizeMismatches += 1;
+          if (sizesOut !== undefined) sizesOut[messageIndex] = size;
+        } catch {
+          result.encodeFailures += 1;
+          size = message.byteLength;
+          if (sizesOut !== undefined) sizesOut[messageIndex] = SIZE_FAILED;
+        }
       }
       result.bytes += size;
       stream.bytes += size;
@@ -377,6 +451,7 @@ export function runTrial(
   }
   flushRun();
   record?.finish();
+  recordSizes?.finish();
   result.streams = [...streams.values()]
     .map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }))
     .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
