@@ -165,16 +165,6 @@ class SeriesState {
   readonly direction: Direction;
   /** Whether the series is an ack series (its samples' channels are counted). */
   readonly isAck: boolean;
-  /**
-   * Samples whose spike detection ran but whose values wait to be added
-   * ({@link PENDING_SAMPLES} at most), flat `[tUs, rttMs, packetIndex, …]`:
-   * added in a batch, a series' state is touched once per batch, not once per
-   * sample (see {@link SessionRttSignals.detectSpikes} for when they must be added).
-   */
-  readonly pending = new Float64Array(3 * PENDING_SAMPLES);
-  pendingCount = 0;
-  /** The channel of the pending samples of an ack series (one batch holds one channel). */
-  pendingChannel = "";
 
   constructor(
     /** Core's spike detector, RTT-series jitter and recent samples of this series (the regions analysis uses the same). */
@@ -234,6 +224,20 @@ interface SessionState {
   readonly series: Map<string, SeriesState>;
   /** Series by method index × 2 + direction index, for the hot path. */
   readonly seriesSlots: (SeriesState | undefined)[];
+  /** The spike detector of each series in `seriesSlots` (core's {@link SessionRttSignals.detectSpikes}, without touching the series). */
+  readonly detectors: (SpikeDetector | undefined)[];
+  /**
+   * Samples whose spike detection ran but whose values wait to be added
+   * ({@link PENDING_SAMPLES} at most; allocated with the first sample), flat
+   * `[slot, tUs, rttMs, packetIndex, channel index, …]` in arrival order: added in a batch,
+   * the series' state is touched once per batch, not once per sample (see
+   * {@link SessionRttSignals.detectSpikes} for when they must be added).
+   */
+  pending: Float64Array | undefined;
+  pendingCount: number;
+  /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
+  readonly channels: string[];
+  lastChannelIndex: number;
   /** A restored session's open exchanges at the ends of its passes (a fed session's are in the samplers). */
   carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } | undefined;
 }
@@ -241,8 +245,10 @@ interface SessionState {
 const THRESHOLDS_MS = [50, 100, 150];
 /** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
 const HEAD_SAMPLES = 128;
-/** Samples a series holds before adding their values in one batch ({@link SeriesState.pending}). */
+/** Samples a session holds before adding their values in one batch ({@link SessionState.pending}). */
 const PENDING_SAMPLES = 64;
+/** Numbers per pending sample. */
+const PENDING_STRIDE = 5;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
@@ -561,7 +567,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /** Closes every open spike (scoring it) and minute, once: what `finish()` and `saveState()` both start with. */
   private endFeeding(): void {
-    for (const state of this.sessions.values()) this.addPendingOfSession(state);
+    for (const state of this.sessions.values()) this.addPending(state);
     if (this.ended) return;
     this.ended = true;
     for (const state of this.sessions.values()) {
@@ -594,13 +600,18 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       pendingGapUs: Number.NaN,
       receiveStreams: [[], []],
       seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
+      detectors: new Array<SpikeDetector | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
+      pending: undefined,
+      pendingCount: 0,
+      channels: [],
+      lastChannelIndex: -1,
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(
         rtt,
         this.options.spike,
         (signals, spike) => this.onSpike(state, signals, spike),
-        () => this.addPendingOfSession(state),
+        () => this.addPending(state),
       ),
       carry: undefined,
     };
@@ -614,6 +625,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (series === undefined) {
       series = new SeriesState(state.signals.seriesFor(method, direction), this.options.timelinePoints ?? 600);
       state.seriesSlots[slot] = series;
+      state.detectors[slot] = series.signals.detector;
       state.series.set(`${method}\u0000${direction}`, series);
     }
     return series;
@@ -910,16 +922,17 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   private receiveSendTime(state: SessionState, message: GameMessage, sendTimeUs: number): void {
     // Until a stream has 2 datagrams the RTT-series jitter is fed: pending samples arrived before this datagram.
-    if (!state.signals.hasReceivedStream) this.addPendingOfSession(state);
+    if (!state.signals.hasReceivedStream) this.addPending(state);
     // Core's send-time streams (RFC 3550 jitter, restarts at discontinuities): the same computation regions uses.
-    state.signals.addSendTime(message, sendTimeUs);
+    // Its jitter update is batched per stream (read only when the report or state is built).
+    state.signals.addSendTimeLater(message, sendTimeUs);
   }
 
   /**
    * Takes one sample (core's samplers reuse the object: nothing here keeps
    * it): its spike detection runs now (a spike closing scores its causes on
    * the session's traffic as it is now), its values are added with the
-   * series' next batch ({@link addPending}).
+   * session's next batch ({@link addPending}).
    */
   private addSample(sample: RttSample): void {
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) {
@@ -931,66 +944,58 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const method = sample.method;
     // The method's slot by comparison (a keyed lookup by a varying string is slower on this per-sample path).
     const methodIndex = method === "ack" ? 2 : method === "reported" ? 1 : method === "echo" ? 0 : METHOD_INDEX[method];
-    let series = state.seriesSlots[methodIndex * 2 + (sample.direction === "clientToServer" ? 0 : 1)];
-    if (series === undefined) series = this.seriesOf(state, sample.method, sample.direction);
-    if (series.isAck) {
-      if (series.pendingChannel !== sample.channel) {
-        this.addPending(state, series);
-        series.pendingChannel = sample.channel;
+    const slot = methodIndex * 2 + (sample.direction === "clientToServer" ? 0 : 1);
+    let detector = state.detectors[slot];
+    if (detector === undefined) detector = state.detectors[slot] = this.seriesOf(state, sample.method, sample.direction).signals.detector;
+    let channelIndex = -1;
+    if (method === "ack") {
+      channelIndex = state.lastChannelIndex;
+      if (channelIndex < 0 || state.channels[channelIndex] !== sample.channel) {
+        channelIndex = state.channels.indexOf(sample.channel);
+        if (channelIndex < 0) channelIndex = state.channels.push(sample.channel) - 1;
+        state.lastChannelIndex = channelIndex;
       }
-    } else if (!state.signals.hasDirectMethod) {
-      // From this sample on, ack series keep recent samples: the pending ones came before it.
-      this.addPendingOfSession(state);
-      state.signals.hasDirectMethod = true;
     }
-    if (series.pendingCount === PENDING_SAMPLES) this.addPending(state, series);
-    const at = 3 * series.pendingCount++;
-    const pending = series.pending;
-    pending[at] = sample.tUs;
-    pending[at + 1] = sample.rttMs;
-    pending[at + 2] = sample.packetIndex;
-    state.signals.detectSpikes(series.signals, sample);
-  }
-
-  /** Adds the values of every series' pending samples of a session. */
-  private addPendingOfSession(state: SessionState): void {
-    const slots = state.seriesSlots;
-    for (let index = 0; index < slots.length; index++) {
-      const series = slots[index];
-      if (series !== undefined && series.pendingCount > 0) this.addPending(state, series);
-    }
+    if (state.pendingCount === PENDING_SAMPLES) this.addPending(state);
+    const pending = (state.pending ??= new Float64Array(PENDING_STRIDE * PENDING_SAMPLES));
+    const at = PENDING_STRIDE * state.pendingCount++;
+    pending[at] = slot;
+    pending[at + 1] = sample.tUs;
+    pending[at + 2] = sample.rttMs;
+    pending[at + 3] = sample.packetIndex;
+    pending[at + 4] = channelIndex;
+    // Core's SessionRttSignals.detectSpikes (the series' detector, held here).
+    detector.addSample(sample);
   }
 
   /**
-   * Adds the values of a series' pending samples, in arrival order: smoothed
-   * RTT, head, time above thresholds, minute, timeline, then core's signals
-   * (the session-long sketch — the open minute is its values since the
-   * minute's checkpoint —, RTT-series jitter and recent samples).
+   * Adds the values of a session's pending samples, in arrival order: per
+   * sample its series' smoothed RTT, head, time above thresholds, minute and
+   * timeline, then core's signals ({@link SessionRttSignals.addValue}: the
+   * session-long sketch — the open minute is its values since the minute's
+   * checkpoint —, RTT-series jitter and recent samples) and an ack sample's channel.
    */
-  private addPending(state: SessionState, series: SeriesState): void {
-    const count = series.pendingCount;
+  private addPending(state: SessionState): void {
+    const count = state.pendingCount;
     if (count === 0) return;
-    series.pendingCount = 0;
-    const pending = series.pending;
+    state.pendingCount = 0;
+    const pending = state.pending!;
     const signals = state.signals;
-    const seriesSignals = series.signals;
-    const direct = !series.isAck;
-    const smoothed = series.smoothed;
-    const timeline = series.timeline;
-    const aboveUs = series.aboveUs;
-    for (let at = 0; at < 3 * count; at += 3) {
-      const tUs = pending[at];
-      const rttMs = pending[at + 1];
+    const slots = state.seriesSlots;
+    for (let at = 0; at < PENDING_STRIDE * count; at += PENDING_STRIDE) {
+      const series = slots[pending[at]]!;
+      const tUs = pending[at + 1];
+      const rttMs = pending[at + 2];
       if (series.firstSample === undefined) series.firstSample = { tUs, rttMs };
-      smoothed.add(rttMs);
+      series.smoothed.add(rttMs);
       if (!series.headFull) {
-        if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(tUs, rttMs, pending[at + 2]);
+        if (series.head.length < 3 * HEAD_SAMPLES) series.head.push(tUs, rttMs, pending[at + 3]);
         else series.headFull = true;
       }
       // Time above each threshold (THRESHOLDS_MS ascend: a value above one is above every lower one; most are below all).
       if (rttMs > THRESHOLDS_MS[0] && !Number.isNaN(series.previousUs)) {
         const heldUs = Math.min(Math.max(0, tUs - series.previousUs), 1_000_000);
-        for (let index = 0; index < THRESHOLDS_MS.length && rttMs > THRESHOLDS_MS[index]; index++) aboveUs[index] += heldUs;
+        for (let index = 0; index < THRESHOLDS_MS.length && rttMs > THRESHOLDS_MS[index]; index++) series.aboveUs[index] += heldUs;
       }
       series.previousUs = tUs;
       const minute = Math.floor(tUs / MINUTE_US);
@@ -1007,10 +1012,10 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       series.minuteSumMs += rttMs;
       if (rttMs < series.minuteMinMs) series.minuteMinMs = rttMs;
       if (rttMs > series.minuteMaxMs) series.minuteMaxMs = rttMs;
-      timeline.add(tUs, rttMs);
-      signals.addValue(seriesSignals, tUs, rttMs, direct);
+      series.timeline.add(tUs, rttMs);
+      signals.addValue(series.signals, tUs, rttMs, !series.isAck);
+      if (series.isAck) series.signals.series.countChannel(state.channels[pending[at + 4]]);
     }
-    if (series.isAck) seriesSignals.series.countChannel(series.pendingChannel, count);
   }
 
   private closeMinute(series: SeriesState): void {

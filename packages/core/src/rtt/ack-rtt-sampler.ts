@@ -333,7 +333,8 @@ export class AckRttSampler {
     const at = RING_STRIDE * (extended >= 0 && extended <= 0x7fffffff ? extended & this.windowMask : this.slotOf(extended));
     const ring = stream.ring;
     const resent = roles.resendCount !== undefined && roles.resendCount > 0;
-    if (ring[at] === extended) {
+    // A new highest sequence cannot be in the ring (it holds sequences up to the previous highest): no read of its cold slot.
+    if (extended <= previousHighest && ring[at] === extended) {
       // The same sequence in another datagram: a retransmission, its RTT is ambiguous.
       ring[at + 2] = AMBIGUOUS;
       this.retransmissions += 1;

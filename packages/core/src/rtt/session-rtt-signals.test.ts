@@ -166,4 +166,52 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
     expect(batched.saveState()).toEqual(immediate.signals.saveState());
     expect(batched.rtt.saveState()).toEqual(immediate.signals.rtt.saveState());
   });
+
+  it("addSendTimeLater batches the jitter update and gives addSendTime's streams, restarts and flags", () => {
+    const now = collect().signals;
+    const later = collect().signals;
+    const message = (direction: GameMessage["direction"], packetIndex: number, tUs: number, sendTimeUs: number, extra: Partial<GameMessage["roles"]>): GameMessage => ({
+      sessionId: "s",
+      direction,
+      tUs,
+      packetIndex,
+      indexInPacket: 0,
+      type: "m",
+      byteLength: 10,
+      packetWireLength: 60,
+      fields: {},
+      roles: { sendTimeUs, ...extra },
+    });
+    let packetIndex = 0;
+    for (let index = 0; index < 300; index++) {
+      const sendUs = index * 20_000 + (index >= 150 ? 50_000_000 : 0); // a timestamp jump at 150 (sequence continues: a restart)
+      const modulus = index >= 200 && index < 210 ? 65_536_000 : undefined; // a clock change and back
+      const entries = [
+        message("clientToServer", packetIndex, sendUs + 10_000 + (index % 3) * 1500, sendUs, { channel: index % 2, sequence: index >> 1, sequenceBits: 16, ...(modulus === undefined ? {} : { sendTimeModulusUs: modulus }) }),
+        message("clientToServer", packetIndex++, sendUs + 10_000 + (index % 3) * 1500, sendUs, { channel: index % 2, sequence: index >> 1 }), // same datagram: once
+        message("serverToClient", packetIndex++, sendUs + 5000, sendUs + 5000, {}),
+      ];
+      for (const entry of entries) {
+        now.addSendTime(entry, entry.roles.sendTimeUs!);
+        later.addSendTimeLater(entry, entry.roles.sendTimeUs!);
+        expect(later.hasReceivedStream).toBe(now.hasReceivedStream);
+      }
+      if (index === 5) expect(later.sendTimeStreams[0][0].jitter.packets).toBe(0); // still waiting
+    }
+    expect(later.sendTimeStreams[0][0].pendingCount).toBeGreaterThan(0);
+    expect(later.saveState()).toEqual(now.saveState());
+    expect(later.sendTimeStreams[0][0].pendingCount).toBe(0);
+    const restarts = now.orderedSendTimeStreams().map((stream) => stream.restartPacketIndices);
+    expect(restarts.flat().length).toBeGreaterThan(2);
+    // A mix of both: addSendTime adds the stream's waiting datagrams first.
+    const mixed = collect().signals;
+    for (let index = 0; index < 100; index++) {
+      const entry = message("clientToServer", index, index * 20_000 + 10_000 + (index % 4) * 1000, index * 20_000, {});
+      if (index % 7 === 0) mixed.addSendTime(entry, index * 20_000);
+      else mixed.addSendTimeLater(entry, index * 20_000);
+    }
+    const reference = collect().signals;
+    for (let index = 0; index < 100; index++) reference.addSendTime(message("clientToServer", index, index * 20_000 + 10_000 + (index % 4) * 1000, index * 20_000, {}), index * 20_000);
+    expect(mixed.receivedStream()!.jitter.saveState()).toEqual(reference.receivedStream()!.jitter.saveState());
+  });
 });
