@@ -86,4 +86,46 @@ describe("FieldArena", () => {
     expect(() => arena.read(ZERO, arena.end())).toThrow(/one tree/);
     expect(() => arena.read(first, { tagEnd: first.tagEnd, valueEnd: first.valueEnd, referenceEnd: first.referenceEnd })).toThrow(/unknown tag|one tree/);
   });
+
+  it("builds records of awkward shapes with the keys, order, values and prototype of key-by-key assignment", () => {
+    const keyByKey = (entries: [string, unknown][]): Record<string, unknown> => {
+      const record: Record<string, unknown> = {};
+      for (const [key, value] of entries) record[key] = value;
+      return record;
+    };
+    const wide: [string, unknown][] = Array.from({ length: 300 }, (_, index) => [`k${index}`, index]);
+    const shapes: [string, unknown][][] = [
+      [["b", 1], ["10", 2], ["a", 3], ["1", 4], ["0", 5]],
+      [['quote"', 1], ["back\\slash", 2], ["line\u2028separator", 3], ["", 4], ["new\nline", 5], ["${x}", 6], ["é", 7]],
+      [["constructor", 1], ["toString", 2], ["hasOwnProperty", 3]],
+      [["x", 1], ["__proto__", 2], ["y", 3]],
+      wide,
+    ];
+    const arena = new FieldArena();
+    const ranges: ArenaRange[] = [];
+    for (const shape of shapes) {
+      // twice each: the second record of a shape reuses its builder
+      for (let copy = 0; copy < 2; copy++) {
+        arena.write(keyByKey(shape) as FieldRecord);
+        ranges.push(arena.end());
+      }
+    }
+    const read = readAll(arena, ranges);
+    read.forEach((record, index) => {
+      const expected = keyByKey(shapes[Math.floor(index / 2)]!);
+      expect(Object.keys(record)).toEqual(Object.keys(expected));
+      expect(Object.getPrototypeOf(record)).toBe(Object.getPrototypeOf(expected));
+      for (const key of Object.keys(expected)) expect(record[key]).toEqual(expected[key]);
+    });
+    expect(Object.keys(read[0]!)).toEqual(["0", "1", "10", "b", "a"]);
+    expect(Object.keys(read[8]!)).toHaveLength(300);
+    // an own "__proto__" key (JSON.parse makes one) is assigned key by key, as before: the assignment sets no own key
+    const parsed = JSON.parse('{"a": 1, "__proto__": 2, "b": 3}') as FieldRecord;
+    const single = new FieldArena();
+    single.write(parsed);
+    const back = single.read(ZERO, single.end());
+    expect(Object.keys(back)).toEqual(["a", "b"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
 });
+
