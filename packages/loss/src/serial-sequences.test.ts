@@ -1,4 +1,4 @@
-import type { GameMessage, SerialNumber } from "@tickscope/core";
+import { serialDifference, type GameMessage, type SerialNumber } from "@tickscope/core";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { InputCoverage } from "./input-coverage.js";
@@ -68,6 +68,31 @@ describe("loss with netcode-style u64 sequences", () => {
     expect(up.resets.count).toBe(0);
     expect(up.expected).toBe(400);
     expect(up.senderView?.lost ?? 0).toBe(0);
+  });
+
+  it("measures distances exactly as core's serialDifference for every width (its own 32-bit fast path included)", () => {
+    const value = fc.oneof(
+      fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
+      fc.maxSafeInteger(),
+      fc.constantFrom(0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 0.5, Number.NaN),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constant(undefined)), value, value, (bits, from, to) => {
+        const space = new SequenceSpace(SPACE_OPTIONS);
+        space.setSequenceBits(bits);
+        const outcome = (distance: () => number): number | string => {
+          try {
+            return distance();
+          } catch (error) {
+            return String(error);
+          }
+        };
+        const delta = outcome(() => (space as unknown as { delta(from: SerialNumber, to: SerialNumber): number }).delta(from, to));
+        expect(Object.is(delta, outcome(() => serialDifference(from, to, bits)))).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("reduces a wide sequence to the RFC 3550 counter's width exactly", () => {
