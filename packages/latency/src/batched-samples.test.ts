@@ -88,4 +88,28 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
       expect(report.sessions[0].timeline.reduce((sum, point) => sum + point.samples, 0)).toBe(count);
     }
   });
+
+  it("scores a spike with the server gap committed as it closes (a stall's gap is not left waiting)", () => {
+    // Client datagrams every 33 ms; the server answers each 20 ms later with an ack of the client's latest,
+    // except 10.0–10.6 s (acks 300 ms behind: a spike) and a stall 10.6–11.0 s. The spike closes on the first
+    // datagram after the stall (minSamples 1), whose 400 ms gap is committed only then.
+    const messages: GameMessage[] = [];
+    const startUs = 1e15;
+    let serverSequence = 0;
+    for (let n = 0; n < 600; n++) {
+      const sendUs = startUs + n * 33_000;
+      messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n, sequenceBits: 16 }, "input"));
+      const replyUs = sendUs + 20_000;
+      const offsetUs = replyUs - startUs;
+      if (offsetUs >= 10_600_000 && offsetUs < 11_000_000) continue;
+      const lagging = offsetUs >= 10_000_000 && offsetUs < 10_600_000;
+      const acked = lagging ? n - 9 : n;
+      messages.push(message("s", "serverToClient", lagging ? startUs + acked * 33_000 + 300_000 : replyUs, 0, { ack: acked, sequence: serverSequence++, sequenceBits: 16 }, "snapshot"));
+    }
+    const report = new LatencyAnalyzer({ spike: { minSamples: 1 } });
+    for (const entry of numbered(messages)) report.onMessage(entry);
+    const spikes = report.finish().sessions[0].spikes;
+    expect(spikes.length).toBe(1);
+    expect(spikes[0].causes.map((cause) => cause.kind)).toContain("tickStall");
+  });
 });

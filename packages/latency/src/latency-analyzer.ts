@@ -227,17 +227,23 @@ interface SessionState {
   /** The spike detector of each series in `seriesSlots` (core's {@link SessionRttSignals.detectSpikes}, without touching the series). */
   readonly detectors: (SpikeDetector | undefined)[];
   /**
-   * Samples whose spike detection ran but whose values wait to be added
-   * ({@link PENDING_SAMPLES} at most; allocated with the first sample), flat
-   * `[slot, tUs, rttMs, packetIndex, channel index, …]` in arrival order: added in a batch,
-   * the series' state is touched once per batch, not once per sample (see
-   * {@link SessionRttSignals.detectSpikes} for when they must be added).
+   * What waits to be added ({@link PENDING_ENTRIES} at most; allocated with
+   * the first), {@link PENDING_STRIDE} numbers each, in arrival order: RTT
+   * samples whose spike detection ran, `[slot ≥ 0, tUs, rttMs, packetIndex,
+   * channel index]`, and the cause timeline's records, `[code < 0, tUs, value,
+   * message type index]` ({@link TIMELINE_PACKET} …). Added in a batch, the
+   * series' and timeline's state is touched once per batch, not per datagram;
+   * added before a spike is judged or scored (see
+   * {@link SessionRttSignals.detectSpikes} for the other moments).
    */
   pending: Float64Array | undefined;
   pendingCount: number;
   /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
   readonly channels: string[];
   lastChannelIndex: number;
+  /** Message types of the session's pending byte records (named by index), and the last one named. */
+  readonly types: string[];
+  lastTypeIndex: number;
   /** A restored session's open exchanges at the ends of its passes (a fed session's are in the samplers). */
   carry: { ack: AckSessionCarry | undefined; echo: EchoSessionCarry | undefined } | undefined;
 }
@@ -245,10 +251,18 @@ interface SessionState {
 const THRESHOLDS_MS = [50, 100, 150];
 /** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
 const HEAD_SAMPLES = 128;
-/** Samples a session holds before adding their values in one batch ({@link SessionState.pending}). */
-const PENDING_SAMPLES = 64;
-/** Numbers per pending sample. */
+/** Entries a session holds before adding them in one batch ({@link SessionState.pending}). */
+const PENDING_ENTRIES = 128;
+/** Numbers per pending entry. */
 const PENDING_STRIDE = 5;
+/** Codes of pending cause-timeline records: a datagram, lost packets, a resend, a server gap, a message's bytes. */
+const TIMELINE_PACKET = -1;
+const TIMELINE_LOSS = -2;
+const TIMELINE_RESEND = -3;
+const TIMELINE_SERVER_GAP = -4;
+const TIMELINE_MESSAGE_BYTES = -5;
+/** Message types a session names by index in its pending records (more are recorded at once). */
+const MAX_PENDING_TYPES = 64;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
 const MINUTE_US = 60_000_000;
 
@@ -325,7 +339,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       state.lastPacketIndex = message.packetIndex;
       if (!state.usesPacketHook) this.packetSeen(state, message.direction, message.tUs, message.packetWireLength);
     }
-    state.timeline.addMessageBytes(message.tUs, message.type, message.byteLength);
+    this.recordMessageBytes(state, message.tUs, message.type, message.byteLength);
     // Only the client's own messages name its player (server messages carry other players' ids), as regions reads them.
     if (!state.playerLearnedFromMessages && roles.playerId !== undefined && message.direction === "clientToServer") {
       state.playerLearnedFromMessages = true;
@@ -605,6 +619,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       pendingCount: 0,
       channels: [],
       lastChannelIndex: -1,
+      types: [],
+      lastTypeIndex: -1,
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(
@@ -870,7 +886,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   private packetSeen(state: SessionState, direction: Direction, tUs: number, wireLength: number): void {
     this.clock(tUs);
-    state.timeline.addPacket(tUs, wireLength);
+    this.record(state, TIMELINE_PACKET, tUs, wireLength);
     if (direction !== "serverToClient") return;
     this.commitGap(state);
     if (!Number.isNaN(state.lastServerUs)) {
@@ -882,7 +898,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   private commitGap(state: SessionState): void {
     if (Number.isNaN(state.pendingGapUs)) return;
-    state.timeline.addServerGap(state.pendingGapUs, state.pendingGapMs);
+    this.record(state, TIMELINE_SERVER_GAP, state.pendingGapUs, state.pendingGapMs);
     state.pendingGapUs = Number.NaN;
   }
 
@@ -906,7 +922,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     stream.lastPacketIndex = message.packetIndex;
     stream.lastSequence = sequence;
     if ((message.roles.resendCount ?? 0) > 0) {
-      state.timeline.addResend(message.tUs);
+      this.record(state, TIMELINE_RESEND, message.tUs, 0);
       return;
     }
     const highest = stream.unwrapper.highestExtended;
@@ -914,7 +930,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (extended <= highest) return;
     const missing = extended - highest - 1;
     if (missing > 0) {
-      state.timeline.addLoss(message.tUs, Math.min(missing, 1000));
+      this.record(state, TIMELINE_LOSS, message.tUs, Math.min(missing, 1000));
       // A silence with lost packets in it is loss, not a server stall.
       if (message.direction === "serverToClient") state.pendingGapUs = Number.NaN;
     }
@@ -956,9 +972,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         state.lastChannelIndex = channelIndex;
       }
     }
-    if (state.pendingCount === PENDING_SAMPLES) this.addPending(state);
-    const pending = (state.pending ??= new Float64Array(PENDING_STRIDE * PENDING_SAMPLES));
-    const at = PENDING_STRIDE * state.pendingCount++;
+    const at = this.reserve(state);
+    const pending = state.pending!;
     pending[at] = slot;
     pending[at + 1] = sample.tUs;
     pending[at + 2] = sample.rttMs;
@@ -968,12 +983,53 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     detector.addSample(sample);
   }
 
+  /** The offset of a new pending entry of the session (the pending entries are added first when full). */
+  private reserve(state: SessionState): number {
+    if (state.pendingCount === PENDING_ENTRIES) this.addPending(state);
+    state.pending ??= new Float64Array(PENDING_STRIDE * PENDING_ENTRIES);
+    return PENDING_STRIDE * state.pendingCount++;
+  }
+
+  /** Records a cause-timeline entry (added to the timeline with the session's next batch). */
+  private record(state: SessionState, code: number, tUs: number, value: number): void {
+    const at = this.reserve(state);
+    const pending = state.pending!;
+    pending[at] = code;
+    pending[at + 1] = tUs;
+    pending[at + 2] = value;
+  }
+
+  /** Records a message's bytes for the cause timeline (by type). */
+  private recordMessageBytes(state: SessionState, tUs: number, type: string, bytes: number): void {
+    let typeIndex = state.lastTypeIndex;
+    if (typeIndex < 0 || state.types[typeIndex] !== type) {
+      typeIndex = state.types.indexOf(type);
+      if (typeIndex < 0) {
+        if (state.types.length >= MAX_PENDING_TYPES) {
+          // A session with this many message types: its further types are recorded at once, after what waits.
+          this.addPending(state);
+          state.timeline.addMessageBytes(tUs, type, bytes);
+          return;
+        }
+        typeIndex = state.types.push(type) - 1;
+      }
+      state.lastTypeIndex = typeIndex;
+    }
+    const at = this.reserve(state);
+    const pending = state.pending!;
+    pending[at] = TIMELINE_MESSAGE_BYTES;
+    pending[at + 1] = tUs;
+    pending[at + 2] = bytes;
+    pending[at + 3] = typeIndex;
+  }
+
   /**
-   * Adds the values of a session's pending samples, in arrival order: per
-   * sample its series' smoothed RTT, head, time above thresholds, minute and
-   * timeline, then core's signals ({@link SessionRttSignals.addValue}: the
-   * session-long sketch — the open minute is its values since the minute's
-   * checkpoint —, RTT-series jitter and recent samples) and an ack sample's channel.
+   * Adds a session's pending entries, in arrival order: a cause-timeline
+   * record to the timeline; an RTT sample to its series' smoothed RTT, head,
+   * time above thresholds, minute and timeline, then core's signals
+   * ({@link SessionRttSignals.addValue}: the session-long sketch — the open
+   * minute is its values since the minute's checkpoint —, RTT-series jitter
+   * and recent samples) and an ack sample's channel.
    */
   private addPending(state: SessionState): void {
     const count = state.pendingCount;
@@ -982,8 +1038,18 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const pending = state.pending!;
     const signals = state.signals;
     const slots = state.seriesSlots;
+    const causes = state.timeline;
     for (let at = 0; at < PENDING_STRIDE * count; at += PENDING_STRIDE) {
-      const series = slots[pending[at]]!;
+      const code = pending[at];
+      if (code < 0) {
+        if (code === TIMELINE_MESSAGE_BYTES) causes.addMessageBytes(pending[at + 1], state.types[pending[at + 3]], pending[at + 2]);
+        else if (code === TIMELINE_PACKET) causes.addPacket(pending[at + 1], pending[at + 2]);
+        else if (code === TIMELINE_LOSS) causes.addLoss(pending[at + 1], pending[at + 2]);
+        else if (code === TIMELINE_RESEND) causes.addResend(pending[at + 1]);
+        else causes.addServerGap(pending[at + 1], pending[at + 2]);
+        continue;
+      }
+      const series = slots[code]!;
       const tUs = pending[at + 1];
       const rttMs = pending[at + 2];
       if (series.firstSample === undefined) series.firstSample = { tUs, rttMs };
@@ -1039,6 +1105,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       return;
     }
     this.commitGap(state);
+    this.addPending(state);
     const causes = state.timeline.scoreSpike(spike.startUs, spike.endUs);
     for (const cause of this.logTimeline.scoreSpike(spike.startUs, spike.endUs)) causes.push(cause);
     if (spike.levelShift) {
