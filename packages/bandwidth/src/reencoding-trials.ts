@@ -235,7 +235,9 @@ export function runTrial(
   const knownSizes = listener === undefined && config.sizes !== undefined && config.sizes.appliesTo(messages, reencoder, config) ? config.sizes.sizes : undefined;
   const recordSizes =
     knownSizes === undefined && config.recordSizes !== undefined && config.variant.delta === undefined && config.relevanceRadius === undefined ? config.recordSizes : undefined;
-  recordSizes?.start(messages, reencoder, config.variant);
+  // Every trial's variant in one object shape (the encoders' property reads stay monomorphic from trial to trial).
+  const variant: EncodingVariant = { quantize: config.variant.quantize, smallestThree: config.variant.smallestThree, delta: config.variant.delta };
+  recordSizes?.start(messages, reencoder, variant);
   const sizesOut = recordSizes?.sizes;
   let messageIndex = -1;
   const acked = config.variant.delta === undefined || replay !== undefined ? new Set<string>() : acknowledgedDirections(messages);
@@ -396,9 +398,9 @@ export function runTrial(
       } else {
         try {
           if (listener === undefined) {
-            size = encodedLength(message.type, fields, config.variant, baseline?.fields);
+            size = encodedLength(message.type, fields, variant, baseline?.fields);
           } else {
-            const bytes = reencoder.encode(message.type, fields, config.variant, baseline?.fields);
+            const bytes = reencoder.encode(message.type, fields, variant, baseline?.fields);
             size = bytes.length;
             listener(message, fields, bytes, baseline);
           }
