@@ -1,9 +1,9 @@
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { DatagramContext } from "../src/datagram-decoder.js";
-import { compileProtocol, type CompiledProtocol } from "../src/protocol/index.js";
+import { compileProtocol, type CompiledProtocol, type ProtocolDefinition } from "../src/protocol/index.js";
 import { firefallDefinition, generateFirefallDatagrams } from "../src/test-support/firefall-datagrams.js";
 
 /**
@@ -11,7 +11,8 @@ import { firefallDefinition, generateFirefallDatagrams } from "../src/test-suppo
  * decode-only throughput of the compiled decoder and of the interpreter, then
  * end-to-end capture file -> `runCapturePipeline` of @tickscope/capture (packets,
  * flows, sessions) -> decoded messages, for a PCAPNG and a classic pcap file
- * (pcap-parser and builtin readers), with `readCapture` alone for attribution.
+ * (pcap-parser and builtin readers), with `readCapture` alone for attribution;
+ * and on 200k arena-shaped datagrams, decode-only with all fields against roles only.
  * Wall-clock and per-CPU-second (process.cpuUsage) figures. BENCH_DATAGRAMS
  * changes the count; BENCH_ROUNDS the repeats (the best round is reported: the
  * machine is shared).
@@ -174,6 +175,43 @@ for (const mode of ["compiled", "interpreted"] as const) {
   console.log(
     `  ${mode.padEnd(11)} decode-only: ${format(totals.messages)} messages in ${best.toFixed(3)} s = ${(totals.messages / best / 1e6).toFixed(2)} M messages/s (${(datagrams.length / best / 1e6).toFixed(2)} M datagrams/s, ${(totals.bytes / best / 1e6).toFixed(0)} MB/s); per CPU-second: ${(totals.messages / bestCpu / 1e6).toFixed(2)} M messages/s`,
   );
+}
+
+// Roles only (`fields: "roles"`, what a thread without bandwidth decodes) against all fields, on
+// arena-shaped datagrams (the reference shooter: snapshots of 16 entities, inputs of 3 frames): Firefall's
+// messages have no arrays a roles-only decoder skips, so it is the same decoder there.
+{
+  const arena = JSON.parse(readFileSync(new URL("../../../examples/protocols/arena.json", import.meta.url), "utf8")) as ProtocolDefinition;
+  const encoder = compileProtocol(arena);
+  const count = Math.min(DATAGRAMS, 200_000);
+  const arenaDatagrams: Uint8Array[] = [];
+  const arenaServerToClient: boolean[] = [];
+  for (let index = 0; index < count; index++) {
+    const header = { protocolId: 0x41524d41, sequence: index & 0xffff, ack: index & 0xffff, ackBits: 0xffffffff, sendTimeUs: index * 16_000 };
+    if (index % 2 === 0) {
+      const entities = Array.from({ length: 16 }, (_, entity) => ({ entityId: entity, x: ((index + entity) % 4000) - 2000, y: entity, z: 1, yaw: 1, velocityX: 2, velocityY: -2, velocityZ: 0, health: 100 }));
+      arenaDatagrams.push(encoder.encodeDatagram([{ type: "snapshot", fields: { tick: index, lastProcessedInputSequence: index, entities } }], { header }));
+      arenaServerToClient.push(true);
+    } else {
+      const frame = { moveX: 0.5, moveY: -0.5, aimYaw: (index % 600) / 100, aimPitch: 0.1, buttons: index & 0xff };
+      arenaDatagrams.push(encoder.encodeDatagram([{ type: "input", fields: { inputSequence: index, reportedRttMs: 40, inputs: [frame, frame, frame] } }], { header }));
+      arenaServerToClient.push(false);
+    }
+  }
+  for (const fields of ["all", "roles"] as const) {
+    const protocol = compileProtocol(arena, { fields });
+    decodeAll(protocol, arenaDatagrams.slice(0, 20_000), arenaServerToClient);
+    let bestCpu = Number.POSITIVE_INFINITY;
+    let totals: Totals = { messages: 0, anomalies: 0, bytes: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      const cpu = process.cpuUsage();
+      totals = decodeAll(protocol, arenaDatagrams, arenaServerToClient);
+      const used = process.cpuUsage(cpu);
+      bestCpu = Math.min(bestCpu, (used.user + used.system) / 1e6);
+    }
+    if (totals.anomalies > 0) throw new Error(`${totals.anomalies} anomalies in generated arena data`);
+    console.log(`  arena decode-only, fields ${fields.padEnd(5)}: ${format(totals.messages)} messages (8 entities per datagram on average) in ${bestCpu.toFixed(3)} CPU-s = ${(totals.messages / bestCpu / 1e6).toFixed(2)} M messages per CPU-second`);
+  }
 }
 
 // End to end: capture file -> @tickscope/capture runCapturePipeline (packets, flows,
