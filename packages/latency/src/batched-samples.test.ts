@@ -1,6 +1,7 @@
 import type { Direction, GameMessage, MessageRoles } from "@tickscope/core";
 import { describe, expect, it } from "vitest";
 import { LatencyAnalyzer } from "./latency-analyzer.js";
+import { generateMatch, runAnalyzer } from "./test-support/synthetic-match.js";
 
 function message(sessionId: string, direction: Direction, tUs: number, packetIndex: number, roles: MessageRoles, type = "data"): GameMessage {
   return { sessionId, direction, tUs, packetIndex, indexInPacket: 0, type, byteLength: 40, packetWireLength: 90, fields: {}, roles };
@@ -111,5 +112,35 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
     const spikes = report.finish().sessions[0].spikes;
     expect(spikes.length).toBe(1);
     expect(spikes[0].causes.map((cause) => cause.kind)).toContain("tickStall");
+  });
+
+  it("detects spikes in the batch exactly as on arrival (a log event makes detection run on arrival)", () => {
+    for (const seed of [3, 8]) {
+      const match = generateMatch({
+        seed,
+        durationMs: 90_000,
+        sessions: 4,
+        lossProbability: 0.01,
+        spikes: [
+          { kind: "tickStall", startMs: 15_000, durationMs: 250 },
+          { kind: "lossBurst", startMs: 30_000, durationMs: 300, extraMs: 80 },
+          { kind: "tickStall", startMs: 45_000, durationMs: 400 },
+          { kind: "snapshotBurst", startMs: 60_000, durationMs: 300 },
+          { kind: "sharedPath", startMs: 75_000, durationMs: 400, extraMs: 150 },
+        ],
+      });
+      match.logEvents.length = 0;
+      for (const minSamples of [1, 2]) {
+        const batched = runAnalyzer(new LatencyAnalyzer({ spike: { minSamples } }), match);
+        const onArrival = new LatencyAnalyzer({ spike: { minSamples } });
+        // An hour before the match (no other log events): no spike's window reaches it, so no cause scores from it.
+        onArrival.onLogEvent({ tUs: match.startUs - 3_600_000_000, type: "restart", values: {}, labels: {}, line: 1 });
+        const reference = runAnalyzer(onArrival, match);
+        expect(batched.sessions.flatMap((session) => session.spikes).length, `seed ${seed}`).toBeGreaterThan(3);
+        expect(batched.sessions.flatMap((session) => session.spikes.flatMap((spike) => spike.causes)).length).toBeGreaterThan(3);
+        delete (reference.anomalies as Record<string, number>).E_LOG_PLAYER_UNKNOWN;
+        expect(JSON.stringify(batched), `seed ${seed}, minSamples ${minSamples}`).toBe(JSON.stringify(reference));
+      }
+    }
   });
 });

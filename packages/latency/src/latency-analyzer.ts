@@ -229,15 +229,26 @@ interface SessionState {
   /**
    * What waits to be added ({@link PENDING_ENTRIES} at most; allocated with
    * the first), {@link PENDING_STRIDE} numbers each, in arrival order: RTT
-   * samples whose spike detection ran, `[slot ≥ 0, tUs, rttMs, packetIndex,
-   * channel index]`, and the cause timeline's records, `[code < 0, tUs, value,
-   * message type index]` ({@link TIMELINE_PACKET} …). Added in a batch, the
-   * series' and timeline's state is touched once per batch, not per datagram;
-   * added before a spike is judged or scored (see
-   * {@link SessionRttSignals.detectSpikes} for the other moments).
+   * samples, `[slot ≥ 0, tUs, rttMs, packetIndex, channel index, server gap
+   * µs, server gap ms, server gap serial]` (the session's uncommitted server
+   * gap as the sample arrived), and the cause timeline's records, `[code < 0,
+   * tUs, value, message type index or server gap serial]` ({@link TIMELINE_PACKET} …).
+   * Added in a batch, in arrival order — the series' and timeline's state is
+   * touched once per batch, not per datagram — and with them the samples'
+   * spike detection while no server-log event was seen (see `detectEagerly`):
+   * a spike closing then finds the timeline as it was when its sample arrived.
    */
   pending: Float64Array | undefined;
   pendingCount: number;
+  /** Whether the pending entries are being added (a spike closing meanwhile must not add the later ones). */
+  adding: boolean;
+  /** Serial of the latest uncommitted server gap (`pendingGapUs`), and of the one a spike committed while its entries were added (its later record is skipped). */
+  gapSerial: number;
+  committedGapSerial: number;
+  /** The uncommitted server gap as the sample being added arrived (µs NaN when none), and its serial. */
+  sampleGapUs: number;
+  sampleGapMs: number;
+  sampleGapSerial: number;
   /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
   readonly channels: string[];
   lastChannelIndex: number;
@@ -254,7 +265,7 @@ const HEAD_SAMPLES = 128;
 /** Entries a session holds before adding them in one batch ({@link SessionState.pending}). */
 const PENDING_ENTRIES = 128;
 /** Numbers per pending entry. */
-const PENDING_STRIDE = 5;
+const PENDING_STRIDE = 8;
 /** Codes of pending cause-timeline records: a datagram, lost packets, a resend, a server gap, a message's bytes. */
 const TIMELINE_PACKET = -1;
 const TIMELINE_LOSS = -2;
@@ -294,6 +305,13 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   private lastUs = Number.NaN;
   /** Spikes of a time series dropped because the headline method contradicted them. */
   private contradictedSpikes = 0;
+  /**
+   * Whether a sample's spike detection runs as it arrives: from the first
+   * server-log event on (a closing spike's log causes depend on the log
+   * timeline at that moment); before, it runs with the session's batch, in
+   * arrival order (a spike's traffic causes are all per session).
+   */
+  private detectEagerly = false;
   /** The session looked up last (messages of one datagram, and its samples, hit it again). */
   private lastSessionId: string | undefined;
   private lastSession: SessionState | undefined;
@@ -367,6 +385,11 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /** Server-log events: reported RTT values become samples, every type becomes a candidate cause. */
   onLogEvent(event: LogEvent): void {
+    if (!this.detectEagerly) {
+      // Spikes closing in the waiting samples are scored before this event joins the log timeline; later ones as they close.
+      for (const state of this.sessions.values()) this.addPending(state);
+      this.detectEagerly = true;
+    }
     this.clock(event.tUs);
     this.logTimeline.add(event.tUs, event.type);
     // Core's attribution (the rule regions uses for the same log): the event's session, else its player's session,
@@ -621,6 +644,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       lastChannelIndex: -1,
       types: [],
       lastTypeIndex: -1,
+      adding: false,
+      gapSerial: 0,
+      committedGapSerial: -1,
+      sampleGapUs: Number.NaN,
+      sampleGapMs: 0,
+      sampleGapSerial: -1,
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(
@@ -892,6 +921,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (!Number.isNaN(state.lastServerUs)) {
       state.pendingGapMs = (tUs - state.lastServerUs) / 1000;
       state.pendingGapUs = tUs;
+      state.gapSerial += 1;
     }
     state.lastServerUs = tUs;
   }
@@ -899,6 +929,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
   private commitGap(state: SessionState): void {
     if (Number.isNaN(state.pendingGapUs)) return;
     this.record(state, TIMELINE_SERVER_GAP, state.pendingGapUs, state.pendingGapMs);
+    state.pending![state.pendingCount * PENDING_STRIDE - PENDING_STRIDE + 3] = state.gapSerial;
     state.pendingGapUs = Number.NaN;
   }
 
@@ -961,8 +992,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     // The method's slot by comparison (a keyed lookup by a varying string is slower on this per-sample path).
     const methodIndex = method === "ack" ? 2 : method === "reported" ? 1 : method === "echo" ? 0 : METHOD_INDEX[method];
     const slot = methodIndex * 2 + (sample.direction === "clientToServer" ? 0 : 1);
-    let detector = state.detectors[slot];
-    if (detector === undefined) detector = state.detectors[slot] = this.seriesOf(state, sample.method, sample.direction).signals.detector;
+    if (state.detectors[slot] === undefined) state.detectors[slot] = this.seriesOf(state, sample.method, sample.direction).signals.detector;
     let channelIndex = -1;
     if (method === "ack") {
       channelIndex = state.lastChannelIndex;
@@ -979,8 +1009,11 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     pending[at + 2] = sample.rttMs;
     pending[at + 3] = sample.packetIndex;
     pending[at + 4] = channelIndex;
+    pending[at + 5] = state.pendingGapUs;
+    pending[at + 6] = state.pendingGapMs;
+    pending[at + 7] = state.gapSerial;
     // Core's SessionRttSignals.detectSpikes (the series' detector, held here).
-    detector.addSample(sample);
+    if (this.detectEagerly) state.detectors[slot]!.addSample(sample);
   }
 
   /** The offset of a new pending entry of the session (the pending entries are added first when full). */
@@ -1033,8 +1066,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    */
   private addPending(state: SessionState): void {
     const count = state.pendingCount;
-    if (count === 0) return;
-    state.pendingCount = 0;
+    if (count === 0 || state.adding) return;
+    state.adding = true;
     const pending = state.pending!;
     const signals = state.signals;
     const slots = state.seriesSlots;
@@ -1046,7 +1079,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         else if (code === TIMELINE_PACKET) causes.addPacket(pending[at + 1], pending[at + 2]);
         else if (code === TIMELINE_LOSS) causes.addLoss(pending[at + 1], pending[at + 2]);
         else if (code === TIMELINE_RESEND) causes.addResend(pending[at + 1]);
-        else causes.addServerGap(pending[at + 1], pending[at + 2]);
+        else if (pending[at + 3] !== state.committedGapSerial) causes.addServerGap(pending[at + 1], pending[at + 2]);
         continue;
       }
       const series = slots[code]!;
@@ -1081,7 +1114,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       series.timeline.add(tUs, rttMs);
       signals.addValue(series.signals, tUs, rttMs, !series.isAck);
       if (series.isAck) series.signals.series.countChannel(state.channels[pending[at + 4]]);
+      if (!this.detectEagerly) {
+        // Core's SessionRttSignals.detectSpikes, in arrival order: a spike closing here is scored on the timeline as it was then.
+        state.sampleGapUs = pending[at + 5];
+        state.sampleGapMs = pending[at + 6];
+        state.sampleGapSerial = pending[at + 7];
+        state.detectors[code]!.add(tUs, rttMs, pending[at + 3]);
+      }
     }
+    state.pendingCount = 0;
+    state.adding = false;
   }
 
   private closeMinute(series: SeriesState): void {
@@ -1104,8 +1146,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
       return;
     }
-    this.commitGap(state);
-    this.addPending(state);
+    if (state.adding) {
+      // Closed while the session's entries are added: the server gap uncommitted when the sample arrived is committed (once).
+      if (!Number.isNaN(state.sampleGapUs) && state.sampleGapSerial !== state.committedGapSerial) {
+        state.timeline.addServerGap(state.sampleGapUs, state.sampleGapMs);
+        state.committedGapSerial = state.sampleGapSerial;
+      }
+    } else {
+      this.commitGap(state);
+      this.addPending(state);
+    }
     const causes = state.timeline.scoreSpike(spike.startUs, spike.endUs);
     for (const cause of this.logTimeline.scoreSpike(spike.startUs, spike.endUs)) causes.push(cause);
     if (spike.levelShift) {
