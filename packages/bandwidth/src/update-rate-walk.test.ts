@@ -160,4 +160,26 @@ describe("interpolation error walked side by side", () => {
     expect(measureInterpolationError(messages, ["obj"], 2, reencoder)).toEqual(referenceError(messages, 2, reencoder));
     expect(measureInterpolationError(messages, ["obj"], 2, reencoder).maxError).toBe(4);
   });
+
+  it("reuses a path's record shape only for the same own keys in the same order (reordered keys, inherited and polluted keys)", () => {
+    const at = (t: number, items: FieldValue[]): RetainedMessage => ({ ...messageAt(random(1), t), sessionId: "a", tUs: t * 1000, fields: { items } as FieldRecord });
+    const inheriting = (id: number, v: number): FieldValue => Object.assign(Object.create({ v: 1000, parts: [1e9] }) as Record<string, FieldValue>, { id, v }) as FieldValue;
+    const messages: RetainedMessage[] = [];
+    for (let t = 0; t < 40; t++) {
+      const plain = { id: 1, v: t * t, parts: [t] };
+      const second = { id: 2, v: t * 3, parts: [t * t] };
+      const reordered = { v: t * 3, parts: [t * t], id: 2 };
+      // inherited keys only in dropped messages (odd t; a kept one's inherited values the walk reads by name, unlike the maps)
+      messages.push(at(t, t % 10 === 3 ? [inheriting(1, t), second] : t % 7 === 4 ? [reordered, plain] : [plain, second]));
+    }
+    for (const every of [2]) expect(measureInterpolationError(messages, ["obj"], every, reencoder)).toEqual(referenceError(messages, every, reencoder));
+    // An enumerable key on Object.prototype shows up in every for…in (no record then has a shape's keys alone).
+    Object.defineProperty(Object.prototype, "polluted", { value: 1, enumerable: true, configurable: true, writable: true });
+    try {
+      for (const every of [2]) expect(measureInterpolationError(messages, ["obj"], every, reencoder)).toEqual(referenceError(messages, every, reencoder));
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+  });
 });
+

@@ -108,7 +108,15 @@ export function measureInterpolationError(
   let maxError = 0;
   let worstPath = "";
   let measured = 0;
-  const walk: TripleWalk = { weight: 0, floats: undefined, keyFields: new Map(), maxError: 0, worstPath: "", seenKeys: new Set() };
+  const walk: TripleWalk = {
+    weight: 0,
+    floats: undefined,
+    keyFields: new Map(),
+    maxError: 0,
+    worstPath: "",
+    seenKeys: new Set(),
+    shapes: new Map(),
+  };
   const intervals: number[] = [];
   for (const key of [...streams.keys()].sort()) {
     const list = streams.get(key)!;
@@ -183,6 +191,34 @@ interface TripleWalk {
   worstPath: string;
   /** Keys of the keyed array being checked (reused). */
   seenKeys: Set<string>;
+  /** The record shape last walked at each path ({@link RecordShape}). */
+  shapes: Map<string, RecordShape>;
+}
+
+/**
+ * The keys of a record walked before at a path, all safe names ({@link isSafeName}),
+ * and their child paths: a record of the same keys in the same order (checked key
+ * by key, no lookup) needs neither the name checks nor the path joins again.
+ */
+interface RecordShape {
+  names: readonly string[];
+  childPaths: readonly string[];
+}
+
+/**
+ * Whether a record (or its absence) has exactly the shape's keys, in order, all
+ * its own: a plain object whose for…in lists them (an enumerable key inherited
+ * from Object.prototype would be listed too, and not match).
+ */
+function hasShape(record: Record<string, FieldValue> | undefined, names: readonly string[]): boolean {
+  if (record === undefined) return true;
+  if (Object.getPrototypeOf(record) !== Object.prototype) return false;
+  let index = 0;
+  for (const name in record) {
+    if (index >= names.length || name !== names[index]) return false;
+    index += 1;
+  }
+  return index === names.length;
 }
 
 /** Whether a record key can be part of a path that no other path spells the same way (checked once per name). */
@@ -247,12 +283,25 @@ function walkTriple(before: FieldValue | undefined, after: FieldValue | undefine
   const record = dropped as Record<string, FieldValue>;
   const beforeRecord = isFieldRecord(before) ? before : undefined;
   const afterRecord = isFieldRecord(after) ? after : undefined;
+  // The three records have the keys of a record walked before at this path: its names are safe, its paths known.
+  const shape = walk.shapes.get(path);
+  if (shape !== undefined && hasShape(record, shape.names) && hasShape(beforeRecord, shape.names) && hasShape(afterRecord, shape.names)) {
+    const names = shape.names;
+    const childPaths = shape.childPaths;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index]!;
+      if (!walkTriple(beforeRecord?.[name], afterRecord?.[name], record[name], childPaths[index]!, walk)) return false;
+    }
+    return true;
+  }
   // A name on either side that could spell another path would let the maps match leaves the walk does not.
   if (beforeRecord !== undefined) for (const name in beforeRecord) if (!isSafeName(name)) return false;
   if (afterRecord !== undefined) for (const name in afterRecord) if (!isSafeName(name)) return false;
-  for (const name of Object.keys(record)) {
+  const names = Object.keys(record);
+  for (const name of names) {
     if (!isSafeName(name)) return false;
     if (!walkTriple(beforeRecord?.[name], afterRecord?.[name], record[name], childPathOf(path, name), walk)) return false;
   }
+  if (Object.getPrototypeOf(record) === Object.prototype) walk.shapes.set(path, { names, childPaths: names.map((name) => childPathOf(path, name)) });
   return true;
 }
