@@ -428,6 +428,8 @@ function buildReport(
   let quantization: QuantizationPlan | undefined;
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
     quantization = deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance, 1, observed);
+    // its value lists are not needed again
+    observed = undefined;
     if (quantization.specs.size > 0) {
       const trial = runTrial(messages, reencoder, { variant: { quantize: quantization.specs } });
       knownTrials.set("quantization", trial);

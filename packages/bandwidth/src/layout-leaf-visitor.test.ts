@@ -222,6 +222,13 @@ describe("visitors keyed by leaf index", () => {
     expect(plan.specs.size).toBeGreaterThan(2);
     expect(plan.maxError).toBeGreaterThan(0);
     expect(plan).toEqual(deriveQuantization(messages, plain, tolerances, 0.001));
+    // the errors measured on the observed values equal those of a walk over the messages (Infinity values included)
+    const walked = deriveQuantization(messages, reencoder, tolerances, 0.001, 1, { ...ranges, values: undefined });
+    expect(plan).toEqual(walked);
+    expect(plan.leaves.some((leaf) => leaf.maxError === Number.POSITIVE_INFINITY)).toBe(true);
+    for (const scale of [2, 8]) {
+      expect(deriveQuantization(messages, reencoder, tolerances, 0.001, scale, ranges)).toEqual(deriveQuantization(messages, reencoder, tolerances, 0.001, scale, { ...ranges, values: undefined }));
+    }
   });
 
   it("observe the same ranges from countFields' walk (previous messages compared) as from their own", () => {

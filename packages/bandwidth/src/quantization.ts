@@ -43,6 +43,11 @@ export interface ObservedRanges {
   ranges: Map<string, LeafRange>;
   /** Top-level integer leaves that behave like counters (mostly increasing per stream): never narrowed. */
   counterPaths: Set<string>;
+  /**
+   * Every numeric value seen (NaN aside: its quantization error is never a maximum) per leaf path, any type: a
+   * quantization's error is measured on them instead of walking the messages again ({@link deriveQuantization}).
+   */
+  values?: Map<string, number[]>;
 }
 
 /** Per-leaf state of {@link observeRanges} for one message type, by the visitor's leaf index. */
@@ -53,6 +58,8 @@ interface TypeLeafSlots {
   counters: (CounterStatistics | undefined)[];
   /** 1: a top-level leaf (no `[]` in its path), 2: not, absent: not known yet. */
   topLevel: number[];
+  /** The leaf's value list (shared by every type with its path). */
+  values: (number[] | undefined)[];
 }
 
 /** How often a top-level leaf rose and fell from one message of its stream to the next. */
@@ -77,9 +84,10 @@ export class RangeObserver {
   private readonly previousByStream = new Map<string, Map<string, number>>();
   private readonly previousSlotsByStream = new Map<string, (number | undefined)[]>();
   private readonly slotsByType = new Map<string, TypeLeafSlots>();
+  private readonly values = new Map<string, number[]>();
   private previous = new Map<string, number>();
   private previousSlots: (number | undefined)[] = [];
-  private slots: TypeLeafSlots = { ranges: [], counters: [], topLevel: [] };
+  private slots: TypeLeafSlots = { ranges: [], counters: [], topLevel: [], values: [] };
   private currentType = "";
 
   constructor(private readonly reencoder: Reencoder) {}
@@ -90,7 +98,7 @@ export class RangeObserver {
       this.currentType = message.type;
       let typeSlots = this.slotsByType.get(message.type);
       if (typeSlots === undefined) {
-        typeSlots = { ranges: [], counters: [], topLevel: [] };
+        typeSlots = { ranges: [], counters: [], topLevel: [], values: [] };
         this.slotsByType.set(message.type, typeSlots);
       }
       this.slots = typeSlots;
@@ -111,9 +119,22 @@ export class RangeObserver {
   /** The leaf visitor (a bound function: pass it as it is). */
   readonly visit = (path: string, bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
     const number = toNumber(value);
-    if (number === undefined || !Number.isFinite(number)) return;
+    if (number === undefined) return;
     const slots = this.slots;
     const slot = leafIndex !== undefined && leafIndex >= 0 ? leafIndex : -1;
+    if (number === number) {
+      let list = slot < 0 ? undefined : slots.values[slot];
+      if (list === undefined) {
+        list = this.values.get(path);
+        if (list === undefined) {
+          list = [];
+          this.values.set(path, list);
+        }
+        if (slot >= 0) slots.values[slot] = list;
+      }
+      list.push(number);
+    }
+    if (!Number.isFinite(number)) return;
     let topLevel = slot < 0 ? 0 : slots.topLevel[slot];
     if (topLevel === undefined || topLevel === 0) {
       topLevel = path.includes("[]") ? 2 : 1;
@@ -167,7 +188,7 @@ export class RangeObserver {
       // Sequence numbers, ticks, event ids: they grow past any range observed in a window.
       if (counter.compared >= 3 && counter.increasing >= 0.5 * counter.compared && counter.decreasing <= 0.05 * counter.compared) counterPaths.add(path);
     }
-    return { ranges: this.ranges, counterPaths };
+    return { ranges: this.ranges, counterPaths, values: this.values };
   }
 }
 
@@ -279,7 +300,21 @@ export function deriveQuantization(
     const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
     if (error > (errors.get(path) ?? 0)) errors.set(path, error);
   };
-  if (specs.size > 0) {
+  const lists = observed.values;
+  if (specs.size > 0 && lists !== undefined) {
+    // The values the observation kept: the same numbers the walk below visits.
+    for (const [path, spec] of specs) {
+      const list = lists.get(path);
+      if (list === undefined) continue;
+      let worst = 0;
+      for (let index = 0; index < list.length; index++) {
+        const number = list[index]!;
+        const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
+        if (error > worst) worst = error;
+      }
+      if (worst > 0) errors.set(path, worst);
+    }
+  } else if (specs.size > 0) {
     for (const message of messages) {
       let typeSpecs = specSlotsByType.get(message.type);
       if (typeSpecs === undefined) {
