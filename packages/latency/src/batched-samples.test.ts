@@ -143,4 +143,32 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
       }
     }
   });
+
+  it("decodes every kind of waiting entry in order: lost packets, resends, ack channels, 70 message types", () => {
+    // Client datagrams every 20 ms on 3 channels (acks name the channel), 70 message types; at 30 s: 12 of
+    // channel 0's datagrams lost and 9 resends in the second before the acks jump to 250 ms.
+    const messages: GameMessage[] = [];
+    const sequences = [0, 0, 0];
+    for (let n = 0; n < 3000; n++) {
+      const sendUs = 1e15 + n * 20_000;
+      const channel = n % 3;
+      const sequence = sequences[channel]++;
+      const burst = n >= 1452 && n < 1500;
+      if (!(burst && channel === 0 && n < 1488)) {
+        const resent = burst && channel === 1 && n >= 1473 ? 1 : 0;
+        messages.push(message("s", "clientToServer", sendUs, 0, { sequence, sequenceBits: 16, channel, resendCount: resent }, `t${n % 70}`));
+      }
+      const delayMs = 20 + (n % 7) + (n >= 1500 && n < 1530 ? 250 : 0);
+      messages.push(message("s", "serverToClient", sendUs + delayMs * 1000, 0, { ack: sequence, ackChannel: channel }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    for (const entry of numbered(messages)) analyzer.onMessage(entry);
+    const state = analyzer.saveState();
+    expect(state.sessions[0].rtt.series.find((series) => series.method === "ack")!.channels.map((entry) => entry[0])).toEqual(["0", "1", "2"]);
+    const spike = state.sessions[0].series.find((series) => series.method === "ack")!.spikes.find((entry) => entry.spike.startUs >= 1e15 + 29_000_000)!;
+    const evidence = (kind: string): Record<string, unknown> => Object.fromEntries(spike.causes.find((cause) => cause.kind === kind)!.evidence.map((entry) => [entry[0], entry[2]]));
+    // Channel 0's 12 missing sequences, and channel 1's 9 resent ones (a resend does not advance its stream: the next datagram skips them).
+    expect(evidence("lossBurst").lostPackets).toBe(21);
+    expect(evidence("retransmissionStorm").resends).toBe(9);
+  });
 });

@@ -227,19 +227,21 @@ interface SessionState {
   /** The spike detector of each series in `seriesSlots` (core's {@link SessionRttSignals.detectSpikes}, without touching the series). */
   readonly detectors: (SpikeDetector | undefined)[];
   /**
-   * What waits to be added ({@link PENDING_ENTRIES} at most; allocated with
-   * the first), {@link PENDING_STRIDE} numbers each, in arrival order: RTT
-   * samples, `[slot ≥ 0, tUs, rttMs, packetIndex, channel index, server gap
-   * µs, server gap ms, server gap serial]` (the session's uncommitted server
-   * gap as the sample arrived), and the cause timeline's records, `[code < 0,
-   * tUs, value, message type index or server gap serial]` ({@link TIMELINE_PACKET} …).
+   * What waits to be added ({@link PENDING_NUMBERS} numbers at most;
+   * allocated with the first entry), in arrival order, each entry as long as
+   * it needs: RTT samples `[slot + 8 · (channel index + 1) ≥ 0, tUs, rttMs,
+   * packetIndex, server gap µs, server gap ms, server gap serial]` (the
+   * session's uncommitted server gap as the sample arrived) and the cause
+   * timeline's records `[code < 0, tUs, value…]` ({@link TIMELINE_PACKET} …;
+   * a message's bytes `[TIMELINE_MESSAGE_BYTES − type index, tUs, bytes]`).
    * Added in a batch, in arrival order — the series' and timeline's state is
    * touched once per batch, not per datagram — and with them the samples'
    * spike detection while no server-log event was seen (see `detectEagerly`):
    * a spike closing then finds the timeline as it was when its sample arrived.
    */
   pending: Float64Array | undefined;
-  pendingCount: number;
+  /** Numbers of `pending` in use. */
+  pendingLength: number;
   /** Whether the pending entries are being added (a spike closing meanwhile must not add the later ones). */
   adding: boolean;
   /** Serial of the latest uncommitted server gap (`pendingGapUs`), and of the one a spike committed while its entries were added (its later record is skipped). */
@@ -262,16 +264,17 @@ interface SessionState {
 const THRESHOLDS_MS = [50, 100, 150];
 /** RTT values kept from the start of each series for a rotation cut (the smoothed RTT's start difference decays as 0.875^n). */
 const HEAD_SAMPLES = 128;
-/** Entries a session holds before adding them in one batch ({@link SessionState.pending}). */
-const PENDING_ENTRIES = 128;
-/** Numbers per pending entry. */
-const PENDING_STRIDE = 8;
+/** Numbers a session's pending entries may take before they are added in one batch ({@link SessionState.pending}; 8 KB). */
+const PENDING_NUMBERS = 1024;
+/** Numbers of a pending RTT sample. */
+const SAMPLE_ENTRY = 7;
 /** Codes of pending cause-timeline records: a datagram, lost packets, a resend, a server gap, a message's bytes. */
 const TIMELINE_PACKET = -1;
 const TIMELINE_LOSS = -2;
 const TIMELINE_RESEND = -3;
 const TIMELINE_SERVER_GAP = -4;
-const TIMELINE_MESSAGE_BYTES = -5;
+/** A message's bytes: this code minus the index of its type. */
+const TIMELINE_MESSAGE_BYTES = -16;
 /** Message types a session names by index in its pending records (more are recorded at once). */
 const MAX_PENDING_TYPES = 64;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
@@ -639,7 +642,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       seriesSlots: new Array<SeriesState | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
       detectors: new Array<SpikeDetector | undefined>(LATENCY_METHODS.length * 2).fill(undefined),
       pending: undefined,
-      pendingCount: 0,
+      pendingLength: 0,
       channels: [],
       lastChannelIndex: -1,
       types: [],
@@ -928,8 +931,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   private commitGap(state: SessionState): void {
     if (Number.isNaN(state.pendingGapUs)) return;
-    this.record(state, TIMELINE_SERVER_GAP, state.pendingGapUs, state.pendingGapMs);
-    state.pending![state.pendingCount * PENDING_STRIDE - PENDING_STRIDE + 3] = state.gapSerial;
+    const at = this.reserve(state, 4);
+    const pending = state.pending!;
+    pending[at] = TIMELINE_SERVER_GAP;
+    pending[at + 1] = state.pendingGapUs;
+    pending[at + 2] = state.pendingGapMs;
+    pending[at + 3] = state.gapSerial;
     state.pendingGapUs = Number.NaN;
   }
 
@@ -953,7 +960,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     stream.lastPacketIndex = message.packetIndex;
     stream.lastSequence = sequence;
     if ((message.roles.resendCount ?? 0) > 0) {
-      this.record(state, TIMELINE_RESEND, message.tUs, 0);
+      this.record(state, TIMELINE_RESEND, message.tUs, Number.NaN);
       return;
     }
     const highest = stream.unwrapper.highestExtended;
@@ -1002,30 +1009,37 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         state.lastChannelIndex = channelIndex;
       }
     }
-    const at = this.reserve(state);
+    const at = this.reserve(state, SAMPLE_ENTRY);
     const pending = state.pending!;
-    pending[at] = slot;
+    pending[at] = slot + 8 * (channelIndex + 1);
     pending[at + 1] = sample.tUs;
     pending[at + 2] = sample.rttMs;
     pending[at + 3] = sample.packetIndex;
-    pending[at + 4] = channelIndex;
-    pending[at + 5] = state.pendingGapUs;
-    pending[at + 6] = state.pendingGapMs;
-    pending[at + 7] = state.gapSerial;
+    pending[at + 4] = state.pendingGapUs;
+    pending[at + 5] = state.pendingGapMs;
+    pending[at + 6] = state.gapSerial;
     // Core's SessionRttSignals.detectSpikes (the series' detector, held here).
     if (this.detectEagerly) state.detectors[slot]!.addSample(sample);
   }
 
-  /** The offset of a new pending entry of the session (the pending entries are added first when full). */
-  private reserve(state: SessionState): number {
-    if (state.pendingCount === PENDING_ENTRIES) this.addPending(state);
-    state.pending ??= new Float64Array(PENDING_STRIDE * PENDING_ENTRIES);
-    return PENDING_STRIDE * state.pendingCount++;
+  /** The offset of a new pending entry of `numbers` numbers (the pending entries are added first when full). */
+  private reserve(state: SessionState, numbers: number): number {
+    if (state.pendingLength + numbers > PENDING_NUMBERS) this.addPending(state);
+    state.pending ??= new Float64Array(PENDING_NUMBERS);
+    const at = state.pendingLength;
+    state.pendingLength = at + numbers;
+    return at;
   }
 
-  /** Records a cause-timeline entry (added to the timeline with the session's next batch). */
+  /** Records a cause-timeline entry (added to the timeline with the session's next batch; a resend has no value). */
   private record(state: SessionState, code: number, tUs: number, value: number): void {
-    const at = this.reserve(state);
+    if (code === TIMELINE_RESEND) {
+      const at = this.reserve(state, 2);
+      state.pending![at] = code;
+      state.pending![at + 1] = tUs;
+      return;
+    }
+    const at = this.reserve(state, 3);
     const pending = state.pending!;
     pending[at] = code;
     pending[at + 1] = tUs;
@@ -1048,12 +1062,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       }
       state.lastTypeIndex = typeIndex;
     }
-    const at = this.reserve(state);
-    const pending = state.pending!;
-    pending[at] = TIMELINE_MESSAGE_BYTES;
-    pending[at + 1] = tUs;
-    pending[at + 2] = bytes;
-    pending[at + 3] = typeIndex;
+    this.record(state, TIMELINE_MESSAGE_BYTES - typeIndex, tUs, bytes);
   }
 
   /**
@@ -1065,24 +1074,37 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
    * and recent samples) and an ack sample's channel.
    */
   private addPending(state: SessionState): void {
-    const count = state.pendingCount;
-    if (count === 0 || state.adding) return;
+    const length = state.pendingLength;
+    if (length === 0 || state.adding) return;
     state.adding = true;
     const pending = state.pending!;
     const signals = state.signals;
     const slots = state.seriesSlots;
     const causes = state.timeline;
-    for (let at = 0; at < PENDING_STRIDE * count; at += PENDING_STRIDE) {
+    for (let at = 0; at < length; ) {
       const code = pending[at];
       if (code < 0) {
-        if (code === TIMELINE_MESSAGE_BYTES) causes.addMessageBytes(pending[at + 1], state.types[pending[at + 3]], pending[at + 2]);
-        else if (code === TIMELINE_PACKET) causes.addPacket(pending[at + 1], pending[at + 2]);
-        else if (code === TIMELINE_LOSS) causes.addLoss(pending[at + 1], pending[at + 2]);
-        else if (code === TIMELINE_RESEND) causes.addResend(pending[at + 1]);
-        else if (pending[at + 3] !== state.committedGapSerial) causes.addServerGap(pending[at + 1], pending[at + 2]);
+        if (code <= TIMELINE_MESSAGE_BYTES) {
+          causes.addMessageBytes(pending[at + 1], state.types[TIMELINE_MESSAGE_BYTES - code], pending[at + 2]);
+          at += 3;
+        } else if (code === TIMELINE_PACKET) {
+          causes.addPacket(pending[at + 1], pending[at + 2]);
+          at += 3;
+        } else if (code === TIMELINE_LOSS) {
+          causes.addLoss(pending[at + 1], pending[at + 2]);
+          at += 3;
+        } else if (code === TIMELINE_RESEND) {
+          causes.addResend(pending[at + 1]);
+          at += 2;
+        } else {
+          if (pending[at + 3] !== state.committedGapSerial) causes.addServerGap(pending[at + 1], pending[at + 2]);
+          at += 4;
+        }
         continue;
       }
-      const series = slots[code]!;
+      const slot = code & 7;
+      const channelIndex = (code >> 3) - 1;
+      const series = slots[slot]!;
       const tUs = pending[at + 1];
       const rttMs = pending[at + 2];
       if (series.firstSample === undefined) series.firstSample = { tUs, rttMs };
@@ -1113,16 +1135,17 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       if (rttMs > series.minuteMaxMs) series.minuteMaxMs = rttMs;
       series.timeline.add(tUs, rttMs);
       signals.addValue(series.signals, tUs, rttMs, !series.isAck);
-      if (series.isAck) series.signals.series.countChannel(state.channels[pending[at + 4]]);
+      if (series.isAck) series.signals.series.countChannel(state.channels[channelIndex]);
       if (!this.detectEagerly) {
         // Core's SessionRttSignals.detectSpikes, in arrival order: a spike closing here is scored on the timeline as it was then.
-        state.sampleGapUs = pending[at + 5];
-        state.sampleGapMs = pending[at + 6];
-        state.sampleGapSerial = pending[at + 7];
-        state.detectors[code]!.add(tUs, rttMs, pending[at + 3]);
+        state.sampleGapUs = pending[at + 4];
+        state.sampleGapMs = pending[at + 5];
+        state.sampleGapSerial = pending[at + 6];
+        state.detectors[slot]!.add(tUs, rttMs, pending[at + 3]);
       }
+      at += SAMPLE_ENTRY;
     }
-    state.pendingCount = 0;
+    state.pendingLength = 0;
     state.adding = false;
   }
 
