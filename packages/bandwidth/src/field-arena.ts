@@ -45,8 +45,10 @@ export class FieldArena {
   private valueCount = 0;
   /** Key lists of the record shapes seen, by shape id. */
   private readonly shapes: string[][] = [];
-  /** Record builders by shape id ({@link recordBuilder}), made when a shape is first read. */
+  /** Record builders by shape id ({@link recordBuilder}), made once a shape has been read {@link BUILDER_AFTER_READS} times. */
   private readonly builders: (RecordBuilder | undefined)[] = [];
+  /** Records read per shape id while it has no builder. */
+  private readonly shapeReads: number[] = [];
   private readonly shapeRoot = shapeNode([]);
   /** Leaves of the tree being written (see {@link FieldArena.write}). */
   private leaves = 0;
@@ -258,18 +260,25 @@ export class FieldArena {
       }
       case Tag.record: {
         const shape = this.values[this.valueAt++]!;
-        let build = this.builders[shape];
-        if (build === undefined) {
-          build = recordBuilder(this.shapes[shape]!);
-          this.builders[shape] = build;
-        }
-        return build(this.readChild);
+        const build = this.builders[shape];
+        if (build !== undefined) return build(this.readChild);
+        // A shape read a few times only is built key by key (a generated builder pays off over many records).
+        const keys = this.shapes[shape]!;
+        const reads = (this.shapeReads[shape] ?? 0) + 1;
+        this.shapeReads[shape] = reads;
+        if (reads >= BUILDER_AFTER_READS) this.builders[shape] = recordBuilder(keys);
+        const record: Record<string, FieldValue> = {};
+        for (let index = 0; index < keys.length; index++) record[keys[index]!] = this.readValue();
+        return record;
       }
       default:
         throw new Error(`field arena: unknown tag ${String(tag)}`);
     }
   }
 }
+
+/** Records of a shape read key by key before it gets a generated builder. */
+export const BUILDER_AFTER_READS = 64;
 
 /** Builds one record of a shape, reading its field values in key order. */
 type RecordBuilder = (read: () => FieldValue) => Record<string, FieldValue>;
