@@ -1,4 +1,4 @@
-import type { Direction, GameMessage, MessageRoles } from "@tickscope/core";
+import { SessionRtt, SessionRttSignals, type Direction, type GameMessage, type MessageRoles } from "@tickscope/core";
 import { describe, expect, it } from "vitest";
 import { LatencyAnalyzer } from "./latency-analyzer.js";
 import { generateMatch, runAnalyzer } from "./test-support/synthetic-match.js";
@@ -170,5 +170,31 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
     // Channel 0's 12 missing sequences, and channel 1's 9 resent ones (a resend does not advance its stream: the next datagram skips them).
     expect(evidence("lossBurst").lostPackets).toBe(21);
     expect(evidence("retransmissionStorm").resends).toBe(9);
+  });
+
+  it("gives each send-time stream the modulus, sequence bits and channel its datagrams had, as core's streams fed directly", () => {
+    const messages: GameMessage[] = [];
+    for (let n = 0; n < 400; n++) {
+      const sendUs = 1e15 + n * 20_000;
+      const modulus = n >= 100 && n < 130 ? 65_536_000 : n >= 300 ? 4_294_967_296_000 : undefined;
+      const roles: MessageRoles = { sequence: n, sequenceBits: n >= 200 ? 32 : 16, channel: n % 3 === 0 ? 7 : 1, sendTimeUs: (n >= 250 ? sendUs + 30_000_000 : sendUs) % (modulus ?? Infinity) };
+      if (modulus !== undefined) roles.sendTimeModulusUs = modulus;
+      messages.push(message("s", "clientToServer", sendUs + 10_000 + (n % 5) * 700, 0, roles, "input"));
+      messages.push(message("s", "serverToClient", sendUs + 25_000, 0, { ack: n, sendTimeUs: sendUs + 20_000 }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    const direct = new SessionRttSignals(new SessionRtt(), undefined, () => undefined);
+    for (const entry of numbered(messages)) {
+      analyzer.onMessage(entry);
+      direct.addSendTime(entry, entry.roles.sendTimeUs!);
+    }
+    const streams = analyzer.finish().streams;
+    const expected = direct.orderedSendTimeStreams();
+    expect(streams.map((stream) => `${stream.direction}/${stream.ssrcOrChannel}`)).toEqual(expected.map((stream) => `${stream.direction}/${stream.channel}`));
+    expect(streams.map((stream) => stream.restarts)).toEqual(expected.map((stream) => stream.jitter.restartCount));
+    expect(streams.map((stream) => stream.timestampResets.map((reset) => reset.reason))).toEqual(expected.map((stream) => stream.jitter.restarts.map((restart) => restart.reason)));
+    expect(streams.flatMap((stream) => stream.timestampResets.map((reset) => reset.packetIndex))).toEqual(expected.flatMap((stream) => stream.restartPacketIndices));
+    expect(streams.map((stream) => stream.jitterMs.mean)).toEqual(expected.map((stream) => Math.round(stream.jitter.meanJitterUs) / 1000));
+    expect(expected.reduce((sum, stream) => sum + stream.jitter.restartCount, 0)).toBeGreaterThan(3);
   });
 });

@@ -22,6 +22,7 @@ import {
   rttPercentiles,
   RTT_DISAGREEMENT_FACTOR,
   SerialUnwrapper,
+  sendTimeChannel,
   SessionRtt,
   SessionRttSignals,
   SmoothedRtt,
@@ -254,6 +255,13 @@ interface SessionState {
   /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
   readonly channels: string[];
   lastChannelIndex: number;
+  /** Send-time channels of the session's pending sender times (named by index). */
+  readonly sendTimeChannels: string[];
+  /** The send-time modulus (NaN: none) and sequence bits of the latest pending sender time, and of the latest added. */
+  sendTimeModulusUs: number;
+  sendTimeBits: number;
+  addedModulusUs: number;
+  addedBits: number;
   /** Message types of the session's pending byte records (named by index), and the last one named. */
   readonly types: string[];
   lastTypeIndex: number;
@@ -275,6 +283,12 @@ const TIMELINE_RESEND = -3;
 const TIMELINE_SERVER_GAP = -4;
 /** A message's bytes: this code minus the index of its type. */
 const TIMELINE_MESSAGE_BYTES = -16;
+/** The session's send-time modulus and sequence bits from here on: `[SEND_TIME_SETTINGS, modulus µs or NaN, bits]`. */
+const SEND_TIME_SETTINGS = -5;
+/** A sender time: this code minus (2 × channel index + 1 for a server datagram), `[code, tUs, send µs, sequence or NaN, packetIndex]`. */
+const SEND_TIME = -256;
+/** Send-time channels a session names by index in its pending entries (more go to their stream at once, after what waits). */
+const MAX_SEND_TIME_CHANNELS = 64;
 /** Message types a session names by index in its pending records (more are recorded at once). */
 const MAX_PENDING_TYPES = 64;
 const METHOD_INDEX: Readonly<Record<LatencyMethod, number>> = { echo: 0, reported: 1, ack: 2, oneWay: 3 };
@@ -645,6 +659,11 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       pendingLength: 0,
       channels: [],
       lastChannelIndex: -1,
+      sendTimeChannels: [],
+      sendTimeModulusUs: Number.NaN,
+      sendTimeBits: 16,
+      addedModulusUs: Number.NaN,
+      addedBits: 16,
       types: [],
       lastTypeIndex: -1,
       adding: false,
@@ -974,12 +993,41 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     }
   }
 
+  /**
+   * A message's sender time, with the session's batch: core's send-time
+   * streams (RFC 3550 jitter, restarts at discontinuities — the same
+   * computation regions uses) take it in arrival order, after the RTT samples
+   * before it (whose RTT-series jitter is fed until a stream has 2 datagrams).
+   */
   private receiveSendTime(state: SessionState, message: GameMessage, sendTimeUs: number): void {
-    // Until a stream has 2 datagrams the RTT-series jitter is fed: pending samples arrived before this datagram.
-    if (!state.signals.hasReceivedStream) this.addPending(state);
-    // Core's send-time streams (RFC 3550 jitter, restarts at discontinuities): the same computation regions uses.
-    // Its jitter update is batched per stream (read only when the report or state is built).
-    state.signals.addSendTimeLater(message, sendTimeUs);
+    const roles = message.roles;
+    const channel = sendTimeChannel(message);
+    const names = state.sendTimeChannels;
+    let channelIndex = names.indexOf(channel);
+    if (channelIndex < 0 && names.length < MAX_SEND_TIME_CHANNELS) channelIndex = names.push(channel) - 1;
+    if (channelIndex < 0) {
+      this.addPending(state);
+      state.signals.addSendTime(message, sendTimeUs);
+      return;
+    }
+    const modulusUs = roles.sendTimeModulusUs ?? Number.NaN;
+    const bits = roles.sequenceBits ?? 16;
+    if (bits !== state.sendTimeBits || !Object.is(modulusUs, state.sendTimeModulusUs)) {
+      state.sendTimeBits = bits;
+      state.sendTimeModulusUs = modulusUs;
+      const at = this.reserve(state, 3);
+      const pending = state.pending!;
+      pending[at] = SEND_TIME_SETTINGS;
+      pending[at + 1] = modulusUs;
+      pending[at + 2] = bits;
+    }
+    const at = this.reserve(state, 5);
+    const pending = state.pending!;
+    pending[at] = SEND_TIME - (2 * channelIndex + (message.direction === "clientToServer" ? 0 : 1));
+    pending[at + 1] = message.tUs;
+    pending[at + 2] = sendTimeUs;
+    pending[at + 3] = typeof roles.sequence === "number" ? roles.sequence : Number.NaN;
+    pending[at + 4] = message.packetIndex;
   }
 
   /**
@@ -1084,7 +1132,21 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     for (let at = 0; at < length; ) {
       const code = pending[at];
       if (code < 0) {
-        if (code <= TIMELINE_MESSAGE_BYTES) {
+        if (code <= SEND_TIME) {
+          const stream = SEND_TIME - code;
+          const modulusUs = state.addedModulusUs;
+          signals.addSendTimeOf(
+            (stream & 1) === 0 ? "clientToServer" : "serverToClient",
+            state.sendTimeChannels[stream >> 1],
+            pending[at + 4],
+            pending[at + 1],
+            pending[at + 2],
+            Number.isNaN(modulusUs) ? undefined : modulusUs,
+            pending[at + 3],
+            state.addedBits,
+          );
+          at += 5;
+        } else if (code <= TIMELINE_MESSAGE_BYTES) {
           causes.addMessageBytes(pending[at + 1], state.types[TIMELINE_MESSAGE_BYTES - code], pending[at + 2]);
           at += 3;
         } else if (code === TIMELINE_PACKET) {
@@ -1096,6 +1158,10 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         } else if (code === TIMELINE_RESEND) {
           causes.addResend(pending[at + 1]);
           at += 2;
+        } else if (code === SEND_TIME_SETTINGS) {
+          state.addedModulusUs = pending[at + 1];
+          state.addedBits = pending[at + 2];
+          at += 3;
         } else {
           if (pending[at + 3] !== state.committedGapSerial) causes.addServerGap(pending[at + 1], pending[at + 2]);
           at += 4;

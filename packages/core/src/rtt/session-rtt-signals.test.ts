@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GameMessage } from "../game-message.js";
 import type { RttSample } from "./rtt-sample.js";
-import { rttSeriesKey, SessionRttSignals, spikeCounts, type RttSpike } from "./session-rtt-signals.js";
+import { rttSeriesKey, sendTimeChannel, SessionRttSignals, spikeCounts, type RttSpike } from "./session-rtt-signals.js";
 import { SessionRtt } from "./session-rtt.js";
 
 function sample(method: RttSample["method"], tUs: number, rttMs: number, direction: RttSample["direction"] = "clientToServer"): RttSample {
@@ -167,9 +167,9 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
     expect(batched.rtt.saveState()).toEqual(immediate.signals.rtt.saveState());
   });
 
-  it("addSendTimeLater batches the jitter update and gives addSendTime's streams, restarts and flags", () => {
-    const now = collect().signals;
-    const later = collect().signals;
+  it("addSendTimeOf, from a datagram's numbers, gives addSendTime's streams, restarts and flags", () => {
+    const fromMessages = collect().signals;
+    const fromNumbers = collect().signals;
     const message = (direction: GameMessage["direction"], packetIndex: number, tUs: number, sendTimeUs: number, extra: Partial<GameMessage["roles"]>): GameMessage => ({
       sessionId: "s",
       direction,
@@ -189,29 +189,18 @@ describe("SessionRttSignals: one computation of spikes and jitter per session", 
       const entries = [
         message("clientToServer", packetIndex, sendUs + 10_000 + (index % 3) * 1500, sendUs, { channel: index % 2, sequence: index >> 1, sequenceBits: 16, ...(modulus === undefined ? {} : { sendTimeModulusUs: modulus }) }),
         message("clientToServer", packetIndex++, sendUs + 10_000 + (index % 3) * 1500, sendUs, { channel: index % 2, sequence: index >> 1 }), // same datagram: once
-        message("serverToClient", packetIndex++, sendUs + 5000, sendUs + 5000, {}),
+        message("serverToClient", packetIndex++, sendUs + 5000, sendUs + 5000, index % 5 === 0 ? { sessionId: "x" } : {}),
       ];
       for (const entry of entries) {
-        now.addSendTime(entry, entry.roles.sendTimeUs!);
-        later.addSendTimeLater(entry, entry.roles.sendTimeUs!);
-        expect(later.hasReceivedStream).toBe(now.hasReceivedStream);
+        const roles = entry.roles;
+        const expected = fromMessages.addSendTime(entry, roles.sendTimeUs!);
+        const stream = fromNumbers.addSendTimeOf(entry.direction, sendTimeChannel(entry), entry.packetIndex, entry.tUs, roles.sendTimeUs!, roles.sendTimeModulusUs, typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
+        expect(stream.channel).toBe(expected.channel);
+        expect(fromNumbers.hasReceivedStream).toBe(fromMessages.hasReceivedStream);
       }
-      if (index === 5) expect(later.sendTimeStreams[0][0].jitter.packets).toBe(0); // still waiting
     }
-    expect(later.sendTimeStreams[0][0].pendingCount).toBeGreaterThan(0);
-    expect(later.saveState()).toEqual(now.saveState());
-    expect(later.sendTimeStreams[0][0].pendingCount).toBe(0);
-    const restarts = now.orderedSendTimeStreams().map((stream) => stream.restartPacketIndices);
-    expect(restarts.flat().length).toBeGreaterThan(2);
-    // A mix of both: addSendTime adds the stream's waiting datagrams first.
-    const mixed = collect().signals;
-    for (let index = 0; index < 100; index++) {
-      const entry = message("clientToServer", index, index * 20_000 + 10_000 + (index % 4) * 1000, index * 20_000, {});
-      if (index % 7 === 0) mixed.addSendTime(entry, index * 20_000);
-      else mixed.addSendTimeLater(entry, index * 20_000);
-    }
-    const reference = collect().signals;
-    for (let index = 0; index < 100; index++) reference.addSendTime(message("clientToServer", index, index * 20_000 + 10_000 + (index % 4) * 1000, index * 20_000, {}), index * 20_000);
-    expect(mixed.receivedStream()!.jitter.saveState()).toEqual(reference.receivedStream()!.jitter.saveState());
+    expect(fromNumbers.saveState()).toEqual(fromMessages.saveState());
+    expect(fromMessages.orderedSendTimeStreams().map((stream) => `${stream.direction}/${stream.channel}`)).toEqual(["clientToServer/0", "clientToServer/1", "serverToClient/", "serverToClient/x"]);
+    expect(fromMessages.orderedSendTimeStreams().flatMap((stream) => stream.restartPacketIndices).length).toBeGreaterThan(2);
   });
 });

@@ -138,24 +138,21 @@ export interface SendTimeStream {
   /** Index of the stream's first and latest datagram (−1 before the first). */
   firstPacketIndex: number;
   lastPacketIndex: number;
-  /**
-   * Datagrams fed by {@link SessionRttSignals.addSendTimeLater} whose jitter
-   * update waits, flat `[receive µs, send µs, sequence, sequence bits, packet index, …]`
-   * (allocated on first use), how many, and their clock key (one per batch).
-   */
-  pending: Float64Array | undefined;
-  pendingCount: number;
-  pendingClock: string;
 }
 
-/** Datagrams a send-time stream holds before updating its jitter in one batch ({@link SessionRttSignals.addSendTimeLater}). */
-const SEND_TIME_BATCH = 64;
-/** Numbers per pending datagram of a send-time stream. */
-const SEND_TIME_STRIDE = 5;
+/**
+ * The send-time stream a message's sender time belongs to: its channel as
+ * text ({@link channelKey}), else its protocol-level session id, else "".
+ */
+export function sendTimeChannel(message: GameMessage): string {
+  const roles = message.roles;
+  // channelKey reuses one string per small channel number (String() of a number would be built per message).
+  return roles.channel !== undefined ? channelKey(roles.channel) : (roles.sessionId ?? "");
+}
 
 /** A new send-time stream (no datagram yet). */
 function newSendTimeStream(direction: Direction, channel: string, jitter: InterarrivalJitter, firstPacketIndex: number, lastPacketIndex: number, restartPacketIndices: number[]): SendTimeStream {
-  return { direction, channel, jitter, firstPacketIndex, lastPacketIndex, restartPacketIndices, pending: undefined, pendingCount: 0, pendingClock: "" };
+  return { direction, channel, jitter, firstPacketIndex, lastPacketIndex, restartPacketIndices };
 }
 
 /**
@@ -299,78 +296,49 @@ export class SessionRttSignals {
    */
   addSendTime(message: GameMessage, sendTimeUs: number): SendTimeStream {
     const roles = message.roles;
-    const stream = this.sendTimeStreamOf(message);
-    if (stream.lastPacketIndex === message.packetIndex) return stream;
-    stream.lastPacketIndex = message.packetIndex;
-    if (stream.pendingCount > 0) this.addPendingSendTimes(stream);
+    return this.addSendTimeOf(
+      message.direction,
+      sendTimeChannel(message),
+      message.packetIndex,
+      message.tUs,
+      sendTimeUs,
+      roles.sendTimeModulusUs,
+      typeof roles.sequence === "number" ? roles.sequence : Number.NaN,
+      roles.sequenceBits ?? 16,
+    );
+  }
+
+  /**
+   * {@link addSendTime} from a datagram's numbers, for a caller that kept
+   * them: its direction, {@link sendTimeChannel}, packet index, arrival time
+   * (µs), sender time (µs), the sender time's modulus (`sendTimeModulusUs`),
+   * its sequence (NaN when none or not a number) and the sequence's bits.
+   */
+  addSendTimeOf(
+    direction: Direction,
+    channel: string,
+    packetIndex: number,
+    receiveUs: number,
+    sendTimeUs: number,
+    modulusUs: number | undefined,
+    sequence: number,
+    sequenceBits: number,
+  ): SendTimeStream {
+    const stream = this.sendTimeStreamFor(direction, channel, packetIndex);
+    if (stream.lastPacketIndex === packetIndex) return stream;
+    stream.lastPacketIndex = packetIndex;
     const restartsBefore = stream.jitter.restarts.length;
-    stream.jitter.add(message.tUs, sendTimeUs, this.clockKey(roles.sendTimeModulusUs), typeof roles.sequence === "number" ? roles.sequence : Number.NaN, roles.sequenceBits ?? 16);
-    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(message.packetIndex);
+    stream.jitter.add(receiveUs, sendTimeUs, this.clockKey(modulusUs), sequence, sequenceBits);
+    if (stream.jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(packetIndex);
     if (stream.jitter.packets >= 2) this.hasReceivedStream = true;
     return stream;
   }
 
-  /**
-   * {@link addSendTime} with the jitter update batched: the datagram's stream,
-   * `firstPacketIndex`/`lastPacketIndex` and {@link hasReceivedStream} are
-   * updated now, its jitter (and restart packet index) with the stream's next
-   * batch of {@link SEND_TIME_BATCH} datagrams. Every method here that reads
-   * the streams (saveState, mergeState, orderedSendTimeStreams, receivedStream,
-   * sessionJitter) adds the waiting datagrams first, so the figures are those
-   * of {@link addSendTime}; a caller reading {@link sendTimeStreams} directly
-   * calls {@link addPendingSendTimes} first.
-   */
-  addSendTimeLater(message: GameMessage, sendTimeUs: number): SendTimeStream {
-    const roles = message.roles;
-    const stream = this.sendTimeStreamOf(message);
-    if (stream.lastPacketIndex === message.packetIndex) return stream;
-    stream.lastPacketIndex = message.packetIndex;
-    const clock = this.clockKey(roles.sendTimeModulusUs);
-    if (stream.pendingCount === SEND_TIME_BATCH || (stream.pendingCount > 0 && clock !== stream.pendingClock)) this.addPendingSendTimes(stream);
-    const pending = (stream.pending ??= new Float64Array(SEND_TIME_STRIDE * SEND_TIME_BATCH));
-    const at = SEND_TIME_STRIDE * stream.pendingCount++;
-    pending[at] = message.tUs;
-    pending[at + 1] = sendTimeUs;
-    pending[at + 2] = typeof roles.sequence === "number" ? roles.sequence : Number.NaN;
-    pending[at + 3] = roles.sequenceBits ?? 16;
-    pending[at + 4] = message.packetIndex;
-    stream.pendingClock = clock;
-    if (stream.jitter.packets + stream.pendingCount >= 2) this.hasReceivedStream = true;
-    return stream;
-  }
-
-  /** Updates the jitter of every send-time stream with its waiting datagrams ({@link addSendTimeLater}). */
-  addPendingSendTimes(only?: SendTimeStream): void {
-    if (only !== undefined) {
-      this.addPendingOf(only);
-      return;
-    }
-    for (const group of this.sendTimeStreams) for (const stream of group) if (stream.pendingCount > 0) this.addPendingOf(stream);
-  }
-
-  /** Feeds one stream's waiting datagrams to its jitter, in arrival order. */
-  private addPendingOf(stream: SendTimeStream): void {
-    const count = stream.pendingCount;
-    if (count === 0) return;
-    stream.pendingCount = 0;
-    const pending = stream.pending!;
-    const jitter = stream.jitter;
-    const clock = stream.pendingClock;
-    for (let at = 0; at < SEND_TIME_STRIDE * count; at += SEND_TIME_STRIDE) {
-      const restartsBefore = jitter.restarts.length;
-      jitter.add(pending[at], pending[at + 1], clock, pending[at + 2], pending[at + 3]);
-      if (jitter.restarts.length > restartsBefore) stream.restartPacketIndices.push(pending[at + 4]);
-    }
-  }
-
-  /** The send-time stream of a message's direction and channel (else protocol-level session id), created when missing. */
-  private sendTimeStreamOf(message: GameMessage): SendTimeStream {
-    const roles = message.roles;
-    // channelKey reuses one string per small channel number (String() of a number would be built per message).
-    const channel = roles.channel !== undefined ? channelKey(roles.channel) : (roles.sessionId ?? "");
-    const streams = this.sendTimeStreams[message.direction === "clientToServer" ? 0 : 1];
+  /** The send-time stream of a direction and channel, created (first datagram `packetIndex`) when missing. */
+  private sendTimeStreamFor(direction: Direction, channel: string, packetIndex: number): SendTimeStream {
+    const streams = this.sendTimeStreams[direction === "clientToServer" ? 0 : 1];
     for (let index = 0; index < streams.length; index++) if (streams[index].channel === channel) return streams[index];
-    const stream = newSendTimeStream(message.direction, channel, new InterarrivalJitter(), message.packetIndex, -1, []);
+    const stream = newSendTimeStream(direction, channel, new InterarrivalJitter(), packetIndex, -1, []);
     streams.push(stream);
     return stream;
   }
@@ -387,7 +355,6 @@ export class SessionRttSignals {
 
   /** The signals as JSON-safe plain data (see {@link SessionRttSignalsState}); feeding may continue. */
   saveState(): SessionRttSignalsState {
-    this.addPendingSendTimes();
     return {
       series: this.all().map((signals) => ({
         method: signals.method,
@@ -488,7 +455,6 @@ export class SessionRttSignals {
    * pass is taken as is. Everything is checked first (`E_BAD_PARTIAL`, unchanged).
    */
   mergeState(later: SessionRttSignalsState, packetIndexOffset = 0): void {
-    this.addPendingSendTimes();
     const incoming = new SessionRttSignals(new SessionRtt(), this.spikeOptions, () => undefined);
     incoming.loadState(later, packetIndexOffset);
     const laterState = checkState(sessionRttSignalsStateSchema, later, "session RTT signals state");
@@ -549,7 +515,6 @@ export class SessionRttSignals {
 
   /** Every `sendTime` stream, ordered by direction, then channel (deterministic reports). */
   orderedSendTimeStreams(): SendTimeStream[] {
-    this.addPendingSendTimes();
     const keyOf = (stream: SendTimeStream): string => `${stream.direction}\u0000${stream.channel}`;
     return [...this.sendTimeStreams[0], ...this.sendTimeStreams[1]].sort((left, right) => (keyOf(left) < keyOf(right) ? -1 : keyOf(left) > keyOf(right) ? 1 : 0));
   }
