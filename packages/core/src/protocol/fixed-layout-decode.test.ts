@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GameMessage } from "../game-message.js";
-import { decodeAll } from "../test-support/protocols.js";
+import { datagramVariants, decodeAll } from "../test-support/protocols.js";
 import { decoderSource } from "./codegen.js";
 import { compileProtocol, type ProtocolDefinition } from "./index.js";
 
@@ -100,18 +100,7 @@ describe("fixed-layout decode paths", () => {
           const whole = decodeAll(compiled, bytes);
           expect(whole.messages.length).toBe(messages.length);
           expect(whole.messages[0]!.roles.sendTimeUs).toBe(clockUs);
-          const variants: Uint8Array[] = [];
-          for (let cut = 0; cut <= bytes.length; cut++) variants.push(bytes.slice(0, cut));
-          for (const corruption of corruptions) {
-            const changed = bytes.slice();
-            if (changed.length > 0) changed[corruption % changed.length] ^= 1 << corruption % 8;
-            variants.push(changed);
-          }
-          // The same bytes inside a larger buffer (views): windows past the view's end but inside its buffer.
-          const padded = new Uint8Array(bytes.length + 8);
-          padded.set(bytes, 3);
-          variants.push(padded.subarray(3, 3 + bytes.length));
-          for (const payload of variants) {
+          for (const payload of datagramVariants(bytes, corruptions)) {
             const fast = decodeAll(compiled, payload);
             const slow = decodeAll(interpreted, payload);
             expect(fast.anomalies).toEqual(slow.anomalies);

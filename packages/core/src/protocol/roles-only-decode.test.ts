@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GameMessage } from "../game-message.js";
-import { decodeAll } from "../test-support/protocols.js";
+import { datagramVariants, decodeAll } from "../test-support/protocols.js";
 import { decoderSource } from "./codegen.js";
 import { compileProtocol, type ProtocolDefinition } from "./index.js";
 import type { MessagePlan } from "./plan.js";
@@ -172,18 +172,7 @@ describe("roles-only decode", () => {
         (messages, sequence, clockUs, corruptions) => {
           const bytes = full.encodeDatagram(messages, { header: { sequence, clockUs } });
           expect(decodeAll(full, bytes).messages).toHaveLength(messages.length);
-          const variants: Uint8Array[] = [];
-          for (let cut = 0; cut <= bytes.length; cut++) variants.push(bytes.slice(0, cut));
-          for (const corruption of corruptions) {
-            const changed = bytes.slice();
-            if (changed.length > 0) changed[corruption % changed.length] ^= 1 << corruption % 8;
-            variants.push(changed);
-          }
-          // A view inside a larger buffer: element windows past the view's end but inside its buffer.
-          const padded = new Uint8Array(bytes.length + 8);
-          padded.set(bytes, 3);
-          variants.push(padded.subarray(3, 3 + bytes.length));
-          for (const payload of variants) {
+          for (const payload of datagramVariants(bytes, corruptions)) {
             const a = decodeAll(full, payload);
             const b = decodeAll(rolesOnly, payload);
             expect(b.anomalies).toEqual(a.anomalies);

@@ -37,3 +37,24 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * What a decoder must handle like any other decoder of the same protocol: the
+ * datagram cut at every byte, with one bit flipped per entry of `corruptions`
+ * (at `corruption % length`, bit `corruption % 8`), and whole as a view inside
+ * a larger buffer (reads whose 32-bit window passes the view's end but stays
+ * inside its buffer).
+ */
+export function datagramVariants(bytes: Uint8Array, corruptions: readonly number[]): Uint8Array[] {
+  const variants: Uint8Array[] = [];
+  for (let cut = 0; cut <= bytes.length; cut++) variants.push(bytes.slice(0, cut));
+  for (const corruption of corruptions) {
+    const changed = bytes.slice();
+    if (changed.length > 0) changed[corruption % changed.length] ^= 1 << corruption % 8;
+    variants.push(changed);
+  }
+  const padded = new Uint8Array(bytes.length + 8);
+  padded.set(bytes, 3);
+  variants.push(padded.subarray(3, 3 + bytes.length));
+  return variants;
+}
