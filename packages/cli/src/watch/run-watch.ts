@@ -44,11 +44,12 @@ export interface RunWatchOptions {
  * Resolves with the counters when the input ends.
  */
 export async function runWatch(options: RunWatchOptions): Promise<WatchSummary> {
+  // The live detectors read roles only: the decoder skips what no role needs.
   const loaded =
     options.protocolPath !== undefined
-      ? await loadProtocol(options.protocolPath, options.keysPath)
+      ? await loadProtocol(options.protocolPath, options.keysPath, undefined, "roles")
       : options.protocolDefinition !== undefined
-        ? loadProtocolObject(options.protocolDefinition)
+        ? loadProtocolObject(options.protocolDefinition, "roles")
         : undefined;
   const analyzer = new WatchAnalyzer(options.onAlert, options.detector, { ...options.anticheat, protocol: undefined });
   options.onAnalyzer?.(analyzer);
