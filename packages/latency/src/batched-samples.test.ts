@@ -197,4 +197,23 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
     expect(streams.map((stream) => stream.jitterMs.mean)).toEqual(expected.map((stream) => Math.round(stream.jitter.meanJitterUs) / 1000));
     expect(expected.reduce((sum, stream) => sum + stream.jitter.restartCount, 0)).toBeGreaterThan(3);
   });
+
+  it("gives a session's send-time streams past the 64 its batch names their datagrams at once, in order", () => {
+    const messages: GameMessage[] = [];
+    for (let n = 0; n < 700; n++) {
+      const sendUs = 1e15 + n * 10_000;
+      messages.push(message("s", "clientToServer", sendUs + 5000 + (n % 9) * 300, 0, { sequence: n, channel: n % 70, sendTimeUs: sendUs }, "input"));
+      messages.push(message("s", "serverToClient", sendUs + 20_000, 0, { ack: n }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    const direct = new SessionRttSignals(new SessionRtt(), undefined, () => undefined);
+    for (const entry of numbered(messages)) {
+      analyzer.onMessage(entry);
+      if (entry.roles.sendTimeUs !== undefined) direct.addSendTime(entry, entry.roles.sendTimeUs);
+    }
+    const streams = analyzer.finish().streams;
+    const expected = direct.orderedSendTimeStreams();
+    expect(streams.length).toBe(70);
+    expect(streams.map((stream) => [stream.ssrcOrChannel, stream.packets, stream.jitterMs.last])).toEqual(expected.map((stream) => [stream.channel, stream.jitter.packets, Math.round(stream.jitter.jitterUs) / 1000]));
+  });
 });
