@@ -229,7 +229,7 @@ interface SessionState {
   readonly detectors: (SpikeDetector | undefined)[];
   /**
    * What waits to be added ({@link PENDING_NUMBERS} numbers at most;
-   * allocated with the first entry), in arrival order, each entry as long as
+   * allocated with the first entry, grown by doubling), in arrival order, each entry as long as
    * it needs: RTT samples `[slot + 8 · (channel index + 1) ≥ 0, tUs, rttMs,
    * packetIndex, server gap µs, server gap ms, server gap serial]` (the
    * session's uncommitted server gap as the sample arrived) and the cause
@@ -274,6 +274,8 @@ const THRESHOLDS_MS = [50, 100, 150];
 const HEAD_SAMPLES = 128;
 /** Numbers a session's pending entries may take before they are added in one batch ({@link SessionState.pending}; 8 KB). */
 const PENDING_NUMBERS = 1024;
+/** Numbers of a session's pending array when first allocated (1 KB; doubled up to {@link PENDING_NUMBERS}). */
+const INITIAL_PENDING_NUMBERS = 128;
 /** Numbers of a pending RTT sample. */
 const SAMPLE_ENTRY = 7;
 /** Codes of pending cause-timeline records: a datagram, lost packets, a resend, a server gap, a message's bytes. */
@@ -1072,8 +1074,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /** The offset of a new pending entry of `numbers` numbers (the pending entries are added first when full). */
   private reserve(state: SessionState, numbers: number): number {
-    if (state.pendingLength + numbers > PENDING_NUMBERS) this.addPending(state);
-    state.pending ??= new Float64Array(PENDING_NUMBERS);
+    let pending = state.pending;
+    if (pending === undefined) state.pending = pending = new Float64Array(INITIAL_PENDING_NUMBERS);
+    if (state.pendingLength + numbers > pending.length) {
+      // Grown by doubling up to PENDING_NUMBERS (a session of a few datagrams keeps 1 KB), then added.
+      if (pending.length < PENDING_NUMBERS) {
+        const grown = new Float64Array(pending.length * 2);
+        grown.set(pending);
+        state.pending = grown;
+      } else this.addPending(state);
+    }
     const at = state.pendingLength;
     state.pendingLength = at + numbers;
     return at;
