@@ -216,4 +216,20 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
     expect(streams.length).toBe(70);
     expect(streams.map((stream) => [stream.ssrcOrChannel, stream.packets, stream.jitterMs.last])).toEqual(expected.map((stream) => [stream.channel, stream.jitter.packets, Math.round(stream.jitter.jitterUs) / 1000]));
   });
+
+  it("unwraps each sequence with the bits its message gave (an 8-bit sequence losing 12 across its wrap)", () => {
+    const messages: GameMessage[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const sendUs = 1e15 + n * 20_000;
+      // 1,490 ≡ 210 (mod 256): sequences 250…5 (across the wrap) are lost just before the acks jump to 250 ms.
+      if (!(n >= 1490 + 40 && n < 1490 + 52)) messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n & 0xff, sequenceBits: 8 }, "input"));
+      const delayMs = 20 + (n % 7) + (n >= 1545 && n < 1575 ? 250 : 0);
+      messages.push(message("s", "serverToClient", sendUs + delayMs * 1000, 0, { ack: n & 0xff, ackBits: 0, ackBitsWidth: 0 }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    for (const entry of numbered(messages)) analyzer.onMessage(entry);
+    const spike = analyzer.saveState().sessions[0].series.find((series) => series.method === "ack")!.spikes.find((entry) => entry.spike.startUs >= 1e15 + 30_000_000)!;
+    const loss = spike.causes.find((cause) => cause.kind === "lossBurst")!;
+    expect(Object.fromEntries(loss.evidence.map((entry) => [entry[0], entry[2]])).lostPackets).toBe(12);
+  });
 });

@@ -229,29 +229,27 @@ interface SessionState {
   readonly detectors: (SpikeDetector | undefined)[];
   /**
    * What waits to be added ({@link PENDING_NUMBERS} numbers at most;
-   * allocated with the first entry, grown by doubling), in arrival order, each entry as long as
-   * it needs: RTT samples `[slot + 8 · (channel index + 1) ≥ 0, tUs, rttMs,
-   * packetIndex, server gap µs, server gap ms, server gap serial]` (the
-   * session's uncommitted server gap as the sample arrived) and the cause
-   * timeline's records `[code < 0, tUs, value…]` ({@link TIMELINE_PACKET} …;
-   * a message's bytes `[TIMELINE_MESSAGE_BYTES − type index, tUs, bytes]`).
-   * Added in a batch, in arrival order — the series' and timeline's state is
-   * touched once per batch, not per datagram — and with them the samples'
-   * spike detection while no server-log event was seen (see `detectEagerly`):
-   * a spike closing then finds the timeline as it was when its sample arrived.
+   * allocated with the first entry, grown by doubling), in arrival order, each
+   * entry as long as it needs: RTT samples `[slot + 8 · (channel index + 1) ≥ 0,
+   * tUs, rttMs, packetIndex]`, datagrams `[DATAGRAM_FROM_…, tUs, wire bytes]`,
+   * message bytes `[TIMELINE_MESSAGE_BYTES − type index, tUs, bytes]`,
+   * sequences `[SEQUENCE − (4 · channel index + 2 · resent + from server), tUs,
+   * sequence, packetIndex]` (their bits in `SEQUENCE_BITS` entries),
+   * server send times and sender times ({@link SEND_TIME}). Added in one pass
+   * ({@link LatencyAnalyzer.addPending}), in arrival order — the series', cause
+   * timeline's, server gap's and receive streams' state is touched once per
+   * batch, not per datagram — with the samples' spike detection while no
+   * server-log event was seen (see `detectEagerly`): a spike closing there
+   * finds the session as it was when its sample arrived.
    */
   pending: Float64Array | undefined;
   /** Numbers of `pending` in use. */
   pendingLength: number;
   /** Whether the pending entries are being added (a spike closing meanwhile must not add the later ones). */
   adding: boolean;
-  /** Serial of the latest uncommitted server gap (`pendingGapUs`), and of the one a spike committed while its entries were added (its later record is skipped). */
-  gapSerial: number;
-  committedGapSerial: number;
-  /** The uncommitted server gap as the sample being added arrived (µs NaN when none), and its serial. */
-  sampleGapUs: number;
-  sampleGapMs: number;
-  sampleGapSerial: number;
+  /** The sequence bits (NaN: none given) of the latest pending sequence, and of the latest added. */
+  sequenceBits: number;
+  addedSequenceBits: number;
   /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
   readonly channels: string[];
   lastChannelIndex: number;
@@ -277,12 +275,18 @@ const PENDING_NUMBERS = 1024;
 /** Numbers of a session's pending array when first allocated (1 KB; doubled up to {@link PENDING_NUMBERS}). */
 const INITIAL_PENDING_NUMBERS = 128;
 /** Numbers of a pending RTT sample. */
-const SAMPLE_ENTRY = 7;
+const SAMPLE_ENTRY = 4;
 /** Codes of pending cause-timeline records: a datagram, lost packets, a resend, a server gap, a message's bytes. */
-const TIMELINE_PACKET = -1;
-const TIMELINE_LOSS = -2;
-const TIMELINE_RESEND = -3;
-const TIMELINE_SERVER_GAP = -4;
+const DATAGRAM_FROM_CLIENT = -1;
+const DATAGRAM_FROM_SERVER = -2;
+/** A server datagram's send time: `[SERVER_SEND_TIME, send µs]`. */
+const SERVER_SEND_TIME = -3;
+/** The sequence bits from here on: `[SEQUENCE_BITS, bits or NaN]`. */
+const SEQUENCE_BITS = -4;
+/** A sequence: this code minus (4 × channel index + 2 × resent + 1 for a server datagram). */
+const SEQUENCE = -1024;
+/** Sequence channels a session names by index in its pending entries (more are handled at once, after what waits). */
+const MAX_SEQUENCE_CHANNELS = 64;
 /** A message's bytes: this code minus the index of its type. */
 const TIMELINE_MESSAGE_BYTES = -16;
 /** The session's send-time modulus and sequence bits from here on: `[SEND_TIME_SETTINGS, modulus µs or NaN, bits]`. */
@@ -363,7 +367,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const state = this.session(packet.sessionId);
     if (state === undefined) return;
     state.usesPacketHook = true;
-    this.packetSeen(state, packet.direction, packet.tUs, packet.wireLength);
+    this.datagramSeen(state, packet.direction, packet.tUs, packet.wireLength);
   }
 
   /** Feeds one decoded message. */
@@ -374,7 +378,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     const newDatagram = message.packetIndex !== state.lastPacketIndex;
     if (newDatagram) {
       state.lastPacketIndex = message.packetIndex;
-      if (!state.usesPacketHook) this.packetSeen(state, message.direction, message.tUs, message.packetWireLength);
+      if (!state.usesPacketHook) this.datagramSeen(state, message.direction, message.tUs, message.packetWireLength);
     }
     this.recordMessageBytes(state, message.tUs, message.type, message.byteLength);
     // Only the client's own messages name its player (server messages carry other players' ids), as regions reads them.
@@ -382,17 +386,14 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       state.playerLearnedFromMessages = true;
       this.releaseHeldLogEvents(String(roles.playerId), state.id);
     }
-    if (roles.sequence !== undefined) this.receiveSequence(state, message, roles.sequence as SerialNumber);
+    if (roles.sequence !== undefined) this.recordSequence(state, message, roles.sequence as SerialNumber);
     if (roles.sequence !== undefined || roles.ack !== undefined || roles.echoKey !== undefined || roles.reportedRttMs !== undefined) this.sampler.onMessage(message);
     if (roles.sendTimeUs !== undefined) {
       this.receiveSendTime(state, message, roles.sendTimeUs);
       if (newDatagram && message.direction === "serverToClient") {
-        // The server's own send-time gap tells a stall from a delay onset (which only widens arrival gaps).
-        if (!Number.isNaN(state.lastServerSendUs) && !Number.isNaN(state.pendingGapUs)) {
-          if (roles.sendTimeUs > state.lastServerSendUs) state.pendingGapMs = (roles.sendTimeUs - state.lastServerSendUs) / 1000;
-          else state.pendingGapUs = Number.NaN; // reordered: no gap information
-        }
-        if (Number.isNaN(state.lastServerSendUs) || roles.sendTimeUs > state.lastServerSendUs) state.lastServerSendUs = roles.sendTimeUs;
+        const at = this.reserve(state, 2);
+        state.pending![at] = SERVER_SEND_TIME;
+        state.pending![at + 1] = roles.sendTimeUs;
       }
     }
   }
@@ -669,11 +670,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       types: [],
       lastTypeIndex: -1,
       adding: false,
-      gapSerial: 0,
-      committedGapSerial: -1,
-      sampleGapUs: Number.NaN,
-      sampleGapMs: 0,
-      sampleGapSerial: -1,
+      sequenceBits: Number.NaN,
+      addedSequenceBits: Number.NaN,
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(
@@ -937,33 +935,74 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     }
   }
 
-  private packetSeen(state: SessionState, direction: Direction, tUs: number, wireLength: number): void {
+  /** A datagram of the session: the log clock moves now, its traffic and server gap go with the session's batch. */
+  private datagramSeen(state: SessionState, direction: Direction, tUs: number, wireLength: number): void {
     this.clock(tUs);
-    this.record(state, TIMELINE_PACKET, tUs, wireLength);
-    if (direction !== "serverToClient") return;
+    this.record(state, direction === "serverToClient" ? DATAGRAM_FROM_SERVER : DATAGRAM_FROM_CLIENT, tUs, wireLength);
+  }
+
+  /** A datagram's traffic (added in arrival order): the cause timeline, and a server datagram's gap to the one before. */
+  private addDatagram(state: SessionState, fromServer: boolean, tUs: number, wireLength: number): void {
+    state.timeline.addPacket(tUs, wireLength);
+    if (!fromServer) return;
     this.commitGap(state);
     if (!Number.isNaN(state.lastServerUs)) {
       state.pendingGapMs = (tUs - state.lastServerUs) / 1000;
       state.pendingGapUs = tUs;
-      state.gapSerial += 1;
     }
     state.lastServerUs = tUs;
   }
 
+  /** A server datagram's send time (added in arrival order): the server's own send-time gap tells a stall from a delay onset (which only widens arrival gaps). */
+  private addServerSendTime(state: SessionState, sendTimeUs: number): void {
+    if (!Number.isNaN(state.lastServerSendUs) && !Number.isNaN(state.pendingGapUs)) {
+      if (sendTimeUs > state.lastServerSendUs) state.pendingGapMs = (sendTimeUs - state.lastServerSendUs) / 1000;
+      else state.pendingGapUs = Number.NaN; // reordered: no gap information
+    }
+    if (Number.isNaN(state.lastServerSendUs) || sendTimeUs > state.lastServerSendUs) state.lastServerSendUs = sendTimeUs;
+  }
+
+  /** Commits the server gap measured at the last server datagram (the session's entries before now added). */
   private commitGap(state: SessionState): void {
     if (Number.isNaN(state.pendingGapUs)) return;
-    const at = this.reserve(state, 4);
-    const pending = state.pending!;
-    pending[at] = TIMELINE_SERVER_GAP;
-    pending[at + 1] = state.pendingGapUs;
-    pending[at + 2] = state.pendingGapMs;
-    pending[at + 3] = state.gapSerial;
+    state.timeline.addServerGap(state.pendingGapUs, state.pendingGapMs);
     state.pendingGapUs = Number.NaN;
   }
 
-  private receiveSequence(state: SessionState, message: GameMessage, sequence: SerialNumber): void {
-    const channel = channelKey(message.roles.channel);
-    const streams = state.receiveStreams[message.direction === "clientToServer" ? 0 : 1];
+  /** A message's sequence, with the session's batch (a 64-bit one, or past {@link MAX_SEQUENCE_CHANNELS} channels, at once after what waits). */
+  private recordSequence(state: SessionState, message: GameMessage, sequence: SerialNumber): void {
+    const roles = message.roles;
+    const channel = channelKey(roles.channel);
+    const resent = (roles.resendCount ?? 0) > 0;
+    let channelIndex = -1;
+    if (typeof sequence === "number") {
+      const names = state.channels;
+      channelIndex = names.indexOf(channel);
+      if (channelIndex < 0 && names.length < MAX_SEQUENCE_CHANNELS) channelIndex = names.push(channel) - 1;
+    }
+    if (channelIndex < 0) {
+      this.addPending(state);
+      this.receiveSequence(state, message.direction, channel, sequence, roles.sequenceBits, message.packetIndex, resent, message.tUs);
+      return;
+    }
+    const bits = roles.sequenceBits ?? Number.NaN;
+    if (!Object.is(bits, state.sequenceBits)) {
+      state.sequenceBits = bits;
+      const at = this.reserve(state, 2);
+      state.pending![at] = SEQUENCE_BITS;
+      state.pending![at + 1] = bits;
+    }
+    const at = this.reserve(state, 4);
+    const pending = state.pending!;
+    pending[at] = SEQUENCE - (4 * channelIndex + (resent ? 2 : 0) + (message.direction === "serverToClient" ? 1 : 0));
+    pending[at + 1] = message.tUs;
+    pending[at + 2] = sequence as number;
+    pending[at + 3] = message.packetIndex;
+  }
+
+  /** A message's sequence (in arrival order): its receive stream's loss and resends for the cause timeline. */
+  private receiveSequence(state: SessionState, direction: Direction, channel: string, sequence: SerialNumber, sequenceBits: number | undefined, packetIndex: number, resent: boolean, tUs: number): void {
+    const streams = state.receiveStreams[direction === "clientToServer" ? 0 : 1];
     let stream: ReceiveStream | undefined;
     for (let index = 0; index < streams.length; index++) {
       if (streams[index].channel === channel) {
@@ -972,16 +1011,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       }
     }
     if (stream === undefined) {
-      const unwrapper = new SerialUnwrapper(message.roles.sequenceBits ?? (typeof sequence === "bigint" ? 64 : sequence > 0xffff ? 32 : 16));
+      const unwrapper = new SerialUnwrapper(sequenceBits ?? (typeof sequence === "bigint" ? 64 : sequence > 0xffff ? 32 : 16));
       unwrapper.extend(sequence);
-      streams.push({ channel, unwrapper, lastPacketIndex: message.packetIndex, lastSequence: sequence });
+      streams.push({ channel, unwrapper, lastPacketIndex: packetIndex, lastSequence: sequence });
       return;
     }
-    if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
-    stream.lastPacketIndex = message.packetIndex;
+    if (stream.lastPacketIndex === packetIndex && stream.lastSequence === sequence) return;
+    stream.lastPacketIndex = packetIndex;
     stream.lastSequence = sequence;
-    if ((message.roles.resendCount ?? 0) > 0) {
-      this.record(state, TIMELINE_RESEND, message.tUs, Number.NaN);
+    if (resent) {
+      state.timeline.addResend(tUs);
       return;
     }
     const highest = stream.unwrapper.highestExtended;
@@ -989,9 +1028,9 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (extended <= highest) return;
     const missing = extended - highest - 1;
     if (missing > 0) {
-      this.record(state, TIMELINE_LOSS, message.tUs, Math.min(missing, 1000));
+      state.timeline.addLoss(tUs, Math.min(missing, 1000));
       // A silence with lost packets in it is loss, not a server stall.
-      if (message.direction === "serverToClient") state.pendingGapUs = Number.NaN;
+      if (direction === "serverToClient") state.pendingGapUs = Number.NaN;
     }
   }
 
@@ -1065,9 +1104,6 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     pending[at + 1] = sample.tUs;
     pending[at + 2] = sample.rttMs;
     pending[at + 3] = sample.packetIndex;
-    pending[at + 4] = state.pendingGapUs;
-    pending[at + 5] = state.pendingGapMs;
-    pending[at + 6] = state.gapSerial;
     // Core's SessionRttSignals.detectSpikes (the series' detector, held here).
     if (this.detectEagerly) state.detectors[slot]!.addSample(sample);
   }
@@ -1091,12 +1127,6 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /** Records a cause-timeline entry (added to the timeline with the session's next batch; a resend has no value). */
   private record(state: SessionState, code: number, tUs: number, value: number): void {
-    if (code === TIMELINE_RESEND) {
-      const at = this.reserve(state, 2);
-      state.pending![at] = code;
-      state.pending![at + 1] = tUs;
-      return;
-    }
     const at = this.reserve(state, 3);
     const pending = state.pending!;
     pending[at] = code;
@@ -1142,7 +1172,12 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     for (let at = 0; at < length; ) {
       const code = pending[at];
       if (code < 0) {
-        if (code <= SEND_TIME) {
+        if (code <= SEQUENCE) {
+          const key = SEQUENCE - code;
+          const bits = state.addedSequenceBits;
+          this.receiveSequence(state, (key & 1) === 0 ? "clientToServer" : "serverToClient", state.channels[key >> 2], pending[at + 2], Number.isNaN(bits) ? undefined : bits, pending[at + 3], (key & 2) !== 0, pending[at + 1]);
+          at += 4;
+        } else if (code <= SEND_TIME) {
           const stream = SEND_TIME - code;
           const modulusUs = state.addedModulusUs;
           signals.addSendTimeOf(
@@ -1159,22 +1194,19 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
         } else if (code <= TIMELINE_MESSAGE_BYTES) {
           causes.addMessageBytes(pending[at + 1], state.types[TIMELINE_MESSAGE_BYTES - code], pending[at + 2]);
           at += 3;
-        } else if (code === TIMELINE_PACKET) {
-          causes.addPacket(pending[at + 1], pending[at + 2]);
+        } else if (code === DATAGRAM_FROM_CLIENT || code === DATAGRAM_FROM_SERVER) {
+          this.addDatagram(state, code === DATAGRAM_FROM_SERVER, pending[at + 1], pending[at + 2]);
           at += 3;
-        } else if (code === TIMELINE_LOSS) {
-          causes.addLoss(pending[at + 1], pending[at + 2]);
-          at += 3;
-        } else if (code === TIMELINE_RESEND) {
-          causes.addResend(pending[at + 1]);
+        } else if (code === SERVER_SEND_TIME) {
+          this.addServerSendTime(state, pending[at + 1]);
           at += 2;
-        } else if (code === SEND_TIME_SETTINGS) {
+        } else if (code === SEQUENCE_BITS) {
+          state.addedSequenceBits = pending[at + 1];
+          at += 2;
+        } else {
           state.addedModulusUs = pending[at + 1];
           state.addedBits = pending[at + 2];
           at += 3;
-        } else {
-          if (pending[at + 3] !== state.committedGapSerial) causes.addServerGap(pending[at + 1], pending[at + 2]);
-          at += 4;
         }
         continue;
       }
@@ -1212,13 +1244,8 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       series.timeline.add(tUs, rttMs);
       signals.addValue(series.signals, tUs, rttMs, !series.isAck);
       if (series.isAck) series.signals.series.countChannel(state.channels[channelIndex]);
-      if (!this.detectEagerly) {
-        // Core's SessionRttSignals.detectSpikes, in arrival order: a spike closing here is scored on the timeline as it was then.
-        state.sampleGapUs = pending[at + 4];
-        state.sampleGapMs = pending[at + 5];
-        state.sampleGapSerial = pending[at + 6];
-        state.detectors[slot]!.add(tUs, rttMs, pending[at + 3]);
-      }
+      // Core's SessionRttSignals.detectSpikes, in arrival order: a spike closing here finds the session as it was then.
+      if (!this.detectEagerly) state.detectors[slot]!.add(tUs, rttMs, pending[at + 3]);
       at += SAMPLE_ENTRY;
     }
     state.pendingLength = 0;
@@ -1245,16 +1272,9 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       this.anomalies.add("E_SPIKES_DROPPED", spike.packetIndices[0]);
       return;
     }
-    if (state.adding) {
-      // Closed while the session's entries are added: the server gap uncommitted when the sample arrived is committed (once).
-      if (!Number.isNaN(state.sampleGapUs) && state.sampleGapSerial !== state.committedGapSerial) {
-        state.timeline.addServerGap(state.sampleGapUs, state.sampleGapMs);
-        state.committedGapSerial = state.sampleGapSerial;
-      }
-    } else {
-      this.commitGap(state);
-      this.addPending(state);
-    }
+    // Closed while the session's entries are added, the session is as its sample found it; on arrival, its entries are added first.
+    this.addPending(state);
+    this.commitGap(state);
     const causes = state.timeline.scoreSpike(spike.startUs, spike.endUs);
     for (const cause of this.logTimeline.scoreSpike(spike.startUs, spike.endUs)) causes.push(cause);
     if (spike.levelShift) {
