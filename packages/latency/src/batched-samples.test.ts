@@ -232,4 +232,23 @@ describe("LatencyAnalyzer: values added in batches after spike detection", () =>
     const loss = spike.causes.find((cause) => cause.kind === "lossBurst")!;
     expect(Object.fromEntries(loss.evidence.map((entry) => [entry[0], entry[2]])).lostPackets).toBe(12);
   });
+
+  it("counts a header repeated on a datagram's messages once, and a sequence sent again in a new datagram as a resend", () => {
+    // 3,000 client datagrams of 3 messages (the header on each; the 2nd and 3rd marked resent, which a repeated header ignores);
+    // at 29.5–30 s each datagram is followed by a new datagram resending its sequence: 25 resends.
+    const messages: GameMessage[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const sendUs = 1e15 + n * 20_000;
+      for (let index = 0; index < 3; index++) messages.push(message("s", "clientToServer", sendUs, 0, { sequence: n, sequenceBits: 16, sendTimeUs: sendUs, resendCount: index === 0 ? 0 : 1 }, `m${index}`));
+      if (n >= 1475 && n < 1500) messages.push(message("s", "clientToServer", sendUs + 5000, 0, { sequence: n, sequenceBits: 16, sendTimeUs: sendUs + 5000, resendCount: 1 }, "m0"));
+      const delayMs = 20 + (n % 7) + (n >= 1500 && n < 1530 ? 250 : 0);
+      messages.push(message("s", "serverToClient", sendUs + delayMs * 1000, 0, { ack: n }, "snapshot"));
+    }
+    const analyzer = new LatencyAnalyzer();
+    for (const entry of numbered(messages)) analyzer.onMessage(entry);
+    const report = analyzer.finish();
+    const spike = report.sessions[0].spikes.find((entry) => entry.startUs >= 1e15 + 29_000_000)!;
+    expect(spike.causes.find((cause) => cause.kind === "retransmissionStorm")!.evidence.resends).toBe(25);
+    expect(report.streams.find((stream) => stream.direction === "clientToServer")!.packets).toBe(3025);
+  });
 });

@@ -250,6 +250,18 @@ interface SessionState {
   /** The sequence bits (NaN: none given) of the latest pending sequence, and of the latest added. */
   sequenceBits: number;
   addedSequenceBits: number;
+  /**
+   * The receive stream (2 × channel index + 1 for a server datagram; −1 none),
+   * datagram and sequence of the latest pending sequence, and the send-time
+   * stream and datagram of the latest pending sender time: the same again (a
+   * header repeated on each message of a datagram) is not recorded, as its
+   * stream would skip it.
+   */
+  lastSequenceStream: number;
+  lastSequencePacket: number;
+  lastSequenceValue: number;
+  lastSendTimeStream: number;
+  lastSendTimePacket: number;
   /** Channels of the session's ack samples (pending samples name them by index), and the last one named. */
   readonly channels: string[];
   lastChannelIndex: number;
@@ -672,6 +684,11 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
       adding: false,
       sequenceBits: Number.NaN,
       addedSequenceBits: Number.NaN,
+      lastSequenceStream: -1,
+      lastSequencePacket: -1,
+      lastSequenceValue: Number.NaN,
+      lastSendTimeStream: -1,
+      lastSendTimePacket: -1,
       series: new Map(),
       rtt,
       signals: new SessionRttSignals(
@@ -982,9 +999,16 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     }
     if (channelIndex < 0) {
       this.addPending(state);
+      state.lastSequenceStream = -1;
       this.receiveSequence(state, message.direction, channel, sequence, roles.sequenceBits, message.packetIndex, resent, message.tUs);
       return;
     }
+    const stream = 2 * channelIndex + (message.direction === "serverToClient" ? 1 : 0);
+    // The datagram's sequence again (another message of it): its stream skips it, resent or not.
+    if (stream === state.lastSequenceStream && message.packetIndex === state.lastSequencePacket && sequence === state.lastSequenceValue) return;
+    state.lastSequenceStream = stream;
+    state.lastSequencePacket = message.packetIndex;
+    state.lastSequenceValue = sequence as number;
     const bits = roles.sequenceBits ?? Number.NaN;
     if (!Object.is(bits, state.sequenceBits)) {
       state.sequenceBits = bits;
@@ -1048,9 +1072,15 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     if (channelIndex < 0 && names.length < MAX_SEND_TIME_CHANNELS) channelIndex = names.push(channel) - 1;
     if (channelIndex < 0) {
       this.addPending(state);
+      state.lastSendTimeStream = -1;
       state.signals.addSendTime(message, sendTimeUs);
       return;
     }
+    const stream = 2 * channelIndex + (message.direction === "clientToServer" ? 0 : 1);
+    // The datagram's sender time again (another message of it): its stream takes one per datagram.
+    if (stream === state.lastSendTimeStream && message.packetIndex === state.lastSendTimePacket) return;
+    state.lastSendTimeStream = stream;
+    state.lastSendTimePacket = message.packetIndex;
     const modulusUs = roles.sendTimeModulusUs ?? Number.NaN;
     const bits = roles.sequenceBits ?? 16;
     if (bits !== state.sendTimeBits || !Object.is(modulusUs, state.sendTimeModulusUs)) {
@@ -1064,7 +1094,7 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
     }
     const at = this.reserve(state, 5);
     const pending = state.pending!;
-    pending[at] = SEND_TIME - (2 * channelIndex + (message.direction === "clientToServer" ? 0 : 1));
+    pending[at] = SEND_TIME - stream;
     pending[at + 1] = message.tUs;
     pending[at + 2] = sendTimeUs;
     pending[at + 3] = typeof roles.sequence === "number" ? roles.sequence : Number.NaN;
