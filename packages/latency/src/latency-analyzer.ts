@@ -1103,9 +1103,10 @@ export class LatencyAnalyzer implements MergeableAnalyzer<LatencyReport, Latency
 
   /**
    * Takes one sample (core's samplers reuse the object: nothing here keeps
-   * it): its spike detection runs now (a spike closing scores its causes on
-   * the session's traffic as it is now), its values are added with the
-   * session's next batch ({@link addPending}).
+   * it): its values are added with the session's next batch
+   * ({@link addPending}); its spike detection runs there too, in arrival
+   * order, until the first server-log event, and from then on now (a spike
+   * closing then scores its causes on the log timeline as it is now).
    */
   private addSample(sample: RttSample): void {
     if (!Number.isFinite(sample.rttMs) || sample.rttMs < 0) {

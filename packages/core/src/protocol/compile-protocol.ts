@@ -14,7 +14,7 @@ import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
 import { roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
-import { rolesOnlyHints, type DecodedFields, type RolesOnlyHints } from "./roles-only-decode.js";
+import { rolesOnlyHints, type DecodedFields } from "./roles-only-decode.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
 
@@ -140,8 +140,8 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly reportTrailing: boolean;
   private readonly onInternalError: ((error: unknown) => void) | undefined;
   private readonly decodedFields: DecodedFields | FieldsWanted;
-  /** The roles-only decoders serve this datagram (its fields are not wanted). */
-  private rolesOnlyDatagram = false;
+  /** The roles-only decoders serve this datagram (its fields are not wanted): always with `fields: "roles"`, per datagram with a function. */
+  private rolesOnlyDatagram: boolean;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
@@ -166,6 +166,7 @@ export class CompiledProtocol implements DatagramDecoder {
     this.reportTrailing = options.reportTrailingBytes !== false;
     this.onInternalError = options.onInternalError;
     this.decodedFields = options.fields ?? "all";
+    this.rolesOnlyDatagram = this.decodedFields === "roles";
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
     for (const name of collectPluginNames(plan)) {
@@ -231,27 +232,22 @@ export class CompiledProtocol implements DatagramDecoder {
       if (message.ackChannel !== undefined) defaultRoles.add("ackChannel");
     }
     const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
-    // Roles-only decoding (compiled only): the message's decoder and role builder share its hints.
-    // `roles`: they are the message's decoder; a function: they serve the datagrams it declines.
-    const hintsOf = new Map<FieldPlan[], RolesOnlyHints>();
-    const perDatagram = typeof this.decodedFields === "function";
     for (const message of this.plan.messages) {
-      const hints = compiled && this.decodedFields !== "all" ? rolesOnlyHints(message) : undefined;
       const defaults = { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel };
-      // (a failed compiled build may have left one: the interpreter's builds have none)
-      message.rolesOnly = undefined;
-      if (hints !== undefined && perDatagram) {
-        message.rolesOnly = {
-          decode: generateDecoder(message.fields, 1, hints),
-          buildRoles: roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints),
-        };
-      } else if (hints !== undefined) hintsOf.set(message.fields, hints);
-      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hintsOf.get(message.fields)));
+      this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape));
+      // Roles-only decoding (compiled only): the message's roles-only decoder and role builder share its hints;
+      // they serve every datagram (`roles`) or those a FieldsWanted function declines.
+      // (Reset: a failed compiled build may have left one; the interpreter's builds have none.)
+      const hints = compiled && this.decodedFields !== "all" ? rolesOnlyHints(message) : undefined;
+      message.rolesOnly =
+        hints === undefined
+          ? undefined
+          : { decode: generateDecoder(message.fields, 1, hints), buildRoles: roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints) };
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;
       this.codecs.set(fields, {
-        decode: compiled ? generateDecoder(fields, level, level === 1 ? hintsOf.get(fields) : undefined) : interpretDecoder(fields, level),
+        decode: compiled ? generateDecoder(fields, level) : interpretDecoder(fields, level),
         encode: compiled ? generateEncoder(fields, level) : interpretEncoder(fields, level),
       });
     }

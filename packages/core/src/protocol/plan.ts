@@ -234,10 +234,10 @@ export interface MessagePlan {
   /** Filled by the compiler: builds the message's roles. */
   buildRoles?: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
   /**
-   * Filled by the compiler when the fields to decode are chosen per datagram
-   * (`CompileProtocolOptions.fields` a function) and this message has a
-   * roles-only decoder (see roles-only-decode.ts): it and its role builder,
-   * used for the datagrams whose fields nobody reads.
+   * Filled by the compiler when not every field is decoded
+   * (`CompileProtocolOptions.fields` `roles` or a function) and this message
+   * has a roles-only decoder (see roles-only-decode.ts): it and its role
+   * builder, used for every datagram (`roles`) or those the function declines.
    */
   rolesOnly?: {
     decode: DecodeFields;

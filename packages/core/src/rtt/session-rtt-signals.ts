@@ -233,16 +233,9 @@ export class SessionRttSignals {
    * {@link seriesFor} returns it); no lookup by method and direction.
    */
   addToSeries(signals: RttSeriesSignals, sample: RttSample, alsoInto?: QuantileSketch): RttSeriesSignals {
-    if (!this.hasReceivedStream) signals.jitter.add(sample.tUs + sample.rttMs * 1000, sample.tUs);
-    if (Number.isNaN(signals.firstUs)) signals.firstUs = sample.tUs;
-    if (Number.isNaN(signals.lastUs) || sample.tUs > signals.lastUs) signals.lastUs = sample.tUs;
-    // The session's RTT series (SessionRtt.add, its series already known).
-    const series = signals.series;
-    if (alsoInto === undefined) series.sketch.add(sample.rttMs);
-    else series.sketch.addToBoth(sample.rttMs, alsoInto);
-    if (sample.method === "ack") series.countChannel(sample.channel);
-    else this.hasDirectMethod = true;
-    if (this.hasDirectMethod) this.keepRecent(signals, sample.tUs, sample.rttMs);
+    const ack = sample.method === "ack";
+    this.addValue(signals, sample.tUs, sample.rttMs, !ack, alsoInto);
+    if (ack) signals.series.countChannel(sample.channel);
     signals.detector.addSample(sample);
     return signals;
   }
@@ -268,13 +261,16 @@ export class SessionRttSignals {
    * The rest of {@link addToSeries} for one sample whose spike detection
    * already ran ({@link detectSpikes}): the RTT-series jitter, first/last
    * times, the session's RTT series sketch and the recent samples. `direct`:
-   * the sample is of a direct method (echo, reported), not ack.
+   * the sample is of a direct method (echo, reported), not ack; `alsoInto`:
+   * another sketch the value goes into too (see {@link SessionRtt.add}).
    */
-  addValue(signals: RttSeriesSignals, tUs: number, rttMs: number, direct: boolean): void {
+  addValue(signals: RttSeriesSignals, tUs: number, rttMs: number, direct: boolean, alsoInto?: QuantileSketch): void {
     if (!this.hasReceivedStream) signals.jitter.add(tUs + rttMs * 1000, tUs);
     if (Number.isNaN(signals.firstUs)) signals.firstUs = tUs;
     if (Number.isNaN(signals.lastUs) || tUs > signals.lastUs) signals.lastUs = tUs;
-    signals.series.sketch.add(rttMs);
+    // The session's RTT series (SessionRtt.add, its series already known).
+    if (alsoInto === undefined) signals.series.sketch.add(rttMs);
+    else signals.series.sketch.addToBoth(rttMs, alsoInto);
     if (direct) this.hasDirectMethod = true;
     if (this.hasDirectMethod) this.keepRecent(signals, tUs, rttMs);
   }

@@ -104,15 +104,15 @@ export class RttSeries {
     return best;
   }
 
-  /** Counts an ack sample's channel (`count` samples of it). */
-  countChannel(channel: string, count = 1): void {
+  /** Counts an ack sample's channel. */
+  countChannel(channel: string): void {
     if (channel === this.runChannel) {
-      this.runCount += count;
+      this.runCount += 1;
       return;
     }
     this.flushRun();
     this.runChannel = channel;
-    this.runCount = count;
+    this.runCount = 1;
   }
 
   private flushRun(): void {
