@@ -318,6 +318,35 @@ function constraintCode(e: Emitter, field: FieldPlan, value: string, path: strin
   return `if (${tests.join(" || ")}) ${call}`;
 }
 
+/** Bit offsets of a fixed-layout struct's fields from its start (see {@link fixedLayoutBits}). */
+function fixedLayoutOffsets(fields: readonly FieldPlan[]): number[] {
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const field of fields) {
+    offsets.push(offset);
+    offset += (field.node as { bits: number }).bits;
+  }
+  return offsets;
+}
+
+/**
+ * The value of one field of a fixed-layout struct at bit `offset` from the
+ * element start `start`, from one 32-bit window (big-endian, at any bit
+ * position): a bool, a dequantized value or the unsigned integer.
+ */
+function windowValueCode(e: Emitter, fieldNode: NodePlan, start: string, offset: number): string {
+  const { kind, bits } = fieldNode as Extract<NodePlan, { kind: "int" | "quantized" | "bool" }>;
+  const at = offset === 0 ? start : `(${start} + ${int(offset)})`;
+  const q = `(${at} >>> 3)`;
+  const raw = `((((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${at} & 7)) >>> ${int(32 - bits)})`;
+  if (kind === "bool") return `${raw} !== 0`;
+  if (kind === "quantized") {
+    const quantized = fieldNode as Extract<NodePlan, { kind: "quantized" }>;
+    return `${e.number(quantized.min)} + (${raw} * ${e.number(quantized.max - quantized.min)}) / ${e.number(quantized.steps)}`;
+  }
+  return raw;
+}
+
 /**
  * Decodes one element of a counted array of a fixed-layout struct (see
  * {@link fixedLayoutBits}) whose bits `checkFits` has already guaranteed: every
@@ -331,26 +360,11 @@ function decodeFixedLayoutStruct(e: Emitter, node: Extract<NodePlan, { kind: "st
   const fields = node.fields;
   const start = e.variable("p");
   const record = `o${int(node.level)}`;
-  let lastOffset = 0;
-  for (let index = 0, offset = 0; index < fields.length; index++) {
-    lastOffset = offset;
-    offset += (fields[index].node as { bits: number }).bits;
-  }
+  const offsets = fixedLayoutOffsets(fields);
   const total = fixedLayoutBits(node);
-  e.emit(`{ const ${start} = r.position; if (((${start} + ${int(lastOffset)}) >>> 3) + 3 < b.length) {`);
+  e.emit(`{ const ${start} = r.position; if (((${start} + ${int(offsets[offsets.length - 1])}) >>> 3) + 3 < b.length) {`);
   const values = fields.map(() => e.variable("v"));
-  let offset = 0;
-  for (let index = 0; index < fields.length; index++) {
-    const fieldNode = fields[index].node as Extract<NodePlan, { kind: "int" | "quantized" | "bool" }>;
-    const bits = fieldNode.bits;
-    const at = offset === 0 ? start : `(${start} + ${int(offset)})`;
-    const q = `(${at} >>> 3)`;
-    const raw = `((((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${at} & 7)) >>> ${int(32 - bits)})`;
-    if (fieldNode.kind === "bool") e.emit(`const ${values[index]} = ${raw} !== 0;`);
-    else if (fieldNode.kind === "quantized") e.emit(`const ${values[index]} = ${e.number(fieldNode.min)} + (${raw} * ${e.number(fieldNode.max - fieldNode.min)}) / ${e.number(fieldNode.steps)};`);
-    else e.emit(`const ${values[index]} = ${raw};`);
-    offset += bits;
-  }
+  fields.forEach((field, index) => e.emit(`const ${values[index]} = ${windowValueCode(e, field.node, start, offsets[index])};`));
   const prefix = structPrefixFields(fields);
   // Shared number boxes: the role builder's entity roles copy these values by pointer (see tagged-fields.ts).
   preferTaggedFields(prefix);
@@ -418,27 +432,12 @@ function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly 
   const list = e.variable("a");
   const start = e.variable("p");
   const values = fields.map(() => e.variable("v"));
-  let lastOffset = 0;
-  for (let position = 0, offset = 0; position < fields.length; position++) {
-    lastOffset = offset;
-    offset += (fields[position].node as { bits: number }).bits;
-  }
+  const offsets = fixedLayoutOffsets(fields);
   e.emit(`const ${list} = []; for (let i = 0; i < ${count}; i++) { const ${start} = r.position; let ${[...needed].map((position) => values[position]).join(", ")};`);
-  e.emit(`if (((${start} + ${int(lastOffset)}) >>> 3) + 3 < b.length) {`);
-  let offset = 0;
-  for (let position = 0; position < fields.length; position++) {
-    const fieldNode = fields[position].node as Extract<NodePlan, { kind: "int" | "quantized" | "bool" }>;
-    const bits = fieldNode.bits;
-    if (needed.has(position)) {
-      const at = offset === 0 ? start : `(${start} + ${int(offset)})`;
-      const q = `(${at} >>> 3)`;
-      const raw = `((((b[${q}] << 24) | (b[${q} + 1] << 16) | (b[${q} + 2] << 8) | b[${q} + 3]) << (${at} & 7)) >>> ${int(32 - bits)})`;
-      if (fieldNode.kind === "bool") e.emit(`${values[position]} = ${raw} !== 0;`);
-      else if (fieldNode.kind === "quantized") e.emit(`${values[position]} = ${e.number(fieldNode.min)} + (${raw} * ${e.number(fieldNode.max - fieldNode.min)}) / ${e.number(fieldNode.steps)};`);
-      else e.emit(`${values[position]} = ${raw};`);
-    }
-    offset += bits;
-  }
+  e.emit(`if (((${start} + ${int(offsets[offsets.length - 1])}) >>> 3) + 3 < b.length) {`);
+  fields.forEach((field, position) => {
+    if (needed.has(position)) e.emit(`${values[position]} = ${windowValueCode(e, field.node, start, offsets[position])};`);
+  });
   e.emit(`r.position = ${start} + ${int(total)}; r.field = ${lastPath};`);
   fields.forEach((field, position) => {
     if (field.constraint !== undefined) e.emit(constraintCode(e, field, values[position], e.constant(field.path)));
