@@ -47,7 +47,7 @@ export interface ObservedRanges {
    * Every numeric value seen (NaN aside: its quantization error is never a maximum) per leaf path, any type: a
    * quantization's error is measured on them instead of walking the messages again ({@link deriveQuantization}).
    */
-  values?: Map<string, number[]>;
+  values: Map<string, number[]>;
 }
 
 /** Per-leaf state of {@link observeRanges} for one message type, by the visitor's leaf index. */
@@ -279,55 +279,19 @@ export function deriveQuantization(
       maxError: 0,
     });
   }
-  // Measure the error actually introduced on every retained value.
+  // Measure the error actually introduced on every retained value: the values the observation kept
+  // (every numeric leaf value of the retained messages, NaN aside — its error is never a maximum).
   const errors = new Map<string, number>();
-  // The spec of each leaf of the message's type by the visitor's leaf index (NO_SPEC: none), looked up by path once.
-  const specSlotsByType = new Map<string, (QuantizationSpec | null | undefined)[]>();
-  let specSlots: (QuantizationSpec | null | undefined)[] = [];
-  const measure = (path: string, _bits: number, _changed: boolean, value: FieldValue | undefined, leafIndex?: number): void => {
-    let spec: QuantizationSpec | null | undefined;
-    if (leafIndex !== undefined && leafIndex >= 0) {
-      spec = specSlots[leafIndex];
-      if (spec === undefined) {
-        spec = specs.get(path) ?? null;
-        specSlots[leafIndex] = spec;
-      }
-    } else {
-      spec = specs.get(path);
+  for (const [path, spec] of specs) {
+    const list = observed.values.get(path);
+    if (list === undefined) continue;
+    let worst = 0;
+    for (let index = 0; index < list.length; index++) {
+      const number = list[index]!;
+      const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
+      if (error > worst) worst = error;
     }
-    const number = toNumber(value);
-    if (spec === undefined || spec === null || number === undefined) return;
-    const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
-    if (error > (errors.get(path) ?? 0)) errors.set(path, error);
-  };
-  const lists = observed.values;
-  if (specs.size > 0 && lists !== undefined) {
-    // The values the observation kept: the same numbers the walk below visits.
-    for (const [path, spec] of specs) {
-      const list = lists.get(path);
-      if (list === undefined) continue;
-      let worst = 0;
-      for (let index = 0; index < list.length; index++) {
-        const number = list[index]!;
-        const error = Math.abs(dequantizeValue(quantizeValue(number, spec), spec) - number);
-        if (error > worst) worst = error;
-      }
-      if (worst > 0) errors.set(path, worst);
-    }
-  } else if (specs.size > 0) {
-    for (const message of messages) {
-      let typeSpecs = specSlotsByType.get(message.type);
-      if (typeSpecs === undefined) {
-        typeSpecs = [];
-        specSlotsByType.set(message.type, typeSpecs);
-      }
-      specSlots = typeSpecs;
-      try {
-        reencoder.visitLeaves(message.type, message.fields, undefined, measure);
-      } catch {
-        // see above
-      }
-    }
+    if (worst > 0) errors.set(path, worst);
   }
   let maxError = 0;
   for (const leaf of leaves) {
