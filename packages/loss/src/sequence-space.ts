@@ -168,8 +168,6 @@ export class SequenceSpace {
   private readonly slotTimeUs: Float64Array;
   /** Sequence width (wrap-around), undefined when unknown (no wrap for numbers, 64 bits for bigints). */
   private bits: number | undefined;
-  /** 32 − `bits` for a width of 32 bits or less (the sign-extending shift of a wrapped difference), else -1. */
-  private wrapShift = -1;
   private started = false;
   private highest = 0;
   private highestRaw: SerialNumber = 0;
@@ -261,7 +259,6 @@ export class SequenceSpace {
   /** Sets the sequence width (wrap-around, 1–64 bits); 0 or undefined = unknown. */
   setSequenceBits(bits: number | undefined): void {
     this.bits = bits === undefined || !Number.isInteger(bits) || bits <= 0 || bits > 64 ? undefined : bits;
-    this.wrapShift = this.bits !== undefined && this.bits <= 32 ? 32 - this.bits : -1;
   }
 
   /** Sequence width in use (undefined when unknown). */
@@ -280,13 +277,6 @@ export class SequenceSpace {
   }
 
   private delta(from: SerialNumber, to: SerialNumber): number {
-    // Core's serialDifference, with its own fast path for a width of 32 bits or less taken here first (two numbers
-    // a 32-bit integer apart: the low bits of the difference, sign-extended); everything else goes to core.
-    const shift = this.wrapShift;
-    if (shift >= 0 && typeof from === "number" && typeof to === "number") {
-      const difference = to - from;
-      if ((difference | 0) === difference) return (difference << shift) >> shift;
-    }
     return serialDifference(from, to, this.bits);
   }
 
