@@ -206,37 +206,46 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   };
   let currentSessionId = "";
   let currentDirection: Direction = "clientToServer";
-  let currentCounts: Map<string, MessageCount> | undefined;
   let currentEntry: unknown;
-  let currentState: FlowDecodeState | undefined;
-  let currentSide = 0;
+  // decode state of the current packet's session direction (undefined before the first decoded datagram)
+  let currentSide: SideDecodeState | undefined;
   // Clocks and ticks that wrap (a u32 ms clock, a 16/24-bit tick) are unwrapped once here, per
   // session direction, so no analyzer ever sees a wrap.
   const roleUnwrapper = new RoleUnwrapper();
+  const countIn = (counts: Map<string, MessageCount>, message: GameMessage): MessageCount => {
+    let count = counts.get(message.type);
+    if (count === undefined) {
+      count = { session: message.sessionId, direction: message.direction, type: message.type, count: 0, bytes: 0 };
+      counts.set(message.type, count);
+    }
+    return count;
+  };
   const onMessage = (message: GameMessage): void => {
-    let counts = currentCounts;
-    if (counts === undefined || message.sessionId !== currentSessionId || message.direction !== currentDirection) {
+    const side = currentSide;
+    let count: MessageCount;
+    if (side === undefined || message.sessionId !== currentSessionId || message.direction !== currentDirection) {
       // A decoder may name another session or direction than the packet's: count it there.
       roleUnwrapper.apply(message);
-      counts = countsOf(message.sessionId, message.direction);
+      count = countIn(countsOf(message.sessionId, message.direction), message);
     } else {
-      // The packet's own session direction: its clock state is kept on the flow (no lookup per message).
+      // The packet's own session direction: its clock state and latest count are kept on the flow (no lookup per message).
       const roles = message.roles;
       if (roles.sendTimeModulusUs !== undefined || roles.targetTimeModulusUs !== undefined || roles.tickBits !== undefined) {
-        const state = currentState!;
-        let sender = state.senders[currentSide];
+        let sender = side.sender;
         if (sender === undefined) {
           sender = roleUnwrapper.senderOf(currentSessionId, currentDirection);
-          state.senders[currentSide] = sender;
+          side.sender = sender;
         }
         roleUnwrapper.applyFor(message, sender);
       }
-    }
-    const type = message.type;
-    let count = counts.get(type);
-    if (count === undefined) {
-      count = { session: message.sessionId, direction: message.direction, type, count: 0, bytes: 0 };
-      counts.set(type, count);
+      const type = message.type;
+      if (type === side.lastType) {
+        count = side.lastCount!;
+      } else {
+        count = countIn(side.counts, message);
+        side.lastType = type;
+        side.lastCount = count;
+      }
     }
     count.count += 1;
     count.bytes += message.byteLength;
@@ -300,14 +309,12 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
       currentEntry = entry;
       currentSessionId = entry.id;
       currentDirection = direction;
-      currentSide = direction === "clientToServer" ? 0 : 1;
       let state = entry.decodeState as FlowDecodeState | undefined;
       if (state === undefined) {
-        state = { counts: [countsOf(entry.id, "clientToServer"), countsOf(entry.id, "serverToClient")], senders: [undefined, undefined] };
+        state = { clientToServer: sideDecodeState(countsOf(entry.id, "clientToServer")), serverToClient: sideDecodeState(countsOf(entry.id, "serverToClient")) };
         entry.decodeState = state;
       }
-      currentState = state;
-      currentCounts = state.counts[currentSide];
+      currentSide = direction === "clientToServer" ? state.clientToServer : state.serverToClient;
     }
     context.sessionId = entry.id;
     context.direction = direction;
@@ -380,10 +387,27 @@ export async function runCapturePipeline(options: CapturePipelineOptions): Promi
   };
 }
 
-/** What the pipeline keeps per decoded flow: its message counts and clock state per direction (clientToServer, serverToClient). */
+/** What the pipeline keeps per decoded flow direction: its message counts, the latest type counted, and its clock state. */
+interface SideDecodeState {
+  /** Message counts by type. */
+  counts: Map<string, MessageCount>;
+  /** Type of the latest message counted here (a datagram's messages are mostly of one type): its count is `lastCount`. */
+  lastType: string | undefined;
+  /** Count of `lastType`. */
+  lastCount: MessageCount | undefined;
+  /** The role unwrapper's state of this session direction, once a message had a wrapping role. */
+  sender: RoleUnwrapperSender | undefined;
+}
+
+/** A new {@link SideDecodeState} over `counts`. */
+function sideDecodeState(counts: Map<string, MessageCount>): SideDecodeState {
+  return { counts, lastType: undefined, lastCount: undefined, sender: undefined };
+}
+
+/** What the pipeline keeps per decoded flow: one {@link SideDecodeState} per direction. */
 interface FlowDecodeState {
-  counts: [Map<string, MessageCount>, Map<string, MessageCount>];
-  senders: [RoleUnwrapperSender | undefined, RoleUnwrapperSender | undefined];
+  clientToServer: SideDecodeState;
+  serverToClient: SideDecodeState;
 }
 
 /** Definitions compiled to their traffic match, once per definition object. */

@@ -148,3 +148,36 @@ describe("FlowTable lookup", () => {
     }
   });
 });
+
+describe("FlowTable recent-flow cache", () => {
+  it("tells apart interleaved flows that share a port pair or a cache slot, in both directions", () => {
+    const table = new FlowTable({ serverPorts: [7777] });
+    // 300 clients; ports 40000 + (i % 50): six clients share each port pair (other addresses), and 300 pairs over 1,024 slots collide
+    const clients = Array.from({ length: 300 }, (_, index) => ({ address: `10.1.${index >> 8}.${index & 255}`, port: 40000 + (index % 50) }));
+    for (let round = 0; round < 4; round++) {
+      for (const [index, client] of clients.entries()) {
+        const tUs = round * 1000 + index;
+        expect(table.observe(packet(client.address, client.port, "203.0.113.10", 7777, tUs, 60))).toMatchObject({ isNew: round === 0, direction: "clientToServer" });
+        const answer = table.observe(packet("203.0.113.10", 7777, client.address, client.port, tUs, 100 + (index % 7)));
+        expect(answer.entry?.id).toBe(`udp:${client.address}:${client.port}-203.0.113.10:7777`);
+        expect(answer.direction).toBe("serverToClient");
+      }
+      // the same ports over TCP are other flows
+      table.observe(packet(clients[0]!.address, clients[0]!.port, "203.0.113.10", 7777, round * 1000 + 999, 40, "tcp"));
+    }
+    expect(table.size).toBe(301);
+    const flows = table.flows();
+    for (const [index, client] of clients.entries()) {
+      expect(flows[index]).toMatchObject({ a: `${client.address}:${client.port}`, aToB: { packets: 4, bytes: 240 }, bToA: { packets: 4, bytes: 4 * (100 + (index % 7)) } });
+    }
+    expect(flows[300]).toMatchObject({ transport: "tcp", aToB: { packets: 4, bytes: 160 } });
+  });
+
+  it("counts a flow between one endpoint and itself as sent by a", () => {
+    const table = new FlowTable();
+    table.observe(packet("127.0.0.1", 9000, "127.0.0.1", 9000, 1, 50));
+    table.observe(packet("127.0.0.1", 9000, "127.0.0.1", 9000, 2, 50));
+    expect(table.flows()[0]).toMatchObject({ aToB: { packets: 2, bytes: 100 }, bToA: { packets: 0, bytes: 0 } });
+  });
+});
+

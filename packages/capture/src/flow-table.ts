@@ -113,6 +113,15 @@ function portPairKey(firstPort: number, secondPort: number): number {
   return ((firstPort << 16) | secondPort) | 0;
 }
 
+/** Slots of the flow table's direct-mapped cache of recent flows (see {@link FlowTable.observe}). */
+const RECENT_FLOW_SLOTS = 1024;
+
+/** The recent-flow slot of a port pair: the same for both directions (a multiplicative hash of the sorted pair, top 10 bits). */
+function recentFlowSlot(firstPort: number, secondPort: number): number {
+  const pair = firstPort < secondPort ? (firstPort << 16) | secondPort : (secondPort << 16) | firstPort;
+  return Math.imul(pair, 0x9e3779b1) >>> 22;
+}
+
 /** Lowest port of the OS ephemeral ranges: Linux 32768-60999, IANA/Windows/macOS 49152-65535. */
 export const EPHEMERAL_PORT_START = 32768;
 
@@ -141,7 +150,13 @@ export class FlowTable {
   private readonly servedSessions = new Map<string, number>();
   private captureStartUs = Number.NaN;
   private readonly maxFlows: number;
-  private last: FlowEntry | undefined;
+  /**
+   * Direct-mapped cache of recent flows, by the slot of their port pair (both
+   * directions share a slot): the flows of a capture's interleaved conversations
+   * are found with one array load and the field compares, without the two Map
+   * lookups of {@link FlowTable.find}.
+   */
+  private readonly recent: (FlowEntry | undefined)[] = new Array<FlowEntry | undefined>(RECENT_FLOW_SLOTS).fill(undefined);
   private readonly observation: FlowObservation = { entry: undefined, direction: "clientToServer", isNew: false };
 
   constructor(options: FlowTableOptions = {}) {
@@ -169,18 +184,32 @@ export class FlowTable {
     const destination = packet.destinationAddress;
     const destinationPort = packet.destinationPort;
     if (this.captureStartUs !== this.captureStartUs) this.captureStartUs = packet.tUs;
-    let entry = this.last;
+    const transport = packet.transport;
+    const slot = recentFlowSlot(sourcePort, destinationPort);
+    let entry = this.recent[slot];
     let fromA: boolean;
     if (
       entry !== undefined &&
-      entry.transport === packet.transport &&
-      ((entry.aPort === sourcePort && entry.bPort === destinationPort && entry.aAddress === source && entry.bAddress === destination) ||
-        (entry.bPort === sourcePort && entry.aPort === destinationPort && entry.bAddress === source && entry.aAddress === destination))
+      entry.transport === transport &&
+      entry.aPort === sourcePort &&
+      entry.bPort === destinationPort &&
+      entry.aAddress === source &&
+      entry.bAddress === destination
     ) {
-      fromA = entry.aAddress === source && entry.aPort === sourcePort;
+      fromA = true;
+      observation.isNew = false;
+    } else if (
+      entry !== undefined &&
+      entry.transport === transport &&
+      entry.bPort === sourcePort &&
+      entry.aPort === destinationPort &&
+      entry.bAddress === source &&
+      entry.aAddress === destination
+    ) {
+      fromA = false;
       observation.isNew = false;
     } else {
-      entry = this.find(packet.transport, source, sourcePort, destination, destinationPort);
+      entry = this.find(transport, source, sourcePort, destination, destinationPort);
       if (entry === undefined) {
         if (this.ordered.length >= this.maxFlows) {
           this.untrackedPackets += 1;
@@ -200,7 +229,7 @@ export class FlowTable {
         observation.isNew = false;
       }
       fromA = entry.aAddress === source && entry.aPort === sourcePort;
-      this.last = entry;
+      this.recent[slot] = entry;
     }
     const totals = fromA ? entry.aToB : entry.bToA;
     totals.packets += 1;
