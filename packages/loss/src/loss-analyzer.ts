@@ -6,7 +6,6 @@ import {
   type MergeableAnalyzer,
   type MergePlacement,
   isCaptureDuplicate,
-  DEFAULT_RECENT_DATAGRAMS,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -16,7 +15,6 @@ import {
   type MessageAnalyzer,
   type MessageRoles,
   type PacketObservation,
-  RecentDatagrams,
   type Recommendation,
   type SerialNumber,
   serialNumberForReport,
@@ -50,6 +48,7 @@ import type {
   StateSyncImpact,
   SyncImpact,
 } from "./report-schema.js";
+import { RecentPayloadRings, RING_ENTRIES } from "./recent-payload-rings.js";
 import { Rfc3550SequenceCounter } from "./rfc3550-sequence.js";
 import { Observation, SequenceSpace, type ObservationValue, type SequenceSpaceOptions } from "./sequence-space.js";
 import { MAX_BUFFER_SNAPSHOTS, StateSyncTracker } from "./state-sync.js";
@@ -208,16 +207,16 @@ interface DirectionState {
   lastAck: SerialNumber;
   /** Inputs without a sequence role. */
   input: InputCoverage | undefined;
-  /** Recent datagrams of the direction, to tell a datagram captured twice (allocated on the first payload). */
-  recent: RecentDatagrams | undefined;
+  /** The direction's ring of recent datagrams in the analyzer's {@link RecentPayloadRings}, to tell a datagram captured twice (allocated on the first payload; -1 before). */
+  recent: number;
   /** The first datagrams of the pass (checked against the previous pass's at a merge). */
   headPackets: LossHeadPacketState[];
   /** Acks for this direction's streams that found no stream (they acknowledge the previous pass). */
   headAcks: LossHeadAckState[];
 }
 
-/** Datagrams remembered per session and direction for capture-duplicate detection (core's ring, as bandwidth keeps one). */
-const RECENT_DATAGRAMS = DEFAULT_RECENT_DATAGRAMS;
+/** Datagrams remembered per session and direction for capture-duplicate detection (core's ring size, as bandwidth keeps one). */
+const RECENT_DATAGRAMS = RING_ENTRIES;
 
 interface SessionState {
   clientToServer: DirectionState;
@@ -237,7 +236,7 @@ function newDirection(): DirectionState {
     ackedChannel: undefined,
     lastAck: Number.NaN,
     input: undefined,
-    recent: undefined,
+    recent: -1,
     headPackets: [],
     headAcks: [],
   };
@@ -313,6 +312,8 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
   private readonly spaceOptions: SequenceSpaceOptions;
   private readonly sessions = new Map<string, SessionState>();
   private readonly anomalies = new AnomalyCounter();
+  /** Every direction's recent-datagram ring (capture duplicates). */
+  private readonly rings = new RecentPayloadRings();
   private streamCount = 0;
   /** The session of the last message (messages of one datagram, and often of consecutive datagrams, share it). */
   private lastSessionId: string | undefined;
@@ -444,16 +445,18 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     if (payload === undefined) return;
     const session = this.session(packet.sessionId);
     const directionState = packet.direction === "clientToServer" ? session.clientToServer : session.serverToClient;
-    const recent = (directionState.recent ??= new RecentDatagrams(RECENT_DATAGRAMS));
+    const rings = this.rings;
+    let ring = directionState.recent;
+    if (ring < 0) ring = directionState.recent = rings.allocate();
     const fingerprint = datagramFingerprint(payload);
-    const match = recent.find(fingerprint, payload.length);
+    const match = rings.find(ring, fingerprint, payload.length);
     if (match >= 0) {
-      const first = { tUs: recent.timeUs(match), ipIdentification: recent.ipIdentification(match), interfaceId: recent.interfaceId(match) };
+      const first = { tUs: rings.timeUs(ring, match), ipIdentification: rings.ipIdentification(ring, match), interfaceId: rings.interfaceId(ring, match) };
       if (isCaptureDuplicate(first, packet)) this.captureDuplicatePacketIndex = packet.packetIndex;
       // A resend is left to the sequence space; either way the first copy stays the one remembered.
       return;
     }
-    recent.add(fingerprint, payload.length, packet.tUs, packet.ipIdentification ?? -1, packet.interfaceId ?? 0);
+    rings.add(ring, fingerprint, payload.length, packet.tUs, packet.ipIdentification ?? -1, packet.interfaceId ?? 0);
     if (directionState.headPackets.length < RECENT_DATAGRAMS) {
       this.headPacket = {
         packetIndex: packet.packetIndex,
@@ -766,7 +769,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       const saveDirection = (direction: DirectionState): LossDirectionState => ({
         unsequenced: [...direction.unsequenced.entries()],
         input: direction.input?.saveState() ?? null,
-        recent: direction.recent === undefined ? null : direction.recent.saveColumns(),
+        recent: direction.recent < 0 ? null : this.rings.saveColumns(direction.recent),
         headPackets: direction.headPackets.map((packet) => ({ ...packet, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) })),
         headAcks: direction.headAcks.map((ack) => ({ ...ack })),
         streams: [...direction.streams.values()].map((stream): LossStreamState => {
@@ -862,7 +865,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     for (const [type, count] of state.unsequenced) direction.unsequenced.set(type, count);
     direction.input = state.input === null ? undefined : InputCoverage.fromState(state.input);
     if (state.recent !== null) {
-      direction.recent = RecentDatagrams.fromColumns(state.recent, RECENT_DATAGRAMS);
+      direction.recent = this.rings.loadColumns(state.recent);
     }
     direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
     direction.headAcks = state.headAcks.map((ack) => ({ ...ack, packetIndex: ack.packetIndex + offset }));
@@ -929,11 +932,12 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
   private seamDuplicates(earlier: DirectionState, later: DecodedDirection): Set<number> {
     const duplicates = new Set<number>();
     const ring = earlier.recent;
-    if (ring === undefined) return duplicates;
+    if (ring < 0) return duplicates;
+    const rings = this.rings;
     for (const packet of later.headPackets) {
-      const match = ring.find(packet.fingerprint, packet.length);
+      const match = rings.find(ring, packet.fingerprint, packet.length);
       if (match < 0) continue;
-      const first = { tUs: ring.timeUs(match), ipIdentification: ring.ipIdentification(match), interfaceId: ring.interfaceId(match) };
+      const first = { tUs: rings.timeUs(ring, match), ipIdentification: rings.ipIdentification(ring, match), interfaceId: rings.interfaceId(ring, match) };
       if (isCaptureDuplicate(first, packet)) duplicates.add(packet.packetIndex);
     }
     return duplicates;
@@ -954,7 +958,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     if (laterInput !== undefined) {
       target.input = target.input === undefined ? laterInput : InputCoverage.fromState(appendInput(target.input.saveState(), laterInput.saveState()));
     }
-    if (later.direction.recent !== undefined) target.recent = later.direction.recent;
+    if (later.direction.recent >= 0) target.recent = later.direction.recent;
     target.lastStream = undefined;
     target.ackedStream = undefined;
     target.lastAckPacketIndex = -1;
