@@ -6,8 +6,7 @@ import {
   parseProtocolDefinition,
   validateProtocolDefinition,
   type CompiledProtocol,
-  type DecodedFields,
-  type FieldsWanted,
+  type CompileProtocolOptions,
   type ProtocolDefinition,
 } from "@tickscope/core/protocol";
 import type { ByteSource } from "@tickscope/capture";
@@ -24,6 +23,9 @@ export async function readTextFile(path: string, what: string): Promise<string> 
     });
   }
 }
+
+/** How a pass decodes: which fields, and whether entity roles are reused (see `CompileProtocolOptions`). */
+export type ProtocolDecoding = Pick<CompileProtocolOptions, "fields" | "entityRoles">;
 
 /** A loaded protocol definition, compiled. */
 export interface LoadedProtocol {
@@ -45,23 +47,23 @@ export interface AutoProtocolInputs {
  * Reads, validates and compiles a protocol definition file, with an optional key file.
  * `auto` infers the definition from `auto.captures` instead (`@tickscope/infer`):
  * an `E_INVALID_OPTION` error when there are none, stdin, or nothing was found.
- * `fields`: what messages' fields decode into (see `CompileProtocolOptions.fields`).
+ * `decoding`: what messages' fields decode into and whether entity roles are reused (see
+ * `CompileProtocolOptions.fields` and `entityRoles`).
  */
-export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs, fields: DecodedFields | FieldsWanted = "all"): Promise<LoadedProtocol> {
-  if (definitionPath === "auto") return loadInferredProtocol(auto, fields);
+export async function loadProtocol(definitionPath: string, keysPath?: string, auto?: AutoProtocolInputs, decoding: ProtocolDecoding = {}): Promise<LoadedProtocol> {
+  if (definitionPath === "auto") return loadInferredProtocol(auto, decoding);
   const definition = parseProtocolDefinition(await readTextFile(definitionPath, "protocol definition"));
   const keys = keysPath === undefined ? undefined : parseKeyFile(await readTextFile(keysPath, "key file"));
-  return { definition, protocol: compileProtocol(definition, { keys, fields }) };
+  return { definition, protocol: compileProtocol(definition, { ...decoding, keys }) };
 }
 
 /**
  * Validates and compiles a definition given as an object (e.g. the simulator's
- * embedded arena definition). `fields`: what messages' fields decode into (see
- * `CompileProtocolOptions.fields`).
+ * embedded arena definition). `decoding`: as for {@link loadProtocol}.
  */
-export function loadProtocolObject(definition: unknown, fields: DecodedFields | FieldsWanted = "all"): LoadedProtocol {
+export function loadProtocolObject(definition: unknown, decoding: ProtocolDecoding = {}): LoadedProtocol {
   const validated = validateProtocolDefinition(definition);
-  return { definition: validated, protocol: compileProtocol(validated, { fields }) };
+  return { definition: validated, protocol: compileProtocol(validated, decoding) };
 }
 
 /** Maps a capture argument to a byte source: `-` is stdin. */
@@ -79,7 +81,7 @@ export async function describeInput(kind: string, path: string): Promise<ReportI
   }
 }
 
-async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, fields: DecodedFields | FieldsWanted): Promise<LoadedProtocol> {
+async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, decoding: ProtocolDecoding): Promise<LoadedProtocol> {
   if (auto === undefined || auto.captures.length === 0 || auto.captures.includes("-")) {
     throw new TickscopeError(ErrorCode.invalidOption, "--protocol auto infers the definition from the capture files being analyzed (tickscope analyze <capture...>; stdin cannot be read twice)", {
       hint: "run `tickscope protocol infer <capture> --out draft.json` and pass --protocol draft.json",
@@ -93,5 +95,5 @@ async function loadInferredProtocol(auto: AutoProtocolInputs | undefined, fields
     });
   }
   const definition = { ...inference.definition, description: `inferred by --protocol auto: ${inference.fields.map((field) => `${field.role} @${field.offset}`).join(", ")}` };
-  return { definition, protocol: compileProtocol(definition, { fields }), inference };
+  return { definition, protocol: compileProtocol(definition, decoding), inference };
 }

@@ -12,7 +12,7 @@ import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
 import { planAnalysisShards, planSessionShards, type AnalysisShardPlan } from "./analysis-sharding.js";
 import { analyzeWorkerLaunch, startAnalysisWorker, type AnalysisPassOutput, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
 import type { AnalyzeResult, CaptureSummaryRecord } from "./analyze-result.js";
-import { describeInput, loadProtocol, loadProtocolObject, type LoadedProtocol } from "./load-inputs.js";
+import { describeInput, loadProtocol, loadProtocolObject, type LoadedProtocol, type ProtocolDecoding } from "./load-inputs.js";
 import type { SavedAnalysisState } from "./partial-report-schema.js";
 import { loadServerLog } from "./server-log-input.js";
 import { mergeSessionLists } from "./session-list-merge.js";
@@ -296,11 +296,13 @@ async function preparePass(
   const wanted: ((tUs: number) => boolean)[] = [];
   const fields: DecodedFields | FieldsWanted =
     readers.length === 0 ? "roles" : readers.every((adapter) => adapter.fieldsWanted !== undefined) ? (datagram) => anyWants(wanted, datagram.tUs) : "all";
+  // Entity roles decoded straight from the wire are pooled when every analysis of the pass copies what it keeps of them.
+  const decoding: ProtocolDecoding = { fields, entityRoles: adapters.every((adapter) => adapter.copiesEntityRoles === true) ? "reused" : "fresh" };
   const loaded =
     request.protocolPath !== undefined
-      ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts }, fields)
+      ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts }, decoding)
       : request.protocolDefinition !== undefined
-        ? loadProtocolObject(request.protocolDefinition, fields)
+        ? loadProtocolObject(request.protocolDefinition, decoding)
         : undefined;
   const context: AnalysisContext = {
     definition: loaded?.definition,

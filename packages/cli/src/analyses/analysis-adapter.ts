@@ -67,6 +67,13 @@ export interface AnalysisAdapter {
    * whose field readers all have one decodes the other datagrams roles only.
    */
   fieldsWanted?(analyzer: MessageAnalyzer<unknown>): (tUs: number) => boolean;
+  /**
+   * True when the analyzer reads `roles.entities` only while `onMessage` runs
+   * and copies what it keeps (or never reads them): a pass whose analyses all
+   * set it decodes entity roles into one reused pool (see
+   * `CompileProtocolOptions.entityRoles`).
+   */
+  readonly copiesEntityRoles?: boolean;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

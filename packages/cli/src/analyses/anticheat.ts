@@ -90,6 +90,8 @@ export function anticheatSection(report: AnticheatReport, context?: Pick<Analysi
 export const anticheatAdapter: AnalysisAdapter = {
   name: "anticheat",
   question: "Which clients manipulate timing or packets?",
+  // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
+  copiesEntityRoles: true,
   create: (context) =>
     createAnticheatAnalyzer({ ...((context.settings.anticheat ?? {}) as Partial<AnticheatOptions>), protocol: context.definition }),
   toSection: (report, context) => anticheatSection(report as AnticheatReport, context),

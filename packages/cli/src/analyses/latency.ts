@@ -311,6 +311,8 @@ export function latencySection(report: LatencyReportWithTiming, context?: Decode
 export const latencyAdapter: AnalysisAdapter = {
   name: "latency",
   question: "When did latency spike, and what caused it?",
+  // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
+  copiesEntityRoles: true,
   commandOptions: [{ flags: "--server-capture <file>", description: "server-side capture of the same traffic: adds one-way delay per direction (clock offset and drift fitted)" }],
   async augmentReport(report, options, captures) {
     if (options.serverCapture === undefined) return report;

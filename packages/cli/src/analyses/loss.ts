@@ -154,6 +154,8 @@ export function lossSection(report: LossReport, context?: DecodeOutcomeContext):
 export const lossAdapter: AnalysisAdapter = {
   name: "loss",
   question: "Which game data is lost, in what bursts, and what does it do to sync?",
+  // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
+  copiesEntityRoles: true,
   create: (context) => new LossAnalyzer({ ...(context.settings.loss as LossAnalyzerOptions | undefined), keepSeamLog: context.statesJoinSessionParts === true }),
   toSection: (report, context) => lossSection(report as LossReport, context),
 };

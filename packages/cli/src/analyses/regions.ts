@@ -114,6 +114,8 @@ export function regionsSection(report: RegionsReport): AnalysisSection {
 export const regionsAdapter: AnalysisAdapter = {
   name: "regions",
   question: "How do the server regions compare, and which differences are real?",
+  // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
+  copiesEntityRoles: true,
   create(context) {
     const settings = (context.settings.regions ?? {}) as RegionsAnalyzerOptions;
     // The config file gives these as maps (analysis-settings-schema.ts); the adapter's functions below consult them.

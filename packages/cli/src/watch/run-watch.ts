@@ -47,9 +47,9 @@ export async function runWatch(options: RunWatchOptions): Promise<WatchSummary> 
   // The live detectors read roles only: the decoder skips what no role needs.
   const loaded =
     options.protocolPath !== undefined
-      ? await loadProtocol(options.protocolPath, options.keysPath, undefined, "roles")
+      ? await loadProtocol(options.protocolPath, options.keysPath, undefined, { fields: "roles" })
       : options.protocolDefinition !== undefined
-        ? loadProtocolObject(options.protocolDefinition, "roles")
+        ? loadProtocolObject(options.protocolDefinition, { fields: "roles" })
         : undefined;
   const analyzer = new WatchAnalyzer(options.onAlert, options.detector, { ...options.anticheat, protocol: undefined });
   options.onAnalyzer?.(analyzer);

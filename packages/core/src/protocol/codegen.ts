@@ -409,7 +409,7 @@ function extractCode(e: Emitter, field: FieldPlan, word: string, shift: number, 
  * constraint reports afterwards are those of the full decoder, whose
  * field-by-field code runs for an element whose window would reach past the buffer.
  */
-function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly RoleFieldPlan[] | undefined, target: string, path: string): void {
+function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly RoleFieldPlan[] | undefined, target: string, path: string, reuse: boolean): void {
   const spec = node.count;
   const of = node.of;
   if (spec.kind === "untilEnd" || of.kind !== "struct") throw new TypeError("roles-only arrays are counted arrays of structs");
@@ -433,7 +433,14 @@ function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly 
   const start = e.variable("p");
   const values = fields.map(() => e.variable("v"));
   const offsets = fixedLayoutOffsets(fields);
-  e.emit(`const ${list} = []; for (let i = 0; i < ${count}; i++) { const ${start} = r.position; let ${[...needed].map((position) => values[position]).join(", ")};`);
+  // Reused entity roles (see RolesOnlyHints.reuseEntities): one pooled list and entity objects per field, rewritten in place;
+  // a decode that keeps its results (decodeDatagramFields: c.copyBytes) still gets fresh ones.
+  const pool = reuse ? e.variable("q") : "";
+  if (reuse) {
+    const constant = e.constant({ list: [], entities: [] });
+    e.emit(`const ${pool} = c.copyBytes ? undefined : ${constant}.entities; const ${list} = ${pool} === undefined ? [] : ${constant}.list;`);
+  } else e.emit(`const ${list} = [];`);
+  e.emit(`for (let i = 0; i < ${count}; i++) { const ${start} = r.position; let ${[...needed].map((position) => values[position]).join(", ")};`);
   e.emit(`if (((${start} + ${int(offsets[offsets.length - 1])}) >>> 3) + 3 < b.length) {`);
   fields.forEach((field, position) => {
     if (needed.has(position)) e.emit(`${values[position]} = ${windowValueCode(e, field.node, start, offsets[position])};`);
@@ -446,7 +453,8 @@ function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly 
   const record = e.variable("o");
   e.emit(`let ${record};`);
   decodeNodeCode(e, of, record, path);
-  for (const position of needed) e.emit(`${values[position]} = ${record}${key(fields[position].name)};`);
+  // Numbers stay numbers (`+`): the fast path's values are then unboxed doubles in optimized code, not boxed for a tagged merge.
+  for (const position of needed) e.emit(`${values[position]} = ${fields[position].node.kind === "bool" ? "" : "+"}${record}${key(fields[position].name)};`);
   e.emit("}");
   // The role builder's entity: every role value is defined (no conditions) and a number (validation gives entity roles numeric fields only).
   const number = (position: number): string => values[position];
@@ -470,8 +478,20 @@ function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly 
   preferTaggedFields(["entityId", "position", "velocity", "rotation"]);
   const vector = (prefix: string): string => `{ x: ${axes[`${prefix}x`]}, y: ${axes[`${prefix}y`]}, z: ${axes[`${prefix}z`]} }`;
   const rotationCode = rotation.length === 0 ? "undefined" : rotation.length === 1 ? rotation[0] : `[${rotation.join(", ")}]`;
-  e.emit(`${list}.push({ entityId: ${id}, position: ${hasPosition ? vector("p") : "undefined"}, velocity: ${hasVelocity ? vector("v") : "undefined"}, rotation: ${rotationCode} }); }`);
-  e.emit(`${target} = ${list}; }`);
+  const fresh = `{ entityId: ${id}, position: ${hasPosition ? vector("p") : "undefined"}, velocity: ${hasVelocity ? vector("v") : "undefined"}, rotation: ${rotationCode} }`;
+  if (!reuse) {
+    e.emit(`${list}.push(${fresh}); }`);
+    e.emit(`${target} = ${list}; }`);
+    return;
+  }
+  const pooled = e.variable("n");
+  const assign = (prefix: string, property: string): string => `${pooled}.${property}.x = ${axes[`${prefix}x`]}; ${pooled}.${property}.y = ${axes[`${prefix}y`]}; ${pooled}.${property}.z = ${axes[`${prefix}z`]};`;
+  e.emit(`let ${pooled} = ${pool} !== undefined && i < ${pool}.length ? ${pool}[i] : undefined;`);
+  e.emit(`if (${pooled} === undefined) { ${pooled} = ${fresh}; if (${pool} !== undefined) ${pool}.push(${pooled}); }`);
+  e.emit(`else { ${pooled}.entityId = ${id}; ${hasPosition ? assign("p", "position") : ""} ${hasVelocity ? assign("v", "velocity") : ""} ${pooled}.rotation = ${rotationCode}; }`);
+  e.emit(`${list}[i] = ${pooled}; }`);
+  // (Setting an array's length is a runtime call: only when the count changed.)
+  e.emit(`if (${list}.length !== ${count}) ${list}.length = ${count}; ${target} = ${list}; }`);
 }
 
 function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record: string, hints?: RolesOnlyHints): void {
@@ -532,7 +552,7 @@ function decodeFieldsCode(e: Emitter, fields: FieldPlan[], level: number, record
     e.emit(`r.field = ${path}; let ${value};`);
     const node = field.node;
     const entity = hints?.entities.get(field.name);
-    if (node.kind === "array" && (entity !== undefined || hints?.skipped.has(field.name) === true)) decodeRolesOnlyArray(e, node, entity, value, path);
+    if (node.kind === "array" && (entity !== undefined || hints?.skipped.has(field.name) === true)) decodeRolesOnlyArray(e, node, entity, value, path, hints!.reuseEntities === true);
     else decodeNodeCode(e, node, value, path);
     if (field.constraint !== undefined) e.emit(constraintCode(e, field, value, path));
     e.emit(`${record}${key(field.name)} = ${value};`);

@@ -48,6 +48,16 @@ export interface CompileProtocolOptions {
    * compiled decoders (the interpreter decodes everything).
    */
   fields?: DecodedFields | FieldsWanted;
+  /**
+   * `fresh` (default): every message gets its own entity roles. `reused`: the
+   * entity roles a roles-only decode builds straight from the wire (the
+   * `roles.entities` list, its entity objects and their position and velocity
+   * objects) are one pool per message field, rewritten in place message after
+   * message — valid only during the `onMessage` call, like byte views, so a
+   * thread whose analyses copy what they keep allocates nothing per entity.
+   * Values are those of `fresh`; `decodeDatagramFields` always returns fresh ones.
+   */
+  entityRoles?: "fresh" | "reused";
 }
 
 /**
@@ -140,6 +150,7 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly reportTrailing: boolean;
   private readonly onInternalError: ((error: unknown) => void) | undefined;
   private readonly decodedFields: DecodedFields | FieldsWanted;
+  private readonly reuseEntities: boolean;
   /** The roles-only decoders serve this datagram (its fields are not wanted): always with `fields: "roles"`, per datagram with a function. */
   private rolesOnlyDatagram: boolean;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
@@ -166,6 +177,7 @@ export class CompiledProtocol implements DatagramDecoder {
     this.reportTrailing = options.reportTrailingBytes !== false;
     this.onInternalError = options.onInternalError;
     this.decodedFields = options.fields ?? "all";
+    this.reuseEntities = options.entityRoles === "reused";
     this.rolesOnlyDatagram = this.decodedFields === "roles";
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
@@ -238,7 +250,8 @@ export class CompiledProtocol implements DatagramDecoder {
       // Roles-only decoding (compiled only): the message's roles-only decoder and role builder share its hints;
       // they serve every datagram (`roles`) or those a FieldsWanted function declines.
       // (Reset: a failed compiled build may have left one; the interpreter's builds have none.)
-      const hints = compiled && this.decodedFields !== "all" ? rolesOnlyHints(message) : undefined;
+      const found = compiled && this.decodedFields !== "all" ? rolesOnlyHints(message) : undefined;
+      const hints = found !== undefined && this.reuseEntities ? { ...found, reuseEntities: true } : found;
       message.rolesOnly =
         hints === undefined
           ? undefined

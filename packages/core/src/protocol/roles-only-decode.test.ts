@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GameMessage } from "../game-message.js";
-import { datagramVariants, decodeAll } from "../test-support/protocols.js";
+import { datagramVariants, decodeAll, testContext } from "../test-support/protocols.js";
 import { decoderSource } from "./codegen.js";
 import { compileProtocol, type ProtocolDefinition } from "./index.js";
 import type { MessagePlan } from "./plan.js";
@@ -138,7 +138,8 @@ describe("roles-only decode", () => {
     expect(b.messages[1]!.roles.entities).toEqual([{ entityId: 5, position: { x: expect.closeTo(12.5, 2), y: 0, z: 1 }, velocity: { x: 0, y: expect.closeTo(2, 5), z: 0 }, rotation: [expect.closeTo(1, 1), expect.closeTo(-1, 1)] }]);
   });
 
-  it("decodes random datagrams, every truncation and corrupted bytes into the full decoder's roles and anomalies (property)", () => {
+  /** Random datagrams of the definition's three messages, with their header values and byte corruptions. */
+  function datagramArbitrary() {
     const thing = fc.record({
       id: fc.integer({ min: 0, max: 8191 }),
       x: fc.double({ min: -100, max: 100, noNaN: true }),
@@ -163,12 +164,18 @@ describe("roles-only decode", () => {
       }),
     });
     const marks = fc.record({ type: fc.constant("marks"), fields: fc.record({ text: fc.string({ maxLength: 8 }) }) });
+    return [
+      fc.array(fc.oneof(state, input, marks), { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 0, max: 65535 }),
+      fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+      fc.array(fc.nat(), { maxLength: 4 }),
+    ] as const;
+  }
+
+  it("decodes random datagrams, every truncation and corrupted bytes into the full decoder's roles and anomalies (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(state, input, marks), { minLength: 1, maxLength: 3 }),
-        fc.integer({ min: 0, max: 65535 }),
-        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
-        fc.array(fc.nat(), { maxLength: 4 }),
+        ...datagramArbitrary(),
         (messages, sequence, clockUs, corruptions) => {
           const bytes = full.encodeDatagram(messages, { header: { sequence, clockUs } });
           expect(decodeAll(full, bytes).messages).toHaveLength(messages.length);
@@ -182,6 +189,43 @@ describe("roles-only decode", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("rewrites one pool of entity roles in place with entityRoles: reused — the full decoder's values during every call (property) — and never in decodeDatagramFields", () => {
+    const reused = compileProtocol(definition, { fields: "roles", entityRoles: "reused" });
+    expect(rolesOnlyHints(messagePlan("state"))!.reuseEntities).toBeUndefined();
+    // What each message shows while its onMessage runs (copied then: the pool is rewritten by the next message).
+    const during = (protocol: typeof full, payload: Uint8Array) => {
+      const seen: unknown[] = [];
+      const anomalies: unknown[] = [];
+      protocol.decodeDatagram(payload, testContext(), (message) => seen.push(structuredClone(rolesView(message))), (anomaly) => anomalies.push(anomaly));
+      return { seen, anomalies };
+    };
+    fc.assert(
+      fc.property(...datagramArbitrary(), (messages, sequence, clockUs, corruptions) => {
+        const bytes = full.encodeDatagram(messages, { header: { sequence, clockUs } });
+        for (const payload of datagramVariants(bytes, corruptions)) expect(during(reused, payload)).toEqual(during(full, payload));
+      }),
+      { numRuns: 150 },
+    );
+    const thing = (id: number) => ({ id, x: id, alive: true, yaw: 1, pitch: 0, health: 50, speed: 1, flags: 2 });
+    const first = full.encodeDatagram([{ type: "state", fields: { tick: 1, things: [thing(1), thing(2), thing(3)] } }], { header: { sequence: 1, clockUs: 5 } });
+    const second = full.encodeDatagram([{ type: "state", fields: { tick: 2, things: [thing(7)] } }], { header: { sequence: 2, clockUs: 6 } });
+    const a = decodeAll(reused, first).messages[0]!.roles.entities!;
+    const firstEntity = a[0];
+    const b = decodeAll(reused, second).messages[0]!.roles.entities!;
+    // The same list and entity objects, rewritten: one entity now, the second datagram's.
+    expect(b).toBe(a);
+    expect(b[0]).toBe(firstEntity);
+    expect(b).toHaveLength(1);
+    expect(b[0]!.entityId).toBe(7);
+    // decodeDatagramFields keeps its results: fresh entity roles for every message.
+    const kept = reused.decodeDatagramFields(first).messages[0]!.roles.entities!;
+    expect(kept).not.toBe(a);
+    expect(kept.map((entity) => entity.entityId)).toEqual([1, 2, 3]);
+    expect(reused.decodeDatagramFields(second).messages[0]!.roles.entities![0]).not.toBe(kept[0]);
+    // Without the option nothing is shared.
+    expect(decodeAll(rolesOnly, second).messages[0]!.roles.entities).not.toBe(decodeAll(rolesOnly, second).messages[0]!.roles.entities);
   });
 
   it("gives the reference shooter's roles on random snapshots and inputs", () => {

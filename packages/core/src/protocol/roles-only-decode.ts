@@ -34,6 +34,12 @@ export interface RolesOnlyHints {
    * element's entity role fields.
    */
   readonly entities: ReadonlyMap<string, readonly RoleFieldPlan[]>;
+  /**
+   * Whether the entity arrays' lists and entity objects are reused from message
+   * to message (`entityRoles: "reused"` of compileProtocol): valid only during
+   * the `onMessage` call, like byte views.
+   */
+  readonly reuseEntities?: boolean;
 }
 
 function arrayOfFixedLayoutStructs(node: NodePlan): node is Extract<NodePlan, { kind: "array" }> & { of: Extract<NodePlan, { kind: "struct" }> } {
