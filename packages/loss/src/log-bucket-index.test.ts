@@ -24,6 +24,21 @@ describe("log bucket index", () => {
     expect(checked).toBe((BUCKET_COUNT - 1) * 9);
   });
 
+  it("agrees with the formula at both ends of every table cell (1/256 octave) from 1 to 2^41", () => {
+    let checked = 0;
+    for (let octave = 0; octave < 41; octave++) {
+      for (let step = 0; step < 256; step++) {
+        const lower = 2 ** octave * (1 + step / 256);
+        const upper = 2 ** octave * (1 + (step + 1) / 256);
+        for (const value of [lower, neighbour(lower, 1), neighbour(upper, -2), neighbour(upper, -1)]) {
+          if (bucketIndex(value) !== bucketIndexByFormula(value)) expect(bucketIndex(value), `${value}`).toBe(bucketIndexByFormula(value));
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBe(41 * 256 * 4);
+  });
+
   it("agrees with the formula on a million log-uniform values from 1e-3 to 1e14", () => {
     const random = new SeededRandom(16);
     for (let index = 0; index < 1_000_000; index++) {

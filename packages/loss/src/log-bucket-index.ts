@@ -3,10 +3,12 @@
  * (`1 + floor(ln(value) / ln(1.02))`, 0 below 1, clamped to the last bucket),
  * found without a logarithm on the hot path: the value's binary exponent and
  * top 8 mantissa bits pick a cell of a table, whose entry is the bucket at the
- * cell's lower end; one or two comparisons with the exact bucket thresholds
- * (the smallest double of each bucket, found with the formula itself the
- * first time a value needs it) finish it. Same result as the formula for every double (the formula is
- * monotone), several times faster.
+ * cell's lower end and whether a bucket boundary falls inside the cell. Only
+ * then (about one cell in seven) one or two comparisons with the exact bucket
+ * thresholds (the smallest double of each bucket, found with the formula
+ * itself the first time a value needs it) finish it: most values read one
+ * table line, not two. Same result as the formula for every double (the
+ * formula is monotone), several times faster.
  */
 
 /** Relative width of a bucket. */
@@ -50,7 +52,11 @@ function nextDown(value: number): number {
 
 /** Smallest double of each bucket (NaN until needed; bucket 1 begins at 1, the end sentinel is +∞). */
 let thresholds: Float64Array | undefined;
-/** Bucket at the lower end of each cell (0 until needed: no cell of values ≥ 1 is in bucket 0). */
+/**
+ * Per cell, the bucket at its lower end times two, plus {@link CELL_STRADDLES}
+ * when a bucket boundary falls inside the cell (0 until needed: no cell of
+ * values ≥ 1 is in bucket 0).
+ */
 let cellStart: Uint16Array | undefined;
 
 /** The smallest double the formula puts in bucket `index` (2 ≤ index < BUCKET_COUNT): near GROWTH^(index − 1), then single doubles. */
@@ -62,6 +68,33 @@ function threshold(index: number): number {
     while (bucketIndexByFormula(candidate) < index) candidate = nextUp(candidate);
   }
   return candidate;
+}
+
+/** Flag of a cell entry: a bucket boundary falls inside the cell (its values need the threshold comparisons). */
+const CELL_STRADDLES = 1;
+
+/** The threshold of bucket `index` (`thresholds` filled first), computed the first time it is needed. */
+function thresholdOf(index: number): number {
+  const bounds = thresholds!;
+  let next = bounds[index]!;
+  if (next !== next) {
+    next = threshold(index);
+    bounds[index] = next;
+  }
+  return next;
+}
+
+/**
+ * The table entry of `cell`: its lower end's bucket (by the formula) times
+ * two, and whether the next bucket's threshold lies below the cell's upper end
+ * (the lower end of the next cell; every double of the cell is below it).
+ */
+function cellEntry(cell: number): number {
+  const octave = 2 ** (cell >> CELL_BITS);
+  const step = cell & ((1 << CELL_BITS) - 1);
+  const bucket = bucketIndexByFormula(octave * (1 + step / (1 << CELL_BITS)));
+  const upper = octave * (1 + (step + 1) / (1 << CELL_BITS));
+  return bucket * 2 + (bucket + 1 < BUCKET_COUNT && thresholdOf(bucket + 1) < upper ? CELL_STRADDLES : 0);
 }
 
 /** The bucket of a non-negative value (or NaN: bucket 0), as {@link bucketIndexByFormula}; table entries are filled as values need them. */
@@ -79,20 +112,11 @@ export function bucketIndex(value: number): number {
   const cell = (scratchWords[1]! - 0x3ff00000) >>> (20 - CELL_BITS);
   const cells = cellStart;
   if (cell >= cells.length) return bucketIndexByFormula(value);
-  let bucket = cells[cell]!;
-  if (bucket === 0) {
-    // The cell's lower end: its exponent and mantissa bits with the rest zero.
-    bucket = bucketIndexByFormula(2 ** (cell >> CELL_BITS) * (1 + (cell & ((1 << CELL_BITS) - 1)) / (1 << CELL_BITS)));
-    cells[cell] = bucket;
-  }
-  const bounds = thresholds!;
-  for (;;) {
-    let next = bounds[bucket + 1]!;
-    if (next !== next) {
-      next = threshold(bucket + 1);
-      bounds[bucket + 1] = next;
-    }
-    if (value < next) return bucket;
-    bucket += 1;
-  }
+  let entry = cells[cell]!;
+  if (entry === 0) entry = cells[cell] = cellEntry(cell);
+  // A cell within one bucket needs no threshold (most cells: a bucket spans ~7 of them).
+  if ((entry & CELL_STRADDLES) === 0) return entry >> 1;
+  let bucket = entry >> 1;
+  while (!(value < thresholdOf(bucket + 1))) bucket += 1;
+  return bucket;
 }
