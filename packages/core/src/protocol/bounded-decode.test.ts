@@ -158,6 +158,29 @@ describe("compiled and interpreted decoders word every anomaly alike (§9)", () 
     }
   });
 
+  it("an enum tested inline reports exactly the interpreter's violations for every value (with a max, signed, 64-bit, -0, a float NaN)", () => {
+    const definition = single([
+      // in the enum but over the max (200), in it (0, 3), or neither
+      { name: "kind", type: "u8", enum: [0, 3, 200], max: 150 },
+      { name: "signed", type: "i8", enum: [-1, 0] },
+      // a 64-bit value beyond 2^53 decodes to a bigint: the exact check decides
+      { name: "wide", type: "u64", enum: [1, 2] },
+      { name: "level", type: "f32", enum: [-0, 1.5] },
+    ]);
+    const compiled = compileProtocol(definition);
+    let violations = 0;
+    for (let value = 0; value < 256; value++) {
+      const wide = value % 3 === 0 ? 2n ** 60n : BigInt(value % 4);
+      const level = value % 4 === 0 ? 0 : value % 4 === 1 ? Number.NaN : value % 4 === 2 ? 1.5 : -0;
+      const bytes = compiled.encodeMessage("m", { kind: value, signed: (value % 3) - 1, wide, level }, { validate: false });
+      const result = decodeBoth(definition, bytes);
+      const expected = (value === 0 || value === 3 ? 0 : 1) + ((value % 3) - 1 === 1 ? 1 : 0) + (value % 3 === 0 || value % 4 === 0 || value % 4 === 3 ? 1 : 0) + (value % 4 === 1 ? 1 : 0);
+      expect(result.anomalies.filter((anomaly) => anomaly.code === "E_VALUE_OUT_OF_RANGE"), `value ${value}`).toHaveLength(expected);
+      violations += expected;
+    }
+    expect(violations).toBeGreaterThan(400);
+  });
+
   it("a truncation right after a packed group names the same field", () => {
     // The inner count prefix of the second element is missing: the reader's current field is the last field read.
     const definition = single([

@@ -308,11 +308,20 @@ export function fixedLayoutBits(node: NodePlan): number {
 }
 
 /** A constraint check; min/max-only constraints are compared inline and call the helper only on a violation. */
+/** Enum constraints of at most this many numbers are tested inline before the exact check. */
+const MAX_INLINE_ENUM_VALUES = 8;
+
 function constraintCode(e: Emitter, field: FieldPlan, value: string, path: string): string {
   const constraint = field.constraint!;
   const call = `H.checkConstraint(${e.constant(constraint)}, ${value}, ${path}, c);`;
-  if (constraint.values !== undefined || (constraint.min === undefined && constraint.max === undefined)) return call;
   const tests: string[] = [];
+  if (constraint.values !== undefined) {
+    // A few plain numbers (a magic value, a small enum): a value equal to one of them passes the set test
+    // without the call; anything else (another value, a bigint, a bool, NaN) goes to the exact check.
+    const values = [...constraint.values];
+    if (values.length === 0 || values.length > MAX_INLINE_ENUM_VALUES || !values.every((item) => typeof item === "number" && Number.isFinite(item))) return call;
+    tests.push(`(${values.map((item) => `${value} !== ${e.number(item as number)}`).join(" && ")})`);
+  } else if (constraint.min === undefined && constraint.max === undefined) return call;
   if (constraint.min !== undefined) tests.push(`${value} < ${e.number(constraint.min)}`);
   if (constraint.max !== undefined) tests.push(`${value} > ${e.number(constraint.max)}`);
   return `if (${tests.join(" || ")}) ${call}`;
