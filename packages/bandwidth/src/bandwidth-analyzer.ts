@@ -28,6 +28,9 @@ import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
 import { runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
+import { FieldLeafCounter } from "./field-leaf-counter.js";
+import type { RetainedFieldDecoder } from "./pending-datagrams.js";
+import type { ProtocolDefinitionLike } from "./definition-layouts.js";
 import type { createSharedBlockCounts } from "./shared-block-counts.js";
 import { measureInterpolationError, stateTypes, type InterpolationError } from "./update-rate.js";
 import { savingRecommendations } from "./saving-recommendations.js";
@@ -77,6 +80,17 @@ export interface BandwidthOptions {
    * instead of a whole sample of its own. Not a setting of the state.
    */
   sharedBlockCounts?: Int32Array;
+  /**
+   * Decodes the fields of the messages the re-encoding trace keeps only once
+   * its sample is final, from copies of their datagrams' payloads (a pass
+   * feeding `onPacket` before each datagram's messages): the definition the
+   * pass decodes with, and a decoder giving what the pass's decoder gives
+   * with every field decoded. {@link BandwidthAnalyzer.wantsFields} then
+   * declines every datagram that reached `onPacket` with its payload: the
+   * pass may decode them roles only (core's `fields: "roles"`). Not a
+   * setting of the state (the same report either way).
+   */
+  decodeRetainedLater?: { definition: ProtocolDefinitionLike; decoder: RetainedFieldDecoder };
 }
 
 function toMap(value: BandwidthOptions["tolerances"]): Map<string, number> {
@@ -152,6 +166,10 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   private readonly observer: PacketObserver;
   private readonly anomalies = new AnomalyCounts();
   private finished: BandwidthReport | undefined;
+  /** True when the trace decodes its messages' fields itself (see {@link BandwidthOptions.decodeRetainedLater}). */
+  private readonly decodesLater: boolean;
+  /** The datagram `onPacket` saw last (the pipeline's reused observation), while its messages are offered. */
+  private packet: PacketObservation | undefined;
 
   /** @param options see {@link BandwidthOptions} (invalid values throw `E_INVALID_OPTION`) */
   constructor(options: BandwidthOptions = {}) {
@@ -184,6 +202,9 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
       throw new TickscopeError(ErrorCode.invalidOption, "sharedBlockCounts must be an Int32Array of 3 cells per block (createSharedBlockCounts())");
     }
     this.trace = new RetainedTrace(maxRetainedMessages, maxRetainedLeafValues, TRACE_BLOCK_US, keepEntityPositions, shared);
+    const later = options.decodeRetainedLater;
+    this.decodesLater = later !== undefined;
+    if (later !== undefined) this.trace.decodeLater(later.decoder, new FieldLeafCounter(later.definition));
     const maxCompressionSampleBytes = positive("maxCompressionSampleBytes", options.maxCompressionSampleBytes, 1024 * 1024);
     const maxCompressionSamplePackets = positive("maxCompressionSamplePackets", options.maxCompressionSamplePackets, 4096);
     const aggregationWindowMs = positive("aggregationWindowMs", options.aggregationWindowMs, 16);
@@ -212,14 +233,20 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   onPacket(packet: PacketObservation): void {
     this.accounting.onPacket(packet);
     this.observer.onPacket(packet);
+    this.packet = packet;
   }
 
   /**
    * Whether the fields of a message at capture time `tUs` may still be read
    * (only the re-encoding trace reads fields, and only of the messages its
    * sample keeps): a decoder may skip the fields of a datagram this declines.
+   * With {@link BandwidthOptions.decodeRetainedLater} it declines the datagram
+   * `onPacket` just observed with its payload (asked before its messages are
+   * decoded): the trace copies the payload and decodes the kept ones at the end.
    */
   wantsFields(tUs: number): boolean {
+    // Decoding later: the datagram just observed is copied if its messages are kept (asked before they are decoded).
+    if (this.decodesLater && this.packet?.payload !== undefined && this.packet.tUs === tUs) return false;
     return this.trace.wantsFields(tUs);
   }
 
@@ -227,7 +254,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   onMessage(message: GameMessage): void {
     this.accounting.onMessage(message);
     this.observer.onMessage(message);
-    this.trace.offer(message);
+    this.trace.offer(message, this.packet);
   }
 
   /** Counts one decode anomaly. */

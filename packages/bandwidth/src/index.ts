@@ -78,3 +78,5 @@ export { parseBandwidth, parseTolerances } from "./options.js";
 export { layoutsFromDefinition, type DefinitionLayouts, type FieldDefinitionLike, type MessageDefinitionLike, type ProtocolDefinitionLike } from "./definition-layouts.js";
 export { toCoreRecommendation } from "./core-recommendation.js";
 export { detectQuaternions, smallestThreeCode, smallestThreeComponents, type QuaternionPlan } from "./smallest-three.js";
+export { countLeafValues, FieldLeafCounter } from "./field-leaf-counter.js";
+export { PendingDatagrams, type RedecodedMessage, type RetainedFieldDecoder } from "./pending-datagrams.js";

@@ -1,9 +1,11 @@
-import type { Direction, FieldRecord, FieldValue, GameMessage } from "@tickscope/core";
+import type { Direction, FieldRecord, FieldValue, GameMessage, PacketObservation } from "@tickscope/core";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { Value } from "@sinclair/typebox/value";
 import { retainedMessageSchema, type TraceState } from "./bandwidth-state.js";
 import { copyRoles, type RetainedRoles } from "./field-values.js";
 import { FieldArena, type ArenaRange } from "./field-arena.js";
+import type { FieldLeafCounter } from "./field-leaf-counter.js";
+import { PendingDatagrams, type RedecodedMessage, type RetainedFieldDecoder } from "./pending-datagrams.js";
 import { packetHash } from "./payload-sampler.js";
 import { addSharedBlockCounts, sharedSampleBound } from "./shared-block-counts.js";
 import { badPartial, checkPlainFieldValue, decodeFieldValue, encodeFieldValue, type EncodedFieldValue } from "./state-values.js";
@@ -78,8 +80,14 @@ export class RetainedTrace {
   private entries: RetainedMessage[] = [];
   /** Field trees and roles of the retained messages not yet materialized (written while streaming: no objects per record or number). */
   private readonly arena = new FieldArena();
-  /** Arena range end of each entry from `materialized` on. */
+  /** Arena range end of each entry from `materialized` on (an entry whose datagram is decoded later has an empty range). */
   private ranges: ArenaRange[] = [];
+  /** Payload copies of the entries from `materialized` on whose fields are decoded at {@link materialize} (index-aligned with `ranges`). */
+  private readonly pending = new PendingDatagrams();
+  /** Decodes the pending entries' datagrams again (see {@link RetainedTrace.decodeLater}). */
+  private decoder: RetainedFieldDecoder | undefined;
+  /** Counts a message's leaf values from its roles-only fields (see {@link RetainedTrace.decodeLater}). */
+  private leafCounter: FieldLeafCounter | undefined;
   /** Entries whose fields are objects (before it: read from the arena). */
   private materialized = 0;
   private leafCounts: number[] = [];
@@ -137,7 +145,7 @@ export class RetainedTrace {
    * objects the collector moves and marks (the decoded ones, kept alive, are
    * moved out of the young generation one by one — measured dearer than a copy).
    */
-  offer(message: GameMessage): void {
+  offer(message: GameMessage, packet?: PacketObservation): void {
     this.seen += 1;
     const sessionId = message.sessionId;
     if (sessionId !== this.lastSession) {
@@ -155,9 +163,18 @@ export class RetainedTrace {
     }
     this.blockMessages += 1;
     if (this.lastBlockHash >= this.threshold || this.lastBlockHash > this.sharedBound) return;
-    const leaves = this.arena.write(message.fields);
-    // The roles the trials read, after the fields (the copy is short-lived: only its flat form is kept).
-    this.arena.write(copyRoles(message.roles, this.keepEntityPositions) as unknown as FieldRecord);
+    let leaves: number;
+    const payload = packet?.payload;
+    if (this.leafCounter !== undefined && payload !== undefined && packet!.packetIndex === message.packetIndex) {
+      // Fields decoded once the sample is final (from this copy of the datagram): none written now.
+      leaves = this.leafCounter.count(message.type, message.fields);
+      this.pending.push(payload, message.packetIndex, message.indexInPacket, packet!.wireLength);
+    } else {
+      leaves = this.arena.write(message.fields);
+      // The roles the trials read, after the fields (the copy is short-lived: only its flat form is kept).
+      this.arena.write(copyRoles(message.roles, this.keepEntityPositions) as unknown as FieldRecord);
+      this.pending.pushArena();
+    }
     this.ranges.push(this.arena.end());
     this.blockLeaves += leaves;
     const keys = this.keysOf(sessionId, message.direction);
@@ -204,19 +221,55 @@ export class RetainedTrace {
   private wantedBlock = Number.NaN;
   private wantedBlockHash = 0;
 
-  /** Builds the field trees of the entries still in the arena and frees it. */
+  /**
+   * Lets the trace keep, of a message offered with its datagram
+   * (`offer(message, packet)`), a copy of the datagram's payload instead of
+   * its fields: the fields are decoded by `decoder` once the sample is final
+   * (most messages taken while it fills are dropped again), so the pass may
+   * decode such datagrams roles only; `leafCounter` counts the leaf values of
+   * the complete fields from the fields offered (the sample's bound). A
+   * message offered without its datagram is kept as before.
+   */
+  decodeLater(decoder: RetainedFieldDecoder, leafCounter: FieldLeafCounter): void {
+    this.decoder = decoder;
+    this.leafCounter = leafCounter;
+  }
+
+  /** Builds the field trees of the entries still in the arena or in datagram copies and frees both. */
   private materialize(): void {
     if (this.materialized === this.entries.length) return;
     let previous: ArenaRange = { tagEnd: 0, valueEnd: 0, referenceEnd: 0 };
+    const pending = this.pending;
+    let decoded: readonly RedecodedMessage[] = [];
     for (let index = 0; index < this.ranges.length; index++) {
       const range = this.ranges[index]!;
       const entry = this.entries[this.materialized + index]!;
-      const [fields, roles] = this.arena.readPair(previous, range);
-      entry.fields = fields;
-      entry.roles = roles as RetainedRoles;
+      if (pending.hasPayload(index)) {
+        if (index === 0 || !pending.sameDatagram(index, index - 1)) {
+          const context = { sessionId: entry.sessionId, direction: entry.direction, tUs: entry.tUs, packetIndex: entry.packetIndex, packetWireLength: pending.wireLength(index) };
+          decoded = this.decoder!.decodeFields(pending.payload(index), context);
+        }
+        const message = decoded[pending.indexInPacket(index)];
+        if (message === undefined || message.type !== entry.type) {
+          throw new Error(`bandwidth trace: datagram ${entry.packetIndex} decoded again does not hold message ${pending.indexInPacket(index)} of type ${entry.type}`);
+        }
+        // Through the arena: the trees the trials walk are built by its record builders, as for the entries kept there.
+        const start = this.arena.end();
+        this.arena.write(message.fields);
+        this.arena.write(copyRoles(message.roles, this.keepEntityPositions) as unknown as FieldRecord);
+        const [fields, roles] = this.arena.readPair(start, this.arena.end());
+        this.arena.truncate(start);
+        entry.fields = fields;
+        entry.roles = roles as RetainedRoles;
+      } else {
+        const [fields, roles] = this.arena.readPair(previous, range);
+        entry.fields = fields;
+        entry.roles = roles as RetainedRoles;
+      }
       previous = range;
     }
     this.arena.clear();
+    pending.clear();
     this.ranges = [];
     this.materialized = this.entries.length;
   }
@@ -274,7 +327,10 @@ export class RetainedTrace {
           this.blockHashes.pop();
           this.leafValues -= this.leafCounts.pop()!;
           if (this.entries.length < this.materialized) this.materialized = this.entries.length;
-          else this.ranges.pop();
+          else {
+            this.ranges.pop();
+            this.pending.pop();
+          }
         }
         this.arena.truncate(this.ranges[this.ranges.length - 1] ?? { tagEnd: 0, valueEnd: 0, referenceEnd: 0 });
         this.threshold = largest;
@@ -291,7 +347,10 @@ export class RetainedTrace {
   private keepBelow(threshold: number): void {
     const hashes = this.blockHashes;
     const firstPending = this.materialized;
-    if (this.ranges.length > 0) this.arena.compact(this.ranges, (index) => hashes[firstPending + index]! < threshold);
+    if (this.ranges.length > 0) {
+      this.arena.compact(this.ranges, (index) => hashes[firstPending + index]! < threshold);
+      this.pending.compact((index) => hashes[firstPending + index]! < threshold);
+    }
     let kept = 0;
     let materialized = 0;
     let leafValues = 0;
@@ -310,6 +369,11 @@ export class RetainedTrace {
     hashes.length = kept;
     this.leafValues = leafValues;
     this.materialized = materialized;
+  }
+
+  /** Leaf values of the retained messages' fields (what the leaf bound limits). */
+  get retainedLeafValues(): number {
+    return this.leafValues;
   }
 
   /** Messages offered, retained or not. */

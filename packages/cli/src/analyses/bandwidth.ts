@@ -11,6 +11,8 @@ import {
   type BandwidthReport,
   type ProtocolDefinitionLike,
 } from "@tickscope/bandwidth";
+import { readFileSync } from "node:fs";
+import { compileProtocol, parseKeyFile, type CompiledProtocol, type ProtocolDefinition } from "@tickscope/core/protocol";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import { resolveToleranceNames } from "../tolerance-names.js";
@@ -113,6 +115,28 @@ export function bandwidthSection(report: BandwidthReport, context?: AnalysisCont
   };
 }
 
+/**
+ * Decodes the datagrams bandwidth's sample keeps once it is final (see
+ * `BandwidthOptions.decodeRetainedLater`): the definition and key file of the
+ * pass (plugins are found where the pass finds them), compiled with every
+ * field at the first datagram. The pass decodes with the capture's session
+ * id; a region-labelled id (`region/udp:…`, see `RegionLabeller`) is
+ * unlabelled (flow ids hold no `/`) so keys are found as the pass found them.
+ */
+function retainedDecoder(definition: ProtocolDefinition, keyFile: string | null | undefined): NonNullable<BandwidthOptions["decodeRetainedLater"]> {
+  let protocol: CompiledProtocol | undefined;
+  return {
+    definition: definition as unknown as ProtocolDefinitionLike,
+    decoder: {
+      decodeFields(payload, context) {
+        protocol ??= compileProtocol(definition, typeof keyFile === "string" ? { keys: parseKeyFile(readFileSync(keyFile, "utf8")) } : {});
+        const sessionId = context.sessionId.slice(context.sessionId.lastIndexOf("/") + 1);
+        return protocol.decodeDatagramFields(payload, { ...context, sessionId }).messages;
+      },
+    },
+  };
+}
+
 /** `tickscope analyze` adapter of `@tickscope/bandwidth`: re-encodes with layouts derived from the protocol definition. */
 export const bandwidthAdapter: AnalysisAdapter = {
   name: "bandwidth",
@@ -146,7 +170,12 @@ export const bandwidthAdapter: AnalysisAdapter = {
       settings.tolerances = resolveToleranceNames(given as ReadonlyMap<string, number>, definition);
     }
     const reencoder = context.definition === undefined ? undefined : new LayoutReencoder(layoutsFromDefinition(context.definition as unknown as ProtocolDefinitionLike).layouts);
-    return createBandwidthAnalyzer({ ...settings, reencoder, ...(context.bandwidthBlockCounts === undefined ? {} : { sharedBlockCounts: context.bandwidthBlockCounts }) });
+    return createBandwidthAnalyzer({
+      ...settings,
+      reencoder,
+      ...(context.bandwidthBlockCounts === undefined ? {} : { sharedBlockCounts: context.bandwidthBlockCounts }),
+      ...(context.definition === undefined ? {} : { decodeRetainedLater: retainedDecoder(context.definition, context.keyFile) }),
+    });
   },
   toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
 };
