@@ -147,6 +147,8 @@ export const bandwidthAdapter: AnalysisAdapter = {
     const bandwidth = analyzer as BandwidthAnalyzer;
     return (tUs) => bandwidth.wantsFields(tUs);
   },
+  // Reads roles only in onMessage, copying what its trace keeps (copyRoles); the kept datagrams' roles are decoded again at the end.
+  copiesEntityRoles: true,
   commandOptions: [
     {
       flags: "--tolerance <name=value>",
