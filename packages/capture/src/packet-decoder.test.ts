@@ -31,6 +31,25 @@ function harness(options: ConstructorParameters<typeof PacketDecoder>[2] = {}) {
 const bytes = (length: number, seed = 0) => Uint8Array.from({ length }, (_, index) => (index * 7 + seed) & 255);
 
 describe("IPv4", () => {
+  it("hands on an unfragmented UDP datagram with every packet field: UDP length inside the IP payload, cut by the snapshot length, and a datagram of 0 payload bytes", () => {
+    const { packets, feed, anomalies } = harness();
+    // UDP length 8 + 5 inside 8 + 9 IP payload bytes: the payload ends where UDP says
+    feed(ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", concat(udp(1000, 2000, bytes(9), 13)))), T0 + 5);
+    // a 100-byte datagram cut to 60 captured bytes: the payload is what was captured
+    const whole = ethernet(0x0800, ipv4("10.0.0.3", "10.0.0.4", udp(3000, 4000, bytes(100, 1))));
+    feed(whole.subarray(0, 60), T0 + 6, 1, whole.length);
+    feed(ethernet(0x0800, ipv4("10.0.0.5", "10.0.0.6", udp(5, 6, new Uint8Array(0)))), T0 + 7);
+    expect(anomalies.total).toBe(0);
+    expect(packets.map((packet) => [packet.index, packet.tUs, packet.transport, packet.sourceAddress, packet.sourcePort, packet.destinationAddress, packet.destinationPort])).toEqual([
+      [0, T0 + 5, "udp", "10.0.0.1", 1000, "10.0.0.2", 2000],
+      [1, T0 + 6, "udp", "10.0.0.3", 3000, "10.0.0.4", 4000],
+      [2, T0 + 7, "udp", "10.0.0.5", 5, "10.0.0.6", 6],
+    ]);
+    expect(packets[0]).toMatchObject({ payload: [...bytes(5)], frameCount: 1, wireLength: 14 + 20 + 17, capturedLength: 14 + 20 + 17, lastFrameWireLength: 14 + 20 + 17, ipIdentification: expect.any(Number) });
+    expect(packets[1]).toMatchObject({ payload: [...bytes(100, 1).subarray(0, 60 - 42)], frameCount: 1, wireLength: whole.length, capturedLength: 60, lastFrameWireLength: whole.length });
+    expect(packets[2].payload).toEqual([]);
+  });
+
   it("skips header options and trims Ethernet padding by the IP total length", () => {
     const { packets, feed, anomalies } = harness();
     const frame = concat(ethernet(0x0800, ipv4("10.0.0.1", "10.0.0.2", udp(1, 2, bytes(3)), { optionWords: 2 })), new Uint8Array(20));

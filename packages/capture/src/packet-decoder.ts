@@ -256,7 +256,28 @@ export class PacketDecoder {
       this.decodeTransport(protocol, payload, payloadView, 0, payload.length, payload.length, datagram.frameCount, datagram.wireLength, datagram.capturedLength);
       return;
     }
-    this.decodeTransport(protocol, bytes, view, payloadStart, capturedEnd, declaredEnd, 1, this.frameWireLength, this.frameCapturedLength);
+    if (protocol === PROTOCOL_UDP && capturedEnd - payloadStart >= 8) {
+      // The common case, an unfragmented UDP datagram whose length fits: handed on here
+      // (what decodeTransport does for it, without its ten-argument call).
+      const udpLength = view.getUint16(payloadStart + 4);
+      if (udpLength >= 8 && udpLength <= declaredEnd - payloadStart) {
+        const payloadEnd = payloadStart + udpLength < capturedEnd ? payloadStart + udpLength : capturedEnd;
+        packet.transport = "udp";
+        packet.sourcePort = view.getUint16(payloadStart);
+        packet.destinationPort = view.getUint16(payloadStart + 2);
+        packet.payload = this.view(bytes, payloadStart + 8, payloadEnd - payloadStart - 8);
+        this.counters.udpPackets += 1;
+        packet.index = this.frameIndex;
+        packet.tUs = this.frameUs;
+        packet.wireLength = this.frameWireLength;
+        packet.capturedLength = this.frameCapturedLength;
+        packet.frameCount = 1;
+        packet.lastFrameWireLength = this.frameWireLength;
+        this.handler(packet);
+        return;
+      }
+    }
+    this.decodeTransport(protocol, bytes, view, payloadStart, capturedEnd, declaredEnd, 1, this.frameWireLength, this.frameCapturedLength, false);
   }
 
   private decodeIpv6(bytes: Uint8Array, view: DataView, position: number, end: number): void {
