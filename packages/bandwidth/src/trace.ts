@@ -253,14 +253,9 @@ export class RetainedTrace {
         if (message === undefined || message.type !== entry.type) {
           throw new Error(`bandwidth trace: datagram ${entry.packetIndex} decoded again does not hold message ${pending.indexInPacket(index)} of type ${entry.type}`);
         }
-        // Through the arena: the trees the trials walk are built by its record builders, as for the entries kept there.
-        const start = this.arena.end();
-        this.arena.write(message.fields);
-        this.arena.write(copyRoles(message.roles, this.keepEntityPositions) as unknown as FieldRecord);
-        const [fields, roles] = this.arena.readPair(start, this.arena.end());
-        this.arena.truncate(start);
-        entry.fields = fields;
-        entry.roles = roles as RetainedRoles;
+        // The decoded tree itself (fresh, byte fields copied): built by the generated decoder's record literals, no copy.
+        entry.fields = message.fields;
+        entry.roles = copyRoles(message.roles, this.keepEntityPositions);
       } else {
         const [fields, roles] = this.arena.readPair(previous, range);
         entry.fields = fields;
