@@ -152,12 +152,19 @@ interface StreamState {
   protocolSessionId: string | null;
   space: SequenceSpace;
   rfc3550: Rfc3550SequenceCounter | undefined;
-  /** Messages per message type. */
+  /** Messages per message type, in the order the types were first seen (the current run's messages wait in `currentTypeMessages`: read it through {@link settleMessageTypes}). */
   messageTypes: Map<string, MessageTypeCount>;
-  /** The entry of the last message type seen (most datagrams repeat it). */
-  lastMessageType: MessageTypeCount | undefined;
+  /**
+   * The type of the stream's last message (most messages repeat it) and the
+   * messages of the current run of that type not yet added to its entry in
+   * `messageTypes`: a message of the same type counts here, in the stream
+   * object, without reaching for the entry.
+   */
+  currentType: string | undefined;
+  currentTypeMessages: number;
   lastPacketIndex: number;
-  /** Sequences counted in the current packet: the first `packetSequenceCount` entries (the array is reused). */
+  /** Sequences counted in the current packet: `packetSequenceCount` of them, the first in `packetFirstSequence`, the others in `packetSequences` (reused). */
+  packetFirstSequence: SerialNumber;
   packetSequences: SerialNumber[];
   packetSequenceCount: number;
   lastOutcome: ObservationValue;
@@ -403,8 +410,10 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       space: new SequenceSpace(this.spaceOptions),
       rfc3550: undefined,
       messageTypes: new Map(),
-      lastMessageType: undefined,
+      currentType: undefined,
+      currentTypeMessages: 0,
       lastPacketIndex: -1,
+      packetFirstSequence: 0,
       packetSequences: [],
       packetSequenceCount: 0,
       lastOutcome: Observation.duplicate,
@@ -487,7 +496,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       stream.lastPacketIndex = message.packetIndex;
       stream.packetSequenceCount = 0;
     }
-    stream.packetSequences[stream.packetSequenceCount++] = sequence;
+    notePacketSequence(stream, sequence);
     stream.captureDuplicates += 1;
     stream.rfc3550?.update(sequence);
     if (stream.headOpen) stream.head!.captureDuplicate(sequence, message.packetIndex);
@@ -528,16 +537,8 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     }
     const stream = this.stream(message, directionState);
     if (stream === undefined) return;
-    let typeCount = stream.lastMessageType;
-    if (typeCount === undefined || typeCount.type !== message.type) {
-      typeCount = stream.messageTypes.get(message.type);
-      if (typeCount === undefined) {
-        typeCount = { type: message.type, messages: 0 };
-        stream.messageTypes.set(message.type, typeCount);
-      }
-      stream.lastMessageType = typeCount;
-    }
-    typeCount.messages += 1;
+    if (message.type === stream.currentType) stream.currentTypeMessages += 1;
+    else switchMessageType(stream, message.type);
     if (message.tUs > stream.lastUs) stream.lastUs = message.tUs;
     const resendRole = roles.resendCount;
     const resendCount = resendRole ?? 0;
@@ -551,7 +552,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       stream.packetSequenceCount = 0;
     }
     if (firstInPacket) {
-      stream.packetSequences[stream.packetSequenceCount++] = sequence;
+      notePacketSequence(stream, sequence);
       if (stream.headOpen) stream.head!.observation(sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, message.type);
       this.observeSequence(stream, sequence, message.tUs, message.packetIndex, roles.sendTimeUs, resendCount, true);
     } else if (stream.headOpen) {
@@ -747,7 +748,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       rfc3550: stream.rfc3550?.saveState() ?? null,
       input: stream.input?.saveState() ?? null,
       state: checkpoint ? null : (stream.state?.saveState() ?? null),
-      messageTypes: checkpoint ? [] : [...stream.messageTypes.values()].map(({ type, messages }): [string, number] => [type, messages]),
+      messageTypes: checkpoint ? [] : [...settleMessageTypes(stream).values()].map(({ type, messages }): [string, number] => [type, messages]),
       reliable: stream.reliable,
       resetsSeen: stream.resetsSeen,
       firstUs: stream.firstUs,
@@ -907,8 +908,10 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       protocolSessionId: saved.protocolSessionId,
       ...restored,
       messageTypes,
-      lastMessageType: undefined,
+      currentType: undefined,
+      currentTypeMessages: 0,
       lastPacketIndex: -1,
+      packetFirstSequence: 0,
       packetSequences: [],
       packetSequenceCount: 0,
       lastOutcome: Observation.duplicate,
@@ -1013,12 +1016,13 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       if (head === undefined) this.anomalies.add(SEAM_INEXACT_CODE, cutPacketIndex);
       else if (!exact) this.anomalies.add(SEAM_INEXACT_CODE, head.packetIndices.length > 0 ? head.packetIndices.get(0) : 0);
     }
-    for (const { type, messages } of later.messageTypes.values()) {
-      const entry = stream.messageTypes.get(type);
+    const messageTypes = settleMessageTypes(stream);
+    for (const { type, messages } of settleMessageTypes(later).values()) {
+      const entry = messageTypes.get(type);
       if (entry !== undefined) entry.messages += messages;
-      else if (messages > 0) stream.messageTypes.set(type, { type, messages });
+      else if (messages > 0) messageTypes.set(type, { type, messages });
     }
-    stream.lastMessageType = undefined;
+    stream.currentType = undefined;
     stream.reliable ||= later.reliable;
     stream.resetsSeen = stream.space.resetCount;
     if (later.firstUs < stream.firstUs) stream.firstUs = later.firstUs;
@@ -1080,7 +1084,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
           stream.captureDuplicates += 1;
           stream.rfc3550?.update(sequence);
           for (const [type, count] of types) {
-            const entry = later.messageTypes.get(type);
+            const entry = settleMessageTypes(later).get(type);
             if (entry !== undefined) entry.messages -= count;
           }
           continue;
@@ -1165,7 +1169,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const fit = lost > 0 ? fitGilbertElliott(patterns) : undefined;
     const conditional = patterns.conditionalLoss();
     const lossSummary = lossRuns.summary();
-    const messageTypes = [...stream.messageTypes.values()].map(({ type, messages }) => ({ type, messages })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    const messageTypes = [...settleMessageTypes(stream).values()].map(({ type, messages }) => ({ type, messages })).sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     const row: LossStream = {
       id: stream.sessionId,
       direction: stream.direction,
@@ -1493,9 +1497,38 @@ function countType(counts: [string, number][], type: string): void {
 }
 
 function containsSequence(stream: StreamState, sequence: SerialNumber): boolean {
+  const count = stream.packetSequenceCount;
+  if (count === 0) return false;
+  if (stream.packetFirstSequence === sequence) return true;
   const sequences = stream.packetSequences;
-  for (let index = 0; index < stream.packetSequenceCount; index++) if (sequences[index] === sequence) return true;
+  for (let index = 0; index < count - 1; index++) if (sequences[index] === sequence) return true;
   return false;
+}
+
+/** Counts a sequence in the stream's current packet (the first in the stream object: most packets carry one per stream). */
+function notePacketSequence(stream: StreamState, sequence: SerialNumber): void {
+  const count = stream.packetSequenceCount;
+  if (count === 0) stream.packetFirstSequence = sequence;
+  else stream.packetSequences[count - 1] = sequence;
+  stream.packetSequenceCount = count + 1;
+}
+
+/** A message of another type than the stream's last: the run of the last type is added to its entry, and the new run begins (its entry made on first sight, as `messageTypes` keeps first-seen order). */
+function switchMessageType(stream: StreamState, type: string): void {
+  const messageTypes = settleMessageTypes(stream);
+  if (!messageTypes.has(type)) messageTypes.set(type, { type, messages: 0 });
+  stream.currentType = type;
+  stream.currentTypeMessages = 1;
+}
+
+/** The stream's message counts with the current run added (`messageTypes` as one count per message would have it). */
+function settleMessageTypes(stream: StreamState): Map<string, MessageTypeCount> {
+  const messageTypes = stream.messageTypes;
+  if (stream.currentTypeMessages > 0) {
+    messageTypes.get(stream.currentType!)!.messages += stream.currentTypeMessages;
+    stream.currentTypeMessages = 0;
+  }
+  return messageTypes;
 }
 
 function commitStall(stream: StreamState): void {
