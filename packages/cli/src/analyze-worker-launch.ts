@@ -25,6 +25,8 @@ export interface AnalysisPassOutput {
   sections: AnalysisSection[];
   /** Saved states of its analyses (`output: "states"`). */
   states?: SavedAnalysisState[];
+  /** The saved state (transfer form) of the analysis split by sessions with another thread (see `AnalysisPassRequest.split`); its section is not in `sections`. */
+  splitState?: SavedAnalysisState;
   /** Decode anomalies by code of the datagrams it decoded. */
   decodeAnomalies: Record<string, number>;
   /** Game messages it decoded. */

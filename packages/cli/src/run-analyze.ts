@@ -10,6 +10,7 @@ import { adapterFor } from "./analyses/registry.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analyses/analysis-adapter.js";
 import type { AnalysisName, AnalysisSection } from "./analysis-section.js";
 import { planAnalysisShards, planSessionShards, type AnalysisShardPlan } from "./analysis-sharding.js";
+import { planAnalysisSplit, sessionGoesToMain, type AnalysisSplit } from "./analysis-split.js";
 import { analyzeWorkerLaunch, startAnalysisWorker, type AnalysisPassOutput, type AnalysisWorkerHandle } from "./analyze-worker-launch.js";
 import type { AnalyzeResult, CaptureSummaryRecord } from "./analyze-result.js";
 import { describeInput, loadProtocol, loadProtocolObject, type LoadedProtocol, type ProtocolDecoding } from "./load-inputs.js";
@@ -80,13 +81,31 @@ class RegionLabeller implements MessageAnalyzer<void> {
     return labelled;
   }
 
+  /** The analyzer split by sessions with another thread (its index in `analyzers`; −1: none), and its sessions in this pass. */
+  private readonly splitIndex: number;
+  private readonly splitSessions = new Set<string>();
+  private splitLastId = "";
+  private splitLastSelected = false;
+
   constructor(
     private readonly analyzers: readonly MessageAnalyzer<unknown>[],
     private readonly regionOfSession: Map<string, string>,
     private readonly sessions: Session[],
     private readonly serverRegions: Readonly<Record<string, string>>,
     private readonly shard?: SessionShard,
-  ) {}
+    private readonly split?: { index: number; mainShare: number; shard: 0 | 1 },
+  ) {
+    this.splitIndex = split?.index ?? -1;
+  }
+
+  /** Whether the split analyzer analyzes session `sessionId` in this pass (messages of one datagram share a session: one lookup). */
+  private splitSelects(sessionId: string): boolean {
+    if (sessionId !== this.splitLastId) {
+      this.splitLastId = sessionId;
+      this.splitLastSelected = this.splitSessions.has(sessionId);
+    }
+    return this.splitLastSelected;
+  }
 
   /** Sessions seen so far (every thread sees them all, in the same order). */
   private sessionOrdinal = 0;
@@ -120,23 +139,44 @@ class RegionLabeller implements MessageAnalyzer<void> {
     this.sessions.push(session);
     // every session is listed; only this shard's reach the analyzers (the pipeline filtered their datagrams)
     if (!this.sessionSelected) return;
-    for (const analyzer of this.analyzers) analyzer.onSession?.(session);
+    const split = this.split;
+    if (split !== undefined) {
+      // the split analyzer's sessions: dealt by their order, the same in both threads
+      if (sessionGoesToMain(this.splitOrdinal++, split.mainShare) === (split.shard === 0)) this.splitSessions.add(session.id);
+      this.splitLastId = "";
+    }
+    const splitIndex = this.splitIndex;
+    for (let index = 0; index < this.analyzers.length; index++) {
+      if (index !== splitIndex || this.splitSessions.has(session.id)) this.analyzers[index]!.onSession?.(session);
+    }
   }
+
+  /** Sessions seen by the split (all of them: the pass has no session shard then). */
+  private splitOrdinal = 0;
 
   onPacket(packet: PacketObservation): void {
     if (this.stopped) throw this.stopError;
     packet.sessionId = this.label(packet.sessionId);
-    for (const analyzer of this.analyzers) analyzer.onPacket?.(packet);
+    const splitIndex = this.splitIndex;
+    for (let index = 0; index < this.analyzers.length; index++) {
+      if (index !== splitIndex || this.splitSelects(packet.sessionId)) this.analyzers[index]!.onPacket?.(packet);
+    }
   }
 
   onMessage(message: GameMessage): void {
     message.sessionId = this.label(message.sessionId);
-    for (const analyzer of this.analyzers) analyzer.onMessage(message);
+    const splitIndex = this.splitIndex;
+    for (let index = 0; index < this.analyzers.length; index++) {
+      if (index !== splitIndex || this.splitSelects(message.sessionId)) this.analyzers[index]!.onMessage(message);
+    }
   }
 
   onAnomaly(anomaly: DecodeAnomaly): void {
     anomaly.sessionId = this.label(anomaly.sessionId);
-    for (const analyzer of this.analyzers) analyzer.onAnomaly?.(anomaly);
+    const splitIndex = this.splitIndex;
+    for (let index = 0; index < this.analyzers.length; index++) {
+      if (index !== splitIndex || this.splitSelects(anomaly.sessionId)) this.analyzers[index]!.onAnomaly?.(anomaly);
+    }
   }
 
   onLogEvent(event: LogEvent): void {
@@ -190,6 +230,14 @@ export interface AnalysisPassRequest {
    * only its sessions. Only for analyses that can save their state.
    */
   sessionShard?: SessionShard;
+  /**
+   * This pass runs `split.analysis` for its share of the sessions only (a
+   * two-thread analysis cut with a split, see {@link AnalysisSplit}): shard 0,
+   * the main thread, takes `mainShare` of them, shard 1 the rest. With
+   * `output: "sections"` the pass returns that analysis's saved state
+   * (transfer form) as `splitState` instead of its section.
+   */
+  split?: AnalysisSplit & { shard: 0 | 1 };
   /** What the pass returns: each analysis's section (default), or its saved state (`saveState()`). */
   output?: "sections" | "states";
   /**
@@ -237,6 +285,13 @@ export interface RunAnalyzeOptions extends AnalysisPassRequest {
    * byte-identical whatever the count.
    */
   threads?: number;
+  /**
+   * A two-thread analysis cut may also split one analysis by sessions between
+   * its threads to even them out ({@link planAnalysisSplit}). Undefined: as
+   * planned by the measured costs; `false`: never; a split: that one, whenever
+   * the run has two analysis-cut threads with that analysis on either (tests).
+   */
+  analysisSplit?: AnalysisSplit | false;
   /**
    * Fixed `generatedAt`. Default: the real time, or the instant in
    * `SOURCE_DATE_EPOCH` when that is set (reports are then byte-identical).
@@ -478,10 +533,20 @@ export function mergeSavedStates(
   return mergeable;
 }
 
+/** The index of the split analysis among a pass's analyses, for its labeller (undefined: no split). */
+function splitOfPass(analyses: readonly AnalysisName[], split: AnalysisPassRequest["split"]): { index: number; mainShare: number; shard: 0 | 1 } | undefined {
+  if (split === undefined) return undefined;
+  const index = analyses.indexOf(split.analysis);
+  if (index < 0) throw new TickscopeError(ErrorCode.invalidOption, `the split analysis ${split.analysis} is not one of the pass's analyses`);
+  return { index, mainShare: split.mainShare, shard: split.shard };
+}
+
 /** What one thread's pass returns besides its sections or states: what it decoded. */
-function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "sections" | "states", transfer: boolean): AnalysisPassOutput {
+function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "sections" | "states", transfer: boolean, split?: AnalysisName): AnalysisPassOutput {
+  const splitIndex = output === "sections" && split !== undefined ? prepared.adapters.findIndex((adapter) => adapter.name === split) : -1;
   return {
-    sections: output === "sections" ? prepared.adapters.map((adapter, index) => adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context)) : [],
+    sections: output === "sections" ? prepared.adapters.flatMap((adapter, index) => (index === splitIndex ? [] : [adapter.toSection(prepared.analyzers[index]!.finish(), prepared.context)])) : [],
+    ...(splitIndex >= 0 ? { splitState: saveStates([prepared.adapters[splitIndex]!], [prepared.analyzers[splitIndex]!], true)[0]! } : {}),
     ...(output === "states" ? { states: saveStates(prepared.adapters, prepared.analyzers, transfer) } : {}),
     decodeAnomalies: outcome.decodeAnomalies,
     decodedMessages: outcome.decodedMessages,
@@ -498,7 +563,14 @@ function passOutput(prepared: PreparedPass, outcome: PassOutcome, output: "secti
  */
 export async function runAnalysisPassOutput(request: AnalysisPassRequest, onBytesRead?: (bytesRead: number) => void): Promise<AnalysisPassOutput> {
   const prepared = await preparePass(request);
-  const labeller = new RegionLabeller(prepared.analyzers, prepared.context.regionOfSession, prepared.context.sessions, request.serverRegions ?? {}, request.sessionShard);
+  const labeller = new RegionLabeller(
+    prepared.analyzers,
+    prepared.context.regionOfSession,
+    prepared.context.sessions,
+    request.serverRegions ?? {},
+    request.sessionShard,
+    splitOfPass(request.analyses, request.split),
+  );
   const logStream = request.serverLog === undefined ? undefined : new TimeOrderedLog(await loadServerLog(request.serverLog.path, request.serverLog.mapPath));
   let bytesRead = 0;
   const outcome = await readCaptures(
@@ -515,7 +587,7 @@ export async function runAnalysisPassOutput(request: AnalysisPassRequest, onByte
   );
   recordDecodeOutcome(prepared.context, outcome);
   listSessionsOnce(prepared.context);
-  return passOutput(prepared, outcome, request.output ?? "sections", request.transferStates === true);
+  return passOutput(prepared, outcome, request.output ?? "sections", request.transferStates === true, request.split?.analysis);
 }
 
 /** {@link runAnalysisPassOutput}'s sections: the pass of one analysis-sharded thread. */
@@ -525,8 +597,17 @@ export async function runAnalysisPass(request: AnalysisPassRequest, onBytesRead?
 
 /** How a run is spread over threads. */
 type ThreadPlan =
-  | { cut: "analyses"; plan: AnalysisShardPlan; singleReason?: string }
+  | { cut: "analyses"; plan: AnalysisShardPlan; singleReason?: string; split?: AnalysisSplit }
   | { cut: "sessions"; count: number };
+
+/**
+ * Analyses whose sessions may be split between two threads: their states merge
+ * exactly across disjoint sessions. Not bandwidth: its bounded sample is shared
+ * across threads only with the session cut's shared table.
+ */
+function splittableAnalyses(analyses: readonly AnalysisName[], unmergeable: readonly AnalysisName[]): AnalysisName[] {
+  return analyses.filter((analysis) => analysis !== "bandwidth" && !unmergeable.includes(analysis));
+}
 
 /** Why a run stays on one thread whatever the thread count; undefined when threads may be used. */
 function singleThreadReason(options: RunAnalyzeOptions): string | undefined {
@@ -544,7 +625,8 @@ function singleThreadReason(options: RunAnalyzeOptions): string | undefined {
  * session's); otherwise, or with `threadCut: "analyses"`, the analyses are
  * split over threads.
  */
-function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean, allMergeable: boolean, writesStates = false): ThreadPlan {
+function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefinition: boolean, unmergeable: readonly AnalysisName[], writesStates = false): ThreadPlan {
+  const allMergeable = unmergeable.length === 0;
   const single: AnalysisShardPlan = { shards: [{ analyses: [...options.analyses], estimatedSeconds: 0 }], estimatedSeconds: 0 };
   const maxThreads = options.threads ?? availableParallelism();
   if (!(maxThreads >= 2)) return { cut: "analyses", plan: single };
@@ -561,14 +643,27 @@ function planThreads(options: RunAnalyzeOptions, captureBytes: number, withDefin
     const count = planSessionShards(options.analyses, shardOptions);
     if (count >= 2) return { cut: "sessions", count };
   }
-  return { cut: "analyses", plan: planAnalysisShards(options.analyses, shardOptions) };
+  const plan = planAnalysisShards(options.analyses, shardOptions);
+  // a split needs disjoint sessions whose states merge: no server log (its events are no session's), sections out
+  const splittable = withLog || writesStates ? [] : splittableAnalyses(options.analyses, unmergeable);
+  const forced = options.analysisSplit;
+  const split =
+    plan.shards.length !== 2 || forced === false
+      ? undefined
+      : forced !== undefined
+        ? splittable.includes(forced.analysis) && forced.mainShare > 0 && forced.mainShare < 1 ? forced : undefined
+        : planAnalysisSplit(plan, splittable, shardOptions);
+  return { cut: "analyses", plan, ...(split === undefined ? {} : { split }) };
 }
 
 /** How `analyze --threads` splits the work when not told (`--thread-cut`): see {@link RunAnalyzeOptions.threadCut}. */
 export const DEFAULT_THREAD_CUT: "analyses" | "sessions" = "analyses";
 
-/** One line describing how a run used threads (`--verbose`), e.g. `2 threads: latency,loss | bandwidth`. */
-export function describeThreads(shards: readonly (readonly AnalysisName[])[], singleReason?: string): string {
+/**
+ * One line describing how a run used threads (`--verbose`), e.g. `2 threads: latency,loss | bandwidth`
+ * (a split analysis names its share: `loss(30% of sessions)`).
+ */
+export function describeThreads(shards: readonly (readonly string[])[], singleReason?: string): string {
   if (shards.length <= 1) return `1 thread${singleReason === undefined ? "" : ` (${singleReason})`}`;
   return `${shards.length} threads: ${shards.map((analyses) => analyses.join(",")).join(" | ")}`;
 }
@@ -578,11 +673,16 @@ export function describeSessionThreads(count: number, analyses: readonly Analysi
   return `${count} threads: sessions split ${count} ways (${analyses.join(",")} in each)`;
 }
 
+/** `analyses` with `analysis` added, in the report order of `order`. */
+function withAnalysis(order: readonly AnalysisName[], analyses: readonly AnalysisName[], analysis: AnalysisName): AnalysisName[] {
+  return order.filter((name) => name === analysis || analyses.includes(name));
+}
+
 /** The plain-data request of one worker's shard. */
 function shardRequest(
   options: RunAnalyzeOptions,
   analyses: readonly AnalysisName[],
-  extra: Pick<AnalysisPassRequest, "sessionShard" | "output" | "statesJoinSessionParts" | "transferStates" | "bandwidthBlockCounts">,
+  extra: Pick<AnalysisPassRequest, "sessionShard" | "output" | "statesJoinSessionParts" | "transferStates" | "bandwidthBlockCounts" | "split">,
 ): AnalysisPassRequest {
   return {
     inputs: options.inputs.map((input) => ({ ...input })),
@@ -641,8 +741,8 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     inputs.push(described);
     totalBytes += described.bytes ?? 0;
   }
-  const allMergeable = unmergeableAnalyses(adapters, analyzers).length === 0;
-  const threadPlan = planThreads(options, totalBytes, loaded !== undefined, allMergeable, output === "states");
+  const threadPlan = planThreads(options, totalBytes, loaded !== undefined, unmergeableAnalyses(adapters, analyzers), output === "states");
+  const split = threadPlan.cut === "analyses" ? threadPlan.split : undefined;
   const shardCount = threadPlan.cut === "sessions" ? threadPlan.count : threadPlan.plan.shards.length;
   const bytesReadByShard = Array.from({ length: shardCount }, () => 0);
   const reportProgress =
@@ -662,17 +762,26 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
             ...(bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts }),
           }),
         )
-      : threadPlan.plan.shards.slice(1).map((shard) => shardRequest(options, shard.analyses, { output }));
+      : threadPlan.plan.shards.slice(1).map((shard) =>
+          split === undefined
+            ? shardRequest(options, shard.analyses, { output })
+            : shardRequest(options, withAnalysis(options.analyses, shard.analyses, split.analysis), { output, split: { ...split, shard: 1 } }),
+        );
   const workers = requests.length > 0 ? startWorkers(requests, reportProgress) : [];
   const sessionCut = threadPlan.cut === "sessions" && workers !== undefined;
   const mainAnalyses = new Set<AnalysisName>(workers === undefined || threadPlan.cut === "sessions" ? options.analyses : threadPlan.plan.shards[0]!.analyses);
+  // the main thread runs the split analysis too, on its share of the sessions (only when the worker really started)
+  const mainSplit = workers !== undefined && split !== undefined ? split : undefined;
+  if (mainSplit !== undefined) mainAnalyses.add(mainSplit.analysis);
   options.onThreads?.(
     workers === undefined
       ? describeThreads([options.analyses], "the options are not plain data a worker can receive")
       : threadPlan.cut === "sessions"
         ? describeSessionThreads(threadPlan.count, options.analyses)
         : describeThreads(
-            threadPlan.plan.shards.map((shard) => shard.analyses),
+            threadPlan.plan.shards.map((shard, index) =>
+              mainSplit === undefined ? shard.analyses : withAnalysis(options.analyses, shard.analyses, mainSplit.analysis).map((analysis) => (analysis === mainSplit.analysis ? `${analysis}(${Math.round(100 * (index === 0 ? mainSplit.mainShare : 1 - mainSplit.mainShare))}% of sessions)` : analysis)),
+            ),
             threadPlan.singleReason,
           ),
   );
@@ -683,6 +792,7 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     context.sessions,
     options.serverRegions ?? {},
     sessionCut && threadPlan.cut === "sessions" ? { index: 0, count: threadPlan.count } : undefined,
+    mainSplit === undefined ? undefined : { index: mainIndices.findIndex((index) => adapters[index]!.name === mainSplit.analysis), mainShare: mainSplit.mainShare, shard: 0 },
   );
   // a worker's failure stops the main pass at its next packet: the run fails with the worker's error
   const workerResults = (workers ?? []).map((worker) =>
@@ -726,7 +836,8 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
         mainIndices.map((index) => analyzers[index]!),
       );
     } else if (!sessionCut) {
-      for (const index of mainIndices) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
+      // (the split analysis waits for the worker's share)
+      for (const index of mainIndices) if (adapters[index]!.name !== mainSplit?.analysis) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
     }
   } catch (error) {
     await Promise.all((workers ?? []).map((worker) => worker.terminate()));
@@ -760,6 +871,14 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
   }
   for (const [index, worker] of workerOutputs.entries()) {
     for (const [position, analysis] of shardAnalyses[index + 1]!.analyses.entries()) sectionOf.set(analysis, worker.sections[position]!);
+  }
+  if (mainSplit !== undefined) {
+    // the worker's sessions of the split analysis merge into the main thread's (disjoint sessions, the same captures)
+    const splitIndex = adapters.findIndex((adapter) => adapter.name === mainSplit.analysis);
+    const splitState = workerOutputs[0]?.splitState;
+    if (splitState === undefined) throw new TickscopeError(ErrorCode.badPartial, `the worker thread returned no saved state of the split analysis ${mainSplit.analysis}`);
+    const [merged] = mergeSavedStates([adapters[splitIndex]!], context, [{ states: [splitState], packetIndexOffset: 0 }], [analyzers[splitIndex]!]);
+    sectionOf.set(mainSplit.analysis, adapters[splitIndex]!.toSection(merged!.finish(), context));
   }
   return { inputs, outcome, context, loaded, sections: adapters.map((adapter) => sectionOf.get(adapter.name)!) };
 }
