@@ -1,5 +1,5 @@
 import type { AnalysisName } from "./analysis-section.js";
-import { analysisCost, estimateAnalysisSeconds, type AnalysisShardOptions, type AnalysisShardPlan } from "./analysis-sharding.js";
+import { analysisCost, estimateAnalysisSeconds, WORKER_START_SECONDS, type AnalysisShardOptions, type AnalysisShardPlan } from "./analysis-sharding.js";
 
 /**
  * Part of one analysis's sessions analyzed by the other thread of a two-thread
@@ -47,7 +47,8 @@ export function sessionGoesToMain(ordinal: number, mainShare: number): boolean {
  * `splittable` (its state merges exactly across disjoint sessions): the
  * per-gigabyte part of its cost ({@link ANALYSIS_COSTS}) divides by the share of
  * sessions; its fixed part (the finish, on the merged state) and
- * {@link SPLIT_MERGE_SECONDS} go to the main thread. The estimate assumes
+ * {@link SPLIT_MERGE_SECONDS} go to the main thread, and the worker starts
+ * {@link WORKER_START_SECONDS} later. The estimate assumes
  * sessions of like size; a wrong one costs speed, never correctness.
  */
 export function planAnalysisSplit(plan: AnalysisShardPlan, splittable: readonly AnalysisName[], options: AnalysisShardOptions): AnalysisSplit | undefined {
@@ -56,10 +57,10 @@ export function planAnalysisSplit(plan: AnalysisShardPlan, splittable: readonly 
   const withDefinition = options.withDefinition ?? true;
   const labelled = options.regionsLabelled ?? true;
   const [main, worker] = plan.shards as [AnalysisShardPlan["shards"][number], AnalysisShardPlan["shards"][number]];
-  const longest = Math.max(main.estimatedSeconds, worker.estimatedSeconds);
+  const longest = Math.max(main.estimatedSeconds, worker.estimatedSeconds + WORKER_START_SECONDS);
   let best: { split: AnalysisSplit; seconds: number } | undefined;
   for (const [index, shard] of [main, worker].entries()) {
-    if (shard.estimatedSeconds < longest) continue;
+    if (shard.estimatedSeconds + (index === 1 ? WORKER_START_SECONDS : 0) < longest) continue;
     for (const analysis of shard.analyses) {
       if (!splittable.includes(analysis)) continue;
       const total = estimateAnalysisSeconds(analysis, gigabytes, withDefinition, labelled);
@@ -68,7 +69,8 @@ export function planAnalysisSplit(plan: AnalysisShardPlan, splittable: readonly 
       if (!(perGigabyte > 0)) continue;
       // Each thread without the analysis, then its shares: main gets the fixed part and the merge.
       const mainBase = main.estimatedSeconds - (index === 0 ? total : 0) + fixed + SPLIT_MERGE_SECONDS;
-      const workerBase = worker.estimatedSeconds - (index === 1 ? total : 0);
+      // (the worker starts that much later)
+      const workerBase = worker.estimatedSeconds - (index === 1 ? total : 0) + WORKER_START_SECONDS;
       // mainBase + share·P = workerBase + (1 − share)·P
       const share = Math.min(1 - MINIMUM_SPLIT_SHARE, Math.max(MINIMUM_SPLIT_SHARE, (workerBase - mainBase + perGigabyte) / (2 * perGigabyte)));
       const seconds = Math.max(mainBase + share * perGigabyte, workerBase + (1 - share) * perGigabyte);
