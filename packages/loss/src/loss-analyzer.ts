@@ -218,6 +218,8 @@ interface DirectionState {
   recent: number;
   /** The first datagrams of the pass (checked against the previous pass's at a merge). */
   headPackets: LossHeadPacketState[];
+  /** True while `headPackets` has room (checked per datagram: a flag in the direction, not the list's length). */
+  headPacketsOpen: boolean;
   /** Acks for this direction's streams that found no stream (they acknowledge the previous pass). */
   headAcks: LossHeadAckState[];
 }
@@ -245,6 +247,7 @@ function newDirection(): DirectionState {
     input: undefined,
     recent: -1,
     headPackets: [],
+    headPacketsOpen: true,
     headAcks: [],
   };
 }
@@ -466,7 +469,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       return;
     }
     rings.add(ring, fingerprint, payload.length, packet.tUs, packet.ipIdentification ?? -1, packet.interfaceId ?? 0);
-    if (directionState.headPackets.length < RECENT_DATAGRAMS) {
+    if (directionState.headPacketsOpen) {
       this.headPacket = {
         packetIndex: packet.packetIndex,
         fingerprint,
@@ -477,6 +480,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
         unsequenced: [],
       };
       directionState.headPackets.push(this.headPacket);
+      directionState.headPacketsOpen = directionState.headPackets.length < RECENT_DATAGRAMS;
     }
   }
 
@@ -869,6 +873,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       direction.recent = this.rings.loadColumns(state.recent);
     }
     direction.headPackets = state.headPackets.map((packet) => ({ ...packet, packetIndex: packet.packetIndex + offset, unsequenced: packet.unsequenced.map(([type, count]): [string, number] => [type, count]) }));
+    direction.headPacketsOpen = direction.headPackets.length < RECENT_DATAGRAMS;
     direction.headAcks = state.headAcks.map((ack) => ({ ...ack, packetIndex: ack.packetIndex + offset }));
     const keys = new Set<string | number | null>();
     const streams = state.streams.map((saved, index) => {
@@ -984,6 +989,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       this.continueStream(stream, laterStream, duplicates, peerDuplicates, cutPacketIndex);
     }
     target.headPackets = [];
+    target.headPacketsOpen = true;
   }
 
   /**

@@ -121,3 +121,27 @@ describe("a stream's message counts and per-datagram sequences", () => {
     expect(first.finish().sessions[0]!.messageTypes).toEqual(expectedCounts(input).types);
   });
 });
+
+describe("a direction's first datagrams (head packets)", () => {
+  it("keeps the first 32 datagrams of a pass, and the first 32 after a merge that continued the direction", () => {
+    const input = datagrams();
+    const first = createLossAnalyzer({ keepSeamLog: true });
+    feed(first, input.slice(0, 100));
+    const earlier = JSON.parse(JSON.stringify(first.saveState())) as LossAnalyzerState;
+    const head = earlier.sessions[0]!.clientToServer.headPackets.map((packet) => packet.packetIndex);
+    // Captured copies are not new datagrams (packet 6 copies packet 5).
+    expect(head).toHaveLength(32);
+    expect(head.slice(0, 7)).toEqual([0, 1, 2, 3, 4, 5, 7]);
+    const second = createLossAnalyzer({ keepSeamLog: true });
+    feed(second, input.slice(100, 120), 200);
+    const later = JSON.parse(JSON.stringify(second.saveState())) as LossAnalyzerState;
+    const merged = createLossAnalyzer({ keepSeamLog: true });
+    merged.mergeState(earlier, { packetIndexOffset: 0 });
+    merged.mergeState(later, { packetIndexOffset: 200 });
+    // The later pass's head was used at the merge; datagrams after it start a new head.
+    feed(merged, input.slice(120, 160), 400);
+    const saved = merged.saveState().sessions[0]!.clientToServer.headPackets.map((packet) => packet.packetIndex);
+    expect(saved).toHaveLength(32);
+    expect(saved[0]).toBe(400);
+  });
+});
