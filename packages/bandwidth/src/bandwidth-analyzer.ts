@@ -85,10 +85,10 @@ export interface BandwidthOptions {
    * its sample is final, from copies of their datagrams' payloads (a pass
    * feeding `onPacket` before each datagram's messages): the definition the
    * pass decodes with, and a decoder giving what the pass's decoder gives
-   * with every field decoded. {@link BandwidthAnalyzer.wantsFields} then
-   * declines every datagram that reached `onPacket` with its payload: the
-   * pass may decode them roles only (core's `fields: "roles"`). Not a
-   * setting of the state (the same report either way).
+   * with every field decoded. Once the sample has been thinned,
+   * {@link BandwidthAnalyzer.wantsFields} declines every datagram that reached
+   * `onPacket` with its payload: the pass may decode them roles only (core's
+   * `fields: "roles"`). Not a setting of the state (the same report either way).
    */
   decodeRetainedLater?: { definition: ProtocolDefinitionLike; decoder: RetainedFieldDecoder };
 }
@@ -170,6 +170,8 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   private readonly decodesLater: boolean;
   /** The datagram `onPacket` saw last (the pipeline's reused observation), while its messages are offered. */
   private packet: PacketObservation | undefined;
+  /** True when {@link wantsFields} declined the datagram `onPacket` saw last: the trace copies its payload instead of reading fields. */
+  private declined = false;
 
   /** @param options see {@link BandwidthOptions} (invalid values throw `E_INVALID_OPTION`) */
   constructor(options: BandwidthOptions = {}) {
@@ -234,19 +236,26 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     this.accounting.onPacket(packet);
     this.observer.onPacket(packet);
     this.packet = packet;
+    this.declined = false;
   }
 
   /**
    * Whether the fields of a message at capture time `tUs` may still be read
    * (only the re-encoding trace reads fields, and only of the messages its
    * sample keeps): a decoder may skip the fields of a datagram this declines.
-   * With {@link BandwidthOptions.decodeRetainedLater} it declines the datagram
-   * `onPacket` just observed with its payload (asked before its messages are
-   * decoded): the trace copies the payload and decodes the kept ones at the end.
+   * With {@link BandwidthOptions.decodeRetainedLater}, once the sample has been
+   * thinned, it declines the datagram `onPacket` just observed with its payload
+   * (asked before its messages are decoded): the trace copies the payload and
+   * decodes the kept ones at the end. A capture whose messages all fit is
+   * decoded once, as without it.
    */
   wantsFields(tUs: number): boolean {
-    // Decoding later: the datagram just observed is copied if its messages are kept (asked before they are decoded).
-    if (this.decodesLater && this.packet?.payload !== undefined && this.packet.tUs === tUs) return false;
+    // Decoding later: once the sample has been thinned (most messages it takes are dropped again), the datagram just
+    // observed is copied if its messages are kept (asked before they are decoded); until then fields are kept as offered.
+    if (this.decodesLater && this.trace.truncated && this.packet?.payload !== undefined && this.packet.tUs === tUs) {
+      this.declined = true;
+      return false;
+    }
     return this.trace.wantsFields(tUs);
   }
 
@@ -254,7 +263,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   onMessage(message: GameMessage): void {
     this.accounting.onMessage(message);
     this.observer.onMessage(message);
-    this.trace.offer(message, this.packet);
+    this.trace.offer(message, this.declined ? this.packet : undefined);
   }
 
   /** Counts one decode anomaly. */

@@ -100,16 +100,40 @@ describe("decodeRetainedLater when one block alone is over the bounds", () => {
     expect(later.state).toBe(reference.state);
   }, 120_000);
 
-  it("answers wantsFields from the sample for a datagram it did not observe", () => {
+  it("declines an observed datagram's fields only once the sample has been thinned, and answers from the sample otherwise", () => {
     const definition = arenaDefinition();
     const full = compileProtocol(definition);
     const analyzer = createBandwidthAnalyzer({
+      maxRetainedMessages: 1,
       decodeRetainedLater: { definition: definition as unknown as ProtocolDefinitionLike, decoder: { decodeFields: (payload, context) => full.decodeDatagramFields(payload, context).messages } },
     });
-    expect(analyzer.wantsFields(1_000_000)).toBe(true);
-    analyzer.onPacket({ sessionId: "s", direction: "clientToServer", tUs: 2_000_000, packetIndex: 0, wireLength: 60, payloadLength: 4, frameCount: 1, payload: new Uint8Array(4) });
-    expect(analyzer.wantsFields(2_000_000)).toBe(false);
+    const packet = (tUs: number, packetIndex: number): PacketObservation => ({ sessionId: "s", direction: "clientToServer", tUs, packetIndex, wireLength: 60, payloadLength: 4, frameCount: 1, payload: new Uint8Array(4) });
+    const message = (tUs: number, packetIndex: number): GameMessage => ({
+      sessionId: "s",
+      direction: "clientToServer",
+      tUs,
+      packetIndex,
+      indexInPacket: 0,
+      type: "ping",
+      byteLength: 4,
+      packetWireLength: 60,
+      fields: { pingId: packetIndex },
+      roles: {},
+    });
+    // nothing thinned yet: every field is read as offered
+    analyzer.onPacket(packet(2_000_000, 0));
+    expect(analyzer.wantsFields(2_000_000)).toBe(true);
+    analyzer.onMessage(message(2_000_000, 0));
+    // two one-second blocks over the bound of one message: thinned
+    analyzer.onPacket(packet(3_000_000, 1));
     expect(analyzer.wantsFields(3_000_000)).toBe(true);
+    analyzer.onMessage(message(3_000_000, 1));
+    analyzer.onPacket(packet(4_000_000, 2));
+    expect(analyzer.wantsFields(4_000_000)).toBe(false);
+    // the next datagram starts over until it is declined in turn
+    analyzer.onMessage(message(4_000_000, 2));
+    analyzer.onPacket({ ...packet(5_000_000, 3), payload: undefined });
+    expect(analyzer.wantsFields(5_000_000)).toBe(analyzer["trace"].wantsFields(5_000_000));
   });
 });
 
