@@ -39,7 +39,16 @@ export class InputCoverage {
   private highestRaw: SerialNumber = 0;
   private base = 0;
   private finalizeFrom = 0;
+  /** Messages by `inputCount` (index 64 pools ≥ 64), without the current run's: read them through {@link InputCoverage.settledRedundancyCounts}. */
   private readonly redundancyCounts = new Float64Array(65);
+  /**
+   * The `inputCount` index of the last message and the messages of the
+   * current run of that count not yet in `redundancyCounts`: a protocol's
+   * redundancy rarely changes, so a message counts here, in this object,
+   * without reaching for the count table.
+   */
+  private runIndex = 0;
+  private runMessages = 0;
   /** Inputs expected in closed segments. */
   private expectedClosed = 0;
   /** Final inputs never carried by a received message. */
@@ -73,11 +82,21 @@ export class InputCoverage {
 
   /** The most frequent `inputCount` (the protocol's current redundancy), at least 1. */
   get currentRedundancy(): number {
+    const counts = this.settledRedundancyCounts();
     let best = 1;
-    for (let count = 1; count < this.redundancyCounts.length; count++) {
-      if (this.redundancyCounts[count]! > this.redundancyCounts[best]!) best = count;
+    for (let count = 1; count < counts.length; count++) {
+      if (counts[count]! > counts[best]!) best = count;
     }
     return best;
+  }
+
+  /** `redundancyCounts` with the current run added. */
+  private settledRedundancyCounts(): Float64Array {
+    if (this.runMessages > 0) {
+      this.redundancyCounts[this.runIndex]! += this.runMessages;
+      this.runMessages = 0;
+    }
+    return this.redundancyCounts;
   }
 
   /**
@@ -87,7 +106,13 @@ export class InputCoverage {
    */
   observe(inputSequence: SerialNumber, inputCount: number | undefined, byteLength: number, inputSequenceBits?: number): void {
     const count = Math.max(1, Math.min(Number.isFinite(inputCount) ? inputCount! : 1, this.windowSize >> 1));
-    this.redundancyCounts[Math.min(count, 64)]! += 1;
+    const index = Math.min(count, 64);
+    if (index === this.runIndex) this.runMessages += 1;
+    else {
+      this.settledRedundancyCounts();
+      this.runIndex = index;
+      this.runMessages = 1;
+    }
     this.messages += 1;
     this.bytes += byteLength;
     const distance = this.started ? serialDifference(this.highestRaw, inputSequence, inputSequenceBits) : 0;
@@ -140,7 +165,7 @@ export class InputCoverage {
       highestRaw: encodeSerial(this.highestRaw),
       base: this.base,
       finalizeFrom: this.finalizeFrom,
-      redundancyCounts: encodeSparse(this.redundancyCounts),
+      redundancyCounts: encodeSparse(this.settledRedundancyCounts()),
       expectedClosed: this.expectedClosed,
       lost: this.lost,
       resets: this.resets,
