@@ -172,6 +172,8 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   private packet: PacketObservation | undefined;
   /** True when {@link wantsFields} declined the datagram `onPacket` saw last: the trace copies its payload instead of reading fields. */
   private declined = false;
+  /** True once feeding ended (`finish()`, `saveState()`): every field is wanted (the trace decodes its kept datagrams with the pass's decoder). */
+  private fed = false;
 
   /** @param options see {@link BandwidthOptions} (invalid values throw `E_INVALID_OPTION`) */
   constructor(options: BandwidthOptions = {}) {
@@ -247,11 +249,14 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
    * thinned, it declines the datagram `onPacket` just observed with its payload
    * (asked before its messages are decoded): the trace copies the payload and
    * decodes the kept ones at the end. A capture whose messages all fit is
-   * decoded once, as without it.
+   * decoded once, as without it. After feeding ended (`finish()`,
+   * `saveState()`) every field is wanted: the decoder given may be the pass's
+   * own, which asks again while the trace decodes.
    */
   wantsFields(tUs: number): boolean {
     // Decoding later: once the sample has been thinned (most messages it takes are dropped again), the datagram just
     // observed is copied if its messages are kept (asked before they are decoded); until then fields are kept as offered.
+    if (this.fed) return true;
     if (this.decodesLater && this.trace.truncated && this.packet?.payload !== undefined && this.packet.tUs === tUs) {
       this.declined = true;
       return false;
@@ -273,6 +278,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
 
   /** Ends the analysis and returns the report (the same object on every call). */
   finish(): BandwidthReport {
+    this.fed = true;
     this.finished ??= buildReport(this.settings, this.accounting, this.trace, this.observer, this.anomalies);
     return this.finished;
   }
@@ -287,6 +293,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
    * {@link BandwidthSaveStateOptions}).
    */
   saveState(options?: BandwidthSaveStateOptions): BandwidthAnalyzerState {
+    this.fed = true;
     return {
       analysis: "bandwidth",
       stateVersion: BANDWIDTH_STATE_VERSION,

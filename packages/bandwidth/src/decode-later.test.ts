@@ -137,6 +137,40 @@ describe("decodeRetainedLater when one block alone is over the bounds", () => {
   });
 });
 
+describe("decodeRetainedLater with the pass's own decoder", () => {
+  it("wants every field once feeding ended, so the decoder that asks decodes the kept datagrams completely", async () => {
+    const { generateArenaMatch } = await import("./test-support/index.js");
+    const definition = arenaDefinition();
+    const reports: string[] = [];
+    const declines: number[] = [];
+    for (const later of [false, true]) {
+      const match = generateArenaMatch({ players: 6, seconds: 6 });
+      let analyzer: ReturnType<typeof createBandwidthAnalyzer> | undefined;
+      // the pass's decoder asks the analyzer per datagram, at the end too (as the CLI's does)
+      const pass = compileProtocol(definition, { fields: (context) => analyzer!.wantsFields(context.tUs) });
+      analyzer = createBandwidthAnalyzer({
+        maxRetainedMessages: 300,
+        ...(later ? { decodeRetainedLater: { definition: definition as unknown as ProtocolDefinitionLike, decoder: { decodeFields: (payload, context) => pass.decodeDatagramFields(payload, context).messages } } } : {}),
+      });
+      let last: PacketObservation | undefined;
+      let declined = 0;
+      for (const event of match.events) {
+        if (event.kind === "packet") {
+          analyzer.onPacket(event.packet);
+          last = event.packet;
+          if (!analyzer.wantsFields(event.packet.tUs)) declined += 1;
+        } else analyzer.onMessage(event.message);
+      }
+      declines.push(declined);
+      reports.push(JSON.stringify(analyzer.finish()));
+      expect(analyzer.wantsFields(last!.tUs)).toBe(true);
+    }
+    // declined too: the datagrams of blocks the sample may still keep (copied instead)
+    expect(declines[1]).toBeGreaterThan(declines[0]! + 100);
+    expect(reports[1]).toBe(reports[0]);
+  }, 60_000);
+});
+
 describe("RetainedTrace.decodeLater", () => {
   it("counts every message's leaf values from its roles-only fields as the complete fields count them", async () => {
     const definition = arenaDefinition();

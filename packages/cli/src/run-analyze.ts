@@ -361,6 +361,7 @@ async function preparePass(
         : undefined;
   const context: AnalysisContext = {
     definition: loaded?.definition,
+    ...(loaded === undefined ? {} : { protocol: loaded.protocol }),
     regionOfSession: new Map(),
     sessions: [],
     clientLocations: new Map(Object.entries(request.clientLocations ?? {})),

@@ -1,11 +1,13 @@
 import type { MessageAnalyzer, Session } from "@tickscope/core";
-import type { ProtocolDefinition } from "@tickscope/core/protocol";
+import type { CompiledProtocol, ProtocolDefinition } from "@tickscope/core/protocol";
 import type { AnalysisName, AnalysisSection } from "../analysis-section.js";
 
 /** What an adapter knows about the run when it creates its analyzer. */
 export interface AnalysisContext {
   /** The protocol definition, when one was given. */
   definition?: ProtocolDefinition;
+  /** The pass's compiled definition (the decoder the capture pipeline runs), when one was given. */
+  protocol?: CompiledProtocol;
   /** Region label of each session (from `--region name=capture`). */
   regionOfSession: Map<string, string>;
   /** Sessions seen, filled in as the pipeline runs (complete when `toSection` is called). */

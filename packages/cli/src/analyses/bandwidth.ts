@@ -117,14 +117,15 @@ export function bandwidthSection(report: BandwidthReport, context?: AnalysisCont
 
 /**
  * Decodes the datagrams bandwidth's sample keeps once it is final (see
- * `BandwidthOptions.decodeRetainedLater`): the definition and key file of the
- * pass (plugins are found where the pass finds them), compiled with every
- * field at the first datagram. The pass decodes with the capture's session
- * id; a region-labelled id (`region/udp:…`, see `RegionLabeller`) is
- * unlabelled (flow ids hold no `/`) so keys are found as the pass found them.
+ * `BandwidthOptions.decodeRetainedLater`): with the pass's own compiled
+ * decoder (warm, its keys and plugins; it asks `wantsFields`, which wants every
+ * field once feeding ended), else the definition and key file compiled at the
+ * first datagram. The pass decodes with the capture's session id; a
+ * region-labelled id (`region/udp:…`, see `RegionLabeller`) is unlabelled
+ * (flow ids hold no `/`) so keys are found as the pass found them.
  */
-function retainedDecoder(definition: ProtocolDefinition, keyFile: string | null | undefined): NonNullable<BandwidthOptions["decodeRetainedLater"]> {
-  let protocol: CompiledProtocol | undefined;
+function retainedDecoder(definition: ProtocolDefinition, keyFile: string | null | undefined, passProtocol?: CompiledProtocol): NonNullable<BandwidthOptions["decodeRetainedLater"]> {
+  let protocol = passProtocol;
   return {
     definition: definition as unknown as ProtocolDefinitionLike,
     decoder: {
@@ -176,7 +177,7 @@ export const bandwidthAdapter: AnalysisAdapter = {
       ...settings,
       reencoder,
       ...(context.bandwidthBlockCounts === undefined ? {} : { sharedBlockCounts: context.bandwidthBlockCounts }),
-      ...(context.definition === undefined ? {} : { decodeRetainedLater: retainedDecoder(context.definition, context.keyFile) }),
+      ...(context.definition === undefined ? {} : { decodeRetainedLater: retainedDecoder(context.definition, context.keyFile, context.protocol) }),
     });
   },
   toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
