@@ -211,6 +211,8 @@ interface DirectionState {
   /** The stream the peer's acks last found by their channel, and that channel (a cache in front of `streams`: a key's stream never changes). */
   ackedStream: StreamState | undefined;
   ackedChannel: string | number | undefined;
+  /** The sequence space of `ackedStream`, held here too: an ack goes from the direction straight to the space, one object fewer on its chain of loads. */
+  ackedSpace: SequenceSpace | undefined;
   lastAck: SerialNumber;
   /** Inputs without a sequence role. */
   input: InputCoverage | undefined;
@@ -243,6 +245,7 @@ function newDirection(): DirectionState {
     lastAckPacketIndex: -1,
     ackedStream: undefined,
     ackedChannel: undefined,
+    ackedSpace: undefined,
     lastAck: Number.NaN,
     input: undefined,
     recent: -1,
@@ -645,11 +648,13 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       if (direct !== undefined) {
         peer.ackedStream = direct;
         peer.ackedChannel = channel;
+        peer.ackedSpace = direct.space;
       }
     }
     if (direct !== undefined) {
-      direct.space.onAck(ack, ackBits, width);
-      if (direct.headOpen) direct.head!.ack(ack, ackBits, width, message.packetIndex);
+      peer.ackedSpace!.onAck(ack, ackBits, width);
+      // A head is logged only with keepSeamLog: without it the stream object is not needed here.
+      if (this.keepSeamLog && direct.headOpen) direct.head!.ack(ack, ackBits, width, message.packetIndex);
       return;
     }
     let applied = false;
@@ -969,6 +974,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     if (later.direction.recent >= 0) target.recent = later.direction.recent;
     target.lastStream = undefined;
     target.ackedStream = undefined;
+    target.ackedSpace = undefined;
     target.lastAckPacketIndex = -1;
     // Acks of the later pass that found no stream there acknowledge this pass's sequences.
     for (const ack of later.headAcks) {
@@ -1144,6 +1150,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
       stalls.set(key, graftLogHistogram(stalls.get(key) ?? empty, headStalls.get(key) ?? empty, histogram));
     }
     stream.space = SequenceSpace.fromState(this.spaceOptions, space.state, 0);
+    // The direction's ack cache (ackedStream, ackedSpace) was cleared by continueDirection before its streams continue.
     stream.rfc3550 = rfc3550 === null ? undefined : Rfc3550SequenceCounter.fromState(rfc3550);
     stream.input = inputs.state === null ? undefined : InputCoverage.fromState(inputs.state);
     stream.stallsByBlocker = new Map([...stalls.entries()].filter(([, histogram]) => histogram.count > 0).map(([key, histogram]) => [key, LogHistogram.fromState(histogram)]));
