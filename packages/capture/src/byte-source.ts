@@ -1,4 +1,3 @@
-import { readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -37,58 +36,46 @@ export function isGzip(bytes: Uint8Array): boolean {
 /** How {@link rawChunks} may fill its read buffers. */
 interface ReadBuffers {
   /**
-   * True: file reads alternate between two buffers of `chunkBytes`, so a chunk
-   * is overwritten by the read after the next one (see {@link openByteStream}).
+   * True: file reads rotate through three buffers of `chunkBytes` (one read ahead), so a
+   * chunk is overwritten by the read after the next one (see {@link openByteStream}).
    * Cleared when the bytes go to zlib, which may hold on to what it was given.
    */
   reuse: boolean;
 }
 
 /**
- * Bytes read between two turns of the event loop (see {@link fileChunks}):
- * timers and messages (a fleet heartbeat, a worker's port) still run while a
- * large file is read, at the cost of one `setImmediate` per 32 MiB.
- */
-const EVENT_LOOP_TURN_BYTES = 32 * 1024 * 1024;
-
-/** One turn of the event loop. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Reads a file in chunks of `chunkBytes` (views into two alternating buffers while `buffers.reuse`).
- * The reads are synchronous on purpose: the reader parses each chunk right after it is read, so an
- * asynchronous read only handed the copy to a thread-pool thread and waited for it (a thread
- * hand-off, a promise and an idle wait per chunk, and the bytes arrived cold in another core's
- * cache); read here, the kernel's copy leaves them in this core's cache for the parser. The event
- * loop still gets a turn every {@link EVENT_LOOP_TURN_BYTES}.
+ * Reads a file in chunks of `chunkBytes` (views into three rotating buffers while `buffers.reuse`),
+ * one read ahead: the next chunk is read on a thread-pool thread while the consumer parses this one,
+ * so the reading thread neither copies the bytes itself nor waits idle for them. A chunk's buffer is
+ * only refilled once two later chunks were requested (the read after the next one, as documented).
  */
 async function* fileChunks(path: string, chunkBytes: number, buffers: ReadBuffers): AsyncGenerator<Uint8Array> {
   const handle = await open(path, "r");
+  let pending: Promise<{ buffer: Uint8Array; bytesRead: number }> | undefined;
   try {
-    const fd = handle.fd;
-    const pair = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
+    const ring = [new Uint8Array(chunkBytes), new Uint8Array(chunkBytes), new Uint8Array(chunkBytes)];
     let turn = 0;
-    let sinceTurnBytes = 0;
-    for (;;) {
+    const readNext = (): Promise<{ buffer: Uint8Array; bytesRead: number }> => {
       let buffer: Uint8Array;
       if (buffers.reuse) {
-        buffer = pair[turn]!;
-        turn ^= 1;
+        buffer = ring[turn]!;
+        turn = turn === 2 ? 0 : turn + 1;
       } else {
         buffer = new Uint8Array(chunkBytes);
       }
-      if (sinceTurnBytes >= EVENT_LOOP_TURN_BYTES) {
-        sinceTurnBytes = 0;
-        await nextTurn();
-      }
-      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      return handle.read(buffer, 0, buffer.length, null).then(({ bytesRead }) => ({ buffer, bytesRead }));
+    };
+    pending = readNext();
+    for (;;) {
+      const { buffer, bytesRead } = await pending;
+      pending = undefined;
       if (bytesRead === 0) return;
-      sinceTurnBytes += bytesRead;
+      pending = readNext();
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    // a read still in flight (the consumer stopped early, or a read failed) settles before the file closes
+    if (pending !== undefined) await pending.catch(() => undefined);
     await handle.close();
   }
 }
@@ -130,7 +117,7 @@ export interface ByteStream {
   /**
    * Chunks of the decompressed content, in order. Each chunk is only valid until
    * the next is requested (a plain file's chunk is overwritten by the read after
-   * the next one: the reader reuses two buffers).
+   * the next one: the reader rotates three buffers, one read ahead).
    */
   chunks: AsyncIterable<Uint8Array>;
   /** True when the source was gzip-compressed. */
@@ -147,7 +134,7 @@ export interface ByteStream {
  * A damaged gzip stream ends the chunks early and is reported by `gzipError`.
  */
 export async function openByteStream(source: ByteSource, chunkBytes: number = DEFAULT_CHUNK_BYTES): Promise<ByteStream> {
-  // Plain files are read into two reused buffers (no fresh 1 MiB allocation, page faults and
+  // Plain files are read into three rotating buffers (no fresh 1 MiB allocation, page faults and
   // external-memory GC pressure per read); gzip input gets fresh ones (zlib may keep what it was given).
   const buffers: ReadBuffers = { reuse: true };
   const iterator = rawChunks(source, chunkBytes, buffers)[Symbol.asyncIterator]();
