@@ -63,7 +63,11 @@ async function* fileChunks(path: string, chunkBytes: number, buffers: ReadBuffer
       } else {
         buffer = new Uint8Array(chunkBytes);
       }
-      return handle.read(buffer, 0, buffer.length, null).then(({ bytesRead }) => ({ buffer, bytesRead }));
+      const read = handle.read(buffer, 0, buffer.length, null).then(({ bytesRead }) => ({ buffer, bytesRead }));
+      // A failure is thrown where the chunk is awaited; until then (the consumer may await other
+      // work, such as a server log, while the read is in flight) it is not an unhandled rejection.
+      read.catch(() => undefined);
+      return read;
     };
     pending = readNext();
     for (;;) {
