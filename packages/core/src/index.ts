@@ -17,6 +17,7 @@ export * from "./analyzer.js";
 export * from "./mergeable-analyzer.js";
 export * from "./capture-duplicate.js";
 export * from "./recent-datagrams.js";
+export * from "./recent-payload-rings.js";
 export * from "./datagram-decoder.js";
 export * from "./finding.js";
 export * from "./recommendation.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_RECENT_DATAGRAMS as RECENT_DATAGRAMS, RecentDatagrams } from "./recent-datagrams.js";
+import { RecentDatagrams } from "./recent-datagrams.js";
+import { DEFAULT_RECENT_DATAGRAMS as RECENT_DATAGRAMS } from "./recent-payload-rings.js";
 
 describe("recent datagrams ring", () => {
   it("finds a remembered datagram by fingerprint and length, with its capture stamp", () => {

@@ -1,6 +1,8 @@
 import {
   acknowledgedChannel,
   AnomalyCounter,
+  DEFAULT_RECENT_DATAGRAMS,
+  RecentPayloadRings,
   DEFAULT_ANOMALY_EXAMPLES,
   type AnomalySummary,
   type MergeableAnalyzer,
@@ -48,7 +50,6 @@ import type {
   StateSyncImpact,
   SyncImpact,
 } from "./report-schema.js";
-import { RecentPayloadRings, RING_ENTRIES } from "./recent-payload-rings.js";
 import { Rfc3550SequenceCounter } from "./rfc3550-sequence.js";
 import { Observation, SequenceSpace, type ObservationValue, type SequenceSpaceOptions } from "./sequence-space.js";
 import { MAX_BUFFER_SNAPSHOTS, StateSyncTracker } from "./state-sync.js";
@@ -227,7 +228,7 @@ interface DirectionState {
 }
 
 /** Datagrams remembered per session and direction for capture-duplicate detection (core's ring size, as bandwidth keeps one). */
-const RECENT_DATAGRAMS = RING_ENTRIES;
+const RECENT_DATAGRAMS = DEFAULT_RECENT_DATAGRAMS;
 
 interface SessionState {
   clientToServer: DirectionState;

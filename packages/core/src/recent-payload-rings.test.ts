@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createRandom, RecentDatagrams } from "@tickscope/core";
-import { RecentPayloadRings, RING_ENTRIES } from "./recent-payload-rings.js";
+import { RecentDatagrams } from "./recent-datagrams.js";
+import { DEFAULT_RECENT_DATAGRAMS as RING_ENTRIES, RecentPayloadRings } from "./recent-payload-rings.js";
+import { createRandom } from "./seeded-random.js";
 
 describe("RecentPayloadRings", () => {
   it("answers every find and saves the same columns as core's RecentDatagrams, ring by ring (40 interleaved rings, tag collisions, growth)", () => {
