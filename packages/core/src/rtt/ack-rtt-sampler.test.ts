@@ -190,3 +190,38 @@ describe("AckRttSampler: an ack right after a gap in the acker's own sequence", 
     expect(sampler.acksAfterGap).toBe(1);
   });
 });
+
+describe("AckRttSampler stream lookup (most recent stream per direction)", () => {
+  it("samples each channel of interleaved two-channel traffic against its own sends, in either session order", () => {
+    const { samples, sampler } = collect();
+    let packetIndex = 0;
+    // Two sessions interleaved; each client sends on channels 1 and 2 alternately (channel 2 sent 5 ms after 1), the server acks both per round.
+    for (let n = 0; n < 20; n++) {
+      for (const sessionId of ["a", "b"]) {
+        const baseUs = n * 40_000 + (sessionId === "a" ? 0 : 1_000);
+        sampler.onMessage(message("clientToServer", baseUs, packetIndex++, { sequence: 100 + n, sequenceBits: 16, channel: 1 }, sessionId));
+        sampler.onMessage(message("clientToServer", baseUs + 5_000, packetIndex++, { sequence: 700 + n, sequenceBits: 16, channel: 2 }, sessionId));
+        // The server acks channel 2 first (30 ms after its send), then channel 1 (in a message on channel 2 that names ackChannel 1, 60 ms after).
+        sampler.onMessage(message("serverToClient", baseUs + 35_000, packetIndex++, { ack: 700 + n, channel: 2 }, sessionId));
+        sampler.onMessage(message("serverToClient", baseUs + 60_000, packetIndex++, { ack: 100 + n, channel: 2, ackChannel: 1 }, sessionId));
+      }
+    }
+    expect(samples).toHaveLength(80);
+    for (const sample of samples) expect(sample.rttMs).toBe(sample.channel === "1" ? 60 : 30);
+    expect(samples.filter((sample) => sample.sessionId === "a" && sample.channel === "2")).toHaveLength(20);
+  });
+
+  it("judges an ack's gap by the acker's stream of the message's own channel, not the direction's last one", () => {
+    const { samples, sampler } = collect();
+    sampler.onMessage(message("clientToServer", 0, 0, { sequence: 10, channel: 1 }));
+    // The server sends on channel 5 (no gap) and channel 6 (a gap: 1 → 3), acking the client's channel 1.
+    sampler.onMessage(message("serverToClient", 1_000, 1, { sequence: 1, channel: 6 }));
+    sampler.onMessage(message("serverToClient", 2_000, 2, { sequence: 1, channel: 5 }));
+    sampler.onMessage(message("serverToClient", 40_000, 3, { sequence: 3, channel: 6, ack: 10, ackChannel: 1 }));
+    expect(samples).toHaveLength(0);
+    expect(sampler.acksAfterGap).toBe(1);
+    sampler.onMessage(message("clientToServer", 50_000, 4, { sequence: 11, channel: 1 }));
+    sampler.onMessage(message("serverToClient", 90_000, 5, { sequence: 2, channel: 5, ack: 11, ackChannel: 1 }));
+    expect(samples.map((sample) => sample.rttMs)).toEqual([40]);
+  });
+});

@@ -58,6 +58,9 @@ interface SendStream {
 /** Send streams of one session, by direction (0 = client→server), and when the session was last fed. */
 interface SessionStreams {
   readonly byDirection: [SendStream[], SendStream[]];
+  /** The stream of each direction looked up last (most sessions send on one channel each way: one load instead of a scan of `byDirection`). */
+  recentClientStream: SendStream | undefined;
+  recentServerStream: SendStream | undefined;
   /** Capture time of the latest message of the session, µs. */
   lastSeenUs: number;
   /** Acks that found no send stream, by `<send direction index>:<channel key>`, until a send on that channel shows they came before it (rare: created on the first). */
@@ -207,6 +210,8 @@ export class AckRttSampler {
   /** The session looked up last, and its streams (the messages of a datagram hit it again). */
   private lastSessionId: string | undefined;
   private lastStreams: SessionStreams | undefined;
+  /** The send stream of the message being fed, once its sequence was taken ({@link onMessage}; the acker's stream when its ack is judged). */
+  private messageSendStream: SendStream | undefined;
   /** The sample object handed to the sink (reused). */
   private readonly sample: RttSample = { sessionId: "", direction: "clientToServer", method: "ack", tUs: 0, rttMs: 0, packetIndex: 0, channel: "" };
   /** Sequences sent more than once (never sampled). */
@@ -234,6 +239,7 @@ export class AckRttSampler {
   /** Feeds one message: its `sequence` is a send, its `ack` an acknowledgement of the peer's sends. */
   onMessage(message: GameMessage): void {
     const roles = message.roles;
+    this.messageSendStream = undefined;
     if (roles.sequence !== undefined) this.onSend(message, roles.sequence as SerialNumber);
     if (roles.ack !== undefined) this.onAck(message, roles.ack as SerialNumber);
   }
@@ -277,7 +283,7 @@ export class AckRttSampler {
       streams = this.sessions.get(sessionId);
       if (streams === undefined) {
         if (!create) return undefined;
-        streams = { byDirection: [[], []], lastSeenUs: message.tUs, earlyAcks: undefined, unmatchedAcks: undefined };
+        streams = { byDirection: [[], []], recentClientStream: undefined, recentServerStream: undefined, lastSeenUs: message.tUs, earlyAcks: undefined, unmatchedAcks: undefined };
         this.sessions.set(sessionId, streams);
       }
       this.lastSessionId = sessionId;
@@ -292,13 +298,24 @@ export class AckRttSampler {
     return extended >= -0x80000000 && extended <= 0x7fffffff ? extended & this.windowMask : ((extended % this.windowSize) + this.windowSize) % this.windowSize;
   }
 
+  /** The send stream of `channel` in one direction of a session (what {@link streamOfChannel} finds), through the direction's most recent one. */
+  private streamOf(streams: SessionStreams, directionIndex: number, channel: string): SendStream | undefined {
+    const recent = directionIndex === 0 ? streams.recentClientStream : streams.recentServerStream;
+    if (recent !== undefined && recent.channel === channel) return recent;
+    const found = streamOfChannel(streams.byDirection[directionIndex], channel);
+    if (found !== undefined) {
+      if (directionIndex === 0) streams.recentClientStream = found;
+      else streams.recentServerStream = found;
+    }
+    return found;
+  }
+
   private onSend(message: GameMessage, sequence: SerialNumber): void {
     const roles = message.roles;
     const channel = channelKey(roles.channel);
     const streams = this.streamsOf(message, true)!;
     const directionIndex = message.direction === "clientToServer" ? 0 : 1;
-    const group = streams.byDirection[directionIndex];
-    let stream = streamOfChannel(group, channel);
+    let stream = this.streamOf(streams, directionIndex, channel);
     if (stream === undefined) {
       stream = {
         direction: message.direction,
@@ -315,9 +332,12 @@ export class AckRttSampler {
         firstExtended: Number.NaN,
         highestRaw: sequence,
       };
-      group.push(stream);
+      streams.byDirection[directionIndex].push(stream);
+      if (directionIndex === 0) streams.recentClientStream = stream;
+      else streams.recentServerStream = stream;
       if (streams.earlyAcks !== undefined) this.settleEarlyAcks(streams.earlyAcks, `${directionIndex}:${channel}`);
     }
+    this.messageSendStream = stream;
     if (stream.lastPacketIndex === message.packetIndex && stream.lastSequence === sequence) return;
     stream.lastPacketIndex = message.packetIndex;
     stream.lastSequence = sequence;
@@ -354,7 +374,8 @@ export class AckRttSampler {
    */
   private followsOwnGap(ackerGroup: readonly SendStream[], message: GameMessage): boolean {
     if (message.roles.sequence === undefined) return false;
-    const acker = streamOfChannel(ackerGroup, channelKey(message.roles.channel));
+    // The message's sequence was taken first (onMessage): its stream is the acker's.
+    const acker = this.messageSendStream !== undefined ? this.messageSendStream : streamOfChannel(ackerGroup, channelKey(message.roles.channel));
     return acker !== undefined && acker.gapPacketIndex === message.packetIndex;
   }
 
@@ -438,9 +459,10 @@ export class AckRttSampler {
   private onAck(message: GameMessage, ack: SerialNumber): void {
     const streams = this.streamsOf(message, false);
     if (streams === undefined) return;
-    const group = streams.byDirection[message.direction === "clientToServer" ? 1 : 0];
+    const sendDirectionIndex = message.direction === "clientToServer" ? 1 : 0;
+    const group = streams.byDirection[sendDirectionIndex];
     const channel = channelKey(acknowledgedChannel(message.roles));
-    let stream = streamOfChannel(group, channel);
+    let stream = this.streamOf(streams, sendDirectionIndex, channel);
     if (stream === undefined) {
       this.acksWithoutSendStream += 1;
       this.rememberUnmatched(streams, message, ack, channel, true, false);
