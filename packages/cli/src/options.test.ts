@@ -8,6 +8,7 @@ import {
   parsePortOption,
   parsePositiveIntegerOption,
   parseSeverity,
+  parseThreadSplit,
 } from "./options.js";
 
 function expectInvalid(run: () => unknown): void {
@@ -21,6 +22,14 @@ function expectInvalid(run: () => unknown): void {
 }
 
 describe("option parsers", () => {
+  it("parses --thread-split: auto, none, or an analysis and the main thread's share", () => {
+    expect(parseThreadSplit("auto")).toBeUndefined();
+    expect(parseThreadSplit("none")).toBe(false);
+    expect(parseThreadSplit("loss=0.3")).toEqual({ analysis: "loss", mainShare: 0.3 });
+    expect(parseThreadSplit("anticheat=.75")).toEqual({ analysis: "anticheat", mainShare: 0.75 });
+    for (const text of ["", "loss", "loss=0", "loss=1", "loss=1.5", "loss=0.", "nothing=0.5", "loss=-0.2", "loss=0.3x"]) expectInvalid(() => parseThreadSplit(text));
+  });
+
   it("parse ports and reject the rest", () => {
     expect(parsePortOption("7777", [25000])).toEqual([25000, 7777]);
     for (const bad of ["0", "65536", "-1", "abc", "1.5"]) expectInvalid(() => parsePortOption(bad));

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { ErrorCode, SEVERITIES, TickscopeError, type Severity } from "@tickscope/core";
 import { ANALYSIS_NAMES, type AnalysisName } from "./analysis-section.js";
+import type { AnalysisSplit } from "./analysis-split.js";
 import { escapeTerminalText } from "./terminal-text.js";
 
 function invalid(message: string, hint: string): TickscopeError {
@@ -29,6 +30,23 @@ export function parseIntegerOption(name: string, text: string, minimum: number, 
     throw invalid(`--${name} ${quoted(text)} is not a whole number between ${minimum} and ${maximum}`, `e.g. --${name} ${example}`);
   }
   return value;
+}
+
+/**
+ * Parses `--thread-split`: `auto` (undefined: as planned), `none` (false), or
+ * `<analysis>=<share>` — the analysis the two threads split by sessions and the
+ * main thread's share of its sessions, strictly between 0 and 1 (e.g. `loss=0.3`).
+ */
+export function parseThreadSplit(text: string): AnalysisSplit | false | undefined {
+  if (text === "auto") return undefined;
+  if (text === "none") return false;
+  const match = /^([a-z]+)=(0?\.\d{1,6})$/.exec(text);
+  const analysis = match?.[1] as AnalysisName | undefined;
+  const share = Number(match?.[2]);
+  if (analysis === undefined || !ANALYSIS_NAMES.includes(analysis) || !(share > 0 && share < 1)) {
+    throw invalid(`--thread-split ${quoted(text)} is not auto, none or <analysis>=<share between 0 and 1>`, "e.g. --thread-split loss=0.3");
+  }
+  return { analysis, mainShare: share };
 }
 
 /** Parses a positive integer option such as `--players 100`. */

@@ -3,10 +3,11 @@ import { compareSeverity, type Severity } from "@tickscope/core";
 import { TimeOrderedLog } from "@tickscope/capture";
 import { availableAnalyses } from "../analyses/registry.js";
 import type { AnalysisName } from "../analysis-section.js";
+import type { AnalysisSplit } from "../analysis-split.js";
 import type { AnalyzeResult } from "../analyze-result.js";
 import { setExitCode, streamsOf } from "../command-context.js";
 import { loadConfig } from "../config-file.js";
-import { parseAnalysisList, parseFormatList, parseIntegerOption, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity } from "../options.js";
+import { parseAnalysisList, parseFormatList, parseIntegerOption, parseNamedValue, parsePortOption, parseServerRegion, parseSeverity, parseThreadSplit } from "../options.js";
 import { assertFormatsHaveDestination, REPORT_FORMAT_NAMES } from "../report-format-names.js";
 import { escapeTerminalText } from "../terminal-text.js";
 import { writeReports } from "../report-output.js";
@@ -34,6 +35,7 @@ interface AnalyzeCommandOptions {
   verbose?: boolean;
   threads?: number;
   threadCut?: "analyses" | "sessions";
+  threadSplit?: AnalysisSplit | false;
   partial?: string;
   [option: string]: unknown;
 }
@@ -81,6 +83,11 @@ export function registerAnalyzeCommand(program: Command): void {
       if (text !== "analyses" && text !== "sessions") throw new InvalidArgumentError("expected analyses or sessions");
       return text;
     })
+    .option(
+      "--thread-split <split>",
+      "with two analysis-cut threads, split one analysis by sessions between them: auto (default: when the measured costs say it evens the threads out), none, or <analysis>=<main thread's share>, e.g. loss=0.3",
+      parseThreadSplit,
+    )
     .option("--partial <file.tspart>", "write the analyses' mergeable state to this partial report (gzip'd JSON) for `tickscope merge`; reports only with --format/--out")
     .option("--quiet", "no progress bar");
   // the analyses' own options (--tolerance, --budget), defined once with their subcommands'
@@ -141,6 +148,7 @@ export function registerAnalyzeCommand(program: Command): void {
               bar.update(Math.min(totalMb, Math.round(bytesRead / 1e6)));
             },
       ...(options.threadCut === undefined ? {} : { threadCut: options.threadCut }),
+      ...(options.threadSplit === undefined ? {} : { analysisSplit: options.threadSplit }),
     };
     let result: AnalyzeResult;
     if (options.partial === undefined) {
