@@ -30,14 +30,15 @@ describe("planAnalysisShards", () => {
     expect(planAnalysisShards(["loss"], { maxThreads: 0, captureBytes: GIGABYTE, exact: true }).shards).toEqual([{ analyses: ["loss"], estimatedSeconds: expect.any(Number) }]);
   });
 
-  it("balances by measured cost: two threads on 1 GB take ~half the analysis work each, the main thread the lighter share", () => {
+  it("balances by measured cost: two threads on 1 GB take ~half the analysis work each, the main thread the shard with bandwidth's finish", () => {
     const plan = planAnalysisShards(ANALYSIS_NAMES, { maxThreads: 2, captureBytes: GIGABYTE, exact: true });
     const total = ANALYSIS_NAMES.reduce((sum, name) => sum + estimateAnalysisSeconds(name, 1, true), 0);
     const [main, worker] = plan.shards.map((shard) => shard.estimatedSeconds - PASS_SECONDS_PER_GIGABYTE);
-    expect(main!).toBeLessThanOrEqual(worker!);
+    // the longest fixed tail (bandwidth's re-encoding trials, after the pass) stays on the main thread
+    expect(plan.shards[0]!.analyses).toContain("bandwidth");
     // longest-processing-time-first is within 4/3 of the best split; here much closer
-    expect(worker! / (total / 2)).toBeLessThan(1.2);
-    expect(plan.estimatedSeconds).toBeCloseTo(PASS_SECONDS_PER_GIGABYTE + worker! + WORKER_START_SECONDS, 6);
+    expect(Math.max(main!, worker!) / (total / 2)).toBeLessThan(1.2);
+    expect(plan.estimatedSeconds).toBeCloseTo(PASS_SECONDS_PER_GIGABYTE + Math.max(main!, worker!) + WORKER_START_SECONDS, 6);
   });
 
   it("automatic: one thread for a small capture, two for a large one", () => {

@@ -6,11 +6,13 @@ import type { AnalysisName } from "./analysis-section.js";
  * Every shard pays it (each thread reads and decodes the captures itself).
  * Measured as `analyze --only regions --threads 1` without region labels (the
  * bare pass: regions only counts sessions then) minus the process start (0.14 s)
- * and regions' own 0.02 s, quiet machine, the bundled CLI: 1.32 s on a
- * simulated 100-player × 120 s arena capture (223 MB); 0.51 s on the 60-player
- * × 60 s one (67 MB: the protocol's loading is a fixed part).
+ * and regions' own 0.02 s, the bundled CLI, median of 3: 1.12 s on a simulated
+ * 100-player × 120 s arena capture (223 MB); 0.48 s on the 60-player × 60 s one
+ * (67 MB: the protocol's loading is a fixed part). Round 6 (roles-only decode
+ * with reused entity roles, the capture's flow cache and read-ahead); 1.32 s
+ * the round before.
  */
-export const PASS_SECONDS_PER_GIGABYTE = 5.9;
+export const PASS_SECONDS_PER_GIGABYTE = 5.0;
 
 /** The measured CPU cost of one analysis on top of the pass: a fixed part and a part per gigabyte of capture. */
 export interface AnalysisCost {
@@ -26,24 +28,35 @@ export interface AnalysisCost {
  * CPU cost of each analysis alone minus the pass: `analyze --only <analysis>
  * --threads 1` (the bundled CLI, user + sys, quiet machine) minus the same run
  * with `--only regions` and no region label (the pass, see
- * {@link PASS_SECONDS_PER_GIGABYTE}). On the 223 MB arena capture: latency
- * +3.38 s, bandwidth +2.77, loss +1.75, anticheat +1.40, regions +2.96 (every
- * session labelled with `--server-region`); on the 67 MB one: bandwidth +2.23,
- * latency +0.91, loss +0.62, anticheat +0.49, regions +0.85. The per-gigabyte
- * parts are the slopes between the two, the fixed parts what is left at 67 MB
- * (bandwidth's re-encoding trials on its bounded sample: 2.0 s; the others
- * about 0.1 s). Regions without any region label is
+ * {@link PASS_SECONDS_PER_GIGABYTE}), median of 3 (round 6; the machine ran
+ * tshark about 20% slower than in earlier rounds, and only the ratios matter).
+ * On the 223 MB arena capture: bandwidth +2.68 s, latency +1.95, loss +1.68,
+ * anticheat +1.26, regions +2.85 (every session labelled with
+ * `--server-region`); on the 67 MB one: bandwidth +2.29, latency +0.81, loss
+ * +0.52, anticheat +0.52, regions +0.83. The per-gigabyte parts are the slopes
+ * between the two, the fixed parts what is left at 67 MB (bandwidth's
+ * re-encoding trials on its bounded sample: 2.1 s; latency 0.3 s, anticheat
+ * 0.2 s, the others about nothing). All five together on one thread cost 25%
+ * more than the sum alone (each evicts the others' state from the caches), and
+ * not evenly: in a profile of the default two-thread run latency and loss took
+ * about 12% more than alone (their per-gigabyte parts here are raised by that:
+ * 7.3 and 7.4 measured alone), bandwidth and anticheat about their own. With
+ * these, the 223 MB capture is split {bandwidth, anticheat, regions} |
+ * {latency, loss}: 5.58–5.82 s, against 6.11–6.36 s for {bandwidth, anticheat}
+ * | {latency, loss, regions} and 5.90–6.52 s for last round's {bandwidth, loss,
+ * regions} | {latency, anticheat} (three runs each, back to back); the 1 GB one
+ * {latency, bandwidth, regions} | {loss, anticheat}: 20.0–20.7 s. Regions without any region label is
  * {@link UNLABELLED_REGIONS_COST}. Without a definition bandwidth's trials do
  * not run (firefall_1869 without its definition: +0.5 s, earlier measurement).
  * Only their ratios matter to the balance; they shift with the protocol, the
  * traffic and the code, and a wrong estimate costs speed, never correctness.
  */
 export const ANALYSIS_COSTS: Readonly<Record<AnalysisName, AnalysisCost>> = {
-  latency: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 15.8 },
-  loss: { fixedSeconds: 0.14, fixedSecondsWithoutDefinition: 0.14, secondsPerGigabyte: 7.2 },
-  bandwidth: { fixedSeconds: 2.0, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 3.5 },
-  anticheat: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 5.8 },
-  regions: { fixedSeconds: 0.1, fixedSecondsWithoutDefinition: 0.1, secondsPerGigabyte: 13.5 },
+  latency: { fixedSeconds: 0.3, fixedSecondsWithoutDefinition: 0.3, secondsPerGigabyte: 8.2 },
+  loss: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 8.3 },
+  bandwidth: { fixedSeconds: 2.1, fixedSecondsWithoutDefinition: 0.5, secondsPerGigabyte: 2.5 },
+  anticheat: { fixedSeconds: 0.2, fixedSecondsWithoutDefinition: 0.2, secondsPerGigabyte: 4.7 },
+  regions: { fixedSeconds: 0.05, fixedSecondsWithoutDefinition: 0.05, secondsPerGigabyte: 12.9 },
 };
 
 /**
@@ -128,7 +141,7 @@ export interface AnalysisShardOptions {
 }
 
 /** Longest-processing-time-first split of `analyses` into `count` shards (deterministic). */
-function balance(analyses: readonly AnalysisName[], count: number, passSeconds: number, secondsOf: ReadonlyMap<AnalysisName, number>): AnalysisShard[] {
+function balance(analyses: readonly AnalysisName[], count: number, passSeconds: number, secondsOf: ReadonlyMap<AnalysisName, number>, fixedOf: ReadonlyMap<AnalysisName, number>): AnalysisShard[] {
   const bins = Array.from({ length: count }, () => ({ analyses: [] as AnalysisName[], estimatedSeconds: passSeconds }));
   const heaviestFirst = [...analyses].sort((left, right) => secondsOf.get(right)! - secondsOf.get(left)!);
   for (const analysis of heaviestFirst) {
@@ -139,8 +152,14 @@ function balance(analyses: readonly AnalysisName[], count: number, passSeconds: 
   }
   const order = new Map(analyses.map((analysis, index) => [analysis, index]));
   for (const bin of bins) bin.analyses.sort((left, right) => order.get(left)! - order.get(right)!);
-  // the main thread also assembles the report: it takes the lightest shard
-  return bins.sort((left, right) => left.estimatedSeconds - right.estimatedSeconds || order.get(left.analyses[0]!)! - order.get(right.analyses[0]!)!);
+  // The main thread takes the shard with the longest fixed tail (bandwidth's re-encoding trials run in finish(),
+  // after the pass): a worker starts later and its sections travel back when it is done. Measured on the 223 MB
+  // arena capture: {latency, loss, regions} | {bandwidth, anticheat} 6.89–7.02 s, the same shards the other way
+  // round about 6.2 s. Then the lightest (the main thread also assembles the report).
+  const tailOf = (bin: { analyses: AnalysisName[] }): number => bin.analyses.reduce((sum, analysis) => sum + fixedOf.get(analysis)!, 0);
+  return bins.sort(
+    (left, right) => tailOf(right) - tailOf(left) || left.estimatedSeconds - right.estimatedSeconds || order.get(left.analyses[0]!)! - order.get(right.analyses[0]!)!,
+  );
 }
 
 /**
@@ -157,10 +176,12 @@ export function planAnalysisShards(analyses: readonly AnalysisName[], options: A
   const gigabytes = options.captureBytes / 1e9;
   const passSeconds = PASS_SECONDS_PER_GIGABYTE * gigabytes;
   const secondsOf = new Map(analyses.map((analysis) => [analysis, estimateAnalysisSeconds(analysis, gigabytes, options.withDefinition ?? true, options.regionsLabelled ?? true)]));
+  // each analysis's fixed part (its finish on a bounded sample), what it costs on a capture of no size
+  const fixedOf = new Map(analyses.map((analysis) => [analysis, secondsOf.get(analysis)! - analysisCost(analysis, options.regionsLabelled ?? true).secondsPerGigabyte * gigabytes]));
   const most = Math.max(1, Math.min(Math.floor(options.maxThreads), analyses.length));
   const plans: AnalysisShardPlan[] = [];
   for (let count = 1; count <= most; count++) {
-    const shards = balance(analyses, count, passSeconds, secondsOf);
+    const shards = balance(analyses, count, passSeconds, secondsOf, fixedOf);
     const slowest = Math.max(...shards.map((shard) => shard.estimatedSeconds));
     plans.push({ shards, estimatedSeconds: slowest + (count - 1) * WORKER_START_SECONDS });
   }

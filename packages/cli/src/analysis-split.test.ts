@@ -97,6 +97,20 @@ describe("analyze with one analysis split by sessions between two threads (issue
     expect(JSON.stringify(split)).toBe(JSON.stringify(single));
   });
 
+  it("splits an analysis of either thread's own shard: the main thread's and the worker's (latency | loss)", async () => {
+    const options = { inputs: [{ path: capturePath }], protocolPath: arenaPath, analyses: ["latency", "loss"] as AnalysisName[], generatedAt: "fixed" };
+    const single = JSON.stringify(await runAnalyze({ ...options, threads: 1 }));
+    const homes: string[] = [];
+    for (const analysis of ["latency", "loss"] as const) {
+      const lines: string[] = [];
+      const split = await runAnalyze({ ...options, threads: 2, analysisSplit: { analysis, mainShare: 0.4 }, onThreads: (line) => lines.push(line) });
+      // the thread whose shard held the analysis before the split lists it alone (the other adds it to its own)
+      homes.push(/^2 threads: ([^|]*) \| /.exec(lines[0]!)![1]!.split(",").length === 1 ? "main" : "worker");
+      expect(JSON.stringify(split)).toBe(single);
+    }
+    expect(homes.sort()).toEqual(["main", "worker"]);
+  });
+
   it("never splits bandwidth, nor with a server log, nor when told not to", async () => {
     const options = { inputs: [{ path: farCapturePath }], protocolPath: arenaPath, analyses: ANALYSIS_NAMES, generatedAt: "fixed", threads: 2 };
     const lines: string[] = [];

@@ -24,8 +24,20 @@ export interface AnalysisSplit {
  */
 export const SPLIT_MERGE_SECONDS = 0.05;
 
-/** A split must shorten the estimated run by at least this much (the estimate's own error is larger below). */
-export const MINIMUM_SPLIT_GAIN_SECONDS = 0.1;
+/**
+ * What a share of an analysis costs on the thread it moves to, relative to its
+ * cost on its own thread: a session's state competes there with other
+ * analyses' for the caches, and the analysis's shared tables, code and
+ * branches are warm for fewer sessions. Measured on the 223 MB arena capture
+ * (bundle, profiles of both threads): 20% of loss's sessions moved from the
+ * main thread to the latency + anticheat worker took 0.35 s off the main
+ * thread and added 0.55 s of loss (0.8 s in all) to the worker; 10% of
+ * anticheat moved the other way cost 0.34 s for work worth about 0.17 s.
+ */
+export const SPLIT_COST_FACTOR = 2;
+
+/** A split must shorten the estimated run by at least this much (the estimate's own error is larger below; the same bar as another worker's). */
+export const MINIMUM_SPLIT_GAIN_SECONDS = 0.25;
 
 /** Neither thread takes less than this share of a split analysis's sessions (a sliver gains nothing measurable). */
 export const MINIMUM_SPLIT_SHARE = 0.05;
@@ -46,7 +58,8 @@ export function sessionGoesToMain(ordinal: number, mainShare: number): boolean {
  * analysis of the longer thread's shard may be split when it is in
  * `splittable` (its state merges exactly across disjoint sessions): the
  * per-gigabyte part of its cost ({@link ANALYSIS_COSTS}) divides by the share of
- * sessions; its fixed part (the finish, on the merged state) and
+ * sessions, the share moved to the other thread at {@link SPLIT_COST_FACTOR}
+ * times the price; its fixed part (the finish, on the merged state) and
  * {@link SPLIT_MERGE_SECONDS} go to the main thread, and the worker starts
  * {@link WORKER_START_SECONDS} later. The estimate assumes
  * sessions of like size; a wrong one costs speed, never correctness.
@@ -71,9 +84,16 @@ export function planAnalysisSplit(plan: AnalysisShardPlan, splittable: readonly 
       const mainBase = main.estimatedSeconds - (index === 0 ? total : 0) + fixed + SPLIT_MERGE_SECONDS;
       // (the worker starts that much later)
       const workerBase = worker.estimatedSeconds - (index === 1 ? total : 0) + WORKER_START_SECONDS;
-      // mainBase + share·P = workerBase + (1 − share)·P
-      const share = Math.min(1 - MINIMUM_SPLIT_SHARE, Math.max(MINIMUM_SPLIT_SHARE, (workerBase - mainBase + perGigabyte) / (2 * perGigabyte)));
-      const seconds = Math.max(mainBase + share * perGigabyte, workerBase + (1 - share) * perGigabyte);
+      // The share the analysis's own thread keeps costs P per unit, the moved share SPLIT_COST_FACTOR·P:
+      // home = own·P, away = f·(1 − own)·P; the split evens mainBase + main part with workerBase + worker part.
+      const factor = SPLIT_COST_FACTOR;
+      const mainCost = (share: number): number => (index === 0 ? share : factor * share) * perGigabyte;
+      const workerCost = (share: number): number => (index === 1 ? 1 - share : factor * (1 - share)) * perGigabyte;
+      // mainBase + mainCost(s) = workerBase + workerCost(s), both linear in s
+      const slope = mainCost(1) - mainCost(0) - (workerCost(1) - workerCost(0));
+      const exact = (workerBase + workerCost(0) - mainBase - mainCost(0)) / slope;
+      const share = Math.min(1 - MINIMUM_SPLIT_SHARE, Math.max(MINIMUM_SPLIT_SHARE, exact));
+      const seconds = Math.max(mainBase + mainCost(share), workerBase + workerCost(share));
       if (seconds <= longest - MINIMUM_SPLIT_GAIN_SECONDS && (best === undefined || seconds < best.seconds)) best = { split: { analysis, mainShare: share }, seconds };
     }
   }

@@ -871,7 +871,9 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     return { inputs, outcome, context, loaded, states: adapters.map((adapter) => stateOf.get(adapter.name)!) };
   }
   for (const [index, worker] of workerOutputs.entries()) {
-    for (const [position, analysis] of shardAnalyses[index + 1]!.analyses.entries()) sectionOf.set(analysis, worker.sections[position]!);
+    // (a worker's sections leave out the split analysis, whose state it returned instead)
+    const sectioned = shardAnalyses[index + 1]!.analyses.filter((analysis) => analysis !== mainSplit?.analysis);
+    for (const [position, analysis] of sectioned.entries()) sectionOf.set(analysis, worker.sections[position]!);
   }
   if (mainSplit !== undefined) {
     // the worker's sessions of the split analysis merge into the main thread's (disjoint sessions, the same captures)
