@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { ErrorCode, TickscopeError, type ReportInput } from "@tickscope/core";
 import {
@@ -12,15 +13,29 @@ import {
 import type { ByteSource } from "@tickscope/capture";
 import type { ProtocolInference } from "@tickscope/infer";
 
+/** The `E_IO` of a file that could not be read. */
+function readError(path: string, what: string, error: unknown): TickscopeError {
+  return new TickscopeError(ErrorCode.io, `cannot read ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+    hint: "check the path and permissions",
+    cause: error,
+  });
+}
+
 /** Reads a text file, turning file-system errors into a clear `E_IO`. */
 export async function readTextFile(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (error) {
-    throw new TickscopeError(ErrorCode.io, `cannot read ${what} '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      hint: "check the path and permissions",
-      cause: error,
-    });
+    throw readError(path, what, error);
+  }
+}
+
+/** {@link readTextFile}, synchronously (for a file read again where no promise can wait, e.g. a key file inside a decoder). */
+export function readTextFileSync(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw readError(path, what, error);
   }
 }
 

@@ -11,11 +11,11 @@ import {
   type BandwidthReport,
   type ProtocolDefinitionLike,
 } from "@tickscope/bandwidth";
-import { readFileSync } from "node:fs";
 import { compileProtocol, parseKeyFile, type CompiledProtocol, type ProtocolDefinition } from "@tickscope/core/protocol";
 import type { AnalysisSection, MetricSample } from "../analysis-section.js";
 import { formatNumber } from "../formats/markdown-format.js";
 import { resolveToleranceNames } from "../tolerance-names.js";
+import { readTextFileSync } from "../load-inputs.js";
 import type { AnalysisAdapter, AnalysisContext } from "./analysis-adapter.js";
 import { notDecodedReason } from "./undecoded-traffic.js";
 
@@ -130,7 +130,7 @@ function retainedDecoder(definition: ProtocolDefinition, keyFile: string | null 
     definition: definition as unknown as ProtocolDefinitionLike,
     decoder: {
       decodeFields(payload, context) {
-        protocol ??= compileProtocol(definition, typeof keyFile === "string" ? { keys: parseKeyFile(readFileSync(keyFile, "utf8")) } : {});
+        protocol ??= compileProtocol(definition, typeof keyFile === "string" ? { keys: parseKeyFile(readTextFileSync(keyFile, "key file")) } : {});
         const sessionId = context.sessionId.slice(context.sessionId.lastIndexOf("/") + 1);
         return protocol.decodeDatagramFields(payload, { ...context, sessionId }).messages;
       },
