@@ -19,6 +19,7 @@ import {
 } from "./codec-runtime.js";
 import { decodeWorkExceeded } from "./decode-work-budget.js";
 import { EMPTY_ELEMENT, decodeNode, encodeNode, matchCase, structPrefixFields } from "./interpreter.js";
+import { pooledEntity, pooledVector } from "./pooled-entity-roles.js";
 import type { RolesOnlyHints } from "./roles-only-decode.js";
 import { preferTaggedFields } from "./tagged-fields.js";
 import { MAX_ZERO_SIZE_ELEMENTS, type FieldPlan, type FieldRef, type NodePlan, type RoleFieldPlan } from "./plan.js";
@@ -64,6 +65,8 @@ const helpers = {
   decodeWorkExceeded,
   lengthExceeded: ErrorCode.lengthExceeded,
   maxZero: MAX_ZERO_SIZE_ELEMENTS,
+  pooledEntity,
+  pooledVector,
 };
 
 class Emitter {
@@ -496,7 +499,10 @@ function decodeRolesOnlyArray(e: Emitter, node: ArrayNodePlan, entity: readonly 
   const pooled = e.variable("n");
   const assign = (prefix: string, property: string): string => `${pooled}.${property}.x = ${axes[`${prefix}x`]}; ${pooled}.${property}.y = ${axes[`${prefix}y`]}; ${pooled}.${property}.z = ${axes[`${prefix}z`]};`;
   e.emit(`let ${pooled} = ${pool} !== undefined && i < ${pool}.length ? ${pool}[i] : undefined;`);
-  e.emit(`if (${pooled} === undefined) { ${pooled} = ${fresh}; if (${pool} !== undefined) ${pool}.push(${pooled}); }`);
+  // Pool objects have shapes of their own (see pooled-entity-roles.ts): rewriting their numbers allocates nothing.
+  const pooledVectorCode = (prefix: string): string => `H.pooledVector(${axes[`${prefix}x`]}, ${axes[`${prefix}y`]}, ${axes[`${prefix}z`]})`;
+  const pooledCode = `H.pooledEntity(${id}, ${hasPosition ? pooledVectorCode("p") : "undefined"}, ${hasVelocity ? pooledVectorCode("v") : "undefined"}, ${rotationCode})`;
+  e.emit(`if (${pooled} === undefined) { ${pooled} = ${pool} !== undefined ? ${pooledCode} : ${fresh}; if (${pool} !== undefined) ${pool}.push(${pooled}); }`);
   e.emit(`else { ${pooled}.entityId = ${id}; ${hasPosition ? assign("p", "position") : ""} ${hasVelocity ? assign("v", "velocity") : ""} ${pooled}.rotation = ${rotationCode}; }`);
   e.emit(`${list}[i] = ${pooled}; }`);
   // (Setting an array's length is a runtime call: only when the count changed.)
