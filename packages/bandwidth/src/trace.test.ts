@@ -31,6 +31,14 @@ describe("RetainedTrace", () => {
     expect(trace.offeredSessions).toBe(1);
   });
 
+  it("lists each block once when its messages come back after another block's (capture order is not time order)", () => {
+    const trace = new RetainedTrace(1000, 1e6);
+    const seconds = [0, 0, 2, 2, 0, 1, 1, 2, 0];
+    seconds.forEach((second, index) => trace.offer(message(index, ORIGIN_US + second * TRACE_BLOCK_US + index)));
+    expect(trace.sampledBlocks).toEqual([0, 1, 2]);
+    expect(trace.messages.length).toBe(seconds.length);
+  });
+
   it("samples whole one-second blocks spread over the capture, deterministically, within the bounds", () => {
     const trace = new RetainedTrace(1000, 1e6);
     offerMatch(trace, 60, 100);

@@ -399,7 +399,15 @@ export class RetainedTrace {
   /** Distinct blocks of the retained messages, ascending, numbered from the first offered message's block (0). */
   get sampledBlocks(): number[] {
     const blocks = new Set<number>();
-    for (const message of this.messages) blocks.add(message.block!);
+    // Messages come in runs of one block (capture order): one set insertion per run, not per message.
+    let previous = Number.NaN;
+    const messages = this.messages;
+    for (let index = 0; index < messages.length; index++) {
+      const block = messages[index]!.block!;
+      if (block === previous) continue;
+      blocks.add(block);
+      previous = block;
+    }
     const origin = this.originBlock;
     return [...blocks].sort((a, b) => a - b).map((block) => block - origin);
   }
