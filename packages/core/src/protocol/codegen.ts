@@ -1,4 +1,5 @@
 import { ErrorCode } from "../errors.js";
+import type { FieldRecord } from "../game-message.js";
 import {
   checkConstraint,
   checkFits,
@@ -672,6 +673,17 @@ export function decoderSource(fields: FieldPlan[], level: number, hints?: RolesO
   e.emit(`const b = r.buffer; const o${int(level)} = s[${int(level)}];`);
   decodeFieldsCode(e, fields, level, `o${int(level)}`, hints);
   return { source: e.lines.join("\n"), constants: e.constants };
+}
+
+/**
+ * Generates a copy of the named fields from one record into another, in the
+ * given order (`target[name] = source[name]`): straight-line, monomorphic
+ * stores instead of a loop of keyed ones. Names are field names (checked
+ * identifiers), emitted through `JSON.stringify`.
+ */
+export function generateRecordCopy(names: readonly string[]): (target: FieldRecord, source: FieldRecord) => void {
+  const lines = names.map((name) => `t${key(name)} = f${key(name)};`);
+  return new Function("t", "f", `"use strict";\n${lines.join("\n")}`) as (target: FieldRecord, source: FieldRecord) => void;
 }
 
 /** Generated JavaScript source of an encoder. */

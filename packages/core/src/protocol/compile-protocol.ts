@@ -5,7 +5,7 @@ import type { FieldRecord, FieldValue, GameMessage } from "../game-message.js";
 import type { MessageRoles } from "../roles.js";
 import type { Direction } from "../session.js";
 import { BitReader, BitWriter } from "./bits.js";
-import { generateDecoder, generateEncoder } from "./codegen.js";
+import { generateDecoder, generateEncoder, generateRecordCopy } from "./codegen.js";
 import { decodeWorkBudget, decodeWorkExceeded, MAX_DECODE_WORK } from "./decode-work-budget.js";
 import type { CodecContext, DecodeFields, EncodeFields } from "./codec-runtime.js";
 import type { ProtocolDefinition } from "./definition-schema.js";
@@ -45,7 +45,10 @@ export interface CompileProtocolOptions {
    * errors and anomalies stay those of `all`; `message.fields` then holds an
    * element count or the entity roles for the arrays {@link RolesOnlyHints}
    * names. A function chooses per datagram ({@link FieldsWanted}). Applies to
-   * compiled decoders (the interpreter decodes everything).
+   * compiled decoders (the interpreter decodes everything). The field records
+   * of a roles-only datagram (one per message type, when its top-level fields
+   * are unconditional) are reused from frame to frame: valid only during the
+   * `onMessage` call, like byte views; `decodeDatagramFields` gives new ones.
    */
   fields?: DecodedFields | FieldsWanted;
   /**
@@ -65,7 +68,8 @@ export interface CompileProtocolOptions {
  * read: true decodes them all, false roles only (see
  * {@link CompileProtocolOptions.fields}). For an analysis that keeps the fields
  * of a sample (bandwidth's re-encoding trace): it must answer true for every
- * datagram whose messages it may keep.
+ * datagram whose messages it may keep (a declined datagram's field records
+ * are reused by later frames).
  */
 export type FieldsWanted = (context: DatagramContext) => boolean;
 
@@ -153,6 +157,19 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly reuseEntities: boolean;
   /** The roles-only decoders serve this datagram (its fields are not wanted): always with `fields: "roles"`, per datagram with a function. */
   private rolesOnlyDatagram: boolean;
+  /**
+   * The record the frame header (and select prefixes) of a roles-only
+   * datagram's frames decode into, reused frame after frame; each frame's
+   * message then decodes into its message's `rolesOnlyRecord` (or a new record
+   * when it has conditional fields) with the frame values copied in. Nobody
+   * keeps the fields of a datagram whose fields are not wanted (the
+   * {@link FieldsWanted} contract; `fields: "roles"` threads read roles only),
+   * so these records live only during the `onMessage` call, like byte views.
+   * Undefined (a new record per frame): `fields: "all"`, the interpreter, or a
+   * frame header or prefix field with a condition (it could keep an earlier
+   * frame's value).
+   */
+  private readonly frameScratch: FieldRecord | undefined;
   private readonly selectMaps = new Map<SelectPlan, Map<number | string, SelectPlan>>();
   private current: { context: DatagramContext; onAnomaly: (anomaly: DecodeAnomaly) => void; messageType: string | undefined } = {
     context: DEFAULT_CONTEXT,
@@ -210,6 +227,8 @@ export class CompiledProtocol implements DatagramDecoder {
     }
     if (mode === "interpreted") this.buildCodecs(false);
     this.mode = mode;
+    this.frameScratch =
+      mode === "compiled" && this.decodedFields !== "all" && plan.messages.every((message) => structPrefixFields(message.framePrefix).length === message.framePrefix.length) ? {} : undefined;
   }
 
   private buildCodecs(compiled: boolean): void {
@@ -256,6 +275,10 @@ export class CompiledProtocol implements DatagramDecoder {
         hints === undefined
           ? undefined
           : { decode: generateDecoder(message.fields, 1, hints), buildRoles: roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape, hints) };
+      // Reused frame records (see frameScratch): one per message whose top-level fields are all unconditional.
+      const reusesRecords = compiled && this.decodedFields !== "all";
+      message.rolesOnlyRecord = reusesRecords && structPrefixFields(message.fields).length === message.fields.length ? {} : undefined;
+      message.copyFramePrefix = reusesRecords ? generateRecordCopy(message.framePrefix.map((field) => field.name)) : undefined;
     }
     for (const [fields, level] of lists) {
       if (this.codecs.has(fields)) continue;
@@ -491,6 +514,8 @@ export class CompiledProtocol implements DatagramDecoder {
     const hasTransforms = body.transforms.length > 0;
     const only = body.transforms.length === 1 ? body.transforms[0] : undefined;
     const xorOnly = only?.kind === "xor" ? only : undefined;
+    // Roles only and nothing kept (decodeDatagramFields copies: fresh records there): reused frame records.
+    const frameScratch = this.rolesOnlyDatagram && !codecContext.copyBytes ? this.frameScratch : undefined;
     // A header count says how many frames there are: fewer or more on the wire is an anomaly.
     const count = body.count === undefined ? -1 : messageCount(scopes[0][body.count.name], body.count.name);
     for (let index = 0; ; index++) {
@@ -520,12 +545,12 @@ export class CompiledProtocol implements DatagramDecoder {
       }
       this.current.messageType = undefined;
       const frameStart = reader.position;
-      const fields: FieldRecord = {};
-      scopes[1] = fields;
+      const frameFields: FieldRecord = frameScratch ?? {};
+      scopes[1] = frameFields;
       if (body.frameHeader.length > 0) frameHeader.decode(reader, scopes, codecContext);
       let frameEnd = datagramEnd;
       if (length !== undefined) {
-        const bytes = fields[length.field] as number;
+        const bytes = frameFields[length.field] as number;
         frameEnd = (length.includesHeader ? frameStart : reader.position) + bytes * 8;
         if (frameEnd > datagramEnd) {
           throw new TickscopeError(ErrorCode.truncated, `frame length ${bytes} runs past the datagram end`, { fieldPath: length.field });
@@ -567,6 +592,13 @@ export class CompiledProtocol implements DatagramDecoder {
       }
       const message = this.select(body.select, reader, scopes, codecContext);
       this.current.messageType = message.name;
+      let fields = frameFields;
+      if (frameScratch !== undefined) {
+        // The message's own reused record (the same keys in the same order as a new one), the frame's values copied in.
+        fields = message.rolesOnlyRecord ?? {};
+        message.copyFramePrefix!(fields, frameScratch);
+        scopes[1] = fields;
+      }
       if ((codecContext.work -= message.work) < 0) decodeWorkExceeded(message.name);
       const rolesOnly = this.rolesOnlyDatagram ? message.rolesOnly : undefined;
       if (rolesOnly === undefined) message.codec!.decode(reader, scopes, codecContext);

@@ -243,6 +243,16 @@ export interface MessagePlan {
     decode: DecodeFields;
     buildRoles: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
   };
+  /**
+   * Filled by the compiler when not every field is decoded and the frame
+   * records are reused (see `CompiledProtocol`): the one field record every
+   * roles-only frame of this message decodes into, rewritten frame after frame
+   * (every top-level field is unconditional, so each decode sets them all);
+   * undefined when a top-level field has a condition (a new record per frame).
+   */
+  rolesOnlyRecord?: import("../game-message.js").FieldRecord;
+  /** Filled by the compiler with `rolesOnlyRecord`'s mode: copies the frame header and prefix values ({@link MessagePlan.framePrefix}) from the frame record into a message's record. */
+  copyFramePrefix?: (target: import("../game-message.js").FieldRecord, source: import("../game-message.js").FieldRecord) => void;
 }
 
 /** The whole normalized protocol. */
