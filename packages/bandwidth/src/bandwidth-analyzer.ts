@@ -25,7 +25,7 @@ import { runCompressionTrials } from "./compression.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, RangeObserver, type ObservedRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
-import { runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
+import { CompanionTrial, runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult } from "./reencoding-trials.js";
 import type { EncodingVariant, Reencoder } from "./reencoder.js";
 import { RetainedTrace, TRACE_BLOCK_US } from "./trace.js";
 import { FieldLeafCounter } from "./field-leaf-counter.js";
@@ -523,9 +523,17 @@ function buildReport(
   // The delta trial's baselines: the plan's and the budget's delta trials over the same flow replay them.
   const deltaBaselines = new TrialBaselines();
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
-    const trial = runTrial(messages, reencoder, { variant: { delta }, recordBaselines: deltaBaselines });
+    // The plan's delta step after quantization and smallest-three (when either applies) replays this trial's
+    // baselines: measured in the same walk (the same result as that trial, without walking the flow again).
+    const planQuantize = quantization !== undefined && quantization.specs.size > 0 ? quantization.specs : undefined;
+    const planSmallestThree = quaternions !== undefined && quaternions.specs.size > 0 ? quaternions.specs : undefined;
+    const planDelta = planQuantize !== undefined || planSmallestThree !== undefined ? new CompanionTrial({ quantize: planQuantize, smallestThree: planSmallestThree, delta }) : undefined;
+    const trial = runTrial(messages, reencoder, { variant: { delta }, recordBaselines: deltaBaselines, companion: planDelta });
     // The plan's step when neither quantization nor smallest-three precedes it (the same configuration).
     knownTrials.set("deltaEncoding", trial);
+    if (planDelta?.result !== undefined) {
+      knownTrials.set([...(planQuantize === undefined ? [] : ["quantization"]), ...(planSmallestThree === undefined ? [] : ["smallestThree"]), "deltaEncoding"].join("+"), planDelta.result);
+    }
     // The mode that matters is the one of the direction carrying the most message bytes.
     const heavy = identity.streams.reduce<Record<string, number>>((sums, stream) => {
       sums[stream.direction] = (sums[stream.direction] ?? 0) + stream.bytes;

@@ -54,7 +54,7 @@ export type {
   Reencoder,
   SmallestThreeSpec,
 } from "./reencoder.js";
-export { runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
+export { CompanionTrial, runTrial, TrialBaselines, TrialSizes, type TrialConfig, type TrialResult, type TrialStream, type RetainedBaseline, type EncodedMessageListener } from "./reencoding-trials.js";
 export { RetainedTrace, TRACE_BLOCK_US, TRACE_WARMUP_US, type RetainedMessage } from "./trace.js";
 export { PayloadSampler, datagramHash } from "./payload-sampler.js";
 export { savingsRatioInterval, type SavingsInterval } from "./savings-interval.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FieldRecord, SerialNumber } from "@tickscope/core";
 import { LayoutReencoder, type MessageLayout } from "./layout-reencoder.js";
-import { TrialBaselines, TrialSizes, acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
+import { CompanionTrial, TrialBaselines, TrialSizes, acknowledgedDirections, collectAcknowledged, runTrial } from "./reencoding-trials.js";
 import { serialAdd } from "@tickscope/core";
 import type { EncodingVariant } from "./reencoder.js";
 import type { RetainedMessage } from "./trace.js";
@@ -234,6 +234,10 @@ describe("runTrial acknowledged baselines", () => {
       expect(replayedBaselines).toEqual(baselines);
       expect(replayed).toEqual(runTrial(trace, reencoder, { variant: quantized, historySize }));
       expect(recording).toEqual(runTrial(trace, reencoder, { variant: delta, historySize }));
+      // Measured beside the delta trial in the same walk: the replayed trial's result.
+      const companion = new CompanionTrial(quantized);
+      expect(runTrial(trace, reencoder, { variant: delta, historySize, companion })).toEqual(recording);
+      expect(companion.result).toEqual(replayed);
       // A different flow, history or trace follows the acks itself.
       expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize: historySize + 1 })).toBe(false);
       expect(recorded.appliesTo(trace, reencoder, { variant: quantized, historySize, updateEvery: new Map([["snap", 2]]) })).toBe(false);
@@ -241,6 +245,54 @@ describe("runTrial acknowledged baselines", () => {
       expect(recorded.appliesTo(trace, reencoder, { variant: {}, historySize })).toBe(false);
       expect(recorded.appliesTo([...trace], reencoder, { variant: quantized, historySize })).toBe(false);
     }
+  });
+
+  it("measures a companion encoding as a trial replaying its baselines: failures, warm-up, unknown types, blocks and streams", () => {
+    const trace: RetainedMessage[] = [];
+    for (let index = 0; index < 80; index++) {
+      const session = index % 3 === 0 ? "t" : "s";
+      const sequence = index % 256;
+      const message = retained("snap", "serverToClient", index * 100_000, { sequence, value: index % 29 === 0 ? 70_000 : (index * 37) % 1000 }, { sequence });
+      message.sessionId = session;
+      message.block = Math.floor(index / 10) + (index >= 40 ? 3 : 0);
+      if (index % 17 === 5) message.warmup = true;
+      trace.push(message);
+      const acknowledgement = ack(index * 100_000 + 50, sequence, 0b101);
+      acknowledgement.sessionId = session;
+      acknowledgement.block = message.block;
+      trace.push(acknowledgement);
+      if (index % 7 === 0) {
+        const unknown = retained("unknown", "serverToClient", index * 100_000 + 60, {}, {}, 9);
+        unknown.sessionId = session;
+        unknown.block = message.block;
+        trace.push(unknown);
+      }
+    }
+    // Values over 16 bits fail in the original layout only (the companion's quantization clamps them).
+    const narrow: EncodingVariant = { ...delta, quantize: new Map([["value", { min: 0, step: 1, bits: 10 }]]) };
+    const recorded = new TrialBaselines();
+    const companion = new CompanionTrial(narrow);
+    const main = runTrial(trace, reencoder, { variant: delta, recordBaselines: recorded, companion });
+    expect(main).toEqual(runTrial(trace, reencoder, { variant: delta }));
+    const replayed = runTrial(trace, reencoder, { variant: narrow, baselines: recorded });
+    expect(companion.result).toEqual(replayed);
+    expect(main.encodeFailures).toBeGreaterThan(0);
+    expect(companion.result!.encodeFailures).toBe(0);
+    expect(companion.result!.bytes).not.toBe(main.bytes);
+    expect(companion.result!.bytesByBlock.size).toBeGreaterThan(4);
+    expect(companion.result!.streams.length).toBe(4);
+    // Not measured beside a trial without delta encoding, with thinning or with a listener: no result.
+    for (const config of [{ variant: {} }, { variant: delta, updateEvery: new Map([["snap", 2]]) }]) {
+      runTrial(trace, reencoder, { ...config, companion });
+      expect(companion.result).toBeUndefined();
+    }
+    runTrial(trace, reencoder, { variant: delta, companion: new CompanionTrial(narrow) });
+    const withListener = new CompanionTrial(narrow);
+    runTrial(trace, reencoder, { variant: delta, companion: withListener }, () => {});
+    expect(withListener.result).toBeUndefined();
+    const withoutDelta = new CompanionTrial({ quantize: narrow.quantize });
+    runTrial(trace, reencoder, { variant: delta, companion: withoutDelta });
+    expect(withoutDelta.result).toBeUndefined();
   });
 
   it("records nothing from a trial whose flow differs (thinned) and does not replay an unfinished recording", () => {

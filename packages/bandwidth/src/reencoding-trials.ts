@@ -20,6 +20,24 @@ export interface TrialConfig {
   recordSizes?: TrialSizes;
   /** Sizes a trial over the same messages with the same encoding recorded: used instead of encoding again when they apply ({@link TrialSizes.appliesTo}). */
   sizes?: TrialSizes;
+  /** A second delta encoding measured over the same flow in the same walk (see {@link CompanionTrial}). */
+  companion?: CompanionTrial;
+}
+
+/**
+ * A second encoding measured by a delta trial in the same walk over the messages: the result a
+ * trial with `variant` replaying the baselines the delta trial chooses would give ({@link TrialBaselines}:
+ * delta trials over the same flow choose the same baselines), without walking the messages, their
+ * streams and their baselines again. Measured only by a delta trial without update-rate thinning,
+ * interest management, a listener or recorded sizes, and only when `variant` has delta encoding too;
+ * `result` stays undefined otherwise.
+ */
+export class CompanionTrial {
+  /** The companion's result, once a trial measured it. */
+  result: TrialResult | undefined;
+
+  /** @param variant the second encoding (with delta encoding) */
+  constructor(readonly variant: EncodingVariant) {}
 }
 
 /** A recorded size: the message was not re-encoded by the recording trial. */
@@ -254,7 +272,7 @@ export function runTrial(
   };
   const viewers = new Map<string, Vector3>();
   const playerIds = new Map<string, number>();
-  const streams = new Map<string, TrialStream & { lastPacket: number }>();
+  const streams = new Map<string, TrialStream & { lastPacket: number; companionBytes: number }>();
   const acknowledged: SerialNumber[] = [];
   const result: TrialResult = {
     bytes: 0,
@@ -277,13 +295,38 @@ export function runTrial(
     reencoder?.encodedLength !== undefined
       ? reencoder.encodedLength.bind(reencoder)
       : (type: string, fields: FieldRecord, variant: EncodingVariant, baseline: FieldRecord | undefined): number => reencoder!.encode(type, fields, variant, baseline).length;
+  // The companion encoding: measured beside the main one, with the same baselines (see CompanionTrial).
+  const companion =
+    config.companion !== undefined &&
+    config.variant.delta !== undefined &&
+    config.companion.variant.delta !== undefined &&
+    listener === undefined &&
+    knownSizes === undefined &&
+    recordSizes === undefined &&
+    config.updateEvery === undefined &&
+    config.relevanceRadius === undefined
+      ? config.companion
+      : undefined;
+  if (config.companion !== undefined) config.companion.result = undefined;
+  const companionVariant: EncodingVariant | undefined =
+    companion === undefined ? undefined : { quantize: companion.variant.quantize, smallestThree: companion.variant.smallestThree, delta: companion.variant.delta };
+  let companionBytes = 0;
+  let companionReencoded = 0;
+  let companionFailures = 0;
+  let companionMismatches = 0;
+  let companionRunBytes = 0;
+  const companionByBlock = new Map<number, number>();
   // Bytes after of the current run of one block (added to bytesByBlock when the block changes: one Map update per run).
   let runBlock = 0;
   let runBytes = 0;
   let runCounted = false;
   const flushRun = (): void => {
-    if (runCounted) result.bytesByBlock.set(runBlock, (result.bytesByBlock.get(runBlock) ?? 0) + runBytes);
+    if (runCounted) {
+      result.bytesByBlock.set(runBlock, (result.bytesByBlock.get(runBlock) ?? 0) + runBytes);
+      if (companion !== undefined) companionByBlock.set(runBlock, (companionByBlock.get(runBlock) ?? 0) + companionRunBytes);
+    }
     runBytes = 0;
+    companionRunBytes = 0;
     runCounted = false;
   };
   const delta = config.variant.delta !== undefined;
@@ -324,7 +367,7 @@ export function runTrial(
     }
     let stream = streams.get(directionKey);
     if (stream === undefined) {
-      stream = { session: message.sessionId, direction: message.direction, bytes: 0, packets: 0, lastPacket: -1 };
+      stream = { session: message.sessionId, direction: message.direction, bytes: 0, packets: 0, lastPacket: -1, companionBytes: 0 };
       streams.set(directionKey, stream);
     }
     if (counted && stream.lastPacket !== message.packetIndex) {
@@ -349,6 +392,11 @@ export function runTrial(
         stream.bytes += message.byteLength;
         runBytes += message.byteLength;
         runCounted = true;
+        if (companion !== undefined) {
+          companionBytes += message.byteLength;
+          stream.companionBytes += message.byteLength;
+          companionRunBytes += message.byteLength;
+        }
       }
       continue;
     }
@@ -417,6 +465,20 @@ export function runTrial(
       stream.bytes += size;
       runBytes += size;
       runCounted = true;
+      if (companionVariant !== undefined) {
+        let companionSize: number;
+        try {
+          companionSize = encodedLength(message.type, fields, companionVariant, baseline?.fields);
+          companionReencoded += 1;
+          if (companionSize !== message.byteLength) companionMismatches += 1;
+        } catch {
+          companionFailures += 1;
+          companionSize = message.byteLength;
+        }
+        companionBytes += companionSize;
+        stream.companionBytes += companionSize;
+        companionRunBytes += companionSize;
+      }
     }
     if (state !== undefined) {
       const sent: RetainedBaseline = { message, fields };
@@ -454,9 +516,22 @@ export function runTrial(
   flushRun();
   record?.finish();
   recordSizes?.finish();
-  result.streams = [...streams.values()]
-    .map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }))
-    .sort((a, b) => (a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0));
+  const sortedStreams = [...streams.values()].sort((a, b) =>
+    a.session < b.session ? -1 : a.session > b.session ? 1 : a.direction < b.direction ? -1 : a.direction > b.direction ? 1 : 0,
+  );
+  result.streams = sortedStreams.map(({ session, direction, bytes, packets }) => ({ session, direction, bytes, packets }));
+  if (companion !== undefined) {
+    companion.result = {
+      ...result,
+      bytes: companionBytes,
+      reencodedMessages: companionReencoded,
+      encodeFailures: companionFailures,
+      sizeMismatches: companionMismatches,
+      lastSentByDirection: { ...result.lastSentByDirection },
+      streams: sortedStreams.map(({ session, direction, companionBytes: bytes, packets }) => ({ session, direction, bytes, packets })),
+      bytesByBlock: companionByBlock,
+    };
+  }
   return result;
 }
 
