@@ -39,8 +39,8 @@ export function readTextFileSync(path: string, what: string): string {
   }
 }
 
-/** How a pass decodes: which fields, and whether entity roles are reused (see `CompileProtocolOptions`). */
-export type ProtocolDecoding = Pick<CompileProtocolOptions, "fields" | "entityRoles">;
+/** How a pass decodes: which fields, and whether entity roles and message objects are reused (see `CompileProtocolOptions`). */
+export type ProtocolDecoding = Pick<CompileProtocolOptions, "fields" | "entityRoles" | "messages">;
 
 /** A loaded protocol definition, compiled. */
 export interface LoadedProtocol {

@@ -352,7 +352,12 @@ async function preparePass(
   const fields: DecodedFields | FieldsWanted =
     readers.length === 0 ? "roles" : readers.every((adapter) => adapter.fieldsWanted !== undefined) ? (datagram) => anyWants(wanted, datagram.tUs) : "all";
   // Entity roles decoded straight from the wire are pooled when every analysis of the pass copies what it keeps of them.
-  const decoding: ProtocolDecoding = { fields, entityRoles: adapters.every((adapter) => adapter.copiesEntityRoles === true) ? "reused" : "fresh" };
+  // Likewise one message and roles object for every message when every analysis copies what it keeps of them.
+  const decoding: ProtocolDecoding = {
+    fields,
+    entityRoles: adapters.every((adapter) => adapter.copiesEntityRoles === true) ? "reused" : "fresh",
+    messages: adapters.every((adapter) => adapter.copiesMessages === true) ? "reused" : "fresh",
+  };
   const loaded =
     request.protocolPath !== undefined
       ? await loadProtocol(request.protocolPath, request.keysPath, { captures: request.inputs.map((input) => input.path), serverPorts: request.serverPorts }, decoding)

@@ -76,6 +76,13 @@ export interface AnalysisAdapter {
    * `CompileProtocolOptions.entityRoles`).
    */
   readonly copiesEntityRoles?: boolean;
+  /**
+   * True when the analyzer reads a message (the object, its `roles`) only
+   * while `onMessage` runs and copies what it keeps: a pass whose analyses all
+   * set it gets one reused message and roles object (see
+   * `CompileProtocolOptions.messages`).
+   */
+  readonly copiesMessages?: boolean;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

@@ -92,6 +92,8 @@ export const anticheatAdapter: AnalysisAdapter = {
   question: "Which clients manipulate timing or packets?",
   // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
   copiesEntityRoles: true,
+  // Keeps no message or roles object past onMessage (only copied values): see AnalysisAdapter.copiesMessages.
+  copiesMessages: true,
   create: (context) =>
     createAnticheatAnalyzer({ ...((context.settings.anticheat ?? {}) as Partial<AnticheatOptions>), protocol: context.definition }),
   toSection: (report, context) => anticheatSection(report as AnticheatReport, context),

@@ -150,6 +150,8 @@ export const bandwidthAdapter: AnalysisAdapter = {
   },
   // Reads roles only in onMessage, copying what its trace keeps (copyRoles); the kept datagrams' roles are decoded again at the end.
   copiesEntityRoles: true,
+  // Keeps no live message or roles object past onMessage (its trace copies; retained messages are its own): see AnalysisAdapter.copiesMessages.
+  copiesMessages: true,
   commandOptions: [
     {
       flags: "--tolerance <name=value>",

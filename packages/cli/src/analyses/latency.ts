@@ -313,6 +313,8 @@ export const latencyAdapter: AnalysisAdapter = {
   question: "When did latency spike, and what caused it?",
   // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
   copiesEntityRoles: true,
+  // Keeps no message or roles object past onMessage (only copied values): see AnalysisAdapter.copiesMessages.
+  copiesMessages: true,
   commandOptions: [{ flags: "--server-capture <file>", description: "server-side capture of the same traffic: adds one-way delay per direction (clock offset and drift fitted)" }],
   async augmentReport(report, options, captures) {
     if (options.serverCapture === undefined) return report;

@@ -156,6 +156,8 @@ export const lossAdapter: AnalysisAdapter = {
   question: "Which game data is lost, in what bursts, and what does it do to sync?",
   // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
   copiesEntityRoles: true,
+  // Keeps no message or roles object past onMessage (only copied values): see AnalysisAdapter.copiesMessages.
+  copiesMessages: true,
   create: (context) => new LossAnalyzer({ ...(context.settings.loss as LossAnalyzerOptions | undefined), keepSeamLog: context.statesJoinSessionParts === true }),
   toSection: (report, context) => lossSection(report as LossReport, context),
 };

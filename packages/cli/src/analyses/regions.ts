@@ -116,6 +116,8 @@ export const regionsAdapter: AnalysisAdapter = {
   question: "How do the server regions compare, and which differences are real?",
   // Reads entity roles only during onMessage (copies what it keeps): see AnalysisAdapter.copiesEntityRoles.
   copiesEntityRoles: true,
+  // Keeps no message or roles object past onMessage (only copied values): see AnalysisAdapter.copiesMessages.
+  copiesMessages: true,
   create(context) {
     const settings = (context.settings.regions ?? {}) as RegionsAnalyzerOptions;
     // The config file gives these as maps (analysis-settings-schema.ts); the adapter's functions below consult them.

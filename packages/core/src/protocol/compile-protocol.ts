@@ -13,7 +13,7 @@ import { interpretDecoder, interpretEncoder, structPrefixFields } from "./interp
 import { ProtocolKeyStore, type KeyProvider } from "./key-file.js";
 import type { BodyPlan, FieldPlan, MessagePlan, ProtocolPlan, SelectPlan } from "./plan.js";
 import { findProtocolPlugin, type ProtocolPlugin } from "./plugins.js";
-import { roleBuilder, roleShapeOf, type RoleBuilder } from "./role-extraction.js";
+import { roleBuilder, roleShapeOf, rolesRecord, type RoleBuilder } from "./role-extraction.js";
 import { rolesOnlyHints, type DecodedFields } from "./roles-only-decode.js";
 import { applyTransforms, undoTransforms, type TransformContext } from "./transforms.js";
 import { jsonSyntaxError, planProtocolDefinition } from "./validate.js";
@@ -61,6 +61,16 @@ export interface CompileProtocolOptions {
    * Values are those of `fresh`; `decodeDatagramFields` always returns fresh ones.
    */
   entityRoles?: "fresh" | "reused";
+  /**
+   * `fresh` (default): every message passed to `decodeDatagram`'s `onMessage`
+   * is a new object with a new roles object. `reused`: one message object and
+   * (compiled decoders) one roles object serve every message, rewritten in
+   * place message after message — valid only during the `onMessage` call,
+   * like byte views — for a thread whose analyses read a message only while
+   * `onMessage` runs and copy what they keep. Values are those of `fresh`;
+   * `decodeDatagramFields` always returns new ones.
+   */
+  messages?: "fresh" | "reused";
 }
 
 /**
@@ -155,6 +165,10 @@ export class CompiledProtocol implements DatagramDecoder {
   private readonly onInternalError: ((error: unknown) => void) | undefined;
   private readonly decodedFields: DecodedFields | FieldsWanted;
   private readonly reuseEntities: boolean;
+  /** The roles object every message's roles are written into (`messages: "reused"`, compiled), else undefined. */
+  private rolesScratch: MessageRoles | undefined;
+  /** The message object every `onMessage` call gets (`messages: "reused"`), else undefined. */
+  private readonly messageScratch: GameMessage | undefined;
   /** The roles-only decoders serve this datagram (its fields are not wanted): always with `fields: "roles"`, per datagram with a function. */
   private rolesOnlyDatagram: boolean;
   /**
@@ -195,6 +209,11 @@ export class CompiledProtocol implements DatagramDecoder {
     this.onInternalError = options.onInternalError;
     this.decodedFields = options.fields ?? "all";
     this.reuseEntities = options.entityRoles === "reused";
+    // The same property order as emitMessage's literal (one hidden class for both).
+    this.messageScratch =
+      options.messages === "reused"
+        ? { sessionId: "", direction: "clientToServer", tUs: 0, packetIndex: 0, indexInPacket: 0, type: "", byteLength: 0, packetWireLength: 0, fields: {}, roles: {} }
+        : undefined;
     this.rolesOnlyDatagram = this.decodedFields === "roles";
     const keys = options.keys;
     this.externalKeys = keys instanceof ProtocolKeyStore ? keys.provider() : keys;
@@ -263,6 +282,7 @@ export class CompiledProtocol implements DatagramDecoder {
       if (message.ackChannel !== undefined) defaultRoles.add("ackChannel");
     }
     const shape = roleShapeOf([this.plan.headerRoles, ...this.plan.messages.map((message) => message.roles)], [...defaultRoles]);
+    this.rolesScratch = compiled && this.messageScratch !== undefined ? rolesRecord(shape) : undefined;
     for (const message of this.plan.messages) {
       const defaults = { channel: message.channel, reliable: message.reliable, ackChannel: message.ackChannel };
       this.roleBuilders.set(message, roleBuilder(message.roles, this.plan.headerRoles, defaults, compiled, shape));
@@ -411,6 +431,21 @@ export class CompiledProtocol implements DatagramDecoder {
 
   private readonly emitMessage = (message: MessagePlan, fields: FieldRecord, byteLength: number, roles: MessageRoles, index: number): void => {
     const context = this.current.context;
+    const reused = this.messageScratch;
+    if (reused !== undefined) {
+      reused.sessionId = context.sessionId;
+      reused.direction = context.direction;
+      reused.tUs = context.tUs;
+      reused.packetIndex = context.packetIndex;
+      reused.indexInPacket = index;
+      reused.type = message.name;
+      reused.byteLength = byteLength;
+      reused.packetWireLength = context.packetWireLength;
+      reused.fields = fields;
+      reused.roles = roles;
+      this.onMessage(reused);
+      return;
+    }
     this.onMessage({
       sessionId: context.sessionId,
       direction: context.direction,
@@ -516,6 +551,8 @@ export class CompiledProtocol implements DatagramDecoder {
     const xorOnly = only?.kind === "xor" ? only : undefined;
     // Roles only and nothing kept (decodeDatagramFields copies: fresh records there): reused frame records.
     const frameScratch = this.rolesOnlyDatagram && !codecContext.copyBytes ? this.frameScratch : undefined;
+    // Reused messages (never for decodeDatagramFields): every message's roles go into one roles object.
+    const rolesTarget = codecContext.copyBytes ? undefined : this.rolesScratch;
     // A header count says how many frames there are: fewer or more on the wire is an anomaly.
     const count = body.count === undefined ? -1 : messageCount(scopes[0][body.count.name], body.count.name);
     for (let index = 0; ; index++) {
@@ -611,7 +648,7 @@ export class CompiledProtocol implements DatagramDecoder {
       if (transformed) reader.buffer = savedBuffer;
       reader.position = stop;
       reader.end = datagramEnd;
-      const roles = rolesOnly === undefined ? message.buildRoles!(fields, header, authenticated) : rolesOnly.buildRoles(fields, header, authenticated);
+      const roles = rolesOnly === undefined ? message.buildRoles!(fields, header, authenticated, rolesTarget) : rolesOnly.buildRoles(fields, header, authenticated, rolesTarget);
       emit(message, fields, (stop - frameStart) >>> 3, roles, index);
       if (stop === frameStart && body.repeat) {
         // Only a plugin can read nothing here (validation): the next frame would be the same, forever.

@@ -232,7 +232,12 @@ export interface MessagePlan {
   /** Filled by the compiler. */
   codec?: { decode: DecodeFields; encode: EncodeFields };
   /** Filled by the compiler: builds the message's roles. */
-  buildRoles?: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
+  buildRoles?: (
+    fields: import("../game-message.js").FieldRecord,
+    header: import("../game-message.js").FieldRecord,
+    authenticated: boolean,
+    target?: import("../roles.js").MessageRoles,
+  ) => import("../roles.js").MessageRoles;
   /**
    * Filled by the compiler when not every field is decoded
    * (`CompileProtocolOptions.fields` `roles` or a function) and this message
@@ -241,7 +246,12 @@ export interface MessagePlan {
    */
   rolesOnly?: {
     decode: DecodeFields;
-    buildRoles: (fields: import("../game-message.js").FieldRecord, header: import("../game-message.js").FieldRecord, authenticated: boolean) => import("../roles.js").MessageRoles;
+    buildRoles: (
+      fields: import("../game-message.js").FieldRecord,
+      header: import("../game-message.js").FieldRecord,
+      authenticated: boolean,
+      target?: import("../roles.js").MessageRoles,
+    ) => import("../roles.js").MessageRoles;
   };
   /**
    * Filled by the compiler when not every field is decoded and the frame

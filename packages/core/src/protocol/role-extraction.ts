@@ -340,8 +340,24 @@ export function roleShapeOf(plans: readonly RolePlan[], extra: readonly string[]
  * Builds the roles of one message from its fields and its datagram's header
  * fields: the header's roles first, then the message's own (which override
  * them), then the message's defaults. No intermediate header-roles object.
+ * With `target` (a record of {@link rolesRecord}; compiled builders only), the
+ * roles are written into it — every property of the shape set, the unset ones
+ * to undefined — and it is returned; otherwise a new object.
  */
-export type RoleBuilder = (fields: FieldRecord, header: FieldRecord, authenticated: boolean) => MessageRoles;
+export type RoleBuilder = (fields: FieldRecord, header: FieldRecord, authenticated: boolean, target?: MessageRoles) => MessageRoles;
+
+/**
+ * A roles object of the given shape (see {@link roleShapeOf}) with every
+ * property undefined, built by an object literal like the compiled builders'
+ * (so it has their hidden class): the record a builder rewrites in place when
+ * messages are reused (`messages: "reused"` of compileProtocol). Property names
+ * come from the fixed `MESSAGE_ROLE_PROPERTIES` list.
+ */
+export function rolesRecord(shape: readonly string[]): MessageRoles {
+  for (const property of shape) if (!(MESSAGE_ROLE_PROPERTIES as readonly string[]).includes(property)) throw new TypeError(`not a role property: ${property}`);
+  const make = new Function(`"use strict"; return { ${shape.map((property) => `${property}: undefined`).join(", ")} };`) as () => MessageRoles;
+  return make();
+}
 
 // One-entry cache of the last numeric key: a datagram-header role such as
 // `sessionId` repeats the same number in every datagram of a session, so it is
@@ -424,7 +440,10 @@ export function roleBuilder(
   };
   // Every message's roles start with all properties present: one hidden class for all message types.
   // Property names come from the fixed MESSAGE_ROLE_PROPERTIES list (never user text).
-  const lines: string[] = [`const r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; let v, w;`];
+  // A target (reused roles) gets every property rewritten, so nothing of the message before it stays.
+  const lines: string[] = [
+    `let r; if (t === undefined) r = { ${shape.map((property) => `${property}: undefined`).join(", ")} }; else { r = t; ${shape.map((property) => `r.${property} = undefined;`).join(" ")} } let v, w;`,
+  ];
   const number = "(typeof v === \"number\" ? v : H.num(v))";
   // Walks `path` from `source` into `v` exactly like `valueAt` (undefined through non-records).
   const walk = (source: string, path: string[]): void => {
@@ -598,7 +617,7 @@ export function roleBuilder(
   // Vectors and entity roles hold the decoded records' number boxes, not copies (see tagged-fields.ts).
   preferTaggedFields(["x", "y", "z"]);
   preferTaggedFields(["entityId", "position", "velocity", "rotation"]);
-  const factory = new Function("K", "H", `"use strict"; return function buildRoles(f, h, a) {\n${lines.join("\n")}\n};`) as (
+  const factory = new Function("K", "H", `"use strict"; return function buildRoles(f, h, a, t) {\n${lines.join("\n")}\n};`) as (
     constants: unknown[],
     helperSet: typeof roleHelpers,
   ) => RoleBuilder;
