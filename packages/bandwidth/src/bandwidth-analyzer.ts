@@ -411,7 +411,12 @@ function buildReport(
   // Identity: re-encode in the original layout; sizes must match the capture.
   // Its sizes serve every later trial in the original encoding (update rate): no message is encoded twice for them.
   const identitySizes = new TrialSizes();
-  const identity = runTrial(messages, reencoder, { variant: {}, recordSizes: identitySizes });
+  // The quantization (from the ranges the walk above observed) is measured beside the identity trial, in the same walk.
+  const quantizationCandidate = reencoder !== undefined ? deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance, 1, observed) : undefined;
+  // its value lists are not needed again
+  observed = undefined;
+  const quantized = quantizationCandidate !== undefined && quantizationCandidate.specs.size > 0 ? new CompanionTrial({ quantize: quantizationCandidate.specs }) : undefined;
+  const identity = runTrial(messages, reencoder, { variant: {}, recordSizes: identitySizes, companion: quantized });
   const mismatches = identity.sizeMismatches;
   const before = identity.bytes;
   if (identity.encodeFailures > 0) anomalies.add(ErrorCode.encodeFailed, identity.encodeFailures);
@@ -470,11 +475,9 @@ function buildReport(
   // Quantization.
   let quantization: QuantizationPlan | undefined;
   if (reencoder !== undefined && identity.reencodedMessages > 0) {
-    quantization = deriveQuantization(messages, reencoder, settings.tolerances, settings.defaultTolerance, 1, observed);
-    // its value lists are not needed again
-    observed = undefined;
+    quantization = quantizationCandidate!;
     if (quantization.specs.size > 0) {
-      const trial = runTrial(messages, reencoder, { variant: { quantize: quantization.specs } });
+      const trial = quantized?.result ?? runTrial(messages, reencoder, { variant: { quantize: quantization.specs } });
       knownTrials.set("quantization", trial);
       const worst = quantization.leaves.reduce((a, b) => (b.maxError > a.maxError ? b : a));
       const example = quantization.leaves.reduce((a, b) => (b.originalBits - b.bits > a.originalBits - a.bits ? b : a));

@@ -321,6 +321,24 @@ describe("TrialSizes", () => {
     return trace;
   }
 
+  it("records the identity sizes while a quantized companion is measured in the same walk (without delta encoding)", () => {
+    const trace = mixedTrace();
+    const sizes = new TrialSizes();
+    const quantize = new Map([["entities[].x", { min: 0, step: 0.5, bits: 8 }]]);
+    const companion = new CompanionTrial({ quantize });
+    const identity = runTrial(trace, reencoder, { variant: {}, recordSizes: sizes, companion });
+    expect(identity).toEqual(runTrial(trace, reencoder, { variant: {} }));
+    expect(companion.result).toEqual(runTrial(trace, reencoder, { variant: { quantize } }));
+    expect(companion.result!.bytes).toBeLessThan(identity.bytes);
+    const updateEvery = new Map([["world", 2]]);
+    expect(runTrial(trace, reencoder, { variant: {}, updateEvery, sizes })).toEqual(runTrial(trace, reencoder, { variant: {}, updateEvery }));
+    // Not beside a trial replaying recorded sizes, and not with one delta encoding and not the other.
+    for (const config of [{ variant: {}, sizes }, { variant: delta }]) {
+      runTrial(trace, reencoder, { ...config, companion });
+      expect(companion.result).toBeUndefined();
+    }
+  });
+
   it("replays the recorded sizes into the same results as encoding again", () => {
     const trace = mixedTrace();
     const sizes = new TrialSizes();

@@ -20,23 +20,23 @@ export interface TrialConfig {
   recordSizes?: TrialSizes;
   /** Sizes a trial over the same messages with the same encoding recorded: used instead of encoding again when they apply ({@link TrialSizes.appliesTo}). */
   sizes?: TrialSizes;
-  /** A second delta encoding measured over the same flow in the same walk (see {@link CompanionTrial}). */
+  /** A second encoding measured over the same flow in the same walk (see {@link CompanionTrial}). */
   companion?: CompanionTrial;
 }
 
 /**
- * A second encoding measured by a delta trial in the same walk over the messages: the result a
- * trial with `variant` replaying the baselines the delta trial chooses would give ({@link TrialBaselines}:
- * delta trials over the same flow choose the same baselines), without walking the messages, their
- * streams and their baselines again. Measured only by a delta trial without update-rate thinning,
- * interest management, a listener or recorded sizes, and only when `variant` has delta encoding too;
- * `result` stays undefined otherwise.
+ * A second encoding measured by a trial in the same walk over the messages: the result a trial
+ * with `variant` over the same flow would give, without walking the messages and their streams
+ * again — beside a delta trial, the result of a trial replaying the baselines it chooses
+ * ({@link TrialBaselines}: delta trials over the same flow choose the same baselines). Measured only
+ * by a trial without update-rate thinning, interest management, a listener or replayed sizes, and
+ * only when both or neither of the encodings have delta encoding; `result` stays undefined otherwise.
  */
 export class CompanionTrial {
   /** The companion's result, once a trial measured it. */
   result: TrialResult | undefined;
 
-  /** @param variant the second encoding (with delta encoding) */
+  /** @param variant the second encoding */
   constructor(readonly variant: EncodingVariant) {}
 }
 
@@ -298,11 +298,9 @@ export function runTrial(
   // The companion encoding: measured beside the main one, with the same baselines (see CompanionTrial).
   const companion =
     config.companion !== undefined &&
-    config.variant.delta !== undefined &&
-    config.companion.variant.delta !== undefined &&
+    (config.variant.delta !== undefined) === (config.companion.variant.delta !== undefined) &&
     listener === undefined &&
     knownSizes === undefined &&
-    recordSizes === undefined &&
     config.updateEvery === undefined &&
     config.relevanceRadius === undefined
       ? config.companion
