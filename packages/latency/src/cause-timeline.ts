@@ -1,4 +1,3 @@
-import { RunningStatistics } from "./running-statistics.js";
 import { normalUpperTailLog10, poissonUpperTailLog10, surpriseToScore } from "./significance.js";
 
 /** Kinds of candidate spike causes. */
@@ -49,6 +48,8 @@ const SERVER_GAP = 5;
 const FEATURE_COUNT = 6;
 /** Message types a timeline finds by a scan of the types seen first, before its map (a game's handful). */
 const TYPES_LOOKED_UP_BY_SCAN = 8;
+/** Numbers per feature in {@link CauseTimeline}'s running statistics: count, mean, sum of squared deviations (Welford). */
+const STATISTICS_STRIDE = 3;
 
 /** Window widths (bins) tried for level features. */
 const WINDOW_WIDTHS = [1, 3, 9];
@@ -74,7 +75,13 @@ export class CauseTimeline {
   private readonly maxMessageTypes: number;
   /** Ring of bins, each a record of {@link FEATURE_COUNT} features side by side (one cache line per bin): `[slot · FEATURE_COUNT + feature]`. */
   private readonly ring: Float64Array;
-  private readonly statistics: RunningStatistics[] = [];
+  /**
+   * Whole-session running statistics of each feature over the closed bins
+   * (Welford, as {@link RunningStatistics}): `[feature · STATISTICS_STRIDE]`
+   * count, `+ 1` mean, `+ 2` sum of squared deviations — one array beside the
+   * ring instead of an object per feature (a bin closes every 100 ms per session).
+   */
+  private readonly statistics = new Float64Array(FEATURE_COUNT * STATISTICS_STRIDE);
   private readonly totals = new Float64Array(FEATURE_COUNT);
   /** Bytes per message type: the ring of per-bin bytes and the whole-session total, one lookup per message. */
   private readonly typeBytes = new Map<string, { readonly ring: Float64Array; totalBytes: number }>();
@@ -105,7 +112,6 @@ export class CauseTimeline {
     this.lookaheadUs = (options.lookaheadMs ?? 500) * 1000;
     this.maxMessageTypes = options.maxMessageTypes ?? 16;
     this.ring = new Float64Array(this.historyBins * FEATURE_COUNT);
-    for (let index = 0; index < FEATURE_COUNT; index++) this.statistics.push(new RunningStatistics());
   }
 
   /** Moves the clock to `tUs` (closing finished bins); returns the ring slot of `tUs`'s bin (or of the oldest kept bin). */
@@ -124,15 +130,18 @@ export class CauseTimeline {
       return this.currentSlot;
     }
     if (bin > this.currentBin) {
-      this.closeBin(this.currentBin);
+      const historyBins = this.historyBins;
+      const currentSlot = this.currentSlot;
+      this.closeBin(currentSlot);
       const gap = bin - this.currentBin;
-      const cleared = Math.min(gap, this.historyBins);
-      for (let step = 1; step <= cleared; step++) this.clearSlot(this.slot(this.currentBin + step));
+      const cleared = Math.min(gap, historyBins);
+      // Slots of the bins after the current one, counted on from its slot (bins are integers: the same as slot(bin), without a remainder of a large number per bin).
+      for (let step = 1; step <= cleared; step++) this.clearSlot(currentSlot + step < historyBins ? currentSlot + step : (currentSlot + step) % historyBins);
       // Bins between the old and the new current one are empty.
       for (let step = 1; step < Math.min(gap, 10_000); step++) this.addEmptyStatistics();
       this.currentBin = bin;
       this.currentBinUs = tUs;
-      this.currentSlot = this.slot(bin);
+      this.currentSlot = gap < historyBins - currentSlot ? currentSlot + gap : (currentSlot + gap) % historyBins;
       return this.currentSlot;
     }
     return this.slot(Math.max(bin, this.currentBin - this.historyBins + 1));
@@ -217,7 +226,7 @@ export class CauseTimeline {
     const startBin = Math.floor(startUs / this.binUs);
 
     const level = (feature: number, kind: SpikeCauseKind, name: string): void => {
-      const stats = this.statistics[feature];
+      const stats = this.featureStatistics(feature);
       if (stats.count < 10) return;
       const deviation = Math.max(stats.standardDeviation, STD_FLOOR[feature], STD_FLOOR_RELATIVE[feature] * Math.abs(stats.mean));
       // Sustained rises count more than one busy bin: scan windows of 1, 3 and 9 bins,
@@ -337,16 +346,48 @@ export class CauseTimeline {
     return this.ring[slot * FEATURE_COUNT + feature];
   }
 
-  private closeBin(bin: number): void {
+  /** Count, mean and sample standard deviation of a feature over the closed bins (what {@link RunningStatistics} reports). */
+  featureStatistics(feature: number): { count: number; mean: number; standardDeviation: number } {
+    const at = feature * STATISTICS_STRIDE;
+    const count = this.statistics[at];
+    return { count, mean: this.statistics[at + 1], standardDeviation: count < 2 ? 0 : Math.sqrt(this.statistics[at + 2] / (count - 1)) };
+  }
+
+  /** Adds a closed bin's features (the bin in ring slot `slot`; its mean packet size only when it has packets) to the running statistics. */
+  private closeBin(slot: number): void {
     this.closedBins += 1;
-    for (let feature = 0; feature < FEATURE_COUNT; feature++) this.statistics[feature].add(this.featureValue(feature, bin));
+    const ring = this.ring;
+    const base = slot * FEATURE_COUNT;
+    for (let feature = 0; feature < FEATURE_COUNT; feature++) {
+      let value: number;
+      if (feature === MEAN_PACKET_BYTES) {
+        const packets = ring[base + PACKETS];
+        if (packets === 0) continue;
+        value = ring[base + BYTES] / packets;
+      } else value = ring[base + feature];
+      this.addStatistic(feature, value);
+    }
   }
 
   private addEmptyStatistics(): void {
     this.closedBins += 1;
     for (let feature = 0; feature < FEATURE_COUNT; feature++) {
-      if (feature !== MEAN_PACKET_BYTES) this.statistics[feature].add(0);
+      if (feature !== MEAN_PACKET_BYTES) this.addStatistic(feature, 0);
     }
+  }
+
+  /** {@link RunningStatistics.add} on a feature's numbers in `statistics` (the same arithmetic; non-finite values are ignored). */
+  private addStatistic(feature: number, value: number): void {
+    if (!Number.isFinite(value)) return;
+    const statistics = this.statistics;
+    const at = feature * STATISTICS_STRIDE;
+    const count = statistics[at] + 1;
+    statistics[at] = count;
+    const mean = statistics[at + 1];
+    const delta = value - mean;
+    const nextMean = mean + delta / count;
+    statistics[at + 1] = nextMean;
+    statistics[at + 2] += delta * (value - nextMean);
   }
 
   private clearSlot(slot: number): void {
