@@ -172,7 +172,7 @@ describe("compiled and interpreted decoders word every anomaly alike (§9)", () 
     for (let value = 0; value < 256; value++) {
       const wide = value % 3 === 0 ? 2n ** 60n : BigInt(value % 4);
       const level = value % 4 === 0 ? 0 : value % 4 === 1 ? Number.NaN : value % 4 === 2 ? 1.5 : -0;
-      const bytes = compiled.encodeMessage("m", { kind: value, signed: (value % 3) - 1, wide, level }, { validate: false });
+      const bytes = compiled.encodeMessage("m", { kind: value, signed: (value % 3) - 1, wide, level });
       const result = decodeBoth(definition, bytes);
       const expected = (value === 0 || value === 3 ? 0 : 1) + ((value % 3) - 1 === 1 ? 1 : 0) + (value % 3 === 0 || value % 4 === 0 || value % 4 === 3 ? 1 : 0) + (value % 4 === 1 ? 1 : 0);
       expect(result.anomalies.filter((anomaly) => anomaly.code === "E_VALUE_OUT_OF_RANGE"), `value ${value}`).toHaveLength(expected);
