@@ -161,6 +161,32 @@ describe("interpolation error walked side by side", () => {
     expect(measureInterpolationError(messages, ["obj"], 2, reencoder).maxError).toBe(4);
   });
 
+  it("walks records by names that need quoting, an own __proto__ key and wide shapes as the maps match them", () => {
+    const at = (t: number, fields: Record<string, FieldValue>): RetainedMessage => ({ ...messageAt(random(1), t), sessionId: "a", tUs: t * 1000, fields: fields as FieldRecord });
+    const odd = (t: number): Record<string, FieldValue> => {
+      const record = JSON.parse(`{"__proto__": ${t * 0.5}}`) as Record<string, FieldValue>;
+      record['say "hi"'] = t * t * 0.25;
+      record["back\\slash"] = t * 1.5;
+      record["line\u2028break"] = (t % 3) * 0.75;
+      record["${x}"] = -t * 0.125;
+      return record;
+    };
+    const wide = (t: number): Record<string, FieldValue> => Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`f${index}`, ((t * (index + 1)) % 17) * 0.5]));
+    const messages: RetainedMessage[] = [];
+    for (let t = 0; t < 30; t++) messages.push(at(t, { odd: odd(t), wide: wide(t), again: odd(t + 1) }));
+    const oddOnly = messages.map((message, t) => ({ ...message, fields: { odd: odd(t) } as FieldRecord }));
+    for (const every of [2, 3]) {
+      // Without a layout every non-integer leaf is interpolated (the names are no layout's).
+      for (const trace of [messages, oddOnly]) {
+        const measured = measureInterpolationError(trace, ["obj"], every, undefined);
+        expect(measured).toEqual(referenceError(trace, every, undefined));
+        expect(measured.maxError).toBeGreaterThan(0);
+      }
+    }
+    // The worst leaf of the quoted names is found under its own path (not its neighbour's).
+    expect(measureInterpolationError(oddOnly, ["obj"], 3, undefined).worstPath).toBe("odd.line\u2028break");
+  });
+
   it("reuses a path's record shape only for the same own keys in the same order (reordered keys, inherited and polluted keys)", () => {
     const at = (t: number, items: FieldValue[]): RetainedMessage => ({ ...messageAt(random(1), t), sessionId: "a", tUs: t * 1000, fields: { items } as FieldRecord });
     const inheriting = (id: number, v: number): FieldValue => Object.assign(Object.create({ v: 1000, parts: [1e9] }) as Record<string, FieldValue>, { id, v }) as FieldValue;

@@ -203,7 +203,55 @@ interface TripleWalk {
 interface RecordShape {
   names: readonly string[];
   childPaths: readonly string[];
+  /** Walks the three records' fields in the shape's order ({@link childrenWalker}). */
+  walkChildren: ChildrenWalker;
 }
+
+/** Walks the fields of three records of one shape: the {@link walkTriple} of each, in order, until one returns false. */
+type ChildrenWalker = (before: Record<string, FieldValue> | undefined, after: Record<string, FieldValue> | undefined, dropped: Record<string, FieldValue>, walk: TripleWalk) => boolean;
+
+/** Most fields a generated {@link ChildrenWalker} names (a wider shape is walked name by name). */
+const MAX_GENERATED_FIELDS = 256;
+
+/**
+ * The children walk of a record shape: generated once per shape with each field read by its
+ * literal name (one property access site per field: monomorphic, where a loop reading
+ * `record[name]` for every name of every shape is not), short-circuiting as the loop does.
+ */
+function childrenWalker(names: readonly string[], childPaths: readonly string[]): ChildrenWalker {
+  if (names.length === 0 || names.length > MAX_GENERATED_FIELDS) {
+    return (before, after, dropped, walk) => {
+      for (let index = 0; index < names.length; index++) {
+        const name = names[index]!;
+        if (!walkTriple(before?.[name], after?.[name], dropped[name], childPaths[index]!, walk)) return false;
+      }
+      return true;
+    };
+  }
+  // One generated factory per list of names (shapes recur at every path and in every measurement): compiled once.
+  const source = JSON.stringify(names);
+  let factory = walkerFactories.get(source);
+  if (factory === undefined) {
+    // JSON string literals are JavaScript string literals: any name is safe in the generated source.
+    const steps = names.map((name, index) => {
+      const key = JSON.stringify(name);
+      return `walkTriple(before === undefined ? undefined : before[${key}], after === undefined ? undefined : after[${key}], dropped[${key}], childPaths[${index}], walk)`;
+    });
+    factory = new Function("walkTriple", "childPaths", `"use strict"; return function (before, after, dropped, walk) { return ${steps.join(" && ")}; };`) as WalkerFactory;
+    if (walkerFactories.size >= MAX_WALKER_FACTORIES) walkerFactories.clear();
+    walkerFactories.set(source, factory);
+  }
+  return factory(walkTriple, childPaths);
+}
+
+/** Makes the {@link ChildrenWalker} of one list of names for the child paths of one record path. */
+type WalkerFactory = (walk: typeof walkTriple, childPaths: readonly string[]) => ChildrenWalker;
+
+/** Generated walker factories by their names (as a JSON list). */
+const walkerFactories = new Map<string, WalkerFactory>();
+
+/** Most walker factories kept (emptied past it: memory stays bounded over many protocols). */
+const MAX_WALKER_FACTORIES = 4096;
 
 /**
  * Whether a record (or its absence) has exactly the shape's keys, in order, all
@@ -286,13 +334,7 @@ function walkTriple(before: FieldValue | undefined, after: FieldValue | undefine
   // The three records have the keys of a record walked before at this path: its names are safe, its paths known.
   const shape = walk.shapes.get(path);
   if (shape !== undefined && hasShape(record, shape.names) && hasShape(beforeRecord, shape.names) && hasShape(afterRecord, shape.names)) {
-    const names = shape.names;
-    const childPaths = shape.childPaths;
-    for (let index = 0; index < names.length; index++) {
-      const name = names[index]!;
-      if (!walkTriple(beforeRecord?.[name], afterRecord?.[name], record[name], childPaths[index]!, walk)) return false;
-    }
-    return true;
+    return shape.walkChildren(beforeRecord, afterRecord, record, walk);
   }
   // A name on either side that could spell another path would let the maps match leaves the walk does not.
   if (beforeRecord !== undefined) for (const name in beforeRecord) if (!isSafeName(name)) return false;
@@ -302,6 +344,9 @@ function walkTriple(before: FieldValue | undefined, after: FieldValue | undefine
     if (!isSafeName(name)) return false;
     if (!walkTriple(beforeRecord?.[name], afterRecord?.[name], record[name], childPathOf(path, name), walk)) return false;
   }
-  if (Object.getPrototypeOf(record) === Object.prototype) walk.shapes.set(path, { names, childPaths: names.map((name) => childPathOf(path, name)) });
+  if (Object.getPrototypeOf(record) === Object.prototype) {
+    const childPaths = names.map((name) => childPathOf(path, name));
+    walk.shapes.set(path, { names, childPaths, walkChildren: childrenWalker(names, childPaths) });
+  }
   return true;
 }
