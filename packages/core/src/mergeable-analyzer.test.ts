@@ -12,7 +12,9 @@ describe("isMergeableAnalyzer", () => {
   });
 
   it("needs all three members", () => {
-    expect(isMergeableAnalyzer({ ...plain, saveState: () => ({}), mergeState: () => undefined })).toBe(false);
-    expect(isMergeableAnalyzer({ ...plain, stateVersion: 1, saveState: () => ({}) })).toBe(false);
+    const withoutVersion = { ...plain, saveState: () => ({}), mergeState: () => undefined };
+    const withoutMerge = { ...plain, stateVersion: 1, saveState: () => ({}) };
+    expect(isMergeableAnalyzer(withoutVersion)).toBe(false);
+    expect(isMergeableAnalyzer(withoutMerge)).toBe(false);
   });
 });
