@@ -675,7 +675,7 @@ function buildReport(
         observer.wireBytes,
         observer.wireBytes - observer.duplicateWireBytes,
         { maxError: 0, addedDelayMs: 0 },
-        "removed datagrams whose payload equals one of the previous 32 of the same stream (FNV-1a + length)",
+        "removed datagrams whose payload equals one of the previous 32 of the same stream (32-bit MurmurHash3 + length)",
         true,
         { duplicatePackets: observer.duplicatePackets, firstDuplicatePacketIndex: observer.duplicateExamples[0] ?? -1 },
       ),

@@ -1,7 +1,10 @@
 import { Type, type Static } from "@sinclair/typebox";
 
-/** Version of {@link BandwidthAnalyzerState}'s shape (bumped whenever it changes). */
-export const BANDWIDTH_STATE_VERSION = 1;
+/**
+ * Version of {@link BandwidthAnalyzerState}'s shape and meaning (bumped whenever either changes;
+ * 2: payload fingerprints and sample keys are core's MurmurHash3 `payloadFingerprint`, no longer FNV-1a).
+ */
+export const BANDWIDTH_STATE_VERSION = 2;
 
 /** Most entries of the per-second and per-size lists of a saved state (a year of seconds with traffic; every payload size). */
 export const MAX_STATE_SECONDS = 366 * 86_400;

@@ -66,7 +66,7 @@ type Repeat = (typeof Repeat)[keyof typeof Repeat];
 
 /**
  * Per-datagram observations that need payload bytes or packet timing:
- * byte-identical duplicates (FNV-1a fingerprint + length over a recent
+ * byte-identical duplicates (core's payload fingerprint + length over a recent
  * window), aggregation of datagrams sent close together, and a bounded,
  * seeded sample of payload copies spread over the capture for compression trials.
  */
@@ -160,7 +160,7 @@ export class PacketObserver {
 
   /**
    * Whether a datagram repeats one of the stream's recent ones (byte-identical:
-   * FNV-1a + length), and if so whether it is the same frame captured twice
+   * core's payload fingerprint + length), and if so whether it is the same frame captured twice
    * (core's one rule: same IP identification or another interface, close
    * together); a new datagram joins the window.
    */
@@ -375,5 +375,3 @@ export class PacketObserver {
   }
 }
 
-/** 32-bit FNV-1a of a byte array (core's {@link payloadFingerprint}). */
-export const fnv1a = payloadFingerprint;

@@ -21,8 +21,31 @@ describe("isCaptureDuplicate", () => {
     expect(isCaptureDuplicate(first, { tUs: 1_000_500, ipIdentification: 0x1384 }, 100)).toBe(false);
     expect(isCaptureDuplicate(first, { tUs: Number.NaN, ipIdentification: 0x1384 })).toBe(false);
   });
-  it("fingerprints payloads with FNV-1a", () => {
-    expect(payloadFingerprint(new Uint8Array([]))).toBe(0x811c9dc5);
-    expect(payloadFingerprint(new Uint8Array([0x61]))).toBe(0xe40c292c);
+});
+
+const text = (value: string): Uint8Array => new TextEncoder().encode(value);
+
+describe("payloadFingerprint", () => {
+  it("is MurmurHash3 x86_32 with seed 0 (reference vectors)", () => {
+    expect(payloadFingerprint(new Uint8Array(0))).toBe(0);
+    expect(payloadFingerprint(text("a"))).toBe(0x3c2569b2);
+    expect(payloadFingerprint(text("abc"))).toBe(0xb3dd93fa);
+    expect(payloadFingerprint(text("Hello, world!"))).toBe(0xc0363e43);
+    expect(payloadFingerprint(text("The quick brown fox jumps over the lazy dog"))).toBe(0x2e4ff723);
+    expect(payloadFingerprint(new Uint8Array([0, 0, 0, 0]))).toBe(0x2362f9de);
+  });
+
+  it("reads a view at any offset of its buffer, and tells single-bit changes apart", () => {
+    const buffer = new Uint8Array(67);
+    for (let index = 0; index < buffer.length; index++) buffer[index] = (index * 37) & 255;
+    const view = buffer.subarray(3, 64);
+    expect(payloadFingerprint(view)).toBe(payloadFingerprint(Uint8Array.from(view)));
+    const seen = new Set<number>([payloadFingerprint(view)]);
+    for (let bit = 0; bit < view.length * 8; bit++) {
+      const changed = Uint8Array.from(view);
+      changed[bit >> 3]! ^= 1 << (bit & 7);
+      seen.add(payloadFingerprint(changed));
+    }
+    expect(seen.size).toBe(view.length * 8 + 1);
   });
 });

@@ -8,6 +8,7 @@ import {
   type MergeableAnalyzer,
   type MergePlacement,
   isCaptureDuplicate,
+  payloadFingerprint,
   ErrorCode,
   TickscopeError,
   type DecodeAnomaly,
@@ -21,7 +22,6 @@ import {
   type SerialNumber,
   serialNumberForReport,
 } from "@tickscope/core";
-import { datagramFingerprint } from "./datagram-fingerprint.js";
 import { DEFAULT_PATTERN_LENGTH, fitGilbertElliott, formatNetemGemodel, type GilbertElliottFit } from "./gilbert-elliott-fit.js";
 import { LogHistogram, round, type RunLengthHistogram } from "./histogram.js";
 import { InputCoverage } from "./input-coverage.js";
@@ -464,7 +464,7 @@ export class LossAnalyzer implements MergeableAnalyzer<LossReport, LossAnalyzerS
     const rings = this.rings;
     let ring = directionState.recent;
     if (ring < 0) ring = directionState.recent = rings.allocate();
-    const fingerprint = datagramFingerprint(payload);
+    const fingerprint = payloadFingerprint(payload);
     const match = rings.find(ring, fingerprint, payload.length);
     if (match >= 0) {
       const first = { tUs: rings.timeUs(ring, match), ipIdentification: rings.ipIdentification(ring, match), interfaceId: rings.interfaceId(ring, match) };
