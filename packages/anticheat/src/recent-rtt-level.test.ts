@@ -84,6 +84,33 @@ describe("RecentRttLevel", () => {
     }
   });
 
+  it("keeps its value order through NaN samples: equals the from-scratch median once the last NaN has left the ring", () => {
+    const generator = new Random(63);
+    const random = (): number => generator.next();
+    for (let series = 0; series < 20; series++) {
+      const level = new RecentRttLevel();
+      const samples: Array<[number, number]> = [];
+      let tUs = 1_700_000_000_000_000;
+      let lastNaN = -Infinity;
+      for (let index = 0; index < 500; index++) {
+        tUs += 5_000 + Math.floor(random() * 60_000);
+        // Now and then a NaN RTT (the ring's order cannot hold it): inserted by the scan, not the binary search.
+        const valueMs = random() < 0.03 ? Number.NaN : series % 2 === 0 ? 40 + Math.floor(random() * 4) * 5 : 30 + random() * 50;
+        if (Number.isNaN(valueMs)) lastNaN = index;
+        samples.push([tUs, valueMs]);
+        const value = level.add(tUs, valueMs);
+        if (index - lastNaN > LEVEL_CAPACITY) expect(value).toBe(referenceLevel(samples, tUs));
+      }
+    }
+  });
+
+  it("reports the latest level in levelMs (what addSample leaves for the hot path)", () => {
+    const level = new RecentRttLevel();
+    expect(level.levelMs).toBeNaN();
+    expect(level.add(1_000, 10)).toBe(10);
+    expect(level.levelMs).toBe(10);
+  });
+
   it("weighs a sample after a stall by the whole gap, and forgets it after a second", () => {
     const level = new RecentRttLevel();
     const t0 = 1_000_000_000;

@@ -94,6 +94,9 @@ export type WindowJudge = (medians: readonly number[], flaggedFraction: number, 
 /** Sort buffer shared by every history (single-threaded; used only inside closeWindow). */
 const SCRATCH = new Float64Array(WINDOW_CAPACITY);
 
+/** Input of {@link WindowHistory.addSample}: time µs, then up to {@link MAX_CHANNELS} values. */
+export const WINDOW_SAMPLE = new Float64Array(1 + MAX_CHANNELS);
+
 /**
  * Whole-session verdicts from a bounded history: samples are summarised per
  * 10-second window (median and MAD per channel), a window is judged elevated
@@ -150,6 +153,23 @@ export class WindowHistory {
 
   /** Adds one sample (arrival `tUs`, channel values in `value0..2`), `flagged` when it breaks a hard limit. */
   add(tUs: number, packetIndex: number, flagged: boolean, value0: number, value1 = 0, value2 = 0): void {
+    WINDOW_SAMPLE[0] = tUs;
+    WINDOW_SAMPLE[1] = value0;
+    WINDOW_SAMPLE[2] = value1;
+    WINDOW_SAMPLE[3] = value2;
+    this.addSample(packetIndex, flagged);
+  }
+
+  /**
+   * {@link add} with the numbers in {@link WINDOW_SAMPLE} (time µs, then the channels' values):
+   * what hot paths call, since a number passed to a call that is not inlined is boxed (an
+   * allocation) and numbers in a typed array are not.
+   */
+  addSample(packetIndex: number, flagged: boolean): void {
+    const tUs = WINDOW_SAMPLE[0]!;
+    const value0 = WINDOW_SAMPLE[1]!;
+    const value1 = WINDOW_SAMPLE[2]!;
+    const value2 = WINDOW_SAMPLE[3]!;
     if (this.count > 0 && (tUs - this.windowStartUs >= this.windowUs || this.count === WINDOW_CAPACITY)) {
       if (this.count >= MIN_WINDOW_SAMPLES || this.count === WINDOW_CAPACITY) this.closeWindow();
       else if (tUs - this.windowStartUs >= MAX_OPEN_US) this.discardWindow();

@@ -4,8 +4,8 @@ import { decodeFloat, EncodedFloatSchema, encodeFloat } from "../state-encoding.
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
-import { RecentRttLevel } from "../recent-rtt-level.js";
-import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
+import { LEVEL_SAMPLE, RecentRttLevel } from "../recent-rtt-level.js";
+import { WINDOW_SAMPLE, WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
 
 /**
  * Saved state of a {@link FakeLatencyDetector}: its window history and the
@@ -108,21 +108,32 @@ export class FakeLatencyDetector implements SessionDetector {
     }
     if (timeline.wireRttSerial !== this.wireRttSerial) {
       this.wireRttSerial = timeline.wireRttSerial;
-      this.creditMs = this.smoothingCredit(message.tUs, timeline.lastWireRttMs);
+      LEVEL_SAMPLE[0] = message.tUs;
+      LEVEL_SAMPLE[1] = timeline.lastWireRttMs;
+      this.updateCredit();
     }
     if (timeline.rttSerial !== this.rttSerial) {
       this.rttSerial = timeline.rttSerial;
       const measured = timeline.lastRttMs;
-      const initial = this.initialCredit(message.tUs);
+      // Past the time the first-report credit is gone for good, it is 0 without a call.
+      const initial = message.tUs >= this.initialCreditGoneUs ? 0 : this.initialCredit(message.tUs);
       const credit = Math.max(this.creditMs, initial);
       if (!Number.isNaN(this.lastReportedRttMs)) {
         if (credit > this.maxCreditMs) this.maxCreditMs = credit;
         if (this.creditMs > this.maxContinuingCreditMs) this.maxContinuingCreditMs = this.creditMs;
         // Where the first-report credit decides, fork the history a rotation cut continues with (rare: the first seconds).
         if (initial > this.creditMs && this.continuing === undefined) this.continuing = this.history.copy();
-        this.history.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - credit, measured, credit);
+        WINDOW_SAMPLE[0] = message.tUs;
+        WINDOW_SAMPLE[1] = this.lastReportedRttMs - measured - credit;
+        WINDOW_SAMPLE[2] = measured;
+        WINDOW_SAMPLE[3] = credit;
+        this.history.addSample(message.packetIndex, false);
         if (this.continuing !== undefined) {
-          this.continuing.add(message.tUs, message.packetIndex, false, this.lastReportedRttMs - measured - this.creditMs, measured, this.creditMs);
+          WINDOW_SAMPLE[0] = message.tUs;
+          WINDOW_SAMPLE[1] = this.lastReportedRttMs - measured - this.creditMs;
+          WINDOW_SAMPLE[2] = measured;
+          WINDOW_SAMPLE[3] = this.creditMs;
+          this.continuing.addSample(message.packetIndex, false);
         }
       }
     }
@@ -148,12 +159,15 @@ export class FakeLatencyDetector implements SessionDetector {
   }
 
   /**
-   * Adds a measured sample and returns the smoothing credit at `tUs`: how far a
-   * client's smoothing of the measured RTT (any time constant up to
+   * Adds the measured sample in {@link LEVEL_SAMPLE} (arrival µs, RTT ms) and sets
+   * {@link creditMs} to the smoothing credit at its arrival: how far a client's
+   * smoothing of the measured RTT (any time constant up to
    * `reportedRttSmoothingMs`) can still be above the current level, ms.
    */
-  private smoothingCredit(tUs: number, measuredMs: number): number {
-    const level = this.level.add(tUs, measuredMs);
+  private updateCredit(): void {
+    const tUs = LEVEL_SAMPLE[0]!;
+    this.level.addSample();
+    const level = this.level.levelMs;
     this.currentLevelMs = level;
     const smoothed = this.smoothedMs;
     const elapsedUs = Math.max(0, tUs - this.smoothedUs);
@@ -172,7 +186,7 @@ export class FakeLatencyDetector implements SessionDetector {
     }
     // A slow smoothing lags a slowly falling RTT (a mobile path's drift) by its slope × time
     // constant; a credit of a few ms is that wander, not a rise a report could still carry.
-    return Math.max(0, highest - level - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
+    this.creditMs = Math.max(0, highest - level - this.options.fakeLatencyMinExcessMs * CREDIT_FLOOR_FRACTION);
   }
 
   /** The state as plain data; the detector is unchanged. */

@@ -139,6 +139,9 @@ function loadPosition(position: Static<typeof PositionStateSchema>): [number, nu
   return position === null ? undefined : [decodeFloat(position[0]), decodeFloat(position[1]), decodeFloat(position[2])];
 }
 
+/** Numbers of one {@link LagSwitchDetector} step: arrival µs, claimed µs (NaN: none), clock offset µs, ack's send µs (NaN: none). */
+const STEP = new Float64Array(4);
+
 /**
  * Lag switch: the client's uplink falls silent, then a burst of messages
  * arrives whose send times are old (they were held, not lost). Real outages
@@ -176,23 +179,26 @@ export class LagSwitchDetector implements SessionDetector {
     const newDatagram = message.packetIndex !== this.lastPacketIndex;
     if (this.headOpen && newDatagram) this.recordHead(message, claimedUs, timeline);
     if (roles.sequenceBits !== undefined) this.ackBits = roles.sequenceBits;
-    this.step(message.tUs, message.packetIndex, newDatagram, claimedUs, roles.ack, roles.position, timeline.clockOffsetUs, timeline.serverDatagrams, timeline);
+    STEP[0] = message.tUs;
+    STEP[1] = claimedUs ?? Number.NaN;
+    STEP[2] = timeline.clockOffsetUs;
+    this.step(message.packetIndex, newDatagram, claimedUs !== undefined, roles.ack, roles.position, timeline.serverDatagrams, timeline, false);
   }
 
   /** One client message (its datagram's first when `newDatagram`), with the timeline's clock offset and server datagram count. */
   private step(
-    tUs: number,
     packetIndex: number,
     newDatagram: boolean,
-    claimedUs: number | undefined,
+    hasClaim: boolean,
     ack: SerialNumber | undefined,
     position: { x: number; y: number; z: number } | undefined,
-    clockOffsetUs: number,
     serverDatagrams: number,
     timeline: SessionTimeline,
-    ackSentUs?: number,
+    hasAckSent: boolean,
   ): void {
-    const expectedUs = claimedUs === undefined ? Number.NaN : claimedUs + clockOffsetUs;
+    // The numbers come in STEP (a number passed to a call that is not inlined is boxed).
+    const tUs = STEP[0]!;
+    const expectedUs = hasClaim ? STEP[1]! + STEP[2]! : Number.NaN;
     const candidate = this.candidate;
     if (candidate !== undefined && newDatagram) {
       // The flush is over once messages created after the silence arrive, or after the window.
@@ -220,7 +226,7 @@ export class LagSwitchDetector implements SessionDetector {
       };
     }
     const open = this.candidate;
-    if (open !== undefined && claimedUs !== undefined && newDatagram) {
+    if (open !== undefined && hasClaim && newDatagram) {
       const ageUs = tUs - expectedUs;
       if (ageUs >= this.options.lagSwitchMinAgeFraction * (open.gapEndUs - open.gapStartUs)) {
         open.flushed += 1;
@@ -236,7 +242,7 @@ export class LagSwitchDetector implements SessionDetector {
         // The newest message created inside the silence: what had the client received by then?
         open.latestExpectedUs = expectedUs;
         open.latestAck = ack;
-        open.latestAckSentUs = ackSentUs;
+        open.latestAckSentUs = hasAckSent ? STEP[3]! : undefined;
         if (position !== undefined) open.lastHeldPosition = [position.x, position.y, position.z];
       }
     }
@@ -473,7 +479,11 @@ export class LagSwitchDetector implements SessionDetector {
       // The acked server datagram: before the cut (this pass's recent sequences) or after it (as the later pass saw it).
       const before = datagram.ack === undefined ? Number.NaN : timeline.serverDatagramTimeUs(datagram.ack);
       const ackSentUs = Number.isNaN(before) ? datagram.ackSentUs : before;
-      this.step(datagram.tUs, datagram.packetIndex, true, claimedUs, datagram.ack, datagram.position, timeline.clockOffsetUs, serverOffset + datagram.serverDatagrams, timeline, ackSentUs);
+      STEP[0] = datagram.tUs;
+      STEP[1] = claimedUs ?? Number.NaN;
+      STEP[2] = timeline.clockOffsetUs;
+      STEP[3] = ackSentUs ?? Number.NaN;
+      this.step(datagram.packetIndex, true, claimedUs !== undefined, datagram.ack, datagram.position, serverOffset + datagram.serverDatagrams, timeline, ackSentUs !== undefined);
       first = false;
     }
     if (this.candidate !== undefined) this.evaluate(this.candidate, timeline);

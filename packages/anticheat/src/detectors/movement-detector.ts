@@ -113,7 +113,12 @@ export class MovementDetector implements SessionDetector {
     const { x, y, z } = position;
     if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) return;
     if (Number.isNaN(this.ownEntityId)) this.vote(x, y, z);
-    this.claimed.add(message.tUs, message.packetIndex, x, y, z, claimedUs ?? message.tUs);
+    POINT[0] = message.tUs;
+    POINT[1] = x;
+    POINT[2] = y;
+    POINT[3] = z;
+    POINT[4] = claimedUs ?? message.tUs;
+    this.claimed.addPoint(message.packetIndex);
   }
 
   /**
@@ -140,7 +145,7 @@ export class MovementDetector implements SessionDetector {
         if (entity.entityId !== own) continue;
         const position = entity.position;
         if (position !== undefined && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
-          this.setPending(message, position.x, position.y, position.z);
+          this.setPending(message, position);
           return;
         }
       }
@@ -152,20 +157,20 @@ export class MovementDetector implements SessionDetector {
       const position = entity.position;
       if (position === undefined) continue;
       if (entity.entityId === own && Number.isFinite(position.x) && Number.isFinite(position.y) && Number.isFinite(position.z)) {
-        this.setPending(message, position.x, position.y, position.z);
+        this.setPending(message, position);
       }
       count += 1;
     }
   }
 
   /** The own entity's relayed position, judged at the next snapshot (a spawn placing the entity may follow in the same datagram). */
-  private setPending(message: GameMessage, x: number, y: number, z: number): void {
+  private setPending(message: GameMessage, position: { readonly x: number; readonly y: number; readonly z: number }): void {
     this.hasPending = true;
     this.pendingArrivalUs = message.tUs;
     this.pendingPacketIndex = message.packetIndex;
-    this.pendingX = x;
-    this.pendingY = y;
-    this.pendingZ = z;
+    this.pendingX = position.x;
+    this.pendingY = position.y;
+    this.pendingZ = position.z;
     this.pendingClaimUs = this.latestClaimUs;
   }
 
@@ -189,7 +194,12 @@ export class MovementDetector implements SessionDetector {
   private flushRelayed(): void {
     if (!this.hasPending) return;
     this.hasPending = false;
-    this.relayed.add(this.pendingArrivalUs, this.pendingPacketIndex, this.pendingX, this.pendingY, this.pendingZ, this.pendingClaimUs);
+    POINT[0] = this.pendingArrivalUs;
+    POINT[1] = this.pendingX;
+    POINT[2] = this.pendingY;
+    POINT[3] = this.pendingZ;
+    POINT[4] = this.pendingClaimUs;
+    this.relayed.addPoint(this.pendingPacketIndex);
   }
 
   /** Counts a vote for the snapshot entity nearest to a position the client claims (within {@link OWN_ENTITY_DISTANCE}). */
@@ -313,6 +323,22 @@ export class MovementDetector implements SessionDetector {
 }
 
 /** Speed windows and teleports of one sequence of positions (see {@link MovementDetector}). */
+/**
+ * The numbers of a position handed to {@link PositionTrack.addPoint}: arrival µs, x, y, z, claimed µs.
+ * A number passed to a call that is not inlined is boxed (an allocation per position); numbers in
+ * a typed array are not.
+ */
+const POINT = new Float64Array(5);
+
+/** Fills {@link POINT}. */
+function setPoint(arrivalUs: number, x: number, y: number, z: number, tUs: number): void {
+  POINT[0] = arrivalUs;
+  POINT[1] = x;
+  POINT[2] = y;
+  POINT[3] = z;
+  POINT[4] = tUs;
+}
+
 class PositionTrack {
   private anchorX = 0;
   private anchorY = 0;
@@ -354,6 +380,17 @@ class PositionTrack {
 
   /** Adds a position at claimed time `tUs`, carried by the datagram `packetIndex` that arrived at `arrivalUs`. */
   add(arrivalUs: number, packetIndex: number, x: number, y: number, z: number, tUs: number): void {
+    setPoint(arrivalUs, x, y, z, tUs);
+    this.addPoint(packetIndex);
+  }
+
+  /** {@link add} with the numbers in {@link POINT} (what the hot paths call: no boxed arguments). */
+  addPoint(packetIndex: number): void {
+    const arrivalUs = POINT[0]!;
+    const x = POINT[1]!;
+    const y = POINT[2]!;
+    const z = POINT[3]!;
+    const tUs = POINT[4]!;
     if (Number.isNaN(this.lastUs)) {
       this.first ??= [x, y, z, tUs, arrivalUs, packetIndex];
       this.setAnchor(x, y, z, tUs);
@@ -390,9 +427,17 @@ class PositionTrack {
         this.maxSpeed = Math.max(this.maxSpeed, speed);
         this.mark(arrivalUs, packetIndex);
       }
-      this.setAnchor(x, y, z, tUs);
+      this.anchorX = x;
+      this.anchorY = y;
+      this.anchorZ = z;
+      this.anchorUs = tUs;
     }
-    this.setLast(x, y, z, tUs, arrivalUs);
+    // The fields written here rather than through setLast: the numbers stay unboxed even where that call is not inlined.
+    this.lastX = x;
+    this.lastY = y;
+    this.lastZ = z;
+    this.lastUs = tUs;
+    this.lastArrivalUs = arrivalUs;
   }
 
   /** The state as plain data; the track is unchanged. */

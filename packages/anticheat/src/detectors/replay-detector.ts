@@ -73,9 +73,24 @@ const EDITED = 4;
 /** Verdict: older than the replay window (how far: {@link Judgement.behind}). */
 const STALE = 5;
 
-/** Scratch output of {@link judgeSequence} (no allocation per message). */
+/**
+ * Scratch of {@link judgeSequence} (no allocation per message): its numeric inputs (fields of
+ * one object, not arguments: a number passed to a call that is not inlined is boxed) and its output.
+ */
 interface Judgement {
+  /** Input: the datagram's fingerprint. */
+  digest: number;
+  /** Input: the datagram's arrival time, µs. */
+  arrivalUs: number;
+  /** Input: the duplicate window, µs. */
+  duplicateWindowUs: number;
+  /** Output: how far a stale datagram is behind the newest. */
   behind: number;
+}
+
+/** A fresh {@link Judgement} for a duplicate window of `duplicateWindowUs`. */
+function createJudgement(duplicateWindowUs: number): Judgement {
+  return { digest: Number.NaN, arrivalUs: Number.NaN, duplicateWindowUs, behind: 0 };
 }
 
 /**
@@ -89,9 +104,6 @@ function judgeSequence(
   sequence: number | bigint,
   sequenceBits: number | undefined,
   packetIndex: number,
-  digest: number,
-  arrivalUs: number,
-  duplicateWindowUs: number,
   replayWindow: number,
   judgement: Judgement,
 ): number {
@@ -120,8 +132,8 @@ function judgeSequence(
     // Judge a repeated datagram once, by its first message: later messages of the same
     // datagram share its sequence and must not be compared with the original's first.
     slots[slot + 2] = packetIndex;
-    const sameContent = slots[slot + 3] === digest;
-    if (sameContent && arrivalUs - slots[slot + 4]! <= duplicateWindowUs) return DUPLICATE;
+    const sameContent = slots[slot + 3] === judgement.digest;
+    if (sameContent && judgement.arrivalUs - slots[slot + 4]! <= judgement.duplicateWindowUs) return DUPLICATE;
     return sameContent ? RESENT : EDITED;
   }
   const newest = space.newest;
@@ -150,8 +162,8 @@ function judgeSequence(
   slots[slot] = low;
   slots[slot + 1] = high;
   slots[slot + 2] = packetIndex;
-  slots[slot + 3] = digest;
-  slots[slot + 4] = arrivalUs;
+  slots[slot + 3] = judgement.digest;
+  slots[slot + 4] = judgement.arrivalUs;
   return STORED;
 }
 
@@ -376,9 +388,11 @@ export class ReplayDetector implements SessionDetector {
   private readonly packetIndices = { authenticated: [] as number[], unauthenticated: [] as number[] };
 
   /** Scratch output of {@link judgeSequence}. */
-  private readonly judgement: Judgement = { behind: 0 };
+  private readonly judgement: Judgement;
 
-  constructor(private readonly options: AnticheatOptions) {}
+  constructor(private readonly options: AnticheatOptions) {
+    this.judgement = createJudgement(options.duplicateWindowMs * 1000);
+  }
 
   onClientMessage(message: GameMessage, _claimedUs?: number, timeline?: SessionTimeline): void {
     const roles = message.roles;
@@ -418,18 +432,11 @@ export class ReplayDetector implements SessionDetector {
       head.fingerprints.push(digest);
       head.arrivalsUs.push(message.tUs);
     }
-    const verdict = judgeSequence(
-      space,
-      sequence,
-      roles.sequenceBits,
-      message.packetIndex,
-      digest,
-      message.tUs,
-      this.options.duplicateWindowMs * 1000,
-      this.options.replayWindow,
-      this.judgement,
-    );
-    if (verdict > SAME_DATAGRAM) this.count(CLASSES[classIndex]!, verdict, this.judgement.behind, message.tUs, message.packetIndex);
+    const judgement = this.judgement;
+    judgement.digest = digest;
+    judgement.arrivalUs = message.tUs;
+    const verdict = judgeSequence(space, sequence, roles.sequenceBits, message.packetIndex, this.options.replayWindow, judgement);
+    if (verdict > SAME_DATAGRAM) this.count(CLASSES[classIndex]!, verdict, judgement.behind, message.tUs, message.packetIndex);
   }
 
   /** Counts a repeat verdict (the datagram at `packetIndex`, arrived at `arrivalUs`) as one pass does. */
@@ -634,8 +641,8 @@ export class ReplayDetector implements SessionDetector {
   continueWith(later: ReplayDetector, established = true): void {
     const duplicateWindowUs = this.options.duplicateWindowMs * 1000;
     const replayWindow = this.options.replayWindow;
-    const joined: Judgement = { behind: 0 };
-    const alone: Judgement = { behind: 0 };
+    const joined = createJudgement(duplicateWindowUs);
+    const alone = createJudgement(duplicateWindowUs);
     // Per counted class: the later pass's repeats before the replay, the head's alone and joined repeat times.
     const before = { authenticated: later.counts.authenticated, unauthenticated: later.counts.unauthenticated };
     const aloneMarks = { authenticated: 0, unauthenticated: 0 };
@@ -695,8 +702,12 @@ export class ReplayDetector implements SessionDetector {
         const packetIndex = head.packetIndices[index]!;
         const digest = head.fingerprints[index]!;
         const arrivalUs = head.arrivalsUs[index]!;
-        const verdictJoined = judgeSequence(space, sequence, bits, packetIndex, digest, arrivalUs, duplicateWindowUs, replayWindow, joined);
-        const verdictAlone = judgeSequence(fresh[source]!, sequence, bits, packetIndex, digest, arrivalUs, duplicateWindowUs, replayWindow, alone);
+        joined.digest = digest;
+        joined.arrivalUs = arrivalUs;
+        alone.digest = digest;
+        alone.arrivalUs = arrivalUs;
+        const verdictJoined = judgeSequence(space, sequence, bits, packetIndex, replayWindow, joined);
+        const verdictAlone = judgeSequence(fresh[source]!, sequence, bits, packetIndex, replayWindow, alone);
         const behindJoined = verdictJoined === STALE ? joined.behind : 0;
         const behindAlone = verdictAlone === STALE ? alone.behind : 0;
         if (verdictAlone > DUPLICATE && aloneRepeat !== "handshake") aloneMarks[aloneRepeat] += 1;
