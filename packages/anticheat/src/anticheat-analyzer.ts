@@ -155,7 +155,7 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
       const datagram = state.datagram;
       if (message.packetIndex !== datagram.packetIndex) {
         if (datagram.packetIndex >= 0) this.closeDatagram(state);
-        datagram.reset(message.packetIndex, message.tUs);
+        datagram.start(message);
       }
       datagram.add(message, ownClaimUs);
       // A message that claims no time itself (a shot next to an input) takes its datagram's claim.
@@ -166,9 +166,12 @@ export class AnticheatAnalyzer implements MergeableAnalyzer<AnticheatReport, Ant
       state.fakeLatency.onClientMessage(message, claimedUs, timeline);
       state.tampering.onClientMessage(message);
       state.replay.onClientMessage(message, claimedUs, timeline);
-      state.movement.onClientMessage(message, claimedUs);
-      state.flooding.onClientMessage(message, claimedUs);
-      state.botTiming.onClientMessage(message, claimedUs);
+      // Detectors that read a role only: not called (their state not touched) for a message without it.
+      const roles = message.roles;
+      if (claimedUs !== undefined || roles.position !== undefined) state.movement.onClientMessage(message, claimedUs);
+      if (roles.inputSequence !== undefined || roles.inputCount !== undefined) state.flooding.onClientMessage(message, claimedUs);
+      const actionTypes = this.actionTypes;
+      if (actionTypes === undefined ? roles.targetTimeUs !== undefined : actionTypes.has(message.type)) state.botTiming.onClientMessage(message, claimedUs);
     } else {
       state.serverMessages += 1;
       timeline.observeServer(message);

@@ -91,6 +91,13 @@ class RttKind {
   }
 }
 
+/** An empty server sequence table of a {@link SessionTimeline}: key and capture time per slot, keys NaN. */
+function createServerSequences(): Float64Array {
+  const sequences = new Float64Array(2 * SERVER_SEQUENCE_SLOTS);
+  for (let slot = 0; slot < SERVER_SEQUENCE_SLOTS; slot++) sequences[2 * slot] = Number.NaN;
+  return sequences;
+}
+
 /**
  * Shared per-session state every detector reads: the client's claimed clock
  * against arrival time (lower envelope per second, so queueing does not bias
@@ -153,8 +160,11 @@ export class SessionTimeline {
   private serverOrderCount = 0;
   private readonly pendingEchoes = new Map<string, number>();
   private lastServerPacketIndex = -1;
-  private readonly serverSequences = new Float64Array(SERVER_SEQUENCE_SLOTS).fill(Number.NaN);
-  private readonly serverSendUs = new Float64Array(SERVER_SEQUENCE_SLOTS);
+  /**
+   * Recent server datagrams by sequence residue: per slot its key (the residue, NaN: empty) and
+   * its capture time, µs, side by side (a lookup by ack touches one cache line, not one per array).
+   */
+  private readonly serverSequences = createServerSequences();
   /** {@link rttSerial} when the first echo sample came (−1 before): the ack samples counted before any echo existed. */
   private serialBeforeEcho = -1;
   /** One-second envelope windows closed so far. */
@@ -252,8 +262,8 @@ export class SessionTimeline {
         // Exact residue as the key: a u64 sequence near 2^63 is a bigint, never a rounded float.
         const key = serialResidue(sequence);
         const slot = key % SERVER_SEQUENCE_SLOTS;
-        this.serverSequences[slot] = key;
-        this.serverSendUs[slot] = message.tUs;
+        this.serverSequences[2 * slot] = key;
+        this.serverSequences[2 * slot + 1] = message.tUs;
       }
     }
     this.observeEcho(message);
@@ -282,7 +292,8 @@ export class SessionTimeline {
   serverDatagramTimeUs(sequence: SerialNumber): number {
     const key = serialResidue(sequence);
     const slot = key % SERVER_SEQUENCE_SLOTS;
-    return this.serverSequences[slot] === key ? this.serverSendUs[slot]! : Number.NaN;
+    const sequences = this.serverSequences;
+    return sequences[2 * slot] === key ? sequences[2 * slot + 1]! : Number.NaN;
   }
 
   /**
@@ -382,8 +393,9 @@ export class SessionTimeline {
   saveState(recentFromUs = Number.NaN): SessionTimelineState {
     const recentServerSequences: Array<[number, number, number]> = [];
     for (let slot = 0; slot < SERVER_SEQUENCE_SLOTS; slot++) {
-      const key = this.serverSequences[slot]!;
-      if (!Number.isNaN(key) && this.serverSendUs[slot]! >= recentFromUs) recentServerSequences.push([slot, key, this.serverSendUs[slot]!]);
+      const key = this.serverSequences[2 * slot]!;
+      const sentUs = this.serverSequences[2 * slot + 1]!;
+      if (!Number.isNaN(key) && sentUs >= recentFromUs) recentServerSequences.push([slot, key, sentUs]);
     }
     return {
       recentServerSequences,
@@ -454,8 +466,8 @@ export class SessionTimeline {
     this.wireRttSerial = state.wireRttSerial;
     this.serverClockOffsetUs = decodeFloat(state.serverClockOffsetUs);
     for (const [slot, key, sentUs] of state.recentServerSequences) {
-      this.serverSequences[slot] = key;
-      this.serverSendUs[slot] = sentUs;
+      this.serverSequences[2 * slot] = key;
+      this.serverSequences[2 * slot + 1] = sentUs;
     }
     this.serialBeforeEcho = state.serialBeforeEcho;
     this.closedWindows = state.closedWindows;

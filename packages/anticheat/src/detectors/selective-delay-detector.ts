@@ -4,7 +4,7 @@ import { decodeFloat, EncodedFloatSchema, encodeFloat } from "../state-encoding.
 import { round3, type DetectorEvent, type SessionDetector } from "../detector.js";
 import type { AnticheatOptions } from "../options.js";
 import type { SessionTimeline } from "../session-timeline.js";
-import { WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
+import { WINDOW_SAMPLE, WindowHistory, WindowHistoryStateSchema } from "../window-history.js";
 
 /** Action types judged per session. */
 const MAX_TYPES = 8;
@@ -74,7 +74,12 @@ export class SelectiveDelayDetector implements SessionDetector {
         history = new WindowHistory(this.judge, 3);
         this.types.set(type, history);
       }
-      history.add(datagram.arrivalUs, datagram.packetIndex, false, differenceMs, referenceAgeUs / 1000, ageUs / 1000);
+      // Numbers through WINDOW_SAMPLE (not boxed as arguments).
+      WINDOW_SAMPLE[0] = datagram.arrivalUs;
+      WINDOW_SAMPLE[1] = differenceMs;
+      WINDOW_SAMPLE[2] = referenceAgeUs / 1000;
+      WINDOW_SAMPLE[3] = ageUs / 1000;
+      history.addSample(datagram.packetIndex, false);
     }
   }
 
