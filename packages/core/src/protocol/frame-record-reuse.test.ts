@@ -1,20 +1,12 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { FieldRecord, GameMessage } from "../game-message.js";
 import { compileProtocol, type CompileProtocolOptions, type MessageToEncode } from "./compile-protocol.js";
+import { ARENA_TEST_HEADER, arenaEntity, arenaInput } from "../test-support/arena-messages.js";
+import { loadExample } from "../test-support/protocols.js";
 import type { ProtocolDefinition } from "./definition-schema.js";
 
-const arena = JSON.parse(readFileSync(new URL("../../../../examples/protocols/arena.json", import.meta.url), "utf8")) as ProtocolDefinition;
+const arena = loadExample("arena");
 const context = { sessionId: "s", direction: "serverToClient" as const, tUs: 1, packetIndex: 0, packetWireLength: 100 };
-const header = { protocolId: 1095912769, sequence: 1, ack: 0, ackBits: 0, sendTimeUs: 1000 };
-
-function entity(entityId: number, x: number) {
-  return { entityId, x, y: -x, z: 0.5, yaw: 1, velocityX: 2, velocityY: -3, velocityZ: 0, health: 50 };
-}
-function input(sequence: number) {
-  const frame = { moveX: 0, moveY: 1, aimYaw: 2, aimPitch: 0, buttons: 3 };
-  return { type: "input", fields: { inputSequence: sequence, reportedRttMs: 40 + sequence, inputs: [frame, frame] } };
-}
 
 /** Each message's fields and roles as seen during its onMessage call (copied then), and the records themselves. */
 function during(protocol: ReturnType<typeof compileProtocol>, payloads: readonly Uint8Array[]): { seen: { keys: string[]; fields: unknown; roles: unknown }[]; records: FieldRecord[] } {
@@ -37,12 +29,12 @@ function during(protocol: ReturnType<typeof compileProtocol>, payloads: readonly
 describe("the field records of roles-only frames", () => {
   const full = compileProtocol(arena);
   const datagrams: MessageToEncode[][] = [
-    [{ type: "snapshot", fields: { tick: 1, lastProcessedInputSequence: 3, entities: [entity(1, 10.5), entity(2, -7)] } }, { type: "ping", fields: { pingId: 9 } }],
-    [input(5), input(6)],
-    [{ type: "snapshot", fields: { tick: 2, lastProcessedInputSequence: 4, entities: [entity(3, 1)] } }, { type: "chat", fields: { eventId: 1, resendCount: 0, playerId: 2, text: "hi" } }],
-    [{ type: "pong", fields: { pingId: 9, processingUs: 15 } }, input(7)],
+    [{ type: "snapshot", fields: { tick: 1, lastProcessedInputSequence: 3, entities: [arenaEntity(1, 10.5), arenaEntity(2, -7)] } }, { type: "ping", fields: { pingId: 9 } }],
+    [arenaInput(5), arenaInput(6)],
+    [{ type: "snapshot", fields: { tick: 2, lastProcessedInputSequence: 4, entities: [arenaEntity(3, 1)] } }, { type: "chat", fields: { eventId: 1, resendCount: 0, playerId: 2, text: "hi" } }],
+    [{ type: "pong", fields: { pingId: 9, processingUs: 15 } }, arenaInput(7)],
   ];
-  const payloads = datagrams.map((messages, index) => full.encodeDatagram(messages, { header: { ...header, sequence: index } }));
+  const payloads = datagrams.map((messages, index) => full.encodeDatagram(messages, { header: { ...ARENA_TEST_HEADER, sequence: index } }));
 
   for (const options of [{ fields: "roles" }, { fields: "roles", entityRoles: "reused" }, { fields: () => false }] as CompileProtocolOptions[]) {
     it(`hold, during each onMessage call, what a new record would: same keys in the same order and values (${JSON.stringify(options.fields === "roles" ? options : "function")})`, () => {

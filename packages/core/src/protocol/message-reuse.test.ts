@@ -1,28 +1,19 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { GameMessage } from "../game-message.js";
 import { compileProtocol, type CompileProtocolOptions, type MessageToEncode } from "./compile-protocol.js";
-import type { ProtocolDefinition } from "./definition-schema.js";
+import { ARENA_TEST_HEADER, arenaEntity, arenaInput } from "../test-support/arena-messages.js";
+import { loadExample } from "../test-support/protocols.js";
 
-const arena = JSON.parse(readFileSync(new URL("../../../../examples/protocols/arena.json", import.meta.url), "utf8")) as ProtocolDefinition;
-const header = { protocolId: 1095912769, sequence: 1, ack: 0, ackBits: 0, sendTimeUs: 1000 };
-
-function entity(entityId: number, x: number) {
-  return { entityId, x, y: -x, z: 0.5, yaw: 1, velocityX: 2, velocityY: -3, velocityZ: 0, health: 50 };
-}
-function input(sequence: number) {
-  const frame = { moveX: 0, moveY: 1, aimYaw: 2, aimPitch: 0, buttons: 3 };
-  return { type: "input", fields: { inputSequence: sequence, reportedRttMs: 40 + sequence, inputs: [frame, frame] } };
-}
+const arena = loadExample("arena");
 
 const full = compileProtocol(arena);
 const datagrams: MessageToEncode[][] = [
   [{ type: "spawn", fields: { eventId: 1, resendCount: 0, tick: 5, entityId: 3, playerId: 3, x: 1, y: 2, z: 3 } }, { type: "ping", fields: { pingId: 9 } }],
-  [{ type: "snapshot", fields: { tick: 6, lastProcessedInputSequence: 3, entities: [entity(1, 10.5), entity(2, -7)] } }, { type: "pong", fields: { pingId: 9, processingUs: 15 } }],
-  [input(5), input(6), { type: "chat", fields: { eventId: 2, resendCount: 1, playerId: 2, text: "hi" } }],
-  [{ type: "snapshot", fields: { tick: 7, lastProcessedInputSequence: 4, entities: [entity(3, 1)] } }],
+  [{ type: "snapshot", fields: { tick: 6, lastProcessedInputSequence: 3, entities: [arenaEntity(1, 10.5), arenaEntity(2, -7)] } }, { type: "pong", fields: { pingId: 9, processingUs: 15 } }],
+  [arenaInput(5), arenaInput(6), { type: "chat", fields: { eventId: 2, resendCount: 1, playerId: 2, text: "hi" } }],
+  [{ type: "snapshot", fields: { tick: 7, lastProcessedInputSequence: 4, entities: [arenaEntity(3, 1)] } }],
 ];
-const payloads = datagrams.map((messages, index) => full.encodeDatagram(messages, { header: { ...header, sequence: index, sendTimeUs: 1000 + index } }));
+const payloads = datagrams.map((messages, index) => full.encodeDatagram(messages, { header: { ...ARENA_TEST_HEADER, sequence: index, sendTimeUs: 1000 + index } }));
 
 interface Seen {
   message: GameMessage;
