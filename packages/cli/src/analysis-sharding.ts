@@ -45,7 +45,10 @@ export interface AnalysisCost {
  * {latency, loss}: 5.58–5.82 s, against 6.11–6.36 s for {bandwidth, anticheat}
  * | {latency, loss, regions} and 5.90–6.52 s for last round's {bandwidth, loss,
  * regions} | {latency, anticheat} (three runs each, back to back); the 1 GB one
- * {latency, bandwidth, regions} | {loss, anticheat}: 20.0–20.7 s. Regions without any region label is
+ * {latency, bandwidth, regions} | {loss, anticheat}: 20.0–20.7 s. Round 7 cut the decode (both
+ * threads) and left these costs in proportion: the same split stays the fastest on 223 MB, 4.45–4.65 s
+ * against 4.62–4.80 s ({bandwidth, loss, regions} | {latency, anticheat}) and 4.74–4.94 s
+ * ({latency, bandwidth, regions} | {loss, anticheat}); the 1 GB capture takes 14.6 s. Regions without any region label is
  * {@link UNLABELLED_REGIONS_COST}. Without a definition bandwidth's trials do
  * not run (firefall_1869 without its definition: +0.5 s, earlier measurement).
  * Only their ratios matter to the balance; they shift with the protocol, the
