@@ -1,7 +1,7 @@
 import type { Direction } from "@tickscope/core";
 import { round3 } from "./cause-timeline.js";
 import type { LatencyPercentiles } from "./latency-report.js";
-import { QuantileSketch } from "@tickscope/core";
+import { payloadFingerprint, QuantileSketch } from "@tickscope/core";
 
 /** One datagram seen by one of the two captures. */
 export interface CaptureRecord {
@@ -24,17 +24,13 @@ export interface MatchedPair {
 }
 
 /**
- * FNV-1a (32-bit) of the payload combined with its length (48-bit result).
- * Only the payload is hashed, so NAT rewriting addresses and ports — or
- * checksums — does not prevent a match.
+ * Core's payload fingerprint (MurmurHash3 x86_32, the one bandwidth and loss
+ * use) combined with the payload's length (48-bit result). Only the payload is
+ * hashed, so NAT rewriting addresses and ports — or checksums — does not
+ * prevent a match.
  */
 export function payloadHash(payload: Uint8Array): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < payload.length; index++) {
-    hash ^= payload[index];
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash * 65536 + (payload.length & 0xffff);
+  return payloadFingerprint(payload) * 65536 + (payload.length & 0xffff);
 }
 
 /** Options of {@link CaptureMatcher}. */
