@@ -230,8 +230,10 @@ describe("tickscope simulate and demo", () => {
     expect(run.stdout).toContain("# tickscope report");
     expect(run.stdout).toContain("## Answers");
     expect(run.stderr).toContain("injected:");
-    expect(run.stderr).toContain(join(temporaryRoot, "tickscope-demo-"));
-    expect(run.stderr).not.toContain("tickscope-demo-7");
+    // a fresh mkdtemp directory (six random characters), not the fixed /tmp/tickscope-demo-<seed> of old
+    // (a plain "not tickscope-demo-7" check failed whenever the random suffix began with a 7)
+    const capturePath = /(\S*tickscope-demo-[^/\s]+)\/demo-match\.pcapng/.exec(run.stderr)?.[1];
+    expect(capturePath, run.stderr).toMatch(new RegExp(`^${temporaryRoot.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/tickscope-demo-[A-Za-z0-9]{6}$`));
     // tsx (which loads the TypeScript sources in this test's analysis worker threads) keeps its
     // compile cache in $TMPDIR as tsx-<uid>; the built CLI runs plain JavaScript and has none.
     expect(readdirSync(temporaryRoot).filter((name) => !name.startsWith("tsx-"))).toEqual([]);
