@@ -25,6 +25,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 
 const SERVER_PORT = 7777;
@@ -255,6 +256,10 @@ async function main(): Promise<void> {
     },
   });
   const serverPort = values["server-port"] === undefined ? undefined : Number(values["server-port"]);
+  // pnpm runs the bench in packages/cli: paths given on its command line are the caller's (INIT_CWD), e.g. the repository root
+  const callerDirectory = process.env.INIT_CWD ?? process.cwd();
+  if (values.file !== undefined) values.file = resolvePath(callerDirectory, values.file);
+  if (values.protocol !== undefined) values.protocol = resolvePath(callerDirectory, values.protocol);
   if (values.child !== undefined) return childRun(values.child, values.only ?? "all", values.protocol, serverPort);
   const passThrough = [...(values.protocol === undefined ? [] : ["--protocol", values.protocol]), ...(serverPort === undefined ? [] : ["--server-port", String(serverPort)])];
   const sizeMb = Number(values["size-mb"] ?? process.env.TICKSCOPE_BENCH_MB ?? 1024);
@@ -276,8 +281,14 @@ async function main(): Promise<void> {
     }
   }
   const main = runs[0]!;
+  // The 1 GB target is judged on a capture of about that size (the default run); on another file the
+  // time is only scaled, which overstates it (fixed costs such as bandwidth's finish() do not grow with the file).
+  const nearGigabyte = fileMb >= 900 && fileMb <= 1200;
   const scaledSeconds = (main.seconds * 1000) / fileMb;
-  console.log(`targets (issue 16, 1 GB): <= 20 s (scaled to 1 GB: ${scaledSeconds.toFixed(1)} s, ${scaledSeconds <= 20 ? "met" : "MISSED"}), peak RSS <= 600 MB (${main.maxRssMb.toFixed(0)} MB, ${main.maxRssMb <= 600 ? "met" : "MISSED"})`);
+  const timeTarget = nearGigabyte
+    ? `${main.seconds.toFixed(1)} s, ${main.seconds <= 20 ? "met" : "MISSED"}`
+    : `not judged on a ${fileMb.toFixed(0)} MB file; linear scaling gives ${scaledSeconds.toFixed(1)} s, an upper estimate — run without --file for the 1 GB figure`;
+  console.log(`targets (issue 16, 1 GB): <= 20 s (${timeTarget}), peak RSS <= 600 MB (${main.maxRssMb.toFixed(0)} MB, ${main.maxRssMb <= 600 ? "met" : "MISSED"})`);
   // the built CLI with --threads 1 and --threads N back to back, then tshark: the ratio lines
   const threads = Math.max(2, Number(values.threads ?? (await import("node:os")).availableParallelism()));
   const single = await timeCli(file, values.protocol, serverPort, all, 1);
