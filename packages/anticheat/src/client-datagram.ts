@@ -62,6 +62,18 @@ export class ClientDatagram {
   reset(packetIndex: number, arrivalUs: number): void {
     this.packetIndex = packetIndex;
     this.arrivalUs = arrivalUs;
+    this.clearFolded();
+  }
+
+  /** Starts the datagram of `message` ({@link reset} with its packet index and arrival; no boxed argument on the hot path). */
+  start(message: GameMessage): void {
+    this.packetIndex = message.packetIndex;
+    this.arrivalUs = message.tUs;
+    this.clearFolded();
+  }
+
+  /** Forgets what the messages of the previous datagram folded in. */
+  private clearFolded(): void {
     this.claimedUs = Number.NaN;
     this.hasCommand = false;
     this.actionTypeCount = 0;
@@ -70,17 +82,6 @@ export class ClientDatagram {
   }
 
   /** Folds one message of the datagram in. */
-  /** Starts the datagram of `message` ({@link reset} with its packet index and arrival; no boxed argument on the hot path). */
-  start(message: GameMessage): void {
-    this.packetIndex = message.packetIndex;
-    this.arrivalUs = message.tUs;
-    this.claimedUs = Number.NaN;
-    this.hasCommand = false;
-    this.actionTypeCount = 0;
-    this.targetCount = 0;
-    this.targetModulusUs = Number.NaN;
-  }
-
   add(message: GameMessage, claimedUs: number | undefined): void {
     const roles = message.roles;
     if (claimedUs !== undefined && !(claimedUs <= this.claimedUs)) this.claimedUs = claimedUs;
