@@ -64,6 +64,37 @@ describe("messages: reused", () => {
     expect((first.copy as GameMessage).type).toBe("spawn");
   });
 
+  it("truncated and corrupted datagrams: every onMessage call and anomaly of the reusing decoder equals the fresh one's", () => {
+    // Every prefix of every datagram, and every datagram with one byte flipped (hostile input through the reused objects).
+    const hostile: Uint8Array[] = [];
+    for (const payload of payloads) {
+      for (let length = 0; length < payload.length; length++) hostile.push(payload.subarray(0, length));
+      for (let index = 0; index < payload.length; index++) {
+        const changed = Uint8Array.from(payload);
+        changed[index] = changed[index]! ^ 0xa5;
+        hostile.push(changed);
+      }
+    }
+    const observe = (options: CompileProtocolOptions): unknown[] => {
+      const protocol = compileProtocol(arena, options);
+      const events: unknown[] = [];
+      hostile.forEach((payload, index) =>
+        protocol.decodeDatagram(
+          payload,
+          { sessionId: "s", direction: index % 2 === 0 ? "clientToServer" : "serverToClient", tUs: index, packetIndex: index, packetWireLength: 60 },
+          (message) => events.push(structuredClone(message)),
+          (anomaly) => events.push({ anomaly: anomaly.code, packetIndex: anomaly.packetIndex }),
+        ),
+      );
+      return events;
+    };
+    for (const options of [{ fields: "roles", entityRoles: "reused" }, {}] as CompileProtocolOptions[]) {
+      const fresh = observe(options);
+      expect(fresh.some((event) => (event as { anomaly?: string }).anomaly !== undefined)).toBe(true);
+      expect(observe({ ...options, messages: "reused" })).toEqual(fresh);
+    }
+  });
+
   it("decodeDatagramFields still returns new messages and roles objects", () => {
     const protocol = compileProtocol(arena, { fields: "roles", entityRoles: "reused", messages: "reused" });
     const a = protocol.decodeDatagramFields(payloads[2]!);
