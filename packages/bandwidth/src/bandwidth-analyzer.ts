@@ -22,6 +22,7 @@ import type {
   PlanStep,
 } from "./bandwidth-report.js";
 import { runCompressionTrials } from "./compression.js";
+import { CompressionThread } from "./compression-thread.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, RangeObserver, type ObservedRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
@@ -91,6 +92,16 @@ export interface BandwidthOptions {
    * `fields: "roles"`). Not a setting of the state (the same report either way).
    */
   decodeRetainedLater?: { definition: ProtocolDefinitionLike; decoder: RetainedFieldDecoder };
+  /**
+   * Measure the compression trials on a helper thread while `finish()` builds
+   * the rest of the report (see {@link CompressionThread}; default false):
+   * the report is the same either way (without the thread's module, e.g.
+   * from TypeScript sources, the trials run on the calling thread). The
+   * thread starts with the first datagram (an analyzer never fed starts
+   * none) and stops at `finish()` or `saveState()`. For a caller that
+   * finishes the analyzer on the thread that fed it.
+   */
+  compressionThread?: boolean;
 }
 
 function toMap(value: BandwidthOptions["tolerances"]): Map<string, number> {
@@ -174,6 +185,14 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   private declined = false;
   /** True once feeding ended (`finish()`, `saveState()`): every field is wanted (the trace decodes its kept datagrams with the pass's decoder). */
   private fed = false;
+  /** The helper thread of the compression trials (see {@link BandwidthOptions.compressionThread}), until finish or save. */
+  private compressionThread: CompressionThread | undefined;
+  /**
+   * What feeding must do about the helper thread: 0 nothing, 1 start it (the
+   * first datagram: an analyzer never fed starts none), 2 take its job back (the
+   * sample was handed over by {@link beginFinish} and feeding went on).
+   */
+  private compressionStep: 0 | 1 | 2;
 
   /** @param options see {@link BandwidthOptions} (invalid values throw `E_INVALID_OPTION`) */
   constructor(options: BandwidthOptions = {}) {
@@ -231,10 +250,12 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
       aggregationWindowMs,
       keepEntityPositions,
     };
+    this.compressionStep = options.compressionThread === true ? 1 : 0;
   }
 
   /** Counts one datagram. */
   onPacket(packet: PacketObservation): void {
+    if (this.compressionStep !== 0) this.stepCompressionThread();
     this.accounting.onPacket(packet);
     this.observer.onPacket(packet);
     this.packet = packet;
@@ -266,6 +287,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
 
   /** Counts one decoded message and offers it to the re-encoding trace. */
   onMessage(message: GameMessage): void {
+    if (this.compressionStep === 2) this.stepCompressionThread();
     this.accounting.onMessage(message);
     this.observer.onMessage(message);
     this.trace.offer(message, this.declined ? this.packet : undefined);
@@ -276,10 +298,47 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     this.anomalies.add(anomaly.code, anomaly.packetIndex);
   }
 
+  /** Starts the helper thread (first datagram), or takes back a job handed over before feeding went on. */
+  private stepCompressionThread(): void {
+    if (this.compressionStep === 1 && !this.fed) this.compressionThread = CompressionThread.start();
+    else if (this.compressionStep === 2) {
+      // the sample handed over is no longer the final one: finish() measures on this thread
+      this.compressionThread?.close();
+      this.compressionThread = undefined;
+    }
+    this.compressionStep = 0;
+  }
+
+  /**
+   * Says the last datagram and message have been fed (optional, before
+   * `finish()`): with {@link BandwidthOptions.compressionThread} the final
+   * payload sample goes to the helper thread now, so its compression trials
+   * run while the caller finishes other work (other analyses, say) before it
+   * calls `finish()`. Feeding again afterwards is allowed: the job is taken
+   * back and `finish()` measures the trials on the calling thread. The report
+   * is the same either way.
+   */
+  beginFinish(): void {
+    this.fed = true;
+    if (this.compressionStep === 1) this.compressionStep = 0;
+    if (this.finished !== undefined || this.compressionThread === undefined || this.compressionStep === 2) return;
+    this.compressionThread.submit({ samples: this.observer.samples, populationPackets: this.observer.sampler.offered });
+    this.compressionStep = 2;
+  }
+
   /** Ends the analysis and returns the report (the same object on every call). */
   finish(): BandwidthReport {
     this.fed = true;
-    this.finished ??= buildReport(this.settings, this.accounting, this.trace, this.observer, this.anomalies);
+    if (this.finished === undefined) {
+      const observer = this.observer;
+      const measure = (): CompressionReport => runCompressionTrials(observer.samples, observer.sampler.offered);
+      const thread = this.compressionThread;
+      this.compressionThread = undefined;
+      this.compressionStep = 0;
+      // The final sample goes to the helper thread (unless beginFinish() gave it already); the report takes its trials last.
+      thread?.submit({ samples: observer.samples, populationPackets: observer.sampler.offered });
+      this.finished = buildReport(this.settings, this.accounting, this.trace, observer, this.anomalies, thread === undefined ? measure : () => thread.take(measure));
+    }
     return this.finished;
   }
 
@@ -294,6 +353,9 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
    */
   saveState(options?: BandwidthSaveStateOptions): BandwidthAnalyzerState {
     this.fed = true;
+    this.compressionThread?.close();
+    this.compressionThread = undefined;
+    this.compressionStep = 0;
     return {
       analysis: "bandwidth",
       stateVersion: BANDWIDTH_STATE_VERSION,
@@ -315,6 +377,8 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
    */
   mergeState(state: BandwidthAnalyzerState, placement: MergePlacement): void {
     if (this.finished !== undefined) throw new TickscopeError(ErrorCode.badPartial, "bandwidth: mergeState after finish(): merge every state first, then call finish()");
+    // a sample handed to the helper thread is no longer the final one
+    if (this.compressionStep === 2) this.stepCompressionThread();
     const offset = placement?.packetIndexOffset;
     if (typeof offset !== "number" || !Number.isSafeInteger(offset) || offset < 0) throw badPartial("placement.packetIndexOffset", `must be a non-negative integer, got ${String(offset)}`);
     if (state === null || typeof state !== "object" || Array.isArray(state)) throw badPartial("(state)", "not an object");
@@ -372,6 +436,7 @@ function buildReport(
   trace: RetainedTrace,
   observer: PacketObserver,
   anomalies: AnomalyCounts,
+  measureCompression: () => CompressionReport,
 ): BandwidthReport {
   const notes: string[] = [];
   const recommendations: BandwidthRecommendation[] = [];
@@ -721,8 +786,21 @@ function buildReport(
     recommendations.push(rec);
   }
 
+  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials, deltaBaselines, (trial) =>
+    trace.truncated && !trace.sampled ? undefined : blockSavingsInterval(identity, trial, populationBlocks),
+  );
+
+  // Everything else first: the compression trials (a helper thread's, when given one) are taken last.
+  const bySession = accounting.bySession();
+  const byChannel = accounting.byChannel();
+  const byMessageType = accounting.byMessageType();
+  const byField = accounting.byField();
+  const packetSizes = accounting.packetSizes();
+  const perMinute = accounting.perMinute();
+  const byMessageTypeTimeline = accounting.byMessageTypeTimeline();
+
   // Compression: a seeded sample of datagrams spread over the capture, with a 95% interval.
-  const compression: CompressionReport = runCompressionTrials(observer.samples, observer.sampler.offered);
+  const compression = measureCompression();
   if (compression.sampledPackets === 0) {
     notes.push("Compression trials need datagram payloads (PacketObservation.payload); none were given.");
   } else {
@@ -767,10 +845,6 @@ function buildReport(
     });
   }
 
-  const plan = buildPlan(settings, accounting, messages, reencoder, before, traceSeconds, quantization, quaternions, delta, chosenRate, rateTypes, knownTrials, deltaBaselines, (trial) =>
-    trace.truncated && !trace.sampled ? undefined : blockSavingsInterval(identity, trial, populationBlocks),
-  );
-
   // A change that does not make the traffic smaller is no recommendation (it becomes a note).
   const saving = savingRecommendations(recommendations, notes);
   saving.sort((a, b) => b.bytesPerSecondSaved - a.bytesPerSecondSaved || (a.id < b.id ? -1 : 1));
@@ -787,13 +861,13 @@ function buildReport(
   return {
     analysis: "bandwidth",
     totals,
-    bySession: accounting.bySession(),
-    byChannel: accounting.byChannel(),
-    byMessageType: accounting.byMessageType(),
-    byField: accounting.byField(),
-    packetSizes: accounting.packetSizes(),
-    perMinute: accounting.perMinute(),
-    byMessageTypeTimeline: accounting.byMessageTypeTimeline(),
+    bySession,
+    byChannel,
+    byMessageType,
+    byField,
+    packetSizes,
+    perMinute,
+    byMessageTypeTimeline,
     recommendations: saving,
     plan,
     compression,

@@ -74,6 +74,16 @@ export {
   trainDictionary,
   windowBitsFor,
 } from "./compression.js";
+export {
+  COMPRESSION_THREAD_DEADLINE_MS,
+  CompressionThread,
+  CompressionThreadStatus,
+  compressionWorkerFile,
+  measureCompressionJob,
+  type CompressionAnswer,
+  type CompressionJob,
+  type CompressionWorkerData,
+} from "./compression-thread.js";
 export { parseBandwidth, parseTolerances } from "./options.js";
 export { layoutsFromDefinition, type DefinitionLayouts, type FieldDefinitionLike, type MessageDefinitionLike, type ProtocolDefinitionLike } from "./definition-layouts.js";
 export { toCoreRecommendation } from "./core-recommendation.js";

@@ -19,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFile, copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -33,6 +33,8 @@ const ENTRY_POINTS = {
   "analyze-worker": "analyze-worker.js",
   "simulate-worker": "simulate-worker.js",
   "partial-thread": "fleet/partial-thread.js",
+  // bandwidth's compression trials thread (CompressionThread looks for ./compression-worker.js next to its module)
+  "compression-worker": fileURLToPath(import.meta.resolve("@tickscope/bandwidth/compression-worker")),
 };
 
 /** The loader every entry's `<name>.js` runs (copied next to the bundles). */
@@ -71,7 +73,7 @@ const bundleCreateRequireCalls = {
 await rm(bundleDirectory, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: packageDirectory,
-  entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, file]) => [`${name}.bundle`, join(distDirectory, file)])),
+  entryPoints: Object.fromEntries(Object.entries(ENTRY_POINTS).map(([name, file]) => [`${name}.bundle`, resolve(distDirectory, file)])),
   outdir: bundleDirectory,
   entryNames: "[name]",
   bundle: true,

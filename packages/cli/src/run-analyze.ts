@@ -343,6 +343,7 @@ async function preparePass(
   request: AnalysisPassRequest,
   savesStates = request.output === "states",
   statesJoinSessionParts = request.statesJoinSessionParts ?? (request.output === "states" && request.sessionShard === undefined),
+  finishesOnThisThread = false,
 ): Promise<PreparedPass> {
   const adapters = request.analyses.map(adapterFor);
   // A pass none of whose analyses reads message fields (e.g. the latency + anticheat thread) decodes roles only;
@@ -376,6 +377,7 @@ async function preparePass(
     ...(savesStates && statesJoinSessionParts ? { statesJoinSessionParts } : {}),
     ...(request.bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts: request.bandwidthBlockCounts }),
     ...(request.serverLog !== undefined || (request.logEvents?.length ?? 0) > 0 || (request as RunAnalyzeOptions).logStream !== undefined ? { hasServerLog: true } : {}),
+    ...(finishesOnThisThread ? { finishesOnThisThread } : {}),
   };
   const analyzers = adapters.map((adapter) => adapter.create(context));
   adapters.forEach((adapter, index) => {
@@ -737,7 +739,13 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
   const sessionCutAsked = (options.threadCut ?? DEFAULT_THREAD_CUT) === "sessions";
   // shared by the session-cut threads' bandwidth analyzers (unused, and harmless, when the run stays on one thread)
   const bandwidthBlockCounts = sessionCutAsked && options.analyses.includes("bandwidth") ? createSharedBlockCounts() : undefined;
-  const prepared = await preparePass({ ...options, ...(bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts }) }, output === "states" || sessionCutAsked, output === "states");
+  // sections out of a run not cut by sessions: the main thread finishes its own analyzers
+  const prepared = await preparePass(
+    { ...options, ...(bandwidthBlockCounts === undefined ? {} : { bandwidthBlockCounts }) },
+    output === "states" || sessionCutAsked,
+    output === "states",
+    output === "sections" && !sessionCutAsked,
+  );
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));
@@ -843,7 +851,9 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
       );
     } else if (!sessionCut) {
       // (the split analysis waits for the worker's share)
-      for (const index of mainIndices) if (adapters[index]!.name !== mainSplit?.analysis) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
+      const finishing = mainIndices.filter((index) => adapters[index]!.name !== mainSplit?.analysis);
+      for (const index of finishing) adapters[index]!.beginFinish?.(analyzers[index]!);
+      for (const index of finishing) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
     }
   } catch (error) {
     await Promise.all((workers ?? []).map((worker) => worker.terminate()));

@@ -42,6 +42,13 @@ export interface AnalysisContext {
   bandwidthBlockCounts?: Int32Array;
   /** True when a server log is merged in: its events may label a session (its region) after the session's first message. */
   hasServerLog?: boolean;
+  /**
+   * True when the analyzers fed on this thread are finished on it and become
+   * report sections (the main thread of `analyze`, not a saved or merged
+   * state): an analysis may then give part of its `finish()` to a helper
+   * thread it starts itself (bandwidth's compression trials).
+   */
+  finishesOnThisThread?: boolean;
 }
 
 /**
@@ -83,6 +90,12 @@ export interface AnalysisAdapter {
    * `CompileProtocolOptions.messages`).
    */
   readonly copiesMessages?: boolean;
+  /**
+   * Tells the analyzer that feeding has ended, before any analyzer of the
+   * pass is finished (and before `finish()`): it may start finishing work on a
+   * helper thread (bandwidth's compression trials) while the others finish.
+   */
+  beginFinish?(analyzer: MessageAnalyzer<unknown>): void;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

@@ -180,7 +180,10 @@ export const bandwidthAdapter: AnalysisAdapter = {
       reencoder,
       ...(context.bandwidthBlockCounts === undefined ? {} : { sharedBlockCounts: context.bandwidthBlockCounts }),
       ...(context.definition === undefined ? {} : { decodeRetainedLater: retainedDecoder(context.definition, context.keyFile, context.protocol) }),
+      // the compression trials run beside the rest of finish() when this thread finishes the analyzer
+      ...(context.finishesOnThisThread === true ? { compressionThread: true } : {}),
     });
   },
+  beginFinish: (analyzer) => (analyzer as BandwidthAnalyzer).beginFinish(),
   toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
 };
