@@ -326,6 +326,18 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     this.compressionStep = 2;
   }
 
+  /**
+   * Stops the helper thread of {@link BandwidthOptions.compressionThread}
+   * without a report, for an analyzer that will not be finished (a failed
+   * pass, say). Nothing else changes: a later `finish()` measures the trials
+   * on the calling thread. A no-op without a thread.
+   */
+  dispose(): void {
+    this.compressionThread?.close();
+    this.compressionThread = undefined;
+    this.compressionStep = 0;
+  }
+
   /** Ends the analysis and returns the report (the same object on every call). */
   finish(): BandwidthReport {
     this.fed = true;
@@ -353,9 +365,7 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
    */
   saveState(options?: BandwidthSaveStateOptions): BandwidthAnalyzerState {
     this.fed = true;
-    this.compressionThread?.close();
-    this.compressionThread = undefined;
-    this.compressionStep = 0;
+    this.dispose();
     return {
       analysis: "bandwidth",
       stateVersion: BANDWIDTH_STATE_VERSION,

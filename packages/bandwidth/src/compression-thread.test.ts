@@ -185,7 +185,7 @@ describe("BandwidthAnalyzer with compressionThread", () => {
   type Create = typeof createBandwidthAnalyzer;
 
   async function analyze(
-    options: { compressionThread?: boolean; beginFinish?: boolean; waitMs?: number; feedAfterBegin?: boolean; saveFirst?: boolean },
+    options: { compressionThread?: boolean; beginFinish?: boolean; waitMs?: number; feedAfterBegin?: boolean; saveFirst?: boolean; disposeFirst?: boolean },
     create: Create = createBandwidthAnalyzer,
   ): Promise<string> {
     const reencoder = new LayoutReencoder(layoutsFromDefinition(arenaDefinition() as never).layouts);
@@ -221,6 +221,10 @@ describe("BandwidthAnalyzer with compressionThread", () => {
       }
     }
     if (options.saveFirst === true) analyzer.saveState();
+    if (options.disposeFirst === true) {
+      analyzer.dispose();
+      analyzer.dispose();
+    }
     return JSON.stringify(analyzer.finish());
   }
 
@@ -230,6 +234,7 @@ describe("BandwidthAnalyzer with compressionThread", () => {
     expect(await analyze({ compressionThread: true })).toBe(plain);
     expect(await analyze({ compressionThread: true, beginFinish: true })).toBe(plain);
     expect(await analyze({ compressionThread: true, saveFirst: true })).toBe(plain);
+    expect(await analyze({ compressionThread: true, disposeFirst: true })).toBe(plain);
     const fedAgain = await analyze({ compressionThread: true, beginFinish: true, feedAfterBegin: true });
     expect(fedAgain).toBe(await analyze({ beginFinish: true, feedAfterBegin: true }));
     // the datagram fed after beginFinish() is in the sample the report measured (every datagram of this match is)
@@ -244,6 +249,8 @@ describe("BandwidthAnalyzer with compressionThread", () => {
     expect(await analyze({ compressionThread: true, beginFinish: true, waitMs: 500 }, createBuilt)).toBe(plain);
     expect(await analyze({ compressionThread: true }, createBuilt)).toBe(plain);
     expect(await analyze({ compressionThread: true, saveFirst: true }, createBuilt)).toBe(plain);
+    // let go of without a report (a failed pass): a later finish() measures here
+    expect(await analyze({ compressionThread: true, beginFinish: true, waitMs: 50, disposeFirst: true }, createBuilt)).toBe(plain);
     const fedAgain = await analyze({ compressionThread: true, beginFinish: true, waitMs: 200, feedAfterBegin: true }, createBuilt);
     expect(fedAgain).toBe(await analyze({ beginFinish: true, feedAfterBegin: true }));
     expect(JSON.parse(fedAgain).compression.sampledPackets).toBe(JSON.parse(plain).compression.sampledPackets + 1);

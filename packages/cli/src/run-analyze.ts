@@ -746,6 +746,22 @@ async function executeRun(options: RunAnalyzeOptions, output: "sections" | "stat
     output === "states",
     output === "sections" && !sessionCutAsked,
   );
+  try {
+    return await runPreparedPass(options, output, prepared, sessionCutAsked, bandwidthBlockCounts);
+  } finally {
+    // an analyzer the run did not finish (a failed pass, a failed worker, a shard another thread ran) lets go of its helper threads
+    prepared.adapters.forEach((adapter, index) => adapter.dispose?.(prepared.analyzers[index]!));
+  }
+}
+
+/** {@link executeRun} once its analyzers exist. */
+async function runPreparedPass(
+  options: RunAnalyzeOptions,
+  output: "sections" | "states",
+  prepared: PreparedPass,
+  sessionCutAsked: boolean,
+  bandwidthBlockCounts: Int32Array | undefined,
+): Promise<RunOutcome> {
   const { loaded, context, adapters, analyzers } = prepared;
   const inputs: ReportInput[] = [];
   if (options.protocolPath !== undefined) inputs.push(await describeInput("protocol", options.protocolPath));

@@ -96,6 +96,8 @@ export interface AnalysisAdapter {
    * helper thread (bandwidth's compression trials) while the others finish.
    */
   beginFinish?(analyzer: MessageAnalyzer<unknown>): void;
+  /** Lets an analyzer go after the run, finished or not (it stops the helper threads it may have started). */
+  dispose?(analyzer: MessageAnalyzer<unknown>): void;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
   /** Turns those options into the analysis's settings. */

@@ -185,5 +185,6 @@ export const bandwidthAdapter: AnalysisAdapter = {
     });
   },
   beginFinish: (analyzer) => (analyzer as BandwidthAnalyzer).beginFinish(),
+  dispose: (analyzer) => (analyzer as BandwidthAnalyzer).dispose(),
   toSection: (report, context) => bandwidthSection(report as BandwidthReport, context),
 };
