@@ -869,6 +869,8 @@ async function runPreparedPass(
       // (the split analysis waits for the worker's share)
       const finishing = mainIndices.filter((index) => adapters[index]!.name !== mainSplit?.analysis);
       for (const index of finishing) adapters[index]!.beginFinish?.(analyzers[index]!);
+      // an analysis with work on a helper thread finishes last: the others' finishing overlaps it (sections stay in report order)
+      finishing.sort((a, b) => Number(adapters[a]!.beginFinish !== undefined) - Number(adapters[b]!.beginFinish !== undefined) || a - b);
       for (const index of finishing) sectionOf.set(adapters[index]!.name, adapters[index]!.toSection(analyzers[index]!.finish(), context));
     }
   } catch (error) {
