@@ -59,8 +59,8 @@ export function compressionWorkerFile(): URL | undefined {
  * The trials are zlib and brotli work on a payload sample (about a tenth of a
  * second on a 30 k-packet capture, whatever its length: the sample is
  * bounded) that no other part of the report depends on, so they can run beside
- * the re-encoding trials. The thread is started with the analyzer, so it has
- * booted by the time feeding ends; {@link CompressionThread.submit} hands it
+ * the re-encoding trials. The analyzer starts the thread with its first
+ * datagram, so it has booted by the time feeding ends; {@link CompressionThread.submit} hands it
  * the final sample, {@link CompressionThread.take} waits for its report
  * synchronously (a shared status word and `receiveMessageOnPort`: `finish()`
  * stays synchronous).
@@ -134,7 +134,9 @@ export class CompressionThread {
       }
       // The sample is bounded (about a second of zlib at most); a worker that died mid-job is not waited for past the deadline.
       const deadline = Date.now() + deadlineMs;
-      while (Atomics.load(status, 0) === CompressionThreadStatus.working && Date.now() < deadline) Atomics.wait(status, 0, CompressionThreadStatus.working, 1000);
+      for (let left = deadlineMs; Atomics.load(status, 0) === CompressionThreadStatus.working && left > 0; left = deadline - Date.now()) {
+        Atomics.wait(status, 0, CompressionThreadStatus.working, Math.min(left, 1000));
+      }
       if (Atomics.load(status, 0) !== CompressionThreadStatus.done) return measure();
       const answer = receiveMessageOnPort(this.port)?.message as CompressionAnswer | undefined;
       return answer !== undefined && "report" in answer ? answer.report : measure();
