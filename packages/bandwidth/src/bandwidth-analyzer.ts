@@ -328,9 +328,10 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
 
   /**
    * Stops the helper thread of {@link BandwidthOptions.compressionThread}
-   * without a report, for an analyzer that will not be finished (a failed
-   * pass, say). Nothing else changes: a later `finish()` measures the trials
-   * on the calling thread. A no-op without a thread.
+   * without a report, or keeps it from starting: for an analyzer that will not
+   * be finished (a failed pass, say), or whose caller has no core to spare.
+   * Nothing else changes: `finish()` then measures the trials on the calling
+   * thread. A no-op without a thread.
    */
   dispose(): void {
     this.compressionThread?.close();

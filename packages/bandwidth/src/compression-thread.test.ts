@@ -185,12 +185,14 @@ describe("BandwidthAnalyzer with compressionThread", () => {
   type Create = typeof createBandwidthAnalyzer;
 
   async function analyze(
-    options: { compressionThread?: boolean; beginFinish?: boolean; waitMs?: number; feedAfterBegin?: boolean; saveFirst?: boolean; disposeFirst?: boolean },
+    options: { compressionThread?: boolean; beginFinish?: boolean; waitMs?: number; feedAfterBegin?: boolean; saveFirst?: boolean; disposeFirst?: boolean; disposeBeforeFeeding?: boolean },
     create: Create = createBandwidthAnalyzer,
   ): Promise<string> {
     const reencoder = new LayoutReencoder(layoutsFromDefinition(arenaDefinition() as never).layouts);
     // a sample of every datagram (level 0): a datagram fed late is always in it
     const analyzer = create({ reencoder, maxCompressionSamplePackets: 1e6, maxCompressionSampleBytes: 1e9, ...(options.compressionThread === undefined ? {} : { compressionThread: options.compressionThread }) });
+    // no core to spare: the thread never starts
+    if (options.disposeBeforeFeeding === true) analyzer.dispose();
     let lastPacket: Parameters<typeof analyzer.onPacket>[0] | undefined;
     await runCapturePipeline({
       sources: [match.pcapng],
@@ -251,6 +253,7 @@ describe("BandwidthAnalyzer with compressionThread", () => {
     expect(await analyze({ compressionThread: true, saveFirst: true }, createBuilt)).toBe(plain);
     // let go of without a report (a failed pass): a later finish() measures here
     expect(await analyze({ compressionThread: true, beginFinish: true, waitMs: 50, disposeFirst: true }, createBuilt)).toBe(plain);
+    expect(await analyze({ compressionThread: true, disposeBeforeFeeding: true, beginFinish: true, waitMs: 50 }, createBuilt)).toBe(plain);
     const fedAgain = await analyze({ compressionThread: true, beginFinish: true, waitMs: 200, feedAfterBegin: true }, createBuilt);
     expect(fedAgain).toBe(await analyze({ beginFinish: true, feedAfterBegin: true }));
     expect(JSON.parse(fedAgain).compression.sampledPackets).toBe(JSON.parse(plain).compression.sampledPackets + 1);

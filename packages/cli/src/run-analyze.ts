@@ -774,6 +774,9 @@ async function runPreparedPass(
   const threadPlan = planThreads(options, totalBytes, loaded !== undefined, unmergeableAnalyses(adapters, analyzers), output === "states");
   const split = threadPlan.cut === "analyses" ? threadPlan.split : undefined;
   const shardCount = threadPlan.cut === "sessions" ? threadPlan.count : threadPlan.plan.shards.length;
+  // A helper thread pays only on a core the analysis threads leave free (measured: firefall on one of two cores
+  // 1.07 → 0.97 s; the 67 MB capture on both, +7% CPU for no wall time): otherwise the analyses keep their work.
+  if (shardCount >= availableParallelism()) adapters.forEach((adapter, index) => adapter.dispose?.(analyzers[index]!));
   const bytesReadByShard = Array.from({ length: shardCount }, () => 0);
   const reportProgress =
     options.onProgress === undefined

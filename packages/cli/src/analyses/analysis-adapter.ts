@@ -96,7 +96,11 @@ export interface AnalysisAdapter {
    * helper thread (bandwidth's compression trials) while the others finish.
    */
   beginFinish?(analyzer: MessageAnalyzer<unknown>): void;
-  /** Lets an analyzer go after the run, finished or not (it stops the helper threads it may have started). */
+  /**
+   * Stops the helper threads an analyzer may have started, or keeps them from
+   * starting (when the run's threads already use every core); the analyzer
+   * stays usable. Called for every analyzer when the run ends, finished or not.
+   */
   dispose?(analyzer: MessageAnalyzer<unknown>): void;
   /** Extra options of the analysis's own subcommand (`tickscope <name> --tolerance ...`). */
   readonly commandOptions?: readonly { flags: string; description: string; parse?: (text: string, previous: unknown) => unknown }[];
