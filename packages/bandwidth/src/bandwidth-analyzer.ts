@@ -21,8 +21,7 @@ import type {
   MeasuredWindow,
   PlanStep,
 } from "./bandwidth-report.js";
-import { runCompressionTrials } from "./compression.js";
-import { CompressionThread } from "./compression-thread.js";
+import { CompressionThread, measureCompressionJob, type CompressionJob } from "./compression-thread.js";
 import { PacketObserver } from "./packet-observer.js";
 import { deriveQuantization, observeRanges, RangeObserver, type ObservedRanges, type QuantizationPlan } from "./quantization.js";
 import { detectQuaternions, type QuaternionPlan } from "./smallest-three.js";
@@ -98,7 +97,7 @@ export interface BandwidthOptions {
    * the report is the same either way (without the thread's module, e.g.
    * from TypeScript sources, the trials run on the calling thread). The
    * thread starts with the first datagram (an analyzer never fed starts
-   * none) and stops at `finish()` or `saveState()`. For a caller that
+   * none) and stops at `finish()`, `saveState()` or `dispose()`. For a caller that
    * finishes the analyzer on the thread that fed it.
    */
   compressionThread?: boolean;
@@ -322,8 +321,13 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
     this.fed = true;
     if (this.compressionStep === 1) this.compressionStep = 0;
     if (this.finished !== undefined || this.compressionThread === undefined || this.compressionStep === 2) return;
-    this.compressionThread.submit({ samples: this.observer.samples, populationPackets: this.observer.sampler.offered });
+    this.compressionThread.submit(this.compressionJob());
     this.compressionStep = 2;
+  }
+
+  /** The compression trials' job: the payload sample as it stands and the datagrams it was drawn from. */
+  private compressionJob(): CompressionJob {
+    return { samples: this.observer.samples, populationPackets: this.observer.sampler.offered };
   }
 
   /**
@@ -343,14 +347,14 @@ export class BandwidthAnalyzer implements MergeableAnalyzer<BandwidthReport, Ban
   finish(): BandwidthReport {
     this.fed = true;
     if (this.finished === undefined) {
-      const observer = this.observer;
-      const measure = (): CompressionReport => runCompressionTrials(observer.samples, observer.sampler.offered);
+      const job = this.compressionJob();
+      const measure = (): CompressionReport => measureCompressionJob(job);
       const thread = this.compressionThread;
       this.compressionThread = undefined;
       this.compressionStep = 0;
       // The final sample goes to the helper thread (unless beginFinish() gave it already); the report takes its trials last.
-      thread?.submit({ samples: observer.samples, populationPackets: observer.sampler.offered });
-      this.finished = buildReport(this.settings, this.accounting, this.trace, observer, this.anomalies, thread === undefined ? measure : () => thread.take(measure));
+      thread?.submit(job);
+      this.finished = buildReport(this.settings, this.accounting, this.trace, this.observer, this.anomalies, thread === undefined ? measure : () => thread.take(measure));
     }
     return this.finished;
   }

@@ -237,6 +237,8 @@ describe("BandwidthAnalyzer with compressionThread", () => {
     expect(await analyze({ compressionThread: true, beginFinish: true })).toBe(plain);
     expect(await analyze({ compressionThread: true, saveFirst: true })).toBe(plain);
     expect(await analyze({ compressionThread: true, disposeFirst: true })).toBe(plain);
+    // anything but true (a config file's "yes", say) is no thread
+    expect(await analyze({ compressionThread: "yes" as unknown as boolean, beginFinish: true })).toBe(plain);
     const fedAgain = await analyze({ compressionThread: true, beginFinish: true, feedAfterBegin: true });
     expect(fedAgain).toBe(await analyze({ beginFinish: true, feedAfterBegin: true }));
     // the datagram fed after beginFinish() is in the sample the report measured (every datagram of this match is)
