@@ -12,7 +12,8 @@
  * definition on port 7777), --server-port N, --only a,b (analyses), --each (also time decode-only and each analysis alone, to
  * find the bottleneck), --cpu-prof (write a V8 CPU profile of the analyze run to
  * /tmp/tickscope-bench-prof), --threads N (the threaded run of the built CLI; default the cores
- * available, at least 2), --no-tshark. Each analyze run is a child process so its peak RSS is its own.
+ * available, at least 2), --no-tshark, --leave-one-out N (N interleaved rounds of the built CLI with every analysis,
+ * with every analysis but one, and tshark: what each analysis adds to the wall time). Each analyze run is a child process so its peak RSS is its own.
  *
  * With the CLI built, a `--threads N vs --threads 1` line times both back to back (wall, CPU,
  * the busiest thread's CPU sampled from /proc — on a loaded shared machine the figure an idle
@@ -231,6 +232,46 @@ function threadsLine(threads: number, single: CliFigures, threaded: CliFigures):
   );
 }
 
+/** The median of some values (the mean of the middle two for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((left, right) => left - right);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The leave-one-out lines: what each analysis adds to the wall time of the built CLI (`--threads 1`)
+ * against tshark conv,udp on the same file — every analysis, then every analysis but one, then
+ * tshark, in `rounds` interleaved rounds (so a machine's slow phase hits every variant alike), as
+ * medians. It tells which analysis keeps a small capture from the 1.25× goal of issue 16.
+ */
+async function leaveOneOutLines(file: string, protocolPath: string | undefined, serverPort: number | undefined, all: string, rounds: number, withTshark: boolean): Promise<string[]> {
+  const analyses = all.split(",").filter((name) => name.length > 0);
+  const variants = [all, ...analyses.map((left) => analyses.filter((name) => name !== left).join(","))];
+  const seconds = variants.map((): number[] => []);
+  const tsharkSeconds: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let index = 0; index < variants.length; index++) {
+      const figures = await timeCli(file, protocolPath, serverPort, variants[index]!, 1);
+      if (typeof figures === "string") return [figures];
+      seconds[index]!.push(figures.processSeconds);
+    }
+    const tshark = withTshark ? timeTshark(file) : "not asked";
+    if (typeof tshark !== "string") tsharkSeconds.push(tshark.seconds);
+  }
+  const tshark = tsharkSeconds.length > 0 ? median(tsharkSeconds) : Number.NaN;
+  const whole = median(seconds[0]!);
+  const ratio = (value: number): string => (Number.isNaN(tshark) ? "no tshark" : `ratio ${(tshark / value).toFixed(2)}`);
+  const lines = [
+    `leave-one-out (--threads 1, medians of ${rounds} interleaved rounds; tshark ${Number.isNaN(tshark) ? "not run" : `${tshark.toFixed(2)} s`}): every analysis ${whole.toFixed(2)} s (${ratio(whole)})`,
+  ];
+  for (let index = 0; index < analyses.length; index++) {
+    const without = median(seconds[index + 1]!);
+    lines.push(`  without ${analyses[index]!.padEnd(10)} ${without.toFixed(2)} s (${ratio(without)}): ${analyses[index]} adds ${(whole - without).toFixed(2)} s`);
+  }
+  return lines;
+}
+
 function describe(figures: RunFigures): string {
   const mb = figures.bytes / 1e6;
   return (
@@ -253,6 +294,7 @@ async function main(): Promise<void> {
       "cpu-prof": { type: "boolean" },
       "no-tshark": { type: "boolean" },
       threads: { type: "string" },
+      "leave-one-out": { type: "string" },
     },
   });
   const serverPort = values["server-port"] === undefined ? undefined : Number(values["server-port"]);
@@ -303,6 +345,11 @@ async function main(): Promise<void> {
       if (typeof single !== "string") console.log(ratioLine("--threads 1", tshark, single));
       if (typeof threaded !== "string") console.log(ratioLine(`--threads ${threads}`, tshark, threaded));
     }
+  }
+  if (values["leave-one-out"] !== undefined) {
+    const rounds = Number(values["leave-one-out"]);
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--leave-one-out takes a number of rounds (at least 1), not ${values["leave-one-out"]}`);
+    for (const line of await leaveOneOutLines(file, values.protocol, serverPort, all, rounds, values["no-tshark"] !== true)) console.log(line);
   }
   if (cpuProf) console.log("CPU profile written to /tmp/tickscope-bench-prof (open in Chrome DevTools → Performance, or speedscope)");
 }
