@@ -28,6 +28,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { fileURLToPath } from "node:url";
 import { resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
+import { median } from "simple-statistics";
 
 const SERVER_PORT = 7777;
 const selfPath = fileURLToPath(import.meta.url);
@@ -232,13 +233,6 @@ function threadsLine(threads: number, single: CliFigures, threaded: CliFigures):
   );
 }
 
-/** The median of some values (the mean of the middle two for an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((left, right) => left - right);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /**
  * The leave-one-out lines: what each analysis adds to the wall time of the built CLI (`--threads 1`)
  * against tshark conv,udp on the same file — every analysis, then every analysis but one, then
@@ -298,6 +292,10 @@ async function main(): Promise<void> {
     },
   });
   const serverPort = values["server-port"] === undefined ? undefined : Number(values["server-port"]);
+  const leaveOneOutRounds = values["leave-one-out"] === undefined ? undefined : Number(values["leave-one-out"]);
+  if (leaveOneOutRounds !== undefined && (!Number.isInteger(leaveOneOutRounds) || leaveOneOutRounds < 1)) {
+    throw new Error(`--leave-one-out takes a number of rounds (at least 1), not ${values["leave-one-out"]}`);
+  }
   // pnpm runs the bench in packages/cli: paths given on its command line are the caller's (INIT_CWD), e.g. the repository root
   const callerDirectory = process.env.INIT_CWD ?? process.cwd();
   if (values.file !== undefined) values.file = resolvePath(callerDirectory, values.file);
@@ -346,10 +344,8 @@ async function main(): Promise<void> {
       if (typeof threaded !== "string") console.log(ratioLine(`--threads ${threads}`, tshark, threaded));
     }
   }
-  if (values["leave-one-out"] !== undefined) {
-    const rounds = Number(values["leave-one-out"]);
-    if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--leave-one-out takes a number of rounds (at least 1), not ${values["leave-one-out"]}`);
-    for (const line of await leaveOneOutLines(file, values.protocol, serverPort, all, rounds, values["no-tshark"] !== true)) console.log(line);
+  if (leaveOneOutRounds !== undefined) {
+    for (const line of await leaveOneOutLines(file, values.protocol, serverPort, all, leaveOneOutRounds, values["no-tshark"] !== true)) console.log(line);
   }
   if (cpuProf) console.log("CPU profile written to /tmp/tickscope-bench-prof (open in Chrome DevTools → Performance, or speedscope)");
 }
